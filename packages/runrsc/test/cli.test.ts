@@ -1,0 +1,61 @@
+// Acceptance tests of `runrsc run` on the busybox demo rootfs. Each case runs a command in the
+// sandbox and, where Linux gives a reference, the same command chrooted into the same rootfs.
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { IS_ROOT, runInSandbox, runNatively } from './helpers.js';
+import { ROOTFS } from './paths.js';
+
+describe.skipIf(!IS_ROOT)('runrsc run (busybox rootfs)', () => {
+  it('prints what echo prints and exits 0', () => {
+    const r = runInSandbox(['busybox', 'echo', 'hello']);
+    expect(r.stdout).toBe('hello\n');
+    expect(r.status).toBe(0);
+  });
+
+  it("reads the rootfs's /etc/hostname, not the host's", () => {
+    const r = runInSandbox(['busybox', 'cat', '/etc/hostname']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(readFileSync(join(ROOTFS, 'etc/hostname'), 'utf8'));
+    expect(r).toEqual(runNatively(['busybox', 'cat', '/etc/hostname']));
+  });
+
+  it('lists the rootfs entries at /', () => {
+    const r = runInSandbox(['busybox', 'ls', '/']);
+    expect(r.status).toBe(0);
+    const listed = r.stdout.split('\n').filter(Boolean).sort();
+    expect(listed).toEqual(readdirSync(ROOTFS).sort());
+  });
+
+  it('exits with the status the guest gives', () => {
+    const r = runInSandbox(['busybox', 'sh', '-c', 'exit 3']);
+    expect(r.status).toBe(3);
+    expect(runNatively(['busybox', 'sh', '-c', 'exit 3']).status).toBe(3);
+  });
+
+  it('finds a command through PATH inside the rootfs', () => {
+    const r = runInSandbox(['echo', 'found']);
+    expect(r).toMatchObject({ status: 0, stdout: 'found\n' });
+  });
+
+  it('exits 127 and names a command that does not exist', () => {
+    const r = runInSandbox(['no-such-command-here']);
+    expect(r.status).toBe(127);
+    expect(r.stderr).toContain('no-such-command-here');
+    expect(runNatively(['no-such-command-here']).status).toBe(127);
+  });
+
+  it('keeps .. inside the rootfs: the host /etc/shadow is out of reach', () => {
+    const r = runInSandbox(['busybox', 'cat', '../../../../etc/shadow']);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('No such file');
+    expect(r.stdout).toBe('');
+    const native = runNatively(['busybox', 'cat', '../../../../etc/shadow']);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: native.status, stderr: native.stderr });
+  });
+
+  it('connects stdin', () => {
+    const r = runInSandbox(['busybox', 'cat'], { input: 'abc\n' });
+    expect(r).toMatchObject({ status: 0, stdout: 'abc\n' });
+  });
+});
