@@ -1,0 +1,93 @@
+/**
+ * open(2) flags, `*at` flags, fcntl(2) commands and lseek(2) whence values (x86-64).
+ *
+ * @module
+ */
+
+// open(2) flags, octal as in asm-generic/fcntl.h.
+export const O_RDONLY = 0o0;
+export const O_WRONLY = 0o1;
+export const O_RDWR = 0o2;
+/** Mask of the access mode (O_RDONLY / O_WRONLY / O_RDWR). */
+export const O_ACCMODE = 0o3;
+export const O_CREAT = 0o100;
+export const O_EXCL = 0o200;
+export const O_NOCTTY = 0o400;
+export const O_TRUNC = 0o1000;
+export const O_APPEND = 0o2000;
+export const O_NONBLOCK = 0o4000;
+export const O_DSYNC = 0o10000;
+export const O_ASYNC = 0o20000;
+export const O_DIRECT = 0o40000;
+export const O_LARGEFILE = 0o100000;
+export const O_DIRECTORY = 0o200000;
+export const O_NOFOLLOW = 0o400000;
+export const O_NOATIME = 0o1000000;
+export const O_CLOEXEC = 0o2000000;
+export const O_SYNC = 0o4010000;
+export const O_PATH = 0o10000000;
+/** O_TMPFILE includes O_DIRECTORY, as on Linux. */
+export const O_TMPFILE = 0o20200000;
+/** Flags F_SETFL may change (Linux's SETFL_MASK). */
+export const SETFL_MASK = O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME;
+
+/** dirfd meaning "the current working directory". */
+export const AT_FDCWD = -100;
+export const AT_SYMLINK_NOFOLLOW = 0x100;
+/** unlinkat(2): remove a directory. */
+export const AT_REMOVEDIR = 0x200;
+/** faccessat(2): check with the effective ids (same value as AT_REMOVEDIR). */
+export const AT_EACCESS = 0x200;
+export const AT_SYMLINK_FOLLOW = 0x400;
+export const AT_NO_AUTOMOUNT = 0x800;
+export const AT_EMPTY_PATH = 0x1000;
+export const AT_STATX_SYNC_AS_STAT = 0x0000;
+export const AT_STATX_FORCE_SYNC = 0x2000;
+export const AT_STATX_DONT_SYNC = 0x4000;
+export const AT_STATX_SYNC_TYPE = 0x6000;
+export const AT_RECURSIVE = 0x8000;
+
+// fcntl(2) commands.
+export const F_DUPFD = 0;
+export const F_GETFD = 1;
+export const F_SETFD = 2;
+export const F_GETFL = 3;
+export const F_SETFL = 4;
+export const F_GETLK = 5;
+export const F_SETLK = 6;
+export const F_SETLKW = 7;
+export const F_SETOWN = 8;
+export const F_GETOWN = 9;
+export const F_SETSIG = 10;
+export const F_GETSIG = 11;
+export const F_SETOWN_EX = 15;
+export const F_GETOWN_EX = 16;
+export const F_OFD_GETLK = 36;
+export const F_OFD_SETLK = 37;
+export const F_OFD_SETLKW = 38;
+export const F_SETLEASE = 1024;
+export const F_GETLEASE = 1025;
+export const F_NOTIFY = 1026;
+export const F_DUPFD_CLOEXEC = 1030;
+export const F_SETPIPE_SZ = 1031;
+export const F_GETPIPE_SZ = 1032;
+export const F_ADD_SEALS = 1033;
+export const F_GET_SEALS = 1034;
+/** The fd flag F_GETFD/F_SETFD report: close on execve. */
+export const FD_CLOEXEC = 1;
+export const F_RDLCK = 0;
+export const F_WRLCK = 1;
+export const F_UNLCK = 2;
+
+// lseek(2) whence.
+export const SEEK_SET = 0;
+export const SEEK_CUR = 1;
+export const SEEK_END = 2;
+export const SEEK_DATA = 3;
+export const SEEK_HOLE = 4;
+
+// access(2) modes.
+export const F_OK = 0;
+export const X_OK = 1;
+export const W_OK = 2;
+export const R_OK = 4;

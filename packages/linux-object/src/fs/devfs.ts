@@ -1,0 +1,270 @@
+/**
+ * devfs: the in-memory file system mounted at /dev, with Linux's memory devices.
+ *
+ * @module
+ */
+import { randomFillSync } from 'node:crypto';
+import type { Timespec } from '../abi/codec.js';
+import { makedev, S_IFCHR, S_IFDIR, S_IFLNK } from '../abi/mode.js';
+import type { Stat } from '../abi/stat.js';
+import { Errno, KernelError } from '../errno.js';
+import { DirectoryFile } from './directory-file.js';
+import { FileType } from './file-type.js';
+import type { DirEntry, FileSystem, INode } from './inode.js';
+import { FileBase } from './open-file.js';
+
+/** Creates the open file of a device node. */
+export type DeviceOpener = (node: DevNode, flags: number, path: string) => FileBase;
+
+function now(): Timespec {
+  const ms = Date.now();
+  return { sec: Math.floor(ms / 1000), nsec: (ms % 1000) * 1_000_000 };
+}
+
+/** Base of devfs inodes: attributes fixed at creation. */
+abstract class DevInode implements INode {
+  abstract readonly type: FileType;
+  readonly #time = now();
+
+  constructor(
+    readonly fs: DevFs,
+    readonly ino: bigint,
+    readonly mode: number,
+    readonly rdev: bigint = 0n,
+  ) {}
+
+  stat(): Stat {
+    return {
+      dev: this.fs.dev, ino: this.ino, mode: this.mode, nlink: this.nlinks(), uid: 0, gid: 0,
+      rdev: this.rdev, size: this.size(), blksize: 4096, blocks: 0,
+      atime: this.#time, mtime: this.#time, ctime: this.#time,
+    };
+  }
+
+  protected nlinks(): number {
+    return 1;
+  }
+
+  protected size(): number {
+    return 0;
+  }
+
+  lookup(_name: string): INode {
+    throw new KernelError(Errno.ENOTDIR);
+  }
+
+  readlink(): string {
+    throw new KernelError(Errno.EINVAL);
+  }
+
+  readdir(): DirEntry[] {
+    throw new KernelError(Errno.ENOTDIR);
+  }
+
+  abstract open(flags: number, path: string): FileBase;
+}
+
+/** A directory of devfs. */
+export class DevDirectory extends DevInode {
+  readonly type = FileType.Directory;
+  readonly #children = new Map<string, DevInode>();
+
+  constructor(fs: DevFs, ino: bigint, readonly parent: DevDirectory | null) {
+    super(fs, ino, S_IFDIR | 0o755);
+  }
+
+  override lookup(name: string): INode {
+    const child = this.#children.get(name);
+    if (child === undefined) throw new KernelError(Errno.ENOENT);
+    return child;
+  }
+
+  override readdir(): DirEntry[] {
+    const entries: DirEntry[] = [
+      { name: '.', ino: this.ino, type: FileType.Directory },
+      { name: '..', ino: (this.parent ?? this).ino, type: FileType.Directory },
+    ];
+    for (const [name, child] of this.#children) entries.push({ name, ino: child.ino, type: child.type });
+    return entries;
+  }
+
+  protected override nlinks(): number {
+    let dirs = 0;
+    for (const c of this.#children.values()) if (c.type === FileType.Directory) dirs++;
+    return 2 + dirs;
+  }
+
+  open(flags: number, path: string): FileBase {
+    return new DirectoryFile(path, flags, this);
+  }
+
+  /** Add `child` as `name`; EEXIST if taken. */
+  add<T extends DevInode>(name: string, child: T): T {
+    if (this.#children.has(name)) throw new KernelError(Errno.EEXIST);
+    this.#children.set(name, child);
+    return child;
+  }
+}
+
+/** A character device node. */
+export class DevNode extends DevInode {
+  readonly type = FileType.CharDevice;
+
+  constructor(fs: DevFs, ino: bigint, mode: number, rdev: bigint, readonly opener: DeviceOpener) {
+    super(fs, ino, S_IFCHR | (mode & 0o7777), rdev);
+  }
+
+  open(flags: number, path: string): FileBase {
+    return this.opener(this, flags, path);
+  }
+}
+
+/** A symbolic link in devfs (/dev/fd → /proc/self/fd …). */
+export class DevSymlink extends DevInode {
+  readonly type = FileType.Symlink;
+
+  constructor(fs: DevFs, ino: bigint, readonly target: string) {
+    super(fs, ino, S_IFLNK | 0o777);
+  }
+
+  protected override size(): number {
+    return new TextEncoder().encode(this.target).length;
+  }
+
+  override readlink(): string {
+    return this.target;
+  }
+
+  open(_flags: number, _path: string): FileBase {
+    throw new KernelError(Errno.ELOOP); // the VFS follows links before opening
+  }
+}
+
+/**
+ * A character device's open file: seeking always lands at 0, as Linux's null_lseek, and the
+ * read/write behaviour comes from the device.
+ */
+export class CharDeviceFile extends FileBase {
+  constructor(
+    path: string,
+    flags: number,
+    readonly node: DevNode,
+    readonly device: {
+      read(buf: Uint8Array): number;
+      write(buf: Uint8Array): number;
+    },
+  ) {
+    super(path, flags);
+  }
+
+  override read(buf: Uint8Array): number {
+    this.checkReadable();
+    return this.device.read(buf);
+  }
+
+  override write(buf: Uint8Array): number {
+    this.checkWritable();
+    return this.device.write(buf);
+  }
+
+  override pread(buf: Uint8Array, offset: number): number {
+    this.checkReadable();
+    if (offset < 0) throw new KernelError(Errno.EINVAL);
+    return this.device.read(buf);
+  }
+
+  override pwrite(buf: Uint8Array, offset: number): number {
+    this.checkWritable();
+    if (offset < 0) throw new KernelError(Errno.EINVAL);
+    return this.device.write(buf);
+  }
+
+  override seek(_offset: number, _whence: number): number {
+    return 0;
+  }
+
+  override stat(): Stat {
+    return this.node.stat();
+  }
+}
+
+/** Linux's /dev/null, /dev/zero, /dev/full, /dev/random and /dev/urandom behaviour. */
+export const memoryDevices = {
+  /** Reads see end of file; writes vanish. */
+  null: { read: (_b: Uint8Array) => 0, write: (b: Uint8Array) => b.byteLength },
+  /** Reads return zeros; writes vanish. */
+  zero: { read: (b: Uint8Array) => (b.fill(0), b.byteLength), write: (b: Uint8Array) => b.byteLength },
+  /** Reads return zeros; writes fail with ENOSPC. */
+  full: {
+    read: (b: Uint8Array) => (b.fill(0), b.byteLength),
+    write: (_b: Uint8Array): number => {
+      throw new KernelError(Errno.ENOSPC); // even for 0 bytes, as Linux
+    },
+  },
+  /** Reads return random bytes; writes (entropy) are accepted and ignored. */
+  random: {
+    read: (b: Uint8Array) => (randomFillSync(b), b.byteLength),
+    write: (b: Uint8Array) => b.byteLength,
+  },
+} as const;
+
+/** Device numbers Linux gives the memory devices (major 1). */
+export const MEMORY_DEVICES: readonly { name: string; minor: number; device: keyof typeof memoryDevices }[] = [
+  { name: 'null', minor: 3, device: 'null' },
+  { name: 'zero', minor: 5, device: 'zero' },
+  { name: 'full', minor: 7, device: 'full' },
+  { name: 'random', minor: 8, device: 'random' },
+  { name: 'urandom', minor: 9, device: 'random' },
+];
+
+/**
+ * The /dev file system: null, zero, full, random, urandom (crw-rw-rw-, major 1), and the
+ * fd/stdin/stdout/stderr links into /proc/self/fd. More devices are added with
+ * {@link DevFs.addDevice}. Nothing can be created in it by a guest (EACCES).
+ */
+export class DevFs implements FileSystem {
+  readonly type = 'devtmpfs';
+  readonly readOnly = false;
+  /** st_dev of every file in it. */
+  readonly dev: bigint;
+  readonly root: DevDirectory;
+  #nextIno = 1n;
+
+  constructor(options: { dev?: bigint } = {}) {
+    this.dev = options.dev ?? makedev(0, 5);
+    this.root = new DevDirectory(this, this.#ino(), null);
+    for (const d of MEMORY_DEVICES) {
+      const device = memoryDevices[d.device];
+      this.addDevice(d.name, 1, d.minor, 0o666, (node, flags, path) =>
+        new CharDeviceFile(path, flags, node, device));
+    }
+    this.addSymlink('fd', '/proc/self/fd');
+    this.addSymlink('stdin', '/proc/self/fd/0');
+    this.addSymlink('stdout', '/proc/self/fd/1');
+    this.addSymlink('stderr', '/proc/self/fd/2');
+  }
+
+  #ino(): bigint {
+    return this.#nextIno++;
+  }
+
+  /** Add a character device `name` (major:minor, permission bits `mode`) under `dir` (default: root). */
+  addDevice(
+    name: string, major: number, minor: number, mode: number, opener: DeviceOpener,
+    dir: DevDirectory = this.root,
+  ): DevNode {
+    return dir.add(name, new DevNode(this, this.#ino(), mode, makedev(major, minor), opener));
+  }
+
+  /** Add a symlink `name` → `target` under `dir` (default: root). */
+  addSymlink(name: string, target: string, dir: DevDirectory = this.root): DevSymlink {
+    return dir.add(name, new DevSymlink(this, this.#ino(), target));
+  }
+
+  /** Add a subdirectory (/dev/pts, /dev/shm …) under `dir` (default: root). */
+  addDirectory(name: string, dir: DevDirectory = this.root): DevDirectory {
+    return dir.add(name, new DevDirectory(this, this.#ino(), dir));
+  }
+
+  release(): void {}
+}

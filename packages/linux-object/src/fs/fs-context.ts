@@ -1,0 +1,85 @@
+/**
+ * A process's view of the file tree: its root, its working directory and its umask.
+ *
+ * @module
+ */
+import { Errno, KernelError } from '../errno.js';
+import { FileType } from './file-type.js';
+import type { OpenFile } from './open-file.js';
+import type { PathRef } from './path-ref.js';
+import type { LookupOptions, Vfs } from './vfs.js';
+
+/** Per-process file system state (Linux's `struct fs_struct`): root, cwd, umask. */
+export class FsContext {
+  /** The process's root (chroot): absolute paths start here, '..' stops here. */
+  root: PathRef;
+  /** The working directory: relative paths start here. */
+  cwd: PathRef;
+  /** Permission bits cleared from the mode of files the process creates. */
+  umask: number;
+
+  constructor(
+    readonly vfs: Vfs,
+    root: PathRef = vfs.root,
+    cwd: PathRef = root,
+    umask = 0o022,
+  ) {
+    this.root = root;
+    this.cwd = cwd;
+    this.umask = umask;
+  }
+
+  /** Resolve `path` relative to `dir` (default: the cwd) under this process's root. */
+  lookup(path: string, opts: Omit<LookupOptions, 'root'>, dir: PathRef = this.cwd): PathRef {
+    return this.vfs.lookup(dir, path, { ...opts, root: this.root });
+  }
+
+  /** Open `path` relative to `dir` (default: the cwd); the umask applies to created files. */
+  open(path: string, flags: number, mode: number, dir: PathRef = this.cwd): OpenFile {
+    return this.vfs.open(dir, path, flags, mode & ~this.umask, this.root);
+  }
+
+  /** chdir(2). */
+  chdir(path: string): void {
+    this.cwd = this.lookup(path, { followLast: true, directory: true });
+  }
+
+  /** fchdir(2) to where an open file is. ENOTDIR unless it is a directory. */
+  fchdir(file: OpenFile): void {
+    const ref = file.location;
+    if (ref === undefined || ref.inode.type !== FileType.Directory) {
+      throw new KernelError(Errno.ENOTDIR);
+    }
+    this.cwd = ref;
+  }
+
+  /** chroot(2). The cwd is left as is (as Linux). */
+  chroot(path: string): void {
+    this.root = this.lookup(path, { followLast: true, directory: true });
+  }
+
+  /**
+   * getcwd(2): the cwd's path as seen from the root, or prefixed with "(unreachable)" when the
+   * cwd is outside the root, as Linux.
+   */
+  getcwd(): string {
+    const root = this.root.path;
+    const cwd = this.cwd.path;
+    if (root === '/') return cwd;
+    if (cwd === root) return '/';
+    if (cwd.startsWith(`${root}/`)) return cwd.slice(root.length);
+    return `(unreachable)${cwd}`;
+  }
+
+  /** umask(2): set the mask, return the old one. */
+  setUmask(mask: number): number {
+    const old = this.umask;
+    this.umask = mask & 0o777;
+    return old;
+  }
+
+  /** A copy for a child process (fork without CLONE_FS). */
+  fork(): FsContext {
+    return new FsContext(this.vfs, this.root, this.cwd, this.umask);
+  }
+}

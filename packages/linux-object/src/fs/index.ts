@@ -1,0 +1,26 @@
+/**
+ * The VFS: file systems and inodes, open files, path resolution over a mount table, per-process
+ * fd tables and fs contexts, devfs, and host stdio streams.
+ *
+ * @module
+ */
+export { FileType, fileTypeOfMode, modeOfFileType } from './file-type.js';
+export type { DirEntry, FileSystem, INode } from './inode.js';
+export type { OpenFile } from './open-file.js';
+export { FileBase, openStatusFlags, seekPosition } from './open-file.js';
+export { DirectoryFile, fillDirents } from './directory-file.js';
+export { PathOnlyFile } from './path-file.js';
+export type { Mount, PathRef } from './path-ref.js';
+export { joinPath, sameRef } from './path-ref.js';
+export type { LookupOptions } from './vfs.js';
+export { Vfs, checkPath } from './vfs.js';
+export { FsContext } from './fs-context.js';
+export { DEFAULT_NOFILE, FdTable, fileReferences, releaseFile, retainFile } from './fd-table.js';
+export type { DeviceOpener } from './devfs.js';
+export {
+  CharDeviceFile, DevDirectory, DevFs, DevNode, DevSymlink, MEMORY_DEVICES, memoryDevices,
+} from './devfs.js';
+export type { HostWatcher, PollNow } from './host-readiness.js';
+export { HostReadiness } from './host-readiness.js';
+export type { HostStreamFileOptions, HostStreamOps } from './host-stream-file.js';
+export { HostStreamFile } from './host-stream-file.js';

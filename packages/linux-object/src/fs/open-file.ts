@@ -1,0 +1,178 @@
+/**
+ * An open file description: what an fd refers to, shared by every fd dup'ed from it.
+ *
+ * @module
+ */
+import type { Stat } from '../abi/stat.js';
+import {
+  O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_LARGEFILE, O_NOCTTY, O_NOFOLLOW, O_PATH,
+  O_RDONLY, O_TRUNC, O_WRONLY, SETFL_MASK,
+} from '../abi/fcntl.js';
+import { POLLIN, POLLOUT } from '../abi/poll.js';
+import { Errno, KernelError } from '../errno.js';
+import type { PathRef } from './path-ref.js';
+
+/**
+ * An open file, as the syscall layer uses it. Every method throws `KernelError` on failure.
+ * `buf` arguments may be zero-copy views into guest memory.
+ */
+export interface OpenFile {
+  /** The container path it was opened by (for /proc/<pid>/fd and strace). */
+  readonly path: string;
+  /** The open(2) access mode and status flags (O_APPEND, O_NONBLOCK, …); F_GETFL reports these. */
+  readonly statusFlags: number;
+  /**
+   * Where the file was opened, set by the VFS (undefined for pipes, sockets, host stdio): *at
+   * syscalls resolve relative to it, fchdir moves there.
+   */
+  location: PathRef | undefined;
+  /** F_SETFL: replace the changeable status flags (`SETFL_MASK`), keep the others. */
+  setStatusFlags(flags: number): void;
+  /** read(2) at the current position. A Promise when it has to wait for data. */
+  read(buf: Uint8Array): number | Promise<number>;
+  /** write(2) at the current position (or the end, with O_APPEND). */
+  write(buf: Uint8Array): number | Promise<number>;
+  /** pread64(2): read at `offset` without moving the position. ESPIPE on streams. */
+  pread(buf: Uint8Array, offset: number): number | Promise<number>;
+  /** pwrite64(2). */
+  pwrite(buf: Uint8Array, offset: number): number | Promise<number>;
+  /** lseek(2): returns the new position. */
+  seek(offset: number, whence: number): number;
+  /**
+   * getdents64(2): fill `buf` with `linux_dirent64` records from the current position on, and
+   * return the bytes written (0 at the end). EINVAL if not even one record fits, ENOTDIR if this
+   * is not a directory.
+   */
+  getdents64(buf: Uint8Array): number;
+  /** fstat(2). */
+  stat(): Stat;
+  /** ioctl(2) with `arg` as in/out bytes; ENOTTY for requests the file does not know. */
+  ioctl(request: number, arg: Uint8Array): number;
+  /** poll(2) readiness right now: the subset of `events` (plus POLLERR/POLLHUP) that holds. */
+  poll(events: number): number;
+  /** Release the file; called once, when the last fd referring to it is closed. */
+  close(): void;
+}
+
+/**
+ * Defaults for an {@link OpenFile}: status flags, the access-mode checks Linux makes, and the
+ * errors of operations a kind of file does not have. Subclasses override what they support.
+ */
+export abstract class FileBase implements OpenFile {
+  #statusFlags: number;
+  location: PathRef | undefined = undefined;
+
+  /** `flags` as given to open(2); the status flags F_GETFL reports are derived from them. */
+  constructor(
+    readonly path: string,
+    flags: number,
+  ) {
+    this.#statusFlags = openStatusFlags(flags);
+  }
+
+  get statusFlags(): number {
+    return this.#statusFlags;
+  }
+
+  setStatusFlags(flags: number): void {
+    this.#statusFlags = (this.#statusFlags & ~SETFL_MASK) | (flags & SETFL_MASK);
+  }
+
+  /** Whether the file was opened for reading (EBADF otherwise, as read(2) on O_WRONLY/O_PATH). */
+  protected get readable(): boolean {
+    const f = this.#statusFlags;
+    return (f & O_PATH) === 0 && (f & O_ACCMODE) !== O_WRONLY;
+  }
+
+  /** Whether the file was opened for writing. */
+  protected get writable(): boolean {
+    const f = this.#statusFlags;
+    return (f & O_PATH) === 0 && (f & O_ACCMODE) !== O_RDONLY;
+  }
+
+  /** Throws EBADF unless the file is readable. */
+  protected checkReadable(): void {
+    if (!this.readable) throw new KernelError(Errno.EBADF);
+  }
+
+  /** Throws EBADF unless the file is writable. */
+  protected checkWritable(): void {
+    if (!this.writable) throw new KernelError(Errno.EBADF);
+  }
+
+  read(_buf: Uint8Array): number | Promise<number> {
+    this.checkReadable();
+    throw new KernelError(Errno.EINVAL);
+  }
+
+  write(_buf: Uint8Array): number | Promise<number> {
+    this.checkWritable();
+    throw new KernelError(Errno.EINVAL);
+  }
+
+  pread(_buf: Uint8Array, _offset: number): number | Promise<number> {
+    this.checkReadable();
+    throw new KernelError(Errno.ESPIPE);
+  }
+
+  pwrite(_buf: Uint8Array, _offset: number): number | Promise<number> {
+    this.checkWritable();
+    throw new KernelError(Errno.ESPIPE);
+  }
+
+  seek(_offset: number, _whence: number): number {
+    throw new KernelError(Errno.ESPIPE);
+  }
+
+  getdents64(_buf: Uint8Array): number {
+    if ((this.#statusFlags & O_PATH) !== 0) throw new KernelError(Errno.EBADF);
+    throw new KernelError(Errno.ENOTDIR);
+  }
+
+  abstract stat(): Stat;
+
+  ioctl(_request: number, _arg: Uint8Array): number {
+    if ((this.#statusFlags & O_PATH) !== 0) throw new KernelError(Errno.EBADF);
+    throw new KernelError(Errno.ENOTTY);
+  }
+
+  poll(events: number): number {
+    return events & (POLLIN | POLLOUT);
+  }
+
+  close(): void {}
+}
+
+/**
+ * New position for lseek(2) on a file of `size` bytes currently at `pos`: EINVAL for an unknown
+ * whence or a negative result.
+ */
+export function seekPosition(pos: number, size: number, offset: number, whence: number): number {
+  let base: number;
+  switch (whence) {
+    case 0: base = 0; break; // SEEK_SET
+    case 1: base = pos; break; // SEEK_CUR
+    case 2: base = size; break; // SEEK_END
+    case 3: // SEEK_DATA: the whole file is data
+      if (offset < 0 || offset >= size) throw new KernelError(Errno.ENXIO);
+      return offset;
+    case 4: // SEEK_HOLE: the only hole is at the end
+      if (offset < 0 || offset >= size) throw new KernelError(Errno.ENXIO);
+      return size;
+    default:
+      throw new KernelError(Errno.EINVAL);
+  }
+  const next = base + offset;
+  if (next < 0 || !Number.isSafeInteger(next)) throw new KernelError(Errno.EINVAL);
+  return next;
+}
+
+/**
+ * The status flags an open file description keeps from open(2)'s `flags`, as Linux: creation
+ * flags and O_CLOEXEC (an fd flag) go, O_LARGEFILE is implied on 64-bit, O_PATH keeps only
+ * O_DIRECTORY and O_NOFOLLOW.
+ */
+export function openStatusFlags(flags: number): number {
+  if ((flags & O_PATH) !== 0) return flags & (O_PATH | O_DIRECTORY | O_NOFOLLOW);
+  return (flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)) | O_LARGEFILE;
+}

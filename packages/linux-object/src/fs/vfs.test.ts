@@ -1,0 +1,164 @@
+import { describe, expect, it } from 'vitest';
+import { O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY } from '../abi/fcntl.js';
+import { Errno, KernelError } from '../errno.js';
+import { DevFs } from './devfs.js';
+import { FileType } from './file-type.js';
+import { FsContext } from './fs-context.js';
+import { MemFs } from './memfs.test-helper.js';
+import { Vfs } from './vfs.js';
+
+function errnoOf(f: () => unknown): number | undefined {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof KernelError) return e.errno;
+    throw e;
+  }
+  return undefined;
+}
+
+function makeVfs(): Vfs {
+  const fs = new MemFs({
+    etc: { hostname: 'box\n', passwd: 'root:x:0:0\n' },
+    bin: { busybox: 'ELF', sh: { link: 'busybox' } },
+    abs: { link: '/etc/passwd' },
+    escape: { link: '../../../../etc/hostname' },
+    loop1: { link: 'loop2' },
+    loop2: { link: 'loop1' },
+    dangling: { link: '/nowhere' },
+    empty: { link: '' },
+    dirlink: { link: 'etc' },
+    dev: {},
+    home: { user: { notes: 'x' } },
+  });
+  const vfs = new Vfs(fs);
+  vfs.mount('/dev', new DevFs());
+  return vfs;
+}
+
+describe('Vfs.lookup', () => {
+  const vfs = makeVfs();
+  const root = vfs.root;
+  const look = (p: string, followLast = true) => vfs.lookup(root, p, { followLast });
+
+  it('resolves absolute and relative paths to canonical paths', () => {
+    expect(look('/etc/hostname').path).toBe('/etc/hostname');
+    expect(look('etc//./hostname').path).toBe('/etc/hostname');
+    expect(look('/home/user/../user/notes').path).toBe('/home/user/notes');
+    expect(look('/').path).toBe('/');
+  });
+
+  it('keeps .. at the root', () => {
+    expect(look('/../../..').path).toBe('/');
+    expect(look('../../../../etc/hostname').path).toBe('/etc/hostname');
+  });
+
+  it('resolves symlinks inside the container root', () => {
+    expect(look('/abs').path).toBe('/etc/passwd');
+    expect(look('/escape').path).toBe('/etc/hostname');
+    expect(look('/bin/sh').path).toBe('/bin/busybox');
+    expect(look('/bin/sh', false).inode.type).toBe(FileType.Symlink);
+    expect(look('/dirlink/hostname').path).toBe('/etc/hostname');
+  });
+
+  it('fails as Linux', () => {
+    expect(errnoOf(() => look('/loop1'))).toBe(Errno.ELOOP);
+    expect(errnoOf(() => look('/loop1', false))).toBeUndefined();
+    expect(errnoOf(() => look('/loop1/x', false))).toBe(Errno.ELOOP);
+    expect(errnoOf(() => look('/etc/hostname/x'))).toBe(Errno.ENOTDIR);
+    expect(errnoOf(() => look('/etc/hostname/.'))).toBe(Errno.ENOTDIR);
+    expect(errnoOf(() => look('/etc/hostname/'))).toBe(Errno.ENOTDIR);
+    expect(errnoOf(() => look('/nonexistent/x'))).toBe(Errno.ENOENT);
+    expect(errnoOf(() => look('/dangling'))).toBe(Errno.ENOENT);
+    expect(errnoOf(() => look('/empty'))).toBe(Errno.ENOENT);
+    expect(errnoOf(() => look(''))).toBe(Errno.ENOENT);
+    expect(errnoOf(() => look(`/${'a'.repeat(256)}`))).toBe(Errno.ENAMETOOLONG);
+    expect(errnoOf(() => look(`/${'a/'.repeat(2048)}`))).toBe(Errno.ENAMETOOLONG);
+    expect(errnoOf(() => vfs.lookup(root, '/etc/hostname', { followLast: true, directory: true })))
+      .toBe(Errno.ENOTDIR);
+  });
+
+  it('gives up after 40 symlinks', () => {
+    const tree: Record<string, { link: string }> = {};
+    for (let i = 0; i < 41; i++) tree[`l${i}`] = { link: `l${i + 1}` };
+    const deep = new Vfs(new MemFs({ ...tree, l41: 'end' }));
+    expect(deep.lookup(deep.root, '/l1', { followLast: true }).path).toBe('/l41');
+    expect(errnoOf(() => deep.lookup(deep.root, '/l0', { followLast: true }))).toBe(Errno.ELOOP);
+  });
+
+  it('crosses mounts both ways', () => {
+    const nul = look('/dev/null');
+    expect(nul.inode.type).toBe(FileType.CharDevice);
+    expect(nul.mount.path).toBe('/dev');
+    expect(errnoOf(() => vfs.lookup(nul, '..', { followLast: true }))).toBe(Errno.ENOTDIR);
+    const up = vfs.lookup(look('/dev'), '../etc', { followLast: true });
+    expect(up.path).toBe('/etc');
+    expect(up.mount.path).toBe('/');
+  });
+
+  it('confines a chrooted process to its root', () => {
+    const ctx = new FsContext(vfs);
+    ctx.chroot('/home');
+    ctx.chdir('/user');
+    expect(ctx.getcwd()).toBe('/user');
+    expect(ctx.lookup('../../../..', { followLast: true }).path).toBe('/home');
+  });
+});
+
+describe('Vfs.open', () => {
+  const vfs = makeVfs();
+  const root = vfs.root;
+  const open = (p: string, flags: number) => vfs.open(root, p, flags, 0o644);
+
+  it('opens files and reads them', () => {
+    const f = open('/escape', O_RDONLY);
+    const buf = new Uint8Array(16);
+    expect(f.read(buf)).toBe(4);
+    expect(new TextDecoder().decode(buf.subarray(0, 4))).toBe('box\n');
+    expect(f.path).toBe('/etc/hostname');
+    expect(f.location?.path).toBe('/etc/hostname');
+  });
+
+  it('checks flags as Linux', () => {
+    expect(errnoOf(() => open('/bin/sh', O_RDONLY | O_NOFOLLOW))).toBe(Errno.ELOOP);
+    expect(errnoOf(() => open('/dirlink/', O_RDONLY | O_NOFOLLOW))).toBeUndefined();
+    expect(errnoOf(() => open('/etc/hostname', O_RDONLY | O_DIRECTORY))).toBe(Errno.ENOTDIR);
+    expect(errnoOf(() => open('/etc', O_RDWR))).toBe(Errno.EISDIR);
+    expect(errnoOf(() => open('/etc', O_RDONLY | O_TRUNC))).toBe(Errno.EISDIR);
+    expect(errnoOf(() => open('/etc', O_RDONLY | O_CREAT))).toBe(Errno.EISDIR);
+    expect(errnoOf(() => open('/nonexistent/', O_RDONLY | O_CREAT))).toBe(Errno.EISDIR);
+    expect(errnoOf(() => open('/abs', O_RDONLY | O_CREAT | O_EXCL))).toBe(Errno.EEXIST);
+    expect(errnoOf(() => open('/etc/new', O_WRONLY | O_CREAT))).toBe(Errno.EROFS);
+    expect(errnoOf(() => open('/etc/hostname', O_WRONLY))).toBe(Errno.EROFS);
+  });
+
+  it('O_PATH names a symlink without opening it', () => {
+    const f = open('/bin/sh', O_PATH | O_NOFOLLOW);
+    expect(f.location?.inode.type).toBe(FileType.Symlink);
+    expect(errnoOf(() => f.read(new Uint8Array(1)))).toBe(Errno.EBADF);
+    expect(f.statusFlags).toBe(O_PATH | O_NOFOLLOW);
+  });
+
+  it('lists directories with getdents64 across calls', () => {
+    const d = open('/etc', O_RDONLY | O_DIRECTORY);
+    const names: string[] = [];
+    const buf = new Uint8Array(32); // one record per call
+    for (let n = d.getdents64(buf); n > 0; n = d.getdents64(buf)) {
+      names.push(new TextDecoder().decode(buf.subarray(19, buf.indexOf(0, 19))));
+    }
+    expect(names).toEqual(['.', '..', 'hostname', 'passwd']);
+    expect(errnoOf(() => d.getdents64(new Uint8Array(8)))).toBeUndefined(); // at the end: 0
+    d.seek(0, 0);
+    expect(errnoOf(() => d.getdents64(new Uint8Array(8)))).toBe(Errno.EINVAL);
+  });
+
+  it('stat, readlink, access', () => {
+    expect(vfs.readlink(root, '/bin/sh')).toBe('busybox');
+    expect(errnoOf(() => vfs.readlink(root, '/etc'))).toBe(Errno.EINVAL);
+    expect(vfs.stat(root, '/bin/sh', false).mode & 0o170000).toBe(0o120000);
+    expect(vfs.stat(root, '/bin/sh', true).mode & 0o170000).toBe(0o100000);
+    expect(errnoOf(() => vfs.access(root, '/etc/hostname', 2))).toBe(Errno.EROFS);
+    expect(errnoOf(() => vfs.access(root, '/etc/hostname', 1))).toBe(Errno.EACCES);
+    expect(errnoOf(() => vfs.access(root, '/etc', 1))).toBeUndefined();
+  });
+});

@@ -1,0 +1,255 @@
+/**
+ * The VFS: a mount table and Linux path resolution, done by the kernel one component at a time.
+ *
+ * File systems only ever see single names (never '/', '.' or '..'), so a symlink or '..' can never
+ * take a lookup outside the container root: absolute symlinks restart at the caller's root, and
+ * '..' at that root stays there.
+ *
+ * @module
+ */
+import {
+  O_ACCMODE, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY, O_TMPFILE, O_TRUNC,
+  W_OK, X_OK,
+} from '../abi/fcntl.js';
+import { MAXSYMLINKS, NAME_MAX, PATH_MAX } from '../abi/limits.js';
+import type { Stat } from '../abi/stat.js';
+import { Errno, KernelError } from '../errno.js';
+import { FileType } from './file-type.js';
+import type { FileSystem } from './inode.js';
+import type { OpenFile } from './open-file.js';
+import { PathOnlyFile } from './path-file.js';
+import { joinPath, sameRef, type Mount, type PathRef } from './path-ref.js';
+
+/** How {@link Vfs.lookup} treats the last component. */
+export interface LookupOptions {
+  /** Follow a symlink in the last component (stat vs lstat, open without O_NOFOLLOW). */
+  followLast: boolean;
+  /** The result must be a directory (ENOTDIR otherwise). A trailing '/' implies this. */
+  directory?: boolean;
+  /** The caller's root (chroot): absolute paths start here, '..' stops here. Default: the VFS root. */
+  root?: PathRef;
+}
+
+const encoder = new TextEncoder();
+
+function byteLength(s: string): number {
+  // Fast path: ASCII strings have one byte per char.
+  // eslint-disable-next-line no-control-regex
+  return /^[\x00-\x7f]*$/.test(s) ? s.length : encoder.encode(s).length;
+}
+
+/** Throws what Linux throws for an unusable path string: ENOENT if empty, ENAMETOOLONG if too long. */
+export function checkPath(path: string): void {
+  if (path.length === 0) throw new KernelError(Errno.ENOENT);
+  if (byteLength(path) >= PATH_MAX) throw new KernelError(Errno.ENAMETOOLONG);
+}
+
+/** Split a path into its last component and the rest ('a/b/c' → ['a/b', 'c']; '/x' → ['/', 'x']). */
+function splitLast(path: string): { dir: string; name: string; trailingSlash: boolean } {
+  const trimmed = path.replace(/\/+$/, '');
+  const trailingSlash = trimmed.length !== path.length;
+  const i = trimmed.lastIndexOf('/');
+  if (i < 0) return { dir: '.', name: trimmed, trailingSlash };
+  return { dir: i === 0 ? '/' : trimmed.slice(0, i), name: trimmed.slice(i + 1), trailingSlash };
+}
+
+/** A mount table with one root file system, and path resolution over it. */
+export class Vfs {
+  readonly #mounts = new Map<string, Mount>();
+  /** The root of the mount tree: '/' of the container. */
+  readonly root: PathRef;
+
+  constructor(rootFs: FileSystem) {
+    const mount: Mount = { fs: rootFs, path: '/' };
+    this.#mounts.set('/', mount);
+    this.root = { mount, inode: rootFs.root, path: '/', parent: null };
+  }
+
+  /**
+   * Mount `fs` on the directory at absolute `path` (e.g. devfs on '/dev'). The mount point need
+   * not exist in the file system below (as gVisor's synthetic mount points), but its parent must.
+   * EBUSY if something is mounted there already.
+   */
+  mount(path: string, fs: FileSystem): Mount {
+    if (!path.startsWith('/')) throw new KernelError(Errno.EINVAL);
+    const { dir, name } = splitLast(path);
+    if (name === '' || name === '.' || name === '..') throw new KernelError(Errno.EBUSY);
+    const parent = this.lookup(this.root, dir, { followLast: true, directory: true });
+    const at = joinPath(parent.path, name);
+    if (this.#mounts.has(at)) throw new KernelError(Errno.EBUSY);
+    try {
+      const below = this.lookup(parent, name, { followLast: true });
+      if (below.inode.type !== FileType.Directory) throw new KernelError(Errno.ENOTDIR);
+    } catch (e) {
+      if (!(e instanceof KernelError && e.errno === Errno.ENOENT)) throw e;
+    }
+    const mount: Mount = { fs, path: at };
+    this.#mounts.set(at, mount);
+    return mount;
+  }
+
+  /** Unmount the file system mounted at `path` and release it. EINVAL if nothing is mounted there. */
+  unmount(path: string): void {
+    const mount = this.#mounts.get(path);
+    if (mount === undefined || path === '/') throw new KernelError(Errno.EINVAL);
+    this.#mounts.delete(path);
+    mount.fs.release();
+  }
+
+  /** The mounts, root first (for /proc/mounts). */
+  mounts(): Mount[] {
+    return [...this.#mounts.values()].sort((a, b) => a.path.length - b.path.length);
+  }
+
+  /** Release every mounted file system (the sandbox is going away). */
+  release(): void {
+    for (const m of this.mounts().reverse()) m.fs.release();
+    this.#mounts.clear();
+  }
+
+  /**
+   * Resolve `path` from directory `start` (relative paths) or from the root (absolute ones).
+   * Fails as Linux: ENOENT, ENOTDIR, ELOOP (more than 40 symlinks), ENAMETOOLONG.
+   */
+  lookup(start: PathRef, path: string, opts: LookupOptions): PathRef {
+    checkPath(path);
+    const root = opts.root ?? this.root;
+    return this.#walk(start, path, opts.followLast, opts.directory ?? false, root, { links: 0 });
+  }
+
+  #walk(
+    start: PathRef,
+    path: string,
+    followLast: boolean,
+    mustBeDir: boolean,
+    root: PathRef,
+    state: { links: number },
+  ): PathRef {
+    let cur = path.startsWith('/') ? root : start;
+    const names = path.split('/').filter((n) => n.length > 0);
+    const trailingSlash = names.length > 0 && path.endsWith('/');
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i];
+      if (byteLength(name) > NAME_MAX) throw new KernelError(Errno.ENAMETOOLONG);
+      if (cur.inode.type !== FileType.Directory) throw new KernelError(Errno.ENOTDIR);
+      if (name === '.') continue;
+      if (name === '..') {
+        cur = sameRef(cur, root) || cur.parent === null ? cur : cur.parent;
+        continue;
+      }
+      const next = this.#child(cur, name);
+      const last = i === names.length - 1;
+      if (next.inode.type === FileType.Symlink && (!last || followLast || trailingSlash)) {
+        if (++state.links > MAXSYMLINKS) throw new KernelError(Errno.ELOOP);
+        const target = next.inode.readlink();
+        if (target.length === 0) throw new KernelError(Errno.ENOENT);
+        cur = this.#walk(cur, target, true, false, root, state);
+        continue;
+      }
+      cur = next;
+    }
+    if ((mustBeDir || trailingSlash) && cur.inode.type !== FileType.Directory) {
+      throw new KernelError(Errno.ENOTDIR);
+    }
+    return cur;
+  }
+
+  /** Step from directory `dir` to its child `name`, entering a file system mounted there. */
+  #child(dir: PathRef, name: string): PathRef {
+    const path = joinPath(dir.path, name);
+    const mount = this.#mounts.get(path);
+    if (mount !== undefined) return { mount, inode: mount.fs.root, path, parent: dir };
+    return { mount: dir.mount, inode: dir.inode.lookup(name), path, parent: dir };
+  }
+
+  /**
+   * open(2) / openat(2) after the dirfd is known: resolve, check the flags against the file as
+   * Linux does, and ask its inode to open it. O_CLOEXEC is the caller's (an fd flag).
+   */
+  open(start: PathRef, path: string, flags: number, mode: number, root?: PathRef): OpenFile {
+    const followLast = (flags & O_NOFOLLOW) === 0;
+    const wantDir = (flags & O_DIRECTORY) !== 0;
+    if ((flags & O_PATH) !== 0) {
+      const ref = this.lookup(start, path, { followLast, directory: wantDir, root });
+      return this.#located(new PathOnlyFile(ref.path, flags, ref.inode), ref);
+    }
+    if ((flags & O_TMPFILE) === O_TMPFILE) {
+      const dir = this.lookup(start, path, { followLast: true, directory: true, root });
+      throw new KernelError(dir.mount.fs.readOnly ? Errno.EROFS : Errno.EOPNOTSUPP);
+    }
+    const ref = (flags & O_CREAT) !== 0
+      ? this.#openCreate(start, path, flags, mode, root)
+      : this.lookup(start, path, { followLast, directory: wantDir, root });
+    const type = ref.inode.type;
+    if (type === FileType.Symlink) throw new KernelError(Errno.ELOOP);
+    if (wantDir && type !== FileType.Directory) throw new KernelError(Errno.ENOTDIR);
+    if (type === FileType.Directory
+      && ((flags & O_ACCMODE) !== O_RDONLY || (flags & (O_CREAT | O_TRUNC)) !== 0)) {
+      throw new KernelError(Errno.EISDIR);
+    }
+    return this.#located(ref.inode.open(flags, ref.path), ref);
+  }
+
+  /** The O_CREAT part of open: find or create the last component. */
+  #openCreate(start: PathRef, path: string, flags: number, mode: number, root?: PathRef): PathRef {
+    checkPath(path);
+    const { dir, name, trailingSlash } = splitLast(path);
+    if (trailingSlash || name === '' || name === '.' || name === '..') {
+      throw new KernelError(Errno.EISDIR);
+    }
+    const parent = this.lookup(start, dir, { followLast: true, directory: true, root });
+    if (byteLength(name) > NAME_MAX) throw new KernelError(Errno.ENAMETOOLONG);
+    let existing: PathRef | undefined;
+    try {
+      existing = this.#child(parent, name);
+    } catch (e) {
+      if (!(e instanceof KernelError && e.errno === Errno.ENOENT)) throw e;
+    }
+    if (existing !== undefined) {
+      if ((flags & O_EXCL) !== 0) throw new KernelError(Errno.EEXIST);
+      if (existing.inode.type !== FileType.Symlink || (flags & O_NOFOLLOW) !== 0) return existing;
+      return this.lookup(parent, name, { followLast: true, root });
+    }
+    const create = parent.inode.create?.bind(parent.inode);
+    if (create === undefined) {
+      throw new KernelError(parent.mount.fs.readOnly ? Errno.EROFS : Errno.EACCES);
+    }
+    const inode = create(name, mode);
+    return { mount: parent.mount, inode, path: joinPath(parent.path, name), parent };
+  }
+
+  #located(file: OpenFile, ref: PathRef): OpenFile {
+    file.location = ref;
+    return file;
+  }
+
+  /** stat(2) (followLast) / lstat(2) of a path. */
+  stat(start: PathRef, path: string, followLast: boolean, root?: PathRef): Stat {
+    return this.lookup(start, path, { followLast, root }).inode.stat();
+  }
+
+  /** readlink(2): the target of the symlink at `path`; EINVAL if it is not a symlink. */
+  readlink(start: PathRef, path: string, root?: PathRef): string {
+    const ref = this.lookup(start, path, { followLast: false, root });
+    if (ref.inode.type !== FileType.Symlink) throw new KernelError(Errno.EINVAL);
+    return ref.inode.readlink();
+  }
+
+  /**
+   * access(2) / faccessat(2) for a caller with root's privileges: existence, EROFS for W_OK on a
+   * read-only file system, and X_OK needing an execute bit on non-directories.
+   */
+  access(start: PathRef, path: string, mode: number, followLast = true, root?: PathRef): void {
+    if ((mode & ~7) !== 0) throw new KernelError(Errno.EINVAL);
+    const ref = this.lookup(start, path, { followLast, root });
+    const type = ref.inode.type;
+    if ((mode & W_OK) !== 0 && ref.mount.fs.readOnly
+      && (type === FileType.Regular || type === FileType.Directory || type === FileType.Symlink)) {
+      throw new KernelError(Errno.EROFS);
+    }
+    if ((mode & X_OK) !== 0 && type !== FileType.Directory
+      && (ref.inode.stat().mode & 0o111) === 0) {
+      throw new KernelError(Errno.EACCES);
+    }
+  }
+}
