@@ -1,0 +1,181 @@
+/**
+ * Allocation of physical memory (pmem) frames as contiguous extents, with per-container accounting.
+ *
+ * @module
+ */
+import { PAGE_SIZE, type PhysicalMemory } from './platform.js';
+import { ZxError, ZxStatus } from './status.js';
+
+/** Round `n` up to a multiple of PAGE_SIZE. */
+export function pageRoundUp(n: number): number {
+  return Math.ceil(n / PAGE_SIZE) * PAGE_SIZE;
+}
+
+/** Whether `n` is a non-negative multiple of PAGE_SIZE. */
+export function isPageAligned(n: number): boolean {
+  return Number.isSafeInteger(n) && n >= 0 && n % PAGE_SIZE === 0;
+}
+
+/**
+ * Bytes of pmem charged to one owner (a container), with an optional limit: a charge that would
+ * exceed it fails with ERR_NO_MEMORY.
+ */
+export class MemoryAccount {
+  #used = 0;
+
+  /** @param limit maximum bytes (default: no limit) */
+  constructor(readonly limit = Infinity) {}
+
+  /** Bytes currently charged. */
+  get used(): number {
+    return this.#used;
+  }
+
+  /** Charge `bytes`. Throws ERR_NO_MEMORY if the limit would be exceeded. */
+  charge(bytes: number): void {
+    if (this.#used + bytes > this.limit) throw new ZxError(ZxStatus.ERR_NO_MEMORY, 'memory limit reached');
+    this.#used += bytes;
+  }
+
+  /** Give back `bytes` charged earlier. */
+  uncharge(bytes: number): void {
+    this.#used -= bytes;
+  }
+}
+
+interface Range {
+  start: number;
+  end: number;
+}
+
+/**
+ * NAME
+ *   pmem allocator - hands out frames of physical memory
+ *
+ * SYNOPSIS
+ *   `alloc(size, account?)` returns the pmem offset of a contiguous, page-aligned extent;
+ *   `free(offset, size, account?)` returns it and punches a hole so the host reclaims the memory.
+ *
+ * DESCRIPTION
+ *   First fit over a sorted free list; freed extents coalesce with free neighbours. An extent no
+ *   larger than `pmem.chunkSize` never crosses a chunk boundary, so it is one view of one chunk.
+ *   pmem is sparse: untouched pages cost nothing, so extents are allocated whole.
+ *
+ * ERRORS
+ *   ERR_INVALID_ARGS size or offset not page aligned, or a free of memory that is not allocated.
+ *   ERR_NO_MEMORY    no free extent is large enough, or the account's limit is reached.
+ */
+export class PmemAllocator {
+  readonly pmem: PhysicalMemory;
+  /** Free ranges, sorted and never adjacent (adjacent ones are merged). */
+  #free: Range[];
+  #allocated = 0;
+
+  constructor(pmem: PhysicalMemory) {
+    this.pmem = pmem;
+    this.#free = pmem.size > 0 ? [{ start: 0, end: pmem.size }] : [];
+  }
+
+  /** Bytes currently allocated. */
+  get allocatedBytes(): number {
+    return this.#allocated;
+  }
+
+  /** Bytes still free. */
+  get freeBytes(): number {
+    return this.pmem.size - this.#allocated;
+  }
+
+  /** The free ranges (for tests and diagnostics). */
+  freeRanges(): readonly { start: number; end: number }[] {
+    return this.#free.map((r) => ({ ...r }));
+  }
+
+  /** Allocate `size` bytes (a positive multiple of PAGE_SIZE); returns the pmem offset. */
+  alloc(size: number, account?: MemoryAccount): number {
+    if (!isPageAligned(size) || size === 0) throw new ZxError(ZxStatus.ERR_INVALID_ARGS, `bad size ${size}`);
+    const chunk = this.pmem.chunkSize;
+    for (let i = 0; i < this.#free.length; i++) {
+      const range = this.#free[i];
+      let start = range.start;
+      if (size <= chunk && Math.floor(start / chunk) !== Math.floor((start + size - 1) / chunk)) {
+        start = Math.ceil(start / chunk) * chunk;
+      }
+      if (start + size > range.end) continue;
+      account?.charge(size);
+      this.#take(i, start, start + size);
+      this.#allocated += size;
+      return start;
+    }
+    throw new ZxError(ZxStatus.ERR_NO_MEMORY, `no free extent of ${size} bytes`);
+  }
+
+  /**
+   * Grow the extent [offset, offset+oldSize) in place to `newSize` if the frames after it are free
+   * (and, for extents up to a chunk, in the same chunk). Returns whether it grew.
+   */
+  tryGrow(offset: number, oldSize: number, newSize: number, account?: MemoryAccount): boolean {
+    if (newSize <= oldSize) return true;
+    const end = offset + oldSize;
+    const newEnd = offset + newSize;
+    const chunk = this.pmem.chunkSize;
+    if (newSize <= chunk && Math.floor(offset / chunk) !== Math.floor((newEnd - 1) / chunk)) return false;
+    const i = this.#upperBound(end) - 1;
+    if (i < 0 || this.#free[i].start !== end || this.#free[i].end < newEnd) return false;
+    account?.charge(newSize - oldSize);
+    this.#take(i, end, newEnd);
+    this.#allocated += newSize - oldSize;
+    return true;
+  }
+
+  /** Free the extent [offset, offset+size) and punch a hole in pmem behind it. */
+  free(offset: number, size: number, account?: MemoryAccount): void {
+    if (!isPageAligned(offset) || !isPageAligned(size) || offset + size > this.pmem.size) {
+      throw new ZxError(ZxStatus.ERR_INVALID_ARGS, `bad extent ${offset}+${size}`);
+    }
+    if (size === 0) return;
+    const end = offset + size;
+    // Index of the first free range that starts after `offset`.
+    const i = this.#upperBound(offset);
+    const prev = this.#free[i - 1];
+    const next = this.#free[i];
+    if ((prev && prev.end > offset) || (next && next.start < end)) {
+      throw new ZxError(ZxStatus.ERR_INVALID_ARGS, `double free of ${offset}+${size}`);
+    }
+    this.pmem.release(offset, size);
+    account?.uncharge(size);
+    this.#allocated -= size;
+    if (prev && prev.end === offset) {
+      prev.end = end;
+      if (next && next.start === end) {
+        prev.end = next.end;
+        this.#free.splice(i, 1);
+      }
+    } else if (next && next.start === end) {
+      next.start = offset;
+    } else {
+      this.#free.splice(i, 0, { start: offset, end });
+    }
+  }
+
+  /** Remove [start, end) from free range `i`, which contains it. */
+  #take(i: number, start: number, end: number): void {
+    const range = this.#free[i];
+    const pieces: Range[] = [];
+    if (range.start < start) pieces.push({ start: range.start, end: start });
+    if (end < range.end) pieces.push({ start: end, end: range.end });
+    this.#free.splice(i, 1, ...pieces);
+  }
+
+  /** The index of the first free range whose start is > `offset`. */
+  #upperBound(offset: number): number {
+    let lo = 0;
+    let hi = this.#free.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.#free[mid].start <= offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}

@@ -1,0 +1,613 @@
+/**
+ * Virtual memory address regions: a guest address space, mirrored into its host process.
+ *
+ * @module
+ */
+import type { InjectedSyscall } from './platform.js';
+import { KObject } from './object.js';
+import { PAGE_SIZE } from './platform.js';
+import { isPageAligned, pageRoundUp } from './pmem-allocator.js';
+import { PageFaultError, ZxError, ZxStatus } from './status.js';
+import type { MovedFrames, Vmo, VmoMapper } from './vmo.js';
+
+/** Linux `PROT_*` bits used for mapping permissions. */
+export const Prot = { NONE: 0, READ: 1, WRITE: 2, EXEC: 4 } as const;
+
+/** Host syscall numbers and flags used to mirror mappings. */
+export const HostSyscall = {
+  mmap: 9,
+  mprotect: 10,
+  munmap: 11,
+  MAP_SHARED: 0x01,
+  MAP_FIXED: 0x10,
+} as const;
+
+/** An address range [start, end). */
+export interface AddressRange {
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Options of the {@link Vmar} constructor. */
+export interface VmarOptions {
+  /** Lowest guest address (page aligned). */
+  base: number;
+  /** Size in bytes of the address space (page aligned). */
+  size: number;
+  /** The guest-side fd of pmem, for the mirrored mmap calls. */
+  pmemGuestFd: number;
+  /** Ranges that may never be mapped (e.g. the platform's trampoline). */
+  reserved?: readonly { readonly start: number | bigint; readonly end: number | bigint }[];
+  /** Where the top-down search for free space starts (default: the top of the address space). */
+  mmapBase?: number;
+}
+
+/** Options of {@link Vmar.map}. */
+export interface MapOptions {
+  vmo: Vmo;
+  /** Offset in the VMO (page aligned, default 0). */
+  vmoOffset?: number;
+  /** Length in bytes (rounded up to a page). */
+  len: number;
+  /** `PROT_READ | PROT_WRITE | PROT_EXEC` bits. */
+  prot: number;
+  /** The address: required with `fixed`, otherwise a hint used if that range is free. */
+  addr?: number;
+  /** Map exactly at `addr`, replacing what was there (MAP_FIXED). */
+  fixed?: boolean;
+  /** With `fixed`: fail with ERR_ALREADY_EXISTS instead of replacing (MAP_FIXED_NOREPLACE). */
+  noReplace?: boolean;
+  /** Shared with the VMO's other users across fork (MAP_SHARED); private mappings are copied. */
+  shared?: boolean;
+  /** A label for /proc/<pid>/maps (e.g. a path, `[heap]`, `[stack]`). */
+  name?: string;
+}
+
+/** One mapping as {@link Vmar.mappings} reports it. */
+export interface MappingInfo {
+  readonly start: number;
+  readonly end: number;
+  readonly prot: number;
+  readonly vmo: Vmo;
+  /** Offset in the VMO of `start`. */
+  readonly offset: number;
+  readonly shared: boolean;
+  readonly name: string;
+}
+
+interface Mapping {
+  start: number;
+  end: number;
+  prot: number;
+  vmo: Vmo;
+  offset: number;
+  shared: boolean;
+  name: string;
+}
+
+type HostOp =
+  | { kind: 'mmap'; addr: number; len: number; prot: number; off: number }
+  | { kind: 'munmap'; addr: number; len: number }
+  | { kind: 'mprotect'; addr: number; len: number; prot: number };
+
+/** Guest addresses fit in 47 bits; anything at or above this is never mapped. */
+const USER_LIMIT = 2 ** 47;
+
+/**
+ * NAME
+ *   vmar - Virtual Memory Address Region: a guest address space
+ *
+ * SYNOPSIS
+ *   `map({ vmo, vmoOffset, len, prot, addr?, fixed?, noReplace?, shared? })` maps part of a VMO;
+ *   `unmap(addr, len)`, `protect(addr, len, prot)` change mappings, splitting them as needed;
+ *   `read`/`write`/`segments`/`readCString`… access guest memory by translation;
+ *   `takeHostOps()` returns the host syscalls that make the guest's host process match.
+ *
+ * DESCRIPTION
+ *   The VMAR is authoritative; the host process mirrors it. Every mapping is pmem mapped with
+ *   mmap(addr, len, prot, MAP_SHARED|MAP_FIXED, pmemGuestFd, vmo.pmemOffset + offset). Private
+ *   semantics come from private VMOs (copied on fork), not from MAP_PRIVATE.
+ *
+ *   Without `fixed`, the VMAR picks the highest free range below `mmapBase` (then anywhere),
+ *   like Linux's top-down layout; a free `addr` hint is honoured. Reserved ranges are never mapped.
+ *
+ *   Memory of unmapped VMOs is released when the host ops are taken (`takeHostOps`), i.e. once
+ *   the guest no longer maps it: the caller must run every op list it takes, in order.
+ *
+ *   Guest accesses by the kernel check the mapping's prot (read needs PROT_READ, write needs
+ *   PROT_WRITE) and throw {@link PageFaultError} for any unmapped or forbidden byte, and for any
+ *   address that is not a safe non-negative integer, before touching memory.
+ *
+ * RIGHTS
+ *   A handle needs READ/WRITE/EXECUTE for mappings with those permissions (checked by the caller).
+ *
+ * ERRORS
+ *   ERR_INVALID_ARGS   unaligned address or offset, zero length, unknown prot bits, `fixed` without `addr`.
+ *   ERR_NO_MEMORY      no free range large enough, or a fixed range outside the address space.
+ *   ERR_ACCESS_DENIED  a fixed range overlapping a reserved range.
+ *   ERR_ALREADY_EXISTS `noReplace` and the range is in use.
+ *   ERR_OUT_OF_RANGE   the mapping extends past the end of the VMO; `readCString` found no NUL.
+ *   ERR_NOT_FOUND      `protect` over a range that is not fully mapped (Linux: ENOMEM).
+ */
+export class Vmar extends KObject implements VmoMapper {
+  static override readonly typeName: string = 'vmar';
+
+  readonly base: number;
+  readonly size: number;
+  readonly pmemGuestFd: number;
+  /** The reserved ranges, sorted. */
+  readonly reserved: readonly AddressRange[];
+  /** Where the top-down search for free space starts. Settable (the Linux layer places it below the stack). */
+  mmapBase: number;
+  /** Mappings sorted by address, never overlapping. */
+  #maps: Mapping[] = [];
+  #ops: HostOp[] = [];
+  /** Work to do once the pending host ops have been taken (releasing unmapped memory). */
+  #afterTake: (() => void)[] = [];
+
+  constructor(options: VmarOptions) {
+    super('root');
+    const { base, size } = options;
+    if (!isPageAligned(base) || !isPageAligned(size) || size === 0 || base + size > USER_LIMIT) {
+      throw new ZxError(ZxStatus.ERR_INVALID_ARGS, 'bad vmar range');
+    }
+    this.base = base;
+    this.size = size;
+    this.pmemGuestFd = options.pmemGuestFd;
+    this.reserved = (options.reserved ?? [])
+      .map((r) => ({ start: Number(r.start), end: Number(r.end) }))
+      .sort((a, b) => a.start - b.start);
+    this.mmapBase = options.mmapBase ?? base + size;
+  }
+
+  /** The end of the address space. */
+  get end(): number {
+    return this.base + this.size;
+  }
+
+  // ---- mapping -------------------------------------------------------------------------------
+
+  /** Map part of a VMO; returns the address chosen. */
+  map(options: MapOptions): number {
+    const { vmo, vmoOffset = 0, prot, fixed = false, noReplace = false, shared = false, name = '' } = options;
+    if (!Number.isSafeInteger(options.len) || options.len <= 0) throw new ZxError(ZxStatus.ERR_INVALID_ARGS, 'bad length');
+    const len = pageRoundUp(options.len);
+    checkProt(prot);
+    if (!isPageAligned(vmoOffset)) throw new ZxError(ZxStatus.ERR_INVALID_ARGS, 'unaligned vmo offset');
+    if (vmoOffset + len > vmo.size) throw new ZxError(ZxStatus.ERR_OUT_OF_RANGE, 'mapping past the end of the vmo');
+
+    let addr: number;
+    if (fixed) {
+      if (options.addr === undefined || !isPageAligned(options.addr)) {
+        throw new ZxError(ZxStatus.ERR_INVALID_ARGS, 'fixed mapping needs an aligned address');
+      }
+      addr = options.addr;
+      if (addr < this.base || addr + len > this.end) throw new ZxError(ZxStatus.ERR_NO_MEMORY, 'outside the address space');
+      if (this.#overlapsReserved(addr, addr + len)) throw new ZxError(ZxStatus.ERR_ACCESS_DENIED, 'reserved range');
+      if (noReplace && this.#overlapsMapping(addr, addr + len)) {
+        throw new ZxError(ZxStatus.ERR_ALREADY_EXISTS, 'range in use');
+      }
+    } else {
+      const hint = options.addr !== undefined && Number.isSafeInteger(options.addr) && options.addr > 0 ? pageRoundUp(options.addr) : undefined;
+      addr = hint !== undefined && this.#isFree(hint, hint + len) ? hint : this.findFree(len);
+    }
+
+    // MAP_FIXED on the host replaces atomically: no munmap needed for what was there.
+    this.#removeRange(addr, addr + len);
+    vmo.attach(this);
+    this.#insert({ start: addr, end: addr + len, prot, vmo, offset: vmoOffset, shared, name });
+    this.#emit({ kind: 'mmap', addr, len, prot, off: vmo.pmemOffset + vmoOffset });
+    return addr;
+  }
+
+  /** Remove mappings in [addr, addr+len) (rounded up to pages); holes are fine, as in Linux. */
+  unmap(addr: number, len: number): void {
+    const end = this.#checkRange(addr, len);
+    for (const r of this.#removeRange(addr, end)) this.#emit({ kind: 'munmap', addr: r.start, len: r.end - r.start });
+  }
+
+  /** Set the permissions of [addr, addr+len); the whole range must be mapped (else ERR_NOT_FOUND). */
+  protect(addr: number, len: number, prot: number): void {
+    checkProt(prot);
+    if (len === 0 && isPageAligned(addr)) return;
+    const end = this.#checkRange(addr, len);
+    if (!this.#isFullyMapped(addr, end)) throw new ZxError(ZxStatus.ERR_NOT_FOUND, 'range not fully mapped');
+    this.#splitAt(addr);
+    this.#splitAt(end);
+    let i = this.#firstEndingAfter(addr);
+    const first = i;
+    for (; i < this.#maps.length && this.#maps[i].start < end; i++) this.#maps[i].prot = prot;
+    this.#mergeAround(first, i);
+    this.#emit({ kind: 'mprotect', addr, len: end - addr, prot });
+  }
+
+  /** Remove every mapping (execve, exit). */
+  unmapAll(): void {
+    for (const m of this.#maps) {
+      this.#emit({ kind: 'munmap', addr: m.start, len: m.end - m.start });
+      this.#releaseLater(m.vmo);
+    }
+    this.#maps = [];
+  }
+
+  /** The mappings, sorted by address. */
+  mappings(): readonly MappingInfo[] {
+    return this.#maps.map((m) => ({ ...m }));
+  }
+
+  /** The mapping that contains `addr`, if any. */
+  mappingAt(addr: number): MappingInfo | undefined {
+    const m = this.#find(addr);
+    return m && { ...m };
+  }
+
+  /**
+   * The start of a free range of `len` bytes (rounded up to a page): the highest one below
+   * `mmapBase`, else the highest anywhere. Throws ERR_NO_MEMORY.
+   */
+  findFree(len: number): number {
+    if (!Number.isSafeInteger(len) || len <= 0) throw new ZxError(ZxStatus.ERR_INVALID_ARGS, 'bad length');
+    const size = pageRoundUp(len);
+    const found = this.#findFreeBelow(size, Math.min(this.mmapBase, this.end)) ?? this.#findFreeBelow(size, this.end);
+    if (found === undefined) throw new ZxError(ZxStatus.ERR_NO_MEMORY, `no free range of ${size} bytes`);
+    return found;
+  }
+
+  /**
+   * Copy every mapping into `into` (fork): shared mappings share their VMO, private ones get an
+   * eager copy of their VMO range.
+   */
+  fork(into: Vmar): void {
+    for (const m of this.#maps) {
+      const len = m.end - m.start;
+      const common = { len, prot: m.prot, addr: m.start, fixed: true, shared: m.shared, name: m.name };
+      if (m.shared) {
+        into.map({ ...common, vmo: m.vmo, vmoOffset: m.offset });
+      } else {
+        const copy = m.vmo.createChildCopy(m.offset, len);
+        into.map({ ...common, vmo: copy, vmoOffset: 0 });
+        copy.close();
+      }
+    }
+  }
+
+  // ---- host mirroring ------------------------------------------------------------------------
+
+  /** Return and clear the pending host syscalls (run them in the guest's host process, in order). */
+  takeHostOps(): InjectedSyscall[] {
+    const calls = this.#ops.map((op) => this.#toSyscall(op));
+    this.#ops = [];
+    const after = this.#afterTake;
+    this.#afterTake = [];
+    for (const fn of after) fn();
+    return calls;
+  }
+
+  /** Number of pending host syscalls. */
+  get pendingHostOps(): number {
+    return this.#ops.length;
+  }
+
+  /** @internal */
+  onVmoMoved(vmo: Vmo, oldFrames: MovedFrames): void {
+    for (const m of this.#maps) {
+      if (m.vmo === vmo) this.#emit({ kind: 'mmap', addr: m.start, len: m.end - m.start, prot: m.prot, off: vmo.pmemOffset + m.offset });
+    }
+    this.#afterTake.push(() => oldFrames.done());
+  }
+
+  // ---- guest memory access -------------------------------------------------------------------
+
+  /** Copy `len` bytes of guest memory at `addr`. */
+  read(addr: number, len: number): Uint8Array {
+    const out = new Uint8Array(len);
+    let at = 0;
+    for (const seg of this.segments(addr, len, 'read')) {
+      out.set(seg, at);
+      at += seg.length;
+    }
+    return out;
+  }
+
+  /** Copy `bytes` into guest memory at `addr`; nothing is written if any byte would fault. */
+  write(addr: number, bytes: Uint8Array): void {
+    let at = 0;
+    for (const seg of this.segments(addr, bytes.length, 'write')) {
+      seg.set(bytes.subarray(at, at + seg.length));
+      at += seg.length;
+    }
+  }
+
+  readU8(addr: number): number {
+    return this.read(addr, 1)[0];
+  }
+
+  readU16(addr: number): number {
+    return view(this.read(addr, 2)).getUint16(0, true);
+  }
+
+  readU32(addr: number): number {
+    return view(this.read(addr, 4)).getUint32(0, true);
+  }
+
+  readU64(addr: number): bigint {
+    return view(this.read(addr, 8)).getBigUint64(0, true);
+  }
+
+  writeU32(addr: number, value: number): void {
+    const bytes = new Uint8Array(4);
+    view(bytes).setUint32(0, value >>> 0, true);
+    this.write(addr, bytes);
+  }
+
+  writeU64(addr: number, value: bigint): void {
+    const bytes = new Uint8Array(8);
+    view(bytes).setBigUint64(0, BigInt.asUintN(64, value), true);
+    this.write(addr, bytes);
+  }
+
+  /**
+   * Zero-copy views of guest memory [addr, addr+len) for `access`, in order. All or nothing: throws
+   * {@link PageFaultError} at the first byte that is unmapped or lacks permission.
+   */
+  segments(addr: number, len: number, access: 'read' | 'write'): Uint8Array[] {
+    if (!Number.isSafeInteger(len) || len < 0) throw new PageFaultError(addr, access);
+    if (len === 0) return [];
+    if (!Number.isSafeInteger(addr) || addr < 0) throw new PageFaultError(addr, access);
+    const out: Uint8Array[] = [];
+    const end = addr + len;
+    let a = addr;
+    while (a < end) {
+      const n = this.#accessibleRun(a, end, access);
+      if (n === 0) throw new PageFaultError(a, access);
+      const m = this.#find(a)!;
+      for (const seg of m.vmo.segments(m.offset + (a - m.start), n)) out.push(seg);
+      a += n;
+    }
+    return out;
+  }
+
+  /**
+   * How many bytes from `addr` (up to `len`) can be accessed before the first fault: for partial
+   * transfers, where bytes moved beat a later EFAULT.
+   */
+  accessibleLength(addr: number, len: number, access: 'read' | 'write'): number {
+    if (!Number.isSafeInteger(addr) || !Number.isSafeInteger(len) || addr < 0 || len <= 0) return 0;
+    const end = addr + len;
+    let a = addr;
+    while (a < end) {
+      const n = this.#accessibleRun(a, end, access);
+      if (n === 0) break;
+      a += n;
+    }
+    return a - addr;
+  }
+
+  /**
+   * The bytes of the NUL-terminated string at `addr`, without the NUL. Throws PageFaultError, or
+   * ERR_OUT_OF_RANGE if no NUL is found within `maxLen` bytes.
+   */
+  readCStringBytes(addr: number, maxLen: number): Uint8Array {
+    if (!Number.isSafeInteger(addr) || addr < 0) throw new PageFaultError(addr, 'read');
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    let a = addr;
+    while (total < maxLen) {
+      // Scan at most to the end of the current page, so a string ending before an unmapped page is fine.
+      const pageEnd = (Math.floor(a / PAGE_SIZE) + 1) * PAGE_SIZE;
+      const n = Math.min(pageEnd - a, maxLen - total);
+      const [seg] = this.segments(a, n, 'read');
+      const nul = seg.indexOf(0);
+      if (nul >= 0) {
+        parts.push(seg.subarray(0, nul));
+        return concat(parts, total + nul);
+      }
+      parts.push(seg);
+      total += n;
+      a += n;
+    }
+    throw new ZxError(ZxStatus.ERR_OUT_OF_RANGE, `no NUL within ${maxLen} bytes`);
+  }
+
+  /** The NUL-terminated UTF-8 string at `addr` (see {@link Vmar.readCStringBytes}). */
+  readCString(addr: number, maxLen: number): string {
+    return decoder.decode(this.readCStringBytes(addr, maxLen));
+  }
+
+  // ---- internals -----------------------------------------------------------------------------
+
+  /** Validate an unmap/protect range; returns its page-rounded end. */
+  #checkRange(addr: number, len: number): number {
+    if (!isPageAligned(addr) || !Number.isSafeInteger(len) || len <= 0) {
+      throw new ZxError(ZxStatus.ERR_INVALID_ARGS, 'bad range');
+    }
+    const end = addr + pageRoundUp(len);
+    if (end > USER_LIMIT) throw new ZxError(ZxStatus.ERR_INVALID_ARGS, 'range beyond user space');
+    return end;
+  }
+
+  /** Length of the run from `a` (below `end`) that one mapping allows for `access`; 0 if none. */
+  #accessibleRun(a: number, end: number, access: 'read' | 'write'): number {
+    const m = this.#find(a);
+    if (!m) return 0;
+    const needed = access === 'read' ? Prot.READ : Prot.WRITE;
+    if ((m.prot & needed) === 0) return 0;
+    const vmoOffset = m.offset + (a - m.start);
+    // A VMO shrunk under its mapping: bytes past its end fault (SIGBUS in Linux, EFAULT here).
+    const inVmo = m.vmo.size - vmoOffset;
+    return Math.max(0, Math.min(Math.min(end, m.end) - a, inVmo));
+  }
+
+  /** Index of the first mapping whose end is > addr. */
+  #firstEndingAfter(addr: number): number {
+    let lo = 0;
+    let hi = this.#maps.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.#maps[mid].end <= addr) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  #find(addr: number): Mapping | undefined {
+    const m = this.#maps[this.#firstEndingAfter(addr)];
+    return m && m.start <= addr ? m : undefined;
+  }
+
+  #overlapsMapping(start: number, end: number): boolean {
+    const m = this.#maps[this.#firstEndingAfter(start)];
+    return m !== undefined && m.start < end;
+  }
+
+  #overlapsReserved(start: number, end: number): boolean {
+    return this.reserved.some((r) => r.start < end && start < r.end);
+  }
+
+  #isFree(start: number, end: number): boolean {
+    return start >= this.base && end <= this.end && !this.#overlapsReserved(start, end) && !this.#overlapsMapping(start, end);
+  }
+
+  #isFullyMapped(start: number, end: number): boolean {
+    let at = start;
+    for (let i = this.#firstEndingAfter(start); i < this.#maps.length && at < end; i++) {
+      const m = this.#maps[i];
+      if (m.start > at) return false;
+      at = m.end;
+    }
+    return at >= end;
+  }
+
+  /** The highest start of a free `size`-byte range ending at or below `limit`. */
+  #findFreeBelow(size: number, limit: number): number | undefined {
+    const occupied = [...this.#maps, ...this.reserved].sort((a, b) => a.start - b.start);
+    let hi = limit;
+    for (let k = occupied.length - 1; k >= -1; k--) {
+      const lo = Math.max(k >= 0 ? occupied[k].end : this.base, this.base);
+      if (lo < hi && hi - lo >= size) return hi - size;
+      if (k >= 0) hi = Math.min(hi, occupied[k].start);
+      if (hi - this.base < size) return undefined;
+    }
+    return undefined;
+  }
+
+  /** Split the mapping that strictly contains `addr` in two at `addr`. */
+  #splitAt(addr: number): void {
+    const i = this.#firstEndingAfter(addr);
+    const m = this.#maps[i];
+    if (!m || m.start >= addr) return;
+    const right: Mapping = { ...m, start: addr, offset: m.offset + (addr - m.start) };
+    m.end = addr;
+    m.vmo.attach(this);
+    this.#maps.splice(i + 1, 0, right);
+  }
+
+  /** Remove [start, end) from the mappings; returns the ranges that were mapped (merged). */
+  #removeRange(start: number, end: number): AddressRange[] {
+    this.#splitAt(start);
+    this.#splitAt(end);
+    const i = this.#firstEndingAfter(start);
+    let j = i;
+    while (j < this.#maps.length && this.#maps[j].start < end) j++;
+    const removed = this.#maps.splice(i, j - i);
+    const ranges: { start: number; end: number }[] = [];
+    for (const m of removed) {
+      this.#releaseLater(m.vmo);
+      const last = ranges[ranges.length - 1];
+      if (last && last.end === m.start) last.end = m.end;
+      else ranges.push({ start: m.start, end: m.end });
+    }
+    return ranges;
+  }
+
+  /** Drop a mapping's VMO reference once the guest no longer maps it (after the next take). */
+  #releaseLater(vmo: Vmo): void {
+    this.#afterTake.push(() => vmo.detach(this));
+  }
+
+  #insert(mapping: Mapping): void {
+    const i = this.#firstEndingAfter(mapping.start);
+    this.#maps.splice(i, 0, mapping);
+    this.#mergeAround(i, i + 1);
+  }
+
+  /** Merge compatible neighbours among mappings [from-1, to]. */
+  #mergeAround(from: number, to: number): void {
+    const lo = Math.max(from - 1, 0);
+    const hi = Math.min(to, this.#maps.length - 1);
+    for (let i = hi; i > lo; i--) {
+      const a = this.#maps[i - 1];
+      const b = this.#maps[i];
+      if (
+        a.end === b.start &&
+        a.vmo === b.vmo &&
+        a.offset + (a.end - a.start) === b.offset &&
+        a.prot === b.prot &&
+        a.shared === b.shared &&
+        a.name === b.name
+      ) {
+        a.end = b.end;
+        this.#maps.splice(i, 1);
+        // The host mapping stays (the merged one covers it): drop the reference at once.
+        b.vmo.detach(this);
+      }
+    }
+  }
+
+  /** Queue a host op, folding it into the previous one when they are adjacent and alike. */
+  #emit(op: HostOp): void {
+    const last = this.#ops[this.#ops.length - 1];
+    if (last && last.kind === op.kind && last.addr + last.len === op.addr) {
+      if (op.kind === 'munmap') {
+        last.len += op.len;
+        return;
+      }
+      if (op.kind === 'mprotect' && last.kind === 'mprotect' && last.prot === op.prot) {
+        last.len += op.len;
+        return;
+      }
+      if (op.kind === 'mmap' && last.kind === 'mmap' && last.prot === op.prot && last.off + last.len === op.off) {
+        last.len += op.len;
+        return;
+      }
+    }
+    this.#ops.push(op);
+  }
+
+  #toSyscall(op: HostOp): InjectedSyscall {
+    switch (op.kind) {
+      case 'mmap':
+        return {
+          nr: HostSyscall.mmap,
+          args: [op.addr, op.len, op.prot, HostSyscall.MAP_SHARED | HostSyscall.MAP_FIXED, this.pmemGuestFd, op.off],
+        };
+      case 'munmap':
+        return { nr: HostSyscall.munmap, args: [op.addr, op.len] };
+      case 'mprotect':
+        return { nr: HostSyscall.mprotect, args: [op.addr, op.len, op.prot] };
+    }
+  }
+}
+
+function checkProt(prot: number): void {
+  if (!Number.isInteger(prot) || (prot & ~(Prot.READ | Prot.WRITE | Prot.EXEC)) !== 0) {
+    throw new ZxError(ZxStatus.ERR_INVALID_ARGS, `bad prot ${prot}`);
+  }
+}
+
+function view(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function concat(parts: Uint8Array[], total: number): Uint8Array {
+  if (parts.length === 1) return parts[0].slice();
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+const decoder = new TextDecoder('utf-8');

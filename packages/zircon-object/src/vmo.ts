@@ -1,0 +1,310 @@
+/**
+ * Virtual memory objects backed by one contiguous extent of pmem.
+ *
+ * @module
+ */
+import { KObject } from './object.js';
+import { PAGE_SIZE } from './platform.js';
+import { isPageAligned, pageRoundUp, type MemoryAccount, type PmemAllocator } from './pmem-allocator.js';
+import { ZxError, ZxStatus } from './status.js';
+
+/**
+ * Something that maps VMOs into a guest (a Vmar), told when a VMO's frames move so it can remap.
+ * @internal
+ */
+export interface VmoMapper {
+  /** `vmo` now lives at a new pmem offset; call `oldFrames.done()` once the guest no longer maps the old ones. */
+  onVmoMoved(vmo: Vmo, oldFrames: MovedFrames): void;
+}
+
+/**
+ * The old extent of a VMO that moved. It is freed once every mapper has remapped away from it.
+ * @internal
+ */
+export class MovedFrames {
+  #pending: number;
+  readonly #free: () => void;
+
+  constructor(pending: number, free: () => void) {
+    this.#pending = pending;
+    this.#free = free;
+    if (pending === 0) free();
+  }
+
+  /** One mapper no longer maps the old frames. */
+  done(): void {
+    if (--this.#pending === 0) this.#free();
+  }
+}
+
+/** Options of {@link Vmo.create}. */
+export interface VmoCreateOptions {
+  /** Charge the VMO's frames to this account. */
+  account?: MemoryAccount;
+  name?: string;
+}
+
+/** Result of {@link Vmo.resize}. */
+export interface VmoResizeResult {
+  /** The VMO's frames moved to a new pmem offset (its mappings are remapped). */
+  moved: boolean;
+}
+
+/**
+ * NAME
+ *   vmo - Virtual Memory Object
+ *
+ * SYNOPSIS
+ *   `Vmo.create(alloc, size)` makes a VMO of `size` bytes (rounded up to pages) backed by one
+ *   contiguous extent of pmem starting at `pmemOffset`. `read`/`write`/`zero` copy bytes;
+ *   `segments` gives zero-copy views; `resize` grows or shrinks; `createChildCopy` clones.
+ *
+ * DESCRIPTION
+ *   A VMO is reference counted: its creator holds one reference (dropped by `close()`), every
+ *   handle and every VMAR mapping holds one. The extent is freed (and its pmem hole-punched) when
+ *   the last reference goes. A fresh VMO reads as zeros.
+ *
+ *   Growing happens in place when the following frames are free; otherwise the VMO moves to a new
+ *   extent and its mappers remap it (the old frames are freed once they have). Shrinking a mapped
+ *   VMO keeps the frames reserved (hole-punched) so guests that still map them never see frames
+ *   given to someone else.
+ *
+ *   `createChildCopy` is Zircon's copy-on-write child done eagerly: a full copy (pages that are
+ *   all zero are skipped, so they stay sparse).
+ *
+ * RIGHTS
+ *   READ to read, WRITE to write, MAP to map, checked by the caller through the handle.
+ *
+ * ERRORS
+ *   ERR_OUT_OF_RANGE  an access beyond `size`.
+ *   ERR_NO_MEMORY     no pmem left, or the account's limit reached.
+ *   ERR_BAD_STATE     use after the last reference was dropped, or `close()` twice.
+ */
+export class Vmo extends KObject {
+  static override readonly typeName: string = 'vmo';
+
+  readonly allocator: PmemAllocator;
+  readonly account: MemoryAccount | undefined;
+  #offset = 0;
+  #capacity = 0;
+  #size = 0;
+  #refs = 1;
+  #closed = false;
+  /** Mappers and how many of their mappings use this VMO. */
+  #mappers = new Map<VmoMapper, number>();
+
+  private constructor(allocator: PmemAllocator, account: MemoryAccount | undefined, name: string) {
+    super(name);
+    this.allocator = allocator;
+    this.account = account;
+  }
+
+  /** Create a zero-filled VMO of `size` bytes (rounded up to a page). */
+  static create(allocator: PmemAllocator, size: number, options: VmoCreateOptions = {}): Vmo {
+    if (!Number.isSafeInteger(size) || size < 0) throw new ZxError(ZxStatus.ERR_INVALID_ARGS, `bad size ${size}`);
+    const vmo = new Vmo(allocator, options.account, options.name ?? '');
+    const capacity = pageRoundUp(size);
+    if (capacity > 0) vmo.#offset = allocator.alloc(capacity, options.account);
+    vmo.#capacity = capacity;
+    vmo.#size = capacity;
+    return vmo;
+  }
+
+  /** Size in bytes (a multiple of PAGE_SIZE). */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Offset of the VMO's first byte in pmem. Changes when `resize` moves the VMO. */
+  get pmemOffset(): number {
+    return this.#offset;
+  }
+
+  /** Whether any VMAR maps this VMO. */
+  get isMapped(): boolean {
+    return this.#mappers.size > 0;
+  }
+
+  /** Copy `len` bytes at `offset` out of the VMO. */
+  read(offset: number, len: number): Uint8Array {
+    const out = new Uint8Array(len);
+    let at = 0;
+    for (const seg of this.segments(offset, len)) {
+      out.set(seg, at);
+      at += seg.length;
+    }
+    return out;
+  }
+
+  /** Copy `bytes` into the VMO at `offset`. */
+  write(offset: number, bytes: Uint8Array): void {
+    let at = 0;
+    for (const seg of this.segments(offset, bytes.length)) {
+      seg.set(bytes.subarray(at, at + seg.length));
+      at += seg.length;
+    }
+  }
+
+  /** Fill `len` bytes at `offset` with zeros. */
+  zero(offset: number, len: number): void {
+    for (const seg of this.segments(offset, len)) seg.fill(0);
+  }
+
+  /**
+   * Zero-copy views of the bytes [offset, offset+len), in order (one per pmem chunk touched).
+   * Valid until the VMO is resized or freed.
+   */
+  segments(offset: number, len: number): Uint8Array[] {
+    this.#checkAlive();
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(len) || offset < 0 || len < 0 || offset + len > this.#size) {
+      throw new ZxError(ZxStatus.ERR_OUT_OF_RANGE, `vmo range ${offset}+${len} of ${this.#size}`);
+    }
+    const pmem = this.allocator.pmem;
+    const chunkSize = pmem.chunkSize;
+    const out: Uint8Array[] = [];
+    let p = this.#offset + offset;
+    let left = len;
+    while (left > 0) {
+      const within = p % chunkSize;
+      const n = Math.min(left, chunkSize - within);
+      out.push(pmem.chunk(Math.floor(p / chunkSize)).subarray(within, within + n));
+      p += n;
+      left -= n;
+    }
+    return out;
+  }
+
+  /** Change the size to `newSize` (rounded up to a page); new bytes read as zeros. */
+  resize(newSize: number): VmoResizeResult {
+    this.#checkAlive();
+    if (!Number.isSafeInteger(newSize) || newSize < 0) throw new ZxError(ZxStatus.ERR_INVALID_ARGS, `bad size ${newSize}`);
+    const newCap = pageRoundUp(newSize);
+    if (newCap <= this.#capacity) {
+      if (newCap < this.#size) this.#dropTail(newCap);
+      this.#size = newCap;
+      return { moved: false };
+    }
+    if (this.#capacity > 0 && this.allocator.tryGrow(this.#offset, this.#capacity, newCap, this.account)) {
+      this.#capacity = newCap;
+      this.#size = newCap;
+      return { moved: false };
+    }
+    const newOffset = this.allocator.alloc(newCap, this.account);
+    const oldOffset = this.#offset;
+    const oldCapacity = this.#capacity;
+    const oldSize = this.#size;
+    copyNonZeroPages(this.allocator, oldOffset, newOffset, oldSize);
+    this.#offset = newOffset;
+    this.#capacity = newCap;
+    this.#size = newCap;
+    if (oldCapacity === 0) return { moved: false };
+    const freeOld = (): void => this.allocator.free(oldOffset, oldCapacity, this.account);
+    const oldFrames = new MovedFrames(this.#mappers.size, freeOld);
+    for (const mapper of this.#mappers.keys()) mapper.onVmoMoved(this, oldFrames);
+    return { moved: true };
+  }
+
+  /** A new VMO holding a copy of [offset, offset+len) (default: all of this VMO). */
+  createChildCopy(offset = 0, len = this.#size - offset): Vmo {
+    this.#checkAlive();
+    if (!isPageAligned(offset) || !Number.isSafeInteger(len) || len < 0 || offset + len > this.#size) {
+      throw new ZxError(ZxStatus.ERR_OUT_OF_RANGE, `child range ${offset}+${len} of ${this.#size}`);
+    }
+    const child = Vmo.create(this.allocator, len, { account: this.account, name: this.name });
+    copyNonZeroPages(this.allocator, this.#offset + offset, child.#offset, child.#size);
+    return child;
+  }
+
+  /** Drop the creator's reference. */
+  close(): void {
+    if (this.#closed) throw new ZxError(ZxStatus.ERR_BAD_STATE, 'vmo already closed');
+    this.#closed = true;
+    this.release();
+  }
+
+  /** Take a reference (kept until `release()`). */
+  retain(): void {
+    this.#checkAlive();
+    this.#refs++;
+  }
+
+  /** Drop a reference taken with `retain()`; the last one frees the frames. */
+  release(): void {
+    this.#checkAlive();
+    if (--this.#refs > 0) return;
+    if (this.#capacity > 0) this.allocator.free(this.#offset, this.#capacity, this.account);
+    this.#capacity = 0;
+    this.#size = 0;
+  }
+
+  /** Number of references held. */
+  get refCount(): number {
+    return this.#refs;
+  }
+
+  /** @internal */
+  override handleOpened(): void {
+    this.retain();
+    super.handleOpened();
+  }
+
+  /** @internal */
+  override handleClosed(): void {
+    super.handleClosed();
+    this.release();
+  }
+
+  /** @internal A mapper added a mapping of this VMO (takes a reference). */
+  attach(mapper: VmoMapper): void {
+    this.retain();
+    this.#mappers.set(mapper, (this.#mappers.get(mapper) ?? 0) + 1);
+  }
+
+  /** @internal A mapper's mapping of this VMO is gone from the guest (drops its reference). */
+  detach(mapper: VmoMapper): void {
+    const n = this.#mappers.get(mapper) ?? 0;
+    if (n <= 1) this.#mappers.delete(mapper);
+    else this.#mappers.set(mapper, n - 1);
+    if (this.#mappers.size === 0 && this.#refs > 1 && this.#capacity > this.#size) {
+      // Frames kept only because a guest still mapped them can go now.
+      this.allocator.free(this.#offset + this.#size, this.#capacity - this.#size, this.account);
+      this.#capacity = this.#size;
+    }
+    this.release();
+  }
+
+  /** Shrink to `newCap` bytes: free the tail, or only hole-punch it while guests map it. */
+  #dropTail(newCap: number): void {
+    const tail = this.#capacity - newCap;
+    if (tail === 0) return;
+    if (this.isMapped) {
+      this.allocator.pmem.release(this.#offset + newCap, this.#size - newCap);
+      return;
+    }
+    this.allocator.free(this.#offset + newCap, tail, this.account);
+    this.#capacity = newCap;
+  }
+
+  #checkAlive(): void {
+    if (this.#refs <= 0) throw new ZxError(ZxStatus.ERR_BAD_STATE, 'vmo is gone');
+  }
+}
+
+/** Copy `len` bytes of pmem from `from` to `to` page by page, skipping all-zero pages. */
+function copyNonZeroPages(allocator: PmemAllocator, from: number, to: number, len: number): void {
+  const pmem = allocator.pmem;
+  const chunkSize = pmem.chunkSize;
+  for (let done = 0; done < len; done += PAGE_SIZE) {
+    const src = from + done;
+    const dst = to + done;
+    const page = pmem.chunk(Math.floor(src / chunkSize)).subarray(src % chunkSize, (src % chunkSize) + PAGE_SIZE);
+    if (isZeroPage(page)) continue;
+    pmem.chunk(Math.floor(dst / chunkSize)).set(page, dst % chunkSize);
+  }
+}
+
+function isZeroPage(page: Uint8Array): boolean {
+  const words = new BigUint64Array(page.buffer, page.byteOffset, page.length / 8);
+  for (let i = 0; i < words.length; i++) if (words[i] !== 0n) return false;
+  return true;
+}
