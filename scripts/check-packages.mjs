@@ -52,7 +52,7 @@ const installDir = join(scratch, 'install');
 mkdirSync(tarballDir);
 mkdirSync(installDir);
 
-console.log(`Packaging check of ${packages.length} packages (scratch: ${scratch})`);
+console.log(`Packaging check of ${packages.length} packages`);
 
 for (const pkg of packages) {
   const publint = run(publintBin, ['--strict'], pkg.dir);
@@ -105,11 +105,11 @@ const passed = results.length - failures.length;
 mkdirSync(join(repoRoot, 'build/test-results'), { recursive: true });
 writeFileSync(reportPath, JSON.stringify({ passed, failed: failures.length, failures }, null, 2));
 
+rmSync(scratch, { recursive: true, force: true });
 if (failures.length === 0) {
-  rmSync(scratch, { recursive: true, force: true });
   console.log(`Packaging check: all ${passed} checks passed`);
 } else {
-  console.log(`Packaging check: ${failures.length} of ${results.length} checks failed (scratch kept: ${scratch})`);
+  console.log(`Packaging check: ${failures.length} of ${results.length} checks failed`);
   for (const f of failures) console.log(`  - ${f}`);
   process.exitCode = 1;
 }

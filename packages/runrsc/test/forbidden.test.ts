@@ -76,6 +76,11 @@ describe.skipIf(!IS_ROOT)('forbidden syscalls in the sandbox', () => {
   });
 
   it('refuses every privileged call with ENOSYS or EPERM, in the kernel, leaving the host unchanged', () => {
+    // Only a CLI that really traces its guest may run the privileged calls: as root on the host,
+    // several of them would succeed. A harmless traced run must show our kernel answering openat.
+    const probe = runInSandbox(['/forbidden', 'files'], { rootfs, runOptions: ['--strace'] });
+    expect(probe.stderr, 'runrsc --strace shows the guest\'s openat calls').toMatch(/\bopenat\(/);
+
     const mountsBefore = readFileSync('/proc/self/mountinfo', 'utf8');
     const r = runInSandbox(['/forbidden', 'privileged'], { rootfs, runOptions: ['--strace'] });
     const mountsAfter = readFileSync('/proc/self/mountinfo', 'utf8');
