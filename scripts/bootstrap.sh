@@ -39,6 +39,8 @@ fi
 if [[ -f "$HOME/.cargo/env" ]]; then
   # shellcheck disable=SC1091
   . "$HOME/.cargo/env"
+elif [[ -x "$HOME/.cargo/bin/cargo" ]]; then
+  export PATH="$HOME/.cargo/bin:$PATH"
 fi
 
 missing=()

@@ -7,7 +7,7 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
 
 rootfs="${ROOTFS:-build/rootfs}"
-cli="packages/runrsc/dist/cli.js"
+cli="${RUNRSC_CLI:-packages/runrsc/dist/cli.js}"
 
 if [[ ! -f "$cli" ]]; then
   echo "demo: $cli is missing; run 'pnpm build' (or scripts/bootstrap.sh) first" >&2
@@ -17,11 +17,23 @@ if [[ ! -x "$rootfs/bin/busybox" ]]; then
   bash examples/scripts/make-busybox-rootfs.sh "$rootfs"
 fi
 
+bold='' plain=''
+if [[ -t 1 ]]; then bold=$'\033[1m' plain=$'\033[0m'; fi
+
+# Quotes a word for display the way one would type it in a shell.
+shell_word() {
+  if [[ "$1" =~ ^[A-Za-z0-9_./=:@%+-]+$ ]]; then
+    printf '%s' "$1"
+  else
+    printf "'%s'" "${1//\'/\'\\\'\'}"
+  fi
+}
+
 # Prints a command the way a user would type it, then runs it in the sandbox.
 run() {
-  printf '\n\033[1m$ runrsc run --rootfs %s --' "$rootfs"
-  printf ' %q' "$@"
-  printf '\033[0m\n'
+  local shown="runrsc run --rootfs $rootfs --" word
+  for word in "$@"; do shown+=" $(shell_word "$word")"; done
+  printf '\n%s$ %s%s\n' "$bold" "$shown" "$plain"
   node "$cli" run --rootfs "$rootfs" -- "$@"
 }
 
