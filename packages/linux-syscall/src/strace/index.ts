@@ -1,0 +1,3 @@
+export { formatCall, formatEnter } from './format.js';
+export type { StraceOptions, StraceThread } from './format.js';
+export type { StraceMemory } from './args.js';
