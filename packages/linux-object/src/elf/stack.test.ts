@@ -74,6 +74,24 @@ describe('buildInitialStack', () => {
     expect(stack.argEnd).toBe(stack.envStart);
   });
 
+  it('places strings where Linux does (measured natively with ASLR off)', () => {
+    const stack = buildInitialStack({
+      stackTop: TOP,
+      argv: ['./st', 'x', 'yy'],
+      envp: ['A=1', 'BB=22'],
+      auxv,
+      execfn: './st',
+      random16,
+      platform: 'x86_64',
+    });
+    const d = decode(stack);
+    expect(TOP - d.auxv.get(AuxType.AT_EXECFN)!).toBe(13);
+    expect(TOP - stack.envStart).toBe(23);
+    expect(TOP - stack.argStart).toBe(33);
+    expect(TOP - d.auxv.get(AuxType.AT_PLATFORM)!).toBe(55);
+    expect(TOP - d.auxv.get(AuxType.AT_RANDOM)!).toBe(71);
+  });
+
   it('keeps sp 16-byte aligned whatever the string lengths', () => {
     for (let n = 0; n < 20; n++) {
       const stack = buildInitialStack({
