@@ -6,11 +6,11 @@
 // support level. Pass --empty to write the page for an empty table (everything ENOSYS).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, '../../docs/compatibility.md');
-const mod = await import(join(root, 'dist/index.js'));
+const mod = await import(pathToFileURL(join(root, 'dist/index.js')).href);
 
 if (typeof mod.compatibilityMarkdown !== 'function') {
   throw new Error('dist/index.js does not export compatibilityMarkdown: export it from src/index.ts');
