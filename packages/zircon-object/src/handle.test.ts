@@ -68,3 +68,15 @@ describe('HandleTable', () => {
     expect(a.name.length).toBe(31);
   });
 });
+
+describe('getObjectWithRights with private constructors', () => {
+  it('accepts Vmo as the type', () => {
+    const alloc = new PmemAllocator(new FakePhysicalMemory());
+    const vmo = Vmo.create(alloc, 4096);
+    const table = new HandleTable();
+    const h = table.add(vmo, Rights.DEFAULT_VMO);
+    expect(table.getObjectWithRights(h, Vmo, Rights.READ | Rights.MAP)).toBe(vmo);
+    expect(status(() => table.getObjectWithRights(h, Job, Rights.NONE))).toBe(ZxStatus.ERR_WRONG_TYPE);
+    expect(status(() => table.getObjectWithRights(h, Vmo, Rights.EXECUTE))).toBe(ZxStatus.ERR_ACCESS_DENIED);
+  });
+});

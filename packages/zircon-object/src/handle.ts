@@ -18,9 +18,12 @@ export class Handle<T extends KObject = KObject> {
   ) {}
 }
 
-/** A class of kernel objects, used as the type argument of a checked lookup. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type KObjectClass<T extends KObject> = abstract new (...args: any[]) => T;
+/**
+ * A class of kernel objects, used as the type argument of a checked lookup. Only its prototype
+ * matters, so classes with private constructors (Vmo, Job) qualify.
+ */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+export type KObjectClass<T extends KObject> = Function & { readonly prototype: T };
 
 /**
  * NAME
@@ -99,11 +102,12 @@ export class HandleTable {
    */
   getObjectWithRights<T extends KObject>(value: HandleValue, Type: KObjectClass<T>, rights: Rights): T {
     const handle = this.get(value);
-    if (!(handle.object instanceof Type)) {
-      throw new ZxError(ZxStatus.ERR_WRONG_TYPE, `handle ${value} is a ${handle.object.typeName}`);
+    const object = handle.object;
+    if (!(object instanceof Type)) {
+      throw new ZxError(ZxStatus.ERR_WRONG_TYPE, `handle ${value} is a ${object.typeName}`);
     }
     if (!hasRights(handle.rights, rights)) throw new ZxError(ZxStatus.ERR_ACCESS_DENIED, `handle ${value}`);
-    return handle.object;
+    return object as T;
   }
 
   /** Close every handle (process exit). */

@@ -1,0 +1,265 @@
+import { describe, expect, it } from 'vitest';
+import { FakePhysicalMemory } from './fake-platform.js';
+import { PmemAllocator } from './pmem-allocator.js';
+import { PageFaultError, ZxError, ZxStatus } from './status.js';
+import { Vmo } from './vmo.js';
+import { Prot, Vmar } from './vmar.js';
+
+const P = 4096;
+const BASE = 0x10000;
+const SIZE = 0x1000000;
+const FD = 7;
+const RW = Prot.READ | Prot.WRITE;
+
+function setup() {
+  const pmem = new FakePhysicalMemory(32 * 2 ** 20, 2 ** 20);
+  const alloc = new PmemAllocator(pmem);
+  const vmar = new Vmar({ base: BASE, size: SIZE, pmemGuestFd: FD, reserved: [{ start: 0x800000n, end: 0x801000n }] });
+  return { alloc, vmar };
+}
+
+function status(fn: () => unknown): number | undefined {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ZxError) return e.status;
+    throw e;
+  }
+  return undefined;
+}
+
+const layout = (vmar: Vmar) => vmar.mappings().map((m) => [m.start, m.end, m.prot, m.offset]);
+
+describe('Vmar mapping', () => {
+  it('maps fixed and mirrors it with one host mmap of pmem', () => {
+    const { alloc, vmar } = setup();
+    const vmo = Vmo.create(alloc, 4 * P);
+    expect(vmar.map({ vmo, vmoOffset: P, len: 2 * P, prot: RW, addr: 0x40000, fixed: true })).toBe(0x40000);
+    expect(vmar.takeHostOps()).toEqual([{ nr: 9, args: [0x40000, 2 * P, RW, 0x11, FD, vmo.pmemOffset + P] }]);
+    expect(vmar.takeHostOps()).toEqual([]);
+  });
+
+  it('chooses free space top-down below mmapBase, honours a free hint', () => {
+    const { alloc, vmar } = setup();
+    vmar.mmapBase = 0x400000;
+    const vmo = Vmo.create(alloc, 2 * P);
+    const a = vmar.map({ vmo, len: 2 * P, prot: RW });
+    const b = vmar.map({ vmo, len: P, prot: RW });
+    expect(a).toBe(0x400000 - 2 * P);
+    expect(b).toBe(a - P);
+    expect(vmar.map({ vmo, len: P, prot: RW, addr: 0x100000 })).toBe(0x100000);
+    // A hint that is taken falls back to the search.
+    expect(vmar.map({ vmo, len: P, prot: RW, addr: 0x100000 })).toBe(b - P);
+  });
+
+  it('searches above mmapBase when nothing is free below, and fails with ERR_NO_MEMORY when full', () => {
+    const { alloc, vmar } = setup();
+    vmar.mmapBase = BASE + P;
+    const vmo = Vmo.create(alloc, 2 * P);
+    expect(vmar.map({ vmo, len: 2 * P, prot: RW })).toBe(BASE + SIZE - 2 * P);
+    const big = Vmo.create(alloc, SIZE);
+    expect(status(() => vmar.map({ vmo: big, len: SIZE, prot: RW }))).toBe(ZxStatus.ERR_NO_MEMORY);
+  });
+
+  it('never maps into a reserved range', () => {
+    const { alloc, vmar } = setup();
+    const vmo = Vmo.create(alloc, 2 * P);
+    expect(status(() => vmar.map({ vmo, len: 2 * P, prot: RW, addr: 0x7ff000, fixed: true }))).toBe(ZxStatus.ERR_ACCESS_DENIED);
+    vmar.mmapBase = 0x801000;
+    const a = vmar.map({ vmo, len: 2 * P, prot: RW });
+    expect(a + 2 * P <= 0x800000).toBe(true);
+    expect(vmar.map({ vmo, len: P, prot: RW, addr: 0x800000 })).not.toBe(0x800000);
+    expect(vmar.findFree(P)).toBeLessThan(0x800000);
+  });
+
+  it('rejects bad arguments', () => {
+    const { alloc, vmar } = setup();
+    const vmo = Vmo.create(alloc, P);
+    expect(status(() => vmar.map({ vmo, len: 0, prot: RW }))).toBe(ZxStatus.ERR_INVALID_ARGS);
+    expect(status(() => vmar.map({ vmo, len: P, prot: 8 }))).toBe(ZxStatus.ERR_INVALID_ARGS);
+    expect(status(() => vmar.map({ vmo, len: P, prot: RW, addr: 0x40001, fixed: true }))).toBe(ZxStatus.ERR_INVALID_ARGS);
+    expect(status(() => vmar.map({ vmo, len: P, prot: RW, fixed: true }))).toBe(ZxStatus.ERR_INVALID_ARGS);
+    expect(status(() => vmar.map({ vmo, len: 2 * P, prot: RW }))).toBe(ZxStatus.ERR_OUT_OF_RANGE);
+    expect(status(() => vmar.map({ vmo, len: P, prot: RW, addr: BASE + SIZE, fixed: true }))).toBe(ZxStatus.ERR_NO_MEMORY);
+    expect(status(() => vmar.unmap(0x40001, P))).toBe(ZxStatus.ERR_INVALID_ARGS);
+    expect(status(() => vmar.unmap(0x40000, 0))).toBe(ZxStatus.ERR_INVALID_ARGS);
+  });
+
+  it('fixed replaces what was there, noReplace refuses', () => {
+    const { alloc, vmar } = setup();
+    const a = Vmo.create(alloc, 4 * P);
+    const b = Vmo.create(alloc, P);
+    vmar.map({ vmo: a, len: 4 * P, prot: RW, addr: 0x40000, fixed: true });
+    expect(status(() => vmar.map({ vmo: b, len: P, prot: Prot.READ, addr: 0x41000, fixed: true, noReplace: true }))).toBe(
+      ZxStatus.ERR_ALREADY_EXISTS,
+    );
+    vmar.takeHostOps();
+    vmar.map({ vmo: b, len: P, prot: Prot.READ, addr: 0x41000, fixed: true });
+    expect(layout(vmar)).toEqual([
+      [0x40000, 0x41000, RW, 0],
+      [0x41000, 0x42000, Prot.READ, 0],
+      [0x42000, 0x44000, RW, 2 * P],
+    ]);
+    expect(vmar.takeHostOps()).toEqual([{ nr: 9, args: [0x41000, P, Prot.READ, 0x11, FD, b.pmemOffset] }]);
+  });
+
+  it('unmap splits mappings, ignores holes, and emits munmap only for what was mapped', () => {
+    const { alloc, vmar } = setup();
+    const vmo = Vmo.create(alloc, 4 * P);
+    vmar.map({ vmo, len: 4 * P, prot: RW, addr: 0x40000, fixed: true });
+    vmar.takeHostOps();
+    vmar.unmap(0x41000, P);
+    expect(layout(vmar)).toEqual([
+      [0x40000, 0x41000, RW, 0],
+      [0x42000, 0x44000, RW, 2 * P],
+    ]);
+    vmar.unmap(0x30000, 0x20000);
+    expect(vmar.mappings()).toEqual([]);
+    expect(vmar.takeHostOps()).toEqual([
+      { nr: 11, args: [0x41000, P] },
+      { nr: 11, args: [0x40000, P] },
+      { nr: 11, args: [0x42000, 2 * P] },
+    ]);
+    vmar.unmap(0x30000, 0x20000);
+    expect(vmar.takeHostOps()).toEqual([]);
+  });
+
+  it('protect splits and re-merges mappings; fails over a hole with ERR_NOT_FOUND', () => {
+    const { alloc, vmar } = setup();
+    const vmo = Vmo.create(alloc, 4 * P);
+    vmar.map({ vmo, len: 4 * P, prot: RW, addr: 0x40000, fixed: true });
+    vmar.takeHostOps();
+    vmar.protect(0x41000, 2 * P, Prot.READ);
+    expect(layout(vmar)).toEqual([
+      [0x40000, 0x41000, RW, 0],
+      [0x41000, 0x43000, Prot.READ, P],
+      [0x43000, 0x44000, RW, 3 * P],
+    ]);
+    vmar.protect(0x41000, 2 * P, RW);
+    expect(layout(vmar)).toEqual([[0x40000, 0x44000, RW, 0]]);
+    expect(vmar.takeHostOps()).toEqual([
+      { nr: 10, args: [0x41000, 2 * P, Prot.READ] },
+      { nr: 10, args: [0x41000, 2 * P, RW] },
+    ]);
+    expect(status(() => vmar.protect(0x43000, 2 * P, Prot.READ))).toBe(ZxStatus.ERR_NOT_FOUND);
+    expect(layout(vmar)).toEqual([[0x40000, 0x44000, RW, 0]]);
+    expect(vmar.takeHostOps()).toEqual([]);
+  });
+
+  it('coalesces adjacent host ops', () => {
+    const { alloc, vmar } = setup();
+    const vmo = Vmo.create(alloc, 4 * P);
+    vmar.map({ vmo, len: 2 * P, prot: RW, addr: 0x40000, fixed: true });
+    vmar.map({ vmo, vmoOffset: 2 * P, len: 2 * P, prot: RW, addr: 0x42000, fixed: true });
+    expect(layout(vmar)).toEqual([[0x40000, 0x44000, RW, 0]]);
+    expect(vmar.takeHostOps()).toEqual([{ nr: 9, args: [0x40000, 4 * P, RW, 0x11, FD, vmo.pmemOffset] }]);
+    vmar.unmapAll();
+    expect(vmar.takeHostOps()).toEqual([{ nr: 11, args: [0x40000, 4 * P] }]);
+  });
+
+  it('releases the memory of unmapped VMOs once the host ops are taken', () => {
+    const { alloc, vmar } = setup();
+    const vmo = Vmo.create(alloc, 2 * P);
+    vmar.map({ vmo, len: 2 * P, prot: RW, addr: 0x40000, fixed: true });
+    vmo.close();
+    vmar.unmap(0x40000, P);
+    vmar.unmapAll();
+    expect(alloc.allocatedBytes).toBe(2 * P);
+    vmar.takeHostOps();
+    expect(alloc.allocatedBytes).toBe(0);
+  });
+});
+
+describe('Vmar guest memory access', () => {
+  function mapped() {
+    const { alloc, vmar } = setup();
+    const vmo = Vmo.create(alloc, 4 * P);
+    vmar.map({ vmo, len: 2 * P, prot: RW, addr: 0x40000, fixed: true });
+    vmar.map({ vmo, vmoOffset: 2 * P, len: P, prot: Prot.READ, addr: 0x42000, fixed: true });
+    return { vmar, vmo };
+  }
+
+  it('translates reads and writes across mappings', () => {
+    const { vmar, vmo } = mapped();
+    vmar.write(0x41ffe, new Uint8Array([1, 2]));
+    expect([...vmo.read(P + P - 2, 2)]).toEqual([1, 2]);
+    vmo.write(2 * P, new Uint8Array([3, 4]));
+    expect([...vmar.read(0x41ffe, 4)]).toEqual([1, 2, 3, 4]);
+    vmar.writeU64(0x40008, 0x1122334455667788n);
+    expect(vmar.readU64(0x40008)).toBe(0x1122334455667788n);
+    expect(vmar.readU32(0x40008)).toBe(0x55667788);
+    vmar.writeU32(0x40010, 0xffffffff);
+    expect(vmar.readU32(0x40010)).toBe(0xffffffff);
+    expect(vmar.segments(0x40000, 3 * P, 'read').reduce((n, s) => n + s.length, 0)).toBe(3 * P);
+  });
+
+  it('faults on unmapped bytes and missing permissions, without partial writes', () => {
+    const { vmar } = mapped();
+    expect(() => vmar.read(0x3ffff, 2)).toThrow(PageFaultError);
+    expect(() => vmar.read(0x42fff, 2)).toThrow(PageFaultError);
+    expect(() => vmar.write(0x41fff, new Uint8Array([9, 9]))).toThrow(PageFaultError);
+    expect(vmar.read(0x41fff, 1)[0]).toBe(0);
+    try {
+      vmar.write(0x41fff, new Uint8Array(2));
+    } catch (e) {
+      expect(e).toBeInstanceOf(PageFaultError);
+      expect((e as PageFaultError).addr).toBe(0x42000);
+      expect((e as PageFaultError).status).toBe(ZxStatus.ERR_ACCESS_DENIED);
+    }
+    expect(vmar.accessibleLength(0x41000, 3 * P, 'write')).toBe(P);
+    expect(vmar.accessibleLength(0x41000, 3 * P, 'read')).toBe(2 * P);
+  });
+
+  it('faults on hostile addresses and lengths', () => {
+    const { vmar } = mapped();
+    for (const addr of [-1, -4096, 2 ** 64, 2 ** 53, Number.NaN, Infinity, 0.5, 0x40000 + 0.5]) {
+      expect(() => vmar.read(addr, 1)).toThrow(PageFaultError);
+      expect(() => vmar.write(addr, new Uint8Array(1))).toThrow(PageFaultError);
+      expect(() => vmar.readCString(addr, 10)).toThrow(PageFaultError);
+    }
+    expect(() => vmar.segments(0x40000, -1, 'read')).toThrow(PageFaultError);
+    expect(() => vmar.segments(0x40000, 2 ** 60, 'read')).toThrow(PageFaultError);
+    expect(vmar.read(0, 0).length).toBe(0);
+  });
+
+  it('reads C strings across pages and stops at the NUL before an unmapped page', () => {
+    const { vmar } = mapped();
+    const text = new TextEncoder().encode('/bin/sh\0');
+    vmar.write(0x41ffc, text.subarray(0, 4));
+    expect(vmar.readCString(0x41ffc, 100)).toBe('/bin');
+    // The NUL ends it: an unmapped page after it does not matter.
+    const { vmar: v2 } = mapped();
+    v2.write(0x41ff0, new TextEncoder().encode('héllo\0'));
+    v2.unmap(0x42000, P);
+    expect(v2.readCString(0x41ff0, 100)).toBe('héllo');
+    expect(status(() => v2.readCString(0x41ff0, 3))).toBe(ZxStatus.ERR_OUT_OF_RANGE);
+    v2.write(0x41ff0, new Uint8Array(16).fill(65));
+    expect(() => v2.readCString(0x41ff0, 100)).toThrow(PageFaultError);
+  });
+});
+
+describe('Vmar fork', () => {
+  it('copies private mappings and shares shared ones', () => {
+    const { alloc, vmar } = setup();
+    const priv = Vmo.create(alloc, 2 * P);
+    const shared = Vmo.create(alloc, P);
+    vmar.map({ vmo: priv, len: 2 * P, prot: RW, addr: 0x40000, fixed: true, name: '[heap]' });
+    vmar.map({ vmo: shared, len: P, prot: RW, addr: 0x50000, fixed: true, shared: true });
+    vmar.write(0x40000, new Uint8Array([1]));
+    const child = new Vmar({ base: BASE, size: SIZE, pmemGuestFd: FD });
+    vmar.fork(child);
+    child.write(0x40000, new Uint8Array([2]));
+    child.write(0x50000, new Uint8Array([3]));
+    expect(vmar.read(0x40000, 1)[0]).toBe(1);
+    expect(vmar.read(0x50000, 1)[0]).toBe(3);
+    expect(child.read(0x40000, 1)[0]).toBe(2);
+    const cm = child.mappings();
+    expect(cm.map((m) => [m.start, m.end, m.shared, m.name])).toEqual([
+      [0x40000, 0x42000, false, '[heap]'],
+      [0x50000, 0x51000, true, ''],
+    ]);
+    expect(cm[0].vmo).not.toBe(priv);
+    expect(cm[1].vmo).toBe(shared);
+    expect(child.takeHostOps().map((c) => c.nr)).toEqual([9, 9]);
+  });
+});

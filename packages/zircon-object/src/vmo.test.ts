@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import { FakePhysicalMemory } from './fake-platform.js';
+import { MemoryAccount, PmemAllocator } from './pmem-allocator.js';
+import { ZxError, ZxStatus } from './status.js';
+import { Vmo } from './vmo.js';
+import { Vmar } from './vmar.js';
+
+const MiB = 2 ** 20;
+
+function setup() {
+  const pmem = new FakePhysicalMemory(4 * MiB, 1 * MiB);
+  return { pmem, alloc: new PmemAllocator(pmem) };
+}
+
+describe('Vmo', () => {
+  it('rounds its size to pages, reads zeros, and round-trips bytes', () => {
+    const { alloc } = setup();
+    const vmo = Vmo.create(alloc, 5000);
+    expect(vmo.size).toBe(8192);
+    expect(vmo.read(4090, 10)).toEqual(new Uint8Array(10));
+    vmo.write(4094, new Uint8Array([1, 2, 3, 4]));
+    expect([...vmo.read(4093, 6)]).toEqual([0, 1, 2, 3, 4, 0]);
+    vmo.zero(4095, 2);
+    expect([...vmo.read(4094, 4)]).toEqual([1, 0, 0, 4]);
+    expect(() => vmo.read(8190, 4)).toThrow(ZxError);
+  });
+
+  it('segments are zero-copy views into pmem', () => {
+    const { alloc, pmem } = setup();
+    const vmo = Vmo.create(alloc, 4096);
+    const [seg] = vmo.segments(16, 4);
+    seg.set([9, 9, 9, 9]);
+    expect(pmem.chunk(0)[vmo.pmemOffset + 16]).toBe(9);
+  });
+
+  it('splits segments of a multi-chunk VMO at chunk boundaries', () => {
+    const { alloc } = setup();
+    const vmo = Vmo.create(alloc, 2 * MiB);
+    const segs = vmo.segments(MiB - 2, 4);
+    expect(segs.map((s) => s.length)).toEqual([2, 2]);
+  });
+
+  it('frees its extent when the last reference goes', () => {
+    const { alloc } = setup();
+    const vmo = Vmo.create(alloc, 8192);
+    vmo.retain();
+    vmo.close();
+    expect(alloc.allocatedBytes).toBe(8192);
+    vmo.release();
+    expect(alloc.allocatedBytes).toBe(0);
+    expect(() => vmo.read(0, 1)).toThrow(ZxError);
+    expect(() => vmo.close()).toThrow(ZxError);
+  });
+
+  it('grows in place when it can, else moves and keeps its bytes', () => {
+    const { alloc } = setup();
+    const a = Vmo.create(alloc, 4096);
+    a.write(0, new Uint8Array([7]));
+    expect(a.resize(8192)).toEqual({ moved: false });
+    const b = Vmo.create(alloc, 4096);
+    const before = a.pmemOffset;
+    expect(a.resize(16384)).toEqual({ moved: true });
+    expect(a.pmemOffset).not.toBe(before);
+    expect(a.read(0, 1)[0]).toBe(7);
+    expect(alloc.allocatedBytes).toBe(16384 + 4096);
+    a.resize(4096);
+    expect(alloc.allocatedBytes).toBe(4096 + 4096);
+    b.close();
+    a.close();
+    expect(alloc.allocatedBytes).toBe(0);
+  });
+
+  it('createChildCopy is an independent copy', () => {
+    const { alloc } = setup();
+    const parent = Vmo.create(alloc, 8192);
+    parent.write(4096, new Uint8Array([5]));
+    const child = parent.createChildCopy();
+    parent.write(4096, new Uint8Array([6]));
+    expect(child.read(4096, 1)[0]).toBe(5);
+    const part = parent.createChildCopy(4096, 4096);
+    expect(part.size).toBe(4096);
+    expect(part.read(0, 1)[0]).toBe(6);
+  });
+
+  it('charges its account', () => {
+    const { alloc } = setup();
+    const account = new MemoryAccount(8192);
+    const vmo = Vmo.create(alloc, 8192, { account });
+    expect(account.used).toBe(8192);
+    try {
+      vmo.resize(12288);
+      expect.unreachable();
+    } catch (e) {
+      expect((e as ZxError).status).toBe(ZxStatus.ERR_NO_MEMORY);
+    }
+    vmo.close();
+    expect(account.used).toBe(0);
+  });
+
+  it('a mapped VMO that moves is remapped, and its old frames freed only after the ops are taken', () => {
+    const { alloc } = setup();
+    const vmar = new Vmar({ base: 0x10000, size: 0x100000, pmemGuestFd: 5 });
+    const vmo = Vmo.create(alloc, 4096);
+    vmar.map({ vmo, len: 4096, prot: 3, addr: 0x20000, fixed: true });
+    vmar.takeHostOps();
+    const blocker = Vmo.create(alloc, 4096);
+    const oldOffset = vmo.pmemOffset;
+    expect(vmo.resize(8192).moved).toBe(true);
+    expect(alloc.allocatedBytes).toBe(4096 + 4096 + 8192);
+    expect(vmar.takeHostOps()).toEqual([{ nr: 9, args: [0x20000, 4096, 3, 0x11, 5, vmo.pmemOffset] }]);
+    expect(alloc.allocatedBytes).toBe(4096 + 8192);
+    expect(alloc.alloc(4096)).toBe(oldOffset);
+    blocker.close();
+  });
+
+  it('shrinking a mapped VMO keeps its frames until unmapped', () => {
+    const { alloc } = setup();
+    const vmar = new Vmar({ base: 0x10000, size: 0x100000, pmemGuestFd: 5 });
+    const vmo = Vmo.create(alloc, 8192);
+    vmo.write(4096, new Uint8Array([1]));
+    vmar.map({ vmo, len: 8192, prot: 3, addr: 0x20000, fixed: true });
+    vmo.close();
+    vmo.resize(4096);
+    expect(alloc.allocatedBytes).toBe(8192);
+    expect(() => vmar.read(0x21000, 1)).toThrow(ZxError);
+    vmo.resize(8192);
+    expect(vmar.read(0x21000, 1)[0]).toBe(0);
+    vmar.unmap(0x20000, 8192);
+    expect(alloc.allocatedBytes).toBe(8192);
+    vmar.takeHostOps();
+    expect(alloc.allocatedBytes).toBe(0);
+  });
+});
