@@ -8,19 +8,13 @@ import { PAGE_SIZE } from './platform.js';
 import { isPageAligned, pageRoundUp, type MemoryAccount, type PmemAllocator } from './pmem-allocator.js';
 import { ZxError, ZxStatus } from './status.js';
 
-/**
- * Something that maps VMOs into a guest (a Vmar), told when a VMO's frames move so it can remap.
- * @internal
- */
+/** Something that maps VMOs into a guest (a Vmar), told when a VMO's frames move so it can remap. */
 export interface VmoMapper {
   /** `vmo` now lives at a new pmem offset; call `oldFrames.done()` once the guest no longer maps the old ones. */
   onVmoMoved(vmo: Vmo, oldFrames: MovedFrames): void;
 }
 
-/**
- * The old extent of a VMO that moved. It is freed once every mapper has remapped away from it.
- * @internal
- */
+/** The old extent of a VMO that moved. It is freed once every mapper has remapped away from it. */
 export class MovedFrames {
   #pending: number;
   readonly #free: () => void;
