@@ -1,1 +1,12 @@
-export {};
+/**
+ * `@rvisor/hostfs`: a file system over a host directory for rVisor-ts' VFS, confined to that
+ * directory by fd-relative host calls.
+ *
+ * @module
+ */
+export type { HostOps } from './host-ops.js';
+export type { HostFsOptions } from './host-fs.js';
+export { HostFs } from './host-fs.js';
+export { HostDirectory, HostLeaf } from './host-inode.js';
+export { HostDirectoryFile, HostRegularFile } from './host-files.js';
+export { hostResult } from './host-errors.js';

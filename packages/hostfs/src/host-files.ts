@@ -1,0 +1,152 @@
+/**
+ * Open files of hostfs, each over a host fd of its own.
+ *
+ * @module
+ */
+import {
+  AT_EMPTY_PATH, Errno, FIONREAD, FileBase, KernelError, SEEK_CUR, SEEK_SET, readDirents64,
+  statCodec, writeDirent64,
+  type DirEntry, type FileType, type Stat,
+} from '@rvisor/linux-object';
+import { hostResult } from './host-errors.js';
+import type { HostFs } from './host-fs.js';
+import type { HostDirectory } from './host-inode.js';
+
+/** Base of hostfs open files: owns one host fd, closed exactly once. */
+abstract class HostFdFile extends FileBase {
+  #closed = false;
+
+  constructor(
+    protected readonly fs: HostFs,
+    protected readonly fd: number,
+    path: string,
+    flags: number,
+  ) {
+    super(path, flags);
+  }
+
+  override stat(): Stat {
+    const buf = new Uint8Array(statCodec.size);
+    hostResult(this.fs.ops.fstatat(this.fd, '', AT_EMPTY_PATH, buf));
+    return statCodec.read(new DataView(buf.buffer), 0);
+  }
+
+  override close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.fs.closeFd(this.fd);
+  }
+}
+
+/** A regular file of the host tree, opened read-only. */
+export class HostRegularFile extends HostFdFile {
+  override read(buf: Uint8Array): number {
+    this.checkReadable();
+    return hostResult(this.fs.ops.read(this.fd, buf));
+  }
+
+  override pread(buf: Uint8Array, offset: number): number {
+    this.checkReadable();
+    if (offset < 0) throw new KernelError(Errno.EINVAL);
+    return hostResult(this.fs.ops.pread(this.fd, buf, offset));
+  }
+
+  override seek(offset: number, whence: number): number {
+    return hostResult(this.fs.ops.lseek(this.fd, offset, whence));
+  }
+
+  override ioctl(request: number, arg: Uint8Array): number {
+    if (request === FIONREAD && arg.byteLength >= 4) {
+      // Linux answers FIONREAD on regular files with the bytes left before the end.
+      const pos = hostResult(this.fs.ops.lseek(this.fd, 0, SEEK_CUR));
+      const left = Math.max(0, this.stat().size - pos);
+      new DataView(arg.buffer, arg.byteOffset, 4).setInt32(0, Math.min(left, 0x7fffffff), true);
+      return 0;
+    }
+    return super.ioctl(request, arg);
+  }
+}
+
+/**
+ * A host directory open for getdents64. Entries are read from the host in batches and
+ * re-encoded; those that did not fit in the guest's buffer wait for the next call, so nothing is
+ * skipped or repeated however small the buffer. The position (d_off, lseek) is an entry index.
+ */
+export class HostDirectoryFile extends HostFdFile {
+  readonly #scratch = new Uint8Array(32 * 1024);
+  #pending: DirEntry[] = [];
+  #next = 0; // index in #pending of the next entry to hand out
+  #pos = 0; // entries handed out since the start
+  #eof = false;
+
+  constructor(fs: HostFs, readonly dir: HostDirectory, fd: number, path: string, flags: number) {
+    super(fs, fd, path, flags);
+  }
+
+  override read(_buf: Uint8Array): number {
+    this.checkReadable();
+    throw new KernelError(Errno.EISDIR);
+  }
+
+  override pread(_buf: Uint8Array, _offset: number): number {
+    this.checkReadable();
+    throw new KernelError(Errno.EISDIR);
+  }
+
+  /** Make sure an entry is pending unless the directory is exhausted. */
+  #fill(): boolean {
+    if (this.#next < this.#pending.length) return true;
+    if (this.#eof) return false;
+    const n = hostResult(this.fs.ops.getdents64(this.fd, this.#scratch));
+    if (n === 0) {
+      this.#eof = true;
+      return false;
+    }
+    this.#pending = readDirents64(this.#scratch, n).map((d) => ({
+      name: d.name, ino: d.ino, type: d.type as FileType,
+    }));
+    this.#next = 0;
+    return this.#pending.length > 0;
+  }
+
+  override getdents64(buf: Uint8Array): number {
+    let bytes = 0;
+    while (this.#fill()) {
+      const e = this.#pending[this.#next];
+      const n = writeDirent64(buf, bytes, {
+        ino: e.ino, off: BigInt(this.#pos + 1), type: e.type, name: e.name,
+      });
+      if (n === 0) {
+        if (bytes === 0) throw new KernelError(Errno.EINVAL);
+        break;
+      }
+      bytes += n;
+      this.#next++;
+      this.#pos++;
+    }
+    return bytes;
+  }
+
+  override seek(offset: number, whence: number): number {
+    let target: number;
+    if (whence === SEEK_SET) target = offset;
+    else if (whence === SEEK_CUR) target = this.#pos + offset;
+    else throw new KernelError(Errno.EINVAL);
+    if (target < 0) throw new KernelError(Errno.EINVAL);
+    if (target < this.#pos) this.#rewind();
+    while (this.#pos < target && this.#fill()) {
+      this.#next++;
+      this.#pos++;
+    }
+    this.#pos = target; // past the end stays past the end, as ext4's hash positions do
+    return target;
+  }
+
+  #rewind(): void {
+    hostResult(this.fs.ops.lseek(this.fd, 0, SEEK_SET));
+    this.#pending = [];
+    this.#next = 0;
+    this.#pos = 0;
+    this.#eof = false;
+  }
+}

@@ -1,0 +1,209 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as nodePath from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  DevFs, Errno, FdTable, FileType, FsContext, KernelError, O_CREAT, O_DIRECTORY, O_NOFOLLOW,
+  O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, Vfs, readDirents64, type OpenFile,
+} from '@rvisor/linux-object';
+import { HostFs } from './host-fs.js';
+import { NodeHostOps } from './node-host-ops.test-helper.js';
+
+function errnoOf(f: () => unknown): number | undefined {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof KernelError) return e.errno;
+    throw e;
+  }
+  return undefined;
+}
+
+function readAll(file: OpenFile): string {
+  const buf = new Uint8Array(4096);
+  let out = '';
+  for (;;) {
+    const n = file.read(buf) as number;
+    if (n === 0) return out;
+    out += new TextDecoder().decode(buf.subarray(0, n));
+  }
+}
+
+function cat(ctx: FsContext, path: string): string {
+  const f = ctx.open(path, O_RDONLY, 0);
+  try {
+    return readAll(f);
+  } finally {
+    f.close();
+  }
+}
+
+function list(file: OpenFile, bufSize = 4096): string[] {
+  const buf = new Uint8Array(bufSize);
+  const names: string[] = [];
+  for (let n = file.getdents64(buf); n > 0; n = file.getdents64(buf)) {
+    names.push(...readDirents64(buf, n).map((d) => d.name));
+  }
+  return names;
+}
+
+let tmp: string;
+let rootDir: string;
+
+beforeAll(() => {
+  tmp = fs.mkdtempSync(nodePath.join(os.tmpdir(), 'hostfs-'));
+  rootDir = nodePath.join(tmp, 'rootfs');
+  fs.writeFileSync(nodePath.join(tmp, 'secret'), 'host secret\n');
+  const mk = (p: string) => fs.mkdirSync(nodePath.join(rootDir, p), { recursive: true });
+  const write = (p: string, s: string) => fs.writeFileSync(nodePath.join(rootDir, p), s);
+  const link = (p: string, target: string) => fs.symlinkSync(target, nodePath.join(rootDir, p));
+  mk('etc');
+  mk('bin');
+  mk('dev');
+  mk('a/b/c');
+  mk('big');
+  write('etc/hostname', 'box\n');
+  write('etc/passwd', 'root:x:0:0:root:/root:/bin/sh\n');
+  write('bin/busybox', '\x7fELF');
+  write('a/b/c/file', 'deep\n');
+  link('bin/sh', 'busybox');
+  link('abs', '/etc/passwd');
+  link('escape', '../../../../../etc/hostname');
+  link('secretlink', '../secret');
+  link('hostsecret', nodePath.join(tmp, 'secret'));
+  link('loop', 'loop');
+  link('etclink', '/etc');
+  for (let i = 0; i < 500; i++) write(`big/file-with-a-longish-name-${i}`, '');
+});
+
+afterAll(() => {
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+function setup(maxDirFds?: number) {
+  const ops = new NodeHostOps();
+  const hostfs = HostFs.open(ops, rootDir, { maxDirFds });
+  const vfs = new Vfs(hostfs);
+  vfs.mount('/dev', new DevFs());
+  const ctx = new FsContext(vfs);
+  return { ops, hostfs, vfs, ctx };
+}
+
+describe('HostFs', () => {
+  it('lists the root (ls /)', () => {
+    const { ctx } = setup();
+    const names = list(ctx.open('/', O_RDONLY | O_DIRECTORY, 0)).sort();
+    expect(names).toEqual(['.', '..', 'a', 'abs', 'big', 'bin', 'dev', 'escape', 'etc',
+      'etclink', 'hostsecret', 'loop', 'secretlink']);
+  });
+
+  it('reads a file (cat /etc/hostname) and stats it as the host does', () => {
+    const { ctx } = setup();
+    const f = ctx.open('/etc/hostname', O_RDONLY, 0);
+    expect(readAll(f)).toBe('box\n');
+    const host = fs.statSync(nodePath.join(rootDir, 'etc/hostname'), { bigint: true });
+    const s = f.stat();
+    expect(s.ino).toBe(host.ino);
+    expect(s.size).toBe(4);
+    expect(ctx.vfs.stat(ctx.root, '/etc/hostname', true).ino).toBe(host.ino);
+    f.close();
+  });
+
+  it('keeps symlinks and .. inside the root', () => {
+    const { ctx, ops } = setup();
+    expect(readAll(ctx.open('/abs', O_RDONLY, 0))).toBe('root:x:0:0:root:/root:/bin/sh\n');
+    expect(readAll(ctx.open('/escape', O_RDONLY, 0))).toBe('box\n');
+    expect(readAll(ctx.open('../../../../etc/hostname', O_RDONLY, 0))).toBe('box\n');
+    expect(readAll(ctx.open('/etclink/../etc/hostname', O_RDONLY, 0))).toBe('box\n');
+    expect(errnoOf(() => ctx.open('../secret', O_RDONLY, 0))).toBe(Errno.ENOENT);
+    expect(errnoOf(() => ctx.open('/secretlink', O_RDONLY, 0))).toBe(Errno.ENOENT);
+    expect(errnoOf(() => ctx.open('/hostsecret', O_RDONLY, 0))).toBe(Errno.ENOENT);
+    // After opening the root, the host only ever saw single names.
+    expect(ops.names[0]).toBe(rootDir);
+    expect(ops.names.slice(1).every((n) => !n.includes('/') && n !== '..')).toBe(true);
+  });
+
+  it('fails as Linux', () => {
+    const { ctx } = setup();
+    expect(errnoOf(() => ctx.open('/loop', O_RDONLY, 0))).toBe(Errno.ELOOP);
+    expect(errnoOf(() => ctx.open('/bin/sh', O_RDONLY | O_NOFOLLOW, 0))).toBe(Errno.ELOOP);
+    expect(errnoOf(() => ctx.open('/etc/hostname/x', O_RDONLY, 0))).toBe(Errno.ENOTDIR);
+    expect(errnoOf(() => ctx.open('/etc/hostname', O_RDONLY | O_DIRECTORY, 0))).toBe(Errno.ENOTDIR);
+    expect(errnoOf(() => ctx.open('/etc/nothing', O_RDONLY, 0))).toBe(Errno.ENOENT);
+    expect(errnoOf(() => ctx.open('/etc', O_WRONLY, 0))).toBe(Errno.EISDIR);
+    expect(errnoOf(() => ctx.open('/etc/hostname', O_RDWR, 0))).toBe(Errno.EROFS);
+    expect(errnoOf(() => ctx.open('/etc/hostname', O_RDONLY | O_TRUNC, 0))).toBe(Errno.EROFS);
+    expect(errnoOf(() => ctx.open('/etc/new', O_WRONLY | O_CREAT, 0o644))).toBe(Errno.EROFS);
+    const f = ctx.open('/etc/hostname', O_RDONLY, 0);
+    expect(errnoOf(() => f.write(new Uint8Array(1)))).toBe(Errno.EBADF);
+    expect(errnoOf(() => f.getdents64(new Uint8Array(64)))).toBe(Errno.ENOTDIR);
+  });
+
+  it('reads symlinks without following them on the host', () => {
+    const { ctx } = setup();
+    expect(ctx.vfs.readlink(ctx.root, '/abs')).toBe('/etc/passwd');
+    expect(ctx.lookup('/bin/sh', { followLast: false }).inode.type).toBe(FileType.Symlink);
+    expect(ctx.lookup('/bin/sh', { followLast: true }).path).toBe('/bin/busybox');
+  });
+
+  it('lists a large directory with a small buffer, each entry once, and rewinds', () => {
+    const { ctx } = setup();
+    const d = ctx.open('/big', O_RDONLY | O_DIRECTORY, 0);
+    const names = list(d, 100);
+    expect(names.length).toBe(502);
+    expect(new Set(names).size).toBe(502);
+    expect(d.getdents64(new Uint8Array(100))).toBe(0);
+    d.seek(0, 0);
+    expect(list(d, 1000).length).toBe(502);
+    d.seek(10, 0);
+    expect(list(d).length).toBe(492);
+    expect(errnoOf(() => d.getdents64(new Uint8Array(10)))).toBeUndefined();
+    d.seek(0, 0);
+    expect(errnoOf(() => d.getdents64(new Uint8Array(10)))).toBe(Errno.EINVAL);
+    d.close();
+  });
+
+  it('does not leak host fds over 10 000 opens', () => {
+    const { ctx, hostfs, ops } = setup();
+    const table = new FdTable();
+    const before = hostfs.openHostFds;
+    for (let i = 0; i < 10_000; i++) {
+      const fd = table.install(ctx.open('/a/b/c/file', O_RDONLY, 0));
+      const dup = table.dup(fd);
+      table.close(fd);
+      table.close(dup);
+    }
+    expect(hostfs.openHostFds).toBe(before + 3); // a, a/b, a/b/c stay cached
+    expect(ops.fds.size).toBe(hostfs.openHostFds);
+  });
+
+  it('keeps at most maxDirFds directory fds', () => {
+    const { ctx, hostfs, ops } = setup(2);
+    expect(cat(ctx, '/a/b/c/file')).toBe('deep\n');
+    ctx.chdir('/a/b/c');
+    for (let i = 0; i < 3; i++) {
+      expect(cat(ctx, 'file')).toBe('deep\n');
+      expect(cat(ctx, '/etc/hostname')).toBe('box\n');
+    }
+    expect(ops.fds.size).toBe(1 + 2); // the root and 2 cached directories
+    hostfs.release();
+  });
+
+  it('closes everything on release', () => {
+    const { ctx, vfs, ops } = setup();
+    const f = ctx.open('/etc/passwd', O_RDONLY, 0);
+    list(ctx.open('/a/b', O_RDONLY, 0));
+    f.close();
+    vfs.release();
+    // The directory opened for listing above was never closed: that is the only fd left.
+    expect(ops.fds.size).toBe(1);
+  });
+
+  it('mounts devfs over the rootfs /dev', () => {
+    const { ctx } = setup();
+    const nul = ctx.open('/dev/null', O_RDWR, 0);
+    expect(nul.write(new Uint8Array(10))).toBe(10);
+    expect(nul.read(new Uint8Array(10))).toBe(0);
+    expect(ctx.lookup('/dev/../etc/hostname', { followLast: true }).path).toBe('/etc/hostname');
+  });
+});

@@ -1,0 +1,112 @@
+/**
+ * hostfs: a file system over a host directory, confined to it.
+ *
+ * @module
+ */
+import {
+  AT_EMPTY_PATH, AT_FDCWD, Errno, KernelError, O_CLOEXEC, O_DIRECTORY, O_NOFOLLOW, O_PATH,
+  statCodec,
+  type FileSystem,
+} from '@rvisor/linux-object';
+import { DirFdCache } from './dir-fd-cache.js';
+import { hostResult } from './host-errors.js';
+import { decodeStat, HostDirectory, identityKey } from './host-inode.js';
+import type { HostOps } from './host-ops.js';
+
+/** Options of a {@link HostFs}. */
+export interface HostFsOptions {
+  /** Most directory fds kept open at once besides the root's (default 64). */
+  maxDirFds?: number;
+}
+
+/**
+ * A {@link FileSystem} over a host directory, read-only for now (changes fail with EROFS).
+ *
+ * It holds an O_PATH fd of the root directory and reaches every file with fd-relative host calls
+ * on its parent directory's fd, one name at a time, with O_NOFOLLOW: symlinks are read and handed
+ * to the VFS, which resolves them inside the container; the host never follows one. Directory fds
+ * are cached (bounded) and reopened on demand; each reopened fd is checked to be the same
+ * directory (dev, ino), else ESTALE. Host device nodes are never opened (nodev).
+ */
+export class HostFs implements FileSystem {
+  readonly type = 'hostfs';
+  readonly readOnly = true;
+  readonly root: HostDirectory;
+  readonly #rootFd: number;
+  readonly #dirFds: DirFdCache;
+  #openFds = 0;
+  #released = false;
+
+  /**
+   * A hostfs over the directory open as `rootFd` (an O_PATH or readable directory fd, which the
+   * HostFs now owns and closes on `release`).
+   */
+  constructor(
+    readonly ops: HostOps,
+    rootFd: number,
+    options: HostFsOptions = {},
+  ) {
+    this.#rootFd = rootFd;
+    this.#openFds = 1;
+    this.#dirFds = new DirFdCache(Math.max(2, options.maxDirFds ?? 64), (fd) => this.closeFd(fd));
+    const buf = new Uint8Array(statCodec.size);
+    hostResult(ops.fstatat(rootFd, '', AT_EMPTY_PATH, buf));
+    const s = decodeStat(buf);
+    this.root = new HostDirectory(this, s.dev, s.ino, null);
+  }
+
+  /**
+   * Open the host directory `hostPath` (trusted configuration, e.g. the OCI bundle's rootfs,
+   * resolved by the host once) and make a hostfs over it.
+   */
+  static open(ops: HostOps, hostPath: string, options: HostFsOptions = {}): HostFs {
+    const fd = hostResult(ops.openat(AT_FDCWD, hostPath, O_PATH | O_DIRECTORY | O_CLOEXEC, 0));
+    return new HostFs(ops, fd, options);
+  }
+
+  /** Host fds held now: the root's, cached directories, and open files. */
+  get openHostFds(): number {
+    return this.#openFds;
+  }
+
+  /** An O_PATH fd of `dir`, from the cache or reopened through its parent. */
+  directoryFd(dir: HostDirectory): number {
+    if (this.#released) throw new KernelError(Errno.EIO);
+    if (dir.parent === null) return this.#rootFd;
+    const key = identityKey(dir.dev, dir.ino);
+    const cached = this.#dirFds.get(key);
+    if (cached !== undefined) return cached;
+    const { dir: parent, name } = dir.parent;
+    const flags = O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+    const fd = hostResult(this.ops.openat(parent.fd(), name, flags, 0));
+    this.fdOpened();
+    const buf = new Uint8Array(statCodec.size);
+    const r = this.ops.fstatat(fd, '', AT_EMPTY_PATH, buf);
+    const s = r >= 0 ? decodeStat(buf) : undefined;
+    if (s === undefined || s.dev !== dir.dev || s.ino !== dir.ino) {
+      this.closeFd(fd);
+      throw new KernelError(Errno.ESTALE);
+    }
+    this.#dirFds.add(key, fd);
+    return fd;
+  }
+
+  /** @internal Count a host fd the file system now holds. */
+  fdOpened(): void {
+    this.#openFds++;
+  }
+
+  /** @internal Close a host fd the file system held. */
+  closeFd(fd: number): void {
+    this.ops.close(fd);
+    this.#openFds--;
+  }
+
+  /** Close the root and cached directory fds. Files still open keep their own fds until closed. */
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.#dirFds.clear();
+    this.closeFd(this.#rootFd);
+  }
+}
