@@ -288,7 +288,7 @@ export class Vmar extends KObject implements VmoMapper {
     return this.#ops.length;
   }
 
-  /** @internal */
+  /** Remap every mapping of `vmo`, which moved in pmem; its old frames go after the next take. */
   onVmoMoved(vmo: Vmo, oldFrames: MovedFrames): void {
     for (const m of this.#maps) {
       if (m.vmo === vmo) this.#emit({ kind: 'mmap', addr: m.start, len: m.end - m.start, prot: m.prot, off: vmo.pmemOffset + m.offset });
