@@ -59,10 +59,10 @@ export function makedev(major: number, minor: number): bigint {
 
 /** The major number of a device number made by {@link makedev}. */
 export function devMajor(dev: bigint): number {
-  return Number(((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn));
+  return Number(((dev >> 8n) & 0xfffn) | ((dev >> 32n) & 0xfffff000n));
 }
 
 /** The minor number of a device number made by {@link makedev}. */
 export function devMinor(dev: bigint): number {
-  return Number((dev & 0xffn) | ((dev >> 12n) & ~0xffn));
+  return Number((dev & 0xffn) | ((dev >> 12n) & 0xffffff00n));
 }
