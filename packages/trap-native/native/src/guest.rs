@@ -1,0 +1,74 @@
+//! What every guest host process starts from: the seccomp filter that traps every syscall, and the
+//! stub executable whose one page holds the trampoline the kernel injects syscalls through.
+
+/// Where the stub is loaded in every guest. Guests never get this range (see `RESERVED_*`): it is
+/// below the host's randomized stack range and far above where guest mappings are placed.
+pub const STUB_BASE: u64 = 0x7ff0_0000_0000;
+pub const RESERVED_START: u64 = STUB_BASE;
+pub const RESERVED_END: u64 = STUB_BASE + 0x1000;
+const CODE_OFFSET: u64 = 0x78; // right after the ELF header and one program header
+/// Address of the `syscall` instruction injected syscalls run through.
+pub const TRAMPOLINE: u64 = STUB_BASE + CODE_OFFSET + 5;
+
+/// The guest-side fd of pmem in every guest host process.
+pub const PMEM_GUEST_FD: i32 = 3;
+/// The stub's own fd while it is being executed (close-on-exec).
+pub const STUB_GUEST_FD: i32 = 4;
+
+/// A minimal static ELF: `mov eax, SYS_getpid; syscall; int3; jmp start`. Its first syscall is the
+/// stop where the kernel takes over; it never runs further on its own.
+pub fn stub_elf() -> Vec<u8> {
+    let code: [u8; 10] = [
+        0xb8, 39, 0, 0, 0, // mov eax, 39 (getpid)
+        0x0f, 0x05,        // syscall           <- TRAMPOLINE
+        0xcc,              // int3
+        0xeb, 0xf6,        // jmp start
+    ];
+    let size = CODE_OFFSET as usize + code.len();
+    let mut e = vec![0u8; size];
+    let put16 = |e: &mut Vec<u8>, off: usize, v: u16| e[off..off + 2].copy_from_slice(&v.to_le_bytes());
+    let put32 = |e: &mut Vec<u8>, off: usize, v: u32| e[off..off + 4].copy_from_slice(&v.to_le_bytes());
+    let put64 = |e: &mut Vec<u8>, off: usize, v: u64| e[off..off + 8].copy_from_slice(&v.to_le_bytes());
+    e[0..4].copy_from_slice(b"\x7fELF");
+    e[4] = 2; // ELFCLASS64
+    e[5] = 1; // little endian
+    e[6] = 1; // EV_CURRENT
+    put16(&mut e, 16, 2); // ET_EXEC
+    put16(&mut e, 18, 62); // EM_X86_64
+    put32(&mut e, 20, 1);
+    put64(&mut e, 24, STUB_BASE + CODE_OFFSET); // e_entry
+    put64(&mut e, 32, 64); // e_phoff
+    put64(&mut e, 40, 0); // e_shoff
+    put32(&mut e, 48, 0); // e_flags
+    put16(&mut e, 52, 64); // e_ehsize
+    put16(&mut e, 54, 56); // e_phentsize
+    put16(&mut e, 56, 1); // e_phnum
+    // PT_LOAD, R+X, the whole file at STUB_BASE.
+    let ph = 64;
+    put32(&mut e, ph, 1);
+    put32(&mut e, ph + 4, 5);
+    put64(&mut e, ph + 8, 0);
+    put64(&mut e, ph + 16, STUB_BASE);
+    put64(&mut e, ph + 24, STUB_BASE);
+    put64(&mut e, ph + 32, size as u64);
+    put64(&mut e, ph + 40, 0x1000);
+    put64(&mut e, ph + 48, 0x1000);
+    e[CODE_OFFSET as usize..].copy_from_slice(&code);
+    e
+}
+
+const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
+const SECCOMP_RET_KILL_PROCESS: u32 = 0x8000_0000;
+const SECCOMP_RET_TRACE: u32 = 0x7ff0_0000;
+
+/// The filter: any other architecture (int 0x80 from a 64-bit process) kills; every x86-64 syscall
+/// stops for the tracer. Nothing runs natively unless the tracer lets it.
+pub fn filter() -> Vec<libc::sock_filter> {
+    let ins = |code: u16, jt: u8, jf: u8, k: u32| libc::sock_filter { code, jt, jf, k };
+    vec![
+        ins((libc::BPF_LD | libc::BPF_W | libc::BPF_ABS) as u16, 0, 0, 4), // seccomp_data.arch
+        ins((libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16, 1, 0, AUDIT_ARCH_X86_64),
+        ins((libc::BPF_RET | libc::BPF_K) as u16, 0, 0, SECCOMP_RET_KILL_PROCESS),
+        ins((libc::BPF_RET | libc::BPF_K) as u16, 0, 0, SECCOMP_RET_TRACE),
+    ]
+}

@@ -1,0 +1,188 @@
+//! rVisor-ts trap-native: the x86-64 Linux platform (ptrace + seccomp) as a Node addon.
+//!
+//! The JavaScript face is the hand-written loader in ../../src; this file only registers functions.
+//! Every function is called from the kernel's one JS thread, which is also the ptrace tracer.
+mod doorbell;
+mod guest;
+mod hostops;
+mod napi;
+mod pmem;
+mod sys;
+mod tracer;
+
+use napi::{napi_callback_info, napi_env, napi_value, Args};
+use pmem::Pmem;
+use tracer::{Tracer, REG_COUNT};
+
+static mut PMEM: Option<Pmem> = None;
+static mut TRACER: Option<Tracer> = None;
+
+#[allow(static_mut_refs)]
+fn tracer() -> Option<&'static mut Tracer> {
+    unsafe { TRACER.as_mut() }
+}
+
+#[allow(static_mut_refs)]
+fn pmem() -> Option<&'static Pmem> {
+    unsafe { PMEM.as_ref() }
+}
+
+/// init(pmemSize, cpu): create pmem and the tracer; pin the tracer thread (and so every guest it
+/// forks) to `cpu` unless it is negative. Returns the shared registers/event ArrayBuffer.
+unsafe extern "C" fn init(env: napi_env, info: napi_callback_info) -> napi_value {
+    let a = Args::get(env, info);
+    if tracer().is_some() {
+        return napi::throw(env, "trap-native is already initialised in this process");
+    }
+    let size = a.f64(0) as usize;
+    let cpu = a.i32(1);
+    if cpu >= 0 {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(cpu as usize, &mut set);
+        if libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) < 0 {
+            return napi::throw(env, &format!("cannot pin the kernel to CPU {cpu}: errno {}", -sys::neg_errno()));
+        }
+    }
+    let p = match Pmem::create(size) {
+        Ok(p) => p,
+        Err(e) => return napi::throw(env, &e),
+    };
+    let fd = p.fd;
+    PMEM = Some(p);
+    match Tracer::new(napi::uv_loop(env), fd) {
+        Ok(t) => TRACER = Some(t),
+        Err(e) => return napi::throw(env, &e),
+    }
+    let t = tracer().unwrap();
+    let ptr = &mut *t.shared as *mut tracer::Shared as *mut u8;
+    napi::external_buffer(env, ptr, std::mem::size_of::<tracer::Shared>())
+}
+
+/// pmemChunk(offset, length): an ArrayBuffer over pmem bytes [offset, offset+length).
+unsafe extern "C" fn pmem_chunk(env: napi_env, info: napi_callback_info) -> napi_value {
+    let a = Args::get(env, info);
+    let Some(p) = pmem() else { return napi::throw(env, "pmem is not initialised") };
+    let (off, len) = (a.f64(0) as usize, a.f64(1) as usize);
+    if off.checked_add(len).map_or(true, |e| e > p.size) {
+        return napi::throw(env, "pmem chunk out of range");
+    }
+    napi::external_buffer(env, p.base.add(off), len)
+}
+
+unsafe extern "C" fn pmem_release(env: napi_env, info: napi_callback_info) -> napi_value {
+    let a = Args::get(env, info);
+    let Some(p) = pmem() else { return napi::throw(env, "pmem is not initialised") };
+    napi::num(env, p.release(a.f64(0) as usize, a.f64(1) as usize) as f64)
+}
+
+/// constants(): [stubBase, reservedEnd, trampoline, pmemGuestFd] as numbers.
+unsafe extern "C" fn constants(env: napi_env, _info: napi_callback_info) -> napi_value {
+    let buf = Box::leak(Box::new([
+        guest::RESERVED_START as f64,
+        guest::RESERVED_END as f64,
+        guest::TRAMPOLINE as f64,
+        guest::PMEM_GUEST_FD as f64,
+    ]));
+    napi::external_buffer(env, buf.as_mut_ptr() as *mut u8, 32)
+}
+
+unsafe extern "C" fn spawn(env: napi_env, _info: napi_callback_info) -> napi_value {
+    let Some(t) = tracer() else { return napi::throw(env, "trap-native is not initialised") };
+    match t.spawn() {
+        Ok(pid) => napi::int(env, pid),
+        Err(e) => napi::throw(env, &e),
+    }
+}
+
+fn regs_arg(a: &Args, i: usize) -> Option<&'static [u64]> {
+    if a.is_nullish(i) {
+        return None;
+    }
+    let b = a.bytes(i)?;
+    if b.len() < REG_COUNT * 8 {
+        return None;
+    }
+    Some(unsafe { std::slice::from_raw_parts(b.as_ptr() as *const u64, REG_COUNT) })
+}
+
+/// resumeAndWait(tid, regs | null, signal, timeoutNs): the one call per trapped syscall.
+unsafe extern "C" fn resume_and_wait(env: napi_env, info: napi_callback_info) -> napi_value {
+    let a = Args::get(env, info);
+    let Some(t) = tracer() else { return napi::throw(env, "trap-native is not initialised") };
+    let regs = regs_arg(&a, 1);
+    napi::int(env, t.resume_and_wait(a.i32(0), regs, a.i32(2), a.f64(3)))
+}
+
+/// inject(tid, regs, calls: BigInt64Array of 7 per call): results replace each call's first slot.
+unsafe extern "C" fn inject(env: napi_env, info: napi_callback_info) -> napi_value {
+    let a = Args::get(env, info);
+    let Some(t) = tracer() else { return napi::throw(env, "trap-native is not initialised") };
+    let Some(regs) = regs_arg(&a, 1) else { return napi::throw(env, "inject: bad registers") };
+    let Some(calls) = a.bytes(2) else { return napi::throw(env, "inject: calls must be a BigInt64Array") };
+    let n = calls.len() / 56;
+    let calls = std::slice::from_raw_parts_mut(calls.as_mut_ptr() as *mut [i64; 7], n);
+    let mut r = [0u64; REG_COUNT];
+    r.copy_from_slice(regs);
+    match t.inject(a.i32(0), &r, calls) {
+        Ok(()) => napi::int(env, 0),
+        Err(e) => napi::throw(env, &e),
+    }
+}
+
+unsafe extern "C" fn kill(env: napi_env, info: napi_callback_info) -> napi_value {
+    let a = Args::get(env, info);
+    let Some(t) = tracer() else { return napi::throw(env, "trap-native is not initialised") };
+    napi::num(env, t.kill(a.i32(0)) as f64)
+}
+
+unsafe extern "C" fn watch(env: napi_env, info: napi_callback_info) -> napi_value {
+    let a = Args::get(env, info);
+    let Some(t) = tracer() else { return napi::throw(env, "trap-native is not initialised") };
+    napi::num(env, t.watch(a.i32(0), a.i32(1) as u32) as f64)
+}
+
+unsafe extern "C" fn unwatch(env: napi_env, info: napi_callback_info) -> napi_value {
+    let a = Args::get(env, info);
+    let Some(t) = tracer() else { return napi::throw(env, "trap-native is not initialised") };
+    napi::num(env, t.unwatch(a.i32(0)) as f64)
+}
+
+unsafe extern "C" fn shutdown(env: napi_env, _info: napi_callback_info) -> napi_value {
+    if let Some(t) = tracer() {
+        t.shutdown();
+    }
+    napi::undefined(env)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_value) -> napi_value {
+    let fns: [(&str, napi::napi_callback); 23] = [
+        ("init", init),
+        ("pmemChunk", pmem_chunk),
+        ("pmemRelease", pmem_release),
+        ("constants", constants),
+        ("spawn", spawn),
+        ("resumeAndWait", resume_and_wait),
+        ("inject", inject),
+        ("kill", kill),
+        ("watch", watch),
+        ("unwatch", unwatch),
+        ("shutdown", shutdown),
+        ("openat", hostops::openat),
+        ("close", hostops::close),
+        ("fstatat", hostops::fstatat),
+        ("getdents64", hostops::getdents64),
+        ("readlinkat", hostops::readlinkat),
+        ("read", hostops::read),
+        ("write", hostops::write),
+        ("pread", hostops::pread),
+        ("pwrite", hostops::pwrite),
+        ("lseek", hostops::lseek),
+        ("pollNow", hostops::poll_now),
+        ("ioctl", hostops::ioctl),
+    ];
+    for (name, f) in fns {
+        napi::export(env, exports, name, f);
+    }
+    exports
+}

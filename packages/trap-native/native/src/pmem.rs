@@ -1,0 +1,45 @@
+//! pmem: the sandbox's physical memory, one sparse memfd mapped once into the kernel.
+use crate::sys::neg_errno;
+
+pub struct Pmem {
+    pub fd: i32,
+    pub base: *mut u8,
+    pub size: usize,
+}
+
+impl Pmem {
+    pub fn create(size: usize) -> Result<Pmem, String> {
+        let fd = unsafe { libc::memfd_create(b"rvisor-pmem\0".as_ptr() as *const libc::c_char, libc::MFD_CLOEXEC) };
+        if fd < 0 {
+            return Err(format!("memfd_create: errno {}", -neg_errno()));
+        }
+        if unsafe { libc::ftruncate(fd, size as i64) } < 0 {
+            return Err(format!("sizing pmem to {size} bytes: errno {}", -neg_errno()));
+        }
+        let base = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                size,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED | libc::MAP_NORESERVE,
+                fd,
+                0,
+            )
+        };
+        if base == libc::MAP_FAILED {
+            return Err(format!("mapping pmem: errno {}", -neg_errno()));
+        }
+        Ok(Pmem { fd, base: base as *mut u8, size })
+    }
+
+    /// Punch a hole: the host frees the pages; later reads see zeros.
+    pub fn release(&self, offset: usize, len: usize) -> i64 {
+        if offset.checked_add(len).map_or(true, |end| end > self.size) {
+            return -(libc::EINVAL as i64);
+        }
+        let r = unsafe {
+            libc::fallocate(self.fd, libc::FALLOC_FL_PUNCH_HOLE | libc::FALLOC_FL_KEEP_SIZE, offset as i64, len as i64)
+        };
+        if r < 0 { neg_errno() } else { 0 }
+    }
+}

@@ -1,0 +1,430 @@
+//! The tracer: starts guest host processes under the syscall trap, resumes them and waits for their
+//! next stop, and injects syscalls into them. Everything here runs on the kernel's one thread.
+use crate::doorbell::Doorbell;
+use crate::guest::{self, PMEM_GUEST_FD, STUB_GUEST_FD, TRAMPOLINE};
+use crate::sys::{check, monotonic_ns, neg_errno, raw, raw6};
+use std::collections::HashMap;
+use std::ffi::c_void;
+
+pub const REG_COUNT: usize = 27;
+const ORIG_RAX: usize = 15;
+const RAX: usize = 10;
+const RIP: usize = 16;
+const ARG_REGS: [usize; 6] = [14, 13, 12, 7, 9, 8]; // rdi, rsi, rdx, r10, r8, r9
+
+/// Event kinds, as in the TypeScript `StopKind`.
+pub const EV_SYSCALL: i32 = 1;
+pub const EV_SIGNAL: i32 = 2;
+pub const EV_EXITED: i32 = 3;
+pub const EV_CLONE: i32 = 4;
+pub const EV_WAKE: i32 = 5;
+
+const PTRACE_EVENT_SECCOMP: i32 = 7;
+const SYSGOOD_TRAP: i32 = libc::SIGTRAP | 0x80;
+
+/// The registers and the last event, shared with JavaScript as one ArrayBuffer.
+#[repr(C)]
+pub struct Shared {
+    pub regs: [u64; REG_COUNT],
+    _pad: [u64; 5],
+    pub kind: i32,
+    pub tid: i32,
+    pub status: i32,
+    pub signal: i32,
+    pub code: i32,
+    pub new_tid: i32,
+    pub fault_addr: u64,
+}
+
+/// Where a thread stopped last, which decides how a syscall can be injected into it.
+#[derive(Clone, Copy, PartialEq)]
+enum Stop {
+    Seccomp,
+    SyscallExit,
+    Other,
+}
+
+pub struct Tracer {
+    pub shared: Box<Shared>,
+    stops: HashMap<i32, Stop>,
+    doorbell: Doorbell,
+    pub epoll_fd: i32,
+    stub_fd: i32,
+    pmem_fd: i32,
+    filter: Vec<libc::sock_filter>,
+    uv_loop: *mut c_void,
+}
+
+extern "C" {
+    fn uv_backend_fd(l: *const c_void) -> i32;
+    fn uv_backend_timeout(l: *const c_void) -> i32;
+    fn uv_update_time(l: *mut c_void);
+    fn uv_loop_alive(l: *const c_void) -> i32;
+}
+
+unsafe fn ptrace(req: libc::c_uint, pid: i32, addr: usize, data: usize) -> i64 {
+    libc::ptrace(req, pid, addr as *mut c_void, data as *mut c_void)
+}
+
+impl Tracer {
+    pub fn new(uv_loop: *mut c_void, pmem_fd: i32) -> Result<Tracer, String> {
+        let epoll_fd = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+        if epoll_fd < 0 {
+            return Err(format!("epoll_create1: errno {}", -neg_errno()));
+        }
+        let uv_fd = unsafe { uv_backend_fd(uv_loop) };
+        let doorbell = Doorbell::start(uv_fd, epoll_fd).map_err(|e| format!("doorbell: errno {}", -e))?;
+        let stub_fd = unsafe { libc::memfd_create(b"rvisor-stub\0".as_ptr() as *const libc::c_char, libc::MFD_CLOEXEC) };
+        if stub_fd < 0 {
+            return Err(format!("memfd_create: errno {}", -neg_errno()));
+        }
+        let elf = guest::stub_elf();
+        if unsafe { libc::write(stub_fd, elf.as_ptr() as *const c_void, elf.len()) } != elf.len() as isize {
+            return Err("cannot write the stub executable".into());
+        }
+        Ok(Tracer {
+            shared: Box::new(unsafe { std::mem::zeroed() }),
+            stops: HashMap::new(),
+            doorbell,
+            epoll_fd,
+            stub_fd,
+            pmem_fd,
+            filter: guest::filter(),
+            uv_loop,
+        })
+    }
+
+    pub fn pgid(&self) -> i32 {
+        self.doorbell.pid
+    }
+
+    /// Start a guest host process: fork, trace, trap every syscall, exec the stub, then unmap
+    /// everything the host gave it but the stub page. Returns its pid, stopped at a seccomp stop.
+    pub fn spawn(&mut self) -> Result<i32, String> {
+        let prog = libc::sock_fprog { len: self.filter.len() as u16, filter: self.filter.as_mut_ptr() };
+        let pgid = self.pgid();
+        let (pmem_fd, stub_fd) = (self.pmem_fd, self.stub_fd);
+        let empty: [*const libc::c_char; 1] = [std::ptr::null()];
+        let pid = unsafe { libc::fork() };
+        if pid < 0 {
+            return Err(format!("fork: errno {}", -neg_errno()));
+        }
+        if pid == 0 {
+            // The child: only raw syscalls from here on.
+            unsafe { child_setup(pgid, pmem_fd, stub_fd, &prog, empty.as_ptr()) };
+        }
+        unsafe { libc::setpgid(pid, pgid) };
+        let fail = |what: &str, st: i32| Err(format!("guest start failed at {what} (wait status {st:#x})"));
+        let st = self.wait_for(pid);
+        if !(libc::WIFSTOPPED(st) && libc::WSTOPSIG(st) == libc::SIGSTOP) {
+            return fail("the initial stop", st);
+        }
+        let opts = libc::PTRACE_O_TRACESECCOMP
+            | libc::PTRACE_O_EXITKILL
+            | libc::PTRACE_O_TRACESYSGOOD
+            | libc::PTRACE_O_TRACEEXEC
+            | libc::PTRACE_O_TRACECLONE
+            | libc::PTRACE_O_TRACEFORK
+            | libc::PTRACE_O_TRACEVFORK;
+        unsafe {
+            ptrace(libc::PTRACE_SETOPTIONS, pid, 0, opts as usize);
+            ptrace(libc::PTRACE_CONT, pid, 0, 0);
+        }
+        // The execveat of the stub, then the exec event, then the stub's first syscall.
+        let st = self.wait_for(pid);
+        if !is_seccomp_stop(st) {
+            return fail("the stub's exec", st);
+        }
+        unsafe { ptrace(libc::PTRACE_CONT, pid, 0, 0) };
+        let st = self.wait_for(pid);
+        if !(libc::WIFSTOPPED(st) && (st >> 8) == (libc::SIGTRAP | (libc::PTRACE_EVENT_EXEC << 8))) {
+            return fail("the exec event", st);
+        }
+        unsafe { ptrace(libc::PTRACE_CONT, pid, 0, 0) };
+        let st = self.wait_for(pid);
+        if !is_seccomp_stop(st) {
+            return fail("the stub's first syscall", st);
+        }
+        self.stops.insert(pid, Stop::Seccomp);
+        let mut regs = [0u64; REG_COUNT];
+        unsafe { ptrace(libc::PTRACE_GETREGS, pid, 0, regs.as_mut_ptr() as usize) };
+        // Leave nothing of the host's in the guest but the stub page.
+        let mut calls: Vec<[i64; 7]> = host_mappings(pid)?
+            .into_iter()
+            .filter(|&(s, _)| s != guest::STUB_BASE)
+            .map(|(s, e)| [libc::SYS_munmap, s as i64, (e - s) as i64, 0, 0, 0, 0])
+            .collect();
+        self.inject(pid, &regs, &mut calls)?;
+        for c in &calls {
+            if c[0] != 0 {
+                return Err(format!("cannot clear the guest address space (munmap: {})", c[0]));
+            }
+        }
+        // Back at a syscall exit; the JS side sees the thread as stopped in a syscall.
+        unsafe { ptrace(libc::PTRACE_SETREGS, pid, 0, regs.as_ptr() as usize) };
+        self.shared.regs = regs;
+        Ok(pid)
+    }
+
+    /// waitpid for one specific thread, retrying on EINTR.
+    fn wait_for(&mut self, pid: i32) -> i32 {
+        let mut st = 0;
+        loop {
+            let r = unsafe { libc::waitpid(pid, &mut st, libc::__WALL) };
+            if r >= 0 || neg_errno() != -(libc::EINTR as i64) {
+                return if r < 0 { -1 } else { st };
+            }
+        }
+    }
+
+    /// Resume `tid` (0: nobody) after writing `regs`, then wait for the next event.
+    pub fn resume_and_wait(&mut self, tid: i32, regs: Option<&[u64]>, sig: i32, timeout_ns: f64) -> i32 {
+        if tid > 0 {
+            unsafe {
+                if let Some(r) = regs {
+                    ptrace(libc::PTRACE_SETREGS, tid, 0, r.as_ptr() as usize);
+                }
+                ptrace(libc::PTRACE_CONT, tid, 0, sig as usize);
+            }
+            self.stops.insert(tid, Stop::Other);
+        }
+        if !self.arm_doorbell(timeout_ns) {
+            self.shared.kind = EV_WAKE;
+            self.shared.tid = 0;
+            return EV_WAKE;
+        }
+        loop {
+            let mut st = 0;
+            let pid = unsafe { libc::waitpid(-self.pgid(), &mut st, libc::__WALL | libc::WUNTRACED) };
+            if pid < 0 {
+                if neg_errno() == -(libc::EINTR as i64) {
+                    continue;
+                }
+                self.shared.kind = EV_WAKE;
+                self.shared.tid = 0;
+                return EV_WAKE;
+            }
+            if pid == self.doorbell.pid {
+                if libc::WIFSTOPPED(st) {
+                    self.doorbell.acknowledge();
+                }
+                self.shared.kind = EV_WAKE;
+                self.shared.tid = 0;
+                return EV_WAKE;
+            }
+            if let Some(kind) = self.decode(pid, st) {
+                return kind;
+            }
+        }
+    }
+
+    /// Arm the doorbell for the kernel's deadline and libuv's. False if the caller should not block.
+    fn arm_doorbell(&mut self, timeout_ns: f64) -> bool {
+        let now = monotonic_ns();
+        let mut deadline = if timeout_ns >= 0.0 { now.saturating_add(timeout_ns as i64) } else { i64::MAX };
+        unsafe {
+            if uv_loop_alive(self.uv_loop) != 0 {
+                uv_update_time(self.uv_loop);
+                // 0 also means "immediates or idle handles are active", which is always true
+                // while the kernel runs inside setImmediate: only a positive value is a deadline.
+                let t = uv_backend_timeout(self.uv_loop);
+                if t > 0 {
+                    deadline = deadline.min(now + t as i64 * 1_000_000);
+                }
+            }
+        }
+        if deadline <= now {
+            return false;
+        }
+        self.doorbell.arm(deadline);
+        true
+    }
+
+    /// Turn a wait status into an event in `shared`; None for stops handled here.
+    fn decode(&mut self, pid: i32, st: i32) -> Option<i32> {
+        let sh = &mut self.shared;
+        sh.tid = pid;
+        sh.status = 0;
+        sh.signal = 0;
+        sh.code = 0;
+        sh.new_tid = 0;
+        sh.fault_addr = 0;
+        if libc::WIFEXITED(st) || libc::WIFSIGNALED(st) {
+            self.stops.remove(&pid);
+            sh.kind = EV_EXITED;
+            if libc::WIFEXITED(st) {
+                sh.status = libc::WEXITSTATUS(st);
+            } else {
+                sh.signal = libc::WTERMSIG(st);
+            }
+            return Some(EV_EXITED);
+        }
+        if !libc::WIFSTOPPED(st) {
+            return None;
+        }
+        let sig = libc::WSTOPSIG(st);
+        let event = (st >> 16) & 0xff;
+        if sig == libc::SIGTRAP && event == PTRACE_EVENT_SECCOMP {
+            unsafe { ptrace(libc::PTRACE_GETREGS, pid, 0, sh.regs.as_mut_ptr() as usize) };
+            self.stops.insert(pid, Stop::Seccomp);
+            sh.kind = EV_SYSCALL;
+            return Some(EV_SYSCALL);
+        }
+        if sig == libc::SIGTRAP && (event == libc::PTRACE_EVENT_CLONE || event == libc::PTRACE_EVENT_FORK || event == libc::PTRACE_EVENT_VFORK) {
+            let mut msg: libc::c_ulong = 0;
+            unsafe {
+                ptrace(libc::PTRACE_GETEVENTMSG, pid, 0, &mut msg as *mut libc::c_ulong as usize);
+                ptrace(libc::PTRACE_GETREGS, pid, 0, sh.regs.as_mut_ptr() as usize);
+            }
+            self.stops.insert(pid, Stop::Other);
+            sh.new_tid = msg as i32;
+            sh.kind = EV_CLONE;
+            return Some(EV_CLONE);
+        }
+        if sig == SYSGOOD_TRAP || (sig == libc::SIGTRAP && event != 0) {
+            // A syscall or exec stop nobody asked for: let the thread go on.
+            unsafe { ptrace(libc::PTRACE_CONT, pid, 0, 0) };
+            return None;
+        }
+        // A signal about to be delivered: the kernel decides what becomes of it.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        unsafe {
+            ptrace(libc::PTRACE_GETSIGINFO, pid, 0, &mut info as *mut libc::siginfo_t as usize);
+            ptrace(libc::PTRACE_GETREGS, pid, 0, sh.regs.as_mut_ptr() as usize);
+        }
+        self.stops.insert(pid, Stop::Other);
+        sh.signal = sig;
+        sh.code = info.si_code;
+        sh.fault_addr = unsafe { info.si_addr() } as u64;
+        sh.kind = EV_SIGNAL;
+        Some(EV_SIGNAL)
+    }
+
+    /// Run each call ([nr, a0..a5]) natively in stopped thread `tid`; each result replaces the
+    /// call's nr. At a seccomp stop the first call replaces the pending syscall (one extra stop);
+    /// the others go through the stub's trampoline (two stops each).
+    pub fn inject(&mut self, tid: i32, regs: &[u64; REG_COUNT], calls: &mut [[i64; 7]]) -> Result<(), String> {
+        for call in calls.iter_mut() {
+            let mut r = *regs;
+            for (i, &reg) in ARG_REGS.iter().enumerate() {
+                r[reg] = call[i + 1] as u64;
+            }
+            let stop = *self.stops.get(&tid).unwrap_or(&Stop::Other);
+            unsafe {
+                if stop == Stop::Seccomp {
+                    r[ORIG_RAX] = call[0] as u64;
+                    r[RAX] = call[0] as u64;
+                    ptrace(libc::PTRACE_SETREGS, tid, 0, r.as_ptr() as usize);
+                } else {
+                    r[RIP] = TRAMPOLINE;
+                    r[RAX] = call[0] as u64;
+                    r[ORIG_RAX] = u64::MAX;
+                    ptrace(libc::PTRACE_SETREGS, tid, 0, r.as_ptr() as usize);
+                    ptrace(libc::PTRACE_CONT, tid, 0, 0);
+                    self.expect(tid, |st| is_seccomp_stop(st), "the injected syscall's entry")?;
+                }
+                ptrace(libc::PTRACE_SYSCALL, tid, 0, 0);
+                self.expect(tid, |st| libc::WIFSTOPPED(st) && libc::WSTOPSIG(st) == SYSGOOD_TRAP, "the injected syscall's exit")?;
+                let mut out = [0u64; REG_COUNT];
+                ptrace(libc::PTRACE_GETREGS, tid, 0, out.as_mut_ptr() as usize);
+                call[0] = out[RAX] as i64;
+            }
+            self.stops.insert(tid, Stop::SyscallExit);
+        }
+        Ok(())
+    }
+
+    /// Wait for the stop `want` describes; signals arriving meanwhile are host noise (SIGCHLD from
+    /// a guest's host children) and are dropped.
+    fn expect(&mut self, tid: i32, want: impl Fn(i32) -> bool, what: &str) -> Result<(), String> {
+        loop {
+            let st = self.wait_for(tid);
+            if st == -1 || libc::WIFEXITED(st) || libc::WIFSIGNALED(st) {
+                self.stops.remove(&tid);
+                return Err(format!("guest {tid} died during {what}"));
+            }
+            if want(st) {
+                return Ok(());
+            }
+            // A signal-delivery stop in between: suppress it and go on with the same step.
+            let resume = if what.ends_with("exit") { libc::PTRACE_SYSCALL } else { libc::PTRACE_CONT };
+            unsafe { ptrace(resume, tid, 0, 0) };
+        }
+    }
+
+    pub fn kill(&mut self, tid: i32) -> i64 {
+        check(unsafe { libc::kill(tid, libc::SIGKILL) } as i64)
+    }
+
+    pub fn watch(&mut self, fd: i32, events: u32) -> i64 {
+        let mut ev = libc::epoll_event { events, u64: fd as u64 };
+        let r = unsafe { libc::epoll_ctl(self.epoll_fd, libc::EPOLL_CTL_ADD, fd, &mut ev) };
+        if r < 0 && neg_errno() == -(libc::EEXIST as i64) {
+            return check(unsafe { libc::epoll_ctl(self.epoll_fd, libc::EPOLL_CTL_MOD, fd, &mut ev) } as i64);
+        }
+        check(r as i64)
+    }
+
+    pub fn unwatch(&mut self, fd: i32) -> i64 {
+        check(unsafe { libc::epoll_ctl(self.epoll_fd, libc::EPOLL_CTL_DEL, fd, std::ptr::null_mut()) } as i64)
+    }
+
+    pub fn shutdown(&mut self) {
+        self.doorbell.stop();
+    }
+}
+
+fn is_seccomp_stop(st: i32) -> bool {
+    libc::WIFSTOPPED(st) && (st >> 8) == (libc::SIGTRAP | (PTRACE_EVENT_SECCOMP << 8))
+}
+
+/// The user-space mappings of a host process, from /proc/<pid>/maps.
+fn host_mappings(pid: i32) -> Result<Vec<(u64, u64)>, String> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/maps")).map_err(|e| format!("reading guest maps: {e}"))?;
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let range = line.split_whitespace().next().unwrap_or("");
+        let mut it = range.split('-');
+        let (Some(a), Some(b)) = (it.next(), it.next()) else { continue };
+        let (Ok(s), Ok(e)) = (u64::from_str_radix(a, 16), u64::from_str_radix(b, 16)) else { continue };
+        if e <= 0x7fff_ffff_f000 {
+            out.push((s, e));
+        }
+    }
+    Ok(out)
+}
+
+/// Runs in the forked child. Never returns.
+unsafe fn child_setup(pgid: i32, pmem_fd: i32, stub_fd: i32, prog: *const libc::sock_fprog, empty: *const *const libc::c_char) -> ! {
+    let exit = |code: i64| -> ! {
+        raw(libc::SYS_exit_group, code, 0, 0);
+        loop {}
+    };
+    raw(libc::SYS_setpgid, 0, pgid as i64, 0);
+    raw(libc::SYS_prctl, libc::PR_SET_PDEATHSIG as i64, libc::SIGKILL as i64, 0);
+    let none: u64 = 0;
+    raw6(libc::SYS_rt_sigprocmask, libc::SIG_SETMASK as i64, &none as *const u64 as i64, 0, 8, 0, 0);
+    let dfl: [u64; 4] = [0; 4]; // struct kernel_sigaction with SIG_DFL
+    for sig in 1..=64 {
+        if sig != libc::SIGKILL && sig != libc::SIGSTOP {
+            raw6(libc::SYS_rt_sigaction, sig as i64, dfl.as_ptr() as i64, 0, 8, 0, 0);
+        }
+    }
+    // fds: pmem at PMEM_GUEST_FD, the stub (close-on-exec) at STUB_GUEST_FD, nothing else.
+    if raw(libc::SYS_dup2, pmem_fd as i64, 1000, 0) < 0 || raw(libc::SYS_dup2, stub_fd as i64, 1001, 0) < 0 {
+        exit(120);
+    }
+    raw(libc::SYS_dup2, 1000, PMEM_GUEST_FD as i64, 0);
+    raw(libc::SYS_dup2, 1001, STUB_GUEST_FD as i64, 0);
+    raw(libc::SYS_fcntl, STUB_GUEST_FD as i64, libc::F_SETFD as i64, libc::FD_CLOEXEC as i64);
+    raw(libc::SYS_close_range, 0, 2, 0);
+    raw(libc::SYS_close_range, (STUB_GUEST_FD + 1) as i64, u32::MAX as i64, 0);
+    raw(libc::SYS_ptrace, libc::PTRACE_TRACEME as i64, 0, 0);
+    raw(libc::SYS_kill, raw(libc::SYS_getpid, 0, 0, 0), libc::SIGSTOP as i64, 0);
+    raw(libc::SYS_prctl, libc::PR_SET_NO_NEW_PRIVS as i64, 1, 0);
+    if raw(libc::SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, 0, prog as i64) != 0 {
+        exit(121);
+    }
+    raw6(libc::SYS_execveat, STUB_GUEST_FD as i64, b"\0".as_ptr() as i64, empty as i64, empty as i64, libc::AT_EMPTY_PATH as i64, 0);
+    exit(122)
+}

@@ -1,0 +1,54 @@
+/**
+ * The raw binding: the shape of the `.node` addon built from ../native (napi-rs CLI, no generated
+ * loader). Only this module touches it.
+ *
+ * @internal
+ */
+import { createRequire } from 'node:module';
+
+export interface NativeBinding {
+  init(pmemSize: number, cpu: number): ArrayBuffer;
+  pmemChunk(offset: number, length: number): ArrayBuffer;
+  pmemRelease(offset: number, length: number): number;
+  constants(): ArrayBuffer;
+  spawn(): number;
+  resumeAndWait(tid: number, regs: BigUint64Array | null, signal: number, timeoutNs: number): number;
+  inject(tid: number, regs: BigUint64Array, calls: BigInt64Array): number;
+  kill(tid: number): number;
+  watch(fd: number, events: number): number;
+  unwatch(fd: number): number;
+  shutdown(): void;
+  openat(dirfd: number, path: string, flags: number, mode: number): number;
+  close(fd: number): number;
+  fstatat(dirfd: number, path: string, flags: number, statBuf: Uint8Array): number;
+  getdents64(fd: number, buf: Uint8Array): number;
+  readlinkat(dirfd: number, path: string, buf: Uint8Array): number;
+  read(fd: number, buf: Uint8Array): number;
+  write(fd: number, buf: Uint8Array): number;
+  pread(fd: number, buf: Uint8Array, offset: number): number;
+  pwrite(fd: number, buf: Uint8Array, offset: number): number;
+  lseek(fd: number, offset: number, whence: number): number;
+  pollNow(fd: number, events: number): number;
+  ioctl(fd: number, request: number, arg: Uint8Array): number;
+}
+
+const BINARY = 'trap-native.linux-x64-gnu.node';
+
+let binding: NativeBinding | undefined;
+
+/** Load the addon (once). Throws a clear error off x86-64 Linux or when it was not built. */
+export function loadNative(): NativeBinding {
+  if (binding) return binding;
+  if (process.platform !== 'linux' || process.arch !== 'x64') {
+    throw new Error(`@rvisor/trap-native runs on x86-64 Linux only (this is ${process.platform}/${process.arch})`);
+  }
+  const require = createRequire(import.meta.url);
+  try {
+    binding = require(`../${BINARY}`) as NativeBinding;
+  } catch (err) {
+    throw new Error(
+      `@rvisor/trap-native: cannot load ${BINARY} (build it with \`pnpm --filter @rvisor/trap-native build\`): ${(err as Error).message}`,
+    );
+  }
+  return binding;
+}

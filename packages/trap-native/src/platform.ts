@@ -1,0 +1,146 @@
+import { availableParallelism } from 'node:os';
+import { loadNative, type NativeBinding } from './native.js';
+
+const REG_COUNT = 27;
+const CALL_SLOTS = 7;
+
+/** Options of {@link createTrapPlatform}. */
+export interface TrapPlatformOptions {
+  /** Size of pmem in bytes: virtual and sparse, only touched pages cost memory. Default 256 GiB. */
+  pmemSize?: number;
+  /** Size of each ArrayBuffer view of pmem. Default 1 GiB. */
+  chunkSize?: number;
+  /**
+   * The CPU the kernel's thread and every guest run on, or false to leave scheduling to the host.
+   * Default: one CPU chosen from the process id. A trapped syscall wakes the tracer and then the guest;
+   * on one CPU those are plain context switches, across CPUs each costs an inter-processor wake-up
+   * (measured here: 4.4 µs vs 50 µs per getppid round trip; docs/platform.md).
+   */
+  pinCpu?: number | false;
+}
+
+/** The last stop, read straight from native memory. */
+class NativeEvent {
+  readonly #i32: Int32Array;
+  readonly #u64: BigUint64Array;
+  constructor(shared: ArrayBuffer) {
+    this.#i32 = new Int32Array(shared, 256, 6);
+    this.#u64 = new BigUint64Array(shared, 280, 1);
+  }
+  get kind() { return this.#i32[0] as 1 | 2 | 3 | 4 | 5; }
+  get tid() { return this.#i32[1]; }
+  get status() { return this.#i32[2]; }
+  get signal() { return this.#i32[3]; }
+  get signalCode() { return this.#i32[4]; }
+  get newTid() { return this.#i32[5]; }
+  get faultAddr() { return this.#u64[0]; }
+}
+
+/** pmem as seen from JavaScript: lazily created ArrayBuffer views, one per chunk. */
+class NativePhysicalMemory {
+  readonly #chunks: Uint8Array[] = [];
+  constructor(
+    private readonly native: NativeBinding,
+    readonly size: number,
+    readonly chunkSize: number,
+  ) {}
+  chunk(index: number): Uint8Array {
+    let c = this.#chunks[index];
+    if (!c) {
+      if (index < 0 || (index + 1) * this.chunkSize > this.size) throw new RangeError(`pmem chunk ${index} out of range`);
+      c = new Uint8Array(this.native.pmemChunk(index * this.chunkSize, this.chunkSize));
+      this.#chunks[index] = c;
+    }
+    return c;
+  }
+  release(offset: number, length: number): void {
+    const r = this.native.pmemRelease(offset, length);
+    if (r < 0) throw new Error(`pmem release [${offset}, +${length}) failed: errno ${-r}`);
+  }
+}
+
+/** A syscall to run natively in a guest's host process. */
+export interface NativeInjectedSyscall {
+  nr: number;
+  args: readonly (bigint | number)[];
+}
+
+/**
+ * The ptrace + seccomp platform for x86-64 Linux. Structurally implements `Platform` from
+ * `@rvisor/zircon-object`. One per process: the calling thread becomes the tracer of every guest.
+ */
+export class TrapPlatform {
+  readonly pmem: NativePhysicalMemory;
+  readonly regs: BigUint64Array;
+  readonly event: NativeEvent;
+  readonly reserved: { readonly start: bigint; readonly end: bigint };
+  readonly pmemGuestFd: number;
+  readonly #native: NativeBinding;
+  #calls = new BigInt64Array(CALL_SLOTS * 16);
+
+  constructor(options: TrapPlatformOptions = {}) {
+    const native = loadNative();
+    const chunkSize = options.chunkSize ?? 2 ** 30;
+    const size = options.pmemSize ?? 2 ** 38;
+    if (size % chunkSize !== 0) throw new RangeError('pmemSize must be a multiple of chunkSize');
+    const cpu = options.pinCpu === false ? -1 : options.pinCpu ?? process.pid % availableParallelism();
+    const shared = native.init(size, cpu);
+    this.#native = native;
+    this.regs = new BigUint64Array(shared, 0, REG_COUNT);
+    this.event = new NativeEvent(shared);
+    this.pmem = new NativePhysicalMemory(native, size, chunkSize);
+    const k = new Float64Array(native.constants());
+    this.reserved = { start: BigInt(k[0]), end: BigInt(k[1]) };
+    this.pmemGuestFd = k[3];
+  }
+
+  spawn(): number {
+    return this.#native.spawn();
+  }
+
+  resumeAndWait(tid: number, regs: BigUint64Array | null, signal: number, timeoutNs: number) {
+    return this.#native.resumeAndWait(tid, regs, signal, timeoutNs) as 1 | 2 | 3 | 4 | 5;
+  }
+
+  inject(tid: number, regs: BigUint64Array, calls: readonly NativeInjectedSyscall[]): bigint[] {
+    if (calls.length === 0) return [];
+    if (this.#calls.length < calls.length * CALL_SLOTS) this.#calls = new BigInt64Array(calls.length * CALL_SLOTS);
+    const buf = this.#calls.subarray(0, calls.length * CALL_SLOTS);
+    buf.fill(0n);
+    calls.forEach((c, i) => {
+      buf[i * CALL_SLOTS] = BigInt(c.nr);
+      c.args.forEach((a, j) => (buf[i * CALL_SLOTS + 1 + j] = BigInt.asIntN(64, BigInt(a))));
+    });
+    this.#native.inject(tid, regs, buf);
+    return calls.map((_, i) => buf[i * CALL_SLOTS]);
+  }
+
+  watch(fd: number, events: number): void {
+    const r = this.#native.watch(fd, events);
+    if (r < 0) throw new Error(`cannot watch host fd ${fd}: errno ${-r}`);
+  }
+
+  unwatch(fd: number): void {
+    this.#native.unwatch(fd);
+  }
+
+  kill(tid: number): void {
+    this.#native.kill(tid);
+  }
+
+  saveRegisters(regs: BigUint64Array, into?: BigUint64Array): BigUint64Array {
+    const out = into ?? new BigUint64Array(REG_COUNT);
+    out.set(regs);
+    return out;
+  }
+
+  /** Stop the platform's helper process. Guests die with the tracer (PTRACE_O_EXITKILL). */
+  shutdown(): void {
+    this.#native.shutdown();
+  }
+}
+
+/** Create the platform for this process (once). */
+export function createTrapPlatform(options?: TrapPlatformOptions): TrapPlatform {
+  return new TrapPlatform(options);
+}
