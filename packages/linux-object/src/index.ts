@@ -1,1 +1,5 @@
-export {};
+export * from './errno.js';
+export * from './abi/index.js';
+export * from './fs/index.js';
+export * from './elf/index.js';
+export * from './process/index.js';

@@ -1,1 +1,7 @@
-export {};
+/**
+ * `@rvisor/runrsc`: the rVisor-ts runtime. Every CLI verb is also a function here.
+ *
+ * @packageDocumentation
+ */
+export { runContainer, DEFAULT_ENV } from './api/run.js';
+export type { RunContainerOptions, RunResult } from './api/run.js';

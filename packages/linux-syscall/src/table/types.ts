@@ -7,7 +7,7 @@ export type SyscallArgs = readonly [bigint, bigint, bigint, bigint, bigint, bigi
 export type SysResult = number | bigint;
 
 /** A syscall implementation. Only handlers that may block return a promise. */
-export type SyscallHandler<C> = (ctx: C, args: SyscallArgs) => SysResult | Promise<SysResult>;
+export type SyscallHandler<C> = (ctx: C) => SysResult | Promise<SysResult>;
 
 /** How completely a syscall is implemented; a syscall absent from the table answers ENOSYS. */
 export type SupportLevel = 'full' | 'partial' | 'stub';

@@ -1,0 +1,138 @@
+/**
+ * The kernel's shared state: the platform, physical memory, the file tree, timers, and every
+ * process and thread, with their guest (virtual) ids and host ids.
+ *
+ * @module
+ */
+import { TimerQueue } from '@rvisor/async-executor';
+import {
+  Job, PmemAllocator, MemoryAccount, Process, Thread, Vmar,
+  type Platform, type Registers,
+} from '@rvisor/zircon-object';
+import { Errno, KernelError } from '../errno.js';
+import { FdTable } from '../fs/fd-table.js';
+import { FsContext } from '../fs/fs-context.js';
+import { HostReadiness } from '../fs/host-readiness.js';
+import type { FileSystem } from '../fs/inode.js';
+import { Vfs } from '../fs/vfs.js';
+import { MMAP_BASE, USER_BASE, USER_END } from './layout.js';
+import { LinuxProcess, LinuxThread, type Credentials } from './process.js';
+
+/** Options of {@link Kernel}. */
+export interface KernelOptions {
+  platform: Platform;
+  /** The container's root file system. */
+  rootFs: FileSystem;
+  /** The container's hostname (uname, /proc/sys/kernel/hostname). */
+  hostname?: string;
+  /** Memory limit for all guest memory in bytes (undefined: only pmem's size). */
+  memoryLimit?: number;
+  /** Host readiness probe for watched host fds (poll with a zero timeout). */
+  pollNow?: (fd: number, events: number) => number;
+  /** Called once per unexpected internal error (a handler bug): the syscall fails, the kernel goes on. */
+  onInternalError?: (err: unknown) => void;
+}
+
+/** The kernel of one sandbox. */
+export class Kernel {
+  readonly platform: Platform;
+  readonly allocator: PmemAllocator;
+  readonly memoryAccount: MemoryAccount;
+  readonly vfs: Vfs;
+  readonly timers = new TimerQueue();
+  readonly readiness: HostReadiness;
+  readonly rootJob = Job.createRoot();
+  readonly processes = new Map<number, LinuxProcess>();
+  readonly threadsByHostTid = new Map<number, LinuxThread>();
+  hostname: string;
+  readonly onInternalError: (err: unknown) => void;
+  #nextPid = 1;
+
+  constructor(options: KernelOptions) {
+    this.platform = options.platform;
+    this.allocator = new PmemAllocator(options.platform.pmem);
+    this.memoryAccount = new MemoryAccount(options.memoryLimit);
+    this.vfs = new Vfs(options.rootFs);
+    this.hostname = options.hostname ?? 'rvisor';
+    this.onInternalError = options.onInternalError ?? ((err) => console.error('rvisor: internal error:', err));
+    this.readiness = new HostReadiness(options.platform, options.pollNow ?? (() => 0));
+  }
+
+  /** A fresh, empty guest address space. */
+  newVmar(): Vmar {
+    const r = this.platform.reserved;
+    return new Vmar({
+      base: USER_BASE,
+      size: USER_END - USER_BASE,
+      pmemGuestFd: this.platform.pmemGuestFd,
+      reserved: [{ start: r.start, end: r.end }],
+      mmapBase: MMAP_BASE,
+    });
+  }
+
+  /**
+   * Create a process with one thread in a new guest host process (the container's init when
+   * `parent` is null). The thread is stopped at a syscall stop, ready for execve.
+   */
+  createProcess(options: { parent: LinuxProcess | null; fds: FdTable; fs: FsContext; cred: Credentials; name: string }): LinuxThread {
+    const hostTid = this.platform.spawn();
+    const pid = this.#nextPid++;
+    const zxProcess = new Process(this.rootJob, options.name, { vmar: this.newVmar() });
+    const proc = new LinuxProcess(zxProcess, pid, options.parent, options.fds, options.fs, options.cred);
+    options.parent?.children.add(proc);
+    this.processes.set(pid, proc);
+    const zxThread = new Thread(zxProcess, options.name);
+    const thread = new LinuxThread(zxThread, pid, hostTid, proc);
+    this.threadsByHostTid.set(hostTid, thread);
+    this.platform.saveRegisters(this.platform.regs, thread.savedRegs);
+    return thread;
+  }
+
+  /** A new fs context at the container root. */
+  newFsContext(): FsContext {
+    return new FsContext(this.vfs);
+  }
+
+  newFdTable(): FdTable {
+    return new FdTable();
+  }
+
+  /**
+   * Make the guest's host process match its VMAR: run the pending mmap/munmap/mprotect calls in it
+   * (the thread must be stopped, with `regs` its registers). A failure here means the host refused a
+   * mapping the kernel already granted; the guest cannot go on consistently, so it is killed.
+   */
+  syncMemory(thread: LinuxThread, regs: Registers): void {
+    const ops = thread.process.vmar.takeHostOps();
+    if (ops.length === 0) return;
+    let results: bigint[];
+    try {
+      results = this.platform.inject(thread.hostTid, regs, ops);
+    } catch (err) {
+      throw new KernelError(Errno.EFAULT, `cannot update guest memory: ${(err as Error).message}`);
+    }
+    results.forEach((r, i) => {
+      if (r < 0n && r > -4096n) {
+        const op = ops[i];
+        this.platform.kill(thread.hostTid);
+        throw new KernelError(Errno.ENOMEM, `host refused ${op.nr}(${op.args.join(', ')}): errno ${-r}`);
+      }
+    });
+  }
+
+  /** Forget an exited host thread; returns it if it was ours. */
+  reapHostThread(hostTid: number): LinuxThread | undefined {
+    const t = this.threadsByHostTid.get(hostTid);
+    if (!t) return undefined;
+    this.threadsByHostTid.delete(hostTid);
+    t.process.threads.delete(t.tid);
+    return t;
+  }
+
+  /** Release a process that has exited: its memory, fds and file system references. */
+  releaseProcess(proc: LinuxProcess): void {
+    proc.vmar.unmapAll();
+    proc.vmar.takeHostOps(); // the host process is gone: the ops only free frames
+    proc.fds.closeAll();
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * Linux processes and threads, attached to zircon-object's Process and Thread (the Linux state
+ * extends the Zircon objects rather than copying them).
+ *
+ * @module
+ */
+import { REG_COUNT, type Process, type Registers, type Thread } from '@rvisor/zircon-object';
+import type { FdTable } from '../fs/fd-table.js';
+import type { FsContext } from '../fs/fs-context.js';
+import { UserMemory } from './user-memory.js';
+
+/** The container identity a process runs as (virtual: never the host's). */
+export interface Credentials {
+  uid: number;
+  gid: number;
+  euid: number;
+  egid: number;
+  groups: number[];
+}
+
+/** A resource limit pair (RLIM_INFINITY is 2^64-1). */
+export interface RLimit {
+  cur: bigint;
+  max: bigint;
+}
+
+export const RLIM_INFINITY = 0xffff_ffff_ffff_ffffn;
+
+/** A Linux process: a zircon Process plus fds, fs context, identity, memory layout and exit state. */
+export class LinuxProcess {
+  /** The guest-visible (virtual) process id. */
+  readonly pid: number;
+  parent: LinuxProcess | null;
+  readonly threads = new Map<number, LinuxThread>();
+  readonly children = new Set<LinuxProcess>();
+  readonly memory: UserMemory;
+  /** Program break: [brkStart, brk) is the heap. */
+  brkStart = 0;
+  brk = 0;
+  /** argv/envp of the current image (for /proc and ps). */
+  argv: string[] = [];
+  envp: string[] = [];
+  /** Absolute path of the current executable. */
+  exe = '';
+  /** Exit status once the process is gone: code, or killing signal. */
+  exit: { code: number; signal: number } | null = null;
+  /** Signal dispositions and blocked mask, kept for the guest's own bookkeeping (signals: next milestone). */
+  readonly sigactions = new Map<number, Uint8Array>();
+  pgid: number;
+  sid: number;
+  readonly rlimits = new Map<number, RLimit>();
+
+  constructor(
+    readonly zx: Process,
+    pid: number,
+    parent: LinuxProcess | null,
+    public fds: FdTable,
+    public fs: FsContext,
+    public cred: Credentials,
+  ) {
+    this.pid = pid;
+    this.parent = parent;
+    this.pgid = parent?.pgid ?? pid;
+    this.sid = parent?.sid ?? pid;
+    this.memory = new UserMemory(zx.vmar);
+    zx.ext = this;
+  }
+
+  get vmar() {
+    return this.zx.vmar;
+  }
+
+  get ppid(): number {
+    return this.parent?.pid ?? 0;
+  }
+}
+
+/** A Linux thread: a zircon Thread plus the host thread that runs it and its saved registers. */
+export class LinuxThread {
+  /** Registers kept while the thread waits in an async handler. */
+  readonly savedRegs: Registers = new BigUint64Array(REG_COUNT);
+  /** set_tid_address(2): cleared and futex-woken when the thread exits. */
+  clearChildTid = 0;
+  robustList = 0;
+  signalMask = 0n;
+
+  constructor(
+    readonly zx: Thread,
+    readonly tid: number,
+    readonly hostTid: number,
+    readonly process: LinuxProcess,
+  ) {
+    zx.ext = this;
+    process.threads.set(tid, this);
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * What a handler sees: the kernel, the calling thread and its registers, with typed access to the
+ * six syscall arguments read straight from the register view (no per-call allocation).
+ *
+ * @module
+ */
+import { Errno, KernelError, type Kernel, type LinuxProcess, type LinuxThread, type UserMemory } from '@rvisor/linux-object';
+import { Reg, type Registers } from '@rvisor/zircon-object';
+
+const ARG_REGS = [Reg.rdi, Reg.rsi, Reg.rdx, Reg.r10, Reg.r8, Reg.r9] as const;
+
+/** The per-thread syscall context (reused for every syscall of the thread). */
+export class SyscallContext {
+  /** The thread's registers: the platform's view while the call runs, the thread's copy once it waits. */
+  regs: Registers;
+  /**
+   * Set by a handler that lets the host finish the call (exit, exit_group: the host thread or
+   * process must really end); the run loop then resumes the thread unchanged.
+   */
+  passthrough = false;
+
+  constructor(
+    readonly kernel: Kernel,
+    readonly thread: LinuxThread,
+    regs: Registers,
+  ) {
+    this.regs = regs;
+  }
+
+  get process(): LinuxProcess {
+    return this.thread.process;
+  }
+
+  get mem(): UserMemory {
+    return this.thread.process.memory;
+  }
+
+  /** The syscall number. */
+  get nr(): number {
+    return Number(this.regs[Reg.orig_rax]);
+  }
+
+  /** Argument `i` as the raw unsigned 64-bit register. */
+  arg(i: number): bigint {
+    return this.regs[ARG_REGS[i]];
+  }
+
+  /** Argument `i` as a signed 32-bit int (fds, flags, modes: the kernel's `int`). */
+  int(i: number): number {
+    return Number(this.regs[ARG_REGS[i]] & 0xffff_ffffn) | 0;
+  }
+
+  /** Argument `i` as an unsigned 32-bit int. */
+  uint(i: number): number {
+    return Number(this.regs[ARG_REGS[i]] & 0xffff_ffffn);
+  }
+
+  /** Argument `i` as a signed 64-bit value (offsets, `long`). */
+  long(i: number): bigint {
+    return BigInt.asIntN(64, this.regs[ARG_REGS[i]]);
+  }
+
+  /**
+   * Argument `i` as an address or size. Values past 2^53 come out inexact but still beyond
+   * every user address, so range checks reject them (EFAULT / EINVAL) as they should.
+   */
+  addr(i: number): number {
+    return Number(this.regs[ARG_REGS[i]]);
+  }
+
+  /** Argument `i` as a size_t length, clamped like Linux's MAX_RW_COUNT for transfers. */
+  count(i: number): number {
+    const v = this.regs[ARG_REGS[i]];
+    return v > 0x7fff_f000n ? 0x7fff_f000 : Number(v);
+  }
+
+  /** A path argument: a NUL-terminated string in guest memory (EFAULT, ENAMETOOLONG). */
+  path(i: number): string {
+    const addr = this.addr(i);
+    if (addr === 0) throw new KernelError(Errno.EFAULT);
+    return this.mem.readString(addr, 4096);
+  }
+}

@@ -1,0 +1,245 @@
+/**
+ * Files and descriptors: openat, open, creat, close, the stat family, getdents64, readlink,
+ * access, getcwd, chdir, fchdir, ioctl, fcntl, dup, dup2, dup3, umask.
+ * Legacy calls decode their arguments and call the `*at` implementation.
+ *
+ * @module
+ */
+import {
+  AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, Errno, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL,
+  F_SETFD, F_SETFL, FD_CLOEXEC, KernelError, O_CLOEXEC, O_CREAT, O_TRUNC,
+  O_WRONLY, statCodec, statxCodec, statxFromStat, terminalIoctlArgSize, viewOf,
+  type PathRef, type Stat,
+} from '@rvisor/linux-object';
+import type { SyscallContext } from '../context.js';
+
+const FIONCLEX = 0x5450;
+const FIOCLEX = 0x5451;
+
+/** The directory a `*at` call starts from. */
+function startDir(ctx: SyscallContext, dirfd: number): PathRef {
+  if (dirfd === AT_FDCWD) return ctx.process.fs.cwd;
+  const ref = ctx.process.fds.get(dirfd).location;
+  if (!ref) throw new KernelError(Errno.ENOTDIR);
+  return ref;
+}
+
+function openAt(ctx: SyscallContext, dirfd: number, path: string, flags: number, mode: number): number {
+  const dir = path.startsWith('/') ? ctx.process.fs.cwd : startDir(ctx, dirfd);
+  const file = ctx.process.fs.open(path, flags, mode, dir);
+  try {
+    return ctx.process.fds.install(file, { cloexec: (flags & O_CLOEXEC) !== 0 });
+  } catch (err) {
+    file.close();
+    throw err;
+  }
+}
+
+/** Implements Linux syscall openat(2). */
+export function sysOpenat(ctx: SyscallContext) {
+  return openAt(ctx, ctx.int(0), ctx.path(1), ctx.int(2), ctx.uint(3) & 0o7777);
+}
+
+/** Implements Linux syscall open(2). */
+export function sysOpen(ctx: SyscallContext) {
+  return openAt(ctx, AT_FDCWD, ctx.path(0), ctx.int(1), ctx.uint(2) & 0o7777);
+}
+
+/** Implements Linux syscall creat(2). */
+export function sysCreat(ctx: SyscallContext) {
+  return openAt(ctx, AT_FDCWD, ctx.path(0), O_CREAT | O_WRONLY | O_TRUNC, ctx.uint(1) & 0o7777);
+}
+
+/** Implements Linux syscall close(2). */
+export function sysClose(ctx: SyscallContext) {
+  ctx.process.fds.close(ctx.int(0));
+  return 0;
+}
+
+function statAt(ctx: SyscallContext, dirfd: number, pathAddr: number, flags: number): Stat {
+  if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | 0x800 | 0x6000)) !== 0) throw new KernelError(Errno.EINVAL);
+  const path = pathAddr === 0 && (flags & AT_EMPTY_PATH) ? '' : ctx.mem.readString(pathAddr, 4096);
+  if (path === '') {
+    if (!(flags & AT_EMPTY_PATH)) throw new KernelError(Errno.ENOENT);
+    if (dirfd === AT_FDCWD) return ctx.process.fs.cwd.inode.stat();
+    return ctx.process.fds.get(dirfd).stat();
+  }
+  const dir = path.startsWith('/') ? ctx.process.fs.cwd : startDir(ctx, dirfd);
+  return ctx.process.fs.vfs.stat(dir, path, (flags & AT_SYMLINK_NOFOLLOW) === 0, ctx.process.fs.root);
+}
+
+function writeStat(ctx: SyscallContext, addr: number, st: Stat): number {
+  const buf = new Uint8Array(statCodec.size);
+  statCodec.write(viewOf(buf), 0, st);
+  ctx.mem.write(addr, buf);
+  return 0;
+}
+
+/** Implements Linux syscall newfstatat(2). */
+export function sysNewfstatat(ctx: SyscallContext) {
+  return writeStat(ctx, ctx.addr(2), statAt(ctx, ctx.int(0), ctx.addr(1), ctx.int(3)));
+}
+
+/** Implements Linux syscall fstat(2). */
+export function sysFstat(ctx: SyscallContext) {
+  return writeStat(ctx, ctx.addr(1), ctx.process.fds.get(ctx.int(0)).stat());
+}
+
+/** Implements Linux syscall stat(2). */
+export function sysStat(ctx: SyscallContext) {
+  return writeStat(ctx, ctx.addr(1), statAt(ctx, AT_FDCWD, ctx.addr(0), 0));
+}
+
+/** Implements Linux syscall lstat(2). */
+export function sysLstat(ctx: SyscallContext) {
+  return writeStat(ctx, ctx.addr(1), statAt(ctx, AT_FDCWD, ctx.addr(0), AT_SYMLINK_NOFOLLOW));
+}
+
+/** Implements Linux syscall statx(2). */
+export function sysStatx(ctx: SyscallContext) {
+  const st = statAt(ctx, ctx.int(0), ctx.addr(1), ctx.int(2));
+  const buf = new Uint8Array(statxCodec.size);
+  statxCodec.write(viewOf(buf), 0, statxFromStat(st));
+  ctx.mem.write(ctx.addr(4), buf);
+  return 0;
+}
+
+/** Implements Linux syscall getdents64(2). */
+export function sysGetdents64(ctx: SyscallContext) {
+  const file = ctx.process.fds.get(ctx.int(0));
+  const count = ctx.count(2);
+  const tmp = new Uint8Array(Math.min(count, 1 << 20));
+  const n = file.getdents64(tmp);
+  if (n > 0) ctx.mem.write(ctx.addr(1), tmp.subarray(0, n));
+  return n;
+}
+
+function readlinkAt(ctx: SyscallContext, dirfd: number, path: string, bufAddr: number, size: number): number {
+  if (size <= 0) throw new KernelError(Errno.EINVAL);
+  const dir = path.startsWith('/') ? ctx.process.fs.cwd : startDir(ctx, dirfd);
+  const target = new TextEncoder().encode(ctx.process.fs.vfs.readlink(dir, path, ctx.process.fs.root));
+  const n = Math.min(size, target.length);
+  ctx.mem.write(bufAddr, target.subarray(0, n));
+  return n;
+}
+
+/** Implements Linux syscall readlinkat(2). */
+export function sysReadlinkat(ctx: SyscallContext) {
+  return readlinkAt(ctx, ctx.int(0), ctx.path(1), ctx.addr(2), ctx.int(3));
+}
+
+/** Implements Linux syscall readlink(2). */
+export function sysReadlink(ctx: SyscallContext) {
+  return readlinkAt(ctx, AT_FDCWD, ctx.path(0), ctx.addr(1), ctx.int(2));
+}
+
+function accessAt(ctx: SyscallContext, dirfd: number, path: string, mode: number, flags: number): number {
+  if ((mode & ~7) !== 0) throw new KernelError(Errno.EINVAL);
+  const dir = path.startsWith('/') ? ctx.process.fs.cwd : startDir(ctx, dirfd);
+  ctx.process.fs.vfs.access(dir, path, mode, (flags & AT_SYMLINK_NOFOLLOW) === 0, ctx.process.fs.root);
+  return 0;
+}
+
+/** Implements Linux syscall faccessat(2). */
+export function sysFaccessat(ctx: SyscallContext) {
+  return accessAt(ctx, ctx.int(0), ctx.path(1), ctx.int(2), 0);
+}
+
+/** Implements Linux syscall faccessat2(2). */
+export function sysFaccessat2(ctx: SyscallContext) {
+  return accessAt(ctx, ctx.int(0), ctx.path(1), ctx.int(2), ctx.int(3));
+}
+
+/** Implements Linux syscall access(2). */
+export function sysAccess(ctx: SyscallContext) {
+  return accessAt(ctx, AT_FDCWD, ctx.path(0), ctx.int(1), 0);
+}
+
+/** Implements Linux syscall getcwd(2). */
+export function sysGetcwd(ctx: SyscallContext) {
+  const cwd = new TextEncoder().encode(ctx.process.fs.getcwd() + '\0');
+  if (ctx.addr(1) < cwd.length) throw new KernelError(Errno.ERANGE);
+  ctx.mem.write(ctx.addr(0), cwd);
+  return cwd.length;
+}
+
+/** Implements Linux syscall chdir(2). */
+export function sysChdir(ctx: SyscallContext) {
+  ctx.process.fs.chdir(ctx.path(0));
+  return 0;
+}
+
+/** Implements Linux syscall fchdir(2). */
+export function sysFchdir(ctx: SyscallContext) {
+  ctx.process.fs.fchdir(ctx.process.fds.get(ctx.int(0)));
+  return 0;
+}
+
+/** Implements Linux syscall ioctl(2): fd-level requests here, the rest by the file (ENOTTY if unknown). */
+export function sysIoctl(ctx: SyscallContext) {
+  const fd = ctx.int(0);
+  const req = ctx.uint(1);
+  const file = ctx.process.fds.get(fd);
+  if (req === FIOCLEX || req === FIONCLEX) {
+    ctx.process.fds.setCloexec(fd, req === FIOCLEX);
+    return 0;
+  }
+  const size = terminalIoctlArgSize(req);
+  if (size === undefined) return file.ioctl(req, new Uint8Array(0));
+  const argAddr = ctx.addr(2);
+  const arg = size > 0 ? ctx.mem.read(argAddr, size) : new Uint8Array(0);
+  const r = file.ioctl(req, arg);
+  if (size > 0) ctx.mem.write(argAddr, arg);
+  return r;
+}
+
+/** Implements Linux syscall fcntl(2) (descriptor and status flags; locks come with read-write files). */
+export function sysFcntl(ctx: SyscallContext) {
+  const fd = ctx.int(0);
+  const cmd = ctx.int(1);
+  const fds = ctx.process.fds;
+  const file = fds.get(fd);
+  switch (cmd) {
+    case F_DUPFD:
+    case F_DUPFD_CLOEXEC: {
+      const min = ctx.int(2);
+      if (min < 0) throw new KernelError(Errno.EINVAL);
+      return fds.dup(fd, min, cmd === F_DUPFD_CLOEXEC);
+    }
+    case F_GETFD:
+      return fds.getCloexec(fd) ? FD_CLOEXEC : 0;
+    case F_SETFD:
+      fds.setCloexec(fd, (ctx.int(2) & FD_CLOEXEC) !== 0);
+      return 0;
+    case F_GETFL:
+      return file.statusFlags;
+    case F_SETFL:
+      file.setStatusFlags(ctx.int(2));
+      return 0;
+    default:
+      return -Errno.EINVAL;
+  }
+}
+
+/** Implements Linux syscall dup(2). */
+export function sysDup(ctx: SyscallContext) {
+  return ctx.process.fds.dup(ctx.int(0));
+}
+
+/** Implements Linux syscall dup2(2). */
+export function sysDup2(ctx: SyscallContext) {
+  return ctx.process.fds.dup2(ctx.int(0), ctx.int(1));
+}
+
+/** Implements Linux syscall dup3(2). */
+export function sysDup3(ctx: SyscallContext) {
+  const flags = ctx.int(2);
+  if ((flags & ~O_CLOEXEC) !== 0) throw new KernelError(Errno.EINVAL);
+  return ctx.process.fds.dup3(ctx.int(0), ctx.int(1), flags);
+}
+
+/** Implements Linux syscall umask(2). */
+export function sysUmask(ctx: SyscallContext) {
+  return ctx.process.fs.setUmask(ctx.uint(0) & 0o777);
+}
+

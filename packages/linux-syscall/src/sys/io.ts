@@ -1,0 +1,105 @@
+/**
+ * Transfers between open files and guest memory: read, write, readv, writev, pread64, pwrite64.
+ * Data moves straight between the file and pmem views of the guest buffer (no copy through a JS
+ * buffer). Partial transfers follow Linux: bytes moved beat a later fault.
+ *
+ * @module
+ */
+import { Errno, KernelError, type OpenFile } from '@rvisor/linux-object';
+import type { SyscallContext } from '../context.js';
+
+type Transfer = (file: OpenFile, buf: Uint8Array, offset: number) => number | Promise<number>;
+
+const readOp: Transfer = (f, b) => f.read(b);
+const writeOp: Transfer = (f, b) => f.write(b);
+const preadOp: Transfer = (f, b, off) => f.pread(b, off);
+const pwriteOp: Transfer = (f, b, off) => f.pwrite(b, off);
+
+/** Run `op` over each segment until one comes back short; async only if the file blocks. */
+function transfer(file: OpenFile, segs: Uint8Array[], op: Transfer, offset: number): number | Promise<number> {
+  let done = 0;
+  for (let i = 0; i < segs.length; i++) {
+    const r = op(file, segs[i], offset + done);
+    if (typeof r !== 'number') {
+      if (done > 0) return done; // never block after a partial transfer
+      return r.then((n) => n);
+    }
+    done += r;
+    if (r < segs[i].length) break;
+  }
+  return done;
+}
+
+function checkOffset(off: bigint): number {
+  if (off < 0n) throw new KernelError(Errno.EINVAL);
+  return Number(off);
+}
+
+/** Implements Linux syscall read(2). */
+export function sysRead(ctx: SyscallContext) {
+  const file = ctx.process.fds.get(ctx.int(0));
+  return transfer(file, ctx.mem.buffer(ctx.addr(1), ctx.count(2), 'write'), readOp, 0);
+}
+
+/** Implements Linux syscall write(2). */
+export function sysWrite(ctx: SyscallContext) {
+  const file = ctx.process.fds.get(ctx.int(0));
+  return transfer(file, ctx.mem.buffer(ctx.addr(1), ctx.count(2), 'read'), writeOp, 0);
+}
+
+/** Implements Linux syscall pread64(2). */
+export function sysPread64(ctx: SyscallContext) {
+  const file = ctx.process.fds.get(ctx.int(0));
+  const off = checkOffset(ctx.long(3));
+  return transfer(file, ctx.mem.buffer(ctx.addr(1), ctx.count(2), 'write'), preadOp, off);
+}
+
+/** Implements Linux syscall pwrite64(2). */
+export function sysPwrite64(ctx: SyscallContext) {
+  const file = ctx.process.fds.get(ctx.int(0));
+  const off = checkOffset(ctx.long(3));
+  return transfer(file, ctx.mem.buffer(ctx.addr(1), ctx.count(2), 'read'), pwriteOp, off);
+}
+
+const IOV_MAX = 1024;
+
+/** The guest buffers an iovec array names, cut where they become inaccessible. */
+function iovecSegments(ctx: SyscallContext, iovAddr: number, iovcnt: number, access: 'read' | 'write'): Uint8Array[] {
+  if (iovcnt < 0 || iovcnt > IOV_MAX) throw new KernelError(Errno.EINVAL);
+  const raw = ctx.mem.read(iovAddr, iovcnt * 16);
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const segs: Uint8Array[] = [];
+  let total = 0n;
+  for (let i = 0; i < iovcnt; i++) {
+    const base = view.getBigUint64(i * 16, true);
+    const len = view.getBigInt64(i * 16 + 8, true);
+    if (len < 0n) throw new KernelError(Errno.EINVAL);
+    total += len;
+    if (total > 0x7fff_ffffn) throw new KernelError(Errno.EINVAL);
+    if (len === 0n) continue;
+    try {
+      segs.push(...ctx.mem.buffer(Number(base), Number(len), access));
+    } catch (err) {
+      if (segs.length > 0) break; // transfer what came before the bad buffer
+      throw err;
+    }
+  }
+  return segs;
+}
+
+/** Implements Linux syscall readv(2). */
+export function sysReadv(ctx: SyscallContext) {
+  const file = ctx.process.fds.get(ctx.int(0));
+  return transfer(file, iovecSegments(ctx, ctx.addr(1), ctx.int(2), 'write'), readOp, 0);
+}
+
+/** Implements Linux syscall writev(2). */
+export function sysWritev(ctx: SyscallContext) {
+  const file = ctx.process.fds.get(ctx.int(0));
+  return transfer(file, iovecSegments(ctx, ctx.addr(1), ctx.int(2), 'read'), writeOp, 0);
+}
+
+/** Implements Linux syscall lseek(2). */
+export function sysLseek(ctx: SyscallContext) {
+  return ctx.process.fds.get(ctx.int(0)).seek(Number(ctx.long(1)), ctx.int(2));
+}

@@ -1,0 +1,246 @@
+/**
+ * Process identity and lifetime: execve, exit, exit_group, the id calls, set_tid_address,
+ * set_robust_list, arch_prctl, uname, rlimits, prctl, sched_getaffinity, sched_yield.
+ *
+ * @module
+ */
+import { Errno, KernelError, RLIM_INFINITY, execve as loadProgram } from '@rvisor/linux-object';
+import { Reg } from '@rvisor/zircon-object';
+import type { SyscallContext } from '../context.js';
+
+const ARCH_SET_GS = 0x1001;
+const ARCH_SET_FS = 0x1002;
+const ARCH_GET_FS = 0x1003;
+const ARCH_GET_GS = 0x1004;
+const USER_END = 0x7fff_ffff_f000;
+
+/** Implements Linux syscall execve(2). */
+export function sysExecve(ctx: SyscallContext) {
+  const path = ctx.path(0);
+  const argv = ctx.mem.readStringArray(ctx.addr(1));
+  const envp = ctx.mem.readStringArray(ctx.addr(2));
+  loadProgram(ctx.kernel, ctx.thread, ctx.regs, path, argv, envp);
+  return 0;
+}
+
+/** Implements Linux syscall exit(2): the host thread really ends; its exit is then reported. */
+export function sysExit(ctx: SyscallContext) {
+  ctx.process.exit ??= { code: ctx.int(0) & 0xff, signal: 0 };
+  ctx.passthrough = true;
+  return 0;
+}
+
+/** Implements Linux syscall exit_group(2). */
+export function sysExitGroup(ctx: SyscallContext) {
+  ctx.process.exit ??= { code: ctx.int(0) & 0xff, signal: 0 };
+  ctx.passthrough = true;
+  return 0;
+}
+
+/** Implements Linux syscall getpid(2). */
+export const sysGetpid = (ctx: SyscallContext) => ctx.process.pid;
+/** Implements Linux syscall getppid(2). */
+export const sysGetppid = (ctx: SyscallContext) => ctx.process.ppid;
+/** Implements Linux syscall gettid(2). */
+export const sysGettid = (ctx: SyscallContext) => ctx.thread.tid;
+/** Implements Linux syscall getuid(2). */
+export const sysGetuid = (ctx: SyscallContext) => ctx.process.cred.uid;
+/** Implements Linux syscall geteuid(2). */
+export const sysGeteuid = (ctx: SyscallContext) => ctx.process.cred.euid;
+/** Implements Linux syscall getgid(2). */
+export const sysGetgid = (ctx: SyscallContext) => ctx.process.cred.gid;
+/** Implements Linux syscall getegid(2). */
+export const sysGetegid = (ctx: SyscallContext) => ctx.process.cred.egid;
+/** Implements Linux syscall getpgrp(2). */
+export const sysGetpgrp = (ctx: SyscallContext) => ctx.process.pgid;
+/** Implements Linux syscall getsid(2) (for the caller; other pids: next milestone). */
+export function sysGetsid(ctx: SyscallContext) {
+  const pid = ctx.int(0);
+  if (pid !== 0 && pid !== ctx.process.pid) throw new KernelError(Errno.ESRCH);
+  return ctx.process.sid;
+}
+/** Implements Linux syscall getpgid(2). */
+export function sysGetpgid(ctx: SyscallContext) {
+  const pid = ctx.int(0);
+  if (pid !== 0 && pid !== ctx.process.pid) throw new KernelError(Errno.ESRCH);
+  return ctx.process.pgid;
+}
+/** Implements Linux syscall setpgid(2) for the caller itself. */
+export function sysSetpgid(ctx: SyscallContext) {
+  const pid = ctx.int(0);
+  const pgid = ctx.int(1);
+  if (pgid < 0) throw new KernelError(Errno.EINVAL);
+  if (pid !== 0 && pid !== ctx.process.pid) throw new KernelError(Errno.ESRCH);
+  ctx.process.pgid = pgid === 0 ? ctx.process.pid : pgid;
+  return 0;
+}
+
+/** Implements Linux syscall getgroups(2). */
+export function sysGetgroups(ctx: SyscallContext) {
+  const size = ctx.int(0);
+  const groups = ctx.process.cred.groups;
+  if (size < 0) throw new KernelError(Errno.EINVAL);
+  if (size === 0) return groups.length;
+  if (size < groups.length) throw new KernelError(Errno.EINVAL);
+  const buf = new Uint8Array(groups.length * 4);
+  const v = new DataView(buf.buffer);
+  groups.forEach((g, i) => v.setUint32(i * 4, g, true));
+  ctx.mem.write(ctx.addr(1), buf);
+  return groups.length;
+}
+
+/** Implements Linux syscall set_tid_address(2). */
+export function sysSetTidAddress(ctx: SyscallContext) {
+  ctx.thread.clearChildTid = ctx.addr(0);
+  return ctx.thread.tid;
+}
+
+/** Implements Linux syscall set_robust_list(2). */
+export function sysSetRobustList(ctx: SyscallContext) {
+  if (ctx.addr(1) !== 24) throw new KernelError(Errno.EINVAL);
+  ctx.thread.robustList = ctx.addr(0);
+  return 0;
+}
+
+/** Implements Linux syscall arch_prctl(2). */
+export function sysArchPrctl(ctx: SyscallContext) {
+  const code = ctx.int(0);
+  const addr = ctx.arg(1);
+  switch (code) {
+    case ARCH_SET_FS:
+    case ARCH_SET_GS:
+      if (addr >= BigInt(USER_END)) throw new KernelError(Errno.EPERM);
+      ctx.regs[code === ARCH_SET_FS ? Reg.fs_base : Reg.gs_base] = addr;
+      return 0;
+    case ARCH_GET_FS:
+    case ARCH_GET_GS:
+      ctx.mem.writeU64(Number(addr), ctx.regs[code === ARCH_GET_FS ? Reg.fs_base : Reg.gs_base]);
+      return 0;
+    default:
+      throw new KernelError(Errno.EINVAL);
+  }
+}
+
+function utsField(s: string): Uint8Array {
+  const out = new Uint8Array(65);
+  out.set(new TextEncoder().encode(s).subarray(0, 64));
+  return out;
+}
+
+/** The kernel release guests see. */
+export const UTS_RELEASE = '6.1.0-rvisor';
+
+/** Implements Linux syscall uname(2). */
+export function sysUname(ctx: SyscallContext) {
+  const fields = ['Linux', ctx.kernel.hostname, UTS_RELEASE, '#1 SMP PREEMPT_DYNAMIC rVisor-ts', 'x86_64', '(none)'];
+  const buf = new Uint8Array(65 * 6);
+  fields.forEach((f, i) => buf.set(utsField(f), i * 65));
+  ctx.mem.write(ctx.addr(0), buf);
+  return 0;
+}
+
+const RLIMIT_NLIMITS = 16;
+const RLIMIT_STACK = 3;
+const RLIMIT_NOFILE = 7;
+const DEFAULT_LIMITS: Record<number, [bigint, bigint]> = {
+  [RLIMIT_STACK]: [8n * 1024n * 1024n, RLIM_INFINITY],
+  [RLIMIT_NOFILE]: [1024n, 4096n],
+  6: [127_000n, 127_000n], // RLIMIT_NPROC
+  8: [8n * 1024n * 1024n, 8n * 1024n * 1024n], // RLIMIT_MEMLOCK
+  10: [RLIM_INFINITY, RLIM_INFINITY],
+  11: [127_000n, 127_000n], // RLIMIT_SIGPENDING
+  12: [819_200n, 819_200n], // RLIMIT_MSGQUEUE
+  4: [0n, RLIM_INFINITY], // RLIMIT_CORE
+};
+
+function getLimit(ctx: SyscallContext, res: number) {
+  const own = ctx.process.rlimits.get(res);
+  if (own) return own;
+  const d = DEFAULT_LIMITS[res] ?? [RLIM_INFINITY, RLIM_INFINITY];
+  return { cur: d[0], max: d[1] };
+}
+
+/** Implements Linux syscall prlimit64(2) for the caller (pid 0 or its own pid). */
+export function sysPrlimit64(ctx: SyscallContext) {
+  const pid = ctx.int(0);
+  const res = ctx.int(1);
+  if (pid !== 0 && pid !== ctx.process.pid) throw new KernelError(Errno.ESRCH);
+  if (res < 0 || res >= RLIMIT_NLIMITS) throw new KernelError(Errno.EINVAL);
+  const old = getLimit(ctx, res);
+  const newAddr = ctx.addr(2);
+  let next: { cur: bigint; max: bigint } | undefined;
+  if (newAddr !== 0) {
+    const cur = ctx.mem.readU64(newAddr);
+    const max = ctx.mem.readU64(newAddr + 8);
+    if (cur > max) throw new KernelError(Errno.EINVAL);
+    if (max > old.max && ctx.process.cred.euid !== 0) throw new KernelError(Errno.EPERM);
+    next = { cur, max };
+  }
+  const oldAddr = ctx.addr(3);
+  if (oldAddr !== 0) {
+    ctx.mem.writeU64(oldAddr, old.cur);
+    ctx.mem.writeU64(oldAddr + 8, old.max);
+  }
+  if (next) {
+    if (res === RLIMIT_NOFILE) ctx.process.fds.setLimit(Number(next.cur > 1_048_576n ? 1_048_576n : next.cur));
+    ctx.process.rlimits.set(res, next);
+  }
+  return 0;
+}
+
+/** Implements Linux syscall getrlimit(2). */
+export function sysGetrlimit(ctx: SyscallContext) {
+  const res = ctx.int(0);
+  if (res < 0 || res >= RLIMIT_NLIMITS) throw new KernelError(Errno.EINVAL);
+  const l = getLimit(ctx, res);
+  ctx.mem.writeU64(ctx.addr(1), l.cur);
+  ctx.mem.writeU64(ctx.addr(1) + 8, l.max);
+  return 0;
+}
+
+/** Implements Linux syscall sched_getaffinity(2): the sandbox shows one CPU. */
+export function sysSchedGetaffinity(ctx: SyscallContext) {
+  const size = ctx.addr(1);
+  if (size < 8 || size % 8 !== 0) throw new KernelError(Errno.EINVAL);
+  const mask = new Uint8Array(8);
+  mask[0] = 1;
+  ctx.mem.write(ctx.addr(2), mask);
+  return 8;
+}
+
+const PR_SET_NAME = 15;
+const PR_GET_NAME = 16;
+const PR_SET_PDEATHSIG = 1;
+const PR_GET_PDEATHSIG = 2;
+const PR_GET_DUMPABLE = 3;
+const PR_SET_DUMPABLE = 4;
+
+/** Implements Linux syscall prctl(2) (names, death signal, dumpable; others EINVAL). */
+export function sysPrctl(ctx: SyscallContext) {
+  const opt = ctx.int(0);
+  switch (opt) {
+    case PR_SET_NAME: {
+      const name = ctx.mem.read(ctx.addr(1), 16);
+      const end = name.indexOf(0);
+      ctx.thread.zx.name = new TextDecoder().decode(name.subarray(0, end < 0 ? 15 : Math.min(end, 15)));
+      return 0;
+    }
+    case PR_GET_NAME: {
+      const out = new Uint8Array(16);
+      out.set(new TextEncoder().encode(ctx.thread.zx.name).subarray(0, 15));
+      ctx.mem.write(ctx.addr(1), out);
+      return 0;
+    }
+    case PR_SET_PDEATHSIG:
+      return 0;
+    case PR_GET_PDEATHSIG:
+      ctx.mem.writeU32(ctx.addr(1), 0);
+      return 0;
+    case PR_GET_DUMPABLE:
+      return 1;
+    case PR_SET_DUMPABLE:
+      return 0;
+    default:
+      throw new KernelError(Errno.EINVAL);
+  }
+}

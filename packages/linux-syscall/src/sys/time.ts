@@ -1,0 +1,109 @@
+/**
+ * Time: clock_gettime, clock_getres, gettimeofday, time, nanosleep, clock_nanosleep. Guests get no
+ * vDSO (see docs/platform.md), so every time call traps here.
+ *
+ * @module
+ */
+import { Errno, KernelError } from '@rvisor/linux-object';
+import type { SyscallContext } from '../context.js';
+
+const CLOCK_REALTIME = 0;
+const CLOCK_MONOTONIC = 1;
+const CLOCK_PROCESS_CPUTIME_ID = 2;
+const CLOCK_THREAD_CPUTIME_ID = 3;
+const CLOCK_MONOTONIC_RAW = 4;
+const CLOCK_REALTIME_COARSE = 5;
+const CLOCK_MONOTONIC_COARSE = 6;
+const CLOCK_BOOTTIME = 7;
+const CLOCK_REALTIME_ALARM = 8;
+const CLOCK_BOOTTIME_ALARM = 9;
+const CLOCK_TAI = 11;
+const TIMER_ABSTIME = 1;
+
+const realtimeOffset = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
+
+/** Nanoseconds on `clock`; EINVAL for clocks Linux does not have. */
+export function clockNow(clock: number): bigint {
+  switch (clock) {
+    case CLOCK_REALTIME:
+    case CLOCK_REALTIME_COARSE:
+    case CLOCK_REALTIME_ALARM:
+    case CLOCK_TAI:
+      return process.hrtime.bigint() + realtimeOffset;
+    case CLOCK_MONOTONIC:
+    case CLOCK_MONOTONIC_RAW:
+    case CLOCK_MONOTONIC_COARSE:
+    case CLOCK_BOOTTIME:
+    case CLOCK_BOOTTIME_ALARM:
+    case CLOCK_PROCESS_CPUTIME_ID:
+    case CLOCK_THREAD_CPUTIME_ID:
+      return process.hrtime.bigint();
+    default:
+      throw new KernelError(Errno.EINVAL);
+  }
+}
+
+function writeTimespec(ctx: SyscallContext, addr: number, ns: bigint): void {
+  ctx.mem.writeU64(addr, ns / 1_000_000_000n);
+  ctx.mem.writeU64(addr + 8, ns % 1_000_000_000n);
+}
+
+function readTimespec(ctx: SyscallContext, addr: number): bigint {
+  const sec = BigInt.asIntN(64, ctx.mem.readU64(addr));
+  const nsec = BigInt.asIntN(64, ctx.mem.readU64(addr + 8));
+  if (sec < 0n || nsec < 0n || nsec >= 1_000_000_000n) throw new KernelError(Errno.EINVAL);
+  return sec * 1_000_000_000n + nsec;
+}
+
+/** Implements Linux syscall clock_gettime(2). */
+export function sysClockGettime(ctx: SyscallContext) {
+  writeTimespec(ctx, ctx.addr(1), clockNow(ctx.int(0)));
+  return 0;
+}
+
+/** Implements Linux syscall clock_getres(2). */
+export function sysClockGetres(ctx: SyscallContext) {
+  const clock = ctx.int(0);
+  clockNow(clock);
+  if (ctx.addr(1) !== 0) writeTimespec(ctx, ctx.addr(1), clock === CLOCK_REALTIME_COARSE || clock === CLOCK_MONOTONIC_COARSE ? 4_000_000n : 1n);
+  return 0;
+}
+
+/** Implements Linux syscall gettimeofday(2). */
+export function sysGettimeofday(ctx: SyscallContext) {
+  const now = clockNow(CLOCK_REALTIME);
+  if (ctx.addr(0) !== 0) {
+    ctx.mem.writeU64(ctx.addr(0), now / 1_000_000_000n);
+    ctx.mem.writeU64(ctx.addr(0) + 8, (now % 1_000_000_000n) / 1000n);
+  }
+  if (ctx.addr(1) !== 0) ctx.mem.writeU64(ctx.addr(1), 0n);
+  return 0;
+}
+
+/** Implements Linux syscall time(2). */
+export function sysTime(ctx: SyscallContext) {
+  const sec = clockNow(CLOCK_REALTIME) / 1_000_000_000n;
+  if (ctx.addr(0) !== 0) ctx.mem.writeU64(ctx.addr(0), sec);
+  return sec;
+}
+
+async function sleepUntil(ctx: SyscallContext, deadline: bigint): Promise<number> {
+  await ctx.kernel.timers.sleepUntil(deadline);
+  return 0;
+}
+
+/** Implements Linux syscall nanosleep(2) (signals interrupting it: next milestone). */
+export function sysNanosleep(ctx: SyscallContext) {
+  const ns = readTimespec(ctx, ctx.addr(0));
+  return sleepUntil(ctx, ctx.kernel.timers.clock.now() + ns);
+}
+
+/** Implements Linux syscall clock_nanosleep(2). */
+export function sysClockNanosleep(ctx: SyscallContext) {
+  const clock = ctx.int(0);
+  const flags = ctx.int(1);
+  const t = readTimespec(ctx, ctx.addr(2));
+  const now = clockNow(clock);
+  const wait = flags & TIMER_ABSTIME ? t - now : t;
+  return sleepUntil(ctx, ctx.kernel.timers.clock.now() + (wait > 0n ? wait : 0n));
+}

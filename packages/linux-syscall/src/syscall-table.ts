@@ -1,0 +1,130 @@
+/**
+ * The syscall table: every number the kernel answers, with its support level. A number missing
+ * here answers ENOSYS (logged once per name) and never reaches the host (invariant 1). This table
+ * also generates docs/compatibility.md.
+ *
+ * @module
+ */
+import { Errno } from '@rvisor/linux-object';
+import type { SyscallContext } from './context.js';
+import * as file from './sys/file.js';
+import * as io from './sys/io.js';
+import * as misc from './sys/misc.js';
+import * as mm from './sys/mm.js';
+import * as proc from './sys/process.js';
+import * as signal from './sys/signal.js';
+import * as time from './sys/time.js';
+import { buildTable, partial, stub, supported } from './table/index.js';
+
+const HOST_ONLY = 'host-only: a container may not do this (EPERM as for an unprivileged caller)';
+
+/** The kernel's syscall table. */
+export const syscallTable = buildTable<SyscallContext>({
+  read: supported(io.sysRead),
+  write: supported(io.sysWrite),
+  readv: supported(io.sysReadv),
+  writev: supported(io.sysWritev),
+  pread64: supported(io.sysPread64),
+  pwrite64: supported(io.sysPwrite64),
+  lseek: supported(io.sysLseek),
+  open: supported(file.sysOpen),
+  openat: supported(file.sysOpenat),
+  creat: supported(file.sysCreat),
+  close: supported(file.sysClose),
+  stat: supported(file.sysStat),
+  lstat: supported(file.sysLstat),
+  fstat: supported(file.sysFstat),
+  newfstatat: supported(file.sysNewfstatat),
+  statx: supported(file.sysStatx),
+  getdents64: supported(file.sysGetdents64),
+  readlink: supported(file.sysReadlink),
+  readlinkat: supported(file.sysReadlinkat),
+  access: partial(file.sysAccess, 'no permission checks yet: the caller is treated as root'),
+  faccessat: partial(file.sysFaccessat, 'no permission checks yet'),
+  faccessat2: partial(file.sysFaccessat2, 'no permission checks yet'),
+  getcwd: supported(file.sysGetcwd),
+  chdir: supported(file.sysChdir),
+  fchdir: supported(file.sysFchdir),
+  ioctl: partial(file.sysIoctl, 'terminal requests and FIOCLEX/FIONCLEX; others ENOTTY'),
+  fcntl: partial(file.sysFcntl, 'fd and status flags; record locks come with read-write files'),
+  dup: supported(file.sysDup),
+  dup2: supported(file.sysDup2),
+  dup3: supported(file.sysDup3),
+  umask: supported(file.sysUmask),
+
+  brk: supported(mm.sysBrk),
+  mmap: partial(mm.sysMmap, 'file mappings are private copies; shared writable file mappings: ENODEV'),
+  munmap: supported(mm.sysMunmap),
+  mprotect: supported(mm.sysMprotect),
+  madvise: partial(mm.sysMadvise, 'MADV_DONTNEED zeroes; other advice is accepted and ignored'),
+
+  execve: partial(proc.sysExecve, 'single-threaded callers'),
+  exit: supported(proc.sysExit),
+  exit_group: supported(proc.sysExitGroup),
+  getpid: supported(proc.sysGetpid),
+  getppid: supported(proc.sysGetppid),
+  gettid: supported(proc.sysGettid),
+  getuid: supported(proc.sysGetuid),
+  geteuid: supported(proc.sysGeteuid),
+  getgid: supported(proc.sysGetgid),
+  getegid: supported(proc.sysGetegid),
+  getgroups: supported(proc.sysGetgroups),
+  getpgrp: supported(proc.sysGetpgrp),
+  getpgid: partial(proc.sysGetpgid, 'the caller only'),
+  setpgid: partial(proc.sysSetpgid, 'the caller only'),
+  getsid: partial(proc.sysGetsid, 'the caller only'),
+  set_tid_address: supported(proc.sysSetTidAddress),
+  set_robust_list: supported(proc.sysSetRobustList),
+  arch_prctl: supported(proc.sysArchPrctl),
+  uname: supported(proc.sysUname),
+  prlimit64: partial(proc.sysPrlimit64, 'the caller only'),
+  getrlimit: supported(proc.sysGetrlimit),
+  prctl: partial(proc.sysPrctl, 'PR_SET_NAME, PR_GET_NAME, PR_*_PDEATHSIG, PR_*_DUMPABLE'),
+  sched_getaffinity: supported(proc.sysSchedGetaffinity),
+  sched_yield: supported(() => 0),
+  rseq: stub(-Errno.ENOSYS, 'libc falls back when rseq is unavailable'),
+
+  rt_sigaction: partial(signal.sysRtSigaction, 'recorded; delivery comes with signals'),
+  rt_sigprocmask: partial(signal.sysRtSigprocmask, 'recorded; delivery comes with signals'),
+
+  clock_gettime: supported(time.sysClockGettime),
+  clock_getres: supported(time.sysClockGetres),
+  gettimeofday: supported(time.sysGettimeofday),
+  time: supported(time.sysTime),
+  nanosleep: partial(time.sysNanosleep, 'not interruptible by signals yet'),
+  clock_nanosleep: partial(time.sysClockNanosleep, 'not interruptible by signals yet'),
+
+  getrandom: supported(misc.sysGetrandom),
+
+  reboot: stub(-Errno.EPERM, HOST_ONLY),
+  kexec_load: stub(-Errno.EPERM, HOST_ONLY),
+  kexec_file_load: stub(-Errno.EPERM, HOST_ONLY),
+  init_module: stub(-Errno.EPERM, HOST_ONLY),
+  finit_module: stub(-Errno.EPERM, HOST_ONLY),
+  delete_module: stub(-Errno.EPERM, HOST_ONLY),
+  ptrace: stub(-Errno.EPERM, 'guests may not trace (next milestones: within the container only)'),
+  process_vm_readv: stub(-Errno.EPERM, 'guests may not read other processes'),
+  process_vm_writev: stub(-Errno.EPERM, 'guests may not write other processes'),
+  mount: stub(-Errno.EPERM, 'host mounts are never reachable; tmpfs and proc inside: next milestone'),
+  umount2: stub(-Errno.EPERM, 'see mount'),
+  pivot_root: stub(-Errno.EPERM, HOST_ONLY),
+  swapon: stub(-Errno.EPERM, HOST_ONLY),
+  swapoff: stub(-Errno.EPERM, HOST_ONLY),
+  unshare: stub(-Errno.EPERM, 'namespaces are the kernel\'s own virtualization'),
+  setns: stub(-Errno.EPERM, 'namespaces are the kernel\'s own virtualization'),
+  bpf: stub(-Errno.EPERM, HOST_ONLY),
+  perf_event_open: stub(-Errno.EPERM, HOST_ONLY),
+  keyctl: stub(-Errno.EPERM, 'no kernel keyrings'),
+  add_key: stub(-Errno.EPERM, 'no kernel keyrings'),
+  request_key: stub(-Errno.EPERM, 'no kernel keyrings'),
+  iopl: stub(-Errno.EPERM, HOST_ONLY),
+  ioperm: stub(-Errno.EPERM, HOST_ONLY),
+  acct: stub(-Errno.EPERM, HOST_ONLY),
+  settimeofday: stub(-Errno.EPERM, HOST_ONLY),
+  clock_settime: stub(-Errno.EPERM, HOST_ONLY),
+  adjtimex: stub(-Errno.EPERM, HOST_ONLY),
+  sethostname: stub(-Errno.EPERM, 'next milestone: the container hostname'),
+  syslog: stub(-Errno.EPERM, HOST_ONLY),
+  quotactl: stub(-Errno.EPERM, HOST_ONLY),
+  vhangup: stub(-Errno.EPERM, HOST_ONLY),
+});

@@ -1,0 +1,121 @@
+/**
+ * `run` through the library: start a sandbox, run one command in a container over a rootfs
+ * directory, and return its exit status. The CLI's friendly `run --rootfs DIR -- CMD` calls this.
+ *
+ * @module
+ */
+import { HostFs } from '@rvisor/hostfs';
+import {
+  DevFs, Errno, FileType, HostStreamFile, Kernel, KernelError, O_RDONLY, O_RDWR, O_WRONLY, execve,
+  type LinuxProcess,
+} from '@rvisor/linux-object';
+import { KernelRunner } from '@rvisor/linux-syscall';
+import { createTrapPlatform, hostOps } from '@rvisor/trap-native';
+
+/** Options of {@link runContainer}. */
+export interface RunContainerOptions {
+  /** Host directory holding the container's root file system. */
+  rootfs: string;
+  /** The command: argv[0] is a path in the container or a name looked up in PATH. */
+  args: readonly string[];
+  /** Environment; default PATH and HOME as runc's default spec has them. */
+  env?: readonly string[];
+  /** The container's hostname. */
+  hostname?: string;
+  /** Host fds the guest's 0, 1 and 2 wrap (default the sandbox's own 0, 1, 2). */
+  stdio?: readonly [number, number, number];
+  /** One line per syscall, like `runsc --strace`. */
+  strace?: (line: string) => void;
+  /** Kernel messages (unsupported syscalls, internal errors). */
+  log?: (message: string) => void;
+  /** Guest memory limit in bytes. */
+  memoryLimit?: number;
+}
+
+/** How the container's first process ended. */
+export interface RunResult {
+  /** The exit status a shell reports: the exit code, or 128 + the signal that killed it. */
+  status: number;
+  exitCode: number;
+  signal: number;
+  /** Set when the command could not be started (the status is then 126 or 127). */
+  error?: string;
+}
+
+export const DEFAULT_ENV = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'HOME=/root', 'TERM=xterm'];
+
+/** Find `name` as execvp would: a path if it has a '/', else each PATH entry in turn. */
+function resolveCommand(proc: LinuxProcess, name: string, env: readonly string[]): string {
+  if (name.includes('/')) return name;
+  const pathVar = env.find((e) => e.startsWith('PATH='))?.slice(5) ?? '/usr/local/bin:/usr/bin:/bin';
+  for (const dir of pathVar.split(':')) {
+    const candidate = `${dir || '.'}/${name}`;
+    try {
+      const st = proc.fs.vfs.stat(proc.fs.cwd, candidate, true, proc.fs.root);
+      if ((st.mode & 0o170000) === FileType.Regular << 12 || (st.mode & 0o170000) === 0o100000) return candidate;
+    } catch {
+      // not in this directory
+    }
+  }
+  throw new KernelError(Errno.ENOENT);
+}
+
+/** Run one command in a new sandbox and wait for it. The sandbox is torn down before returning. */
+export async function runContainer(options: RunContainerOptions): Promise<RunResult> {
+  if (options.args.length === 0) throw new Error('runContainer: no command given');
+  const ops = hostOps();
+  const platform = createTrapPlatform();
+  const log = options.log ?? (() => {});
+  try {
+    const rootFs = HostFs.open(ops, options.rootfs);
+    const kernel = new Kernel({
+      platform,
+      rootFs,
+      hostname: options.hostname,
+      pollNow: ops.pollNow,
+      memoryLimit: options.memoryLimit,
+      onInternalError: (err) => log(`internal error: ${String(err)}`),
+    });
+    kernel.vfs.mount('/dev', new DevFs());
+    const fds = kernel.newFdTable();
+    const [stdin, stdout, stderr] = options.stdio ?? [0, 1, 2];
+    fds.install(new HostStreamFile(ops, stdin, kernel.readiness, { flags: O_RDONLY, path: 'pipe:[stdin]' }));
+    fds.install(new HostStreamFile(ops, stdout, kernel.readiness, { flags: O_WRONLY, path: 'pipe:[stdout]' }));
+    fds.install(new HostStreamFile(ops, stderr, kernel.readiness, { flags: O_RDWR, path: 'pipe:[stderr]' }));
+    const env = options.env ?? DEFAULT_ENV;
+    const init = kernel.createProcess({
+      parent: null,
+      fds,
+      fs: kernel.newFsContext(),
+      cred: { uid: 0, gid: 0, euid: 0, egid: 0, groups: [0] },
+      name: options.args[0].split('/').pop()!.slice(0, 15),
+    });
+    const name = options.args[0];
+    try {
+      const path = resolveCommand(init.process, name, env);
+      execve(kernel, init, init.savedRegs, path, [...options.args], [...env]);
+    } catch (err) {
+      platform.kill(init.hostTid);
+      if (err instanceof KernelError) {
+        const notFound = err.errno === Errno.ENOENT || err.errno === Errno.ENOTDIR;
+        const reason = notFound ? 'no such file or directory' : err.errno === Errno.ENOEXEC ? `exec format error${err.message ? ` (${err.message})` : ''}` : err.errno === Errno.EACCES ? 'permission denied' : `errno ${err.errno}`;
+        return { status: notFound ? 127 : 126, exitCode: notFound ? 127 : 126, signal: 0, error: `${name}: ${reason}` };
+      }
+      throw err;
+    }
+    const runner = new KernelRunner(kernel, {
+      strace: options.strace,
+      log: { warn: log },
+    });
+    runner.start(init);
+    await runner.run();
+    const exit = init.process.exit ?? { code: 0, signal: 0 };
+    return {
+      status: exit.signal ? 128 + exit.signal : exit.code,
+      exitCode: exit.code,
+      signal: exit.signal,
+    };
+  } finally {
+    platform.shutdown();
+  }
+}

@@ -1,0 +1,48 @@
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Command } from 'commander';
+import { runContainer } from '../api/run.js';
+
+/** `runrsc run --rootfs DIR [--strace] -- CMD [ARGS…]` */
+export function runCommand(): Command {
+  return new Command('run')
+    .description('run a command in a new sandbox over a rootfs directory')
+    .requiredOption('--rootfs <dir>', 'host directory holding the container root file system')
+    .option('--strace', 'print every syscall with decoded arguments and result to stderr')
+    .option('--hostname <name>', 'the container hostname', 'rvisor')
+    .option('-e, --env <KEY=VALUE...>', 'set environment variables (replacing the default PATH/HOME/TERM when PATH is given)')
+    .argument('<command...>', 'the command and its arguments (after --)')
+    .passThroughOptions()
+    .action(async (args: string[], opts: { rootfs: string; strace?: boolean; hostname: string; env?: string[] }, cmd: Command) => {
+      const rootfs = resolve(opts.rootfs);
+      if (!existsSync(rootfs) || !statSync(rootfs).isDirectory()) {
+        process.stderr.write(`runrsc: --rootfs ${opts.rootfs}: not a directory\n`);
+        process.exit(1);
+      }
+      const debug = cmd.parent?.opts().debug === true;
+      const env = opts.env && opts.env.length > 0 ? mergeEnv(opts.env) : undefined;
+      const result = await runContainer({
+        rootfs,
+        args,
+        env,
+        hostname: opts.hostname,
+        strace: opts.strace ? (line) => process.stderr.write(line + '\n') : undefined,
+        log: debug ? (m) => process.stderr.write(`rvisor: ${m}\n`) : undefined,
+      });
+      if (result.error) process.stderr.write(`runrsc: ${result.error}\n`);
+      process.exitCode = result.status;
+    });
+}
+
+function mergeEnv(extra: string[]): string[] {
+  const env = new Map<string, string>([
+    ['PATH', '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+    ['HOME', '/root'],
+    ['TERM', 'xterm'],
+  ]);
+  for (const kv of extra) {
+    const i = kv.indexOf('=');
+    if (i > 0) env.set(kv.slice(0, i), kv.slice(i + 1));
+  }
+  return [...env].map(([k, v]) => `${k}=${v}`);
+}
