@@ -93,10 +93,10 @@ export class TimerQueue {
    * Nanoseconds until the earliest deadline, clamped to [0, MAX_SAFE_INTEGER], or -1 when no timer
    * is pending: the timeout argument a blocking platform wait expects.
    */
-  timeoutNs(now: bigint = this.clock.now()): number {
+  timeoutNs(now?: bigint): number {
     const next = this.nextDeadline();
-    if (next === null) return -1;
-    const left = next - now;
+    if (next === null) return -1; // the common case: no clock read on the syscall path
+    const left = next - (now ?? this.clock.now());
     if (left <= 0n) return 0;
     return left > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(left);
   }

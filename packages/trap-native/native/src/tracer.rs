@@ -220,8 +220,13 @@ impl Tracer {
 
     /// Arm the doorbell for the kernel's deadline and libuv's. False if the caller should not block.
     fn arm_doorbell(&mut self, timeout_ns: f64) -> bool {
-        let now = monotonic_ns();
-        let mut deadline = if timeout_ns >= 0.0 { now.saturating_add(timeout_ns as i64) } else { i64::MAX };
+        // Reading the clock costs a syscall here (raw, no vDSO): only when there is a deadline.
+        let mut deadline = i64::MAX;
+        let mut now = 0;
+        if timeout_ns >= 0.0 {
+            now = monotonic_ns();
+            deadline = now.saturating_add(timeout_ns as i64);
+        }
         unsafe {
             if uv_loop_alive(self.uv_loop) != 0 {
                 uv_update_time(self.uv_loop);
@@ -229,11 +234,14 @@ impl Tracer {
                 // while the kernel runs inside setImmediate: only a positive value is a deadline.
                 let t = uv_backend_timeout(self.uv_loop);
                 if t > 0 {
+                    if now == 0 {
+                        now = monotonic_ns();
+                    }
                     deadline = deadline.min(now + t as i64 * 1_000_000);
                 }
             }
         }
-        if deadline <= now {
+        if deadline != i64::MAX && deadline <= now {
             return false;
         }
         self.doorbell.arm(deadline);
