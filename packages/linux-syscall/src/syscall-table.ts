@@ -11,6 +11,7 @@ import * as file from './sys/file.js';
 import * as io from './sys/io.js';
 import * as misc from './sys/misc.js';
 import * as mm from './sys/mm.js';
+import * as poll from './sys/poll.js';
 import * as proc from './sys/process.js';
 import * as signal from './sys/signal.js';
 import * as time from './sys/time.js';
@@ -95,6 +96,9 @@ export const syscallTable = buildTable<SyscallContext>({
   clock_nanosleep: partial(time.sysClockNanosleep, 'not interruptible by signals yet'),
 
   getrandom: supported(misc.sysGetrandom),
+
+  poll: partial(poll.sysPoll, 'files, devices and host stdio; a not-ready host fd is re-checked every 10 ms'),
+  ppoll: partial(poll.sysPpoll, 'as poll; the signal mask applies once signals are delivered'),
 
   reboot: stub(-Errno.EPERM, HOST_ONLY),
   kexec_load: stub(-Errno.EPERM, HOST_ONLY),

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { createTrapPlatform } from './index.js';
+
+const RIP = 16;
+const RSP = 19;
+const RAX = 10;
+const ORIG_RAX = 15;
+const NO_SYSCALL = 0xffff_ffff_ffff_ffffn;
+
+// mov ecx, 3; loop: mov eax, 110 (getppid); push rcx; syscall; pop rcx; dec ecx; jnz loop; mov eax, 60; syscall
+const GETPPID_THRICE = [0xb9, 3, 0, 0, 0, 0xb8, 110, 0, 0, 0, 0x51, 0x0f, 0x05, 0x59, 0xff, 0xc9, 0x75, 0xf3, 0xb8, 60, 0, 0, 0, 0x0f, 0x05];
+
+// One platform per process: the thread that creates it is the tracer.
+const platform = createTrapPlatform({ pmemSize: 2 ** 32, chunkSize: 2 ** 30 });
+
+/** Resume `tid` and wait for its next stop, letting libuv run when the wait ends with a Wake. */
+async function next(tid: number, regs: BigUint64Array | null): Promise<number> {
+  let kind = platform.resumeAndWait(tid, regs, 0, -1);
+  while (kind === 5) {
+    await new Promise((resolve) => setImmediate(resolve));
+    kind = platform.resumeAndWait(0, null, 0, -1);
+  }
+  return kind;
+}
+
+describe('TrapPlatform', () => {
+  it('runs a guest whose every syscall stops for the kernel, answered in one call each', async () => {
+    platform.pmem.chunk(0).set(GETPPID_THRICE, 0);
+    const tid = platform.spawn();
+    const results = platform.inject(tid, platform.regs, [
+      { nr: 9, args: [0x400000, 4096, 5, 0x11, platform.pmemGuestFd, 0] }, // code, R+X
+      { nr: 9, args: [0x600000, 8192, 3, 0x11, platform.pmemGuestFd, 4096] }, // stack, R+W
+    ]);
+    expect(results).toEqual([0x400000n, 0x600000n]);
+    const regs = platform.regs;
+    regs[RIP] = 0x400000n;
+    regs[RSP] = 0x602000n;
+    let kind = await next(tid, regs);
+    const seen: bigint[] = [];
+    while (kind === 1) {
+      seen.push(regs[ORIG_RAX]);
+      if (regs[ORIG_RAX] === 110n) {
+        regs[ORIG_RAX] = NO_SYSCALL;
+        regs[RAX] = 42n;
+        kind = await next(tid, regs);
+      } else {
+        kind = await next(tid, null); // exit: the host ends the process
+      }
+    }
+    expect(seen).toEqual([110n, 110n, 110n, 60n]);
+    expect(kind).toBe(3);
+    expect(platform.event.tid).toBe(tid);
+    expect(platform.event.status).toBe(0);
+  });
+
+  it('reports a guest fault as a signal stop with the faulting address', async () => {
+    // mov rax, [0x1234]  (unmapped)
+    platform.pmem.chunk(0).set([0x48, 0x8b, 0x04, 0x25, 0x34, 0x12, 0, 0], 0);
+    const tid = platform.spawn();
+    platform.inject(tid, platform.regs, [{ nr: 9, args: [0x400000, 4096, 5, 0x11, platform.pmemGuestFd, 0] }]);
+    platform.regs[RIP] = 0x400000n;
+    const kind = await next(tid, platform.regs);
+    expect(kind).toBe(2);
+    expect(platform.event.signal).toBe(11);
+    expect(platform.event.faultAddr).toBe(0x1234n);
+    platform.kill(tid);
+    expect(await next(0, null)).toBe(3);
+    expect(platform.event.signal).toBe(9);
+  });
+
+  it('wakes for the kernel deadline when no guest stops', () => {
+    expect(platform.resumeAndWait(0, null, 0, 1_000_000)).toBe(5);
+  });
+
+  it('keeps the trampoline page out of reach of guest mappings', () => {
+    expect(platform.reserved.end - platform.reserved.start).toBe(4096n);
+    expect(platform.pmemGuestFd).toBe(3);
+  });
+});
