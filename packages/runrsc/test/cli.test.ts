@@ -33,6 +33,12 @@ describe.skipIf(!IS_ROOT)('runrsc run (busybox rootfs)', () => {
     expect(runNatively(['busybox', 'sh', '-c', 'exit 3']).status).toBe(3);
   });
 
+  it('shows virtual ids: the container init is pid 1 with parent 0, whatever its host pid', () => {
+    const r = runInSandbox(['busybox', 'sh', '-c', 'echo $$ $PPID']);
+    expect(r.stdout).toBe('1 0\n');
+    expect(r.status).toBe(0);
+  });
+
   it('finds a command through PATH inside the rootfs', () => {
     const r = runInSandbox(['echo', 'found']);
     expect(r).toMatchObject({ status: 0, stdout: 'found\n' });
