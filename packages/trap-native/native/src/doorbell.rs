@@ -69,9 +69,7 @@ extern "C" fn doorbell_main(arg: *mut libc::c_void) -> libc::c_int {
                 continue; // only kicked: the deadline or the state changed
             }
         }
-        if n < 0 && n != -(libc::EINTR as i64) && n != -(libc::EAGAIN as i64) {
-            // An fd went bad: ring so the kernel notices, rather than spinning here.
-        }
+        // Timeout, readiness, or an error (a bad fd): ring, so the kernel looks rather than this spins.
         if s.state.compare_exchange(POLLING, RUNG, Ordering::AcqRel, Ordering::Acquire).is_ok() {
             unsafe {
                 let me = raw(libc::SYS_getpid, 0, 0, 0);

@@ -329,10 +329,10 @@ impl Tracer {
                     r[ORIG_RAX] = u64::MAX;
                     ptrace(libc::PTRACE_SETREGS, tid, 0, r.as_ptr() as usize);
                     ptrace(libc::PTRACE_CONT, tid, 0, 0);
-                    self.expect(tid, |st| is_seccomp_stop(st), "the injected syscall's entry")?;
+                    self.expect(tid, libc::PTRACE_CONT, is_seccomp_stop, "the injected syscall's entry")?;
                 }
                 ptrace(libc::PTRACE_SYSCALL, tid, 0, 0);
-                self.expect(tid, |st| libc::WIFSTOPPED(st) && libc::WSTOPSIG(st) == SYSGOOD_TRAP, "the injected syscall's exit")?;
+                self.expect(tid, libc::PTRACE_SYSCALL, is_syscall_exit_stop, "the injected syscall's exit")?;
                 let mut out = [0u64; REG_COUNT];
                 ptrace(libc::PTRACE_GETREGS, tid, 0, out.as_mut_ptr() as usize);
                 call[0] = out[RAX] as i64;
@@ -342,9 +342,10 @@ impl Tracer {
         Ok(())
     }
 
-    /// Wait for the stop `want` describes; signals arriving meanwhile are host noise (SIGCHLD from
-    /// a guest's host children) and are dropped.
-    fn expect(&mut self, tid: i32, want: impl Fn(i32) -> bool, what: &str) -> Result<(), String> {
+    /// Wait for the stop `want` describes, after a resume with `request`. Signals arriving
+    /// meanwhile are host noise (SIGCHLD from a guest's host children): dropped, and the same
+    /// resume is repeated.
+    fn expect(&mut self, tid: i32, request: libc::c_uint, want: fn(i32) -> bool, what: &str) -> Result<(), String> {
         loop {
             let st = self.wait_for(tid);
             if st == -1 || libc::WIFEXITED(st) || libc::WIFSIGNALED(st) {
@@ -354,9 +355,7 @@ impl Tracer {
             if want(st) {
                 return Ok(());
             }
-            // A signal-delivery stop in between: suppress it and go on with the same step.
-            let resume = if what.ends_with("exit") { libc::PTRACE_SYSCALL } else { libc::PTRACE_CONT };
-            unsafe { ptrace(resume, tid, 0, 0) };
+            unsafe { ptrace(request, tid, 0, 0) };
         }
     }
 
@@ -380,6 +379,10 @@ impl Tracer {
     pub fn shutdown(&mut self) {
         self.doorbell.stop();
     }
+}
+
+fn is_syscall_exit_stop(st: i32) -> bool {
+    libc::WIFSTOPPED(st) && libc::WSTOPSIG(st) == SYSGOOD_TRAP
 }
 
 fn is_seccomp_stop(st: i32) -> bool {
