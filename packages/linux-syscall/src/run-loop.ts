@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { isKernelError, Errno, type Kernel, type LinuxProcess, type LinuxThread } from '@rvisor/linux-object';
+import { isKernelError, Errno, Signo, type Kernel, type LinuxProcess, type LinuxThread } from '@rvisor/linux-object';
 import { Reg, StopKind, type Registers } from '@rvisor/zircon-object';
 import { SyscallContext } from './context.js';
 import { formatCall, type StraceMemory } from './strace/index.js';
@@ -14,7 +14,9 @@ import { createUnknownSyscall, type SyscallLogger } from './table/index.js';
 import type { SyscallArgs } from './table/types.js';
 
 /** Host signals that mean the guest itself faulted. */
-const FAULT_SIGNALS = new Set([4, 5, 7, 8, 11, 31]); // SIGILL SIGTRAP SIGBUS SIGFPE SIGSEGV SIGSYS
+const FAULT_SIGNALS: ReadonlySet<number> = new Set([
+  Signo.SIGILL, Signo.SIGTRAP, Signo.SIGBUS, Signo.SIGFPE, Signo.SIGSEGV, Signo.SIGSYS,
+]);
 const NO_SYSCALL = 0xffff_ffff_ffff_ffffn;
 
 /** Options of {@link KernelRunner}. */

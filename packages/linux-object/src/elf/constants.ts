@@ -22,9 +22,6 @@ export const PT = {
 /** Program header permission bits (`p_flags`). */
 export const PF = { X: 1, W: 2, R: 4 } as const;
 
-/** mmap(2) protection bits, the form in which the loader reports segment permissions. */
-export const PROT = { NONE: 0, READ: 1, WRITE: 2, EXEC: 4 } as const;
-
 /** Size of the ELF64 file header. */
 export const EHDR_SIZE = 64;
 /** Size of one ELF64 program header (Linux rejects any other `e_phentsize`). */

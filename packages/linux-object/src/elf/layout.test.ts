@@ -30,8 +30,8 @@ describe('layoutElf', () => {
       0,
     );
     expect(layout.mappings).toEqual([
-      { start: 0x400000, end: 0x402000, prot: 5, fileOffset: 0, fileBytes: 0x1800, zeroFrom: 0x401800 },
-      { start: 0x402000, end: 0x405000, prot: 3, fileOffset: 0x1000, fileBytes: 0x900, zeroFrom: 0x402900 },
+      { start: 0x400000, end: 0x402000, prot: 5, fileOffset: 0, fileBytes: 0x1800 },
+      { start: 0x402000, end: 0x405000, prot: 3, fileOffset: 0x1000, fileBytes: 0x900 },
     ]);
     expect(layout.brk).toBe(0x405000);
     expect(layout.entry).toBe(0x401000);
@@ -66,7 +66,6 @@ describe('layoutElf', () => {
       prot: 3,
       fileOffset: 0,
       fileBytes: 0,
-      zeroFrom: 0x600000,
     });
   });
 
@@ -88,7 +87,7 @@ describe('layoutElf', () => {
       expect(m.start % 4096).toBe(0);
       expect(m.end % 4096).toBe(0);
       expect(m.fileOffset + m.fileBytes).toBe(seg.offset + seg.filesz);
-      expect(m.zeroFrom).toBe(0x555555554000 + seg.vaddr + seg.filesz);
+      expect(m.start + m.fileBytes).toBe(0x555555554000 + seg.vaddr + seg.filesz);
     }
     expect(layout.brk).toBe(0x555555554000 + span.end);
   });

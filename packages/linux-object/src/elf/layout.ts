@@ -12,10 +12,11 @@ export interface ElfMapping {
   readonly prot: number;
   /** File offset of the byte that goes at `start` (page aligned). */
   readonly fileOffset: number;
-  /** How many bytes to copy from the file starting at `fileOffset` to `start`. */
+  /**
+   * How many bytes to copy from the file starting at `fileOffset` to `start`; the rest of the
+   * mapping, [start + fileBytes, end), is zero (the bss).
+   */
   readonly fileBytes: number;
-  /** Where the zero-filled part (bss) starts: everything in [zeroFrom, end) is zero. */
-  readonly zeroFrom: number;
 }
 
 /** The loader's plan for one ELF image at one load bias. */
@@ -85,7 +86,6 @@ export function layoutElf(image: ElfImage, loadBias: number): ElfLayout {
       prot: seg.prot,
       fileOffset: pageDown(seg.offset),
       fileBytes,
-      zeroFrom: start + fileBytes,
     };
   });
   const brk = Math.max(...mappings.map((m) => m.end));

@@ -1,3 +1,4 @@
+import { PROT_EXEC, PROT_READ, PROT_WRITE } from '../abi/mman.js';
 import {
   EHDR_SIZE,
   EM_X86_64,
@@ -9,7 +10,6 @@ import {
   PATH_MAX,
   PF,
   PHDR_SIZE,
-  PROT,
   PT,
   USER_ADDRESS_LIMIT,
 } from './constants.js';
@@ -177,7 +177,7 @@ function readProgramHeaders(bytes: Uint8Array, header: FileHeader): RawPhdr[] {
 
 function protOf(flags: number): number {
   return (
-    (flags & PF.R ? PROT.READ : 0) | (flags & PF.W ? PROT.WRITE : 0) | (flags & PF.X ? PROT.EXEC : 0)
+    (flags & PF.R ? PROT_READ : 0) | (flags & PF.W ? PROT_WRITE : 0) | (flags & PF.X ? PROT_EXEC : 0)
   );
 }
 

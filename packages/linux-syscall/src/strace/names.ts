@@ -1,9 +1,15 @@
 /**
- * Names of flag bits and enumerated values, as strace prints them. File constants come from
- * linux-object's ABI module; the others (mmap, signals, clone, futex, clocks…) are the x86-64
- * values from Linux's uapi headers, used here only for display.
+ * Names of flag bits and enumerated values, as strace prints them. Values the kernel uses come
+ * from linux-object's ABI module; the others (clone, wait, futex…) are the x86-64 values from
+ * Linux's uapi headers, used here only for display until their syscalls are implemented.
  */
 import {
+  ARCH_GET_CPUID,
+  ARCH_GET_FS,
+  ARCH_GET_GS,
+  ARCH_SET_CPUID,
+  ARCH_SET_FS,
+  ARCH_SET_GS,
   AT_EACCESS,
   AT_EMPTY_PATH,
   AT_NO_AUTOMOUNT,
@@ -13,6 +19,17 @@ import {
   AT_STATX_FORCE_SYNC,
   AT_SYMLINK_FOLLOW,
   AT_SYMLINK_NOFOLLOW,
+  CLOCK_BOOTTIME,
+  CLOCK_BOOTTIME_ALARM,
+  CLOCK_MONOTONIC,
+  CLOCK_MONOTONIC_COARSE,
+  CLOCK_MONOTONIC_RAW,
+  CLOCK_PROCESS_CPUTIME_ID,
+  CLOCK_REALTIME,
+  CLOCK_REALTIME_ALARM,
+  CLOCK_REALTIME_COARSE,
+  CLOCK_TAI,
+  CLOCK_THREAD_CPUTIME_ID,
   FIOCLEX,
   FIONBIO,
   FIONCLEX,
@@ -35,6 +52,26 @@ import {
   F_SETLKW,
   F_SETOWN,
   F_SETPIPE_SZ,
+  GRND_INSECURE,
+  GRND_NONBLOCK,
+  GRND_RANDOM,
+  MAP_32BIT,
+  MAP_ANONYMOUS,
+  MAP_DENYWRITE,
+  MAP_EXECUTABLE,
+  MAP_FIXED,
+  MAP_FIXED_NOREPLACE,
+  MAP_GROWSDOWN,
+  MAP_HUGETLB,
+  MAP_LOCKED,
+  MAP_NONBLOCK,
+  MAP_NORESERVE,
+  MAP_POPULATE,
+  MAP_PRIVATE,
+  MAP_SHARED,
+  MAP_SHARED_VALIDATE,
+  MAP_STACK,
+  MAP_SYNC,
   O_APPEND,
   O_ASYNC,
   O_CLOEXEC,
@@ -52,7 +89,17 @@ import {
   O_SYNC,
   O_TMPFILE,
   O_TRUNC,
+  PROT_EXEC,
+  PROT_GROWSDOWN,
+  PROT_GROWSUP,
+  PROT_READ,
+  PROT_WRITE,
+  RLIMIT_NAMES,
   R_OK,
+  SIG_BLOCK,
+  SIG_SETMASK,
+  SIG_UNBLOCK,
+  Signo,
   S_IFBLK,
   S_IFCHR,
   S_IFDIR,
@@ -167,77 +214,35 @@ export const IOCTL_REQUESTS = table({
   TIOCSPTLCK,
 });
 
-export const PROT_FLAGS: NameTable = [
-  ['PROT_READ', 0x1],
-  ['PROT_WRITE', 0x2],
-  ['PROT_EXEC', 0x4],
-  ['PROT_GROWSDOWN', 0x01000000],
-  ['PROT_GROWSUP', 0x02000000],
-];
+export const PROT_FLAGS = table({ PROT_READ, PROT_WRITE, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP });
 
 /** mmap flags; the mapping type (low 2 bits) is printed first by name. */
-export const MAP_TYPES: NameTable = [
-  ['MAP_SHARED', 0x1],
-  ['MAP_PRIVATE', 0x2],
-  ['MAP_SHARED_VALIDATE', 0x3],
-];
+export const MAP_TYPES = table({ MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE });
 
-export const MAP_FLAGS: NameTable = [
-  ['MAP_FIXED', 0x10],
-  ['MAP_ANONYMOUS', 0x20],
-  ['MAP_32BIT', 0x40],
-  ['MAP_GROWSDOWN', 0x100],
-  ['MAP_DENYWRITE', 0x800],
-  ['MAP_EXECUTABLE', 0x1000],
-  ['MAP_LOCKED', 0x2000],
-  ['MAP_NORESERVE', 0x4000],
-  ['MAP_POPULATE', 0x8000],
-  ['MAP_NONBLOCK', 0x10000],
-  ['MAP_STACK', 0x20000],
-  ['MAP_HUGETLB', 0x40000],
-  ['MAP_SYNC', 0x80000],
-  ['MAP_FIXED_NOREPLACE', 0x100000],
-];
+export const MAP_FLAGS = table({
+  MAP_FIXED,
+  MAP_ANONYMOUS,
+  MAP_32BIT,
+  MAP_GROWSDOWN,
+  MAP_DENYWRITE,
+  MAP_EXECUTABLE,
+  MAP_LOCKED,
+  MAP_NORESERVE,
+  MAP_POPULATE,
+  MAP_NONBLOCK,
+  MAP_STACK,
+  MAP_HUGETLB,
+  MAP_SYNC,
+  MAP_FIXED_NOREPLACE,
+});
 
-export const SIGNALS: readonly string[] = [
-  '0',
-  'SIGHUP',
-  'SIGINT',
-  'SIGQUIT',
-  'SIGILL',
-  'SIGTRAP',
-  'SIGABRT',
-  'SIGBUS',
-  'SIGFPE',
-  'SIGKILL',
-  'SIGUSR1',
-  'SIGSEGV',
-  'SIGUSR2',
-  'SIGPIPE',
-  'SIGALRM',
-  'SIGTERM',
-  'SIGSTKFLT',
-  'SIGCHLD',
-  'SIGCONT',
-  'SIGSTOP',
-  'SIGTSTP',
-  'SIGTTIN',
-  'SIGTTOU',
-  'SIGURG',
-  'SIGXCPU',
-  'SIGXFSZ',
-  'SIGVTALRM',
-  'SIGPROF',
-  'SIGWINCH',
-  'SIGIO',
-  'SIGPWR',
-  'SIGSYS',
-];
+/** Signal names indexed by number (0 has none). */
+export const SIGNALS: readonly string[] = ['0', ...Object.keys(Signo)];
 
 /** The first real-time signal number as the kernel counts (glibc reserves 32 and 33). */
 export const SIGRTMIN = 32;
 
-export const SIGPROCMASK_HOW = table({ SIG_BLOCK: 0, SIG_UNBLOCK: 1, SIG_SETMASK: 2 });
+export const SIGPROCMASK_HOW = table({ SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK });
 
 /** clone(2) flags; the low byte is the exit signal. */
 export const CLONE_FLAGS: NameTable = [
@@ -297,50 +302,39 @@ export const FUTEX_OPS: readonly string[] = [
 export const FUTEX_PRIVATE_FLAG = 128;
 export const FUTEX_CLOCK_REALTIME = 256;
 
-export const CLOCK_IDS: readonly string[] = [
-  'CLOCK_REALTIME',
-  'CLOCK_MONOTONIC',
-  'CLOCK_PROCESS_CPUTIME_ID',
-  'CLOCK_THREAD_CPUTIME_ID',
-  'CLOCK_MONOTONIC_RAW',
-  'CLOCK_REALTIME_COARSE',
-  'CLOCK_MONOTONIC_COARSE',
-  'CLOCK_BOOTTIME',
-  'CLOCK_REALTIME_ALARM',
-  'CLOCK_BOOTTIME_ALARM',
-  '',
-  'CLOCK_TAI',
-];
+const CLOCKS = {
+  CLOCK_REALTIME,
+  CLOCK_MONOTONIC,
+  CLOCK_PROCESS_CPUTIME_ID,
+  CLOCK_THREAD_CPUTIME_ID,
+  CLOCK_MONOTONIC_RAW,
+  CLOCK_REALTIME_COARSE,
+  CLOCK_MONOTONIC_COARSE,
+  CLOCK_BOOTTIME,
+  CLOCK_REALTIME_ALARM,
+  CLOCK_BOOTTIME_ALARM,
+  CLOCK_TAI,
+};
+
+/** Clock names indexed by id ('' where Linux has none). */
+export const CLOCK_IDS: readonly string[] = Object.entries(CLOCKS).reduce<string[]>((names, [name, id]) => {
+  while (names.length < id) names.push('');
+  names[id] = name;
+  return names;
+}, []);
 
 export const ARCH_PRCTL_CODES = table({
-  ARCH_SET_GS: 0x1001,
-  ARCH_SET_FS: 0x1002,
-  ARCH_GET_FS: 0x1003,
-  ARCH_GET_GS: 0x1004,
-  ARCH_GET_CPUID: 0x1011,
-  ARCH_SET_CPUID: 0x1012,
+  ARCH_SET_GS,
+  ARCH_SET_FS,
+  ARCH_GET_FS,
+  ARCH_GET_GS,
+  ARCH_GET_CPUID,
+  ARCH_SET_CPUID,
 });
 
-export const RLIMIT_RESOURCES: readonly string[] = [
-  'RLIMIT_CPU',
-  'RLIMIT_FSIZE',
-  'RLIMIT_DATA',
-  'RLIMIT_STACK',
-  'RLIMIT_CORE',
-  'RLIMIT_RSS',
-  'RLIMIT_NPROC',
-  'RLIMIT_NOFILE',
-  'RLIMIT_MEMLOCK',
-  'RLIMIT_AS',
-  'RLIMIT_LOCKS',
-  'RLIMIT_SIGPENDING',
-  'RLIMIT_MSGQUEUE',
-  'RLIMIT_NICE',
-  'RLIMIT_RTPRIO',
-  'RLIMIT_RTTIME',
-];
+export const RLIMIT_RESOURCES: readonly string[] = RLIMIT_NAMES;
 
-export const GETRANDOM_FLAGS = table({ GRND_NONBLOCK: 1, GRND_RANDOM: 2, GRND_INSECURE: 4 });
+export const GETRANDOM_FLAGS = table({ GRND_NONBLOCK, GRND_RANDOM, GRND_INSECURE });
 
 /** Flags that accept only O_CLOEXEC / O_NONBLOCK (pipe2, dup3, eventfd2…). */
 export const CLOEXEC_NONBLOCK_FLAGS = table({ O_NONBLOCK, O_CLOEXEC });

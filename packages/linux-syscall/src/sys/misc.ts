@@ -4,12 +4,8 @@
  * @module
  */
 import { randomFillSync } from 'node:crypto';
-import { Errno, KernelError } from '@rvisor/linux-object';
+import { Errno, GRND_INSECURE, GRND_NONBLOCK, GRND_RANDOM, KernelError } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
-
-const GRND_NONBLOCK = 1;
-const GRND_RANDOM = 2;
-const GRND_INSECURE = 4;
 
 /** Implements Linux syscall getrandom(2). */
 export function sysGetrandom(ctx: SyscallContext) {

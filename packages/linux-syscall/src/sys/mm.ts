@@ -5,20 +5,15 @@
  *
  * @module
  */
-import { Errno, KernelError, O_ACCMODE, O_WRONLY } from '@rvisor/linux-object';
-import { PAGE_SIZE, Vmo, ZxError, ZxStatus } from '@rvisor/zircon-object';
+import {
+  Errno, KernelError, MADV_DONTNEED, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_SHARED,
+  MAP_SHARED_VALIDATE, O_ACCMODE, O_WRONLY, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP, PROT_READ, PROT_WRITE,
+} from '@rvisor/linux-object';
+import { PAGE_SIZE, Vmo, ZxError, ZxStatus, pageRoundUp as pageUp } from '@rvisor/zircon-object';
 import type { SyscallContext } from '../context.js';
 
-const MAP_SHARED = 0x01;
-const MAP_PRIVATE = 0x02;
-const MAP_SHARED_VALIDATE = 0x03;
-const MAP_FIXED = 0x10;
-const MAP_ANONYMOUS = 0x20;
-const MAP_FIXED_NOREPLACE = 0x100000;
-const PROT_MASK = 0x7;
-const MADV_DONTNEED = 4;
+const PROT_MASK = PROT_READ | PROT_WRITE | PROT_EXEC;
 
-const pageUp = (n: number) => Math.ceil(n / PAGE_SIZE) * PAGE_SIZE;
 
 /** zircon-object status → errno for address space operations. */
 function vmError(err: unknown): never {
@@ -46,7 +41,7 @@ export function sysBrk(ctx: SyscallContext) {
     if (newTop > oldTop) {
       const vmo = Vmo.create(ctx.kernel.allocator, newTop - oldTop, { account: ctx.kernel.memoryAccount, name: '[heap]' });
       try {
-        proc.vmar.map({ vmo, len: newTop - oldTop, prot: 3, addr: oldTop, fixed: true, noReplace: true, name: '[heap]' });
+        proc.vmar.map({ vmo, len: newTop - oldTop, prot: PROT_READ | PROT_WRITE, addr: oldTop, fixed: true, noReplace: true, name: '[heap]' });
       } finally {
         vmo.close();
       }
@@ -82,7 +77,7 @@ export function sysMmap(ctx: SyscallContext) {
   if (file) {
     const acc = file.statusFlags & O_ACCMODE;
     if (acc === O_WRONLY) throw new KernelError(Errno.EACCES);
-    if (type === MAP_SHARED && (prot & 2)) throw new KernelError(Errno.ENODEV);
+    if (type === MAP_SHARED && (prot & PROT_WRITE)) throw new KernelError(Errno.ENODEV);
   }
   const fixed = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) !== 0;
   const vmo = Vmo.create(ctx.kernel.allocator, size, { account: ctx.kernel.memoryAccount });
@@ -134,7 +129,7 @@ export function sysMprotect(ctx: SyscallContext) {
   const addr = ctx.addr(0);
   const len = ctx.addr(1);
   const prot = ctx.int(2);
-  if (addr % PAGE_SIZE !== 0 || (prot & ~PROT_MASK & ~0x03000000) !== 0) throw new KernelError(Errno.EINVAL);
+  if (addr % PAGE_SIZE !== 0 || (prot & ~(PROT_MASK | PROT_GROWSDOWN | PROT_GROWSUP)) !== 0) throw new KernelError(Errno.EINVAL);
   if (len === 0) return 0;
   try {
     ctx.process.vmar.protect(addr, pageUp(len), prot & PROT_MASK);

@@ -4,15 +4,15 @@
  *
  * @module
  */
-import { Errno, KernelError, RLIM_INFINITY, execve as loadProgram } from '@rvisor/linux-object';
+import {
+  ARCH_GET_FS, ARCH_GET_GS, ARCH_SET_FS, ARCH_SET_GS, Errno, KernelError, PR_GET_DUMPABLE, PR_GET_NAME,
+  PR_GET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NAME, PR_SET_PDEATHSIG, RLIM_INFINITY, RLIM_NLIMITS,
+  RLIMIT_CORE, RLIMIT_LOCKS, RLIMIT_MEMLOCK, RLIMIT_MSGQUEUE, RLIMIT_NOFILE, RLIMIT_NPROC,
+  RLIMIT_SIGPENDING, RLIMIT_STACK, USER_END, execve as loadProgram,
+} from '@rvisor/linux-object';
 import { Reg } from '@rvisor/zircon-object';
 import type { SyscallContext } from '../context.js';
 
-const ARCH_SET_GS = 0x1001;
-const ARCH_SET_FS = 0x1002;
-const ARCH_GET_FS = 0x1003;
-const ARCH_GET_GS = 0x1004;
-const USER_END = 0x7fff_ffff_f000;
 
 /** Implements Linux syscall execve(2). */
 export function sysExecve(ctx: SyscallContext) {
@@ -139,18 +139,16 @@ export function sysUname(ctx: SyscallContext) {
   return 0;
 }
 
-const RLIMIT_NLIMITS = 16;
-const RLIMIT_STACK = 3;
-const RLIMIT_NOFILE = 7;
+/** Limits a new container starts with (Linux's defaults for a root login); others are unlimited. */
 const DEFAULT_LIMITS: Record<number, [bigint, bigint]> = {
   [RLIMIT_STACK]: [8n * 1024n * 1024n, RLIM_INFINITY],
   [RLIMIT_NOFILE]: [1024n, 4096n],
-  6: [127_000n, 127_000n], // RLIMIT_NPROC
-  8: [8n * 1024n * 1024n, 8n * 1024n * 1024n], // RLIMIT_MEMLOCK
-  10: [RLIM_INFINITY, RLIM_INFINITY],
-  11: [127_000n, 127_000n], // RLIMIT_SIGPENDING
-  12: [819_200n, 819_200n], // RLIMIT_MSGQUEUE
-  4: [0n, RLIM_INFINITY], // RLIMIT_CORE
+  [RLIMIT_NPROC]: [127_000n, 127_000n],
+  [RLIMIT_MEMLOCK]: [8n * 1024n * 1024n, 8n * 1024n * 1024n],
+  [RLIMIT_LOCKS]: [RLIM_INFINITY, RLIM_INFINITY],
+  [RLIMIT_SIGPENDING]: [127_000n, 127_000n],
+  [RLIMIT_MSGQUEUE]: [819_200n, 819_200n],
+  [RLIMIT_CORE]: [0n, RLIM_INFINITY],
 };
 
 function getLimit(ctx: SyscallContext, res: number) {
@@ -165,7 +163,7 @@ export function sysPrlimit64(ctx: SyscallContext) {
   const pid = ctx.int(0);
   const res = ctx.int(1);
   if (pid !== 0 && pid !== ctx.process.pid) throw new KernelError(Errno.ESRCH);
-  if (res < 0 || res >= RLIMIT_NLIMITS) throw new KernelError(Errno.EINVAL);
+  if (res < 0 || res >= RLIM_NLIMITS) throw new KernelError(Errno.EINVAL);
   const old = getLimit(ctx, res);
   const newAddr = ctx.addr(2);
   let next: { cur: bigint; max: bigint } | undefined;
@@ -191,7 +189,7 @@ export function sysPrlimit64(ctx: SyscallContext) {
 /** Implements Linux syscall getrlimit(2). */
 export function sysGetrlimit(ctx: SyscallContext) {
   const res = ctx.int(0);
-  if (res < 0 || res >= RLIMIT_NLIMITS) throw new KernelError(Errno.EINVAL);
+  if (res < 0 || res >= RLIM_NLIMITS) throw new KernelError(Errno.EINVAL);
   const l = getLimit(ctx, res);
   ctx.mem.writeU64(ctx.addr(1), l.cur);
   ctx.mem.writeU64(ctx.addr(1) + 8, l.max);
@@ -207,13 +205,6 @@ export function sysSchedGetaffinity(ctx: SyscallContext) {
   ctx.mem.write(ctx.addr(2), mask);
   return 8;
 }
-
-const PR_SET_NAME = 15;
-const PR_GET_NAME = 16;
-const PR_SET_PDEATHSIG = 1;
-const PR_GET_PDEATHSIG = 2;
-const PR_GET_DUMPABLE = 3;
-const PR_SET_DUMPABLE = 4;
 
 /** Implements Linux syscall prctl(2) (names, death signal, dumpable; others EINVAL). */
 export function sysPrctl(ctx: SyscallContext) {

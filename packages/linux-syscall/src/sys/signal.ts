@@ -4,21 +4,17 @@
  *
  * @module
  */
-import { Errno, KernelError } from '@rvisor/linux-object';
+import { Errno, KernelError, NSIG, SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK, Signo } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 
-const SIGKILL = 9;
-const SIGSTOP = 19;
+const { SIGKILL, SIGSTOP } = Signo;
 const SIGACTION_SIZE = 32; // handler, flags, restorer, mask (8-byte sigset)
-const SIG_BLOCK = 0;
-const SIG_UNBLOCK = 1;
-const SIG_SETMASK = 2;
 const UNBLOCKABLE = (1n << BigInt(SIGKILL - 1)) | (1n << BigInt(SIGSTOP - 1));
 
 /** Implements Linux syscall rt_sigaction(2) (recorded; delivery: next milestone). */
 export function sysRtSigaction(ctx: SyscallContext) {
   const sig = ctx.int(0);
-  if (sig < 1 || sig > 64 || ctx.addr(3) !== 8) throw new KernelError(Errno.EINVAL);
+  if (sig < 1 || sig > NSIG || ctx.addr(3) !== 8) throw new KernelError(Errno.EINVAL);
   const actAddr = ctx.addr(1);
   const oldAddr = ctx.addr(2);
   if (actAddr !== 0 && (sig === SIGKILL || sig === SIGSTOP)) throw new KernelError(Errno.EINVAL);
