@@ -4,8 +4,8 @@
  * @module
  */
 import {
-  AT_EMPTY_PATH, Errno, FIONREAD, FileBase, KernelError, SEEK_CUR, SEEK_SET, readDirents64,
-  statCodec, writeDirent64,
+  AT_EMPTY_PATH, Errno, FIONREAD, FileBase, KernelError, SEEK_CUR, SEEK_SET, directorySeek, fillDirents,
+  readDirents64, statCodec,
   type DirEntry, type FileType, type Stat,
 } from '@rvisor/linux-object';
 import { hostResult } from './host-errors.js';
@@ -112,27 +112,20 @@ export class HostDirectoryFile extends HostFdFile {
   override getdents64(buf: Uint8Array): number {
     let bytes = 0;
     while (this.#fill()) {
-      const e = this.#pending[this.#next];
-      const n = writeDirent64(buf, bytes, {
-        ino: e.ino, off: BigInt(this.#pos + 1), type: e.type, name: e.name,
-      });
-      if (n === 0) {
-        if (bytes === 0) throw new KernelError(Errno.EINVAL);
-        break;
-      }
+      const first = this.#pos - this.#next; // entry index of #pending[0]
+      const { bytes: n, count } = fillDirents(buf.subarray(bytes), this.#pending, this.#next, first);
       bytes += n;
-      this.#next++;
-      this.#pos++;
+      this.#next += count;
+      this.#pos += count;
+      if (this.#next < this.#pending.length) break; // the buffer is full
     }
+    // Entries remain but not even one fits: EINVAL, as Linux.
+    if (bytes === 0 && this.#next < this.#pending.length) throw new KernelError(Errno.EINVAL);
     return bytes;
   }
 
   override seek(offset: number, whence: number): number {
-    let target: number;
-    if (whence === SEEK_SET) target = offset;
-    else if (whence === SEEK_CUR) target = this.#pos + offset;
-    else throw new KernelError(Errno.EINVAL);
-    if (target < 0) throw new KernelError(Errno.EINVAL);
+    const target = directorySeek(this.#pos, offset, whence);
     if (target < this.#pos) this.#rewind();
     while (this.#pos < target && this.#fill()) {
       this.#next++;

@@ -7,7 +7,7 @@
 import {
   AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW, Errno, FileType, KernelError, NAME_MAX, O_ACCMODE,
   O_CLOEXEC, O_DIRECTORY, O_NOCTTY, O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_TRUNC, PATH_MAX,
-  fileTypeOfMode, readDirents64, statCodec,
+  INodeBase, fileTypeOfMode, readDirents64, statCodec,
   type DirEntry, type INode, type OpenFile, type Stat,
 } from '@rvisor/linux-object';
 import { hostResult } from './host-errors.js';
@@ -36,27 +36,14 @@ function checkName(name: string): void {
 }
 
 /** What every host inode has: its file system, its identity and type. */
-abstract class HostInode implements INode {
+abstract class HostInode extends INodeBase {
   constructor(
     readonly fs: HostFs,
     readonly dev: bigint,
     readonly ino: bigint,
     readonly type: FileType,
-  ) {}
-
-  abstract stat(): Stat;
-  abstract open(flags: number, path: string): OpenFile;
-
-  lookup(_name: string): INode {
-    throw new KernelError(Errno.ENOTDIR);
-  }
-
-  readlink(): string {
-    throw new KernelError(Errno.EINVAL);
-  }
-
-  readdir(): DirEntry[] {
-    throw new KernelError(Errno.ENOTDIR);
+  ) {
+    super();
   }
 
   /** Throws ESTALE if `s` is not this inode's file any more (it was replaced on the host). */
@@ -88,7 +75,7 @@ export class HostDirectory extends HostInode {
     return this.fs.directoryFd(this);
   }
 
-  stat(): Stat {
+  override stat(): Stat {
     const buf = new Uint8Array(statCodec.size);
     hostResult(this.fs.ops.fstatat(this.fd(), '', AT_EMPTY_PATH, buf));
     return this.checkSame(decodeStat(buf));
@@ -128,7 +115,7 @@ export class HostDirectory extends HostInode {
     }
   }
 
-  open(flags: number, path: string): OpenFile {
+  override open(flags: number, path: string): OpenFile {
     if ((flags & O_ACCMODE) !== O_RDONLY) throw new KernelError(Errno.EISDIR);
     return new HostDirectoryFile(this.fs, this, this.openForReading(), path, flags);
   }
@@ -147,7 +134,7 @@ export class HostLeaf extends HostInode {
     super(fs, dev, ino, type);
   }
 
-  stat(): Stat {
+  override stat(): Stat {
     const buf = new Uint8Array(statCodec.size);
     hostResult(this.fs.ops.fstatat(this.dir.fd(), this.name, AT_SYMLINK_NOFOLLOW, buf));
     return this.checkSame(decodeStat(buf));
@@ -160,7 +147,7 @@ export class HostLeaf extends HostInode {
     return decoder.decode(buf.subarray(0, n));
   }
 
-  open(flags: number, path: string): OpenFile {
+  override open(flags: number, path: string): OpenFile {
     switch (this.type) {
       case FileType.Regular:
         break;

@@ -5,16 +5,8 @@ import { Errno, KernelError } from '../errno.js';
 import { DevFs } from './devfs.js';
 import type { OpenFile } from './open-file.js';
 import { Vfs } from './vfs.js';
+import { errnoOf } from './errno-of.test-helper.js';
 
-function errnoOf(f: () => unknown): number | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof KernelError) return e.errno;
-    throw e;
-  }
-  return undefined;
-}
 
 const vfs = new Vfs(new DevFs());
 const open = (name: string, flags = O_RDWR): OpenFile => vfs.open(vfs.root, `/${name}`, flags, 0);

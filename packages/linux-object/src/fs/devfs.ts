@@ -10,7 +10,7 @@ import type { Stat } from '../abi/stat.js';
 import { Errno, KernelError } from '../errno.js';
 import { DirectoryFile } from './directory-file.js';
 import { FileType } from './file-type.js';
-import type { DirEntry, FileSystem, INode } from './inode.js';
+import { INodeBase, type DirEntry, type FileSystem, type INode } from './inode.js';
 import { FileBase } from './open-file.js';
 
 /** Creates the open file of a device node. */
@@ -22,8 +22,7 @@ function now(): Timespec {
 }
 
 /** Base of devfs inodes: attributes fixed at creation. */
-abstract class DevInode implements INode {
-  abstract readonly type: FileType;
+abstract class DevInode extends INodeBase {
   readonly #time = now();
 
   constructor(
@@ -31,9 +30,11 @@ abstract class DevInode implements INode {
     readonly ino: bigint,
     readonly mode: number,
     readonly rdev: bigint = 0n,
-  ) {}
+  ) {
+    super();
+  }
 
-  stat(): Stat {
+  override stat(): Stat {
     return {
       dev: this.fs.dev, ino: this.ino, mode: this.mode, nlink: this.nlinks(), uid: 0, gid: 0,
       rdev: this.rdev, size: this.size(), blksize: 4096, blocks: 0,
@@ -49,24 +50,13 @@ abstract class DevInode implements INode {
     return 0;
   }
 
-  lookup(_name: string): INode {
-    throw new KernelError(Errno.ENOTDIR);
-  }
 
-  readlink(): string {
-    throw new KernelError(Errno.EINVAL);
-  }
-
-  readdir(): DirEntry[] {
-    throw new KernelError(Errno.ENOTDIR);
-  }
-
-  abstract open(flags: number, path: string): FileBase;
+  abstract override open(flags: number, path: string): FileBase;
 }
 
 /** A directory of devfs. */
 export class DevDirectory extends DevInode {
-  readonly type = FileType.Directory;
+  override readonly type = FileType.Directory;
   readonly #children = new Map<string, DevInode>();
 
   constructor(fs: DevFs, ino: bigint, readonly parent: DevDirectory | null) {
@@ -94,7 +84,7 @@ export class DevDirectory extends DevInode {
     return 2 + dirs;
   }
 
-  open(flags: number, path: string): FileBase {
+  override open(flags: number, path: string): FileBase {
     return new DirectoryFile(path, flags, this);
   }
 
@@ -108,20 +98,20 @@ export class DevDirectory extends DevInode {
 
 /** A character device node. */
 export class DevNode extends DevInode {
-  readonly type = FileType.CharDevice;
+  override readonly type = FileType.CharDevice;
 
   constructor(fs: DevFs, ino: bigint, mode: number, rdev: bigint, readonly opener: DeviceOpener) {
     super(fs, ino, S_IFCHR | (mode & 0o7777), rdev);
   }
 
-  open(flags: number, path: string): FileBase {
+  override open(flags: number, path: string): FileBase {
     return this.opener(this, flags, path);
   }
 }
 
 /** A symbolic link in devfs (/dev/fd → /proc/self/fd …). */
 export class DevSymlink extends DevInode {
-  readonly type = FileType.Symlink;
+  override readonly type = FileType.Symlink;
 
   constructor(fs: DevFs, ino: bigint, readonly target: string) {
     super(fs, ino, S_IFLNK | 0o777);
@@ -135,7 +125,7 @@ export class DevSymlink extends DevInode {
     return this.target;
   }
 
-  open(_flags: number, _path: string): FileBase {
+  override open(_flags: number, _path: string): FileBase {
     throw new KernelError(Errno.ELOOP); // the VFS follows links before opening
   }
 }

@@ -13,7 +13,7 @@ import { FileBase } from './open-file.js';
 /**
  * Write `entries[start…]` into `buf` as `linux_dirent64` records whose d_off is the index of the
  * next entry (`firstIndex` is the index of `entries[0]`). Returns the bytes written and how many
- * entries went in. EINVAL when entries remain but the first does not fit, as Linux.
+ * entries went in; stops at the first entry that does not fit.
  */
 export function fillDirents(
   buf: Uint8Array,
@@ -31,8 +31,17 @@ export function fillDirents(
     if (n === 0) break;
     bytes += n;
   }
-  if (bytes === 0 && i < entries.length) throw new KernelError(Errno.EINVAL);
   return { bytes, count: i - start };
+}
+
+/** lseek(2) on a directory whose position is an entry index: the new position, or EINVAL. */
+export function directorySeek(pos: number, offset: number, whence: number): number {
+  let next: number;
+  if (whence === SEEK_SET) next = offset;
+  else if (whence === SEEK_CUR) next = pos + offset;
+  else throw new KernelError(Errno.EINVAL);
+  if (next < 0) throw new KernelError(Errno.EINVAL);
+  return next;
 }
 
 /**
@@ -64,16 +73,14 @@ export class DirectoryFile extends FileBase {
   override getdents64(buf: Uint8Array): number {
     this.#entries ??= this.inode.readdir();
     const { bytes, count } = fillDirents(buf, this.#entries, this.#pos);
+    // Entries remain but not even one fits: EINVAL, as Linux.
+    if (count === 0 && this.#pos < this.#entries.length) throw new KernelError(Errno.EINVAL);
     this.#pos += count;
     return bytes;
   }
 
   override seek(offset: number, whence: number): number {
-    let next: number;
-    if (whence === SEEK_SET) next = offset;
-    else if (whence === SEEK_CUR) next = this.#pos + offset;
-    else throw new KernelError(Errno.EINVAL);
-    if (next < 0) throw new KernelError(Errno.EINVAL);
+    const next = directorySeek(this.#pos, offset, whence);
     if (next === 0) this.#entries = null; // rewinddir sees new entries
     this.#pos = next;
     return next;

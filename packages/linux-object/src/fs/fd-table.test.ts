@@ -4,16 +4,8 @@ import { Errno, KernelError } from '../errno.js';
 import { DevFs } from './devfs.js';
 import { FdTable, fileReferences } from './fd-table.js';
 import type { OpenFile } from './open-file.js';
+import { errnoOf } from './errno-of.test-helper.js';
 
-function errnoOf(f: () => unknown): number | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof KernelError) return e.errno;
-    throw e;
-  }
-  return undefined;
-}
 
 function countingFile(): OpenFile & { closed: number } {
   const file = new DevFs().root.lookup('null').open(O_RDWR, '/dev/null') as OpenFile & { closed: number };

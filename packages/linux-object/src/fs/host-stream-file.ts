@@ -15,18 +15,25 @@ import type { HostReadiness } from './host-readiness.js';
 import { FileBase } from './open-file.js';
 
 /**
- * The host calls a {@link HostStreamFile} needs: a subset of hostfs's `HostOps`, each returning
- * a non-negative result or -errno.
+ * The fd-level host calls, each returning a non-negative result or -errno (never throwing): what a
+ * {@link HostStreamFile} needs, and the base of hostfs's `HostOps`. `buf` may be a view into pmem.
  */
 export interface HostStreamOps {
+  /** read(2) / write(2) at the current offset. */
   read(fd: number, buf: Uint8Array): number;
   write(fd: number, buf: Uint8Array): number;
+  /** pread64(2) / pwrite64(2). */
   pread(fd: number, buf: Uint8Array, offset: number): number;
   pwrite(fd: number, buf: Uint8Array, offset: number): number;
+  /** lseek(2). */
   lseek(fd: number, offset: number, whence: number): number;
+  /** poll(2) on one fd with a zero timeout: the ready events, 0, or -errno. */
   pollNow(fd: number, events: number): number;
+  /** ioctl(2) with a pointer argument `arg` (in/out bytes). */
   ioctl(fd: number, request: number, arg: Uint8Array): number;
+  /** fstatat(2) into `statBuf` (144 bytes, x86-64 `struct stat`); `path` may be "" with AT_EMPTY_PATH. */
   fstatat(dirfd: number, path: string, flags: number, statBuf: Uint8Array): number;
+  /** close(2). */
   close(fd: number): number;
 }
 

@@ -7,6 +7,7 @@
  * @module
  */
 import type { Stat } from '../abi/stat.js';
+import { Errno, KernelError } from '../errno.js';
 import type { FileType } from './file-type.js';
 import type { OpenFile } from './open-file.js';
 
@@ -57,4 +58,28 @@ export interface INode {
    * the VFS then fails with EROFS or EPERM.
    */
   create?(name: string, mode: number): INode;
+}
+
+/**
+ * A base for inodes: the operations a file of one type lacks answer what Linux answers (lookup and
+ * readdir ENOTDIR off directories, readlink EINVAL off symlinks). Subclasses override what they have.
+ */
+export abstract class INodeBase implements INode {
+  abstract readonly fs: FileSystem;
+  abstract readonly ino: bigint;
+  abstract readonly type: FileType;
+  abstract stat(): Stat;
+  abstract open(flags: number, path: string): OpenFile;
+
+  lookup(_name: string): INode {
+    throw new KernelError(Errno.ENOTDIR);
+  }
+
+  readlink(): string {
+    throw new KernelError(Errno.EINVAL);
+  }
+
+  readdir(): DirEntry[] {
+    throw new KernelError(Errno.ENOTDIR);
+  }
 }

@@ -6,16 +6,8 @@ import { FileType } from './file-type.js';
 import { FsContext } from './fs-context.js';
 import { MemFs } from './memfs.test-helper.js';
 import { Vfs } from './vfs.js';
+import { errnoOf } from './errno-of.test-helper.js';
 
-function errnoOf(f: () => unknown): number | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof KernelError) return e.errno;
-    throw e;
-  }
-  return undefined;
-}
 
 function makeVfs(): Vfs {
   const fs = new MemFs({
