@@ -14,13 +14,18 @@ import { elfLoadSpan, layoutElf, type ElfLayout } from '../elf/layout.js';
 import { standardAuxv } from '../elf/auxv.js';
 import { Errno, KernelError } from '../errno.js';
 import type { OpenFile } from '../fs/open-file.js';
-import { O_RDONLY, S_IFMT, S_IFREG } from '../abi/index.js';
+import { O_RDONLY, PROT_READ, PROT_WRITE, S_IFMT, S_IFREG } from '../abi/index.js';
 import type { Kernel } from './kernel.js';
 import { PIE_BASE, STACK_SIZE, STACK_TOP } from './layout.js';
 import type { LinuxThread } from './process.js';
 
 const MAX_SHEBANG_DEPTH = 4;
-const SHEBANG_MAX = 256;
+/** Linux's BINPRM_BUF_SIZE: the longest `#!` line it honours. */
+const BINPRM_BUF_SIZE = 256;
+/** How much of a file is read first: the ELF headers of ordinary programs, or a `#!` line. */
+const HEAD_SIZE = 4096;
+/** Program headers further into the file than this are refused. */
+const MAX_HEADER_SPAN = 1 << 20;
 
 /** A program opened and checked, ready to be loaded. */
 interface Program {
@@ -29,44 +34,50 @@ interface Program {
   image: ElfImage;
 }
 
-/** Read exactly `len` bytes at `offset` (fewer only at end of file). */
-function readAt(file: OpenFile, len: number, offset: number): Uint8Array {
-  const buf = new Uint8Array(len);
+/** pread until `buf` is full or the file ends; returns the bytes read. */
+function preadFully(file: OpenFile, buf: Uint8Array, offset: number): number {
   let done = 0;
-  while (done < len) {
+  while (done < buf.length) {
     const n = file.pread(buf.subarray(done), offset + done);
     if (typeof n !== 'number') throw new KernelError(Errno.EIO, 'executable read blocked');
     if (n <= 0) break;
     done += n;
   }
-  return buf.subarray(0, done);
+  return done;
 }
 
-function openExecutable(thread: LinuxThread, path: string): OpenFile {
+/** The first `len` bytes of the file (fewer if it is shorter). */
+function readHead(file: OpenFile, len: number): Uint8Array {
+  const buf = new Uint8Array(len);
+  return buf.subarray(0, preadFully(file, buf, 0));
+}
+
+/** Open `path` for execution: EACCES for a directory, any non-regular file, or no execute bit. */
+function openExecutable(thread: LinuxThread, path: string): { file: OpenFile; size: number } {
   const file = thread.process.fs.open(path, O_RDONLY, 0);
-  const mode = file.stat().mode;
-  // Linux: a directory or any non-regular file, or no execute bit, is EACCES.
+  const { mode, size } = file.stat();
   if ((mode & S_IFMT) !== S_IFREG || (mode & 0o111) === 0) {
     file.close();
     throw new KernelError(Errno.EACCES);
   }
-  return file;
+  return { file, size };
 }
 
-function readImage(file: OpenFile): ElfImage {
-  const size = file.stat().size;
-  let bytes = readAt(file, Math.min(4096, size), 0);
+/** Parse the ELF headers, reading past `head` only when the program headers lie beyond it. */
+function readImage(file: OpenFile, head: Uint8Array, size: number): ElfImage {
+  let bytes = head;
   for (;;) {
     const need = elfHeaderSpan(bytes);
     if (need <= bytes.length) break;
-    if (need > size || need > 1 << 20) throw new KernelError(Errno.ENOEXEC, 'ELF headers beyond the file');
-    bytes = readAt(file, need, 0);
+    if (need > size || need > MAX_HEADER_SPAN) throw new KernelError(Errno.ENOEXEC, 'ELF headers beyond the file');
+    bytes = readHead(file, need);
   }
   return parseElf(bytes, size);
 }
 
 /** Parse "#!interp [arg]" from the start of a script, as Linux's binfmt_script. */
-function parseShebang(head: Uint8Array): { interp: string; arg?: string } | null {
+function parseShebang(file: Uint8Array): { interp: string; arg?: string } | null {
+  const head = file.subarray(0, BINPRM_BUF_SIZE); // Linux reads no further for the `#!` line
   if (head.length < 2 || head[0] !== 0x23 || head[1] !== 0x21) return null;
   let end = head.indexOf(0x0a);
   if (end < 0) end = head.length;
@@ -77,25 +88,27 @@ function parseShebang(head: Uint8Array): { interp: string; arg?: string } | null
   return m[2] ? { interp: m[1], arg: m[2] } : { interp: m[1] };
 }
 
-/** Open `path` and follow shebang lines to the ELF that will run, rewriting argv as Linux does. */
-function resolveProgram(kernel: Kernel, thread: LinuxThread, path: string, argv: string[]): Program {
+/**
+ * Open `path` and, when `scripts` is set, follow `#!` lines to the ELF that will run, rewriting
+ * argv as Linux does. An interpreter named by PT_INTERP must itself be an ELF.
+ */
+function resolveProgram(thread: LinuxThread, path: string, argv: string[], scripts: boolean): Program {
   for (let depth = 0; ; depth++) {
-    const file = openExecutable(thread, path);
-    const head = readAt(file, SHEBANG_MAX, 0);
-    const shebang = parseShebang(head);
-    if (!shebang) {
-      try {
-        return { file, path, image: readImage(file) };
-      } catch (err) {
-        file.close();
-        if (err instanceof ElfError) throw new KernelError(Errno.ENOEXEC, err.reason);
-        throw err;
-      }
+    const { file, size } = openExecutable(thread, path);
+    let shebang: ReturnType<typeof parseShebang>;
+    try {
+      const head = readHead(file, Math.min(HEAD_SIZE, size));
+      shebang = scripts ? parseShebang(head) : null;
+      if (!shebang) return { file, path, image: readImage(file, head, size) };
+    } catch (err) {
+      file.close();
+      if (err instanceof ElfError) throw new KernelError(Errno.ENOEXEC, err.reason);
+      throw err;
     }
     file.close();
     if (depth >= MAX_SHEBANG_DEPTH) throw new KernelError(Errno.ELOOP);
     // argv becomes [interp, arg?, script path, original argv[1..]].
-    argv.splice(0, 1, ...[shebang.interp, ...(shebang.arg ? [shebang.arg] : []), path]);
+    argv.splice(0, 1, shebang.interp, ...(shebang.arg ? [shebang.arg] : []), path);
     path = shebang.interp;
   }
 }
@@ -105,19 +118,12 @@ function mapElf(kernel: Kernel, thread: LinuxThread, prog: Program, layout: ElfL
   const vmar = thread.process.vmar;
   for (const m of layout.mappings) {
     const vmo = Vmo.create(kernel.allocator, m.end - m.start, { account: kernel.memoryAccount, name: prog.path });
+    // A fresh VMO is zero: copying the file bytes leaves the bss zero.
     let copied = 0;
     for (const seg of vmo.segments(0, Math.min(m.fileBytes, m.end - m.start))) {
-      let off = 0;
-      while (off < seg.length) {
-        const n = prog.file.pread(seg.subarray(off), m.fileOffset + copied + off);
-        if (typeof n !== 'number' || n <= 0) break;
-        off += n;
-      }
+      preadFully(prog.file, seg, m.fileOffset + copied);
       copied += seg.length;
     }
-    // Bytes past the segment's file data in its last file page belong to other sections: zero them.
-    const zeroFrom = m.zeroFrom - m.start;
-    if (zeroFrom < m.fileBytes) vmo.zero(zeroFrom, Math.min(m.fileBytes, m.end - m.start) - zeroFrom);
     vmar.map({ vmo, len: m.end - m.start, prot: m.prot, addr: m.start, fixed: true, name: prog.path });
     vmo.close();
   }
@@ -129,10 +135,10 @@ function mapElf(kernel: Kernel, thread: LinuxThread, prog: Program, layout: ElfL
  */
 export function execve(kernel: Kernel, thread: LinuxThread, regs: Registers, path: string, argv: string[], envp: string[]): void {
   argv = [...argv];
-  const prog = resolveProgram(kernel, thread, path, argv);
+  const prog = resolveProgram(thread, path, argv, true);
   let interp: Program | undefined;
   try {
-    if (prog.image.interp !== undefined) interp = resolveProgram(kernel, thread, prog.image.interp, []);
+    if (prog.image.interp !== undefined) interp = resolveProgram(thread, prog.image.interp, [], false);
   } catch (err) {
     prog.file.close();
     throw err;
@@ -192,7 +198,7 @@ export function execve(kernel: Kernel, thread: LinuxThread, regs: Registers, pat
   const initial = initialStack(base);
   const stackVmo = Vmo.create(kernel.allocator, STACK_SIZE, { account: kernel.memoryAccount, name: '[stack]' });
   stackVmo.write(STACK_SIZE - initial.bytes.length, initial.bytes);
-  vmar.map({ vmo: stackVmo, len: STACK_SIZE, prot: 3, addr: STACK_TOP - STACK_SIZE, fixed: true, name: '[stack]' });
+  vmar.map({ vmo: stackVmo, len: STACK_SIZE, prot: PROT_READ | PROT_WRITE, addr: STACK_TOP - STACK_SIZE, fixed: true, name: '[stack]' });
   stackVmo.close();
   proc.brkStart = proc.brk = mainLayout.brk;
   proc.argv = argv;

@@ -10,7 +10,7 @@ import {
   type Platform, type Registers,
 } from '@rvisor/zircon-object';
 import { Errno, KernelError } from '../errno.js';
-import { FdTable } from '../fs/fd-table.js';
+import type { FdTable } from '../fs/fd-table.js';
 import { FsContext } from '../fs/fs-context.js';
 import { HostReadiness } from '../fs/host-readiness.js';
 import type { FileSystem } from '../fs/inode.js';
@@ -29,8 +29,6 @@ export interface KernelOptions {
   memoryLimit?: number;
   /** Host readiness probe for watched host fds (poll with a zero timeout). */
   pollNow?: (fd: number, events: number) => number;
-  /** Called once per unexpected internal error (a handler bug): the syscall fails, the kernel goes on. */
-  onInternalError?: (err: unknown) => void;
 }
 
 /** The kernel of one sandbox. */
@@ -45,7 +43,6 @@ export class Kernel {
   readonly processes = new Map<number, LinuxProcess>();
   readonly threadsByHostTid = new Map<number, LinuxThread>();
   hostname: string;
-  readonly onInternalError: (err: unknown) => void;
   #nextPid = 1;
 
   constructor(options: KernelOptions) {
@@ -54,7 +51,6 @@ export class Kernel {
     this.memoryAccount = new MemoryAccount(options.memoryLimit);
     this.vfs = new Vfs(options.rootFs);
     this.hostname = options.hostname ?? 'rvisor';
-    this.onInternalError = options.onInternalError ?? ((err) => console.error('rvisor: internal error:', err));
     this.readiness = new HostReadiness(options.platform, options.pollNow ?? (() => 0));
   }
 
@@ -91,10 +87,6 @@ export class Kernel {
   /** A new fs context at the container root. */
   newFsContext(): FsContext {
     return new FsContext(this.vfs);
-  }
-
-  newFdTable(): FdTable {
-    return new FdTable();
   }
 
   /**

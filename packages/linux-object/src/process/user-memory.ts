@@ -8,11 +8,20 @@ import { PageFaultError, ZxError, ZxStatus, type Vmar } from '@rvisor/zircon-obj
 import { Errno, KernelError } from '../errno.js';
 
 /** Translate a zircon-object error from a guest memory access into errno. */
-export function memoryError(err: unknown, tooLong: number = Errno.EFAULT): never {
+function memoryError(err: unknown, tooLong: number = Errno.EFAULT): never {
   if (err instanceof PageFaultError) throw new KernelError(Errno.EFAULT);
   if (err instanceof ZxError && err.status === ZxStatus.ERR_OUT_OF_RANGE) throw new KernelError(tooLong as Errno);
   if (err instanceof ZxError) throw new KernelError(Errno.EFAULT);
   throw err;
+}
+
+/** Run a guest memory access, turning its errors into errno. */
+function guarded<T>(access: () => T, tooLong?: number): T {
+  try {
+    return access();
+  } catch (err) {
+    memoryError(err, tooLong);
+  }
 }
 
 /** Guest memory of one address space, seen through Linux's errors. */
@@ -21,51 +30,27 @@ export class UserMemory {
 
   /** A NUL-terminated string (a path: ENAMETOOLONG past `max` bytes). */
   readString(addr: number, max = 4096): string {
-    try {
-      return this.vmar.readCString(addr, max);
-    } catch (err) {
-      memoryError(err, Errno.ENAMETOOLONG);
-    }
+    return guarded(() => this.vmar.readCString(addr, max), Errno.ENAMETOOLONG);
   }
 
   read(addr: number, len: number): Uint8Array {
-    try {
-      return this.vmar.read(addr, len);
-    } catch (err) {
-      memoryError(err);
-    }
+    return guarded(() => this.vmar.read(addr, len));
   }
 
   write(addr: number, bytes: Uint8Array): void {
-    try {
-      this.vmar.write(addr, bytes);
-    } catch (err) {
-      memoryError(err);
-    }
+    guarded(() => this.vmar.write(addr, bytes));
   }
 
   readU64(addr: number): bigint {
-    try {
-      return this.vmar.readU64(addr);
-    } catch (err) {
-      memoryError(err);
-    }
+    return guarded(() => this.vmar.readU64(addr));
   }
 
   writeU64(addr: number, v: bigint): void {
-    try {
-      this.vmar.writeU64(addr, v);
-    } catch (err) {
-      memoryError(err);
-    }
+    guarded(() => this.vmar.writeU64(addr, v));
   }
 
   writeU32(addr: number, v: number): void {
-    try {
-      this.vmar.writeU32(addr, v);
-    } catch (err) {
-      memoryError(err);
-    }
+    guarded(() => this.vmar.writeU32(addr, v));
   }
 
   /**
@@ -74,12 +59,7 @@ export class UserMemory {
    */
   buffer(addr: number, len: number, access: 'read' | 'write'): Uint8Array[] {
     if (len === 0) return [];
-    let n: number;
-    try {
-      n = this.vmar.accessibleLength(addr, len, access);
-    } catch (err) {
-      memoryError(err);
-    }
+    const n = guarded(() => this.vmar.accessibleLength(addr, len, access));
     if (n === 0) throw new KernelError(Errno.EFAULT);
     return this.vmar.segments(addr, n, access);
   }

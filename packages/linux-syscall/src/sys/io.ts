@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { Errno, KernelError, type OpenFile } from '@rvisor/linux-object';
+import { Errno, KernelError, POLLIN, POLLOUT, type OpenFile } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 
 type Transfer = (file: OpenFile, buf: Uint8Array, offset: number) => number | Promise<number>;
@@ -15,15 +15,17 @@ const writeOp: Transfer = (f, b) => f.write(b);
 const preadOp: Transfer = (f, b, off) => f.pread(b, off);
 const pwriteOp: Transfer = (f, b, off) => f.pwrite(b, off);
 
-/** Run `op` over each segment until one comes back short; async only if the file blocks. */
-function transfer(file: OpenFile, segs: Uint8Array[], op: Transfer, offset: number): number | Promise<number> {
+/**
+ * Run `op` over each segment until one comes back short. Only the first segment may block (the
+ * call is then async); later ones are tried only while the file is ready (`readiness`: POLLIN or
+ * POLLOUT), so a transfer that moved bytes never waits, as Linux's readv/writev on pipes.
+ */
+function transfer(file: OpenFile, segs: Uint8Array[], op: Transfer, offset: number, readiness: number): number | Promise<number> {
   let done = 0;
   for (let i = 0; i < segs.length; i++) {
+    if (i > 0 && file.poll(readiness) === 0) break;
     const r = op(file, segs[i], offset + done);
-    if (typeof r !== 'number') {
-      if (done > 0) return done; // never block after a partial transfer
-      return r.then((n) => n);
-    }
+    if (typeof r !== 'number') return i === 0 ? r : r.then((n) => done + n);
     done += r;
     if (r < segs[i].length) break;
   }
@@ -38,27 +40,27 @@ function checkOffset(off: bigint): number {
 /** Implements Linux syscall read(2). */
 export function sysRead(ctx: SyscallContext) {
   const file = ctx.process.fds.get(ctx.int(0));
-  return transfer(file, ctx.mem.buffer(ctx.addr(1), ctx.count(2), 'write'), readOp, 0);
+  return transfer(file, ctx.mem.buffer(ctx.addr(1), ctx.count(2), 'write'), readOp, 0, POLLIN);
 }
 
 /** Implements Linux syscall write(2). */
 export function sysWrite(ctx: SyscallContext) {
   const file = ctx.process.fds.get(ctx.int(0));
-  return transfer(file, ctx.mem.buffer(ctx.addr(1), ctx.count(2), 'read'), writeOp, 0);
+  return transfer(file, ctx.mem.buffer(ctx.addr(1), ctx.count(2), 'read'), writeOp, 0, POLLOUT);
 }
 
 /** Implements Linux syscall pread64(2). */
 export function sysPread64(ctx: SyscallContext) {
   const file = ctx.process.fds.get(ctx.int(0));
   const off = checkOffset(ctx.long(3));
-  return transfer(file, ctx.mem.buffer(ctx.addr(1), ctx.count(2), 'write'), preadOp, off);
+  return transfer(file, ctx.mem.buffer(ctx.addr(1), ctx.count(2), 'write'), preadOp, off, POLLIN);
 }
 
 /** Implements Linux syscall pwrite64(2). */
 export function sysPwrite64(ctx: SyscallContext) {
   const file = ctx.process.fds.get(ctx.int(0));
   const off = checkOffset(ctx.long(3));
-  return transfer(file, ctx.mem.buffer(ctx.addr(1), ctx.count(2), 'read'), pwriteOp, off);
+  return transfer(file, ctx.mem.buffer(ctx.addr(1), ctx.count(2), 'read'), pwriteOp, off, POLLOUT);
 }
 
 const IOV_MAX = 1024;
@@ -90,13 +92,13 @@ function iovecSegments(ctx: SyscallContext, iovAddr: number, iovcnt: number, acc
 /** Implements Linux syscall readv(2). */
 export function sysReadv(ctx: SyscallContext) {
   const file = ctx.process.fds.get(ctx.int(0));
-  return transfer(file, iovecSegments(ctx, ctx.addr(1), ctx.int(2), 'write'), readOp, 0);
+  return transfer(file, iovecSegments(ctx, ctx.addr(1), ctx.int(2), 'write'), readOp, 0, POLLIN);
 }
 
 /** Implements Linux syscall writev(2). */
 export function sysWritev(ctx: SyscallContext) {
   const file = ctx.process.fds.get(ctx.int(0));
-  return transfer(file, iovecSegments(ctx, ctx.addr(1), ctx.int(2), 'read'), writeOp, 0);
+  return transfer(file, iovecSegments(ctx, ctx.addr(1), ctx.int(2), 'read'), writeOp, 0, POLLOUT);
 }
 
 /** Implements Linux syscall lseek(2). */

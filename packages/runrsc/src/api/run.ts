@@ -6,7 +6,8 @@
  */
 import { HostFs } from '@rvisor/hostfs';
 import {
-  DevFs, Errno, FileType, HostStreamFile, Kernel, KernelError, O_RDONLY, O_RDWR, O_WRONLY, execve,
+  DevFs, Errno, FdTable, HostStreamFile, Kernel, KernelError, O_RDONLY, O_RDWR, O_WRONLY, S_IFMT, S_IFREG,
+  errnoName, execve,
   type LinuxProcess,
 } from '@rvisor/linux-object';
 import { KernelRunner } from '@rvisor/linux-syscall';
@@ -44,20 +45,33 @@ export interface RunResult {
 
 export const DEFAULT_ENV = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'HOME=/root', 'TERM=xterm'];
 
-/** Find `name` as execvp would: a path if it has a '/', else each PATH entry in turn. */
+/** Find `name` as execvp would: a path if it has a '/', else the first regular file in PATH. */
 function resolveCommand(proc: LinuxProcess, name: string, env: readonly string[]): string {
   if (name.includes('/')) return name;
   const pathVar = env.find((e) => e.startsWith('PATH='))?.slice(5) ?? '/usr/local/bin:/usr/bin:/bin';
   for (const dir of pathVar.split(':')) {
     const candidate = `${dir || '.'}/${name}`;
     try {
-      const st = proc.fs.vfs.stat(proc.fs.cwd, candidate, true, proc.fs.root);
-      if ((st.mode & 0o170000) === FileType.Regular << 12 || (st.mode & 0o170000) === 0o100000) return candidate;
+      if ((proc.fs.vfs.stat(proc.fs.cwd, candidate, true, proc.fs.root).mode & S_IFMT) === S_IFREG) return candidate;
     } catch {
       // not in this directory
     }
   }
   throw new KernelError(Errno.ENOENT);
+}
+
+/** The status and message a shell gives when a command cannot be started. */
+function startFailure(name: string, err: KernelError): RunResult {
+  const notFound = err.errno === Errno.ENOENT || err.errno === Errno.ENOTDIR;
+  const reason = notFound
+    ? 'no such file or directory'
+    : err.errno === Errno.EACCES
+      ? 'permission denied'
+      : err.errno === Errno.ENOEXEC
+        ? `exec format error${err.message ? ` (${err.message})` : ''}`
+        : errnoName(err.errno);
+  const status = notFound ? 127 : 126;
+  return { status, exitCode: status, signal: 0, error: `${name}: ${reason}` };
 }
 
 /** Run one command in a new sandbox and wait for it. The sandbox is torn down before returning. */
@@ -74,10 +88,9 @@ export async function runContainer(options: RunContainerOptions): Promise<RunRes
       hostname: options.hostname,
       pollNow: ops.pollNow,
       memoryLimit: options.memoryLimit,
-      onInternalError: (err) => log(`internal error: ${String(err)}`),
     });
     kernel.vfs.mount('/dev', new DevFs());
-    const fds = kernel.newFdTable();
+    const fds = new FdTable();
     const [stdin, stdout, stderr] = options.stdio ?? [0, 1, 2];
     fds.install(new HostStreamFile(ops, stdin, kernel.readiness, { flags: O_RDONLY, path: 'pipe:[stdin]' }));
     fds.install(new HostStreamFile(ops, stdout, kernel.readiness, { flags: O_WRONLY, path: 'pipe:[stdout]' }));
@@ -96,11 +109,7 @@ export async function runContainer(options: RunContainerOptions): Promise<RunRes
       execve(kernel, init, init.savedRegs, path, [...options.args], [...env]);
     } catch (err) {
       platform.kill(init.hostTid);
-      if (err instanceof KernelError) {
-        const notFound = err.errno === Errno.ENOENT || err.errno === Errno.ENOTDIR;
-        const reason = notFound ? 'no such file or directory' : err.errno === Errno.ENOEXEC ? `exec format error${err.message ? ` (${err.message})` : ''}` : err.errno === Errno.EACCES ? 'permission denied' : `errno ${err.errno}`;
-        return { status: notFound ? 127 : 126, exitCode: notFound ? 127 : 126, signal: 0, error: `${name}: ${reason}` };
-      }
+      if (err instanceof KernelError) return startFailure(name, err);
       throw err;
     }
     const runner = new KernelRunner(kernel, {
