@@ -14,6 +14,18 @@ use napi::{napi_callback_info, napi_env, napi_value, Args};
 use pmem::Pmem;
 use tracer::{Tracer, REG_COUNT};
 
+/// Unwrap an Option, or throw a JS error and return from the N-API callback.
+macro_rules! require {
+    ($opt:expr, $env:expr, $msg:expr) => {
+        match $opt {
+            Some(v) => v,
+            None => return napi::throw($env, $msg),
+        }
+    };
+}
+
+const NOT_INITIALISED: &str = "trap-native is not initialised";
+
 static mut PMEM: Option<Pmem> = None;
 static mut TRACER: Option<Tracer> = None;
 
@@ -61,7 +73,7 @@ unsafe extern "C" fn init(env: napi_env, info: napi_callback_info) -> napi_value
 /// pmemChunk(offset, length): an ArrayBuffer over pmem bytes [offset, offset+length).
 unsafe extern "C" fn pmem_chunk(env: napi_env, info: napi_callback_info) -> napi_value {
     let a = Args::get(env, info);
-    let Some(p) = pmem() else { return napi::throw(env, "pmem is not initialised") };
+    let p = require!(pmem(), env, "pmem is not initialised");
     let (off, len) = (a.f64(0) as usize, a.f64(1) as usize);
     if off.checked_add(len).map_or(true, |e| e > p.size) {
         return napi::throw(env, "pmem chunk out of range");
@@ -71,7 +83,7 @@ unsafe extern "C" fn pmem_chunk(env: napi_env, info: napi_callback_info) -> napi
 
 unsafe extern "C" fn pmem_release(env: napi_env, info: napi_callback_info) -> napi_value {
     let a = Args::get(env, info);
-    let Some(p) = pmem() else { return napi::throw(env, "pmem is not initialised") };
+    let p = require!(pmem(), env, "pmem is not initialised");
     napi::num(env, p.release(a.f64(0) as usize, a.f64(1) as usize) as f64)
 }
 
@@ -87,7 +99,7 @@ unsafe extern "C" fn constants(env: napi_env, _info: napi_callback_info) -> napi
 }
 
 unsafe extern "C" fn spawn(env: napi_env, _info: napi_callback_info) -> napi_value {
-    let Some(t) = tracer() else { return napi::throw(env, "trap-native is not initialised") };
+    let t = require!(tracer(), env, NOT_INITIALISED);
     match t.spawn() {
         Ok(pid) => napi::int(env, pid),
         Err(e) => napi::throw(env, &e),
@@ -108,7 +120,7 @@ fn regs_arg(a: &Args, i: usize) -> Option<&'static [u64]> {
 /// resumeAndWait(tid, regs | null, signal, timeoutNs): the one call per trapped syscall.
 unsafe extern "C" fn resume_and_wait(env: napi_env, info: napi_callback_info) -> napi_value {
     let a = Args::get(env, info);
-    let Some(t) = tracer() else { return napi::throw(env, "trap-native is not initialised") };
+    let t = require!(tracer(), env, NOT_INITIALISED);
     let regs = regs_arg(&a, 1);
     napi::int(env, t.resume_and_wait(a.i32(0), regs, a.i32(2), a.f64(3)))
 }
@@ -116,9 +128,9 @@ unsafe extern "C" fn resume_and_wait(env: napi_env, info: napi_callback_info) ->
 /// inject(tid, regs, calls: BigInt64Array of 7 per call): results replace each call's first slot.
 unsafe extern "C" fn inject(env: napi_env, info: napi_callback_info) -> napi_value {
     let a = Args::get(env, info);
-    let Some(t) = tracer() else { return napi::throw(env, "trap-native is not initialised") };
-    let Some(regs) = regs_arg(&a, 1) else { return napi::throw(env, "inject: bad registers") };
-    let Some(calls) = a.bytes(2) else { return napi::throw(env, "inject: calls must be a BigInt64Array") };
+    let t = require!(tracer(), env, NOT_INITIALISED);
+    let regs = require!(regs_arg(&a, 1), env, "inject: bad registers");
+    let calls = require!(a.bytes(2), env, "inject: calls must be a BigInt64Array");
     let n = calls.len() / 56;
     let calls = std::slice::from_raw_parts_mut(calls.as_mut_ptr() as *mut [i64; 7], n);
     let mut r = [0u64; REG_COUNT];
@@ -131,19 +143,19 @@ unsafe extern "C" fn inject(env: napi_env, info: napi_callback_info) -> napi_val
 
 unsafe extern "C" fn kill(env: napi_env, info: napi_callback_info) -> napi_value {
     let a = Args::get(env, info);
-    let Some(t) = tracer() else { return napi::throw(env, "trap-native is not initialised") };
+    let t = require!(tracer(), env, NOT_INITIALISED);
     napi::num(env, t.kill(a.i32(0)) as f64)
 }
 
 unsafe extern "C" fn watch(env: napi_env, info: napi_callback_info) -> napi_value {
     let a = Args::get(env, info);
-    let Some(t) = tracer() else { return napi::throw(env, "trap-native is not initialised") };
+    let t = require!(tracer(), env, NOT_INITIALISED);
     napi::num(env, t.watch(a.i32(0), a.i32(1) as u32) as f64)
 }
 
 unsafe extern "C" fn unwatch(env: napi_env, info: napi_callback_info) -> napi_value {
     let a = Args::get(env, info);
-    let Some(t) = tracer() else { return napi::throw(env, "trap-native is not initialised") };
+    let t = require!(tracer(), env, NOT_INITIALISED);
     napi::num(env, t.unwatch(a.i32(0)) as f64)
 }
 

@@ -2,7 +2,7 @@
 //! offline). The symbols resolve against the node binary when the addon is loaded.
 #![allow(non_camel_case_types)]
 
-use std::ffi::{c_char, c_void};
+use libc::{c_char, c_void};
 use std::ptr;
 
 pub type napi_env = *mut c_void;

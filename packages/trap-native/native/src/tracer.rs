@@ -396,10 +396,12 @@ fn host_mappings(pid: i32) -> Result<Vec<(u64, u64)>, String> {
     for line in text.lines() {
         let range = line.split_whitespace().next().unwrap_or("");
         let mut it = range.split('-');
-        let (Some(a), Some(b)) = (it.next(), it.next()) else { continue };
-        let (Ok(s), Ok(e)) = (u64::from_str_radix(a, 16), u64::from_str_radix(b, 16)) else { continue };
-        if e <= 0x7fff_ffff_f000 {
-            out.push((s, e));
+        if let (Some(a), Some(b)) = (it.next(), it.next()) {
+            if let (Ok(s), Ok(e)) = (u64::from_str_radix(a, 16), u64::from_str_radix(b, 16)) {
+                if e <= 0x7fff_ffff_f000 {
+                    out.push((s, e));
+                }
+            }
         }
     }
     Ok(out)
