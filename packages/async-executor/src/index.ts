@@ -11,6 +11,6 @@ export { WaitQueue, TIMED_OUT } from './wait-queue.js';
 export type { WaitOptions } from './wait-queue.js';
 export { Executor } from './executor.js';
 export type { ExecutorOptions, Task, TaskErrorHandler } from './executor.js';
-export { markProgress } from './progress.js';
+export { markProgress, progressEpoch } from './progress.js';
 export { RunLoop } from './run-loop.js';
 export type { EventSource } from './run-loop.js';

@@ -15,7 +15,7 @@ export function markProgress(): void {
   epoch++;
 }
 
-/** The current progress count. @internal */
+/** The current progress count: unchanged means no kernel task can have become runnable. */
 export function progressEpoch(): number {
   return epoch;
 }
