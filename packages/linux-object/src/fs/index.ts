@@ -25,3 +25,4 @@ export type { HostWatcher, PollNow } from './host-readiness.js';
 export { HostReadiness } from './host-readiness.js';
 export type { HostStreamFileOptions, HostStreamOps } from './host-stream-file.js';
 export { HostStreamFile } from './host-stream-file.js';
+export { PIPE_BUF, PIPE_CAPACITY, PipeReadEnd, PipeWriteEnd, createPipe } from './pipe.js';

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { O_NONBLOCK } from '../abi/fcntl.js';
+import { POLLHUP, POLLIN, POLLOUT } from '../abi/poll.js';
+import { Errno } from '../errno.js';
+import { errnoOf } from './errno-of.test-helper.js';
+import { PIPE_BUF, PIPE_CAPACITY, createPipe } from './pipe.js';
+
+const bytes = (s: string) => new TextEncoder().encode(s);
+
+describe('pipe', () => {
+  it('passes bytes in order and reports EOF once the writer is gone', async () => {
+    const [r, w] = createPipe(0);
+    expect(w.write(bytes('hello '))).toBe(6);
+    expect(w.write(bytes('world'))).toBe(5);
+    const buf = new Uint8Array(64);
+    expect(r.read(buf)).toBe(11);
+    expect(new TextDecoder().decode(buf.subarray(0, 11))).toBe('hello world');
+    const pending = r.read(buf);
+    expect(pending).toBeInstanceOf(Promise); // empty with a writer: blocks
+    w.close();
+    expect(await pending).toBe(0);
+  });
+
+  it('wakes a blocked reader when data arrives', async () => {
+    const [r, w] = createPipe(0);
+    const buf = new Uint8Array(8);
+    const pending = r.read(buf);
+    w.write(bytes('x'));
+    expect(await pending).toBe(1);
+  });
+
+  it('answers EAGAIN instead of blocking with O_NONBLOCK', () => {
+    const [r, w] = createPipe(O_NONBLOCK);
+    expect(errnoOf(() => r.read(new Uint8Array(1)))).toBe(Errno.EAGAIN);
+    w.write(new Uint8Array(PIPE_CAPACITY));
+    expect(errnoOf(() => w.write(new Uint8Array(1)))).toBe(Errno.EAGAIN);
+  });
+
+  it('fails writes with EPIPE once no reader is left', () => {
+    const [r, w] = createPipe(0);
+    r.close();
+    expect(errnoOf(() => w.write(bytes('x')))).toBe(Errno.EPIPE);
+  });
+
+  it('keeps writes of PIPE_BUF bytes or less whole', async () => {
+    const [r, w] = createPipe(0);
+    expect(w.write(new Uint8Array(PIPE_CAPACITY - 10))).toBe(PIPE_CAPACITY - 10);
+    const pending = w.write(new Uint8Array(PIPE_BUF)); // does not fit: waits, writes nothing yet
+    expect(pending).toBeInstanceOf(Promise);
+    expect(r.poll(POLLIN)).toBe(POLLIN);
+    expect(r.read(new Uint8Array(PIPE_BUF))).toBe(PIPE_BUF);
+    expect(await pending).toBe(PIPE_BUF);
+    expect(r.read(new Uint8Array(PIPE_CAPACITY))).toBe(PIPE_CAPACITY - 10);
+  });
+
+  it('reports readiness as poll(2) does', () => {
+    const [r, w] = createPipe(0);
+    expect(r.poll(POLLIN)).toBe(0);
+    expect(w.poll(POLLOUT)).toBe(POLLOUT);
+    w.close();
+    expect(r.poll(POLLIN)).toBe(POLLHUP);
+  });
+});

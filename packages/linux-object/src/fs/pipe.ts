@@ -1,0 +1,177 @@
+/**
+ * Pipes: a 64 KiB ring buffer shared by a read end and a write end, with Linux's semantics —
+ * reads block while the pipe is empty and a writer exists (EOF once none does), writes block
+ * while it is full, writes of at most PIPE_BUF bytes are atomic, and writing with no reader left
+ * fails with EPIPE.
+ *
+ * @module
+ */
+import { WaitQueue } from '@rvisor/async-executor';
+import { O_NONBLOCK, O_RDONLY, O_WRONLY } from '../abi/fcntl.js';
+import { POLLERR, POLLHUP, POLLIN, POLLOUT } from '../abi/poll.js';
+import { S_IFIFO } from '../abi/mode.js';
+import type { Stat } from '../abi/stat.js';
+import { Errno, KernelError } from '../errno.js';
+import { FileBase } from './open-file.js';
+
+/** Linux's default pipe capacity. */
+export const PIPE_CAPACITY = 65536;
+/** Writes up to this size are atomic. */
+export const PIPE_BUF = 4096;
+
+let nextPipeIno = 1n;
+
+/** The shared buffer and its state. */
+class PipeBuffer {
+  readonly data = new Uint8Array(PIPE_CAPACITY);
+  head = 0; // next byte to read
+  length = 0;
+  readers = 0;
+  writers = 0;
+  readonly readable = new WaitQueue();
+  readonly writable = new WaitQueue();
+  readonly ino = nextPipeIno++;
+  readonly created = Date.now();
+
+  get space(): number {
+    return PIPE_CAPACITY - this.length;
+  }
+
+  /** Copy out up to `buf.length` bytes. */
+  take(buf: Uint8Array): number {
+    const n = Math.min(buf.length, this.length);
+    const first = Math.min(n, PIPE_CAPACITY - this.head);
+    buf.set(this.data.subarray(this.head, this.head + first), 0);
+    if (n > first) buf.set(this.data.subarray(0, n - first), first);
+    this.head = (this.head + n) % PIPE_CAPACITY;
+    this.length -= n;
+    if (n > 0) this.writable.wakeAll();
+    return n;
+  }
+
+  /** Copy in up to the free space. */
+  put(buf: Uint8Array): number {
+    const n = Math.min(buf.length, this.space);
+    const tail = (this.head + this.length) % PIPE_CAPACITY;
+    const first = Math.min(n, PIPE_CAPACITY - tail);
+    this.data.set(buf.subarray(0, first), tail);
+    if (n > first) this.data.set(buf.subarray(first, n), 0);
+    this.length += n;
+    if (n > 0) this.readable.wakeAll();
+    return n;
+  }
+
+  stat(): Stat {
+    const sec = Math.floor(this.created / 1000);
+    const t = { sec, nsec: (this.created % 1000) * 1_000_000 };
+    return {
+      dev: 0xcn, ino: this.ino, mode: S_IFIFO | 0o600, nlink: 1, uid: 0, gid: 0, rdev: 0n,
+      size: 0, blksize: 4096, blocks: 0, atime: t, mtime: t, ctime: t,
+    };
+  }
+}
+
+/** The read end of a pipe. */
+export class PipeReadEnd extends FileBase {
+  constructor(readonly pipe: PipeBuffer, flags: number) {
+    super('pipe:[' + pipe.ino + ']', O_RDONLY | (flags & O_NONBLOCK));
+    pipe.readers++;
+  }
+
+  override read(buf: Uint8Array): number | Promise<number> {
+    this.checkReadable();
+    if (buf.length === 0) return 0;
+    const p = this.pipe;
+    if (p.length > 0) return p.take(buf);
+    if (p.writers === 0) return 0;
+    if (this.statusFlags & O_NONBLOCK) throw new KernelError(Errno.EAGAIN);
+    return this.#readBlocking(buf);
+  }
+
+  async #readBlocking(buf: Uint8Array): Promise<number> {
+    const p = this.pipe;
+    while (p.length === 0 && p.writers > 0) await p.readable.wait();
+    return p.take(buf);
+  }
+
+  override stat(): Stat {
+    return this.pipe.stat();
+  }
+
+  override poll(events: number): number {
+    const p = this.pipe;
+    let r = 0;
+    if (p.length > 0) r |= POLLIN;
+    if (p.writers === 0) r |= POLLHUP;
+    return r & (events | POLLHUP);
+  }
+
+  override close(): void {
+    const p = this.pipe;
+    p.readers--;
+    if (p.readers === 0) p.writable.wakeAll(); // writers now fail with EPIPE
+  }
+}
+
+/** The write end of a pipe. */
+export class PipeWriteEnd extends FileBase {
+  constructor(readonly pipe: PipeBuffer, flags: number) {
+    super('pipe:[' + pipe.ino + ']', O_WRONLY | (flags & O_NONBLOCK));
+    pipe.writers++;
+  }
+
+  override write(buf: Uint8Array): number | Promise<number> {
+    this.checkWritable();
+    const p = this.pipe;
+    if (p.readers === 0) throw new KernelError(Errno.EPIPE);
+    if (buf.length === 0) return 0;
+    // Small writes go in whole or not at all; large ones may be split.
+    const atomic = buf.length <= PIPE_BUF;
+    if (atomic ? p.space >= buf.length : p.space > 0) {
+      const n = p.put(buf);
+      if (n === buf.length || this.statusFlags & O_NONBLOCK) return n;
+      return this.#writeBlocking(buf, n);
+    }
+    if (this.statusFlags & O_NONBLOCK) throw new KernelError(Errno.EAGAIN);
+    return this.#writeBlocking(buf, 0);
+  }
+
+  /** A blocking write returns once every byte is in (or with what went in, when readers vanish). */
+  async #writeBlocking(buf: Uint8Array, done: number): Promise<number> {
+    const p = this.pipe;
+    const atomic = buf.length <= PIPE_BUF;
+    while (done < buf.length) {
+      while (p.readers > 0 && (atomic ? p.space < buf.length : p.space === 0)) await p.writable.wait();
+      if (p.readers === 0) {
+        if (done > 0) return done;
+        throw new KernelError(Errno.EPIPE);
+      }
+      done += p.put(buf.subarray(done));
+    }
+    return done;
+  }
+
+  override stat(): Stat {
+    return this.pipe.stat();
+  }
+
+  override poll(events: number): number {
+    const p = this.pipe;
+    let r = 0;
+    if (p.space >= PIPE_BUF) r |= POLLOUT;
+    if (p.readers === 0) r |= POLLERR;
+    return r & (events | POLLERR);
+  }
+
+  override close(): void {
+    const p = this.pipe;
+    p.writers--;
+    if (p.writers === 0) p.readable.wakeAll(); // readers now see EOF
+  }
+}
+
+/** pipe(2): a new pipe's two ends. `flags` may hold O_NONBLOCK (O_CLOEXEC is the fd table's). */
+export function createPipe(flags: number): [PipeReadEnd, PipeWriteEnd] {
+  const buffer = new PipeBuffer();
+  return [new PipeReadEnd(buffer, flags), new PipeWriteEnd(buffer, flags)];
+}
