@@ -204,6 +204,7 @@ export function execve(kernel: Kernel, thread: LinuxThread, regs: Registers, pat
   proc.argv = argv;
   proc.envp = envp;
   proc.exe = path;
+  proc.releaseVfork();
 
   kernel.syncMemory(thread, regs);
 

@@ -42,6 +42,8 @@ export class Kernel {
   readonly rootJob = Job.createRoot();
   readonly processes = new Map<number, LinuxProcess>();
   readonly threadsByHostTid = new Map<number, LinuxThread>();
+  /** Forked threads whose host task has not stopped yet: their memory is set up at that stop. */
+  readonly unstartedThreads = new Set<LinuxThread>();
   hostname: string;
   #nextPid = 1;
 
@@ -72,7 +74,7 @@ export class Kernel {
    */
   createProcess(options: { parent: LinuxProcess | null; fds: FdTable; fs: FsContext; cred: Credentials; name: string }): LinuxThread {
     const hostTid = this.platform.spawn();
-    const pid = this.#nextPid++;
+    const pid = this.allocatePid();
     const zxProcess = new Process(this.rootJob, options.name, { vmar: this.newVmar() });
     const proc = new LinuxProcess(zxProcess, pid, options.parent, options.fds, options.fs, options.cred);
     options.parent?.children.add(proc);
@@ -82,6 +84,62 @@ export class Kernel {
     this.threadsByHostTid.set(hostTid, thread);
     this.platform.saveRegisters(this.platform.regs, thread.savedRegs);
     return thread;
+  }
+
+  /** The next guest pid. */
+  allocatePid(): number {
+    return this.#nextPid++;
+  }
+
+  /**
+   * A forked thread's host task stopped for the first time: map its copied memory over what the
+   * host cloned. The caller then resumes it with `thread.savedRegs`.
+   */
+  startForkedThread(thread: LinuxThread): void {
+    this.unstartedThreads.delete(thread);
+    this.syncMemory(thread, thread.savedRegs);
+  }
+
+  /**
+   * The last thread of `proc` is gone: free its memory and files, hand its children to init, and
+   * tell its parent. It stays a zombie (in `processes`) until reaped. When init dies, every other
+   * process of the container is killed, as in a pid namespace.
+   */
+  processDied(proc: LinuxProcess): void {
+    proc.dead = true;
+    this.releaseProcess(proc);
+    proc.releaseVfork();
+    const init = this.processes.get(1);
+    for (const child of proc.children) {
+      if (init && init !== proc) {
+        child.parent = init;
+        init.children.add(child);
+        if (child.dead) init.childEvents.wakeAll();
+      } else {
+        child.parent = null;
+      }
+    }
+    proc.children.clear();
+    if (proc.pid === 1) {
+      for (const t of this.threadsByHostTid.values()) this.platform.kill(t.hostTid);
+    }
+    if (proc.parent) proc.parent.childEvents.wakeAll();
+    else this.processes.delete(proc.pid); // nobody will reap it
+  }
+
+  /**
+   * End `proc` as a signal's default action would: it dies with `signal` as its status. The host
+   * tasks get SIGKILL, which takes effect before any of them runs guest code again.
+   */
+  killProcess(proc: LinuxProcess, signal: number): void {
+    proc.exit ??= { code: 0, signal };
+    for (const t of proc.threads.values()) this.platform.kill(t.hostTid);
+  }
+
+  /** wait4's reaping: the zombie disappears. */
+  reap(proc: LinuxProcess): void {
+    proc.parent?.children.delete(proc);
+    this.processes.delete(proc.pid);
   }
 
   /** A new fs context at the container root. */

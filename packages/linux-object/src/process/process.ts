@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { WaitQueue } from '@rvisor/async-executor';
 import { REG_COUNT, type Process, type Registers, type Thread } from '@rvisor/zircon-object';
 import type { FdTable } from '../fs/fd-table.js';
 import type { FsContext } from '../fs/fs-context.js';
@@ -44,6 +45,14 @@ export class LinuxProcess {
   exe = '';
   /** Exit status once the process is gone: code, or killing signal. */
   exit: { code: number; signal: number } | null = null;
+  /** Set when the last thread is gone: a zombie until the parent reaps it with wait4. */
+  dead = false;
+  /** Woken when a child of this process dies (wait4 sleeps here). */
+  readonly childEvents = new WaitQueue();
+  /** Woken when this process execs or dies: the end of a vfork for its parent. */
+  readonly vforkDone = new WaitQueue();
+  /** Whether this process has exec'd or died since it was forked (vfork waits for it). */
+  releasedVfork = false;
   /** Signal dispositions and blocked mask, kept for the guest's own bookkeeping (signals: next milestone). */
   readonly sigactions = new Map<number, Uint8Array>();
   pgid: number;
@@ -72,6 +81,30 @@ export class LinuxProcess {
 
   get ppid(): number {
     return this.parent?.pid ?? 0;
+  }
+
+  /**
+   * Whether `signal` would take its default action if raised now: no handler and not ignored
+   * (sigaction's handler is SIG_DFL, 0) and not blocked by `thread`. Delivery of caught signals
+   * comes with the signal milestone.
+   */
+  takesDefaultAction(signal: number, thread: LinuxThread): boolean {
+    const act = this.sigactions.get(signal);
+    const handler = act ? new DataView(act.buffer, act.byteOffset, 8).getBigUint64(0, true) : 0n;
+    return handler === 0n && (thread.signalMask & (1n << BigInt(signal - 1))) === 0n;
+  }
+
+  /** The wait status of a dead process, as wait4 reports it. */
+  get waitStatus(): number {
+    const exit = this.exit ?? { code: 0, signal: 0 };
+    return exit.signal ? exit.signal & 0x7f : (exit.code & 0xff) << 8;
+  }
+
+  /** End a vfork: the parent may run again. */
+  releaseVfork(): void {
+    if (this.releasedVfork) return;
+    this.releasedVfork = true;
+    this.vforkDone.wakeAll();
   }
 }
 
