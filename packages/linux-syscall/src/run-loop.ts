@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { isKernelError, Errno, Signo, type Kernel, type LinuxProcess, type LinuxThread } from '@rvisor/linux-object';
+import { progressEpoch } from '@rvisor/async-executor';
+import { isKernelError, Errno, Signo, type Kernel, type LinuxThread } from '@rvisor/linux-object';
 import { Reg, StopKind, type Registers } from '@rvisor/zircon-object';
 import { SyscallContext } from './context.js';
 import { formatCall, type StraceMemory } from './strace/index.js';
@@ -25,8 +26,6 @@ export interface RunOptions {
   strace?: (line: string) => void;
   /** Kernel log (unsupported syscalls, internal errors). */
   log?: SyscallLogger;
-  /** Called when a process has exited (all its threads gone). */
-  onProcessExit?: (proc: LinuxProcess) => void;
 }
 
 interface Completion {
@@ -50,6 +49,7 @@ export class KernelRunner {
   readonly #contexts = new WeakMap<LinuxThread, SyscallContext>();
   readonly #ready: Completion[] = [];
   #pending = 0;
+  #epoch = 0;
 
   constructor(kernel: Kernel, options: RunOptions = {}) {
     this.#kernel = kernel;
@@ -118,9 +118,17 @@ export class KernelRunner {
         case StopKind.Exited:
           this.#exited(ev.tid, ev.status, ev.signal);
           break;
-        case StopKind.Signal:
-          if (this.#signal(ev.tid, ev.signal)) tid = ev.tid;
+        case StopKind.Signal: {
+          const thread = kernel.threadsByHostTid.get(ev.tid);
+          if (!thread) {
+            platform.kill(ev.tid);
+          } else if (kernel.unstartedThreads.has(thread)) {
+            this.#startForked(thread);
+          } else if (this.#signal(thread, ev.signal)) {
+            tid = ev.tid;
+          }
           break;
+        }
         case StopKind.Clone:
           // Guests cannot clone natively (clone traps); a new host task here is not ours.
           platform.kill(ev.newTid);
@@ -132,7 +140,11 @@ export class KernelRunner {
           await new Promise<void>((resolve) => setImmediate(resolve));
           break;
       }
-      if (this.#pending > 0) await null; // let settled handlers' continuations run
+      // A wake-up may have let blocked handlers continue: let their promise chains run out
+      // (setImmediate comes after every pending microtask) before blocking in the host again.
+      const epoch = progressEpoch();
+      if (this.#pending > 0 && epoch !== this.#epoch) await new Promise<void>((resolve) => setImmediate(resolve));
+      this.#epoch = epoch;
     }
   }
 
@@ -206,16 +218,25 @@ export class KernelRunner {
     const proc = thread.process;
     if (proc.threads.size > 0) return;
     proc.exit ??= signal ? { code: 0, signal } : { code: status, signal: 0 };
-    kernel.releaseProcess(proc);
-    this.#options.onProcessExit?.(proc);
+    kernel.processDied(proc);
+  }
+
+  /** A forked child's first stop: give it its memory, then let it return 0 from fork. */
+  #startForked(thread: LinuxThread): void {
+    try {
+      this.#kernel.startForkedThread(thread);
+      this.#kernel.platform.resumeAndWait(thread.hostTid, thread.savedRegs, 0, 0);
+    } catch (err) {
+      this.#log.warn(`cannot start forked process ${thread.process.pid}: ${(err as Error).message}`);
+      thread.process.exit ??= { code: 0, signal: 9 };
+      this.#kernel.platform.kill(thread.hostTid);
+    }
   }
 
   /** A host signal stopped a guest thread. Faults kill the guest (default action); others are host noise. */
-  #signal(hostTid: number, signal: number): boolean {
-    const thread = this.#kernel.threadsByHostTid.get(hostTid);
-    if (thread && FAULT_SIGNALS.has(signal)) {
-      thread.process.exit ??= { code: 0, signal };
-      this.#kernel.platform.kill(hostTid);
+  #signal(thread: LinuxThread, signal: number): boolean {
+    if (FAULT_SIGNALS.has(signal)) {
+      this.#kernel.killProcess(thread.process, signal);
       return false;
     }
     return true; // resume with the signal suppressed

@@ -8,9 +8,11 @@
 import { Errno } from '@rvisor/linux-object';
 import type { SyscallContext } from './context.js';
 import * as file from './sys/file.js';
+import * as forks from './sys/fork.js';
 import * as io from './sys/io.js';
 import * as misc from './sys/misc.js';
 import * as mm from './sys/mm.js';
+import * as pipe from './sys/pipe.js';
 import * as poll from './sys/poll.js';
 import * as proc from './sys/process.js';
 import * as signal from './sys/signal.js';
@@ -60,6 +62,13 @@ export const syscallTable = buildTable<SyscallContext>({
   madvise: partial(mm.sysMadvise, 'MADV_DONTNEED zeroes; other advice is accepted and ignored'),
 
   execve: partial(proc.sysExecve, 'single-threaded callers'),
+  fork: supported(forks.sysFork),
+  vfork: partial(forks.sysVfork, 'the child gets a copy of the memory; the parent waits for its exec or exit'),
+  clone: partial(forks.sysClone, 'new processes only: CLONE_VM, CLONE_THREAD and other sharing flags answer ENOSYS'),
+  wait4: partial(forks.sysWait4, 'exited children; stopped/continued ones and rusage come with signals'),
+  waitid: partial(forks.sysWaitid, 'exited children'),
+  pipe: supported(pipe.sysPipe),
+  pipe2: supported(pipe.sysPipe2),
   exit: supported(proc.sysExit),
   exit_group: supported(proc.sysExitGroup),
   getpid: supported(proc.sysGetpid),
@@ -87,6 +96,7 @@ export const syscallTable = buildTable<SyscallContext>({
 
   rt_sigaction: partial(signal.sysRtSigaction, 'recorded; delivery comes with signals'),
   rt_sigprocmask: partial(signal.sysRtSigprocmask, 'recorded; delivery comes with signals'),
+  kill: partial(signal.sysKill, 'signal 0, SIGKILL and default actions (terminate, ignore); caught and stop signals: ENOSYS'),
 
   clock_gettime: supported(time.sysClockGettime),
   clock_getres: supported(time.sysClockGetres),

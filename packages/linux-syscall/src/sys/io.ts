@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { Errno, KernelError, POLLIN, POLLOUT, type OpenFile } from '@rvisor/linux-object';
+import { Errno, KernelError, POLLIN, POLLOUT, Signo, isKernelError, type OpenFile } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 
 type Transfer = (file: OpenFile, buf: Uint8Array, offset: number) => number | Promise<number>;
@@ -32,6 +32,24 @@ function transfer(file: OpenFile, segs: Uint8Array[], op: Transfer, offset: numb
   return done;
 }
 
+/** Writing to a pipe with no reader raises SIGPIPE: by default that kills the writer (EPIPE otherwise). */
+function sigpipe(ctx: SyscallContext, err: unknown): never {
+  if (isKernelError(err) && err.errno === Errno.EPIPE && ctx.process.takesDefaultAction(Signo.SIGPIPE, ctx.thread)) {
+    ctx.kernel.killProcess(ctx.process, Signo.SIGPIPE);
+  }
+  throw err;
+}
+
+/** A write-side transfer, with SIGPIPE on a broken pipe. */
+function writeTransfer(ctx: SyscallContext, run: () => number | Promise<number>): number | Promise<number> {
+  try {
+    const r = run();
+    return typeof r === 'number' ? r : r.catch((err: unknown) => sigpipe(ctx, err));
+  } catch (err) {
+    sigpipe(ctx, err);
+  }
+}
+
 function checkOffset(off: bigint): number {
   if (off < 0n) throw new KernelError(Errno.EINVAL);
   return Number(off);
@@ -46,7 +64,7 @@ export function sysRead(ctx: SyscallContext) {
 /** Implements Linux syscall write(2). */
 export function sysWrite(ctx: SyscallContext) {
   const file = ctx.process.fds.get(ctx.int(0));
-  return transfer(file, ctx.mem.buffer(ctx.addr(1), ctx.count(2), 'read'), writeOp, 0, POLLOUT);
+  return writeTransfer(ctx, () => transfer(file, ctx.mem.buffer(ctx.addr(1), ctx.count(2), 'read'), writeOp, 0, POLLOUT));
 }
 
 /** Implements Linux syscall pread64(2). */
@@ -60,7 +78,7 @@ export function sysPread64(ctx: SyscallContext) {
 export function sysPwrite64(ctx: SyscallContext) {
   const file = ctx.process.fds.get(ctx.int(0));
   const off = checkOffset(ctx.long(3));
-  return transfer(file, ctx.mem.buffer(ctx.addr(1), ctx.count(2), 'read'), pwriteOp, off, POLLOUT);
+  return writeTransfer(ctx, () => transfer(file, ctx.mem.buffer(ctx.addr(1), ctx.count(2), 'read'), pwriteOp, off, POLLOUT));
 }
 
 const IOV_MAX = 1024;
@@ -98,7 +116,7 @@ export function sysReadv(ctx: SyscallContext) {
 /** Implements Linux syscall writev(2). */
 export function sysWritev(ctx: SyscallContext) {
   const file = ctx.process.fds.get(ctx.int(0));
-  return transfer(file, iovecSegments(ctx, ctx.addr(1), ctx.int(2), 'read'), writeOp, 0, POLLOUT);
+  return writeTransfer(ctx, () => transfer(file, iovecSegments(ctx, ctx.addr(1), ctx.int(2), 'read'), writeOp, 0, POLLOUT));
 }
 
 /** Implements Linux syscall lseek(2). */

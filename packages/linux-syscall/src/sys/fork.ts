@@ -1,0 +1,150 @@
+/**
+ * Process creation and reaping: fork, vfork, clone (new processes), wait4, waitid.
+ *
+ * @module
+ */
+import { Errno, KernelError, Signo, fork, type LinuxProcess } from '@rvisor/linux-object';
+import type { SyscallContext } from '../context.js';
+
+const CLONE_VM = 0x100;
+const CLONE_FS = 0x200;
+const CLONE_FILES = 0x400;
+const CLONE_SIGHAND = 0x800;
+const CLONE_VFORK = 0x4000;
+const CLONE_THREAD = 0x10000;
+const CLONE_SETTLS = 0x80000;
+const CLONE_PARENT_SETTID = 0x100000;
+const CLONE_CHILD_CLEARTID = 0x200000;
+const CLONE_CHILD_SETTID = 0x1000000;
+/** What clone can do so far: a new process with its own copy of everything. */
+const SUPPORTED_CLONE = 0xff | CLONE_VFORK | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID;
+
+const WNOHANG = 1;
+const WUNTRACED = 2;
+const WCONTINUED = 8;
+const WEXITED = 4;
+const WNOWAIT = 0x0100_0000;
+const __WNOTHREAD = 0x2000_0000;
+const __WALL = 0x4000_0000;
+const __WCLONE = 0x8000_0000;
+
+/** Implements Linux syscall fork(2). */
+export function sysFork(ctx: SyscallContext) {
+  return fork(ctx.kernel, ctx.thread, ctx.regs).process.pid;
+}
+
+/**
+ * Implements Linux syscall vfork(2): the child gets a copy of the memory (allowed by POSIX; Linux
+ * shares it) and the parent sleeps until the child execs or exits, as Linux.
+ */
+export async function sysVfork(ctx: SyscallContext) {
+  const child = fork(ctx.kernel, ctx.thread, ctx.regs).process;
+  while (!child.releasedVfork) await child.vforkDone.wait();
+  return child.pid;
+}
+
+/** Implements Linux syscall clone(2) for new processes (threads and shared memory: next). */
+export function sysClone(ctx: SyscallContext) {
+  const flags = Number(ctx.arg(0) & 0xffff_ffffn);
+  if (flags & (CLONE_THREAD | CLONE_SIGHAND | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SETTLS) || flags & ~SUPPORTED_CLONE) {
+    throw new KernelError(Errno.ENOSYS, 'clone with shared state is not supported yet');
+  }
+  if ((flags & 0xff) !== Signo.SIGCHLD && (flags & 0xff) !== 0) throw new KernelError(Errno.EINVAL);
+  const child = fork(ctx.kernel, ctx.thread, ctx.regs);
+  const pid = child.process.pid;
+  if (flags & CLONE_PARENT_SETTID) ctx.mem.writeU32(ctx.addr(2), pid);
+  if (flags & CLONE_CHILD_SETTID) child.process.memory.writeU32(ctx.addr(3), pid);
+  if (flags & CLONE_CHILD_CLEARTID) child.clearChildTid = ctx.addr(3);
+  if (flags & CLONE_VFORK) return waitVfork(child.process, pid);
+  return pid;
+}
+
+async function waitVfork(child: LinuxProcess, pid: number): Promise<number> {
+  while (!child.releasedVfork) await child.vforkDone.wait();
+  return pid;
+}
+
+/** The children `pid` selects, as wait4 reads it. */
+function selected(parent: LinuxProcess, pid: number): LinuxProcess[] {
+  const all = [...parent.children];
+  if (pid > 0) return all.filter((c) => c.pid === pid);
+  if (pid === -1) return all;
+  const pgid = pid === 0 ? parent.pgid : -pid;
+  return all.filter((c) => c.pgid === pgid);
+}
+
+/** A dead child among those `pid` selects (reaped unless `reap` is false), or null; ECHILD if none is selected. */
+function deadChild(ctx: SyscallContext, pid: number, reap: boolean): LinuxProcess | null {
+  const candidates = selected(ctx.process, pid);
+  if (candidates.length === 0) throw new KernelError(Errno.ECHILD);
+  const dead = candidates.find((c) => c.dead) ?? null;
+  if (dead && reap) ctx.kernel.reap(dead);
+  return dead;
+}
+
+/** A dead child, waiting for one unless WNOHANG; synchronous when no wait is needed. */
+function waitChild(ctx: SyscallContext, pid: number, options: number, reap: boolean): LinuxProcess | null | Promise<LinuxProcess> {
+  const dead = deadChild(ctx, pid, reap);
+  if (dead || options & WNOHANG) return dead;
+  return (async () => {
+    for (;;) {
+      await ctx.process.childEvents.wait();
+      const d = deadChild(ctx, pid, reap);
+      if (d) return d;
+    }
+  })();
+}
+
+/** Implements Linux syscall wait4(2) (stopped and continued children come with signals). */
+export function sysWait4(ctx: SyscallContext) {
+  const pid = ctx.int(0);
+  const statusAddr = ctx.addr(1);
+  const options = ctx.int(2);
+  if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WALL | __WCLONE) || pid === -0x8000_0000) {
+    throw new KernelError(Errno.EINVAL);
+  }
+  const finish = (child: LinuxProcess | null) => {
+    if (!child) return 0;
+    if (statusAddr !== 0) ctx.mem.writeU32(statusAddr, child.waitStatus);
+    if (ctx.addr(3) !== 0) ctx.mem.write(ctx.addr(3), new Uint8Array(144)); // rusage: not counted yet
+    return child.pid;
+  };
+  const child = waitChild(ctx, pid, options, true);
+  return child instanceof Promise ? child.then(finish) : finish(child);
+}
+
+const P_ALL = 0;
+const P_PID = 1;
+const P_PGID = 2;
+const CLD_EXITED = 1;
+const CLD_KILLED = 2;
+
+/** Implements Linux syscall waitid(2) for exited children. */
+export function sysWaitid(ctx: SyscallContext) {
+  const idtype = ctx.int(0);
+  const id = ctx.int(1);
+  const infoAddr = ctx.addr(2);
+  const options = ctx.int(3);
+  if (!(options & WEXITED) || options & ~(WNOHANG | WEXITED | WUNTRACED | WCONTINUED | WNOWAIT | __WNOTHREAD | __WALL | __WCLONE)) {
+    throw new KernelError(Errno.EINVAL);
+  }
+  const pid = idtype === P_ALL ? -1 : idtype === P_PID ? id : idtype === P_PGID ? (id === 0 ? 0 : -id) : NaN;
+  if (Number.isNaN(pid)) throw new KernelError(Errno.EINVAL);
+  const finish = (child: LinuxProcess | null) => {
+    if (infoAddr === 0) return 0;
+    const info = new Uint8Array(128);
+    if (child) {
+      const v = new DataView(info.buffer);
+      const exit = child.exit ?? { code: 0, signal: 0 };
+      v.setInt32(0, Signo.SIGCHLD, true); // si_signo
+      v.setInt32(8, exit.signal ? CLD_KILLED : CLD_EXITED, true); // si_code
+      v.setInt32(16, child.pid, true); // si_pid
+      v.setInt32(20, child.cred.uid, true); // si_uid
+      v.setInt32(24, exit.signal || exit.code, true); // si_status
+    }
+    ctx.mem.write(infoAddr, info);
+    return 0;
+  };
+  const child = waitChild(ctx, pid, options, (options & WNOWAIT) === 0);
+  return child instanceof Promise ? child.then(finish) : finish(child);
+}
