@@ -19,6 +19,7 @@ import * as signal from './sys/signal.js';
 import * as time from './sys/time.js';
 import { buildTable, partial, stub, supported } from './table/index.js';
 
+const NO_XATTRS = 'file systems here keep no extended attributes';
 const HOST_ONLY = 'host-only: a container may not do this (EPERM as for an unprivileged caller)';
 
 /** The kernel's syscall table. */
@@ -106,6 +107,19 @@ export const syscallTable = buildTable<SyscallContext>({
   clock_nanosleep: partial(time.sysClockNanosleep, 'not interruptible by signals yet'),
 
   getrandom: supported(misc.sysGetrandom),
+
+  getxattr: stub(-Errno.EOPNOTSUPP, NO_XATTRS),
+  lgetxattr: stub(-Errno.EOPNOTSUPP, NO_XATTRS),
+  fgetxattr: stub(-Errno.EOPNOTSUPP, NO_XATTRS),
+  listxattr: stub(-Errno.EOPNOTSUPP, NO_XATTRS),
+  llistxattr: stub(-Errno.EOPNOTSUPP, NO_XATTRS),
+  flistxattr: stub(-Errno.EOPNOTSUPP, NO_XATTRS),
+  setxattr: stub(-Errno.EOPNOTSUPP, NO_XATTRS),
+  lsetxattr: stub(-Errno.EOPNOTSUPP, NO_XATTRS),
+  fsetxattr: stub(-Errno.EOPNOTSUPP, NO_XATTRS),
+  removexattr: stub(-Errno.EOPNOTSUPP, NO_XATTRS),
+  lremovexattr: stub(-Errno.EOPNOTSUPP, NO_XATTRS),
+  fremovexattr: stub(-Errno.EOPNOTSUPP, NO_XATTRS),
 
   poll: partial(poll.sysPoll, 'files, devices and host stdio; a not-ready host fd is re-checked every 10 ms'),
   ppoll: partial(poll.sysPpoll, 'as poll; the signal mask applies once signals are delivered'),

@@ -1,0 +1,59 @@
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runInSandbox, runNatively } from './helpers.js';
+import { ROOTFS } from './paths.js';
+
+// Dynamically linked programs from the host, copied with the libraries ldd lists into a copy of
+// the demo rootfs: the kernel's loader maps the program and ld-linux, which maps the rest.
+const PROGRAMS = ['/bin/bash', '/bin/ls', '/usr/bin/sort', '/usr/bin/sha256sum', '/usr/bin/sqlite3'].filter(existsSync);
+
+let rootfs: string;
+
+/** Copy `file` (following symlinks) to the same path under `root`, replacing a symlink there. */
+function install(root: string, file: string): void {
+  const dest = join(root, file);
+  mkdirSync(dirname(dest), { recursive: true });
+  rmSync(dest, { force: true }); // busybox's applet links must not be written through
+  copyFileSync(file, dest);
+}
+
+beforeAll(() => {
+  rootfs = mkdtempSync(join(tmpdir(), 'rvisor-dynamic-'));
+  cpSync(ROOTFS, rootfs, { recursive: true, verbatimSymlinks: true });
+  for (const program of PROGRAMS) {
+    install(rootfs, program);
+    const libs = execFileSync('ldd', [program], { encoding: 'utf8' }).match(/\/\S+/g) ?? [];
+    for (const lib of libs) install(rootfs, lib);
+  }
+  writeFileSync(join(rootfs, 'tmp/words'), 'pear\napple\nfig\nbanana\n');
+});
+
+afterAll(() => rmSync(rootfs, { recursive: true, force: true }));
+
+const CASES: Record<string, string[]> = {
+  'bash runs a script with pipelines and arithmetic': [
+    '/bin/bash', '-c', 'echo "$((6 * 7))"; for w in b a c; do echo $w; done | /usr/bin/sort; x=$(echo sub); echo "[$x]"',
+  ],
+  'coreutils ls lists a directory': ['/bin/ls', '/etc'],
+  'coreutils sort sorts a file': ['/usr/bin/sort', '/tmp/words'],
+  'coreutils sha256sum hashes a file': ['/usr/bin/sha256sum', '/etc/hostname'],
+  'sqlite3 runs SQL in memory': [
+    '/usr/bin/sqlite3', ':memory:',
+    "create table t(x); insert into t values (3),(1),(2); select group_concat(x) from (select x from t order by x);",
+  ],
+};
+
+describe('dynamic programs from the host (native vs sandbox)', () => {
+  for (const [name, command] of Object.entries(CASES)) {
+    it.skipIf(!existsSync(command[0]))(name, () => {
+      const native = runNatively(command, { rootfs });
+      const sandbox = runInSandbox(command, { rootfs });
+      expect(sandbox.stdout).toBe(native.stdout);
+      expect(sandbox.status).toBe(native.status);
+      expect(native.status).toBe(0);
+    });
+  }
+});
