@@ -15,6 +15,8 @@ export interface NativeBinding {
   resumeAndWait(tid: number, regs: BigUint64Array | null, signal: number, timeoutNs: number): number;
   inject(tid: number, regs: BigUint64Array, calls: BigInt64Array): number;
   kill(tid: number): number;
+  interrupt(tid: number, signal: number): number;
+  fpregs(tid: number, buf: Uint8Array, set: number): number;
   watch(fd: number, events: number): number;
   unwatch(fd: number): number;
   shutdown(): void;

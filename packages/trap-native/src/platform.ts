@@ -2,6 +2,8 @@ import { availableParallelism } from 'node:os';
 import { loadNative, type NativeBinding } from './native.js';
 
 const REG_COUNT = 27;
+/** The host signal `interrupt` sends (SIGURG: ignored by default, so never fatal to a guest). */
+const INTERRUPT_SIGNAL = 23;
 const CALL_SLOTS = 7;
 
 /** Options of {@link createTrapPlatform}. */
@@ -75,6 +77,7 @@ export class TrapPlatform {
   readonly event: NativeEvent;
   readonly reserved: { readonly start: bigint; readonly end: bigint };
   readonly pmemGuestFd: number;
+  readonly interruptSignal = INTERRUPT_SIGNAL;
   readonly #native: NativeBinding;
   #calls = new BigInt64Array(CALL_SLOTS * 16);
 
@@ -126,6 +129,20 @@ export class TrapPlatform {
 
   kill(tid: number): void {
     this.#native.kill(tid);
+  }
+
+  interrupt(tid: number): void {
+    this.#native.interrupt(tid, INTERRUPT_SIGNAL);
+  }
+
+  getFpregs(tid: number, buf: Uint8Array): void {
+    const r = this.#native.fpregs(tid, buf, 0);
+    if (r < 0) throw new Error(`cannot read the FPU state of guest ${tid}: errno ${-r}`);
+  }
+
+  setFpregs(tid: number, buf: Uint8Array): void {
+    const r = this.#native.fpregs(tid, buf, 1);
+    if (r < 0) throw new Error(`cannot write the FPU state of guest ${tid}: errno ${-r}`);
   }
 
   saveRegisters(regs: BigUint64Array, into?: BigUint64Array): BigUint64Array {

@@ -122,6 +122,25 @@ export class FakePlatform implements Platform {
     this.queueEvent({ kind: StopKind.Exited, tid, signal: 9 });
   }
 
+  readonly interruptSignal = 23;
+  /** Interrupted tids, in order. */
+  readonly interrupted: number[] = [];
+  /** FPU state per tid (512 bytes each), as get/setFpregs see it. */
+  readonly fpregs = new Map<number, Uint8Array>();
+
+  interrupt(tid: number): void {
+    this.interrupted.push(tid);
+    this.queueEvent({ kind: StopKind.Signal, tid, signal: this.interruptSignal });
+  }
+
+  getFpregs(tid: number, buf: Uint8Array): void {
+    buf.set(this.fpregs.get(tid) ?? new Uint8Array(512));
+  }
+
+  setFpregs(tid: number, buf: Uint8Array): void {
+    this.fpregs.set(tid, buf.slice(0, 512));
+  }
+
   saveRegisters(regs: Registers, into?: Registers): Registers {
     const out = into ?? new BigUint64Array(REG_COUNT);
     out.set(regs);

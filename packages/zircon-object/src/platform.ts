@@ -118,6 +118,17 @@ export interface Platform {
   unwatch(fd: number): void;
   /** Kill a guest host process (SIGKILL). Its exit is reported by a later wait. */
   kill(tid: number): void;
+  /**
+   * Make a running guest thread stop soon: it then reports a Signal stop with `interruptSignal`,
+   * which the kernel suppresses (used to deliver the guest's own signals).
+   */
+  interrupt(tid: number): void;
+  /** The host signal number `interrupt` makes a thread stop with. */
+  readonly interruptSignal: number;
+  /** Read a stopped thread's FPU/SSE state (512 bytes, fxsave layout). */
+  getFpregs(tid: number, buf: Uint8Array): void;
+  /** Write a stopped thread's FPU/SSE state (512 bytes, fxsave layout). */
+  setFpregs(tid: number, buf: Uint8Array): void;
   /** Copy a register view (to keep it while the thread stays stopped). */
   saveRegisters(regs: Registers, into?: Registers): Registers;
 }

@@ -147,6 +147,22 @@ unsafe extern "C" fn kill(env: napi_env, info: napi_callback_info) -> napi_value
     napi::num(env, t.kill(a.i32(0)) as f64)
 }
 
+/// interrupt(tid, signal): a host signal to one guest thread, so that it stops.
+unsafe extern "C" fn interrupt(env: napi_env, info: napi_callback_info) -> napi_value {
+    let a = Args::get(env, info);
+    let t = require!(tracer(), env, NOT_INITIALISED);
+    napi::num(env, t.interrupt(a.i32(0), a.i32(1)) as f64)
+}
+
+/// fpregs(tid, buf, set): read or write a stopped thread's 512-byte fxsave state.
+unsafe extern "C" fn fpregs(env: napi_env, info: napi_callback_info) -> napi_value {
+    let a = Args::get(env, info);
+    let t = require!(tracer(), env, NOT_INITIALISED);
+    let buf = require!(a.bytes(1), env, "fpregs: buf must be a Uint8Array");
+    let set = a.i32(2) != 0;
+    napi::num(env, t.fpregs(a.i32(0), buf, set) as f64)
+}
+
 unsafe extern "C" fn watch(env: napi_env, info: napi_callback_info) -> napi_value {
     let a = Args::get(env, info);
     let t = require!(tracer(), env, NOT_INITIALISED);
@@ -168,7 +184,7 @@ unsafe extern "C" fn shutdown(env: napi_env, _info: napi_callback_info) -> napi_
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_value) -> napi_value {
-    let fns: [(&str, napi::napi_callback); 23] = [
+    let fns: [(&str, napi::napi_callback); 25] = [
         ("init", init),
         ("pmemChunk", pmem_chunk),
         ("pmemRelease", pmem_release),
@@ -177,6 +193,8 @@ pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_va
         ("resumeAndWait", resume_and_wait),
         ("inject", inject),
         ("kill", kill),
+        ("interrupt", interrupt),
+        ("fpregs", fpregs),
         ("watch", watch),
         ("unwatch", unwatch),
         ("shutdown", shutdown),

@@ -363,6 +363,21 @@ impl Tracer {
         check(unsafe { libc::kill(tid, libc::SIGKILL) } as i64)
     }
 
+    /// Send host signal `sig` to one guest host thread (tkill): used to make a running guest stop.
+    pub fn interrupt(&mut self, tid: i32, sig: i32) -> i64 {
+        check(unsafe { libc::syscall(libc::SYS_tkill, tid, sig) })
+    }
+
+    /// Read (`set` false) or write the FPU/SSE state (`struct user_fpregs_struct`, the fxsave
+    /// layout, 512 bytes) of a stopped thread.
+    pub fn fpregs(&mut self, tid: i32, buf: &mut [u8], set: bool) -> i64 {
+        if buf.len() < 512 {
+            return -(libc::EINVAL as i64);
+        }
+        let req = if set { libc::PTRACE_SETFPREGS } else { libc::PTRACE_GETFPREGS };
+        check(unsafe { ptrace(req, tid, 0, buf.as_mut_ptr() as usize) })
+    }
+
     pub fn watch(&mut self, fd: i32, events: u32) -> i64 {
         let mut ev = libc::epoll_event { events, u64: fd as u64 };
         let r = unsafe { libc::epoll_ctl(self.epoll_fd, libc::EPOLL_CTL_ADD, fd, &mut ev) };
