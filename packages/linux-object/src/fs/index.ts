@@ -7,7 +7,7 @@
 export { FileType, fileTypeOfMode, modeOfFileType } from './file-type.js';
 export type { DirEntry, FileSystem, INode } from './inode.js';
 export { INodeBase } from './inode.js';
-export type { OpenFile } from './open-file.js';
+export type { Interruptible, OpenFile } from './open-file.js';
 export { FileBase, openStatusFlags, seekPosition } from './open-file.js';
 export { DirectoryFile, directorySeek, fillDirents } from './directory-file.js';
 export { PathOnlyFile } from './path-file.js';

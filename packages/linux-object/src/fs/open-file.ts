@@ -16,6 +16,14 @@ import type { PathRef } from './path-ref.js';
  * An open file, as the syscall layer uses it. Every method throws `KernelError` on failure.
  * `buf` arguments may be zero-copy views into guest memory.
  */
+/**
+ * The caller of a blocking file operation: asked for an AbortSignal only when the operation is
+ * about to wait, so that a signal can interrupt the wait (the syscall then fails or restarts).
+ */
+export interface Interruptible {
+  interruption(): AbortSignal;
+}
+
 export interface OpenFile {
   /** The container path it was opened by (for /proc/<pid>/fd and strace). */
   readonly path: string;
@@ -29,9 +37,9 @@ export interface OpenFile {
   /** F_SETFL: replace the changeable status flags (`SETFL_MASK`), keep the others. */
   setStatusFlags(flags: number): void;
   /** read(2) at the current position. A Promise when it has to wait for data. */
-  read(buf: Uint8Array): number | Promise<number>;
+  read(buf: Uint8Array, waiter?: Interruptible): number | Promise<number>;
   /** write(2) at the current position (or the end, with O_APPEND). */
-  write(buf: Uint8Array): number | Promise<number>;
+  write(buf: Uint8Array, waiter?: Interruptible): number | Promise<number>;
   /** pread64(2): read at `offset` without moving the position. ESPIPE on streams. */
   pread(buf: Uint8Array, offset: number): number | Promise<number>;
   /** pwrite64(2). */

@@ -12,7 +12,7 @@ import { POLLERR, POLLHUP, POLLIN, POLLOUT } from '../abi/poll.js';
 import { S_IFIFO } from '../abi/mode.js';
 import type { Stat } from '../abi/stat.js';
 import { Errno, KernelError } from '../errno.js';
-import { FileBase } from './open-file.js';
+import { FileBase, type Interruptible } from './open-file.js';
 
 /** Linux's default pipe capacity. */
 export const PIPE_CAPACITY = 65536;
@@ -78,19 +78,19 @@ export class PipeReadEnd extends FileBase {
     pipe.readers++;
   }
 
-  override read(buf: Uint8Array): number | Promise<number> {
+  override read(buf: Uint8Array, waiter?: Interruptible): number | Promise<number> {
     this.checkReadable();
     if (buf.length === 0) return 0;
     const p = this.pipe;
     if (p.length > 0) return p.take(buf);
     if (p.writers === 0) return 0;
     if (this.statusFlags & O_NONBLOCK) throw new KernelError(Errno.EAGAIN);
-    return this.#readBlocking(buf);
+    return this.#readBlocking(buf, waiter?.interruption());
   }
 
-  async #readBlocking(buf: Uint8Array): Promise<number> {
+  async #readBlocking(buf: Uint8Array, signal: AbortSignal | undefined): Promise<number> {
     const p = this.pipe;
-    while (p.length === 0 && p.writers > 0) await p.readable.wait();
+    while (p.length === 0 && p.writers > 0) await p.readable.wait(signal);
     return p.take(buf);
   }
 
@@ -120,7 +120,7 @@ export class PipeWriteEnd extends FileBase {
     pipe.writers++;
   }
 
-  override write(buf: Uint8Array): number | Promise<number> {
+  override write(buf: Uint8Array, waiter?: Interruptible): number | Promise<number> {
     this.checkWritable();
     const p = this.pipe;
     if (p.readers === 0) throw new KernelError(Errno.EPIPE);
@@ -130,18 +130,25 @@ export class PipeWriteEnd extends FileBase {
     if (atomic ? p.space >= buf.length : p.space > 0) {
       const n = p.put(buf);
       if (n === buf.length || this.statusFlags & O_NONBLOCK) return n;
-      return this.#writeBlocking(buf, n);
+      return this.#writeBlocking(buf, n, waiter?.interruption());
     }
     if (this.statusFlags & O_NONBLOCK) throw new KernelError(Errno.EAGAIN);
-    return this.#writeBlocking(buf, 0);
+    return this.#writeBlocking(buf, 0, waiter?.interruption());
   }
 
   /** A blocking write returns once every byte is in (or with what went in, when readers vanish). */
-  async #writeBlocking(buf: Uint8Array, done: number): Promise<number> {
+  async #writeBlocking(buf: Uint8Array, done: number, signal: AbortSignal | undefined): Promise<number> {
     const p = this.pipe;
     const atomic = buf.length <= PIPE_BUF;
     while (done < buf.length) {
-      while (p.readers > 0 && (atomic ? p.space < buf.length : p.space === 0)) await p.writable.wait();
+      while (p.readers > 0 && (atomic ? p.space < buf.length : p.space === 0)) {
+        try {
+          await p.writable.wait(signal);
+        } catch (err) {
+          if (done > 0) return done; // bytes moved beat the interruption
+          throw err;
+        }
+      }
       if (p.readers === 0) {
         if (done > 0) return done;
         throw new KernelError(Errno.EPIPE);

@@ -180,7 +180,8 @@ export function execve(kernel: Kernel, thread: LinuxThread, regs: Registers, pat
   const vmar = proc.vmar;
   vmar.unmapAll();
   proc.fds.closeOnExec();
-  proc.sigactions.clear();
+  proc.resetSignalHandlers();
+  thread.altStack = null;
   mapElf(kernel, thread, prog, mainLayout);
   let entry = mainLayout.entry;
   let base = 0;

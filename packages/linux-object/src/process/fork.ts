@@ -46,6 +46,7 @@ export function fork(kernel: Kernel, thread: LinuxThread, regs: Registers): Linu
   kernel.processes.set(child.pid, child);
   const childThread = new LinuxThread(new Thread(zxProcess, thread.zx.name), child.pid, Number(res), child);
   childThread.signalMask = thread.signalMask;
+  childThread.altStack = thread.altStack && { ...thread.altStack };
   // The child returns 0 from fork with the parent's registers otherwise.
   childThread.savedRegs.set(regs);
   childThread.savedRegs[Reg.rax] = 0n;

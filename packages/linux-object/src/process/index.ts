@@ -6,3 +6,11 @@ export { UserMemory } from './user-memory.js';
 export { execve } from './exec.js';
 export { USER_BASE, USER_END, STACK_TOP, STACK_SIZE, MMAP_BASE, PIE_BASE } from './layout.js';
 export { fork } from './fork.js';
+export {
+  SIG_DFL, SIG_IGN, SA_NOCLDSTOP, SA_NOCLDWAIT, SA_SIGINFO, SA_RESTORER, SA_ONSTACK, SA_RESTART,
+  SA_NODEFER, SA_RESETHAND, ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK,
+  SI_USER, SI_TKILL, CLD_EXITED, CLD_KILLED, CLD_DUMPED, SIGACTION_SIZE, SIGINFO_SIZE, SS_ONSTACK,
+  SS_DISABLE, UNBLOCKABLE, DEFAULT_ACTION, decodeSigAction, encodeSigAction, defaultAction, sigbit,
+  encodeSigInfo, sendSignal, wakeForSignal, takeDeliverable, hasDeliverable, setupFrame, sigreturn,
+} from './signals.js';
+export type { SigAction, SigInfo, DefaultAction, AltStack } from './signals.js';

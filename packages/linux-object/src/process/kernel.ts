@@ -17,6 +17,8 @@ import type { FileSystem } from '../fs/inode.js';
 import { Vfs } from '../fs/vfs.js';
 import { MMAP_BASE, USER_BASE, USER_END } from './layout.js';
 import { LinuxProcess, LinuxThread, type Credentials } from './process.js';
+import { CLD_DUMPED, CLD_EXITED, CLD_KILLED, defaultAction, sendSignal } from './signals.js';
+import { Signo } from '../abi/signal.js';
 
 /** Options of {@link Kernel}. */
 export interface KernelOptions {
@@ -123,8 +125,20 @@ export class Kernel {
     if (proc.pid === 1) {
       for (const t of this.threadsByHostTid.values()) this.platform.kill(t.hostTid);
     }
-    if (proc.parent) proc.parent.childEvents.wakeAll();
-    else this.processes.delete(proc.pid); // nobody will reap it
+    const parent = proc.parent;
+    if (parent) {
+      parent.childEvents.wakeAll();
+      const exit = proc.exit ?? { code: 0, signal: 0 };
+      sendSignal(this, parent, {
+        signo: Signo.SIGCHLD,
+        code: exit.signal ? (defaultAction(exit.signal) === 'core' ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED,
+        pid: proc.pid,
+        uid: proc.cred.uid,
+        status: exit.signal || exit.code,
+      });
+    } else {
+      this.processes.delete(proc.pid); // nobody will reap it
+    }
   }
 
   /**

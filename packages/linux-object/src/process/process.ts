@@ -8,6 +8,7 @@ import { WaitQueue } from '@rvisor/async-executor';
 import { REG_COUNT, type Process, type Registers, type Thread } from '@rvisor/zircon-object';
 import type { FdTable } from '../fs/fd-table.js';
 import type { FsContext } from '../fs/fs-context.js';
+import { DEFAULT_ACTION, SIG_IGN, type AltStack, type SigAction, type SigInfo } from './signals.js';
 import { UserMemory } from './user-memory.js';
 
 /** The container identity a process runs as (virtual: never the host's). */
@@ -53,8 +54,10 @@ export class LinuxProcess {
   readonly vforkDone = new WaitQueue();
   /** Whether this process has exec'd or died since it was forked (vfork waits for it). */
   releasedVfork = false;
-  /** Signal dispositions and blocked mask, kept for the guest's own bookkeeping (signals: next milestone). */
-  readonly sigactions = new Map<number, Uint8Array>();
+  /** Signal dispositions other than the default (rt_sigaction). */
+  readonly sigactions = new Map<number, SigAction>();
+  /** Process-directed signals waiting for a thread that does not block them. */
+  readonly pending = new Map<number, SigInfo>();
   pgid: number;
   sid: number;
   readonly rlimits = new Map<number, RLimit>();
@@ -83,15 +86,14 @@ export class LinuxProcess {
     return this.parent?.pid ?? 0;
   }
 
-  /**
-   * Whether `signal` would take its default action if raised now: no handler and not ignored
-   * (sigaction's handler is SIG_DFL, 0) and not blocked by `thread`. Delivery of caught signals
-   * comes with the signal milestone.
-   */
-  takesDefaultAction(signal: number, thread: LinuxThread): boolean {
-    const act = this.sigactions.get(signal);
-    const handler = act ? new DataView(act.buffer, act.byteOffset, 8).getBigUint64(0, true) : 0n;
-    return handler === 0n && (thread.signalMask & (1n << BigInt(signal - 1))) === 0n;
+  /** The disposition of `sig`. */
+  sigaction(sig: number): SigAction {
+    return this.sigactions.get(sig) ?? DEFAULT_ACTION;
+  }
+
+  /** execve: caught signals go back to their default action; ignored ones stay ignored. */
+  resetSignalHandlers(): void {
+    for (const [sig, act] of this.sigactions) if (act.handler !== SIG_IGN) this.sigactions.delete(sig);
   }
 
   /** The wait status of a dead process, as wait4 reports it. */
@@ -115,7 +117,18 @@ export class LinuxThread {
   /** set_tid_address(2): cleared and futex-woken when the thread exits. */
   clearChildTid = 0;
   robustList = 0;
+  /** Blocked signals (rt_sigprocmask). */
   signalMask = 0n;
+  /** While rt_sigsuspend waits: the mask to restore after the handler runs. */
+  suspendedMask: bigint | null = null;
+  /** Thread-directed signals (tkill, tgkill). */
+  readonly pending = new Map<number, SigInfo>();
+  /** sigaltstack(2), or null when none was set. */
+  altStack: AltStack | null = null;
+  /** Set while the thread runs guest code (so a signal must make it stop). */
+  running = false;
+  /** Set while the thread waits in a blocking syscall; aborting it interrupts the call. */
+  blocker: AbortController | null = null;
 
   constructor(
     readonly zx: Thread,

@@ -1,0 +1,300 @@
+/**
+ * Signals: dispositions (sigaction), generation (pending sets, default actions), and delivery to
+ * a handler by building Linux's x86-64 `rt_sigframe` on the guest stack; rt_sigreturn undoes it.
+ *
+ * @module
+ */
+import { markProgress } from '@rvisor/async-executor';
+import { Reg, type Registers } from '@rvisor/zircon-object';
+import { Signo, NSIG } from '../abi/signal.js';
+import { Errno, KernelError } from '../errno.js';
+import type { Kernel } from './kernel.js';
+import type { LinuxProcess, LinuxThread } from './process.js';
+
+export const SIG_DFL = 0n;
+export const SIG_IGN = 1n;
+export const SA_NOCLDSTOP = 0x1;
+export const SA_NOCLDWAIT = 0x2;
+export const SA_SIGINFO = 0x4;
+export const SA_RESTORER = 0x0400_0000;
+export const SA_ONSTACK = 0x0800_0000;
+export const SA_RESTART = 0x1000_0000;
+export const SA_NODEFER = 0x4000_0000;
+export const SA_RESETHAND = 0x8000_0000;
+
+/** Errors a blocked syscall returns when a signal interrupts it; delivery turns them into EINTR or a restart. */
+export const ERESTARTSYS = 512;
+export const ERESTARTNOINTR = 513;
+export const ERESTARTNOHAND = 514;
+export const ERESTART_RESTARTBLOCK = 516;
+
+/** si_code values. */
+export const SI_USER = 0;
+export const SI_TKILL = -6;
+export const CLD_EXITED = 1;
+export const CLD_KILLED = 2;
+export const CLD_DUMPED = 3;
+
+/** A disposition, as `struct sigaction` (kernel layout: handler, flags, restorer, mask). */
+export interface SigAction {
+  handler: bigint;
+  flags: number;
+  restorer: bigint;
+  mask: bigint;
+}
+
+export const SIGACTION_SIZE = 32;
+export const DEFAULT_ACTION: SigAction = { handler: SIG_DFL, flags: 0, restorer: 0n, mask: 0n };
+
+export function decodeSigAction(b: Uint8Array): SigAction {
+  const v = new DataView(b.buffer, b.byteOffset, SIGACTION_SIZE);
+  return {
+    handler: v.getBigUint64(0, true),
+    flags: Number(v.getBigUint64(8, true) & 0xffff_ffffn),
+    restorer: v.getBigUint64(16, true),
+    mask: v.getBigUint64(24, true),
+  };
+}
+
+export function encodeSigAction(a: SigAction): Uint8Array {
+  const b = new Uint8Array(SIGACTION_SIZE);
+  const v = new DataView(b.buffer);
+  v.setBigUint64(0, a.handler, true);
+  v.setBigUint64(8, BigInt(a.flags >>> 0), true);
+  v.setBigUint64(16, a.restorer, true);
+  v.setBigUint64(24, a.mask, true);
+  return b;
+}
+
+/** What a signal does by default. */
+export type DefaultAction = 'terminate' | 'core' | 'ignore' | 'stop' | 'continue';
+
+const CORE = new Set<number>([
+  Signo.SIGQUIT, Signo.SIGILL, Signo.SIGTRAP, Signo.SIGABRT, Signo.SIGBUS, Signo.SIGFPE, Signo.SIGSEGV,
+  Signo.SIGXCPU, Signo.SIGXFSZ, Signo.SIGSYS,
+]);
+const STOP = new Set<number>([Signo.SIGSTOP, Signo.SIGTSTP, Signo.SIGTTIN, Signo.SIGTTOU]);
+const IGNORE = new Set<number>([Signo.SIGCHLD, Signo.SIGURG, Signo.SIGWINCH]);
+
+export function defaultAction(sig: number): DefaultAction {
+  if (CORE.has(sig)) return 'core';
+  if (STOP.has(sig)) return 'stop';
+  if (IGNORE.has(sig)) return 'ignore';
+  if (sig === Signo.SIGCONT) return 'continue';
+  return 'terminate';
+}
+
+/** The bit of `sig` in a sigset. */
+export const sigbit = (sig: number): bigint => 1n << BigInt(sig - 1);
+/** Signals no mask can block. */
+export const UNBLOCKABLE = sigbit(Signo.SIGKILL) | sigbit(Signo.SIGSTOP);
+
+/** What a pending signal carries (the fields of siginfo the kernel fills). */
+export interface SigInfo {
+  signo: number;
+  code: number;
+  pid?: number;
+  uid?: number;
+  status?: number;
+  addr?: bigint;
+}
+
+export const SIGINFO_SIZE = 128;
+
+export function encodeSigInfo(info: SigInfo): Uint8Array {
+  const b = new Uint8Array(SIGINFO_SIZE);
+  const v = new DataView(b.buffer);
+  v.setInt32(0, info.signo, true);
+  v.setInt32(8, info.code, true);
+  if (info.addr !== undefined) {
+    v.setBigUint64(16, info.addr, true);
+  } else {
+    v.setInt32(16, info.pid ?? 0, true);
+    v.setInt32(20, info.uid ?? 0, true);
+    if (info.status !== undefined) v.setInt32(24, info.status, true);
+  }
+  return b;
+}
+
+/** Whether `sig` sent to `proc` now would be discarded (ignored, explicitly or by default). */
+function isIgnored(proc: LinuxProcess, sig: number): boolean {
+  const act = proc.sigaction(sig);
+  if (act.handler === SIG_IGN) return true;
+  return act.handler === SIG_DFL && (defaultAction(sig) === 'ignore' || defaultAction(sig) === 'continue' || defaultAction(sig) === 'stop');
+}
+
+/**
+ * Generate `info.signo` for `proc` (or for one `thread` of it): discarded if ignored, fatal at once
+ * if its default action ends the process and nothing blocks it, otherwise made pending and the
+ * thread that can take it is woken (an interrupted syscall, or a running thread made to stop).
+ */
+export function sendSignal(kernel: Kernel, proc: LinuxProcess, info: SigInfo, thread?: LinuxThread): void {
+  const sig = info.signo;
+  if (proc.dead || sig < 1 || sig > NSIG) return;
+  if (sig === Signo.SIGKILL) {
+    kernel.killProcess(proc, sig);
+    return;
+  }
+  const blocked = (t: LinuxThread) => (t.signalMask & sigbit(sig)) !== 0n;
+  const threads = thread ? [thread] : [...proc.threads.values()];
+  if (isIgnored(proc, sig) && !threads.every(blocked)) return;
+  const act = proc.sigaction(sig);
+  const fatal = act.handler === SIG_DFL && (defaultAction(sig) === 'terminate' || defaultAction(sig) === 'core');
+  if (fatal && !threads.every(blocked)) {
+    kernel.killProcess(proc, sig);
+    return;
+  }
+  const pending = thread ? thread.pending : proc.pending;
+  if (!pending.has(sig) || sig >= 32) pending.set(sig, info); // real-time signals would queue; one is kept
+  const target = threads.find((t) => !blocked(t));
+  if (target) wakeForSignal(kernel, target);
+}
+
+/** Make `thread` notice a pending signal: interrupt its blocked syscall or stop it if running. */
+export function wakeForSignal(kernel: Kernel, thread: LinuxThread): void {
+  if (thread.blocker) {
+    thread.blocker.abort(new KernelError(Errno.EINTR));
+    markProgress(); // the aborted wait's continuation must run before the kernel blocks again
+  } else if (thread.running) {
+    kernel.platform.interrupt(thread.hostTid);
+  }
+}
+
+/** The first pending signal `thread` does not block, removed from its pending set. */
+export function takeDeliverable(thread: LinuxThread): SigInfo | undefined {
+  const proc = thread.process;
+  for (const pending of [thread.pending, proc.pending]) {
+    if (pending.size === 0) continue;
+    for (const [sig, info] of pending) {
+      if ((thread.signalMask & sigbit(sig)) === 0n) {
+        pending.delete(sig);
+        return info;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Whether `thread` has a pending signal it does not block. */
+export function hasDeliverable(thread: LinuxThread): boolean {
+  if (thread.pending.size === 0 && thread.process.pending.size === 0) return false;
+  for (const pending of [thread.pending, thread.process.pending]) {
+    for (const sig of pending.keys()) if ((thread.signalMask & sigbit(sig)) === 0n) return true;
+  }
+  return false;
+}
+
+// rt_sigframe layout (arch/x86/include/asm/sigframe.h): pretcode, then ucontext, then siginfo.
+const UC = 8;
+const UC_STACK = UC + 16;
+const MCONTEXT = UC + 40;
+const UC_SIGMASK = MCONTEXT + 256;
+const INFO = UC_SIGMASK + 8;
+const FRAME_SIZE = INFO + SIGINFO_SIZE;
+const FPSTATE_SIZE = 512;
+const REDZONE = 128;
+/** sigcontext's general registers, in its order, as indices into a register view. */
+const SIGCONTEXT_REGS = [
+  Reg.r8, Reg.r9, Reg.r10, Reg.r11, Reg.r12, Reg.r13, Reg.r14, Reg.r15, Reg.rdi, Reg.rsi, Reg.rbp,
+  Reg.rbx, Reg.rdx, Reg.rax, Reg.rcx, Reg.rsp, Reg.rip, Reg.eflags,
+];
+/** eflags bits a signal handler may change through the frame (Linux's FIX_EFLAGS). */
+const FIX_EFLAGS = 0x0004_0dd5n; // AC OF DF TF SF ZF AF PF CF RF
+
+/**
+ * The alternate signal stack of a thread (sigaltstack).
+ */
+export interface AltStack {
+  sp: number;
+  size: number;
+  flags: number;
+}
+export const SS_ONSTACK = 1;
+export const SS_DISABLE = 2;
+
+/**
+ * Deliver `info` to its handler: save the thread's registers, FPU state and mask in a frame on its
+ * stack (or its alternate stack), and point it at the handler. Faults writing the frame kill the
+ * process with SIGSEGV, as Linux's force_sigsegv.
+ */
+export function setupFrame(kernel: Kernel, thread: LinuxThread, regs: Registers, info: SigInfo, act: SigAction): void {
+  const proc = thread.process;
+  const sig = info.signo;
+  if ((act.flags & SA_RESTORER) === 0 || act.restorer === 0n) {
+    kernel.killProcess(proc, Signo.SIGSEGV); // x86-64 needs a restorer to return through
+    return;
+  }
+  let sp = Number(regs[Reg.rsp]);
+  const alt = thread.altStack;
+  const onAlt = alt !== null && (alt.flags & SS_DISABLE) === 0 && sp > alt.sp && sp <= alt.sp + alt.size;
+  if ((act.flags & SA_ONSTACK) !== 0 && alt !== null && (alt.flags & SS_DISABLE) === 0 && !onAlt) {
+    sp = alt.sp + alt.size;
+  } else {
+    sp -= REDZONE;
+  }
+  const fpAddr = Math.floor((sp - FPSTATE_SIZE) / 64) * 64;
+  const frame = Math.floor((fpAddr - FRAME_SIZE) / 16) * 16 - 8;
+
+  const fp = new Uint8Array(FPSTATE_SIZE);
+  kernel.platform.getFpregs(thread.hostTid, fp);
+  const f = new Uint8Array(FRAME_SIZE);
+  const v = new DataView(f.buffer);
+  v.setBigUint64(0, act.restorer, true);
+  if (alt) {
+    v.setBigUint64(UC_STACK, BigInt(alt.sp), true);
+    v.setInt32(UC_STACK + 8, onAlt ? SS_ONSTACK : alt.flags, true);
+    v.setBigUint64(UC_STACK + 16, BigInt(alt.size), true);
+  } else {
+    v.setInt32(UC_STACK + 8, SS_DISABLE, true);
+  }
+  SIGCONTEXT_REGS.forEach((r, i) => v.setBigUint64(MCONTEXT + i * 8, regs[r], true));
+  v.setBigUint64(MCONTEXT + 144, (regs[Reg.cs] & 0xffffn) | ((regs[Reg.ss] & 0xffffn) << 48n), true);
+  v.setBigUint64(MCONTEXT + 184, BigInt(fpAddr), true);
+  v.setBigUint64(UC_SIGMASK, thread.suspendedMask ?? thread.signalMask, true);
+  f.set(encodeSigInfo(info), INFO);
+  try {
+    proc.memory.write(fpAddr, fp);
+    proc.memory.write(frame, f);
+  } catch {
+    kernel.killProcess(proc, Signo.SIGSEGV);
+    return;
+  }
+  thread.suspendedMask = null;
+  thread.signalMask |= act.mask | ((act.flags & SA_NODEFER) === 0 ? sigbit(sig) : 0n);
+  thread.signalMask &= ~UNBLOCKABLE;
+  if ((act.flags & SA_RESETHAND) !== 0) proc.sigactions.delete(sig);
+  regs[Reg.rsp] = BigInt(frame);
+  regs[Reg.rip] = act.handler;
+  regs[Reg.rdi] = BigInt(sig);
+  regs[Reg.rsi] = BigInt(frame + INFO);
+  regs[Reg.rdx] = BigInt(frame + UC);
+  regs[Reg.rax] = 0n;
+  regs[Reg.eflags] &= ~0x0004_0500n; // TF DF AC clear in the handler
+}
+
+/**
+ * rt_sigreturn: restore what {@link setupFrame} saved (registers, FPU state, mask). The frame is
+ * at rsp - 8 (the handler's `ret` popped pretcode). A bad frame kills with SIGSEGV.
+ */
+export function sigreturn(kernel: Kernel, thread: LinuxThread, regs: Registers): void {
+  const proc = thread.process;
+  const frame = Number(regs[Reg.rsp]) - 8;
+  let f: Uint8Array;
+  let fp: Uint8Array | undefined;
+  try {
+    f = proc.memory.read(frame, FRAME_SIZE);
+    const v = new DataView(f.buffer, f.byteOffset, f.byteLength);
+    const fpAddr = Number(v.getBigUint64(MCONTEXT + 184, true));
+    if (fpAddr !== 0) fp = proc.memory.read(fpAddr, FPSTATE_SIZE);
+  } catch {
+    kernel.killProcess(proc, Signo.SIGSEGV);
+    return;
+  }
+  const v = new DataView(f.buffer, f.byteOffset, f.byteLength);
+  const eflags = regs[Reg.eflags];
+  SIGCONTEXT_REGS.forEach((r, i) => (regs[r] = v.getBigUint64(MCONTEXT + i * 8, true)));
+  regs[Reg.eflags] = (eflags & ~FIX_EFLAGS) | (regs[Reg.eflags] & FIX_EFLAGS);
+  regs[Reg.orig_rax] = 0xffff_ffff_ffff_ffffn;
+  thread.signalMask = v.getBigUint64(UC_SIGMASK, true) & ~UNBLOCKABLE;
+  if (fp) kernel.platform.setFpregs(thread.hostTid, fp);
+}
