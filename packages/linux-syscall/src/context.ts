@@ -4,13 +4,15 @@
  *
  * @module
  */
-import { Errno, KernelError, type Kernel, type LinuxProcess, type LinuxThread, type UserMemory } from '@rvisor/linux-object';
+import {
+  Errno, KernelError, hasDeliverable, type Interruptible, type Kernel, type LinuxProcess, type LinuxThread, type UserMemory,
+} from '@rvisor/linux-object';
 import { Reg, type Registers } from '@rvisor/zircon-object';
 
 const ARG_REGS = [Reg.rdi, Reg.rsi, Reg.rdx, Reg.r10, Reg.r8, Reg.r9] as const;
 
 /** The per-thread syscall context (reused for every syscall of the thread). */
-export class SyscallContext {
+export class SyscallContext implements Interruptible {
   /** The thread's registers: the platform's view while the call runs, the thread's copy once it waits. */
   regs: Registers;
   /**
@@ -18,6 +20,8 @@ export class SyscallContext {
    * process must really end); the run loop then resumes the thread unchanged.
    */
   passthrough = false;
+  /** The number of the thread's last syscall (to restart it after a signal). */
+  lastNr = 0;
 
   constructor(
     readonly kernel: Kernel,
@@ -25,6 +29,20 @@ export class SyscallContext {
     regs: Registers,
   ) {
     this.regs = regs;
+  }
+
+  /**
+   * The AbortSignal a blocking handler waits with: a signal for this thread aborts it (already
+   * aborted if one is pending), and the call then fails with EINTR or restarts.
+   */
+  interruption(): AbortSignal {
+    let blocker = this.thread.blocker;
+    if (!blocker) {
+      blocker = new AbortController();
+      this.thread.blocker = blocker;
+      if (hasDeliverable(this.thread)) blocker.abort(new KernelError(Errno.EINTR));
+    }
+    return blocker.signal;
   }
 
   get process(): LinuxProcess {

@@ -6,7 +6,11 @@
  * @module
  */
 import { progressEpoch } from '@rvisor/async-executor';
-import { isKernelError, Errno, Signo, type Kernel, type LinuxThread } from '@rvisor/linux-object';
+import {
+  ERESTARTNOHAND, ERESTARTNOINTR, ERESTARTSYS, ERESTART_RESTARTBLOCK, Errno, SA_RESTART, SIG_DFL, SIG_IGN,
+  Signo, defaultAction, hasDeliverable, isKernelError, setupFrame, sigbit, takeDeliverable,
+  type Kernel, type LinuxThread,
+} from '@rvisor/linux-object';
 import { Reg, StopKind, type Registers } from '@rvisor/zircon-object';
 import { SyscallContext } from './context.js';
 import { formatCall, type StraceMemory } from './strace/index.js';
@@ -19,6 +23,12 @@ const FAULT_SIGNALS: ReadonlySet<number> = new Set([
   Signo.SIGILL, Signo.SIGTRAP, Signo.SIGBUS, Signo.SIGFPE, Signo.SIGSEGV, Signo.SIGSYS,
 ]);
 const NO_SYSCALL = 0xffff_ffff_ffff_ffffn;
+
+/** Whether a raw syscall result is one of the -ERESTART* codes of an interrupted call. */
+function isRestart(rax: bigint): boolean {
+  const err = -Number(BigInt.asIntN(64, rax));
+  return err === ERESTARTSYS || err === ERESTARTNOINTR || err === ERESTARTNOHAND || err === ERESTART_RESTARTBLOCK;
+}
 
 /** Options of {@link KernelRunner}. */
 export interface RunOptions {
@@ -87,20 +97,21 @@ export class KernelRunner {
       while (this.#ready.length > 0) {
         const c = this.#ready.shift()!;
         if (!kernel.threadsByHostTid.has(c.thread.hostTid)) continue;
-        const r = c.thread.savedRegs;
-        r[Reg.rax] = BigInt.asUintN(64, BigInt(c.result));
-        r[Reg.orig_rax] = NO_SYSCALL;
+        const r = this.#finishSyscall(c.thread, c.thread.savedRegs, c.result);
         if (tid === 0 && this.#ready.length === 0) {
           tid = c.thread.hostTid;
           resumeRegs = r;
         } else {
           platform.resumeAndWait(c.thread.hostTid, r, 0, 0);
+          c.thread.running = true;
         }
       }
       if (kernel.threadsByHostTid.size === 0) break;
       const kind = platform.resumeAndWait(tid, resumeRegs, 0, kernel.timers.timeoutNs());
+      if (tid !== 0) this.#running(tid, true);
       tid = 0;
       resumeRegs = null;
+      if (kind !== StopKind.Wake) this.#running(ev.tid, false);
       switch (kind) {
         case StopKind.Syscall: {
           const thread = kernel.threadsByHostTid.get(ev.tid);
@@ -124,8 +135,9 @@ export class KernelRunner {
             platform.kill(ev.tid);
           } else if (kernel.unstartedThreads.has(thread)) {
             this.#startForked(thread);
-          } else if (this.#signal(thread, ev.signal)) {
+          } else if (this.#hostSignal(thread, ev.signal, ev.signalCode, ev.faultAddr)) {
             tid = ev.tid;
+            resumeRegs = this.#deliver(thread, regs, false);
           }
           break;
         }
@@ -164,13 +176,18 @@ export class KernelRunner {
     } catch (err) {
       result = errnoOf(err, this.#log);
     }
+    ctx.lastNr = nr;
     if (typeof result === 'object') {
       // Blocking: keep the registers; the thread stays stopped until the promise settles.
       this.#kernel.platform.saveRegisters(regs, thread.savedRegs);
       ctx.regs = thread.savedRegs;
       this.#pending++;
       result
-        .catch((err: unknown) => errnoOf(err, this.#log))
+        .catch((err: unknown) => {
+          // Interrupted by a signal: delivery decides between EINTR and a restart.
+          const blocker = thread.blocker;
+          return blocker?.signal.aborted && err === blocker.signal.reason ? -ERESTARTSYS : errnoOf(err, this.#log);
+        })
         .then((res) => {
           this.#pending--;
           if (strace) this.#trace(thread, nr, args!, res);
@@ -180,9 +197,65 @@ export class KernelRunner {
     }
     if (strace) this.#trace(thread, nr, args!, ctx.passthrough ? undefined : result);
     if (ctx.passthrough) return null;
+    return this.#finishSyscall(thread, regs, result);
+  }
+
+  /** Complete a syscall with `result` and deliver what signals are due; the registers to resume with. */
+  #finishSyscall(thread: LinuxThread, regs: Registers, result: number | bigint): Registers {
+    thread.blocker = null;
     regs[Reg.rax] = BigInt.asUintN(64, BigInt(result));
     regs[Reg.orig_rax] = NO_SYSCALL;
+    return this.#deliver(thread, regs, true);
+  }
+
+  /**
+   * Deliver the first deliverable signal as the thread returns to guest code: its default action,
+   * or a frame for its handler. At a syscall return, an interrupted call (-ERESTART*) becomes EINTR
+   * or is restarted, as Linux's handle_signal/restart rules say.
+   */
+  #deliver(thread: LinuxThread, regs: Registers, atSyscall: boolean): Registers {
+    if (!hasDeliverable(thread) && !(atSyscall && isRestart(regs[Reg.rax]))) return regs;
+    const kernel = this.#kernel;
+    const proc = thread.process;
+    for (let info = takeDeliverable(thread); info; info = takeDeliverable(thread)) {
+      const act = proc.sigaction(info.signo);
+      if (act.handler === SIG_IGN) continue;
+      if (act.handler === SIG_DFL) {
+        const d = defaultAction(info.signo);
+        if (d === 'terminate' || d === 'core') {
+          kernel.killProcess(proc, info.signo);
+          return regs;
+        }
+        continue; // ignore; stop and continue wait for job control
+      }
+      if (atSyscall) this.#restartOrEintr(thread, regs, (act.flags & SA_RESTART) !== 0);
+      setupFrame(kernel, thread, regs, info, act);
+      return regs;
+    }
+    if (atSyscall) this.#restartOrEintr(thread, regs, true, true);
     return regs;
+  }
+
+  /** Apply Linux's restart rules to an interrupted syscall's result in `regs`. */
+  #restartOrEintr(thread: LinuxThread, regs: Registers, saRestart: boolean, noHandler = false): void {
+    const err = -Number(BigInt.asIntN(64, regs[Reg.rax]));
+    let restart: boolean;
+    if (err === ERESTARTNOINTR) restart = true;
+    else if (err === ERESTARTSYS) restart = saRestart;
+    else if (err === ERESTARTNOHAND || err === ERESTART_RESTARTBLOCK) restart = noHandler;
+    else return;
+    if (restart) {
+      regs[Reg.rax] = BigInt(this.#contexts.get(thread)?.lastNr ?? 0);
+      regs[Reg.rip] -= 2n; // back onto the syscall instruction
+    } else {
+      regs[Reg.rax] = BigInt.asUintN(64, BigInt(-Errno.EINTR));
+    }
+  }
+
+  /** Track whether a thread runs guest code (a signal for it must then make it stop). */
+  #running(hostTid: number, running: boolean): void {
+    const t = this.#kernel.threadsByHostTid.get(hostTid);
+    if (t) t.running = running;
   }
 
   #args(regs: Registers): SyscallArgs {
@@ -225,7 +298,9 @@ export class KernelRunner {
   #startForked(thread: LinuxThread): void {
     try {
       this.#kernel.startForkedThread(thread);
-      this.#kernel.platform.resumeAndWait(thread.hostTid, thread.savedRegs, 0, 0);
+      // Signals sent before its first stop are delivered now, as it returns from fork.
+      this.#kernel.platform.resumeAndWait(thread.hostTid, this.#deliver(thread, thread.savedRegs, false), 0, 0);
+      thread.running = true;
     } catch (err) {
       this.#log.warn(`cannot start forked process ${thread.process.pid}: ${(err as Error).message}`);
       thread.process.exit ??= { code: 0, signal: 9 };
@@ -233,13 +308,21 @@ export class KernelRunner {
     }
   }
 
-  /** A host signal stopped a guest thread. Faults kill the guest (default action); others are host noise. */
-  #signal(thread: LinuxThread, signal: number): boolean {
-    if (FAULT_SIGNALS.has(signal)) {
-      this.#kernel.killProcess(thread.process, signal);
+  /**
+   * A host signal stopped a guest thread. The platform's interrupt (the kernel wanted it to stop)
+   * and host noise are suppressed; a fault becomes the guest's own signal, forced as Linux's
+   * force_sig does (a blocked or ignored fault kills). Returns false if the thread must not resume.
+   */
+  #hostSignal(thread: LinuxThread, signal: number, code: number, addr: bigint): boolean {
+    if (!FAULT_SIGNALS.has(signal)) return true;
+    const proc = thread.process;
+    const act = proc.sigaction(signal);
+    if (act.handler === SIG_DFL || act.handler === SIG_IGN || (thread.signalMask & sigbit(signal)) !== 0n) {
+      this.#kernel.killProcess(proc, signal);
       return false;
     }
-    return true; // resume with the signal suppressed
+    thread.pending.set(signal, { signo: signal, code, addr });
+    return true;
   }
 }
 

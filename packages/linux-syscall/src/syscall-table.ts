@@ -95,16 +95,22 @@ export const syscallTable = buildTable<SyscallContext>({
   sched_yield: supported(() => 0),
   rseq: stub(-Errno.ENOSYS, 'libc falls back when rseq is unavailable'),
 
-  rt_sigaction: partial(signal.sysRtSigaction, 'recorded; delivery comes with signals'),
-  rt_sigprocmask: partial(signal.sysRtSigprocmask, 'recorded; delivery comes with signals'),
-  kill: partial(signal.sysKill, 'signal 0, SIGKILL and default actions (terminate, ignore); caught and stop signals: ENOSYS'),
+  rt_sigaction: supported(signal.sysRtSigaction),
+  rt_sigprocmask: supported(signal.sysRtSigprocmask),
+  rt_sigpending: supported(signal.sysRtSigpending),
+  rt_sigsuspend: supported(signal.sysRtSigsuspend),
+  rt_sigreturn: partial(signal.sysRtSigreturn, 'FPU state through fxsave (SSE); AVX upper halves are not saved'),
+  sigaltstack: supported(signal.sysSigaltstack),
+  kill: partial(signal.sysKill, 'stop signals are ignored (no job control yet); real-time signals do not queue'),
+  tkill: supported(signal.sysTkill),
+  tgkill: supported(signal.sysTgkill),
 
   clock_gettime: supported(time.sysClockGettime),
   clock_getres: supported(time.sysClockGetres),
   gettimeofday: supported(time.sysGettimeofday),
   time: supported(time.sysTime),
-  nanosleep: partial(time.sysNanosleep, 'not interruptible by signals yet'),
-  clock_nanosleep: partial(time.sysClockNanosleep, 'not interruptible by signals yet'),
+  nanosleep: partial(time.sysNanosleep, 'the remaining time is not written back'),
+  clock_nanosleep: partial(time.sysClockNanosleep, 'the remaining time is not written back'),
 
   getrandom: supported(misc.sysGetrandom),
 

@@ -88,7 +88,7 @@ function waitChild(ctx: SyscallContext, pid: number, options: number, reap: bool
   if (dead || options & WNOHANG) return dead;
   return (async () => {
     for (;;) {
-      await ctx.process.childEvents.wait();
+      await ctx.process.childEvents.wait(ctx.interruption());
       const d = deadChild(ctx, pid, reap);
       if (d) return d;
     }

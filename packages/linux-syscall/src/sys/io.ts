@@ -5,13 +5,17 @@
  *
  * @module
  */
-import { Errno, KernelError, POLLIN, POLLOUT, Signo, isKernelError, type OpenFile } from '@rvisor/linux-object';
+import {
+  Errno, KernelError, POLLIN, POLLOUT, Signo, isKernelError, sendSignal, type Interruptible, type OpenFile,
+} from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 
-type Transfer = (file: OpenFile, buf: Uint8Array, offset: number) => number | Promise<number>;
+type Transfer = (file: OpenFile, buf: Uint8Array, offset: number, waiter: Interruptible) => number | Promise<number>;
 
-const readOp: Transfer = (f, b) => f.read(b);
-const writeOp: Transfer = (f, b) => f.write(b);
+const readOp: Transfer = (f, b, _off, waiter) => f.read(b, waiter);
+const writeOp: Transfer = (f, b, _off, waiter) => f.write(b, waiter);
+
+
 const preadOp: Transfer = (f, b, off) => f.pread(b, off);
 const pwriteOp: Transfer = (f, b, off) => f.pwrite(b, off);
 
@@ -20,11 +24,11 @@ const pwriteOp: Transfer = (f, b, off) => f.pwrite(b, off);
  * call is then async); later ones are tried only while the file is ready (`readiness`: POLLIN or
  * POLLOUT), so a transfer that moved bytes never waits, as Linux's readv/writev on pipes.
  */
-function transfer(file: OpenFile, segs: Uint8Array[], op: Transfer, offset: number, readiness: number): number | Promise<number> {
+function transfer(ctx: SyscallContext, file: OpenFile, segs: Uint8Array[], op: Transfer, offset: number, readiness: number): number | Promise<number> {
   let done = 0;
   for (let i = 0; i < segs.length; i++) {
     if (i > 0 && file.poll(readiness) === 0) break;
-    const r = op(file, segs[i], offset + done);
+    const r = op(file, segs[i], offset + done, ctx);
     if (typeof r !== 'number') return i === 0 ? r : r.then((n) => done + n);
     done += r;
     if (r < segs[i].length) break;
@@ -32,10 +36,12 @@ function transfer(file: OpenFile, segs: Uint8Array[], op: Transfer, offset: numb
   return done;
 }
 
-/** Writing to a pipe with no reader raises SIGPIPE: by default that kills the writer (EPIPE otherwise). */
+const SI_KERNEL = 0x80;
+
+/** Writing to a pipe with no reader raises SIGPIPE (by default it kills the writer) and fails with EPIPE. */
 function sigpipe(ctx: SyscallContext, err: unknown): never {
-  if (isKernelError(err) && err.errno === Errno.EPIPE && ctx.process.takesDefaultAction(Signo.SIGPIPE, ctx.thread)) {
-    ctx.kernel.killProcess(ctx.process, Signo.SIGPIPE);
+  if (isKernelError(err) && err.errno === Errno.EPIPE) {
+    sendSignal(ctx.kernel, ctx.process, { signo: Signo.SIGPIPE, code: SI_KERNEL }, ctx.thread);
   }
   throw err;
 }
@@ -58,27 +64,27 @@ function checkOffset(off: bigint): number {
 /** Implements Linux syscall read(2). */
 export function sysRead(ctx: SyscallContext) {
   const file = ctx.process.fds.get(ctx.int(0));
-  return transfer(file, ctx.mem.buffer(ctx.addr(1), ctx.count(2), 'write'), readOp, 0, POLLIN);
+  return transfer(ctx, file, ctx.mem.buffer(ctx.addr(1), ctx.count(2), 'write'), readOp, 0, POLLIN);
 }
 
 /** Implements Linux syscall write(2). */
 export function sysWrite(ctx: SyscallContext) {
   const file = ctx.process.fds.get(ctx.int(0));
-  return writeTransfer(ctx, () => transfer(file, ctx.mem.buffer(ctx.addr(1), ctx.count(2), 'read'), writeOp, 0, POLLOUT));
+  return writeTransfer(ctx, () => transfer(ctx, file, ctx.mem.buffer(ctx.addr(1), ctx.count(2), 'read'), writeOp, 0, POLLOUT));
 }
 
 /** Implements Linux syscall pread64(2). */
 export function sysPread64(ctx: SyscallContext) {
   const file = ctx.process.fds.get(ctx.int(0));
   const off = checkOffset(ctx.long(3));
-  return transfer(file, ctx.mem.buffer(ctx.addr(1), ctx.count(2), 'write'), preadOp, off, POLLIN);
+  return transfer(ctx, file, ctx.mem.buffer(ctx.addr(1), ctx.count(2), 'write'), preadOp, off, POLLIN);
 }
 
 /** Implements Linux syscall pwrite64(2). */
 export function sysPwrite64(ctx: SyscallContext) {
   const file = ctx.process.fds.get(ctx.int(0));
   const off = checkOffset(ctx.long(3));
-  return writeTransfer(ctx, () => transfer(file, ctx.mem.buffer(ctx.addr(1), ctx.count(2), 'read'), pwriteOp, off, POLLOUT));
+  return writeTransfer(ctx, () => transfer(ctx, file, ctx.mem.buffer(ctx.addr(1), ctx.count(2), 'read'), pwriteOp, off, POLLOUT));
 }
 
 const IOV_MAX = 1024;
@@ -110,13 +116,13 @@ function iovecSegments(ctx: SyscallContext, iovAddr: number, iovcnt: number, acc
 /** Implements Linux syscall readv(2). */
 export function sysReadv(ctx: SyscallContext) {
   const file = ctx.process.fds.get(ctx.int(0));
-  return transfer(file, iovecSegments(ctx, ctx.addr(1), ctx.int(2), 'write'), readOp, 0, POLLIN);
+  return transfer(ctx, file, iovecSegments(ctx, ctx.addr(1), ctx.int(2), 'write'), readOp, 0, POLLIN);
 }
 
 /** Implements Linux syscall writev(2). */
 export function sysWritev(ctx: SyscallContext) {
   const file = ctx.process.fds.get(ctx.int(0));
-  return writeTransfer(ctx, () => transfer(file, iovecSegments(ctx, ctx.addr(1), ctx.int(2), 'read'), writeOp, 0, POLLOUT));
+  return writeTransfer(ctx, () => transfer(ctx, file, iovecSegments(ctx, ctx.addr(1), ctx.int(2), 'read'), writeOp, 0, POLLOUT));
 }
 
 /** Implements Linux syscall lseek(2). */

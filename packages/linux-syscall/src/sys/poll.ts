@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { Errno, KernelError } from '@rvisor/linux-object';
+import { ERESTARTNOHAND, Errno, KernelError } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 
 const POLLNVAL = 0x20;
@@ -36,7 +36,12 @@ async function pollWait(ctx: SyscallContext, addr: number, nfds: number, timeout
     if (deadline !== null && now >= deadline) return 0;
     // Not-ready host fds are re-checked every 10 ms (readiness wake-ups for poll: next milestone).
     const until = deadline === null || deadline - now > RECHECK_NS ? now + RECHECK_NS : deadline;
-    await timers.sleepUntil(until);
+    try {
+      await timers.sleepUntil(until, ctx.interruption());
+    } catch (err) {
+      if (ctx.thread.blocker?.signal.aborted) return -ERESTARTNOHAND;
+      throw err;
+    }
     const n = scan(ctx, addr, nfds);
     if (n > 0) return n;
   }

@@ -1,33 +1,51 @@
 /**
- * Signals so far: rt_sigaction and rt_sigprocmask record what the guest asks and answer with what
- * it set before; kill carries out default actions. Delivery to handlers (signal frames) comes next.
+ * Signals: rt_sigaction, rt_sigprocmask, rt_sigpending, rt_sigsuspend, rt_sigreturn, sigaltstack,
+ * kill, tkill, tgkill. Delivery itself (frames) happens in the run loop when a thread returns to
+ * guest code; see linux-object's `signals` module.
  *
  * @module
  */
-import { Errno, KernelError, NSIG, SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK, Signo, type LinuxProcess } from '@rvisor/linux-object';
+import {
+  ERESTARTNOHAND, Errno, KernelError, NSIG, SIGACTION_SIZE, SIG_BLOCK, SIG_SETMASK,
+  SIG_UNBLOCK, SI_TKILL, SI_USER, SS_DISABLE, SS_ONSTACK, Signo, UNBLOCKABLE, decodeSigAction,
+  encodeSigAction, sendSignal, sigreturn, type LinuxProcess,
+} from '@rvisor/linux-object';
+import { Reg } from '@rvisor/zircon-object';
 import type { SyscallContext } from '../context.js';
 
-const { SIGKILL, SIGSTOP } = Signo;
-const SIGACTION_SIZE = 32; // handler, flags, restorer, mask (8-byte sigset)
-const UNBLOCKABLE = (1n << BigInt(SIGKILL - 1)) | (1n << BigInt(SIGSTOP - 1));
+const SIGSET_SIZE = 8;
+const MINSIGSTKSZ = 2048;
 
-/** Implements Linux syscall rt_sigaction(2) (recorded; delivery: next milestone). */
+function checkSignal(sig: number): void {
+  if (sig < 1 || sig > NSIG) throw new KernelError(Errno.EINVAL);
+}
+
+/** Implements Linux syscall rt_sigaction(2). */
 export function sysRtSigaction(ctx: SyscallContext) {
   const sig = ctx.int(0);
-  if (sig < 1 || sig > NSIG || ctx.addr(3) !== 8) throw new KernelError(Errno.EINVAL);
+  checkSignal(sig);
+  if (ctx.addr(3) !== SIGSET_SIZE) throw new KernelError(Errno.EINVAL);
   const actAddr = ctx.addr(1);
   const oldAddr = ctx.addr(2);
-  if (actAddr !== 0 && (sig === SIGKILL || sig === SIGSTOP)) throw new KernelError(Errno.EINVAL);
-  const act = actAddr !== 0 ? ctx.mem.read(actAddr, SIGACTION_SIZE) : undefined;
-  if (oldAddr !== 0) ctx.mem.write(oldAddr, ctx.process.sigactions.get(sig) ?? new Uint8Array(SIGACTION_SIZE));
-  if (act) ctx.process.sigactions.set(sig, act);
+  if (actAddr !== 0 && (sig === Signo.SIGKILL || sig === Signo.SIGSTOP)) throw new KernelError(Errno.EINVAL);
+  const act = actAddr !== 0 ? decodeSigAction(ctx.mem.read(actAddr, SIGACTION_SIZE)) : undefined;
+  if (oldAddr !== 0) ctx.mem.write(oldAddr, encodeSigAction(ctx.process.sigaction(sig)));
+  if (act) {
+    act.mask &= ~UNBLOCKABLE;
+    ctx.process.sigactions.set(sig, act);
+    // Setting SIG_IGN (or SIG_DFL for a default-ignored signal) discards what is pending.
+    if (act.handler === 1n) {
+      ctx.process.pending.delete(sig);
+      for (const t of ctx.process.threads.values()) t.pending.delete(sig);
+    }
+  }
   return 0;
 }
 
 /** Implements Linux syscall rt_sigprocmask(2). */
 export function sysRtSigprocmask(ctx: SyscallContext) {
   const how = ctx.int(0);
-  if (ctx.addr(3) !== 8) throw new KernelError(Errno.EINVAL);
+  if (ctx.addr(3) !== SIGSET_SIZE) throw new KernelError(Errno.EINVAL);
   const setAddr = ctx.addr(1);
   const oldAddr = ctx.addr(2);
   const old = ctx.thread.signalMask;
@@ -44,10 +62,68 @@ export function sysRtSigprocmask(ctx: SyscallContext) {
   return 0;
 }
 
-/** Signals whose default action is to do nothing. */
-const DEFAULT_IGNORED: ReadonlySet<number> = new Set([Signo.SIGCHLD, Signo.SIGURG, Signo.SIGWINCH, Signo.SIGCONT]);
-/** Signals whose default action stops the process (job control comes with signals). */
-const STOP_SIGNALS: ReadonlySet<number> = new Set([Signo.SIGSTOP, Signo.SIGTSTP, Signo.SIGTTIN, Signo.SIGTTOU]);
+/** Implements Linux syscall rt_sigpending(2). */
+export function sysRtSigpending(ctx: SyscallContext) {
+  if (ctx.addr(1) !== SIGSET_SIZE) throw new KernelError(Errno.EINVAL);
+  let set = 0n;
+  for (const sig of [...ctx.thread.pending.keys(), ...ctx.process.pending.keys()]) set |= 1n << BigInt(sig - 1);
+  ctx.mem.writeU64(ctx.addr(0), set & ctx.thread.signalMask);
+  return 0;
+}
+
+/** Implements Linux syscall rt_sigsuspend(2): wait with a temporary mask until a signal is delivered. */
+export async function sysRtSigsuspend(ctx: SyscallContext) {
+  if (ctx.addr(1) !== SIGSET_SIZE) throw new KernelError(Errno.EINVAL);
+  const mask = ctx.mem.readU64(ctx.addr(0));
+  const thread = ctx.thread;
+  thread.suspendedMask ??= thread.signalMask; // kept when the call is restarted
+  thread.signalMask = mask & ~UNBLOCKABLE;
+  const signal = ctx.interruption();
+  await new Promise<void>((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  return -ERESTARTNOHAND; // the frame saves suspendedMask; sigreturn restores it
+}
+
+/** Implements Linux syscall rt_sigreturn(2). */
+export function sysRtSigreturn(ctx: SyscallContext) {
+  sigreturn(ctx.kernel, ctx.thread, ctx.regs);
+  return ctx.regs[Reg.rax]; // as restored: the interrupted code's own value
+}
+
+/** Implements Linux syscall sigaltstack(2). */
+export function sysSigaltstack(ctx: SyscallContext) {
+  const ssAddr = ctx.addr(0);
+  const oldAddr = ctx.addr(1);
+  const thread = ctx.thread;
+  const alt = thread.altStack;
+  const sp = Number(ctx.regs[Reg.rsp]);
+  const onStack = alt !== null && (alt.flags & SS_DISABLE) === 0 && sp > alt.sp && sp <= alt.sp + alt.size;
+  if (oldAddr !== 0) {
+    const out = new Uint8Array(24);
+    const v = new DataView(out.buffer);
+    v.setBigUint64(0, BigInt(alt?.sp ?? 0), true);
+    v.setInt32(8, onStack ? SS_ONSTACK : alt ? alt.flags : SS_DISABLE, true);
+    v.setBigUint64(16, BigInt(alt?.size ?? 0), true);
+    ctx.mem.write(oldAddr, out);
+  }
+  if (ssAddr !== 0 && onStack) throw new KernelError(Errno.EPERM); // no change while running on it
+  if (ssAddr !== 0) {
+    const raw = ctx.mem.read(ssAddr, 24);
+    const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    const flags = v.getInt32(8, true);
+    if (flags & ~(SS_DISABLE | SS_ONSTACK | 0x8000_0000)) throw new KernelError(Errno.EINVAL);
+    if (flags & SS_DISABLE) {
+      thread.altStack = { sp: 0, size: 0, flags: SS_DISABLE };
+    } else {
+      const size = Number(v.getBigUint64(16, true));
+      if (size < MINSIGSTKSZ) throw new KernelError(Errno.ENOMEM);
+      thread.altStack = { sp: Number(v.getBigUint64(0, true)), size, flags: 0 };
+    }
+  }
+  return 0;
+}
 
 /** The processes kill(2)'s `pid` names. */
 function killTargets(ctx: SyscallContext, pid: number): LinuxProcess[] {
@@ -58,11 +134,7 @@ function killTargets(ctx: SyscallContext, pid: number): LinuxProcess[] {
   return live.filter((p) => p.pgid === pgid);
 }
 
-/**
- * Implements Linux syscall kill(2) for what needs no signal frame: signal 0 (existence), SIGKILL,
- * and signals the target leaves at their default action (terminate, or ignore). A signal the
- * target catches, or a stop signal, answers ENOSYS until signal delivery exists.
- */
+/** Implements Linux syscall kill(2). */
 export function sysKill(ctx: SyscallContext) {
   const pid = ctx.int(0);
   const sig = ctx.int(1);
@@ -71,17 +143,28 @@ export function sysKill(ctx: SyscallContext) {
   if (targets.length === 0) throw new KernelError(Errno.ESRCH);
   if (sig === 0) return 0;
   for (const proc of targets) {
-    const thread = proc.threads.values().next().value;
-    if (!thread) continue;
-    if (sig !== Signo.SIGKILL && !proc.takesDefaultAction(sig, thread)) {
-      const act = proc.sigactions.get(sig);
-      const ignored = act !== undefined && new DataView(act.buffer, act.byteOffset, 8).getBigUint64(0, true) === 1n;
-      if (ignored) continue;
-      throw new KernelError(Errno.ENOSYS, 'delivering a caught or blocked signal is not supported yet');
-    }
-    if (DEFAULT_IGNORED.has(sig)) continue;
-    if (STOP_SIGNALS.has(sig)) throw new KernelError(Errno.ENOSYS, 'job control is not supported yet');
-    ctx.kernel.killProcess(proc, sig);
+    sendSignal(ctx.kernel, proc, { signo: sig, code: SI_USER, pid: ctx.process.pid, uid: ctx.process.cred.uid });
   }
   return 0;
+}
+
+function threadKill(ctx: SyscallContext, tgid: number, tid: number, sig: number): number {
+  if (sig < 0 || sig > NSIG || tid <= 0) throw new KernelError(Errno.EINVAL);
+  const proc = [...ctx.kernel.processes.values()].find((p) => !p.dead && p.threads.has(tid) && (tgid < 0 || p.pid === tgid));
+  const thread = proc?.threads.get(tid);
+  if (!proc || !thread) throw new KernelError(Errno.ESRCH);
+  if (sig === 0) return 0;
+  sendSignal(ctx.kernel, proc, { signo: sig, code: SI_TKILL, pid: ctx.process.pid, uid: ctx.process.cred.uid }, thread);
+  return 0;
+}
+
+/** Implements Linux syscall tgkill(2). */
+export function sysTgkill(ctx: SyscallContext) {
+  if (ctx.int(0) <= 0) throw new KernelError(Errno.EINVAL);
+  return threadKill(ctx, ctx.int(0), ctx.int(1), ctx.int(2));
+}
+
+/** Implements Linux syscall tkill(2). */
+export function sysTkill(ctx: SyscallContext) {
+  return threadKill(ctx, -1, ctx.int(0), ctx.int(1));
 }

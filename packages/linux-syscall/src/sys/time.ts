@@ -7,7 +7,7 @@
 import {
   CLOCK_BOOTTIME, CLOCK_BOOTTIME_ALARM, CLOCK_MONOTONIC, CLOCK_MONOTONIC_COARSE, CLOCK_MONOTONIC_RAW,
   CLOCK_PROCESS_CPUTIME_ID, CLOCK_REALTIME, CLOCK_REALTIME_ALARM, CLOCK_REALTIME_COARSE, CLOCK_TAI,
-  CLOCK_THREAD_CPUTIME_ID, Errno, KernelError, TIMER_ABSTIME,
+  CLOCK_THREAD_CPUTIME_ID, ERESTART_RESTARTBLOCK, Errno, KernelError, TIMER_ABSTIME,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 
@@ -78,12 +78,18 @@ export function sysTime(ctx: SyscallContext) {
   return sec;
 }
 
+/** Sleep until `deadline`; a signal interrupts it (EINTR with a handler, a restart without). */
 async function sleepUntil(ctx: SyscallContext, deadline: bigint): Promise<number> {
-  await ctx.kernel.timers.sleepUntil(deadline);
+  try {
+    await ctx.kernel.timers.sleepUntil(deadline, ctx.interruption());
+  } catch (err) {
+    if (ctx.thread.blocker?.signal.aborted) return -ERESTART_RESTARTBLOCK;
+    throw err;
+  }
   return 0;
 }
 
-/** Implements Linux syscall nanosleep(2) (signals interrupting it: next milestone). */
+/** Implements Linux syscall nanosleep(2) (the remaining time is not reported yet). */
 export function sysNanosleep(ctx: SyscallContext) {
   const ns = readTimespec(ctx, ctx.addr(0));
   return sleepUntil(ctx, ctx.kernel.timers.clock.now() + ns);
