@@ -1,0 +1,177 @@
+/*
+ * Signal semantics, printed line by line: the acceptance test runs this natively and in the
+ * sandbox and compares the output. Static, no threads.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t got;
+static volatile int got_code, got_pid_ok;
+static sigjmp_buf jump;
+static volatile void *fault_addr;
+
+static void on_usr1(int sig, siginfo_t *info, void *uc) {
+  (void)uc;
+  got = sig;
+  got_code = info->si_code;
+  got_pid_ok = info->si_pid == getpid();
+}
+
+static void on_alarmish(int sig) { got = sig; }
+
+static void on_segv(int sig, siginfo_t *info, void *uc) {
+  (void)uc;
+  got = sig;
+  fault_addr = info->si_addr;
+  siglongjmp(jump, 1);
+}
+
+static void on_stack_check(int sig) {
+  int local;
+  stack_t ss;
+  sigaltstack(NULL, &ss);
+  got = sig;
+  got_code = (ss.ss_flags & SS_ONSTACK) && (char *)&local >= (char *)ss.ss_sp && (char *)&local < (char *)ss.ss_sp + ss.ss_size;
+}
+
+static void on_fp(int sig) {
+  volatile double x = 1.0;
+  for (int i = 0; i < 10; i++) x *= 3.0; /* clobbers SSE registers */
+  got = sig + (int)(x / 1e9);
+}
+
+int main(void) {
+  struct sigaction sa;
+  setvbuf(stdout, NULL, _IONBF, 0);
+
+  /* A handler with siginfo, through kill to self. */
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = on_usr1;
+  sa.sa_flags = SA_SIGINFO;
+  sigaction(SIGUSR1, &sa, NULL);
+  kill(getpid(), SIGUSR1);
+  printf("usr1: sig=%d code=%d pid_ok=%d\n", got, got_code, got_pid_ok);
+
+  /* Blocked signals stay pending until unblocked. */
+  sigset_t set, pending, old;
+  sigemptyset(&set);
+  sigaddset(&set, SIGUSR1);
+  sigprocmask(SIG_BLOCK, &set, &old);
+  got = 0;
+  raise(SIGUSR1);
+  sigpending(&pending);
+  printf("blocked: delivered=%d pending=%d\n", got, sigismember(&pending, SIGUSR1));
+  sigprocmask(SIG_SETMASK, &old, NULL);
+  printf("unblocked: delivered=%d\n", got);
+
+  /* Ignored signals vanish. */
+  signal(SIGUSR2, SIG_IGN);
+  raise(SIGUSR2);
+  printf("ignored: still here\n");
+
+  /* Registers and FP state survive a handler. */
+  signal(SIGUSR2, on_fp);
+  volatile double before = 2.5;
+  double a = before * 4.0;
+  raise(SIGUSR2);
+  printf("fp: %.2f handler=%d\n", a + before, got);
+
+  /* SIGSEGV to a handler, with the faulting address; leave by siglongjmp. */
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = on_segv;
+  sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+  sigaction(SIGSEGV, &sa, NULL);
+  if (sigsetjmp(jump, 1) == 0) {
+    *(volatile int *)0x1234 = 1;
+    printf("segv: not delivered\n");
+  } else {
+    printf("segv: sig=%d addr=%p\n", got, (void *)fault_addr);
+  }
+
+  /* The alternate signal stack. */
+  static char altstack[65536];
+  stack_t ss = {.ss_sp = altstack, .ss_size = sizeof altstack, .ss_flags = 0};
+  sigaltstack(&ss, NULL);
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_stack_check;
+  sa.sa_flags = SA_ONSTACK;
+  sigaction(SIGUSR2, &sa, NULL);
+  raise(SIGUSR2);
+  printf("altstack: sig=%d on_alt=%d\n", got, got_code);
+
+  /* A blocking read interrupted: EINTR without SA_RESTART. */
+  int fds[2];
+  pipe(fds);
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_alarmish;
+  sigaction(SIGUSR1, &sa, NULL);
+  pid_t child = fork();
+  if (child == 0) {
+    usleep(100000);
+    kill(getppid(), SIGUSR1);
+    _exit(0);
+  }
+  char c;
+  ssize_t n = read(fds[0], &c, 1);
+  printf("read interrupted: n=%zd errno=%s\n", n, n < 0 ? strerrorname_np(errno) : "-");
+  waitpid(child, NULL, 0);
+
+  /* ...and restarted with SA_RESTART: the read then sees the byte written later. */
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGUSR1, &sa, NULL);
+  child = fork();
+  if (child == 0) {
+    usleep(100000);
+    kill(getppid(), SIGUSR1);
+    usleep(100000);
+    write(fds[1], "z", 1);
+    _exit(0);
+  }
+  n = read(fds[0], &c, 1);
+  printf("read restarted: n=%zd c=%c\n", n, n == 1 ? c : '?');
+  int status;
+  waitpid(child, &status, 0);
+
+  /* SIGCHLD reaches a handler, with the child's status. */
+  got = 0;
+  signal(SIGCHLD, on_alarmish);
+  child = fork();
+  if (child == 0) _exit(3);
+  sigset_t none;
+  sigemptyset(&none);
+  while (!got) sigsuspend(&none);
+  waitpid(child, &status, 0);
+  printf("sigchld: sig=%d exit=%d\n", got, WEXITSTATUS(status));
+
+  /* Default actions seen by a parent: terminate, core dump, and an ignored default. */
+  child = fork();
+  if (child == 0) {
+    raise(SIGTERM);
+    _exit(0);
+  }
+  waitpid(child, &status, 0);
+  printf("sigterm child: signaled=%d sig=%d\n", WIFSIGNALED(status), WTERMSIG(status));
+  child = fork();
+  if (child == 0) {
+    signal(SIGSEGV, SIG_DFL);
+    *(volatile int *)0 = 0;
+    _exit(0);
+  }
+  waitpid(child, &status, 0);
+  printf("segv child: signaled=%d sig=%d\n", WIFSIGNALED(status), WTERMSIG(status));
+  child = fork();
+  if (child == 0) {
+    raise(SIGWINCH);
+    _exit(7);
+  }
+  waitpid(child, &status, 0);
+  printf("sigwinch child: exit=%d\n", WEXITSTATUS(status));
+  return 0;
+}
