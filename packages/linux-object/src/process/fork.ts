@@ -55,3 +55,34 @@ export function fork(kernel: Kernel, thread: LinuxThread, regs: Registers): Linu
   kernel.unstartedThreads.add(childThread);
   return childThread;
 }
+
+/** What a new thread starts with (clone's arguments, already checked by the caller). */
+export interface ThreadStart {
+  /** The new thread's stack pointer (0: the caller's). */
+  stack: bigint;
+  /** Its TLS base (fs_base), when CLONE_SETTLS was given. */
+  tls?: bigint;
+}
+
+/**
+ * Create a thread in the process of `thread` (clone with CLONE_VM | CLONE_THREAD): the host
+ * process gets a host thread by an injected native clone, so it shares the address space — and
+ * with it the VMAR, which is the process's. Returns the new thread, started at its first stop.
+ */
+export function cloneThread(kernel: Kernel, thread: LinuxThread, regs: Registers, start: ThreadStart): LinuxThread {
+  const proc = thread.process;
+  // Host-level sharing only; tids, TLS and the tid words are the kernel's to set.
+  const HOST_FLAGS = 0x100 | 0x200 | 0x400 | 0x800 | 0x10000 | 0x40000; // VM FS FILES SIGHAND THREAD SYSVSEM
+  const [res] = kernel.platform.inject(thread.hostTid, regs, [{ nr: SYS_CLONE, args: [HOST_FLAGS, start.stack, 0, 0, 0, 0] }]);
+  if (res < 0n) throw new KernelError(Number(-res) as Errno, 'host clone failed');
+  const child = new LinuxThread(new Thread(proc.zx, thread.zx.name), kernel.allocatePid(), Number(res), proc);
+  child.signalMask = thread.signalMask;
+  child.savedRegs.set(regs);
+  child.savedRegs[Reg.rax] = 0n;
+  child.savedRegs[Reg.orig_rax] = 0xffff_ffff_ffff_ffffn;
+  if (start.stack !== 0n) child.savedRegs[Reg.rsp] = start.stack;
+  if (start.tls !== undefined) child.savedRegs[Reg.fs_base] = start.tls;
+  kernel.threadsByHostTid.set(child.hostTid, child);
+  kernel.unstartedThreads.add(child);
+  return child;
+}

@@ -5,7 +5,8 @@ export type { Credentials, RLimit } from './process.js';
 export { UserMemory } from './user-memory.js';
 export { execve } from './exec.js';
 export { USER_BASE, USER_END, STACK_TOP, STACK_SIZE, MMAP_BASE, PIE_BASE } from './layout.js';
-export { fork } from './fork.js';
+export { fork, cloneThread } from './fork.js';
+export type { ThreadStart } from './fork.js';
 export {
   SIG_DFL, SIG_IGN, SA_NOCLDSTOP, SA_NOCLDWAIT, SA_SIGINFO, SA_RESTORER, SA_ONSTACK, SA_RESTART,
   SA_NODEFER, SA_RESETHAND, ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK,
@@ -14,3 +15,5 @@ export {
   encodeSigInfo, sendSignal, wakeForSignal, takeDeliverable, hasDeliverable, setupFrame, sigreturn,
 } from './signals.js';
 export type { SigAction, SigInfo, DefaultAction, AltStack } from './signals.js';
+export { Futexes, FUTEX_BITSET_ANY } from './futex.js';
+export type { FutexWaitResult } from './futex.js';

@@ -17,6 +17,7 @@ import type { FileSystem } from '../fs/inode.js';
 import { Vfs } from '../fs/vfs.js';
 import { MMAP_BASE, USER_BASE, USER_END } from './layout.js';
 import { LinuxProcess, LinuxThread, type Credentials } from './process.js';
+import { Futexes } from './futex.js';
 import { CLD_DUMPED, CLD_EXITED, CLD_KILLED, defaultAction, sendSignal } from './signals.js';
 import { Signo } from '../abi/signal.js';
 
@@ -40,6 +41,7 @@ export class Kernel {
   readonly memoryAccount: MemoryAccount;
   readonly vfs: Vfs;
   readonly timers = new TimerQueue();
+  readonly futexes = new Futexes(this.timers);
   readonly readiness: HostReadiness;
   readonly rootJob = Job.createRoot();
   readonly processes = new Map<number, LinuxProcess>();
@@ -184,12 +186,25 @@ export class Kernel {
     });
   }
 
-  /** Forget an exited host thread; returns it if it was ours. */
+  /**
+   * Forget an exited host thread; returns it if it was ours. A thread that leaves others behind
+   * clears its clear_child_tid word and wakes a futex waiter there (what pthread_join waits on).
+   */
   reapHostThread(hostTid: number): LinuxThread | undefined {
     const t = this.threadsByHostTid.get(hostTid);
     if (!t) return undefined;
     this.threadsByHostTid.delete(hostTid);
-    t.process.threads.delete(t.tid);
+    this.unstartedThreads.delete(t);
+    const proc = t.process;
+    proc.threads.delete(t.tid);
+    if (t.clearChildTid !== 0 && proc.threads.size > 0) {
+      try {
+        proc.memory.writeU32(t.clearChildTid, 0);
+        this.futexes.wake(this.futexes.key(proc, t.clearChildTid), 1);
+      } catch {
+        // a bad address is the thread's own problem, as in Linux
+      }
+    }
     return t;
   }
 

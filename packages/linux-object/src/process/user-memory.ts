@@ -41,6 +41,10 @@ export class UserMemory {
     guarded(() => this.vmar.write(addr, bytes));
   }
 
+  readU32(addr: number): number {
+    return guarded(() => this.vmar.readU32(addr));
+  }
+
   readU64(addr: number): bigint {
     return guarded(() => this.vmar.readU64(addr));
   }
