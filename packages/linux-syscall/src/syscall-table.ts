@@ -9,6 +9,7 @@ import { Errno } from '@rvisor/linux-object';
 import type { SyscallContext } from './context.js';
 import * as file from './sys/file.js';
 import * as forks from './sys/fork.js';
+import * as futex from './sys/futex.js';
 import * as io from './sys/io.js';
 import * as misc from './sys/misc.js';
 import * as mm from './sys/mm.js';
@@ -65,7 +66,9 @@ export const syscallTable = buildTable<SyscallContext>({
   execve: partial(proc.sysExecve, 'single-threaded callers'),
   fork: supported(forks.sysFork),
   vfork: partial(forks.sysVfork, 'the child gets a copy of the memory; the parent waits for its exec or exit'),
-  clone: partial(forks.sysClone, 'new processes only: CLONE_VM, CLONE_THREAD and other sharing flags answer ENOSYS'),
+  clone: partial(forks.sysClone, 'processes, and threads sharing everything (pthread_create); partial sharing answers ENOSYS'),
+  clone3: partial(forks.sysClone3, 'as clone; pidfd, set_tid and cgroup answer EINVAL'),
+  futex: partial(futex.sysFutex, 'WAIT, WAKE, REQUEUE, CMP_REQUEUE, WAIT_BITSET, WAKE_BITSET; PI and WAKE_OP answer ENOSYS'),
   wait4: partial(forks.sysWait4, 'exited children; stopped/continued ones and rusage come with signals'),
   waitid: partial(forks.sysWaitid, 'exited children'),
   pipe: supported(pipe.sysPipe),

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { Errno, KernelError, Signo, fork, type LinuxProcess } from '@rvisor/linux-object';
+import { Errno, KernelError, Signo, cloneThread, fork, type LinuxProcess } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 
 const CLONE_VM = 0x100;
@@ -16,6 +16,8 @@ const CLONE_SETTLS = 0x80000;
 const CLONE_PARENT_SETTID = 0x100000;
 const CLONE_CHILD_CLEARTID = 0x200000;
 const CLONE_CHILD_SETTID = 0x1000000;
+const CLONE_PIDFD = 0x1000n;
+const CLONE_INTO_CGROUP = 0x2_0000_0000n;
 /** What clone can do so far: a new process with its own copy of everything. */
 const SUPPORTED_CLONE = 0xff | CLONE_VFORK | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID;
 
@@ -43,20 +45,87 @@ export async function sysVfork(ctx: SyscallContext) {
   return child.pid;
 }
 
-/** Implements Linux syscall clone(2) for new processes (threads and shared memory: next). */
+/** The flags pthread_create passes: a thread sharing everything. */
+const THREAD_FLAGS = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD;
+
+/** clone's arguments, from clone(2)'s registers or clone3(2)'s struct. */
+interface CloneArgs {
+  flags: number;
+  stack: bigint;
+  parentTid: number;
+  childTid: number;
+  tls: bigint;
+}
+
+/** Implements Linux syscall clone(2): new processes, and threads (CLONE_THREAD with everything shared). */
 export function sysClone(ctx: SyscallContext) {
-  const flags = Number(ctx.arg(0) & 0xffff_ffffn);
-  if (flags & (CLONE_THREAD | CLONE_SIGHAND | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SETTLS) || flags & ~SUPPORTED_CLONE) {
-    throw new KernelError(Errno.ENOSYS, 'clone with shared state is not supported yet');
+  return cloneWith(ctx, {
+    flags: Number(ctx.arg(0) & 0xffff_ffffn),
+    stack: ctx.arg(1),
+    parentTid: ctx.addr(2),
+    childTid: ctx.addr(3),
+    tls: ctx.arg(4),
+  });
+}
+
+const CLONE_ARGS_SIZE_VER0 = 64;
+
+/** Implements Linux syscall clone3(2) (no pidfd, set_tid or cgroup). */
+export function sysClone3(ctx: SyscallContext) {
+  const size = ctx.addr(1);
+  if (size < CLONE_ARGS_SIZE_VER0 || size > 4096) throw new KernelError(Errno.EINVAL);
+  const raw = ctx.mem.read(ctx.addr(0), Math.min(size, 88));
+  const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const u64 = (off: number) => (off + 8 <= raw.length ? v.getBigUint64(off, true) : 0n);
+  const flags = u64(0);
+  const exitSignal = u64(32);
+  // pidfd and cgroup are read only with CLONE_PIDFD / CLONE_INTO_CGROUP, which we refuse.
+  if (flags & (CLONE_PIDFD | CLONE_INTO_CGROUP)) throw new KernelError(Errno.ENOSYS, 'pidfds and cgroups are not supported yet');
+  if (flags > 0xffff_ffffn || exitSignal > 64n || u64(64) !== 0n || u64(72) !== 0n) throw new KernelError(Errno.EINVAL);
+  const stack = u64(40);
+  const stackSize = u64(48);
+  return cloneWith(ctx, {
+    flags: Number(flags) | Number(exitSignal),
+    stack: stack === 0n ? 0n : stack + stackSize, // clone3 gives the lowest address and a size
+    parentTid: Number(u64(24)),
+    childTid: Number(u64(16)),
+    tls: u64(56),
+  });
+}
+
+function cloneWith(ctx: SyscallContext, args: CloneArgs) {
+  const flags = args.flags;
+  if (flags & CLONE_THREAD) return newThread(ctx, args);
+  if (flags & (CLONE_SIGHAND | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SETTLS) || flags & ~SUPPORTED_CLONE) {
+    throw new KernelError(Errno.ENOSYS, 'clone sharing state without CLONE_THREAD is not supported yet');
   }
   if ((flags & 0xff) !== Signo.SIGCHLD && (flags & 0xff) !== 0) throw new KernelError(Errno.EINVAL);
   const child = fork(ctx.kernel, ctx.thread, ctx.regs);
   const pid = child.process.pid;
-  if (flags & CLONE_PARENT_SETTID) ctx.mem.writeU32(ctx.addr(2), pid);
-  if (flags & CLONE_CHILD_SETTID) child.process.memory.writeU32(ctx.addr(3), pid);
-  if (flags & CLONE_CHILD_CLEARTID) child.clearChildTid = ctx.addr(3);
+  if (flags & CLONE_PARENT_SETTID) ctx.mem.writeU32(args.parentTid, pid);
+  if (flags & CLONE_CHILD_SETTID) child.process.memory.writeU32(args.childTid, pid);
+  if (flags & CLONE_CHILD_CLEARTID) child.clearChildTid = args.childTid;
   if (flags & CLONE_VFORK) return waitVfork(child.process, pid);
   return pid;
+}
+
+/** clone(CLONE_THREAD…): a thread; the sharing flags must come as pthread_create gives them. */
+function newThread(ctx: SyscallContext, args: CloneArgs): number {
+  const flags = args.flags;
+  if ((flags & THREAD_FLAGS) !== THREAD_FLAGS) {
+    // Linux demands CLONE_SIGHAND with CLONE_THREAD and CLONE_VM with CLONE_SIGHAND.
+    if (!(flags & CLONE_SIGHAND) || !(flags & CLONE_VM)) throw new KernelError(Errno.EINVAL);
+    throw new KernelError(Errno.ENOSYS, 'threads that do not share files and fs are not supported yet');
+  }
+  if (flags & CLONE_VFORK) throw new KernelError(Errno.ENOSYS, 'CLONE_VFORK with CLONE_THREAD');
+  const child = cloneThread(ctx.kernel, ctx.thread, ctx.regs, {
+    stack: args.stack,
+    tls: flags & CLONE_SETTLS ? args.tls : undefined,
+  });
+  if (flags & CLONE_PARENT_SETTID) ctx.mem.writeU32(args.parentTid, child.tid);
+  if (flags & CLONE_CHILD_SETTID) ctx.mem.writeU32(args.childTid, child.tid);
+  if (flags & CLONE_CHILD_CLEARTID) child.clearChildTid = args.childTid;
+  return child.tid;
 }
 
 async function waitVfork(child: LinuxProcess, pid: number): Promise<number> {

@@ -23,9 +23,12 @@ export function sysExecve(ctx: SyscallContext) {
   return 0;
 }
 
-/** Implements Linux syscall exit(2): the host thread really ends; its exit is then reported. */
+/**
+ * Implements Linux syscall exit(2): the host thread really ends and its exit is then reported.
+ * Only the last thread's exit gives the process its status.
+ */
 export function sysExit(ctx: SyscallContext) {
-  ctx.process.exit ??= { code: ctx.int(0) & 0xff, signal: 0 };
+  if (ctx.process.threads.size === 1) ctx.process.exit ??= { code: ctx.int(0) & 0xff, signal: 0 };
   ctx.passthrough = true;
   return 0;
 }
