@@ -9,7 +9,7 @@ import { ROOTFS } from './paths.js';
 
 // Conformance: each C program under programs/ (one per syscall family) is built static at test
 // time, run natively and in the sandbox, and the two outputs must agree line for line.
-const FAMILIES = ['signals'];
+const FAMILIES = ['signals', 'threads'];
 
 let rootfs: string;
 
@@ -18,7 +18,7 @@ beforeAll(() => {
   cpSync(ROOTFS, rootfs, { recursive: true, verbatimSymlinks: true });
   for (const family of FAMILIES) {
     const source = fileURLToPath(new URL(`./programs/${family}.c`, import.meta.url));
-    execFileSync('gcc', ['-static', '-O2', '-o', join(rootfs, 'tmp', family), source]);
+    execFileSync('gcc', ['-static', '-O2', '-pthread', '-o', join(rootfs, 'tmp', family), source]);
   }
 });
 
