@@ -6,7 +6,8 @@
  * @module
  */
 import { randomFillSync } from 'node:crypto';
-import { Reg, Vmo, type Registers } from '@rvisor/zircon-object';
+import { Reg, Vmo, ZxError, ZxStatus, type Registers } from '@rvisor/zircon-object';
+import { Signo } from '../abi/signal.js';
 import { buildInitialStack } from '../elf/stack.js';
 import { ArgListTooLongError, ElfError } from '../elf/error.js';
 import { elfHeaderSpan, parseElf, type ElfImage } from '../elf/parse.js';
@@ -176,37 +177,44 @@ export function execve(kernel: Kernel, thread: LinuxThread, regs: Registers, pat
     throw err;
   }
 
-  // The point of no return: the old image goes.
+  // The point of no return: the old image goes. Running out of memory past it kills the process.
   const vmar = proc.vmar;
-  vmar.unmapAll();
-  proc.fds.closeOnExec();
-  proc.resetSignalHandlers();
-  thread.altStack = null;
-  mapElf(kernel, thread, prog, mainLayout);
-  let entry = mainLayout.entry;
-  let base = 0;
-  if (interp) {
-    const span = elfLoadSpan(interp.image);
-    const size = span.end - span.start;
-    base = interp.image.type === 'dyn' ? vmar.findFree(size) - span.start : 0;
-    const interpLayout = layoutElf(interp.image, base);
-    mapElf(kernel, thread, interp, interpLayout);
-    entry = interpLayout.entry;
-    interp.file.close();
+  let initial: ReturnType<typeof initialStack>;
+  let entry: number;
+  try {
+    vmar.unmapAll();
+    proc.fds.closeOnExec();
+    proc.resetSignalHandlers();
+    thread.altStack = null;
+    mapElf(kernel, thread, prog, mainLayout);
+    entry = mainLayout.entry;
+    let base = 0;
+    if (interp) {
+      const span = elfLoadSpan(interp.image);
+      const size = span.end - span.start;
+      base = interp.image.type === 'dyn' ? vmar.findFree(size) - span.start : 0;
+      const interpLayout = layoutElf(interp.image, base);
+      mapElf(kernel, thread, interp, interpLayout);
+      entry = interpLayout.entry;
+      interp.file.close();
+    }
+    prog.file.close();
+
+    initial = initialStack(base);
+    const stackVmo = Vmo.create(kernel.allocator, STACK_SIZE, { account: kernel.memoryAccount, name: '[stack]' });
+    stackVmo.write(STACK_SIZE - initial.bytes.length, initial.bytes);
+    vmar.map({ vmo: stackVmo, len: STACK_SIZE, prot: PROT_READ | PROT_WRITE, addr: STACK_TOP - STACK_SIZE, fixed: true, name: '[stack]' });
+    stackVmo.close();
+    proc.brkStart = proc.brk = mainLayout.brk;
+    proc.argv = argv;
+    proc.envp = envp;
+    proc.exe = path;
+    proc.releaseVfork();
+  } catch (err) {
+    kernel.killProcess(proc, Signo.SIGKILL);
+    if (err instanceof ZxError && err.status === ZxStatus.ERR_NO_MEMORY) throw new KernelError(Errno.ENOMEM);
+    throw err;
   }
-  prog.file.close();
-
-  const initial = initialStack(base);
-  const stackVmo = Vmo.create(kernel.allocator, STACK_SIZE, { account: kernel.memoryAccount, name: '[stack]' });
-  stackVmo.write(STACK_SIZE - initial.bytes.length, initial.bytes);
-  vmar.map({ vmo: stackVmo, len: STACK_SIZE, prot: PROT_READ | PROT_WRITE, addr: STACK_TOP - STACK_SIZE, fixed: true, name: '[stack]' });
-  stackVmo.close();
-  proc.brkStart = proc.brk = mainLayout.brk;
-  proc.argv = argv;
-  proc.envp = envp;
-  proc.exe = path;
-  proc.releaseVfork();
-
   kernel.syncMemory(thread, regs);
 
   // Registers as Linux leaves them at a new image's entry: all zero but rip, rsp and segments.

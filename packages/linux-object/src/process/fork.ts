@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Process, Reg, Thread, type Registers } from '@rvisor/zircon-object';
+import { Process, Reg, Thread, ZxError, ZxStatus, type Registers } from '@rvisor/zircon-object';
 import { Signo } from '../abi/signal.js';
 import { Errno, KernelError } from '../errno.js';
 import type { Kernel } from './kernel.js';
@@ -21,7 +21,14 @@ const SYS_CLONE = 56;
 export function fork(kernel: Kernel, thread: LinuxThread, regs: Registers): LinuxThread {
   const parent = thread.process;
   const vmar = kernel.newVmar();
-  parent.vmar.fork(vmar); // the snapshot, taken while the parent is stopped
+  try {
+    parent.vmar.fork(vmar); // the snapshot, taken while the parent is stopped
+  } catch (err) {
+    vmar.unmapAll();
+    vmar.takeHostOps();
+    if (err instanceof ZxError && err.status === ZxStatus.ERR_NO_MEMORY) throw new KernelError(Errno.ENOMEM);
+    throw err;
+  }
   const [res] = kernel.platform.inject(thread.hostTid, regs, [{ nr: SYS_CLONE, args: [Signo.SIGCHLD, 0, 0, 0, 0, 0] }]);
   if (res < 0n) {
     vmar.unmapAll();

@@ -17,6 +17,9 @@ export interface Credentials {
   gid: number;
   euid: number;
   egid: number;
+  /** Saved set-user-ID and set-group-ID (setresuid, setresgid). */
+  suid: number;
+  sgid: number;
   groups: number[];
 }
 

@@ -7,7 +7,7 @@
  */
 import {
   Errno, KernelError, MADV_DONTNEED, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_SHARED,
-  MAP_SHARED_VALIDATE, O_ACCMODE, O_WRONLY, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP, PROT_READ, PROT_WRITE,
+  MAP_SHARED_VALIDATE, O_ACCMODE, O_WRONLY, PROT_EXEC, USER_END, PROT_GROWSDOWN, PROT_GROWSUP, PROT_READ, PROT_WRITE,
 } from '@rvisor/linux-object';
 import { PAGE_SIZE, Vmo, ZxError, ZxStatus, pageRoundUp as pageUp } from '@rvisor/zircon-object';
 import type { SyscallContext } from '../context.js';
@@ -153,4 +153,102 @@ export function sysMadvise(ctx: SyscallContext) {
     }
   }
   return 0;
+}
+
+const MREMAP_MAYMOVE = 1;
+const MREMAP_FIXED = 2;
+const MREMAP_DONTUNMAP = 4;
+
+/**
+ * Implements Linux syscall mremap(2): the range must lie in one mapping; it shrinks in place,
+ * grows in place when the pages after it are free, and otherwise moves (with MREMAP_MAYMOVE).
+ * The contents move with it: a grown mapping gets a new VMO holding a copy.
+ */
+export function sysMremap(ctx: SyscallContext) {
+  const oldAddr = ctx.addr(0);
+  const oldSize = pageUp(ctx.addr(1));
+  const newSize = pageUp(ctx.addr(2));
+  const flags = ctx.int(3);
+  const newAddrArg = ctx.addr(4);
+  const vmar = ctx.process.vmar;
+  if (oldAddr % PAGE_SIZE !== 0 || newSize === 0 || flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)) {
+    throw new KernelError(Errno.EINVAL);
+  }
+  if (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP) && !(flags & MREMAP_MAYMOVE)) throw new KernelError(Errno.EINVAL);
+  if (flags & MREMAP_DONTUNMAP) throw new KernelError(Errno.EINVAL, 'MREMAP_DONTUNMAP is not supported');
+  const m = vmar.mappingAt(oldAddr);
+  if (!m || oldAddr + oldSize > m.end || oldSize === 0) throw new KernelError(Errno.EFAULT);
+  try {
+    if (newSize <= oldSize && !(flags & MREMAP_FIXED)) {
+      if (newSize < oldSize) vmar.unmap(oldAddr + newSize, oldSize - newSize);
+      ctx.kernel.syncMemory(ctx.thread, ctx.regs);
+      return oldAddr;
+    }
+    // A copy of the old contents in a VMO of the new size.
+    const vmo = Vmo.create(ctx.kernel.allocator, newSize, { account: ctx.kernel.memoryAccount });
+    try {
+      const from = m.offset + (oldAddr - m.start);
+      let done = 0;
+      for (const seg of vmo.segments(0, Math.min(oldSize, newSize))) {
+        seg.set(m.vmo.read(from + done, seg.length));
+        done += seg.length;
+      }
+      const tailFree = !vmar.mappings().some((o) => o.start < oldAddr + newSize && o.end > oldAddr + oldSize);
+      let at: number;
+      if (!(flags & MREMAP_FIXED) && tailFree && oldAddr + newSize <= USER_END) {
+        at = vmar.map({ vmo, len: newSize, prot: m.prot, addr: oldAddr, fixed: true, shared: m.shared, name: m.name });
+      } else if (flags & MREMAP_MAYMOVE) {
+        if (flags & MREMAP_FIXED && newAddrArg % PAGE_SIZE !== 0) throw new KernelError(Errno.EINVAL);
+        at = flags & MREMAP_FIXED
+          ? vmar.map({ vmo, len: newSize, prot: m.prot, addr: newAddrArg, fixed: true, shared: m.shared, name: m.name })
+          : vmar.map({ vmo, len: newSize, prot: m.prot, shared: m.shared, name: m.name });
+        vmar.unmap(oldAddr, oldSize);
+      } else {
+        throw new KernelError(Errno.ENOMEM);
+      }
+      ctx.kernel.syncMemory(ctx.thread, ctx.regs);
+      return at;
+    } finally {
+      vmo.close();
+    }
+  } catch (err) {
+    vmError(err);
+  }
+}
+
+const MS_ASYNC = 1;
+const MS_INVALIDATE = 2;
+const MS_SYNC = 4;
+
+/** Implements Linux syscall msync(2): memory is pmem, so there is nothing to write back; the range is checked. */
+export function sysMsync(ctx: SyscallContext) {
+  const addr = ctx.addr(0);
+  const len = pageUp(ctx.addr(1));
+  const flags = ctx.int(2);
+  if (addr % PAGE_SIZE !== 0 || flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC) || (flags & MS_ASYNC && flags & MS_SYNC)) {
+    throw new KernelError(Errno.EINVAL);
+  }
+  if (!mapped(ctx, addr, len)) throw new KernelError(Errno.ENOMEM);
+  return 0;
+}
+
+/** Implements Linux syscall mincore(2): every mapped page counts as resident. */
+export function sysMincore(ctx: SyscallContext) {
+  const addr = ctx.addr(0);
+  const len = pageUp(ctx.addr(1));
+  if (addr % PAGE_SIZE !== 0) throw new KernelError(Errno.EINVAL);
+  if (!mapped(ctx, addr, len)) throw new KernelError(Errno.ENOMEM);
+  ctx.mem.write(ctx.addr(2), new Uint8Array(len / PAGE_SIZE).fill(1));
+  return 0;
+}
+
+/** Whether [addr, addr+len) is mapped without holes. */
+function mapped(ctx: SyscallContext, addr: number, len: number): boolean {
+  let at = addr;
+  while (at < addr + len) {
+    const m = ctx.process.vmar.mappingAt(at);
+    if (!m) return false;
+    at = m.end;
+  }
+  return true;
 }

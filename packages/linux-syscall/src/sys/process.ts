@@ -8,7 +8,7 @@ import {
   ARCH_GET_FS, ARCH_GET_GS, ARCH_SET_FS, ARCH_SET_GS, Errno, KernelError, PR_GET_DUMPABLE, PR_GET_NAME,
   PR_GET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NAME, PR_SET_PDEATHSIG, RLIM_INFINITY, RLIM_NLIMITS,
   RLIMIT_CORE, RLIMIT_LOCKS, RLIMIT_MEMLOCK, RLIMIT_MSGQUEUE, RLIMIT_NOFILE, RLIMIT_NPROC,
-  RLIMIT_SIGPENDING, RLIMIT_STACK, USER_END, execve as loadProgram,
+  RLIMIT_SIGPENDING, RLIMIT_STACK, USER_END, execve as loadProgram, type LinuxProcess,
 } from '@rvisor/linux-object';
 import { Reg } from '@rvisor/zircon-object';
 import type { SyscallContext } from '../context.js';
@@ -56,25 +56,120 @@ export const sysGetgid = (ctx: SyscallContext) => ctx.process.cred.gid;
 export const sysGetegid = (ctx: SyscallContext) => ctx.process.cred.egid;
 /** Implements Linux syscall getpgrp(2). */
 export const sysGetpgrp = (ctx: SyscallContext) => ctx.process.pgid;
-/** Implements Linux syscall getsid(2) (for the caller; other pids: next milestone). */
-export function sysGetsid(ctx: SyscallContext) {
-  const pid = ctx.int(0);
-  if (pid !== 0 && pid !== ctx.process.pid) throw new KernelError(Errno.ESRCH);
-  return ctx.process.sid;
+/** The live process `pid` names (0: the caller); ESRCH if none. */
+function processOf(ctx: SyscallContext, pid: number): LinuxProcess {
+  if (pid < 0) throw new KernelError(Errno.ESRCH);
+  if (pid === 0) return ctx.process;
+  const p = ctx.kernel.processes.get(pid);
+  if (!p || p.dead) throw new KernelError(Errno.ESRCH);
+  return p;
 }
+
+/** Implements Linux syscall getsid(2). */
+export function sysGetsid(ctx: SyscallContext) {
+  return processOf(ctx, ctx.int(0)).sid;
+}
+
 /** Implements Linux syscall getpgid(2). */
 export function sysGetpgid(ctx: SyscallContext) {
-  const pid = ctx.int(0);
-  if (pid !== 0 && pid !== ctx.process.pid) throw new KernelError(Errno.ESRCH);
-  return ctx.process.pgid;
+  return processOf(ctx, ctx.int(0)).pgid;
 }
-/** Implements Linux syscall setpgid(2) for the caller itself. */
+
+/** Implements Linux syscall setpgid(2): the caller or one of its children, within its session. */
 export function sysSetpgid(ctx: SyscallContext) {
-  const pid = ctx.int(0);
   const pgid = ctx.int(1);
   if (pgid < 0) throw new KernelError(Errno.EINVAL);
-  if (pid !== 0 && pid !== ctx.process.pid) throw new KernelError(Errno.ESRCH);
-  ctx.process.pgid = pgid === 0 ? ctx.process.pid : pgid;
+  const target = processOf(ctx, ctx.int(0));
+  if (target !== ctx.process && target.parent !== ctx.process) throw new KernelError(Errno.ESRCH);
+  if (target.sid !== ctx.process.sid) throw new KernelError(Errno.EPERM);
+  if (target.sid === target.pid) throw new KernelError(Errno.EPERM); // a session leader keeps its group
+  const group = pgid === 0 ? target.pid : pgid;
+  if (group !== target.pid) {
+    const inSession = [...ctx.kernel.processes.values()].some((p) => !p.dead && p.pgid === group && p.sid === ctx.process.sid);
+    if (!inSession) throw new KernelError(Errno.EPERM);
+  }
+  target.pgid = group;
+  return 0;
+}
+
+/** Implements Linux syscall setsid(2). */
+export function sysSetsid(ctx: SyscallContext) {
+  const proc = ctx.process;
+  const leads = [...ctx.kernel.processes.values()].some((p) => !p.dead && p.pgid === proc.pid);
+  if (leads) throw new KernelError(Errno.EPERM);
+  proc.sid = proc.pgid = proc.pid;
+  return proc.pid;
+}
+
+/** -1 as uid_t: "leave unchanged" in the set*id calls. */
+const KEEP = 0xffff_ffff;
+
+/**
+ * The set*uid/set*gid rules: a privileged caller (euid 0) may set any id; others only ids they
+ * already hold as real, effective or saved. KEEP leaves an id as it is.
+ */
+function setIds(ctx: SyscallContext, which: 'uid' | 'gid', real: number, effective: number, saved: number): number {
+  const cred = ctx.process.cred;
+  const held = which === 'uid' ? [cred.uid, cred.euid, cred.suid] : [cred.gid, cred.egid, cred.sgid];
+  const privileged = cred.euid === 0;
+  for (const id of [real, effective, saved]) {
+    if (id !== KEEP && !privileged && !held.includes(id)) throw new KernelError(Errno.EPERM);
+  }
+  const set = (cur: number, id: number) => (id === KEEP ? cur : id);
+  if (which === 'uid') {
+    [cred.uid, cred.euid, cred.suid] = [set(cred.uid, real), set(cred.euid, effective), set(cred.suid, saved)];
+  } else {
+    [cred.gid, cred.egid, cred.sgid] = [set(cred.gid, real), set(cred.egid, effective), set(cred.sgid, saved)];
+  }
+  return 0;
+}
+
+/** Implements Linux syscall setuid(2): all three ids when privileged, else the effective one. */
+export function sysSetuid(ctx: SyscallContext) {
+  const id = ctx.uint(0);
+  return ctx.process.cred.euid === 0 ? setIds(ctx, 'uid', id, id, id) : setIds(ctx, 'uid', KEEP, id, KEEP);
+}
+/** Implements Linux syscall setgid(2). */
+export function sysSetgid(ctx: SyscallContext) {
+  const id = ctx.uint(0);
+  return ctx.process.cred.euid === 0 ? setIds(ctx, 'gid', id, id, id) : setIds(ctx, 'gid', KEEP, id, KEEP);
+}
+
+/** setreuid/setregid: a new real id, or an effective one differing from the old real, also sets the saved id. */
+function setReIds(ctx: SyscallContext, which: 'uid' | 'gid'): number {
+  const real = ctx.uint(0);
+  const effective = ctx.uint(1);
+  const oldReal = which === 'uid' ? ctx.process.cred.uid : ctx.process.cred.gid;
+  const newEffective = effective === KEEP ? (which === 'uid' ? ctx.process.cred.euid : ctx.process.cred.egid) : effective;
+  const saved = real !== KEEP || (effective !== KEEP && effective !== oldReal) ? newEffective : KEEP;
+  return setIds(ctx, which, real, effective, saved);
+}
+/** Implements Linux syscall setreuid(2). */
+export const sysSetreuid = (ctx: SyscallContext) => setReIds(ctx, 'uid');
+/** Implements Linux syscall setregid(2). */
+export const sysSetregid = (ctx: SyscallContext) => setReIds(ctx, 'gid');
+/** Implements Linux syscall setresuid(2). */
+export const sysSetresuid = (ctx: SyscallContext) => setIds(ctx, 'uid', ctx.uint(0), ctx.uint(1), ctx.uint(2));
+/** Implements Linux syscall setresgid(2). */
+export const sysSetresgid = (ctx: SyscallContext) => setIds(ctx, 'gid', ctx.uint(0), ctx.uint(1), ctx.uint(2));
+
+function getResIds(ctx: SyscallContext, ids: [number, number, number]): number {
+  ids.forEach((id, i) => ctx.mem.writeU32(ctx.addr(i), id));
+  return 0;
+}
+/** Implements Linux syscall getresuid(2). */
+export const sysGetresuid = (ctx: SyscallContext) => getResIds(ctx, [ctx.process.cred.uid, ctx.process.cred.euid, ctx.process.cred.suid]);
+/** Implements Linux syscall getresgid(2). */
+export const sysGetresgid = (ctx: SyscallContext) => getResIds(ctx, [ctx.process.cred.gid, ctx.process.cred.egid, ctx.process.cred.sgid]);
+
+/** Implements Linux syscall setgroups(2). */
+export function sysSetgroups(ctx: SyscallContext) {
+  const n = ctx.int(0);
+  if (n < 0 || n > 65536) throw new KernelError(Errno.EINVAL);
+  if (ctx.process.cred.euid !== 0) throw new KernelError(Errno.EPERM);
+  const raw = ctx.mem.read(ctx.addr(1), n * 4);
+  const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  ctx.process.cred.groups = Array.from({ length: n }, (_, i) => v.getUint32(i * 4, true));
   return 0;
 }
 

@@ -100,7 +100,7 @@ export async function runContainer(options: RunContainerOptions): Promise<RunRes
       parent: null,
       fds,
       fs: kernel.newFsContext(),
-      cred: { uid: 0, gid: 0, euid: 0, egid: 0, groups: [0] },
+      cred: { uid: 0, gid: 0, euid: 0, egid: 0, suid: 0, sgid: 0, groups: [0] },
       name: options.args[0].split('/').pop()!.slice(0, 15),
     });
     const name = options.args[0];

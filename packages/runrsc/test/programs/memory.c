@@ -1,0 +1,83 @@
+/*
+ * Memory: mmap/munmap/mprotect, fixed and no-replace mappings, mremap, madvise, brk, mincore,
+ * and what fork shares or copies. Printed line by line for a native-vs-sandbox comparison.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static sigjmp_buf jump;
+static void on_segv(int sig) { siglongjmp(jump, sig); }
+
+static const char *err(long r) { return r < 0 || r == (long)MAP_FAILED ? strerrorname_np(errno) : "ok"; }
+
+int main(void) {
+  long page = sysconf(_SC_PAGESIZE);
+  setvbuf(stdout, NULL, _IONBF, 0);
+  signal(SIGSEGV, on_segv);
+
+  char *a = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  printf("anon zero-filled: %d\n", a[0] == 0 && a[4 * page - 1] == 0);
+  strcpy(a, "hello");
+  printf("mprotect ro: %s\n", err(mprotect(a, page, PROT_READ)));
+  int faulted = sigsetjmp(jump, 1);
+  if (!faulted) a[0] = 'H';
+  printf("write to read-only: fault=%d content=%s\n", faulted, a);
+  mprotect(a, page, PROT_READ | PROT_WRITE);
+  printf("munmap middle: %s\n", err(munmap(a + page, page)));
+  faulted = sigsetjmp(jump, 1);
+  if (!faulted) a[page] = 1;
+  printf("touch unmapped hole: fault=%d\n", faulted);
+  char *f = mmap(a + page, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+  printf("fixed_noreplace into the hole: %s\n", err((long)f));
+  f = mmap(a, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+  printf("fixed_noreplace over a mapping: %s\n", err((long)f));
+  f = mmap(a, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+  printf("fixed replaces: %s zeroed=%d\n", err((long)f), a[0] == 0);
+  printf("mmap len 0: %s\n", err((long)mmap(NULL, 0, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)));
+  printf("mmap unaligned offset: %s\n", err((long)mmap(NULL, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 1)));
+  printf("mprotect over a hole: %s\n", err(mprotect(a, 4 * page, PROT_READ)));
+
+  char *r = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  strcpy(r, "kept");
+  char *r2 = mremap(r, page, 64 * page, MREMAP_MAYMOVE);
+  printf("mremap grow: %s content=%s tail_zero=%d\n", err((long)r2), r2, r2[63 * page] == 0);
+  r2 = mremap(r2, 64 * page, page, 0);
+  printf("mremap shrink: %s content=%s\n", err((long)r2), r2);
+
+  char *d = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  d[10] = 7;
+  madvise(d, page, MADV_DONTNEED);
+  printf("madvise dontneed reads zero: %d\n", d[10] == 0);
+
+  unsigned char vec[4] = {0};
+  d[0] = 1; /* resident, natively too */
+  long mc = mincore(d, page, vec);
+  printf("mincore: %s resident=%d\n", err(mc), vec[0] & 1);
+  printf("msync: %s\n", err(msync(d, page, MS_SYNC)));
+
+  char *b0 = sbrk(0);
+  char *b1 = sbrk(1 << 20);
+  b1[(1 << 20) - 1] = 1;
+  printf("brk grows: %d\n", sbrk(0) == b0 + (1 << 20));
+
+  int *shared = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  int *private = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  *shared = 1;
+  *private = 1;
+  pid_t child = fork();
+  if (child == 0) {
+    *shared = 2;
+    *private = 2;
+    _exit(0);
+  }
+  waitpid(child, NULL, 0);
+  printf("after fork: shared=%d private=%d\n", *shared, *private);
+  return 0;
+}
