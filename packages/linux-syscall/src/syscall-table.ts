@@ -115,6 +115,7 @@ export const syscallTable = buildTable<SyscallContext>({
   rt_sigprocmask: supported(signal.sysRtSigprocmask),
   rt_sigpending: supported(signal.sysRtSigpending),
   rt_sigsuspend: supported(signal.sysRtSigsuspend),
+  pause: supported(signal.sysPause),
   rt_sigreturn: partial(signal.sysRtSigreturn, 'FPU state through fxsave (SSE); AVX upper halves are not saved'),
   sigaltstack: supported(signal.sysSigaltstack),
   kill: partial(signal.sysKill, 'stop signals are ignored (no job control yet); real-time signals do not queue'),
@@ -127,6 +128,12 @@ export const syscallTable = buildTable<SyscallContext>({
   time: supported(time.sysTime),
   nanosleep: partial(time.sysNanosleep, 'the remaining time is not written back'),
   clock_nanosleep: partial(time.sysClockNanosleep, 'the remaining time is not written back'),
+
+  alarm: supported(time.sysAlarm),
+  setitimer: partial(time.sysSetitimer, 'ITIMER_REAL only'),
+  getitimer: partial(time.sysGetitimer, 'ITIMER_REAL only'),
+  times: partial(time.sysTimes, 'children\'s times read 0'),
+  getrusage: partial(time.sysGetrusage, 'CPU times of the process and thread; children and memory counters read 0'),
 
   getrandom: supported(misc.sysGetrandom),
 

@@ -111,6 +111,8 @@ export class Kernel {
    */
   processDied(proc: LinuxProcess): void {
     proc.dead = true;
+    proc.realTimer?.timer.cancel();
+    proc.realTimer = null;
     this.releaseProcess(proc);
     proc.releaseVfork();
     const init = this.processes.get(1);
@@ -148,6 +150,8 @@ export class Kernel {
    * tasks get SIGKILL, which takes effect before any of them runs guest code again.
    */
   killProcess(proc: LinuxProcess, signal: number): void {
+    proc.realTimer?.timer.cancel();
+    proc.realTimer = null;
     proc.exit ??= { code: 0, signal };
     for (const t of proc.threads.values()) this.platform.kill(t.hostTid);
   }

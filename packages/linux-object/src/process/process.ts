@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { WaitQueue } from '@rvisor/async-executor';
+import { WaitQueue, type Timer } from '@rvisor/async-executor';
 import { REG_COUNT, type Process, type Registers, type Thread } from '@rvisor/zircon-object';
 import type { FdTable } from '../fs/fd-table.js';
 import type { FsContext } from '../fs/fs-context.js';
@@ -49,6 +49,8 @@ export class LinuxProcess {
   exe = '';
   /** Exit status once the process is gone: code, or killing signal. */
   exit: { code: number; signal: number } | null = null;
+  /** ITIMER_REAL (alarm, setitimer): its pending timer, deadline and interval (ns). */
+  realTimer: { timer: Timer; deadline: bigint; interval: bigint } | null = null;
   /** Set when the last thread is gone: a zombie until the parent reaps it with wait4. */
   dead = false;
   /** Woken when a child of this process dies (wait4 sleeps here). */

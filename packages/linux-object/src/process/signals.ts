@@ -31,6 +31,7 @@ export const ERESTART_RESTARTBLOCK = 516;
 /** si_code values. */
 export const SI_USER = 0;
 export const SI_TKILL = -6;
+export const SI_KERNEL = 0x80;
 export const CLD_EXITED = 1;
 export const CLD_KILLED = 2;
 export const CLD_DUMPED = 3;

@@ -6,7 +6,7 @@
  * @module
  */
 import {
-  Errno, KernelError, POLLIN, POLLOUT, Signo, isKernelError, sendSignal, type Interruptible, type OpenFile,
+  Errno, KernelError, POLLIN, POLLOUT, SI_KERNEL, Signo, isKernelError, sendSignal, type Interruptible, type OpenFile,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 
@@ -35,8 +35,6 @@ function transfer(ctx: SyscallContext, file: OpenFile, segs: Uint8Array[], op: T
   }
   return done;
 }
-
-const SI_KERNEL = 0x80;
 
 /** Writing to a pipe with no reader raises SIGPIPE (by default it kills the writer) and fails with EPIPE. */
 function sigpipe(ctx: SyscallContext, err: unknown): never {

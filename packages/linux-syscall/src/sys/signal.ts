@@ -72,18 +72,28 @@ export function sysRtSigpending(ctx: SyscallContext) {
 }
 
 /** Implements Linux syscall rt_sigsuspend(2): wait with a temporary mask until a signal is delivered. */
-export async function sysRtSigsuspend(ctx: SyscallContext) {
+export function sysRtSigsuspend(ctx: SyscallContext) {
   if (ctx.addr(1) !== SIGSET_SIZE) throw new KernelError(Errno.EINVAL);
   const mask = ctx.mem.readU64(ctx.addr(0));
   const thread = ctx.thread;
   thread.suspendedMask ??= thread.signalMask; // kept when the call is restarted
   thread.signalMask = mask & ~UNBLOCKABLE;
+  return untilSignal(ctx); // the frame saves suspendedMask; sigreturn restores it
+}
+
+/** Sleep until a signal is delivered to the thread. */
+async function untilSignal(ctx: SyscallContext): Promise<number> {
   const signal = ctx.interruption();
   await new Promise<void>((resolve) => {
     if (signal.aborted) resolve();
     else signal.addEventListener('abort', () => resolve(), { once: true });
   });
-  return -ERESTARTNOHAND; // the frame saves suspendedMask; sigreturn restores it
+  return -ERESTARTNOHAND;
+}
+
+/** Implements Linux syscall pause(2). */
+export function sysPause(ctx: SyscallContext) {
+  return untilSignal(ctx);
 }
 
 /** Implements Linux syscall rt_sigreturn(2). */

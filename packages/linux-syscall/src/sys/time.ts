@@ -1,14 +1,16 @@
 /**
- * Time: clock_gettime, clock_getres, gettimeofday, time, nanosleep, clock_nanosleep. Guests get no
- * vDSO (see docs/platform.md), so every time call traps here.
+ * Time: clock_gettime, clock_getres, gettimeofday, time, nanosleep, clock_nanosleep, alarm,
+ * setitimer, getitimer, times, getrusage. Guests get no vDSO (see docs/platform.md), so every
+ * time call traps here.
  *
  * @module
  */
 import {
   CLOCK_BOOTTIME, CLOCK_BOOTTIME_ALARM, CLOCK_MONOTONIC, CLOCK_MONOTONIC_COARSE, CLOCK_MONOTONIC_RAW,
   CLOCK_PROCESS_CPUTIME_ID, CLOCK_REALTIME, CLOCK_REALTIME_ALARM, CLOCK_REALTIME_COARSE, CLOCK_TAI,
-  CLOCK_THREAD_CPUTIME_ID, ERESTART_RESTARTBLOCK, Errno, KernelError, TIMER_ABSTIME,
+  CLOCK_THREAD_CPUTIME_ID, ERESTART_RESTARTBLOCK, Errno, KernelError, SI_KERNEL, Signo, TIMER_ABSTIME, sendSignal,
 } from '@rvisor/linux-object';
+import { readFileSync } from 'node:fs';
 import type { SyscallContext } from '../context.js';
 
 const realtimeOffset = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
@@ -103,4 +105,134 @@ export function sysClockNanosleep(ctx: SyscallContext) {
   const now = clockNow(clock);
   const wait = flags & TIMER_ABSTIME ? t - now : t;
   return sleepUntil(ctx, ctx.kernel.timers.clock.now() + (wait > 0n ? wait : 0n));
+}
+
+const ITIMER_REAL = 0;
+const NS_PER_SEC = 1_000_000_000n;
+const NS_PER_USEC = 1000n;
+
+/** Arm (or, with 0, disarm) the process's real-time timer; returns what was left of the old one. */
+function armRealTimer(ctx: SyscallContext, value: bigint, interval: bigint): { left: bigint; interval: bigint } {
+  const proc = ctx.process;
+  const timers = ctx.kernel.timers;
+  const now = timers.clock.now();
+  const old = proc.realTimer;
+  const left = old ? (old.deadline > now ? old.deadline - now : 1n) : 0n;
+  old?.timer.cancel();
+  proc.realTimer = null;
+  if (value > 0n) {
+    const fire = (deadline: bigint): void => {
+      const timer = timers.add(deadline, () => {
+        sendSignal(ctx.kernel, proc, { signo: Signo.SIGALRM, code: SI_KERNEL });
+        if (interval > 0n && !proc.dead) fire(deadline + interval);
+        else proc.realTimer = null;
+      });
+      proc.realTimer = { timer, deadline, interval };
+    };
+    fire(now + value);
+  }
+  return { left, interval: old?.interval ?? 0n };
+}
+
+/** Implements Linux syscall alarm(2). */
+export function sysAlarm(ctx: SyscallContext) {
+  const { left } = armRealTimer(ctx, BigInt(ctx.uint(0)) * NS_PER_SEC, 0n);
+  return Number((left + NS_PER_SEC - 1n) / NS_PER_SEC); // rounded up, as Linux
+}
+
+function readTimeval(ctx: SyscallContext, addr: number): bigint {
+  const sec = BigInt.asIntN(64, ctx.mem.readU64(addr));
+  const usec = BigInt.asIntN(64, ctx.mem.readU64(addr + 8));
+  if (sec < 0n || usec < 0n || usec >= 1_000_000n) throw new KernelError(Errno.EINVAL);
+  return sec * NS_PER_SEC + usec * NS_PER_USEC;
+}
+
+function writeItimerval(ctx: SyscallContext, addr: number, interval: bigint, value: bigint): void {
+  const us = (ns: bigint) => (ns + NS_PER_USEC - 1n) / NS_PER_USEC;
+  ctx.mem.writeU64(addr, us(interval) / 1_000_000n);
+  ctx.mem.writeU64(addr + 8, us(interval) % 1_000_000n);
+  ctx.mem.writeU64(addr + 16, us(value) / 1_000_000n);
+  ctx.mem.writeU64(addr + 24, us(value) % 1_000_000n);
+}
+
+/** Implements Linux syscall setitimer(2) for ITIMER_REAL (CPU-time timers are not counted yet). */
+export function sysSetitimer(ctx: SyscallContext) {
+  if (ctx.int(0) !== ITIMER_REAL) throw new KernelError(Errno.EINVAL, 'only ITIMER_REAL is supported');
+  const newAddr = ctx.addr(1);
+  const interval = newAddr ? readTimeval(ctx, newAddr) : 0n;
+  const value = newAddr ? readTimeval(ctx, newAddr + 16) : 0n;
+  const old = armRealTimer(ctx, value, interval);
+  if (ctx.addr(2) !== 0) writeItimerval(ctx, ctx.addr(2), old.interval, old.left);
+  return 0;
+}
+
+/** Implements Linux syscall getitimer(2) for ITIMER_REAL. */
+export function sysGetitimer(ctx: SyscallContext) {
+  if (ctx.int(0) !== ITIMER_REAL) throw new KernelError(Errno.EINVAL, 'only ITIMER_REAL is supported');
+  const t = ctx.process.realTimer;
+  const now = ctx.kernel.timers.clock.now();
+  writeItimerval(ctx, ctx.addr(1), t?.interval ?? 0n, t ? (t.deadline > now ? t.deadline - now : 1n) : 0n);
+  return 0;
+}
+
+/** User and system CPU time of a host task, in clock ticks, from /proc (0 if it is gone). */
+function hostCpuTicks(hostTid: number): [number, number] {
+  try {
+    const stat = readFileSync(`/proc/${hostTid}/stat`, 'latin1');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return [Number(fields[11]), Number(fields[12])]; // utime, stime (fields 14 and 15)
+  } catch {
+    return [0, 0];
+  }
+}
+
+/** The process's CPU time so far: the sum of its threads' host tasks. */
+function processTicks(ctx: SyscallContext): [number, number] {
+  let user = 0;
+  let system = 0;
+  for (const t of ctx.process.threads.values()) {
+    const [u, s] = hostCpuTicks(t.hostTid);
+    user += u;
+    system += s;
+  }
+  return [user, system];
+}
+
+/** Implements Linux syscall times(2) (children's times are not counted yet). */
+export function sysTimes(ctx: SyscallContext) {
+  const [user, system] = processTicks(ctx);
+  if (ctx.addr(0) !== 0) {
+    const buf = new Uint8Array(32);
+    const v = new DataView(buf.buffer);
+    v.setBigInt64(0, BigInt(user), true);
+    v.setBigInt64(8, BigInt(system), true);
+    ctx.mem.write(ctx.addr(0), buf);
+  }
+  return (process.hrtime.bigint() / 10_000_000n) & 0x7fff_ffffn; // clock ticks (100 Hz) since an arbitrary point
+}
+
+const RUSAGE_SELF = 0;
+const RUSAGE_CHILDREN = -1;
+const RUSAGE_THREAD = 1;
+const TICK_US = 10_000n;
+
+/** Implements Linux syscall getrusage(2): CPU times from the host tasks; children and memory counters are 0 for now. */
+export function sysGetrusage(ctx: SyscallContext) {
+  const who = ctx.int(0);
+  let ticks: [number, number];
+  if (who === RUSAGE_SELF) ticks = processTicks(ctx);
+  else if (who === RUSAGE_THREAD) ticks = hostCpuTicks(ctx.thread.hostTid);
+  else if (who === RUSAGE_CHILDREN) ticks = [0, 0];
+  else throw new KernelError(Errno.EINVAL);
+  const buf = new Uint8Array(144);
+  const v = new DataView(buf.buffer);
+  const tv = (off: number, t: number) => {
+    const us = BigInt(t) * TICK_US;
+    v.setBigInt64(off, us / 1_000_000n, true);
+    v.setBigInt64(off + 8, us % 1_000_000n, true);
+  };
+  tv(0, ticks[0]);
+  tv(16, ticks[1]);
+  ctx.mem.write(ctx.addr(1), buf);
+  return 0;
 }

@@ -1,0 +1,106 @@
+/*
+ * Processes: ids, sessions and groups, resource limits, names, fork/exec/wait and their errors,
+ * orphans. Run as the container's init (pid 1) in the sandbox and as an ordinary process natively,
+ * so only relations between ids are printed, never their values.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *e(long r) { return r < 0 ? strerrorname_np(errno) : "ok"; }
+
+int main(int argc, char **argv) {
+  setvbuf(stdout, NULL, _IONBF, 0);
+  if (argc > 1 && strcmp(argv[1], "child") == 0) {
+    printf("exec'd child: argv[2]=%s\n", argv[2]);
+    return 42;
+  }
+  printf("getpid == gettid: %d\n", getpid() == gettid());
+
+  /* fork, wait4, exit statuses. */
+  pid_t c = fork();
+  if (c == 0) _exit(7);
+  int st;
+  printf("waitpid returns the child: %d\n", waitpid(c, &st, 0) == c);
+  printf("exit status: exited=%d code=%d\n", WIFEXITED(st), WEXITSTATUS(st));
+  printf("no more children: %s\n", e(waitpid(-1, &st, 0)));
+  c = fork();
+  if (c == 0) { pause(); _exit(0); }
+  printf("WNOHANG while running: %d\n", waitpid(c, &st, WNOHANG));
+  kill(c, SIGKILL);
+  waitpid(c, &st, 0);
+  printf("killed: signaled=%d sig=%d\n", WIFSIGNALED(st), WTERMSIG(st));
+
+  /* The child sees its parent; a grandchild orphaned by its parent's exit is adopted. */
+  int fds[2];
+  pipe(fds);
+  c = fork();
+  if (c == 0) {
+    if (fork() == 0) {
+      char buf;
+      read(fds[0], &buf, 1); /* wait until the middle process is gone */
+      printf("orphan adopted (parent changed): %d\n", getppid() != 0);
+      _exit(0);
+    }
+    _exit(0);
+  }
+  waitpid(c, NULL, 0);
+  write(fds[1], "x", 1);
+  usleep(100000);
+
+  /* execve: a program, and the errors for what cannot run. */
+  c = fork();
+  if (c == 0) {
+    char *args[] = {argv[0], "child", "two", NULL};
+    execv(argv[0], args);
+    _exit(99);
+  }
+  waitpid(c, &st, 0);
+  printf("exec'd child exit: %d\n", WEXITSTATUS(st));
+  char *none[] = {"x", NULL};
+  printf("exec missing: %s\n", e(execv("/nonexistent", none)));
+  printf("exec a directory: %s\n", e(execv("/tmp", none)));
+  printf("exec empty path: %s\n", e(execv("", none)));
+
+  /* Sessions and process groups. */
+  c = fork();
+  if (c == 0) {
+    printf("setpgid self: %s\n", e(setpgid(0, 0)));
+    printf("getpgrp is pid: %d\n", getpgrp() == getpid());
+    printf("setsid as group leader: %s\n", e(setsid()));
+    _exit(0);
+  }
+  waitpid(c, NULL, 0);
+  c = fork();
+  if (c == 0) {
+    pid_t s = setsid();
+    printf("setsid in child: %s sid_is_pid=%d pgid_is_pid=%d\n", e(s), getsid(0) == getpid(), getpgrp() == getpid());
+    _exit(0);
+  }
+  waitpid(c, NULL, 0);
+  printf("getpgid of nobody: %s\n", e(getpgid(999999)));
+
+  /* Resource limits. */
+  struct rlimit rl;
+  getrlimit(RLIMIT_NOFILE, &rl);
+  struct rlimit lower = {16, rl.rlim_max};
+  printf("setrlimit nofile: %s\n", e(setrlimit(RLIMIT_NOFILE, &lower)));
+  int opened = 0;
+  while (dup(0) >= 0) opened++;
+  printf("fds stop at the limit: %s total<=16: %d\n", strerrorname_np(errno), opened + 3 <= 16);
+  struct rlimit bad = {10, 5};
+  printf("soft above hard: %s\n", e(setrlimit(RLIMIT_NOFILE, &bad)));
+
+  /* Names. */
+  prctl(PR_SET_NAME, "renamed-thread");
+  char name[16] = {0};
+  prctl(PR_GET_NAME, name);
+  printf("prctl name: %s\n", name);
+  return 0;
+}
