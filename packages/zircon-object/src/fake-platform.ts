@@ -11,6 +11,7 @@ export class FakePhysicalMemory implements PhysicalMemory {
   readonly size: number;
   readonly chunkSize: number;
   readonly #chunks: Uint8Array[] = [];
+  readonly #bytes: Uint8Array;
   /** Every `release(offset, length)` call, in order. */
   readonly released: [offset: number, length: number][] = [];
 
@@ -20,6 +21,7 @@ export class FakePhysicalMemory implements PhysicalMemory {
     this.size = size;
     this.chunkSize = chunkSize;
     const buffer = new ArrayBuffer(size);
+    this.#bytes = new Uint8Array(buffer);
     for (let off = 0; off < size; off += chunkSize) this.#chunks.push(new Uint8Array(buffer, off, chunkSize));
   }
 
@@ -27,6 +29,10 @@ export class FakePhysicalMemory implements PhysicalMemory {
     const chunk = this.#chunks[index];
     if (!chunk) throw new RangeError(`no pmem chunk ${index}`);
     return chunk;
+  }
+
+  copy(from: number, to: number, length: number): void {
+    this.#bytes.copyWithin(to, from, from + length);
   }
 
   release(offset: number, length: number): void {

@@ -21,6 +21,11 @@ export interface PhysicalMemory {
   readonly chunkSize: number;
   /** A byte view of chunk `index`, i.e. of pmem bytes [index*chunkSize, (index+1)*chunkSize). */
   chunk(index: number): Uint8Array;
+  /**
+   * Copy [from, from+length) to [to, to+length), whose bytes must be zero (fresh frames); pages
+   * the source never touched are skipped, so they stay free on the host too.
+   */
+  copy(from: number, to: number, length: number): void;
   /** Give the host back the memory behind [offset, offset+length) (page aligned); reads then see zeros. */
   release(offset: number, length: number): void;
 }

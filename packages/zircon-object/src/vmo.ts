@@ -63,8 +63,8 @@ export interface VmoResizeResult {
  *   VMO keeps the frames reserved (hole-punched) so guests that still map them never see frames
  *   given to someone else.
  *
- *   `createChildCopy` is Zircon's copy-on-write child done eagerly: a full copy (pages that are
- *   all zero are skipped, so they stay sparse).
+ *   `createChildCopy` is Zircon's copy-on-write child done eagerly: a full copy, except of pages
+ *   the source never touched, which stay sparse (the platform's `pmem.copy` skips holes).
  *
  * RIGHTS
  *   READ to read, WRITE to write, MAP to map, checked by the caller through the handle.
@@ -187,7 +187,7 @@ export class Vmo extends KObject {
     const oldOffset = this.#offset;
     const oldCapacity = this.#capacity;
     const oldSize = this.#size;
-    copyNonZeroPages(this.allocator, oldOffset, newOffset, oldSize);
+    this.allocator.pmem.copy(oldOffset, newOffset, oldSize);
     this.#offset = newOffset;
     this.#capacity = newCap;
     this.#size = newCap;
@@ -205,7 +205,7 @@ export class Vmo extends KObject {
       throw new ZxError(ZxStatus.ERR_OUT_OF_RANGE, `child range ${offset}+${len} of ${this.#size}`);
     }
     const child = Vmo.create(this.allocator, len, { account: this.account, name: this.name });
-    copyNonZeroPages(this.allocator, this.#offset + offset, child.#offset, child.#size);
+    this.allocator.pmem.copy(this.#offset + offset, child.#offset, child.#size);
     return child;
   }
 
@@ -285,20 +285,4 @@ export class Vmo extends KObject {
 }
 
 /** Copy `len` bytes of pmem from `from` to `to` page by page, skipping all-zero pages. */
-function copyNonZeroPages(allocator: PmemAllocator, from: number, to: number, len: number): void {
-  const pmem = allocator.pmem;
-  const chunkSize = pmem.chunkSize;
-  for (let done = 0; done < len; done += PAGE_SIZE) {
-    const src = from + done;
-    const dst = to + done;
-    const page = pmem.chunk(Math.floor(src / chunkSize)).subarray(src % chunkSize, (src % chunkSize) + PAGE_SIZE);
-    if (isZeroPage(page)) continue;
-    pmem.chunk(Math.floor(dst / chunkSize)).set(page, dst % chunkSize);
-  }
-}
 
-function isZeroPage(page: Uint8Array): boolean {
-  const words = new BigUint64Array(page.buffer, page.byteOffset, page.length / 8);
-  for (let i = 0; i < words.length; i++) if (words[i] !== 0n) return false;
-  return true;
-}

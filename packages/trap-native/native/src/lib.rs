@@ -87,6 +87,13 @@ unsafe extern "C" fn pmem_release(env: napi_env, info: napi_callback_info) -> na
     napi::num(env, p.release(a.f64(0) as usize, a.f64(1) as usize) as f64)
 }
 
+/// pmemCopy(from, to, length): copy pmem bytes into fresh (zero) pmem, skipping holes.
+unsafe extern "C" fn pmem_copy(env: napi_env, info: napi_callback_info) -> napi_value {
+    let a = Args::get(env, info);
+    let p = require!(pmem(), env, "pmem is not initialised");
+    napi::num(env, p.copy(a.f64(0) as usize, a.f64(1) as usize, a.f64(2) as usize) as f64)
+}
+
 /// constants(): [stubBase, reservedEnd, trampoline, pmemGuestFd] as numbers.
 unsafe extern "C" fn constants(env: napi_env, _info: napi_callback_info) -> napi_value {
     let buf = Box::leak(Box::new([
@@ -184,10 +191,11 @@ unsafe extern "C" fn shutdown(env: napi_env, _info: napi_callback_info) -> napi_
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_value) -> napi_value {
-    let fns: [(&str, napi::napi_callback); 25] = [
+    let fns: [(&str, napi::napi_callback); 26] = [
         ("init", init),
         ("pmemChunk", pmem_chunk),
         ("pmemRelease", pmem_release),
+        ("pmemCopy", pmem_copy),
         ("constants", constants),
         ("spawn", spawn),
         ("resumeAndWait", resume_and_wait),

@@ -32,6 +32,29 @@ impl Pmem {
         Ok(Pmem { fd, base: base as *mut u8, size })
     }
 
+    /// Copy [from, from+len) to [to, to+len) — the destination must be fresh (zero) — skipping
+    /// the source's holes (SEEK_DATA/SEEK_HOLE), so untouched memory stays unallocated.
+    pub fn copy(&self, from: usize, to: usize, len: usize) -> i64 {
+        let in_range = |o: usize| o.checked_add(len).map_or(false, |end| end <= self.size);
+        if !in_range(from) || !in_range(to) {
+            return -(libc::EINVAL as i64);
+        }
+        let end = from + len;
+        let mut pos = from;
+        while pos < end {
+            let data = unsafe { libc::lseek(self.fd, pos as i64, libc::SEEK_DATA) };
+            if data < 0 || data as usize >= end {
+                break; // ENXIO: only holes from here on
+            }
+            let hole = unsafe { libc::lseek(self.fd, data, libc::SEEK_HOLE) };
+            let stop = if hole < 0 { end } else { (hole as usize).min(end) };
+            let start = data as usize;
+            unsafe { std::ptr::copy_nonoverlapping(self.base.add(start), self.base.add(to + (start - from)), stop - start) };
+            pos = stop;
+        }
+        0
+    }
+
     /// Punch a hole: the host frees the pages; later reads see zeros.
     pub fn release(&self, offset: usize, len: usize) -> i64 {
         if offset.checked_add(len).map_or(true, |end| end > self.size) {
