@@ -1,0 +1,47 @@
+/*
+ * Process creation costs: N times fork + _exit + waitpid, or N times fork + execve of itself in
+ * its "noop" mode + waitpid. Prints the mean cost of one round:
+ *
+ *   fork ns_per_call 123456.7
+ *   execve ns_per_call 234567.8
+ *
+ * Usage: proc-loop fork|execve [N]   (default 200). Static, so it runs on the host and in a rootfs.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "noop") == 0) return 0;
+  if (argc < 2 || (strcmp(argv[1], "fork") != 0 && strcmp(argv[1], "execve") != 0)) {
+    fprintf(stderr, "usage: proc-loop fork|execve [N]\n");
+    return 2;
+  }
+  int exec = strcmp(argv[1], "execve") == 0;
+  long n = argc > 2 ? atol(argv[2]) : 200;
+  char *noop[] = {argv[0], "noop", NULL};
+  double start = now_ns();
+  for (long i = 0; i < n; i++) {
+    pid_t c = fork();
+    if (c == 0) {
+      if (exec) execv(argv[0], noop);
+      _exit(0);
+    }
+    int st;
+    if (waitpid(c, &st, 0) != c || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+      fprintf(stderr, "proc-loop: child failed\n");
+      return 1;
+    }
+  }
+  printf("%s ns_per_call %.1f\n", argv[1], (now_ns() - start) / (double)n);
+  return 0;
+}
