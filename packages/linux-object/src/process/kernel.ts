@@ -18,7 +18,9 @@ import { Vfs } from '../fs/vfs.js';
 import { MMAP_BASE, USER_BASE, USER_END } from './layout.js';
 import { LinuxProcess, LinuxThread, type Credentials } from './process.js';
 import { Futexes } from './futex.js';
-import { CLD_DUMPED, CLD_EXITED, CLD_KILLED, defaultAction, sendSignal } from './signals.js';
+import {
+  CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, SA_NOCLDSTOP, SI_USER, defaultAction, sendSignal,
+} from './signals.js';
 import { Signo } from '../abi/signal.js';
 
 /** Options of {@link Kernel}. */
@@ -117,6 +119,9 @@ export class Kernel {
     proc.releaseVfork();
     const init = this.processes.get(1);
     for (const child of proc.children) {
+      if (child.parentDeathSignal !== 0 && !child.dead) {
+        sendSignal(this, child, { signo: child.parentDeathSignal, code: SI_USER, pid: proc.pid, uid: proc.cred.uid });
+      }
       if (init && init !== proc) {
         child.parent = init;
         init.children.add(child);
@@ -154,6 +159,38 @@ export class Kernel {
     proc.realTimer = null;
     proc.exit ??= { code: 0, signal };
     for (const t of proc.threads.values()) this.platform.kill(t.hostTid);
+  }
+
+  /**
+   * Job control: stop `proc` (its running threads are made to stop, and every thread is parked at
+   * its next return to guest code) and tell the parent.
+   */
+  stopProcess(proc: LinuxProcess, signal: number): void {
+    proc.stopped = true;
+    proc.jobReport = { kind: 'stopped', signal };
+    for (const t of proc.threads.values()) if (t.running) this.platform.interrupt(t.hostTid);
+    this.#notifyParent(proc, CLD_STOPPED, signal);
+  }
+
+  /** Job control: let a stopped `proc` run again and tell the parent. */
+  continueProcess(proc: LinuxProcess): void {
+    proc.stopped = false;
+    proc.jobReport = { kind: 'continued', signal: Signo.SIGCONT };
+    for (const t of proc.parked.splice(0)) {
+      if (!this.threadsByHostTid.has(t.hostTid)) continue;
+      this.platform.resumeAndWait(t.hostTid, t.savedRegs, 0, 0);
+      t.running = true;
+    }
+    this.#notifyParent(proc, CLD_CONTINUED, Signo.SIGCONT);
+  }
+
+  /** Wake the parent's wait4 and send it SIGCHLD for a stop or continue (unless SA_NOCLDSTOP). */
+  #notifyParent(proc: LinuxProcess, code: number, signal: number): void {
+    const parent = proc.parent;
+    if (!parent || parent.dead) return;
+    parent.childEvents.wakeAll();
+    if ((parent.sigaction(Signo.SIGCHLD).flags & SA_NOCLDSTOP) !== 0) return;
+    sendSignal(this, parent, { signo: Signo.SIGCHLD, code, pid: proc.pid, uid: proc.cred.uid, status: signal });
   }
 
   /** wait4's reaping: the zombie disappears. */

@@ -51,6 +51,14 @@ export class LinuxProcess {
   exit: { code: number; signal: number } | null = null;
   /** ITIMER_REAL (alarm, setitimer): its pending timer, deadline and interval (ns). */
   realTimer: { timer: Timer; deadline: bigint; interval: bigint } | null = null;
+  /** prctl(PR_SET_PDEATHSIG): the signal this process gets when its parent dies (0: none). */
+  parentDeathSignal = 0;
+  /** Stopped by a stop signal (job control) until SIGCONT; its threads wait in `parked`. */
+  stopped = false;
+  /** Threads kept from running while the process is stopped. */
+  readonly parked: LinuxThread[] = [];
+  /** A stop or continue the parent has not collected with wait4(WUNTRACED/WCONTINUED) yet. */
+  jobReport: { kind: 'stopped' | 'continued'; signal: number } | null = null;
   /** Set when the last thread is gone: a zombie until the parent reaps it with wait4. */
   dead = false;
   /** Woken when a child of this process dies (wait4 sleeps here). */
@@ -124,6 +132,8 @@ export class LinuxThread {
   robustList = 0;
   /** Blocked signals (rt_sigprocmask). */
   signalMask = 0n;
+  /** Signals rt_sigtimedwait waits for (0n when not waiting). */
+  sigwaitSet = 0n;
   /** While rt_sigsuspend waits: the mask to restore after the handler runs. */
   suspendedMask: bigint | null = null;
   /** Thread-directed signals (tkill, tgkill). */

@@ -35,6 +35,8 @@ export const SI_KERNEL = 0x80;
 export const CLD_EXITED = 1;
 export const CLD_KILLED = 2;
 export const CLD_DUMPED = 3;
+export const CLD_STOPPED = 5;
+export const CLD_CONTINUED = 6;
 
 /** A disposition, as `struct sigaction` (kernel layout: handler, flags, restorer, mask). */
 export interface SigAction {
@@ -121,7 +123,25 @@ export function encodeSigInfo(info: SigInfo): Uint8Array {
 function isIgnored(proc: LinuxProcess, sig: number): boolean {
   const act = proc.sigaction(sig);
   if (act.handler === SIG_IGN) return true;
-  return act.handler === SIG_DFL && (defaultAction(sig) === 'ignore' || defaultAction(sig) === 'continue' || defaultAction(sig) === 'stop');
+  return act.handler === SIG_DFL && (defaultAction(sig) === 'ignore' || defaultAction(sig) === 'continue');
+}
+
+const STOP_SIGNALS = [Signo.SIGSTOP, Signo.SIGTSTP, Signo.SIGTTIN, Signo.SIGTTOU];
+
+/** Job control at generation: SIGCONT continues a stopped process; a stop signal taking its default action stops it. Returns true if the signal is used up. */
+function jobControl(kernel: Kernel, proc: LinuxProcess, sig: number, threads: LinuxThread[]): boolean {
+  if (sig === Signo.SIGCONT) {
+    for (const s of STOP_SIGNALS) proc.pending.delete(s);
+    if (proc.stopped) kernel.continueProcess(proc);
+    return false; // SIGCONT is then delivered like any other signal (usually ignored)
+  }
+  if (defaultAction(sig) !== 'stop') return false;
+  const act = proc.sigaction(sig);
+  const blockedEverywhere = threads.every((t) => (t.signalMask & sigbit(sig)) !== 0n);
+  if (sig !== Signo.SIGSTOP && (act.handler !== SIG_DFL || blockedEverywhere)) return false;
+  proc.pending.delete(Signo.SIGCONT);
+  if (!proc.stopped) kernel.stopProcess(proc, sig);
+  return true;
 }
 
 /**
@@ -138,6 +158,7 @@ export function sendSignal(kernel: Kernel, proc: LinuxProcess, info: SigInfo, th
   }
   const blocked = (t: LinuxThread) => (t.signalMask & sigbit(sig)) !== 0n;
   const threads = thread ? [thread] : [...proc.threads.values()];
+  if (jobControl(kernel, proc, sig, threads)) return;
   if (isIgnored(proc, sig) && !threads.every(blocked)) return;
   const act = proc.sigaction(sig);
   const fatal = act.handler === SIG_DFL && (defaultAction(sig) === 'terminate' || defaultAction(sig) === 'core');
@@ -147,7 +168,8 @@ export function sendSignal(kernel: Kernel, proc: LinuxProcess, info: SigInfo, th
   }
   const pending = thread ? thread.pending : proc.pending;
   if (!pending.has(sig) || sig >= 32) pending.set(sig, info); // real-time signals would queue; one is kept
-  const target = threads.find((t) => !blocked(t));
+  // A thread that can take it, or one waiting for it in rt_sigtimedwait.
+  const target = threads.find((t) => !blocked(t)) ?? threads.find((t) => (t.sigwaitSet & sigbit(sig)) !== 0n);
   if (target) wakeForSignal(kernel, target);
 }
 
