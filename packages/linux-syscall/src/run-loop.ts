@@ -98,6 +98,7 @@ export class KernelRunner {
         const c = this.#ready.shift()!;
         if (!kernel.threadsByHostTid.has(c.thread.hostTid)) continue;
         const r = this.#finishSyscall(c.thread, c.thread.savedRegs, c.result);
+        if (this.#parked(c.thread, r)) continue;
         if (tid === 0 && this.#ready.length === 0) {
           tid = c.thread.hostTid;
           resumeRegs = r;
@@ -120,7 +121,7 @@ export class KernelRunner {
             break;
           }
           const r = this.#syscall(thread, regs);
-          if (r !== undefined) {
+          if (r !== undefined && !(r !== null && this.#parked(thread, r))) {
             tid = ev.tid;
             resumeRegs = r;
           }
@@ -136,8 +137,11 @@ export class KernelRunner {
           } else if (kernel.unstartedThreads.has(thread)) {
             this.#startForked(thread);
           } else if (this.#hostSignal(thread, ev.signal, ev.signalCode, ev.faultAddr)) {
-            tid = ev.tid;
-            resumeRegs = this.#deliver(thread, regs, false);
+            const r = this.#deliver(thread, regs, false);
+            if (!this.#parked(thread, r)) {
+              tid = ev.tid;
+              resumeRegs = r;
+            }
           }
           break;
         }
@@ -226,7 +230,8 @@ export class KernelRunner {
           kernel.killProcess(proc, info.signo);
           return regs;
         }
-        continue; // ignore; stop and continue wait for job control
+        if (d === 'stop') kernel.stopProcess(proc, info.signo); // it was blocked when sent
+        continue;
       }
       if (atSyscall) this.#restartOrEintr(thread, regs, (act.flags & SA_RESTART) !== 0);
       setupFrame(kernel, thread, regs, info, act);
@@ -250,6 +255,18 @@ export class KernelRunner {
     } else {
       regs[Reg.rax] = BigInt.asUintN(64, BigInt(-Errno.EINTR));
     }
+  }
+
+  /**
+   * A thread of a stopped process does not return to guest code: it waits in the process's
+   * `parked` list, with `regs` kept, until SIGCONT. True if it was parked.
+   */
+  #parked(thread: LinuxThread, regs: Registers): boolean {
+    const proc = thread.process;
+    if (!proc.stopped) return false;
+    if (regs !== thread.savedRegs) thread.savedRegs.set(regs);
+    proc.parked.push(thread);
+    return true;
   }
 
   /** Track whether a thread runs guest code (a signal for it must then make it stop). */
@@ -299,7 +316,9 @@ export class KernelRunner {
     try {
       this.#kernel.startForkedThread(thread);
       // Signals sent before its first stop are delivered now, as it returns from fork.
-      this.#kernel.platform.resumeAndWait(thread.hostTid, this.#deliver(thread, thread.savedRegs, false), 0, 0);
+      const r = this.#deliver(thread, thread.savedRegs, false);
+      if (this.#parked(thread, r)) return;
+      this.#kernel.platform.resumeAndWait(thread.hostTid, r, 0, 0);
       thread.running = true;
     } catch (err) {
       this.#log.warn(`cannot start forked process ${thread.process.pid}: ${(err as Error).message}`);

@@ -3,7 +3,10 @@
  *
  * @module
  */
-import { Errno, KernelError, Signo, cloneThread, fork, type LinuxProcess } from '@rvisor/linux-object';
+import {
+  CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, Errno, KernelError, Signo, cloneThread,
+  defaultAction, fork, type LinuxProcess,
+} from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 
 const CLONE_VM = 0x100;
@@ -142,29 +145,60 @@ function selected(parent: LinuxProcess, pid: number): LinuxProcess[] {
   return all.filter((c) => c.pgid === pgid);
 }
 
-/** A dead child among those `pid` selects (reaped unless `reap` is false), or null; ECHILD if none is selected. */
-function deadChild(ctx: SyscallContext, pid: number, reap: boolean): LinuxProcess | null {
-  const candidates = selected(ctx.process, pid);
-  if (candidates.length === 0) throw new KernelError(Errno.ECHILD);
-  const dead = candidates.find((c) => c.dead) ?? null;
-  if (dead && reap) ctx.kernel.reap(dead);
-  return dead;
+/** A child's state change that wait4/waitid report. */
+interface ChildEvent {
+  child: LinuxProcess;
+  /** wait4's status word. */
+  status: number;
+  /** waitid's si_code and si_status. */
+  code: number;
+  info: number;
 }
 
-/** A dead child, waiting for one unless WNOHANG; synchronous when no wait is needed. */
-function waitChild(ctx: SyscallContext, pid: number, options: number, reap: boolean): LinuxProcess | null | Promise<LinuxProcess> {
-  const dead = deadChild(ctx, pid, reap);
-  if (dead || options & WNOHANG) return dead;
+/**
+ * The first reportable change among the children `pid` selects: a death (the child is reaped
+ * unless WNOWAIT), or with WUNTRACED/WCONTINUED a stop or continue (collected once). Null if none;
+ * ECHILD if no child is selected.
+ */
+function childEvent(ctx: SyscallContext, pid: number, options: number, wantExited: boolean): ChildEvent | null {
+  const candidates = selected(ctx.process, pid);
+  if (candidates.length === 0) throw new KernelError(Errno.ECHILD);
+  const keep = (options & WNOWAIT) !== 0;
+  for (const child of candidates) {
+    if (child.dead && wantExited) {
+      if (!keep) ctx.kernel.reap(child);
+      const exit = child.exit ?? { code: 0, signal: 0 };
+      const code = exit.signal ? (defaultAction(exit.signal) === 'core' ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED;
+      return { child, status: child.waitStatus, code, info: exit.signal || exit.code };
+    }
+    const report = child.jobReport;
+    if (!report || child.dead) continue;
+    if (report.kind === 'stopped' && options & WUNTRACED) {
+      if (!keep) child.jobReport = null;
+      return { child, status: (report.signal << 8) | 0x7f, code: CLD_STOPPED, info: report.signal };
+    }
+    if (report.kind === 'continued' && options & WCONTINUED) {
+      if (!keep) child.jobReport = null;
+      return { child, status: 0xffff, code: CLD_CONTINUED, info: Signo.SIGCONT };
+    }
+  }
+  return null;
+}
+
+/** A child event, waiting for one unless WNOHANG; synchronous when no wait is needed. */
+function waitChild(ctx: SyscallContext, pid: number, options: number, wantExited: boolean): ChildEvent | null | Promise<ChildEvent> {
+  const ev = childEvent(ctx, pid, options, wantExited);
+  if (ev || options & WNOHANG) return ev;
   return (async () => {
     for (;;) {
       await ctx.process.childEvents.wait(ctx.interruption());
-      const d = deadChild(ctx, pid, reap);
-      if (d) return d;
+      const e = childEvent(ctx, pid, options, wantExited);
+      if (e) return e;
     }
   })();
 }
 
-/** Implements Linux syscall wait4(2) (stopped and continued children come with signals). */
+/** Implements Linux syscall wait4(2). */
 export function sysWait4(ctx: SyscallContext) {
   const pid = ctx.int(0);
   const statusAddr = ctx.addr(1);
@@ -172,48 +206,46 @@ export function sysWait4(ctx: SyscallContext) {
   if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WALL | __WCLONE) || pid === -0x8000_0000) {
     throw new KernelError(Errno.EINVAL);
   }
-  const finish = (child: LinuxProcess | null) => {
-    if (!child) return 0;
-    if (statusAddr !== 0) ctx.mem.writeU32(statusAddr, child.waitStatus);
+  const finish = (ev: ChildEvent | null) => {
+    if (!ev) return 0;
+    if (statusAddr !== 0) ctx.mem.writeU32(statusAddr, ev.status);
     if (ctx.addr(3) !== 0) ctx.mem.write(ctx.addr(3), new Uint8Array(144)); // rusage: not counted yet
-    return child.pid;
+    return ev.child.pid;
   };
-  const child = waitChild(ctx, pid, options, true);
-  return child instanceof Promise ? child.then(finish) : finish(child);
+  const ev = waitChild(ctx, pid, options, true);
+  return ev instanceof Promise ? ev.then(finish) : finish(ev);
 }
 
 const P_ALL = 0;
 const P_PID = 1;
 const P_PGID = 2;
-const CLD_EXITED = 1;
-const CLD_KILLED = 2;
 
-/** Implements Linux syscall waitid(2) for exited children. */
+/** Implements Linux syscall waitid(2). */
 export function sysWaitid(ctx: SyscallContext) {
   const idtype = ctx.int(0);
   const id = ctx.int(1);
   const infoAddr = ctx.addr(2);
   const options = ctx.int(3);
-  if (!(options & WEXITED) || options & ~(WNOHANG | WEXITED | WUNTRACED | WCONTINUED | WNOWAIT | __WNOTHREAD | __WALL | __WCLONE)) {
+  const kinds = WEXITED | WUNTRACED | WCONTINUED;
+  if (!(options & kinds) || options & ~(WNOHANG | kinds | WNOWAIT | __WNOTHREAD | __WALL | __WCLONE)) {
     throw new KernelError(Errno.EINVAL);
   }
   const pid = idtype === P_ALL ? -1 : idtype === P_PID ? id : idtype === P_PGID ? (id === 0 ? 0 : -id) : NaN;
   if (Number.isNaN(pid)) throw new KernelError(Errno.EINVAL);
-  const finish = (child: LinuxProcess | null) => {
+  const finish = (ev: ChildEvent | null) => {
     if (infoAddr === 0) return 0;
     const info = new Uint8Array(128);
-    if (child) {
+    if (ev) {
       const v = new DataView(info.buffer);
-      const exit = child.exit ?? { code: 0, signal: 0 };
       v.setInt32(0, Signo.SIGCHLD, true); // si_signo
-      v.setInt32(8, exit.signal ? CLD_KILLED : CLD_EXITED, true); // si_code
-      v.setInt32(16, child.pid, true); // si_pid
-      v.setInt32(20, child.cred.uid, true); // si_uid
-      v.setInt32(24, exit.signal || exit.code, true); // si_status
+      v.setInt32(8, ev.code, true); // si_code
+      v.setInt32(16, ev.child.pid, true); // si_pid
+      v.setInt32(20, ev.child.cred.uid, true); // si_uid
+      v.setInt32(24, ev.info, true); // si_status
     }
     ctx.mem.write(infoAddr, info);
     return 0;
   };
-  const child = waitChild(ctx, pid, options, (options & WNOWAIT) === 0);
-  return child instanceof Promise ? child.then(finish) : finish(child);
+  const ev = waitChild(ctx, pid, options, (options & WEXITED) !== 0);
+  return ev instanceof Promise ? ev.then(finish) : finish(ev);
 }

@@ -320,10 +320,14 @@ export function sysPrctl(ctx: SyscallContext) {
       ctx.mem.write(ctx.addr(1), out);
       return 0;
     }
-    case PR_SET_PDEATHSIG:
+    case PR_SET_PDEATHSIG: {
+      const sig = ctx.int(1);
+      if (sig < 0 || sig > 64) throw new KernelError(Errno.EINVAL);
+      ctx.process.parentDeathSignal = sig;
       return 0;
+    }
     case PR_GET_PDEATHSIG:
-      ctx.mem.writeU32(ctx.addr(1), 0);
+      ctx.mem.writeU32(ctx.addr(1), ctx.process.parentDeathSignal);
       return 0;
     case PR_GET_DUMPABLE:
       return 1;

@@ -8,7 +8,7 @@
 import {
   ERESTARTNOHAND, Errno, KernelError, NSIG, SIGACTION_SIZE, SIG_BLOCK, SIG_SETMASK,
   SIG_UNBLOCK, SI_TKILL, SI_USER, SS_DISABLE, SS_ONSTACK, Signo, UNBLOCKABLE, decodeSigAction,
-  encodeSigAction, sendSignal, sigreturn, type LinuxProcess,
+  encodeSigAction, encodeSigInfo, hasDeliverable, sendSignal, sigbit, sigreturn, type LinuxProcess, type SigInfo,
 } from '@rvisor/linux-object';
 import { Reg } from '@rvisor/zircon-object';
 import type { SyscallContext } from '../context.js';
@@ -94,6 +94,84 @@ async function untilSignal(ctx: SyscallContext): Promise<number> {
 /** Implements Linux syscall pause(2). */
 export function sysPause(ctx: SyscallContext) {
   return untilSignal(ctx);
+}
+
+/** Take the first pending signal of `set` for `thread` (thread-directed first), or undefined. */
+function takeFrom(ctx: SyscallContext, set: bigint): SigInfo | undefined {
+  for (const pending of [ctx.thread.pending, ctx.process.pending]) {
+    for (const [sig, info] of pending) {
+      if ((set & sigbit(sig)) !== 0n) {
+        pending.delete(sig);
+        return info;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Implements Linux syscall rt_sigtimedwait(2). */
+export function sysRtSigtimedwait(ctx: SyscallContext) {
+  if (ctx.addr(3) !== SIGSET_SIZE) throw new KernelError(Errno.EINVAL);
+  const set = ctx.mem.readU64(ctx.addr(0)) & ~UNBLOCKABLE;
+  const infoAddr = ctx.addr(1);
+  const timeoutAddr = ctx.addr(2);
+  let timeout: bigint | null = null;
+  if (timeoutAddr !== 0) {
+    const sec = BigInt.asIntN(64, ctx.mem.readU64(timeoutAddr));
+    const nsec = BigInt.asIntN(64, ctx.mem.readU64(timeoutAddr + 8));
+    if (sec < 0n || nsec < 0n || nsec >= 1_000_000_000n) throw new KernelError(Errno.EINVAL);
+    timeout = sec * 1_000_000_000n + nsec;
+  }
+  const answer = (info: SigInfo) => {
+    if (infoAddr !== 0) ctx.mem.write(infoAddr, encodeSigInfo(info));
+    return info.signo;
+  };
+  const now = takeFrom(ctx, set);
+  if (now) return answer(now);
+  if (timeout === 0n) return -Errno.EAGAIN;
+  return (async () => {
+    const thread = ctx.thread;
+    const timers = ctx.kernel.timers;
+    const deadline = timeout === null ? null : timers.clock.now() + timeout;
+    thread.sigwaitSet = set;
+    try {
+      for (;;) {
+        try {
+          if (deadline === null) await new Promise<never>((_, reject) => whenAborted(ctx.interruption(), reject));
+          else await timers.sleepUntil(deadline, ctx.interruption());
+        } catch (err) {
+          if (!thread.blocker?.signal.aborted) throw err;
+        }
+        const info = takeFrom(ctx, set);
+        if (info) return answer(info);
+        if (hasDeliverable(thread)) return -ERESTARTNOHAND; // another signal: its handler runs
+        if (deadline !== null && timers.clock.now() >= deadline) return -Errno.EAGAIN;
+        thread.blocker = null; // woken for nothing of ours: wait again
+      }
+    } finally {
+      thread.sigwaitSet = 0n;
+    }
+  })();
+}
+
+function whenAborted(signal: AbortSignal, reject: (reason: unknown) => void): void {
+  if (signal.aborted) reject(signal.reason);
+  else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+}
+
+/** Implements Linux syscall rt_sigqueueinfo(2): the caller's siginfo goes along (negative si_code unless to itself). */
+export function sysRtSigqueueinfo(ctx: SyscallContext) {
+  const pid = ctx.int(0);
+  const sig = ctx.int(1);
+  checkSignal(sig);
+  const raw = ctx.mem.read(ctx.addr(2), 128);
+  const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const code = v.getInt32(8, true);
+  const target = pid > 0 ? killTargets(ctx, pid)[0] : undefined;
+  if (!target) throw new KernelError(Errno.ESRCH);
+  if (code >= 0 && target !== ctx.process) throw new KernelError(Errno.EPERM);
+  sendSignal(ctx.kernel, target, { signo: sig, code, pid: v.getInt32(16, true), uid: v.getInt32(20, true) });
+  return 0;
 }
 
 /** Implements Linux syscall rt_sigreturn(2). */
