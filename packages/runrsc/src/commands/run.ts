@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { runContainer } from '../api/run.js';
 
 /** `runrsc run --rootfs DIR [--strace] -- CMD [ARGS…]` */
@@ -10,10 +10,11 @@ export function runCommand(): Command {
     .requiredOption('--rootfs <dir>', 'host directory holding the container root file system')
     .option('--strace', 'print every syscall with decoded arguments and result to stderr')
     .option('--hostname <name>', 'the container hostname', 'rvisor')
+    .option('--memory <bytes>', 'guest memory limit, e.g. 64M or 1G (mmap and brk fail with ENOMEM past it)', parseBytes)
     .option('-e, --env <KEY=VALUE...>', 'set environment variables (replacing the default PATH/HOME/TERM when PATH is given)')
     .argument('<command...>', 'the command and its arguments (after --)')
     .passThroughOptions()
-    .action(async (args: string[], opts: { rootfs: string; strace?: boolean; hostname: string; env?: string[] }, cmd: Command) => {
+    .action(async (args: string[], opts: { rootfs: string; strace?: boolean; hostname: string; env?: string[]; memory?: number }, cmd: Command) => {
       const rootfs = resolve(opts.rootfs);
       if (!existsSync(rootfs) || !statSync(rootfs).isDirectory()) {
         process.stderr.write(`runrsc: --rootfs ${opts.rootfs}: not a directory\n`);
@@ -26,12 +27,21 @@ export function runCommand(): Command {
         args,
         env,
         hostname: opts.hostname,
+        memoryLimit: opts.memory,
         strace: opts.strace ? (line) => process.stderr.write(line + '\n') : undefined,
         log: debug ? (m) => process.stderr.write(`rvisor: ${m}\n`) : undefined,
       });
       if (result.error) process.stderr.write(`runrsc: ${result.error}\n`);
       process.exitCode = result.status;
     });
+}
+
+/** "64M", "1G", "4096": a byte count (K, M, G are powers of 1024). */
+function parseBytes(value: string): number {
+  const m = /^(\d+)([KMG]?)B?$/i.exec(value.trim());
+  if (!m) throw new InvalidArgumentError(`not a size: ${value} (use e.g. 512M or 2G)`);
+  const shift = { '': 0, K: 10, M: 20, G: 30 }[m[2].toUpperCase() as '' | 'K' | 'M' | 'G'];
+  return Number(m[1]) * 2 ** shift;
 }
 
 function mergeEnv(extra: string[]): string[] {

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,6 +37,19 @@ int main(int argc, char **argv) {
   kill(c, SIGKILL);
   waitpid(c, &st, 0);
   printf("killed: signaled=%d sig=%d\n", WIFSIGNALED(st), WTERMSIG(st));
+
+  /* Job control: stop, continue, then terminate a child, as its parent sees it. */
+  c = fork();
+  if (c == 0) { for (;;) pause(); }
+  kill(c, SIGSTOP);
+  printf("stopped: pid_ok=%d ", waitpid(c, &st, WUNTRACED) == c);
+  printf("stopped=%d sig=%d\n", WIFSTOPPED(st), WSTOPSIG(st));
+  kill(c, SIGCONT);
+  printf("continued: pid_ok=%d ", waitpid(c, &st, WCONTINUED) == c);
+  printf("continued=%d\n", WIFCONTINUED(st));
+  kill(c, SIGTERM);
+  waitpid(c, &st, 0);
+  printf("terminated: signaled=%d sig=%d\n", WIFSIGNALED(st), WTERMSIG(st));
 
   /* The child sees its parent; a grandchild orphaned by its parent's exit is adopted. */
   int fds[2];

@@ -150,6 +150,34 @@ int main(void) {
   waitpid(child, &status, 0);
   printf("sigchld: sig=%d exit=%d\n", got, WEXITSTATUS(status));
 
+  /* sigtimedwait takes a blocked signal without running its handler; a timeout is EAGAIN. */
+  sigset_t waitset;
+  sigemptyset(&waitset);
+  sigaddset(&waitset, SIGUSR2);
+  sigprocmask(SIG_BLOCK, &waitset, NULL);
+  got = 0;
+  raise(SIGUSR2);
+  siginfo_t si;
+  int s = sigtimedwait(&waitset, &si, NULL);
+  printf("sigtimedwait: sig=%d code=%d handler_ran=%d\n", s, si.si_code, got != 0);
+  struct timespec tiny = {0, 10 * 1000 * 1000};
+  s = sigtimedwait(&waitset, &si, &tiny);
+  printf("sigtimedwait timeout: %d %s\n", s, s < 0 ? strerrorname_np(errno) : "-");
+  union sigval val = {.sival_int = 7};
+  sigqueue(getpid(), SIGUSR2, val);
+  s = sigwaitinfo(&waitset, &si);
+  printf("sigqueue to self: sig=%d code=%d\n", s, si.si_code);
+  child = fork();
+  if (child == 0) {
+    usleep(50000);
+    kill(getppid(), SIGUSR2);
+    _exit(0);
+  }
+  s = sigwaitinfo(&waitset, &si);
+  printf("sigwaitinfo from a child: sig=%d from_child=%d\n", s, si.si_pid == child);
+  waitpid(child, NULL, 0);
+  sigprocmask(SIG_UNBLOCK, &waitset, NULL);
+
   /* Default actions seen by a parent: terminate, core dump, and an ignored default. */
   child = fork();
   if (child == 0) {
