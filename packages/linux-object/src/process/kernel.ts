@@ -23,6 +23,8 @@ import {
 } from './signals.js';
 import { Signo } from '../abi/signal.js';
 
+const SYS_EXIT = 60;
+
 /** Options of {@link Kernel}. */
 export interface KernelOptions {
   platform: Platform;
@@ -193,6 +195,34 @@ export class Kernel {
     sendSignal(this, parent, { signo: Signo.SIGCHLD, code, pid: proc.pid, uid: proc.cred.uid, status: signal });
   }
 
+  /**
+   * End one thread of a process that goes on (execve's other threads): a native exit is injected
+   * into its host thread, stopped at `regs`. The injection cannot return; the thread is then gone.
+   */
+  endThread(thread: LinuxThread, regs: Registers): void {
+    try {
+      this.platform.inject(thread.hostTid, regs, [{ nr: SYS_EXIT, args: [0] }]);
+    } catch {
+      // expected: the host thread exited during the injection
+    }
+    this.reapHostThread(thread.hostTid);
+  }
+
+  /**
+   * execve's first step in a multithreaded process (Linux's de_thread): every other thread ends.
+   * Threads stopped in the kernel end now; running ones are made to stop and end there.
+   */
+  async endOtherThreads(thread: LinuxThread): Promise<void> {
+    const proc = thread.process;
+    for (const t of [...proc.threads.values()]) {
+      if (t === thread) continue;
+      t.exiting = true;
+      if (t.running) this.platform.interrupt(t.hostTid);
+      else if (t.blocker) t.blocker.abort(new KernelError(Errno.EINTR));
+    }
+    while (proc.threads.size > 1) await proc.threadExits.wait();
+  }
+
   /** wait4's reaping: the zombie disappears. */
   reap(proc: LinuxProcess): void {
     proc.parent?.children.delete(proc);
@@ -238,6 +268,7 @@ export class Kernel {
     this.unstartedThreads.delete(t);
     const proc = t.process;
     proc.threads.delete(t.tid);
+    proc.threadExits.wakeAll();
     if (t.clearChildTid !== 0 && proc.threads.size > 0) {
       try {
         proc.memory.writeU32(t.clearChildTid, 0);

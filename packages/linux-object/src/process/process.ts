@@ -63,6 +63,8 @@ export class LinuxProcess {
   dead = false;
   /** Woken when a child of this process dies (wait4 sleeps here). */
   readonly childEvents = new WaitQueue();
+  /** Woken when one of its threads is gone (execve waits here for the others to end). */
+  readonly threadExits = new WaitQueue();
   /** Woken when this process execs or dies: the end of a vfork for its parent. */
   readonly vforkDone = new WaitQueue();
   /** Whether this process has exec'd or died since it was forked (vfork waits for it). */
@@ -140,6 +142,8 @@ export class LinuxThread {
   readonly pending = new Map<number, SigInfo>();
   /** sigaltstack(2), or null when none was set. */
   altStack: AltStack | null = null;
+  /** Set when execve in another thread means this one must end at its next stop. */
+  exiting = false;
   /** Set while the thread runs guest code (so a signal must make it stop). */
   running = false;
   /** Set while the thread waits in a blocking syscall; aborting it interrupts the call. */
