@@ -108,6 +108,20 @@ export class KernelRunner {
         }
       }
       if (kernel.threadsByHostTid.size === 0) break;
+      // A wake-up may have let blocked handlers continue: let their promise chains run out
+      // (setImmediate comes after every pending microtask) before blocking in the host again.
+      const epoch = progressEpoch();
+      if (this.#pending > 0 && epoch !== this.#epoch) {
+        this.#epoch = epoch;
+        if (tid !== 0) {
+          platform.resumeAndWait(tid, resumeRegs, 0, 0); // resume now; nothing to wait for yet
+          this.#running(tid, true);
+          tid = 0;
+          resumeRegs = null;
+        }
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        continue;
+      }
       const kind = platform.resumeAndWait(tid, resumeRegs, 0, kernel.timers.timeoutNs());
       if (tid !== 0) this.#running(tid, true);
       tid = 0;
@@ -118,6 +132,10 @@ export class KernelRunner {
           const thread = kernel.threadsByHostTid.get(ev.tid);
           if (!thread) {
             platform.kill(ev.tid); // not ours: never let it run
+            break;
+          }
+          if (thread.exiting) {
+            kernel.endThread(thread, regs); // another thread is in execve
             break;
           }
           const r = this.#syscall(thread, regs);
@@ -156,11 +174,6 @@ export class KernelRunner {
           await new Promise<void>((resolve) => setImmediate(resolve));
           break;
       }
-      // A wake-up may have let blocked handlers continue: let their promise chains run out
-      // (setImmediate comes after every pending microtask) before blocking in the host again.
-      const epoch = progressEpoch();
-      if (this.#pending > 0 && epoch !== this.#epoch) await new Promise<void>((resolve) => setImmediate(resolve));
-      this.#epoch = epoch;
     }
   }
 
@@ -259,10 +272,15 @@ export class KernelRunner {
 
   /**
    * A thread of a stopped process does not return to guest code: it waits in the process's
-   * `parked` list, with `regs` kept, until SIGCONT. True if it was parked.
+   * `parked` list, with `regs` kept, until SIGCONT. A thread told to end (execve in another
+   * thread) ends instead. True if the thread must not be resumed.
    */
   #parked(thread: LinuxThread, regs: Registers): boolean {
     const proc = thread.process;
+    if (thread.exiting) {
+      this.#kernel.endThread(thread, regs); // another thread is in execve: this one ends here
+      return true;
+    }
     if (!proc.stopped) return false;
     if (regs !== thread.savedRegs) thread.savedRegs.set(regs);
     proc.parked.push(thread);

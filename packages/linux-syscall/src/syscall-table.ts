@@ -66,7 +66,8 @@ export const syscallTable = buildTable<SyscallContext>({
   mincore: partial(mm.sysMincore, 'every mapped page is reported resident'),
   madvise: partial(mm.sysMadvise, 'MADV_DONTNEED zeroes; other advice is accepted and ignored'),
 
-  execve: partial(proc.sysExecve, 'single-threaded callers'),
+  execve: supported(proc.sysExecve),
+  execveat: partial(proc.sysExecveat, 'the path of an fd is resolved again by name (a file renamed since it was opened is not found)'),
   fork: supported(forks.sysFork),
   vfork: partial(forks.sysVfork, 'the child gets a copy of the memory; the parent waits for its exec or exit'),
   clone: partial(forks.sysClone, 'processes, and threads sharing everything (pthread_create); partial sharing answers ENOSYS'),

@@ -5,7 +5,7 @@
  * @module
  */
 import {
-  ARCH_GET_FS, ARCH_GET_GS, ARCH_SET_FS, ARCH_SET_GS, Errno, KernelError, PR_GET_DUMPABLE, PR_GET_NAME,
+  ARCH_GET_FS, ARCH_GET_GS, ARCH_SET_FS, ARCH_SET_GS, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, Errno, KernelError, PR_GET_DUMPABLE, PR_GET_NAME,
   PR_GET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NAME, PR_SET_PDEATHSIG, RLIM_INFINITY, RLIM_NLIMITS,
   RLIMIT_CORE, RLIMIT_LOCKS, RLIMIT_MEMLOCK, RLIMIT_MSGQUEUE, RLIMIT_NOFILE, RLIMIT_NPROC,
   RLIMIT_SIGPENDING, RLIMIT_STACK, USER_END, execve as loadProgram, type LinuxProcess,
@@ -14,13 +14,44 @@ import { Reg } from '@rvisor/zircon-object';
 import type { SyscallContext } from '../context.js';
 
 
+/** execve's common part: the other threads end first (asynchronously if some are running). */
+function exec(ctx: SyscallContext, path: string, argvAddr: number, envpAddr: number) {
+  const argv = ctx.mem.readStringArray(argvAddr);
+  const envp = ctx.mem.readStringArray(envpAddr);
+  const load = () => {
+    loadProgram(ctx.kernel, ctx.thread, ctx.regs, path, argv, envp);
+    return 0;
+  };
+  if (ctx.process.threads.size === 1) return load();
+  return ctx.kernel.endOtherThreads(ctx.thread).then(load);
+}
+
 /** Implements Linux syscall execve(2). */
 export function sysExecve(ctx: SyscallContext) {
-  const path = ctx.path(0);
-  const argv = ctx.mem.readStringArray(ctx.addr(1));
-  const envp = ctx.mem.readStringArray(ctx.addr(2));
-  loadProgram(ctx.kernel, ctx.thread, ctx.regs, path, argv, envp);
-  return 0;
+  return exec(ctx, ctx.path(0), ctx.addr(1), ctx.addr(2));
+}
+
+/** Implements Linux syscall execveat(2): a path relative to a directory fd, or the fd itself with AT_EMPTY_PATH. */
+export function sysExecveat(ctx: SyscallContext) {
+  const dirfd = ctx.int(0);
+  const flags = ctx.int(4);
+  if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) throw new KernelError(Errno.EINVAL);
+  let path = ctx.mem.readString(ctx.addr(1), 4096);
+  if (path === '') {
+    if (!(flags & AT_EMPTY_PATH)) throw new KernelError(Errno.ENOENT);
+    const where = ctx.process.fds.get(dirfd).location;
+    if (!where) throw new KernelError(Errno.ENOENT);
+    path = where.path;
+  } else if (!path.startsWith('/') && dirfd !== AT_FDCWD) {
+    const where = ctx.process.fds.get(dirfd).location;
+    if (!where) throw new KernelError(Errno.ENOTDIR);
+    path = `${where.path.replace(/\/$/, '')}/${path}`;
+  }
+  if (flags & AT_SYMLINK_NOFOLLOW) {
+    const st = ctx.process.fs.vfs.stat(ctx.process.fs.cwd, path, false, ctx.process.fs.root);
+    if ((st.mode & 0o170000) === 0o120000) throw new KernelError(Errno.ELOOP);
+  }
+  return exec(ctx, path, ctx.addr(2), ctx.addr(3));
 }
 
 /**
