@@ -37,8 +37,25 @@ static void *worker(void *arg) {
   return (void *)(long)(id * 10);
 }
 
-int main(void) {
+static void *spin(void *arg) {
+  (void)arg;
+  for (volatile unsigned long i = 0;; i++) {
+  }
+  return NULL;
+}
+
+static void *block(void *arg) {
+  (void)arg;
+  pause();
+  return NULL;
+}
+
+int main(int argc, char **argv) {
   pthread_t t[THREADS];
+  if (argc > 1) {
+    printf("after exec: %s\n", argv[1]);
+    return 0;
+  }
   setvbuf(stdout, NULL, _IONBF, 0);
   mine = 99;
   for (long i = 0; i < THREADS; i++) pthread_create(&t[i], NULL, worker, (void *)i);
@@ -51,5 +68,14 @@ int main(void) {
   int distinct = 1;
   for (int i = 0; i < THREADS; i++) distinct &= tid_distinct[i];
   printf("counter=%ld expected=%d joined_sum=%ld main_tls=%d distinct_tids=%d\n", counter, THREADS * ROUNDS, sum, mine, distinct);
-  return 0;
+
+  /* execve from a process with a running and a blocked thread: both end, the new image runs. */
+  pthread_t runner, sleeper;
+  pthread_create(&runner, NULL, spin, NULL);
+  pthread_create(&sleeper, NULL, block, NULL);
+  usleep(50000);
+  char *args[] = {argv[0], "one thread left", NULL};
+  execv(argv[0], args);
+  perror("execv");
+  return 1;
 }
