@@ -11,6 +11,9 @@ const SCRIPTS: Record<string, string> = {
   'a large pipe transfer': 'seq 1 20000 | sort -n | tail -1; seq 1 5000 | wc -c',
   'SIGPIPE kills the writer silently': 'yes | head -2; echo done',
   'a child killed by a signal': 'sh -c "kill -9 \\$\\$"; echo "status $?"',
+  'here-documents': 'cat <<EOF\nline one $((1 + 1))\nline two\nEOF\nread a b <<EOF\nx y\nEOF\necho "$b$a"',
+  // The starting RLIMIT_NOFILE is the container's own (1024), not the host's: set it first.
+  ulimit: 'ulimit -n 100; ulimit -n; sh -c "ulimit -n"; ulimit -s; ulimit -n 200; echo $?; ulimit -n',
 };
 
 describe('processes and pipes (native vs sandbox)', () => {
