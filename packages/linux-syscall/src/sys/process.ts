@@ -300,7 +300,8 @@ export function sysPrlimit64(ctx: SyscallContext) {
     const cur = ctx.mem.readU64(newAddr);
     const max = ctx.mem.readU64(newAddr + 8);
     if (cur > max) throw new KernelError(Errno.EINVAL);
-    if (max > old.max && ctx.process.cred.euid !== 0) throw new KernelError(Errno.EPERM);
+    // Raising a hard limit needs CAP_SYS_RESOURCE, which containers do not get (as runc's default set).
+    if (max > old.max) throw new KernelError(Errno.EPERM);
     next = { cur, max };
   }
   const oldAddr = ctx.addr(3);
