@@ -19,6 +19,9 @@ import * as proc from './sys/process.js';
 import * as signal from './sys/signal.js';
 import * as time from './sys/time.js';
 import { buildTable, partial, stub, supported } from './table/index.js';
+import { eventsSyscalls } from './families/events.js';
+import { fsWriteSyscalls } from './families/fs-write.js';
+import { mountsSyscalls } from './families/mounts.js';
 
 const NO_XATTRS = 'file systems here keep no extended attributes';
 const HOST_ONLY = 'host-only: a container may not do this (EPERM as for an unprivileged caller)';
@@ -187,4 +190,7 @@ export const syscallTable = buildTable<SyscallContext>({
   syslog: stub(-Errno.EPERM, HOST_ONLY),
   quotactl: stub(-Errno.EPERM, HOST_ONLY),
   vhangup: stub(-Errno.EPERM, HOST_ONLY),
+  ...fsWriteSyscalls,
+  ...mountsSyscalls,
+  ...eventsSyscalls,
 });
