@@ -33,6 +33,21 @@ export interface NativeBinding {
   lseek(fd: number, offset: number, whence: number): number;
   pollNow(fd: number, events: number): number;
   ioctl(fd: number, request: number, arg: Uint8Array): number;
+  mkdirat(dirfd: number, path: string, mode: number): number;
+  unlinkat(dirfd: number, path: string, flags: number): number;
+  renameat2(olddirfd: number, oldpath: string, newdirfd: number, newpath: string, flags: number): number;
+  symlinkat(target: string, newdirfd: number, linkpath: string): number;
+  linkat(olddirfd: number, oldpath: string, newdirfd: number, newpath: string, flags: number): number;
+  fchmodat(dirfd: number, path: string, mode: number, flags: number): number;
+  fchmod(fd: number, mode: number): number;
+  fchownat(dirfd: number, path: string, uid: number, gid: number, flags: number): number;
+  ftruncate(fd: number, length: number): number;
+  fallocate(fd: number, mode: number, offset: number, length: number): number;
+  utimensat(dirfd: number, path: string, times: BigInt64Array | Uint8Array | null, flags: number): number;
+  fsync(fd: number): number;
+  fdatasync(fd: number): number;
+  syncfs(fd: number): number;
+  fstatfs(fd: number, buf: Uint8Array): number;
 }
 
 const BINARY = 'trap-native.linux-x64-gnu.node';

@@ -122,3 +122,122 @@ pub unsafe extern "C" fn ioctl(env: napi_env, info: napi::napi_callback_info) ->
     };
     ret!(env, r)
 }
+
+/// Two paths at once (renameat2, linkat): both copied, or ENAMETOOLONG.
+fn with_paths(a: &Args, i: usize, j: usize, f: impl FnOnce(*const libc::c_char, *const libc::c_char) -> i64) -> i64 {
+    with_path(a, i, |p| with_path(a, j, |q| f(p, q)))
+}
+
+pub unsafe extern "C" fn mkdirat(env: napi_env, info: napi::napi_callback_info) -> napi_value {
+    let a = Args::get(env, info);
+    let (dirfd, mode) = (a.i32(0), a.i32(2));
+    ret!(env, with_path(&a, 1, |p| check(libc::mkdirat(dirfd, p, mode as libc::mode_t) as i64)))
+}
+
+pub unsafe extern "C" fn unlinkat(env: napi_env, info: napi::napi_callback_info) -> napi_value {
+    let a = Args::get(env, info);
+    let (dirfd, flags) = (a.i32(0), a.i32(2));
+    ret!(env, with_path(&a, 1, |p| check(libc::unlinkat(dirfd, p, flags) as i64)))
+}
+
+pub unsafe extern "C" fn renameat2(env: napi_env, info: napi::napi_callback_info) -> napi_value {
+    let a = Args::get(env, info);
+    let (olddir, newdir, flags) = (a.i32(0), a.i32(2), a.i32(4));
+    let r = with_paths(&a, 1, 3, |p, q| {
+        check(libc::syscall(libc::SYS_renameat2, olddir, p, newdir, q, flags as libc::c_uint))
+    });
+    ret!(env, r)
+}
+
+pub unsafe extern "C" fn symlinkat(env: napi_env, info: napi::napi_callback_info) -> napi_value {
+    let a = Args::get(env, info);
+    let newdir = a.i32(1);
+    ret!(env, with_paths(&a, 0, 2, |target, p| check(libc::symlinkat(target, newdir, p) as i64)))
+}
+
+pub unsafe extern "C" fn linkat(env: napi_env, info: napi::napi_callback_info) -> napi_value {
+    let a = Args::get(env, info);
+    let (olddir, newdir, flags) = (a.i32(0), a.i32(2), a.i32(4));
+    ret!(env, with_paths(&a, 1, 3, |p, q| check(libc::linkat(olddir, p, newdir, q, flags) as i64)))
+}
+
+/// fchmodat2(2), which honours AT_SYMLINK_NOFOLLOW (libc's fchmodat wrapper may not).
+pub unsafe extern "C" fn fchmodat(env: napi_env, info: napi::napi_callback_info) -> napi_value {
+    let a = Args::get(env, info);
+    let (dirfd, mode, flags) = (a.i32(0), a.i32(2), a.i32(3));
+    const SYS_FCHMODAT2: libc::c_long = 452;
+    ret!(env, with_path(&a, 1, |p| check(libc::syscall(SYS_FCHMODAT2, dirfd, p, mode as libc::mode_t, flags))))
+}
+
+pub unsafe extern "C" fn fchmod(env: napi_env, info: napi::napi_callback_info) -> napi_value {
+    let a = Args::get(env, info);
+    ret!(env, check(libc::fchmod(a.i32(0), a.i32(1) as libc::mode_t) as i64))
+}
+
+/// fchownat(dirfd, path, uid, gid, flags); -1 leaves an id unchanged.
+pub unsafe extern "C" fn fchownat(env: napi_env, info: napi::napi_callback_info) -> napi_value {
+    let a = Args::get(env, info);
+    let (dirfd, uid, gid, flags) = (a.i32(0), a.i32(2), a.i32(3), a.i32(4));
+    ret!(env, with_path(&a, 1, |p| check(libc::fchownat(dirfd, p, uid as libc::uid_t, gid as libc::gid_t, flags) as i64)))
+}
+
+pub unsafe extern "C" fn ftruncate(env: napi_env, info: napi::napi_callback_info) -> napi_value {
+    let a = Args::get(env, info);
+    ret!(env, check(libc::ftruncate(a.i32(0), a.i64(1)) as i64))
+}
+
+pub unsafe extern "C" fn fallocate(env: napi_env, info: napi::napi_callback_info) -> napi_value {
+    let a = Args::get(env, info);
+    ret!(env, check(libc::fallocate(a.i32(0), a.i32(1), a.i64(2), a.i64(3)) as i64))
+}
+
+/// utimensat(dirfd, path, times, flags): `times` holds (atime sec, nsec, mtime sec, nsec) as
+/// four int64 (a BigInt64Array or 32 bytes), or is null for "now".
+pub unsafe extern "C" fn utimensat(env: napi_env, info: napi::napi_callback_info) -> napi_value {
+    let a = Args::get(env, info);
+    let (dirfd, flags) = (a.i32(0), a.i32(3));
+    let mut ts = [libc::timespec { tv_sec: 0, tv_nsec: 0 }; 2];
+    let times: *const libc::timespec = if a.is_nullish(2) {
+        std::ptr::null()
+    } else {
+        match buf(&a, 2) {
+            Ok(b) if b.len() >= 32 => {
+                let word = |k: usize| i64::from_ne_bytes(b[k * 8..k * 8 + 8].try_into().unwrap());
+                ts[0] = libc::timespec { tv_sec: word(0), tv_nsec: word(1) };
+                ts[1] = libc::timespec { tv_sec: word(2), tv_nsec: word(3) };
+                ts.as_ptr()
+            }
+            Ok(_) => return ret!(env, -(libc::EINVAL as i64)),
+            Err(e) => return ret!(env, e),
+        }
+    };
+    ret!(env, with_path(&a, 1, |p| check(libc::utimensat(dirfd, p, times, flags) as i64)))
+}
+
+pub unsafe extern "C" fn fsync(env: napi_env, info: napi::napi_callback_info) -> napi_value {
+    let a = Args::get(env, info);
+    ret!(env, check(libc::fsync(a.i32(0)) as i64))
+}
+
+pub unsafe extern "C" fn fdatasync(env: napi_env, info: napi::napi_callback_info) -> napi_value {
+    let a = Args::get(env, info);
+    ret!(env, check(libc::fdatasync(a.i32(0)) as i64))
+}
+
+pub unsafe extern "C" fn syncfs(env: napi_env, info: napi::napi_callback_info) -> napi_value {
+    let a = Args::get(env, info);
+    ret!(env, check(libc::syncfs(a.i32(0)) as i64))
+}
+
+/// fstatfs(fd, buf): Linux's x86-64 `struct statfs` (120 bytes) into `buf`.
+pub unsafe extern "C" fn fstatfs(env: napi_env, info: napi::napi_callback_info) -> napi_value {
+    let a = Args::get(env, info);
+    let r = match buf(&a, 1) {
+        Ok(b) if b.len() >= std::mem::size_of::<libc::statfs>() => {
+            check(libc::fstatfs(a.i32(0), b.as_mut_ptr() as *mut libc::statfs) as i64)
+        }
+        Ok(_) => -(libc::EINVAL as i64),
+        Err(e) => e,
+    };
+    ret!(env, r)
+}

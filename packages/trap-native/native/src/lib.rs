@@ -191,7 +191,7 @@ unsafe extern "C" fn shutdown(env: napi_env, _info: napi_callback_info) -> napi_
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_value) -> napi_value {
-    let fns: [(&str, napi::napi_callback); 26] = [
+    let fns: [(&str, napi::napi_callback); 41] = [
         ("init", init),
         ("pmemChunk", pmem_chunk),
         ("pmemRelease", pmem_release),
@@ -218,6 +218,21 @@ pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_va
         ("lseek", hostops::lseek),
         ("pollNow", hostops::poll_now),
         ("ioctl", hostops::ioctl),
+        ("mkdirat", hostops::mkdirat),
+        ("unlinkat", hostops::unlinkat),
+        ("renameat2", hostops::renameat2),
+        ("symlinkat", hostops::symlinkat),
+        ("linkat", hostops::linkat),
+        ("fchmodat", hostops::fchmodat),
+        ("fchmod", hostops::fchmod),
+        ("fchownat", hostops::fchownat),
+        ("ftruncate", hostops::ftruncate),
+        ("fallocate", hostops::fallocate),
+        ("utimensat", hostops::utimensat),
+        ("fsync", hostops::fsync),
+        ("fdatasync", hostops::fdatasync),
+        ("syncfs", hostops::syncfs),
+        ("fstatfs", hostops::fstatfs),
     ];
     for (name, f) in fns {
         napi::export(env, exports, name, f);
