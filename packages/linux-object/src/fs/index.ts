@@ -5,8 +5,8 @@
  * @module
  */
 export { FileType, fileTypeOfMode, modeOfFileType } from './file-type.js';
-export type { DirEntry, FileSystem, INode } from './inode.js';
-export { INodeBase } from './inode.js';
+export type { DirEntry, FileSystem, INode, SetAttr, SetTime, StatFs } from './inode.js';
+export { INodeBase, RENAME_EXCHANGE, RENAME_NOREPLACE } from './inode.js';
 export type { Interruptible, OpenFile } from './open-file.js';
 export { FileBase, openStatusFlags, seekPosition } from './open-file.js';
 export { DirectoryFile, directorySeek, fillDirents } from './directory-file.js';

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { Timespec } from '../abi/codec.js';
 import type { Stat } from '../abi/stat.js';
 import { Errno, KernelError } from '../errno.js';
 import type { FileType } from './file-type.js';
@@ -18,6 +19,46 @@ export interface DirEntry {
   type: FileType;
 }
 
+/**
+ * A time to set with {@link INode.setAttr}: a time, or 'now' (the current time, as UTIME_NOW).
+ * An absent time is left as is (UTIME_OMIT).
+ */
+export type SetTime = Timespec | 'now';
+
+/** Attribute changes (Linux's `struct iattr`): each present field is changed. */
+export interface SetAttr {
+  /** Permission bits (07777); the file type is kept. */
+  mode?: number;
+  /** New owner; -1 or absent leaves it. */
+  uid?: number;
+  /** New group; -1 or absent leaves it. */
+  gid?: number;
+  /** New size (truncate(2)). */
+  size?: number;
+  atime?: SetTime;
+  mtime?: SetTime;
+}
+
+/** What statfs(2) reports of a file system (Linux's `struct statfs`). */
+export interface StatFs {
+  type: number;
+  bsize: number;
+  blocks: bigint;
+  bfree: bigint;
+  bavail: bigint;
+  files: bigint;
+  ffree: bigint;
+  fsid: [number, number];
+  namelen: number;
+  frsize: number;
+  flags: number;
+}
+
+/** rename(2)'s flags a file system may be asked to honour. */
+export const RENAME_NOREPLACE = 1;
+/** Swap the two names atomically. */
+export const RENAME_EXCHANGE = 2;
+
 /** A mounted file system. */
 export interface FileSystem {
   /** The file system type as /proc/mounts shows it (`'hostfs'`, `'devtmpfs'`, …). */
@@ -28,6 +69,10 @@ export interface FileSystem {
   readonly readOnly: boolean;
   /** Release what the file system holds (host fds). Called when it is unmounted. */
   release(): void;
+  /** statfs(2) of the file system; absent: the VFS reports zeroed counts. */
+  statfs?(): StatFs;
+  /** Write what is cached to storage (sync(2), syncfs(2)); absent: nothing to write. */
+  sync?(): void;
 }
 
 /** A file in a {@link FileSystem}: a directory, a regular file, a symlink, a device … */
@@ -58,6 +103,28 @@ export interface INode {
    * the VFS then fails with EROFS or EPERM.
    */
   create?(name: string, mode: number): INode;
+  /*
+   * Changes to a directory's entries. Each is absent on file systems that cannot make it; the VFS
+   * then fails with EROFS (read-only file systems) or EPERM. `name` is one plain component, as
+   * for `lookup`. Errors are Linux's: EEXIST, ENOENT, ENOTEMPTY, EISDIR, ENOTDIR, EMLINK …
+   */
+  /** mkdir(2): a new directory `name` with permission bits `mode`. */
+  mkdir?(name: string, mode: number): INode;
+  /** unlink(2) of the non-directory `name` (EISDIR for a directory). */
+  unlink?(name: string): void;
+  /** rmdir(2) of the empty directory `name` (ENOTDIR, ENOTEMPTY). */
+  rmdir?(name: string): void;
+  /**
+   * rename(2) of `name` here to `newName` in `newDir`, a directory of the same file system.
+   * `flags` are renameat2's RENAME_NOREPLACE or RENAME_EXCHANGE.
+   */
+  rename?(name: string, newDir: INode, newName: string, flags: number): void;
+  /** link(2): a new name `name` here for `target`, a non-directory of the same file system. */
+  link?(name: string, target: INode): void;
+  /** symlink(2): a new symlink `name` here pointing at `target`. */
+  symlink?(name: string, target: string): INode;
+  /** Change attributes: chmod, chown, truncate, utimensat. */
+  setAttr?(attr: SetAttr): void;
 }
 
 /**
