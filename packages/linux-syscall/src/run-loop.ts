@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { progressEpoch } from '@rvisor/async-executor';
+import { markProgress, progressEpoch } from '@rvisor/async-executor';
 import {
   ERESTARTNOHAND, ERESTARTNOINTR, ERESTARTSYS, ERESTART_RESTARTBLOCK, Errno, SA_RESTART, SIG_DFL, SIG_IGN,
   Signo, defaultAction, hasDeliverable, isKernelError, setupFrame, sigbit, takeDeliverable,
@@ -199,6 +199,7 @@ export class KernelRunner {
       this.#kernel.platform.saveRegisters(regs, thread.savedRegs);
       ctx.regs = thread.savedRegs;
       this.#pending++;
+      markProgress(); // it may settle without any wake-up: drain before the next blocking wait
       result
         .catch((err: unknown) => {
           // Interrupted by a signal: delivery decides between EINTR and a restart.

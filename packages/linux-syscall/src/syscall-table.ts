@@ -35,6 +35,8 @@ export const syscallTable = buildTable<SyscallContext>({
   pread64: supported(io.sysPread64),
   pwrite64: supported(io.sysPwrite64),
   lseek: supported(io.sysLseek),
+  sendfile: partial(io.sysSendfile, 'through a kernel buffer'),
+  copy_file_range: partial(io.sysCopyFileRange, 'through a kernel buffer'),
   open: supported(file.sysOpen),
   openat: supported(file.sysOpenat),
   creat: supported(file.sysCreat),

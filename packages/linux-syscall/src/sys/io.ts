@@ -127,3 +127,68 @@ export function sysWritev(ctx: SyscallContext) {
 export function sysLseek(ctx: SyscallContext) {
   return ctx.process.fds.get(ctx.int(0)).seek(Number(ctx.long(1)), ctx.int(2));
 }
+
+const SENDFILE_CHUNK = 64 * 1024;
+
+type Chunked = (buf: Uint8Array, at: number) => number | Promise<number>;
+
+/**
+ * Move up to `count` bytes from `read` to `write` through a kernel buffer, a chunk at a time
+ * (`at` counts the bytes moved before the chunk); stops early when a read comes back short.
+ * Only the first read may block, so a transfer that moved bytes returns rather than waits.
+ */
+async function copyBetween(read: Chunked, write: Chunked, count: number): Promise<number> {
+  const buf = new Uint8Array(Math.min(count, SENDFILE_CHUNK));
+  let done = 0;
+  while (done < count) {
+    const want = buf.subarray(0, Math.min(buf.length, count - done));
+    let n = read(want, done);
+    if (typeof n !== 'number') {
+      if (done > 0) break;
+      n = await n;
+    }
+    if (n <= 0) break;
+    for (let written = 0; written < n; ) {
+      const w = write(want.subarray(written, n), done + written);
+      written += typeof w === 'number' ? w : await w;
+    }
+    done += n;
+    if (n < want.length) break;
+  }
+  return done;
+}
+
+/** An optional in/out offset argument (a guest loff_t*). */
+function offsetArg(ctx: SyscallContext, addr: number): number | null {
+  return addr === 0 ? null : checkOffset(BigInt.asIntN(64, ctx.mem.readU64(addr)));
+}
+
+/** Implements Linux syscall sendfile(2) (through a kernel buffer). */
+export function sysSendfile(ctx: SyscallContext) {
+  const to = ctx.process.fds.get(ctx.int(0));
+  const from = ctx.process.fds.get(ctx.int(1));
+  const offAddr = ctx.addr(2);
+  const off = offsetArg(ctx, offAddr);
+  const read: Chunked = off === null ? (b) => from.read(b, ctx) : (b, at) => from.pread(b, off + at);
+  return writeTransfer(ctx, async () => {
+    const n = await copyBetween(read, (b) => to.write(b, ctx), ctx.count(3));
+    if (off !== null) ctx.mem.writeU64(offAddr, BigInt(off + n));
+    return n;
+  });
+}
+
+/** Implements Linux syscall copy_file_range(2) (through a kernel buffer). */
+export function sysCopyFileRange(ctx: SyscallContext) {
+  const from = ctx.process.fds.get(ctx.int(0));
+  const to = ctx.process.fds.get(ctx.int(2));
+  if (ctx.int(5) !== 0) throw new KernelError(Errno.EINVAL);
+  const [inAddr, outAddr] = [ctx.addr(1), ctx.addr(3)];
+  const [inOff, outOff] = [offsetArg(ctx, inAddr), offsetArg(ctx, outAddr)];
+  const read: Chunked = inOff === null ? (b) => from.read(b, ctx) : (b, at) => from.pread(b, inOff + at);
+  const write: Chunked = outOff === null ? (b) => to.write(b, ctx) : (b, at) => to.pwrite(b, outOff + at);
+  return copyBetween(read, write, ctx.count(4)).then((n) => {
+    if (inOff !== null) ctx.mem.writeU64(inAddr, BigInt(inOff + n));
+    if (outOff !== null) ctx.mem.writeU64(outAddr, BigInt(outOff + n));
+    return n;
+  });
+}
