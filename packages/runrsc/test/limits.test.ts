@@ -39,3 +39,60 @@ describe('faults and limits', () => {
     expect(runInSandbox(['/tmp/segfault'], { rootfs }).status).toBe(139);
   });
 });
+
+describe('the sandbox dies, its guests die', () => {
+  it('kill -9 of the sandbox process leaves no guest running', async () => {
+    const { spawn } = await import('node:child_process');
+    const { readFileSync, readdirSync } = await import('node:fs');
+    const { CLI } = await import('./paths.js');
+    const sandbox = spawn(process.execPath, [CLI, 'run', '--rootfs', rootfs, '--', '/bin/sh', '-c', 'sleep 30 & sleep 30'], {
+      stdio: 'ignore',
+    });
+    // Guests are host descendants of the sandbox (the doorbell is a child too, sharing its memory).
+    const parentOf = (pid: string): number => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      } catch {
+        return -1;
+      }
+    };
+    const descendants = (): number[] => {
+      const pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+      const found = new Set<number>([sandbox.pid!]);
+      for (let grew = true; grew; ) {
+        grew = false;
+        for (const p of pids) {
+          if (!found.has(Number(p)) && found.has(parentOf(p))) {
+            found.add(Number(p));
+            grew = true;
+          }
+        }
+      }
+      found.delete(sandbox.pid!);
+      return [...found];
+    };
+    let guests: number[] = [];
+    for (let i = 0; i < 100 && guests.length < 3; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      guests = descendants();
+    }
+    expect(guests.length).toBeGreaterThanOrEqual(3); // the doorbell, sh, and the background sleep
+    sandbox.kill('SIGKILL');
+    await new Promise((r) => sandbox.once('exit', r));
+    const alive = (pid: number): boolean => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+        return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+      } catch {
+        return false; // gone
+      }
+    };
+    let running = guests;
+    for (let i = 0; i < 100 && running.length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      running = guests.filter(alive);
+    }
+    expect(running).toEqual([]);
+  });
+});
