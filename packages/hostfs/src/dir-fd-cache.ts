@@ -8,6 +8,7 @@
 /** Least-recently-used host fds by key; evicted fds are closed. */
 export class DirFdCache {
   readonly #fds = new Map<string, number>();
+  readonly #pinned = new Map<string, number>();
 
   constructor(
     readonly capacity: number,
@@ -31,12 +32,33 @@ export class DirFdCache {
       this.#fds.delete(key);
       if (old !== fd) this.closeFd(old);
     }
-    while (this.#fds.size >= this.capacity) {
-      const [oldestKey, oldestFd] = this.#fds.entries().next().value as [string, number];
-      this.#fds.delete(oldestKey);
-      this.closeFd(oldestFd);
+    for (const [k, oldFd] of this.#fds) {
+      if (this.#fds.size < this.capacity) break;
+      if (this.#pinned.has(k)) continue; // in use by a call that needs two directories
+      this.#fds.delete(k);
+      this.closeFd(oldFd);
     }
     this.#fds.set(key, fd);
+  }
+
+  /** Forget and close the fd of `key` (its directory was removed or replaced). */
+  delete(key: string): void {
+    const fd = this.#fds.get(key);
+    if (fd === undefined) return;
+    this.#fds.delete(key);
+    this.closeFd(fd);
+  }
+
+  /** Keep `key`'s fd from eviction until as many `unpin` calls. */
+  pin(key: string): void {
+    this.#pinned.set(key, (this.#pinned.get(key) ?? 0) + 1);
+  }
+
+  /** Undo one `pin`. */
+  unpin(key: string): void {
+    const n = (this.#pinned.get(key) ?? 0) - 1;
+    if (n > 0) this.#pinned.set(key, n);
+    else this.#pinned.delete(key);
   }
 
   /** Number of fds held. */

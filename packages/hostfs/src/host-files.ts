@@ -4,10 +4,11 @@
  * @module
  */
 import {
-  AT_EMPTY_PATH, Errno, FIONREAD, FileBase, KernelError, SEEK_CUR, SEEK_SET, directorySeek, fillDirents,
-  readDirents64, statCodec,
-  type DirEntry, type FileType, type Stat,
+  AT_EMPTY_PATH, Errno, FIONREAD, FileBase, KernelError, O_APPEND, SEEK_CUR, SEEK_END, SEEK_SET,
+  directorySeek, fillDirents, readDirents64, statCodec,
+  type DirEntry, type FileChanges, type FileType, type SetAttr, type Stat,
 } from '@rvisor/linux-object';
+import { fdTarget, setHostAttr } from './host-attrs.js';
 import { hostResult } from './host-errors.js';
 import type { HostFs } from './host-fs.js';
 import type { HostDirectory } from './host-inode.js';
@@ -38,8 +39,56 @@ abstract class HostFdFile extends FileBase {
   }
 }
 
-/** A regular file of the host tree, opened read-only. */
-export class HostRegularFile extends HostFdFile {
+/**
+ * A regular file of the host tree. Changes go through its own fd, so they reach the file even
+ * once its name is gone.
+ */
+export class HostRegularFile extends HostFdFile implements FileChanges {
+  override write(buf: Uint8Array): number {
+    this.checkWritable();
+    // O_APPEND is kept here, not on the host fd (F_SETFL changes it); the kernel is one thread,
+    // so nothing writes between the seek and the write.
+    if ((this.statusFlags & O_APPEND) !== 0) hostResult(this.fs.ops.lseek(this.fd, 0, SEEK_END));
+    return hostResult(this.fs.ops.write(this.fd, buf));
+  }
+
+  override pwrite(buf: Uint8Array, offset: number): number {
+    this.checkWritable();
+    if (offset < 0) throw new KernelError(Errno.EINVAL);
+    // Linux's pwrite on an O_APPEND file appends, whatever the offset.
+    if ((this.statusFlags & O_APPEND) !== 0) {
+      const pos = hostResult(this.fs.ops.lseek(this.fd, 0, SEEK_CUR));
+      const end = hostResult(this.fs.ops.lseek(this.fd, 0, SEEK_END));
+      try {
+        return hostResult(this.fs.ops.pwrite(this.fd, buf, end));
+      } finally {
+        this.fs.ops.lseek(this.fd, pos, SEEK_SET);
+      }
+    }
+    return hostResult(this.fs.ops.pwrite(this.fd, buf, offset));
+  }
+
+  setAttr(attr: SetAttr): void {
+    if (this.fs.readOnly) throw new KernelError(Errno.EROFS);
+    if (attr.size !== undefined) {
+      // ftruncate(2) needs a descriptor open for writing.
+      if (!this.writable) throw new KernelError(Errno.EINVAL);
+      hostResult(this.fs.ops.ftruncate(this.fd, attr.size));
+    }
+    if (attr.mode !== undefined) hostResult(this.fs.ops.fchmod(this.fd, attr.mode & 0o7777));
+    setHostAttr(this.fs.ops, fdTarget(this.fd), { ...attr, size: undefined, mode: undefined });
+  }
+
+  sync(dataOnly: boolean): void {
+    hostResult(dataOnly ? this.fs.ops.fdatasync(this.fd) : this.fs.ops.fsync(this.fd));
+  }
+
+  allocate(mode: number, offset: number, length: number): void {
+    if (this.fs.readOnly) throw new KernelError(Errno.EROFS);
+    if (!this.writable) throw new KernelError(Errno.EBADF);
+    hostResult(this.fs.ops.fallocate(this.fd, mode, offset, length));
+  }
+
   override read(buf: Uint8Array): number {
     this.checkReadable();
     return hostResult(this.fs.ops.read(this.fd, buf));

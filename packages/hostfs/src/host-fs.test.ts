@@ -80,9 +80,9 @@ afterAll(() => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-function setup(maxDirFds?: number) {
+function setup(maxDirFds?: number, readOnly = false) {
   const ops = new NodeHostOps();
-  const hostfs = HostFs.open(ops, rootDir, { maxDirFds });
+  const hostfs = HostFs.open(ops, rootDir, { maxDirFds, readOnly });
   const vfs = new Vfs(hostfs);
   vfs.mount('/dev', new DevFs());
   const ctx = new FsContext(vfs);
@@ -90,6 +90,34 @@ function setup(maxDirFds?: number) {
 }
 
 describe('HostFs', () => {
+  it('creates, renames and removes, reaching renamed directories again', () => {
+    const { ctx, vfs, ops } = setup(2);
+    const root = ctx.root;
+    vfs.mkdir(root, '/w', 0o755);
+    vfs.mkdir(root, '/w/d', 0o700);
+    vfs.mkdir(root, '/w/d/sub', 0o755);
+    expect(vfs.stat(root, '/w/d', true).mode & 0o7777).toBe(0o700);
+    expect(errnoOf(() => vfs.mkdir(root, '/w/d', 0o755))).toBe(Errno.EEXIST);
+    vfs.symlink('d/sub', root, '/w/l');
+    expect(vfs.readlink(root, '/w/l')).toBe('d/sub');
+    const sub = vfs.lookup(root, '/w/d/sub', { followLast: true });
+    vfs.rename(root, '/w/d', root, '/w/e', 0);
+    // Fill the fd cache with other directories, so /w/e/sub must be reopened through its new name.
+    for (const d of ['/a', '/etc', '/big']) vfs.lookup(root, `${d}/.`, { followLast: true }).inode.stat();
+    expect(sub.inode.stat().ino).toBe(vfs.stat(root, '/w/e/sub', true).ino);
+    expect(errnoOf(() => vfs.rename(root, '/w/e', root, '/w/e/sub/x', 0))).toBe(Errno.EINVAL);
+    expect(errnoOf(() => vfs.rmdir(root, '/w/e'))).toBe(Errno.ENOTEMPTY);
+    expect(errnoOf(() => vfs.unlink(root, '/w/e'))).toBe(Errno.EISDIR);
+    expect(errnoOf(() => vfs.rename(root, '/w/l', root, '/dev/l', 0))).toBe(Errno.EXDEV);
+    expect(errnoOf(() => vfs.rmdir(root, '/dev'))).toBe(Errno.EBUSY);
+    vfs.unlink(root, '/w/l');
+    vfs.rmdir(root, '/w/e/sub');
+    vfs.rmdir(root, '/w/e');
+    vfs.rmdir(root, '/w');
+    expect(fs.existsSync(nodePath.join(rootDir, 'w'))).toBe(false);
+    expect(ops.names.slice(1).every((n) => !n.includes('/') && n !== '..')).toBe(true);
+  });
+
   it('lists the root (ls /)', () => {
     const { ctx } = setup();
     const names = list(ctx.open('/', O_RDONLY | O_DIRECTORY, 0)).sort();
@@ -124,7 +152,7 @@ describe('HostFs', () => {
   });
 
   it('fails as Linux', () => {
-    const { ctx } = setup();
+    const { ctx } = setup(undefined, true);
     expect(errnoOf(() => ctx.open('/loop', O_RDONLY, 0))).toBe(Errno.ELOOP);
     expect(errnoOf(() => ctx.open('/bin/sh', O_RDONLY | O_NOFOLLOW, 0))).toBe(Errno.ELOOP);
     expect(errnoOf(() => ctx.open('/etc/hostname/x', O_RDONLY, 0))).toBe(Errno.ENOTDIR);

@@ -4,9 +4,9 @@
  * @module
  */
 import {
-  AT_EMPTY_PATH, AT_FDCWD, Errno, KernelError, O_CLOEXEC, O_DIRECTORY, O_NOFOLLOW, O_PATH,
-  statCodec,
-  type FileSystem,
+  AT_EMPTY_PATH, AT_FDCWD, Errno, KernelError, O_CLOEXEC, O_DIRECTORY, O_NOFOLLOW, O_PATH, O_RDONLY,
+  statCodec, statfsCodec,
+  type FileSystem, type StatFs,
 } from '@rvisor/linux-object';
 import { DirFdCache } from './dir-fd-cache.js';
 import { hostResult } from './host-errors.js';
@@ -17,10 +17,18 @@ import type { HostOps } from './host-ops.js';
 export interface HostFsOptions {
   /** Most directory fds kept open at once besides the root's (default 64). */
   maxDirFds?: number;
+  /** Refuse every change with EROFS (an OCI `root.readonly`). Default: read-write. */
+  readOnly?: boolean;
+}
+
+/** Where a directory is now: its parent and its name there. */
+interface DirLocation {
+  dir: HostDirectory;
+  name: string;
 }
 
 /**
- * A {@link FileSystem} over a host directory, read-only for now (changes fail with EROFS).
+ * A {@link FileSystem} over a host directory, read-write unless made read-only.
  *
  * It holds an O_PATH fd of the root directory and reaches every file with fd-relative host calls
  * on its parent directory's fd, one name at a time, with O_NOFOLLOW: symlinks are read and handed
@@ -30,10 +38,12 @@ export interface HostFsOptions {
  */
 export class HostFs implements FileSystem {
   readonly type = 'hostfs';
-  readonly readOnly = true;
+  readonly readOnly: boolean;
   readonly root: HostDirectory;
   readonly #rootFd: number;
   readonly #dirFds: DirFdCache;
+  /** Directories renamed through this file system: their new place, by identity key. */
+  readonly #moved = new Map<string, DirLocation>();
   #openFds = 0;
   #released = false;
 
@@ -46,6 +56,7 @@ export class HostFs implements FileSystem {
     rootFd: number,
     options: HostFsOptions = {},
   ) {
+    this.readOnly = options.readOnly ?? false;
     this.#rootFd = rootFd;
     this.#openFds = 1;
     this.#dirFds = new DirFdCache(Math.max(2, options.maxDirFds ?? 64), (fd) => this.closeFd(fd));
@@ -76,7 +87,7 @@ export class HostFs implements FileSystem {
     const key = identityKey(dir.dev, dir.ino);
     const cached = this.#dirFds.get(key);
     if (cached !== undefined) return cached;
-    const { dir: parent, name } = dir.parent;
+    const { dir: parent, name } = this.#moved.get(key) ?? dir.parent;
     const flags = O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
     const fd = hostResult(this.ops.openat(parent.fd(), name, flags, 0));
     this.fdOpened();
@@ -89,6 +100,50 @@ export class HostFs implements FileSystem {
     }
     this.#dirFds.add(key, fd);
     return fd;
+  }
+
+  /**
+   * Run `fn` with the fds of two directories (rename, link) both valid: neither is evicted from
+   * the cache while the other is opened.
+   */
+  withDirFds<T>(a: HostDirectory, b: HostDirectory, fn: (fdA: number, fdB: number) => T): T {
+    const keys = [identityKey(a.dev, a.ino), identityKey(b.dev, b.ino)];
+    for (const k of keys) this.#dirFds.pin(k);
+    try {
+      const fdA = a.fd();
+      return fn(fdA, b.fd());
+    } finally {
+      for (const k of keys) this.#dirFds.unpin(k);
+    }
+  }
+
+  /** @internal The directory `key` now lives in `dir` as `name` (it was renamed). */
+  directoryMoved(key: string, dir: HostDirectory, name: string): void {
+    this.#moved.set(key, { dir, name });
+  }
+
+  /** @internal The directory `key` is gone: drop its fd, whose identity a new one may reuse. */
+  directoryRemoved(key: string): void {
+    this.#dirFds.delete(key);
+    this.#moved.delete(key);
+  }
+
+  /** statfs(2) of the host file system under the root. */
+  statfs(): StatFs {
+    const buf = new Uint8Array(statfsCodec.size);
+    hostResult(this.ops.fstatfs(this.#rootFd, buf));
+    return statfsCodec.read(new DataView(buf.buffer), 0);
+  }
+
+  /** syncfs(2) of the host file system under the root. */
+  sync(): void {
+    const fd = hostResult(this.ops.openat(this.#rootFd, '.', O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0));
+    this.fdOpened();
+    try {
+      hostResult(this.ops.syncfs(fd));
+    } finally {
+      this.closeFd(fd);
+    }
   }
 
   /** @internal Count a host fd the file system now holds. */

@@ -5,11 +5,13 @@
  * @module
  */
 import {
-  AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW, Errno, FileType, KernelError, NAME_MAX, O_ACCMODE,
-  O_CLOEXEC, O_DIRECTORY, O_NOCTTY, O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_TRUNC, PATH_MAX,
+  AT_EMPTY_PATH, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, Errno, FileType, KernelError, NAME_MAX,
+  O_ACCMODE, O_APPEND, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_DSYNC, O_EXCL, O_NOCTTY, O_NOFOLLOW,
+  O_NONBLOCK, O_RDONLY, O_SYNC, O_TRUNC, O_WRONLY, PATH_MAX, RENAME_EXCHANGE,
   INodeBase, fileTypeOfMode, readDirents64, statCodec,
-  type DirEntry, type INode, type OpenFile, type Stat,
+  type DirEntry, type INode, type OpenFile, type SetAttr, type Stat,
 } from '@rvisor/linux-object';
+import { setHostAttr } from './host-attrs.js';
 import { hostResult } from './host-errors.js';
 import { HostDirectoryFile, HostRegularFile } from './host-files.js';
 import type { HostFs } from './host-fs.js';
@@ -44,6 +46,11 @@ abstract class HostInode extends INodeBase {
     readonly type: FileType,
   ) {
     super();
+  }
+
+  /** Throws EROFS if the file system is read-only. */
+  protected checkWritableFs(): void {
+    if (this.fs.readOnly) throw new KernelError(Errno.EROFS);
   }
 
   /** Throws ESTALE if `s` is not this inode's file any more (it was replaced on the host). */
@@ -89,6 +96,118 @@ export class HostDirectory extends HostInode {
     const type = fileTypeOfMode(s.mode);
     if (type === FileType.Directory) return new HostDirectory(this.fs, s.dev, s.ino, { dir: this, name });
     return new HostLeaf(this.fs, s.dev, s.ino, type, this, name);
+  }
+
+  /** The stat of child `name` (not following a symlink). */
+  #childStat(name: string): Stat {
+    const buf = new Uint8Array(statCodec.size);
+    hostResult(this.fs.ops.fstatat(this.fd(), name, AT_SYMLINK_NOFOLLOW, buf));
+    return decodeStat(buf);
+  }
+
+  /** The inode of child `name` as `s` describes it. */
+  #child(name: string, s: Stat): INode {
+    const type = fileTypeOfMode(s.mode);
+    if (type === FileType.Directory) return new HostDirectory(this.fs, s.dev, s.ino, { dir: this, name });
+    return new HostLeaf(this.fs, s.dev, s.ino, type, this, name);
+  }
+
+  /**
+   * open(O_CREAT | O_EXCL) on the host, then the exact mode: the host's umask must not change
+   * what the guest asked for (the guest's umask is applied already).
+   */
+  create(name: string, mode: number): INode {
+    checkName(name);
+    this.checkWritableFs();
+    const flags = O_CREAT | O_EXCL | O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+    const fd = hostResult(this.fs.ops.openat(this.fd(), name, flags, mode & 0o7777));
+    this.fs.fdOpened();
+    try {
+      const buf = new Uint8Array(statCodec.size);
+      hostResult(this.fs.ops.fstatat(fd, '', AT_EMPTY_PATH, buf));
+      let s = decodeStat(buf);
+      if ((s.mode & 0o7777) !== (mode & 0o7777)) {
+        hostResult(this.fs.ops.fchmod(fd, mode & 0o7777));
+        s = { ...s, mode: (s.mode & ~0o7777) | (mode & 0o7777) };
+      }
+      return this.#child(name, s);
+    } finally {
+      this.fs.closeFd(fd);
+    }
+  }
+
+  mkdir(name: string, mode: number): INode {
+    checkName(name);
+    this.checkWritableFs();
+    const perm = mode & 0o1777; // mkdir keeps the permission bits and the sticky bit
+    hostResult(this.fs.ops.mkdirat(this.fd(), name, perm));
+    let s = this.#childStat(name);
+    if ((s.mode & 0o7777) !== perm) {
+      hostResult(this.fs.ops.fchmodat(this.fd(), name, perm, AT_SYMLINK_NOFOLLOW));
+      s = this.#childStat(name);
+    }
+    return this.#child(name, s);
+  }
+
+  unlink(name: string): void {
+    checkName(name);
+    this.checkWritableFs();
+    hostResult(this.fs.ops.unlinkat(this.fd(), name, 0));
+  }
+
+  rmdir(name: string): void {
+    checkName(name);
+    this.checkWritableFs();
+    const s = this.#childStat(name);
+    if (fileTypeOfMode(s.mode) !== FileType.Directory) throw new KernelError(Errno.ENOTDIR);
+    hostResult(this.fs.ops.unlinkat(this.fd(), name, AT_REMOVEDIR));
+    this.fs.directoryRemoved(identityKey(s.dev, s.ino));
+  }
+
+  rename(name: string, newDir: INode, newName: string, flags: number): void {
+    checkName(name);
+    checkName(newName);
+    this.checkWritableFs();
+    if (!(newDir instanceof HostDirectory) || newDir.fs !== this.fs) throw new KernelError(Errno.EXDEV);
+    const moving = this.#childStat(name);
+    let replaced: Stat | undefined;
+    try {
+      replaced = newDir.#childStat(newName);
+    } catch (e) {
+      if (!(e instanceof KernelError && e.errno === Errno.ENOENT)) throw e;
+    }
+    this.fs.withDirFds(this, newDir, (from, to) => {
+      hostResult(this.fs.ops.renameat2(from, name, to, newName, flags));
+    });
+    const isDir = (s: Stat) => fileTypeOfMode(s.mode) === FileType.Directory;
+    if (isDir(moving)) this.fs.directoryMoved(identityKey(moving.dev, moving.ino), newDir, newName);
+    if (replaced !== undefined && isDir(replaced)) {
+      const key = identityKey(replaced.dev, replaced.ino);
+      if ((flags & RENAME_EXCHANGE) !== 0) this.fs.directoryMoved(key, this, name);
+      else this.fs.directoryRemoved(key);
+    }
+  }
+
+  link(name: string, target: INode): void {
+    checkName(name);
+    this.checkWritableFs();
+    if (!(target instanceof HostLeaf) || target.fs !== this.fs) throw new KernelError(Errno.EXDEV);
+    this.fs.withDirFds(target.dir, this, (from, to) => {
+      hostResult(this.fs.ops.linkat(from, target.name, to, name, 0));
+    });
+  }
+
+  symlink(name: string, target: string): INode {
+    checkName(name);
+    this.checkWritableFs();
+    hostResult(this.fs.ops.symlinkat(target, this.fd(), name));
+    return this.#child(name, this.#childStat(name));
+  }
+
+  setAttr(attr: SetAttr): void {
+    this.checkWritableFs();
+    // '.' of the directory's own fd: the host resolves no name the guest gave.
+    setHostAttr(this.fs.ops, { dirfd: this.fd(), name: '.', flags: 0 }, attr);
   }
 
   /** A fresh readable fd of this directory (for getdents64), opened through its O_PATH fd. */
@@ -163,11 +282,31 @@ export class HostLeaf extends HostInode {
         // FIFOs in the rootfs: opening one on the host could block the kernel.
         throw new KernelError(Errno.EOPNOTSUPP);
     }
-    if ((flags & O_ACCMODE) !== O_RDONLY || (flags & O_TRUNC) !== 0) {
-      throw new KernelError(Errno.EROFS);
-    }
+    const writing = (flags & O_ACCMODE) !== O_RDONLY || (flags & O_TRUNC) !== 0;
+    if (writing) this.checkWritableFs();
+    // O_APPEND is the open file's (F_SETFL may change it), so the host fd never has it.
     // O_NONBLOCK: should the name have become a FIFO since the lookup, the open must not block.
-    const hostFlags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+    const fd = this.#openHost((flags & (O_ACCMODE | O_SYNC | O_DSYNC)) & ~O_APPEND);
+    if ((flags & O_TRUNC) !== 0 && (flags & O_ACCMODE) === O_RDONLY) {
+      // O_RDONLY | O_TRUNC truncates on Linux too (the caller may write the file).
+      const r = this.#truncateByName(0);
+      if (r < 0) {
+        this.fs.closeFd(fd);
+        hostResult(r);
+      }
+    } else if ((flags & O_TRUNC) !== 0) {
+      const r = this.fs.ops.ftruncate(fd, 0);
+      if (r < 0) {
+        this.fs.closeFd(fd);
+        hostResult(r);
+      }
+    }
+    return new HostRegularFile(this.fs, fd, path, flags);
+  }
+
+  /** Open the host file with `flags`, checked to be this inode's file. */
+  #openHost(flags: number): number {
+    const hostFlags = flags | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
     const fd = hostResult(this.fs.ops.openat(this.dir.fd(), this.name, hostFlags, 0));
     this.fs.fdOpened();
     try {
@@ -178,6 +317,26 @@ export class HostLeaf extends HostInode {
       this.fs.closeFd(fd);
       throw e;
     }
-    return new HostRegularFile(this.fs, fd, path, flags);
+    return fd;
+  }
+
+  /** truncate(2) through a write-only fd of its own; returns 0 or -errno. */
+  #truncateByName(size: number): number {
+    const fd = this.#openHost(O_WRONLY);
+    try {
+      return this.fs.ops.ftruncate(fd, size);
+    } finally {
+      this.fs.closeFd(fd);
+    }
+  }
+
+  setAttr(attr: SetAttr): void {
+    this.checkWritableFs();
+    if (attr.size !== undefined) {
+      if (this.type !== FileType.Regular) throw new KernelError(Errno.EINVAL);
+      hostResult(this.#truncateByName(attr.size));
+    }
+    const rest: SetAttr = { ...attr, size: undefined };
+    setHostAttr(this.fs.ops, { dirfd: this.dir.fd(), name: this.name, flags: AT_SYMLINK_NOFOLLOW }, rest);
   }
 }

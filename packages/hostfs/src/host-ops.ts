@@ -17,4 +17,37 @@ export interface HostOps extends HostStreamOps {
   getdents64(fd: number, buf: Uint8Array): number;
   /** readlinkat(2) into `buf`; returns the length or -errno. */
   readlinkat(dirfd: number, path: string, buf: Uint8Array): number;
+  /** mkdirat(2). */
+  mkdirat(dirfd: number, path: string, mode: number): number;
+  /** unlinkat(2) (flags: AT_REMOVEDIR). */
+  unlinkat(dirfd: number, path: string, flags: number): number;
+  /** renameat2(2) (flags: RENAME_NOREPLACE, RENAME_EXCHANGE). */
+  renameat2(olddirfd: number, oldpath: string, newdirfd: number, newpath: string, flags: number): number;
+  /** symlinkat(2). */
+  symlinkat(target: string, newdirfd: number, linkpath: string): number;
+  /** linkat(2). */
+  linkat(olddirfd: number, oldpath: string, newdirfd: number, newpath: string, flags: number): number;
+  /** fchmodat2(2): honours AT_SYMLINK_NOFOLLOW and AT_EMPTY_PATH. */
+  fchmodat(dirfd: number, path: string, mode: number, flags: number): number;
+  /** fchmod(2). */
+  fchmod(fd: number, mode: number): number;
+  /** fchownat(2); -1 leaves an id as is. */
+  fchownat(dirfd: number, path: string, uid: number, gid: number, flags: number): number;
+  /** ftruncate(2). */
+  ftruncate(fd: number, length: number): number;
+  /** fallocate(2). */
+  fallocate(fd: number, mode: number, offset: number, length: number): number;
+  /**
+   * utimensat(2); `times` holds atime sec, nsec, mtime sec, nsec (UTIME_NOW, UTIME_OMIT in
+   * nsec), or null for now.
+   */
+  utimensat(dirfd: number, path: string, times: BigInt64Array | null, flags: number): number;
+  /** fsync(2). */
+  fsync(fd: number): number;
+  /** fdatasync(2). */
+  fdatasync(fd: number): number;
+  /** syncfs(2). */
+  syncfs(fd: number): number;
+  /** fstatfs(2) into `buf` (a 120-byte `struct statfs`). */
+  fstatfs(fd: number, buf: Uint8Array): number;
 }

@@ -10,3 +10,5 @@ export { HostFs } from './host-fs.js';
 export { HostDirectory, HostLeaf } from './host-inode.js';
 export { HostDirectoryFile, HostRegularFile } from './host-files.js';
 export { hostResult } from './host-errors.js';
+export type { HostTarget } from './host-attrs.js';
+export { fdTarget, setHostAttr } from './host-attrs.js';

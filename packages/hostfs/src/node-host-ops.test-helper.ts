@@ -177,4 +177,61 @@ export class NodeHostOps implements HostOps {
   ioctl(_fd: number, _request: number, _arg: Uint8Array): number {
     return -E.ENOTTY;
   }
+
+  // Changes: the few a unit test needs, by host path; the rest answer ENOSYS.
+  #pathCall(dirfd: number, path: string, f: (full: string) => void): number {
+    const full = this.#resolve(dirfd, path);
+    if (typeof full === 'number') return full;
+    try {
+      f(full);
+      return 0;
+    } catch (e) {
+      return errnoOf(e);
+    }
+  }
+
+  mkdirat(dirfd: number, path: string, mode: number): number {
+    return this.#pathCall(dirfd, path, (p) => fs.mkdirSync(p, { mode }));
+  }
+
+  unlinkat(dirfd: number, path: string, flags: number): number {
+    return this.#pathCall(dirfd, path, (p) => ((flags & 0x200) !== 0 ? fs.rmdirSync(p) : fs.unlinkSync(p)));
+  }
+
+  renameat2(olddirfd: number, oldpath: string, newdirfd: number, newpath: string, flags: number): number {
+    if (flags !== 0) return -E.EINVAL;
+    const to = this.#resolve(newdirfd, newpath);
+    if (typeof to === 'number') return to;
+    return this.#pathCall(olddirfd, oldpath, (p) => fs.renameSync(p, to));
+  }
+
+  symlinkat(target: string, newdirfd: number, linkpath: string): number {
+    return this.#pathCall(newdirfd, linkpath, (p) => fs.symlinkSync(target, p));
+  }
+
+  linkat(olddirfd: number, oldpath: string, newdirfd: number, newpath: string, _flags: number): number {
+    const to = this.#resolve(newdirfd, newpath);
+    if (typeof to === 'number') return to;
+    return this.#pathCall(olddirfd, oldpath, (p) => fs.linkSync(p, to));
+  }
+
+  fchmodat(dirfd: number, path: string, mode: number, _flags: number): number {
+    return this.#pathCall(dirfd, path, (p) => fs.chmodSync(p, mode));
+  }
+
+  fchmod(fd: number, mode: number): number {
+    const e = this.fds.get(fd);
+    if (e === undefined) return -E.EBADF;
+    fs.chmodSync(e.path, mode);
+    return 0;
+  }
+
+  fchownat(): number { return -E.ENOSYS; }
+  ftruncate(): number { return -E.ENOSYS; }
+  fallocate(): number { return -E.ENOSYS; }
+  utimensat(): number { return -E.ENOSYS; }
+  fsync(): number { return 0; }
+  fdatasync(): number { return 0; }
+  syncfs(): number { return 0; }
+  fstatfs(): number { return -E.ENOSYS; }
 }

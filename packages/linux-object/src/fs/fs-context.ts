@@ -39,6 +39,11 @@ export class FsContext {
     return this.vfs.open(dir, path, flags, mode & ~this.umask, this.root);
   }
 
+  /** mkdir(2) of `path` relative to `dir` (default: the cwd); the umask applies. */
+  mkdir(path: string, mode: number, dir: PathRef = this.cwd): PathRef {
+    return this.vfs.mkdir(dir, path, mode & ~this.umask, this.root);
+  }
+
   /** chdir(2). */
   chdir(path: string): void {
     this.cwd = this.lookup(path, { followLast: true, directory: true });

@@ -5,7 +5,9 @@
  * @module
  */
 export { FileType, fileTypeOfMode, modeOfFileType } from './file-type.js';
-export type { DirEntry, FileSystem, INode, SetAttr, SetTime, StatFs } from './inode.js';
+export type {
+  DirEntry, FileChanges, FileSystem, INode, SetAttr, SetTime, StatFs,
+} from './inode.js';
 export { INodeBase, RENAME_EXCHANGE, RENAME_NOREPLACE } from './inode.js';
 export type { Interruptible, OpenFile } from './open-file.js';
 export { FileBase, openStatusFlags, seekPosition } from './open-file.js';
@@ -14,7 +16,8 @@ export { PathOnlyFile } from './path-file.js';
 export type { Mount, PathRef } from './path-ref.js';
 export { joinPath, sameRef } from './path-ref.js';
 export type { LookupOptions } from './vfs.js';
-export { Vfs, checkPath } from './vfs.js';
+export { Vfs, checkPath, setInodeAttr } from './vfs.js';
+export { statfsCodec } from './statfs.js';
 export { FsContext } from './fs-context.js';
 export { DEFAULT_NOFILE, FdTable, fileReferences, releaseFile, retainFile } from './fd-table.js';
 export type { DeviceOpener } from './devfs.js';

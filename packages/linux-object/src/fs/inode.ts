@@ -54,6 +54,20 @@ export interface StatFs {
   flags: number;
 }
 
+/**
+ * Changes an open file may make through its own descriptor (ftruncate, fsync, fallocate, fchmod,
+ * fchown, futimens), so they reach the file even after its name is gone. An open file without
+ * them is changed through the inode it was opened at.
+ */
+export interface FileChanges {
+  /** Change attributes through the open file. */
+  setAttr?(attr: SetAttr): void;
+  /** fsync(2) (`dataOnly`: fdatasync(2)). */
+  sync?(dataOnly: boolean): void;
+  /** fallocate(2). */
+  allocate?(mode: number, offset: number, length: number): void;
+}
+
 /** rename(2)'s flags a file system may be asked to honour. */
 export const RENAME_NOREPLACE = 1;
 /** Swap the two names atomically. */

@@ -15,7 +15,9 @@ import { MAXSYMLINKS, NAME_MAX, PATH_MAX } from '../abi/limits.js';
 import type { Stat } from '../abi/stat.js';
 import { Errno, KernelError } from '../errno.js';
 import { FileType } from './file-type.js';
-import type { FileSystem } from './inode.js';
+import {
+  RENAME_EXCHANGE, RENAME_NOREPLACE, type FileSystem, type INode, type SetAttr, type StatFs,
+} from './inode.js';
 import type { OpenFile } from './open-file.js';
 import { PathOnlyFile } from './path-file.js';
 import { joinPath, sameRef, type Mount, type PathRef } from './path-ref.js';
@@ -51,6 +53,26 @@ function splitLast(path: string): { dir: string; name: string; trailingSlash: bo
   const i = trimmed.lastIndexOf('/');
   if (i < 0) return { dir: '.', name: trimmed, trailingSlash };
   return { dir: i === 0 ? '/' : trimmed.slice(0, i), name: trimmed.slice(i + 1), trailingSlash };
+}
+
+/** The directory holding a path's last component, and that component. */
+interface Entry {
+  parent: PathRef;
+  /** The last component: '' when the path is the root, or '.' / '..' as written. */
+  name: string;
+  trailingSlash: boolean;
+}
+
+/** Whether `name` is an ordinary component (not the root, '.' or '..'). */
+function isPlainName(name: string): boolean {
+  return name !== '' && name !== '.' && name !== '..';
+}
+
+/** Throws EROFS on a read-only file system, EPERM when it lacks the operation. */
+function required<T>(op: T | undefined, fs: FileSystem): T {
+  if (fs.readOnly) throw new KernelError(Errno.EROFS);
+  if (op === undefined) throw new KernelError(Errno.EPERM);
+  return op;
 }
 
 /** A mount table with one root file system, and path resolution over it. */
@@ -218,6 +240,149 @@ export class Vfs {
     return { mount: parent.mount, inode, path: joinPath(parent.path, name), parent };
   }
 
+  /** Resolve everything but the last component of `path`, which must lead to a directory. */
+  #entry(start: PathRef, path: string, root?: PathRef): Entry {
+    checkPath(path);
+    const { dir, name, trailingSlash } = splitLast(path);
+    const parent = this.lookup(start, dir, { followLast: true, directory: true, root });
+    if (byteLength(name) > NAME_MAX) throw new KernelError(Errno.ENAMETOOLONG);
+    return { parent, name, trailingSlash };
+  }
+
+  /** The child `name` of `dir`, or undefined if there is none. */
+  #maybeChild(dir: PathRef, name: string): PathRef | undefined {
+    try {
+      return this.#child(dir, name);
+    } catch (e) {
+      if (e instanceof KernelError && e.errno === Errno.ENOENT) return undefined;
+      throw e;
+    }
+  }
+
+  /** Throws EBUSY if `ref` is the root of a mount (it cannot be removed or renamed). */
+  #checkNotMountRoot(ref: PathRef): void {
+    if (ref.inode === ref.mount.fs.root) throw new KernelError(Errno.EBUSY);
+  }
+
+  /** mkdir(2): `mode` has the umask applied already. */
+  mkdir(start: PathRef, path: string, mode: number, root?: PathRef): PathRef {
+    const { parent, name } = this.#entry(start, path, root);
+    if (!isPlainName(name) || this.#maybeChild(parent, name) !== undefined) {
+      throw new KernelError(Errno.EEXIST);
+    }
+    const mkdir = required(parent.inode.mkdir?.bind(parent.inode), parent.mount.fs);
+    const inode = mkdir(name, mode & 0o7777);
+    return { mount: parent.mount, inode, path: joinPath(parent.path, name), parent };
+  }
+
+  /** unlink(2) / unlinkat(2) without AT_REMOVEDIR. */
+  unlink(start: PathRef, path: string, root?: PathRef): void {
+    const { parent, name, trailingSlash } = this.#entry(start, path, root);
+    if (!isPlainName(name)) throw new KernelError(Errno.EISDIR);
+    const ref = this.#child(parent, name);
+    if (ref.inode.type === FileType.Directory) throw new KernelError(Errno.EISDIR);
+    if (trailingSlash) throw new KernelError(Errno.ENOTDIR);
+    required(parent.inode.unlink?.bind(parent.inode), parent.mount.fs)(name);
+  }
+
+  /** rmdir(2) / unlinkat(2) with AT_REMOVEDIR. */
+  rmdir(start: PathRef, path: string, root?: PathRef): void {
+    const { parent, name } = this.#entry(start, path, root);
+    if (name === '.') throw new KernelError(Errno.EINVAL);
+    if (name === '..') throw new KernelError(Errno.ENOTEMPTY);
+    if (name === '') throw new KernelError(Errno.EBUSY);
+    const ref = this.#child(parent, name);
+    if (ref.inode.type !== FileType.Directory) throw new KernelError(Errno.ENOTDIR);
+    this.#checkNotMountRoot(ref);
+    if (sameRef(ref, root ?? this.root)) throw new KernelError(Errno.EBUSY);
+    required(parent.inode.rmdir?.bind(parent.inode), parent.mount.fs)(name);
+  }
+
+  /**
+   * renameat2(2): `flags` is 0, RENAME_NOREPLACE or RENAME_EXCHANGE. The VFS makes Linux's
+   * checks that need no file system (EXDEV, EBUSY, EINVAL into itself, EISDIR, ENOTDIR); the
+   * file system adds ENOTEMPTY.
+   */
+  rename(
+    oldStart: PathRef, oldPath: string, newStart: PathRef, newPath: string, flags: number,
+    root?: PathRef,
+  ): void {
+    if ((flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) !== 0
+      || flags === (RENAME_NOREPLACE | RENAME_EXCHANGE)) {
+      throw new KernelError(Errno.EINVAL);
+    }
+    const from = this.#entry(oldStart, oldPath, root);
+    const to = this.#entry(newStart, newPath, root);
+    if (!isPlainName(from.name) || !isPlainName(to.name)) throw new KernelError(Errno.EBUSY);
+    const old = this.#child(from.parent, from.name);
+    if (from.parent.mount !== to.parent.mount) throw new KernelError(Errno.EXDEV);
+    this.#checkNotMountRoot(old);
+    const target = this.#maybeChild(to.parent, to.name);
+    if (target !== undefined) this.#checkNotMountRoot(target);
+    const oldIsDir = old.inode.type === FileType.Directory;
+    const exchange = (flags & RENAME_EXCHANGE) !== 0;
+    if (!oldIsDir && (from.trailingSlash || (to.trailingSlash && !exchange))) {
+      throw new KernelError(Errno.ENOTDIR);
+    }
+    if (exchange && target === undefined) throw new KernelError(Errno.ENOENT);
+    if (target !== undefined) {
+      if ((flags & RENAME_NOREPLACE) !== 0) throw new KernelError(Errno.EEXIST);
+      if (sameRef(old, target)) return; // two names of one file: Linux does nothing
+      const targetIsDir = target.inode.type === FileType.Directory;
+      if (!exchange && oldIsDir && !targetIsDir) throw new KernelError(Errno.ENOTDIR);
+      if (!exchange && !oldIsDir && targetIsDir) throw new KernelError(Errno.EISDIR);
+    }
+    // A directory cannot move below itself (nor, exchanged, the target below the source).
+    if (oldIsDir && isWithin(to.parent, old)) throw new KernelError(Errno.EINVAL);
+    if (exchange && target?.inode.type === FileType.Directory && isWithin(from.parent, target)) {
+      throw new KernelError(Errno.EINVAL);
+    }
+    const rename = required(from.parent.inode.rename?.bind(from.parent.inode), from.parent.mount.fs);
+    rename(from.name, to.parent.inode, to.name, flags);
+  }
+
+  /** linkat(2): `followLast` is AT_SYMLINK_FOLLOW. */
+  link(
+    oldStart: PathRef, oldPath: string, newStart: PathRef, newPath: string, followLast: boolean,
+    root?: PathRef,
+  ): void {
+    const old = this.lookup(oldStart, oldPath, { followLast, root });
+    const to = this.#entry(newStart, newPath, root);
+    if (!isPlainName(to.name) || this.#maybeChild(to.parent, to.name) !== undefined) {
+      throw new KernelError(Errno.EEXIST);
+    }
+    if (old.mount !== to.parent.mount) throw new KernelError(Errno.EXDEV);
+    if (old.inode.type === FileType.Directory) throw new KernelError(Errno.EPERM);
+    if (to.trailingSlash) throw new KernelError(Errno.ENOENT);
+    required(to.parent.inode.link?.bind(to.parent.inode), to.parent.mount.fs)(to.name, old.inode);
+  }
+
+  /** symlinkat(2): a symlink at `path` pointing at `target`. */
+  symlink(target: string, start: PathRef, path: string, root?: PathRef): void {
+    checkPath(target);
+    const { parent, name, trailingSlash } = this.#entry(start, path, root);
+    if (!isPlainName(name) || this.#maybeChild(parent, name) !== undefined) {
+      throw new KernelError(Errno.EEXIST);
+    }
+    if (trailingSlash) throw new KernelError(Errno.ENOENT);
+    required(parent.inode.symlink?.bind(parent.inode), parent.mount.fs)(name, target);
+  }
+
+  /** chmod, chown, truncate and utimensat of a resolved file: EROFS on a read-only mount. */
+  setAttr(ref: PathRef, attr: SetAttr): void {
+    setInodeAttr(ref.inode, ref.mount.fs, attr);
+  }
+
+  /** statfs(2) of the file system `ref` is on. */
+  statfs(ref: PathRef): StatFs {
+    return ref.mount.fs.statfs?.() ?? emptyStatFs();
+  }
+
+  /** sync(2): every mounted file system writes what it caches. */
+  sync(): void {
+    for (const m of this.mounts()) m.fs.sync?.();
+  }
+
   #located(file: OpenFile, ref: PathRef): OpenFile {
     file.location = ref;
     return file;
@@ -252,4 +417,32 @@ export class Vfs {
       throw new KernelError(Errno.EACCES);
     }
   }
+}
+
+/** Whether `ref` is `dir` or below it, by the path it was reached by. */
+function isWithin(ref: PathRef, dir: PathRef): boolean {
+  for (let r: PathRef | null = ref; r !== null; r = r.parent) {
+    if (sameRef(r, dir)) return true;
+  }
+  return false;
+}
+
+/**
+ * Change the attributes of `inode` on `fs`: EROFS on a read-only file system, EPERM when the
+ * file system cannot; a truncate of a directory is EISDIR, of anything but a regular file EINVAL.
+ */
+export function setInodeAttr(inode: INode, fs: FileSystem, attr: SetAttr): void {
+  if (attr.size !== undefined) {
+    if (inode.type === FileType.Directory) throw new KernelError(Errno.EISDIR);
+    if (inode.type !== FileType.Regular) throw new KernelError(Errno.EINVAL);
+  }
+  required(inode.setAttr?.bind(inode), fs)(attr);
+}
+
+/** statfs of a file system that keeps no counts. */
+function emptyStatFs(): StatFs {
+  return {
+    type: 0, bsize: 4096, blocks: 0n, bfree: 0n, bavail: 0n, files: 0n, ffree: 0n, fsid: [0, 0],
+    namelen: NAME_MAX, frsize: 4096, flags: 0,
+  };
 }
