@@ -29,3 +29,7 @@ export { HostReadiness } from './host-readiness.js';
 export type { HostStreamFileOptions, HostStreamOps } from './host-stream-file.js';
 export { HostStreamFile } from './host-stream-file.js';
 export { PIPE_BUF, PIPE_CAPACITY, PipeReadEnd, PipeWriteEnd, createPipe } from './pipe.js';
+export type { TmpFsOptions } from './tmpfs.js';
+export { TMPFS_MAGIC, TmpDir, TmpFile, TmpFileHandle, TmpFs, TmpSymlink } from './tmpfs.js';
+export type { ProcFsOptions } from './procfs.js';
+export { DEFAULT_RLIMITS, PROC_SUPER_MAGIC, ProcFs, processLimit } from './procfs.js';

@@ -6,7 +6,7 @@
  */
 import { HostFs } from '@rvisor/hostfs';
 import {
-  DevFs, Errno, FdTable, HostStreamFile, Kernel, KernelError, O_RDONLY, O_RDWR, O_WRONLY, S_IFMT, S_IFREG,
+  DevFs, Errno, FdTable, HostStreamFile, Kernel, KernelError, O_RDONLY, O_RDWR, O_WRONLY, ProcFs, S_IFMT, S_IFREG, TmpFs,
   errnoName, execve,
   type LinuxProcess,
 } from '@rvisor/linux-object';
@@ -89,7 +89,10 @@ export async function runContainer(options: RunContainerOptions): Promise<RunRes
       pollNow: ops.pollNow,
       memoryLimit: options.memoryLimit,
     });
+    // The mounts runc gives every container (its default /dev/pts and /sys are not here yet).
     kernel.vfs.mount('/dev', new DevFs());
+    kernel.vfs.mount('/proc', new ProcFs(kernel));
+    kernel.vfs.mount('/dev/shm', new TmpFs({ allocator: kernel.allocator, account: kernel.memoryAccount }));
     const fds = new FdTable();
     const [stdin, stdout, stderr] = options.stdio ?? [0, 1, 2];
     fds.install(new HostStreamFile(ops, stdin, kernel.readiness, { flags: O_RDONLY, path: 'pipe:[stdin]' }));

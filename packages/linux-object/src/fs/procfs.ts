@@ -1,0 +1,532 @@
+/**
+ * procfs: the read-only /proc of a container, generated from the kernel's state when read. Only
+ * the container's own processes appear, under their virtual pids.
+ *
+ * @module
+ */
+import type { Timespec } from '../abi/codec.js';
+import { makedev, S_IFDIR, S_IFLNK, S_IFREG } from '../abi/mode.js';
+import { RLIMIT_NAMES } from '../abi/process.js';
+import type { Stat } from '../abi/stat.js';
+import { Errno, KernelError } from '../errno.js';
+import type { Kernel } from '../process/kernel.js';
+import { RLIM_INFINITY, type LinuxProcess, type RLimit } from '../process/process.js';
+import { SIG_DFL, SIG_IGN } from '../process/signals.js';
+import { DirectoryFile } from './directory-file.js';
+import { FileType } from './file-type.js';
+import { INodeBase, type DirEntry, type FileSystem, type INode, type StatFs } from './inode.js';
+import { FileBase, seekPosition, type OpenFile } from './open-file.js';
+
+/** statfs(2)'s f_type of procfs. */
+export const PROC_SUPER_MAGIC = 0x9fa0;
+
+/** Limits a process has until it sets its own (Linux's defaults for a root login). */
+export const DEFAULT_RLIMITS: ReadonlyMap<number, RLimit> = new Map([
+  [3, { cur: 8n * 1024n * 1024n, max: RLIM_INFINITY }], // RLIMIT_STACK
+  [4, { cur: 0n, max: RLIM_INFINITY }], // RLIMIT_CORE
+  [6, { cur: 127_000n, max: 127_000n }], // RLIMIT_NPROC
+  [7, { cur: 1024n, max: 4096n }], // RLIMIT_NOFILE
+  [8, { cur: 8n * 1024n * 1024n, max: 8n * 1024n * 1024n }], // RLIMIT_MEMLOCK
+  [11, { cur: 127_000n, max: 127_000n }], // RLIMIT_SIGPENDING
+  [12, { cur: 819_200n, max: 819_200n }], // RLIMIT_MSGQUEUE
+]);
+
+/** Options of {@link ProcFs}. */
+export interface ProcFsOptions {
+  /**
+   * The process making the current syscall (what /proc/self names). Default: the process of
+   * the thread at the platform's last stop, which is the caller while a handler resolves a path.
+   */
+  current?: () => LinuxProcess | undefined;
+  /** The kernel release uname reports (for /proc/version and /proc/sys/kernel/osrelease). */
+  release?: string;
+  /** st_dev of its files. */
+  dev?: bigint;
+}
+
+function now(): Timespec {
+  const ms = Date.now();
+  return { sec: Math.floor(ms / 1000), nsec: (ms % 1000) * 1_000_000 };
+}
+
+type Generate = () => string;
+type Children = () => [string, INode][];
+
+/** Base of procfs inodes: owned by root, times of the moment they were made. */
+abstract class ProcInode extends INodeBase {
+  readonly #time = now();
+
+  constructor(readonly fs: ProcFs, readonly ino: bigint, readonly mode: number) {
+    super();
+  }
+
+  override stat(): Stat {
+    return {
+      dev: this.fs.dev, ino: this.ino, mode: this.mode, nlink: this.type === FileType.Directory ? 2 : 1,
+      uid: 0, gid: 0, rdev: 0n, size: this.size(), blksize: 1024, blocks: 0,
+      atime: this.#time, mtime: this.#time, ctime: this.#time,
+    };
+  }
+
+  protected size(): number {
+    return 0;
+  }
+}
+
+/** A directory whose entries are computed on each lookup and listing. */
+class ProcDir extends ProcInode {
+  override readonly type = FileType.Directory;
+
+  constructor(fs: ProcFs, ino: bigint, readonly parentIno: bigint, readonly children: Children) {
+    super(fs, ino, S_IFDIR | 0o555);
+  }
+
+  override lookup(name: string): INode {
+    for (const [n, inode] of this.children()) if (n === name) return inode;
+    throw new KernelError(Errno.ENOENT);
+  }
+
+  override readdir(): DirEntry[] {
+    return [
+      { name: '.', ino: this.ino, type: FileType.Directory },
+      { name: '..', ino: this.parentIno, type: FileType.Directory },
+      ...this.children().map(([name, inode]) => ({ name, ino: inode.ino, type: inode.type })),
+    ];
+  }
+
+  override open(flags: number, path: string): OpenFile {
+    return new DirectoryFile(path, flags, this);
+  }
+}
+
+/**
+ * A file whose text is generated when it is opened (st_size 0, as Linux's /proc files). Root may
+ * open it for writing, as on Linux; writes then fail with EINVAL.
+ */
+class ProcFile extends ProcInode {
+  override readonly type = FileType.Regular;
+
+  constructor(fs: ProcFs, ino: bigint, mode: number, readonly generate: Generate) {
+    super(fs, ino, S_IFREG | mode);
+  }
+
+  override open(flags: number, path: string): OpenFile {
+    return new ProcFileHandle(path, flags, this, new TextEncoder().encode(this.generate()));
+  }
+}
+
+/** A symlink whose target is computed when read; ENOENT when there is none. */
+class ProcSymlink extends ProcInode {
+  override readonly type = FileType.Symlink;
+
+  constructor(fs: ProcFs, ino: bigint, readonly target: () => string) {
+    super(fs, ino, S_IFLNK | 0o777);
+  }
+
+  override readlink(): string {
+    return this.target();
+  }
+
+  protected override size(): number {
+    try {
+      return new TextEncoder().encode(this.target()).length;
+    } catch {
+      return 0;
+    }
+  }
+
+  override open(_flags: number, _path: string): OpenFile {
+    throw new KernelError(Errno.ELOOP); // the VFS follows links before opening
+  }
+}
+
+/** An open /proc file: a snapshot of its text taken at open, read with a position. */
+class ProcFileHandle extends FileBase {
+  #pos = 0;
+
+  constructor(path: string, flags: number, readonly inode: ProcFile, readonly text: Uint8Array) {
+    super(path, flags);
+  }
+
+  override read(buf: Uint8Array): number {
+    const n = this.pread(buf, this.#pos);
+    this.#pos += n;
+    return n;
+  }
+
+  override pread(buf: Uint8Array, offset: number): number {
+    this.checkReadable();
+    if (offset < 0) throw new KernelError(Errno.EINVAL);
+    const part = this.text.subarray(Math.min(offset, this.text.length), offset + buf.length);
+    buf.set(part);
+    return part.length;
+  }
+
+  override seek(offset: number, whence: number): number {
+    this.#pos = seekPosition(this.#pos, this.text.length, offset, whence);
+    return this.#pos;
+  }
+
+  override stat(): Stat {
+    return this.inode.stat();
+  }
+}
+
+/** "R (running)"-style process state, as the status file spells it. */
+function processState(proc: LinuxProcess, caller: LinuxProcess | undefined): [string, string] {
+  if (proc.dead) return ['Z', 'zombie'];
+  if (proc.stopped) return ['T', 'stopped'];
+  if (proc === caller || [...proc.threads.values()].some((t) => t.running)) return ['R', 'running'];
+  return ['S', 'sleeping'];
+}
+
+/** The command name: the thread name prctl set, else the executable's basename, 15 bytes. */
+function commOf(proc: LinuxProcess): string {
+  const main = proc.threads.get(proc.pid) ?? [...proc.threads.values()][0];
+  const name = main?.zx.name || proc.exe.slice(proc.exe.lastIndexOf('/') + 1);
+  return name.slice(0, 15);
+}
+
+function hex(n: bigint | number, width: number): string {
+  return n.toString(16).padStart(width, '0');
+}
+
+function sigsetHex(set: bigint): string {
+  return hex(set, 16);
+}
+
+/** The signals a process ignores and those it catches with a handler. */
+function dispositions(proc: LinuxProcess): { ignored: bigint; caught: bigint } {
+  let ignored = 0n;
+  let caught = 0n;
+  for (const [sig, act] of proc.sigactions) {
+    const bit = 1n << BigInt(sig - 1);
+    if (act.handler === SIG_IGN) ignored |= bit;
+    else if (act.handler !== SIG_DFL) caught |= bit;
+  }
+  return { ignored, caught };
+}
+
+/** The limit of `resource` for `proc`: its own, else the default. */
+export function processLimit(proc: LinuxProcess, resource: number): RLimit {
+  return proc.rlimits.get(resource) ?? DEFAULT_RLIMITS.get(resource) ?? { cur: RLIM_INFINITY, max: RLIM_INFINITY };
+}
+
+/** /proc/<pid>/limits rows: title and unit as Linux prints them, by resource number. */
+const LIMIT_ROWS: readonly [string, string][] = [
+  ['Max cpu time', 'seconds'], ['Max file size', 'bytes'], ['Max data size', 'bytes'],
+  ['Max stack size', 'bytes'], ['Max core file size', 'bytes'], ['Max resident set', 'bytes'],
+  ['Max processes', 'processes'], ['Max open files', 'files'], ['Max locked memory', 'bytes'],
+  ['Max address space', 'bytes'], ['Max file locks', 'locks'], ['Max pending signals', 'signals'],
+  ['Max msgqueue size', 'bytes'], ['Max nice priority', ''], ['Max realtime priority', ''],
+  ['Max realtime timeout', 'us'],
+];
+
+/**
+ * The /proc file system. Directories and files are generated from the kernel each time they are
+ * looked up or opened; only the container's processes appear, under their virtual pids. Symlinks
+ * (`exe`, `cwd`, `root`, `fd/N`) hold container paths, so following them never leaves the
+ * container root.
+ */
+export class ProcFs implements FileSystem {
+  readonly type = 'proc';
+  readonly readOnly = true;
+  readonly dev: bigint;
+  readonly root: ProcDir;
+  readonly #kernel: Kernel;
+  readonly #current: () => LinuxProcess | undefined;
+  readonly #release: string;
+  readonly #bootMs = Date.now();
+  readonly #inos = new Map<string, bigint>();
+  readonly #nodes = new Map<string, ProcInode>();
+
+  constructor(kernel: Kernel, options: ProcFsOptions = {}) {
+    this.#kernel = kernel;
+    this.#current = options.current
+      ?? (() => kernel.threadsByHostTid.get(kernel.platform.event.tid)?.process);
+    this.#release = options.release ?? '6.1.0-rvisor';
+    this.dev = options.dev ?? makedev(0, 22);
+    this.root = new ProcDir(this, this.#ino(''), this.#ino(''), () => this.#rootEntries());
+  }
+
+  statfs(): StatFs {
+    return {
+      type: PROC_SUPER_MAGIC, bsize: 4096, blocks: 0n, bfree: 0n, bavail: 0n, files: 0n, ffree: 0n,
+      fsid: [0, 0], namelen: 255, frsize: 4096, flags: 0,
+    };
+  }
+
+  release(): void {
+    this.#nodes.clear();
+  }
+
+  /** A stable inode number per /proc path. */
+  #ino(path: string): bigint {
+    let ino = this.#inos.get(path);
+    if (ino === undefined) {
+      ino = BigInt(this.#inos.size + 1);
+      this.#inos.set(path, ino);
+    }
+    return ino;
+  }
+
+  #node<T extends ProcInode>(path: string, make: (ino: bigint) => T): T {
+    let node = this.#nodes.get(path);
+    if (node === undefined) {
+      node = make(this.#ino(path));
+      this.#nodes.set(path, node);
+    }
+    return node as T;
+  }
+
+  #file(path: string, generate: Generate, mode = 0o444): ProcFile {
+    return this.#node(path, (ino) => new ProcFile(this, ino, mode, generate));
+  }
+
+  #link(path: string, target: () => string): ProcSymlink {
+    return this.#node(path, (ino) => new ProcSymlink(this, ino, target));
+  }
+
+  #dir(path: string, parent: string, children: Children): ProcDir {
+    return this.#node(path, (ino) => new ProcDir(this, ino, this.#ino(parent), children));
+  }
+
+  #rootEntries(): [string, INode][] {
+    const entries: [string, INode][] = [];
+    for (const pid of [...this.#kernel.processes.keys()].sort((a, b) => a - b)) {
+      entries.push([String(pid), this.#pidDir(pid)]);
+    }
+    const k = this.#kernel;
+    entries.push(
+      ['self', this.#link('/self', () => {
+        const proc = this.#current();
+        if (proc === undefined) throw new KernelError(Errno.ENOENT);
+        return String(proc.pid);
+      })],
+      ['mounts', this.#link('/mounts', () => 'self/mounts')],
+      ['meminfo', this.#file('/meminfo', () => this.#meminfo())],
+      ['cpuinfo', this.#file('/cpuinfo', cpuinfo)],
+      ['uptime', this.#file('/uptime', () => {
+        const up = (Date.now() - this.#bootMs) / 1000;
+        return `${up.toFixed(2)} ${up.toFixed(2)}\n`;
+      })],
+      ['loadavg', this.#file('/loadavg', () => {
+        const running = [...k.processes.values()].filter((p) => !p.dead).length;
+        const last = Math.max(0, ...k.processes.keys());
+        return `0.00 0.00 0.00 1/${running} ${last}\n`;
+      })],
+      ['stat', this.#file('/stat', () => this.#stat())],
+      ['version', this.#file('/version', () =>
+        `Linux version ${this.#release} (rvisor@rvisor) (gcc) #1 SMP PREEMPT_DYNAMIC rVisor-ts\n`)],
+      ['filesystems', this.#file('/filesystems', () =>
+        'nodev\tproc\nnodev\ttmpfs\nnodev\tdevtmpfs\n')],
+      ['sys', this.#dir('/sys', '', () => [['kernel', this.#sysKernel()]])],
+    );
+    return entries;
+  }
+
+  #sysKernel(): ProcDir {
+    return this.#dir('/sys/kernel', '/sys', () => [
+      ['hostname', this.#file('/sys/kernel/hostname', () => `${this.#kernel.hostname}\n`)],
+      ['osrelease', this.#file('/sys/kernel/osrelease', () => `${this.#release}\n`)],
+      ['ostype', this.#file('/sys/kernel/ostype', () => 'Linux\n')],
+    ]);
+  }
+
+  /** The process `pid`; ENOENT once it is gone (an open /proc/<pid> directory outlives it). */
+  #process(pid: number): LinuxProcess {
+    const proc = this.#kernel.processes.get(pid);
+    if (proc === undefined) throw new KernelError(Errno.ENOENT);
+    return proc;
+  }
+
+  #pidDir(pid: number): ProcDir {
+    const base = `/${pid}`;
+    const proc = (): LinuxProcess => this.#process(pid);
+    return this.#dir(base, '', () => {
+      proc();
+      return [
+        ['stat', this.#file(`${base}/stat`, () => this.#pidStat(proc()))],
+        ['status', this.#file(`${base}/status`, () => this.#pidStatus(proc()))],
+        ['comm', this.#file(`${base}/comm`, () => `${commOf(proc())}\n`)],
+        ['cmdline', this.#file(`${base}/cmdline`, () => nulTerminated(proc().argv))],
+        ['environ', this.#file(`${base}/environ`, () => nulTerminated(proc().envp), 0o400)],
+        ['exe', this.#link(`${base}/exe`, () => {
+          const exe = proc().exe;
+          if (exe === '') throw new KernelError(Errno.ENOENT);
+          return exe;
+        })],
+        ['cwd', this.#link(`${base}/cwd`, () => proc().fs.cwd.path)],
+        ['root', this.#link(`${base}/root`, () => proc().fs.root.path)],
+        ['fd', this.#fdDir(pid)],
+        ['maps', this.#file(`${base}/maps`, () => this.#maps(proc()))],
+        ['mounts', this.#file(`${base}/mounts`, () => this.#mounts())],
+        ['limits', this.#file(`${base}/limits`, () => limits(proc()))],
+      ];
+    });
+  }
+
+  #fdDir(pid: number): ProcDir {
+    const base = `/${pid}/fd`;
+    return this.#dir(base, `/${pid}`, () => {
+      const fds = this.#process(pid).fds;
+      const entries: [string, INode][] = [];
+      // Fds are allocated lowest-first, so the open ones lie below `count` plus the holes.
+      let left = fds.count;
+      for (let fd = 0; left > 0; fd++) {
+        if (!fds.has(fd)) continue;
+        left--;
+        entries.push([String(fd), this.#link(`${base}/${fd}`, () => {
+          const file = this.#process(pid).fds.get(fd);
+          return file.location?.path ?? (file.path !== '' ? file.path : 'anon_inode:[unknown]');
+        })]);
+      }
+      return entries;
+    });
+  }
+
+  #pidStat(proc: LinuxProcess): string {
+    const [state] = processState(proc, this.#current());
+    const vsize = proc.vmar.mappings().reduce((n, m) => n + (m.end - m.start), 0);
+    const { ignored, caught } = dispositions(proc);
+    const main = proc.threads.get(proc.pid);
+    const fields: (string | number | bigint)[] = [
+      proc.pid, `(${commOf(proc)})`, state, proc.ppid, proc.pgid, proc.sid,
+      0, -1, 0x400000, // tty_nr, tpgid, flags (PF_RANDOMIZE)
+      0, 0, 0, 0, // minflt cminflt majflt cmajflt
+      0, 0, 0, 0, // utime stime cutime cstime
+      20, 0, proc.threads.size, 0, // priority nice num_threads itrealvalue
+      0, vsize, 0, RLIM_INFINITY, // starttime vsize rss rsslim
+      0, 0, 0, 0, 0, // startcode endcode startstack kstkesp kstkeip
+      0n, main?.signalMask ?? 0n, ignored, caught, // signal blocked sigignore sigcatch (legacy decimal)
+      0, 0, 0, 17, 0, 0, 0, 0, 0, 0, // wchan nswap cnswap exit_signal processor rt_priority policy blkio guest cguest
+      0, 0, proc.brkStart, 0, 0, 0, 0, // start_data end_data start_brk arg_start arg_end env_start env_end
+      proc.exit ? proc.waitStatus : 0,
+    ];
+    return `${fields.join(' ')}\n`;
+  }
+
+  #pidStatus(proc: LinuxProcess): string {
+    const [state, stateName] = processState(proc, this.#current());
+    const { ignored, caught } = dispositions(proc);
+    const main = proc.threads.get(proc.pid);
+    const c = proc.cred;
+    const pending = [...proc.pending.keys()].reduce((s, sig) => s | (1n << BigInt(sig - 1)), 0n);
+    const vsizeKb = proc.vmar.mappings().reduce((n, m) => n + (m.end - m.start), 0) / 1024;
+    return [
+      `Name:\t${commOf(proc)}`,
+      `Umask:\t${proc.fs.umask.toString(8).padStart(4, '0')}`,
+      `State:\t${state} (${stateName})`,
+      `Tgid:\t${proc.pid}`,
+      'Ngid:\t0',
+      `Pid:\t${proc.pid}`,
+      `PPid:\t${proc.ppid}`,
+      'TracerPid:\t0',
+      `Uid:\t${c.uid}\t${c.euid}\t${c.suid}\t${c.euid}`,
+      `Gid:\t${c.gid}\t${c.egid}\t${c.sgid}\t${c.egid}`,
+      `FDSize:\t${Math.max(64, 2 ** Math.ceil(Math.log2(Math.max(1, proc.fds.count))))}`,
+      `Groups:\t${c.groups.join(' ')}`,
+      `VmSize:\t${String(vsizeKb).padStart(8)} kB`,
+      `Threads:\t${proc.threads.size}`,
+      `SigQ:\t${proc.pending.size}/${processLimit(proc, 11).cur}`,
+      `SigPnd:\t${sigsetHex(main ? [...main.pending.keys()].reduce((s, sig) => s | (1n << BigInt(sig - 1)), 0n) : 0n)}`,
+      `ShdPnd:\t${sigsetHex(pending)}`,
+      `SigBlk:\t${sigsetHex(main?.signalMask ?? 0n)}`,
+      `SigIgn:\t${sigsetHex(ignored)}`,
+      `SigCgt:\t${sigsetHex(caught)}`,
+      'CapInh:\t0000000000000000',
+      'CapPrm:\t00000000a80425fb',
+      'CapEff:\t00000000a80425fb',
+      'CapBnd:\t00000000a80425fb',
+      'CapAmb:\t0000000000000000',
+      'NoNewPrivs:\t0',
+      'Seccomp:\t0',
+      'Cpus_allowed:\t1',
+      'Cpus_allowed_list:\t0',
+      'voluntary_ctxt_switches:\t0',
+      'nonvoluntary_ctxt_switches:\t0',
+      '',
+    ].join('\n');
+  }
+
+  #maps(proc: LinuxProcess): string {
+    let out = '';
+    for (const m of proc.vmar.mappings()) {
+      const perms = `${m.prot & 1 ? 'r' : '-'}${m.prot & 2 ? 'w' : '-'}${m.prot & 4 ? 'x' : '-'}${m.shared ? 's' : 'p'}`;
+      const line = `${hex(m.start, 8)}-${hex(m.end, 8)} ${perms} ${hex(m.offset, 8)} 00:00 0`;
+      out += m.name === '' ? `${line}\n` : `${line.padEnd(72)} ${m.name}\n`;
+    }
+    return out;
+  }
+
+  #mounts(): string {
+    return this.#kernel.vfs.mounts()
+      .map((m) => `${m.fs.type} ${m.path} ${m.fs.type} ${m.fs.readOnly ? 'ro' : 'rw'},relatime 0 0\n`)
+      .join('');
+  }
+
+  #meminfo(): string {
+    const account = this.#kernel.memoryAccount;
+    const totalBytes = Number.isFinite(account.limit) ? account.limit : this.#kernel.platform.pmem.size;
+    const total = Math.floor(totalBytes / 1024);
+    const free = Math.max(0, total - Math.floor(account.used / 1024));
+    const rows: [string, number][] = [
+      ['MemTotal', total], ['MemFree', free], ['MemAvailable', free], ['Buffers', 0], ['Cached', 0],
+      ['SwapCached', 0], ['SwapTotal', 0], ['SwapFree', 0], ['Shmem', 0],
+    ];
+    return rows.map(([k, v]) => `${`${k}:`.padEnd(16)}${String(v).padStart(8)} kB\n`).join('');
+  }
+
+  #stat(): string {
+    const procs = [...this.#kernel.processes.values()];
+    const running = procs.filter((p) => !p.dead && !p.stopped).length;
+    return [
+      'cpu  0 0 0 0 0 0 0 0 0 0',
+      'cpu0 0 0 0 0 0 0 0 0 0 0',
+      'intr 0',
+      'ctxt 0',
+      `btime ${Math.floor(this.#bootMs / 1000)}`,
+      `processes ${Math.max(0, ...this.#kernel.processes.keys())}`,
+      `procs_running ${Math.max(1, running)}`,
+      'procs_blocked 0',
+      '',
+    ].join('\n');
+  }
+}
+
+function nulTerminated(strings: readonly string[]): string {
+  return strings.map((s) => `${s}\0`).join('');
+}
+
+function cpuinfo(): string {
+  return [
+    'processor\t: 0',
+    'vendor_id\t: GenuineIntel',
+    'cpu family\t: 6',
+    'model\t\t: 0',
+    'model name\t: rVisor-ts virtual CPU',
+    'cpu MHz\t\t: 1000.000',
+    'cache size\t: 0 KB',
+    'physical id\t: 0',
+    'siblings\t: 1',
+    'core id\t\t: 0',
+    'cpu cores\t: 1',
+    'fpu\t\t: yes',
+    'flags\t\t: fpu tsc cx8 cmov mmx fxsr sse sse2 syscall nx lm',
+    `bogomips\t: ${(2000).toFixed(2)}`,
+    'address sizes\t: 46 bits physical, 48 bits virtual',
+    '',
+    '',
+  ].join('\n');
+}
+
+function limits(proc: LinuxProcess): string {
+  const value = (v: bigint): string => (v === RLIM_INFINITY ? 'unlimited' : String(v));
+  let out = `${'Limit'.padEnd(26)}${'Soft Limit'.padEnd(21)}${'Hard Limit'.padEnd(21)}${'Units'.padEnd(10)}\n`;
+  for (let res = 0; res < Math.min(LIMIT_ROWS.length, RLIMIT_NAMES.length); res++) {
+    const [title, unit] = LIMIT_ROWS[res];
+    const l = processLimit(proc, res);
+    out += `${title.padEnd(26)}${value(l.cur).padEnd(21)}${value(l.max).padEnd(21)}${unit.padEnd(10)}\n`;
+  }
+  return out;
+}
