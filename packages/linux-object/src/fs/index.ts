@@ -33,3 +33,25 @@ export type { TmpFsOptions } from './tmpfs.js';
 export { TMPFS_MAGIC, TmpDir, TmpFile, TmpFileHandle, TmpFs, TmpSymlink } from './tmpfs.js';
 export type { ProcFsOptions } from './procfs.js';
 export { DEFAULT_RLIMITS, PROC_SUPER_MAGIC, ProcFs, processLimit } from './procfs.js';
+export type { ReadinessListener } from './readiness.js';
+export { Readiness, waitUntilReady } from './readiness.js';
+export { anonInodeStat, socketStat } from './anon-inode.js';
+export { EFD_CLOEXEC, EFD_NONBLOCK, EFD_SEMAPHORE, EventFdFile } from './eventfd.js';
+export type { TimerSetting } from './timerfd.js';
+export {
+  TFD_CLOEXEC, TFD_NONBLOCK, TFD_TIMER_ABSTIME, TFD_TIMER_CANCEL_ON_SET, TimerFdFile,
+} from './timerfd.js';
+export {
+  SFD_CLOEXEC, SFD_NONBLOCK, SIGNALFD_SIGINFO_SIZE, SignalFdFile, encodeSignalfdSiginfo,
+} from './signalfd.js';
+export type { Received } from './unix-socket.js';
+export {
+  MSG_CMSG_CLOEXEC, MSG_CTRUNC, MSG_DONTWAIT, MSG_EOR, MSG_NOSIGNAL, MSG_PEEK, MSG_TRUNC, MSG_WAITALL,
+  SHUT_RD, SHUT_RDWR, SHUT_WR, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_SEQPACKET, SOCK_STREAM,
+  UNIX_SOCKET_BUFFER, UnixSocket, createSocketPair,
+} from './unix-socket.js';
+export type { EpollEvent } from './epoll.js';
+export {
+  EPOLLET, EPOLLEXCLUSIVE, EPOLLONESHOT, EPOLLWAKEUP, EPOLL_CLOEXEC, EPOLL_CTL_ADD, EPOLL_CTL_DEL,
+  EPOLL_CTL_MOD, EPOLL_EVENT_SIZE, EpollFile,
+} from './epoll.js';

@@ -11,6 +11,7 @@ import {
 import { POLLIN, POLLOUT } from '../abi/poll.js';
 import { Errno, KernelError } from '../errno.js';
 import type { PathRef } from './path-ref.js';
+import type { Readiness } from './readiness.js';
 
 /**
  * An open file, as the syscall layer uses it. Every method throws `KernelError` on failure.
@@ -58,6 +59,11 @@ export interface OpenFile {
   ioctl(request: number, arg: Uint8Array): number;
   /** poll(2) readiness right now: the subset of `events` (plus POLLERR/POLLHUP) that holds. */
   poll(events: number): number;
+  /**
+   * Notified whenever `poll()`'s answer may change, so poll, select and epoll can sleep until
+   * then. Files without it (host stdio) are re-checked on a timer.
+   */
+  readonly readiness?: Readiness;
   /** Release the file; called once, when the last fd referring to it is closed. */
   close(): void;
 }

@@ -13,6 +13,7 @@ import { S_IFIFO } from '../abi/mode.js';
 import type { Stat } from '../abi/stat.js';
 import { Errno, KernelError } from '../errno.js';
 import { FileBase, type Interruptible } from './open-file.js';
+import { Readiness } from './readiness.js';
 
 /** Linux's default pipe capacity. */
 export const PIPE_CAPACITY = 65536;
@@ -30,6 +31,10 @@ class PipeBuffer {
   writers = 0;
   readonly readable = new WaitQueue();
   readonly writable = new WaitQueue();
+  /** Notified when the read end's poll() may change (data in, last writer gone). */
+  readonly readSide = new Readiness();
+  /** Notified when the write end's poll() may change (space freed, last reader gone). */
+  readonly writeSide = new Readiness();
   readonly ino = nextPipeIno++;
   readonly created = Date.now();
 
@@ -45,7 +50,10 @@ class PipeBuffer {
     if (n > first) buf.set(this.data.subarray(0, n - first), first);
     this.head = (this.head + n) % PIPE_CAPACITY;
     this.length -= n;
-    if (n > 0) this.writable.wakeAll();
+    if (n > 0) {
+      this.writable.wakeAll();
+      this.writeSide.notify();
+    }
     return n;
   }
 
@@ -57,7 +65,10 @@ class PipeBuffer {
     this.data.set(buf.subarray(0, first), tail);
     if (n > first) this.data.set(buf.subarray(first, n), 0);
     this.length += n;
-    if (n > 0) this.readable.wakeAll();
+    if (n > 0) {
+      this.readable.wakeAll();
+      this.readSide.notify();
+    }
     return n;
   }
 
@@ -76,6 +87,10 @@ export class PipeReadEnd extends FileBase {
   constructor(readonly pipe: PipeBuffer, flags: number) {
     super('pipe:[' + pipe.ino + ']', O_RDONLY | (flags & O_NONBLOCK));
     pipe.readers++;
+  }
+
+  get readiness(): Readiness {
+    return this.pipe.readSide;
   }
 
   override read(buf: Uint8Array, waiter?: Interruptible): number | Promise<number> {
@@ -109,7 +124,10 @@ export class PipeReadEnd extends FileBase {
   override close(): void {
     const p = this.pipe;
     p.readers--;
-    if (p.readers === 0) p.writable.wakeAll(); // writers now fail with EPIPE
+    if (p.readers === 0) {
+      p.writable.wakeAll(); // writers now fail with EPIPE
+      p.writeSide.notify();
+    }
   }
 }
 
@@ -118,6 +136,10 @@ export class PipeWriteEnd extends FileBase {
   constructor(readonly pipe: PipeBuffer, flags: number) {
     super('pipe:[' + pipe.ino + ']', O_WRONLY | (flags & O_NONBLOCK));
     pipe.writers++;
+  }
+
+  get readiness(): Readiness {
+    return this.pipe.writeSide;
   }
 
   override write(buf: Uint8Array, waiter?: Interruptible): number | Promise<number> {
@@ -173,7 +195,10 @@ export class PipeWriteEnd extends FileBase {
   override close(): void {
     const p = this.pipe;
     p.writers--;
-    if (p.writers === 0) p.readable.wakeAll(); // readers now see EOF
+    if (p.writers === 0) {
+      p.readable.wakeAll(); // readers now see EOF
+      p.readSide.notify();
+    }
   }
 }
 

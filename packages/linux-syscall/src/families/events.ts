@@ -1,10 +1,41 @@
 /**
- * Syscall table entries of the events family (merged into the kernel's table by syscall-table.ts).
+ * Syscall table entries of the events family (merged into the kernel's table by syscall-table.ts):
+ * readiness waits (poll, select, epoll), eventfd, timerfd, signalfd and AF_UNIX socket pairs.
  *
  * @module
  */
 import type { SyscallContext } from '../context.js';
 import type { SyscallName } from '../generated/numbers.js';
-import type { SyscallSpec } from '../table/index.js';
+import * as epoll from '../sys/epoll.js';
+import * as eventfd from '../sys/eventfd.js';
+import * as poll from '../sys/poll.js';
+import * as socket from '../sys/socket.js';
+import { partial, supported, type SyscallSpec } from '../table/index.js';
 
-export const eventsSyscalls: Partial<Record<SyscallName, SyscallSpec<SyscallContext>>> = {};
+const RECHECKED = 'host stdio and signalfd are re-checked every 10 ms; other files wake the wait';
+
+export const eventsSyscalls: Partial<Record<SyscallName, SyscallSpec<SyscallContext>>> = {
+  poll: partial(poll.sysPoll, RECHECKED),
+  ppoll: partial(poll.sysPpoll, RECHECKED),
+  select: partial(poll.sysSelect, `${RECHECKED}; the remaining time is not written back`),
+  pselect6: partial(poll.sysPselect6, RECHECKED),
+  epoll_create: supported(epoll.sysEpollCreate),
+  epoll_create1: supported(epoll.sysEpollCreate1),
+  epoll_ctl: partial(epoll.sysEpollCtl, 'EPOLLEXCLUSIVE and EPOLLWAKEUP are accepted and ignored; nesting loops are not detected'),
+  epoll_wait: partial(epoll.sysEpollWait, RECHECKED),
+  epoll_pwait: partial(epoll.sysEpollPwait, RECHECKED),
+  eventfd: supported(eventfd.sysEventfd),
+  eventfd2: supported(eventfd.sysEventfd2),
+  timerfd_create: partial(eventfd.sysTimerfdCreate, 'CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME'),
+  timerfd_settime: partial(eventfd.sysTimerfdSettime, 'TFD_TIMER_CANCEL_ON_SET never cancels (the clock is never set)'),
+  timerfd_gettime: supported(eventfd.sysTimerfdGettime),
+  signalfd: partial(eventfd.sysSignalfd, 'poll and epoll re-check a signalfd every 10 ms'),
+  signalfd4: partial(eventfd.sysSignalfd4, 'poll and epoll re-check a signalfd every 10 ms'),
+  socket: partial(socket.sysSocket, 'no address family yet: EAFNOSUPPORT (AF_UNIX pairs through socketpair)'),
+  socketpair: partial(socket.sysSocketpair, 'AF_UNIX: SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET'),
+  sendmsg: partial(socket.sysSendmsg, 'connected AF_UNIX sockets; SCM_RIGHTS only'),
+  recvmsg: partial(socket.sysRecvmsg, 'connected AF_UNIX sockets; MSG_WAITALL waits for the first bytes only'),
+  sendto: partial(socket.sysSendto, 'connected AF_UNIX sockets; the address is ignored'),
+  recvfrom: partial(socket.sysRecvfrom, 'connected AF_UNIX sockets; the address reads as unnamed'),
+  shutdown: supported(socket.sysShutdown),
+};

@@ -1,57 +1,171 @@
 /**
- * poll and ppoll over the files of this milestone (regular files, devices, host stdio).
+ * poll, ppoll, select and pselect6, and the readiness wait they share with epoll_wait: scan the
+ * files, and if none is ready sleep until one of them notifies its readiness, the timeout
+ * passes, or a signal interrupts. Files without a readiness notifier (host stdio, signalfd) are
+ * re-checked every 10 ms.
  *
  * @module
  */
-import { ERESTARTNOHAND, Errno, KernelError } from '@rvisor/linux-object';
+import {
+  ERESTARTNOHAND, Errno, KernelError, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDBAND,
+  POLLRDNORM, POLLWRBAND, POLLWRNORM, UNBLOCKABLE, hasDeliverable, type OpenFile, type Readiness,
+} from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 
-const POLLNVAL = 0x20;
 const RECHECK_NS = 10_000_000n;
 
+/**
+ * Sleep until one of `notifiers` fires, a file needing a timer (`recheck`) is due for another
+ * look, or `deadline` (monotonic ns) passes. Rejects when a signal interrupts the thread.
+ */
+export async function waitForReadiness(
+  ctx: SyscallContext, notifiers: Iterable<Readiness>, recheck: boolean, deadline: bigint | null,
+): Promise<void> {
+  const timers = ctx.kernel.timers;
+  const round = new AbortController();
+  const signal = AbortSignal.any([ctx.interruption(), round.signal]);
+  const waits: Promise<void>[] = [];
+  for (const r of new Set(notifiers)) waits.push(r.next(signal));
+  let until = deadline;
+  if (recheck) {
+    const soon = timers.clock.now() + RECHECK_NS;
+    if (until === null || soon < until) until = soon;
+  }
+  if (until !== null) waits.push(timers.sleepUntil(until, signal));
+  // The losers are aborted below; their rejections are expected.
+  for (const w of waits) w.catch(() => {});
+  try {
+    await Promise.race(waits);
+  } finally {
+    round.abort();
+  }
+}
+
+/** A {@link Scan} of `files` with `ready` of them ready. */
+export function scanOf(ready: number, files: Iterable<OpenFile>): Scan {
+  const notifiers: Readiness[] = [];
+  let recheck = false;
+  for (const f of files) {
+    if (f.readiness === undefined) recheck = true;
+    else notifiers.push(f.readiness);
+  }
+  return { ready, notifiers, recheck };
+}
+
+/** What one scan found: how many are ready, and what to sleep on if none is. */
+export interface Scan {
+  ready: number;
+  notifiers: Readiness[];
+  /** Some watched file has no notifier: look again after a short sleep. */
+  recheck: boolean;
+}
+
+/**
+ * Scan with `scan` until something is ready or `timeoutNs` passes; a signal makes the call
+ * return `-interrupted`.
+ */
+export function readinessLoop(
+  ctx: SyscallContext, timeoutNs: bigint | null, scan: () => Scan, interrupted: number,
+): number | Promise<number> {
+  const first = scan();
+  if (first.ready > 0 || timeoutNs === 0n) return first.ready;
+  const timers = ctx.kernel.timers;
+  const deadline = timeoutNs === null ? null : timers.clock.now() + timeoutNs;
+  return (async () => {
+    let last = first;
+    for (;;) {
+      try {
+        await waitForReadiness(ctx, last.notifiers, last.recheck, deadline);
+      } catch (err) {
+        if (ctx.thread.blocker?.signal.aborted) return -interrupted;
+        throw err;
+      }
+      last = scan();
+      if (last.ready > 0) return last.ready;
+      if (deadline !== null && timers.clock.now() >= deadline) return 0;
+    }
+  })();
+}
+
+/**
+ * Run a call with a temporary signal mask (ppoll, pselect6, epoll_pwait): an interrupted call
+ * leaves the old mask for the signal frame to restore, as rt_sigsuspend; any other result
+ * restores it at once.
+ */
+export function withSignalMask(
+  ctx: SyscallContext, mask: bigint | null, run: () => number | Promise<number>,
+): number | Promise<number> {
+  if (mask === null) return run();
+  const thread = ctx.thread;
+  thread.suspendedMask ??= thread.signalMask;
+  thread.signalMask = mask & ~UNBLOCKABLE;
+  const finish = (r: number): number => {
+    const interrupted = r === -ERESTARTNOHAND || r === -Errno.EINTR;
+    if (!(interrupted && hasDeliverable(thread)) && thread.suspendedMask !== null) {
+      thread.signalMask = thread.suspendedMask;
+      thread.suspendedMask = null;
+    }
+    return r;
+  };
+  const restore = (err: unknown): never => {
+    finish(0);
+    throw err;
+  };
+  try {
+    const r = run();
+    return typeof r === 'number' ? finish(r) : r.then(finish, restore);
+  } catch (err) {
+    return restore(err);
+  }
+}
+
+/** Read a sigset argument (`size` must be 8), or null when `addr` is 0. */
+export function readSigmask(ctx: SyscallContext, addr: number, size: number): bigint | null {
+  if (addr === 0) return null;
+  if (size !== 8) throw new KernelError(Errno.EINVAL);
+  return ctx.mem.readU64(addr);
+}
+
+/** A timespec argument as ns (EINVAL when malformed), or null when `addr` is 0. */
+function readTimespec(ctx: SyscallContext, addr: number): bigint | null {
+  if (addr === 0) return null;
+  const sec = BigInt.asIntN(64, ctx.mem.readU64(addr));
+  const nsec = BigInt.asIntN(64, ctx.mem.readU64(addr + 8));
+  if (sec < 0n || nsec < 0n || nsec >= 1_000_000_000n) throw new KernelError(Errno.EINVAL);
+  return sec * 1_000_000_000n + nsec;
+}
+
+// ---- poll ----
+
 /** Readiness of each pollfd; writes revents back and returns how many are ready. */
-function scan(ctx: SyscallContext, addr: number, nfds: number): number {
+function scanPollfds(ctx: SyscallContext, addr: number, nfds: number): Scan {
   const raw = ctx.mem.read(addr, nfds * 8);
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const files: OpenFile[] = [];
   let ready = 0;
   for (let i = 0; i < nfds; i++) {
     const fd = view.getInt32(i * 8, true);
-    const events = view.getInt16(i * 8 + 4, true);
+    const events = view.getInt16(i * 8 + 4, true) & 0xffff;
     let revents = 0;
     if (fd >= 0) {
-      revents = ctx.process.fds.has(fd) ? ctx.process.fds.get(fd).poll(events | 0x18) & (events | 0x38) : POLLNVAL;
+      if (ctx.process.fds.has(fd)) {
+        const file = ctx.process.fds.get(fd);
+        files.push(file);
+        revents = file.poll(events | POLLERR | POLLHUP) & (events | POLLERR | POLLHUP);
+      } else {
+        revents = POLLNVAL;
+      }
     }
     view.setInt16(i * 8 + 6, revents, true);
     if (revents !== 0) ready++;
   }
   ctx.mem.write(addr, raw);
-  return ready;
-}
-
-async function pollWait(ctx: SyscallContext, addr: number, nfds: number, timeoutNs: bigint | null): Promise<number> {
-  const timers = ctx.kernel.timers;
-  const deadline = timeoutNs === null ? null : timers.clock.now() + timeoutNs;
-  for (;;) {
-    const now = timers.clock.now();
-    if (deadline !== null && now >= deadline) return 0;
-    // Not-ready host fds are re-checked every 10 ms (readiness wake-ups for poll: next milestone).
-    const until = deadline === null || deadline - now > RECHECK_NS ? now + RECHECK_NS : deadline;
-    try {
-      await timers.sleepUntil(until, ctx.interruption());
-    } catch (err) {
-      if (ctx.thread.blocker?.signal.aborted) return -ERESTARTNOHAND;
-      throw err;
-    }
-    const n = scan(ctx, addr, nfds);
-    if (n > 0) return n;
-  }
+  return scanOf(ready, files);
 }
 
 function doPoll(ctx: SyscallContext, addr: number, nfds: number, timeoutNs: bigint | null) {
   if (nfds < 0 || nfds > ctx.process.fds.limit) throw new KernelError(Errno.EINVAL);
-  const n = scan(ctx, addr, nfds);
-  if (n > 0 || timeoutNs === 0n) return n;
-  return pollWait(ctx, addr, nfds, timeoutNs);
+  return readinessLoop(ctx, timeoutNs, () => scanPollfds(ctx, addr, nfds), ERESTARTNOHAND);
 }
 
 /** Implements Linux syscall poll(2). */
@@ -60,15 +174,101 @@ export function sysPoll(ctx: SyscallContext) {
   return doPoll(ctx, ctx.addr(0), ctx.int(1), ms < 0 ? null : BigInt(ms) * 1_000_000n);
 }
 
-/** Implements Linux syscall ppoll(2) (the signal mask applies once signals are delivered). */
+/** Implements Linux syscall ppoll(2). */
 export function sysPpoll(ctx: SyscallContext) {
-  const tsAddr = ctx.addr(2);
-  let timeout: bigint | null = null;
-  if (tsAddr !== 0) {
-    const sec = BigInt.asIntN(64, ctx.mem.readU64(tsAddr));
-    const nsec = BigInt.asIntN(64, ctx.mem.readU64(tsAddr + 8));
-    if (sec < 0n || nsec < 0n || nsec >= 1_000_000_000n) throw new KernelError(Errno.EINVAL);
-    timeout = sec * 1_000_000_000n + nsec;
+  const timeout = readTimespec(ctx, ctx.addr(2));
+  const mask = readSigmask(ctx, ctx.addr(3), ctx.addr(4));
+  return withSignalMask(ctx, mask, () => doPoll(ctx, ctx.addr(0), ctx.int(1), timeout));
+}
+
+// ---- select ----
+
+const SELECT_IN = POLLIN | POLLRDNORM | POLLRDBAND | POLLHUP | POLLERR;
+const SELECT_OUT = POLLOUT | POLLWRNORM | POLLWRBAND | POLLERR;
+const SELECT_EX = POLLPRI;
+
+/** The three fd_set arguments (null when absent), `bytes` long each. */
+interface FdSets {
+  sets: (Uint8Array | null)[];
+  addrs: number[];
+  bytes: number;
+}
+
+function readFdSets(ctx: SyscallContext, nfds: number, addrs: number[]): FdSets {
+  // fd_set is an array of longs: copy whole 8-byte words, as Linux does.
+  const bytes = Math.ceil(nfds / 64) * 8;
+  const sets = addrs.map((a) => (a === 0 || bytes === 0 ? null : ctx.mem.read(a, bytes).slice()));
+  return { sets, addrs, bytes };
+}
+
+function scanFdSets(ctx: SyscallContext, nfds: number, input: FdSets): { ready: number; files: OpenFile[]; out: Uint8Array[] } {
+  const masks = [SELECT_IN, SELECT_OUT, SELECT_EX];
+  const out = input.sets.map(() => new Uint8Array(input.bytes));
+  const files: OpenFile[] = [];
+  let ready = 0;
+  for (let fd = 0; fd < nfds; fd++) {
+    const byte = fd >> 3;
+    const bit = 1 << (fd & 7);
+    let wanted = 0;
+    input.sets.forEach((s, k) => {
+      if (s !== null && (s[byte] & bit) !== 0) wanted |= masks[k];
+    });
+    if (wanted === 0) continue;
+    const file = ctx.process.fds.get(fd); // EBADF for a closed fd in any set
+    files.push(file);
+    const revents = file.poll(wanted | POLLERR | POLLHUP);
+    input.sets.forEach((s, k) => {
+      if (s !== null && (s[byte] & bit) !== 0 && (revents & masks[k]) !== 0) {
+        out[k][byte] |= bit;
+        ready++;
+      }
+    });
   }
-  return doPoll(ctx, ctx.addr(0), ctx.int(1), timeout);
+  return { ready, files, out };
+}
+
+function doSelect(ctx: SyscallContext, nfds: number, addrs: number[], timeoutNs: bigint | null): number | Promise<number> {
+  if (nfds < 0) throw new KernelError(Errno.EINVAL);
+  nfds = Math.min(nfds, ctx.process.fds.limit);
+  const input = readFdSets(ctx, nfds, addrs);
+  let last: Uint8Array[] = [];
+  const finish = (r: number): number => {
+    if (r < 0) return r;
+    // Write the result sets back (all zero on a timeout).
+    input.sets.forEach((s, k) => {
+      if (s !== null) ctx.mem.write(addrs[k], r > 0 ? last[k] : new Uint8Array(input.bytes));
+    });
+    return r;
+  };
+  const r = readinessLoop(ctx, timeoutNs, () => {
+    const scan = scanFdSets(ctx, nfds, input);
+    last = scan.out;
+    return scanOf(scan.ready, scan.files);
+  }, ERESTARTNOHAND);
+  return typeof r === 'number' ? finish(r) : r.then(finish);
+}
+
+/** Implements Linux syscall select(2) (the remaining time is not written back). */
+export function sysSelect(ctx: SyscallContext) {
+  const tvAddr = ctx.addr(4);
+  let timeout: bigint | null = null;
+  if (tvAddr !== 0) {
+    const sec = BigInt.asIntN(64, ctx.mem.readU64(tvAddr));
+    const usec = BigInt.asIntN(64, ctx.mem.readU64(tvAddr + 8));
+    if (sec < 0n || usec < 0n) throw new KernelError(Errno.EINVAL);
+    timeout = sec * 1_000_000_000n + usec * 1000n;
+  }
+  return doSelect(ctx, ctx.int(0), [ctx.addr(1), ctx.addr(2), ctx.addr(3)], timeout);
+}
+
+/** Implements Linux syscall pselect6(2). */
+export function sysPselect6(ctx: SyscallContext) {
+  const timeout = readTimespec(ctx, ctx.addr(4));
+  let mask: bigint | null = null;
+  const sigAddr = ctx.addr(5);
+  if (sigAddr !== 0) {
+    // struct { const sigset_t *ss; size_t ss_len; }
+    mask = readSigmask(ctx, Number(ctx.mem.readU64(sigAddr)), Number(ctx.mem.readU64(sigAddr + 8)));
+  }
+  return withSignalMask(ctx, mask, () => doSelect(ctx, ctx.int(0), [ctx.addr(1), ctx.addr(2), ctx.addr(3)], timeout));
 }
