@@ -213,7 +213,9 @@ export class Vfs {
   }
 
   /** The O_CREAT part of open: find or create the last component. */
-  #openCreate(start: PathRef, path: string, flags: number, mode: number, root?: PathRef): PathRef {
+  #openCreate(
+    start: PathRef, path: string, flags: number, mode: number, root?: PathRef, links = 0,
+  ): PathRef {
     checkPath(path);
     const { dir, name, trailingSlash } = splitLast(path);
     if (trailingSlash || name === '' || name === '.' || name === '..') {
@@ -230,7 +232,11 @@ export class Vfs {
     if (existing !== undefined) {
       if ((flags & O_EXCL) !== 0) throw new KernelError(Errno.EEXIST);
       if (existing.inode.type !== FileType.Symlink || (flags & O_NOFOLLOW) !== 0) return existing;
-      return this.lookup(parent, name, { followLast: true, root });
+      // A symlink, dangling or not: O_CREAT creates its target, as Linux.
+      if (links >= MAXSYMLINKS) throw new KernelError(Errno.ELOOP);
+      const target = existing.inode.readlink();
+      const from = target.startsWith('/') ? (root ?? this.root) : parent;
+      return this.#openCreate(from, target, flags, mode, root, links + 1);
     }
     const create = parent.inode.create?.bind(parent.inode);
     if (create === undefined) {

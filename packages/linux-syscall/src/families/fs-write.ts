@@ -5,6 +5,42 @@
  */
 import type { SyscallContext } from '../context.js';
 import type { SyscallName } from '../generated/numbers.js';
-import type { SyscallSpec } from '../table/index.js';
+import * as w from '../sys/fs-write.js';
+import { partial, supported, type SyscallSpec } from '../table/index.js';
 
-export const fsWriteSyscalls: Partial<Record<SyscallName, SyscallSpec<SyscallContext>>> = {};
+const NO_PERMISSIONS = 'no permission checks: the caller is treated as root';
+
+export const fsWriteSyscalls: Partial<Record<SyscallName, SyscallSpec<SyscallContext>>> = {
+  mkdir: supported(w.sysMkdir),
+  mkdirat: supported(w.sysMkdirat),
+  rmdir: supported(w.sysRmdir),
+  unlink: supported(w.sysUnlink),
+  unlinkat: supported(w.sysUnlinkat),
+  rename: supported(w.sysRename),
+  renameat: supported(w.sysRenameat),
+  renameat2: partial(w.sysRenameat2, 'RENAME_NOREPLACE and RENAME_EXCHANGE; RENAME_WHITEOUT answers EINVAL'),
+  link: supported(w.sysLink),
+  linkat: partial(w.sysLinkat, 'AT_EMPTY_PATH answers ENOENT (it needs CAP_DAC_READ_SEARCH)'),
+  symlink: supported(w.sysSymlink),
+  symlinkat: supported(w.sysSymlinkat),
+  chmod: partial(w.sysChmod, NO_PERMISSIONS),
+  fchmod: partial(w.sysFchmod, NO_PERMISSIONS),
+  fchmodat: partial(w.sysFchmodat, NO_PERMISSIONS),
+  chown: partial(w.sysChown, NO_PERMISSIONS),
+  fchown: partial(w.sysFchown, NO_PERMISSIONS),
+  lchown: partial(w.sysLchown, NO_PERMISSIONS),
+  fchownat: partial(w.sysFchownat, NO_PERMISSIONS),
+  truncate: supported(w.sysTruncate),
+  ftruncate: supported(w.sysFtruncate),
+  fallocate: partial(w.sysFallocate, 'host files only; in-memory files answer EOPNOTSUPP'),
+  utimensat: supported(w.sysUtimensat),
+  utimes: supported(w.sysUtimes),
+  utime: supported(w.sysUtime),
+  futimesat: supported(w.sysFutimesat),
+  fsync: supported(w.sysFsync),
+  fdatasync: supported(w.sysFdatasync),
+  sync: supported(w.sysSync),
+  syncfs: supported(w.sysSyncfs),
+  statfs: partial(w.sysStatfs, 'hostfs reports the host file system; others their own counts or zeros'),
+  fstatfs: partial(w.sysFstatfs, 'as statfs; pipes and sockets report zeros'),
+};
