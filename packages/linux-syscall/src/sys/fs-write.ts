@@ -368,12 +368,8 @@ export function sysStatfs(ctx: SyscallContext) {
 
 /** Implements Linux syscall fstatfs(2). Pipes and sockets report an empty file system. */
 export function sysFstatfs(ctx: SyscallContext) {
-  const file = ctx.process.fds.get(ctx.int(0));
-  const ref = file.location ?? ctx.process.fs.root;
-  if (file.location === undefined) {
-    const buf = new Uint8Array(statfsCodec.size);
-    ctx.mem.write(ctx.addr(1), buf);
-    return 0;
-  }
-  return writeStatfs(ctx, ref, ctx.addr(1));
+  const ref = ctx.process.fds.get(ctx.int(0)).location;
+  if (ref !== undefined) return writeStatfs(ctx, ref, ctx.addr(1));
+  ctx.mem.write(ctx.addr(1), new Uint8Array(statfsCodec.size));
+  return 0;
 }
