@@ -18,4 +18,3 @@ export { SYS, SYSCALL_NAMES, SYSCALL_MAX } from './generated/numbers.js';
 export type { SyscallName } from './generated/numbers.js';
 export { formatCall, formatEnter } from './strace/index.js';
 export type { StraceMemory, StraceOptions, StraceThread } from './strace/index.js';
-export { UTS_RELEASE } from './sys/process.js';

@@ -102,7 +102,7 @@ describe.skipIf(!IS_ROOT)('forbidden syscalls in the sandbox', () => {
       ).toBe(true);
     }
 
-    // The host's mount table is what it was: the tmpfs mount on /mnt never happened.
+    // The host's mount table is what it was: the bind mount on /mnt never happened.
     expect(mountsAfter).toBe(mountsBefore);
   });
 

@@ -32,7 +32,7 @@ export { PIPE_BUF, PIPE_CAPACITY, PipeReadEnd, PipeWriteEnd, createPipe } from '
 export type { TmpFsOptions } from './tmpfs.js';
 export { TMPFS_MAGIC, TmpDir, TmpFile, TmpFileHandle, TmpFs, TmpSymlink } from './tmpfs.js';
 export type { ProcFsOptions } from './procfs.js';
-export { DEFAULT_RLIMITS, PROC_SUPER_MAGIC, ProcFs, processLimit } from './procfs.js';
+export { PROC_SUPER_MAGIC, ProcFs } from './procfs.js';
 export type { ReadinessListener } from './readiness.js';
 export { Readiness, waitUntilReady } from './readiness.js';
 export { anonInodeStat, socketStat } from './anon-inode.js';

@@ -10,7 +10,8 @@ import { RLIMIT_NAMES } from '../abi/process.js';
 import type { Stat } from '../abi/stat.js';
 import { Errno, KernelError } from '../errno.js';
 import type { Kernel } from '../process/kernel.js';
-import { RLIM_INFINITY, type LinuxProcess, type RLimit } from '../process/process.js';
+import { processLimit, RLIM_INFINITY, type LinuxProcess } from '../process/process.js';
+import { KERNEL_RELEASE } from '../process/kernel.js';
 import { SIG_DFL, SIG_IGN } from '../process/signals.js';
 import { DirectoryFile } from './directory-file.js';
 import { FileType } from './file-type.js';
@@ -21,15 +22,6 @@ import { FileBase, seekPosition, type OpenFile } from './open-file.js';
 export const PROC_SUPER_MAGIC = 0x9fa0;
 
 /** Limits a process has until it sets its own (Linux's defaults for a root login). */
-export const DEFAULT_RLIMITS: ReadonlyMap<number, RLimit> = new Map([
-  [3, { cur: 8n * 1024n * 1024n, max: RLIM_INFINITY }], // RLIMIT_STACK
-  [4, { cur: 0n, max: RLIM_INFINITY }], // RLIMIT_CORE
-  [6, { cur: 127_000n, max: 127_000n }], // RLIMIT_NPROC
-  [7, { cur: 1024n, max: 4096n }], // RLIMIT_NOFILE
-  [8, { cur: 8n * 1024n * 1024n, max: 8n * 1024n * 1024n }], // RLIMIT_MEMLOCK
-  [11, { cur: 127_000n, max: 127_000n }], // RLIMIT_SIGPENDING
-  [12, { cur: 819_200n, max: 819_200n }], // RLIMIT_MSGQUEUE
-]);
 
 /** Options of {@link ProcFs}. */
 export interface ProcFsOptions {
@@ -208,9 +200,6 @@ function dispositions(proc: LinuxProcess): { ignored: bigint; caught: bigint } {
 }
 
 /** The limit of `resource` for `proc`: its own, else the default. */
-export function processLimit(proc: LinuxProcess, resource: number): RLimit {
-  return proc.rlimits.get(resource) ?? DEFAULT_RLIMITS.get(resource) ?? { cur: RLIM_INFINITY, max: RLIM_INFINITY };
-}
 
 /** /proc/<pid>/limits rows: title and unit as Linux prints them, by resource number. */
 const LIMIT_ROWS: readonly [string, string][] = [
@@ -244,7 +233,7 @@ export class ProcFs implements FileSystem {
     this.#kernel = kernel;
     this.#current = options.current
       ?? (() => kernel.threadsByHostTid.get(kernel.platform.event.tid)?.process);
-    this.#release = options.release ?? '6.1.0-rvisor';
+    this.#release = options.release ?? KERNEL_RELEASE;
     this.dev = options.dev ?? makedev(0, 22);
     this.root = new ProcDir(this, this.#ino(''), this.#ino(''), () => this.#rootEntries());
   }

@@ -100,7 +100,8 @@ function resolveProgram(thread: LinuxThread, path: string, argv: string[], scrip
     try {
       const head = readHead(file, Math.min(HEAD_SIZE, size));
       shebang = scripts ? parseShebang(head) : null;
-      if (!shebang) return { file, path, image: readImage(file, head, size) };
+      // The resolved path names the image (/proc/<pid>/exe, maps), not the one given.
+      if (!shebang) return { file, path: file.location?.path ?? path, image: readImage(file, head, size) };
     } catch (err) {
       file.close();
       if (err instanceof ElfError) throw new KernelError(Errno.ENOEXEC, err.reason);
@@ -208,7 +209,7 @@ export function execve(kernel: Kernel, thread: LinuxThread, regs: Registers, pat
     proc.brkStart = proc.brk = mainLayout.brk;
     proc.argv = argv;
     proc.envp = envp;
-    proc.exe = path;
+    proc.exe = prog.path;
     proc.releaseVfork();
   } catch (err) {
     kernel.killProcess(proc, Signo.SIGKILL);

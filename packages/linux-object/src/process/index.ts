@@ -1,6 +1,6 @@
-export { Kernel } from './kernel.js';
+export { Kernel, KERNEL_RELEASE } from './kernel.js';
 export type { KernelOptions } from './kernel.js';
-export { LinuxProcess, LinuxThread, RLIM_INFINITY } from './process.js';
+export { LinuxProcess, LinuxThread, RLIM_INFINITY, DEFAULT_RLIMITS, processLimit } from './process.js';
 export type { Credentials, RLimit } from './process.js';
 export { UserMemory } from './user-memory.js';
 export { execve } from './exec.js';

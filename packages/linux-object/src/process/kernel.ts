@@ -25,6 +25,9 @@ import { Signo } from '../abi/signal.js';
 
 const SYS_EXIT = 60;
 
+/** The Linux release guests see (uname, /proc/version). */
+export const KERNEL_RELEASE = '6.1.0-rvisor';
+
 /** Options of {@link Kernel}. */
 export interface KernelOptions {
   platform: Platform;

@@ -5,6 +5,9 @@
  * @module
  */
 import { WaitQueue, type Timer } from '@rvisor/async-executor';
+import {
+  RLIMIT_CORE, RLIMIT_MEMLOCK, RLIMIT_MSGQUEUE, RLIMIT_NOFILE, RLIMIT_NPROC, RLIMIT_SIGPENDING, RLIMIT_STACK,
+} from '../abi/process.js';
 import { REG_COUNT, type Process, type Registers, type Thread } from '@rvisor/zircon-object';
 import type { FdTable } from '../fs/fd-table.js';
 import type { FsContext } from '../fs/fs-context.js';
@@ -30,6 +33,22 @@ export interface RLimit {
 }
 
 export const RLIM_INFINITY = 0xffff_ffff_ffff_ffffn;
+
+/** The limits a container starts with (Linux's defaults for a root login); others are unlimited. */
+export const DEFAULT_RLIMITS: ReadonlyMap<number, RLimit> = new Map([
+  [RLIMIT_STACK, { cur: 8n * 1024n * 1024n, max: RLIM_INFINITY }],
+  [RLIMIT_CORE, { cur: 0n, max: RLIM_INFINITY }],
+  [RLIMIT_NPROC, { cur: 127_000n, max: 127_000n }],
+  [RLIMIT_NOFILE, { cur: 1024n, max: 4096n }],
+  [RLIMIT_MEMLOCK, { cur: 8n * 1024n * 1024n, max: 8n * 1024n * 1024n }],
+  [RLIMIT_SIGPENDING, { cur: 127_000n, max: 127_000n }],
+  [RLIMIT_MSGQUEUE, { cur: 819_200n, max: 819_200n }],
+]);
+
+/** The limit of `resource` in force for `proc` (getrlimit). */
+export function processLimit(proc: LinuxProcess, resource: number): RLimit {
+  return proc.rlimits.get(resource) ?? DEFAULT_RLIMITS.get(resource) ?? { cur: RLIM_INFINITY, max: RLIM_INFINITY };
+}
 
 /** A Linux process: a zircon Process plus fds, fs context, identity, memory layout and exit state. */
 export class LinuxProcess {

@@ -5,10 +5,10 @@
  * @module
  */
 import {
-  ARCH_GET_FS, ARCH_GET_GS, ARCH_SET_FS, ARCH_SET_GS, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, Errno, KernelError, PR_GET_DUMPABLE, PR_GET_NAME,
-  PR_GET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NAME, PR_SET_PDEATHSIG, RLIM_INFINITY, RLIM_NLIMITS,
-  RLIMIT_CORE, RLIMIT_LOCKS, RLIMIT_MEMLOCK, RLIMIT_MSGQUEUE, RLIMIT_NOFILE, RLIMIT_NPROC,
-  RLIMIT_SIGPENDING, RLIMIT_STACK, USER_END, execve as loadProgram, type LinuxProcess,
+  ARCH_GET_FS, ARCH_GET_GS, ARCH_SET_FS, ARCH_SET_GS, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, Errno,
+  KERNEL_RELEASE, KernelError, PR_GET_DUMPABLE, PR_GET_NAME, PR_GET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NAME,
+  PR_SET_PDEATHSIG, RLIM_NLIMITS, RLIMIT_NOFILE, USER_END, execve as loadProgram, processLimit,
+  type LinuxProcess,
 } from '@rvisor/linux-object';
 import { Reg } from '@rvisor/zircon-object';
 import type { SyscallContext } from '../context.js';
@@ -256,35 +256,14 @@ function utsField(s: string): Uint8Array {
   return out;
 }
 
-/** The kernel release guests see. */
-export const UTS_RELEASE = '6.1.0-rvisor';
 
 /** Implements Linux syscall uname(2). */
 export function sysUname(ctx: SyscallContext) {
-  const fields = ['Linux', ctx.kernel.hostname, UTS_RELEASE, '#1 SMP PREEMPT_DYNAMIC rVisor-ts', 'x86_64', '(none)'];
+  const fields = ['Linux', ctx.kernel.hostname, KERNEL_RELEASE, '#1 SMP PREEMPT_DYNAMIC rVisor-ts', 'x86_64', '(none)'];
   const buf = new Uint8Array(65 * 6);
   fields.forEach((f, i) => buf.set(utsField(f), i * 65));
   ctx.mem.write(ctx.addr(0), buf);
   return 0;
-}
-
-/** Limits a new container starts with (Linux's defaults for a root login); others are unlimited. */
-const DEFAULT_LIMITS: Record<number, [bigint, bigint]> = {
-  [RLIMIT_STACK]: [8n * 1024n * 1024n, RLIM_INFINITY],
-  [RLIMIT_NOFILE]: [1024n, 4096n],
-  [RLIMIT_NPROC]: [127_000n, 127_000n],
-  [RLIMIT_MEMLOCK]: [8n * 1024n * 1024n, 8n * 1024n * 1024n],
-  [RLIMIT_LOCKS]: [RLIM_INFINITY, RLIM_INFINITY],
-  [RLIMIT_SIGPENDING]: [127_000n, 127_000n],
-  [RLIMIT_MSGQUEUE]: [819_200n, 819_200n],
-  [RLIMIT_CORE]: [0n, RLIM_INFINITY],
-};
-
-function getLimit(ctx: SyscallContext, res: number) {
-  const own = ctx.process.rlimits.get(res);
-  if (own) return own;
-  const d = DEFAULT_LIMITS[res] ?? [RLIM_INFINITY, RLIM_INFINITY];
-  return { cur: d[0], max: d[1] };
 }
 
 /** Implements Linux syscall prlimit64(2) for the caller (pid 0 or its own pid). */
@@ -293,7 +272,7 @@ export function sysPrlimit64(ctx: SyscallContext) {
   const res = ctx.int(1);
   if (pid !== 0 && pid !== ctx.process.pid) throw new KernelError(Errno.ESRCH);
   if (res < 0 || res >= RLIM_NLIMITS) throw new KernelError(Errno.EINVAL);
-  const old = getLimit(ctx, res);
+  const old = processLimit(ctx.process, res);
   const newAddr = ctx.addr(2);
   let next: { cur: bigint; max: bigint } | undefined;
   if (newAddr !== 0) {
@@ -320,7 +299,7 @@ export function sysPrlimit64(ctx: SyscallContext) {
 export function sysGetrlimit(ctx: SyscallContext) {
   const res = ctx.int(0);
   if (res < 0 || res >= RLIM_NLIMITS) throw new KernelError(Errno.EINVAL);
-  const l = getLimit(ctx, res);
+  const l = processLimit(ctx.process, res);
   ctx.mem.writeU64(ctx.addr(1), l.cur);
   ctx.mem.writeU64(ctx.addr(1) + 8, l.max);
   return 0;

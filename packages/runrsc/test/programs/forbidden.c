@@ -40,7 +40,8 @@ static void try_privileged(void) {
   report("kexec_load", syscall(SYS_kexec_load, 0UL, 0UL, NULL, 0xffffffffUL));
   report("ptrace", syscall(SYS_ptrace, PTRACE_ATTACH, 1, 0, 0));
   report("init_module", syscall(SYS_init_module, NULL, 0UL, ""));
-  report("mount", syscall(SYS_mount, "tmpfs", "/mnt", "tmpfs", 0UL, NULL));
+  /* A bind mount of the root over /mnt: the container may mount its own tmpfs and proc, never host trees. */
+  report("mount", syscall(SYS_mount, "/", "/mnt", NULL, 0x1000UL /* MS_BIND */, NULL));
   report("unshare", syscall(SYS_unshare, CLONE_NEWUSER));
   report("bpf", syscall(SYS_bpf, 5 /* BPF_PROG_LOAD */, NULL, 0U));
   report("perf_event_open", syscall(SYS_perf_event_open, NULL, 0, -1, -1, 0UL));
