@@ -32,3 +32,40 @@ export const RLIM_NLIMITS = RLIMIT_NAMES.length;
 export const GRND_NONBLOCK = 1;
 export const GRND_RANDOM = 2;
 export const GRND_INSECURE = 4;
+
+/** clone(2) flags (the low byte is the exit signal). clone3 adds CLONE_INTO_CGROUP above 32 bits. */
+export const CLONE_VM = 0x100;
+export const CLONE_FS = 0x200;
+export const CLONE_FILES = 0x400;
+export const CLONE_SIGHAND = 0x800;
+export const CLONE_PIDFD = 0x1000;
+export const CLONE_PTRACE = 0x2000;
+export const CLONE_VFORK = 0x4000;
+export const CLONE_PARENT = 0x8000;
+export const CLONE_THREAD = 0x10000;
+export const CLONE_NEWNS = 0x20000;
+export const CLONE_SYSVSEM = 0x40000;
+export const CLONE_SETTLS = 0x80000;
+export const CLONE_PARENT_SETTID = 0x100000;
+export const CLONE_CHILD_CLEARTID = 0x200000;
+export const CLONE_DETACHED = 0x400000;
+export const CLONE_UNTRACED = 0x800000;
+export const CLONE_CHILD_SETTID = 0x1000000;
+export const CLONE_NEWCGROUP = 0x2000000;
+export const CLONE_NEWUTS = 0x4000000;
+export const CLONE_NEWIPC = 0x8000000;
+export const CLONE_NEWUSER = 0x10000000;
+export const CLONE_NEWPID = 0x20000000;
+export const CLONE_NEWNET = 0x40000000;
+export const CLONE_IO = 0x80000000;
+export const CLONE_INTO_CGROUP = 0x2_0000_0000n;
+
+/** wait4/waitid options. */
+export const WNOHANG = 0x1;
+export const WUNTRACED = 0x2;
+export const WEXITED = 0x4;
+export const WCONTINUED = 0x8;
+export const WNOWAIT = 0x1000000;
+export const __WNOTHREAD = 0x20000000;
+export const __WALL = 0x40000000;
+export const __WCLONE = 0x80000000;

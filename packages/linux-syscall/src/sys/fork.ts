@@ -4,34 +4,17 @@
  * @module
  */
 import {
+  CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_FILES, CLONE_FS, CLONE_INTO_CGROUP, CLONE_PARENT_SETTID,
+  CLONE_PIDFD, CLONE_SETTLS, CLONE_SIGHAND, CLONE_THREAD, CLONE_VFORK, CLONE_VM, WCONTINUED, WEXITED, WNOHANG,
+  WNOWAIT, WUNTRACED, __WALL, __WCLONE, __WNOTHREAD,
   CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, Errno, KernelError, Signo, cloneThread,
   defaultAction, fork, type LinuxProcess,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 
-const CLONE_VM = 0x100;
-const CLONE_FS = 0x200;
-const CLONE_FILES = 0x400;
-const CLONE_SIGHAND = 0x800;
-const CLONE_VFORK = 0x4000;
-const CLONE_THREAD = 0x10000;
-const CLONE_SETTLS = 0x80000;
-const CLONE_PARENT_SETTID = 0x100000;
-const CLONE_CHILD_CLEARTID = 0x200000;
-const CLONE_CHILD_SETTID = 0x1000000;
-const CLONE_PIDFD = 0x1000n;
-const CLONE_INTO_CGROUP = 0x2_0000_0000n;
 /** What clone can do so far: a new process with its own copy of everything. */
 const SUPPORTED_CLONE = 0xff | CLONE_VFORK | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID;
 
-const WNOHANG = 1;
-const WUNTRACED = 2;
-const WCONTINUED = 8;
-const WEXITED = 4;
-const WNOWAIT = 0x0100_0000;
-const __WNOTHREAD = 0x2000_0000;
-const __WALL = 0x4000_0000;
-const __WCLONE = 0x8000_0000;
 
 /** Implements Linux syscall fork(2). */
 export function sysFork(ctx: SyscallContext) {
@@ -83,7 +66,7 @@ export function sysClone3(ctx: SyscallContext) {
   const flags = u64(0);
   const exitSignal = u64(32);
   // pidfd and cgroup are read only with CLONE_PIDFD / CLONE_INTO_CGROUP, which we refuse.
-  if (flags & (CLONE_PIDFD | CLONE_INTO_CGROUP)) throw new KernelError(Errno.ENOSYS, 'pidfds and cgroups are not supported yet');
+  if (flags & (BigInt(CLONE_PIDFD) | CLONE_INTO_CGROUP)) throw new KernelError(Errno.ENOSYS, 'pidfds and cgroups are not supported yet');
   if (flags > 0xffff_ffffn || exitSignal > 64n || u64(64) !== 0n || u64(72) !== 0n) throw new KernelError(Errno.EINVAL);
   const stack = u64(40);
   const stackSize = u64(48);

@@ -5,33 +5,12 @@
  */
 import { Errno, KernelError, O_CLOEXEC, O_DIRECT, O_NONBLOCK, createPipe } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
+import { installPair } from './fd-pair.js';
 
 function pipe2(ctx: SyscallContext, fdsAddr: number, flags: number): number {
   if (flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT)) throw new KernelError(Errno.EINVAL);
-  const fds = ctx.process.fds;
   const [r, w] = createPipe(flags);
-  const cloexec = (flags & O_CLOEXEC) !== 0;
-  const rfd = fds.install(r, { cloexec });
-  let wfd: number;
-  try {
-    wfd = fds.install(w, { cloexec });
-  } catch (err) {
-    fds.close(rfd);
-    w.close();
-    throw err;
-  }
-  const out = new Uint8Array(8);
-  const v = new DataView(out.buffer);
-  v.setInt32(0, rfd, true);
-  v.setInt32(4, wfd, true);
-  try {
-    ctx.mem.write(fdsAddr, out);
-  } catch (err) {
-    fds.close(rfd);
-    fds.close(wfd);
-    throw err;
-  }
-  return 0;
+  return installPair(ctx, r, w, (flags & O_CLOEXEC) !== 0, fdsAddr);
 }
 
 /** Implements Linux syscall pipe2(2). */

@@ -10,6 +10,7 @@ import {
   releaseFile, sendSignal, type OpenFile, type Received,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
+import { installPair } from './fd-pair.js';
 
 const AF_UNIX = 1;
 const SOL_SOCKET = 1;
@@ -40,29 +41,7 @@ export function sysSocketpair(ctx: SyscallContext) {
   const type = typeArg & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
   if (protocol !== 0) throw new KernelError(Errno.EPROTONOSUPPORT);
   const [a, b] = createSocketPair(type, typeArg);
-  const fds = ctx.process.fds;
-  const cloexec = (typeArg & SOCK_CLOEXEC) !== 0;
-  const fa = fds.install(a, { cloexec });
-  let fb: number;
-  try {
-    fb = fds.install(b, { cloexec });
-  } catch (err) {
-    fds.close(fa);
-    b.close();
-    throw err;
-  }
-  const out = new Uint8Array(8);
-  const v = new DataView(out.buffer);
-  v.setInt32(0, fa, true);
-  v.setInt32(4, fb, true);
-  try {
-    ctx.mem.write(ctx.addr(3), out);
-  } catch (err) {
-    fds.close(fa);
-    fds.close(fb);
-    throw err;
-  }
-  return 0;
+  return installPair(ctx, a, b, (typeArg & SOCK_CLOEXEC) !== 0, ctx.addr(3));
 }
 
 /** The iovec array at `addr` as (address, length) pairs. */
