@@ -22,6 +22,8 @@ import { buildTable, partial, stub, supported } from './table/index.js';
 import { eventsSyscalls } from './families/events.js';
 import { fsWriteSyscalls } from './families/fs-write.js';
 import { mountsSyscalls } from './families/mounts.js';
+import { terminalsSyscalls } from './families/terminals.js';
+import { fdSyscalls } from './families/fd.js';
 
 const NO_XATTRS = 'file systems here keep no extended attributes';
 const HOST_ONLY = 'host-only: a container may not do this (EPERM as for an unprivileged caller)';
@@ -195,4 +197,6 @@ export const syscallTable = buildTable<SyscallContext>({
   ...fsWriteSyscalls,
   ...mountsSyscalls,
   ...eventsSyscalls,
+  ...terminalsSyscalls,
+  ...fdSyscalls,
 });
