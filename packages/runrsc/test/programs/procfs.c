@@ -1,0 +1,218 @@
+// Conformance: what /proc shows that is the same on every run — the shape of /proc/self/stat,
+// the keys of /proc/self/status, cmdline, environ and comm of a process that re-executed itself
+// with fixed arguments and environment, /proc/self as a link to the pid, the fd directory, and
+// a child's entry before and after it is reaped. Pids and paths are compared, never printed.
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/** Reads a whole small file; returns its length or -errno. */
+static long slurp(const char *path, char *buf, size_t size) {
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) return -errno;
+  long total = 0, n;
+  while (total < (long)size - 1 && (n = read(fd, buf + total, size - 1 - total)) > 0) total += n;
+  close(fd);
+  buf[total] = 0;
+  return total;
+}
+
+/** Prints a buffer with NUL bytes shown as '|'. */
+static void show_nuls(const char *what, const char *buf, long n) {
+  printf("%s (%ld bytes): ", what, n);
+  for (long i = 0; i < n; i++) putchar(buf[i] ? buf[i] : '|');
+  putchar('\n');
+}
+
+static void stat_file(const char *path, pid_t pid, pid_t ppid, const char *comm) {
+  char buf[4096];
+  long n = slurp(path, buf, sizeof buf);
+  if (n < 0) { printf("%s: errno %ld\n", path, -n); return; }
+  // comm may hold spaces and parentheses: fields after it start past the last ')'.
+  char *close_paren = strrchr(buf, ')');
+  char *open_paren = strchr(buf, '(');
+  int fields = 2;
+  for (char *p = close_paren + 1; *p && *p != '\n'; p++) fields += *p == ' ';
+  char state = close_paren[2];
+  int stat_ppid = 0;
+  sscanf(close_paren + 4, "%d", &stat_ppid);
+  printf("stat: fields %d pid ok %d comm \"%.*s\" comm ok %d state %c ppid ok %d newline %d\n", fields,
+         atoi(buf) == pid, (int)(close_paren - open_paren - 1), open_paren + 1,
+         !strncmp(open_paren + 1, comm, strlen(comm)), state, stat_ppid == ppid, buf[n - 1] == '\n');
+}
+
+static void status_file(pid_t pid, pid_t ppid) {
+  // Keys every Linux since 4.x prints, in order; the sandbox must give each one.
+  static const char *KEYS[] = {"Name", "Umask", "State", "Tgid", "Pid", "PPid", "TracerPid", "Uid",
+                               "Gid", "FDSize", "Groups", "Threads", "SigQ", "SigPnd", "ShdPnd",
+                               "SigBlk", "SigIgn", "SigCgt", "CapInh", "CapPrm", "CapEff", "CapBnd",
+                               "CapAmb", "NoNewPrivs", "Cpus_allowed", "Cpus_allowed_list"};
+  char buf[8192];
+  long n = slurp("/proc/self/status", buf, sizeof buf);
+  if (n < 0) { printf("status: errno %ld\n", -n); return; }
+  const char *at = buf;
+  int in_order = 1;
+  for (size_t i = 0; i < sizeof KEYS / sizeof KEYS[0]; i++) {
+    char key[64];
+    snprintf(key, sizeof key, "\n%s:\t", KEYS[i]);
+    const char *found = i == 0 && !strncmp(buf, "Name:\t", 6) ? buf : strstr(buf, key);
+    if (!found) { printf("status: no %s\n", KEYS[i]); continue; }
+    if (found < at) in_order = 0;
+    at = found;
+  }
+  char name[64] = "";
+  int st_pid = 0, st_ppid = 0, threads = 0;
+  unsigned umask_value = 0;
+  char state = 0;
+  sscanf(buf, "Name:\t%63s", name);
+  const char *p;
+  if ((p = strstr(buf, "\nPid:\t"))) st_pid = atoi(p + 6);
+  if ((p = strstr(buf, "\nPPid:\t"))) st_ppid = atoi(p + 7);
+  if ((p = strstr(buf, "\nThreads:\t"))) threads = atoi(p + 10);
+  if ((p = strstr(buf, "\nUmask:\t"))) umask_value = strtoul(p + 8, NULL, 8);
+  if ((p = strstr(buf, "\nState:\t"))) state = p[8];
+  printf("status: keys in order %d name %s umask %03o state %c pid ok %d ppid ok %d threads %d\n", in_order, name,
+         umask_value, state, st_pid == pid, st_ppid == ppid, threads);
+}
+
+/** The re-executed child: argv and envp are fixed, so cmdline and environ are too. */
+static int exec_side(void) {
+  char buf[4096];
+  long n = slurp("/proc/self/cmdline", buf, sizeof buf);
+  show_nuls("cmdline", buf, n);
+  n = slurp("/proc/self/environ", buf, sizeof buf);
+  show_nuls("environ", buf, n);
+  prctl(PR_SET_NAME, "renamed-by-prctl");
+  n = slurp("/proc/self/comm", buf, sizeof buf);
+  show_nuls("comm after PR_SET_NAME", buf, n);
+  stat_file("/proc/self/stat", getpid(), getppid(), "renamed-by-prct");
+  return 0;
+}
+
+/**
+ * Cases the sandbox still answers differently from Linux (run with the argument "pending").
+ * kernel bug: after execve("/proc/self/exe"), comm is the resolved image's name ("procfs");
+ * Linux names it after the path execve was given ("exe").
+ */
+static int pending(void) {
+  pid_t child = fork();
+  if (child == 0) {
+    char *args[] = {"procfs", "comm-after-exec", NULL};
+    execve("/proc/self/exe", args, NULL);
+    _exit(1);
+  }
+  waitpid(child, NULL, 0);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc > 1 && !strcmp(argv[1], "exec-side")) return exec_side();
+  if (argc > 1 && !strcmp(argv[1], "pending")) return pending();
+  if (argc > 1 && !strcmp(argv[1], "comm-after-exec")) {
+    char buf[64];
+    show_nuls("comm", buf, slurp("/proc/self/comm", buf, sizeof buf));
+    return 0;
+  }
+  setvbuf(stdout, NULL, _IONBF, 0);
+  umask(027);
+  pid_t pid = getpid(), ppid = getppid();
+  char buf[4096], path[64];
+
+  stat_file("/proc/self/stat", pid, ppid, "procfs");
+  snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  stat_file(path, pid, ppid, "procfs");
+  status_file(pid, ppid);
+
+  long n = readlink("/proc/self", buf, sizeof buf - 1);
+  buf[n < 0 ? 0 : n] = 0;
+  printf("/proc/self links to the pid %d\n", atoi(buf) == pid);
+  struct stat s;
+  printf("lstat /proc/self: link %d\n", lstat("/proc/self", &s) == 0 && S_ISLNK(s.st_mode));
+  printf("stat /proc/self: dir %d\n", stat("/proc/self", &s) == 0 && S_ISDIR(s.st_mode));
+
+  // /proc lists this process among its numeric entries.
+  DIR *d = opendir("/proc");
+  int listed = 0;
+  for (struct dirent *e; d && (e = readdir(d));) listed += atoi(e->d_name) == pid;
+  if (d) closedir(d);
+  printf("/proc lists this pid %d\n", listed);
+
+  // The fd directory: a freshly opened descriptor appears there and links to its file.
+  char tmpl[] = "/tmp/procfs-XXXXXX";
+  if (!mkdtemp(tmpl) || chdir(tmpl) != 0) { perror("setup"); return 1; }
+  int fd = open("marker", O_RDWR | O_CREAT, 0600);
+  snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+  n = readlink(path, buf, sizeof buf - 1);
+  buf[n < 0 ? 0 : n] = 0;
+  const char *base = strrchr(buf, '/');
+  printf("fd link names the file %d\n", base && !strcmp(base, "/marker"));
+  d = opendir("/proc/self/fd");
+  listed = 0;
+  for (struct dirent *e; d && (e = readdir(d));) listed += e->d_name[0] != '.' && atoi(e->d_name) == fd;
+  closedir(d);
+  printf("fd directory lists it %d\n", listed);
+  // Opening the link opens the file itself, with a fresh offset.
+  write(fd, "via fd link", 11);
+  int again = open(path, O_RDONLY);
+  n = read(again, buf, sizeof buf - 1);
+  buf[n < 0 ? 0 : n] = 0;
+  printf("read through /proc/self/fd: \"%s\"\n", buf);
+  close(again);
+  close(fd);
+  unlink("marker");
+
+  // cwd follows chdir; its link is the directory getcwd names.
+  char cwd[4096];
+  getcwd(cwd, sizeof cwd);
+  n = readlink("/proc/self/cwd", buf, sizeof buf - 1);
+  buf[n < 0 ? 0 : n] = 0;
+  printf("/proc/self/cwd is getcwd %d\n", !strcmp(buf, cwd));
+  chdir("/");
+  rmdir(tmpl);
+  n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  buf[n < 0 ? 0 : n] = 0;
+  base = strrchr(buf, '/');
+  printf("/proc/self/exe names the program %d\n", base && !strcmp(base, "/procfs"));
+
+  // A child's entry exists while it is a zombie and goes when it is reaped.
+  pid_t child = fork();
+  if (child == 0) _exit(0);
+  siginfo_t info;
+  waitid(P_PID, child, &info, WEXITED | WNOWAIT);
+  snprintf(path, sizeof path, "/proc/%d/stat", child);
+  n = slurp(path, buf, sizeof buf);
+  char *close_paren = n > 0 ? strrchr(buf, ')') : NULL;
+  printf("zombie child: stat state %c\n", close_paren ? close_paren[2] : '?');
+  waitpid(child, NULL, 0);
+  n = slurp(path, buf, sizeof buf);
+  printf("reaped child: stat errno %ld\n", n < 0 ? -n : 0);
+
+  // Re-execute with fixed arguments and environment (after a fork, so the pid differs).
+  child = fork();
+  if (child == 0) {
+    char *args[] = {"procfs-exec", "exec-side", "an argument with spaces", "", "last", NULL};
+    char *env[] = {"A=1", "GREETING=hello world", NULL};
+    execve("/proc/self/exe", args, env);
+    printf("execve /proc/self/exe: errno %d\n", errno);
+    _exit(1);
+  }
+  int status;
+  waitpid(child, &status, 0);
+  printf("exec-side exit %d\n", WEXITSTATUS(status));
+
+  n = slurp("/proc/self/nonexistent", buf, sizeof buf);
+  printf("missing entry: errno %ld\n", -n);
+  n = slurp("/proc/999999/stat", buf, sizeof buf);
+  printf("missing pid: errno %ld\n", -n);
+  fd = open("/proc/self/stat", O_WRONLY);
+  printf("open stat for writing: errno %d\n", fd < 0 ? errno : 0);
+  return 0;
+}
