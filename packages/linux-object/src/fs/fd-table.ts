@@ -5,7 +5,13 @@
  */
 import { O_CLOEXEC } from '../abi/fcntl.js';
 import { Errno, KernelError } from '../errno.js';
+import { fileLocks } from './locks.js';
 import type { OpenFile } from './open-file.js';
+
+/** close_range(2) flag: set close-on-exec instead of closing. */
+export const CLOSE_RANGE_CLOEXEC = 1 << 2;
+/** close_range(2) flag: unshare the fd table first (a table here is never shared by another process). */
+export const CLOSE_RANGE_UNSHARE = 1 << 1;
 
 // How many references (fds in any table, or other holders) each open file has.
 const references = new WeakMap<OpenFile, number>();
@@ -23,6 +29,7 @@ export function releaseFile(file: OpenFile): void {
     return;
   }
   references.delete(file);
+  fileLocks.released(file);
   file.close();
 }
 
@@ -95,7 +102,7 @@ export class FdTable {
     retainFile(file);
     const old = this.#slots[fd];
     this.#slots[fd] = { file, cloexec };
-    if (old !== undefined) releaseFile(old.file);
+    if (old !== undefined) this.#release(old.file);
   }
 
   /**
@@ -112,7 +119,30 @@ export class FdTable {
   close(fd: number): void {
     const slot = this.#slot(fd);
     this.#slots[fd] = undefined;
-    releaseFile(slot.file);
+    this.#release(slot.file);
+  }
+
+  /** An fd of `file` went: the table's record locks on its inode go too (POSIX), then the reference. */
+  #release(file: OpenFile): void {
+    fileLocks.closedBy(this, file);
+    releaseFile(file);
+  }
+
+  /**
+   * close_range(2): close (or, with CLOSE_RANGE_CLOEXEC, mark close-on-exec) every open fd from
+   * `first` to `last`; EINVAL for unknown flags or `first` > `last`.
+   */
+  closeRange(first: number, last: number, flags: number): void {
+    if ((flags & ~(CLOSE_RANGE_CLOEXEC | CLOSE_RANGE_UNSHARE)) !== 0 || first > last) {
+      throw new KernelError(Errno.EINVAL);
+    }
+    const end = Math.min(last, this.#slots.length - 1);
+    for (let fd = first; fd <= end; fd++) {
+      const slot = this.#slots[fd];
+      if (slot === undefined) continue;
+      if ((flags & CLOSE_RANGE_CLOEXEC) !== 0) slot.cloexec = true;
+      else this.close(fd);
+    }
   }
 
   /** dup(2) and fcntl(F_DUPFD / F_DUPFD_CLOEXEC): EINVAL if `minFd` is out of range. */

@@ -19,7 +19,11 @@ export type { LookupOptions } from './vfs.js';
 export { Vfs, checkPath, setInodeAttr } from './vfs.js';
 export { statfsCodec } from './statfs.js';
 export { FsContext } from './fs-context.js';
-export { DEFAULT_NOFILE, FdTable, fileReferences, releaseFile, retainFile } from './fd-table.js';
+export {
+  CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE, DEFAULT_NOFILE, FdTable, fileReferences, releaseFile, retainFile,
+} from './fd-table.js';
+export type { LockRequest, LockType, RecordLock } from './locks.js';
+export { FileLocks, fileLocks } from './locks.js';
 export type { DeviceOpener } from './devfs.js';
 export {
   CharDeviceFile, DevDirectory, DevFs, DevNode, DevSymlink, MEMORY_DEVICES, memoryDevices,
@@ -28,7 +32,7 @@ export type { HostWatcher, PollNow } from './host-readiness.js';
 export { HostReadiness } from './host-readiness.js';
 export type { HostStreamFileOptions, HostStreamOps } from './host-stream-file.js';
 export { HostStreamFile } from './host-stream-file.js';
-export { PIPE_BUF, PIPE_CAPACITY, PipeReadEnd, PipeWriteEnd, createPipe } from './pipe.js';
+export { PIPE_BUF, PIPE_CAPACITY, PIPE_MAX_SIZE, PipeBuffer, PipeReadEnd, PipeWriteEnd, createPipe, pipeBufferOf } from './pipe.js';
 export type { TmpFsOptions } from './tmpfs.js';
 export { TMPFS_MAGIC, TmpDir, TmpFile, TmpFileHandle, TmpFs, TmpSymlink } from './tmpfs.js';
 export type { ProcFsOptions } from './procfs.js';

@@ -1,5 +1,6 @@
 /**
- * Pipes: a 64 KiB ring buffer shared by a read end and a write end, with Linux's semantics —
+ * Pipes: a ring buffer (64 KiB unless F_SETPIPE_SZ changes it) shared by a read end and a write
+ * end, with Linux's semantics —
  * reads block while the pipe is empty and a writer exists (EOF once none does), writes block
  * while it is full, writes of at most PIPE_BUF bytes are atomic, and writing with no reader left
  * fails with EPIPE.
@@ -12,19 +13,22 @@ import { POLLERR, POLLHUP, POLLIN, POLLOUT } from '../abi/poll.js';
 import { S_IFIFO } from '../abi/mode.js';
 import type { Stat } from '../abi/stat.js';
 import { Errno, KernelError } from '../errno.js';
-import { FileBase, type Interruptible } from './open-file.js';
+import { FileBase, type Interruptible, type OpenFile } from './open-file.js';
 import { Readiness } from './readiness.js';
 
 /** Linux's default pipe capacity. */
 export const PIPE_CAPACITY = 65536;
 /** Writes up to this size are atomic. */
 export const PIPE_BUF = 4096;
+/** /proc/sys/fs/pipe-max-size: the most F_SETPIPE_SZ grants without CAP_SYS_RESOURCE. */
+export const PIPE_MAX_SIZE = 1024 * 1024;
+const PAGE_SIZE = 4096;
 
 let nextPipeIno = 1n;
 
-/** The shared buffer and its state. */
-class PipeBuffer {
-  readonly data = new Uint8Array(PIPE_CAPACITY);
+/** A pipe's shared buffer and its state (both ends refer to it as `pipe`). */
+export class PipeBuffer {
+  data = new Uint8Array(PIPE_CAPACITY);
   head = 0; // next byte to read
   length = 0;
   readers = 0;
@@ -38,17 +42,44 @@ class PipeBuffer {
   readonly ino = nextPipeIno++;
   readonly created = Date.now();
 
+  get capacity(): number {
+    return this.data.length;
+  }
+
   get space(): number {
-    return PIPE_CAPACITY - this.length;
+    return this.capacity - this.length;
+  }
+
+  /**
+   * F_SETPIPE_SZ: round `size` up to a power-of-two number of pages; EINVAL past 2^31, EPERM
+   * when growing past pipe-max-size (containers lack CAP_SYS_RESOURCE), EBUSY when what the pipe
+   * holds would not fit. Returns the new capacity.
+   */
+  resize(size: number): number {
+    if (size > 2 ** 31) throw new KernelError(Errno.EINVAL);
+    let rounded = PAGE_SIZE;
+    while (rounded < size) rounded *= 2;
+    if (rounded > this.capacity && rounded > PIPE_MAX_SIZE) throw new KernelError(Errno.EPERM);
+    if (rounded < this.length) throw new KernelError(Errno.EBUSY);
+    if (rounded === this.capacity) return rounded;
+    const data = new Uint8Array(rounded);
+    const held = this.length;
+    this.take(data.subarray(0, held)); // unrolls the ring to the start of the new buffer
+    this.data = data;
+    this.head = 0;
+    this.length = held;
+    this.writable.wakeAll();
+    this.writeSide.notify();
+    return rounded;
   }
 
   /** Copy out up to `buf.length` bytes. */
   take(buf: Uint8Array): number {
     const n = Math.min(buf.length, this.length);
-    const first = Math.min(n, PIPE_CAPACITY - this.head);
+    const first = Math.min(n, this.capacity - this.head);
     buf.set(this.data.subarray(this.head, this.head + first), 0);
     if (n > first) buf.set(this.data.subarray(0, n - first), first);
-    this.head = (this.head + n) % PIPE_CAPACITY;
+    this.head = (this.head + n) % this.capacity;
     this.length -= n;
     if (n > 0) {
       this.writable.wakeAll();
@@ -57,11 +88,18 @@ class PipeBuffer {
     return n;
   }
 
+  /** Copy up to `buf.length` bytes from `skip` bytes in, leaving them in the pipe (tee). */
+  peek(buf: Uint8Array, skip = 0): number {
+    const n = Math.max(0, Math.min(buf.length, this.length - skip));
+    for (let i = 0; i < n; i++) buf[i] = this.data[(this.head + skip + i) % this.capacity];
+    return n;
+  }
+
   /** Copy in up to the free space. */
   put(buf: Uint8Array): number {
     const n = Math.min(buf.length, this.space);
-    const tail = (this.head + this.length) % PIPE_CAPACITY;
-    const first = Math.min(n, PIPE_CAPACITY - tail);
+    const tail = (this.head + this.length) % this.capacity;
+    const first = Math.min(n, this.capacity - tail);
     this.data.set(buf.subarray(0, first), tail);
     if (n > first) this.data.set(buf.subarray(first, n), 0);
     this.length += n;
@@ -200,6 +238,11 @@ export class PipeWriteEnd extends FileBase {
       p.readSide.notify();
     }
   }
+}
+
+/** The buffer behind `file` if it is either end of a pipe (F_GETPIPE_SZ, splice, tee). */
+export function pipeBufferOf(file: OpenFile): PipeBuffer | undefined {
+  return file instanceof PipeReadEnd || file instanceof PipeWriteEnd ? file.pipe : undefined;
 }
 
 /** pipe(2): a new pipe's two ends. `flags` may hold O_NONBLOCK (O_CLOEXEC is the fd table's). */

@@ -7,11 +7,13 @@
  */
 import {
   AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, Errno, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL,
-  F_SETFD, F_SETFL, FD_CLOEXEC, KernelError, O_CLOEXEC, O_CREAT, O_TRUNC,
+  F_SETFD, F_SETFL, FD_CLOEXEC, F_ADD_SEALS, F_GET_SEALS, F_GETLK, F_GETPIPE_SZ, F_OFD_GETLK, F_OFD_SETLK,
+  F_OFD_SETLKW, F_SETLK, F_SETLKW, F_SETPIPE_SZ, KernelError, O_CLOEXEC, O_CREAT, O_TRUNC,
   O_WRONLY, statCodec, statxCodec, statxFromStat, terminalIoctlArgSize, viewOf,
   type PathRef, type Stat,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
+import { fcntlPipeSize, fcntlRecordLock, fcntlSeals } from './fd-extra.js';
 
 const FIONCLEX = 0x5450;
 const FIOCLEX = 0x5451;
@@ -216,6 +218,19 @@ export function sysFcntl(ctx: SyscallContext) {
     case F_SETFL:
       file.setStatusFlags(ctx.int(2));
       return 0;
+    case F_GETLK:
+    case F_SETLK:
+    case F_SETLKW:
+    case F_OFD_GETLK:
+    case F_OFD_SETLK:
+    case F_OFD_SETLKW:
+      return fcntlRecordLock(ctx, file, cmd);
+    case F_GETPIPE_SZ:
+    case F_SETPIPE_SZ:
+      return fcntlPipeSize(ctx, file, cmd);
+    case F_GET_SEALS:
+    case F_ADD_SEALS:
+      return fcntlSeals(file, cmd);
     default:
       return -Errno.EINVAL;
   }

@@ -1,0 +1,395 @@
+/**
+ * More descriptor features: close_range, flock, fcntl record locks and pipe sizes (helpers of
+ * sys/file.ts's fcntl), memfd_create, preadv, pwritev, preadv2, pwritev2, splice, tee, vmsplice.
+ *
+ * @module
+ */
+import {
+  Errno, F_GET_SEALS, F_GETLK, F_GETPIPE_SZ, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_RDLCK, F_SETLKW,
+  F_UNLCK, F_WRLCK, KernelError, O_ACCMODE, O_RDONLY, O_RDWR, O_WRONLY, SI_KERNEL, Signo, TmpFile,
+  TmpFs, fileLocks, isKernelError, pipeBufferOf, sendSignal,
+  type Kernel, type LockRequest, type OpenFile, type PipeBuffer,
+} from '@rvisor/linux-object';
+import type { SyscallContext } from '../context.js';
+
+/** Implements Linux syscall close_range(2). */
+export function sysCloseRange(ctx: SyscallContext) {
+  ctx.process.fds.closeRange(ctx.uint(0), ctx.uint(1), ctx.uint(2));
+  return 0;
+}
+
+const LOCK_SH = 1;
+const LOCK_EX = 2;
+const LOCK_NB = 4;
+const LOCK_UN = 8;
+
+/** Implements Linux syscall flock(2). */
+export function sysFlock(ctx: SyscallContext) {
+  const file = ctx.process.fds.get(ctx.int(0));
+  const op = ctx.int(1);
+  switch (op & ~LOCK_NB) {
+    case LOCK_UN:
+      fileLocks.unflock(file);
+      return 0;
+    case LOCK_SH:
+    case LOCK_EX: {
+      const kind = (op & ~LOCK_NB) === LOCK_EX ? 'exclusive' : 'shared';
+      const nonBlocking = (op & LOCK_NB) !== 0;
+      const r = fileLocks.flock(file, kind, nonBlocking, nonBlocking ? undefined : ctx.interruption());
+      return r === undefined ? 0 : r.then(() => 0);
+    }
+    default:
+      throw new KernelError(Errno.EINVAL);
+  }
+}
+
+// struct flock: short l_type, l_whence; off_t l_start, l_len; pid_t l_pid.
+const FLOCK_SIZE = 32;
+
+/** The byte range `l_start`/`l_len` name, from `whence`, as inclusive start and end. */
+function lockRange(file: OpenFile, whence: number, start: bigint, len: bigint): { start: number; end: number } {
+  let base: bigint;
+  switch (whence) {
+    case 0: base = 0n; break;
+    case 1: base = BigInt(file.seek(0, 1)); break;
+    case 2: base = BigInt(file.stat().size); break;
+    default: throw new KernelError(Errno.EINVAL);
+  }
+  let from = base + start;
+  let to: bigint;
+  if (len > 0n) to = from + len - 1n;
+  else if (len === 0n) to = -1n; // to the end of file, however it grows
+  else {
+    to = from - 1n;
+    from += len;
+  }
+  if (from < 0n) throw new KernelError(Errno.EINVAL);
+  return { start: Number(from), end: to === -1n ? Infinity : Number(to) };
+}
+
+/**
+ * fcntl's record-lock commands: F_GETLK, F_SETLK, F_SETLKW (owned by the process's fd table, as
+ * Linux's `current->files`) and F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW (owned by the open file).
+ */
+export function fcntlRecordLock(ctx: SyscallContext, file: OpenFile, cmd: number): number | Promise<number> {
+  const addr = ctx.addr(2);
+  const raw = ctx.mem.read(addr, FLOCK_SIZE);
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const type = view.getInt16(0, true);
+  const whence = view.getInt16(2, true);
+  const ofd = cmd === F_OFD_GETLK || cmd === F_OFD_SETLK || cmd === F_OFD_SETLKW;
+  if (ofd && view.getInt32(24, true) !== 0) throw new KernelError(Errno.EINVAL);
+  if (type !== F_RDLCK && type !== F_WRLCK && type !== F_UNLCK) throw new KernelError(Errno.EINVAL);
+  const range = lockRange(file, whence, view.getBigInt64(8, true), view.getBigInt64(16, true));
+  const want: LockRequest = {
+    owner: ofd ? file : ctx.process.fds, ofd, pid: ctx.process.pid, type, ...range,
+  };
+  if (cmd === F_GETLK || cmd === F_OFD_GETLK) {
+    if (type === F_UNLCK) throw new KernelError(Errno.EINVAL);
+    const held = fileLocks.test(file, want);
+    if (held === null) {
+      view.setInt16(0, F_UNLCK, true);
+    } else {
+      view.setInt16(0, held.type, true);
+      view.setInt16(2, 0, true);
+      view.setBigInt64(8, BigInt(held.start), true);
+      view.setBigInt64(16, held.end === Infinity ? 0n : BigInt(held.end - held.start + 1), true);
+      view.setInt32(24, held.ofd ? -1 : held.pid, true);
+    }
+    ctx.mem.write(addr, raw);
+    return 0;
+  }
+  // Linux checks the access mode against the lock wanted.
+  const mode = file.statusFlags & O_ACCMODE;
+  if ((type === F_RDLCK && mode === O_WRONLY) || (type === F_WRLCK && mode === O_RDONLY)) {
+    throw new KernelError(Errno.EBADF);
+  }
+  const wait = cmd === F_SETLKW || cmd === F_OFD_SETLKW;
+  const r = fileLocks.set(file, want, wait, wait ? ctx.interruption() : undefined);
+  return r === undefined ? 0 : r.then(() => 0);
+}
+
+/** F_GETPIPE_SZ and F_SETPIPE_SZ: EBADF off a pipe, as Linux. */
+export function fcntlPipeSize(ctx: SyscallContext, file: OpenFile, cmd: number): number {
+  const pipe = pipeBufferOf(file);
+  if (pipe === undefined) throw new KernelError(Errno.EBADF);
+  return cmd === F_GETPIPE_SZ ? pipe.capacity : pipe.resize(ctx.uint(2));
+}
+
+const F_SEAL_SEAL = 1;
+const MFD_CLOEXEC = 1;
+const MFD_ALLOW_SEALING = 2;
+const MFD_NOEXEC_SEAL = 8;
+const MFD_EXEC = 0x10;
+const MFD_NAME_MAX = 249;
+
+/** The seals of each memfd (F_SEAL_SEAL unless created with MFD_ALLOW_SEALING). */
+const memfdSeals = new WeakMap<OpenFile, number>();
+
+/** F_GET_SEALS and F_ADD_SEALS: EINVAL off a memfd; adding seals is not supported (EINVAL). */
+export function fcntlSeals(file: OpenFile, cmd: number): number {
+  const seals = memfdSeals.get(file);
+  if (seals === undefined) throw new KernelError(Errno.EINVAL);
+  if (cmd === F_GET_SEALS) return seals;
+  if ((seals & F_SEAL_SEAL) !== 0) throw new KernelError(Errno.EPERM);
+  throw new KernelError(Errno.EINVAL);
+}
+
+/** Each kernel's hidden tmpfs holding memfd data (charged to the container's memory). */
+const memfdFs = new WeakMap<Kernel, TmpFs>();
+
+/** Implements Linux syscall memfd_create(2): a tmpfs file in no directory. */
+export function sysMemfdCreate(ctx: SyscallContext) {
+  const name = ctx.mem.readString(ctx.addr(0), MFD_NAME_MAX + 1);
+  const flags = ctx.uint(1);
+  if ((flags & ~(MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL | MFD_EXEC)) !== 0) {
+    throw new KernelError(Errno.EINVAL); // MFD_HUGETLB included: no huge pages here
+  }
+  if ((flags & MFD_NOEXEC_SEAL) !== 0 && (flags & MFD_EXEC) !== 0) throw new KernelError(Errno.EINVAL);
+  if (name.length > MFD_NAME_MAX) throw new KernelError(Errno.EINVAL);
+  const kernel = ctx.kernel;
+  let fs = memfdFs.get(kernel);
+  if (fs === undefined) {
+    fs = new TmpFs({ allocator: kernel.allocator, account: kernel.memoryAccount });
+    memfdFs.set(kernel, fs);
+  }
+  const inode = new TmpFile(fs, 0o777);
+  inode.nlink = 0; // in no directory: its data go with its last open file
+  const file = inode.open(O_RDWR, `/memfd:${name} (deleted)`);
+  memfdSeals.set(file, (flags & MFD_ALLOW_SEALING) !== 0 ? 0 : F_SEAL_SEAL);
+  try {
+    return ctx.process.fds.install(file, { cloexec: (flags & MFD_CLOEXEC) !== 0 });
+  } catch (err) {
+    file.close();
+    throw err;
+  }
+}
+
+const IOV_MAX = 1024;
+
+/** The guest buffers of an iovec array, cut where they become inaccessible (Linux's partial rule). */
+function iovecs(ctx: SyscallContext, addr: number, count: number, access: 'read' | 'write'): Uint8Array[] {
+  if (count < 0 || count > IOV_MAX) throw new KernelError(Errno.EINVAL);
+  const raw = ctx.mem.read(addr, count * 16);
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const segs: Uint8Array[] = [];
+  let total = 0n;
+  for (let i = 0; i < count; i++) {
+    const base = view.getBigUint64(i * 16, true);
+    const len = view.getBigInt64(i * 16 + 8, true);
+    if (len < 0n || (total += len) > 0x7fff_ffffn) throw new KernelError(Errno.EINVAL);
+    if (len === 0n) continue;
+    try {
+      segs.push(...ctx.mem.buffer(Number(base), Number(len), access));
+    } catch (err) {
+      if (segs.length > 0) break;
+      throw err;
+    }
+  }
+  return segs;
+}
+
+type SegmentOp = (seg: Uint8Array, done: number) => number | Promise<number>;
+
+/** Run `op` over the segments until one comes back short; bytes moved beat a later error. */
+async function eachSegment(segs: Uint8Array[], op: SegmentOp): Promise<number> {
+  let done = 0;
+  for (const seg of segs) {
+    let n: number;
+    try {
+      const r = op(seg, done);
+      n = typeof r === 'number' ? r : await r;
+    } catch (err) {
+      if (done > 0) return done;
+      throw err;
+    }
+    done += n;
+    if (n < seg.length) break;
+  }
+  return done;
+}
+
+const RWF_HIPRI = 1;
+const RWF_DSYNC = 2;
+const RWF_SYNC = 4;
+/** RWF_* flags honoured: HIPRI is a hint, and data written here reach the file before the call returns. */
+const RWF_SUPPORTED = RWF_HIPRI | RWF_DSYNC | RWF_SYNC;
+
+/** A SIGPIPE for a write that found no reader, as write(2). */
+function withSigpipe<T>(ctx: SyscallContext, p: Promise<T>): Promise<T> {
+  return p.catch((err: unknown) => {
+    if (isKernelError(err) && err.errno === Errno.EPIPE) {
+      sendSignal(ctx.kernel, ctx.process, { signo: Signo.SIGPIPE, code: SI_KERNEL }, ctx.thread);
+    }
+    throw err;
+  });
+}
+
+function vectored(ctx: SyscallContext, write: boolean, offset: bigint, flags: number, allowCurrent: boolean) {
+  const file = ctx.process.fds.get(ctx.int(0));
+  if ((flags & ~RWF_SUPPORTED) !== 0) throw new KernelError(Errno.EOPNOTSUPP);
+  if (offset < 0n && !(allowCurrent && offset === -1n)) throw new KernelError(Errno.EINVAL);
+  const segs = iovecs(ctx, ctx.addr(1), ctx.int(2), write ? 'read' : 'write');
+  const at = Number(offset);
+  let op: SegmentOp;
+  if (offset === -1n) op = write ? (s) => file.write(s, ctx) : (s) => file.read(s, ctx);
+  else op = write ? (s, done) => file.pwrite(s, at + done) : (s, done) => file.pread(s, at + done);
+  return write ? withSigpipe(ctx, eachSegment(segs, op)) : eachSegment(segs, op);
+}
+
+/** Implements Linux syscall preadv(2). */
+export function sysPreadv(ctx: SyscallContext) {
+  return vectored(ctx, false, ctx.long(3), 0, false);
+}
+
+/** Implements Linux syscall pwritev(2). */
+export function sysPwritev(ctx: SyscallContext) {
+  return vectored(ctx, true, ctx.long(3), 0, false);
+}
+
+/** Implements Linux syscall preadv2(2): offset -1 reads at the current position. */
+export function sysPreadv2(ctx: SyscallContext) {
+  return vectored(ctx, false, ctx.long(3), ctx.int(5), true);
+}
+
+/** Implements Linux syscall pwritev2(2): offset -1 writes at the current position. */
+export function sysPwritev2(ctx: SyscallContext) {
+  return vectored(ctx, true, ctx.long(3), ctx.int(5), true);
+}
+
+const SPLICE_F_NONBLOCK = 2;
+const SPLICE_FLAGS = 0xf; // MOVE, NONBLOCK, MORE, GIFT
+const SPLICE_CHUNK = 64 * 1024;
+
+/** Wait until `pipe` holds data or has no writer left; EAGAIN instead with `nonBlocking`. */
+async function pipeReadable(pipe: PipeBuffer, nonBlocking: boolean, signal: () => AbortSignal): Promise<void> {
+  while (pipe.length === 0 && pipe.writers > 0) {
+    if (nonBlocking) throw new KernelError(Errno.EAGAIN);
+    await pipe.readable.wait(signal());
+  }
+}
+
+/** Wait until `pipe` has room (EPIPE once no reader is left); EAGAIN instead with `nonBlocking`. */
+async function pipeWritable(pipe: PipeBuffer, nonBlocking: boolean, signal: () => AbortSignal): Promise<void> {
+  for (;;) {
+    if (pipe.readers === 0) throw new KernelError(Errno.EPIPE);
+    if (pipe.space > 0) return;
+    if (nonBlocking) throw new KernelError(Errno.EAGAIN);
+    await pipe.writable.wait(signal());
+  }
+}
+
+/** Implements Linux syscall splice(2) (through a kernel buffer). */
+export function sysSplice(ctx: SyscallContext) {
+  const fds = ctx.process.fds;
+  const from = fds.get(ctx.int(0));
+  const to = fds.get(ctx.int(2));
+  const [inAddr, outAddr] = [ctx.addr(1), ctx.addr(3)];
+  const len = ctx.count(4);
+  const flags = ctx.uint(5);
+  if ((flags & ~SPLICE_FLAGS) !== 0) throw new KernelError(Errno.EINVAL);
+  const inPipe = pipeBufferOf(from);
+  const outPipe = pipeBufferOf(to);
+  if (inPipe === undefined && outPipe === undefined) throw new KernelError(Errno.EINVAL);
+  if ((inPipe !== undefined && inAddr !== 0) || (outPipe !== undefined && outAddr !== 0)) throw new KernelError(Errno.ESPIPE);
+  if (inPipe !== undefined && inPipe === outPipe) throw new KernelError(Errno.EINVAL);
+  checkAccess(from, true);
+  checkAccess(to, false);
+  const inOff = inAddr === 0 ? null : offsetAt(ctx, inAddr);
+  const outOff = outAddr === 0 ? null : offsetAt(ctx, outAddr);
+  if (len === 0) return 0;
+  const nonBlocking = (flags & SPLICE_F_NONBLOCK) !== 0;
+  const signal = () => ctx.interruption();
+  return withSigpipe(ctx, (async () => {
+    if (inPipe !== undefined) await pipeReadable(inPipe, nonBlocking, signal);
+    if (outPipe !== undefined) await pipeWritable(outPipe, nonBlocking, signal);
+    let want = Math.min(len, SPLICE_CHUNK);
+    if (inPipe !== undefined) want = Math.min(want, inPipe.length);
+    if (outPipe !== undefined) want = Math.min(want, outPipe.space);
+    const buf = new Uint8Array(want);
+    let n: number;
+    if (inPipe !== undefined) n = inPipe.take(buf);
+    else n = await (inOff === null ? from.read(buf, ctx) : from.pread(buf, inOff));
+    if (outPipe !== undefined) outPipe.put(buf.subarray(0, n));
+    else {
+      for (let written = 0; written < n; ) {
+        const chunk = buf.subarray(written, n);
+        written += await (outOff === null ? to.write(chunk, ctx) : to.pwrite(chunk, outOff + written));
+      }
+    }
+    if (inOff !== null) ctx.mem.writeU64(inAddr, BigInt(inOff + n));
+    if (outOff !== null) ctx.mem.writeU64(outAddr, BigInt(outOff + n));
+    return n;
+  })());
+}
+
+/** splice needs its input open for reading and its output for writing (EBADF otherwise). */
+function checkAccess(file: OpenFile, reading: boolean): void {
+  const mode = file.statusFlags & O_ACCMODE;
+  if (reading ? mode === O_WRONLY : mode === O_RDONLY) throw new KernelError(Errno.EBADF);
+}
+
+function offsetAt(ctx: SyscallContext, addr: number): number {
+  const off = BigInt.asIntN(64, ctx.mem.readU64(addr));
+  if (off < 0n) throw new KernelError(Errno.EINVAL);
+  return Number(off);
+}
+
+/** Implements Linux syscall tee(2): copy bytes from one pipe to another, leaving them in the first. */
+export function sysTee(ctx: SyscallContext) {
+  const fds = ctx.process.fds;
+  const from = fds.get(ctx.int(0));
+  const to = fds.get(ctx.int(1));
+  const len = ctx.count(2);
+  const flags = ctx.uint(3);
+  if ((flags & ~SPLICE_FLAGS) !== 0) throw new KernelError(Errno.EINVAL);
+  const inPipe = pipeBufferOf(from);
+  const outPipe = pipeBufferOf(to);
+  if (inPipe === undefined || outPipe === undefined || inPipe === outPipe) throw new KernelError(Errno.EINVAL);
+  checkAccess(from, true);
+  checkAccess(to, false);
+  if (len === 0) return 0;
+  const nonBlocking = (flags & SPLICE_F_NONBLOCK) !== 0;
+  const signal = () => ctx.interruption();
+  return withSigpipe(ctx, (async () => {
+    await pipeReadable(inPipe, nonBlocking, signal);
+    await pipeWritable(outPipe, nonBlocking, signal);
+    const buf = new Uint8Array(Math.min(len, inPipe.length, outPipe.space));
+    const n = inPipe.peek(buf);
+    return outPipe.put(buf.subarray(0, n));
+  })());
+}
+
+/** Implements Linux syscall vmsplice(2): guest memory into a pipe's write end, or out of its read end. */
+export function sysVmsplice(ctx: SyscallContext) {
+  const file = ctx.process.fds.get(ctx.int(0));
+  const flags = ctx.uint(3);
+  if ((flags & ~SPLICE_FLAGS) !== 0) throw new KernelError(Errno.EINVAL);
+  const pipe = pipeBufferOf(file);
+  if (pipe === undefined) throw new KernelError(Errno.EBADF);
+  const mode = file.statusFlags & O_ACCMODE;
+  const toPipe = mode === O_WRONLY;
+  const segs = iovecs(ctx, ctx.addr(1), ctx.int(2), toPipe ? 'read' : 'write');
+  const nonBlocking = (flags & SPLICE_F_NONBLOCK) !== 0;
+  const signal = () => ctx.interruption();
+  if (toPipe) {
+    return withSigpipe(ctx, eachSegment(segs, async (seg, done) => {
+      let put = 0;
+      while (put < seg.length) {
+        try {
+          await pipeWritable(pipe, nonBlocking || done + put > 0, signal);
+        } catch (err) {
+          if (done + put > 0 && isKernelError(err) && err.errno === Errno.EAGAIN) return put;
+          throw err;
+        }
+        put += pipe.put(seg.subarray(put));
+      }
+      return put;
+    }));
+  }
+  return eachSegment(segs, async (seg, done) => {
+    if (done > 0 && pipe.length === 0) return 0;
+    await pipeReadable(pipe, nonBlocking, signal);
+    return pipe.take(seg);
+  });
+}
