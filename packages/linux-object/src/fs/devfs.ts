@@ -1,5 +1,6 @@
 /**
- * devfs: the in-memory file system mounted at /dev, with Linux's memory devices.
+ * devfs: the in-memory file system mounted at /dev, with Linux's memory devices and terminals
+ * (tty, console, ptmx and the /dev/pts slaves).
  *
  * @module
  */
@@ -12,6 +13,10 @@ import { DirectoryFile } from './directory-file.js';
 import { FileType } from './file-type.js';
 import { INodeBase, type DirEntry, type FileSystem, type INode } from './inode.js';
 import { FileBase } from './open-file.js';
+import type { Kernel } from '../process/kernel.js';
+import type { LinuxProcess } from '../process/process.js';
+import { PTY_MAX, PTY_SLAVE_MAJOR, Pty, PtyMasterFile, PtySlaveFile } from './pty.js';
+import { controllingTerminal, type Terminal } from './tty.js';
 
 /** Creates the open file of a device node. */
 export type DeviceOpener = (node: DevNode, flags: number, path: string) => FileBase;
@@ -93,6 +98,11 @@ export class DevDirectory extends DevInode {
     if (this.#children.has(name)) throw new KernelError(Errno.EEXIST);
     this.#children.set(name, child);
     return child;
+  }
+
+  /** Remove `name` (a pty slave whose master closed); nothing if absent. */
+  remove(name: string): void {
+    this.#children.delete(name);
   }
 }
 
@@ -207,9 +217,23 @@ export const MEMORY_DEVICES: readonly { name: string; minor: number; device: key
   { name: 'urandom', minor: 9, device: 'random' },
 ];
 
+/** Options of {@link DevFs}. */
+export interface DevFsOptions {
+  /** st_dev of its files. */
+  dev?: bigint;
+  /** The kernel, for terminals: /dev/tty, controlling terminals and job-control signals. */
+  kernel?: Kernel;
+  /**
+   * The process making the current syscall (whose controlling terminal /dev/tty is). Default:
+   * the process of the thread at the platform's last stop, as procfs's /proc/self.
+   */
+  current?: () => LinuxProcess | undefined;
+}
+
 /**
- * The /dev file system: null, zero, full, random, urandom (crw-rw-rw-, major 1), and the
- * fd/stdin/stdout/stderr links into /proc/self/fd. More devices are added with
+ * The /dev file system: null, zero, full, random, urandom (crw-rw-rw-, major 1); the fd/stdin/
+ * stdout/stderr links into /proc/self/fd; tty (5:0), console (5:1), ptmx (5:2) and the pts
+ * directory of pseudo-terminal slaves (136:N). More devices are added with
  * {@link DevFs.addDevice}. Nothing can be created in it by a guest (EACCES).
  */
 export class DevFs implements FileSystem {
@@ -218,11 +242,22 @@ export class DevFs implements FileSystem {
   /** st_dev of every file in it. */
   readonly dev: bigint;
   readonly root: DevDirectory;
+  /** /dev/pts. */
+  readonly pts: DevDirectory;
+  /** What /dev/console opens (the container's stdio terminal); unset: ENXIO. */
+  console: Terminal | undefined;
+  readonly #kernel: Kernel | undefined;
+  readonly #current: () => LinuxProcess | undefined;
+  readonly #ptys = new Map<number, Pty>();
   #nextIno = 1n;
 
-  constructor(options: { dev?: bigint } = {}) {
+  constructor(options: DevFsOptions = {}) {
     this.dev = options.dev ?? makedev(0, 5);
     this.root = new DevDirectory(this, this.#ino(), null);
+    const kernel = options.kernel;
+    this.#kernel = kernel;
+    this.#current = options.current
+      ?? (() => (kernel ? kernel.threadsByHostTid.get(kernel.platform.event.tid)?.process : undefined));
     for (const d of MEMORY_DEVICES) {
       const device = memoryDevices[d.device];
       this.addDevice(d.name, 1, d.minor, 0o666, (node, flags, path) =>
@@ -232,6 +267,43 @@ export class DevFs implements FileSystem {
     this.addSymlink('stdin', '/proc/self/fd/0');
     this.addSymlink('stdout', '/proc/self/fd/1');
     this.addSymlink('stderr', '/proc/self/fd/2');
+    this.addDevice('tty', 5, 0, 0o666, (_node, flags, path) => this.#openTty(flags, path));
+    this.addDevice('console', 5, 1, 0o600, (_node, flags, path) => {
+      if (!this.console) throw new KernelError(Errno.ENXIO);
+      return this.console.reopen(flags, path) as FileBase;
+    });
+    this.addDevice('ptmx', 5, 2, 0o666, (node, flags) => this.#openPtmx(node, flags));
+    this.pts = this.addDirectory('pts');
+  }
+
+  /** /dev/tty: a new open of the caller's controlling terminal (ENXIO without one). */
+  #openTty(flags: number, path: string): FileBase {
+    const proc = this.#current();
+    const tty = this.#kernel && proc ? controllingTerminal(this.#kernel, proc) : undefined;
+    if (!tty) throw new KernelError(Errno.ENXIO);
+    return tty.reopen(flags, path) as FileBase;
+  }
+
+  /** /dev/ptmx: a new pseudo-terminal, its slave appearing as /dev/pts/N (the lowest free N). */
+  #openPtmx(ptmx: DevNode, flags: number): FileBase {
+    let index = 0;
+    while (this.#ptys.has(index)) index++;
+    if (index >= PTY_MAX) throw new KernelError(Errno.ENOSPC);
+    const name = String(index);
+    let slave: DevNode | undefined;
+    const pty: Pty = new Pty(index, { kernel: this.#kernel, current: this.#current }, (f, path): PtySlaveFile =>
+      new PtySlaveFile(pty, f, path, () => slave!.stat()));
+    slave = this.addDevice(name, PTY_SLAVE_MAJOR, index, 0o620, (_node, f, path) => {
+      if (pty.locked || !pty.masterOpen) throw new KernelError(Errno.EIO);
+      const file = pty.openSlave(f, path);
+      pty.maybeAcquire(f);
+      return file;
+    }, this.pts);
+    this.#ptys.set(index, pty);
+    return new PtyMasterFile(pty, flags, () => ptmx.stat(), () => {
+      this.#ptys.delete(index);
+      this.pts.remove(name);
+    });
   }
 
   #ino(): bigint {

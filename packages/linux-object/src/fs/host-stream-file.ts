@@ -13,6 +13,7 @@ import { statCodec, type Stat } from '../abi/stat.js';
 import { Errno, KernelError } from '../errno.js';
 import type { HostReadiness } from './host-readiness.js';
 import { FileBase } from './open-file.js';
+import { HostTerminal, type Terminal } from './tty.js';
 
 /**
  * The fd-level host calls, each returning a non-negative result or -errno (never throwing): what a
@@ -48,9 +49,14 @@ export interface HostStreamFileOptions {
   /**
    * The terminal's foreground process group as guests see it (virtual pids). TIOCGPGRP reports
    * it and TIOCSPGRP sets it; the host's own process groups are never shown to a guest. Unset:
-   * those requests fail with ENOTTY.
+   * those requests fail with ENOTTY. Ignored when `terminal` is given.
    */
   foregroundPgrp?: number;
+  /**
+   * The host terminal this fd is one of, shared by every file wrapping it (so fds 0, 1 and 2
+   * agree on the foreground group and the session it controls). Used only if the fd is a tty.
+   */
+  terminal?: HostTerminal;
 }
 
 // Terminal requests whose pointer argument can go to the host fd as is (no pids inside).
@@ -74,7 +80,7 @@ export class HostStreamFile extends FileBase {
   readonly #readiness: HostReadiness;
   readonly #ownsFd: boolean;
   #isTty: boolean | undefined;
-  #foregroundPgrp: number | undefined;
+  readonly #terminal: HostTerminal | undefined;
 
   constructor(ops: HostStreamOps, hostFd: number, readiness: HostReadiness, options: HostStreamFileOptions = {}) {
     super(options.path ?? `host:[${hostFd}]`, options.flags ?? O_RDWR);
@@ -82,7 +88,18 @@ export class HostStreamFile extends FileBase {
     this.#fd = hostFd;
     this.#readiness = readiness;
     this.#ownsFd = options.ownsFd ?? false;
-    this.#foregroundPgrp = options.foregroundPgrp;
+    this.#terminal = options.terminal;
+    if (!this.#terminal && options.foregroundPgrp !== undefined) {
+      this.#terminal = new HostTerminal(
+        (flags, path) => new HostStreamFile(ops, hostFd, readiness, { flags, path, terminal: this.#terminal }),
+        options.foregroundPgrp,
+      );
+    }
+  }
+
+  /** The host terminal for job control (TIOCSCTTY, TIOCSPGRP …), when the fd is one. */
+  get terminal(): Terminal | undefined {
+    return this.isTty ? this.#terminal : undefined;
   }
 
   /** The host fd behind this file. */
@@ -188,13 +205,16 @@ export class HostStreamFile extends FileBase {
     const view = new DataView(arg.buffer, arg.byteOffset, arg.byteLength);
     switch (request) {
       case TIOCGPGRP:
-        if (this.#foregroundPgrp === undefined || arg.byteLength < 4) break;
-        view.setInt32(0, this.#foregroundPgrp, true);
+        if (this.#terminal === undefined || arg.byteLength < 4) break;
+        view.setInt32(0, this.#terminal.foregroundPgrp ?? 0, true);
         return 0;
-      case TIOCSPGRP:
-        if (this.#foregroundPgrp === undefined || arg.byteLength < 4) break;
-        this.#foregroundPgrp = view.getInt32(0, true);
+      case TIOCSPGRP: {
+        if (this.#terminal === undefined || arg.byteLength < 4) break;
+        const pgrp = view.getInt32(0, true);
+        if (pgrp < 0) throw new KernelError(Errno.EINVAL);
+        this.#terminal.foregroundPgrp = pgrp;
         return 0;
+      }
       case TCSBRK: // tcdrain / tcsendbreak: nothing to wait for here
       case TCXONC:
       case TCFLSH:

@@ -24,12 +24,21 @@ export {
 } from './fd-table.js';
 export type { LockRequest, LockType, RecordLock } from './locks.js';
 export { FileLocks, fileLocks } from './locks.js';
-export type { DeviceOpener } from './devfs.js';
+export type { DeviceOpener, DevFsOptions } from './devfs.js';
 export {
   CharDeviceFile, DevDirectory, DevFs, DevNode, DevSymlink, MEMORY_DEVICES, memoryDevices,
 } from './devfs.js';
 export type { HostWatcher, PollNow } from './host-readiness.js';
 export { HostReadiness } from './host-readiness.js';
+export type { Termios, LineDisciplineHost } from './line-discipline.js';
+export { LineDiscipline, decodeTermios, defaultTermios, encodeTermios } from './line-discipline.js';
+export type { PtyEnvironment } from './pty.js';
+export { PTY_MAX, PTY_SLAVE_MAJOR, Pty, PtyMasterFile, PtySlaveFile } from './pty.js';
+export type { Terminal, TerminalFile } from './tty.js';
+export {
+  HostTerminal, acquiresTerminal, attachControllingTerminal, controllingTerminal, detachControllingTerminal,
+  processGroup, signalForeground, terminalOf,
+} from './tty.js';
 export type { HostStreamFileOptions, HostStreamOps } from './host-stream-file.js';
 export { HostStreamFile } from './host-stream-file.js';
 export { PIPE_BUF, PIPE_CAPACITY, PIPE_MAX_SIZE, PipeBuffer, PipeReadEnd, PipeWriteEnd, createPipe, pipeBufferOf } from './pipe.js';
