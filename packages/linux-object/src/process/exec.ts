@@ -210,6 +210,8 @@ export function execve(kernel: Kernel, thread: LinuxThread, regs: Registers, pat
     proc.argv = argv;
     proc.envp = envp;
     proc.exe = prog.path;
+    // comm: the basename of the path as given (Linux's bprm->filename), 15 bytes at most.
+    thread.zx.name = path.slice(path.lastIndexOf('/') + 1).slice(0, 15);
     proc.releaseVfork();
   } catch (err) {
     kernel.killProcess(proc, Signo.SIGKILL);

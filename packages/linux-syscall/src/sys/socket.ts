@@ -13,6 +13,8 @@ import type { SyscallContext } from '../context.js';
 import { installPair } from './fd-pair.js';
 
 const AF_UNIX = 1;
+const AF_INET = 2;
+const AF_INET6 = 10;
 const SOL_SOCKET = 1;
 const SCM_RIGHTS = 1;
 /** Linux's SCM_MAX_FD: files one message may carry. */
@@ -37,6 +39,8 @@ export function sysSocketpair(ctx: SyscallContext) {
   const domain = ctx.int(0);
   const typeArg = ctx.int(1);
   const protocol = ctx.int(2);
+  // Families Linux knows but that cannot make pairs (inet) say so; unknown ones are unsupported.
+  if (domain === AF_INET || domain === AF_INET6) throw new KernelError(Errno.EOPNOTSUPP);
   if (domain !== AF_UNIX) throw new KernelError(Errno.EAFNOSUPPORT);
   const type = typeArg & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
   if (protocol !== 0) throw new KernelError(Errno.EPROTONOSUPPORT);
