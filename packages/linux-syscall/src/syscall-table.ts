@@ -146,6 +146,7 @@ export const syscallTable = buildTable<SyscallContext>({
   getrusage: partial(time.sysGetrusage, 'CPU times of the process and thread; children and memory counters read 0'),
 
   getrandom: supported(misc.sysGetrandom),
+  sysinfo: partial(misc.sysSysinfo, 'the container\'s memory and processes; load averages are the host\'s'),
 
   getxattr: stub(-Errno.EOPNOTSUPP, NO_XATTRS),
   lgetxattr: stub(-Errno.EOPNOTSUPP, NO_XATTRS),

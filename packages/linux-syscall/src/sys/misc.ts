@@ -1,9 +1,10 @@
 /**
- * getrandom.
+ * getrandom, sysinfo.
  *
  * @module
  */
 import { randomFillSync } from 'node:crypto';
+import { loadavg, totalmem } from 'node:os';
 import { Errno, GRND_INSECURE, GRND_NONBLOCK, GRND_RANDOM, KernelError } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 
@@ -16,4 +17,29 @@ export function sysGetrandom(ctx: SyscallContext) {
     n += seg.length;
   }
   return n;
+}
+
+const kernelStart = process.hrtime.bigint();
+
+/**
+ * Implements Linux syscall sysinfo(2): the container's view — uptime since the sandbox started,
+ * RAM as its memory limit (or the host's memory when unlimited) less what its guests hold, no
+ * swap, and the number of its processes.
+ */
+export function sysSysinfo(ctx: SyscallContext) {
+  const account = ctx.kernel.memoryAccount;
+  const total = Number.isFinite(account.limit) ? account.limit : totalmem();
+  const free = Math.max(0, total - account.used);
+  const procs = [...ctx.kernel.processes.values()].filter((p) => !p.dead).length;
+  const [l1, l5, l15] = loadavg();
+  const buf = new Uint8Array(112);
+  const v = new DataView(buf.buffer);
+  v.setBigInt64(0, (process.hrtime.bigint() - kernelStart) / 1_000_000_000n, true); // uptime
+  [l1, l5, l15].forEach((l, i) => v.setBigUint64(8 + i * 8, BigInt(Math.round(l * 65536)), true)); // loads (<<16)
+  v.setBigUint64(32, BigInt(total), true); // totalram
+  v.setBigUint64(40, BigInt(free), true); // freeram
+  v.setUint16(80, Math.min(procs, 0xffff), true); // procs
+  v.setUint32(104, 1, true); // mem_unit
+  ctx.mem.write(ctx.addr(0), buf);
+  return 0;
 }
