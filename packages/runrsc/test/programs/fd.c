@@ -1,0 +1,357 @@
+// Conformance: descriptor features — close_range, RLIMIT_NOFILE, pipe sizes, flock, fcntl record
+// locks (process-associated and OFD), memfd_create, preadv/pwritev(2), splice, tee, vmsplice.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+// Arguments are evaluated in any order: run the call first, then print its result and errno.
+#define CALL(expr) (errno = 0, rv = (long)(expr), er = errno)
+static long rv;
+static int er;
+static char path[64];
+
+static void close_ranges(void) {
+  for (int fd = 10; fd <= 15; fd++) dup2(1, fd);
+  CALL(syscall(SYS_close_range, 11, 13, 0));
+  printf("close_range %ld:", rv);
+  for (int fd = 10; fd <= 15; fd++) printf(" %d", fcntl(fd, F_GETFD));
+  printf("\n");
+  CALL(syscall(SYS_close_range, 14, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */));
+  printf("close_range cloexec %ld: %d %d %d\n", rv, fcntl(10, F_GETFD), fcntl(14, F_GETFD), fcntl(15, F_GETFD));
+  CALL(syscall(SYS_close_range, 5, 4, 0));
+  printf("close_range first>last %ld errno %d\n", rv, er);
+  CALL(syscall(SYS_close_range, 0, 1, 0x80));
+  printf("close_range bad flags %ld errno %d\n", rv, er);
+  syscall(SYS_close_range, 10, ~0U, 0);
+  printf("after close_range 10..: %d %d\n", fcntl(10, F_GETFD), fcntl(15, F_GETFD));
+}
+
+static void nofile_limit(void) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    struct rlimit rl = {16, 16};
+    setrlimit(RLIMIT_NOFILE, &rl);
+    int opened = 0;
+    while (dup(0) >= 0) opened++;
+    printf("nofile 16: dup until errno %d\n", errno);
+    CALL(dup2(0, 16));
+    printf("dup2 at the limit %ld errno %d\n", rv, er);
+    CALL(fcntl(0, F_DUPFD, 16));
+    printf("F_DUPFD at the limit %ld errno %d\n", rv, er);
+    fflush(stdout);
+    _exit(0);
+  }
+  waitpid(pid, NULL, 0);
+}
+
+static void pipe_sizes(void) {
+  int p[2];
+  pipe2(p, O_NONBLOCK);
+  printf("pipe size %d\n", fcntl(p[0], F_GETPIPE_SZ));
+  CALL(fcntl(p[1], F_SETPIPE_SZ, 5000));
+  printf("set 5000 -> %ld, get %d\n", rv, fcntl(p[0], F_GETPIPE_SZ));
+  CALL(fcntl(p[1], F_SETPIPE_SZ, 0));
+  printf("set 0 -> %ld\n", rv);
+  fcntl(p[1], F_SETPIPE_SZ, 8192);
+  char buf[1024] = {0};
+  long total = 0;
+  while (write(p[1], buf, sizeof buf) > 0) total += sizeof buf;
+  printf("8192-byte pipe held %ld\n", total);
+  CALL(fcntl(p[1], F_SETPIPE_SZ, 4096));
+  printf("shrink below content %ld errno %d\n", rv, er);
+  CALL(fcntl(p[1], F_SETPIPE_SZ, 1 << 20));
+  printf("grow to 1 MiB %ld\n", rv);
+  CALL(read(p[0], buf, sizeof buf));
+  printf("content still there %ld\n", rv);
+  int fd = open("/proc/self/exe", O_RDONLY);
+  CALL(fcntl(fd, F_GETPIPE_SZ));
+  printf("F_GETPIPE_SZ of a file %ld errno %d\n", rv, er);
+  close(fd);
+  close(p[0]);
+  close(p[1]);
+}
+
+static void flocks(void) {
+  int a = open(path, O_RDWR | O_CREAT, 0600);
+  int b = open(path, O_RDWR);
+  printf("flock a ex %d\n", flock(a, LOCK_EX));
+  CALL(flock(b, LOCK_EX | LOCK_NB));
+  printf("flock b ex nb %ld errno %d\n", rv, er);
+  CALL(flock(b, LOCK_SH | LOCK_NB));
+  printf("flock b sh nb %ld errno %d\n", rv, er);
+  int c = dup(a);
+  printf("flock dup of a ex %d\n", flock(c, LOCK_EX | LOCK_NB));
+  CALL(flock(a, LOCK_SH));
+  printf("flock a -> sh %ld\n", rv);
+  CALL(flock(b, LOCK_SH | LOCK_NB));
+  printf("flock b sh %ld\n", rv);
+  CALL(flock(a, 77));
+  printf("flock bad op %ld errno %d\n", rv, er);
+  flock(b, LOCK_UN);
+  flock(a, LOCK_EX);
+  int ready[2];
+  pipe(ready);
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(a); // the child's copies would keep the parent's open file (and its lock) alive
+    close(b);
+    close(c);
+    int d = open(path, O_RDWR);
+    write(ready[1], "r", 1);
+    int r = flock(d, LOCK_EX); // waits for the parent
+    printf("child flock after wait %d\n", r);
+    fflush(stdout);
+    _exit(0);
+  }
+  char ch;
+  read(ready[0], &ch, 1);
+  usleep(100000);
+  printf("parent unlocks\n");
+  fflush(stdout);
+  close(c);
+  close(a); // the last fd of the open file: its flock goes
+  waitpid(pid, NULL, 0);
+  close(b);
+  close(ready[0]);
+  close(ready[1]);
+}
+
+static int setlk(int fd, int cmd, short type, off_t start, off_t len) {
+  struct flock fl = {.l_type = type, .l_whence = SEEK_SET, .l_start = start, .l_len = len};
+  return fcntl(fd, cmd, &fl);
+}
+
+static void getlk(const char *what, int fd, int cmd, short type, off_t start, off_t len) {
+  struct flock fl = {.l_type = type, .l_whence = SEEK_SET, .l_start = start, .l_len = len};
+  CALL(fcntl(fd, cmd, &fl));
+  if (fl.l_type == F_UNLCK) printf("%s: %ld unlocked\n", what, rv);
+  else
+    printf("%s: %ld type %d start %ld len %ld pid %s\n", what, rv, fl.l_type, (long)fl.l_start, (long)fl.l_len,
+           fl.l_pid == -1 ? "-1" : fl.l_pid == getppid() ? "parent" : fl.l_pid == getpid() ? "self" : "other");
+}
+
+static void on_alarm(int sig) { (void)sig; }
+
+static void record_locks(void) {
+  int fd = open(path, O_RDWR);
+  printf("setlk w 0+10 %d\n", setlk(fd, F_SETLK, F_WRLCK, 0, 10));
+  printf("setlk w 10+10 %d\n", setlk(fd, F_SETLK, F_WRLCK, 10, 10));
+  printf("setlk r 30+0 %d\n", setlk(fd, F_SETLK, F_RDLCK, 30, 0));
+  getlk("own getlk", fd, F_GETLK, F_WRLCK, 0, 0);
+  int go[2], done[2];
+  pipe(go);
+  pipe(done);
+  pid_t pid = fork();
+  char ch;
+  if (pid == 0) {
+    int cfd = open(path, O_RDWR);
+    getlk("child getlk 5+1", cfd, F_GETLK, F_RDLCK, 5, 1);
+    getlk("child getlk 25+2", cfd, F_GETLK, F_WRLCK, 25, 2);
+    getlk("child getlk r 40+1", cfd, F_GETLK, F_RDLCK, 40, 1);
+    getlk("child getlk w 40+1", cfd, F_GETLK, F_WRLCK, 40, 1);
+    CALL(setlk(cfd, F_SETLK, F_WRLCK, 15, 1));
+    printf("child setlk 15 %ld errno %d\n", rv, er);
+    printf("child setlk r 50+1 %d\n", setlk(cfd, F_SETLK, F_RDLCK, 50, 1));
+    struct flock bad = {.l_type = F_WRLCK, .l_whence = 9};
+    CALL(fcntl(cfd, F_SETLK, &bad));
+    printf("child bad whence %ld errno %d\n", rv, er);
+    // A signal without SA_RESTART interrupts a waiting F_SETLKW.
+    struct sigaction sa = {.sa_handler = on_alarm};
+    sigaction(SIGALRM, &sa, NULL);
+    struct itimerval it = {.it_value = {0, 100000}};
+    setitimer(ITIMER_REAL, &it, NULL);
+    CALL(setlk(cfd, F_SETLKW, F_WRLCK, 0, 1));
+    printf("child setlkw interrupted %ld errno %d\n", rv, er);
+    fflush(stdout);
+    write(go[1], "g", 1);
+    CALL(setlk(cfd, F_SETLKW, F_WRLCK, 0, 1)); // granted once the parent closes an fd of the file
+    printf("child setlkw after close %ld\n", rv);
+    fflush(stdout);
+    write(done[1], "d", 1);
+    read(go[0], &ch, 1);
+    _exit(0);
+  }
+  read(go[0], &ch, 1);
+  int other = open(path, O_RDONLY);
+  close(other); // closing any fd of the file drops the process's locks
+  read(done[0], &ch, 1);
+  getlk("parent getlk after child locked", fd, F_GETLK, F_WRLCK, 0, 0);
+  write(go[1], "g", 1);
+  waitpid(pid, NULL, 0);
+  getlk("after child exit", fd, F_GETLK, F_WRLCK, 0, 0);
+  // Splitting a lock by unlocking its middle.
+  setlk(fd, F_SETLK, F_WRLCK, 0, 30);
+  setlk(fd, F_SETLK, F_UNLCK, 10, 10);
+  pid = fork();
+  if (pid == 0) {
+    getlk("split 0", fd, F_GETLK, F_RDLCK, 0, 0);
+    getlk("split 10", fd, F_GETLK, F_RDLCK, 10, 10);
+    getlk("split 15+", fd, F_GETLK, F_RDLCK, 15, 0);
+    fflush(stdout);
+    _exit(0);
+  }
+  waitpid(pid, NULL, 0);
+  CALL(setlk(fd, F_SETLK, 7, 0, 1));
+  printf("bad type %ld errno %d\n", rv, er);
+  int ro = open(path, O_RDONLY);
+  CALL(setlk(ro, F_SETLK, F_WRLCK, 0, 1));
+  printf("write lock on read-only fd %ld errno %d\n", rv, er);
+  close(ro);
+  setlk(fd, F_SETLK, F_UNLCK, 0, 0);
+  // OFD locks belong to the open file: two opens in one process conflict.
+  int a = open(path, O_RDWR), b = open(path, O_RDWR);
+  printf("ofd a w %d\n", setlk(a, F_OFD_SETLK, F_WRLCK, 0, 5));
+  CALL(setlk(b, F_OFD_SETLK, F_WRLCK, 2, 1));
+  printf("ofd b w %ld errno %d\n", rv, er);
+  getlk("ofd getlk from b", b, F_OFD_GETLK, F_RDLCK, 0, 1);
+  getlk("ofd getlk from a", a, F_OFD_GETLK, F_RDLCK, 0, 1);
+  CALL(setlk(fd, F_SETLK, F_RDLCK, 4, 1));
+  printf("process lock vs ofd %ld errno %d\n", rv, er);
+  struct flock withpid = {.l_type = F_RDLCK, .l_whence = SEEK_SET, .l_pid = 1};
+  CALL(fcntl(b, F_OFD_SETLK, &withpid));
+  printf("ofd with l_pid %ld errno %d\n", rv, er);
+  close(a);
+  printf("ofd b w after a closed %d\n", setlk(b, F_OFD_SETLK, F_WRLCK, 2, 1));
+  close(b);
+  close(fd);
+}
+
+static void memfds(void) {
+  int fd = memfd_create("conf", MFD_CLOEXEC);
+  printf("memfd cloexec %d\n", fcntl(fd, F_GETFD));
+  printf("memfd write %zd\n", write(fd, "hello memfd", 11));
+  char buf[32] = {0};
+  CALL(pread(fd, buf, sizeof buf - 1, 6));
+  printf("memfd pread %ld %s\n", rv, buf);
+  struct stat st;
+  fstat(fd, &st);
+  printf("memfd size %ld regular %d nlink %ld\n", (long)st.st_size, S_ISREG(st.st_mode), (long)st.st_nlink);
+  printf("memfd ftruncate %d\n", ftruncate(fd, 4096));
+  fstat(fd, &st);
+  printf("memfd size after ftruncate %ld\n", (long)st.st_size);
+  char link[64], proc[32];
+  snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+  ssize_t n = readlink(proc, link, sizeof link - 1);
+  link[n > 0 ? n : 0] = 0;
+  printf("memfd link %s\n", link);
+  printf("memfd seals %d\n", fcntl(fd, F_GET_SEALS));
+  CALL(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE));
+  printf("memfd add seal %ld errno %d\n", rv, er);
+  CALL(memfd_create("bad", 0x100));
+  printf("memfd bad flags %ld errno %d\n", rv, er);
+  int f = open("/proc/self/exe", O_RDONLY);
+  CALL(fcntl(f, F_GET_SEALS));
+  printf("seals of a file %ld errno %d\n", rv, er);
+  close(f);
+  close(fd);
+}
+
+static void vectored(void) {
+  int fd = open(path, O_RDWR | O_TRUNC);
+  char a[] = "abc", b[] = "defgh";
+  struct iovec w[2] = {{a, 3}, {b, 5}};
+  printf("pwritev %zd\n", pwritev(fd, w, 2, 3));
+  char x[4] = {0}, y[8] = {0};
+  struct iovec r[2] = {{x, 3}, {y, 7}};
+  CALL(preadv(fd, r, 2, 3));
+  printf("preadv %ld '%s' '%s'\n", rv, x, y);
+  printf("position %ld\n", (long)lseek(fd, 0, SEEK_CUR));
+  lseek(fd, 4, SEEK_SET);
+  memset(x, 0, sizeof x);
+  struct iovec one = {x, 2};
+  CALL(preadv2(fd, &one, 1, -1, 0));
+  printf("preadv2 -1 %ld '%s' position %ld\n", rv, x, (long)lseek(fd, 0, SEEK_CUR));
+  struct iovec z = {"Z", 1};
+  CALL(pwritev2(fd, &z, 1, -1, 0));
+  printf("pwritev2 -1 %ld position %ld\n", rv, (long)lseek(fd, 0, SEEK_CUR));
+  printf("pwritev2 at 0 RWF_DSYNC %zd\n", pwritev2(fd, &z, 1, 0, RWF_DSYNC));
+  CALL(preadv2(fd, &one, 1, 0, 0x1000));
+  printf("preadv2 unknown flag %ld errno %d\n", rv, er);
+  CALL(preadv(fd, &one, 1, -1));
+  printf("preadv -1 %ld errno %d\n", rv, er);
+  CALL(preadv2(fd, &one, 1, -2, 0));
+  printf("preadv2 -2 %ld errno %d\n", rv, er);
+  char all[16] = {0};
+  pread(fd, all, sizeof all - 1, 0);
+  printf("file now %c%c%c%s\n", all[0] ? all[0] : '.', all[1] ? all[1] : '.', all[2] ? all[2] : '.', all + 3);
+  int p[2];
+  pipe(p);
+  CALL(preadv(p[0], &one, 1, 0));
+  printf("preadv on a pipe %ld errno %d\n", rv, er);
+  close(p[0]);
+  close(p[1]);
+  close(fd);
+}
+
+static void splices(void) {
+  int fd = open(path, O_RDWR | O_TRUNC);
+  write(fd, "0123456789", 10);
+  int p[2], q[2];
+  pipe(p);
+  pipe(q);
+  loff_t off = 2;
+  CALL(splice(fd, &off, p[1], NULL, 5, 0));
+  printf("splice file->pipe %ld off %ld\n", rv, (long)off);
+  printf("tee %zd\n", tee(p[0], q[1], 100, 0));
+  char buf[32] = {0};
+  CALL(read(q[0], buf, sizeof buf - 1));
+  printf("tee copy %ld %s\n", rv, buf);
+  off = 20;
+  CALL(splice(p[0], NULL, fd, &off, 100, 0));
+  printf("splice pipe->file %ld off %ld\n", rv, (long)off);
+  memset(buf, 0, sizeof buf);
+  pread(fd, buf, 5, 20);
+  printf("file at 20 %s\n", buf);
+  CALL(splice(p[0], NULL, fd, NULL, 10, SPLICE_F_NONBLOCK));
+  printf("splice empty nonblock %ld errno %d\n", rv, er);
+  CALL(splice(fd, NULL, fd, NULL, 10, 0));
+  printf("splice file->file %ld errno %d\n", rv, er);
+  off = 0;
+  CALL(splice(p[0], &off, q[1], NULL, 10, 0));
+  printf("splice pipe offset %ld errno %d\n", rv, er);
+  CALL(tee(p[0], p[1], 10, 0));
+  printf("tee same pipe %ld errno %d\n", rv, er);
+  write(p[1], "xyz", 3);
+  printf("splice pipe->pipe %zd\n", splice(p[0], NULL, q[1], NULL, 2, 0));
+  memset(buf, 0, sizeof buf);
+  CALL(read(q[0], buf, sizeof buf - 1));
+  printf("got %ld %s\n", rv, buf);
+  struct iovec v[2] = {{"vm", 2}, {"splice", 6}};
+  printf("vmsplice %zd\n", vmsplice(q[1], v, 2, 0));
+  memset(buf, 0, sizeof buf);
+  CALL(read(q[0], buf, sizeof buf - 1));
+  printf("got %ld %s\n", rv, buf);
+  close(p[1]);
+  printf("splice at EOF %zd\n", splice(p[0], NULL, q[1], NULL, 10, 0));
+  close(p[0]);
+  close(q[0]);
+  close(q[1]);
+  close(fd);
+}
+
+int main(void) {
+  snprintf(path, sizeof path, "/tmp/fd-conformance-%d", getpid());
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  close_ranges();
+  nofile_limit();
+  pipe_sizes();
+  flocks();
+  record_locks();
+  memfds();
+  vectored();
+  splices();
+  unlink(path);
+  return 0;
+}
