@@ -4,10 +4,11 @@
  *
  * @module
  */
+import { isatty } from 'node:tty';
 import { HostFs } from '@rvisor/hostfs';
 import {
-  DevFs, Errno, FdTable, HostStreamFile, Kernel, KernelError, O_RDONLY, O_RDWR, O_WRONLY, ProcFs, S_IFMT, S_IFREG, TmpFs,
-  errnoName, execve,
+  DevFs, Errno, FdTable, HostStreamFile, HostTerminal, Kernel, KernelError, O_RDONLY, O_RDWR, O_WRONLY, ProcFs, S_IFMT, S_IFREG, TmpFs,
+  attachControllingTerminal, errnoName, execve,
   type LinuxProcess,
 } from '@rvisor/linux-object';
 import { KernelRunner } from '@rvisor/linux-syscall';
@@ -90,14 +91,20 @@ export async function runContainer(options: RunContainerOptions): Promise<RunRes
       memoryLimit: options.memoryLimit,
     });
     // The mounts runc gives every container (its default /dev/pts and /sys are not here yet).
-    kernel.vfs.mount('/dev', new DevFs());
+    const devfs = new DevFs({ kernel });
+    kernel.vfs.mount('/dev', devfs);
     kernel.vfs.mount('/proc', new ProcFs(kernel));
     kernel.vfs.mount('/dev/shm', new TmpFs({ allocator: kernel.allocator, account: kernel.memoryAccount }));
     const fds = new FdTable();
     const [stdin, stdout, stderr] = options.stdio ?? [0, 1, 2];
-    fds.install(new HostStreamFile(ops, stdin, kernel.readiness, { flags: O_RDONLY, path: 'pipe:[stdin]' }));
-    fds.install(new HostStreamFile(ops, stdout, kernel.readiness, { flags: O_WRONLY, path: 'pipe:[stdout]' }));
-    fds.install(new HostStreamFile(ops, stderr, kernel.readiness, { flags: O_RDWR, path: 'pipe:[stderr]' }));
+    // One terminal shared by fds 0-2 when they are the host's tty; it is also /dev/console.
+    const terminal: HostTerminal = new HostTerminal((flags, path): HostStreamFile =>
+      new HostStreamFile(ops, isatty(stdin) ? stdin : stdout, kernel.readiness, { flags, path, terminal }), 1);
+    const stdioName = (fd: number, pipe: string): string => (isatty(fd) ? '/dev/console' : pipe);
+    fds.install(new HostStreamFile(ops, stdin, kernel.readiness, { flags: O_RDONLY, path: stdioName(stdin, 'pipe:[stdin]'), terminal }));
+    fds.install(new HostStreamFile(ops, stdout, kernel.readiness, { flags: O_WRONLY, path: stdioName(stdout, 'pipe:[stdout]'), terminal }));
+    fds.install(new HostStreamFile(ops, stderr, kernel.readiness, { flags: O_RDWR, path: stdioName(stderr, 'pipe:[stderr]'), terminal }));
+    devfs.console = terminal;
     const env = options.env ?? DEFAULT_ENV;
     const init = kernel.createProcess({
       parent: null,
@@ -106,6 +113,8 @@ export async function runContainer(options: RunContainerOptions): Promise<RunRes
       cred: { uid: 0, gid: 0, euid: 0, egid: 0, suid: 0, sgid: 0, groups: [0] },
       name: options.args[0].split('/').pop()!.slice(0, 15),
     });
+    // The container's first process leads its session; a host tty on stdin is its terminal.
+    if (isatty(stdin)) attachControllingTerminal(kernel, init.process, terminal);
     const name = options.args[0];
     try {
       const path = resolveCommand(init.process, name, env);

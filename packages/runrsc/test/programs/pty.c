@@ -1,0 +1,122 @@
+// Pseudo-terminals: posix_openpt/grantpt/unlockpt/ptsname, canonical input with erase and echo,
+// output processing, ^C sending SIGINT to the foreground group, raw reads with VMIN.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t got_int;
+static void on_int(int sig) { (void)sig; got_int = 1; }
+
+// Print bytes with control characters escaped.
+static void show(const char *label, const char *s, ssize_t n) {
+  printf("%s: \"", label);
+  for (ssize_t i = 0; i < n; i++) {
+    unsigned char c = s[i];
+    if (c == '\r') printf("\\r");
+    else if (c == '\n') printf("\\n");
+    else if (c == '\b') printf("\\b");
+    else if (c < 0x20 || c == 0x7f) printf("\\x%02x", c);
+    else putchar(c);
+  }
+  printf("\"\n");
+  fflush(stdout);
+}
+
+// Read from the master until `end` has been seen.
+static void read_until(int m, const char *end, const char *label) {
+  char buf[256];
+  size_t len = 0;
+  while (len < sizeof buf - 1) {
+    ssize_t n = read(m, buf + len, sizeof buf - 1 - len);
+    if (n <= 0) break;
+    len += n;
+    buf[len] = 0;
+    if (strstr(buf, end)) break;
+  }
+  show(label, buf, len);
+}
+
+static void report(int fd, const char *msg) { write(fd, msg, strlen(msg)); }
+
+int main(void) {
+  int m = posix_openpt(O_RDWR | O_NOCTTY);
+  if (m < 0) { perror("posix_openpt"); return 1; }
+  const char *name = ptsname(m);
+  printf("ptsname under /dev/pts: %d\n", name && strncmp(name, "/dev/pts/", 9) == 0);
+  int early = open(name, O_RDWR | O_NOCTTY);
+  printf("open before unlockpt: %s\n", early < 0 ? strerror(errno) : "opened");
+  printf("grantpt %d unlockpt %d\n", grantpt(m), unlockpt(m));
+  struct termios t;
+  printf("tcgetattr master %d\n", tcgetattr(m, &t));
+  printf("icanon %d echo %d isig %d icrnl %d onlcr %d\n", !!(t.c_lflag & ICANON), !!(t.c_lflag & ECHO),
+         !!(t.c_lflag & ISIG), !!(t.c_iflag & ICRNL), !!(t.c_oflag & ONLCR));
+  fflush(stdout);
+
+  int p[2];
+  pipe(p);
+  pid_t child = fork();
+  if (child == 0) {
+    close(p[0]);
+    struct sigaction sa = {0};
+    sa.sa_handler = on_int; // no SA_RESTART: the read is interrupted
+    sigaction(SIGINT, &sa, NULL);
+    setsid();
+    int s = open(name, O_RDWR); // a session leader's first terminal becomes its controlling one
+    char msg[128], buf[64];
+    snprintf(msg, sizeof msg, "child: fg is own group %d, sid is own %d\n", tcgetpgrp(s) == getpid(),
+             tcgetsid(s) == getpid());
+    report(p[1], msg);
+    ssize_t n = read(s, buf, sizeof buf);
+    snprintf(msg, sizeof msg, "child: read %zd \"%.*s\"\n", n, (int)(n > 0 ? n - 1 : 0), buf);
+    report(p[1], msg);
+    write(s, "out\n", 4);
+    n = read(s, buf, sizeof buf); // interrupted by ^C's SIGINT
+    snprintf(msg, sizeof msg, "child: read after ^C %zd %s, got SIGINT %d\n", n, n < 0 ? strerror(errno) : "",
+             got_int);
+    report(p[1], msg);
+    struct termios raw;
+    tcgetattr(s, &raw);
+    raw.c_lflag &= ~(ICANON | ECHO);
+    raw.c_cc[VMIN] = 3;
+    raw.c_cc[VTIME] = 0;
+    tcsetattr(s, TCSANOW, &raw);
+    report(p[1], "child: raw\n");
+    n = read(s, buf, sizeof buf);
+    snprintf(msg, sizeof msg, "child: raw read %zd \"%.*s\"\n", n, (int)(n > 0 ? n : 0), buf);
+    report(p[1], msg);
+    _exit(0);
+  }
+  close(p[1]);
+  FILE *from_child = fdopen(p[0], "r");
+  char line[256];
+  fgets(line, sizeof line, from_child);
+  fputs(line, stdout);
+  fflush(stdout);
+  write(m, "hellx\x7fo\r", 8);
+  read_until(m, "out\r\n", "echo, then what the slave wrote");
+  fgets(line, sizeof line, from_child);
+  fputs(line, stdout);
+  usleep(100000);
+  write(m, "\x03", 1);
+  read_until(m, "^C", "echo of ^C");
+  fgets(line, sizeof line, from_child);
+  fputs(line, stdout);
+  fgets(line, sizeof line, from_child);
+  fputs(line, stdout);
+  fflush(stdout);
+  write(m, "xyz", 3);
+  fgets(line, sizeof line, from_child);
+  fputs(line, stdout);
+  int status;
+  waitpid(child, &status, 0);
+  printf("child exit %d\n", WEXITSTATUS(status));
+  return 0;
+}
