@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { O_CLOEXEC, O_RDWR } from '../abi/fcntl.js';
 import { Errno, KernelError } from '../errno.js';
 import { DevFs } from './devfs.js';
-import { FdTable, fileReferences } from './fd-table.js';
+import { CLOSE_RANGE_CLOEXEC, FdTable, fileReferences } from './fd-table.js';
 import type { OpenFile } from './open-file.js';
 import { errnoOf } from './errno-of.test-helper.js';
 
@@ -78,5 +78,18 @@ describe('FdTable', () => {
     t.setCloexec(2, true);
     t.closeOnExec();
     expect([...t.entries()].map(([fd]) => fd)).toEqual([0]);
+  });
+});
+
+describe('close_range', () => {
+  it('closes or marks close-on-exec the open fds of a range', () => {
+    const t = new FdTable();
+    for (let i = 0; i < 6; i++) t.install(countingFile());
+    t.closeRange(1, 2, 0);
+    t.closeRange(4, 0xffff_ffff, CLOSE_RANGE_CLOEXEC);
+    expect([...t.entries()].map(([fd]) => fd)).toEqual([0, 3, 4, 5]);
+    expect([t.getCloexec(3), t.getCloexec(4), t.getCloexec(5)]).toEqual([false, true, true]);
+    expect(errnoOf(() => t.closeRange(3, 2, 0))).toBe(Errno.EINVAL);
+    expect(errnoOf(() => t.closeRange(0, 1, 1))).toBe(Errno.EINVAL);
   });
 });

@@ -61,3 +61,23 @@ describe('pipe', () => {
     expect(r.poll(POLLIN)).toBe(POLLHUP);
   });
 });
+
+describe('pipe capacity (F_SETPIPE_SZ)', () => {
+  it('rounds to a power-of-two number of pages, keeps the data and refuses to shrink below it', () => {
+    const [r, w] = createPipe(O_NONBLOCK);
+    const pipe = w.pipe;
+    expect(pipe.resize(5000)).toBe(8192);
+    expect(pipe.resize(0)).toBe(4096);
+    expect(w.write(new Uint8Array(3000).fill(1))).toBe(3000);
+    expect(r.read(new Uint8Array(1000))).toBe(1000); // the ring's start moves
+    expect(w.write(new Uint8Array(2000).fill(2))).toBe(2000); // and wraps
+    expect(errnoOf(() => w.write(new Uint8Array(200)))).toBe(Errno.EAGAIN);
+    expect(pipe.resize(16384)).toBe(16384);
+    const out = new Uint8Array(4000);
+    expect(r.read(out)).toBe(4000);
+    expect([out[0], out[1999], out[2000], out[3999]]).toEqual([1, 1, 2, 2]);
+    w.write(new Uint8Array(9000));
+    expect(errnoOf(() => pipe.resize(8192))).toBe(Errno.EBUSY);
+    expect(errnoOf(() => pipe.resize(2 * 1024 * 1024))).toBe(Errno.EPERM);
+  });
+});
