@@ -10,7 +10,7 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
 
 PNPM_VERSION=12.4.2
-DEBIAN_PACKAGES=(build-essential pkg-config librust-libc-dev busybox-static strace proot musl-tools util-linux sqlite3)
+DEBIAN_PACKAGES=(build-essential pkg-config librust-libc-dev busybox-static strace proot musl-tools util-linux sqlite3 tmux)
 
 log="$(mktemp -t rvisor-bootstrap.XXXXXX)"
 trap 'rm -f "$log"' EXIT
