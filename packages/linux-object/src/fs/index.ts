@@ -43,7 +43,8 @@ export type { HostStreamFileOptions, HostStreamOps } from './host-stream-file.js
 export { HostStreamFile } from './host-stream-file.js';
 export { PIPE_BUF, PIPE_CAPACITY, PIPE_MAX_SIZE, PipeBuffer, PipeReadEnd, PipeWriteEnd, createPipe, pipeBufferOf } from './pipe.js';
 export type { TmpFsOptions } from './tmpfs.js';
-export { TMPFS_MAGIC, TmpDir, TmpFile, TmpFileHandle, TmpFs, TmpSymlink } from './tmpfs.js';
+export { TMPFS_MAGIC, TmpDir, TmpFifo, TmpFile, TmpFileHandle, TmpFs, TmpSymlink } from './tmpfs.js';
+export { FifoState } from './fifo.js';
 export type { ProcFsOptions } from './procfs.js';
 export { PROC_SUPER_MAGIC, ProcFs } from './procfs.js';
 export type { ReadinessListener } from './readiness.js';

@@ -240,9 +240,11 @@ export class PipeWriteEnd extends FileBase {
   }
 }
 
-/** The buffer behind `file` if it is either end of a pipe (F_GETPIPE_SZ, splice, tee). */
+/** The buffer behind `file` if it is a pipe end or an open FIFO (F_GETPIPE_SZ, splice, tee). */
 export function pipeBufferOf(file: OpenFile): PipeBuffer | undefined {
-  return file instanceof PipeReadEnd || file instanceof PipeWriteEnd ? file.pipe : undefined;
+  // Pipe ends and open FIFOs both keep their buffer as `pipe`.
+  const pipe = (file as { pipe?: unknown }).pipe;
+  return pipe instanceof PipeBuffer ? pipe : undefined;
 }
 
 /** pipe(2): a new pipe's two ends. `flags` may hold O_NONBLOCK (O_CLOEXEC is the fd table's). */

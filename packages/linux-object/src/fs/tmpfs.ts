@@ -6,10 +6,11 @@
 import { Vmo, ZxError, pageRoundUp, ZxStatus, type MemoryAccount, type PmemAllocator } from '@rvisor/zircon-object';
 import type { Timespec } from '../abi/codec.js';
 import { O_APPEND, O_TRUNC } from '../abi/fcntl.js';
-import { makedev, S_IFDIR, S_IFLNK, S_IFREG, S_IFMT } from '../abi/mode.js';
+import { makedev, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG, S_IFMT } from '../abi/mode.js';
 import type { Stat } from '../abi/stat.js';
 import { Errno, KernelError } from '../errno.js';
 import { DirectoryFile } from './directory-file.js';
+import { FifoState } from './fifo.js';
 import { FileType } from './file-type.js';
 import {
   INodeBase, RENAME_EXCHANGE, RENAME_NOREPLACE, type DirEntry, type FileChanges, type FileSystem, type INode,
@@ -215,6 +216,14 @@ export class TmpDir extends TmpInode {
     return file;
   }
 
+  /** mknod(2) of a FIFO (S_IFIFO) or a regular file; other types are the caller's to refuse. */
+  mknod(name: string, mode: number): INode {
+    this.#checkFree(name);
+    const node = (mode & S_IFMT) === S_IFIFO ? new TmpFifo(this.fs, mode) : new TmpFile(this.fs, mode);
+    this.#added(name, node);
+    return node;
+  }
+
   /** mkdir(2). */
   mkdir(name: string, mode: number): INode {
     this.#checkFree(name);
@@ -351,6 +360,20 @@ function withSpace<T>(op: () => T): T {
   } catch (err) {
     if (err instanceof ZxError && err.status === ZxStatus.ERR_NO_MEMORY) throw new KernelError(Errno.ENOSPC);
     throw err;
+  }
+}
+
+/** A tmpfs FIFO: its opens share one pipe. */
+export class TmpFifo extends TmpInode {
+  override readonly type = FileType.Fifo;
+  readonly #fifo = new FifoState();
+
+  constructor(fs: TmpFs, mode: number) {
+    super(fs, S_IFIFO | (mode & 0o7777));
+  }
+
+  override open(flags: number, path: string): OpenFile {
+    return this.#fifo.open(flags, path, () => this.stat());
   }
 }
 

@@ -18,6 +18,8 @@ export const fdSyscalls: Partial<Record<SyscallName, SyscallSpec<SyscallContext>
   flock: supported(fdExtra.sysFlock),
   fcntl: partial(file.sysFcntl, 'fd and status flags, record locks (process and OFD), pipe sizes; F_ADD_SEALS answers EINVAL; no F_SETOWN, leases or notify'),
   memfd_create: partial(fdExtra.sysMemfdCreate, 'no sealing (F_ADD_SEALS: EINVAL), no MFD_HUGETLB'),
+  mknod: partial(fdExtra.sysMknod, 'FIFOs on tmpfs only (hostfs: EPERM); devices and sockets EPERM'),
+  mknodat: partial(fdExtra.sysMknodat, 'FIFOs on tmpfs only (hostfs: EPERM); devices and sockets EPERM'),
   preadv: supported(fdExtra.sysPreadv),
   pwritev: supported(fdExtra.sysPwritev),
   preadv2: partial(fdExtra.sysPreadv2, 'RWF_NOWAIT and RWF_APPEND answer EOPNOTSUPP'),

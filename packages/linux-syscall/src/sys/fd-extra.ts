@@ -1,14 +1,15 @@
 /**
  * More descriptor features: close_range, flock, fcntl record locks and pipe sizes (helpers of
- * sys/file.ts's fcntl), memfd_create, preadv, pwritev, preadv2, pwritev2, splice, tee, vmsplice.
+ * sys/file.ts's fcntl), memfd_create, mknod and mknodat (FIFOs), preadv, pwritev, preadv2,
+ * pwritev2, splice, tee, vmsplice.
  *
  * @module
  */
 import {
-  Errno, F_GET_SEALS, F_GETLK, F_GETPIPE_SZ, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_RDLCK, F_SETLKW,
+  AT_FDCWD, Errno, F_GET_SEALS, F_GETLK, F_GETPIPE_SZ, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_RDLCK, F_SETLKW,
   F_UNLCK, F_WRLCK, KernelError, O_ACCMODE, O_RDONLY, O_RDWR, O_WRONLY, SI_KERNEL, Signo, TmpFile,
   TmpFs, fileLocks, isKernelError, pipeBufferOf, sendSignal,
-  type Kernel, type LockRequest, type OpenFile, type PipeBuffer,
+  type INode, type Kernel, type LockRequest, type OpenFile, type PathRef, type PipeBuffer,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 
@@ -163,6 +164,67 @@ export function sysMemfdCreate(ctx: SyscallContext) {
     file.close();
     throw err;
   }
+}
+
+const S_IFMT = 0o170000;
+const S_IFIFO = 0o010000;
+const S_IFREG = 0o100000;
+const S_IFDIR = 0o040000;
+const S_IFCHR = 0o020000;
+const S_IFBLK = 0o060000;
+const S_IFSOCK = 0o140000;
+
+/** A directory that can make FIFOs (tmpfs). */
+type MknodDir = INode & { mknod(name: string, mode: number): INode };
+
+function mknodAt(ctx: SyscallContext, dirfd: number, path: string, mode: number): number {
+  const type = mode & S_IFMT;
+  if (type === S_IFDIR) throw new KernelError(Errno.EPERM);
+  if (type !== 0 && type !== S_IFREG && type !== S_IFIFO && type !== S_IFCHR && type !== S_IFBLK && type !== S_IFSOCK) {
+    throw new KernelError(Errno.EINVAL);
+  }
+  let start: PathRef = ctx.process.fs.cwd;
+  if (!path.startsWith('/') && dirfd !== AT_FDCWD) {
+    const ref = ctx.process.fds.get(dirfd).location;
+    if (ref === undefined) throw new KernelError(Errno.ENOTDIR);
+    start = ref;
+  }
+  if (path.length === 0) throw new KernelError(Errno.ENOENT);
+  const trimmed = path.replace(/\/+$/, '');
+  const cut = trimmed.lastIndexOf('/');
+  const name = trimmed.slice(cut + 1);
+  const dirPath = cut < 0 ? '.' : cut === 0 ? '/' : trimmed.slice(0, cut);
+  const parent = ctx.process.fs.lookup(dirPath, { followLast: true, directory: true }, start);
+  if (name === '' || name === '.' || name === '..') throw new KernelError(Errno.EEXIST);
+  const perms = (mode & 0o7777) & ~ctx.process.fs.umask;
+  const dir = parent.inode;
+  try {
+    dir.lookup(name);
+    throw new KernelError(Errno.EEXIST);
+  } catch (err) {
+    if (!isKernelError(err) || err.errno !== Errno.ENOENT) throw err;
+  }
+  if (dir.fs.readOnly) throw new KernelError(Errno.EROFS);
+  if (type === S_IFCHR || type === S_IFBLK || type === S_IFSOCK) throw new KernelError(Errno.EPERM);
+  if (type === S_IFIFO) {
+    // Only tmpfs keeps FIFOs; hostfs would need a host mknodat.
+    if (typeof (dir as Partial<MknodDir>).mknod !== 'function') throw new KernelError(Errno.EPERM);
+    (dir as MknodDir).mknod(name, S_IFIFO | perms);
+    return 0;
+  }
+  if (dir.create === undefined) throw new KernelError(Errno.EPERM);
+  dir.create(name, perms);
+  return 0;
+}
+
+/** Implements Linux syscall mknodat(2): FIFOs on tmpfs, regular files anywhere; devices EPERM. */
+export function sysMknodat(ctx: SyscallContext) {
+  return mknodAt(ctx, ctx.int(0), ctx.path(1), ctx.uint(2));
+}
+
+/** Implements Linux syscall mknod(2). */
+export function sysMknod(ctx: SyscallContext) {
+  return mknodAt(ctx, AT_FDCWD, ctx.path(0), ctx.uint(1));
 }
 
 const IOV_MAX = 1024;

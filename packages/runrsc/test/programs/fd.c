@@ -341,6 +341,45 @@ static void splices(void) {
   close(fd);
 }
 
+static void fifos(void) {
+  char fifo[64];
+  snprintf(fifo, sizeof fifo, "/dev/shm/fd-fifo-%d", getpid());
+  printf("mkfifo %d\n", mkfifo(fifo, 0600));
+  CALL(mkfifo(fifo, 0600));
+  printf("mkfifo again %ld errno %d\n", rv, er);
+  struct stat st;
+  stat(fifo, &st);
+  printf("fifo is a fifo %d mode %o\n", S_ISFIFO(st.st_mode), st.st_mode & 0777);
+  CALL(open(fifo, O_WRONLY | O_NONBLOCK));
+  printf("nonblocking writer without reader %ld errno %d\n", rv, er);
+  int r = open(fifo, O_RDONLY | O_NONBLOCK);
+  char buf[32] = {0};
+  CALL(read(r, buf, sizeof buf));
+  printf("nonblocking reader without writer: read %ld\n", rv);
+  int w = open(fifo, O_WRONLY | O_NONBLOCK);
+  printf("nonblocking writer with a reader %d, pipe size %d\n", w >= 0, fcntl(w, F_GETPIPE_SZ));
+  write(w, "abc", 3);
+  CALL(read(r, buf, sizeof buf));
+  printf("read %ld %s\n", rv, buf);
+  close(w);
+  close(r);
+  pid_t pid = fork();
+  if (pid == 0) {
+    int cw = open(fifo, O_WRONLY); // waits for the parent's reader
+    write(cw, "through a fifo", 14);
+    close(cw);
+    _exit(0);
+  }
+  int pr = open(fifo, O_RDONLY);
+  memset(buf, 0, sizeof buf);
+  long total = 0;
+  for (long n; (n = read(pr, buf + total, sizeof buf - 1 - total)) > 0;) total += n;
+  printf("reader got %ld: %s\n", total, buf);
+  close(pr);
+  waitpid(pid, NULL, 0);
+  unlink(fifo);
+}
+
 int main(void) {
   snprintf(path, sizeof path, "/tmp/fd-conformance-%d", getpid());
   setvbuf(stdout, NULL, _IOLBF, 0);
@@ -352,6 +391,7 @@ int main(void) {
   memfds();
   vectored();
   splices();
+  fifos();
   unlink(path);
   return 0;
 }
