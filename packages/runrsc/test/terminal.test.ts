@@ -56,4 +56,12 @@ describe.skipIf(!hasTmux)('an interactive shell on a terminal', () => {
     const file = join(rootfs, 'tmp', 'typed.txt');
     await until(() => existsSync(file) && readFileSync(file, 'utf8') === 'typed in vi\n', 'the file');
   });
+
+  it('^C interrupts the foreground job, not the sandbox', async () => {
+    tmux('send-keys', '-t', session, 'sleep 30', 'Enter');
+    await new Promise((r) => setTimeout(r, 500));
+    tmux('send-keys', '-t', session, 'C-c');
+    tmux('send-keys', '-t', session, 'echo "status-$?"', 'Enter');
+    await until(() => screen().includes('status-130'), 'the shell after ^C');
+  });
 });

@@ -4,11 +4,12 @@
  *
  * @module
  */
+import { constants } from 'node:os';
 import { isatty } from 'node:tty';
 import { HostFs } from '@rvisor/hostfs';
 import {
   DevFs, Errno, FdTable, HostStreamFile, HostTerminal, Kernel, KernelError, O_RDONLY, O_RDWR, O_WRONLY, ProcFs, S_IFMT, S_IFREG, TmpFs,
-  attachControllingTerminal, errnoName, execve,
+  attachControllingTerminal, errnoName, execve, signalForeground,
   type LinuxProcess,
 } from '@rvisor/linux-object';
 import { KernelRunner } from '@rvisor/linux-syscall';
@@ -75,6 +76,9 @@ function startFailure(name: string, err: KernelError): RunResult {
   return { status, exitCode: status, signal: 0, error: `${name}: ${reason}` };
 }
 
+/** Signals a terminal's keys generate. */
+const TERMINAL_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGQUIT', 'SIGTSTP'];
+
 /** Run one command in a new sandbox and wait for it. The sandbox is torn down before returning. */
 export async function runContainer(options: RunContainerOptions): Promise<RunResult> {
   if (options.args.length === 0) throw new Error('runContainer: no command given');
@@ -129,7 +133,16 @@ export async function runContainer(options: RunContainerOptions): Promise<RunRes
       log: { warn: log },
     });
     runner.start(init);
-    await runner.run();
+    // Keys typed on a host terminal (^C, ^\, ^Z) reach the sandbox process as host signals: they
+    // belong to the container's foreground process group, as its own line discipline would do.
+    const forwarded = isatty(stdin) ? TERMINAL_SIGNALS : [];
+    const forward = (sig: NodeJS.Signals) => signalForeground(kernel, terminal, constants.signals[sig]);
+    for (const sig of forwarded) process.on(sig, forward);
+    try {
+      await runner.run();
+    } finally {
+      for (const sig of forwarded) process.off(sig, forward);
+    }
     const exit = init.process.exit ?? { code: 0, signal: 0 };
     return {
       status: exit.signal ? 128 + exit.signal : exit.code,
