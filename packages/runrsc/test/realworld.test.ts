@@ -137,9 +137,7 @@ describe.skipIf(!IS_ROOT || MISSING.length > 0)('real programs (native vs sandbo
     expect(sandbox.stdout).toBe(`${expected}  -\n`);
   }, 60_000);
 
-  // kernel bug: fcntl(F_SETLK) answers EINVAL (record locks are not implemented); Linux answers 0,
-  // so sqlite3 reports "disk I/O error (10)" on its first statement against a database file.
-  it.skip('sqlite3 creates a database file, inserts rows and reads them back', () => {
+  it('sqlite3 creates a database file (with record locks), inserts rows and reads them back', () => {
     const out = sameAsNative(
       'cd /tmp && rm -f t.db && /usr/bin/sqlite3 t.db "create table t(id integer primary key, name text); ' +
         "begin; insert into t(name) select printf('row%d', value) from generate_series(1, 1000); commit;\" && " +
