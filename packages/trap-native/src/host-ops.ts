@@ -3,7 +3,7 @@ import { loadNative, type NativeBinding } from './native.js';
 const HOST_OPS = [
   'openat', 'close', 'fstatat', 'getdents64', 'readlinkat', 'read', 'write',
   'pread', 'pwrite', 'lseek', 'pollNow', 'ioctl',
-  'mkdirat', 'unlinkat', 'renameat2', 'symlinkat', 'linkat', 'fchmodat', 'fchmod', 'fchownat',
+  'mkdirat', 'mknodat', 'unlinkat', 'renameat2', 'symlinkat', 'linkat', 'fchmodat', 'fchmod', 'fchownat',
   'ftruncate', 'fallocate', 'utimensat', 'fsync', 'fdatasync', 'syncfs', 'fstatfs',
 ] as const;
 

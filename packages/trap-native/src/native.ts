@@ -34,6 +34,7 @@ export interface NativeBinding {
   pollNow(fd: number, events: number): number;
   ioctl(fd: number, request: number, arg: Uint8Array): number;
   mkdirat(dirfd: number, path: string, mode: number): number;
+  mknodat(dirfd: number, path: string, mode: number, dev: number): number;
   unlinkat(dirfd: number, path: string, flags: number): number;
   renameat2(olddirfd: number, oldpath: string, newdirfd: number, newpath: string, flags: number): number;
   symlinkat(target: string, newdirfd: number, linkpath: string): number;

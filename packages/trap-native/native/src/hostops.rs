@@ -134,6 +134,12 @@ pub unsafe extern "C" fn mkdirat(env: napi_env, info: napi::napi_callback_info) 
     ret!(env, with_path(&a, 1, |p| check(libc::mkdirat(dirfd, p, mode as libc::mode_t) as i64)))
 }
 
+pub unsafe extern "C" fn mknodat(env: napi_env, info: napi::napi_callback_info) -> napi_value {
+    let a = Args::get(env, info);
+    let (dirfd, mode, dev) = (a.i32(0), a.i32(2), a.i32(3));
+    ret!(env, with_path(&a, 1, |p| check(libc::mknodat(dirfd, p, mode as libc::mode_t, dev as libc::dev_t) as i64)))
+}
+
 pub unsafe extern "C" fn unlinkat(env: napi_env, info: napi::napi_callback_info) -> napi_value {
     let a = Args::get(env, info);
     let (dirfd, flags) = (a.i32(0), a.i32(2));

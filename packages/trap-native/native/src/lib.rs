@@ -191,7 +191,7 @@ unsafe extern "C" fn shutdown(env: napi_env, _info: napi_callback_info) -> napi_
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_value) -> napi_value {
-    let fns: [(&str, napi::napi_callback); 41] = [
+    let fns: [(&str, napi::napi_callback); 42] = [
         ("init", init),
         ("pmemChunk", pmem_chunk),
         ("pmemRelease", pmem_release),
@@ -219,6 +219,7 @@ pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_va
         ("pollNow", hostops::poll_now),
         ("ioctl", hostops::ioctl),
         ("mkdirat", hostops::mkdirat),
+        ("mknodat", hostops::mknodat),
         ("unlinkat", hostops::unlinkat),
         ("renameat2", hostops::renameat2),
         ("symlinkat", hostops::symlinkat),
