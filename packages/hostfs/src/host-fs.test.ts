@@ -4,9 +4,10 @@ import * as nodePath from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DevFs, Errno, FdTable, FileType, FsContext, KernelError, O_CREAT, O_DIRECTORY, O_NOFOLLOW,
-  O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, Vfs, readDirents64, type OpenFile,
+  O_NONBLOCK, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, S_IFCHR, S_IFIFO, S_IFSOCK, Vfs, readDirents64, type OpenFile,
 } from '@rvisor/linux-object';
 import { HostFs } from './host-fs.js';
+import type { HostDirectory } from './host-inode.js';
 import { NodeHostOps } from './node-host-ops.test-helper.js';
 
 function errnoOf(f: () => unknown): number | undefined {
@@ -165,6 +166,40 @@ describe('HostFs', () => {
     const f = ctx.open('/etc/hostname', O_RDONLY, 0);
     expect(errnoOf(() => f.write(new Uint8Array(1)))).toBe(Errno.EBADF);
     expect(errnoOf(() => f.getdents64(new Uint8Array(64)))).toBe(Errno.ENOTDIR);
+  });
+
+  it('makes host FIFOs whose opens share one kernel pipe, never opening the host FIFO', () => {
+    const { ctx, vfs, hostfs, ops } = setup();
+    const root = ctx.root;
+    const dir = vfs.lookup(root, '/a', { followLast: true }).inode as HostDirectory;
+    dir.mknod('fifo', S_IFIFO | 0o620);
+    const host = fs.lstatSync(nodePath.join(rootDir, 'a/fifo'));
+    expect(host.isFIFO()).toBe(true);
+    expect(host.mode & 0o7777).toBe(0o620);
+    expect(vfs.stat(root, '/a/fifo', false).mode).toBe(S_IFIFO | 0o620);
+    expect(errnoOf(() => dir.mknod('fifo', S_IFIFO | 0o600))).toBe(Errno.EEXIST);
+    expect(errnoOf(() => dir.mknod('dev', S_IFCHR | 0o600))).toBe(Errno.EPERM);
+    expect(errnoOf(() => dir.mknod('sock', S_IFSOCK | 0o600))).toBe(Errno.EPERM);
+
+    const fdsBefore = hostfs.openHostFds;
+    const opensBefore = ops.fds.size;
+    expect(errnoOf(() => ctx.open('/a/fifo', O_WRONLY | O_NONBLOCK, 0))).toBe(Errno.ENXIO);
+    const reader = ctx.open('/a/fifo', O_RDONLY | O_NONBLOCK, 0);
+    const writer = ctx.open('/a/fifo', O_WRONLY | O_NONBLOCK, 0);
+    expect(writer.write(new TextEncoder().encode('through the fifo'))).toBe(16);
+    const buf = new Uint8Array(64);
+    expect(reader.read(buf)).toBe(16);
+    expect(new TextDecoder().decode(buf.subarray(0, 16))).toBe('through the fifo');
+    expect(reader.stat().mode).toBe(S_IFIFO | 0o620);
+    expect(hostfs.openHostFds).toBe(fdsBefore);
+    expect(ops.fds.size).toBe(opensBefore);
+    writer.close();
+    reader.close();
+    // A new opening after the last close starts empty.
+    const again = ctx.open('/a/fifo', O_RDWR, 0);
+    expect(again.poll(1)).toBe(0);
+    again.close();
+    vfs.unlink(root, '/a/fifo');
   });
 
   it('reads symlinks without following them on the host', () => {

@@ -4,7 +4,7 @@
  * @module
  */
 import {
-  AT_EMPTY_PATH, AT_FDCWD, Errno, KernelError, O_CLOEXEC, O_DIRECTORY, O_NOFOLLOW, O_PATH, O_RDONLY,
+  AT_EMPTY_PATH, AT_FDCWD, Errno, FifoState, KernelError, O_CLOEXEC, O_DIRECTORY, O_NOFOLLOW, O_PATH, O_RDONLY,
   statCodec, statfsCodec,
   type FileSystem, type StatFs,
 } from '@rvisor/linux-object';
@@ -44,6 +44,8 @@ export class HostFs implements FileSystem {
   readonly #dirFds: DirFdCache;
   /** Directories renamed through this file system: their new place, by identity key. */
   readonly #moved = new Map<string, DirLocation>();
+  /** The kernel-side state of each host FIFO open now, by identity key. */
+  readonly #fifos = new Map<string, FifoState>();
   #openFds = 0;
   #released = false;
 
@@ -126,6 +128,29 @@ export class HostFs implements FileSystem {
   directoryRemoved(key: string): void {
     this.#dirFds.delete(key);
     this.#moved.delete(key);
+  }
+
+  /**
+   * The kernel-side state of the host FIFO `dev`/`ino`, shared by all its openers (the host FIFO
+   * itself is never opened). Forgotten once nobody has it open.
+   */
+  fifo(dev: bigint, ino: bigint): FifoState {
+    const key = identityKey(dev, ino);
+    let state = this.#fifos.get(key);
+    if (state === undefined) {
+      const created: FifoState = new FifoState(() => {
+        if (this.#fifos.get(key) === created) this.#fifos.delete(key);
+      });
+      state = created;
+      this.#fifos.set(key, state);
+    }
+    return state;
+  }
+
+  /** @internal Forget `state` of FIFO `dev`/`ino` if an open failed and nobody has it open. */
+  fifoUnused(dev: bigint, ino: bigint, state: FifoState): void {
+    const key = identityKey(dev, ino);
+    if (state.openers === 0 && this.#fifos.get(key) === state) this.#fifos.delete(key);
   }
 
   /** statfs(2) of the host file system under the root. */

@@ -7,7 +7,7 @@
 import {
   AT_EMPTY_PATH, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, Errno, FileType, KernelError, NAME_MAX,
   O_ACCMODE, O_APPEND, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_DSYNC, O_EXCL, O_NOCTTY, O_NOFOLLOW,
-  O_NONBLOCK, O_RDONLY, O_SYNC, O_TRUNC, O_WRONLY, PATH_MAX, RENAME_EXCHANGE,
+  O_NONBLOCK, O_RDONLY, O_SYNC, O_TRUNC, O_WRONLY, PATH_MAX, RENAME_EXCHANGE, S_IFIFO, S_IFMT,
   INodeBase, fileTypeOfMode, readDirents64, statCodec,
   type DirEntry, type INode, type OpenFile, type SetAttr, type Stat,
 } from '@rvisor/linux-object';
@@ -149,6 +149,24 @@ export class HostDirectory extends HostInode {
     return this.#child(name, s);
   }
 
+  /**
+   * mknod(2) of a FIFO: a real FIFO node on the host, with the exact mode asked for. Other types
+   * (devices, sockets) are refused with EPERM: a container may not make them.
+   */
+  mknod(name: string, mode: number): INode {
+    checkName(name);
+    this.checkWritableFs();
+    if ((mode & S_IFMT) !== S_IFIFO) throw new KernelError(Errno.EPERM);
+    const perm = mode & 0o7777;
+    hostResult(this.fs.ops.mknodat(this.fd(), name, S_IFIFO | perm, 0));
+    let s = this.#childStat(name);
+    if ((s.mode & 0o7777) !== perm) {
+      hostResult(this.fs.ops.fchmodat(this.fd(), name, perm, AT_SYMLINK_NOFOLLOW));
+      s = this.#childStat(name);
+    }
+    return this.#child(name, s);
+  }
+
   unlink(name: string): void {
     checkName(name);
     this.checkWritableFs();
@@ -278,8 +296,9 @@ export class HostLeaf extends HostInode {
         throw new KernelError(Errno.ENXIO);
       case FileType.Symlink:
         throw new KernelError(Errno.ELOOP);
+      case FileType.Fifo:
+        return this.#openFifo(flags, path);
       default:
-        // FIFOs in the rootfs: opening one on the host could block the kernel.
         throw new KernelError(Errno.EOPNOTSUPP);
     }
     const writing = (flags & O_ACCMODE) !== O_RDONLY || (flags & O_TRUNC) !== 0;
@@ -302,6 +321,29 @@ export class HostLeaf extends HostInode {
       }
     }
     return new HostRegularFile(this.fs, fd, path, flags);
+  }
+
+  /**
+   * A FIFO opens the kernel's pipe of that host inode: opening the host FIFO itself could block
+   * the kernel until the other side opened.
+   */
+  #openFifo(flags: number, path: string): OpenFile {
+    let last = this.stat(); // still this FIFO (ESTALE otherwise)
+    // fstat keeps answering after the name is gone, with what was last seen.
+    const statNow = (): Stat => {
+      try {
+        return (last = this.stat());
+      } catch {
+        return { ...last, nlink: 0 };
+      }
+    };
+    const state = this.fs.fifo(this.dev, this.ino);
+    try {
+      return state.open(flags, path, statNow);
+    } catch (e) {
+      this.fs.fifoUnused(this.dev, this.ino, state);
+      throw e;
+    }
   }
 
   /** Open the host file with `flags`, checked to be this inode's file. */

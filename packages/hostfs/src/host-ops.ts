@@ -19,6 +19,8 @@ export interface HostOps extends HostStreamOps {
   readlinkat(dirfd: number, path: string, buf: Uint8Array): number;
   /** mkdirat(2). */
   mkdirat(dirfd: number, path: string, mode: number): number;
+  /** mknodat(2): hostfs makes FIFOs only (`mode` has S_IFIFO), so `dev` is 0. */
+  mknodat(dirfd: number, path: string, mode: number, dev: number): number;
   /** unlinkat(2) (flags: AT_REMOVEDIR). */
   unlinkat(dirfd: number, path: string, flags: number): number;
   /** renameat2(2) (flags: RENAME_NOREPLACE, RENAME_EXCHANGE). */

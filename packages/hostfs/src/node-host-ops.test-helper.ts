@@ -2,6 +2,7 @@
 // host path it was opened at and (dirfd, name) is resolved by joining them: good enough to test
 // hostfs's logic, not a confinement mechanism. It also checks that hostfs only ever passes single
 // names, and records every call.
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import * as nodePath from 'node:path';
@@ -192,6 +193,15 @@ export class NodeHostOps implements HostOps {
 
   mkdirat(dirfd: number, path: string, mode: number): number {
     return this.#pathCall(dirfd, path, (p) => fs.mkdirSync(p, { mode }));
+  }
+
+  mknodat(dirfd: number, path: string, mode: number, _dev: number): number {
+    // Node cannot make a FIFO: mkfifo(1) does, after the EEXIST check it would not report as errno.
+    return this.#pathCall(dirfd, path, (p) => {
+      if (fs.existsSync(p)) throw Object.assign(new Error('exists'), { code: 'EEXIST' });
+      if ((mode & S_IFMT) !== 0o010000) throw Object.assign(new Error('not a FIFO'), { code: 'EPERM' });
+      execFileSync('mkfifo', ['-m', (mode & 0o7777).toString(8), p]);
+    });
   }
 
   unlinkat(dirfd: number, path: string, flags: number): number {

@@ -18,6 +18,12 @@ import type { Readiness } from './readiness.js';
 
 /** The state of one FIFO inode: its pipe while open, and how many times each side has opened. */
 export class FifoState {
+  /**
+   * @param onLastClose called when the last opener closes, for a file system that keeps the
+   * states of its FIFOs by identity (hostfs) and may forget an idle one.
+   */
+  constructor(readonly onLastClose?: () => void) {}
+
   /** The pipe shared by the current openers (none while nobody has the FIFO open). */
   pipe: PipeBuffer | null = null;
   openers = 0;
@@ -37,7 +43,9 @@ export class FifoState {
 
   /** @internal An opener closed: the pipe (and what it held) goes with the last one. */
   closed(): void {
-    if (--this.openers === 0) this.pipe = null;
+    if (--this.openers !== 0) return;
+    this.pipe = null;
+    this.onLastClose?.();
   }
 }
 

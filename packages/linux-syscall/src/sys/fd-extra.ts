@@ -174,7 +174,7 @@ const S_IFCHR = 0o020000;
 const S_IFBLK = 0o060000;
 const S_IFSOCK = 0o140000;
 
-/** A directory that can make FIFOs (tmpfs). */
+/** A directory that can make FIFOs (tmpfs, hostfs). */
 type MknodDir = INode & { mknod(name: string, mode: number): INode };
 
 function mknodAt(ctx: SyscallContext, dirfd: number, path: string, mode: number): number {
@@ -207,7 +207,7 @@ function mknodAt(ctx: SyscallContext, dirfd: number, path: string, mode: number)
   if (dir.fs.readOnly) throw new KernelError(Errno.EROFS);
   if (type === S_IFCHR || type === S_IFBLK || type === S_IFSOCK) throw new KernelError(Errno.EPERM);
   if (type === S_IFIFO) {
-    // Only tmpfs keeps FIFOs; hostfs would need a host mknodat.
+    // tmpfs and hostfs make FIFOs; other file systems cannot.
     if (typeof (dir as Partial<MknodDir>).mknod !== 'function') throw new KernelError(Errno.EPERM);
     (dir as MknodDir).mknod(name, S_IFIFO | perms);
     return 0;
@@ -217,7 +217,7 @@ function mknodAt(ctx: SyscallContext, dirfd: number, path: string, mode: number)
   return 0;
 }
 
-/** Implements Linux syscall mknodat(2): FIFOs on tmpfs, regular files anywhere; devices EPERM. */
+/** Implements Linux syscall mknodat(2): FIFOs and regular files; devices and sockets EPERM. */
 export function sysMknodat(ctx: SyscallContext) {
   return mknodAt(ctx, ctx.int(0), ctx.path(1), ctx.uint(2));
 }
