@@ -8,7 +8,7 @@
  * @module
  */
 import {
-  O_ACCMODE, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY, O_TMPFILE, O_TRUNC,
+  O_ACCMODE, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY, O_TRUNC,
   W_OK, X_OK,
 } from '../abi/fcntl.js';
 import { MAXSYMLINKS, NAME_MAX, PATH_MAX } from '../abi/limits.js';
@@ -20,6 +20,7 @@ import {
 } from './inode.js';
 import type { OpenFile } from './open-file.js';
 import { PathOnlyFile } from './path-file.js';
+import { checkTmpFileFlags, isTmpFileOpen, openTmpFile } from './tmpfile.js';
 import { joinPath, sameRef, type Mount, type PathRef } from './path-ref.js';
 
 /** How {@link Vfs.lookup} treats the last component. */
@@ -195,9 +196,10 @@ export class Vfs {
       const ref = this.lookup(start, path, { followLast, directory: wantDir, root });
       return this.#located(new PathOnlyFile(ref.path, flags, ref.inode), ref);
     }
-    if ((flags & O_TMPFILE) === O_TMPFILE) {
+    if (isTmpFileOpen(flags)) {
+      checkTmpFileFlags(flags);
       const dir = this.lookup(start, path, { followLast: true, directory: true, root });
-      throw new KernelError(dir.mount.fs.readOnly ? Errno.EROFS : Errno.EOPNOTSUPP);
+      return openTmpFile(dir, flags, mode);
     }
     const ref = (flags & O_CREAT) !== 0
       ? this.#openCreate(start, path, flags, mode, root)
