@@ -7,7 +7,7 @@
 import {
   AT_EMPTY_PATH, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, Errno, FileType, KernelError, NAME_MAX,
   O_ACCMODE, O_APPEND, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_DSYNC, O_EXCL, O_NOCTTY, O_NOFOLLOW,
-  O_NONBLOCK, O_RDONLY, O_SYNC, O_TRUNC, O_WRONLY, PATH_MAX, RENAME_EXCHANGE, S_IFIFO, S_IFMT,
+  O_NONBLOCK, O_RDONLY, O_SYNC, O_TMPFILE, O_TRUNC, O_WRONLY, PATH_MAX, RENAME_EXCHANGE, S_IFIFO, S_IFMT,
   INodeBase, fileTypeOfMode, readDirents64, statCodec,
   type DirEntry, type INode, type OpenFile, type SetAttr, type Stat,
 } from '@rvisor/linux-object';
@@ -165,6 +165,23 @@ export class HostDirectory extends HostInode {
       s = this.#childStat(name);
     }
     return this.#child(name, s);
+  }
+
+  /**
+   * O_TMPFILE here: the host's own unnamed file in this directory (EOPNOTSUPP where the host file
+   * system has none), with the exact mode asked for.
+   */
+  openUnnamed(flags: number, mode: number, path: string): OpenFile {
+    this.checkWritableFs();
+    const hostFlags = O_TMPFILE | (flags & (O_ACCMODE | O_SYNC | O_DSYNC)) | O_CLOEXEC | O_NOCTTY;
+    const fd = hostResult(this.fs.ops.openat(this.fd(), '.', hostFlags, mode & 0o7777));
+    this.fs.fdOpened();
+    const r = this.fs.ops.fchmod(fd, mode & 0o7777);
+    if (r < 0) {
+      this.fs.closeFd(fd);
+      hostResult(r);
+    }
+    return new HostRegularFile(this.fs, fd, path, flags);
   }
 
   unlink(name: string): void {

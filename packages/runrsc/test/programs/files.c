@@ -468,11 +468,59 @@ static void sockets(void) {
   close(sv[1]);
 }
 
-// Cases the sandbox still answers differently from Linux; run with the argument "pending".
-static void pending(void) {
-  // kernel gap: mknodat(S_IFIFO) on the host rootfs answers EPERM (FIFOs live on tmpfs only so far).
+// A FIFO on the rootfs: its type, and bytes from a writer process to a reader.
+static void fifos(void) {
   CALL(mkfifo("fifo", 0620)); show("mkfifo");
   st("fifo", 0);
+  CALL(mkfifo("fifo", 0600)); show("mkfifo again");
+  CALL(open("fifo", O_WRONLY | O_NONBLOCK)); show("open for writing, no reader, O_NONBLOCK");
+  chmod("fifo", 0600);
+  pid_t child = fork();
+  if (child == 0) {
+    int w = open("fifo", O_WRONLY);
+    if (w < 0 || write(w, "through the fifo", 16) != 16) _exit(1);
+    _exit(0);
+  }
+  int r = open("fifo", O_RDONLY);
+  char buf[64];
+  long total = 0, n;
+  while ((n = read(r, buf + total, sizeof buf - 1 - total)) > 0) total += n;
+  buf[total] = 0;
+  int status;
+  waitpid(child, &status, 0);
+  printf("fifo: read \"%s\", then %ld, writer exit %d\n", buf, n, WEXITSTATUS(status));
+  fst("fifo reader", r);
+  close(r);
+  CALL(unlink("fifo")); show("unlink fifo");
+}
+
+// O_TMPFILE on /dev/shm (tmpfs) and the rootfs: an unnamed file that holds data and shows in no directory.
+static void tmpfiles(void) {
+  CALL(open("/dev/shm", O_TMPFILE | O_RDWR, 0640)); show("O_TMPFILE | O_RDWR");
+  int fd = (int)rv;
+  fst("tmpfile", fd);
+  CALL(write(fd, "unnamed", 7)); show("write tmpfile");
+  char buf[16] = {0};
+  CALL(pread(fd, buf, sizeof buf - 1, 0)); show("pread tmpfile");
+  printf("tmpfile holds \"%s\"\n", buf);
+  fst("tmpfile after write", fd);
+  close(fd);
+  CALL(open("/dev/shm", O_TMPFILE | O_RDONLY, 0640)); show("O_TMPFILE | O_RDONLY");
+  CALL(open("/dev/shm", O_TMPFILE | O_CREAT | O_RDWR, 0640)); show("O_TMPFILE | O_CREAT");
+  CALL(open("/dev/shm/nothing", O_TMPFILE | O_RDWR, 0640)); show("O_TMPFILE in a missing directory");
+  put("/dev/shm/files-plain", "x");
+  CALL(open("/dev/shm/files-plain", O_TMPFILE | O_RDWR, 0640)); show("O_TMPFILE on a file");
+  unlink("/dev/shm/files-plain");
+  // The rootfs too, where the host file system has unnamed files of its own.
+  CALL(open(".", O_TMPFILE | O_WRONLY, 0600)); show("O_TMPFILE in the rootfs");
+  fd = (int)rv;
+  CALL(write(fd, "abc", 3)); show("write rootfs tmpfile");
+  fst("rootfs tmpfile", fd);
+  close(fd);
+}
+
+// Cases the sandbox still answers differently from Linux; run with the argument "pending".
+static void pending(void) {
 }
 
 // Pipe sizes and the socket families that cannot make pairs.
@@ -488,6 +536,7 @@ static void more(void) {
 static const struct { const char *name; void (*run)(void); } SECTIONS[] = {
     {"open", open_flags}, {"stat", stats},   {"names", names}, {"big", big_directory},
     {"pipes", pipes},     {"epoll", epolls}, {"sockets", sockets}, {"more", more},
+    {"fifo", fifos},      {"tmpfile", tmpfiles},
     {"pending", pending},
 };
 
