@@ -1,12 +1,16 @@
 /**
  * A process's view of the file tree: its root, its working directory and its umask.
  *
+ * Methods taking `ids` check the permission of that caller (see `permission.ts`); without them
+ * they act for the kernel and check nothing.
+ *
  * @module
  */
 import { Errno, KernelError } from '../errno.js';
 import { FileType } from './file-type.js';
 import type { OpenFile } from './open-file.js';
 import type { PathRef } from './path-ref.js';
+import { MAY_EXEC, checkAccess, isRoot, type AccessIds } from './permission.js';
 import type { LookupOptions, Vfs } from './vfs.js';
 
 /** Per-process file system state (Linux's `struct fs_struct`): root, cwd, umask. */
@@ -29,38 +33,47 @@ export class FsContext {
     this.umask = umask;
   }
 
-  /** Resolve `path` relative to `dir` (default: the cwd) under this process's root. */
+  /**
+   * Resolve `path` relative to `dir` (default: the cwd) under this process's root; `opts.ids`
+   * must be able to search every directory on the way.
+   */
   lookup(path: string, opts: Omit<LookupOptions, 'root'>, dir: PathRef = this.cwd): PathRef {
     return this.vfs.lookup(dir, path, { ...opts, root: this.root });
   }
 
   /** Open `path` relative to `dir` (default: the cwd); the umask applies to created files. */
-  open(path: string, flags: number, mode: number, dir: PathRef = this.cwd): OpenFile {
-    return this.vfs.open(dir, path, flags, mode & ~this.umask, this.root);
+  open(path: string, flags: number, mode: number, dir: PathRef = this.cwd, ids?: AccessIds): OpenFile {
+    return this.vfs.open(dir, path, flags, mode & ~this.umask, this.root, ids);
   }
 
   /** mkdir(2) of `path` relative to `dir` (default: the cwd); the umask applies. */
-  mkdir(path: string, mode: number, dir: PathRef = this.cwd): PathRef {
-    return this.vfs.mkdir(dir, path, mode & ~this.umask, this.root);
+  mkdir(path: string, mode: number, dir: PathRef = this.cwd, ids?: AccessIds): PathRef {
+    return this.vfs.mkdir(dir, path, mode & ~this.umask, this.root, ids);
   }
 
-  /** chdir(2). */
-  chdir(path: string): void {
-    this.cwd = this.lookup(path, { followLast: true, directory: true });
+  /** chdir(2): the directory must be searchable (EACCES). */
+  chdir(path: string, ids?: AccessIds): void {
+    const dir = this.lookup(path, { followLast: true, directory: true, ids });
+    checkAccess(ids, dir.inode.stat(), MAY_EXEC);
+    this.cwd = dir;
   }
 
-  /** fchdir(2) to where an open file is. ENOTDIR unless it is a directory. */
-  fchdir(file: OpenFile): void {
+  /** fchdir(2) to where an open file is. ENOTDIR unless it is a directory, EACCES unless searchable. */
+  fchdir(file: OpenFile, ids?: AccessIds): void {
     const ref = file.location;
     if (ref === undefined || ref.inode.type !== FileType.Directory) {
       throw new KernelError(Errno.ENOTDIR);
     }
+    checkAccess(ids, ref.inode.stat(), MAY_EXEC);
     this.cwd = ref;
   }
 
-  /** chroot(2). The cwd is left as is (as Linux). */
-  chroot(path: string): void {
-    this.root = this.lookup(path, { followLast: true, directory: true });
+  /** chroot(2). The cwd is left as is (as Linux). EACCES unless searchable, EPERM unless root. */
+  chroot(path: string, ids?: AccessIds): void {
+    const dir = this.lookup(path, { followLast: true, directory: true, ids });
+    checkAccess(ids, dir.inode.stat(), MAY_EXEC);
+    if (!isRoot(ids)) throw new KernelError(Errno.EPERM);
+    this.root = dir;
   }
 
   /**

@@ -69,3 +69,8 @@ export {
   EPOLLET, EPOLLEXCLUSIVE, EPOLLONESHOT, EPOLLWAKEUP, EPOLL_CLOEXEC, EPOLL_CTL_ADD, EPOLL_CTL_DEL,
   EPOLL_CTL_MOD, EPOLL_EVENT_SIZE, EpollFile,
 } from './epoll.js';
+export type { AccessIds, Ownership } from './permission.js';
+export {
+  MAY_EXEC, MAY_READ, MAY_WRITE, checkAccess, checkHardlinkSource, checkSetAttr, checkSticky, fsIds,
+  inGroup, isOwnerOrRoot, isRoot, mayAccess, newFileOwner, realIds,
+} from './permission.js';

@@ -9,10 +9,11 @@
  */
 import {
   O_ACCMODE, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY, O_TRUNC,
-  W_OK, X_OK,
+  O_WRONLY, W_OK,
 } from '../abi/fcntl.js';
 import { MAXSYMLINKS, NAME_MAX, PATH_MAX } from '../abi/limits.js';
 import type { Stat } from '../abi/stat.js';
+import { S_ISGID } from '../abi/mode.js';
 import { Errno, KernelError } from '../errno.js';
 import { FileType } from './file-type.js';
 import {
@@ -21,6 +22,10 @@ import {
 import type { OpenFile } from './open-file.js';
 import { PathOnlyFile } from './path-file.js';
 import { checkTmpFileFlags, isTmpFileOpen, openTmpFile } from './tmpfile.js';
+import {
+  MAY_EXEC, MAY_READ, MAY_WRITE, checkAccess, checkHardlinkSource, checkSetAttr, checkSticky,
+  newFileOwner, type AccessIds,
+} from './permission.js';
 import { joinPath, sameRef, type Mount, type PathRef } from './path-ref.js';
 
 /** How {@link Vfs.lookup} treats the last component. */
@@ -31,6 +36,8 @@ export interface LookupOptions {
   directory?: boolean;
   /** The caller's root (chroot): absolute paths start here, '..' stops here. Default: the VFS root. */
   root?: PathRef;
+  /** Whose permission the walk needs (search on every directory); absent: the kernel's own. */
+  ids?: AccessIds;
 }
 
 const encoder = new TextEncoder();
@@ -132,12 +139,15 @@ export class Vfs {
 
   /**
    * Resolve `path` from directory `start` (relative paths) or from the root (absolute ones).
-   * Fails as Linux: ENOENT, ENOTDIR, ELOOP (more than 40 symlinks), ENAMETOOLONG.
+   * Fails as Linux: ENOENT, ENOTDIR, ELOOP (more than 40 symlinks), ENAMETOOLONG, and EACCES
+   * when `opts.ids` may not search a directory on the way.
    */
   lookup(start: PathRef, path: string, opts: LookupOptions): PathRef {
     checkPath(path);
     const root = opts.root ?? this.root;
-    return this.#walk(start, path, opts.followLast, opts.directory ?? false, root, { links: 0 });
+    return this.#walk(start, path, opts.followLast, opts.directory ?? false, root, {
+      links: 0, ids: opts.ids,
+    });
   }
 
   #walk(
@@ -146,15 +156,16 @@ export class Vfs {
     followLast: boolean,
     mustBeDir: boolean,
     root: PathRef,
-    state: { links: number },
+    state: { links: number; ids: AccessIds | undefined },
   ): PathRef {
     let cur = path.startsWith('/') ? root : start;
     const names = path.split('/').filter((n) => n.length > 0);
     const trailingSlash = names.length > 0 && path.endsWith('/');
     for (let i = 0; i < names.length; i++) {
       const name = names[i];
-      if (byteLength(name) > NAME_MAX) throw new KernelError(Errno.ENAMETOOLONG);
       if (cur.inode.type !== FileType.Directory) throw new KernelError(Errno.ENOTDIR);
+      if (state.ids !== undefined) checkAccess(state.ids, cur.inode.stat(), MAY_EXEC);
+      if (byteLength(name) > NAME_MAX) throw new KernelError(Errno.ENAMETOOLONG);
       if (name === '.') continue;
       if (name === '..') {
         cur = sameRef(cur, root) || cur.parent === null ? cur : cur.parent;
@@ -189,21 +200,27 @@ export class Vfs {
    * open(2) / openat(2) after the dirfd is known: resolve, check the flags against the file as
    * Linux does, and ask its inode to open it. O_CLOEXEC is the caller's (an fd flag).
    */
-  open(start: PathRef, path: string, flags: number, mode: number, root?: PathRef): OpenFile {
+  open(
+    start: PathRef, path: string, flags: number, mode: number, root?: PathRef, ids?: AccessIds,
+  ): OpenFile {
     const followLast = (flags & O_NOFOLLOW) === 0;
     const wantDir = (flags & O_DIRECTORY) !== 0;
     if ((flags & O_PATH) !== 0) {
-      const ref = this.lookup(start, path, { followLast, directory: wantDir, root });
+      const ref = this.lookup(start, path, { followLast, directory: wantDir, root, ids });
       return this.#located(new PathOnlyFile(ref.path, flags, ref.inode), ref);
     }
     if (isTmpFileOpen(flags)) {
       checkTmpFileFlags(flags);
-      const dir = this.lookup(start, path, { followLast: true, directory: true, root });
+      const dir = this.lookup(start, path, { followLast: true, directory: true, root, ids });
       return openTmpFile(dir, flags, mode);
     }
-    const ref = (flags & O_CREAT) !== 0
-      ? this.#openCreate(start, path, flags, mode, root)
-      : this.lookup(start, path, { followLast, directory: wantDir, root });
+    let ref: PathRef;
+    let created = false;
+    if ((flags & O_CREAT) !== 0) {
+      ({ ref, created } = this.#openCreate(start, path, flags, mode, root, ids));
+    } else {
+      ref = this.lookup(start, path, { followLast, directory: wantDir, root, ids });
+    }
     const type = ref.inode.type;
     if (type === FileType.Symlink) throw new KernelError(Errno.ELOOP);
     if (wantDir && type !== FileType.Directory) throw new KernelError(Errno.ENOTDIR);
@@ -211,19 +228,23 @@ export class Vfs {
       && ((flags & O_ACCMODE) !== O_RDONLY || (flags & (O_CREAT | O_TRUNC)) !== 0)) {
       throw new KernelError(Errno.EISDIR);
     }
+    // A file this open created is opened as asked whatever its mode says (Linux's FMODE_CREATED).
+    if (!created) checkAccess(ids, ref.inode.stat(), openAccess(flags));
     return this.#located(ref.inode.open(flags, ref.path), ref);
   }
 
   /** The O_CREAT part of open: find or create the last component. */
   #openCreate(
-    start: PathRef, path: string, flags: number, mode: number, root?: PathRef, links = 0,
-  ): PathRef {
+    start: PathRef, path: string, flags: number, mode: number, root: PathRef | undefined,
+    ids: AccessIds | undefined, links = 0,
+  ): { ref: PathRef; created: boolean } {
     checkPath(path);
     const { dir, name, trailingSlash } = splitLast(path);
     if (trailingSlash || name === '' || name === '.' || name === '..') {
       throw new KernelError(Errno.EISDIR);
     }
-    const parent = this.lookup(start, dir, { followLast: true, directory: true, root });
+    const parent = this.lookup(start, dir, { followLast: true, directory: true, root, ids });
+    if (ids !== undefined) checkAccess(ids, parent.inode.stat(), MAY_EXEC);
     if (byteLength(name) > NAME_MAX) throw new KernelError(Errno.ENAMETOOLONG);
     let existing: PathRef | undefined;
     try {
@@ -233,28 +254,53 @@ export class Vfs {
     }
     if (existing !== undefined) {
       if ((flags & O_EXCL) !== 0) throw new KernelError(Errno.EEXIST);
-      if (existing.inode.type !== FileType.Symlink || (flags & O_NOFOLLOW) !== 0) return existing;
+      if (existing.inode.type !== FileType.Symlink || (flags & O_NOFOLLOW) !== 0) {
+        return { ref: existing, created: false };
+      }
       // A symlink, dangling or not: O_CREAT creates its target, as Linux.
       if (links >= MAXSYMLINKS) throw new KernelError(Errno.ELOOP);
       const target = existing.inode.readlink();
       const from = target.startsWith('/') ? (root ?? this.root) : parent;
-      return this.#openCreate(from, target, flags, mode, root, links + 1);
+      return this.#openCreate(from, target, flags, mode, root, ids, links + 1);
     }
     const create = parent.inode.create?.bind(parent.inode);
     if (create === undefined) {
       throw new KernelError(parent.mount.fs.readOnly ? Errno.EROFS : Errno.EACCES);
     }
+    if (parent.mount.fs.readOnly) throw new KernelError(Errno.EROFS);
+    checkAccess(ids, parent.inode.stat(), MAY_WRITE | MAY_EXEC);
     const inode = create(name, mode);
-    return { mount: parent.mount, inode, path: joinPath(parent.path, name), parent };
+    giveToCreator(inode, parent.inode, ids);
+    const ref = { mount: parent.mount, inode, path: joinPath(parent.path, name), parent };
+    return { ref, created: true };
   }
 
-  /** Resolve everything but the last component of `path`, which must lead to a directory. */
-  #entry(start: PathRef, path: string, root?: PathRef): Entry {
+  /**
+   * Resolve everything but the last component of `path`, which must lead to a directory that
+   * `ids` may search (the last component is looked up in it).
+   */
+  #entry(start: PathRef, path: string, root?: PathRef, ids?: AccessIds): Entry {
     checkPath(path);
     const { dir, name, trailingSlash } = splitLast(path);
-    const parent = this.lookup(start, dir, { followLast: true, directory: true, root });
+    const parent = this.lookup(start, dir, { followLast: true, directory: true, root, ids });
+    if (name !== '' && ids !== undefined) checkAccess(ids, parent.inode.stat(), MAY_EXEC);
     if (byteLength(name) > NAME_MAX) throw new KernelError(Errno.ENAMETOOLONG);
     return { parent, name, trailingSlash };
+  }
+
+  /** Linux's may_create: EROFS on a read-only mount, EACCES unless `ids` may write and search `dir`. */
+  #mayCreate(dir: PathRef, ids: AccessIds | undefined): void {
+    if (dir.mount.fs.readOnly) throw new KernelError(Errno.EROFS);
+    checkAccess(ids, dir.inode.stat(), MAY_WRITE | MAY_EXEC);
+  }
+
+  /** Linux's may_delete: as {@link Vfs.#mayCreate}, then the sticky-bit rule (EPERM). */
+  #mayDelete(dir: PathRef, victim: PathRef, ids: AccessIds | undefined): void {
+    if (dir.mount.fs.readOnly) throw new KernelError(Errno.EROFS);
+    if (ids === undefined) return;
+    const dirStat = dir.inode.stat();
+    checkAccess(ids, dirStat, MAY_WRITE | MAY_EXEC);
+    checkSticky(ids, dirStat, victim.inode.stat());
   }
 
   /** The child `name` of `dir`, or undefined if there is none. */
@@ -273,33 +319,38 @@ export class Vfs {
   }
 
   /** mkdir(2): `mode` has the umask applied already. */
-  mkdir(start: PathRef, path: string, mode: number, root?: PathRef): PathRef {
-    const { parent, name } = this.#entry(start, path, root);
+  mkdir(start: PathRef, path: string, mode: number, root?: PathRef, ids?: AccessIds): PathRef {
+    const { parent, name } = this.#entry(start, path, root, ids);
     if (!isPlainName(name) || this.#maybeChild(parent, name) !== undefined) {
       throw new KernelError(Errno.EEXIST);
     }
+    this.#mayCreate(parent, ids);
     const mkdir = required(parent.inode.mkdir?.bind(parent.inode), parent.mount.fs);
     const inode = mkdir(name, mode & 0o7777);
+    giveToCreator(inode, parent.inode, ids);
     return { mount: parent.mount, inode, path: joinPath(parent.path, name), parent };
   }
 
   /** unlink(2) / unlinkat(2) without AT_REMOVEDIR. */
-  unlink(start: PathRef, path: string, root?: PathRef): void {
-    const { parent, name, trailingSlash } = this.#entry(start, path, root);
+  unlink(start: PathRef, path: string, root?: PathRef, ids?: AccessIds): void {
+    const { parent, name, trailingSlash } = this.#entry(start, path, root, ids);
     if (!isPlainName(name)) throw new KernelError(Errno.EISDIR);
     const ref = this.#child(parent, name);
-    if (ref.inode.type === FileType.Directory) throw new KernelError(Errno.EISDIR);
-    if (trailingSlash) throw new KernelError(Errno.ENOTDIR);
+    const isDir = ref.inode.type === FileType.Directory;
+    if (trailingSlash) throw new KernelError(isDir ? Errno.EISDIR : Errno.ENOTDIR);
+    this.#mayDelete(parent, ref, ids);
+    if (isDir) throw new KernelError(Errno.EISDIR);
     required(parent.inode.unlink?.bind(parent.inode), parent.mount.fs)(name);
   }
 
   /** rmdir(2) / unlinkat(2) with AT_REMOVEDIR. */
-  rmdir(start: PathRef, path: string, root?: PathRef): void {
-    const { parent, name } = this.#entry(start, path, root);
+  rmdir(start: PathRef, path: string, root?: PathRef, ids?: AccessIds): void {
+    const { parent, name } = this.#entry(start, path, root, ids);
     if (name === '.') throw new KernelError(Errno.EINVAL);
     if (name === '..') throw new KernelError(Errno.ENOTEMPTY);
     if (name === '') throw new KernelError(Errno.EBUSY);
     const ref = this.#child(parent, name);
+    this.#mayDelete(parent, ref, ids);
     if (ref.inode.type !== FileType.Directory) throw new KernelError(Errno.ENOTDIR);
     this.#checkNotMountRoot(ref);
     if (sameRef(ref, root ?? this.root)) throw new KernelError(Errno.EBUSY);
@@ -313,14 +364,14 @@ export class Vfs {
    */
   rename(
     oldStart: PathRef, oldPath: string, newStart: PathRef, newPath: string, flags: number,
-    root?: PathRef,
+    root?: PathRef, ids?: AccessIds,
   ): void {
     if ((flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) !== 0
       || flags === (RENAME_NOREPLACE | RENAME_EXCHANGE)) {
       throw new KernelError(Errno.EINVAL);
     }
-    const from = this.#entry(oldStart, oldPath, root);
-    const to = this.#entry(newStart, newPath, root);
+    const from = this.#entry(oldStart, oldPath, root, ids);
+    const to = this.#entry(newStart, newPath, root, ids);
     if (!isPlainName(from.name) || !isPlainName(to.name)) throw new KernelError(Errno.EBUSY);
     const old = this.#child(from.parent, from.name);
     if (from.parent.mount !== to.parent.mount) throw new KernelError(Errno.EXDEV);
@@ -336,49 +387,93 @@ export class Vfs {
     if (target !== undefined) {
       if ((flags & RENAME_NOREPLACE) !== 0) throw new KernelError(Errno.EEXIST);
       if (sameRef(old, target)) return; // two names of one file: Linux does nothing
-      const targetIsDir = target.inode.type === FileType.Directory;
-      if (!exchange && oldIsDir && !targetIsDir) throw new KernelError(Errno.ENOTDIR);
-      if (!exchange && !oldIsDir && targetIsDir) throw new KernelError(Errno.EISDIR);
     }
     // A directory cannot move below itself (nor, exchanged, the target below the source).
     if (oldIsDir && isWithin(to.parent, old)) throw new KernelError(Errno.EINVAL);
     if (exchange && target?.inode.type === FileType.Directory && isWithin(from.parent, target)) {
       throw new KernelError(Errno.EINVAL);
     }
+    this.#mayRename(from.parent, old, to.parent, target, exchange, ids);
+    if (target !== undefined && !exchange) {
+      const targetIsDir = target.inode.type === FileType.Directory;
+      if (oldIsDir && !targetIsDir) throw new KernelError(Errno.ENOTDIR);
+      if (!oldIsDir && targetIsDir) throw new KernelError(Errno.EISDIR);
+    }
     const rename = required(from.parent.inode.rename?.bind(from.parent.inode), from.parent.mount.fs);
     rename(from.name, to.parent.inode, to.name, flags);
+  }
+
+  /**
+   * Linux's permission checks of vfs_rename: the source may leave its directory, the target
+   * (if any) may be replaced or the new name created, and a directory moving to another parent
+   * must be writable itself (its '..' changes).
+   */
+  #mayRename(
+    fromDir: PathRef, old: PathRef, toDir: PathRef, target: PathRef | undefined, exchange: boolean,
+    ids: AccessIds | undefined,
+  ): void {
+    if (ids === undefined) return;
+    this.#mayDelete(fromDir, old, ids);
+    if (target === undefined) this.#mayCreate(toDir, ids);
+    else this.#mayDelete(toDir, target, ids);
+    if (fromDir.inode === toDir.inode) return;
+    if (old.inode.type === FileType.Directory) checkAccess(ids, old.inode.stat(), MAY_WRITE);
+    if (exchange && target?.inode.type === FileType.Directory) {
+      checkAccess(ids, target.inode.stat(), MAY_WRITE);
+    }
   }
 
   /** linkat(2): `followLast` is AT_SYMLINK_FOLLOW. */
   link(
     oldStart: PathRef, oldPath: string, newStart: PathRef, newPath: string, followLast: boolean,
-    root?: PathRef,
+    root?: PathRef, ids?: AccessIds,
   ): void {
-    const old = this.lookup(oldStart, oldPath, { followLast, root });
-    const to = this.#entry(newStart, newPath, root);
+    const old = this.lookup(oldStart, oldPath, { followLast, root, ids });
+    const to = this.#entry(newStart, newPath, root, ids);
     if (!isPlainName(to.name) || this.#maybeChild(to.parent, to.name) !== undefined) {
       throw new KernelError(Errno.EEXIST);
     }
     if (old.mount !== to.parent.mount) throw new KernelError(Errno.EXDEV);
+    if (ids !== undefined) checkHardlinkSource(ids, old.inode.stat());
+    this.#mayCreate(to.parent, ids);
     if (old.inode.type === FileType.Directory) throw new KernelError(Errno.EPERM);
     if (to.trailingSlash) throw new KernelError(Errno.ENOENT);
     required(to.parent.inode.link?.bind(to.parent.inode), to.parent.mount.fs)(to.name, old.inode);
   }
 
   /** symlinkat(2): a symlink at `path` pointing at `target`. */
-  symlink(target: string, start: PathRef, path: string, root?: PathRef): void {
+  symlink(target: string, start: PathRef, path: string, root?: PathRef, ids?: AccessIds): void {
     checkPath(target);
-    const { parent, name, trailingSlash } = this.#entry(start, path, root);
+    const { parent, name, trailingSlash } = this.#entry(start, path, root, ids);
     if (!isPlainName(name) || this.#maybeChild(parent, name) !== undefined) {
       throw new KernelError(Errno.EEXIST);
     }
     if (trailingSlash) throw new KernelError(Errno.ENOENT);
+    this.#mayCreate(parent, ids);
     required(parent.inode.symlink?.bind(parent.inode), parent.mount.fs)(name, target);
+    if (ids !== undefined) {
+      const made = this.#maybeChild(parent, name);
+      if (made !== undefined) giveToCreator(made.inode, parent.inode, ids);
+    }
   }
 
-  /** chmod, chown, truncate and utimensat of a resolved file: EROFS on a read-only mount. */
-  setAttr(ref: PathRef, attr: SetAttr): void {
-    setInodeAttr(ref.inode, ref.mount.fs, attr);
+  /**
+   * chmod, chown, truncate and utimensat of a resolved file: EROFS on a read-only mount, and who
+   * may change what as {@link checkSetAttr} says; a truncate by path needs write permission.
+   */
+  setAttr(ref: PathRef, attr: SetAttr, ids?: AccessIds): void {
+    if (ids === undefined) {
+      setInodeAttr(ref.inode, ref.mount.fs, attr);
+      return;
+    }
+    const st = ref.inode.stat();
+    if (attr.size !== undefined) {
+      if (ref.inode.type === FileType.Directory) throw new KernelError(Errno.EISDIR);
+      if (ref.inode.type !== FileType.Regular) throw new KernelError(Errno.EINVAL);
+      if (ref.mount.fs.readOnly) throw new KernelError(Errno.EROFS);
+      checkAccess(ids, st, MAY_WRITE);
+    }
+    setInodeAttr(ref.inode, ref.mount.fs, checkSetAttr(ids, st, attr));
   }
 
   /** statfs(2) of the file system `ref` is on. */
@@ -397,34 +492,66 @@ export class Vfs {
   }
 
   /** stat(2) (followLast) / lstat(2) of a path. */
-  stat(start: PathRef, path: string, followLast: boolean, root?: PathRef): Stat {
-    return this.lookup(start, path, { followLast, root }).inode.stat();
+  stat(start: PathRef, path: string, followLast: boolean, root?: PathRef, ids?: AccessIds): Stat {
+    return this.lookup(start, path, { followLast, root, ids }).inode.stat();
   }
 
   /** readlink(2): the target of the symlink at `path`; EINVAL if it is not a symlink. */
-  readlink(start: PathRef, path: string, root?: PathRef): string {
-    const ref = this.lookup(start, path, { followLast: false, root });
+  readlink(start: PathRef, path: string, root?: PathRef, ids?: AccessIds): string {
+    const ref = this.lookup(start, path, { followLast: false, root, ids });
     if (ref.inode.type !== FileType.Symlink) throw new KernelError(Errno.EINVAL);
     return ref.inode.readlink();
   }
 
   /**
-   * access(2) / faccessat(2) for a caller with root's privileges: existence, EROFS for W_OK on a
-   * read-only file system, and X_OK needing an execute bit on non-directories.
+   * access(2) / faccessat(2): existence, EROFS for W_OK on a read-only file system, then the
+   * permission `ids` have (the real ids for access(2)); absent `ids` are root's, for whom X_OK
+   * still needs an execute bit on anything but a directory.
    */
-  access(start: PathRef, path: string, mode: number, followLast = true, root?: PathRef): void {
+  access(
+    start: PathRef, path: string, mode: number, followLast = true, root?: PathRef,
+    ids: AccessIds = ROOT_IDS,
+  ): void {
     if ((mode & ~7) !== 0) throw new KernelError(Errno.EINVAL);
-    const ref = this.lookup(start, path, { followLast, root });
+    const ref = this.lookup(start, path, { followLast, root, ids });
     const type = ref.inode.type;
     if ((mode & W_OK) !== 0 && ref.mount.fs.readOnly
       && (type === FileType.Regular || type === FileType.Directory || type === FileType.Symlink)) {
       throw new KernelError(Errno.EROFS);
     }
-    if ((mode & X_OK) !== 0 && type !== FileType.Directory
-      && (ref.inode.stat().mode & 0o111) === 0) {
-      throw new KernelError(Errno.EACCES);
-    }
+    // R_OK, W_OK and X_OK have MAY_READ, MAY_WRITE and MAY_EXEC's values.
+    checkAccess(ids, ref.inode.stat(), mode);
   }
+}
+
+/** Root's ids: what access(2) checks with when given none. */
+const ROOT_IDS: AccessIds = { uid: 0, gid: 0, groups: [] };
+
+/** What open(2)'s `flags` ask of the file: its access mode, and write for O_TRUNC. */
+function openAccess(flags: number): number {
+  const acc = flags & O_ACCMODE;
+  let want = acc === O_RDONLY ? MAY_READ : acc === O_WRONLY ? MAY_WRITE : MAY_READ | MAY_WRITE;
+  if ((flags & O_TRUNC) !== 0) want |= MAY_WRITE;
+  return want;
+}
+
+/**
+ * Make a file just created in `dir` belong to its creator, as Linux creates it: the caller's
+ * ids, the directory's group when it is set-group-ID (and a new directory inherits that bit).
+ */
+function giveToCreator(inode: INode, dir: INode, ids: AccessIds | undefined): void {
+  if (ids === undefined || inode.setAttr === undefined) return;
+  const dirStat = dir.stat();
+  const want = newFileOwner(ids, dirStat);
+  const st = inode.stat();
+  const attr: SetAttr = {};
+  if (st.uid !== want.uid) attr.uid = want.uid;
+  if (st.gid !== want.gid) attr.gid = want.gid;
+  if (inode.type === FileType.Directory && (dirStat.mode & S_ISGID) !== 0
+    && (st.mode & S_ISGID) === 0) {
+    attr.mode = (st.mode & 0o7777) | S_ISGID;
+  }
+  if (Object.keys(attr).length > 0) inode.setAttr(attr);
 }
 
 /** Whether `ref` is `dir` or below it, by the path it was reached by. */

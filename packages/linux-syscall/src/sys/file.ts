@@ -6,10 +6,10 @@
  * @module
  */
 import {
-  AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, Errno, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL,
+  AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, Errno, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL,
   F_SETFD, F_SETFL, FD_CLOEXEC, F_ADD_SEALS, F_GET_SEALS, F_GETLK, F_GETPIPE_SZ, F_OFD_GETLK, F_OFD_SETLK,
   F_OFD_SETLKW, F_SETLK, F_SETLKW, F_SETPIPE_SZ, KernelError, O_CLOEXEC, O_CREAT, O_TRUNC,
-  O_WRONLY, statCodec, statxCodec, statxFromStat, terminalIoctlArgSize, viewOf,
+  O_WRONLY, fsIds, realIds, statCodec, statxCodec, statxFromStat, terminalIoctlArgSize, viewOf,
   type PathRef, type Stat,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
@@ -28,7 +28,7 @@ function startDir(ctx: SyscallContext, dirfd: number): PathRef {
 
 function openAt(ctx: SyscallContext, dirfd: number, path: string, flags: number, mode: number): number {
   const dir = path.startsWith('/') ? ctx.process.fs.cwd : startDir(ctx, dirfd);
-  const file = ctx.process.fs.open(path, flags, mode, dir);
+  const file = ctx.process.fs.open(path, flags, mode, dir, fsIds(ctx.process.cred));
   try {
     return ctx.process.fds.install(file, { cloexec: (flags & O_CLOEXEC) !== 0 });
   } catch (err) {
@@ -67,7 +67,9 @@ function statAt(ctx: SyscallContext, dirfd: number, pathAddr: number, flags: num
     return ctx.process.fds.get(dirfd).stat();
   }
   const dir = path.startsWith('/') ? ctx.process.fs.cwd : startDir(ctx, dirfd);
-  return ctx.process.fs.vfs.stat(dir, path, (flags & AT_SYMLINK_NOFOLLOW) === 0, ctx.process.fs.root);
+  return ctx.process.fs.vfs.stat(
+    dir, path, (flags & AT_SYMLINK_NOFOLLOW) === 0, ctx.process.fs.root, fsIds(ctx.process.cred),
+  );
 }
 
 function writeStat(ctx: SyscallContext, addr: number, st: Stat): number {
@@ -119,7 +121,8 @@ export function sysGetdents64(ctx: SyscallContext) {
 function readlinkAt(ctx: SyscallContext, dirfd: number, path: string, bufAddr: number, size: number): number {
   if (size <= 0) throw new KernelError(Errno.EINVAL);
   const dir = path.startsWith('/') ? ctx.process.fs.cwd : startDir(ctx, dirfd);
-  const target = new TextEncoder().encode(ctx.process.fs.vfs.readlink(dir, path, ctx.process.fs.root));
+  const link = ctx.process.fs.vfs.readlink(dir, path, ctx.process.fs.root, fsIds(ctx.process.cred));
+  const target = new TextEncoder().encode(link);
   const n = Math.min(size, target.length);
   ctx.mem.write(bufAddr, target.subarray(0, n));
   return n;
@@ -135,10 +138,14 @@ export function sysReadlink(ctx: SyscallContext) {
   return readlinkAt(ctx, AT_FDCWD, ctx.path(0), ctx.addr(1), ctx.int(2));
 }
 
+/** access(2) checks with the real ids; faccessat2's AT_EACCESS with the effective ones. */
 function accessAt(ctx: SyscallContext, dirfd: number, path: string, mode: number, flags: number): number {
+  if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_EACCESS | AT_EMPTY_PATH)) !== 0) throw new KernelError(Errno.EINVAL);
   if ((mode & ~7) !== 0) throw new KernelError(Errno.EINVAL);
   const dir = path.startsWith('/') ? ctx.process.fs.cwd : startDir(ctx, dirfd);
-  ctx.process.fs.vfs.access(dir, path, mode, (flags & AT_SYMLINK_NOFOLLOW) === 0, ctx.process.fs.root);
+  const cred = ctx.process.cred;
+  const ids = (flags & AT_EACCESS) !== 0 ? fsIds(cred) : realIds(cred);
+  ctx.process.fs.vfs.access(dir, path, mode, (flags & AT_SYMLINK_NOFOLLOW) === 0, ctx.process.fs.root, ids);
   return 0;
 }
 
@@ -167,13 +174,13 @@ export function sysGetcwd(ctx: SyscallContext) {
 
 /** Implements Linux syscall chdir(2). */
 export function sysChdir(ctx: SyscallContext) {
-  ctx.process.fs.chdir(ctx.path(0));
+  ctx.process.fs.chdir(ctx.path(0), fsIds(ctx.process.cred));
   return 0;
 }
 
 /** Implements Linux syscall fchdir(2). */
 export function sysFchdir(ctx: SyscallContext) {
-  ctx.process.fs.fchdir(ctx.process.fds.get(ctx.int(0)));
+  ctx.process.fs.fchdir(ctx.process.fds.get(ctx.int(0)), fsIds(ctx.process.cred));
   return 0;
 }
 

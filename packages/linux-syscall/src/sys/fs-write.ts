@@ -8,8 +8,8 @@
  */
 import {
   AT_EMPTY_PATH, AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW, Errno, KernelError,
-  O_PATH, setInodeAttr, statfsCodec, viewOf,
-  type FileChanges, type OpenFile, type PathRef, type SetAttr, type SetTime,
+  O_PATH, checkSetAttr, fsIds, setInodeAttr, statfsCodec, viewOf,
+  type AccessIds, type FileChanges, type OpenFile, type PathRef, type SetAttr, type SetTime,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 
@@ -29,8 +29,13 @@ function vfsOf(ctx: SyscallContext) {
   return ctx.process.fs.vfs;
 }
 
+/** The ids the caller's file permission checks use. */
+function idsOf(ctx: SyscallContext): AccessIds {
+  return fsIds(ctx.process.cred);
+}
+
 function mkdirAt(ctx: SyscallContext, dirfd: number, path: string, mode: number): number {
-  ctx.process.fs.mkdir(path, mode, startDir(ctx, dirfd, path));
+  ctx.process.fs.mkdir(path, mode, startDir(ctx, dirfd, path), idsOf(ctx));
   return 0;
 }
 
@@ -47,8 +52,8 @@ export function sysMkdir(ctx: SyscallContext) {
 function unlinkAt(ctx: SyscallContext, dirfd: number, path: string, flags: number): number {
   if ((flags & ~AT_REMOVEDIR) !== 0) throw new KernelError(Errno.EINVAL);
   const dir = startDir(ctx, dirfd, path);
-  if ((flags & AT_REMOVEDIR) !== 0) vfsOf(ctx).rmdir(dir, path, ctx.process.fs.root);
-  else vfsOf(ctx).unlink(dir, path, ctx.process.fs.root);
+  if ((flags & AT_REMOVEDIR) !== 0) vfsOf(ctx).rmdir(dir, path, ctx.process.fs.root, idsOf(ctx));
+  else vfsOf(ctx).unlink(dir, path, ctx.process.fs.root, idsOf(ctx));
   return 0;
 }
 
@@ -72,7 +77,7 @@ function renameAt(
 ): number {
   vfsOf(ctx).rename(
     startDir(ctx, olddirfd, oldPath), oldPath, startDir(ctx, newdirfd, newPath), newPath, flags,
-    ctx.process.fs.root,
+    ctx.process.fs.root, idsOf(ctx),
   );
   return 0;
 }
@@ -98,7 +103,7 @@ function linkAt(
   if ((flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) !== 0) throw new KernelError(Errno.EINVAL);
   vfsOf(ctx).link(
     startDir(ctx, olddirfd, oldPath), oldPath, startDir(ctx, newdirfd, newPath), newPath,
-    (flags & AT_SYMLINK_FOLLOW) !== 0, ctx.process.fs.root,
+    (flags & AT_SYMLINK_FOLLOW) !== 0, ctx.process.fs.root, idsOf(ctx),
   );
   return 0;
 }
@@ -114,7 +119,7 @@ export function sysLink(ctx: SyscallContext) {
 }
 
 function symlinkAt(ctx: SyscallContext, target: string, newdirfd: number, path: string): number {
-  vfsOf(ctx).symlink(target, startDir(ctx, newdirfd, path), path, ctx.process.fs.root);
+  vfsOf(ctx).symlink(target, startDir(ctx, newdirfd, path), path, ctx.process.fs.root, idsOf(ctx));
   return 0;
 }
 
@@ -136,15 +141,15 @@ function setAttrAt(ctx: SyscallContext, dirfd: number, path: string, flags: numb
   if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) !== 0) throw new KernelError(Errno.EINVAL);
   if (path === '' && (flags & AT_EMPTY_PATH) !== 0) {
     if (dirfd === AT_FDCWD) {
-      vfsOf(ctx).setAttr(ctx.process.fs.cwd, attr);
+      vfsOf(ctx).setAttr(ctx.process.fs.cwd, attr, idsOf(ctx));
       return 0;
     }
-    return setFileAttr(ctx.process.fds.get(dirfd), attr);
+    return setFileAttr(ctx, ctx.process.fds.get(dirfd), attr);
   }
   const ref = ctx.process.fs.lookup(
-    path, { followLast: (flags & AT_SYMLINK_NOFOLLOW) === 0 }, startDir(ctx, dirfd, path),
+    path, { followLast: (flags & AT_SYMLINK_NOFOLLOW) === 0, ids: idsOf(ctx) }, startDir(ctx, dirfd, path),
   );
-  vfsOf(ctx).setAttr(ref, attr);
+  vfsOf(ctx).setAttr(ref, attr, idsOf(ctx));
   return 0;
 }
 
@@ -153,7 +158,9 @@ function setAttrAt(ctx: SyscallContext, dirfd: number, path: string, flags: numb
  * file still changes), else through the inode it was opened at. Files of no file system (pipes,
  * sockets) keep no attributes here: the change is accepted and forgotten.
  */
-function setFileAttr(file: OpenFile, attr: SetAttr): number {
+function setFileAttr(ctx: SyscallContext, file: OpenFile, wanted: SetAttr): number {
+  // Who may change what is checked against the file's owner; an open fd's own size is not.
+  const attr = checkSetAttr(idsOf(ctx), file.stat(), wanted);
   const changes = file as OpenFile & FileChanges;
   if (changes.setAttr !== undefined) changes.setAttr(attr);
   else if (file.location !== undefined) {
@@ -182,7 +189,7 @@ export function sysChmod(ctx: SyscallContext) {
 
 /** Implements Linux syscall fchmod(2). */
 export function sysFchmod(ctx: SyscallContext) {
-  return setFileAttr(fileForChange(ctx, ctx.int(0)), { mode: ctx.uint(1) & 0o7777 });
+  return setFileAttr(ctx, fileForChange(ctx, ctx.int(0)), { mode: ctx.uint(1) & 0o7777 });
 }
 
 /** The (uid, gid) of a chown call; -1 leaves an id as is. */
@@ -211,7 +218,7 @@ export function sysLchown(ctx: SyscallContext) {
 
 /** Implements Linux syscall fchown(2). */
 export function sysFchown(ctx: SyscallContext) {
-  return setFileAttr(fileForChange(ctx, ctx.int(0)), owner(ctx, 1));
+  return setFileAttr(ctx, fileForChange(ctx, ctx.int(0)), owner(ctx, 1));
 }
 
 /** A truncate length: EINVAL if negative. */
@@ -233,7 +240,7 @@ export function sysFtruncate(ctx: SyscallContext) {
   const file = fileForChange(ctx, ctx.int(0));
   const size = length(ctx, 1);
   if ((file.statusFlags & 3) === 0) throw new KernelError(Errno.EINVAL);
-  return setFileAttr(file, { size });
+  return setFileAttr(ctx, file, { size });
 }
 
 /** Implements Linux syscall fallocate(2) for files that can (others: EOPNOTSUPP, ESPIPE). */
@@ -270,12 +277,13 @@ function utimesAt(
   if (pathAddr === 0) {
     if (dirfd === AT_FDCWD) throw new KernelError(Errno.EFAULT);
     if (attr.atime === undefined && attr.mtime === undefined) return 0;
-    return setFileAttr(ctx.process.fds.get(dirfd), attr);
+    return setFileAttr(ctx, ctx.process.fds.get(dirfd), attr);
   }
   const path = ctx.mem.readString(pathAddr, 4096);
   if (attr.atime === undefined && attr.mtime === undefined) {
     // Nothing to change: Linux still resolves the path.
-    ctx.process.fs.lookup(path, { followLast: (flags & AT_SYMLINK_NOFOLLOW) === 0 }, startDir(ctx, dirfd, path));
+    const followLast = (flags & AT_SYMLINK_NOFOLLOW) === 0;
+    ctx.process.fs.lookup(path, { followLast, ids: idsOf(ctx) }, startDir(ctx, dirfd, path));
     return 0;
   }
   return setAttrAt(ctx, dirfd, path, flags, attr);
@@ -363,7 +371,7 @@ function writeStatfs(ctx: SyscallContext, ref: PathRef, addr: number): number {
 
 /** Implements Linux syscall statfs(2). */
 export function sysStatfs(ctx: SyscallContext) {
-  return writeStatfs(ctx, ctx.process.fs.lookup(ctx.path(0), { followLast: true }), ctx.addr(1));
+  return writeStatfs(ctx, ctx.process.fs.lookup(ctx.path(0), { followLast: true, ids: idsOf(ctx) }), ctx.addr(1));
 }
 
 /** Implements Linux syscall fstatfs(2). Pipes and sockets report an empty file system. */

@@ -1,0 +1,144 @@
+/**
+ * Discretionary access control: Linux's permission rule for files (owner, group and other bits,
+ * with root's capabilities) in one place, used by every check the VFS and the syscalls make.
+ *
+ * A caller is described by the ids a check uses ({@link AccessIds}); `undefined` where an
+ * `AccessIds` is optional means the kernel itself, which is never refused.
+ *
+ * @module
+ */
+import { S_IFDIR, S_IFMT, S_ISGID, S_ISVTX, S_IXGRP } from '../abi/mode.js';
+import type { Stat } from '../abi/stat.js';
+import { Errno, KernelError } from '../errno.js';
+import type { Credentials } from '../process/process.js';
+import type { SetAttr } from './inode.js';
+
+/** Execute a file, or search a directory (Linux's MAY_EXEC). */
+export const MAY_EXEC = 1;
+/** Write (MAY_WRITE). */
+export const MAY_WRITE = 2;
+/** Read (MAY_READ). */
+export const MAY_READ = 4;
+
+/**
+ * The ids a permission check is made with: Linux's fsuid, fsgid and supplementary groups. A uid
+ * of 0 holds root's capabilities (CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_CHOWN, CAP_FSETID).
+ */
+export interface AccessIds {
+  readonly uid: number;
+  readonly gid: number;
+  readonly groups: readonly number[];
+}
+
+/** The ids file access uses: the effective ones (Linux's fsuid/fsgid follow euid/egid). */
+export function fsIds(cred: Credentials): AccessIds {
+  return { uid: cred.euid, gid: cred.egid, groups: cred.groups };
+}
+
+/** The ids access(2) and faccessat(2) check with: the real ones. */
+export function realIds(cred: Credentials): AccessIds {
+  return { uid: cred.uid, gid: cred.gid, groups: cred.groups };
+}
+
+/** The part of a file's stat a permission check reads. */
+export type Ownership = Pick<Stat, 'mode' | 'uid' | 'gid'>;
+
+/** Whether `ids` hold root's capabilities. */
+export function isRoot(ids: AccessIds | undefined): boolean {
+  return ids === undefined || ids.uid === 0;
+}
+
+/** Whether `ids` are in group `gid` (Linux's in_group_p). */
+export function inGroup(ids: AccessIds, gid: number): boolean {
+  return ids.gid === gid || ids.groups.includes(gid);
+}
+
+/**
+ * Linux's generic_permission: whether `ids` may access a file of `st` as `want` asks (a mask of
+ * MAY_READ, MAY_WRITE, MAY_EXEC). The owner gets the owner bits only, a member of the file's group
+ * the group bits, anyone else the other bits. Root may do anything but execute a file that has no
+ * execute bit at all.
+ */
+export function mayAccess(ids: AccessIds | undefined, st: Ownership, want: number): boolean {
+  if (ids === undefined) return true;
+  const mode = st.mode;
+  let bits: number;
+  if (ids.uid === st.uid) bits = mode >> 6;
+  else if (inGroup(ids, st.gid)) bits = mode >> 3;
+  else bits = mode;
+  if ((want & ~bits & 7) === 0) return true;
+  if (ids.uid !== 0) return false;
+  const isDir = (mode & S_IFMT) === S_IFDIR;
+  return isDir || (want & MAY_EXEC) === 0 || (mode & 0o111) !== 0;
+}
+
+/** Throws EACCES unless {@link mayAccess}. */
+export function checkAccess(ids: AccessIds | undefined, st: Ownership, want: number): void {
+  if (!mayAccess(ids, st, want)) throw new KernelError(Errno.EACCES);
+}
+
+/** Whether `ids` own the file or are root (Linux's inode_owner_or_capable). */
+export function isOwnerOrRoot(ids: AccessIds | undefined, st: Ownership): boolean {
+  return isRoot(ids) || ids?.uid === st.uid;
+}
+
+/**
+ * The sticky-bit rule for removing or renaming `victim` out of directory `dir`: with S_ISVTX on
+ * the directory only the file's owner, the directory's owner or root may (EPERM otherwise).
+ */
+export function checkSticky(ids: AccessIds | undefined, dir: Ownership, victim: Ownership): void {
+  if ((dir.mode & S_ISVTX) === 0 || isRoot(ids)) return;
+  if (ids?.uid === victim.uid || ids?.uid === dir.uid) return;
+  throw new KernelError(Errno.EPERM);
+}
+
+/**
+ * Linux's setattr_prepare for chmod, chown and utimensat: who may make the change `attr` to a file
+ * of `st`. Returns the change to make, which differs from `attr` when a chmod by someone outside
+ * the file's group loses S_ISGID. Throws EPERM (chown, chmod, explicit times) or EACCES (times set
+ * to now by someone who may not write). A size change is not checked here (see its callers).
+ */
+export function checkSetAttr(ids: AccessIds | undefined, st: Ownership, attr: SetAttr): SetAttr {
+  if (ids === undefined || ids.uid === 0) return attr;
+  const owner = ids.uid === st.uid;
+  const uid = attr.uid ?? -1;
+  const gid = attr.gid ?? -1;
+  if (uid !== -1 && !(owner && uid === st.uid)) throw new KernelError(Errno.EPERM);
+  if (gid !== -1 && !(owner && (gid === st.gid || inGroup(ids, gid)))) throw new KernelError(Errno.EPERM);
+  let result = attr;
+  if (attr.mode !== undefined) {
+    if (!owner) throw new KernelError(Errno.EPERM);
+    const group = gid !== -1 ? gid : st.gid;
+    if ((attr.mode & S_ISGID) !== 0 && !inGroup(ids, group)) {
+      result = { ...attr, mode: attr.mode & ~S_ISGID };
+    }
+  }
+  const explicit = (t: SetAttr['atime']) => t !== undefined && t !== 'now';
+  if (explicit(attr.atime) || explicit(attr.mtime)) {
+    if (!owner) throw new KernelError(Errno.EPERM);
+  } else if (attr.atime === 'now' && attr.mtime === 'now' && !owner) {
+    checkAccess(ids, st, MAY_WRITE);
+  }
+  return result;
+}
+
+/**
+ * The protected_hardlinks rule (fs.protected_hardlinks = 1, the usual setting): someone who does
+ * not own a file may link to it only if it is a regular file they may read and write, and neither
+ * set-user-ID nor executable set-group-ID. EPERM otherwise.
+ */
+export function checkHardlinkSource(ids: AccessIds | undefined, st: Ownership): void {
+  if (isOwnerOrRoot(ids, st)) return;
+  const regular = (st.mode & S_IFMT) === 0o100000;
+  const setid = (st.mode & 0o4000) !== 0 || (st.mode & (S_ISGID | S_IXGRP)) === (S_ISGID | S_IXGRP);
+  if (regular && !setid && mayAccess(ids, st, MAY_READ | MAY_WRITE)) return;
+  throw new KernelError(Errno.EPERM);
+}
+
+/**
+ * The owner a file created by `ids` in directory `dir` gets: the caller's ids, but the directory's
+ * group when it is set-group-ID (BSD group semantics).
+ */
+export function newFileOwner(ids: AccessIds, dir: Ownership): { uid: number; gid: number } {
+  return { uid: ids.uid, gid: (dir.mode & S_ISGID) !== 0 ? dir.gid : ids.gid };
+}
