@@ -43,7 +43,7 @@ export type { HostStreamFileOptions, HostStreamOps } from './host-stream-file.js
 export { HostStreamFile } from './host-stream-file.js';
 export { PIPE_BUF, PIPE_CAPACITY, PIPE_MAX_SIZE, PipeBuffer, PipeReadEnd, PipeWriteEnd, createPipe, pipeBufferOf } from './pipe.js';
 export type { TmpFsOptions } from './tmpfs.js';
-export { TMPFS_MAGIC, TmpDir, TmpFifo, TmpFile, TmpFileHandle, TmpFs, TmpSymlink } from './tmpfs.js';
+export { TMPFS_MAGIC, TmpDir, TmpFifo, TmpFile, TmpFileHandle, TmpFs, TmpSocket, TmpSymlink } from './tmpfs.js';
 export { FifoState } from './fifo.js';
 export type { ProcFsOptions } from './procfs.js';
 export { PROC_SUPER_MAGIC, ProcFs } from './procfs.js';
@@ -58,11 +58,11 @@ export {
 export {
   SFD_CLOEXEC, SFD_NONBLOCK, SIGNALFD_SIGINFO_SIZE, SignalFdFile, encodeSignalfdSiginfo,
 } from './signalfd.js';
-export type { Received } from './unix-socket.js';
+export type { Received, SendOptions, UnixAddress, UnixCredentials } from './unix-socket.js';
 export {
   MSG_CMSG_CLOEXEC, MSG_CTRUNC, MSG_DONTWAIT, MSG_EOR, MSG_NOSIGNAL, MSG_PEEK, MSG_TRUNC, MSG_WAITALL,
-  SHUT_RD, SHUT_RDWR, SHUT_WR, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_SEQPACKET, SOCK_STREAM,
-  UNIX_SOCKET_BUFFER, UnixSocket, createSocketPair,
+  NO_CREDENTIALS, SHUT_RD, SHUT_RDWR, SHUT_WR, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_SEQPACKET,
+  SOCK_STREAM, SOMAXCONN, UNIX_SOCKET_BUFFER, UnixSocket, createSocketPair, createUnixSocket, isAbstractAddress,
 } from './unix-socket.js';
 export type { EpollEvent } from './epoll.js';
 export {

@@ -11,6 +11,7 @@ import type { Stat } from '../abi/stat.js';
 import { Errno, KernelError } from '../errno.js';
 import type { FileType } from './file-type.js';
 import type { OpenFile } from './open-file.js';
+import type { UnixSocket } from './unix-socket.js';
 
 /** One directory entry, as readdir reports it. */
 export interface DirEntry {
@@ -139,6 +140,14 @@ export interface INode {
   symlink?(name: string, target: string): INode;
   /** Change attributes: chmod, chown, truncate, utimensat. */
   setAttr?(attr: SetAttr): void;
+  /**
+   * bind(2) of an AF_UNIX socket to the new name `name` here (permission bits `mode`, umask
+   * applied): a socket file that connect(2) finds through {@link INode.socket}. EEXIST if taken.
+   * Absent on file systems that cannot hold socket files.
+   */
+  bindSocket?(name: string, socket: UnixSocket, mode: number): INode;
+  /** The socket a socket file was bound by (absent on other files). */
+  readonly socket?: UnixSocket;
 }
 
 /**

@@ -6,7 +6,7 @@
 import { Vmo, ZxError, pageRoundUp, ZxStatus, type MemoryAccount, type PmemAllocator } from '@rvisor/zircon-object';
 import type { Timespec } from '../abi/codec.js';
 import { O_APPEND, O_TRUNC } from '../abi/fcntl.js';
-import { makedev, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG, S_IFMT } from '../abi/mode.js';
+import { makedev, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG, S_IFMT, S_IFSOCK } from '../abi/mode.js';
 import type { Stat } from '../abi/stat.js';
 import { Errno, KernelError } from '../errno.js';
 import { DirectoryFile } from './directory-file.js';
@@ -17,6 +17,7 @@ import {
   type SetAttr, type StatFs,
 } from './inode.js';
 import { FileBase, seekPosition, type OpenFile } from './open-file.js';
+import type { UnixSocket } from './unix-socket.js';
 
 /** statfs(2)'s f_type of a tmpfs. */
 export const TMPFS_MAGIC = 0x01021994;
@@ -224,6 +225,14 @@ export class TmpDir extends TmpInode {
     return node;
   }
 
+  /** bind(2) of an AF_UNIX socket: a socket file `name` naming it. */
+  bindSocket(name: string, socket: UnixSocket, mode: number): INode {
+    this.#checkFree(name);
+    const node = new TmpSocket(this.fs, mode, socket);
+    this.#added(name, node);
+    return node;
+  }
+
   /** mkdir(2). */
   mkdir(name: string, mode: number): INode {
     this.#checkFree(name);
@@ -374,6 +383,19 @@ export class TmpFifo extends TmpInode {
 
   override open(flags: number, path: string): OpenFile {
     return this.#fifo.open(flags, path, () => this.stat());
+  }
+}
+
+/** A tmpfs socket file: what connect(2) on its path reaches. It cannot be opened (ENXIO). */
+export class TmpSocket extends TmpInode {
+  override readonly type = FileType.Socket;
+
+  constructor(fs: TmpFs, mode: number, readonly socket: UnixSocket) {
+    super(fs, S_IFSOCK | (mode & 0o7777));
+  }
+
+  override open(_flags: number, _path: string): OpenFile {
+    throw new KernelError(Errno.ENXIO);
   }
 }
 

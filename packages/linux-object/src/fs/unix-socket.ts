@@ -1,7 +1,9 @@
 /**
- * Connected AF_UNIX sockets (socketpair): SOCK_STREAM byte streams and SOCK_DGRAM /
- * SOCK_SEQPACKET messages, with SCM_RIGHTS open files travelling alongside the data, shutdown,
- * and Linux's close semantics (EOF for the peer, EPIPE for its writes).
+ * AF_UNIX sockets: SOCK_STREAM byte streams and SOCK_DGRAM / SOCK_SEQPACKET messages, with
+ * SCM_RIGHTS open files and SCM_CREDENTIALS travelling alongside the data, shutdown, and Linux's
+ * close semantics (EOF for the peer, EPIPE for its writes). Sockets are made connected in pairs
+ * (socketpair), or unconnected (socket) and then bound to an address, listened on, accepted from
+ * and connected; datagrams may name their destination and report their sender.
  *
  * @module
  */
@@ -18,6 +20,7 @@ import { Readiness, waitUntilReady } from './readiness.js';
 export const SOCK_STREAM = 1;
 export const SOCK_DGRAM = 2;
 export const SOCK_SEQPACKET = 5;
+const SOCK_RAW = 3;
 /** socket(2) type flags. */
 export const SOCK_NONBLOCK = O_NONBLOCK;
 export const SOCK_CLOEXEC = 0o2000000;
@@ -42,13 +45,44 @@ const SEND_SHUTDOWN = 2;
 /** The default socket buffer (net.core.wmem_default): what one socket's queue holds. */
 export const UNIX_SOCKET_BUFFER = 212_992;
 
+/** Linux's SOMAXCONN: the largest listen(2) backlog. */
+export const SOMAXCONN = 4096;
+
+/**
+ * An AF_UNIX address: the bytes of sun_path that name it. A path name stops before its NUL; an
+ * abstract name starts with a 0 byte and is exactly as long as the address given.
+ */
+export type UnixAddress = Uint8Array;
+
+/** Whether an address is in the abstract namespace (sun_path[0] == 0). */
+export function isAbstractAddress(addr: UnixAddress): boolean {
+  return addr.length > 0 && addr[0] === 0;
+}
+
+/** Process credentials as a socket reports them (struct ucred), in the container's ids. */
+export interface UnixCredentials {
+  pid: number;
+  uid: number;
+  gid: number;
+}
+
+/** What a receiver sees of a sender that attached no credentials (Linux's overflow ids). */
+export const NO_CREDENTIALS: UnixCredentials = { pid: 0, uid: 65534, gid: 65534 };
+
 /** A queued message (a stream's write, or one datagram) and the files sent with it. */
 interface Message {
   data: Uint8Array;
   /** Bytes of `data` already read (streams). */
   offset: number;
   rights: OpenFile[];
+  /** The sending socket's address; null if it had none. */
+  from: UnixAddress | null;
+  /** Credentials sent with it (SCM_CREDENTIALS), when either end asked for them. */
+  cred: UnixCredentials | null;
 }
+
+/** Where a socket is in its life. */
+type SocketState = 'unconnected' | 'listening' | 'connected';
 
 /** What one receive returned. */
 export interface Received {
@@ -60,19 +94,149 @@ export interface Received {
   rights: OpenFile[];
   /** msg_flags: MSG_TRUNC when a message did not fit. */
   flags: number;
+  /** The sending socket's address; absent when it is unnamed. */
+  from?: UnixAddress;
+  /** Credentials that came with the data; absent when none were attached. */
+  cred?: UnixCredentials;
 }
 
-/** One end of a connected AF_UNIX socket pair. */
+/** What a send carries besides its bytes. */
+export interface SendOptions {
+  /** The sender's credentials, attached when the sender or the receiver has SO_PASSCRED. */
+  cred?: UnixCredentials;
+  /** The destination of a datagram (sendto); absent: the connected peer. */
+  to?: UnixSocket;
+}
+
+/** An AF_UNIX socket. */
 export class UnixSocket extends FileBase {
   readonly readiness = new Readiness();
   readonly #stat = socketStat();
   readonly #queue: Message[] = [];
   #queued = 0;
   #shutdown = 0;
+  #state: SocketState = 'unconnected';
+  #closed = false;
+  /** Connections waiting for accept (listening sockets): their server ends. */
+  readonly #backlog: UnixSocket[] = [];
+  #maxBacklog = 0;
+  /** The connected peer (streams), or the default destination (datagrams). */
   peer: UnixSocket | null = null;
+  /** The address this socket is bound to; null while unnamed. */
+  local: UnixAddress | null = null;
+  /** The peer's credentials from connect time (SO_PEERCRED). */
+  peerCred: UnixCredentials | null = null;
+  /** Credentials of the owner, reported to the peers it connects to or accepts. */
+  ownCred: UnixCredentials | null = null;
+  /** SO_PASSCRED: receive the sender's credentials with each message. */
+  passCred = false;
+  /** Called once when the socket closes, to drop its name (abstract namespace, socket inode). */
+  onClose: (() => void) | null = null;
 
   constructor(readonly type: number, flags: number) {
     super('socket:[unix]', O_RDWR | (flags & O_NONBLOCK));
+  }
+
+  /** Whether the socket has been closed (its name no longer accepts connections). */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Whether listen(2) made this socket accept connections. */
+  get listening(): boolean {
+    return this.#state === 'listening';
+  }
+
+  /** Whether the socket is connected (or was, for a stream whose peer has gone). */
+  get connected(): boolean {
+    return this.#state === 'connected';
+  }
+
+  get #nonblocking(): boolean {
+    return (this.statusFlags & O_NONBLOCK) !== 0;
+  }
+
+  /**
+   * listen(2): accept up to `backlog` waiting connections (plus one, as Linux). Streams and
+   * seqpacket sockets only (EOPNOTSUPP), once bound (EINVAL), never once connected (EINVAL).
+   */
+  listen(backlog: number, cred: UnixCredentials): void {
+    if (this.type === SOCK_DGRAM) throw new KernelError(Errno.EOPNOTSUPP);
+    if (this.local === null || this.#state === 'connected') throw new KernelError(Errno.EINVAL);
+    this.#maxBacklog = Math.min(Math.max(backlog, 0), SOMAXCONN);
+    this.#state = 'listening';
+    this.ownCred = cred;
+    this.readiness.notify();
+  }
+
+  /**
+   * connect(2) of a stream or seqpacket socket to the listening socket `listener`. It queues a new
+   * server end at once (Linux's unix sockets never answer EINPROGRESS); a full backlog blocks,
+   * or fails with EAGAIN when non-blocking.
+   */
+  connect(listener: UnixSocket, cred: UnixCredentials, waiter?: Interruptible): void | Promise<void> {
+    if (this.#state === 'connected') throw new KernelError(Errno.EISCONN);
+    if (this.#state === 'listening') throw new KernelError(Errno.EINVAL);
+    if (listener.type !== this.type) throw new KernelError(Errno.EPROTOTYPE);
+    const ready = (): boolean => listener.#closed || !listener.listening || listener.#backlog.length <= listener.#maxBacklog;
+    if (!listener.listening) throw new KernelError(Errno.ECONNREFUSED);
+    if (ready()) return this.#join(listener, cred);
+    if (this.#nonblocking) throw new KernelError(Errno.EAGAIN);
+    return waitUntilReady(listener.readiness, ready, waiter?.interruption()).then(() => {
+      if (listener.#closed || !listener.listening) throw new KernelError(Errno.ECONNREFUSED);
+      if (this.#state === 'connected') throw new KernelError(Errno.EISCONN);
+      this.#join(listener, cred);
+    });
+  }
+
+  #join(listener: UnixSocket, cred: UnixCredentials): void {
+    const server = new UnixSocket(this.type, 0);
+    server.local = listener.local;
+    server.passCred = listener.passCred;
+    server.ownCred = listener.ownCred;
+    server.peerCred = cred;
+    server.#state = 'connected';
+    server.peer = this;
+    this.peer = server;
+    this.ownCred = cred;
+    this.peerCred = listener.ownCred;
+    this.#state = 'connected';
+    listener.#backlog.push(server);
+    listener.readiness.notify();
+    this.readiness.notify();
+  }
+
+  /** accept(2): the next waiting connection's server end; blocks, or EAGAIN when non-blocking. */
+  accept(waiter?: Interruptible): UnixSocket | Promise<UnixSocket> {
+    if (this.#state !== 'listening') throw new KernelError(Errno.EINVAL);
+    const next = this.#backlog.shift();
+    if (next !== undefined) {
+      this.readiness.notify(); // a blocked connect may fit now
+      return next;
+    }
+    if (this.#nonblocking) throw new KernelError(Errno.EAGAIN);
+    return waitUntilReady(this.readiness, () => this.#backlog.length > 0 || this.#state !== 'listening', waiter?.interruption())
+      .then(() => this.accept(waiter));
+  }
+
+  /** @internal Connect two fresh sockets to each other (socketpair). */
+  pairWith(other: UnixSocket): void {
+    this.peer = other;
+    other.peer = this;
+    this.#state = 'connected';
+    other.#state = 'connected';
+  }
+
+  /**
+   * connect(2) of a datagram socket: `target` becomes the default destination and the only
+   * sender this socket receives from. EPERM if `target` is connected to someone else.
+   */
+  connectDatagram(target: UnixSocket): void {
+    if (target.type !== this.type) throw new KernelError(Errno.EPROTOTYPE);
+    if (target.#closed) throw new KernelError(Errno.ECONNREFUSED);
+    if (target.peer !== null && target.peer !== this && target.peer !== target) throw new KernelError(Errno.EPERM);
+    this.peer = target;
+    this.#state = 'connected';
   }
 
   get #stream(): boolean {
@@ -88,11 +252,16 @@ export class UnixSocket extends FileBase {
    * sendmsg(2): queue `data` (and `rights`, one reference each taken here) on the peer. Streams
    * may send part and block for the rest; messages go whole (EMSGSIZE if they never fit).
    */
-  send(data: Uint8Array, rights: readonly OpenFile[], flags: number, waiter?: Interruptible): number | Promise<number> {
+  send(data: Uint8Array, rights: readonly OpenFile[], flags: number, waiter?: Interruptible, options: SendOptions = {}): number | Promise<number> {
     const nonblock = (this.statusFlags & O_NONBLOCK) !== 0 || (flags & MSG_DONTWAIT) !== 0;
+    if (options.to !== undefined && this.type !== SOCK_DGRAM) {
+      throw new KernelError(this.#state === 'connected' ? Errno.EISCONN : Errno.EOPNOTSUPP);
+    }
+    if (this.type === SOCK_DGRAM) return this.#sendDatagram(data, rights, nonblock, waiter, options);
     this.#checkSend();
     if (!this.#stream && data.length > UNIX_SOCKET_BUFFER) throw new KernelError(Errno.EMSGSIZE);
     const peer = this.peer!;
+    this.#cred = this.passCred || peer.passCred ? options.cred ?? null : null;
     if (!this.#stream) {
       if (peer.#fits(data.length)) return this.#deliver(data, rights);
       if (nonblock) throw new KernelError(Errno.EAGAIN);
@@ -129,16 +298,58 @@ export class UnixSocket extends FileBase {
     return done;
   }
 
+  /** The credentials the current send attaches (set by `send` before any delivery). */
+  #cred: UnixCredentials | null = null;
+
+  /** A datagram goes whole to `options.to` or the connected peer, and carries our address. */
+  #sendDatagram(data: Uint8Array, rights: readonly OpenFile[], nonblock: boolean, waiter: Interruptible | undefined, options: SendOptions): number | Promise<number> {
+    if ((this.#shutdown & SEND_SHUTDOWN) !== 0) throw new KernelError(Errno.EPIPE);
+    const target = this.#datagramTarget(options.to);
+    if (data.length > UNIX_SOCKET_BUFFER) throw new KernelError(Errno.EMSGSIZE);
+    const cred = this.passCred || target.passCred ? options.cred ?? null : null;
+    const deliver = (): number => {
+      this.#cred = cred;
+      return this.#deliverTo(target, data, rights);
+    };
+    if (target.#fits(data.length)) return deliver();
+    if (nonblock) throw new KernelError(Errno.EAGAIN);
+    return waitUntilReady(target.readiness, () => target.#closed || target.#fits(data.length), waiter?.interruption())
+      .then(() => {
+        this.#datagramTarget(options.to);
+        return deliver();
+      });
+  }
+
+  /** Where a datagram goes: ENOTCONN without one, ECONNREFUSED once it closed, EPERM if it only hears another. */
+  #datagramTarget(to: UnixSocket | undefined): UnixSocket {
+    const target = to ?? this.peer;
+    if (target === null) throw new KernelError(Errno.ENOTCONN);
+    if (target.#closed) {
+      if (target === this.peer) this.peer = null;
+      throw new KernelError(Errno.ECONNREFUSED);
+    }
+    if (target.type !== this.type) throw new KernelError(Errno.EPROTOTYPE);
+    if (target.peer !== null && target.peer !== this && target.peer !== target && to !== undefined) {
+      throw new KernelError(Errno.EPERM);
+    }
+    return target;
+  }
+
   #checkSend(): void {
+    if (this.#state !== 'connected') throw new KernelError(Errno.ENOTCONN);
     if ((this.#shutdown & SEND_SHUTDOWN) !== 0 || this.peer === null) {
       throw new KernelError(this.#stream || this.type === SOCK_SEQPACKET ? Errno.EPIPE : Errno.ECONNREFUSED);
     }
   }
 
   #deliver(data: Uint8Array, rights: readonly OpenFile[]): number {
-    const peer = this.peer!;
+    return this.#deliverTo(this.peer!, data, rights);
+  }
+
+  #deliverTo(peer: UnixSocket, data: Uint8Array, rights: readonly OpenFile[]): number {
     for (const f of rights) retainFile(f);
-    peer.#queue.push({ data: data.slice(), offset: 0, rights: [...rights] });
+    const from = this.local;
+    peer.#queue.push({ data: data.slice(), offset: 0, rights: [...rights], from, cred: this.#cred });
     peer.#queued += data.length;
     peer.readiness.notify();
     return data.length;
@@ -150,6 +361,7 @@ export class UnixSocket extends FileBase {
    * 0 (end of file).
    */
   recv(buf: Uint8Array, flags: number, waiter?: Interruptible): Received | Promise<Received> {
+    if (this.type !== SOCK_DGRAM && this.#state !== 'connected') throw new KernelError(Errno.EINVAL);
     const nonblock = (this.statusFlags & O_NONBLOCK) !== 0 || (flags & MSG_DONTWAIT) !== 0;
     if (this.#readable() || buf.length === 0 && this.#stream) return this.#take(buf, flags);
     if (nonblock) throw new KernelError(Errno.EAGAIN);
@@ -171,13 +383,18 @@ export class UnixSocket extends FileBase {
       const rights = peek ? [] : msg.rights;
       if (peek) for (const f of msg.rights) retainFile(f); // the caller gets its own references
       if (!peek) this.#consume(1, msg.data.length);
-      return { bytes: n, length: msg.data.length, rights: peek ? [...msg.rights] : rights, flags: n < msg.data.length ? MSG_TRUNC : 0 };
+      return withOrigin({
+        bytes: n, length: msg.data.length, rights: peek ? [...msg.rights] : rights, flags: n < msg.data.length ? MSG_TRUNC : 0,
+      }, msg.from, msg.cred);
     }
+    const first = this.#queue[0];
+    const cred = first.cred;
     let done = 0;
     let used = 0;
     let rights: OpenFile[] = [];
     for (let i = 0; i < this.#queue.length && done < buf.length; i++) {
       const msg = this.#queue[i];
+      if (this.passCred && !sameCredentials(msg.cred, cred)) break; // writers with other credentials are not glued
       const avail = msg.data.subarray(msg.offset);
       const n = Math.min(avail.length, buf.length - done);
       buf.set(avail.subarray(0, n), done);
@@ -194,7 +411,7 @@ export class UnixSocket extends FileBase {
       if (rights.length > 0) break;
     }
     if (!peek) this.#consume(used, done);
-    return { bytes: done, length: done, rights: peek ? [...rights] : rights, flags: 0 };
+    return withOrigin({ bytes: done, length: done, rights: peek ? [...rights] : rights, flags: 0 }, first.from, cred);
   }
 
   /** Drop `messages` whole messages and account `bytes` read; the writer may have room now. */
@@ -238,6 +455,9 @@ export class UnixSocket extends FileBase {
   }
 
   override poll(events: number): number {
+    if (this.#state === 'listening') return this.#backlog.length > 0 ? POLLIN & events : 0;
+    // An unconnected stream socket: Linux reports it hung up, and writable.
+    if (this.#state === 'unconnected' && this.type !== SOCK_DGRAM) return (POLLOUT & events) | POLLHUP;
     let r = 0;
     if (this.#shutdown === (RCV_SHUTDOWN | SEND_SHUTDOWN)) r |= POLLHUP;
     if (this.#shutdown & RCV_SHUTDOWN) r |= POLLIN | POLLRDHUP;
@@ -245,6 +465,7 @@ export class UnixSocket extends FileBase {
     if (this.peer === null && this.type !== SOCK_DGRAM) r |= POLLHUP;
     const peer = this.peer;
     if (peer !== null && peer.#queued * 4 <= UNIX_SOCKET_BUFFER) r |= POLLOUT;
+    if (peer === null && this.type === SOCK_DGRAM) r |= POLLOUT; // unconnected datagrams may always send
     return r & (events | POLLHUP | POLLERR);
   }
 
@@ -253,27 +474,61 @@ export class UnixSocket extends FileBase {
   }
 
   override close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.onClose?.();
+    this.onClose = null;
     for (const msg of this.#queue.splice(0)) for (const f of msg.rights) releaseFile(f);
     this.#queued = 0;
+    // Connections nobody accepted are reset.
+    for (const pending of this.#backlog.splice(0)) pending.close();
+    if (this.#state === 'listening') this.#state = 'unconnected';
     const peer = this.peer;
     this.peer = null;
-    if (peer !== null) {
+    // A datagram peer keeps pointing here: its next send finds us closed (ECONNREFUSED).
+    if (peer !== null && this.type !== SOCK_DGRAM) {
       peer.peer = null;
-      if (this.type !== SOCK_DGRAM) peer.#shutdown = RCV_SHUTDOWN | SEND_SHUTDOWN;
-      peer.readiness.notify();
+      peer.#shutdown = RCV_SHUTDOWN | SEND_SHUTDOWN;
     }
+    peer?.readiness.notify();
     this.readiness.notify();
   }
 }
 
 /** socketpair(2) for AF_UNIX: two connected sockets of `type`; `flags` may hold SOCK_NONBLOCK. */
 export function createSocketPair(type: number, flags: number): [UnixSocket, UnixSocket] {
-  if (type !== SOCK_STREAM && type !== SOCK_DGRAM && type !== SOCK_SEQPACKET) {
-    throw new KernelError(Errno.EPROTONOSUPPORT);
-  }
+  type = unixType(type);
   const a = new UnixSocket(type, flags);
   const b = new UnixSocket(type, flags);
-  a.peer = b;
-  b.peer = a;
+  a.pairWith(b);
   return [a, b];
+}
+
+/** The type an AF_UNIX socket of `type` gets: SOCK_RAW is a datagram socket, as Linux's unix_create. */
+function unixType(type: number): number {
+  if (type === SOCK_RAW) return SOCK_DGRAM;
+  if (type !== SOCK_STREAM && type !== SOCK_DGRAM && type !== SOCK_SEQPACKET) throw new KernelError(Errno.ESOCKTNOSUPPORT);
+  return type;
+}
+
+/**
+ * socket(2) for AF_UNIX: an unconnected socket of `type` (ESOCKTNOSUPPORT for others); `flags`
+ * may hold SOCK_NONBLOCK. `cred` is its owner's, for the peers it will meet.
+ */
+export function createUnixSocket(type: number, flags: number, cred: UnixCredentials): UnixSocket {
+  type = unixType(type);
+  const s = new UnixSocket(type, flags);
+  s.ownCred = cred;
+  return s;
+}
+
+/** A receive's result with the sender's address and credentials, when there are any. */
+function withOrigin(r: Received, from: UnixAddress | null, cred: UnixCredentials | null): Received {
+  if (from !== null) r.from = from;
+  if (cred !== null) r.cred = cred;
+  return r;
+}
+
+function sameCredentials(a: UnixCredentials | null, b: UnixCredentials | null): boolean {
+  return a === b || (a !== null && b !== null && a.pid === b.pid && a.uid === b.uid && a.gid === b.gid);
 }

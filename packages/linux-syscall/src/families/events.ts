@@ -1,6 +1,6 @@
 /**
  * Syscall table entries of the events family (merged into the kernel's table by syscall-table.ts):
- * readiness waits (poll, select, epoll), eventfd, timerfd, signalfd and AF_UNIX socket pairs.
+ * readiness waits (poll, select, epoll), eventfd, timerfd, signalfd and AF_UNIX sockets.
  *
  * @module
  */
@@ -31,11 +31,20 @@ export const eventsSyscalls: Partial<Record<SyscallName, SyscallSpec<SyscallCont
   timerfd_gettime: supported(eventfd.sysTimerfdGettime),
   signalfd: partial(eventfd.sysSignalfd, 'poll and epoll re-check a signalfd every 10 ms'),
   signalfd4: partial(eventfd.sysSignalfd4, 'poll and epoll re-check a signalfd every 10 ms'),
-  socket: partial(socket.sysSocket, 'no address family yet: EAFNOSUPPORT (AF_UNIX pairs through socketpair)'),
+  socket: partial(socket.sysSocket, 'AF_UNIX only (SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET); other families EAFNOSUPPORT'),
   socketpair: partial(socket.sysSocketpair, 'AF_UNIX: SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET'),
-  sendmsg: partial(socket.sysSendmsg, 'connected AF_UNIX sockets; SCM_RIGHTS only'),
-  recvmsg: partial(socket.sysRecvmsg, 'connected AF_UNIX sockets; MSG_WAITALL waits for the first bytes only'),
-  sendto: partial(socket.sysSendto, 'connected AF_UNIX sockets; the address is ignored'),
-  recvfrom: partial(socket.sysRecvfrom, 'connected AF_UNIX sockets; the address reads as unnamed'),
+  bind: partial(socket.sysBind, 'AF_UNIX: abstract names, autobind, and socket files on tmpfs (EPERM on hostfs)'),
+  listen: supported(socket.sysListen),
+  accept: supported(socket.sysAccept),
+  accept4: supported(socket.sysAccept4),
+  connect: supported(socket.sysConnect),
+  getsockname: supported(socket.sysGetsockname),
+  getpeername: supported(socket.sysGetpeername),
+  getsockopt: partial(socket.sysGetsockopt, 'SOL_SOCKET: SO_TYPE, SO_ERROR, SO_PEERCRED, SO_PASSCRED, SO_SNDBUF, SO_RCVBUF, SO_ACCEPTCONN, SO_PROTOCOL, SO_DOMAIN'),
+  setsockopt: partial(socket.sysSetsockopt, 'SOL_SOCKET: SO_PASSCRED; SO_SNDBUF and SO_RCVBUF are reported back but do not resize the queue'),
+  sendmsg: partial(socket.sysSendmsg, 'AF_UNIX; SCM_RIGHTS and SCM_CREDENTIALS'),
+  recvmsg: partial(socket.sysRecvmsg, 'AF_UNIX; MSG_WAITALL waits for the first bytes only'),
+  sendto: supported(socket.sysSendto),
+  recvfrom: supported(socket.sysRecvfrom),
   shutdown: supported(socket.sysShutdown),
 };

@@ -1,22 +1,29 @@
 /**
- * Sockets: socketpair(AF_UNIX) and the calls on connected sockets — sendmsg, recvmsg, sendto,
- * recvfrom, shutdown — with SCM_RIGHTS file passing. socket(2) itself has no families yet.
+ * AF_UNIX sockets: socket, socketpair, bind, listen, accept, accept4, connect, getsockname,
+ * getpeername, getsockopt, setsockopt, and the data calls — sendmsg, recvmsg, sendto, recvfrom,
+ * shutdown — with SCM_RIGHTS file passing and SCM_CREDENTIALS.
  *
  * @module
  */
 import {
   Errno, KernelError, MSG_CMSG_CLOEXEC, MSG_CTRUNC, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_PEEK, MSG_TRUNC, MSG_WAITALL,
-  SI_KERNEL, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, Signo, UnixSocket, createSocketPair, isKernelError,
-  releaseFile, sendSignal, type OpenFile, type Received,
+  NO_CREDENTIALS, SI_KERNEL, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, Signo, UNIX_SOCKET_BUFFER, UnixSocket,
+  createSocketPair, createUnixSocket, isKernelError, releaseFile, sendSignal, type OpenFile, type Received,
+  type UnixCredentials,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 import { installPair } from './fd-pair.js';
+import {
+  AF_UNIX, autobind, bindUnixAddress, encodeUnixAddress, findUnixSocket, readUnixAddress, writeAddress,
+} from './unix-address.js';
 
-const AF_UNIX = 1;
 const AF_INET = 2;
 const AF_INET6 = 10;
 const SOL_SOCKET = 1;
 const SCM_RIGHTS = 1;
+const SCM_CREDENTIALS = 2;
+/** sizeof(struct ucred). */
+const UCRED_SIZE = 12;
 /** Linux's SCM_MAX_FD: files one message may carry. */
 const SCM_MAX_FD = 253;
 const IOV_MAX = 1024;
@@ -29,9 +36,188 @@ function socketOf(ctx: SyscallContext, fd: number): UnixSocket {
   return file;
 }
 
-/** Implements Linux syscall socket(2): no address family is available yet. */
-export function sysSocket(_ctx: SyscallContext): number {
-  throw new KernelError(Errno.EAFNOSUPPORT);
+/** The caller's credentials as its peers see them (SO_PEERCRED: effective ids). */
+function peerCredentials(ctx: SyscallContext): UnixCredentials {
+  return { pid: ctx.process.pid, uid: ctx.process.cred.euid, gid: ctx.process.cred.egid };
+}
+
+/** The caller's credentials as its messages carry them (SCM_CREDENTIALS: real ids). */
+function messageCredentials(ctx: SyscallContext): UnixCredentials {
+  return { pid: ctx.process.pid, uid: ctx.process.cred.uid, gid: ctx.process.cred.gid };
+}
+
+/** Implements Linux syscall socket(2) for AF_UNIX; other families answer EAFNOSUPPORT. */
+export function sysSocket(ctx: SyscallContext): number {
+  const domain = ctx.int(0);
+  const typeArg = ctx.int(1);
+  const protocol = ctx.int(2);
+  if (domain !== AF_UNIX) throw new KernelError(Errno.EAFNOSUPPORT);
+  if ((typeArg & ~(0xf | SOCK_NONBLOCK | SOCK_CLOEXEC)) !== 0) throw new KernelError(Errno.EINVAL);
+  if (protocol !== 0 && protocol !== AF_UNIX) throw new KernelError(Errno.EPROTONOSUPPORT);
+  const sock = createUnixSocket(typeArg & 0xf, typeArg, peerCredentials(ctx));
+  return ctx.process.fds.install(sock, { cloexec: (typeArg & SOCK_CLOEXEC) !== 0 });
+}
+
+/** Implements Linux syscall bind(2): a path (a socket file), an abstract name, or autobind. */
+export function sysBind(ctx: SyscallContext): number {
+  const sock = socketOf(ctx, ctx.int(0));
+  const arg = readUnixAddress(ctx, ctx.addr(1), ctx.int(2));
+  if (sock.local !== null) throw new KernelError(Errno.EINVAL);
+  if (arg.kind === 'autobind') autobind(ctx, sock);
+  else bindUnixAddress(ctx, sock, arg.address);
+  return 0;
+}
+
+/** Implements Linux syscall listen(2). */
+export function sysListen(ctx: SyscallContext): number {
+  const sock = socketOf(ctx, ctx.int(0));
+  sock.listen(ctx.int(1), peerCredentials(ctx));
+  return 0;
+}
+
+/**
+ * Implements Linux syscall connect(2). Streams join a listener at once (EAGAIN when its backlog
+ * is full and the socket non-blocking); datagrams set their default destination.
+ */
+export function sysConnect(ctx: SyscallContext): number | Promise<number> {
+  const sock = socketOf(ctx, ctx.int(0));
+  const arg = readUnixAddress(ctx, ctx.addr(1), ctx.int(2));
+  if (arg.kind === 'autobind') throw new KernelError(Errno.EINVAL);
+  const target = findUnixSocket(ctx, arg.address);
+  if (sock.passCred && sock.local === null) autobind(ctx, sock);
+  if (sock.type === SOCK_DGRAM) {
+    sock.connectDatagram(target);
+    return 0;
+  }
+  const r = sock.connect(target, peerCredentials(ctx), ctx);
+  return r instanceof Promise ? r.then(() => 0) : 0;
+}
+
+/** Implements Linux syscall accept4(2). */
+export function sysAccept4(ctx: SyscallContext): number | Promise<number> {
+  return acceptWith(ctx, ctx.int(3));
+}
+
+/** Implements Linux syscall accept(2). */
+export function sysAccept(ctx: SyscallContext): number | Promise<number> {
+  return acceptWith(ctx, 0);
+}
+
+function acceptWith(ctx: SyscallContext, flags: number): number | Promise<number> {
+  const sock = socketOf(ctx, ctx.int(0));
+  if ((flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) !== 0) throw new KernelError(Errno.EINVAL);
+  const addr = ctx.addr(1);
+  const lenAddr = ctx.addr(2);
+  const finish = (conn: UnixSocket): number => {
+    if ((flags & SOCK_NONBLOCK) !== 0) conn.setStatusFlags(conn.statusFlags | SOCK_NONBLOCK);
+    const fd = ctx.process.fds.install(conn, { cloexec: (flags & SOCK_CLOEXEC) !== 0 });
+    writeAddress(ctx, addr, lenAddr, encodeUnixAddress(conn.peer?.local ?? null));
+    return fd;
+  };
+  const r = sock.accept(ctx);
+  return r instanceof Promise ? r.then(finish) : finish(r);
+}
+
+/** Implements Linux syscall getsockname(2). */
+export function sysGetsockname(ctx: SyscallContext): number {
+  const sock = socketOf(ctx, ctx.int(0));
+  writeAddress(ctx, ctx.addr(1), ctx.addr(2), encodeUnixAddress(sock.local));
+  return 0;
+}
+
+/** Implements Linux syscall getpeername(2): ENOTCONN without a peer. */
+export function sysGetpeername(ctx: SyscallContext): number {
+  const sock = socketOf(ctx, ctx.int(0));
+  if (sock.peer === null) throw new KernelError(Errno.ENOTCONN);
+  writeAddress(ctx, ctx.addr(1), ctx.addr(2), encodeUnixAddress(sock.peer.local));
+  return 0;
+}
+
+const SO_TYPE = 3;
+const SO_ERROR = 4;
+const SO_SNDBUF = 7;
+const SO_RCVBUF = 8;
+const SO_PASSCRED = 16;
+const SO_PEERCRED = 17;
+const SO_ACCEPTCONN = 30;
+const SO_PROTOCOL = 38;
+const SO_DOMAIN = 39;
+/** Linux's smallest buffers (SOCK_MIN_SNDBUF, SOCK_MIN_RCVBUF) on x86-64. */
+const MIN_SNDBUF = 4608;
+const MIN_RCVBUF = 2304;
+
+/** Buffer sizes a socket was set to (the queue itself stays UNIX_SOCKET_BUFFER). */
+const bufferSizes = new WeakMap<UnixSocket, { snd: number; rcv: number }>();
+
+function buffersOf(sock: UnixSocket): { snd: number; rcv: number } {
+  let b = bufferSizes.get(sock);
+  if (b === undefined) bufferSizes.set(sock, b = { snd: UNIX_SOCKET_BUFFER, rcv: UNIX_SOCKET_BUFFER });
+  return b;
+}
+
+/** Implements Linux syscall getsockopt(2) for SOL_SOCKET. */
+export function sysGetsockopt(ctx: SyscallContext): number {
+  const sock = socketOf(ctx, ctx.int(0));
+  const level = ctx.int(1);
+  const name = ctx.int(2);
+  const valAddr = ctx.addr(3);
+  const lenAddr = ctx.addr(4);
+  if (level !== SOL_SOCKET) throw new KernelError(Errno.ENOPROTOOPT);
+  const lenRaw = ctx.mem.read(lenAddr, 4).slice();
+  const room = new DataView(lenRaw.buffer).getInt32(0, true);
+  if (room < 0) throw new KernelError(Errno.EINVAL);
+  let value: Uint8Array;
+  const int = (n: number): Uint8Array => {
+    const out = new Uint8Array(4);
+    new DataView(out.buffer).setInt32(0, n, true);
+    return out;
+  };
+  switch (name) {
+    case SO_TYPE: value = int(sock.type); break;
+    case SO_ERROR: value = int(0); break;
+    case SO_SNDBUF: value = int(buffersOf(sock).snd); break;
+    case SO_RCVBUF: value = int(buffersOf(sock).rcv); break;
+    case SO_PASSCRED: value = int(sock.passCred ? 1 : 0); break;
+    case SO_ACCEPTCONN: value = int(sock.listening ? 1 : 0); break;
+    case SO_PROTOCOL: value = int(0); break;
+    case SO_DOMAIN: value = int(AF_UNIX); break;
+    case SO_PEERCRED: {
+      value = new Uint8Array(UCRED_SIZE);
+      const v = new DataView(value.buffer);
+      const cred = sock.peerCred ?? { pid: 0, uid: -1, gid: -1 };
+      v.setInt32(0, cred.pid, true);
+      v.setInt32(4, cred.uid, true);
+      v.setInt32(8, cred.gid, true);
+      break;
+    }
+    default: throw new KernelError(Errno.ENOPROTOOPT);
+  }
+  const n = Math.min(room, value.length);
+  if (n > 0) ctx.mem.write(valAddr, value.subarray(0, n));
+  ctx.mem.write(lenAddr, int(n));
+  return 0;
+}
+
+/** Implements Linux syscall setsockopt(2) for SOL_SOCKET: SO_PASSCRED, SO_SNDBUF, SO_RCVBUF. */
+export function sysSetsockopt(ctx: SyscallContext): number {
+  const sock = socketOf(ctx, ctx.int(0));
+  const level = ctx.int(1);
+  const name = ctx.int(2);
+  const len = ctx.int(4);
+  if (level !== SOL_SOCKET) throw new KernelError(Errno.ENOPROTOOPT);
+  if (len < 4) throw new KernelError(Errno.EINVAL);
+  const raw = ctx.mem.read(ctx.addr(3), 4).slice();
+  const val = new DataView(raw.buffer).getInt32(0, true);
+  // Linux doubles the size asked for (bookkeeping overhead) within [minimum, 2 * wmem_max].
+  const size = (min: number) => Math.max(min, Math.min(Math.max(val, 0), UNIX_SOCKET_BUFFER) * 2);
+  switch (name) {
+    case SO_PASSCRED: sock.passCred = val !== 0; return 0;
+    case SO_SNDBUF: buffersOf(sock).snd = size(MIN_SNDBUF); return 0;
+    case SO_RCVBUF: buffersOf(sock).rcv = size(MIN_RCVBUF); return 0;
+    case SO_TYPE: case SO_ERROR: case SO_PEERCRED: case SO_ACCEPTCONN: case SO_PROTOCOL: case SO_DOMAIN:
+      throw new KernelError(Errno.ENOPROTOOPT);
+    default: throw new KernelError(Errno.ENOPROTOOPT);
+  }
 }
 
 /** Implements Linux syscall socketpair(2) for AF_UNIX. */
@@ -45,6 +231,11 @@ export function sysSocketpair(ctx: SyscallContext) {
   const type = typeArg & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
   if (protocol !== 0) throw new KernelError(Errno.EPROTONOSUPPORT);
   const [a, b] = createSocketPair(type, typeArg);
+  const cred = peerCredentials(ctx);
+  for (const end of [a, b]) {
+    end.ownCred = cred;
+    end.peerCred = cred;
+  }
   return installPair(ctx, a, b, (typeArg & SOCK_CLOEXEC) !== 0, ctx.addr(3));
 }
 
@@ -88,24 +279,71 @@ function scatter(ctx: SyscallContext, iovs: [number, number][], data: Uint8Array
   }
 }
 
-/** The files named by SCM_RIGHTS messages in a control buffer. */
-function readRights(ctx: SyscallContext, addr: number, len: number): OpenFile[] {
-  if (len === 0) return [];
+/** What a control buffer sends: files (SCM_RIGHTS) and credentials (SCM_CREDENTIALS). */
+interface Control {
+  rights: OpenFile[];
+  cred: UnixCredentials | null;
+}
+
+/** Decode a sendmsg control buffer. */
+function readControl(ctx: SyscallContext, addr: number, len: number): Control {
+  const control: Control = { rights: [], cred: null };
+  if (len === 0) return control;
   const raw = ctx.mem.read(addr, len);
   const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  const files: OpenFile[] = [];
+  const files = control.rights;
   for (let off = 0; off + CMSG_HDR <= len;) {
     const cmsgLen = Number(v.getBigUint64(off, true));
     if (cmsgLen < CMSG_HDR || off + cmsgLen > len) throw new KernelError(Errno.EINVAL);
     const level = v.getInt32(off + 8, true);
     const type = v.getInt32(off + 12, true);
-    if (level !== SOL_SOCKET || type !== SCM_RIGHTS) throw new KernelError(Errno.EINVAL);
-    const n = Math.floor((cmsgLen - CMSG_HDR) / 4);
-    if (n === 0 || files.length + n > SCM_MAX_FD) throw new KernelError(Errno.EINVAL);
-    for (let i = 0; i < n; i++) files.push(ctx.process.fds.get(v.getInt32(off + CMSG_HDR + i * 4, true)));
+    if (level !== SOL_SOCKET) throw new KernelError(Errno.EINVAL);
+    if (type === SCM_CREDENTIALS) {
+      if (cmsgLen !== CMSG_HDR + UCRED_SIZE) throw new KernelError(Errno.EINVAL);
+      control.cred = checkCredentials(ctx, {
+        pid: v.getInt32(off + CMSG_HDR, true), uid: v.getInt32(off + CMSG_HDR + 4, true), gid: v.getInt32(off + CMSG_HDR + 8, true),
+      });
+    } else if (type === SCM_RIGHTS) {
+      const n = Math.floor((cmsgLen - CMSG_HDR) / 4);
+      if (n === 0 || files.length + n > SCM_MAX_FD) throw new KernelError(Errno.EINVAL);
+      for (let i = 0; i < n; i++) files.push(ctx.process.fds.get(v.getInt32(off + CMSG_HDR + i * 4, true)));
+    } else {
+      throw new KernelError(Errno.EINVAL);
+    }
     off += align8(cmsgLen);
   }
-  return files;
+  return control;
+}
+
+/**
+ * Credentials a sender may claim (Linux's scm_check_creds): its own pid and one of its user and
+ * group ids, anything for root. EPERM otherwise.
+ */
+function checkCredentials(ctx: SyscallContext, cred: UnixCredentials): UnixCredentials {
+  const c = ctx.process.cred;
+  if (c.euid === 0) return cred;
+  const uidOk = cred.uid === c.uid || cred.uid === c.euid || cred.uid === c.suid;
+  const gidOk = cred.gid === c.gid || cred.gid === c.egid || cred.gid === c.sgid;
+  if (cred.pid !== ctx.process.pid || !uidOk || !gidOk) throw new KernelError(Errno.EPERM);
+  return cred;
+}
+
+/** The socket a datagram names (sendto, sendmsg with msg_name); undefined without an address. */
+function destination(ctx: SyscallContext, sock: UnixSocket, addr: number, len: number): UnixSocket | undefined {
+  if (addr === 0 || len === 0) return undefined;
+  const arg = readUnixAddress(ctx, addr, len);
+  if (arg.kind === 'autobind') throw new KernelError(Errno.EINVAL);
+  if (sock.type !== SOCK_DGRAM) return sock; // streams refuse any address (EISCONN, EOPNOTSUPP)
+  return findUnixSocket(ctx, arg.address);
+}
+
+/** Send through `sock`, binding it first when it passes credentials unnamed (Linux's autobind). */
+function sendThrough(
+  ctx: SyscallContext, sock: UnixSocket, data: Uint8Array, control: Control, flags: number, to: UnixSocket | undefined,
+): number | Promise<number> {
+  if (sock.passCred && sock.local === null && sock.type === SOCK_DGRAM) autobind(ctx, sock);
+  const cred = control.cred ?? messageCredentials(ctx);
+  return sendResult(ctx, flags, () => sock.send(data, control.rights, flags & SEND_FLAGS, ctx, { cred, to }));
 }
 
 /** A broken connection raises SIGPIPE unless MSG_NOSIGNAL; the call fails with EPIPE either way. */
@@ -126,16 +364,17 @@ function sendResult(ctx: SyscallContext, flags: number, run: () => number | Prom
 
 const SEND_FLAGS = MSG_DONTWAIT | MSG_NOSIGNAL | 0x80 /* MSG_EOR */ | 0x8000 /* MSG_MORE */;
 
-/** Implements Linux syscall sendmsg(2) (addresses are ignored: the sockets are connected). */
+/** Implements Linux syscall sendmsg(2). */
 export function sysSendmsg(ctx: SyscallContext) {
   const sock = socketOf(ctx, ctx.int(0));
   const flags = ctx.int(2);
   const raw = ctx.mem.read(ctx.addr(1), 56);
   const v = new DataView(raw.buffer, raw.byteOffset, 56);
+  const to = destination(ctx, sock, Number(v.getBigUint64(0, true)), v.getUint32(8, true));
   const iovs = readIovecs(ctx, Number(v.getBigUint64(16, true)), Number(v.getBigUint64(24, true)));
-  const rights = readRights(ctx, Number(v.getBigUint64(32, true)), Number(v.getBigUint64(40, true)));
+  const control = readControl(ctx, Number(v.getBigUint64(32, true)), Number(v.getBigUint64(40, true)));
   const data = gather(ctx, iovs);
-  return sendResult(ctx, flags, () => sock.send(data, rights, flags & SEND_FLAGS, ctx));
+  return sendThrough(ctx, sock, data, control, flags, to);
 }
 
 /** Implements Linux syscall sendto(2). */
@@ -143,7 +382,8 @@ export function sysSendto(ctx: SyscallContext) {
   const sock = socketOf(ctx, ctx.int(0));
   const flags = ctx.int(3);
   const data = ctx.mem.read(ctx.addr(1), ctx.count(2)).slice();
-  return sendResult(ctx, flags, () => sock.send(data, [], flags & SEND_FLAGS, ctx));
+  const to = destination(ctx, sock, ctx.addr(4), ctx.int(5));
+  return sendThrough(ctx, sock, data, { rights: [], cred: null }, flags, to);
 }
 
 /** Install received files as fds; those that do not fit in `room` control bytes are closed (MSG_CTRUNC). */
@@ -180,8 +420,26 @@ export function sysRecvmsg(ctx: SyscallContext) {
     scatter(ctx, iovs, buf.subarray(0, r.bytes));
     let msgFlags = r.flags;
     let ctlUsed = 0;
+    if (sock.passCred) {
+      // Credentials come first, as Linux's scm_recv writes them before the files.
+      const cred = r.cred ?? NO_CREDENTIALS;
+      const cmsg = new Uint8Array(CMSG_HDR + UCRED_SIZE);
+      const c = new DataView(cmsg.buffer);
+      c.setBigUint64(0, BigInt(cmsg.length), true);
+      c.setInt32(8, SOL_SOCKET, true);
+      c.setInt32(12, SCM_CREDENTIALS, true);
+      c.setInt32(16, cred.pid, true);
+      c.setInt32(20, cred.uid, true);
+      c.setInt32(24, cred.gid, true);
+      if (ctlLen < cmsg.length) {
+        msgFlags |= MSG_CTRUNC;
+      } else {
+        ctx.mem.write(ctlAddr, cmsg);
+        ctlUsed = Math.min(align8(cmsg.length), ctlLen);
+      }
+    }
     if (r.rights.length > 0) {
-      const { fds, truncated } = installRights(ctx, r.rights, ctlLen, (flags & MSG_CMSG_CLOEXEC) !== 0);
+      const { fds, truncated } = installRights(ctx, r.rights, ctlLen - ctlUsed, (flags & MSG_CMSG_CLOEXEC) !== 0);
       if (truncated) msgFlags |= MSG_CTRUNC;
       if (fds.length > 0) {
         const cmsg = new Uint8Array(CMSG_HDR + fds.length * 4);
@@ -190,11 +448,18 @@ export function sysRecvmsg(ctx: SyscallContext) {
         c.setInt32(8, SOL_SOCKET, true);
         c.setInt32(12, SCM_RIGHTS, true);
         fds.forEach((fd, i) => c.setInt32(CMSG_HDR + i * 4, fd, true));
-        ctx.mem.write(ctlAddr, cmsg);
-        ctlUsed = Math.min(align8(cmsg.length), ctlLen);
+        ctx.mem.write(ctlAddr + ctlUsed, cmsg);
+        ctlUsed = Math.min(ctlUsed + align8(cmsg.length), ctlLen);
       }
     }
-    if (nameAddr !== 0) v.setUint32(8, 0, true); // the peer of a socketpair has no address
+    if (nameAddr !== 0) {
+      // The sending socket's name, nothing when it is unnamed (as Linux's unix_copy_addr).
+      const from = r.from === undefined ? new Uint8Array(0) : encodeUnixAddress(r.from);
+      const room = v.getInt32(8, true);
+      if (room < 0) throw new KernelError(Errno.EINVAL);
+      if (from.length > 0) ctx.mem.write(nameAddr, from.subarray(0, Math.min(room, from.length)));
+      v.setUint32(8, from.length, true);
+    }
     v.setBigUint64(40, BigInt(ctlUsed), true);
     v.setInt32(48, msgFlags, true);
     ctx.mem.write(msgAddr, raw);
@@ -220,7 +485,10 @@ export function sysRecvfrom(ctx: SyscallContext) {
       b.set(buf.subarray(off, off + n));
       off += n;
     }
-    if (ctx.addr(4) !== 0 && lenAddr !== 0) ctx.mem.write(lenAddr, new Uint8Array(4));
+    if (ctx.addr(4) !== 0 && lenAddr !== 0) {
+      if (r.from === undefined) ctx.mem.write(lenAddr, new Uint8Array(4));
+      else writeAddress(ctx, ctx.addr(4), lenAddr, encodeUnixAddress(r.from));
+    }
     return (flags & MSG_TRUNC) !== 0 && sock.type === SOCK_DGRAM ? r.length : r.bytes;
   };
   const r = sock.recv(buf, flags & (MSG_PEEK | MSG_DONTWAIT | MSG_WAITALL), ctx);

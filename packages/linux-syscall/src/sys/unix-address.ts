@@ -1,0 +1,150 @@
+/**
+ * AF_UNIX addresses: decoding and encoding `struct sockaddr_un`, binding a socket to a name (a
+ * socket file in the VFS, or a name in the container's abstract namespace) and finding the
+ * socket a name leads to.
+ *
+ * @module
+ */
+import {
+  Errno, FileType, KernelError, isAbstractAddress, isKernelError, type Kernel, type UnixAddress, type UnixSocket,
+} from '@rvisor/linux-object';
+import type { SyscallContext } from '../context.js';
+
+/** The AF_UNIX address family. */
+export const AF_UNIX = 1;
+/** offsetof(struct sockaddr_un, sun_path). */
+const SUN_PATH_OFFSET = 2;
+/** sizeof(struct sockaddr_un). */
+const SOCKADDR_UN_SIZE = 110;
+
+/** A decoded address argument: a name, or a request for an automatic one (bind with only the family). */
+export type AddressArg = { kind: 'name'; address: UnixAddress } | { kind: 'autobind' };
+
+/**
+ * Read the sockaddr_un at `addr` of `len` bytes. EINVAL for a length out of range or another
+ * family; a path name is cut at its first NUL.
+ */
+export function readUnixAddress(ctx: SyscallContext, addr: number, len: number): AddressArg {
+  if (len < SUN_PATH_OFFSET || len > SOCKADDR_UN_SIZE) throw new KernelError(Errno.EINVAL);
+  const raw = ctx.mem.read(addr, len).slice();
+  if ((raw[0] | (raw[1] << 8)) !== AF_UNIX) throw new KernelError(Errno.EINVAL);
+  if (len === SUN_PATH_OFFSET) return { kind: 'autobind' };
+  const path = raw.subarray(SUN_PATH_OFFSET);
+  if (path[0] === 0) return { kind: 'name', address: path };
+  const nul = path.indexOf(0);
+  return { kind: 'name', address: nul < 0 ? path : path.subarray(0, nul) };
+}
+
+/** The sockaddr_un of `address` (null: unnamed, the family alone), as Linux reports it. */
+export function encodeUnixAddress(address: UnixAddress | null): Uint8Array {
+  const n = address === null ? 0 : address.length + (isAbstractAddress(address) ? 0 : 1); // paths keep their NUL
+  const out = new Uint8Array(SUN_PATH_OFFSET + n);
+  out[0] = AF_UNIX;
+  if (address !== null) out.set(address, SUN_PATH_OFFSET);
+  return out;
+}
+
+/**
+ * Store an address for the guest: at most `*lenAddr` bytes of it at `addr`, and its full
+ * length at `lenAddr` (Linux's move_addr_to_user). EINVAL for a negative length.
+ */
+export function writeAddress(ctx: SyscallContext, addr: number, lenAddr: number, encoded: Uint8Array): void {
+  if (addr === 0 || lenAddr === 0) return;
+  const room = new DataView(ctx.mem.read(lenAddr, 4).slice().buffer).getInt32(0, true);
+  if (room < 0) throw new KernelError(Errno.EINVAL);
+  const n = Math.min(room, encoded.length);
+  if (n > 0) ctx.mem.write(addr, encoded.subarray(0, n));
+  const len = new Uint8Array(4);
+  new DataView(len.buffer).setInt32(0, encoded.length, true);
+  ctx.mem.write(lenAddr, len);
+}
+
+const decoder = new TextDecoder('latin1');
+const utf8 = new TextDecoder();
+
+/** Abstract names are per container: one namespace per kernel. */
+const abstractNames = new WeakMap<Kernel, Map<string, UnixSocket>>();
+
+function namespaceOf(kernel: Kernel): Map<string, UnixSocket> {
+  let names = abstractNames.get(kernel);
+  if (names === undefined) abstractNames.set(kernel, names = new Map());
+  return names;
+}
+
+function keyOf(address: UnixAddress): string {
+  return decoder.decode(address);
+}
+
+function bindAbstract(ctx: SyscallContext, sock: UnixSocket, address: UnixAddress): void {
+  const names = namespaceOf(ctx.kernel);
+  const key = keyOf(address);
+  if (names.has(key)) throw new KernelError(Errno.EADDRINUSE);
+  names.set(key, sock);
+  sock.local = address;
+  sock.onClose = () => {
+    if (names.get(key) === sock) names.delete(key);
+  };
+}
+
+/** Autobind: an abstract name of five hex digits, as Linux picks one (EADDRINUSE if all are taken). */
+export function autobind(ctx: SyscallContext, sock: UnixSocket): void {
+  const names = namespaceOf(ctx.kernel);
+  const start = Math.floor(Math.random() * 0x100000);
+  for (let i = 0; i < 0x100000; i++) {
+    const name = ((start + i) & 0xfffff).toString(16).padStart(5, '0');
+    const address = new Uint8Array(6);
+    address.set(new TextEncoder().encode(name), 1);
+    if (!names.has(keyOf(address))) {
+      bindAbstract(ctx, sock, address);
+      return;
+    }
+  }
+  throw new KernelError(Errno.EADDRINUSE);
+}
+
+/**
+ * bind(2) of `sock` to `address`: an abstract name, or a new socket file at a path (EADDRINUSE if
+ * the path exists; the permission bits are 0777 less the umask).
+ */
+export function bindUnixAddress(ctx: SyscallContext, sock: UnixSocket, address: UnixAddress): void {
+  if (isAbstractAddress(address)) {
+    bindAbstract(ctx, sock, address);
+    return;
+  }
+  const path = utf8.decode(address);
+  const trimmed = path.replace(/\/+$/, '');
+  if (trimmed !== path) throw new KernelError(Errno.EISDIR);
+  const cut = trimmed.lastIndexOf('/');
+  const name = trimmed.slice(cut + 1);
+  const dirPath = cut < 0 ? '.' : cut === 0 ? '/' : trimmed.slice(0, cut);
+  const parent = ctx.process.fs.lookup(dirPath, { followLast: true, directory: true });
+  if (name === '' || name === '.' || name === '..') throw new KernelError(Errno.EADDRINUSE);
+  try {
+    parent.inode.lookup(name);
+    throw new KernelError(Errno.EADDRINUSE);
+  } catch (err) {
+    if (!isKernelError(err) || err.errno !== Errno.ENOENT) throw err;
+  }
+  if (parent.mount.fs.readOnly) throw new KernelError(Errno.EROFS);
+  const bindSocket = parent.inode.bindSocket?.bind(parent.inode);
+  // File systems that cannot keep socket files (hostfs) refuse, as mknod(S_IFSOCK) does here.
+  if (bindSocket === undefined) throw new KernelError(Errno.EPERM);
+  bindSocket(name, sock, 0o777 & ~ctx.process.fs.umask);
+  sock.local = address;
+}
+
+/**
+ * The socket `address` names: ECONNREFUSED when nobody is bound there (or the socket file's
+ * socket has closed, or the file is no socket), ENOENT for a missing path.
+ */
+export function findUnixSocket(ctx: SyscallContext, address: UnixAddress): UnixSocket {
+  if (isAbstractAddress(address)) {
+    const sock = namespaceOf(ctx.kernel).get(keyOf(address));
+    if (sock === undefined || sock.closed) throw new KernelError(Errno.ECONNREFUSED);
+    return sock;
+  }
+  const ref = ctx.process.fs.lookup(utf8.decode(address), { followLast: true });
+  const sock = ref.inode.socket;
+  if (ref.inode.type !== FileType.Socket || sock === undefined || sock.closed) throw new KernelError(Errno.ECONNREFUSED);
+  return sock;
+}

@@ -1,0 +1,373 @@
+// Conformance: named and abstract AF_UNIX sockets — socket, bind, listen, accept4, connect
+// (blocking and non-blocking), stream echo between two processes, datagrams with addresses,
+// getsockname/getpeername, SO_PEERCRED, SO_PASSCRED with SCM_CREDENTIALS, readiness of a
+// listener, and the error cases (EADDRINUSE, ECONNREFUSED, ENOENT, EAGAIN …). Path names live in
+// a fresh directory on /dev/shm (a tmpfs natively and in every container).
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+// Arguments are evaluated in any order: run the call first, then print its result and errno.
+#define CALL(expr) (errno = 0, rv = (long)(expr), er = errno)
+static long rv;
+static int er;
+static char dir[64];
+
+/** An address for `name`: a path in the test directory, or abstract when name starts with '@'. */
+static socklen_t addr_of(struct sockaddr_un *sa, const char *name) {
+  memset(sa, 0, sizeof *sa);
+  sa->sun_family = AF_UNIX;
+  if (name[0] == '@') {
+    size_t n = strlen(name + 1);
+    memcpy(sa->sun_path + 1, name + 1, n);
+    return offsetof(struct sockaddr_un, sun_path) + 1 + n;
+  }
+  snprintf(sa->sun_path, sizeof sa->sun_path, "%s/%s", dir, name);
+  return offsetof(struct sockaddr_un, sun_path) + strlen(sa->sun_path) + 1;
+}
+
+static int bound(int type, const char *name) {
+  struct sockaddr_un sa;
+  socklen_t len = addr_of(&sa, name);
+  int fd = socket(AF_UNIX, type, 0);
+  if (bind(fd, (struct sockaddr *)&sa, len) < 0) printf("bind %s errno %d\n", name, errno);
+  return fd;
+}
+
+static long connect_to(int fd, const char *name) {
+  struct sockaddr_un sa;
+  socklen_t len = addr_of(&sa, name);
+  CALL(connect(fd, (struct sockaddr *)&sa, len));
+  return rv;
+}
+
+/** Print an address as the test knows it: relative to the test directory, '@' for abstract. */
+static void print_addr(const char *what, struct sockaddr_un *sa, socklen_t len) {
+  socklen_t base = offsetof(struct sockaddr_un, sun_path);
+  if (len <= base) {
+    printf("%s: unnamed (len %u)\n", what, len);
+  } else if (sa->sun_path[0] == 0) {
+    printf("%s: @%.*s (len %u)\n", what, (int)(len - base - 1), sa->sun_path + 1, len);
+  } else {
+    size_t d = strlen(dir);
+    int inside = strncmp(sa->sun_path, dir, d) == 0;
+    printf("%s: %s%s (len-strlen %u)\n", what, inside ? "DIR" : "", sa->sun_path + (inside ? d : 0),
+           len - (socklen_t)strlen(sa->sun_path));
+  }
+}
+
+static void stream_echo(const char *name) {
+  int srv = bound(SOCK_STREAM, name);
+  CALL(listen(srv, 4));
+  printf("[%s] listen %ld\n", name, rv);
+  pid_t child = fork();
+  if (child == 0) {
+    int c = socket(AF_UNIX, SOCK_STREAM, 0);
+    connect_to(c, name);
+    printf("[%s] child connect %ld errno %d\n", name, rv, er);
+    struct ucred cred;
+    socklen_t clen = sizeof cred;
+    getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &clen);
+    printf("[%s] child: peer pid is parent %d, uid %u, len %u\n", name, cred.pid == getppid(), cred.uid, clen);
+    struct sockaddr_un sa;
+    socklen_t len = sizeof sa;
+    getpeername(c, (struct sockaddr *)&sa, &len);
+    print_addr("child getpeername", &sa, len);
+    len = sizeof sa;
+    getsockname(c, (struct sockaddr *)&sa, &len);
+    print_addr("child getsockname", &sa, len);
+    write(c, "hello", 5);
+    char buf[32] = {0};
+    ssize_t n = read(c, buf, sizeof buf);
+    printf("[%s] child read %zd '%.*s'\n", name, n, (int)n, buf);
+    fflush(stdout);
+    _exit(0);
+  }
+  // The parent reports after the child has exited, so the two never interleave.
+  char out[1024];
+  size_t o = 0;
+  struct pollfd p = {srv, POLLIN, 0};
+  CALL(poll(&p, 1, 5000));
+  o += snprintf(out + o, sizeof out - o, "[%s] poll listener %ld revents %#x\n", name, rv, p.revents);
+  struct sockaddr_un sa, acc, own;
+  socklen_t len = sizeof acc;
+  int conn = accept4(srv, (struct sockaddr *)&acc, &len, SOCK_CLOEXEC);
+  o += snprintf(out + o, sizeof out - o, "[%s] accept4 ok %d cloexec %d\n", name, conn >= 0, fcntl(conn, F_GETFD));
+  socklen_t acc_len = len;
+  len = sizeof own;
+  getsockname(conn, (struct sockaddr *)&own, &len);
+  socklen_t own_len = len;
+  struct ucred cred;
+  socklen_t clen = sizeof cred;
+  getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cred, &clen);
+  o += snprintf(out + o, sizeof out - o, "[%s] parent: peer pid is child %d\n", name, cred.pid == child);
+  char buf[32];
+  ssize_t n = read(conn, buf, sizeof buf);
+  for (ssize_t i = 0; i < n; i++) buf[i] = buf[i] - 'a' + 'A';
+  write(conn, buf, n);
+  int status;
+  waitpid(child, &status, 0);
+  fputs(out, stdout);
+  print_addr("accepted peer", &acc, acc_len);
+  print_addr("accepted getsockname", &own, own_len);
+  n = read(conn, buf, sizeof buf);
+  printf("[%s] after child exit read %zd\n", name, n);
+  (void)sa;
+  close(conn);
+  close(srv);
+}
+
+static void datagrams(const char *a_name, const char *b_name) {
+  int a = bound(SOCK_DGRAM, a_name);
+  int b = bound(SOCK_DGRAM, b_name);
+  struct sockaddr_un to, from;
+  socklen_t to_len = addr_of(&to, b_name);
+  CALL(sendto(a, "ping", 4, 0, (struct sockaddr *)&to, to_len));
+  printf("dgram sendto %ld\n", rv);
+  char buf[16];
+  socklen_t from_len = sizeof from;
+  CALL(recvfrom(b, buf, sizeof buf, 0, (struct sockaddr *)&from, &from_len));
+  printf("dgram recvfrom %ld '%.*s'\n", rv, (int)rv, buf);
+  print_addr("dgram from", &from, from_len);
+  CALL(sendto(b, "pong", 4, 0, (struct sockaddr *)&from, from_len));
+  from_len = sizeof from;
+  CALL(recvfrom(a, buf, sizeof buf, 0, (struct sockaddr *)&from, &from_len));
+  printf("dgram reply %ld '%.*s'\n", rv, (int)rv, buf);
+  print_addr("dgram reply from", &from, from_len);
+  // An unnamed sender has no address to report.
+  int anon = socket(AF_UNIX, SOCK_DGRAM, 0);
+  sendto(anon, "x", 1, 0, (struct sockaddr *)&to, to_len);
+  from_len = sizeof from;
+  CALL(recvfrom(b, buf, sizeof buf, 0, (struct sockaddr *)&from, &from_len));
+  printf("dgram from unnamed %ld fromlen %u\n", rv, from_len);
+  CALL(send(anon, "x", 1, 0));
+  printf("dgram send unconnected %ld errno %d\n", rv, er);
+  connect_to(anon, b_name);
+  printf("dgram connect %ld\n", rv);
+  CALL(send(anon, "yz", 2, 0));
+  printf("dgram send connected %ld\n", rv);
+  CALL(recv(b, buf, sizeof buf, MSG_DONTWAIT));
+  printf("dgram recv %ld\n", rv);
+  CALL(recv(b, buf, sizeof buf, MSG_DONTWAIT));
+  printf("dgram recv empty %ld errno %d\n", rv, er);
+  close(b);
+  CALL(send(anon, "x", 1, 0));
+  printf("dgram send to closed %ld errno %d\n", rv, er);
+  CALL(send(anon, "x", 1, 0));
+  printf("dgram send again %ld errno %d\n", rv, er);
+  CALL(sendto(a, "x", 1, 0, (struct sockaddr *)&to, to_len));
+  printf("dgram sendto closed name %ld errno %d\n", rv, er);
+  close(anon);
+  close(a);
+}
+
+static void credentials(void) {
+  int sv[2];
+  socketpair(AF_UNIX, SOCK_DGRAM, 0, sv);
+  int on = 1;
+  CALL(setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof on));
+  printf("SO_PASSCRED set %ld\n", rv);
+  int v = 0;
+  socklen_t vlen = sizeof v;
+  getsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &v, &vlen);
+  printf("SO_PASSCRED get %d\n", v);
+  pid_t child = fork();
+  if (child == 0) {
+    send(sv[0], "c", 1, 0);
+    _exit(0);
+  }
+  waitpid(child, NULL, 0);
+  char data[4];
+  char ctl[CMSG_SPACE(sizeof(struct ucred))];
+  struct iovec iov = {data, sizeof data};
+  struct msghdr msg = {0};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = ctl;
+  msg.msg_controllen = sizeof ctl;
+  CALL(recvmsg(sv[1], &msg, 0));
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  printf("recvmsg %ld controllen %zu\n", rv, msg.msg_controllen);
+  if (c != NULL) {
+    struct ucred cred;
+    memcpy(&cred, CMSG_DATA(c), sizeof cred);
+    printf("cmsg level %d type %d len %zu: pid is child %d uid %u gid %u\n", c->cmsg_level, c->cmsg_type, c->cmsg_len,
+           cred.pid == child, cred.uid, cred.gid);
+  }
+  // Explicit credentials: our own are accepted.
+  struct ucred mine = {getpid(), getuid(), getgid()};
+  memset(ctl, 0, sizeof ctl);
+  msg.msg_control = ctl;
+  msg.msg_controllen = sizeof ctl;
+  c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_CREDENTIALS;
+  c->cmsg_len = CMSG_LEN(sizeof mine);
+  memcpy(CMSG_DATA(c), &mine, sizeof mine);
+  CALL(sendmsg(sv[0], &msg, 0));
+  printf("sendmsg SCM_CREDENTIALS %ld\n", rv);
+  msg.msg_controllen = sizeof ctl;
+  CALL(recvmsg(sv[1], &msg, 0));
+  c = CMSG_FIRSTHDR(&msg);
+  if (c != NULL) {
+    struct ucred cred;
+    memcpy(&cred, CMSG_DATA(c), sizeof cred);
+    printf("explicit: pid is self %d type %d\n", cred.pid == getpid(), c->cmsg_type);
+  }
+  close(sv[0]);
+  close(sv[1]);
+}
+
+static void options(void) {
+  int s = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+  int v;
+  socklen_t len = sizeof v;
+  getsockopt(s, SOL_SOCKET, SO_TYPE, &v, &len);
+  printf("SO_TYPE %d len %u\n", v, len);
+  len = sizeof v;
+  getsockopt(s, SOL_SOCKET, SO_ERROR, &v, &len);
+  printf("SO_ERROR %d\n", v);
+  len = sizeof v;
+  getsockopt(s, SOL_SOCKET, SO_SNDBUF, &v, &len);
+  printf("SO_SNDBUF positive %d\n", v > 0);
+  v = 65536;
+  CALL(setsockopt(s, SOL_SOCKET, SO_RCVBUF, &v, sizeof v));
+  len = sizeof v;
+  getsockopt(s, SOL_SOCKET, SO_RCVBUF, &v, &len);
+  printf("SO_RCVBUF set %ld reads %d\n", rv, v);
+  struct ucred cred;
+  len = sizeof cred;
+  CALL(getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &len));
+  printf("SO_PEERCRED unconnected %ld pid %d uid %d gid %d\n", rv, cred.pid, (int)cred.uid, (int)cred.gid);
+  CALL(getsockopt(s, SOL_SOCKET, 9999, &v, &len));
+  printf("unknown option %ld errno %d\n", rv, er);
+  close(s);
+}
+
+static void errors(void) {
+  int s = bound(SOCK_STREAM, "dup");
+  int t = socket(AF_UNIX, SOCK_STREAM, 0);
+  struct sockaddr_un sa;
+  socklen_t len = addr_of(&sa, "dup");
+  CALL(bind(t, (struct sockaddr *)&sa, len));
+  printf("second bind path %ld errno %d\n", rv, er);
+  connect_to(t, "dup");
+  printf("connect not listening %ld errno %d\n", rv, er);
+  connect_to(t, "missing");
+  printf("connect missing path %ld errno %d\n", rv, er);
+  connect_to(t, "@rvisor-missing");
+  printf("connect missing abstract %ld errno %d\n", rv, er);
+  close(s);
+  connect_to(t, "dup");
+  printf("connect closed path %ld errno %d\n", rv, er);
+  struct stat st;
+  stat(sa.sun_path, &st);
+  printf("socket file is a socket %d mode %o\n", S_ISSOCK(st.st_mode), st.st_mode & 0777 & ~0022);
+  CALL(open(sa.sun_path, O_RDONLY));
+  printf("open socket file %ld errno %d\n", rv, er);
+  unlink(sa.sun_path);
+  int a1 = bound(SOCK_STREAM, "@rvisor-dup");
+  int a2 = socket(AF_UNIX, SOCK_STREAM, 0);
+  len = addr_of(&sa, "@rvisor-dup");
+  CALL(bind(a2, (struct sockaddr *)&sa, len));
+  printf("second bind abstract %ld errno %d\n", rv, er);
+  close(a1);
+  CALL(bind(a2, (struct sockaddr *)&sa, len));
+  printf("bind abstract after close %ld\n", rv);
+  CALL(bind(a2, (struct sockaddr *)&sa, len));
+  printf("bind twice %ld errno %d\n", rv, er);
+  close(a2);
+  CALL(listen(t, 1));
+  printf("listen unbound %ld errno %d\n", rv, er);
+  char c;
+  CALL(read(t, &c, 1));
+  printf("read unconnected %ld errno %d\n", rv, er);
+  CALL(send(t, "x", 1, MSG_NOSIGNAL));
+  printf("send unconnected %ld errno %d\n", rv, er);
+  CALL(accept(t, NULL, NULL));
+  printf("accept not listening %ld errno %d\n", rv, er);
+  struct sockaddr_un peer;
+  socklen_t plen = sizeof peer;
+  CALL(getpeername(t, (struct sockaddr *)&peer, &plen));
+  printf("getpeername unconnected %ld errno %d\n", rv, er);
+  plen = sizeof peer;
+  getsockname(t, (struct sockaddr *)&peer, &plen);
+  print_addr("getsockname unbound", &peer, plen);
+  close(t);
+  CALL(socket(AF_UNIX, SOCK_STREAM, 7));
+  printf("socket bad protocol %ld errno %d\n", rv, er);
+  CALL(socket(AF_UNIX, 9, 0));
+  printf("socket bad type %ld errno %d\n", rv, er);
+  int d = socket(AF_UNIX, SOCK_DGRAM, 0);
+  CALL(listen(d, 1));
+  printf("listen dgram %ld errno %d\n", rv, er);
+  close(d);
+}
+
+static void nonblocking(void) {
+  int srv = bound(SOCK_STREAM | SOCK_NONBLOCK, "@rvisor-nb");
+  listen(srv, 0);
+  CALL(accept(srv, NULL, NULL));
+  printf("accept empty nonblocking %ld errno %d\n", rv, er);
+  int ep = epoll_create1(0);
+  struct epoll_event ev = {.events = EPOLLIN, .data.u32 = 7};
+  epoll_ctl(ep, EPOLL_CTL_ADD, srv, &ev);
+  CALL(epoll_wait(ep, &ev, 1, 0));
+  printf("epoll before connect %ld\n", rv);
+  int c[4];
+  for (int i = 0; i < 4; i++) {
+    c[i] = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    connect_to(c[i], "@rvisor-nb");
+    printf("nonblocking connect %d: %ld errno %d\n", i, rv, er);
+  }
+  CALL(epoll_wait(ep, &ev, 1, 0));
+  printf("epoll after connect %ld events %#x data %u\n", rv, ev.events, ev.data.u32);
+  int a = accept(srv, NULL, NULL);
+  printf("accept ok %d nonblocking flag kept off %d\n", a >= 0, (fcntl(a, F_GETFL) & O_NONBLOCK) != 0);
+  // Data written before accept waited on the server end.
+  CALL(write(c[0], "early", 5));
+  char buf[8];
+  CALL(read(a, buf, sizeof buf));
+  printf("read after accept %ld\n", rv);
+  for (int i = 0; i < 4; i++) close(c[i]);
+  close(a);
+  close(ep);
+  close(srv);
+}
+
+int main(void) {
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  strcpy(dir, "/dev/shm/usock-XXXXXX");
+  if (mkdtemp(dir) == NULL) {
+    perror("mkdtemp");
+    return 1;
+  }
+  stream_echo("srv.sock");
+  stream_echo("@rvisor-echo");
+  datagrams("a.sock", "b.sock");
+  datagrams("@rvisor-a", "@rvisor-b");
+  credentials();
+  options();
+  errors();
+  nonblocking();
+  char path[128];
+  const char *names[] = {"srv.sock", "a.sock", "b.sock"};
+  for (int i = 0; i < 3; i++) {
+    snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+    unlink(path);
+  }
+  CALL(rmdir(dir));
+  printf("rmdir %ld errno %d\n", rv, er);
+  return 0;
+}
