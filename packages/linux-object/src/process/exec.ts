@@ -16,6 +16,7 @@ import { standardAuxv } from '../elf/auxv.js';
 import { Errno, KernelError } from '../errno.js';
 import type { OpenFile } from '../fs/open-file.js';
 import { O_RDONLY, PROT_READ, PROT_WRITE, S_IFMT, S_IFREG } from '../abi/index.js';
+import { MAY_EXEC, checkAccess, fsIds } from '../fs/permission.js';
 import type { Kernel } from './kernel.js';
 import { PIE_BASE, STACK_SIZE, STACK_TOP } from './layout.js';
 import type { LinuxThread } from './process.js';
@@ -53,15 +54,21 @@ function readHead(file: OpenFile, len: number): Uint8Array {
   return buf.subarray(0, preadFully(file, buf, 0));
 }
 
-/** Open `path` for execution: EACCES for a directory, any non-regular file, or no execute bit. */
+/**
+ * Open `path` for execution: search permission along the path and execute permission on the file
+ * for the caller's ids (read permission is not needed, as in Linux); EACCES for a directory or any
+ * non-regular file.
+ */
 function openExecutable(thread: LinuxThread, path: string): { file: OpenFile; size: number } {
-  const file = thread.process.fs.open(path, O_RDONLY, 0);
-  const { mode, size } = file.stat();
-  if ((mode & S_IFMT) !== S_IFREG || (mode & 0o111) === 0) {
-    file.close();
-    throw new KernelError(Errno.EACCES);
-  }
-  return { file, size };
+  const fs = thread.process.fs;
+  const ids = fsIds(thread.process.cred);
+  const ref = fs.lookup(path, { followLast: true, ids });
+  const st = ref.inode.stat();
+  if ((st.mode & S_IFMT) !== S_IFREG) throw new KernelError(Errno.EACCES);
+  checkAccess(ids, st, MAY_EXEC);
+  const file = ref.inode.open(O_RDONLY, ref.path); // the kernel reads the image, not the caller
+  file.location = ref;
+  return { file, size: st.size };
 }
 
 /** Parse the ELF headers, reading past `head` only when the program headers lie beyond it. */

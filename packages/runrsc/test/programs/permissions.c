@@ -142,6 +142,10 @@ static void as_user(void) {
   report("link mine ro/mine2", link("mine", "ro/mine2"));
   char *argv[] = { "script", NULL };
   report("execve script (0644)", execve("script", argv, argv + 1));
+  /* Execute permission is the caller's: a root-only 0700 program is refused to uid 1000, and a
+   * directory without search permission hides what is inside. */
+  report("execve rootexe (0700 root)", execve("rootexe", argv, argv + 1));
+  report("execve noexec/f", execve("noexec/f", argv, argv + 1));
 }
 
 static void as_setuid_root(void) {
@@ -166,7 +170,7 @@ static void in_child(void (*fn)(void)) {
 static void cleanup(void) {
   static const char *files[] = {
     "readable", "rootonly", "groupw", "suppl", "mine", "ownerbits", "othergid", "exe", "script",
-    "noexec/f", "ro/f", "wdir/new", "wdir/mine2", "wdir/rootfile", "wdir/f", "sticky/rootfile",
+    "noexec/f", "rootexe", "ro/f", "wdir/new", "wdir/mine2", "wdir/rootfile", "wdir/f", "sticky/rootfile",
     "sticky/other", "sticky/own", "sgid/new", "ro/l",
   };
   static const char *dirs[] = {
@@ -191,6 +195,7 @@ int main(void) {
   make("ownerbits", 0077, 1000, 1000);
   make("othergid", 0644, 1000, 0);
   make("exe", 0755, 0, 0);
+  make("rootexe", 0700, 0, 0);
   make("script", 0644, 0, 0);
   makedir("noexec", 0755, 0, 0);
   make("noexec/f", 0644, 0, 0);
