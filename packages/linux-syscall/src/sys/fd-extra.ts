@@ -8,7 +8,7 @@
 import {
   AT_FDCWD, Errno, F_GET_SEALS, F_GETLK, F_GETPIPE_SZ, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_RDLCK, F_SETLKW,
   F_UNLCK, F_WRLCK, KernelError, O_ACCMODE, O_RDONLY, O_RDWR, O_WRONLY, SI_KERNEL, Signo, TmpFile,
-  TmpFs, fileLocks, isKernelError, pipeBufferOf, sendSignal,
+  TmpFs, MAY_EXEC, MAY_WRITE, checkAccess, fileLocks, fsIds, isKernelError, pipeBufferOf, sendSignal,
   type INode, type Kernel, type LockRequest, type OpenFile, type PathRef, type PipeBuffer,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
@@ -194,7 +194,8 @@ function mknodAt(ctx: SyscallContext, dirfd: number, path: string, mode: number)
   const cut = trimmed.lastIndexOf('/');
   const name = trimmed.slice(cut + 1);
   const dirPath = cut < 0 ? '.' : cut === 0 ? '/' : trimmed.slice(0, cut);
-  const parent = ctx.process.fs.lookup(dirPath, { followLast: true, directory: true }, start);
+  const ids = fsIds(ctx.process.cred);
+  const parent = ctx.process.fs.lookup(dirPath, { followLast: true, directory: true, ids }, start);
   if (name === '' || name === '.' || name === '..') throw new KernelError(Errno.EEXIST);
   const perms = (mode & 0o7777) & ~ctx.process.fs.umask;
   const dir = parent.inode;
@@ -205,6 +206,7 @@ function mknodAt(ctx: SyscallContext, dirfd: number, path: string, mode: number)
     if (!isKernelError(err) || err.errno !== Errno.ENOENT) throw err;
   }
   if (dir.fs.readOnly) throw new KernelError(Errno.EROFS);
+  checkAccess(ids, dir.stat(), MAY_WRITE | MAY_EXEC); // creating a name needs write+search on the directory
   if (type === S_IFCHR || type === S_IFBLK || type === S_IFSOCK) throw new KernelError(Errno.EPERM);
   if (type === S_IFIFO) {
     // tmpfs and hostfs make FIFOs; other file systems cannot.
@@ -355,8 +357,8 @@ export function sysSplice(ctx: SyscallContext) {
   if (inPipe === undefined && outPipe === undefined) throw new KernelError(Errno.EINVAL);
   if ((inPipe !== undefined && inAddr !== 0) || (outPipe !== undefined && outAddr !== 0)) throw new KernelError(Errno.ESPIPE);
   if (inPipe !== undefined && inPipe === outPipe) throw new KernelError(Errno.EINVAL);
-  checkAccess(from, true);
-  checkAccess(to, false);
+  checkOpenMode(from, true);
+  checkOpenMode(to, false);
   const inOff = inAddr === 0 ? null : offsetAt(ctx, inAddr);
   const outOff = outAddr === 0 ? null : offsetAt(ctx, outAddr);
   if (len === 0) return 0;
@@ -386,7 +388,7 @@ export function sysSplice(ctx: SyscallContext) {
 }
 
 /** splice needs its input open for reading and its output for writing (EBADF otherwise). */
-function checkAccess(file: OpenFile, reading: boolean): void {
+function checkOpenMode(file: OpenFile, reading: boolean): void {
   const mode = file.statusFlags & O_ACCMODE;
   if (reading ? mode === O_WRONLY : mode === O_RDONLY) throw new KernelError(Errno.EBADF);
 }
@@ -408,8 +410,8 @@ export function sysTee(ctx: SyscallContext) {
   const inPipe = pipeBufferOf(from);
   const outPipe = pipeBufferOf(to);
   if (inPipe === undefined || outPipe === undefined || inPipe === outPipe) throw new KernelError(Errno.EINVAL);
-  checkAccess(from, true);
-  checkAccess(to, false);
+  checkOpenMode(from, true);
+  checkOpenMode(to, false);
   if (len === 0) return 0;
   const nonBlocking = (flags & SPLICE_F_NONBLOCK) !== 0;
   const signal = () => ctx.interruption();
