@@ -1,6 +1,6 @@
 /**
  * Files and descriptors: openat, open, creat, close, the stat family, getdents64, readlink,
- * access, getcwd, chdir, fchdir, ioctl, fcntl, dup, dup2, dup3, umask.
+ * access, getcwd, chdir, fchdir, chroot, ioctl, fcntl, dup, dup2, dup3, umask.
  * Legacy calls decode their arguments and call the `*at` implementation.
  *
  * @module
@@ -181,6 +181,12 @@ export function sysChdir(ctx: SyscallContext) {
 /** Implements Linux syscall fchdir(2). */
 export function sysFchdir(ctx: SyscallContext) {
   ctx.process.fs.fchdir(ctx.process.fds.get(ctx.int(0)), fsIds(ctx.process.cred));
+  return 0;
+}
+
+/** Implements Linux syscall chroot(2): inside the container root only; needs root (CAP_SYS_CHROOT). */
+export function sysChroot(ctx: SyscallContext) {
+  ctx.process.fs.chroot(ctx.path(0), fsIds(ctx.process.cred));
   return 0;
 }
 
