@@ -12,6 +12,7 @@ import { DirFdCache } from './dir-fd-cache.js';
 import { hostResult } from './host-errors.js';
 import { decodeStat, HostDirectory, identityKey } from './host-inode.js';
 import type { HostOps } from './host-ops.js';
+import { SocketNames } from './socket-names.js';
 
 /** Options of a {@link HostFs}. */
 export interface HostFsOptions {
@@ -46,6 +47,8 @@ export class HostFs implements FileSystem {
   readonly #moved = new Map<string, DirLocation>();
   /** The kernel-side state of each host FIFO open now, by identity key. */
   readonly #fifos = new Map<string, FifoState>();
+  /** AF_UNIX socket files bound into host directories (kept in the kernel only). */
+  readonly socketNames = new SocketNames();
   #openFds = 0;
   #released = false;
 

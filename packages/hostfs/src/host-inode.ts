@@ -9,12 +9,13 @@ import {
   O_ACCMODE, O_APPEND, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_DSYNC, O_EXCL, O_NOCTTY, O_NOFOLLOW,
   O_NONBLOCK, O_RDONLY, O_SYNC, O_TMPFILE, O_TRUNC, O_WRONLY, PATH_MAX, RENAME_EXCHANGE, S_IFIFO, S_IFMT,
   INodeBase, fileTypeOfMode, readDirents64, statCodec,
-  type DirEntry, type INode, type OpenFile, type SetAttr, type Stat,
+  type DirEntry, type INode, type OpenFile, type SetAttr, type Stat, type UnixSocket,
 } from '@rvisor/linux-object';
 import { setHostAttr } from './host-attrs.js';
 import { hostResult } from './host-errors.js';
 import { HostDirectoryFile, HostRegularFile } from './host-files.js';
 import type { HostFs } from './host-fs.js';
+import { HostSocketFile } from './socket-names.js';
 
 const decoder = new TextDecoder();
 
@@ -88,8 +89,15 @@ export class HostDirectory extends HostInode {
     return this.checkSame(decodeStat(buf));
   }
 
+  /** This directory's key in the file system's table of socket files. */
+  get #key(): string {
+    return identityKey(this.dev, this.ino);
+  }
+
   override lookup(name: string): INode {
     checkName(name);
+    const socket = this.fs.socketNames.get(this.#key, name);
+    if (socket !== undefined) return socket;
     const buf = new Uint8Array(statCodec.size);
     hostResult(this.fs.ops.fstatat(this.fd(), name, AT_SYMLINK_NOFOLLOW, buf));
     const s = decodeStat(buf);
@@ -184,17 +192,40 @@ export class HostDirectory extends HostInode {
     return new HostRegularFile(this.fs, fd, path, flags);
   }
 
+  /**
+   * bind(2) of an AF_UNIX socket here: a socket file the kernel keeps (no host file is made).
+   * EEXIST if the name is taken on the host or by another socket file.
+   */
+  bindSocket(name: string, socket: UnixSocket, mode: number): INode {
+    checkName(name);
+    this.checkWritableFs();
+    if (this.fs.socketNames.get(this.#key, name) !== undefined) throw new KernelError(Errno.EEXIST);
+    try {
+      this.#childStat(name);
+      throw new KernelError(Errno.EEXIST);
+    } catch (e) {
+      if (!(e instanceof KernelError && e.errno === Errno.ENOENT)) throw e;
+    }
+    const file = new HostSocketFile(this.fs, this.dev, mode, socket);
+    this.fs.socketNames.add(this.#key, name, file);
+    return file;
+  }
+
   unlink(name: string): void {
     checkName(name);
     this.checkWritableFs();
+    if (this.fs.socketNames.remove(this.#key, name)) return;
     hostResult(this.fs.ops.unlinkat(this.fd(), name, 0));
   }
 
   rmdir(name: string): void {
     checkName(name);
     this.checkWritableFs();
+    if (this.fs.socketNames.get(this.#key, name) !== undefined) throw new KernelError(Errno.ENOTDIR);
     const s = this.#childStat(name);
     if (fileTypeOfMode(s.mode) !== FileType.Directory) throw new KernelError(Errno.ENOTDIR);
+    // Socket files the host does not see still make the directory non-empty.
+    if (this.fs.socketNames.has(identityKey(s.dev, s.ino))) throw new KernelError(Errno.ENOTEMPTY);
     hostResult(this.fs.ops.unlinkat(this.fd(), name, AT_REMOVEDIR));
     this.fs.directoryRemoved(identityKey(s.dev, s.ino));
   }
@@ -259,7 +290,10 @@ export class HostDirectory extends HostInode {
       const buf = new Uint8Array(32 * 1024);
       for (;;) {
         const n = hostResult(this.fs.ops.getdents64(fd, buf));
-        if (n === 0) return entries;
+        if (n === 0) {
+          for (const [name, file] of this.fs.socketNames.entries(this.#key)) entries.push({ name, ino: file.ino, type: FileType.Socket });
+          return entries;
+        }
         for (const d of readDirents64(buf, n)) {
           entries.push({ name: d.name, ino: d.ino, type: d.type as FileType });
         }

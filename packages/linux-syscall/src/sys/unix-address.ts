@@ -127,7 +127,7 @@ export function bindUnixAddress(ctx: SyscallContext, sock: UnixSocket, address: 
   }
   if (parent.mount.fs.readOnly) throw new KernelError(Errno.EROFS);
   const bindSocket = parent.inode.bindSocket?.bind(parent.inode);
-  // File systems that cannot keep socket files (hostfs) refuse, as mknod(S_IFSOCK) does here.
+  // File systems that cannot keep socket files (procfs, devfs) refuse, as mknod(S_IFSOCK) does here.
   if (bindSocket === undefined) throw new KernelError(Errno.EPERM);
   bindSocket(name, sock, 0o777 & ~ctx.process.fs.umask);
   sock.local = address;

@@ -2,7 +2,7 @@
 // (blocking and non-blocking), stream echo between two processes, datagrams with addresses,
 // getsockname/getpeername, SO_PEERCRED, SO_PASSCRED with SCM_CREDENTIALS, readiness of a
 // listener, and the error cases (EADDRINUSE, ECONNREFUSED, ENOENT, EAGAIN …). Path names live in
-// a fresh directory on /dev/shm (a tmpfs natively and in every container).
+// fresh directories on /dev/shm (a tmpfs natively and in every container) and /tmp (the rootfs).
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -346,28 +346,40 @@ static void nonblocking(void) {
   close(srv);
 }
 
-int main(void) {
-  setvbuf(stdout, NULL, _IOLBF, 0);
-  strcpy(dir, "/dev/shm/usock-XXXXXX");
+/** Path cases in a fresh directory under `base`; the directory must be empty again at the end. */
+static void path_cases(const char *base) {
+  snprintf(dir, sizeof dir, "%s/usock-XXXXXX", base);
   if (mkdtemp(dir) == NULL) {
     perror("mkdtemp");
-    return 1;
+    return;
   }
+  printf("-- paths under %s\n", base);
   stream_echo("srv.sock");
-  stream_echo("@rvisor-echo");
   datagrams("a.sock", "b.sock");
-  datagrams("@rvisor-a", "@rvisor-b");
-  credentials();
-  options();
   errors();
-  nonblocking();
   char path[128];
+  snprintf(path, sizeof path, "%s/srv.sock", dir);
+  CALL(rmdir(dir));
+  printf("rmdir with a socket file %ld errno %d\n", rv, er);
   const char *names[] = {"srv.sock", "a.sock", "b.sock"};
   for (int i = 0; i < 3; i++) {
     snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-    unlink(path);
+    CALL(unlink(path));
+    printf("unlink %s %ld errno %d\n", names[i], rv, er);
   }
   CALL(rmdir(dir));
   printf("rmdir %ld errno %d\n", rv, er);
+}
+
+int main(void) {
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  path_cases("/dev/shm");
+  path_cases("/tmp");
+  printf("-- abstract names\n");
+  stream_echo("@rvisor-echo");
+  datagrams("@rvisor-a", "@rvisor-b");
+  credentials();
+  options();
+  nonblocking();
   return 0;
 }
