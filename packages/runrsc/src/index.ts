@@ -4,4 +4,4 @@
  * @packageDocumentation
  */
 export { runContainer, DEFAULT_ENV } from './api/run.js';
-export type { RunContainerOptions, RunResult } from './api/run.js';
+export type { RunContainerOptions, RunResult, Volume } from './api/run.js';

@@ -33,6 +33,17 @@ export interface RunContainerOptions {
   log?: (message: string) => void;
   /** Guest memory limit in bytes. */
   memoryLimit?: number;
+  /** Host directories bind-mounted into the container (hostfs, confined to each directory). */
+  volumes?: readonly Volume[];
+}
+
+/** A bind mount of a host directory into the container. */
+export interface Volume {
+  /** The host directory. */
+  source: string;
+  /** An absolute path in the container; its parent must exist there. */
+  target: string;
+  readOnly?: boolean;
 }
 
 /** How the container's first process ended. */
@@ -99,6 +110,14 @@ export async function runContainer(options: RunContainerOptions): Promise<RunRes
     kernel.vfs.mount('/dev', devfs);
     kernel.vfs.mount('/proc', new ProcFs(kernel));
     kernel.vfs.mount('/dev/shm', new TmpFs({ allocator: kernel.allocator, account: kernel.memoryAccount }));
+    for (const v of options.volumes ?? []) {
+      try {
+        kernel.vfs.mount(v.target, HostFs.open(ops, v.source, { readOnly: v.readOnly }));
+      } catch (err) {
+        const why = err instanceof KernelError ? errnoName(err.errno) : (err as Error).message;
+        throw new Error(`volume ${v.source}:${v.target}: cannot mount (${why})`);
+      }
+    }
     const fds = new FdTable();
     const [stdin, stdout, stderr] = options.stdio ?? [0, 1, 2];
     // One terminal shared by fds 0-2 when they are the host's tty; it is also /dev/console.

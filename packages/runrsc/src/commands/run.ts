@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { runContainer } from '../api/run.js';
+import { runContainer, type Volume } from '../api/run.js';
 
 /** `runrsc run --rootfs DIR [--strace] -- CMD [ARGS…]` */
 export function runCommand(): Command {
@@ -10,11 +10,12 @@ export function runCommand(): Command {
     .requiredOption('--rootfs <dir>', 'host directory holding the container root file system')
     .option('--strace', 'print every syscall with decoded arguments and result to stderr')
     .option('--hostname <name>', 'the container hostname', 'rvisor')
+    .option('-v, --volume <spec>', 'bind-mount a host directory: HOST:CONTAINER[:ro] (repeatable)', collect, [] as string[])
     .option('--memory <bytes>', 'guest memory limit, e.g. 64M or 1G (mmap and brk fail with ENOMEM past it)', parseBytes)
     .option('-e, --env <KEY=VALUE...>', 'set environment variables (replacing the default PATH/HOME/TERM when PATH is given)')
     .argument('<command...>', 'the command and its arguments (after --)')
     .passThroughOptions()
-    .action(async (args: string[], opts: { rootfs: string; strace?: boolean; hostname: string; env?: string[]; memory?: number }, cmd: Command) => {
+    .action(async (args: string[], opts: { rootfs: string; strace?: boolean; hostname: string; env?: string[]; memory?: number; volume?: string[] }, cmd: Command) => {
       const rootfs = resolve(opts.rootfs);
       if (!existsSync(rootfs) || !statSync(rootfs).isDirectory()) {
         process.stderr.write(`runrsc: --rootfs ${opts.rootfs}: not a directory\n`);
@@ -28,12 +29,29 @@ export function runCommand(): Command {
         env,
         hostname: opts.hostname,
         memoryLimit: opts.memory,
+        volumes: (opts.volume ?? []).map(parseVolume),
         strace: opts.strace ? (line) => process.stderr.write(line + '\n') : undefined,
         log: debug ? (m) => process.stderr.write(`rvisor: ${m}\n`) : undefined,
       });
       if (result.error) process.stderr.write(`runrsc: ${result.error}\n`);
       process.exitCode = result.status;
     });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** "HOST:CONTAINER" or "HOST:CONTAINER:ro". */
+function parseVolume(spec: string): Volume {
+  const parts = spec.split(':');
+  const [source, target, mode] = parts;
+  if (parts.length < 2 || parts.length > 3 || !source || !target?.startsWith('/') || (mode !== undefined && mode !== 'ro' && mode !== 'rw')) {
+    throw new InvalidArgumentError(`not a volume: ${spec} (use /host/dir:/container/dir[:ro])`);
+  }
+  const dir = resolve(source);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InvalidArgumentError(`volume ${spec}: ${source} is not a directory`);
+  return { source: dir, target, readOnly: mode === 'ro' };
 }
 
 /** "64M", "1G", "4096": a byte count (K, M, G are powers of 1024). */
