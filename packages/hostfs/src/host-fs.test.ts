@@ -8,17 +8,9 @@ import {
 } from '@rvisor/linux-object';
 import { HostFs } from './host-fs.js';
 import type { HostDirectory } from './host-inode.js';
+import { errnoOf } from './errno-of.test-helper.js';
 import { NodeHostOps } from './node-host-ops.test-helper.js';
 
-function errnoOf(f: () => unknown): number | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof KernelError) return e.errno;
-    throw e;
-  }
-  return undefined;
-}
 
 function readAll(file: OpenFile): string {
   const buf = new Uint8Array(4096);

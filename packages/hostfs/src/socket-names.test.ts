@@ -4,17 +4,9 @@ import * as nodePath from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Errno, FileType, KernelError, SOCK_STREAM, createUnixSocket } from '@rvisor/linux-object';
 import { HostFs } from './host-fs.js';
+import { errnoOf } from './errno-of.test-helper.js';
 import { NodeHostOps } from './node-host-ops.test-helper.js';
 
-function errnoOf(f: () => unknown): number | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof KernelError) return e.errno;
-    throw e;
-  }
-  return undefined;
-}
 
 const cred = { pid: 1, uid: 0, gid: 0 };
 let dir: string;
