@@ -4,7 +4,7 @@
 // harm). Fails if the kernel logs an internal error, if the sandbox dies, or if the host files
 // outside the container changed.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,7 +28,12 @@ execFileSync('gcc', ['-static', '-O2', '-o', join(rootfs, 'fuzz'), join(repo, 'p
 // A decoy beside the rootfs: it must be there, unchanged, afterwards.
 const decoy = join(work, 'decoy');
 writeFileSync(decoy, 'outside the container\n');
-const snapshot = () => readdirSync(work).map((n) => `${n}:${statSync(join(work, n)).mtimeMs}`).join(',');
+// What lies beside the rootfs (its names, and the decoy's content and times) must not change;
+// the rootfs itself is the guest's to change.
+const snapshot = () =>
+  readdirSync(work)
+    .map((n) => (n === 'rootfs' ? n : `${n}:${statSync(join(work, n)).mtimeMs}:${readFileSync(join(work, n), 'utf8')}`))
+    .join(',');
 const before = snapshot();
 
 const r = spawnSync(process.execPath, [join(repo, 'packages/runrsc/dist/cli.js'), '--debug', 'run', '--rootfs', rootfs, '--', '/fuzz', String(calls), opts.seed], {
