@@ -6,6 +6,7 @@
  */
 import { Command } from 'commander';
 import { runCommand } from './commands/run.js';
+import { specCommand } from './commands/spec.js';
 
 const program = new Command('runrsc')
   .description('rVisor-ts: run containers on a Linux kernel written in TypeScript')
@@ -14,6 +15,7 @@ const program = new Command('runrsc')
   .showHelpAfterError();
 
 program.addCommand(runCommand());
+program.addCommand(specCommand());
 
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`runrsc: ${err.message}\n`);

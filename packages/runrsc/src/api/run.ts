@@ -10,7 +10,7 @@ import { HostFs } from '@rvisor/hostfs';
 import {
   DevFs, Errno, FdTable, HostStreamFile, HostTerminal, Kernel, KernelError, O_RDONLY, O_RDWR, O_WRONLY, ProcFs, S_IFMT, S_IFREG, TmpFs,
   attachControllingTerminal, errnoName, execve, signalForeground,
-  type LinuxProcess,
+  type LinuxProcess, RLIMIT_NOFILE, type Credentials,
 } from '@rvisor/linux-object';
 import { KernelRunner } from '@rvisor/linux-syscall';
 import { createTrapPlatform, hostOps } from '@rvisor/trap-native';
@@ -35,6 +35,16 @@ export interface RunContainerOptions {
   memoryLimit?: number;
   /** Host directories bind-mounted into the container (hostfs, confined to each directory). */
   volumes?: readonly Volume[];
+  /** Extra tmpfs mounts (absolute container paths). */
+  tmpfs?: readonly string[];
+  /** The container root is read-only (OCI root.readonly). */
+  readOnlyRoot?: boolean;
+  /** The working directory of the first process (default /). */
+  cwd?: string;
+  /** The identity of the first process (default root). */
+  user?: { uid: number; gid: number; groups?: readonly number[] };
+  /** RLIMIT_NOFILE of the first process (soft and hard). */
+  nofile?: { soft: number; hard: number };
 }
 
 /** A bind mount of a host directory into the container. */
@@ -87,6 +97,13 @@ function startFailure(name: string, err: KernelError): RunResult {
   return { status, exitCode: status, signal: 0, error: `${name}: ${reason}` };
 }
 
+/** The container identity of the first process. */
+function credentials(user: RunContainerOptions['user']): Credentials {
+  const uid = user?.uid ?? 0;
+  const gid = user?.gid ?? 0;
+  return { uid, gid, euid: uid, egid: gid, suid: uid, sgid: gid, groups: [...(user?.groups ?? [gid])] };
+}
+
 /** Signals a terminal's keys generate. */
 const TERMINAL_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGQUIT', 'SIGTSTP'];
 
@@ -97,7 +114,7 @@ export async function runContainer(options: RunContainerOptions): Promise<RunRes
   const platform = createTrapPlatform();
   const log = options.log ?? (() => {});
   try {
-    const rootFs = HostFs.open(ops, options.rootfs);
+    const rootFs = HostFs.open(ops, options.rootfs, { readOnly: options.readOnlyRoot });
     const kernel = new Kernel({
       platform,
       rootFs,
@@ -110,6 +127,9 @@ export async function runContainer(options: RunContainerOptions): Promise<RunRes
     kernel.vfs.mount('/dev', devfs);
     kernel.vfs.mount('/proc', new ProcFs(kernel));
     kernel.vfs.mount('/dev/shm', new TmpFs({ allocator: kernel.allocator, account: kernel.memoryAccount }));
+    for (const target of options.tmpfs ?? []) {
+      kernel.vfs.mount(target, new TmpFs({ allocator: kernel.allocator, account: kernel.memoryAccount }));
+    }
     for (const v of options.volumes ?? []) {
       try {
         kernel.vfs.mount(v.target, HostFs.open(ops, v.source, { readOnly: v.readOnly }));
@@ -133,12 +153,24 @@ export async function runContainer(options: RunContainerOptions): Promise<RunRes
       parent: null,
       fds,
       fs: kernel.newFsContext(),
-      cred: { uid: 0, gid: 0, euid: 0, egid: 0, suid: 0, sgid: 0, groups: [0] },
+      cred: credentials(options.user),
       name: options.args[0].split('/').pop()!.slice(0, 15),
     });
     // The container's first process leads its session; a host tty on stdin is its terminal.
     if (isatty(stdin)) attachControllingTerminal(kernel, init.process, terminal);
     const name = options.args[0];
+    if (options.nofile) {
+      init.process.rlimits.set(RLIMIT_NOFILE, { cur: BigInt(options.nofile.soft), max: BigInt(options.nofile.hard) });
+      fds.setLimit(options.nofile.soft);
+    }
+    if (options.cwd && options.cwd !== '/') {
+      try {
+        init.process.fs.chdir(options.cwd);
+      } catch (err) {
+        platform.kill(init.hostTid);
+        throw new Error(`cwd ${options.cwd}: ${err instanceof KernelError ? errnoName(err.errno) : (err as Error).message}`);
+      }
+    }
     try {
       const path = resolveCommand(init.process, name, env);
       execve(kernel, init, init.savedRegs, path, [...options.args], [...env]);

@@ -1,38 +1,62 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { runBundle } from '../api/bundle.js';
 import { runContainer, type Volume } from '../api/run.js';
 
-/** `runrsc run --rootfs DIR [--strace] -- CMD [ARGS…]` */
+interface RunOptions {
+  rootfs?: string;
+  bundle?: string;
+  strace?: boolean;
+  hostname: string;
+  env?: string[];
+  memory?: number;
+  volume?: string[];
+}
+
+/**
+ * `runrsc run --rootfs DIR [options] -- CMD [ARGS…]`: a command over a rootfs directory; or
+ * `runrsc run [--bundle DIR] ID`: an OCI bundle in the foreground, as `runc run`.
+ */
 export function runCommand(): Command {
   return new Command('run')
-    .description('run a command in a new sandbox over a rootfs directory')
-    .requiredOption('--rootfs <dir>', 'host directory holding the container root file system')
+    .description('run a command over a rootfs directory (--rootfs DIR -- CMD), or an OCI bundle (ID) in the foreground')
+    .option('--rootfs <dir>', 'host directory holding the container root file system')
+    .option('-b, --bundle <dir>', 'the OCI bundle (default: the current directory)')
     .option('--strace', 'print every syscall with decoded arguments and result to stderr')
     .option('--hostname <name>', 'the container hostname', 'rvisor')
     .option('-v, --volume <spec>', 'bind-mount a host directory: HOST:CONTAINER[:ro] (repeatable)', collect, [] as string[])
     .option('--memory <bytes>', 'guest memory limit, e.g. 64M or 1G (mmap and brk fail with ENOMEM past it)', parseBytes)
     .option('-e, --env <KEY=VALUE...>', 'set environment variables (replacing the default PATH/HOME/TERM when PATH is given)')
-    .argument('<command...>', 'the command and its arguments (after --)')
+    .argument('<args...>', 'with --rootfs: the command and its arguments (after --); else the container id')
     .passThroughOptions()
-    .action(async (args: string[], opts: { rootfs: string; strace?: boolean; hostname: string; env?: string[]; memory?: number; volume?: string[] }, cmd: Command) => {
-      const rootfs = resolve(opts.rootfs);
-      if (!existsSync(rootfs) || !statSync(rootfs).isDirectory()) {
-        process.stderr.write(`runrsc: --rootfs ${opts.rootfs}: not a directory\n`);
-        process.exit(1);
-      }
+    .action(async (args: string[], opts: RunOptions, cmd: Command) => {
       const debug = cmd.parent?.opts().debug === true;
-      const env = opts.env && opts.env.length > 0 ? mergeEnv(opts.env) : undefined;
-      const result = await runContainer({
-        rootfs,
-        args,
-        env,
-        hostname: opts.hostname,
-        memoryLimit: opts.memory,
-        volumes: (opts.volume ?? []).map(parseVolume),
-        strace: opts.strace ? (line) => process.stderr.write(line + '\n') : undefined,
-        log: debug ? (m) => process.stderr.write(`rvisor: ${m}\n`) : undefined,
-      });
+      const log = debug ? (m: string) => process.stderr.write(`rvisor: ${m}\n`) : undefined;
+      const strace = opts.strace ? (line: string) => process.stderr.write(line + '\n') : undefined;
+      let result;
+      if (opts.rootfs !== undefined) {
+        const rootfs = resolve(opts.rootfs);
+        if (!existsSync(rootfs) || !statSync(rootfs).isDirectory()) throw new Error(`--rootfs ${opts.rootfs}: not a directory`);
+        result = await runContainer({
+          rootfs,
+          args,
+          env: opts.env && opts.env.length > 0 ? mergeEnv(opts.env) : undefined,
+          hostname: opts.hostname,
+          memoryLimit: opts.memory,
+          volumes: (opts.volume ?? []).map(parseVolume),
+          strace,
+          log,
+        });
+      } else {
+        if (args.length !== 1) throw new Error('run: give a container id (and --bundle DIR), or --rootfs DIR -- CMD');
+        result = await runBundle(opts.bundle ?? process.cwd(), {
+          memoryLimit: opts.memory,
+          strace,
+          log,
+          warn: (m) => process.stderr.write(`runrsc: warning: ${m}\n`),
+        });
+      }
       if (result.error) process.stderr.write(`runrsc: ${result.error}\n`);
       process.exitCode = result.status;
     });

@@ -1,0 +1,94 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, ROOTFS } from './paths.js';
+
+// OCI bundles in the foreground (`runrsc spec`, `runrsc run --bundle DIR ID`, as runc): the
+// config is honoured, and a bad bundle fails with one line naming the file and field, before any
+// sandbox starts.
+let bundle: string;
+let spec: Record<string, any>;
+
+function runrsc(args: string[], cwd = bundle) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', timeout: 60_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function withConfig(change: (s: Record<string, any>) => void): void {
+  const s = structuredClone(spec);
+  change(s);
+  writeFileSync(join(bundle, 'config.json'), JSON.stringify(s));
+}
+
+beforeAll(() => {
+  bundle = mkdtempSync(join(tmpdir(), 'rvisor-bundle-'));
+  cpSync(ROOTFS, join(bundle, 'rootfs'), { recursive: true, verbatimSymlinks: true });
+  expect(runrsc(['spec']).status).toBe(0);
+  spec = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8'));
+});
+
+afterAll(() => rmSync(bundle, { recursive: true, force: true }));
+
+describe('OCI bundles', () => {
+  it('runrsc spec writes a default config.json like runc spec', () => {
+    expect(spec.process.args).toEqual(['sh']);
+    expect(spec.root).toEqual({ path: 'rootfs', readonly: true });
+    expect(runrsc(['spec']).stderr).toContain('already exists');
+  });
+
+  it('runs the process of config.json with its user, cwd, env, hostname and read-only root', () => {
+    withConfig((s) => {
+      s.process.args = ['sh', '-c', 'id -u; id -g; id -G; pwd; echo "$GREETING"; hostname; touch /x 2>/dev/null; echo "touch $?"; exit 5'];
+      s.process.user = { uid: 1000, gid: 1000, additionalGids: [10] };
+      s.process.cwd = '/tmp';
+      s.process.env = ['PATH=/bin', 'GREETING=hello'];
+      s.hostname = 'from-spec';
+    });
+    const r = runrsc(['run', 'c1']);
+    expect(r.stdout).toBe('1000\n1000\n1000 10\n/tmp\nhello\nfrom-spec\ntouch 1\n');
+    expect(r.status).toBe(5);
+  });
+
+  it('bind mounts and tmpfs mounts of the spec are there', () => {
+    const shared = mkdtempSync(join(tmpdir(), 'rvisor-bundle-vol-'));
+    writeFileSync(join(shared, 'f'), 'shared\n');
+    withConfig((s) => {
+      s.process.args = ['sh', '-c', 'cat /data/f; echo t > /scratch/t; cat /scratch/t'];
+      s.mounts = [...s.mounts, { destination: '/data', type: 'bind', source: shared, options: ['rbind', 'ro'] }, { destination: '/scratch', type: 'tmpfs', source: 'tmpfs' }];
+      s.root.readonly = false;
+    });
+    const r = runrsc(['run', 'c2']);
+    rmSync(shared, { recursive: true, force: true });
+    expect(r.stdout).toBe('shared\nt\n');
+    expect(r.status).toBe(0);
+  });
+
+  const BAD: Record<string, [(s: Record<string, any>) => void, string]> = {
+    'empty args': [(s) => (s.process.args = []), 'process.args: must not be empty'],
+    'args of the wrong type': [(s) => (s.process.args = 'sh'), 'process.args: must be an array of strings'],
+    'a uid that is not a number': [(s) => (s.process.user.uid = 'root'), 'process.user.uid'],
+    'a relative cwd': [(s) => (s.process.cwd = 'tmp'), 'process.cwd: must be an absolute path'],
+    'a missing rootfs': [(s) => (s.root.path = 'nope'), 'root.path:'],
+    'an unsupported mount type': [(s) => s.mounts.push({ destination: '/x', type: 'ext4', source: '/dev/sda' }), 'mounts[4].type'],
+  };
+  for (const [name, [change, field]] of Object.entries(BAD)) {
+    it(`refuses a bundle with ${name}: one line naming config.json and the field`, () => {
+      withConfig(change);
+      const r = runrsc(['run', 'bad']);
+      expect(r.status).toBe(1);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toContain(`${bundle}/config.json: ${field}`);
+    });
+  }
+
+  it('refuses a bundle without config.json, or with invalid JSON', () => {
+    rmSync(join(bundle, 'config.json'));
+    expect(runrsc(['run', 'x']).stderr).toContain('config.json: no such file');
+    writeFileSync(join(bundle, 'config.json'), '{"ociVersion": ');
+    const r = runrsc(['run', 'x']);
+    expect(r.stderr).toContain('config.json: invalid JSON');
+    expect(r.status).toBe(1);
+  });
+});
