@@ -71,6 +71,6 @@ export {
 } from './epoll.js';
 export type { AccessIds, Ownership } from './permission.js';
 export {
-  MAY_EXEC, MAY_READ, MAY_WRITE, checkAccess, checkHardlinkSource, checkSetAttr, checkSticky, fsIds,
+  MAY_EXEC, MAY_READ, MAY_WRITE, checkAccess, checkInodeAccess, checkHardlinkSource, checkSetAttr, checkSticky, fsIds,
   inGroup, isOwnerOrRoot, isRoot, mayAccess, newFileOwner, realIds,
 } from './permission.js';

@@ -23,7 +23,7 @@ import type { OpenFile } from './open-file.js';
 import { PathOnlyFile } from './path-file.js';
 import { checkTmpFileFlags, isTmpFileOpen, openTmpFile } from './tmpfile.js';
 import {
-  MAY_EXEC, MAY_READ, MAY_WRITE, checkAccess, checkHardlinkSource, checkSetAttr, checkSticky,
+  MAY_EXEC, MAY_READ, MAY_WRITE, checkAccess, checkInodeAccess, checkHardlinkSource, checkSetAttr, checkSticky,
   newFileOwner, type AccessIds,
 } from './permission.js';
 import { joinPath, sameRef, type Mount, type PathRef } from './path-ref.js';
@@ -164,7 +164,7 @@ export class Vfs {
     for (let i = 0; i < names.length; i++) {
       const name = names[i];
       if (cur.inode.type !== FileType.Directory) throw new KernelError(Errno.ENOTDIR);
-      if (state.ids !== undefined) checkAccess(state.ids, cur.inode.stat(), MAY_EXEC);
+      if (state.ids !== undefined) checkInodeAccess(state.ids, cur.inode, MAY_EXEC);
       if (byteLength(name) > NAME_MAX) throw new KernelError(Errno.ENAMETOOLONG);
       if (name === '.') continue;
       if (name === '..') {
@@ -229,7 +229,7 @@ export class Vfs {
       throw new KernelError(Errno.EISDIR);
     }
     // A file this open created is opened as asked whatever its mode says (Linux's FMODE_CREATED).
-    if (!created) checkAccess(ids, ref.inode.stat(), openAccess(flags));
+    if (!created) checkInodeAccess(ids, ref.inode, openAccess(flags));
     return this.#located(ref.inode.open(flags, ref.path), ref);
   }
 
@@ -244,7 +244,7 @@ export class Vfs {
       throw new KernelError(Errno.EISDIR);
     }
     const parent = this.lookup(start, dir, { followLast: true, directory: true, root, ids });
-    if (ids !== undefined) checkAccess(ids, parent.inode.stat(), MAY_EXEC);
+    if (ids !== undefined) checkInodeAccess(ids, parent.inode, MAY_EXEC);
     if (byteLength(name) > NAME_MAX) throw new KernelError(Errno.ENAMETOOLONG);
     let existing: PathRef | undefined;
     try {
@@ -268,7 +268,7 @@ export class Vfs {
       throw new KernelError(parent.mount.fs.readOnly ? Errno.EROFS : Errno.EACCES);
     }
     if (parent.mount.fs.readOnly) throw new KernelError(Errno.EROFS);
-    checkAccess(ids, parent.inode.stat(), MAY_WRITE | MAY_EXEC);
+    checkInodeAccess(ids, parent.inode, MAY_WRITE | MAY_EXEC);
     const inode = create(name, mode);
     giveToCreator(inode, parent.inode, ids);
     const ref = { mount: parent.mount, inode, path: joinPath(parent.path, name), parent };
@@ -283,7 +283,7 @@ export class Vfs {
     checkPath(path);
     const { dir, name, trailingSlash } = splitLast(path);
     const parent = this.lookup(start, dir, { followLast: true, directory: true, root, ids });
-    if (name !== '' && ids !== undefined) checkAccess(ids, parent.inode.stat(), MAY_EXEC);
+    if (name !== '' && ids !== undefined) checkInodeAccess(ids, parent.inode, MAY_EXEC);
     if (byteLength(name) > NAME_MAX) throw new KernelError(Errno.ENAMETOOLONG);
     return { parent, name, trailingSlash };
   }
@@ -291,7 +291,7 @@ export class Vfs {
   /** Linux's may_create: EROFS on a read-only mount, EACCES unless `ids` may write and search `dir`. */
   #mayCreate(dir: PathRef, ids: AccessIds | undefined): void {
     if (dir.mount.fs.readOnly) throw new KernelError(Errno.EROFS);
-    checkAccess(ids, dir.inode.stat(), MAY_WRITE | MAY_EXEC);
+    checkInodeAccess(ids, dir.inode, MAY_WRITE | MAY_EXEC);
   }
 
   /** Linux's may_delete: as {@link Vfs.#mayCreate}, then the sticky-bit rule (EPERM). */
@@ -417,9 +417,9 @@ export class Vfs {
     if (target === undefined) this.#mayCreate(toDir, ids);
     else this.#mayDelete(toDir, target, ids);
     if (fromDir.inode === toDir.inode) return;
-    if (old.inode.type === FileType.Directory) checkAccess(ids, old.inode.stat(), MAY_WRITE);
+    if (old.inode.type === FileType.Directory) checkInodeAccess(ids, old.inode, MAY_WRITE);
     if (exchange && target?.inode.type === FileType.Directory) {
-      checkAccess(ids, target.inode.stat(), MAY_WRITE);
+      checkInodeAccess(ids, target.inode, MAY_WRITE);
     }
   }
 
@@ -520,7 +520,7 @@ export class Vfs {
       throw new KernelError(Errno.EROFS);
     }
     // R_OK, W_OK and X_OK have MAY_READ, MAY_WRITE and MAY_EXEC's values.
-    checkAccess(ids, ref.inode.stat(), mode);
+    checkInodeAccess(ids, ref.inode, mode);
   }
 }
 

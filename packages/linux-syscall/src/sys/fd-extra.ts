@@ -8,7 +8,7 @@
 import {
   AT_FDCWD, Errno, F_GET_SEALS, F_GETLK, F_GETPIPE_SZ, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_RDLCK, F_SETLKW,
   F_UNLCK, F_WRLCK, KernelError, O_ACCMODE, O_RDONLY, O_RDWR, O_WRONLY, SI_KERNEL, Signo, TmpFile,
-  TmpFs, MAY_EXEC, MAY_WRITE, checkAccess, fileLocks, fsIds, isKernelError, pipeBufferOf, sendSignal,
+  TmpFs, MAY_EXEC, MAY_WRITE, checkInodeAccess, fileLocks, fsIds, isKernelError, pipeBufferOf, sendSignal,
   type INode, type Kernel, type LockRequest, type OpenFile, type PathRef, type PipeBuffer,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
@@ -206,7 +206,7 @@ function mknodAt(ctx: SyscallContext, dirfd: number, path: string, mode: number)
     if (!isKernelError(err) || err.errno !== Errno.ENOENT) throw err;
   }
   if (dir.fs.readOnly) throw new KernelError(Errno.EROFS);
-  checkAccess(ids, dir.stat(), MAY_WRITE | MAY_EXEC); // creating a name needs write+search on the directory
+  checkInodeAccess(ids, dir, MAY_WRITE | MAY_EXEC); // creating a name needs write+search on the directory
   if (type === S_IFCHR || type === S_IFBLK || type === S_IFSOCK) throw new KernelError(Errno.EPERM);
   if (type === S_IFIFO) {
     // tmpfs and hostfs make FIFOs; other file systems cannot.
