@@ -65,3 +65,4 @@ fi
 step "pnpm install" pnpm install --frozen-lockfile
 step "pnpm build" pnpm build
 step "building the demo rootfs" bash examples/scripts/make-busybox-rootfs.sh "$repo_root/build/rootfs"
+step "setting up podman and containerd for the engine tests" bash scripts/setup-engines.sh
