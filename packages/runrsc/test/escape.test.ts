@@ -1,9 +1,12 @@
 // Escape tests: a decoy secret sits just outside a rootfs copy, with symlinks inside pointing at
 // it; programs/escape.c tries `..`, those symlinks, loops, /proc's root, cwd, exe and fd links,
 // and a rename race against a host loop that swaps a directory for a symlink out of the rootfs.
-// No guest may ever read the decoy.
+// No guest may ever read the decoy. programs/probes.c then aims at everything else a guest could
+// reach for: host pids, host-only syscalls, the 32-bit ABIs, fds it never opened and memory it was
+// never given; each probe prints "blocked" or "ESCAPED", and any ESCAPED fails.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +16,7 @@ import { IS_ROOT, runInSandbox, runNatively } from './helpers.js';
 import { CLI, ROOTFS } from './paths.js';
 
 const SOURCE = fileURLToPath(new URL('./programs/escape.c', import.meta.url));
+const PROBES = fileURLToPath(new URL('./programs/probes.c', import.meta.url));
 
 /** Text no guest may ever print; every decoy file holds it (escape.c looks for "DECOY"). */
 const DECOY = 'DECOY-secret-outside-the-rootfs';
@@ -53,6 +57,9 @@ describe.skipIf(!IS_ROOT)('escapes from the rootfs', () => {
     rootfs = join(workDir, 'rootfs');
     execFileSync('cp', ['-a', ROOTFS, rootfs]);
     execFileSync('gcc', ['-static', '-O2', '-o', join(rootfs, 'escape'), SOURCE]);
+    execFileSync('gcc', ['-static', '-O2', '-o', join(rootfs, 'probes'), PROBES]);
+    // A mount point that exists only in the container: a mount passed to the host would fail ENOENT.
+    mkdirSync(join(rootfs, 'probe-mnt'));
     // Symlinks that lead out of the rootfs if resolved by the host rather than inside the root.
     symlinkSync(join(workDir, 'etc/shadow'), join(rootfs, 'abs-out'));
     symlinkSync('../etc/shadow', join(rootfs, 'rel-out'));
@@ -127,4 +134,126 @@ describe.skipIf(!IS_ROOT)('escapes from the rootfs', () => {
     expect(inside).toBeGreaterThan(0);
     expect(swaps).toBeGreaterThan(0);
   }, 30_000);
+
+  it('keeps signals, ptrace, process_vm_readv/writev and /proc away from host pids', async () => {
+    const signals = countSignals('SIGWINCH');
+    try {
+      // The guest learns the host pids from its stdin: this test runner's, the sandbox's own and
+      // the runner's parent. Every probe must answer as for a pid that does not exist.
+      const guest = spawn(process.execPath, [CLI, 'run', '--rootfs', rootfs, '--', '/probes', 'hostpid'], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      guest.stdin.end(`${process.pid}\n${guest.pid}\n${process.ppid}\n`);
+      const r = await finished(guest);
+      expect(r.stdout).not.toContain('ESCAPED');
+      expect(r.stdout.match(/: blocked \(/g)?.length).toBe(3 * 23 + 1);
+      expect(r.stdout).toContain('escapes: 0\n');
+      expect(r.status).toBe(0);
+    } finally {
+      // kill(-1) and kill(host pid) must not have reached this process.
+      expect(signals.stop()).toBe(0);
+    }
+  });
+
+  it('refuses host-only syscalls and leaves the host unchanged', () => {
+    const before = hostState();
+    const r = runInSandbox(['/probes', 'syscalls', hostRootDevice(), hostname()], { rootfs });
+    expect(hostState()).toEqual(before);
+    expect(r.stdout).not.toContain('ESCAPED');
+    expect(r.stdout).toContain('hostname is virtual: yes\n');
+    expect(r.stdout.match(/: blocked \(/g)?.length).toBe(23);
+    expect(r.stdout).toContain('escapes: 0\n');
+    expect(r.status).toBe(0);
+  });
+
+  it('kills i386 syscalls (int 0x80) and answers x32 numbers ENOSYS', () => {
+    const signals = countSignals('SIGWINCH');
+    let r;
+    try {
+      r = runInSandbox(['/probes', 'abi', String(process.pid)], { rootfs });
+    } finally {
+      expect(signals.stop()).toBe(0);
+    }
+    // The seccomp filter kills any non-x86-64 syscall: the guest's parent sees SIGSYS.
+    expect(r.stdout).toContain('int 0x80 getpid: blocked (killed by signal 31)\n');
+    expect(r.stdout).toContain('int 0x80 kill(host pid, SIGWINCH): blocked (killed by signal 31)\n');
+    expect(r.stdout).toContain('x32 openat(/etc/passwd): blocked (ENOSYS)\n');
+    expect(r.stdout).not.toContain('ESCAPED');
+    expect(r.stdout).toContain('still running after int 0x80: yes\nescapes: 0\n');
+    expect(r.status).toBe(0);
+  });
+
+  it('answers EBADF on every fd the guest never opened, the platform\'s own included', () => {
+    // The guest's host process holds pmem and the stub at fds 3 and 4: a guest must never see them.
+    const r = runInSandbox(['/probes', 'fds'], { rootfs });
+    expect(r.stdout).toBe(
+      'fds 3..1023: read 0 write 0 fstat 0 lseek 0 fcntl 0 dup2 0 fchdir 0 mmap 0 close 0 other-errno 0\n' +
+        'fds never opened: blocked (EBADF on every one)\nescapes: 0\n',
+    );
+    expect(r.status).toBe(0);
+  });
+
+  it('keeps the trampoline page and memory the guest was never given out of its reach', () => {
+    const r = runInSandbox(['/probes', 'memory'], { rootfs });
+    expect(r.stdout).toContain('mmap MAP_FIXED over the trampoline: blocked (ENOMEM)\n');
+    expect(r.stdout).toContain('mprotect(trampoline, RWX): blocked (ENOMEM)\n');
+    expect(r.stdout).toContain('write(pipe, trampoline): blocked (EFAULT)\n');
+    // A native write to the page faults: the guest cannot change the code the kernel injects through.
+    expect(r.stdout).toContain('write to the trampoline page: blocked (killed by signal 11)\n');
+    expect(r.stdout).not.toContain('ESCAPED');
+    expect(r.stdout).toContain('escapes: 0\n');
+    expect(r.status).toBe(0);
+  });
 });
+
+/** Counts deliveries of a signal to this process until `stop()`, which returns the count. */
+function countSignals(signal: NodeJS.Signals): { stop(): number } {
+  let count = 0;
+  const onSignal = (): void => {
+    count++;
+  };
+  process.on(signal, onSignal);
+  return {
+    stop() {
+      process.off(signal, onSignal);
+      return count;
+    },
+  };
+}
+
+/** Waits for a child's exit, collecting its output. */
+function finished(child: ReturnType<typeof spawn>): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) => child.on('close', (status) => resolve({ status, stdout, stderr })));
+}
+
+/** The block device the host's / is mounted from (what a container must never mount). */
+function hostRootDevice(): string {
+  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const fields = line.split(' ');
+    const dash = fields.indexOf('-');
+    if (fields[4] === '/' && dash > 0 && fields[dash + 2]?.startsWith('/dev/')) return fields[dash + 2]!;
+  }
+  return '/dev/vda1';
+}
+
+/** What the host-only syscalls would change had they passed through. */
+function hostState(): Record<string, string> {
+  const read = (path: string): string => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      return '(unreadable)';
+    }
+  };
+  return {
+    mounts: read('/proc/self/mountinfo'),
+    swaps: read('/proc/swaps'),
+    modules: read('/proc/modules'),
+    hostname: hostname(),
+    clockSane: String(Date.now() > Date.UTC(2020, 0, 1)),
+  };
+}
