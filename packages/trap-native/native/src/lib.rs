@@ -4,7 +4,9 @@
 //! Every function is called from the kernel's one JS thread, which is also the ptrace tracer.
 mod doorbell;
 mod guest;
+mod holder;
 mod hostops;
+mod hostproc;
 mod napi;
 mod pmem;
 mod sys;
@@ -236,6 +238,9 @@ pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_va
         ("fstatfs", hostops::fstatfs),
     ];
     for (name, f) in fns {
+        napi::export(env, exports, name, f);
+    }
+    for (name, f) in hostproc::FUNCTIONS {
         napi::export(env, exports, name, f);
     }
     exports
