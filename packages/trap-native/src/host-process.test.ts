@@ -90,12 +90,17 @@ describe('spawnHolder', () => {
 
     process.kill(pid, 'SIGUSR1');
     expect(await peer.next()).toBe('signal 10');
+    process.kill(pid, 'SIGTERM'); // forwarded, not obeyed
+    expect(await peer.next()).toBe('signal 15');
 
     const fds = readdirSync(`/proc/${pid}/fd`).map(Number).sort((a, b) => a - b);
     const targets = fds.map((fd) => readlinkSync(`/proc/${pid}/fd/${fd}`));
     expect(fds).toHaveLength(5);
     expect(targets.slice(0, 3)).toEqual([fifoPath, fifoPath, fifoPath]);
     expect(targets.slice(3).sort()).toEqual([expect.stringMatching(/^anon_inode:\[signalfd\]$/), expect.stringMatching(/^socket:/)].sort());
+
+    expect(readFileSync(`/proc/${pid}/comm`, 'utf8')).toBe('rvisor-holder\n');
+    expect(readlinkSync(`/proc/${pid}/cwd`)).toBe('/');
 
     const stdout = pidfdGetfd(pid, 1);
     writeSync(stdout, 'through the holder\n');

@@ -204,6 +204,9 @@ pub unsafe fn holder_main(spec: &HolderSpec) -> ! {
     if r < 0 {
         exit(SETUP_FAILED);
     }
+    // Hold no directory busy (the caller's cwd may be a bundle on a mount), and be findable in ps.
+    raw(libc::SYS_chdir, b"/\0".as_ptr() as i64, 0, 0);
+    raw(libc::SYS_prctl, libc::PR_SET_NAME as i64, b"rvisor-holder\0".as_ptr() as i64, 0);
     let mut hello = [0u8; MAX_TOKEN + 40];
     let mut len = put_bytes(&mut hello, 0, b"hello ");
     len = put_decimal(&mut hello, len, raw(libc::SYS_getpid, 0, 0, 0));
