@@ -12,7 +12,7 @@ export interface CommandOptions {
 }
 
 // A bound on one engine command, so a hung runtime fails the test instead of the whole run.
-const COMMAND_TIMEOUT_MS = 60_000;
+const COMMAND_TIMEOUT_MS = 30_000;
 
 /** Runs a command to its end: its exit code (128 + signal after a fatal signal) and output. */
 export function runCommand(file: string, args: readonly string[], options: CommandOptions = {}): RunResult {
