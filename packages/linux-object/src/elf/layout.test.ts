@@ -76,6 +76,23 @@ describe('layoutElf', () => {
     expect(() => layoutElf(dyn, 2 ** 47)).toThrow(ElfError);
   });
 
+  it('keeps overlapping segments in order and spans to the highest end', () => {
+    const overlapping = image({
+      type: 'dyn',
+      loads: [
+        { vaddr: 0, memsz: 0x5000, filesz: 0x1000, offset: 0, prot: 5 },
+        { vaddr: 0x1000, memsz: 0x1000, filesz: 0x1000, offset: 0x1000, prot: 3 },
+      ],
+    });
+    expect(elfLoadSpan(overlapping)).toEqual({ start: 0, end: 0x5000 });
+    const layout = layoutElf(overlapping, 0x10000);
+    expect(layout.mappings.map((m) => [m.start, m.end])).toEqual([
+      [0x10000, 0x15000],
+      [0x11000, 0x12000],
+    ]);
+    expect(layout.brk).toBe(0x15000);
+  });
+
   it('lays out /bin/ls without gaps in file data', () => {
     const bytes = readFileSync('/bin/ls').subarray(0, 4096);
     const ls = parseElf(bytes, statSync('/bin/ls').size);

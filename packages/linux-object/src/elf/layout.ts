@@ -22,8 +22,9 @@ export interface ElfMapping {
 /** The loader's plan for one ELF image at one load bias. */
 export interface ElfLayout {
   /**
-   * The mappings in address order. Two consecutive mappings may share a page when the segments
-   * do; apply them in order, so the later one provides that page as Linux's MAP_FIXED does.
+   * The mappings in the segments' order. Mappings may share pages when the segments overlap or
+   * share a page; apply them in order, so the later one provides those pages as Linux's MAP_FIXED
+   * does.
    */
   readonly mappings: readonly ElfMapping[];
   /** Where the program break starts: the page-aligned end of the highest segment. */
@@ -49,8 +50,9 @@ function pageUp(n: number): number {
  */
 export function elfLoadSpan(image: ElfImage): { start: number; end: number } {
   const first = image.loads[0]!;
-  const last = image.loads[image.loads.length - 1]!;
-  return { start: pageDown(first.vaddr), end: pageUp(last.vaddr + last.memsz) };
+  // Segments may overlap, so the last one need not end highest.
+  const end = Math.max(...image.loads.map((seg) => seg.vaddr + seg.memsz));
+  return { start: pageDown(first.vaddr), end: pageUp(end) };
 }
 
 /**

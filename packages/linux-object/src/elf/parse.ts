@@ -55,7 +55,10 @@ export interface ElfImage {
   readonly phnum: number;
   /** The PT_INTERP path (the dynamic loader), without its terminating NUL. */
   readonly interp?: string;
-  /** The PT_LOAD segments, sorted by address, not overlapping. */
+  /**
+   * The PT_LOAD segments in ascending `p_vaddr` order. They may overlap: a later segment's pages
+   * replace an earlier one's, as Linux's MAP_FIXED mappings do.
+   */
   readonly loads: readonly ElfLoadSegment[];
   /** Where the program headers are in memory: PT_PHDR, or found in the segment that maps them. */
   readonly phdrVaddr: number;
@@ -84,8 +87,6 @@ interface FileHeader {
 }
 
 const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
-const ELFCLASS64 = 2;
-const ELFDATA2LSB = 1;
 
 function viewOf(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -107,8 +108,8 @@ function readFileHeader(bytes: Uint8Array): FileHeader {
     );
   }
   if (!ELF_MAGIC.every((b, i) => bytes[i] === b)) throw new ElfError('bad magic (not an ELF file)');
-  if (bytes[4] !== ELFCLASS64) throw new ElfError(`EI_CLASS ${bytes[4]}: not ELF64`);
-  if (bytes[5] !== ELFDATA2LSB) throw new ElfError(`EI_DATA ${bytes[5]}: not little-endian`);
+  // Like Linux's load_elf_binary, trust e_machine, not EI_CLASS or EI_DATA: the headers are read
+  // as ELF64 little-endian whatever e_ident says (an i386 file fails on e_machine).
   const view = viewOf(bytes);
   const eType = view.getUint16(16, true);
   if (eType !== ET_EXEC && eType !== ET_DYN) {
@@ -229,11 +230,7 @@ function checkLoadOrder(loads: readonly RawPhdr[]): void {
         `program header ${ph.index}: PT_LOAD p_vaddr (${hex(ph.vaddr)}) is below the previous one (${hex(prev.vaddr)})`,
       );
     }
-    if (ph.vaddr < prev.vaddr + prev.memsz) {
-      throw new ElfError(
-        `program header ${ph.index}: PT_LOAD at ${hex(ph.vaddr)} overlaps program header ${prev.index} (ends at ${hex(prev.vaddr + prev.memsz)})`,
-      );
-    }
+    // Overlapping segments are allowed, as in Linux: each is mapped over the ones before it.
   }
 }
 
