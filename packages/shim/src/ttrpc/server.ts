@@ -43,7 +43,8 @@ export class TtrpcServer {
     const routes = new Map<string, Route>();
     for (const method of service.methods) {
       const handler = (handlers as Record<string, AnyHandler | undefined>)[method.localName];
-      routes.set(method.name, { method, handler });
+      // Handlers may be methods of a class instance: keep their `this`.
+      routes.set(method.name, { method, handler: handler?.bind(handlers) });
     }
     this.services.set(service.typeName, routes);
   }
