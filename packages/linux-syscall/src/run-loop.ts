@@ -39,6 +39,7 @@ export interface RunOptions {
 }
 
 interface Completion {
+  kernel: Kernel;
   thread: LinuxThread;
   result: number | bigint;
 }
@@ -50,9 +51,12 @@ function errnoOf(err: unknown, log: SyscallLogger): number {
   return -Errno.EFAULT;
 }
 
-/** Drives the guests of one kernel until none is left. */
+/**
+ * Drives the guests of one or more kernels on one platform (the containers of a sandbox) until
+ * none is left. Each host tid belongs to one kernel; all share the platform's single wait.
+ */
 export class KernelRunner {
-  readonly #kernel: Kernel;
+  readonly #kernels: Kernel[];
   readonly #options: RunOptions;
   readonly #log: SyscallLogger;
   readonly #unknown: (nr: number) => number;
@@ -62,21 +66,60 @@ export class KernelRunner {
   #epoch = 0;
 
   constructor(kernel: Kernel, options: RunOptions = {}) {
-    this.#kernel = kernel;
+    this.#kernels = [kernel];
     this.#options = options;
     this.#log = options.log ?? { warn: () => {} };
     this.#unknown = createUnknownSyscall(this.#log);
   }
 
-  /** Let a thread stopped in a syscall (e.g. a new process after execve) run, returning `result`. */
-  start(thread: LinuxThread, result = 0): void {
-    this.#ready.push({ thread, result });
+  /** Run the guests of another kernel on the same platform too (another container of the sandbox). */
+  addKernel(kernel: Kernel): void {
+    if (kernel.platform !== this.#kernels[0].platform) throw new Error('KernelRunner: kernels must share one platform');
+    if (!this.#kernels.includes(kernel)) this.#kernels.push(kernel);
   }
 
-  #context(thread: LinuxThread, regs: Registers): SyscallContext {
+  /** Stop running the guests of `kernel` (it has none left). */
+  removeKernel(kernel: Kernel): void {
+    const i = this.#kernels.indexOf(kernel);
+    if (i > 0 || (i === 0 && this.#kernels.length > 1)) this.#kernels.splice(i, 1);
+  }
+
+  /**
+   * Let a thread stopped in a syscall (e.g. a new process after execve) run, returning `result`.
+   * `kernel` is the thread's (default: the first).
+   */
+  start(thread: LinuxThread, result = 0, kernel = this.#kernels[0]): void {
+    this.addKernel(kernel);
+    this.#ready.push({ kernel, thread, result });
+    markProgress(); // a loop blocked in the host wait notices at its next wake-up
+  }
+
+  /** The kernel owning host task `tid`, and its thread. */
+  #lookup(tid: number): [Kernel, LinuxThread] | undefined {
+    for (const kernel of this.#kernels) {
+      const thread = kernel.threadsByHostTid.get(tid);
+      if (thread) return [kernel, thread];
+    }
+    return undefined;
+  }
+
+  #hasThreads(): boolean {
+    return this.#kernels.some((k) => k.threadsByHostTid.size > 0);
+  }
+
+  #timeoutNs(): number {
+    let t = -1; // no deadline
+    for (const k of this.#kernels) {
+      const kt = k.timers.timeoutNs();
+      if (kt >= 0 && (t < 0 || kt < t)) t = kt;
+    }
+    return t;
+  }
+
+  #context(kernel: Kernel, thread: LinuxThread, regs: Registers): SyscallContext {
     let ctx = this.#contexts.get(thread);
     if (!ctx) {
-      ctx = new SyscallContext(this.#kernel, thread, regs);
+      ctx = new SyscallContext(kernel, thread, regs);
       this.#contexts.set(thread, ctx);
     }
     ctx.regs = regs;
@@ -86,19 +129,18 @@ export class KernelRunner {
 
   /** Run until every guest has exited. */
   async run(): Promise<void> {
-    const kernel = this.#kernel;
-    const platform = kernel.platform;
+    const platform = this.#kernels[0].platform;
     const ev = platform.event;
     const regs = platform.regs;
     let tid = 0;
     let resumeRegs: Registers | null = null;
-    while (kernel.threadsByHostTid.size > 0) {
+    while (this.#hasThreads()) {
       // Threads whose async handlers finished: resume all but one now, fuse the last with the wait.
       while (this.#ready.length > 0) {
         const c = this.#ready.shift()!;
-        if (!kernel.threadsByHostTid.has(c.thread.hostTid)) continue;
-        const r = this.#finishSyscall(c.thread, c.thread.savedRegs, c.result);
-        if (this.#parked(c.thread, r)) continue;
+        if (!c.kernel.threadsByHostTid.has(c.thread.hostTid)) continue;
+        const r = this.#finishSyscall(c.kernel, c.thread, c.thread.savedRegs, c.result);
+        if (this.#parked(c.kernel, c.thread, r)) continue;
         if (tid === 0 && this.#ready.length === 0) {
           tid = c.thread.hostTid;
           resumeRegs = r;
@@ -107,7 +149,7 @@ export class KernelRunner {
           c.thread.running = true;
         }
       }
-      if (kernel.threadsByHostTid.size === 0) break;
+      if (!this.#hasThreads()) break;
       // A wake-up may have let blocked handlers continue: let their promise chains run out
       // (setImmediate comes after every pending microtask) before blocking in the host again.
       const epoch = progressEpoch();
@@ -122,24 +164,25 @@ export class KernelRunner {
         await new Promise<void>((resolve) => setImmediate(resolve));
         continue;
       }
-      const kind = platform.resumeAndWait(tid, resumeRegs, 0, kernel.timers.timeoutNs());
+      const kind = platform.resumeAndWait(tid, resumeRegs, 0, this.#timeoutNs());
       if (tid !== 0) this.#running(tid, true);
       tid = 0;
       resumeRegs = null;
       if (kind !== StopKind.Wake) this.#running(ev.tid, false);
       switch (kind) {
         case StopKind.Syscall: {
-          const thread = kernel.threadsByHostTid.get(ev.tid);
-          if (!thread) {
+          const found = this.#lookup(ev.tid);
+          if (!found) {
             platform.kill(ev.tid); // not ours: never let it run
             break;
           }
+          const [kernel, thread] = found;
           if (thread.exiting) {
             kernel.endThread(thread, regs); // another thread is in execve
             break;
           }
-          const r = this.#syscall(thread, regs);
-          if (r !== undefined && !(r !== null && this.#parked(thread, r))) {
+          const r = this.#syscall(kernel, thread, regs);
+          if (r !== undefined && !(r !== null && this.#parked(kernel, thread, r))) {
             tid = ev.tid;
             resumeRegs = r;
           }
@@ -149,14 +192,17 @@ export class KernelRunner {
           this.#exited(ev.tid, ev.status, ev.signal);
           break;
         case StopKind.Signal: {
-          const thread = kernel.threadsByHostTid.get(ev.tid);
-          if (!thread) {
+          const found = this.#lookup(ev.tid);
+          if (!found) {
             platform.kill(ev.tid);
-          } else if (kernel.unstartedThreads.has(thread)) {
-            this.#startForked(thread);
-          } else if (this.#hostSignal(thread, ev.signal, ev.signalCode, ev.faultAddr)) {
-            const r = this.#deliver(thread, regs, false);
-            if (!this.#parked(thread, r)) {
+            break;
+          }
+          const [kernel, thread] = found;
+          if (kernel.unstartedThreads.has(thread)) {
+            this.#startForked(kernel, thread);
+          } else if (this.#hostSignal(kernel, thread, ev.signal, ev.signalCode, ev.faultAddr)) {
+            const r = this.#deliver(kernel, thread, regs, false);
+            if (!this.#parked(kernel, thread, r)) {
               tid = ev.tid;
               resumeRegs = r;
             }
@@ -169,8 +215,10 @@ export class KernelRunner {
           tid = ev.tid;
           break;
         case StopKind.Wake:
-          kernel.readiness.check();
-          kernel.timers.fireDue();
+          for (const kernel of this.#kernels) {
+            kernel.readiness.check();
+            kernel.timers.fireDue();
+          }
           await new Promise<void>((resolve) => setImmediate(resolve));
           break;
       }
@@ -181,8 +229,8 @@ export class KernelRunner {
    * Answer one syscall. Returns the registers to resume with, null to resume the thread unchanged
    * (the host finishes the call), or undefined if the thread waits in an async handler.
    */
-  #syscall(thread: LinuxThread, regs: Registers): Registers | null | undefined {
-    const ctx = this.#context(thread, regs);
+  #syscall(kernel: Kernel, thread: LinuxThread, regs: Registers): Registers | null | undefined {
+    const ctx = this.#context(kernel, thread, regs);
     const nr = Number(regs[Reg.orig_rax]);
     const entry = syscallTable.get(nr);
     const strace = this.#options.strace;
@@ -196,7 +244,7 @@ export class KernelRunner {
     ctx.lastNr = nr;
     if (typeof result === 'object') {
       // Blocking: keep the registers; the thread stays stopped until the promise settles.
-      this.#kernel.platform.saveRegisters(regs, thread.savedRegs);
+      kernel.platform.saveRegisters(regs, thread.savedRegs);
       ctx.regs = thread.savedRegs;
       this.#pending++;
       markProgress(); // it may settle without any wake-up: drain before the next blocking wait
@@ -209,21 +257,21 @@ export class KernelRunner {
         .then((res) => {
           this.#pending--;
           if (strace) this.#trace(thread, nr, args!, res);
-          this.#ready.push({ thread, result: res });
+          this.#ready.push({ kernel, thread, result: res });
         });
       return undefined;
     }
     if (strace) this.#trace(thread, nr, args!, ctx.passthrough ? undefined : result);
     if (ctx.passthrough) return null;
-    return this.#finishSyscall(thread, regs, result);
+    return this.#finishSyscall(kernel, thread, regs, result);
   }
 
   /** Complete a syscall with `result` and deliver what signals are due; the registers to resume with. */
-  #finishSyscall(thread: LinuxThread, regs: Registers, result: number | bigint): Registers {
+  #finishSyscall(kernel: Kernel, thread: LinuxThread, regs: Registers, result: number | bigint): Registers {
     thread.blocker = null;
     regs[Reg.rax] = BigInt.asUintN(64, BigInt(result));
     regs[Reg.orig_rax] = NO_SYSCALL;
-    return this.#deliver(thread, regs, true);
+    return this.#deliver(kernel, thread, regs, true);
   }
 
   /**
@@ -231,9 +279,8 @@ export class KernelRunner {
    * or a frame for its handler. At a syscall return, an interrupted call (-ERESTART*) becomes EINTR
    * or is restarted, as Linux's handle_signal/restart rules say.
    */
-  #deliver(thread: LinuxThread, regs: Registers, atSyscall: boolean): Registers {
+  #deliver(kernel: Kernel, thread: LinuxThread, regs: Registers, atSyscall: boolean): Registers {
     if (!hasDeliverable(thread) && !(atSyscall && isRestart(regs[Reg.rax]))) return regs;
-    const kernel = this.#kernel;
     const proc = thread.process;
     for (let info = takeDeliverable(thread); info; info = takeDeliverable(thread)) {
       const act = proc.sigaction(info.signo);
@@ -276,10 +323,15 @@ export class KernelRunner {
    * `parked` list, with `regs` kept, until SIGCONT. A thread told to end (execve in another
    * thread) ends instead. True if the thread must not be resumed.
    */
-  #parked(thread: LinuxThread, regs: Registers): boolean {
+  #parked(kernel: Kernel, thread: LinuxThread, regs: Registers): boolean {
     const proc = thread.process;
     if (thread.exiting) {
-      this.#kernel.endThread(thread, regs); // another thread is in execve: this one ends here
+      kernel.endThread(thread, regs); // another thread is in execve: this one ends here
+      return true;
+    }
+    if (kernel.frozen && !proc.stopped) {
+      if (regs !== thread.savedRegs) thread.savedRegs.set(regs);
+      kernel.frozenThreads.push(thread);
       return true;
     }
     if (!proc.stopped) return false;
@@ -290,7 +342,7 @@ export class KernelRunner {
 
   /** Track whether a thread runs guest code (a signal for it must then make it stop). */
   #running(hostTid: number, running: boolean): void {
-    const t = this.#kernel.threadsByHostTid.get(hostTid);
+    const t = this.#lookup(hostTid)?.[1];
     if (t) t.running = running;
   }
 
@@ -321,7 +373,9 @@ export class KernelRunner {
 
   /** A host thread is gone; when it was the process's last, the process has exited. */
   #exited(hostTid: number, status: number, signal: number): void {
-    const kernel = this.#kernel;
+    const found = this.#lookup(hostTid);
+    if (!found) return;
+    const [kernel] = found;
     const thread = kernel.reapHostThread(hostTid);
     if (!thread) return;
     const proc = thread.process;
@@ -331,18 +385,18 @@ export class KernelRunner {
   }
 
   /** A forked child's first stop: give it its memory, then let it return 0 from fork. */
-  #startForked(thread: LinuxThread): void {
+  #startForked(kernel: Kernel, thread: LinuxThread): void {
     try {
-      this.#kernel.startForkedThread(thread);
+      kernel.startForkedThread(thread);
       // Signals sent before its first stop are delivered now, as it returns from fork.
-      const r = this.#deliver(thread, thread.savedRegs, false);
-      if (this.#parked(thread, r)) return;
-      this.#kernel.platform.resumeAndWait(thread.hostTid, r, 0, 0);
+      const r = this.#deliver(kernel, thread, thread.savedRegs, false);
+      if (this.#parked(kernel, thread, r)) return;
+      kernel.platform.resumeAndWait(thread.hostTid, r, 0, 0);
       thread.running = true;
     } catch (err) {
       this.#log.warn(`cannot start forked process ${thread.process.pid}: ${(err as Error).message}`);
       thread.process.exit ??= { code: 0, signal: 9 };
-      this.#kernel.platform.kill(thread.hostTid);
+      kernel.platform.kill(thread.hostTid);
     }
   }
 
@@ -351,12 +405,12 @@ export class KernelRunner {
    * and host noise are suppressed; a fault becomes the guest's own signal, forced as Linux's
    * force_sig does (a blocked or ignored fault kills). Returns false if the thread must not resume.
    */
-  #hostSignal(thread: LinuxThread, signal: number, code: number, addr: bigint): boolean {
+  #hostSignal(kernel: Kernel, thread: LinuxThread, signal: number, code: number, addr: bigint): boolean {
     if (!FAULT_SIGNALS.has(signal)) return true;
     const proc = thread.process;
     const act = proc.sigaction(signal);
     if (act.handler === SIG_DFL || act.handler === SIG_IGN || (thread.signalMask & sigbit(signal)) !== 0n) {
-      this.#kernel.killProcess(proc, signal);
+      kernel.killProcess(proc, signal);
       return false;
     }
     thread.pending.set(signal, { signo: signal, code, addr });

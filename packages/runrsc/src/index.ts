@@ -9,3 +9,13 @@ export { runBundle } from './api/bundle.js';
 export type { RunBundleOptions } from './api/bundle.js';
 export { loadBundle, defaultSpec, BundleError } from './oci/config.js';
 export type { OciSpec, Bundle } from './oci/config.js';
+export {
+  createContainer, startContainer, execProcess, killContainer, deleteContainer, containerState, listContainers,
+  containerPids, pauseContainer, resumeContainer, updateContainer, waitContainer, containerEvents, runtimeFeatures,
+  RuntimeError,
+} from './api/lifecycle.js';
+export type {
+  RuntimeOptions, ContainerState, ContainerStatus, CreateOptions, OciProcess, ExecOptions, ExitStatus, ContainerEvent,
+  ContainerStats, LinuxResources,
+} from './api/types.js';
+export type { ErrorCode } from './sandbox/protocol.js';

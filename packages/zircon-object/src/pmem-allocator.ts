@@ -23,8 +23,8 @@ export function isPageAligned(n: number): boolean {
 export class MemoryAccount {
   #used = 0;
 
-  /** @param limit maximum bytes (default: no limit) */
-  constructor(readonly limit = Infinity) {}
+  /** @param limit maximum bytes (default: no limit); it may be changed later (lowering it below `used` only stops growth) */
+  constructor(public limit = Infinity) {}
 
   /** Bytes currently charged. */
   get used(): number {

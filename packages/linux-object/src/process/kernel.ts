@@ -39,6 +39,13 @@ export interface KernelOptions {
   memoryLimit?: number;
   /** Host readiness probe for watched host fds (poll with a zero timeout). */
   pollNow?: (fd: number, events: number) => number;
+  /**
+   * Physical memory shared with other kernels on the same platform (the containers of one
+   * sandbox); default: a new allocator over all of the platform's pmem.
+   */
+  allocator?: PmemAllocator;
+  /** The most tasks (threads of all processes) the container may have; fork and clone give EAGAIN past it. */
+  pidsLimit?: number;
 }
 
 /** The kernel of one sandbox. */
@@ -56,11 +63,20 @@ export class Kernel {
   /** Forked threads whose host task has not stopped yet: their memory is set up at that stop. */
   readonly unstartedThreads = new Set<LinuxThread>();
   hostname: string;
+  /** The task limit (a pids cgroup's pids.max); undefined: none. */
+  pidsLimit: number | undefined;
+  /** Paused (a cgroup freezer's FROZEN): no guest thread returns to guest code until thawed. */
+  frozen = false;
+  /** Threads that stopped while frozen, with their registers saved; resumed by {@link thaw}. */
+  readonly frozenThreads: LinuxThread[] = [];
+  /** Told when a process has exited (its last thread is gone), after its parent was told. */
+  onProcessDied: ((proc: LinuxProcess) => void) | null = null;
   #nextPid = 1;
 
   constructor(options: KernelOptions) {
     this.platform = options.platform;
-    this.allocator = new PmemAllocator(options.platform.pmem);
+    this.allocator = options.allocator ?? new PmemAllocator(options.platform.pmem);
+    this.pidsLimit = options.pidsLimit;
     this.memoryAccount = new MemoryAccount(options.memoryLimit);
     this.vfs = new Vfs(options.rootFs);
     this.hostname = options.hostname ?? 'rvisor';
@@ -95,6 +111,37 @@ export class Kernel {
     this.threadsByHostTid.set(hostTid, thread);
     this.platform.saveRegisters(this.platform.regs, thread.savedRegs);
     return thread;
+  }
+
+  /** Throw EAGAIN if one more task would pass the task limit (what fork and clone check first). */
+  checkTaskLimit(): void {
+    if (this.pidsLimit !== undefined && this.threadsByHostTid.size >= this.pidsLimit) {
+      throw new KernelError(Errno.EAGAIN, `task limit ${this.pidsLimit} reached`);
+    }
+  }
+
+  /**
+   * Pause every guest thread: running ones are interrupted, and the run loop keeps each thread
+   * that stops in {@link frozenThreads} instead of resuming it. Handlers already blocked go on
+   * waiting; their threads freeze when they finish.
+   */
+  freeze(): void {
+    this.frozen = true;
+    for (const t of this.threadsByHostTid.values()) if (t.running) this.platform.interrupt(t.hostTid);
+  }
+
+  /** Undo {@link freeze}: the frozen threads go on from where they stopped. */
+  thaw(): void {
+    this.frozen = false;
+    for (const t of this.frozenThreads.splice(0)) {
+      if (!this.threadsByHostTid.has(t.hostTid)) continue;
+      if (t.process.stopped) {
+        t.process.parked.push(t); // stopped by a signal meanwhile: SIGCONT resumes it
+        continue;
+      }
+      this.platform.resumeAndWait(t.hostTid, t.savedRegs, 0, 0);
+      t.running = true;
+    }
   }
 
   /** The next guest pid. */
@@ -153,6 +200,7 @@ export class Kernel {
     } else {
       this.processes.delete(proc.pid); // nobody will reap it
     }
+    this.onProcessDied?.(proc);
   }
 
   /**

@@ -18,6 +18,7 @@ const SUPPORTED_CLONE = 0xff | CLONE_VFORK | CLONE_PARENT_SETTID | CLONE_CHILD_C
 
 /** Implements Linux syscall fork(2). */
 export function sysFork(ctx: SyscallContext) {
+  ctx.kernel.checkTaskLimit();
   return fork(ctx.kernel, ctx.thread, ctx.regs).process.pid;
 }
 
@@ -26,6 +27,7 @@ export function sysFork(ctx: SyscallContext) {
  * shares it) and the parent sleeps until the child execs or exits, as Linux.
  */
 export async function sysVfork(ctx: SyscallContext) {
+  ctx.kernel.checkTaskLimit();
   const child = fork(ctx.kernel, ctx.thread, ctx.regs).process;
   while (!child.releasedVfork) await child.vforkDone.wait();
   return child.pid;
@@ -80,6 +82,7 @@ export function sysClone3(ctx: SyscallContext) {
 }
 
 function cloneWith(ctx: SyscallContext, args: CloneArgs) {
+  ctx.kernel.checkTaskLimit();
   const flags = args.flags;
   if (flags & CLONE_THREAD) return newThread(ctx, args);
   if (flags & (CLONE_SIGHAND | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SETTLS) || flags & ~SUPPORTED_CLONE) {

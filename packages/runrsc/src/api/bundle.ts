@@ -4,8 +4,10 @@
  *
  * @module
  */
-import { BundleError, loadBundle, type OciSpec } from '../oci/config.js';
+import { BundleError, loadBundle, type Bundle, type OciSpec } from '../oci/config.js';
 import { runContainer, type RunContainerOptions, type RunResult, type Volume } from './run.js';
+import type { ProcessSpec } from '../sandbox/container.js';
+import type { ContainerConfig } from '../sandbox/protocol.js';
 
 /** Options of {@link runBundle} beyond what the bundle says. */
 export type RunBundleOptions = Pick<RunContainerOptions, 'strace' | 'log' | 'memoryLimit' | 'stdio'> & {
@@ -46,29 +48,50 @@ function mountsOf(spec: OciSpec, file: string, warn: (m: string) => void): { tmp
   return { tmpfs, volumes };
 }
 
-/** Run the bundle in `dir` in a new sandbox, in the foreground, and wait for its process. */
-export async function runBundle(dir: string, options: RunBundleOptions = {}): Promise<RunResult> {
-  const bundle = loadBundle(dir);
+/** The process of a spec as the kernel starts it. */
+export function processSpec(proc: OciSpec['process']): ProcessSpec {
+  const nofile = proc.rlimits?.find((r) => r.type === 'RLIMIT_NOFILE');
+  return {
+    args: proc.args,
+    env: proc.env ?? [],
+    cwd: proc.cwd,
+    user: { uid: proc.user.uid, gid: proc.user.gid, groups: [proc.user.gid, ...(proc.user.additionalGids ?? [])] },
+    nofile: nofile && { soft: nofile.soft, hard: nofile.hard },
+  };
+}
+
+/** What the sandbox builds a container from, given a checked bundle; unsupported fields are warned about. */
+export function containerConfig(bundle: Bundle, warn: (message: string) => void): ContainerConfig {
   const { spec } = bundle;
   const file = `${bundle.dir}/config.json`;
-  const warn = options.warn ?? (() => {});
   const { tmpfs, volumes } = mountsOf(spec, file, warn);
-  const nofile = spec.process.rlimits?.find((r) => r.type === 'RLIMIT_NOFILE');
   for (const r of spec.process.rlimits ?? []) {
     if (r.type !== 'RLIMIT_NOFILE') warn(`${file}: process.rlimits: ${r.type} is not applied yet`);
   }
-  return runContainer({
+  const resources = spec.linux?.resources;
+  const memory = resources?.memory?.limit;
+  const pids = resources?.pids?.limit;
+  return {
     rootfs: bundle.rootfs,
     readOnlyRoot: spec.root.readonly === true,
-    args: spec.process.args,
-    env: spec.process.env ?? [],
-    cwd: spec.process.cwd,
     hostname: spec.hostname,
-    user: { uid: spec.process.user.uid, gid: spec.process.user.gid, groups: [spec.process.user.gid, ...(spec.process.user.additionalGids ?? [])] },
-    nofile: nofile && { soft: nofile.soft, hard: nofile.hard },
     tmpfs,
     volumes,
-    memoryLimit: options.memoryLimit,
+    memoryLimit: memory !== undefined && memory > 0 ? memory : undefined,
+    pidsLimit: pids !== undefined && pids > 0 ? pids : undefined,
+    process: processSpec(spec.process),
+    resources,
+  };
+}
+
+/** Run the bundle in `dir` in a new sandbox, in the foreground, and wait for its process. */
+export async function runBundle(dir: string, options: RunBundleOptions = {}): Promise<RunResult> {
+  const bundle = loadBundle(dir);
+  const config = containerConfig(bundle, options.warn ?? (() => {}));
+  return runContainer({
+    ...config,
+    ...config.process,
+    memoryLimit: options.memoryLimit ?? config.memoryLimit,
     strace: options.strace,
     log: options.log,
     stdio: options.stdio,

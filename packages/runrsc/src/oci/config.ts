@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
+import type { LinuxResources } from '../api/types.js';
 
 /** The parts of an OCI runtime spec the runtime reads. */
 export interface OciSpec {
@@ -22,6 +23,33 @@ export interface OciSpec {
   root: { path: string; readonly?: boolean };
   hostname?: string;
   mounts?: { destination: string; type?: string; source?: string; options?: string[] }[];
+  annotations?: Record<string, string>;
+  hooks?: OciHooks;
+  linux?: {
+    resources?: LinuxResources;
+    namespaces?: { type: string; path?: string }[];
+    maskedPaths?: string[];
+    readonlyPaths?: string[];
+  };
+}
+
+/** A hook: a host program run at a lifecycle step with the state JSON on stdin. */
+export interface OciHook {
+  path: string;
+  args?: string[];
+  env?: string[];
+  /** Seconds. */
+  timeout?: number;
+}
+
+/** config.json's `hooks`. */
+export interface OciHooks {
+  prestart?: OciHook[];
+  createRuntime?: OciHook[];
+  createContainer?: OciHook[];
+  startContainer?: OciHook[];
+  poststart?: OciHook[];
+  poststop?: OciHook[];
 }
 
 /** A bundle that passed the checks. */
@@ -107,7 +135,56 @@ export function loadBundle(dir: string): Bundle {
       if (m.options !== undefined) stringArray(file, `mounts[${i}].options`, m.options);
     });
   }
+  if (raw.annotations !== undefined) {
+    if (!isObject(raw.annotations) || !Object.values(raw.annotations).every((v) => typeof v === 'string')) {
+      fail(file, 'annotations', 'must be an object of strings');
+    }
+  }
+  if (raw.hooks !== undefined) checkHooks(file, raw.hooks);
+  if (raw.linux !== undefined) checkLinux(file, raw.linux);
   return { dir: bundle, spec: raw as unknown as OciSpec, rootfs };
+}
+
+function checkHooks(file: string, hooks: Json): void {
+  if (!isObject(hooks)) fail(file, 'hooks', 'must be an object');
+  for (const [phase, list] of Object.entries(hooks)) {
+    if (!Array.isArray(list)) fail(file, `hooks.${phase}`, 'must be an array');
+    list.forEach((h: Json, i: number) => {
+      const field = `hooks.${phase}[${i}]`;
+      if (!isObject(h) || typeof h.path !== 'string' || !h.path.startsWith('/')) fail(file, `${field}.path`, 'must be an absolute path');
+      if (h.args !== undefined) stringArray(file, `${field}.args`, h.args);
+      if (h.env !== undefined) stringArray(file, `${field}.env`, h.env);
+      if (h.timeout !== undefined && !(Number.isInteger(h.timeout) && (h.timeout as number) > 0)) fail(file, `${field}.timeout`, 'must be a positive integer');
+    });
+  }
+}
+
+function checkLinux(file: string, linux: Json): void {
+  if (!isObject(linux)) fail(file, 'linux', 'must be an object');
+  for (const key of ['maskedPaths', 'readonlyPaths'] as const) {
+    if (linux[key] !== undefined) stringArray(file, `linux.${key}`, linux[key]);
+  }
+  if (linux.namespaces !== undefined) {
+    if (!Array.isArray(linux.namespaces)) fail(file, 'linux.namespaces', 'must be an array');
+    linux.namespaces.forEach((n: Json, i: number) => {
+      if (!isObject(n) || typeof n.type !== 'string') fail(file, `linux.namespaces[${i}].type`, 'must be a string');
+    });
+  }
+  const res = linux.resources;
+  if (res !== undefined) {
+    if (!isObject(res)) fail(file, 'linux.resources', 'must be an object');
+    const num = (group: string, key: string) => {
+      const g = res[group];
+      if (g === undefined) return;
+      if (!isObject(g)) fail(file, `linux.resources.${group}`, 'must be an object');
+      if (g[key] !== undefined && typeof g[key] !== 'number') fail(file, `linux.resources.${group}.${key}`, 'must be a number');
+    };
+    num('memory', 'limit');
+    num('pids', 'limit');
+    num('cpu', 'shares');
+    num('cpu', 'quota');
+    num('cpu', 'period');
+  }
 }
 
 /** runc's default spec (`runc spec`), trimmed to what this runtime reads, running `sh`. */

@@ -1,0 +1,200 @@
+/**
+ * One container's kernel: its file tree (rootfs, /dev, /proc, /dev/shm, tmpfs and bind mounts),
+ * its pid space and its memory account, on a platform that other containers of the same sandbox
+ * may share. And the processes started in it from outside (init, and `exec`).
+ *
+ * @module
+ */
+import { isatty } from 'node:tty';
+import { HostFs } from '@rvisor/hostfs';
+import {
+  DevFs, Errno, FdTable, HostStreamFile, HostTerminal, Kernel, KernelError, O_RDONLY, O_RDWR, O_WRONLY, ProcFs, RLIMIT_NOFILE,
+  S_IFMT, S_IFREG, TmpFs, attachControllingTerminal, errnoName, execve,
+  type Credentials, type LinuxProcess, type LinuxThread,
+} from '@rvisor/linux-object';
+import type { PmemAllocator, Platform } from '@rvisor/zircon-object';
+import type { hostOps } from '@rvisor/trap-native';
+
+type HostOps = ReturnType<typeof hostOps>;
+
+/** A bind mount of a host directory into the container. */
+export interface Volume {
+  /** The host directory. */
+  source: string;
+  /** An absolute path in the container; its parent must exist there. */
+  target: string;
+  readOnly?: boolean;
+}
+
+/** What a container's kernel is built from. */
+export interface ContainerKernelOptions {
+  /** Host directory holding the container's root file system. */
+  rootfs: string;
+  /** The container root is read-only (OCI root.readonly). */
+  readOnlyRoot?: boolean;
+  hostname?: string;
+  /** Guest memory limit in bytes. */
+  memoryLimit?: number;
+  /** Task limit (pids.max). */
+  pidsLimit?: number;
+  /** Host directories bind-mounted into the container. */
+  volumes?: readonly Volume[];
+  /** Extra tmpfs mounts (absolute container paths). */
+  tmpfs?: readonly string[];
+  /** Physical memory shared with the sandbox's other containers. */
+  allocator?: PmemAllocator;
+}
+
+/** A container's kernel and its /dev (whose console is the init's terminal). */
+export interface ContainerKernel {
+  kernel: Kernel;
+  devfs: DevFs;
+}
+
+/** Build the kernel of one container. Throws an Error naming the mount that failed. */
+export function buildContainerKernel(platform: Platform, ops: HostOps, options: ContainerKernelOptions): ContainerKernel {
+  const rootFs = HostFs.open(ops, options.rootfs, { readOnly: options.readOnlyRoot });
+  const kernel = new Kernel({
+    platform,
+    rootFs,
+    hostname: options.hostname,
+    pollNow: ops.pollNow,
+    memoryLimit: options.memoryLimit,
+    pidsLimit: options.pidsLimit,
+    allocator: options.allocator,
+  });
+  // The mounts runc gives every container (its default /sys is not here yet).
+  const devfs = new DevFs({ kernel });
+  kernel.vfs.mount('/dev', devfs);
+  kernel.vfs.mount('/proc', new ProcFs(kernel));
+  kernel.vfs.mount('/dev/shm', new TmpFs({ allocator: kernel.allocator, account: kernel.memoryAccount }));
+  for (const target of options.tmpfs ?? []) {
+    kernel.vfs.mount(target, new TmpFs({ allocator: kernel.allocator, account: kernel.memoryAccount }));
+  }
+  for (const v of options.volumes ?? []) {
+    try {
+      kernel.vfs.mount(v.target, HostFs.open(ops, v.source, { readOnly: v.readOnly }));
+    } catch (err) {
+      const why = err instanceof KernelError ? errnoName(err.errno) : (err as Error).message;
+      throw new Error(`volume ${v.source}:${v.target}: cannot mount (${why})`);
+    }
+  }
+  return { kernel, devfs };
+}
+
+/** A process to start in a container (OCI `process`, already checked). */
+export interface ProcessSpec {
+  /** argv[0] is a path in the container or a name looked up in the PATH of `env`. */
+  args: readonly string[];
+  env: readonly string[];
+  /** Absolute working directory (default /). */
+  cwd?: string;
+  user?: { uid: number; gid: number; groups?: readonly number[] };
+  /** RLIMIT_NOFILE (soft and hard). */
+  nofile?: { soft: number; hard: number };
+}
+
+/** Why a process could not be started, with the status a shell gives (126 or 127). */
+export class StartError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Find `name` as execvp would: a path if it has a '/', else the first regular file in PATH. */
+function resolveCommand(proc: LinuxProcess, name: string, env: readonly string[]): string {
+  if (name.includes('/')) return name;
+  const pathVar = env.find((e) => e.startsWith('PATH='))?.slice(5) ?? '/usr/local/bin:/usr/bin:/bin';
+  for (const dir of pathVar.split(':')) {
+    const candidate = `${dir || '.'}/${name}`;
+    try {
+      if ((proc.fs.vfs.stat(proc.fs.cwd, candidate, true, proc.fs.root).mode & S_IFMT) === S_IFREG) return candidate;
+    } catch {
+      // not in this directory
+    }
+  }
+  throw new KernelError(Errno.ENOENT);
+}
+
+/** The message and status a shell gives when a command cannot be started. */
+function startFailure(name: string, err: KernelError): StartError {
+  const notFound = err.errno === Errno.ENOENT || err.errno === Errno.ENOTDIR;
+  const reason = notFound
+    ? 'no such file or directory'
+    : err.errno === Errno.EACCES
+      ? 'permission denied'
+      : err.errno === Errno.ENOEXEC
+        ? `exec format error${err.message ? ` (${err.message})` : ''}`
+        : errnoName(err.errno);
+  return new StartError(`${name}: ${reason}`, notFound ? 127 : 126);
+}
+
+function credentials(user: ProcessSpec['user']): Credentials {
+  const uid = user?.uid ?? 0;
+  const gid = user?.gid ?? 0;
+  return { uid, gid, euid: uid, egid: gid, suid: uid, sgid: gid, groups: [...(user?.groups ?? [gid])] };
+}
+
+/** A process started by {@link spawnProcess}, stopped before its first instruction. */
+export interface StartedProcess {
+  thread: LinuxThread;
+  /** The terminal of its stdio when stdin is a host tty (the line discipline's signals go there). */
+  terminal: HostTerminal;
+}
+
+/**
+ * Start a process in the container with host fds `stdio` as its 0, 1 and 2 (a host tty on stdin
+ * becomes its controlling terminal), exec'd and stopped before its first instruction: the run
+ * loop's `start` lets it go. `init` makes it the container's pid 1 and the owner of /dev/console.
+ * Throws {@link StartError} when the command cannot be started, an Error for a bad cwd; its host
+ * process is killed then.
+ */
+export function spawnProcess(container: ContainerKernel, ops: HostOps, spec: ProcessSpec, stdio: readonly [number, number, number], init: boolean): StartedProcess {
+  const { kernel, devfs } = container;
+  const [stdin, stdout, stderr] = stdio;
+  const fds = new FdTable();
+  // One terminal shared by fds 0-2 when they are a host tty; for init it is also /dev/console.
+  const terminal: HostTerminal = new HostTerminal((flags, path): HostStreamFile =>
+    new HostStreamFile(ops, isatty(stdin) ? stdin : stdout, kernel.readiness, { flags, path, terminal }), 1);
+  const stdioName = (fd: number, pipe: string): string => (isatty(fd) ? '/dev/console' : pipe);
+  fds.install(new HostStreamFile(ops, stdin, kernel.readiness, { flags: O_RDONLY, path: stdioName(stdin, 'pipe:[stdin]'), terminal }));
+  fds.install(new HostStreamFile(ops, stdout, kernel.readiness, { flags: O_WRONLY, path: stdioName(stdout, 'pipe:[stdout]'), terminal }));
+  fds.install(new HostStreamFile(ops, stderr, kernel.readiness, { flags: O_RDWR, path: stdioName(stderr, 'pipe:[stderr]'), terminal }));
+  if (init) devfs.console = terminal;
+  const name = spec.args[0];
+  const thread = kernel.createProcess({
+    parent: null,
+    fds,
+    fs: kernel.newFsContext(),
+    cred: credentials(spec.user),
+    name: name.split('/').pop()!.slice(0, 15),
+  });
+  const proc = thread.process;
+  try {
+    if (isatty(stdin)) attachControllingTerminal(kernel, proc, terminal);
+    if (spec.nofile) {
+      proc.rlimits.set(RLIMIT_NOFILE, { cur: BigInt(spec.nofile.soft), max: BigInt(spec.nofile.hard) });
+      fds.setLimit(spec.nofile.soft);
+    }
+    if (spec.cwd && spec.cwd !== '/') {
+      try {
+        proc.fs.chdir(spec.cwd);
+      } catch (err) {
+        throw new Error(`cwd ${spec.cwd}: ${err instanceof KernelError ? errnoName(err.errno) : (err as Error).message}`);
+      }
+    }
+    try {
+      execve(kernel, thread, thread.savedRegs, resolveCommand(proc, name, spec.env), [...spec.args], [...spec.env]);
+    } catch (err) {
+      if (err instanceof KernelError) throw startFailure(name, err);
+      throw err;
+    }
+  } catch (err) {
+    kernel.platform.kill(thread.hostTid);
+    throw err;
+  }
+  return { thread, terminal };
+}
