@@ -241,9 +241,9 @@ describe.skipIf(!IS_ROOT)('malformed executables', () => {
   });
 
   it('a shell reports them as it does on Linux', () => {
-    // Not a complete ELF with a foreign e_machine: on ENOEXEC busybox sh runs the file as a script
-    // through /proc/self/exe, which the native chroot (no /proc) lacks and the sandbox has.
-    const script = ['good', 'truncated-header', 'interp-missing', 'interp-directory', 'shebang-loop']
+    // ENOEXEC is left out: busybox sh then runs the file as a script through /proc/self/exe, which
+    // the native chroot (no /proc) lacks and the sandbox has.
+    const script = ['good', 'interp-missing', 'interp-directory', 'shebang-loop']
       .map((name) => `./${name}; echo "${name} $?"`)
       .join('; ');
     const sandboxed = runDebug(['/bin/sh', '-c', `cd /bad; ${script}`]);
@@ -251,7 +251,7 @@ describe.skipIf(!IS_ROOT)('malformed executables', () => {
     expect(sandboxed.stdout).toBe(native.stdout);
     expect(sandboxed.stdout).toContain('good 42\n');
     expect(sandboxed.stdout).toContain('interp-directory 126\n');
-    expect(sandboxed.stderr).toContain(native.stderr.trim());
+    for (const line of native.stderr.trim().split('\n')) expect(sandboxed.stderr).toContain(line);
     expectNoInternalError(sandboxed);
   });
 
