@@ -1,9 +1,9 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  entry: ['src/index.ts', 'src/cli.ts'],
   format: ['esm'],
-  dts: { compilerOptions: { composite: false } },
+  dts: { entry: 'src/index.ts', compilerOptions: { composite: false } },
   clean: true,
   sourcemap: true,
 });

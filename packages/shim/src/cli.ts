@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+/**
+ * containerd-shim-rvisor-v1, the binary containerd runs for runtime `io.containerd.rvisor.v1`:
+ * `start` (print the address of a shim daemon serving this task), `delete` (clean up after a
+ * dead shim, DeleteResponse on stdout), and with no action the daemon itself.
+ *
+ * @module
+ */
+import { fstatSync } from 'node:fs';
+import { deleteShim } from './commands/delete.js';
+import { serveShim } from './commands/serve.js';
+import { startShim } from './commands/start.js';
+import { parseShimArgs } from './flags.js';
+import { hostMounter } from './task/mount.js';
+
+/** fd 3 when `start` gave the daemon its readiness pipe. */
+function readyFd(): number | undefined {
+  try {
+    fstatSync(3);
+    return 3;
+  } catch {
+    return undefined;
+  }
+}
+
+let action = '';
+
+async function main(): Promise<number> {
+  const args = parseShimArgs(process.argv.slice(2));
+  action = args.action;
+  switch (args.action) {
+    case 'start': {
+      // Whatever this writes is containerd's answer: the address alone on success, the error otherwise.
+      process.stdout.write(await startShim(args, process.argv[1]!));
+      return 0;
+    }
+    case 'delete': {
+      const response = await deleteShim(args, hostMounter, (m) => process.stderr.write(`${m}\n`));
+      process.stdout.write(response);
+      return 0;
+    }
+    case '':
+      if (!args.socket) throw new Error('the daemon needs -socket (it is started by `start`)');
+      await serveShim(args, readyFd());
+      return -1; // keep serving
+    default:
+      throw new Error(`unknown action ${JSON.stringify(args.action)}`);
+  }
+}
+
+main().then(
+  (code) => {
+    if (code >= 0) process.stdout.end(() => process.exit(code));
+  },
+  (err: unknown) => {
+    const message = err instanceof Error ? err.message : String(err);
+    // containerd shows start's output as the error; delete's stdout must stay protobuf.
+    if (action === 'delete') process.stderr.write(`${message}\n`);
+    else process.stdout.write(message);
+    process.exitCode = 1;
+    process.stdout.end(() => process.exit(1));
+  },
+);
