@@ -10,6 +10,7 @@ import { hostMounter } from '../task/mount.js';
 import { RunrscRuntime } from '../task/runrsc-runtime.js';
 import { TaskService } from '../task/service.js';
 import { TtrpcServer } from '../ttrpc/server.js';
+import { codeName } from '../ttrpc/codes.js';
 import { runtimeRoot } from './delete.js';
 
 /** How long a shutting-down shim tries to deliver events still queued. */
@@ -44,7 +45,10 @@ export async function serveShim(args: ShimArgs, readyFd?: number): Promise<void>
     : new MemoryPublisher();
   if (!ttrpcAddress) log.warn('TTRPC_ADDRESS is not set: events are not forwarded');
 
-  const server = new TtrpcServer({ log: (m) => log.error(m) });
+  const server = new TtrpcServer({
+    log: (m) => log.error(m),
+    onCall: (_service, method, code) => log.debug(`${method}: ${codeName(code)}`),
+  });
   let stopping = false;
   const stop = async (reason: string) => {
     if (stopping) return;

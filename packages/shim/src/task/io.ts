@@ -1,5 +1,7 @@
-import { execFile } from 'node:child_process';
-import { closeSync, constants, createReadStream, createWriteStream, openSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { closeSync, constants, createReadStream, createWriteStream, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { open } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { Code, TtrpcError } from '../ttrpc/codes.js';
@@ -63,6 +65,53 @@ async function openOutput(uri: string): Promise<number> {
 }
 
 /**
+ * A pipe made from a private FIFO (Node has no pipe(2)): a blocking read end for the process and
+ * a write end for the shim. Opening the FIFO read-write first lets both opens return at once.
+ */
+function fifoPipe(): { read: number; write: number } {
+  const dir = mkdtempSync(join(tmpdir(), 'rvisor-shim-'));
+  const path = join(dir, 'stdin');
+  try {
+    execFileSync('mkfifo', ['-m', '0600', path]);
+    const both = openSync(path, constants.O_RDWR);
+    const read = openSync(path, constants.O_RDONLY);
+    const write = openSync(path, constants.O_WRONLY);
+    closeSync(both);
+    return { read, write };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Copies containerd's stdin FIFO into a pipe the process reads. The FIFO is opened in the
+ * background: its writer (ctr) may come later or never, and Create must not wait for it.
+ */
+function stdinCopier(path: string, write: number): { close: () => void } {
+  let closed = false;
+  let source: ReturnType<typeof createReadStream> | undefined;
+  const sink = createWriteStream('', { fd: write, autoClose: true });
+  sink.on('error', () => {});
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    source?.destroy();
+    sink.end();
+  };
+  void open(path, constants.O_RDONLY).then(
+    (handle) => {
+      if (closed) return void handle.close();
+      source = createReadStream('', { fd: handle.fd, autoClose: true });
+      source.on('error', close);
+      source.on('end', close);
+      source.pipe(sink, { end: false });
+    },
+    () => close(),
+  );
+  return { close };
+}
+
+/**
  * Opens stdio for a process. Without a terminal the FIFO fds themselves become the process's
  * stdio: the guest writes into containerd's FIFOs and they reach EOF when the process and its
  * pid holder have exited, which is when ctr stops reading. With a terminal the shim opens a host
@@ -74,7 +123,15 @@ export const openFifoIO: IoOpener = async (paths) => {
   const devNull = () => track(openSync('/dev/null', 'r+'));
   try {
     if (paths.terminal) return await openTerminalIO(paths, track);
-    const stdin = paths.stdin ? track((await open(paths.stdin, constants.O_RDONLY)).fd) : devNull();
+    let copier: { close: () => void } | undefined;
+    let stdin: number;
+    if (paths.stdin) {
+      const pipe = fifoPipe();
+      stdin = track(pipe.read);
+      copier = stdinCopier(paths.stdin, pipe.write);
+    } else {
+      stdin = devNull();
+    }
     const stdout = paths.stdout ? track(await openOutput(paths.stdout)) : devNull();
     const stderr = paths.stderr ? track(await openOutput(paths.stderr)) : devNull();
     const release = () => {
@@ -83,10 +140,13 @@ export const openFifoIO: IoOpener = async (paths) => {
     return {
       fds: [stdin, stdout, stderr],
       release,
-      // The process holds its own stdin; ctr closes its end of the FIFO, which is the EOF it sees.
-      closeStdin: release,
+      closeStdin: () => copier?.close(),
       resize: () => Promise.reject(new TtrpcError(Code.FAILED_PRECONDITION, 'the process has no terminal')),
-      close: () => Promise.resolve(release()),
+      close: () => {
+        copier?.close();
+        release();
+        return Promise.resolve();
+      },
     };
   } catch (err) {
     for (const fd of owned) closeSync(fd);
@@ -115,12 +175,14 @@ async function openTerminalIO(paths: IoPaths, track: (fd: number) => number): Pr
   }
   let input: ReturnType<typeof createReadStream> | undefined;
   if (paths.stdin) {
-    const fd = (await open(paths.stdin, constants.O_RDONLY)).fd;
-    input = createReadStream('', { fd, autoClose: true });
-    const master = createWriteStream('', { fd: pty.master, autoClose: false });
-    input.on('error', () => {});
-    master.on('error', () => {});
-    input.pipe(master, { end: false });
+    // In the background, as for a pipe: the writer may attach after Create.
+    void open(paths.stdin, constants.O_RDONLY).then((handle) => {
+      input = createReadStream('', { fd: handle.fd, autoClose: true });
+      const master = createWriteStream('', { fd: pty.master, autoClose: false });
+      input.on('error', () => {});
+      master.on('error', () => {});
+      input.pipe(master, { end: false });
+    }, () => {});
   }
   const releaseSlave = () => {
     if (slave >= 0) closeSync(slave);

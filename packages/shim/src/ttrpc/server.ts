@@ -20,6 +20,8 @@ interface Route {
 export interface TtrpcServerOptions {
   /** Called with a one-line description of every failed call and connection error. */
   log?: (message: string) => void;
+  /** Called as each call ends, with its method and gRPC code: for debug logs. */
+  onCall?: (service: string, method: string, code: number) => void;
 }
 
 /**
@@ -30,11 +32,13 @@ export class TtrpcServer {
   private readonly services = new Map<string, Map<string, Route>>();
   private readonly sockets = new Set<net.Socket>();
   private readonly log: (message: string) => void;
+  private readonly onCall: (service: string, method: string, code: number) => void;
   /** The underlying listener; `listen` starts it. */
   readonly server: net.Server;
 
   constructor(options: TtrpcServerOptions = {}) {
     this.log = options.log ?? (() => {});
+    this.onCall = options.onCall ?? (() => {});
     this.server = net.createServer((socket) => this.serve(socket));
   }
 
@@ -92,6 +96,7 @@ export class TtrpcServer {
   private async onFrame(socket: net.Socket, frame: Frame, closed: AbortSignal): Promise<void> {
     if (frame.type !== FrameType.Request) return; // ttrpc 1.1 ignores other types
     let payload: Uint8Array;
+    let request: Request | undefined;
     try {
       if (frame.streamId % 2 === 0) {
         throw new TtrpcError(Code.INVALID_ARGUMENT, `StreamID must be odd for client initiated streams`);
@@ -99,7 +104,6 @@ export class TtrpcServer {
       if (frame.oversize) {
         throw new TtrpcError(Code.RESOURCE_EXHAUSTED, `message length exceeds maximum message size of ${MAX_MESSAGE_SIZE}`);
       }
-      let request: Request;
       try {
         request = fromBinary(RequestSchema, frame.data);
       } catch {
@@ -110,8 +114,10 @@ export class TtrpcServer {
         throw new TtrpcError(Code.RESOURCE_EXHAUSTED, `response exceeds maximum message size of ${MAX_MESSAGE_SIZE}`);
       }
       this.send(socket, frame.streamId, toBinary(ResponseSchema, create(ResponseSchema, { payload })));
+      this.onCall(request.service, request.method, Code.OK);
     } catch (err) {
       const status = errorStatus(err);
+      this.onCall(request?.service ?? '', request?.method ?? '', status.code);
       if (status.code === Code.UNKNOWN || status.code === Code.INTERNAL) this.log(`ttrpc call failed: ${status.message}`);
       this.send(socket, frame.streamId, toBinary(ResponseSchema, create(ResponseSchema, { status })));
     }
