@@ -7,6 +7,7 @@
 export type { HostOps } from './host-ops.js';
 export type { HostFsOptions } from './host-fs.js';
 export { HostFs } from './host-fs.js';
+export { HostFileMount } from './host-file-mount.js';
 export { HostDirectory, HostLeaf } from './host-inode.js';
 export { HostDirectoryFile, HostRegularFile } from './host-files.js';
 export { hostResult } from './host-errors.js';

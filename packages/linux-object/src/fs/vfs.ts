@@ -96,8 +96,9 @@ export class Vfs {
   }
 
   /**
-   * Mount `fs` on the directory at absolute `path` (e.g. devfs on '/dev'). The mount point need
-   * not exist in the file system below (as gVisor's synthetic mount points), but its parent must.
+   * Mount `fs` on the directory at absolute `path` (e.g. devfs on '/dev'), or a file system whose
+   * root is a file on a file. The mount point need not exist in the file system below (as gVisor's
+   * synthetic mount points), but its parent must.
    * EBUSY if something is mounted there already.
    */
   mount(path: string, fs: FileSystem): Mount {
@@ -108,8 +109,11 @@ export class Vfs {
     const at = joinPath(parent.path, name);
     if (this.#mounts.has(at)) throw new KernelError(Errno.EBUSY);
     try {
+      // A directory goes on a directory; a file (a bind-mounted host file) on a non-directory.
       const below = this.lookup(parent, name, { followLast: true });
-      if (below.inode.type !== FileType.Directory) throw new KernelError(Errno.ENOTDIR);
+      const isDir = fs.root.type === FileType.Directory;
+      if (isDir && below.inode.type !== FileType.Directory) throw new KernelError(Errno.ENOTDIR);
+      if (!isDir && below.inode.type === FileType.Directory) throw new KernelError(Errno.EISDIR);
     } catch (e) {
       if (!(e instanceof KernelError && e.errno === Errno.ENOENT)) throw e;
     }

@@ -6,7 +6,8 @@
  * @module
  */
 import { isatty } from 'node:tty';
-import { HostFs } from '@rvisor/hostfs';
+import { statSync } from 'node:fs';
+import { HostFileMount, HostFs } from '@rvisor/hostfs';
 import {
   DevFs, Errno, FdTable, HostStreamFile, HostTerminal, Kernel, KernelError, O_RDONLY, O_RDWR, O_WRONLY, ProcFs, RLIMIT_NOFILE,
   S_IFMT, S_IFREG, TmpFs, attachControllingTerminal, errnoName, execve,
@@ -67,19 +68,52 @@ export function buildContainerKernel(platform: Platform, ops: HostOps, options: 
   const devfs = new DevFs({ kernel });
   kernel.vfs.mount('/dev', devfs);
   kernel.vfs.mount('/proc', new ProcFs(kernel));
-  kernel.vfs.mount('/dev/shm', new TmpFs({ allocator: kernel.allocator, account: kernel.memoryAccount }));
+  const tmpfs = () => new TmpFs({ allocator: kernel.allocator, account: kernel.memoryAccount });
+  // /dev/shm is a tmpfs unless the bundle mounts something else there (podman binds its own).
+  const targets = [...(options.tmpfs ?? []), ...(options.volumes ?? []).map((v) => v.target)];
+  if (!targets.includes('/dev/shm')) kernel.vfs.mount('/dev/shm', tmpfs());
   for (const target of options.tmpfs ?? []) {
-    kernel.vfs.mount(target, new TmpFs({ allocator: kernel.allocator, account: kernel.memoryAccount }));
+    makeMountParent(kernel, target, tmpfs);
+    kernel.vfs.mount(target, tmpfs());
   }
   for (const v of options.volumes ?? []) {
     try {
-      kernel.vfs.mount(v.target, HostFs.open(ops, v.source, { readOnly: v.readOnly }));
+      makeMountParent(kernel, v.target, tmpfs);
+      const fs = statSync(v.source).isDirectory()
+        ? HostFs.open(ops, v.source, { readOnly: v.readOnly })
+        : HostFileMount.open(ops, v.source, { readOnly: v.readOnly });
+      kernel.vfs.mount(v.target, fs);
     } catch (err) {
       const why = err instanceof KernelError ? errnoName(err.errno) : (err as Error).message;
       throw new Error(`volume ${v.source}:${v.target}: cannot mount (${why})`);
     }
   }
   return { kernel, devfs };
+}
+
+/**
+ * Make the parent directory of mount point `target` exist, as runc creates mount points: the first
+ * missing directory becomes a synthetic tmpfs mount (the rootfs is never written), and any deeper
+ * ones are made in that tmpfs.
+ */
+function makeMountParent(kernel: Kernel, target: string, tmpfs: () => TmpFs): void {
+  const parts = target.split('/').filter((p) => p !== '');
+  let path = '';
+  let synthetic = false;
+  for (const part of parts.slice(0, -1)) {
+    path += `/${part}`;
+    if (synthetic) {
+      kernel.vfs.mkdir(kernel.vfs.root, path, 0o755);
+      continue;
+    }
+    try {
+      kernel.vfs.stat(kernel.vfs.root, path, true);
+    } catch (err) {
+      if (!(err instanceof KernelError) || err.errno !== Errno.ENOENT) throw err;
+      kernel.vfs.mount(path, tmpfs());
+      synthetic = true;
+    }
+  }
 }
 
 /** A process to start in a container (OCI `process`, already checked). */
@@ -149,10 +183,18 @@ export interface StartedProcess {
  * Start a process in the container with host fds `stdio` as its 0, 1 and 2 (a host tty on stdin
  * becomes its controlling terminal), exec'd and stopped before its first instruction: the run
  * loop's `start` lets it go. `init` makes it the container's pid 1 and the owner of /dev/console.
+ * With `ownsStdio`, the stdio fds (other than a tty) are the guest's to close.
  * Throws {@link StartError} when the command cannot be started, an Error for a bad cwd; its host
  * process is killed then.
  */
-export function spawnProcess(container: ContainerKernel, ops: HostOps, spec: ProcessSpec, stdio: readonly [number, number, number], init: boolean): StartedProcess {
+export function spawnProcess(
+  container: ContainerKernel,
+  ops: HostOps,
+  spec: ProcessSpec,
+  stdio: readonly [number, number, number],
+  init: boolean,
+  ownsStdio = false,
+): StartedProcess {
   const { kernel, devfs } = container;
   const [stdin, stdout, stderr] = stdio;
   const fds = new FdTable();
@@ -160,9 +202,12 @@ export function spawnProcess(container: ContainerKernel, ops: HostOps, spec: Pro
   const terminal: HostTerminal = new HostTerminal((flags, path): HostStreamFile =>
     new HostStreamFile(ops, isatty(stdin) ? stdin : stdout, kernel.readiness, { flags, path, terminal }), 1);
   const stdioName = (fd: number, pipe: string): string => (isatty(fd) ? '/dev/console' : pipe);
-  fds.install(new HostStreamFile(ops, stdin, kernel.readiness, { flags: O_RDONLY, path: stdioName(stdin, 'pipe:[stdin]'), terminal }));
-  fds.install(new HostStreamFile(ops, stdout, kernel.readiness, { flags: O_WRONLY, path: stdioName(stdout, 'pipe:[stdout]'), terminal }));
-  fds.install(new HostStreamFile(ops, stderr, kernel.readiness, { flags: O_RDWR, path: stdioName(stderr, 'pipe:[stderr]'), terminal }));
+  // Owned pipes are closed when the guest's last reference goes, so the reader sees EOF as on
+  // Linux; a tty stays open (the terminal reopens it for /dev/tty).
+  const owns = (fd: number) => ownsStdio && !isatty(fd);
+  fds.install(new HostStreamFile(ops, stdin, kernel.readiness, { flags: O_RDONLY, path: stdioName(stdin, 'pipe:[stdin]'), terminal, ownsFd: owns(stdin) }));
+  fds.install(new HostStreamFile(ops, stdout, kernel.readiness, { flags: O_WRONLY, path: stdioName(stdout, 'pipe:[stdout]'), terminal, ownsFd: owns(stdout) }));
+  fds.install(new HostStreamFile(ops, stderr, kernel.readiness, { flags: O_RDWR, path: stdioName(stderr, 'pipe:[stderr]'), terminal, ownsFd: owns(stderr) }));
   if (init) devfs.console = terminal;
   const name = spec.args[0];
   const thread = kernel.createProcess({

@@ -148,7 +148,7 @@ export class Sandbox {
     }
     let started: StartedProcess;
     try {
-      started = spawnProcess(container, this.#ops, spec, stdio, init);
+      started = spawnProcess(container, this.#ops, spec, stdio, init, true);
     } catch (err) {
       for (const fd of stdio) closeSync(fd);
       const status = err instanceof StartError ? err.status : 126;

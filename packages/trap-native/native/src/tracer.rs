@@ -244,6 +244,11 @@ impl Tracer {
         if deadline != i64::MAX && deadline <= now {
             return false;
         }
+        // An fd libuv started watching in this turn (an accepted connection, say) reaches its epoll
+        // set only at its next poll: until then the doorbell could not see it, so do not block yet.
+        if unsafe { uv_has_pending_watchers(self.uv_loop) } {
+            return false;
+        }
         self.doorbell.arm(deadline);
         true
     }
@@ -438,6 +443,10 @@ unsafe fn child_setup(pgid: i32, pmem_fd: i32, stub_fd: i32, prog: *const libc::
             raw6(libc::SYS_rt_sigaction, sig as i64, dfl.as_ptr() as i64, 0, 8, 0, 0);
         }
     }
+    // Host children of guests (their forks) are reaped by the host once the tracer has seen them
+    // exit: an ignored SIGCHLD survives execve and fork. The guest's own SIGCHLD is the kernel's.
+    let ign: [u64; 4] = [1, 0, 0, 0]; // SIG_IGN
+    raw6(libc::SYS_rt_sigaction, libc::SIGCHLD as i64, ign.as_ptr() as i64, 0, 8, 0, 0);
     // fds: pmem at PMEM_GUEST_FD, the stub (close-on-exec) at STUB_GUEST_FD, nothing else.
     if raw(libc::SYS_dup2, pmem_fd as i64, 1000, 0) < 0 || raw(libc::SYS_dup2, stub_fd as i64, 1001, 0) < 0 {
         exit(120);
@@ -455,4 +464,20 @@ unsafe fn child_setup(pgid: i32, pmem_fd: i32, stub_fd: i32, prog: *const libc::
     }
     raw6(libc::SYS_execveat, STUB_GUEST_FD as i64, b"\0".as_ptr() as i64, empty as i64, empty as i64, libc::AT_EMPTY_PATH as i64, 0);
     exit(122)
+}
+
+/// Offsets in libuv 1.x's `uv_loop_t` (x86-64): `backend_fd`, then `watcher_queue`, the fds whose
+/// epoll registration is deferred to the next `uv__io_poll`.
+const UV_BACKEND_FD_OFFSET: usize = 64;
+const UV_WATCHER_QUEUE_OFFSET: usize = 88;
+
+/// Whether libuv has fds waiting to be added to its epoll set. The layout is checked against
+/// `uv_backend_fd`; if it does not match, this says no (the behaviour without the check).
+unsafe fn uv_has_pending_watchers(l: *const c_void) -> bool {
+    let base = l as *const u8;
+    if *(base.add(UV_BACKEND_FD_OFFSET) as *const i32) != uv_backend_fd(l) {
+        return false;
+    }
+    let queue = base.add(UV_WATCHER_QUEUE_OFFSET);
+    *(queue as *const *const u8) != queue
 }
