@@ -91,9 +91,8 @@ describe.skipIf(!IS_ROOT)('robustness', () => {
     expect(sandboxed.status).toBe(0);
   });
 
-  // The kernel's getdents64 advances the directory offset before copying out, so a fault loses
-  // the entries (sys/ file family); Linux leaves the offset where it was.
-  it.fails('a getdents64 that faults keeps the directory position, as Linux', () => {
+  // A fault while copying entries out must not lose them: Linux leaves the offset where it was.
+  it('a getdents64 that faults keeps the directory position, as Linux', () => {
     const sandboxed = runDebug(['/stress', 'getdents']);
     const native = runNatively(['/stress', 'getdents'], { rootfs });
     expect(native.stdout).toBe('getdents64 to a bad buffer: -1 EFAULT\nthen to a good one: entries\n');
@@ -109,9 +108,8 @@ describe.skipIf(!IS_ROOT)('robustness', () => {
     expect(r.status).toBe(0);
   });
 
-  // sysMmap (linux-syscall sys/mm.ts) creates the VMO outside its try block, so the memory
-  // account's ERR_NO_MEMORY escapes the handler: logged as an internal error, answered EFAULT.
-  it.fails('pmem exhaustion answers ENOMEM, with no internal error', () => {
+  // The memory account's refusal is ENOMEM, never an internal error.
+  it('pmem exhaustion answers ENOMEM, with no internal error', () => {
     const r = runDebug(['/stress', 'pmem', '16'], ['--memory', '64M']);
     expect(r.stdout).toMatch(/mapping \d+: ENOMEM\n/);
     expect(internalErrors(r)).toEqual([]);

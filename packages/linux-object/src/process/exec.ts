@@ -21,7 +21,7 @@ import type { Kernel } from './kernel.js';
 import { PIE_BASE, STACK_SIZE, STACK_TOP } from './layout.js';
 import type { LinuxThread } from './process.js';
 
-const MAX_SHEBANG_DEPTH = 4;
+const MAX_SHEBANG_DEPTH = 5;
 /** Linux's BINPRM_BUF_SIZE: the longest `#!` line it honours. */
 const BINPRM_BUF_SIZE = 256;
 /** How much of a file is read first: the ELF headers of ordinary programs, or a `#!` line. */
@@ -88,11 +88,15 @@ function parseShebang(file: Uint8Array): { interp: string; arg?: string } | null
   const head = file.subarray(0, BINPRM_BUF_SIZE); // Linux reads no further for the `#!` line
   if (head.length < 2 || head[0] !== 0x23 || head[1] !== 0x21) return null;
   let end = head.indexOf(0x0a);
+  const truncated = end < 0 && file.length > BINPRM_BUF_SIZE;
   if (end < 0) end = head.length;
-  const line = new TextDecoder().decode(head.subarray(2, end)).replace(/[ \t]+$/, '').replace(/^[ \t]+/, '');
+  const raw = new TextDecoder().decode(head.subarray(2, end));
+  const line = raw.replace(/[ \t]+$/, '').replace(/^[ \t]+/, '');
   if (line === '') throw new KernelError(Errno.ENOEXEC);
   const m = /^(\S+)(?:[ \t]+(.*))?$/.exec(line);
   if (!m) throw new KernelError(Errno.ENOEXEC);
+  // A line cut by the buffer may lose its arguments, but not part of the interpreter's name.
+  if (truncated && !/[ \t]/.test(raw.replace(/^[ \t]+/, ''))) throw new KernelError(Errno.ENOEXEC);
   return m[2] ? { interp: m[1], arg: m[2] } : { interp: m[1] };
 }
 

@@ -9,7 +9,7 @@ import {
   AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, Errno, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL,
   F_SETFD, F_SETFL, FD_CLOEXEC, F_ADD_SEALS, F_GET_SEALS, F_GETLK, F_GETPIPE_SZ, F_OFD_GETLK, F_OFD_SETLK,
   F_OFD_SETLKW, F_SETLK, F_SETLKW, F_SETPIPE_SZ, KernelError, O_CLOEXEC, O_CREAT, O_TRUNC,
-  O_WRONLY, fsIds, realIds, statCodec, statxCodec, statxFromStat, terminalIoctlArgSize, viewOf,
+  O_WRONLY, SEEK_CUR, SEEK_SET, fsIds, realIds, statCodec, statxCodec, statxFromStat, terminalIoctlArgSize, viewOf,
   type PathRef, type Stat,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
@@ -113,8 +113,16 @@ export function sysGetdents64(ctx: SyscallContext) {
   const file = ctx.process.fds.get(ctx.int(0));
   const count = ctx.count(2);
   const tmp = new Uint8Array(Math.min(count, 1 << 20));
+  const before = file.seek(0, SEEK_CUR);
   const n = file.getdents64(tmp);
-  if (n > 0) ctx.mem.write(ctx.addr(1), tmp.subarray(0, n));
+  if (n > 0) {
+    try {
+      ctx.mem.write(ctx.addr(1), tmp.subarray(0, n));
+    } catch (err) {
+      file.seek(before, SEEK_SET); // a fault loses no entries, as on Linux
+      throw err;
+    }
+  }
   return n;
 }
 

@@ -16,6 +16,15 @@ const PROT_MASK = PROT_READ | PROT_WRITE | PROT_EXEC;
 
 
 /** zircon-object status → errno for address space operations. */
+/** A VMO charged to the container; ENOMEM past its memory limit or when pmem is exhausted. */
+function newVmo(ctx: SyscallContext, size: number): Vmo {
+  try {
+    return Vmo.create(ctx.kernel.allocator, size, { account: ctx.kernel.memoryAccount });
+  } catch (err) {
+    vmError(err);
+  }
+}
+
 function vmError(err: unknown): never {
   if (err instanceof ZxError) {
     switch (err.status) {
@@ -80,7 +89,7 @@ export function sysMmap(ctx: SyscallContext) {
     if (type === MAP_SHARED && (prot & PROT_WRITE)) throw new KernelError(Errno.ENODEV);
   }
   const fixed = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) !== 0;
-  const vmo = Vmo.create(ctx.kernel.allocator, size, { account: ctx.kernel.memoryAccount });
+  const vmo = newVmo(ctx, size);
   try {
     if (file) {
       // A private file mapping is a copy of the file's bytes (zeros past its end).
@@ -185,7 +194,7 @@ export function sysMremap(ctx: SyscallContext) {
       return oldAddr;
     }
     // A copy of the old contents in a VMO of the new size.
-    const vmo = Vmo.create(ctx.kernel.allocator, newSize, { account: ctx.kernel.memoryAccount });
+    const vmo = newVmo(ctx, newSize);
     try {
       const from = m.offset + (oldAddr - m.start);
       let done = 0;
