@@ -1,12 +1,20 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { constants } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
-import { runBundle } from '../api/bundle.js';
+import { createContainer, deleteContainer, killContainer, startContainer, waitContainer } from '../api/lifecycle.js';
 import { runContainer, type Volume } from '../api/run.js';
+import { addCreateOptions, createOptions } from './create.js';
+import { collect, parseBytes } from './global.js';
 
 interface RunOptions {
   rootfs?: string;
   bundle?: string;
+  pidFile?: string;
+  consoleSocket?: string;
+  preserveFds?: number;
+  detach?: boolean;
+  keep?: boolean;
   strace?: boolean;
   hostname: string;
   env?: string[];
@@ -14,15 +22,20 @@ interface RunOptions {
   volume?: string[];
 }
 
+/** Signals `run` passes on to the container while it waits for it, as runc does. */
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
+
 /**
  * `runrsc run --rootfs DIR [options] -- CMD [ARGS…]`: a command over a rootfs directory; or
- * `runrsc run [--bundle DIR] ID`: an OCI bundle in the foreground, as `runc run`.
+ * `runrsc run [--bundle DIR] [-d] [--keep] ID`: as `runc run`, create + start, then (unless
+ * --detach) wait and delete (unless --keep), exiting with the container's status.
  */
 export function runCommand(): Command {
-  return new Command('run')
-    .description('run a command over a rootfs directory (--rootfs DIR -- CMD), or an OCI bundle (ID) in the foreground')
+  return addCreateOptions(new Command('run'))
+    .description('run an OCI bundle (ID) as runc run, or a command over a rootfs directory (--rootfs DIR -- CMD)')
     .option('--rootfs <dir>', 'host directory holding the container root file system')
-    .option('-b, --bundle <dir>', 'the OCI bundle (default: the current directory)')
+    .option('-d, --detach', 'return once the container runs (bundle form)')
+    .option('--keep', 'keep the stopped container instead of deleting it (bundle form)')
     .option('--strace', 'print every syscall with decoded arguments and result to stderr')
     .option('--hostname <name>', 'the container hostname', 'rvisor')
     .option('-v, --volume <spec>', 'bind-mount a host directory: HOST:CONTAINER[:ro] (repeatable)', collect, [] as string[])
@@ -31,39 +44,55 @@ export function runCommand(): Command {
     .argument('<args...>', 'with --rootfs: the command and its arguments (after --); else the container id')
     .passThroughOptions()
     .action(async (args: string[], opts: RunOptions, cmd: Command) => {
+      if (opts.rootfs === undefined) return runBundleContainer(args, opts, cmd);
       const debug = cmd.parent?.opts().debug === true;
       const log = debug ? (m: string) => process.stderr.write(`rvisor: ${m}\n`) : undefined;
       const strace = opts.strace ? (line: string) => process.stderr.write(line + '\n') : undefined;
-      let result;
-      if (opts.rootfs !== undefined) {
-        const rootfs = resolve(opts.rootfs);
-        if (!existsSync(rootfs) || !statSync(rootfs).isDirectory()) throw new Error(`--rootfs ${opts.rootfs}: not a directory`);
-        result = await runContainer({
-          rootfs,
-          args,
-          env: opts.env && opts.env.length > 0 ? mergeEnv(opts.env) : undefined,
-          hostname: opts.hostname,
-          memoryLimit: opts.memory,
-          volumes: (opts.volume ?? []).map(parseVolume),
-          strace,
-          log,
-        });
-      } else {
-        if (args.length !== 1) throw new Error('run: give a container id (and --bundle DIR), or --rootfs DIR -- CMD');
-        result = await runBundle(opts.bundle ?? process.cwd(), {
-          memoryLimit: opts.memory,
-          strace,
-          log,
-          warn: (m) => process.stderr.write(`runrsc: warning: ${m}\n`),
-        });
-      }
+      const rootfs = resolve(opts.rootfs);
+      if (!existsSync(rootfs) || !statSync(rootfs).isDirectory()) throw new Error(`--rootfs ${opts.rootfs}: not a directory`);
+      const result = await runContainer({
+        rootfs,
+        args,
+        env: opts.env && opts.env.length > 0 ? mergeEnv(opts.env) : undefined,
+        hostname: opts.hostname,
+        memoryLimit: opts.memory,
+        volumes: (opts.volume ?? []).map(parseVolume),
+        strace,
+        log,
+      });
       if (result.error) process.stderr.write(`runrsc: ${result.error}\n`);
       process.exitCode = result.status;
     });
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+/** runc's run: create, start, then wait, delete and exit with the container's status. */
+async function runBundleContainer(args: string[], opts: RunOptions, cmd: Command): Promise<void> {
+  if (args.length !== 1) throw new Error('run: give one container id (and --bundle DIR), or --rootfs DIR -- CMD');
+  if (opts.memory !== undefined || (opts.volume ?? []).length > 0 || (opts.env ?? []).length > 0) {
+    throw new Error('run: --memory, --volume and --env go with --rootfs; a bundle takes them from config.json');
+  }
+  const id = args[0]!;
+  const create = { ...createOptions(cmd, opts), strace: opts.strace };
+  const rt = { root: create.root, log: create.log };
+  await createContainer(id, create);
+  try {
+    await startContainer(id, rt);
+  } catch (err) {
+    await deleteContainer(id, { ...rt, force: true }).catch(() => {});
+    throw err;
+  }
+  if (opts.detach) return;
+  const forward = (signal: NodeJS.Signals) => {
+    killContainer(id, constants.signals[signal], rt).catch(() => {});
+  };
+  for (const s of FORWARDED) process.on(s, forward);
+  try {
+    const exit = await waitContainer(id, rt);
+    process.exitCode = exit.status;
+  } finally {
+    for (const s of FORWARDED) process.off(s, forward);
+  }
+  if (!opts.keep) await deleteContainer(id, { ...rt, force: true });
 }
 
 /** "HOST:CONTAINER" or "HOST:CONTAINER:ro". */
@@ -76,14 +105,6 @@ function parseVolume(spec: string): Volume {
   const dir = resolve(source);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InvalidArgumentError(`volume ${spec}: ${source} is not a directory`);
   return { source: dir, target, readOnly: mode === 'ro' };
-}
-
-/** "64M", "1G", "4096": a byte count (K, M, G are powers of 1024). */
-function parseBytes(value: string): number {
-  const m = /^(\d+)([KMG]?)B?$/i.exec(value.trim());
-  if (!m) throw new InvalidArgumentError(`not a size: ${value} (use e.g. 512M or 2G)`);
-  const shift = { '': 0, K: 10, M: 20, G: 30 }[m[2].toUpperCase() as '' | 'K' | 'M' | 'G'];
-  return Number(m[1]) * 2 ** shift;
 }
 
 function mergeEnv(extra: string[]): string[] {

@@ -1,0 +1,386 @@
+// The OCI lifecycle through the runc-compatible CLI, in the spirit of runc's integration tests
+// (tests/integration/*.bats): create, start, state, kill, delete, exec, ps, list, pause, events,
+// update, run --detach, pid files, hooks, shared sandboxes, and bad bundles that leave nothing.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IS_ROOT } from './helpers.js';
+import { CLI, ROOTFS } from './paths.js';
+
+let work: string;
+let root: string;
+let rootfs: string;
+let spec: Record<string, any>;
+let outputs = 0;
+
+interface Result {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * `runrsc --root ROOT ...args`. Output goes through files, not pipes: a container created here
+ * inherits them and outlives the command, and a pipe it held open would keep us waiting.
+ */
+function runrsc(args: string[], options: { cwd?: string; input?: string; globals?: string[] } = {}): Result {
+  const n = ++outputs;
+  const out = join(work, `out-${n}`);
+  const err = join(work, `err-${n}`);
+  const outFd = openSync(out, 'w');
+  const errFd = openSync(err, 'w');
+  try {
+    const r = spawnSync(process.execPath, [CLI, '--root', root, ...(options.globals ?? []), ...args], {
+      cwd: options.cwd ?? work,
+      input: options.input,
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', outFd, errFd],
+      timeout: 20_000,
+      killSignal: 'SIGKILL',
+    });
+    if (r.error) throw new Error(`runrsc ${args.join(' ')}: ${r.error.message}`);
+    return { status: r.status, stdout: readFileSync(out, 'utf8'), stderr: readFileSync(err, 'utf8') };
+  } finally {
+    closeSync(outFd);
+    closeSync(errFd);
+  }
+}
+
+/** The stdout file of the last command: a container it created writes there. */
+function lastOutput(): string {
+  return join(work, `out-${outputs}`);
+}
+
+/** A bundle directory whose config.json is the default spec changed by `change`. */
+function bundle(name: string, change: (s: Record<string, any>) => void = () => {}): string {
+  const dir = join(work, 'bundles', name);
+  mkdirSync(dir, { recursive: true });
+  const s = structuredClone(spec);
+  s.root = { path: rootfs, readonly: true };
+  s.process.terminal = false;
+  s.process.env = ['PATH=/bin:/sbin:/usr/bin:/usr/sbin', 'HOME=/root'];
+  change(s);
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(s, null, 2));
+  return dir;
+}
+
+function sleeper(name: string, extra: (s: Record<string, any>) => void = () => {}): string {
+  return bundle(name, (s) => {
+    s.process.args = ['sleep', '1000'];
+    extra(s);
+  });
+}
+
+function ok(r: Result): Result {
+  expect(r.status, r.stderr).toBe(0);
+  return r;
+}
+
+function state(id: string): Record<string, any> {
+  return JSON.parse(ok(runrsc(['state', id])).stdout);
+}
+
+/** Poll until `check` holds (the bound only keeps a broken runtime from hanging the suite). */
+async function eventually<T>(what: string, get: () => T, check: (v: T) => boolean): Promise<T> {
+  for (let i = 0; i < 400; i++) {
+    const v = get();
+    if (check(v)) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`never happened: ${what}`);
+}
+
+function stopped(id: string): Promise<Record<string, any>> {
+  return eventually(`${id} stopped`, () => state(id), (s) => s.status === 'stopped');
+}
+
+/** Whether a host process runs (a zombie nobody reaped yet counts as gone). */
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** Host processes whose command line mentions `text` (a sandbox names its state directory). */
+function processesMentioning(text: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text)) found.push(Number(entry));
+    } catch {
+      // it ended while we looked
+    }
+  }
+  return found;
+}
+
+/** Error output is one line (runc's shims show it as is). */
+function oneLine(r: Result): string {
+  expect(r.status).toBe(1);
+  const lines = r.stderr.trim().split('\n');
+  expect(lines, r.stderr).toHaveLength(1);
+  return lines[0]!;
+}
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'rvisor-lifecycle-'));
+  root = join(work, 'state');
+  rootfs = join(work, 'rootfs');
+  cpSync(ROOTFS, rootfs, { recursive: true, verbatimSymlinks: true });
+  const specDir = join(work, 'spec');
+  mkdirSync(specDir);
+  ok(runrsc(['spec'], { cwd: specDir }));
+  spec = JSON.parse(readFileSync(join(specDir, 'config.json'), 'utf8'));
+});
+
+afterAll(() => {
+  if (existsSync(root)) for (const id of readdirSync(root)) runrsc(['delete', '--force', id]);
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('runrsc CLI without containers', () => {
+  it('refuses a bad signal by name and by number', () => {
+    expect(oneLine(runrsc(['kill', 'nope', 'SIGNOPE']))).toContain('invalid signal: SIGNOPE');
+    expect(oneLine(runrsc(['kill', 'nope', '99']))).toContain('invalid signal: 99');
+  });
+
+  it('writes the error as a JSON line to --log with --log-format json', () => {
+    const log = join(work, 'log.json');
+    runrsc(['kill', 'nope', 'SIGNOPE'], { globals: ['--log', log, '--log-format', 'json'] });
+    const last = JSON.parse(readFileSync(log, 'utf8').trim().split('\n').pop()!);
+    expect(last.level).toBe('error');
+    expect(last.msg).toContain('invalid signal: SIGNOPE');
+    expect(last.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/);
+  });
+
+  it('writes text log lines by default', () => {
+    const log = join(work, 'log.txt');
+    runrsc(['kill', 'nope', 'SIGNOPE'], { globals: ['--log', log] });
+    expect(readFileSync(log, 'utf8')).toMatch(/^time="[^"]+" level=error msg="invalid signal: SIGNOPE"\n$/);
+  });
+
+  it('checks update --resources JSON field by field', () => {
+    const r = runrsc(['update', '-r', '-', 'nope'], { input: '{"pids":{"limit":"many"}}' });
+    expect(oneLine(r)).toContain('stdin: pids.limit: must be an integer');
+  });
+});
+
+describe.skipIf(!IS_ROOT)('OCI lifecycle', () => {
+  it('goes created → running → stopped, with runc errors for verbs in the wrong state', async () => {
+    const dir = bundle('life', (s) => (s.process.args = ['sh', '-c', 'echo started; exec sleep 1000']));
+    const pidFile = join(work, 'life.pid');
+    ok(runrsc(['create', '--bundle', dir, '--pid-file', pidFile, 'life']));
+    const output = lastOutput();
+    const created = state('life');
+    expect(created).toMatchObject({ id: 'life', status: 'created', bundle: dir, rootfs });
+    expect(created.pid).toBeGreaterThan(0);
+    expect(Number(readFileSync(pidFile, 'utf8'))).toBe(created.pid);
+    expect(alive(created.pid)).toBe(true);
+    expect(readFileSync(output, 'utf8')).toBe('');
+
+    ok(runrsc(['start', 'life']));
+    expect(state('life').status).toBe('running');
+    await eventually('the init wrote', () => readFileSync(output, 'utf8'), (t) => t === 'started\n');
+    expect(oneLine(runrsc(['start', 'life']))).toMatch(/cannot start/);
+    expect(oneLine(runrsc(['delete', 'life']))).toMatch(/running|not stopped/);
+
+    ok(runrsc(['kill', 'life', 'KILL']));
+    const after = await stopped('life');
+    expect(after.pid).toBe(0);
+    await eventually('the pid holder ended', () => alive(created.pid), (a) => !a);
+    expect(oneLine(runrsc(['kill', 'life', 'SIGTERM']))).toMatch(/not running|stopped/);
+    expect(oneLine(runrsc(['start', 'life']))).toContain('cannot start a container that has stopped');
+
+    ok(runrsc(['delete', 'life']));
+    expect(oneLine(runrsc(['state', 'life']))).toContain('container does not exist');
+    expect(existsSync(join(root, 'life'))).toBe(false);
+  });
+
+  it('kills with SIGTERM by default and accepts signal numbers', async () => {
+    ok(runrsc(['run', '-d', '--bundle', sleeper('term'), 'term']));
+    ok(runrsc(['kill', 'term']));
+    await stopped('term');
+    ok(runrsc(['delete', 'term']));
+
+    ok(runrsc(['run', '-d', '--bundle', sleeper('nine'), 'nine']));
+    ok(runrsc(['kill', 'nine', '9']));
+    await stopped('nine');
+    ok(runrsc(['delete', 'nine']));
+  });
+
+  it('run exits with the container status and deletes it, unless --keep', () => {
+    const r = runrsc(['run', '--bundle', bundle('exit7', (s) => (s.process.args = ['sh', '-c', 'echo out; echo err >&2; exit 7'])), 'exit7']);
+    expect(r.stdout).toBe('out\n');
+    expect(r.stderr).toContain('err\n');
+    expect(r.status).toBe(7);
+    expect(oneLine(runrsc(['state', 'exit7']))).toContain('container does not exist');
+
+    const kept = runrsc(['run', '--keep', '--bundle', bundle('kept', (s) => (s.process.args = ['true'])), 'kept']);
+    expect(kept.status).toBe(0);
+    expect(state('kept').status).toBe('stopped');
+    ok(runrsc(['delete', 'kept']));
+  });
+
+  it('run reports a signal death as 128 + the signal', () => {
+    const r = runrsc(['run', '--bundle', bundle('sig', (s) => (s.process.args = ['sh', '-c', 'kill -KILL $$'])), 'sig']);
+    expect(r.status).toBe(137);
+  });
+
+  it('exec runs processes in a running container: args, -p process.json, -d with a pid file, env, cwd, user', async () => {
+    ok(runrsc(['run', '-d', '--bundle', sleeper('ex'), 'ex']));
+    const r = runrsc(['exec', '-e', 'GREETING=hi', '--cwd', '/tmp', '-u', '1000:1000', 'ex', 'sh', '-c', 'echo $GREETING $PATH; pwd; id -u; id -g; exit 3']);
+    expect(r.stdout).toBe('hi /bin:/sbin:/usr/bin:/usr/sbin\n/tmp\n1000\n1000\n');
+    expect(r.status).toBe(3);
+
+    const processFile = join(work, 'process.json');
+    writeFileSync(processFile, JSON.stringify({ args: ['sh', '-c', 'echo from-json'], cwd: '/', env: ['PATH=/bin'], user: { uid: 0, gid: 0 }, terminal: false }));
+    const p = runrsc(['exec', '--process', processFile, 'ex']);
+    expect(p.stdout).toBe('from-json\n');
+    expect(p.status).toBe(0);
+
+    const pidFile = join(work, 'exec.pid');
+    ok(runrsc(['exec', '-d', '--pid-file', pidFile, 'ex', 'sleep', '1000']));
+    const execPid = Number(readFileSync(pidFile, 'utf8'));
+    expect(execPid).toBeGreaterThan(0);
+    expect(alive(execPid)).toBe(true);
+    const pids: number[] = JSON.parse(ok(runrsc(['ps', '--format', 'json', 'ex'])).stdout);
+    expect(Array.isArray(pids)).toBe(true);
+    expect(pids.length).toBeGreaterThanOrEqual(2);
+
+    expect(oneLine(runrsc(['exec', 'ex']))).toContain('give the command');
+    ok(runrsc(['kill', '--all', 'ex', 'KILL']));
+    await stopped('ex');
+    await eventually('the exec ended', () => alive(execPid), (a) => !a);
+    ok(runrsc(['delete', 'ex']));
+  });
+
+  it('list shows containers as table, json and ids; ps prints a table', () => {
+    const dir = sleeper('listed');
+    ok(runrsc(['create', '--bundle', dir, 'listed']));
+    const listed = JSON.parse(ok(runrsc(['list', '--format', 'json'])).stdout) as Record<string, any>[];
+    const entry = listed.find((s) => s.id === 'listed');
+    expect(entry).toMatchObject({ id: 'listed', status: 'created', bundle: dir });
+    expect(ok(runrsc(['list', '-q'])).stdout.split('\n')).toContain('listed');
+    const table = ok(runrsc(['list'])).stdout.split('\n');
+    expect(table[0]).toMatch(/^ID\s+PID\s+STATUS\s+BUNDLE\s+CREATED\s+OWNER$/);
+    expect(table.some((l) => new RegExp(`^listed\\s+${entry!.pid}\\s+created\\s+${dir}\\s`).test(l))).toBe(true);
+    const ps = ok(runrsc(['ps', 'listed'])).stdout.split('\n');
+    expect(ps[0]).toMatch(/\bPID\b/);
+    ok(runrsc(['delete', '--force', 'listed']));
+  });
+
+  it('delete --force removes a running container and its processes; a forced delete of nothing succeeds', async () => {
+    ok(runrsc(['run', '-d', '--bundle', sleeper('forced'), 'forced']));
+    const pid = state('forced').pid;
+    ok(runrsc(['delete', '--force', 'forced']));
+    expect(oneLine(runrsc(['state', 'forced']))).toContain('container does not exist');
+    await eventually('the init ended', () => alive(pid), (a) => !a);
+    ok(runrsc(['delete', '--force', 'never-was']));
+    expect(oneLine(runrsc(['delete', 'never-was']))).toContain('container does not exist');
+  });
+
+  it('pauses and resumes; events --stats prints one stats record; update applies limits', () => {
+    ok(runrsc(['run', '-d', '--bundle', sleeper('pz'), 'pz']));
+    ok(runrsc(['pause', 'pz']));
+    expect(state('pz').status).toBe('paused');
+    ok(runrsc(['resume', 'pz']));
+    expect(state('pz').status).toBe('running');
+
+    const lines = ok(runrsc(['events', '--stats', 'pz'])).stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const event = JSON.parse(lines[0]!);
+    expect(event).toMatchObject({ type: 'stats', id: 'pz' });
+    expect(event.data.pids.current).toBeGreaterThanOrEqual(1);
+
+    ok(runrsc(['update', '--pids-limit', '50', '--memory', '256m', 'pz']));
+    ok(runrsc(['update', '-r', '-', 'pz'], { input: JSON.stringify({ pids: { limit: 60 } }) }));
+    ok(runrsc(['delete', '--force', 'pz']));
+  });
+
+  it('runs two containers in one sandbox with their own pid spaces and file views', () => {
+    const a = mkdtempSync(join(work, 'view-a-'));
+    const b = mkdtempSync(join(work, 'view-b-'));
+    writeFileSync(join(a, 'name'), 'first\n');
+    writeFileSync(join(b, 'name'), 'second\n');
+    const mount = (dir: string) => (s: Record<string, any>) => s.mounts.push({ destination: '/data', type: 'bind', source: dir, options: ['rbind', 'ro'] });
+    const first = bundle('pod-a', (s) => {
+      s.process.args = ['sh', '-c', 'echo $$; cat /data/name; exec sleep 1000'];
+      mount(a)(s);
+    });
+    ok(runrsc(['run', '-d', '--bundle', first, 'pod-a']));
+    const firstOutput = lastOutput();
+    const second = bundle('pod-b', (s) => {
+      s.process.args = ['sh', '-c', 'echo $$; cat /data/name'];
+      s.annotations = { 'dev.rvisor.sandbox': 'pod-a' };
+      mount(b)(s);
+    });
+    const r = runrsc(['run', '--keep', '--bundle', second, 'pod-b']);
+    expect(r.stdout).toBe('1\nsecond\n');
+    expect(r.status).toBe(0);
+    expect(readFileSync(firstOutput, 'utf8')).toBe('1\nfirst\n');
+    expect(state('pod-b').sandbox).toBe(state('pod-a').sandbox);
+    ok(runrsc(['delete', 'pod-b']));
+    ok(runrsc(['delete', '--force', 'pod-a']));
+  });
+
+  it('runs hooks with the state JSON on stdin; a failing create hook fails create and leaves nothing', () => {
+    const record = (phase: string) => ({ path: '/bin/sh', args: ['sh', '-c', `cat > ${join(work, `hook-${phase}.json`)}`] });
+    const dir = bundle('hooked', (s) => {
+      s.process.args = ['true'];
+      s.hooks = { createRuntime: [record('createRuntime')], poststart: [record('poststart')], poststop: [record('poststop')] };
+    });
+    ok(runrsc(['run', '--bundle', dir, 'hooked']));
+    for (const phase of ['createRuntime', 'poststart', 'poststop']) {
+      const seen = JSON.parse(readFileSync(join(work, `hook-${phase}.json`), 'utf8'));
+      expect(seen).toMatchObject({ id: 'hooked', bundle: dir });
+      expect(typeof seen.ociVersion).toBe('string');
+    }
+
+    const failing = join(work, 'fail-hook');
+    writeFileSync(failing, '#!/bin/sh\nexit 1\n');
+    chmodSync(failing, 0o755);
+    const bad = bundle('badhook', (s) => (s.hooks = { createRuntime: [{ path: failing }] }));
+    expect(oneLine(runrsc(['create', '--bundle', bad, 'badhook']))).toContain(`createRuntime hook ${failing} exited with status 1`);
+    expect(oneLine(runrsc(['state', 'badhook']))).toContain('container does not exist');
+    expect(existsSync(join(root, 'badhook'))).toBe(false);
+  });
+
+  it('features describes the runtime as runc features does', () => {
+    const f = JSON.parse(ok(runrsc(['features'])).stdout);
+    expect(typeof f.ociVersionMin).toBe('string');
+    expect(typeof f.ociVersionMax).toBe('string');
+    expect(f.hooks).toEqual(expect.arrayContaining(['createRuntime', 'poststart', 'poststop']));
+    expect(Array.isArray(f.linux.namespaces)).toBe(true);
+  });
+
+  const BAD: Record<string, [(dir: string) => void, string]> = {
+    'no config.json': [(dir) => rmSync(join(dir, 'config.json')), 'config.json: no such file'],
+    'invalid JSON': [(dir) => writeFileSync(join(dir, 'config.json'), '{"ociVersion": '), 'config.json: invalid JSON'],
+    'args of the wrong type': [(dir) => edit(dir, (s) => (s.process.args = 'sh')), 'config.json: process.args'],
+    'a uid of the wrong type': [(dir) => edit(dir, (s) => (s.process.user.uid = 'root')), 'config.json: process.user.uid'],
+    'a missing rootfs': [(dir) => edit(dir, (s) => (s.root.path = join(dir, 'nope'))), 'config.json: root.path'],
+    'empty args': [(dir) => edit(dir, (s) => (s.process.args = [])), 'config.json: process.args'],
+  };
+  function edit(dir: string, change: (s: Record<string, any>) => void): void {
+    const s = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    change(s);
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(s));
+  }
+  for (const [name, [spoil, message]] of Object.entries(BAD)) {
+    it(`refuses a bundle with ${name} in one line and leaves nothing behind`, () => {
+      const id = `bad-${name.replace(/\W+/g, '-')}`;
+      const dir = sleeper(id);
+      spoil(dir);
+      const before = processesMentioning(root);
+      const line = oneLine(runrsc(['create', '--bundle', dir, id]));
+      expect(line).toContain(message);
+      expect(existsSync(join(root, id))).toBe(false);
+      expect(processesMentioning(root).filter((pid) => !before.includes(pid))).toEqual([]);
+      expect(oneLine(runrsc(['state', id]))).toContain('container does not exist');
+    });
+  }
+});
