@@ -200,6 +200,25 @@ describe.skipIf(!IS_ROOT)('OCI lifecycle', () => {
     expect(existsSync(join(root, 'life'))).toBe(false);
   });
 
+  it('records lifecycle errors in --log as the JSON line containerd reads', () => {
+    const log = join(work, 'lifecycle-log.json');
+    expect(oneLine(runrsc(['state', 'missing'], { globals: ['--log', log, '--log-format', 'json'] }))).toContain('container does not exist');
+    const last = JSON.parse(readFileSync(log, 'utf8').trim().split('\n').pop()!);
+    expect(last).toMatchObject({ level: 'error', msg: 'container does not exist' });
+  });
+
+  it('run --detach writes the pid file; wait reports the exit status as runsc does', async () => {
+    const pidFile = join(work, 'detached.pid');
+    ok(runrsc(['run', '--detach', '--pid-file', pidFile, '--bundle', bundle('waited', (s) => (s.process.args = ['sh', '-c', 'trap "exit 4" TERM; echo ready; sleep 1000 & wait'])), 'waited']));
+    const output = lastOutput();
+    expect(Number(readFileSync(pidFile, 'utf8'))).toBe(state('waited').pid);
+    // Signal only once the trap is set.
+    await eventually('the trap is set', () => readFileSync(output, 'utf8'), (t) => t === 'ready\n');
+    ok(runrsc(['kill', 'waited', 'TERM']));
+    expect(JSON.parse(ok(runrsc(['wait', 'waited'])).stdout)).toEqual({ id: 'waited', exitStatus: 4 });
+    ok(runrsc(['delete', 'waited']));
+  });
+
   it('kills with SIGTERM by default and accepts signal numbers', async () => {
     ok(runrsc(['run', '-d', '--bundle', sleeper('term'), 'term']));
     ok(runrsc(['kill', 'term']));
@@ -301,7 +320,7 @@ describe.skipIf(!IS_ROOT)('OCI lifecycle', () => {
     ok(runrsc(['delete', '--force', 'pz']));
   });
 
-  it('runs two containers in one sandbox with their own pid spaces and file views', () => {
+  it('runs two containers in one sandbox with their own pid spaces and file views', async () => {
     const a = mkdtempSync(join(work, 'view-a-'));
     const b = mkdtempSync(join(work, 'view-b-'));
     writeFileSync(join(a, 'name'), 'first\n');
@@ -321,7 +340,7 @@ describe.skipIf(!IS_ROOT)('OCI lifecycle', () => {
     const r = runrsc(['run', '--keep', '--bundle', second, 'pod-b']);
     expect(r.stdout).toBe('1\nsecond\n');
     expect(r.status).toBe(0);
-    expect(readFileSync(firstOutput, 'utf8')).toBe('1\nfirst\n');
+    await eventually('the first container wrote', () => readFileSync(firstOutput, 'utf8'), (t) => t === '1\nfirst\n');
     expect(state('pod-b').sandbox).toBe(state('pod-a').sandbox);
     ok(runrsc(['delete', 'pod-b']));
     ok(runrsc(['delete', '--force', 'pod-a']));
