@@ -6,6 +6,7 @@
  */
 import { BundleError, loadBundle, type Bundle, type OciSpec } from '../oci/config.js';
 import { runContainer, type RunContainerOptions, type RunResult, type Volume } from './run.js';
+import { RLIMIT_NAMES } from '@rvisor/linux-object';
 import type { ProcessSpec } from '../sandbox/container.js';
 import type { ContainerConfig } from '../sandbox/protocol.js';
 
@@ -50,13 +51,12 @@ function mountsOf(spec: OciSpec, file: string, warn: (m: string) => void): { tmp
 
 /** The process of a spec as the kernel starts it. */
 export function processSpec(proc: OciSpec['process']): ProcessSpec {
-  const nofile = proc.rlimits?.find((r) => r.type === 'RLIMIT_NOFILE');
   return {
     args: proc.args,
     env: proc.env ?? [],
     cwd: proc.cwd,
     user: { uid: proc.user.uid, gid: proc.user.gid, groups: [proc.user.gid, ...(proc.user.additionalGids ?? [])] },
-    nofile: nofile && { soft: nofile.soft, hard: nofile.hard },
+    rlimits: (proc.rlimits ?? []).map((r) => ({ resource: (RLIMIT_NAMES as readonly string[]).indexOf(r.type), soft: r.soft, hard: r.hard })),
   };
 }
 
@@ -65,8 +65,16 @@ export function containerConfig(bundle: Bundle, warn: (message: string) => void)
   const { spec } = bundle;
   const file = `${bundle.dir}/config.json`;
   const { tmpfs, volumes } = mountsOf(spec, file, warn);
-  for (const r of spec.process.rlimits ?? []) {
-    if (r.type !== 'RLIMIT_NOFILE') warn(`${file}: process.rlimits: ${r.type} is not applied yet`);
+  const namespaces = spec.linux?.namespaces;
+  if (namespaces) {
+    const types = new Set(namespaces.map((n) => n.type));
+    // Every container has its own pid, mount, uts and ipc namespace and no network at all.
+    for (const type of ['pid', 'mount', 'uts', 'ipc', 'network']) {
+      if (!types.has(type)) warn(`${file}: linux.namespaces: the host's ${type} namespace cannot be shared; the container has its own`);
+    }
+    namespaces.forEach((n, i) => {
+      if (n.path) warn(`${file}: linux.namespaces[${i}]: joining ${n.path} is not supported; the container has its own ${n.type} namespace`);
+    });
   }
   const resources = spec.linux?.resources;
   const memory = resources?.memory?.limit;
@@ -81,6 +89,8 @@ export function containerConfig(bundle: Bundle, warn: (message: string) => void)
     pidsLimit: pids !== undefined && pids > 0 ? pids : undefined,
     process: processSpec(spec.process),
     resources,
+    maskedPaths: spec.linux?.maskedPaths,
+    readonlyPaths: spec.linux?.readonlyPaths,
   };
 }
 

@@ -326,7 +326,13 @@ export async function killContainer(id: string, signal: number | string = 'SIGTE
 /** `delete`: remove a stopped (or created) container; `force` kills a running one first. */
 export async function deleteContainer(id: string, options: RuntimeOptions & { force?: boolean } = {}): Promise<void> {
   const st = store(options);
-  const rec = st.read(id);
+  let rec: ContainerRecord;
+  try {
+    rec = st.read(id);
+  } catch (err) {
+    if (options.force) st.remove(id); // what a create that died half-way left
+    throw err;
+  }
   const { status } = await liveStatus(rec);
   if (status === 'running' || status === 'paused') {
     if (!options.force) throw new RuntimeError('wrong-state', `cannot delete container ${id} that is not stopped: ${status}`);

@@ -9,7 +9,7 @@ import { isatty } from 'node:tty';
 import { signalForeground } from '@rvisor/linux-object';
 import { KernelRunner } from '@rvisor/linux-syscall';
 import { createTrapPlatform, hostOps } from '@rvisor/trap-native';
-import { StartError, buildContainerKernel, spawnProcess, type Volume } from '../sandbox/container.js';
+import { StartError, buildContainerKernel, spawnProcess, type ProcessSpec, type Volume } from '../sandbox/container.js';
 
 export type { Volume };
 
@@ -41,8 +41,8 @@ export interface RunContainerOptions {
   cwd?: string;
   /** The identity of the first process (default root). */
   user?: { uid: number; gid: number; groups?: readonly number[] };
-  /** RLIMIT_NOFILE of the first process (soft and hard). */
-  nofile?: { soft: number; hard: number };
+  /** Resource limits of the first process. */
+  rlimits?: ProcessSpec['rlimits'];
 }
 
 /** How the container's first process ended. */
@@ -84,7 +84,7 @@ export async function runContainer(options: RunContainerOptions): Promise<RunRes
         env: options.env ?? DEFAULT_ENV,
         cwd: options.cwd,
         user: options.user,
-        nofile: options.nofile,
+        rlimits: options.rlimits,
       }, stdio, true);
     } catch (err) {
       if (!(err instanceof StartError)) throw err;

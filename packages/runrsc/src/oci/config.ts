@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
+import { RLIMIT_NAMES } from '@rvisor/linux-object';
 import type { LinuxResources } from '../api/types.js';
 
 /** The parts of an OCI runtime spec the runtime reads. */
@@ -115,6 +116,8 @@ export function loadBundle(dir: string): Bundle {
       if (!isObject(r) || typeof r.type !== 'string' || typeof r.hard !== 'number' || typeof r.soft !== 'number') {
         fail(file, `process.rlimits[${i}]`, 'must be {type: string, hard: number, soft: number}');
       }
+      if (!(RLIMIT_NAMES as readonly string[]).includes(r.type as string)) fail(file, `process.rlimits[${i}].type`, `unknown resource ${JSON.stringify(r.type)}`);
+      if ((r.soft as number) > (r.hard as number)) fail(file, `process.rlimits[${i}]`, 'soft must not be above hard');
     });
   }
   const root = raw.root;

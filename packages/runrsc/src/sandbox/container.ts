@@ -9,9 +9,9 @@ import { isatty } from 'node:tty';
 import { statSync } from 'node:fs';
 import { HostFileMount, HostFs } from '@rvisor/hostfs';
 import {
-  DevFs, Errno, FdTable, HostStreamFile, HostTerminal, Kernel, KernelError, O_RDONLY, O_RDWR, O_WRONLY, ProcFs, RLIMIT_NOFILE,
+  DevFs, Errno, FdTable, FileType, RLIM_INFINITY, HostStreamFile, HostTerminal, Kernel, KernelError, O_RDONLY, O_RDWR, O_WRONLY, ProcFs, RLIMIT_NOFILE,
   S_IFMT, S_IFREG, TmpFs, attachControllingTerminal, errnoName, execve,
-  type Credentials, type LinuxProcess, type LinuxThread,
+  type Credentials, type FileSystem, type INode, type LinuxProcess, type LinuxThread,
 } from '@rvisor/linux-object';
 import type { PmemAllocator, Platform } from '@rvisor/zircon-object';
 import type { hostOps } from '@rvisor/trap-native';
@@ -44,6 +44,46 @@ export interface ContainerKernelOptions {
   tmpfs?: readonly string[];
   /** Physical memory shared with the sandbox's other containers. */
   allocator?: PmemAllocator;
+  /** Paths hidden from the container (OCI linux.maskedPaths): an empty directory or an empty file. */
+  maskedPaths?: readonly string[];
+  /** Paths made read-only (OCI linux.readonlyPaths). */
+  readonlyPaths?: readonly string[];
+}
+
+/** A second view of a file system's directory or file, as a bind mount gives: read-only if asked. */
+class BindView implements FileSystem {
+  constructor(
+    readonly type: string,
+    readonly root: INode,
+    readonly readOnly: boolean,
+  ) {}
+
+  release(): void {}
+}
+
+/** Apply linux.maskedPaths and linux.readonlyPaths; paths that do not exist are skipped, as runc does. */
+function restrictPaths(container: ContainerKernel, options: ContainerKernelOptions): void {
+  const { kernel, devfs } = container;
+  const resolve = (path: string) => {
+    try {
+      return kernel.vfs.lookup(kernel.vfs.root, path, { followLast: true });
+    } catch (err) {
+      if (err instanceof KernelError && (err.errno === Errno.ENOENT || err.errno === Errno.ENOTDIR)) return undefined;
+      throw err;
+    }
+  };
+  for (const path of options.readonlyPaths ?? []) {
+    const ref = resolve(path);
+    if (ref) kernel.vfs.mount(ref.path, new BindView(ref.mount.fs.type, ref.inode, true));
+  }
+  for (const path of options.maskedPaths ?? []) {
+    const ref = resolve(path);
+    if (!ref) continue;
+    const empty = ref.inode.type === FileType.Directory
+      ? new TmpFs({ allocator: kernel.allocator, account: kernel.memoryAccount }).root
+      : devfs.root.lookup('null');
+    kernel.vfs.mount(ref.path, new BindView(ref.inode.type === FileType.Directory ? 'tmpfs' : 'devtmpfs', empty, true));
+  }
 }
 
 /** A container's kernel and its /dev (whose console is the init's terminal). */
@@ -88,7 +128,9 @@ export function buildContainerKernel(platform: Platform, ops: HostOps, options: 
       throw new Error(`volume ${v.source}:${v.target}: cannot mount (${why})`);
     }
   }
-  return { kernel, devfs };
+  const container = { kernel, devfs };
+  restrictPaths(container, options);
+  return container;
 }
 
 /**
@@ -124,8 +166,16 @@ export interface ProcessSpec {
   /** Absolute working directory (default /). */
   cwd?: string;
   user?: { uid: number; gid: number; groups?: readonly number[] };
-  /** RLIMIT_NOFILE (soft and hard). */
-  nofile?: { soft: number; hard: number };
+  /**
+   * Resource limits by RLIMIT_* number (JSON numbers, as OCI has them: 2^63 and above mean
+   * unlimited); RLIMIT_NOFILE also bounds the fd table.
+   */
+  rlimits?: readonly { resource: number; soft: number; hard: number }[];
+}
+
+/** JSON cannot carry 2^64-1 exactly: anything from 2^63 up is unlimited. */
+function rlimitValue(v: number): bigint {
+  return v >= 2 ** 63 ? RLIM_INFINITY : BigInt(v);
 }
 
 /** Why a process could not be started, with the status a shell gives (126 or 127). */
@@ -220,9 +270,9 @@ export function spawnProcess(
   const proc = thread.process;
   try {
     if (isatty(stdin)) attachControllingTerminal(kernel, proc, terminal);
-    if (spec.nofile) {
-      proc.rlimits.set(RLIMIT_NOFILE, { cur: BigInt(spec.nofile.soft), max: BigInt(spec.nofile.hard) });
-      fds.setLimit(spec.nofile.soft);
+    for (const r of spec.rlimits ?? []) {
+      proc.rlimits.set(r.resource, { cur: rlimitValue(r.soft), max: rlimitValue(r.hard) });
+      if (r.resource === RLIMIT_NOFILE) fds.setLimit(Number(r.soft));
     }
     if (spec.cwd && spec.cwd !== '/') {
       try {

@@ -68,6 +68,7 @@ export type Reply = { ok: true; result: unknown } | { ok: false; code: ErrorCode
  * code 'unavailable' when no sandbox answers there (it has exited or was killed).
  */
 export function callSandbox<K extends Op>(socket: string, op: K, args: Requests[K]['args']): Promise<Requests[K]['result']> {
+  const request = JSON.stringify({ op, ...args }) + '\n';
   return new Promise((resolve, reject) => {
     const conn = connect(socket);
     let buf = '';
@@ -79,7 +80,7 @@ export function callSandbox<K extends Op>(socket: string, op: K, args: Requests[
       fn();
     };
     conn.setEncoding('utf8');
-    conn.on('connect', () => conn.write(JSON.stringify({ op, ...args }) + '\n'));
+    conn.on('connect', () => conn.write(request));
     conn.on('data', (chunk: string) => {
       buf += chunk;
       const nl = buf.indexOf('\n');

@@ -73,7 +73,10 @@ export class StateStore {
     }
   }
 
-  /** Forget `id`. */
+  /**
+   * Forget `id`. A directory without a record (a create that died half-way) is removed too, so
+   * that `delete` can clean it.
+   */
   remove(id: string): void {
     rmSync(this.#dir(id), { recursive: true, force: true });
   }
