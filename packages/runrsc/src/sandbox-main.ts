@@ -6,12 +6,12 @@
  * @module
  */
 import { closeSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createTrapPlatform } from '@rvisor/trap-native';
 import { Sandbox } from './sandbox/sandbox.js';
 
-const { values } = parseArgs({ options: { socket: { type: 'string' }, strace: { type: 'boolean' } } });
+const { values } = parseArgs({ options: { socket: { type: 'string' }, name: { type: 'string' }, strace: { type: 'boolean' } } });
 const socket = values.socket;
 if (!socket) {
   process.stderr.write('sandbox: --socket PATH is required\n');
@@ -21,6 +21,7 @@ if (!socket) {
 const log = (message: string) => process.stderr.write(`${new Date().toISOString()} ${message}\n`);
 const platform = createTrapPlatform();
 const sandbox = new Sandbox({
+  name: values.name ?? basename(dirname(socket)).replace(/^sandbox-/, ''),
   platform,
   log,
   strace: values.strace ? (line) => process.stderr.write(line + '\n') : undefined,

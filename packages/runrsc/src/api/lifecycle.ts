@@ -10,13 +10,14 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openPty, reapChild, sendFd, spawnHolder } from '@rvisor/trap-native';
 import { BundleError, loadBundle } from '../oci/config.js';
 import { runHooks, HookError } from '../oci/hooks.js';
+import { openCgroup } from '../sandbox/cgroup.js';
 import { callSandbox, RuntimeError, type HolderRef } from '../sandbox/protocol.js';
 import { StateStore, type ContainerRecord } from '../state/store.js';
 import { containerConfig, processSpec } from './bundle.js';
@@ -344,9 +345,36 @@ export async function deleteContainer(id: string, options: RuntimeOptions & { fo
     if (!(err instanceof RuntimeError) || (err.code !== 'unavailable' && err.code !== 'not-found')) throw err;
   });
   st.remove(id);
-  // A sandbox that was killed leaves its directory; the last container's delete removes it.
-  if (!st.ids().some((other) => st.read(other).sandbox === rec.sandbox)) st.removeSandbox(rec.sandbox);
+  // The last container's delete removes what a killed sandbox leaves: its directory and cgroup.
+  if (!st.ids().some((other) => st.read(other).sandbox === rec.sandbox)) {
+    await sandboxGone(rec.socket);
+    st.removeSandbox(rec.sandbox);
+    removeSandboxCgroup(rec.sandbox, options.log);
+  }
   await runHooks('poststop', rec.hooks?.poststop, toState(rec, 'stopped'), { warnOnly: true, warn: options.log });
+}
+
+/** Wait (up to 2 s) for an emptied sandbox process to exit. */
+async function sandboxGone(socket: string): Promise<void> {
+  const pid = sandboxPid(socket);
+  for (let i = 0; pid && i < 100; i++) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Remove the host cgroup of a sandbox that has exited, if it had one. */
+function removeSandboxCgroup(name: string, log?: (m: string) => void): void {
+  if (!existsSync(`/sys/fs/cgroup/pids/rvisor/${name}`) && !existsSync(`/sys/fs/cgroup/rvisor/${name}`)) return;
+  try {
+    openCgroup(name, {}).remove();
+  } catch (err) {
+    log?.(`cannot remove the sandbox's cgroup: ${(err as Error).message}`);
+  }
 }
 
 /** `state`: the container's OCI state. */

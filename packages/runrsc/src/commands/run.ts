@@ -45,6 +45,9 @@ export function runCommand(): Command {
     .passThroughOptions()
     .action(async (args: string[], opts: RunOptions, cmd: Command) => {
       if (opts.rootfs === undefined) return runBundleContainer(args, opts, cmd);
+      if (opts.bundle !== undefined || opts.detach || opts.keep || opts.pidFile !== undefined || opts.consoleSocket !== undefined) {
+        throw new Error('run: --bundle, --detach, --keep, --pid-file and --console-socket go with a container id, not --rootfs');
+      }
       const debug = cmd.parent?.opts().debug === true;
       const log = debug ? (m: string) => process.stderr.write(`rvisor: ${m}\n`) : undefined;
       const strace = opts.strace ? (line: string) => process.stderr.write(line + '\n') : undefined;

@@ -13,7 +13,8 @@ import { PmemAllocator, type Platform } from '@rvisor/zircon-object';
 import { hostOps, pidfdGetfd } from '@rvisor/trap-native';
 import { buildContainerKernel, spawnProcess, StartError, type ContainerKernel, type StartedProcess } from './container.js';
 import { RuntimeError, type HolderRef, type Op, type Reply, type Requests, type SandboxStatus } from './protocol.js';
-import type { ContainerStats, ExitStatus } from '../api/types.js';
+import type { ContainerStats, ExitStatus, LinuxResources } from '../api/types.js';
+import { openCgroup, type Cgroup } from './cgroup.js';
 import { HolderRegistry, type HolderLink } from './holders.js';
 
 /** A process started from outside (init or exec) and the holder that stands for it on the host. */
@@ -37,12 +38,33 @@ interface Container {
 
 /** Options of {@link Sandbox}. */
 export interface SandboxOptions {
+  /** The sandbox's name (its host cgroup is rvisor/<name>). */
+  name: string;
   platform: Platform;
   /** Kernel and sandbox messages. */
   log: (message: string) => void;
   strace?: (line: string) => void;
   /** Called when the last container is removed: the sandbox process should exit. */
   onEmpty: () => void;
+}
+
+/** Host memory the sandbox itself needs beyond its guests' (Node, the kernel's tables). */
+const SANDBOX_MEMORY_OVERHEAD = 256 * 2 ** 20;
+/** Host tasks the sandbox itself runs (Node's threads, the doorbell). */
+const SANDBOX_TASK_OVERHEAD = 32;
+
+/**
+ * The host cgroup's share of a container's resources: the kernel enforces the container's exact
+ * memory and task limits (ENOMEM, EAGAIN); the host cgroup bounds the whole sandbox, itself included.
+ */
+function hostResources(r: LinuxResources): LinuxResources {
+  const memory = r.memory?.limit !== undefined && r.memory.limit > 0 ? { ...r.memory, limit: r.memory.limit + SANDBOX_MEMORY_OVERHEAD } : undefined;
+  const pids = r.pids?.limit !== undefined && r.pids.limit > 0 ? { limit: r.pids.limit + SANDBOX_TASK_OVERHEAD } : undefined;
+  return { memory, pids, cpu: r.cpu };
+}
+
+function limitsSomething(r: LinuxResources | undefined): r is LinuxResources {
+  return r !== undefined && (r.memory?.limit !== undefined || r.pids?.limit !== undefined || r.cpu !== undefined);
 }
 
 const TERMINAL_SIGNALS = new Set<number>([Signo.SIGINT, Signo.SIGQUIT, Signo.SIGTSTP]);
@@ -67,6 +89,7 @@ export class Sandbox {
   #runner: KernelRunner | null = null;
   #running: Promise<void> | null = null;
   #server: Server | null = null;
+  #cgroup: Cgroup | null = null;
 
   constructor(options: SandboxOptions) {
     this.#options = options;
@@ -199,6 +222,16 @@ export class Sandbox {
   readonly #handlers: { [K in Op]: (args: Requests[K]['args']) => Promise<Requests[K]['result']> | Requests[K]['result'] } = {
     create: async ({ id, holder, config }) => {
       if (this.#containers.has(id)) throw new RuntimeError('exists', `container with id exists: ${id}`);
+      if (this.#containers.size === 0 && !this.#cgroup && limitsSomething(config.resources)) {
+        // The sandbox and every guest it starts from now on run in the pod's host cgroup.
+        try {
+          this.#cgroup = openCgroup(this.#options.name, hostResources(config.resources));
+          this.#cgroup.addProcess(process.pid);
+        } catch (err) {
+          (await this.#holders.take(holder)).exit(125);
+          throw new RuntimeError('invalid', `linux.resources: ${(err as Error).message}`);
+        }
+      }
       let kernel: ContainerKernel;
       try {
         kernel = buildContainerKernel(this.#options.platform, this.#ops, { ...config, allocator: this.#allocator });
@@ -293,6 +326,11 @@ export class Sandbox {
     },
     update: ({ id, resources }) => {
       const { kernel } = this.#container(id).kernel;
+      try {
+        this.#cgroup?.update(hostResources(resources));
+      } catch (err) {
+        throw new RuntimeError('invalid', (err as Error).message);
+      }
       if (resources.memory?.limit !== undefined) kernel.memoryAccount.limit = resources.memory.limit < 0 ? Infinity : resources.memory.limit;
       if (resources.pids?.limit !== undefined) kernel.pidsLimit = resources.pids.limit <= 0 ? undefined : resources.pids.limit;
       return null;
@@ -303,7 +341,7 @@ export class Sandbox {
       return {
         pids: { current: kernel.threadsByHostTid.size, limit: kernel.pidsLimit ?? 0 },
         memory: { usage: { usage: kernel.memoryAccount.used, limit: Number.isFinite(limit) ? limit : 0, max: kernel.memoryAccount.used } },
-        cpu: { usage: { total: 0 } },
+        cpu: { usage: { total: this.#cgroup?.stats().cpu.total ?? 0 } },
       } satisfies ContainerStats;
     },
     remove: ({ id }) => {
