@@ -1,7 +1,7 @@
 // The OCI lifecycle through the runc-compatible CLI, in the spirit of runc's integration tests
 // (tests/integration/*.bats): create, start, state, kill, delete, exec, ps, list, pause, events,
 // update, run --detach, pid files, hooks, shared sandboxes, and bad bundles that leave nothing.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -318,6 +318,21 @@ describe.skipIf(!IS_ROOT)('OCI lifecycle', () => {
     ok(runrsc(['update', '--pids-limit', '50', '--memory', '256m', 'pz']));
     ok(runrsc(['update', '-r', '-', 'pz'], { input: JSON.stringify({ pids: { limit: 60 } }) }));
     ok(runrsc(['delete', '--force', 'pz']));
+  });
+
+  it('events streams stats records until the container exits, then an exit event', async () => {
+    ok(runrsc(['run', '-d', '--bundle', sleeper('ev'), 'ev']));
+    const events = spawn(process.execPath, [CLI, '--root', root, 'events', '--interval', '100ms', 'ev'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let text = '';
+    events.stdout.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+    const ended = new Promise<number | null>((resolve) => events.once('close', (code) => resolve(code)));
+    await eventually('a stats record', () => text, (t) => t.includes('\n'));
+    ok(runrsc(['kill', 'ev', 'KILL']));
+    expect(await ended).toBe(0);
+    const records = text.trim().split('\n').map((l) => JSON.parse(l));
+    expect(records[0]).toMatchObject({ type: 'stats', id: 'ev' });
+    expect(records.at(-1)).toEqual({ type: 'exit', id: 'ev' });
+    ok(runrsc(['delete', 'ev']));
   });
 
   it('runs two containers in one sandbox with their own pid spaces and file views', async () => {
