@@ -231,6 +231,17 @@ describe.skipIf(!IS_ROOT)('OCI lifecycle', () => {
     ok(runrsc(['delete', 'nine']));
   });
 
+  it('kills and deletes a container that was created but never started, as runc allows', async () => {
+    ok(runrsc(['create', '--bundle', sleeper('unstarted'), 'unstarted']));
+    ok(runrsc(['kill', 'unstarted', 'KILL']));
+    await stopped('unstarted');
+    ok(runrsc(['delete', 'unstarted']));
+
+    ok(runrsc(['create', '--bundle', sleeper('unstarted2'), 'unstarted2']));
+    ok(runrsc(['delete', 'unstarted2']));
+    expect(oneLine(runrsc(['state', 'unstarted2']))).toContain('container does not exist');
+  });
+
   it('run exits with the container status and deletes it, unless --keep', () => {
     const r = runrsc(['run', '--bundle', bundle('exit7', (s) => (s.process.args = ['sh', '-c', 'echo out; echo err >&2; exit 7'])), 'exit7']);
     expect(r.stdout).toBe('out\n');
@@ -306,6 +317,7 @@ describe.skipIf(!IS_ROOT)('OCI lifecycle', () => {
     ok(runrsc(['run', '-d', '--bundle', sleeper('pz'), 'pz']));
     ok(runrsc(['pause', 'pz']));
     expect(state('pz').status).toBe('paused');
+    expect(oneLine(runrsc(['exec', 'pz', 'true']))).toContain('paused');
     ok(runrsc(['resume', 'pz']));
     expect(state('pz').status).toBe('running');
 
