@@ -1,8 +1,7 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { closeSync, constants, createReadStream, createWriteStream, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { closeSync, constants, createReadStream, createWriteStream, mkdtempSync, open, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { open } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { Code, TtrpcError } from '../ttrpc/codes.js';
 import type { StdioFds } from './runtime.js';
@@ -53,15 +52,19 @@ export function nullIO(): ProcessIO {
   };
 }
 
+/**
+ * open(2) in the thread pool, so a FIFO waiting for its other end does not stall the loop. It
+ * returns a plain fd: a FileHandle would close it when garbage-collected, under the process's feet.
+ */
+const openFd = promisify(open) as (path: string, flags: number, mode?: number) => Promise<number>;
+
 /** Opens an output path: a FIFO (bare path, whose reader containerd opened already) or file://. */
 async function openOutput(uri: string): Promise<number> {
   if (uri.startsWith('binary://')) throw new TtrpcError(Code.UNIMPLEMENTED, 'binary:// log URIs are not supported');
   if (uri.startsWith('file://')) {
-    const handle = await open(new URL(uri).pathname, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o640);
-    return handle.fd;
+    return openFd(new URL(uri).pathname, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o640);
   }
-  // fs.promises.open runs in the thread pool, so a FIFO without a reader yet does not stall the loop.
-  return (await open(uri, constants.O_WRONLY)).fd;
+  return openFd(uri, constants.O_WRONLY);
 }
 
 /**
@@ -98,10 +101,10 @@ function stdinCopier(path: string, write: number): { close: () => void } {
     source?.destroy();
     sink.end();
   };
-  void open(path, constants.O_RDONLY).then(
-    (handle) => {
-      if (closed) return void handle.close();
-      source = createReadStream('', { fd: handle.fd, autoClose: true });
+  void openFd(path, constants.O_RDONLY).then(
+    (fd) => {
+      if (closed) return closeSync(fd);
+      source = createReadStream('', { fd, autoClose: true });
       source.on('error', close);
       source.on('end', close);
       source.pipe(sink, { end: false });
@@ -176,8 +179,8 @@ async function openTerminalIO(paths: IoPaths, track: (fd: number) => number): Pr
   let input: ReturnType<typeof createReadStream> | undefined;
   if (paths.stdin) {
     // In the background, as for a pipe: the writer may attach after Create.
-    void open(paths.stdin, constants.O_RDONLY).then((handle) => {
-      input = createReadStream('', { fd: handle.fd, autoClose: true });
+    void openFd(paths.stdin, constants.O_RDONLY).then((fd) => {
+      input = createReadStream('', { fd, autoClose: true });
       const master = createWriteStream('', { fd: pty.master, autoClose: false });
       input.on('error', () => {});
       master.on('error', () => {});
