@@ -249,13 +249,14 @@ export class TaskService implements ServiceHandlers<TaskMethods> {
       await p.io?.close();
       return { pid: p.pid, exitStatus: status, exitedAt: timestampFromDate(exitedAt) };
     }
-    await p.io?.close();
     try {
       // Forced, so that a created container's init (which never ran) goes too.
       await this.options.runtime.delete(container.id, true);
     } catch (err) {
       if ((err as { code?: unknown }).code !== 'not-found') throw toTtrpcError(err);
     }
+    // After the runtime let go of the pty slave, so that terminal output drains to its end.
+    await p.io?.close();
     if (container.rootfsMounted) {
       await this.options.mounter.unmount(join(container.bundle, 'rootfs')).catch((err: Error) => this.log(`unmount rootfs of ${container.id}: ${err.message}`));
     }
