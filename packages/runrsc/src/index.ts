@@ -8,7 +8,7 @@ export type { RunContainerOptions, RunResult, Volume } from './api/run.js';
 export { runBundle } from './api/bundle.js';
 export type { RunBundleOptions } from './api/bundle.js';
 export { loadBundle, defaultSpec, BundleError } from './oci/config.js';
-export type { OciSpec, Bundle } from './oci/config.js';
+export type { OciSpec, Bundle, OciHook, OciHooks } from './oci/config.js';
 export {
   createContainer, startContainer, execProcess, killContainer, deleteContainer, containerState, listContainers,
   containerPids, pauseContainer, resumeContainer, updateContainer, waitContainer, containerEvents, runtimeFeatures,
@@ -19,3 +19,7 @@ export type {
   ContainerStats, LinuxResources,
 } from './api/types.js';
 export type { ErrorCode } from './sandbox/protocol.js';
+export { runHooks, HookError } from './oci/hooks.js';
+export type { HookPhase, RunHooksOptions } from './oci/hooks.js';
+export { openCgroup, CgroupError } from './sandbox/cgroup.js';
+export type { Cgroup, CgroupStats, CgroupOptions } from './sandbox/cgroup.js';

@@ -12,7 +12,7 @@ let bundle: string;
 let spec: Record<string, any>;
 
 function runrsc(args: string[], cwd = bundle) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [CLI, '--root', join(bundle, '.state'), ...args], { cwd, encoding: 'utf8', timeout: 60_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -8,6 +8,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { RLIMIT_NAMES } from '@rvisor/linux-object';
 import type { LinuxResources } from '../api/types.js';
+import type { OciHook } from './hooks.js';
+
+export type { OciHook };
 
 /** The parts of an OCI runtime spec the runtime reads. */
 export interface OciSpec {
@@ -32,15 +35,6 @@ export interface OciSpec {
     maskedPaths?: string[];
     readonlyPaths?: string[];
   };
-}
-
-/** A hook: a host program run at a lifecycle step with the state JSON on stdin. */
-export interface OciHook {
-  path: string;
-  args?: string[];
-  env?: string[];
-  /** Seconds. */
-  timeout?: number;
 }
 
 /** config.json's `hooks`. */
