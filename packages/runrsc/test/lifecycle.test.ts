@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IS_ROOT } from './helpers.js';
 import { CLI, ROOTFS } from './paths.js';
@@ -401,6 +402,38 @@ describe.skipIf(!IS_ROOT)('OCI lifecycle', () => {
     expect(typeof f.ociVersionMax).toBe('string');
     expect(f.hooks).toEqual(expect.arrayContaining(['createRuntime', 'poststart', 'poststop']));
     expect(Array.isArray(f.linux.namespaces)).toBe(true);
+  });
+
+  it('stops a fork bomb at linux.resources.pids.limit while the host stays responsive', () => {
+    const dir = bundle('bomb', (s) => {
+      // Every task keeps forking; fork fails with EAGAIN at the limit. After a while init counts.
+      s.process.args = ['sh', '-c', 'b() { b | b & }; b 2>/dev/null; sleep 2; ls /proc | grep -c "^[0-9]"'];
+      s.linux = { ...s.linux, resources: { pids: { limit: 24 } } };
+    });
+    const r = runrsc(['run', '--bundle', dir, 'bomb']);
+    expect(r.status, r.stderr).toBe(0);
+    const count = Number(r.stdout.trim());
+    expect(count).toBeGreaterThan(1);
+    expect(count).toBeLessThanOrEqual(24);
+    // The host still starts processes (runrsc's own 20 s timeout bounds the bomb's run above).
+    expect(spawnSync('true').status).toBe(0);
+  });
+
+  it('gives a memory hog ENOMEM at linux.resources.memory.limit', () => {
+    const hog = join(rootfs, 'tmp', 'memory-hog');
+    if (!existsSync(hog)) {
+      const source = fileURLToPath(new URL('./programs/memory-hog.c', import.meta.url));
+      spawnSync('gcc', ['-static', '-O2', '-o', hog, source]);
+    }
+    const dir = bundle('hog', (s) => {
+      s.process.args = ['/tmp/memory-hog'];
+      s.linux = { ...s.linux, resources: { memory: { limit: 64 * 2 ** 20 } } };
+    });
+    const r = runrsc(['run', '--bundle', dir, 'hog']);
+    expect(r.status, r.stderr).toBe(0);
+    const mib = Number(/allocated (\d+) MiB before failing/.exec(r.stdout)?.[1]);
+    expect(mib).toBeGreaterThan(16);
+    expect(mib).toBeLessThan(64);
   });
 
   const BAD: Record<string, [(dir: string) => void, string]> = {

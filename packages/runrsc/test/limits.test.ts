@@ -29,6 +29,17 @@ describe('faults and limits', () => {
     expect(mib).toBeLessThan(64);
   });
 
+  it('--pids-limit stops a fork bomb with EAGAIN; the container counts no more tasks than that', () => {
+    const r = runInSandbox(['/bin/sh', '-c', 'b() { b | b & }; b 2>/dev/null; sleep 2; ls /proc | grep -c "^[0-9]"'], {
+      rootfs,
+      runOptions: ['--pids-limit', '16'],
+    });
+    const count = Number(r.stdout.trim());
+    expect(r.status).toBe(0);
+    expect(count).toBeGreaterThan(1);
+    expect(count).toBeLessThanOrEqual(16);
+  });
+
   it('a segfault kills only that guest with SIGSEGV: the shell reports 139 and carries on', () => {
     const r = runInSandbox(['/bin/sh', '-c', '/tmp/segfault; echo "status $?"; echo still here'], { rootfs });
     expect(r.stdout).toBe('status 139\nstill here\n');

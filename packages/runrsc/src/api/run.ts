@@ -31,6 +31,8 @@ export interface RunContainerOptions {
   log?: (message: string) => void;
   /** Guest memory limit in bytes. */
   memoryLimit?: number;
+  /** The most tasks (processes and threads) the container may have. */
+  pidsLimit?: number;
   /** Host directories bind-mounted into the container (hostfs, confined to each directory). */
   volumes?: readonly Volume[];
   /** Extra tmpfs mounts (absolute container paths). */
@@ -72,6 +74,7 @@ export async function runContainer(options: RunContainerOptions): Promise<RunRes
       readOnlyRoot: options.readOnlyRoot,
       hostname: options.hostname,
       memoryLimit: options.memoryLimit,
+      pidsLimit: options.pidsLimit,
       volumes: options.volumes,
       tmpfs: options.tmpfs,
     });

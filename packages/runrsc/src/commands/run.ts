@@ -5,7 +5,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { createContainer, deleteContainer, killContainer, startContainer, waitContainer } from '../api/lifecycle.js';
 import { runContainer, type Volume } from '../api/run.js';
 import { addCreateOptions, createOptions } from './create.js';
-import { collect, parseBytes } from './global.js';
+import { collect, parseBytes, parseCount } from './global.js';
 
 interface RunOptions {
   rootfs?: string;
@@ -19,6 +19,7 @@ interface RunOptions {
   hostname: string;
   env?: string[];
   memory?: number;
+  pidsLimit?: number;
   volume?: string[];
 }
 
@@ -40,6 +41,7 @@ export function runCommand(): Command {
     .option('--hostname <name>', 'the container hostname', 'rvisor')
     .option('-v, --volume <spec>', 'bind-mount a host directory: HOST:CONTAINER[:ro] (repeatable)', collect, [] as string[])
     .option('--memory <bytes>', 'guest memory limit, e.g. 64M or 1G (mmap and brk fail with ENOMEM past it)', parseBytes)
+    .option('--pids-limit <n>', 'most tasks (processes and threads) the container may have; fork and clone fail with EAGAIN past it', parseCount)
     .option('-e, --env <KEY=VALUE...>', 'set environment variables (replacing the default PATH/HOME/TERM when PATH is given)')
     .argument('<args...>', 'with --rootfs: the command and its arguments (after --); else the container id')
     .passThroughOptions()
@@ -59,6 +61,7 @@ export function runCommand(): Command {
         env: opts.env && opts.env.length > 0 ? mergeEnv(opts.env) : undefined,
         hostname: opts.hostname,
         memoryLimit: opts.memory,
+        pidsLimit: opts.pidsLimit,
         volumes: (opts.volume ?? []).map(parseVolume),
         strace,
         log,
@@ -71,8 +74,8 @@ export function runCommand(): Command {
 /** runc's run: create, start, then wait, delete and exit with the container's status. */
 async function runBundleContainer(args: string[], opts: RunOptions, cmd: Command): Promise<void> {
   if (args.length !== 1) throw new Error('run: give one container id (and --bundle DIR), or --rootfs DIR -- CMD');
-  if (opts.memory !== undefined || (opts.volume ?? []).length > 0 || (opts.env ?? []).length > 0) {
-    throw new Error('run: --memory, --volume and --env go with --rootfs; a bundle takes them from config.json');
+  if (opts.memory !== undefined || opts.pidsLimit !== undefined || (opts.volume ?? []).length > 0 || (opts.env ?? []).length > 0) {
+    throw new Error('run: --memory, --pids-limit, --volume and --env go with --rootfs; a bundle takes them from config.json');
   }
   const id = args[0]!;
   const create = { ...createOptions(cmd, opts), strace: opts.strace };
