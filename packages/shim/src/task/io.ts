@@ -2,6 +2,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { closeSync, constants, createReadStream, createWriteStream, mkdtempSync, open, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import net from 'node:net';
 import { promisify } from 'node:util';
 import { Code, TtrpcError } from '../ttrpc/codes.js';
 import type { StdioFds } from './runtime.js';
@@ -87,31 +88,31 @@ function fifoPipe(): { read: number; write: number } {
 }
 
 /**
- * Copies containerd's stdin FIFO into a pipe the process reads. The FIFO is opened in the
- * background: its writer (ctr) may come later or never, and Create must not wait for it.
+ * Reads containerd's stdin FIFO through epoll. It is opened read-write, which never blocks and
+ * never reads EOF: ctr may attach a writer later or never, and ends input with CloseIO. (A
+ * blocking open would hold a thread-pool thread, and Node's exit waits for those.)
  */
+function readFifo(path: string): net.Socket {
+  const socket = new net.Socket({ fd: openSync(path, constants.O_RDWR), readable: true, writable: false });
+  socket.on('error', () => {});
+  return socket;
+}
+
+/** Copies containerd's stdin FIFO into the pipe the process reads, until closed. */
 function stdinCopier(path: string, write: number): { close: () => void } {
-  let closed = false;
-  let source: ReturnType<typeof createReadStream> | undefined;
-  const sink = createWriteStream('', { fd: write, autoClose: true });
+  const sink = new net.Socket({ fd: write, readable: false, writable: true });
   sink.on('error', () => {});
-  const close = () => {
-    if (closed) return;
-    closed = true;
-    source?.destroy();
-    sink.end();
-  };
-  void openFd(path, constants.O_RDONLY).then(
-    (fd) => {
-      if (closed) return closeSync(fd);
-      source = createReadStream('', { fd, autoClose: true });
-      source.on('error', close);
-      source.on('end', close);
-      source.pipe(sink, { end: false });
+  const source = readFifo(path);
+  source.pipe(sink, { end: false });
+  let closed = false;
+  return {
+    close() {
+      if (closed) return;
+      closed = true;
+      source.destroy();
+      sink.end();
     },
-    () => close(),
-  );
-  return { close };
+  };
 }
 
 /**
@@ -176,16 +177,12 @@ async function openTerminalIO(paths: IoPaths, track: (fd: number) => number): Pr
       from.pipe(to);
     });
   }
-  let input: ReturnType<typeof createReadStream> | undefined;
+  let input: net.Socket | undefined;
   if (paths.stdin) {
-    // In the background, as for a pipe: the writer may attach after Create.
-    void openFd(paths.stdin, constants.O_RDONLY).then((fd) => {
-      input = createReadStream('', { fd, autoClose: true });
-      const master = createWriteStream('', { fd: pty.master, autoClose: false });
-      input.on('error', () => {});
-      master.on('error', () => {});
-      input.pipe(master, { end: false });
-    }, () => {});
+    input = readFifo(paths.stdin);
+    const master = createWriteStream('', { fd: pty.master, autoClose: false });
+    master.on('error', () => {});
+    input.pipe(master, { end: false });
   }
   const releaseSlave = () => {
     if (slave >= 0) closeSync(slave);
