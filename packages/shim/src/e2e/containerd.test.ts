@@ -82,6 +82,16 @@ describe.skipIf(!enabled)('containerd end to end', () => {
     expect([seven.status, seven.stdout, seven.stderr]).toEqual([7, 'out\n', 'err\n']);
   }, 60_000);
 
+  it('passes piped stdin through to its EOF', () => {
+    const r = spawnSync('ctr', ['-a', socket, 'run', '--rm', '--runtime', RUNTIME, IMAGE, 'cat', '/bin/busybox', 'cat'], {
+      input: 'piped-in\n',
+      encoding: 'utf8',
+      timeout: 30_000,
+      killSignal: 'SIGKILL',
+    });
+    expect([r.status, r.stdout]).toEqual([0, 'piped-in\n']);
+  }, 60_000);
+
   it('runs detached, then exec, ps, kill and rm', () => {
     expect(ctr(['run', '-d', '--runtime', RUNTIME, IMAGE, 'd1', '/bin/sh', '-c', 'sleep 1000']).status).toBe(0);
     const exec = ctr(['task', 'exec', '--exec-id', 'x1', 'd1', '/bin/busybox', 'echo', 'from-exec']);

@@ -30,8 +30,10 @@ describe('FIFO stdio', () => {
     const io = await openFifoIO({ stdin, stdout: '', stderr: '', terminal: false });
     const writer = openSync(stdin, constants.O_WRONLY);
     writeSync(writer, 'typed\n');
-    closeSync(writer);
     expect(await readAsync(io.fds[0])).toBe('typed\n');
+    closeSync(writer);
+    // The writer's close is the process's EOF.
+    expect(await readAsync(io.fds[0])).toBe('');
     await io.close();
   });
 

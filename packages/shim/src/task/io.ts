@@ -88,22 +88,30 @@ function fifoPipe(): { read: number; write: number } {
 }
 
 /**
- * Reads containerd's stdin FIFO through epoll. It is opened read-write, which never blocks and
- * never reads EOF: ctr may attach a writer later or never, and ends input with CloseIO. (A
- * blocking open would hold a thread-pool thread, and Node's exit waits for those.)
+ * Reads containerd's stdin FIFO through epoll, never with a blocking open (that would hold a
+ * thread-pool thread, and Node's exit waits for those). ctr may open its writer later or never:
+ * a read-write "keeper" fd stands in for it, so the read end sees no EOF before the writer came;
+ * once input arrives the keeper goes, and the writer closing is the EOF. CloseIO ends it too.
  */
 function readFifo(path: string): net.Socket {
-  const socket = new net.Socket({ fd: openSync(path, constants.O_RDWR), readable: true, writable: false });
+  let keeper = openSync(path, constants.O_RDWR);
+  const socket = new net.Socket({ fd: openSync(path, constants.O_RDONLY | constants.O_NONBLOCK), readable: true, writable: false });
+  const dropKeeper = () => {
+    if (keeper >= 0) closeSync(keeper);
+    keeper = -1;
+  };
+  socket.once('data', dropKeeper);
+  socket.once('close', dropKeeper);
   socket.on('error', () => {});
   return socket;
 }
 
-/** Copies containerd's stdin FIFO into the pipe the process reads, until closed. */
+/** Copies containerd's stdin FIFO into the pipe the process reads, until EOF or closed. */
 function stdinCopier(path: string, write: number): { close: () => void } {
   const sink = new net.Socket({ fd: write, readable: false, writable: true });
   sink.on('error', () => {});
   const source = readFifo(path);
-  source.pipe(sink, { end: false });
+  source.pipe(sink);
   let closed = false;
   return {
     close() {
