@@ -8,6 +8,8 @@
 //   read4k      N 4 KiB preads cycling over a 1 MiB file
 //   write4k     N 4 KiB pwrites cycling over a 1 MiB file
 //   pipe        N 64 KiB blocks from a child to its parent through a pipe
+//   write1m     N 1 MiB writes, one after another, to a new file (no fsync)
+//   pingpong    N round trips of one byte, parent to child and back, over two pipes
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
@@ -30,6 +32,7 @@ static void die(const char *what) {
 }
 
 static char block[65536];
+static char big[1 << 20];
 
 static void fill_file(const char *path) {
   int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -116,6 +119,37 @@ int main(int argc, char **argv) {
       fprintf(stderr, "pipe moved %lld bytes\n", total);
       return 1;
     }
+  } else if (strcmp(work, "write1m") == 0) {
+    memset(big, 'y', sizeof big);
+    t0 = now_ns();
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0) die("open");
+    for (long i = 0; i < n; i++)
+      if (write(fd, big, sizeof big) != sizeof big) die("write");
+    close(fd);
+    t1 = now_ns();
+  } else if (strcmp(work, "pingpong") == 0) {
+    int down[2], up[2];
+    if (pipe(down) != 0 || pipe(up) != 0) die("pipe");
+    pid_t pid = fork();
+    if (pid < 0) die("fork");
+    if (pid == 0) {
+      char c;
+      close(down[1]);
+      close(up[0]);
+      while (read(down[0], &c, 1) == 1)
+        if (write(up[1], &c, 1) != 1) die("pong");
+      _exit(0);
+    }
+    close(down[0]);
+    close(up[1]);
+    char c = 'p';
+    t0 = now_ns();
+    for (long i = 0; i < n; i++)
+      if (write(down[1], &c, 1) != 1 || read(up[0], &c, 1) != 1) die("ping");
+    t1 = now_ns();
+    close(down[1]);
+    waitpid(pid, NULL, 0);
   } else {
     fprintf(stderr, "unknown workload %s\n", work);
     return 2;

@@ -1,0 +1,54 @@
+// The ways a workload runs: natively (chroot into the scratch rootfs), under the bare C ptrace
+// tracer (the mechanism's floor), in the rVisor-ts sandbox (runrsc run --rootfs), under proot and
+// under runc (an OCI bundle over the same rootfs). Each mode turns a command inside the rootfs
+// into a host command line.
+
+/**
+ * @typedef {object} Mode
+ * @property {string} key
+ * @property {string} name
+ * @property {string} [missing]  why the mode is skipped
+ * @property {(argv: string[]) => string[]} command
+ * @property {boolean} [floorOnly]  only for workloads the bare tracer can run
+ */
+
+/**
+ * @param {{ rootfs: string, cli: string, cliBuilt: boolean, pin: boolean, cpu: string,
+ *   hasProot: boolean, hasRunc: boolean, runcRoot: string, bundle: string,
+ *   setArgs: ((args: string[]) => void) | undefined }} o
+ * @returns {Mode[]}
+ */
+export function makeModes(o) {
+  const pinned = (argv) => (o.pin ? ['taskset', '-c', o.cpu, ...argv] : argv);
+  let runcCount = 0;
+  return [
+    { key: 'native', name: 'native', command: (argv) => ['chroot', o.rootfs, ...argv] },
+    {
+      key: 'floor',
+      name: 'bare C tracer',
+      floorOnly: true,
+      command: (argv) => pinned(['chroot', o.rootfs, '/bench/bare-tracer', ...argv]),
+    },
+    {
+      key: 'runrsc',
+      name: 'rVisor-ts',
+      missing: o.cliBuilt ? undefined : 'runrsc is not built (pnpm build)',
+      command: (argv) => [process.execPath, o.cli, 'run', '--rootfs', o.rootfs, '--', ...argv],
+    },
+    {
+      key: 'proot',
+      name: 'proot',
+      missing: o.hasProot ? undefined : 'proot is not installed',
+      command: (argv) => pinned(['proot', '-r', o.rootfs, ...argv]),
+    },
+    {
+      key: 'runc',
+      name: 'runc',
+      missing: o.hasRunc ? undefined : 'runc is not installed',
+      command: (argv) => {
+        o.setArgs?.(argv);
+        return ['runc', '--root', o.runcRoot, 'run', '--bundle', o.bundle, `rvisor-bench-${process.pid}-${runcCount++}`];
+      },
+    },
+  ];
+}

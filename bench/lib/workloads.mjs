@@ -1,0 +1,54 @@
+// The workloads `pnpm bench` times. Each runs one static program from bench/programs (built into
+// /bench of the scratch rootfs) that times itself and prints "ns_per_op X" or "ns_per_call X",
+// so no mode's start-up is counted. `n` is the operation count at --scale 1.
+
+/** @typedef {'us' | 'ms' | 'MB/s'} Unit */
+
+/**
+ * @typedef {object} Workload
+ * @property {string} key        name for --only and the results
+ * @property {string} group      syscall | file | ipc | process | real
+ * @property {string} title      what one operation is
+ * @property {Unit} unit         µs or ms per operation, or MB/s for block workloads
+ * @property {number} [bytes]    bytes per operation (MB/s workloads)
+ * @property {number} n          operations at --scale 1
+ * @property {boolean} floor     whether the bare tracer can run it (it does not follow forks)
+ * @property {(n: number) => string[]} argv  the command inside the rootfs
+ * @property {string} [needs]    a host file the workload needs
+ */
+
+const fileLoop = (work) => (n) => ['/bench/file-loop', work, '/tmp', String(n)];
+const inShell = (script) => () => ['/bench/timeit', '/bin/sh', '-c', script];
+
+/** @type {Workload[]} */
+export const WORKLOADS = [
+  { key: 'getppid', group: 'syscall', title: 'getppid round trip', unit: 'us', n: 100000, floor: true, argv: (n) => ['/bench/getppid-loop', String(n)] },
+  { key: 'open', group: 'file', title: 'open + close of a 1 MiB file', unit: 'us', n: 5000, floor: true, argv: fileLoop('open') },
+  { key: 'stat', group: 'file', title: 'stat', unit: 'us', n: 5000, floor: true, argv: fileLoop('stat') },
+  { key: 'read4k', group: 'file', title: '4 KiB pread', unit: 'us', n: 20000, floor: true, argv: fileLoop('read4k') },
+  { key: 'write4k', group: 'file', title: '4 KiB pwrite', unit: 'us', n: 20000, floor: true, argv: fileLoop('write4k') },
+  { key: 'write1m', group: 'file', title: '1 MiB sequential writes (no fsync)', unit: 'MB/s', bytes: 1 << 20, n: 128, floor: true, argv: fileLoop('write1m') },
+  { key: 'write-disk', group: 'file', title: 'Writing disk: 4 KiB writes + fsync (64 MiB)', unit: 'MB/s', bytes: 4096, n: 16384, floor: true, argv: fileLoop('write-disk') },
+  { key: 'mkdir', group: 'file', title: 'Mkdir/Rmdir pair', unit: 'us', n: 1000, floor: true, argv: fileLoop('mkdir') },
+  { key: 'pingpong', group: 'ipc', title: 'pipe ping-pong (1-byte round trip)', unit: 'us', n: 5000, floor: false, argv: fileLoop('pingpong') },
+  { key: 'pipe', group: 'ipc', title: 'pipe throughput, 64 KiB writes child → parent', unit: 'MB/s', bytes: 65536, n: 4096, floor: false, argv: fileLoop('pipe') },
+  { key: 'fork', group: 'process', title: 'fork + _exit + waitpid', unit: 'us', n: 200, floor: false, argv: (n) => ['/bench/proc-loop', 'fork', String(n)] },
+  { key: 'execve', group: 'process', title: 'fork + execve + waitpid', unit: 'us', n: 200, floor: false, argv: (n) => ['/bench/proc-loop', 'execve', String(n)] },
+  {
+    key: 'sqlite', group: 'real', title: 'sqlite3: 10 000 INSERTs, one transaction each (× --scale)', unit: 'ms', n: 1, floor: false, needs: '/usr/bin/sqlite3',
+    argv: inShell('rm -f /tmp/bench.db /tmp/bench.db-journal && /usr/bin/sqlite3 /tmp/bench.db < /bench/insert.sql > /tmp/sqlite.out'),
+  },
+  {
+    key: 'tar-gzip', group: 'real', title: 'busybox tar piped to gzip, packages/*/src', unit: 'ms', n: 1, floor: false,
+    argv: inShell('tar cf - -C / src | gzip -c > /tmp/src.tar.gz'),
+  },
+];
+
+/** A time per operation (ns) in the workload's display unit. */
+export function inUnit(workload, ns) {
+  if (workload.unit === 'MB/s') return (workload.bytes / ns) * 1000;
+  return workload.unit === 'ms' ? ns / 1e6 : ns / 1000;
+}
+
+/** The label of a workload's unit. */
+export const unitLabel = (w) => (w.unit === 'us' ? 'µs/op' : w.unit === 'ms' ? 'ms' : 'MB/s');

@@ -1,0 +1,231 @@
+#!/usr/bin/env node
+// `pnpm bench`: every workload natively, under the bare C ptrace tracer (the mechanism's floor),
+// in the rVisor-ts sandbox, under proot and under runc, several runs each; the medians and their
+// ratios to native go to bench/results/<date>.md with an SVG chart beside it. Then start-up
+// (`run` of /bin/true) and memory (an idle sandbox, and each extra container in it).
+// A benchmark, not a test: nothing here passes or fails on time. Parameters: docs/benchmarks.md.
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, release, tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ratioChart } from './lib/chart.mjs';
+import { measureMemory } from './lib/memory.mjs';
+import { makeModes } from './lib/modes.mjs';
+import { makeBundle, makeRootfs } from './lib/setup.mjs';
+import { measureStartup } from './lib/startup.mjs';
+import { fmt, hasCommand, median, ratio, run } from './lib/util.mjs';
+import { WORKLOADS, inUnit, unitLabel } from './lib/workloads.mjs';
+
+const benchDir = fileURLToPath(new URL('.', import.meta.url));
+const repoRoot = join(benchDir, '..');
+const cli = join(repoRoot, 'packages/runrsc/dist/cli.js');
+const GROUPS = ['syscall', 'file', 'ipc', 'process', 'real', 'startup', 'memory'];
+
+const { values: opts } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '3' },
+    scale: { type: 'string', default: '1' },
+    only: { type: 'string' },
+    modes: { type: 'string' },
+    pin: { type: 'string', default: 'yes' },
+    cpu: { type: 'string', default: '0' },
+    'startup-runs': { type: 'string', default: '10' },
+    containers: { type: 'string', default: '3' },
+    out: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (opts.help) {
+  console.log(`usage: node bench/run.mjs [--runs 3] [--scale 1] [--only GROUP|WORKLOAD,...] [--modes native,floor,runrsc,proot,runc]
+       [--pin yes|no] [--cpu 0] [--startup-runs 10] [--containers 3] [--out FILE.md]
+groups: ${GROUPS.join(', ')}; workloads: ${WORKLOADS.map((w) => w.key).join(', ')}`);
+  process.exit(0);
+}
+const runs = Number(opts.runs);
+const scale = Number(opts.scale);
+const startupRuns = Number(opts['startup-runs']);
+const extraContainers = Number(opts.containers);
+if (![runs, startupRuns].every((x) => Number.isInteger(x) && x > 0) || !(scale > 0) || !(Number.isInteger(extraContainers) && extraContainers >= 0)) {
+  console.error('bench: --runs and --startup-runs must be positive integers, --scale positive, --containers ≥ 0');
+  process.exit(2);
+}
+if (!['yes', 'no'].includes(opts.pin)) {
+  console.error('bench: --pin must be yes or no');
+  process.exit(2);
+}
+const only = opts.only ? opts.only.split(',') : undefined;
+const known = new Set([...GROUPS, ...WORKLOADS.map((w) => w.key)]);
+for (const name of only ?? []) {
+  if (!known.has(name)) {
+    console.error(`bench: unknown group or workload ${name}`);
+    process.exit(2);
+  }
+}
+const selected = (group, key) => !only || only.includes(group) || (key !== undefined && only.includes(key));
+
+const hasProot = hasCommand('proot');
+const hasRunc = hasCommand('runc');
+const cliBuilt = existsSync(cli);
+const pin = opts.pin === 'yes';
+if (pin && !hasCommand('taskset')) {
+  console.error('bench: taskset (util-linux) is needed for --pin yes');
+  process.exit(1);
+}
+
+const scratch = mkdtempSync(join(tmpdir(), 'rvisor-bench-'));
+const notes = [];
+const sections = [];
+let chartRows = [];
+let errors = 0;
+const date = new Date().toISOString().slice(0, 10);
+const outFile = opts.out ?? join(benchDir, 'results', `${date}.md`);
+const svgFile = outFile.replace(/\.md$/, '') + '.svg';
+
+try {
+  const rootfs = makeRootfs({ repoRoot, benchDir, scratch, sqliteRows: Math.max(1, Math.round(10000 * scale)) });
+  const bundle = join(scratch, 'bundle');
+  const specCommand = hasRunc ? ['runc', 'spec'] : [process.execPath, cli, 'spec'];
+  const setArgs = makeBundle(bundle, rootfs, specCommand);
+  const runcRoot = join(scratch, 'runc-root');
+  const runrscRoot = join(scratch, 'runrsc-root');
+  const modes = makeModes({ rootfs, cli, cliBuilt, pin, cpu: opts.cpu, hasProot, hasRunc, runcRoot, bundle, setArgs })
+    .filter((m) => !opts.modes || m.key === 'native' || opts.modes.split(',').includes(m.key));
+  for (const m of modes) if (m.missing) notes.push(`${m.name}: skipped, ${m.missing}`);
+  const active = modes.filter((m) => !m.missing);
+
+  // Workloads: one table, a value and its ratio to native per mode.
+  const workloads = WORKLOADS.filter((w) => selected(w.group, w.key));
+  const table = [];
+  for (const w of workloads) {
+    if (w.needs && !existsSync(w.needs)) {
+      notes.push(`${w.key}: skipped, ${w.needs} is not on the host`);
+      continue;
+    }
+    const n = Math.max(1, Math.round(w.n * scale));
+    const medians = {};
+    console.log(`${w.title} (N=${n})`);
+    for (const m of active) {
+      if (m.floorOnly && !w.floor) continue;
+      try {
+        const samples = [];
+        for (let i = 0; i < runs; i++) {
+          const out = run(m.command(w.argv(n)), `${w.key} under ${m.name}`);
+          const match = /ns_per_(?:op|call) ([\d.]+)/.exec(out);
+          if (!match) throw new Error(`no measurement in the output:\n${out}`);
+          samples.push(Number(match[1]));
+        }
+        medians[m.key] = median(samples);
+        console.log(`  ${m.name}: ${fmt(inUnit(w, medians[m.key]))} ${unitLabel(w)}`);
+      } catch (err) {
+        errors++;
+        notes.push(`${w.key} under ${m.name}: failed: ${String(err.message).split('\n')[0]}`);
+        console.error(`  ${m.name}: ${err.message}`);
+      }
+    }
+    table.push({ w, n, medians });
+  }
+  if (table.length > 0) {
+    const head = ['workload', 'N', 'unit', ...active.map((m) => m.name), 'rVisor-ts ÷ floor'];
+    const lines = [`| ${head.join(' | ')} |`, `|---|---:|---|${active.map(() => '---:|').join('')}---:|`];
+    for (const { w, n, medians } of table) {
+      const cells = active.map((m) => {
+        const ns = medians[m.key];
+        if (ns === undefined) return '–';
+        return m.key === 'native' ? fmt(inUnit(w, ns)) : `${fmt(inUnit(w, ns))} (${ratio(ns, medians.native)})`;
+      });
+      lines.push(`| ${w.title} | ${n} | ${unitLabel(w)} | ${cells.join(' | ')} | ${ratio(medians.runrsc, medians.floor)} |`);
+    }
+    sections.push([
+      '## Workloads',
+      '',
+      'Each cell: the median of the runs in the unit shown, and in brackets time ÷ native (lower is better;',
+      'for MB/s rows the ratio is still of time). "rVisor-ts ÷ floor" is the kernel\'s overhead over the bare',
+      'C ptrace tracer on rows the tracer can run (it does not follow forks).',
+      '',
+      ...lines,
+    ].join('\n'));
+    chartRows = table.map(({ w, medians }) => ({
+      label: w.key,
+      ratios: Object.fromEntries(active.map((m) => [m.key, medians[m.key] && medians.native ? medians[m.key] / medians.native : undefined])),
+    }));
+    writeFileSync(svgFile, ratioChart({ title: `rVisor-ts benchmarks, ${date}: time ÷ native`, rows: chartRows, modes: active }));
+  }
+
+  if (selected('startup')) {
+    console.log(`start-up: run of /bin/true, ${startupRuns} runs`);
+    const results = measureStartup({ rootfs, cli, cliBuilt, hasProot, hasRunc, bundle, setArgs, runrscRoot, runcRoot, runs: startupRuns });
+    const native = results.find((r) => r.key === 'native')?.ns;
+    const runc = results.find((r) => r.key === 'runc')?.ns;
+    const lines = ['| how | ms | ÷ native | ÷ runc |', '|---|---:|---:|---:|'];
+    for (const r of results) {
+      if (r.error) {
+        errors++;
+        notes.push(`start-up, ${r.name}: failed: ${r.error}`);
+        continue;
+      }
+      console.log(`  ${r.name}: ${fmt(r.ns / 1e6)} ms`);
+      lines.push(`| ${r.name} | ${fmt(r.ns / 1e6)} | ${ratio(r.ns, native)} | ${ratio(r.ns, runc)} |`);
+    }
+    sections.push([
+      '## Start-up: `run` of /bin/true',
+      '',
+      `Wall-clock from the command's start to its exit, median of ${startupRuns}. The OCI rows run the same bundle`,
+      '(terminal false) over the same rootfs; each run creates and deletes its container.',
+      '',
+      ...lines,
+    ].join('\n'));
+  }
+
+  if (selected('memory')) {
+    console.log(`memory: an idle sandbox and ${extraContainers} more containers in it`);
+    const mem = measureMemory({ cli, cliBuilt, hasRunc, bundle, setArgs, runrscRoot, runcRoot, extra: extraContainers, settleMs: 1000 });
+    notes.push(...mem.notes);
+    const mib = (kib) => (kib === undefined ? '–' : (kib / 1024).toFixed(1));
+    const lines = ['| what | RSS MiB | PSS MiB |', '|---|---:|---:|'];
+    if (mem.idle) lines.push(`| rVisor-ts: idle sandbox running \`sleep 1000\` (sandbox process tree) | ${mib(mem.idle.rss)} | ${mib(mem.idle.pss)} |`);
+    if (mem.holder) lines.push(`| rVisor-ts: the container's pid holder (outside the sandbox) | ${mib(mem.holder.rss)} | ${mib(mem.holder.pss)} |`);
+    if (mem.idle && mem.loaded && extraContainers > 0) {
+      const per = (k) => (mem.loaded[k] - mem.idle[k]) / extraContainers;
+      lines.push(`| rVisor-ts: each extra container in the same sandbox (${extraContainers} added; pid holders not included) | ${mib(per('rss'))} | ${mib(per('pss'))} |`);
+    }
+    if (mem.runc) lines.push(`| runc: each container (its \`sleep\`; runc itself exits) | ${mib(mem.runc.rss)} | ${mib(mem.runc.pss)} |`);
+    sections.push([
+      '## Memory',
+      '',
+      'Read from /proc after the containers have run for a second. A process tree counts each address space',
+      'once (the sandbox\'s doorbell shares the kernel\'s memory). PSS splits shared pages between their users.',
+      '',
+      ...lines,
+    ].join('\n'));
+    if (mem.idle || mem.runc) console.log(lines.slice(2).join('\n'));
+  }
+} catch (err) {
+  errors++;
+  notes.push(`failed: ${String(err.message).split('\n')[0]}`);
+  console.error(err);
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
+
+const report = [
+  `# Benchmarks, ${date}`,
+  '',
+  `\`node bench/run.mjs ${process.argv.slice(2).join(' ')}\`: median of ${runs} runs per mode, --scale ${scale},`,
+  `${pin ? `the bare tracer and proot pinned to CPU ${opts.cpu} (rVisor-ts pins itself)` : 'nothing pinned by the runner (rVisor-ts pins itself)'}.`,
+  `Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} CPUs, Linux ${release()}, Node ${process.version}.`,
+  'Compare ratios, not absolute numbers. How to read and rerun this: docs/benchmarks.md.',
+  '',
+  ...(chartRows.length ? [`![time ÷ native](${basename(svgFile)})`, ''] : []),
+  ...sections.flatMap((s) => [s, '']),
+  '## Injection counts',
+  '',
+  'Not measured: the runrsc CLI exposes no count of injected syscalls per fork, exec or mmap (`--debug`',
+  'prints no such counter).',
+  '',
+  ...(notes.length ? ['## Notes', '', ...notes.map((n) => `- ${n}`), ''] : []),
+].join('\n');
+mkdirSync(dirname(outFile), { recursive: true });
+writeFileSync(outFile, report);
+console.log(`\n${report}\nwritten to ${outFile}${chartRows.length ? ` and ${svgFile}` : ''}`);
+process.exitCode = errors ? 1 : 0;
