@@ -47,7 +47,7 @@ export async function serveShim(args: ShimArgs, readyFd?: number): Promise<void>
 
   const server = new TtrpcServer({
     log: (m) => log.error(m),
-    onCall: (_service, method, code) => log.debug(`${method}: ${codeName(code)}`),
+    onCall: (_service, method, code) => log.debug(code < 0 ? `${method} called` : `${method}: ${codeName(code)}`),
   });
   let stopping = false;
   const stop = async (reason: string) => {

@@ -7,6 +7,11 @@ import { promisify } from 'node:util';
 import { Code, TtrpcError } from '../ttrpc/codes.js';
 import type { StdioFds } from './runtime.js';
 
+/** A terminal's output has ended once it was quiet this long after the process exited. */
+const DRAIN_IDLE_MS = 100;
+/** The longest a terminal's output is drained after the process exited. */
+const DRAIN_MAX_MS = 2000;
+
 /** The stdio containerd asks for: FIFO paths (or file:// URIs), empty when unwanted. */
 export interface IoPaths {
   stdin: string;
@@ -23,6 +28,8 @@ export interface ProcessIO {
   release(): void;
   /** containerd's CloseIO: the process's stdin should see EOF. */
   closeStdin(): void;
+  /** The process exited: finish copying what it wrote, then close its output. */
+  exited(): Promise<void>;
   /** containerd's ResizePty. */
   resize(width: number, height: number): Promise<void>;
   /** Wait (at most `drainMs`) for output copying to finish, then close everything. */
@@ -45,6 +52,7 @@ export function nullIO(): ProcessIO {
       fd = -1;
     },
     closeStdin() {},
+    exited: () => Promise.resolve(),
     resize: () => Promise.reject(new TtrpcError(Code.FAILED_PRECONDITION, 'no terminal')),
     close() {
       this.release();
@@ -153,6 +161,8 @@ export const openFifoIO: IoOpener = async (paths) => {
       fds: [stdin, stdout, stderr],
       release,
       closeStdin: () => copier?.close(),
+      // The FIFOs are the process's own stdout and stderr: they end with it.
+      exited: () => Promise.resolve(),
       resize: () => Promise.reject(new TtrpcError(Code.FAILED_PRECONDITION, 'the process has no terminal')),
       close: () => {
         copier?.close();
@@ -174,9 +184,17 @@ async function openTerminalIO(paths: IoPaths, track: (fd: number) => number): Pr
   let slave = pty.slave;
   const output = paths.stdout ? await openOutput(paths.stdout) : -1;
   let copied: Promise<void> = Promise.resolve();
+  let lastOutput = Date.now();
+  let endOutput = () => {};
   if (output >= 0) {
     const from = createReadStream('', { fd: pty.master, autoClose: false });
     const to = createWriteStream('', { fd: output, autoClose: true });
+    from.on('data', () => (lastOutput = Date.now()));
+    endOutput = () => {
+      from.unpipe(to);
+      from.destroy();
+      to.end();
+    };
     copied = new Promise((resolve) => {
       // Reading the master fails with EIO once every slave fd is closed: that is the end.
       from.on('error', () => to.end());
@@ -185,6 +203,21 @@ async function openTerminalIO(paths: IoPaths, track: (fd: number) => number): Pr
       from.pipe(to);
     });
   }
+  /**
+   * After the process exited, other processes (the sandbox) may keep the slave open, so EIO may
+   * never come: copy what is still buffered until the output has been quiet a moment, then end it,
+   * as runc's shim shuts the console down when the process exits.
+   */
+  const drain = async (maxMs: number) => {
+    const deadline = Date.now() + maxMs;
+    const idle = () => Date.now() - lastOutput >= DRAIN_IDLE_MS;
+    const finished = { done: false };
+    void copied.then(() => (finished.done = true));
+    while (!finished.done && !idle() && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, DRAIN_IDLE_MS / 2).unref());
+    }
+    endOutput();
+  };
   let input: net.Socket | undefined;
   if (paths.stdin) {
     input = readFifo(paths.stdin);
@@ -204,10 +237,11 @@ async function openTerminalIO(paths: IoPaths, track: (fd: number) => number): Pr
       // stty sets the window size through the slave (TIOCSWINSZ); the guest gets SIGWINCH from it.
       await promisify(execFile)('stty', ['-F', pty.path, 'cols', String(width), 'rows', String(height)]);
     },
-    async close(drainMs = 2000) {
+    exited: () => drain(DRAIN_MAX_MS),
+    async close(drainMs = DRAIN_MAX_MS) {
       releaseSlave();
       input?.destroy();
-      await Promise.race([copied, new Promise((r) => setTimeout(r, drainMs).unref())]);
+      await drain(drainMs);
       try {
         closeSync(pty.master);
       } catch {

@@ -403,6 +403,7 @@ export class TaskService implements ServiceHandlers<TaskMethods> {
         return { status: 255, exitedAt: new Date() };
       })
       .then(async (exit) => {
+        await p.io?.exited();
         await p.startGate;
         p.markExited(exit);
         if (!p.execId) container.paused = false;

@@ -20,7 +20,7 @@ interface Route {
 export interface TtrpcServerOptions {
   /** Called with a one-line description of every failed call and connection error. */
   log?: (message: string) => void;
-  /** Called as each call ends, with its method and gRPC code: for debug logs. */
+  /** Called as each call starts (code -1) and ends (its gRPC code): for debug logs. */
   onCall?: (service: string, method: string, code: number) => void;
 }
 
@@ -129,6 +129,7 @@ export class TtrpcServer {
     const route = routes.get(request.method);
     if (!route) throw new TtrpcError(Code.UNIMPLEMENTED, `method ${request.method}`);
     if (!route.handler) throw new TtrpcError(Code.UNIMPLEMENTED, `${request.method} not implemented`);
+    this.onCall(request.service, request.method, -1);
     let input;
     try {
       input = fromBinary(route.method.input, request.payload);
