@@ -1,7 +1,8 @@
 /**
  * End to end against a real containerd (the Debian package): a private daemon with its own root,
  * state and socket, a busybox image built locally, and `ctr` driving io.containerd.rvisor.v1.
- * Runs only with RVISOR_E2E_CONTAINERD=1, as root, after `pnpm build`.
+ * Runs as root after `pnpm build` when containerd and ctr are installed (scripts/setup-engines.sh);
+ * RVISOR_E2E_CONTAINERD=0 skips it.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -11,7 +12,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const enabled = process.env.RVISOR_E2E_CONTAINERD === '1';
+const installed = spawnSync('containerd', ['--version']).status === 0 && spawnSync('ctr', ['--version']).status === 0;
+const enabled = process.env.RVISOR_E2E_CONTAINERD !== '0' && process.getuid?.() === 0 && installed;
+const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const pkg = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const IMAGE = 'docker.io/library/busybox:rvisor';
 const RUNTIME = 'io.containerd.rvisor.v1';
@@ -31,6 +34,15 @@ async function waitFor(check: () => boolean, what: string): Promise<void> {
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Whether a host process runs (a zombie counts as gone). */
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
 /** Bundles of this containerd with the rootfs still mounted. */
@@ -122,6 +134,11 @@ describe.skipIf(!enabled)('containerd end to end', () => {
 
   it('cleans up after a shim killed mid-run', async () => {
     expect(ctr(['run', '-d', '--runtime', RUNTIME, IMAGE, 'k1', '/bin/sh', '-c', 'sleep 1000']).status).toBe(0);
+    // The container's host processes: its pid holder and its sandbox (runrsc's state for it).
+    const record = JSON.parse(readFileSync('/run/containerd/rvisor/default/k1/state.json', 'utf8'));
+    const sandboxPid = Number(readFileSync(join(record.socket, '..', 'pid'), 'utf8'));
+    const hostPids = [record.pid as number, sandboxPid];
+    expect(hostPids.every(alive)).toBe(true);
     const bundle = join(dir, 'state/io.containerd.runtime.v2.task/default/k1');
     const address = readFileSync(join(bundle, 'address'), 'utf8');
     const shim = execFileSync('pgrep', ['-o', '-f', 'cli.js -namespace default -id k1 '], { encoding: 'utf8' }).trim();
@@ -131,5 +148,22 @@ describe.skipIf(!enabled)('containerd end to end', () => {
     expect(ourMounts()).toEqual([]);
     expect(ctr(['containers', 'rm', 'k1'])).toMatchObject({ status: 0 });
     expect(readdirSync(join(dir, 'state/io.containerd.runtime.v2.task/default'))).toEqual([]);
+    await waitFor(() => !hostPids.some(alive), 'the guest processes to end');
+  }, 60_000);
+
+  it.skipIf(!hasTmux)('runs a shell on a terminal with ctr run -t: typing a command runs it', async () => {
+    const session = `rvisor-ctr-${process.pid}`;
+    const tmux = (...args: string[]): string => execFileSync('tmux', args, { encoding: 'utf8' });
+    const command = ['ctr', '-a', socket, 'run', '-t', '--rm', '--runtime', RUNTIME, IMAGE, 'tty1', '/bin/sh'];
+    tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '40', command.join(' '));
+    try {
+      await waitFor(() => tmux('capture-pane', '-p', '-t', session).includes('#'), 'the shell prompt');
+      tmux('send-keys', '-t', session, 'test -t 0 && echo typed-$((40+2)) on a tty', 'Enter');
+      await waitFor(() => tmux('capture-pane', '-p', '-t', session).includes('typed-42 on a tty'), 'the command output');
+      tmux('send-keys', '-t', session, 'exit', 'Enter');
+      await waitFor(() => ctr(['containers', 'ls', '-q']).stdout.trim() === '', 'ctr to remove the container');
+    } finally {
+      spawnSync('tmux', ['kill-session', '-t', session]);
+    }
   }, 60_000);
 });
