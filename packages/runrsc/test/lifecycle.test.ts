@@ -404,6 +404,24 @@ describe.skipIf(!IS_ROOT)('OCI lifecycle', () => {
     expect(Array.isArray(f.linux.namespaces)).toBe(true);
   });
 
+  it('a sandbox killed with SIGKILL takes its guests along; delete then leaves nothing behind', async () => {
+    ok(runrsc(['run', '-d', '--bundle', sleeper('killed', (s) => (s.process.args = ['sh', '-c', 'sleep 1000 & sleep 1000'])), 'killed']));
+    const { pid, sandbox } = state('killed');
+    const sandboxDir = join(root, `sandbox-${sandbox}`);
+    const sandboxPid = Number(readFileSync(join(sandboxDir, 'pid'), 'utf8'));
+    const guests: number[] = JSON.parse(ok(runrsc(['ps', '--format', 'json', 'killed'])).stdout);
+    expect(guests.length).toBeGreaterThanOrEqual(2);
+    expect(guests.every(alive)).toBe(true);
+    process.kill(sandboxPid, 'SIGKILL');
+    await eventually('the pid holder ended', () => alive(pid), (a) => !a);
+    await eventually('the guests ended', () => [sandboxPid, ...guests].some(alive), (a) => !a);
+    expect(state('killed')).toMatchObject({ status: 'stopped', pid: 0 });
+    ok(runrsc(['delete', 'killed']));
+    expect(existsSync(join(root, 'killed'))).toBe(false);
+    expect(existsSync(sandboxDir)).toBe(false);
+    expect(processesMentioning(sandboxDir)).toEqual([]);
+  });
+
   it('stops a fork bomb at linux.resources.pids.limit while the host stays responsive', () => {
     const dir = bundle('bomb', (s) => {
       // Every task keeps forking; fork fails with EAGAIN at the limit. After a while init counts.

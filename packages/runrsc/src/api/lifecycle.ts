@@ -346,7 +346,7 @@ export async function deleteContainer(id: string, options: RuntimeOptions & { fo
   });
   st.remove(id);
   // The last container's delete removes what a killed sandbox leaves: its directory and cgroup.
-  if (!st.ids().some((other) => st.read(other).sandbox === rec.sandbox)) {
+  if (!st.records().some((other) => other.sandbox === rec.sandbox)) {
     await sandboxGone(rec.socket);
     st.removeSandbox(rec.sandbox);
     removeSandboxCgroup(rec.sandbox, options.log);

@@ -104,6 +104,19 @@ export class StateStore {
     rmSync(join(this.root, `sandbox-${name}`), { recursive: true, force: true });
   }
 
+  /** Every record that can be read now (a create in progress has none yet). */
+  records(): ContainerRecord[] {
+    const found: ContainerRecord[] = [];
+    for (const id of this.ids()) {
+      try {
+        found.push(this.read(id));
+      } catch {
+        // deleted or not yet written
+      }
+    }
+    return found;
+  }
+
   /** The directory for a new sandbox. */
   sandboxDir(name: string): string {
     const dir = join(this.root, `sandbox-${name}`);
