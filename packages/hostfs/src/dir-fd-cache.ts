@@ -9,6 +9,8 @@
 export class DirFdCache {
   readonly #fds = new Map<string, number>();
   readonly #pinned = new Map<string, number>();
+  /** The most recently used key (the last in `#fds`), if known. */
+  #newest: string | undefined;
 
   constructor(
     readonly capacity: number,
@@ -18,9 +20,11 @@ export class DirFdCache {
   /** The fd cached for `key`, now the most recently used; undefined if absent. */
   get(key: string): number | undefined {
     const fd = this.#fds.get(key);
-    if (fd !== undefined) {
+    // A walk asks for the same directory again and again: the newest needs no reordering.
+    if (fd !== undefined && key !== this.#newest) {
       this.#fds.delete(key);
       this.#fds.set(key, fd);
+      this.#newest = key;
     }
     return fd;
   }
@@ -39,6 +43,7 @@ export class DirFdCache {
       this.closeFd(oldFd);
     }
     this.#fds.set(key, fd);
+    this.#newest = key;
   }
 
   /** Forget and close the fd of `key` (its directory was removed or replaced). */
@@ -46,6 +51,7 @@ export class DirFdCache {
     const fd = this.#fds.get(key);
     if (fd === undefined) return;
     this.#fds.delete(key);
+    if (key === this.#newest) this.#newest = undefined;
     this.closeFd(fd);
   }
 
@@ -70,5 +76,6 @@ export class DirFdCache {
   clear(): void {
     for (const fd of this.#fds.values()) this.closeFd(fd);
     this.#fds.clear();
+    this.#newest = undefined;
   }
 }

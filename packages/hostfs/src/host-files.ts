@@ -5,11 +5,12 @@
  */
 import {
   AT_EMPTY_PATH, Errno, FIONREAD, FileBase, KernelError, O_APPEND, SEEK_CUR, SEEK_END, SEEK_SET,
-  directorySeek, fillDirents, readDirents64, statCodec,
+  directorySeek, fillDirents, readDirents64,
   type DirEntry, type FileChanges, type FileType, type SetAttr, type Stat,
 } from '@rvisor/linux-object';
 import { fdTarget, setHostAttr } from './host-attrs.js';
 import { hostResult } from './host-errors.js';
+import { hostStat } from './host-stat.js';
 import type { HostFs } from './host-fs.js';
 import type { HostDirectory } from './host-inode.js';
 
@@ -27,9 +28,7 @@ abstract class HostFdFile extends FileBase {
   }
 
   override stat(): Stat {
-    const buf = new Uint8Array(statCodec.size);
-    hostResult(this.fs.ops.fstatat(this.fd, '', AT_EMPTY_PATH, buf));
-    return statCodec.read(new DataView(buf.buffer), 0);
+    return hostStat(this.fs.ops, this.fd, '', AT_EMPTY_PATH);
   }
 
   override close(): void {

@@ -5,12 +5,13 @@
  */
 import {
   AT_EMPTY_PATH, AT_FDCWD, Errno, FifoState, KernelError, O_CLOEXEC, O_DIRECTORY, O_NOFOLLOW, O_PATH, O_RDONLY,
-  statCodec, statfsCodec,
+  statfsCodec,
   type FileSystem, type StatFs,
 } from '@rvisor/linux-object';
 import { DirFdCache } from './dir-fd-cache.js';
 import { hostResult } from './host-errors.js';
-import { decodeStat, HostDirectory, identityKey } from './host-inode.js';
+import { HostDirectory, identityKey } from './host-inode.js';
+import { hostStat, tryHostStat } from './host-stat.js';
 import type { HostOps } from './host-ops.js';
 import { SocketNames } from './socket-names.js';
 
@@ -65,9 +66,7 @@ export class HostFs implements FileSystem {
     this.#rootFd = rootFd;
     this.#openFds = 1;
     this.#dirFds = new DirFdCache(Math.max(2, options.maxDirFds ?? 64), (fd) => this.closeFd(fd));
-    const buf = new Uint8Array(statCodec.size);
-    hostResult(ops.fstatat(rootFd, '', AT_EMPTY_PATH, buf));
-    const s = decodeStat(buf);
+    const s = hostStat(ops, rootFd, '', AT_EMPTY_PATH);
     this.root = new HostDirectory(this, s.dev, s.ino, null);
   }
 
@@ -89,16 +88,14 @@ export class HostFs implements FileSystem {
   directoryFd(dir: HostDirectory): number {
     if (this.#released) throw new KernelError(Errno.EIO);
     if (dir.parent === null) return this.#rootFd;
-    const key = identityKey(dir.dev, dir.ino);
+    const key = dir.identity;
     const cached = this.#dirFds.get(key);
     if (cached !== undefined) return cached;
     const { dir: parent, name } = this.#moved.get(key) ?? dir.parent;
     const flags = O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
     const fd = hostResult(this.ops.openat(parent.fd(), name, flags, 0));
     this.fdOpened();
-    const buf = new Uint8Array(statCodec.size);
-    const r = this.ops.fstatat(fd, '', AT_EMPTY_PATH, buf);
-    const s = r >= 0 ? decodeStat(buf) : undefined;
+    const s = tryHostStat(this.ops, fd, '', AT_EMPTY_PATH);
     if (s === undefined || s.dev !== dir.dev || s.ino !== dir.ino) {
       this.closeFd(fd);
       throw new KernelError(Errno.ESTALE);
@@ -112,7 +109,7 @@ export class HostFs implements FileSystem {
    * the cache while the other is opened.
    */
   withDirFds<T>(a: HostDirectory, b: HostDirectory, fn: (fdA: number, fdB: number) => T): T {
-    const keys = [identityKey(a.dev, a.ino), identityKey(b.dev, b.ino)];
+    const keys = [a.identity, b.identity];
     for (const k of keys) this.#dirFds.pin(k);
     try {
       const fdA = a.fd();

@@ -8,21 +8,18 @@ import {
   AT_EMPTY_PATH, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, Errno, FileType, KernelError, NAME_MAX,
   O_ACCMODE, O_APPEND, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_DSYNC, O_EXCL, O_NOCTTY, O_NOFOLLOW,
   O_NONBLOCK, O_RDONLY, O_SYNC, O_TMPFILE, O_TRUNC, O_WRONLY, PATH_MAX, RENAME_EXCHANGE, S_IFIFO, S_IFMT,
-  INodeBase, fileTypeOfMode, readDirents64, statCodec,
+  INodeBase, fileTypeOfMode, readDirents64,
   type DirEntry, type INode, type OpenFile, type SetAttr, type Stat, type UnixSocket,
 } from '@rvisor/linux-object';
 import { setHostAttr } from './host-attrs.js';
 import { hostResult } from './host-errors.js';
 import { HostDirectoryFile, HostRegularFile } from './host-files.js';
+import { hostIdentity, hostStat } from './host-stat.js';
 import type { HostFs } from './host-fs.js';
 import { HostSocketFile } from './socket-names.js';
 
 const decoder = new TextDecoder();
-
-/** Decode a host `struct stat`. */
-export function decodeStat(buf: Uint8Array): Stat {
-  return statCodec.read(new DataView(buf.buffer, buf.byteOffset, buf.byteLength), 0);
-}
+const encoder = new TextEncoder();
 
 /** Key of a file's identity on the host. */
 export function identityKey(dev: bigint, ino: bigint): string {
@@ -35,7 +32,10 @@ function checkName(name: string): void {
   if (name.includes('/') || name === '.' || name === '..' || name.includes('\0')) {
     throw new KernelError(Errno.EINVAL, `not a single path component: ${JSON.stringify(name)}`);
   }
-  if (new TextEncoder().encode(name).length > NAME_MAX) throw new KernelError(Errno.ENAMETOOLONG);
+  // A UTF-16 unit is at most 3 UTF-8 bytes: short names need no encoding to be measured.
+  if (name.length * 3 > NAME_MAX && encoder.encode(name).length > NAME_MAX) {
+    throw new KernelError(Errno.ENAMETOOLONG);
+  }
 }
 
 /** What every host inode has: its file system, its identity and type. */
@@ -83,24 +83,27 @@ export class HostDirectory extends HostInode {
     return this.fs.directoryFd(this);
   }
 
+  #identity: string | undefined;
+
+  /** This directory's identity key (see {@link identityKey}), computed once. */
+  get identity(): string {
+    return (this.#identity ??= identityKey(this.dev, this.ino));
+  }
+
   override stat(): Stat {
-    const buf = new Uint8Array(statCodec.size);
-    hostResult(this.fs.ops.fstatat(this.fd(), '', AT_EMPTY_PATH, buf));
-    return this.checkSame(decodeStat(buf));
+    return this.checkSame(hostStat(this.fs.ops, this.fd(), '', AT_EMPTY_PATH));
   }
 
   /** This directory's key in the file system's table of socket files. */
   get #key(): string {
-    return identityKey(this.dev, this.ino);
+    return this.identity;
   }
 
   override lookup(name: string): INode {
     checkName(name);
     const socket = this.fs.socketNames.get(this.#key, name);
     if (socket !== undefined) return socket;
-    const buf = new Uint8Array(statCodec.size);
-    hostResult(this.fs.ops.fstatat(this.fd(), name, AT_SYMLINK_NOFOLLOW, buf));
-    const s = decodeStat(buf);
+    const s = hostIdentity(this.fs.ops, this.fd(), name, AT_SYMLINK_NOFOLLOW);
     const type = fileTypeOfMode(s.mode);
     if (type === FileType.Directory) return new HostDirectory(this.fs, s.dev, s.ino, { dir: this, name });
     return new HostLeaf(this.fs, s.dev, s.ino, type, this, name);
@@ -108,9 +111,7 @@ export class HostDirectory extends HostInode {
 
   /** The stat of child `name` (not following a symlink). */
   #childStat(name: string): Stat {
-    const buf = new Uint8Array(statCodec.size);
-    hostResult(this.fs.ops.fstatat(this.fd(), name, AT_SYMLINK_NOFOLLOW, buf));
-    return decodeStat(buf);
+    return hostStat(this.fs.ops, this.fd(), name, AT_SYMLINK_NOFOLLOW);
   }
 
   /** The inode of child `name` as `s` describes it. */
@@ -131,9 +132,7 @@ export class HostDirectory extends HostInode {
     const fd = hostResult(this.fs.ops.openat(this.fd(), name, flags, mode & 0o7777));
     this.fs.fdOpened();
     try {
-      const buf = new Uint8Array(statCodec.size);
-      hostResult(this.fs.ops.fstatat(fd, '', AT_EMPTY_PATH, buf));
-      let s = decodeStat(buf);
+      let s = hostStat(this.fs.ops, fd, '', AT_EMPTY_PATH);
       if ((s.mode & 0o7777) !== (mode & 0o7777)) {
         hostResult(this.fs.ops.fchmod(fd, mode & 0o7777));
         s = { ...s, mode: (s.mode & ~0o7777) | (mode & 0o7777) };
@@ -323,9 +322,7 @@ export class HostLeaf extends HostInode {
   }
 
   override stat(): Stat {
-    const buf = new Uint8Array(statCodec.size);
-    hostResult(this.fs.ops.fstatat(this.dir.fd(), this.name, AT_SYMLINK_NOFOLLOW, buf));
-    return this.checkSame(decodeStat(buf));
+    return this.checkSame(hostStat(this.fs.ops, this.dir.fd(), this.name, AT_SYMLINK_NOFOLLOW));
   }
 
   override readlink(): string {
@@ -403,9 +400,7 @@ export class HostLeaf extends HostInode {
     const fd = hostResult(this.fs.ops.openat(this.dir.fd(), this.name, hostFlags, 0));
     this.fs.fdOpened();
     try {
-      const buf = new Uint8Array(statCodec.size);
-      hostResult(this.fs.ops.fstatat(fd, '', AT_EMPTY_PATH, buf));
-      this.checkSame(decodeStat(buf));
+      this.checkSame(hostStat(this.fs.ops, fd, '', AT_EMPTY_PATH));
     } catch (e) {
       this.fs.closeFd(fd);
       throw e;
