@@ -5,8 +5,6 @@
  */
 export { runContainer, DEFAULT_ENV } from './api/run.js';
 export type { RunContainerOptions, RunResult, Volume } from './api/run.js';
-export { runBundle } from './api/bundle.js';
-export type { RunBundleOptions } from './api/bundle.js';
 export { loadBundle, defaultSpec, BundleError } from './oci/config.js';
 export type { OciSpec, Bundle, OciHook, OciHooks } from './oci/config.js';
 export {

@@ -113,9 +113,16 @@ export class Kernel {
     return thread;
   }
 
-  /** Throw EAGAIN if one more task would pass the task limit (what fork and clone check first). */
+  /**
+   * Throw EAGAIN if one more task would pass the task limit (what fork and clone check first):
+   * live threads and zombies count, as in a pids cgroup.
+   */
   checkTaskLimit(): void {
-    if (this.pidsLimit !== undefined && this.threadsByHostTid.size >= this.pidsLimit) {
+    if (this.pidsLimit === undefined || this.threadsByHostTid.size < this.pidsLimit - this.processes.size) return;
+    // As a pids cgroup, a zombie holds its pid until it is reaped.
+    let zombies = 0;
+    for (const p of this.processes.values()) if (p.dead) zombies++;
+    if (this.threadsByHostTid.size + zombies >= this.pidsLimit) {
       throw new KernelError(Errno.EAGAIN, `task limit ${this.pidsLimit} reached`);
     }
   }

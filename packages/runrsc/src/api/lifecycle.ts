@@ -20,7 +20,7 @@ import { runHooks, HookError } from '../oci/hooks.js';
 import { openCgroup } from '../sandbox/cgroup.js';
 import { callSandbox, RuntimeError, type HolderRef } from '../sandbox/protocol.js';
 import { StateStore, type ContainerRecord } from '../state/store.js';
-import { containerConfig, processSpec } from './bundle.js';
+import { containerConfig, processSpec } from '../oci/container-config.js';
 import type {
   ContainerEvent, ContainerState, CreateOptions, ExecOptions, ExitStatus, LinuxResources, OciProcess, RuntimeOptions,
 } from './types.js';

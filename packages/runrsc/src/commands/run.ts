@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { constants } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { createContainer, deleteContainer, killContainer, startContainer, waitContainer } from '../api/lifecycle.js';
-import { runContainer, type Volume } from '../api/run.js';
+import type { Volume } from '../api/run.js';
 import { addCreateOptions, createOptions } from './create.js';
 import { collect, parseBytes, parseCount } from './global.js';
 
@@ -55,7 +55,7 @@ export function runCommand(): Command {
       const strace = opts.strace ? (line: string) => process.stderr.write(line + '\n') : undefined;
       const rootfs = resolve(opts.rootfs);
       if (!existsSync(rootfs) || !statSync(rootfs).isDirectory()) throw new Error(`--rootfs ${opts.rootfs}: not a directory`);
-      const result = await runContainer({
+      const result = await (await import('../api/run.js')).runContainer({
         rootfs,
         args,
         env: opts.env && opts.env.length > 0 ? mergeEnv(opts.env) : undefined,

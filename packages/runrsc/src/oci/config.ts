@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { RLIMIT_NAMES } from '@rvisor/linux-object';
+import { RLIMIT_NAMES } from '@rvisor/linux-object/abi';
 import type { LinuxResources } from '../api/types.js';
 import type { OciHook } from './hooks.js';
 

@@ -1,20 +1,14 @@
 /**
- * Running an OCI bundle in the foreground (`runrsc run --bundle DIR ID`, as runc run without
- * --detach): config.json becomes the options of {@link runContainer}.
+ * What a checked OCI bundle asks of the kernel: the mounts, process, limits and paths of
+ * config.json as the sandbox builds a container from them. Fields the kernel cannot honour are
+ * refused (BundleError) or warned about.
  *
  * @module
  */
-import { BundleError, loadBundle, type Bundle, type OciSpec } from '../oci/config.js';
-import { runContainer, type RunContainerOptions, type RunResult, type Volume } from './run.js';
-import { RLIMIT_NAMES } from '@rvisor/linux-object';
-import type { ProcessSpec } from '../sandbox/container.js';
+import { RLIMIT_NAMES } from '@rvisor/linux-object/abi';
+import type { ProcessSpec, Volume } from '../sandbox/container.js';
 import type { ContainerConfig } from '../sandbox/protocol.js';
-
-/** Options of {@link runBundle} beyond what the bundle says. */
-export type RunBundleOptions = Pick<RunContainerOptions, 'strace' | 'log' | 'memoryLimit' | 'stdio'> & {
-  /** Told about every field the runtime accepts but does not honour. */
-  warn?: (message: string) => void;
-};
+import { BundleError, type Bundle, type OciSpec } from './config.js';
 
 /** The mounts of a spec as the kernel can provide them; what it cannot is refused or warned about. */
 function mountsOf(spec: OciSpec, file: string, warn: (m: string) => void): { tmpfs: string[]; volumes: Volume[] } {
@@ -92,18 +86,4 @@ export function containerConfig(bundle: Bundle, warn: (message: string) => void)
     maskedPaths: spec.linux?.maskedPaths,
     readonlyPaths: spec.linux?.readonlyPaths,
   };
-}
-
-/** Run the bundle in `dir` in a new sandbox, in the foreground, and wait for its process. */
-export async function runBundle(dir: string, options: RunBundleOptions = {}): Promise<RunResult> {
-  const bundle = loadBundle(dir);
-  const config = containerConfig(bundle, options.warn ?? (() => {}));
-  return runContainer({
-    ...config,
-    ...config.process,
-    memoryLimit: options.memoryLimit ?? config.memoryLimit,
-    strace: options.strace,
-    log: options.log,
-    stdio: options.stdio,
-  });
 }
