@@ -18,6 +18,9 @@ let rootfs: string;
 beforeAll(() => {
   rootfs = mkdtempSync(join(tmpdir(), 'rvisor-robust-'));
   cpSync(ROOTFS, rootfs, { recursive: true, verbatimSymlinks: true });
+  // The native reference runs chrooted here and opens /dev/null; the sandbox has its own /dev.
+  rmSync(join(rootfs, 'dev', 'null'), { force: true });
+  execFileSync('mknod', ['-m', '666', join(rootfs, 'dev', 'null'), 'c', '1', '3']);
   execFileSync('gcc', ['-static', '-O2', '-pthread', '-o', join(rootfs, 'stress'), SOURCE]);
 });
 
