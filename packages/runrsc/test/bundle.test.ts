@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, symlinkSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,6 +63,35 @@ describe('OCI bundles', () => {
     rmSync(shared, { recursive: true, force: true });
     expect(r.stdout).toBe('shared\nt\n');
     expect(r.status).toBe(0);
+  });
+
+  it('keeps hostile paths of a bundle inside the container: .. in mount destinations, absolute symlinks in the rootfs', () => {
+    const marker = `rvisor-hostile-${process.pid}`;
+    // An absolute symlink to / and a relative one climbing out, as a hostile image could ship.
+    symlinkSync('/', join(bundle, 'rootfs', 'to-root'));
+    symlinkSync('../../../../../../tmp', join(bundle, 'rootfs', 'to-tmp'));
+    try {
+      withConfig((s) => {
+        s.root.readonly = false;
+        s.process.args = ['sh', '-c', `ls -d /${marker}-a /tmp/${marker}-b /${marker}-c && touch /to-tmp/${marker}-d && echo inside`];
+        s.mounts = [
+          ...s.mounts,
+          { destination: `/../../${marker}-a`, type: 'tmpfs', source: 'tmpfs' },
+          { destination: `/to-tmp/${marker}-b`, type: 'tmpfs', source: 'tmpfs' },
+          { destination: `/to-root/${marker}-c`, type: 'tmpfs', source: 'tmpfs' },
+        ];
+      });
+      const r = runrsc(['run', 'hostile']);
+      expect(r.stdout).toBe(`/${marker}-a\n/${marker}-c\n/tmp/${marker}-b\ninside\n`); // ls sorts
+      expect(r.status).toBe(0);
+      // Every path resolved inside the container: nothing appeared on the host.
+      for (const p of [`/${marker}-a`, `/tmp/${marker}-b`, `/${marker}-c`, `/tmp/${marker}-d`]) expect(existsSync(p)).toBe(false);
+      expect(existsSync(join(bundle, 'rootfs', 'tmp', `${marker}-d`))).toBe(true);
+    } finally {
+      rmSync(join(bundle, 'rootfs', 'to-root'));
+      rmSync(join(bundle, 'rootfs', 'to-tmp'));
+      rmSync(join(bundle, 'rootfs', 'tmp', `${marker}-d`), { force: true });
+    }
   });
 
   const BAD: Record<string, [(s: Record<string, any>) => void, string]> = {
