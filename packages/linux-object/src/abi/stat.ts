@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { timespecCodec, type Codec, type Timespec } from './codec.js';
+import type { Codec, Timespec } from './codec.js';
 
 /**
  * What stat(2) reports about a file. Identity fields (`dev`, `ino`, `rdev`) are bigint because
@@ -29,6 +29,23 @@ export interface Stat {
   ctime: Timespec;
 }
 
+// stat is on the path of every file syscall: 64-bit counts and times are moved as two 32-bit
+// halves, which allocates no BigInt (exact for the safe integers a Stat holds).
+const TWO_32 = 0x1_0000_0000;
+
+function getI64(view: DataView, off: number): number {
+  return view.getInt32(off + 4, true) * TWO_32 + view.getUint32(off, true);
+}
+
+function getU64(view: DataView, off: number): number {
+  return view.getUint32(off + 4, true) * TWO_32 + view.getUint32(off, true);
+}
+
+function setI64(view: DataView, off: number, v: number): void {
+  view.setUint32(off, v >>> 0, true);
+  view.setInt32(off + 4, Math.floor(v / TWO_32), true);
+}
+
 /** `struct stat` of x86-64 Linux (144 bytes). */
 export const statCodec: Codec<Stat> = {
   size: 144,
@@ -36,34 +53,37 @@ export const statCodec: Codec<Stat> = {
     return {
       dev: view.getBigUint64(off, true),
       ino: view.getBigUint64(off + 8, true),
-      nlink: Number(view.getBigUint64(off + 16, true)),
+      nlink: getU64(view, off + 16),
       mode: view.getUint32(off + 24, true),
       uid: view.getUint32(off + 28, true),
       gid: view.getUint32(off + 32, true),
       rdev: view.getBigUint64(off + 40, true),
-      size: Number(view.getBigInt64(off + 48, true)),
-      blksize: Number(view.getBigInt64(off + 56, true)),
-      blocks: Number(view.getBigInt64(off + 64, true)),
-      atime: timespecCodec.read(view, off + 72),
-      mtime: timespecCodec.read(view, off + 88),
-      ctime: timespecCodec.read(view, off + 104),
+      size: getI64(view, off + 48),
+      blksize: getI64(view, off + 56),
+      blocks: getI64(view, off + 64),
+      atime: { sec: getI64(view, off + 72), nsec: getI64(view, off + 80) },
+      mtime: { sec: getI64(view, off + 88), nsec: getI64(view, off + 96) },
+      ctime: { sec: getI64(view, off + 104), nsec: getI64(view, off + 112) },
     };
   },
   write(view, off, v) {
     view.setBigUint64(off, v.dev, true);
     view.setBigUint64(off + 8, v.ino, true);
-    view.setBigUint64(off + 16, BigInt(v.nlink), true);
+    setI64(view, off + 16, v.nlink);
     view.setUint32(off + 24, v.mode, true);
     view.setUint32(off + 28, v.uid, true);
     view.setUint32(off + 32, v.gid, true);
     view.setUint32(off + 36, 0, true);
     view.setBigUint64(off + 40, v.rdev, true);
-    view.setBigInt64(off + 48, BigInt(v.size), true);
-    view.setBigInt64(off + 56, BigInt(v.blksize), true);
-    view.setBigInt64(off + 64, BigInt(v.blocks), true);
-    timespecCodec.write(view, off + 72, v.atime);
-    timespecCodec.write(view, off + 88, v.mtime);
-    timespecCodec.write(view, off + 104, v.ctime);
-    for (let i = 120; i < 144; i += 8) view.setBigInt64(off + i, 0n, true);
+    setI64(view, off + 48, v.size);
+    setI64(view, off + 56, v.blksize);
+    setI64(view, off + 64, v.blocks);
+    setI64(view, off + 72, v.atime.sec);
+    setI64(view, off + 80, v.atime.nsec);
+    setI64(view, off + 88, v.mtime.sec);
+    setI64(view, off + 96, v.mtime.nsec);
+    setI64(view, off + 104, v.ctime.sec);
+    setI64(view, off + 112, v.ctime.nsec);
+    for (let i = 120; i < 144; i += 4) view.setUint32(off + i, 0, true);
   },
 };

@@ -72,10 +72,13 @@ function statAt(ctx: SyscallContext, dirfd: number, pathAddr: number, flags: num
   );
 }
 
+/** The `struct stat` the stat calls encode before copying it out, reused: the kernel is one thread. */
+const statBuf = new Uint8Array(statCodec.size);
+const statView = viewOf(statBuf);
+
 function writeStat(ctx: SyscallContext, addr: number, st: Stat): number {
-  const buf = new Uint8Array(statCodec.size);
-  statCodec.write(viewOf(buf), 0, st);
-  ctx.mem.write(addr, buf);
+  statCodec.write(statView, 0, st);
+  ctx.mem.write(addr, statBuf);
   return 0;
 }
 
