@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { closeSync, constants, createReadStream, createWriteStream, mkdtempSync, open, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +6,8 @@ import net from 'node:net';
 import { promisify } from 'node:util';
 import { Code, TtrpcError } from '../ttrpc/codes.js';
 import type { StdioFds } from './runtime.js';
+
+const TIOCSWINSZ = 0x5414;
 
 /** A terminal's output has ended once it was quiet this long after the process exited. */
 const DRAIN_IDLE_MS = 100;
@@ -178,7 +180,7 @@ export const openFifoIO: IoOpener = async (paths) => {
 
 async function openTerminalIO(paths: IoPaths, track: (fd: number) => number): Promise<ProcessIO> {
   // Loaded lazily: the native addon is not needed by processes without a terminal.
-  const { openPty } = await import('@rvisor/trap-native');
+  const { hostOps, openPty } = await import('@rvisor/trap-native');
   const pty = openPty();
   track(pty.master);
   let slave = pty.slave;
@@ -234,8 +236,13 @@ async function openTerminalIO(paths: IoPaths, track: (fd: number) => number): Pr
     release: releaseSlave,
     closeStdin: () => input?.destroy(),
     async resize(width, height) {
-      // stty sets the window size through the slave (TIOCSWINSZ); the guest gets SIGWINCH from it.
-      await promisify(execFile)('stty', ['-F', pty.path, 'cols', String(width), 'rows', String(height)]);
+      // TIOCSWINSZ on the master: struct winsize { rows, cols, xpixel, ypixel } (u16 each).
+      const winsize = new Uint8Array(8);
+      const view = new DataView(winsize.buffer);
+      view.setUint16(0, height, true);
+      view.setUint16(2, width, true);
+      const r = hostOps().ioctl(pty.master, TIOCSWINSZ, winsize);
+      if (r < 0) throw new TtrpcError(Code.INTERNAL, `TIOCSWINSZ: errno ${-r}`);
     },
     exited: () => drain(DRAIN_MAX_MS),
     async close(drainMs = DRAIN_MAX_MS) {
