@@ -57,6 +57,11 @@ export interface HostStreamFileOptions {
    * agree on the foreground group and the session it controls). Used only if the fd is a tty.
    */
   terminal?: HostTerminal;
+  /**
+   * The attributes fstat shows instead of the host fd's: a host terminal appears as the
+   * container's /dev/console (so ttyname finds it, and no host device number shows).
+   */
+  statAs?: () => Stat;
 }
 
 // Terminal requests whose pointer argument can go to the host fd as is (no pids inside).
@@ -79,6 +84,7 @@ export class HostStreamFile extends FileBase {
   readonly #fd: number;
   readonly #readiness: HostReadiness;
   readonly #ownsFd: boolean;
+  readonly #statAs: (() => Stat) | undefined;
   #isTty: boolean | undefined;
   readonly #terminal: HostTerminal | undefined;
 
@@ -88,6 +94,7 @@ export class HostStreamFile extends FileBase {
     this.#fd = hostFd;
     this.#readiness = readiness;
     this.#ownsFd = options.ownsFd ?? false;
+    this.#statAs = options.statAs;
     this.#terminal = options.terminal;
     if (!this.#terminal && options.foregroundPgrp !== undefined) {
       this.#terminal = new HostTerminal(
@@ -194,6 +201,7 @@ export class HostStreamFile extends FileBase {
   }
 
   override stat(): Stat {
+    if (this.#statAs) return this.#statAs();
     const buf = new Uint8Array(statCodec.size);
     check(this.#ops.fstatat(this.#fd, '', AT_EMPTY_PATH, buf));
     return statCodec.read(new DataView(buf.buffer), 0);

@@ -249,15 +249,17 @@ export function spawnProcess(
   const [stdin, stdout, stderr] = stdio;
   const fds = new FdTable();
   // One terminal shared by fds 0-2 when they are a host tty; for init it is also /dev/console.
+  // A host tty shows as the container's /dev/console, as a console a container runtime sets up.
+  const statAs = () => devfs.root.lookup('console').stat();
   const terminal: HostTerminal = new HostTerminal((flags, path): HostStreamFile =>
-    new HostStreamFile(ops, isatty(stdin) ? stdin : stdout, kernel.readiness, { flags, path, terminal }), 1);
+    new HostStreamFile(ops, isatty(stdin) ? stdin : stdout, kernel.readiness, { flags, path, terminal, statAs }), 1);
   const stdioName = (fd: number, pipe: string): string => (isatty(fd) ? '/dev/console' : pipe);
   // Owned pipes are closed when the guest's last reference goes, so the reader sees EOF as on
   // Linux; a tty stays open (the terminal reopens it for /dev/tty).
   const owns = (fd: number) => ownsStdio && !isatty(fd);
-  fds.install(new HostStreamFile(ops, stdin, kernel.readiness, { flags: O_RDONLY, path: stdioName(stdin, 'pipe:[stdin]'), terminal, ownsFd: owns(stdin) }));
-  fds.install(new HostStreamFile(ops, stdout, kernel.readiness, { flags: O_WRONLY, path: stdioName(stdout, 'pipe:[stdout]'), terminal, ownsFd: owns(stdout) }));
-  fds.install(new HostStreamFile(ops, stderr, kernel.readiness, { flags: O_RDWR, path: stdioName(stderr, 'pipe:[stderr]'), terminal, ownsFd: owns(stderr) }));
+  fds.install(new HostStreamFile(ops, stdin, kernel.readiness, { flags: O_RDONLY, path: stdioName(stdin, 'pipe:[stdin]'), terminal, ownsFd: owns(stdin), statAs: isatty(stdin) ? statAs : undefined }));
+  fds.install(new HostStreamFile(ops, stdout, kernel.readiness, { flags: O_WRONLY, path: stdioName(stdout, 'pipe:[stdout]'), terminal, ownsFd: owns(stdout), statAs: isatty(stdout) ? statAs : undefined }));
+  fds.install(new HostStreamFile(ops, stderr, kernel.readiness, { flags: O_RDWR, path: stdioName(stderr, 'pipe:[stderr]'), terminal, ownsFd: owns(stderr), statAs: isatty(stderr) ? statAs : undefined }));
   if (init) devfs.console = terminal;
   const name = spec.args[0];
   const thread = kernel.createProcess({
