@@ -181,9 +181,10 @@ export class KernelRunner {
             kernel.endThread(thread, regs); // another thread is in execve
             break;
           }
+          // The handler may resume other threads (SIGCONT), which rewrites `ev`: use the thread's tid.
           const r = this.#syscall(kernel, thread, regs);
           if (r !== undefined && !(r !== null && this.#parked(kernel, thread, r))) {
-            tid = ev.tid;
+            tid = thread.hostTid;
             resumeRegs = r;
           }
           break;
@@ -203,7 +204,7 @@ export class KernelRunner {
           } else if (this.#hostSignal(kernel, thread, ev.signal, ev.signalCode, ev.faultAddr)) {
             const r = this.#deliver(kernel, thread, regs, false);
             if (!this.#parked(kernel, thread, r)) {
-              tid = ev.tid;
+              tid = thread.hostTid;
               resumeRegs = r;
             }
           }
