@@ -1,15 +1,18 @@
 /*
- * Process creation costs: N times fork + _exit + waitpid, or N times fork + execve of itself in
- * its "noop" mode + waitpid. Prints the mean cost of one round:
+ * Process and address-space costs: N times fork + _exit + waitpid, N times fork + execve of itself
+ * in its "noop" mode + waitpid, or N times mmap of 64 KiB + a touch of each page + munmap. Prints
+ * the mean cost of one round:
  *
  *   fork ns_per_call 123456.7
  *   execve ns_per_call 234567.8
+ *   mmap ns_per_call 3456.7
  *
- * Usage: proc-loop fork|execve [N]   (default 200). Static, so it runs on the host and in a rootfs.
+ * Usage: proc-loop fork|execve|mmap [N]   (default 200). Static, so it runs on the host and in a rootfs.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,12 +25,23 @@ static double now_ns(void) {
 
 int main(int argc, char **argv) {
   if (argc > 1 && strcmp(argv[1], "noop") == 0) return 0;
-  if (argc < 2 || (strcmp(argv[1], "fork") != 0 && strcmp(argv[1], "execve") != 0)) {
-    fprintf(stderr, "usage: proc-loop fork|execve [N]\n");
+  if (argc < 2 || (strcmp(argv[1], "fork") != 0 && strcmp(argv[1], "execve") != 0 && strcmp(argv[1], "mmap") != 0)) {
+    fprintf(stderr, "usage: proc-loop fork|execve|mmap [N]\n");
     return 2;
   }
   int exec = strcmp(argv[1], "execve") == 0;
   long n = argc > 2 ? atol(argv[2]) : 200;
+  if (strcmp(argv[1], "mmap") == 0) {
+    double t0 = now_ns();
+    for (long i = 0; i < n; i++) {
+      char *p = mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (p == MAP_FAILED) return 1;
+      for (int off = 0; off < 65536; off += 4096) p[off] = 1;
+      munmap(p, 65536);
+    }
+    printf("mmap ns_per_call %.1f\n", (now_ns() - t0) / (double)n);
+    return 0;
+  }
   char *noop[] = {argv[0], "noop", NULL};
   double start = now_ns();
   for (long i = 0; i < n; i++) {

@@ -82,6 +82,7 @@ export class TrapPlatform {
   readonly reserved: { readonly start: bigint; readonly end: bigint };
   readonly pmemGuestFd: number;
   readonly interruptSignal = INTERRUPT_SIGNAL;
+  readonly counters = { injections: 0, injectedSyscalls: 0 };
   readonly #native: NativeBinding;
   #calls = new BigInt64Array(CALL_SLOTS * 16);
 
@@ -119,6 +120,8 @@ export class TrapPlatform {
       c.args.forEach((a, j) => (buf[i * CALL_SLOTS + 1 + j] = BigInt.asIntN(64, BigInt(a))));
     });
     this.#native.inject(tid, regs, buf);
+    this.counters.injections++;
+    this.counters.injectedSyscalls += calls.length;
     return calls.map((_, i) => buf[i * CALL_SLOTS]);
   }
 

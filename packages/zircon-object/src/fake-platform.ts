@@ -78,6 +78,7 @@ export class FakePlatform implements Platform {
   readonly event: FakeStopEvent = emptyEvent(StopKind.Wake);
   readonly reserved = { start: 0x7fff_ff00_0000n, end: 0x7fff_ff00_1000n };
   readonly pmemGuestFd = 1023;
+  readonly counters = { injections: 0, injectedSyscalls: 0 };
   /** Every `inject` call, in order. */
   readonly injected: { tid: number; calls: InjectedSyscall[] }[] = [];
   /** Every `resumeAndWait` call, in order. */
@@ -111,6 +112,8 @@ export class FakePlatform implements Platform {
   }
 
   inject(tid: number, _regs: Registers, calls: readonly InjectedSyscall[]): bigint[] {
+    this.counters.injections++;
+    this.counters.injectedSyscalls += calls.length;
     this.injected.push({ tid, calls: calls.map((c) => ({ nr: c.nr, args: [...c.args] })) });
     return calls.map(() => 0n);
   }

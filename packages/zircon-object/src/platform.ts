@@ -75,6 +75,14 @@ export interface StopEvent {
   readonly newTid: number;
 }
 
+/** Running totals of a platform's costly operations. */
+export interface PlatformCounters {
+  /** Calls of `inject` (each stops at the trampoline once, however many syscalls it runs). */
+  injections: number;
+  /** Syscalls run by those injections. */
+  injectedSyscalls: number;
+}
+
 /** A native syscall to run inside a guest's host process (see {@link Platform.inject}). */
 export interface InjectedSyscall {
   nr: number;
@@ -103,6 +111,8 @@ export interface Platform {
   readonly reserved: { readonly start: bigint; readonly end: bigint };
   /** The guest-side fd number of pmem in every guest host process (for injected mmap). */
   readonly pmemGuestFd: number;
+  /** What the platform has done so far, for benchmarks and `--debug`. */
+  readonly counters: PlatformCounters;
   /**
    * Resume the stopped thread `tid` (0: resume nothing) with `regs` written first (null: keep),
    * delivering `signal` (0: none), then block until the next stop of any guest thread, or until

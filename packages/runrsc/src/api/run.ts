@@ -109,6 +109,8 @@ export async function runContainer(options: RunContainerOptions): Promise<RunRes
     } finally {
       for (const sig of forwarded) process.off(sig, forward);
     }
+    const { injections, injectedSyscalls } = platform.counters;
+    log(`platform: ${injections} injections, ${injectedSyscalls} injected syscalls`);
     const exit = init.process.exit ?? { code: 0, signal: 0 };
     return {
       status: exit.signal ? 128 + exit.signal : exit.code,
