@@ -410,6 +410,43 @@ describe.skipIf(!IS_ROOT)('OCI lifecycle', () => {
     expect(Array.isArray(f.linux.namespaces)).toBe(true);
   });
 
+  it('sends the pty master of a terminal process to --console-socket, as runc does', async () => {
+    // A console in python (Node cannot receive fds): takes the master, types a command, reads.
+    const socket = join(work, 'console.sock');
+    const peer = spawn('python3', ['-c', `
+import os, select, socket, sys, time
+srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+srv.bind(sys.argv[1]); srv.listen(1); print('listening', flush=True)
+conn, _ = srv.accept()
+name, fds, _, _ = socket.recv_fds(conn, 1024, 1)
+print(name.decode(), flush=True)
+sys.stdin.readline()  # started
+os.write(fds[0], b'echo typed-$((6*7)); tty; exit 3\\n')
+out, end = b'', time.time() + 10
+while time.time() < end and b'/dev/console' not in out:
+    if select.select([fds[0]], [], [], 0.1)[0]:
+        try: out += os.read(fds[0], 4096)
+        except OSError: break
+print(out.decode(errors='replace'), flush=True)
+`, socket], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let text = '';
+    peer.stdout.setEncoding('utf8').on('data', (c: string) => (text += c));
+    await eventually('the console listens', () => text, (t) => t.includes('listening'));
+    const dir = bundle('console', (s) => {
+      s.process.terminal = true;
+      s.process.args = ['sh'];
+    });
+    ok(runrsc(['create', '--bundle', dir, '--console-socket', socket, 'console']));
+    await eventually('the pty master arrived', () => text, (t) => /\/dev\/pts\/\d+/.test(t));
+    ok(runrsc(['start', 'console']));
+    peer.stdin.write('\n');
+    await eventually('the typed command ran', () => text, (t) => t.includes('/dev/console'));
+    expect(text).toContain('typed-42');
+    await stopped('console');
+    ok(runrsc(['delete', 'console']));
+    peer.kill();
+  });
+
   it('a sandbox killed with SIGKILL takes its guests along; delete then leaves nothing behind', async () => {
     ok(runrsc(['run', '-d', '--bundle', sleeper('killed', (s) => (s.process.args = ['sh', '-c', 'sleep 1000 & sleep 1000'])), 'killed']));
     const { pid, sandbox } = state('killed');
