@@ -11,7 +11,7 @@ import {
   Signo, defaultAction, hasDeliverable, isKernelError, setupFrame, sigbit, takeDeliverable,
   type Kernel, type LinuxThread,
 } from '@rvisor/linux-object';
-import { Reg, StopKind, type Registers } from '@rvisor/zircon-object';
+import { Reg, StopKind, type Platform, type Registers } from '@rvisor/zircon-object';
 import { SyscallContext } from './context.js';
 import { formatCall, type StraceMemory } from './strace/index.js';
 import { syscallTable } from './syscall-table.js';
@@ -56,6 +56,7 @@ function errnoOf(err: unknown, log: SyscallLogger): number {
  * none is left. Each host tid belongs to one kernel; all share the platform's single wait.
  */
 export class KernelRunner {
+  readonly #platform: Platform;
   readonly #kernels: Kernel[];
   readonly #options: RunOptions;
   readonly #log: SyscallLogger;
@@ -66,6 +67,7 @@ export class KernelRunner {
   #epoch = 0;
 
   constructor(kernel: Kernel, options: RunOptions = {}) {
+    this.#platform = kernel.platform;
     this.#kernels = [kernel];
     this.#options = options;
     this.#log = options.log ?? { warn: () => {} };
@@ -74,21 +76,21 @@ export class KernelRunner {
 
   /** Run the guests of another kernel on the same platform too (another container of the sandbox). */
   addKernel(kernel: Kernel): void {
-    if (kernel.platform !== this.#kernels[0].platform) throw new Error('KernelRunner: kernels must share one platform');
+    if (kernel.platform !== this.#platform) throw new Error('KernelRunner: kernels must share one platform');
     if (!this.#kernels.includes(kernel)) this.#kernels.push(kernel);
   }
 
   /** Stop running the guests of `kernel` (it has none left). */
   removeKernel(kernel: Kernel): void {
     const i = this.#kernels.indexOf(kernel);
-    if (i > 0 || (i === 0 && this.#kernels.length > 1)) this.#kernels.splice(i, 1);
+    if (i >= 0) this.#kernels.splice(i, 1);
   }
 
   /**
    * Let a thread stopped in a syscall (e.g. a new process after execve) run, returning `result`.
    * `kernel` is the thread's (default: the first).
    */
-  start(thread: LinuxThread, result = 0, kernel = this.#kernels[0]): void {
+  start(thread: LinuxThread, result = 0, kernel = this.#kernels[0]!): void {
     this.addKernel(kernel);
     this.#ready.push({ kernel, thread, result });
     markProgress(); // a loop blocked in the host wait notices at its next wake-up
@@ -129,7 +131,7 @@ export class KernelRunner {
 
   /** Run until every guest has exited. */
   async run(): Promise<void> {
-    const platform = this.#kernels[0].platform;
+    const platform = this.#platform;
     const ev = platform.event;
     const regs = platform.regs;
     let tid = 0;

@@ -19,5 +19,5 @@ export type {
 export type { ErrorCode } from './sandbox/protocol.js';
 export { runHooks, HookError } from './oci/hooks.js';
 export type { HookPhase, RunHooksOptions } from './oci/hooks.js';
-export { openCgroup, CgroupError } from './sandbox/cgroup.js';
+export { openCgroup, removeCgroup, CgroupError } from './sandbox/cgroup.js';
 export type { Cgroup, CgroupStats, CgroupOptions } from './sandbox/cgroup.js';

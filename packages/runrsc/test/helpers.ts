@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import { constants } from 'node:os';
 import { CLI, ROOTFS } from './paths.js';
 
@@ -62,3 +63,33 @@ export function runNatively(command: string[], options: RunOptions = {}): RunRes
 
 /** ptrace and seccomp as the sandbox uses them need root. */
 export const IS_ROOT = process.getuid?.() === 0;
+
+/** Whether a host process runs (a zombie nobody reaped yet counts as gone). */
+export function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** Host processes (other than this one) whose command line mentions `text`. */
+export function processesMentioning(text: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text)) found.push(Number(entry));
+    } catch {
+      // it ended while we looked
+    }
+  }
+  return found;
+}
+
+/**
+ * A fork bomb, and the most processes /proc shows while it runs, sampled with shell builtins only
+ * (fork fails under the bomb).
+ */
+export const FORK_BOMB =
+  'b() { b | b & }; b 2>/dev/null; max=0; i=0; while [ $i -lt 5000 ]; do set -- /proc/[0-9]*; [ $# -gt $max ] && max=$#; i=$((i+1)); done; echo $max';

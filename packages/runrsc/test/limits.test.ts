@@ -4,14 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runInSandbox } from './helpers.js';
+import { FORK_BOMB, runInSandbox } from './helpers.js';
 import { ROOTFS } from './paths.js';
 
-/**
- * A fork bomb, and the most processes /proc shows while it runs, sampled with shell builtins only
- * (fork fails under the bomb).
- */
-const FORK_BOMB = 'b() { b | b & }; b 2>/dev/null; max=0; i=0; while [ $i -lt 5000 ]; do set -- /proc/[0-9]*; [ $# -gt $max ] && max=$#; i=$((i+1)); done; echo $max';
 
 let rootfs: string;
 

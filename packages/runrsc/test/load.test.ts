@@ -2,11 +2,11 @@
 // (`runrsc run`: create, start, wait, delete) with its own sandbox; none may fail, and nothing
 // may be left behind.
 import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IS_ROOT } from './helpers.js';
+import { IS_ROOT, processesMentioning } from './helpers.js';
 import { CLI, ROOTFS } from './paths.js';
 
 const CONTAINERS = 100;
@@ -29,20 +29,6 @@ function runrsc(args: string[]): Promise<Finished> {
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
     child.on('close', (status) => resolve({ status, stdout, stderr }));
   });
-}
-
-/** Host processes whose command line mentions `text`. */
-function processesMentioning(text: string): number[] {
-  return readdirSync('/proc')
-    .filter((e) => /^\d+$/.test(e) && Number(e) !== process.pid)
-    .filter((e) => {
-      try {
-        return readFileSync(`/proc/${e}/cmdline`, 'utf8').includes(text);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
 }
 
 beforeAll(() => {

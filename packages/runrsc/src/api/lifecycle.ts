@@ -10,14 +10,15 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openPty, reapChild, sendFd, spawnHolder } from '@rvisor/trap-native';
 import { BundleError, loadBundle } from '../oci/config.js';
+import { parseSignal } from './signals.js';
 import { runHooks, HookError } from '../oci/hooks.js';
-import { openCgroup } from '../sandbox/cgroup.js';
+import { removeCgroup } from '../sandbox/cgroup.js';
 import { callSandbox, RuntimeError, type HolderRef } from '../sandbox/protocol.js';
 import { StateStore, type ContainerRecord } from '../state/store.js';
 import { containerConfig, processSpec } from '../oci/container-config.js';
@@ -140,12 +141,17 @@ function processStdio(terminal: boolean, options: { consoleSocket?: string; stdi
   return { stdio: [pty.slave, pty.slave, pty.slave], close: () => closeSync(pty.slave) };
 }
 
-/** Kill a holder that no sandbox took over, and reap it. */
-function dropHolder(pid: number): void {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // already gone
+/**
+ * Reap a holder of ours once it has ended; `kill` first ends one that no sandbox took over.
+ * Waits without blocking the event loop (the shim calls this in its daemon), for at most 1 s.
+ */
+async function reapHolder(pid: number, kill = false): Promise<void> {
+  if (kill) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
   }
   for (let i = 0; i < 100; i++) {
     try {
@@ -153,7 +159,7 @@ function dropHolder(pid: number): void {
     } catch {
       return; // not our child
     }
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    await new Promise((r) => setTimeout(r, 10));
   }
 }
 
@@ -219,7 +225,7 @@ export async function createContainer(id: string, options: CreateOptions = {}): 
       await callSandbox(sandbox.socket, 'wait', { id }).catch(() => {});
       await callSandbox(sandbox.socket, 'remove', { id }).catch(() => {});
     } else if (holder) {
-      dropHolder(holder.pid);
+      await reapHolder(holder.pid, true);
     }
     if (sandbox?.fresh && !created) await stopSandbox(sandbox.socket);
     st.remove(id);
@@ -280,45 +286,25 @@ export async function execProcess(id: string, proc: OciProcess, options: ExecOpt
       process: processSpec({ ...proc, cwd: proc.cwd || '/', user: proc.user ?? { uid: 0, gid: 0 } }),
     });
   } catch (err) {
-    dropHolder(holder.pid);
+    await reapHolder(holder.pid, true);
     throw err;
   }
   writePidFile(options.pidFile, holder.pid);
   if (options.detach) return { pid: holder.pid };
   const exit = await callSandbox(rec.socket, 'wait', { id, pid: holder.pid });
-  reapWhenGone(holder.pid);
+  await reapHolder(holder.pid);
   return { pid: holder.pid, exit };
-}
-
-/** Reap a holder of ours that has been told to end. */
-function reapWhenGone(pid: number): void {
-  for (let i = 0; i < 200; i++) {
-    try {
-      if (reapChild(pid)) return;
-    } catch {
-      return;
-    }
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
-  }
-}
-
-/** A signal given by name ("SIGTERM", "TERM") or number. */
-function signalNumber(signal: number | string): number {
-  if (typeof signal === 'number' || /^\d+$/.test(signal)) {
-    const n = Number(signal);
-    if (Number.isInteger(n) && n >= 1 && n <= 64) return n;
-  } else {
-    const name = signal.toUpperCase().startsWith('SIG') ? signal.toUpperCase() : `SIG${signal.toUpperCase()}`;
-    const n = (constants.signals as Record<string, number | undefined>)[name];
-    if (n !== undefined) return n;
-  }
-  throw new RuntimeError('invalid', `invalid signal: ${signal}`);
 }
 
 /** `kill`: send a signal to the container's init (or an exec's holder `pid`, or every process with `all`). */
 export async function killContainer(id: string, signal: number | string = 'SIGTERM', options: RuntimeOptions & { all?: boolean; pid?: number } = {}): Promise<void> {
   const rec = store(options).read(id);
-  const signo = signalNumber(signal);
+  let signo: number;
+  try {
+    signo = parseSignal(String(signal));
+  } catch (err) {
+    throw new RuntimeError('invalid', (err as Error).message);
+  }
   const { status } = await liveStatus(rec);
   if (status === 'stopped') throw new RuntimeError('wrong-state', 'container not running');
   await callSandbox(rec.socket, 'kill', { id, signal: signo, all: options.all, pid: options.pid });
@@ -369,9 +355,8 @@ async function sandboxGone(socket: string): Promise<void> {
 
 /** Remove the host cgroup of a sandbox that has exited, if it had one. */
 function removeSandboxCgroup(name: string, log?: (m: string) => void): void {
-  if (!existsSync(`/sys/fs/cgroup/pids/rvisor/${name}`) && !existsSync(`/sys/fs/cgroup/rvisor/${name}`)) return;
   try {
-    openCgroup(name, {}).remove();
+    removeCgroup(name);
   } catch (err) {
     log?.(`cannot remove the sandbox's cgroup: ${(err as Error).message}`);
   }
@@ -385,16 +370,7 @@ export async function containerState(id: string, options: RuntimeOptions = {}): 
 
 /** `list`: every container under the root. */
 export async function listContainers(options: RuntimeOptions = {}): Promise<ContainerState[]> {
-  const st = store(options);
-  const states: ContainerState[] = [];
-  for (const id of st.ids()) {
-    try {
-      states.push(await containerState(id, options));
-    } catch {
-      // deleted meanwhile
-    }
-  }
-  return states;
+  return Promise.all(store(options).records().map(async (rec) => toState(rec, (await liveStatus(rec)).status)));
 }
 
 /** `ps`: the host pids of the container's processes. */

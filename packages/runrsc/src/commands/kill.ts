@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { killContainer } from '../api/lifecycle.js';
 import { parseCount, runtimeOptions } from './global.js';
-import { parseSignal } from './signals.js';
+import { parseSignal } from '../api/signals.js';
 
 /** `runrsc kill [--all] ID [SIGNAL]`: signal a container's init (default SIGTERM). */
 export function killCommand(): Command {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseDuration } from './events.js';
 import { parseBytes, parseCount, parseInteger } from './global.js';
 import { alignColumns, formatTable } from './list.js';
-import { parseSignal } from './signals.js';
+import { parseSignal } from '../api/signals.js';
 
 describe('parseSignal', () => {
   it('takes names with or without SIG, in any case, and numbers', () => {

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { RLIMIT_NAMES } from '@rvisor/linux-object/abi';
-import type { LinuxResources } from '../api/types.js';
+import type { LinuxResources, OciProcess } from '../api/types.js';
 import type { OciHook } from './hooks.js';
 
 export type { OciHook };
@@ -15,15 +15,7 @@ export type { OciHook };
 /** The parts of an OCI runtime spec the runtime reads. */
 export interface OciSpec {
   ociVersion: string;
-  process: {
-    terminal?: boolean;
-    user: { uid: number; gid: number; additionalGids?: number[] };
-    args: string[];
-    env?: string[];
-    cwd: string;
-    rlimits?: { type: string; hard: number; soft: number }[];
-    noNewPrivileges?: boolean;
-  };
+  process: OciProcess;
   root: { path: string; readonly?: boolean };
   hostname?: string;
   mounts?: { destination: string; type?: string; source?: string; options?: string[] }[];

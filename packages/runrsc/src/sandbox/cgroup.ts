@@ -69,6 +69,15 @@ export function openCgroup(name: string, resources: LinuxResources, options: Cgr
   return group;
 }
 
+/** Remove the cgroup `rvisor/<name>` where it exists, creating nothing (a killed sandbox leaves it). */
+export function removeCgroup(name: string, options: CgroupOptions = {}): void {
+  const mount = options.mountPoint ?? DEFAULT_MOUNT;
+  const dirs = existsSync(join(mount, 'cgroup.controllers'))
+    ? [join(mount, 'rvisor', name)]
+    : [...V1_CONTROLLERS, 'cpuset'].map((c) => join(mount, c, 'rvisor', name));
+  for (const dir of dirs) if (existsSync(dir)) removeDir(dir);
+}
+
 function describe(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   return e.code ? `${e.code} (${e.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '')})` : String(e.message ?? err);

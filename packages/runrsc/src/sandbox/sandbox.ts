@@ -7,7 +7,7 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { closeSync } from 'node:fs';
-import { SI_USER, Signo, defaultAction, sendSignal, signalForeground, type LinuxProcess } from '@rvisor/linux-object';
+import { SI_USER, Signo, defaultAction, sendSignal, signalForeground, type Kernel, type LinuxProcess } from '@rvisor/linux-object';
 import { KernelRunner } from '@rvisor/linux-syscall';
 import { PmemAllocator, type Platform } from '@rvisor/zircon-object';
 import { hostOps, pidfdGetfd } from '@rvisor/trap-native';
@@ -210,6 +210,23 @@ export class Sandbox {
     }
   }
 
+  /**
+   * Drop a removed container's kernel once its last thread is gone (the run loop must see them
+   * exit, which releases their files), then release its file systems' host fds.
+   */
+  #retire(kernel: Kernel): void {
+    if (kernel.threadsByHostTid.size > 0) {
+      kernel.onProcessDied = () => {
+        if (kernel.threadsByHostTid.size === 0) this.#retire(kernel);
+      };
+      this.#ensureRunning();
+      return;
+    }
+    kernel.onProcessDied = null;
+    this.#runner?.removeKernel(kernel);
+    kernel.vfs.release();
+  }
+
   #ensureRunning(): void {
     if (this.#running) return;
     this.#running = this.#runner!.run().finally(() => {
@@ -351,8 +368,8 @@ export class Sandbox {
       for (const t of kernel.threadsByHostTid.values()) kernel.platform.kill(t.hostTid);
       for (const w of c.watched.values()) if (!w.exit) w.holder.kill(Signo.SIGKILL);
       this.#containers.delete(id);
-      this.#runner?.removeKernel(kernel);
       if (this.#containers.size === 0) setImmediate(this.#options.onEmpty);
+      else this.#retire(kernel);
       return null;
     },
   };

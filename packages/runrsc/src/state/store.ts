@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OciHooks } from '../oci/config.js';
 import { RuntimeError } from '../sandbox/protocol.js';
@@ -89,14 +89,7 @@ export class StateStore {
     } catch {
       return [];
     }
-    return names.filter((n) => !n.startsWith('sandbox-') && ID_PATTERN.test(n)).filter((n) => {
-      try {
-        readFileSync(join(this.root, n, 'state.json'));
-        return true;
-      } catch {
-        return false;
-      }
-    });
+    return names.filter((n) => !n.startsWith('sandbox-') && ID_PATTERN.test(n) && existsSync(join(this.root, n, 'state.json')));
   }
 
   /** Remove what is left of a sandbox (its socket, pid and log). */
