@@ -272,7 +272,14 @@ export class KernelRunner {
   /** Complete a syscall with `result` and deliver what signals are due; the registers to resume with. */
   #finishSyscall(kernel: Kernel, thread: LinuxThread, regs: Registers, result: number | bigint): Registers {
     thread.blocker = null;
-    regs[Reg.rax] = BigInt.asUintN(64, BigInt(result));
+    const rax = BigInt.asUintN(64, BigInt(result));
+    if (hasDeliverable(thread) || isRestart(rax)) {
+      // Delivery or a restart rewrites more than rax: the thread's whole registers are needed.
+      const fetched = this.#platform.fetchRegisters(thread.hostTid, rax);
+      if (fetched < 0) return regs; // gone: nothing to deliver to
+      if (fetched > 0 && regs !== this.#platform.regs) regs.set(this.#platform.regs);
+    }
+    regs[Reg.rax] = rax;
     regs[Reg.orig_rax] = NO_SYSCALL;
     return this.#deliver(kernel, thread, regs, true);
   }

@@ -111,6 +111,10 @@ export class FakePlatform implements Platform {
     return this.event.kind;
   }
 
+  fetchRegisters(_tid: number, _result: bigint): 0 {
+    return 0; // the fake always reports whole registers
+  }
+
   inject(tid: number, _regs: Registers, calls: readonly InjectedSyscall[]): bigint[] {
     this.counters.injections++;
     this.counters.injectedSyscalls += calls.length;

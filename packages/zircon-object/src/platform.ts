@@ -126,6 +126,16 @@ export interface Platform {
    */
   inject(tid: number, regs: Registers, calls: readonly InjectedSyscall[]): bigint[];
   /**
+   * A syscall stop may come without the thread's registers: the platform answers the calls that
+   * need only their number, arguments and result through a cheaper channel (a seccomp
+   * notification), and `regs` then holds just those. Before anything else of them is changed (a
+   * signal frame, a restart), the kernel calls this with the syscall's `result`: the call returns
+   * it, the thread stops right after, and its registers are read into `regs`. Returns 1 if so, 0
+   * if `regs` were the thread's already (nothing done), -1 if the thread died (its exit is
+   * reported by a later wait). `inject` does it by itself, with the result in `regs`' rax.
+   */
+  fetchRegisters(tid: number, result: bigint): -1 | 0 | 1;
+  /**
    * Also end `resumeAndWait` when host fd `fd` is ready for `events` (poll(2) bits), until
    * `unwatch(fd)`. Level-triggered: the kernel checks readiness itself after a Wake.
    */
