@@ -60,7 +60,7 @@ describe('the sandbox dies, its guests die', () => {
     const sandbox = spawn(process.execPath, [CLI, 'run', '--rootfs', rootfs, '--', '/bin/sh', '-c', 'sleep 30 & sleep 30'], {
       stdio: 'ignore',
     });
-    // Guests are host descendants of the sandbox (the doorbell is a child too, sharing its memory).
+    // Guests are host descendants of the sandbox (the platform's anchor is a child too, sharing its memory).
     const parentOf = (pid: string): number => {
       try {
         const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
@@ -89,7 +89,7 @@ describe('the sandbox dies, its guests die', () => {
       await new Promise((r) => setTimeout(r, 50));
       guests = descendants();
     }
-    expect(guests.length).toBeGreaterThanOrEqual(3); // the doorbell, sh, and the background sleep
+    expect(guests.length).toBeGreaterThanOrEqual(3); // the anchor, sh, and the background sleep
     sandbox.kill('SIGKILL');
     await new Promise((r) => sandbox.once('exit', r));
     const alive = (pid: number): boolean => {

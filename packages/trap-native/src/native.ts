@@ -15,6 +15,7 @@ export interface NativeBinding {
   spawn(): number;
   resumeAndWait(tid: number, regs: BigUint64Array | null, signal: number, timeoutNs: number): number;
   inject(tid: number, regs: BigUint64Array, calls: BigInt64Array): number;
+  stopNotified(tid: number, result: number): number;
   kill(tid: number): number;
   interrupt(tid: number, signal: number): number;
   fpregs(tid: number, buf: Uint8Array, set: number): number;

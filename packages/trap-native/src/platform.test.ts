@@ -54,6 +54,44 @@ describe('TrapPlatform', () => {
     expect(platform.event.status).toBe(0);
   });
 
+  // mov eax, 110 (getppid); syscall; mov edi, eax; [neg edi;] mov eax, 60 (exit); syscall
+  const EXIT_WITH_GETPPID = [0xb8, 110, 0, 0, 0, 0x0f, 0x05, 0x89, 0xc7, 0xb8, 60, 0, 0, 0, 0x0f, 0x05];
+  const EXIT_WITH_MINUS_GETPPID = [0xb8, 110, 0, 0, 0, 0x0f, 0x05, 0x89, 0xc7, 0xf7, 0xdf, 0xb8, 60, 0, 0, 0, 0x0f, 0x05];
+
+  async function startAt(code: number[]): Promise<number> {
+    platform.pmem.chunk(0).set(code, 0);
+    const tid = platform.spawn();
+    platform.inject(tid, platform.regs, [{ nr: 9, args: [0x400000, 4096, 5, 0x11, platform.pmemGuestFd, 0] }]);
+    platform.regs[RIP] = 0x400000n;
+    return tid;
+  }
+
+  it('answers a notified syscall from its number and arguments; fetching stops the thread just after it returns', async () => {
+    const tid = await startAt(EXIT_WITH_GETPPID);
+    const regs = platform.regs;
+    expect(await next(tid, regs)).toBe(1);
+    expect(regs[ORIG_RAX]).toBe(110n);
+    // getppid came through a seccomp notification: its registers are not read until asked for.
+    expect(platform.fetchRegisters(tid, 42n)).toBe(1);
+    expect(regs[RAX]).toBe(42n); // returned, and stopped right after the syscall instruction
+    expect(regs[RIP]).toBe(0x400007n);
+    regs[ORIG_RAX] = NO_SYSCALL;
+    expect(await next(tid, regs)).toBe(1);
+    expect(regs[ORIG_RAX]).toBe(60n); // exit is traced: the registers are whole
+    expect(platform.fetchRegisters(tid, 0n)).toBe(0);
+    expect(await next(tid, null)).toBe(3);
+    expect(platform.event.status).toBe(42);
+  });
+
+  it('never lets the host run a notified syscall: resuming without a result answers ENOSYS', async () => {
+    const tid = await startAt(EXIT_WITH_MINUS_GETPPID);
+    expect(await next(tid, platform.regs)).toBe(1);
+    expect(platform.regs[ORIG_RAX]).toBe(110n);
+    expect(await next(tid, null)).toBe(1); // the host's getppid would have returned a pid
+    expect(await next(tid, null)).toBe(3);
+    expect(platform.event.status).toBe(38);
+  });
+
   it('reports a guest fault as a signal stop with the faulting address', async () => {
     // mov rax, [0x1234]  (unmapped)
     platform.pmem.chunk(0).set([0x48, 0x8b, 0x04, 0x25, 0x34, 0x12, 0, 0], 0);

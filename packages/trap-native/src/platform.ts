@@ -125,6 +125,10 @@ export class TrapPlatform {
     return calls.map((_, i) => buf[i * CALL_SLOTS]);
   }
 
+  fetchRegisters(tid: number, result: bigint): -1 | 0 | 1 {
+    return this.#native.stopNotified(tid, Number(BigInt.asIntN(64, result))) as -1 | 0 | 1;
+  }
+
   watch(fd: number, events: number): void {
     const r = this.#native.watch(fd, events);
     if (r < 0) throw new Error(`cannot watch host fd ${fd}: errno ${-r}`);

@@ -50,7 +50,7 @@ export interface SandboxOptions {
 
 /** Host memory the sandbox itself needs beyond its guests' (Node, the kernel's tables). */
 const SANDBOX_MEMORY_OVERHEAD = 256 * 2 ** 20;
-/** Host tasks the sandbox itself runs (Node's threads, the doorbell). */
+/** Host tasks the sandbox itself runs (Node's threads, the platform's watcher thread and anchor). */
 const SANDBOX_TASK_OVERHEAD = 32;
 
 /**

@@ -60,15 +60,54 @@ pub fn stub_elf() -> Vec<u8> {
 const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
 const SECCOMP_RET_KILL_PROCESS: u32 = 0x8000_0000;
 const SECCOMP_RET_TRACE: u32 = 0x7ff0_0000;
+const SECCOMP_RET_USER_NOTIF: u32 = 0x7fc0_0000;
 
-/// The filter: any other architecture (int 0x80 from a 64-bit process) kills; every x86-64 syscall
-/// stops for the tracer. Nothing runs natively unless the tracer lets it.
+/// Syscalls answered through a seccomp notification instead of a ptrace stop: about half the cost,
+/// but the kernel sees only the number and arguments and can only set the result. So only calls
+/// whose handlers read nothing but their arguments, never run natively in the guest (passthrough or
+/// injection) and never rewrite other registers. A signal due when one of them returns makes the
+/// kernel stop the thread in ptrace first (`Tracer::stop_notified`).
+pub const NOTIFIED_SYSCALLS: &[u32] = &[
+    0, 1, 2, 3, 4, 5, 6, 7, 8, // read write open close stat fstat lstat poll lseek
+    16, 17, 18, 19, 20, 21, // ioctl pread64 pwrite64 readv writev access
+    22, 23, 24, 32, 33, 35, // pipe select sched_yield dup dup2 nanosleep
+    39, 61, 62, 63, // getpid wait4 kill uname
+    72, 73, 74, 75, 76, 77, 78, 79, 80, 81, // fcntl flock fsync fdatasync truncate ftruncate getdents getcwd chdir fchdir
+    82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95, // rename mkdir rmdir creat link unlink symlink readlink chmod fchmod chown fchown lchown umask
+    96, 97, 98, 99, 100, // gettimeofday getrlimit getrusage sysinfo times
+    102, 104, 107, 108, 110, 111, 115, 121, 124, // getuid getgid geteuid getegid getppid getpgrp getgroups getpgid getsid
+    137, 138, 186, 201, 202, 217, // statfs fstatfs gettid time futex getdents64
+    228, 229, 230, 234, // clock_gettime clock_getres clock_nanosleep tgkill
+    257, 258, 260, 262, 263, 264, 265, 266, 267, 268, 269, // openat mkdirat fchownat newfstatat unlinkat renameat linkat symlinkat readlinkat fchmodat faccessat
+    280, 292, 293, 316, 318, 332, 439, // utimensat dup3 pipe2 renameat2 getrandom statx faccessat2
+];
+
+/// The filter: any other architecture (int 0x80 from a 64-bit process) kills; the calls in
+/// `NOTIFIED_SYSCALLS` go to the kernel's notification fd, every other x86-64 syscall stops for the
+/// tracer, and so does every syscall made from the stub page (the injected ones). Nothing runs
+/// natively unless the tracer lets it.
 pub fn filter() -> Vec<libc::sock_filter> {
     let ins = |code: u16, jt: u8, jf: u8, k: u32| libc::sock_filter { code, jt, jf, k };
-    vec![
-        ins((libc::BPF_LD | libc::BPF_W | libc::BPF_ABS) as u16, 0, 0, 4), // seccomp_data.arch
-        ins((libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16, 1, 0, AUDIT_ARCH_X86_64),
-        ins((libc::BPF_RET | libc::BPF_K) as u16, 0, 0, SECCOMP_RET_KILL_PROCESS),
-        ins((libc::BPF_RET | libc::BPF_K) as u16, 0, 0, SECCOMP_RET_TRACE),
-    ]
+    let ld = (libc::BPF_LD | libc::BPF_W | libc::BPF_ABS) as u16;
+    let jeq = (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16;
+    let jge = (libc::BPF_JMP | libc::BPF_JGE | libc::BPF_K) as u16;
+    let ret = (libc::BPF_RET | libc::BPF_K) as u16;
+    let n = NOTIFIED_SYSCALLS.len();
+    // Offsets in struct seccomp_data: nr 0, arch 4, instruction_pointer 8 (low) and 12 (high).
+    let mut f = vec![
+        ins(ld, 0, 0, 4),
+        ins(jeq, 1, 0, AUDIT_ARCH_X86_64),
+        ins(ret, 0, 0, SECCOMP_RET_KILL_PROCESS),
+        ins(ld, 0, 0, 12),
+        ins(jeq, 0, 2, (STUB_BASE >> 32) as u32),
+        ins(ld, 0, 0, 8),
+        ins(jge, 0, n as u8 + 1, 0x1000), // inside the stub page: trace
+        ins(ld, 0, 0, 0),
+    ];
+    for (i, &nr) in NOTIFIED_SYSCALLS.iter().enumerate() {
+        f.push(ins(jeq, (n - i) as u8, 0, nr)); // to the RET_USER_NOTIF after the RET_TRACE
+    }
+    f.push(ins(ret, 0, 0, SECCOMP_RET_TRACE));
+    f.push(ins(ret, 0, 0, SECCOMP_RET_USER_NOTIF));
+    f
 }

@@ -2,7 +2,7 @@
 //!
 //! The JavaScript face is the hand-written loader in ../../src; this file only registers functions.
 //! Every function is called from the kernel's one JS thread, which is also the ptrace tracer.
-mod doorbell;
+mod anchor;
 mod guest;
 mod holder;
 mod hostops;
@@ -11,6 +11,7 @@ mod napi;
 mod pmem;
 mod sys;
 mod tracer;
+mod watcher;
 
 use napi::{napi_callback_info, napi_env, napi_value, Args};
 use pmem::Pmem;
@@ -134,6 +135,15 @@ unsafe extern "C" fn resume_and_wait(env: napi_env, info: napi_callback_info) ->
     napi::int(env, t.resume_and_wait(a.i32(0), regs, a.i32(2), a.f64(3)))
 }
 
+/// stopNotified(tid, result): if `tid` waits at a seccomp notification, answer it with `result`
+/// and stop it in ptrace as it returns, reading its registers into the shared ones: 1 if done, 0 if
+/// it was stopped already, -1 if it died.
+unsafe extern "C" fn stop_notified(env: napi_env, info: napi_callback_info) -> napi_value {
+    let a = Args::get(env, info);
+    let t = require!(tracer(), env, NOT_INITIALISED);
+    napi::int(env, t.stop_notified(a.i32(0), a.f64(1) as i64))
+}
+
 /// inject(tid, regs, calls: BigInt64Array of 7 per call): results replace each call's first slot.
 unsafe extern "C" fn inject(env: napi_env, info: napi_callback_info) -> napi_value {
     let a = Args::get(env, info);
@@ -142,9 +152,25 @@ unsafe extern "C" fn inject(env: napi_env, info: napi_callback_info) -> napi_val
     let calls = require!(a.bytes(2), env, "inject: calls must be a BigInt64Array");
     let n = calls.len() / 56;
     let calls = std::slice::from_raw_parts_mut(calls.as_mut_ptr() as *mut [i64; 7], n);
+    let tid = a.i32(0);
+    // A thread at a seccomp notification has no registers yet: stop it and read them, keeping the
+    // result the caller already put in rax/orig_rax.
+    match t.stop_notified(tid, regs[tracer::RAX] as i64) {
+        1 => {
+            let real = t.shared.regs;
+            let regs_mut = std::slice::from_raw_parts_mut(regs.as_ptr() as *mut u64, REG_COUNT);
+            for (i, v) in real.iter().enumerate() {
+                if i != tracer::RAX && i != tracer::ORIG_RAX {
+                    regs_mut[i] = *v;
+                }
+            }
+        }
+        -1 => return napi::throw(env, &format!("guest {tid} died")),
+        _ => {}
+    }
     let mut r = [0u64; REG_COUNT];
     r.copy_from_slice(regs);
-    match t.inject(a.i32(0), &r, calls) {
+    match t.inject(tid, &r, calls) {
         Ok(()) => napi::int(env, 0),
         Err(e) => napi::throw(env, &e),
     }
@@ -193,7 +219,7 @@ unsafe extern "C" fn shutdown(env: napi_env, _info: napi_callback_info) -> napi_
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_value) -> napi_value {
-    let fns: [(&str, napi::napi_callback); 42] = [
+    let fns: [(&str, napi::napi_callback); 43] = [
         ("init", init),
         ("pmemChunk", pmem_chunk),
         ("pmemRelease", pmem_release),
@@ -202,6 +228,7 @@ pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_va
         ("spawn", spawn),
         ("resumeAndWait", resume_and_wait),
         ("inject", inject),
+        ("stopNotified", stop_notified),
         ("kill", kill),
         ("interrupt", interrupt),
         ("fpregs", fpregs),

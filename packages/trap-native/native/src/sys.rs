@@ -1,5 +1,5 @@
 //! Raw syscalls that never touch errno or any thread-local state: safe in a forked child and in the
-//! doorbell, which shares the kernel's memory (and thread pointer) without being its thread.
+//! group anchor, which shares the kernel's memory (and thread pointer) without being its thread.
 use std::arch::asm;
 
 #[inline(always)]
@@ -28,10 +28,4 @@ pub fn neg_errno() -> i64 {
 /// Map a libc return value to `value` or `-errno`.
 pub fn check(r: i64) -> i64 {
     if r < 0 { neg_errno() } else { r }
-}
-
-pub fn monotonic_ns() -> i64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    unsafe { raw(libc::SYS_clock_gettime, libc::CLOCK_MONOTONIC as i64, &mut ts as *mut _ as i64, 0) };
-    ts.tv_sec * 1_000_000_000 + ts.tv_nsec
 }

@@ -1,15 +1,17 @@
 //! The tracer: starts guest host processes under the syscall trap, resumes them and waits for their
 //! next stop, and injects syscalls into them. Everything here runs on the kernel's one thread.
-use crate::doorbell::Doorbell;
+use crate::anchor::Anchor;
 use crate::guest::{self, PMEM_GUEST_FD, STUB_GUEST_FD, TRAMPOLINE};
-use crate::sys::{check, monotonic_ns, neg_errno, raw, raw6};
-use std::collections::HashMap;
+use crate::sys::{check, neg_errno, raw, raw6};
+use crate::watcher::Watcher;
+use std::collections::{HashMap, VecDeque};
 use std::ffi::c_void;
 
 pub const REG_COUNT: usize = 27;
-const ORIG_RAX: usize = 15;
-const RAX: usize = 10;
+pub const ORIG_RAX: usize = 15;
+pub const RAX: usize = 10;
 const RIP: usize = 16;
+const R9: usize = 8;
 const ARG_REGS: [usize; 6] = [14, 13, 12, 7, 9, 8]; // rdi, rsi, rdx, r10, r8, r9
 
 /// Event kinds, as in the TypeScript `StopKind`.
@@ -20,6 +22,16 @@ pub const EV_CLONE: i32 = 4;
 pub const EV_WAKE: i32 = 5;
 
 const PTRACE_EVENT_SECCOMP: i32 = 7;
+const SECCOMP_FILTER_FLAG_NEW_LISTENER: i64 = 8;
+/// Once the kernel has received a notification, only SIGKILL interrupts the guest's wait: an
+/// answer is never lost to a signal, so no syscall runs twice.
+const SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV: i64 = 32;
+const ERESTARTSYS: i64 = 512;
+const SYS_EPOLL_PWAIT2: i64 = 441;
+const SECCOMP_IOCTL_NOTIF_RECV: u64 = 0xc050_2100;
+const SECCOMP_IOCTL_NOTIF_SEND: u64 = 0xc018_2101;
+const SECCOMP_IOCTL_NOTIF_SET_FLAGS: u64 = 0x4008_2104;
+const SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP: u64 = 1;
 const SYSGOOD_TRAP: i32 = libc::SIGTRAP | 0x80;
 
 /// The registers and the last event, shared with JavaScript as one ArrayBuffer.
@@ -36,18 +48,53 @@ pub struct Shared {
     pub fault_addr: u64,
 }
 
-/// Where a thread stopped last, which decides how a syscall can be injected into it.
+/// Where a thread stopped last, which decides how it is resumed and how a syscall can be injected.
 #[derive(Clone, Copy, PartialEq)]
 enum Stop {
     Seccomp,
     SyscallExit,
     Other,
+    /// Waiting for the answer to seccomp notification `id` of listener `fd`: not in a ptrace stop,
+    /// registers unread.
+    Notified { id: u64, fd: i32 },
 }
+
+#[repr(C)]
+struct SeccompNotif {
+    id: u64,
+    pid: u32,
+    flags: u32,
+    nr: i32,
+    arch: u32,
+    ip: u64,
+    args: [u64; 6],
+}
+
+#[repr(C)]
+struct SeccompNotifResp {
+    id: u64,
+    val: i64,
+    error: i32,
+    flags: u32,
+}
+
+/// Tags of the tracer's wait set; a guest's notification fd is tagged with its number + TAG_LISTENER.
+const TAG_WATCHER: u64 = 0;
+const TAG_UV: u64 = 1;
+const TAG_EPOLL: u64 = 2;
+const TAG_LISTENER: u64 = 16;
 
 pub struct Tracer {
     pub shared: Box<Shared>,
     stops: HashMap<i32, Stop>,
-    doorbell: Doorbell,
+    anchor: Anchor,
+    watcher: Watcher,
+    /// What the tracer sleeps on (epoll, so nothing is registered per wait): the watcher's
+    /// eventfd, libuv's fd, `epoll_fd` and the guests' seccomp listeners.
+    wait_fd: i32,
+    ready: [libc::epoll_event; 8],
+    /// Wait statuses collected by a synchronous wait that belong to the run loop (an exit).
+    deferred: VecDeque<(i32, i32)>,
     pub epoll_fd: i32,
     stub_fd: i32,
     pmem_fd: i32,
@@ -73,7 +120,17 @@ impl Tracer {
             return Err(format!("epoll_create1: errno {}", -neg_errno()));
         }
         let uv_fd = unsafe { uv_backend_fd(uv_loop) };
-        let doorbell = Doorbell::start(uv_fd, epoll_fd).map_err(|e| format!("doorbell: errno {}", -e))?;
+        let anchor = Anchor::start().map_err(|e| format!("anchor: errno {}", -e))?;
+        let watcher = Watcher::start(anchor.pid).map_err(|e| format!("watcher: errno {}", -e))?;
+        let wait_fd = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+        if wait_fd < 0 {
+            return Err(format!("epoll_create1: errno {}", -neg_errno()));
+        }
+        for (fd, tag) in [(watcher.event_fd, TAG_WATCHER), (uv_fd, TAG_UV), (epoll_fd, TAG_EPOLL)] {
+            if epoll_add(wait_fd, fd, tag) < 0 {
+                return Err(format!("epoll_ctl: errno {}", -neg_errno()));
+            }
+        }
         let stub_fd = unsafe { libc::memfd_create(b"rvisor-stub\0".as_ptr() as *const libc::c_char, libc::MFD_CLOEXEC) };
         if stub_fd < 0 {
             return Err(format!("memfd_create: errno {}", -neg_errno()));
@@ -85,7 +142,11 @@ impl Tracer {
         Ok(Tracer {
             shared: Box::new(unsafe { std::mem::zeroed() }),
             stops: HashMap::new(),
-            doorbell,
+            anchor,
+            watcher,
+            wait_fd,
+            ready: unsafe { std::mem::zeroed() },
+            deferred: VecDeque::new(),
             epoll_fd,
             stub_fd,
             pmem_fd,
@@ -95,7 +156,7 @@ impl Tracer {
     }
 
     pub fn pgid(&self) -> i32 {
-        self.doorbell.pid
+        self.anchor.pid
     }
 
     /// Start a guest host process: fork, trace, trap every syscall, exec the stub, then unmap
@@ -135,6 +196,7 @@ impl Tracer {
         if !is_seccomp_stop(st) {
             return fail("the stub's exec", st);
         }
+        self.take_listener(pid)?;
         unsafe { ptrace(libc::PTRACE_CONT, pid, 0, 0) };
         let st = self.wait_for(pid);
         if !(libc::WIFSTOPPED(st) && (st >> 8) == (libc::SIGTRAP | (libc::PTRACE_EVENT_EXEC << 8))) {
@@ -177,80 +239,203 @@ impl Tracer {
         }
     }
 
-    /// Resume `tid` (0: nobody) after writing `regs`, then wait for the next event.
+    /// The guest's seccomp listener fd: the child put its number in execveat's unused sixth
+    /// argument; copy it here (it is close-on-exec in the child).
+    fn take_listener(&mut self, pid: i32) -> Result<(), String> {
+        let mut regs = [0u64; REG_COUNT];
+        unsafe { ptrace(libc::PTRACE_GETREGS, pid, 0, regs.as_mut_ptr() as usize) };
+        let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) } as i32;
+        if pidfd < 0 {
+            return Err(format!("pidfd_open: errno {}", -neg_errno()));
+        }
+        let fd = unsafe { libc::syscall(libc::SYS_pidfd_getfd, pidfd, regs[R9] as i32, 0) } as i32;
+        let err = neg_errno();
+        unsafe { libc::close(pidfd) };
+        if fd < 0 {
+            return Err(format!("cannot take the guest's seccomp listener: errno {}", -err));
+        }
+        // Hand the CPU straight to the woken side on each notification and answer (Linux 6.6+;
+        // without it only slower).
+        unsafe { libc::ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) };
+        if epoll_add(self.wait_fd, fd, TAG_LISTENER + fd as u64) < 0 {
+            let err = neg_errno();
+            unsafe { libc::close(fd) };
+            return Err(format!("cannot watch the guest's seccomp listener: errno {}", -err));
+        }
+        Ok(())
+    }
+
+    /// Resume `tid` (0: nobody) after writing `regs`, then wait for the next event. A thread at a
+    /// seccomp notification is answered instead: `regs`' rax is the result, and no `regs` means
+    /// "run the syscall natively".
     pub fn resume_and_wait(&mut self, tid: i32, regs: Option<&[u64]>, sig: i32, timeout_ns: f64) -> i32 {
         if tid > 0 {
-            unsafe {
-                if let Some(r) = regs {
-                    ptrace(libc::PTRACE_SETREGS, tid, 0, r.as_ptr() as usize);
-                }
-                ptrace(libc::PTRACE_CONT, tid, 0, sig as usize);
+            match self.stops.get(&tid) {
+                Some(&Stop::Notified { id, fd }) => answer(fd, id, regs.map(|r| r[RAX] as i64)),
+                _ => unsafe {
+                    if let Some(r) = regs {
+                        ptrace(libc::PTRACE_SETREGS, tid, 0, r.as_ptr() as usize);
+                    }
+                    ptrace(libc::PTRACE_CONT, tid, 0, sig as usize);
+                },
             }
             self.stops.insert(tid, Stop::Other);
         }
-        if !self.arm_doorbell(timeout_ns) {
-            self.shared.kind = EV_WAKE;
-            self.shared.tid = 0;
-            return EV_WAKE;
-        }
         loop {
-            let mut st = 0;
-            let pid = unsafe { libc::waitpid(-self.pgid(), &mut st, libc::__WALL | libc::WUNTRACED) };
-            if pid < 0 {
+            // No time to wait (a timeout of 0 is how callers only resume): report nothing, so no
+            // event is taken that the caller would drop.
+            let timeout = match self.poll_timeout(timeout_ns) {
+                Some(t) => t,
+                None => return self.wake(),
+            };
+            if let Some((pid, st)) = self.deferred.pop_front() {
+                if let Some(kind) = self.decode(pid, st) {
+                    return kind;
+                }
+                continue;
+            }
+            // While the watcher is armed it reports any ptrace event; otherwise look first.
+            if !self.watcher.armed() {
+                let mut st = 0;
+                let pid = unsafe { libc::waitpid(-self.pgid(), &mut st, libc::__WALL | libc::WUNTRACED | libc::WNOHANG) };
+                if pid > 0 {
+                    if pid == self.anchor.pid {
+                        continue; // the group's anchor: never a guest
+                    }
+                    if let Some(kind) = self.decode(pid, st) {
+                        return kind;
+                    }
+                    continue;
+                }
+                self.watcher.arm();
+            }
+            let tsp = timeout.as_ref().map_or(std::ptr::null(), |t| t as *const libc::timespec);
+            let n = unsafe { libc::syscall(SYS_EPOLL_PWAIT2, self.wait_fd, self.ready.as_mut_ptr(), self.ready.len(), tsp, 0, 8) };
+            if n < 0 {
                 if neg_errno() == -(libc::EINTR as i64) {
                     continue;
                 }
-                self.shared.kind = EV_WAKE;
-                self.shared.tid = 0;
-                return EV_WAKE;
+                return self.wake();
             }
-            if pid == self.doorbell.pid {
-                if libc::WIFSTOPPED(st) {
-                    self.doorbell.acknowledge();
+            if n == 0 {
+                return self.wake(); // a deadline
+            }
+            let ready = self.ready; // a copy: the loop below needs `self`
+            let ready = &ready[..n as usize];
+            if ready.iter().any(|ev| ev.u64 == TAG_WATCHER) {
+                self.watcher.acknowledge();
+                continue; // ptrace events first
+            }
+            if ready.iter().any(|ev| ev.u64 == TAG_UV || ev.u64 == TAG_EPOLL) {
+                return self.wake();
+            }
+            for ev in ready {
+                let (fd, events) = ((ev.u64 - TAG_LISTENER) as i32, ev.events);
+                if events & libc::EPOLLIN as u32 != 0 {
+                    if let Some(kind) = self.receive_notification(fd) {
+                        return kind;
+                    }
+                } else {
+                    // Every guest using this filter is gone.
+                    unsafe {
+                        libc::epoll_ctl(self.wait_fd, libc::EPOLL_CTL_DEL, fd, std::ptr::null_mut());
+                        libc::close(fd);
+                    }
                 }
-                self.shared.kind = EV_WAKE;
-                self.shared.tid = 0;
-                return EV_WAKE;
-            }
-            if let Some(kind) = self.decode(pid, st) {
-                return kind;
             }
         }
     }
 
-    /// Arm the doorbell for the kernel's deadline and libuv's. False if the caller should not block.
-    fn arm_doorbell(&mut self, timeout_ns: f64) -> bool {
-        // Reading the clock costs a syscall here (raw, no vDSO): only when there is a deadline.
-        let mut deadline = i64::MAX;
-        let mut now = 0;
-        if timeout_ns >= 0.0 {
-            now = monotonic_ns();
-            deadline = now.saturating_add(timeout_ns as i64);
-        }
+    fn wake(&mut self) -> i32 {
+        self.shared.kind = EV_WAKE;
+        self.shared.tid = 0;
+        EV_WAKE
+    }
+
+    /// The ppoll timeout for the kernel's deadline and libuv's: None if the caller should not
+    /// block at all, Some(None) for no limit.
+    fn poll_timeout(&mut self, timeout_ns: f64) -> Option<Option<libc::timespec>> {
+        let mut left = if timeout_ns >= 0.0 { timeout_ns as i64 } else { i64::MAX };
         unsafe {
             if uv_loop_alive(self.uv_loop) != 0 {
-                uv_update_time(self.uv_loop);
                 // 0 also means "immediates or idle handles are active", which is always true
                 // while the kernel runs inside setImmediate: only a positive value is a deadline.
+                uv_update_time(self.uv_loop);
                 let t = uv_backend_timeout(self.uv_loop);
                 if t > 0 {
-                    if now == 0 {
-                        now = monotonic_ns();
-                    }
-                    deadline = deadline.min(now + t as i64 * 1_000_000);
+                    left = left.min(t as i64 * 1_000_000);
                 }
             }
         }
-        if deadline != i64::MAX && deadline <= now {
-            return false;
+        if left <= 0 {
+            return None;
         }
         // An fd libuv started watching in this turn (an accepted connection, say) reaches its epoll
-        // set only at its next poll: until then the doorbell could not see it, so do not block yet.
+        // set only at its next poll: until then ppoll on libuv's fd could not see it, so do not block.
         if unsafe { uv_has_pending_watchers(self.uv_loop) } {
-            return false;
+            return None;
         }
-        self.doorbell.arm(deadline);
-        true
+        if left == i64::MAX {
+            return Some(None);
+        }
+        Some(Some(libc::timespec { tv_sec: left / 1_000_000_000, tv_nsec: left % 1_000_000_000 }))
+    }
+
+    /// Take a pending seccomp notification from listener `fd` as a syscall event: the number and
+    /// arguments go into the registers (nothing else of them is known).
+    fn receive_notification(&mut self, fd: i32) -> Option<i32> {
+        let mut n: SeccompNotif = unsafe { std::mem::zeroed() };
+        if unsafe { libc::ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &mut n as *mut SeccompNotif) } != 0 {
+            return None; // ENOENT: the caller died meanwhile; its exit comes through waitpid
+        }
+        let pid = n.pid as i32;
+        let sh = &mut self.shared;
+        sh.regs[ORIG_RAX] = n.nr as i64 as u64;
+        sh.regs[RAX] = -(libc::ENOSYS as i64) as u64;
+        sh.regs[RIP] = n.ip;
+        for (k, &reg) in ARG_REGS.iter().enumerate() {
+            sh.regs[reg] = n.args[k];
+        }
+        sh.kind = EV_SYSCALL;
+        sh.tid = pid;
+        sh.status = 0;
+        sh.signal = 0;
+        sh.code = 0;
+        sh.new_tid = 0;
+        sh.fault_addr = 0;
+        self.stops.insert(pid, Stop::Notified { id: n.id, fd });
+        Some(EV_SYSCALL)
+    }
+
+    /// If `tid` waits at a seccomp notification, answer it with `result` and have the thread stop
+    /// in ptrace as it returns (a host signal queued before the answer), then read its registers
+    /// into `shared`. Returns 1 if it did, 0 if the thread was in a ptrace stop already, -1 if it
+    /// died (its exit is kept for the run loop).
+    pub fn stop_notified(&mut self, tid: i32, result: i64) -> i32 {
+        let (id, fd) = match self.stops.get(&tid) {
+            Some(&Stop::Notified { id, fd }) => (id, fd),
+            _ => return 0,
+        };
+        // SIGURG, as the JS side's interrupt: ignored by default, so never fatal; the run loop
+        // resumes the thread without it. The wait is killable only (WAIT_KILLABLE_RECV), so the
+        // signal waits for the answer.
+        unsafe { libc::syscall(libc::SYS_tkill, tid, libc::SIGURG) };
+        answer(fd, id, Some(result));
+        loop {
+            let st = self.wait_for(tid);
+            if st == -1 || libc::WIFEXITED(st) || libc::WIFSIGNALED(st) {
+                self.stops.remove(&tid);
+                if st != -1 {
+                    self.deferred.push_back((tid, st));
+                }
+                return -1;
+            }
+            if libc::WIFSTOPPED(st) {
+                unsafe { ptrace(libc::PTRACE_GETREGS, tid, 0, self.shared.regs.as_mut_ptr() as usize) };
+                self.stops.insert(tid, Stop::Other);
+                return 1;
+            }
+        }
     }
 
     /// Turn a wait status into an event in `shared`; None for stops handled here.
@@ -305,6 +490,18 @@ impl Tracer {
             ptrace(libc::PTRACE_GETSIGINFO, pid, 0, &mut info as *mut libc::siginfo_t as usize);
             ptrace(libc::PTRACE_GETREGS, pid, 0, sh.regs.as_mut_ptr() as usize);
         }
+        if sh.regs[ORIG_RAX] as i64 >= 0 {
+            // Stopped on the way out of a host syscall: a notification wait the signal interrupted
+            // before the kernel took it (-ERESTARTSYS; the kernel never saw the call, so it runs again
+            // after whatever the signal brings), or an answered one. Either way the thread is then in
+            // guest code, as the run loop expects of a signal stop.
+            if sh.regs[RAX] as i64 == -ERESTARTSYS {
+                sh.regs[RAX] = sh.regs[ORIG_RAX];
+                sh.regs[RIP] -= 2;
+            }
+            sh.regs[ORIG_RAX] = u64::MAX;
+            unsafe { ptrace(libc::PTRACE_SETREGS, pid, 0, sh.regs.as_ptr() as usize) };
+        }
         self.stops.insert(pid, Stop::Other);
         sh.signal = sig;
         sh.code = info.si_code;
@@ -317,6 +514,9 @@ impl Tracer {
     /// call's nr. At a seccomp stop the first call replaces the pending syscall (one extra stop);
     /// the others go through the stub's trampoline (two stops each).
     pub fn inject(&mut self, tid: i32, regs: &[u64; REG_COUNT], calls: &mut [[i64; 7]]) -> Result<(), String> {
+        if matches!(self.stops.get(&tid), Some(Stop::Notified { .. })) {
+            return Err(format!("guest {tid} waits at a seccomp notification: stop it first (stop_notified)"));
+        }
         for call in calls.iter_mut() {
             let mut r = *regs;
             for (i, &reg) in ARG_REGS.iter().enumerate() {
@@ -397,8 +597,34 @@ impl Tracer {
     }
 
     pub fn shutdown(&mut self) {
-        self.doorbell.stop();
+        self.anchor.stop();
     }
+}
+
+/// Answer a seccomp notification with `result` (a -errno fails the call). No result ("let the host
+/// run it") is refused with ENOSYS: no notified call may run natively, so a handler that asked for
+/// it by mistake cannot open a hole. A caller killed meanwhile makes the answer fail with ENOENT,
+/// which is fine: its exit is reported by waitpid.
+fn answer(fd: i32, id: u64, result: Option<i64>) {
+    let v = result.unwrap_or(-(libc::ENOSYS as i64));
+    let mut resp = SeccompNotifResp { id, val: 0, error: 0, flags: 0 };
+    if (-4095..0).contains(&v) {
+        resp.error = v as i32;
+    } else {
+        resp.val = v;
+    }
+    if unsafe { libc::ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &mut resp as *mut SeccompNotifResp) } < 0
+        && neg_errno() == -(libc::EINVAL as i64)
+    {
+        // Not an answer Linux takes: never leave the guest waiting for one.
+        resp = SeccompNotifResp { id, val: 0, error: -libc::EINTR, flags: 0 };
+        unsafe { libc::ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &mut resp as *mut SeccompNotifResp) };
+    }
+}
+
+fn epoll_add(epfd: i32, fd: i32, tag: u64) -> i32 {
+    let mut ev = libc::epoll_event { events: libc::EPOLLIN as u32, u64: tag };
+    unsafe { libc::epoll_ctl(epfd, libc::EPOLL_CTL_ADD, fd, &mut ev) }
 }
 
 fn is_syscall_exit_stop(st: i32) -> bool {
@@ -459,10 +685,13 @@ unsafe fn child_setup(pgid: i32, pmem_fd: i32, stub_fd: i32, prog: *const libc::
     raw(libc::SYS_ptrace, libc::PTRACE_TRACEME as i64, 0, 0);
     raw(libc::SYS_kill, raw(libc::SYS_getpid, 0, 0, 0), libc::SIGSTOP as i64, 0);
     raw(libc::SYS_prctl, libc::PR_SET_NO_NEW_PRIVS as i64, 1, 0);
-    if raw(libc::SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, 0, prog as i64) != 0 {
+    let flags = SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+    let listener = raw(libc::SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, flags, prog as i64);
+    if listener < 0 {
         exit(121);
     }
-    raw6(libc::SYS_execveat, STUB_GUEST_FD as i64, b"\0".as_ptr() as i64, empty as i64, empty as i64, libc::AT_EMPTY_PATH as i64, 0);
+    // The listener's number rides in the sixth argument, which execveat ignores (see take_listener).
+    raw6(libc::SYS_execveat, STUB_GUEST_FD as i64, b"\0".as_ptr() as i64, empty as i64, empty as i64, libc::AT_EMPTY_PATH as i64, listener);
     exit(122)
 }
 

@@ -1,0 +1,91 @@
+//! The watcher: a native thread that notices ptrace events while the tracer sleeps in ppoll.
+//!
+//! The tracer waits in ppoll on the guests' seccomp notification fds (the fast path) and on libuv's
+//! and the kernel's fds, so it cannot also sleep in waitpid. Ptrace events (RET_TRACE syscalls,
+//! faults, exits) are rarer; this thread waits for them with waitid(WNOWAIT), which leaves the event
+//! for the tracer to collect, and then writes an eventfd the tracer polls. It fires once per arming:
+//! the tracer re-arms it only after waitpid(WNOHANG) found nothing more, so it never spins on an
+//! event it already reported.
+use crate::sys::{neg_errno, raw6};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+const IDLE: u32 = 0;
+const ARMED: u32 = 1;
+const FIRED: u32 = 2;
+
+pub struct Watcher {
+    state: &'static AtomicU32,
+    pub event_fd: i32,
+}
+
+impl Watcher {
+    /// Start watching the process group `pgid` (the guests and the group anchor, which lives as
+    /// long as the tracer, so waitid never fails with ECHILD).
+    pub fn start(pgid: i32) -> Result<Watcher, i64> {
+        let event_fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
+        if event_fd < 0 {
+            return Err(neg_errno());
+        }
+        let state: &'static AtomicU32 = Box::leak(Box::new(AtomicU32::new(IDLE)));
+        std::thread::Builder::new()
+            .name("rvisor-watcher".into())
+            .spawn(move || watch(state, pgid, event_fd))
+            .map_err(|_| -(libc::EAGAIN as i64))?;
+        Ok(Watcher { state, event_fd })
+    }
+
+    /// Whether an event is already known to be reportable, or the watcher is not looking.
+    pub fn armed(&self) -> bool {
+        self.state.load(Ordering::Acquire) == ARMED
+    }
+
+    /// Look for the next ptrace event (call after waitpid(WNOHANG) found none).
+    pub fn arm(&self) {
+        if self.state.swap(ARMED, Ordering::AcqRel) != ARMED {
+            unsafe { futex_wake(self.state) };
+        }
+    }
+
+    /// The tracer saw the eventfd: consume it; the watcher rests until the next `arm`.
+    pub fn acknowledge(&self) {
+        let mut v = 0u64;
+        unsafe { libc::read(self.event_fd, &mut v as *mut u64 as *mut libc::c_void, 8) };
+        let _ = self.state.compare_exchange(FIRED, IDLE, Ordering::AcqRel, Ordering::Acquire);
+    }
+}
+
+fn watch(state: &'static AtomicU32, pgid: i32, event_fd: i32) {
+    unsafe {
+        // Never run a Node signal handler on this thread.
+        let mut all: libc::sigset_t = std::mem::zeroed();
+        libc::sigfillset(&mut all);
+        libc::pthread_sigmask(libc::SIG_SETMASK, &all, std::ptr::null_mut());
+    }
+    loop {
+        while state.load(Ordering::Acquire) != ARMED {
+            let cur = state.load(Ordering::Acquire);
+            if cur != ARMED {
+                unsafe { futex_wait(state, cur) };
+            }
+        }
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        let flags = libc::WEXITED | libc::WSTOPPED | libc::WNOWAIT | libc::__WALL;
+        let r = unsafe { libc::waitid(libc::P_PGID, pgid as libc::id_t, &mut info, flags) };
+        if r < 0 && neg_errno() == -(libc::EINTR as i64) {
+            continue;
+        }
+        // An event (or an error the tracer's own waitpid will meet): report it once.
+        if state.compare_exchange(ARMED, FIRED, Ordering::AcqRel, Ordering::Acquire).is_ok() {
+            let one = 1u64;
+            unsafe { libc::write(event_fd, &one as *const u64 as *const libc::c_void, 8) };
+        }
+    }
+}
+
+unsafe fn futex_wait(state: &AtomicU32, expected: u32) {
+    raw6(libc::SYS_futex, state as *const AtomicU32 as i64, libc::FUTEX_WAIT as i64, expected as i64, 0, 0, 0);
+}
+
+unsafe fn futex_wake(state: &AtomicU32) {
+    raw6(libc::SYS_futex, state as *const AtomicU32 as i64, libc::FUTEX_WAKE as i64, 1, 0, 0, 0);
+}
