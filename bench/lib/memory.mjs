@@ -53,7 +53,7 @@ function processTree(pid) {
 }
 
 /**
- * RSS and PSS of a process tree in KiB, each address space counted once: the sandbox's doorbell
+ * RSS and PSS of a process tree in KiB, each address space counted once: the sandbox's anchor
  * shares the kernel's memory (CLONE_VM), and summing both would count it twice.
  */
 export function treeMemory(pid) {
