@@ -14,7 +14,7 @@ import {
 import { setHostAttr } from './host-attrs.js';
 import { hostResult } from './host-errors.js';
 import { HostDirectoryFile, HostRegularFile } from './host-files.js';
-import { hostIdentity, hostStat } from './host-stat.js';
+import { hostIdentity, hostStat, tryHostStat } from './host-stat.js';
 import type { HostFs } from './host-fs.js';
 import { HostSocketFile } from './socket-names.js';
 
@@ -90,7 +90,21 @@ export class HostDirectory extends HostInode {
     return (this.#identity ??= identityKey(this.dev, this.ino));
   }
 
+  /**
+   * By name in the parent while that still names this directory, so that no fd of it is opened
+   * just to stat it (rmdir in a sticky /tmp stats its victim first, and closing the last fd of a
+   * removed directory costs the host more than the rmdir). After a rename, through its own fd.
+   */
   override stat(): Stat {
+    const p = this.parent;
+    if (p !== null) {
+      try {
+        const s = tryHostStat(this.fs.ops, p.dir.fd(), p.name, AT_SYMLINK_NOFOLLOW);
+        if (s !== undefined && s.ino === this.ino && s.dev === this.dev) return s;
+      } catch {
+        // the parent moved or went away: ask the directory itself
+      }
+    }
     return this.checkSame(hostStat(this.fs.ops, this.fd(), '', AT_EMPTY_PATH));
   }
 

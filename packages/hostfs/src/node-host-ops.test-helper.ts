@@ -212,7 +212,13 @@ export class NodeHostOps implements HostOps {
     if (flags !== 0) return -E.EINVAL;
     const to = this.#resolve(newdirfd, newpath);
     if (typeof to === 'number') return to;
-    return this.#pathCall(olddirfd, oldpath, (p) => fs.renameSync(p, to));
+    return this.#pathCall(olddirfd, oldpath, (p) => {
+      fs.renameSync(p, to);
+      // As on Linux, open fds follow what they name (here: their recorded paths move along).
+      for (const e of this.fds.values()) {
+        if (e.path === p || e.path.startsWith(p + '/')) e.path = to + e.path.slice(p.length);
+      }
+    });
   }
 
   symlinkat(target: string, newdirfd: number, linkpath: string): number {
