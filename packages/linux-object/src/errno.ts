@@ -302,7 +302,13 @@ export class KernelError extends Error {
   readonly errno: Errno;
 
   constructor(errno: Errno, message?: string) {
+    // An errno is a syscall's ordinary outcome (ENOENT while a shell searches PATH, EAGAIN on a
+    // non-blocking read), not a bug: capturing a stack trace for each would cost more than the
+    // rest of the call.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message === undefined ? errnoName(errno) : `${errnoName(errno)}: ${message}`);
+    Error.stackTraceLimit = limit;
     this.name = 'KernelError';
     this.errno = errno;
   }
