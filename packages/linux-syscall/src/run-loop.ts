@@ -23,6 +23,8 @@ const FAULT_SIGNALS: ReadonlySet<number> = new Set([
   Signo.SIGILL, Signo.SIGTRAP, Signo.SIGBUS, Signo.SIGFPE, Signo.SIGSEGV, Signo.SIGSYS,
 ]);
 const NO_SYSCALL = 0xffff_ffff_ffff_ffffn;
+/** One drain of woken handlers in this many yields to libuv's loop (see `run`). */
+const DRAINS_PER_TURN = 32;
 
 /** Whether a raw syscall result is one of the -ERESTART* codes of an interrupted call. */
 function isRestart(rax: bigint): boolean {
@@ -65,6 +67,7 @@ export class KernelRunner {
   readonly #ready: Completion[] = [];
   #pending = 0;
   #epoch = 0;
+  #drains = 0;
 
   constructor(kernel: Kernel, options: RunOptions = {}) {
     this.#platform = kernel.platform;
@@ -152,8 +155,10 @@ export class KernelRunner {
         }
       }
       if (!this.#hasThreads()) break;
-      // A wake-up may have let blocked handlers continue: let their promise chains run out
-      // (setImmediate comes after every pending microtask) before blocking in the host again.
+      // A wake-up may have let blocked handlers continue: let their promise chains run out before
+      // blocking in the host again. process.nextTick runs once every pending microtask has, without
+      // a turn of libuv's loop (which costs more than a syscall); every DRAINS_PER_TURN-th drain is
+      // a setImmediate instead, so that libuv's timers and I/O get their turn however busy guests are.
       const epoch = progressEpoch();
       if (this.#pending > 0 && epoch !== this.#epoch) {
         this.#epoch = epoch;
@@ -163,7 +168,8 @@ export class KernelRunner {
           tid = 0;
           resumeRegs = null;
         }
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (++this.#drains % DRAINS_PER_TURN === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        else await new Promise<void>((resolve) => process.nextTick(resolve));
         continue;
       }
       const kind = platform.resumeAndWait(tid, resumeRegs, 0, this.#timeoutNs());
