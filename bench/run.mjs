@@ -180,7 +180,7 @@ try {
 
   if (selected('memory')) {
     console.log(`memory: an idle sandbox and ${extraContainers} more containers in it`);
-    const mem = measureMemory({ cli, cliBuilt, hasRunc, bundle, setArgs, runrscRoot, runcRoot, extra: extraContainers, settleMs: 1000 });
+    const mem = measureMemory({ cli, cliBuilt, hasRunc, bundle, setArgs, runrscRoot, runcRoot, extra: extraContainers, settleMs: 1000, idleCpuMs: 3000 });
     notes.push(...mem.notes);
     const mib = (kib) => (kib === undefined ? '–' : (kib / 1024).toFixed(1));
     const lines = ['| what | RSS MiB | PSS MiB |', '|---|---:|---:|'];
@@ -191,13 +191,19 @@ try {
       lines.push(`| rVisor-ts: each extra container in the same sandbox (${extraContainers} added; pid holders not included) | ${mib(per('rss'))} | ${mib(per('pss'))} |`);
     }
     if (mem.runc) lines.push(`| runc: each container (its \`sleep\`; runc itself exits) | ${mib(mem.runc.rss)} | ${mib(mem.runc.pss)} |`);
+    const cpu = mem.idleCpu ? [
+      '',
+      `An idle sandbox (its guest asleep) used ${mem.idleCpu.percent.toFixed(2)}% of one CPU over ${mem.idleCpu.ms / 1000} s`,
+      '(user + system time of the sandbox process tree, from /proc).',
+    ] : [];
     sections.push([
       '## Memory',
       '',
       'Read from /proc after the containers have run for a second. A process tree counts each address space',
-      'once (the sandbox\'s doorbell shares the kernel\'s memory). PSS splits shared pages between their users.',
+      'once (the sandbox\'s anchor shares the kernel\'s memory). PSS splits shared pages between their users.',
       '',
       ...lines,
+      ...cpu,
     ].join('\n'));
     if (mem.idle || mem.runc) console.log(lines.slice(2).join('\n'));
   }

@@ -1,4 +1,4 @@
-// Memory: the resident set of an idle sandbox running `sleep 1000`, and what each further
+// Memory: the resident set (and CPU use) of an idle sandbox running `sleep 1000`, and what each further
 // container in the same sandbox (annotation dev.rvisor.sandbox) adds; runc's per-container
 // resident set beside it. Read from /proc; every container made here is deleted at the end.
 import { spawnSync } from 'node:child_process';
@@ -75,6 +75,29 @@ export function treeMemory(pid) {
   return { rss, pss };
 }
 
+/** CPU time (user + system) of a process tree so far, in clock ticks. */
+function treeTicks(pid) {
+  let ticks = 0;
+  for (const p of processTree(pid)) {
+    try {
+      // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return ticks;
+}
+
+/** Percent of one CPU the process tree used over `ms` (clock ticks are 10 ms on Linux x86-64). */
+function idleCpuPercent(pid, ms) {
+  const before = treeTicks(pid);
+  sleepMs(ms);
+  return ((treeTicks(pid) - before) * 10 * 100) / ms;
+}
+
 function detached(argv) {
   const [cmd, ...args] = argv;
   const r = spawnSync(cmd, args, { stdio: 'ignore' });
@@ -84,7 +107,7 @@ function detached(argv) {
 /**
  * @param {{ cli: string, cliBuilt: boolean, hasRunc: boolean, bundle: string,
  *   setArgs: (args: string[], annotations?: object) => void, runrscRoot: string,
- *   runcRoot: string, extra: number, settleMs: number }} o
+ *   runcRoot: string, extra: number, settleMs: number, idleCpuMs: number }} o
  */
 export function measureMemory(o) {
   const result = { notes: [] };
@@ -100,6 +123,7 @@ export function measureMemory(o) {
       const sandboxPid = Number(readFileSync(join(o.runrscRoot, sandboxDir, 'pid'), 'utf8').trim());
       const holderPid = JSON.parse(run(runrsc('state', ids[0]))).pid;
       result.idle = treeMemory(sandboxPid);
+      result.idleCpu = { percent: idleCpuPercent(sandboxPid, o.idleCpuMs), ms: o.idleCpuMs };
       result.holder = treeMemory(holderPid);
       o.setArgs(['/bin/sleep', '1000'], { [SANDBOX_ANNOTATION]: ids[0] });
       for (const id of ids.slice(1)) {

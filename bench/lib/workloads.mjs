@@ -23,10 +23,10 @@ const inShell = (script) => () => ['/bench/timeit', '/bin/sh', '-c', script];
 /** @type {Workload[]} */
 export const WORKLOADS = [
   { key: 'getppid', group: 'syscall', title: 'getppid round trip', unit: 'us', n: 100000, floor: true, argv: (n) => ['/bench/getppid-loop', String(n)] },
-  { key: 'open', group: 'file', title: 'open + close of a 1 MiB file', unit: 'us', n: 5000, floor: true, argv: fileLoop('open') },
-  { key: 'stat', group: 'file', title: 'stat', unit: 'us', n: 5000, floor: true, argv: fileLoop('stat') },
-  { key: 'read4k', group: 'file', title: '4 KiB pread', unit: 'us', n: 20000, floor: true, argv: fileLoop('read4k') },
-  { key: 'write4k', group: 'file', title: '4 KiB pwrite', unit: 'us', n: 20000, floor: true, argv: fileLoop('write4k') },
+  { key: 'open', group: 'file', title: 'open + close of a 1 MiB file', unit: 'us', n: 20000, floor: true, argv: fileLoop('open') },
+  { key: 'stat', group: 'file', title: 'stat', unit: 'us', n: 50000, floor: true, argv: fileLoop('stat') },
+  { key: 'read4k', group: 'file', title: '4 KiB pread', unit: 'us', n: 100000, floor: true, argv: fileLoop('read4k') },
+  { key: 'write4k', group: 'file', title: '4 KiB pwrite', unit: 'us', n: 100000, floor: true, argv: fileLoop('write4k') },
   { key: 'write1m', group: 'file', title: '1 MiB sequential writes (no fsync)', unit: 'MB/s', bytes: 1 << 20, n: 128, floor: true, argv: fileLoop('write1m') },
   { key: 'write-disk', group: 'file', title: 'Writing disk: 4 KiB writes + fsync (64 MiB)', unit: 'MB/s', bytes: 4096, n: 16384, floor: true, argv: fileLoop('write-disk') },
   { key: 'mkdir', group: 'file', title: 'Mkdir/Rmdir pair', unit: 'us', n: 1000, floor: true, argv: fileLoop('mkdir') },
