@@ -27,4 +27,18 @@ describe('FIFO', () => {
     reader.close();
     expect(fifo.pipe).toBeNull();
   });
+
+  it('gives a reader that opened while a writer was open EOF once that writer has gone', async () => {
+    // Linux's open would not have waited: the writer was there. Whichever side opens first after
+    // a fork is up to the scheduler, so both orders must end the reader's loop.
+    const fifo = new FifoState();
+    const writer = fifo.open(O_WRONLY, '/f', stat);
+    const reader = fifo.open(O_RDONLY, '/f', stat);
+    await writer.write(new TextEncoder().encode('hi'));
+    const buf = new Uint8Array(16);
+    expect(text(buf, await reader.read(buf))).toBe('hi');
+    writer.close();
+    expect(await reader.read(buf)).toBe(0);
+    reader.close();
+  });
 });

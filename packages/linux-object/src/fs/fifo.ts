@@ -55,6 +55,8 @@ class FifoFile extends FileBase {
   readonly #writer: PipeWriteEnd | undefined;
   /** The other side's open count when this one opened: the first I/O waits until it changes. */
   readonly #peerOpensAtOpen: number;
+  /** The other side was open when this one opened: Linux's open would not have waited at all. */
+  readonly #peerWasOpen: boolean;
   #closed = false;
 
   constructor(
@@ -67,6 +69,7 @@ class FifoFile extends FileBase {
     super(path, flags);
     const mode = flags & O_ACCMODE;
     const nonBlocking = flags & O_NONBLOCK;
+    this.#peerWasOpen = mode === O_RDONLY ? pipe.writers > 0 : mode === O_WRONLY ? pipe.readers > 0 : true;
     if (mode !== O_WRONLY) {
       this.#reader = new PipeReadEnd(pipe, nonBlocking);
       state.readerOpens++;
@@ -86,7 +89,7 @@ class FifoFile extends FileBase {
 
   /** Whether no peer has opened since this file did (Linux would still be waiting in open). */
   get #awaitingPeer(): boolean {
-    if (this.#reader !== undefined && this.#writer !== undefined) return false;
+    if (this.#peerWasOpen) return false;
     const peers = this.#reader !== undefined ? this.state.writerOpens : this.state.readerOpens;
     const open = this.#reader !== undefined ? this.pipe.writers : this.pipe.readers;
     return open === 0 && peers === this.#peerOpensAtOpen;
