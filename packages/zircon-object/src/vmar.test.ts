@@ -262,4 +262,49 @@ describe('Vmar fork', () => {
     expect(cm[1].vmo).toBe(shared);
     expect(child.takeHostOps().map((c) => c.nr)).toEqual([9, 9]);
   });
+
+  it('shares read-only private mappings until one side makes them writable', () => {
+    const { alloc, vmar } = setup();
+    const text = Vmo.create(alloc, 2 * P);
+    text.write(0, new Uint8Array([7, 7]));
+    vmar.map({ vmo: text, len: 2 * P, prot: Prot.READ | Prot.EXEC, addr: 0x40000, fixed: true });
+    vmar.takeHostOps();
+    const child = new Vmar({ base: BASE, size: SIZE, pmemGuestFd: FD });
+    vmar.fork(child);
+    child.takeHostOps();
+    expect(child.mappings()[0].vmo).toBe(text); // no copy made
+    // The kernel cannot write through a read-only mapping either.
+    expect(() => child.write(0x40000, new Uint8Array([1]))).toThrow(PageFaultError);
+
+    // The child makes its first page writable: that page gets its own copy, remapped on the host.
+    child.protect(0x40000, P, RW);
+    const ops = child.takeHostOps();
+    expect(ops.map((c) => c.nr)).toEqual([9, 10]);
+    child.write(0x40000, new Uint8Array([1]));
+    expect(child.read(0x40000, 2)).toEqual(new Uint8Array([1, 7]));
+    expect(vmar.read(0x40000, 2)).toEqual(new Uint8Array([7, 7]));
+    expect(child.mappings()[0].vmo).not.toBe(text);
+    expect(child.mappings()[1].vmo).toBe(text);
+
+    // The parent discards its second page (MADV_DONTNEED): the child's view of it is untouched.
+    text.write(P, new Uint8Array([5]));
+    vmar.zeroPrivate(0x41000, P);
+    expect(vmar.read(0x41000, 1)[0]).toBe(0);
+    expect(child.read(0x41000, 1)[0]).toBe(5);
+    expect(vmar.takeHostOps().map((c) => c.nr)).toEqual([9]);
+  });
+
+  it('zeroes private memory in place when nothing shares it', () => {
+    const { alloc, vmar } = setup();
+    const heap = Vmo.create(alloc, 2 * P);
+    vmar.map({ vmo: heap, len: 2 * P, prot: RW, addr: 0x40000, fixed: true });
+    vmar.write(0x40000, new Uint8Array([1]));
+    vmar.write(0x41000, new Uint8Array([2]));
+    vmar.takeHostOps();
+    vmar.zeroPrivate(0x41000, P);
+    expect(vmar.read(0x40000, 1)[0]).toBe(1);
+    expect(vmar.read(0x41000, 1)[0]).toBe(0);
+    expect(vmar.takeHostOps()).toEqual([]);
+    expect(vmar.mappings()).toHaveLength(1);
+  });
 });

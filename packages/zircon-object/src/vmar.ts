@@ -83,6 +83,11 @@ interface Mapping {
   offset: number;
   shared: boolean;
   name: string;
+  /**
+   * A private mapping whose VMO another address space may map privately too (fork shares
+   * read-only private mappings): it gets its own copy before anything could write to it.
+   */
+  cow?: boolean;
 }
 
 type HostOp =
@@ -216,9 +221,47 @@ export class Vmar extends KObject implements VmoMapper {
     this.#splitAt(end);
     let i = this.#firstEndingAfter(addr);
     const first = i;
-    for (; i < this.#maps.length && this.#maps[i].start < end; i++) this.#maps[i].prot = prot;
+    for (; i < this.#maps.length && this.#maps[i].start < end; i++) {
+      const m = this.#maps[i];
+      if ((prot & Prot.WRITE) !== 0) this.#unshare(m);
+      m.prot = prot;
+    }
     this.#mergeAround(first, i);
     this.#emit({ kind: 'mprotect', addr, len: end - addr, prot });
+  }
+
+  /**
+   * Zero the private memory in [addr, addr+len) (madvise MADV_DONTNEED); shared mappings and
+   * holes are left alone. Copy-on-write mappings get their own copy first.
+   */
+  zeroPrivate(addr: number, len: number): void {
+    if (!Number.isSafeInteger(addr) || !Number.isSafeInteger(len) || addr < 0 || len <= 0) return;
+    const end = addr + len;
+    this.#splitAt(addr);
+    this.#splitAt(end);
+    const first = this.#firstEndingAfter(addr);
+    let i = first;
+    for (; i < this.#maps.length && this.#maps[i].start < end; i++) {
+      const m = this.#maps[i];
+      if (m.shared) continue;
+      this.#unshare(m);
+      m.vmo.zero(m.offset, m.end - m.start);
+    }
+    this.#mergeAround(first, i);
+  }
+
+  /** Give a copy-on-write mapping its own copy of its memory (the host remaps it). */
+  #unshare(m: Mapping): void {
+    if (!m.cow) return;
+    const len = m.end - m.start;
+    const copy = m.vmo.createChildCopy(m.offset, len);
+    copy.attach(this);
+    copy.close(); // the mapping's reference is the one that stays
+    this.#releaseLater(m.vmo);
+    m.vmo = copy;
+    m.offset = 0;
+    m.cow = false;
+    this.#emit({ kind: 'mmap', addr: m.start, len, prot: m.prot, off: copy.pmemOffset });
   }
 
   /** Remove every mapping (execve, exit). */
@@ -254,8 +297,10 @@ export class Vmar extends KObject implements VmoMapper {
   }
 
   /**
-   * Copy every mapping into `into` (fork): shared mappings share their VMO, private ones get an
-   * eager copy of their VMO range.
+   * Copy every mapping into `into` (fork): shared mappings share their VMO; private ones that
+   * cannot be written (program text, read-only data) share it too, copy-on-write: whichever side
+   * later makes it writable (`protect`) or discards it (`zeroPrivate`) copies it first; other
+   * private ones get an eager copy of their VMO range.
    */
   fork(into: Vmar): void {
     for (const m of this.#maps) {
@@ -263,6 +308,10 @@ export class Vmar extends KObject implements VmoMapper {
       const common = { len, prot: m.prot, addr: m.start, fixed: true, shared: m.shared, name: m.name };
       if (m.shared) {
         into.map({ ...common, vmo: m.vmo, vmoOffset: m.offset });
+      } else if ((m.prot & Prot.WRITE) === 0) {
+        into.map({ ...common, vmo: m.vmo, vmoOffset: m.offset });
+        into.#find(m.start)!.cow = true;
+        m.cow = true;
       } else {
         const copy = m.vmo.createChildCopy(m.offset, len);
         into.map({ ...common, vmo: copy, vmoOffset: 0 });
@@ -544,6 +593,7 @@ export class Vmar extends KObject implements VmoMapper {
         a.offset + (a.end - a.start) === b.offset &&
         a.prot === b.prot &&
         a.shared === b.shared &&
+        !!a.cow === !!b.cow &&
         a.name === b.name
       ) {
         a.end = b.end;

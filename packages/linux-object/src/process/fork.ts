@@ -1,8 +1,9 @@
 /**
  * fork: a new process whose memory is a copy of the caller's. The caller's host process runs a
  * native clone (injected in place of its fork), which gives a host process already under the trap
- * and stopped; the kernel copies the VMAR (private mappings eagerly, shared ones shared) and, when
- * the child first stops, maps the copies over what the host cloned, before the child runs.
+ * and stopped; the kernel copies the VMAR (writable private mappings eagerly, read-only ones shared
+ * copy-on-write, shared ones shared) and, when the child first stops, maps the copies over what the
+ * host cloned, before the child runs.
  *
  * @module
  */

@@ -155,11 +155,8 @@ export function sysMadvise(ctx: SyscallContext) {
   const len = pageUp(ctx.addr(1));
   if (addr % PAGE_SIZE !== 0) throw new KernelError(Errno.EINVAL);
   if (ctx.int(2) === MADV_DONTNEED && len > 0) {
-    for (const m of ctx.process.vmar.mappings()) {
-      const start = Math.max(m.start, addr);
-      const end = Math.min(m.end, addr + len);
-      if (start < end && !m.shared) m.vmo.zero(m.offset + (start - m.start), end - start);
-    }
+    ctx.process.vmar.zeroPrivate(addr, len);
+    ctx.kernel.syncMemory(ctx.thread, ctx.regs); // a copy-on-write mapping may have moved
   }
   return 0;
 }
