@@ -4,7 +4,8 @@ import * as nodePath from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DevFs, Errno, FdTable, FileType, FsContext, KernelError, O_CREAT, O_DIRECTORY, O_NOFOLLOW,
-  O_NONBLOCK, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, S_IFCHR, S_IFIFO, S_IFSOCK, Vfs, readDirents64, type OpenFile,
+  O_NONBLOCK, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, S_IFCHR, S_IFIFO, S_IFLNK, S_IFMT, S_IFSOCK, Vfs, readDirents64,
+  type OpenFile,
 } from '@rvisor/linux-object';
 import { HostFs } from './host-fs.js';
 import type { HostDirectory } from './host-inode.js';
@@ -109,6 +110,25 @@ describe('HostFs', () => {
     vfs.rmdir(root, '/w');
     expect(fs.existsSync(nodePath.join(rootDir, 'w'))).toBe(false);
     expect(ops.names.slice(1).every((n) => !n.includes('/') && n !== '..')).toBe(true);
+  });
+
+  it('stats a path with one host fstatat per component, the last one bringing the stat along', () => {
+    const { ctx, vfs, ops } = setup();
+    const fstatat = ops.fstatat.bind(ops);
+    let calls = 0;
+    ops.fstatat = (...args: Parameters<typeof fstatat>) => {
+      calls++;
+      return fstatat(...args);
+    };
+    vfs.stat(ctx.root, '/etc/hostname', true); // opens /etc's fd on the way
+    calls = 0;
+    const s = vfs.stat(ctx.root, '/etc/hostname', true);
+    expect(calls).toBe(2); // "etc" in /, "hostname" in /etc
+    const host = fs.statSync(nodePath.join(rootDir, 'etc/hostname'), { bigint: true });
+    expect([s.ino, s.size]).toEqual([host.ino, Number(host.size)]);
+    // A symlink: lstat is the link's own, stat follows it.
+    expect(vfs.stat(ctx.root, '/etclink', false).mode & S_IFMT).toBe(S_IFLNK);
+    expect(vfs.stat(ctx.root, '/etclink', true).ino).toBe(vfs.stat(ctx.root, '/etc', true).ino);
   });
 
   it('lists the root (ls /)', () => {

@@ -123,6 +123,15 @@ export class HostDirectory extends HostInode {
     return new HostLeaf(this.fs, s.dev, s.ino, type, this, name);
   }
 
+  /** A lookup and the child's stat from one host fstatat (the VFS's stat of a path). */
+  lookupStat(name: string): { inode: INode; stat: Stat } {
+    checkName(name);
+    const socket = this.fs.socketNames.get(this.#key, name);
+    if (socket !== undefined) return { inode: socket, stat: socket.stat() };
+    const s = this.#childStat(name);
+    return { inode: this.#child(name, s), stat: s };
+  }
+
   /** The stat of child `name` (not following a symlink). */
   #childStat(name: string): Stat {
     return hostStat(this.fs.ops, this.fd(), name, AT_SYMLINK_NOFOLLOW);

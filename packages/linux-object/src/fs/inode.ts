@@ -104,6 +104,11 @@ export interface INode {
    * is not a directory.
    */
   lookup(name: string): INode;
+  /**
+   * `lookup(name)` and that child's `stat()` at once, for a file system that learns both from one
+   * host call (hostfs). Optional: the VFS's stat otherwise looks up, then stats.
+   */
+  lookupStat?(name: string): { inode: INode; stat: Stat };
   /** The target of this symlink; EINVAL if it is not one. */
   readlink(): string;
   /**

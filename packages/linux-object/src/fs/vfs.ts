@@ -42,6 +42,16 @@ export interface LookupOptions {
 
 const encoder = new TextEncoder();
 
+/**
+ * A walk's running state: symlinks followed so far, whose permissions apply, and, for stat, the
+ * stat the last component's lookup brought along (null: wanted, none yet; absent: not wanted).
+ */
+interface WalkState {
+  links: number;
+  ids: AccessIds | undefined;
+  stat?: { inode: INode; stat: Stat } | null;
+}
+
 function byteLength(s: string): number {
   // Fast path: ASCII strings have one byte per char.
   // eslint-disable-next-line no-control-regex
@@ -160,7 +170,7 @@ export class Vfs {
     followLast: boolean,
     mustBeDir: boolean,
     root: PathRef,
-    state: { links: number; ids: AccessIds | undefined },
+    state: WalkState,
   ): PathRef {
     let cur = path.startsWith('/') ? root : start;
     const names = path.split('/').filter((n) => n.length > 0);
@@ -175,8 +185,8 @@ export class Vfs {
         cur = sameRef(cur, root) || cur.parent === null ? cur : cur.parent;
         continue;
       }
-      const next = this.#child(cur, name);
       const last = i === names.length - 1;
+      const next = this.#child(cur, name, last ? state : undefined);
       if (next.inode.type === FileType.Symlink && (!last || followLast || trailingSlash)) {
         if (++state.links > MAXSYMLINKS) throw new KernelError(Errno.ELOOP);
         const target = next.inode.readlink();
@@ -192,11 +202,19 @@ export class Vfs {
     return cur;
   }
 
-  /** Step from directory `dir` to its child `name`, entering a file system mounted there. */
-  #child(dir: PathRef, name: string): PathRef {
+  /**
+   * Step from directory `dir` to its child `name`, entering a file system mounted there. With a
+   * `state` that wants it, the child's stat comes along when its file system can give both at once.
+   */
+  #child(dir: PathRef, name: string, state?: WalkState): PathRef {
     const path = joinPath(dir.path, name);
     const mount = this.#mounts.get(path);
     if (mount !== undefined) return { mount, inode: mount.fs.root, path, parent: dir };
+    if (state?.stat !== undefined && dir.inode.lookupStat !== undefined) {
+      const { inode, stat } = dir.inode.lookupStat(name);
+      state.stat = { inode, stat };
+      return { mount: dir.mount, inode, path, parent: dir };
+    }
     return { mount: dir.mount, inode: dir.inode.lookup(name), path, parent: dir };
   }
 
@@ -497,7 +515,13 @@ export class Vfs {
 
   /** stat(2) (followLast) / lstat(2) of a path. */
   stat(start: PathRef, path: string, followLast: boolean, root?: PathRef, ids?: AccessIds): Stat {
-    return this.lookup(start, path, { followLast, root, ids }).inode.stat();
+    checkPath(path);
+    // The last lookup may bring the stat along (one host call instead of two); it counts only if
+    // the walk ended at that very inode (not past a symlink, '.' or '..').
+    const state: WalkState = { links: 0, ids, stat: null };
+    const ref = this.#walk(start, path, followLast, false, root ?? this.root, state);
+    const found = state.stat;
+    return found && found.inode === ref.inode ? found.stat : ref.inode.stat();
   }
 
   /** readlink(2): the target of the symlink at `path`; EINVAL if it is not a symlink. */
