@@ -217,16 +217,10 @@ export class Vmar extends KObject implements VmoMapper {
     if (len === 0 && isPageAligned(addr)) return;
     const end = this.#checkRange(addr, len);
     if (!this.#isFullyMapped(addr, end)) throw new ZxError(ZxStatus.ERR_NOT_FOUND, 'range not fully mapped');
-    this.#splitAt(addr);
-    this.#splitAt(end);
-    let i = this.#firstEndingAfter(addr);
-    const first = i;
-    for (; i < this.#maps.length && this.#maps[i].start < end; i++) {
-      const m = this.#maps[i];
+    this.#updateRange(addr, end, (m) => {
       if ((prot & Prot.WRITE) !== 0) this.#unshare(m);
       m.prot = prot;
-    }
-    this.#mergeAround(first, i);
+    });
     this.#emit({ kind: 'mprotect', addr, len: end - addr, prot });
   }
 
@@ -236,17 +230,20 @@ export class Vmar extends KObject implements VmoMapper {
    */
   zeroPrivate(addr: number, len: number): void {
     if (!Number.isSafeInteger(addr) || !Number.isSafeInteger(len) || addr < 0 || len <= 0) return;
-    const end = addr + len;
-    this.#splitAt(addr);
-    this.#splitAt(end);
-    const first = this.#firstEndingAfter(addr);
-    let i = first;
-    for (; i < this.#maps.length && this.#maps[i].start < end; i++) {
-      const m = this.#maps[i];
-      if (m.shared) continue;
+    this.#updateRange(addr, addr + len, (m) => {
+      if (m.shared) return;
       this.#unshare(m);
       m.vmo.zero(m.offset, m.end - m.start);
-    }
+    });
+  }
+
+  /** Split the mappings at `start` and `end`, change each one in between, then merge what can be. */
+  #updateRange(start: number, end: number, change: (m: Mapping) => void): void {
+    this.#splitAt(start);
+    this.#splitAt(end);
+    const first = this.#firstEndingAfter(start);
+    let i = first;
+    for (; i < this.#maps.length && this.#maps[i].start < end; i++) change(this.#maps[i]);
     this.#mergeAround(first, i);
   }
 

@@ -48,6 +48,18 @@ pub struct Shared {
     pub fault_addr: u64,
 }
 
+impl Shared {
+    /// Start describing an event of thread `tid`: every field but the registers cleared.
+    fn begin_event(&mut self, tid: i32) {
+        self.tid = tid;
+        self.status = 0;
+        self.signal = 0;
+        self.code = 0;
+        self.new_tid = 0;
+        self.fault_addr = 0;
+    }
+}
+
 /// Where a thread stopped last, which decides how it is resumed and how a syscall can be injected.
 #[derive(Clone, Copy, PartialEq)]
 enum Stop {
@@ -396,13 +408,8 @@ impl Tracer {
         for (k, &reg) in ARG_REGS.iter().enumerate() {
             sh.regs[reg] = n.args[k];
         }
+        sh.begin_event(pid);
         sh.kind = EV_SYSCALL;
-        sh.tid = pid;
-        sh.status = 0;
-        sh.signal = 0;
-        sh.code = 0;
-        sh.new_tid = 0;
-        sh.fault_addr = 0;
         self.stops.insert(pid, Stop::Notified { id: n.id, fd });
         Some(EV_SYSCALL)
     }
@@ -441,12 +448,7 @@ impl Tracer {
     /// Turn a wait status into an event in `shared`; None for stops handled here.
     fn decode(&mut self, pid: i32, st: i32) -> Option<i32> {
         let sh = &mut self.shared;
-        sh.tid = pid;
-        sh.status = 0;
-        sh.signal = 0;
-        sh.code = 0;
-        sh.new_tid = 0;
-        sh.fault_addr = 0;
+        sh.begin_event(pid);
         if libc::WIFEXITED(st) || libc::WIFSIGNALED(st) {
             self.stops.remove(&pid);
             sh.kind = EV_EXITED;
