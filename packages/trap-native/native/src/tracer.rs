@@ -5,6 +5,7 @@ use crate::guest::{self, PMEM_GUEST_FD, STUB_GUEST_FD, TRAMPOLINE};
 use crate::sys::{check, neg_errno, raw, raw6};
 use crate::watcher::Watcher;
 use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::ffi::c_void;
 
 pub const REG_COUNT: usize = 27;
@@ -46,6 +47,26 @@ pub struct Shared {
     pub code: i32,
     pub new_tid: i32,
     pub fault_addr: u64,
+}
+
+/// A hash for host tids, consulted on every syscall: one multiplication, where the default
+/// (SipHash, built against untrusted keys) costs more than the rest of the lookup. Tids come from
+/// the host kernel, not from guests.
+#[derive(Default)]
+struct TidHasher(u64);
+
+impl Hasher for TidHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8 | b as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_i32(&mut self, v: i32) {
+        self.0 = (v as u32 as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
 }
 
 impl Shared {
@@ -98,7 +119,7 @@ const TAG_LISTENER: u64 = 16;
 
 pub struct Tracer {
     pub shared: Box<Shared>,
-    stops: HashMap<i32, Stop>,
+    stops: HashMap<i32, Stop, BuildHasherDefault<TidHasher>>,
     anchor: Anchor,
     watcher: Watcher,
     /// What the tracer sleeps on (epoll, so nothing is registered per wait): the watcher's
@@ -153,7 +174,7 @@ impl Tracer {
         }
         Ok(Tracer {
             shared: Box::new(unsafe { std::mem::zeroed() }),
-            stops: HashMap::new(),
+            stops: HashMap::default(),
             anchor,
             watcher,
             wait_fd,
@@ -282,8 +303,8 @@ impl Tracer {
     /// "run the syscall natively".
     pub fn resume_and_wait(&mut self, tid: i32, regs: Option<&[u64]>, sig: i32, timeout_ns: f64) -> i32 {
         if tid > 0 {
-            match self.stops.get(&tid) {
-                Some(&Stop::Notified { id, fd }) => answer(fd, id, regs.map(|r| r[RAX] as i64)),
+            match self.stops.insert(tid, Stop::Other) {
+                Some(Stop::Notified { id, fd }) => answer(fd, id, regs.map(|r| r[RAX] as i64)),
                 _ => unsafe {
                     if let Some(r) = regs {
                         ptrace(libc::PTRACE_SETREGS, tid, 0, r.as_ptr() as usize);
@@ -291,7 +312,6 @@ impl Tracer {
                     ptrace(libc::PTRACE_CONT, tid, 0, sig as usize);
                 },
             }
-            self.stops.insert(tid, Stop::Other);
         }
         loop {
             // No time to wait (a timeout of 0 is how callers only resume): report nothing, so no
