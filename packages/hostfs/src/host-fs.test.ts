@@ -131,6 +131,49 @@ describe('HostFs', () => {
     expect(vfs.stat(ctx.root, '/etclink', true).ino).toBe(vfs.stat(ctx.root, '/etc', true).ino);
   });
 
+  it('caches lookups when exclusive: a walk asks the host only for the leaf, and changes through it are seen', () => {
+    const ops = new NodeHostOps();
+    const vfs = new Vfs(HostFs.open(ops, rootDir, { exclusive: true }));
+    const root = new FsContext(vfs).root;
+    const fstatat = ops.fstatat.bind(ops);
+    let calls = 0;
+    ops.fstatat = (...args: Parameters<typeof fstatat>) => {
+      calls++;
+      return fstatat(...args);
+    };
+    vfs.stat(root, '/etc/hostname', true);
+    calls = 0;
+    expect(vfs.stat(root, '/etc/hostname', true).size).toBe(4);
+    expect(calls).toBe(1); // the leaf's attributes, read fresh; /etc came from the cache
+
+    // Every change made through the file system drops what it names from the cache. (Symlinks
+    // stand in for files: the test double's openat does not create.)
+    vfs.mkdir(root, '/x', 0o755);
+    vfs.symlink('one', root, '/x/a');
+    const a = vfs.stat(root, '/x/a', false).ino;
+    vfs.rename(root, '/x/a', root, '/x/b', 0);
+    expect(errnoOf(() => vfs.stat(root, '/x/a', false))).toBe(Errno.ENOENT);
+    expect(vfs.stat(root, '/x/b', false).ino).toBe(a);
+    vfs.symlink('two', root, '/x/a'); // a new file under the old name
+    expect(vfs.stat(root, '/x/a', false).ino).not.toBe(a);
+    expect(vfs.readlink(root, '/x/a')).toBe('two');
+    vfs.unlink(root, '/x/a');
+    vfs.unlink(root, '/x/b');
+    vfs.rmdir(root, '/x');
+    expect(errnoOf(() => vfs.stat(root, '/x', true))).toBe(Errno.ENOENT);
+    vfs.mkdir(root, '/x', 0o700); // same name, new directory
+    expect(vfs.stat(root, '/x', true).mode & 0o7777).toBe(0o700);
+    vfs.rmdir(root, '/x');
+
+    // A file the host replaced behind its back: stat reads the new one's attributes.
+    fs.writeFileSync(nodePath.join(rootDir, 'replaced'), 'one');
+    expect(vfs.stat(root, '/replaced', true).size).toBe(3);
+    fs.rmSync(nodePath.join(rootDir, 'replaced'));
+    fs.mkdirSync(nodePath.join(rootDir, 'replaced'));
+    expect(vfs.stat(root, '/replaced', true).mode & S_IFMT).toBe(0o040000);
+    fs.rmdirSync(nodePath.join(rootDir, 'replaced'));
+  });
+
   it('lists the root (ls /)', () => {
     const { ctx } = setup();
     const names = list(ctx.open('/', O_RDONLY | O_DIRECTORY, 0)).sort();

@@ -21,7 +21,18 @@ export interface HostFsOptions {
   maxDirFds?: number;
   /** Refuse every change with EROFS (an OCI `root.readonly`). Default: read-write. */
   readOnly?: boolean;
+  /**
+   * Nothing but this file system changes the tree while it is mounted (a container's own rootfs,
+   * runsc's `--file-access=exclusive`): lookups are cached, so a path walk makes no host call for
+   * the directories it passes. Attributes are still read fresh from the host, and a cached file
+   * the host replaced meanwhile answers ESTALE rather than another file. Default: false, every
+   * lookup asks the host (bind mounts the host may change).
+   */
+  exclusive?: boolean;
 }
+
+/** Cached lookups an exclusive hostfs keeps before it starts over. */
+const MAX_CACHED_LOOKUPS = 65_536;
 
 /** Where a directory is now: its parent and its name there. */
 interface DirLocation {
@@ -52,6 +63,11 @@ export class HostFs implements FileSystem {
   readonly socketNames = new SocketNames();
   #openFds = 0;
   #released = false;
+  /** Whether lookups are cached (see {@link HostFsOptions.exclusive}). */
+  readonly cachesLookups: boolean;
+  /** Bumped to drop every directory's cached lookups at once. */
+  lookupGeneration = 0;
+  #cachedLookups = 0;
 
   /**
    * A hostfs over the directory open as `rootFd` (an O_PATH or readable directory fd, which the
@@ -63,6 +79,7 @@ export class HostFs implements FileSystem {
     options: HostFsOptions = {},
   ) {
     this.readOnly = options.readOnly ?? false;
+    this.cachesLookups = options.exclusive ?? false;
     this.#rootFd = rootFd;
     this.#openFds = 1;
     this.#dirFds = new DirFdCache(Math.max(2, options.maxDirFds ?? 64), (fd) => this.closeFd(fd));
@@ -77,6 +94,13 @@ export class HostFs implements FileSystem {
   static open(ops: HostOps, hostPath: string, options: HostFsOptions = {}): HostFs {
     const fd = hostResult(ops.openat(AT_FDCWD, hostPath, O_PATH | O_DIRECTORY | O_CLOEXEC, 0));
     return new HostFs(ops, fd, options);
+  }
+
+  /** @internal A directory cached one more lookup: past the bound, every cache starts over. */
+  lookupCached(): void {
+    if (++this.#cachedLookups <= MAX_CACHED_LOOKUPS) return;
+    this.lookupGeneration++;
+    this.#cachedLookups = 0;
   }
 
   /** Host fds held now: the root's, cached directories, and open files. */

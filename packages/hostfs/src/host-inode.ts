@@ -117,10 +117,14 @@ export class HostDirectory extends HostInode {
     checkName(name);
     const socket = this.fs.socketNames.get(this.#key, name);
     if (socket !== undefined) return socket;
+    const cached = this.#cached(name);
+    if (cached !== undefined) return cached;
     const s = hostIdentity(this.fs.ops, this.fd(), name, AT_SYMLINK_NOFOLLOW);
     const type = fileTypeOfMode(s.mode);
-    if (type === FileType.Directory) return new HostDirectory(this.fs, s.dev, s.ino, { dir: this, name });
-    return new HostLeaf(this.fs, s.dev, s.ino, type, this, name);
+    const child = type === FileType.Directory
+      ? new HostDirectory(this.fs, s.dev, s.ino, { dir: this, name })
+      : new HostLeaf(this.fs, s.dev, s.ino, type, this, name);
+    return this.#remember(name, child);
   }
 
   /** A lookup and the child's stat from one host fstatat (the VFS's stat of a path). */
@@ -128,8 +132,42 @@ export class HostDirectory extends HostInode {
     checkName(name);
     const socket = this.fs.socketNames.get(this.#key, name);
     if (socket !== undefined) return { inode: socket, stat: socket.stat() };
+    const cached = this.#cached(name);
+    if (cached !== undefined) {
+      try {
+        return { inode: cached, stat: cached.stat() };
+      } catch {
+        this.#forget(name); // changed behind our back after all: look again
+      }
+    }
     const s = this.#childStat(name);
-    return { inode: this.#child(name, s), stat: s };
+    return { inode: this.#remember(name, this.#child(name, s)), stat: s };
+  }
+
+  // ---- cached lookups (exclusive file systems) ----------------------------------------------
+
+  #children: Map<string, HostInode> | undefined;
+  #childrenGeneration = -1;
+
+  #cached(name: string): HostInode | undefined {
+    if (!this.fs.cachesLookups || this.#childrenGeneration !== this.fs.lookupGeneration) return undefined;
+    return this.#children!.get(name);
+  }
+
+  #remember(name: string, child: HostInode): HostInode {
+    if (!this.fs.cachesLookups) return child;
+    if (this.#childrenGeneration !== this.fs.lookupGeneration) {
+      this.#children = new Map();
+      this.#childrenGeneration = this.fs.lookupGeneration;
+    }
+    this.#children!.set(name, child);
+    this.fs.lookupCached();
+    return child;
+  }
+
+  /** Drop the cached lookup of `name`: this directory is about to change what it names. */
+  #forget(name: string): void {
+    this.#children?.delete(name);
   }
 
   /** The stat of child `name` (not following a symlink). */
@@ -138,7 +176,7 @@ export class HostDirectory extends HostInode {
   }
 
   /** The inode of child `name` as `s` describes it. */
-  #child(name: string, s: Stat): INode {
+  #child(name: string, s: Stat): HostInode {
     const type = fileTypeOfMode(s.mode);
     if (type === FileType.Directory) return new HostDirectory(this.fs, s.dev, s.ino, { dir: this, name });
     return new HostLeaf(this.fs, s.dev, s.ino, type, this, name);
@@ -151,6 +189,7 @@ export class HostDirectory extends HostInode {
   create(name: string, mode: number): INode {
     checkName(name);
     this.checkWritableFs();
+    this.#forget(name);
     const flags = O_CREAT | O_EXCL | O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
     const fd = hostResult(this.fs.ops.openat(this.fd(), name, flags, mode & 0o7777));
     this.fs.fdOpened();
@@ -169,6 +208,7 @@ export class HostDirectory extends HostInode {
   mkdir(name: string, mode: number): INode {
     checkName(name);
     this.checkWritableFs();
+    this.#forget(name);
     const perm = mode & 0o1777; // mkdir keeps the permission bits and the sticky bit
     hostResult(this.fs.ops.mkdirat(this.fd(), name, perm));
     let s = this.#childStat(name);
@@ -186,6 +226,7 @@ export class HostDirectory extends HostInode {
   mknod(name: string, mode: number): INode {
     checkName(name);
     this.checkWritableFs();
+    this.#forget(name);
     if ((mode & S_IFMT) !== S_IFIFO) throw new KernelError(Errno.EPERM);
     const perm = mode & 0o7777;
     hostResult(this.fs.ops.mknodat(this.fd(), name, S_IFIFO | perm, 0));
@@ -221,6 +262,7 @@ export class HostDirectory extends HostInode {
   bindSocket(name: string, socket: UnixSocket, mode: number): INode {
     checkName(name);
     this.checkWritableFs();
+    this.#forget(name);
     if (this.fs.socketNames.get(this.#key, name) !== undefined) throw new KernelError(Errno.EEXIST);
     try {
       this.#childStat(name);
@@ -236,6 +278,7 @@ export class HostDirectory extends HostInode {
   unlink(name: string): void {
     checkName(name);
     this.checkWritableFs();
+    this.#forget(name);
     if (this.fs.socketNames.remove(this.#key, name)) return;
     hostResult(this.fs.ops.unlinkat(this.fd(), name, 0));
   }
@@ -243,6 +286,7 @@ export class HostDirectory extends HostInode {
   rmdir(name: string): void {
     checkName(name);
     this.checkWritableFs();
+    this.#forget(name);
     if (this.fs.socketNames.get(this.#key, name) !== undefined) throw new KernelError(Errno.ENOTDIR);
     const s = this.#childStat(name);
     if (fileTypeOfMode(s.mode) !== FileType.Directory) throw new KernelError(Errno.ENOTDIR);
@@ -257,6 +301,8 @@ export class HostDirectory extends HostInode {
     checkName(newName);
     this.checkWritableFs();
     if (!(newDir instanceof HostDirectory) || newDir.fs !== this.fs) throw new KernelError(Errno.EXDEV);
+    this.#forget(name);
+    newDir.#forget(newName);
     const moving = this.#childStat(name);
     let replaced: Stat | undefined;
     try {
@@ -280,6 +326,7 @@ export class HostDirectory extends HostInode {
     checkName(name);
     this.checkWritableFs();
     if (!(target instanceof HostLeaf) || target.fs !== this.fs) throw new KernelError(Errno.EXDEV);
+    this.#forget(name);
     this.fs.withDirFds(target.dir, this, (from, to) => {
       hostResult(this.fs.ops.linkat(from, target.name, to, name, 0));
     });
@@ -288,6 +335,7 @@ export class HostDirectory extends HostInode {
   symlink(name: string, target: string): INode {
     checkName(name);
     this.checkWritableFs();
+    this.#forget(name);
     hostResult(this.fs.ops.symlinkat(target, this.fd(), name));
     return this.#child(name, this.#childStat(name));
   }
