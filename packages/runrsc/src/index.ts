@@ -5,6 +5,7 @@
  */
 export { runContainer, DEFAULT_ENV } from './api/run.js';
 export type { RunContainerOptions, RunResult, Volume } from './api/run.js';
+export type { FileAccess } from './sandbox/container.js';
 export { loadBundle, defaultSpec, BundleError } from './oci/config.js';
 export type { OciSpec, Bundle, OciHook, OciHooks } from './oci/config.js';
 export {

@@ -98,7 +98,10 @@ describe.skipIf(!IS_ROOT)('escapes from the rootfs', () => {
 
   it('never reads the decoy while the host swaps a directory for a symlink out of the rootfs', async () => {
     const raceDir = join(rootfs, 'race');
-    const guest = spawn(process.execPath, [CLI, 'run', '--rootfs', rootfs, '--', '/escape', 'race'], {
+    // A host that changes the rootfs under a running container is what --file-access shared is
+    // for (the default, exclusive, caches lookups and would keep seeing one side of the swap).
+    const args = [CLI, 'run', '--file-access', 'shared', '--rootfs', rootfs, '--', '/escape', 'race'];
+    const guest = spawn(process.execPath, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -475,6 +475,10 @@ print(out.decode(errors='replace'), flush=True)
     'a uid of the wrong type': [(dir) => edit(dir, (s) => (s.process.user.uid = 'root')), 'config.json: process.user.uid'],
     'a missing rootfs': [(dir) => edit(dir, (s) => (s.root.path = join(dir, 'nope'))), 'config.json: root.path'],
     'empty args': [(dir) => edit(dir, (s) => (s.process.args = [])), 'config.json: process.args'],
+    'an unknown file access': [
+      (dir) => edit(dir, (s) => (s.annotations = { 'dev.rvisor.file-access': 'sometimes' })),
+      'config.json: annotations["dev.rvisor.file-access"]',
+    ],
   };
   function edit(dir: string, change: (s: Record<string, any>) => void): void {
     const s = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));

@@ -441,6 +441,9 @@ export function runtimeFeatures(): Record<string, unknown> {
       apparmor: { enabled: false },
       selinux: { enabled: false },
     },
-    annotations: { 'dev.rvisor.sandbox': 'put the container in the sandbox of this container id (a pod)' },
+    annotations: {
+      'dev.rvisor.sandbox': 'put the container in the sandbox of this container id (a pod)',
+      'dev.rvisor.file-access': 'exclusive (default: lookups in the rootfs are cached) or shared (the host may change the rootfs)',
+    },
   };
 }

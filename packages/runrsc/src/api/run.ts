@@ -9,7 +9,9 @@ import { isatty } from 'node:tty';
 import { signalForeground } from '@rvisor/linux-object';
 import { KernelRunner } from '@rvisor/linux-syscall';
 import { createTrapPlatform, hostOps } from '@rvisor/trap-native';
-import { StartError, buildContainerKernel, spawnProcess, type ProcessSpec, type Volume } from '../sandbox/container.js';
+import {
+  StartError, buildContainerKernel, spawnProcess, type FileAccess, type ProcessSpec, type Volume,
+} from '../sandbox/container.js';
 
 export type { Volume };
 
@@ -39,6 +41,8 @@ export interface RunContainerOptions {
   tmpfs?: readonly string[];
   /** The container root is read-only (OCI root.readonly). */
   readOnlyRoot?: boolean;
+  /** `shared` if something else may change the rootfs while the container runs (default `exclusive`). */
+  fileAccess?: FileAccess;
   /** The working directory of the first process (default /). */
   cwd?: string;
   /** The identity of the first process (default root). */
@@ -72,6 +76,7 @@ export async function runContainer(options: RunContainerOptions): Promise<RunRes
     const container = buildContainerKernel(platform, ops, {
       rootfs: options.rootfs,
       readOnlyRoot: options.readOnlyRoot,
+      fileAccess: options.fileAccess,
       hostname: options.hostname,
       memoryLimit: options.memoryLimit,
       pidsLimit: options.pidsLimit,

@@ -1,9 +1,10 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { constants } from 'node:os';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { createContainer, deleteContainer, killContainer, startContainer, waitContainer } from '../api/lifecycle.js';
 import type { Volume } from '../api/run.js';
+import type { FileAccess } from '../sandbox/container.js';
 import { addCreateOptions, createOptions } from './create.js';
 import { collect, parseBytes, parseCount } from './global.js';
 
@@ -20,6 +21,7 @@ interface RunOptions {
   env?: string[];
   memory?: number;
   pidsLimit?: number;
+  fileAccess?: FileAccess;
   volume?: string[];
 }
 
@@ -38,6 +40,11 @@ export function runCommand(): Command {
     .option('-d, --detach', 'return once the container runs (bundle form)')
     .option('--keep', 'keep the stopped container instead of deleting it (bundle form)')
     .option('--strace', 'print every syscall with decoded arguments and result to stderr')
+    .addOption(
+      new Option('--file-access <mode>', 'exclusive: nothing else changes the rootfs while the container runs, so lookups are cached; shared: the host may, so every lookup asks it')
+        .choices(['exclusive', 'shared'])
+        .default('exclusive'),
+    )
     .option('--hostname <name>', 'the container hostname', 'rvisor')
     .option('-v, --volume <spec>', 'bind-mount a host directory: HOST:CONTAINER[:ro] (repeatable)', collect, [] as string[])
     .option('--memory <bytes>', 'guest memory limit, e.g. 64M or 1G (mmap and brk fail with ENOMEM past it)', parseBytes)
@@ -62,6 +69,7 @@ export function runCommand(): Command {
         hostname: opts.hostname,
         memoryLimit: opts.memory,
         pidsLimit: opts.pidsLimit,
+        fileAccess: opts.fileAccess,
         volumes: (opts.volume ?? []).map(parseVolume),
         strace,
         log,

@@ -6,7 +6,7 @@
  * @module
  */
 import { RLIMIT_NAMES } from '@rvisor/linux-object/abi';
-import type { ProcessSpec, Volume } from '../sandbox/container.js';
+import type { FileAccess, ProcessSpec, Volume } from '../sandbox/container.js';
 import type { ContainerConfig } from '../sandbox/protocol.js';
 import { BundleError, type Bundle, type OciSpec } from './config.js';
 
@@ -76,6 +76,7 @@ export function containerConfig(bundle: Bundle, warn: (message: string) => void)
   return {
     rootfs: bundle.rootfs,
     readOnlyRoot: spec.root.readonly === true,
+    fileAccess: fileAccessOf(spec, file),
     hostname: spec.hostname,
     tmpfs,
     volumes,
@@ -86,4 +87,16 @@ export function containerConfig(bundle: Bundle, warn: (message: string) => void)
     maskedPaths: spec.linux?.maskedPaths,
     readonlyPaths: spec.linux?.readonlyPaths,
   };
+}
+
+/** The annotation that sets a container's {@link FileAccess} (runsc's --file-access). */
+export const FILE_ACCESS_ANNOTATION = 'dev.rvisor.file-access';
+
+function fileAccessOf(spec: OciSpec, file: string): FileAccess | undefined {
+  const value = spec.annotations?.[FILE_ACCESS_ANNOTATION];
+  if (value === undefined) return undefined;
+  if (value !== 'exclusive' && value !== 'shared') {
+    throw new BundleError(`${file}: annotations["${FILE_ACCESS_ANNOTATION}"]: must be "exclusive" or "shared", not ${JSON.stringify(value)}`);
+  }
+  return value;
 }

@@ -27,12 +27,20 @@ export interface Volume {
   readOnly?: boolean;
 }
 
+/** Who may change a container's rootfs while it runs (see {@link ContainerKernelOptions.fileAccess}). */
+export type FileAccess = 'exclusive' | 'shared';
+
 /** What a container's kernel is built from. */
 export interface ContainerKernelOptions {
   /** Host directory holding the container's root file system. */
   rootfs: string;
   /** The container root is read-only (OCI root.readonly). */
   readOnlyRoot?: boolean;
+  /**
+   * Whether anything but the container changes its rootfs while it runs, as runsc's
+   * `--file-access`: `exclusive` (the default) caches lookups; `shared` asks the host every time.
+   */
+  fileAccess?: FileAccess;
   hostname?: string;
   /** Guest memory limit in bytes. */
   memoryLimit?: number;
@@ -94,7 +102,10 @@ export interface ContainerKernel {
 
 /** Build the kernel of one container. Throws an Error naming the mount that failed. */
 export function buildContainerKernel(platform: Platform, ops: HostOps, options: ContainerKernelOptions): ContainerKernel {
-  const rootFs = HostFs.open(ops, options.rootfs, { readOnly: options.readOnlyRoot });
+  // By default the container owns its rootfs (as runsc's --file-access=exclusive): lookups are
+  // cached. Bind mounts below are always revalidated: the host may change them.
+  const exclusive = (options.fileAccess ?? 'exclusive') === 'exclusive';
+  const rootFs = HostFs.open(ops, options.rootfs, { readOnly: options.readOnlyRoot, exclusive });
   const kernel = new Kernel({
     platform,
     rootFs,
