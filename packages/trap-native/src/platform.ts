@@ -162,7 +162,7 @@ export class TrapPlatform {
     return out;
   }
 
-  /** Stop the platform's helper process. Guests die with the tracer (PTRACE_O_EXITKILL). */
+  /** Stop the platform's anchor process. Guests die with the tracer (PTRACE_O_EXITKILL). */
   shutdown(): void {
     this.#native.shutdown();
   }
