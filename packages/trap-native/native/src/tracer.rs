@@ -1,5 +1,6 @@
-//! The tracer: starts guest host processes under the syscall trap, resumes them and waits for their
-//! next stop, and injects syscalls into them. Everything here runs on the kernel's one thread.
+//! The tracer: starts guest host processes under the syscall trap, answers or resumes them and waits
+//! for their next event (a seccomp notification or a ptrace stop), and injects syscalls into them.
+//! Everything here runs on the kernel's one thread; only the watcher (watcher.rs) has its own.
 use crate::anchor::Anchor;
 use crate::guest::{self, PMEM_GUEST_FD, STUB_GUEST_FD, TRAMPOLINE};
 use crate::sys::{check, neg_errno, raw, raw6};
