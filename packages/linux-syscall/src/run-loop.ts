@@ -279,7 +279,9 @@ export class KernelRunner {
   #finishSyscall(kernel: Kernel, thread: LinuxThread, regs: Registers, result: number | bigint): Registers {
     thread.blocker = null;
     const rax = BigInt.asUintN(64, BigInt(result));
-    if (hasDeliverable(thread) || isRestart(rax)) {
+    // The common case, checked once: nothing to deliver and no restart, so rax is all that changes.
+    const more = hasDeliverable(thread) || isRestart(rax);
+    if (more) {
       // Delivery or a restart rewrites more than rax: the thread's whole registers are needed.
       const fetched = this.#platform.fetchRegisters(thread.hostTid, rax);
       if (fetched < 0) return regs; // gone: nothing to deliver to
@@ -287,7 +289,7 @@ export class KernelRunner {
     }
     regs[Reg.rax] = rax;
     regs[Reg.orig_rax] = NO_SYSCALL;
-    return this.#deliver(kernel, thread, regs, true);
+    return more ? this.#deliver(kernel, thread, regs, true) : regs;
   }
 
   /**
