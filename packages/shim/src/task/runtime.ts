@@ -1,18 +1,7 @@
-/**
- * An OCI process (runtime-spec `process`), as an exec's spec carries it. It matches
- * `@rvisor/runrsc`'s OciProcess structurally.
- */
-export interface OciProcess {
-  terminal?: boolean;
-  user: { uid: number; gid: number; additionalGids?: number[] };
-  args: string[];
-  env?: string[];
-  cwd: string;
-  rlimits?: { type: string; hard: number; soft: number }[];
-  noNewPrivileges?: boolean;
-  capabilities?: Record<string, string[]>;
-  consoleSize?: { height: number; width: number };
-}
+import type { OciProcess } from '@rvisor/runrsc';
+
+/** An OCI process (runtime-spec `process`), as an exec's spec carries it: runrsc's own type. */
+export type { OciProcess };
 
 /** OCI linux.resources as Update carries them (JSON). */
 export type LinuxResources = Record<string, unknown>;
