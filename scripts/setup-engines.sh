@@ -9,45 +9,11 @@ set -euo pipefail
 
 DEBIAN_PACKAGES=(podman containerd runc umoci skopeo)
 
-as_root=()
-if [[ "$(id -u)" != 0 ]]; then
-  if command -v sudo >/dev/null; then
-    as_root=(sudo)
-  else
-    echo "setup-engines: run as root" >&2
-    exit 1
-  fi
-fi
+SETUP_NAME=setup-engines
+# shellcheck source=scripts/lib/setup.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/setup.sh"
 
-log="$(mktemp -t rvisor-setup-engines.XXXXXX)"
-trap 'rm -f "$log"' EXIT
-
-# Runs a step with its output captured; on failure shows the output and stops.
-step() {
-  local what="$1"
-  shift
-  if ! "$@" >"$log" 2>&1; then
-    echo "setup-engines: $what failed:" >&2
-    cat "$log" >&2
-    exit 1
-  fi
-}
-
-missing=()
-for pkg in "${DEBIAN_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
-done
-if ((${#missing[@]} > 0)); then
-  export DEBIAN_FRONTEND=noninteractive
-  # Update only when apt does not know a package yet (a fresh image has no lists).
-  for pkg in "${missing[@]}"; do
-    if ! apt-cache show "$pkg" >/dev/null 2>&1; then
-      step "apt-get update" "${as_root[@]}" apt-get update -q
-      break
-    fi
-  done
-  step "apt-get install ${missing[*]}" "${as_root[@]}" apt-get install -y -q "${missing[@]}"
-fi
+install_debs -- "${DEBIAN_PACKAGES[@]}"
 
 # Debian's containerd package starts a daemon where an init system runs; the tests start their
 # own, so a host daemon is neither needed nor touched.
