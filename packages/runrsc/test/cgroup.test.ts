@@ -92,6 +92,20 @@ describe.skipIf(!writable())('host cgroups', () => {
     expect(group.pids()).toEqual([child.pid]);
   });
 
+  it('returns a process to the cgroups it came from, so the cgroup can go while it lives', async () => {
+    group = openCgroup(name, { pids: { limit: 32 } });
+    child = spawn('sleep', ['60'], { stdio: 'ignore' });
+    await new Promise((resolve) => child!.once('spawn', resolve));
+    const before = readFileSync(`/proc/${child.pid}/cgroup`, 'utf8');
+    group.addProcess(child.pid!);
+    expect(readFileSync(`/proc/${child.pid}/cgroup`, 'utf8')).not.toBe(before);
+    group.removeProcess(child.pid!);
+    expect(group.pids()).toEqual([]);
+    expect(readFileSync(`/proc/${child.pid}/cgroup`, 'utf8')).toBe(before);
+    group.remove();
+    group = undefined;
+  });
+
   it('says which file it could not write and why', () => {
     group = openCgroup(name, {});
     expect(() => group!.update({ cpu: { shares: -5 } })).toThrow(CgroupError);

@@ -33,6 +33,8 @@ export interface Cgroup {
   readonly version: 1 | 2;
   /** Move a host process (all of its threads) into the cgroup. */
   addProcess(pid: number): void;
+  /** Move a process added here back to the cgroups it was in before (so the cgroup can be removed while it lives on). */
+  removeProcess(pid: number): void;
   /** Apply resources; fields left out keep their current values. */
   update(resources: LinuxResources): void;
   /** Read the cgroup's counters. */
@@ -133,6 +135,12 @@ function removeDir(dir: string): void {
   }
 }
 
+/** A process's cgroup in each hierarchy, from /proc/PID/cgroup: "ID:controllers:path" lines, by controllers ('' for v2's). */
+function membership(pid: number): Map<string, string> {
+  const lines = read(`/proc/${pid}/cgroup`).split('\n');
+  return new Map(lines.map((l) => l.split(':')).filter((f) => f.length >= 3).map((f) => [f[1]!, f.slice(2).join(':')]));
+}
+
 function parsePids(text: string): number[] {
   return text.split('\n').filter(Boolean).map(Number);
 }
@@ -160,8 +168,21 @@ class CgroupV1 implements Cgroup {
     return this.cpuset ? [...V1_CONTROLLERS, 'cpuset'] : [...V1_CONTROLLERS];
   }
 
+  private readonly origins = new Map<number, Map<string, string>>();
+
   addProcess(pid: number): void {
+    if (!this.origins.has(pid)) this.origins.set(pid, membership(pid));
     for (const c of this.controllers()) write(this.file(c, 'cgroup.procs'), String(pid));
+  }
+
+  removeProcess(pid: number): void {
+    const origin = this.origins.get(pid);
+    if (!origin) return;
+    this.origins.delete(pid);
+    for (const c of this.controllers()) {
+      const path = [...origin].find(([controllers]) => controllers.split(',').includes(c))?.[1] ?? '/';
+      write(join(this.mount, c, path, 'cgroup.procs'), String(pid));
+    }
   }
 
   update(r: LinuxResources): void {
@@ -253,7 +274,7 @@ class CgroupV2 implements Cgroup {
   private readonly dir: string;
 
   constructor(
-    mount: string,
+    private readonly mount: string,
     readonly name: string,
   ) {
     const parent = join(mount, 'rvisor');
@@ -272,8 +293,18 @@ class CgroupV2 implements Cgroup {
     return join(this.dir, name);
   }
 
+  private readonly origins = new Map<number, string>();
+
   addProcess(pid: number): void {
+    if (!this.origins.has(pid)) this.origins.set(pid, membership(pid).get('') ?? '/');
     write(this.file('cgroup.procs'), String(pid));
+  }
+
+  removeProcess(pid: number): void {
+    const origin = this.origins.get(pid);
+    if (origin === undefined) return;
+    this.origins.delete(pid);
+    write(join(this.mount, origin, 'cgroup.procs'), String(pid));
   }
 
   update(r: LinuxResources): void {
