@@ -5,13 +5,11 @@
  *
  * @module
  */
-import { closeSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { closeSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { createTrapPlatform } from '@rvisor/trap-native';
-import { Sandbox } from './sandbox/sandbox.js';
+import { serveSandbox } from './sandbox/serve.js';
 
-const { values } = parseArgs({ options: { socket: { type: 'string' }, name: { type: 'string' }, strace: { type: 'boolean' } } });
+const { values } = parseArgs({ options: { socket: { type: 'string' }, strace: { type: 'boolean' } } });
 const socket = values.socket;
 if (!socket) {
   process.stderr.write('sandbox: --socket PATH is required\n');
@@ -19,32 +17,20 @@ if (!socket) {
 }
 
 const log = (message: string) => process.stderr.write(`${new Date().toISOString()} ${message}\n`);
-const platform = createTrapPlatform();
-const sandbox = new Sandbox({
-  name: values.name ?? basename(dirname(socket)).replace(/^sandbox-/, ''),
-  platform,
+serveSandbox({
+  socket,
   log,
   strace: values.strace ? (line) => process.stderr.write(line + '\n') : undefined,
-  onEmpty: () => {
-    sandbox.close();
-    rmSync(dirname(socket), { recursive: true, force: true });
-    platform.shutdown();
-    process.exit(0);
-  },
-});
-// SIGTERM/SIGINT to the sandbox itself end every guest (the tracer's exit kills its tracees).
-for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
-  process.on(sig, () => {
-    rmSync(socket, { force: true });
-    platform.shutdown();
-    process.exit(128 + (sig === 'SIGTERM' ? 15 : sig === 'SIGINT' ? 2 : 1));
-  });
-}
-
-rmSync(socket, { force: true });
-sandbox.listen(socket).then(
-  () => {
-    writeFileSync(join(dirname(socket), 'pid'), String(process.pid));
+}).then(
+  (served) => {
+    void served.done.then(() => process.exit(0));
+    // SIGTERM/SIGINT/SIGHUP to the sandbox itself end every guest.
+    for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+      process.on(sig, () => {
+        served.shutdown();
+        process.exit(128 + (sig === 'SIGTERM' ? 15 : sig === 'SIGINT' ? 2 : 1));
+      });
+    }
     try {
       writeSync(3, 'ready\n');
       closeSync(3);

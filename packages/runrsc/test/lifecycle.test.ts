@@ -97,6 +97,13 @@ function stopped(id: string): Promise<Record<string, any>> {
   return eventually(`${id} stopped`, () => state(id), (s) => s.status === 'stopped');
 }
 
+/** Host cgroups of sandboxes (rvisor/<name>; the cgroup unit tests' test-* ones left out). */
+function sandboxCgroups(): string[] {
+  const dir = existsSync('/sys/fs/cgroup/cgroup.controllers') ? '/sys/fs/cgroup/rvisor' : '/sys/fs/cgroup/pids/rvisor';
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('test-')).map((e) => e.name);
+}
+
 /** Error output is one line (runc's shims show it as is). */
 function oneLine(r: Result): string {
   expect(r.status).toBe(1);
@@ -232,6 +239,22 @@ describe.skipIf(!IS_ROOT)('OCI lifecycle', () => {
     expect(kept.status).toBe(0);
     expect(state('kept').status).toBe('stopped');
     ok(runrsc(['delete', 'kept']));
+  });
+
+  it('run in the foreground serves its sandbox itself: other verbs reach the container, and it ends with it', async () => {
+    const out = join(work, 'foreground.out');
+    const outFd = openSync(out, 'w');
+    const fg = spawn(process.execPath, [CLI, '--root', root, 'run', '--bundle', sleeper('fg'), 'fg'], { stdio: ['ignore', outFd, outFd] });
+    closeSync(outFd);
+    const status = new Promise<number | null>((resolve) => fg.once('exit', (code) => resolve(code)));
+    await eventually('fg runs', () => runrsc(['state', 'fg']), (r) => r.status === 0 && JSON.parse(r.stdout).status === 'running');
+    const { sandbox } = state('fg');
+    expect(Number(readFileSync(join(root, `sandbox-${sandbox}`, 'pid'), 'utf8'))).toBe(fg.pid);
+    expect(ok(runrsc(['list', '-q'])).stdout.split('\n')).toContain('fg');
+    ok(runrsc(['kill', 'fg', 'KILL']));
+    expect(await status, readFileSync(out, 'utf8')).toBe(137);
+    expect(oneLine(runrsc(['state', 'fg']))).toContain('container does not exist');
+    expect(existsSync(join(root, `sandbox-${sandbox}`))).toBe(false);
   });
 
   it('run reports a signal death as 128 + the signal', () => {
@@ -444,11 +467,14 @@ print(out.decode(errors='replace'), flush=True)
       s.process.args = ['sh', '-c', FORK_BOMB];
       s.linux = { ...s.linux, resources: { pids: { limit: 24 } } };
     });
+    const before = sandboxCgroups();
     const r = runrsc(['run', '--bundle', dir, 'bomb']);
     expect(r.status, r.stderr).toBe(0);
     const count = Number(r.stdout.trim());
     expect(count).toBeGreaterThan(1);
     expect(count).toBeLessThanOrEqual(24);
+    // The sandbox (run's own process) left its host cgroup, so delete could remove it.
+    expect(sandboxCgroups().filter((name) => !before.includes(name))).toEqual([]);
   });
 
   it('gives a memory hog ENOMEM at linux.resources.memory.limit', () => {

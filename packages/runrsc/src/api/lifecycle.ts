@@ -10,7 +10,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,7 @@ import { runHooks, HookError } from '../oci/hooks.js';
 import { removeCgroup } from '../sandbox/cgroup.js';
 import { callSandbox, RuntimeError, type HolderRef } from '../sandbox/protocol.js';
 import { StateStore, type ContainerRecord } from '../state/store.js';
+import type { ServedSandbox } from '../sandbox/serve.js';
 import { containerConfig, processSpec } from '../oci/container-config.js';
 import type {
   ContainerEvent, ContainerState, CreateOptions, ExecOptions, ExitStatus, LinuxResources, OciProcess, RuntimeOptions,
@@ -63,16 +64,37 @@ function toState(rec: ContainerRecord, status: ContainerState['status']): Contai
   };
 }
 
-/** Start a sandbox process; resolves with its name and socket once it listens. */
-async function startSandbox(st: StateStore, options: RuntimeOptions): Promise<{ name: string; socket: string }> {
+/** Sandboxes this process serves (`inProcess`), by socket. */
+const served = new Map<string, ServedSandbox>();
+
+/** Start a sandbox (a process of its own, or served here); resolves with its name and socket once it listens. */
+async function startSandbox(st: StateStore, options: CreateOptions): Promise<{ name: string; socket: string }> {
   const name = randomBytes(6).toString('hex');
   const dir = st.sandboxDir(name);
   const socket = join(dir, 'sock');
   const logFd = openSync(join(dir, 'log'), 'a', 0o600);
+  try {
+    if (options.inProcess) await serveHere(socket, logFd, options.strace === true);
+    else await spawnSandbox(dir, socket, logFd, options.strace === true);
+  } catch (err) {
+    let tail = '';
+    try {
+      tail = readFileSync(join(dir, 'log'), 'utf8').trim().split('\n').slice(-3).join(' | ');
+    } catch {
+      // no log
+    }
+    throw new RuntimeError('internal', `cannot start the sandbox: ${(err as Error).message}${tail ? `: ${tail}` : ''}`);
+  } finally {
+    if (!options.inProcess) closeSync(logFd);
+  }
+  return { name, socket };
+}
+
+/** Run sandbox-main.js detached; resolves once it says it listens. */
+async function spawnSandbox(dir: string, socket: string, logFd: number, strace: boolean): Promise<void> {
   const main = fileURLToPath(new URL('./sandbox-main.js', import.meta.url));
-  const args = [main, '--socket', socket, ...(options.strace ? ['--strace'] : [])];
+  const args = [main, '--socket', socket, ...(strace ? ['--strace'] : [])];
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', logFd, logFd, 'pipe'], cwd: '/' });
-  closeSync(logFd);
   const ready = child.stdio[3]!;
   try {
     await new Promise<void>((ok, fail) => {
@@ -88,17 +110,28 @@ async function startSandbox(st: StateStore, options: RuntimeOptions): Promise<{ 
     });
   } catch (err) {
     child.kill('SIGKILL');
-    let tail = '';
-    try {
-      tail = readFileSync(join(dir, 'log'), 'utf8').trim().split('\n').slice(-3).join(' | ');
-    } catch {
-      // no log
-    }
-    throw new RuntimeError('internal', `cannot start the sandbox: ${(err as Error).message}${tail ? `: ${tail}` : ''}`);
+    throw err;
   }
   ready.destroy();
   child.unref();
-  return { name, socket };
+}
+
+/** Serve the sandbox from this process, logging to `logFd` as a sandbox process logs to its stderr. */
+async function serveHere(socket: string, logFd: number, strace: boolean): Promise<void> {
+  const { serveSandbox } = await import('../sandbox/serve.js');
+  const write = (line: string) => writeSync(logFd, line + '\n');
+  let sandbox: ServedSandbox;
+  try {
+    sandbox = await serveSandbox({ socket, log: (m) => write(`${new Date().toISOString()} ${m}`), strace: strace ? write : undefined });
+  } catch (err) {
+    closeSync(logFd);
+    throw err;
+  }
+  served.set(socket, sandbox);
+  void sandbox.done.then(() => {
+    served.delete(socket);
+    closeSync(logFd);
+  });
 }
 
 /** The sandbox a new container joins: one named by option or annotation, else a new one. */
@@ -237,6 +270,8 @@ export async function createContainer(id: string, options: CreateOptions = {}): 
 /** Stop a sandbox that has no container (a failed create's): ask it to drop nothing and exit. */
 async function stopSandbox(socket: string): Promise<void> {
   // An empty sandbox exits when its last container goes; one that never had any is ended by pid.
+  const here = served.get(socket);
+  if (here) return here.shutdown();
   const pid = sandboxPid(socket);
   if (pid) {
     try {
@@ -342,6 +377,8 @@ export async function deleteContainer(id: string, options: RuntimeOptions & { fo
 
 /** Wait (up to 2 s) for an emptied sandbox process to exit. */
 async function sandboxGone(socket: string): Promise<void> {
+  const here = served.get(socket);
+  if (here) return here.done;
   const pid = sandboxPid(socket);
   for (let i = 0; pid && i < 100; i++) {
     try {

@@ -53,6 +53,12 @@ export interface CreateOptions extends RuntimeOptions {
    * io.kubernetes.cri.sandbox-id or dev.rvisor.sandbox names it, else a new sandbox.
    */
   sandbox?: string;
+  /**
+   * Serve a new sandbox from this process rather than from a process of its own, as `runrsc run`
+   * does in the foreground. This process must then live until the sandbox's last container is
+   * deleted, and it ends the guests if it dies.
+   */
+  inProcess?: boolean;
 }
 
 /** An OCI process (config.json's `process`, or `exec -p process.json`). */

@@ -86,7 +86,7 @@ async function runBundleContainer(args: string[], opts: RunOptions, cmd: Command
     throw new Error('run: --memory, --pids-limit, --volume and --env go with --rootfs; a bundle takes them from config.json');
   }
   const id = args[0]!;
-  const create = { ...createOptions(cmd, opts), strace: opts.strace };
+  const create = { ...createOptions(cmd, opts), strace: opts.strace, inProcess: !opts.detach && !opts.keep };
   const rt = { root: create.root, log: create.log };
   await createContainer(id, create);
   try {

@@ -106,8 +106,14 @@ export class Sandbox {
     });
   }
 
+  /** Stop serving; this process leaves the sandbox's host cgroup (it may live on, as `runrsc run`'s). */
   close(): void {
     this.#server?.close();
+    try {
+      this.#cgroup?.removeProcess(process.pid);
+    } catch (err) {
+      this.#options.log(`cannot leave the host cgroup: ${(err as Error).message}`);
+    }
   }
 
   #accept(conn: Socket): void {
