@@ -1,3 +1,4 @@
+import { FakePhysicalMemory, PmemAllocator } from '@rvisor/zircon-object';
 import { describe, expect, it } from 'vitest';
 import { O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY } from '../abi/fcntl.js';
 import { Errno, KernelError } from '../errno.js';
@@ -7,6 +8,7 @@ import { FsContext } from './fs-context.js';
 import { MemFs } from './memfs.test-helper.js';
 import { Vfs } from './vfs.js';
 import { errnoOf } from './errno-of.test-helper.js';
+import { TmpFile, TmpFs } from './tmpfs.js';
 
 
 function makeVfs(): Vfs {
@@ -98,6 +100,26 @@ describe('Vfs.lookup', () => {
 });
 
 describe('Vfs.open', () => {
+  it('truncates an existing file for O_TRUNC, but not one the same open created (as Linux)', () => {
+    const tmp = new Vfs(new TmpFs({ allocator: new PmemAllocator(new FakePhysicalMemory()) }));
+    const truncated: number[] = [];
+    const truncate = TmpFile.prototype.truncate;
+    TmpFile.prototype.truncate = function (this: TmpFile, size: number) {
+      truncated.push(size);
+      return truncate.call(this, size);
+    };
+    try {
+      const flags = O_WRONLY | O_CREAT | O_TRUNC;
+      tmp.open(tmp.root, '/f', flags, 0o644).write(new TextEncoder().encode('data'));
+      expect(truncated).toEqual([]);
+      tmp.open(tmp.root, '/f', flags, 0o644);
+      expect(truncated).toEqual([0]);
+      expect(tmp.stat(tmp.root, '/f', true).size).toBe(0);
+    } finally {
+      TmpFile.prototype.truncate = truncate;
+    }
+  });
+
   const vfs = makeVfs();
   const root = vfs.root;
   const open = (p: string, flags: number) => vfs.open(root, p, flags, 0o644);

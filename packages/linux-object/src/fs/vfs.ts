@@ -250,8 +250,11 @@ export class Vfs {
       && ((flags & O_ACCMODE) !== O_RDONLY || (flags & (O_CREAT | O_TRUNC)) !== 0)) {
       throw new KernelError(Errno.EISDIR);
     }
-    // A file this open created is opened as asked whatever its mode says (Linux's FMODE_CREATED).
-    if (!created) checkInodeAccess(ids, ref.inode, openAccess(flags));
+    // A file this open created is opened as asked whatever its mode says, and is not truncated
+    // (Linux's FMODE_CREATED). A host file system would otherwise see a truncate: ext4 then
+    // flushes the file's data on close, as after replacing a file's contents.
+    if (created) flags &= ~O_TRUNC;
+    else checkInodeAccess(ids, ref.inode, openAccess(flags));
     return this.#located(ref.inode.open(flags, ref.path), ref);
   }
 
