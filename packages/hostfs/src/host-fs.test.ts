@@ -131,6 +131,28 @@ describe('HostFs', () => {
     expect(vfs.stat(ctx.root, '/etclink', true).ino).toBe(vfs.stat(ctx.root, '/etc', true).ino);
   });
 
+  it('opens a file of an exclusive tree with one host call; a shared tree checks what it opened', () => {
+    for (const exclusive of [true, false]) {
+      const ops = new NodeHostOps();
+      const vfs = new Vfs(HostFs.open(ops, rootDir, { exclusive }));
+      const root = new FsContext(vfs).root;
+      const calls: string[] = [];
+      for (const name of ['openat', 'fstatat'] as const) {
+        const real = ops[name].bind(ops) as (...args: unknown[]) => number;
+        (ops as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
+          calls.push(name);
+          return real(...args);
+        };
+      }
+      vfs.open(root, '/etc/hostname', O_RDONLY, 0).close();
+      calls.length = 0;
+      const f = vfs.open(root, '/etc/hostname', O_RDONLY, 0);
+      expect(readAll(f)).toBe('box\n');
+      f.close();
+      expect(calls).toEqual(exclusive ? ['openat'] : ['fstatat', 'fstatat', 'openat', 'fstatat']);
+    }
+  });
+
   it('caches lookups when exclusive: a walk asks the host only for the leaf, and changes through it are seen', () => {
     const ops = new NodeHostOps();
     const vfs = new Vfs(HostFs.open(ops, rootDir, { exclusive: true }));
