@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 
 export interface NativeBinding {
   init(pmemSize: number, cpu: number): ArrayBuffer;
+  allowedCpu(index: number): number;
   pmemChunk(offset: number, length: number): ArrayBuffer;
   pmemRelease(offset: number, length: number): number;
   pmemCopy(from: number, to: number, length: number): number;

@@ -1,4 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createTrapPlatform } from './index.js';
 
@@ -120,5 +123,20 @@ describe('TrapPlatform', () => {
     expect(ranges.filter((r) => !r.startsWith('ffffffffff600000'))).toEqual([`${start.toString(16)}-${end.toString(16)}`]);
     platform.kill(tid);
     expect(await next(0, null)).toBe(3);
+  });
+});
+
+describe('the default CPU pin', () => {
+  it('is a CPU the process may run on (taskset or a cpuset chose it)', () => {
+    const script = `import('./dist/index.js').then((m) => {
+      const p = m.createTrapPlatform();
+      process.stdout.write(require('fs').readFileSync('/proc/self/status', 'utf8').match(/Cpus_allowed_list:\\s*(\\S+)/)[1]);
+      p.shutdown();
+    })`;
+    const cpus = availableParallelism();
+    for (const cpu of [0, cpus - 1]) {
+      const r = spawnSync('taskset', ['-c', String(cpu), process.execPath, '-e', script], { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8' });
+      expect(r.stdout, r.stderr).toBe(String(cpu));
+    }
   });
 });

@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { loadNative, type NativeBinding } from './native.js';
 
 const REG_COUNT = 27;
@@ -14,7 +13,7 @@ export interface TrapPlatformOptions {
   chunkSize?: number;
   /**
    * The CPU the kernel's thread and every guest run on, or false to leave scheduling to the host.
-   * Default: one CPU chosen from the process id. A trapped syscall wakes the tracer and then the guest;
+   * Default: one of the CPUs the process may run on (its affinity mask), chosen by process id. A trapped syscall wakes the tracer and then the guest;
    * on one CPU those are plain context switches, across CPUs each costs an inter-processor wake-up
    * (measured here: 4.4 µs vs 50 µs per getppid round trip; docs/platform.md).
    */
@@ -91,7 +90,7 @@ export class TrapPlatform {
     const chunkSize = options.chunkSize ?? 2 ** 30;
     const size = options.pmemSize ?? 2 ** 38;
     if (size % chunkSize !== 0) throw new RangeError('pmemSize must be a multiple of chunkSize');
-    const cpu = options.pinCpu === false ? -1 : options.pinCpu ?? process.pid % availableParallelism();
+    const cpu = options.pinCpu === false ? -1 : options.pinCpu ?? native.allowedCpu(process.pid);
     const shared = native.init(size, cpu);
     this.#native = native;
     this.regs = new BigUint64Array(shared, 0, REG_COUNT);

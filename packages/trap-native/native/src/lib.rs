@@ -73,6 +73,22 @@ unsafe extern "C" fn init(env: napi_env, info: napi_callback_info) -> napi_value
     napi::external_buffer(env, ptr, std::mem::size_of::<tracer::Shared>())
 }
 
+/// allowedCpu(index): the CPU numbered `index` (modulo their count) among those this thread may run
+/// on (its affinity mask: taskset, a cpuset cgroup), so a default pin never names a CPU the host
+/// forbids.
+unsafe extern "C" fn allowed_cpu(env: napi_env, info: napi_callback_info) -> napi_value {
+    let a = Args::get(env, info);
+    let mut set: libc::cpu_set_t = std::mem::zeroed();
+    if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) < 0 {
+        return napi::throw(env, &format!("sched_getaffinity: errno {}", -sys::neg_errno()));
+    }
+    let allowed: Vec<usize> = (0..libc::CPU_SETSIZE as usize).filter(|&c| libc::CPU_ISSET(c, &set)).collect();
+    if allowed.is_empty() {
+        return napi::throw(env, "sched_getaffinity: no CPU allowed");
+    }
+    napi::int(env, allowed[a.f64(0) as usize % allowed.len()] as i32)
+}
+
 /// pmemChunk(offset, length): an ArrayBuffer over pmem bytes [offset, offset+length).
 unsafe extern "C" fn pmem_chunk(env: napi_env, info: napi_callback_info) -> napi_value {
     let a = Args::get(env, info);
@@ -219,8 +235,9 @@ unsafe extern "C" fn shutdown(env: napi_env, _info: napi_callback_info) -> napi_
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_value) -> napi_value {
-    let fns: [(&str, napi::napi_callback); 43] = [
+    let fns: [(&str, napi::napi_callback); 44] = [
         ("init", init),
+        ("allowedCpu", allowed_cpu),
         ("pmemChunk", pmem_chunk),
         ("pmemRelease", pmem_release),
         ("pmemCopy", pmem_copy),
