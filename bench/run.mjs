@@ -234,7 +234,7 @@ const report = [
   `# Benchmarks, ${date}`,
   '',
   `\`node bench/run.mjs ${process.argv.slice(2).join(' ')}\`: median of ${runs} runs per mode, --scale ${scale},`,
-  `${pin ? `the bare tracer and proot pinned to CPU ${opts.cpu} (rVisor-ts pins itself)` : 'nothing pinned by the runner (rVisor-ts pins itself)'}.`,
+  `${pin ? `every mode pinned to CPU ${opts.cpu} (taskset; rVisor-ts pins its kernel to that CPU too)` : 'nothing pinned by the runner (rVisor-ts pins its kernel to a CPU of its choice)'}.`,
   `Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} CPUs, Linux ${release()}, Node ${process.version}.`,
   'Compare ratios, not absolute numbers. How to read and rerun this: docs/benchmarks.md.',
   '',

@@ -1,7 +1,10 @@
 // The ways a workload runs: natively (chroot into the scratch rootfs), under the bare C ptrace
 // tracer (the mechanism's floor), in the rVisor-ts sandbox (runrsc run --rootfs), under proot and
 // under runc (an OCI bundle over the same rootfs). Each mode turns a command inside the rootfs
-// into a host command line.
+// into a host command line. With `pin`, every mode runs on the same CPU (taskset): which CPU
+// matters on its own (on a VM the one taking the disk's interrupts can run mkdir 1.5x faster),
+// so comparing modes on different CPUs would measure the CPUs. rVisor-ts pins its kernel to a CPU
+// it may run on, so under taskset it takes the same one.
 
 /**
  * @typedef {object} Mode
@@ -22,7 +25,7 @@ export function makeModes(o) {
   const pinned = (argv) => (o.pin ? ['taskset', '-c', o.cpu, ...argv] : argv);
   let runcCount = 0;
   return [
-    { key: 'native', name: 'native', command: (argv) => ['chroot', o.rootfs, ...argv] },
+    { key: 'native', name: 'native', command: (argv) => pinned(['chroot', o.rootfs, ...argv]) },
     {
       key: 'floor',
       name: 'bare C tracer',
@@ -33,7 +36,7 @@ export function makeModes(o) {
       key: 'runrsc',
       name: 'rVisor-ts',
       missing: o.cliBuilt ? undefined : 'runrsc is not built (pnpm build)',
-      command: (argv) => [process.execPath, o.cli, 'run', '--rootfs', o.rootfs, '--', ...argv],
+      command: (argv) => pinned([process.execPath, o.cli, 'run', '--rootfs', o.rootfs, '--', ...argv]),
     },
     {
       key: 'proot',
@@ -47,7 +50,7 @@ export function makeModes(o) {
       missing: o.hasRunc ? undefined : 'runc is not installed',
       command: (argv) => {
         o.setArgs?.(argv);
-        return ['runc', '--root', o.runcRoot, 'run', '--bundle', o.bundle, `rvisor-bench-${process.pid}-${runcCount++}`];
+        return pinned(['runc', '--root', o.runcRoot, 'run', '--bundle', o.bundle, `rvisor-bench-${process.pid}-${runcCount++}`]);
       },
     },
   ];
