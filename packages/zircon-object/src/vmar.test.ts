@@ -294,6 +294,40 @@ describe('Vmar fork', () => {
     expect(vmar.takeHostOps().map((c) => c.nr)).toEqual([9]);
   });
 
+  it('gives host ops only for the copies when the host process is inherited', () => {
+    const { alloc, vmar } = setup();
+    const text = Vmo.create(alloc, P);
+    const data = Vmo.create(alloc, P);
+    vmar.map({ vmo: text, len: P, prot: Prot.READ | Prot.EXEC, addr: 0x40000, fixed: true });
+    vmar.map({ vmo: data, len: P, prot: RW, addr: 0x41000, fixed: true });
+    vmar.takeHostOps();
+    const child = new Vmar({ base: BASE, size: SIZE, pmemGuestFd: FD });
+    vmar.fork(child, { hostInherits: true });
+    expect(child.takeHostOps().map((c) => c.args[0])).toEqual([0x41000]);
+    expect(child.mappings()[0].vmo).toBe(text);
+    // Still copy-on-write on both sides.
+    child.protect(0x40000, P, RW);
+    expect(child.mappings()[0].vmo).not.toBe(text);
+    // With host ops pending, the parent's host process is not what the VMAR says: map everything.
+    vmar.protect(0x41000, P, Prot.READ);
+    const other = new Vmar({ base: BASE, size: SIZE, pmemGuestFd: FD });
+    vmar.fork(other, { hostInherits: true });
+    expect(other.takeHostOps().map((c) => c.args[0])).toEqual([0x40000, 0x41000]);
+    expect(other.mappings()).toHaveLength(2);
+  });
+
+  it('maps copy-on-write only read-only private mappings', () => {
+    const { alloc, vmar } = setup();
+    const vmo = Vmo.create(alloc, P);
+    expect(status(() => vmar.map({ vmo, len: P, prot: RW, addr: 0x40000, fixed: true, copyOnWrite: true }))).toBe(ZxStatus.ERR_INVALID_ARGS);
+    expect(status(() => vmar.map({ vmo, len: P, prot: Prot.READ, shared: true, copyOnWrite: true }))).toBe(ZxStatus.ERR_INVALID_ARGS);
+    vmo.write(0, new Uint8Array([3]));
+    vmar.map({ vmo, len: P, prot: Prot.READ, addr: 0x40000, fixed: true, copyOnWrite: true });
+    vmar.zeroPrivate(0x40000, P);
+    expect(vmo.read(0, 1)[0]).toBe(3); // the VMO others map is left alone
+    expect(vmar.mappings()[0].vmo).not.toBe(vmo);
+  });
+
   it('zeroes private memory in place when nothing shares it', () => {
     const { alloc, vmar } = setup();
     const heap = Vmo.create(alloc, 2 * P);

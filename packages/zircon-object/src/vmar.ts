@@ -61,6 +61,11 @@ export interface MapOptions {
   shared?: boolean;
   /** A label for /proc/<pid>/maps (e.g. a path, `[heap]`, `[stack]`). */
   name?: string;
+  /**
+   * A read-only private mapping of a VMO that others map too (fork, execve's image cache): it
+   * gets its own copy before it can be written (`protect` to writable, `zeroPrivate`).
+   */
+  copyOnWrite?: boolean;
 }
 
 /** One mapping as {@link Vmar.mappings} reports it. */
@@ -178,6 +183,10 @@ export class Vmar extends KObject implements VmoMapper {
     if (!Number.isSafeInteger(options.len) || options.len <= 0) throw new ZxError(ZxStatus.ERR_INVALID_ARGS, 'bad length');
     const len = pageRoundUp(options.len);
     checkProt(prot);
+    const cow = options.copyOnWrite === true;
+    if (cow && (shared || (prot & Prot.WRITE) !== 0)) {
+      throw new ZxError(ZxStatus.ERR_INVALID_ARGS, 'copy-on-write needs a read-only private mapping');
+    }
     if (!isPageAligned(vmoOffset)) throw new ZxError(ZxStatus.ERR_INVALID_ARGS, 'unaligned vmo offset');
     if (vmoOffset + len > vmo.size) throw new ZxError(ZxStatus.ERR_OUT_OF_RANGE, 'mapping past the end of the vmo');
 
@@ -200,7 +209,7 @@ export class Vmar extends KObject implements VmoMapper {
     // MAP_FIXED on the host replaces atomically: no munmap needed for what was there.
     this.#removeRange(addr, addr + len);
     vmo.attach(this);
-    this.#insert({ start: addr, end: addr + len, prot, vmo, offset: vmoOffset, shared, name });
+    this.#insert({ start: addr, end: addr + len, prot, vmo, offset: vmoOffset, shared, name, ...(cow ? { cow } : {}) });
     this.#emit({ kind: 'mmap', addr, len, prot, off: vmo.pmemOffset + vmoOffset });
     return addr;
   }
@@ -298,20 +307,27 @@ export class Vmar extends KObject implements VmoMapper {
    * cannot be written (program text, read-only data) share it too, copy-on-write: whichever side
    * later makes it writable (`protect`) or discards it (`zeroPrivate`) copies it first; other
    * private ones get an eager copy of their VMO range.
+   *
+   * With `hostInherits`, `into`'s host process is a host fork of this one's, made with none of this
+   * VMAR's host ops pending: it already maps the shared VMOs where they are, so only the copies
+   * get host ops. (With ops pending, everything is mapped again.)
    */
-  fork(into: Vmar): void {
+  fork(into: Vmar, options: { hostInherits?: boolean } = {}): void {
+    const inherited = options.hostInherits === true && this.#ops.length === 0;
     for (const m of this.#maps) {
       const len = m.end - m.start;
-      const common = { len, prot: m.prot, addr: m.start, fixed: true, shared: m.shared, name: m.name };
-      if (m.shared) {
-        into.map({ ...common, vmo: m.vmo, vmoOffset: m.offset });
-      } else if ((m.prot & Prot.WRITE) === 0) {
-        into.map({ ...common, vmo: m.vmo, vmoOffset: m.offset });
-        into.#find(m.start)!.cow = true;
-        m.cow = true;
+      if (m.shared || (m.prot & Prot.WRITE) === 0) {
+        if (!m.shared) m.cow = true;
+        if (inherited) {
+          m.vmo.attach(into);
+          into.#insert({ ...m });
+        } else {
+          const { shared, name, vmo, offset: vmoOffset, cow: copyOnWrite } = m;
+          into.map({ len, prot: m.prot, addr: m.start, fixed: true, shared, name, vmo, vmoOffset, copyOnWrite });
+        }
       } else {
         const copy = m.vmo.createChildCopy(m.offset, len);
-        into.map({ ...common, vmo: copy, vmoOffset: 0 });
+        into.map({ len, prot: m.prot, addr: m.start, fixed: true, name: m.name, vmo: copy });
         copy.close();
       }
     }
