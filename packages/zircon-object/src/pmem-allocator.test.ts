@@ -81,4 +81,23 @@ describe('PmemAllocator', () => {
     alloc.free(a, 12 * KiB, account);
     expect(account.used).toBe(0);
   });
+
+  it('lets the account reclaim cached memory before a charge fails', () => {
+    const alloc = new PmemAllocator(new FakePhysicalMemory(4 * MiB, 1 * MiB));
+    const account = new MemoryAccount(16 * KiB);
+    let cache: number | null = alloc.alloc(12 * KiB, account);
+    account.reclaim = () => {
+      if (cache === null) return false;
+      alloc.free(cache, 12 * KiB, account); // from inside alloc: the free list changes under it
+      cache = null;
+      return true;
+    };
+    const a = alloc.alloc(8 * KiB, account);
+    expect(cache).toBeNull();
+    expect(account.used).toBe(8 * KiB);
+    expect(alloc.tryGrow(a, 8 * KiB, 16 * KiB, account)).toBe(true);
+    expect(() => alloc.alloc(4 * KiB, account)).toThrow(ZxError);
+    expect(account.used).toBe(16 * KiB);
+    expect(alloc.allocatedBytes).toBe(16 * KiB);
+  });
 });

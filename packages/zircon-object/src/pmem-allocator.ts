@@ -31,9 +31,17 @@ export class MemoryAccount {
     return this.#used;
   }
 
+  /**
+   * Called once when a charge would pass the limit, before it fails: frees what the owner only
+   * keeps to go faster (caches) and returns whether it freed anything.
+   */
+  reclaim: (() => boolean) | null = null;
+
   /** Charge `bytes`. Throws ERR_NO_MEMORY if the limit would be exceeded. */
   charge(bytes: number): void {
-    if (this.#used + bytes > this.limit) throw new ZxError(ZxStatus.ERR_NO_MEMORY, 'memory limit reached');
+    if (this.#used + bytes > this.limit && !(this.reclaim?.() && this.#used + bytes <= this.limit)) {
+      throw new ZxError(ZxStatus.ERR_NO_MEMORY, 'memory limit reached');
+    }
     this.#used += bytes;
   }
 
@@ -95,6 +103,7 @@ export class PmemAllocator {
   alloc(size: number, account?: MemoryAccount): number {
     if (!isPageAligned(size) || size === 0) throw new ZxError(ZxStatus.ERR_INVALID_ARGS, `bad size ${size}`);
     const chunk = this.pmem.chunkSize;
+    account?.charge(size); // before the search: a charge may free extents (MemoryAccount.reclaim)
     for (let i = 0; i < this.#free.length; i++) {
       const range = this.#free[i];
       let start = range.start;
@@ -102,11 +111,11 @@ export class PmemAllocator {
         start = Math.ceil(start / chunk) * chunk;
       }
       if (start + size > range.end) continue;
-      account?.charge(size);
       this.#take(i, start, start + size);
       this.#allocated += size;
       return start;
     }
+    account?.uncharge(size);
     throw new ZxError(ZxStatus.ERR_NO_MEMORY, `no free extent of ${size} bytes`);
   }
 
@@ -120,10 +129,10 @@ export class PmemAllocator {
     const newEnd = offset + newSize;
     const chunk = this.pmem.chunkSize;
     if (newSize <= chunk && Math.floor(offset / chunk) !== Math.floor((newEnd - 1) / chunk)) return false;
-    const i = this.#upperBound(end) - 1;
-    if (i < 0 || this.#free[i].start !== end || this.#free[i].end < newEnd) return false;
-    account?.charge(newSize - oldSize);
-    this.#take(i, end, newEnd);
+    const fits = (i: number) => i >= 0 && this.#free[i].start === end && this.#free[i].end >= newEnd;
+    if (!fits(this.#upperBound(end) - 1)) return false;
+    account?.charge(newSize - oldSize); // may free extents: the free list is looked up again
+    this.#take(this.#upperBound(end) - 1, end, newEnd);
     this.#allocated += newSize - oldSize;
     return true;
   }

@@ -80,6 +80,9 @@ describe('Vmo', () => {
     const part = parent.createChildCopy(4096, 4096);
     expect(part.size).toBe(4096);
     expect(part.read(0, 1)[0]).toBe(6);
+    const bigger = parent.createChildCopy(4096, 4096, 3 * 4096);
+    expect(bigger.size).toBe(3 * 4096);
+    expect([...bigger.read(0, 1), ...bigger.read(4096, 1)]).toEqual([6, 0]);
   });
 
   it('charges its account', () => {

@@ -198,14 +198,18 @@ export class Vmo extends KObject {
     return { moved: true };
   }
 
-  /** A new VMO holding a copy of [offset, offset+len) (default: all of this VMO). */
-  createChildCopy(offset = 0, len = this.#size - offset): Vmo {
+  /**
+   * A new VMO holding a copy of [offset, offset+len) (default: all of this VMO), of `size` bytes
+   * (default `len`; more leaves the rest zero).
+   */
+  createChildCopy(offset = 0, len = this.#size - offset, size = len): Vmo {
     this.#checkAlive();
     if (!isPageAligned(offset) || !Number.isSafeInteger(len) || len < 0 || offset + len > this.#size) {
       throw new ZxError(ZxStatus.ERR_OUT_OF_RANGE, `child range ${offset}+${len} of ${this.#size}`);
     }
-    const child = Vmo.create(this.allocator, len, { account: this.account, name: this.name });
-    this.allocator.pmem.copy(this.#offset + offset, child.#offset, child.#size);
+    if (!Number.isSafeInteger(size) || size < len) throw new ZxError(ZxStatus.ERR_INVALID_ARGS, `child size ${size} < ${len}`);
+    const child = Vmo.create(this.allocator, size, { account: this.account, name: this.name });
+    this.allocator.pmem.copy(this.#offset + offset, child.#offset, pageRoundUp(len));
     return child;
   }
 
