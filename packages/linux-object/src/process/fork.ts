@@ -23,7 +23,9 @@ export function fork(kernel: Kernel, thread: LinuxThread, regs: Registers): Linu
   const parent = thread.process;
   const vmar = kernel.newVmar();
   try {
-    parent.vmar.fork(vmar); // the snapshot, taken while the parent is stopped
+    // The snapshot, taken while the parent is stopped; the host clone below gives the child the
+    // parent's host mappings, so only its copies need mapping at its first stop.
+    parent.vmar.fork(vmar, { hostInherits: true });
   } catch (err) {
     vmar.unmapAll();
     vmar.takeHostOps();
