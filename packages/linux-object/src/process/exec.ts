@@ -1,12 +1,14 @@
 /**
  * execve: the kernel's own loader. The host's execve never sees a guest path: the kernel reads the
  * ELF through its VFS, builds VMOs for the segments and the stack, maps them into the guest's host
- * process, and points the registers at the entry.
+ * process, and points the registers at the entry. Images read once are kept for the next execve of
+ * the same unchanged file (`Kernel.images`).
  *
  * @module
  */
 import { randomFillSync } from 'node:crypto';
 import { Reg, Vmo, ZxError, ZxStatus, type Registers } from '@rvisor/zircon-object';
+import type { Stat } from '../abi/stat.js';
 import { Signo } from '../abi/signal.js';
 import { buildInitialStack } from '../elf/stack.js';
 import { ArgListTooLongError, ElfError } from '../elf/error.js';
@@ -15,8 +17,10 @@ import { elfLoadSpan, layoutElf, type ElfLayout } from '../elf/layout.js';
 import { standardAuxv } from '../elf/auxv.js';
 import { Errno, KernelError } from '../errno.js';
 import type { OpenFile } from '../fs/open-file.js';
+import type { PathRef } from '../fs/path-ref.js';
 import { O_RDONLY, PROT_READ, PROT_WRITE, S_IFMT, S_IFREG } from '../abi/index.js';
 import { MAY_EXEC, checkAccess, fsIds } from '../fs/permission.js';
+import { LoadedImage } from './image-cache.js';
 import type { Kernel } from './kernel.js';
 import { PIE_BASE, STACK_SIZE, STACK_TOP } from './layout.js';
 import type { LinuxThread } from './process.js';
@@ -29,11 +33,11 @@ const HEAD_SIZE = 4096;
 /** Program headers further into the file than this are refused. */
 const MAX_HEADER_SPAN = 1 << 20;
 
-/** A program opened and checked, ready to be loaded. */
+/** A program checked and read, ready to be mapped. */
 interface Program {
-  file: OpenFile;
   path: string;
-  image: ElfImage;
+  /** With a reference held for this execve. */
+  loaded: LoadedImage;
 }
 
 /** pread until `buf` is full or the file ends; returns the bytes read. */
@@ -55,20 +59,27 @@ function readHead(file: OpenFile, len: number): Uint8Array {
 }
 
 /**
- * Open `path` for execution: search permission along the path and execute permission on the file
+ * Find `path` for execution: search permission along the path and execute permission on the file
  * for the caller's ids (read permission is not needed, as in Linux); EACCES for a directory or any
  * non-regular file.
  */
-function openExecutable(thread: LinuxThread, path: string): { file: OpenFile; size: number } {
+function findExecutable(thread: LinuxThread, path: string): { ref: PathRef; st: Stat } {
   const fs = thread.process.fs;
   const ids = fsIds(thread.process.cred);
   const ref = fs.lookup(path, { followLast: true, ids });
   const st = ref.inode.stat();
   if ((st.mode & S_IFMT) !== S_IFREG) throw new KernelError(Errno.EACCES);
   checkAccess(ids, st, MAY_EXEC);
-  const file = ref.inode.open(O_RDONLY, ref.path); // the kernel reads the image, not the caller
-  file.location = ref;
-  return { file, size: st.size };
+  return { ref, st };
+}
+
+/** Whether two stats are of the same file, unchanged. */
+function sameVersion(a: Stat, b: Stat): boolean {
+  return (
+    a.dev === b.dev && a.ino === b.ino && a.size === b.size &&
+    a.mtime.sec === b.mtime.sec && a.mtime.nsec === b.mtime.nsec &&
+    a.ctime.sec === b.ctime.sec && a.ctime.nsec === b.ctime.nsec
+  );
 }
 
 /** Parse the ELF headers, reading past `head` only when the program headers lie beyond it. */
@@ -101,24 +112,31 @@ function parseShebang(file: Uint8Array): { interp: string; arg?: string } | null
 }
 
 /**
- * Open `path` and, when `scripts` is set, follow `#!` lines to the ELF that will run, rewriting
- * argv as Linux does. An interpreter named by PT_INTERP must itself be an ELF.
+ * Find `path` and, when `scripts` is set, follow `#!` lines to the ELF that will run, rewriting
+ * argv as Linux does; read that ELF, or take it from the kernel's image cache. An interpreter
+ * named by PT_INTERP must itself be an ELF.
  */
-function resolveProgram(thread: LinuxThread, path: string, argv: string[], scripts: boolean): Program {
+function resolveProgram(kernel: Kernel, thread: LinuxThread, path: string, argv: string[], scripts: boolean): Program {
   for (let depth = 0; ; depth++) {
-    const { file, size } = openExecutable(thread, path);
+    const { ref, st } = findExecutable(thread, path);
+    const fs = ref.inode.fs;
+    // The resolved path names the image (/proc/<pid>/exe, maps), not the one given.
+    const cached = kernel.images.get(fs, st);
+    if (cached) return { path: ref.path, loaded: cached };
+    const file = ref.inode.open(O_RDONLY, ref.path); // the kernel reads the image, not the caller
+    file.location = ref;
     let shebang: ReturnType<typeof parseShebang>;
     try {
-      const head = readHead(file, Math.min(HEAD_SIZE, size));
+      const head = readHead(file, Math.min(HEAD_SIZE, st.size));
       shebang = scripts ? parseShebang(head) : null;
-      // The resolved path names the image (/proc/<pid>/exe, maps), not the one given.
-      if (!shebang) return { file, path: file.location?.path ?? path, image: readImage(file, head, size) };
+      if (!shebang) return { path: ref.path, loaded: loadImage(kernel, file, readImage(file, head, st.size), st, ref.path) };
     } catch (err) {
-      file.close();
       if (err instanceof ElfError) throw new KernelError(Errno.ENOEXEC, err.reason);
+      if (err instanceof ZxError && err.status === ZxStatus.ERR_NO_MEMORY) throw new KernelError(Errno.ENOMEM);
       throw err;
+    } finally {
+      file.close();
     }
-    file.close();
     if (depth >= MAX_SHEBANG_DEPTH) throw new KernelError(Errno.ELOOP);
     // argv becomes [interp, arg?, script path, original argv[1..]].
     argv.splice(0, 1, shebang.interp, ...(shebang.arg ? [shebang.arg] : []), path);
@@ -126,20 +144,26 @@ function resolveProgram(thread: LinuxThread, path: string, argv: string[], scrip
   }
 }
 
-/** Map an ELF's segments into the process, reading file bytes straight into the new VMOs. */
+/**
+ * Read the mappings' bytes of `image` from `file`; the image is cached when the file has settled
+ * (see `ImageCache.accepts`) and is still the one `st` describes.
+ */
+function loadImage(kernel: Kernel, file: OpenFile, image: ElfImage, st: Stat, path: string): LoadedImage {
+  const fs = file.location!.inode.fs;
+  const shared = kernel.images.accepts(fs, st) && sameVersion(st, file.stat());
+  const loaded = new LoadedImage(image, {
+    allocator: kernel.allocator,
+    account: kernel.memoryAccount,
+    name: path,
+    read: (buf, offset) => preadFully(file, buf, offset),
+  }, shared);
+  if (shared) kernel.images.put(fs, st, loaded);
+  return loaded;
+}
+
+/** Map an ELF's segments into the process. */
 function mapElf(kernel: Kernel, thread: LinuxThread, prog: Program, layout: ElfLayout): void {
-  const vmar = thread.process.vmar;
-  for (const m of layout.mappings) {
-    const vmo = Vmo.create(kernel.allocator, m.end - m.start, { account: kernel.memoryAccount, name: prog.path });
-    // A fresh VMO is zero: copying the file bytes leaves the bss zero.
-    let copied = 0;
-    for (const seg of vmo.segments(0, Math.min(m.fileBytes, m.end - m.start))) {
-      preadFully(prog.file, seg, m.fileOffset + copied);
-      copied += seg.length;
-    }
-    vmar.map({ vmo, len: m.end - m.start, prot: m.prot, addr: m.start, fixed: true, name: prog.path });
-    vmo.close();
-  }
+  prog.loaded.mapInto(thread.process.vmar, layout, kernel.allocator, kernel.memoryAccount, prog.path);
 }
 
 /**
@@ -148,17 +172,27 @@ function mapElf(kernel: Kernel, thread: LinuxThread, prog: Program, layout: ElfL
  */
 export function execve(kernel: Kernel, thread: LinuxThread, regs: Registers, path: string, argv: string[], envp: string[]): void {
   argv = [...argv];
-  const prog = resolveProgram(thread, path, argv, true);
+  const prog = resolveProgram(kernel, thread, path, argv, true);
   let interp: Program | undefined;
   try {
-    if (prog.image.interp !== undefined) interp = resolveProgram(thread, prog.image.interp, [], false);
-  } catch (err) {
-    prog.file.close();
-    throw err;
+    const interpPath = prog.loaded.image.interp;
+    if (interpPath !== undefined) interp = resolveProgram(kernel, thread, interpPath, [], false);
+    replaceImage(kernel, thread, regs, path, argv, envp, prog, interp);
+  } finally {
+    prog.loaded.release(); // the mappings keep what they map
+    interp?.loaded.release();
   }
+}
+
+/** execve once the programs are read: check the arguments, then replace the process's image. */
+function replaceImage(
+  kernel: Kernel, thread: LinuxThread, regs: Registers, path: string, argv: string[], envp: string[],
+  prog: Program, interp: Program | undefined,
+): void {
   const proc = thread.process;
-  const mainBias = prog.image.type === 'dyn' ? PIE_BASE : 0;
-  const mainLayout = layoutElf(prog.image, mainBias);
+  const mainImage = prog.loaded.image;
+  const mainBias = mainImage.type === 'dyn' ? PIE_BASE : 0;
+  const mainLayout = layoutElf(mainImage, mainBias);
   const random16 = new Uint8Array(16);
   randomFillSync(random16);
   const initialStack = (base: number) =>
@@ -171,7 +205,7 @@ export function execve(kernel: Kernel, thread: LinuxThread, regs: Registers, pat
       platform: 'x86_64',
       auxv: standardAuxv({
         phdr: mainLayout.phdr,
-        phnum: prog.image.phnum,
+        phnum: mainImage.phnum,
         entry: mainLayout.entry,
         base,
         uid: proc.cred.uid,
@@ -183,8 +217,6 @@ export function execve(kernel: Kernel, thread: LinuxThread, regs: Registers, pat
   try {
     initialStack(0); // E2BIG must come before the point of no return
   } catch (err) {
-    prog.file.close();
-    interp?.file.close();
     if (err instanceof ArgListTooLongError) throw new KernelError(Errno.E2BIG);
     throw err;
   }
@@ -202,15 +234,14 @@ export function execve(kernel: Kernel, thread: LinuxThread, regs: Registers, pat
     entry = mainLayout.entry;
     let base = 0;
     if (interp) {
-      const span = elfLoadSpan(interp.image);
+      const interpImage = interp.loaded.image;
+      const span = elfLoadSpan(interpImage);
       const size = span.end - span.start;
-      base = interp.image.type === 'dyn' ? vmar.findFree(size) - span.start : 0;
-      const interpLayout = layoutElf(interp.image, base);
+      base = interpImage.type === 'dyn' ? vmar.findFree(size) - span.start : 0;
+      const interpLayout = layoutElf(interpImage, base);
       mapElf(kernel, thread, interp, interpLayout);
       entry = interpLayout.entry;
-      interp.file.close();
     }
-    prog.file.close();
 
     initial = initialStack(base);
     const stackVmo = Vmo.create(kernel.allocator, STACK_SIZE, { account: kernel.memoryAccount, name: '[stack]' });

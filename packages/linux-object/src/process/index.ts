@@ -4,6 +4,8 @@ export { LinuxProcess, LinuxThread, RLIM_INFINITY, DEFAULT_RLIMITS, processLimit
 export type { Credentials, RLimit } from './process.js';
 export { UserMemory } from './user-memory.js';
 export { execve } from './exec.js';
+export { ImageCache, LoadedImage, IMAGE_CACHE_BYTES, IMAGE_SETTLED_MS } from './image-cache.js';
+export type { ImageSource } from './image-cache.js';
 export { USER_BASE, USER_END, STACK_TOP, STACK_SIZE, MMAP_BASE, PIE_BASE } from './layout.js';
 export { fork, cloneThread } from './fork.js';
 export type { ThreadStart } from './fork.js';

@@ -18,6 +18,7 @@ import { Vfs } from '../fs/vfs.js';
 import { MMAP_BASE, USER_BASE, USER_END } from './layout.js';
 import { LinuxProcess, LinuxThread, type Credentials } from './process.js';
 import { Futexes } from './futex.js';
+import { ImageCache } from './image-cache.js';
 import {
   CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, SA_NOCLDSTOP, SI_USER, defaultAction, sendSignal,
 } from './signals.js';
@@ -57,6 +58,8 @@ export class Kernel {
   readonly timers = new TimerQueue();
   readonly futexes = new Futexes(this.timers);
   readonly readiness: HostReadiness;
+  /** ELF images kept between execs (charged to the container; dropped when it runs short). */
+  readonly images = new ImageCache();
   readonly rootJob = Job.createRoot();
   readonly processes = new Map<number, LinuxProcess>();
   readonly threadsByHostTid = new Map<number, LinuxThread>();
@@ -78,6 +81,7 @@ export class Kernel {
     this.allocator = options.allocator ?? new PmemAllocator(options.platform.pmem);
     this.pidsLimit = options.pidsLimit;
     this.memoryAccount = new MemoryAccount(options.memoryLimit);
+    this.memoryAccount.reclaim = () => this.images.clear();
     this.vfs = new Vfs(options.rootFs);
     this.hostname = options.hostname ?? 'rvisor';
     this.readiness = new HostReadiness(options.platform, options.pollNow ?? (() => 0));

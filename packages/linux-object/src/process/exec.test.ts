@@ -1,0 +1,145 @@
+import { FakePlatform, PmemAllocator, Prot } from '@rvisor/zircon-object';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { O_CREAT, O_TRUNC, O_WRONLY } from '../abi/fcntl.js';
+import { buildTestElf } from '../elf/test-elf.js';
+import { FdTable } from '../fs/fd-table.js';
+import { TmpFs } from '../fs/tmpfs.js';
+import { execve } from './exec.js';
+import { fork } from './fork.js';
+import { IMAGE_SETTLED_MS } from './image-cache.js';
+import { Kernel } from './kernel.js';
+
+const TEXT = 0x400000;
+const DATA = 0x402000;
+
+/** A static program whose text starts with `mark` and whose data segment starts with `mark + 1`. */
+function program(mark: number): Uint8Array {
+  return buildTestElf({
+    phdrs: [
+      { type: 1, flags: 5, offset: 0, vaddr: TEXT, filesz: 0x1800 },
+      { type: 1, flags: 6, offset: 0x2000, vaddr: DATA, filesz: 0x100, memsz: 0x3000 },
+    ],
+    extra: [
+      { at: 0x1000, data: new Uint8Array([mark]) },
+      { at: 0x2000, data: new Uint8Array([mark + 1]) },
+    ],
+  });
+}
+
+function setup(memoryLimit?: number) {
+  const platform = new FakePlatform();
+  const allocator = new PmemAllocator(platform.pmem);
+  const rootFs = new TmpFs({ allocator });
+  const kernel = new Kernel({ platform, rootFs, allocator, memoryLimit });
+  const thread = kernel.createProcess({
+    parent: null,
+    fds: new FdTable(),
+    fs: kernel.newFsContext(),
+    cred: { uid: 0, gid: 0, euid: 0, egid: 0, suid: 0, sgid: 0, groups: [] },
+    name: 'init',
+  });
+  const write = (path: string, bytes: Uint8Array) => {
+    const f = kernel.vfs.open(kernel.vfs.root, path, O_WRONLY | O_CREAT | O_TRUNC, 0o755);
+    f.write(bytes);
+    f.close();
+  };
+  const exec = (path: string) => execve(kernel, thread, thread.savedRegs, path, [path], []);
+  const mem = thread.process.vmar;
+  return { kernel, thread, write, exec, mem };
+}
+
+/** Let the file's ctime settle, so that its image may be cached. */
+function settle() {
+  vi.setSystemTime(Date.now() + IMAGE_SETTLED_MS + 1);
+}
+
+describe('execve image cache', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('maps a settled file from the cache, sharing read-only memory and copying writable memory', () => {
+    vi.useFakeTimers();
+    const { kernel, write, exec, mem } = setup();
+    write('/prog', program(7));
+    settle();
+    exec('/prog');
+    expect(kernel.images.bytes).toBeGreaterThan(0);
+    const text = mem.mappingAt(TEXT)!.vmo;
+    exec('/prog');
+    expect(mem.mappingAt(TEXT)!.vmo).toBe(text); // the cached VMO, not a new read
+    expect(mem.readU8(TEXT + 0x1000)).toBe(7);
+    expect(mem.readU8(DATA)).toBe(8);
+
+    // Writable memory is the process's own; making text writable copies it first.
+    mem.write(DATA, new Uint8Array([1]));
+    mem.protect(TEXT, 0x2000, Prot.READ | Prot.WRITE);
+    mem.write(TEXT + 0x1000, new Uint8Array([1]));
+    exec('/prog');
+    expect(mem.readU8(TEXT + 0x1000)).toBe(7);
+    expect(mem.readU8(DATA)).toBe(8);
+    expect(mem.readU8(DATA + 0x100)).toBe(0); // the bss
+  });
+
+  it('runs the new file after it is replaced or rewritten', () => {
+    vi.useFakeTimers();
+    const { kernel, write, exec, mem } = setup();
+    write('/prog', program(7));
+    settle();
+    exec('/prog');
+    expect(kernel.images.bytes).toBeGreaterThan(0);
+    // Rewritten in place, to the same size.
+    write('/prog', program(20));
+    exec('/prog');
+    expect(mem.readU8(TEXT + 0x1000)).toBe(20);
+    expect(mem.readU8(DATA)).toBe(21);
+    // Replaced by another file under the same name.
+    write('/other', program(40));
+    settle();
+    kernel.vfs.rename(kernel.vfs.root, '/other', kernel.vfs.root, '/prog', 0);
+    exec('/prog');
+    expect(mem.readU8(TEXT + 0x1000)).toBe(40);
+  });
+
+  it('does not cache a file changed moments ago', () => {
+    vi.useFakeTimers();
+    const { kernel, write, exec } = setup();
+    write('/prog', program(7));
+    exec('/prog');
+    expect(kernel.images.bytes).toBe(0);
+  });
+
+  it('gives cached images back when the memory limit is reached', () => {
+    vi.useFakeTimers();
+    const { kernel, thread, write, exec } = setup(64 * 1024 * 1024);
+    write('/prog', program(7));
+    settle();
+    exec('/prog');
+    write('/other', program(9));
+    exec('/other'); // not settled: not cached; /prog's image is now the cache's alone
+    kernel.syncMemory(thread, thread.savedRegs);
+    const cached = kernel.images.bytes;
+    expect(cached).toBeGreaterThan(0);
+    kernel.memoryAccount.limit = kernel.memoryAccount.used - cached + 4096;
+    kernel.memoryAccount.charge(4096); // passes once the cache is dropped
+    expect(kernel.images.bytes).toBe(0);
+  });
+
+  it('forks a process running a cached image', () => {
+    vi.useFakeTimers();
+    const { kernel, thread, write, exec, mem } = setup();
+    write('/prog', program(7));
+    settle();
+    exec('/prog');
+    kernel.syncMemory(thread, thread.savedRegs);
+    const child = fork(kernel, thread, thread.savedRegs);
+    const cmem = child.process.vmar;
+    expect(cmem.mappingAt(TEXT)!.vmo).toBe(mem.mappingAt(TEXT)!.vmo);
+    // The child's host process inherits the shared mappings: only its copies are mapped.
+    const ops = cmem.takeHostOps();
+    expect(ops.map((o) => Number(o.args[0]))).not.toContain(TEXT);
+    expect(ops.map((o) => Number(o.args[0]))).toContain(DATA);
+    cmem.write(DATA, new Uint8Array([99]));
+    expect(mem.readU8(DATA)).toBe(8);
+  });
+});

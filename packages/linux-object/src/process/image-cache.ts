@@ -1,0 +1,219 @@
+/**
+ * The file bytes of ELF images, read once and kept for the next execve of the same file: a
+ * program run again (a shell's commands, a build's compiler, a dynamic loader) is neither read
+ * nor parsed again. A cached image's read-only mappings share its VMOs copy-on-write, as fork
+ * shares them; its writable ones get a copy (pmem.copy, which skips untouched pages).
+ *
+ * @module
+ */
+import { Vmo, pageRoundUp, type MemoryAccount, type PmemAllocator, type Vmar } from '@rvisor/zircon-object';
+import { PROT_WRITE } from '../abi/index.js';
+import type { Stat } from '../abi/stat.js';
+import { layoutElf, type ElfLayout } from '../elf/layout.js';
+import type { ElfImage } from '../elf/parse.js';
+import type { FileSystem } from '../fs/inode.js';
+
+/** What an image is loaded with: where its VMOs come from and how file bytes are read. */
+export interface ImageSource {
+  allocator: PmemAllocator;
+  account?: MemoryAccount;
+  /** The VMOs' name (the program's path). */
+  name: string;
+  /** Fill `buf` with the file's bytes at `offset` (zeros past the end). */
+  read(buf: Uint8Array, offset: number): void;
+}
+
+/**
+ * An ELF image with the file bytes of each of its mappings in a VMO. Reference counted: the cache
+ * holds one reference, an execve using it another.
+ */
+export class LoadedImage {
+  readonly image: ElfImage;
+  /** Bytes of pmem its VMOs take (their sizes). */
+  readonly bytes: number;
+  /**
+   * One per mapping of `layoutElf(image, bias)` (the same for any bias): its file bytes, in whole
+   * pages; null if it has none.
+   */
+  readonly #vmos: (Vmo | null)[];
+  #refs = 1;
+  #shared: boolean;
+  #mapped = false;
+
+  /**
+   * Read the mappings' file bytes. Their zero pages past those (the bss) are allocated when the
+   * image is mapped, past execve's point of no return, as Linux does. A `shared` image is one the
+   * cache may hold: its VMOs are then never handed over.
+   */
+  constructor(image: ElfImage, source: ImageSource, shared: boolean) {
+    this.image = image;
+    this.#shared = shared;
+    this.#vmos = [];
+    let bytes = 0;
+    try {
+      for (const m of layoutElf(image, 0).mappings) {
+        const fileBytes = Math.min(m.fileBytes, m.end - m.start);
+        const size = pageRoundUp(fileBytes);
+        if (size === 0) {
+          this.#vmos.push(null);
+          continue;
+        }
+        const vmo = Vmo.create(source.allocator, size, { account: source.account, name: source.name });
+        this.#vmos.push(vmo);
+        bytes += size;
+        // A fresh VMO is zero: the rest of the last page stays zero, as the bss needs.
+        let copied = 0;
+        for (const seg of vmo.segments(0, fileBytes)) {
+          source.read(seg, m.fileOffset + copied);
+          copied += seg.length;
+        }
+      }
+    } catch (err) {
+      for (const vmo of this.#vmos) vmo?.close();
+      throw err;
+    }
+    this.bytes = bytes;
+  }
+
+  /** Whether the cache may hold it (it was loaded to be shared). */
+  get shareable(): boolean {
+    return this.#shared;
+  }
+
+  /**
+   * Map the image into `vmar` at `layout` (`layoutElf(this.image, bias)`). An image not loaded to
+   * be shared hands its VMOs over, so it can be mapped once only.
+   */
+  mapInto(vmar: Vmar, layout: ElfLayout, allocator: PmemAllocator, account: MemoryAccount | undefined, name: string): void {
+    if (!this.#shared && this.#mapped) throw new Error('an unshared image is mapped once');
+    this.#mapped = true;
+    layout.mappings.forEach((m, i) => {
+      const len = m.end - m.start;
+      const common = { len, prot: m.prot, addr: m.start, fixed: true, name };
+      const vmo = this.#vmos[i];
+      if (vmo && vmo.size === len && !(this.#shared && (m.prot & PROT_WRITE) !== 0)) {
+        // Read-only memory of a shared image is shared copy-on-write; an unshared image's is its own.
+        vmar.map({ ...common, vmo, copyOnWrite: this.#shared });
+      } else {
+        const copy = vmo ? vmo.createChildCopy(0, vmo.size, len) : Vmo.create(allocator, len, { account, name });
+        try {
+          vmar.map({ ...common, vmo: copy });
+        } finally {
+          copy.close();
+        }
+      }
+    });
+  }
+
+  retain(): void {
+    this.#refs++;
+  }
+
+  /** Drop a reference; the last one drops the VMOs (their mappings keep what they map). */
+  release(): void {
+    if (--this.#refs > 0) return;
+    for (const vmo of this.#vmos) vmo?.close();
+    this.#vmos.length = 0;
+  }
+}
+
+/** The most bytes of images the cache holds (the least recently used go first). */
+export const IMAGE_CACHE_BYTES = 64 * 1024 * 1024;
+/**
+ * A file is cached only once its ctime is this old: any later change to it then gets a newer
+ * ctime, however coarse the clock that stamps it (git's rule for "racily clean" files).
+ */
+export const IMAGE_SETTLED_MS = 2000;
+/** File systems whose files' content changes only with their ctime. */
+const CACHEABLE_FS: ReadonlySet<string> = new Set(['hostfs', 'tmpfs']);
+
+const fsIds = new WeakMap<FileSystem, number>();
+let nextFsId = 1;
+
+function fsId(fs: FileSystem): number {
+  let id = fsIds.get(fs);
+  if (id === undefined) fsIds.set(fs, (id = nextFsId++));
+  return id;
+}
+
+/**
+ * A kernel's loaded images, by file (file system, device, inode). An entry is used only while the
+ * file's size, mtime and ctime are those it was read with; otherwise it is dropped and the file
+ * read again.
+ */
+export class ImageCache {
+  readonly maxBytes: number;
+  /** In least recently used order. */
+  readonly #entries = new Map<string, { stamp: string; image: LoadedImage }>();
+  #bytes = 0;
+
+  constructor(maxBytes = IMAGE_CACHE_BYTES) {
+    this.maxBytes = maxBytes;
+  }
+
+  /** Bytes the cached images take. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** The cached image of the file, with a reference for the caller; undefined if none is valid. */
+  get(fs: FileSystem, st: Stat): LoadedImage | undefined {
+    const key = keyOf(fs, st);
+    const e = this.#entries.get(key);
+    if (!e) return undefined;
+    this.#entries.delete(key);
+    if (e.stamp !== stampOf(st)) {
+      this.#drop(e.image);
+      return undefined;
+    }
+    this.#entries.set(key, e);
+    e.image.retain();
+    return e.image;
+  }
+
+  /** Whether an image of this file read now may be cached (see {@link IMAGE_SETTLED_MS}). */
+  accepts(fs: FileSystem, st: Stat, now = Date.now()): boolean {
+    if (!CACHEABLE_FS.has(fs.type) || st.size > this.maxBytes / 4) return false;
+    return st.ctime.sec * 1000 + st.ctime.nsec / 1e6 <= now - IMAGE_SETTLED_MS;
+  }
+
+  /** Keep `image` (loaded shareable) for the file; the cache takes its own reference. */
+  put(fs: FileSystem, st: Stat, image: LoadedImage): void {
+    if (!image.shareable) throw new Error('only a shareable image is cached');
+    const key = keyOf(fs, st);
+    const old = this.#entries.get(key);
+    if (old) {
+      this.#entries.delete(key);
+      this.#drop(old.image);
+    }
+    image.retain();
+    this.#entries.set(key, { stamp: stampOf(st), image });
+    this.#bytes += image.bytes;
+    for (const [k, e] of this.#entries) {
+      if (this.#bytes <= this.maxBytes) break;
+      this.#entries.delete(k);
+      this.#drop(e.image);
+    }
+  }
+
+  /** Drop every image (memory pressure); returns whether there was any. */
+  clear(): boolean {
+    const any = this.#entries.size > 0;
+    for (const e of this.#entries.values()) this.#drop(e.image);
+    this.#entries.clear();
+    return any;
+  }
+
+  #drop(image: LoadedImage): void {
+    this.#bytes -= image.bytes;
+    image.release();
+  }
+}
+
+function keyOf(fs: FileSystem, st: Stat): string {
+  return `${fsId(fs)}:${st.dev}:${st.ino}`;
+}
+
+function stampOf(st: Stat): string {
+  return `${st.size}:${st.mtime.sec}.${st.mtime.nsec}:${st.ctime.sec}.${st.ctime.nsec}`;
+}
