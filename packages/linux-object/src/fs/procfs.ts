@@ -69,13 +69,18 @@ abstract class ProcInode extends INodeBase {
 class ProcDir extends ProcInode {
   override readonly type = FileType.Directory;
 
-  constructor(fs: ProcFs, ino: bigint, readonly parentIno: bigint, readonly children: Children) {
+  /** @param find the entry `name` without listing them all (undefined: none), when that is cheaper */
+  constructor(
+    fs: ProcFs, ino: bigint, readonly parentIno: bigint, readonly children: Children,
+    readonly find?: (name: string) => INode | undefined,
+  ) {
     super(fs, ino, S_IFDIR | 0o555);
   }
 
   override lookup(name: string): INode {
-    for (const [n, inode] of this.children()) if (n === name) return inode;
-    throw new KernelError(Errno.ENOENT);
+    const found = this.find ? this.find(name) : this.children().find(([n]) => n === name)?.[1];
+    if (found === undefined) throw new KernelError(Errno.ENOENT);
+    return found;
   }
 
   override readdir(): DirEntry[] {
@@ -227,7 +232,10 @@ export class ProcFs implements FileSystem {
   readonly #release: string;
   readonly #bootMs = Date.now();
   readonly #inos = new Map<string, bigint>();
+  #nextIno = 1n;
   readonly #nodes = new Map<string, ProcInode>();
+  /** Pids whose /proc/<pid> nodes exist; those of reaped processes are dropped now and then. */
+  readonly #pidsWithNodes = new Set<number>();
 
   constructor(kernel: Kernel, options: ProcFsOptions = {}) {
     this.#kernel = kernel;
@@ -235,7 +243,7 @@ export class ProcFs implements FileSystem {
       ?? (() => kernel.threadsByHostTid.get(kernel.platform.event.tid)?.process);
     this.#release = options.release ?? KERNEL_RELEASE;
     this.dev = options.dev ?? makedev(0, 22);
-    this.root = new ProcDir(this, this.#ino(''), this.#ino(''), () => this.#rootEntries());
+    this.root = new ProcDir(this, this.#ino(''), this.#ino(''), () => this.#rootEntries(), (name) => this.#rootEntry(name));
   }
 
   statfs(): StatFs {
@@ -253,7 +261,7 @@ export class ProcFs implements FileSystem {
   #ino(path: string): bigint {
     let ino = this.#inos.get(path);
     if (ino === undefined) {
-      ino = BigInt(this.#inos.size + 1);
+      ino = this.#nextIno++;
       this.#inos.set(path, ino);
     }
     return ino;
@@ -285,8 +293,23 @@ export class ProcFs implements FileSystem {
     for (const pid of [...this.#kernel.processes.keys()].sort((a, b) => a - b)) {
       entries.push([String(pid), this.#pidDir(pid)]);
     }
+    entries.push(...this.#fixedRootEntries());
+    return entries;
+  }
+
+  /** One entry of /proc: a pid's directory is made without listing every process. */
+  #rootEntry(name: string): INode | undefined {
+    if (/^[1-9][0-9]*$/.test(name)) {
+      const pid = Number(name);
+      return this.#kernel.processes.has(pid) ? this.#pidDir(pid) : undefined;
+    }
+    return this.#fixedRootEntries().find(([n]) => n === name)?.[1];
+  }
+
+  /** The entries of /proc that are not processes. */
+  #fixedRootEntries(): [string, INode][] {
     const k = this.#kernel;
-    entries.push(
+    return [
       ['self', this.#link('/self', () => {
         const proc = this.#current();
         if (proc === undefined) throw new KernelError(Errno.ENOENT);
@@ -310,8 +333,7 @@ export class ProcFs implements FileSystem {
       ['filesystems', this.#file('/filesystems', () =>
         'nodev\tproc\nnodev\ttmpfs\nnodev\tdevtmpfs\n')],
       ['sys', this.#dir('/sys', '', () => [['kernel', this.#sysKernel()]])],
-    );
-    return entries;
+    ];
   }
 
   #sysKernel(): ProcDir {
@@ -331,6 +353,10 @@ export class ProcFs implements FileSystem {
 
   #pidDir(pid: number): ProcDir {
     const base = `/${pid}`;
+    if (!this.#pidsWithNodes.has(pid)) {
+      this.#pidsWithNodes.add(pid);
+      if (this.#pidsWithNodes.size > 2 * this.#kernel.processes.size + 64) this.#dropReaped();
+    }
     const proc = (): LinuxProcess => this.#process(pid);
     return this.#dir(base, '', () => {
       proc();
@@ -353,6 +379,25 @@ export class ProcFs implements FileSystem {
         ['limits', this.#file(`${base}/limits`, () => limits(proc()))],
       ];
     });
+  }
+
+  /**
+   * Forget the nodes of reaped processes: pids are not reused, so their paths never come back
+   * (a directory still open answers ENOENT, its process being gone).
+   */
+  #dropReaped(): void {
+    const gone = new Set<string>();
+    for (const pid of this.#pidsWithNodes) {
+      if (this.#kernel.processes.has(pid)) continue;
+      this.#pidsWithNodes.delete(pid);
+      gone.add(String(pid));
+    }
+    for (const map of [this.#nodes, this.#inos]) {
+      for (const path of map.keys()) {
+        const slash = path.indexOf('/', 1);
+        if (gone.has(slash < 0 ? path.slice(1) : path.slice(1, slash))) map.delete(path);
+      }
+    }
   }
 
   #fdDir(pid: number): ProcDir {

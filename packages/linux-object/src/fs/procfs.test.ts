@@ -1,0 +1,50 @@
+import { FakePlatform, PmemAllocator } from '@rvisor/zircon-object';
+import { describe, expect, it } from 'vitest';
+import { Errno } from '../errno.js';
+import { Kernel } from '../process/kernel.js';
+import { errnoOf } from './errno-of.test-helper.js';
+import { FdTable } from './fd-table.js';
+import { ProcFs } from './procfs.js';
+import { TmpFs } from './tmpfs.js';
+
+function setup() {
+  const platform = new FakePlatform();
+  const allocator = new PmemAllocator(platform.pmem);
+  const kernel = new Kernel({ platform, rootFs: new TmpFs({ allocator }), allocator });
+  const spawn = () =>
+    kernel.createProcess({
+      parent: null,
+      fds: new FdTable(),
+      fs: kernel.newFsContext(),
+      cred: { uid: 0, gid: 0, euid: 0, egid: 0, suid: 0, sgid: 0, groups: [] },
+      name: 'p',
+    }).process;
+  const first = spawn();
+  const proc = new ProcFs(kernel, { current: () => first });
+  return { kernel, spawn, proc, first };
+}
+
+describe('procfs lookups', () => {
+  it('finds a pid directory, and ENOENT for pids that are not there', () => {
+    const { proc, first } = setup();
+    first.exe = '/bin/p';
+    expect(proc.root.lookup('1').lookup('exe').readlink()).toBe('/bin/p');
+    expect(proc.root.lookup('self').readlink()).toBe('1');
+    for (const name of ['2', '01', '0', 'nope']) expect(errnoOf(() => proc.root.lookup(name))).toBe(Errno.ENOENT);
+    expect(proc.root.readdir().map((e) => e.name)).toContain('1');
+  });
+
+  it('keeps inode numbers while forgetting reaped processes', () => {
+    const { kernel, spawn, proc } = setup();
+    const ino = proc.root.lookup('1').lookup('stat').ino;
+    for (let i = 0; i < 200; i++) {
+      const p = spawn();
+      proc.root.lookup(String(p.pid)).lookup('status');
+      kernel.reap(p);
+      expect(errnoOf(() => proc.root.lookup(String(p.pid)))).toBe(Errno.ENOENT);
+    }
+    expect(proc.root.lookup('1').lookup('stat').ino).toBe(ino);
+    const inos = proc.root.readdir().filter((e) => e.name !== '..').map((e) => e.ino);
+    expect(new Set(inos).size).toBe(inos.length);
+  });
+});
