@@ -153,6 +153,25 @@ describe('HostFs', () => {
     }
   });
 
+  it('removes a directory it made in an exclusive tree with only the host rmdir', () => {
+    const ops = new NodeHostOps();
+    const vfs = new Vfs(HostFs.open(ops, rootDir, { exclusive: true }));
+    const root = new FsContext(vfs).root;
+    vfs.mkdir(root, '/made', 0o700);
+    const calls: string[] = [];
+    for (const name of ['fstatat', 'unlinkat'] as const) {
+      const real = ops[name].bind(ops) as (...args: unknown[]) => number;
+      (ops as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
+        calls.push(name);
+        return real(...args);
+      };
+    }
+    vfs.rmdir(root, '/made');
+    expect(calls).toEqual(['unlinkat']);
+    expect(fs.existsSync(nodePath.join(rootDir, 'made'))).toBe(false);
+    expect(errnoOf(() => vfs.rmdir(root, '/made'))).toBe(Errno.ENOENT);
+  });
+
   it('caches lookups when exclusive: a walk asks the host only for the leaf, and changes through it are seen', () => {
     const ops = new NodeHostOps();
     const vfs = new Vfs(HostFs.open(ops, rootDir, { exclusive: true }));

@@ -216,7 +216,7 @@ export class HostDirectory extends HostInode {
       hostResult(this.fs.ops.fchmodat(this.fd(), name, perm, AT_SYMLINK_NOFOLLOW));
       s = this.#childStat(name);
     }
-    return this.#child(name, s);
+    return this.#remember(name, this.#child(name, s));
   }
 
   /**
@@ -286,14 +286,16 @@ export class HostDirectory extends HostInode {
   rmdir(name: string): void {
     checkName(name);
     this.checkWritableFs();
-    this.#forget(name);
     if (this.fs.socketNames.get(this.#key, name) !== undefined) throw new KernelError(Errno.ENOTDIR);
-    const s = this.#childStat(name);
-    if (fileTypeOfMode(s.mode) !== FileType.Directory) throw new KernelError(Errno.ENOTDIR);
+    // An exclusive tree's cached child is what the name holds; otherwise ask the host.
+    const child = this.#cached(name) ?? this.#child(name, this.#childStat(name));
+    if (child.type !== FileType.Directory) throw new KernelError(Errno.ENOTDIR);
     // Socket files the host does not see still make the directory non-empty.
-    if (this.fs.socketNames.has(identityKey(s.dev, s.ino))) throw new KernelError(Errno.ENOTEMPTY);
+    const key = identityKey(child.dev, child.ino);
+    if (this.fs.socketNames.has(key)) throw new KernelError(Errno.ENOTEMPTY);
+    this.#forget(name);
     hostResult(this.fs.ops.unlinkat(this.fd(), name, AT_REMOVEDIR));
-    this.fs.directoryRemoved(identityKey(s.dev, s.ino));
+    this.fs.directoryRemoved(key);
   }
 
   rename(name: string, newDir: INode, newName: string, flags: number): void {

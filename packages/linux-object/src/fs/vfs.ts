@@ -24,7 +24,7 @@ import { PathOnlyFile } from './path-file.js';
 import { checkTmpFileFlags, isTmpFileOpen, openTmpFile } from './tmpfile.js';
 import {
   MAY_EXEC, MAY_READ, MAY_WRITE, checkAccess, checkInodeAccess, checkHardlinkSource, checkSetAttr, checkSticky,
-  newFileOwner, type AccessIds,
+  isRoot, newFileOwner, type AccessIds,
 } from './permission.js';
 import { joinPath, sameRef, type Mount, type PathRef } from './path-ref.js';
 
@@ -322,7 +322,7 @@ export class Vfs {
   /** Linux's may_delete: as {@link Vfs.#mayCreate}, then the sticky-bit rule (EPERM). */
   #mayDelete(dir: PathRef, victim: PathRef, ids: AccessIds | undefined): void {
     if (dir.mount.fs.readOnly) throw new KernelError(Errno.EROFS);
-    if (ids === undefined) return;
+    if (isRoot(ids)) return; // DAC override, and the sticky bit binds no one with CAP_FOWNER
     const dirStat = dir.inode.stat();
     checkAccess(ids, dirStat, MAY_WRITE | MAY_EXEC);
     checkSticky(ids, dirStat, victim.inode.stat());
