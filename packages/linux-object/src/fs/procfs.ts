@@ -284,8 +284,8 @@ export class ProcFs implements FileSystem {
     return this.#node(path, (ino) => new ProcSymlink(this, ino, target));
   }
 
-  #dir(path: string, parent: string, children: Children): ProcDir {
-    return this.#node(path, (ino) => new ProcDir(this, ino, this.#ino(parent), children));
+  #dir(path: string, parent: string, children: Children, find?: (name: string) => INode | undefined): ProcDir {
+    return this.#node(path, (ino) => new ProcDir(this, ino, this.#ino(parent), children, find));
   }
 
   #rootEntries(): [string, INode][] {
@@ -358,27 +358,36 @@ export class ProcFs implements FileSystem {
       if (this.#pidsWithNodes.size > 2 * this.#kernel.processes.size + 64) this.#dropReaped();
     }
     const proc = (): LinuxProcess => this.#process(pid);
-    return this.#dir(base, '', () => {
-      proc();
-      return [
-        ['stat', this.#file(`${base}/stat`, () => this.#pidStat(proc()))],
-        ['status', this.#file(`${base}/status`, () => this.#pidStatus(proc()))],
-        ['comm', this.#file(`${base}/comm`, () => `${commOf(proc())}\n`)],
-        ['cmdline', this.#file(`${base}/cmdline`, () => nulTerminated(proc().argv))],
-        ['environ', this.#file(`${base}/environ`, () => nulTerminated(proc().envp), 0o400)],
-        ['exe', this.#link(`${base}/exe`, () => {
-          const exe = proc().exe;
-          if (exe === '') throw new KernelError(Errno.ENOENT);
-          return exe;
-        })],
-        ['cwd', this.#link(`${base}/cwd`, () => proc().fs.cwd.path)],
-        ['root', this.#link(`${base}/root`, () => proc().fs.root.path)],
-        ['fd', this.#fdDir(pid)],
-        ['maps', this.#file(`${base}/maps`, () => this.#maps(proc()))],
-        ['mounts', this.#file(`${base}/mounts`, () => this.#mounts())],
-        ['limits', this.#file(`${base}/limits`, () => limits(proc()))],
-      ];
-    });
+    // Made on demand: a lookup (readlink of /proc/self/exe at every static program's start) makes one node.
+    const entries: [string, () => INode][] = [
+      ['stat', () => this.#file(`${base}/stat`, () => this.#pidStat(proc()))],
+      ['status', () => this.#file(`${base}/status`, () => this.#pidStatus(proc()))],
+      ['comm', () => this.#file(`${base}/comm`, () => `${commOf(proc())}\n`)],
+      ['cmdline', () => this.#file(`${base}/cmdline`, () => nulTerminated(proc().argv))],
+      ['environ', () => this.#file(`${base}/environ`, () => nulTerminated(proc().envp), 0o400)],
+      ['exe', () => this.#link(`${base}/exe`, () => {
+        const exe = proc().exe;
+        if (exe === '') throw new KernelError(Errno.ENOENT);
+        return exe;
+      })],
+      ['cwd', () => this.#link(`${base}/cwd`, () => proc().fs.cwd.path)],
+      ['root', () => this.#link(`${base}/root`, () => proc().fs.root.path)],
+      ['fd', () => this.#fdDir(pid)],
+      ['maps', () => this.#file(`${base}/maps`, () => this.#maps(proc()))],
+      ['mounts', () => this.#file(`${base}/mounts`, () => this.#mounts())],
+      ['limits', () => this.#file(`${base}/limits`, () => limits(proc()))],
+    ];
+    return this.#dir(
+      base, '',
+      () => {
+        proc();
+        return entries.map(([name, make]) => [name, make()]);
+      },
+      (name) => {
+        proc();
+        return entries.find(([n]) => n === name)?.[1]();
+      },
+    );
   }
 
   /**
