@@ -215,6 +215,37 @@ describe('HostFs', () => {
     fs.rmdirSync(nodePath.join(rootDir, 'replaced'));
   });
 
+  it('remembers missing names when exclusive, until the file system makes them, under any path to the directory', () => {
+    const ops = new NodeHostOps();
+    const vfs = new Vfs(HostFs.open(ops, rootDir, { exclusive: true }));
+    const root = new FsContext(vfs).root;
+    const fstatat = ops.fstatat.bind(ops);
+    let calls = 0;
+    ops.fstatat = (...args: Parameters<typeof fstatat>) => {
+      calls++;
+      return fstatat(...args);
+    };
+    vfs.mkdir(root, '/w', 0o755);
+    expect(errnoOf(() => vfs.stat(root, '/w/missing', true))).toBe(Errno.ENOENT);
+    calls = 0;
+    expect(errnoOf(() => vfs.stat(root, '/w/missing', true))).toBe(Errno.ENOENT);
+    expect(errnoOf(() => vfs.lookup(root, '/w/missing', { followLast: true }))).toBe(Errno.ENOENT);
+    expect(calls).toBe(0);
+
+    // The directory as reached before and after a rename: both see a name made through either.
+    const before = vfs.lookup(root, '/w', { followLast: true });
+    vfs.rename(root, '/w', root, '/v', 0);
+    expect(errnoOf(() => vfs.stat(before, 'late', true))).toBe(Errno.ENOENT);
+    vfs.symlink('target', root, '/v/late');
+    expect(vfs.readlink(before, 'late')).toBe('target');
+    vfs.symlink('other', before, 'missing');
+    expect(vfs.readlink(root, '/v/missing')).toBe('other');
+    vfs.unlink(root, '/v/late');
+    vfs.unlink(root, '/v/missing');
+    expect(errnoOf(() => vfs.stat(before, 'late', false))).toBe(Errno.ENOENT);
+    vfs.rmdir(root, '/v');
+  });
+
   it('lists the root (ls /)', () => {
     const { ctx } = setup();
     const names = list(ctx.open('/', O_RDONLY | O_DIRECTORY, 0)).sort();

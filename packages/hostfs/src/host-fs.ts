@@ -10,7 +10,7 @@ import {
 } from '@rvisor/linux-object';
 import { DirFdCache } from './dir-fd-cache.js';
 import { hostResult } from './host-errors.js';
-import { HostDirectory, identityKey } from './host-inode.js';
+import { HostDirectory, identityKey, type HostInode } from './host-inode.js';
 import { hostStat, tryHostStat } from './host-stat.js';
 import type { HostOps } from './host-ops.js';
 import { SocketNames } from './socket-names.js';
@@ -24,9 +24,10 @@ export interface HostFsOptions {
   /**
    * Nothing but this file system changes the tree while it is mounted (a container's own rootfs,
    * runsc's `--file-access=exclusive`): lookups are cached, so a path walk makes no host call for
-   * the directories it passes. Attributes are still read fresh from the host, and a cached file
-   * the host replaced meanwhile answers ESTALE rather than another file. Default: false, every
-   * lookup asks the host (bind mounts the host may change).
+   * the directories it passes, and a name found missing stays missing until this file system
+   * creates it. Attributes are still read fresh from the host, and a cached file the host replaced
+   * meanwhile answers ESTALE rather than another file. Default: false, every lookup asks the host
+   * (bind mounts the host may change).
    */
   exclusive?: boolean;
 }
@@ -65,8 +66,12 @@ export class HostFs implements FileSystem {
   #released = false;
   /** Whether lookups are cached (see {@link HostFsOptions.exclusive}). */
   readonly cachesLookups: boolean;
-  /** Bumped to drop every directory's cached lookups at once. */
-  lookupGeneration = 0;
+  /**
+   * Cached lookups by directory identity, so that every HostDirectory of one host directory (one
+   * reached again after a rename, say) sees the same entries: each name holds its inode, or null
+   * when the host said it does not exist.
+   */
+  readonly #lookups = new Map<string, Map<string, HostInode | null>>();
   #cachedLookups = 0;
 
   /**
@@ -96,11 +101,29 @@ export class HostFs implements FileSystem {
     return new HostFs(ops, fd, options);
   }
 
-  /** @internal A directory cached one more lookup: past the bound, every cache starts over. */
-  lookupCached(): void {
-    if (++this.#cachedLookups <= MAX_CACHED_LOOKUPS) return;
-    this.lookupGeneration++;
-    this.#cachedLookups = 0;
+  /**
+   * @internal What a lookup of `name` in directory `dir` found before: its inode, null if it did
+   * not exist, undefined if not cached (always, unless exclusive).
+   */
+  cachedLookup(dir: string, name: string): HostInode | null | undefined {
+    return this.#lookups.get(dir)?.get(name);
+  }
+
+  /** @internal Cache a lookup's result (`null`: ENOENT); past the bound, every entry is dropped first. */
+  cacheLookup(dir: string, name: string, found: HostInode | null): void {
+    if (!this.cachesLookups) return;
+    if (++this.#cachedLookups > MAX_CACHED_LOOKUPS) {
+      this.#lookups.clear();
+      this.#cachedLookups = 1;
+    }
+    let names = this.#lookups.get(dir);
+    if (names === undefined) this.#lookups.set(dir, (names = new Map()));
+    names.set(name, found);
+  }
+
+  /** @internal Drop the cached lookup of `name` in `dir`: it is about to change. */
+  forgetLookup(dir: string, name: string): void {
+    this.#lookups.get(dir)?.delete(name);
   }
 
   /** Host fds held now: the root's, cached directories, and open files. */
@@ -152,6 +175,7 @@ export class HostFs implements FileSystem {
   directoryRemoved(key: string): void {
     this.#dirFds.delete(key);
     this.#moved.delete(key);
+    this.#lookups.delete(key); // a new directory may take its inode number
   }
 
   /**

@@ -39,7 +39,7 @@ function checkName(name: string): void {
 }
 
 /** What every host inode has: its file system, its identity and type. */
-abstract class HostInode extends INodeBase {
+export abstract class HostInode extends INodeBase {
   constructor(
     readonly fs: HostFs,
     readonly dev: bigint,
@@ -119,7 +119,7 @@ export class HostDirectory extends HostInode {
     if (socket !== undefined) return socket;
     const cached = this.#cached(name);
     if (cached !== undefined) return cached;
-    const s = hostIdentity(this.fs.ops, this.fd(), name, AT_SYMLINK_NOFOLLOW);
+    const s = this.#absentIfMissing(name, () => hostIdentity(this.fs.ops, this.fd(), name, AT_SYMLINK_NOFOLLOW));
     const type = fileTypeOfMode(s.mode);
     const child = type === FileType.Directory
       ? new HostDirectory(this.fs, s.dev, s.ino, { dir: this, name })
@@ -140,34 +140,37 @@ export class HostDirectory extends HostInode {
         this.#forget(name); // changed behind our back after all: look again
       }
     }
-    const s = this.#childStat(name);
+    const s = this.#absentIfMissing(name, () => this.#childStat(name));
     return { inode: this.#remember(name, this.#child(name, s)), stat: s };
   }
 
-  // ---- cached lookups (exclusive file systems) ----------------------------------------------
+  // ---- cached lookups (exclusive file systems, kept by HostFs) ------------------------------
 
-  #children: Map<string, HostInode> | undefined;
-  #childrenGeneration = -1;
-
+  /** The cached child `name` (ENOENT if it is known not to exist), or undefined. */
   #cached(name: string): HostInode | undefined {
-    if (!this.fs.cachesLookups || this.#childrenGeneration !== this.fs.lookupGeneration) return undefined;
-    return this.#children!.get(name);
+    const found = this.fs.cachedLookup(this.#key, name);
+    if (found === null) throw new KernelError(Errno.ENOENT);
+    return found;
   }
 
   #remember(name: string, child: HostInode): HostInode {
-    if (!this.fs.cachesLookups) return child;
-    if (this.#childrenGeneration !== this.fs.lookupGeneration) {
-      this.#children = new Map();
-      this.#childrenGeneration = this.fs.lookupGeneration;
-    }
-    this.#children!.set(name, child);
-    this.fs.lookupCached();
+    this.fs.cacheLookup(this.#key, name, child);
     return child;
+  }
+
+  /** `ask()`, remembering an ENOENT from the host as the name's absence. */
+  #absentIfMissing<T>(name: string, ask: () => T): T {
+    try {
+      return ask();
+    } catch (e) {
+      if (e instanceof KernelError && e.errno === Errno.ENOENT) this.fs.cacheLookup(this.#key, name, null);
+      throw e;
+    }
   }
 
   /** Drop the cached lookup of `name`: this directory is about to change what it names. */
   #forget(name: string): void {
-    this.#children?.delete(name);
+    this.fs.forgetLookup(this.#key, name);
   }
 
   /** The stat of child `name` (not following a symlink). */
