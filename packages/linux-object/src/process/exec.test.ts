@@ -125,6 +125,18 @@ describe('execve image cache', () => {
     expect(kernel.images.bytes).toBe(0);
   });
 
+  it('keeps nothing once init has died', () => {
+    vi.useFakeTimers();
+    const { kernel, thread, write, exec } = setup();
+    write('/prog', program(7));
+    settle();
+    exec('/prog');
+    expect(kernel.images.bytes).toBeGreaterThan(0);
+    kernel.processDied(thread.process);
+    expect(kernel.images.bytes).toBe(0);
+    expect(kernel.images.accepts(kernel.vfs.root.mount.fs, kernel.vfs.root.inode.stat())).toBe(false);
+  });
+
   it('forks a process running a cached image', () => {
     vi.useFakeTimers();
     const { kernel, thread, write, exec, mem } = setup();

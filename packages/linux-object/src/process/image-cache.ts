@@ -146,6 +146,7 @@ export class ImageCache {
   /** In least recently used order. */
   readonly #entries = new Map<string, { stamp: string; image: LoadedImage }>();
   #bytes = 0;
+  #closed = false;
 
   constructor(maxBytes = IMAGE_CACHE_BYTES) {
     this.maxBytes = maxBytes;
@@ -173,7 +174,7 @@ export class ImageCache {
 
   /** Whether an image of this file read now may be cached (see {@link IMAGE_SETTLED_MS}). */
   accepts(fs: FileSystem, st: Stat, now = Date.now()): boolean {
-    if (!CACHEABLE_FS.has(fs.type) || st.size > this.maxBytes / 4) return false;
+    if (this.#closed || !CACHEABLE_FS.has(fs.type) || st.size > this.maxBytes / 4) return false;
     return st.ctime.sec * 1000 + st.ctime.nsec / 1e6 <= now - IMAGE_SETTLED_MS;
   }
 
@@ -194,6 +195,15 @@ export class ImageCache {
       this.#entries.delete(k);
       this.#drop(e.image);
     }
+  }
+
+  /**
+   * Drop every image and keep none from now on: the container is over, and its sandbox's pmem
+   * (shared with other containers) must not keep them.
+   */
+  close(): void {
+    this.#closed = true;
+    this.clear();
   }
 
   /** Drop every image (memory pressure); returns whether there was any. */

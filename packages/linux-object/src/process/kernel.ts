@@ -196,6 +196,7 @@ export class Kernel {
     proc.children.clear();
     if (proc.pid === 1) {
       for (const t of this.threadsByHostTid.values()) this.platform.kill(t.hostTid);
+      this.images.close(); // the container is over: no more execs
     }
     const parent = proc.parent;
     if (parent) {
