@@ -5,6 +5,7 @@
  */
 export { ManualClock, monotonicClock } from './clock.js';
 export type { Clock } from './clock.js';
+export { AbortScope } from './abort-scope.js';
 export { TimerQueue, abortReason } from './timer-queue.js';
 export type { Timer } from './timer-queue.js';
 export { WaitQueue, TIMED_OUT } from './wait-queue.js';

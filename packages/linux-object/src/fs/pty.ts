@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { AbortScope } from '@rvisor/async-executor';
 import { O_NOCTTY, O_NONBLOCK } from '../abi/fcntl.js';
 import {
   FIONREAD, TCFLSH, TCGETS, TCSBRK, TCSETS, TCSETSF, TCSETSW, TCXONC, TIOCGPGRP, TIOCGPTN, TIOCGWINSZ,
@@ -294,12 +295,19 @@ export class PtySlaveFile extends FileBase {
     const time = ldisc.canonical ? 0 : ldisc.termios.cc[VTIME]!;
     if (time > 0 && ldisc.termios.cc[VMIN] === 0) {
       // VTIME alone: wait up to VTIME tenths of a second for any input.
-      const timeout = AbortSignal.timeout(time * 100);
-      const both = signal ? AbortSignal.any([signal, timeout]) : timeout;
+      const wait = new AbortScope(signal);
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        wait.abort();
+      }, time * 100);
       try {
-        await waitUntilReady(this.pty.slaveSide, () => ldisc.available > 0 || !this.pty.masterOpen, both);
+        await waitUntilReady(this.pty.slaveSide, () => ldisc.available > 0 || !this.pty.masterOpen, wait.signal);
       } catch (err) {
-        if (signal?.aborted || !timeout.aborted) throw err;
+        if (signal?.aborted || !timedOut) throw err;
+      } finally {
+        clearTimeout(timer);
+        wait.dispose();
       }
       return ldisc.take(buf);
     }

@@ -10,6 +10,7 @@ import {
   ERESTARTNOHAND, Errno, KernelError, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDBAND,
   POLLRDNORM, POLLWRBAND, POLLWRNORM, UNBLOCKABLE, hasDeliverable, type OpenFile, type Readiness,
 } from '@rvisor/linux-object';
+import { AbortScope } from '@rvisor/async-executor';
 import type { SyscallContext } from '../context.js';
 
 const RECHECK_NS = 10_000_000n;
@@ -22,8 +23,9 @@ export async function waitForReadiness(
   ctx: SyscallContext, notifiers: Iterable<Readiness>, recheck: boolean, deadline: bigint | null,
 ): Promise<void> {
   const timers = ctx.kernel.timers;
-  const round = new AbortController();
-  const signal = AbortSignal.any([ctx.interruption(), round.signal]);
+  // Aborted by a signal for the thread, or below once one wait has won.
+  const round = new AbortScope(ctx.interruption());
+  const signal = round.signal;
   const waits: Promise<void>[] = [];
   for (const r of new Set(notifiers)) waits.push(r.next(signal));
   let until = deadline;
@@ -38,6 +40,7 @@ export async function waitForReadiness(
     await Promise.race(waits);
   } finally {
     round.abort();
+    round.dispose();
   }
 }
 
