@@ -38,7 +38,8 @@ export class SyscallContext implements Interruptible {
   interruption(): AbortSignal {
     let blocker = this.thread.blocker;
     if (!blocker) {
-      blocker = new AbortController();
+      blocker = this.thread.spareBlocker ?? new AbortController();
+      this.thread.spareBlocker = null;
       this.thread.blocker = blocker;
       if (hasDeliverable(this.thread)) blocker.abort(new KernelError(Errno.EINTR));
     }

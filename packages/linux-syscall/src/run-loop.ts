@@ -277,7 +277,11 @@ export class KernelRunner {
 
   /** Complete a syscall with `result` and deliver what signals are due; the registers to resume with. */
   #finishSyscall(kernel: Kernel, thread: LinuxThread, regs: Registers, result: number | bigint): Registers {
-    thread.blocker = null;
+    const blocker = thread.blocker;
+    if (blocker !== null) {
+      if (!blocker.signal.aborted) thread.spareBlocker = blocker;
+      thread.blocker = null;
+    }
     const rax = BigInt.asUintN(64, BigInt(result));
     // The common case, checked once: nothing to deliver and no restart, so rax is all that changes.
     const more = hasDeliverable(thread) || isRestart(rax);

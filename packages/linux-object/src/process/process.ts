@@ -167,6 +167,12 @@ export class LinuxThread {
   running = false;
   /** Set while the thread waits in a blocking syscall; aborting it interrupts the call. */
   blocker: AbortController | null = null;
+  /**
+   * A blocker no signal aborted, kept for the thread's next blocking syscall: one controller per
+   * blocking call was a tenth of a pipe ping-pong's time. Nothing may stay registered on it once
+   * its call ends (every wait removes its abort listener when it settles).
+   */
+  spareBlocker: AbortController | null = null;
 
   constructor(
     readonly zx: Thread,
