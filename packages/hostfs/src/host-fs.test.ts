@@ -83,6 +83,19 @@ function setup(maxDirFds?: number, readOnly = false) {
   return { ops, hostfs, vfs, ctx };
 }
 
+/** Record, in order, the names of `ops`' calls among `names` (host calls the file system makes). */
+function recordCalls(ops: NodeHostOps, names: readonly (keyof NodeHostOps)[]): string[] {
+  const calls: string[] = [];
+  for (const name of names) {
+    const real = (ops[name] as (...args: unknown[]) => unknown).bind(ops);
+    (ops as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
+      calls.push(name);
+      return real(...args);
+    };
+  }
+  return calls;
+}
+
 describe('HostFs', () => {
   it('creates, renames and removes, reaching renamed directories again', () => {
     const { ctx, vfs, ops } = setup(2);
@@ -114,16 +127,11 @@ describe('HostFs', () => {
 
   it('stats a path with one host fstatat per component, the last one bringing the stat along', () => {
     const { ctx, vfs, ops } = setup();
-    const fstatat = ops.fstatat.bind(ops);
-    let calls = 0;
-    ops.fstatat = (...args: Parameters<typeof fstatat>) => {
-      calls++;
-      return fstatat(...args);
-    };
+    const calls = recordCalls(ops, ['fstatat']);
     vfs.stat(ctx.root, '/etc/hostname', true); // opens /etc's fd on the way
-    calls = 0;
+    calls.length = 0;
     const s = vfs.stat(ctx.root, '/etc/hostname', true);
-    expect(calls).toBe(2); // "etc" in /, "hostname" in /etc
+    expect(calls.length).toBe(2); // "etc" in /, "hostname" in /etc
     const host = fs.statSync(nodePath.join(rootDir, 'etc/hostname'), { bigint: true });
     expect([s.ino, s.size]).toEqual([host.ino, Number(host.size)]);
     // A symlink: lstat is the link's own, stat follows it.
@@ -136,14 +144,7 @@ describe('HostFs', () => {
       const ops = new NodeHostOps();
       const vfs = new Vfs(HostFs.open(ops, rootDir, { exclusive }));
       const root = new FsContext(vfs).root;
-      const calls: string[] = [];
-      for (const name of ['openat', 'fstatat'] as const) {
-        const real = ops[name].bind(ops) as (...args: unknown[]) => number;
-        (ops as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
-          calls.push(name);
-          return real(...args);
-        };
-      }
+      const calls = recordCalls(ops, ['openat', 'fstatat']);
       vfs.open(root, '/etc/hostname', O_RDONLY, 0).close();
       calls.length = 0;
       const f = vfs.open(root, '/etc/hostname', O_RDONLY, 0);
@@ -158,14 +159,7 @@ describe('HostFs', () => {
     const vfs = new Vfs(HostFs.open(ops, rootDir, { exclusive: true }));
     const root = new FsContext(vfs).root;
     vfs.mkdir(root, '/made', 0o700);
-    const calls: string[] = [];
-    for (const name of ['fstatat', 'unlinkat'] as const) {
-      const real = ops[name].bind(ops) as (...args: unknown[]) => number;
-      (ops as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
-        calls.push(name);
-        return real(...args);
-      };
-    }
+    const calls = recordCalls(ops, ['fstatat', 'unlinkat']);
     vfs.rmdir(root, '/made');
     expect(calls).toEqual(['unlinkat']);
     expect(fs.existsSync(nodePath.join(rootDir, 'made'))).toBe(false);
@@ -176,16 +170,11 @@ describe('HostFs', () => {
     const ops = new NodeHostOps();
     const vfs = new Vfs(HostFs.open(ops, rootDir, { exclusive: true }));
     const root = new FsContext(vfs).root;
-    const fstatat = ops.fstatat.bind(ops);
-    let calls = 0;
-    ops.fstatat = (...args: Parameters<typeof fstatat>) => {
-      calls++;
-      return fstatat(...args);
-    };
+    const calls = recordCalls(ops, ['fstatat']);
     vfs.stat(root, '/etc/hostname', true);
-    calls = 0;
+    calls.length = 0;
     expect(vfs.stat(root, '/etc/hostname', true).size).toBe(4);
-    expect(calls).toBe(1); // the leaf's attributes, read fresh; /etc came from the cache
+    expect(calls.length).toBe(1); // the leaf's attributes, read fresh; /etc came from the cache
 
     // Every change made through the file system drops what it names from the cache. (Symlinks
     // stand in for files: the test double's openat does not create.)
@@ -219,18 +208,13 @@ describe('HostFs', () => {
     const ops = new NodeHostOps();
     const vfs = new Vfs(HostFs.open(ops, rootDir, { exclusive: true }));
     const root = new FsContext(vfs).root;
-    const fstatat = ops.fstatat.bind(ops);
-    let calls = 0;
-    ops.fstatat = (...args: Parameters<typeof fstatat>) => {
-      calls++;
-      return fstatat(...args);
-    };
+    const calls = recordCalls(ops, ['fstatat']);
     vfs.mkdir(root, '/w', 0o755);
     expect(errnoOf(() => vfs.stat(root, '/w/missing', true))).toBe(Errno.ENOENT);
-    calls = 0;
+    calls.length = 0;
     expect(errnoOf(() => vfs.stat(root, '/w/missing', true))).toBe(Errno.ENOENT);
     expect(errnoOf(() => vfs.lookup(root, '/w/missing', { followLast: true }))).toBe(Errno.ENOENT);
-    expect(calls).toBe(0);
+    expect(calls.length).toBe(0);
 
     // The directory as reached before and after a rename: both see a name made through either.
     const before = vfs.lookup(root, '/w', { followLast: true });
