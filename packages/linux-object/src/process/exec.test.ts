@@ -53,17 +53,23 @@ function settle() {
   vi.setSystemTime(Date.now() + IMAGE_SETTLED_MS + 1);
 }
 
+/** A kernel (fake clock) that has run the settled program /prog once, so its image is cached. */
+function setupCached(memoryLimit?: number) {
+  vi.useFakeTimers();
+  const k = setup(memoryLimit);
+  k.write('/prog', program(7));
+  settle();
+  k.exec('/prog');
+  return k;
+}
+
 describe('execve image cache', () => {
   afterEach(() => {
     vi.useRealTimers();
   });
 
   it('maps a settled file from the cache, sharing read-only memory and copying writable memory', () => {
-    vi.useFakeTimers();
-    const { kernel, write, exec, mem } = setup();
-    write('/prog', program(7));
-    settle();
-    exec('/prog');
+    const { kernel, write, exec, mem } = setupCached();
     expect(kernel.images.bytes).toBeGreaterThan(0);
     const text = mem.mappingAt(TEXT)!.vmo;
     exec('/prog');
@@ -82,11 +88,7 @@ describe('execve image cache', () => {
   });
 
   it('runs the new file after it is replaced or rewritten', () => {
-    vi.useFakeTimers();
-    const { kernel, write, exec, mem } = setup();
-    write('/prog', program(7));
-    settle();
-    exec('/prog');
+    const { kernel, write, exec, mem } = setupCached();
     expect(kernel.images.bytes).toBeGreaterThan(0);
     // Rewritten in place, to the same size.
     write('/prog', program(20));
@@ -110,11 +112,7 @@ describe('execve image cache', () => {
   });
 
   it('gives cached images back when the memory limit is reached', () => {
-    vi.useFakeTimers();
-    const { kernel, thread, write, exec } = setup(64 * 1024 * 1024);
-    write('/prog', program(7));
-    settle();
-    exec('/prog');
+    const { kernel, thread, write, exec } = setupCached(64 * 1024 * 1024);
     write('/other', program(9));
     exec('/other'); // not settled: not cached; /prog's image is now the cache's alone
     kernel.syncMemory(thread, thread.savedRegs);
@@ -126,11 +124,7 @@ describe('execve image cache', () => {
   });
 
   it('keeps nothing once init has died', () => {
-    vi.useFakeTimers();
-    const { kernel, thread, write, exec } = setup();
-    write('/prog', program(7));
-    settle();
-    exec('/prog');
+    const { kernel, thread, write, exec } = setupCached();
     expect(kernel.images.bytes).toBeGreaterThan(0);
     kernel.processDied(thread.process);
     expect(kernel.images.bytes).toBe(0);
@@ -138,11 +132,7 @@ describe('execve image cache', () => {
   });
 
   it('forks a process running a cached image', () => {
-    vi.useFakeTimers();
-    const { kernel, thread, write, exec, mem } = setup();
-    write('/prog', program(7));
-    settle();
-    exec('/prog');
+    const { kernel, thread, write, exec, mem } = setupCached();
     kernel.syncMemory(thread, thread.savedRegs);
     const child = fork(kernel, thread, thread.savedRegs);
     const cmem = child.process.vmar;
