@@ -31,7 +31,7 @@ export const WORKLOADS = [
   { key: 'write-disk', group: 'file', title: 'Writing disk: 4 KiB writes + fsync (64 MiB)', unit: 'MB/s', bytes: 4096, n: 16384, floor: true, argv: fileLoop('write-disk') },
   { key: 'mkdir', group: 'file', title: 'Mkdir/Rmdir pair', unit: 'us', n: 5000, floor: true, argv: fileLoop('mkdir') },
   { key: 'pingpong', group: 'ipc', title: 'pipe ping-pong (1-byte round trip)', unit: 'us', n: 20000, floor: false, argv: fileLoop('pingpong') },
-  { key: 'pipe', group: 'ipc', title: 'pipe throughput, 64 KiB writes child → parent', unit: 'MB/s', bytes: 65536, n: 4096, floor: false, argv: fileLoop('pipe') },
+  { key: 'pipe', group: 'ipc', title: 'pipe throughput, 64 KiB writes child → parent', unit: 'MB/s', bytes: 65536, n: 32768, floor: false, argv: fileLoop('pipe') },
   { key: 'fork', group: 'process', title: 'fork + _exit + waitpid', unit: 'us', n: 200, floor: false, argv: (n) => ['/bench/proc-loop', 'fork', String(n)] },
   { key: 'execve', group: 'process', title: 'fork + execve + waitpid', unit: 'us', n: 200, floor: false, argv: (n) => ['/bench/proc-loop', 'execve', String(n)] },
   {
