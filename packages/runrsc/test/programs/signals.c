@@ -139,6 +139,32 @@ int main(void) {
   int status;
   waitpid(child, &status, 0);
 
+  /* A signal handled between blocking calls interrupts neither the calls before it nor after it;
+     one that arrives during a later call still interrupts it. */
+  sa.sa_flags = 0;
+  sigaction(SIGUSR1, &sa, NULL);
+  child = fork();
+  if (child == 0) {
+    write(fds[1], "a", 1);
+    usleep(50000);
+    write(fds[1], "b", 1);
+    usleep(100000);
+    write(fds[1], "c", 1);
+    usleep(100000);
+    kill(getppid(), SIGUSR1);
+    _exit(0);
+  }
+  char seen[4] = {0};
+  read(fds[0], &seen[0], 1);
+  got = 0;
+  raise(SIGUSR1);
+  printf("handled between calls: sig=%d\n", got);
+  read(fds[0], &seen[1], 1);
+  read(fds[0], &seen[2], 1);
+  n = read(fds[0], &c, 1);
+  printf("reads after it: %s, then n=%zd errno=%s\n", seen, n, n < 0 ? strerrorname_np(errno) : "-");
+  waitpid(child, &status, 0);
+
   /* SIGCHLD reaches a handler, with the child's status. */
   got = 0;
   signal(SIGCHLD, on_alarmish);
