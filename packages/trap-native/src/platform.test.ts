@@ -114,6 +114,15 @@ describe('TrapPlatform', () => {
     expect(platform.resumeAndWait(0, null, 0, 1_000_000)).toBe(5);
   });
 
+  it('wakes for a Node timer, even inside setImmediate (where libuv reports no timeout)', async () => {
+    let fired = false;
+    setTimeout(() => (fired = true), 20);
+    const kind = await new Promise<number>((resolve) => setImmediate(() => resolve(platform.resumeAndWait(0, null, 0, -1))));
+    expect(kind).toBe(5);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(fired).toBe(true);
+  });
+
   it('starts guests with nothing of the host mapped but the reserved trampoline page', async () => {
     const tid = platform.spawn();
     const maps = readFileSync(`/proc/${tid}/maps`, 'utf8').trim().split('\n');

@@ -141,6 +141,7 @@ extern "C" {
     fn uv_backend_timeout(l: *const c_void) -> i32;
     fn uv_update_time(l: *mut c_void);
     fn uv_loop_alive(l: *const c_void) -> i32;
+    fn uv_now(l: *const c_void) -> u64;
 }
 
 unsafe fn ptrace(req: libc::c_uint, pid: i32, addr: usize, data: usize) -> i64 {
@@ -391,12 +392,19 @@ impl Tracer {
         let mut left = if timeout_ns >= 0.0 { timeout_ns as i64 } else { i64::MAX };
         unsafe {
             if uv_loop_alive(self.uv_loop) != 0 {
-                // 0 also means "immediates or idle handles are active", which is always true
-                // while the kernel runs inside setImmediate: only a positive value is a deadline.
                 uv_update_time(self.uv_loop);
-                let t = uv_backend_timeout(self.uv_loop);
+                let mut t = uv_backend_timeout(self.uv_loop) as i64;
+                if t == 0 {
+                    // 0 also means "immediates or idle handles are active", which is always true
+                    // while the kernel runs inside setImmediate, whatever libuv's timers say: ask
+                    // its timer heap instead, so that a Node timer still ends the wait.
+                    t = uv_next_timer_ms(self.uv_loop);
+                    if t == 0 {
+                        return None; // a Node timer is due
+                    }
+                }
                 if t > 0 {
-                    left = left.min(t as i64 * 1_000_000);
+                    left = left.min(t * 1_000_000);
                 }
             }
         }
@@ -722,6 +730,28 @@ unsafe fn child_setup(pgid: i32, pmem_fd: i32, stub_fd: i32, prog: *const libc::
 /// epoll registration is deferred to the next `uv__io_poll`.
 const UV_BACKEND_FD_OFFSET: usize = 64;
 const UV_WATCHER_QUEUE_OFFSET: usize = 88;
+
+/// Offsets in libuv 1.x's `uv_loop_t` of `timer_heap` (its `min` node) and `time`, and in
+/// `uv_timer_t` from its heap node to its `timeout` (libuv 1.46, x86-64).
+const UV_TIMER_HEAP_MIN_OFFSET: usize = 520;
+const UV_TIME_OFFSET: usize = 544;
+const UV_HEAP_NODE_TO_TIMEOUT: usize = 24;
+
+/// Milliseconds until libuv's earliest timer (0 if due), or -1 if it has none. The layout is
+/// checked against `uv_now`; if it does not match, this says -1 (no timer: the behaviour without it).
+unsafe fn uv_next_timer_ms(l: *const c_void) -> i64 {
+    let base = l as *const u8;
+    let now = uv_now(l);
+    if *(base.add(UV_TIME_OFFSET) as *const u64) != now {
+        return -1;
+    }
+    let min = *(base.add(UV_TIMER_HEAP_MIN_OFFSET) as *const *const u8);
+    if min.is_null() {
+        return -1;
+    }
+    let timeout = *(min.add(UV_HEAP_NODE_TO_TIMEOUT) as *const u64);
+    timeout.saturating_sub(now).min(i32::MAX as u64) as i64
+}
 
 /// Whether libuv has fds waiting to be added to its epoll set. The layout is checked against
 /// `uv_backend_fd`; if it does not match, this says no (the behaviour without the check).
