@@ -297,16 +297,22 @@ export class PtySlaveFile extends FileBase {
       // VTIME alone: wait up to VTIME tenths of a second for any input.
       const wait = new AbortScope(signal);
       let timedOut = false;
-      const timer = setTimeout(() => {
+      const expire = () => {
         timedOut = true;
         wait.abort();
-      }, time * 100);
+      };
+      // The kernel's timer queue, whose deadlines the run loop sleeps until; it never wakes for a
+      // Node timer. (A pty with no kernel has no run loop either: unit tests.)
+      const timers = this.pty.env.kernel?.timers;
+      const cancel = timers
+        ? timers.add(timers.clock.now() + BigInt(time) * 100_000_000n, expire).cancel
+        : clearTimeout.bind(null, setTimeout(expire, time * 100));
       try {
         await waitUntilReady(this.pty.slaveSide, () => ldisc.available > 0 || !this.pty.masterOpen, wait.signal);
       } catch (err) {
         if (signal?.aborted || !timedOut) throw err;
       } finally {
-        clearTimeout(timer);
+        cancel();
         wait.dispose();
       }
       return ldisc.take(buf);

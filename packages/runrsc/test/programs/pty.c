@@ -92,6 +92,18 @@ int main(void) {
     n = read(s, buf, sizeof buf);
     snprintf(msg, sizeof msg, "child: raw read %zd \"%.*s\"\n", n, (int)(n > 0 ? n : 0), buf);
     report(p[1], msg);
+    raw.c_cc[VMIN] = 0; // VTIME alone: wait that long for any input, else return 0
+    raw.c_cc[VTIME] = 2;
+    tcsetattr(s, TCSANOW, &raw);
+    n = read(s, buf, sizeof buf);
+    snprintf(msg, sizeof msg, "child: VTIME read with nothing typed %zd\n", n);
+    report(p[1], msg);
+    raw.c_cc[VTIME] = 50;
+    tcsetattr(s, TCSANOW, &raw);
+    report(p[1], "child: VTIME read waiting\n");
+    n = read(s, buf, sizeof buf);
+    snprintf(msg, sizeof msg, "child: VTIME read %zd \"%.*s\"\n", n, (int)(n > 0 ? n : 0), buf);
+    report(p[1], msg);
     _exit(0);
   }
   close(p[1]);
@@ -113,6 +125,14 @@ int main(void) {
   fputs(line, stdout);
   fflush(stdout);
   write(m, "xyz", 3);
+  fgets(line, sizeof line, from_child);
+  fputs(line, stdout);
+  for (int i = 0; i < 2; i++) { // the timed-out read, then the waiting one
+    fgets(line, sizeof line, from_child);
+    fputs(line, stdout);
+  }
+  fflush(stdout);
+  write(m, "k", 1);
   fgets(line, sizeof line, from_child);
   fputs(line, stdout);
   int status;
