@@ -46,6 +46,13 @@ static void read_until(int m, const char *end, const char *label) {
 
 static void report(int fd, const char *msg) { write(fd, msg, strlen(msg)); }
 
+/* Copy `lines` lines the child reported to stdout. */
+static void relay(FILE *from, int lines) {
+  char line[256];
+  while (lines-- > 0 && fgets(line, sizeof line, from)) fputs(line, stdout);
+  fflush(stdout);
+}
+
 int main(void) {
   int m = posix_openpt(O_RDWR | O_NOCTTY);
   if (m < 0) { perror("posix_openpt"); return 1; }
@@ -108,33 +115,18 @@ int main(void) {
   }
   close(p[1]);
   FILE *from_child = fdopen(p[0], "r");
-  char line[256];
-  fgets(line, sizeof line, from_child);
-  fputs(line, stdout);
-  fflush(stdout);
+  relay(from_child, 1);
   write(m, "hellx\x7fo\r", 8);
   read_until(m, "out\r\n", "echo, then what the slave wrote");
-  fgets(line, sizeof line, from_child);
-  fputs(line, stdout);
+  relay(from_child, 1);
   usleep(100000);
   write(m, "\x03", 1);
   read_until(m, "^C", "echo of ^C");
-  fgets(line, sizeof line, from_child);
-  fputs(line, stdout);
-  fgets(line, sizeof line, from_child);
-  fputs(line, stdout);
-  fflush(stdout);
+  relay(from_child, 2);
   write(m, "xyz", 3);
-  fgets(line, sizeof line, from_child);
-  fputs(line, stdout);
-  for (int i = 0; i < 2; i++) { // the timed-out read, then the waiting one
-    fgets(line, sizeof line, from_child);
-    fputs(line, stdout);
-  }
-  fflush(stdout);
+  relay(from_child, 3); // the raw read, the timed-out VTIME read, then the waiting one
   write(m, "k", 1);
-  fgets(line, sizeof line, from_child);
-  fputs(line, stdout);
+  relay(from_child, 1);
   int status;
   waitpid(child, &status, 0);
   printf("child exit %d\n", WEXITSTATUS(status));
