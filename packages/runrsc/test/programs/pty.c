@@ -46,6 +46,13 @@ static void read_until(int m, const char *end, const char *label) {
 
 static void report(int fd, const char *msg) { write(fd, msg, strlen(msg)); }
 
+/* A non-canonical read's VMIN and VTIME. */
+static void read_mode(int fd, struct termios *t, int vmin, int vtime) {
+  t->c_cc[VMIN] = vmin;
+  t->c_cc[VTIME] = vtime;
+  tcsetattr(fd, TCSANOW, t);
+}
+
 /* Copy `lines` lines the child reported to stdout. */
 static void relay(FILE *from, int lines) {
   char line[256];
@@ -92,21 +99,16 @@ int main(void) {
     struct termios raw;
     tcgetattr(s, &raw);
     raw.c_lflag &= ~(ICANON | ECHO);
-    raw.c_cc[VMIN] = 3;
-    raw.c_cc[VTIME] = 0;
-    tcsetattr(s, TCSANOW, &raw);
+    read_mode(s, &raw, 3, 0);
     report(p[1], "child: raw\n");
     n = read(s, buf, sizeof buf);
     snprintf(msg, sizeof msg, "child: raw read %zd \"%.*s\"\n", n, (int)(n > 0 ? n : 0), buf);
     report(p[1], msg);
-    raw.c_cc[VMIN] = 0; // VTIME alone: wait that long for any input, else return 0
-    raw.c_cc[VTIME] = 2;
-    tcsetattr(s, TCSANOW, &raw);
+    read_mode(s, &raw, 0, 2); // VTIME alone: wait that long for any input, else return 0
     n = read(s, buf, sizeof buf);
     snprintf(msg, sizeof msg, "child: VTIME read with nothing typed %zd\n", n);
     report(p[1], msg);
-    raw.c_cc[VTIME] = 50;
-    tcsetattr(s, TCSANOW, &raw);
+    read_mode(s, &raw, 0, 50);
     report(p[1], "child: VTIME read waiting\n");
     n = read(s, buf, sizeof buf);
     snprintf(msg, sizeof msg, "child: VTIME read %zd \"%.*s\"\n", n, (int)(n > 0 ? n : 0), buf);
