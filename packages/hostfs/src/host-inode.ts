@@ -14,7 +14,7 @@ import {
 import { setHostAttr } from './host-attrs.js';
 import { hostResult } from './host-errors.js';
 import { HostDirectoryFile, HostRegularFile } from './host-files.js';
-import { hostIdentity, hostStat, tryHostStat } from './host-stat.js';
+import { hostIdentity, hostStat, tryHostStat, type HostIdentity } from './host-stat.js';
 import type { HostFs } from './host-fs.js';
 import { HostSocketFile } from './socket-names.js';
 
@@ -120,11 +120,7 @@ export class HostDirectory extends HostInode {
     const cached = this.#cached(name);
     if (cached !== undefined) return cached;
     const s = this.#absentIfMissing(name, () => hostIdentity(this.fs.ops, this.fd(), name, AT_SYMLINK_NOFOLLOW));
-    const type = fileTypeOfMode(s.mode);
-    const child = type === FileType.Directory
-      ? new HostDirectory(this.fs, s.dev, s.ino, { dir: this, name })
-      : new HostLeaf(this.fs, s.dev, s.ino, type, this, name);
-    return this.#remember(name, child);
+    return this.#remember(name, this.#child(name, s));
   }
 
   /** A lookup and the child's stat from one host fstatat (the VFS's stat of a path). */
@@ -179,7 +175,7 @@ export class HostDirectory extends HostInode {
   }
 
   /** The inode of child `name` as `s` describes it. */
-  #child(name: string, s: Stat): HostInode {
+  #child(name: string, s: HostIdentity): HostInode {
     const type = fileTypeOfMode(s.mode);
     if (type === FileType.Directory) return new HostDirectory(this.fs, s.dev, s.ino, { dir: this, name });
     return new HostLeaf(this.fs, s.dev, s.ino, type, this, name);
