@@ -20,7 +20,7 @@ import type { OpenFile } from '../fs/open-file.js';
 import type { PathRef } from '../fs/path-ref.js';
 import { O_RDONLY, PROT_READ, PROT_WRITE, S_IFMT, S_IFREG } from '../abi/index.js';
 import { MAY_EXEC, checkAccess, fsIds } from '../fs/permission.js';
-import { LoadedImage } from './image-cache.js';
+import { LoadedImage, versionOf } from './image-cache.js';
 import type { Kernel } from './kernel.js';
 import { PIE_BASE, STACK_SIZE, STACK_TOP } from './layout.js';
 import type { LinuxThread } from './process.js';
@@ -71,15 +71,6 @@ function findExecutable(thread: LinuxThread, path: string): { ref: PathRef; st: 
   if ((st.mode & S_IFMT) !== S_IFREG) throw new KernelError(Errno.EACCES);
   checkAccess(ids, st, MAY_EXEC);
   return { ref, st };
-}
-
-/** Whether two stats are of the same file, unchanged. */
-function sameVersion(a: Stat, b: Stat): boolean {
-  return (
-    a.dev === b.dev && a.ino === b.ino && a.size === b.size &&
-    a.mtime.sec === b.mtime.sec && a.mtime.nsec === b.mtime.nsec &&
-    a.ctime.sec === b.ctime.sec && a.ctime.nsec === b.ctime.nsec
-  );
 }
 
 /** Parse the ELF headers, reading past `head` only when the program headers lie beyond it. */
@@ -150,7 +141,7 @@ function resolveProgram(kernel: Kernel, thread: LinuxThread, path: string, argv:
  */
 function loadImage(kernel: Kernel, file: OpenFile, image: ElfImage, st: Stat, path: string): LoadedImage {
   const fs = file.location!.inode.fs;
-  const shared = kernel.images.accepts(fs, st) && sameVersion(st, file.stat());
+  const shared = kernel.images.accepts(fs, st) && versionOf(st) === versionOf(file.stat());
   const loaded = new LoadedImage(image, {
     allocator: kernel.allocator,
     account: kernel.memoryAccount,

@@ -127,13 +127,13 @@ export const IMAGE_SETTLED_MS = 2000;
 /** File systems whose files' content changes only with their ctime. */
 const CACHEABLE_FS: ReadonlySet<string> = new Set(['hostfs', 'tmpfs']);
 
-const fsIds = new WeakMap<FileSystem, number>();
-let nextFsId = 1;
+const fsNumbers = new WeakMap<FileSystem, number>();
+let nextFsNumber = 1;
 
-function fsId(fs: FileSystem): number {
-  let id = fsIds.get(fs);
-  if (id === undefined) fsIds.set(fs, (id = nextFsId++));
-  return id;
+function fsNumber(fs: FileSystem): number {
+  let n = fsNumbers.get(fs);
+  if (n === undefined) fsNumbers.set(fs, (n = nextFsNumber++));
+  return n;
 }
 
 /**
@@ -144,7 +144,7 @@ function fsId(fs: FileSystem): number {
 export class ImageCache {
   readonly maxBytes: number;
   /** In least recently used order. */
-  readonly #entries = new Map<string, { stamp: string; image: LoadedImage }>();
+  readonly #entries = new Map<string, { version: string; image: LoadedImage }>();
   #bytes = 0;
   #closed = false;
 
@@ -163,7 +163,7 @@ export class ImageCache {
     const e = this.#entries.get(key);
     if (!e) return undefined;
     this.#entries.delete(key);
-    if (e.stamp !== stampOf(st)) {
+    if (e.version !== versionOf(st)) {
       this.#drop(e.image);
       return undefined;
     }
@@ -188,7 +188,7 @@ export class ImageCache {
       this.#drop(old.image);
     }
     image.retain();
-    this.#entries.set(key, { stamp: stampOf(st), image });
+    this.#entries.set(key, { version: versionOf(st), image });
     this.#bytes += image.bytes;
     for (const [k, e] of this.#entries) {
       if (this.#bytes <= this.maxBytes) break;
@@ -221,9 +221,10 @@ export class ImageCache {
 }
 
 function keyOf(fs: FileSystem, st: Stat): string {
-  return `${fsId(fs)}:${st.dev}:${st.ino}`;
+  return `${fsNumber(fs)}:${st.dev}:${st.ino}`;
 }
 
-function stampOf(st: Stat): string {
-  return `${st.size}:${st.mtime.sec}.${st.mtime.nsec}:${st.ctime.sec}.${st.ctime.nsec}`;
+/** A file's version: two stats with the same one are of the same, unchanged file. */
+export function versionOf(st: Stat): string {
+  return `${st.dev}:${st.ino}:${st.size}:${st.mtime.sec}.${st.mtime.nsec}:${st.ctime.sec}.${st.ctime.nsec}`;
 }
