@@ -81,6 +81,8 @@ pub const NOTIFIED_SYSCALLS: &[u32] = &[
     257, 258, 260, 262, 263, 264, 265, 266, 267, 268, 269, // openat mkdirat fchownat newfstatat unlinkat renameat linkat symlinkat readlinkat fchmodat faccessat
     280, 292, 293, 316, 318, 332, 439, // utimensat dup3 pipe2 renameat2 getrandom statx faccessat2
 ];
+// The filter's jumps over this list are 8-bit offsets.
+const _: () = assert!(NOTIFIED_SYSCALLS.len() < 250);
 
 /// The filter: any other architecture (int 0x80 from a 64-bit process) kills; the calls in
 /// `NOTIFIED_SYSCALLS` go to the kernel's notification fd, every other x86-64 syscall stops for the
