@@ -29,8 +29,8 @@ describe('FIFO', () => {
   });
 
   it('gives a reader that opened while a writer was open EOF once that writer has gone', async () => {
-    // Linux's open would not have waited: the writer was there. Whichever side opens first after
-    // a fork is up to the scheduler, so both orders must end the reader's loop.
+    // Linux's open would not have waited: the writer was there. (After a fork either side may
+    // open first; the other order is the usual one, where the reader waits for a writer.)
     const fifo = new FifoState();
     const writer = fifo.open(O_WRONLY, '/f', stat);
     const reader = fifo.open(O_RDONLY, '/f', stat);
