@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as nodePath from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  DevFs, Errno, FdTable, FileType, FsContext, KernelError, O_CREAT, O_DIRECTORY, O_NOFOLLOW,
+  DevFs, Errno, FdTable, FileType, FsContext, KernelError, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW,
   O_NONBLOCK, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, S_IFCHR, S_IFIFO, S_IFLNK, S_IFMT, S_IFSOCK, Vfs, readDirents64,
   type OpenFile,
 } from '@rvisor/linux-object';
@@ -164,6 +164,26 @@ describe('HostFs', () => {
     expect(calls).toEqual(['unlinkat']);
     expect(fs.existsSync(nodePath.join(rootDir, 'made'))).toBe(false);
     expect(errnoOf(() => vfs.rmdir(root, '/made'))).toBe(Errno.ENOENT);
+  });
+
+  it('creates and opens a file with one host open, and knows a name it removed is gone', () => {
+    const ops = new NodeHostOps();
+    const vfs = new Vfs(HostFs.open(ops, rootDir, { exclusive: true }));
+    const root = new FsContext(vfs).root;
+    vfs.mkdir(root, '/c', 0o755);
+    expect(errnoOf(() => vfs.stat(root, '/c/other', false))).toBe(Errno.ENOENT); // opens /c's fd
+    const calls = recordCalls(ops, ['openat', 'fstatat', 'fchmod', 'unlinkat']);
+    const f = vfs.open(root, '/c/new', O_CREAT | O_EXCL | O_RDONLY, 0o640);
+    expect(calls).toEqual(['fstatat', 'openat', 'fstatat']); // the lookup, the open, the new file's identity
+    expect(f.stat().mode & 0o7777).toBe(0o640);
+    f.close();
+    expect(errnoOf(() => vfs.open(root, '/c/new', O_CREAT | O_EXCL | O_RDONLY, 0o640))).toBe(Errno.EEXIST);
+    calls.length = 0;
+    vfs.unlink(root, '/c/new');
+    expect(errnoOf(() => vfs.stat(root, '/c/new', false))).toBe(Errno.ENOENT);
+    expect(calls).toEqual(['unlinkat']); // the created file was remembered, its removal too
+    expect(fs.existsSync(nodePath.join(rootDir, 'c/new'))).toBe(false);
+    vfs.rmdir(root, '/c'); // the tree is as before for the other tests
   });
 
   it('caches lookups when exclusive: a walk asks the host only for the leaf, and changes through it are seen', () => {

@@ -6,7 +6,7 @@
  */
 import {
   AT_EMPTY_PATH, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, Errno, FileType, KernelError, NAME_MAX,
-  O_ACCMODE, O_APPEND, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_DSYNC, O_EXCL, O_NOCTTY, O_NOFOLLOW,
+  O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_DSYNC, O_EXCL, O_NOCTTY, O_NOFOLLOW,
   O_NONBLOCK, O_RDONLY, O_SYNC, O_TMPFILE, O_TRUNC, O_WRONLY, PATH_MAX, RENAME_EXCHANGE, S_IFIFO, S_IFMT,
   INodeBase, fileTypeOfMode, readDirents64,
   type DirEntry, type INode, type OpenFile, type SetAttr, type Stat, type UnixSocket,
@@ -24,6 +24,15 @@ const encoder = new TextEncoder();
 /** Key of a file's identity on the host. */
 export function identityKey(dev: bigint, ino: bigint): string {
   return `${dev}:${ino}`;
+}
+
+/**
+ * The host open(2) flags of a guest open of a regular file with `flags`: its access mode and sync
+ * flags only. O_APPEND is the open file's (F_SETFL may change it), so the host fd never has it.
+ * O_NONBLOCK: should the name have become a FIFO since the lookup, the open must not block.
+ */
+function hostOpenFlags(flags: number): number {
+  return (flags & (O_ACCMODE | O_SYNC | O_DSYNC)) | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
 }
 
 /** Throws unless `name` is one plain component: the host must never see '/', '.' or '..'. */
@@ -164,6 +173,11 @@ export class HostDirectory extends HostInode {
     }
   }
 
+  /** Remember that `name` is gone: this file system just removed it. */
+  #gone(name: string): void {
+    this.fs.cacheLookup(this.#key, name, null);
+  }
+
   /** Drop the cached lookup of `name`: this directory is about to change what it names. */
   #forget(name: string): void {
     this.fs.forgetLookup(this.#key, name);
@@ -182,25 +196,25 @@ export class HostDirectory extends HostInode {
   }
 
   /**
-   * open(O_CREAT | O_EXCL) on the host, then the exact mode: the host's umask must not change
-   * what the guest asked for (the guest's umask is applied already).
+   * One open(O_CREAT | O_EXCL) on the host with the guest's access mode, whose fd the open file
+   * keeps; then the exact mode: the host's umask must not change what the guest asked for (the
+   * guest's umask is applied already).
    */
-  create(name: string, mode: number): INode {
+  create(name: string, mode: number, flags: number, path: string): { inode: INode; file: OpenFile } {
     checkName(name);
     this.checkWritableFs();
     this.#forget(name);
-    const flags = O_CREAT | O_EXCL | O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
-    const fd = hostResult(this.fs.ops.openat(this.fd(), name, flags, mode & 0o7777));
+    const perm = mode & 0o7777;
+    const fd = hostResult(this.fs.ops.openat(this.fd(), name, O_CREAT | O_EXCL | hostOpenFlags(flags), perm));
     this.fs.fdOpened();
     try {
-      let s = hostStat(this.fs.ops, fd, '', AT_EMPTY_PATH);
-      if ((s.mode & 0o7777) !== (mode & 0o7777)) {
-        hostResult(this.fs.ops.fchmod(fd, mode & 0o7777));
-        s = { ...s, mode: (s.mode & ~0o7777) | (mode & 0o7777) };
-      }
-      return this.#child(name, s);
-    } finally {
+      const s = hostIdentity(this.fs.ops, fd, '', AT_EMPTY_PATH);
+      if ((s.mode & 0o7777) !== perm) hostResult(this.fs.ops.fchmod(fd, perm));
+      const inode = this.#remember(name, this.#child(name, s));
+      return { inode, file: new HostRegularFile(this.fs, fd, path, flags) };
+    } catch (e) {
       this.fs.closeFd(fd);
+      throw e;
     }
   }
 
@@ -280,6 +294,7 @@ export class HostDirectory extends HostInode {
     this.#forget(name);
     if (this.fs.socketNames.remove(this.#key, name)) return;
     hostResult(this.fs.ops.unlinkat(this.fd(), name, 0));
+    this.#gone(name);
   }
 
   rmdir(name: string): void {
@@ -294,6 +309,7 @@ export class HostDirectory extends HostInode {
     if (this.fs.socketNames.has(key)) throw new KernelError(Errno.ENOTEMPTY);
     this.#forget(name);
     hostResult(this.fs.ops.unlinkat(this.fd(), name, AT_REMOVEDIR));
+    this.#gone(name);
     this.fs.directoryRemoved(key);
   }
 
@@ -423,9 +439,7 @@ export class HostLeaf extends HostInode {
     }
     const writing = (flags & O_ACCMODE) !== O_RDONLY || (flags & O_TRUNC) !== 0;
     if (writing) this.checkWritableFs();
-    // O_APPEND is the open file's (F_SETFL may change it), so the host fd never has it.
-    // O_NONBLOCK: should the name have become a FIFO since the lookup, the open must not block.
-    const fd = this.#openHost((flags & (O_ACCMODE | O_SYNC | O_DSYNC)) & ~O_APPEND);
+    const fd = this.#openHost(hostOpenFlags(flags));
     if ((flags & O_TRUNC) !== 0 && (flags & O_ACCMODE) === O_RDONLY) {
       // O_RDONLY | O_TRUNC truncates on Linux too (the caller may write the file).
       const r = this.#truncateByName(0);
@@ -466,9 +480,8 @@ export class HostLeaf extends HostInode {
     }
   }
 
-  /** Open the host file with `flags`, checked to be this inode's file unless the tree is exclusive. */
-  #openHost(flags: number): number {
-    const hostFlags = flags | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+  /** Open the host file with `hostFlags`, checked to be this inode's file unless the tree is exclusive. */
+  #openHost(hostFlags: number): number {
     const fd = hostResult(this.fs.ops.openat(this.dir.fd(), this.name, hostFlags, 0));
     this.fs.fdOpened();
     // Only this file system changes an exclusive tree, and it forgets every name it changes, so
@@ -485,7 +498,7 @@ export class HostLeaf extends HostInode {
 
   /** truncate(2) through a write-only fd of its own; returns 0 or -errno. */
   #truncateByName(size: number): number {
-    const fd = this.#openHost(O_WRONLY);
+    const fd = this.#openHost(hostOpenFlags(O_WRONLY));
     try {
       return this.fs.ops.ftruncate(fd, size);
     } finally {

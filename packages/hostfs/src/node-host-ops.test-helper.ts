@@ -7,7 +7,8 @@ import * as fs from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import * as nodePath from 'node:path';
 import {
-  AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, O_DIRECTORY, O_NOFOLLOW, O_PATH, S_IFMT,
+  AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, O_ACCMODE, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW,
+  O_PATH, S_IFMT,
   SEEK_CUR, SEEK_END, SEEK_SET, modeToDirentType, statCodec, writeDirent64, type Stat,
 } from '@rvisor/linux-object';
 import type { HostOps } from './host-ops.js';
@@ -56,10 +57,16 @@ export class NodeHostOps implements HostOps {
     return typeof base === 'number' ? base : nodePath.resolve(base, name);
   }
 
-  openat(dirfd: number, path: string, flags: number, _mode: number): number {
+  openat(dirfd: number, path: string, flags: number, mode: number): number {
     const full = this.#resolve(dirfd, path);
     if (typeof full === 'number') return full;
     try {
+      if ((flags & O_CREAT) !== 0) {
+        const nodeFd = fs.openSync(full, flags & (O_CREAT | O_EXCL | O_ACCMODE), mode);
+        const fd = this.#next++;
+        this.fds.set(fd, { path: full, nodeFd, pos: 0, isDir: false });
+        return fd;
+      }
       let st = fs.lstatSync(full);
       if (st.isSymbolicLink()) {
         if ((flags & O_NOFOLLOW) !== 0) {

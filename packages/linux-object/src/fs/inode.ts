@@ -95,6 +95,11 @@ export interface INode {
   readonly fs: FileSystem;
   /** Inode number, unique within `fs`. */
   readonly ino: bigint;
+  /**
+   * st_dev, when the inode knows it without a stat (hostfs): the VFS then identifies the file
+   * (for locks) without asking the host.
+   */
+  readonly dev?: bigint;
   readonly type: FileType;
   /** Current attributes. */
   stat(): Stat;
@@ -119,10 +124,11 @@ export interface INode {
   /** The entries of this directory, including '.' and '..'; ENOTDIR if it is not one. */
   readdir(): DirEntry[];
   /**
-   * Create a regular file `name` in this directory (O_CREAT). Absent on file systems that cannot;
-   * the VFS then fails with EROFS or EPERM.
+   * Create a regular file `name` in this directory and open it with open(2) `flags` (O_CREAT):
+   * opened as asked whatever `mode` says, as Linux opens a file it just created. `path` is as for
+   * `open`. Absent on file systems that cannot; the VFS then fails with EROFS or EPERM.
    */
-  create?(name: string, mode: number): INode;
+  create?(name: string, mode: number, flags: number, path: string): { inode: INode; file: OpenFile };
   /*
    * Changes to a directory's entries. Each is absent on file systems that cannot make it; the VFS
    * then fails with EROFS (read-only file systems) or EPERM. `name` is one plain component, as

@@ -6,7 +6,7 @@
 import { Vmo, ZxError, pageRoundUp, ZxStatus, type MemoryAccount, type PmemAllocator } from '@rvisor/zircon-object';
 import type { Timespec } from '../abi/codec.js';
 import { O_APPEND, O_TRUNC } from '../abi/fcntl.js';
-import { makedev, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG, S_IFMT, S_IFSOCK } from '../abi/mode.js';
+import { makedev, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG, S_IFMT, S_IFSOCK, S_ISGID } from '../abi/mode.js';
 import type { Stat } from '../abi/stat.js';
 import { Errno, KernelError } from '../errno.js';
 import { DirectoryFile } from './directory-file.js';
@@ -209,18 +209,30 @@ export class TmpDir extends TmpInode {
     this.touch();
   }
 
-  /** Create a regular file `name` (O_CREAT); EEXIST if taken. */
-  create(name: string, mode: number): INode {
+  /** Create a regular file `name` and open it (O_CREAT); EEXIST if taken. */
+  create(name: string, mode: number, flags: number, path: string): { inode: INode; file: OpenFile } {
     this.#checkFree(name);
-    const file = new TmpFile(this.fs, mode);
-    this.#added(name, file);
-    return file;
+    const inode = this.#new(new TmpFile(this.fs, mode));
+    this.#added(name, inode);
+    return { inode, file: inode.open(flags, path) };
+  }
+
+  /**
+   * A new inode's group, as Linux's inode_init_owner gives it: a set-group-ID directory's group,
+   * and that bit too for a new directory. (Its user, the creator's, is the VFS's to set.)
+   */
+  #new<T extends TmpInode>(child: T): T {
+    if ((this.mode & S_ISGID) !== 0) {
+      child.gid = this.gid;
+      if (child instanceof TmpDir) child.mode |= S_ISGID;
+    }
+    return child;
   }
 
   /** mknod(2) of a FIFO (S_IFIFO) or a regular file; other types are the caller's to refuse. */
   mknod(name: string, mode: number): INode {
     this.#checkFree(name);
-    const node = (mode & S_IFMT) === S_IFIFO ? new TmpFifo(this.fs, mode) : new TmpFile(this.fs, mode);
+    const node = this.#new((mode & S_IFMT) === S_IFIFO ? new TmpFifo(this.fs, mode) : new TmpFile(this.fs, mode));
     this.#added(name, node);
     return node;
   }
@@ -228,7 +240,7 @@ export class TmpDir extends TmpInode {
   /** bind(2) of an AF_UNIX socket: a socket file `name` naming it. */
   bindSocket(name: string, socket: UnixSocket, mode: number): INode {
     this.#checkFree(name);
-    const node = new TmpSocket(this.fs, mode, socket);
+    const node = this.#new(new TmpSocket(this.fs, mode, socket));
     this.#added(name, node);
     return node;
   }
@@ -236,7 +248,7 @@ export class TmpDir extends TmpInode {
   /** mkdir(2). */
   mkdir(name: string, mode: number): INode {
     this.#checkFree(name);
-    const dir = new TmpDir(this.fs, this, mode);
+    const dir = this.#new(new TmpDir(this.fs, this, mode));
     this.#added(name, dir);
     return dir;
   }
@@ -244,7 +256,7 @@ export class TmpDir extends TmpInode {
   /** symlink(2). */
   symlink(name: string, target: string): INode {
     this.#checkFree(name);
-    const link = new TmpSymlink(this.fs, target);
+    const link = this.#new(new TmpSymlink(this.fs, target));
     this.#added(name, link);
     return link;
   }

@@ -2,6 +2,7 @@ import { FakePhysicalMemory, PmemAllocator } from '@rvisor/zircon-object';
 import { describe, expect, it } from 'vitest';
 import { O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY } from '../abi/fcntl.js';
 import { Errno, KernelError } from '../errno.js';
+import { S_ISGID } from '../abi/mode.js';
 import { DevFs } from './devfs.js';
 import { FileType } from './file-type.js';
 import { FsContext } from './fs-context.js';
@@ -31,6 +32,25 @@ function makeVfs(): Vfs {
 }
 
 describe('Vfs.lookup', () => {
+  it('gives a new file its creator, and the group of a set-group-ID directory (tmpfs)', () => {
+    const tmp = new Vfs(new TmpFs({ allocator: new PmemAllocator(new FakePhysicalMemory()) }));
+    const root = tmp.root;
+    tmp.mkdir(root, '/g', 0o777);
+    tmp.setAttr(tmp.lookup(root, '/g', { followLast: true }), { gid: 50, mode: 0o2777 });
+    const user = { uid: 1000, gid: 100, groups: [] };
+    const owner = (p: string) => {
+      const st = tmp.stat(root, p, false);
+      return [st.uid, st.gid, st.mode & S_ISGID];
+    };
+    tmp.open(root, '/g/f', O_WRONLY | O_CREAT, 0o644, undefined, user).close();
+    tmp.mkdir(root, '/g/d', 0o755, undefined, user);
+    tmp.open(root, '/plain', O_WRONLY | O_CREAT, 0o644, undefined, user).close();
+    tmp.open(root, '/g/byroot', O_WRONLY | O_CREAT, 0o644, undefined, { uid: 0, gid: 0, groups: [] }).close();
+    expect([owner('/g/f'), owner('/g/d'), owner('/plain'), owner('/g/byroot')]).toEqual([
+      [1000, 50, 0], [1000, 50, S_ISGID], [1000, 100, 0], [0, 50, 0],
+    ]);
+  });
+
   const vfs = makeVfs();
   const root = vfs.root;
   const look = (p: string, followLast = true) => vfs.lookup(root, p, { followLast });
@@ -120,6 +140,25 @@ describe('Vfs.open', () => {
     }
   });
 
+  it('gives a new file its creator, and the group of a set-group-ID directory (tmpfs)', () => {
+    const tmp = new Vfs(new TmpFs({ allocator: new PmemAllocator(new FakePhysicalMemory()) }));
+    const root = tmp.root;
+    tmp.mkdir(root, '/g', 0o777);
+    tmp.setAttr(tmp.lookup(root, '/g', { followLast: true }), { gid: 50, mode: 0o2777 });
+    const user = { uid: 1000, gid: 100, groups: [] };
+    const owner = (p: string) => {
+      const st = tmp.stat(root, p, false);
+      return [st.uid, st.gid, st.mode & S_ISGID];
+    };
+    tmp.open(root, '/g/f', O_WRONLY | O_CREAT, 0o644, undefined, user).close();
+    tmp.mkdir(root, '/g/d', 0o755, undefined, user);
+    tmp.open(root, '/plain', O_WRONLY | O_CREAT, 0o644, undefined, user).close();
+    tmp.open(root, '/g/byroot', O_WRONLY | O_CREAT, 0o644, undefined, { uid: 0, gid: 0, groups: [] }).close();
+    expect([owner('/g/f'), owner('/g/d'), owner('/plain'), owner('/g/byroot')]).toEqual([
+      [1000, 50, 0], [1000, 50, S_ISGID], [1000, 100, 0], [0, 50, 0],
+    ]);
+  });
+
   const vfs = makeVfs();
   const root = vfs.root;
   const open = (p: string, flags: number) => vfs.open(root, p, flags, 0o644);
@@ -140,6 +179,8 @@ describe('Vfs.open', () => {
     expect(errnoOf(() => open('/etc', O_RDWR))).toBe(Errno.EISDIR);
     expect(errnoOf(() => open('/etc', O_RDONLY | O_TRUNC))).toBe(Errno.EISDIR);
     expect(errnoOf(() => open('/etc', O_RDONLY | O_CREAT))).toBe(Errno.EISDIR);
+    expect(errnoOf(() => open('/etc', O_RDONLY | O_CREAT | O_DIRECTORY))).toBe(Errno.EINVAL);
+    expect(errnoOf(() => open('/tmp/x', O_RDONLY | O_CREAT | O_DIRECTORY))).toBe(Errno.EINVAL);
     expect(errnoOf(() => open('/nonexistent/', O_RDONLY | O_CREAT))).toBe(Errno.EISDIR);
     expect(errnoOf(() => open('/abs', O_RDONLY | O_CREAT | O_EXCL))).toBe(Errno.EEXIST);
     expect(errnoOf(() => open('/etc/new', O_WRONLY | O_CREAT))).toBe(Errno.EROFS);

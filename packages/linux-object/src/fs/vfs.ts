@@ -227,6 +227,8 @@ export class Vfs {
   ): OpenFile {
     const followLast = (flags & O_NOFOLLOW) === 0;
     const wantDir = (flags & O_DIRECTORY) !== 0;
+    // Ambiguous, so refused before anything is looked up (Linux since 6.4).
+    if (wantDir && (flags & O_CREAT) !== 0) throw new KernelError(Errno.EINVAL);
     if ((flags & O_PATH) !== 0) {
       const ref = this.lookup(start, path, { followLast, directory: wantDir, root, ids });
       return this.#located(new PathOnlyFile(ref.path, flags, ref.inode), ref);
@@ -237,9 +239,10 @@ export class Vfs {
       return openTmpFile(dir, flags, mode);
     }
     let ref: PathRef;
-    let created = false;
     if ((flags & O_CREAT) !== 0) {
-      ({ ref, created } = this.#openCreate(start, path, flags, mode, root, ids));
+      const found = this.#openCreate(start, path, flags, mode, root, ids);
+      if ('file' in found) return this.#located(found.file, found.ref);
+      ref = found.ref;
     } else {
       ref = this.lookup(start, path, { followLast, directory: wantDir, root, ids });
     }
@@ -250,19 +253,18 @@ export class Vfs {
       && ((flags & O_ACCMODE) !== O_RDONLY || (flags & (O_CREAT | O_TRUNC)) !== 0)) {
       throw new KernelError(Errno.EISDIR);
     }
-    // A file this open created is opened as asked whatever its mode says, and is not truncated
-    // (Linux's FMODE_CREATED). A host file system would otherwise see a truncate: ext4 then
-    // flushes the file's data on close, as after replacing a file's contents.
-    if (created) flags &= ~O_TRUNC;
-    else checkInodeAccess(ids, ref.inode, openAccess(flags));
+    checkInodeAccess(ids, ref.inode, openAccess(flags));
     return this.#located(ref.inode.open(flags, ref.path), ref);
   }
 
-  /** The O_CREAT part of open: find or create the last component. */
+  /**
+   * The O_CREAT part of open: find the last component, or create it and open it (then `file` is
+   * the open file).
+   */
   #openCreate(
     start: PathRef, path: string, flags: number, mode: number, root: PathRef | undefined,
     ids: AccessIds | undefined, links = 0,
-  ): { ref: PathRef; created: boolean } {
+  ): { ref: PathRef } | { ref: PathRef; file: OpenFile } {
     checkPath(path);
     const { dir, name, trailingSlash } = splitLast(path);
     if (trailingSlash || name === '' || name === '.' || name === '..') {
@@ -280,7 +282,7 @@ export class Vfs {
     if (existing !== undefined) {
       if ((flags & O_EXCL) !== 0) throw new KernelError(Errno.EEXIST);
       if (existing.inode.type !== FileType.Symlink || (flags & O_NOFOLLOW) !== 0) {
-        return { ref: existing, created: false };
+        return { ref: existing };
       }
       // A symlink, dangling or not: O_CREAT creates its target, as Linux.
       if (links >= MAXSYMLINKS) throw new KernelError(Errno.ELOOP);
@@ -294,10 +296,17 @@ export class Vfs {
     }
     if (parent.mount.fs.readOnly) throw new KernelError(Errno.EROFS);
     checkInodeAccess(ids, parent.inode, MAY_WRITE | MAY_EXEC);
-    const inode = create(name, mode);
-    giveToCreator(inode, parent.inode, ids);
-    const ref = { mount: parent.mount, inode, path: joinPath(parent.path, name), parent };
-    return { ref, created: true };
+    const childPath = joinPath(parent.path, name);
+    // Not truncated (Linux's FMODE_CREATED): a host file system would otherwise see a truncate,
+    // and ext4 then flushes the file's data on close, as after replacing a file's contents.
+    const { inode, file } = create(name, mode, flags & ~O_TRUNC, childPath);
+    try {
+      giveToCreator(inode, parent.inode, ids);
+    } catch (e) {
+      file.close();
+      throw e;
+    }
+    return { ref: { mount: parent.mount, inode, path: childPath, parent }, file };
   }
 
   /**
@@ -572,9 +581,12 @@ function openAccess(flags: number): number {
  */
 function giveToCreator(inode: INode, dir: INode, ids: AccessIds | undefined): void {
   if (ids === undefined || inode.setAttr === undefined) return;
+  const st = inode.stat();
+  // File systems give a new file its directory's group by Linux's rule: one already owned by the
+  // creator's ids is right, and its directory need not be read. A directory may need S_ISGID.
+  if (inode.type !== FileType.Directory && st.uid === ids.uid && st.gid === ids.gid) return;
   const dirStat = dir.stat();
   const want = newFileOwner(ids, dirStat);
-  const st = inode.stat();
   const attr: SetAttr = {};
   if (st.uid !== want.uid) attr.uid = want.uid;
   if (st.gid !== want.gid) attr.gid = want.gid;

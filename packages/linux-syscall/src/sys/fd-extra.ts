@@ -215,7 +215,7 @@ function mknodAt(ctx: SyscallContext, dirfd: number, path: string, mode: number)
     return 0;
   }
   if (dir.create === undefined) throw new KernelError(Errno.EPERM);
-  dir.create(name, perms);
+  dir.create(name, perms, O_RDONLY, name).file.close();
   return 0;
 }
 
