@@ -74,3 +74,22 @@ describe('flock', () => {
     expect(errnoOf(() => locks.flock(f, 'shared', true))).toBe(Errno.EWOULDBLOCK);
   });
 });
+
+describe('lock keys', () => {
+  it('come from the inode a file was opened through when it knows its device, without a stat', () => {
+    const locks = new FileLocks();
+    let stats = 0;
+    const opened = (dev: bigint, ino: bigint): OpenFile => ({
+      location: { inode: { dev, ino } },
+      stat: () => { stats++; return { dev, ino }; },
+    }) as unknown as OpenFile;
+    const [held, other] = [opened(5n, 9n), opened(5n, 10n)];
+    const owner = {};
+    locks.set(held, posix(owner, F_WRLCK, 0, 0), false);
+    locks.closedBy(owner, other); // another file of the owner: its locks stay
+    expect(locks.test(held, posix({}, F_WRLCK, 0, 0))).toMatchObject({ type: F_WRLCK });
+    locks.closedBy(owner, opened(5n, 9n)); // a second open file of the locked inode: they go
+    expect(locks.test(held, posix({}, F_WRLCK, 0, 0))).toBeNull();
+    expect(stats).toBe(0);
+  });
+});

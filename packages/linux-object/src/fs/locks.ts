@@ -59,8 +59,13 @@ function conflicts(held: RecordLock, want: LockRequest): boolean {
   return held.owner !== want.owner && overlaps(held, want) && (held.type === F_WRLCK || want.type === F_WRLCK);
 }
 
-/** The lock key of an open file: its inode's identity. */
+/**
+ * The lock key of an open file: its inode's identity, from the inode it was opened through when
+ * that knows its st_dev (no host call: closing any file of a process holding locks asks this).
+ */
 function inodeKey(file: OpenFile): string {
+  const inode = file.location?.inode;
+  if (inode?.dev !== undefined) return `${inode.dev}:${inode.ino}`;
   const st = file.stat();
   return `${st.dev}:${st.ino}`;
 }
