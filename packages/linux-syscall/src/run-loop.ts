@@ -13,7 +13,7 @@ import {
 } from '@rvisor/linux-object';
 import { Reg, StopKind, type Platform, type Registers } from '@rvisor/zircon-object';
 import { SyscallContext } from './context.js';
-import { formatCall, type StraceMemory } from './strace/index.js';
+import { formatCall, straceMemory } from './strace/index.js';
 import { syscallTable } from './syscall-table.js';
 import { createUnknownSyscall, type SyscallLogger } from './table/index.js';
 import type { SyscallArgs } from './table/types.js';
@@ -373,24 +373,8 @@ export class KernelRunner {
   }
 
   #trace(thread: LinuxThread, nr: number, args: SyscallArgs, result: number | bigint | undefined): void {
-    const mem = thread.process.memory;
-    const view: StraceMemory = {
-      readString: (addr, max) => {
-        try {
-          return thread.process.vmar.readCString(addr, max);
-        } catch {
-          return null;
-        }
-      },
-      readBytes: (addr, len) => {
-        try {
-          return mem.read(addr, len);
-        } catch {
-          return null;
-        }
-      },
-    };
-    this.#options.strace!(formatCall(nr, args, result, view, { pid: thread.process.pid, tid: thread.tid }));
+    const who = { pid: thread.process.pid, tid: thread.tid };
+    this.#options.strace!(formatCall(nr, args, result, straceMemory(thread.process.vmar), who));
   }
 
   /** A host thread is gone; when it was the process's last, the process has exited. */

@@ -1,9 +1,11 @@
 import { Errno } from '@rvisor/linux-object';
+import { FakePhysicalMemory, PmemAllocator, Prot, Vmar, Vmo } from '@rvisor/zircon-object';
 import { describe, expect, it } from 'vitest';
 import { SYS } from '../generated/numbers.js';
 import type { SyscallArgs } from '../table/types.js';
 import type { StraceMemory } from './args.js';
 import { formatCall, formatEnter } from './format.js';
+import { straceMemory } from './guest-memory.js';
 
 /** A guest memory of one region starting at BASE; anything else is unreadable. */
 const BASE = 0x10000;
@@ -75,6 +77,16 @@ describe('formatCall', () => {
     const mem = new FakeMemory();
     const path = mem.put(`/a"b\\c\td/${'x'.repeat(40)}`);
     expect(formatCall(SYS.chdir, a(path), 0, mem)).toBe(`chdir("/a\\"b\\\\c\\td/${'x'.repeat(23)}"...) = 0`);
+  });
+
+  it('reads a guest address space: a long string cut short, an unmapped one as an address', () => {
+    const vmar = new Vmar({ base: 0x10000, size: 0x100000, pmemGuestFd: 7 });
+    const alloc = new PmemAllocator(new FakePhysicalMemory(4 * 2 ** 20, 2 ** 20));
+    const at = vmar.map({ vmo: Vmo.create(alloc, 4096), len: 4096, prot: Prot.READ | Prot.WRITE });
+    vmar.write(at, new TextEncoder().encode(`/${'y'.repeat(100)}\0`));
+    const mem = straceMemory(vmar);
+    expect(formatCall(SYS.chdir, a(BigInt(at)), 0, mem)).toBe(`chdir("/${'y'.repeat(31)}"...) = 0`);
+    expect(formatCall(SYS.chdir, a(0x20000n), 0, mem)).toBe('chdir(0x20000) = 0');
   });
 
   it('prints unreadable and NULL pointers as addresses', () => {
