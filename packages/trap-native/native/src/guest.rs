@@ -72,7 +72,7 @@ pub const NOTIFIED_SYSCALLS: &[u32] = &[
     16, 17, 18, 19, 20, 21, // ioctl pread64 pwrite64 readv writev access
     22, 23, 24, 32, 33, 35, // pipe select sched_yield dup dup2 nanosleep
     39, 61, 62, 63, // getpid wait4 kill uname
-    72, 73, 74, 75, 76, 77, 78, 79, 80, 81, // fcntl flock fsync fdatasync truncate ftruncate getdents getcwd chdir fchdir
+    72, 73, 74, 75, 76, 77, 79, 80, 81, // fcntl flock fsync fdatasync truncate ftruncate getcwd chdir fchdir
     82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95, // rename mkdir rmdir creat link unlink symlink readlink chmod fchmod chown fchown lchown umask
     96, 97, 98, 99, 100, // gettimeofday getrlimit getrusage sysinfo times
     102, 104, 107, 108, 110, 111, 115, 121, 124, // getuid getgid geteuid getegid getppid getpgrp getgroups getpgid getsid
@@ -80,6 +80,16 @@ pub const NOTIFIED_SYSCALLS: &[u32] = &[
     228, 229, 230, 234, // clock_gettime clock_getres clock_nanosleep tgkill
     257, 258, 260, 262, 263, 264, 265, 266, 267, 268, 269, // openat mkdirat fchownat newfstatat unlinkat renameat linkat symlinkat readlinkat fchmodat faccessat
     280, 292, 293, 316, 318, 332, 439, // utimensat dup3 pipe2 renameat2 getrandom statx faccessat2
+    13, 14, 34, 127, 128, 129, 130, 200, // rt_sigaction rt_sigprocmask pause rt_sigpending rt_sigtimedwait rt_sigqueueinfo rt_sigsuspend tkill
+    36, 37, 38, // getitimer alarm setitimer
+    40, 326, 275, 276, 278, 295, 296, 327, 328, 285, // sendfile copy_file_range splice tee vmsplice preadv pwritev preadv2 pwritev2 fallocate
+    41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 288, // socket … getsockopt, accept4
+    213, 232, 233, 281, 291, 270, 271, 247, // epoll_create epoll_wait epoll_ctl epoll_pwait epoll_create1 pselect6 ppoll waitid
+    282, 283, 284, 286, 287, 289, 290, 319, 436, // signalfd timerfd_create eventfd timerfd_settime timerfd_gettime signalfd4 eventfd2 memfd_create close_range
+    105, 106, 109, 112, 113, 114, 116, 117, 118, 119, 120, // setuid setgid setpgid setsid setreuid setregid setgroups setresuid getresuid setresgid getresgid
+    157, 161, 204, 218, 273, 302, 334, // prctl chroot sched_getaffinity set_tid_address set_robust_list prlimit64 rseq
+    188, 189, 190, 191, 192, 193, 194, 195, 196, 197, 198, 199, // the xattr calls
+    132, 133, 235, 259, 261, 162, 306, 165, 166, // utime mknod utimes mknodat futimesat sync syncfs mount umount2
 ];
 // The filter's jumps over this list are 8-bit offsets.
 const _: () = assert!(NOTIFIED_SYSCALLS.len() < 250);
