@@ -495,6 +495,7 @@ impl Tracer {
         // resumes the thread without it. The wait is killable only (WAIT_KILLABLE_RECV), so the
         // signal waits for the answer.
         unsafe { libc::syscall(libc::SYS_tkill, tid, libc::SIGURG) };
+        self.watcher.disarm();
         answer(fd, id, Some(result));
         loop {
             let st = self.wait_for(tid);
@@ -587,6 +588,7 @@ impl Tracer {
         if matches!(self.threads.get(tid), Some(Stop::Notified { .. })) {
             return Err(format!("guest {tid} waits at a seccomp notification: stop it first (stop_notified)"));
         }
+        self.watcher.disarm();
         for call in calls.iter_mut() {
             let mut r = *regs;
             for (i, &reg) in ARG_REGS.iter().enumerate() {

@@ -46,6 +46,13 @@ impl Watcher {
         }
     }
 
+    /// Stop looking: the tracer is about to wait for a thread itself (an injection), and the
+    /// stops it waits for should not also wake it through the eventfd. It looks again with
+    /// waitpid(WNOHANG) before it next sleeps, as after any event.
+    pub fn disarm(&self) {
+        let _ = self.state.compare_exchange(ARMED, IDLE, Ordering::AcqRel, Ordering::Acquire);
+    }
+
     /// The tracer saw the eventfd: consume it; the watcher rests until the next `arm`.
     pub fn acknowledge(&self) {
         let mut v = 0u64;
