@@ -297,13 +297,17 @@ export class ProcFs implements FileSystem {
     return entries;
   }
 
+  /** The entries of /proc that are not processes, by name: the same nodes for the sandbox's life. */
+  #fixedByName: Map<string, INode> | undefined;
+
   /** One entry of /proc: a pid's directory is made without listing every process. */
   #rootEntry(name: string): INode | undefined {
     if (/^[1-9][0-9]*$/.test(name)) {
       const pid = Number(name);
       return this.#kernel.processes.has(pid) ? this.#pidDir(pid) : undefined;
     }
-    return this.#fixedRootEntries().find(([n]) => n === name)?.[1];
+    this.#fixedByName ??= new Map(this.#fixedRootEntries());
+    return this.#fixedByName.get(name);
   }
 
   /** The entries of /proc that are not processes. */
@@ -353,6 +357,8 @@ export class ProcFs implements FileSystem {
 
   #pidDir(pid: number): ProcDir {
     const base = `/${pid}`;
+    const made = this.#nodes.get(base);
+    if (made !== undefined) return made as ProcDir; // looked up before: no entry list to build
     if (!this.#pidsWithNodes.has(pid)) {
       this.#pidsWithNodes.add(pid);
       if (this.#pidsWithNodes.size > 2 * this.#kernel.processes.size + 64) this.#dropReaped();
