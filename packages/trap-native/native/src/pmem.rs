@@ -49,7 +49,16 @@ impl Pmem {
             let hole = unsafe { libc::lseek(self.fd, data, libc::SEEK_HOLE) };
             let stop = if hole < 0 { end } else { (hole as usize).min(end) };
             let start = data as usize;
-            unsafe { std::ptr::copy_nonoverlapping(self.base.add(start), self.base.add(to + (start - from)), stop - start) };
+            let (mut src, mut dst) = (start as i64, (to + (start - from)) as i64);
+            let mut left = stop - start;
+            while left > 0 {
+                let n = unsafe { libc::copy_file_range(self.fd, &mut src, self.fd, &mut dst, left, 0) };
+                if n <= 0 {
+                    unsafe { std::ptr::copy_nonoverlapping(self.base.add(src as usize), self.base.add(dst as usize), left) };
+                    break;
+                }
+                left -= n as usize;
+            }
             pos = stop;
         }
         0
