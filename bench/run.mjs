@@ -213,9 +213,10 @@ try {
     sections.push([
       '## Injections',
       '',
-      'How often the kernel runs syscalls inside a guest\'s host process (one stop at the trampoline per',
-      'injection, however many syscalls it batches), per operation: the difference between 20 and 120',
-      'rounds of `/bench/proc-loop OP` under `runrsc --debug run`.',
+      'How often the kernel runs syscalls inside a guest\'s host process, per operation: the difference',
+      'between 20 and 120 rounds of `/bench/proc-loop OP` under `runrsc --debug run`. An injection made',
+      'at the guest\'s own seccomp stop runs its first syscall in place of the pending one (one stop);',
+      'every other injected syscall costs two stops at the stub\'s trampoline (docs/benchmarks.md).',
       '',
       '| operation | injections | injected syscalls |',
       '|---|---:|---:|',

@@ -1,5 +1,5 @@
-// Injections: how many times the kernel runs syscalls inside a guest's host process (a stop at the
-// trampoline each) per fork, execve and mmap. `runrsc --debug run` prints the platform's totals at
+// Injections: how many times the kernel runs syscalls inside a guest's host process, and how many
+// syscalls those runs held, per fork, execve and mmap. `runrsc --debug run` prints the platform's totals at
 // exit; the difference between two loop lengths removes start-up's share.
 import { spawnSync } from 'node:child_process';
 
