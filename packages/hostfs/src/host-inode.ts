@@ -7,7 +7,7 @@
 import {
   AT_EMPTY_PATH, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, Errno, FileType, KernelError, NAME_MAX,
   O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_DSYNC, O_EXCL, O_NOCTTY, O_NOFOLLOW,
-  O_NONBLOCK, O_RDONLY, O_SYNC, O_TMPFILE, O_TRUNC, O_WRONLY, PATH_MAX, RENAME_EXCHANGE, S_IFIFO, S_IFMT,
+  O_NONBLOCK, O_RDONLY, O_SYNC, O_TMPFILE, O_TRUNC, O_WRONLY, PATH_MAX, RENAME_EXCHANGE, S_IFIFO, S_IFMT, S_ISGID,
   INodeBase, fileTypeOfMode, readDirents64,
   type DirEntry, type INode, type OpenFile, type SetAttr, type Stat, type UnixSocket,
 } from '@rvisor/linux-object';
@@ -225,8 +225,9 @@ export class HostDirectory extends HostInode {
     const perm = mode & 0o1777; // mkdir keeps the permission bits and the sticky bit
     hostResult(this.fs.ops.mkdirat(this.fd(), name, perm));
     let s = this.#childStat(name);
-    if ((s.mode & 0o7777) !== perm) {
-      hostResult(this.fs.ops.fchmodat(this.fd(), name, perm, AT_SYMLINK_NOFOLLOW));
+    // S_ISGID is the host's, inherited from a set-group-ID parent as Linux does: kept.
+    if ((s.mode & 0o1777) !== perm) {
+      hostResult(this.fs.ops.fchmodat(this.fd(), name, perm | (s.mode & S_ISGID), AT_SYMLINK_NOFOLLOW));
       s = this.#childStat(name);
     }
     return this.#remember(name, this.#child(name, s));

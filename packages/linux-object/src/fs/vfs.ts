@@ -582,9 +582,10 @@ function openAccess(flags: number): number {
 function giveToCreator(inode: INode, dir: INode, ids: AccessIds | undefined): void {
   if (ids === undefined || inode.setAttr === undefined) return;
   const st = inode.stat();
-  // File systems give a new file its directory's group by Linux's rule: one already owned by the
-  // creator's ids is right, and its directory need not be read. A directory may need S_ISGID.
-  if (inode.type !== FileType.Directory && st.uid === ids.uid && st.gid === ids.gid) return;
+  // File systems give a new file its directory's group, and a new directory its S_ISGID, by
+  // Linux's rule: one already owned by the creator's ids is right, and its directory need not be
+  // read.
+  if (st.uid === ids.uid && st.gid === ids.gid) return;
   const dirStat = dir.stat();
   const want = newFileOwner(ids, dirStat);
   const attr: SetAttr = {};

@@ -103,6 +103,8 @@ static void as_user(void) {
   report("mkdir wdir/d", mkdir("wdir/d", 0750));
   print_mode("wdir/d", "wdir/d");
   print_mode("sgid/new (setgid dir)", (close(open("sgid/new", O_CREAT | O_WRONLY, 0644)), "sgid/new"));
+  report("mkdir sgid/udir", mkdir("sgid/udir", 0755));
+  print_mode("sgid/udir (setgid dir)", "sgid/udir");
   report("unlink wdir/rootfile", unlink("wdir/rootfile"));
   report("unlink sticky/rootfile", unlink("sticky/rootfile"));
   report("rename sticky/rootfile", rename("sticky/rootfile", "sticky/other"));
@@ -171,10 +173,11 @@ static void cleanup(void) {
   static const char *files[] = {
     "readable", "rootonly", "groupw", "suppl", "mine", "ownerbits", "othergid", "exe", "script",
     "noexec/f", "rootexe", "ro/f", "wdir/new", "wdir/mine2", "wdir/rootfile", "wdir/f", "sticky/rootfile",
-    "sticky/other", "sticky/own", "sgid/new", "ro/l",
+    "sticky/other", "sticky/own", "sgid/new", "sgid/rootnew", "ro/l",
   };
   static const char *dirs[] = {
-    "noexec", "ro/sub", "ro/d", "ro", "wdir/d", "wdir/rootdir", "sticky/rootdir", "wdir", "sticky", "sgid",
+    "noexec", "ro/sub", "ro/d", "ro", "wdir/d", "wdir/rootdir", "wdir/plain", "sticky/rootdir", "wdir",
+    "sticky", "sgid/udir", "sgid/rootdir/sub", "sgid/rootdir", "sgid", "sgid0/d", "sgid0",
   };
   for (size_t i = 0; i < sizeof files / sizeof *files; i++) unlink(files[i]);
   for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) rmdir(dirs[i]);
@@ -209,6 +212,7 @@ int main(void) {
   makedir("sticky", 01777, 0, 0);
   make("sticky/rootfile", 0666, 0, 0);
   makedir("sgid", 02777, 0, 3000);
+  makedir("sgid0", 02755, 0, 0);
 
   in_child(as_user);
   in_child(as_setuid_root);
@@ -221,6 +225,17 @@ int main(void) {
   report("root: chown readable 1000", chown("readable", 1000, 1000));
   print_mode("readable", "readable");
   print_mode("rootonly", "rootonly");
+  // What root creates: a set-group-ID directory's group (and, for a directory, the bit), else its own.
+  print_mode("root: sgid/rootnew", (close(open("sgid/rootnew", O_CREAT | O_WRONLY, 0644)), "sgid/rootnew"));
+  report("root: mkdir sgid/rootdir", mkdir("sgid/rootdir", 0755));
+  print_mode("root: sgid/rootdir", "sgid/rootdir");
+  report("root: mkdir sgid/rootdir/sub", mkdir("sgid/rootdir/sub", 0700));
+  print_mode("root: sgid/rootdir/sub", "sgid/rootdir/sub");
+  // A set-group-ID directory of root's own group: the new directory still gets the bit.
+  report("root: mkdir sgid0/d", mkdir("sgid0/d", 0755));
+  print_mode("root: sgid0/d", "sgid0/d");
+  report("root: mkdir wdir/plain", mkdir("wdir/plain", 0755));
+  print_mode("root: wdir/plain", "wdir/plain");
   cleanup();
   return 0;
 }
