@@ -316,6 +316,30 @@ describe('Vmar fork', () => {
     expect(other.mappings()).toHaveLength(2);
   });
 
+  it('shares every mapping with a vfork child, until the child lets go', () => {
+    const { alloc, vmar } = setup();
+    const data = Vmo.create(alloc, P);
+    const text = Vmo.create(alloc, P);
+    vmar.map({ vmo: data, len: P, prot: RW, addr: 0x40000, fixed: true });
+    vmar.map({ vmo: text, len: P, prot: Prot.READ, addr: 0x41000, fixed: true });
+    data.close();
+    text.close();
+    vmar.takeHostOps();
+    const child = new Vmar({ base: BASE, size: SIZE, pmemGuestFd: FD });
+    vmar.fork(child, { hostInherits: true, share: true });
+    expect(child.takeHostOps()).toEqual([]); // the host clone maps the same frames already
+    child.write(0x40000, new Uint8Array([9]));
+    expect(vmar.read(0x40000, 1)[0]).toBe(9);
+    const vmos = vmar.mappings().map((m) => m.vmo);
+    child.unmapAll(); // the child's execve or exit
+    child.takeHostOps();
+    expect(vmar.read(0x40000, 1)[0]).toBe(9);
+    expect(alloc.allocatedBytes).toBe(2 * P);
+    // Nothing became copy-on-write: making the text writable keeps its VMO.
+    vmar.protect(0x41000, P, RW);
+    expect(vmar.mappings().map((m) => m.vmo)).toEqual(vmos);
+  });
+
   it('maps copy-on-write only read-only private mappings', () => {
     const { alloc, vmar } = setup();
     const vmo = Vmo.create(alloc, P);

@@ -311,13 +311,18 @@ export class Vmar extends KObject implements VmoMapper {
    * With `hostInherits`, `into`'s host process is a host fork of this one's, made with none of this
    * VMAR's host ops pending: it already maps the shared VMOs where they are, so only the copies
    * get host ops. (With ops pending, everything is mapped again.)
+   *
+   * With `share` (vfork, clone with CLONE_VM | CLONE_VFORK), nothing is copied: `into` maps every
+   * VMO of this VMAR where it is, so each side sees the other's writes until `into` is emptied
+   * (the child's execve or exit).
    */
-  fork(into: Vmar, options: { hostInherits?: boolean } = {}): void {
+  fork(into: Vmar, options: { hostInherits?: boolean; share?: boolean } = {}): void {
     const inherited = options.hostInherits === true && this.#ops.length === 0;
+    const share = options.share === true;
     for (const m of this.#maps) {
       const len = m.end - m.start;
-      if (m.shared || (m.prot & Prot.WRITE) === 0) {
-        if (!m.shared) m.cow = true;
+      if (share || m.shared || (m.prot & Prot.WRITE) === 0) {
+        if (!share && !m.shared) m.cow = true;
         if (inherited) {
           m.vmo.attach(into);
           into.#insert({ ...m });

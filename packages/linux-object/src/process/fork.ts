@@ -15,17 +15,28 @@ import { LinuxProcess, LinuxThread } from './process.js';
 
 const SYS_CLONE = 56;
 
+/** How a forked child starts. */
+export interface ForkOptions {
+  /**
+   * Share the parent's memory instead of copying it, until the child execs or exits (vfork, and
+   * clone with CLONE_VM | CLONE_VFORK): the host clone already maps the same pmem frames.
+   */
+  shareMemory?: boolean;
+  /** The child's stack pointer (clone's stack argument; 0: the parent's). */
+  stack?: bigint;
+}
+
 /**
  * Fork the process of `thread`, stopped in a syscall with registers `regs`. Returns the child's
  * only thread, which the kernel starts at its first stop (see {@link Kernel.startForkedThread}).
  */
-export function fork(kernel: Kernel, thread: LinuxThread, regs: Registers): LinuxThread {
+export function fork(kernel: Kernel, thread: LinuxThread, regs: Registers, options: ForkOptions = {}): LinuxThread {
   const parent = thread.process;
   const vmar = kernel.newVmar();
   try {
     // The snapshot, taken while the parent is stopped; the host clone below gives the child the
     // parent's host mappings, so only its copies need mapping at its first stop.
-    parent.vmar.fork(vmar, { hostInherits: true });
+    parent.vmar.fork(vmar, { hostInherits: true, share: options.shareMemory });
   } catch (err) {
     vmar.unmapAll();
     vmar.takeHostOps();
@@ -61,6 +72,7 @@ export function fork(kernel: Kernel, thread: LinuxThread, regs: Registers): Linu
   childThread.savedRegs.set(regs);
   childThread.savedRegs[Reg.rax] = 0n;
   childThread.savedRegs[Reg.orig_rax] = 0xffff_ffff_ffff_ffffn;
+  if (options.stack) childThread.savedRegs[Reg.rsp] = options.stack;
   kernel.threadsByHostTid.set(childThread.hostTid, childThread);
   kernel.unstartedThreads.add(childThread);
   return childThread;

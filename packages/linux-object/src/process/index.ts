@@ -8,7 +8,7 @@ export { ImageCache, LoadedImage, IMAGE_CACHE_BYTES, IMAGE_SETTLED_MS } from './
 export type { ImageSource } from './image-cache.js';
 export { USER_BASE, USER_END, STACK_TOP, STACK_SIZE, MMAP_BASE, PIE_BASE } from './layout.js';
 export { fork, cloneThread } from './fork.js';
-export type { ThreadStart } from './fork.js';
+export type { ForkOptions, ThreadStart } from './fork.js';
 export {
   SIG_DFL, SIG_IGN, SA_NOCLDSTOP, SA_NOCLDWAIT, SA_SIGINFO, SA_RESTORER, SA_ONSTACK, SA_RESTART,
   SA_NODEFER, SA_RESETHAND, ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK,

@@ -12,8 +12,8 @@ import {
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 
-/** What clone can do so far: a new process with its own copy of everything. */
-const SUPPORTED_CLONE = 0xff | CLONE_VFORK | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID;
+/** What clone can do so far: a new process with its own copy of everything, or a vfork child. */
+const SUPPORTED_CLONE = 0xff | CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID;
 
 
 /** Implements Linux syscall fork(2). */
@@ -23,14 +23,13 @@ export function sysFork(ctx: SyscallContext) {
 }
 
 /**
- * Implements Linux syscall vfork(2): the child gets a copy of the memory (allowed by POSIX; Linux
- * shares it) and the parent sleeps until the child execs or exits, as Linux.
+ * Implements Linux syscall vfork(2): the child shares the parent's memory and the parent sleeps
+ * until the child execs or exits, as Linux.
  */
-export async function sysVfork(ctx: SyscallContext) {
+export function sysVfork(ctx: SyscallContext) {
   ctx.kernel.checkTaskLimit();
-  const child = fork(ctx.kernel, ctx.thread, ctx.regs).process;
-  while (!child.releasedVfork) await child.vforkDone.wait();
-  return child.pid;
+  const child = fork(ctx.kernel, ctx.thread, ctx.regs, { shareMemory: true }).process;
+  return waitVfork(ctx, child);
 }
 
 /** The flags pthread_create passes: a thread sharing everything. */
@@ -85,16 +84,19 @@ function cloneWith(ctx: SyscallContext, args: CloneArgs) {
   ctx.kernel.checkTaskLimit();
   const flags = args.flags;
   if (flags & CLONE_THREAD) return newThread(ctx, args);
-  if (flags & (CLONE_SIGHAND | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SETTLS) || flags & ~SUPPORTED_CLONE) {
+  // CLONE_VM comes only with CLONE_VFORK here (posix_spawn's and Go's way to start a program).
+  const sharesMemory = (flags & CLONE_VM) !== 0;
+  if (flags & (CLONE_SIGHAND | CLONE_FS | CLONE_FILES | CLONE_SETTLS) || flags & ~SUPPORTED_CLONE
+    || (sharesMemory && !(flags & CLONE_VFORK))) {
     throw new KernelError(Errno.ENOSYS, 'clone sharing state without CLONE_THREAD is not supported yet');
   }
   if ((flags & 0xff) !== Signo.SIGCHLD && (flags & 0xff) !== 0) throw new KernelError(Errno.EINVAL);
-  const child = fork(ctx.kernel, ctx.thread, ctx.regs);
+  const child = fork(ctx.kernel, ctx.thread, ctx.regs, { shareMemory: sharesMemory, stack: args.stack });
   const pid = child.process.pid;
   if (flags & CLONE_PARENT_SETTID) ctx.mem.writeU32(args.parentTid, pid);
   if (flags & CLONE_CHILD_SETTID) child.process.memory.writeU32(args.childTid, pid);
   if (flags & CLONE_CHILD_CLEARTID) child.clearChildTid = args.childTid;
-  if (flags & CLONE_VFORK) return waitVfork(child.process, pid);
+  if (flags & CLONE_VFORK) return waitVfork(ctx, child.process);
   return pid;
 }
 
@@ -117,9 +119,14 @@ function newThread(ctx: SyscallContext, args: CloneArgs): number {
   return child.tid;
 }
 
-async function waitVfork(child: LinuxProcess, pid: number): Promise<number> {
+/**
+ * The parent's side of a vfork: asleep until the child execs or exits. Memory the child changed
+ * meanwhile (a VMO moved by its brk, say) is then mapped again in the parent's host process.
+ */
+async function waitVfork(ctx: SyscallContext, child: LinuxProcess): Promise<number> {
   while (!child.releasedVfork) await child.vforkDone.wait();
-  return pid;
+  ctx.kernel.syncMemory(ctx.thread, ctx.regs);
+  return child.pid;
 }
 
 /** The children `pid` selects, as wait4 reads it. */

@@ -11,8 +11,11 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+extern char **environ;
 
 static const char *e(long r) { return r < 0 ? strerrorname_np(errno) : "ok"; }
 
@@ -78,6 +81,26 @@ int main(int argc, char **argv) {
   waitpid(c, &st, 0);
   printf("exec'd child exit: %d\n", WEXITSTATUS(st));
   char *none[] = {"x", NULL};
+
+  /* vfork, and posix_spawn (glibc: clone with CLONE_VM | CLONE_VFORK on a stack of its own): the
+     child shares the parent's memory until it execs or exits, which is how posix_spawn learns
+     that the exec failed. */
+  static volatile int seen_by_parent;
+  c = vfork();
+  if (c == 0) { seen_by_parent = 1; _exit(3); }
+  waitpid(c, &st, 0);
+  printf("vfork: the child's write is seen: %d, exit %d\n", seen_by_parent, WEXITSTATUS(st));
+  pid_t spawned;
+  char *spawn_args[] = {argv[0], "child", "spawned", NULL};
+  int r = posix_spawn(&spawned, argv[0], NULL, NULL, spawn_args, environ);
+  printf("posix_spawn: %s\n", r ? strerrorname_np(r) : "ok");
+  if (r == 0) {
+    waitpid(spawned, &st, 0);
+    printf("posix_spawn child exit: %d\n", WEXITSTATUS(st));
+  }
+  r = posix_spawn(&spawned, "/nonexistent", NULL, NULL, none, environ);
+  printf("posix_spawn missing: %s\n", r ? strerrorname_np(r) : "ok");
+
   printf("exec missing: %s\n", e(execv("/nonexistent", none)));
   printf("exec a directory: %s\n", e(execv("/tmp", none)));
   printf("exec empty path: %s\n", e(execv("", none)));
