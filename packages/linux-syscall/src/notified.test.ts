@@ -27,7 +27,7 @@ describe('the notified syscalls', () => {
   const notified = notifiedByTheFilter();
 
   it('include no call whose handler needs a ptrace stop', () => {
-    const needStop = new Set(NEED_A_STOP.map((name) => SYS[name]));
+    const needStop = new Set<number>(NEED_A_STOP.map((name) => SYS[name]));
     expect(notified.filter((nr) => needStop.has(nr)).map((nr) => SYSCALL_NAMES[nr])).toEqual([]);
   });
 
