@@ -32,25 +32,6 @@ function makeVfs(): Vfs {
 }
 
 describe('Vfs.lookup', () => {
-  it('gives a new file its creator, and the group of a set-group-ID directory (tmpfs)', () => {
-    const tmp = new Vfs(new TmpFs({ allocator: new PmemAllocator(new FakePhysicalMemory()) }));
-    const root = tmp.root;
-    tmp.mkdir(root, '/g', 0o777);
-    tmp.setAttr(tmp.lookup(root, '/g', { followLast: true }), { gid: 50, mode: 0o2777 });
-    const user = { uid: 1000, gid: 100, groups: [] };
-    const owner = (p: string) => {
-      const st = tmp.stat(root, p, false);
-      return [st.uid, st.gid, st.mode & S_ISGID];
-    };
-    tmp.open(root, '/g/f', O_WRONLY | O_CREAT, 0o644, undefined, user).close();
-    tmp.mkdir(root, '/g/d', 0o755, undefined, user);
-    tmp.open(root, '/plain', O_WRONLY | O_CREAT, 0o644, undefined, user).close();
-    tmp.open(root, '/g/byroot', O_WRONLY | O_CREAT, 0o644, undefined, { uid: 0, gid: 0, groups: [] }).close();
-    expect([owner('/g/f'), owner('/g/d'), owner('/plain'), owner('/g/byroot')]).toEqual([
-      [1000, 50, 0], [1000, 50, S_ISGID], [1000, 100, 0], [0, 50, 0],
-    ]);
-  });
-
   const vfs = makeVfs();
   const root = vfs.root;
   const look = (p: string, followLast = true) => vfs.lookup(root, p, { followLast });
