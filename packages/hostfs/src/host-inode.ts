@@ -200,7 +200,7 @@ export class HostDirectory extends HostInode {
    * keeps; then the exact mode: the host's umask must not change what the guest asked for (the
    * guest's umask is applied already).
    */
-  create(name: string, mode: number, flags: number, path: string): { inode: INode; file: OpenFile } {
+  create(name: string, mode: number, flags: number, path: string): { inode: INode; file: OpenFile; stat: Stat } {
     checkName(name);
     this.checkWritableFs();
     this.#forget(name);
@@ -208,10 +208,13 @@ export class HostDirectory extends HostInode {
     const fd = hostResult(this.fs.ops.openat(this.fd(), name, O_CREAT | O_EXCL | hostOpenFlags(flags), perm));
     this.fs.fdOpened();
     try {
-      const s = hostIdentity(this.fs.ops, fd, '', AT_EMPTY_PATH);
-      if ((s.mode & 0o7777) !== perm) hostResult(this.fs.ops.fchmod(fd, perm));
-      const inode = this.#remember(name, this.#child(name, s));
-      return { inode, file: new HostRegularFile(this.fs, fd, path, flags) };
+      let stat = hostStat(this.fs.ops, fd, '', AT_EMPTY_PATH);
+      if ((stat.mode & 0o7777) !== perm) {
+        hostResult(this.fs.ops.fchmod(fd, perm));
+        stat = { ...stat, mode: (stat.mode & ~0o7777) | perm };
+      }
+      const inode = this.#remember(name, this.#child(name, stat));
+      return { inode, file: new HostRegularFile(this.fs, fd, path, flags), stat };
     } catch (e) {
       this.fs.closeFd(fd);
       throw e;

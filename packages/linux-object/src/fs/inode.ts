@@ -126,9 +126,10 @@ export interface INode {
   /**
    * Create a regular file `name` in this directory and open it with open(2) `flags` (O_CREAT):
    * opened as asked whatever `mode` says, as Linux opens a file it just created. `path` is as for
-   * `open`. Absent on file systems that cannot; the VFS then fails with EROFS or EPERM.
+   * `open`. `stat`: the new file's attributes, when creating it told them (saves the VFS asking).
+   * Absent on file systems that cannot; the VFS then fails with EROFS or EPERM.
    */
-  create?(name: string, mode: number, flags: number, path: string): { inode: INode; file: OpenFile };
+  create?(name: string, mode: number, flags: number, path: string): { inode: INode; file: OpenFile; stat?: Stat };
   /*
    * Changes to a directory's entries. Each is absent on file systems that cannot make it; the VFS
    * then fails with EROFS (read-only file systems) or EPERM. `name` is one plain component, as

@@ -299,9 +299,9 @@ export class Vfs {
     const childPath = joinPath(parent.path, name);
     // Not truncated (Linux's FMODE_CREATED): a host file system would otherwise see a truncate,
     // and ext4 then flushes the file's data on close, as after replacing a file's contents.
-    const { inode, file } = create(name, mode, flags & ~O_TRUNC, childPath);
+    const { inode, file, stat } = create(name, mode, flags & ~O_TRUNC, childPath);
     try {
-      giveToCreator(inode, parent.inode, ids);
+      giveToCreator(inode, parent.inode, ids, stat);
     } catch (e) {
       file.close();
       throw e;
@@ -578,10 +578,11 @@ function openAccess(flags: number): number {
 /**
  * Make a file just created in `dir` belong to its creator, as Linux creates it: the caller's
  * ids, the directory's group when it is set-group-ID (and a new directory inherits that bit).
+ * `known`: the file's attributes as its creation left them, if the file system told them.
  */
-function giveToCreator(inode: INode, dir: INode, ids: AccessIds | undefined): void {
+function giveToCreator(inode: INode, dir: INode, ids: AccessIds | undefined, known?: Stat): void {
   if (ids === undefined || inode.setAttr === undefined) return;
-  const st = inode.stat();
+  const st = known ?? inode.stat();
   // File systems give a new file its directory's group, and a new directory its S_ISGID, by
   // Linux's rule: one already owned by the creator's ids is right, and its directory need not be
   // read.
