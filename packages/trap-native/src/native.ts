@@ -5,6 +5,7 @@
  * @internal
  */
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 export interface NativeBinding {
   init(pmemSize: number, cpu: number): ArrayBuffer;
@@ -65,7 +66,9 @@ export function loadNative(): NativeBinding {
   }
   const require = createRequire(import.meta.url);
   try {
-    binding = require(`../${BINARY}`) as NativeBinding;
+    // Found through the package, not this file: a bundle (runrsc's CLI) has this code elsewhere.
+    const root = dirname(require.resolve('@rvisor/trap-native/package.json'));
+    binding = require(join(root, BINARY)) as NativeBinding;
   } catch (err) {
     throw new Error(
       `@rvisor/trap-native: cannot load ${BINARY} (build it with \`pnpm --filter @rvisor/trap-native build\`): ${(err as Error).message}`,
