@@ -11,9 +11,9 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { constants } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join, resolve } from 'node:path';
 import { openPty, reapChild, sendFd, spawnHolder } from '@rvisor/trap-native';
 import { BundleError, loadBundle } from '../oci/config.js';
 import { parseSignal } from './signals.js';
@@ -90,10 +90,18 @@ async function startSandbox(st: StateStore, options: CreateOptions): Promise<{ n
   return { name, socket };
 }
 
+/**
+ * runrsc's dist/sandbox-main.js, found through the package rather than this file: a program that
+ * bundles this code (the shim) lives elsewhere.
+ */
+function sandboxMain(): string {
+  const manifest = createRequire(import.meta.url).resolve('@rvisor/runrsc/package.json');
+  return join(dirname(manifest), 'dist', 'sandbox-main.js');
+}
+
 /** Run sandbox-main.js detached; resolves once it says it listens. */
 async function spawnSandbox(dir: string, socket: string, logFd: number, strace: boolean): Promise<void> {
-  const main = fileURLToPath(new URL('./sandbox-main.js', import.meta.url));
-  const args = [main, '--socket', socket, ...(strace ? ['--strace'] : [])];
+  const args = [sandboxMain(), '--socket', socket, ...(strace ? ['--strace'] : [])];
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', logFd, logFd, 'pipe'], cwd: '/' });
   const ready = child.stdio[3]!;
   try {
