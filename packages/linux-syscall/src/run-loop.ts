@@ -137,7 +137,7 @@ export class KernelRunner {
     const platform = this.#platform;
     const ev = platform.event;
     const regs = platform.regs;
-    let tid = 0;
+    let next: LinuxThread | null = null; // resumed with the next wait, with `resumeRegs`
     let resumeRegs: Registers | null = null;
     while (this.#hasThreads()) {
       // Threads whose async handlers finished: resume all but one now, fuse the last with the wait.
@@ -146,8 +146,8 @@ export class KernelRunner {
         if (!c.kernel.threadsByHostTid.has(c.thread.hostTid)) continue;
         const r = this.#finishSyscall(c.kernel, c.thread, c.thread.savedRegs, c.result);
         if (this.#parked(c.kernel, c.thread, r)) continue;
-        if (tid === 0 && this.#ready.length === 0) {
-          tid = c.thread.hostTid;
+        if (next === null && this.#ready.length === 0) {
+          next = c.thread;
           resumeRegs = r;
         } else {
           platform.resumeAndWait(c.thread.hostTid, r, 0, 0);
@@ -162,24 +162,25 @@ export class KernelRunner {
       const epoch = progressEpoch();
       if (this.#pending > 0 && epoch !== this.#epoch) {
         this.#epoch = epoch;
-        if (tid !== 0) {
-          platform.resumeAndWait(tid, resumeRegs, 0, 0); // resume now; nothing to wait for yet
-          this.#running(tid, true);
-          tid = 0;
+        if (next !== null) {
+          platform.resumeAndWait(next.hostTid, resumeRegs, 0, 0); // resume now; nothing to wait for yet
+          next.running = true;
+          next = null;
           resumeRegs = null;
         }
         if (++this.#drains % DRAINS_PER_TURN === 0) await new Promise<void>((resolve) => setImmediate(resolve));
         else await new Promise<void>((resolve) => process.nextTick(resolve));
         continue;
       }
-      const kind = platform.resumeAndWait(tid, resumeRegs, 0, this.#timeoutNs());
-      if (tid !== 0) this.#running(tid, true);
-      tid = 0;
+      const kind = platform.resumeAndWait(next?.hostTid ?? 0, resumeRegs, 0, this.#timeoutNs());
+      if (next !== null) next.running = true;
+      next = null;
       resumeRegs = null;
-      if (kind !== StopKind.Wake) this.#running(ev.tid, false);
+      // The thread the event is about, looked up once (a handler may rewrite `ev`).
+      const found = kind === StopKind.Wake ? undefined : this.#lookup(ev.tid);
+      if (found !== undefined) found[1].running = false;
       switch (kind) {
         case StopKind.Syscall: {
-          const found = this.#lookup(ev.tid);
           if (!found) {
             platform.kill(ev.tid); // not ours: never let it run
             break;
@@ -192,7 +193,7 @@ export class KernelRunner {
           // The handler may resume other threads (SIGCONT), which rewrites `ev`: use the thread's tid.
           const r = this.#syscall(kernel, thread, regs);
           if (r !== undefined && !(r !== null && this.#parked(kernel, thread, r))) {
-            tid = thread.hostTid;
+            next = thread;
             resumeRegs = r;
           }
           break;
@@ -201,7 +202,6 @@ export class KernelRunner {
           this.#exited(ev.tid, ev.status, ev.signal);
           break;
         case StopKind.Signal: {
-          const found = this.#lookup(ev.tid);
           if (!found) {
             platform.kill(ev.tid);
             break;
@@ -212,7 +212,7 @@ export class KernelRunner {
           } else if (this.#hostSignal(kernel, thread, ev.signal, ev.signalCode, ev.faultAddr)) {
             const r = this.#deliver(kernel, thread, regs, false);
             if (!this.#parked(kernel, thread, r)) {
-              tid = thread.hostTid;
+              next = thread;
               resumeRegs = r;
             }
           }
@@ -221,7 +221,8 @@ export class KernelRunner {
         case StopKind.Clone:
           // Guests cannot clone natively (clone traps); a new host task here is not ours.
           platform.kill(ev.newTid);
-          tid = ev.tid;
+          if (found) next = found[1];
+          else platform.kill(ev.tid);
           break;
         case StopKind.Wake:
           for (const kernel of this.#kernels) {
@@ -360,12 +361,6 @@ export class KernelRunner {
     if (regs !== thread.savedRegs) thread.savedRegs.set(regs);
     proc.parked.push(thread);
     return true;
-  }
-
-  /** Track whether a thread runs guest code (a signal for it must then make it stop). */
-  #running(hostTid: number, running: boolean): void {
-    const t = this.#lookup(hostTid)?.[1];
-    if (t) t.running = running;
   }
 
   #args(regs: Registers): SyscallArgs {
