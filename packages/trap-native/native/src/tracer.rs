@@ -374,7 +374,7 @@ impl Tracer {
                 if std::mem::take(&mut continued) && self.threads.running == 1 {
                     // PTRACE_CONT, unlike a notification's answer, does not hand the CPU over. Give
                     // it once: on the guest's CPU it runs to its next stop, which the next look
-                    // finds without waking the watcher thread (three context switches fewer). Only
+                    // finds without waking the watcher thread (two context switches fewer). Only
                     // while no other guest runs: one computing instead would keep the tracer from
                     // their calls for the rest of a time slice.
                     unsafe { libc::sched_yield() };
