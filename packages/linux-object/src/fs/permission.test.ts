@@ -44,19 +44,19 @@ describe('checkSticky', () => {
 
 describe('checkSetAttr', () => {
   it('refuses chmod and chown to others than the owner', () => {
-    expect(errnoOf(() => checkSetAttr(user, file(0o644), { mode: 0o600 }))).toBe(Errno.EPERM);
-    expect(errnoOf(() => checkSetAttr(user, file(0o644, 1000), { uid: 0 }))).toBe(Errno.EPERM);
-    expect(errnoOf(() => checkSetAttr(user, file(0o644, 1000, 1000), { gid: 2000 }))).toBeUndefined();
-    expect(errnoOf(() => checkSetAttr(user, file(0o644, 1000, 1000), { gid: 0 }))).toBe(Errno.EPERM);
+    expect(errnoOf(() => checkSetAttr(user, () => file(0o644), { mode: 0o600 }))).toBe(Errno.EPERM);
+    expect(errnoOf(() => checkSetAttr(user, () => file(0o644, 1000), { uid: 0 }))).toBe(Errno.EPERM);
+    expect(errnoOf(() => checkSetAttr(user, () => file(0o644, 1000, 1000), { gid: 2000 }))).toBeUndefined();
+    expect(errnoOf(() => checkSetAttr(user, () => file(0o644, 1000, 1000), { gid: 0 }))).toBe(Errno.EPERM);
   });
   it('clears S_ISGID when the owner is not in the file group', () => {
-    expect(checkSetAttr(user, file(0o644, 1000, 0), { mode: 0o2755 }).mode).toBe(0o755);
-    expect(checkSetAttr(user, file(0o644, 1000, 1000), { mode: 0o2755 }).mode).toBe(0o2755);
+    expect(checkSetAttr(user, () => file(0o644, 1000, 0), { mode: 0o2755 }).mode).toBe(0o755);
+    expect(checkSetAttr(user, () => file(0o644, 1000, 1000), { mode: 0o2755 }).mode).toBe(0o2755);
   });
   it('needs ownership for explicit times and write permission for now', () => {
     const t = { sec: 1, nsec: 0 };
-    expect(errnoOf(() => checkSetAttr(user, file(0o666), { atime: t }))).toBe(Errno.EPERM);
-    expect(errnoOf(() => checkSetAttr(user, file(0o644), { atime: 'now', mtime: 'now' }))).toBe(Errno.EACCES);
-    expect(errnoOf(() => checkSetAttr(user, file(0o666), { atime: 'now', mtime: 'now' }))).toBeUndefined();
+    expect(errnoOf(() => checkSetAttr(user, () => file(0o666), { atime: t }))).toBe(Errno.EPERM);
+    expect(errnoOf(() => checkSetAttr(user, () => file(0o644), { atime: 'now', mtime: 'now' }))).toBe(Errno.EACCES);
+    expect(errnoOf(() => checkSetAttr(user, () => file(0o666), { atime: 'now', mtime: 'now' }))).toBeUndefined();
   });
 });

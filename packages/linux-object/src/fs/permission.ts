@@ -104,13 +104,15 @@ export function checkSticky(ids: AccessIds | undefined, dir: Ownership, victim: 
 }
 
 /**
- * Linux's setattr_prepare for chmod, chown and utimensat: who may make the change `attr` to a file
- * of `st`. Returns the change to make, which differs from `attr` when a chmod by someone outside
- * the file's group loses S_ISGID. Throws EPERM (chown, chmod, explicit times) or EACCES (times set
- * to now by someone who may not write). A size change is not checked here (see its callers).
+ * Linux's setattr_prepare for chmod, chown and utimensat: who may make the change `attr` to the
+ * file whose owner and mode `stat()` reads (only when the answer depends on them: never for root).
+ * Returns the change to make, which differs from `attr` when a chmod by someone outside the file's
+ * group loses S_ISGID. Throws EPERM (chown, chmod, explicit times) or EACCES (times set to now by
+ * someone who may not write). A size change is not checked here (see its callers).
  */
-export function checkSetAttr(ids: AccessIds | undefined, st: Ownership, attr: SetAttr): SetAttr {
+export function checkSetAttr(ids: AccessIds | undefined, stat: () => Ownership, attr: SetAttr): SetAttr {
   if (ids === undefined || ids.uid === 0) return attr;
+  const st = stat();
   const owner = ids.uid === st.uid;
   const uid = attr.uid ?? -1;
   const gid = attr.gid ?? -1;

@@ -507,7 +507,7 @@ export class Vfs {
       if (ref.mount.fs.readOnly) throw new KernelError(Errno.EROFS);
       checkAccess(ids, st, MAY_WRITE);
     }
-    setInodeAttr(ref.inode, ref.mount.fs, checkSetAttr(ids, st, attr));
+    setInodeAttr(ref.inode, ref.mount.fs, checkSetAttr(ids, () => st, attr));
   }
 
   /** statfs(2) of the file system `ref` is on. */

@@ -8,7 +8,7 @@
  */
 import {
   AT_EMPTY_PATH, AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW, Errno, KernelError,
-  O_PATH, checkSetAttr, fsIds, isRoot, setInodeAttr, statfsCodec, viewOf,
+  O_PATH, checkSetAttr, fsIds, setInodeAttr, statfsCodec, viewOf,
   type AccessIds, type FileChanges, type OpenFile, type PathRef, type SetAttr, type SetTime,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
@@ -159,10 +159,9 @@ function setAttrAt(ctx: SyscallContext, dirfd: number, path: string, flags: numb
  * sockets) keep no attributes here: the change is accepted and forgotten.
  */
 function setFileAttr(ctx: SyscallContext, file: OpenFile, wanted: SetAttr): number {
-  // Who may change what is checked against the file's owner (root may change anything, so its
-  // owner need not be read); an open fd's own size is not.
-  const ids = idsOf(ctx);
-  const attr = isRoot(ids) ? wanted : checkSetAttr(ids, file.stat(), wanted);
+  // Who may change what is checked against the file's owner (read only when that matters); an
+  // open fd's own size is not.
+  const attr = checkSetAttr(idsOf(ctx), () => file.stat(), wanted);
   const changes = file as OpenFile & FileChanges;
   if (changes.setAttr !== undefined) changes.setAttr(attr);
   else if (file.location !== undefined) {
