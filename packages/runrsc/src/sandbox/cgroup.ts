@@ -141,6 +141,23 @@ function membership(pid: number): Map<string, string> {
   return new Map(lines.map((l) => l.split(':')).filter((f) => f.length >= 3).map((f) => [f[1]!, f.slice(2).join(':')]));
 }
 
+/** Where the processes added to a cgroup came from (their cgroups then), to put them back. */
+class Origins {
+  readonly #byPid = new Map<number, Map<string, string>>();
+
+  /** Note `pid`'s cgroups before it is first added. */
+  remember(pid: number): void {
+    if (!this.#byPid.has(pid)) this.#byPid.set(pid, membership(pid));
+  }
+
+  /** `pid`'s cgroups before it was added, forgotten now; undefined if it was not added. */
+  take(pid: number): Map<string, string> | undefined {
+    const origin = this.#byPid.get(pid);
+    this.#byPid.delete(pid);
+    return origin;
+  }
+}
+
 function parsePids(text: string): number[] {
   return text.split('\n').filter(Boolean).map(Number);
 }
@@ -168,17 +185,16 @@ class CgroupV1 implements Cgroup {
     return this.cpuset ? [...V1_CONTROLLERS, 'cpuset'] : [...V1_CONTROLLERS];
   }
 
-  private readonly origins = new Map<number, Map<string, string>>();
+  private readonly origins = new Origins();
 
   addProcess(pid: number): void {
-    if (!this.origins.has(pid)) this.origins.set(pid, membership(pid));
+    this.origins.remember(pid);
     for (const c of this.controllers()) write(this.file(c, 'cgroup.procs'), String(pid));
   }
 
   removeProcess(pid: number): void {
-    const origin = this.origins.get(pid);
+    const origin = this.origins.take(pid);
     if (!origin) return;
-    this.origins.delete(pid);
     for (const c of this.controllers()) {
       const path = [...origin].find(([controllers]) => controllers.split(',').includes(c))?.[1] ?? '/';
       write(join(this.mount, c, path, 'cgroup.procs'), String(pid));
@@ -293,18 +309,17 @@ class CgroupV2 implements Cgroup {
     return join(this.dir, name);
   }
 
-  private readonly origins = new Map<number, string>();
+  private readonly origins = new Origins();
 
   addProcess(pid: number): void {
-    if (!this.origins.has(pid)) this.origins.set(pid, membership(pid).get('') ?? '/');
+    this.origins.remember(pid);
     write(this.file('cgroup.procs'), String(pid));
   }
 
   removeProcess(pid: number): void {
-    const origin = this.origins.get(pid);
-    if (origin === undefined) return;
-    this.origins.delete(pid);
-    write(join(this.mount, origin, 'cgroup.procs'), String(pid));
+    const origin = this.origins.take(pid);
+    if (!origin) return;
+    write(join(this.mount, origin.get('') ?? '/', 'cgroup.procs'), String(pid));
   }
 
   update(r: LinuxResources): void {
