@@ -168,13 +168,13 @@ export class HostDirectory extends HostInode {
     try {
       return ask();
     } catch (e) {
-      if (e instanceof KernelError && e.errno === Errno.ENOENT) this.fs.cacheLookup(this.#key, name, null);
+      if (e instanceof KernelError && e.errno === Errno.ENOENT) this.#absent(name);
       throw e;
     }
   }
 
-  /** Remember that `name` is gone: this file system just removed it. */
-  #gone(name: string): void {
+  /** Remember that `name` does not exist (the host said so, or this file system removed it). */
+  #absent(name: string): void {
     this.fs.cacheLookup(this.#key, name, null);
   }
 
@@ -298,7 +298,7 @@ export class HostDirectory extends HostInode {
     this.#forget(name);
     if (this.fs.socketNames.remove(this.#key, name)) return;
     hostResult(this.fs.ops.unlinkat(this.fd(), name, 0));
-    this.#gone(name);
+    this.#absent(name);
   }
 
   rmdir(name: string): void {
@@ -313,7 +313,7 @@ export class HostDirectory extends HostInode {
     if (this.fs.socketNames.has(key)) throw new KernelError(Errno.ENOTEMPTY);
     this.#forget(name);
     hostResult(this.fs.ops.unlinkat(this.fd(), name, AT_REMOVEDIR));
-    this.#gone(name);
+    this.#absent(name);
     this.fs.directoryRemoved(key);
   }
 

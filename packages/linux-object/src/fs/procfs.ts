@@ -293,12 +293,16 @@ export class ProcFs implements FileSystem {
     for (const pid of [...this.#kernel.processes.keys()].sort((a, b) => a - b)) {
       entries.push([String(pid), this.#pidDir(pid)]);
     }
-    entries.push(...this.#fixedRootEntries());
+    entries.push(...this.#fixed());
     return entries;
   }
 
-  /** The entries of /proc that are not processes, by name: the same nodes for the sandbox's life. */
   #fixedByName: Map<string, INode> | undefined;
+
+  /** The entries of /proc that are not processes, by name: the same nodes for the sandbox's life. */
+  #fixed(): Map<string, INode> {
+    return (this.#fixedByName ??= new Map(this.#fixedRootEntries()));
+  }
 
   /** One entry of /proc: a pid's directory is made without listing every process. */
   #rootEntry(name: string): INode | undefined {
@@ -306,8 +310,7 @@ export class ProcFs implements FileSystem {
       const pid = Number(name);
       return this.#kernel.processes.has(pid) ? this.#pidDir(pid) : undefined;
     }
-    this.#fixedByName ??= new Map(this.#fixedRootEntries());
-    return this.#fixedByName.get(name);
+    return this.#fixed().get(name);
   }
 
   /** The entries of /proc that are not processes. */
