@@ -110,6 +110,26 @@ describe('TrapPlatform', () => {
     expect(platform.event.signal).toBe(9);
   });
 
+  it('injects a batch at a signal stop, each result in its place, and the guest goes on from its own registers', async () => {
+    // mov rax, [0x500000] (unmapped until the injection); mov edi, eax; mov eax, 60 (exit); syscall
+    const code = [0x48, 0x8b, 0x04, 0x25, 0, 0, 0x50, 0, 0x89, 0xc7, 0xb8, 60, 0, 0, 0, 0x0f, 0x05];
+    const tid = await startAt(code);
+    platform.pmem.chunk(0).set([7], 8192);
+    const regs = platform.regs;
+    expect(await next(tid, regs)).toBe(2);
+    expect(platform.event.faultAddr).toBe(0x500000n);
+    const results = platform.inject(tid, regs, [
+      { nr: 9, args: [0x500000, 4096, 3, 0x11, platform.pmemGuestFd, 8192] },
+      { nr: 11, args: [0x500001, 4096, 0, 0, 0, 0] }, // unaligned: EINVAL
+      { nr: 10, args: [0x500000, 4096, 1, 0, 0, 0] },
+    ]);
+    expect(results).toEqual([0x500000n, -22n, 0n]);
+    expect(await next(tid, regs)).toBe(1); // the load ran again, now mapped
+    expect(regs[ORIG_RAX]).toBe(60n);
+    expect(await next(tid, null)).toBe(3);
+    expect(platform.event.status).toBe(7);
+  });
+
   it('wakes for the kernel deadline when no guest stops', () => {
     expect(platform.resumeAndWait(0, null, 0, 1_000_000)).toBe(5);
   });

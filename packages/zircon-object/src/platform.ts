@@ -77,7 +77,7 @@ export interface StopEvent {
 
 /** Running totals of a platform's costly operations. */
 export interface PlatformCounters {
-  /** Calls of `inject` (each stops at the trampoline once, however many syscalls it runs). */
+  /** Calls of `inject` (each runs one or more syscalls in a guest, one ptrace stop per syscall). */
   injections: number;
   /** Syscalls run by those injections. */
   injectedSyscalls: number;

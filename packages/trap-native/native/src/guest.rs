@@ -1,5 +1,5 @@
 //! What every guest host process starts from: the seccomp filter that traps every syscall, and the
-//! stub executable whose one page holds the trampoline the kernel injects syscalls through.
+//! stub executable whose one page holds the loop the kernel injects syscalls through.
 
 /// Where the stub is loaded in every guest. Guests never get this range (see `RESERVED_*`): it is
 /// below the host's randomized stack range and far above where guest mappings are placed.
@@ -7,22 +7,31 @@ pub const STUB_BASE: u64 = 0x7ff0_0000_0000;
 pub const RESERVED_START: u64 = STUB_BASE;
 pub const RESERVED_END: u64 = STUB_BASE + 0x1000;
 const CODE_OFFSET: u64 = 0x78; // right after the ELF header and one program header
-/// Address of the `syscall` instruction injected syscalls run through.
-pub const TRAMPOLINE: u64 = STUB_BASE + CODE_OFFSET + 5;
+/// The injection loop's `syscall` instruction, and the instruction after it, where every
+/// injected call returns to (see `Tracer::inject`).
+pub const BATCH_SYSCALL: u64 = STUB_BASE + CODE_OFFSET + 10;
+pub const BATCH_RESUME: u64 = BATCH_SYSCALL + 2;
+/// The syscall the loop makes between injected calls; the tracer replaces it with the next call.
+pub const BATCH_MARKER: u64 = 39; // getpid, which the kernel never injects
 
 /// The guest-side fd of pmem in every guest host process.
 pub const PMEM_GUEST_FD: i32 = 3;
 /// The stub's own fd while it is being executed (close-on-exec).
 pub const STUB_GUEST_FD: i32 = 4;
 
-/// A minimal static ELF: `mov eax, SYS_getpid; syscall; int3; jmp start`. Its first syscall is the
-/// stop where the kernel takes over; it never runs further on its own.
+/// A minimal static ELF: `mov eax, SYS_getpid; syscall; int3; jmp start`, and the injection loop
+/// after it. Its first syscall is the stop where the kernel takes over; it never runs further on its
+/// own. In the loop each call's result is kept in r12, where the tracer reads it at the marker's stop.
 pub fn stub_elf() -> Vec<u8> {
-    let code: [u8; 10] = [
-        0xb8, 39, 0, 0, 0, // mov eax, 39 (getpid)
-        0x0f, 0x05,        // syscall           <- TRAMPOLINE
+    let code: [u8; 22] = [
+        0xb8, 39, 0, 0, 0, // start: mov eax, 39 (getpid)
+        0x0f, 0x05,        // syscall
         0xcc,              // int3
         0xeb, 0xf6,        // jmp start
+        0x0f, 0x05,        // syscall           <- BATCH_SYSCALL
+        0x49, 0x89, 0xc4,  // mov r12, rax      <- BATCH_RESUME
+        0xb8, 39, 0, 0, 0, // mov eax, 39 (BATCH_MARKER)
+        0xeb, 0xf4,        // jmp BATCH_SYSCALL
     ];
     let size = CODE_OFFSET as usize + code.len();
     let mut e = vec![0u8; size];

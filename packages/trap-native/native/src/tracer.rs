@@ -2,7 +2,7 @@
 //! for their next event (a seccomp notification or a ptrace stop), and injects syscalls into them.
 //! Everything here runs on the kernel's one thread; only the watcher (watcher.rs) has its own.
 use crate::anchor::Anchor;
-use crate::guest::{self, PMEM_GUEST_FD, STUB_GUEST_FD, TRAMPOLINE};
+use crate::guest::{self, BATCH_MARKER, BATCH_RESUME, BATCH_SYSCALL, PMEM_GUEST_FD, STUB_GUEST_FD};
 use crate::sys::{check, neg_errno, raw, raw6};
 use crate::watcher::Watcher;
 use std::collections::{HashMap, VecDeque};
@@ -13,6 +13,7 @@ pub const REG_COUNT: usize = 27;
 pub const ORIG_RAX: usize = 15;
 pub const RAX: usize = 10;
 const RIP: usize = 16;
+const R12: usize = 3;
 const R9: usize = 8;
 const ARG_REGS: [usize; 6] = [14, 13, 12, 7, 9, 8]; // rdi, rsi, rdx, r10, r8, r9
 
@@ -88,7 +89,8 @@ enum Stop {
     /// Resumed, and not seen stopping since.
     Running,
     Seccomp,
-    SyscallExit,
+    /// At the injection loop's marker syscall (`inject`), which resuming with registers skips.
+    Injected,
     Other,
     /// Waiting for the answer to seccomp notification `id` of listener `fd`: not in a ptrace stop,
     /// registers unread.
@@ -336,9 +338,17 @@ impl Tracer {
         if tid > 0 {
             match self.threads.set(tid, Stop::Running) {
                 Some(Stop::Notified { id, fd }) => answer(fd, id, regs.map(|r| r[RAX] as i64)),
-                _ => unsafe {
+                was => unsafe {
                     if let Some(r) = regs {
-                        ptrace(libc::PTRACE_SETREGS, tid, 0, r.as_ptr() as usize);
+                        if was == Some(Stop::Injected) {
+                            // The marker is pending: skip it, whatever orig_rax the caller kept.
+                            let mut skip = [0u64; REG_COUNT];
+                            skip.copy_from_slice(&r[..REG_COUNT]);
+                            skip[ORIG_RAX] = u64::MAX;
+                            ptrace(libc::PTRACE_SETREGS, tid, 0, skip.as_ptr() as usize);
+                        } else {
+                            ptrace(libc::PTRACE_SETREGS, tid, 0, r.as_ptr() as usize);
+                        }
                     }
                     ptrace(libc::PTRACE_CONT, tid, 0, sig as usize);
                     continued = true;
@@ -582,57 +592,59 @@ impl Tracer {
     }
 
     /// Run each call ([nr, a0..a5]) natively in stopped thread `tid`; each result replaces the
-    /// call's nr. At a seccomp stop the first call replaces the pending syscall (one extra stop);
-    /// the others go through the stub's trampoline (two stops each).
+    /// call's nr. The calls run in the stub's loop (`syscall; mov r12, rax; mov eax, MARKER; jmp`):
+    /// at each seccomp stop the tracer writes the next call over the pending one, which returns into
+    /// the loop, and the loop's next syscall stops again with the result in r12. N calls cost N stops
+    /// at a seccomp stop (the first replaces the pending syscall), one more elsewhere. The thread is
+    /// left at the loop's marker stop (`Stop::Injected`); resuming it with registers skips the marker.
     pub fn inject(&mut self, tid: i32, regs: &[u64; REG_COUNT], calls: &mut [[i64; 7]]) -> Result<(), String> {
         if matches!(self.threads.get(tid), Some(Stop::Notified { .. })) {
             return Err(format!("guest {tid} waits at a seccomp notification: stop it first (stop_notified)"));
         }
         self.watcher.disarm();
+        let mut r = *regs;
+        if !matches!(self.threads.get(tid), Some(Stop::Seccomp | Stop::Injected)) {
+            // Enter the loop at its syscall, as the marker, and wait for that call's stop.
+            r[RIP] = BATCH_SYSCALL;
+            r[RAX] = BATCH_MARKER;
+            r[ORIG_RAX] = u64::MAX;
+            unsafe { ptrace(libc::PTRACE_SETREGS, tid, 0, r.as_ptr() as usize) };
+            self.continue_to_marker(tid)?;
+        }
         for call in calls.iter_mut() {
-            let mut r = *regs;
             for (i, &reg) in ARG_REGS.iter().enumerate() {
                 r[reg] = call[i + 1] as u64;
             }
-            let stop = self.threads.get(tid).unwrap_or(Stop::Other);
-            unsafe {
-                if stop == Stop::Seccomp {
-                    r[ORIG_RAX] = call[0] as u64;
-                    r[RAX] = call[0] as u64;
-                    ptrace(libc::PTRACE_SETREGS, tid, 0, r.as_ptr() as usize);
-                } else {
-                    r[RIP] = TRAMPOLINE;
-                    r[RAX] = call[0] as u64;
-                    r[ORIG_RAX] = u64::MAX;
-                    ptrace(libc::PTRACE_SETREGS, tid, 0, r.as_ptr() as usize);
-                    ptrace(libc::PTRACE_CONT, tid, 0, 0);
-                    self.expect(tid, libc::PTRACE_CONT, is_seccomp_stop, "the injected syscall's entry")?;
-                }
-                ptrace(libc::PTRACE_SYSCALL, tid, 0, 0);
-                self.expect(tid, libc::PTRACE_SYSCALL, is_syscall_exit_stop, "the injected syscall's exit")?;
-                let mut out = [0u64; REG_COUNT];
-                ptrace(libc::PTRACE_GETREGS, tid, 0, out.as_mut_ptr() as usize);
-                call[0] = out[RAX] as i64;
-            }
-            self.threads.set(tid, Stop::SyscallExit);
+            r[ORIG_RAX] = call[0] as u64;
+            r[RAX] = call[0] as u64;
+            r[RIP] = BATCH_RESUME;
+            unsafe { ptrace(libc::PTRACE_SETREGS, tid, 0, r.as_ptr() as usize) };
+            call[0] = self.continue_to_marker(tid)? as i64;
         }
+        self.threads.set(tid, Stop::Injected);
         Ok(())
     }
 
-    /// Wait for the stop `want` describes, after a resume with `request`. Signals arriving
-    /// meanwhile are host noise (SIGCHLD from a guest's host children): dropped, and the same
-    /// resume is repeated.
-    fn expect(&mut self, tid: i32, request: libc::c_uint, want: fn(i32) -> bool, what: &str) -> Result<(), String> {
+    /// Continue `tid` until it stops at the injection loop's marker syscall; returns r12 there (the
+    /// result of the call before). A restarted call (one a host signal interrupted) stops at its own
+    /// entry again and is let through; other stops are host noise (SIGCHLD from a guest's host
+    /// children, a fork event of an injected clone): dropped, and the thread continued.
+    fn continue_to_marker(&mut self, tid: i32) -> Result<u64, String> {
+        let mut out = [0u64; REG_COUNT];
         loop {
+            unsafe { ptrace(libc::PTRACE_CONT, tid, 0, 0) };
             let st = self.wait_for(tid);
             if st == -1 || libc::WIFEXITED(st) || libc::WIFSIGNALED(st) {
                 self.threads.remove(tid);
-                return Err(format!("guest {tid} died during {what}"));
+                return Err(format!("guest {tid} died during an injected syscall"));
             }
-            if want(st) {
-                return Ok(());
+            if !is_seccomp_stop(st) {
+                continue;
             }
-            unsafe { ptrace(request, tid, 0, 0) };
+            unsafe { ptrace(libc::PTRACE_GETREGS, tid, 0, out.as_mut_ptr() as usize) };
+            if out[ORIG_RAX] == BATCH_MARKER && out[RIP] == BATCH_RESUME {
+                return Ok(out[R12]);
+            }
         }
     }
 
@@ -697,10 +709,6 @@ fn answer(fd: i32, id: u64, result: Option<i64>) {
 fn epoll_add(epfd: i32, fd: i32, tag: u64) -> i32 {
     let mut ev = libc::epoll_event { events: libc::EPOLLIN as u32, u64: tag };
     unsafe { libc::epoll_ctl(epfd, libc::EPOLL_CTL_ADD, fd, &mut ev) }
-}
-
-fn is_syscall_exit_stop(st: i32) -> bool {
-    libc::WIFSTOPPED(st) && libc::WSTOPSIG(st) == SYSGOOD_TRAP
 }
 
 fn is_seccomp_stop(st: i32) -> bool {
