@@ -13,6 +13,7 @@ import {
 } from '@rvisor/linux-object';
 import { Reg, StopKind, type Platform, type Registers } from '@rvisor/zircon-object';
 import { SyscallContext } from './context.js';
+import { SYS } from './generated/numbers.js';
 import { formatCall, straceMemory } from './strace/index.js';
 import { syscallTable } from './syscall-table.js';
 import { createUnknownSyscall, type SyscallLogger } from './table/index.js';
@@ -245,6 +246,8 @@ export class KernelRunner {
     const entry = syscallTable.get(nr);
     const strace = this.#options.strace;
     const args = strace ? this.#args(regs) : undefined;
+    // A successful execve replaces the memory its arguments point into: read them before.
+    const execLine = strace && (nr === SYS.execve || nr === SYS.execveat) ? this.#format(thread, nr, args!, 0) : undefined;
     let result: number | bigint | Promise<number | bigint>;
     try {
       result = entry ? entry.handler(ctx) : this.#unknown(nr);
@@ -266,12 +269,12 @@ export class KernelRunner {
         })
         .then((res) => {
           this.#pending--;
-          if (strace) this.#trace(thread, nr, args!, res);
+          if (strace) this.#trace(thread, nr, args!, res, execLine);
           this.#ready.push({ kernel, thread, result: res });
         });
       return undefined;
     }
-    if (strace) this.#trace(thread, nr, args!, ctx.passthrough ? undefined : result);
+    if (strace) this.#trace(thread, nr, args!, ctx.passthrough ? undefined : result, execLine);
     if (ctx.passthrough) return null;
     return this.#finishSyscall(kernel, thread, regs, result);
   }
@@ -367,9 +370,14 @@ export class KernelRunner {
     return [regs[Reg.rdi], regs[Reg.rsi], regs[Reg.rdx], regs[Reg.r10], regs[Reg.r8], regs[Reg.r9]];
   }
 
-  #trace(thread: LinuxThread, nr: number, args: SyscallArgs, result: number | bigint | undefined): void {
+  /** Print a finished call; `ifSucceeded` is its line formatted before it ran, as if it returned 0. */
+  #trace(thread: LinuxThread, nr: number, args: SyscallArgs, result: number | bigint | undefined, ifSucceeded?: string): void {
+    this.#options.strace!(result === 0 && ifSucceeded !== undefined ? ifSucceeded : this.#format(thread, nr, args, result));
+  }
+
+  #format(thread: LinuxThread, nr: number, args: SyscallArgs, result: number | bigint | undefined): string {
     const who = { pid: thread.process.pid, tid: thread.tid };
-    this.#options.strace!(formatCall(nr, args, result, straceMemory(thread.process.vmar), who));
+    return formatCall(nr, args, result, straceMemory(thread.process.vmar), who);
   }
 
   /** A host thread is gone; when it was the process's last, the process has exited. */

@@ -39,6 +39,12 @@ describe.skipIf(!IS_ROOT)('runrsc run (busybox rootfs)', () => {
     expect(r.status).toBe(0);
   });
 
+  it('--strace shows an execve with the path and arguments it was given', () => {
+    const r = runInSandbox(['busybox', 'sh', '-c', 'exec /bin/busybox echo hi'], { runOptions: ['--strace'] });
+    expect(r.stdout).toBe('hi\n');
+    expect(r.stderr).toMatch(/execve\("\/bin\/busybox", \["\/bin\/busybox", "echo", "hi"\], .*\) = 0/);
+  });
+
   it('finds a command through PATH inside the rootfs', () => {
     const r = runInSandbox(['echo', 'found']);
     expect(r).toMatchObject({ status: 0, stdout: 'found\n' });
