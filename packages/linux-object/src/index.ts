@@ -3,3 +3,4 @@ export * from './abi/index.js';
 export * from './fs/index.js';
 export * from './elf/index.js';
 export * from './process/index.js';
+export { fillRandom } from './random.js';

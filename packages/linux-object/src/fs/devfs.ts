@@ -4,11 +4,11 @@
  *
  * @module
  */
-import { randomFillSync } from 'node:crypto';
 import type { Timespec } from '../abi/codec.js';
 import { makedev, S_IFCHR, S_IFDIR, S_IFLNK } from '../abi/mode.js';
 import type { Stat } from '../abi/stat.js';
 import { Errno, KernelError } from '../errno.js';
+import { fillRandom } from '../random.js';
 import { DirectoryFile } from './directory-file.js';
 import { FileType } from './file-type.js';
 import { INodeBase, type DirEntry, type FileSystem, type INode } from './inode.js';
@@ -203,7 +203,7 @@ export const memoryDevices = {
   },
   /** Reads return random bytes; writes (entropy) are accepted and ignored. */
   random: {
-    read: (b: Uint8Array) => (randomFillSync(b), b.byteLength),
+    read: (b: Uint8Array) => (fillRandom(b), b.byteLength),
     write: (b: Uint8Array) => b.byteLength,
   },
 } as const;

@@ -6,7 +6,6 @@
  *
  * @module
  */
-import { randomFillSync } from 'node:crypto';
 import { Reg, Vmo, ZxError, ZxStatus, type Registers } from '@rvisor/zircon-object';
 import type { Stat } from '../abi/stat.js';
 import { Signo } from '../abi/signal.js';
@@ -16,6 +15,7 @@ import { elfHeaderSpan, parseElf, type ElfImage } from '../elf/parse.js';
 import { elfLoadSpan, layoutElf, type ElfLayout } from '../elf/layout.js';
 import { standardAuxv } from '../elf/auxv.js';
 import { Errno, KernelError } from '../errno.js';
+import { fillRandom } from '../random.js';
 import type { OpenFile } from '../fs/open-file.js';
 import type { PathRef } from '../fs/path-ref.js';
 import { O_RDONLY, PROT_READ, PROT_WRITE, S_IFMT, S_IFREG } from '../abi/index.js';
@@ -185,7 +185,7 @@ function replaceImage(
   const mainBias = mainImage.type === 'dyn' ? PIE_BASE : 0;
   const mainLayout = layoutElf(mainImage, mainBias);
   const random16 = new Uint8Array(16);
-  randomFillSync(random16);
+  fillRandom(random16);
   const initialStack = (base: number) =>
     buildInitialStack({
       stackTop: STACK_TOP,
