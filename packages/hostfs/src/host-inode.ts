@@ -221,7 +221,7 @@ export class HostDirectory extends HostInode {
     }
   }
 
-  mkdir(name: string, mode: number): INode {
+  mkdir(name: string, mode: number): { inode: INode; stat: Stat } {
     checkName(name);
     this.checkWritableFs();
     this.#forget(name);
@@ -233,7 +233,7 @@ export class HostDirectory extends HostInode {
       hostResult(this.fs.ops.fchmodat(this.fd(), name, perm | (s.mode & S_ISGID), AT_SYMLINK_NOFOLLOW));
       s = this.#childStat(name);
     }
-    return this.#remember(name, this.#child(name, s));
+    return { inode: this.#remember(name, this.#child(name, s)), stat: s };
   }
 
   /**

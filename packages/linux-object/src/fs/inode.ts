@@ -135,8 +135,11 @@ export interface INode {
    * then fails with EROFS (read-only file systems) or EPERM. `name` is one plain component, as
    * for `lookup`. Errors are Linux's: EEXIST, ENOENT, ENOTEMPTY, EISDIR, ENOTDIR, EMLINK …
    */
-  /** mkdir(2): a new directory `name` with permission bits `mode`. */
-  mkdir?(name: string, mode: number): INode;
+  /**
+   * mkdir(2): a new directory `name` with permission bits `mode`. `stat`: its attributes, when
+   * making it told them (as for `create`).
+   */
+  mkdir?(name: string, mode: number): { inode: INode; stat?: Stat };
   /** unlink(2) of the non-directory `name` (EISDIR for a directory). */
   unlink?(name: string): void;
   /** rmdir(2) of the empty directory `name` (ENOTDIR, ENOTEMPTY). */

@@ -246,11 +246,11 @@ export class TmpDir extends TmpInode {
   }
 
   /** mkdir(2). */
-  mkdir(name: string, mode: number): INode {
+  mkdir(name: string, mode: number): { inode: INode } {
     this.#checkFree(name);
     const dir = this.#new(new TmpDir(this.fs, this, mode));
     this.#added(name, dir);
-    return dir;
+    return { inode: dir };
   }
 
   /** symlink(2). */

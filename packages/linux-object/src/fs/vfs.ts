@@ -360,8 +360,8 @@ export class Vfs {
     }
     this.#mayCreate(parent, ids);
     const mkdir = required(parent.inode.mkdir?.bind(parent.inode), parent.mount.fs);
-    const inode = mkdir(name, mode & 0o7777);
-    giveToCreator(inode, parent.inode, ids);
+    const { inode, stat } = mkdir(name, mode & 0o7777);
+    giveToCreator(inode, parent.inode, ids, stat);
     return { mount: parent.mount, inode, path: joinPath(parent.path, name), parent };
   }
 
