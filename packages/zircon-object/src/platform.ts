@@ -23,7 +23,7 @@ export interface PhysicalMemory {
   chunk(index: number): Uint8Array;
   /**
    * Copy [from, from+length) to [to, to+length), whose bytes must be zero (fresh frames); pages
-   * the source never touched are skipped, so they stay free on the host too.
+   * the source never touched may be skipped, so they stay free on the host too.
    */
   copy(from: number, to: number, length: number): void;
   /** Give the host back the memory behind [offset, offset+length) (page aligned); reads then see zeros. */

@@ -64,7 +64,8 @@ export interface VmoResizeResult {
  *   given to someone else.
  *
  *   `createChildCopy` is Zircon's copy-on-write child done eagerly: a full copy, except of pages
- *   the source never touched, which stay sparse (the platform's `pmem.copy` skips holes).
+ *   the source never touched, which stay sparse (the platform's `pmem.copy` skips holes, but
+ *   for small VMOs).
  *
  * RIGHTS
  *   READ to read, WRITE to write, MAP to map, checked by the caller through the handle.

@@ -33,11 +33,18 @@ impl Pmem {
     }
 
     /// Copy [from, from+len) to [to, to+len) — the destination must be fresh (zero) — skipping
-    /// the source's holes (SEEK_DATA/SEEK_HOLE), so untouched memory stays unallocated.
+    /// the source's holes (SEEK_DATA/SEEK_HOLE), so untouched memory stays unallocated. A range of
+    /// at most `WHOLE_COPY_MAX` bytes is copied whole, holes as zeros: two lseeks per extent cost
+    /// more than the few pages that may then be allocated for nothing.
     pub fn copy(&self, from: usize, to: usize, len: usize) -> i64 {
+        const WHOLE_COPY_MAX: usize = 64 * 1024;
         let in_range = |o: usize| o.checked_add(len).map_or(false, |end| end <= self.size);
         if !in_range(from) || !in_range(to) {
             return -(libc::EINVAL as i64);
+        }
+        if len <= WHOLE_COPY_MAX {
+            self.copy_extent(from, to, len);
+            return 0;
         }
         let end = from + len;
         let mut pos = from;
@@ -49,19 +56,24 @@ impl Pmem {
             let hole = unsafe { libc::lseek(self.fd, data, libc::SEEK_HOLE) };
             let stop = if hole < 0 { end } else { (hole as usize).min(end) };
             let start = data as usize;
-            let (mut src, mut dst) = (start as i64, (to + (start - from)) as i64);
-            let mut left = stop - start;
-            while left > 0 {
-                let n = unsafe { libc::copy_file_range(self.fd, &mut src, self.fd, &mut dst, left, 0) };
-                if n <= 0 {
-                    unsafe { std::ptr::copy_nonoverlapping(self.base.add(src as usize), self.base.add(dst as usize), left) };
-                    break;
-                }
-                left -= n as usize;
-            }
+            self.copy_extent(start, to + (start - from), stop - start);
             pos = stop;
         }
         0
+    }
+
+    /// Copy [from, from+len) to [to, to+len) inside pmem, through the host's page cache.
+    fn copy_extent(&self, from: usize, to: usize, len: usize) {
+        let (mut src, mut dst) = (from as i64, to as i64);
+        let mut left = len;
+        while left > 0 {
+            let n = unsafe { libc::copy_file_range(self.fd, &mut src, self.fd, &mut dst, left, 0) };
+            if n <= 0 {
+                unsafe { std::ptr::copy_nonoverlapping(self.base.add(src as usize), self.base.add(dst as usize), left) };
+                break;
+            }
+            left -= n as usize;
+        }
     }
 
     /// Punch a hole: the host frees the pages; later reads see zeros.
