@@ -206,9 +206,14 @@ describe('HostFs', () => {
     vfs.rename(root, '/x/a', root, '/x/b', 0);
     expect(errnoOf(() => vfs.stat(root, '/x/a', false))).toBe(Errno.ENOENT);
     expect(vfs.stat(root, '/x/b', false).ino).toBe(a);
+    expect(vfs.readlink(root, '/x/b')).toBe('one');
     vfs.symlink('two', root, '/x/a'); // a new file under the old name
     expect(vfs.stat(root, '/x/a', false).ino).not.toBe(a);
     expect(vfs.readlink(root, '/x/a')).toBe('two');
+    const readlinks = recordCalls(ops, ['readlinkat']);
+    expect(vfs.readlink(root, '/x/a')).toBe('two');
+    expect(vfs.readlink(root, '/x/b')).toBe('one');
+    expect(readlinks).toEqual([]); // a symlink's target, once read, is kept
     vfs.unlink(root, '/x/a');
     vfs.unlink(root, '/x/b');
     vfs.rmdir(root, '/x');

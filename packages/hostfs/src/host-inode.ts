@@ -20,6 +20,8 @@ import { HostSocketFile } from './socket-names.js';
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
+/** Where readlink's host call writes (calls are synchronous, so one buffer serves them all). */
+const linkScratch = new Uint8Array(PATH_MAX);
 
 /** Key of a file's identity on the host. */
 export function identityKey(dev: bigint, ino: bigint): string {
@@ -417,11 +419,16 @@ export class HostLeaf extends HostInode {
     return this.checkSame(hostStat(this.fs.ops, this.dir.fd(), this.name, AT_SYMLINK_NOFOLLOW));
   }
 
+  /** A symlink's target, kept once read in an exclusive tree: no call changes a symlink in place. */
+  #target: string | undefined;
+
   override readlink(): string {
     if (this.type !== FileType.Symlink) throw new KernelError(Errno.EINVAL);
-    const buf = new Uint8Array(PATH_MAX);
-    const n = hostResult(this.fs.ops.readlinkat(this.dir.fd(), this.name, buf));
-    return decoder.decode(buf.subarray(0, n));
+    if (this.#target !== undefined) return this.#target;
+    const n = hostResult(this.fs.ops.readlinkat(this.dir.fd(), this.name, linkScratch));
+    const target = decoder.decode(linkScratch.subarray(0, n));
+    if (this.fs.cachesLookups) this.#target = target;
+    return target;
   }
 
   override open(flags: number, path: string): OpenFile {

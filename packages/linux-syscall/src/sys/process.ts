@@ -12,6 +12,7 @@ import {
 } from '@rvisor/linux-object';
 import { Reg } from '@rvisor/zircon-object';
 import type { SyscallContext } from '../context.js';
+import { utf8Decoder, utf8Encoder } from './text.js';
 
 
 /** execve's common part: the other threads end first (asynchronously if some are running). */
@@ -252,7 +253,7 @@ export function sysArchPrctl(ctx: SyscallContext) {
 
 function utsField(s: string): Uint8Array {
   const out = new Uint8Array(65);
-  out.set(new TextEncoder().encode(s).subarray(0, 64));
+  out.set(utf8Encoder.encode(s).subarray(0, 64));
   return out;
 }
 
@@ -322,12 +323,12 @@ export function sysPrctl(ctx: SyscallContext) {
     case PR_SET_NAME: {
       const name = ctx.mem.read(ctx.addr(1), 16);
       const end = name.indexOf(0);
-      ctx.thread.zx.name = new TextDecoder().decode(name.subarray(0, end < 0 ? 15 : Math.min(end, 15)));
+      ctx.thread.zx.name = utf8Decoder.decode(name.subarray(0, end < 0 ? 15 : Math.min(end, 15)));
       return 0;
     }
     case PR_GET_NAME: {
       const out = new Uint8Array(16);
-      out.set(new TextEncoder().encode(ctx.thread.zx.name).subarray(0, 15));
+      out.set(utf8Encoder.encode(ctx.thread.zx.name).subarray(0, 15));
       ctx.mem.write(ctx.addr(1), out);
       return 0;
     }

@@ -9,6 +9,7 @@ import {
   Errno, FileType, KernelError, isAbstractAddress, isKernelError, type Kernel, type UnixAddress, type UnixSocket,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
+import { utf8Decoder, utf8Encoder } from './text.js';
 
 /** The AF_UNIX address family. */
 export const AF_UNIX = 1;
@@ -60,7 +61,6 @@ export function writeAddress(ctx: SyscallContext, addr: number, lenAddr: number,
 }
 
 const decoder = new TextDecoder('latin1');
-const utf8 = new TextDecoder();
 
 /** Abstract names are per container: one namespace per kernel. */
 const abstractNames = new WeakMap<Kernel, Map<string, UnixSocket>>();
@@ -93,7 +93,7 @@ export function autobind(ctx: SyscallContext, sock: UnixSocket): void {
   for (let i = 0; i < 0x100000; i++) {
     const name = ((start + i) & 0xfffff).toString(16).padStart(5, '0');
     const address = new Uint8Array(6);
-    address.set(new TextEncoder().encode(name), 1);
+    address.set(utf8Encoder.encode(name), 1);
     if (!names.has(keyOf(address))) {
       bindAbstract(ctx, sock, address);
       return;
@@ -111,7 +111,7 @@ export function bindUnixAddress(ctx: SyscallContext, sock: UnixSocket, address: 
     bindAbstract(ctx, sock, address);
     return;
   }
-  const path = utf8.decode(address);
+  const path = utf8Decoder.decode(address);
   const trimmed = path.replace(/\/+$/, '');
   if (trimmed !== path) throw new KernelError(Errno.EISDIR);
   const cut = trimmed.lastIndexOf('/');
@@ -143,7 +143,7 @@ export function findUnixSocket(ctx: SyscallContext, address: UnixAddress): UnixS
     if (sock === undefined || sock.closed) throw new KernelError(Errno.ECONNREFUSED);
     return sock;
   }
-  const ref = ctx.process.fs.lookup(utf8.decode(address), { followLast: true });
+  const ref = ctx.process.fs.lookup(utf8Decoder.decode(address), { followLast: true });
   const sock = ref.inode.socket;
   if (ref.inode.type !== FileType.Socket || sock === undefined || sock.closed) throw new KernelError(Errno.ECONNREFUSED);
   return sock;
