@@ -29,13 +29,16 @@ function timeWords(t: SetTime | undefined): [bigint, bigint] {
   return [BigInt(t.sec), BigInt(t.nsec)];
 }
 
-/** Change the mode, owner and times of `target` as `attr` says (its size is the caller's). */
-export function setHostAttr(ops: HostOps, target: HostTarget, attr: SetAttr): void {
+/**
+ * Change the mode, owner and times of `target` as `attr` says (its size is the caller's; so is
+ * its mode with `withMode` false: fchmodat takes no AT_EMPTY_PATH).
+ */
+export function setHostAttr(ops: HostOps, target: HostTarget, attr: SetAttr, withMode = true): void {
   const { dirfd, name, flags } = target;
   if (attr.uid !== undefined || attr.gid !== undefined) {
     hostResult(ops.fchownat(dirfd, name, attr.uid ?? -1, attr.gid ?? -1, flags));
   }
-  if (attr.mode !== undefined) {
+  if (withMode && attr.mode !== undefined) {
     hostResult(ops.fchmodat(dirfd, name, attr.mode & 0o7777, flags));
   }
   if (attr.atime !== undefined || attr.mtime !== undefined) {

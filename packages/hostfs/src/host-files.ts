@@ -75,7 +75,7 @@ export class HostRegularFile extends HostFdFile implements FileChanges {
       hostResult(this.fs.ops.ftruncate(this.fd, attr.size));
     }
     if (attr.mode !== undefined) hostResult(this.fs.ops.fchmod(this.fd, attr.mode & 0o7777));
-    setHostAttr(this.fs.ops, fdTarget(this.fd), { ...attr, size: undefined, mode: undefined });
+    setHostAttr(this.fs.ops, fdTarget(this.fd), attr, false);
   }
 
   sync(dataOnly: boolean): void {

@@ -523,7 +523,6 @@ export class HostLeaf extends HostInode {
       if (this.type !== FileType.Regular) throw new KernelError(Errno.EINVAL);
       hostResult(this.#truncateByName(attr.size));
     }
-    const rest: SetAttr = { ...attr, size: undefined };
-    setHostAttr(this.fs.ops, { dirfd: this.dir.fd(), name: this.name, flags: AT_SYMLINK_NOFOLLOW }, rest);
+    setHostAttr(this.fs.ops, { dirfd: this.dir.fd(), name: this.name, flags: AT_SYMLINK_NOFOLLOW }, attr);
   }
 }

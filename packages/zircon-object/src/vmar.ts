@@ -368,12 +368,17 @@ export class Vmar extends KObject implements VmoMapper {
   /** Copy `len` bytes of guest memory at `addr`. */
   read(addr: number, len: number): Uint8Array {
     const out = new Uint8Array(len);
+    this.readInto(addr, out);
+    return out;
+  }
+
+  /** Fill `out` from guest memory at `addr`; nothing is read if any byte would fault. */
+  readInto(addr: number, out: Uint8Array): void {
     let at = 0;
-    for (const seg of this.segments(addr, len, 'read')) {
+    for (const seg of this.segments(addr, out.length, 'read')) {
       out.set(seg, at);
       at += seg.length;
     }
-    return out;
   }
 
   /** Copy `bytes` into guest memory at `addr`; nothing is written if any byte would fault. */
@@ -386,31 +391,44 @@ export class Vmar extends KObject implements VmoMapper {
   }
 
   readU8(addr: number): number {
-    return this.read(addr, 1)[0];
+    return this.#load(addr, 1).getUint8(0);
   }
 
   readU16(addr: number): number {
-    return view(this.read(addr, 2)).getUint16(0, true);
+    return this.#load(addr, 2).getUint16(0, true);
   }
 
   readU32(addr: number): number {
-    return view(this.read(addr, 4)).getUint32(0, true);
+    return this.#load(addr, 4).getUint32(0, true);
   }
 
   readU64(addr: number): bigint {
-    return view(this.read(addr, 8)).getBigUint64(0, true);
+    return this.#load(addr, 8).getBigUint64(0, true);
   }
 
   writeU32(addr: number, value: number): void {
-    const bytes = new Uint8Array(4);
-    view(bytes).setUint32(0, value >>> 0, true);
-    this.write(addr, bytes);
+    scratchView.setUint32(0, value >>> 0, true);
+    this.#store(addr, 4);
   }
 
   writeU64(addr: number, value: bigint): void {
-    const bytes = new Uint8Array(8);
-    view(bytes).setBigUint64(0, BigInt.asUintN(64, value), true);
-    this.write(addr, bytes);
+    scratchView.setBigUint64(0, BigInt.asUintN(64, value), true);
+    this.#store(addr, 8);
+  }
+
+  /** Copy `len` (≤ 8) bytes at `addr` into the scratch; its view. */
+  #load(addr: number, len: number): DataView {
+    this.readInto(addr, len === 8 ? scratch : scratch.subarray(0, len));
+    return scratchView;
+  }
+
+  /** Copy the scratch's first `len` bytes to `addr`. */
+  #store(addr: number, len: number): void {
+    let at = 0;
+    for (const seg of this.segments(addr, len, 'write')) {
+      for (let i = 0; i < seg.length; i++) seg[i] = scratch[at + i];
+      at += seg.length;
+    }
   }
 
   /**
@@ -663,9 +681,13 @@ function checkProt(prot: number): void {
   }
 }
 
-function view(bytes: Uint8Array): DataView {
-  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
+/**
+ * Where the fixed-size accessors move their bytes, with its DataView made once: a DataView over a
+ * fresh small array costs ~0.7 µs (V8 first moves the array's bytes off its heap), which clock_gettime
+ * or a futex would pay on every call. The kernel is one thread.
+ */
+const scratch = new Uint8Array(8);
+const scratchView = new DataView(scratch.buffer);
 
 function concat(parts: Uint8Array[], total: number): Uint8Array {
   if (parts.length === 1) return parts[0].slice();

@@ -6,6 +6,10 @@
  */
 export type { Codec, Timespec } from './codec.js';
 export {
+  getI64,
+  getU64,
+  setI64,
+  StructBuffer,
   timespecCodec,
   viewOf,
 } from './codec.js';

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Codec, Timespec } from './codec.js';
+import { getI64, getU64, setI64, type Codec, type Timespec } from './codec.js';
 
 /**
  * What stat(2) reports about a file. Identity fields (`dev`, `ino`, `rdev`) are bigint because
@@ -29,22 +29,6 @@ export interface Stat {
   ctime: Timespec;
 }
 
-// stat is on the path of every file syscall: 64-bit counts and times are moved as two 32-bit
-// halves, which allocates no BigInt (exact for the safe integers a Stat holds).
-const TWO_32 = 0x1_0000_0000;
-
-function getI64(view: DataView, off: number): number {
-  return view.getInt32(off + 4, true) * TWO_32 + view.getUint32(off, true);
-}
-
-function getU64(view: DataView, off: number): number {
-  return view.getUint32(off + 4, true) * TWO_32 + view.getUint32(off, true);
-}
-
-function setI64(view: DataView, off: number, v: number): void {
-  view.setUint32(off, v >>> 0, true);
-  view.setInt32(off + 4, Math.floor(v / TWO_32), true);
-}
 
 /** `struct stat` of x86-64 Linux (144 bytes). */
 export const statCodec: Codec<Stat> = {

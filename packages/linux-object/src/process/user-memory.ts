@@ -37,6 +37,11 @@ export class UserMemory {
     return guarded(() => this.vmar.read(addr, len));
   }
 
+  /** Fill `out` from guest memory at `addr`. */
+  readInto(addr: number, out: Uint8Array): void {
+    guarded(() => this.vmar.readInto(addr, out));
+  }
+
   write(addr: number, bytes: Uint8Array): void {
     guarded(() => this.vmar.write(addr, bytes));
   }

@@ -8,10 +8,11 @@
 import {
   AT_FDCWD, Errno, F_GET_SEALS, F_GETLK, F_GETPIPE_SZ, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_RDLCK, F_SETLKW,
   F_UNLCK, F_WRLCK, KernelError, O_ACCMODE, O_RDONLY, O_RDWR, O_WRONLY, SI_KERNEL, Signo, TmpFile,
-  TmpFs, MAY_EXEC, MAY_WRITE, checkInodeAccess, fileLocks, fsIds, isKernelError, pipeBufferOf, sendSignal,
-  type INode, type Kernel, type LockRequest, type OpenFile, type PathRef, type PipeBuffer,
+  TmpFs, MAY_EXEC, MAY_WRITE, StructBuffer, checkInodeAccess, fileLocks, fsIds, getI64, isKernelError,
+  pipeBufferOf, sendSignal, setI64, type INode, type Kernel, type LockRequest, type OpenFile, type PathRef, type PipeBuffer,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
+import { iovecSegments } from './iovec.js';
 
 /** Implements Linux syscall close_range(2). */
 export function sysCloseRange(ctx: SyscallContext) {
@@ -45,27 +46,30 @@ export function sysFlock(ctx: SyscallContext) {
 }
 
 // struct flock: short l_type, l_whence; off_t l_start, l_len; pid_t l_pid.
-const FLOCK_SIZE = 32;
+const flock = new StructBuffer(32);
 
-/** The byte range `l_start`/`l_len` name, from `whence`, as inclusive start and end. */
-function lockRange(file: OpenFile, whence: number, start: bigint, len: bigint): { start: number; end: number } {
-  let base: bigint;
+/**
+ * The byte range `l_start`/`l_len` name, from `whence`, as inclusive start and end (offsets past
+ * 2^53, some 9 PB, are rounded to a double's precision).
+ */
+function lockRange(file: OpenFile, whence: number, start: number, len: number): { start: number; end: number } {
+  let base: number;
   switch (whence) {
-    case 0: base = 0n; break;
-    case 1: base = BigInt(file.seek(0, 1)); break;
-    case 2: base = BigInt(file.stat().size); break;
+    case 0: base = 0; break;
+    case 1: base = file.seek(0, 1); break;
+    case 2: base = file.stat().size; break;
     default: throw new KernelError(Errno.EINVAL);
   }
   let from = base + start;
-  let to: bigint;
-  if (len > 0n) to = from + len - 1n;
-  else if (len === 0n) to = -1n; // to the end of file, however it grows
+  let end: number;
+  if (len > 0) end = from + len - 1;
+  else if (len === 0) end = Infinity; // to the end of file, however it grows
   else {
-    to = from - 1n;
+    end = from - 1;
     from += len;
   }
-  if (from < 0n) throw new KernelError(Errno.EINVAL);
-  return { start: Number(from), end: to === -1n ? Infinity : Number(to) };
+  if (from < 0) throw new KernelError(Errno.EINVAL);
+  return { start: from, end };
 }
 
 /**
@@ -74,17 +78,15 @@ function lockRange(file: OpenFile, whence: number, start: bigint, len: bigint): 
  */
 export function fcntlRecordLock(ctx: SyscallContext, file: OpenFile, cmd: number): number | Promise<number> {
   const addr = ctx.addr(2);
-  const raw = ctx.mem.read(addr, FLOCK_SIZE);
-  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  ctx.mem.readInto(addr, flock.bytes);
+  const view = flock.view;
   const type = view.getInt16(0, true);
   const whence = view.getInt16(2, true);
   const ofd = cmd === F_OFD_GETLK || cmd === F_OFD_SETLK || cmd === F_OFD_SETLKW;
   if (ofd && view.getInt32(24, true) !== 0) throw new KernelError(Errno.EINVAL);
   if (type !== F_RDLCK && type !== F_WRLCK && type !== F_UNLCK) throw new KernelError(Errno.EINVAL);
-  const range = lockRange(file, whence, view.getBigInt64(8, true), view.getBigInt64(16, true));
-  const want: LockRequest = {
-    owner: ofd ? file : ctx.process.fds, ofd, pid: ctx.process.pid, type, ...range,
-  };
+  const { start, end } = lockRange(file, whence, getI64(view, 8), getI64(view, 16));
+  const want: LockRequest = { owner: ofd ? file : ctx.process.fds, ofd, pid: ctx.process.pid, type, start, end };
   if (cmd === F_GETLK || cmd === F_OFD_GETLK) {
     if (type === F_UNLCK) throw new KernelError(Errno.EINVAL);
     const held = fileLocks.test(file, want);
@@ -93,11 +95,11 @@ export function fcntlRecordLock(ctx: SyscallContext, file: OpenFile, cmd: number
     } else {
       view.setInt16(0, held.type, true);
       view.setInt16(2, 0, true);
-      view.setBigInt64(8, BigInt(held.start), true);
-      view.setBigInt64(16, held.end === Infinity ? 0n : BigInt(held.end - held.start + 1), true);
+      setI64(view, 8, held.start);
+      setI64(view, 16, held.end === Infinity ? 0 : held.end - held.start + 1);
       view.setInt32(24, held.ofd ? -1 : held.pid, true);
     }
-    ctx.mem.write(addr, raw);
+    ctx.mem.write(addr, flock.bytes);
     return 0;
   }
   // Linux checks the access mode against the lock wanted.
@@ -229,30 +231,6 @@ export function sysMknod(ctx: SyscallContext) {
   return mknodAt(ctx, AT_FDCWD, ctx.path(0), ctx.uint(1));
 }
 
-const IOV_MAX = 1024;
-
-/** The guest buffers of an iovec array, cut where they become inaccessible (Linux's partial rule). */
-function iovecs(ctx: SyscallContext, addr: number, count: number, access: 'read' | 'write'): Uint8Array[] {
-  if (count < 0 || count > IOV_MAX) throw new KernelError(Errno.EINVAL);
-  const raw = ctx.mem.read(addr, count * 16);
-  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  const segs: Uint8Array[] = [];
-  let total = 0n;
-  for (let i = 0; i < count; i++) {
-    const base = view.getBigUint64(i * 16, true);
-    const len = view.getBigInt64(i * 16 + 8, true);
-    if (len < 0n || (total += len) > 0x7fff_ffffn) throw new KernelError(Errno.EINVAL);
-    if (len === 0n) continue;
-    try {
-      segs.push(...ctx.mem.buffer(Number(base), Number(len), access));
-    } catch (err) {
-      if (segs.length > 0) break;
-      throw err;
-    }
-  }
-  return segs;
-}
-
 type SegmentOp = (seg: Uint8Array, done: number) => number | Promise<number>;
 
 /** Run `op` over the segments until one comes back short; bytes moved beat a later error. */
@@ -293,7 +271,7 @@ function vectored(ctx: SyscallContext, write: boolean, offset: bigint, flags: nu
   const file = ctx.process.fds.get(ctx.int(0));
   if ((flags & ~RWF_SUPPORTED) !== 0) throw new KernelError(Errno.EOPNOTSUPP);
   if (offset < 0n && !(allowCurrent && offset === -1n)) throw new KernelError(Errno.EINVAL);
-  const segs = iovecs(ctx, ctx.addr(1), ctx.int(2), write ? 'read' : 'write');
+  const segs = iovecSegments(ctx, ctx.addr(1), ctx.int(2), write ? 'read' : 'write');
   const at = Number(offset);
   let op: SegmentOp;
   if (offset === -1n) op = write ? (s) => file.write(s, ctx) : (s) => file.read(s, ctx);
@@ -433,7 +411,7 @@ export function sysVmsplice(ctx: SyscallContext) {
   if (pipe === undefined) throw new KernelError(Errno.EBADF);
   const mode = file.statusFlags & O_ACCMODE;
   const toPipe = mode === O_WRONLY;
-  const segs = iovecs(ctx, ctx.addr(1), ctx.int(2), toPipe ? 'read' : 'write');
+  const segs = iovecSegments(ctx, ctx.addr(1), ctx.int(2), toPipe ? 'read' : 'write');
   const nonBlocking = (flags & SPLICE_F_NONBLOCK) !== 0;
   const signal = () => ctx.interruption();
   if (toPipe) {

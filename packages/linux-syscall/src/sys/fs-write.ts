@@ -197,7 +197,10 @@ export function sysFchmod(ctx: SyscallContext) {
 function owner(ctx: SyscallContext, i: number): SetAttr {
   const uid = ctx.int(i);
   const gid = ctx.int(i + 1);
-  return { ...(uid !== -1 && { uid }), ...(gid !== -1 && { gid }) };
+  const attr: SetAttr = {};
+  if (uid !== -1) attr.uid = uid;
+  if (gid !== -1) attr.gid = gid;
+  return attr;
 }
 
 /** Implements Linux syscall fchownat(2). */

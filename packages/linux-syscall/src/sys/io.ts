@@ -9,6 +9,7 @@ import {
   Errno, KernelError, POLLIN, POLLOUT, SI_KERNEL, Signo, isKernelError, sendSignal, type Interruptible, type OpenFile,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
+import { iovecSegments } from './iovec.js';
 
 type Transfer = (file: OpenFile, buf: Uint8Array, offset: number, waiter: Interruptible) => number | Promise<number>;
 
@@ -83,32 +84,6 @@ export function sysPwrite64(ctx: SyscallContext) {
   const file = ctx.process.fds.get(ctx.int(0));
   const off = checkOffset(ctx.long(3));
   return writeTransfer(ctx, () => transfer(ctx, file, ctx.mem.buffer(ctx.addr(1), ctx.count(2), 'read'), pwriteOp, off, POLLOUT));
-}
-
-const IOV_MAX = 1024;
-
-/** The guest buffers an iovec array names, cut where they become inaccessible. */
-function iovecSegments(ctx: SyscallContext, iovAddr: number, iovcnt: number, access: 'read' | 'write'): Uint8Array[] {
-  if (iovcnt < 0 || iovcnt > IOV_MAX) throw new KernelError(Errno.EINVAL);
-  const raw = ctx.mem.read(iovAddr, iovcnt * 16);
-  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  const segs: Uint8Array[] = [];
-  let total = 0n;
-  for (let i = 0; i < iovcnt; i++) {
-    const base = view.getBigUint64(i * 16, true);
-    const len = view.getBigInt64(i * 16 + 8, true);
-    if (len < 0n) throw new KernelError(Errno.EINVAL);
-    total += len;
-    if (total > 0x7fff_ffffn) throw new KernelError(Errno.EINVAL);
-    if (len === 0n) continue;
-    try {
-      segs.push(...ctx.mem.buffer(Number(base), Number(len), access));
-    } catch (err) {
-      if (segs.length > 0) break; // transfer what came before the bad buffer
-      throw err;
-    }
-  }
-  return segs;
 }
 
 /** Implements Linux syscall readv(2). */

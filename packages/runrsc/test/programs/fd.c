@@ -164,6 +164,12 @@ static void record_locks(void) {
     CALL(setlk(cfd, F_SETLK, F_WRLCK, 15, 1));
     printf("child setlk 15 %ld errno %d\n", rv, er);
     printf("child setlk r 50+1 %d\n", setlk(cfd, F_SETLK, F_RDLCK, 50, 1));
+    printf("child setlk r 60-5 %d\n", setlk(cfd, F_SETLK, F_RDLCK, 60, -5)); // bytes 55..59
+    CALL(setlk(cfd, F_SETLK, F_RDLCK, 2, -5));
+    printf("child setlk before 0 %ld errno %d\n", rv, er);
+    struct flock from_end = {.l_type = F_RDLCK, .l_whence = SEEK_END, .l_start = 1073741824, .l_len = 510};
+    CALL(fcntl(cfd, F_SETLK, &from_end));
+    printf("child setlk from the end %ld\n", rv);
     struct flock bad = {.l_type = F_WRLCK, .l_whence = 9};
     CALL(fcntl(cfd, F_SETLK, &bad));
     printf("child bad whence %ld errno %d\n", rv, er);
@@ -188,6 +194,7 @@ static void record_locks(void) {
   close(other); // closing any fd of the file drops the process's locks
   read(done[0], &ch, 1);
   getlk("parent getlk after child locked", fd, F_GETLK, F_WRLCK, 0, 0);
+  getlk("parent getlk 57+1", fd, F_GETLK, F_WRLCK, 57, 1);
   write(go[1], "g", 1);
   waitpid(pid, NULL, 0);
   getlk("after child exit", fd, F_GETLK, F_WRLCK, 0, 0);

@@ -1,0 +1,37 @@
+/**
+ * iovec arrays (readv, writev, preadv, pwritev, vmsplice): the guest buffers they name.
+ *
+ * @module
+ */
+import { Errno, KernelError, StructBuffer, getI64, getU64 } from '@rvisor/linux-object';
+import type { SyscallContext } from '../context.js';
+
+const IOV_MAX = 1024;
+const IOVEC_SIZE = 16;
+const iovecs = new StructBuffer(IOV_MAX * IOVEC_SIZE);
+
+/**
+ * The guest buffers of the `count` iovecs at `addr`, cut where they become inaccessible (Linux's
+ * partial transfers: bytes before a bad buffer still move). EINVAL for a count above IOV_MAX, a
+ * negative length, or more than 2^31 - 1 bytes in all.
+ */
+export function iovecSegments(ctx: SyscallContext, addr: number, count: number, access: 'read' | 'write'): Uint8Array[] {
+  if (count < 0 || count > IOV_MAX) throw new KernelError(Errno.EINVAL);
+  ctx.mem.readInto(addr, iovecs.bytes.subarray(0, count * IOVEC_SIZE));
+  const view = iovecs.view;
+  const segs: Uint8Array[] = [];
+  let total = 0;
+  for (let i = 0; i < count; i++) {
+    const base = getU64(view, i * IOVEC_SIZE);
+    const len = getI64(view, i * IOVEC_SIZE + 8);
+    if (len < 0 || (total += len) > 0x7fff_ffff) throw new KernelError(Errno.EINVAL);
+    if (len === 0) continue;
+    try {
+      segs.push(...ctx.mem.buffer(base, len, access));
+    } catch (err) {
+      if (segs.length > 0) break; // transfer what came before the bad buffer
+      throw err;
+    }
+  }
+  return segs;
+}
