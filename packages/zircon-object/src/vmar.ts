@@ -496,6 +496,15 @@ export class Vmar extends KObject implements VmoMapper {
 
   /** The NUL-terminated UTF-8 string at `addr` (see {@link Vmar.readCStringBytes}). */
   readCString(addr: number, maxLen: number): string {
+    // Most strings end in the page they start in: decoded straight from guest memory, no copy.
+    if (Number.isSafeInteger(addr) && addr >= 0) {
+      const n = Math.min(PAGE_SIZE - (addr % PAGE_SIZE), maxLen);
+      if (this.accessibleLength(addr, n, 'read') === n) {
+        const [seg] = this.segments(addr, n, 'read');
+        const nul = seg.indexOf(0);
+        if (nul >= 0) return decoder.decode(seg.subarray(0, nul));
+      }
+    }
     return decoder.decode(this.readCStringBytes(addr, maxLen));
   }
 

@@ -52,16 +52,31 @@ interface WalkState {
   stat?: { inode: INode; stat: Stat } | null;
 }
 
-function byteLength(s: string): number {
-  // Fast path: ASCII strings have one byte per char.
-  // eslint-disable-next-line no-control-regex
-  return /^[\x00-\x7f]*$/.test(s) ? s.length : encoder.encode(s).length;
+/**
+ * Whether `s` takes more than `max` bytes in UTF-8. A UTF-16 unit takes one to three bytes, so
+ * only a string of more than `max` / 3 units needs encoding to tell.
+ */
+function longerThan(s: string, max: number): boolean {
+  return s.length > max || (s.length * 3 > max && encoder.encode(s).length > max);
+}
+
+/** The components of `path`, without the empty ones ('/a//b/' → ['a', 'b']). */
+function components(path: string): string[] {
+  const names: string[] = [];
+  let from = 0;
+  while (from < path.length) {
+    let to = path.indexOf('/', from);
+    if (to < 0) to = path.length;
+    if (to > from) names.push(path.slice(from, to));
+    from = to + 1;
+  }
+  return names;
 }
 
 /** Throws what Linux throws for an unusable path string: ENOENT if empty, ENAMETOOLONG if too long. */
 export function checkPath(path: string): void {
   if (path.length === 0) throw new KernelError(Errno.ENOENT);
-  if (byteLength(path) >= PATH_MAX) throw new KernelError(Errno.ENAMETOOLONG);
+  if (longerThan(path, PATH_MAX - 1)) throw new KernelError(Errno.ENAMETOOLONG);
 }
 
 /** Split a path into its last component and the rest ('a/b/c' → ['a/b', 'c']; '/x' → ['/', 'x']). */
@@ -173,13 +188,13 @@ export class Vfs {
     state: WalkState,
   ): PathRef {
     let cur = path.startsWith('/') ? root : start;
-    const names = path.split('/').filter((n) => n.length > 0);
+    const names = components(path);
     const trailingSlash = names.length > 0 && path.endsWith('/');
     for (let i = 0; i < names.length; i++) {
       const name = names[i];
       if (cur.inode.type !== FileType.Directory) throw new KernelError(Errno.ENOTDIR);
       if (state.ids !== undefined) checkInodeAccess(state.ids, cur.inode, MAY_EXEC);
-      if (byteLength(name) > NAME_MAX) throw new KernelError(Errno.ENAMETOOLONG);
+      if (longerThan(name, NAME_MAX)) throw new KernelError(Errno.ENAMETOOLONG);
       if (name === '.') continue;
       if (name === '..') {
         cur = sameRef(cur, root) || cur.parent === null ? cur : cur.parent;
@@ -272,7 +287,7 @@ export class Vfs {
     }
     const parent = this.lookup(start, dir, { followLast: true, directory: true, root, ids });
     if (ids !== undefined) checkInodeAccess(ids, parent.inode, MAY_EXEC);
-    if (byteLength(name) > NAME_MAX) throw new KernelError(Errno.ENAMETOOLONG);
+    if (longerThan(name, NAME_MAX)) throw new KernelError(Errno.ENAMETOOLONG);
     let existing: PathRef | undefined;
     try {
       existing = this.#child(parent, name);
@@ -318,7 +333,7 @@ export class Vfs {
     const { dir, name, trailingSlash } = splitLast(path);
     const parent = this.lookup(start, dir, { followLast: true, directory: true, root, ids });
     if (name !== '' && ids !== undefined) checkInodeAccess(ids, parent.inode, MAY_EXEC);
-    if (byteLength(name) > NAME_MAX) throw new KernelError(Errno.ENAMETOOLONG);
+    if (longerThan(name, NAME_MAX)) throw new KernelError(Errno.ENAMETOOLONG);
     return { parent, name, trailingSlash };
   }
 
