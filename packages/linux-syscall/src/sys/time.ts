@@ -8,7 +8,8 @@
 import {
   CLOCK_BOOTTIME, CLOCK_BOOTTIME_ALARM, CLOCK_MONOTONIC, CLOCK_MONOTONIC_COARSE, CLOCK_MONOTONIC_RAW,
   CLOCK_PROCESS_CPUTIME_ID, CLOCK_REALTIME, CLOCK_REALTIME_ALARM, CLOCK_REALTIME_COARSE, CLOCK_TAI,
-  CLOCK_THREAD_CPUTIME_ID, ERESTART_RESTARTBLOCK, Errno, KernelError, SI_KERNEL, Signo, TIMER_ABSTIME, sendSignal,
+  CLOCK_THREAD_CPUTIME_ID, ERESTART_RESTARTBLOCK, Errno, KernelError, SI_KERNEL, Signo, StructBuffer, TIMER_ABSTIME,
+  sendSignal, setI64,
 } from '@rvisor/linux-object';
 import { readFileSync } from 'node:fs';
 import type { SyscallContext } from '../context.js';
@@ -36,10 +37,17 @@ export function clockNow(clock: number): bigint {
   }
 }
 
-function writeTimespec(ctx: SyscallContext, addr: number, ns: bigint): void {
-  ctx.mem.writeU64(addr, ns / 1_000_000_000n);
-  ctx.mem.writeU64(addr + 8, ns % 1_000_000_000n);
+/** A struct timespec or timeval on its way out (time calls are the most frequent of many programs). */
+const timeOut = new StructBuffer(16);
+
+/** Write `ns` at `addr` as seconds and the rest in units of `unit` ns (timespec: 1, timeval: 1000). */
+function writeTime(ctx: SyscallContext, addr: number, ns: bigint, unit = 1n): void {
+  const sec = ns / 1_000_000_000n;
+  setI64(timeOut.view, 0, Number(sec));
+  setI64(timeOut.view, 8, Number((ns - sec * 1_000_000_000n) / unit));
+  ctx.mem.write(addr, timeOut.bytes);
 }
+
 
 function readTimespec(ctx: SyscallContext, addr: number): bigint {
   const sec = BigInt.asIntN(64, ctx.mem.readU64(addr));
@@ -50,7 +58,7 @@ function readTimespec(ctx: SyscallContext, addr: number): bigint {
 
 /** Implements Linux syscall clock_gettime(2). */
 export function sysClockGettime(ctx: SyscallContext) {
-  writeTimespec(ctx, ctx.addr(1), clockNow(ctx.int(0)));
+  writeTime(ctx, ctx.addr(1), clockNow(ctx.int(0)));
   return 0;
 }
 
@@ -58,17 +66,14 @@ export function sysClockGettime(ctx: SyscallContext) {
 export function sysClockGetres(ctx: SyscallContext) {
   const clock = ctx.int(0);
   clockNow(clock);
-  if (ctx.addr(1) !== 0) writeTimespec(ctx, ctx.addr(1), clock === CLOCK_REALTIME_COARSE || clock === CLOCK_MONOTONIC_COARSE ? 4_000_000n : 1n);
+  if (ctx.addr(1) !== 0) writeTime(ctx, ctx.addr(1), clock === CLOCK_REALTIME_COARSE || clock === CLOCK_MONOTONIC_COARSE ? 4_000_000n : 1n);
   return 0;
 }
 
 /** Implements Linux syscall gettimeofday(2). */
 export function sysGettimeofday(ctx: SyscallContext) {
   const now = clockNow(CLOCK_REALTIME);
-  if (ctx.addr(0) !== 0) {
-    ctx.mem.writeU64(ctx.addr(0), now / 1_000_000_000n);
-    ctx.mem.writeU64(ctx.addr(0) + 8, (now % 1_000_000_000n) / 1000n);
-  }
+  if (ctx.addr(0) !== 0) writeTime(ctx, ctx.addr(0), now, 1000n);
   if (ctx.addr(1) !== 0) ctx.mem.writeU64(ctx.addr(1), 0n);
   return 0;
 }
