@@ -4,10 +4,14 @@
  * @module
  */
 import {
-  EPOLL_CLOEXEC, EPOLL_CTL_DEL, EPOLL_EVENT_SIZE, EpollFile, Errno, KernelError, type EpollEvent,
+  EPOLL_CLOEXEC, EPOLL_CTL_DEL, EPOLL_EVENT_SIZE, EpollFile, Errno, KernelError, StructBuffer,
+  type EpollEvent,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 import { readSigmask, readinessLoop, withSignalMask } from './poll.js';
+
+/** struct epoll_event arrays on their way in and out (packed: 12 bytes each). */
+const epollEvents = new StructBuffer(16 * EPOLL_EVENT_SIZE);
 
 /** Linux's cap on maxevents: INT_MAX / sizeof(struct epoll_event). */
 const EP_MAX_EVENTS = Math.floor(0x7fff_ffff / EPOLL_EVENT_SIZE);
@@ -41,8 +45,8 @@ export function sysEpollCtl(ctx: SyscallContext) {
   const fd = ctx.int(2);
   let event: EpollEvent | undefined;
   if (op !== EPOLL_CTL_DEL) {
-    const raw = ctx.mem.read(ctx.addr(3), EPOLL_EVENT_SIZE);
-    const v = new DataView(raw.buffer, raw.byteOffset, EPOLL_EVENT_SIZE);
+    ctx.mem.readInto(ctx.addr(3), epollEvents.take(EPOLL_EVENT_SIZE));
+    const v = epollEvents.view;
     event = { events: v.getUint32(0, true) | 0, data: v.getBigUint64(4, true) };
   }
   const epoll = ctx.process.fds.get(epfd);
@@ -59,8 +63,8 @@ function doWait(ctx: SyscallContext, epfd: number, addr: number, max: number, ti
   let events: EpollEvent[] = [];
   const finish = (n: number): number => {
     if (n <= 0) return n;
-    const out = new Uint8Array(events.length * EPOLL_EVENT_SIZE);
-    const v = new DataView(out.buffer);
+    const out = epollEvents.take(events.length * EPOLL_EVENT_SIZE);
+    const v = epollEvents.view;
     events.forEach((e, i) => {
       v.setUint32(i * EPOLL_EVENT_SIZE, e.events >>> 0, true);
       v.setBigUint64(i * EPOLL_EVENT_SIZE + 4, e.data, true);

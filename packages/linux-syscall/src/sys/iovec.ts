@@ -8,7 +8,7 @@ import type { SyscallContext } from '../context.js';
 
 const IOV_MAX = 1024;
 const IOVEC_SIZE = 16;
-const iovecs = new StructBuffer(IOV_MAX * IOVEC_SIZE);
+const iovecs = new StructBuffer(16 * IOVEC_SIZE);
 
 /**
  * The guest buffers of the `count` iovecs at `addr`, cut where they become inaccessible (Linux's
@@ -17,7 +17,7 @@ const iovecs = new StructBuffer(IOV_MAX * IOVEC_SIZE);
  */
 export function iovecSegments(ctx: SyscallContext, addr: number, count: number, access: 'read' | 'write'): Uint8Array[] {
   if (count < 0 || count > IOV_MAX) throw new KernelError(Errno.EINVAL);
-  ctx.mem.readInto(addr, iovecs.bytes.subarray(0, count * IOVEC_SIZE));
+  ctx.mem.readInto(addr, iovecs.take(count * IOVEC_SIZE));
   const view = iovecs.view;
   const segs: Uint8Array[] = [];
   let total = 0;

@@ -8,7 +8,7 @@
  */
 import {
   ERESTARTNOHAND, Errno, KernelError, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDBAND,
-  POLLRDNORM, POLLWRBAND, POLLWRNORM, UNBLOCKABLE, hasDeliverable, type OpenFile, type Readiness,
+  POLLRDNORM, POLLWRBAND, POLLWRNORM, StructBuffer, UNBLOCKABLE, hasDeliverable, type OpenFile, type Readiness,
 } from '@rvisor/linux-object';
 import { AbortScope } from '@rvisor/async-executor';
 import type { SyscallContext } from '../context.js';
@@ -140,10 +140,14 @@ function readTimespec(ctx: SyscallContext, addr: number): bigint | null {
 
 // ---- poll ----
 
+/** The pollfd array of the scan in progress (a scan reads, updates and writes it back at once). */
+const pollfds = new StructBuffer(16 * 8);
+
 /** Readiness of each pollfd; writes revents back and returns how many are ready. */
 function scanPollfds(ctx: SyscallContext, addr: number, nfds: number): Scan {
-  const raw = ctx.mem.read(addr, nfds * 8);
-  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const raw = pollfds.take(nfds * 8);
+  ctx.mem.readInto(addr, raw);
+  const view = pollfds.view;
   const files: OpenFile[] = [];
   let ready = 0;
   for (let i = 0; i < nfds; i++) {
