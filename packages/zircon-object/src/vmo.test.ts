@@ -52,6 +52,25 @@ describe('Vmo', () => {
     expect(() => vmo.close()).toThrow(ZxError);
   });
 
+  it('grows in place only when the frames after it are free, and never moves for it', () => {
+    const { alloc } = setup();
+    const a = Vmo.create(alloc, 4096);
+    const at = a.pmemOffset;
+    expect(a.growInPlace(8192)).toBe(true);
+    expect(a.size).toBe(8192);
+    const b = Vmo.create(alloc, 4096); // right after a
+    expect(a.growInPlace(12288)).toBe(false);
+    expect(a.size).toBe(8192);
+    expect(a.pmemOffset).toBe(at);
+    a.resize(4096); // shrinking keeps the frames: growing back into them needs none
+    expect(a.growInPlace(8192)).toBe(true);
+    expect(a.read(4096, 4)).toEqual(new Uint8Array(4));
+    expect(() => a.growInPlace(-1)).toThrow(ZxError);
+    b.close();
+    a.close();
+    expect(alloc.allocatedBytes).toBe(0);
+  });
+
   it('grows in place when it can, else moves and keeps its bytes', () => {
     const { alloc } = setup();
     const a = Vmo.create(alloc, 4096);

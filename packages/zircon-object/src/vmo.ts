@@ -169,21 +169,35 @@ export class Vmo extends KObject {
     return out;
   }
 
+  /**
+   * Grow to `newSize` (rounded up to a page) without moving: within the frames the VMO holds, or
+   * into the free frames right after them. False, and nothing changed, when neither is possible.
+   * ERR_NO_MEMORY when the account's limit forbids it.
+   */
+  growInPlace(newSize: number): boolean {
+    this.#checkAlive();
+    if (!Number.isSafeInteger(newSize) || newSize < 0) throw new ZxError(ZxStatus.ERR_INVALID_ARGS, `bad size ${newSize}`);
+    const newCap = pageRoundUp(newSize);
+    if (newCap <= this.#size) return newCap === this.#size;
+    if (newCap > this.#capacity) {
+      if (this.#capacity === 0 || !this.allocator.tryGrow(this.#offset, this.#capacity, newCap, this.account)) return false;
+      this.#capacity = newCap;
+    }
+    this.#size = newCap;
+    return true;
+  }
+
   /** Change the size to `newSize` (rounded up to a page); new bytes read as zeros. */
   resize(newSize: number): VmoResizeResult {
     this.#checkAlive();
     if (!Number.isSafeInteger(newSize) || newSize < 0) throw new ZxError(ZxStatus.ERR_INVALID_ARGS, `bad size ${newSize}`);
     const newCap = pageRoundUp(newSize);
-    if (newCap <= this.#capacity) {
-      if (newCap < this.#size) this.#dropTail(newCap);
+    if (newCap < this.#size) {
+      this.#dropTail(newCap);
       this.#size = newCap;
       return { moved: false };
     }
-    if (this.#capacity > 0 && this.allocator.tryGrow(this.#offset, this.#capacity, newCap, this.account)) {
-      this.#capacity = newCap;
-      this.#size = newCap;
-      return { moved: false };
-    }
+    if (this.growInPlace(newCap)) return { moved: false };
     const newOffset = this.allocator.alloc(newCap, this.account);
     const oldOffset = this.#offset;
     const oldCapacity = this.#capacity;

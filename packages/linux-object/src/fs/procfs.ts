@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { MappingInfo } from '@rvisor/zircon-object';
 import type { Timespec } from '../abi/codec.js';
 import { makedev, S_IFDIR, S_IFLNK, S_IFREG } from '../abi/mode.js';
 import { RLIMIT_NAMES } from '../abi/process.js';
@@ -34,6 +35,26 @@ export interface ProcFsOptions {
   release?: string;
   /** st_dev of its files. */
   dev?: bigint;
+}
+
+/**
+ * Mappings as Linux lists them: neighbouring anonymous ones (the heap, `[stack]`, unnamed) with
+ * the same permissions are one VMA there, though the kernel may back them with several VMOs (a
+ * heap that could not grow in place).
+ */
+function mergedAnonymous(mappings: readonly MappingInfo[]): MappingInfo[] {
+  const out: MappingInfo[] = [];
+  for (const m of mappings) {
+    const prev = out[out.length - 1];
+    const anonymous = m.name === '' || m.name.startsWith('[');
+    if (prev !== undefined && anonymous && prev.end === m.start && prev.name === m.name && prev.prot === m.prot
+        && prev.shared === m.shared) {
+      out[out.length - 1] = { ...prev, end: m.end };
+    } else {
+      out.push(m);
+    }
+  }
+  return out;
 }
 
 function now(): Timespec {
@@ -503,7 +524,7 @@ export class ProcFs implements FileSystem {
 
   #maps(proc: LinuxProcess): string {
     let out = '';
-    for (const m of proc.vmar.mappings()) {
+    for (const m of mergedAnonymous(proc.vmar.mappings())) {
       const perms = `${m.prot & 1 ? 'r' : '-'}${m.prot & 2 ? 'w' : '-'}${m.prot & 4 ? 'x' : '-'}${m.shared ? 's' : 'p'}`;
       const line = `${hex(m.start, 8)}-${hex(m.end, 8)} ${perms} ${hex(m.offset, 8)} 00:00 0`;
       out += m.name === '' ? `${line}\n` : `${line.padEnd(72)} ${m.name}\n`;

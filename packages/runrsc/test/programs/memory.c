@@ -66,6 +66,28 @@ int main(void) {
   char *b1 = sbrk(1 << 20);
   b1[(1 << 20) - 1] = 1;
   printf("brk grows: %d\n", sbrk(0) == b0 + (1 << 20));
+  /* Many small growths: the heap stays one mapping, and a child sees every byte of it. */
+  for (int i = 0; i < 64; i++) {
+    char *g = sbrk(65536);
+    for (int j = 0; j < 65536; j += 4096) g[j] = (char)(i + j / 4096);
+  }
+  char *top = sbrk(0);
+  pid_t heap_child = fork();
+  if (heap_child == 0) {
+    int same = 1;
+    for (int i = 0; i < 64; i++)
+      for (int j = 0; j < 65536; j += 4096) same &= top[-65536 * (64 - i) + j] == (char)(i + j / 4096);
+    _exit(same ? 0 : 1);
+  }
+  int heap_status;
+  waitpid(heap_child, &heap_status, 0);
+  printf("heap after 64 growths, as the child sees it: %s\n", WEXITSTATUS(heap_status) == 0 ? "same" : "different");
+  FILE *maps = fopen("/proc/self/maps", "r");
+  char line[512];
+  int heap_lines = 0;
+  while (maps && fgets(line, sizeof line, maps)) heap_lines += strstr(line, "[heap]") != NULL;
+  if (maps) fclose(maps);
+  printf("heap mappings: %d\n", heap_lines);
 
   int *shared = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   int *private = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
