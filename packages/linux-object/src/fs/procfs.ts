@@ -38,17 +38,17 @@ export interface ProcFsOptions {
 }
 
 /**
- * Mappings as Linux lists them: neighbouring anonymous ones (the heap, `[stack]`, unnamed) with
- * the same permissions are one VMA there, though the kernel may back them with several VMOs (a
- * heap that could not grow in place).
+ * Mappings as Linux lists them: neighbouring private anonymous ones (the heap, `[stack]`,
+ * unnamed) with the same permissions are one VMA there, though the kernel may back them with
+ * several VMOs (a heap that could not grow in place). Shared ones are files of their own there.
  */
 function mergedAnonymous(mappings: readonly MappingInfo[]): MappingInfo[] {
   const out: MappingInfo[] = [];
   for (const m of mappings) {
     const prev = out[out.length - 1];
-    const anonymous = m.name === '' || m.name.startsWith('[');
-    if (prev !== undefined && anonymous && prev.end === m.start && prev.name === m.name && prev.prot === m.prot
-        && prev.shared === m.shared) {
+    const anonymous = !m.shared && (m.name === '' || m.name.startsWith('['));
+    if (prev !== undefined && anonymous && !prev.shared && prev.end === m.start && prev.name === m.name
+        && prev.prot === m.prot) {
       out[out.length - 1] = { ...prev, end: m.end };
     } else {
       out.push(m);
