@@ -235,6 +235,11 @@ describe('Vmar guest memory access', () => {
     expect(status(() => v2.readCString(0x41ff0, 3))).toBe(ZxStatus.ERR_OUT_OF_RANGE);
     v2.write(0x41ff0, new Uint8Array(16).fill(65));
     expect(() => v2.readCString(0x41ff0, 100)).toThrow(PageFaultError);
+    // No room at all: out of range, however the first byte reads.
+    expect(status(() => v2.readCString(0x41ff0, 0))).toBe(ZxStatus.ERR_OUT_OF_RANGE);
+    // A string that ends in the next page is read across the boundary.
+    vmar.write(0x40ffe, new TextEncoder().encode('ab\0'));
+    expect(vmar.readCString(0x40ffe, 100)).toBe('ab');
   });
 });
 

@@ -499,7 +499,7 @@ export class Vmar extends KObject implements VmoMapper {
     // Most strings end in the page they start in: decoded straight from guest memory, no copy.
     if (Number.isSafeInteger(addr) && addr >= 0) {
       const n = Math.min(PAGE_SIZE - (addr % PAGE_SIZE), maxLen);
-      if (this.accessibleLength(addr, n, 'read') === n) {
+      if (n > 0 && this.accessibleLength(addr, n, 'read') === n) {
         const [seg] = this.segments(addr, n, 'read');
         const nul = seg.indexOf(0);
         if (nul >= 0) return decoder.decode(seg.subarray(0, nul));
