@@ -49,8 +49,9 @@ function growHeap(vmar: Vmar, oldTop: number, newTop: number, kernel: Kernel): v
   const common = { len: newTop - oldTop, prot: PROT_READ | PROT_WRITE, addr: oldTop, fixed: true, noReplace: true, name: '[heap]' };
   const heap = vmar.mappingAt(oldTop - 1);
   const end = heap === undefined ? 0 : heap.offset + (heap.end - heap.start);
-  if (heap !== undefined && heap.name === '[heap]' && heap.end === oldTop && !heap.shared && end === heap.vmo.size
-      && heap.vmo.growInPlace(end + common.len)) {
+  // Only a writable private heap: a read-only one may share its VMO copy-on-write with a child.
+  if (heap !== undefined && heap.name === '[heap]' && heap.end === oldTop && !heap.shared && heap.prot === common.prot
+      && end === heap.vmo.size && heap.vmo.growInPlace(end + common.len)) {
     try {
       vmar.map({ ...common, vmo: heap.vmo, vmoOffset: end });
     } catch (err) {
