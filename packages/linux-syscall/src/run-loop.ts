@@ -372,7 +372,8 @@ export class KernelRunner {
 
   /** Print a finished call; `ifSucceeded` is its line formatted before it ran, as if it returned 0. */
   #trace(thread: LinuxThread, nr: number, args: SyscallArgs, result: number | bigint | undefined, ifSucceeded?: string): void {
-    this.#options.strace!(result === 0 && ifSucceeded !== undefined ? ifSucceeded : this.#format(thread, nr, args, result));
+    const succeeded = result === 0 || result === 0n;
+    this.#options.strace!(succeeded && ifSucceeded !== undefined ? ifSucceeded : this.#format(thread, nr, args, result));
   }
 
   #format(thread: LinuxThread, nr: number, args: SyscallArgs, result: number | bigint | undefined): string {

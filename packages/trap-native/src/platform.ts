@@ -98,7 +98,7 @@ export class TrapPlatform {
     this.pmem = new NativePhysicalMemory(native, size, chunkSize);
     const k = new Float64Array(native.constants());
     this.reserved = { start: BigInt(k[0]), end: BigInt(k[1]) };
-    this.pmemGuestFd = k[3];
+    this.pmemGuestFd = k[2];
   }
 
   spawn(): number {

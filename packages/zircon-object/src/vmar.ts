@@ -394,10 +394,6 @@ export class Vmar extends KObject implements VmoMapper {
     return this.#load(addr, 1).getUint8(0);
   }
 
-  readU16(addr: number): number {
-    return this.#load(addr, 2).getUint16(0, true);
-  }
-
   readU32(addr: number): number {
     return this.#load(addr, 4).getUint32(0, true);
   }

@@ -515,14 +515,16 @@ export class Vfs {
       setInodeAttr(ref.inode, ref.mount.fs, attr);
       return;
     }
-    const st = ref.inode.stat();
+    // Read once, and only if a check needs it (root's chmod and chown do not).
+    let st: Stat | undefined;
+    const stat = (): Stat => (st ??= ref.inode.stat());
     if (attr.size !== undefined) {
       if (ref.inode.type === FileType.Directory) throw new KernelError(Errno.EISDIR);
       if (ref.inode.type !== FileType.Regular) throw new KernelError(Errno.EINVAL);
       if (ref.mount.fs.readOnly) throw new KernelError(Errno.EROFS);
-      checkAccess(ids, st, MAY_WRITE);
+      checkAccess(ids, stat(), MAY_WRITE);
     }
-    setInodeAttr(ref.inode, ref.mount.fs, checkSetAttr(ids, () => st, attr));
+    setInodeAttr(ref.inode, ref.mount.fs, checkSetAttr(ids, stat, attr));
   }
 
   /** statfs(2) of the file system `ref` is on. */

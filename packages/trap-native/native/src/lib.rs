@@ -113,15 +113,14 @@ unsafe extern "C" fn pmem_copy(env: napi_env, info: napi_callback_info) -> napi_
     napi::num(env, p.copy(a.f64(0) as usize, a.f64(1) as usize, a.f64(2) as usize) as f64)
 }
 
-/// constants(): [stubBase, reservedEnd, injection loop syscall, pmemGuestFd] as numbers.
+/// constants(): [reservedStart, reservedEnd, pmemGuestFd] as numbers.
 unsafe extern "C" fn constants(env: napi_env, _info: napi_callback_info) -> napi_value {
     let buf = Box::leak(Box::new([
         guest::RESERVED_START as f64,
         guest::RESERVED_END as f64,
-        guest::BATCH_SYSCALL as f64,
         guest::PMEM_GUEST_FD as f64,
     ]));
-    napi::external_buffer(env, buf.as_mut_ptr() as *mut u8, 32)
+    napi::external_buffer(env, buf.as_mut_ptr() as *mut u8, 24)
 }
 
 unsafe extern "C" fn spawn(env: napi_env, _info: napi_callback_info) -> napi_value {
