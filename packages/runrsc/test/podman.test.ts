@@ -61,10 +61,11 @@ describe.skipIf(skipReason !== undefined)(`podman with the engine runtime${skipR
 
     // A sleeping pid 1 ignores SIGTERM (no handler), so stop ends it with SIGKILL at once.
     const stopped = podman.podman(['stop', '--time', '0', name]);
-    expect(stopped.status).toBe(0);
+    expect(stopped.status, `podman stop: ${stopped.stderr}`).toBe(0);
     expect(podman.podman(['inspect', '--format', '{{.State.Status}}', name]).stdout.trim()).toBe('exited');
 
-    expect(podman.podman(['rm', name]).status).toBe(0);
+    const removed = podman.podman(['rm', name]);
+    expect(removed.status, `podman rm: ${removed.stderr}`).toBe(0);
     expect(podman.podman(['ps', '--all', '--quiet']).stdout).toBe('');
   });
 });
