@@ -3,7 +3,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { IS_ROOT, runInSandbox, runNatively } from './helpers.js';
+import { HOST_CLOCK_ON_TSC, IS_ROOT, runInSandbox, runNatively } from './helpers.js';
 import { ROOTFS } from './paths.js';
 
 describe.skipIf(!IS_ROOT)('runrsc run (busybox rootfs)', () => {
@@ -43,6 +43,14 @@ describe.skipIf(!IS_ROOT)('runrsc run (busybox rootfs)', () => {
     const r = runInSandbox(['busybox', 'sh', '-c', 'exec /bin/busybox echo hi'], { runOptions: ['--strace'] });
     expect(r.stdout).toBe('hi\n');
     expect(r.stderr).toMatch(/execve\("\/bin\/busybox", \["\/bin\/busybox", "echo", "hi"\], .*\) = 0/);
+  });
+
+  // The vDSO comes when the host's clock runs on the TSC (docs/platform.md, "Time and the vDSO").
+  it.runIf(HOST_CLOCK_ON_TSC)('lets guests read the clock without a trap: date makes no time syscall', () => {
+    const r = runInSandbox(['busybox', 'date', '+%s'], { runOptions: ['--strace'] });
+    expect(Math.abs(Number(r.stdout) - Date.now() / 1000)).toBeLessThan(5);
+    expect(r.stderr).toMatch(/^\[1 1\] write\(1, /m); // the trace is on
+    expect(r.stderr).not.toMatch(/clock_gettime|gettimeofday|\btime\(/);
   });
 
   it('finds a command through PATH inside the rootfs', () => {

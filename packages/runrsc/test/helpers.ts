@@ -64,6 +64,10 @@ export function runNatively(command: string[], options: RunOptions = {}): RunRes
 /** ptrace and seccomp as the sandbox uses them need root. */
 export const IS_ROOT = process.getuid?.() === 0;
 
+/** Whether the host's clock runs on the TSC: then guests get a vDSO (docs/platform.md). */
+export const HOST_CLOCK_ON_TSC =
+  readFileSync('/sys/devices/system/clocksource/clocksource0/current_clocksource', 'utf8').trim() === 'tsc';
+
 /** Whether a host process runs (a zombie nobody reaped yet counts as gone). */
 export function alive(pid: number): boolean {
   try {

@@ -24,6 +24,10 @@ export interface NativeBinding {
   watch(fd: number, events: number): number;
   unwatch(fd: number): number;
   shutdown(): void;
+  clockNow(): bigint;
+  clockRealtimeOffset(): bigint;
+  vdso(): ArrayBuffer | undefined;
+  timePage(offset: number, keep: number): void;
   openat(dirfd: number, path: string, flags: number, mode: number): number;
   close(fd: number): number;
   fstatat(dirfd: number, path: string, flags: number, statBuf: Uint8Array): number;

@@ -188,3 +188,54 @@ describe('the default CPU pin', () => {
     }
   });
 });
+
+/** Whether the host's clock runs on the TSC, which is when guests get a vDSO. */
+const hostOnTsc = readFileSync('/sys/devices/system/clocksource/clocksource0/current_clocksource', 'utf8').trim() === 'tsc';
+
+describe('the guests\' clock', () => {
+  it('is the host CLOCK_MONOTONIC, read in steps that never go back', () => {
+    const { clock } = platform.time;
+    let last = clock.now();
+    for (let i = 0; i < 100_000; i++) {
+      const now = clock.now();
+      expect(now >= last).toBe(true);
+      last = now;
+    }
+    // Fitted to the host's clock: far closer than a millisecond (a refit slews, it never steps).
+    const host = process.hrtime.bigint();
+    const ours = clock.now();
+    expect(ours - host < 1_000_000n && host - ours < 1_000_000n).toBe(true);
+    const realtime = ours + platform.time.realtimeOffset;
+    expect(Number(realtime / 1_000_000n) - Date.now()).toBeLessThan(1000);
+  });
+
+  it.runIf(hostOnTsc)('comes with a vDSO that serves the time calls under Linux\'s version', () => {
+    const vdso = platform.time.vdso!;
+    expect([...vdso.subarray(0, 4)]).toEqual([0x7f, 0x45, 0x4c, 0x46]);
+    const text = new TextDecoder('latin1').decode(vdso);
+    for (const name of ['__vdso_clock_gettime', '__vdso_gettimeofday', '__vdso_time', '__vdso_clock_getres', 'LINUX_2.6']) {
+      expect(text).toContain(name);
+    }
+  });
+
+  it.runIf(hostOnTsc)('keeps the pages it was given current, and no others', () => {
+    // In a platform of its own, whose first refit comes 2 ms after it starts.
+    const r = inChild(`import('./dist/index.js').then((m) => {
+      const p = m.createTrapPlatform({ pmemSize: 2 ** 30 });
+      const kept = new Uint32Array(p.pmem.chunk(0).buffer, 0, 2);
+      const released = new Uint32Array(p.pmem.chunk(0).buffer, 4096, 2);
+      p.time.keepPage(0);
+      p.time.keepPage(4096);
+      p.time.releasePage(4096);
+      const first = [kept[0], kept[1], released[0]];
+      const start = Date.now();
+      while (kept[0] === first[0] && Date.now() - start < 5000) p.time.clock.now();
+      process.stdout.write(JSON.stringify({ first, kept: kept[0], released: released[0] }));
+      p.shutdown();
+    })`);
+    const { first, kept, released } = JSON.parse(r.stdout || '{}') as { first: number[]; kept: number; released: number };
+    expect(first, r.stderr).toEqual([2, 1, 2]); // written once each: sequence 2 (even: complete), valid
+    expect(kept).toBe(4); // rewritten at the refit
+    expect(released).toBe(2);
+  });
+});

@@ -64,6 +64,33 @@ class NativePhysicalMemory {
   }
 }
 
+/**
+ * The guests' time: the native clock over the TSC (native/src/tsc.rs) and its vDSO
+ * (native/vdso). Structurally implements `GuestTime` from `@rvisor/zircon-object`.
+ */
+class TscTime {
+  readonly clock: { now(): bigint };
+  readonly realtimeOffset: bigint;
+  readonly vdso: Uint8Array | null;
+  readonly #native: NativeBinding;
+
+  constructor(native: NativeBinding) {
+    this.#native = native;
+    this.clock = { now: native.clockNow };
+    this.realtimeOffset = native.clockRealtimeOffset();
+    const image = native.vdso();
+    this.vdso = image ? new Uint8Array(image) : null;
+  }
+
+  keepPage(offset: number): void {
+    this.#native.timePage(offset, 1);
+  }
+
+  releasePage(offset: number): void {
+    this.#native.timePage(offset, 0);
+  }
+}
+
 /** A syscall to run natively in a guest's host process. */
 export interface NativeInjectedSyscall {
   nr: number;
@@ -82,6 +109,7 @@ export class TrapPlatform {
   readonly pmemGuestFd: number;
   readonly interruptSignal = INTERRUPT_SIGNAL;
   readonly counters = { injections: 0, injectedSyscalls: 0 };
+  readonly time: TscTime;
   readonly #native: NativeBinding;
   #calls = new BigInt64Array(CALL_SLOTS * 16);
 
@@ -99,6 +127,7 @@ export class TrapPlatform {
     const k = new Float64Array(native.constants());
     this.reserved = { start: BigInt(k[0]), end: BigInt(k[1]) };
     this.pmemGuestFd = k[2];
+    this.time = new TscTime(native);
   }
 
   spawn(): number {

@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 export { PAGE_SIZE, Reg, REG_COUNT, StopKind } from './platform.js';
-export type { PhysicalMemory, Registers, StopEvent, InjectedSyscall, Platform, PlatformCounters } from './platform.js';
+export type { PhysicalMemory, Registers, StopEvent, InjectedSyscall, Platform, PlatformCounters, GuestTime } from './platform.js';
 
 export { ZxStatus, ZxError, PageFaultError, statusName } from './status.js';
 export { Rights, hasRights } from './rights.js';

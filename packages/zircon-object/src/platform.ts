@@ -83,6 +83,26 @@ export interface PlatformCounters {
   injectedSyscalls: number;
 }
 
+/**
+ * Time guests read without a trap: a vDSO whose code computes CLOCK_MONOTONIC from the CPU's
+ * time-stamp counter and a time page the platform keeps current, with the same integers as the
+ * kernel's own {@link GuestTime.clock}, so the two always agree.
+ */
+export interface GuestTime {
+  /** The kernel's CLOCK_MONOTONIC in ns: the time guests read through the vDSO. */
+  readonly clock: { now(): bigint };
+  /** CLOCK_REALTIME minus CLOCK_MONOTONIC in ns, fixed for the platform's life. */
+  readonly realtimeOffset: bigint;
+  /**
+   * The vDSO's ELF image (a shared object whose code reads the page mapped right before it), or
+   * null when guests must trap for time (a counter the host does not trust).
+   */
+  readonly vdso: Uint8Array | null;
+  /** Keep the page of pmem at `offset` a current time page, until {@link GuestTime.releasePage}. */
+  keepPage(offset: number): void;
+  releasePage(offset: number): void;
+}
+
 /** A native syscall to run inside a guest's host process (see {@link Platform.inject}). */
 export interface InjectedSyscall {
   nr: number;
@@ -95,6 +115,8 @@ export interface InjectedSyscall {
 export interface Platform {
   /** The sandbox's physical memory. */
   readonly pmem: PhysicalMemory;
+  /** Time without traps; absent: the kernel reads the host's clock and guests trap for time. */
+  readonly time?: GuestTime;
   /**
    * Registers of the thread named by the last event (a view over native memory). Valid until the
    * next `resumeAndWait`; copy them (`saveRegisters`) to keep a thread stopped across waits.

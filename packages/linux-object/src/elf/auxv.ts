@@ -45,6 +45,8 @@ export interface StandardAuxvOptions {
   readonly entry: number;
   /** AT_BASE: where the interpreter is loaded (its load bias); 0 without an interpreter. */
   readonly base?: number;
+  /** AT_SYSINFO_EHDR: where the vDSO's image is mapped; 0 or absent: no vDSO, no entry. */
+  readonly vdso?: number;
   readonly uid?: number;
   readonly euid?: number;
   readonly gid?: number;
@@ -64,11 +66,12 @@ export interface StandardAuxvOptions {
 /**
  * The complete auxiliary vector for a new process, in the order Linux's `create_elf_tables` writes
  * it, ending with AT_NULL. AT_RANDOM, AT_EXECFN and AT_PLATFORM carry 0 here: they point into the
- * stack, and {@link buildInitialStack} fills them in. There is no AT_SYSINFO_EHDR: guests get no vDSO,
- * so libc makes real time syscalls, which the kernel answers.
+ * stack, and {@link buildInitialStack} fills them in. Without a vDSO there is no AT_SYSINFO_EHDR, and
+ * libc makes real time syscalls, which the kernel answers.
  */
 export function standardAuxv(options: StandardAuxvOptions): AuxEntry[] {
   return [
+    ...(options.vdso ? [[AuxType.AT_SYSINFO_EHDR, options.vdso] as const] : []),
     [AuxType.AT_MINSIGSTKSZ, options.minsigstksz ?? DEFAULT_MINSIGSTKSZ],
     [AuxType.AT_HWCAP, options.hwcap ?? 0],
     [AuxType.AT_PAGESZ, PAGE_SIZE],

@@ -130,3 +130,12 @@ describe('buildInitialStack', () => {
     expect(() => buildInitialStack({ ...args, argv: ['x'.repeat(200_000)], envp: [] })).toThrow(ArgListTooLongError);
   });
 });
+
+describe('standardAuxv', () => {
+  it('starts with AT_SYSINFO_EHDR when there is a vDSO, as Linux\'s ARCH_DLINFO does', () => {
+    const auxv = standardAuxv({ phdr: 0x400040, phnum: 9, entry: 0x401000, vdso: 0x7fff_f77f_e000 });
+    expect(auxv[0]).toEqual([AuxType.AT_SYSINFO_EHDR, 0x7fff_f77f_e000]);
+    expect(auxv[1]![0]).toBe(AuxType.AT_MINSIGSTKSZ);
+    expect(standardAuxv({ phdr: 0x400040, phnum: 9, entry: 0x401000 })[0]![0]).toBe(AuxType.AT_MINSIGSTKSZ);
+  });
+});

@@ -1,6 +1,7 @@
-import { FakePlatform, PmemAllocator, Prot } from '@rvisor/zircon-object';
+import { FakePlatform, PmemAllocator, Prot, Reg, type GuestTime } from '@rvisor/zircon-object';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { O_CREAT, O_TRUNC, O_WRONLY } from '../abi/fcntl.js';
+import { AuxType } from '../elf/auxv.js';
 import { buildTestElf } from '../elf/test-elf.js';
 import { FdTable } from '../fs/fd-table.js';
 import { TmpFs } from '../fs/tmpfs.js';
@@ -26,8 +27,8 @@ function program(mark: number): Uint8Array {
   });
 }
 
-function setup(memoryLimit?: number) {
-  const platform = new FakePlatform();
+function setup(memoryLimit?: number, time?: GuestTime) {
+  const platform = Object.assign(new FakePlatform(), { time });
   const allocator = new PmemAllocator(platform.pmem);
   const rootFs = new TmpFs({ allocator });
   const kernel = new Kernel({ platform, rootFs, allocator, memoryLimit });
@@ -143,5 +144,63 @@ describe('execve image cache', () => {
     expect(ops.map((o) => Number(o.args[0]))).toContain(DATA);
     cmem.write(DATA, new Uint8Array([99]));
     expect(mem.readU8(DATA)).toBe(8);
+  });
+});
+
+describe('execve and the vDSO', () => {
+  /** A platform clock with a vDSO image of `size` bytes starting with `mark`. */
+  function guestTime(mark: number, size = 6000) {
+    const vdso = new Uint8Array(size);
+    vdso[0] = mark;
+    return { clock: { now: () => 5n }, realtimeOffset: 7n, vdso, keepPage: vi.fn(), releasePage: vi.fn() };
+  }
+
+  /** The auxiliary vector on the new image's stack. */
+  function auxv(mem: ReturnType<typeof setup>['mem'], sp: number): Map<number, number> {
+    let at = sp + 8 * (Number(mem.readU64(sp)) + 2); // past argc, argv and its NULL
+    while (mem.readU64(at) !== 0n) at += 8; // past envp
+    const out = new Map<number, number>();
+    for (at += 8; mem.readU64(at) !== 0n; at += 16) out.set(Number(mem.readU64(at)), Number(mem.readU64(at + 8)));
+    return out;
+  }
+
+  it('maps a time page the platform keeps current and the image right after it, read-only, named as Linux names them', () => {
+    const time = guestTime(0x7f);
+    const { kernel, thread, write, exec, mem } = setup(undefined, time);
+    write('/prog', program(1));
+    exec('/prog');
+    const vdso = auxv(mem, Number(thread.savedRegs[Reg.rsp])).get(AuxType.AT_SYSINFO_EHDR)!;
+    const page = mem.mappingAt(vdso - 4096)!;
+    const image = mem.mappingAt(vdso)!;
+    expect([page.name, page.prot, page.end]).toEqual(['[vvar]', Prot.READ, vdso]);
+    expect([image.name, image.prot, image.end - image.start]).toEqual(['[vdso]', Prot.READ | Prot.EXEC, 8192]);
+    expect(mem.readU8(vdso)).toBe(0x7f);
+    expect(time.keepPage).toHaveBeenCalledWith(page.vmo.pmemOffset);
+    // Every process maps the container's one page; it is let go once init has died.
+    exec('/prog');
+    expect(mem.mappingAt(auxv(mem, Number(thread.savedRegs[Reg.rsp])).get(AuxType.AT_SYSINFO_EHDR)! - 4096)!.vmo).toBe(page.vmo);
+    kernel.processDied(thread.process);
+    expect(time.releasePage).toHaveBeenCalledWith(page.vmo.pmemOffset);
+  });
+
+  it('gives a process that makes the time page writable a copy of its own', () => {
+    const { thread, write, exec, mem } = setup(undefined, guestTime(1));
+    write('/prog', program(1));
+    exec('/prog');
+    const vdso = auxv(mem, Number(thread.savedRegs[Reg.rsp])).get(AuxType.AT_SYSINFO_EHDR)!;
+    const shared = mem.mappingAt(vdso - 4096)!.vmo;
+    mem.protect(vdso - 4096, 4096, Prot.READ | Prot.WRITE);
+    mem.write(vdso - 4096, new Uint8Array([9]));
+    expect(mem.mappingAt(vdso - 4096)!.vmo).not.toBe(shared);
+    expect(shared.read(0, 1)[0]).toBe(0);
+  });
+
+  it('takes the kernel\'s clock from the platform, and leaves the auxv without AT_SYSINFO_EHDR when there is no image', () => {
+    const { kernel, thread, write, exec, mem } = setup(undefined, { ...guestTime(1), vdso: null });
+    expect(kernel.clock.now()).toBe(5n);
+    expect(kernel.realtimeOffset).toBe(7n);
+    write('/prog', program(1));
+    exec('/prog');
+    expect(auxv(mem, Number(thread.savedRegs[Reg.rsp])).has(AuxType.AT_SYSINFO_EHDR)).toBe(false);
   });
 });

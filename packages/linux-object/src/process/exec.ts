@@ -186,7 +186,7 @@ function replaceImage(
   const mainLayout = layoutElf(mainImage, mainBias);
   const random16 = new Uint8Array(16);
   fillRandom(random16);
-  const initialStack = (base: number) =>
+  const initialStack = (base: number, vdso: number) =>
     buildInitialStack({
       stackTop: STACK_TOP,
       argv,
@@ -199,6 +199,7 @@ function replaceImage(
         phnum: mainImage.phnum,
         entry: mainLayout.entry,
         base,
+        vdso,
         uid: proc.cred.uid,
         euid: proc.cred.euid,
         gid: proc.cred.gid,
@@ -206,7 +207,7 @@ function replaceImage(
       }),
     });
   try {
-    initialStack(0); // E2BIG must come before the point of no return
+    initialStack(0, 0); // E2BIG must come before the point of no return
   } catch (err) {
     if (err instanceof ArgListTooLongError) throw new KernelError(Errno.E2BIG);
     throw err;
@@ -234,7 +235,8 @@ function replaceImage(
       entry = interpLayout.entry;
     }
 
-    initial = initialStack(base);
+    const vdso = kernel.vdso?.mapInto(vmar) ?? 0;
+    initial = initialStack(base, vdso);
     const stackVmo = Vmo.create(kernel.allocator, STACK_SIZE, { account: kernel.memoryAccount, name: '[stack]' });
     stackVmo.write(STACK_SIZE - initial.bytes.length, initial.bytes);
     vmar.map({ vmo: stackVmo, len: STACK_SIZE, prot: PROT_READ | PROT_WRITE, addr: STACK_TOP - STACK_SIZE, fixed: true, name: '[stack]' });

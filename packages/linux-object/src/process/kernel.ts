@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { TimerQueue } from '@rvisor/async-executor';
+import { TimerQueue, monotonicClock, type Clock } from '@rvisor/async-executor';
 import {
   Job, PmemAllocator, MemoryAccount, Process, Thread, Vmar,
   type Platform, type Registers,
@@ -19,6 +19,7 @@ import { MMAP_BASE, USER_BASE, USER_END } from './layout.js';
 import { LinuxProcess, LinuxThread, type Credentials } from './process.js';
 import { Futexes } from './futex.js';
 import { ImageCache } from './image-cache.js';
+import { VdsoImage } from './vdso.js';
 import {
   CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, SA_NOCLDSTOP, SI_USER, defaultAction, sendSignal,
 } from './signals.js';
@@ -55,8 +56,14 @@ export class Kernel {
   readonly allocator: PmemAllocator;
   readonly memoryAccount: MemoryAccount;
   readonly vfs: Vfs;
-  readonly timers = new TimerQueue();
-  readonly futexes = new Futexes(this.timers);
+  /** CLOCK_MONOTONIC, the one every guest-visible time comes from (the vDSO's, when there is one). */
+  readonly clock: Clock;
+  /** CLOCK_REALTIME minus CLOCK_MONOTONIC, in ns. */
+  readonly realtimeOffset: bigint;
+  readonly timers: TimerQueue;
+  readonly futexes: Futexes;
+  /** What execve maps for time without traps; null: guests trap for time. */
+  readonly vdso: VdsoImage | null;
   readonly readiness: HostReadiness;
   /** ELF images kept between execs (charged to the container; dropped when it runs short). */
   readonly images = new ImageCache();
@@ -82,6 +89,12 @@ export class Kernel {
     this.pidsLimit = options.pidsLimit;
     this.memoryAccount = new MemoryAccount(options.memoryLimit);
     this.memoryAccount.reclaim = () => this.images.clear();
+    const time = options.platform.time;
+    this.clock = time?.clock ?? monotonicClock;
+    this.realtimeOffset = time?.realtimeOffset ?? BigInt(Date.now()) * 1_000_000n - this.clock.now();
+    this.timers = new TimerQueue(this.clock);
+    this.futexes = new Futexes(this.timers);
+    this.vdso = time?.vdso ? new VdsoImage(time, time.vdso, this.allocator, this.memoryAccount) : null;
     this.vfs = new Vfs(options.rootFs);
     this.hostname = options.hostname ?? 'rvisor';
     this.readiness = new HostReadiness(options.platform, options.pollNow ?? (() => 0));
@@ -197,6 +210,7 @@ export class Kernel {
     if (proc.pid === 1) {
       for (const t of this.threadsByHostTid.values()) this.platform.kill(t.hostTid);
       this.images.close(); // the container is over: no more execs
+      this.vdso?.close();
     }
     const parent = proc.parent;
     if (parent) {

@@ -33,7 +33,7 @@ export function sysTimerfdCreate(ctx: SyscallContext) {
   const flags = ctx.int(1);
   if (clock !== CLOCK_REALTIME && clock !== CLOCK_MONOTONIC && clock !== CLOCK_BOOTTIME) throw new KernelError(Errno.EINVAL);
   if ((flags & ~(TFD_NONBLOCK | TFD_CLOEXEC)) !== 0) throw new KernelError(Errno.EINVAL);
-  const file = new TimerFdFile(ctx.kernel.timers, () => clockNow(clock), flags);
+  const file = new TimerFdFile(ctx.kernel.timers, () => clockNow(ctx.kernel, clock), flags);
   return ctx.process.fds.install(file, { cloexec: (flags & TFD_CLOEXEC) !== 0 });
 }
 

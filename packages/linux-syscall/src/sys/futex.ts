@@ -35,7 +35,7 @@ function deadlineOf(ctx: SyscallContext, cmd: number, realtime: boolean): bigint
   const t = readTimespec(ctx, addr);
   const now = ctx.kernel.timers.clock.now();
   if (cmd === FUTEX_WAIT) return now + t;
-  const clockNowNs = clockNow(realtime ? CLOCK_REALTIME : CLOCK_MONOTONIC);
+  const clockNowNs = clockNow(ctx.kernel, realtime ? CLOCK_REALTIME : CLOCK_MONOTONIC);
   return now + (t - clockNowNs);
 }
 

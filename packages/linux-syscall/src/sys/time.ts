@@ -1,7 +1,8 @@
 /**
  * Time: clock_gettime, clock_getres, gettimeofday, time, nanosleep, clock_nanosleep, alarm,
- * setitimer, getitimer, times, getrusage. Guests get no vDSO (see docs/platform.md), so every
- * time call traps here.
+ * setitimer, getitimer, times, getrusage. With a vDSO (docs/platform.md) guests read the clocks
+ * themselves and only other clocks, or guests that make the syscall directly, come here; both see
+ * the kernel's clock.
  *
  * @module
  */
@@ -9,21 +10,19 @@ import {
   CLOCK_BOOTTIME, CLOCK_BOOTTIME_ALARM, CLOCK_MONOTONIC, CLOCK_MONOTONIC_COARSE, CLOCK_MONOTONIC_RAW,
   CLOCK_PROCESS_CPUTIME_ID, CLOCK_REALTIME, CLOCK_REALTIME_ALARM, CLOCK_REALTIME_COARSE, CLOCK_TAI,
   CLOCK_THREAD_CPUTIME_ID, ERESTART_RESTARTBLOCK, Errno, KernelError, SI_KERNEL, Signo, StructBuffer, TIMER_ABSTIME,
-  sendSignal, setI64,
+  sendSignal, setI64, type Kernel,
 } from '@rvisor/linux-object';
 import { readFileSync } from 'node:fs';
 import type { SyscallContext } from '../context.js';
 
-const realtimeOffset = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
-
 /** Nanoseconds on `clock`; EINVAL for clocks Linux does not have. */
-export function clockNow(clock: number): bigint {
+export function clockNow(kernel: Kernel, clock: number): bigint {
   switch (clock) {
     case CLOCK_REALTIME:
     case CLOCK_REALTIME_COARSE:
     case CLOCK_REALTIME_ALARM:
     case CLOCK_TAI:
-      return process.hrtime.bigint() + realtimeOffset;
+      return kernel.clock.now() + kernel.realtimeOffset;
     case CLOCK_MONOTONIC:
     case CLOCK_MONOTONIC_RAW:
     case CLOCK_MONOTONIC_COARSE:
@@ -31,7 +30,7 @@ export function clockNow(clock: number): bigint {
     case CLOCK_BOOTTIME_ALARM:
     case CLOCK_PROCESS_CPUTIME_ID:
     case CLOCK_THREAD_CPUTIME_ID:
-      return process.hrtime.bigint();
+      return kernel.clock.now();
     default:
       throw new KernelError(Errno.EINVAL);
   }
@@ -58,21 +57,21 @@ function readTimespec(ctx: SyscallContext, addr: number): bigint {
 
 /** Implements Linux syscall clock_gettime(2). */
 export function sysClockGettime(ctx: SyscallContext) {
-  writeTime(ctx, ctx.addr(1), clockNow(ctx.int(0)));
+  writeTime(ctx, ctx.addr(1), clockNow(ctx.kernel, ctx.int(0)));
   return 0;
 }
 
 /** Implements Linux syscall clock_getres(2). */
 export function sysClockGetres(ctx: SyscallContext) {
   const clock = ctx.int(0);
-  clockNow(clock);
+  clockNow(ctx.kernel, clock);
   if (ctx.addr(1) !== 0) writeTime(ctx, ctx.addr(1), clock === CLOCK_REALTIME_COARSE || clock === CLOCK_MONOTONIC_COARSE ? 4_000_000n : 1n);
   return 0;
 }
 
 /** Implements Linux syscall gettimeofday(2). */
 export function sysGettimeofday(ctx: SyscallContext) {
-  const now = clockNow(CLOCK_REALTIME);
+  const now = clockNow(ctx.kernel, CLOCK_REALTIME);
   if (ctx.addr(0) !== 0) writeTime(ctx, ctx.addr(0), now, 1000n);
   if (ctx.addr(1) !== 0) ctx.mem.writeU64(ctx.addr(1), 0n);
   return 0;
@@ -80,7 +79,7 @@ export function sysGettimeofday(ctx: SyscallContext) {
 
 /** Implements Linux syscall time(2). */
 export function sysTime(ctx: SyscallContext) {
-  const sec = clockNow(CLOCK_REALTIME) / 1_000_000_000n;
+  const sec = clockNow(ctx.kernel, CLOCK_REALTIME) / 1_000_000_000n;
   if (ctx.addr(0) !== 0) ctx.mem.writeU64(ctx.addr(0), sec);
   return sec;
 }
@@ -107,7 +106,7 @@ export function sysClockNanosleep(ctx: SyscallContext) {
   const clock = ctx.int(0);
   const flags = ctx.int(1);
   const t = readTimespec(ctx, ctx.addr(2));
-  const now = clockNow(clock);
+  const now = clockNow(ctx.kernel, clock);
   const wait = flags & TIMER_ABSTIME ? t - now : t;
   return sleepUntil(ctx, ctx.kernel.timers.clock.now() + (wait > 0n ? wait : 0n));
 }

@@ -7,7 +7,10 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <setjmp.h>
+#include <sys/auxv.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/times.h>
 #include <time.h>
@@ -18,9 +21,50 @@ static void on_alarm(int sig) { (void)sig; alarms++; }
 
 static long long ns(struct timespec t) { return t.tv_sec * 1000000000LL + t.tv_nsec; }
 
+/* A time read through libc (the vDSO), then the real syscall, then libc again, never go back. */
+static int agrees_with_syscall(clockid_t clock) {
+  for (int i = 0; i < 1000; i++) {
+    struct timespec a, b, c;
+    clock_gettime(clock, &a);
+    syscall(SYS_clock_gettime, clock, &b);
+    clock_gettime(clock, &c);
+    if (ns(b) < ns(a) || ns(c) < ns(b)) return 0;
+  }
+  return 1;
+}
+
+static sigjmp_buf fault_jump;
+static void on_fault(int sig) { siglongjmp(fault_jump, sig); }
+
+/* The page right before the vDSO's image holds the time it reads: read-only, so a write faults. */
+static int time_page_write_faults(unsigned long vdso) {
+  struct sigaction sa = {0}, old;
+  sa.sa_handler = on_fault;
+  sigaction(SIGSEGV, &sa, &old);
+  int sig = sigsetjmp(fault_jump, 1);
+  if (sig == 0) *(volatile char *)(vdso - 4096) = 1;
+  sigaction(SIGSEGV, &old, NULL);
+  return sig == SIGSEGV;
+}
+
+/* With a vDSO (Linux has one; the sandbox has one when the host's clock runs on the TSC). */
+static void vdso_checks(void) {
+  unsigned long vdso = getauxval(AT_SYSINFO_EHDR);
+  printf("monotonic through libc agrees with the syscall: %d\n", agrees_with_syscall(CLOCK_MONOTONIC));
+  printf("realtime through libc agrees with the syscall: %d\n", agrees_with_syscall(CLOCK_REALTIME));
+  struct timeval tv;
+  struct timespec rt;
+  gettimeofday(&tv, NULL);
+  clock_gettime(CLOCK_REALTIME, &rt);
+  printf("gettimeofday before clock_gettime: %d\n", tv.tv_sec * 1000000LL + tv.tv_usec <= ns(rt) / 1000);
+  printf("no vdso, or one that is an ELF: %d\n", vdso == 0 || memcmp((void *)vdso, "\177ELF", 4) == 0);
+  printf("no vdso, or a write to its time page faults: %d\n", vdso == 0 || time_page_write_faults(vdso));
+}
+
 int main(void) {
   struct timespec a, b, res;
   setvbuf(stdout, NULL, _IONBF, 0);
+  vdso_checks();
   clock_gettime(CLOCK_MONOTONIC, &a);
   struct timespec nap = {0, 20 * 1000 * 1000};
   nanosleep(&nap, NULL);
@@ -45,6 +89,9 @@ int main(void) {
   abs.tv_nsec += 10 * 1000 * 1000;
   if (abs.tv_nsec >= 1000000000) { abs.tv_sec++; abs.tv_nsec -= 1000000000; }
   printf("clock_nanosleep absolute: %d\n", clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &abs, NULL));
+  struct timespec woke;
+  clock_gettime(CLOCK_MONOTONIC, &woke);
+  printf("woke at or after the deadline: %d\n", ns(woke) >= ns(abs));
 
   signal(SIGALRM, on_alarm);
   printf("alarm first: %u\n", alarm(5));

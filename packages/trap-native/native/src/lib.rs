@@ -11,11 +11,13 @@ mod napi;
 mod pmem;
 mod sys;
 mod tracer;
+mod tsc;
 mod watcher;
 
 use napi::{napi_callback_info, napi_env, napi_value, Args};
 use pmem::Pmem;
 use tracer::{Tracer, REG_COUNT};
+use tsc::TscClock;
 
 /// Unwrap an Option, or throw a JS error and return from the N-API callback.
 macro_rules! require {
@@ -31,6 +33,7 @@ const NOT_INITIALISED: &str = "trap-native is not initialised";
 
 static mut PMEM: Option<Pmem> = None;
 static mut TRACER: Option<Tracer> = None;
+static mut CLOCK: Option<TscClock> = None;
 
 #[allow(static_mut_refs)]
 fn tracer() -> Option<&'static mut Tracer> {
@@ -40,6 +43,11 @@ fn tracer() -> Option<&'static mut Tracer> {
 #[allow(static_mut_refs)]
 fn pmem() -> Option<&'static Pmem> {
     unsafe { PMEM.as_ref() }
+}
+
+#[allow(static_mut_refs)]
+fn clock() -> Option<&'static mut TscClock> {
+    unsafe { CLOCK.as_mut() }
 }
 
 /// init(pmemSize, cpu): create pmem and the tracer; pin the tracer thread (and so every guest it
@@ -68,6 +76,7 @@ unsafe extern "C" fn init(env: napi_env, info: napi_callback_info) -> napi_value
         Ok(t) => TRACER = Some(t),
         Err(e) => return napi::throw(env, &e),
     }
+    CLOCK = Some(TscClock::new());
     let t = tracer().unwrap();
     let ptr = &mut *t.shared as *mut tracer::Shared as *mut u8;
     napi::external_buffer(env, ptr, std::mem::size_of::<tracer::Shared>())
@@ -146,8 +155,49 @@ fn regs_arg(a: &Args, i: usize) -> Option<&'static [u64]> {
 unsafe extern "C" fn resume_and_wait(env: napi_env, info: napi_callback_info) -> napi_value {
     let a = Args::get(env, info);
     let t = require!(tracer(), env, NOT_INITIALISED);
+    let c = require!(clock(), env, NOT_INITIALISED);
     let regs = regs_arg(&a, 1);
-    napi::int(env, t.resume_and_wait(a.i32(0), regs, a.i32(2), a.f64(3)))
+    napi::int(env, t.resume_and_wait(a.i32(0), regs, a.i32(2), a.f64(3), c))
+}
+
+/// clockNow(): the kernel's CLOCK_MONOTONIC in ns (a BigInt), the time the vDSO gives guests.
+unsafe extern "C" fn clock_now(env: napi_env, _info: napi_callback_info) -> napi_value {
+    let c = require!(clock(), env, NOT_INITIALISED);
+    napi::bigint(env, c.now() as i64)
+}
+
+/// clockRealtimeOffset(): CLOCK_REALTIME - CLOCK_MONOTONIC in ns (a BigInt), fixed at init.
+unsafe extern "C" fn clock_realtime_offset(env: napi_env, _info: napi_callback_info) -> napi_value {
+    let c = require!(clock(), env, NOT_INITIALISED);
+    napi::bigint(env, c.real_offset())
+}
+
+/// vdso(): a copy of the vDSO's ELF image, or undefined if guests cannot read the clock themselves.
+unsafe extern "C" fn vdso(env: napi_env, _info: napi_callback_info) -> napi_value {
+    let c = require!(clock(), env, NOT_INITIALISED);
+    if !c.valid() {
+        return napi::undefined(env);
+    }
+    let copy = Box::leak(tsc::VDSO.to_vec().into_boxed_slice());
+    napi::external_buffer(env, copy.as_mut_ptr(), copy.len())
+}
+
+/// timePage(offset, keep): keep (1) or stop keeping (0) the time page at pmem `offset` current.
+unsafe extern "C" fn time_page(env: napi_env, info: napi_callback_info) -> napi_value {
+    let a = Args::get(env, info);
+    let c = require!(clock(), env, NOT_INITIALISED);
+    let p = require!(pmem(), env, "pmem is not initialised");
+    let off = a.f64(0) as usize;
+    if off % 4096 != 0 || off.checked_add(4096).map_or(true, |e| e > p.size) {
+        return napi::throw(env, "timePage: offset is not a page of pmem");
+    }
+    let page = p.base.add(off) as *mut tsc::TimePage;
+    if a.i32(1) != 0 {
+        c.attach(page);
+    } else {
+        c.detach(page);
+    }
+    napi::undefined(env)
 }
 
 /// stopNotified(tid, result): if `tid` waits at a seccomp notification, answer it with `result`
@@ -234,7 +284,7 @@ unsafe extern "C" fn shutdown(env: napi_env, _info: napi_callback_info) -> napi_
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_value) -> napi_value {
-    let fns: [(&str, napi::napi_callback); 44] = [
+    let fns: [(&str, napi::napi_callback); 48] = [
         ("init", init),
         ("allowedCpu", allowed_cpu),
         ("pmemChunk", pmem_chunk),
@@ -251,6 +301,10 @@ pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_va
         ("watch", watch),
         ("unwatch", unwatch),
         ("shutdown", shutdown),
+        ("clockNow", clock_now),
+        ("clockRealtimeOffset", clock_realtime_offset),
+        ("vdso", vdso),
+        ("timePage", time_page),
         ("openat", hostops::openat),
         ("close", hostops::close),
         ("fstatat", hostops::fstatat),

@@ -43,6 +43,7 @@ extern "C" {
     fn napi_get_value_double(env: napi_env, value: napi_value, result: *mut f64) -> napi_status;
     fn napi_create_int32(env: napi_env, value: i32, result: *mut napi_value) -> napi_status;
     fn napi_create_double(env: napi_env, value: f64, result: *mut napi_value) -> napi_status;
+    fn napi_create_bigint_int64(env: napi_env, value: i64, result: *mut napi_value) -> napi_status;
     fn napi_get_value_string_utf8(
         env: napi_env,
         value: napi_value,
@@ -172,6 +173,12 @@ pub fn int(env: napi_env, v: i32) -> napi_value {
 pub fn num(env: napi_env, v: f64) -> napi_value {
     let mut out = ptr::null_mut();
     unsafe { napi_create_double(env, v, &mut out) };
+    out
+}
+
+pub fn bigint(env: napi_env, v: i64) -> napi_value {
+    let mut out = ptr::null_mut();
+    unsafe { napi_create_bigint_int64(env, v, &mut out) };
     out
 }
 

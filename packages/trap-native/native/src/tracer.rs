@@ -4,6 +4,7 @@
 use crate::anchor::Anchor;
 use crate::guest::{self, BATCH_MARKER, BATCH_RESUME, BATCH_SYSCALL, PMEM_GUEST_FD, STUB_GUEST_FD};
 use crate::sys::{check, neg_errno, raw, raw6};
+use crate::tsc::{host_monotonic_ns as host_ns, TscClock};
 use crate::watcher::Watcher;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -332,7 +333,10 @@ impl Tracer {
     /// Resume `tid` (0: nobody) after writing `regs`, then wait for the next event. A thread at a
     /// seccomp notification is answered instead: `regs`' rax is the result, and no `regs` means
     /// "run the syscall natively".
-    pub fn resume_and_wait(&mut self, tid: i32, regs: Option<&[u64]>, sig: i32, timeout_ns: f64) -> i32 {
+    pub fn resume_and_wait(&mut self, tid: i32, regs: Option<&[u64]>, sig: i32, timeout_ns: f64, clock: &mut TscClock) -> i32 {
+        // The caller's deadline, on the host's clock: waits that end early and go on (a refit of
+        // the clock, a watcher hand-off) keep it.
+        let deadline = if timeout_ns >= 0.0 { Some(host_ns() + timeout_ns as u64) } else { None };
         // A thread resumed from a ptrace stop, which has most likely not stopped again yet.
         let mut continued = false;
         if tid > 0 {
@@ -358,7 +362,10 @@ impl Tracer {
         loop {
             // No time to wait (a timeout of 0 is how callers only resume): report nothing, so no
             // event is taken that the caller would drop.
-            let timeout = match self.poll_timeout(timeout_ns) {
+            // The wait also ends when the clock is due for a refit, so the guests' time pages stay
+            // fitted while no guest traps; that is not the caller's wake-up.
+            let refit = clock.until_refit_ns();
+            let timeout = match self.poll_timeout(deadline, refit) {
                 Some(t) => t,
                 None => return self.wake(),
             };
@@ -401,6 +408,10 @@ impl Tracer {
                 return self.wake();
             }
             if n == 0 {
+                if clock.until_refit_ns() <= 0 && deadline.map_or(true, |d| host_ns() < d) {
+                    clock.tick();
+                    continue;
+                }
                 return self.wake(); // a deadline
             }
             let ready = self.ready; // a copy: the loop below needs `self`
@@ -435,10 +446,11 @@ impl Tracer {
         EV_WAKE
     }
 
-    /// The ppoll timeout for the kernel's deadline and libuv's: None if the caller should not
-    /// block at all, Some(None) for no limit.
-    fn poll_timeout(&mut self, timeout_ns: f64) -> Option<Option<libc::timespec>> {
-        let mut left = if timeout_ns >= 0.0 { timeout_ns as i64 } else { i64::MAX };
+    /// The wait's timeout for the kernel's deadline (host CLOCK_MONOTONIC ns), libuv's and the
+    /// clock's next refit (`refit_ns` from now): None if the caller should not block at all,
+    /// Some(None) for no limit.
+    fn poll_timeout(&mut self, deadline: Option<u64>, refit_ns: i64) -> Option<Option<libc::timespec>> {
+        let mut left = deadline.map_or(i64::MAX, |d| d.saturating_sub(host_ns()) as i64);
         unsafe {
             if uv_loop_alive(self.uv_loop) != 0 {
                 uv_update_time(self.uv_loop);
@@ -460,6 +472,7 @@ impl Tracer {
         if left <= 0 {
             return None;
         }
+        let left = left.min(refit_ns.max(1));
         // An fd libuv started watching in this turn (an accepted connection, say) reaches its epoll
         // set only at its next poll: until then ppoll on libuv's fd could not see it, so do not block.
         if unsafe { uv_has_pending_watchers(self.uv_loop) } {
