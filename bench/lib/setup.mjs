@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { run } from './util.mjs';
 
 /** Programs from bench/programs/, built static into /bench of the rootfs. */
-const PROGRAMS = ['getppid-loop', 'file-loop', 'proc-loop', 'timeit', 'bare-tracer'];
+const PROGRAMS = ['getppid-loop', 'clock-loop', 'file-loop', 'proc-loop', 'timeit', 'bare-tracer'];
 
 /** Copies `file` (following symlinks) to the same path under `root`, replacing a link there. */
 function install(root, file) {

@@ -35,7 +35,8 @@ export function fmt(x) {
   if (x === undefined || Number.isNaN(x)) return 'n/a';
   if (x >= 100) return Math.round(x).toLocaleString('en-US');
   if (x >= 10) return x.toFixed(1);
-  return x.toFixed(2);
+  if (x >= 1) return x.toFixed(2);
+  return x.toPrecision(3);
 }
 
 /** `x ÷ base` as "12.3×", or "–" when either is missing. */

@@ -23,6 +23,7 @@ const inShell = (script) => () => ['/bench/timeit', '/bin/sh', '-c', script];
 /** @type {Workload[]} */
 export const WORKLOADS = [
   { key: 'getppid', group: 'syscall', title: 'getppid round trip', unit: 'us', n: 100000, floor: true, argv: (n) => ['/bench/getppid-loop', String(n)] },
+  { key: 'clock', group: 'syscall', title: 'clock_gettime(CLOCK_MONOTONIC) through libc', unit: 'us', n: 1000000, floor: true, argv: (n) => ['/bench/clock-loop', String(n)] },
   { key: 'open', group: 'file', title: 'open + close of a 1 MiB file', unit: 'us', n: 20000, floor: true, argv: fileLoop('open') },
   { key: 'stat', group: 'file', title: 'stat', unit: 'us', n: 50000, floor: true, argv: fileLoop('stat') },
   { key: 'read4k', group: 'file', title: '4 KiB pread', unit: 'us', n: 100000, floor: true, argv: fileLoop('read4k') },
