@@ -79,10 +79,14 @@ fn sample(clock: libc::clockid_t) -> (u64, u64) {
 }
 
 /// Whether the TSC ticks at one rate on every CPU whatever their power state (CPUID's invariant
-/// TSC), and the host's own clock is built on it (a host that found it unstable uses another).
+/// TSC), the vDSO can read it with RDTSCP, and the host's own clock is built on it (a host that
+/// found it unstable uses another).
 #[allow(unused_unsafe)] // __cpuid is unsafe in older Rust (Debian's 1.63)
 fn tsc_trusted() -> bool {
-    let invariant = unsafe { __cpuid(0x8000_0000).eax >= 0x8000_0007 && __cpuid(0x8000_0007).edx & (1 << 8) != 0 };
+    let invariant = unsafe {
+        let max = __cpuid(0x8000_0000).eax;
+        max >= 0x8000_0007 && __cpuid(0x8000_0001).edx & (1 << 27) != 0 && __cpuid(0x8000_0007).edx & (1 << 8) != 0
+    };
     let source = std::fs::read_to_string("/sys/devices/system/clocksource/clocksource0/current_clocksource");
     invariant && source.map_or(false, |s| s.trim() == "tsc")
 }

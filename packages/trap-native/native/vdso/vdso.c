@@ -45,57 +45,57 @@ static inline long syscall2(long nr, long a, long b) {
 }
 
 static inline u64 rdtsc(void) {
-  u32 lo, hi;
-  /* lfence: not read ahead of the loads before it (the page's seq). */
-  __asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
+  u32 lo, hi, cpu;
+  /* rdtscp waits for the loads before it (the page's seq), as Linux's rdtsc_ordered does. */
+  __asm__ volatile("rdtscp" : "=a"(lo), "=d"(hi), "=c"(cpu) : : "memory");
   return ((u64)hi << 32) | lo;
 }
 
-/* CLOCK_MONOTONIC in ns, or -1 if the page is not valid. */
-static inline i64 monotonic(i64 *real_offset) {
+/* CLOCK_MONOTONIC in ns into *ns, and the realtime offset; 0 if the page is not valid. */
+static inline int monotonic(u64 *ns, i64 *real_offset) {
   const struct time_page *p = page();
   for (;;) {
     u32 seq = p->seq;
     __asm__ volatile("" : : : "memory");
     if (seq & 1) continue;
-    if (!p->valid) return -1;
+    if (!p->valid) return 0;
     u64 tsc = rdtsc();
     u64 base = p->tsc_base;
     /* A TSC read on another CPU may be a little behind the base: no time before it. */
     u64 delta = tsc > base ? tsc - base : 0;
-    u64 ns = p->mono_base + (u64)(((unsigned __int128)delta * p->mult) >> 32);
+    *ns = p->mono_base + (u64)(((unsigned __int128)delta * p->mult) >> 32);
     *real_offset = p->real_offset;
     __asm__ volatile("" : : : "memory");
-    if (p->seq == seq) return (i64)ns;
+    if (p->seq == seq) return 1;
   }
 }
 
-/* The time on `clock` in ns; -1 for a clock this image does not serve (or an invalid page). */
-static inline i64 now(long clock) {
+/* The time on `clock` in ns into *ns; 0 for a clock this image does not serve (or an invalid page). */
+static inline int now(long clock, u64 *ns) {
   i64 real_offset;
-  i64 mono;
   switch (clock) {
   case CLOCK_MONOTONIC: case CLOCK_MONOTONIC_RAW: case CLOCK_MONOTONIC_COARSE: case CLOCK_BOOTTIME:
-    return monotonic(&real_offset);
+    return monotonic(ns, &real_offset);
   case CLOCK_REALTIME: case CLOCK_REALTIME_COARSE: case CLOCK_TAI:
-    mono = monotonic(&real_offset);
-    return mono < 0 ? -1 : mono + real_offset;
+    if (!monotonic(ns, &real_offset)) return 0;
+    *ns += real_offset;
+    return 1;
   default:
-    return -1;
+    return 0;
   }
 }
 
 int __vdso_clock_gettime(long clock, struct timespec *ts) {
-  i64 ns = now(clock);
-  if (ns < 0) return (int)syscall2(SYS_clock_gettime, clock, (long)ts);
+  u64 ns;
+  if (!now(clock, &ns)) return (int)syscall2(SYS_clock_gettime, clock, (long)ts);
   ts->tv_sec = ns / 1000000000;
   ts->tv_nsec = ns % 1000000000;
   return 0;
 }
 
 int __vdso_gettimeofday(struct timeval *tv, struct timezone *tz) {
-  i64 ns = now(CLOCK_REALTIME);
-  if (ns < 0) return (int)syscall2(SYS_gettimeofday, (long)tv, (long)tz);
+  u64 ns;
+  if (!now(CLOCK_REALTIME, &ns)) return (int)syscall2(SYS_gettimeofday, (long)tv, (long)tz);
   if (tv) {
     tv->tv_sec = ns / 1000000000;
     tv->tv_usec = ns % 1000000000 / 1000;
@@ -108,8 +108,8 @@ int __vdso_gettimeofday(struct timeval *tv, struct timezone *tz) {
 }
 
 i64 __vdso_time(i64 *t) {
-  i64 ns = now(CLOCK_REALTIME);
-  if (ns < 0) return syscall2(SYS_time, (long)t, 0);
+  u64 ns;
+  if (!now(CLOCK_REALTIME, &ns)) return syscall2(SYS_time, (long)t, 0);
   i64 sec = ns / 1000000000;
   if (t) *t = sec;
   return sec;
