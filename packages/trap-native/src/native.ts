@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
 export interface NativeBinding {
-  init(pmemSize: number, cpu: number): ArrayBuffer;
+  init(pmemSize: number, cpu: number, useTsc: number): ArrayBuffer;
   allowedCpu(index: number): number;
   pmemChunk(offset: number, length: number): ArrayBuffer;
   pmemRelease(offset: number, length: number): number;

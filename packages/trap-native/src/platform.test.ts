@@ -218,6 +218,16 @@ describe('the guests\' clock', () => {
     }
   });
 
+  it('is the host\'s own clock, with no vDSO, when told not to use the TSC', () => {
+    const r = inChild(`import('./dist/index.js').then((m) => {
+      const p = m.createTrapPlatform({ pmemSize: 2 ** 30, vdso: false });
+      const a = process.hrtime.bigint(), ours = p.time.clock.now(), b = process.hrtime.bigint();
+      process.stdout.write(JSON.stringify({ vdso: p.time.vdso, between: a <= ours && ours <= b }));
+      p.shutdown();
+    })`);
+    expect(JSON.parse(r.stdout || '{}'), r.stderr).toEqual({ vdso: null, between: true });
+  });
+
   it.runIf(hostOnTsc)('keeps the pages it was given current, and no others', () => {
     // In a platform of its own, whose first refit comes 2 ms after it starts.
     const r = inChild(`import('./dist/index.js').then((m) => {

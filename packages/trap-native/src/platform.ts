@@ -18,6 +18,12 @@ export interface TrapPlatformOptions {
    * (measured here: 4.4 µs vs 50 µs per getppid round trip; docs/platform.md).
    */
   pinCpu?: number | false;
+  /**
+   * Base the kernel's clock on the CPU's time-stamp counter and give guests a vDSO that reads the
+   * time without a trap (docs/platform.md, "Time and the vDSO"). Default true; either way only when
+   * the host's own clock runs on an invariant TSC.
+   */
+  vdso?: boolean;
 }
 
 /** The last stop, read straight from native memory. */
@@ -119,7 +125,7 @@ export class TrapPlatform {
     const size = options.pmemSize ?? 2 ** 38;
     if (size % chunkSize !== 0) throw new RangeError('pmemSize must be a multiple of chunkSize');
     const cpu = options.pinCpu === false ? -1 : options.pinCpu ?? native.allowedCpu(process.pid);
-    const shared = native.init(size, cpu);
+    const shared = native.init(size, cpu, options.vdso === false ? 0 : 1);
     this.#native = native;
     this.regs = new BigUint64Array(shared, 0, REG_COUNT);
     this.event = new NativeEvent(shared);

@@ -50,8 +50,9 @@ fn clock() -> Option<&'static mut TscClock> {
     unsafe { CLOCK.as_mut() }
 }
 
-/// init(pmemSize, cpu): create pmem and the tracer; pin the tracer thread (and so every guest it
-/// forks) to `cpu` unless it is negative. Returns the shared registers/event ArrayBuffer.
+/// init(pmemSize, cpu, useTsc): create pmem, the tracer and the clock; pin the tracer thread (and
+/// so every guest it forks) to `cpu` unless it is negative; base the clock on the TSC (and give
+/// guests a vDSO) if `useTsc` and the TSC is trusted. Returns the shared registers/event ArrayBuffer.
 unsafe extern "C" fn init(env: napi_env, info: napi_callback_info) -> napi_value {
     let a = Args::get(env, info);
     if tracer().is_some() {
@@ -76,7 +77,7 @@ unsafe extern "C" fn init(env: napi_env, info: napi_callback_info) -> napi_value
         Ok(t) => TRACER = Some(t),
         Err(e) => return napi::throw(env, &e),
     }
-    CLOCK = Some(TscClock::new());
+    CLOCK = Some(TscClock::new(a.i32(2) != 0));
     let t = tracer().unwrap();
     let ptr = &mut *t.shared as *mut tracer::Shared as *mut u8;
     napi::external_buffer(env, ptr, std::mem::size_of::<tracer::Shared>())

@@ -92,8 +92,9 @@ fn tsc_trusted() -> bool {
 }
 
 impl TscClock {
-    pub fn new() -> TscClock {
-        let valid = tsc_trusted();
+    /// `use_tsc` false: the host's clock, and no vDSO, whatever the TSC.
+    pub fn new(use_tsc: bool) -> TscClock {
+        let valid = use_tsc && tsc_trusted();
         let first = sample(libc::CLOCK_MONOTONIC);
         let mut c = TscClock {
             valid,
@@ -115,8 +116,12 @@ impl TscClock {
             c.mono_base = ns;
             c.schedule(t);
         }
-        let (t, real) = sample(libc::CLOCK_REALTIME);
-        c.real_offset = real as i64 - c.at(t) as i64;
+        c.real_offset = if valid {
+            let (t, real) = sample(libc::CLOCK_REALTIME);
+            real as i64 - c.at(t) as i64
+        } else {
+            host_ns(libc::CLOCK_REALTIME) as i64 - host_ns(libc::CLOCK_MONOTONIC) as i64
+        };
         c
     }
 
