@@ -157,6 +157,44 @@ describe('Vmar mapping', () => {
     expect(vmar.takeHostOps()).toEqual([{ nr: 11, args: [0x40000, 4 * P] }]);
   });
 
+  it('after unmapAll, keeps on the host what is mapped again the same way and replaces what is covered', () => {
+    const { alloc, vmar } = setup();
+    const text = Vmo.create(alloc, 2 * P);
+    const data = Vmo.create(alloc, 2 * P);
+    const rx = Prot.READ | Prot.EXEC;
+    vmar.map({ vmo: text, len: 2 * P, prot: rx, addr: 0x40000, fixed: true });
+    vmar.map({ vmo: data, len: 2 * P, prot: RW, addr: 0x50000, fixed: true });
+    vmar.map({ vmo: data, len: P, prot: Prot.READ, addr: 0x60000, fixed: true });
+    vmar.takeHostOps();
+    // An execve: the same text again, new data over half of the old, nothing where the third was.
+    vmar.unmapAll();
+    const newData = Vmo.create(alloc, P);
+    vmar.map({ vmo: text, len: 2 * P, prot: rx, addr: 0x40000, fixed: true });
+    vmar.map({ vmo: newData, len: P, prot: RW, addr: 0x50000, fixed: true });
+    expect(vmar.takeHostOps()).toEqual([
+      { nr: 11, args: [0x51000, P] },
+      { nr: 11, args: [0x60000, P] },
+      { nr: 9, args: [0x50000, P, RW, 0x11, FD, newData.pmemOffset] },
+    ]);
+    // The same pmem under other permissions is mapped again.
+    vmar.unmapAll();
+    vmar.map({ vmo: text, len: 2 * P, prot: Prot.READ, addr: 0x40000, fixed: true });
+    expect(vmar.takeHostOps()).toEqual([
+      { nr: 11, args: [0x50000, P] },
+      { nr: 9, args: [0x40000, 2 * P, Prot.READ, 0x11, FD, text.pmemOffset] },
+    ]);
+  });
+
+  it('unmaps in order after unmapAll when other ops were pending', () => {
+    const { alloc, vmar } = setup();
+    const vmo = Vmo.create(alloc, P);
+    vmar.map({ vmo, len: P, prot: RW, addr: 0x40000, fixed: true });
+    vmar.unmapAll();
+    vmar.map({ vmo, len: P, prot: RW, addr: 0x40000, fixed: true });
+    const mmap = { nr: 9, args: [0x40000, P, RW, 0x11, FD, vmo.pmemOffset] };
+    expect(vmar.takeHostOps()).toEqual([mmap, { nr: 11, args: [0x40000, P] }, mmap]);
+  });
+
   it('releases the memory of unmapped VMOs once the host ops are taken', () => {
     const { alloc, vmar } = setup();
     const vmo = Vmo.create(alloc, 2 * P);

@@ -152,6 +152,12 @@ export class Vmar extends KObject implements VmoMapper {
   /** Mappings sorted by address, never overlapping. */
   #maps: Mapping[] = [];
   #ops: HostOp[] = [];
+  /**
+   * What `unmapAll` removed while no op was pending (execve): unmapped when the ops are taken,
+   * except where the new mappings cover it, and kept on the host where a new mapping is the same
+   * pmem with the same permissions (the same program's text, the vDSO).
+   */
+  #replaced: { start: number; end: number; off: number; prot: number }[] = [];
   /** Work to do once the pending host ops have been taken (releasing unmapped memory). */
   #afterTake: (() => void)[] = [];
 
@@ -272,8 +278,10 @@ export class Vmar extends KObject implements VmoMapper {
 
   /** Remove every mapping (execve, exit). */
   unmapAll(): void {
+    const deferred = this.#ops.length === 0 && this.#replaced.length === 0;
     for (const m of this.#maps) {
-      this.#emit({ kind: 'munmap', addr: m.start, len: m.end - m.start });
+      if (deferred) this.#replaced.push({ start: m.start, end: m.end, off: m.vmo.pmemOffset + m.offset, prot: m.prot });
+      else this.#emit({ kind: 'munmap', addr: m.start, len: m.end - m.start });
       this.#releaseLater(m.vmo);
     }
     this.#maps = [];
@@ -317,7 +325,7 @@ export class Vmar extends KObject implements VmoMapper {
    * (the child's execve or exit).
    */
   fork(into: Vmar, options: { hostInherits?: boolean; share?: boolean } = {}): void {
-    const inherited = options.hostInherits === true && this.#ops.length === 0;
+    const inherited = options.hostInherits === true && this.pendingHostOps === 0;
     const share = options.share === true;
     for (const m of this.#maps) {
       const len = m.end - m.start;
@@ -342,17 +350,41 @@ export class Vmar extends KObject implements VmoMapper {
 
   /** Return and clear the pending host syscalls (run them in the guest's host process, in order). */
   takeHostOps(): InjectedSyscall[] {
-    const calls = this.#ops.map((op) => this.#toSyscall(op));
+    const ops = this.#replaced.length > 0 ? this.#withReplacedUnmapped() : this.#ops;
+    const calls = ops.map((op) => this.#toSyscall(op));
     this.#ops = [];
+    this.#replaced = [];
     const after = this.#afterTake;
     this.#afterTake = [];
     for (const fn of after) fn();
     return calls;
   }
 
-  /** Number of pending host syscalls. */
+  /** Number of pending host syscalls (at most; some of `unmapAll`'s may prove unneeded). */
   get pendingHostOps(): number {
-    return this.#ops.length;
+    return this.#ops.length + this.#replaced.length;
+  }
+
+  /**
+   * The pending ops with what `unmapAll` removed unmapped first, less what needs no host call: an
+   * old mapping that a new one maps again the same way stays (and that mmap goes), and the parts
+   * new mappings cover are replaced by their mmaps (MAP_FIXED) without being unmapped first.
+   */
+  #withReplacedUnmapped(): HostOp[] {
+    const ops = this.#ops;
+    const kept = new Set<HostOp>();
+    const unmaps: HostOp[] = [];
+    for (const old of this.#replaced) {
+      const first = ops.find((op) => op.addr < old.end && old.start < op.addr + op.len);
+      if (first?.kind === 'mmap' && first.addr === old.start && first.len === old.end - old.start && first.off === old.off && first.prot === old.prot) {
+        kept.add(first);
+        continue;
+      }
+      let uncovered: AddressRange[] = [{ start: old.start, end: old.end }];
+      for (const op of ops) if (op.kind === 'mmap') uncovered = subtract(uncovered, op.addr, op.addr + op.len);
+      for (const r of uncovered) unmaps.push({ kind: 'munmap', addr: r.start, len: r.end - r.start });
+    }
+    return [...unmaps, ...ops.filter((op) => !kept.has(op))];
   }
 
   /** Remap every mapping of `vmo`, which moved in pmem; its old frames go after the next take. */
@@ -678,6 +710,20 @@ export class Vmar extends KObject implements VmoMapper {
         return { nr: HostSyscall.mprotect, args: [op.addr, op.len, op.prot] };
     }
   }
+}
+
+/** `ranges` less [start, end). */
+function subtract(ranges: AddressRange[], start: number, end: number): AddressRange[] {
+  const out: AddressRange[] = [];
+  for (const r of ranges) {
+    if (end <= r.start || r.end <= start) {
+      out.push(r);
+      continue;
+    }
+    if (r.start < start) out.push({ start: r.start, end: start });
+    if (end < r.end) out.push({ start: end, end: r.end });
+  }
+  return out;
 }
 
 function checkProt(prot: number): void {
