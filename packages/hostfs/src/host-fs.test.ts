@@ -231,6 +231,26 @@ describe('HostFs', () => {
     fs.rmdirSync(nodePath.join(rootDir, 'replaced'));
   });
 
+  it('finds a free name for a create without an exception, asking the host once', () => {
+    const ops = new NodeHostOps();
+    const fsys = HostFs.open(ops, rootDir, { exclusive: true });
+    const vfs = new Vfs(fsys);
+    const root = new FsContext(vfs).root;
+    const dir = fsys.root as HostDirectory;
+    const calls = recordCalls(ops, ['fstatat', 'mkdirat', 'unlinkat']);
+    expect(dir.find('free')).toBeUndefined();
+    expect(dir.find('free')).toBeUndefined(); // remembered
+    expect(calls).toEqual(['fstatat']);
+    calls.length = 0;
+    vfs.mkdir(root, '/free', 0o700);
+    expect(dir.find('free')?.type).toBe(FileType.Directory);
+    vfs.rmdir(root, '/free');
+    vfs.mkdir(root, '/free', 0o700); // the name is known to be free again
+    expect(calls).toEqual(['mkdirat', 'fstatat', 'unlinkat', 'mkdirat', 'fstatat']);
+    expect(errnoOf(() => vfs.mkdir(root, '/free', 0o700))).toBe(Errno.EEXIST);
+    vfs.rmdir(root, '/free');
+  });
+
   it('remembers missing names when exclusive, until the file system makes them, under any path to the directory', () => {
     const ops = new NodeHostOps();
     const vfs = new Vfs(HostFs.open(ops, rootDir, { exclusive: true }));

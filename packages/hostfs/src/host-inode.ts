@@ -14,7 +14,7 @@ import {
 import { setHostAttr } from './host-attrs.js';
 import { hostResult } from './host-errors.js';
 import { HostDirectoryFile, HostRegularFile } from './host-files.js';
-import { hostIdentity, hostStat, tryHostStat, type HostIdentity } from './host-stat.js';
+import { hostStat, tryHostIdentity, tryHostStat, type HostIdentity } from './host-stat.js';
 import type { HostFs } from './host-fs.js';
 import { HostSocketFile } from './socket-names.js';
 
@@ -125,12 +125,23 @@ export class HostDirectory extends HostInode {
   }
 
   override lookup(name: string): INode {
+    const found = this.find(name);
+    if (found === undefined) throw new KernelError(Errno.ENOENT);
+    return found;
+  }
+
+  find(name: string): INode | undefined {
     checkName(name);
     const socket = this.fs.socketNames.get(this.#key, name);
     if (socket !== undefined) return socket;
-    const cached = this.#cached(name);
-    if (cached !== undefined) return cached;
-    const s = this.#absentIfMissing(name, () => hostIdentity(this.fs.ops, this.fd(), name, AT_SYMLINK_NOFOLLOW));
+    const cached = this.fs.cachedLookup(this.#key, name);
+    if (cached !== undefined) return cached ?? undefined; // null: known not to exist
+    const s = tryHostIdentity(this.fs.ops, this.fd(), name, AT_SYMLINK_NOFOLLOW);
+    if (s === -Errno.ENOENT) {
+      this.#absent(name);
+      return undefined;
+    }
+    if (typeof s === 'number') throw new KernelError(-s as Errno);
     return this.#remember(name, this.#child(name, s));
   }
 

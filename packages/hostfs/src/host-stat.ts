@@ -34,9 +34,13 @@ export function tryHostStat(ops: HostOps, dirfd: number, name: string, flags: nu
   return ops.fstatat(dirfd, name, flags, scratch) < 0 ? undefined : statCodec.read(view, 0);
 }
 
-/** fstatat(2) on the host, decoding only identity and mode (a lookup's needs). */
-export function hostIdentity(ops: HostOps, dirfd: number, name: string, flags: number): HostIdentity {
-  hostResult(ops.fstatat(dirfd, name, flags, scratch));
+/**
+ * fstatat(2) on the host, decoding only identity and mode (a lookup's needs); the host's -errno
+ * instead of an exception, since a lookup that misses is common (a create checks its name is free).
+ */
+export function tryHostIdentity(ops: HostOps, dirfd: number, name: string, flags: number): HostIdentity | number {
+  const r = ops.fstatat(dirfd, name, flags, scratch);
+  if (r < 0) return r;
   return {
     dev: view.getBigUint64(0, true),
     ino: view.getBigUint64(8, true),

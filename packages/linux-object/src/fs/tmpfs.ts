@@ -186,6 +186,10 @@ export class TmpDir extends TmpInode {
     return child;
   }
 
+  find(name: string): INode | undefined {
+    return this.children.get(name);
+  }
+
   override readdir(): DirEntry[] {
     const entries: DirEntry[] = [
       { name: '.', ino: this.ino, type: FileType.Directory },

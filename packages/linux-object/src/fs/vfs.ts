@@ -288,12 +288,7 @@ export class Vfs {
     const parent = this.lookup(start, dir, { followLast: true, directory: true, root, ids });
     if (ids !== undefined) checkInodeAccess(ids, parent.inode, MAY_EXEC);
     if (longerThan(name, NAME_MAX)) throw new KernelError(Errno.ENAMETOOLONG);
-    let existing: PathRef | undefined;
-    try {
-      existing = this.#child(parent, name);
-    } catch (e) {
-      if (!(e instanceof KernelError && e.errno === Errno.ENOENT)) throw e;
-    }
+    const existing = this.#maybeChild(parent, name);
     if (existing !== undefined) {
       if ((flags & O_EXCL) !== 0) throw new KernelError(Errno.EEXIST);
       if (existing.inode.type !== FileType.Symlink || (flags & O_NOFOLLOW) !== 0) {
@@ -354,12 +349,20 @@ export class Vfs {
 
   /** The child `name` of `dir`, or undefined if there is none. */
   #maybeChild(dir: PathRef, name: string): PathRef | undefined {
-    try {
-      return this.#child(dir, name);
-    } catch (e) {
-      if (e instanceof KernelError && e.errno === Errno.ENOENT) return undefined;
-      throw e;
+    const find = dir.inode.find;
+    if (find === undefined) {
+      try {
+        return this.#child(dir, name);
+      } catch (e) {
+        if (e instanceof KernelError && e.errno === Errno.ENOENT) return undefined;
+        throw e;
+      }
     }
+    const path = joinPath(dir.path, name);
+    const mount = this.#mounts.get(path);
+    if (mount !== undefined) return { mount, inode: mount.fs.root, path, parent: dir };
+    const inode = find.call(dir.inode, name);
+    return inode === undefined ? undefined : { mount: dir.mount, inode, path, parent: dir };
   }
 
   /** Throws EBUSY if `ref` is the root of a mount (it cannot be removed or renamed). */
