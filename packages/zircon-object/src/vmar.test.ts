@@ -195,6 +195,22 @@ describe('Vmar mapping', () => {
     expect(vmar.takeHostOps()).toEqual([mmap, { nr: 11, args: [0x40000, P] }, mmap]);
   });
 
+  it('destroys an address space whose host process is gone: everything freed, no host op', () => {
+    const { alloc, vmar } = setup();
+    const vmo = Vmo.create(alloc, 2 * P);
+    vmar.map({ vmo, len: 2 * P, prot: RW, addr: 0x40000, fixed: true });
+    vmo.close();
+    const kept = Vmo.create(alloc, P);
+    vmar.map({ vmo: kept, len: P, prot: RW, addr: 0x50000, fixed: true });
+    vmar.unmap(0x41000, P);
+    vmar.destroy();
+    expect(vmar.mappings()).toEqual([]);
+    expect(vmar.takeHostOps()).toEqual([]);
+    expect(alloc.allocatedBytes).toBe(P); // what another holder keeps
+    kept.close();
+    expect(alloc.allocatedBytes).toBe(0);
+  });
+
   it('releases the memory of unmapped VMOs once the host ops are taken', () => {
     const { alloc, vmar } = setup();
     const vmo = Vmo.create(alloc, 2 * P);

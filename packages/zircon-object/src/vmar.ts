@@ -287,6 +287,21 @@ export class Vmar extends KObject implements VmoMapper {
     this.#maps = [];
   }
 
+  /**
+   * Drop every mapping and pending host op, and free what only this address space held: for when
+   * its host process is gone (an exit) or never was (a fork that failed). No host op is made.
+   */
+  destroy(): void {
+    const maps = this.#maps;
+    const after = this.#afterTake;
+    this.#maps = [];
+    this.#ops = [];
+    this.#replaced = [];
+    this.#afterTake = [];
+    for (const fn of after) fn();
+    for (const m of maps) m.vmo.detach(this);
+  }
+
   /** The mappings, sorted by address. */
   mappings(): readonly MappingInfo[] {
     return this.#maps.map((m) => ({ ...m }));

@@ -38,15 +38,13 @@ export function fork(kernel: Kernel, thread: LinuxThread, regs: Registers, optio
     // parent's host mappings, so only its copies need mapping at its first stop.
     parent.vmar.fork(vmar, { hostInherits: true, share: options.shareMemory });
   } catch (err) {
-    vmar.unmapAll();
-    vmar.takeHostOps();
+    vmar.destroy();
     if (err instanceof ZxError && err.status === ZxStatus.ERR_NO_MEMORY) throw new KernelError(Errno.ENOMEM);
     throw err;
   }
   const [res] = kernel.platform.inject(thread.hostTid, regs, [{ nr: SYS_CLONE, args: [Signo.SIGCHLD, 0, 0, 0, 0, 0] }]);
   if (res < 0n) {
-    vmar.unmapAll();
-    vmar.takeHostOps();
+    vmar.destroy();
     throw new KernelError(Number(-res) as Errno, 'host clone failed');
   }
   const zxProcess = new Process(kernel.rootJob, parent.zx.name, { vmar });

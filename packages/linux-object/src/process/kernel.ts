@@ -359,8 +359,7 @@ export class Kernel {
 
   /** Release a process that has exited: its memory, fds and file system references. */
   releaseProcess(proc: LinuxProcess): void {
-    proc.vmar.unmapAll();
-    proc.vmar.takeHostOps(); // the host process is gone: the ops only free frames
+    proc.vmar.destroy();
     proc.fds.closeAll();
   }
 }
