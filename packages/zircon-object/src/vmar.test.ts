@@ -247,6 +247,30 @@ describe('Vmar guest memory access', () => {
     expect(vmar.segments(0x40000, 3 * P, 'read').reduce((n, s) => n + s.length, 0)).toBe(3 * P);
   });
 
+  it('gives one view of bytes within one mapping, and leaves the rest to segments', () => {
+    const { vmar, vmo } = mapped();
+    vmo.write(P, new Uint8Array([5, 6, 7]));
+    expect([...vmar.view(0x41000, 3, 'read')!]).toEqual([5, 6, 7]);
+    vmar.view(0x41000, 1, 'write')![0] = 8;
+    expect(vmo.read(P, 1)[0]).toBe(8);
+    expect(vmar.view(0x41fff, 2, 'read')).toBeUndefined(); // two mappings
+    expect(vmar.view(0x42000, 1, 'write')).toBeUndefined(); // read-only
+    expect(vmar.view(0x43000, 1, 'read')).toBeUndefined(); // unmapped
+    expect(vmar.view(-1, 1, 'read')).toBeUndefined();
+    expect(vmar.view(0x40000, 0, 'read')).toBeUndefined();
+  });
+
+  it('does not give one view across a pmem chunk', () => {
+    const { alloc, vmar } = setup(); // 1 MiB chunks
+    const vmo = Vmo.create(alloc, 2 ** 21); // crosses a chunk boundary somewhere
+    vmar.map({ vmo, len: 2 ** 21, prot: RW, addr: 0x100000, fixed: true });
+    const boundary = 0x100000 + (2 ** 20 - (vmo.pmemOffset % 2 ** 20));
+    expect(vmar.view(boundary - 16, 32, 'read')).toBeUndefined();
+    expect(vmar.view(boundary - 16, 16, 'read')?.length).toBe(16);
+    vmar.write(boundary - 16, new Uint8Array(32).fill(3));
+    expect([...vmar.read(boundary - 16, 32)]).toEqual(new Array(32).fill(3));
+  });
+
   it('faults on unmapped bytes and missing permissions, without partial writes', () => {
     const { vmar } = mapped();
     expect(() => vmar.read(0x3ffff, 2)).toThrow(PageFaultError);

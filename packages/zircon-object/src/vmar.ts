@@ -421,6 +421,11 @@ export class Vmar extends KObject implements VmoMapper {
 
   /** Fill `out` from guest memory at `addr`; nothing is read if any byte would fault. */
   readInto(addr: number, out: Uint8Array): void {
+    const whole = this.view(addr, out.length, 'read');
+    if (whole !== undefined) {
+      out.set(whole);
+      return;
+    }
     let at = 0;
     for (const seg of this.segments(addr, out.length, 'read')) {
       out.set(seg, at);
@@ -430,6 +435,11 @@ export class Vmar extends KObject implements VmoMapper {
 
   /** Copy `bytes` into guest memory at `addr`; nothing is written if any byte would fault. */
   write(addr: number, bytes: Uint8Array): void {
+    const whole = this.view(addr, bytes.length, 'write');
+    if (whole !== undefined) {
+      whole.set(bytes);
+      return;
+    }
     let at = 0;
     for (const seg of this.segments(addr, bytes.length, 'write')) {
       seg.set(bytes.subarray(at, at + seg.length));
@@ -467,11 +477,29 @@ export class Vmar extends KObject implements VmoMapper {
 
   /** Copy the scratch's first `len` bytes to `addr`. */
   #store(addr: number, len: number): void {
+    const whole = this.view(addr, len, 'write');
+    if (whole !== undefined) {
+      for (let i = 0; i < len; i++) whole[i] = scratch[i];
+      return;
+    }
     let at = 0;
     for (const seg of this.segments(addr, len, 'write')) {
       for (let i = 0; i < seg.length; i++) seg[i] = scratch[at + i];
       at += seg.length;
     }
+  }
+
+  /**
+   * Guest memory [addr, addr+len) as one zero-copy view, when it lies in one mapping that allows
+   * `access` (and in one pmem chunk): a syscall's buffer almost always does. Undefined otherwise,
+   * for {@link Vmar.segments} to split or fault.
+   */
+  view(addr: number, len: number, access: 'read' | 'write'): Uint8Array | undefined {
+    if (!Number.isSafeInteger(addr) || !Number.isSafeInteger(len) || addr < 0 || len <= 0) return undefined;
+    const m = this.#find(addr);
+    if (m === undefined || addr + len > m.end) return undefined;
+    if ((m.prot & (access === 'read' ? Prot.READ : Prot.WRITE)) === 0) return undefined;
+    return m.vmo.view(m.offset + (addr - m.start), len);
   }
 
   /**
@@ -542,8 +570,8 @@ export class Vmar extends KObject implements VmoMapper {
     // Most strings end in the page they start in: decoded straight from guest memory, no copy.
     if (Number.isSafeInteger(addr) && addr >= 0) {
       const n = Math.min(PAGE_SIZE - (addr % PAGE_SIZE), maxLen);
-      if (n > 0 && this.accessibleLength(addr, n, 'read') === n) {
-        const [seg] = this.segments(addr, n, 'read');
+      const seg = n > 0 ? this.view(addr, n, 'read') : undefined;
+      if (seg !== undefined) {
         const nul = seg.indexOf(0);
         if (nul >= 0) return decoder.decode(seg.subarray(0, nul));
       }

@@ -146,6 +146,20 @@ export class Vmo extends KObject {
   }
 
   /**
+   * A zero-copy view of the bytes [offset, offset+len) when they lie in one pmem chunk (almost
+   * always: chunks are large); undefined otherwise, or for a range outside the VMO.
+   */
+  view(offset: number, len: number): Uint8Array | undefined {
+    this.#checkAlive();
+    if (offset < 0 || len <= 0 || offset + len > this.#size) return undefined;
+    const chunkSize = this.allocator.pmem.chunkSize;
+    const p = this.#offset + offset;
+    const within = p % chunkSize;
+    if (within + len > chunkSize) return undefined;
+    return this.allocator.pmem.chunk((p - within) / chunkSize).subarray(within, within + len);
+  }
+
+  /**
    * Zero-copy views of the bytes [offset, offset+len), in order (one per pmem chunk touched).
    * Valid until the VMO is resized or freed.
    */

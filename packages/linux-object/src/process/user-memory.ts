@@ -68,6 +68,8 @@ export class UserMemory {
    */
   buffer(addr: number, len: number, access: 'read' | 'write'): Uint8Array[] {
     if (len === 0) return [];
+    const whole = this.vmar.view(addr, len, access);
+    if (whole !== undefined) return [whole];
     const n = guarded(() => this.vmar.accessibleLength(addr, len, access));
     if (n === 0) throw new KernelError(Errno.EFAULT);
     return this.vmar.segments(addr, n, access);
