@@ -27,18 +27,20 @@ const NO_SYSCALL = 0xffff_ffff_ffff_ffffn;
 /** One drain of woken handlers in this many yields to libuv's loop (see `run`). */
 const DRAINS_PER_TURN = 32;
 
-/** What the run loop must await before serving more stops. */
-const Pause = {
-  /** Nothing: serve the next stop. */
-  None: 0,
-  /** Let pending promise chains run (process.nextTick). */
-  Tick: 1,
-  /** Give libuv's loop a turn (setImmediate). */
-  Turn: 2,
-  /** Every guest has exited. */
-  Done: 3,
-} as const;
-type Pause = (typeof Pause)[keyof typeof Pause];
+// What #step asks the run loop to do before it serves more stops. Plain constants rather than an
+// object's properties: reading a property on a path V8 had not seen when it optimised #step (the
+// first wake-up) would make it throw that code away.
+/** Serve the next stop. */
+const GO_ON = 0;
+/** Let pending promise chains run (process.nextTick). */
+const TICK = 1;
+/** Give libuv's loop a turn (setImmediate). */
+const TURN = 2;
+/** The wait ended for host I/O or a deadline: check them, then give libuv a turn. */
+const WOKEN = 3;
+/** Every guest has exited. */
+const DONE = 4;
+type Pause = typeof GO_ON | typeof TICK | typeof TURN | typeof WOKEN | typeof DONE;
 
 /** Whether a raw syscall result is one of the -ERESTART* codes of an interrupted call. */
 function isRestart(rax: bigint): boolean {
@@ -153,8 +155,9 @@ export class KernelRunner {
   async run(): Promise<void> {
     for (;;) {
       const pause = this.#serve();
-      if (pause === Pause.Done) return;
-      if (pause === Pause.Tick) await new Promise<void>((resolve) => process.nextTick(resolve));
+      if (pause === DONE) return;
+      if (pause === WOKEN) this.#woken();
+      if (pause === TICK) await new Promise<void>((resolve) => process.nextTick(resolve));
       else await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
@@ -167,7 +170,7 @@ export class KernelRunner {
   #serve(): Pause {
     for (;;) {
       const pause = this.#step();
-      if (pause !== Pause.None) return pause;
+      if (pause !== GO_ON) return pause;
     }
   }
 
@@ -188,7 +191,7 @@ export class KernelRunner {
         c.thread.running = true;
       }
     }
-    if (!this.#hasThreads()) return Pause.Done;
+    if (!this.#hasThreads()) return DONE;
     // A wake-up may have let blocked handlers continue: let their promise chains run out before
     // blocking in the host again. process.nextTick runs once every pending microtask has, without
     // a turn of libuv's loop (which costs more than a syscall); every DRAINS_PER_TURN-th drain is
@@ -203,31 +206,26 @@ export class KernelRunner {
         this.#next = null;
         this.#resumeRegs = null;
       }
-      return ++this.#drains % DRAINS_PER_TURN === 0 ? Pause.Turn : Pause.Tick;
+      return ++this.#drains % DRAINS_PER_TURN === 0 ? TURN : TICK;
     }
     const next = this.#next;
     const kind = platform.resumeAndWait(next?.hostTid ?? 0, this.#resumeRegs, 0, this.#timeoutNs());
     if (next !== null) next.running = true;
     this.#next = null;
     this.#resumeRegs = null;
-    if (kind === StopKind.Wake) {
-      for (const kernel of this.#kernels) {
-        kernel.readiness.check();
-        kernel.timers.fireDue();
-      }
-      return Pause.Turn;
-    }
+    // Rare, and left to `run`, which is small: V8 recompiles it cheaply once it sees the branch.
+    if (kind === StopKind.Wake) return WOKEN;
     const ev = platform.event;
     if (kind === StopKind.Exited) {
       this.#exited(ev.tid, ev.status, ev.signal);
-      return Pause.None;
+      return GO_ON;
     }
     // The thread the event is about, looked up once (a handler may rewrite `ev`).
     const found = this.#lookup(ev.tid);
     if (found === undefined) {
       if (kind === StopKind.Clone) platform.kill(ev.newTid);
       platform.kill(ev.tid); // not ours: never let it run
-      return Pause.None;
+      return GO_ON;
     }
     const [kernel, thread] = found;
     thread.running = false;
@@ -238,7 +236,15 @@ export class KernelRunner {
       platform.kill(ev.newTid);
       this.#next = thread;
     }
-    return Pause.None;
+    return GO_ON;
+  }
+
+  /** Host fds the kernel watches may be ready, or a deadline passed. */
+  #woken(): void {
+    for (const kernel of this.#kernels) {
+      kernel.readiness.check();
+      kernel.timers.fireDue();
+    }
   }
 
   /** Resume `thread` with `regs` at the next wait, unless it must stay stopped. */
