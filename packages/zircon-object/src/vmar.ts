@@ -92,7 +92,7 @@ interface Mapping {
    * A private mapping whose VMO another address space may map privately too (fork shares
    * read-only private mappings): it gets its own copy before anything could write to it.
    */
-  cow?: boolean;
+  cow: boolean;
 }
 
 type HostOp =
@@ -215,7 +215,8 @@ export class Vmar extends KObject implements VmoMapper {
     // MAP_FIXED on the host replaces atomically: no munmap needed for what was there.
     this.#removeRange(addr, addr + len);
     vmo.attach(this);
-    this.#insert({ start: addr, end: addr + len, prot, vmo, offset: vmoOffset, shared, name, ...(cow ? { cow } : {}) });
+    // Every mapping has the same fields, in the same order: one hidden class for V8.
+    this.#insert({ start: addr, end: addr + len, prot, vmo, offset: vmoOffset, shared, name, cow });
     this.#emit({ kind: 'mmap', addr, len, prot, off: vmo.pmemOffset + vmoOffset });
     return addr;
   }
@@ -709,7 +710,7 @@ export class Vmar extends KObject implements VmoMapper {
         a.offset + (a.end - a.start) === b.offset &&
         a.prot === b.prot &&
         a.shared === b.shared &&
-        !!a.cow === !!b.cow &&
+        a.cow === b.cow &&
         a.name === b.name
       ) {
         a.end = b.end;
