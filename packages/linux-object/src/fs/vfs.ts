@@ -60,6 +60,17 @@ function longerThan(s: string, max: number): boolean {
   return s.length > max || (s.length * 3 > max && encoder.encode(s).length > max);
 }
 
+/** The child `name` of `dir`, or undefined: its file system's `find`, or lookup's ENOENT caught. */
+function findChild(dir: INode, name: string): INode | undefined {
+  if (dir.find !== undefined) return dir.find(name);
+  try {
+    return dir.lookup(name);
+  } catch (e) {
+    if (e instanceof KernelError && e.errno === Errno.ENOENT) return undefined;
+    throw e;
+  }
+}
+
 /** The components of `path`, without the empty ones ('/a//b/' → ['a', 'b']). */
 function components(path: string): string[] {
   const names: string[] = [];
@@ -349,21 +360,13 @@ export class Vfs {
 
   /** The child `name` of `dir`, or undefined if there is none. */
   #maybeChild(dir: PathRef, name: string): PathRef | undefined {
-    const find = dir.inode.find;
-    if (find === undefined) {
-      try {
-        return this.#child(dir, name);
-      } catch (e) {
-        if (e instanceof KernelError && e.errno === Errno.ENOENT) return undefined;
-        throw e;
-      }
-    }
     const path = joinPath(dir.path, name);
     const mount = this.#mounts.get(path);
     if (mount !== undefined) return { mount, inode: mount.fs.root, path, parent: dir };
-    const inode = find.call(dir.inode, name);
+    const inode = findChild(dir.inode, name);
     return inode === undefined ? undefined : { mount: dir.mount, inode, path, parent: dir };
   }
+
 
   /** Throws EBUSY if `ref` is the root of a mount (it cannot be removed or renamed). */
   #checkNotMountRoot(ref: PathRef): void {

@@ -4,7 +4,7 @@
 use crate::anchor::Anchor;
 use crate::guest::{self, BATCH_MARKER, BATCH_RESUME, BATCH_SYSCALL, PMEM_GUEST_FD, STUB_GUEST_FD};
 use crate::sys::{check, neg_errno, raw, raw6};
-use crate::tsc::{host_monotonic_ns as host_ns, TscClock};
+use crate::tsc::TscClock;
 use crate::watcher::Watcher;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -334,9 +334,9 @@ impl Tracer {
     /// seccomp notification is answered instead: `regs`' rax is the result, and no `regs` means
     /// "run the syscall natively".
     pub fn resume_and_wait(&mut self, tid: i32, regs: Option<&[u64]>, sig: i32, timeout_ns: f64, clock: &mut TscClock) -> i32 {
-        // The caller's deadline, on the host's clock: waits that end early and go on (a refit of
-        // the clock, a watcher hand-off) keep it.
-        let deadline = if timeout_ns >= 0.0 { Some(host_ns() + timeout_ns as u64) } else { None };
+        // What is left of the caller's timeout (i64::MAX: none); a wait that ends for the clock's
+        // refit and goes on spends part of it.
+        let mut budget = if timeout_ns >= 0.0 { timeout_ns as i64 } else { i64::MAX };
         // A thread resumed from a ptrace stop, which has most likely not stopped again yet.
         let mut continued = false;
         if tid > 0 {
@@ -365,7 +365,7 @@ impl Tracer {
             // The wait also ends when the clock is due for a refit, so the guests' time pages stay
             // fitted while no guest traps; that is not the caller's wake-up.
             let refit = clock.until_refit_ns();
-            let timeout = match self.poll_timeout(deadline, refit) {
+            let timeout = match self.poll_timeout(budget, refit) {
                 Some(t) => t,
                 None => return self.wake(),
             };
@@ -408,8 +408,11 @@ impl Tracer {
                 return self.wake();
             }
             if n == 0 {
-                if clock.until_refit_ns() <= 0 && deadline.map_or(true, |d| host_ns() < d) {
+                if refit < budget && clock.until_refit_ns() <= 0 {
                     clock.tick();
+                    if budget != i64::MAX {
+                        budget -= refit.max(1);
+                    }
                     continue;
                 }
                 return self.wake(); // a deadline
@@ -446,11 +449,11 @@ impl Tracer {
         EV_WAKE
     }
 
-    /// The wait's timeout for the kernel's deadline (host CLOCK_MONOTONIC ns), libuv's and the
-    /// clock's next refit (`refit_ns` from now): None if the caller should not block at all,
-    /// Some(None) for no limit.
-    fn poll_timeout(&mut self, deadline: Option<u64>, refit_ns: i64) -> Option<Option<libc::timespec>> {
-        let mut left = deadline.map_or(i64::MAX, |d| d.saturating_sub(host_ns()) as i64);
+    /// The wait's timeout for the kernel's (`budget_ns`, i64::MAX for none), libuv's and the clock's
+    /// next refit (`refit_ns` from now): None if the caller should not block at all, Some(None)
+    /// for no limit.
+    fn poll_timeout(&mut self, budget_ns: i64, refit_ns: i64) -> Option<Option<libc::timespec>> {
+        let mut left = budget_ns;
         unsafe {
             if uv_loop_alive(self.uv_loop) != 0 {
                 uv_update_time(self.uv_loop);

@@ -52,11 +52,6 @@ fn host_ns(clock: libc::clockid_t) -> u64 {
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }
 
-/// The host's CLOCK_MONOTONIC in ns.
-pub fn host_monotonic_ns() -> u64 {
-    host_ns(libc::CLOCK_MONOTONIC)
-}
-
 fn rdtsc() -> u64 {
     unsafe {
         _mm_lfence();
@@ -130,7 +125,11 @@ impl TscClock {
         if !self.valid {
             return host_ns(libc::CLOCK_MONOTONIC);
         }
-        self.tick();
+        let t = rdtsc();
+        if t < self.next_fit_tsc {
+            return self.at(t);
+        }
+        self.refit();
         self.at(rdtsc())
     }
 
