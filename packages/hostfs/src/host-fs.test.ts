@@ -196,7 +196,7 @@ describe('HostFs', () => {
     vfs.stat(root, '/etc/hostname', true);
     calls.length = 0;
     expect(vfs.stat(root, '/etc/hostname', true).size).toBe(4);
-    expect(calls.length).toBe(1); // the leaf's attributes, read fresh; /etc came from the cache
+    expect(calls.length).toBe(1); // the leaf's attributes; /etc came from the cache
 
     // Every change made through the file system drops what it names from the cache. (Symlinks
     // stand in for files: the test double's openat does not create.)
@@ -222,13 +222,35 @@ describe('HostFs', () => {
     expect(vfs.stat(root, '/x', true).mode & 0o7777).toBe(0o700);
     vfs.rmdir(root, '/x');
 
-    // A file the host replaced behind its back: stat reads the new one's attributes.
+    // A file the host replaced behind its back before its attributes were kept: stat reads the
+    // new one's.
     fs.writeFileSync(nodePath.join(rootDir, 'replaced'), 'one');
     expect(vfs.stat(root, '/replaced', true).size).toBe(3);
     fs.rmSync(nodePath.join(rootDir, 'replaced'));
     fs.mkdirSync(nodePath.join(rootDir, 'replaced'));
     expect(vfs.stat(root, '/replaced', true).mode & S_IFMT).toBe(0o040000);
     fs.rmdirSync(nodePath.join(rootDir, 'replaced'));
+  });
+
+  it('keeps a file\'s attributes in an exclusive tree until a host call that may change them', () => {
+    for (const exclusive of [true, false]) {
+      const ops = new NodeHostOps();
+      const vfs = new Vfs(HostFs.open(ops, rootDir, { exclusive }));
+      const ctx = new FsContext(vfs);
+      const stat = () => vfs.stat(ctx.root, '/etc/hostname', true);
+      stat();
+      const kept = stat();
+      const calls = recordCalls(ops, ['fstatat']);
+      expect(stat()).toEqual(kept);
+      expect(calls.length > 0).toBe(!exclusive); // a shared tree asks the host every time
+      cat(ctx, '/etc/passwd'); // a read of any file may move its atime
+      calls.length = 0;
+      expect(stat()).toEqual(kept);
+      expect(calls).toContain('fstatat');
+      calls.length = 0;
+      stat();
+      expect(calls.length > 0).toBe(!exclusive);
+    }
   });
 
   it('finds a free name for a create without an exception, asking the host once', () => {

@@ -13,6 +13,7 @@ import { hostResult } from './host-errors.js';
 import { HostDirectory, identityKey, type HostInode } from './host-inode.js';
 import { hostStat, tryHostStat } from './host-stat.js';
 import type { HostOps } from './host-ops.js';
+import { ChangeCountingOps } from './change-counting-ops.js';
 import { SocketNames } from './socket-names.js';
 
 /** Options of a {@link HostFs}. */
@@ -25,9 +26,10 @@ export interface HostFsOptions {
    * Nothing but this file system changes the tree while it is mounted (a container's own rootfs,
    * runsc's `--file-access=exclusive`): lookups are cached, so a path walk makes no host call for
    * the directories it passes, and a name found missing stays missing until this file system
-   * creates it. Attributes are still read fresh from the host, and a cached file the host replaced
-   * meanwhile answers ESTALE rather than another file. Default: false, every lookup asks the host
-   * (bind mounts the host may change).
+   * creates it. A file's attributes are kept too, until this file system makes a host call that
+   * may change any file's (see {@link ChangeCountingOps}); directories' are always read fresh.
+   * Default: false, every lookup and stat asks the host (bind mounts the host may change), and a
+   * cached file the host replaced meanwhile answers ESTALE rather than another file.
    */
   exclusive?: boolean;
 }
@@ -78,13 +80,15 @@ export class HostFs implements FileSystem {
    * A hostfs over the directory open as `rootFd` (an O_PATH or readable directory fd, which the
    * HostFs now owns and closes on `release`).
    */
-  constructor(
-    readonly ops: HostOps,
-    rootFd: number,
-    options: HostFsOptions = {},
-  ) {
+  /** The host calls; an exclusive tree's count those that may change attributes. */
+  readonly ops: HostOps;
+  readonly #counting: ChangeCountingOps | undefined;
+
+  constructor(ops: HostOps, rootFd: number, options: HostFsOptions = {}) {
     this.readOnly = options.readOnly ?? false;
     this.cachesLookups = options.exclusive ?? false;
+    this.#counting = this.cachesLookups ? new ChangeCountingOps(ops) : undefined;
+    this.ops = this.#counting ?? ops;
     this.#rootFd = rootFd;
     this.#openFds = 1;
     this.#dirFds = new DirFdCache(Math.max(2, options.maxDirFds ?? 64), (fd) => this.closeFd(fd));
@@ -124,6 +128,14 @@ export class HostFs implements FileSystem {
   /** @internal Drop the cached lookup of `name` in `dir`: it is about to change. */
   forgetLookup(dir: string, name: string): void {
     this.#lookups.get(dir)?.delete(name);
+  }
+
+  /**
+   * @internal How many host calls so far may have changed a file's attributes: a stat taken at
+   * the same count still holds. -1 if attributes are not kept (not exclusive).
+   */
+  get attrVersion(): number {
+    return this.#counting?.changes ?? -1;
   }
 
   /** Host fds held now: the root's, cached directories, and open files. */

@@ -426,8 +426,17 @@ export class HostLeaf extends HostInode {
     super(fs, dev, ino, type);
   }
 
+  /** The last stat, and the file system's attrVersion when it was taken (see HostFs.attrVersion). */
+  #stat: Stat | undefined = undefined;
+  #statVersion = -1;
+
+  /** In an exclusive tree a stat holds until a host call that may change attributes. */
   override stat(): Stat {
-    return this.checkSame(hostStat(this.fs.ops, this.dir.fd(), this.name, AT_SYMLINK_NOFOLLOW));
+    const version = this.fs.attrVersion;
+    if (version >= 0 && version === this.#statVersion) return this.#stat!;
+    this.#stat = this.checkSame(hostStat(this.fs.ops, this.dir.fd(), this.name, AT_SYMLINK_NOFOLLOW));
+    this.#statVersion = version;
+    return this.#stat;
   }
 
   /** A symlink's target, kept once read in an exclusive tree: no call changes a symlink in place. */

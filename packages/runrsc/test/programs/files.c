@@ -1,5 +1,5 @@
 // Conformance: files — open flags (O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_DIRECTORY, O_NOFOLLOW,
-// O_PATH), the deterministic fields of stat and statx, rename/link/unlink, a 10 000-entry
+// O_PATH), the deterministic fields of stat and statx, stat after each kind of change, rename/link/unlink, a 10 000-entry
 // directory read with getdents64 through small and large buffers, pipes (blocking, EOF, EPIPE),
 // epoll and AF_UNIX socket pairs passing descriptors. Works in a fresh directory of its own.
 //
@@ -165,6 +165,73 @@ static void stats(void) {
   close(fd);
   sx("missing", AT_FDCWD, "missing", 0);
   sx("bad flags", AT_FDCWD, "a", 0x40000000);
+}
+
+/**
+ * Stats `path` and an fd of it just opened, and prints whether the two agree on every attribute,
+ * then the attributes that are the same on every run. A kernel that keeps a file's attributes
+ * between stats must drop them at each change; fstat of a new fd reads the file itself.
+ */
+static void check(const char *what, const char *path) {
+  struct stat a, b;
+  if (stat(path, &a) != 0) { printf("%s: stat errno %d\n", what, errno); return; }
+  int fd = open(path, O_RDONLY);
+  if (fd < 0 || fstat(fd, &b) != 0) { printf("%s: fstat errno %d\n", what, errno); return; }
+  close(fd);
+  int same = a.st_dev == b.st_dev && a.st_ino == b.st_ino && a.st_mode == b.st_mode &&
+             a.st_nlink == b.st_nlink && a.st_uid == b.st_uid && a.st_gid == b.st_gid &&
+             a.st_size == b.st_size && a.st_blocks == b.st_blocks &&
+             a.st_atim.tv_sec == b.st_atim.tv_sec && a.st_atim.tv_nsec == b.st_atim.tv_nsec &&
+             a.st_mtim.tv_sec == b.st_mtim.tv_sec && a.st_mtim.tv_nsec == b.st_mtim.tv_nsec &&
+             a.st_ctim.tv_sec == b.st_ctim.tv_sec && a.st_ctim.tv_nsec == b.st_ctim.tv_nsec;
+  printf("%s: stat matches fstat %d mode %o nlink %lu size %ld\n", what, same, a.st_mode & 07777,
+         (unsigned long)a.st_nlink, (long)a.st_size);
+}
+
+// Every kind of change is seen by the next stat: writes, truncation, modes, times (atime by a
+// read too), links and renames, through the path or through an fd.
+static void attributes(void) {
+  put("at", "one");
+  check("created", "at");
+  int fd = open("at", O_WRONLY | O_APPEND);
+  check("opened for writing", "at");
+  if (write(fd, "two", 3) != 3) printf("write failed\n");
+  check("written, still open", "at");
+  close(fd);
+  check("closed", "at");
+  truncate("at", 1);
+  check("truncate", "at");
+  chmod("at", 0600);
+  check("chmod", "at");
+  struct timespec times[2] = {{1000, 0}, {2000, 0}};
+  utimensat(AT_FDCWD, "at", times, 0);
+  check("utimensat", "at");
+  struct stat s;
+  stat("at", &s);
+  printf("times set: atime %ld mtime %ld\n", (long)s.st_atim.tv_sec, (long)s.st_mtim.tv_sec);
+  char c;
+  fd = open("at", O_RDONLY);
+  if (read(fd, &c, 1) != 1) printf("read failed\n");
+  close(fd);
+  check("read", "at");
+  stat("at", &s);
+  printf("read moved atime past mtime %d\n", s.st_atim.tv_sec > 2000);
+  link("at", "at2");
+  check("linked", "at");
+  check("the new name", "at2");
+  fd = open("at", O_WRONLY);
+  fchmod(fd, 0640);
+  check("fchmod through the other name", "at2");
+  if (ftruncate(fd, 7) != 0) printf("ftruncate failed\n");
+  check("ftruncate", "at2");
+  close(fd);
+  unlink("at2");
+  check("unlinked the other name", "at");
+  rename("at", "at3");
+  check("renamed", "at3");
+  close(open("at3", O_WRONLY | O_TRUNC));
+  check("O_TRUNC", "at3");
+  unlink("at3");
 }
 
 static void names(void) {
@@ -536,7 +603,7 @@ static void more(void) {
 static const struct { const char *name; void (*run)(void); } SECTIONS[] = {
     {"open", open_flags}, {"stat", stats},   {"names", names}, {"big", big_directory},
     {"pipes", pipes},     {"epoll", epolls}, {"sockets", sockets}, {"more", more},
-    {"fifo", fifos},      {"tmpfile", tmpfiles},
+    {"fifo", fifos},      {"tmpfile", tmpfiles}, {"attributes", attributes},
     {"pending", pending},
 };
 
