@@ -9,13 +9,22 @@ export default defineConfig([
     sourcemap: true,
   },
   // The programs (the CLI and the detached sandbox's process) carry the kernel and commander in
-  // themselves: resolving and loading a dozen packages' modules cost ~18 ms of every start.
+  // themselves: resolving and loading a dozen packages' modules cost ~18 ms of every start. They
+  // are CommonJS, one file each, so that their launchers can compile them with V8's code cache
+  // (src/launch/code-cache.ts); `shims` gives them import.meta.url.
   {
-    entry: ['src/cli.ts', 'src/sandbox-main.ts'],
-    format: ['esm'],
+    entry: { cli: 'src/cli.ts', sandbox: 'src/sandbox-main.ts' },
+    format: ['cjs'],
+    outExtension: () => ({ js: '.cjs' }),
     sourcemap: true,
+    splitting: false,
+    shims: true,
     noExternal: [/^@rvisor\//, 'commander'],
-    // commander is CommonJS: its require of Node's modules needs a require in the ESM bundle.
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  },
+  // Their launchers: dist/cli.js (the `runrsc` bin) and dist/sandbox-main.js.
+  {
+    entry: { cli: 'src/launch/cli.ts', 'sandbox-main': 'src/launch/sandbox.ts' },
+    format: ['esm'],
+    splitting: false,
   },
 ]);

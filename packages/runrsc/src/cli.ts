@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * The runrsc command line: runc's verbs and global flags, each verb a thin wrapper over a function
  * of the lifecycle API (./api), plus the friendly `runrsc run --rootfs DIR -- CMD`.

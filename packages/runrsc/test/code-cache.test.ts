@@ -1,0 +1,70 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { codeCacheDir } from '../src/launch/code-cache.js';
+import { CLI } from './paths.js';
+
+// The launchers run the CLI's and the sandbox's bundles through V8's code cache
+// (src/launch/code-cache.ts): written by the first run, read by the next ones, never trusted from
+// a directory others may write to.
+let base: string;
+let dir: string;
+
+beforeEach(() => {
+  base = mkdtempSync(join(tmpdir(), 'rvisor-cc-test-'));
+  dir = join(base, 'cache');
+});
+afterEach(() => rmSync(base, { recursive: true, force: true }));
+
+function version(env: Record<string, string> = { RVISOR_CODE_CACHE: dir }) {
+  const r = spawnSync(process.execPath, [CLI, '--version'], { encoding: 'utf8', env: { ...process.env, ...env } });
+  expect(r.stderr).toBe('');
+  expect(r.stdout).toMatch(/^runrsc version /);
+  return r;
+}
+
+const caches = () => readdirSync(dir).filter((f) => f.endsWith('.v8'));
+
+describe('code cache', () => {
+  it('is written by the first run, in a directory of the user\'s own, and read by the next', () => {
+    version();
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    const [file] = caches();
+    expect(file).toMatch(/^cli\.cjs-[0-9a-f]{20}-nodev\d+\.\d+\.\d+\.v8$/);
+    const written = statSync(join(dir, file!));
+    expect(written.mode & 0o777).toBe(0o600);
+    version();
+    expect(statSync(join(dir, file!)).mtimeMs).toBe(written.mtimeMs); // accepted, so not rewritten
+  });
+
+  it('replaces a cache V8 rejects, and those of earlier builds', () => {
+    version();
+    const [file] = caches();
+    writeFileSync(join(dir, file!), 'not bytecode', { mode: 0o600 });
+    writeFileSync(join(dir, 'cli.cjs-0123456789abcdef0123-nodev20.0.0.v8'), 'an earlier build', { mode: 0o600 });
+    version();
+    expect(caches()).toEqual([file]);
+    expect(statSync(join(dir, file!)).size).toBeGreaterThan(1000);
+  });
+
+  it('neither reads nor writes a directory others may write to', () => {
+    mkdirSync(dir);
+    chmodSync(dir, 0o777);
+    version();
+    expect(caches()).toEqual([]);
+  });
+
+  it('is off with RVISOR_CODE_CACHE=off', () => {
+    version({ RVISOR_CODE_CACHE: 'off', XDG_CACHE_HOME: base });
+    expect(readdirSync(base)).toEqual([]);
+  });
+
+  it('lives in $RVISOR_CODE_CACHE, else $XDG_CACHE_HOME/rvisor-ts, else ~/.cache/rvisor-ts', () => {
+    expect(codeCacheDir({ RVISOR_CODE_CACHE: '/c', XDG_CACHE_HOME: '/x' })).toBe('/c');
+    expect(codeCacheDir({ XDG_CACHE_HOME: '/x' })).toBe('/x/rvisor-ts');
+    expect(codeCacheDir({})).toMatch(/\/\.cache\/rvisor-ts$/);
+    expect(codeCacheDir({ RVISOR_CODE_CACHE: 'off' })).toBeUndefined();
+  });
+});
