@@ -9,11 +9,22 @@ export default defineConfig([
     sourcemap: true,
   },
   // The shim program carries runrsc, the kernel and protobuf in itself: containerd starts one per
-  // container, and loading those packages' modules one by one cost ~30 ms of each start.
+  // container, and loading those packages' modules one by one cost ~30 ms of each start. One
+  // CommonJS file, which its launcher compiles with V8's code cache; `shims` gives it import.meta.url.
   {
-    entry: ['src/cli.ts'],
-    format: ['esm'],
+    entry: { shim: 'src/cli.ts' },
+    format: ['cjs'],
+    outExtension: () => ({ js: '.cjs' }),
     sourcemap: true,
+    splitting: false,
+    shims: true,
     noExternal: [/^@rvisor\//, /^@bufbuild\//],
+  },
+  // Its launcher, dist/cli.js (the bin).
+  {
+    entry: { cli: 'src/launch.ts' },
+    format: ['esm'],
+    splitting: false,
+    noExternal: [/^@rvisor\//],
   },
 ]);

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * containerd-shim-rvisor-v1, the binary containerd runs for runtime `io.containerd.rvisor.v1`:
  * `start` (print the address of a shim daemon serving this task), `delete` (clean up after a

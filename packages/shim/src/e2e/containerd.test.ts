@@ -74,7 +74,8 @@ describe.skipIf(!enabled)('containerd end to end', () => {
       ].join('\n'),
     );
     daemon = spawn('containerd', ['--config', join(dir, 'config.toml')], {
-      env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+      // The shims' code cache (docs/runtime.md) in the test's directory, not the user's home.
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, RVISOR_CODE_CACHE: join(dir, 'code-cache') },
       stdio: ['ignore', 'ignore', 'ignore'],
     });
     await waitFor(() => ctr(['version'], 5000).status === 0, 'containerd');
