@@ -146,6 +146,27 @@ describe('Vmar mapping', () => {
     expect(vmar.takeHostOps()).toEqual([]);
   });
 
+  it('never protects a mapping beyond its maximum protection, which fork keeps', () => {
+    const { alloc, vmar } = setup();
+    const vmo = Vmo.create(alloc, 2 * P);
+    expect(status(() => vmar.map({ vmo, len: P, prot: RW, maxProt: Prot.READ, addr: 0x40000, fixed: true })))
+      .toBe(ZxStatus.ERR_ACCESS_DENIED);
+    vmar.map({ vmo, len: P, prot: Prot.READ, maxProt: Prot.READ, addr: 0x40000, fixed: true });
+    vmar.map({ vmo, vmoOffset: P, len: P, prot: Prot.READ, addr: 0x41000, fixed: true });
+    expect(layout(vmar)).toHaveLength(2); // not merged: they may become different things
+    vmar.takeHostOps();
+    // A range that reaches the limited mapping fails as a whole, changing nothing.
+    expect(status(() => vmar.protect(0x40000, 2 * P, RW))).toBe(ZxStatus.ERR_ACCESS_DENIED);
+    expect(status(() => vmar.protect(0x40000, P, Prot.READ | Prot.EXEC))).toBe(ZxStatus.ERR_ACCESS_DENIED);
+    expect(vmar.takeHostOps()).toEqual([]);
+    vmar.protect(0x40000, P, 0);
+    vmar.protect(0x41000, P, RW);
+    const child = new Vmar({ base: BASE, size: SIZE, pmemGuestFd: FD });
+    vmar.fork(child);
+    expect(status(() => child.protect(0x40000, P, RW))).toBe(ZxStatus.ERR_ACCESS_DENIED);
+    child.protect(0x41000, P, Prot.READ);
+  });
+
   it('coalesces adjacent host ops', () => {
     const { alloc, vmar } = setup();
     const vmo = Vmo.create(alloc, 4 * P);

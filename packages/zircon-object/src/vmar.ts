@@ -66,6 +66,11 @@ export interface MapOptions {
    * gets its own copy before it can be written (`protect` to writable, `zeroPrivate`).
    */
   copyOnWrite?: boolean;
+  /**
+   * The most `prot` may ever be (Linux's VM_MAYREAD/MAYWRITE/MAYEXEC): `protect` to more fails
+   * with ERR_ACCESS_DENIED. Default: read, write and execute.
+   */
+  maxProt?: number;
 }
 
 /** One mapping as {@link Vmar.mappings} reports it. */
@@ -93,6 +98,8 @@ interface Mapping {
    * read-only private mappings): it gets its own copy before anything could write to it.
    */
   cow: boolean;
+  /** The most `prot` may become (see {@link MapOptions.maxProt}). */
+  maxProt: number;
 }
 
 type HostOp =
@@ -190,6 +197,8 @@ export class Vmar extends KObject implements VmoMapper {
     const len = pageRoundUp(options.len);
     checkProt(prot);
     const cow = options.copyOnWrite === true;
+    const maxProt = options.maxProt ?? ALL_PROT;
+    if ((prot & ~maxProt) !== 0) throw new ZxError(ZxStatus.ERR_ACCESS_DENIED, 'beyond the mapping\'s maximum protection');
     if (cow && (shared || (prot & Prot.WRITE) !== 0)) {
       throw new ZxError(ZxStatus.ERR_INVALID_ARGS, 'copy-on-write needs a read-only private mapping');
     }
@@ -216,7 +225,7 @@ export class Vmar extends KObject implements VmoMapper {
     this.#removeRange(addr, addr + len);
     vmo.attach(this);
     // Every mapping has the same fields, in the same order: one hidden class for V8.
-    this.#insert({ start: addr, end: addr + len, prot, vmo, offset: vmoOffset, shared, name, cow });
+    this.#insert({ start: addr, end: addr + len, prot, vmo, offset: vmoOffset, shared, name, cow, maxProt });
     this.#emit({ kind: 'mmap', addr, len, prot, off: vmo.pmemOffset + vmoOffset });
     return addr;
   }
@@ -233,6 +242,11 @@ export class Vmar extends KObject implements VmoMapper {
     if (len === 0 && isPageAligned(addr)) return;
     const end = this.#checkRange(addr, len);
     if (!this.#isFullyMapped(addr, end)) throw new ZxError(ZxStatus.ERR_NOT_FOUND, 'range not fully mapped');
+    for (let i = this.#firstEndingAfter(addr); i < this.#maps.length && this.#maps[i]!.start < end; i++) {
+      if ((prot & ~this.#maps[i]!.maxProt) !== 0) {
+        throw new ZxError(ZxStatus.ERR_ACCESS_DENIED, 'beyond the mapping\'s maximum protection');
+      }
+    }
     this.#updateRange(addr, end, (m) => {
       if ((prot & Prot.WRITE) !== 0) this.#unshare(m);
       m.prot = prot;
@@ -351,12 +365,12 @@ export class Vmar extends KObject implements VmoMapper {
           m.vmo.attach(into);
           into.#insert({ ...m });
         } else {
-          const { shared, name, vmo, offset: vmoOffset, cow: copyOnWrite } = m;
-          into.map({ len, prot: m.prot, addr: m.start, fixed: true, shared, name, vmo, vmoOffset, copyOnWrite });
+          const { shared, name, vmo, offset: vmoOffset, cow: copyOnWrite, maxProt } = m;
+          into.map({ len, prot: m.prot, addr: m.start, fixed: true, shared, name, vmo, vmoOffset, copyOnWrite, maxProt });
         }
       } else {
         const copy = m.vmo.createChildCopy(m.offset, len);
-        into.map({ len, prot: m.prot, addr: m.start, fixed: true, name: m.name, vmo: copy });
+        into.map({ len, prot: m.prot, addr: m.start, fixed: true, name: m.name, vmo: copy, maxProt: m.maxProt });
         copy.close();
       }
     }
@@ -711,6 +725,7 @@ export class Vmar extends KObject implements VmoMapper {
         a.prot === b.prot &&
         a.shared === b.shared &&
         a.cow === b.cow &&
+        a.maxProt === b.maxProt &&
         a.name === b.name
       ) {
         a.end = b.end;
@@ -769,6 +784,8 @@ function subtract(ranges: AddressRange[], start: number, end: number): AddressRa
   }
   return out;
 }
+
+const ALL_PROT = Prot.READ | Prot.WRITE | Prot.EXEC;
 
 function checkProt(prot: number): void {
   if (!Number.isInteger(prot) || (prot & ~(Prot.READ | Prot.WRITE | Prot.EXEC)) !== 0) {

@@ -1,4 +1,4 @@
-import { FakePlatform, PmemAllocator, Prot, Reg, type GuestTime } from '@rvisor/zircon-object';
+import { FakePlatform, PmemAllocator, Prot, Reg, ZxStatus, type GuestTime } from '@rvisor/zircon-object';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { O_CREAT, O_TRUNC, O_WRONLY } from '../abi/fcntl.js';
 import { AuxType } from '../elf/auxv.js';
@@ -183,16 +183,21 @@ describe('execve and the vDSO', () => {
     expect(time.releasePage).toHaveBeenCalledWith(page.vmo.pmemOffset);
   });
 
-  it('gives a process that makes the time page writable a copy of its own', () => {
+  it('never lets a process make the time page writable or executable', () => {
     const { thread, write, exec, mem } = setup(undefined, guestTime(1));
     write('/prog', program(1));
     exec('/prog');
     const vdso = auxv(mem, Number(thread.savedRegs[Reg.rsp])).get(AuxType.AT_SYSINFO_EHDR)!;
-    const shared = mem.mappingAt(vdso - 4096)!.vmo;
-    mem.protect(vdso - 4096, 4096, Prot.READ | Prot.WRITE);
-    mem.write(vdso - 4096, new Uint8Array([9]));
-    expect(mem.mappingAt(vdso - 4096)!.vmo).not.toBe(shared);
-    expect(shared.read(0, 1)[0]).toBe(0);
+    for (const prot of [Prot.READ | Prot.WRITE, Prot.READ | Prot.EXEC]) {
+      expect(() => mem.protect(vdso - 4096, 4096, prot)).toThrow(expect.objectContaining({ status: ZxStatus.ERR_ACCESS_DENIED }));
+    }
+    mem.protect(vdso - 4096, 4096, Prot.READ);
+    // The image may be made writable (a debugger's breakpoints): the process gets its own copy.
+    const image = mem.mappingAt(vdso)!.vmo;
+    mem.protect(vdso, 4096, Prot.READ | Prot.WRITE);
+    mem.write(vdso, new Uint8Array([9]));
+    expect(mem.mappingAt(vdso)!.vmo).not.toBe(image);
+    expect(image.read(0, 1)[0]).toBe(1); // guestTime(1)'s mark
   });
 
   it('takes the kernel\'s clock from the platform, and leaves the auxv without AT_SYSINFO_EHDR when there is no image', () => {

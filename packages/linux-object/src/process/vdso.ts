@@ -33,7 +33,8 @@ export class VdsoImage {
     const imageLen = this.#image.size;
     const at = vmar.findFree(PAGE_SIZE + imageLen);
     const common = { fixed: true, copyOnWrite: true } as const;
-    vmar.map({ ...common, vmo: this.#page, len: PAGE_SIZE, prot: PROT_READ, addr: at, name: '[vvar]' });
+    // As Linux's, the time page can never be made writable or executable (EACCES).
+    vmar.map({ ...common, vmo: this.#page, len: PAGE_SIZE, prot: PROT_READ, maxProt: PROT_READ, addr: at, name: '[vvar]' });
     vmar.map({ ...common, vmo: this.#image, len: imageLen, prot: PROT_READ | PROT_EXEC, addr: at + PAGE_SIZE, name: '[vdso]' });
     return at + PAGE_SIZE;
   }

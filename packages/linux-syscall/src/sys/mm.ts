@@ -167,6 +167,8 @@ export function sysMprotect(ctx: SyscallContext) {
   try {
     ctx.process.vmar.protect(addr, pageUp(len), prot & PROT_MASK);
   } catch (err) {
+    // More than the mapping may ever allow (the vDSO's time page made writable): EACCES, as Linux.
+    if (err instanceof ZxError && err.status === ZxStatus.ERR_ACCESS_DENIED) throw new KernelError(Errno.EACCES);
     vmError(err);
   }
   ctx.kernel.syncMemory(ctx.thread, ctx.regs);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <setjmp.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -59,6 +60,9 @@ static void vdso_checks(void) {
   printf("gettimeofday before clock_gettime: %d\n", tv.tv_sec * 1000000LL + tv.tv_usec <= ns(rt) / 1000);
   printf("no vdso, or one that is an ELF: %d\n", vdso == 0 || memcmp((void *)vdso, "\177ELF", 4) == 0);
   printf("no vdso, or a write to its time page faults: %d\n", vdso == 0 || time_page_write_faults(vdso));
+  // Nor can the page be made writable: mprotect answers EACCES.
+  int denied = vdso == 0 || (mprotect((void *)(vdso - 4096), 4096, PROT_READ | PROT_WRITE) != 0 && errno == EACCES);
+  printf("no vdso, or its time page cannot be made writable: %d\n", denied);
 }
 
 int main(void) {
