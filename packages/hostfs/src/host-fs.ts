@@ -26,8 +26,8 @@ export interface HostFsOptions {
    * Nothing but this file system changes the tree while it is mounted (a container's own rootfs,
    * runsc's `--file-access=exclusive`): lookups are cached, so a path walk makes no host call for
    * the directories it passes, and a name found missing stays missing until this file system
-   * creates it. A file's attributes are kept too, until this file system makes a host call that
-   * may change any file's (see {@link ChangeCountingOps}); directories' are always read fresh.
+   * creates it. Attributes are kept too, until this file system makes a host call that may
+   * change any file's (see {@link ChangeCountingOps}).
    * Default: false, every lookup and stat asks the host (bind mounts the host may change), and a
    * cached file the host replaced meanwhile answers ESTALE rather than another file.
    */

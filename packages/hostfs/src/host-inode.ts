@@ -65,6 +65,23 @@ export abstract class HostInode extends INodeBase {
     if (this.fs.readOnly) throw new KernelError(Errno.EROFS);
   }
 
+  /** The last stat, and the file system's attrVersion when it was taken (see HostFs.attrVersion). */
+  #stat: Stat | undefined = undefined;
+  #statVersion = -1;
+
+  /** The stat kept from before, if no host call since may have changed it (exclusive trees only). */
+  protected keptStat(): Stat | undefined {
+    const version = this.fs.attrVersion;
+    return version >= 0 && version === this.#statVersion ? this.#stat : undefined;
+  }
+
+  /** Keep `s` until the next host call that may change attributes. */
+  protected keep(s: Stat): Stat {
+    this.#stat = s;
+    this.#statVersion = this.fs.attrVersion;
+    return s;
+  }
+
   /** Throws ESTALE if `s` is not this inode's file any more (it was replaced on the host). */
   protected checkSame(s: Stat): Stat {
     if (s.ino !== this.ino || s.dev !== this.dev || fileTypeOfMode(s.mode) !== this.type) {
@@ -101,12 +118,16 @@ export class HostDirectory extends HostInode {
     return (this.#identity ??= identityKey(this.dev, this.ino));
   }
 
+  override stat(): Stat {
+    return this.keptStat() ?? this.keep(this.#readStat());
+  }
+
   /**
    * By name in the parent while that still names this directory, so that no fd of it is opened
    * just to stat it (rmdir in a sticky /tmp stats its victim first, and closing the last fd of a
    * removed directory costs the host more than the rmdir). After a rename, through its own fd.
    */
-  override stat(): Stat {
+  #readStat(): Stat {
     const p = this.parent;
     if (p !== null) {
       try {
@@ -426,17 +447,8 @@ export class HostLeaf extends HostInode {
     super(fs, dev, ino, type);
   }
 
-  /** The last stat, and the file system's attrVersion when it was taken (see HostFs.attrVersion). */
-  #stat: Stat | undefined = undefined;
-  #statVersion = -1;
-
-  /** In an exclusive tree a stat holds until a host call that may change attributes. */
   override stat(): Stat {
-    const version = this.fs.attrVersion;
-    if (version >= 0 && version === this.#statVersion) return this.#stat!;
-    this.#stat = this.checkSame(hostStat(this.fs.ops, this.dir.fd(), this.name, AT_SYMLINK_NOFOLLOW));
-    this.#statVersion = version;
-    return this.#stat;
+    return this.keptStat() ?? this.keep(this.checkSame(hostStat(this.fs.ops, this.dir.fd(), this.name, AT_SYMLINK_NOFOLLOW)));
   }
 
   /** A symlink's target, kept once read in an exclusive tree: no call changes a symlink in place. */

@@ -185,7 +185,7 @@ static void check(const char *what, const char *path) {
              a.st_mtim.tv_sec == b.st_mtim.tv_sec && a.st_mtim.tv_nsec == b.st_mtim.tv_nsec &&
              a.st_ctim.tv_sec == b.st_ctim.tv_sec && a.st_ctim.tv_nsec == b.st_ctim.tv_nsec;
   printf("%s: stat matches fstat %d mode %o nlink %lu size %ld\n", what, same, a.st_mode & 07777,
-         (unsigned long)a.st_nlink, (long)a.st_size);
+         (unsigned long)a.st_nlink, S_ISDIR(a.st_mode) ? 0 : (long)a.st_size);
 }
 
 // Every kind of change is seen by the next stat: writes, truncation, modes, times (atime by a
@@ -232,6 +232,26 @@ static void attributes(void) {
   close(open("at3", O_WRONLY | O_TRUNC));
   check("O_TRUNC", "at3");
   unlink("at3");
+  // A directory's: entries made and removed in it, a listing (its atime), a chmod.
+  mkdir("ad", 0755);
+  check("directory made", "ad");
+  put("ad/f", "x");
+  check("a file made in it", "ad");
+  mkdir("ad/sub", 0755);
+  check("a subdirectory made in it", "ad");
+  rmdir("ad/sub");
+  check("the subdirectory removed", "ad");
+  DIR *dir = opendir("ad");
+  while (dir && readdir(dir)) {}
+  if (dir) closedir(dir);
+  check("listed", "ad");
+  rename("ad/f", "ad/g");
+  check("an entry renamed", "ad");
+  chmod("ad", 0700);
+  check("chmod", "ad");
+  unlink("ad/g");
+  check("an entry removed", "ad");
+  rmdir("ad");
 }
 
 static void names(void) {
