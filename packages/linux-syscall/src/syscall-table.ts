@@ -117,6 +117,7 @@ export const syscallTable = buildTable<SyscallContext>({
   getrlimit: supported(proc.sysGetrlimit),
   prctl: partial(proc.sysPrctl, 'PR_SET_NAME, PR_GET_NAME, PR_*_PDEATHSIG, PR_*_DUMPABLE'),
   sched_getaffinity: supported(proc.sysSchedGetaffinity),
+  getcpu: supported(proc.sysGetcpu),
   sched_yield: supported(() => 0),
   rseq: stub(-Errno.ENOSYS, 'libc falls back when rseq is unavailable'),
 

@@ -316,6 +316,15 @@ export function sysSchedGetaffinity(ctx: SyscallContext) {
   return 8;
 }
 
+/** Implements Linux syscall getcpu(2): CPU 0 of node 0, the one CPU the sandbox shows (the vDSO answers the same). */
+export function sysGetcpu(ctx: SyscallContext) {
+  const cpu = ctx.addr(0);
+  const node = ctx.addr(1);
+  if (cpu !== 0) ctx.mem.writeU32(cpu, 0);
+  if (node !== 0) ctx.mem.writeU32(node, 0);
+  return 0;
+}
+
 /** Implements Linux syscall prctl(2) (names, death signal, dumpable; others EINVAL). */
 export function sysPrctl(ctx: SyscallContext) {
   const opt = ctx.int(0);

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/resource.h>
 #include <signal.h>
 #include <spawn.h>
@@ -27,6 +29,17 @@ int main(int argc, char **argv) {
     return 42;
   }
   printf("getpid == gettid: %d\n", getpid() == gettid());
+
+  /* The CPU a thread runs on is one it may run on (libc's through the vDSO or rseq, then the syscall). */
+  cpu_set_t set;
+  unsigned cpu = ~0u, node = ~0u;
+  sched_getaffinity(0, sizeof set, &set);
+  int libc_cpu = sched_getcpu();
+  printf("sched_getcpu is an allowed CPU: %d\n", libc_cpu >= 0 && CPU_ISSET(libc_cpu, &set));
+  long got = syscall(SYS_getcpu, &cpu, &node, NULL);
+  printf("getcpu: %s, an allowed CPU: %d, a node: %d\n", e(got), cpu < CPU_SETSIZE && CPU_ISSET(cpu, &set), node != ~0u);
+  printf("getcpu with no pointers: %s\n", e(syscall(SYS_getcpu, NULL, NULL, NULL)));
+  printf("getcpu to a bad pointer: %s\n", e(syscall(SYS_getcpu, (void *)8, NULL, NULL)));
 
   /* fork, wait4, exit statuses. */
   pid_t c = fork();

@@ -1,6 +1,7 @@
 /*
  * The guests' vDSO: clock_gettime, gettimeofday, time and clock_getres answered in the guest,
- * without a trap, from the time page the kernel maps right before this image (tsc.rs writes it).
+ * without a trap, from the time page the kernel maps right before this image (tsc.rs writes it),
+ * and getcpu.
  * Time is a linear function of the TSC, the same one the kernel's own clock computes, so a time
  * read here and one the kernel answers agree. Anything else, and every call while the page says
  * the TSC is not to be trusted, is the real syscall, which the kernel answers.
@@ -129,8 +130,17 @@ int __vdso_clock_getres(long clock, struct timespec *res) {
   return 0;
 }
 
+/* The sandbox shows its guests one CPU and one NUMA node (sched_getaffinity, /proc/cpuinfo). */
+int __vdso_getcpu(u32 *cpu, u32 *node, void *unused) {
+  (void)unused;
+  if (cpu) *cpu = 0;
+  if (node) *node = 0;
+  return 0;
+}
+
 /* The names without __vdso_, as Linux's vDSO has them too. */
 int clock_gettime(long, struct timespec *) __attribute__((weak, alias("__vdso_clock_gettime")));
 int gettimeofday(struct timeval *, struct timezone *) __attribute__((weak, alias("__vdso_gettimeofday")));
 i64 time(i64 *) __attribute__((weak, alias("__vdso_time")));
 int clock_getres(long, struct timespec *) __attribute__((weak, alias("__vdso_clock_getres")));
+int getcpu(u32 *, u32 *, void *) __attribute__((weak, alias("__vdso_getcpu")));
