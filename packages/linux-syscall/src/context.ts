@@ -1,6 +1,7 @@
 /**
  * What a handler sees: the kernel, the calling thread and its registers, with typed access to the
- * six syscall arguments read straight from the register view (no per-call allocation).
+ * six syscall arguments read straight from the register view. Numbers are read as 32-bit words:
+ * reading the BigUint64Array's elements makes a BigInt each, an allocation per argument.
  *
  * @module
  */
@@ -11,10 +12,15 @@ import { Reg, type Registers } from '@rvisor/zircon-object';
 
 const ARG_REGS = [Reg.rdi, Reg.rsi, Reg.rdx, Reg.r10, Reg.r8, Reg.r9] as const;
 
+function wordsOf(regs: Registers): Uint32Array {
+  return new Uint32Array(regs.buffer, regs.byteOffset, regs.length * 2);
+}
+
 /** The per-thread syscall context (reused for every syscall of the thread). */
 export class SyscallContext implements Interruptible {
-  /** The thread's registers: the platform's view while the call runs, the thread's copy once it waits. */
-  regs: Registers;
+  #regs: Registers;
+  /** The same registers as 32-bit words, low word first. */
+  #words: Uint32Array;
   /**
    * Set by a handler that lets the host finish the call (exit, exit_group: the host thread or
    * process must really end); the run loop then resumes the thread unchanged.
@@ -28,7 +34,36 @@ export class SyscallContext implements Interruptible {
     readonly thread: LinuxThread,
     regs: Registers,
   ) {
-    this.regs = regs;
+    this.#regs = regs;
+    this.#words = wordsOf(regs);
+  }
+
+  /** The thread's registers: the platform's view while the call runs, the thread's copy once it waits. */
+  get regs(): Registers {
+    return this.#regs;
+  }
+
+  set regs(regs: Registers) {
+    if (regs === this.#regs) return;
+    this.#regs = regs;
+    this.#words = wordsOf(regs);
+  }
+
+  /**
+   * Finish the call with `result` (|result| < 2^53): rax holds it in two's complement, and
+   * orig_rax says no syscall is pending, as the return path expects.
+   */
+  setReturn(result: number): void {
+    const w = this.#words;
+    w[2 * Reg.rax] = result >>> 0; // ToUint32 takes the value modulo 2^32: the low word
+    w[2 * Reg.rax + 1] = Math.floor(result / 0x1_0000_0000) >>> 0;
+    w[2 * Reg.orig_rax] = 0xffff_ffff;
+    w[2 * Reg.orig_rax + 1] = 0xffff_ffff;
+  }
+
+  /** Register `reg` as a number (past 2^53 rounded, as Number(bigint) rounds). */
+  #number(reg: number): number {
+    return this.#words[2 * reg + 1]! * 0x1_0000_0000 + this.#words[2 * reg]!;
   }
 
   /**
@@ -56,7 +91,7 @@ export class SyscallContext implements Interruptible {
 
   /** The syscall number. */
   get nr(): number {
-    return Number(this.regs[Reg.orig_rax]);
+    return this.#number(Reg.orig_rax);
   }
 
   /** Argument `i` as the raw unsigned 64-bit register. */
@@ -66,12 +101,12 @@ export class SyscallContext implements Interruptible {
 
   /** Argument `i` as a signed 32-bit int (fds, flags, modes: the kernel's `int`). */
   int(i: number): number {
-    return Number(this.regs[ARG_REGS[i]] & 0xffff_ffffn) | 0;
+    return this.#words[2 * ARG_REGS[i]!]! | 0;
   }
 
   /** Argument `i` as an unsigned 32-bit int. */
   uint(i: number): number {
-    return Number(this.regs[ARG_REGS[i]] & 0xffff_ffffn);
+    return this.#words[2 * ARG_REGS[i]!]!;
   }
 
   /** Argument `i` as a signed 64-bit value (offsets, `long`). */
@@ -84,13 +119,13 @@ export class SyscallContext implements Interruptible {
    * every user address, so range checks reject them (EFAULT / EINVAL) as they should.
    */
   addr(i: number): number {
-    return Number(this.regs[ARG_REGS[i]]);
+    return this.#number(ARG_REGS[i]!);
   }
 
   /** Argument `i` as a size_t length, clamped like Linux's MAX_RW_COUNT for transfers. */
   count(i: number): number {
-    const v = this.regs[ARG_REGS[i]];
-    return v > 0x7fff_f000n ? 0x7fff_f000 : Number(v);
+    const v = this.#number(ARG_REGS[i]!);
+    return v > 0x7fff_f000 ? 0x7fff_f000 : v;
   }
 
   /** A path argument: a NUL-terminated string in guest memory (EFAULT, ENAMETOOLONG). */

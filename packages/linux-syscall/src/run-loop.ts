@@ -44,7 +44,10 @@ type Pause = typeof GO_ON | typeof TICK | typeof TURN | typeof WOKEN | typeof DO
 
 /** Whether a raw syscall result is one of the -ERESTART* codes of an interrupted call. */
 function isRestart(rax: bigint): boolean {
-  const err = -Number(BigInt.asIntN(64, rax));
+  return isRestartErrno(-Number(BigInt.asIntN(64, rax)));
+}
+
+function isRestartErrno(err: number): boolean {
   return err === ERESTARTSYS || err === ERESTARTNOINTR || err === ERESTARTNOHAND || err === ERESTART_RESTARTBLOCK;
 }
 
@@ -181,7 +184,7 @@ export class KernelRunner {
     while (this.#ready.length > 0) {
       const c = this.#ready.shift()!;
       if (!c.kernel.threadsByHostTid.has(c.thread.hostTid)) continue;
-      const r = this.#finishSyscall(c.kernel, c.thread, c.thread.savedRegs, c.result);
+      const r = this.#finishSyscall(c.kernel, this.#context(c.kernel, c.thread, c.thread.savedRegs), c.result);
       if (this.#parked(c.kernel, c.thread, r)) continue;
       if (this.#next === null && this.#ready.length === 0) {
         this.#next = c.thread;
@@ -286,7 +289,7 @@ export class KernelRunner {
    */
   #syscall(kernel: Kernel, thread: LinuxThread, regs: Registers): Registers | null | undefined {
     const ctx = this.#context(kernel, thread, regs);
-    const nr = Number(regs[Reg.orig_rax]);
+    const nr = ctx.nr;
     const entry = syscallTable.get(nr);
     const strace = this.#options.strace;
     const args = strace ? this.#args(regs) : undefined;
@@ -320,15 +323,21 @@ export class KernelRunner {
     }
     if (strace) this.#trace(thread, nr, args!, ctx.passthrough ? undefined : result, execLine);
     if (ctx.passthrough) return null;
-    return this.#finishSyscall(kernel, thread, regs, result);
+    return this.#finishSyscall(kernel, ctx, result);
   }
 
   /** Complete a syscall with `result` and deliver what signals are due; the registers to resume with. */
-  #finishSyscall(kernel: Kernel, thread: LinuxThread, regs: Registers, result: number | bigint): Registers {
+  #finishSyscall(kernel: Kernel, ctx: SyscallContext, result: number | bigint): Registers {
+    const { thread, regs } = ctx;
     const blocker = thread.blocker;
     if (blocker !== null) {
       if (!blocker.signal.aborted) thread.spareBlocker = blocker;
       thread.blocker = null;
+    }
+    // The common case, without a BigInt: a number, nothing to deliver and no restart.
+    if (typeof result === 'number' && !isRestartErrno(-result) && !hasDeliverable(thread)) {
+      ctx.setReturn(result);
+      return regs;
     }
     const rax = BigInt.asUintN(64, BigInt(result));
     // The common case, checked once: nothing to deliver and no restart, so rax is all that changes.

@@ -15,51 +15,78 @@ function memoryError(err: unknown, tooLong: number = Errno.EFAULT): never {
   throw err;
 }
 
-/** Run a guest memory access, turning its errors into errno. */
-function guarded<T>(access: () => T, tooLong?: number): T {
-  try {
-    return access();
-  } catch (err) {
-    memoryError(err, tooLong);
-  }
-}
-
-/** Guest memory of one address space, seen through Linux's errors. */
+/**
+ * Guest memory of one address space, seen through Linux's errors. Each access catches its own
+ * errors: a closure per access (a helper taking the access as a function) was an allocation on
+ * every syscall that touches guest memory.
+ */
 export class UserMemory {
   constructor(readonly vmar: Vmar) {}
 
   /** A NUL-terminated string (a path: ENAMETOOLONG past `max` bytes). */
   readString(addr: number, max = 4096): string {
-    return guarded(() => this.vmar.readCString(addr, max), Errno.ENAMETOOLONG);
+    try {
+      return this.vmar.readCString(addr, max);
+    } catch (err) {
+      memoryError(err, Errno.ENAMETOOLONG);
+    }
   }
 
   read(addr: number, len: number): Uint8Array {
-    return guarded(() => this.vmar.read(addr, len));
+    try {
+      return this.vmar.read(addr, len);
+    } catch (err) {
+      memoryError(err);
+    }
   }
 
   /** Fill `out` from guest memory at `addr`. */
   readInto(addr: number, out: Uint8Array): void {
-    guarded(() => this.vmar.readInto(addr, out));
+    try {
+      this.vmar.readInto(addr, out);
+    } catch (err) {
+      memoryError(err);
+    }
   }
 
   write(addr: number, bytes: Uint8Array): void {
-    guarded(() => this.vmar.write(addr, bytes));
+    try {
+      this.vmar.write(addr, bytes);
+    } catch (err) {
+      memoryError(err);
+    }
   }
 
   readU32(addr: number): number {
-    return guarded(() => this.vmar.readU32(addr));
+    try {
+      return this.vmar.readU32(addr);
+    } catch (err) {
+      memoryError(err);
+    }
   }
 
   readU64(addr: number): bigint {
-    return guarded(() => this.vmar.readU64(addr));
+    try {
+      return this.vmar.readU64(addr);
+    } catch (err) {
+      memoryError(err);
+    }
   }
 
   writeU64(addr: number, v: bigint): void {
-    guarded(() => this.vmar.writeU64(addr, v));
+    try {
+      this.vmar.writeU64(addr, v);
+    } catch (err) {
+      memoryError(err);
+    }
   }
 
   writeU32(addr: number, v: number): void {
-    guarded(() => this.vmar.writeU32(addr, v));
+    try {
+      this.vmar.writeU32(addr, v);
+    } catch (err) {
+      memoryError(err);
+    }
   }
 
   /**
@@ -70,7 +97,12 @@ export class UserMemory {
     if (len === 0) return [];
     const whole = this.vmar.view(addr, len, access);
     if (whole !== undefined) return [whole];
-    const n = guarded(() => this.vmar.accessibleLength(addr, len, access));
+    let n = 0;
+    try {
+      n = this.vmar.accessibleLength(addr, len, access);
+    } catch (err) {
+      memoryError(err);
+    }
     if (n === 0) throw new KernelError(Errno.EFAULT);
     return this.vmar.segments(addr, n, access);
   }
