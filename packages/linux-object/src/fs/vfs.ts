@@ -71,18 +71,8 @@ function findChild(dir: INode, name: string): INode | undefined {
   }
 }
 
-/** The components of `path`, without the empty ones ('/a//b/' → ['a', 'b']). */
-function components(path: string): string[] {
-  const names: string[] = [];
-  let from = 0;
-  while (from < path.length) {
-    let to = path.indexOf('/', from);
-    if (to < 0) to = path.length;
-    if (to > from) names.push(path.slice(from, to));
-    from = to + 1;
-  }
-  return names;
-}
+/** '/' as a char code. */
+const SLASH = 0x2f;
 
 /** Throws what Linux throws for an unusable path string: ENOENT if empty, ENAMETOOLONG if too long. */
 export function checkPath(path: string): void {
@@ -199,10 +189,21 @@ export class Vfs {
     state: WalkState,
   ): PathRef {
     let cur = path.startsWith('/') ? root : start;
-    const names = components(path);
-    const trailingSlash = names.length > 0 && path.endsWith('/');
-    for (let i = 0; i < names.length; i++) {
-      const name = names[i];
+    // The components one by one (no array of them): the last one ends at `end`.
+    let end = path.length;
+    while (end > 0 && path.charCodeAt(end - 1) === SLASH) end--;
+    const trailingSlash = end > 0 && end < path.length;
+    let from = 0;
+    while (from < end) {
+      let to = path.indexOf('/', from);
+      if (to < 0 || to > end) to = end;
+      if (to === from) {
+        from++; // an empty component ('//')
+        continue;
+      }
+      const name = path.slice(from, to);
+      const last = to === end;
+      from = to + 1;
       if (cur.inode.type !== FileType.Directory) throw new KernelError(Errno.ENOTDIR);
       if (state.ids !== undefined) checkInodeAccess(state.ids, cur.inode, MAY_EXEC);
       if (longerThan(name, NAME_MAX)) throw new KernelError(Errno.ENAMETOOLONG);
@@ -211,7 +212,6 @@ export class Vfs {
         cur = sameRef(cur, root) || cur.parent === null ? cur : cur.parent;
         continue;
       }
-      const last = i === names.length - 1;
       const next = this.#child(cur, name, last ? state : undefined);
       if (next.inode.type === FileType.Symlink && (!last || followLast || trailingSlash)) {
         if (++state.links > MAXSYMLINKS) throw new KernelError(Errno.ELOOP);
@@ -237,9 +237,9 @@ export class Vfs {
     const mount = this.#mounts.get(path);
     if (mount !== undefined) return { mount, inode: mount.fs.root, path, parent: dir };
     if (state?.stat !== undefined && dir.inode.lookupStat !== undefined) {
-      const { inode, stat } = dir.inode.lookupStat(name);
-      state.stat = { inode, stat };
-      return { mount: dir.mount, inode, path, parent: dir };
+      const found = dir.inode.lookupStat(name);
+      state.stat = found;
+      return { mount: dir.mount, inode: found.inode, path, parent: dir };
     }
     return { mount: dir.mount, inode: dir.inode.lookup(name), path, parent: dir };
   }
