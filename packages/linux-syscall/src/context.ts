@@ -115,6 +115,15 @@ export class SyscallContext implements Interruptible {
   }
 
   /**
+   * Argument `i` as a signed 64-bit number (an off_t): exact up to 2^53 either way, past it
+   * rounded, still far beyond any file.
+   */
+  offset(i: number): number {
+    const r = ARG_REGS[i]!;
+    return (this.#words[2 * r + 1]! | 0) * 0x1_0000_0000 + this.#words[2 * r]!;
+  }
+
+  /**
    * Argument `i` as an address or size. Values past 2^53 come out inexact but still beyond
    * every user address, so range checks reject them (EFAULT / EINVAL) as they should.
    */

@@ -45,19 +45,23 @@ function sigpipe(ctx: SyscallContext, err: unknown): never {
   throw err;
 }
 
+/** A write that may settle later: SIGPIPE if it fails with EPIPE. */
+function piped(ctx: SyscallContext, r: number | Promise<number>): number | Promise<number> {
+  return typeof r === 'number' ? r : r.catch((err: unknown) => sigpipe(ctx, err));
+}
+
 /** A write-side transfer, with SIGPIPE on a broken pipe. */
-function writeTransfer(ctx: SyscallContext, run: () => number | Promise<number>): number | Promise<number> {
+function writeTransfer(ctx: SyscallContext, file: OpenFile, segs: Uint8Array[], op: Transfer, offset: number): number | Promise<number> {
   try {
-    const r = run();
-    return typeof r === 'number' ? r : r.catch((err: unknown) => sigpipe(ctx, err));
+    return piped(ctx, transfer(ctx, file, segs, op, offset, POLLOUT));
   } catch (err) {
     sigpipe(ctx, err);
   }
 }
 
-function checkOffset(off: bigint): number {
-  if (off < 0n) throw new KernelError(Errno.EINVAL);
-  return Number(off);
+function checkOffset(off: number): number {
+  if (off < 0) throw new KernelError(Errno.EINVAL);
+  return off;
 }
 
 /** Implements Linux syscall read(2). */
@@ -69,21 +73,21 @@ export function sysRead(ctx: SyscallContext) {
 /** Implements Linux syscall write(2). */
 export function sysWrite(ctx: SyscallContext) {
   const file = ctx.process.fds.get(ctx.int(0));
-  return writeTransfer(ctx, () => transfer(ctx, file, ctx.mem.buffer(ctx.addr(1), ctx.count(2), 'read'), writeOp, 0, POLLOUT));
+  return writeTransfer(ctx, file, ctx.mem.buffer(ctx.addr(1), ctx.count(2), 'read'), writeOp, 0);
 }
 
 /** Implements Linux syscall pread64(2). */
 export function sysPread64(ctx: SyscallContext) {
   const file = ctx.process.fds.get(ctx.int(0));
-  const off = checkOffset(ctx.long(3));
+  const off = checkOffset(ctx.offset(3));
   return transfer(ctx, file, ctx.mem.buffer(ctx.addr(1), ctx.count(2), 'write'), preadOp, off, POLLIN);
 }
 
 /** Implements Linux syscall pwrite64(2). */
 export function sysPwrite64(ctx: SyscallContext) {
   const file = ctx.process.fds.get(ctx.int(0));
-  const off = checkOffset(ctx.long(3));
-  return writeTransfer(ctx, () => transfer(ctx, file, ctx.mem.buffer(ctx.addr(1), ctx.count(2), 'read'), pwriteOp, off, POLLOUT));
+  const off = checkOffset(ctx.offset(3));
+  return writeTransfer(ctx, file, ctx.mem.buffer(ctx.addr(1), ctx.count(2), 'read'), pwriteOp, off);
 }
 
 /** Implements Linux syscall readv(2). */
@@ -95,12 +99,12 @@ export function sysReadv(ctx: SyscallContext) {
 /** Implements Linux syscall writev(2). */
 export function sysWritev(ctx: SyscallContext) {
   const file = ctx.process.fds.get(ctx.int(0));
-  return writeTransfer(ctx, () => transfer(ctx, file, iovecSegments(ctx, ctx.addr(1), ctx.int(2), 'read'), writeOp, 0, POLLOUT));
+  return writeTransfer(ctx, file, iovecSegments(ctx, ctx.addr(1), ctx.int(2), 'read'), writeOp, 0);
 }
 
 /** Implements Linux syscall lseek(2). */
 export function sysLseek(ctx: SyscallContext) {
-  return ctx.process.fds.get(ctx.int(0)).seek(Number(ctx.long(1)), ctx.int(2));
+  return ctx.process.fds.get(ctx.int(0)).seek(ctx.offset(1), ctx.int(2));
 }
 
 const SENDFILE_CHUNK = 64 * 1024;
@@ -135,7 +139,7 @@ async function copyBetween(read: Chunked, write: Chunked, count: number): Promis
 
 /** An optional in/out offset argument (a guest loff_t*). */
 function offsetArg(ctx: SyscallContext, addr: number): number | null {
-  return addr === 0 ? null : checkOffset(BigInt.asIntN(64, ctx.mem.readU64(addr)));
+  return addr === 0 ? null : checkOffset(Number(BigInt.asIntN(64, ctx.mem.readU64(addr))));
 }
 
 /** Implements Linux syscall sendfile(2) (through a kernel buffer). */
@@ -145,11 +149,10 @@ export function sysSendfile(ctx: SyscallContext) {
   const offAddr = ctx.addr(2);
   const off = offsetArg(ctx, offAddr);
   const read: Chunked = off === null ? (b) => from.read(b, ctx) : (b, at) => from.pread(b, off + at);
-  return writeTransfer(ctx, async () => {
-    const n = await copyBetween(read, (b) => to.write(b, ctx), ctx.count(3));
+  return piped(ctx, copyBetween(read, (b) => to.write(b, ctx), ctx.count(3)).then((n) => {
     if (off !== null) ctx.mem.writeU64(offAddr, BigInt(off + n));
     return n;
-  });
+  }));
 }
 
 /** Implements Linux syscall copy_file_range(2) (through a kernel buffer). */
