@@ -82,8 +82,10 @@ export function checkPath(path: string): void {
 
 /** Split a path into its last component and the rest ('a/b/c' → ['a/b', 'c']; '/x' → ['/', 'x']). */
 function splitLast(path: string): { dir: string; name: string; trailingSlash: boolean } {
-  const trimmed = path.replace(/\/+$/, '');
-  const trailingSlash = trimmed.length !== path.length;
+  let end = path.length;
+  while (end > 0 && path.charCodeAt(end - 1) === SLASH) end--;
+  const trailingSlash = end !== path.length;
+  const trimmed = trailingSlash ? path.slice(0, end) : path;
   const i = trimmed.lastIndexOf('/');
   if (i < 0) return { dir: '.', name: trimmed, trailingSlash };
   return { dir: i === 0 ? '/' : trimmed.slice(0, i), name: trimmed.slice(i + 1), trailingSlash };
@@ -102,11 +104,13 @@ function isPlainName(name: string): boolean {
   return name !== '' && name !== '.' && name !== '..';
 }
 
-/** Throws EROFS on a read-only file system, EPERM when it lacks the operation. */
-function required<T>(op: T | undefined, fs: FileSystem): T {
+/**
+ * Throws EROFS on a read-only file system, EPERM when the inode lacks the operation `op`; the
+ * caller then calls it as the inode's method (no bound function per call).
+ */
+function required(op: unknown, fs: FileSystem): void {
   if (fs.readOnly) throw new KernelError(Errno.EROFS);
   if (op === undefined) throw new KernelError(Errno.EPERM);
-  return op;
 }
 
 /** A mount table with one root file system, and path resolution over it. */
@@ -311,8 +315,7 @@ export class Vfs {
       const from = target.startsWith('/') ? (root ?? this.root) : parent;
       return this.#openCreate(from, target, flags, mode, root, ids, links + 1);
     }
-    const create = parent.inode.create?.bind(parent.inode);
-    if (create === undefined) {
+    if (parent.inode.create === undefined) {
       throw new KernelError(parent.mount.fs.readOnly ? Errno.EROFS : Errno.EACCES);
     }
     if (parent.mount.fs.readOnly) throw new KernelError(Errno.EROFS);
@@ -320,7 +323,7 @@ export class Vfs {
     const childPath = joinPath(parent.path, name);
     // Not truncated (Linux's FMODE_CREATED): a host file system would otherwise see a truncate,
     // and ext4 then flushes the file's data on close, as after replacing a file's contents.
-    const { inode, file, stat } = create(name, mode, flags & ~O_TRUNC, childPath);
+    const { inode, file, stat } = parent.inode.create(name, mode, flags & ~O_TRUNC, childPath);
     try {
       giveToCreator(inode, parent.inode, ids, stat);
     } catch (e) {
@@ -380,8 +383,8 @@ export class Vfs {
       throw new KernelError(Errno.EEXIST);
     }
     this.#mayCreate(parent, ids);
-    const mkdir = required(parent.inode.mkdir?.bind(parent.inode), parent.mount.fs);
-    const { inode, stat } = mkdir(name, mode & 0o7777);
+    required(parent.inode.mkdir, parent.mount.fs);
+    const { inode, stat } = parent.inode.mkdir!(name, mode & 0o7777);
     giveToCreator(inode, parent.inode, ids, stat);
     return { mount: parent.mount, inode, path: joinPath(parent.path, name), parent };
   }
@@ -395,7 +398,8 @@ export class Vfs {
     if (trailingSlash) throw new KernelError(isDir ? Errno.EISDIR : Errno.ENOTDIR);
     this.#mayDelete(parent, ref, ids);
     if (isDir) throw new KernelError(Errno.EISDIR);
-    required(parent.inode.unlink?.bind(parent.inode), parent.mount.fs)(name);
+    required(parent.inode.unlink, parent.mount.fs);
+    parent.inode.unlink!(name);
   }
 
   /** rmdir(2) / unlinkat(2) with AT_REMOVEDIR. */
@@ -409,7 +413,8 @@ export class Vfs {
     if (ref.inode.type !== FileType.Directory) throw new KernelError(Errno.ENOTDIR);
     this.#checkNotMountRoot(ref);
     if (sameRef(ref, root ?? this.root)) throw new KernelError(Errno.EBUSY);
-    required(parent.inode.rmdir?.bind(parent.inode), parent.mount.fs)(name);
+    required(parent.inode.rmdir, parent.mount.fs);
+    parent.inode.rmdir!(name);
   }
 
   /**
@@ -454,8 +459,8 @@ export class Vfs {
       if (oldIsDir && !targetIsDir) throw new KernelError(Errno.ENOTDIR);
       if (!oldIsDir && targetIsDir) throw new KernelError(Errno.EISDIR);
     }
-    const rename = required(from.parent.inode.rename?.bind(from.parent.inode), from.parent.mount.fs);
-    rename(from.name, to.parent.inode, to.name, flags);
+    required(from.parent.inode.rename, from.parent.mount.fs);
+    from.parent.inode.rename!(from.name, to.parent.inode, to.name, flags);
   }
 
   /**
@@ -493,7 +498,8 @@ export class Vfs {
     this.#mayCreate(to.parent, ids);
     if (old.inode.type === FileType.Directory) throw new KernelError(Errno.EPERM);
     if (to.trailingSlash) throw new KernelError(Errno.ENOENT);
-    required(to.parent.inode.link?.bind(to.parent.inode), to.parent.mount.fs)(to.name, old.inode);
+    required(to.parent.inode.link, to.parent.mount.fs);
+    to.parent.inode.link!(to.name, old.inode);
   }
 
   /** symlinkat(2): a symlink at `path` pointing at `target`. */
@@ -505,7 +511,8 @@ export class Vfs {
     }
     if (trailingSlash) throw new KernelError(Errno.ENOENT);
     this.#mayCreate(parent, ids);
-    required(parent.inode.symlink?.bind(parent.inode), parent.mount.fs)(name, target);
+    required(parent.inode.symlink, parent.mount.fs);
+    parent.inode.symlink!(name, target);
     if (ids !== undefined) {
       const made = this.#maybeChild(parent, name);
       if (made !== undefined) giveToCreator(made.inode, parent.inode, ids);
@@ -639,7 +646,8 @@ export function setInodeAttr(inode: INode, fs: FileSystem, attr: SetAttr): void 
     if (inode.type === FileType.Directory) throw new KernelError(Errno.EISDIR);
     if (inode.type !== FileType.Regular) throw new KernelError(Errno.EINVAL);
   }
-  required(inode.setAttr?.bind(inode), fs)(attr);
+  required(inode.setAttr, fs);
+  inode.setAttr!(attr);
 }
 
 /** statfs of a file system that keeps no counts. */
