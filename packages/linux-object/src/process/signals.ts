@@ -59,9 +59,10 @@ export function decodeSigAction(b: Uint8Array): SigAction {
   };
 }
 
-export function encodeSigAction(a: SigAction): Uint8Array {
-  const b = new Uint8Array(SIGACTION_SIZE);
-  const v = new DataView(b.buffer);
+/** `a` as the guest's `struct sigaction`, in `into` (a new array by default). */
+export function encodeSigAction(a: SigAction, into: Uint8Array = new Uint8Array(SIGACTION_SIZE)): Uint8Array {
+  const b = into;
+  const v = new DataView(b.buffer, b.byteOffset, SIGACTION_SIZE);
   v.setBigUint64(0, a.handler, true);
   v.setBigUint64(8, BigInt(a.flags >>> 0), true);
   v.setBigUint64(16, a.restorer, true);

@@ -8,7 +8,7 @@
 import {
   ERESTARTNOHAND, Errno, KernelError, NSIG, SIGACTION_SIZE, SIG_BLOCK, SIG_SETMASK,
   SIG_UNBLOCK, SI_TKILL, SI_USER, SS_DISABLE, SS_ONSTACK, Signo, UNBLOCKABLE, decodeSigAction,
-  encodeSigAction, encodeSigInfo, hasDeliverable, sendSignal, sigbit, sigreturn, type LinuxProcess, type SigInfo,
+  encodeSigAction, encodeSigInfo, hasDeliverable, sendSignal, sigbit, sigreturn, type LinuxProcess, type SigAction, type SigInfo,
 } from '@rvisor/linux-object';
 import { Reg } from '@rvisor/zircon-object';
 import type { SyscallContext } from '../context.js';
@@ -20,6 +20,12 @@ function checkSignal(sig: number): void {
   if (sig < 1 || sig > NSIG) throw new KernelError(Errno.EINVAL);
 }
 
+/**
+ * Where rt_sigaction's struct passes through: one buffer for every call (the kernel is one thread),
+ * since a fresh small array costs V8 a move off its heap the first time a DataView sees it.
+ */
+const sigactionBuf = new Uint8Array(SIGACTION_SIZE);
+
 /** Implements Linux syscall rt_sigaction(2). */
 export function sysRtSigaction(ctx: SyscallContext) {
   const sig = ctx.int(0);
@@ -28,8 +34,12 @@ export function sysRtSigaction(ctx: SyscallContext) {
   const actAddr = ctx.addr(1);
   const oldAddr = ctx.addr(2);
   if (actAddr !== 0 && (sig === Signo.SIGKILL || sig === Signo.SIGSTOP)) throw new KernelError(Errno.EINVAL);
-  const act = actAddr !== 0 ? decodeSigAction(ctx.mem.read(actAddr, SIGACTION_SIZE)) : undefined;
-  if (oldAddr !== 0) ctx.mem.write(oldAddr, encodeSigAction(ctx.process.sigaction(sig)));
+  let act: SigAction | undefined;
+  if (actAddr !== 0) {
+    ctx.mem.readInto(actAddr, sigactionBuf);
+    act = decodeSigAction(sigactionBuf);
+  }
+  if (oldAddr !== 0) ctx.mem.write(oldAddr, encodeSigAction(ctx.process.sigaction(sig), sigactionBuf));
   if (act) {
     act.mask &= ~UNBLOCKABLE;
     ctx.process.sigactions.set(sig, act);
