@@ -76,14 +76,14 @@ export class HostFs implements FileSystem {
   readonly #lookups = new Map<string, Map<string, HostInode | null>>();
   #cachedLookups = 0;
 
-  /**
-   * A hostfs over the directory open as `rootFd` (an O_PATH or readable directory fd, which the
-   * HostFs now owns and closes on `release`).
-   */
   /** The host calls; an exclusive tree's count those that may change attributes. */
   readonly ops: HostOps;
   readonly #counting: ChangeCountingOps | undefined;
 
+  /**
+   * A hostfs over the directory open as `rootFd` (an O_PATH or readable directory fd, which the
+   * HostFs now owns and closes on `release`).
+   */
   constructor(ops: HostOps, rootFd: number, options: HostFsOptions = {}) {
     this.readOnly = options.readOnly ?? false;
     this.cachesLookups = options.exclusive ?? false;
