@@ -22,12 +22,17 @@ import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 
-/** Where the cache files go, or undefined when caching is off. */
+/** Where the cache files go, or undefined when caching is off (or there is no home to put it in). */
 export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const set = env['RVISOR_CODE_CACHE'];
   if (set === 'off') return undefined;
   if (set) return set;
-  return join(env['XDG_CACHE_HOME'] || join(homedir(), '.cache'), 'rvisor-ts');
+  if (env['XDG_CACHE_HOME']) return join(env['XDG_CACHE_HOME'], 'rvisor-ts');
+  try {
+    return join(homedir(), '.cache', 'rvisor-ts');
+  } catch {
+    return undefined; // no HOME and no passwd entry: run without a cache
+  }
 }
 
 /** Run the CommonJS bundle at `file` as the main program, through the code cache. */
@@ -72,10 +77,10 @@ function readIfPresent(file: string): Buffer | undefined {
  */
 function writeCache(file: string, prefix: string, script: Script): void {
   const dir = dirname(file);
+  const tmp = `${file}.${process.pid}.tmp`;
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     if (!ownDirectory(dir)) return;
-    const tmp = `${file}.${process.pid}.tmp`;
     writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
     renameSync(tmp, file);
     for (const name of readdirSync(dir)) {
@@ -83,5 +88,10 @@ function writeCache(file: string, prefix: string, script: Script): void {
     }
   } catch {
     // read-only home, full disk: the next run compiles from source, as this one did
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // a directory that would not take the file will not give it back either
+    }
   }
 }
