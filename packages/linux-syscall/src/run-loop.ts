@@ -339,8 +339,8 @@ export class KernelRunner {
       ctx.setReturn(result);
       return regs;
     }
+    // A BigInt result, a restart or a signal to deliver.
     const rax = BigInt.asUintN(64, BigInt(result));
-    // The common case, checked once: nothing to deliver and no restart, so rax is all that changes.
     const more = hasDeliverable(thread) || isRestart(rax);
     if (more) {
       // Delivery or a restart rewrites more than rax: the thread's whole registers are needed.

@@ -80,10 +80,16 @@ export function checkPath(path: string): void {
   if (longerThan(path, PATH_MAX - 1)) throw new KernelError(Errno.ENAMETOOLONG);
 }
 
-/** Split a path into its last component and the rest ('a/b/c' → ['a/b', 'c']; '/x' → ['/', 'x']). */
-function splitLast(path: string): { dir: string; name: string; trailingSlash: boolean } {
+/** Where `path` ends without its trailing slashes ('a/b//' → 3, '/' → 0). */
+function endWithoutSlashes(path: string): number {
   let end = path.length;
   while (end > 0 && path.charCodeAt(end - 1) === SLASH) end--;
+  return end;
+}
+
+/** Split a path into its last component and the rest ('a/b/c' → ['a/b', 'c']; '/x' → ['/', 'x']). */
+function splitLast(path: string): { dir: string; name: string; trailingSlash: boolean } {
+  const end = endWithoutSlashes(path);
   const trailingSlash = end !== path.length;
   const trimmed = trailingSlash ? path.slice(0, end) : path;
   const i = trimmed.lastIndexOf('/');
@@ -194,8 +200,7 @@ export class Vfs {
   ): PathRef {
     let cur = path.startsWith('/') ? root : start;
     // The components one by one (no array of them): the last one ends at `end`.
-    let end = path.length;
-    while (end > 0 && path.charCodeAt(end - 1) === SLASH) end--;
+    const end = endWithoutSlashes(path);
     const trailingSlash = end > 0 && end < path.length;
     let from = 0;
     while (from < end) {
