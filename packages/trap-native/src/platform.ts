@@ -9,7 +9,11 @@ const CALL_SLOTS = 7;
 export interface TrapPlatformOptions {
   /** Size of pmem in bytes: virtual and sparse, only touched pages cost memory. Default 256 GiB. */
   pmemSize?: number;
-  /** Size of each ArrayBuffer view of pmem. Default 1 GiB. */
+  /**
+   * Size of each ArrayBuffer view of pmem. Default 16 MiB. V8 counts an ArrayBuffer's bytes as
+   * external memory, and 64 MiB more of it than after the last full GC starts one: a 1 GiB view
+   * cost every kernel a full GC at its first guest (docs/platform.md).
+   */
   chunkSize?: number;
   /**
    * The CPU the kernel's thread and every guest run on, or false to leave scheduling to the host.
@@ -121,7 +125,7 @@ export class TrapPlatform {
 
   constructor(options: TrapPlatformOptions = {}) {
     const native = loadNative();
-    const chunkSize = options.chunkSize ?? 2 ** 30;
+    const chunkSize = options.chunkSize ?? 2 ** 24;
     const size = options.pmemSize ?? 2 ** 38;
     if (size % chunkSize !== 0) throw new RangeError('pmemSize must be a multiple of chunkSize');
     const cpu = options.pinCpu === false ? -1 : options.pinCpu ?? native.allowedCpu(process.pid);
