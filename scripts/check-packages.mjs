@@ -16,6 +16,11 @@ const reportPath = join(repoRoot, 'build/test-results/packaging.json');
 const publintBin = join(repoRoot, 'node_modules/.bin/publint');
 /** The file trap-native's tarball must contain (napi's --platform name for linux x64 glibc). */
 const TRAP_NATIVE_ADDON = 'trap-native.linux-x64-gnu.node';
+/** The packages' bins, run once installed: name, arguments, and what their output must contain. */
+const BINS = [
+  ['runrsc', ['--version'], 'runrsc version'],
+  ['containerd-shim-rvisor-v1', ['-v'], 'containerd-shim-rvisor-v1:'],
+];
 
 /** Runs a command, capturing its output; never throws. */
 function run(cmd, args, cwd) {
@@ -96,6 +101,11 @@ if (tarballs.size > 0) {
         installDir,
       );
       record(`import('${name}') from the installed tarball`, imported.ok, imported.output);
+    }
+    // The bins as npm linked them: each must find its program through the link.
+    for (const [bin, args, expected] of BINS) {
+      const ran = run(join(installDir, 'node_modules/.bin', bin), args, installDir);
+      record(`${bin} ${args.join(' ')} from the installed tarball`, ran.ok && ran.output.includes(expected), ran.output);
     }
   }
 }

@@ -7,7 +7,7 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
 
 rootfs="${ROOTFS:-build/rootfs}"
-cli="${RUNRSC_CLI:-packages/runrsc/dist/cli.js}"
+cli="${RUNRSC_CLI:-packages/runrsc/dist/runrsc.cjs}"
 
 if [[ ! -f "$cli" ]]; then
   echo "demo: $cli is missing; run 'pnpm build' (or scripts/bootstrap.sh) first" >&2

@@ -36,7 +36,7 @@ const snapshot = () =>
     .join(',');
 const before = snapshot();
 
-const r = spawnSync(process.execPath, [join(repo, 'packages/runrsc/dist/cli.js'), '--debug', 'run', '--rootfs', rootfs, '--', '/fuzz', String(calls), opts.seed], {
+const r = spawnSync(process.execPath, [join(repo, 'packages/runrsc/dist/runrsc.cjs'), '--debug', 'run', '--rootfs', rootfs, '--', '/fuzz', String(calls), opts.seed], {
   encoding: 'utf8',
   timeout: 30 * 60 * 1000,
 });

@@ -20,10 +20,12 @@ export default defineConfig([
     shims: true,
     noExternal: [/^@rvisor\//, /^@bufbuild\//],
   },
-  // Its launcher, dist/cli.js (the bin).
+  // Its launcher, dist/containerd-shim-rvisor-v1.cjs (which the bin runs), CommonJS as runrsc's.
   {
-    entry: { cli: 'src/launch.ts' },
-    format: ['esm'],
+    entry: { 'containerd-shim-rvisor-v1': 'src/launch.ts' },
+    format: ['cjs'],
+    outExtension: () => ({ js: '.cjs' }),
+    shims: true,
     splitting: false,
     noExternal: [/^@rvisor\//],
   },

@@ -23,3 +23,4 @@ export type { HookPhase, RunHooksOptions } from './oci/hooks.js';
 export { openCgroup, removeCgroup, CgroupError } from './sandbox/cgroup.js';
 export type { Cgroup, CgroupStats, CgroupOptions } from './sandbox/cgroup.js';
 export { codeCacheDir, runWithCodeCache } from './launch/code-cache.js';
+export { nodeProcessEnv } from './launch/node-env.js';

@@ -1,5 +1,5 @@
 /**
- * The sandbox process: `node sandbox-main.js --socket PATH [--strace]`, started detached by
+ * The sandbox process: `node sandbox-main.cjs --socket PATH [--strace]`, started detached by
  * `runrsc create`. It serves the control socket at PATH, writes `ready` on fd 3 once it does,
  * and exits when its last container is deleted. Its stderr is the sandbox's log.
  *

@@ -2,13 +2,11 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOTFS } from './paths.js';
+import { CLI, ROOTFS } from './paths.js';
 
 // An interactive busybox sh in the sandbox, on a real terminal: tmux gives the sandbox a pty as
 // its stdin/stdout, keys go in with send-keys and the screen comes back with capture-pane.
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const session = `rvisor-terminal-${process.pid}`;
 let rootfs: string;

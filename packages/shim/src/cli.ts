@@ -6,6 +6,7 @@
  * @module
  */
 import { fstatSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { deleteShim } from './commands/delete.js';
 import { serveShim } from './commands/serve.js';
 import { startShim } from './commands/start.js';
@@ -27,6 +28,12 @@ let action = '';
 async function main(): Promise<number> {
   const args = parseShimArgs(process.argv.slice(2));
   action = args.action;
+  if (args.version) {
+    // The form containerd's own shims print.
+    const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+    process.stdout.write(`containerd-shim-rvisor-v1:\n  Version:  ${version}\n  Node version: ${process.version}\n`);
+    return 0;
+  }
   switch (args.action) {
     case 'start': {
       // Whatever this writes is containerd's answer: the address alone on success, the error otherwise.

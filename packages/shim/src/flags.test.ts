@@ -19,6 +19,11 @@ describe('shim command line', () => {
     expect(args).toMatchObject({ namespace: 'k8s.io', id: 'c1', bundle: '/b', action: '' });
   });
 
+  it('takes -v for the version', () => {
+    expect(parseShimArgs(['-v'])).toMatchObject({ version: true, action: '' });
+    expect(parseShimArgs(['-debug'])).toMatchObject({ version: false });
+  });
+
   it('rejects unknown flags and missing values as Go does', () => {
     expect(() => parseShimArgs(['-nope', 'x'])).toThrow('flag provided but not defined: -nope');
     expect(() => parseShimArgs(['-id'])).toThrow('flag needs an argument: -id');

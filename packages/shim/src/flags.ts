@@ -13,6 +13,8 @@ export interface ShimArgs {
   /** `-socket`: the shim's own socket path (passed to the daemon by `start`). */
   socket: string;
   debug: boolean;
+  /** `-v`: print the version and exit, as containerd's shims do. */
+  version: boolean;
   /** `start`, `delete`, or '' for the daemon. */
   action: string;
 }
@@ -32,7 +34,7 @@ const STRING_FLAGS: Record<string, keyof ShimArgs> = {
  * Unknown flags are an error, as in Go.
  */
 export function parseShimArgs(argv: readonly string[]): ShimArgs {
-  const args: ShimArgs = { namespace: '', id: '', address: '', publishBinary: '', bundle: '', socket: '', debug: false, action: '' };
+  const args: ShimArgs = { namespace: '', id: '', address: '', publishBinary: '', bundle: '', socket: '', debug: false, version: false, action: '' };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (!arg.startsWith('-') || arg === '-' || arg === '--') {
@@ -43,7 +45,9 @@ export function parseShimArgs(argv: readonly string[]): ShimArgs {
     const eq = body.indexOf('=');
     const name = eq >= 0 ? body.slice(0, eq) : body;
     if (BOOLEAN_FLAGS.has(name)) {
-      if (name === 'debug') args.debug = eq < 0 || body.slice(eq + 1) === 'true';
+      const on = eq < 0 || body.slice(eq + 1) === 'true';
+      if (name === 'debug') args.debug = on;
+      else args.version = on;
       continue;
     }
     const key = STRING_FLAGS[name];

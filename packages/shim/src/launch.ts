@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // containerd-shim-rvisor-v1: the shim's bundle (./shim.cjs, from src/cli.ts), run through runrsc's
 // code cache (docs/runtime.md): containerd starts the shim twice per container.
 import { fileURLToPath } from 'node:url';

@@ -17,6 +17,7 @@ import { dirname, join, resolve } from 'node:path';
 import { openPty, reapChild, sendFd, spawnHolder } from '@rvisor/trap-native';
 import { BundleError, loadBundle } from '../oci/config.js';
 import { parseSignal } from './signals.js';
+import { nodeProcessEnv } from '../launch/node-env.js';
 import { runHooks, HookError } from '../oci/hooks.js';
 import { removeCgroup } from '../sandbox/cgroup.js';
 import { callSandbox, RuntimeError, type HolderRef } from '../sandbox/protocol.js';
@@ -91,18 +92,18 @@ async function startSandbox(st: StateStore, options: CreateOptions): Promise<{ n
 }
 
 /**
- * runrsc's dist/sandbox-main.js, found through the package rather than this file: a program that
+ * runrsc's dist/sandbox-main.cjs, found through the package rather than this file: a program that
  * bundles this code (the shim) lives elsewhere.
  */
 function sandboxMain(): string {
   const manifest = createRequire(import.meta.url).resolve('@rvisor/runrsc/package.json');
-  return join(dirname(manifest), 'dist', 'sandbox-main.js');
+  return join(dirname(manifest), 'dist', 'sandbox-main.cjs');
 }
 
-/** Run sandbox-main.js detached; resolves once it says it listens. */
+/** Run sandbox-main.cjs detached; resolves once it says it listens. */
 async function spawnSandbox(dir: string, socket: string, logFd: number, strace: boolean): Promise<void> {
   const args = [sandboxMain(), '--socket', socket, ...(strace ? ['--strace'] : [])];
-  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', logFd, logFd, 'pipe'], cwd: '/' });
+  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', logFd, logFd, 'pipe'], cwd: '/', env: nodeProcessEnv() });
   const ready = child.stdio[3]!;
   try {
     await new Promise<void>((ok, fail) => {

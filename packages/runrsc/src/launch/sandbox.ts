@@ -1,4 +1,4 @@
-// The detached sandbox process (`node sandbox-main.js --socket PATH`): its bundle (./sandbox.cjs,
+// The detached sandbox process (`node sandbox-main.cjs --socket PATH`): its bundle (./sandbox.cjs,
 // from src/sandbox-main.ts), run through the code cache.
 import { fileURLToPath } from 'node:url';
 import { runWithCodeCache } from './code-cache.js';

@@ -1,6 +1,6 @@
 /**
  * Serving a sandbox: the platform, the {@link Sandbox} and its control socket, in the calling
- * process. `sandbox-main.js` does this in a process of its own (create's detached sandbox);
+ * process. `sandbox-main.cjs` does this in a process of its own (create's detached sandbox);
  * `runrsc run` in the foreground does it in the CLI's own process, saving a Node start-up.
  *
  * @module

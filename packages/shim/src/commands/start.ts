@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { nodeProcessEnv } from '@rvisor/runrsc';
 import { canConnect, shimAddress, socketPath } from '../address.js';
 import type { ShimArgs } from '../flags.js';
 import { SANDBOX_ANNOTATION } from '../task/service.js';
@@ -45,6 +46,7 @@ export async function startShim(args: ShimArgs, entry: string, bundle = process.
   if (args.debug) daemonArgs.push('-debug');
   const child = spawn(process.execPath, [entry, ...daemonArgs], {
     cwd: bundle,
+    env: nodeProcessEnv(),
     detached: true,
     stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
   });

@@ -6,7 +6,7 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,8 +58,8 @@ describe.skipIf(!enabled)('containerd end to end', () => {
     socket = join(dir, 'containerd.sock');
     const bin = join(dir, 'bin');
     mkdirSync(bin);
-    writeFileSync(join(bin, 'containerd-shim-rvisor-v1'), `#!/bin/sh\nexec "${process.execPath}" "${join(pkg, 'dist/cli.js')}" "$@"\n`);
-    chmodSync(join(bin, 'containerd-shim-rvisor-v1'), 0o755);
+    // Installed as docs/containerd.md says: a link to the package's bin.
+    symlinkSync(join(pkg, 'bin/containerd-shim-rvisor-v1'), join(bin, 'containerd-shim-rvisor-v1'));
     writeFileSync(
       join(dir, 'config.toml'),
       [
@@ -142,7 +142,7 @@ describe.skipIf(!enabled)('containerd end to end', () => {
     expect(hostPids.every(alive)).toBe(true);
     const bundle = join(dir, 'state/io.containerd.runtime.v2.task/default/k1');
     const address = readFileSync(join(bundle, 'address'), 'utf8');
-    const shim = execFileSync('pgrep', ['-o', '-f', 'cli.js -namespace default -id k1 '], { encoding: 'utf8' }).trim();
+    const shim = execFileSync('pgrep', ['-o', '-f', 'containerd-shim-rvisor-v1.cjs -namespace default -id k1 '], { encoding: 'utf8' }).trim();
     process.kill(Number(shim), 'SIGKILL');
     await waitFor(() => !existsSync(bundle), 'containerd to remove the bundle');
     expect(existsSync(address.slice('unix://'.length))).toBe(false);
