@@ -20,7 +20,8 @@ import { WORKLOADS, inUnit, unitLabel } from './lib/workloads.mjs';
 
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
 const repoRoot = join(benchDir, '..');
-const cli = join(repoRoot, 'packages/runrsc/dist/cli.js');
+// runrsc as users run it: the package's bin, which starts Node on the built CLI.
+const cli = join(repoRoot, 'packages/runrsc/bin/runrsc');
 const GROUPS = ['syscall', 'file', 'ipc', 'process', 'real', 'startup', 'memory', 'injections'];
 
 const { values: opts } = parseArgs({
@@ -67,7 +68,7 @@ const selected = (group, key) => !only || only.includes(group) || (key !== undef
 
 const hasProot = hasCommand('proot');
 const hasRunc = hasCommand('runc');
-const cliBuilt = existsSync(cli);
+const cliBuilt = existsSync(join(repoRoot, 'packages/runrsc/dist/runrsc.cjs'));
 const pin = opts.pin === 'yes';
 if (pin && !hasCommand('taskset')) {
   console.error('bench: taskset (util-linux) is needed for --pin yes');
@@ -86,7 +87,7 @@ const svgFile = outFile.replace(/\.md$/, '') + '.svg';
 try {
   const rootfs = makeRootfs({ repoRoot, benchDir, scratch, sqliteRows: Math.max(1, Math.round(10000 * scale)) });
   const bundle = join(scratch, 'bundle');
-  const specCommand = hasRunc ? ['runc', 'spec'] : [process.execPath, cli, 'spec'];
+  const specCommand = hasRunc ? ['runc', 'spec'] : [cli, 'spec'];
   const setArgs = makeBundle(bundle, rootfs, specCommand);
   const runcRoot = join(scratch, 'runc-root');
   const runrscRoot = join(scratch, 'runrsc-root');
@@ -106,23 +107,32 @@ try {
     const n = Math.max(1, Math.round(w.n * scale));
     const medians = {};
     console.log(`${w.title} (N=${n})`);
-    for (const m of active) {
-      if (m.floorOnly && !w.floor) continue;
-      try {
-        const samples = [];
-        for (let i = 0; i < runs; i++) {
+    // The modes take turns, run by run: the machine's speed drifts over minutes (and a disk's
+    // latency with it), and a mode's runs all in a row would carry that drift into its ratio.
+    const modes = active.filter((m) => !m.floorOnly || w.floor);
+    const samples = new Map(modes.map((m) => [m.key, []]));
+    for (let i = 0; i < runs; i++) {
+      for (const m of modes) {
+        const mine = samples.get(m.key);
+        if (mine === undefined) continue; // failed in an earlier run
+        try {
           const out = run(m.command(w.argv(n)), `${w.key} under ${m.name}`);
           const match = /ns_per_(?:op|call) ([\d.]+)/.exec(out);
           if (!match) throw new Error(`no measurement in the output:\n${out}`);
-          samples.push(Number(match[1]));
+          mine.push(Number(match[1]));
+        } catch (err) {
+          errors++;
+          samples.delete(m.key);
+          notes.push(`${w.key} under ${m.name}: failed: ${String(err.message).split('\n')[0]}`);
+          console.error(`  ${m.name}: ${err.message}`);
         }
-        medians[m.key] = median(samples);
-        console.log(`  ${m.name}: ${fmt(inUnit(w, medians[m.key]))} ${unitLabel(w)}`);
-      } catch (err) {
-        errors++;
-        notes.push(`${w.key} under ${m.name}: failed: ${String(err.message).split('\n')[0]}`);
-        console.error(`  ${m.name}: ${err.message}`);
       }
+    }
+    for (const m of modes) {
+      const mine = samples.get(m.key);
+      if (mine === undefined) continue;
+      medians[m.key] = median(mine);
+      console.log(`  ${m.name}: ${fmt(inUnit(w, medians[m.key]))} ${unitLabel(w)}`);
     }
     table.push({ w, n, medians });
   }

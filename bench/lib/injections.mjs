@@ -13,7 +13,7 @@ const LONG = 120;
 
 /** The platform's totals after `proc-loop OP N` in the sandbox. */
 function totals(cli, rootfs, op, n) {
-  const r = spawnSync(process.execPath, [cli, '--debug', 'run', '--rootfs', rootfs, '--', '/bench/proc-loop', op, String(n)], { encoding: 'utf8' });
+  const r = spawnSync(cli, ['--debug', 'run', '--rootfs', rootfs, '--', '/bench/proc-loop', op, String(n)], { encoding: 'utf8' });
   const m = /platform: (\d+) injections, (\d+) injected syscalls/.exec(r.stderr);
   if (r.status !== 0 || !m) throw new Error(`proc-loop ${op} ${n} in the sandbox: status ${r.status}\n${r.stderr}`);
   return { injections: Number(m[1]), syscalls: Number(m[2]) };

@@ -111,7 +111,7 @@ function detached(argv) {
  */
 export function measureMemory(o) {
   const result = { notes: [] };
-  const runrsc = (...args) => [process.execPath, o.cli, '--root', o.runrscRoot, ...args];
+  const runrsc = (...args) => [o.cli, '--root', o.runrscRoot, ...args];
   const ids = Array.from({ length: o.extra + 1 }, (_, i) => `rvisor-bench-mem-${process.pid}-${i}`);
   if (o.cliBuilt) {
     try {

@@ -36,7 +36,7 @@ export function makeModes(o) {
       key: 'runrsc',
       name: 'rVisor-ts',
       missing: o.cliBuilt ? undefined : 'runrsc is not built (pnpm build)',
-      command: (argv) => pinned([process.execPath, o.cli, 'run', '--rootfs', o.rootfs, '--', ...argv]),
+      command: (argv) => pinned([o.cli, 'run', '--rootfs', o.rootfs, '--', ...argv]),
     },
     {
       key: 'proot',

@@ -16,7 +16,7 @@ export function measureStartup(o) {
     { key: 'native', name: 'native (chroot)', command: () => ['chroot', o.rootfs, '/bin/true'] },
     o.cliBuilt && {
       key: 'runrsc-oci', name: 'rVisor-ts, OCI bundle (runrsc --root R run ID)',
-      command: () => [process.execPath, o.cli, '--root', o.runrscRoot, 'run', '--bundle', o.bundle, id()],
+      command: () => [o.cli, '--root', o.runrscRoot, 'run', '--bundle', o.bundle, id()],
     },
     o.hasRunc && {
       key: 'runc', name: 'runc, OCI bundle (runc --root R run ID)',
@@ -24,17 +24,24 @@ export function measureStartup(o) {
     },
     o.cliBuilt && {
       key: 'runrsc-rootfs', name: 'rVisor-ts, runrsc run --rootfs DIR -- /bin/true',
-      command: () => [process.execPath, o.cli, 'run', '--rootfs', o.rootfs, '--', '/bin/true'],
+      command: () => [o.cli, 'run', '--rootfs', o.rootfs, '--', '/bin/true'],
     },
     o.hasProot && { key: 'proot', name: 'proot -r DIR /bin/true', command: () => ['proot', '-r', o.rootfs, '/bin/true'] },
   ].filter(Boolean);
-  return variants.map((v) => {
-    try {
-      const samples = [];
-      for (let i = 0; i < o.runs; i++) samples.push(timed(v.command()));
-      return { key: v.key, name: v.name, ns: median(samples) };
-    } catch (err) {
-      return { key: v.key, name: v.name, error: String(err.message).split('\n')[0] };
+  // The variants take turns, run by run, as the workloads' modes do (bench/run.mjs).
+  const samples = new Map(variants.map((v) => [v.key, []]));
+  const errors = new Map();
+  for (let i = 0; i < o.runs; i++) {
+    for (const v of variants) {
+      if (errors.has(v.key)) continue;
+      try {
+        samples.get(v.key).push(timed(v.command()));
+      } catch (err) {
+        errors.set(v.key, String(err.message).split('\n')[0]);
+      }
     }
-  });
+  }
+  return variants.map((v) =>
+    errors.has(v.key) ? { key: v.key, name: v.name, error: errors.get(v.key) } : { key: v.key, name: v.name, ns: median(samples.get(v.key)) },
+  );
 }
