@@ -32,7 +32,7 @@ describe('code cache', () => {
     version();
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     const [file] = caches();
-    expect(file).toMatch(/^cli\.cjs-[0-9a-f]{20}-nodev\d+\.\d+\.\d+\.v8$/);
+    expect(file).toMatch(/^cli\.cjs-[0-9a-z]+\.[0-9a-z]+\.[0-9a-z]+\.[0-9a-z]+-nodev\d+\.\d+\.\d+\.v8$/);
     const written = statSync(join(dir, file!));
     expect(written.mode & 0o777).toBe(0o600);
     version();
@@ -43,7 +43,7 @@ describe('code cache', () => {
     version();
     const [file] = caches();
     writeFileSync(join(dir, file!), 'not bytecode', { mode: 0o600 });
-    writeFileSync(join(dir, 'cli.cjs-0123456789abcdef0123-nodev20.0.0.v8'), 'an earlier build', { mode: 0o600 });
+    writeFileSync(join(dir, 'cli.cjs-1.2.3.4-nodev20.0.0.v8'), 'an earlier build', { mode: 0o600 });
     version();
     expect(caches()).toEqual([file]);
     expect(statSync(join(dir, file!)).size).toBeGreaterThan(1000);

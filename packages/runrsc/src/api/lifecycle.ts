@@ -9,11 +9,11 @@
  * @module
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { fillRandom } from '@rvisor/linux-object';
 import { openPty, reapChild, sendFd, spawnHolder } from '@rvisor/trap-native';
 import { BundleError, loadBundle } from '../oci/config.js';
 import { parseSignal } from './signals.js';
@@ -65,12 +65,19 @@ function toState(rec: ContainerRecord, status: ContainerState['status']): Contai
   };
 }
 
+/** `bytes` random bytes in hex, from the host's /dev/urandom (not node:crypto, whose load costs every start). */
+function randomHex(bytes: number): string {
+  const b = new Uint8Array(bytes);
+  fillRandom(b);
+  return Buffer.from(b).toString('hex');
+}
+
 /** Sandboxes this process serves (`inProcess`), by socket. */
 const served = new Map<string, ServedSandbox>();
 
 /** Start a sandbox (a process of its own, or served here); resolves with its name and socket once it listens. */
 async function startSandbox(st: StateStore, options: CreateOptions): Promise<{ name: string; socket: string }> {
-  const name = randomBytes(6).toString('hex');
+  const name = randomHex(6);
   const dir = st.sandboxDir(name);
   const socket = join(dir, 'sock');
   const logFd = openSync(join(dir, 'log'), 'a', 0o600);
@@ -163,7 +170,7 @@ async function sandboxFor(st: StateStore, options: CreateOptions, annotations: R
 
 /** Fork a pid holder with `stdio`; the sandbox at `socket` takes it over. */
 function forkHolder(socket: string, stdio: readonly [number, number, number]): HolderRef {
-  const token = randomBytes(12).toString('hex');
+  const token = randomHex(12);
   const pid = spawnHolder({ stdio: [...stdio] as [number, number, number], socketPath: socket, token });
   return { pid, token };
 }

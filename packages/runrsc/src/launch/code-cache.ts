@@ -9,14 +9,15 @@
  *
  * The cache lives in `$RVISOR_CODE_CACHE` (`off` disables it), else `$XDG_CACHE_HOME/rvisor-ts`,
  * else `~/.cache/rvisor-ts`: a directory of the user's own (0700, files 0600), so no other user
- * can hand this process bytecode. A file is named by the bundle's content hash and Node's version;
- * V8 itself rejects a cache made by another V8 or with other flags. A missing or rejected cache is
- * written right after the compile, before the program runs.
+ * can hand this process bytecode. A file is named by the bundle file's identity (inode, size,
+ * modification and change times; a build writes a new file) and Node's version, not by a hash of
+ * its content: node:crypto costs ~2.5 ms of every start to load. V8 itself rejects a cache made by
+ * another V8 or with other flags. A missing or rejected cache is written right after the compile,
+ * before the program runs.
  *
  * @module
  */
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -37,9 +38,8 @@ export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | und
 
 /** Run the CommonJS bundle at `file` as the main program, through the code cache. */
 export function runWithCodeCache(file: string): void {
-  const source = readFileSync(file, 'utf8');
+  const { source, id } = readBundle(file);
   const dir = codeCacheDir();
-  const id = createHash('sha1').update(source).digest('hex').slice(0, 20);
   const cacheFile = dir && join(dir, `${basename(file)}-${id}-node${process.version}.v8`);
   const cachedData = cacheFile && ownDirectory(dir) ? readIfPresent(cacheFile) : undefined;
   // CommonJS's own wrapper, so the bundle sees the usual exports, require, __filename, __dirname.
@@ -51,6 +51,18 @@ export function runWithCodeCache(file: string): void {
   const module = { exports: {} };
   const run = script.runInThisContext() as (...args: unknown[]) => void;
   run.call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
+}
+
+/** The bundle's text, and its identity as a name: read through one fd, so the two agree. */
+function readBundle(file: string): { source: string; id: string } {
+  const fd = openSync(file, 'r');
+  try {
+    const st = fstatSync(fd, { bigint: true });
+    const id = [st.ino, st.size, st.mtimeNs, st.ctimeNs].map((n) => n.toString(36)).join('.');
+    return { source: readFileSync(fd, 'utf8'), id };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Whether `dir` is absent or a directory only this user may write to (nobody else's bytecode). */
