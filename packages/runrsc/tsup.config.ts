@@ -20,6 +20,10 @@ export default defineConfig([
     splitting: false,
     shims: true,
     noExternal: [/^@rvisor\//, 'commander'],
+    // Non-ASCII only in comments: the launcher reads the bundle as latin1 (src/launch/code-cache.ts).
+    esbuildOptions: (o) => {
+      o.charset = 'ascii';
+    },
   },
   // Their launchers: dist/runrsc.cjs (which bin/runrsc runs) and dist/sandbox-main.cjs. CommonJS
   // too: an ES module as the main program sets Node's module loader up first, ~5 ms of each start.

