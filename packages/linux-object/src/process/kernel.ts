@@ -192,6 +192,8 @@ export class Kernel {
     proc.realTimer?.timer.cancel();
     proc.realTimer = null;
     this.releaseProcess(proc);
+    // Out of the root job's list: otherwise every process the kernel ever ran stays reachable.
+    proc.zx.exit(proc.exit?.code ?? 0);
     proc.releaseVfork();
     const init = this.processes.get(1);
     for (const child of proc.children) {
@@ -343,6 +345,7 @@ export class Kernel {
     if (!t) return undefined;
     this.threadsByHostTid.delete(hostTid);
     this.unstartedThreads.delete(t);
+    t.zx.exit(); // and out of its Zircon process's list, or every thread a process ever had stays
     const proc = t.process;
     proc.threads.delete(t.tid);
     proc.threadExits.wakeAll();
