@@ -25,6 +25,20 @@ describe('Vmo', () => {
     expect(() => vmo.read(8190, 4)).toThrow(ZxError);
   });
 
+  it('zeroes whole pages by giving them back to the host, and writes zeros only at the edges', () => {
+    const { alloc, pmem } = setup();
+    const vmo = Vmo.create(alloc, 4 * 4096);
+    vmo.write(0, new Uint8Array(4 * 4096).fill(7));
+    pmem.released.length = 0;
+    vmo.zero(100, 3 * 4096);
+    expect(pmem.released).toEqual([[vmo.pmemOffset + 4096, 2 * 4096]]);
+    const bytes = vmo.read(0, 4 * 4096);
+    expect(bytes.subarray(0, 100).every((b) => b === 7)).toBe(true);
+    expect(bytes.subarray(100, 100 + 3 * 4096).every((b) => b === 0)).toBe(true);
+    expect(bytes.subarray(100 + 3 * 4096).every((b) => b === 7)).toBe(true);
+    expect(() => vmo.zero(4096, 4 * 4096)).toThrow(ZxError);
+  });
+
   it('segments are zero-copy views into pmem', () => {
     const { alloc, pmem } = setup();
     const vmo = Vmo.create(alloc, 4096);

@@ -140,8 +140,32 @@ export class Vmo extends KObject {
     }
   }
 
-  /** Fill `len` bytes at `offset` with zeros. */
+  /**
+   * Fill `len` bytes at `offset` with zeros. Whole pages are given back to the host (a hole reads
+   * as zeros): writing zeros would have made the host allocate every page of the range, as a
+   * thread's exit (glibc's madvise of its 8 MiB stack) did, at ~300 µs a time.
+   */
   zero(offset: number, len: number): void {
+    this.#checkRange(offset, len);
+    const start = pageRoundUp(offset);
+    const end = Math.floor((offset + len) / PAGE_SIZE) * PAGE_SIZE;
+    if (end > start) {
+      this.#fill(offset, start - offset);
+      this.allocator.pmem.release(this.#offset + start, end - start);
+      this.#fill(end, offset + len - end);
+    } else {
+      this.#fill(offset, len);
+    }
+  }
+
+  #checkRange(offset: number, len: number): void {
+    this.#checkAlive();
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(len) || offset < 0 || len < 0 || offset + len > this.#size) {
+      throw new ZxError(ZxStatus.ERR_OUT_OF_RANGE, `vmo range ${offset}+${len} of ${this.#size}`);
+    }
+  }
+
+  #fill(offset: number, len: number): void {
     for (const seg of this.segments(offset, len)) seg.fill(0);
   }
 
@@ -164,10 +188,7 @@ export class Vmo extends KObject {
    * Valid until the VMO is resized or freed.
    */
   segments(offset: number, len: number): Uint8Array[] {
-    this.#checkAlive();
-    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(len) || offset < 0 || len < 0 || offset + len > this.#size) {
-      throw new ZxError(ZxStatus.ERR_OUT_OF_RANGE, `vmo range ${offset}+${len} of ${this.#size}`);
-    }
+    this.#checkRange(offset, len);
     const pmem = this.allocator.pmem;
     const chunkSize = pmem.chunkSize;
     const out: Uint8Array[] = [];
