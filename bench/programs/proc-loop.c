@@ -1,14 +1,16 @@
 /*
  * Process and address-space costs: N times fork + _exit + waitpid, N times fork + execve of itself
- * in its "noop" mode + waitpid, or N times mmap of 64 KiB + a touch of each page + munmap. Prints
- * the mean cost of one round:
+ * in its "noop" mode + waitpid, N times mmap of 64 KiB + a touch of each page + munmap, or N times
+ * pthread_create + pthread_join of a thread that returns at once. Prints the mean cost of one round:
  *
  *   fork ns_per_call 123456.7
  *   execve ns_per_call 234567.8
  *   mmap ns_per_call 3456.7
+ *   thread ns_per_call 12345.6
  *
- * Usage: proc-loop fork|execve|mmap [N]   (default 200). Static, so it runs on the host and in a rootfs.
+ * Usage: proc-loop fork|execve|mmap|thread [N]   (default 200). Static, so it runs on the host and in a rootfs.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,10 +25,13 @@ static double now_ns(void) {
   return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
+static void *returns(void *arg) { return arg; }
+
 int main(int argc, char **argv) {
   if (argc > 1 && strcmp(argv[1], "noop") == 0) return 0;
-  if (argc < 2 || (strcmp(argv[1], "fork") != 0 && strcmp(argv[1], "execve") != 0 && strcmp(argv[1], "mmap") != 0)) {
-    fprintf(stderr, "usage: proc-loop fork|execve|mmap [N]\n");
+  if (argc < 2 || (strcmp(argv[1], "fork") != 0 && strcmp(argv[1], "execve") != 0 && strcmp(argv[1], "mmap") != 0 &&
+                   strcmp(argv[1], "thread") != 0)) {
+    fprintf(stderr, "usage: proc-loop fork|execve|mmap|thread [N]\n");
     return 2;
   }
   int exec = strcmp(argv[1], "execve") == 0;
@@ -40,6 +45,15 @@ int main(int argc, char **argv) {
       munmap(p, 65536);
     }
     printf("mmap ns_per_call %.1f\n", (now_ns() - t0) / (double)n);
+    return 0;
+  }
+  if (strcmp(argv[1], "thread") == 0) {
+    double t0 = now_ns();
+    for (long i = 0; i < n; i++) {
+      pthread_t t;
+      if (pthread_create(&t, NULL, returns, NULL) != 0 || pthread_join(t, NULL) != 0) return 1;
+    }
+    printf("thread ns_per_call %.1f\n", (now_ns() - t0) / (double)n);
     return 0;
   }
   char *noop[] = {argv[0], "noop", NULL};
