@@ -5,10 +5,11 @@
  */
 import {
   AT_EMPTY_PATH, Errno, FIONREAD, FileBase, KernelError, O_APPEND, SEEK_CUR, SEEK_END, SEEK_SET,
-  directorySeek, fillDirents, readDirents64,
-  type DirEntry, type FileChanges, type FileType, type SetAttr, type Stat,
+  directorySeek, fillDirents,
+  type DirEntry, type FileChanges, type SetAttr, type Stat,
 } from '@rvisor/linux-object';
 import { fdTarget, setHostAttr } from './host-attrs.js';
+import { nextHostDirents } from './host-dirents.js';
 import { hostResult } from './host-errors.js';
 import { hostStat } from './host-stat.js';
 import type { HostFs } from './host-fs.js';
@@ -121,7 +122,6 @@ export class HostRegularFile extends HostFdFile implements FileChanges {
  * skipped or repeated however small the buffer. The position (d_off, lseek) is an entry index.
  */
 export class HostDirectoryFile extends HostFdFile {
-  readonly #scratch = new Uint8Array(32 * 1024);
   #pending: DirEntry[] = [];
   #next = 0; // index in #pending of the next entry to hand out
   #pos = 0; // entries handed out since the start
@@ -145,15 +145,12 @@ export class HostDirectoryFile extends HostFdFile {
   #fill(): boolean {
     if (this.#next < this.#pending.length) return true;
     if (this.#eof) return false;
-    const n = hostResult(this.fs.ops.getdents64(this.fd, this.#scratch));
-    if (n === 0) {
+    this.#pending = nextHostDirents(this.fs.ops, this.fd);
+    this.#next = 0;
+    if (this.#pending.length === 0) {
       this.#eof = true;
       return false;
     }
-    this.#pending = readDirents64(this.#scratch, n).map((d) => ({
-      name: d.name, ino: d.ino, type: d.type as FileType,
-    }));
-    this.#next = 0;
     return this.#pending.length > 0;
   }
 

@@ -8,10 +8,11 @@ import {
   AT_EMPTY_PATH, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, Errno, FileType, KernelError, NAME_MAX,
   O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_DSYNC, O_EXCL, O_NOCTTY, O_NOFOLLOW,
   O_NONBLOCK, O_RDONLY, O_SYNC, O_TMPFILE, O_TRUNC, O_WRONLY, PATH_MAX, RENAME_EXCHANGE, S_IFIFO, S_IFMT, S_ISGID,
-  INodeBase, fileTypeOfMode, readDirents64,
+  INodeBase, fileTypeOfMode,
   type DirEntry, type INode, type OpenFile, type SetAttr, type Stat, type UnixSocket,
 } from '@rvisor/linux-object';
 import { setHostAttr } from './host-attrs.js';
+import { nextHostDirents } from './host-dirents.js';
 import { hostResult } from './host-errors.js';
 import { HostDirectoryFile, HostRegularFile } from './host-files.js';
 import { hostStat, tryHostIdentity, tryHostStat, type HostIdentity } from './host-stat.js';
@@ -412,16 +413,13 @@ export class HostDirectory extends HostInode {
     const fd = this.openForReading();
     try {
       const entries: DirEntry[] = [];
-      const buf = new Uint8Array(32 * 1024);
       for (;;) {
-        const n = hostResult(this.fs.ops.getdents64(fd, buf));
-        if (n === 0) {
+        const batch = nextHostDirents(this.fs.ops, fd);
+        if (batch.length === 0) {
           for (const [name, file] of this.fs.socketNames.entries(this.#key)) entries.push({ name, ino: file.ino, type: FileType.Socket });
           return entries;
         }
-        for (const d of readDirents64(buf, n)) {
-          entries.push({ name: d.name, ino: d.ino, type: d.type as FileType });
-        }
+        for (const e of batch) entries.push(e);
       }
     } finally {
       this.fs.closeFd(fd);

@@ -27,22 +27,35 @@ export function dirent64RecLen(nameBytes: number): number {
   return (NAME_OFFSET + nameBytes + 1 + 7) & ~7;
 }
 
+/** A record's header, built here and copied in: a DataView per record was an allocation each. */
+const header = new Uint8Array(NAME_OFFSET);
+const headerView = new DataView(header.buffer);
+
 /**
  * Write one record at `off` of `buf`. Returns its d_reclen, or 0 when it does not fit in
  * `buf.byteLength - off` bytes (the caller stops there; Linux fails with EINVAL only if not even
  * the first record fits).
  */
 export function writeDirent64(buf: Uint8Array, off: number, d: Dirent64): number {
-  const name = encoder.encode(d.name);
-  const reclen = dirent64RecLen(name.length);
-  if (off + reclen > buf.byteLength) return 0;
-  const view = new DataView(buf.buffer, buf.byteOffset + off, reclen);
-  view.setBigUint64(0, d.ino, true);
-  view.setBigInt64(8, d.off, true);
-  view.setUint16(16, reclen, true);
-  view.setUint8(18, d.type);
-  buf.set(name, off + NAME_OFFSET);
-  buf.fill(0, off + NAME_OFFSET + name.length, off + reclen);
+  const room = buf.byteLength - off;
+  let nameLen: number;
+  if (dirent64RecLen(d.name.length * 3) <= room) {
+    // Fits whatever its UTF-8 length: the name goes straight to its place.
+    nameLen = encoder.encodeInto(d.name, buf.subarray(off + NAME_OFFSET)).written;
+  } else {
+    // Near the end: measure first, so that nothing is written past the records that fit.
+    const name = encoder.encode(d.name);
+    nameLen = name.length;
+    if (dirent64RecLen(nameLen) > room) return 0;
+    buf.set(name, off + NAME_OFFSET);
+  }
+  const reclen = dirent64RecLen(nameLen);
+  headerView.setBigUint64(0, d.ino, true);
+  headerView.setBigInt64(8, d.off, true);
+  headerView.setUint16(16, reclen, true);
+  headerView.setUint8(18, d.type);
+  buf.set(header, off);
+  buf.fill(0, off + NAME_OFFSET + nameLen, off + reclen);
   return reclen;
 }
 

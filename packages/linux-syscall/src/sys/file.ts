@@ -115,8 +115,12 @@ export function sysStatx(ctx: SyscallContext) {
 /** Implements Linux syscall getdents64(2). */
 export function sysGetdents64(ctx: SyscallContext) {
   const file = ctx.process.fds.get(ctx.int(0));
-  const count = ctx.count(2);
-  const tmp = new Uint8Array(Math.min(count, 1 << 20));
+  const count = Math.min(ctx.count(2), 1 << 20);
+  // Straight into the guest's buffer when it is one writable view (it can then not fault);
+  // otherwise through a copy, so that a fault loses no entries.
+  const direct = count > 0 ? ctx.process.vmar.view(ctx.addr(1), count, 'write') : undefined;
+  if (direct !== undefined) return file.getdents64(direct);
+  const tmp = new Uint8Array(count);
   const before = file.seek(0, SEEK_CUR);
   const n = file.getdents64(tmp);
   if (n > 0) {
