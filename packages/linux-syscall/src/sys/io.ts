@@ -107,8 +107,6 @@ export function sysLseek(ctx: SyscallContext) {
   return ctx.process.fds.get(ctx.int(0)).seek(ctx.offset(1), ctx.int(2));
 }
 
-const SENDFILE_CHUNK = 64 * 1024;
-
 type Chunked = (buf: Uint8Array, at: number) => number | Promise<number>;
 
 /**
@@ -116,25 +114,44 @@ type Chunked = (buf: Uint8Array, at: number) => number | Promise<number>;
  * (`at` counts the bytes moved before the chunk); stops early when a read comes back short.
  * Only the first read may block, so a transfer that moved bytes returns rather than waits.
  */
-async function copyBetween(read: Chunked, write: Chunked, count: number): Promise<number> {
-  const buf = new Uint8Array(Math.min(count, SENDFILE_CHUNK));
+function copyBetween(ctx: SyscallContext, read: Chunked, write: Chunked, count: number): number | Promise<number> {
+  const buf = ctx.thread.transferBuffer();
   let done = 0;
   while (done < count) {
     const want = buf.subarray(0, Math.min(buf.length, count - done));
-    let n = read(want, done);
-    if (typeof n !== 'number') {
-      if (done > 0) break;
-      n = await n;
-    }
+    const n = read(want, done);
+    if (typeof n !== 'number') return done > 0 ? done : n.then((m) => copyOn(buf, read, write, count, 0, m, 0));
     if (n <= 0) break;
     for (let written = 0; written < n; ) {
       const w = write(want.subarray(written, n), done + written);
-      written += typeof w === 'number' ? w : await w;
+      if (typeof w !== 'number') return w.then((m) => copyOn(buf, read, write, count, done, n, written + m));
+      written += w;
     }
     done += n;
     if (n < want.length) break;
   }
   return done;
+}
+
+/**
+ * The rest of {@link copyBetween} once a read or write has blocked: the chunk at `done` holds `n`
+ * bytes in `buf`, `written` of them written.
+ */
+async function copyOn(buf: Uint8Array, read: Chunked, write: Chunked, count: number, done: number, n: number, written: number): Promise<number> {
+  for (;;) {
+    if (n <= 0) return done;
+    const asked = Math.min(buf.length, count - done);
+    while (written < n) {
+      const w = write(buf.subarray(written, n), done + written);
+      written += typeof w === 'number' ? w : await w;
+    }
+    done += n;
+    if (n < asked || done >= count) return done;
+    const r = read(buf.subarray(0, Math.min(buf.length, count - done)), done);
+    if (typeof r !== 'number') return done; // bytes moved already: return rather than wait
+    n = r;
+    written = 0;
+  }
 }
 
 /** An optional in/out offset argument (a guest loff_t*). */
@@ -149,10 +166,12 @@ export function sysSendfile(ctx: SyscallContext) {
   const offAddr = ctx.addr(2);
   const off = offsetArg(ctx, offAddr);
   const read: Chunked = off === null ? (b) => from.read(b, ctx) : (b, at) => from.pread(b, off + at);
-  return piped(ctx, copyBetween(read, (b) => to.write(b, ctx), ctx.count(3)).then((n) => {
+  const moved = (n: number) => {
     if (off !== null) ctx.mem.writeU64(offAddr, BigInt(off + n));
     return n;
-  }));
+  };
+  const r = copyBetween(ctx, read, (b) => to.write(b, ctx), ctx.count(3));
+  return piped(ctx, typeof r === 'number' ? moved(r) : r.then(moved));
 }
 
 /** Implements Linux syscall copy_file_range(2) (through a kernel buffer). */
@@ -164,9 +183,11 @@ export function sysCopyFileRange(ctx: SyscallContext) {
   const [inOff, outOff] = [offsetArg(ctx, inAddr), offsetArg(ctx, outAddr)];
   const read: Chunked = inOff === null ? (b) => from.read(b, ctx) : (b, at) => from.pread(b, inOff + at);
   const write: Chunked = outOff === null ? (b) => to.write(b, ctx) : (b, at) => to.pwrite(b, outOff + at);
-  return copyBetween(read, write, ctx.count(4)).then((n) => {
+  const moved = (n: number) => {
     if (inOff !== null) ctx.mem.writeU64(inAddr, BigInt(inOff + n));
     if (outOff !== null) ctx.mem.writeU64(outAddr, BigInt(outOff + n));
     return n;
-  });
+  };
+  const r = copyBetween(ctx, read, write, ctx.count(4));
+  return typeof r === 'number' ? moved(r) : r.then(moved);
 }

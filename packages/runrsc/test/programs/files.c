@@ -1,7 +1,8 @@
 // Conformance: files — open flags (O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_DIRECTORY, O_NOFOLLOW,
 // O_PATH), the deterministic fields of stat and statx, stat after each kind of change, rename/link/unlink, a 10 000-entry
 // directory read with getdents64 through small and large buffers, pipes (blocking, EOF, EPIPE),
-// epoll and AF_UNIX socket pairs passing descriptors. Works in a fresh directory of its own.
+// epoll and AF_UNIX socket pairs passing descriptors, sendfile and copy_file_range. Works in a
+// fresh directory of its own.
 //
 // With an argument, runs only the section of that name (after the open section, which makes the
 // files the others use); "pending" holds the cases the sandbox does not pass yet.
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -607,6 +609,76 @@ static void tmpfiles(void) {
 }
 
 // Cases the sandbox still answers differently from Linux; run with the argument "pending".
+/** Prints the whole content of `path` (up to 255 bytes) in brackets. */
+static void dump(const char *what, const char *path) {
+  char buf[256];
+  int fd = open(path, O_RDONLY);
+  long n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  buf[n < 0 ? 0 : n] = 0;
+  printf("%s: [%s]\n", what, buf);
+}
+
+// sendfile and copy_file_range: with and without offsets, short counts, the file position they
+// move or leave, a pipe on either side, a transfer bigger than one chunk, and the errors.
+static void copies(void) {
+  put("src", "0123456789abcdefghij");
+  int in = open("src", O_RDONLY);
+  int out = open("dst", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  CALL(sendfile(out, in, NULL, 5)); show("sendfile 5 from the position");
+  CALL(lseek(in, 0, SEEK_CUR)); show("in position after");
+  off_t off = 12;
+  CALL(sendfile(out, in, &off, 100)); show("sendfile from offset 12, count past the end");
+  printf("offset now %ld\n", (long)off);
+  CALL(lseek(in, 0, SEEK_CUR)); show("in position unchanged");
+  CALL(sendfile(out, in, &off, 10)); show("sendfile at the end");
+  dump("dst", "dst");
+  CALL(sendfile(in, out, NULL, 1)); show("sendfile to a read-only fd");
+  CALL(sendfile(out, 999, NULL, 1)); show("sendfile from a bad fd");
+  off = -1;
+  CALL(sendfile(out, in, &off, 1)); show("sendfile negative offset");
+  int p[2];
+  pipe(p);
+  lseek(in, 0, SEEK_SET);
+  CALL(sendfile(p[1], in, NULL, 8)); show("sendfile to a pipe");
+  char buf[16] = {0};
+  CALL(read(p[0], buf, sizeof buf)); show("read it back");
+  printf("pipe got [%s]\n", buf);
+  close(p[0]);
+  close(p[1]);
+  close(in);
+  close(out);
+
+  // 200 KiB, several chunks of any kernel buffer, checked byte by byte.
+  int big = open("big", O_RDWR | O_CREAT | O_TRUNC, 0644);
+  static char pattern[200 * 1024];
+  for (size_t i = 0; i < sizeof pattern; i++) pattern[i] = (char)(i * 7 + i / 1000);
+  if (write(big, pattern, sizeof pattern) != (long)sizeof pattern) printf("write big failed\n");
+  int copy = open("big2", O_RDWR | O_CREAT | O_TRUNC, 0644);
+  off = 0;
+  long total = 0;
+  while ((rv = sendfile(copy, big, &off, 70000)) > 0) total += rv;
+  static char back[200 * 1024];
+  long got = pread(copy, back, sizeof back, 0);
+  printf("big sendfile moved %ld, read back %ld, same %d\n", total, got, memcmp(back, pattern, sizeof pattern) == 0);
+
+  loff_t ioff = 100, ooff = 3;
+  ftruncate(copy, 0);
+  CALL(copy_file_range(big, &ioff, copy, &ooff, 50, 0)); show("copy_file_range 50 at offsets");
+  printf("offsets now %ld %ld\n", (long)ioff, (long)ooff);
+  got = pread(copy, back, 53, 0);
+  printf("read back %ld, zeros before %d, same %d\n", got, back[0] == 0 && back[1] == 0 && back[2] == 0,
+         memcmp(back + 3, pattern + 100, 50) == 0);
+  lseek(big, 10, SEEK_SET);
+  lseek(copy, 0, SEEK_SET);
+  CALL(copy_file_range(big, NULL, copy, NULL, 20, 0)); show("copy_file_range at the positions");
+  CALL(lseek(big, 0, SEEK_CUR)); show("in position after");
+  CALL(lseek(copy, 0, SEEK_CUR)); show("out position after");
+  CALL(copy_file_range(big, NULL, copy, NULL, 20, 1)); show("copy_file_range with flags");
+  close(big);
+  close(copy);
+}
+
 static void pending(void) {
 }
 
@@ -623,7 +695,7 @@ static void more(void) {
 static const struct { const char *name; void (*run)(void); } SECTIONS[] = {
     {"open", open_flags}, {"stat", stats},   {"names", names}, {"big", big_directory},
     {"pipes", pipes},     {"epoll", epolls}, {"sockets", sockets}, {"more", more},
-    {"fifo", fifos},      {"tmpfile", tmpfiles}, {"attributes", attributes},
+    {"fifo", fifos},      {"tmpfile", tmpfiles}, {"attributes", attributes}, {"copies", copies},
     {"pending", pending},
 };
 
