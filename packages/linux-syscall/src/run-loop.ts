@@ -11,7 +11,7 @@ import {
   Signo, defaultAction, hasDeliverable, isKernelError, setupFrame, sigbit, takeDeliverable,
   type Kernel, type LinuxThread,
 } from '@rvisor/linux-object';
-import { Reg, StopKind, type Platform, type Registers } from '@rvisor/zircon-object';
+import { Reg, StopKind, type Platform, type Registers, type StopEvent } from '@rvisor/zircon-object';
 import { SyscallContext } from './context.js';
 import { SYS } from './generated/numbers.js';
 import { formatCall, straceMemory } from './strace/index.js';
@@ -220,7 +220,7 @@ export class KernelRunner {
     if (kind === StopKind.Wake) return WOKEN;
     const ev = platform.event;
     if (kind === StopKind.Exited) {
-      this.#exited(ev.tid, ev.status, ev.signal);
+      this.#exited(ev);
       return GO_ON;
     }
     // The thread the event is about, looked up once (a handler may rewrite `ev`).
@@ -435,15 +435,17 @@ export class KernelRunner {
   }
 
   /** A host thread is gone; when it was the process's last, the process has exited. */
-  #exited(hostTid: number, status: number, signal: number): void {
-    const found = this.#lookup(hostTid);
+  #exited(ev: StopEvent): void {
+    const found = this.#lookup(ev.tid);
     if (!found) return;
     const [kernel] = found;
-    const thread = kernel.reapHostThread(hostTid);
+    const thread = kernel.reapHostThread(ev.tid);
     if (!thread) return;
     const proc = thread.process;
     if (proc.threads.size > 0) return;
-    proc.exit ??= signal ? { code: 0, signal } : { code: status, signal: 0 };
+    proc.exit ??= ev.signal ? { code: 0, signal: ev.signal } : { code: ev.status, signal: 0 };
+    // The last thread's exit reports the whole host process's time.
+    proc.cpuTime = { user: ev.userMicros, system: ev.systemMicros };
     kernel.processDied(proc);
   }
 

@@ -57,6 +57,8 @@ export interface FakeStopEvent {
   signalCode: number;
   faultAddr: bigint;
   newTid: number;
+  userMicros: number;
+  systemMicros: number;
 }
 
 /** One `resumeAndWait` call as the fake saw it. */
@@ -162,7 +164,7 @@ export class FakePlatform implements Platform {
 }
 
 function emptyEvent(kind: StopKind): FakeStopEvent {
-  return { kind, tid: 0, status: 0, signal: 0, signalCode: 0, faultAddr: 0n, newTid: 0 };
+  return { kind, tid: 0, status: 0, signal: 0, signalCode: 0, faultAddr: 0n, newTid: 0, userMicros: 0, systemMicros: 0 };
 }
 
 /** Type check: the fake's event satisfies the contract's read-only view. */

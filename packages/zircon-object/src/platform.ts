@@ -73,6 +73,12 @@ export interface StopEvent {
   readonly faultAddr: bigint;
   /** Host tid of the new thread or process (Clone). */
   readonly newTid: number;
+  /**
+   * CPU time of the exited thread's process so far, user and system, in microseconds (Exited):
+   * on its last thread's exit, the whole process's.
+   */
+  readonly userMicros: number;
+  readonly systemMicros: number;
 }
 
 /** Running totals of a platform's costly operations. */

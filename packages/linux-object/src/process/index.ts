@@ -1,7 +1,7 @@
 export { Kernel, KERNEL_RELEASE } from './kernel.js';
 export type { KernelOptions } from './kernel.js';
 export { LinuxProcess, LinuxThread, RLIM_INFINITY, DEFAULT_RLIMITS, processLimit } from './process.js';
-export type { Credentials, RLimit } from './process.js';
+export type { CpuTime, Credentials, RLimit } from './process.js';
 export { UserMemory } from './user-memory.js';
 export { execve } from './exec.js';
 export { ImageCache, LoadedImage, IMAGE_CACHE_BYTES, IMAGE_SETTLED_MS } from './image-cache.js';

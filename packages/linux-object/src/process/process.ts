@@ -50,6 +50,12 @@ export function processLimit(proc: LinuxProcess, resource: number): RLimit {
   return proc.rlimits.get(resource) ?? DEFAULT_RLIMITS.get(resource) ?? { cur: RLIM_INFINITY, max: RLIM_INFINITY };
 }
 
+/** User and system CPU time, in microseconds. */
+export interface CpuTime {
+  user: number;
+  system: number;
+}
+
 /** A Linux process: a zircon Process plus fds, fs context, identity, memory layout and exit state. */
 export class LinuxProcess {
   /** The guest-visible (virtual) process id. */
@@ -68,6 +74,10 @@ export class LinuxProcess {
   exe = '';
   /** Exit status once the process is gone: code, or killing signal. */
   exit: { code: number; signal: number } | null = null;
+  /** CPU time the process used, in microseconds: known once it is gone (its host process's). */
+  cpuTime: CpuTime = { user: 0, system: 0 };
+  /** CPU time of the children it has waited for, and of theirs (RUSAGE_CHILDREN, times' cutime). */
+  childrenCpuTime: CpuTime = { user: 0, system: 0 };
   /** ITIMER_REAL (alarm, setitimer): its pending timer, deadline and interval (ns). */
   realTimer: { timer: Timer; deadline: bigint; interval: bigint } | null = null;
   /** prctl(PR_SET_PDEATHSIG): the signal this process gets when its parent dies (0: none). */

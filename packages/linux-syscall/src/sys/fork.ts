@@ -8,9 +8,10 @@ import {
   CLONE_PIDFD, CLONE_SETTLS, CLONE_SIGHAND, CLONE_THREAD, CLONE_VFORK, CLONE_VM, WCONTINUED, WEXITED, WNOHANG,
   WNOWAIT, WUNTRACED, __WALL, __WCLONE, __WNOTHREAD,
   CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, Errno, KernelError, Signo, cloneThread,
-  defaultAction, fork, type LinuxProcess,
+  defaultAction, fork, type CpuTime, type LinuxProcess,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
+import { encodeRusage } from './time.js';
 
 /** What clone can do so far: a new process with its own copy of everything, or a vfork child. */
 const SUPPORTED_CLONE = 0xff | CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID;
@@ -146,7 +147,11 @@ interface ChildEvent {
   /** waitid's si_code and si_status. */
   code: number;
   info: number;
+  /** The child's CPU time and its waited-for children's (zero for a stop or continue). */
+  cpu: CpuTime;
 }
+
+const NO_CPU: CpuTime = { user: 0, system: 0 };
 
 /**
  * The first reportable change among the children `pid` selects: a death (the child is reaped
@@ -159,20 +164,29 @@ function childEvent(ctx: SyscallContext, pid: number, options: number, wantExite
   const keep = (options & WNOWAIT) !== 0;
   for (const child of candidates) {
     if (child.dead && wantExited) {
-      if (!keep) ctx.kernel.reap(child);
+      const cpu = {
+        user: child.cpuTime.user + child.childrenCpuTime.user,
+        system: child.cpuTime.system + child.childrenCpuTime.system,
+      };
+      if (!keep) {
+        ctx.kernel.reap(child);
+        // As Linux's: a child's times count for its parent once it is waited for.
+        ctx.process.childrenCpuTime.user += cpu.user;
+        ctx.process.childrenCpuTime.system += cpu.system;
+      }
       const exit = child.exit ?? { code: 0, signal: 0 };
       const code = exit.signal ? (defaultAction(exit.signal) === 'core' ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED;
-      return { child, status: child.waitStatus, code, info: exit.signal || exit.code };
+      return { child, status: child.waitStatus, code, info: exit.signal || exit.code, cpu };
     }
     const report = child.jobReport;
     if (!report || child.dead) continue;
     if (report.kind === 'stopped' && options & WUNTRACED) {
       if (!keep) child.jobReport = null;
-      return { child, status: (report.signal << 8) | 0x7f, code: CLD_STOPPED, info: report.signal };
+      return { child, status: (report.signal << 8) | 0x7f, code: CLD_STOPPED, info: report.signal, cpu: NO_CPU };
     }
     if (report.kind === 'continued' && options & WCONTINUED) {
       if (!keep) child.jobReport = null;
-      return { child, status: 0xffff, code: CLD_CONTINUED, info: Signo.SIGCONT };
+      return { child, status: 0xffff, code: CLD_CONTINUED, info: Signo.SIGCONT, cpu: NO_CPU };
     }
   }
   return null;
@@ -202,7 +216,7 @@ export function sysWait4(ctx: SyscallContext) {
   const finish = (ev: ChildEvent | null) => {
     if (!ev) return 0;
     if (statusAddr !== 0) ctx.mem.writeU32(statusAddr, ev.status);
-    if (ctx.addr(3) !== 0) ctx.mem.write(ctx.addr(3), new Uint8Array(144)); // rusage: not counted yet
+    if (ctx.addr(3) !== 0) ctx.mem.write(ctx.addr(3), encodeRusage(ev.cpu));
     return ev.child.pid;
   };
   const ev = waitChild(ctx, pid, options, true);
@@ -226,6 +240,8 @@ export function sysWaitid(ctx: SyscallContext) {
   const pid = idtype === P_ALL ? -1 : idtype === P_PID ? id : idtype === P_PGID ? (id === 0 ? 0 : -id) : NaN;
   if (Number.isNaN(pid)) throw new KernelError(Errno.EINVAL);
   const finish = (ev: ChildEvent | null) => {
+    // Linux's waitid takes a struct rusage too, as its fifth argument, written for a child found.
+    if (ev && ctx.addr(4) !== 0) ctx.mem.write(ctx.addr(4), encodeRusage(ev.cpu));
     if (infoAddr === 0) return 0;
     const info = new Uint8Array(128);
     if (ev) {

@@ -10,7 +10,7 @@ import {
   CLOCK_BOOTTIME, CLOCK_BOOTTIME_ALARM, CLOCK_MONOTONIC, CLOCK_MONOTONIC_COARSE, CLOCK_MONOTONIC_RAW,
   CLOCK_PROCESS_CPUTIME_ID, CLOCK_REALTIME, CLOCK_REALTIME_ALARM, CLOCK_REALTIME_COARSE, CLOCK_TAI,
   CLOCK_THREAD_CPUTIME_ID, ERESTART_RESTARTBLOCK, Errno, KernelError, SI_KERNEL, Signo, StructBuffer, TIMER_ABSTIME,
-  sendSignal, setI64, type Kernel,
+  sendSignal, setI64, type CpuTime, type Kernel,
 } from '@rvisor/linux-object';
 import { readFileSync } from 'node:fs';
 import type { SyscallContext } from '../context.js';
@@ -202,14 +202,17 @@ function processTicks(ctx: SyscallContext): [number, number] {
   return [user, system];
 }
 
-/** Implements Linux syscall times(2) (children's times are not counted yet). */
+/** Implements Linux syscall times(2): the process's and its waited-for children's CPU times. */
 export function sysTimes(ctx: SyscallContext) {
   const [user, system] = processTicks(ctx);
   if (ctx.addr(0) !== 0) {
+    const children = ctx.process.childrenCpuTime;
     const buf = new Uint8Array(32);
     const v = new DataView(buf.buffer);
     v.setBigInt64(0, BigInt(user), true);
     v.setBigInt64(8, BigInt(system), true);
+    v.setBigInt64(16, BigInt(Math.floor(children.user / TICK_MICROS)), true);
+    v.setBigInt64(24, BigInt(Math.floor(children.system / TICK_MICROS)), true);
     ctx.mem.write(ctx.addr(0), buf);
   }
   return (process.hrtime.bigint() / 10_000_000n) & 0x7fff_ffffn; // clock ticks (100 Hz) since an arbitrary point
@@ -218,25 +221,37 @@ export function sysTimes(ctx: SyscallContext) {
 const RUSAGE_SELF = 0;
 const RUSAGE_CHILDREN = -1;
 const RUSAGE_THREAD = 1;
-const TICK_US = 10_000n;
+/** Microseconds in a clock tick (USER_HZ, 100). */
+const TICK_MICROS = 10_000;
 
-/** Implements Linux syscall getrusage(2): CPU times from the host tasks; children and memory counters are 0 for now. */
-export function sysGetrusage(ctx: SyscallContext) {
-  const who = ctx.int(0);
-  let ticks: [number, number];
-  if (who === RUSAGE_SELF) ticks = processTicks(ctx);
-  else if (who === RUSAGE_THREAD) ticks = hostCpuTicks(ctx.thread.hostTid);
-  else if (who === RUSAGE_CHILDREN) ticks = [0, 0];
-  else throw new KernelError(Errno.EINVAL);
+/** `struct rusage` with its CPU times; the memory and I/O counters are 0. */
+export function encodeRusage(cpu: CpuTime): Uint8Array {
   const buf = new Uint8Array(144);
   const v = new DataView(buf.buffer);
-  const tv = (off: number, t: number) => {
-    const us = BigInt(t) * TICK_US;
-    v.setBigInt64(off, us / 1_000_000n, true);
-    v.setBigInt64(off + 8, us % 1_000_000n, true);
+  const timeval = (off: number, us: number) => {
+    v.setBigInt64(off, BigInt(Math.floor(us / 1_000_000)), true);
+    v.setBigInt64(off + 8, BigInt(us % 1_000_000), true);
   };
-  tv(0, ticks[0]);
-  tv(16, ticks[1]);
-  ctx.mem.write(ctx.addr(1), buf);
+  timeval(0, cpu.user);
+  timeval(16, cpu.system);
+  return buf;
+}
+
+/**
+ * Implements Linux syscall getrusage(2): CPU times, from the host tasks for the caller and from
+ * its waited-for children for RUSAGE_CHILDREN; the memory and I/O counters are 0.
+ */
+export function sysGetrusage(ctx: SyscallContext) {
+  const who = ctx.int(0);
+  let cpu: CpuTime;
+  if (who === RUSAGE_SELF || who === RUSAGE_THREAD) {
+    const [user, system] = who === RUSAGE_SELF ? processTicks(ctx) : hostCpuTicks(ctx.thread.hostTid);
+    cpu = { user: user * TICK_MICROS, system: system * TICK_MICROS };
+  } else if (who === RUSAGE_CHILDREN) {
+    cpu = ctx.process.childrenCpuTime;
+  } else {
+    throw new KernelError(Errno.EINVAL);
+  }
+  ctx.mem.write(ctx.addr(1), encodeRusage(cpu));
   return 0;
 }

@@ -12,6 +12,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/resource.h>
+#include <sys/times.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -40,6 +41,32 @@ int main(int argc, char **argv) {
   printf("getcpu: %s, an allowed CPU: %d, a node: %d\n", e(got), cpu < CPU_SETSIZE && CPU_ISSET(cpu, &set), node != ~0u);
   printf("getcpu with no pointers: %s\n", e(syscall(SYS_getcpu, NULL, NULL, NULL)));
   printf("getcpu to a bad pointer: %s\n", e(syscall(SYS_getcpu, (void *)8, NULL, NULL)));
+
+  /* CPU time: a child's counts for its parent once waited for (wait4's rusage, RUSAGE_CHILDREN,
+   * times' cutime), not before. The child spins ~150 ms of user time; at least 50 must show. */
+  struct rusage ru;
+  getrusage(RUSAGE_CHILDREN, &ru);
+  printf("children's user time before: 0 s %d\n", ru.ru_utime.tv_sec == 0 && ru.ru_utime.tv_usec < 50000);
+  pid_t spinner = fork();
+  if (spinner == 0) {
+    struct rusage self;
+    volatile unsigned long x = 0;
+    do {
+      for (int i = 0; i < 1000000; i++) x += i;
+      getrusage(RUSAGE_SELF, &self);
+    } while (self.ru_utime.tv_sec * 1000000L + self.ru_utime.tv_usec < 150000);
+    _exit(0);
+  }
+  int spun;
+  struct rusage waited;
+  wait4(spinner, &spun, 0, &waited);
+  long waited_us = waited.ru_utime.tv_sec * 1000000L + waited.ru_utime.tv_usec;
+  printf("wait4's rusage: user time >= 50 ms %d, < 10 s %d\n", waited_us >= 50000, waited_us < 10000000);
+  getrusage(RUSAGE_CHILDREN, &ru);
+  printf("children's user time after: >= 50 ms %d\n", ru.ru_utime.tv_sec * 1000000L + ru.ru_utime.tv_usec >= 50000);
+  struct tms tm;
+  times(&tm);
+  printf("times' cutime >= 5 ticks %d\n", tm.tms_cutime >= 5);
 
   /* fork, wait4, exit statuses. */
   pid_t c = fork();

@@ -50,6 +50,10 @@ pub struct Shared {
     pub code: i32,
     pub new_tid: i32,
     pub fault_addr: u64,
+    /// CPU time of an exited thread's process so far, user and system, in microseconds
+    /// (wait4's rusage: on the last thread's exit, the whole process's).
+    pub user_us: u64,
+    pub system_us: u64,
 }
 
 /// A hash for host tids, consulted on every syscall: one multiplication, where the default
@@ -81,6 +85,22 @@ impl Shared {
         self.code = 0;
         self.new_tid = 0;
         self.fault_addr = 0;
+        self.user_us = 0;
+        self.system_us = 0;
+    }
+}
+
+/// User and system CPU time in microseconds, from a wait4 rusage.
+#[derive(Clone, Copy, Default)]
+struct CpuTime {
+    user_us: u64,
+    system_us: u64,
+}
+
+impl CpuTime {
+    fn of(ru: &libc::rusage) -> CpuTime {
+        let us = |t: libc::timeval| (t.tv_sec as u64) * 1_000_000 + t.tv_usec as u64;
+        CpuTime { user_us: us(ru.ru_utime), system_us: us(ru.ru_stime) }
     }
 }
 
@@ -157,8 +177,11 @@ pub struct Tracer {
     /// eventfd, libuv's fd, `epoll_fd` and the guests' seccomp listeners.
     wait_fd: i32,
     ready: [libc::epoll_event; 8],
-    /// Wait statuses collected by a synchronous wait that belong to the run loop (an exit).
-    deferred: VecDeque<(i32, i32)>,
+    /// Wait statuses collected by a synchronous wait that belong to the run loop (an exit), with
+    /// the CPU time wait4 reported.
+    deferred: VecDeque<(i32, i32, CpuTime)>,
+    /// The CPU time the last `wait_for` reported.
+    waited_cpu: CpuTime,
     pub epoll_fd: i32,
     stub_fd: i32,
     pmem_fd: i32,
@@ -212,6 +235,7 @@ impl Tracer {
             wait_fd,
             ready: unsafe { std::mem::zeroed() },
             deferred: VecDeque::new(),
+            waited_cpu: CpuTime::default(),
             epoll_fd,
             stub_fd,
             pmem_fd,
@@ -293,12 +317,14 @@ impl Tracer {
         Ok(pid)
     }
 
-    /// waitpid for one specific thread, retrying on EINTR.
+    /// wait4 for one specific thread, retrying on EINTR; its CPU time goes to `waited_cpu`.
     fn wait_for(&mut self, pid: i32) -> i32 {
         let mut st = 0;
+        let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
         loop {
-            let r = unsafe { libc::waitpid(pid, &mut st, libc::__WALL) };
+            let r = unsafe { libc::wait4(pid, &mut st, libc::__WALL, &mut ru) };
             if r >= 0 || neg_errno() != -(libc::EINTR as i64) {
+                self.waited_cpu = CpuTime::of(&ru);
                 return if r < 0 { -1 } else { st };
             }
         }
@@ -369,8 +395,8 @@ impl Tracer {
                 Some(t) => t,
                 None => return self.wake(),
             };
-            if let Some((pid, st)) = self.deferred.pop_front() {
-                if let Some(kind) = self.decode(pid, st) {
+            if let Some((pid, st, cpu)) = self.deferred.pop_front() {
+                if let Some(kind) = self.decode(pid, st, cpu) {
                     return kind;
                 }
                 continue;
@@ -378,12 +404,14 @@ impl Tracer {
             // While the watcher is armed it reports any ptrace event; otherwise look first.
             if !self.watcher.armed() {
                 let mut st = 0;
-                let pid = unsafe { libc::waitpid(-self.pgid(), &mut st, libc::__WALL | libc::WUNTRACED | libc::WNOHANG) };
+                let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+                let flags = libc::__WALL | libc::WUNTRACED | libc::WNOHANG;
+                let pid = unsafe { libc::wait4(-self.pgid(), &mut st, flags, &mut ru) };
                 if pid > 0 {
                     if pid == self.anchor.pid {
                         continue; // the group's anchor: never a guest
                     }
-                    if let Some(kind) = self.decode(pid, st) {
+                    if let Some(kind) = self.decode(pid, st, CpuTime::of(&ru)) {
                         return kind;
                     }
                     continue;
@@ -528,7 +556,7 @@ impl Tracer {
             if st == -1 || libc::WIFEXITED(st) || libc::WIFSIGNALED(st) {
                 self.threads.remove(tid);
                 if st != -1 {
-                    self.deferred.push_back((tid, st));
+                    self.deferred.push_back((tid, st, self.waited_cpu));
                 }
                 return -1;
             }
@@ -541,12 +569,14 @@ impl Tracer {
     }
 
     /// Turn a wait status into an event in `shared`; None for stops handled here.
-    fn decode(&mut self, pid: i32, st: i32) -> Option<i32> {
+    fn decode(&mut self, pid: i32, st: i32, cpu: CpuTime) -> Option<i32> {
         let sh = &mut self.shared;
         sh.begin_event(pid);
         if libc::WIFEXITED(st) || libc::WIFSIGNALED(st) {
             self.threads.remove(pid);
             sh.kind = EV_EXITED;
+            sh.user_us = cpu.user_us;
+            sh.system_us = cpu.system_us;
             if libc::WIFEXITED(st) {
                 sh.status = libc::WEXITSTATUS(st);
             } else {
