@@ -10,6 +10,7 @@ import { makedev, S_IFDIR, S_IFLNK, S_IFREG } from '../abi/mode.js';
 import { RLIMIT_NAMES } from '../abi/process.js';
 import type { Stat } from '../abi/stat.js';
 import { Errno, KernelError } from '../errno.js';
+import { hostCpuTime, TICK_MICROS } from '../process/host-cpu.js';
 import type { Kernel } from '../process/kernel.js';
 import { processLimit, RLIM_INFINITY, type LinuxProcess } from '../process/process.js';
 import { KERNEL_RELEASE } from '../process/kernel.js';
@@ -463,11 +464,12 @@ export class ProcFs implements FileSystem {
     const vsize = proc.vmar.mappings().reduce((n, m) => n + (m.end - m.start), 0);
     const { ignored, caught } = dispositions(proc);
     const main = proc.threads.get(proc.pid);
+    const cpu = proc.dead ? proc.cpuTime : hostCpuTime(proc.hostPid);
     const fields: (string | number | bigint)[] = [
       proc.pid, `(${commOf(proc)})`, state, proc.ppid, proc.pgid, proc.sid,
       0, -1, 0x400000, // tty_nr, tpgid, flags (PF_RANDOMIZE)
       0, 0, 0, 0, // minflt cminflt majflt cmajflt
-      0, 0, 0, 0, // utime stime cutime cstime
+      ...[cpu.user, cpu.system, proc.childrenCpuTime.user, proc.childrenCpuTime.system].map((us) => Math.floor(us / TICK_MICROS)),
       20, 0, proc.threads.size, 0, // priority nice num_threads itrealvalue
       0, vsize, 0, RLIM_INFINITY, // starttime vsize rss rsslim
       0, 0, 0, 0, 0, // startcode endcode startstack kstkesp kstkeip

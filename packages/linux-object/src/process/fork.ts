@@ -52,6 +52,7 @@ export function fork(kernel: Kernel, thread: LinuxThread, regs: Registers, optio
     ...parent.cred,
     groups: [...parent.cred.groups],
   });
+  child.hostPid = Number(res);
   child.brkStart = parent.brkStart;
   child.brk = parent.brk;
   child.argv = parent.argv;

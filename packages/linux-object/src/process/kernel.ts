@@ -121,6 +121,7 @@ export class Kernel {
     const pid = this.allocatePid();
     const zxProcess = new Process(this.rootJob, options.name, { vmar: this.newVmar() });
     const proc = new LinuxProcess(zxProcess, pid, options.parent, options.fds, options.fs, options.cred);
+    proc.hostPid = hostTid;
     options.parent?.children.add(proc);
     this.processes.set(pid, proc);
     const zxThread = new Thread(zxProcess, options.name);

@@ -74,7 +74,9 @@ export class LinuxProcess {
   exe = '';
   /** Exit status once the process is gone: code, or killing signal. */
   exit: { code: number; signal: number } | null = null;
-  /** CPU time the process used, in microseconds: known once it is gone (its host process's). */
+  /** The host process its threads run in (0 until it has one). */
+  hostPid = 0;
+  /** CPU time the process used, in microseconds, once it is gone (its host process's). */
   cpuTime: CpuTime = { user: 0, system: 0 };
   /** CPU time of the children it has waited for, and of theirs (RUSAGE_CHILDREN, times' cutime). */
   childrenCpuTime: CpuTime = { user: 0, system: 0 };

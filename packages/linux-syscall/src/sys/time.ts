@@ -10,9 +10,8 @@ import {
   CLOCK_BOOTTIME, CLOCK_BOOTTIME_ALARM, CLOCK_MONOTONIC, CLOCK_MONOTONIC_COARSE, CLOCK_MONOTONIC_RAW,
   CLOCK_PROCESS_CPUTIME_ID, CLOCK_REALTIME, CLOCK_REALTIME_ALARM, CLOCK_REALTIME_COARSE, CLOCK_TAI,
   CLOCK_THREAD_CPUTIME_ID, ERESTART_RESTARTBLOCK, Errno, KernelError, SI_KERNEL, Signo, StructBuffer, TIMER_ABSTIME,
-  sendSignal, setI64, type CpuTime, type Kernel,
+  TICK_MICROS, hostCpuTime, sendSignal, setI64, type CpuTime, type Kernel,
 } from '@rvisor/linux-object';
-import { readFileSync } from 'node:fs';
 import type { SyscallContext } from '../context.js';
 
 /** Nanoseconds on `clock`; EINVAL for clocks Linux does not have. */
@@ -179,40 +178,16 @@ export function sysGetitimer(ctx: SyscallContext) {
   return 0;
 }
 
-/** User and system CPU time of a host task, in clock ticks, from /proc (0 if it is gone). */
-function hostCpuTicks(hostTid: number): [number, number] {
-  try {
-    const stat = readFileSync(`/proc/${hostTid}/stat`, 'latin1');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return [Number(fields[11]), Number(fields[12])]; // utime, stime (fields 14 and 15)
-  } catch {
-    return [0, 0];
-  }
-}
-
-/** The process's CPU time so far: the sum of its threads' host tasks. */
-function processTicks(ctx: SyscallContext): [number, number] {
-  let user = 0;
-  let system = 0;
-  for (const t of ctx.process.threads.values()) {
-    const [u, s] = hostCpuTicks(t.hostTid);
-    user += u;
-    system += s;
-  }
-  return [user, system];
-}
-
 /** Implements Linux syscall times(2): the process's and its waited-for children's CPU times. */
 export function sysTimes(ctx: SyscallContext) {
-  const [user, system] = processTicks(ctx);
   if (ctx.addr(0) !== 0) {
+    const own = hostCpuTime(ctx.process.hostPid);
     const children = ctx.process.childrenCpuTime;
     const buf = new Uint8Array(32);
     const v = new DataView(buf.buffer);
-    v.setBigInt64(0, BigInt(user), true);
-    v.setBigInt64(8, BigInt(system), true);
-    v.setBigInt64(16, BigInt(Math.floor(children.user / TICK_MICROS)), true);
-    v.setBigInt64(24, BigInt(Math.floor(children.system / TICK_MICROS)), true);
+    [own.user, own.system, children.user, children.system].forEach((us, i) => {
+      v.setBigInt64(i * 8, BigInt(Math.floor(us / TICK_MICROS)), true);
+    });
     ctx.mem.write(ctx.addr(0), buf);
   }
   return (process.hrtime.bigint() / 10_000_000n) & 0x7fff_ffffn; // clock ticks (100 Hz) since an arbitrary point
@@ -221,8 +196,6 @@ export function sysTimes(ctx: SyscallContext) {
 const RUSAGE_SELF = 0;
 const RUSAGE_CHILDREN = -1;
 const RUSAGE_THREAD = 1;
-/** Microseconds in a clock tick (USER_HZ, 100). */
-const TICK_MICROS = 10_000;
 
 /** `struct rusage` with its CPU times; the memory and I/O counters are 0. */
 export function encodeRusage(cpu: CpuTime): Uint8Array {
@@ -244,14 +217,10 @@ export function encodeRusage(cpu: CpuTime): Uint8Array {
 export function sysGetrusage(ctx: SyscallContext) {
   const who = ctx.int(0);
   let cpu: CpuTime;
-  if (who === RUSAGE_SELF || who === RUSAGE_THREAD) {
-    const [user, system] = who === RUSAGE_SELF ? processTicks(ctx) : hostCpuTicks(ctx.thread.hostTid);
-    cpu = { user: user * TICK_MICROS, system: system * TICK_MICROS };
-  } else if (who === RUSAGE_CHILDREN) {
-    cpu = ctx.process.childrenCpuTime;
-  } else {
-    throw new KernelError(Errno.EINVAL);
-  }
+  if (who === RUSAGE_SELF) cpu = hostCpuTime(ctx.process.hostPid);
+  else if (who === RUSAGE_THREAD) cpu = hostCpuTime(ctx.process.hostPid, ctx.thread.hostTid);
+  else if (who === RUSAGE_CHILDREN) cpu = ctx.process.childrenCpuTime;
+  else throw new KernelError(Errno.EINVAL);
   ctx.mem.write(ctx.addr(1), encodeRusage(cpu));
   return 0;
 }

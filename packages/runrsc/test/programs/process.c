@@ -55,6 +55,24 @@ int main(int argc, char **argv) {
       for (int i = 0; i < 1000000; i++) x += i;
       getrusage(RUSAGE_SELF, &self);
     } while (self.ru_utime.tv_sec * 1000000L + self.ru_utime.tv_usec < 150000);
+    /* Its own time, as times, /proc/self/stat (utime, field 14) and RUSAGE_THREAD see it. */
+    struct tms own;
+    times(&own);
+    long utime = -1;
+    FILE *f = fopen("/proc/self/stat", "r");
+    if (f) {
+      char line[1024];
+      if (fgets(line, sizeof line, f)) {
+        char *p = strrchr(line, ')');
+        for (int field = 2; p && field < 14; field++) p = strchr(p + 1, ' ');
+        if (p) utime = atol(p + 1);
+      }
+      fclose(f);
+    }
+    struct rusage thread;
+    getrusage(RUSAGE_THREAD, &thread);
+    printf("spinner: times' utime >= 5 ticks %d, /proc/self/stat utime >= 5 ticks %d, thread's <= process's %d\n",
+           own.tms_utime >= 5, utime >= 5, thread.ru_utime.tv_sec <= self.ru_utime.tv_sec + 1);
     _exit(0);
   }
   int spun;
