@@ -8,12 +8,20 @@
  * @module
  */
 import { Process, Reg, Thread, ZxError, ZxStatus, type Registers } from '@rvisor/zircon-object';
+import { CLONE_PTRACE, CLONE_UNTRACED } from '../abi/process.js';
 import { Signo } from '../abi/signal.js';
 import { Errno, KernelError } from '../errno.js';
 import type { Kernel } from './kernel.js';
 import { LinuxProcess, LinuxThread } from './process.js';
 
 const SYS_CLONE = 56;
+/**
+ * Added to every injected clone: the child is traced from its start (CLONE_PTRACE, which inherits
+ * the tracer's options), and the parent makes no fork or clone event stop on the way (CLONE_UNTRACED
+ * turns the event off, not the tracing). That stop was one more wait for the tracer per fork and
+ * per thread; the options that report it stay on, for any clone the kernel did not make.
+ */
+const TRACED_NO_EVENT = CLONE_UNTRACED | CLONE_PTRACE;
 
 /** How a forked child starts. */
 export interface ForkOptions {
@@ -42,7 +50,7 @@ export function fork(kernel: Kernel, thread: LinuxThread, regs: Registers, optio
     if (err instanceof ZxError && err.status === ZxStatus.ERR_NO_MEMORY) throw new KernelError(Errno.ENOMEM);
     throw err;
   }
-  const [res] = kernel.platform.inject(thread.hostTid, regs, [{ nr: SYS_CLONE, args: [Signo.SIGCHLD, 0, 0, 0, 0, 0] }]);
+  const [res] = kernel.platform.inject(thread.hostTid, regs, [{ nr: SYS_CLONE, args: [Signo.SIGCHLD | TRACED_NO_EVENT, 0, 0, 0, 0, 0] }]);
   if (res < 0n) {
     vmar.destroy();
     throw new KernelError(Number(-res) as Errno, 'host clone failed');
@@ -94,7 +102,7 @@ export function cloneThread(kernel: Kernel, thread: LinuxThread, regs: Registers
   const proc = thread.process;
   // Host-level sharing only; tids, TLS and the tid words are the kernel's to set.
   const HOST_FLAGS = 0x100 | 0x200 | 0x400 | 0x800 | 0x10000 | 0x40000; // VM FS FILES SIGHAND THREAD SYSVSEM
-  const [res] = kernel.platform.inject(thread.hostTid, regs, [{ nr: SYS_CLONE, args: [HOST_FLAGS, start.stack, 0, 0, 0, 0] }]);
+  const [res] = kernel.platform.inject(thread.hostTid, regs, [{ nr: SYS_CLONE, args: [HOST_FLAGS | TRACED_NO_EVENT, start.stack, 0, 0, 0, 0] }]);
   if (res < 0n) throw new KernelError(Number(-res) as Errno, 'host clone failed');
   const child = new LinuxThread(new Thread(proc.zx, thread.zx.name), kernel.allocatePid(), Number(res), proc);
   child.signalMask = thread.signalMask;

@@ -674,7 +674,7 @@ impl Tracer {
     /// Continue `tid` until it stops at the injection loop's marker syscall; returns r12 there (the
     /// result of the call before). A restarted call (one a host signal interrupted) stops at its own
     /// entry again and is let through; other stops are host noise (SIGCHLD from a guest's host
-    /// children, a fork event of an injected clone): dropped, and the thread continued.
+    /// children, the fork event of a clone made without CLONE_UNTRACED): dropped, and the thread continued.
     fn continue_to_marker(&mut self, tid: i32) -> Result<u64, String> {
         let mut out = [0u64; REG_COUNT];
         loop {
