@@ -5,11 +5,11 @@
  */
 import {
   AT_EMPTY_PATH, Errno, FIONREAD, FileBase, KernelError, O_APPEND, SEEK_CUR, SEEK_END, SEEK_SET,
-  directorySeek, fillDirents,
-  type DirEntry, type FileChanges, type SetAttr, type Stat,
+  directorySeek,
+  type FileChanges, type SetAttr, type Stat,
 } from '@rvisor/linux-object';
 import { fdTarget, setHostAttr } from './host-attrs.js';
-import { nextHostDirents } from './host-dirents.js';
+import { nextHostDirentRecords } from './host-dirents.js';
 import { hostResult } from './host-errors.js';
 import { hostStat } from './host-stat.js';
 import type { HostFs } from './host-fs.js';
@@ -117,14 +117,15 @@ export class HostRegularFile extends HostFdFile implements FileChanges {
 }
 
 /**
- * A host directory open for getdents64. Entries are read from the host in batches and
- * re-encoded; those that did not fit in the guest's buffer wait for the next call, so nothing is
- * skipped or repeated however small the buffer. The position (d_off, lseek) is an entry index.
+ * A host directory open for getdents64. The host's records are handed on as they are, but for
+ * d_off: the position (d_off, lseek) is an entry index, since the host's are 63-bit hash cookies
+ * that a JavaScript number cannot carry exactly. Records that did not fit in the guest's buffer
+ * are held for the next call, so nothing is skipped or repeated however small the buffer.
  */
 export class HostDirectoryFile extends HostFdFile {
-  #pending: DirEntry[] = [];
-  #next = 0; // index in #pending of the next entry to hand out
-  #pos = 0; // entries handed out since the start
+  /** Records read from the host and not handed out yet (a copy: the read buffer is shared). */
+  #held: Uint8Array | null = null;
+  #pos = 0; // entries handed out or skipped since the start
   #eof = false;
 
   constructor(fs: HostFs, readonly dir: HostDirectory, fd: number, path: string, flags: number) {
@@ -141,40 +142,56 @@ export class HostDirectoryFile extends HostFdFile {
     throw new KernelError(Errno.EISDIR);
   }
 
-  /** Make sure an entry is pending unless the directory is exhausted. */
-  #fill(): boolean {
-    if (this.#next < this.#pending.length) return true;
-    if (this.#eof) return false;
-    this.#pending = nextHostDirents(this.fs.ops, this.fd);
-    this.#next = 0;
-    if (this.#pending.length === 0) {
-      this.#eof = true;
-      return false;
-    }
-    return this.#pending.length > 0;
+  /** Records to hand out next: held ones, else the host's next batch; empty at the end. */
+  #records(): Uint8Array {
+    if (this.#held !== null) return this.#held;
+    if (this.#eof) return EMPTY;
+    const batch = nextHostDirentRecords(this.fs.ops, this.fd);
+    if (batch.length === 0) this.#eof = true;
+    return batch;
+  }
+
+  /** Keep `records[from..]` for the next call (or nothing, if all were used). */
+  #hold(records: Uint8Array, from: number): void {
+    if (from >= records.length) this.#held = null;
+    else this.#held = records === this.#held ? records.subarray(from) : records.slice(from);
   }
 
   override getdents64(buf: Uint8Array): number {
     let bytes = 0;
-    while (this.#fill()) {
-      const first = this.#pos - this.#next; // entry index of #pending[0]
-      const { bytes: n, count } = fillDirents(buf.subarray(bytes), this.#pending, this.#next, first);
-      bytes += n;
-      this.#next += count;
-      this.#pos += count;
-      if (this.#next < this.#pending.length) break; // the buffer is full
+    for (;;) {
+      const records = this.#records();
+      if (records.length === 0) break;
+      let used = 0;
+      while (used < records.length) {
+        const reclen = records[used + 16]! | (records[used + 17]! << 8);
+        if (bytes + reclen > buf.length) break;
+        buf.set(records.subarray(used, used + reclen), bytes);
+        this.#pos++;
+        setOffset(buf, bytes + 8, this.#pos);
+        bytes += reclen;
+        used += reclen;
+      }
+      this.#hold(records, used);
+      if (this.#held !== null) break; // the buffer is full
     }
     // Entries remain but not even one fits: EINVAL, as Linux.
-    if (bytes === 0 && this.#next < this.#pending.length) throw new KernelError(Errno.EINVAL);
+    if (bytes === 0 && this.#held !== null) throw new KernelError(Errno.EINVAL);
     return bytes;
   }
 
   override seek(offset: number, whence: number): number {
     const target = directorySeek(this.#pos, offset, whence);
     if (target < this.#pos) this.#rewind();
-    while (this.#pos < target && this.#fill()) {
-      this.#next++;
-      this.#pos++;
+    while (this.#pos < target) {
+      const records = this.#records();
+      if (records.length === 0) break;
+      let used = 0;
+      while (used < records.length && this.#pos < target) {
+        used += records[used + 16]! | (records[used + 17]! << 8);
+        this.#pos++;
+      }
+      this.#hold(records, used);
     }
     this.#pos = target; // past the end stays past the end, as ext4's hash positions do
     return target;
@@ -182,9 +199,18 @@ export class HostDirectoryFile extends HostFdFile {
 
   #rewind(): void {
     hostResult(this.fs.ops.lseek(this.fd, 0, SEEK_SET));
-    this.#pending = [];
-    this.#next = 0;
+    this.#held = null;
     this.#pos = 0;
     this.#eof = false;
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** Write position `pos` as a record's d_off (little-endian s64) at `at` of `buf`. */
+function setOffset(buf: Uint8Array, at: number, pos: number): void {
+  for (let i = 0; i < 8; i++) {
+    buf[at + i] = pos % 256;
+    pos = Math.floor(pos / 256);
   }
 }

@@ -336,6 +336,71 @@ static void list_dir(const char *path, size_t size, int count) {
   free(buf);
 }
 
+/** The names a getdents64 call returns, joined, into `out`; the d_off of its `k`th record into `*off`. */
+static long names_at(int fd, size_t size, char *out, int k, off_t *off) {
+  char buf[4096];
+  long n = syscall(SYS_getdents64, fd, buf, size);
+  out[0] = 0;
+  int i = 0;
+  for (long at = 0; at < n; i++) {
+    struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + at);
+    if (i == k && off) *off = d->d_off;
+    strcat(out, d->d_name);
+    strcat(out, ",");
+    at += d->d_reclen;
+  }
+  return n;
+}
+
+// Directory positions: a record's d_off and telldir give a place that lseek and seekdir return to,
+// whatever the file system uses for them (ext4 hashes natively), and rewinddir starts again.
+static void positions(void) {
+  char name[32], first[4096], again[4096];
+  mkdir("pos", 0755);
+  for (int i = 0; i < 300; i++) {
+    snprintf(name, sizeof name, "pos/e%03d", i);
+    close(open(name, O_WRONLY | O_CREAT, 0644));
+  }
+  int fd = open("pos", O_RDONLY | O_DIRECTORY);
+  off_t off = -1;
+  names_at(fd, 512, first, 4, &off); // a small buffer: a dozen records
+  names_at(fd, 512, first, -1, NULL);
+  CALL(lseek(fd, off, SEEK_SET));
+  printf("lseek to the fifth record's d_off returns it: %d errno %d\n", rv == off, er);
+  // After the fifth record: the rest of the first call's names, then the second call's.
+  char rest[4096];
+  names_at(fd, 2048, rest, -1, NULL);
+  lseek(fd, 0, SEEK_SET);
+  char whole[8192] = "";
+  names_at(fd, 4096, whole, -1, NULL);
+  char *fifth = whole;
+  for (int i = 0; i < 5 && fifth; i++) fifth = strchr(fifth, ',') ? strchr(fifth, ',') + 1 : NULL;
+  printf("names after the d_off are the ones after the fifth record: %d\n",
+         fifth != NULL && strncmp(rest, fifth, strlen(rest) < strlen(fifth) ? strlen(rest) : strlen(fifth)) == 0);
+  close(fd);
+
+  DIR *d = opendir("pos");
+  for (int i = 0; i < 100; i++) readdir(d);
+  long here = telldir(d);
+  first[0] = 0;
+  for (int i = 0; i < 50; i++) { strcat(first, readdir(d)->d_name); strcat(first, ","); }
+  for (struct dirent *e; (e = readdir(d));) {}
+  seekdir(d, here);
+  again[0] = 0;
+  for (int i = 0; i < 50; i++) { strcat(again, readdir(d)->d_name); strcat(again, ","); }
+  printf("seekdir to telldir's place reads the same 50 names: %d\n", strcmp(first, again) == 0);
+  rewinddir(d);
+  long count = 0;
+  while (readdir(d)) count++;
+  printf("rewinddir, then entries %ld\n", count);
+  closedir(d);
+  for (int i = 0; i < 300; i++) {
+    snprintf(name, sizeof name, "pos/e%03d", i);
+    unlink(name);
+  }
+  CALL(rmdir("pos")); show("rmdir pos");
+}
+
 static void big_directory(void) {
   enum { COUNT = 10000 };
   char name[32];
@@ -696,6 +761,7 @@ static const struct { const char *name; void (*run)(void); } SECTIONS[] = {
     {"open", open_flags}, {"stat", stats},   {"names", names}, {"big", big_directory},
     {"pipes", pipes},     {"epoll", epolls}, {"sockets", sockets}, {"more", more},
     {"fifo", fifos},      {"tmpfile", tmpfiles}, {"attributes", attributes}, {"copies", copies},
+    {"positions", positions},
     {"pending", pending},
 };
 
