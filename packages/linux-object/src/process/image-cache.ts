@@ -136,15 +136,22 @@ function fsNumber(fs: FileSystem): number {
   return n;
 }
 
+/** What a {@link KeptFiles} cache holds: reference counted, with the pmem it takes. */
+export interface KeptFile {
+  readonly bytes: number;
+  retain(): void;
+  release(): void;
+}
+
 /**
- * A kernel's loaded images, by file (file system, device, inode). An entry is used only while the
- * file's size, mtime and ctime are those it was read with; otherwise it is dropped and the file
- * read again.
+ * What a kernel keeps read from files, by file (file system, device, inode), for the next use of
+ * the same unchanged file. An entry is used only while the file's size, mtime and ctime are those
+ * it was read with; otherwise it is dropped and the file read again.
  */
-export class ImageCache {
+export class KeptFiles<T extends KeptFile> {
   readonly maxBytes: number;
   /** In least recently used order. */
-  readonly #entries = new Map<string, { version: string; image: LoadedImage }>();
+  readonly #entries = new Map<string, { version: string; kept: T }>();
   #bytes = 0;
   #closed = false;
 
@@ -152,53 +159,52 @@ export class ImageCache {
     this.maxBytes = maxBytes;
   }
 
-  /** Bytes the cached images take. */
+  /** Bytes the kept entries take. */
   get bytes(): number {
     return this.#bytes;
   }
 
-  /** The cached image of the file, with a reference for the caller; undefined if none is valid. */
-  get(fs: FileSystem, st: Stat): LoadedImage | undefined {
+  /** The entry of the file, with a reference for the caller; undefined if none is valid. */
+  get(fs: FileSystem, st: Stat): T | undefined {
     const key = keyOf(fs, st);
     const e = this.#entries.get(key);
     if (!e) return undefined;
     this.#entries.delete(key);
     if (e.version !== versionOf(st)) {
-      this.#drop(e.image);
+      this.#drop(e.kept);
       return undefined;
     }
     this.#entries.set(key, e);
-    e.image.retain();
-    return e.image;
+    e.kept.retain();
+    return e.kept;
   }
 
-  /** Whether an image of this file read now may be cached (see {@link IMAGE_SETTLED_MS}). */
+  /** Whether what is read of this file now may be kept (see {@link IMAGE_SETTLED_MS}). */
   accepts(fs: FileSystem, st: Stat, now = Date.now()): boolean {
     if (this.#closed || !CACHEABLE_FS.has(fs.type) || st.size > this.maxBytes / 4) return false;
     return st.ctime.sec * 1000 + st.ctime.nsec / 1e6 <= now - IMAGE_SETTLED_MS;
   }
 
-  /** Keep `image` (loaded shareable) for the file; the cache takes its own reference. */
-  put(fs: FileSystem, st: Stat, image: LoadedImage): void {
-    if (!image.shareable) throw new Error('only a shareable image is cached');
+  /** Keep `kept` for the file; the cache takes its own reference. */
+  put(fs: FileSystem, st: Stat, kept: T): void {
     const key = keyOf(fs, st);
     const old = this.#entries.get(key);
     if (old) {
       this.#entries.delete(key);
-      this.#drop(old.image);
+      this.#drop(old.kept);
     }
-    image.retain();
-    this.#entries.set(key, { version: versionOf(st), image });
-    this.#bytes += image.bytes;
+    kept.retain();
+    this.#entries.set(key, { version: versionOf(st), kept });
+    this.#bytes += kept.bytes;
     for (const [k, e] of this.#entries) {
       if (this.#bytes <= this.maxBytes) break;
       this.#entries.delete(k);
-      this.#drop(e.image);
+      this.#drop(e.kept);
     }
   }
 
   /**
-   * Drop every image and keep none from now on: the container is over, and its sandbox's pmem
+   * Drop every entry and keep none from now on: the container is over, and its sandbox's pmem
    * (shared with other containers) must not keep them.
    */
   close(): void {
@@ -206,17 +212,25 @@ export class ImageCache {
     this.clear();
   }
 
-  /** Drop every image (memory pressure); returns whether there was any. */
+  /** Drop every entry (memory pressure); returns whether there was any. */
   clear(): boolean {
     const any = this.#entries.size > 0;
-    for (const e of this.#entries.values()) this.#drop(e.image);
+    for (const e of this.#entries.values()) this.#drop(e.kept);
     this.#entries.clear();
     return any;
   }
 
-  #drop(image: LoadedImage): void {
-    this.#bytes -= image.bytes;
-    image.release();
+  #drop(kept: T): void {
+    this.#bytes -= kept.bytes;
+    kept.release();
+  }
+}
+
+/** A kernel's loaded ELF images (execve). */
+export class ImageCache extends KeptFiles<LoadedImage> {
+  override put(fs: FileSystem, st: Stat, image: LoadedImage): void {
+    if (!image.shareable) throw new Error('only a shareable image is cached');
+    super.put(fs, st, image);
   }
 }
 

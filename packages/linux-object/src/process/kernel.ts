@@ -18,7 +18,8 @@ import { Vfs } from '../fs/vfs.js';
 import { MMAP_BASE, USER_BASE, USER_END } from './layout.js';
 import { LinuxProcess, LinuxThread, type Credentials } from './process.js';
 import { Futexes } from './futex.js';
-import { ImageCache } from './image-cache.js';
+import type { FileContents } from './file-contents.js';
+import { ImageCache, KeptFiles } from './image-cache.js';
 import { VdsoImage } from './vdso.js';
 import {
   CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, SA_NOCLDSTOP, SI_USER, defaultAction, sendSignal,
@@ -67,6 +68,8 @@ export class Kernel {
   readonly readiness: HostReadiness;
   /** ELF images kept between execs (charged to the container; dropped when it runs short). */
   readonly images = new ImageCache();
+  /** The bytes of files guests map, kept between mappings (charged and dropped the same way). */
+  readonly mappedFiles = new KeptFiles<FileContents>();
   readonly rootJob = Job.createRoot();
   readonly processes = new Map<number, LinuxProcess>();
   readonly threadsByHostTid = new Map<number, LinuxThread>();
@@ -88,7 +91,10 @@ export class Kernel {
     this.allocator = options.allocator ?? new PmemAllocator(options.platform.pmem);
     this.pidsLimit = options.pidsLimit;
     this.memoryAccount = new MemoryAccount(options.memoryLimit);
-    this.memoryAccount.reclaim = () => this.images.clear();
+    this.memoryAccount.reclaim = () => {
+      const images = this.images.clear();
+      return this.mappedFiles.clear() || images;
+    };
     const time = options.platform.time;
     this.clock = time?.clock ?? monotonicClock;
     this.realtimeOffset = time?.realtimeOffset ?? BigInt(Date.now()) * 1_000_000n - this.clock.now();
@@ -213,6 +219,7 @@ export class Kernel {
     if (proc.pid === 1) {
       for (const t of this.threadsByHostTid.values()) this.platform.kill(t.hostTid);
       this.images.close(); // the container is over: no more execs
+      this.mappedFiles.close();
       this.vdso?.close();
     }
     const parent = proc.parent;

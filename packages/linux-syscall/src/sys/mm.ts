@@ -7,8 +7,8 @@
  */
 import {
   Errno, KernelError, MADV_DONTNEED, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_SHARED,
-  MAP_SHARED_VALIDATE, O_ACCMODE, O_WRONLY, PROT_EXEC, USER_END, PROT_GROWSDOWN, PROT_GROWSUP, PROT_READ, PROT_WRITE,
-  type Kernel,
+  MAP_SHARED_VALIDATE, O_ACCMODE, O_RDONLY, O_WRONLY, PROT_EXEC, USER_END, PROT_GROWSDOWN, PROT_GROWSUP, PROT_READ, PROT_WRITE,
+  keptContents, type Kernel, type OpenFile,
 } from '@rvisor/linux-object';
 import { PAGE_SIZE, Vmo, ZxError, ZxStatus, pageRoundUp as pageUp, type Vmar } from '@rvisor/zircon-object';
 import type { SyscallContext } from '../context.js';
@@ -113,6 +113,10 @@ export function sysMmap(ctx: SyscallContext) {
     if (type === MAP_SHARED && (prot & PROT_WRITE)) throw new KernelError(Errno.ENODEV);
   }
   const fixed = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) !== 0;
+  if (file && (flags & MAP_FIXED_NOREPLACE) === 0 && (fixed || addr === 0)) {
+    const at = mapKeptFile(ctx, file, { at: fixed ? addr : undefined, size, offset: Number(offset), prot, shared: type === MAP_SHARED });
+    if (at !== undefined) return at;
+  }
   const vmo = newVmo(ctx, size);
   try {
     if (file) {
@@ -140,6 +144,55 @@ export function sysMmap(ctx: SyscallContext) {
     vmError(err);
   } finally {
     vmo.close();
+  }
+}
+
+/**
+ * Map `file` from its kept contents (`keptContents`, read once for every mapping of the unchanged
+ * file): read-only memory shares them, copy-on-write (never writable, for MAP_SHARED), writable
+ * private memory gets a copy, and the pages past the file's last one are zeros of their own. At
+ * `at`, replacing what is there, or where the VMAR finds room. Undefined when the contents are not
+ * kept, or for MAP_SHARED of an fd open for writing: the caller then reads what it maps.
+ */
+function mapKeptFile(
+  ctx: SyscallContext,
+  file: OpenFile,
+  m: { at: number | undefined; size: number; offset: number; prot: number; shared: boolean },
+): number | undefined {
+  if (m.shared && (file.statusFlags & O_ACCMODE) !== O_RDONLY) return undefined;
+  const contents = keptContents(ctx.kernel, file);
+  if (!contents) return undefined;
+  const vmar = ctx.process.vmar;
+  try {
+    const at = m.at ?? vmar.findFree(m.size);
+    const common = { prot: m.prot, fixed: true, shared: m.shared, name: file.path };
+    const kept = Math.max(0, Math.min(m.size, contents.vmo.size - m.offset));
+    if (kept > 0 && !m.shared && (m.prot & PROT_WRITE) !== 0) {
+      const copy = contents.vmo.createChildCopy(m.offset, kept);
+      try {
+        vmar.map({ ...common, vmo: copy, len: kept, addr: at });
+      } finally {
+        copy.close();
+      }
+    } else if (kept > 0) {
+      const maxProt = m.shared ? PROT_READ | PROT_EXEC : undefined;
+      vmar.map({ ...common, vmo: contents.vmo, vmoOffset: m.offset, len: kept, addr: at, copyOnWrite: !m.shared, maxProt });
+    }
+    if (kept < m.size) {
+      // Past the file's last page: zeros (where Linux would raise SIGBUS).
+      const zeros = newVmo(ctx, m.size - kept);
+      try {
+        vmar.map({ ...common, vmo: zeros, len: m.size - kept, addr: at + kept });
+      } finally {
+        zeros.close();
+      }
+    }
+    ctx.kernel.syncMemory(ctx.thread, ctx.regs);
+    return at;
+  } catch (err) {
+    vmError(err);
+  } finally {
+    contents.release();
   }
 }
 

@@ -1,12 +1,16 @@
 /*
  * Memory: mmap/munmap/mprotect, fixed and no-replace mappings, mremap, madvise, brk, mincore,
- * and what fork shares or copies. Printed line by line for a native-vs-sandbox comparison.
+ * what fork shares or copies, and mappings of a file (read-only ones share the file's kept bytes in
+ * the sandbox: writes must stay in the writer's copy). Printed line by line for a native-vs-sandbox
+ * comparison.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -16,6 +20,52 @@ static sigjmp_buf jump;
 static void on_segv(int sig) { siglongjmp(jump, sig); }
 
 static const char *err(long r) { return r < 0 || r == (long)MAP_FAILED ? strerrorname_np(errno) : "ok"; }
+
+/** Mappings of a file that has settled (its bytes are then kept and shared in the sandbox). */
+static void file_mappings(long page) {
+  char path[] = "/tmp/memory-map-XXXXXX";
+  int fd = mkstemp(path);
+  static char content[3 * 4096];
+  for (size_t i = 0; i < sizeof content; i++) content[i] = (char)('a' + i % 26);
+  if (write(fd, content, 2 * page + 100) != 2 * page + 100) printf("write failed\n");
+  close(fd);
+  sleep(3); // older than the kernel's two seconds: a file whose bytes may be kept
+  fd = open(path, O_RDONLY);
+  char *ro = mmap(NULL, 3 * page, PROT_READ, MAP_PRIVATE, fd, 0);
+  printf("private read-only: %s, bytes match %d, past the end zero %d\n", err((long)ro),
+         memcmp(ro, content, 2 * page + 100) == 0, ro[2 * page + 100] == 0);
+  char *rw = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, page);
+  printf("private writable at page 1: %s, bytes match %d\n", err((long)rw), memcmp(rw, content + page, page) == 0);
+  rw[0] = '!';
+  char back;
+  pread(fd, &back, 1, page);
+  printf("a write there reaches neither the file %d nor the other mapping %d\n", back == content[page], ro[page] == content[page]);
+  printf("mprotect the read-only one writable: %s\n", err(mprotect(ro, page, PROT_READ | PROT_WRITE)));
+  ro[1] = '?';
+  char *again = mmap(NULL, page, PROT_READ, MAP_PRIVATE, fd, 0);
+  printf("its write is its own: a new mapping reads %d\n", again[1] == content[1]);
+  pid_t c = fork();
+  if (c == 0) { signal(SIGSEGV, SIG_DFL); again[0] = 'x'; _exit(0); } // PROT_READ: the child faults
+  int st;
+  waitpid(c, &st, 0);
+  printf("child writing a read-only mapping: signaled %d sig %d\n", WIFSIGNALED(st), WTERMSIG(st));
+  c = fork();
+  if (c == 0) { rw[1] = '#'; _exit(0); }
+  waitpid(c, &st, 0);
+  printf("a child's write to a private mapping stays its own: %d\n", rw[1] == content[page + 1]);
+  char *sh = mmap(NULL, page, PROT_READ, MAP_SHARED, fd, 0);
+  printf("shared read-only: %s, bytes match %d\n", err((long)sh), memcmp(sh, content, page) == 0);
+  printf("mprotect it writable: %s\n", err(mprotect(sh, page, PROT_READ | PROT_WRITE)));
+  close(fd);
+  fd = open(path, O_WRONLY);
+  if (pwrite(fd, "Z", 1, 0) != 1) printf("pwrite failed\n");
+  close(fd);
+  fd = open(path, O_RDONLY);
+  char *changed = mmap(NULL, page, PROT_READ, MAP_PRIVATE, fd, 0);
+  printf("after a write to the file, a new mapping reads it: %d\n", changed[0] == 'Z');
+  close(fd);
+  unlink(path);
+}
 
 int main(void) {
   long page = sysconf(_SC_PAGESIZE);
@@ -101,5 +151,6 @@ int main(void) {
   }
   waitpid(child, NULL, 0);
   printf("after fork: shared=%d private=%d\n", *shared, *private);
+  file_mappings(page);
   return 0;
 }

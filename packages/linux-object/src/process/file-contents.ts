@@ -1,0 +1,66 @@
+/**
+ * The bytes of files that guests map (mmap of a file): read once into a VMO and kept for the next
+ * mapping of the same unchanged file. A dynamic program's start maps its libraries, libc's 1.9 MB
+ * among them, and reading them for every process cost more than the rest of its execve.
+ *
+ * @module
+ */
+import { Vmo, pageRoundUp } from '@rvisor/zircon-object';
+import type { OpenFile } from '../fs/open-file.js';
+import type { Kernel } from './kernel.js';
+import { versionOf } from './image-cache.js';
+
+/** A file's bytes in whole pages (zeros past its end). Reference counted, as the cache wants. */
+export class FileContents {
+  readonly vmo: Vmo;
+  readonly bytes: number;
+  #refs = 1;
+
+  constructor(vmo: Vmo) {
+    this.vmo = vmo;
+    this.bytes = vmo.size;
+  }
+
+  retain(): void {
+    this.#refs++;
+  }
+
+  /** Drop a reference; the last one drops the VMO (mappings of it keep what they map). */
+  release(): void {
+    if (--this.#refs === 0) this.vmo.close();
+  }
+}
+
+/**
+ * The kept contents of `file`, with a reference for the caller: from the kernel's cache, or read
+ * now and kept when the file has settled. Undefined if it cannot be kept (another file system, a
+ * file that changed lately or is too big, an empty one): the caller reads what it maps itself.
+ */
+export function keptContents(kernel: Kernel, file: OpenFile): FileContents | undefined {
+  const fs = file.location?.inode.fs;
+  if (fs === undefined) return undefined;
+  const st = file.stat();
+  const cached = kernel.mappedFiles.get(fs, st);
+  if (cached) return cached;
+  if (st.size === 0 || !kernel.mappedFiles.accepts(fs, st)) return undefined;
+  const vmo = Vmo.create(kernel.allocator, pageRoundUp(st.size), { account: kernel.memoryAccount, name: file.path });
+  let kept = false;
+  try {
+    let done = 0;
+    for (const seg of vmo.segments(0, st.size)) {
+      for (let at = 0; at < seg.length; ) {
+        const n = file.pread(seg.subarray(at), done + at);
+        if (typeof n !== 'number' || n <= 0) return undefined; // shorter than its size said: changing
+        at += n;
+      }
+      done += seg.length;
+    }
+    if (versionOf(file.stat()) !== versionOf(st)) return undefined; // changed while read
+    const contents = new FileContents(vmo);
+    kept = true;
+    kernel.mappedFiles.put(fs, st, contents);
+    return contents;
+  } finally {
+    if (!kept) vmo.close();
+  }
+}
