@@ -58,6 +58,10 @@ export function makeRootfs({ repoRoot, benchDir, scratch, sqliteRows }) {
     run(['gcc', '-static', '-O2', '-o', join(rootfs, 'bench', p), join(benchDir, 'programs', `${p}.c`)], `building ${p}`);
   }
   if (existsSync('/usr/bin/sqlite3')) installWithLibraries(rootfs, '/usr/bin/sqlite3');
+  // A dynamic program, with its libraries, for the execve-dynamic row.
+  const noop = join(rootfs, 'bench/noop-dynamic');
+  run(['gcc', '-O2', '-o', noop, join(benchDir, 'programs/noop-dynamic.c')], 'building noop-dynamic');
+  for (const lib of execFileSync('ldd', [noop], { encoding: 'utf8' }).match(/\/\S+/g) ?? []) install(rootfs, lib);
   writeFileSync(join(rootfs, 'bench/insert.sql'), insertScript(sqliteRows));
   // The tar+gzip source tree: every package's src/.
   for (const pkg of execFileSync('ls', [join(repoRoot, 'packages')], { encoding: 'utf8' }).split('\n').filter(Boolean)) {

@@ -36,6 +36,7 @@ export const WORKLOADS = [
   { key: 'fork', group: 'process', title: 'fork + _exit + waitpid', unit: 'us', n: 200, floor: false, argv: (n) => ['/bench/proc-loop', 'fork', String(n)] },
   { key: 'thread', group: 'process', title: 'pthread_create + pthread_join', unit: 'us', n: 1000, floor: false, argv: (n) => ['/bench/proc-loop', 'thread', String(n)] },
   { key: 'execve', group: 'process', title: 'fork + execve + waitpid', unit: 'us', n: 200, floor: false, argv: (n) => ['/bench/proc-loop', 'execve', String(n)] },
+  { key: 'execve-dynamic', group: 'process', title: 'fork + execve of a dynamic program + waitpid', unit: 'us', n: 200, floor: false, argv: (n) => ['/bench/proc-loop', 'execve', String(n), '/bench/noop-dynamic'] },
   {
     key: 'sqlite', group: 'real', title: 'sqlite3: 10 000 INSERTs, one transaction each (× --scale)', unit: 'ms', n: 1, floor: false, needs: '/usr/bin/sqlite3',
     argv: inShell('rm -f /tmp/bench.db /tmp/bench.db-journal && /usr/bin/sqlite3 /tmp/bench.db < /bench/insert.sql > /tmp/sqlite.out'),

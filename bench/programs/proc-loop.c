@@ -1,6 +1,6 @@
 /*
  * Process and address-space costs: N times fork + _exit + waitpid, N times fork + execve of itself
- * in its "noop" mode + waitpid, N times mmap of 64 KiB + a touch of each page + munmap, or N times
+ * in its "noop" mode (or of PROGRAM, given) + waitpid, N times mmap of 64 KiB + a touch of each page + munmap, or N times
  * pthread_create + pthread_join of a thread that returns at once. Prints the mean cost of one round:
  *
  *   fork ns_per_call 123456.7
@@ -8,7 +8,8 @@
  *   mmap ns_per_call 3456.7
  *   thread ns_per_call 12345.6
  *
- * Usage: proc-loop fork|execve|mmap|thread [N]   (default 200). Static, so it runs on the host and in a rootfs.
+ * Usage: proc-loop fork|execve|mmap|thread [N] [PROGRAM]   (N default 200). Static, so it runs on the
+ * host and in a rootfs.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -56,12 +57,12 @@ int main(int argc, char **argv) {
     printf("thread ns_per_call %.1f\n", (now_ns() - t0) / (double)n);
     return 0;
   }
-  char *noop[] = {argv[0], "noop", NULL};
+  char *noop[] = {argc > 3 ? argv[3] : argv[0], argc > 3 ? NULL : "noop", NULL};
   double start = now_ns();
   for (long i = 0; i < n; i++) {
     pid_t c = fork();
     if (c == 0) {
-      if (exec) execv(argv[0], noop);
+      if (exec) execv(noop[0], noop);
       _exit(0);
     }
     int st;
