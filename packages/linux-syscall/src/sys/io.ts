@@ -170,8 +170,12 @@ export function sysSendfile(ctx: SyscallContext) {
     if (off !== null) ctx.mem.writeU64(offAddr, BigInt(off + n));
     return n;
   };
-  const r = copyBetween(ctx, read, (b) => to.write(b, ctx), ctx.count(3));
-  return piped(ctx, typeof r === 'number' ? moved(r) : r.then(moved));
+  try {
+    const r = copyBetween(ctx, read, (b) => to.write(b, ctx), ctx.count(3));
+    return piped(ctx, typeof r === 'number' ? moved(r) : r.then(moved));
+  } catch (err) {
+    sigpipe(ctx, err); // a broken pipe found without waiting
+  }
 }
 
 /** Implements Linux syscall copy_file_range(2) (through a kernel buffer). */

@@ -711,6 +711,18 @@ static void copies(void) {
   printf("pipe got [%s]\n", buf);
   close(p[0]);
   close(p[1]);
+  // To a pipe with no reader: EPIPE with SIGPIPE ignored, killed by it by default.
+  pipe(p);
+  close(p[0]);
+  signal(SIGPIPE, SIG_IGN);
+  CALL(sendfile(p[1], in, NULL, 4)); show("sendfile to a pipe with no reader, SIGPIPE ignored");
+  signal(SIGPIPE, SIG_DFL);
+  pid_t child = fork();
+  if (child == 0) { sendfile(p[1], in, NULL, 4); _exit(0); }
+  int status;
+  waitpid(child, &status, 0);
+  printf("sendfile to a pipe with no reader: signaled %d signal %d\n", WIFSIGNALED(status), WTERMSIG(status));
+  close(p[1]);
   close(in);
   close(out);
 
