@@ -164,7 +164,7 @@ export class HostDirectoryFile extends HostFdFile {
       if (records.length === 0) break;
       let used = 0;
       while (used < records.length) {
-        const reclen = records[used + 16]! | (records[used + 17]! << 8);
+        const reclen = recordLength(records, used);
         if (bytes + reclen > buf.length) break;
         buf.set(records.subarray(used, used + reclen), bytes);
         this.#pos++;
@@ -188,7 +188,7 @@ export class HostDirectoryFile extends HostFdFile {
       if (records.length === 0) break;
       let used = 0;
       while (used < records.length && this.#pos < target) {
-        used += records[used + 16]! | (records[used + 17]! << 8);
+        used += recordLength(records, used);
         this.#pos++;
       }
       this.#hold(records, used);
@@ -206,6 +206,15 @@ export class HostDirectoryFile extends HostFdFile {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/**
+ * d_reclen of the record at `at`: at least a whole header, and never past the batch (so a bad
+ * one from the host ends the batch rather than loop).
+ */
+function recordLength(records: Uint8Array, at: number): number {
+  const reclen = records[at + 16]! | (records[at + 17]! << 8);
+  return reclen < 20 ? records.length - at : Math.min(reclen, records.length - at);
+}
 
 /** Write position `pos` as a record's d_off (little-endian s64) at `at` of `buf`. */
 function setOffset(buf: Uint8Array, at: number, pos: number): void {
