@@ -25,6 +25,7 @@ export interface NativeBinding {
   unwatch(fd: number): number;
   shutdown(): void;
   clockNow(): bigint;
+  processCpuNs(pid: number, which: number): number;
   clockRealtimeOffset(): bigint;
   vdso(): ArrayBuffer | undefined;
   timePage(offset: number, keep: number): void;

@@ -142,6 +142,12 @@ export class TrapPlatform {
     this.time = new TscTime(native);
   }
 
+  processCpuTime(hostPid: number): { user: number; total: number } | undefined {
+    const total = this.#native.processCpuNs(hostPid, 0);
+    const user = this.#native.processCpuNs(hostPid, 1);
+    return total < 0 || user < 0 ? undefined : { user, total };
+  }
+
   spawn(): number {
     return this.#native.spawn();
   }

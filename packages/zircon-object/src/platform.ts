@@ -131,6 +131,11 @@ export interface Platform {
   /** The last event; its fields change with every `resumeAndWait`. */
   readonly event: StopEvent;
   /**
+   * CPU time of host process `hostPid` so far, all its threads' (gone ones too), in ns: user, and
+   * user + system. Undefined when the process is gone or the platform cannot tell.
+   */
+  processCpuTime?(hostPid: number): { user: number; total: number } | undefined;
+  /**
    * Start a new, empty guest address space: a host process under the syscall trap, stopped at a
    * syscall stop, with nothing mapped but the platform's trampoline page. Returns its host tid.
    */

@@ -464,7 +464,7 @@ export class ProcFs implements FileSystem {
     const vsize = proc.vmar.mappings().reduce((n, m) => n + (m.end - m.start), 0);
     const { ignored, caught } = dispositions(proc);
     const main = proc.threads.get(proc.pid);
-    const cpu = proc.dead ? proc.cpuTime : hostCpuTime(proc.hostPid);
+    const cpu = proc.dead ? proc.cpuTime : hostCpuTime(this.#kernel.platform, proc.hostPid);
     const fields: (string | number | bigint)[] = [
       proc.pid, `(${commOf(proc)})`, state, proc.ppid, proc.pgid, proc.sid,
       0, -1, 0x400000, // tty_nr, tpgid, flags (PF_RANDOMIZE)

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { Platform } from '@rvisor/zircon-object';
 import { readFileSync } from 'node:fs';
 import type { CpuTime } from './process.js';
 
@@ -11,13 +12,27 @@ import type { CpuTime } from './process.js';
 export const TICK_MICROS = 10_000;
 
 /**
- * The CPU time of host process `hostPid` (all its threads, gone ones too), or of its thread
- * `hostTid` only; zero when the task is gone. /proc/<pid>/stat of a thread that leads no process
- * reads its process's totals too, hence task/<tid> for a thread.
+ * The CPU time of host process `hostPid` (all its threads, gone ones too), in microseconds: from
+ * the platform's CPU clock (nanoseconds) when it has one, else /proc's ticks; zero once it is gone.
  */
-export function hostCpuTime(hostPid: number, hostTid?: number): CpuTime {
+export function hostCpuTime(platform: Platform, hostPid: number): CpuTime {
+  const ns = platform.processCpuTime?.(hostPid);
+  if (ns !== undefined) return { user: Math.floor(ns.user / 1000), system: Math.floor((ns.total - ns.user) / 1000) };
+  return procTimes(`/proc/${hostPid}/stat`);
+}
+
+/**
+ * The CPU time of thread `hostTid` of host process `hostPid` alone, in microseconds (a thread's
+ * clock can be read only from its own process, hence /proc; /proc/<tid>/stat of a thread that
+ * leads no process reads its process's totals, hence task/<tid>).
+ */
+export function hostThreadCpuTime(hostPid: number, hostTid: number): CpuTime {
+  return procTimes(`/proc/${hostPid}/task/${hostTid}/stat`);
+}
+
+/** utime and stime of a /proc stat file, in microseconds; zero if it is gone. */
+function procTimes(path: string): CpuTime {
   try {
-    const path = hostTid === undefined ? `/proc/${hostPid}/stat` : `/proc/${hostPid}/task/${hostTid}/stat`;
     const stat = readFileSync(path, 'latin1');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // utime and stime: fields 14 and 15, counted from the state (field 3) here.

@@ -10,11 +10,15 @@ import {
   CLOCK_BOOTTIME, CLOCK_BOOTTIME_ALARM, CLOCK_MONOTONIC, CLOCK_MONOTONIC_COARSE, CLOCK_MONOTONIC_RAW,
   CLOCK_PROCESS_CPUTIME_ID, CLOCK_REALTIME, CLOCK_REALTIME_ALARM, CLOCK_REALTIME_COARSE, CLOCK_TAI,
   CLOCK_THREAD_CPUTIME_ID, ERESTART_RESTARTBLOCK, Errno, KernelError, SI_KERNEL, Signo, StructBuffer, TIMER_ABSTIME,
-  TICK_MICROS, hostCpuTime, sendSignal, setI64, type CpuTime, type Kernel,
+  TICK_MICROS, hostCpuTime, hostThreadCpuTime, sendSignal, setI64, type CpuTime, type Kernel,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 
-/** Nanoseconds on `clock`; EINVAL for clocks Linux does not have. */
+/**
+ * Nanoseconds on `clock`; EINVAL for clocks Linux does not have. The CPU-time clocks answer the
+ * monotonic clock here, for what only needs them valid (clock_getres, a sleep's deadline):
+ * clock_gettime reads them from the caller's host tasks.
+ */
 export function clockNow(kernel: Kernel, clock: number): bigint {
   switch (clock) {
     case CLOCK_REALTIME:
@@ -54,9 +58,24 @@ function readTimespec(ctx: SyscallContext, addr: number): bigint {
   return sec * 1_000_000_000n + nsec;
 }
 
-/** Implements Linux syscall clock_gettime(2). */
+/** User + system time in nanoseconds. */
+function cpuNs(t: CpuTime): bigint {
+  return BigInt(t.user + t.system) * 1000n;
+}
+
+/** Implements Linux syscall clock_gettime(2); the CPU-time clocks read the caller's host tasks. */
 export function sysClockGettime(ctx: SyscallContext) {
-  writeTime(ctx, ctx.addr(1), clockNow(ctx.kernel, ctx.int(0)));
+  const clock = ctx.int(0);
+  let ns: bigint;
+  if (clock === CLOCK_PROCESS_CPUTIME_ID) {
+    const ran = ctx.kernel.platform.processCpuTime?.(ctx.process.hostPid);
+    ns = ran !== undefined ? BigInt(ran.total) : cpuNs(hostCpuTime(ctx.kernel.platform, ctx.process.hostPid));
+  } else if (clock === CLOCK_THREAD_CPUTIME_ID) {
+    ns = cpuNs(hostThreadCpuTime(ctx.process.hostPid, ctx.thread.hostTid));
+  } else {
+    ns = clockNow(ctx.kernel, clock);
+  }
+  writeTime(ctx, ctx.addr(1), ns);
   return 0;
 }
 
@@ -181,7 +200,7 @@ export function sysGetitimer(ctx: SyscallContext) {
 /** Implements Linux syscall times(2): the process's and its waited-for children's CPU times. */
 export function sysTimes(ctx: SyscallContext) {
   if (ctx.addr(0) !== 0) {
-    const own = hostCpuTime(ctx.process.hostPid);
+    const own = hostCpuTime(ctx.kernel.platform, ctx.process.hostPid);
     const children = ctx.process.childrenCpuTime;
     const buf = new Uint8Array(32);
     const v = new DataView(buf.buffer);
@@ -217,8 +236,8 @@ export function encodeRusage(cpu: CpuTime): Uint8Array {
 export function sysGetrusage(ctx: SyscallContext) {
   const who = ctx.int(0);
   let cpu: CpuTime;
-  if (who === RUSAGE_SELF) cpu = hostCpuTime(ctx.process.hostPid);
-  else if (who === RUSAGE_THREAD) cpu = hostCpuTime(ctx.process.hostPid, ctx.thread.hostTid);
+  if (who === RUSAGE_SELF) cpu = hostCpuTime(ctx.kernel.platform, ctx.process.hostPid);
+  else if (who === RUSAGE_THREAD) cpu = hostThreadCpuTime(ctx.process.hostPid, ctx.thread.hostTid);
   else if (who === RUSAGE_CHILDREN) cpu = ctx.process.childrenCpuTime;
   else throw new KernelError(Errno.EINVAL);
   ctx.mem.write(ctx.addr(1), encodeRusage(cpu));

@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <sys/resource.h>
 #include <sys/times.h>
+#include <time.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -44,6 +45,16 @@ int main(int argc, char **argv) {
 
   /* CPU time: a child's counts for its parent once waited for (wait4's rusage, RUSAGE_CHILDREN,
    * times' cutime), not before. The child spins ~150 ms of user time; at least 50 must show. */
+  /* The CPU-time clocks count CPU time, not time: a 300 ms sleep adds little. */
+  struct timespec c0, c1, t0, t1, nap = {0, 300000000};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+  nanosleep(&nap, NULL);
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+  printf("a 300 ms sleep moves the CPU-time clocks < 100 ms: process %d thread %d\n",
+         (c1.tv_sec - c0.tv_sec) * 1000000000L + (c1.tv_nsec - c0.tv_nsec) < 100000000L,
+         (t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec) < 100000000L);
   struct rusage ru;
   getrusage(RUSAGE_CHILDREN, &ru);
   printf("children's user time before: 0 s %d\n", ru.ru_utime.tv_sec == 0 && ru.ru_utime.tv_usec < 50000);
@@ -73,6 +84,11 @@ int main(int argc, char **argv) {
     getrusage(RUSAGE_THREAD, &thread);
     printf("spinner: times' utime >= 5 ticks %d, /proc/self/stat utime >= 5 ticks %d, thread's <= process's %d\n",
            own.tms_utime >= 5, utime >= 5, thread.ru_utime.tv_sec <= self.ru_utime.tv_sec + 1);
+    struct timespec pcpu, tcpu;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &pcpu);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &tcpu);
+    printf("spinner: CPU-time clocks >= 100 ms: process %d thread %d\n",
+           pcpu.tv_sec * 1000000000L + pcpu.tv_nsec >= 100000000L, tcpu.tv_sec * 1000000000L + tcpu.tv_nsec >= 100000000L);
     _exit(0);
   }
   int spun;

@@ -167,6 +167,20 @@ unsafe extern "C" fn clock_now(env: napi_env, _info: napi_callback_info) -> napi
     napi::bigint(env, c.now() as i64)
 }
 
+/// processCpuNs(pid, which): a host process's CPU time in ns, all its threads' (gone ones too):
+/// `which` 0 user + system, 1 user only (Linux's CPUCLOCK_PROF and CPUCLOCK_VIRT); -errno if the
+/// process is gone. Any process's clock may be read; a thread's only from its own process.
+unsafe extern "C" fn process_cpu_ns(env: napi_env, info: napi_callback_info) -> napi_value {
+    let a = Args::get(env, info);
+    let (pid, which) = (a.f64(0) as i32, a.f64(1) as i32);
+    let id: libc::clockid_t = (!pid << 3) | (which & 1);
+    let mut ts: libc::timespec = std::mem::zeroed();
+    if libc::clock_gettime(id, &mut ts) != 0 {
+        return napi::num(env, crate::sys::neg_errno() as f64);
+    }
+    napi::num(env, ts.tv_sec as f64 * 1e9 + ts.tv_nsec as f64)
+}
+
 /// clockRealtimeOffset(): CLOCK_REALTIME - CLOCK_MONOTONIC in ns (a BigInt), fixed at init.
 unsafe extern "C" fn clock_realtime_offset(env: napi_env, _info: napi_callback_info) -> napi_value {
     let c = require!(clock(), env, NOT_INITIALISED);
@@ -285,7 +299,7 @@ unsafe extern "C" fn shutdown(env: napi_env, _info: napi_callback_info) -> napi_
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_value) -> napi_value {
-    let fns: [(&str, napi::napi_callback); 48] = [
+    let fns: [(&str, napi::napi_callback); 49] = [
         ("init", init),
         ("allowedCpu", allowed_cpu),
         ("pmemChunk", pmem_chunk),
@@ -303,6 +317,7 @@ pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_va
         ("unwatch", unwatch),
         ("shutdown", shutdown),
         ("clockNow", clock_now),
+        ("processCpuNs", process_cpu_ns),
         ("clockRealtimeOffset", clock_realtime_offset),
         ("vdso", vdso),
         ("timePage", time_page),
