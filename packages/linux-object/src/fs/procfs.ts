@@ -471,7 +471,7 @@ export class ProcFs implements FileSystem {
       0, 0, 0, 0, // minflt cminflt majflt cmajflt
       ...[cpu.user, cpu.system, proc.childrenCpuTime.user, proc.childrenCpuTime.system].map((us) => Math.floor(us / TICK_MICROS)),
       20, 0, proc.threads.size, 0, // priority nice num_threads itrealvalue
-      0, vsize, 0, RLIM_INFINITY, // starttime vsize rss rsslim
+      Math.max(0, Math.floor((proc.startedMs - this.#bootMs) / 10)), vsize, 0, RLIM_INFINITY, // starttime (ticks since boot) vsize rss rsslim
       0, 0, 0, 0, 0, // startcode endcode startstack kstkesp kstkeip
       0n, main?.signalMask ?? 0n, ignored, caught, // signal blocked sigignore sigcatch (legacy decimal)
       0, 0, 0, 17, 0, 0, 0, 0, 0, 0, // wchan nswap cnswap exit_signal processor rt_priority policy blkio guest cguest

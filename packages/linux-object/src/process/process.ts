@@ -76,6 +76,8 @@ export class LinuxProcess {
   exit: { code: number; signal: number } | null = null;
   /** The host process its threads run in (0 until it has one). */
   hostPid = 0;
+  /** When it was made (fork; execve keeps it), in ms since the epoch. */
+  readonly startedMs = Date.now();
   /** CPU time the process used, in microseconds, once it is gone (its host process's). */
   cpuTime: CpuTime = { user: 0, system: 0 };
   /** CPU time of the children it has waited for, and of theirs (RUSAGE_CHILDREN, times' cutime). */

@@ -23,6 +23,22 @@ extern char **environ;
 
 static const char *e(long r) { return r < 0 ? strerrorname_np(errno) : "ok"; }
 
+/** Field 22 of /proc/<pid>/stat: when the process started, in ticks since boot (-1 if unreadable). */
+static long start_ticks(pid_t pid) {
+  char path[64], line[1024];
+  snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  FILE *f = fopen(path, "r");
+  if (!f) return -1;
+  long v = -1;
+  if (fgets(line, sizeof line, f)) {
+    char *p = strrchr(line, ')');
+    for (int field = 2; p && field < 22; field++) p = strchr(p + 1, ' ');
+    if (p) v = atol(p + 1);
+  }
+  fclose(f);
+  return v;
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
   if (argc > 1 && strcmp(argv[1], "quiet") == 0) return 42; /* spawned: its output would race the parent's */
@@ -45,6 +61,7 @@ int main(int argc, char **argv) {
 
   /* CPU time: a child's counts for its parent once waited for (wait4's rusage, RUSAGE_CHILDREN,
    * times' cutime), not before. The child spins ~150 ms of user time; at least 50 must show. */
+  long my_start = start_ticks(getpid());
   /* The CPU-time clocks count CPU time, not time: a 300 ms sleep adds little. */
   struct timespec c0, c1, t0, t1, nap = {0, 300000000};
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
@@ -55,6 +72,14 @@ int main(int argc, char **argv) {
   printf("a 300 ms sleep moves the CPU-time clocks < 100 ms: process %d thread %d\n",
          (c1.tv_sec - c0.tv_sec) * 1000000000L + (c1.tv_nsec - c0.tv_nsec) < 100000000L,
          (t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec) < 100000000L);
+  /* starttime (/proc/<pid>/stat field 22, ticks since boot): a child forked after the 300 ms sleep starts later. */
+  pid_t late = fork();
+  if (late == 0) { pause(); _exit(0); }
+  long late_start = start_ticks(late);
+  kill(late, SIGKILL);
+  waitpid(late, NULL, 0);
+  printf("starttime: a child forked now starts >= 30 ticks after this process %d\n", late_start >= my_start + 30);
+
   struct rusage ru;
   getrusage(RUSAGE_CHILDREN, &ru);
   printf("children's user time before: 0 s %d\n", ru.ru_utime.tv_sec == 0 && ru.ru_utime.tv_usec < 50000);
