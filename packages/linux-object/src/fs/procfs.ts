@@ -10,7 +10,7 @@ import { makedev, S_IFDIR, S_IFLNK, S_IFREG } from '../abi/mode.js';
 import { RLIMIT_NAMES } from '../abi/process.js';
 import type { Stat } from '../abi/stat.js';
 import { Errno, KernelError } from '../errno.js';
-import { hostCpuTime, TICK_MICROS } from '../process/host-cpu.js';
+import { hostCpuTime, hostResidentPages, TICK_MICROS } from '../process/host-usage.js';
 import type { Kernel } from '../process/kernel.js';
 import { processLimit, RLIM_INFINITY, type LinuxProcess } from '../process/process.js';
 import { KERNEL_RELEASE } from '../process/kernel.js';
@@ -465,13 +465,14 @@ export class ProcFs implements FileSystem {
     const { ignored, caught } = dispositions(proc);
     const main = proc.threads.get(proc.pid);
     const cpu = proc.dead ? proc.cpuTime : hostCpuTime(this.#kernel.platform, proc.hostPid);
+    const rss = proc.dead ? 0 : hostResidentPages(proc.hostPid);
     const fields: (string | number | bigint)[] = [
       proc.pid, `(${commOf(proc)})`, state, proc.ppid, proc.pgid, proc.sid,
       0, -1, 0x400000, // tty_nr, tpgid, flags (PF_RANDOMIZE)
       0, 0, 0, 0, // minflt cminflt majflt cmajflt
       ...[cpu.user, cpu.system, proc.childrenCpuTime.user, proc.childrenCpuTime.system].map((us) => Math.floor(us / TICK_MICROS)),
       20, 0, proc.threads.size, 0, // priority nice num_threads itrealvalue
-      Math.max(0, Math.floor((proc.startedMs - this.#bootMs) / 10)), vsize, 0, RLIM_INFINITY, // starttime (ticks since boot) vsize rss rsslim
+      Math.max(0, Math.floor((proc.startedMs - this.#bootMs) / 10)), vsize, rss, RLIM_INFINITY, // starttime (ticks since boot) vsize rss rsslim
       0, 0, 0, 0, 0, // startcode endcode startstack kstkesp kstkeip
       0n, main?.signalMask ?? 0n, ignored, caught, // signal blocked sigignore sigcatch (legacy decimal)
       0, 0, 0, 17, 0, 0, 0, 0, 0, 0, // wchan nswap cnswap exit_signal processor rt_priority policy blkio guest cguest
@@ -502,6 +503,7 @@ export class ProcFs implements FileSystem {
       `FDSize:\t${Math.max(64, 2 ** Math.ceil(Math.log2(Math.max(1, proc.fds.count))))}`,
       `Groups:\t${c.groups.join(' ')}`,
       `VmSize:\t${String(vsizeKb).padStart(8)} kB`,
+      `VmRSS:\t${String(proc.dead ? 0 : hostResidentPages(proc.hostPid) * 4).padStart(8)} kB`,
       `Threads:\t${proc.threads.size}`,
       `SigQ:\t${proc.pending.size}/${processLimit(proc, 11).cur}`,
       `SigPnd:\t${sigsetHex(main ? [...main.pending.keys()].reduce((s, sig) => s | (1n << BigInt(sig - 1)), 0n) : 0n)}`,

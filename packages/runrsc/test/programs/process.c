@@ -23,8 +23,8 @@ extern char **environ;
 
 static const char *e(long r) { return r < 0 ? strerrorname_np(errno) : "ok"; }
 
-/** Field 22 of /proc/<pid>/stat: when the process started, in ticks since boot (-1 if unreadable). */
-static long start_ticks(pid_t pid) {
+/** Field `n` (22 starttime, 24 rss) of /proc/<pid>/stat as a number (-1 if unreadable). */
+static long stat_field(pid_t pid, int n) {
   char path[64], line[1024];
   snprintf(path, sizeof path, "/proc/%d/stat", pid);
   FILE *f = fopen(path, "r");
@@ -32,12 +32,14 @@ static long start_ticks(pid_t pid) {
   long v = -1;
   if (fgets(line, sizeof line, f)) {
     char *p = strrchr(line, ')');
-    for (int field = 2; p && field < 22; field++) p = strchr(p + 1, ' ');
+    for (int field = 2; p && field < n; field++) p = strchr(p + 1, ' ');
     if (p) v = atol(p + 1);
   }
   fclose(f);
   return v;
 }
+
+static long start_ticks(pid_t pid) { return stat_field(pid, 22); }
 
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
@@ -79,6 +81,14 @@ int main(int argc, char **argv) {
   kill(late, SIGKILL);
   waitpid(late, NULL, 0);
   printf("starttime: a child forked now starts >= 30 ticks after this process %d\n", late_start >= my_start + 30);
+
+  /* rss (field 24, pages): 16 MiB written count. */
+  long rss_before = stat_field(getpid(), 24);
+  char *touched = malloc(16 << 20);
+  memset(touched, 1, 16 << 20);
+  long rss_after = stat_field(getpid(), 24);
+  printf("rss: > 0 %d, grows by >= 3000 pages after writing 16 MiB %d\n", rss_before > 0, rss_after >= rss_before + 3000);
+  free(touched);
 
   struct rusage ru;
   getrusage(RUSAGE_CHILDREN, &ru);

@@ -1,6 +1,8 @@
 /**
- * CPU time of guests, read from their host tasks: the host counts what the guest's code and its
- * host calls ran; the kernel's own time for the guest (answering its syscalls) is not in it.
+ * What guests use, read from their host tasks: CPU time (the host counts what the guest's code and
+ * its host calls ran; the kernel's own time for the guest, answering its syscalls, is not in it)
+ * and resident memory (the guest's pmem pages its host process maps, shared ones included, as
+ * Linux counts a process's shared pages in its RSS).
  *
  * @module
  */
@@ -28,6 +30,15 @@ export function hostCpuTime(platform: Platform, hostPid: number): CpuTime {
  */
 export function hostThreadCpuTime(hostPid: number, hostTid: number): CpuTime {
   return procTimes(`/proc/${hostPid}/task/${hostTid}/stat`);
+}
+
+/** Pages of host process `hostPid` that are resident (/proc/<pid>/statm); zero once it is gone. */
+export function hostResidentPages(hostPid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${hostPid}/statm`, 'latin1').split(' ')[1]) || 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** utime and stime of a /proc stat file, in microseconds; zero if it is gone. */
