@@ -36,7 +36,7 @@ class NativeEvent {
   readonly #u64: BigUint64Array;
   constructor(shared: ArrayBuffer) {
     this.#i32 = new Int32Array(shared, 256, 6);
-    this.#u64 = new BigUint64Array(shared, 280, 3);
+    this.#u64 = new BigUint64Array(shared, 280, 4);
   }
   get kind() { return this.#i32[0] as 1 | 2 | 3 | 4 | 5; }
   get tid() { return this.#i32[1]; }
@@ -47,6 +47,7 @@ class NativeEvent {
   get faultAddr() { return this.#u64[0]; }
   get userMicros() { return Number(this.#u64[1]); }
   get systemMicros() { return Number(this.#u64[2]); }
+  get maxRssKb() { return Number(this.#u64[3]); }
 }
 
 /** pmem as seen from JavaScript: lazily created ArrayBuffer views, one per chunk. */

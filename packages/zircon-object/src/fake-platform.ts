@@ -59,6 +59,7 @@ export interface FakeStopEvent {
   newTid: number;
   userMicros: number;
   systemMicros: number;
+  maxRssKb: number;
 }
 
 /** One `resumeAndWait` call as the fake saw it. */
@@ -164,7 +165,7 @@ export class FakePlatform implements Platform {
 }
 
 function emptyEvent(kind: StopKind): FakeStopEvent {
-  return { kind, tid: 0, status: 0, signal: 0, signalCode: 0, faultAddr: 0n, newTid: 0, userMicros: 0, systemMicros: 0 };
+  return { kind, tid: 0, status: 0, signal: 0, signalCode: 0, faultAddr: 0n, newTid: 0, userMicros: 0, systemMicros: 0, maxRssKb: 0 };
 }
 
 /** Type check: the fake's event satisfies the contract's read-only view. */

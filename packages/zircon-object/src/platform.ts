@@ -79,6 +79,8 @@ export interface StopEvent {
    */
   readonly userMicros: number;
   readonly systemMicros: number;
+  /** The exited thread's process's largest resident set so far, in KiB (Exited). */
+  readonly maxRssKb: number;
 }
 
 /** Running totals of a platform's costly operations. */

@@ -41,6 +41,17 @@ export function hostResidentPages(hostPid: number): number {
   }
 }
 
+/** The largest resident set host process `hostPid` has had (VmHWM), in KiB; zero once it is gone. */
+export function hostMaxRssKb(hostPid: number): number {
+  try {
+    const status = readFileSync(`/proc/${hostPid}/status`, 'latin1');
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(status);
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** utime and stime of a /proc stat file, in microseconds; zero if it is gone. */
 function procTimes(path: string): CpuTime {
   try {

@@ -82,6 +82,10 @@ export class LinuxProcess {
   cpuTime: CpuTime = { user: 0, system: 0 };
   /** CPU time of the children it has waited for, and of theirs (RUSAGE_CHILDREN, times' cutime). */
   childrenCpuTime: CpuTime = { user: 0, system: 0 };
+  /** Its largest resident set, in KiB, once it is gone (its host process's). */
+  maxRssKb = 0;
+  /** The largest of the children it has waited for, and of theirs (RUSAGE_CHILDREN's ru_maxrss). */
+  childrenMaxRssKb = 0;
   /** ITIMER_REAL (alarm, setitimer): its pending timer, deadline and interval (ns). */
   realTimer: { timer: Timer; deadline: bigint; interval: bigint } | null = null;
   /** prctl(PR_SET_PDEATHSIG): the signal this process gets when its parent dies (0: none). */

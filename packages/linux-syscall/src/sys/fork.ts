@@ -149,6 +149,8 @@ interface ChildEvent {
   info: number;
   /** The child's CPU time and its waited-for children's (zero for a stop or continue). */
   cpu: CpuTime;
+  /** The largest resident set of the child and its waited-for children, in KiB (zero likewise). */
+  maxRssKb: number;
 }
 
 const NO_CPU: CpuTime = { user: 0, system: 0 };
@@ -168,25 +170,27 @@ function childEvent(ctx: SyscallContext, pid: number, options: number, wantExite
         user: child.cpuTime.user + child.childrenCpuTime.user,
         system: child.cpuTime.system + child.childrenCpuTime.system,
       };
+      const maxRssKb = Math.max(child.maxRssKb, child.childrenMaxRssKb);
       if (!keep) {
         ctx.kernel.reap(child);
-        // As Linux's: a child's times count for its parent once it is waited for.
+        // As Linux's: a child's times and peak memory count for its parent once it is waited for.
         ctx.process.childrenCpuTime.user += cpu.user;
         ctx.process.childrenCpuTime.system += cpu.system;
+        ctx.process.childrenMaxRssKb = Math.max(ctx.process.childrenMaxRssKb, maxRssKb);
       }
       const exit = child.exit ?? { code: 0, signal: 0 };
       const code = exit.signal ? (defaultAction(exit.signal) === 'core' ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED;
-      return { child, status: child.waitStatus, code, info: exit.signal || exit.code, cpu };
+      return { child, status: child.waitStatus, code, info: exit.signal || exit.code, cpu, maxRssKb };
     }
     const report = child.jobReport;
     if (!report || child.dead) continue;
     if (report.kind === 'stopped' && options & WUNTRACED) {
       if (!keep) child.jobReport = null;
-      return { child, status: (report.signal << 8) | 0x7f, code: CLD_STOPPED, info: report.signal, cpu: NO_CPU };
+      return { child, status: (report.signal << 8) | 0x7f, code: CLD_STOPPED, info: report.signal, cpu: NO_CPU, maxRssKb: 0 };
     }
     if (report.kind === 'continued' && options & WCONTINUED) {
       if (!keep) child.jobReport = null;
-      return { child, status: 0xffff, code: CLD_CONTINUED, info: Signo.SIGCONT, cpu: NO_CPU };
+      return { child, status: 0xffff, code: CLD_CONTINUED, info: Signo.SIGCONT, cpu: NO_CPU, maxRssKb: 0 };
     }
   }
   return null;
@@ -216,7 +220,7 @@ export function sysWait4(ctx: SyscallContext) {
   const finish = (ev: ChildEvent | null) => {
     if (!ev) return 0;
     if (statusAddr !== 0) ctx.mem.writeU32(statusAddr, ev.status);
-    if (ctx.addr(3) !== 0) ctx.mem.write(ctx.addr(3), encodeRusage(ev.cpu));
+    if (ctx.addr(3) !== 0) ctx.mem.write(ctx.addr(3), encodeRusage(ev.cpu, ev.maxRssKb));
     return ev.child.pid;
   };
   const ev = waitChild(ctx, pid, options, true);
@@ -241,7 +245,7 @@ export function sysWaitid(ctx: SyscallContext) {
   if (Number.isNaN(pid)) throw new KernelError(Errno.EINVAL);
   const finish = (ev: ChildEvent | null) => {
     // Linux's waitid takes a struct rusage too, as its fifth argument, written for a child found.
-    if (ev && ctx.addr(4) !== 0) ctx.mem.write(ctx.addr(4), encodeRusage(ev.cpu));
+    if (ev && ctx.addr(4) !== 0) ctx.mem.write(ctx.addr(4), encodeRusage(ev.cpu, ev.maxRssKb));
     if (infoAddr === 0) return 0;
     const info = new Uint8Array(128);
     if (ev) {

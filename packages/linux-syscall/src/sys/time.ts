@@ -10,7 +10,7 @@ import {
   CLOCK_BOOTTIME, CLOCK_BOOTTIME_ALARM, CLOCK_MONOTONIC, CLOCK_MONOTONIC_COARSE, CLOCK_MONOTONIC_RAW,
   CLOCK_PROCESS_CPUTIME_ID, CLOCK_REALTIME, CLOCK_REALTIME_ALARM, CLOCK_REALTIME_COARSE, CLOCK_TAI,
   CLOCK_THREAD_CPUTIME_ID, ERESTART_RESTARTBLOCK, Errno, KernelError, SI_KERNEL, Signo, StructBuffer, TIMER_ABSTIME,
-  TICK_MICROS, hostCpuTime, hostThreadCpuTime, sendSignal, setI64, type CpuTime, type Kernel,
+  TICK_MICROS, hostCpuTime, hostMaxRssKb, hostThreadCpuTime, sendSignal, setI64, type CpuTime, type Kernel,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 
@@ -216,8 +216,8 @@ const RUSAGE_SELF = 0;
 const RUSAGE_CHILDREN = -1;
 const RUSAGE_THREAD = 1;
 
-/** `struct rusage` with its CPU times; the memory and I/O counters are 0. */
-export function encodeRusage(cpu: CpuTime): Uint8Array {
+/** `struct rusage` with its CPU times and ru_maxrss (KiB); the other counters are 0. */
+export function encodeRusage(cpu: CpuTime, maxRssKb: number): Uint8Array {
   const buf = new Uint8Array(144);
   const v = new DataView(buf.buffer);
   const timeval = (off: number, us: number) => {
@@ -226,6 +226,7 @@ export function encodeRusage(cpu: CpuTime): Uint8Array {
   };
   timeval(0, cpu.user);
   timeval(16, cpu.system);
+  v.setBigInt64(32, BigInt(maxRssKb), true);
   return buf;
 }
 
@@ -240,6 +241,8 @@ export function sysGetrusage(ctx: SyscallContext) {
   else if (who === RUSAGE_THREAD) cpu = hostThreadCpuTime(ctx.process.hostPid, ctx.thread.hostTid);
   else if (who === RUSAGE_CHILDREN) cpu = ctx.process.childrenCpuTime;
   else throw new KernelError(Errno.EINVAL);
-  ctx.mem.write(ctx.addr(1), encodeRusage(cpu));
+  // ru_maxrss is the process's for RUSAGE_THREAD too, as Linux's.
+  const maxRss = who === RUSAGE_CHILDREN ? ctx.process.childrenMaxRssKb : hostMaxRssKb(ctx.process.hostPid);
+  ctx.mem.write(ctx.addr(1), encodeRusage(cpu, maxRss));
   return 0;
 }

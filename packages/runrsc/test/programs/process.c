@@ -84,11 +84,28 @@ int main(int argc, char **argv) {
 
   /* rss (field 24, pages): 16 MiB written count. */
   long rss_before = stat_field(getpid(), 24);
-  char *touched = malloc(16 << 20);
-  memset(touched, 1, 16 << 20);
+  volatile char *touched = malloc(16 << 20);
+  for (long i = 0; i < (16 << 20); i += 4096) touched[i] = 1;
   long rss_after = stat_field(getpid(), 24);
   printf("rss: > 0 %d, grows by >= 3000 pages after writing 16 MiB %d\n", rss_before > 0, rss_after >= rss_before + 3000);
-  free(touched);
+  free((void *)touched);
+  struct rusage mine;
+  getrusage(RUSAGE_SELF, &mine);
+  printf("ru_maxrss of this process >= 16 MiB: %d\n", mine.ru_maxrss >= 16384);
+
+  /* A child's peak memory: wait4's ru_maxrss and RUSAGE_CHILDREN's, once it is waited for. */
+  pid_t big = fork();
+  if (big == 0) {
+    volatile char *m = malloc(32 << 20);
+    for (long i = 0; i < (32 << 20); i += 4096) m[i] = 2; /* volatile: every page is written */
+    _exit(m[4096] == 2 ? 0 : 1);
+  }
+  struct rusage bigru;
+  int bigst;
+  wait4(big, &bigst, 0, &bigru);
+  getrusage(RUSAGE_CHILDREN, &mine);
+  printf("a child that wrote 32 MiB: wait4's ru_maxrss >= 32 MiB %d, RUSAGE_CHILDREN's %d\n",
+         bigru.ru_maxrss >= 32768, mine.ru_maxrss >= 32768);
 
   struct rusage ru;
   getrusage(RUSAGE_CHILDREN, &ru);

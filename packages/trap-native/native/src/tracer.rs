@@ -54,6 +54,8 @@ pub struct Shared {
     /// (wait4's rusage: on the last thread's exit, the whole process's).
     pub user_us: u64,
     pub system_us: u64,
+    /// Its largest resident set so far, in KiB (wait4's ru_maxrss).
+    pub max_rss_kb: u64,
 }
 
 /// A hash for host tids, consulted on every syscall: one multiplication, where the default
@@ -87,20 +89,23 @@ impl Shared {
         self.fault_addr = 0;
         self.user_us = 0;
         self.system_us = 0;
+        self.max_rss_kb = 0;
     }
 }
 
-/// User and system CPU time in microseconds, from a wait4 rusage.
+/// What a wait4 rusage says of an exited task: user and system CPU time in microseconds, and its
+/// largest resident set in KiB.
 #[derive(Clone, Copy, Default)]
-struct CpuTime {
+struct ExitUsage {
     user_us: u64,
     system_us: u64,
+    max_rss_kb: u64,
 }
 
-impl CpuTime {
-    fn of(ru: &libc::rusage) -> CpuTime {
+impl ExitUsage {
+    fn of(ru: &libc::rusage) -> ExitUsage {
         let us = |t: libc::timeval| (t.tv_sec as u64) * 1_000_000 + t.tv_usec as u64;
-        CpuTime { user_us: us(ru.ru_utime), system_us: us(ru.ru_stime) }
+        ExitUsage { user_us: us(ru.ru_utime), system_us: us(ru.ru_stime), max_rss_kb: ru.ru_maxrss.max(0) as u64 }
     }
 }
 
@@ -178,10 +183,10 @@ pub struct Tracer {
     wait_fd: i32,
     ready: [libc::epoll_event; 8],
     /// Wait statuses collected by a synchronous wait that belong to the run loop (an exit), with
-    /// the CPU time wait4 reported.
-    deferred: VecDeque<(i32, i32, CpuTime)>,
-    /// The CPU time the last `wait_for` reported.
-    waited_cpu: CpuTime,
+    /// what wait4 reported of the task's usage.
+    deferred: VecDeque<(i32, i32, ExitUsage)>,
+    /// The usage the last `wait_for` reported.
+    waited_usage: ExitUsage,
     pub epoll_fd: i32,
     stub_fd: i32,
     pmem_fd: i32,
@@ -235,7 +240,7 @@ impl Tracer {
             wait_fd,
             ready: unsafe { std::mem::zeroed() },
             deferred: VecDeque::new(),
-            waited_cpu: CpuTime::default(),
+            waited_usage: ExitUsage::default(),
             epoll_fd,
             stub_fd,
             pmem_fd,
@@ -317,14 +322,14 @@ impl Tracer {
         Ok(pid)
     }
 
-    /// wait4 for one specific thread, retrying on EINTR; its CPU time goes to `waited_cpu`.
+    /// wait4 for one specific thread, retrying on EINTR; its usage goes to `waited_usage`.
     fn wait_for(&mut self, pid: i32) -> i32 {
         let mut st = 0;
         let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
         loop {
             let r = unsafe { libc::wait4(pid, &mut st, libc::__WALL, &mut ru) };
             if r >= 0 || neg_errno() != -(libc::EINTR as i64) {
-                self.waited_cpu = CpuTime::of(&ru);
+                self.waited_usage = ExitUsage::of(&ru);
                 return if r < 0 { -1 } else { st };
             }
         }
@@ -395,8 +400,8 @@ impl Tracer {
                 Some(t) => t,
                 None => return self.wake(),
             };
-            if let Some((pid, st, cpu)) = self.deferred.pop_front() {
-                if let Some(kind) = self.decode(pid, st, cpu) {
+            if let Some((pid, st, usage)) = self.deferred.pop_front() {
+                if let Some(kind) = self.decode(pid, st, usage) {
                     return kind;
                 }
                 continue;
@@ -411,7 +416,7 @@ impl Tracer {
                     if pid == self.anchor.pid {
                         continue; // the group's anchor: never a guest
                     }
-                    if let Some(kind) = self.decode(pid, st, CpuTime::of(&ru)) {
+                    if let Some(kind) = self.decode(pid, st, ExitUsage::of(&ru)) {
                         return kind;
                     }
                     continue;
@@ -556,7 +561,7 @@ impl Tracer {
             if st == -1 || libc::WIFEXITED(st) || libc::WIFSIGNALED(st) {
                 self.threads.remove(tid);
                 if st != -1 {
-                    self.deferred.push_back((tid, st, self.waited_cpu));
+                    self.deferred.push_back((tid, st, self.waited_usage));
                 }
                 return -1;
             }
@@ -569,14 +574,15 @@ impl Tracer {
     }
 
     /// Turn a wait status into an event in `shared`; None for stops handled here.
-    fn decode(&mut self, pid: i32, st: i32, cpu: CpuTime) -> Option<i32> {
+    fn decode(&mut self, pid: i32, st: i32, usage: ExitUsage) -> Option<i32> {
         let sh = &mut self.shared;
         sh.begin_event(pid);
         if libc::WIFEXITED(st) || libc::WIFSIGNALED(st) {
             self.threads.remove(pid);
             sh.kind = EV_EXITED;
-            sh.user_us = cpu.user_us;
-            sh.system_us = cpu.system_us;
+            sh.user_us = usage.user_us;
+            sh.system_us = usage.system_us;
+            sh.max_rss_kb = usage.max_rss_kb;
             if libc::WIFEXITED(st) {
                 sh.status = libc::WEXITSTATUS(st);
             } else {
