@@ -445,8 +445,7 @@ export class KernelRunner {
     if (proc.threads.size > 0) return;
     proc.exit ??= ev.signal ? { code: 0, signal: ev.signal } : { code: ev.status, signal: 0 };
     // The last thread's exit reports the whole host process's time.
-    proc.cpuTime = { user: ev.userMicros, system: ev.systemMicros };
-    proc.maxRssKb = ev.maxRssKb;
+    proc.usage = { user: ev.userMicros, system: ev.systemMicros, maxRssKb: ev.maxRssKb };
     kernel.processDied(proc);
   }
 

@@ -190,3 +190,15 @@ export function openStatusFlags(flags: number): number {
   if ((flags & O_PATH) !== 0) return flags & (O_PATH | O_DIRECTORY | O_NOFOLLOW);
   return (flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)) | O_LARGEFILE;
 }
+
+/** pread until `buf` is full or the file ends; returns the bytes read. */
+export function preadFully(file: OpenFile, buf: Uint8Array, offset: number): number {
+  let done = 0;
+  while (done < buf.length) {
+    const n = file.pread(buf.subarray(done), offset + done);
+    if (typeof n !== 'number') throw new KernelError(Errno.EIO, 'a read of a regular file blocked');
+    if (n <= 0) break;
+    done += n;
+  }
+  return done;
+}

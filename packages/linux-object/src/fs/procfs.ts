@@ -464,13 +464,13 @@ export class ProcFs implements FileSystem {
     const vsize = proc.vmar.mappings().reduce((n, m) => n + (m.end - m.start), 0);
     const { ignored, caught } = dispositions(proc);
     const main = proc.threads.get(proc.pid);
-    const cpu = proc.dead ? proc.cpuTime : hostCpuTime(this.#kernel.platform, proc.hostPid);
+    const cpu = proc.dead ? proc.usage : hostCpuTime(this.#kernel.platform, proc.hostPid);
     const rss = proc.dead ? 0 : hostResidentPages(proc.hostPid);
     const fields: (string | number | bigint)[] = [
       proc.pid, `(${commOf(proc)})`, state, proc.ppid, proc.pgid, proc.sid,
       0, -1, 0x400000, // tty_nr, tpgid, flags (PF_RANDOMIZE)
       0, 0, 0, 0, // minflt cminflt majflt cmajflt
-      ...[cpu.user, cpu.system, proc.childrenCpuTime.user, proc.childrenCpuTime.system].map((us) => Math.floor(us / TICK_MICROS)),
+      ...[cpu.user, cpu.system, proc.childrenUsage.user, proc.childrenUsage.system].map((us) => Math.floor(us / TICK_MICROS)),
       20, 0, proc.threads.size, 0, // priority nice num_threads itrealvalue
       Math.max(0, Math.floor((proc.startedMs - this.#bootMs) / 10)), vsize, rss, RLIM_INFINITY, // starttime (ticks since boot) vsize rss rsslim
       0, 0, 0, 0, 0, // startcode endcode startstack kstkesp kstkeip

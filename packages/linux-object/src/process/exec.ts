@@ -16,7 +16,7 @@ import { elfLoadSpan, layoutElf, type ElfLayout } from '../elf/layout.js';
 import { standardAuxv } from '../elf/auxv.js';
 import { Errno, KernelError } from '../errno.js';
 import { fillRandom } from '../random.js';
-import type { OpenFile } from '../fs/open-file.js';
+import { preadFully, type OpenFile } from '../fs/open-file.js';
 import type { PathRef } from '../fs/path-ref.js';
 import { O_RDONLY, PROT_READ, PROT_WRITE, S_IFMT, S_IFREG } from '../abi/index.js';
 import { MAY_EXEC, checkAccess, fsIds } from '../fs/permission.js';
@@ -38,18 +38,6 @@ interface Program {
   path: string;
   /** With a reference held for this execve. */
   loaded: LoadedImage;
-}
-
-/** pread until `buf` is full or the file ends; returns the bytes read. */
-function preadFully(file: OpenFile, buf: Uint8Array, offset: number): number {
-  let done = 0;
-  while (done < buf.length) {
-    const n = file.pread(buf.subarray(done), offset + done);
-    if (typeof n !== 'number') throw new KernelError(Errno.EIO, 'executable read blocked');
-    if (n <= 0) break;
-    done += n;
-  }
-  return done;
 }
 
 /** The first `len` bytes of the file (fewer if it is shorter). */

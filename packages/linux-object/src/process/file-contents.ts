@@ -6,7 +6,7 @@
  * @module
  */
 import { Vmo, pageRoundUp } from '@rvisor/zircon-object';
-import type { OpenFile } from '../fs/open-file.js';
+import { preadFully, type OpenFile } from '../fs/open-file.js';
 import type { Kernel } from './kernel.js';
 import { versionOf } from './image-cache.js';
 
@@ -48,11 +48,7 @@ export function keptContents(kernel: Kernel, file: OpenFile): FileContents | und
   try {
     let done = 0;
     for (const seg of vmo.segments(0, st.size)) {
-      for (let at = 0; at < seg.length; ) {
-        const n = file.pread(seg.subarray(at), done + at);
-        if (typeof n !== 'number' || n <= 0) return undefined; // shorter than its size said: changing
-        at += n;
-      }
+      if (preadFully(file, seg, done) < seg.length) return undefined; // shorter than its size said: changing
       done += seg.length;
     }
     if (versionOf(file.stat()) !== versionOf(st)) return undefined; // changed while read

@@ -14,13 +14,21 @@ import type { CpuTime } from './process.js';
 export const TICK_MICROS = 10_000;
 
 /**
- * The CPU time of host process `hostPid` (all its threads, gone ones too), in microseconds: from
- * the platform's CPU clock (nanoseconds) when it has one, else /proc's ticks; zero once it is gone.
+ * The CPU time of host process `hostPid` (all its threads, gone ones too), in nanoseconds, user
+ * and user + system: from the platform's CPU clock when it has one, else /proc's ticks; zero once
+ * it is gone.
  */
-export function hostCpuTime(platform: Platform, hostPid: number): CpuTime {
+export function hostCpuNs(platform: Platform, hostPid: number): { user: number; total: number } {
   const ns = platform.processCpuTime?.(hostPid);
-  if (ns !== undefined) return { user: Math.floor(ns.user / 1000), system: Math.floor((ns.total - ns.user) / 1000) };
-  return procTimes(`/proc/${hostPid}/stat`);
+  if (ns !== undefined) return ns;
+  const t = procTimes(`/proc/${hostPid}/stat`);
+  return { user: t.user * 1000, total: (t.user + t.system) * 1000 };
+}
+
+/** {@link hostCpuNs} as user and system time in microseconds. */
+export function hostCpuTime(platform: Platform, hostPid: number): CpuTime {
+  const ns = hostCpuNs(platform, hostPid);
+  return { user: Math.floor(ns.user / 1000), system: Math.floor((ns.total - ns.user) / 1000) };
 }
 
 /**

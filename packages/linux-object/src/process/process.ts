@@ -56,6 +56,16 @@ export interface CpuTime {
   system: number;
 }
 
+/** What a process used: its CPU time, and its largest resident set in KiB. */
+export interface Usage extends CpuTime {
+  maxRssKb: number;
+}
+
+/** `a` and `b` together, as Linux adds a waited-for child's usage to its parent's: times summed, the larger peak. */
+export function addUsage(a: Usage, b: Usage): Usage {
+  return { user: a.user + b.user, system: a.system + b.system, maxRssKb: Math.max(a.maxRssKb, b.maxRssKb) };
+}
+
 /** A Linux process: a zircon Process plus fds, fs context, identity, memory layout and exit state. */
 export class LinuxProcess {
   /** The guest-visible (virtual) process id. */
@@ -78,14 +88,10 @@ export class LinuxProcess {
   hostPid = 0;
   /** When it was made (fork; execve keeps it), in ms since the epoch. */
   readonly startedMs = Date.now();
-  /** CPU time the process used, in microseconds, once it is gone (its host process's). */
-  cpuTime: CpuTime = { user: 0, system: 0 };
-  /** CPU time of the children it has waited for, and of theirs (RUSAGE_CHILDREN, times' cutime). */
-  childrenCpuTime: CpuTime = { user: 0, system: 0 };
-  /** Its largest resident set, in KiB, once it is gone (its host process's). */
-  maxRssKb = 0;
-  /** The largest of the children it has waited for, and of theirs (RUSAGE_CHILDREN's ru_maxrss). */
-  childrenMaxRssKb = 0;
+  /** What the process used, once it is gone (its host process's). */
+  usage: Usage = { user: 0, system: 0, maxRssKb: 0 };
+  /** What the children it has waited for used, with theirs (RUSAGE_CHILDREN, times' cutime). */
+  childrenUsage: Usage = { user: 0, system: 0, maxRssKb: 0 };
   /** ITIMER_REAL (alarm, setitimer): its pending timer, deadline and interval (ns). */
   realTimer: { timer: Timer; deadline: bigint; interval: bigint } | null = null;
   /** prctl(PR_SET_PDEATHSIG): the signal this process gets when its parent dies (0: none). */

@@ -8,7 +8,7 @@ import {
   CLONE_PIDFD, CLONE_SETTLS, CLONE_SIGHAND, CLONE_THREAD, CLONE_VFORK, CLONE_VM, WCONTINUED, WEXITED, WNOHANG,
   WNOWAIT, WUNTRACED, __WALL, __WCLONE, __WNOTHREAD,
   CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, Errno, KernelError, Signo, cloneThread,
-  defaultAction, fork, type CpuTime, type LinuxProcess,
+  addUsage, defaultAction, fork, type LinuxProcess, type Usage,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 import { encodeRusage } from './time.js';
@@ -147,13 +147,11 @@ interface ChildEvent {
   /** waitid's si_code and si_status. */
   code: number;
   info: number;
-  /** The child's CPU time and its waited-for children's (zero for a stop or continue). */
-  cpu: CpuTime;
-  /** The largest resident set of the child and its waited-for children, in KiB (zero likewise). */
-  maxRssKb: number;
+  /** What the child and its waited-for children used (nothing for a stop or continue). */
+  usage: Usage;
 }
 
-const NO_CPU: CpuTime = { user: 0, system: 0 };
+const NO_USAGE: Usage = { user: 0, system: 0, maxRssKb: 0 };
 
 /**
  * The first reportable change among the children `pid` selects: a death (the child is reaped
@@ -166,31 +164,25 @@ function childEvent(ctx: SyscallContext, pid: number, options: number, wantExite
   const keep = (options & WNOWAIT) !== 0;
   for (const child of candidates) {
     if (child.dead && wantExited) {
-      const cpu = {
-        user: child.cpuTime.user + child.childrenCpuTime.user,
-        system: child.cpuTime.system + child.childrenCpuTime.system,
-      };
-      const maxRssKb = Math.max(child.maxRssKb, child.childrenMaxRssKb);
+      const usage = addUsage(child.usage, child.childrenUsage);
       if (!keep) {
         ctx.kernel.reap(child);
-        // As Linux's: a child's times and peak memory count for its parent once it is waited for.
-        ctx.process.childrenCpuTime.user += cpu.user;
-        ctx.process.childrenCpuTime.system += cpu.system;
-        ctx.process.childrenMaxRssKb = Math.max(ctx.process.childrenMaxRssKb, maxRssKb);
+        // As Linux's: a child's usage counts for its parent once it is waited for.
+        ctx.process.childrenUsage = addUsage(ctx.process.childrenUsage, usage);
       }
       const exit = child.exit ?? { code: 0, signal: 0 };
       const code = exit.signal ? (defaultAction(exit.signal) === 'core' ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED;
-      return { child, status: child.waitStatus, code, info: exit.signal || exit.code, cpu, maxRssKb };
+      return { child, status: child.waitStatus, code, info: exit.signal || exit.code, usage };
     }
     const report = child.jobReport;
     if (!report || child.dead) continue;
     if (report.kind === 'stopped' && options & WUNTRACED) {
       if (!keep) child.jobReport = null;
-      return { child, status: (report.signal << 8) | 0x7f, code: CLD_STOPPED, info: report.signal, cpu: NO_CPU, maxRssKb: 0 };
+      return { child, status: (report.signal << 8) | 0x7f, code: CLD_STOPPED, info: report.signal, usage: NO_USAGE };
     }
     if (report.kind === 'continued' && options & WCONTINUED) {
       if (!keep) child.jobReport = null;
-      return { child, status: 0xffff, code: CLD_CONTINUED, info: Signo.SIGCONT, cpu: NO_CPU, maxRssKb: 0 };
+      return { child, status: 0xffff, code: CLD_CONTINUED, info: Signo.SIGCONT, usage: NO_USAGE };
     }
   }
   return null;
@@ -220,7 +212,7 @@ export function sysWait4(ctx: SyscallContext) {
   const finish = (ev: ChildEvent | null) => {
     if (!ev) return 0;
     if (statusAddr !== 0) ctx.mem.writeU32(statusAddr, ev.status);
-    if (ctx.addr(3) !== 0) ctx.mem.write(ctx.addr(3), encodeRusage(ev.cpu, ev.maxRssKb));
+    if (ctx.addr(3) !== 0) ctx.mem.write(ctx.addr(3), encodeRusage(ev.usage));
     return ev.child.pid;
   };
   const ev = waitChild(ctx, pid, options, true);
@@ -245,7 +237,7 @@ export function sysWaitid(ctx: SyscallContext) {
   if (Number.isNaN(pid)) throw new KernelError(Errno.EINVAL);
   const finish = (ev: ChildEvent | null) => {
     // Linux's waitid takes a struct rusage too, as its fifth argument, written for a child found.
-    if (ev && ctx.addr(4) !== 0) ctx.mem.write(ctx.addr(4), encodeRusage(ev.cpu, ev.maxRssKb));
+    if (ev && ctx.addr(4) !== 0) ctx.mem.write(ctx.addr(4), encodeRusage(ev.usage));
     if (infoAddr === 0) return 0;
     const info = new Uint8Array(128);
     if (ev) {

@@ -110,47 +110,42 @@ export function sysLseek(ctx: SyscallContext) {
 type Chunked = (buf: Uint8Array, at: number) => number | Promise<number>;
 
 /**
- * Move up to `count` bytes from `read` to `write` through a kernel buffer, a chunk at a time
- * (`at` counts the bytes moved before the chunk); stops early when a read comes back short.
+ * Move up to `count` bytes from `read` to `write` through the thread's transfer buffer, a chunk at
+ * a time (`at` counts the bytes moved before the chunk); stops early when a read comes back short.
  * Only the first read may block, so a transfer that moved bytes returns rather than waits.
+ * Synchronous unless a read or write blocks.
  */
 function copyBetween(ctx: SyscallContext, read: Chunked, write: Chunked, count: number): number | Promise<number> {
-  const buf = ctx.thread.transferBuffer();
-  let done = 0;
-  while (done < count) {
-    const want = buf.subarray(0, Math.min(buf.length, count - done));
-    const n = read(want, done);
-    if (typeof n !== 'number') return done > 0 ? done : n.then((m) => copyOn(buf, read, write, count, 0, m, 0));
-    if (n <= 0) break;
-    for (let written = 0; written < n; ) {
-      const w = write(want.subarray(written, n), done + written);
-      if (typeof w !== 'number') return w.then((m) => copyOn(buf, read, write, count, done, n, written + m));
-      written += w;
-    }
-    done += n;
-    if (n < want.length) break;
-  }
-  return done;
+  return copyOn(ctx.thread.transferBuffer(), read, write, count, 0, -1, 0);
 }
 
 /**
- * The rest of {@link copyBetween} once a read or write has blocked: the chunk at `done` holds `n`
- * bytes in `buf`, `written` of them written.
+ * {@link copyBetween} from where it is: `done` bytes moved, and the chunk after them holding `n`
+ * bytes in `buf` (-1: not read yet), `written` of them written. A blocked call resumes here.
  */
-async function copyOn(buf: Uint8Array, read: Chunked, write: Chunked, count: number, done: number, n: number, written: number): Promise<number> {
+function copyOn(buf: Uint8Array, read: Chunked, write: Chunked, count: number, done: number, n: number, written: number): number | Promise<number> {
   for (;;) {
-    if (n <= 0) return done;
     const asked = Math.min(buf.length, count - done);
+    if (n < 0) {
+      if (asked <= 0) return done;
+      const r = read(buf.subarray(0, asked), done);
+      if (typeof r !== 'number') return done > 0 ? done : r.then((m) => copyOn(buf, read, write, count, done, m, 0));
+      n = r;
+      written = 0;
+    }
+    if (n <= 0) return done;
     while (written < n) {
       const w = write(buf.subarray(written, n), done + written);
-      written += typeof w === 'number' ? w : await w;
+      if (typeof w !== 'number') {
+        const at = written;
+        const got = n;
+        return w.then((m) => copyOn(buf, read, write, count, done, got, at + m));
+      }
+      written += w;
     }
     done += n;
-    if (n < asked || done >= count) return done;
-    const r = read(buf.subarray(0, Math.min(buf.length, count - done)), done);
-    if (typeof r !== 'number') return done; // bytes moved already: return rather than wait
-    n = r;
-    written = 0;
+    if (n < asked) return done;
+    n = -1;
   }
 }
 

@@ -10,7 +10,7 @@ import {
   MAP_SHARED_VALIDATE, O_ACCMODE, O_RDONLY, O_WRONLY, PROT_EXEC, USER_END, PROT_GROWSDOWN, PROT_GROWSUP, PROT_READ, PROT_WRITE,
   keptContents, type Kernel, type OpenFile,
 } from '@rvisor/linux-object';
-import { PAGE_SIZE, Vmo, ZxError, ZxStatus, pageRoundUp as pageUp, type Vmar } from '@rvisor/zircon-object';
+import { PAGE_SIZE, Vmo, ZxError, ZxStatus, pageRoundUp as pageUp, type MapOptions, type Vmar } from '@rvisor/zircon-object';
 import type { SyscallContext } from '../context.js';
 
 const PROT_MASK = PROT_READ | PROT_WRITE | PROT_EXEC;
@@ -147,6 +147,15 @@ export function sysMmap(ctx: SyscallContext) {
   }
 }
 
+/** Map a VMO made for this mapping, which then holds its only reference. */
+function mapNew(vmar: Vmar, options: MapOptions): number {
+  try {
+    return vmar.map(options);
+  } finally {
+    options.vmo.close();
+  }
+}
+
 /**
  * Map `file` from its kept contents (`keptContents`, read once for every mapping of the unchanged
  * file): read-only memory shares them, copy-on-write (never writable, for MAP_SHARED), writable
@@ -168,24 +177,14 @@ function mapKeptFile(
     const common = { prot: m.prot, fixed: true, shared: m.shared, name: file.path };
     const kept = Math.max(0, Math.min(m.size, contents.vmo.size - m.offset));
     if (kept > 0 && !m.shared && (m.prot & PROT_WRITE) !== 0) {
-      const copy = contents.vmo.createChildCopy(m.offset, kept);
-      try {
-        vmar.map({ ...common, vmo: copy, len: kept, addr: at });
-      } finally {
-        copy.close();
-      }
+      mapNew(vmar, { ...common, vmo: contents.vmo.createChildCopy(m.offset, kept), len: kept, addr: at });
     } else if (kept > 0) {
       const maxProt = m.shared ? PROT_READ | PROT_EXEC : undefined;
       vmar.map({ ...common, vmo: contents.vmo, vmoOffset: m.offset, len: kept, addr: at, copyOnWrite: !m.shared, maxProt });
     }
     if (kept < m.size) {
       // Past the file's last page: zeros (where Linux would raise SIGBUS).
-      const zeros = newVmo(ctx, m.size - kept);
-      try {
-        vmar.map({ ...common, vmo: zeros, len: m.size - kept, addr: at + kept });
-      } finally {
-        zeros.close();
-      }
+      mapNew(vmar, { ...common, vmo: newVmo(ctx, m.size - kept), len: m.size - kept, addr: at + kept });
     }
     ctx.kernel.syncMemory(ctx.thread, ctx.regs);
     return at;

@@ -10,7 +10,7 @@ import {
   CLOCK_BOOTTIME, CLOCK_BOOTTIME_ALARM, CLOCK_MONOTONIC, CLOCK_MONOTONIC_COARSE, CLOCK_MONOTONIC_RAW,
   CLOCK_PROCESS_CPUTIME_ID, CLOCK_REALTIME, CLOCK_REALTIME_ALARM, CLOCK_REALTIME_COARSE, CLOCK_TAI,
   CLOCK_THREAD_CPUTIME_ID, ERESTART_RESTARTBLOCK, Errno, KernelError, SI_KERNEL, Signo, StructBuffer, TIMER_ABSTIME,
-  TICK_MICROS, hostCpuTime, hostMaxRssKb, hostThreadCpuTime, sendSignal, setI64, type CpuTime, type Kernel,
+  TICK_MICROS, hostCpuNs, hostCpuTime, hostMaxRssKb, hostThreadCpuTime, sendSignal, setI64, type Kernel, type Usage,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 
@@ -58,20 +58,15 @@ function readTimespec(ctx: SyscallContext, addr: number): bigint {
   return sec * 1_000_000_000n + nsec;
 }
 
-/** User + system time in nanoseconds. */
-function cpuNs(t: CpuTime): bigint {
-  return BigInt(t.user + t.system) * 1000n;
-}
-
 /** Implements Linux syscall clock_gettime(2); the CPU-time clocks read the caller's host tasks. */
 export function sysClockGettime(ctx: SyscallContext) {
   const clock = ctx.int(0);
   let ns: bigint;
   if (clock === CLOCK_PROCESS_CPUTIME_ID) {
-    const ran = ctx.kernel.platform.processCpuTime?.(ctx.process.hostPid);
-    ns = ran !== undefined ? BigInt(ran.total) : cpuNs(hostCpuTime(ctx.kernel.platform, ctx.process.hostPid));
+    ns = BigInt(hostCpuNs(ctx.kernel.platform, ctx.process.hostPid).total);
   } else if (clock === CLOCK_THREAD_CPUTIME_ID) {
-    ns = cpuNs(hostThreadCpuTime(ctx.process.hostPid, ctx.thread.hostTid));
+    const t = hostThreadCpuTime(ctx.process.hostPid, ctx.thread.hostTid);
+    ns = BigInt(t.user + t.system) * 1000n;
   } else {
     ns = clockNow(ctx.kernel, clock);
   }
@@ -201,7 +196,7 @@ export function sysGetitimer(ctx: SyscallContext) {
 export function sysTimes(ctx: SyscallContext) {
   if (ctx.addr(0) !== 0) {
     const own = hostCpuTime(ctx.kernel.platform, ctx.process.hostPid);
-    const children = ctx.process.childrenCpuTime;
+    const children = ctx.process.childrenUsage;
     const buf = new Uint8Array(32);
     const v = new DataView(buf.buffer);
     [own.user, own.system, children.user, children.system].forEach((us, i) => {
@@ -217,16 +212,16 @@ const RUSAGE_CHILDREN = -1;
 const RUSAGE_THREAD = 1;
 
 /** `struct rusage` with its CPU times and ru_maxrss (KiB); the other counters are 0. */
-export function encodeRusage(cpu: CpuTime, maxRssKb: number): Uint8Array {
+export function encodeRusage(usage: Usage): Uint8Array {
   const buf = new Uint8Array(144);
   const v = new DataView(buf.buffer);
   const timeval = (off: number, us: number) => {
     v.setBigInt64(off, BigInt(Math.floor(us / 1_000_000)), true);
     v.setBigInt64(off + 8, BigInt(us % 1_000_000), true);
   };
-  timeval(0, cpu.user);
-  timeval(16, cpu.system);
-  v.setBigInt64(32, BigInt(maxRssKb), true);
+  timeval(0, usage.user);
+  timeval(16, usage.system);
+  v.setBigInt64(32, BigInt(usage.maxRssKb), true);
   return buf;
 }
 
@@ -236,13 +231,15 @@ export function encodeRusage(cpu: CpuTime, maxRssKb: number): Uint8Array {
  */
 export function sysGetrusage(ctx: SyscallContext) {
   const who = ctx.int(0);
-  let cpu: CpuTime;
-  if (who === RUSAGE_SELF) cpu = hostCpuTime(ctx.kernel.platform, ctx.process.hostPid);
-  else if (who === RUSAGE_THREAD) cpu = hostThreadCpuTime(ctx.process.hostPid, ctx.thread.hostTid);
-  else if (who === RUSAGE_CHILDREN) cpu = ctx.process.childrenCpuTime;
-  else throw new KernelError(Errno.EINVAL);
-  // ru_maxrss is the process's for RUSAGE_THREAD too, as Linux's.
-  const maxRss = who === RUSAGE_CHILDREN ? ctx.process.childrenMaxRssKb : hostMaxRssKb(ctx.process.hostPid);
-  ctx.mem.write(ctx.addr(1), encodeRusage(cpu, maxRss));
+  let usage: Usage;
+  if (who === RUSAGE_CHILDREN) usage = ctx.process.childrenUsage;
+  else if (who !== RUSAGE_SELF && who !== RUSAGE_THREAD) throw new KernelError(Errno.EINVAL);
+  else {
+    const cpu = who === RUSAGE_SELF
+      ? hostCpuTime(ctx.kernel.platform, ctx.process.hostPid)
+      : hostThreadCpuTime(ctx.process.hostPid, ctx.thread.hostTid);
+    usage = { ...cpu, maxRssKb: hostMaxRssKb(ctx.process.hostPid) }; // the process's peak for a thread too, as Linux's
+  }
+  ctx.mem.write(ctx.addr(1), encodeRusage(usage));
   return 0;
 }
