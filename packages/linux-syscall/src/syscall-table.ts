@@ -72,7 +72,7 @@ export const syscallTable = buildTable<SyscallContext>({
   mremap: partial(mm.sysMremap, 'within one mapping; a grown mapping is a copy; MREMAP_DONTUNMAP answers EINVAL'),
   msync: supported(mm.sysMsync),
   mincore: partial(mm.sysMincore, 'every mapped page is reported resident'),
-  madvise: partial(mm.sysMadvise, 'MADV_DONTNEED zeroes; other advice is accepted and ignored'),
+  madvise: partial(mm.sysMadvise, 'MADV_DONTNEED discards private memory (a file mapping reads its file again); other advice is accepted and ignored'),
 
   execve: supported(proc.sysExecve),
   execveat: partial(proc.sysExecveat, 'the path of an fd is resolved again by name (a file renamed since it was opened is not found)'),

@@ -392,7 +392,7 @@ describe('Vmar fork', () => {
 
     // The parent discards its second page (MADV_DONTNEED): the child's view of it is untouched.
     text.write(P, new Uint8Array([5]));
-    vmar.zeroPrivate(0x41000, P);
+    vmar.discardPrivate(0x41000, P);
     expect(vmar.read(0x41000, 1)[0]).toBe(0);
     expect(child.read(0x41000, 1)[0]).toBe(5);
     expect(vmar.takeHostOps().map((c) => c.nr)).toEqual([9]);
@@ -451,7 +451,7 @@ describe('Vmar fork', () => {
     expect(status(() => vmar.map({ vmo, len: P, prot: Prot.READ, shared: true, copyOnWrite: true }))).toBe(ZxStatus.ERR_INVALID_ARGS);
     vmo.write(0, new Uint8Array([3]));
     vmar.map({ vmo, len: P, prot: Prot.READ, addr: 0x40000, fixed: true, copyOnWrite: true });
-    vmar.zeroPrivate(0x40000, P);
+    vmar.discardPrivate(0x40000, P);
     expect(vmo.read(0, 1)[0]).toBe(3); // the VMO others map is left alone
     expect(vmar.mappings()[0].vmo).not.toBe(vmo);
   });
@@ -463,7 +463,7 @@ describe('Vmar fork', () => {
     vmar.write(0x40000, new Uint8Array([1]));
     vmar.write(0x41000, new Uint8Array([2]));
     vmar.takeHostOps();
-    vmar.zeroPrivate(0x41000, P);
+    vmar.discardPrivate(0x41000, P);
     expect(vmar.read(0x40000, 1)[0]).toBe(1);
     expect(vmar.read(0x41000, 1)[0]).toBe(0);
     expect(vmar.takeHostOps()).toEqual([]);

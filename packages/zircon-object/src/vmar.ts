@@ -63,7 +63,7 @@ export interface MapOptions {
   name?: string;
   /**
    * A read-only private mapping of a VMO that others map too (fork, execve's image cache): it
-   * gets its own copy before it can be written (`protect` to writable, `zeroPrivate`).
+   * gets its own copy before it can be written (`protect` to writable, `discardPrivate`).
    */
   copyOnWrite?: boolean;
   /**
@@ -255,15 +255,16 @@ export class Vmar extends KObject implements VmoMapper {
   }
 
   /**
-   * Zero the private memory in [addr, addr+len) (madvise MADV_DONTNEED); shared mappings and
-   * holes are left alone. Copy-on-write mappings get their own copy first.
+   * Discard the private memory in [addr, addr+len) (madvise MADV_DONTNEED): it reads as zeros
+   * again, or as the bytes it was read from (`Vmo.discard`); shared mappings and holes are left
+   * alone. Copy-on-write mappings get their own copy first.
    */
-  zeroPrivate(addr: number, len: number): void {
+  discardPrivate(addr: number, len: number): void {
     if (!Number.isSafeInteger(addr) || !Number.isSafeInteger(len) || addr < 0 || len <= 0) return;
     this.#updateRange(addr, addr + len, (m) => {
       if (m.shared) return;
       this.#unshare(m);
-      m.vmo.zero(m.offset, m.end - m.start);
+      m.vmo.discard(m.offset, m.end - m.start);
     });
   }
 
@@ -343,7 +344,7 @@ export class Vmar extends KObject implements VmoMapper {
   /**
    * Copy every mapping into `into` (fork): shared mappings share their VMO; private ones that
    * cannot be written (program text, read-only data) share it too, copy-on-write: whichever side
-   * later makes it writable (`protect`) or discards it (`zeroPrivate`) copies it first; other
+   * later makes it writable (`protect`) or discards it (`discardPrivate`) copies it first; other
    * private ones get an eager copy of their VMO range.
    *
    * With `hostInherits`, `into`'s host process is a host fork of this one's, made with none of this

@@ -118,6 +118,51 @@ describe('Vmo', () => {
     expect([...bigger.read(0, 1), ...bigger.read(4096, 1)]).toEqual([6, 0]);
   });
 
+  it('discarded bytes read as the source again, in child copies too, and the source lives as long as they do', () => {
+    const { alloc } = setup();
+    const file = new Uint8Array(6000).map((_, i) => i % 251);
+    let users = 1;
+    const source = {
+      readAt(buf: Uint8Array, offset: number) {
+        const n = Math.max(0, Math.min(buf.length, file.length - offset));
+        buf.set(file.subarray(offset, offset + n));
+        return n;
+      },
+      retain: () => void users++,
+      release: () => void users--,
+    };
+    const vmo = Vmo.create(alloc, 8192);
+    vmo.setSource(source, 1000);
+    vmo.write(0, new Uint8Array(8192).fill(7));
+    vmo.discard(0, 8192);
+    expect([...vmo.read(0, 3)]).toEqual([...file.subarray(1000, 1003)]);
+    expect(vmo.read(4999, 2)).toEqual(new Uint8Array([file[5999]!, 0])); // past the source's end: zeros
+    const child = vmo.createChildCopy(4096, 4096);
+    expect(users).toBe(2);
+    child.write(0, new Uint8Array([9]));
+    child.discard(0, 4096);
+    expect(child.read(0, 1)[0]).toBe(file[5096]);
+    child.close();
+    vmo.close();
+    expect(users).toBe(0);
+  });
+
+  it('a frozen VMO is the source of its child copies', () => {
+    const { alloc } = setup();
+    const kept = Vmo.create(alloc, 8192);
+    kept.write(4096, new Uint8Array([1, 2, 3]));
+    kept.freeze();
+    const copy = kept.createChildCopy(4096, 4096);
+    copy.write(0, new Uint8Array([9, 9]));
+    kept.close(); // the copy's source keeps the bytes
+    copy.discard(0, 4096);
+    expect([...copy.read(0, 4)]).toEqual([1, 2, 3, 0]);
+    const plain = Vmo.create(alloc, 4096);
+    plain.write(0, new Uint8Array([5]));
+    plain.discard(0, 4096);
+    expect(plain.read(0, 1)[0]).toBe(0); // no source: zeros
+  });
+
   it('charges its account', () => {
     const { alloc } = setup();
     const account = new MemoryAccount(8192);

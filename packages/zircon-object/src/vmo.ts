@@ -31,6 +31,32 @@ export class MovedFrames {
   }
 }
 
+/**
+ * Where a VMO's bytes came from: what its discarded pages (`discard`) read as instead of zeros, as
+ * Linux re-reads a private file mapping's pages after madvise(MADV_DONTNEED). Reference counted:
+ * a VMO holds one reference to its source, and each child copy takes another.
+ */
+export interface VmoSource {
+  /** Fill `buf` from the source's bytes at `offset`; returns how many it filled (the rest stay zeros). */
+  readAt(buf: Uint8Array, offset: number): number;
+  retain(): void;
+  release(): void;
+}
+
+/** The bytes of a VMO that no longer changes, as the source of its child copies. */
+function bytesOf(vmo: Vmo): VmoSource {
+  vmo.retain();
+  return {
+    readAt(buf, offset) {
+      const n = Math.max(0, Math.min(buf.length, vmo.size - offset));
+      if (n > 0) buf.set(vmo.read(offset, n));
+      return n;
+    },
+    retain: () => vmo.retain(),
+    release: () => vmo.release(),
+  };
+}
+
 /** Options of {@link Vmo.create}. */
 export interface VmoCreateOptions {
   /** Charge the VMO's frames to this account. */
@@ -85,6 +111,11 @@ export class Vmo extends KObject {
   #size = 0;
   #refs = 1;
   #closed = false;
+  #source: VmoSource | undefined;
+  /** Offset in the source of the VMO's first byte. */
+  #sourceOffset = 0;
+  /** Set once the bytes are final: child copies can read them again from here. */
+  #frozen = false;
   /** Mappers and how many of their mappings use this VMO. */
   #mappers = new Map<VmoMapper, number>();
 
@@ -156,6 +187,38 @@ export class Vmo extends KObject {
     } else {
       this.#fill(offset, len);
     }
+  }
+
+  /**
+   * Discard `len` bytes at `offset` (madvise MADV_DONTNEED): they read as the source's bytes
+   * again (see {@link Vmo.setSource}), or as zeros when there is none or it has fewer.
+   */
+  discard(offset: number, len: number): void {
+    this.zero(offset, len);
+    const source = this.#source;
+    if (source === undefined) return;
+    let at = this.#sourceOffset + offset;
+    for (const seg of this.segments(offset, len)) {
+      const n = source.readAt(seg, at);
+      if (n < seg.length) return;
+      at += n;
+    }
+  }
+
+  /**
+   * What discarded bytes read as: `source` from `offset` on (this VMO takes over the caller's
+   * reference to it). Child copies inherit it.
+   */
+  setSource(source: VmoSource, offset: number): void {
+    this.#checkAlive();
+    this.#source?.release();
+    this.#source = source;
+    this.#sourceOffset = offset;
+  }
+
+  /** The bytes will not change from now on: child copies re-read discarded bytes from this VMO. */
+  freeze(): void {
+    this.#frozen = true;
   }
 
   #checkRange(offset: number, len: number): void {
@@ -260,6 +323,12 @@ export class Vmo extends KObject {
     if (!Number.isSafeInteger(size) || size < len) throw new ZxError(ZxStatus.ERR_INVALID_ARGS, `child size ${size} < ${len}`);
     const child = Vmo.create(this.allocator, size, { account: this.account, name: this.name });
     this.allocator.pmem.copy(this.#offset + offset, child.#offset, pageRoundUp(len));
+    if (this.#source !== undefined) {
+      this.#source.retain();
+      child.setSource(this.#source, this.#sourceOffset + offset);
+    } else if (this.#frozen) {
+      child.setSource(bytesOf(this), offset);
+    }
     return child;
   }
 
@@ -283,6 +352,8 @@ export class Vmo extends KObject {
     if (this.#capacity > 0) this.allocator.free(this.#offset, this.#capacity, this.account);
     this.#capacity = 0;
     this.#size = 0;
+    this.#source?.release();
+    this.#source = undefined;
   }
 
   /** Number of references held. */

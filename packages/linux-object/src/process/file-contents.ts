@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { Vmo, pageRoundUp } from '@rvisor/zircon-object';
+import { Vmo, pageRoundUp, type VmoSource } from '@rvisor/zircon-object';
+import { releaseFile, retainFile } from '../fs/fd-table.js';
 import { preadFully, type OpenFile } from '../fs/open-file.js';
 import type { Kernel } from './kernel.js';
 import { versionOf } from './image-cache.js';
@@ -52,6 +53,7 @@ export function keptContents(kernel: Kernel, file: OpenFile): FileContents | und
       done += seg.length;
     }
     if (versionOf(file.stat()) !== versionOf(st)) return undefined; // changed while read
+    vmo.freeze(); // a copy's discarded pages read these bytes again (madvise)
     const contents = new FileContents(vmo);
     kept = true;
     kernel.mappedFiles.put(fs, st, contents);
@@ -59,4 +61,37 @@ export function keptContents(kernel: Kernel, file: OpenFile): FileContents | und
   } finally {
     if (!kept) vmo.close();
   }
+}
+
+/**
+ * `file` as the source of a private mapping's VMO read from it: discarded pages read the file
+ * again. It keeps the file open while any copy of the mapping lives, as Linux's mapping keeps its
+ * file. Bytes a read cannot give stay zeros (where Linux would raise SIGBUS on the access).
+ */
+export function fileSource(file: OpenFile): VmoSource {
+  let users = 1;
+  retainFile(file);
+  return {
+    readAt(buf, offset) {
+      let done = 0;
+      try {
+        while (done < buf.length) {
+          const n = file.pread(buf.subarray(done), offset + done);
+          if (typeof n !== 'number') {
+            n.catch(() => {}); // a file that would block: what was read, then zeros
+            break;
+          }
+          if (n <= 0) break;
+          done += n;
+        }
+      } catch {
+        // an I/O error: zeros from here
+      }
+      return done;
+    },
+    retain: () => void users++,
+    release: () => {
+      if (--users === 0) releaseFile(file);
+    },
+  };
 }

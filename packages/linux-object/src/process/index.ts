@@ -7,7 +7,7 @@ export { hostCpuNs, hostCpuTime, hostMaxRssKb, hostResidentPages, hostThreadCpuT
 export { execve } from './exec.js';
 export { ImageCache, KeptFiles, LoadedImage, IMAGE_CACHE_BYTES, IMAGE_SETTLED_MS } from './image-cache.js';
 export type { ImageSource, KeptFile } from './image-cache.js';
-export { FileContents, keptContents } from './file-contents.js';
+export { FileContents, fileSource, keptContents } from './file-contents.js';
 export { USER_BASE, USER_END, STACK_TOP, STACK_SIZE, MMAP_BASE, PIE_BASE } from './layout.js';
 export { fork, cloneThread } from './fork.js';
 export type { ForkOptions, ThreadStart } from './fork.js';

@@ -8,7 +8,7 @@
 import {
   Errno, KernelError, MADV_DONTNEED, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_SHARED,
   MAP_SHARED_VALIDATE, O_ACCMODE, O_RDONLY, O_WRONLY, PROT_EXEC, USER_END, PROT_GROWSDOWN, PROT_GROWSUP, PROT_READ, PROT_WRITE,
-  keptContents, type Kernel, type OpenFile,
+  fileSource, keptContents, type Kernel, type OpenFile,
 } from '@rvisor/linux-object';
 import { PAGE_SIZE, Vmo, ZxError, ZxStatus, pageRoundUp as pageUp, type MapOptions, type Vmar } from '@rvisor/zircon-object';
 import type { SyscallContext } from '../context.js';
@@ -16,7 +16,6 @@ import type { SyscallContext } from '../context.js';
 const PROT_MASK = PROT_READ | PROT_WRITE | PROT_EXEC;
 
 
-/** zircon-object status → errno for address space operations. */
 /** A VMO charged to the container; ENOMEM past its memory limit or when pmem is exhausted. */
 function newVmo(ctx: SyscallContext, size: number): Vmo {
   try {
@@ -26,6 +25,7 @@ function newVmo(ctx: SyscallContext, size: number): Vmo {
   }
 }
 
+/** zircon-object status → errno for address space operations. */
 function vmError(err: unknown): never {
   if (err instanceof ZxError) {
     switch (err.status) {
@@ -127,6 +127,7 @@ export function sysMmap(ctx: SyscallContext) {
         if (typeof n !== 'number' || n < seg.length) break;
         copied += n;
       }
+      if (type !== MAP_SHARED) vmo.setSource(fileSource(file), Number(offset)); // madvise re-reads it
     }
     const at = ctx.process.vmar.map({
       vmo,
@@ -227,13 +228,16 @@ export function sysMprotect(ctx: SyscallContext) {
   return 0;
 }
 
-/** Implements Linux syscall madvise(2): MADV_DONTNEED zeroes private anonymous memory; hints are accepted. */
+/**
+ * Implements Linux syscall madvise(2): MADV_DONTNEED discards private memory (anonymous memory
+ * reads as zeros again, a private file mapping as the file's bytes); hints are accepted.
+ */
 export function sysMadvise(ctx: SyscallContext) {
   const addr = ctx.addr(0);
   const len = pageUp(ctx.addr(1));
   if (addr % PAGE_SIZE !== 0) throw new KernelError(Errno.EINVAL);
   if (ctx.int(2) === MADV_DONTNEED && len > 0) {
-    ctx.process.vmar.zeroPrivate(addr, len);
+    ctx.process.vmar.discardPrivate(addr, len);
     ctx.kernel.syncMemory(ctx.thread, ctx.regs); // a copy-on-write mapping may have moved
   }
   return 0;

@@ -29,6 +29,14 @@ static void file_mappings(long page) {
   for (size_t i = 0; i < sizeof content; i++) content[i] = (char)('a' + i % 26);
   if (write(fd, content, 2 * page + 100) != 2 * page + 100) printf("write failed\n");
   close(fd);
+  fd = open(path, O_RDONLY);
+  char *fresh = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, page);
+  close(fd);
+  fresh[0] = '!';
+  long gone = madvise(fresh, page, MADV_DONTNEED);
+  printf("dontneed a private mapping of a file just written: %s, reads the file again %d\n", err(gone),
+         memcmp(fresh, content + page, page) == 0);
+  munmap(fresh, page);
   sleep(3); // older than the kernel's two seconds: a file whose bytes may be kept
   fd = open(path, O_RDONLY);
   char *ro = mmap(NULL, 3 * page, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -53,6 +61,20 @@ static void file_mappings(long page) {
   if (c == 0) { rw[1] = '#'; _exit(0); }
   waitpid(c, &st, 0);
   printf("a child's write to a private mapping stays its own: %d\n", rw[1] == content[page + 1]);
+  // madvise(MADV_DONTNEED) drops a private file mapping's own pages: they read the file again.
+  long r = madvise(rw, page, MADV_DONTNEED);
+  printf("dontneed a written private mapping: %s, reads the file again %d\n", err(r), memcmp(rw, content + page, page) == 0);
+  r = madvise(ro, 3 * page, MADV_DONTNEED);
+  printf("dontneed a read-only one made writable and written: %s, reads the file again %d\n", err(r),
+         memcmp(ro, content, 2 * page + 100) == 0 && ro[2 * page + 100] == 0);
+  r = madvise(again, page, MADV_DONTNEED);
+  printf("dontneed an unwritten read-only one: %s, still the file %d\n", err(r), memcmp(again, content, page) == 0);
+  int fd2 = open(path, O_RDONLY);
+  char *closed = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd2, 0);
+  close(fd2);
+  closed[0] = '!';
+  r = madvise(closed, page, MADV_DONTNEED);
+  printf("dontneed after its fd is closed: %s, reads the file again %d\n", err(r), closed[0] == content[0]);
   char *sh = mmap(NULL, page, PROT_READ, MAP_SHARED, fd, 0);
   printf("shared read-only: %s, bytes match %d\n", err((long)sh), memcmp(sh, content, page) == 0);
   printf("mprotect it writable: %s\n", err(mprotect(sh, page, PROT_READ | PROT_WRITE)));
