@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Errno, FileType, KernelError, type FileSystem, type INode, type StatFs } from '@rvisor/linux-object';
+import { Errno, FileType, KernelError, utf8ByteString, type FileSystem, type INode, type StatFs } from '@rvisor/linux-object';
 import { HostFs, type HostFsOptions } from './host-fs.js';
 import type { HostOps } from './host-ops.js';
 
@@ -35,7 +35,7 @@ export class HostFileMount implements FileSystem {
   static open(ops: HostOps, hostPath: string, options: HostFsOptions = {}): HostFileMount {
     const slash = hostPath.lastIndexOf('/');
     const dir = hostPath.slice(0, slash) || '/';
-    return new HostFileMount(HostFs.open(ops, dir, { ...options, maxDirFds: 1 }), hostPath.slice(slash + 1));
+    return new HostFileMount(HostFs.open(ops, dir, { ...options, maxDirFds: 1 }), utf8ByteString(hostPath.slice(slash + 1)));
   }
 
   release(): void {

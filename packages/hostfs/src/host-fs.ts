@@ -5,7 +5,7 @@
  */
 import {
   AT_EMPTY_PATH, AT_FDCWD, Errno, FifoState, KernelError, O_CLOEXEC, O_DIRECTORY, O_NOFOLLOW, O_PATH, O_RDONLY,
-  statfsCodec,
+  statfsCodec, utf8ByteString,
   type FileSystem, type StatFs,
 } from '@rvisor/linux-object';
 import { DirFdCache } from './dir-fd-cache.js';
@@ -98,10 +98,11 @@ export class HostFs implements FileSystem {
 
   /**
    * Open the host directory `hostPath` (trusted configuration, e.g. the OCI bundle's rootfs,
-   * resolved by the host once) and make a hostfs over it.
+   * resolved by the host once) and make a hostfs over it. `hostPath` is text; the host calls take
+   * byte strings, as every name below it is.
    */
   static open(ops: HostOps, hostPath: string, options: HostFsOptions = {}): HostFs {
-    const fd = hostResult(ops.openat(AT_FDCWD, hostPath, O_PATH | O_DIRECTORY | O_CLOEXEC, 0));
+    const fd = hostResult(ops.openat(AT_FDCWD, utf8ByteString(hostPath), O_PATH | O_DIRECTORY | O_CLOEXEC, 0));
     return new HostFs(ops, fd, options);
   }
 

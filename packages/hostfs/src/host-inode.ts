@@ -8,7 +8,7 @@ import {
   AT_EMPTY_PATH, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, Errno, FileType, KernelError, NAME_MAX,
   O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_DSYNC, O_EXCL, O_NOCTTY, O_NOFOLLOW,
   O_NONBLOCK, O_RDONLY, O_SYNC, O_TMPFILE, O_TRUNC, O_WRONLY, PATH_MAX, RENAME_EXCHANGE, S_IFIFO, S_IFMT, S_ISGID,
-  INodeBase, fileTypeOfMode,
+  INodeBase, bytesToString, fileTypeOfMode,
   type DirEntry, type INode, type OpenFile, type SetAttr, type Stat, type UnixSocket,
 } from '@rvisor/linux-object';
 import { setHostAttr } from './host-attrs.js';
@@ -19,8 +19,6 @@ import { hostStat, tryHostIdentity, tryHostStat, type HostIdentity } from './hos
 import type { HostFs } from './host-fs.js';
 import { HostSocketFile } from './socket-names.js';
 
-const decoder = new TextDecoder();
-const encoder = new TextEncoder();
 /** Where readlink's host call writes (calls are synchronous, so one buffer serves them all). */
 const linkScratch = new Uint8Array(PATH_MAX);
 
@@ -44,8 +42,7 @@ function checkName(name: string): void {
   if (name.includes('/') || name === '.' || name === '..' || name.includes('\0')) {
     throw new KernelError(Errno.EINVAL, `not a single path component: ${JSON.stringify(name)}`);
   }
-  // A UTF-16 unit is at most 3 UTF-8 bytes: short names need no encoding to be measured.
-  if (name.length * 3 > NAME_MAX && encoder.encode(name).length > NAME_MAX) {
+  if (name.length > NAME_MAX) { // a byte string: one char per byte
     throw new KernelError(Errno.ENAMETOOLONG);
   }
 }
@@ -456,7 +453,7 @@ export class HostLeaf extends HostInode {
     if (this.type !== FileType.Symlink) throw new KernelError(Errno.EINVAL);
     if (this.#target !== undefined) return this.#target;
     const n = hostResult(this.fs.ops.readlinkat(this.dir.fd(), this.name, linkScratch));
-    const target = decoder.decode(linkScratch.subarray(0, n));
+    const target = bytesToString(linkScratch.subarray(0, n));
     if (this.fs.cachesLookups) this.#target = target;
     return target;
   }

@@ -13,6 +13,15 @@ describe.skipIf(!IS_ROOT)('runrsc run (busybox rootfs)', () => {
     expect(r.status).toBe(0);
   });
 
+  it('passes text from the command line to the guest as its UTF-8 bytes: arguments, environment, hostname', () => {
+    const script = 'echo "$1 $V $(hostname)" | od -An -c';
+    const r = runInSandbox(['/bin/sh', '-c', script, 'sh', 'héllo'], { runOptions: ['-e', 'V=wörld', '--hostname', 'hôte'] });
+    expect(r.status).toBe(0);
+    const native = runNatively(['/bin/sh', '-c', `V=wörld; ${script.replace('$(hostname)', 'hôte')}`, 'sh', 'héllo']);
+    expect(r.stdout).toBe(native.stdout);
+    expect(r.stdout).toContain('303 251'); // é
+  });
+
   it("reads the rootfs's /etc/hostname, not the host's", () => {
     const r = runInSandbox(['busybox', 'cat', '/etc/hostname']);
     expect(r.status).toBe(0);

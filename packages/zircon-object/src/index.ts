@@ -20,5 +20,6 @@ export { Vmo } from './vmo.js';
 export type { VmoCreateOptions, VmoResizeResult, VmoSource } from './vmo.js';
 export { Vmar, Prot, HostSyscall } from './vmar.js';
 export type { VmarOptions, MapOptions, MappingInfo, AddressRange } from './vmar.js';
+export { bytesToString, stringToBytes, stringBytesInto, utf8ByteString } from './byte-string.js';
 export { FakePlatform, FakePhysicalMemory } from './fake-platform.js';
 export type { FakeStopEvent, FakeResume } from './fake-platform.js';

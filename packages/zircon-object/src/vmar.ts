@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { bytesToString } from './byte-string.js';
 import type { InjectedSyscall } from './platform.js';
 import { KObject } from './object.js';
 import { PAGE_SIZE } from './platform.js';
@@ -581,7 +582,7 @@ export class Vmar extends KObject implements VmoMapper {
     throw new ZxError(ZxStatus.ERR_OUT_OF_RANGE, `no NUL within ${maxLen} bytes`);
   }
 
-  /** The NUL-terminated UTF-8 string at `addr` (see {@link Vmar.readCStringBytes}). */
+  /** The NUL-terminated string at `addr` as a byte string (see {@link Vmar.readCStringBytes}). */
   readCString(addr: number, maxLen: number): string {
     // Most strings end in the page they start in: decoded straight from guest memory, no copy.
     if (Number.isSafeInteger(addr) && addr >= 0) {
@@ -589,10 +590,10 @@ export class Vmar extends KObject implements VmoMapper {
       const seg = n > 0 ? this.view(addr, n, 'read') : undefined;
       if (seg !== undefined) {
         const nul = seg.indexOf(0);
-        if (nul >= 0) return decoder.decode(seg.subarray(0, nul));
+        if (nul >= 0) return bytesToString(seg.subarray(0, nul));
       }
     }
-    return decoder.decode(this.readCStringBytes(addr, maxLen));
+    return bytesToString(this.readCStringBytes(addr, maxLen));
   }
 
   // ---- internals -----------------------------------------------------------------------------
@@ -813,4 +814,3 @@ function concat(parts: Uint8Array[], total: number): Uint8Array {
   return out;
 }
 
-const decoder = new TextDecoder('utf-8');

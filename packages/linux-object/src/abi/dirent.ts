@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { bytesToString, stringBytesInto } from '@rvisor/zircon-object';
 
 /** One decoded `linux_dirent64` record. */
 export interface Dirent64 {
@@ -14,13 +15,12 @@ export interface Dirent64 {
   off: bigint;
   /** `DT_*` type. */
   type: number;
+  /** A byte string (one char per byte of the name). */
   name: string;
 }
 
 /** Offset of d_name inside a record. */
 const NAME_OFFSET = 19;
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /** Size of the record for a name of `nameBytes` bytes: header + name + NUL, 8-aligned. */
 export function dirent64RecLen(nameBytes: number): number {
@@ -37,19 +37,10 @@ const headerView = new DataView(header.buffer);
  * the first record fits).
  */
 export function writeDirent64(buf: Uint8Array, off: number, d: Dirent64): number {
-  const room = buf.byteLength - off;
-  let nameLen: number;
-  if (dirent64RecLen(d.name.length * 3) <= room) {
-    // Fits whatever its UTF-8 length: the name goes straight to its place.
-    nameLen = encoder.encodeInto(d.name, buf.subarray(off + NAME_OFFSET)).written;
-  } else {
-    // Near the end: measure first, so that nothing is written past the records that fit.
-    const name = encoder.encode(d.name);
-    nameLen = name.length;
-    if (dirent64RecLen(nameLen) > room) return 0;
-    buf.set(name, off + NAME_OFFSET);
-  }
+  const nameLen = d.name.length; // a byte string: one char per byte
   const reclen = dirent64RecLen(nameLen);
+  if (reclen > buf.byteLength - off) return 0;
+  stringBytesInto(d.name, buf.subarray(off + NAME_OFFSET));
   headerView.setBigUint64(0, d.ino, true);
   headerView.setBigInt64(8, d.off, true);
   headerView.setUint16(16, reclen, true);
@@ -73,7 +64,7 @@ export function readDirents64(buf: Uint8Array, length: number): Dirent64[] {
       ino: view.getBigUint64(off, true),
       off: view.getBigInt64(off + 8, true),
       type: view.getUint8(off + 18),
-      name: decoder.decode(buf.subarray(off + NAME_OFFSET, end)),
+      name: bytesToString(buf.subarray(off + NAME_OFFSET, end)),
     });
     off += reclen;
   }

@@ -1,3 +1,4 @@
+import { bytesToString } from '@rvisor/zircon-object';
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from '../abi/mman.js';
 import {
   EHDR_SIZE,
@@ -250,7 +251,7 @@ function readInterp(bytes: Uint8Array, ph: RawPhdr, fileSize: number): string {
   const raw = bytes.subarray(ph.offset, end);
   if (raw[raw.length - 1] !== 0) throw new ElfError(`${where}: PT_INTERP is not NUL-terminated`);
   const nul = raw.indexOf(0);
-  return new TextDecoder().decode(raw.subarray(0, nul));
+  return bytesToString(raw.subarray(0, nul));
 }
 
 function findPhdrVaddr(header: FileHeader, phdrs: readonly RawPhdr[], loads: readonly RawPhdr[]): number {

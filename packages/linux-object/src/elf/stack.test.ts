@@ -14,7 +14,7 @@ function decode(stack: InitialStack) {
   const cstr = (addr: number) => {
     const from = addr - base;
     const end = stack.bytes.indexOf(0, from);
-    return new TextDecoder().decode(stack.bytes.subarray(from, end));
+    return String.fromCharCode(...stack.bytes.subarray(from, end)); // a byte string
   };
   let at = stack.sp;
   const argc = word(at);
@@ -42,7 +42,7 @@ describe('buildInitialStack', () => {
   it('lays out argc, argv, envp and auxv so that they decode back', () => {
     const stack = buildInitialStack({
       stackTop: TOP,
-      argv: ['/bin/echo', 'héllo', ''],
+      argv: ['/bin/echo', 'h\xc3\xa9llo\xff', ''], // byte strings: UTF-8 or not
       envp: ['PATH=/bin', 'HOME=/'],
       auxv,
       execfn: '/bin/echo',
@@ -53,7 +53,7 @@ describe('buildInitialStack', () => {
     expect(stack.sp).toBe(TOP - stack.bytes.length);
     const d = decode(stack);
     expect(d.argc).toBe(3);
-    expect(d.argv).toEqual(['/bin/echo', 'héllo', '']);
+    expect(d.argv).toEqual(['/bin/echo', 'h\xc3\xa9llo\xff', '']);
     expect(d.envp).toEqual(['PATH=/bin', 'HOME=/']);
     expect(d.auxv.get(AuxType.AT_PHDR)).toBe(0x400040);
     expect(d.auxv.get(AuxType.AT_PHENT)).toBe(56);

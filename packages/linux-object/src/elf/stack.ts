@@ -1,3 +1,4 @@
+import { stringBytesInto } from '@rvisor/zircon-object';
 import { AuxType, type AuxEntry } from './auxv.js';
 import { ArgListTooLongError } from './error.js';
 
@@ -45,12 +46,10 @@ const ARG_MAX_FLOOR = 32 * 4096;
 /** Linux's _STK_LIM: the default RLIMIT_STACK. */
 const DEFAULT_STACK_LIMIT = 8 * 1024 * 1024;
 
-const encoder = new TextEncoder();
-
+/** Byte string `s` and its NUL. */
 function cString(s: string): Uint8Array {
-  const encoded = encoder.encode(s);
-  const out = new Uint8Array(encoded.length + 1);
-  out.set(encoded);
+  const out = new Uint8Array(s.length + 1);
+  stringBytesInto(s, out);
   return out;
 }
 

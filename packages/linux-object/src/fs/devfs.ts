@@ -128,7 +128,7 @@ export class DevSymlink extends DevInode {
   }
 
   protected override size(): number {
-    return new TextEncoder().encode(this.target).length;
+    return this.target.length; // a byte string: one char per byte
   }
 
   override readlink(): string {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { MappingInfo } from '@rvisor/zircon-object';
+import { stringToBytes, type MappingInfo } from '@rvisor/zircon-object';
 import type { Timespec } from '../abi/codec.js';
 import { makedev, S_IFDIR, S_IFLNK, S_IFREG } from '../abi/mode.js';
 import { RLIMIT_NAMES } from '../abi/process.js';
@@ -130,7 +130,7 @@ class ProcFile extends ProcInode {
   }
 
   override open(flags: number, path: string): OpenFile {
-    return new ProcFileHandle(path, flags, this, new TextEncoder().encode(this.generate()));
+    return new ProcFileHandle(path, flags, this, stringToBytes(this.generate()));
   }
 }
 
@@ -148,7 +148,7 @@ class ProcSymlink extends ProcInode {
 
   protected override size(): number {
     try {
-      return new TextEncoder().encode(this.target()).length;
+      return this.target().length;
     } catch {
       return 0;
     }

@@ -366,7 +366,7 @@ export class TmpSymlink extends TmpInode {
   }
 
   protected override size(): number {
-    return new TextEncoder().encode(this.target).length;
+    return this.target.length; // a byte string: one char per byte
   }
 
   override readlink(): string {

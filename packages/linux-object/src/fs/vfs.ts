@@ -40,8 +40,6 @@ export interface LookupOptions {
   ids?: AccessIds;
 }
 
-const encoder = new TextEncoder();
-
 /**
  * A walk's running state: symlinks followed so far, whose permissions apply, and, for stat, the
  * stat the last component's lookup brought along (null: wanted, none yet; absent: not wanted).
@@ -52,12 +50,9 @@ interface WalkState {
   stat?: { inode: INode; stat: Stat } | null;
 }
 
-/**
- * Whether `s` takes more than `max` bytes in UTF-8. A UTF-16 unit takes one to three bytes, so
- * only a string of more than `max` / 3 units needs encoding to tell.
- */
+/** Whether byte string `s` is longer than `max` bytes. */
 function longerThan(s: string, max: number): boolean {
-  return s.length > max || (s.length * 3 > max && encoder.encode(s).length > max);
+  return s.length > max;
 }
 
 /** The child `name` of `dir`, or undefined: its file system's `find`, or lookup's ENOENT caught. */

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Reg, Vmo, ZxError, ZxStatus, type Registers } from '@rvisor/zircon-object';
+import { Reg, Vmo, ZxError, ZxStatus, bytesToString, type Registers } from '@rvisor/zircon-object';
 import type { Stat } from '../abi/stat.js';
 import { Signo } from '../abi/signal.js';
 import { buildInitialStack } from '../elf/stack.js';
@@ -80,7 +80,7 @@ function parseShebang(file: Uint8Array): { interp: string; arg?: string } | null
   let end = head.indexOf(0x0a);
   const truncated = end < 0 && file.length > BINPRM_BUF_SIZE;
   if (end < 0) end = head.length;
-  const raw = new TextDecoder().decode(head.subarray(2, end));
+  const raw = bytesToString(head.subarray(2, end));
   const line = raw.replace(/[ \t]+$/, '').replace(/^[ \t]+/, '');
   if (line === '') throw new KernelError(Errno.ENOEXEC);
   const m = /^(\S+)(?:[ \t]+(.*))?$/.exec(line);

@@ -3,10 +3,8 @@
  *
  * @module
  */
-import { ZxError, ZxStatus, type Vmar } from '@rvisor/zircon-object';
+import { ZxError, ZxStatus, bytesToString, type Vmar } from '@rvisor/zircon-object';
 import type { StraceMemory } from './args.js';
-
-const decoder = new TextDecoder();
 
 /** The memory of the address space `vmar` as strace reads it. */
 export function straceMemory(vmar: Vmar): StraceMemory {
@@ -17,7 +15,7 @@ export function straceMemory(vmar: Vmar): StraceMemory {
       } catch (e) {
         if (!(e instanceof ZxError && e.status === ZxStatus.ERR_OUT_OF_RANGE)) return null;
         // Longer than `max`: its first `max` bytes, which strace shows cut short.
-        return readOrNull(() => decoder.decode(vmar.read(addr, max)));
+        return readOrNull(() => bytesToString(vmar.read(addr, max)));
       }
     },
     readBytes: (addr, len) => readOrNull(() => vmar.read(addr, len)),

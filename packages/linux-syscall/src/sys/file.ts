@@ -12,8 +12,8 @@ import {
   O_WRONLY, SEEK_CUR, SEEK_SET, fsIds, realIds, statCodec, statxCodec, statxFromStat, terminalIoctlArgSize, viewOf,
   type PathRef, type Stat,
 } from '@rvisor/linux-object';
+import { stringToBytes } from '@rvisor/zircon-object';
 import type { SyscallContext } from '../context.js';
-import { utf8Encoder } from './text.js';
 import { fcntlPipeSize, fcntlRecordLock, fcntlSeals } from './fd-extra.js';
 
 const FIONCLEX = 0x5450;
@@ -138,7 +138,7 @@ function readlinkAt(ctx: SyscallContext, dirfd: number, path: string, bufAddr: n
   if (size <= 0) throw new KernelError(Errno.EINVAL);
   const dir = path.startsWith('/') ? ctx.process.fs.cwd : startDir(ctx, dirfd);
   const link = ctx.process.fs.vfs.readlink(dir, path, ctx.process.fs.root, fsIds(ctx.process.cred));
-  const target = utf8Encoder.encode(link);
+  const target = stringToBytes(link);
   const n = Math.min(size, target.length);
   ctx.mem.write(bufAddr, target.subarray(0, n));
   return n;
@@ -182,7 +182,7 @@ export function sysAccess(ctx: SyscallContext) {
 
 /** Implements Linux syscall getcwd(2). */
 export function sysGetcwd(ctx: SyscallContext) {
-  const cwd = utf8Encoder.encode(ctx.process.fs.getcwd() + '\0');
+  const cwd = stringToBytes(ctx.process.fs.getcwd() + '\0');
   if (ctx.addr(1) < cwd.length) throw new KernelError(Errno.ERANGE);
   ctx.mem.write(ctx.addr(0), cwd);
   return cwd.length;

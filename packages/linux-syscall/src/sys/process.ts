@@ -10,9 +10,8 @@ import {
   PR_SET_PDEATHSIG, RLIM_NLIMITS, RLIMIT_NOFILE, USER_END, execve as loadProgram, processLimit,
   type LinuxProcess,
 } from '@rvisor/linux-object';
-import { Reg } from '@rvisor/zircon-object';
+import { Reg, bytesToString, stringBytesInto } from '@rvisor/zircon-object';
 import type { SyscallContext } from '../context.js';
-import { utf8Decoder, utf8Encoder } from './text.js';
 
 
 /** execve's common part: the other threads end first (asynchronously if some are running). */
@@ -253,7 +252,7 @@ export function sysArchPrctl(ctx: SyscallContext) {
 
 function utsField(s: string): Uint8Array {
   const out = new Uint8Array(65);
-  out.set(utf8Encoder.encode(s).subarray(0, 64));
+  stringBytesInto(s, out.subarray(0, 64));
   return out;
 }
 
@@ -332,12 +331,12 @@ export function sysPrctl(ctx: SyscallContext) {
     case PR_SET_NAME: {
       const name = ctx.mem.read(ctx.addr(1), 16);
       const end = name.indexOf(0);
-      ctx.thread.zx.name = utf8Decoder.decode(name.subarray(0, end < 0 ? 15 : Math.min(end, 15)));
+      ctx.thread.zx.name = bytesToString(name.subarray(0, end < 0 ? 15 : Math.min(end, 15)));
       return 0;
     }
     case PR_GET_NAME: {
       const out = new Uint8Array(16);
-      out.set(utf8Encoder.encode(ctx.thread.zx.name).subarray(0, 15));
+      stringBytesInto(ctx.thread.zx.name, out.subarray(0, 15));
       ctx.mem.write(ctx.addr(1), out);
       return 0;
     }

@@ -9,7 +9,7 @@ import {
   Errno, FileType, KernelError, isAbstractAddress, isKernelError, type Kernel, type UnixAddress, type UnixSocket,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
-import { utf8Decoder, utf8Encoder } from './text.js';
+import { bytesToString, stringToBytes } from '@rvisor/zircon-object';
 
 /** The AF_UNIX address family. */
 export const AF_UNIX = 1;
@@ -60,8 +60,6 @@ export function writeAddress(ctx: SyscallContext, addr: number, lenAddr: number,
   ctx.mem.write(lenAddr, len);
 }
 
-const decoder = new TextDecoder('latin1');
-
 /** Abstract names are per container: one namespace per kernel. */
 const abstractNames = new WeakMap<Kernel, Map<string, UnixSocket>>();
 
@@ -72,7 +70,7 @@ function namespaceOf(kernel: Kernel): Map<string, UnixSocket> {
 }
 
 function keyOf(address: UnixAddress): string {
-  return decoder.decode(address);
+  return bytesToString(address);
 }
 
 function bindAbstract(ctx: SyscallContext, sock: UnixSocket, address: UnixAddress): void {
@@ -93,7 +91,7 @@ export function autobind(ctx: SyscallContext, sock: UnixSocket): void {
   for (let i = 0; i < 0x100000; i++) {
     const name = ((start + i) & 0xfffff).toString(16).padStart(5, '0');
     const address = new Uint8Array(6);
-    address.set(utf8Encoder.encode(name), 1);
+    address.set(stringToBytes(name), 1);
     if (!names.has(keyOf(address))) {
       bindAbstract(ctx, sock, address);
       return;
@@ -111,7 +109,7 @@ export function bindUnixAddress(ctx: SyscallContext, sock: UnixSocket, address: 
     bindAbstract(ctx, sock, address);
     return;
   }
-  const path = utf8Decoder.decode(address);
+  const path = bytesToString(address);
   const trimmed = path.replace(/\/+$/, '');
   if (trimmed !== path) throw new KernelError(Errno.EISDIR);
   const cut = trimmed.lastIndexOf('/');
@@ -143,7 +141,7 @@ export function findUnixSocket(ctx: SyscallContext, address: UnixAddress): UnixS
     if (sock === undefined || sock.closed) throw new KernelError(Errno.ECONNREFUSED);
     return sock;
   }
-  const ref = ctx.process.fs.lookup(utf8Decoder.decode(address), { followLast: true });
+  const ref = ctx.process.fs.lookup(bytesToString(address), { followLast: true });
   const sock = ref.inode.socket;
   if (ref.inode.type !== FileType.Socket || sock === undefined || sock.closed) throw new KernelError(Errno.ECONNREFUSED);
   return sock;

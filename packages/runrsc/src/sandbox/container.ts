@@ -10,7 +10,7 @@ import { statSync } from 'node:fs';
 import { HostFileMount, HostFs } from '@rvisor/hostfs';
 import {
   DevFs, Errno, FdTable, FileType, RLIM_INFINITY, HostStreamFile, HostTerminal, Kernel, KernelError, O_RDONLY, O_RDWR, O_WRONLY, ProcFs, RLIMIT_NOFILE,
-  S_IFMT, S_IFREG, TmpFs, attachControllingTerminal, errnoName, execve,
+  S_IFMT, S_IFREG, TmpFs, attachControllingTerminal, errnoName, execve, utf8ByteString,
   type Credentials, type FileSystem, type INode, type LinuxProcess, type LinuxThread,
 } from '@rvisor/linux-object';
 import type { PmemAllocator, Platform } from '@rvisor/zircon-object';
@@ -81,11 +81,11 @@ function restrictPaths(container: ContainerKernel, options: ContainerKernelOptio
     }
   };
   for (const path of options.readonlyPaths ?? []) {
-    const ref = resolve(path);
+    const ref = resolve(utf8ByteString(path));
     if (ref) kernel.vfs.mount(ref.path, new BindView(ref.mount.fs.type, ref.inode, true));
   }
   for (const path of options.maskedPaths ?? []) {
-    const ref = resolve(path);
+    const ref = resolve(utf8ByteString(path));
     if (!ref) continue;
     const empty = ref.inode.type === FileType.Directory
       ? new TmpFs({ allocator: kernel.allocator, account: kernel.memoryAccount }).root
@@ -109,7 +109,7 @@ export function buildContainerKernel(platform: Platform, ops: HostOps, options: 
   const kernel = new Kernel({
     platform,
     rootFs,
-    hostname: options.hostname,
+    hostname: options.hostname === undefined ? undefined : utf8ByteString(options.hostname),
     pollNow: ops.pollNow,
     memoryLimit: options.memoryLimit,
     pidsLimit: options.pidsLimit,
@@ -121,19 +121,21 @@ export function buildContainerKernel(platform: Platform, ops: HostOps, options: 
   kernel.vfs.mount('/proc', new ProcFs(kernel));
   const tmpfs = () => new TmpFs({ allocator: kernel.allocator, account: kernel.memoryAccount });
   // /dev/shm is a tmpfs unless the bundle mounts something else there (podman binds its own).
-  const targets = [...(options.tmpfs ?? []), ...(options.volumes ?? []).map((v) => v.target)];
+  // Paths in the container are byte strings, as a guest's are; config.json's are text.
+  const targets = [...(options.tmpfs ?? []), ...(options.volumes ?? []).map((v) => v.target)].map(utf8ByteString);
   if (!targets.includes('/dev/shm')) kernel.vfs.mount('/dev/shm', tmpfs());
-  for (const target of options.tmpfs ?? []) {
+  for (const target of (options.tmpfs ?? []).map(utf8ByteString)) {
     makeMountParent(kernel, target, tmpfs);
     kernel.vfs.mount(target, tmpfs());
   }
   for (const v of options.volumes ?? []) {
     try {
-      makeMountParent(kernel, v.target, tmpfs);
+      const target = utf8ByteString(v.target);
+      makeMountParent(kernel, target, tmpfs);
       const fs = statSync(v.source).isDirectory()
         ? HostFs.open(ops, v.source, { readOnly: v.readOnly })
         : HostFileMount.open(ops, v.source, { readOnly: v.readOnly });
-      kernel.vfs.mount(v.target, fs);
+      kernel.vfs.mount(target, fs);
     } catch (err) {
       const why = err instanceof KernelError ? errnoName(err.errno) : (err as Error).message;
       throw new Error(`volume ${v.source}:${v.target}: cannot mount (${why})`);
@@ -258,6 +260,9 @@ export function spawnProcess(
 ): StartedProcess {
   const { kernel, devfs } = container;
   const [stdin, stdout, stderr] = stdio;
+  // The guest sees its arguments, environment and cwd as bytes: their UTF-8.
+  const args = spec.args.map(utf8ByteString);
+  const env = spec.env.map(utf8ByteString);
   const fds = new FdTable();
   // One terminal shared by fds 0-2 when they are a host tty; for init it is also /dev/console.
   // A host tty shows as the container's /dev/console, as a console a container runtime sets up.
@@ -272,7 +277,7 @@ export function spawnProcess(
   fds.install(new HostStreamFile(ops, stdout, kernel.readiness, { flags: O_WRONLY, path: stdioName(stdout, 'pipe:[stdout]'), terminal, ownsFd: owns(stdout), statAs: isatty(stdout) ? statAs : undefined }));
   fds.install(new HostStreamFile(ops, stderr, kernel.readiness, { flags: O_RDWR, path: stdioName(stderr, 'pipe:[stderr]'), terminal, ownsFd: owns(stderr), statAs: isatty(stderr) ? statAs : undefined }));
   if (init) devfs.console = terminal;
-  const name = spec.args[0];
+  const name = args[0];
   const thread = kernel.createProcess({
     parent: null,
     fds,
@@ -289,15 +294,15 @@ export function spawnProcess(
     }
     if (spec.cwd && spec.cwd !== '/') {
       try {
-        proc.fs.chdir(spec.cwd);
+        proc.fs.chdir(utf8ByteString(spec.cwd));
       } catch (err) {
         throw new Error(`cwd ${spec.cwd}: ${err instanceof KernelError ? errnoName(err.errno) : (err as Error).message}`);
       }
     }
     try {
-      execve(kernel, thread, thread.savedRegs, resolveCommand(proc, name, spec.env), [...spec.args], [...spec.env]);
+      execve(kernel, thread, thread.savedRegs, resolveCommand(proc, name, env), args, env);
     } catch (err) {
-      if (err instanceof KernelError) throw startFailure(name, err);
+      if (err instanceof KernelError) throw startFailure(spec.args[0], err);
       throw err;
     }
   } catch (err) {

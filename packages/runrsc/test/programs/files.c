@@ -769,11 +769,78 @@ static void more(void) {
   CALL(socketpair(AF_INET, SOCK_STREAM, 0, sv)); show("socketpair AF_INET");
 }
 
+/** Prints `s` with every byte outside printable ASCII as \xNN: the same text natively and here. */
+static void hex(const char *what, const char *s) {
+  printf("%s: ", what);
+  for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+    if (*c >= 0x20 && *c < 0x7f && *c != '\\') putchar(*c);
+    else printf("\\x%02x", *c);
+  }
+  putchar('\n');
+}
+
+static int by_bytes(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static const char *self; // this program's path, to run it again with arguments that are not UTF-8
+
+/** Names, paths and arguments are bytes: ones that are not UTF-8 keep every byte, and no two become one. */
+static void byte_names(void) {
+  mkdir("bytes", 0755);
+  put("bytes/a\xff" "b", "ff");
+  put("bytes/a\xfe" "b", "fe");
+  put("bytes/caf\xc3\xa9", "utf-8");
+  put("bytes/\x80\x9f", "c1");
+  DIR *d = opendir("bytes");
+  char *names[16];
+  int n = 0;
+  for (struct dirent *e; d && (e = readdir(d)) && n < 16;) {
+    if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) names[n++] = strdup(e->d_name);
+  }
+  if (d) closedir(d);
+  qsort(names, n, sizeof names[0], by_bytes);
+  for (int i = 0; i < n; i++) {
+    char path[64], buf[16] = "";
+    snprintf(path, sizeof path, "bytes/%s", names[i]);
+    int fd = open(path, O_RDONLY);
+    if (fd >= 0 && read(fd, buf, sizeof buf - 1) < 0) buf[0] = 0;
+    if (fd >= 0) close(fd);
+    hex("listed", names[i]);
+    printf("  reads \"%s\"\n", buf);
+    free(names[i]);
+  }
+  CALL(rename("bytes/a\xff" "b", "bytes/d\xe9j\xe0")); show("rename to latin-1 bytes");
+  struct stat s;
+  CALL(stat("bytes/d\xe9j\xe0", &s)); show("stat the new name");
+  CALL(stat("bytes/a\xff" "b", &s)); show("stat the old name");
+  CALL(symlink("a\xfe" "b", "bytes/l\xff")); show("symlink to a latin-1 name");
+  char link[64] = "";
+  CALL(readlink("bytes/l\xff", link, sizeof link - 1)); show("readlink");
+  hex("target", link);
+  int back = open(".", O_RDONLY | O_DIRECTORY);
+  mkdir("bytes/dir\xff", 0755);
+  CALL(chdir("bytes/dir\xff")); show("chdir");
+  char cwd[4096] = "";
+  if (getcwd(cwd, sizeof cwd)) hex("getcwd ends", strstr(cwd, "/bytes/") ? strstr(cwd, "/bytes/") : cwd);
+  if (fchdir(back) != 0) printf("fchdir failed\n");
+  close(back);
+  fflush(stdout);
+  pid_t c = fork();
+  if (c == 0) {
+    char *argv[] = {(char *)self, "--hex", "x\xff" "y\xc3\xa9", NULL};
+    char *envp[] = {"V=\xfe\x80", NULL};
+    execve(self, argv, envp);
+    _exit(127);
+  }
+  int st;
+  waitpid(c, &st, 0);
+  printf("exec with such an argument: exit %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+}
+
 static const struct { const char *name; void (*run)(void); } SECTIONS[] = {
     {"open", open_flags}, {"stat", stats},   {"names", names}, {"big", big_directory},
     {"pipes", pipes},     {"epoll", epolls}, {"sockets", sockets}, {"more", more},
     {"fifo", fifos},      {"tmpfile", tmpfiles}, {"attributes", attributes}, {"copies", copies},
-    {"positions", positions},
+    {"positions", positions}, {"bytes", byte_names},
     {"pending", pending},
 };
 
@@ -783,6 +850,12 @@ static int remove_entry(const char *path, const struct stat *s, int type, struct
 }
 
 int main(int argc, char **argv) {
+  if (argc == 3 && !strcmp(argv[1], "--hex")) { // run by the bytes section
+    hex("argument", argv[2]);
+    hex("environment", getenv("V") ? getenv("V") : "");
+    return 0;
+  }
+  self = argv[0];
   char tmpl[] = "/tmp/files-XXXXXX";
   if (!mkdtemp(tmpl) || chdir(tmpl) != 0) { perror("setup"); return 1; }
   umask(022);

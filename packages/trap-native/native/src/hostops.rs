@@ -2,7 +2,8 @@
 use crate::napi::{self, napi_env, napi_value, Args};
 use crate::sys::check;
 
-const PATH_BUF: usize = 4097;
+/// PATH_MAX and its NUL, and one byte more to tell a string that fits from one `byte_cstr` cut.
+const PATH_BUF: usize = 4098;
 
 macro_rules! ret {
     ($env:expr, $v:expr) => {
@@ -12,7 +13,7 @@ macro_rules! ret {
 
 fn with_path(a: &Args, i: usize, f: impl FnOnce(*const libc::c_char) -> i64) -> i64 {
     let mut buf = [0u8; PATH_BUF];
-    match a.cstr(i, &mut buf) {
+    match a.byte_cstr(i, &mut buf) {
         Some(p) => f(p.as_ptr() as *const libc::c_char),
         None => -(libc::ENAMETOOLONG as i64),
     }

@@ -51,6 +51,13 @@ extern "C" {
         bufsize: usize,
         result: *mut usize,
     ) -> napi_status;
+    fn napi_get_value_string_latin1(
+        env: napi_env,
+        value: napi_value,
+        buf: *mut c_char,
+        bufsize: usize,
+        result: *mut usize,
+    ) -> napi_status;
     fn napi_get_typedarray_info(
         env: napi_env,
         value: napi_value,
@@ -160,6 +167,20 @@ impl Args {
         unsafe {
             napi_get_value_string_utf8(self.env, self.value(i), buf.as_mut_ptr() as *mut c_char, buf.len(), &mut written)
         };
+        Some(&buf[..written + 1])
+    }
+
+    /// Argument `i`, a byte string (one char per byte: how the kernel holds guest names), as a
+    /// NUL-terminated C string in `buf`; None if it is not a string or does not fit with its NUL.
+    pub fn byte_cstr<'a>(&self, i: usize, buf: &'a mut [u8]) -> Option<&'a [u8]> {
+        let mut written = 0usize;
+        let st = unsafe {
+            napi_get_value_string_latin1(self.env, self.value(i), buf.as_mut_ptr() as *mut c_char, buf.len(), &mut written)
+        };
+        // A string that filled the buffer may have been cut: only shorter ones are whole.
+        if st != NAPI_OK || written + 1 >= buf.len() {
+            return None;
+        }
         Some(&buf[..written + 1])
     }
 }
