@@ -21,6 +21,8 @@ import type { PathRef } from '../fs/path-ref.js';
 import { O_RDONLY, PROT_READ, PROT_WRITE, S_IFMT, S_IFREG } from '../abi/index.js';
 import { MAY_EXEC, checkAccess, fsIds } from '../fs/permission.js';
 import { LoadedImage, versionOf } from './image-cache.js';
+import { fileSource } from './file-contents.js';
+import { releaseFile, retainFile } from '../fs/fd-table.js';
 import type { Kernel } from './kernel.js';
 import { PIE_BASE, STACK_SIZE, STACK_TOP } from './layout.js';
 import type { LinuxThread } from './process.js';
@@ -104,6 +106,7 @@ function resolveProgram(kernel: Kernel, thread: LinuxThread, path: string, argv:
     if (cached) return { path: ref.path, loaded: cached };
     const file = ref.inode.open(O_RDONLY, ref.path); // the kernel reads the image, not the caller
     file.location = ref;
+    retainFile(file); // an unshared image's VMOs may keep it (fileSource)
     let shebang: ReturnType<typeof parseShebang>;
     try {
       const head = readHead(file, Math.min(HEAD_SIZE, st.size));
@@ -114,7 +117,7 @@ function resolveProgram(kernel: Kernel, thread: LinuxThread, path: string, argv:
       if (err instanceof ZxError && err.status === ZxStatus.ERR_NO_MEMORY) throw new KernelError(Errno.ENOMEM);
       throw err;
     } finally {
-      file.close();
+      releaseFile(file);
     }
     if (depth >= MAX_SHEBANG_DEPTH) throw new KernelError(Errno.ELOOP);
     // argv becomes [interp, arg?, script path, original argv[1..]].
@@ -135,6 +138,7 @@ function loadImage(kernel: Kernel, file: OpenFile, image: ElfImage, st: Stat, pa
     account: kernel.memoryAccount,
     name: path,
     read: (buf, offset) => preadFully(file, buf, offset),
+    vmoSource: () => fileSource(file),
   }, shared);
   if (shared) kernel.images.put(fs, st, loaded);
   return loaded;

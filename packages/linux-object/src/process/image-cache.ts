@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Vmo, pageRoundUp, type MemoryAccount, type PmemAllocator, type Vmar } from '@rvisor/zircon-object';
+import { Vmo, pageRoundUp, type MemoryAccount, type PmemAllocator, type Vmar, type VmoSource } from '@rvisor/zircon-object';
 import { PROT_WRITE } from '../abi/index.js';
 import type { Stat } from '../abi/stat.js';
 import { layoutElf, type ElfLayout } from '../elf/layout.js';
@@ -21,6 +21,8 @@ export interface ImageSource {
   name: string;
   /** Fill `buf` with the file's bytes at `offset` (zeros past the end). */
   read(buf: Uint8Array, offset: number): void;
+  /** The file as the source of an unshared image's VMOs, which madvise's discards read again. */
+  vmoSource(): VmoSource;
 }
 
 /**
@@ -67,6 +69,10 @@ export class LoadedImage {
           source.read(seg, m.fileOffset + copied);
           copied += seg.length;
         }
+        // What a discarded page of the program reads again (madvise): the kept bytes of a shared
+        // image, which never change, or the file.
+        if (shared) vmo.freeze();
+        else vmo.setSource(source.vmoSource(), m.fileOffset);
       }
     } catch (err) {
       for (const vmo of this.#vmos) vmo?.close();
