@@ -445,7 +445,9 @@ export class KernelRunner {
     if (proc.threads.size > 0) return;
     proc.exit ??= ev.signal ? { code: 0, signal: ev.signal } : { code: ev.status, signal: 0 };
     // The last thread's exit reports the whole host process's time.
-    proc.usage = { user: ev.userMicros, system: ev.systemMicros, maxRssKb: ev.maxRssKb };
+    proc.usage = {
+      user: ev.userMicros, system: ev.systemMicros, maxRssKb: ev.maxRssKb, minorFaults: ev.minorFaults, majorFaults: ev.majorFaults,
+    };
     kernel.processDied(proc);
   }
 

@@ -81,7 +81,7 @@ export const syscallTable = buildTable<SyscallContext>({
   clone: partial(forks.sysClone, 'processes, vfork children (CLONE_VM with CLONE_VFORK), and threads sharing everything (pthread_create); other partial sharing answers ENOSYS'),
   clone3: partial(forks.sysClone3, 'as clone; pidfd, set_tid and cgroup answer EINVAL'),
   futex: partial(futex.sysFutex, 'WAIT, WAKE, REQUEUE, CMP_REQUEUE, WAIT_BITSET, WAKE_BITSET; PI and WAKE_OP answer ENOSYS'),
-  wait4: partial(forks.sysWait4, 'rusage holds CPU times and ru_maxrss; the other counters read 0'),
+  wait4: partial(forks.sysWait4, 'rusage holds CPU times, ru_maxrss and page faults; the I/O and context-switch counters read 0'),
   waitid: supported(forks.sysWaitid),
   pipe: supported(pipe.sysPipe),
   pipe2: supported(pipe.sysPipe2),
@@ -145,7 +145,7 @@ export const syscallTable = buildTable<SyscallContext>({
   setitimer: partial(time.sysSetitimer, 'ITIMER_REAL only'),
   getitimer: partial(time.sysGetitimer, 'ITIMER_REAL only'),
   times: supported(time.sysTimes),
-  getrusage: partial(time.sysGetrusage, 'CPU times (the process\'s, a thread\'s, waited-for children\'s) and ru_maxrss; the other counters read 0'),
+  getrusage: partial(time.sysGetrusage, 'CPU times (the process\'s, a thread\'s, waited-for children\'s), ru_maxrss and page faults; the I/O and context-switch counters read 0'),
 
   getrandom: supported(misc.sysGetrandom),
   sysinfo: partial(misc.sysSysinfo, 'the container\'s memory and processes; load averages are the host\'s'),

@@ -36,7 +36,7 @@ class NativeEvent {
   readonly #u64: BigUint64Array;
   constructor(shared: ArrayBuffer) {
     this.#i32 = new Int32Array(shared, 256, 6);
-    this.#u64 = new BigUint64Array(shared, 280, 4);
+    this.#u64 = new BigUint64Array(shared, 280, 6);
   }
   get kind() { return this.#i32[0] as 1 | 2 | 3 | 4 | 5; }
   get tid() { return this.#i32[1]; }
@@ -48,6 +48,8 @@ class NativeEvent {
   get userMicros() { return Number(this.#u64[1]); }
   get systemMicros() { return Number(this.#u64[2]); }
   get maxRssKb() { return Number(this.#u64[3]); }
+  get minorFaults() { return Number(this.#u64[4]); }
+  get majorFaults() { return Number(this.#u64[5]); }
 }
 
 /** pmem as seen from JavaScript: lazily created ArrayBuffer views, one per chunk. */

@@ -60,6 +60,8 @@ export interface FakeStopEvent {
   userMicros: number;
   systemMicros: number;
   maxRssKb: number;
+  minorFaults: number;
+  majorFaults: number;
 }
 
 /** One `resumeAndWait` call as the fake saw it. */
@@ -165,7 +167,7 @@ export class FakePlatform implements Platform {
 }
 
 function emptyEvent(kind: StopKind): FakeStopEvent {
-  return { kind, tid: 0, status: 0, signal: 0, signalCode: 0, faultAddr: 0n, newTid: 0, userMicros: 0, systemMicros: 0, maxRssKb: 0 };
+  return { kind, tid: 0, status: 0, signal: 0, signalCode: 0, faultAddr: 0n, newTid: 0, userMicros: 0, systemMicros: 0, maxRssKb: 0, minorFaults: 0, majorFaults: 0 };
 }
 
 /** Type check: the fake's event satisfies the contract's read-only view. */

@@ -81,6 +81,9 @@ export interface StopEvent {
   readonly systemMicros: number;
   /** The exited thread's process's largest resident set so far, in KiB (Exited). */
   readonly maxRssKb: number;
+  /** Its page faults so far, minor and major (Exited). */
+  readonly minorFaults: number;
+  readonly majorFaults: number;
 }
 
 /** Running totals of a platform's costly operations. */

@@ -8,7 +8,7 @@
  */
 import type { Platform } from '@rvisor/zircon-object';
 import { readFileSync } from 'node:fs';
-import type { CpuTime } from './process.js';
+import type { CpuTime, Faults } from './process.js';
 
 /** Microseconds in a clock tick (USER_HZ, 100), the unit of /proc's times. */
 export const TICK_MICROS = 10_000;
@@ -40,6 +40,16 @@ export function hostThreadCpuTime(hostPid: number, hostTid: number): CpuTime {
   return procTimes(`/proc/${hostPid}/task/${hostTid}/stat`);
 }
 
+/**
+ * The page faults of host process `hostPid` (all its threads, gone ones too), or of its thread
+ * `hostTid` alone; zero once it is gone.
+ */
+export function hostFaults(hostPid: number, hostTid?: number): Faults {
+  const f = procStatFields(hostTid === undefined ? `/proc/${hostPid}/stat` : `/proc/${hostPid}/task/${hostTid}/stat`);
+  // minflt and majflt: fields 10 and 12, counted from the state (field 3) here.
+  return f ? { minorFaults: Number(f[7]) || 0, majorFaults: Number(f[9]) || 0 } : { minorFaults: 0, majorFaults: 0 };
+}
+
 /** Pages of host process `hostPid` that are resident (/proc/<pid>/statm); zero once it is gone. */
 export function hostResidentPages(hostPid: number): number {
   try {
@@ -62,12 +72,17 @@ export function hostMaxRssKb(hostPid: number): number {
 
 /** utime and stime of a /proc stat file, in microseconds; zero if it is gone. */
 function procTimes(path: string): CpuTime {
+  const f = procStatFields(path);
+  // utime and stime: fields 14 and 15, counted from the state (field 3) here.
+  return f ? { user: Number(f[11]) * TICK_MICROS, system: Number(f[12]) * TICK_MICROS } : { user: 0, system: 0 };
+}
+
+/** The fields of a /proc stat file from the state (field 3) on; undefined if it is gone. */
+function procStatFields(path: string): string[] | undefined {
   try {
     const stat = readFileSync(path, 'latin1');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime and stime: fields 14 and 15, counted from the state (field 3) here.
-    return { user: Number(fields[11]) * TICK_MICROS, system: Number(fields[12]) * TICK_MICROS };
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return { user: 0, system: 0 };
+    return undefined;
   }
 }

@@ -56,14 +56,32 @@ export interface CpuTime {
   system: number;
 }
 
-/** What a process used: its CPU time, and its largest resident set in KiB. */
-export interface Usage extends CpuTime {
+/** Page faults: minor ones (the page was in memory) and major ones (it had to be read). */
+export interface Faults {
+  minorFaults: number;
+  majorFaults: number;
+}
+
+/** What a process used: its CPU time, its largest resident set in KiB, and its page faults. */
+export interface Usage extends CpuTime, Faults {
   maxRssKb: number;
 }
 
-/** `a` and `b` together, as Linux adds a waited-for child's usage to its parent's: times summed, the larger peak. */
+/** Nothing used yet. */
+export const NO_USAGE: Usage = Object.freeze({ user: 0, system: 0, maxRssKb: 0, minorFaults: 0, majorFaults: 0 });
+
+/**
+ * `a` and `b` together, as Linux adds a waited-for child's usage to its parent's: times and faults
+ * summed, the larger peak.
+ */
 export function addUsage(a: Usage, b: Usage): Usage {
-  return { user: a.user + b.user, system: a.system + b.system, maxRssKb: Math.max(a.maxRssKb, b.maxRssKb) };
+  return {
+    user: a.user + b.user,
+    system: a.system + b.system,
+    maxRssKb: Math.max(a.maxRssKb, b.maxRssKb),
+    minorFaults: a.minorFaults + b.minorFaults,
+    majorFaults: a.majorFaults + b.majorFaults,
+  };
 }
 
 /** A Linux process: a zircon Process plus fds, fs context, identity, memory layout and exit state. */
@@ -89,9 +107,9 @@ export class LinuxProcess {
   /** When it was made (fork; execve keeps it), in ms since the epoch. */
   readonly startedMs = Date.now();
   /** What the process used, once it is gone (its host process's). */
-  usage: Usage = { user: 0, system: 0, maxRssKb: 0 };
+  usage: Usage = NO_USAGE;
   /** What the children it has waited for used, with theirs (RUSAGE_CHILDREN, times' cutime). */
-  childrenUsage: Usage = { user: 0, system: 0, maxRssKb: 0 };
+  childrenUsage: Usage = NO_USAGE;
   /** ITIMER_REAL (alarm, setitimer): its pending timer, deadline and interval (ns). */
   realTimer: { timer: Timer; deadline: bigint; interval: bigint } | null = null;
   /** prctl(PR_SET_PDEATHSIG): the signal this process gets when its parent dies (0: none). */

@@ -8,7 +8,7 @@ import {
   CLONE_PIDFD, CLONE_SETTLS, CLONE_SIGHAND, CLONE_THREAD, CLONE_VFORK, CLONE_VM, WCONTINUED, WEXITED, WNOHANG,
   WNOWAIT, WUNTRACED, __WALL, __WCLONE, __WNOTHREAD,
   CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, Errno, KernelError, Signo, cloneThread,
-  addUsage, defaultAction, fork, type LinuxProcess, type Usage,
+  NO_USAGE, addUsage, defaultAction, fork, type LinuxProcess, type Usage,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 import { encodeRusage } from './time.js';
@@ -150,8 +150,6 @@ interface ChildEvent {
   /** What the child and its waited-for children used (nothing for a stop or continue). */
   usage: Usage;
 }
-
-const NO_USAGE: Usage = { user: 0, system: 0, maxRssKb: 0 };
 
 /**
  * The first reportable change among the children `pid` selects: a death (the child is reaped

@@ -10,7 +10,7 @@ import {
   CLOCK_BOOTTIME, CLOCK_BOOTTIME_ALARM, CLOCK_MONOTONIC, CLOCK_MONOTONIC_COARSE, CLOCK_MONOTONIC_RAW,
   CLOCK_PROCESS_CPUTIME_ID, CLOCK_REALTIME, CLOCK_REALTIME_ALARM, CLOCK_REALTIME_COARSE, CLOCK_TAI,
   CLOCK_THREAD_CPUTIME_ID, ERESTART_RESTARTBLOCK, Errno, KernelError, SI_KERNEL, Signo, StructBuffer, TIMER_ABSTIME,
-  TICK_MICROS, hostCpuNs, hostCpuTime, hostMaxRssKb, hostThreadCpuTime, sendSignal, setI64, type Kernel, type Usage,
+  TICK_MICROS, hostCpuNs, hostCpuTime, hostFaults, hostMaxRssKb, hostThreadCpuTime, sendSignal, setI64, type Kernel, type Usage,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 
@@ -211,7 +211,7 @@ const RUSAGE_SELF = 0;
 const RUSAGE_CHILDREN = -1;
 const RUSAGE_THREAD = 1;
 
-/** `struct rusage` with its CPU times and ru_maxrss (KiB); the other counters are 0. */
+/** `struct rusage` with its CPU times, ru_maxrss (KiB) and page faults; the other counters are 0. */
 export function encodeRusage(usage: Usage): Uint8Array {
   const buf = new Uint8Array(144);
   const v = new DataView(buf.buffer);
@@ -222,12 +222,15 @@ export function encodeRusage(usage: Usage): Uint8Array {
   timeval(0, usage.user);
   timeval(16, usage.system);
   v.setBigInt64(32, BigInt(usage.maxRssKb), true);
+  v.setBigInt64(64, BigInt(usage.minorFaults), true);
+  v.setBigInt64(72, BigInt(usage.majorFaults), true);
   return buf;
 }
 
 /**
- * Implements Linux syscall getrusage(2): CPU times, from the host tasks for the caller and from
- * its waited-for children for RUSAGE_CHILDREN; the memory and I/O counters are 0.
+ * Implements Linux syscall getrusage(2): CPU times, peak memory and page faults, from the host
+ * tasks for the caller and from its waited-for children for RUSAGE_CHILDREN; the I/O and
+ * context-switch counters are 0 (the host's would count the traps, not the program's own).
  */
 export function sysGetrusage(ctx: SyscallContext) {
   const who = ctx.int(0);
@@ -235,10 +238,11 @@ export function sysGetrusage(ctx: SyscallContext) {
   if (who === RUSAGE_CHILDREN) usage = ctx.process.childrenUsage;
   else if (who !== RUSAGE_SELF && who !== RUSAGE_THREAD) throw new KernelError(Errno.EINVAL);
   else {
-    const cpu = who === RUSAGE_SELF
-      ? hostCpuTime(ctx.kernel.platform, ctx.process.hostPid)
-      : hostThreadCpuTime(ctx.process.hostPid, ctx.thread.hostTid);
-    usage = { ...cpu, maxRssKb: hostMaxRssKb(ctx.process.hostPid) }; // the process's peak for a thread too, as Linux's
+    const pid = ctx.process.hostPid;
+    const self = who === RUSAGE_SELF;
+    const cpu = self ? hostCpuTime(ctx.kernel.platform, pid) : hostThreadCpuTime(pid, ctx.thread.hostTid);
+    const faults = hostFaults(pid, self ? undefined : ctx.thread.hostTid);
+    usage = { ...cpu, ...faults, maxRssKb: hostMaxRssKb(pid) }; // the process's peak for a thread too, as Linux's
   }
   ctx.mem.write(ctx.addr(1), encodeRusage(usage));
   return 0;

@@ -84,12 +84,18 @@ int main(int argc, char **argv) {
 
   /* rss (field 24, pages): 16 MiB written count. */
   long rss_before = stat_field(getpid(), 24);
+  struct rusage mine;
+  getrusage(RUSAGE_SELF, &mine);
+  long faults_before = mine.ru_minflt, stat_faults_before = stat_field(getpid(), 10);
   volatile char *touched = malloc(16 << 20);
   for (long i = 0; i < (16 << 20); i += 4096) touched[i] = 1;
   long rss_after = stat_field(getpid(), 24);
   printf("rss: > 0 %d, grows by >= 3000 pages after writing 16 MiB %d\n", rss_before > 0, rss_after >= rss_before + 3000);
+  /* Each page written first is a minor fault: getrusage's ru_minflt and /proc/<pid>/stat's minflt (field 10). */
+  getrusage(RUSAGE_SELF, &mine);
+  printf("minor faults grow by >= 3000 after writing 16 MiB: ru_minflt %d, /proc minflt %d\n",
+         mine.ru_minflt >= faults_before + 3000, stat_field(getpid(), 10) >= stat_faults_before + 3000);
   free((void *)touched);
-  struct rusage mine;
   getrusage(RUSAGE_SELF, &mine);
   printf("ru_maxrss of this process >= 16 MiB: %d\n", mine.ru_maxrss >= 16384);
 
@@ -106,6 +112,8 @@ int main(int argc, char **argv) {
   getrusage(RUSAGE_CHILDREN, &mine);
   printf("a child that wrote 32 MiB: wait4's ru_maxrss >= 32 MiB %d, RUSAGE_CHILDREN's %d\n",
          bigru.ru_maxrss >= 32768, mine.ru_maxrss >= 32768);
+  printf("its minor faults: wait4's >= 8000 %d, RUSAGE_CHILDREN's %d, /proc cminflt %d\n",
+         bigru.ru_minflt >= 8000, mine.ru_minflt >= 8000, stat_field(getpid(), 11) >= 8000);
 
   struct rusage ru;
   getrusage(RUSAGE_CHILDREN, &ru);

@@ -56,6 +56,9 @@ pub struct Shared {
     pub system_us: u64,
     /// Its largest resident set so far, in KiB (wait4's ru_maxrss).
     pub max_rss_kb: u64,
+    /// Its page faults, minor and major (wait4's ru_minflt and ru_majflt).
+    pub minor_faults: u64,
+    pub major_faults: u64,
 }
 
 /// A hash for host tids, consulted on every syscall: one multiplication, where the default
@@ -90,22 +93,33 @@ impl Shared {
         self.user_us = 0;
         self.system_us = 0;
         self.max_rss_kb = 0;
+        self.minor_faults = 0;
+        self.major_faults = 0;
     }
 }
 
-/// What a wait4 rusage says of an exited task: user and system CPU time in microseconds, and its
-/// largest resident set in KiB.
+/// What a wait4 rusage says of an exited task: user and system CPU time in microseconds, its
+/// largest resident set in KiB, and its page faults.
 #[derive(Clone, Copy, Default)]
 struct ExitUsage {
     user_us: u64,
     system_us: u64,
     max_rss_kb: u64,
+    minor_faults: u64,
+    major_faults: u64,
 }
 
 impl ExitUsage {
     fn of(ru: &libc::rusage) -> ExitUsage {
         let us = |t: libc::timeval| (t.tv_sec as u64) * 1_000_000 + t.tv_usec as u64;
-        ExitUsage { user_us: us(ru.ru_utime), system_us: us(ru.ru_stime), max_rss_kb: ru.ru_maxrss.max(0) as u64 }
+        let count = |n: libc::c_long| n.max(0) as u64;
+        ExitUsage {
+            user_us: us(ru.ru_utime),
+            system_us: us(ru.ru_stime),
+            max_rss_kb: count(ru.ru_maxrss),
+            minor_faults: count(ru.ru_minflt),
+            major_faults: count(ru.ru_majflt),
+        }
     }
 }
 
@@ -583,6 +597,8 @@ impl Tracer {
             sh.user_us = usage.user_us;
             sh.system_us = usage.system_us;
             sh.max_rss_kb = usage.max_rss_kb;
+            sh.minor_faults = usage.minor_faults;
+            sh.major_faults = usage.major_faults;
             if libc::WIFEXITED(st) {
                 sh.status = libc::WEXITSTATUS(st);
             } else {
