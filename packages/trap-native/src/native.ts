@@ -4,8 +4,10 @@
  *
  * @internal
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface NativeBinding {
   init(pmemSize: number, cpu: number, useTsc: number): ArrayBuffer;
@@ -63,6 +65,22 @@ const BINARY = 'trap-native.linux-x64-gnu.node';
 
 let binding: NativeBinding | undefined;
 
+/**
+ * Where the addon is: in this package's directory, found through the package, not this file (a
+ * bundle, runrsc's CLI, has this code elsewhere). First as Node finds a package, in the
+ * `node_modules` of this directory or one above it; Node's own resolver, which also reads the
+ * package.json files and their exports on the way, cost ~2 ms of every start, and is left for
+ * layouts that walk does not find.
+ */
+function binaryPath(require: NodeRequire): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const candidate = join(dir, 'node_modules', '@rvisor', 'trap-native', BINARY);
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) break;
+  }
+  return join(dirname(require.resolve('@rvisor/trap-native/package.json')), BINARY);
+}
+
 /** Load the addon (once). Throws a clear error off x86-64 Linux or when it was not built. */
 export function loadNative(): NativeBinding {
   if (binding) return binding;
@@ -71,9 +89,7 @@ export function loadNative(): NativeBinding {
   }
   const require = createRequire(import.meta.url);
   try {
-    // Found through the package, not this file: a bundle (runrsc's CLI) has this code elsewhere.
-    const root = dirname(require.resolve('@rvisor/trap-native/package.json'));
-    binding = require(join(root, BINARY)) as NativeBinding;
+    binding = require(binaryPath(require)) as NativeBinding;
   } catch (err) {
     throw new Error(
       `@rvisor/trap-native: cannot load ${BINARY} (build it with \`pnpm --filter @rvisor/trap-native build\`): ${(err as Error).message}`,
