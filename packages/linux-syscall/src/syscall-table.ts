@@ -66,7 +66,7 @@ export const syscallTable = buildTable<SyscallContext>({
   umask: supported(file.sysUmask),
 
   brk: supported(mm.sysBrk),
-  mmap: partial(mm.sysMmap, 'file mappings are private copies; shared writable file mappings: ENODEV'),
+  mmap: partial(mm.sysMmap, 'file mappings are snapshots of the file, shared ones too (later writes to it are not seen); shared writable file mappings: ENODEV'),
   munmap: supported(mm.sysMunmap),
   mprotect: supported(mm.sysMprotect),
   mremap: partial(mm.sysMremap, 'within one mapping; a grown mapping is a copy; MREMAP_DONTUNMAP answers EINVAL'),
