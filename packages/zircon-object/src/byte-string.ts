@@ -31,7 +31,7 @@ function latin1(bytes: Uint8Array): string {
 /** The bytes of byte string `s` (a char above 0xff, which no byte string holds, keeps its low byte). */
 export function stringToBytes(s: string): Uint8Array {
   const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  stringBytesInto(s, out);
   return out;
 }
 

@@ -49,7 +49,11 @@ function bytesOf(vmo: Vmo): VmoSource {
   return {
     readAt(buf, offset) {
       const n = Math.max(0, Math.min(buf.length, vmo.size - offset));
-      if (n > 0) buf.set(vmo.read(offset, n));
+      let at = 0;
+      for (const seg of n > 0 ? vmo.segments(offset, n) : []) {
+        buf.set(seg, at);
+        at += seg.length;
+      }
       return n;
     },
     retain: () => vmo.retain(),

@@ -10,7 +10,7 @@ import { makedev, S_IFDIR, S_IFLNK, S_IFREG } from '../abi/mode.js';
 import { RLIMIT_NAMES } from '../abi/process.js';
 import type { Stat } from '../abi/stat.js';
 import { Errno, KernelError } from '../errno.js';
-import { hostCpuTime, hostFaults, hostResidentPages, TICK_MICROS } from '../process/host-usage.js';
+import { hostCounts, hostResidentPages, TICK_MICROS } from '../process/host-usage.js';
 import type { Kernel } from '../process/kernel.js';
 import { processLimit, RLIM_INFINITY, type LinuxProcess } from '../process/process.js';
 import { KERNEL_RELEASE } from '../process/kernel.js';
@@ -464,15 +464,14 @@ export class ProcFs implements FileSystem {
     const vsize = proc.vmar.mappings().reduce((n, m) => n + (m.end - m.start), 0);
     const { ignored, caught } = dispositions(proc);
     const main = proc.threads.get(proc.pid);
-    const cpu = proc.dead ? proc.usage : hostCpuTime(this.#kernel.platform, proc.hostPid);
-    const faults = proc.dead ? proc.usage : hostFaults(proc.hostPid);
+    const own = proc.dead ? proc.usage : hostCounts(proc.hostPid); // ticks, as Linux shows them
     const children = proc.childrenUsage;
     const rss = proc.dead ? 0 : hostResidentPages(proc.hostPid);
     const fields: (string | number | bigint)[] = [
       proc.pid, `(${commOf(proc)})`, state, proc.ppid, proc.pgid, proc.sid,
       0, -1, 0x400000, // tty_nr, tpgid, flags (PF_RANDOMIZE)
-      faults.minorFaults, children.minorFaults, faults.majorFaults, children.majorFaults,
-      ...[cpu.user, cpu.system, children.user, children.system].map((us) => Math.floor(us / TICK_MICROS)),
+      own.minorFaults, children.minorFaults, own.majorFaults, children.majorFaults,
+      ...[own.user, own.system, children.user, children.system].map((us) => Math.floor(us / TICK_MICROS)),
       20, 0, proc.threads.size, 0, // priority nice num_threads itrealvalue
       Math.max(0, Math.floor((proc.startedMs - this.#bootMs) / 10)), vsize, rss, RLIM_INFINITY, // starttime (ticks since boot) vsize rss rsslim
       0, 0, 0, 0, 0, // startcode endcode startstack kstkesp kstkeip

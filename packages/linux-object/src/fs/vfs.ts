@@ -50,11 +50,6 @@ interface WalkState {
   stat?: { inode: INode; stat: Stat } | null;
 }
 
-/** Whether byte string `s` is longer than `max` bytes. */
-function longerThan(s: string, max: number): boolean {
-  return s.length > max;
-}
-
 /** The child `name` of `dir`, or undefined: its file system's `find`, or lookup's ENOENT caught. */
 function findChild(dir: INode, name: string): INode | undefined {
   if (dir.find !== undefined) return dir.find(name);
@@ -69,10 +64,10 @@ function findChild(dir: INode, name: string): INode | undefined {
 /** '/' as a char code. */
 const SLASH = 0x2f;
 
-/** Throws what Linux throws for an unusable path string: ENOENT if empty, ENAMETOOLONG if too long. */
+/** Throws what Linux throws for an unusable path (a byte string: its length is its bytes): ENOENT if empty, ENAMETOOLONG if too long. */
 export function checkPath(path: string): void {
   if (path.length === 0) throw new KernelError(Errno.ENOENT);
-  if (longerThan(path, PATH_MAX - 1)) throw new KernelError(Errno.ENAMETOOLONG);
+  if (path.length > PATH_MAX - 1) throw new KernelError(Errno.ENAMETOOLONG);
 }
 
 /** Where `path` ends without its trailing slashes ('a/b//' → 3, '/' → 0). */
@@ -210,7 +205,7 @@ export class Vfs {
       from = to + 1;
       if (cur.inode.type !== FileType.Directory) throw new KernelError(Errno.ENOTDIR);
       if (state.ids !== undefined) checkInodeAccess(state.ids, cur.inode, MAY_EXEC);
-      if (longerThan(name, NAME_MAX)) throw new KernelError(Errno.ENAMETOOLONG);
+      if (name.length > NAME_MAX) throw new KernelError(Errno.ENAMETOOLONG);
       if (name === '.') continue;
       if (name === '..') {
         cur = sameRef(cur, root) || cur.parent === null ? cur : cur.parent;
@@ -302,7 +297,7 @@ export class Vfs {
     }
     const parent = this.lookup(start, dir, { followLast: true, directory: true, root, ids });
     if (ids !== undefined) checkInodeAccess(ids, parent.inode, MAY_EXEC);
-    if (longerThan(name, NAME_MAX)) throw new KernelError(Errno.ENAMETOOLONG);
+    if (name.length > NAME_MAX) throw new KernelError(Errno.ENAMETOOLONG);
     const existing = this.#maybeChild(parent, name);
     if (existing !== undefined) {
       if ((flags & O_EXCL) !== 0) throw new KernelError(Errno.EEXIST);
@@ -342,7 +337,7 @@ export class Vfs {
     const { dir, name, trailingSlash } = splitLast(path);
     const parent = this.lookup(start, dir, { followLast: true, directory: true, root, ids });
     if (name !== '' && ids !== undefined) checkInodeAccess(ids, parent.inode, MAY_EXEC);
-    if (longerThan(name, NAME_MAX)) throw new KernelError(Errno.ENAMETOOLONG);
+    if (name.length > NAME_MAX) throw new KernelError(Errno.ENAMETOOLONG);
     return { parent, name, trailingSlash };
   }
 

@@ -73,21 +73,11 @@ export function fileSource(file: OpenFile): VmoSource {
   retainFile(file);
   return {
     readAt(buf, offset) {
-      let done = 0;
       try {
-        while (done < buf.length) {
-          const n = file.pread(buf.subarray(done), offset + done);
-          if (typeof n !== 'number') {
-            n.catch(() => {}); // a file that would block: what was read, then zeros
-            break;
-          }
-          if (n <= 0) break;
-          done += n;
-        }
+        return preadFully(file, buf, offset);
       } catch {
-        // an I/O error: zeros from here
+        return 0; // an I/O error: zeros from here
       }
-      return done;
     },
     retain: () => void users++,
     release: () => {

@@ -21,7 +21,7 @@ export const TICK_MICROS = 10_000;
 export function hostCpuNs(platform: Platform, hostPid: number): { user: number; total: number } {
   const ns = platform.processCpuTime?.(hostPid);
   if (ns !== undefined) return ns;
-  const t = procTimes(`/proc/${hostPid}/stat`);
+  const t = hostCounts(hostPid);
   return { user: t.user * 1000, total: (t.user + t.system) * 1000 };
 }
 
@@ -32,22 +32,27 @@ export function hostCpuTime(platform: Platform, hostPid: number): CpuTime {
 }
 
 /**
- * The CPU time of thread `hostTid` of host process `hostPid` alone, in microseconds (a thread's
- * clock can be read only from its own process, hence /proc; /proc/<tid>/stat of a thread that
- * leads no process reads its process's totals, hence task/<tid>).
+ * What the host counts of process `hostPid` (all its threads, gone ones too), or of its thread
+ * `hostTid` alone, from one read of its /proc stat: CPU time in microseconds (whole clock ticks)
+ * and page faults; zero once it is gone. A thread's CPU clock can be read only from its own
+ * process, hence /proc; /proc/<tid>/stat of a thread that leads no process reads its process's
+ * totals, hence task/<tid>.
  */
-export function hostThreadCpuTime(hostPid: number, hostTid: number): CpuTime {
-  return procTimes(`/proc/${hostPid}/task/${hostTid}/stat`);
-}
-
-/**
- * The page faults of host process `hostPid` (all its threads, gone ones too), or of its thread
- * `hostTid` alone; zero once it is gone.
- */
-export function hostFaults(hostPid: number, hostTid?: number): Faults {
-  const f = procStatFields(hostTid === undefined ? `/proc/${hostPid}/stat` : `/proc/${hostPid}/task/${hostTid}/stat`);
-  // minflt and majflt: fields 10 and 12, counted from the state (field 3) here.
-  return f ? { minorFaults: Number(f[7]) || 0, majorFaults: Number(f[9]) || 0 } : { minorFaults: 0, majorFaults: 0 };
+export function hostCounts(hostPid: number, hostTid?: number): CpuTime & Faults {
+  const path = hostTid === undefined ? `/proc/${hostPid}/stat` : `/proc/${hostPid}/task/${hostTid}/stat`;
+  try {
+    const stat = readFileSync(path, 'latin1');
+    // Counted from the state (field 3): minflt 10, majflt 12, utime 14, stime 15.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return {
+      user: Number(f[11]) * TICK_MICROS,
+      system: Number(f[12]) * TICK_MICROS,
+      minorFaults: Number(f[7]) || 0,
+      majorFaults: Number(f[9]) || 0,
+    };
+  } catch {
+    return { user: 0, system: 0, minorFaults: 0, majorFaults: 0 };
+  }
 }
 
 /** Pages of host process `hostPid` that are resident (/proc/<pid>/statm); zero once it is gone. */
@@ -67,22 +72,5 @@ export function hostMaxRssKb(hostPid: number): number {
     return m ? Number(m[1]) : 0;
   } catch {
     return 0;
-  }
-}
-
-/** utime and stime of a /proc stat file, in microseconds; zero if it is gone. */
-function procTimes(path: string): CpuTime {
-  const f = procStatFields(path);
-  // utime and stime: fields 14 and 15, counted from the state (field 3) here.
-  return f ? { user: Number(f[11]) * TICK_MICROS, system: Number(f[12]) * TICK_MICROS } : { user: 0, system: 0 };
-}
-
-/** The fields of a /proc stat file from the state (field 3) on; undefined if it is gone. */
-function procStatFields(path: string): string[] | undefined {
-  try {
-    const stat = readFileSync(path, 'latin1');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return undefined;
   }
 }

@@ -3,7 +3,7 @@ export type { KernelOptions } from './kernel.js';
 export { LinuxProcess, LinuxThread, RLIM_INFINITY, DEFAULT_RLIMITS, NO_USAGE, addUsage, processLimit } from './process.js';
 export type { CpuTime, Credentials, Faults, RLimit, Usage } from './process.js';
 export { UserMemory } from './user-memory.js';
-export { hostCpuNs, hostCpuTime, hostFaults, hostMaxRssKb, hostResidentPages, hostThreadCpuTime, TICK_MICROS } from './host-usage.js';
+export { hostCounts, hostCpuNs, hostCpuTime, hostMaxRssKb, hostResidentPages, TICK_MICROS } from './host-usage.js';
 export { execve } from './exec.js';
 export { ImageCache, KeptFiles, LoadedImage, IMAGE_CACHE_BYTES, IMAGE_SETTLED_MS } from './image-cache.js';
 export type { ImageSource, KeptFile } from './image-cache.js';

@@ -10,7 +10,7 @@ import {
   CLOCK_BOOTTIME, CLOCK_BOOTTIME_ALARM, CLOCK_MONOTONIC, CLOCK_MONOTONIC_COARSE, CLOCK_MONOTONIC_RAW,
   CLOCK_PROCESS_CPUTIME_ID, CLOCK_REALTIME, CLOCK_REALTIME_ALARM, CLOCK_REALTIME_COARSE, CLOCK_TAI,
   CLOCK_THREAD_CPUTIME_ID, ERESTART_RESTARTBLOCK, Errno, KernelError, SI_KERNEL, Signo, StructBuffer, TIMER_ABSTIME,
-  TICK_MICROS, hostCpuNs, hostCpuTime, hostFaults, hostMaxRssKb, hostThreadCpuTime, sendSignal, setI64, type Kernel, type Usage,
+  TICK_MICROS, hostCounts, hostCpuNs, hostCpuTime, hostMaxRssKb, sendSignal, setI64, type Kernel, type Usage,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 
@@ -65,7 +65,7 @@ export function sysClockGettime(ctx: SyscallContext) {
   if (clock === CLOCK_PROCESS_CPUTIME_ID) {
     ns = BigInt(hostCpuNs(ctx.kernel.platform, ctx.process.hostPid).total);
   } else if (clock === CLOCK_THREAD_CPUTIME_ID) {
-    const t = hostThreadCpuTime(ctx.process.hostPid, ctx.thread.hostTid);
+    const t = hostCounts(ctx.process.hostPid, ctx.thread.hostTid);
     ns = BigInt(t.user + t.system) * 1000n;
   } else {
     ns = clockNow(ctx.kernel, clock);
@@ -239,10 +239,11 @@ export function sysGetrusage(ctx: SyscallContext) {
   else if (who !== RUSAGE_SELF && who !== RUSAGE_THREAD) throw new KernelError(Errno.EINVAL);
   else {
     const pid = ctx.process.hostPid;
-    const self = who === RUSAGE_SELF;
-    const cpu = self ? hostCpuTime(ctx.kernel.platform, pid) : hostThreadCpuTime(pid, ctx.thread.hostTid);
-    const faults = hostFaults(pid, self ? undefined : ctx.thread.hostTid);
-    usage = { ...cpu, ...faults, maxRssKb: hostMaxRssKb(pid) }; // the process's peak for a thread too, as Linux's
+    // The process's CPU time from its clock (finer than /proc's ticks); a thread's from /proc.
+    const counts = who === RUSAGE_SELF
+      ? { ...hostCounts(pid), ...hostCpuTime(ctx.kernel.platform, pid) }
+      : hostCounts(pid, ctx.thread.hostTid);
+    usage = { ...counts, maxRssKb: hostMaxRssKb(pid) }; // the process's peak for a thread too, as Linux's
   }
   ctx.mem.write(ctx.addr(1), encodeRusage(usage));
   return 0;

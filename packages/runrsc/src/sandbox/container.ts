@@ -120,17 +120,18 @@ export function buildContainerKernel(platform: Platform, ops: HostOps, options: 
   kernel.vfs.mount('/dev', devfs);
   kernel.vfs.mount('/proc', new ProcFs(kernel));
   const tmpfs = () => new TmpFs({ allocator: kernel.allocator, account: kernel.memoryAccount });
-  // /dev/shm is a tmpfs unless the bundle mounts something else there (podman binds its own).
   // Paths in the container are byte strings, as a guest's are; config.json's are text.
-  const targets = [...(options.tmpfs ?? []), ...(options.volumes ?? []).map((v) => v.target)].map(utf8ByteString);
-  if (!targets.includes('/dev/shm')) kernel.vfs.mount('/dev/shm', tmpfs());
-  for (const target of (options.tmpfs ?? []).map(utf8ByteString)) {
+  const tmpfsTargets = (options.tmpfs ?? []).map(utf8ByteString);
+  const volumeTargets = (options.volumes ?? []).map((v) => utf8ByteString(v.target));
+  // /dev/shm is a tmpfs unless the bundle mounts something else there (podman binds its own).
+  if (![...tmpfsTargets, ...volumeTargets].includes('/dev/shm')) kernel.vfs.mount('/dev/shm', tmpfs());
+  for (const target of tmpfsTargets) {
     makeMountParent(kernel, target, tmpfs);
     kernel.vfs.mount(target, tmpfs());
   }
-  for (const v of options.volumes ?? []) {
+  for (const [i, v] of (options.volumes ?? []).entries()) {
     try {
-      const target = utf8ByteString(v.target);
+      const target = volumeTargets[i]!;
       makeMountParent(kernel, target, tmpfs);
       const fs = statSync(v.source).isDirectory()
         ? HostFs.open(ops, v.source, { readOnly: v.readOnly })

@@ -50,15 +50,9 @@ pub struct Shared {
     pub code: i32,
     pub new_tid: i32,
     pub fault_addr: u64,
-    /// CPU time of an exited thread's process so far, user and system, in microseconds
-    /// (wait4's rusage: on the last thread's exit, the whole process's).
-    pub user_us: u64,
-    pub system_us: u64,
-    /// Its largest resident set so far, in KiB (wait4's ru_maxrss).
-    pub max_rss_kb: u64,
-    /// Its page faults, minor and major (wait4's ru_minflt and ru_majflt).
-    pub minor_faults: u64,
-    pub major_faults: u64,
+    /// What an exited thread's process used so far (on the last thread's exit, the whole
+    /// process's). Set for exits only: no other event is read for it, so no other clears it.
+    usage: ExitUsage,
 }
 
 /// A hash for host tids, consulted on every syscall: one multiplication, where the default
@@ -82,7 +76,7 @@ impl Hasher for TidHasher {
 }
 
 impl Shared {
-    /// Start describing an event of thread `tid`: every field but the registers cleared.
+    /// Start describing an event of thread `tid`: every field but the registers and the exit usage cleared.
     fn begin_event(&mut self, tid: i32) {
         self.tid = tid;
         self.status = 0;
@@ -90,16 +84,13 @@ impl Shared {
         self.code = 0;
         self.new_tid = 0;
         self.fault_addr = 0;
-        self.user_us = 0;
-        self.system_us = 0;
-        self.max_rss_kb = 0;
-        self.minor_faults = 0;
-        self.major_faults = 0;
     }
 }
 
 /// What a wait4 rusage says of an exited task: user and system CPU time in microseconds, its
-/// largest resident set in KiB, and its page faults.
+/// largest resident set in KiB, and its page faults (minor, major). Part of `Shared`: JavaScript
+/// reads it in this order.
+#[repr(C)]
 #[derive(Clone, Copy, Default)]
 struct ExitUsage {
     user_us: u64,
@@ -594,11 +585,7 @@ impl Tracer {
         if libc::WIFEXITED(st) || libc::WIFSIGNALED(st) {
             self.threads.remove(pid);
             sh.kind = EV_EXITED;
-            sh.user_us = usage.user_us;
-            sh.system_us = usage.system_us;
-            sh.max_rss_kb = usage.max_rss_kb;
-            sh.minor_faults = usage.minor_faults;
-            sh.major_faults = usage.major_faults;
+            sh.usage = usage;
             if libc::WIFEXITED(st) {
                 sh.status = libc::WEXITSTATUS(st);
             } else {
