@@ -334,22 +334,33 @@ export class KernelRunner {
       if (!blocker.signal.aborted) thread.spareBlocker = blocker;
       thread.blocker = null;
     }
+    // Memory the process maps moved meanwhile (a tmpfs file it maps grew): remap it before it runs.
+    const remap = thread.process.vmar.pendingHostOps !== 0;
     // The common case, without a BigInt: a number, nothing to deliver and no restart.
-    if (typeof result === 'number' && !isRestartErrno(-result) && !hasDeliverable(thread)) {
+    if (typeof result === 'number' && !remap && !isRestartErrno(-result) && !hasDeliverable(thread)) {
       ctx.setReturn(result);
       return regs;
     }
-    // A BigInt result, a restart or a signal to deliver.
+    // A BigInt result, a restart, a signal to deliver or memory to remap.
     const rax = BigInt.asUintN(64, BigInt(result));
     const more = hasDeliverable(thread) || isRestart(rax);
-    if (more) {
-      // Delivery or a restart rewrites more than rax: the thread's whole registers are needed.
+    if (more || remap) {
+      // Delivery, a restart or an injection needs more than rax: the thread's whole registers.
       const fetched = this.#platform.fetchRegisters(thread.hostTid, rax);
       if (fetched < 0) return regs; // gone: nothing to deliver to
       if (fetched > 0 && regs !== this.#platform.regs) regs.set(this.#platform.regs);
     }
     regs[Reg.rax] = rax;
     regs[Reg.orig_rax] = NO_SYSCALL;
+    if (remap) {
+      try {
+        kernel.syncMemory(thread, regs);
+      } catch (err) {
+        // syncMemory has killed it: its exit comes through the platform.
+        this.#log.warn(`cannot remap the memory of process ${thread.process.pid}: ${(err as Error).message}`);
+        thread.process.exit ??= { code: 0, signal: 9 };
+      }
+    }
     return more ? this.#deliver(kernel, thread, regs, true) : regs;
   }
 

@@ -66,10 +66,10 @@ export const syscallTable = buildTable<SyscallContext>({
   umask: supported(file.sysUmask),
 
   brk: supported(mm.sysBrk),
-  mmap: partial(mm.sysMmap, 'file mappings are snapshots of the file, shared ones too (later writes to it are not seen); shared writable file mappings: ENODEV'),
+  mmap: partial(mm.sysMmap, 'shared mappings of tmpfs files and memfds are the file\'s own pages; other file mappings are snapshots of the file, shared ones too (later writes to it are not seen), and shared writable ones answer ENODEV'),
   munmap: supported(mm.sysMunmap),
   mprotect: supported(mm.sysMprotect),
-  mremap: partial(mm.sysMremap, 'within one mapping; a grown mapping is a copy; MREMAP_DONTUNMAP answers EINVAL'),
+  mremap: partial(mm.sysMremap, 'within one mapping; a grown private mapping is a copy, a grown shared one the same memory; MREMAP_DONTUNMAP answers EINVAL'),
   msync: supported(mm.sysMsync),
   mincore: partial(mm.sysMincore, 'every mapped page is reported resident'),
   madvise: partial(mm.sysMadvise, 'MADV_DONTNEED discards private memory (a file mapping reads its file again); other advice is accepted and ignored'),

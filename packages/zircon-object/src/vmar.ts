@@ -84,6 +84,8 @@ export interface MappingInfo {
   readonly offset: number;
   readonly shared: boolean;
   readonly name: string;
+  /** The most `prot` may become (see {@link MapOptions.maxProt}). */
+  readonly maxProt: number;
 }
 
 interface Mapping {

@@ -225,6 +225,11 @@ export class Vmo extends KObject {
     this.#frozen = true;
   }
 
+  /** Whether `freeze` was called: the bytes are final, and the VMO must not grow. */
+  get frozen(): boolean {
+    return this.#frozen;
+  }
+
   #checkRange(offset: number, len: number): void {
     this.#checkAlive();
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(len) || offset < 0 || len < 0 || offset + len > this.#size) {

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { Vmo } from '@rvisor/zircon-object';
 import type { Stat } from '../abi/stat.js';
 import {
   O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_LARGEFILE, O_NOCTTY, O_NOFOLLOW, O_PATH,
@@ -64,6 +65,12 @@ export interface OpenFile {
    * then. Files without it (host stdio) are re-checked on a timer.
    */
   readonly readiness?: Readiness;
+  /**
+   * The memory that holds the file's bytes, grown to at least `end` bytes, for a MAP_SHARED
+   * mapping that shares them with the file (tmpfs files, memfds). Absent where the bytes live
+   * elsewhere (host files).
+   */
+  sharedMemory?(end: number): Vmo;
   /** Release the file; called once, when the last fd referring to it is closed. */
   close(): void;
 }

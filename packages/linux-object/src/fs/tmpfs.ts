@@ -483,6 +483,9 @@ export class TmpFile extends TmpInode {
       // pages after it.
       vmo.zero(size, Math.min(pageRoundUp(size), vmo.size) - size);
       withSpace(() => vmo.resize(size));
+    } else if (vmo !== null && size > this.#size && this.#size < vmo.size) {
+      // A shared mapping may have written past the end: the file grows by zeros all the same.
+      vmo.zero(this.#size, Math.min(size, vmo.size) - this.#size);
     }
     this.#size = size;
     this.touch();
@@ -503,6 +506,19 @@ export class TmpFile extends TmpInode {
     buf.fill(0, stored, n); // a hole left by truncate(2) growing the file
     this.atime = now();
     return n;
+  }
+
+  /**
+   * The VMO holding the file's bytes, grown to at least `end` bytes, for a MAP_SHARED mapping:
+   * the mapping and read/write then use the same pages, as Linux's page cache. Pages past the
+   * file's end read as zeros there (Linux would raise SIGBUS) and are not the file's.
+   * ERR_NO_MEMORY (a ZxError) when pmem or the memory limit is exhausted.
+   */
+  sharedMemory(end: number): Vmo {
+    if (!Number.isSafeInteger(end) || end > MAX_FILE_SIZE) throw new KernelError(Errno.EFBIG);
+    if (this.#vmo === null) this.#vmo = Vmo.create(this.fs.allocator, end, { account: this.fs.account, name: 'tmpfs' });
+    else if (this.#vmo.size < end) this.#vmo.resize(end);
+    return this.#vmo;
   }
 
   /** Write `buf` at `offset`, growing the file; returns the count. */
@@ -577,6 +593,10 @@ export class TmpFileHandle extends FileBase implements FileChanges {
 
   /** fsync(2): the data are already where they live. */
   sync(_dataOnly: boolean): void {}
+
+  sharedMemory(end: number): Vmo {
+    return this.inode.sharedMemory(end);
+  }
 
   override stat(): Stat {
     return this.inode.stat();

@@ -7,10 +7,10 @@
  */
 import {
   Errno, KernelError, MADV_DONTNEED, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_SHARED,
-  MAP_SHARED_VALIDATE, O_ACCMODE, O_RDONLY, O_WRONLY, PROT_EXEC, USER_END, PROT_GROWSDOWN, PROT_GROWSUP, PROT_READ, PROT_WRITE,
+  MAP_SHARED_VALIDATE, O_ACCMODE, O_RDONLY, O_RDWR, O_WRONLY, PROT_EXEC, USER_END, PROT_GROWSDOWN, PROT_GROWSUP, PROT_READ, PROT_WRITE,
   fileSource, keptContents, type Kernel, type OpenFile,
 } from '@rvisor/linux-object';
-import { PAGE_SIZE, Vmo, ZxError, ZxStatus, pageRoundUp as pageUp, type MapOptions, type Vmar } from '@rvisor/zircon-object';
+import { PAGE_SIZE, Vmo, ZxError, ZxStatus, pageRoundUp as pageUp, type MapOptions, type MappingInfo, type Vmar } from '@rvisor/zircon-object';
 import type { SyscallContext } from '../context.js';
 
 const PROT_MASK = PROT_READ | PROT_WRITE | PROT_EXEC;
@@ -90,7 +90,10 @@ export function sysBrk(ctx: SyscallContext) {
   return want;
 }
 
-/** Implements Linux syscall mmap(2). File mappings are private copies (shared writable ones: next milestone). */
+/**
+ * Implements Linux syscall mmap(2). A private file mapping is a copy of the file's bytes; a shared
+ * one shares them for tmpfs files and memfds, and is a read-only copy for host files.
+ */
 export function sysMmap(ctx: SyscallContext) {
   const addr = ctx.addr(0);
   const len = ctx.addr(1);
@@ -107,12 +110,16 @@ export function sysMmap(ctx: SyscallContext) {
   if (size > 0x7fff_ffff_f000) throw new KernelError(Errno.ENOMEM);
   const anonymous = (flags & MAP_ANONYMOUS) !== 0;
   const file = anonymous ? undefined : ctx.process.fds.get(fd);
+  const fixed = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) !== 0;
   if (file) {
     const acc = file.statusFlags & O_ACCMODE;
     if (acc === O_WRONLY) throw new KernelError(Errno.EACCES);
+    if (type === MAP_SHARED && file.sharedMemory) {
+      const noReplace = (flags & MAP_FIXED_NOREPLACE) !== 0;
+      return mapSharedMemory(ctx, file, { addr: addr === 0 && !fixed ? undefined : addr, fixed, noReplace, size, offset: Number(offset), prot });
+    }
     if (type === MAP_SHARED && (prot & PROT_WRITE)) throw new KernelError(Errno.ENODEV);
   }
-  const fixed = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) !== 0;
   if (file && (flags & MAP_FIXED_NOREPLACE) === 0 && (fixed || addr === 0)) {
     const at = mapKeptFile(ctx, file, { at: fixed ? addr : undefined, size, offset: Number(offset), prot, shared: type === MAP_SHARED });
     if (at !== undefined) return at;
@@ -145,6 +152,31 @@ export function sysMmap(ctx: SyscallContext) {
     vmError(err);
   } finally {
     vmo.close();
+  }
+}
+
+/**
+ * MAP_SHARED of a file whose bytes live in memory (tmpfs, memfd): the mapping maps those very
+ * pages, so its writes are the file's, read(2) and write(2) see them at once, and every process
+ * mapping the file shares them, as in Linux. Writable only over an fd open for reading and writing.
+ */
+function mapSharedMemory(
+  ctx: SyscallContext,
+  file: OpenFile,
+  m: { addr: number | undefined; fixed: boolean; noReplace: boolean; size: number; offset: number; prot: number },
+): number {
+  const writable = (file.statusFlags & O_ACCMODE) === O_RDWR;
+  if ((m.prot & PROT_WRITE) !== 0 && !writable) throw new KernelError(Errno.EACCES);
+  try {
+    const vmo = file.sharedMemory!(m.offset + m.size);
+    const at = ctx.process.vmar.map({
+      vmo, vmoOffset: m.offset, len: m.size, prot: m.prot, addr: m.addr, fixed: m.fixed, noReplace: m.noReplace,
+      shared: true, name: file.path, maxProt: writable ? undefined : PROT_READ | PROT_EXEC,
+    });
+    ctx.kernel.syncMemory(ctx.thread, ctx.regs); // growing the file's memory may have moved it
+    return at;
+  } catch (err) {
+    vmError(err);
   }
 }
 
@@ -272,28 +304,23 @@ export function sysMremap(ctx: SyscallContext) {
       ctx.kernel.syncMemory(ctx.thread, ctx.regs);
       return oldAddr;
     }
+    const from = m.offset + (oldAddr - m.start);
+    if (m.shared && !m.vmo.frozen) {
+      // Still the same shared memory (a tmpfs file's, or shared anonymous memory), grown to cover it.
+      if (m.vmo.size < from + newSize) m.vmo.resize(from + newSize);
+      const at = moveOrGrow(ctx, m, oldAddr, oldSize, newSize, flags, newAddrArg, { vmo: m.vmo, vmoOffset: from });
+      ctx.kernel.syncMemory(ctx.thread, ctx.regs);
+      return at;
+    }
     // A copy of the old contents in a VMO of the new size.
     const vmo = newVmo(ctx, newSize);
     try {
-      const from = m.offset + (oldAddr - m.start);
       let done = 0;
       for (const seg of vmo.segments(0, Math.min(oldSize, newSize))) {
         seg.set(m.vmo.read(from + done, seg.length));
         done += seg.length;
       }
-      const tailFree = !vmar.mappings().some((o) => o.start < oldAddr + newSize && o.end > oldAddr + oldSize);
-      let at: number;
-      if (!(flags & MREMAP_FIXED) && tailFree && oldAddr + newSize <= USER_END) {
-        at = vmar.map({ vmo, len: newSize, prot: m.prot, addr: oldAddr, fixed: true, shared: m.shared, name: m.name });
-      } else if (flags & MREMAP_MAYMOVE) {
-        if (flags & MREMAP_FIXED && newAddrArg % PAGE_SIZE !== 0) throw new KernelError(Errno.EINVAL);
-        at = flags & MREMAP_FIXED
-          ? vmar.map({ vmo, len: newSize, prot: m.prot, addr: newAddrArg, fixed: true, shared: m.shared, name: m.name })
-          : vmar.map({ vmo, len: newSize, prot: m.prot, shared: m.shared, name: m.name });
-        vmar.unmap(oldAddr, oldSize);
-      } else {
-        throw new KernelError(Errno.ENOMEM);
-      }
+      const at = moveOrGrow(ctx, m, oldAddr, oldSize, newSize, flags, newAddrArg, { vmo, vmoOffset: 0 });
       ctx.kernel.syncMemory(ctx.thread, ctx.regs);
       return at;
     } finally {
@@ -302,6 +329,27 @@ export function sysMremap(ctx: SyscallContext) {
   } catch (err) {
     vmError(err);
   }
+}
+
+/**
+ * mremap's new mapping of `what`: in place when the pages after the old one are free, else
+ * elsewhere (MREMAP_MAYMOVE, at `newAddr` with MREMAP_FIXED) and the old range unmapped.
+ */
+function moveOrGrow(
+  ctx: SyscallContext, m: MappingInfo, oldAddr: number, oldSize: number, newSize: number, flags: number, newAddr: number,
+  what: { vmo: Vmo; vmoOffset: number },
+): number {
+  const vmar = ctx.process.vmar;
+  const common = { ...what, len: newSize, prot: m.prot, shared: m.shared, name: m.name, maxProt: m.maxProt };
+  const tailFree = !vmar.mappings().some((o) => o.start < oldAddr + newSize && o.end > oldAddr + oldSize);
+  if (!(flags & MREMAP_FIXED) && tailFree && oldAddr + newSize <= USER_END) {
+    return vmar.map({ ...common, addr: oldAddr, fixed: true });
+  }
+  if (!(flags & MREMAP_MAYMOVE)) throw new KernelError(Errno.ENOMEM);
+  if (flags & MREMAP_FIXED && newAddr % PAGE_SIZE !== 0) throw new KernelError(Errno.EINVAL);
+  const at = flags & MREMAP_FIXED ? vmar.map({ ...common, addr: newAddr, fixed: true }) : vmar.map(common);
+  vmar.unmap(oldAddr, oldSize);
+  return at;
 }
 
 const MS_ASYNC = 1;

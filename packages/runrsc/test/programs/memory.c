@@ -1,8 +1,8 @@
 /*
  * Memory: mmap/munmap/mprotect, fixed and no-replace mappings, mremap, madvise, brk, mincore,
- * what fork shares or copies, and mappings of a file (read-only ones share the file's kept bytes in
- * the sandbox: writes must stay in the writer's copy). Printed line by line for a native-vs-sandbox
- * comparison.
+ * what fork shares or copies, mappings of a file (read-only ones share the file's kept bytes in
+ * the sandbox: writes must stay in the writer's copy), and shared mappings of memfds and /dev/shm
+ * files, which are the file's own pages. Printed line by line for a native-vs-sandbox comparison.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -90,6 +90,110 @@ static void file_mappings(long page) {
   printf("after a write to the file, a new mapping reads it: %d\n", changed[0] == 'Z');
   close(fd);
   unlink(path);
+}
+
+/** MAP_SHARED of files whose bytes live in memory (a memfd, a /dev/shm file): one set of pages. */
+static void shared_memory_files(long page) {
+  int fd = memfd_create("shared", 0);
+  if (ftruncate(fd, 2 * page) != 0) printf("ftruncate failed\n");
+  char *p = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  printf("memfd shared writable: %s\n", err((long)p));
+  char buf[8] = {0};
+  memcpy(p, "mapped", 6);
+  pread(fd, buf, 6, 0);
+  printf("read(2) sees a write through the mapping: %s\n", buf);
+  pwrite(fd, "filed", 5, page);
+  printf("the mapping sees pwrite(2): %.5s\n", p + page);
+  char *second = mmap(NULL, page, PROT_READ, MAP_SHARED, fd, page);
+  printf("a second mapping at page 1 reads %.5s\n", second);
+  pid_t c = fork();
+  if (c == 0) { p[page] = 'F'; _exit(0); }
+  waitpid(c, NULL, 0);
+  printf("a child's write is the parent's too: %.5s, and the other mapping's: %.5s\n", p + page, second);
+  // Growing the file while it is mapped keeps one set of pages.
+  if (pwrite(fd, "end", 3, 64 * page) != 3) printf("pwrite failed\n");
+  p[1] = 'A';
+  pread(fd, buf, 6, 0);
+  printf("after the file grew: read(2) %s, mapping %.5s\n", buf, second);
+  if (ftruncate(fd, 4 * page) != 0) printf("ftruncate failed\n");
+  char *grown = mremap(p, 2 * page, 4 * page, MREMAP_MAYMOVE);
+  printf("mremap grown: %s, keeps the bytes %d\n", err((long)grown), memcmp(grown, "mApped", 6) == 0);
+  memcpy(grown + 3 * page, "grown", 5);
+  pread(fd, buf, 5, 3 * page);
+  printf("read(2) sees a write to the grown part: %.5s\n", buf);
+  if (ftruncate(fd, page) != 0 || ftruncate(fd, 2 * page) != 0) printf("ftruncate failed\n");
+  printf("truncated and grown again: the mapping reads zeros %d\n", second[0] == 0);
+  munmap(grown, 4 * page);
+  munmap(second, page);
+  close(fd);
+
+  char name[64];
+  snprintf(name, sizeof name, "/dev/shm/rvisor-memory-%d", getpid());
+  fd = open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+  if (ftruncate(fd, page) != 0) printf("ftruncate failed\n");
+  int *counter = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  close(fd);
+  *counter = 41;
+  c = fork();
+  if (c == 0) {
+    int cfd = open(name, O_RDWR);
+    int *mine = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, cfd, 0);
+    (*mine)++;
+    _exit(0);
+  }
+  waitpid(c, NULL, 0);
+  printf("/dev/shm file mapped by two processes: %d\n", *counter);
+  munmap(counter, page);
+  fd = open(name, O_RDONLY);
+  int value = 0;
+  pread(fd, &value, sizeof value, 0);
+  printf("its bytes stay in the file after munmap: %d\n", value);
+  printf("PROT_WRITE over a read-only fd: %s\n", err((long)mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)));
+  int *ro = mmap(NULL, page, PROT_READ, MAP_SHARED, fd, 0);
+  printf("read-only: %d, mprotect it writable: %s\n", *ro, err(mprotect(ro, page, PROT_READ | PROT_WRITE)));
+  printf("a private mapping of it is writable: %s\n", err((long)mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0)));
+  close(fd);
+  unlink(name);
+}
+
+/**
+ * A memfd mapped by two processes grows past memory taken by other files since (which may move
+ * its pages in the sandbox): both still share one set of pages with the file.
+ */
+static void shared_memory_growth(long page) {
+  int fd = memfd_create("grows", 0);
+  if (ftruncate(fd, page) != 0) printf("ftruncate failed\n");
+  char *p = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  int others[8];
+  for (int i = 0; i < 8; i++) {
+    others[i] = memfd_create("other", 0);
+    if (pwrite(others[i], "x", 1, 0) != 1) printf("pwrite failed\n");
+  }
+  int go[2];
+  if (pipe(go) != 0) printf("pipe failed\n");
+  pid_t c = fork();
+  if (c == 0) {
+    char b;
+    if (read(go[0], &b, 1) != 1) _exit(1);
+    printf("the child, once it grew: %.3s\n", p);
+    p[3] = '!';
+    _exit(0);
+  }
+  memcpy(p, "one", 4);
+  if (pwrite(fd, "z", 1, 64 * page) != 1) printf("pwrite failed\n");
+  p[0] = 'O';
+  char buf[8] = {0};
+  pread(fd, buf, 3, 0);
+  printf("grown while mapped: read(2) %s, mapping %.3s\n", buf, p);
+  if (write(go[1], "g", 1) != 1) printf("write failed\n");
+  waitpid(c, NULL, 0);
+  pread(fd, buf, 4, 0);
+  printf("after the child wrote: read(2) %.4s, mapping %.4s\n", buf, p);
+  for (int i = 0; i < 8; i++) close(others[i]);
+  close(go[0]);
+  close(go[1]);
+  munmap(p, page);
+  close(fd);
 }
 
 int main(void) {
@@ -182,5 +286,7 @@ int main(void) {
   waitpid(child, NULL, 0);
   printf("after fork: shared=%d private=%d\n", *shared, *private);
   file_mappings(page);
+  shared_memory_files(page);
+  shared_memory_growth(page);
   return 0;
 }
