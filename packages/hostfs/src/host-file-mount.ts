@@ -7,6 +7,7 @@
 import { Errno, FileType, KernelError, utf8ByteString, type FileSystem, type INode, type StatFs } from '@rvisor/linux-object';
 import { HostFs, type HostFsOptions } from './host-fs.js';
 import type { HostOps } from './host-ops.js';
+import type { FileMemory } from './shared-pages.js';
 
 /** A {@link FileSystem} whose root is one host file (not a directory). */
 export class HostFileMount implements FileSystem {
@@ -40,6 +41,11 @@ export class HostFileMount implements FileSystem {
 
   release(): void {
     this.#dir.release();
+  }
+
+  /** See {@link HostFs.shareFileMemory}. */
+  shareFileMemory(memory: FileMemory): void {
+    this.#dir.shareFileMemory(memory);
   }
 
   statfs(): StatFs {

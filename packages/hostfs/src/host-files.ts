@@ -8,12 +8,18 @@ import {
   directorySeek,
   type FileChanges, type SetAttr, type Stat,
 } from '@rvisor/linux-object';
+import type { Vmo } from '@rvisor/zircon-object';
 import { fdTarget, setHostAttr } from './host-attrs.js';
 import { nextHostDirentRecords } from './host-dirents.js';
 import { hostResult } from './host-errors.js';
-import { hostStat } from './host-stat.js';
+import { hostStat, identityKey } from './host-stat.js';
 import type { HostFs } from './host-fs.js';
+import type { PageWriter } from './shared-pages.js';
 import type { HostDirectory } from './host-inode.js';
+
+// fallocate(2) modes after which the range reads zeros.
+const FALLOC_FL_PUNCH_HOLE = 0x02;
+const FALLOC_FL_ZERO_RANGE = 0x10;
 
 /** Base of hostfs open files: owns one host fd, closed exactly once. */
 abstract class HostFdFile extends FileBase {
@@ -43,13 +49,47 @@ abstract class HostFdFile extends FileBase {
  * A regular file of the host tree. Changes go through its own fd, so they reach the file even
  * once its name is gone.
  */
-export class HostRegularFile extends HostFdFile implements FileChanges {
+export class HostRegularFile extends HostFdFile implements FileChanges, PageWriter {
+  /** The host file's identity key, read when first asked. */
+  #key: string | undefined;
+
+  /** The host fd (shared pages write back through it). */
+  get hostFd(): number {
+    return this.fd;
+  }
+
+  /** @internal The host file's identity key (`identityKey`). */
+  identityKey(): string {
+    if (this.#key === undefined) {
+      const s = hostStat(this.fs.ops, this.fd, '', AT_EMPTY_PATH);
+      this.#key = identityKey(s.dev, s.ino);
+    }
+    return this.#key;
+  }
+
+  hostSize(): number {
+    return this.stat().size;
+  }
+
+  /**
+   * MAP_SHARED: the file's shared pages, made when the file is open for reading and writing;
+   * undefined otherwise, unless a writable mapping made them already.
+   */
+  sharedMemory(end: number): Vmo | undefined {
+    return this.fs.sharePages(this, end, this.writable)?.vmo;
+  }
+
   override write(buf: Uint8Array): number {
     this.checkWritable();
     // O_APPEND is kept here, not on the host fd (F_SETFL changes it); the kernel is one thread,
     // so nothing writes between the seek and the write.
     if ((this.statusFlags & O_APPEND) !== 0) hostResult(this.fs.ops.lseek(this.fd, 0, SEEK_END));
-    return hostResult(this.fs.ops.write(this.fd, buf));
+    const pages = this.fs.sharedPagesOf(this);
+    if (pages === undefined) return hostResult(this.fs.ops.write(this.fd, buf));
+    const at = hostResult(this.fs.ops.lseek(this.fd, 0, SEEK_CUR));
+    const n = hostResult(this.fs.ops.write(this.fd, buf));
+    pages.writeOver(buf.subarray(0, n), at);
+    return n;
   }
 
   override pwrite(buf: Uint8Array, offset: number): number {
@@ -60,12 +100,18 @@ export class HostRegularFile extends HostFdFile implements FileChanges {
       const pos = hostResult(this.fs.ops.lseek(this.fd, 0, SEEK_CUR));
       const end = hostResult(this.fs.ops.lseek(this.fd, 0, SEEK_END));
       try {
-        return hostResult(this.fs.ops.pwrite(this.fd, buf, end));
+        return this.#pwrite(buf, end);
       } finally {
         this.fs.ops.lseek(this.fd, pos, SEEK_SET);
       }
     }
-    return hostResult(this.fs.ops.pwrite(this.fd, buf, offset));
+    return this.#pwrite(buf, offset);
+  }
+
+  #pwrite(buf: Uint8Array, offset: number): number {
+    const n = hostResult(this.fs.ops.pwrite(this.fd, buf, offset));
+    this.fs.sharedPagesOf(this)?.writeOver(buf.subarray(0, n), offset);
+    return n;
   }
 
   setAttr(attr: SetAttr): void {
@@ -73,13 +119,17 @@ export class HostRegularFile extends HostFdFile implements FileChanges {
     if (attr.size !== undefined) {
       // ftruncate(2) needs a descriptor open for writing.
       if (!this.writable) throw new KernelError(Errno.EINVAL);
+      const pages = this.fs.sharedPagesOf(this);
+      const old = pages === undefined ? 0 : this.hostSize();
       hostResult(this.fs.ops.ftruncate(this.fd, attr.size));
+      pages?.resized(old, attr.size);
     }
     if (attr.mode !== undefined) hostResult(this.fs.ops.fchmod(this.fd, attr.mode & 0o7777));
     setHostAttr(this.fs.ops, fdTarget(this.fd), attr, false);
   }
 
   sync(dataOnly: boolean): void {
+    this.fs.sharedPagesOf(this)?.writeBack(); // what mappings wrote is the file's first
     hostResult(dataOnly ? this.fs.ops.fdatasync(this.fd) : this.fs.ops.fsync(this.fd));
   }
 
@@ -87,17 +137,25 @@ export class HostRegularFile extends HostFdFile implements FileChanges {
     if (this.fs.readOnly) throw new KernelError(Errno.EROFS);
     if (!this.writable) throw new KernelError(Errno.EBADF);
     hostResult(this.fs.ops.fallocate(this.fd, mode, offset, length));
+    if ((mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) !== 0) this.fs.sharedPagesOf(this)?.zeroRange(offset, length);
   }
 
   override read(buf: Uint8Array): number {
     this.checkReadable();
-    return hostResult(this.fs.ops.read(this.fd, buf));
+    const pages = this.fs.sharedPagesOf(this);
+    if (pages === undefined) return hostResult(this.fs.ops.read(this.fd, buf));
+    const at = hostResult(this.fs.ops.lseek(this.fd, 0, SEEK_CUR));
+    const n = hostResult(this.fs.ops.read(this.fd, buf));
+    pages.readOver(buf, at, n);
+    return n;
   }
 
   override pread(buf: Uint8Array, offset: number): number {
     this.checkReadable();
     if (offset < 0) throw new KernelError(Errno.EINVAL);
-    return hostResult(this.fs.ops.pread(this.fd, buf, offset));
+    const n = hostResult(this.fs.ops.pread(this.fd, buf, offset));
+    this.fs.sharedPagesOf(this)?.readOver(buf, offset, n);
+    return n;
   }
 
   override seek(offset: number, whence: number): number {

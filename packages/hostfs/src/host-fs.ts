@@ -10,8 +10,10 @@ import {
 } from '@rvisor/linux-object';
 import { DirFdCache } from './dir-fd-cache.js';
 import { hostResult } from './host-errors.js';
-import { HostDirectory, identityKey, type HostInode } from './host-inode.js';
-import { hostStat, tryHostStat } from './host-stat.js';
+import { HostDirectory, type HostInode } from './host-inode.js';
+import { hostStat, identityKey, tryHostStat } from './host-stat.js';
+import { SharedPages, type FileMemory } from './shared-pages.js';
+import type { HostRegularFile } from './host-files.js';
 import type { HostOps } from './host-ops.js';
 import { ChangeCountingOps } from './change-counting-ops.js';
 import { SocketNames } from './socket-names.js';
@@ -64,6 +66,9 @@ export class HostFs implements FileSystem {
   readonly #fifos = new Map<string, FifoState>();
   /** AF_UNIX socket files bound into host directories (kept in the kernel only). */
   readonly socketNames = new SocketNames();
+  /** The shared pages of each host file mapped MAP_SHARED now, by identity key. */
+  readonly #sharedPages = new Map<string, SharedPages>();
+  #fileMemory: FileMemory | undefined;
   #openFds = 0;
   #released = false;
   /** Whether lookups are cached (see {@link HostFsOptions.exclusive}). */
@@ -94,6 +99,36 @@ export class HostFs implements FileSystem {
     this.#dirFds = new DirFdCache(Math.max(2, options.maxDirFds ?? 64), (fd) => this.closeFd(fd));
     const s = hostStat(ops, rootFd, '', AT_EMPTY_PATH);
     this.root = new HostDirectory(this, s.dev, s.ino, null);
+  }
+
+  /**
+   * Let files be mapped MAP_SHARED and writable, with pages from `memory` (the kernel's pmem,
+   * which exists only once the kernel does). Until then such mappings are refused (ENODEV).
+   */
+  shareFileMemory(memory: FileMemory): void {
+    this.#fileMemory = memory;
+  }
+
+  /** @internal The shared pages of `file`'s host file, if it is mapped shared now. */
+  sharedPagesOf(file: HostRegularFile): SharedPages | undefined {
+    return this.#sharedPages.size === 0 ? undefined : this.#sharedPages.get(file.identityKey());
+  }
+
+  /**
+   * @internal The shared pages of `file`'s host file, covering its first `end` bytes: made now
+   * if `writable` (they write back through `file`), else only if they exist already.
+   */
+  sharePages(file: HostRegularFile, end: number, writable: boolean): SharedPages | undefined {
+    const key = file.identityKey();
+    const pages = this.#sharedPages.get(key);
+    if (pages !== undefined) {
+      pages.cover(end);
+      return pages;
+    }
+    if (this.#fileMemory === undefined || !writable) return undefined;
+    const made = new SharedPages(this.ops, this.#fileMemory, file, end, () => this.#sharedPages.delete(key));
+    this.#sharedPages.set(key, made);
+    return made;
   }
 
   /**

@@ -15,17 +15,13 @@ import { setHostAttr } from './host-attrs.js';
 import { nextHostDirents } from './host-dirents.js';
 import { hostResult } from './host-errors.js';
 import { HostDirectoryFile, HostRegularFile } from './host-files.js';
-import { hostStat, tryHostIdentity, tryHostStat, type HostIdentity } from './host-stat.js';
+import { hostStat, identityKey, tryHostIdentity, tryHostStat, type HostIdentity } from './host-stat.js';
 import type { HostFs } from './host-fs.js';
 import { HostSocketFile } from './socket-names.js';
 
 /** Where readlink's host call writes (calls are synchronous, so one buffer serves them all). */
 const linkScratch = new Uint8Array(PATH_MAX);
 
-/** Key of a file's identity on the host. */
-export function identityKey(dev: bigint, ino: bigint): string {
-  return `${dev}:${ino}`;
-}
 
 /**
  * The host open(2) flags of a guest open of a regular file with `flags`: its access mode and sync

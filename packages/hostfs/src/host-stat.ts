@@ -18,6 +18,11 @@ export interface HostIdentity {
   mode: number;
 }
 
+/** Key of a file's identity on the host. */
+export function identityKey(dev: bigint, ino: bigint): string {
+  return `${dev}:${ino}`;
+}
+
 /** Decode a host `struct stat`. */
 export function decodeStat(buf: Uint8Array): Stat {
   return statCodec.read(new DataView(buf.buffer, buf.byteOffset, buf.byteLength), 0);

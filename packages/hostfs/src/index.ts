@@ -6,6 +6,7 @@
  */
 export type { HostOps } from './host-ops.js';
 export type { HostFsOptions } from './host-fs.js';
+export type { FileMemory } from './shared-pages.js';
 export { HostFs } from './host-fs.js';
 export { HostFileMount } from './host-file-mount.js';
 export { HostDirectory, HostLeaf } from './host-inode.js';

@@ -78,7 +78,7 @@ export class NodeHostOps implements HostOps {
       }
       if ((flags & O_DIRECTORY) !== 0 && !st.isDirectory()) return -E.ENOTDIR;
       const entry: Entry = { path: full, pos: 0, isDir: st.isDirectory() };
-      if ((flags & O_PATH) === 0 && !st.isDirectory()) entry.nodeFd = fs.openSync(full, 'r');
+      if ((flags & O_PATH) === 0 && !st.isDirectory()) entry.nodeFd = fs.openSync(full, (flags & O_ACCMODE) === 0 ? 'r' : 'r+');
       const fd = this.#next++;
       this.fds.set(fd, entry);
       return fd;
@@ -164,8 +164,10 @@ export class NodeHostOps implements HostOps {
     return fs.readSync(e.nodeFd!, buf, 0, buf.length, offset);
   }
 
-  pwrite(_fd: number, _buf: Uint8Array, _offset: number): number {
-    return -E.EBADF;
+  pwrite(fd: number, buf: Uint8Array, offset: number): number {
+    const e = this.#file(fd);
+    if (typeof e === 'number') return e;
+    return fs.writeSync(e.nodeFd!, buf, 0, buf.length, offset);
   }
 
   lseek(fd: number, offset: number, whence: number): number {
@@ -250,7 +252,12 @@ export class NodeHostOps implements HostOps {
   }
 
   fchownat(): number { return -E.ENOSYS; }
-  ftruncate(): number { return -E.ENOSYS; }
+  ftruncate(fd: number, size: number): number {
+    const e = this.#file(fd);
+    if (typeof e === 'number') return e;
+    fs.ftruncateSync(e.nodeFd!, size);
+    return 0;
+  }
   fallocate(): number { return -E.ENOSYS; }
   utimensat(): number { return -E.ENOSYS; }
   fsync(): number { return 0; }

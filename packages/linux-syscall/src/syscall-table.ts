@@ -66,7 +66,7 @@ export const syscallTable = buildTable<SyscallContext>({
   umask: supported(file.sysUmask),
 
   brk: supported(mm.sysBrk),
-  mmap: partial(mm.sysMmap, 'shared mappings of tmpfs files and memfds are the file\'s own pages; other file mappings are snapshots of the file, shared ones too (later writes to it are not seen), and shared writable ones answer ENODEV'),
+  mmap: partial(mm.sysMmap, 'a shared file mapping is the file\'s own pages, written back to a host file on msync, fsync and the last munmap; one made over a read-only fd of a host file no one maps writable is a snapshot, as private file mappings are (later writes to the file are not seen)'),
   munmap: supported(mm.sysMunmap),
   mprotect: supported(mm.sysMprotect),
   mremap: partial(mm.sysMremap, 'within one mapping; a grown private mapping is a copy, a grown shared one the same memory; MREMAP_DONTUNMAP answers EINVAL'),

@@ -1,5 +1,5 @@
 // Real programs in the sandbox: busybox and GNU tar with gzip, find | xargs, GNU sort of a 50 MB
-// file and sqlite3 with a database file, each run in a copy of the demo rootfs plus the host's
+// file and sqlite3 with a database file (rollback journal, and WAL with concurrent writers), each run in a copy of the demo rootfs plus the host's
 // binaries and the libraries ldd lists. Output is compared with the same script run natively
 // (chroot into the same rootfs), or with the host's own result.
 import { execFileSync } from 'node:child_process';
@@ -145,4 +145,14 @@ describe.skipIf(!IS_ROOT || MISSING.length > 0)('real programs (native vs sandbo
     );
     expect(out).toBe('1000|500500|row1|row999\nok\n');
   });
+
+  it('sqlite3 in WAL mode (its index a shared mapping of the -shm file), four writers and a reader at once', () => {
+    const out = sameAsNative(
+      'cd /tmp && rm -f w.db w.db-wal w.db-shm && /usr/bin/sqlite3 w.db "pragma journal_mode=wal; create table t(a);" && ' +
+        'for w in 1 2 3 4; do (i=0; while [ $i -lt 25 ]; do /usr/bin/sqlite3 w.db ".timeout 10000" "insert into t values($w);" || echo fail; i=$((i+1)); done) & done; ' +
+        '(i=0; while [ $i -lt 20 ]; do /usr/bin/sqlite3 w.db ".timeout 10000" "select count(*) >= 0 from t;" >/dev/null || echo rfail; i=$((i+1)); done) & ' +
+        'wait; /usr/bin/sqlite3 w.db "select count(*), sum(a) from t; pragma integrity_check; pragma journal_mode;"',
+    );
+    expect(out).toBe('wal\n100|250\nok\nwal\n');
+  }, 60_000);
 });

@@ -17,7 +17,7 @@ export { Job, Process, Thread, ProcessState, ThreadState, TASK_RETCODE_SYSCALL_K
 export type { ProcessOptions } from './task.js';
 export { PmemAllocator, MemoryAccount, pageRoundUp, isPageAligned } from './pmem-allocator.js';
 export { Vmo } from './vmo.js';
-export type { VmoCreateOptions, VmoResizeResult, VmoSource } from './vmo.js';
+export type { VmoBacking, VmoCreateOptions, VmoResizeResult, VmoSource } from './vmo.js';
 export { Vmar, Prot, HostSyscall } from './vmar.js';
 export type { VmarOptions, MapOptions, MappingInfo, AddressRange } from './vmar.js';
 export { bytesToString, stringToBytes, stringBytesInto, utf8ByteString } from './byte-string.js';

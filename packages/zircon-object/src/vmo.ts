@@ -61,11 +61,25 @@ function bytesOf(vmo: Vmo): VmoSource {
   };
 }
 
+/**
+ * The file behind a VMO that holds a file's own pages (what shared mappings of a host file map):
+ * it writes them back to the file, and hears when the VMO's last mapping goes. Not inherited by
+ * child copies, which are private.
+ */
+export interface VmoBacking {
+  /** Write the VMO's bytes to the file (msync). */
+  writeBack(): void;
+  /** The VMO's last mapping is gone (called each time it happens). */
+  unmapped(): void;
+}
+
 /** Options of {@link Vmo.create}. */
 export interface VmoCreateOptions {
   /** Charge the VMO's frames to this account. */
   account?: MemoryAccount;
   name?: string;
+  /** The file whose own pages the VMO holds. */
+  backing?: VmoBacking;
 }
 
 /** Result of {@link Vmo.resize}. */
@@ -122,6 +136,7 @@ export class Vmo extends KObject {
   #frozen = false;
   /** Mappers and how many of their mappings use this VMO. */
   #mappers = new Map<VmoMapper, number>();
+  #backing: VmoBacking | undefined;
 
   private constructor(allocator: PmemAllocator, account: MemoryAccount | undefined, name: string) {
     super(name);
@@ -133,6 +148,7 @@ export class Vmo extends KObject {
   static create(allocator: PmemAllocator, size: number, options: VmoCreateOptions = {}): Vmo {
     if (!Number.isSafeInteger(size) || size < 0) throw new ZxError(ZxStatus.ERR_INVALID_ARGS, `bad size ${size}`);
     const vmo = new Vmo(allocator, options.account, options.name ?? '');
+    vmo.#backing = options.backing;
     const capacity = pageRoundUp(size);
     if (capacity > 0) vmo.#offset = allocator.alloc(capacity, options.account);
     vmo.#capacity = capacity;
@@ -223,6 +239,11 @@ export class Vmo extends KObject {
   /** The bytes will not change from now on: child copies re-read discarded bytes from this VMO. */
   freeze(): void {
     this.#frozen = true;
+  }
+
+  /** Write the bytes back to the file behind the VMO, if there is one (msync). */
+  writeBack(): void {
+    this.#backing?.writeBack();
   }
 
   /** Whether `freeze` was called: the bytes are final, and the VMO must not grow. */
@@ -398,6 +419,7 @@ export class Vmo extends KObject {
       this.allocator.free(this.#offset + this.#size, this.#capacity - this.#size, this.account);
       this.#capacity = this.#size;
     }
+    if (this.#mappers.size === 0) this.#backing?.unmapped(); // while this mapping's reference holds the frames
     this.release();
   }
 

@@ -67,10 +67,10 @@ export interface OpenFile {
   readonly readiness?: Readiness;
   /**
    * The memory that holds the file's bytes, grown to at least `end` bytes, for a MAP_SHARED
-   * mapping that shares them with the file (tmpfs files, memfds). Absent where the bytes live
-   * elsewhere (host files).
+   * mapping that shares them with the file: a tmpfs file's or memfd's own, a host file's shared
+   * pages. Undefined (or absent) where the file has none to give: the mapping is then a copy.
    */
-  sharedMemory?(end: number): Vmo;
+  sharedMemory?(end: number): Vmo | undefined;
   /** Release the file; called once, when the last fd referring to it is closed. */
   close(): void;
 }

@@ -116,7 +116,8 @@ export function sysMmap(ctx: SyscallContext) {
     if (acc === O_WRONLY) throw new KernelError(Errno.EACCES);
     if (type === MAP_SHARED && file.sharedMemory) {
       const noReplace = (flags & MAP_FIXED_NOREPLACE) !== 0;
-      return mapSharedMemory(ctx, file, { addr: addr === 0 && !fixed ? undefined : addr, fixed, noReplace, size, offset: Number(offset), prot });
+      const at = mapSharedMemory(ctx, file, { addr: addr === 0 && !fixed ? undefined : addr, fixed, noReplace, size, offset: Number(offset), prot });
+      if (at !== undefined) return at;
     }
     if (type === MAP_SHARED && (prot & PROT_WRITE)) throw new KernelError(Errno.ENODEV);
   }
@@ -156,19 +157,22 @@ export function sysMmap(ctx: SyscallContext) {
 }
 
 /**
- * MAP_SHARED of a file whose bytes live in memory (tmpfs, memfd): the mapping maps those very
- * pages, so its writes are the file's, read(2) and write(2) see them at once, and every process
- * mapping the file shares them, as in Linux. Writable only over an fd open for reading and writing.
+ * MAP_SHARED of a file with memory to share (`OpenFile.sharedMemory`: a tmpfs file's or memfd's
+ * own, a host file's shared pages): the mapping maps those very pages, so its writes are the
+ * file's, read(2) and write(2) see them at once, and every process mapping the file shares them,
+ * as in Linux. Writable only over an fd open for reading and writing. Undefined if the file has
+ * no memory to give this mapping.
  */
 function mapSharedMemory(
   ctx: SyscallContext,
   file: OpenFile,
   m: { addr: number | undefined; fixed: boolean; noReplace: boolean; size: number; offset: number; prot: number },
-): number {
+): number | undefined {
   const writable = (file.statusFlags & O_ACCMODE) === O_RDWR;
   if ((m.prot & PROT_WRITE) !== 0 && !writable) throw new KernelError(Errno.EACCES);
   try {
     const vmo = file.sharedMemory!(m.offset + m.size);
+    if (vmo === undefined) return undefined;
     const at = ctx.process.vmar.map({
       vmo, vmoOffset: m.offset, len: m.size, prot: m.prot, addr: m.addr, fixed: m.fixed, noReplace: m.noReplace,
       shared: true, name: file.path, maxProt: writable ? undefined : PROT_READ | PROT_EXEC,
@@ -356,7 +360,10 @@ const MS_ASYNC = 1;
 const MS_INVALIDATE = 2;
 const MS_SYNC = 4;
 
-/** Implements Linux syscall msync(2): memory is pmem, so there is nothing to write back; the range is checked. */
+/**
+ * Implements Linux syscall msync(2): shared mappings of host files in the range write their file's
+ * pages back (MS_ASYNC too, at once); other memory is pmem, with nothing to write back.
+ */
 export function sysMsync(ctx: SyscallContext) {
   const addr = ctx.addr(0);
   const len = pageUp(ctx.addr(1));
@@ -365,6 +372,15 @@ export function sysMsync(ctx: SyscallContext) {
     throw new KernelError(Errno.EINVAL);
   }
   if (!mapped(ctx, addr, len)) throw new KernelError(Errno.ENOMEM);
+  const written = new Set<Vmo>();
+  for (let at = addr; at < addr + len;) {
+    const m = ctx.process.vmar.mappingAt(at)!;
+    if (m.shared && !written.has(m.vmo)) {
+      written.add(m.vmo);
+      m.vmo.writeBack();
+    }
+    at = m.end;
+  }
   return 0;
 }
 

@@ -119,7 +119,9 @@ export function buildContainerKernel(platform: Platform, ops: HostOps, options: 
   const devfs = new DevFs({ kernel });
   kernel.vfs.mount('/dev', devfs);
   kernel.vfs.mount('/proc', new ProcFs(kernel));
-  const tmpfs = () => new TmpFs({ allocator: kernel.allocator, account: kernel.memoryAccount });
+  const memory = { allocator: kernel.allocator, account: kernel.memoryAccount };
+  const tmpfs = () => new TmpFs(memory);
+  rootFs.shareFileMemory(memory); // for MAP_SHARED mappings of its files
   // Paths in the container are byte strings, as a guest's are; config.json's are text.
   const tmpfsTargets = (options.tmpfs ?? []).map(utf8ByteString);
   const volumeTargets = (options.volumes ?? []).map((v) => utf8ByteString(v.target));
@@ -136,6 +138,7 @@ export function buildContainerKernel(platform: Platform, ops: HostOps, options: 
       const fs = statSync(v.source).isDirectory()
         ? HostFs.open(ops, v.source, { readOnly: v.readOnly })
         : HostFileMount.open(ops, v.source, { readOnly: v.readOnly });
+      fs.shareFileMemory(memory);
       kernel.vfs.mount(target, fs);
     } catch (err) {
       const why = err instanceof KernelError ? errnoName(err.errno) : (err as Error).message;

@@ -1,8 +1,9 @@
 /*
  * Memory: mmap/munmap/mprotect, fixed and no-replace mappings, mremap, madvise, brk, mincore,
  * what fork shares or copies, mappings of a file (read-only ones share the file's kept bytes in
- * the sandbox: writes must stay in the writer's copy), and shared mappings of memfds and /dev/shm
- * files, which are the file's own pages. Printed line by line for a native-vs-sandbox comparison.
+ * the sandbox: writes must stay in the writer's copy), and shared mappings of memfds, /dev/shm files
+ * and files on disk, which are the file's own pages. Printed line by line for a native-vs-sandbox
+ * comparison.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -196,6 +197,59 @@ static void shared_memory_growth(long page) {
   close(fd);
 }
 
+/** MAP_SHARED of a file on disk, writable: one set of pages with read(2) and write(2), kept in the file. */
+static void shared_disk_file(long page) {
+  char path[] = "/tmp/memory-shared-XXXXXX";
+  int fd = mkstemp(path);
+  static char content[2 * 4096];
+  for (size_t i = 0; i < sizeof content; i++) content[i] = (char)('a' + i % 26);
+  if (write(fd, content, 2 * page) != 2 * page) printf("write failed\n");
+  char *p = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  printf("disk file shared writable: %s, bytes match %d\n", err((long)p), memcmp(p, content, 2 * page) == 0);
+  p[0] = 'M';
+  char b[4] = {0};
+  pread(fd, b, 1, 0);
+  printf("read(2) sees the mapping's write: %c\n", b[0]);
+  pwrite(fd, "W", 1, page);
+  lseek(fd, 2, SEEK_SET);
+  if (write(fd, "w", 1) != 1) printf("write failed\n");
+  printf("the mapping sees pwrite(2) %c and write(2) %c\n", p[page], p[2]);
+  int ro = open(path, O_RDONLY);
+  char *view = mmap(NULL, page, PROT_READ, MAP_SHARED, ro, 0);
+  printf("a read-only fd's shared mapping: %s, sees %c\n", err((long)view), view[0]);
+  pid_t c = fork();
+  if (c == 0) { p[1] = 'C'; _exit(0); }
+  waitpid(c, NULL, 0);
+  pread(ro, b, 2, 0);
+  printf("a child's write: mapping %c, other mapping %c, read(2) %c\n", p[1], view[1], b[1]);
+  printf("msync: %s\n", err(msync(p, 2 * page, MS_SYNC)));
+  if (ftruncate(fd, page) != 0 || ftruncate(fd, 2 * page) != 0) printf("ftruncate failed\n");
+  printf("truncated and grown again: page 1 reads zeros %d\n", p[page] == 0 && p[page + 1] == 0);
+  p[page + 5] = 'T';
+  munmap(p, 2 * page);
+  munmap(view, page);
+  close(ro);
+  close(fd);
+  fd = open(path, O_RDONLY);
+  char kept[8] = {0};
+  pread(fd, kept, 4, 0);
+  pread(fd, kept + 4, 1, page + 5);
+  printf("after munmap and close, the file holds %s\n", kept);
+  close(fd);
+  fd = open(path, O_RDWR);
+  char *again = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  printf("mapped again: %.4s\n", again);
+  again[3] = '!';
+  printf("fsync: %s\n", err(fsync(fd)));
+  int other = open(path, O_RDONLY);
+  pread(other, b, 1, 3);
+  printf("after fsync, read(2) through another fd: %c\n", b[0]);
+  close(other);
+  munmap(again, page);
+  close(fd);
+  unlink(path);
+}
+
 int main(void) {
   long page = sysconf(_SC_PAGESIZE);
   setvbuf(stdout, NULL, _IONBF, 0);
@@ -288,5 +342,6 @@ int main(void) {
   file_mappings(page);
   shared_memory_files(page);
   shared_memory_growth(page);
+  shared_disk_file(page);
   return 0;
 }
