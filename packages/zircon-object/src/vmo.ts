@@ -67,6 +67,8 @@ function bytesOf(vmo: Vmo): VmoSource {
  * child copies, which are private.
  */
 export interface VmoBacking {
+  /** Grow the VMO to at least `end` bytes, the new ones read from the file. */
+  cover(end: number): void;
   /** Write the VMO's bytes to the file (msync). */
   writeBack(): void;
   /** The VMO's last mapping is gone (called each time it happens). */
@@ -239,6 +241,16 @@ export class Vmo extends KObject {
   /** The bytes will not change from now on: child copies re-read discarded bytes from this VMO. */
   freeze(): void {
     this.#frozen = true;
+  }
+
+  /**
+   * Grow to at least `end` bytes (a grown shared mapping): the new bytes are the file's behind the
+   * VMO if there is one, else zeros.
+   */
+  cover(end: number): void {
+    if (end <= this.#size) return;
+    if (this.#backing !== undefined) this.#backing.cover(end);
+    else this.resize(end);
   }
 
   /** Write the bytes back to the file behind the VMO, if there is one (msync). */

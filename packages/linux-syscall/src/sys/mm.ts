@@ -92,7 +92,8 @@ export function sysBrk(ctx: SyscallContext) {
 
 /**
  * Implements Linux syscall mmap(2). A private file mapping is a copy of the file's bytes; a shared
- * one shares them for tmpfs files and memfds, and is a read-only copy for host files.
+ * one maps the file's own pages (`OpenFile.sharedMemory`), or is a read-only copy where the file
+ * has none to give it.
  */
 export function sysMmap(ctx: SyscallContext) {
   const addr = ctx.addr(0);
@@ -310,8 +311,8 @@ export function sysMremap(ctx: SyscallContext) {
     }
     const from = m.offset + (oldAddr - m.start);
     if (m.shared && !m.vmo.frozen) {
-      // Still the same shared memory (a tmpfs file's, or shared anonymous memory), grown to cover it.
-      if (m.vmo.size < from + newSize) m.vmo.resize(from + newSize);
+      // Still the same shared memory (a file's, or shared anonymous memory), grown to cover it.
+      m.vmo.cover(from + newSize);
       const at = moveOrGrow(ctx, m, oldAddr, oldSize, newSize, flags, newAddrArg, { vmo: m.vmo, vmoOffset: from });
       ctx.kernel.syncMemory(ctx.thread, ctx.regs);
       return at;

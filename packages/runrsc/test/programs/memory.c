@@ -225,8 +225,11 @@ static void shared_disk_file(long page) {
   printf("msync: %s\n", err(msync(p, 2 * page, MS_SYNC)));
   if (ftruncate(fd, page) != 0 || ftruncate(fd, 2 * page) != 0) printf("ftruncate failed\n");
   printf("truncated and grown again: page 1 reads zeros %d\n", p[page] == 0 && p[page + 1] == 0);
-  p[page + 5] = 'T';
-  munmap(p, 2 * page);
+  pwrite(fd, "G", 1, 2 * page);
+  char *grown = mremap(p, 2 * page, 3 * page, MREMAP_MAYMOVE);
+  printf("mremap grown over more of the file: %s, reads %c\n", err((long)grown), grown[2 * page]);
+  grown[page + 5] = 'T';
+  munmap(grown, 3 * page);
   munmap(view, page);
   close(ro);
   close(fd);
