@@ -334,8 +334,9 @@ export class KernelRunner {
       if (!blocker.signal.aborted) thread.spareBlocker = blocker;
       thread.blocker = null;
     }
-    // Memory the process maps moved meanwhile (a tmpfs file it maps grew): remap it before it runs.
-    const remap = thread.process.vmar.pendingHostOps !== 0;
+    // Memory the process maps moved meanwhile (a tmpfs file it maps grew): remap it before it
+    // runs, unless it is being killed (an execve that failed past its point of no return).
+    const remap = thread.process.vmar.pendingHostOps !== 0 && thread.process.exit === null;
     // The common case, without a BigInt: a number, nothing to deliver and no restart.
     if (typeof result === 'number' && !remap && !isRestartErrno(-result) && !hasDeliverable(thread)) {
       ctx.setReturn(result);

@@ -691,6 +691,10 @@ impl Tracer {
             let st = self.wait_for(tid);
             if st == -1 || libc::WIFEXITED(st) || libc::WIFSIGNALED(st) {
                 self.threads.remove(tid);
+                if st != -1 {
+                    // Its exit is the run loop's to report, as any other.
+                    self.deferred.push_back((tid, st, self.waited_usage));
+                }
                 return Err(format!("guest {tid} died during an injected syscall"));
             }
             if !is_seccomp_stop(st) {
