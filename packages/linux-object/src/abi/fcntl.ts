@@ -73,6 +73,15 @@ export const F_SETPIPE_SZ = 1031;
 export const F_GETPIPE_SZ = 1032;
 export const F_ADD_SEALS = 1033;
 export const F_GET_SEALS = 1034;
+/** Seals (F_ADD_SEALS) of a memfd or tmpfs file: no more seals, no shrinking, no growing, no writes. */
+export const F_SEAL_SEAL = 0x1;
+export const F_SEAL_SHRINK = 0x2;
+export const F_SEAL_GROW = 0x4;
+export const F_SEAL_WRITE = 0x8;
+/** No new writes or writable mappings; existing writable mappings go on. */
+export const F_SEAL_FUTURE_WRITE = 0x10;
+/** No change of the exec bits. */
+export const F_SEAL_EXEC = 0x20;
 /** The fd flag F_GETFD/F_SETFD report: close on execve. */
 export const FD_CLOEXEC = 1;
 export const F_RDLCK = 0;

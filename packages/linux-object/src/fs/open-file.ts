@@ -71,6 +71,8 @@ export interface OpenFile {
    * pages. Undefined (or absent) where the file has none to give: the mapping is then a copy.
    */
   sharedMemory?(end: number): Vmo | undefined;
+  /** Its seals (F_SEAL_*), for files that have them (tmpfs files and memfds). */
+  readonly seals?: number;
   /** Release the file; called once, when the last fd referring to it is closed. */
   close(): void;
 }

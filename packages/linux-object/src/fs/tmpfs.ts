@@ -5,7 +5,9 @@
  */
 import { Vmo, ZxError, pageRoundUp, ZxStatus, type MemoryAccount, type PmemAllocator } from '@rvisor/zircon-object';
 import type { Timespec } from '../abi/codec.js';
-import { O_APPEND, O_TRUNC } from '../abi/fcntl.js';
+import {
+  F_SEAL_EXEC, F_SEAL_FUTURE_WRITE, F_SEAL_GROW, F_SEAL_SEAL, F_SEAL_SHRINK, F_SEAL_WRITE, O_APPEND, O_TRUNC,
+} from '../abi/fcntl.js';
 import { makedev, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG, S_IFMT, S_IFSOCK, S_ISGID } from '../abi/mode.js';
 import type { Stat } from '../abi/stat.js';
 import { Errno, KernelError } from '../errno.js';
@@ -379,6 +381,9 @@ export class TmpSymlink extends TmpInode {
 }
 
 /** Run a VMO operation, answering ENOSPC when the container's memory is used up (as tmpfs). */
+const FALLOC_FL_KEEP_SIZE = 0x01;
+const FALLOC_FL_PUNCH_HOLE = 0x02;
+
 function withSpace<T>(op: () => T): T {
   try {
     return op();
@@ -424,6 +429,11 @@ export class TmpFile extends TmpInode {
   #vmo: Vmo | null = null;
   #size = 0;
   #openCount = 0;
+  /**
+   * Its seals (F_SEAL_*, fcntl F_ADD_SEALS): F_SEAL_SEAL, so none can be added, unless it is a
+   * memfd made with MFD_ALLOW_SEALING, as Linux's tmpfs files.
+   */
+  seals = F_SEAL_SEAL;
 
   constructor(fs: TmpFs, mode: number) {
     super(fs, S_IFREG | (mode & 0o7777));
@@ -440,6 +450,19 @@ export class TmpFile extends TmpInode {
   /** Bytes of pmem the file holds. */
   get capacity(): number {
     return this.#vmo?.size ?? 0;
+  }
+
+  /** The VMO holding its bytes, if it has any (what its shared mappings map). */
+  get memory(): Vmo | null {
+    return this.#vmo;
+  }
+
+  /** chmod and the rest, but the exec bits stay as they are under F_SEAL_EXEC. */
+  override setAttr(attr: SetAttr): void {
+    if (attr.mode !== undefined && (this.seals & F_SEAL_EXEC) !== 0 && ((attr.mode ^ this.mode) & 0o111) !== 0) {
+      throw new KernelError(Errno.EPERM);
+    }
+    super.setAttr(attr);
   }
 
   override open(flags: number, path: string): OpenFile {
@@ -477,6 +500,9 @@ export class TmpFile extends TmpInode {
   truncate(size: number): void {
     if (!Number.isSafeInteger(size) || size < 0) throw new KernelError(Errno.EINVAL);
     if (size > MAX_FILE_SIZE) throw new KernelError(Errno.EFBIG);
+    if ((size < this.#size && (this.seals & F_SEAL_SHRINK) !== 0) || (size > this.#size && (this.seals & F_SEAL_GROW) !== 0)) {
+      throw new KernelError(Errno.EPERM);
+    }
     const vmo = this.#vmo;
     if (vmo !== null && size < vmo.size) {
       // The rest of the last page must read as zeros if the file grows again; resize drops the
@@ -509,6 +535,35 @@ export class TmpFile extends TmpInode {
   }
 
   /**
+   * fallocate(2) as Linux's tmpfs does it: allocate (mode 0, growing the file unless
+   * FALLOC_FL_KEEP_SIZE) or punch a hole (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, which then
+   * reads zeros); other modes EOPNOTSUPP.
+   */
+  allocate(mode: number, offset: number, length: number): void {
+    const end = offset + length;
+    if (!Number.isSafeInteger(end)) throw new KernelError(Errno.EFBIG);
+    if (mode === (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)) {
+      if ((this.seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) !== 0) throw new KernelError(Errno.EPERM);
+      const vmo = this.#vmo;
+      const to = Math.min(end, vmo?.size ?? 0);
+      if (vmo !== null && to > offset) vmo.zero(offset, to - offset);
+      this.touch();
+      return;
+    }
+    if (mode !== 0 && mode !== FALLOC_FL_KEEP_SIZE) throw new KernelError(Errno.EOPNOTSUPP);
+    if (end > MAX_FILE_SIZE) throw new KernelError(Errno.EFBIG);
+    if (end > this.#size && (this.seals & F_SEAL_GROW) !== 0) throw new KernelError(Errno.EPERM);
+    withSpace(() => {
+      if (this.#vmo === null) this.#vmo = Vmo.create(this.fs.allocator, end, { account: this.fs.account, name: 'tmpfs' });
+      else if (this.#vmo.size < end) this.#vmo.resize(end);
+    });
+    if (mode === 0 && end > this.#size) {
+      this.#size = end;
+      this.touch();
+    }
+  }
+
+  /**
    * The VMO holding the file's bytes, grown to at least `end` bytes, for a MAP_SHARED mapping:
    * the mapping and read/write then use the same pages, as Linux's page cache. Pages past the
    * file's end read as zeros there (Linux would raise SIGBUS) and are not the file's.
@@ -523,9 +578,11 @@ export class TmpFile extends TmpInode {
 
   /** Write `buf` at `offset`, growing the file; returns the count. */
   writeAt(buf: Uint8Array, offset: number): number {
+    if ((this.seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) !== 0) throw new KernelError(Errno.EPERM);
     if (buf.length === 0) return 0;
     const end = offset + buf.length;
     if (!Number.isSafeInteger(end) || end > MAX_FILE_SIZE) throw new KernelError(Errno.EFBIG);
+    if (end > this.#size && (this.seals & F_SEAL_GROW) !== 0) throw new KernelError(Errno.EPERM);
     withSpace(() => {
       if (this.#vmo === null) this.#vmo = Vmo.create(this.fs.allocator, end, { account: this.fs.account, name: 'tmpfs' });
       else if (this.#vmo.size < end) this.#vmo.resize(end);
@@ -594,8 +651,18 @@ export class TmpFileHandle extends FileBase implements FileChanges {
   /** fsync(2): the data are already where they live. */
   sync(_dataOnly: boolean): void {}
 
+  /** fallocate(2) (EBADF unless open for writing). */
+  allocate(mode: number, offset: number, length: number): void {
+    this.checkWritable();
+    this.inode.allocate(mode, offset, length);
+  }
+
   sharedMemory(end: number): Vmo {
     return this.inode.sharedMemory(end);
+  }
+
+  get seals(): number {
+    return this.inode.seals;
   }
 
   override stat(): Stat {

@@ -16,8 +16,8 @@ const KERNEL_BUFFER = 'through a kernel buffer (no page moving)';
 export const fdSyscalls: Partial<Record<SyscallName, SyscallSpec<SyscallContext>>> = {
   close_range: partial(fdExtra.sysCloseRange, 'CLOSE_RANGE_UNSHARE is a no-op: fd tables are never shared between processes'),
   flock: supported(fdExtra.sysFlock),
-  fcntl: partial(file.sysFcntl, 'fd and status flags, record locks (process and OFD), pipe sizes; F_ADD_SEALS answers EINVAL; no F_SETOWN, leases or notify'),
-  memfd_create: partial(fdExtra.sysMemfdCreate, 'no sealing (F_ADD_SEALS: EINVAL), no MFD_HUGETLB'),
+  fcntl: partial(file.sysFcntl, 'fd and status flags, record locks (process and OFD), pipe sizes, seals of tmpfs files and memfds; no F_SETOWN, leases or notify'),
+  memfd_create: partial(fdExtra.sysMemfdCreate, 'no MFD_HUGETLB'),
   mknod: partial(fdExtra.sysMknod, 'FIFOs on tmpfs and hostfs; devices and sockets EPERM'),
   mknodat: partial(fdExtra.sysMknodat, 'FIFOs on tmpfs and hostfs; devices and sockets EPERM'),
   preadv: supported(fdExtra.sysPreadv),

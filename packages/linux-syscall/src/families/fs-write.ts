@@ -32,7 +32,7 @@ export const fsWriteSyscalls: Partial<Record<SyscallName, SyscallSpec<SyscallCon
   fchownat: partial(w.sysFchownat, NO_PERMISSIONS),
   truncate: supported(w.sysTruncate),
   ftruncate: supported(w.sysFtruncate),
-  fallocate: partial(w.sysFallocate, 'host files only; in-memory files answer EOPNOTSUPP'),
+  fallocate: partial(w.sysFallocate, 'host files as the host file system does it; tmpfs files and memfds as Linux\'s tmpfs: allocation and FALLOC_FL_PUNCH_HOLE, other modes EOPNOTSUPP'),
   utimensat: supported(w.sysUtimensat),
   utimes: supported(w.sysUtimes),
   utime: supported(w.sysUtime),

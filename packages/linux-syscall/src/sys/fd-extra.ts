@@ -7,10 +7,12 @@
  */
 import {
   AT_FDCWD, Errno, F_GET_SEALS, F_GETLK, F_GETPIPE_SZ, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_RDLCK, F_SETLKW,
-  F_UNLCK, F_WRLCK, KernelError, O_ACCMODE, O_RDONLY, O_RDWR, O_WRONLY, SI_KERNEL, Signo, TmpFile,
+  F_UNLCK, F_WRLCK, KernelError, O_ACCMODE, O_RDONLY, O_RDWR, O_WRONLY, SI_KERNEL, Signo, TmpFile, TmpFileHandle,
+  F_SEAL_EXEC, F_SEAL_FUTURE_WRITE, F_SEAL_GROW, F_SEAL_SEAL, F_SEAL_SHRINK, F_SEAL_WRITE, PROT_WRITE,
   TmpFs, MAY_EXEC, MAY_WRITE, StructBuffer, checkInodeAccess, fileLocks, fsIds, getI64, isKernelError,
   pipeBufferOf, sendSignal, setI64, type INode, type Kernel, type LockRequest, type OpenFile, type PathRef, type PipeBuffer,
 } from '@rvisor/linux-object';
+import type { Vmo } from '@rvisor/zircon-object';
 import type { SyscallContext } from '../context.js';
 import { iovecSegments } from './iovec.js';
 
@@ -119,23 +121,39 @@ export function fcntlPipeSize(ctx: SyscallContext, file: OpenFile, cmd: number):
   return cmd === F_GETPIPE_SZ ? pipe.capacity : pipe.resize(ctx.uint(2));
 }
 
-const F_SEAL_SEAL = 1;
 const MFD_CLOEXEC = 1;
 const MFD_ALLOW_SEALING = 2;
 const MFD_NOEXEC_SEAL = 8;
 const MFD_EXEC = 0x10;
 const MFD_NAME_MAX = 249;
+const ALL_SEALS = F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_FUTURE_WRITE | F_SEAL_EXEC;
 
-/** The seals of each memfd (F_SEAL_SEAL unless created with MFD_ALLOW_SEALING). */
-const memfdSeals = new WeakMap<OpenFile, number>();
+/**
+ * F_GET_SEALS and F_ADD_SEALS, on tmpfs files and memfds (EINVAL on others): seals go only onto
+ * a file open for writing (EPERM) and not sealed against them (F_SEAL_SEAL: EPERM); F_SEAL_WRITE
+ * waits for no shared mapping of it to be writable (EBUSY).
+ */
+export function fcntlSeals(ctx: SyscallContext, file: OpenFile, cmd: number): number {
+  if (!(file instanceof TmpFileHandle)) throw new KernelError(Errno.EINVAL);
+  const inode = file.inode;
+  if (cmd === F_GET_SEALS) return inode.seals;
+  const add = ctx.uint(2);
+  if ((add & ~ALL_SEALS) !== 0) throw new KernelError(Errno.EINVAL);
+  if (!file.canWrite) throw new KernelError(Errno.EPERM);
+  if ((inode.seals & F_SEAL_SEAL) !== 0) throw new KernelError(Errno.EPERM);
+  if ((add & F_SEAL_WRITE) !== 0 && inode.memory !== null && writablyMapped(ctx.kernel, inode.memory)) {
+    throw new KernelError(Errno.EBUSY);
+  }
+  inode.seals |= add;
+  return 0;
+}
 
-/** F_GET_SEALS and F_ADD_SEALS: EINVAL off a memfd; adding seals is not supported (EINVAL). */
-export function fcntlSeals(file: OpenFile, cmd: number): number {
-  const seals = memfdSeals.get(file);
-  if (seals === undefined) throw new KernelError(Errno.EINVAL);
-  if (cmd === F_GET_SEALS) return seals;
-  if ((seals & F_SEAL_SEAL) !== 0) throw new KernelError(Errno.EPERM);
-  throw new KernelError(Errno.EINVAL);
+/** Whether some process maps `vmo` shared with writes allowed (now or after an mprotect). */
+function writablyMapped(kernel: Kernel, vmo: Vmo): boolean {
+  for (const proc of kernel.processes.values()) {
+    if (proc.vmar.mappings().some((m) => m.vmo === vmo && m.shared && (m.maxProt & PROT_WRITE) !== 0)) return true;
+  }
+  return false;
 }
 
 /** Each kernel's hidden tmpfs holding memfd data (charged to the container's memory). */
@@ -156,10 +174,12 @@ export function sysMemfdCreate(ctx: SyscallContext) {
     fs = new TmpFs({ allocator: kernel.allocator, account: kernel.memoryAccount });
     memfdFs.set(kernel, fs);
   }
-  const inode = new TmpFile(fs, 0o777);
+  // MFD_NOEXEC_SEAL: not executable, and never made so; sealing allowed.
+  const noExec = (flags & MFD_NOEXEC_SEAL) !== 0;
+  const inode = new TmpFile(fs, noExec ? 0o666 : 0o777);
   inode.nlink = 0; // in no directory: its data go with its last open file
+  inode.seals = noExec ? F_SEAL_EXEC : (flags & MFD_ALLOW_SEALING) !== 0 ? 0 : F_SEAL_SEAL;
   const file = inode.open(O_RDWR, `/memfd:${name} (deleted)`);
-  memfdSeals.set(file, (flags & MFD_ALLOW_SEALING) !== 0 ? 0 : F_SEAL_SEAL);
   try {
     return ctx.process.fds.install(file, { cloexec: (flags & MFD_CLOEXEC) !== 0 });
   } catch (err) {

@@ -259,7 +259,7 @@ export function sysFcntl(ctx: SyscallContext) {
       return fcntlPipeSize(ctx, file, cmd);
     case F_GET_SEALS:
     case F_ADD_SEALS:
-      return fcntlSeals(file, cmd);
+      return fcntlSeals(ctx, file, cmd);
     default:
       return -Errno.EINVAL;
   }

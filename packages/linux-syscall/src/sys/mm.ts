@@ -6,7 +6,7 @@
  * @module
  */
 import {
-  Errno, KernelError, MADV_DONTNEED, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_SHARED,
+  Errno, F_SEAL_FUTURE_WRITE, F_SEAL_WRITE, KernelError, MADV_DONTNEED, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_SHARED,
   MAP_SHARED_VALIDATE, O_ACCMODE, O_RDONLY, O_RDWR, O_WRONLY, PROT_EXEC, USER_END, PROT_GROWSDOWN, PROT_GROWSUP, PROT_READ, PROT_WRITE,
   fileSource, keptContents, type Kernel, type OpenFile,
 } from '@rvisor/linux-object';
@@ -171,12 +171,15 @@ function mapSharedMemory(
 ): number | undefined {
   const writable = (file.statusFlags & O_ACCMODE) === O_RDWR;
   if ((m.prot & PROT_WRITE) !== 0 && !writable) throw new KernelError(Errno.EACCES);
+  // A memfd sealed against writes maps read-only, and never becomes writable.
+  const sealed = ((file.seals ?? 0) & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) !== 0;
+  if ((m.prot & PROT_WRITE) !== 0 && sealed) throw new KernelError(Errno.EPERM);
   try {
     const vmo = file.sharedMemory!(m.offset + m.size);
     if (vmo === undefined) return undefined;
     const at = ctx.process.vmar.map({
       vmo, vmoOffset: m.offset, len: m.size, prot: m.prot, addr: m.addr, fixed: m.fixed, noReplace: m.noReplace,
-      shared: true, name: file.path, maxProt: writable ? undefined : PROT_READ | PROT_EXEC,
+      shared: true, name: file.path, maxProt: writable && !sealed ? undefined : PROT_READ | PROT_EXEC,
     });
     ctx.kernel.syncMemory(ctx.thread, ctx.regs); // growing the file's memory may have moved it
     return at;

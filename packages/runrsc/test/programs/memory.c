@@ -2,8 +2,8 @@
  * Memory: mmap/munmap/mprotect, fixed and no-replace mappings, mremap, madvise, brk, mincore,
  * what fork shares or copies, mappings of a file (read-only ones share the file's kept bytes in
  * the sandbox: writes must stay in the writer's copy), and shared mappings of memfds, /dev/shm files
- * and files on disk, which are the file's own pages. Printed line by line for a native-vs-sandbox
- * comparison.
+ * and files on disk, which are the file's own pages, and memfd seals. Printed line by line for a
+ * native-vs-sandbox comparison.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/falloc.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -253,6 +254,59 @@ static void shared_disk_file(long page) {
   unlink(path);
 }
 
+/** memfd seals and fallocate on memory files, as fcntl(2) and memfd_create(2) describe them. */
+static void memfd_seals(long page) {
+  int plain = memfd_create("plain", 0);
+  printf("seals of a memfd without MFD_ALLOW_SEALING: %d, adding one: %s\n", fcntl(plain, F_GET_SEALS),
+         err(fcntl(plain, F_ADD_SEALS, F_SEAL_WRITE)));
+  close(plain);
+  int fd = memfd_create("sealed", MFD_ALLOW_SEALING);
+  if (ftruncate(fd, 2 * page) != 0) printf("ftruncate failed\n");
+  const char *r1 = err(fallocate(fd, 0, 0, 3 * page));
+  printf("fallocate past the end: %s, size then %ld\n", r1, (long)lseek(fd, 0, SEEK_END));
+  pwrite(fd, "data", 4, 0);
+  r1 = err(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, page));
+  char c = 1;
+  pread(fd, &c, 1, 0);
+  printf("punch a hole: %s, reads zero %d\n", r1, c == 0);
+  printf("FALLOC_FL_ZERO_RANGE: %s\n", err(fallocate(fd, FALLOC_FL_ZERO_RANGE, 0, page)));
+  printf("seals: %d, an unknown one: %s\n", fcntl(fd, F_GET_SEALS), err(fcntl(fd, F_ADD_SEALS, 0x4000)));
+  char *w = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  printf("F_SEAL_WRITE while mapped writable: %s\n", err(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE)));
+  munmap(w, page);
+  printf("after munmap: %s\n", err(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW)));
+  printf("seals now: %d\n", fcntl(fd, F_GET_SEALS));
+  printf("write: %s, pwrite: %s\n", err(write(fd, "x", 1)), err(pwrite(fd, "x", 1, 0)));
+  printf("shrink: %s, grow: %s, same size: %s\n", err(ftruncate(fd, page)), err(ftruncate(fd, 4 * page)),
+         err(ftruncate(fd, 3 * page)));
+  printf("fallocate past the end: %s, punch: %s\n", err(fallocate(fd, 0, 0, 4 * page)),
+         err(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, page)));
+  printf("shared writable mapping: %s\n", err((long)mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)));
+  char *r = mmap(NULL, page, PROT_READ, MAP_SHARED, fd, page);
+  printf("shared read-only mapping: %s, mprotect writable: %s\n", err((long)r), err(mprotect(r, page, PROT_READ | PROT_WRITE)));
+  char *priv = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+  printf("private writable mapping: %s\n", err((long)priv));
+  r1 = err(fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL));
+  printf("F_SEAL_SEAL: %s, then another: %s\n", r1, err(fcntl(fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE)));
+  close(fd);
+  fd = memfd_create("future", MFD_ALLOW_SEALING);
+  if (ftruncate(fd, page) != 0) printf("ftruncate failed\n");
+  char *before = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  printf("F_SEAL_FUTURE_WRITE while mapped writable: %s\n", err(fcntl(fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE)));
+  before[0] = 'k';
+  char back = 0;
+  pread(fd, &back, 1, 0);
+  printf("the earlier mapping still writes: %c; write: %s; a new writable mapping: %s\n", back, err(write(fd, "x", 1)),
+         err((long)mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)));
+  close(fd);
+  char name[64];
+  snprintf(name, sizeof name, "/dev/shm/rvisor-seals-%d", getpid());
+  fd = open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+  printf("a /dev/shm file's seals: %d, adding one: %s\n", fcntl(fd, F_GET_SEALS), err(fcntl(fd, F_ADD_SEALS, F_SEAL_GROW)));
+  close(fd);
+  unlink(name);
+}
+
 int main(void) {
   long page = sysconf(_SC_PAGESIZE);
   setvbuf(stdout, NULL, _IONBF, 0);
@@ -346,5 +400,6 @@ int main(void) {
   shared_memory_files(page);
   shared_memory_growth(page);
   shared_disk_file(page);
+  memfd_seals(page);
   return 0;
 }
