@@ -6,13 +6,14 @@ import { syscallTable } from './syscall-table.js';
 /**
  * Handlers that need the thread at a ptrace stop: they read or rewrite registers other than the
  * arguments and the result (execve, the fork family, sigreturn, sigaltstack's rsp, arch_prctl's
- * fs_base), let the host run the call (exit), or inject syscalls into the guest (the mm calls).
- * A notified call offers none of that.
+ * fs_base), let the host run the call (exit), or inject syscalls into the guest (the mm calls that
+ * change mappings). A notified call offers none of that: what a notified handler leaves for the
+ * host (madvise's rare remap) the run loop does after answering, stopping the thread as for a signal.
  */
 const NEED_A_STOP: readonly SyscallName[] = [
   'execve', 'execveat', 'fork', 'vfork', 'clone', 'clone3', 'exit', 'exit_group',
   'rt_sigreturn', 'sigaltstack', 'arch_prctl',
-  'brk', 'mmap', 'munmap', 'mprotect', 'mremap', 'msync', 'mincore', 'madvise',
+  'brk', 'mmap', 'munmap', 'mprotect', 'mremap',
 ];
 
 /** The numbers in trap-native's NOTIFIED_SYSCALLS (guest.rs), read from its source. */

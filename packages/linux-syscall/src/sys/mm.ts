@@ -270,16 +270,15 @@ export function sysMprotect(ctx: SyscallContext) {
 
 /**
  * Implements Linux syscall madvise(2): MADV_DONTNEED discards private memory (anonymous memory
- * reads as zeros again, a private file mapping as the file's bytes); hints are accepted.
+ * reads as zeros again, a private file mapping as the file's bytes); hints are accepted. It comes
+ * as a seccomp notification (a thread's exit and every allocator's free make it): a copy-on-write
+ * mapping given its own copy leaves host ops, which the run loop makes once it has answered.
  */
 export function sysMadvise(ctx: SyscallContext) {
   const addr = ctx.addr(0);
   const len = pageUp(ctx.addr(1));
   if (addr % PAGE_SIZE !== 0) throw new KernelError(Errno.EINVAL);
-  if (ctx.int(2) === MADV_DONTNEED && len > 0) {
-    ctx.process.vmar.discardPrivate(addr, len);
-    ctx.kernel.syncMemory(ctx.thread, ctx.regs); // a copy-on-write mapping may have moved
-  }
+  if (ctx.int(2) === MADV_DONTNEED && len > 0) ctx.process.vmar.discardPrivate(addr, len);
   return 0;
 }
 
