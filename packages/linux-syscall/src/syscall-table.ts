@@ -16,6 +16,8 @@ import * as mm from './sys/mm.js';
 import * as pipe from './sys/pipe.js';
 import * as poll from './sys/poll.js';
 import * as proc from './sys/process.js';
+import * as sched from './sys/sched.js';
+import * as hints from './sys/file-hints.js';
 import * as signal from './sys/signal.js';
 import * as time from './sys/time.js';
 import { buildTable, partial, stub, supported } from './table/index.js';
@@ -26,6 +28,7 @@ import { terminalsSyscalls } from './families/terminals.js';
 import { fdSyscalls } from './families/fd.js';
 
 const NO_XATTRS = 'file systems here keep no extended attributes';
+const RECORDED = 'recorded and reported, never applied to the host threads; lowering nice and real-time policies take root';
 const HOST_ONLY = 'host-only: a container may not do this (EPERM as for an unprivileged caller)';
 
 /** The kernel's syscall table. */
@@ -71,6 +74,9 @@ export const syscallTable = buildTable<SyscallContext>({
   mprotect: supported(mm.sysMprotect),
   mremap: partial(mm.sysMremap, 'within one mapping; a grown private mapping is a copy, a grown shared one the same memory; MREMAP_DONTUNMAP answers EINVAL'),
   msync: supported(mm.sysMsync),
+  fadvise64: supported(hints.sysFadvise64),
+  readahead: supported(hints.sysReadahead),
+  sync_file_range: supported(hints.sysSyncFileRange),
   mincore: partial(mm.sysMincore, 'every mapped page is reported resident'),
   madvise: partial(mm.sysMadvise, 'MADV_DONTNEED discards private memory (a file mapping reads its file again); other advice is accepted and ignored'),
 
@@ -116,9 +122,22 @@ export const syscallTable = buildTable<SyscallContext>({
   prlimit64: partial(proc.sysPrlimit64, 'the caller only'),
   getrlimit: supported(proc.sysGetrlimit),
   prctl: partial(proc.sysPrctl, 'PR_SET_NAME, PR_GET_NAME, PR_*_PDEATHSIG, PR_*_DUMPABLE'),
-  sched_getaffinity: supported(proc.sysSchedGetaffinity),
-  getcpu: supported(proc.sysGetcpu),
+  sched_getaffinity: partial(sched.sysSchedGetaffinity, 'the sandbox shows one CPU, CPU 0'),
+  sched_setaffinity: partial(sched.sysSchedSetaffinity, 'any mask holding CPU 0, the one CPU the sandbox shows; recorded nowhere'),
+  getcpu: supported(sched.sysGetcpu),
   sched_yield: supported(() => 0),
+  getpriority: supported(sched.sysGetpriority),
+  setpriority: partial(sched.sysSetpriority, RECORDED),
+  sched_setscheduler: partial(sched.sysSchedSetscheduler, RECORDED),
+  sched_getscheduler: supported(sched.sysSchedGetscheduler),
+  sched_setparam: partial(sched.sysSchedSetparam, RECORDED),
+  sched_getparam: supported(sched.sysSchedGetparam),
+  sched_get_priority_max: supported(sched.sysSchedGetPriorityMax),
+  sched_get_priority_min: supported(sched.sysSchedGetPriorityMin),
+  sched_rr_get_interval: partial(sched.sysSchedRrGetInterval, 'SCHED_RR\'s 100 ms, 0 for the other policies'),
+  ioprio_get: supported(sched.sysIoprioGet),
+  ioprio_set: partial(sched.sysIoprioSet, RECORDED),
+  get_robust_list: supported(proc.sysGetRobustList),
   rseq: stub(-Errno.ENOSYS, 'libc falls back when rseq is unavailable'),
 
   rt_sigaction: supported(signal.sysRtSigaction),

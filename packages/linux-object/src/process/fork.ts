@@ -12,7 +12,7 @@ import { CLONE_PTRACE, CLONE_UNTRACED } from '../abi/process.js';
 import { Signo } from '../abi/signal.js';
 import { Errno, KernelError } from '../errno.js';
 import type { Kernel } from './kernel.js';
-import { LinuxProcess, LinuxThread } from './process.js';
+import { LinuxProcess, LinuxThread, inheritedScheduling } from './process.js';
 
 const SYS_CLONE = 56;
 /**
@@ -74,6 +74,7 @@ export function fork(kernel: Kernel, thread: LinuxThread, regs: Registers, optio
   kernel.processes.set(child.pid, child);
   const childThread = new LinuxThread(new Thread(zxProcess, thread.zx.name), child.pid, Number(res), child);
   childThread.signalMask = thread.signalMask;
+  childThread.sched = inheritedScheduling(thread.sched);
   childThread.altStack = thread.altStack && { ...thread.altStack };
   // The child returns 0 from fork with the parent's registers otherwise.
   childThread.savedRegs.set(regs);
@@ -106,6 +107,7 @@ export function cloneThread(kernel: Kernel, thread: LinuxThread, regs: Registers
   if (res < 0n) throw new KernelError(Number(-res) as Errno, 'host clone failed');
   const child = new LinuxThread(new Thread(proc.zx, thread.zx.name), kernel.allocatePid(), Number(res), proc);
   child.signalMask = thread.signalMask;
+  child.sched = inheritedScheduling(thread.sched);
   child.savedRegs.set(regs);
   child.savedRegs[Reg.rax] = 0n;
   child.savedRegs[Reg.orig_rax] = 0xffff_ffff_ffff_ffffn;

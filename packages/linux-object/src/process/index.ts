@@ -1,6 +1,7 @@
 export { Kernel, KERNEL_RELEASE } from './kernel.js';
 export type { KernelOptions } from './kernel.js';
-export { LinuxProcess, LinuxThread, RLIM_INFINITY, DEFAULT_RLIMITS, NO_USAGE, addUsage, processLimit } from './process.js';
+export { LinuxProcess, LinuxThread, RLIM_INFINITY, DEFAULT_RLIMITS, NO_USAGE, DEFAULT_SCHEDULING, addUsage, processLimit } from './process.js';
+export type { Scheduling } from './process.js';
 export type { CpuTime, Credentials, Faults, RLimit, Usage } from './process.js';
 export { UserMemory } from './user-memory.js';
 export { hostCounts, hostCpuNs, hostCpuTime, hostMaxRssKb, hostResidentPages, TICK_MICROS } from './host-usage.js';

@@ -187,6 +187,42 @@ export class LinuxProcess {
 }
 
 /** A Linux thread: a zircon Thread plus the host thread that runs it and its saved registers. */
+/**
+ * A thread's scheduling attributes, as setpriority, sched_setscheduler and ioprio_set set them.
+ * They are recorded and reported, not applied: the guest's host threads keep the host's default.
+ */
+export interface Scheduling {
+  /** The nice value, -20 to 19. */
+  readonly nice: number;
+  /** SCHED_OTHER, SCHED_FIFO, SCHED_RR, SCHED_BATCH or SCHED_IDLE. */
+  readonly policy: number;
+  /** The static priority: 1 to 99 for SCHED_FIFO and SCHED_RR, else 0. */
+  readonly priority: number;
+  /** SCHED_RESET_ON_FORK: children start at SCHED_OTHER, and with no negative nice. */
+  readonly resetOnFork: boolean;
+  /** The I/O priority (ioprio_set's class << 13 | level). */
+  readonly ioprio: number;
+}
+
+/** What a thread starts with: SCHED_OTHER, nice 0, no I/O priority. */
+export const DEFAULT_SCHEDULING: Scheduling = { nice: 0, policy: 0, priority: 0, resetOnFork: false, ioprio: 0 };
+
+/**
+ * What a child of a thread with `sched` starts with (fork and thread creation alike): the same,
+ * but with SCHED_RESET_ON_FORK a real-time policy becomes SCHED_OTHER and a negative nice 0.
+ */
+export function inheritedScheduling(sched: Scheduling): Scheduling {
+  if (!sched.resetOnFork) return sched;
+  const realtime = sched.policy === 1 || sched.policy === 2; // SCHED_FIFO, SCHED_RR
+  return {
+    ...sched,
+    policy: realtime ? 0 : sched.policy,
+    priority: realtime ? 0 : sched.priority,
+    nice: Math.max(sched.nice, 0),
+    resetOnFork: false,
+  };
+}
+
 export class LinuxThread {
   /** Registers kept while the thread waits in an async handler. */
   readonly savedRegs: Registers = new BigUint64Array(REG_COUNT);
@@ -195,6 +231,8 @@ export class LinuxThread {
   robustList = 0;
   /** Blocked signals (rt_sigprocmask). */
   signalMask = 0n;
+  /** Scheduling attributes (replaced whole on a change, so children may share them). */
+  sched: Scheduling = DEFAULT_SCHEDULING;
   /** Signals rt_sigtimedwait waits for (0n when not waiting). */
   sigwaitSet = 0n;
   /** While rt_sigsuspend waits: the mask to restore after the handler runs. */

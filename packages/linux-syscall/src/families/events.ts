@@ -24,6 +24,7 @@ export const eventsSyscalls: Partial<Record<SyscallName, SyscallSpec<SyscallCont
   epoll_ctl: partial(epoll.sysEpollCtl, 'EPOLLEXCLUSIVE and EPOLLWAKEUP are accepted and ignored; nesting loops are not detected'),
   epoll_wait: partial(epoll.sysEpollWait, RECHECKED),
   epoll_pwait: partial(epoll.sysEpollPwait, RECHECKED),
+  epoll_pwait2: partial(epoll.sysEpollPwait2, RECHECKED),
   eventfd: supported(eventfd.sysEventfd),
   eventfd2: supported(eventfd.sysEventfd2),
   timerfd_create: partial(eventfd.sysTimerfdCreate, 'CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME'),

@@ -8,7 +8,7 @@ import {
   type EpollEvent,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
-import { readSigmask, readinessLoop, withSignalMask } from './poll.js';
+import { readSigmask, readTimespec, readinessLoop, withSignalMask } from './poll.js';
 
 /** struct epoll_event arrays on their way in and out (packed: 12 bytes each). */
 const epollEvents = new StructBuffer(16 * EPOLL_EVENT_SIZE);
@@ -56,7 +56,7 @@ export function sysEpollCtl(ctx: SyscallContext) {
   return 0;
 }
 
-function doWait(ctx: SyscallContext, epfd: number, addr: number, max: number, timeoutMs: number): number | Promise<number> {
+function doWait(ctx: SyscallContext, epfd: number, addr: number, max: number, timeout: bigint | null): number | Promise<number> {
   if (max <= 0 || max > EP_MAX_EVENTS) throw new KernelError(Errno.EINVAL);
   const epoll = epollOf(ctx, epfd);
   ctx.mem.buffer(addr, max * EPOLL_EVENT_SIZE, 'write'); // EFAULT before waiting, as Linux
@@ -72,7 +72,6 @@ function doWait(ctx: SyscallContext, epfd: number, addr: number, max: number, ti
     ctx.mem.write(addr, out);
     return n;
   };
-  const timeout = timeoutMs < 0 ? null : BigInt(timeoutMs) * 1_000_000n;
   const r = readinessLoop(ctx, timeout, () => {
     events = epoll.collect(max);
     // An entry without a notifier (host stdio, signalfd) makes the instance re-check on a timer.
@@ -83,11 +82,23 @@ function doWait(ctx: SyscallContext, epfd: number, addr: number, max: number, ti
 
 /** Implements Linux syscall epoll_wait(2). */
 export function sysEpollWait(ctx: SyscallContext) {
-  return doWait(ctx, ctx.int(0), ctx.addr(1), ctx.int(2), ctx.int(3));
+  return doWait(ctx, ctx.int(0), ctx.addr(1), ctx.int(2), msTimeout(ctx.int(3)));
 }
 
 /** Implements Linux syscall epoll_pwait(2). */
 export function sysEpollPwait(ctx: SyscallContext) {
   const mask = readSigmask(ctx, ctx.addr(4), ctx.addr(5));
-  return withSignalMask(ctx, mask, () => doWait(ctx, ctx.int(0), ctx.addr(1), ctx.int(2), ctx.int(3)));
+  return withSignalMask(ctx, mask, () => doWait(ctx, ctx.int(0), ctx.addr(1), ctx.int(2), msTimeout(ctx.int(3))));
+}
+
+/** Implements Linux syscall epoll_pwait2(2): epoll_pwait with a timespec timeout (NULL: none). */
+export function sysEpollPwait2(ctx: SyscallContext) {
+  const timeout = readTimespec(ctx, ctx.addr(3));
+  const mask = readSigmask(ctx, ctx.addr(4), ctx.addr(5));
+  return withSignalMask(ctx, mask, () => doWait(ctx, ctx.int(0), ctx.addr(1), ctx.int(2), timeout));
+}
+
+/** epoll_wait's timeout in ms as ns (null: a negative one, no timeout). */
+function msTimeout(ms: number): bigint | null {
+  return ms < 0 ? null : BigInt(ms) * 1_000_000n;
 }

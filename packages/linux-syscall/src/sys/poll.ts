@@ -130,7 +130,7 @@ export function readSigmask(ctx: SyscallContext, addr: number, size: number): bi
 }
 
 /** A timespec argument as ns (EINVAL when malformed), or null when `addr` is 0. */
-function readTimespec(ctx: SyscallContext, addr: number): bigint | null {
+export function readTimespec(ctx: SyscallContext, addr: number): bigint | null {
   if (addr === 0) return null;
   const sec = BigInt.asIntN(64, ctx.mem.readU64(addr));
   const nsec = BigInt.asIntN(64, ctx.mem.readU64(addr + 8));

@@ -1,6 +1,6 @@
 /**
  * Process identity and lifetime: execve, exit, exit_group, the id calls, set_tid_address,
- * set_robust_list, arch_prctl, uname, rlimits, prctl, sched_getaffinity, sched_yield.
+ * set_robust_list, arch_prctl, uname, rlimits, prctl.
  *
  * @module
  */
@@ -231,6 +231,20 @@ export function sysSetRobustList(ctx: SyscallContext) {
   return 0;
 }
 
+/** Implements Linux syscall get_robust_list(2): the list head a thread (0: the caller) set. */
+export function sysGetRobustList(ctx: SyscallContext) {
+  const tid = ctx.int(0);
+  let thread = ctx.thread;
+  if (tid !== 0) {
+    const owner = [...ctx.kernel.processes.values()].find((p) => !p.dead && p.threads.has(tid));
+    if (!owner) throw new KernelError(Errno.ESRCH);
+    thread = owner.threads.get(tid)!;
+  }
+  ctx.mem.writeU64(ctx.addr(1), BigInt(thread.robustList));
+  ctx.mem.writeU64(ctx.addr(2), 24n);
+  return 0;
+}
+
 /** Implements Linux syscall arch_prctl(2). */
 export function sysArchPrctl(ctx: SyscallContext) {
   const code = ctx.int(0);
@@ -302,25 +316,6 @@ export function sysGetrlimit(ctx: SyscallContext) {
   const l = processLimit(ctx.process, res);
   ctx.mem.writeU64(ctx.addr(1), l.cur);
   ctx.mem.writeU64(ctx.addr(1) + 8, l.max);
-  return 0;
-}
-
-/** Implements Linux syscall sched_getaffinity(2): the sandbox shows one CPU. */
-export function sysSchedGetaffinity(ctx: SyscallContext) {
-  const size = ctx.addr(1);
-  if (size < 8 || size % 8 !== 0) throw new KernelError(Errno.EINVAL);
-  const mask = new Uint8Array(8);
-  mask[0] = 1;
-  ctx.mem.write(ctx.addr(2), mask);
-  return 8;
-}
-
-/** Implements Linux syscall getcpu(2): CPU 0 of node 0, the one CPU the sandbox shows (the vDSO answers the same). */
-export function sysGetcpu(ctx: SyscallContext) {
-  const cpu = ctx.addr(0);
-  const node = ctx.addr(1);
-  if (cpu !== 0) ctx.mem.writeU32(cpu, 0);
-  if (node !== 0) ctx.mem.writeU32(node, 0);
   return 0;
 }
 

@@ -1,0 +1,235 @@
+/**
+ * Scheduling: nice values (getpriority, setpriority), policies and priorities (sched_*), CPU
+ * affinity and I/O priorities (ioprio_*). The sandbox shows one CPU, and what a guest sets is
+ * recorded and reported as Linux would, never applied to its host threads: a guest must not get
+ * real-time scheduling on the host.
+ *
+ * @module
+ */
+import { Errno, KernelError, type LinuxProcess, type LinuxThread, type Scheduling } from '@rvisor/linux-object';
+import type { SyscallContext } from '../context.js';
+
+/** getpriority/setpriority's `which`: a thread (by pid or tid), a process group, a user. */
+const PRIO_WHICH = [0, 1, 2] as const; // PRIO_PROCESS, PRIO_PGRP, PRIO_USER
+
+const SCHED_OTHER = 0;
+const SCHED_FIFO = 1;
+const SCHED_RR = 2;
+const SCHED_BATCH = 3;
+const SCHED_IDLE = 5;
+const SCHED_RESET_ON_FORK = 0x4000_0000;
+
+/** SCHED_RR's time slice, as Linux's default (100 ms). */
+const RR_TIMESLICE_NS = 100_000_000;
+
+/** ioprio_get/ioprio_set's `which`, as PRIO_WHICH. */
+const IOPRIO_WHICH = [1, 2, 3] as const; // IOPRIO_WHO_PROCESS, IOPRIO_WHO_PGRP, IOPRIO_WHO_USER
+const IOPRIO_CLASS_NONE = 0;
+const IOPRIO_CLASS_RT = 1;
+const IOPRIO_CLASS_BE = 2;
+const IOPRIO_CLASS_IDLE = 3;
+
+/** The live threads of the container, for the calls that select many. */
+function* liveThreads(ctx: SyscallContext): Generator<LinuxThread> {
+  for (const proc of ctx.kernel.processes.values()) {
+    if (!proc.dead) yield* proc.threads.values();
+  }
+}
+
+/** The thread `id` names (0: the caller), as PRIO_PROCESS and sched_* read a pid; ESRCH if none. */
+function threadById(ctx: SyscallContext, id: number): LinuxThread {
+  if (id < 0) throw new KernelError(Errno.EINVAL);
+  if (id === 0) return ctx.thread;
+  for (const proc of ctx.kernel.processes.values()) {
+    const t = proc.dead ? undefined : proc.threads.get(id);
+    if (t) return t;
+  }
+  throw new KernelError(Errno.ESRCH);
+}
+
+/**
+ * The threads a (which, who) pair selects, `kinds` naming which's values for a thread, a process
+ * group and a user: EINVAL for another `which`, ESRCH when none is selected.
+ */
+function prioTargets(ctx: SyscallContext, which: number, who: number, kinds: readonly [number, number, number]): LinuxThread[] {
+  let found: LinuxThread[];
+  if (which === kinds[0]) {
+    found = [threadById(ctx, who)];
+  } else if (which === kinds[1]) {
+    const pgid = who === 0 ? ctx.process.pgid : who;
+    found = [...liveThreads(ctx)].filter((t) => t.process.pgid === pgid);
+  } else if (which === kinds[2]) {
+    const uid = who === 0 ? ctx.process.cred.uid : who;
+    found = [...liveThreads(ctx)].filter((t) => t.process.cred.uid === uid);
+  } else {
+    throw new KernelError(Errno.EINVAL);
+  }
+  if (found.length === 0) throw new KernelError(Errno.ESRCH);
+  return found;
+}
+
+/** Whether the caller may change `target`'s scheduling at all: its own user's, or root. */
+function checkOwner(caller: LinuxProcess, target: LinuxThread): void {
+  const euid = caller.cred.euid;
+  if (euid !== 0 && euid !== target.process.cred.uid && euid !== target.process.cred.euid) throw new KernelError(Errno.EPERM);
+}
+
+/** Implements Linux syscall getpriority(2): 20 - nice of the selected thread with the lowest nice. */
+export function sysGetpriority(ctx: SyscallContext) {
+  const targets = prioTargets(ctx, ctx.int(0), ctx.int(1), PRIO_WHICH);
+  return 20 - Math.min(...targets.map((t) => t.sched.nice));
+}
+
+/** Implements Linux syscall setpriority(2): raising priority (a lower nice) takes root. */
+export function sysSetpriority(ctx: SyscallContext) {
+  const targets = prioTargets(ctx, ctx.int(0), ctx.int(1), PRIO_WHICH);
+  const nice = Math.min(19, Math.max(-20, ctx.int(2)));
+  for (const t of targets) {
+    checkOwner(ctx.process, t);
+    if (nice < t.sched.nice && ctx.process.cred.euid !== 0) throw new KernelError(Errno.EACCES);
+    t.sched = { ...t.sched, nice };
+  }
+  return 0;
+}
+
+/** The static priority a policy allows: EINVAL for an unknown policy. */
+function priorityRange(policy: number): [number, number] {
+  switch (policy) {
+    case SCHED_FIFO:
+    case SCHED_RR:
+      return [1, 99];
+    case SCHED_OTHER:
+    case SCHED_BATCH:
+    case SCHED_IDLE:
+      return [0, 0];
+    default:
+      throw new KernelError(Errno.EINVAL);
+  }
+}
+
+/** Set `policy` (with SCHED_RESET_ON_FORK) and priority from the sched_param at `paramAddr`. */
+function setScheduler(ctx: SyscallContext, target: LinuxThread, policyArg: number, paramAddr: number): number {
+  if (paramAddr === 0) throw new KernelError(Errno.EINVAL);
+  const priority = ctx.mem.readU32(paramAddr) | 0;
+  const policy = policyArg & ~SCHED_RESET_ON_FORK;
+  const [min, max] = priorityRange(policy);
+  if (priority < min || priority > max) throw new KernelError(Errno.EINVAL);
+  checkOwner(ctx.process, target);
+  const realtime = policy === SCHED_FIFO || policy === SCHED_RR;
+  if (realtime && ctx.process.cred.euid !== 0) throw new KernelError(Errno.EPERM);
+  target.sched = { ...target.sched, policy, priority, resetOnFork: (policyArg & SCHED_RESET_ON_FORK) !== 0 };
+  return 0;
+}
+
+/** Implements Linux syscall sched_setscheduler(2). */
+export function sysSchedSetscheduler(ctx: SyscallContext) {
+  const target = threadById(ctx, ctx.int(0));
+  const policy = ctx.int(1);
+  if (policy < 0) throw new KernelError(Errno.EINVAL);
+  return setScheduler(ctx, target, policy, ctx.addr(2));
+}
+
+/** Implements Linux syscall sched_getscheduler(2). */
+export function sysSchedGetscheduler(ctx: SyscallContext) {
+  const { policy, resetOnFork } = threadById(ctx, ctx.int(0)).sched;
+  return policy | (resetOnFork ? SCHED_RESET_ON_FORK : 0);
+}
+
+/** Implements Linux syscall sched_setparam(2): a new priority within the current policy. */
+export function sysSchedSetparam(ctx: SyscallContext) {
+  const target = threadById(ctx, ctx.int(0));
+  const s: Scheduling = target.sched;
+  return setScheduler(ctx, target, s.policy | (s.resetOnFork ? SCHED_RESET_ON_FORK : 0), ctx.addr(1));
+}
+
+/** Implements Linux syscall sched_getparam(2). */
+export function sysSchedGetparam(ctx: SyscallContext) {
+  const addr = ctx.addr(1);
+  if (addr === 0) throw new KernelError(Errno.EINVAL);
+  ctx.mem.writeU32(addr, threadById(ctx, ctx.int(0)).sched.priority);
+  return 0;
+}
+
+/** Implements Linux syscall sched_get_priority_max(2). */
+export function sysSchedGetPriorityMax(ctx: SyscallContext) {
+  return priorityRange(ctx.int(0))[1];
+}
+
+/** Implements Linux syscall sched_get_priority_min(2). */
+export function sysSchedGetPriorityMin(ctx: SyscallContext) {
+  return priorityRange(ctx.int(0))[0];
+}
+
+/** Implements Linux syscall sched_rr_get_interval(2): SCHED_RR's 100 ms slice, 0 for the others. */
+export function sysSchedRrGetInterval(ctx: SyscallContext) {
+  const target = threadById(ctx, ctx.int(0));
+  const ns = target.sched.policy === SCHED_RR ? RR_TIMESLICE_NS : 0;
+  ctx.mem.writeU64(ctx.addr(1), BigInt(Math.floor(ns / 1e9)));
+  ctx.mem.writeU64(ctx.addr(1) + 8, BigInt(ns % 1e9));
+  return 0;
+}
+
+/** Implements Linux syscall sched_getaffinity(2): CPU 0, the one CPU the sandbox shows. */
+export function sysSchedGetaffinity(ctx: SyscallContext) {
+  threadById(ctx, ctx.int(0));
+  const size = ctx.addr(1);
+  if (size < 8 || size % 8 !== 0) throw new KernelError(Errno.EINVAL);
+  const mask = new Uint8Array(8);
+  mask[0] = 1;
+  ctx.mem.write(ctx.addr(2), mask);
+  return 8;
+}
+
+/** Implements Linux syscall sched_setaffinity(2): any mask that holds CPU 0 (EINVAL otherwise). */
+export function sysSchedSetaffinity(ctx: SyscallContext) {
+  const target = threadById(ctx, ctx.int(0));
+  const size = ctx.addr(1);
+  const first = size === 0 ? 0 : ctx.mem.read(ctx.addr(2), 1)[0]!;
+  checkOwner(ctx.process, target);
+  if ((first & 1) === 0) throw new KernelError(Errno.EINVAL);
+  return 0;
+}
+
+/** Implements Linux syscall getcpu(2): CPU 0 of node 0, the one CPU the sandbox shows (the vDSO answers the same). */
+export function sysGetcpu(ctx: SyscallContext) {
+  const cpu = ctx.addr(0);
+  const node = ctx.addr(1);
+  if (cpu !== 0) ctx.mem.writeU32(cpu, 0);
+  if (node !== 0) ctx.mem.writeU32(node, 0);
+  return 0;
+}
+
+/** Implements Linux syscall ioprio_get(2): the best priority among the selected threads. */
+export function sysIoprioGet(ctx: SyscallContext) {
+  const targets = prioTargets(ctx, ctx.int(0), ctx.int(1), IOPRIO_WHICH);
+  // Linux's ioprio_best: a lower class number is a higher priority (NONE counts as BE), then a lower level.
+  const rank = (p: number) => ((p >> 13) === IOPRIO_CLASS_NONE ? IOPRIO_CLASS_BE : p >> 13) * 0x2000 + (p & 0x1fff);
+  return targets.map((t) => t.sched.ioprio).reduce((best, p) => (rank(p) < rank(best) ? p : best));
+}
+
+/** Implements Linux syscall ioprio_set(2): the real-time class takes root. */
+export function sysIoprioSet(ctx: SyscallContext) {
+  const which = ctx.int(0);
+  if (!(IOPRIO_WHICH as readonly number[]).includes(which)) throw new KernelError(Errno.EINVAL);
+  const ioprio = ctx.int(2);
+  const cls = (ioprio >> 13) & 0x7;
+  const level = ioprio & 0x7;
+  switch (cls) {
+    case IOPRIO_CLASS_RT:
+      if (ctx.process.cred.euid !== 0) throw new KernelError(Errno.EPERM);
+      break;
+    case IOPRIO_CLASS_BE:
+    case IOPRIO_CLASS_IDLE:
+      break;
+    case IOPRIO_CLASS_NONE:
+      if (level !== 0) throw new KernelError(Errno.EINVAL);
+      break;
+    default:
+      throw new KernelError(Errno.EINVAL);
+  }
+  for (const t of prioTargets(ctx, which, ctx.int(1), IOPRIO_WHICH)) {
+    checkOwner(ctx.process, t);
+    t.sched = { ...t.sched, ioprio };
+  }
+  return 0;
+}
