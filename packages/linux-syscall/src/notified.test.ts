@@ -13,7 +13,7 @@ import { syscallTable } from './syscall-table.js';
 const NEED_A_STOP: readonly SyscallName[] = [
   'execve', 'execveat', 'fork', 'vfork', 'clone', 'clone3', 'exit', 'exit_group',
   'rt_sigreturn', 'sigaltstack', 'arch_prctl',
-  'brk', 'mmap', 'munmap', 'mprotect', 'mremap',
+  'brk', 'mmap', 'munmap', 'mprotect', 'mremap', 'shmat', 'shmdt',
 ];
 
 /** The numbers in trap-native's NOTIFIED_SYSCALLS (guest.rs), read from its source. */

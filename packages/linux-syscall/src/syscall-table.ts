@@ -17,6 +17,7 @@ import * as pipe from './sys/pipe.js';
 import * as poll from './sys/poll.js';
 import * as proc from './sys/process.js';
 import * as sched from './sys/sched.js';
+import * as shm from './sys/shm.js';
 import * as hints from './sys/file-hints.js';
 import * as signal from './sys/signal.js';
 import * as time from './sys/time.js';
@@ -74,6 +75,10 @@ export const syscallTable = buildTable<SyscallContext>({
   mprotect: supported(mm.sysMprotect),
   mremap: partial(mm.sysMremap, 'within one mapping; a grown private mapping is a copy, a grown shared one the same memory; MREMAP_DONTUNMAP answers EINVAL'),
   msync: supported(mm.sysMsync),
+  shmget: supported(shm.sysShmget),
+  shmat: supported(shm.sysShmat),
+  shmdt: supported(shm.sysShmdt),
+  shmctl: partial(shm.sysShmctl, 'SHM_LOCK and SHM_UNLOCK only set the mode bit: nothing is ever swapped'),
   fadvise64: supported(hints.sysFadvise64),
   readahead: supported(hints.sysReadahead),
   sync_file_range: supported(hints.sysSyncFileRange),

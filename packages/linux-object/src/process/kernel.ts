@@ -18,6 +18,7 @@ import { Vfs } from '../fs/vfs.js';
 import { MMAP_BASE, USER_BASE, USER_END } from './layout.js';
 import { LinuxProcess, LinuxThread, type Credentials } from './process.js';
 import { Futexes } from './futex.js';
+import { SysvShm } from '../ipc/shm.js';
 import type { FileContents } from './file-contents.js';
 import { ImageCache, KeptFiles } from './image-cache.js';
 import { VdsoImage } from './vdso.js';
@@ -63,6 +64,8 @@ export class Kernel {
   readonly realtimeOffset: bigint;
   readonly timers: TimerQueue;
   readonly futexes: Futexes;
+  /** System V shared memory segments (the container's IPC namespace). */
+  readonly sysvShm: SysvShm;
   /** What execve maps for time without traps; null: guests trap for time. */
   readonly vdso: VdsoImage | null;
   readonly readiness: HostReadiness;
@@ -100,6 +103,7 @@ export class Kernel {
     this.realtimeOffset = time?.realtimeOffset ?? BigInt(Date.now()) * 1_000_000n - this.clock.now();
     this.timers = new TimerQueue(this.clock);
     this.futexes = new Futexes(this.timers);
+    this.sysvShm = new SysvShm({ allocator: this.allocator, account: this.memoryAccount });
     this.vdso = time?.vdso ? new VdsoImage(time, time.vdso, this.allocator, this.memoryAccount) : null;
     this.vfs = new Vfs(options.rootFs);
     this.hostname = options.hostname ?? 'rvisor';
