@@ -18,6 +18,7 @@ import * as poll from './sys/poll.js';
 import * as proc from './sys/process.js';
 import * as sched from './sys/sched.js';
 import * as shm from './sys/shm.js';
+import * as sem from './sys/sem.js';
 import * as hints from './sys/file-hints.js';
 import * as signal from './sys/signal.js';
 import * as time from './sys/time.js';
@@ -79,6 +80,10 @@ export const syscallTable = buildTable<SyscallContext>({
   shmat: supported(shm.sysShmat),
   shmdt: supported(shm.sysShmdt),
   shmctl: partial(shm.sysShmctl, 'SHM_LOCK and SHM_UNLOCK only set the mode bit: nothing is ever swapped'),
+  semget: supported(sem.sysSemget),
+  semop: supported(sem.sysSemop),
+  semtimedop: supported(sem.sysSemtimedop),
+  semctl: supported(sem.sysSemctl),
   fadvise64: supported(hints.sysFadvise64),
   readahead: supported(hints.sysReadahead),
   sync_file_range: supported(hints.sysSyncFileRange),

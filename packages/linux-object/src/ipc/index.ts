@@ -1,1 +1,3 @@
-export { IPC_PRIVATE, SHM_DEST, SHMMAX, SHMMNI, SHM_EXECUTE, SHM_READ, SHM_WRITE, ShmSegment, SysvShm } from './shm.js';
+export { IPC_EXECUTE, IPC_PRIVATE, IPC_READ, IPC_WRITE, IpcPerm, requestedAccess } from './perm.js';
+export { SHM_DEST, SHMMAX, SHMMNI, ShmSegment, SysvShm } from './shm.js';
+export { IPC_NOWAIT, SEM_UNDO, SEMMNI, SEMMSL, SEMOPM, SEMVMX, SemSet, SysvSem, type SemOp } from './sem.js';

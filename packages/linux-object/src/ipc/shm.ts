@@ -8,9 +8,8 @@
 import { Vmo, type MemoryAccount, type PmemAllocator, type VmoBacking } from '@rvisor/zircon-object';
 import type { Credentials } from '../process/process.js';
 import { Errno, KernelError } from '../errno.js';
+import { IPC_PRIVATE, IpcPerm, requestedAccess } from './perm.js';
 
-/** shmget's key for a segment no other key finds. */
-export const IPC_PRIVATE = 0;
 /** Set in a segment's mode once IPC_RMID marked it. */
 export const SHM_DEST = 0o1000;
 /** Most segments a container may have (Linux's SHMMNI). */
@@ -18,21 +17,9 @@ export const SHMMNI = 4096;
 /** Largest segment (Linux's SHMMAX default, ULONG_MAX - 2^24, within a safe integer here). */
 export const SHMMAX = Number.MAX_SAFE_INTEGER;
 
-/** What a permission check asks for (the low bits of the ipc mode: 4 read, 2 write, 1 execute). */
-export const SHM_READ = 4;
-export const SHM_WRITE = 2;
-export const SHM_EXECUTE = 1;
-
 /** One segment, as shmctl(IPC_STAT) reports it (`nattch` is counted when asked). */
-export class ShmSegment implements VmoBacking {
+export class ShmSegment extends IpcPerm implements VmoBacking {
   readonly vmo: Vmo;
-  key: number;
-  /** The permission bits and SHM_DEST. */
-  mode: number;
-  uid: number;
-  gid: number;
-  readonly cuid: number;
-  readonly cgid: number;
   /** The creator's pid, and the pid of the last shmat or shmdt. */
   readonly cpid: number;
   lpid = 0;
@@ -54,11 +41,8 @@ export class ShmSegment implements VmoBacking {
     now: number,
     memory: { allocator: PmemAllocator; account?: MemoryAccount },
   ) {
-    this.key = key;
+    super(key, mode, cred);
     this.size = size;
-    this.mode = mode & 0o777;
-    this.uid = this.cuid = cred.euid;
-    this.gid = this.cgid = cred.egid;
     this.cpid = pid;
     this.ctime = now;
     this.vmo = Vmo.create(memory.allocator, size, { account: memory.account, name: `SYSV${(key >>> 0).toString(16).padStart(8, '0')}`, backing: this });
@@ -67,18 +51,6 @@ export class ShmSegment implements VmoBacking {
   /** Whether IPC_RMID marked it: it goes with its last mapping. */
   get removed(): boolean {
     return (this.mode & SHM_DEST) !== 0;
-  }
-
-  /** EACCES unless `cred` may `want` (SHM_READ, SHM_WRITE) it: its owner's, group's or others' bits; root may all. */
-  checkAccess(cred: Credentials, want: number): void {
-    if (cred.euid === 0) return;
-    const bits = cred.euid === this.uid || cred.euid === this.cuid ? this.mode >> 6 : cred.egid === this.gid || cred.egid === this.cgid ? this.mode >> 3 : this.mode;
-    if ((bits & want) !== want) throw new KernelError(Errno.EACCES);
-  }
-
-  /** EPERM unless `cred` is its owner, its creator or root (IPC_SET, IPC_RMID). */
-  checkOwner(cred: Credentials): void {
-    if (cred.euid !== 0 && cred.euid !== this.uid && cred.euid !== this.cuid) throw new KernelError(Errno.EPERM);
   }
 
   /** IPC_RMID: no key finds it any more, and it goes now if nothing maps it, else with its last mapping. */
@@ -117,7 +89,7 @@ export class SysvShm {
       if (found) {
         if (create && exclusive) throw new KernelError(Errno.EEXIST);
         if (size > found.size) throw new KernelError(Errno.EINVAL);
-        found.checkAccess(cred, accessOf(mode));
+        found.checkAccess(cred, requestedAccess(mode));
         return found;
       }
       if (!create) throw new KernelError(Errno.ENOENT);
@@ -153,9 +125,4 @@ export class SysvShm {
     this.#byId.delete(segment.id);
     segment.vmo.close();
   }
-}
-
-/** The access shmget's mode asks of an existing segment (its low bits, as Linux reads them). */
-function accessOf(mode: number): number {
-  return ((mode >> 6) | (mode >> 3) | mode) & (SHM_READ | SHM_WRITE | SHM_EXECUTE);
 }

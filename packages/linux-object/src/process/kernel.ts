@@ -19,6 +19,7 @@ import { MMAP_BASE, USER_BASE, USER_END } from './layout.js';
 import { LinuxProcess, LinuxThread, type Credentials } from './process.js';
 import { Futexes } from './futex.js';
 import { SysvShm } from '../ipc/shm.js';
+import { SysvSem } from '../ipc/sem.js';
 import type { FileContents } from './file-contents.js';
 import { ImageCache, KeptFiles } from './image-cache.js';
 import { VdsoImage } from './vdso.js';
@@ -64,8 +65,9 @@ export class Kernel {
   readonly realtimeOffset: bigint;
   readonly timers: TimerQueue;
   readonly futexes: Futexes;
-  /** System V shared memory segments (the container's IPC namespace). */
+  /** System V shared memory segments and semaphore sets (the container's IPC namespace). */
   readonly sysvShm: SysvShm;
+  readonly sysvSem: SysvSem;
   /** What execve maps for time without traps; null: guests trap for time. */
   readonly vdso: VdsoImage | null;
   readonly readiness: HostReadiness;
@@ -104,6 +106,7 @@ export class Kernel {
     this.timers = new TimerQueue(this.clock);
     this.futexes = new Futexes(this.timers);
     this.sysvShm = new SysvShm({ allocator: this.allocator, account: this.memoryAccount });
+    this.sysvSem = new SysvSem(this.timers);
     this.vdso = time?.vdso ? new VdsoImage(time, time.vdso, this.allocator, this.memoryAccount) : null;
     this.vfs = new Vfs(options.rootFs);
     this.hostname = options.hostname ?? 'rvisor';
@@ -202,6 +205,7 @@ export class Kernel {
     proc.dead = true;
     proc.realTimer?.timer.cancel();
     proc.realTimer = null;
+    this.sysvSem.exited(proc.pid); // its SEM_UNDO adjustments
     this.releaseProcess(proc);
     // Out of the root job's list: otherwise every process the kernel ever ran stays reachable.
     proc.zx.exit(proc.exit?.code ?? 0);

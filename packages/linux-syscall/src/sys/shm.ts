@@ -5,8 +5,8 @@
  * @module
  */
 import {
-  Errno, IPC_PRIVATE, KernelError, PROT_EXEC, PROT_READ, PROT_WRITE, SHMMAX, SHMMNI, SHM_EXECUTE, SHM_READ,
-  SHM_WRITE, StructBuffer, type Kernel, type ShmSegment,
+  Errno, IPC_EXECUTE, IPC_PRIVATE, IPC_READ, IPC_WRITE, KernelError, PROT_EXEC, PROT_READ, PROT_WRITE, SHMMAX, SHMMNI,
+  StructBuffer, type Kernel, type ShmSegment,
 } from '@rvisor/linux-object';
 import { PAGE_SIZE, ZxError, ZxStatus, pageRoundUp } from '@rvisor/zircon-object';
 import type { SyscallContext } from '../context.js';
@@ -66,7 +66,7 @@ export function sysShmat(ctx: SyscallContext) {
   }
   if ((flags & SHM_REMAP) !== 0 && addr === 0) throw new KernelError(Errno.EINVAL);
   const readOnly = (flags & SHM_RDONLY) !== 0;
-  s.checkAccess(ctx.process.cred, (readOnly ? SHM_READ : SHM_READ | SHM_WRITE) | (flags & SHM_EXEC ? SHM_EXECUTE : 0));
+  s.checkAccess(ctx.process.cred, (readOnly ? IPC_READ : IPC_READ | IPC_WRITE) | (flags & SHM_EXEC ? IPC_EXECUTE : 0));
   const prot = PROT_READ | (readOnly ? 0 : PROT_WRITE) | (flags & SHM_EXEC ? PROT_EXEC : 0);
   const len = pageRoundUp(s.size);
   let at: number;
@@ -128,12 +128,7 @@ function writeStat(ctx: SyscallContext, s: ShmSegment, addr: number): void {
   const buf = ds.take(SHMID_DS_SIZE);
   buf.fill(0);
   const v = ds.view;
-  v.setInt32(0, s.key, true);
-  v.setUint32(4, s.uid, true);
-  v.setUint32(8, s.gid, true);
-  v.setUint32(12, s.cuid, true);
-  v.setUint32(16, s.cgid, true);
-  v.setUint32(20, s.mode, true);
+  s.write(v);
   v.setBigUint64(48, BigInt(s.size), true);
   v.setBigInt64(56, BigInt(s.atime), true);
   v.setBigInt64(64, BigInt(s.dtime), true);
@@ -180,7 +175,7 @@ export function sysShmctl(ctx: SyscallContext) {
     case SHM_STAT:
     case SHM_STAT_ANY: {
       const s = shm.byId(id);
-      if (cmd !== SHM_STAT_ANY) s.checkAccess(cred, SHM_READ);
+      if (cmd !== SHM_STAT_ANY) s.checkAccess(cred, IPC_READ);
       writeStat(ctx, s, addr);
       return cmd === IPC_STAT ? 0 : s.id;
     }
@@ -189,9 +184,7 @@ export function sysShmctl(ctx: SyscallContext) {
       const raw = ctx.mem.read(addr, 24);
       const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
       s.checkOwner(cred);
-      s.uid = v.getUint32(4, true);
-      s.gid = v.getUint32(8, true);
-      s.mode = (s.mode & ~0o777) | (v.getUint32(20, true) & 0o777);
+      s.set(v);
       s.ctime = wallSeconds(ctx.kernel);
       return 0;
     }

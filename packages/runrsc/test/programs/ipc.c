@@ -1,5 +1,6 @@
 /*
- * System V shared memory: shmget, shmat, shmdt, shmctl, what fork shares, removal while attached.
+ * System V IPC. Shared memory: shmget, shmat, shmdt, shmctl, what fork shares, removal while
+ * attached. Semaphores: semget, semop (waiting, IPC_NOWAIT, SEM_UNDO at exit), semtimedop, semctl.
  * Keys are made from the pid, so the native run meets no other segment, and every segment made is
  * removed. Printed line by line for a native-vs-sandbox comparison.
  */
@@ -8,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/sem.h>
+#include <time.h>
 #include <sys/shm.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -35,8 +38,101 @@ static int in_maps(const char *needle) {
   return found;
 }
 
+union semun {
+  int val;
+  struct semid_ds *buf;
+  unsigned short *array;
+};
+
+static int semval(int id, int num) { return semctl(id, num, GETVAL); }
+
+static void semaphores(void) {
+  int id = semget(IPC_PRIVATE, 3, IPC_CREAT | 0600);
+  printf("semget: %s, values %d %d %d\n", err(id), semval(id, 0), semval(id, 1), semval(id, 2));
+  struct semid_ds ds;
+  union semun arg = {.buf = &ds};
+  const char *r = err(semctl(id, 0, IPC_STAT, arg));
+  printf("IPC_STAT: %s, nsems %lu, mode %o, owner %d, otime %ld\n", r, (unsigned long)ds.sem_nsems, ds.sem_perm.mode,
+         ds.sem_perm.uid == geteuid(), (long)ds.sem_otime);
+  arg.val = 2;
+  r = err(semctl(id, 0, SETVAL, arg));
+  printf("SETVAL 2: %s, GETVAL %d, GETPID mine %d\n", r, semval(id, 0), semctl(id, 0, GETPID) == getpid());
+  arg.val = 40000;
+  printf("SETVAL 40000: %s; semnum 3: %s\n", err(semctl(id, 0, SETVAL, arg)), err(semctl(id, 3, GETVAL)));
+  unsigned short all[3] = {5, 0, 7};
+  arg.array = all;
+  r = err(semctl(id, 0, SETALL, arg));
+  unsigned short got[3] = {0};
+  arg.array = got;
+  semctl(id, 0, GETALL, arg);
+  printf("SETALL: %s, GETALL %u %u %u\n", r, got[0], got[1], got[2]);
+  struct sembuf take2[2] = {{0, -2, 0}, {2, -3, 0}};
+  r = err(semop(id, take2, 2));
+  printf("semop take 2 and 3: %s, now %d %d, otime set %d\n", r, semval(id, 0), semval(id, 2),
+         (semctl(id, 0, IPC_STAT, (union semun){.buf = &ds}), ds.sem_otime != 0));
+  struct sembuf all_or_none[2] = {{0, -1, 0}, {1, -1, IPC_NOWAIT}};
+  r = err(semop(id, all_or_none, 2));
+  printf("all or none with IPC_NOWAIT: %s, sem 0 kept %d\n", r, semval(id, 0));
+  struct sembuf bad_num = {3, 1, 0};
+  struct sembuf too_big = {0, 32767, 0};
+  printf("semnum 3: %s; past SEMVMX: %s; no ops: %s\n", err(semop(id, &bad_num, 1)), err(semop(id, &too_big, 1)), err(semop(id, &too_big, 0)));
+  struct timespec ten_ms = {0, 10 * 1000 * 1000};
+  struct sembuf wait1 = {1, -1, 0};
+  printf("semtimedop waiting 10 ms: %s\n", err(semtimedop(id, &wait1, 1, &ten_ms)));
+
+  pid_t c = fork();
+  if (c == 0) {
+    struct sembuf down = {1, -1, 0};
+    long rr = semop(id, &down, 1); // waits for the parent's up
+    printf("the child's wait: %s\n", err(rr));
+    struct sembuf zero = {2, 0, 0};
+    rr = semop(id, &zero, 1); // waits for sem 2 to reach 0
+    printf("the child's wait for zero: %s\n", err(rr));
+    _exit(0);
+  }
+  while (semctl(id, 1, GETNCNT) != 1) usleep(1000);
+  printf("GETNCNT while the child waits: %d\n", semctl(id, 1, GETNCNT));
+  struct sembuf up = {1, 1, 0};
+  semop(id, &up, 1);
+  while (semctl(id, 2, GETZCNT) != 1) usleep(1000);
+  printf("GETZCNT while the child waits: %d\n", semctl(id, 2, GETZCNT));
+  struct sembuf down2 = {2, -4, 0};
+  semop(id, &down2, 1);
+  waitpid(c, NULL, 0);
+
+  c = fork();
+  if (c == 0) {
+    struct sembuf undo = {0, 2, SEM_UNDO};
+    semop(id, &undo, 1);
+    printf("the child added 2 with SEM_UNDO: %d\n", semval(id, 0));
+    _exit(0);
+  }
+  waitpid(c, NULL, 0);
+  printf("after its exit: %d\n", semval(id, 0));
+
+  key_t key = 0x7d000000 | (getpid() & 0xffff);
+  int keyed = semget(key, 2, IPC_CREAT | IPC_EXCL | 0640);
+  printf("keyed: %s, excl again: %s, more sems: %s, found: %d, missing: %s, nsems 0 new: %s\n", err(keyed),
+         err(semget(key, 2, IPC_CREAT | IPC_EXCL)), err(semget(key, 3, 0)), semget(key, 0, 0) == keyed,
+         err(semget(key + 1, 1, 0)), err(semget(IPC_PRIVATE, 0, IPC_CREAT)));
+  r = err(semctl(keyed, 0, IPC_RMID));
+  printf("IPC_RMID: %s, then GETVAL: %s\n", r, err(semctl(keyed, 0, GETVAL)));
+
+  c = fork();
+  if (c == 0) {
+    struct sembuf down = {1, -5, 0};
+    long rr = semop(id, &down, 1);
+    printf("a waiter when the set goes: %s\n", err(rr));
+    _exit(0);
+  }
+  while (semctl(id, 1, GETNCNT) != 1) usleep(1000);
+  semctl(id, 0, IPC_RMID);
+  waitpid(c, NULL, 0);
+}
+
 int main(void) {
   setvbuf(stdout, NULL, _IONBF, 0);
+  semaphores();
   long page = sysconf(_SC_PAGESIZE);
   int id = shmget(IPC_PRIVATE, 10000, IPC_CREAT | 0600);
   printf("shmget private: %s\n", err(id));
