@@ -19,6 +19,7 @@ import * as proc from './sys/process.js';
 import * as sched from './sys/sched.js';
 import * as shm from './sys/shm.js';
 import * as sem from './sys/sem.js';
+import * as msg from './sys/msg.js';
 import * as hints from './sys/file-hints.js';
 import * as signal from './sys/signal.js';
 import * as time from './sys/time.js';
@@ -84,6 +85,10 @@ export const syscallTable = buildTable<SyscallContext>({
   semop: supported(sem.sysSemop),
   semtimedop: supported(sem.sysSemtimedop),
   semctl: supported(sem.sysSemctl),
+  msgget: supported(msg.sysMsgget),
+  msgsnd: supported(msg.sysMsgsnd),
+  msgrcv: supported(msg.sysMsgrcv),
+  msgctl: supported(msg.sysMsgctl),
   fadvise64: supported(hints.sysFadvise64),
   readahead: supported(hints.sysReadahead),
   sync_file_range: supported(hints.sysSyncFileRange),

@@ -20,6 +20,7 @@ import { LinuxProcess, LinuxThread, type Credentials } from './process.js';
 import { Futexes } from './futex.js';
 import { SysvShm } from '../ipc/shm.js';
 import { SysvSem } from '../ipc/sem.js';
+import { SysvMsg } from '../ipc/msg.js';
 import type { FileContents } from './file-contents.js';
 import { ImageCache, KeptFiles } from './image-cache.js';
 import { VdsoImage } from './vdso.js';
@@ -65,9 +66,10 @@ export class Kernel {
   readonly realtimeOffset: bigint;
   readonly timers: TimerQueue;
   readonly futexes: Futexes;
-  /** System V shared memory segments and semaphore sets (the container's IPC namespace). */
+  /** System V shared memory segments, semaphore sets and message queues (the container's IPC namespace). */
   readonly sysvShm: SysvShm;
   readonly sysvSem: SysvSem;
+  readonly sysvMsg = new SysvMsg();
   /** What execve maps for time without traps; null: guests trap for time. */
   readonly vdso: VdsoImage | null;
   readonly readiness: HostReadiness;

@@ -1,6 +1,7 @@
 /*
  * System V IPC. Shared memory: shmget, shmat, shmdt, shmctl, what fork shares, removal while
  * attached. Semaphores: semget, semop (waiting, IPC_NOWAIT, SEM_UNDO at exit), semtimedop, semctl.
+ * Message queues: msgget, msgsnd and msgrcv (types, waiting, truncation), msgctl.
  * Keys are made from the pid, so the native run meets no other segment, and every segment made is
  * removed. Printed line by line for a native-vs-sandbox comparison.
  */
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/msg.h>
 #include <sys/sem.h>
 #include <time.h>
 #include <sys/shm.h>
@@ -130,8 +132,118 @@ static void semaphores(void) {
   waitpid(c, NULL, 0);
 }
 
+struct message {
+  long type;
+  char text[64];
+};
+
+/** Wait until process `pid` sleeps (its state in /proc/<pid>/stat is S): blocked in its call. */
+static void wait_sleeping(pid_t pid) {
+  char path[64], line[256];
+  snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  for (;;) {
+    FILE *f = fopen(path, "r");
+    char *state = f && fgets(line, sizeof line, f) ? strrchr(line, ')') : NULL;
+    if (f) fclose(f);
+    if (state && state[2] == 'S') return;
+    usleep(1000);
+  }
+}
+
+static void message_queues(void) {
+  int q = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+  printf("msgget: %s\n", err(q));
+  struct message m = {.type = 2};
+  strcpy(m.text, "two");
+  const char *r = err(msgsnd(q, &m, 4, 0));
+  m.type = 1;
+  strcpy(m.text, "one");
+  const char *r2 = err(msgsnd(q, &m, 4, 0));
+  m.type = 3;
+  strcpy(m.text, "three, longer");
+  msgsnd(q, &m, 14, 0);
+  struct msqid_ds ds;
+  msgctl(q, IPC_STAT, &ds);
+  printf("msgsnd: %s %s, qnum %lu, cbytes %lu, qbytes %lu, lspid mine %d, mode %o\n", r, r2, (unsigned long)ds.msg_qnum,
+         (unsigned long)ds.__msg_cbytes, (unsigned long)ds.msg_qbytes, ds.msg_lspid == getpid(), ds.msg_perm.mode);
+  m.type = 0;
+  printf("type 0: %s; size past MSGMAX: %s\n", err(msgsnd(q, &m, 4, 0)), err(msgsnd(q, &m, 9000, 0)));
+  struct message got = {0};
+  long n = msgrcv(q, &got, sizeof got.text, 1, 0);
+  printf("type 1: %ld bytes, type %ld, %s\n", n, got.type, got.text);
+  n = msgrcv(q, &got, sizeof got.text, -3, 0);
+  printf("lowest type up to 3: %ld, type %ld, %s\n", n, got.type, got.text);
+  n = msgrcv(q, &got, 5, 0, 0);
+  printf("too long for 5 bytes: %ld %s\n", n, strerrorname_np(errno));
+  memset(&got, 0, sizeof got);
+  n = msgrcv(q, &got, 5, 3, MSG_NOERROR);
+  printf("MSG_NOERROR: %ld, %.5s\n", n, got.text);
+  n = msgrcv(q, &got, sizeof got.text, 0, IPC_NOWAIT);
+  printf("empty, IPC_NOWAIT: %ld %s\n", n, strerrorname_np(errno));
+  m.type = 5;
+  msgsnd(q, &m, 1, 0);
+  m.type = 6;
+  msgsnd(q, &m, 1, 0);
+  n = msgrcv(q, &got, sizeof got.text, 5, MSG_EXCEPT);
+  printf("MSG_EXCEPT 5: type %ld\n", got.type);
+  msgrcv(q, &got, sizeof got.text, 0, 0);
+
+  pid_t c = fork();
+  if (c == 0) {
+    struct message in = {0};
+    long rr = msgrcv(q, &in, sizeof in.text, 9, 0); // waits for the parent's
+    printf("the child waited for type 9: %ld, %s\n", rr, in.text);
+    _exit(0);
+  }
+  wait_sleeping(c);
+  m.type = 9;
+  strcpy(m.text, "nine");
+  msgsnd(q, &m, 5, 0);
+  waitpid(c, NULL, 0);
+
+  msgctl(q, IPC_STAT, &ds);
+  ds.msg_qbytes = 10;
+  ds.msg_perm.mode = 0640;
+  r = err(msgctl(q, IPC_SET, &ds));
+  msgctl(q, IPC_STAT, &ds);
+  printf("IPC_SET qbytes 10: %s, qbytes %lu, mode %o\n", r, (unsigned long)ds.msg_qbytes, ds.msg_perm.mode);
+  m.type = 1;
+  r = err(msgsnd(q, &m, 8, 0));
+  printf("8 bytes: %s, 8 more with IPC_NOWAIT: %s\n", r, err(msgsnd(q, &m, 8, IPC_NOWAIT)));
+  c = fork();
+  if (c == 0) {
+    long rr = msgsnd(q, &m, 8, 0); // waits for room
+    printf("the child's send once there was room: %s\n", err(rr));
+    _exit(0);
+  }
+  wait_sleeping(c);
+  msgrcv(q, &got, sizeof got.text, 0, 0);
+  waitpid(c, NULL, 0);
+  msgctl(q, IPC_STAT, &ds);
+  printf("then qnum %lu\n", (unsigned long)ds.msg_qnum);
+
+  key_t key = 0x7c000000 | (getpid() & 0xffff);
+  int keyed = msgget(key, IPC_CREAT | IPC_EXCL | 0600);
+  printf("keyed: %s, excl again: %s, found: %d, missing: %s\n", err(keyed), err(msgget(key, IPC_CREAT | IPC_EXCL)),
+         msgget(key, 0) == keyed, err(msgget(key + 1, 0)));
+  r = err(msgctl(keyed, IPC_RMID, NULL));
+  printf("IPC_RMID: %s, then msgsnd: %s\n", r, err(msgsnd(keyed, &m, 1, 0)));
+
+  c = fork();
+  if (c == 0) {
+    struct message in;
+    long rr = msgrcv(q, &in, sizeof in.text, 42, 0);
+    printf("a waiter when the queue goes: %s\n", err(rr));
+    _exit(0);
+  }
+  wait_sleeping(c);
+  msgctl(q, IPC_RMID, NULL);
+  waitpid(c, NULL, 0);
+}
+
 int main(void) {
   setvbuf(stdout, NULL, _IONBF, 0);
+  message_queues();
   semaphores();
   long page = sysconf(_SC_PAGESIZE);
   int id = shmget(IPC_PRIVATE, 10000, IPC_CREAT | 0600);
