@@ -6,8 +6,8 @@
  */
 import { WaitQueue } from '@rvisor/async-executor';
 import type { Credentials } from '../process/process.js';
-import { Errno, KernelError } from '../errno.js';
-import { IPC_PRIVATE, IpcPerm, requestedAccess } from './perm.js';
+import { IPC_PRIVATE, IpcPerm } from './perm.js';
+import { IpcTable } from './table.js';
 
 /** Largest message (MSGMAX), default queue size in bytes (MSGMNB), most queues (MSGMNI), as Linux's defaults. */
 export const MSGMAX = 8192;
@@ -83,47 +83,19 @@ export class MsgQueue extends IpcPerm {
 }
 
 /** The message queues of a container. */
-export class SysvMsg {
-  readonly #byId = new Map<number, MsgQueue>();
-  #nextId = 0;
+export class SysvMsg extends IpcTable<MsgQueue> {
+  constructor() {
+    super(MSGMNI);
+  }
 
-  /** msgget: the queue `key` names, or a new one; ENOENT, EEXIST, ENOSPC and EACCES as Linux. */
+  /** msgget: the queue `key` names, or a new one. */
   get(key: number, create: boolean, exclusive: boolean, mode: number, cred: Credentials, now: number): MsgQueue {
-    if (key !== IPC_PRIVATE) {
-      const found = [...this.#byId.values()].find((q) => q.key === key);
-      if (found) {
-        if (create && exclusive) throw new KernelError(Errno.EEXIST);
-        found.checkAccess(cred, requestedAccess(mode));
-        return found;
-      }
-      if (!create) throw new KernelError(Errno.ENOENT);
-    }
-    if (this.#byId.size >= MSGMNI) throw new KernelError(Errno.ENOSPC);
-    const q = new MsgQueue(this.#nextId++, key, mode, cred, now);
-    this.#byId.set(q.id, q);
-    return q;
-  }
-
-  /** The queue `id` names; EINVAL if none. */
-  byId(id: number): MsgQueue {
-    const q = this.#byId.get(id);
-    if (!q) throw new KernelError(Errno.EINVAL);
-    return q;
-  }
-
-  /** The queues, by id. */
-  queues(): IterableIterator<MsgQueue> {
-    return this.#byId.values();
-  }
-
-  /** The highest id in use, 0 if none (IPC_INFO's and MSG_INFO's answer). */
-  get highestId(): number {
-    return Math.max(0, ...this.#byId.keys());
+    return this.obtain(key, create, exclusive, mode, cred, () => {}, (id) => new MsgQueue(id, key, mode, cred, now));
   }
 
   /** IPC_RMID: the queue and its messages go, and its waiters fail with EIDRM. */
   remove(q: MsgQueue): void {
-    this.#byId.delete(q.id);
+    this.delete(q);
     q.removed = true;
     q.key = IPC_PRIVATE;
     q.changed.wakeAll();

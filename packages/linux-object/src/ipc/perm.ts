@@ -9,6 +9,17 @@ import { Errno, KernelError } from '../errno.js';
 
 /** The key of an object no other key finds (and of one IPC_RMID removed). */
 export const IPC_PRIVATE = 0;
+/** The get calls' flags: make the object if the key has none; fail if it has one. */
+export const IPC_CREAT = 0o1000;
+export const IPC_EXCL = 0o2000;
+/** Fail instead of waiting (semop, msgsnd, msgrcv). */
+export const IPC_NOWAIT = 0o4000;
+/** The control commands every kind has, and IPC_64, which glibc ORs into each. */
+export const IPC_RMID = 0;
+export const IPC_SET = 1;
+export const IPC_STAT = 2;
+export const IPC_INFO = 3;
+export const IPC_64 = 0x100;
 
 /** What a permission check asks for (the low bits of an ipc mode). */
 export const IPC_READ = 4;

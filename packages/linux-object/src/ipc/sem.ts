@@ -8,15 +8,15 @@
 import { WaitQueue, type TimerQueue } from '@rvisor/async-executor';
 import type { Credentials } from '../process/process.js';
 import { Errno, KernelError } from '../errno.js';
-import { IPC_PRIVATE, IpcPerm, requestedAccess } from './perm.js';
+import { IPC_NOWAIT, IPC_PRIVATE, IpcPerm } from './perm.js';
+import { IpcTable } from './table.js';
 
 /** Largest semaphore value (SEMVMX), most semaphores in a set (SEMMSL), sets (SEMMNI), operations in one semop (SEMOPM). */
 export const SEMVMX = 32767;
 export const SEMMSL = 32000;
 export const SEMMNI = 32000;
 export const SEMOPM = 500;
-/** sem_flg bits: fail with EAGAIN instead of waiting; undo the operation when the process exits. */
-export const IPC_NOWAIT = 0o4000;
+/** The sem_flg bit that undoes the operation when the process exits. */
 export const SEM_UNDO = 0x1000;
 
 /** One struct sembuf. */
@@ -119,55 +119,29 @@ export class SemSet extends IpcPerm {
 }
 
 /** The semaphore sets of a container, and its processes' SEM_UNDO adjustments. */
-export class SysvSem {
-  readonly #byId = new Map<number, SemSet>();
+export class SysvSem extends IpcTable<SemSet> {
   /** By pid, then set id: what each semaphore gets back when the process exits. */
   readonly #undo = new Map<number, Map<number, Int16Array>>();
-  #nextId = 0;
 
   /** `timers` serve semtimedop's deadlines. */
-  constructor(private readonly timers: TimerQueue) {}
+  constructor(private readonly timers: TimerQueue) {
+    super(SEMMNI);
+  }
 
-  /** semget: the set `key` names, or a new one; ENOENT, EEXIST, EINVAL (nsems), ENOSPC and EACCES as Linux. */
+  /** semget: the set `key` names, or a new one; EINVAL for a count out of range or past the set's. */
   get(key: number, nsems: number, create: boolean, exclusive: boolean, mode: number, cred: Credentials, now: number): SemSet {
     if (nsems < 0 || nsems > SEMMSL) throw new KernelError(Errno.EINVAL);
-    if (key !== IPC_PRIVATE) {
-      const found = [...this.#byId.values()].find((s) => s.key === key);
-      if (found) {
-        if (create && exclusive) throw new KernelError(Errno.EEXIST);
-        if (nsems > found.nsems) throw new KernelError(Errno.EINVAL);
-        found.checkAccess(cred, requestedAccess(mode));
-        return found;
-      }
-      if (!create) throw new KernelError(Errno.ENOENT);
-    }
-    if (nsems === 0) throw new KernelError(Errno.EINVAL);
-    if (this.#byId.size >= SEMMNI) throw new KernelError(Errno.ENOSPC);
-    const set = new SemSet(this.#nextId++, key, nsems, mode, cred, now, this.timers);
-    this.#byId.set(set.id, set);
-    return set;
-  }
-
-  /** The set `id` names; EINVAL if none. */
-  byId(id: number): SemSet {
-    const s = this.#byId.get(id);
-    if (!s) throw new KernelError(Errno.EINVAL);
-    return s;
-  }
-
-  /** The sets, by id. */
-  sets(): IterableIterator<SemSet> {
-    return this.#byId.values();
-  }
-
-  /** The highest id in use, 0 if none (IPC_INFO's and SEM_INFO's answer). */
-  get highestId(): number {
-    return Math.max(0, ...this.#byId.keys());
+    return this.obtain(key, create, exclusive, mode, cred, (found) => {
+      if (nsems > found.nsems) throw new KernelError(Errno.EINVAL);
+    }, (id) => {
+      if (nsems === 0) throw new KernelError(Errno.EINVAL);
+      return new SemSet(id, key, nsems, mode, cred, now, this.timers);
+    });
   }
 
   /** IPC_RMID: the set goes, and its waiters fail with EIDRM. */
   remove(set: SemSet): void {
-    this.#byId.delete(set.id);
+    this.delete(set);
     set.removed = true;
     set.key = IPC_PRIVATE;
     set.changed.wakeAll();
@@ -194,7 +168,7 @@ export class SysvSem {
     if (!sets) return;
     this.#undo.delete(pid);
     for (const [id, adjust] of sets) {
-      const set = this.#byId.get(id);
+      const set = this.find(id);
       if (!set || adjust.every((a) => a === 0)) continue;
       for (let i = 0; i < adjust.length; i++) {
         set.values[i] = Math.min(SEMVMX, Math.max(0, set.values[i]! + adjust[i]!));

@@ -8,7 +8,8 @@
 import { Vmo, type MemoryAccount, type PmemAllocator, type VmoBacking } from '@rvisor/zircon-object';
 import type { Credentials } from '../process/process.js';
 import { Errno, KernelError } from '../errno.js';
-import { IPC_PRIVATE, IpcPerm, requestedAccess } from './perm.js';
+import { IPC_PRIVATE, IpcPerm } from './perm.js';
+import { IpcTable } from './table.js';
 
 /** Set in a segment's mode once IPC_RMID marked it. */
 export const SHM_DEST = 0o1000;
@@ -73,56 +74,23 @@ export class ShmSegment extends IpcPerm implements VmoBacking {
 }
 
 /** The System V shared memory segments of a container. */
-export class SysvShm {
-  readonly #byId = new Map<number, ShmSegment>();
-  #nextId = 0;
+export class SysvShm extends IpcTable<ShmSegment> {
+  constructor(private readonly memory: { allocator: PmemAllocator; account?: MemoryAccount }) {
+    super(SHMMNI);
+  }
 
-  constructor(private readonly memory: { allocator: PmemAllocator; account?: MemoryAccount }) {}
-
-  /**
-   * shmget: the segment `key` names, or a new one (IPC_PRIVATE, or IPC_CREAT for a key no segment
-   * has); ENOENT, EEXIST, EINVAL (size), ENOSPC (SHMMNI) and EACCES as Linux.
-   */
+  /** shmget: the segment `key` names, or a new one; EINVAL for a size out of range or past the segment's. */
   get(key: number, size: number, create: boolean, exclusive: boolean, mode: number, cred: Credentials, pid: number, now: number): ShmSegment {
-    if (key !== IPC_PRIVATE) {
-      const found = [...this.#byId.values()].find((s) => s.key === key);
-      if (found) {
-        if (create && exclusive) throw new KernelError(Errno.EEXIST);
-        if (size > found.size) throw new KernelError(Errno.EINVAL);
-        found.checkAccess(cred, requestedAccess(mode));
-        return found;
-      }
-      if (!create) throw new KernelError(Errno.ENOENT);
-    }
-    if (size < 1 || size > SHMMAX) throw new KernelError(Errno.EINVAL);
-    if (this.#byId.size >= SHMMNI) throw new KernelError(Errno.ENOSPC);
-    const id = this.#nextId++;
-    const segment = new ShmSegment(this, id, key, size, mode, cred, pid, now, this.memory);
-    this.#byId.set(id, segment);
-    return segment;
-  }
-
-  /** The segment `id` names; EINVAL if none. */
-  byId(id: number): ShmSegment {
-    const s = this.#byId.get(id);
-    if (!s) throw new KernelError(Errno.EINVAL);
-    return s;
-  }
-
-  /** The segments, by id. */
-  segments(): IterableIterator<ShmSegment> {
-    return this.#byId.values();
-  }
-
-  /** The highest id in use, 0 if none (IPC_INFO's and SHM_INFO's answer). */
-  get highestId(): number {
-    return Math.max(0, ...this.#byId.keys());
+    return this.obtain(key, create, exclusive, mode, cred, (found) => {
+      if (size > found.size) throw new KernelError(Errno.EINVAL);
+    }, (id) => {
+      if (size < 1 || size > SHMMAX) throw new KernelError(Errno.EINVAL);
+      return new ShmSegment(this, id, key, size, mode, cred, pid, now, this.memory);
+    });
   }
 
   /** @internal Drop a removed segment whose last mapping went. */
   destroy(segment: ShmSegment): void {
-    if (this.#byId.get(segment.id) !== segment) return;
-    this.#byId.delete(segment.id);
-    segment.vmo.close();
+    if (this.delete(segment)) segment.vmo.close();
   }
 }

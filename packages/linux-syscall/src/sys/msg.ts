@@ -7,19 +7,12 @@
  * @module
  */
 import {
-  Errno, IPC_READ, IPC_WRITE, KernelError, MSGMAX, MSGMNB, MSGMNI, MSG_EXCEPT, MSG_NOERROR, StructBuffer,
-  type Kernel, type MsgQueue,
+  Errno, IPC_64, IPC_CREAT, IPC_EXCL, IPC_INFO, IPC_NOWAIT, IPC_READ, IPC_RMID, IPC_SET, IPC_STAT, IPC_WRITE, KernelError,
+  MSGMAX, MSGMNB, MSGMNI, MSG_EXCEPT, MSG_NOERROR, StructBuffer, type MsgQueue,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
+import { realtimeSeconds } from './time.js';
 
-const IPC_CREAT = 0o1000;
-const IPC_EXCL = 0o2000;
-const IPC_NOWAIT = 0o4000;
-const IPC_64 = 0x100;
-const IPC_RMID = 0;
-const IPC_SET = 1;
-const IPC_STAT = 2;
-const IPC_INFO = 3;
 const MSG_STAT = 11;
 const MSG_INFO = 12;
 const MSG_STAT_ANY = 13;
@@ -29,17 +22,13 @@ const MSG_COPY = 0o40000;
 const MSQID_DS_SIZE = 120;
 const ds = new StructBuffer(MSQID_DS_SIZE);
 
-/** Seconds since the epoch, as the queue times keep them. */
-function wallSeconds(kernel: Kernel): number {
-  return Number((kernel.clock.now() + kernel.realtimeOffset) / 1_000_000_000n);
-}
 
 /** Implements Linux syscall msgget(2). */
 export function sysMsgget(ctx: SyscallContext) {
   const key = ctx.int(0);
   const flags = ctx.int(1);
   return ctx.kernel.sysvMsg.get(key, key === 0 || (flags & IPC_CREAT) !== 0, (flags & IPC_EXCL) !== 0, flags & 0o777,
-    ctx.process.cred, wallSeconds(ctx.kernel)).id;
+    ctx.process.cred, realtimeSeconds(ctx.kernel)).id;
 }
 
 /** Wait for `q` to change, then try `attempt` again until it gives a result. */
@@ -63,7 +52,7 @@ export function sysMsgsnd(ctx: SyscallContext) {
   if (type < 1n) throw new KernelError(Errno.EINVAL);
   const text = ctx.mem.read(addr + 8, Number(size));
   q.checkAccess(ctx.process.cred, IPC_WRITE);
-  const attempt = () => (q.trySend(type, text, ctx.process.pid, wallSeconds(ctx.kernel)) ? 0 : undefined);
+  const attempt = () => (q.trySend(type, text, ctx.process.pid, realtimeSeconds(ctx.kernel)) ? 0 : undefined);
   if (attempt() === 0) return 0;
   if ((flags & IPC_NOWAIT) !== 0) throw new KernelError(Errno.EAGAIN);
   return retry(ctx, q, attempt);
@@ -89,7 +78,7 @@ export function sysMsgrcv(ctx: SyscallContext) {
     if (index < 0) return undefined;
     const found = q.messages[index]!;
     if (found.text.length > max && (flags & MSG_NOERROR) === 0) throw new KernelError(Errno.E2BIG);
-    const m = copy ? found : q.take(index, ctx.process.pid, wallSeconds(ctx.kernel));
+    const m = copy ? found : q.take(index, ctx.process.pid, realtimeSeconds(ctx.kernel));
     const n = Math.min(m.text.length, max);
     ctx.mem.writeU64(addr, BigInt.asUintN(64, m.type));
     ctx.mem.write(addr + 8, m.text.subarray(0, n));
@@ -108,7 +97,7 @@ export function sysMsgctl(ctx: SyscallContext) {
   const addr = ctx.addr(2);
   const cred = ctx.process.cred;
   if (cmd === IPC_INFO || cmd === MSG_INFO) {
-    const queues = [...msg.queues()];
+    const queues = [...msg.values()];
     const buf = ds.take(32);
     buf.fill(0);
     const v = ds.view;
@@ -151,7 +140,7 @@ export function sysMsgctl(ctx: SyscallContext) {
       if (maxBytes > MSGMNB && cred.euid !== 0) throw new KernelError(Errno.EPERM);
       q.set(v);
       q.maxBytes = maxBytes;
-      q.ctime = wallSeconds(ctx.kernel);
+      q.ctime = realtimeSeconds(ctx.kernel);
       q.changed.wakeAll(); // a larger limit lets waiting senders in
       return 0;
     }

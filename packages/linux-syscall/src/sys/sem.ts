@@ -7,19 +7,13 @@
  */
 import { TIMED_OUT } from '@rvisor/async-executor';
 import {
-  Errno, IPC_READ, IPC_WRITE, KernelError, SEMMNI, SEMMSL, SEMOPM, SEMVMX, SEM_UNDO, StructBuffer,
-  type Kernel, type SemOp, type SemSet,
+  Errno, IPC_64, IPC_CREAT, IPC_EXCL, IPC_INFO, IPC_READ, IPC_RMID, IPC_SET, IPC_STAT, IPC_WRITE, KernelError, SEMMNI,
+  SEMMSL, SEMOPM, SEMVMX, SEM_UNDO, StructBuffer, type SemOp, type SemSet,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
+import { realtimeSeconds } from './time.js';
 import { readTimespec } from './poll.js';
 
-const IPC_CREAT = 0o1000;
-const IPC_EXCL = 0o2000;
-const IPC_64 = 0x100;
-const IPC_RMID = 0;
-const IPC_SET = 1;
-const IPC_STAT = 2;
-const IPC_INFO = 3;
 const GETPID = 11;
 const GETVAL = 12;
 const GETALL = 13;
@@ -35,17 +29,13 @@ const SEM_STAT_ANY = 20;
 const SEMID_DS_SIZE = 104;
 const ds = new StructBuffer(SEMID_DS_SIZE);
 
-/** Seconds since the epoch, as the set times keep them. */
-function wallSeconds(kernel: Kernel): number {
-  return Number((kernel.clock.now() + kernel.realtimeOffset) / 1_000_000_000n);
-}
 
 /** Implements Linux syscall semget(2). */
 export function sysSemget(ctx: SyscallContext) {
   const key = ctx.int(0);
   const flags = ctx.int(2);
   return ctx.kernel.sysvSem.get(key, ctx.int(1), key === 0 || (flags & IPC_CREAT) !== 0, (flags & IPC_EXCL) !== 0, flags & 0o777,
-    ctx.process.cred, wallSeconds(ctx.kernel)).id;
+    ctx.process.cred, realtimeSeconds(ctx.kernel)).id;
 }
 
 /** Implements Linux syscall semop(2). */
@@ -78,7 +68,7 @@ function semop(ctx: SyscallContext, deadline: bigint | null): number | Promise<n
   set.checkAccess(ctx.process.cred, ops.some((o) => o.op !== 0) ? IPC_WRITE : IPC_READ);
   const pid = ctx.process.pid;
   const undo = ops.some((o) => (o.flags & SEM_UNDO) !== 0) ? sem.undoOf(pid, set) : undefined;
-  const blocked = set.apply(ops, pid, undo, wallSeconds(ctx.kernel));
+  const blocked = set.apply(ops, pid, undo, realtimeSeconds(ctx.kernel));
   if (blocked === null) return 0;
   return (async () => {
     let waiting = blocked;
@@ -88,7 +78,7 @@ function semop(ctx: SyscallContext, deadline: bigint | null): number | Promise<n
         const woken = await set.changed.wait({ signal: ctx.interruption(), ...(deadline === null ? {} : { deadline }) });
         if (set.removed) throw new KernelError(Errno.EIDRM);
         if (woken === TIMED_OUT) throw new KernelError(Errno.EAGAIN);
-        const again = set.apply(ops, pid, undo, wallSeconds(ctx.kernel));
+        const again = set.apply(ops, pid, undo, realtimeSeconds(ctx.kernel));
         if (again === null) return 0;
         if (again !== waiting) {
           done();
@@ -115,7 +105,7 @@ export function sysSemctl(ctx: SyscallContext) {
   const arg = ctx.arg(3); // union semun: an int (SETVAL) or a pointer
   const addr = Number(arg);
   if (cmd === IPC_INFO || cmd === SEM_INFO) {
-    const sets = [...sem.sets()];
+    const sets = [...sem.values()];
     const buf = ds.take(40);
     const v = ds.view;
     // semmap, semmni, semmns, semmnu, semmsl, semopm, semume, semusz, semvmx, semaem (Linux's defaults).
@@ -129,7 +119,7 @@ export function sysSemctl(ctx: SyscallContext) {
     return sem.highestId;
   }
   const set = sem.byId(ctx.int(0));
-  const now = wallSeconds(ctx.kernel);
+  const now = realtimeSeconds(ctx.kernel);
   switch (cmd) {
     case IPC_STAT:
     case SEM_STAT:

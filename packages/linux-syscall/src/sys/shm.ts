@@ -5,18 +5,13 @@
  * @module
  */
 import {
-  Errno, IPC_EXECUTE, IPC_PRIVATE, IPC_READ, IPC_WRITE, KernelError, PROT_EXEC, PROT_READ, PROT_WRITE, SHMMAX, SHMMNI,
+  Errno, IPC_64, IPC_CREAT, IPC_EXCL, IPC_EXECUTE, IPC_INFO, IPC_PRIVATE, IPC_READ, IPC_RMID, IPC_SET, IPC_STAT, IPC_WRITE, KernelError, PROT_EXEC, PROT_READ, PROT_WRITE, SHMMAX, SHMMNI,
   StructBuffer, type Kernel, type ShmSegment,
 } from '@rvisor/linux-object';
 import { PAGE_SIZE, ZxError, ZxStatus, pageRoundUp } from '@rvisor/zircon-object';
 import type { SyscallContext } from '../context.js';
+import { realtimeSeconds } from './time.js';
 
-const IPC_CREAT = 0o1000;
-const IPC_EXCL = 0o2000;
-const IPC_RMID = 0;
-const IPC_SET = 1;
-const IPC_STAT = 2;
-const IPC_INFO = 3;
 const SHM_LOCK = 11;
 const SHM_UNLOCK = 12;
 const SHM_STAT = 13;
@@ -28,17 +23,11 @@ const SHM_REMAP = 0o40000;
 const SHM_EXEC = 0o100000;
 /** The mode bit SHM_LOCK sets. */
 const SHM_LOCKED = 0o2000;
-/** IPC_64, which glibc ORs into every shmctl command. */
-const IPC_64 = 0x100;
 
 /** struct shmid64_ds, struct shminfo64 and struct shm_info: 112, 72 and 48 bytes on x86-64. */
 const SHMID_DS_SIZE = 112;
 const ds = new StructBuffer(SHMID_DS_SIZE);
 
-/** Seconds since the epoch, as the segment times keep them. */
-function wallSeconds(kernel: Kernel): number {
-  return Number((kernel.clock.now() + kernel.realtimeOffset) / 1_000_000_000n);
-}
 
 /** Implements Linux syscall shmget(2). */
 export function sysShmget(ctx: SyscallContext) {
@@ -47,7 +36,7 @@ export function sysShmget(ctx: SyscallContext) {
   const flags = ctx.int(2);
   try {
     const s = ctx.kernel.sysvShm.get(key, size, key === IPC_PRIVATE || (flags & IPC_CREAT) !== 0, (flags & IPC_EXCL) !== 0,
-      flags & 0o777, ctx.process.cred, ctx.process.pid, wallSeconds(ctx.kernel));
+      flags & 0o777, ctx.process.cred, ctx.process.pid, realtimeSeconds(ctx.kernel));
     return s.id;
   } catch (err) {
     if (err instanceof ZxError && err.status === ZxStatus.ERR_NO_MEMORY) throw new KernelError(Errno.ENOMEM);
@@ -81,7 +70,7 @@ export function sysShmat(ctx: SyscallContext) {
     throw err;
   }
   ctx.kernel.syncMemory(ctx.thread, ctx.regs);
-  s.atime = wallSeconds(ctx.kernel);
+  s.atime = realtimeSeconds(ctx.kernel);
   s.lpid = ctx.process.pid;
   return at;
 }
@@ -97,7 +86,7 @@ export function sysShmdt(ctx: SyscallContext) {
   let end = first.end;
   for (let m = vmar.mappingAt(end); m && m.vmo === s.vmo && m.offset === end - addr; m = vmar.mappingAt(end)) end = m.end;
   vmar.unmap(addr, end - addr);
-  s.dtime = wallSeconds(ctx.kernel);
+  s.dtime = realtimeSeconds(ctx.kernel);
   s.lpid = ctx.process.pid;
   ctx.kernel.syncMemory(ctx.thread, ctx.regs);
   return 0;
@@ -105,7 +94,7 @@ export function sysShmdt(ctx: SyscallContext) {
 
 /** The segment whose VMO `vmo` is, if any. */
 function segmentOf(kernel: Kernel, vmo: unknown): ShmSegment | undefined {
-  for (const s of kernel.sysvShm.segments()) if (s.vmo === vmo) return s;
+  for (const s of kernel.sysvShm.values()) if (s.vmo === vmo) return s;
   return undefined;
 }
 
@@ -160,7 +149,7 @@ export function sysShmctl(ctx: SyscallContext) {
       return shm.highestId;
     }
     case SHM_INFO: {
-      const segments = [...shm.segments()];
+      const segments = [...shm.values()];
       const pages = segments.reduce((sum, s) => sum + pageRoundUp(s.size) / PAGE_SIZE, 0);
       const buf = ds.take(48);
       buf.fill(0);
@@ -185,13 +174,13 @@ export function sysShmctl(ctx: SyscallContext) {
       const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
       s.checkOwner(cred);
       s.set(v);
-      s.ctime = wallSeconds(ctx.kernel);
+      s.ctime = realtimeSeconds(ctx.kernel);
       return 0;
     }
     case IPC_RMID: {
       const s = shm.byId(id);
       s.checkOwner(cred);
-      s.ctime = wallSeconds(ctx.kernel);
+      s.ctime = realtimeSeconds(ctx.kernel);
       s.remove();
       return 0;
     }
@@ -201,7 +190,7 @@ export function sysShmctl(ctx: SyscallContext) {
       if (cred.euid !== 0) throw new KernelError(Errno.EPERM);
       // Memory is never swapped here: locked or not, only the mode bit changes.
       s.mode = cmd === SHM_LOCK ? s.mode | SHM_LOCKED : s.mode & ~SHM_LOCKED;
-      s.ctime = wallSeconds(ctx.kernel);
+      s.ctime = realtimeSeconds(ctx.kernel);
       return 0;
     }
     default:

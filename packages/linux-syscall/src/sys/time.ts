@@ -14,6 +14,11 @@ import {
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 
+/** Whole seconds of CLOCK_REALTIME (the times System V IPC objects keep). */
+export function realtimeSeconds(kernel: Kernel): number {
+  return Number(clockNow(kernel, CLOCK_REALTIME) / 1_000_000_000n);
+}
+
 /**
  * Nanoseconds on `clock`; EINVAL for clocks Linux does not have. The CPU-time clocks answer the
  * monotonic clock here, for what only needs them valid (clock_getres, a sleep's deadline):
