@@ -20,6 +20,7 @@ import * as sched from './sys/sched.js';
 import * as shm from './sys/shm.js';
 import * as sem from './sys/sem.js';
 import * as msg from './sys/msg.js';
+import * as inotify from './sys/inotify.js';
 import * as hints from './sys/file-hints.js';
 import * as signal from './sys/signal.js';
 import * as time from './sys/time.js';
@@ -31,6 +32,7 @@ import { terminalsSyscalls } from './families/terminals.js';
 import { fdSyscalls } from './families/fd.js';
 
 const NO_XATTRS = 'file systems here keep no extended attributes';
+const INOTIFY = 'changes made in the sandbox are reported (modify, attrib, create, delete, moves, the self events), not the host\'s own; IN_ACCESS, IN_OPEN and the IN_CLOSE events never come; writes by sendfile, copy_file_range and splice are not reported';
 const RECORDED = 'recorded and reported, never applied to the host threads; lowering nice and real-time policies take root';
 const HOST_ONLY = 'host-only: a container may not do this (EPERM as for an unprivileged caller)';
 
@@ -85,6 +87,10 @@ export const syscallTable = buildTable<SyscallContext>({
   semop: supported(sem.sysSemop),
   semtimedop: supported(sem.sysSemtimedop),
   semctl: supported(sem.sysSemctl),
+  inotify_init: partial(inotify.sysInotifyInit, INOTIFY),
+  inotify_init1: partial(inotify.sysInotifyInit1, INOTIFY),
+  inotify_add_watch: partial(inotify.sysInotifyAddWatch, INOTIFY),
+  inotify_rm_watch: supported(inotify.sysInotifyRmWatch),
   msgget: supported(msg.sysMsgget),
   msgsnd: supported(msg.sysMsgsnd),
   msgrcv: supported(msg.sysMsgrcv),

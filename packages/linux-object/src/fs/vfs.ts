@@ -16,6 +16,7 @@ import type { Stat } from '../abi/stat.js';
 import { S_ISGID } from '../abi/mode.js';
 import { Errno, KernelError } from '../errno.js';
 import { FileType } from './file-type.js';
+import { FsEvents, IN_ATTRIB, IN_CREATE, IN_DELETE, IN_DELETE_SELF, IN_MODIFY, IN_MOVE_SELF, IN_MOVED_FROM, IN_MOVED_TO } from './inotify.js';
 import {
   RENAME_EXCHANGE, RENAME_NOREPLACE, type FileSystem, type INode, type SetAttr, type StatFs,
 } from './inode.js';
@@ -114,6 +115,9 @@ export class Vfs {
   readonly #mounts = new Map<string, Mount>();
   /** The root of the mount tree: '/' of the container. */
   readonly root: PathRef;
+
+  /** inotify's watches, and what changes here report to them. */
+  readonly events = new FsEvents();
 
   constructor(rootFs: FileSystem) {
     const mount: Mount = { fs: rootFs, path: '/' };
@@ -279,7 +283,9 @@ export class Vfs {
       throw new KernelError(Errno.EISDIR);
     }
     checkInodeAccess(ids, ref.inode, openAccess(flags));
-    return this.#located(ref.inode.open(flags, ref.path), ref);
+    const file = this.#located(ref.inode.open(flags, ref.path), ref);
+    if ((flags & O_TRUNC) !== 0 && type === FileType.Regular) this.events.changed(ref, IN_MODIFY);
+    return file;
   }
 
   /**
@@ -325,6 +331,7 @@ export class Vfs {
       file.close();
       throw e;
     }
+    this.events.child(parent, name, IN_CREATE, false);
     return { ref: { mount: parent.mount, inode, path: childPath, parent }, file };
   }
 
@@ -381,6 +388,7 @@ export class Vfs {
     required(parent.inode.mkdir, parent.mount.fs);
     const { inode, stat } = parent.inode.mkdir!(name, mode & 0o7777);
     giveToCreator(inode, parent.inode, ids, stat);
+    this.events.child(parent, name, IN_CREATE, true);
     return { mount: parent.mount, inode, path: joinPath(parent.path, name), parent };
   }
 
@@ -394,7 +402,23 @@ export class Vfs {
     this.#mayDelete(parent, ref, ids);
     if (isDir) throw new KernelError(Errno.EISDIR);
     required(parent.inode.unlink, parent.mount.fs);
+    // A watched file's link count, read while the name still reaches it (a host file's stat goes by name).
+    const links = this.events.watched(ref) ? ref.inode.stat().nlink : 0;
     parent.inode.unlink!(name);
+    this.#reportUnlinked(parent, name, ref, links);
+  }
+
+  /**
+   * `ref` lost its name `name` in `dir`, one of `links`: IN_ATTRIB to its own watches (its link
+   * count changed), IN_DELETE to the directory's, then IN_DELETE_SELF if that was its last name,
+   * in Linux's order.
+   */
+  #reportUnlinked(dir: PathRef, name: string, ref: PathRef, links: number): void {
+    if (!this.events.active) return;
+    const watched = this.events.watched(ref);
+    if (watched) this.events.self(ref, IN_ATTRIB);
+    this.events.child(dir, name, IN_DELETE, ref.inode.type === FileType.Directory);
+    if (watched && links <= 1) this.events.self(ref, IN_DELETE_SELF);
   }
 
   /** rmdir(2) / unlinkat(2) with AT_REMOVEDIR. */
@@ -410,6 +434,8 @@ export class Vfs {
     if (sameRef(ref, root ?? this.root)) throw new KernelError(Errno.EBUSY);
     required(parent.inode.rmdir, parent.mount.fs);
     parent.inode.rmdir!(name);
+    this.events.child(parent, name, IN_DELETE, true);
+    this.events.self(ref, IN_DELETE_SELF);
   }
 
   /**
@@ -456,6 +482,19 @@ export class Vfs {
     }
     required(from.parent.inode.rename, from.parent.mount.fs);
     from.parent.inode.rename!(from.name, to.parent.inode, to.name, flags);
+    if (!this.events.active) return;
+    this.#reportMove(from.parent, from.name, to.parent, to.name, old);
+    if (exchange) this.#reportMove(to.parent, to.name, from.parent, from.name, target!);
+    else if (target !== undefined && this.events.watched(target)) this.events.self(target, IN_DELETE_SELF);
+  }
+
+  /** `moved` went from `fromName` in `fromDir` to `toName` in `toDir`: a cookie pairs the two events. */
+  #reportMove(fromDir: PathRef, fromName: string, toDir: PathRef, toName: string, moved: PathRef): void {
+    const cookie = this.events.nextCookie();
+    const isDir = moved.inode.type === FileType.Directory;
+    this.events.child(fromDir, fromName, IN_MOVED_FROM, isDir, cookie);
+    this.events.child(toDir, toName, IN_MOVED_TO, isDir, cookie);
+    this.events.self(moved, IN_MOVE_SELF);
   }
 
   /**
@@ -495,6 +534,8 @@ export class Vfs {
     if (to.trailingSlash) throw new KernelError(Errno.ENOENT);
     required(to.parent.inode.link, to.parent.mount.fs);
     to.parent.inode.link!(to.name, old.inode);
+    this.events.self(old, IN_ATTRIB);
+    this.events.child(to.parent, to.name, IN_CREATE, false);
   }
 
   /** symlinkat(2): a symlink at `path` pointing at `target`. */
@@ -508,6 +549,7 @@ export class Vfs {
     this.#mayCreate(parent, ids);
     required(parent.inode.symlink, parent.mount.fs);
     parent.inode.symlink!(name, target);
+    this.events.child(parent, name, IN_CREATE, false);
     if (ids !== undefined) {
       const made = this.#maybeChild(parent, name);
       if (made !== undefined) giveToCreator(made.inode, parent.inode, ids);
@@ -519,6 +561,11 @@ export class Vfs {
    * may change what as {@link checkSetAttr} says; a truncate by path needs write permission.
    */
   setAttr(ref: PathRef, attr: SetAttr, ids?: AccessIds): void {
+    this.#setAttr(ref, attr, ids);
+    this.events.changed(ref, attrEvents(attr));
+  }
+
+  #setAttr(ref: PathRef, attr: SetAttr, ids?: AccessIds): void {
     if (ids === undefined) {
       setInodeAttr(ref.inode, ref.mount.fs, attr);
       return;
@@ -651,4 +698,11 @@ function emptyStatFs(): StatFs {
     type: 0, bsize: 4096, blocks: 0n, bfree: 0n, bavail: 0n, files: 0n, ffree: 0n, fsid: [0, 0],
     namelen: NAME_MAX, frsize: 4096, flags: 0,
   };
+}
+
+/** What a change of `attr` reports: IN_MODIFY for a new size, IN_ATTRIB for the rest. */
+export function attrEvents(attr: SetAttr): number {
+  const others = attr.mode !== undefined || attr.uid !== undefined || attr.gid !== undefined
+    || attr.atime !== undefined || attr.mtime !== undefined;
+  return (attr.size !== undefined ? IN_MODIFY : 0) | (others ? IN_ATTRIB : 0);
 }

@@ -8,13 +8,14 @@
 import {
   AT_FDCWD, Errno, F_GET_SEALS, F_GETLK, F_GETPIPE_SZ, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_RDLCK, F_SETLKW,
   F_UNLCK, F_WRLCK, KernelError, O_ACCMODE, O_RDONLY, O_RDWR, O_WRONLY, SI_KERNEL, Signo, TmpFile, TmpFileHandle,
-  F_SEAL_EXEC, F_SEAL_FUTURE_WRITE, F_SEAL_GROW, F_SEAL_SEAL, F_SEAL_SHRINK, F_SEAL_WRITE, PROT_WRITE,
+  F_SEAL_EXEC, F_SEAL_FUTURE_WRITE, IN_CREATE, F_SEAL_GROW, F_SEAL_SEAL, F_SEAL_SHRINK, F_SEAL_WRITE, PROT_WRITE,
   TmpFs, MAY_EXEC, MAY_WRITE, StructBuffer, checkInodeAccess, fileLocks, fsIds, getI64, isKernelError,
   pipeBufferOf, sendSignal, setI64, type INode, type Kernel, type LockRequest, type OpenFile, type PathRef, type PipeBuffer,
 } from '@rvisor/linux-object';
 import type { Vmo } from '@rvisor/zircon-object';
 import type { SyscallContext } from '../context.js';
 import { iovecSegments } from './iovec.js';
+import { written } from './io.js';
 
 /** Implements Linux syscall close_range(2). */
 export function sysCloseRange(ctx: SyscallContext) {
@@ -234,10 +235,11 @@ function mknodAt(ctx: SyscallContext, dirfd: number, path: string, mode: number)
     // tmpfs and hostfs make FIFOs; other file systems cannot.
     if (typeof (dir as Partial<MknodDir>).mknod !== 'function') throw new KernelError(Errno.EPERM);
     (dir as MknodDir).mknod(name, S_IFIFO | perms);
-    return 0;
+  } else {
+    if (dir.create === undefined) throw new KernelError(Errno.EPERM);
+    dir.create(name, perms, O_RDONLY, name).file.close();
   }
-  if (dir.create === undefined) throw new KernelError(Errno.EPERM);
-  dir.create(name, perms, O_RDONLY, name).file.close();
+  ctx.process.fs.vfs.events.child(parent, name, IN_CREATE, false);
   return 0;
 }
 
@@ -296,7 +298,7 @@ function vectored(ctx: SyscallContext, write: boolean, offset: bigint, flags: nu
   let op: SegmentOp;
   if (offset === -1n) op = write ? (s) => file.write(s, ctx) : (s) => file.read(s, ctx);
   else op = write ? (s, done) => file.pwrite(s, at + done) : (s, done) => file.pread(s, at + done);
-  return write ? withSigpipe(ctx, eachSegment(segs, op)) : eachSegment(segs, op);
+  return write ? written(ctx, file, withSigpipe(ctx, eachSegment(segs, op))) : eachSegment(segs, op);
 }
 
 /** Implements Linux syscall preadv(2). */

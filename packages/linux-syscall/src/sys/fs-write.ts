@@ -8,7 +8,7 @@
  */
 import {
   AT_EMPTY_PATH, AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW, Errno, KernelError,
-  O_PATH, checkSetAttr, fsIds, setInodeAttr, statfsCodec, viewOf,
+  IN_MODIFY, O_PATH, attrEvents, checkSetAttr, fsIds, setInodeAttr, statfsCodec, viewOf,
   type AccessIds, type FileChanges, type OpenFile, type PathRef, type SetAttr, type SetTime,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
@@ -168,6 +168,7 @@ function setFileAttr(ctx: SyscallContext, file: OpenFile, wanted: SetAttr): numb
     const { inode, mount } = file.location;
     setInodeAttr(inode, mount.fs, attr);
   } else if (attr.size !== undefined) throw new KernelError(Errno.EINVAL);
+  if (file.location !== undefined) vfsOf(ctx).events.changed(file.location, attrEvents(attr));
   return 0;
 }
 
@@ -257,6 +258,7 @@ export function sysFallocate(ctx: SyscallContext) {
   const changes = file as OpenFile & FileChanges;
   if (changes.allocate !== undefined) {
     changes.allocate(ctx.int(1), Number(offset), Number(len));
+    if (file.location !== undefined) vfsOf(ctx).events.changed(file.location, IN_MODIFY);
     return 0;
   }
   if ((file.statusFlags & 3) === 0) throw new KernelError(Errno.EBADF);

@@ -6,7 +6,7 @@
  * @module
  */
 import {
-  Errno, KernelError, POLLIN, POLLOUT, SI_KERNEL, Signo, isKernelError, sendSignal, type Interruptible, type OpenFile,
+  Errno, IN_MODIFY, KernelError, POLLIN, POLLOUT, SI_KERNEL, Signo, isKernelError, sendSignal, type Interruptible, type OpenFile,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 import { iovecSegments } from './iovec.js';
@@ -52,11 +52,25 @@ function piped(ctx: SyscallContext, r: number | Promise<number>): number | Promi
 
 /** A write-side transfer, with SIGPIPE on a broken pipe. */
 function writeTransfer(ctx: SyscallContext, file: OpenFile, segs: Uint8Array[], op: Transfer, offset: number): number | Promise<number> {
+  let r: number | Promise<number>;
   try {
-    return piped(ctx, transfer(ctx, file, segs, op, offset, POLLOUT));
+    r = piped(ctx, transfer(ctx, file, segs, op, offset, POLLOUT));
   } catch (err) {
     sigpipe(ctx, err);
   }
+  return written(ctx, file, r);
+}
+
+/** The result `r` of a write to `file`: bytes written to a file of the tree are an inotify IN_MODIFY. */
+export function written(ctx: SyscallContext, file: OpenFile, r: number | Promise<number>): number | Promise<number> {
+  const events = ctx.process.fs.vfs.events;
+  if (!events.active || file.location === undefined) return r;
+  const location = file.location;
+  const report = (n: number): number => {
+    if (n > 0) events.changed(location, IN_MODIFY);
+    return n;
+  };
+  return typeof r === 'number' ? report(r) : r.then(report);
 }
 
 function checkOffset(off: number): number {

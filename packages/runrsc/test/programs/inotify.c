@@ -1,0 +1,142 @@
+/*
+ * inotify: the events a directory's and a file's watches get for changes made through the file
+ * tree (create, write, chmod, rename, link, symlink, truncate, unlink, rmdir), one-shot watches,
+ * removal, and the calls' errors. Only events the kernel reports are asked for (not IN_ACCESS,
+ * IN_OPEN or the IN_CLOSE ones). Printed line by line for a native-vs-sandbox comparison.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#define CHANGES (IN_MODIFY | IN_ATTRIB | IN_CREATE | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | IN_MOVED_FROM | IN_MOVED_TO)
+
+static const char *err(long r) { return r < 0 ? strerrorname_np(errno) : "ok"; }
+
+static int wds[8];
+
+static int wd_index(int wd) {
+  for (int i = 0; i < 8; i++) if (wds[i] == wd) return i;
+  return -1;
+}
+
+static void print_mask(unsigned m) {
+  static const struct { unsigned bit; const char *name; } names[] = {
+    {IN_MODIFY, "MODIFY"}, {IN_ATTRIB, "ATTRIB"}, {IN_MOVED_FROM, "MOVED_FROM"}, {IN_MOVED_TO, "MOVED_TO"},
+    {IN_CREATE, "CREATE"}, {IN_DELETE, "DELETE"}, {IN_DELETE_SELF, "DELETE_SELF"}, {IN_MOVE_SELF, "MOVE_SELF"},
+    {IN_IGNORED, "IGNORED"}, {IN_ISDIR, "ISDIR"}, {IN_Q_OVERFLOW, "Q_OVERFLOW"}, {IN_OPEN, "OPEN"},
+    {IN_CLOSE_WRITE, "CLOSE_WRITE"}, {IN_CLOSE_NOWRITE, "CLOSE_NOWRITE"}, {IN_ACCESS, "ACCESS"},
+  };
+  const char *sep = "";
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+    if (m & names[i].bit) { printf("%s%s", sep, names[i].name); sep = "|"; }
+  }
+}
+
+/** Print every queued event: watch, mask, name, and whether a cookie pairs it with the one before. */
+static void drain(int fd, const char *after) {
+  char buf[4096] __attribute__((aligned(8)));
+  unsigned last_cookie = 0;
+  printf("after %s:", after);
+  for (;;) {
+    long n = read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    for (char *p = buf; p < buf + n;) {
+      struct inotify_event *e = (struct inotify_event *)p;
+      printf(" [w%d ", wd_index(e->wd));
+      print_mask(e->mask);
+      if (e->len) printf(" %s", e->name);
+      if (e->cookie) printf(" cookie%s", e->cookie == last_cookie ? "=" : "");
+      printf("]");
+      last_cookie = e->cookie;
+      p += sizeof *e + e->len;
+    }
+  }
+  printf("\n");
+}
+
+int main(void) {
+  setvbuf(stdout, NULL, _IONBF, 0);
+  int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  char b[64];
+  printf("init1: %s, empty read: %s, cloexec %d\n", err(fd), err(read(fd, b, sizeof b)), (fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0);
+  char dir[] = "/tmp/inotify-XXXXXX";
+  if (!mkdtemp(dir)) return 1;
+  if (chdir(dir) != 0) return 1;
+  wds[0] = inotify_add_watch(fd, dir, CHANGES);
+  printf("watch the directory: %s\n", err(wds[0]));
+
+  int f = open("f", O_CREAT | O_WRONLY, 0644);
+  if (write(f, "hello", 5) != 5) printf("write failed\n");
+  close(f);
+  drain(fd, "create and write");
+  chmod("f", 0600);
+  drain(fd, "chmod");
+  rename("f", "g");
+  drain(fd, "rename f to g");
+  mkdir("sub", 0755);
+  if (symlink("g", "l") != 0) printf("symlink failed\n");
+  if (link("g", "h") != 0) printf("link failed\n");
+  drain(fd, "mkdir, symlink, link");
+
+  wds[1] = inotify_add_watch(fd, "g", CHANGES);
+  printf("watch g: %s, again is the same %d\n", err(wds[1]), inotify_add_watch(fd, "g", IN_MODIFY | IN_MASK_ADD) == wds[1]);
+  f = open("g", O_WRONLY | O_APPEND);
+  if (write(f, "!", 1) != 1) printf("write failed\n");
+  close(f);
+  drain(fd, "append to g");
+  if (truncate("g", 2) != 0) printf("truncate failed\n");
+  struct timeval tv[2] = {{1, 0}, {2, 0}};
+  utimes("g", tv);
+  drain(fd, "truncate and utimes");
+  unlink("h");
+  drain(fd, "unlink h (g keeps a link)");
+  f = open("g", O_WRONLY | O_TRUNC);
+  close(f);
+  drain(fd, "open g with O_TRUNC");
+  rename("g", "sub/g2");
+  drain(fd, "move g into sub");
+  wds[2] = inotify_add_watch(fd, "sub", CHANGES | IN_ONESHOT);
+  f = open("sub/one", O_CREAT | O_WRONLY, 0644);
+  close(f);
+  f = open("sub/two", O_CREAT | O_WRONLY, 0644);
+  close(f);
+  drain(fd, "two creates under a one-shot watch");
+  unlink("sub/g2");
+  drain(fd, "unlink g2 (its last link)");
+  printf("rm_watch of a gone watch: %s\n", err(inotify_rm_watch(fd, wds[1])));
+
+  wds[3] = inotify_add_watch(fd, "sub", IN_CREATE);
+  int avail = 0;
+  f = open("sub/three", O_CREAT | O_WRONLY, 0644);
+  close(f);
+  ioctl(fd, FIONREAD, &avail);
+  printf("FIONREAD: %d\n", avail);
+  printf("a read too small for it: %s\n", err(read(fd, b, 8)));
+  drain(fd, "create three");
+  printf("rm_watch: %s, twice: %s\n", err(inotify_rm_watch(fd, wds[3])), err(inotify_rm_watch(fd, wds[3])));
+  drain(fd, "rm_watch");
+
+  printf("mask 0: %s; IN_ONLYDIR on a file: %s; IN_MASK_CREATE again: %s; missing path: %s; not inotify: %s\n",
+         err(inotify_add_watch(fd, "l", 0)), err(inotify_add_watch(fd, "sub/one", IN_MODIFY | IN_ONLYDIR)),
+         err(inotify_add_watch(fd, dir, IN_MODIFY | IN_MASK_CREATE)), err(inotify_add_watch(fd, "nope", IN_MODIFY)),
+         err(inotify_add_watch(1, dir, IN_MODIFY)));
+  unlink("sub/one");
+  unlink("sub/two");
+  unlink("sub/three");
+  rmdir("sub");
+  unlink("l");
+  drain(fd, "emptying the directory");
+  if (chdir("/") != 0) return 1;
+  rmdir(dir);
+  drain(fd, "rmdir of the watched directory");
+  close(fd);
+  return 0;
+}
