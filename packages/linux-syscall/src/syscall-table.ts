@@ -32,7 +32,7 @@ import { terminalsSyscalls } from './families/terminals.js';
 import { fdSyscalls } from './families/fd.js';
 
 const NO_XATTRS = 'file systems here keep no extended attributes';
-const INOTIFY = 'changes made in the sandbox are reported (modify, attrib, create, delete, moves, the self events), not the host\'s own; IN_ACCESS, IN_OPEN and the IN_CLOSE events never come; writes by sendfile, copy_file_range and splice are not reported';
+const INOTIFY = 'changes made in the sandbox are reported, not the host\'s own; opens and closes of files opened while a watch existed; IN_ACCESS never comes, nor writes by sendfile, copy_file_range and splice';
 const RECORDED = 'recorded and reported, never applied to the host threads; lowering nice and real-time policies take root';
 const HOST_ONLY = 'host-only: a container may not do this (EPERM as for an unprivileged caller)';
 

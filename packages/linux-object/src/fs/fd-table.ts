@@ -4,6 +4,7 @@
  * @module
  */
 import { O_CLOEXEC } from '../abi/fcntl.js';
+import { fileClosed } from './inotify.js';
 import { Errno, KernelError } from '../errno.js';
 import { fileLocks } from './locks.js';
 import type { OpenFile } from './open-file.js';
@@ -31,6 +32,7 @@ export function releaseFile(file: OpenFile): void {
   references.delete(file);
   fileLocks.released(file);
   file.close();
+  fileClosed(file);
 }
 
 /** How many references `file` has (0 once closed). */

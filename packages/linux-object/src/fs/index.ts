@@ -20,7 +20,7 @@ export { Vfs, attrEvents, checkPath, setInodeAttr } from './vfs.js';
 export {
   FsEvents, IN_ACCESS, IN_ALL_EVENTS, IN_ATTRIB, IN_CLOSE_NOWRITE, IN_CLOSE_WRITE, IN_CREATE, IN_DELETE, IN_DELETE_SELF,
   IN_DONT_FOLLOW, IN_EXCL_UNLINK, IN_IGNORED, IN_ISDIR, IN_MASK_ADD, IN_MASK_CREATE, IN_MODIFY, IN_MOVE_SELF, IN_MOVED_FROM,
-  IN_MOVED_TO, IN_ONESHOT, IN_ONLYDIR, IN_OPEN, IN_Q_OVERFLOW, InotifyFile, checkWatchMask,
+  IN_MOVED_TO, IN_ONESHOT, IN_ONLYDIR, IN_OPEN, IN_Q_OVERFLOW, InotifyFile, checkWatchMask, fileClosed,
 } from './inotify.js';
 export { statfsCodec } from './statfs.js';
 export { FsContext } from './fs-context.js';

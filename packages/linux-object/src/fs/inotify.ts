@@ -5,12 +5,13 @@
  * file (its file system and inode number), not its name, as Linux's.
  *
  * Reported: IN_MODIFY, IN_ATTRIB, IN_CREATE, IN_DELETE, IN_DELETE_SELF, IN_MOVED_FROM, IN_MOVED_TO,
- * IN_MOVE_SELF and IN_IGNORED (with IN_ISDIR, IN_ONESHOT, IN_Q_OVERFLOW). IN_ACCESS, IN_OPEN and
- * the IN_CLOSE events are accepted in masks and never reported.
+ * IN_MOVE_SELF, IN_OPEN, IN_CLOSE_WRITE, IN_CLOSE_NOWRITE (for files opened while a watch existed)
+ * and IN_IGNORED (with IN_ISDIR, IN_ONESHOT, IN_Q_OVERFLOW). IN_ACCESS is accepted in masks and
+ * never reported.
  *
  * @module
  */
-import { O_NONBLOCK, O_RDONLY } from '../abi/fcntl.js';
+import { O_ACCMODE, O_NONBLOCK, O_RDONLY } from '../abi/fcntl.js';
 import { POLLIN } from '../abi/poll.js';
 import type { Stat } from '../abi/stat.js';
 import { stringBytesInto } from '@rvisor/zircon-object';
@@ -19,7 +20,7 @@ import { Errno, KernelError } from '../errno.js';
 import { anonInodeStat } from './anon-inode.js';
 import { FileType } from './file-type.js';
 import type { FileSystem } from './inode.js';
-import { FileBase, type Interruptible } from './open-file.js';
+import { FileBase, type Interruptible, type OpenFile } from './open-file.js';
 import type { PathRef } from './path-ref.js';
 import { Readiness, waitUntilReady } from './readiness.js';
 
@@ -71,6 +72,25 @@ interface QueuedEvent {
 /** The size of `e` as read(2) returns it: the name NUL-terminated and padded to 16 bytes. */
 function recordSize(e: QueuedEvent): number {
   return EVENT_HEAD + (e.name.length === 0 ? 0 : Math.ceil((e.name.length + 1) / EVENT_HEAD) * EVENT_HEAD);
+}
+
+/** Files opened by path while some watch existed, with the events their close reports to. */
+const openedWatched = new WeakMap<OpenFile, FsEvents>();
+/** How many of them are open: a close looks them up only when some are. */
+let openWatchedCount = 0;
+
+/**
+ * The last reference to `file` is gone (fd-table's releaseFile): IN_CLOSE_WRITE or
+ * IN_CLOSE_NOWRITE if it was opened while a watch existed.
+ */
+export function fileClosed(file: OpenFile): void {
+  if (openWatchedCount === 0) return;
+  const events = openedWatched.get(file);
+  if (events === undefined || file.location === undefined) return;
+  openedWatched.delete(file);
+  openWatchedCount--;
+  const written = (file.statusFlags & O_ACCMODE) !== O_RDONLY;
+  events.changed(file.location, written ? IN_CLOSE_WRITE : IN_CLOSE_NOWRITE);
 }
 
 /** The watches of a VFS, and the events its changes make. */
@@ -158,6 +178,14 @@ export class FsEvents {
     const set = this.#watchesOf(ref);
     this.#deliver(set, mask, 0, '');
     if (mask === IN_DELETE_SELF) for (const w of [...(set ?? [])]) this.remove(w, true);
+  }
+
+  /** `file` was opened at `ref`: IN_OPEN now, and its close reported later (fileClosed). */
+  opened(file: OpenFile, ref: PathRef): void {
+    if (this.#count === 0) return;
+    openedWatched.set(file, this);
+    openWatchedCount++;
+    this.changed(ref, IN_OPEN);
   }
 
   /** Whether anything watches `ref` itself (so that its deletion is worth finding out). */

@@ -270,7 +270,7 @@ export class Vfs {
     let ref: PathRef;
     if ((flags & O_CREAT) !== 0) {
       const found = this.#openCreate(start, path, flags, mode, root, ids);
-      if ('file' in found) return this.#located(found.file, found.ref);
+      if ('file' in found) return this.#openedAt(found.file, found.ref);
       ref = found.ref;
     } else {
       ref = this.lookup(start, path, { followLast, directory: wantDir, root, ids });
@@ -283,8 +283,15 @@ export class Vfs {
       throw new KernelError(Errno.EISDIR);
     }
     checkInodeAccess(ids, ref.inode, openAccess(flags));
-    const file = this.#located(ref.inode.open(flags, ref.path), ref);
+    const file = this.#openedAt(ref.inode.open(flags, ref.path), ref);
     if ((flags & O_TRUNC) !== 0 && type === FileType.Regular) this.events.changed(ref, IN_MODIFY);
+    return file;
+  }
+
+  /** `file`, just opened at `ref`: located there, and IN_OPEN reported. */
+  #openedAt(file: OpenFile, ref: PathRef): OpenFile {
+    this.#located(file, ref);
+    this.events.opened(file, ref);
     return file;
   }
 

@@ -1,8 +1,8 @@
 /*
  * inotify: the events a directory's and a file's watches get for changes made through the file
  * tree (create, write, chmod, rename, link, symlink, truncate, unlink, rmdir), one-shot watches,
- * removal, and the calls' errors. Only events the kernel reports are asked for (not IN_ACCESS,
- * IN_OPEN or the IN_CLOSE ones). Printed line by line for a native-vs-sandbox comparison.
+ * removal, opens and closes, and the calls' errors. Only events the kernel reports are asked for
+ * (not IN_ACCESS). Printed line by line for a native-vs-sandbox comparison.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -123,6 +123,22 @@ int main(void) {
   drain(fd, "create three");
   printf("rm_watch: %s, twice: %s\n", err(inotify_rm_watch(fd, wds[3])), err(inotify_rm_watch(fd, wds[3])));
   drain(fd, "rm_watch");
+
+  wds[4] = inotify_add_watch(fd, "sub/three", IN_OPEN | IN_CLOSE_WRITE | IN_CLOSE_NOWRITE);
+  wds[5] = inotify_add_watch(fd, "sub", IN_OPEN | IN_CLOSE_WRITE | IN_CLOSE_NOWRITE);
+  f = open("sub/three", O_RDONLY);
+  int dup_of_it = dup(f);
+  close(f);
+  drain(fd, "open read-only, then close one of two fds");
+  close(dup_of_it);
+  drain(fd, "close the other");
+  f = open("sub/three", O_WRONLY);
+  if (write(f, "x", 1) != 1) printf("write failed\n");
+  close(f);
+  drain(fd, "open for writing, write, close");
+  inotify_rm_watch(fd, wds[4]);
+  inotify_rm_watch(fd, wds[5]);
+  drain(fd, "removing those watches");
 
   printf("mask 0: %s; IN_ONLYDIR on a file: %s; IN_MASK_CREATE again: %s; missing path: %s; not inotify: %s\n",
          err(inotify_add_watch(fd, "l", 0)), err(inotify_add_watch(fd, "sub/one", IN_MODIFY | IN_ONLYDIR)),
