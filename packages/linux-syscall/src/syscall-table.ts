@@ -33,6 +33,7 @@ import { fdSyscalls } from './families/fd.js';
 
 const NO_XATTRS = 'file systems here keep no extended attributes';
 const INOTIFY = 'changes made in the sandbox are reported, not the host\'s own; opens and closes of files opened while a watch existed; IN_ACCESS never comes, nor writes by sendfile, copy_file_range and splice';
+const LOCKED = 'memory is never swapped here, so locking only checks the range and, for non-root callers, RLIMIT_MEMLOCK per call (locked ranges are not tallied)';
 const RECORDED = 'recorded and reported, never applied to the host threads; lowering nice and real-time policies take root';
 const HOST_ONLY = 'host-only: a container may not do this (EPERM as for an unprivileged caller)';
 
@@ -79,6 +80,11 @@ export const syscallTable = buildTable<SyscallContext>({
   mprotect: supported(mm.sysMprotect),
   mremap: partial(mm.sysMremap, 'within one mapping; a grown private mapping is a copy, a grown shared one the same memory; MREMAP_DONTUNMAP answers EINVAL'),
   msync: supported(mm.sysMsync),
+  mlock: partial(mm.sysMlock, LOCKED),
+  mlock2: partial(mm.sysMlock2, LOCKED),
+  munlock: supported(mm.sysMunlock),
+  mlockall: partial(mm.sysMlockall, LOCKED),
+  munlockall: supported(() => 0),
   shmget: supported(shm.sysShmget),
   shmat: supported(shm.sysShmat),
   shmdt: supported(shm.sysShmdt),
@@ -159,6 +165,7 @@ export const syscallTable = buildTable<SyscallContext>({
   ioprio_get: supported(sched.sysIoprioGet),
   ioprio_set: partial(sched.sysIoprioSet, RECORDED),
   get_robust_list: supported(proc.sysGetRobustList),
+  personality: partial(proc.sysPersonality, 'kept, inherited and reported; no persona or flag changes how programs run'),
   rseq: stub(-Errno.ENOSYS, 'libc falls back when rseq is unavailable'),
 
   rt_sigaction: supported(signal.sysRtSigaction),

@@ -66,6 +66,7 @@ export function fork(kernel: Kernel, thread: LinuxThread, regs: Registers, optio
   child.argv = parent.argv;
   child.envp = parent.envp;
   child.exe = parent.exe;
+  child.personality = parent.personality;
   child.pgid = parent.pgid;
   child.sid = parent.sid;
   for (const [sig, act] of parent.sigactions) child.sigactions.set(sig, act);

@@ -100,6 +100,8 @@ export class LinuxProcess {
   envp: string[] = [];
   /** Absolute path of the current executable. */
   exe = '';
+  /** personality(2)'s execution domain and flags, reported and inherited (none of them changes how programs run here). */
+  personality = 0;
   /** Exit status once the process is gone: code, or killing signal. */
   exit: { code: number; signal: number } | null = null;
   /** The host process its threads run in (0 until it has one). */

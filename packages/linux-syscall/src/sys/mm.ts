@@ -8,7 +8,7 @@
 import {
   Errno, F_SEAL_FUTURE_WRITE, F_SEAL_WRITE, KernelError, MADV_DONTNEED, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_SHARED,
   MAP_SHARED_VALIDATE, O_ACCMODE, O_RDONLY, O_RDWR, O_WRONLY, PROT_EXEC, USER_END, PROT_GROWSDOWN, PROT_GROWSUP, PROT_READ, PROT_WRITE,
-  fileSource, keptContents, type Kernel, type OpenFile,
+  RLIMIT_MEMLOCK, fileSource, keptContents, processLimit, type Kernel, type OpenFile,
 } from '@rvisor/linux-object';
 import { PAGE_SIZE, Vmo, ZxError, ZxStatus, pageRoundUp as pageUp, type MapOptions, type MappingInfo, type Vmar } from '@rvisor/zircon-object';
 import type { SyscallContext } from '../context.js';
@@ -384,6 +384,56 @@ export function sysMsync(ctx: SyscallContext) {
     }
     at = m.end;
   }
+  return 0;
+}
+
+const MCL_CURRENT = 1;
+const MCL_FUTURE = 2;
+const MCL_ONFAULT = 4;
+const MLOCK_ONFAULT = 1;
+
+/**
+ * mlock's range: from `addr`'s page to the end of `len`'s last, all mapped (ENOMEM otherwise). Memory
+ * here is never swapped, so locking asks nothing more of it: only that root, or a range within
+ * RLIMIT_MEMLOCK (checked per call: locked ranges are not tallied), may be locked.
+ */
+function lockRange(ctx: SyscallContext, limit: boolean): number {
+  const addr = ctx.addr(0);
+  const start = addr - (addr % PAGE_SIZE);
+  const end = pageUp(addr + ctx.addr(1));
+  if (!Number.isSafeInteger(end) || end < start) throw new KernelError(Errno.EINVAL);
+  if (!mapped(ctx, start, end - start)) throw new KernelError(Errno.ENOMEM);
+  if (limit && ctx.process.cred.euid !== 0) {
+    const max = processLimit(ctx.process, RLIMIT_MEMLOCK).cur;
+    if (max === 0n) throw new KernelError(Errno.EPERM);
+    if (BigInt(end - start) > max) throw new KernelError(Errno.ENOMEM);
+  }
+  return 0;
+}
+
+/** Implements Linux syscall mlock(2). */
+export function sysMlock(ctx: SyscallContext) {
+  return lockRange(ctx, true);
+}
+
+/** Implements Linux syscall mlock2(2): mlock, and MLOCK_ONFAULT. */
+export function sysMlock2(ctx: SyscallContext) {
+  if ((ctx.uint(2) & ~MLOCK_ONFAULT) !== 0) throw new KernelError(Errno.EINVAL);
+  return lockRange(ctx, true);
+}
+
+/** Implements Linux syscall munlock(2). */
+export function sysMunlock(ctx: SyscallContext) {
+  return lockRange(ctx, false);
+}
+
+/** Implements Linux syscall mlockall(2): MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT (with one of them). */
+export function sysMlockall(ctx: SyscallContext) {
+  const flags = ctx.int(0);
+  if (flags === 0 || (flags & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) !== 0 || flags === MCL_ONFAULT) {
+    throw new KernelError(Errno.EINVAL);
+  }
+  if (ctx.process.cred.euid !== 0 && processLimit(ctx.process, RLIMIT_MEMLOCK).cur === 0n) throw new KernelError(Errno.EPERM);
   return 0;
 }
 

@@ -245,6 +245,14 @@ export function sysGetRobustList(ctx: SyscallContext) {
   return 0;
 }
 
+/** Implements Linux syscall personality(2): 0xffffffff asks; anything else is kept (and inherited), and the old one returned. */
+export function sysPersonality(ctx: SyscallContext) {
+  const persona = ctx.uint(0);
+  const old = ctx.process.personality;
+  if (persona !== 0xffff_ffff) ctx.process.personality = persona;
+  return old;
+}
+
 /** Implements Linux syscall arch_prctl(2). */
 export function sysArchPrctl(ctx: SyscallContext) {
   const code = ctx.int(0);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <linux/falloc.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -307,6 +308,21 @@ static void memfd_seals(long page) {
   unlink(name);
 }
 
+/** Locking memory: ranges that must be mapped, flags checked; as root, no limit. */
+static void locking(long page) {
+  char *p = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  munmap(p + 2 * page, page); // a hole at page 2
+  printf("mlock: %s, unaligned start: %s, over the hole: %s\n", err(mlock(p, 2 * page)), err(mlock(p + 100, page)),
+         err(mlock(p + page, 2 * page)));
+  printf("mlock2 MLOCK_ONFAULT: %s, bad flags: %s\n", err(syscall(SYS_mlock2, p, page, 1)), err(syscall(SYS_mlock2, p, page, 2)));
+  printf("munlock: %s, over the hole: %s\n", err(munlock(p, 2 * page)), err(munlock(p, 4 * page)));
+  printf("mlockall(0): %s, MCL_ONFAULT alone: %s, MCL_CURRENT: %s\n", err(mlockall(0)), err(mlockall(MCL_ONFAULT)),
+         err(mlockall(MCL_CURRENT)));
+  printf("munlockall: %s\n", err(munlockall()));
+  munmap(p, 2 * page);
+  munmap(p + 3 * page, page);
+}
+
 int main(void) {
   long page = sysconf(_SC_PAGESIZE);
   setvbuf(stdout, NULL, _IONBF, 0);
@@ -401,5 +417,6 @@ int main(void) {
   shared_memory_growth(page);
   shared_disk_file(page);
   memfd_seals(page);
+  locking(page);
   return 0;
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/resource.h>
@@ -274,5 +275,16 @@ int main(int argc, char **argv) {
   char name[16] = {0};
   prctl(PR_GET_NAME, name);
   printf("prctl name: %s\n", name);
+  // personality: asked with 0xffffffff, kept, inherited.
+  int persona = personality(0xffffffff);
+  int before = personality(ADDR_NO_RANDOMIZE);
+  printf("personality %#x, setting ADDR_NO_RANDOMIZE returned %#x, now %#x\n", persona, before, personality(0xffffffff));
+  pid_t pc = fork();
+  if (pc == 0) {
+    printf("a child's personality %#x\n", personality(0xffffffff));
+    _exit(0);
+  }
+  waitpid(pc, NULL, 0);
+  personality(persona);
   return 0;
 }
