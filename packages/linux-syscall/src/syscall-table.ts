@@ -148,7 +148,7 @@ export const syscallTable = buildTable<SyscallContext>({
   uname: supported(proc.sysUname),
   prlimit64: partial(proc.sysPrlimit64, 'the caller only'),
   getrlimit: supported(proc.sysGetrlimit),
-  prctl: partial(proc.sysPrctl, 'PR_SET_NAME, PR_GET_NAME, PR_*_PDEATHSIG, PR_*_DUMPABLE'),
+  prctl: partial(proc.sysPrctl, 'names, death signal, dumpable, keepcaps, no_new_privs, child subreaper, timer slack (kept, not applied), THP disable (kept), PR_GET_SECCOMP (0), PR_CAPBSET_READ; others EINVAL'),
   sched_getaffinity: partial(sched.sysSchedGetaffinity, 'the sandbox shows one CPU, CPU 0'),
   sched_setaffinity: partial(sched.sysSchedSetaffinity, 'any mask holding CPU 0, the one CPU the sandbox shows; recorded nowhere'),
   getcpu: supported(sched.sysGetcpu),

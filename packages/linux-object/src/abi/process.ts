@@ -10,8 +10,23 @@ export const PR_SET_PDEATHSIG = 1;
 export const PR_GET_PDEATHSIG = 2;
 export const PR_GET_DUMPABLE = 3;
 export const PR_SET_DUMPABLE = 4;
+export const PR_GET_KEEPCAPS = 7;
+export const PR_SET_KEEPCAPS = 8;
 export const PR_SET_NAME = 15;
 export const PR_GET_NAME = 16;
+export const PR_GET_SECCOMP = 21;
+export const PR_SET_SECCOMP = 22;
+export const PR_CAPBSET_READ = 23;
+export const PR_SET_TIMERSLACK = 29;
+export const PR_GET_TIMERSLACK = 30;
+export const PR_SET_CHILD_SUBREAPER = 36;
+export const PR_GET_CHILD_SUBREAPER = 37;
+export const PR_SET_NO_NEW_PRIVS = 38;
+export const PR_GET_NO_NEW_PRIVS = 39;
+export const PR_SET_THP_DISABLE = 41;
+export const PR_GET_THP_DISABLE = 42;
+/** The highest capability number Linux knows (CAP_CHECKPOINT_RESTORE). */
+export const CAP_LAST_CAP = 40;
 
 /** Resource numbers of getrlimit/setrlimit/prlimit64, indexed by value. */
 export const RLIMIT_NAMES = [

@@ -237,6 +237,8 @@ function replaceImage(
     proc.argv = argv;
     proc.envp = envp;
     proc.exe = prog.path;
+    proc.dumpable = 1;
+    proc.keepCaps = false;
     // comm: the basename of the path as given (Linux's bprm->filename), 15 bytes at most.
     thread.zx.name = path.slice(path.lastIndexOf('/') + 1).slice(0, 15);
     proc.releaseVfork();

@@ -67,6 +67,11 @@ export function fork(kernel: Kernel, thread: LinuxThread, regs: Registers, optio
   child.envp = parent.envp;
   child.exe = parent.exe;
   child.personality = parent.personality;
+  child.noNewPrivs = parent.noNewPrivs;
+  child.dumpable = parent.dumpable;
+  child.keepCaps = parent.keepCaps;
+  child.timerSlack = parent.timerSlack;
+  child.thpDisable = parent.thpDisable;
   child.pgid = parent.pgid;
   child.sid = parent.sid;
   for (const [sig, act] of parent.sigactions) child.sigactions.set(sig, act);

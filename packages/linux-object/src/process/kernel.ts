@@ -212,15 +212,22 @@ export class Kernel {
     // Out of the root job's list: otherwise every process the kernel ever ran stays reachable.
     proc.zx.exit(proc.exit?.code ?? 0);
     proc.releaseVfork();
-    const init = this.processes.get(1);
+    // Orphans go to the nearest living ancestor that is a child subreaper, else to init.
+    let reaper = this.processes.get(1);
+    for (let p = proc.parent; p; p = p.parent) {
+      if (p.childSubreaper && !p.dead) {
+        reaper = p;
+        break;
+      }
+    }
     for (const child of proc.children) {
       if (child.parentDeathSignal !== 0 && !child.dead) {
         sendSignal(this, child, { signo: child.parentDeathSignal, code: SI_USER, pid: proc.pid, uid: proc.cred.uid });
       }
-      if (init && init !== proc) {
-        child.parent = init;
-        init.children.add(child);
-        if (child.dead) init.childEvents.wakeAll();
+      if (reaper && reaper !== proc) {
+        child.parent = reaper;
+        reaper.children.add(child);
+        if (child.dead) reaper.childEvents.wakeAll();
       } else {
         child.parent = null;
       }

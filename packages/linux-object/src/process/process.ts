@@ -116,6 +116,16 @@ export class LinuxProcess {
   realTimer: { timer: Timer; deadline: bigint; interval: bigint } | null = null;
   /** prctl(PR_SET_PDEATHSIG): the signal this process gets when its parent dies (0: none). */
   parentDeathSignal = 0;
+  /** prctl(PR_SET_NO_NEW_PRIVS): set for good, kept across fork and execve. */
+  noNewPrivs = false;
+  /** prctl(PR_SET_CHILD_SUBREAPER): orphaned descendants become its children, not init's (not inherited). */
+  childSubreaper = false;
+  /** prctl(PR_SET_DUMPABLE) and PR_SET_KEEPCAPS: execve sets them back to 1 and false. */
+  dumpable = 1;
+  keepCaps = false;
+  /** prctl(PR_SET_TIMERSLACK), in ns (inherited), and PR_SET_THP_DISABLE (inherited, kept across execve). */
+  timerSlack = 50_000;
+  thpDisable = false;
   /** Stopped by a stop signal (job control) until SIGCONT; its threads wait in `parked`. */
   stopped = false;
   /** Threads kept from running while the process is stopped. */

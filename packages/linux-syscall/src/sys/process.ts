@@ -7,6 +7,8 @@
 import {
   ARCH_GET_FS, ARCH_GET_GS, ARCH_SET_FS, ARCH_SET_GS, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, Errno,
   KERNEL_RELEASE, KernelError, PR_GET_DUMPABLE, PR_GET_NAME, PR_GET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NAME,
+  CAP_LAST_CAP, PR_CAPBSET_READ, PR_GET_CHILD_SUBREAPER, PR_GET_KEEPCAPS, PR_GET_NO_NEW_PRIVS, PR_GET_SECCOMP, PR_GET_THP_DISABLE,
+  PR_GET_TIMERSLACK, PR_SET_CHILD_SUBREAPER, PR_SET_KEEPCAPS, PR_SET_NO_NEW_PRIVS, PR_SET_THP_DISABLE, PR_SET_TIMERSLACK,
   PR_SET_PDEATHSIG, RLIM_NLIMITS, RLIMIT_NOFILE, USER_END, execve as loadProgram, processLimit,
   type LinuxProcess,
 } from '@rvisor/linux-object';
@@ -353,10 +355,56 @@ export function sysPrctl(ctx: SyscallContext) {
       ctx.mem.writeU32(ctx.addr(1), ctx.process.parentDeathSignal);
       return 0;
     case PR_GET_DUMPABLE:
-      return 1;
+      return ctx.process.dumpable;
     case PR_SET_DUMPABLE:
+      ctx.process.dumpable = flag(ctx.arg(1));
       return 0;
+    case PR_GET_KEEPCAPS:
+      return ctx.process.keepCaps ? 1 : 0;
+    case PR_SET_KEEPCAPS:
+      ctx.process.keepCaps = flag(ctx.arg(1)) === 1;
+      return 0;
+    case PR_SET_NO_NEW_PRIVS:
+      // Only setting it, with nothing else: it cannot be cleared.
+      if (ctx.arg(1) !== 1n || ctx.arg(2) !== 0n || ctx.arg(3) !== 0n || ctx.arg(4) !== 0n) throw new KernelError(Errno.EINVAL);
+      ctx.process.noNewPrivs = true;
+      return 0;
+    case PR_GET_NO_NEW_PRIVS:
+      if (ctx.arg(1) !== 0n || ctx.arg(2) !== 0n || ctx.arg(3) !== 0n || ctx.arg(4) !== 0n) throw new KernelError(Errno.EINVAL);
+      return ctx.process.noNewPrivs ? 1 : 0;
+    case PR_SET_CHILD_SUBREAPER:
+      ctx.process.childSubreaper = ctx.arg(1) !== 0n;
+      return 0;
+    case PR_GET_CHILD_SUBREAPER:
+      ctx.mem.writeU32(ctx.addr(1), ctx.process.childSubreaper ? 1 : 0);
+      return 0;
+    case PR_GET_TIMERSLACK:
+      return ctx.process.timerSlack;
+    case PR_SET_TIMERSLACK: {
+      const ns = ctx.arg(1);
+      // 0 means "back to the default"; the slack is never applied here (timers fire when due).
+      ctx.process.timerSlack = ns === 0n ? 50_000 : Number(ns > 0xffff_ffffn ? 0xffff_ffffn : ns);
+      return 0;
+    }
+    case PR_GET_THP_DISABLE:
+      return ctx.process.thpDisable ? 1 : 0;
+    case PR_SET_THP_DISABLE:
+      ctx.process.thpDisable = ctx.arg(1) !== 0n;
+      return 0;
+    case PR_GET_SECCOMP:
+      return 0; // the guest's own view: no filter of its own (the sandbox's is not its business)
+    case PR_CAPBSET_READ: {
+      const cap = ctx.int(1);
+      if (cap < 0 || cap > CAP_LAST_CAP) throw new KernelError(Errno.EINVAL);
+      return 1;
+    }
     default:
       throw new KernelError(Errno.EINVAL);
   }
+}
+
+/** prctl's 0-or-1 argument (EINVAL for anything else). */
+function flag(arg: bigint): number {
+  if (arg !== 0n && arg !== 1n) throw new KernelError(Errno.EINVAL);
+  return Number(arg);
 }

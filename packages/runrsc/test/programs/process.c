@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -275,6 +276,58 @@ int main(int argc, char **argv) {
   char name[16] = {0};
   prctl(PR_GET_NAME, name);
   printf("prctl name: %s\n", name);
+  // prctl: no_new_privs (for good, inherited), child subreaper (orphans come back to us), the rest.
+  printf("no_new_privs %d", prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0));
+  printf(", set: %s", e(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)));
+  printf(", now %d, clear: %s, extra arg: %s\n", prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0), e(prctl(PR_SET_NO_NEW_PRIVS, 0, 0, 0, 0)),
+         e(prctl(PR_GET_NO_NEW_PRIVS, 1, 0, 0, 0)));
+  pid_t nc = fork();
+  if (nc == 0) {
+    printf("a child's no_new_privs %d\n", prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0));
+    _exit(0);
+  }
+  waitpid(nc, NULL, 0);
+  // In a process that is not init (the sandbox runs this program as pid 1, which adopts every orphan).
+  pid_t *adopted = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  pid_t sub = fork();
+  if (sub == 0) {
+    int reaper = -1;
+    printf("subreaper: %s", e(prctl(PR_SET_CHILD_SUBREAPER, 1)));
+    prctl(PR_GET_CHILD_SUBREAPER, &reaper);
+    printf(", reads %d\n", reaper);
+    pid_t middle = fork();
+    if (middle == 0) {
+      pid_t me = getpid();
+      pid_t grandchild = fork();
+      if (grandchild == 0) {
+        while (getppid() == me) usleep(1000); // until its parent is gone and someone adopted it
+        _exit(getppid() == getpid() ? 0 : 7);
+      }
+      *adopted = grandchild;
+      _exit(0);
+    }
+    waitpid(middle, NULL, 0);
+    int ost = 0;
+    pid_t reaped = waitpid(*adopted, &ost, 0);
+    printf("the orphaned grandchild is the subreaper's to wait for: %d, exit %d\n", reaped == *adopted, WEXITSTATUS(ost));
+    _exit(0);
+  }
+  waitpid(sub, NULL, 0);
+  printf("dumpable %d", prctl(PR_GET_DUMPABLE));
+  printf(", set 0: %s", e(prctl(PR_SET_DUMPABLE, 0)));
+  printf(", now %d, set 2: %s\n", prctl(PR_GET_DUMPABLE), e(prctl(PR_SET_DUMPABLE, 2)));
+  prctl(PR_SET_DUMPABLE, 1);
+  printf("keepcaps: set %s", e(prctl(PR_SET_KEEPCAPS, 1)));
+  printf(", reads %d\n", prctl(PR_GET_KEEPCAPS));
+  prctl(PR_SET_KEEPCAPS, 0);
+  printf("timerslack: set 1000 %s", e(prctl(PR_SET_TIMERSLACK, 1000)));
+  printf(", reads %d\n", prctl(PR_GET_TIMERSLACK));
+  printf("THP disable: set %s", e(prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0)));
+  printf(", reads %d\n", prctl(PR_GET_THP_DISABLE, 0, 0, 0, 0));
+  prctl(PR_SET_THP_DISABLE, 0, 0, 0, 0);
+  printf("seccomp mode %d, CAP_CHOWN in the bounding set %d, cap 100: %s\n", prctl(PR_GET_SECCOMP), prctl(PR_CAPBSET_READ, 0),
+         e(prctl(PR_CAPBSET_READ, 100)));
+
   // personality: asked with 0xffffffff, kept, inherited.
   int persona = personality(0xffffffff);
   int before = personality(ADDR_NO_RANDOMIZE);
