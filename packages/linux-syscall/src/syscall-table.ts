@@ -21,6 +21,7 @@ import * as shm from './sys/shm.js';
 import * as sem from './sys/sem.js';
 import * as msg from './sys/msg.js';
 import * as inotify from './sys/inotify.js';
+import * as ptimer from './sys/posix-timer.js';
 import * as hints from './sys/file-hints.js';
 import * as signal from './sys/signal.js';
 import * as time from './sys/time.js';
@@ -183,6 +184,11 @@ export const syscallTable = buildTable<SyscallContext>({
 
   clock_gettime: supported(time.sysClockGettime),
   clock_getres: supported(time.sysClockGetres),
+  timer_create: partial(ptimer.sysTimerCreate, 'CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME and their _ALARM and TAI forms; the CPU-time clocks answer EINVAL'),
+  timer_settime: supported(ptimer.sysTimerSettime),
+  timer_gettime: supported(ptimer.sysTimerGettime),
+  timer_getoverrun: supported(ptimer.sysTimerGetoverrun),
+  timer_delete: supported(ptimer.sysTimerDelete),
   gettimeofday: supported(time.sysGettimeofday),
   time: supported(time.sysTime),
   nanosleep: partial(time.sysNanosleep, 'the remaining time is not written back'),

@@ -239,6 +239,8 @@ function replaceImage(
     proc.exe = prog.path;
     proc.dumpable = 1;
     proc.keepCaps = false;
+    for (const t of proc.posixTimers.values()) t.disarm(); // execve deletes them
+    proc.posixTimers.clear();
     // comm: the basename of the path as given (Linux's bprm->filename), 15 bytes at most.
     thread.zx.name = path.slice(path.lastIndexOf('/') + 1).slice(0, 15);
     proc.releaseVfork();

@@ -15,10 +15,11 @@ export type { ForkOptions, ThreadStart } from './fork.js';
 export {
   SIG_DFL, SIG_IGN, SA_NOCLDSTOP, SA_NOCLDWAIT, SA_SIGINFO, SA_RESTORER, SA_ONSTACK, SA_RESTART,
   SA_NODEFER, SA_RESETHAND, ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK,
-  SI_USER, SI_TKILL, SI_KERNEL, CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_STOPPED, CLD_CONTINUED, SIGACTION_SIZE, SIGINFO_SIZE, SS_ONSTACK,
+  SI_USER, SI_TKILL, SI_TIMER, SI_KERNEL, CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_STOPPED, CLD_CONTINUED, SIGACTION_SIZE, SIGINFO_SIZE, SS_ONSTACK,
   SS_DISABLE, UNBLOCKABLE, DEFAULT_ACTION, decodeSigAction, encodeSigAction, defaultAction, sigbit,
   encodeSigInfo, sendSignal, wakeForSignal, takeDeliverable, hasDeliverable, setupFrame, sigreturn,
 } from './signals.js';
 export type { SigAction, SigInfo, DefaultAction, AltStack } from './signals.js';
 export { Futexes, FUTEX_BITSET_ANY } from './futex.js';
 export type { FutexWaitResult } from './futex.js';
+export { PosixTimer, type TimerTarget } from './posix-timer.js';

@@ -208,6 +208,8 @@ export class Kernel {
     proc.realTimer?.timer.cancel();
     proc.realTimer = null;
     this.sysvSem.exited(proc.pid); // its SEM_UNDO adjustments
+    for (const t of proc.posixTimers.values()) t.disarm();
+    proc.posixTimers.clear();
     this.releaseProcess(proc);
     // Out of the root job's list: otherwise every process the kernel ever ran stays reachable.
     proc.zx.exit(proc.exit?.code ?? 0);

@@ -13,6 +13,7 @@ import type { FdTable } from '../fs/fd-table.js';
 import type { FsContext } from '../fs/fs-context.js';
 import { DEFAULT_ACTION, SIG_IGN, type AltStack, type SigAction, type SigInfo } from './signals.js';
 import { UserMemory } from './user-memory.js';
+import type { PosixTimer } from './posix-timer.js';
 
 /** The container identity a process runs as (virtual: never the host's). */
 export interface Credentials {
@@ -116,6 +117,8 @@ export class LinuxProcess {
   realTimer: { timer: Timer; deadline: bigint; interval: bigint } | null = null;
   /** prctl(PR_SET_PDEATHSIG): the signal this process gets when its parent dies (0: none). */
   parentDeathSignal = 0;
+  /** timer_create's timers, by id (neither fork nor execve keeps them). */
+  readonly posixTimers = new Map<number, PosixTimer>();
   /** prctl(PR_SET_NO_NEW_PRIVS): set for good, kept across fork and execve. */
   noNewPrivs = false;
   /** prctl(PR_SET_CHILD_SUBREAPER): orphaned descendants become its children, not init's (not inherited). */

@@ -31,6 +31,8 @@ export const ERESTART_RESTARTBLOCK = 516;
 /** si_code values. */
 export const SI_USER = 0;
 export const SI_TKILL = -6;
+/** si_code of a POSIX timer's expiry. */
+export const SI_TIMER = -2;
 export const SI_KERNEL = 0x80;
 export const CLD_EXITED = 1;
 export const CLD_KILLED = 2;
@@ -101,6 +103,8 @@ export interface SigInfo {
   uid?: number;
   status?: number;
   addr?: bigint;
+  /** A POSIX timer's (SI_TIMER): its id, the expirations since this signal was sent, its sigev_value. */
+  timer?: { id: number; overrun: number; value: bigint };
 }
 
 export const SIGINFO_SIZE = 128;
@@ -112,6 +116,10 @@ export function encodeSigInfo(info: SigInfo): Uint8Array {
   v.setInt32(8, info.code, true);
   if (info.addr !== undefined) {
     v.setBigUint64(16, info.addr, true);
+  } else if (info.timer !== undefined) {
+    v.setInt32(16, info.timer.id, true);
+    v.setInt32(20, info.timer.overrun, true);
+    v.setBigUint64(24, info.timer.value, true);
   } else {
     v.setInt32(16, info.pid ?? 0, true);
     v.setInt32(20, info.uid ?? 0, true);

@@ -1,0 +1,132 @@
+/**
+ * POSIX per-process timers: timer_create, timer_settime, timer_gettime, timer_getoverrun,
+ * timer_delete, over linux-object's `PosixTimer`. Clocks: CLOCK_REALTIME, CLOCK_MONOTONIC,
+ * CLOCK_BOOTTIME (and their _ALARM and TAI forms); the CPU-time clocks answer EINVAL.
+ *
+ * @module
+ */
+import { Errno, KernelError, NSIG, PosixTimer, Signo, type TimerTarget } from '@rvisor/linux-object';
+import type { SyscallContext } from '../context.js';
+
+const CLOCK_REALTIME = 0;
+const CLOCK_MONOTONIC = 1;
+const CLOCK_BOOTTIME = 7;
+const CLOCK_REALTIME_ALARM = 8;
+const CLOCK_BOOTTIME_ALARM = 9;
+const CLOCK_TAI = 11;
+const SIGEV_SIGNAL = 0;
+const SIGEV_NONE = 1;
+const SIGEV_THREAD_ID = 4;
+const TIMER_ABSTIME = 1;
+/** Timers one process may have (Linux's limit is RLIMIT_SIGPENDING-bound; this keeps a bad loop from filling memory). */
+const MAX_TIMERS = 32768;
+const NS_PER_SEC = 1_000_000_000n;
+
+/** Whether `clock` keeps wall time (its absolute times are CLOCK_REALTIME's); EINVAL for a clock timers do not take here. */
+function isWallClock(clock: number): boolean {
+  switch (clock) {
+    case CLOCK_REALTIME:
+    case CLOCK_REALTIME_ALARM:
+    case CLOCK_TAI:
+      return true;
+    case CLOCK_MONOTONIC:
+    case CLOCK_BOOTTIME:
+    case CLOCK_BOOTTIME_ALARM:
+      return false;
+    default:
+      throw new KernelError(Errno.EINVAL);
+  }
+}
+
+/** The struct sigevent at `addr` (null: SIGALRM to the process, with the timer's id as its value). */
+function readSigevent(ctx: SyscallContext, addr: number, id: number): TimerTarget {
+  if (addr === 0) return { signo: Signo.SIGALRM, none: false, value: BigInt(id) };
+  const raw = ctx.mem.read(addr, 20);
+  const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const value = v.getBigUint64(0, true);
+  const signo = v.getInt32(8, true);
+  const notify = v.getInt32(12, true);
+  if (notify === SIGEV_NONE) return { signo: 0, none: true, value };
+  if (notify !== SIGEV_SIGNAL && notify !== (SIGEV_SIGNAL | SIGEV_THREAD_ID)) throw new KernelError(Errno.EINVAL);
+  if (signo < 1 || signo > NSIG) throw new KernelError(Errno.EINVAL);
+  if (notify === SIGEV_SIGNAL) return { signo, none: false, value };
+  const thread = ctx.process.threads.get(v.getInt32(16, true));
+  if (!thread) throw new KernelError(Errno.EINVAL); // SIGEV_THREAD_ID names a thread of the caller's process
+  return { signo, thread, none: false, value };
+}
+
+/** Implements Linux syscall timer_create(2). */
+export function sysTimerCreate(ctx: SyscallContext) {
+  const wall = isWallClock(ctx.int(0));
+  const timers = ctx.process.posixTimers;
+  if (timers.size >= MAX_TIMERS) throw new KernelError(Errno.EAGAIN);
+  let id = 0;
+  while (timers.has(id)) id++;
+  const timer = new PosixTimer(ctx.kernel, ctx.process, id, readSigevent(ctx, ctx.addr(1), id), wall);
+  ctx.mem.writeU32(ctx.addr(2), id);
+  timers.set(id, timer);
+  return 0;
+}
+
+function timerOf(ctx: SyscallContext, id: number): PosixTimer {
+  const t = ctx.process.posixTimers.get(id);
+  if (!t) throw new KernelError(Errno.EINVAL);
+  return t;
+}
+
+function readTimespecAt(ctx: SyscallContext, addr: number): bigint {
+  const sec = BigInt.asIntN(64, ctx.mem.readU64(addr));
+  const nsec = BigInt.asIntN(64, ctx.mem.readU64(addr + 8));
+  if (sec < 0n || nsec < 0n || nsec >= NS_PER_SEC) throw new KernelError(Errno.EINVAL);
+  return sec * NS_PER_SEC + nsec;
+}
+
+/** Write a struct itimerspec at `addr`. */
+function writeItimerspec(ctx: SyscallContext, addr: number, interval: bigint, value: bigint): void {
+  ctx.mem.writeU64(addr, interval / NS_PER_SEC);
+  ctx.mem.writeU64(addr + 8, interval % NS_PER_SEC);
+  ctx.mem.writeU64(addr + 16, value / NS_PER_SEC);
+  ctx.mem.writeU64(addr + 24, value % NS_PER_SEC);
+}
+
+/** Implements Linux syscall timer_settime(2): TIMER_ABSTIME takes a time of the timer's clock. */
+export function sysTimerSettime(ctx: SyscallContext) {
+  const timer = timerOf(ctx, ctx.int(0));
+  const flags = ctx.int(1); // bits other than TIMER_ABSTIME are ignored, as Linux does
+  const interval = readTimespecAt(ctx, ctx.addr(2));
+  const value = readTimespecAt(ctx, ctx.addr(2) + 16);
+  const now = ctx.kernel.timers.clock.now();
+  if (ctx.addr(3) !== 0) {
+    const old = timer.remaining(now);
+    writeItimerspec(ctx, ctx.addr(3), old.interval, old.value);
+  }
+  let deadline = 0n;
+  if (value > 0n) {
+    if ((flags & TIMER_ABSTIME) === 0) deadline = now + value;
+    else deadline = timer.wallClock ? value - ctx.kernel.realtimeOffset : value;
+    if (deadline <= now) deadline = now + 1n; // already past: expires at once
+  }
+  timer.arm(deadline, interval);
+  return 0;
+}
+
+/** Implements Linux syscall timer_gettime(2). */
+export function sysTimerGettime(ctx: SyscallContext) {
+  const timer = timerOf(ctx, ctx.int(0));
+  const left = timer.remaining(ctx.kernel.timers.clock.now());
+  writeItimerspec(ctx, ctx.addr(1), left.interval, left.value);
+  return 0;
+}
+
+/** Implements Linux syscall timer_getoverrun(2). */
+export function sysTimerGetoverrun(ctx: SyscallContext) {
+  return timerOf(ctx, ctx.int(0)).overrun;
+}
+
+/** Implements Linux syscall timer_delete(2). */
+export function sysTimerDelete(ctx: SyscallContext) {
+  const timer = timerOf(ctx, ctx.int(0));
+  timer.disarm();
+  ctx.process.posixTimers.delete(timer.id);
+  return 0;
+}
