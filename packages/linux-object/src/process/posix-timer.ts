@@ -13,6 +13,12 @@ import { SI_TIMER, sendSignal, type SigInfo } from './signals.js';
 
 /** Overruns stop counting here (Linux's DELAYTIMER_MAX, INT_MAX). */
 const DELAYTIMER_MAX = 0x7fff_ffff;
+/**
+ * The soonest a timer with a shorter period fires again after an expiry; the expirations skipped
+ * meanwhile count as overruns. Without it a period of a few ns would keep the kernel firing it,
+ * as Linux guards against by pushing such a timer a jiffy ahead.
+ */
+const MIN_REARM_NS = 1_000_000n;
 
 /** Where a timer's expiry goes: a signal to the process or to one of its threads, or nowhere. */
 export interface TimerTarget {
@@ -80,6 +86,12 @@ export class PosixTimer {
           const missed = (now - deadline) / this.#interval;
           this.#addOverrun(Number(missed > BigInt(DELAYTIMER_MAX) ? BigInt(DELAYTIMER_MAX) : missed));
           next = deadline + (missed + 1n) * this.#interval;
+        }
+        if (this.#interval < MIN_REARM_NS && next < now + MIN_REARM_NS) {
+          const skipped = (now + MIN_REARM_NS - next) / this.#interval;
+          this.#addOverrun(Number(skipped > BigInt(DELAYTIMER_MAX) ? BigInt(DELAYTIMER_MAX) : skipped));
+          next += skipped * this.#interval;
+          if (next < now + MIN_REARM_NS) next += this.#interval;
         }
         this.#schedule(next);
       }
