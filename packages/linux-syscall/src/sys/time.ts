@@ -133,6 +133,22 @@ const ITIMER_REAL = 0;
 const NS_PER_SEC = 1_000_000_000n;
 const NS_PER_USEC = 1000n;
 
+/** The soonest a periodic timer with a shorter period fires again (a ns period must not keep the kernel firing it). */
+const MIN_REARM_NS = 1_000_000n;
+
+/**
+ * A periodic timer's next expiry after the one due at `deadline`: the first of its period past
+ * `now` (the ones a late wake-up skipped are not made up, one signal stands for them), and at
+ * least MIN_REARM_NS ahead.
+ */
+function nextExpiry(deadline: bigint, interval: bigint, now: bigint): bigint {
+  let next = deadline + interval;
+  if (next <= now) next += ((now - next) / interval + 1n) * interval;
+  const floor = now + MIN_REARM_NS;
+  if (next < floor) next += ((floor - next + interval - 1n) / interval) * interval;
+  return next;
+}
+
 /** Arm (or, with 0, disarm) the process's real-time timer; returns what was left of the old one. */
 function armRealTimer(ctx: SyscallContext, value: bigint, interval: bigint): { left: bigint; interval: bigint } {
   const proc = ctx.process;
@@ -146,7 +162,7 @@ function armRealTimer(ctx: SyscallContext, value: bigint, interval: bigint): { l
     const fire = (deadline: bigint): void => {
       const timer = timers.add(deadline, () => {
         sendSignal(ctx.kernel, proc, { signo: Signo.SIGALRM, code: SI_KERNEL });
-        if (interval > 0n && !proc.dead) fire(deadline + interval);
+        if (interval > 0n && !proc.dead) fire(nextExpiry(deadline, interval, timers.clock.now()));
         else proc.realTimer = null;
       });
       proc.realTimer = { timer, deadline, interval };
