@@ -364,7 +364,7 @@ export function sysSplice(ctx: SyscallContext) {
   if (len === 0) return 0;
   const nonBlocking = (flags & SPLICE_F_NONBLOCK) !== 0;
   const signal = () => ctx.interruption();
-  return withSigpipe(ctx, (async () => {
+  return written(ctx, to, withSigpipe(ctx, (async () => {
     if (inPipe !== undefined) await pipeReadable(inPipe, nonBlocking, signal);
     if (outPipe !== undefined) await pipeWritable(outPipe, nonBlocking, signal);
     let want = Math.min(len, SPLICE_CHUNK);
@@ -384,7 +384,7 @@ export function sysSplice(ctx: SyscallContext) {
     if (inOff !== null) ctx.mem.writeU64(inAddr, BigInt(inOff + n));
     if (outOff !== null) ctx.mem.writeU64(outAddr, BigInt(outOff + n));
     return n;
-  })());
+  })()));
 }
 
 /** splice needs its input open for reading and its output for writing (EBADF otherwise). */

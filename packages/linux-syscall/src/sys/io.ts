@@ -181,7 +181,7 @@ export function sysSendfile(ctx: SyscallContext) {
   };
   try {
     const r = copyBetween(ctx, read, (b) => to.write(b, ctx), ctx.count(3));
-    return piped(ctx, typeof r === 'number' ? moved(r) : r.then(moved));
+    return written(ctx, to, piped(ctx, typeof r === 'number' ? moved(r) : r.then(moved)));
   } catch (err) {
     sigpipe(ctx, err); // a broken pipe found without waiting
   }
@@ -202,5 +202,5 @@ export function sysCopyFileRange(ctx: SyscallContext) {
     return n;
   };
   const r = copyBetween(ctx, read, write, ctx.count(4));
-  return typeof r === 'number' ? moved(r) : r.then(moved);
+  return written(ctx, to, typeof r === 'number' ? moved(r) : r.then(moved));
 }

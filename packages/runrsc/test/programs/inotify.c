@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -85,6 +86,22 @@ int main(void) {
   if (symlink("g", "l") != 0) printf("symlink failed\n");
   if (link("g", "h") != 0) printf("link failed\n");
   drain(fd, "mkdir, symlink, link");
+
+  int src = open("s", O_CREAT | O_RDWR, 0644);
+  if (write(src, "abc", 3) != 3) printf("write failed\n");
+  int dst = open("d", O_CREAT | O_WRONLY, 0644);
+  drain(fd, "create s and d");
+  off_t from = 0;
+  if (sendfile(dst, src, &from, 3) != 3) printf("sendfile failed\n");
+  drain(fd, "sendfile into d");
+  loff_t in_at = 0, out_at = 3;
+  if (copy_file_range(src, &in_at, dst, &out_at, 3, 0) != 3) printf("copy_file_range failed\n");
+  drain(fd, "copy_file_range into d");
+  close(src);
+  close(dst);
+  unlink("s");
+  unlink("d");
+  drain(fd, "unlink s and d");
 
   wds[1] = inotify_add_watch(fd, "g", CHANGES);
   printf("watch g: %s, again is the same %d\n", err(wds[1]), inotify_add_watch(fd, "g", IN_MODIFY | IN_MASK_ADD) == wds[1]);
