@@ -162,6 +162,8 @@ export const syscallTable = buildTable<SyscallContext>({
   sched_getparam: supported(sched.sysSchedGetparam),
   sched_get_priority_max: supported(sched.sysSchedGetPriorityMax),
   sched_get_priority_min: supported(sched.sysSchedGetPriorityMin),
+  sched_getattr: partial(sched.sysSchedGetattr, 'no SCHED_DEADLINE parameters, no utilization clamps; sched_runtime reads 0'),
+  sched_setattr: partial(sched.sysSchedSetattr, `${RECORDED}; SCHED_DEADLINE answers EINVAL, utilization clamps EOPNOTSUPP`),
   sched_rr_get_interval: partial(sched.sysSchedRrGetInterval, 'SCHED_RR\'s 100 ms, 0 for the other policies'),
   ioprio_get: supported(sched.sysIoprioGet),
   ioprio_set: partial(sched.sysIoprioSet, RECORDED),

@@ -150,6 +150,65 @@ export function sysSchedGetparam(ctx: SyscallContext) {
   return 0;
 }
 
+/** struct sched_attr: SCHED_ATTR_SIZE_VER0 (up to sched_period) and the size this kernel knows (VER1, with utilization clamps). */
+const SCHED_ATTR_SIZE_VER0 = 48;
+const SCHED_ATTR_SIZE = 56;
+const SCHED_FLAG_RESET_ON_FORK = 0x01;
+const SCHED_FLAG_KEEP_POLICY = 0x08;
+const SCHED_FLAG_KEEP_PARAMS = 0x10;
+/** Flags Linux takes (RECLAIM and DL_OVERRUN matter to SCHED_DEADLINE only); the utilization clamps need uclamp. */
+const SCHED_FLAGS_TAKEN = 0x01 | 0x02 | 0x04 | 0x08 | 0x10;
+const SCHED_FLAG_UTIL_CLAMP = 0x20 | 0x40;
+
+/** Implements Linux syscall sched_getattr(2): the thread's policy, flags and nice or priority (no SCHED_DEADLINE, no clamps). */
+export function sysSchedGetattr(ctx: SyscallContext) {
+  const size = ctx.uint(2);
+  if (ctx.uint(3) !== 0 || size < SCHED_ATTR_SIZE_VER0 || size > 4096) throw new KernelError(Errno.EINVAL);
+  const { policy, priority, nice, resetOnFork } = threadById(ctx, ctx.int(0)).sched;
+  const out = new Uint8Array(Math.min(size, SCHED_ATTR_SIZE));
+  const v = new DataView(out.buffer);
+  v.setUint32(0, out.length, true);
+  v.setUint32(4, policy, true);
+  v.setBigUint64(8, resetOnFork ? BigInt(SCHED_FLAG_RESET_ON_FORK) : 0n, true);
+  const realtime = policy === SCHED_FIFO || policy === SCHED_RR;
+  v.setInt32(16, realtime ? 0 : nice, true);
+  v.setUint32(20, realtime ? priority : 0, true);
+  ctx.mem.write(ctx.addr(1), out);
+  return 0;
+}
+
+/** Implements Linux syscall sched_setattr(2), for the policies sched_setscheduler takes (SCHED_DEADLINE: EINVAL). */
+export function sysSchedSetattr(ctx: SyscallContext) {
+  const target = threadById(ctx, ctx.int(0));
+  const addr = ctx.addr(1);
+  if (ctx.uint(2) !== 0) throw new KernelError(Errno.EINVAL);
+  let size = ctx.mem.readU32(addr);
+  if (size === 0) size = SCHED_ATTR_SIZE_VER0;
+  const tooBig = size > SCHED_ATTR_SIZE && ctx.mem.read(addr + SCHED_ATTR_SIZE, Math.min(size, 4096) - SCHED_ATTR_SIZE).some((b) => b !== 0);
+  if (size < SCHED_ATTR_SIZE_VER0 || tooBig) {
+    ctx.mem.writeU32(addr, SCHED_ATTR_SIZE); // the size this kernel knows, as Linux answers
+    throw new KernelError(Errno.E2BIG);
+  }
+  const raw = ctx.mem.read(addr, SCHED_ATTR_SIZE_VER0);
+  const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const flags = Number(v.getBigUint64(8, true) & 0xffff_ffffn);
+  if ((flags & SCHED_FLAG_UTIL_CLAMP) !== 0) throw new KernelError(Errno.EOPNOTSUPP);
+  if ((flags & ~SCHED_FLAGS_TAKEN) !== 0 || v.getBigUint64(8, true) > 0xffff_ffffn) throw new KernelError(Errno.EINVAL);
+  const current = target.sched;
+  const policy = (flags & SCHED_FLAG_KEEP_POLICY) !== 0 ? current.policy : v.getUint32(4, true);
+  const keepParams = (flags & SCHED_FLAG_KEEP_PARAMS) !== 0;
+  const priority = keepParams ? current.priority : v.getUint32(20, true) | 0;
+  const [min, max] = priorityRange(policy);
+  if (priority < min || priority > max) throw new KernelError(Errno.EINVAL);
+  const realtime = policy === SCHED_FIFO || policy === SCHED_RR;
+  // Linux clamps sched_attr's nice into -20..19, as setpriority does.
+  const nice = realtime || keepParams ? current.nice : Math.min(19, Math.max(-20, v.getInt32(16, true)));
+  checkOwner(ctx.process, target);
+  if (ctx.process.cred.euid !== 0 && (realtime || nice < current.nice)) throw new KernelError(Errno.EPERM);
+  target.sched = { ...current, policy, priority, nice, resetOnFork: (flags & SCHED_FLAG_RESET_ON_FORK) !== 0 };
+  return 0;
+}
+
 /** Implements Linux syscall sched_get_priority_max(2). */
 export function sysSchedGetPriorityMax(ctx: SyscallContext) {
   return priorityRange(ctx.int(0))[1];

@@ -116,6 +116,62 @@ static void policies(void) {
   printf("back to OTHER: %s, policy %d\n", r, sched_getscheduler(0));
 }
 
+/** struct sched_attr, as sched_setattr(2) describes it. */
+struct attr {
+  unsigned size, policy;
+  unsigned long long flags;
+  int nice;
+  unsigned priority;
+  unsigned long long runtime, deadline, period;
+  unsigned util_min, util_max;
+};
+
+static void sched_attr(void) {
+  struct attr a;
+  memset(&a, 0xff, sizeof a);
+  const char *r = err(syscall(SYS_sched_getattr, 0, &a, sizeof a, 0));
+  printf("sched_getattr: %s, size %u, policy %u, flags %llu, nice %d, priority %u\n", r, a.size, a.policy, a.flags, a.nice, a.priority);
+  memset(&a, 0xff, sizeof a);
+  r = err(syscall(SYS_sched_getattr, 0, &a, 48, 0));
+  printf("asked for 48 bytes: %s, size %u, past them untouched %d\n", r, a.size, a.util_min == 0xffffffffu);
+  printf("40 bytes: %s; flags 1: %s\n", err(syscall(SYS_sched_getattr, 0, &a, 40, 0)), err(syscall(SYS_sched_getattr, 0, &a, sizeof a, 1)));
+  struct attr s = {.size = 48, .policy = SCHED_OTHER, .nice = 3};
+  r = err(syscall(SYS_sched_setattr, 0, &s, 0));
+  memset(&a, 0, sizeof a);
+  syscall(SYS_sched_getattr, 0, &a, sizeof a, 0);
+  printf("setattr nice 3: %s, reads %d\n", r, a.nice);
+  s.policy = SCHED_FIFO;
+  s.priority = 5;
+  r = err(syscall(SYS_sched_setattr, 0, &s, 0));
+  memset(&a, 0, sizeof a);
+  syscall(SYS_sched_getattr, 0, &a, sizeof a, 0);
+  printf("FIFO 5: %s, reads policy %u priority %u nice %d\n", r, a.policy, a.priority, a.nice);
+  s.policy = SCHED_OTHER;
+  s.priority = 0;
+  s.nice = 0;
+  s.flags = 1;
+  r = err(syscall(SYS_sched_setattr, 0, &s, 0));
+  memset(&a, 0, sizeof a);
+  syscall(SYS_sched_getattr, 0, &a, sizeof a, 0);
+  printf("OTHER with reset-on-fork: %s, reads policy %u flags %llu\n", r, a.policy, a.flags);
+  s.size = 40;
+  r = err(syscall(SYS_sched_setattr, 0, &s, 0));
+  printf("size 40: %s, size then %u\n", r, s.size);
+  s.size = 48;
+  s.flags = 0x1000;
+  printf("unknown flag: %s", err(syscall(SYS_sched_setattr, 0, &s, 0)));
+  s.flags = 0;
+  s.policy = 42;
+  printf("; policy 42: %s", err(syscall(SYS_sched_setattr, 0, &s, 0)));
+  s.policy = SCHED_OTHER;
+  printf("; flags argument 1: %s", err(syscall(SYS_sched_setattr, 0, &s, 1)));
+  s.nice = 30;
+  printf("; nice 30: %s\n", err(syscall(SYS_sched_setattr, 0, &s, 0)));
+  s.nice = 0;
+  s.flags = 0;
+  syscall(SYS_sched_setattr, 0, &s, 0);
+}
+
 static void io_priorities(void) {
   const char *r = err(ioprio_set(1, 0, (2 << 13) | 4));
   printf("ioprio_set BE 4: %s, get %ld\n", r, ioprio_get(1, 0));
@@ -199,6 +255,7 @@ int main(void) {
   setpgid(0, 0);
   nice_values();
   policies();
+  sched_attr();
   io_priorities();
   affinity_and_robust_list();
   file_advice();

@@ -96,6 +96,8 @@ pub const NOTIFIED_SYSCALLS: &[u32] = &[
     253, 254, 255, 294, // inotify_init inotify_add_watch inotify_rm_watch inotify_init1
     135, 149, 150, 151, 152, 325, // personality mlock munlock mlockall munlockall mlock2
     222, 223, 224, 225, 226, // timer_create timer_settime timer_gettime timer_getoverrun timer_delete
+    140, 141, 142, 143, 144, 145, 146, 147, 148, 203, 251, 252, 314, 315, // the scheduling calls (getpriority … sched_rr_get_interval, affinity, ioprio, sched_setattr/getattr)
+    221, 187, 277, 274, 441, // fadvise64 readahead sync_file_range get_robust_list epoll_pwait2
     36, 37, 38, // getitimer alarm setitimer
     40, 326, 275, 276, 278, 295, 296, 327, 328, 285, // sendfile copy_file_range splice tee vmsplice preadv pwritev preadv2 pwritev2 fallocate
     41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 288, // socket … getsockopt, accept4
