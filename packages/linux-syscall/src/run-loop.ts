@@ -492,7 +492,7 @@ export class KernelRunner {
       kernel.killProcess(proc, signal);
       return false;
     }
-    thread.pending.set(signal, { signo: signal, code, addr });
+    thread.pending.put({ signo: signal, code, addr });
     return true;
   }
 }

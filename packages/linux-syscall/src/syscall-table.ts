@@ -177,10 +177,10 @@ export const syscallTable = buildTable<SyscallContext>({
   rt_sigsuspend: supported(signal.sysRtSigsuspend),
   pause: supported(signal.sysPause),
   rt_sigtimedwait: supported(signal.sysRtSigtimedwait),
-  rt_sigqueueinfo: partial(signal.sysRtSigqueueinfo, 'si_value is not carried; real-time signals do not queue'),
+  rt_sigqueueinfo: supported(signal.sysRtSigqueueinfo),
   rt_sigreturn: partial(signal.sysRtSigreturn, 'FPU state through fxsave (SSE); AVX upper halves are not saved'),
   sigaltstack: supported(signal.sysSigaltstack),
-  kill: partial(signal.sysKill, 'real-time signals do not queue'),
+  kill: partial(signal.sysKill, 'a real-time signal past RLIMIT_SIGPENDING is dropped rather than failing with EAGAIN'),
   tkill: supported(signal.sysTkill),
   tgkill: supported(signal.sysTgkill),
 

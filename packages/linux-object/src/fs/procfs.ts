@@ -488,7 +488,7 @@ export class ProcFs implements FileSystem {
     const { ignored, caught } = dispositions(proc);
     const main = proc.threads.get(proc.pid);
     const c = proc.cred;
-    const pending = [...proc.pending.keys()].reduce((s, sig) => s | (1n << BigInt(sig - 1)), 0n);
+    const pending = proc.pending.mask;
     const vsizeKb = proc.vmar.mappings().reduce((n, m) => n + (m.end - m.start), 0) / 1024;
     return [
       `Name:\t${commOf(proc)}`,
@@ -507,7 +507,7 @@ export class ProcFs implements FileSystem {
       `VmRSS:\t${String(proc.dead ? 0 : hostResidentPages(proc.hostPid) * 4).padStart(8)} kB`,
       `Threads:\t${proc.threads.size}`,
       `SigQ:\t${proc.pending.size}/${processLimit(proc, 11).cur}`,
-      `SigPnd:\t${sigsetHex(main ? [...main.pending.keys()].reduce((s, sig) => s | (1n << BigInt(sig - 1)), 0n) : 0n)}`,
+      `SigPnd:\t${sigsetHex(main ? main.pending.mask : 0n)}`,
       `ShdPnd:\t${sigsetHex(pending)}`,
       `SigBlk:\t${sigsetHex(main?.signalMask ?? 0n)}`,
       `SigIgn:\t${sigsetHex(ignored)}`,

@@ -9,7 +9,7 @@ import { POLLIN } from '../abi/poll.js';
 import type { Stat } from '../abi/stat.js';
 import { Errno, KernelError, isKernelError } from '../errno.js';
 import type { LinuxProcess, LinuxThread } from '../process/process.js';
-import { UNBLOCKABLE, hasDeliverable, sigbit, type SigInfo } from '../process/signals.js';
+import { UNBLOCKABLE, hasDeliverable, type PendingSignals, type SigInfo } from '../process/signals.js';
 import { anonInodeStat } from './anon-inode.js';
 import { FileBase, type Interruptible } from './open-file.js';
 
@@ -37,6 +37,15 @@ export function encodeSignalfdSiginfo(info: SigInfo, out: Uint8Array): void {
   v.setUint32(12, info.pid ?? 0, true);
   v.setUint32(16, info.uid ?? 0, true);
   v.setInt32(40, info.status ?? 0, true);
+  if (info.timer !== undefined) {
+    v.setUint32(24, info.timer.id, true); // ssi_tid
+    v.setUint32(32, info.timer.overrun, true);
+  }
+  const value = info.timer?.value ?? info.value;
+  if (value !== undefined) {
+    v.setInt32(44, Number(BigInt.asIntN(32, value)), true); // ssi_int
+    v.setBigUint64(48, value, true); // ssi_ptr
+  }
   v.setBigUint64(72, info.addr ?? 0n, true);
 }
 
@@ -68,19 +77,15 @@ export class SignalFdFile extends FileBase {
   }
 
   /** The pending sets a reader takes from: its own thread's first, then the process's. */
-  #sets(thread: LinuxThread | undefined): Map<number, SigInfo>[] {
+  #sets(thread: LinuxThread | undefined): PendingSignals[] {
     if (thread !== undefined) return [thread.pending, thread.process.pending];
     return [...[...this.owner.threads.values()].map((t) => t.pending), this.owner.pending];
   }
 
   #take(thread: LinuxThread | undefined): SigInfo | undefined {
     for (const pending of this.#sets(thread)) {
-      for (const [sig, info] of pending) {
-        if ((this.#mask & sigbit(sig)) !== 0n) {
-          pending.delete(sig);
-          return info;
-        }
-      }
+      const info = pending.take(this.#mask);
+      if (info !== undefined) return info;
     }
     return undefined;
   }
@@ -136,9 +141,7 @@ export class SignalFdFile extends FileBase {
   }
 
   override poll(events: number): number {
-    for (const pending of this.#sets(undefined)) {
-      for (const sig of pending.keys()) if ((this.#mask & sigbit(sig)) !== 0n) return events & POLLIN;
-    }
+    for (const pending of this.#sets(undefined)) if ((pending.mask & this.#mask) !== 0n) return events & POLLIN;
     return 0;
   }
 

@@ -9,7 +9,7 @@
 import type { Timer } from '@rvisor/async-executor';
 import type { Kernel } from './kernel.js';
 import type { LinuxProcess, LinuxThread } from './process.js';
-import { SI_TIMER, sendSignal, type SigInfo } from './signals.js';
+import { SI_TIMER, sendSignal, type PendingSignals, type SigInfo } from './signals.js';
 
 /** Overruns stop counting here (Linux's DELAYTIMER_MAX, INT_MAX). */
 const DELAYTIMER_MAX = 0x7fff_ffff;
@@ -38,6 +38,8 @@ export class PosixTimer {
   #interval = 0n;
   /** The last signal sent, which an expiry while it is pending adds its overrun to. */
   #sent: SigInfo | null = null;
+  /** The overrun of the last signal delivered (timer_getoverrun's answer). */
+  #delivered = 0;
 
   /** `wallClock`: its clock keeps wall time, so an absolute time it is given is CLOCK_REALTIME's. */
   constructor(
@@ -56,10 +58,18 @@ export class PosixTimer {
     this.#schedule(deadline);
   }
 
+  /**
+   * Stop it; a signal of its still pending goes too, as Linux drops a timer's signal that was
+   * queued before the timer was re-armed or deleted.
+   */
   disarm(): void {
     this.#timer?.cancel();
     this.#timer = null;
     this.#interval = 0n;
+    if (this.#sent !== null) {
+      if (!this.#pending.remove(this.#sent)) this.#delivered = this.#sent.timer!.overrun;
+      this.#sent = null;
+    }
   }
 
   /** What is left until it expires (0: disarmed), and its period. */
@@ -68,9 +78,14 @@ export class PosixTimer {
     return { value: this.#deadline > now ? this.#deadline - now : 1n, interval: this.#interval };
   }
 
-  /** timer_getoverrun: the extra expirations of its last signal. */
+  /** timer_getoverrun: the extra expirations its last delivered signal stood for. */
   get overrun(): number {
-    return this.#sent?.timer?.overrun ?? 0;
+    if (this.#sent !== null && !this.#pending.includes(this.#sent)) this.#delivered = this.#sent.timer!.overrun;
+    return this.#delivered;
+  }
+
+  get #pending(): PendingSignals {
+    return (this.target.thread ?? this.proc).pending;
   }
 
   #schedule(deadline: bigint): void {
@@ -100,10 +115,12 @@ export class PosixTimer {
 
   #expire(): void {
     if (this.target.none) return;
-    const pending = (this.target.thread ?? this.proc).pending;
-    if (this.#sent !== null && pending.get(this.target.signo) === this.#sent) {
-      this.#addOverrun(1); // its last signal is not delivered yet
-      return;
+    if (this.#sent !== null) {
+      if (this.#pending.includes(this.#sent)) {
+        this.#addOverrun(1); // its last signal is not delivered yet
+        return;
+      }
+      this.#delivered = this.#sent.timer!.overrun;
     }
     this.#sent = { signo: this.target.signo, code: SI_TIMER, timer: { id: this.id, overrun: 0, value: this.target.value } };
     sendSignal(this.kernel, this.proc, this.#sent, this.target.thread);

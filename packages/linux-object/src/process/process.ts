@@ -11,7 +11,7 @@ import {
 import { REG_COUNT, type Process, type Registers, type Thread } from '@rvisor/zircon-object';
 import type { FdTable } from '../fs/fd-table.js';
 import type { FsContext } from '../fs/fs-context.js';
-import { DEFAULT_ACTION, SIG_IGN, type AltStack, type SigAction, type SigInfo } from './signals.js';
+import { DEFAULT_ACTION, PendingSignals, SIG_IGN, type AltStack, type SigAction, type SigInfo } from './signals.js';
 import { UserMemory } from './user-memory.js';
 import type { PosixTimer } from './posix-timer.js';
 
@@ -148,7 +148,7 @@ export class LinuxProcess {
   /** Signal dispositions other than the default (rt_sigaction). */
   readonly sigactions = new Map<number, SigAction>();
   /** Process-directed signals waiting for a thread that does not block them. */
-  readonly pending = new Map<number, SigInfo>();
+  readonly pending = new PendingSignals();
   pgid: number;
   sid: number;
   readonly rlimits = new Map<number, RLimit>();
@@ -253,7 +253,7 @@ export class LinuxThread {
   /** While rt_sigsuspend waits: the mask to restore after the handler runs. */
   suspendedMask: bigint | null = null;
   /** Thread-directed signals (tkill, tgkill). */
-  readonly pending = new Map<number, SigInfo>();
+  readonly pending = new PendingSignals();
   /** sigaltstack(2), or null when none was set. */
   altStack: AltStack | null = null;
   /** Set when execve in another thread means this one must end at its next stop. */

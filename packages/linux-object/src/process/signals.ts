@@ -7,9 +7,10 @@
 import { markProgress } from '@rvisor/async-executor';
 import { Reg, type Registers } from '@rvisor/zircon-object';
 import { Signo, NSIG } from '../abi/signal.js';
+import { RLIMIT_SIGPENDING } from '../abi/process.js';
 import { Errno, KernelError } from '../errno.js';
 import type { Kernel } from './kernel.js';
-import type { LinuxProcess, LinuxThread } from './process.js';
+import { processLimit, type LinuxProcess, type LinuxThread } from './process.js';
 
 export const SIG_DFL = 0n;
 export const SIG_IGN = 1n;
@@ -105,6 +106,89 @@ export interface SigInfo {
   addr?: bigint;
   /** A POSIX timer's (SI_TIMER): its id, the expirations since this signal was sent, its sigev_value. */
   timer?: { id: number; overrun: number; value: bigint };
+  /** sigqueue's si_value (rt_sigqueueinfo's siginfo carries it). */
+  value?: bigint;
+}
+
+/** The first real-time signal: from it on, each sending queues one more instance. */
+export const SIGRTMIN_KERNEL = 32;
+
+/**
+ * The signals pending for a thread or a process, as Linux keeps them: a standard signal (1–31)
+ * once however often it is sent, each real-time one (32–64) queued as often as it is sent. They
+ * are taken lowest number first, and a real-time signal's instances in the order they came.
+ */
+export class PendingSignals {
+  readonly #bySigno = new Map<number, SigInfo[]>();
+  #count = 0;
+
+  /** How many instances are pending (/proc's SigQ). */
+  get size(): number {
+    return this.#count;
+  }
+
+  has(sig: number): boolean {
+    return this.#bySigno.has(sig);
+  }
+
+  /** Whether `info` itself is still pending (a POSIX timer asks of its last signal). */
+  includes(info: SigInfo): boolean {
+    return this.#bySigno.get(info.signo)?.includes(info) ?? false;
+  }
+
+  /** Queue `info`; a standard signal already pending stays as it is (false then). */
+  add(info: SigInfo): boolean {
+    const queue = this.#bySigno.get(info.signo);
+    if (queue === undefined) this.#bySigno.set(info.signo, [info]);
+    else if (info.signo >= SIGRTMIN_KERNEL) queue.push(info);
+    else return false;
+    this.#count++;
+    return true;
+  }
+
+  /** Make `info` its signal's only pending instance (a fault's own siginfo wins). */
+  put(info: SigInfo): void {
+    this.delete(info.signo);
+    this.add(info);
+  }
+
+  /** Take `info` itself out, if it is still pending (a re-armed or deleted POSIX timer's signal). */
+  remove(info: SigInfo): boolean {
+    const queue = this.#bySigno.get(info.signo);
+    const at = queue?.indexOf(info) ?? -1;
+    if (at < 0) return false;
+    queue!.splice(at, 1);
+    if (queue!.length === 0) this.#bySigno.delete(info.signo);
+    this.#count--;
+    return true;
+  }
+
+  /** Discard every pending instance of `sig`. */
+  delete(sig: number): void {
+    const queue = this.#bySigno.get(sig);
+    if (queue === undefined) return;
+    this.#count -= queue.length;
+    this.#bySigno.delete(sig);
+  }
+
+  /** The pending signals as a sigset (bit sig-1). */
+  get mask(): bigint {
+    let set = 0n;
+    for (const sig of this.#bySigno.keys()) set |= sigbit(sig);
+    return set;
+  }
+
+  /** Take the first instance of the lowest-numbered pending signal in `set`, if any. */
+  take(set: bigint): SigInfo | undefined {
+    let lowest = 0;
+    for (const sig of this.#bySigno.keys()) if ((set & sigbit(sig)) !== 0n && (lowest === 0 || sig < lowest)) lowest = sig;
+    if (lowest === 0) return undefined;
+    const queue = this.#bySigno.get(lowest)!;
+    const info = queue.shift()!;
+    if (queue.length === 0) this.#bySigno.delete(lowest);
+    this.#count--;
+    return info;
+  }
 }
 
 export const SIGINFO_SIZE = 128;
@@ -124,6 +208,7 @@ export function encodeSigInfo(info: SigInfo): Uint8Array {
     v.setInt32(16, info.pid ?? 0, true);
     v.setInt32(20, info.uid ?? 0, true);
     if (info.status !== undefined) v.setInt32(24, info.status, true);
+    else if (info.value !== undefined) v.setBigUint64(24, info.value, true);
   }
   return b;
 }
@@ -158,28 +243,34 @@ function jobControl(kernel: Kernel, proc: LinuxProcess, sig: number, threads: Li
  * if its default action ends the process and nothing blocks it, otherwise made pending and the
  * thread that can take it is woken (an interrupted syscall, or a running thread made to stop).
  */
-export function sendSignal(kernel: Kernel, proc: LinuxProcess, info: SigInfo, thread?: LinuxThread): void {
+/**
+ * Send `info` to `proc`, or to one of its threads. False only when a real-time signal could not be
+ * queued (RLIMIT_SIGPENDING): sigqueue then fails with EAGAIN.
+ */
+export function sendSignal(kernel: Kernel, proc: LinuxProcess, info: SigInfo, thread?: LinuxThread): boolean {
   const sig = info.signo;
-  if (proc.dead || sig < 1 || sig > NSIG) return;
+  if (proc.dead || sig < 1 || sig > NSIG) return true;
   if (sig === Signo.SIGKILL) {
     kernel.killProcess(proc, sig);
-    return;
+    return true;
   }
   const blocked = (t: LinuxThread) => (t.signalMask & sigbit(sig)) !== 0n;
   const threads = thread ? [thread] : [...proc.threads.values()];
-  if (jobControl(kernel, proc, sig, threads)) return;
-  if (isIgnored(proc, sig) && !threads.every(blocked)) return;
+  if (jobControl(kernel, proc, sig, threads)) return true;
+  if (isIgnored(proc, sig) && !threads.every(blocked)) return true;
   const act = proc.sigaction(sig);
   const fatal = act.handler === SIG_DFL && (defaultAction(sig) === 'terminate' || defaultAction(sig) === 'core');
   if (fatal && !threads.every(blocked)) {
     kernel.killProcess(proc, sig);
-    return;
+    return true;
   }
   const pending = thread ? thread.pending : proc.pending;
-  if (!pending.has(sig) || sig >= 32) pending.set(sig, info); // real-time signals would queue; one is kept
+  if (sig >= SIGRTMIN_KERNEL && BigInt(queuedSignals(proc)) >= processLimit(proc, RLIMIT_SIGPENDING).cur) return false;
+  pending.add(info);
   // A thread that can take it, or one waiting for it in rt_sigtimedwait.
   const target = threads.find((t) => !blocked(t)) ?? threads.find((t) => (t.sigwaitSet & sigbit(sig)) !== 0n);
   if (target) wakeForSignal(kernel, target);
+  return true;
 }
 
 /** Make `thread` notice a pending signal: interrupt its blocked syscall or stop it if running. */
@@ -192,28 +283,23 @@ export function wakeForSignal(kernel: Kernel, thread: LinuxThread): void {
   }
 }
 
-/** The first pending signal `thread` does not block, removed from its pending set. */
+/** The first pending signal `thread` does not block (its own before the process's), taken. */
 export function takeDeliverable(thread: LinuxThread): SigInfo | undefined {
-  const proc = thread.process;
-  for (const pending of [thread.pending, proc.pending]) {
-    if (pending.size === 0) continue;
-    for (const [sig, info] of pending) {
-      if ((thread.signalMask & sigbit(sig)) === 0n) {
-        pending.delete(sig);
-        return info;
-      }
-    }
-  }
-  return undefined;
+  const open = ~thread.signalMask;
+  return thread.pending.take(open) ?? thread.process.pending.take(open);
 }
 
 /** Whether `thread` has a pending signal it does not block. */
 export function hasDeliverable(thread: LinuxThread): boolean {
   if (thread.pending.size === 0 && thread.process.pending.size === 0) return false;
-  for (const pending of [thread.pending, thread.process.pending]) {
-    for (const sig of pending.keys()) if ((thread.signalMask & sigbit(sig)) === 0n) return true;
-  }
-  return false;
+  return ((thread.pending.mask | thread.process.pending.mask) & ~thread.signalMask) !== 0n;
+}
+
+/** Real-time signal instances queued for `proc` and its threads (RLIMIT_SIGPENDING bounds them). */
+function queuedSignals(proc: LinuxProcess): number {
+  let n = proc.pending.size;
+  for (const t of proc.threads.values()) n += t.pending.size;
+  return n;
 }
 
 // rt_sigframe layout (arch/x86/include/asm/sigframe.h): pretcode, then ucontext, then siginfo.

@@ -75,8 +75,7 @@ export function sysRtSigprocmask(ctx: SyscallContext) {
 /** Implements Linux syscall rt_sigpending(2). */
 export function sysRtSigpending(ctx: SyscallContext) {
   if (ctx.addr(1) !== SIGSET_SIZE) throw new KernelError(Errno.EINVAL);
-  let set = 0n;
-  for (const sig of [...ctx.thread.pending.keys(), ...ctx.process.pending.keys()]) set |= 1n << BigInt(sig - 1);
+  const set = ctx.thread.pending.mask | ctx.process.pending.mask;
   ctx.mem.writeU64(ctx.addr(0), set & ctx.thread.signalMask);
   return 0;
 }
@@ -108,15 +107,7 @@ export function sysPause(ctx: SyscallContext) {
 
 /** Take the first pending signal of `set` for `thread` (thread-directed first), or undefined. */
 function takeFrom(ctx: SyscallContext, set: bigint): SigInfo | undefined {
-  for (const pending of [ctx.thread.pending, ctx.process.pending]) {
-    for (const [sig, info] of pending) {
-      if ((set & sigbit(sig)) !== 0n) {
-        pending.delete(sig);
-        return info;
-      }
-    }
-  }
-  return undefined;
+  return ctx.thread.pending.take(set) ?? ctx.process.pending.take(set);
 }
 
 /** Implements Linux syscall rt_sigtimedwait(2). */
@@ -169,7 +160,10 @@ function whenAborted(signal: AbortSignal, reject: (reason: unknown) => void): vo
   else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
 }
 
-/** Implements Linux syscall rt_sigqueueinfo(2): the caller's siginfo goes along (negative si_code unless to itself). */
+/**
+ * Implements Linux syscall rt_sigqueueinfo(2): the caller's siginfo goes along, si_value included
+ * (negative si_code unless to itself); EAGAIN when a real-time signal cannot be queued.
+ */
 export function sysRtSigqueueinfo(ctx: SyscallContext) {
   const pid = ctx.int(0);
   const sig = ctx.int(1);
@@ -180,7 +174,8 @@ export function sysRtSigqueueinfo(ctx: SyscallContext) {
   const target = pid > 0 ? killTargets(ctx, pid)[0] : undefined;
   if (!target) throw new KernelError(Errno.ESRCH);
   if (code >= 0 && target !== ctx.process) throw new KernelError(Errno.EPERM);
-  sendSignal(ctx.kernel, target, { signo: sig, code, pid: v.getInt32(16, true), uid: v.getInt32(20, true) });
+  const info = { signo: sig, code, pid: v.getInt32(16, true), uid: v.getInt32(20, true), value: v.getBigUint64(24, true) };
+  if (sig !== 0 && !sendSignal(ctx.kernel, target, info)) throw new KernelError(Errno.EAGAIN);
   return 0;
 }
 

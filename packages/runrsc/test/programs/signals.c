@@ -47,6 +47,32 @@ static void on_fp(int sig) {
   got = sig + (int)(x / 1e9);
 }
 
+/** Real-time signals queue, each with its si_value; a standard one is pending once; the lowest number comes first. */
+static void queued_signals(void) {
+  sigset_t set, old;
+  sigemptyset(&set);
+  sigaddset(&set, SIGRTMIN + 2);
+  sigaddset(&set, SIGUSR1);
+  sigprocmask(SIG_BLOCK, &set, &old);
+  for (int i = 1; i <= 3; i++) sigqueue(getpid(), SIGRTMIN + 2, (union sigval){.sival_int = i});
+  kill(getpid(), SIGUSR1);
+  kill(getpid(), SIGUSR1);
+  sigset_t pending;
+  sigpending(&pending);
+  printf("pending: SIGUSR1 %d, SIGRTMIN+2 %d\n", sigismember(&pending, SIGUSR1), sigismember(&pending, SIGRTMIN + 2));
+  struct timespec none = {0, 0};
+  siginfo_t si;
+  printf("taken in order:");
+  for (;;) {
+    int sig = sigtimedwait(&set, &si, &none);
+    if (sig < 0) break;
+    if (sig == SIGUSR1) printf(" SIGUSR1");
+    else printf(" SIGRTMIN+2(code %s, value %d)", si.si_code == SI_QUEUE ? "SI_QUEUE" : "?", si.si_value.sival_int);
+  }
+  printf("\n");
+  sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
 int main(void) {
   struct sigaction sa;
   setvbuf(stdout, NULL, _IONBF, 0);
@@ -227,5 +253,6 @@ int main(void) {
   }
   waitpid(child, &status, 0);
   printf("sigwinch child: exit=%d\n", WEXITSTATUS(status));
+  queued_signals();
   return 0;
 }
