@@ -253,6 +253,11 @@ export class Vmo extends KObject {
     else this.resize(end);
   }
 
+  /** If nothing maps the VMO, tell the file behind it so (as its last unmapping would): a mapping of it failed. */
+  unmappedNow(): void {
+    if (this.#mappers.size === 0) this.#backing?.unmapped();
+  }
+
   /** Write the bytes back to the file behind the VMO, if there is one (msync). */
   writeBack(): void {
     this.#backing?.writeBack();

@@ -174,8 +174,9 @@ function mapSharedMemory(
   // A memfd sealed against writes maps read-only, and never becomes writable.
   const sealed = ((file.seals ?? 0) & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) !== 0;
   if ((m.prot & PROT_WRITE) !== 0 && sealed) throw new KernelError(Errno.EPERM);
+  let vmo: Vmo | undefined;
   try {
-    const vmo = file.sharedMemory!(m.offset + m.size);
+    vmo = file.sharedMemory!(m.offset + m.size);
     if (vmo === undefined) return undefined;
     const at = ctx.process.vmar.map({
       vmo, vmoOffset: m.offset, len: m.size, prot: m.prot, addr: m.addr, fixed: m.fixed, noReplace: m.noReplace,
@@ -184,6 +185,7 @@ function mapSharedMemory(
     ctx.kernel.syncMemory(ctx.thread, ctx.regs); // growing the file's memory may have moved it
     return at;
   } catch (err) {
+    vmo?.unmappedNow(); // pages made for a mapping that failed go as if it had been unmapped
     vmError(err);
   }
 }
