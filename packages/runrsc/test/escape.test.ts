@@ -17,6 +17,21 @@ import { CLI, ROOTFS } from './paths.js';
 
 const SOURCE = fileURLToPath(new URL('./programs/escape.c', import.meta.url));
 const PROBES = fileURLToPath(new URL('./programs/probes.c', import.meta.url));
+/** A key no other test or host program uses ('RVTS'). */
+const IPC_KEY = 0x52565453;
+/** Makes a System V segment, semaphore set and queue under the key it is given, and leaves them. */
+const IPC_KEEP = `#include <stdio.h>
+#include <stdlib.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+int main(int argc, char **argv) {
+  key_t key = (key_t)strtol(argv[1], 0, 0);
+  printf("shm %s, sem %s, msg %s\\n", shmget(key, 4096, IPC_CREAT | 0600) >= 0 ? "ok" : "failed",
+         semget(key, 1, IPC_CREAT | 0600) >= 0 ? "ok" : "failed", msgget(key, IPC_CREAT | 0600) >= 0 ? "ok" : "failed");
+  return 0;
+}
+`;
 
 /** Text no guest may ever print; every decoy file holds it (escape.c looks for "DECOY"). */
 const DECOY = 'DECOY-secret-outside-the-rootfs';
@@ -58,6 +73,8 @@ describe.skipIf(!IS_ROOT)('escapes from the rootfs', () => {
     execFileSync('cp', ['-a', ROOTFS, rootfs]);
     execFileSync('gcc', ['-static', '-O2', '-o', join(rootfs, 'escape'), SOURCE]);
     execFileSync('gcc', ['-static', '-O2', '-o', join(rootfs, 'probes'), PROBES]);
+    writeFileSync(join(workDir, 'ipc-keep.c'), IPC_KEEP);
+    execFileSync('gcc', ['-static', '-O2', '-o', join(rootfs, 'ipc-keep'), join(workDir, 'ipc-keep.c')]);
     // A mount point that exists only in the container: a mount passed to the host would fail ENOENT.
     mkdirSync(join(rootfs, 'probe-mnt'));
     // Symlinks that lead out of the rootfs if resolved by the host rather than inside the root.
@@ -167,6 +184,17 @@ describe.skipIf(!IS_ROOT)('escapes from the rootfs', () => {
     expect(r.stdout.match(/: blocked \(/g)?.length).toBe(23);
     expect(r.stdout).toContain('escapes: 0\n');
     expect(r.status).toBe(0);
+  });
+
+  it('keeps System V shared memory, semaphores and message queues in the container', () => {
+    // The guest makes one of each under a key of its own and leaves them: none may be the host's.
+    const r = runInSandbox(['/ipc-keep', String(IPC_KEY)], { rootfs });
+    expect(r.stdout).toBe('shm ok, sem ok, msg ok\n');
+    expect(r.status).toBe(0);
+    for (const kind of ['shm', 'sem', 'msg']) {
+      const keys = readFileSync(`/proc/sysvipc/${kind}`, 'utf8').split('\n').slice(1).map((line) => Number(line.trim().split(/\s+/)[0]));
+      expect(keys).not.toContain(IPC_KEY);
+    }
   });
 
   it('kills i386 syscalls (int 0x80) and answers x32 numbers ENOSYS', () => {
