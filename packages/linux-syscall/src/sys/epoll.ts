@@ -8,7 +8,8 @@ import {
   type EpollEvent,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
-import { readSigmask, readTimespec, readinessLoop, withSignalMask } from './poll.js';
+import { readSigmask, readinessLoop, withSignalMask } from './poll.js';
+import { readTimeout } from './timespec.js';
 
 /** struct epoll_event arrays on their way in and out (packed: 12 bytes each). */
 const epollEvents = new StructBuffer(16 * EPOLL_EVENT_SIZE);
@@ -93,7 +94,7 @@ export function sysEpollPwait(ctx: SyscallContext) {
 
 /** Implements Linux syscall epoll_pwait2(2): epoll_pwait with a timespec timeout (NULL: none). */
 export function sysEpollPwait2(ctx: SyscallContext) {
-  const timeout = readTimespec(ctx, ctx.addr(3));
+  const timeout = readTimeout(ctx, ctx.addr(3));
   const mask = readSigmask(ctx, ctx.addr(4), ctx.addr(5));
   return withSignalMask(ctx, mask, () => doWait(ctx, ctx.int(0), ctx.addr(1), ctx.int(2), timeout));
 }

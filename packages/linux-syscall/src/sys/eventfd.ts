@@ -7,10 +7,11 @@
 import {
   CLOCK_BOOTTIME, CLOCK_MONOTONIC, CLOCK_REALTIME, EFD_CLOEXEC, EFD_NONBLOCK, EFD_SEMAPHORE, Errno, EventFdFile,
   KernelError, SFD_CLOEXEC, SFD_NONBLOCK, SignalFdFile, TFD_CLOEXEC, TFD_NONBLOCK, TFD_TIMER_ABSTIME,
-  TFD_TIMER_CANCEL_ON_SET, TimerFdFile, type TimerSetting,
+  TFD_TIMER_CANCEL_ON_SET, TimerFdFile,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 import { clockNow } from './time.js';
+import { readTimespec, writeItimerspec } from './timespec.js';
 
 function eventfd(ctx: SyscallContext, initval: number, flags: number): number {
   if ((flags & ~(EFD_SEMAPHORE | EFD_NONBLOCK | EFD_CLOEXEC)) !== 0) throw new KernelError(Errno.EINVAL);
@@ -43,23 +44,6 @@ function timerfdOf(ctx: SyscallContext, fd: number): TimerFdFile {
   return file;
 }
 
-function readTimespec(ctx: SyscallContext, addr: number): bigint {
-  const sec = BigInt.asIntN(64, ctx.mem.readU64(addr));
-  const nsec = BigInt.asIntN(64, ctx.mem.readU64(addr + 8));
-  if (sec < 0n || nsec < 0n || nsec >= 1_000_000_000n) throw new KernelError(Errno.EINVAL);
-  return sec * 1_000_000_000n + nsec;
-}
-
-function writeItimerspec(ctx: SyscallContext, addr: number, s: TimerSetting): void {
-  const out = new Uint8Array(32);
-  const v = new DataView(out.buffer);
-  v.setBigInt64(0, s.interval / 1_000_000_000n, true);
-  v.setBigInt64(8, s.interval % 1_000_000_000n, true);
-  v.setBigInt64(16, s.value / 1_000_000_000n, true);
-  v.setBigInt64(24, s.value % 1_000_000_000n, true);
-  ctx.mem.write(addr, out);
-}
-
 /** Implements Linux syscall timerfd_settime(2) (TFD_TIMER_CANCEL_ON_SET is accepted: the clock is never set). */
 export function sysTimerfdSettime(ctx: SyscallContext) {
   const file = timerfdOf(ctx, ctx.int(0));
@@ -69,13 +53,14 @@ export function sysTimerfdSettime(ctx: SyscallContext) {
   const interval = readTimespec(ctx, addr);
   const value = readTimespec(ctx, addr + 16);
   const old = file.set({ value, interval }, (flags & TFD_TIMER_ABSTIME) !== 0);
-  if (ctx.addr(3) !== 0) writeItimerspec(ctx, ctx.addr(3), old);
+  if (ctx.addr(3) !== 0) writeItimerspec(ctx, ctx.addr(3), old.interval, old.value);
   return 0;
 }
 
 /** Implements Linux syscall timerfd_gettime(2). */
 export function sysTimerfdGettime(ctx: SyscallContext) {
-  writeItimerspec(ctx, ctx.addr(1), timerfdOf(ctx, ctx.int(0)).get());
+  const left = timerfdOf(ctx, ctx.int(0)).get();
+  writeItimerspec(ctx, ctx.addr(1), left.interval, left.value);
   return 0;
 }
 

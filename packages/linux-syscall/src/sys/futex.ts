@@ -4,9 +4,10 @@
  *
  * @module
  */
-import { Errno, FUTEX_BITSET_ANY, KernelError } from '@rvisor/linux-object';
+import { CLOCK_MONOTONIC, CLOCK_REALTIME, Errno, FUTEX_BITSET_ANY, KernelError } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 import { clockNow } from './time.js';
+import { readTimespec } from './timespec.js';
 
 const FUTEX_WAIT = 0;
 const FUTEX_WAKE = 1;
@@ -16,17 +17,7 @@ const FUTEX_WAIT_BITSET = 9;
 const FUTEX_WAKE_BITSET = 10;
 const FUTEX_PRIVATE_FLAG = 128;
 const FUTEX_CLOCK_REALTIME = 256;
-const CLOCK_REALTIME = 0;
-const CLOCK_MONOTONIC = 1;
 const INT_MAX = 0x7fff_ffff;
-
-/** A timespec argument in ns; EINVAL when malformed. */
-function readTimespec(ctx: SyscallContext, addr: number): bigint {
-  const sec = BigInt.asIntN(64, ctx.mem.readU64(addr));
-  const nsec = BigInt.asIntN(64, ctx.mem.readU64(addr + 8));
-  if (sec < 0n || nsec < 0n || nsec >= 1_000_000_000n) throw new KernelError(Errno.EINVAL);
-  return sec * 1_000_000_000n + nsec;
-}
 
 /** The monotonic deadline of a wait: relative for WAIT, absolute (on the chosen clock) for WAIT_BITSET. */
 function deadlineOf(ctx: SyscallContext, cmd: number, realtime: boolean): bigint | null {

@@ -12,6 +12,7 @@ import {
 } from '@rvisor/linux-object';
 import { AbortScope } from '@rvisor/async-executor';
 import type { SyscallContext } from '../context.js';
+import { readTimeout } from './timespec.js';
 
 const RECHECK_NS = 10_000_000n;
 
@@ -129,15 +130,6 @@ export function readSigmask(ctx: SyscallContext, addr: number, size: number): bi
   return ctx.mem.readU64(addr);
 }
 
-/** A timespec argument as ns (EINVAL when malformed), or null when `addr` is 0. */
-export function readTimespec(ctx: SyscallContext, addr: number): bigint | null {
-  if (addr === 0) return null;
-  const sec = BigInt.asIntN(64, ctx.mem.readU64(addr));
-  const nsec = BigInt.asIntN(64, ctx.mem.readU64(addr + 8));
-  if (sec < 0n || nsec < 0n || nsec >= 1_000_000_000n) throw new KernelError(Errno.EINVAL);
-  return sec * 1_000_000_000n + nsec;
-}
-
 // ---- poll ----
 
 /** The pollfd array of the scan in progress (a scan reads, updates and writes it back at once). */
@@ -183,7 +175,7 @@ export function sysPoll(ctx: SyscallContext) {
 
 /** Implements Linux syscall ppoll(2). */
 export function sysPpoll(ctx: SyscallContext) {
-  const timeout = readTimespec(ctx, ctx.addr(2));
+  const timeout = readTimeout(ctx, ctx.addr(2));
   const mask = readSigmask(ctx, ctx.addr(3), ctx.addr(4));
   return withSignalMask(ctx, mask, () => doPoll(ctx, ctx.addr(0), ctx.int(1), timeout));
 }
@@ -270,7 +262,7 @@ export function sysSelect(ctx: SyscallContext) {
 
 /** Implements Linux syscall pselect6(2). */
 export function sysPselect6(ctx: SyscallContext) {
-  const timeout = readTimespec(ctx, ctx.addr(4));
+  const timeout = readTimeout(ctx, ctx.addr(4));
   let mask: bigint | null = null;
   const sigAddr = ctx.addr(5);
   if (sigAddr !== 0) {

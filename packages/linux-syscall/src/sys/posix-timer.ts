@@ -5,22 +5,18 @@
  *
  * @module
  */
-import { Errno, KernelError, NSIG, PosixTimer, Signo, type TimerTarget } from '@rvisor/linux-object';
+import {
+  CLOCK_BOOTTIME, CLOCK_BOOTTIME_ALARM, CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_REALTIME_ALARM, CLOCK_TAI, Errno,
+  KernelError, NSIG, PosixTimer, Signo, TIMER_ABSTIME, type TimerTarget,
+} from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
+import { readTimespec, writeItimerspec } from './timespec.js';
 
-const CLOCK_REALTIME = 0;
-const CLOCK_MONOTONIC = 1;
-const CLOCK_BOOTTIME = 7;
-const CLOCK_REALTIME_ALARM = 8;
-const CLOCK_BOOTTIME_ALARM = 9;
-const CLOCK_TAI = 11;
 const SIGEV_SIGNAL = 0;
 const SIGEV_NONE = 1;
 const SIGEV_THREAD_ID = 4;
-const TIMER_ABSTIME = 1;
 /** Timers one process may have (Linux's limit is RLIMIT_SIGPENDING-bound; this keeps a bad loop from filling memory). */
 const MAX_TIMERS = 32768;
-const NS_PER_SEC = 1_000_000_000n;
 
 /** Whether `clock` keeps wall time (its absolute times are CLOCK_REALTIME's); EINVAL for a clock timers do not take here. */
 function isWallClock(clock: number): boolean {
@@ -74,27 +70,12 @@ function timerOf(ctx: SyscallContext, id: number): PosixTimer {
   return t;
 }
 
-function readTimespecAt(ctx: SyscallContext, addr: number): bigint {
-  const sec = BigInt.asIntN(64, ctx.mem.readU64(addr));
-  const nsec = BigInt.asIntN(64, ctx.mem.readU64(addr + 8));
-  if (sec < 0n || nsec < 0n || nsec >= NS_PER_SEC) throw new KernelError(Errno.EINVAL);
-  return sec * NS_PER_SEC + nsec;
-}
-
-/** Write a struct itimerspec at `addr`. */
-function writeItimerspec(ctx: SyscallContext, addr: number, interval: bigint, value: bigint): void {
-  ctx.mem.writeU64(addr, interval / NS_PER_SEC);
-  ctx.mem.writeU64(addr + 8, interval % NS_PER_SEC);
-  ctx.mem.writeU64(addr + 16, value / NS_PER_SEC);
-  ctx.mem.writeU64(addr + 24, value % NS_PER_SEC);
-}
-
 /** Implements Linux syscall timer_settime(2): TIMER_ABSTIME takes a time of the timer's clock. */
 export function sysTimerSettime(ctx: SyscallContext) {
   const timer = timerOf(ctx, ctx.int(0));
   const flags = ctx.int(1); // bits other than TIMER_ABSTIME are ignored, as Linux does
-  const interval = readTimespecAt(ctx, ctx.addr(2));
-  const value = readTimespecAt(ctx, ctx.addr(2) + 16);
+  const interval = readTimespec(ctx, ctx.addr(2));
+  const value = readTimespec(ctx, ctx.addr(2) + 16);
   const now = ctx.kernel.timers.clock.now();
   if (ctx.addr(3) !== 0) {
     const old = timer.remaining(now);

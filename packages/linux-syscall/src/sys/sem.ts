@@ -12,7 +12,7 @@ import {
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 import { realtimeSeconds } from './time.js';
-import { readTimespec } from './poll.js';
+import { readTimeout } from './timespec.js';
 
 const GETPID = 11;
 const GETVAL = 12;
@@ -45,7 +45,7 @@ export function sysSemop(ctx: SyscallContext) {
 
 /** Implements Linux syscall semtimedop(2): semop with a relative timeout (NULL: none). */
 export function sysSemtimedop(ctx: SyscallContext) {
-  const timeout = readTimespec(ctx, ctx.addr(3));
+  const timeout = readTimeout(ctx, ctx.addr(3));
   return semop(ctx, timeout === null ? null : ctx.kernel.timers.clock.now() + timeout);
 }
 

@@ -12,6 +12,7 @@ import {
 } from '@rvisor/linux-object';
 import { Reg } from '@rvisor/zircon-object';
 import type { SyscallContext } from '../context.js';
+import { readTimeout } from './timespec.js';
 
 const SIGSET_SIZE = 8;
 const MINSIGSTKSZ = 2048;
@@ -115,14 +116,7 @@ export function sysRtSigtimedwait(ctx: SyscallContext) {
   if (ctx.addr(3) !== SIGSET_SIZE) throw new KernelError(Errno.EINVAL);
   const set = ctx.mem.readU64(ctx.addr(0)) & ~UNBLOCKABLE;
   const infoAddr = ctx.addr(1);
-  const timeoutAddr = ctx.addr(2);
-  let timeout: bigint | null = null;
-  if (timeoutAddr !== 0) {
-    const sec = BigInt.asIntN(64, ctx.mem.readU64(timeoutAddr));
-    const nsec = BigInt.asIntN(64, ctx.mem.readU64(timeoutAddr + 8));
-    if (sec < 0n || nsec < 0n || nsec >= 1_000_000_000n) throw new KernelError(Errno.EINVAL);
-    timeout = sec * 1_000_000_000n + nsec;
-  }
+  const timeout = readTimeout(ctx, ctx.addr(2));
   const answer = (info: SigInfo) => {
     if (infoAddr !== 0) ctx.mem.write(infoAddr, encodeSigInfo(info));
     return info.signo;

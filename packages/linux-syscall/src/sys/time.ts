@@ -13,6 +13,7 @@ import {
   TICK_MICROS, hostCounts, hostCpuNs, hostCpuTime, hostMaxRssKb, sendSignal, setI64, type Kernel, type Usage,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
+import { readTimespec } from './timespec.js';
 
 /** Whole seconds of CLOCK_REALTIME (the times System V IPC objects keep). */
 export function realtimeSeconds(kernel: Kernel): number {
@@ -55,13 +56,6 @@ function writeTime(ctx: SyscallContext, addr: number, ns: bigint, unit = 1n): vo
   ctx.mem.write(addr, timeOut.bytes);
 }
 
-
-function readTimespec(ctx: SyscallContext, addr: number): bigint {
-  const sec = BigInt.asIntN(64, ctx.mem.readU64(addr));
-  const nsec = BigInt.asIntN(64, ctx.mem.readU64(addr + 8));
-  if (sec < 0n || nsec < 0n || nsec >= 1_000_000_000n) throw new KernelError(Errno.EINVAL);
-  return sec * 1_000_000_000n + nsec;
-}
 
 /** Implements Linux syscall clock_gettime(2); the CPU-time clocks read the caller's host tasks. */
 export function sysClockGettime(ctx: SyscallContext) {
