@@ -553,10 +553,7 @@ export class TmpFile extends TmpInode {
     if (mode !== 0 && mode !== FALLOC_FL_KEEP_SIZE) throw new KernelError(Errno.EOPNOTSUPP);
     if (end > MAX_FILE_SIZE) throw new KernelError(Errno.EFBIG);
     if (end > this.#size && (this.seals & F_SEAL_GROW) !== 0) throw new KernelError(Errno.EPERM);
-    withSpace(() => {
-      if (this.#vmo === null) this.#vmo = Vmo.create(this.fs.allocator, end, { account: this.fs.account, name: 'tmpfs' });
-      else if (this.#vmo.size < end) this.#vmo.resize(end);
-    });
+    withSpace(() => this.#reserve(end));
     if (mode === 0 && end > this.#size) {
       this.#size = end;
       this.touch();
@@ -571,6 +568,11 @@ export class TmpFile extends TmpInode {
    */
   sharedMemory(end: number): Vmo {
     if (!Number.isSafeInteger(end) || end > MAX_FILE_SIZE) throw new KernelError(Errno.EFBIG);
+    return this.#reserve(end);
+  }
+
+  /** The file's VMO, created or grown to hold at least `end` bytes. */
+  #reserve(end: number): Vmo {
     if (this.#vmo === null) this.#vmo = Vmo.create(this.fs.allocator, end, { account: this.fs.account, name: 'tmpfs' });
     else if (this.#vmo.size < end) this.#vmo.resize(end);
     return this.#vmo;
@@ -583,11 +585,7 @@ export class TmpFile extends TmpInode {
     const end = offset + buf.length;
     if (!Number.isSafeInteger(end) || end > MAX_FILE_SIZE) throw new KernelError(Errno.EFBIG);
     if (end > this.#size && (this.seals & F_SEAL_GROW) !== 0) throw new KernelError(Errno.EPERM);
-    withSpace(() => {
-      if (this.#vmo === null) this.#vmo = Vmo.create(this.fs.allocator, end, { account: this.fs.account, name: 'tmpfs' });
-      else if (this.#vmo.size < end) this.#vmo.resize(end);
-    });
-    this.#vmo!.write(offset, buf);
+    withSpace(() => this.#reserve(end)).write(offset, buf);
     if (end > this.#size) this.#size = end;
     this.touch();
     return buf.length;
