@@ -180,7 +180,7 @@ export const syscallTable = buildTable<SyscallContext>({
   rt_sigqueueinfo: supported(signal.sysRtSigqueueinfo),
   rt_sigreturn: partial(signal.sysRtSigreturn, 'FPU state through fxsave (SSE); AVX upper halves are not saved'),
   sigaltstack: supported(signal.sysSigaltstack),
-  kill: partial(signal.sysKill, 'a real-time signal past RLIMIT_SIGPENDING is dropped rather than failing with EAGAIN'),
+  kill: supported(signal.sysKill),
   tkill: supported(signal.sysTkill),
   tgkill: supported(signal.sysTgkill),
 

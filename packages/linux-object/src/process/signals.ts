@@ -242,10 +242,11 @@ function jobControl(kernel: Kernel, proc: LinuxProcess, sig: number, threads: Li
  * Generate `info.signo` for `proc` (or for one `thread` of it): discarded if ignored, fatal at once
  * if its default action ends the process and nothing blocks it, otherwise made pending and the
  * thread that can take it is woken (an interrupted syscall, or a running thread made to stop).
- */
-/**
- * Send `info` to `proc`, or to one of its threads. False only when a real-time signal could not be
- * queued (RLIMIT_SIGPENDING): sigqueue then fails with EAGAIN.
+ *
+ * Past RLIMIT_SIGPENDING, as in Linux (`__send_signal_locked`): a real-time signal sent with a
+ * code other than kill's SI_USER (sigqueue's SI_QUEUE, tgkill's SI_TKILL) is refused, and the
+ * function returns false for the caller's EAGAIN; any other is pending without its siginfo. A
+ * standard signal from kill or the kernel, and a POSIX timer's, are queued past the limit.
  */
 export function sendSignal(kernel: Kernel, proc: LinuxProcess, info: SigInfo, thread?: LinuxThread): boolean {
   const sig = info.signo;
@@ -265,7 +266,12 @@ export function sendSignal(kernel: Kernel, proc: LinuxProcess, info: SigInfo, th
     return true;
   }
   const pending = thread ? thread.pending : proc.pending;
-  if (sig >= SIGRTMIN_KERNEL && BigInt(queuedSignals(proc)) >= processLimit(proc, RLIMIT_SIGPENDING).cur) return false;
+  if (!overridesLimit(info) && BigInt(queuedSignals(proc)) >= processLimit(proc, RLIMIT_SIGPENDING).cur) {
+    if (sig >= SIGRTMIN_KERNEL && info.code !== SI_USER) return false;
+    // Made pending all the same, without its siginfo (a second instance of a pending one is lost).
+    if (pending.has(sig)) return true;
+    info = { signo: sig, code: SI_USER, pid: 0, uid: 0 };
+  }
   pending.add(info);
   // A thread that can take it, or one waiting for it in rt_sigtimedwait.
   const target = threads.find((t) => !blocked(t)) ?? threads.find((t) => (t.sigwaitSet & sigbit(sig)) !== 0n);
@@ -293,6 +299,11 @@ export function takeDeliverable(thread: LinuxThread): SigInfo | undefined {
 export function hasDeliverable(thread: LinuxThread): boolean {
   if (thread.pending.size === 0 && thread.process.pending.size === 0) return false;
   return ((thread.pending.mask | thread.process.pending.mask) & ~thread.signalMask) !== 0n;
+}
+
+/** Whether `info` is queued past RLIMIT_SIGPENDING (Linux's `override_rlimit`, and a timer's own entry). */
+function overridesLimit(info: SigInfo): boolean {
+  return info.code === SI_TIMER || (info.signo < SIGRTMIN_KERNEL && info.code >= 0);
 }
 
 /** Real-time signal instances queued for `proc` and its threads (RLIMIT_SIGPENDING bounds them). */

@@ -241,7 +241,8 @@ function threadKill(ctx: SyscallContext, tgid: number, tid: number, sig: number)
   const thread = proc?.threads.get(tid);
   if (!proc || !thread) throw new KernelError(Errno.ESRCH);
   if (sig === 0) return 0;
-  sendSignal(ctx.kernel, proc, { signo: sig, code: SI_TKILL, pid: ctx.process.pid, uid: ctx.process.cred.uid }, thread);
+  const info = { signo: sig, code: SI_TKILL, pid: ctx.process.pid, uid: ctx.process.cred.uid };
+  if (!sendSignal(ctx.kernel, proc, info, thread)) throw new KernelError(Errno.EAGAIN);
   return 0;
 }
 

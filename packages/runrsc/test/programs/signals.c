@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -71,6 +73,44 @@ static void queued_signals(void) {
   }
   printf("\n");
   sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+/**
+ * RLIMIT_SIGPENDING: past it, sigqueue and tgkill of a real-time signal fail with EAGAIN, while
+ * kill succeeds and only makes the signal pending, its siginfo lost (SI_USER, pid 0).
+ */
+static void queue_limit(void) {
+  struct rlimit old_lim, lim = {4, 4};
+  getrlimit(RLIMIT_SIGPENDING, &old_lim);
+  lim.rlim_max = old_lim.rlim_max;
+  setrlimit(RLIMIT_SIGPENDING, &lim);
+  sigset_t set, old;
+  sigemptyset(&set);
+  sigaddset(&set, SIGRTMIN + 3);
+  sigaddset(&set, SIGRTMIN + 4);
+  sigprocmask(SIG_BLOCK, &set, &old);
+  printf("sigqueue past the limit:");
+  for (int i = 1; i <= 6; i++) {
+    int r = sigqueue(getpid(), SIGRTMIN + 3, (union sigval){.sival_int = i});
+    printf(" %s", r == 0 ? "ok" : errno == EAGAIN ? "EAGAIN" : strerror(errno));
+  }
+  printf("\n");
+  int k1 = kill(getpid(), SIGRTMIN + 3), k2 = kill(getpid(), SIGRTMIN + 3);
+  printf("kill past the limit: %d %d\n", k1, k2);
+  long t = syscall(SYS_tgkill, getpid(), getpid(), SIGRTMIN + 3);
+  printf("tgkill past the limit: %s\n", t == 0 ? "ok" : errno == EAGAIN ? "EAGAIN" : strerror(errno));
+  kill(getpid(), SIGRTMIN + 4);
+  kill(getpid(), SIGRTMIN + 4);
+  struct timespec none = {0, 0};
+  siginfo_t si;
+  int sig;
+  printf("taken:");
+  while ((sig = sigtimedwait(&set, &si, &none)) > 0)
+    printf(" SIGRTMIN+%d(%s, pid %s)", sig - SIGRTMIN, si.si_code == SI_USER ? "SI_USER" : si.si_code == SI_QUEUE ? "SI_QUEUE" : "?",
+           si.si_pid == 0 ? "0" : si.si_pid == getpid() ? "self" : "other");
+  printf("\n");
+  sigprocmask(SIG_SETMASK, &old, NULL);
+  setrlimit(RLIMIT_SIGPENDING, &old_lim);
 }
 
 int main(void) {
@@ -254,5 +294,6 @@ int main(void) {
   waitpid(child, &status, 0);
   printf("sigwinch child: exit=%d\n", WEXITSTATUS(status));
   queued_signals();
+  queue_limit();
   return 0;
 }
