@@ -33,7 +33,7 @@ import { terminalsSyscalls } from './families/terminals.js';
 import { fdSyscalls } from './families/fd.js';
 
 const NO_XATTRS = 'file systems here keep no extended attributes';
-const INOTIFY = 'changes made in the sandbox are reported, not the host\'s own; opens and closes of files opened while a watch existed; IN_ACCESS never comes';
+const INOTIFY = 'changes made in the sandbox are reported, not the host\'s own; opens and closes of files opened while a watch existed';
 const LOCKED = 'memory is never swapped here, so locking only checks the range and, for non-root callers, RLIMIT_MEMLOCK per call (locked ranges are not tallied)';
 const RECORDED = 'recorded and reported, never applied to the host threads; lowering nice and real-time policies take root';
 const HOST_ONLY = 'host-only: a container may not do this (EPERM as for an unprivileged caller)';

@@ -4,10 +4,11 @@
  * host directory behind its back (`--file-access=shared`) are not reported. Watches follow the
  * file (its file system and inode number), not its name, as Linux's.
  *
- * Reported: IN_MODIFY, IN_ATTRIB, IN_CREATE, IN_DELETE, IN_DELETE_SELF, IN_MOVED_FROM, IN_MOVED_TO,
- * IN_MOVE_SELF, IN_OPEN, IN_CLOSE_WRITE, IN_CLOSE_NOWRITE (for files opened while a watch existed)
- * and IN_IGNORED (with IN_ISDIR, IN_ONESHOT, IN_Q_OVERFLOW). IN_ACCESS is accepted in masks and
- * never reported.
+ * Reported: IN_ACCESS (by the read syscalls, which call {@link FsEvents.changed}), IN_MODIFY,
+ * IN_ATTRIB, IN_CREATE, IN_DELETE, IN_DELETE_SELF, IN_MOVED_FROM, IN_MOVED_TO, IN_MOVE_SELF,
+ * IN_OPEN, IN_CLOSE_WRITE, IN_CLOSE_NOWRITE (for files opened while a watch existed) and IN_IGNORED
+ * (with IN_ISDIR, IN_ONESHOT, IN_Q_OVERFLOW). Reads through a shared mapping are not reported, as
+ * in Linux.
  *
  * @module
  */

@@ -15,7 +15,7 @@ import {
 import type { Vmo } from '@rvisor/zircon-object';
 import type { SyscallContext } from '../context.js';
 import { iovecSegments } from './iovec.js';
-import { written } from './io.js';
+import { readFrom, written } from './io.js';
 
 /** Implements Linux syscall close_range(2). */
 export function sysCloseRange(ctx: SyscallContext) {
@@ -298,7 +298,7 @@ function vectored(ctx: SyscallContext, write: boolean, offset: bigint, flags: nu
   let op: SegmentOp;
   if (offset === -1n) op = write ? (s) => file.write(s, ctx) : (s) => file.read(s, ctx);
   else op = write ? (s, done) => file.pwrite(s, at + done) : (s, done) => file.pread(s, at + done);
-  return write ? written(ctx, file, withSigpipe(ctx, eachSegment(segs, op))) : eachSegment(segs, op);
+  return write ? written(ctx, file, withSigpipe(ctx, eachSegment(segs, op))) : readFrom(ctx, file, eachSegment(segs, op));
 }
 
 /** Implements Linux syscall preadv(2). */
@@ -364,7 +364,7 @@ export function sysSplice(ctx: SyscallContext) {
   if (len === 0) return 0;
   const nonBlocking = (flags & SPLICE_F_NONBLOCK) !== 0;
   const signal = () => ctx.interruption();
-  return written(ctx, to, withSigpipe(ctx, (async () => {
+  return written(ctx, to, readFrom(ctx, from, withSigpipe(ctx, (async () => {
     if (inPipe !== undefined) await pipeReadable(inPipe, nonBlocking, signal);
     if (outPipe !== undefined) await pipeWritable(outPipe, nonBlocking, signal);
     let want = Math.min(len, SPLICE_CHUNK);
@@ -384,7 +384,7 @@ export function sysSplice(ctx: SyscallContext) {
     if (inOff !== null) ctx.mem.writeU64(inAddr, BigInt(inOff + n));
     if (outOff !== null) ctx.mem.writeU64(outAddr, BigInt(outOff + n));
     return n;
-  })()));
+  })())));
 }
 
 /** splice needs its input open for reading and its output for writing (EBADF otherwise). */

@@ -8,9 +8,9 @@
 import {
   AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, Errno, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL,
   F_SETFD, F_SETFL, FD_CLOEXEC, F_ADD_SEALS, F_GET_SEALS, F_GETLK, F_GETPIPE_SZ, F_OFD_GETLK, F_OFD_SETLK,
-  F_OFD_SETLKW, F_SETLK, F_SETLKW, F_SETPIPE_SZ, KernelError, O_CLOEXEC, O_CREAT, O_TRUNC,
+  F_OFD_SETLKW, F_SETLK, F_SETLKW, F_SETPIPE_SZ, IN_ACCESS, KernelError, O_CLOEXEC, O_CREAT, O_TRUNC,
   O_WRONLY, SEEK_CUR, SEEK_SET, fsIds, realIds, statCodec, statxCodec, statxFromStat, terminalIoctlArgSize, viewOf,
-  type PathRef, type Stat,
+  type OpenFile, type PathRef, type Stat,
 } from '@rvisor/linux-object';
 import { stringToBytes } from '@rvisor/zircon-object';
 import type { SyscallContext } from '../context.js';
@@ -119,7 +119,7 @@ export function sysGetdents64(ctx: SyscallContext) {
   // Straight into the guest's buffer when it is one writable view (it can then not fault);
   // otherwise through a copy, so that a fault loses no entries.
   const direct = count > 0 ? ctx.process.vmar.view(ctx.addr(1), count, 'write') : undefined;
-  if (direct !== undefined) return file.getdents64(direct);
+  if (direct !== undefined) return listed(ctx, file, file.getdents64(direct));
   const tmp = new Uint8Array(count);
   const before = file.seek(0, SEEK_CUR);
   const n = file.getdents64(tmp);
@@ -131,6 +131,13 @@ export function sysGetdents64(ctx: SyscallContext) {
       throw err;
     }
   }
+  return listed(ctx, file, n);
+}
+
+/** A directory read through `file` is an inotify IN_ACCESS, its end included (Linux's iterate_dir). */
+function listed(ctx: SyscallContext, file: OpenFile, n: number): number {
+  const events = ctx.process.fs.vfs.events;
+  if (events.active && file.location !== undefined) events.changed(file.location, IN_ACCESS);
   return n;
 }
 

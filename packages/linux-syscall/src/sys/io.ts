@@ -6,7 +6,7 @@
  * @module
  */
 import {
-  Errno, IN_MODIFY, KernelError, POLLIN, POLLOUT, SI_KERNEL, Signo, isKernelError, sendSignal, type Interruptible, type OpenFile,
+  Errno, IN_ACCESS, IN_MODIFY, KernelError, POLLIN, POLLOUT, SI_KERNEL, Signo, isKernelError, sendSignal, type Interruptible, type OpenFile,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 import { iovecSegments } from './iovec.js';
@@ -63,11 +63,20 @@ function writeTransfer(ctx: SyscallContext, file: OpenFile, segs: Uint8Array[], 
 
 /** The result `r` of a write to `file`: bytes written to a file of the tree are an inotify IN_MODIFY. */
 export function written(ctx: SyscallContext, file: OpenFile, r: number | Promise<number>): number | Promise<number> {
+  return reported(ctx, file, IN_MODIFY, r);
+}
+
+/** The result `r` of a read from `file`: bytes read from a file of the tree are an inotify IN_ACCESS. */
+export function readFrom(ctx: SyscallContext, file: OpenFile, r: number | Promise<number>): number | Promise<number> {
+  return reported(ctx, file, IN_ACCESS, r);
+}
+
+function reported(ctx: SyscallContext, file: OpenFile, mask: number, r: number | Promise<number>): number | Promise<number> {
   const events = ctx.process.fs.vfs.events;
   if (!events.active || file.location === undefined) return r;
   const location = file.location;
   const report = (n: number): number => {
-    if (n > 0) events.changed(location, IN_MODIFY);
+    if (n > 0) events.changed(location, mask);
     return n;
   };
   return typeof r === 'number' ? report(r) : r.then(report);
@@ -81,7 +90,7 @@ function checkOffset(off: number): number {
 /** Implements Linux syscall read(2). */
 export function sysRead(ctx: SyscallContext) {
   const file = ctx.process.fds.get(ctx.int(0));
-  return transfer(ctx, file, ctx.mem.buffer(ctx.addr(1), ctx.count(2), 'write'), readOp, 0, POLLIN);
+  return readFrom(ctx, file, transfer(ctx, file, ctx.mem.buffer(ctx.addr(1), ctx.count(2), 'write'), readOp, 0, POLLIN));
 }
 
 /** Implements Linux syscall write(2). */
@@ -94,7 +103,7 @@ export function sysWrite(ctx: SyscallContext) {
 export function sysPread64(ctx: SyscallContext) {
   const file = ctx.process.fds.get(ctx.int(0));
   const off = checkOffset(ctx.offset(3));
-  return transfer(ctx, file, ctx.mem.buffer(ctx.addr(1), ctx.count(2), 'write'), preadOp, off, POLLIN);
+  return readFrom(ctx, file, transfer(ctx, file, ctx.mem.buffer(ctx.addr(1), ctx.count(2), 'write'), preadOp, off, POLLIN));
 }
 
 /** Implements Linux syscall pwrite64(2). */
@@ -107,7 +116,7 @@ export function sysPwrite64(ctx: SyscallContext) {
 /** Implements Linux syscall readv(2). */
 export function sysReadv(ctx: SyscallContext) {
   const file = ctx.process.fds.get(ctx.int(0));
-  return transfer(ctx, file, iovecSegments(ctx, ctx.addr(1), ctx.int(2), 'write'), readOp, 0, POLLIN);
+  return readFrom(ctx, file, transfer(ctx, file, iovecSegments(ctx, ctx.addr(1), ctx.int(2), 'write'), readOp, 0, POLLIN));
 }
 
 /** Implements Linux syscall writev(2). */
@@ -181,7 +190,7 @@ export function sysSendfile(ctx: SyscallContext) {
   };
   try {
     const r = copyBetween(ctx, read, (b) => to.write(b, ctx), ctx.count(3));
-    return written(ctx, to, piped(ctx, typeof r === 'number' ? moved(r) : r.then(moved)));
+    return written(ctx, to, piped(ctx, readFrom(ctx, from, typeof r === 'number' ? moved(r) : r.then(moved))));
   } catch (err) {
     sigpipe(ctx, err); // a broken pipe found without waiting
   }
@@ -202,5 +211,5 @@ export function sysCopyFileRange(ctx: SyscallContext) {
     return n;
   };
   const r = copyBetween(ctx, read, write, ctx.count(4));
-  return written(ctx, to, typeof r === 'number' ? moved(r) : r.then(moved));
+  return written(ctx, to, readFrom(ctx, from, typeof r === 'number' ? moved(r) : r.then(moved)));
 }

@@ -1,8 +1,8 @@
 /*
  * inotify: the events a directory's and a file's watches get for changes made through the file
  * tree (create, write, chmod, rename, link, symlink, truncate, unlink, rmdir), one-shot watches,
- * removal, opens and closes, and the calls' errors. Only events the kernel reports are asked for
- * (not IN_ACCESS). Printed line by line for a native-vs-sandbox comparison.
+ * removal, opens and closes, reads (IN_ACCESS), and the calls' errors. Printed line by line for a
+ * native-vs-sandbox comparison.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -14,6 +14,8 @@
 #include <sys/ioctl.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -154,6 +156,41 @@ int main(void) {
   close(f);
   drain(fd, "open for writing, write, close");
   inotify_rm_watch(fd, wds[4]);
+  inotify_rm_watch(fd, wds[5]);
+  drain(fd, "removing those watches");
+
+  /* IN_ACCESS: reads that moved bytes, on the file and its directory; a directory's listing. */
+  wds[4] = inotify_add_watch(fd, "sub/three", IN_ACCESS);
+  wds[5] = inotify_add_watch(fd, "sub", IN_ACCESS | IN_MODIFY);
+  char byte[4];
+  f = open("sub/three", O_RDWR);
+  printf("read: %ld\n", (long)read(f, byte, 1));
+  drain(fd, "read of one byte");
+  printf("read at the end: %ld\n", (long)read(f, byte, 1));
+  drain(fd, "read of nothing");
+  struct iovec iov = {byte, 1};
+  printf("pread, preadv: %ld %ld\n", (long)pread(f, byte, 1, 0), (long)preadv(f, &iov, 1, 0));
+  drain(fd, "pread and preadv");
+  int copy = open("sub/copy", O_WRONLY | O_CREAT, 0600);
+  drain(fd, "creating sub/copy");
+  off_t at = 0;
+  printf("sendfile: %ld\n", (long)sendfile(copy, f, &at, 1));
+  drain(fd, "sendfile from three to copy");
+  loff_t in = 0;
+  printf("copy_file_range: %ld\n", (long)copy_file_range(f, &in, copy, NULL, 1, 0));
+  drain(fd, "copy_file_range from three to copy");
+  close(copy);
+  close(f);
+  unlink("sub/copy");
+  inotify_rm_watch(fd, wds[4]);
+  drain(fd, "closing, unlinking copy");
+  int d = open("sub", O_RDONLY | O_DIRECTORY);
+  char dents[4096];
+  long got;
+  while ((got = syscall(SYS_getdents64, d, dents, sizeof dents)) > 0) {}
+  printf("getdents64 to the end: %ld\n", got);
+  close(d);
+  drain(fd, "listing sub");
   inotify_rm_watch(fd, wds[5]);
   drain(fd, "removing those watches");
 
