@@ -402,7 +402,9 @@ export class KernelRunner {
     else if (err === ERESTARTNOHAND || err === ERESTART_RESTARTBLOCK) restart = noHandler;
     else return;
     if (restart) {
-      regs[Reg.rax] = BigInt(this.#contexts.get(thread)?.lastNr ?? 0);
+      // A call that left a restart block goes on through restart_syscall (sys/restart.ts).
+      const nr = err === ERESTART_RESTARTBLOCK ? SYS.restart_syscall : this.#contexts.get(thread)?.lastNr ?? 0;
+      regs[Reg.rax] = BigInt(nr);
       regs[Reg.rip] -= 2n; // back onto the syscall instruction
     } else {
       regs[Reg.rax] = BigInt.asUintN(64, BigInt(-Errno.EINTR));

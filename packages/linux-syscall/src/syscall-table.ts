@@ -25,6 +25,7 @@ import * as ptimer from './sys/posix-timer.js';
 import * as hints from './sys/file-hints.js';
 import * as signal from './sys/signal.js';
 import * as time from './sys/time.js';
+import * as restart from './sys/restart.js';
 import { buildTable, partial, stub, supported } from './table/index.js';
 import { eventsSyscalls } from './families/events.js';
 import { fsWriteSyscalls } from './families/fs-write.js';
@@ -178,6 +179,7 @@ export const syscallTable = buildTable<SyscallContext>({
   pause: supported(signal.sysPause),
   rt_sigtimedwait: supported(signal.sysRtSigtimedwait),
   rt_sigqueueinfo: supported(signal.sysRtSigqueueinfo),
+  restart_syscall: supported(restart.sysRestartSyscall),
   rt_sigreturn: partial(signal.sysRtSigreturn, 'FPU state through fxsave (SSE); AVX upper halves are not saved'),
   sigaltstack: supported(signal.sysSigaltstack),
   kill: supported(signal.sysKill),
@@ -186,19 +188,19 @@ export const syscallTable = buildTable<SyscallContext>({
 
   clock_gettime: supported(time.sysClockGettime),
   clock_getres: supported(time.sysClockGetres),
-  timer_create: partial(ptimer.sysTimerCreate, 'CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME and their _ALARM and TAI forms; the CPU-time clocks answer EINVAL'),
+  timer_create: supported(ptimer.sysTimerCreate),
   timer_settime: supported(ptimer.sysTimerSettime),
   timer_gettime: supported(ptimer.sysTimerGettime),
   timer_getoverrun: supported(ptimer.sysTimerGetoverrun),
   timer_delete: supported(ptimer.sysTimerDelete),
   gettimeofday: supported(time.sysGettimeofday),
   time: supported(time.sysTime),
-  nanosleep: partial(time.sysNanosleep, 'the remaining time is not written back'),
-  clock_nanosleep: partial(time.sysClockNanosleep, 'the remaining time is not written back'),
+  nanosleep: supported(time.sysNanosleep),
+  clock_nanosleep: supported(time.sysClockNanosleep),
 
   alarm: supported(time.sysAlarm),
-  setitimer: partial(time.sysSetitimer, 'ITIMER_REAL only'),
-  getitimer: partial(time.sysGetitimer, 'ITIMER_REAL only'),
+  setitimer: supported(time.sysSetitimer),
+  getitimer: supported(time.sysGetitimer),
   times: supported(time.sysTimes),
   getrusage: partial(time.sysGetrusage, 'CPU times (the process\'s, a thread\'s, waited-for children\'s), ru_maxrss and page faults; the I/O and context-switch counters read 0'),
 

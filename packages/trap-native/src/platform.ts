@@ -145,10 +145,9 @@ export class TrapPlatform {
     this.time = new TscTime(native);
   }
 
-  processCpuTime(hostPid: number): { user: number; total: number } | undefined {
-    const total = this.#native.processCpuNs(hostPid, 0);
-    const user = this.#native.processCpuNs(hostPid, 1);
-    return total < 0 || user < 0 ? undefined : { user, total };
+  processCpuClock(hostPid: number, which: 0 | 1 | 2): number | undefined {
+    const ns = this.#native.processCpuNs(hostPid, which);
+    return ns < 0 ? undefined : ns;
   }
 
   spawn(): number {

@@ -136,10 +136,11 @@ export interface Platform {
   /** The last event; its fields change with every `resumeAndWait`. */
   readonly event: StopEvent;
   /**
-   * CPU time of host process `hostPid` so far, all its threads' (gone ones too), in ns: user, and
-   * user + system. Undefined when the process is gone or the platform cannot tell.
+   * A CPU clock of host process `hostPid`, all its threads' (gone ones too), in ns: `which` 0 user +
+   * system, 1 user, 2 time run (Linux's CPUCLOCK_PROF, _VIRT and _SCHED; the first two count
+   * whole ticks). Undefined when the process is gone or the platform cannot tell.
    */
-  processCpuTime?(hostPid: number): { user: number; total: number } | undefined;
+  processCpuClock?(hostPid: number, which: 0 | 1 | 2): number | undefined;
   /**
    * Start a new, empty guest address space: a host process under the syscall trap, stopped at a
    * syscall stop, with nothing mapped but the platform's trampoline page. Returns its host tid.

@@ -19,10 +19,30 @@ export const TICK_MICROS = 10_000;
  * it is gone.
  */
 export function hostCpuNs(platform: Platform, hostPid: number): { user: number; total: number } {
-  const ns = platform.processCpuTime?.(hostPid);
-  if (ns !== undefined) return ns;
+  const total = platform.processCpuClock?.(hostPid, 0);
+  const user = platform.processCpuClock?.(hostPid, 1);
+  if (total !== undefined && user !== undefined) return { user, total };
   const t = hostCounts(hostPid);
   return { user: t.user * 1000, total: (t.user + t.system) * 1000 };
+}
+
+/** How long host process `hostPid`'s threads have run, in ns (CLOCK_PROCESS_CPUTIME_ID's time). */
+export function hostRunNs(platform: Platform, hostPid: number): number {
+  return platform.processCpuClock?.(hostPid, 2) ?? hostCpuNs(platform, hostPid).total;
+}
+
+/**
+ * How long host thread `hostTid` of process `hostPid` has run, in ns (CLOCK_THREAD_CPUTIME_ID's
+ * time): its scheduler statistics, finer than /proc's ticks; zero once it is gone.
+ */
+export function hostThreadRunNs(hostPid: number, hostTid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${hostPid}/task/${hostTid}/schedstat`, 'latin1');
+    return Number(stat.slice(0, stat.indexOf(' ')));
+  } catch {
+    const t = hostCounts(hostPid, hostTid);
+    return (t.user + t.system) * 1000;
+  }
 }
 
 /** {@link hostCpuNs} as user and system time in microseconds. */

@@ -4,7 +4,7 @@ export { LinuxProcess, LinuxThread, RLIM_INFINITY, DEFAULT_RLIMITS, NO_USAGE, DE
 export type { Scheduling } from './process.js';
 export type { CpuTime, Credentials, Faults, RLimit, Usage } from './process.js';
 export { UserMemory } from './user-memory.js';
-export { hostCounts, hostCpuNs, hostCpuTime, hostMaxRssKb, hostResidentPages, TICK_MICROS } from './host-usage.js';
+export { hostCounts, hostCpuNs, hostCpuTime, hostMaxRssKb, hostResidentPages, hostRunNs, hostThreadRunNs, TICK_MICROS } from './host-usage.js';
 export { execve } from './exec.js';
 export { ImageCache, KeptFiles, LoadedImage, IMAGE_CACHE_BYTES, IMAGE_SETTLED_MS } from './image-cache.js';
 export type { ImageSource, KeptFile } from './image-cache.js';
@@ -23,3 +23,5 @@ export type { SigAction, SigInfo, DefaultAction, AltStack } from './signals.js';
 export { Futexes, FUTEX_BITSET_ANY } from './futex.js';
 export type { FutexWaitResult } from './futex.js';
 export { PosixTimer, type TimerTarget } from './posix-timer.js';
+export { IntervalTimer, monotonicTimerClock, type TimerClock } from './interval-timer.js';
+export { CPUCLOCK_PROF, CPUCLOCK_SCHED, CPUCLOCK_VIRT, CPU_TICK_NS, cpuClockOf, cpuTimerClock, readCpuClock, type CpuClock } from './cpu-clocks.js';

@@ -205,8 +205,7 @@ export class Kernel {
    */
   processDied(proc: LinuxProcess): void {
     proc.dead = true;
-    proc.realTimer?.timer.cancel();
-    proc.realTimer = null;
+    for (const t of proc.itimers) t?.disarm();
     this.sysvSem.exited(proc.pid); // its SEM_UNDO adjustments
     for (const t of proc.posixTimers.values()) t.disarm();
     proc.posixTimers.clear();
@@ -263,8 +262,7 @@ export class Kernel {
    * tasks get SIGKILL, which takes effect before any of them runs guest code again.
    */
   killProcess(proc: LinuxProcess, signal: number): void {
-    proc.realTimer?.timer.cancel();
-    proc.realTimer = null;
+    for (const t of proc.itimers) t?.disarm();
     proc.exit ??= { code: 0, signal };
     for (const t of proc.threads.values()) this.platform.kill(t.hostTid);
   }

@@ -1,24 +1,18 @@
 /**
- * POSIX per-process timers (timer_create): each counts down on the kernel's timer queue and, when
- * it expires, sends its signal (SI_TIMER, with its id and sigev_value) to the process or to one
+ * POSIX per-process timers (timer_create): each counts down on its clock (an IntervalTimer) and,
+ * when it expires, sends its signal (SI_TIMER, with its id and sigev_value) to the process or to one
  * thread, or nothing (SIGEV_NONE). An expiry while its last signal is still pending adds to that
  * signal's overrun instead of sending another, as Linux does.
  *
  * @module
  */
-import type { Timer } from '@rvisor/async-executor';
 import type { Kernel } from './kernel.js';
+import { IntervalTimer, type TimerClock } from './interval-timer.js';
 import type { LinuxProcess, LinuxThread } from './process.js';
 import { SI_TIMER, sendSignal, type PendingSignals, type SigInfo } from './signals.js';
 
 /** Overruns stop counting here (Linux's DELAYTIMER_MAX, INT_MAX). */
 const DELAYTIMER_MAX = 0x7fff_ffff;
-/**
- * The soonest a timer with a shorter period fires again after an expiry; the expirations skipped
- * meanwhile count as overruns. Without it a period of a few ns would keep the kernel firing it,
- * as Linux guards against by pushing such a timer a jiffy ahead.
- */
-const MIN_REARM_NS = 1_000_000n;
 
 /** Where a timer's expiry goes: a signal to the process or to one of its threads, or nowhere. */
 export interface TimerTarget {
@@ -32,30 +26,35 @@ export interface TimerTarget {
 }
 
 export class PosixTimer {
-  #timer: Timer | null = null;
-  /** When it next expires (the kernel's monotonic ns), and its period (0: once). */
-  #deadline = 0n;
-  #interval = 0n;
+  readonly #timer: IntervalTimer;
   /** The last signal sent, which an expiry while it is pending adds its overrun to. */
   #sent: SigInfo | null = null;
   /** The overrun of the last signal delivered (timer_getoverrun's answer). */
   #delivered = 0;
 
-  /** `wallClock`: its clock keeps wall time, so an absolute time it is given is CLOCK_REALTIME's. */
+  /**
+   * A timer on `clock`; `wallClock`: that clock keeps wall time, so an absolute time it is given
+   * is CLOCK_REALTIME's.
+   */
   constructor(
     private readonly kernel: Kernel,
     private readonly proc: LinuxProcess,
     readonly id: number,
     private readonly target: TimerTarget,
+    readonly clock: TimerClock,
     readonly wallClock: boolean,
-  ) {}
+  ) {
+    this.#timer = new IntervalTimer(kernel.timers, clock, (overruns) => {
+      this.#expire();
+      this.#addOverrun(overruns);
+      return !this.proc.dead;
+    });
+  }
 
-  /** Arm it to expire at `deadline` (monotonic ns) and then every `interval` ns; a 0 deadline disarms it. */
+  /** Arm it to expire at `deadline` (its clock's ns) and then every `interval` ns; a 0 deadline disarms it. */
   arm(deadline: bigint, interval: bigint): void {
     this.disarm();
-    if (deadline === 0n) return;
-    this.#interval = interval;
-    this.#schedule(deadline);
+    this.#timer.arm(deadline, deadline === 0n ? 0n : interval); // a disarmed one reports no interval
   }
 
   /**
@@ -63,9 +62,7 @@ export class PosixTimer {
    * queued before the timer was re-armed or deleted.
    */
   disarm(): void {
-    this.#timer?.cancel();
-    this.#timer = null;
-    this.#interval = 0n;
+    this.#timer.disarm();
     if (this.#sent !== null) {
       if (!this.#pending.remove(this.#sent)) this.#delivered = this.#sent.timer!.overrun;
       this.#sent = null;
@@ -73,9 +70,8 @@ export class PosixTimer {
   }
 
   /** What is left until it expires (0: disarmed), and its period. */
-  remaining(now: bigint): { value: bigint; interval: bigint } {
-    if (this.#timer === null) return { value: 0n, interval: this.#interval };
-    return { value: this.#deadline > now ? this.#deadline - now : 1n, interval: this.#interval };
+  remaining(): { value: bigint; interval: bigint } {
+    return this.#timer.remaining();
   }
 
   /** timer_getoverrun: the extra expirations its last delivered signal stood for. */
@@ -86,31 +82,6 @@ export class PosixTimer {
 
   get #pending(): PendingSignals {
     return (this.target.thread ?? this.proc).pending;
-  }
-
-  #schedule(deadline: bigint): void {
-    this.#deadline = deadline;
-    this.#timer = this.kernel.timers.add(deadline, () => {
-      this.#timer = null;
-      this.#expire();
-      // A period catches up on what the kernel slept through: every missed expiry is an overrun.
-      if (this.#interval > 0n && !this.proc.dead) {
-        const now = this.kernel.timers.clock.now();
-        let next = deadline + this.#interval;
-        if (next <= now) {
-          const missed = (now - deadline) / this.#interval;
-          this.#addOverrun(Number(missed > BigInt(DELAYTIMER_MAX) ? BigInt(DELAYTIMER_MAX) : missed));
-          next = deadline + (missed + 1n) * this.#interval;
-        }
-        if (this.#interval < MIN_REARM_NS && next < now + MIN_REARM_NS) {
-          const skipped = (now + MIN_REARM_NS - next) / this.#interval;
-          this.#addOverrun(Number(skipped > BigInt(DELAYTIMER_MAX) ? BigInt(DELAYTIMER_MAX) : skipped));
-          next += skipped * this.#interval;
-          if (next < now + MIN_REARM_NS) next += this.#interval;
-        }
-        this.#schedule(next);
-      }
-    });
   }
 
   #expire(): void {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { WaitQueue, type Timer } from '@rvisor/async-executor';
+import { WaitQueue } from '@rvisor/async-executor';
 import {
   RLIMIT_CORE, RLIMIT_MEMLOCK, RLIMIT_MSGQUEUE, RLIMIT_NOFILE, RLIMIT_NPROC, RLIMIT_SIGPENDING, RLIMIT_STACK,
 } from '../abi/process.js';
@@ -13,6 +13,7 @@ import type { FdTable } from '../fs/fd-table.js';
 import type { FsContext } from '../fs/fs-context.js';
 import { DEFAULT_ACTION, PendingSignals, SIG_IGN, type AltStack, type SigAction, type SigInfo } from './signals.js';
 import { UserMemory } from './user-memory.js';
+import type { IntervalTimer } from './interval-timer.js';
 import type { PosixTimer } from './posix-timer.js';
 
 /** The container identity a process runs as (virtual: never the host's). */
@@ -113,8 +114,8 @@ export class LinuxProcess {
   usage: Usage = NO_USAGE;
   /** What the children it has waited for used, with theirs (RUSAGE_CHILDREN, times' cutime). */
   childrenUsage: Usage = NO_USAGE;
-  /** ITIMER_REAL (alarm, setitimer): its pending timer, deadline and interval (ns). */
-  realTimer: { timer: Timer; deadline: bigint; interval: bigint } | null = null;
+  /** setitimer's timers (alarm's is ITIMER_REAL's), by `which`, made on first use. */
+  readonly itimers: (IntervalTimer | undefined)[] = [];
   /** prctl(PR_SET_PDEATHSIG): the signal this process gets when its parent dies (0: none). */
   parentDeathSignal = 0;
   /** timer_create's timers, by id (neither fork nor execve keeps them). */

@@ -1,13 +1,14 @@
 /**
  * POSIX per-process timers: timer_create, timer_settime, timer_gettime, timer_getoverrun,
  * timer_delete, over linux-object's `PosixTimer`. Clocks: CLOCK_REALTIME, CLOCK_MONOTONIC,
- * CLOCK_BOOTTIME (and their _ALARM and TAI forms); the CPU-time clocks answer EINVAL.
+ * CLOCK_BOOTTIME (and their _ALARM and TAI forms), and the CPU-time clocks (cpu-clocks.ts).
  *
  * @module
  */
 import {
   CLOCK_BOOTTIME, CLOCK_BOOTTIME_ALARM, CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_REALTIME_ALARM, CLOCK_TAI, Errno,
-  KernelError, NSIG, PosixTimer, Signo, TIMER_ABSTIME, type TimerTarget,
+  KernelError, NSIG, PosixTimer, Signo, TIMER_ABSTIME, cpuClockOf, cpuTimerClock, monotonicTimerClock, type TimerClock,
+  type TimerTarget,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 import { readTimespec, writeItimerspec } from './timespec.js';
@@ -18,20 +19,24 @@ const SIGEV_THREAD_ID = 4;
 /** Timers one process may have (Linux's limit is RLIMIT_SIGPENDING-bound; this keeps a bad loop from filling memory). */
 const MAX_TIMERS = 32768;
 
-/** Whether `clock` keeps wall time (its absolute times are CLOCK_REALTIME's); EINVAL for a clock timers do not take here. */
-function isWallClock(clock: number): boolean {
-  switch (clock) {
+/**
+ * What a timer on `clockid` counts: the kernel's clock, and whether its absolute times are
+ * CLOCK_REALTIME's, or a CPU-time clock. EINVAL for a clock timers do not take.
+ */
+function timerClock(ctx: SyscallContext, clockid: number): { clock: TimerClock; wall: boolean } {
+  switch (clockid) {
     case CLOCK_REALTIME:
     case CLOCK_REALTIME_ALARM:
     case CLOCK_TAI:
-      return true;
+      return { clock: monotonicTimerClock(ctx.kernel.timers), wall: true };
     case CLOCK_MONOTONIC:
     case CLOCK_BOOTTIME:
     case CLOCK_BOOTTIME_ALARM:
-      return false;
-    default:
-      throw new KernelError(Errno.EINVAL);
+      return { clock: monotonicTimerClock(ctx.kernel.timers), wall: false };
   }
+  const cpu = cpuClockOf(ctx.kernel, ctx.thread, clockid);
+  if (!cpu) throw new KernelError(Errno.EINVAL);
+  return { clock: cpuTimerClock(ctx.kernel, cpu), wall: false };
 }
 
 /** The struct sigevent at `addr` (null: SIGALRM to the process, with the timer's id as its value). */
@@ -53,12 +58,12 @@ function readSigevent(ctx: SyscallContext, addr: number, id: number): TimerTarge
 
 /** Implements Linux syscall timer_create(2). */
 export function sysTimerCreate(ctx: SyscallContext) {
-  const wall = isWallClock(ctx.int(0));
+  const { clock, wall } = timerClock(ctx, ctx.int(0));
   const timers = ctx.process.posixTimers;
   if (timers.size >= MAX_TIMERS) throw new KernelError(Errno.EAGAIN);
   let id = 0;
   while (timers.has(id)) id++;
-  const timer = new PosixTimer(ctx.kernel, ctx.process, id, readSigevent(ctx, ctx.addr(1), id), wall);
+  const timer = new PosixTimer(ctx.kernel, ctx.process, id, readSigevent(ctx, ctx.addr(1), id), clock, wall);
   ctx.mem.writeU32(ctx.addr(2), id);
   timers.set(id, timer);
   return 0;
@@ -76,9 +81,9 @@ export function sysTimerSettime(ctx: SyscallContext) {
   const flags = ctx.int(1); // bits other than TIMER_ABSTIME are ignored, as Linux does
   const interval = readTimespec(ctx, ctx.addr(2));
   const value = readTimespec(ctx, ctx.addr(2) + 16);
-  const now = ctx.kernel.timers.clock.now();
+  const now = timer.clock.now();
   if (ctx.addr(3) !== 0) {
-    const old = timer.remaining(now);
+    const old = timer.remaining();
     writeItimerspec(ctx, ctx.addr(3), old.interval, old.value);
   }
   let deadline = 0n;
@@ -94,7 +99,7 @@ export function sysTimerSettime(ctx: SyscallContext) {
 /** Implements Linux syscall timer_gettime(2). */
 export function sysTimerGettime(ctx: SyscallContext) {
   const timer = timerOf(ctx, ctx.int(0));
-  const left = timer.remaining(ctx.kernel.timers.clock.now());
+  const left = timer.remaining();
   writeItimerspec(ctx, ctx.addr(1), left.interval, left.value);
   return 0;
 }

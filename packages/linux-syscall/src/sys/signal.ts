@@ -12,6 +12,7 @@ import {
 } from '@rvisor/linux-object';
 import { Reg } from '@rvisor/zircon-object';
 import type { SyscallContext } from '../context.js';
+import { clearRestart } from './restart.js';
 import { readTimeout } from './timespec.js';
 
 const SIGSET_SIZE = 8;
@@ -176,6 +177,7 @@ export function sysRtSigqueueinfo(ctx: SyscallContext) {
 /** Implements Linux syscall rt_sigreturn(2). */
 export function sysRtSigreturn(ctx: SyscallContext) {
   sigreturn(ctx.kernel, ctx.thread, ctx.regs);
+  clearRestart(ctx.thread); // what a handler interrupted is not restarted, as Linux's restore_sigcontext
   return ctx.regs[Reg.rax]; // as restored: the interrupted code's own value
 }
 

@@ -7,12 +7,14 @@
  * @module
  */
 import {
-  CLOCK_BOOTTIME, CLOCK_BOOTTIME_ALARM, CLOCK_MONOTONIC, CLOCK_MONOTONIC_COARSE, CLOCK_MONOTONIC_RAW,
-  CLOCK_PROCESS_CPUTIME_ID, CLOCK_REALTIME, CLOCK_REALTIME_ALARM, CLOCK_REALTIME_COARSE, CLOCK_TAI,
-  CLOCK_THREAD_CPUTIME_ID, ERESTART_RESTARTBLOCK, Errno, KernelError, SI_KERNEL, Signo, StructBuffer, TIMER_ABSTIME,
-  TICK_MICROS, hostCounts, hostCpuNs, hostCpuTime, hostMaxRssKb, sendSignal, setI64, type Kernel, type Usage,
+  CLOCK_BOOTTIME, CLOCK_BOOTTIME_ALARM, CLOCK_MONOTONIC, CLOCK_MONOTONIC_COARSE, CLOCK_MONOTONIC_RAW, CLOCK_REALTIME,
+  CLOCK_REALTIME_ALARM, CLOCK_REALTIME_COARSE, CLOCK_TAI, CPUCLOCK_PROF, CPUCLOCK_SCHED, CPUCLOCK_VIRT, CPU_TICK_NS,
+  ERESTARTNOHAND, ERESTART_RESTARTBLOCK, Errno, IntervalTimer, KernelError, SI_KERNEL, Signo, StructBuffer, TIMER_ABSTIME, TICK_MICROS,
+  cpuClockOf, cpuTimerClock, hostCounts, hostCpuTime, hostMaxRssKb, monotonicTimerClock, readCpuClock, sendSignal,
+  setI64, type CpuClock, type Kernel, type LinuxProcess, type Usage,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
+import { setRestart } from './restart.js';
 import { readTimespec } from './timespec.js';
 
 /** Whole seconds of CLOCK_REALTIME (the times System V IPC objects keep). */
@@ -21,9 +23,8 @@ export function realtimeSeconds(kernel: Kernel): number {
 }
 
 /**
- * Nanoseconds on `clock`; EINVAL for clocks Linux does not have. The CPU-time clocks answer the
- * monotonic clock here, for what only needs them valid (clock_getres, a sleep's deadline):
- * clock_gettime reads them from the caller's host tasks.
+ * Nanoseconds on `clock`; EINVAL for clocks Linux does not have, and for the CPU-time clocks,
+ * which only the calls that take them read (cpuClockOf).
  */
 export function clockNow(kernel: Kernel, clock: number): bigint {
   switch (clock) {
@@ -37,8 +38,6 @@ export function clockNow(kernel: Kernel, clock: number): bigint {
     case CLOCK_MONOTONIC_COARSE:
     case CLOCK_BOOTTIME:
     case CLOCK_BOOTTIME_ALARM:
-    case CLOCK_PROCESS_CPUTIME_ID:
-    case CLOCK_THREAD_CPUTIME_ID:
       return kernel.clock.now();
     default:
       throw new KernelError(Errno.EINVAL);
@@ -57,27 +56,23 @@ function writeTime(ctx: SyscallContext, addr: number, ns: bigint, unit = 1n): vo
 }
 
 
-/** Implements Linux syscall clock_gettime(2); the CPU-time clocks read the caller's host tasks. */
+/** Implements Linux syscall clock_gettime(2); the CPU-time clocks read the guest's host tasks. */
 export function sysClockGettime(ctx: SyscallContext) {
   const clock = ctx.int(0);
-  let ns: bigint;
-  if (clock === CLOCK_PROCESS_CPUTIME_ID) {
-    ns = BigInt(hostCpuNs(ctx.kernel.platform, ctx.process.hostPid).total);
-  } else if (clock === CLOCK_THREAD_CPUTIME_ID) {
-    const t = hostCounts(ctx.process.hostPid, ctx.thread.hostTid);
-    ns = BigInt(t.user + t.system) * 1000n;
-  } else {
-    ns = clockNow(ctx.kernel, clock);
-  }
-  writeTime(ctx, ctx.addr(1), ns);
+  const cpu = cpuClockOf(ctx.kernel, ctx.thread, clock);
+  writeTime(ctx, ctx.addr(1), cpu ? readCpuClock(ctx.kernel, cpu) : clockNow(ctx.kernel, clock));
   return 0;
 }
 
 /** Implements Linux syscall clock_getres(2). */
 export function sysClockGetres(ctx: SyscallContext) {
   const clock = ctx.int(0);
-  clockNow(ctx.kernel, clock);
-  if (ctx.addr(1) !== 0) writeTime(ctx, ctx.addr(1), clock === CLOCK_REALTIME_COARSE || clock === CLOCK_MONOTONIC_COARSE ? 4_000_000n : 1n);
+  const cpu = cpuClockOf(ctx.kernel, ctx.thread, clock);
+  if (!cpu) clockNow(ctx.kernel, clock);
+  let res = 1n;
+  if (clock === CLOCK_REALTIME_COARSE || clock === CLOCK_MONOTONIC_COARSE) res = 4_000_000n;
+  else if (cpu && cpu.kind !== CPUCLOCK_SCHED) res = CPU_TICK_NS;
+  if (ctx.addr(1) !== 0) writeTime(ctx, ctx.addr(1), res);
   return 0;
 }
 
@@ -107,69 +102,103 @@ async function sleepUntil(ctx: SyscallContext, deadline: bigint): Promise<number
   return 0;
 }
 
-/** Implements Linux syscall nanosleep(2) (the remaining time is not reported yet). */
-export function sysNanosleep(ctx: SyscallContext) {
-  const ns = readTimespec(ctx, ctx.addr(0));
-  return sleepUntil(ctx, ctx.kernel.timers.clock.now() + ns);
+/**
+ * A relative sleep to `deadline` of `clock` (`until` sleeps there): interrupted, it writes what
+ * is left at `remAddr` (if not 0) and leaves a restart block that sleeps on to the same deadline.
+ */
+async function sleepFor(ctx: SyscallContext, clock: () => bigint, deadline: bigint, remAddr: number, until: Restart): Promise<number> {
+  const r = await until(ctx);
+  if (r !== -ERESTART_RESTARTBLOCK) return r;
+  if (remAddr !== 0) {
+    const left = deadline - clock();
+    writeTime(ctx, remAddr, left > 0n ? left : 0n);
+  }
+  setRestart(ctx.thread, (c) => sleepFor(c, clock, deadline, remAddr, until));
+  return r;
 }
 
-/** Implements Linux syscall clock_nanosleep(2). */
+type Restart = (ctx: SyscallContext) => Promise<number>;
+
+/** Implements Linux syscall nanosleep(2). */
+export function sysNanosleep(ctx: SyscallContext) {
+  const ns = readTimespec(ctx, ctx.addr(0));
+  const clock = () => ctx.kernel.timers.clock.now();
+  const deadline = clock() + ns;
+  return sleepFor(ctx, clock, deadline, ctx.addr(1), (c) => sleepUntil(c, deadline));
+}
+
+/**
+ * Implements Linux syscall clock_nanosleep(2). On a process's CPU-time clock the caller sleeps
+ * until that process has run for the time; on its own thread's, which cannot run meanwhile, it
+ * gets EINVAL. An interrupted absolute sleep is restarted as it was; a relative one is a
+ * nanosleep's.
+ */
 export function sysClockNanosleep(ctx: SyscallContext) {
-  const clock = ctx.int(0);
-  const flags = ctx.int(1);
+  const clockid = ctx.int(0);
+  const absolute = (ctx.int(1) & TIMER_ABSTIME) !== 0;
+  const cpu = cpuClockOf(ctx.kernel, ctx.thread, clockid);
+  if (cpu?.thread === ctx.thread) throw new KernelError(Errno.EINVAL);
   const t = readTimespec(ctx, ctx.addr(2));
-  const now = clockNow(ctx.kernel, clock);
-  const wait = flags & TIMER_ABSTIME ? t - now : t;
-  return sleepUntil(ctx, ctx.kernel.timers.clock.now() + (wait > 0n ? wait : 0n));
+  const kernelClock = () => ctx.kernel.timers.clock.now();
+  const clock = cpu ? () => readCpuClock(ctx.kernel, cpu) : () => clockNow(ctx.kernel, clockid);
+  const now = clock();
+  const deadline = absolute ? t : now + t;
+  // The kernel's timers count its monotonic clock: a deadline on another clock is moved onto it.
+  const until: Restart = cpu
+    ? (c) => sleepOnCpuClock(c, cpu, deadline)
+    : (c) => sleepUntil(c, kernelClock() + (deadline - clock()));
+  if (absolute) return until(ctx).then((r) => (r === -ERESTART_RESTARTBLOCK ? -ERESTARTNOHAND : r));
+  return sleepFor(ctx, clock, deadline, ctx.addr(3), until);
+}
+
+/** Sleep until CPU-time clock `cpu` reads `deadline` (or what it measures is gone). */
+async function sleepOnCpuClock(ctx: SyscallContext, cpu: CpuClock, deadline: bigint): Promise<number> {
+  const clock = cpuTimerClock(ctx.kernel, cpu);
+  for (let now = clock.now(); now < deadline && clock.live(); now = clock.now()) {
+    const r = await sleepUntil(ctx, clock.lookAt(deadline, now));
+    if (r !== 0) return r;
+  }
+  return 0;
 }
 
 const ITIMER_REAL = 0;
+const ITIMER_VIRTUAL = 1;
+const ITIMER_PROF = 2;
 const NS_PER_SEC = 1_000_000_000n;
 const NS_PER_USEC = 1000n;
 
-/** The soonest a periodic timer with a shorter period fires again (a ns period must not keep the kernel firing it). */
-const MIN_REARM_NS = 1_000_000n;
-
 /**
- * A periodic timer's next expiry after the one due at `deadline`: the first of its period past
- * `now` (the ones a late wake-up skipped are not made up, one signal stands for them), and at
- * least MIN_REARM_NS ahead.
+ * setitimer's timer `which` of `proc`, made on first use: ITIMER_REAL counts the kernel's clock
+ * and sends SIGALRM, ITIMER_VIRTUAL the process's user time (SIGVTALRM), ITIMER_PROF its user and
+ * system time (SIGPROF); each signal to the process, SI_KERNEL, as Linux sends them.
  */
-function nextExpiry(deadline: bigint, interval: bigint, now: bigint): bigint {
-  let next = deadline + interval;
-  if (next <= now) next += ((now - next) / interval + 1n) * interval;
-  const floor = now + MIN_REARM_NS;
-  if (next < floor) next += ((floor - next + interval - 1n) / interval) * interval;
-  return next;
+function itimer(kernel: Kernel, proc: LinuxProcess, which: number): IntervalTimer {
+  if (which !== ITIMER_REAL && which !== ITIMER_VIRTUAL && which !== ITIMER_PROF) throw new KernelError(Errno.EINVAL);
+  const existing = proc.itimers[which];
+  if (existing) return existing;
+  const clock = which === ITIMER_REAL
+    ? monotonicTimerClock(kernel.timers)
+    : cpuTimerClock(kernel, { process: proc, kind: which === ITIMER_VIRTUAL ? CPUCLOCK_VIRT : CPUCLOCK_PROF });
+  const signo = [Signo.SIGALRM, Signo.SIGVTALRM, Signo.SIGPROF][which];
+  const timer = new IntervalTimer(kernel.timers, clock, () => {
+    sendSignal(kernel, proc, { signo, code: SI_KERNEL });
+    return !proc.dead;
+  });
+  proc.itimers[which] = timer;
+  return timer;
 }
 
-/** Arm (or, with 0, disarm) the process's real-time timer; returns what was left of the old one. */
-function armRealTimer(ctx: SyscallContext, value: bigint, interval: bigint): { left: bigint; interval: bigint } {
-  const proc = ctx.process;
-  const timers = ctx.kernel.timers;
-  const now = timers.clock.now();
-  const old = proc.realTimer;
-  const left = old ? (old.deadline > now ? old.deadline - now : 1n) : 0n;
-  old?.timer.cancel();
-  proc.realTimer = null;
-  if (value > 0n) {
-    const fire = (deadline: bigint): void => {
-      const timer = timers.add(deadline, () => {
-        sendSignal(ctx.kernel, proc, { signo: Signo.SIGALRM, code: SI_KERNEL });
-        if (interval > 0n && !proc.dead) fire(nextExpiry(deadline, interval, timers.clock.now()));
-        else proc.realTimer = null;
-      });
-      proc.realTimer = { timer, deadline, interval };
-    };
-    fire(now + value);
-  }
-  return { left, interval: old?.interval ?? 0n };
+/** Arm `timer` to expire after `value` ns (0: disarm) and then every `interval`; returns what was left of it. */
+function rearm(timer: IntervalTimer, value: bigint, interval: bigint): { value: bigint; interval: bigint } {
+  const old = timer.remaining();
+  timer.arm(value > 0n ? timer.clock.now() + value : 0n, interval);
+  return old;
 }
 
 /** Implements Linux syscall alarm(2). */
 export function sysAlarm(ctx: SyscallContext) {
-  const { left } = armRealTimer(ctx, BigInt(ctx.uint(0)) * NS_PER_SEC, 0n);
-  return Number((left + NS_PER_SEC - 1n) / NS_PER_SEC); // rounded up, as Linux
+  const old = rearm(itimer(ctx.kernel, ctx.process, ITIMER_REAL), BigInt(ctx.uint(0)) * NS_PER_SEC, 0n);
+  return Number((old.value + NS_PER_SEC - 1n) / NS_PER_SEC); // rounded up, as Linux
 }
 
 function readTimeval(ctx: SyscallContext, addr: number): bigint {
@@ -187,23 +216,22 @@ function writeItimerval(ctx: SyscallContext, addr: number, interval: bigint, val
   ctx.mem.writeU64(addr + 24, us(value) % 1_000_000n);
 }
 
-/** Implements Linux syscall setitimer(2) for ITIMER_REAL (CPU-time timers are not counted yet). */
+/** Implements Linux syscall setitimer(2). */
 export function sysSetitimer(ctx: SyscallContext) {
-  if (ctx.int(0) !== ITIMER_REAL) throw new KernelError(Errno.EINVAL, 'only ITIMER_REAL is supported');
+  const timer = itimer(ctx.kernel, ctx.process, ctx.int(0));
   const newAddr = ctx.addr(1);
   const interval = newAddr ? readTimeval(ctx, newAddr) : 0n;
   const value = newAddr ? readTimeval(ctx, newAddr + 16) : 0n;
-  const old = armRealTimer(ctx, value, interval);
-  if (ctx.addr(2) !== 0) writeItimerval(ctx, ctx.addr(2), old.interval, old.left);
+  // Disarmed, ITIMER_REAL forgets its interval and the CPU-time timers keep theirs, as in Linux.
+  const old = rearm(timer, value, value > 0n || ctx.int(0) !== ITIMER_REAL ? interval : 0n);
+  if (ctx.addr(2) !== 0) writeItimerval(ctx, ctx.addr(2), old.interval, old.value);
   return 0;
 }
 
-/** Implements Linux syscall getitimer(2) for ITIMER_REAL. */
+/** Implements Linux syscall getitimer(2). */
 export function sysGetitimer(ctx: SyscallContext) {
-  if (ctx.int(0) !== ITIMER_REAL) throw new KernelError(Errno.EINVAL, 'only ITIMER_REAL is supported');
-  const t = ctx.process.realTimer;
-  const now = ctx.kernel.timers.clock.now();
-  writeItimerval(ctx, ctx.addr(1), t?.interval ?? 0n, t ? (t.deadline > now ? t.deadline - now : 1n) : 0n);
+  const left = itimer(ctx.kernel, ctx.process, ctx.int(0)).remaining();
+  writeItimerval(ctx, ctx.addr(1), left.interval, left.value);
   return 0;
 }
 

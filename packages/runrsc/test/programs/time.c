@@ -1,9 +1,11 @@
 /*
- * Time: clocks, sleeps, alarm and interval timers, times and getrusage. Only what is the same on
+ * Time: clocks, the CPU-time clocks included, sleeps, alarm and interval timers, POSIX timers,
+ * times and getrusage. Only what is the same on
  * every run is printed (orderings and bounds, not values).
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -176,6 +178,194 @@ static void posix_timers(void) {
   sigprocmask(SIG_UNBLOCK, &rt, NULL);
 }
 
+static volatile sig_atomic_t profs, vtalrms;
+static void on_cpu_timer(int sig) {
+  if (sig == SIGPROF) profs++;
+  else vtalrms++;
+}
+
+/** Compute until `clock` has advanced by `ms` or `done` is set (whichever first), at most 5 s of it. */
+static void spin_on(clockid_t clock, long ms, volatile sig_atomic_t *done) {
+  struct timespec a, b;
+  clock_gettime(clock, &a);
+  volatile unsigned long x = 0;
+  do {
+    for (int i = 0; i < 200000; i++) x += i;
+    clock_gettime(clock, &b);
+  } while ((done == NULL || !*done) && ns(b) - ns(a) < ms * 1000000LL && ns(b) - ns(a) < 5000000000LL);
+}
+
+static volatile sig_atomic_t stop_spinning;
+static void *spinner(void *arg) {
+  (void)arg;
+  spin_on(CLOCK_THREAD_CPUTIME_ID, 5000, &stop_spinning);
+  return NULL;
+}
+
+/** CPU-time clocks: reading them, their errors, setitimer's CPU timers, and POSIX timers and sleeps on them. */
+static void cpu_clocks(void) {
+  clockid_t proc_clock, thread_clock, child_clock;
+  struct timespec a, b, res;
+  printf("clock_getcpuclockid: %s, pthread_getcpuclockid: %s\n", strerror(clock_getcpuclockid(0, &proc_clock)),
+         strerror(pthread_getcpuclockid(pthread_self(), &thread_clock)));
+  clock_gettime(proc_clock, &a);
+  spin_on(CLOCK_PROCESS_CPUTIME_ID, 5, NULL);
+  clock_gettime(proc_clock, &b);
+  printf("the process's clock advances while it computes: %d\n", ns(b) - ns(a) >= 5000000);
+  clock_gettime(thread_clock, &a);
+  spin_on(CLOCK_THREAD_CPUTIME_ID, 5, NULL);
+  clock_gettime(thread_clock, &b);
+  printf("the thread's clock advances while it computes: %d\n", ns(b) - ns(a) >= 5000000);
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a);
+  struct timespec nap = {0, 20 * 1000 * 1000};
+  nanosleep(&nap, NULL);
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b);
+  printf("and hardly while it sleeps: %d\n", ns(b) - ns(a) < 5000000);
+  clock_getres(CLOCK_PROCESS_CPUTIME_ID, &res);
+  printf("resolution of the process's and thread's clocks: %ld %ld", res.tv_nsec, (clock_getres(CLOCK_THREAD_CPUTIME_ID, &res), res.tv_nsec));
+  printf(", of an encoded one: %ld\n", (clock_getres(proc_clock, &res), res.tv_nsec));
+  pid_t child = fork();
+  if (child == 0) {
+    pause();
+    _exit(0);
+  }
+  printf("a child's clock: %s", strerror(clock_getcpuclockid(child, &child_clock)));
+  printf(", read: %s\n", terr(clock_gettime(child_clock, &a)));
+  kill(child, SIGKILL);
+  waitpid(child, NULL, 0);
+  clockid_t nobody = ((~999999) << 3) | 2, clockfd = ((~0) << 3) | 3, other_thread = ((~999999) << 3) | 4 | 2;
+  printf("no such process: %s, clock fd: %s, no such thread: %s\n", terr(clock_gettime(nobody, &a)), terr(clock_gettime(clockfd, &a)),
+         terr(clock_gettime(other_thread, &a)));
+  struct timespec ten = {0, 10 * 1000 * 1000};
+  printf("clock_nanosleep on its own thread's clock: %s\n", strerrorname_np(clock_nanosleep(CLOCK_THREAD_CPUTIME_ID, 0, &ten, NULL)));
+
+  /* setitimer's CPU timers. */
+  signal(SIGPROF, on_cpu_timer);
+  signal(SIGVTALRM, on_cpu_timer);
+  struct itimerval every = {{0, 10000}, {0, 10000}}, got, off = {{0, 0}, {0, 0}};
+  setitimer(ITIMER_PROF, &every, NULL);
+  getitimer(ITIMER_PROF, &got);
+  printf("ITIMER_PROF armed: interval %ld us, value > 0 %d\n", (long)got.it_interval.tv_usec, got.it_value.tv_usec > 0);
+  spin_on(CLOCK_PROCESS_CPUTIME_ID, 100, NULL);
+  setitimer(ITIMER_PROF, &off, NULL);
+  printf("SIGPROF while computing 100 ms: %d\n", profs >= 3);
+  struct itimerval once = {{0, 0}, {0, 20000}};
+  setitimer(ITIMER_VIRTUAL, &once, NULL);
+  nanosleep(&nap, NULL);
+  printf("SIGVTALRM after sleeping: %d", vtalrms);
+  spin_on(CLOCK_PROCESS_CPUTIME_ID, 5000, &vtalrms);
+  getitimer(ITIMER_VIRTUAL, &got);
+  printf(", after computing: %d, then disarmed: %ld\n", vtalrms, (long)got.it_value.tv_usec);
+  struct itimerval interval_only = {{1, 0}, {0, 0}};
+  setitimer(ITIMER_REAL, &interval_only, NULL);
+  getitimer(ITIMER_REAL, &got);
+  printf("a disarming setitimer of ITIMER_REAL keeps its interval: %ld s, value %ld", (long)got.it_interval.tv_sec, (long)got.it_value.tv_usec);
+  setitimer(ITIMER_PROF, &interval_only, NULL);
+  getitimer(ITIMER_PROF, &got);
+  printf("; of ITIMER_PROF: %ld s, value %ld\n", (long)got.it_interval.tv_sec, (long)got.it_value.tv_usec);
+  setitimer(ITIMER_REAL, &off, NULL);
+  setitimer(ITIMER_PROF, &off, NULL);
+  printf("setitimer which 3: %s\n", terr(setitimer(3, &off, NULL)));
+
+  /* POSIX timers on the CPU clocks. */
+  sigset_t rt;
+  sigemptyset(&rt);
+  sigaddset(&rt, SIGRTMIN + 2);
+  sigprocmask(SIG_BLOCK, &rt, NULL);
+  struct sigevent ev = {0};
+  ev.sigev_notify = SIGEV_SIGNAL;
+  ev.sigev_signo = SIGRTMIN + 2;
+  ev.sigev_value.sival_int = 42;
+  timer_t pt, tt;
+  printf("timer_create on the process's clock: %s", terr(timer_create(CLOCK_PROCESS_CPUTIME_ID, &ev, &pt)));
+  struct itimerspec twenty = {{0, 0}, {0, 20 * 1000 * 1000}}, left;
+  timer_settime(pt, 0, &twenty, NULL);
+  nanosleep(&nap, NULL);
+  struct timespec none = {0, 0};
+  siginfo_t si;
+  int sig = sigtimedwait(&rt, &si, &none);
+  timer_gettime(pt, &left);
+  printf(", fired while asleep: %d, left > 0 %d", sig > 0, left.it_value.tv_nsec > 0);
+  spin_on(CLOCK_PROCESS_CPUTIME_ID, 25, NULL);
+  struct timespec second = {1, 0};
+  sig = sigtimedwait(&rt, &si, &second);
+  printf(", after computing: %d (value %d, SI_TIMER %d)\n", sig == SIGRTMIN + 2, si.si_value.sival_int, si.si_code == SI_TIMER);
+  ev.sigev_notify = SIGEV_THREAD_ID;
+  ev._sigev_un._tid = gettid();
+  printf("timer_create on the thread's clock: %s", terr(timer_create(thread_clock, &ev, &tt)));
+  struct itimerspec abs;
+  clock_gettime(thread_clock, &abs.it_value);
+  abs.it_interval = (struct timespec){0, 0};
+  abs.it_value.tv_nsec += 10 * 1000 * 1000;
+  if (abs.it_value.tv_nsec >= 1000000000) { abs.it_value.tv_sec++; abs.it_value.tv_nsec -= 1000000000; }
+  timer_settime(tt, TIMER_ABSTIME, &abs, NULL);
+  spin_on(CLOCK_THREAD_CPUTIME_ID, 15, NULL);
+  sig = sigtimedwait(&rt, &si, &second);
+  printf(", TIMER_ABSTIME, fired after computing: %d\n", sig == SIGRTMIN + 2);
+  struct itimerspec interval_kept = {{1, 0}, {0, 0}};
+  timer_settime(pt, 0, &interval_kept, NULL);
+  timer_gettime(pt, &left);
+  printf("a disarming timer_settime keeps its interval: %ld s\n", (long)left.it_interval.tv_sec);
+  timer_delete(pt);
+  timer_delete(tt);
+  sigprocmask(SIG_UNBLOCK, &rt, NULL);
+
+  /* A sleep on the process's clock ends when another thread has computed for it. */
+  pthread_t th;
+  pthread_create(&th, NULL, spinner, NULL);
+  int r = clock_nanosleep(CLOCK_PROCESS_CPUTIME_ID, 0, &nap, NULL);
+  stop_spinning = 1;
+  pthread_join(th, NULL);
+  printf("clock_nanosleep on the process's clock while a thread computes: %d\n", r);
+}
+
+static void on_wake(int sig) { (void)sig; }
+
+/** A sleep a handler interrupts reports what was left; one a stop interrupts goes on to its own deadline. */
+static void interrupted_sleeps(void) {
+  struct sigaction sa = {0};
+  sa.sa_handler = on_wake;
+  sigaction(SIGALRM, &sa, NULL);
+  struct itimerval soon = {{0, 0}, {0, 20000}};
+  struct timespec second = {1, 0}, rem = {0, 0};
+  setitimer(ITIMER_REAL, &soon, NULL);
+  int r = nanosleep(&second, &rem);
+  printf("nanosleep interrupted by a handler: %s, rem within (0.5 s, 1 s): %d\n", r < 0 ? strerrorname_np(errno) : "ok",
+         rem.tv_sec == 0 && rem.tv_nsec > 500000000);
+  rem = (struct timespec){0, 0};
+  setitimer(ITIMER_REAL, &soon, NULL);
+  r = clock_nanosleep(CLOCK_MONOTONIC, 0, &second, &rem);
+  printf("clock_nanosleep interrupted by a handler: %s, rem within (0.5 s, 1 s): %d\n", strerrorname_np(r),
+         rem.tv_sec == 0 && rem.tv_nsec > 500000000);
+  errno = 0;
+  printf("restart_syscall with nothing to restart: %s\n", syscall(SYS_restart_syscall) < 0 ? strerrorname_np(errno) : "ok");
+  signal(SIGALRM, SIG_DFL);
+
+  int pipefd[2];
+  if (pipe(pipefd) != 0) return;
+  pid_t child = fork();
+  if (child == 0) {
+    struct timespec a, b, nap = {0, 300 * 1000 * 1000};
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    if (write(pipefd[1], "x", 1) != 1) _exit(1);
+    int rc = nanosleep(&nap, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    printf("a 300 ms nanosleep stopped for 100 ms: %d, ends by its deadline, not 300 ms after the continue: %d\n", rc,
+           ns(b) - ns(a) >= 300000000 && ns(b) - ns(a) < 400000000);
+    _exit(0);
+  }
+  char c;
+  if (read(pipefd[0], &c, 1) != 1) return;
+  struct timespec t20 = {0, 20 * 1000 * 1000}, t100 = {0, 100 * 1000 * 1000};
+  nanosleep(&t20, NULL);
+  kill(child, SIGSTOP);
+  nanosleep(&t100, NULL);
+  kill(child, SIGCONT);
+  waitpid(child, NULL, 0);
+  close(pipefd[0]);
+  close(pipefd[1]);
+}
+
 int main(void) {
   struct timespec a, b, res;
   setvbuf(stdout, NULL, _IONBF, 0);
@@ -229,5 +419,7 @@ int main(void) {
   printf("times counts cpu: %d\n", c != (clock_t)-1 && t.tms_utime + t.tms_stime > 0);
   printf("getrusage counts cpu: %d\n", ru.ru_utime.tv_sec > 0 || ru.ru_utime.tv_usec > 0);
   posix_timers();
+  cpu_clocks();
+  interrupted_sleeps();
   return 0;
 }

@@ -168,12 +168,13 @@ unsafe extern "C" fn clock_now(env: napi_env, _info: napi_callback_info) -> napi
 }
 
 /// processCpuNs(pid, which): a host process's CPU time in ns, all its threads' (gone ones too):
-/// `which` 0 user + system, 1 user only (Linux's CPUCLOCK_PROF and CPUCLOCK_VIRT); -errno if the
-/// process is gone. Any process's clock may be read; a thread's only from its own process.
+/// `which` 0 user + system, 1 user only, 2 time run (Linux's CPUCLOCK_PROF, CPUCLOCK_VIRT and
+/// CPUCLOCK_SCHED; only the last is finer than a tick); -errno if the process is gone. Any
+/// process's clock may be read; a thread's only from its own process.
 unsafe extern "C" fn process_cpu_ns(env: napi_env, info: napi_callback_info) -> napi_value {
     let a = Args::get(env, info);
     let (pid, which) = (a.f64(0) as i32, a.f64(1) as i32);
-    let id: libc::clockid_t = (!pid << 3) | (which & 1);
+    let id: libc::clockid_t = (!pid << 3) | (which & 3).min(2);
     let mut ts: libc::timespec = std::mem::zeroed();
     if libc::clock_gettime(id, &mut ts) != 0 {
         return napi::num(env, crate::sys::neg_errno() as f64);
