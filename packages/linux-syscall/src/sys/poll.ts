@@ -7,12 +7,13 @@
  * @module
  */
 import {
-  ERESTARTNOHAND, Errno, KernelError, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDBAND,
+  ERESTARTNOHAND, ERESTART_RESTARTBLOCK, Errno, KernelError, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDBAND,
   POLLRDNORM, POLLWRBAND, POLLWRNORM, StructBuffer, UNBLOCKABLE, hasDeliverable, type OpenFile, type Readiness,
 } from '@rvisor/linux-object';
 import { AbortScope } from '@rvisor/async-executor';
 import type { SyscallContext } from '../context.js';
 import { readTimeout } from './timespec.js';
+import { setRestart } from './restart.js';
 
 const RECHECK_NS = 10_000_000n;
 
@@ -170,7 +171,23 @@ function doPoll(ctx: SyscallContext, addr: number, nfds: number, timeoutNs: bigi
 /** Implements Linux syscall poll(2). */
 export function sysPoll(ctx: SyscallContext) {
   const ms = ctx.int(2);
-  return doPoll(ctx, ctx.addr(0), ctx.int(1), ms < 0 ? null : BigInt(ms) * 1_000_000n);
+  return pollUntil(ctx, ctx.addr(0), ctx.int(1), ms < 0 ? null : ctx.kernel.timers.clock.now() + BigInt(ms) * 1_000_000n);
+}
+
+/**
+ * poll until `deadline` (null: no limit). Interrupted, it leaves a restart block that polls on to
+ * the same deadline, as Linux's do_restart_poll: a stop and a continue do not start its timeout again.
+ */
+function pollUntil(ctx: SyscallContext, addr: number, nfds: number, deadline: bigint | null): number | Promise<number> {
+  if (nfds < 0 || nfds > ctx.process.fds.limit) throw new KernelError(Errno.EINVAL);
+  const now = ctx.kernel.timers.clock.now();
+  const left = deadline === null ? null : deadline > now ? deadline - now : 0n;
+  const r = readinessLoop(ctx, left, () => scanPollfds(ctx, addr, nfds), ERESTART_RESTARTBLOCK);
+  if (typeof r === 'number') return r;
+  return r.then((n) => {
+    if (n === -ERESTART_RESTARTBLOCK) setRestart(ctx.thread, (c) => pollUntil(c, addr, nfds, deadline));
+    return n;
+  });
 }
 
 /** Implements Linux syscall ppoll(2). */

@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -319,6 +320,45 @@ static void cpu_clocks(void) {
   printf("clock_nanosleep on the process's clock while a thread computes: %d\n", r);
 }
 
+static int sleep_300ms(void) {
+  struct timespec nap = {0, 300 * 1000 * 1000};
+  return nanosleep(&nap, NULL);
+}
+
+static int poll_300ms(void) {
+  int p[2];
+  if (pipe(p) != 0) return -1;
+  struct pollfd pfd = {p[0], POLLIN, 0};
+  return poll(&pfd, 1, 300);
+}
+
+/** A 300 ms wait that a stop interrupts for 100 ms goes on to its own deadline, not 300 ms after the continue. */
+static void stopped_for_100ms(const char *what, int (*wait_300ms)(void)) {
+  int pipefd[2];
+  if (pipe(pipefd) != 0) return;
+  pid_t child = fork();
+  if (child == 0) {
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    if (write(pipefd[1], "x", 1) != 1) _exit(1);
+    int rc = wait_300ms();
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    printf("a 300 ms %s stopped for 100 ms: %d, ends by its deadline: %d\n", what, rc,
+           ns(b) - ns(a) >= 300000000 && ns(b) - ns(a) < 400000000);
+    _exit(0);
+  }
+  char c;
+  if (read(pipefd[0], &c, 1) != 1) return;
+  struct timespec t20 = {0, 20 * 1000 * 1000}, t100 = {0, 100 * 1000 * 1000};
+  nanosleep(&t20, NULL);
+  kill(child, SIGSTOP);
+  nanosleep(&t100, NULL);
+  kill(child, SIGCONT);
+  waitpid(child, NULL, 0);
+  close(pipefd[0]);
+  close(pipefd[1]);
+}
+
 static void on_wake(int sig) { (void)sig; }
 
 /** A sleep a handler interrupts reports what was left; one a stop interrupts goes on to its own deadline. */
@@ -341,29 +381,8 @@ static void interrupted_sleeps(void) {
   printf("restart_syscall with nothing to restart: %s\n", syscall(SYS_restart_syscall) < 0 ? strerrorname_np(errno) : "ok");
   signal(SIGALRM, SIG_DFL);
 
-  int pipefd[2];
-  if (pipe(pipefd) != 0) return;
-  pid_t child = fork();
-  if (child == 0) {
-    struct timespec a, b, nap = {0, 300 * 1000 * 1000};
-    clock_gettime(CLOCK_MONOTONIC, &a);
-    if (write(pipefd[1], "x", 1) != 1) _exit(1);
-    int rc = nanosleep(&nap, NULL);
-    clock_gettime(CLOCK_MONOTONIC, &b);
-    printf("a 300 ms nanosleep stopped for 100 ms: %d, ends by its deadline, not 300 ms after the continue: %d\n", rc,
-           ns(b) - ns(a) >= 300000000 && ns(b) - ns(a) < 400000000);
-    _exit(0);
-  }
-  char c;
-  if (read(pipefd[0], &c, 1) != 1) return;
-  struct timespec t20 = {0, 20 * 1000 * 1000}, t100 = {0, 100 * 1000 * 1000};
-  nanosleep(&t20, NULL);
-  kill(child, SIGSTOP);
-  nanosleep(&t100, NULL);
-  kill(child, SIGCONT);
-  waitpid(child, NULL, 0);
-  close(pipefd[0]);
-  close(pipefd[1]);
+  stopped_for_100ms("nanosleep", sleep_300ms);
+  stopped_for_100ms("poll", poll_300ms);
 }
 
 int main(void) {
