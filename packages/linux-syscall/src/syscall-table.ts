@@ -220,9 +220,6 @@ export const syscallTable = buildTable<SyscallContext>({
   lremovexattr: stub(-Errno.EOPNOTSUPP, NO_XATTRS),
   fremovexattr: stub(-Errno.EOPNOTSUPP, NO_XATTRS),
 
-  poll: partial(poll.sysPoll, 'files, devices and host stdio; a not-ready host fd is re-checked every 10 ms'),
-  ppoll: partial(poll.sysPpoll, 'as poll; the signal mask applies once signals are delivered'),
-
   reboot: stub(-Errno.EPERM, HOST_ONLY),
   kexec_load: stub(-Errno.EPERM, HOST_ONLY),
   kexec_file_load: stub(-Errno.EPERM, HOST_ONLY),

@@ -57,11 +57,6 @@ export class EpollFile extends FileBase {
     super('anon_inode:[eventpoll]', O_RDWR);
   }
 
-  /** Whether some entry's file has no readiness notifier and must be re-checked on a timer. */
-  get needsPolling(): boolean {
-    return this.#entries.some((e) => e.file.readiness === undefined);
-  }
-
   #find(fd: number, file: OpenFile): number {
     return this.#entries.findIndex((e) => e.fd === fd && e.file === file);
   }

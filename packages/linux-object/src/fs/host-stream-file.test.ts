@@ -74,6 +74,26 @@ describe('HostStreamFile', () => {
     expect([...buf.subarray(0, 2)]).toEqual([9, 8]);
   });
 
+  it('a poll that finds nothing watches the host fd, and its readiness is told when the host says so', async () => {
+    const { host, watched, readiness, file } = setup();
+    host.room = 0;
+    let told = 0;
+    file.readiness.subscribe(() => told++);
+    expect(file.poll(POLLIN)).toBe(0);
+    expect(watched.get(0)).toBe(POLLIN);
+    expect(file.poll(POLLIN)).toBe(0); // the same wait still covers it
+    readiness.check();
+    await Promise.resolve();
+    expect(told).toBe(0);
+    host.input = [1];
+    readiness.check();
+    await Promise.resolve();
+    expect(told).toBe(1);
+    expect(watched.has(0)).toBe(false);
+    expect(file.poll(POLLIN)).toBe(POLLIN); // ready: nothing more to watch
+    expect(watched.has(0)).toBe(false);
+  });
+
   it('EAGAIN instead of waiting with O_NONBLOCK', () => {
     const { file } = setup({ flags: O_RDWR | O_NONBLOCK });
     expect(() => file.read(new Uint8Array(1))).toThrow(KernelError);

@@ -8,11 +8,12 @@ import {
   FIONREAD, TCFLSH, TCGETS, TCSBRK, TCSETS, TCSETSF, TCSETSW, TCXONC, TERMIOS_SIZE, TIOCGPGRP,
   TIOCGWINSZ, TIOCOUTQ, TIOCSPGRP, TIOCSWINSZ,
 } from '../abi/ioctl.js';
-import { POLLERR, POLLIN, POLLNVAL, POLLOUT } from '../abi/poll.js';
+import { POLLERR, POLLIN, POLLNVAL, POLLOUT, POLLPRI } from '../abi/poll.js';
 import { statCodec, type Stat } from '../abi/stat.js';
 import { Errno, KernelError } from '../errno.js';
 import type { HostReadiness } from './host-readiness.js';
 import { FileBase } from './open-file.js';
+import { Readiness } from './readiness.js';
 import { HostTerminal, type Terminal } from './tty.js';
 
 /**
@@ -87,6 +88,10 @@ export class HostStreamFile extends FileBase {
   readonly #statAs: (() => Stat) | undefined;
   #isTty: boolean | undefined;
   readonly #terminal: HostTerminal | undefined;
+  /** Notified when the host fd becomes ready for what a poll found it not ready for. */
+  readonly readiness = new Readiness();
+  /** The events a pending host wait covers (0: none pending). */
+  #watching = 0;
 
   constructor(ops: HostStreamOps, hostFd: number, readiness: HostReadiness, options: HostStreamFileOptions = {}) {
     super(options.path ?? `host:[${hostFd}]`, options.flags ?? O_RDWR);
@@ -233,7 +238,23 @@ export class HostStreamFile extends FileBase {
 
   override poll(events: number): number {
     const r = this.#ops.pollNow(this.#fd, events);
-    return r < 0 ? POLLNVAL | POLLERR : r;
+    if (r < 0) return POLLNVAL | POLLERR;
+    if (r === 0) this.#watch(events & (POLLIN | POLLOUT | POLLPRI));
+    return r;
+  }
+
+  /**
+   * Have the host say when the fd is ready for `events`, which it is not now: `readiness` is then
+   * notified, and a poll or epoll waiting on this file wakes, with no timer. One host wait is
+   * pending at a time for the events asked so far.
+   */
+  #watch(events: number): void {
+    if (events === 0 || (this.#watching & events) === events) return;
+    this.#watching |= events;
+    void this.#readiness.wait(this.#fd, this.#watching).then(() => {
+      this.#watching = 0;
+      this.readiness.notify();
+    });
   }
 
   override close(): void {

@@ -62,7 +62,7 @@ export interface OpenFile {
   poll(events: number): number;
   /**
    * Notified whenever `poll()`'s answer may change, so poll, select and epoll can sleep until
-   * then. Files without it (host stdio) are re-checked on a timer.
+   * then. A file without it must always be ready.
    */
   readonly readiness?: Readiness;
   /**

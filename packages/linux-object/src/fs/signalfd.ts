@@ -12,6 +12,7 @@ import type { LinuxProcess, LinuxThread } from '../process/process.js';
 import { UNBLOCKABLE, hasDeliverable, type PendingSignals, type SigInfo } from '../process/signals.js';
 import { anonInodeStat } from './anon-inode.js';
 import { FileBase, type Interruptible } from './open-file.js';
+import type { Readiness } from './readiness.js';
 
 /** signalfd4 flags (O_NONBLOCK and O_CLOEXEC). */
 export const SFD_NONBLOCK = O_NONBLOCK;
@@ -50,8 +51,9 @@ export function encodeSignalfdSiginfo(info: SigInfo, out: Uint8Array): void {
 }
 
 /**
- * A signalfd's open file. Readiness is not notified (signal generation has no hook for it), so
- * poll and epoll re-check it on a timer; a blocking read waits like rt_sigtimedwait.
+ * A signalfd's open file. Its readiness is the kernel's `signalArrivals`, notified whenever a
+ * signal becomes pending (a poll or epoll on it then looks again); a blocking read waits like
+ * rt_sigtimedwait.
  */
 export class SignalFdFile extends FileBase {
   #mask: bigint;
@@ -61,6 +63,7 @@ export class SignalFdFile extends FileBase {
     private readonly owner: LinuxProcess,
     mask: bigint,
     flags: number,
+    readonly readiness: Readiness,
   ) {
     super('anon_inode:[signalfd]', O_RDWR | (flags & O_NONBLOCK));
     this.#mask = mask & ~UNBLOCKABLE;

@@ -13,6 +13,7 @@ import { Errno, KernelError } from '../errno.js';
 import type { FdTable } from '../fs/fd-table.js';
 import { FsContext } from '../fs/fs-context.js';
 import { HostReadiness } from '../fs/host-readiness.js';
+import { Readiness } from '../fs/readiness.js';
 import type { FileSystem } from '../fs/inode.js';
 import { Vfs } from '../fs/vfs.js';
 import { MMAP_BASE, USER_BASE, USER_END } from './layout.js';
@@ -73,6 +74,8 @@ export class Kernel {
   /** What execve maps for time without traps; null: guests trap for time. */
   readonly vdso: VdsoImage | null;
   readonly readiness: HostReadiness;
+  /** Notified whenever a signal becomes pending anywhere: what a signalfd's poll waits on. */
+  readonly signalArrivals = new Readiness();
   /** ELF images kept between execs (charged to the container; dropped when it runs short). */
   readonly images = new ImageCache();
   /** The bytes of files guests map, kept between mappings (charged and dropped the same way). */

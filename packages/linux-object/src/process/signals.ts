@@ -273,6 +273,7 @@ export function sendSignal(kernel: Kernel, proc: LinuxProcess, info: SigInfo, th
     info = { signo: sig, code: SI_USER, pid: 0, uid: 0 };
   }
   pending.add(info);
+  kernel.signalArrivals.notify();
   // A thread that can take it, or one waiting for it in rt_sigtimedwait.
   const target = threads.find((t) => !blocked(t)) ?? threads.find((t) => (t.sigwaitSet & sigbit(sig)) !== 0n);
   if (target) wakeForSignal(kernel, target);

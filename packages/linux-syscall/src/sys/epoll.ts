@@ -75,8 +75,7 @@ function doWait(ctx: SyscallContext, epfd: number, addr: number, max: number, ti
   };
   const r = readinessLoop(ctx, timeout, () => {
     events = epoll.collect(max);
-    // An entry without a notifier (host stdio, signalfd) makes the instance re-check on a timer.
-    return { ready: events.length, notifiers: [epoll.readiness], recheck: epoll.needsPolling };
+    return { ready: events.length, notifiers: [epoll.readiness] };
   }, Errno.EINTR);
   return typeof r === 'number' ? finish(r) : r.then(finish);
 }

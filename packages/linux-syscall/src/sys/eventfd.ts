@@ -74,7 +74,7 @@ function signalfd(ctx: SyscallContext, fd: number, maskAddr: number, size: numbe
     file.setMask(mask);
     return fd;
   }
-  const file = new SignalFdFile(ctx.process, mask, flags);
+  const file = new SignalFdFile(ctx.process, mask, flags, ctx.kernel.signalArrivals);
   return ctx.process.fds.install(file, { cloexec: (flags & SFD_CLOEXEC) !== 0 });
 }
 

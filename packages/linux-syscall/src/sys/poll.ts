@@ -1,8 +1,8 @@
 /**
  * poll, ppoll, select and pselect6, and the readiness wait they share with epoll_wait: scan the
  * files, and if none is ready sleep until one of them notifies its readiness, the timeout
- * passes, or a signal interrupts. Files without a readiness notifier (host stdio, signalfd) are
- * re-checked every 10 ms.
+ * passes, or a signal interrupts. Nothing is re-checked on a timer: host stdio is notified by
+ * the host (a watch on its fd) and a signalfd by signal generation.
  *
  * @module
  */
@@ -15,27 +15,18 @@ import type { SyscallContext } from '../context.js';
 import { readTimeout } from './timespec.js';
 import { setRestart } from './restart.js';
 
-const RECHECK_NS = 10_000_000n;
-
 /**
- * Sleep until one of `notifiers` fires, a file needing a timer (`recheck`) is due for another
- * look, or `deadline` (monotonic ns) passes. Rejects when a signal interrupts the thread.
+ * Sleep until one of `notifiers` fires or `deadline` (monotonic ns) passes. Rejects when a signal
+ * interrupts the thread.
  */
-export async function waitForReadiness(
-  ctx: SyscallContext, notifiers: Iterable<Readiness>, recheck: boolean, deadline: bigint | null,
-): Promise<void> {
+export async function waitForReadiness(ctx: SyscallContext, notifiers: Iterable<Readiness>, deadline: bigint | null): Promise<void> {
   const timers = ctx.kernel.timers;
   // Aborted by a signal for the thread, or below once one wait has won.
   const round = new AbortScope(ctx.interruption());
   const signal = round.signal;
   const waits: Promise<void>[] = [];
   for (const r of new Set(notifiers)) waits.push(r.next(signal));
-  let until = deadline;
-  if (recheck) {
-    const soon = timers.clock.now() + RECHECK_NS;
-    if (until === null || soon < until) until = soon;
-  }
-  if (until !== null) waits.push(timers.sleepUntil(until, signal));
+  if (deadline !== null) waits.push(timers.sleepUntil(deadline, signal));
   // The losers are aborted below; their rejections are expected.
   for (const w of waits) w.catch(() => {});
   try {
@@ -46,23 +37,20 @@ export async function waitForReadiness(
   }
 }
 
-/** A {@link Scan} of `files` with `ready` of them ready. */
+/**
+ * A {@link Scan} of `files` with `ready` of them ready. A file without a notifier is always ready
+ * (a regular file, a directory, a device), so it never makes a scan wait.
+ */
 export function scanOf(ready: number, files: Iterable<OpenFile>): Scan {
   const notifiers: Readiness[] = [];
-  let recheck = false;
-  for (const f of files) {
-    if (f.readiness === undefined) recheck = true;
-    else notifiers.push(f.readiness);
-  }
-  return { ready, notifiers, recheck };
+  for (const f of files) if (f.readiness !== undefined) notifiers.push(f.readiness);
+  return { ready, notifiers };
 }
 
 /** What one scan found: how many are ready, and what to sleep on if none is. */
 export interface Scan {
   ready: number;
   notifiers: Readiness[];
-  /** Some watched file has no notifier: look again after a short sleep. */
-  recheck: boolean;
 }
 
 /**
@@ -80,7 +68,7 @@ export function readinessLoop(
     let last = first;
     for (;;) {
       try {
-        await waitForReadiness(ctx, last.notifiers, last.recheck, deadline);
+        await waitForReadiness(ctx, last.notifiers, deadline);
       } catch (err) {
         if (ctx.thread.blocker?.signal.aborted) return -interrupted;
         throw err;
@@ -194,7 +182,36 @@ function pollUntil(ctx: SyscallContext, addr: number, nfds: number, deadline: bi
 export function sysPpoll(ctx: SyscallContext) {
   const timeout = readTimeout(ctx, ctx.addr(2));
   const mask = readSigmask(ctx, ctx.addr(3), ctx.addr(4));
-  return withSignalMask(ctx, mask, () => doPoll(ctx, ctx.addr(0), ctx.int(1), timeout));
+  return withSignalMask(ctx, mask, () => withTimeLeft(ctx, ctx.addr(2), timeout, false, () => doPoll(ctx, ctx.addr(0), ctx.int(1), timeout)));
+}
+
+/**
+ * Run a ppoll, select or pselect6 whose timeout (`timeoutNs`, not zero) is at `addr`: when it
+ * returns, the time left is written back there, in microseconds for select's timeval, as Linux's
+ * poll_select_finish does, so that a restarted call waits only what is left. A timeout the guest
+ * cannot write is left as it was, and an interrupted call then fails with EINTR.
+ */
+function withTimeLeft(
+  ctx: SyscallContext, addr: number, timeoutNs: bigint | null, timeval: boolean, run: () => number | Promise<number>,
+): number | Promise<number> {
+  if (timeoutNs === null || timeoutNs === 0n) return run();
+  const clock = ctx.kernel.timers.clock;
+  const deadline = clock.now() + timeoutNs;
+  const finish = (r: number): number => {
+    const now = clock.now();
+    const left = deadline > now ? deadline - now : 0n;
+    const sec = left / 1_000_000_000n;
+    const frac = left % 1_000_000_000n;
+    try {
+      ctx.mem.writeU64(addr, sec);
+      ctx.mem.writeU64(addr + 8, timeval ? frac / 1000n : frac);
+    } catch {
+      return r === -ERESTARTNOHAND ? -Errno.EINTR : r;
+    }
+    return r;
+  };
+  const r = run();
+  return typeof r === 'number' ? finish(r) : r.then(finish);
 }
 
 // ---- select ----
@@ -264,7 +281,7 @@ function doSelect(ctx: SyscallContext, nfds: number, addrs: number[], timeoutNs:
   return typeof r === 'number' ? finish(r) : r.then(finish);
 }
 
-/** Implements Linux syscall select(2) (the remaining time is not written back). */
+/** Implements Linux syscall select(2). */
 export function sysSelect(ctx: SyscallContext) {
   const tvAddr = ctx.addr(4);
   let timeout: bigint | null = null;
@@ -274,7 +291,7 @@ export function sysSelect(ctx: SyscallContext) {
     if (sec < 0n || usec < 0n) throw new KernelError(Errno.EINVAL);
     timeout = sec * 1_000_000_000n + usec * 1000n;
   }
-  return doSelect(ctx, ctx.int(0), [ctx.addr(1), ctx.addr(2), ctx.addr(3)], timeout);
+  return withTimeLeft(ctx, tvAddr, timeout, true, () => doSelect(ctx, ctx.int(0), [ctx.addr(1), ctx.addr(2), ctx.addr(3)], timeout));
 }
 
 /** Implements Linux syscall pselect6(2). */
@@ -286,5 +303,6 @@ export function sysPselect6(ctx: SyscallContext) {
     // struct { const sigset_t *ss; size_t ss_len; }
     mask = readSigmask(ctx, Number(ctx.mem.readU64(sigAddr)), Number(ctx.mem.readU64(sigAddr + 8)));
   }
-  return withSignalMask(ctx, mask, () => doSelect(ctx, ctx.int(0), [ctx.addr(1), ctx.addr(2), ctx.addr(3)], timeout));
+  const sets = [ctx.addr(1), ctx.addr(2), ctx.addr(3)];
+  return withSignalMask(ctx, mask, () => withTimeLeft(ctx, ctx.addr(4), timeout, false, () => doSelect(ctx, ctx.int(0), sets, timeout)));
 }

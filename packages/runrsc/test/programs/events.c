@@ -13,6 +13,7 @@
 #include <sys/select.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -153,6 +154,29 @@ static void selects(void) {
   tv.tv_sec = 1;
   n = select(p[0] + 1, &r, NULL, NULL, &tv);
   printf("select readable %d %d\n", n, FD_ISSET(p[0], &r));
+  // The time left goes back into the timeout: all of it when ready at once, none after a timeout.
+  printf("select left the whole second: %d\n", tv.tv_sec == 0 && tv.tv_usec > 900000 || tv.tv_sec == 1);
+  char c;
+  read(p[0], &c, 1);
+  FD_SET(p[0], &r);
+  tv = (struct timeval){0, 30000};
+  n = select(p[0] + 1, &r, NULL, NULL, &tv);
+  printf("select timed out %d, left %ld.%06ld\n", n, (long)tv.tv_sec, (long)tv.tv_usec);
+  struct pollfd pfd = {p[0], POLLIN, 0};
+  struct timespec ts = {0, 30 * 1000 * 1000};
+  n = syscall(SYS_ppoll, &pfd, 1, &ts, NULL, 8);
+  printf("ppoll timed out %d, left %ld.%09ld\n", n, (long)ts.tv_sec, ts.tv_nsec);
+  // Woken by a child's write after 20 ms, with most of a second left.
+  if (fork() == 0) {
+    usleep(20000);
+    write(p[1], "y", 1);
+    _exit(0);
+  }
+  tv = (struct timeval){1, 0};
+  FD_SET(p[0], &r);
+  n = select(p[0] + 1, &r, NULL, NULL, &tv);
+  printf("select woken by a write %d, left within (0.5 s, 1 s) %d\n", n, tv.tv_sec == 0 && tv.tv_usec > 500000);
+  wait(NULL);
   close(p[0]);
   close(p[1]);
 }
@@ -260,6 +284,30 @@ static void signalfds(void) {
   n = read(fd, &si, sizeof si);
   printf("signalfd blocking read %zd signo %u\n", n, si.ssi_signo);
   wait(NULL);
+  // A poll and an epoll_wait woken by a child's kill.
+  if (fork() == 0) {
+    usleep(20000);
+    kill(parent, SIGUSR1);
+    _exit(0);
+  }
+  p = (struct pollfd){fd, POLLIN, 0};
+  CALL(poll(&p, 1, 5000));
+  printf("signalfd poll woken by a kill %ld revents %#x\n", rv, p.revents);
+  read(fd, &si, sizeof si);
+  wait(NULL);
+  int ep = epoll_create1(0);
+  struct epoll_event ev = {EPOLLIN, {.u64 = 7}}, out;
+  epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+  if (fork() == 0) {
+    usleep(20000);
+    kill(parent, SIGUSR1);
+    _exit(0);
+  }
+  CALL(epoll_wait(ep, &out, 1, 5000));
+  printf("signalfd epoll woken by a kill %ld data %llu\n", rv, (unsigned long long)out.data.u64);
+  read(fd, &si, sizeof si);
+  wait(NULL);
+  close(ep);
   close(fd);
 }
 
