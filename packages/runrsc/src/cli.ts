@@ -56,13 +56,16 @@ for (const verb of [
 // Usage errors are thrown rather than exiting at once, so they reach the --log file too.
 for (const cmd of [program, ...program.commands]) cmd.exitOverride();
 
-program.parseAsync(process.argv).catch((err: unknown) => {
-  const log = new Logger(program.opts() as GlobalOptions);
-  if (err instanceof CommanderError) {
-    // commander has printed it (or the help) already.
-    if (err.exitCode !== 0) log.record('error', err.message.replace(/^error: /, ''));
-    process.exit(err.exitCode);
-  }
-  log.error(err instanceof Error ? err.message : String(err));
-  process.exit(1);
-});
+/** Run the command line (the launcher, dist/runrsc.cjs, calls it; src/launch/code-cache.ts). */
+export function main(): void {
+  program.parseAsync(process.argv).catch((err: unknown) => {
+    const log = new Logger(program.opts() as GlobalOptions);
+    if (err instanceof CommanderError) {
+      // commander has printed it (or the help) already.
+      if (err.exitCode !== 0) log.record('error', err.message.replace(/^error: /, ''));
+      process.exit(err.exitCode);
+    }
+    log.error(err instanceof Error ? err.message : String(err));
+    process.exit(1);
+  });
+}

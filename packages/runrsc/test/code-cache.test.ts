@@ -32,20 +32,22 @@ describe('code cache', () => {
     version();
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     const [file] = caches();
-    expect(file).toMatch(/^cli\.cjs-[0-9a-z]+\.[0-9a-z]+\.[0-9a-z]+\.[0-9a-z]+-nodev\d+\.\d+\.\d+\.v8$/);
+    expect(file).toMatch(/^cli\.cjs-[0-9a-z]+-[0-9a-z]+\.[0-9a-z]+\.[0-9a-z]+\.[0-9a-z]+-nodev\d+\.\d+\.\d+\.v8$/);
     const written = statSync(join(dir, file!));
     expect(written.mode & 0o777).toBe(0o600);
     version();
     expect(statSync(join(dir, file!)).mtimeMs).toBe(written.mtimeMs); // accepted, so not rewritten
   });
 
-  it('replaces a cache V8 rejects, and those of earlier builds', () => {
+  it('replaces a cache V8 rejects, and those of earlier builds of the same install, not of others', () => {
     version();
     const [file] = caches();
+    const place = file!.split('-')[1];
     writeFileSync(join(dir, file!), 'not bytecode', { mode: 0o600 });
-    writeFileSync(join(dir, 'cli.cjs-1.2.3.4-nodev20.0.0.v8'), 'an earlier build', { mode: 0o600 });
+    writeFileSync(join(dir, `cli.cjs-${place}-1.2.3.4-nodev20.0.0.v8`), 'an earlier build', { mode: 0o600 });
+    writeFileSync(join(dir, 'cli.cjs-elsewhere-1.2.3.4-nodev20.0.0.v8'), 'another install', { mode: 0o600 });
     version();
-    expect(caches()).toEqual([file]);
+    expect(caches().sort()).toEqual(['cli.cjs-elsewhere-1.2.3.4-nodev20.0.0.v8', file].sort());
     expect(statSync(join(dir, file!)).size).toBeGreaterThan(1000);
   });
 

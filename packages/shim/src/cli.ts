@@ -25,7 +25,7 @@ function readyFd(): number | undefined {
 
 let action = '';
 
-async function main(): Promise<number> {
+async function run(): Promise<number> {
   const args = parseShimArgs(process.argv.slice(2));
   action = args.action;
   if (args.version) {
@@ -54,16 +54,19 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => {
-    if (code >= 0) process.stdout.end(() => process.exit(code));
-  },
-  (err: unknown) => {
-    const message = err instanceof Error ? err.message : String(err);
-    // containerd shows start's output as the error; delete's stdout must stay protobuf.
-    if (action === 'delete') process.stderr.write(`${message}\n`);
-    else process.stdout.write(message);
-    process.exitCode = 1;
-    process.stdout.end(() => process.exit(1));
-  },
-);
+/** Act as the arguments say (the launcher, dist/containerd-shim-rvisor-v1.cjs, calls it). */
+export function main(): void {
+  run().then(
+    (code) => {
+      if (code >= 0) process.stdout.end(() => process.exit(code));
+    },
+    (err: unknown) => {
+      const message = err instanceof Error ? err.message : String(err);
+      // containerd shows start's output as the error; delete's stdout must stay protobuf.
+      if (action === 'delete') process.stderr.write(`${message}\n`);
+      else process.stdout.write(message);
+      process.exitCode = 1;
+      process.stdout.end(() => process.exit(1));
+    },
+  );
+}

@@ -3,9 +3,12 @@
  * bundle's 800 KB again. Node 20 has no compile cache for modules, hence a CommonJS bundle compiled
  * here as a `vm.Script` with `cachedData`.
  *
- * The cache holds what compiling the bundle compiles (its top level), not the functions a run
- * compiles later on first call: with those in it (a cache made at exit), V8 optimised the run
- * loop's hot path in another order and inlined less, and a trapped syscall cost ~5% more.
+ * A bundle's top level only defines (each module's body runs, nothing starts) and exports `main`,
+ * which the launcher calls after the cache is written. The cache so holds the top level and the
+ * module bodies (which V8 compiles lazily, on their one call, at every start otherwise), not the
+ * functions a run compiles later on first call: with those in it (a cache made at exit), V8
+ * optimised the run loop's hot path in another order and inlined less, and a trapped syscall cost
+ * ~5% more.
  *
  * The cache lives in `$RVISOR_CODE_CACHE` (`off` disables it), else `$XDG_CACHE_HOME/rvisor-ts`,
  * else `~/.cache/rvisor-ts`: a directory of the user's own (0700, files 0600), so no other user
@@ -36,21 +39,36 @@ export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | und
   }
 }
 
-/** Run the CommonJS bundle at `file` as the main program, through the code cache. */
+/** Run the CommonJS bundle at `file` as the main program, through the code cache: its top level, then its `main`. */
 export function runWithCodeCache(file: string): void {
   const { source, id } = readBundle(file);
   const dir = codeCacheDir();
-  const cacheFile = dir && join(dir, `${basename(file)}-${id}-node${process.version}.v8`);
+  const prefix = `${basename(file)}-${placeOf(file)}-`;
+  const cacheFile = dir && join(dir, `${prefix}${id}-node${process.version}.v8`);
   const cachedData = cacheFile && ownDirectory(dir) ? readIfPresent(cacheFile) : undefined;
   // CommonJS's own wrapper, so the bundle sees the usual exports, require, __filename, __dirname.
   const wrapped = `(function (exports, require, module, __filename, __dirname) { ${source}\n});`;
   const script = new Script(wrapped, { filename: file, cachedData });
-  if (cacheFile && (cachedData === undefined || script.cachedDataRejected)) {
-    writeCache(cacheFile, `${basename(file)}-`, script);
-  }
-  const module = { exports: {} };
+  const module: { exports: { main?: unknown } } = { exports: {} };
   const run = script.runInThisContext() as (...args: unknown[]) => void;
   run.call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
+  if (cacheFile && (cachedData === undefined || script.cachedDataRejected)) {
+    writeCache(cacheFile, prefix, script);
+  }
+  const main = module.exports.main;
+  if (typeof main !== 'function') throw new Error(`${file} exports no main function`);
+  main();
+}
+
+/**
+ * The bundle's directory as a short name (FNV-1a): each install keeps its own cache, and a build
+ * replaces only its own install's earlier ones. Without it, two installs of runrsc on one machine
+ * (a global one and a project's, say) removed each other's cache at every start.
+ */
+function placeOf(file: string): string {
+  let h = 0x811c9dc5;
+  for (const c of dirname(file)) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193) >>> 0;
+  return h.toString(36);
 }
 
 /**
