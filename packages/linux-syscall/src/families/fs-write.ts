@@ -8,7 +8,6 @@ import type { SyscallName } from '../generated/numbers.js';
 import * as w from '../sys/fs-write.js';
 import { partial, supported, type SyscallSpec } from '../table/index.js';
 
-const NO_PERMISSIONS = 'no permission checks: the caller is treated as root';
 
 export const fsWriteSyscalls: Partial<Record<SyscallName, SyscallSpec<SyscallContext>>> = {
   mkdir: supported(w.sysMkdir),
@@ -23,13 +22,13 @@ export const fsWriteSyscalls: Partial<Record<SyscallName, SyscallSpec<SyscallCon
   linkat: partial(w.sysLinkat, 'AT_EMPTY_PATH answers ENOENT (it needs CAP_DAC_READ_SEARCH)'),
   symlink: supported(w.sysSymlink),
   symlinkat: supported(w.sysSymlinkat),
-  chmod: partial(w.sysChmod, NO_PERMISSIONS),
-  fchmod: partial(w.sysFchmod, NO_PERMISSIONS),
-  fchmodat: partial(w.sysFchmodat, NO_PERMISSIONS),
-  chown: partial(w.sysChown, NO_PERMISSIONS),
-  fchown: partial(w.sysFchown, NO_PERMISSIONS),
-  lchown: partial(w.sysLchown, NO_PERMISSIONS),
-  fchownat: partial(w.sysFchownat, NO_PERMISSIONS),
+  chmod: supported(w.sysChmod),
+  fchmod: supported(w.sysFchmod),
+  fchmodat: supported(w.sysFchmodat),
+  chown: supported(w.sysChown),
+  fchown: supported(w.sysFchown),
+  lchown: supported(w.sysLchown),
+  fchownat: supported(w.sysFchownat),
   truncate: supported(w.sysTruncate),
   ftruncate: supported(w.sysFtruncate),
   fallocate: partial(w.sysFallocate, 'host files as the host file system does it; tmpfs files and memfds as Linux\'s tmpfs: allocation and FALLOC_FL_PUNCH_HOLE, other modes EOPNOTSUPP'),
