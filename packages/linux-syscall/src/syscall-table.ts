@@ -69,7 +69,6 @@ export const syscallTable = buildTable<SyscallContext>({
   chdir: supported(file.sysChdir),
   fchdir: supported(file.sysFchdir),
   chroot: supported(file.sysChroot),
-  ioctl: partial(file.sysIoctl, 'terminal requests and FIOCLEX/FIONCLEX; others ENOTTY'),
   fcntl: partial(file.sysFcntl, 'fd and status flags; record locks come with read-write files'),
   dup: supported(file.sysDup),
   dup2: supported(file.sysDup2),

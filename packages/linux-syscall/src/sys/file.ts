@@ -8,16 +8,16 @@
 import {
   AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, Errno, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL,
   F_SETFD, F_SETFL, FD_CLOEXEC, F_ADD_SEALS, F_GET_SEALS, F_GETLK, F_GETPIPE_SZ, F_OFD_GETLK, F_OFD_SETLK,
-  F_OFD_SETLKW, F_SETLK, F_SETLKW, F_SETPIPE_SZ, IN_ACCESS, KernelError, O_CLOEXEC, O_CREAT, O_TRUNC,
-  O_WRONLY, SEEK_CUR, SEEK_SET, fsIds, realIds, statCodec, statxCodec, statxFromStat, terminalIoctlArgSize, viewOf,
+  F_OFD_SETLKW, F_SETLK, F_SETLKW, F_SETPIPE_SZ, FIOASYNC, FIOCLEX, FIONBIO, FIONCLEX, IN_ACCESS, KernelError,
+  O_ASYNC, O_CLOEXEC, O_CREAT, O_NONBLOCK, O_TRUNC, O_WRONLY, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, SEEK_CUR, SEEK_SET, fsIds, realIds, statCodec, statxCodec, statxFromStat, terminalIoctlArgSize, viewOf,
   type OpenFile, type PathRef, type Stat,
 } from '@rvisor/linux-object';
 import { stringToBytes } from '@rvisor/zircon-object';
 import type { SyscallContext } from '../context.js';
 import { fcntlPipeSize, fcntlRecordLock, fcntlSeals } from './fd-extra.js';
 
-const FIONCLEX = 0x5450;
-const FIOCLEX = 0x5451;
+/** ioctl: the bytes allocated to a regular file, directory or symlink. */
+const FIOQSIZE = 0x5460;
 
 /** The directory a `*at` call starts from. */
 function startDir(ctx: SyscallContext, dirfd: number): PathRef {
@@ -218,9 +218,27 @@ export function sysIoctl(ctx: SyscallContext) {
   const fd = ctx.int(0);
   const req = ctx.uint(1);
   const file = ctx.process.fds.get(fd);
-  if (req === FIOCLEX || req === FIONCLEX) {
-    ctx.process.fds.setCloexec(fd, req === FIOCLEX);
-    return 0;
+  // What every file takes, as Linux's do_vfs_ioctl answers it before the file's own ioctl.
+  switch (req) {
+    case FIOCLEX:
+    case FIONCLEX:
+      ctx.process.fds.setCloexec(fd, req === FIOCLEX);
+      return 0;
+    case FIONBIO:
+    case FIOASYNC: {
+      // The status flag F_SETFL sets, from the int the argument points to.
+      const flag = req === FIONBIO ? O_NONBLOCK : O_ASYNC;
+      const on = ctx.mem.readU32(ctx.addr(2)) !== 0;
+      file.setStatusFlags(on ? file.statusFlags | flag : file.statusFlags & ~flag);
+      return 0;
+    }
+    case FIOQSIZE: {
+      const st = file.stat();
+      const type = st.mode & S_IFMT;
+      if (type !== S_IFREG && type !== S_IFDIR && type !== S_IFLNK) throw new KernelError(Errno.ENOTTY);
+      ctx.mem.writeU64(ctx.addr(2), BigInt(st.blocks) * 512n); // inode_get_bytes: what is allocated
+      return 0;
+    }
   }
   const size = terminalIoctlArgSize(req);
   if (size === undefined) return file.ioctl(req, new Uint8Array(0));

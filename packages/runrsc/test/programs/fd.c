@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -387,6 +389,42 @@ static void fifos(void) {
   unlink(fifo);
 }
 
+/** The ioctls every fd takes: FIONBIO and FIOASYNC set status flags, FIOQSIZE gives a file's allocated bytes. */
+static void fd_ioctls(void) {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) return;
+  int on = 1, off = 0;
+  char c;
+  CALL(ioctl(sv[0], FIONBIO, &on));
+  printf("FIONBIO on: %ld, O_NONBLOCK %d", rv, (fcntl(sv[0], F_GETFL) & O_NONBLOCK) != 0);
+  CALL(read(sv[0], &c, 1));
+  printf(", read %ld %s", rv, strerrorname_np(er));
+  ioctl(sv[0], FIONBIO, &off);
+  printf(", off: O_NONBLOCK %d\n", (fcntl(sv[0], F_GETFL) & O_NONBLOCK) != 0);
+  int p[2];
+  if (pipe(p) != 0) return;
+  CALL(ioctl(p[0], FIOASYNC, &on));
+  printf("FIOASYNC on a pipe: %ld, O_ASYNC %d\n", rv, (fcntl(p[0], F_GETFL) & O_ASYNC) != 0);
+  ioctl(p[0], FIOASYNC, &off);
+  CALL(ioctl(sv[1], FIONBIO, (int *)8));
+  printf("FIONBIO with a bad pointer: %s\n", strerrorname_np(er));
+  char qpath[64];
+  snprintf(qpath, sizeof qpath, "/tmp/fd-ioctl.%d", getpid());
+  int f = open(qpath, O_RDWR | O_CREAT | O_TRUNC, 0600);
+  if (write(f, "12345", 5) != 5) return;
+  loff_t size = -1;
+  CALL(ioctl(f, FIOQSIZE, &size));
+  printf("FIOQSIZE of a file: %ld (its allocated bytes: when, depends on the file system); of a pipe: ", rv);
+  CALL(ioctl(p[0], FIOQSIZE, &size));
+  printf("%s\n", strerrorname_np(er));
+  close(f);
+  unlink(qpath);
+  close(p[0]);
+  close(p[1]);
+  close(sv[0]);
+  close(sv[1]);
+}
+
 int main(void) {
   snprintf(path, sizeof path, "/tmp/fd-conformance-%d", getpid());
   setvbuf(stdout, NULL, _IOLBF, 0);
@@ -399,6 +437,7 @@ int main(void) {
   vectored();
   splices();
   fifos();
+  fd_ioctls();
   unlink(path);
   return 0;
 }
