@@ -4,7 +4,7 @@
  * @module
  */
 import {
-  AT_EMPTY_PATH, Errno, FIONREAD, FileBase, KernelError, O_APPEND, SEEK_CUR, SEEK_END, SEEK_SET,
+  AT_EMPTY_PATH, Errno, FileBase, KernelError, O_APPEND, SEEK_CUR, SEEK_END, SEEK_SET,
   directorySeek,
   type FileChanges, type SetAttr, type Stat,
 } from '@rvisor/linux-object';
@@ -160,17 +160,6 @@ export class HostRegularFile extends HostFdFile implements FileChanges, PageWrit
 
   override seek(offset: number, whence: number): number {
     return hostResult(this.fs.ops.lseek(this.fd, offset, whence));
-  }
-
-  override ioctl(request: number, arg: Uint8Array): number {
-    if (request === FIONREAD && arg.byteLength >= 4) {
-      // Linux answers FIONREAD on regular files with the bytes left before the end.
-      const pos = hostResult(this.fs.ops.lseek(this.fd, 0, SEEK_CUR));
-      const left = Math.max(0, this.stat().size - pos);
-      new DataView(arg.buffer, arg.byteOffset, 4).setInt32(0, Math.min(left, 0x7fffffff), true);
-      return 0;
-    }
-    return super.ioctl(request, arg);
   }
 }
 

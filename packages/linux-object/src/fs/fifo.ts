@@ -13,7 +13,7 @@ import { POLLIN, POLLOUT } from '../abi/poll.js';
 import type { Stat } from '../abi/stat.js';
 import { Errno, KernelError } from '../errno.js';
 import { FileBase, type Interruptible, type OpenFile } from './open-file.js';
-import { PipeBuffer, PipeReadEnd, PipeWriteEnd } from './pipe.js';
+import { PipeBuffer, PipeReadEnd, PipeWriteEnd, pipeIoctl } from './pipe.js';
 import type { Readiness } from './readiness.js';
 
 /** The state of one FIFO inode: its pipe while open, and how many times each side has opened. */
@@ -116,6 +116,10 @@ class FifoFile extends FileBase {
   async #waitForPeer(waiter?: Interruptible): Promise<void> {
     const queue = this.#reader !== undefined ? this.pipe.readable : this.pipe.writable;
     while (this.#awaitingPeer) await queue.wait(waiter?.interruption());
+  }
+
+  override ioctl(request: number, arg: Uint8Array): number {
+    return pipeIoctl(this.pipe, request, arg) ?? super.ioctl(request, arg);
   }
 
   override stat(): Stat {

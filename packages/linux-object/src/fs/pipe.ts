@@ -9,6 +9,7 @@
  */
 import { WaitQueue } from '@rvisor/async-executor';
 import { O_NONBLOCK, O_RDONLY, O_WRONLY } from '../abi/fcntl.js';
+import { FIONREAD } from '../abi/ioctl.js';
 import { POLLERR, POLLHUP, POLLIN, POLLOUT } from '../abi/poll.js';
 import { S_IFIFO } from '../abi/mode.js';
 import type { Stat } from '../abi/stat.js';
@@ -120,6 +121,13 @@ export class PipeBuffer {
   }
 }
 
+/** FIONREAD on either end of a pipe (or a FIFO): the bytes in it. Undefined for other requests. */
+export function pipeIoctl(pipe: PipeBuffer, request: number, arg: Uint8Array): number | undefined {
+  if (request !== FIONREAD || arg.byteLength < 4) return undefined;
+  new DataView(arg.buffer, arg.byteOffset, 4).setInt32(0, pipe.length, true);
+  return 0;
+}
+
 /** The read end of a pipe. */
 export class PipeReadEnd extends FileBase {
   constructor(readonly pipe: PipeBuffer, flags: number) {
@@ -149,6 +157,10 @@ export class PipeReadEnd extends FileBase {
 
   override stat(): Stat {
     return this.pipe.stat();
+  }
+
+  override ioctl(request: number, arg: Uint8Array): number {
+    return pipeIoctl(this.pipe, request, arg) ?? super.ioctl(request, arg);
   }
 
   override poll(events: number): number {
@@ -220,6 +232,10 @@ export class PipeWriteEnd extends FileBase {
 
   override stat(): Stat {
     return this.pipe.stat();
+  }
+
+  override ioctl(request: number, arg: Uint8Array): number {
+    return pipeIoctl(this.pipe, request, arg) ?? super.ioctl(request, arg);
   }
 
   override poll(events: number): number {

@@ -11,6 +11,7 @@ import { O_NONBLOCK, O_RDWR } from '../abi/fcntl.js';
 import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP } from '../abi/poll.js';
 import type { Stat } from '../abi/stat.js';
 import { Errno, KernelError } from '../errno.js';
+import { FIONREAD } from '../abi/ioctl.js';
 import { socketStat } from './anon-inode.js';
 import { releaseFile, retainFile } from './fd-table.js';
 import { FileBase, type Interruptible, type OpenFile } from './open-file.js';
@@ -366,6 +367,18 @@ export class UnixSocket extends FileBase {
     if (this.#readable() || buf.length === 0 && this.#stream) return this.#take(buf, flags);
     if (nonblock) throw new KernelError(Errno.EAGAIN);
     return waitUntilReady(this.readiness, () => this.#readable(), waiter?.interruption()).then(() => this.#take(buf, flags));
+  }
+
+  /**
+   * FIONREAD (SIOCINQ), as Linux's unix_inq_len: the unread bytes of a stream or seqpacket
+   * socket, the first datagram's size for a datagram one; EINVAL while listening.
+   */
+  override ioctl(request: number, arg: Uint8Array): number {
+    if (request !== FIONREAD || arg.byteLength < 4) return super.ioctl(request, arg);
+    if (this.#state === 'listening') throw new KernelError(Errno.EINVAL);
+    const n = this.type === SOCK_DGRAM ? this.#queue[0]?.data.length ?? 0 : this.#queued;
+    new DataView(arg.buffer, arg.byteOffset, 4).setInt32(0, n, true);
+    return 0;
   }
 
   /** Whether a receive would not block: something queued, or the end of the stream. */

@@ -13,6 +13,6 @@ import { partial, type SyscallSpec } from '../table/index.js';
 export const terminalsSyscalls: Partial<Record<SyscallName, SyscallSpec<SyscallContext>>> = {
   ioctl: partial(
     tty.sysIoctl,
-    'terminals (termios, window size, job control, pty TIOCGPTN/TIOCSPTLCK), FIONREAD; on every fd FIOCLEX/FIONCLEX, FIONBIO, FIOASYNC and FIOQSIZE; others ENOTTY; a background group is not sent SIGTTOU/SIGTTIN',
+    'terminals (termios, window size, job control, pty TIOCGPTN/TIOCSPTLCK); FIONREAD on terminals, pipes, FIFOs, sockets, inotify and regular files; on every fd FIOCLEX/FIONCLEX, FIONBIO, FIOASYNC and FIOQSIZE; others ENOTTY; a background group is not sent SIGTTOU/SIGTTIN',
   ),
 };

@@ -8,7 +8,7 @@
 import {
   AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, Errno, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL,
   F_SETFD, F_SETFL, FD_CLOEXEC, F_ADD_SEALS, F_GET_SEALS, F_GETLK, F_GETPIPE_SZ, F_OFD_GETLK, F_OFD_SETLK,
-  F_OFD_SETLKW, F_SETLK, F_SETLKW, F_SETPIPE_SZ, FIOASYNC, FIOCLEX, FIONBIO, FIONCLEX, IN_ACCESS, KernelError,
+  F_OFD_SETLKW, F_SETLK, F_SETLKW, F_SETPIPE_SZ, FIOASYNC, FIOCLEX, FIONBIO, FIONCLEX, FIONREAD, IN_ACCESS, KernelError,
   O_ASYNC, O_CLOEXEC, O_CREAT, O_NONBLOCK, O_TRUNC, O_WRONLY, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, SEEK_CUR, SEEK_SET, fsIds, realIds, statCodec, statxCodec, statxFromStat, terminalIoctlArgSize, viewOf,
   type OpenFile, type PathRef, type Stat,
 } from '@rvisor/linux-object';
@@ -230,6 +230,13 @@ export function sysIoctl(ctx: SyscallContext) {
       const flag = req === FIONBIO ? O_NONBLOCK : O_ASYNC;
       const on = ctx.mem.readU32(ctx.addr(2)) !== 0;
       file.setStatusFlags(on ? file.statusFlags | flag : file.statusFlags & ~flag);
+      return 0;
+    }
+    case FIONREAD: {
+      // A regular file's bytes after the offset, as an int (negative past the end); other files answer themselves.
+      const st = file.stat();
+      if ((st.mode & S_IFMT) !== S_IFREG) break;
+      ctx.mem.writeU32(ctx.addr(2), (st.size - file.seek(0, SEEK_CUR)) >>> 0);
       return 0;
     }
     case FIOQSIZE: {

@@ -9,6 +9,7 @@
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -417,6 +418,37 @@ static void fd_ioctls(void) {
   printf("FIOQSIZE of a file: %ld (its allocated bytes: when, depends on the file system); of a pipe: ", rv);
   CALL(ioctl(p[0], FIOQSIZE, &size));
   printf("%s\n", strerrorname_np(er));
+  /* FIONREAD: a regular file's bytes after the offset, a pipe's (either end), a socket's. */
+  int n = -1;
+  lseek(f, 2, SEEK_SET);
+  CALL(ioctl(f, FIONREAD, &n));
+  printf("FIONREAD of a 5-byte file at 2: %ld %d", rv, n);
+  lseek(f, 9, SEEK_SET);
+  ioctl(f, FIONREAD, &n);
+  printf(", at 9: %d\n", n);
+  if (write(p[1], "abc", 3) != 3) return;
+  int nr = -1, nw = -1;
+  ioctl(p[0], FIONREAD, &nr);
+  ioctl(p[1], FIONREAD, &nw);
+  printf("FIONREAD of a pipe holding 3 bytes: read end %d, write end %d\n", nr, nw);
+  if (write(sv[1], "hello", 5) != 5 || write(sv[1], "!", 1) != 1) return;
+  read(sv[0], &c, 1);
+  ioctl(sv[0], FIONREAD, &n);
+  printf("FIONREAD of a stream socket after reading 1 of 6: %d\n", n);
+  int dg[2];
+  if (socketpair(AF_UNIX, SOCK_DGRAM, 0, dg) != 0) return;
+  if (send(dg[1], "abc", 3, 0) != 3 || send(dg[1], "defghij", 7, 0) != 7) return;
+  ioctl(dg[0], FIONREAD, &n);
+  printf("FIONREAD of a datagram socket holding 3 and 7 bytes: %d\n", n);
+  close(dg[0]);
+  close(dg[1]);
+  int l = socket(AF_UNIX, SOCK_STREAM, 0);
+  struct sockaddr_un addr = {AF_UNIX};
+  snprintf(addr.sun_path + 1, sizeof addr.sun_path - 1, "fd-ioctl-%d", getpid());
+  if (bind(l, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(l, 1) != 0) return;
+  CALL(ioctl(l, FIONREAD, &n));
+  printf("FIONREAD of a listening socket: %s\n", strerrorname_np(er));
+  close(l);
   close(f);
   unlink(qpath);
   close(p[0]);
