@@ -545,8 +545,7 @@ export class ProcFs implements FileSystem {
 
   #meminfo(): string {
     const account = this.#kernel.memoryAccount;
-    const totalBytes = Number.isFinite(account.limit) ? account.limit : this.#kernel.platform.pmem.size;
-    const total = Math.floor(totalBytes / 1024);
+    const total = Math.floor(this.#kernel.memoryTotal / 1024);
     const free = Math.max(0, total - Math.floor(account.used / 1024));
     const rows: [string, number][] = [
       ['MemTotal', total], ['MemFree', free], ['MemAvailable', free], ['Buffers', 0], ['Cached', 0],

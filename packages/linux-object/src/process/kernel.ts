@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { totalmem } from 'node:os';
 import { TimerQueue, monotonicClock, type Clock } from '@rvisor/async-executor';
 import {
   Job, PmemAllocator, MemoryAccount, Process, Thread, Vmar,
@@ -86,6 +87,14 @@ export class Kernel {
   /** Forked threads whose host task has not stopped yet: their memory is set up at that stop. */
   readonly unstartedThreads = new Set<LinuxThread>();
   hostname: string;
+  /**
+   * The memory guests see as the machine's (sysinfo's totalram, /proc/meminfo's MemTotal): the
+   * container's limit, or the host's memory when there is none or the limit is larger.
+   */
+  get memoryTotal(): number {
+    return Math.min(this.memoryAccount.limit, totalmem());
+  }
+
   /** The task limit (a pids cgroup's pids.max); undefined: none. */
   pidsLimit: number | undefined;
   /** Paused (a cgroup freezer's FROZEN): no guest thread returns to guest code until thawed. */

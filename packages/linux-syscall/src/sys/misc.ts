@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { loadavg, totalmem } from 'node:os';
+import { loadavg } from 'node:os';
 import { Errno, fillRandom, GRND_INSECURE, GRND_NONBLOCK, GRND_RANDOM, KernelError } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 
@@ -22,12 +22,12 @@ const kernelStart = process.hrtime.bigint();
 
 /**
  * Implements Linux syscall sysinfo(2): the container's view — uptime since the sandbox started,
- * RAM as its memory limit (or the host's memory when unlimited) less what its guests hold, no
+ * RAM as the kernel's `memoryTotal` (its limit, or the host's memory) less what its guests hold, no
  * swap, and the number of its processes.
  */
 export function sysSysinfo(ctx: SyscallContext) {
   const account = ctx.kernel.memoryAccount;
-  const total = Number.isFinite(account.limit) ? account.limit : totalmem();
+  const total = ctx.kernel.memoryTotal;
   const free = Math.max(0, total - account.used);
   const procs = [...ctx.kernel.processes.values()].filter((p) => !p.dead).length;
   const [l1, l5, l15] = loadavg();

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/sysinfo.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -109,6 +110,18 @@ static int comm_after_exec(void) {
   return 0;
 }
 
+/** The machine's memory as /proc/meminfo and sysinfo give it (the host's, with no limit set). */
+static void memory_total(void) {
+  char buf[4096];
+  long n = slurp("/proc/meminfo", buf, sizeof buf - 1);
+  buf[n > 0 ? n : 0] = 0;
+  unsigned long kb = 0;
+  sscanf(buf, "MemTotal: %lu kB", &kb);
+  struct sysinfo si;
+  sysinfo(&si);
+  printf("MemTotal %lu kB, sysinfo agrees %d\n", kb, (unsigned long long)si.totalram * si.mem_unit / 1024 == kb);
+}
+
 int main(int argc, char **argv) {
   if (argc > 1 && !strcmp(argv[1], "exec-side")) return exec_side();
   if (argc > 1 && !strcmp(argv[1], "comm-after-exec")) {
@@ -121,6 +134,7 @@ int main(int argc, char **argv) {
   pid_t pid = getpid(), ppid = getppid();
   char buf[4096], path[64];
 
+  memory_total();
   stat_file("/proc/self/stat", pid, ppid, "procfs");
   snprintf(path, sizeof path, "/proc/%d/stat", pid);
   stat_file(path, pid, ppid, "procfs");
