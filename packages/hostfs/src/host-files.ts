@@ -4,8 +4,8 @@
  * @module
  */
 import {
-  AT_EMPTY_PATH, Errno, FileBase, KernelError, O_APPEND, SEEK_CUR, SEEK_END, SEEK_SET,
-  directorySeek,
+  AT_EMPTY_PATH, DT_SOCK, Errno, FileBase, KernelError, O_APPEND, SEEK_CUR, SEEK_END, SEEK_SET,
+  dirent64RecLen, directorySeek, writeDirent64,
   type FileChanges, type SetAttr, type Stat,
 } from '@rvisor/linux-object';
 import type { Vmo } from '@rvisor/zircon-object';
@@ -173,6 +173,8 @@ export class HostDirectoryFile extends HostFdFile {
   /** Records read from the host and not handed out yet (a copy: the read buffer is shared). */
   #held: Uint8Array | null = null;
   #pos = 0; // entries handed out or skipped since the start
+  /** The host's records are all read; the directory's bound sockets come after them, once. */
+  #hostDone = false;
   #eof = false;
 
   constructor(fs: HostFs, readonly dir: HostDirectory, fd: number, path: string, flags: number) {
@@ -189,13 +191,30 @@ export class HostDirectoryFile extends HostFdFile {
     throw new KernelError(Errno.EISDIR);
   }
 
-  /** Records to hand out next: held ones, else the host's next batch; empty at the end. */
+  /**
+   * Records to hand out next: held ones, else the host's next batch, then the sockets bound in
+   * the directory (which the host has no file for); empty at the end.
+   */
   #records(): Uint8Array {
     if (this.#held !== null) return this.#held;
     if (this.#eof) return EMPTY;
-    const batch = nextHostDirentRecords(this.fs.ops, this.fd);
-    if (batch.length === 0) this.#eof = true;
-    return batch;
+    if (!this.#hostDone) {
+      const batch = nextHostDirentRecords(this.fs.ops, this.fd);
+      if (batch.length > 0) return batch;
+      this.#hostDone = true;
+    }
+    this.#eof = true;
+    return this.#socketRecords();
+  }
+
+  /** The directory's bound sockets as linux_dirent64 records (d_off is set as they are handed out). */
+  #socketRecords(): Uint8Array {
+    const sockets = this.dir.boundSockets();
+    if (sockets.length === 0) return EMPTY;
+    const out = new Uint8Array(sockets.reduce((n, [name]) => n + dirent64RecLen(name.length), 0));
+    let at = 0;
+    for (const [name, file] of sockets) at += writeDirent64(out, at, { ino: file.ino, off: 0n, type: DT_SOCK, name });
+    return out;
   }
 
   /** Keep `records[from..]` for the next call (or nothing, if all were used). */
@@ -248,6 +267,7 @@ export class HostDirectoryFile extends HostFdFile {
     hostResult(this.fs.ops.lseek(this.fd, 0, SEEK_SET));
     this.#held = null;
     this.#pos = 0;
+    this.#hostDone = false;
     this.#eof = false;
   }
 }

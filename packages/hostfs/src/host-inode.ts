@@ -402,6 +402,11 @@ export class HostDirectory extends HostInode {
     return fd;
   }
 
+  /** The sockets bound in this directory (kept in the kernel, not on the host), by name. */
+  boundSockets(): [string, HostSocketFile][] {
+    return this.fs.socketNames.entries(this.#key);
+  }
+
   override readdir(): DirEntry[] {
     const fd = this.openForReading();
     try {
@@ -409,7 +414,7 @@ export class HostDirectory extends HostInode {
       for (;;) {
         const batch = nextHostDirents(this.fs.ops, fd);
         if (batch.length === 0) {
-          for (const [name, file] of this.fs.socketNames.entries(this.#key)) entries.push({ name, ino: file.ino, type: FileType.Socket });
+          for (const [name, file] of this.boundSockets()) entries.push({ name, ino: file.ino, type: FileType.Socket });
           return entries;
         }
         for (const e of batch) entries.push(e);

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,7 @@ let rootfs: string;
 
 beforeAll(() => {
   rootfs = mkdtempSync(join(tmpdir(), 'rvisor-conformance-'));
+  chmodSync(rootfs, 0o755); // a root file system's /, which other users may search (mkdtemp makes 0700)
   cpSync(ROOTFS, rootfs, { recursive: true, verbatimSymlinks: true });
   for (const family of FAMILIES) {
     const source = fileURLToPath(new URL(`./programs/${family}.c`, import.meta.url));

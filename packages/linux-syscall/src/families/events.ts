@@ -33,7 +33,7 @@ export const eventsSyscalls: Partial<Record<SyscallName, SyscallSpec<SyscallCont
   signalfd4: supported(eventfd.sysSignalfd4),
   socket: partial(socket.sysSocket, 'AF_UNIX only (SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET); other families EAFNOSUPPORT'),
   socketpair: partial(socket.sysSocketpair, 'AF_UNIX: SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET'),
-  bind: partial(socket.sysBind, 'AF_UNIX: abstract names, autobind, socket files on tmpfs and hostfs (kept in the kernel: the host sees no file, getdents does not list it, rename does not move it)'),
+  bind: partial(socket.sysBind, 'AF_UNIX: abstract names, autobind, socket files on tmpfs and hostfs (on hostfs kept in the kernel: the host sees no file, and rename does not move one)'),
   listen: supported(socket.sysListen),
   accept: supported(socket.sysAccept),
   accept4: supported(socket.sysAccept4),

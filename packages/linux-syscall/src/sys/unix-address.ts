@@ -6,7 +6,8 @@
  * @module
  */
 import {
-  Errno, FileType, KernelError, isAbstractAddress, isKernelError, type Kernel, type UnixAddress, type UnixSocket,
+  Errno, FileType, KernelError, MAY_EXEC, MAY_WRITE, checkInodeAccess, fsIds, isAbstractAddress, isKernelError, newFileOwner,
+  type Kernel, type UnixAddress, type UnixSocket,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 import { bytesToString, stringToBytes } from '@rvisor/zircon-object';
@@ -115,7 +116,8 @@ export function bindUnixAddress(ctx: SyscallContext, sock: UnixSocket, address: 
   const cut = trimmed.lastIndexOf('/');
   const name = trimmed.slice(cut + 1);
   const dirPath = cut < 0 ? '.' : cut === 0 ? '/' : trimmed.slice(0, cut);
-  const parent = ctx.process.fs.lookup(dirPath, { followLast: true, directory: true });
+  const ids = fsIds(ctx.process.cred);
+  const parent = ctx.process.fs.lookup(dirPath, { followLast: true, directory: true, ids });
   if (name === '' || name === '.' || name === '..') throw new KernelError(Errno.EADDRINUSE);
   try {
     parent.inode.lookup(name);
@@ -124,16 +126,22 @@ export function bindUnixAddress(ctx: SyscallContext, sock: UnixSocket, address: 
     if (!isKernelError(err) || err.errno !== Errno.ENOENT) throw err;
   }
   if (parent.mount.fs.readOnly) throw new KernelError(Errno.EROFS);
+  // A create, as Linux's mknod of the socket file: write and search on the directory, and the
+  // file owned by the caller (the directory's group when it is set-group-ID).
+  checkInodeAccess(ids, parent.inode, MAY_WRITE | MAY_EXEC);
   const bindSocket = parent.inode.bindSocket?.bind(parent.inode);
   // File systems that cannot keep socket files (procfs, devfs) refuse, as mknod(S_IFSOCK) does here.
   if (bindSocket === undefined) throw new KernelError(Errno.EPERM);
-  bindSocket(name, sock, 0o777 & ~ctx.process.fs.umask);
+  const file = bindSocket(name, sock, 0o777 & ~ctx.process.fs.umask);
+  const owner = newFileOwner(ids, parent.inode.stat());
+  file.setAttr?.(owner);
   sock.local = address;
 }
 
 /**
  * The socket `address` names: ECONNREFUSED when nobody is bound there (or the socket file's
- * socket has closed, or the file is no socket), ENOENT for a missing path.
+ * socket has closed, or the file is no socket), ENOENT for a missing path, EACCES when the caller
+ * may not search the path or write to the socket file.
  */
 export function findUnixSocket(ctx: SyscallContext, address: UnixAddress): UnixSocket {
   if (isAbstractAddress(address)) {
@@ -141,7 +149,9 @@ export function findUnixSocket(ctx: SyscallContext, address: UnixAddress): UnixS
     if (sock === undefined || sock.closed) throw new KernelError(Errno.ECONNREFUSED);
     return sock;
   }
-  const ref = ctx.process.fs.lookup(bytesToString(address), { followLast: true });
+  const ids = fsIds(ctx.process.cred);
+  const ref = ctx.process.fs.lookup(bytesToString(address), { followLast: true, ids });
+  checkInodeAccess(ids, ref.inode, MAY_WRITE); // first, as Linux's unix_find_bsd: connecting writes to the file
   const sock = ref.inode.socket;
   if (ref.inode.type !== FileType.Socket || sock === undefined || sock.closed) throw new KernelError(Errno.ECONNREFUSED);
   return sock;

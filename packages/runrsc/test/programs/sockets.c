@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -347,6 +348,64 @@ static void nonblocking(void) {
 }
 
 /** Path cases in a fresh directory under `base`; the directory must be empty again at the end. */
+static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/** Socket files are files: listed with DT_SOCK, chmod and chown apply, and bind is a create (owner, EACCES). */
+static void socket_files(void) {
+  DIR *d = opendir(dir);
+  char *names[16];
+  int n = 0;
+  for (struct dirent *e; (e = readdir(d)) != NULL && n < 16;)
+    if (e->d_type == DT_SOCK) names[n++] = strdup(e->d_name);
+  closedir(d);
+  qsort(names, n, sizeof names[0], by_name);
+  printf("listed sockets:");
+  for (int i = 0; i < n; i++) printf(" %s", names[i]), free(names[i]);
+  printf("\n");
+  char path[128];
+  snprintf(path, sizeof path, "%s/srv.sock", dir);
+  struct stat st;
+  CALL(chmod(path, 0600));
+  stat(path, &st);
+  printf("chmod 0600: %ld, mode %o", rv, st.st_mode & 07777);
+  CALL(chown(path, 1000, 1000));
+  stat(path, &st);
+  printf("; chown 1000:1000: %ld, owner %d:%d\n", rv, (int)st.st_uid, (int)st.st_gid);
+  char open_dir[128], closed_dir[128];
+  snprintf(open_dir, sizeof open_dir, "%s/open", dir);
+  snprintf(closed_dir, sizeof closed_dir, "%s/closed", dir);
+  mkdir(open_dir, 0777);
+  chmod(open_dir, 0777);
+  mkdir(closed_dir, 0755);
+  chmod(dir, 0711); /* searchable by uid 1000 */
+  pid_t child = fork();
+  if (child == 0) {
+    if (setgid(1000) != 0 || setuid(1000) != 0) _exit(1);
+    struct sockaddr_un sa = {AF_UNIX};
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s/s", closed_dir);
+    CALL(bind(fd, (struct sockaddr *)&sa, sizeof sa));
+    printf("uid 1000 binds in a 0755 root directory: %s", rv == 0 ? "ok" : strerrorname_np(er));
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s/s", open_dir);
+    CALL(bind(fd, (struct sockaddr *)&sa, sizeof sa));
+    stat(sa.sun_path, &st);
+    printf("; in a 0777 one: %s, owner %d:%d\n", rv == 0 ? "ok" : strerrorname_np(er), (int)st.st_uid, (int)st.st_gid);
+    /* srv.sock is 0600 and 1000's own now; a.sock is root's 0755: connecting needs write permission. */
+    int c = socket(AF_UNIX, SOCK_DGRAM, 0);
+    struct sockaddr_un to = {AF_UNIX};
+    snprintf(to.sun_path, sizeof to.sun_path, "%s/a.sock", dir);
+    CALL(connect(c, (struct sockaddr *)&to, sizeof to));
+    printf("uid 1000 connects to root's 0755 socket file: %s\n", rv == 0 ? "ok" : strerrorname_np(er));
+    close(c);
+    unlink(sa.sun_path);
+    _exit(0);
+  }
+  waitpid(child, NULL, 0);
+  chmod(dir, 0700);
+  rmdir(open_dir);
+  rmdir(closed_dir);
+}
+
 static void path_cases(const char *base) {
   snprintf(dir, sizeof dir, "%s/usock-XXXXXX", base);
   if (mkdtemp(dir) == NULL) {
@@ -357,6 +416,7 @@ static void path_cases(const char *base) {
   stream_echo("srv.sock");
   datagrams("a.sock", "b.sock");
   errors();
+  socket_files();
   char path[128];
   snprintf(path, sizeof path, "%s/srv.sock", dir);
   CALL(rmdir(dir));
