@@ -208,6 +208,12 @@ export {
   TERMIOS2_SIZE,
   WINSIZE_SIZE,
   terminalIoctlArgSize,
+  terminalIoctlByValue,
+  terminalIoctlValue,
+  TCIFLUSH,
+  TCOFLUSH,
+  TCIOFLUSH,
+  TCION,
 } from './ioctl.js';
 export type { Stat } from './stat.js';
 export {

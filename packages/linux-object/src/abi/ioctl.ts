@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { Errno, KernelError } from '../errno.js';
 
 export const TCGETS = 0x5401;
 export const TCSETS = 0x5402;
@@ -68,6 +69,31 @@ export const WINSIZE_SIZE = 8;
  * layer knows what to copy between guest memory and the `arg` buffer; `undefined` when the
  * request takes its argument by value or is not a terminal request.
  */
+/** tcflush's queues (TCFLSH's argument) and tcflow's actions (TCXONC's). */
+export const TCIFLUSH = 0;
+export const TCOFLUSH = 1;
+export const TCIOFLUSH = 2;
+export const TCION = 3;
+
+/**
+ * The terminal requests whose argument is a value, not a pointer (tcflush, tcflow,
+ * tcsendbreak, tcdrain): their callers hand it to the file as a 4-byte int.
+ */
+export function terminalIoctlByValue(request: number): boolean {
+  return request === TCFLSH || request === TCXONC || request === TCSBRK || request === TCSBRKP;
+}
+
+/**
+ * Check a by-value terminal request's argument (`arg`, a 4-byte int) as Linux's tty layer does:
+ * EINVAL for a queue or action tcflush and tcflow do not know. Returns the value.
+ */
+export function terminalIoctlValue(request: number, arg: Uint8Array): number {
+  const v = new DataView(arg.buffer, arg.byteOffset, 4).getInt32(0, true);
+  if (request === TCFLSH && (v < TCIFLUSH || v > TCIOFLUSH)) throw new KernelError(Errno.EINVAL);
+  if (request === TCXONC && (v < 0 || v > TCION)) throw new KernelError(Errno.EINVAL);
+  return v;
+}
+
 export function terminalIoctlArgSize(request: number): number | undefined {
   switch (request) {
     case TCGETS:

@@ -5,8 +5,8 @@
  */
 import { AT_EMPTY_PATH, O_NONBLOCK, O_RDWR } from '../abi/fcntl.js';
 import {
-  FIONREAD, TCFLSH, TCGETS, TCSBRK, TCSETS, TCSETSF, TCSETSW, TCXONC, TERMIOS_SIZE, TIOCGPGRP,
-  TIOCGWINSZ, TIOCOUTQ, TIOCSPGRP, TIOCSWINSZ,
+  FIONREAD, TCFLSH, TCGETS, TCSBRK, TCSBRKP, TCSETS, TCSETSF, TCSETSW, TCXONC, TERMIOS_SIZE, TIOCGPGRP,
+  TIOCGWINSZ, TIOCOUTQ, TIOCSPGRP, TIOCSWINSZ, terminalIoctlValue,
 } from '../abi/ioctl.js';
 import { POLLERR, POLLIN, POLLNVAL, POLLOUT, POLLPRI } from '../abi/poll.js';
 import { statCodec, type Stat } from '../abi/stat.js';
@@ -229,8 +229,10 @@ export class HostStreamFile extends FileBase {
         return 0;
       }
       case TCSBRK: // tcdrain / tcsendbreak: nothing to wait for here
+      case TCSBRKP:
       case TCXONC:
       case TCFLSH:
+        terminalIoctlValue(request, arg);
         return 0;
     }
     return super.ioctl(request, arg);

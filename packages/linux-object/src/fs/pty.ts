@@ -8,8 +8,8 @@
 import { AbortScope } from '@rvisor/async-executor';
 import { O_NOCTTY, O_NONBLOCK } from '../abi/fcntl.js';
 import {
-  FIONREAD, TCFLSH, TCGETS, TCSBRK, TCSETS, TCSETSF, TCSETSW, TCXONC, TIOCGPGRP, TIOCGPTN, TIOCGWINSZ,
-  TIOCOUTQ, TIOCSPGRP, TIOCSPTLCK, TIOCSWINSZ, WINSIZE_SIZE,
+  FIONREAD, TCFLSH, TCGETS, TCOFLUSH, TCSBRK, TCSBRKP, TCSETS, TCSETSF, TCSETSW, TCXONC, TIOCGPGRP, TIOCGPTN, TIOCGWINSZ,
+  TIOCOUTQ, TIOCSPGRP, TIOCSPTLCK, TIOCSWINSZ, WINSIZE_SIZE, terminalIoctlValue,
 } from '../abi/ioctl.js';
 import { POLLERR, POLLHUP, POLLIN, POLLOUT } from '../abi/poll.js';
 import { Signo } from '../abi/signal.js';
@@ -131,8 +131,11 @@ export class Pty implements Terminal {
     if (acquiresTerminal(kernel, proc, this)) attachControllingTerminal(kernel, proc, this);
   }
 
-  /** The ioctls both sides answer the same way; undefined when `request` is not one of them. */
-  commonIoctl(request: number, arg: Uint8Array): number | undefined {
+  /**
+   * The ioctls both sides answer; undefined when `request` is not one of them. `master`: asked
+   * of the master, whose input is what the slave wrote.
+   */
+  commonIoctl(request: number, arg: Uint8Array, master: boolean): number | undefined {
     const view = (): DataView => new DataView(arg.buffer, arg.byteOffset, arg.byteLength);
     switch (request) {
       case TCGETS:
@@ -164,9 +167,19 @@ export class Pty implements Terminal {
         this.foregroundPgrp = pgrp;
         return 0;
       }
-      case TCFLSH:
-      case TCSBRK:
-      case TCXONC:
+      case TCFLSH: {
+        // Each side's input: what the other side wrote and it has not read. Output goes across at
+        // once, so there is no output queue to flush (as Linux's pty_flush_buffer flushes none).
+        if (terminalIoctlValue(request, arg) !== TCOFLUSH) {
+          if (master) this.#toMaster.length = 0;
+          else this.ldisc.flushInput();
+        }
+        return 0;
+      }
+      case TCXONC: // output is never held back here, so there is nothing to stop or restart
+      case TCSBRK: // tcdrain, and a break: nothing waits to be sent
+      case TCSBRKP:
+        terminalIoctlValue(request, arg);
         return 0;
     }
     return undefined;
@@ -235,7 +248,7 @@ export class PtyMasterFile extends FileBase {
         view().setInt32(0, 0, true);
         return 0;
     }
-    return this.pty.commonIoctl(request, arg) ?? super.ioctl(request, arg);
+    return this.pty.commonIoctl(request, arg, true) ?? super.ioctl(request, arg);
   }
 
   override poll(events: number): number {
@@ -341,7 +354,7 @@ export class PtySlaveFile extends FileBase {
       new DataView(arg.buffer, arg.byteOffset, arg.byteLength).setInt32(0, 0, true);
       return 0;
     }
-    return this.pty.commonIoctl(request, arg) ?? super.ioctl(request, arg);
+    return this.pty.commonIoctl(request, arg, false) ?? super.ioctl(request, arg);
   }
 
   override poll(events: number): number {

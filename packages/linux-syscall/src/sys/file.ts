@@ -9,7 +9,7 @@ import {
   AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, Errno, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL,
   F_SETFD, F_SETFL, FD_CLOEXEC, F_ADD_SEALS, F_GET_SEALS, F_GETLK, F_GETPIPE_SZ, F_OFD_GETLK, F_OFD_SETLK,
   F_OFD_SETLKW, F_SETLK, F_SETLKW, F_SETPIPE_SZ, FIOASYNC, FIOCLEX, FIONBIO, FIONCLEX, FIONREAD, IN_ACCESS, KernelError,
-  O_ASYNC, O_CLOEXEC, O_CREAT, O_NONBLOCK, O_TRUNC, O_WRONLY, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, SEEK_CUR, SEEK_SET, fsIds, realIds, statCodec, statxCodec, statxFromStat, terminalIoctlArgSize, viewOf,
+  O_ASYNC, O_CLOEXEC, O_CREAT, O_NONBLOCK, O_TRUNC, O_WRONLY, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, SEEK_CUR, SEEK_SET, fsIds, realIds, statCodec, statxCodec, statxFromStat, terminalIoctlArgSize, terminalIoctlByValue, viewOf,
   type OpenFile, type PathRef, type Stat,
 } from '@rvisor/linux-object';
 import { stringToBytes } from '@rvisor/zircon-object';
@@ -246,6 +246,11 @@ export function sysIoctl(ctx: SyscallContext) {
       ctx.mem.writeU64(ctx.addr(2), BigInt(st.blocks) * 512n); // inode_get_bytes: what is allocated
       return 0;
     }
+  }
+  if (terminalIoctlByValue(req)) {
+    const value = new Uint8Array(4);
+    new DataView(value.buffer).setInt32(0, ctx.int(2), true);
+    return file.ioctl(req, value);
   }
   const size = terminalIoctlArgSize(req);
   if (size === undefined) return file.ioctl(req, new Uint8Array(0));

@@ -60,6 +60,45 @@ static void relay(FILE *from, int lines) {
   fflush(stdout);
 }
 
+/** tcflush, tcflow and tcsendbreak on a pty: what each queue holds after a flush, and the errors. */
+static void flushes(void) {
+  int m = posix_openpt(O_RDWR | O_NOCTTY);
+  grantpt(m);
+  unlockpt(m);
+  int s = open(ptsname(m), O_RDWR | O_NOCTTY);
+  struct termios t;
+  tcgetattr(s, &t);
+  cfmakeraw(&t);
+  tcsetattr(s, TCSANOW, &t);
+  int n = -1;
+  if (write(m, "abc", 3) != 3 || write(s, "xyz", 3) != 3) return;
+  usleep(10000);
+  printf("tcflush(slave, TCIFLUSH) %d", tcflush(s, TCIFLUSH));
+  ioctl(s, FIONREAD, &n);
+  printf(": slave input %d", n);
+  ioctl(m, FIONREAD, &n);
+  printf(", master input %d\n", n);
+  printf("tcflush(master, TCIFLUSH) %d", tcflush(m, TCIFLUSH));
+  ioctl(m, FIONREAD, &n);
+  printf(": master input %d\n", n);
+  if (write(m, "abc", 3) != 3) return;
+  usleep(10000);
+  printf("tcflush(master, TCOFLUSH) %d", tcflush(m, TCOFLUSH));
+  ioctl(s, FIONREAD, &n);
+  printf(": slave input %d", n);
+  printf("; tcflush(slave, TCIOFLUSH) %d", tcflush(s, TCIOFLUSH));
+  ioctl(s, FIONREAD, &n);
+  printf(": slave input %d\n", n);
+  int r = tcflush(s, -1);
+  printf("tcflush -1: %d %s; ", r, strerrorname_np(errno));
+  r = tcflow(s, -1);
+  printf("tcflow -1: %d %s; ", r, strerrorname_np(errno));
+  printf("tcflow TCOOFF, TCOON: %d %d; tcsendbreak: %d %d; tcdrain %d\n", tcflow(s, TCOOFF), tcflow(s, TCOON),
+         tcsendbreak(s, 0), tcsendbreak(s, 1), tcdrain(s));
+  close(s);
+  close(m);
+}
+
 int main(void) {
   int m = posix_openpt(O_RDWR | O_NOCTTY);
   if (m < 0) { perror("posix_openpt"); return 1; }
@@ -132,5 +171,6 @@ int main(void) {
   int status;
   waitpid(child, &status, 0);
   printf("child exit %d\n", WEXITSTATUS(status));
+  flushes();
   return 0;
 }
