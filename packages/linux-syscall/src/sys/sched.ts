@@ -37,8 +37,8 @@ function* liveThreads(ctx: SyscallContext): Generator<LinuxThread> {
 }
 
 /** The thread `id` names (0: the caller), as PRIO_PROCESS and sched_* read a pid; ESRCH if none. */
-function threadById(ctx: SyscallContext, id: number): LinuxThread {
-  if (id < 0) throw new KernelError(Errno.EINVAL);
+function threadById(ctx: SyscallContext, id: number, negative: Errno = Errno.EINVAL): LinuxThread {
+  if (id < 0) throw new KernelError(negative);
   if (id === 0) return ctx.thread;
   for (const proc of ctx.kernel.processes.values()) {
     const t = proc.dead ? undefined : proc.threads.get(id);
@@ -230,9 +230,9 @@ export function sysSchedRrGetInterval(ctx: SyscallContext) {
 
 /** Implements Linux syscall sched_getaffinity(2): CPU 0, the one CPU the sandbox shows. */
 export function sysSchedGetaffinity(ctx: SyscallContext) {
-  threadById(ctx, ctx.int(0));
   const size = ctx.addr(1);
   if (size < 8 || size % 8 !== 0) throw new KernelError(Errno.EINVAL);
+  threadById(ctx, ctx.int(0), Errno.ESRCH); // no pid below 0 check here: Linux finds no task
   const mask = new Uint8Array(8);
   mask[0] = 1;
   ctx.mem.write(ctx.addr(2), mask);
@@ -241,9 +241,9 @@ export function sysSchedGetaffinity(ctx: SyscallContext) {
 
 /** Implements Linux syscall sched_setaffinity(2): any mask that holds CPU 0 (EINVAL otherwise). */
 export function sysSchedSetaffinity(ctx: SyscallContext) {
-  const target = threadById(ctx, ctx.int(0));
   const size = ctx.addr(1);
   const first = size === 0 ? 0 : ctx.mem.read(ctx.addr(2), 1)[0]!;
+  const target = threadById(ctx, ctx.int(0), Errno.ESRCH);
   checkOwner(ctx.process, target);
   if ((first & 1) === 0) throw new KernelError(Errno.EINVAL);
   return 0;

@@ -202,7 +202,10 @@ static void affinity_and_robust_list(void) {
   printf("affinity to CPU 0: %s", err(sched_setaffinity(0, sizeof set, &set)));
   CPU_ZERO(&set);
   printf(", to none: %s", err(sched_setaffinity(0, sizeof set, &set)));
-  printf(", of no such pid: %s\n", err(sched_setaffinity(999999, sizeof set, &set)));
+  printf(", of no such pid: %s", err(sched_setaffinity(999999, sizeof set, &set)));
+  printf(", of pid -1: %s", err(syscall(SYS_sched_setaffinity, -1, sizeof set, &set)));
+  printf("; get of pid -1: %s", err(syscall(SYS_sched_getaffinity, -1, sizeof set, &set)));
+  printf(", of 4 bytes: %s\n", err(syscall(SYS_sched_getaffinity, 0, 4, &set)));
   void *head = NULL;
   size_t len = 0;
   const char *r = err(syscall(SYS_get_robust_list, 0, &head, &len));
