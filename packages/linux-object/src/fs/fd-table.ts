@@ -4,6 +4,7 @@
  * @module
  */
 import { O_CLOEXEC } from '../abi/fcntl.js';
+import { dirNotifyClosed } from './dnotify.js';
 import { fileClosed } from './inotify.js';
 import { Errno, KernelError } from '../errno.js';
 import { fileLocks } from './locks.js';
@@ -33,6 +34,7 @@ export function releaseFile(file: OpenFile): void {
   fileLocks.released(file);
   file.close();
   fileClosed(file);
+  dirNotifyClosed(file);
 }
 
 /** How many references `file` has (0 once closed). */

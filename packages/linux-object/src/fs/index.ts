@@ -9,7 +9,7 @@ export type {
   DirEntry, FileChanges, FileSystem, INode, SetAttr, SetTime, StatFs,
 } from './inode.js';
 export { INodeBase, RENAME_EXCHANGE, RENAME_NOREPLACE } from './inode.js';
-export type { Interruptible, OpenFile } from './open-file.js';
+export type { FileOwner, Interruptible, OpenFile } from './open-file.js';
 export { FileBase, openStatusFlags, seekPosition } from './open-file.js';
 export { DirectoryFile, directorySeek, fillDirents } from './directory-file.js';
 export { PathOnlyFile } from './path-file.js';
@@ -79,3 +79,4 @@ export {
   MAY_EXEC, MAY_READ, MAY_WRITE, checkAccess, checkInodeAccess, checkHardlinkSource, checkSetAttr, checkSticky, fsIds,
   inGroup, isOwnerOrRoot, isRoot, mayAccess, newFileOwner, realIds,
 } from './permission.js';
+export { DN_ACCESS, DN_ATTRIB, DN_CREATE, DN_DELETE, DN_MODIFY, DN_MULTISHOT, DN_RENAME, setDirNotify } from './dnotify.js';

@@ -55,15 +55,23 @@ const MAX_QUEUED = 16384;
 /** struct inotify_event's fixed part: wd, mask, cookie, len. */
 const EVENT_HEAD = 16;
 
-interface Watch {
+/** A watch on one file, of an inotify instance or a dnotify registration. */
+export interface Watch {
   readonly wd: number;
   mask: number;
-  readonly instance: InotifyFile;
+  readonly instance: WatchOwner;
   readonly fs: FileSystem;
   readonly ino: bigint;
 }
 
-interface QueuedEvent {
+/** What holds watches and hears their events: an inotify instance, or a directory's dnotify (dnotify.ts). */
+export interface WatchOwner {
+  readonly watches: Map<number, Watch>;
+  nextWd(): number;
+  queue(e: QueuedEvent): void;
+}
+
+export interface QueuedEvent {
   wd: number;
   mask: number;
   cookie: number;
@@ -110,7 +118,7 @@ export class FsEvents {
   }
 
   /** inotify_add_watch for `instance` on `ref`: its watch descriptor (the same one again for the same file). */
-  add(instance: InotifyFile, ref: PathRef, mask: number): number {
+  add(instance: WatchOwner, ref: PathRef, mask: number): number {
     checkWatchMask(mask);
     if ((mask & IN_ONLYDIR) !== 0 && ref.inode.type !== FileType.Directory) throw new KernelError(Errno.ENOTDIR);
     const events = mask & (IN_ALL_EVENTS | IN_ONESHOT | IN_EXCL_UNLINK);
@@ -206,7 +214,7 @@ function lastName(path: string): string {
 }
 
 /** An inotify instance: its watches and its queue of events, read as struct inotify_event records. */
-export class InotifyFile extends FileBase {
+export class InotifyFile extends FileBase implements WatchOwner {
   readonly watches = new Map<number, Watch>();
   readonly readiness = new Readiness();
   readonly #events: QueuedEvent[] = [];
@@ -217,12 +225,12 @@ export class InotifyFile extends FileBase {
     super('anon_inode:inotify', O_RDONLY | (flags & O_NONBLOCK));
   }
 
-  /** @internal */
+  /** The next watch descriptor. */
   nextWd(): number {
     return this.#nextWd++;
   }
 
-  /** @internal Queue `e`, unless it repeats the last one; past the limit, one IN_Q_OVERFLOW. */
+  /** Queue `e`, unless it repeats the last one; past the limit, one IN_Q_OVERFLOW. */
   queue(e: QueuedEvent): void {
     const last = this.#events[this.#events.length - 1];
     if (last && last.wd === e.wd && last.mask === e.mask && last.cookie === e.cookie && last.name === e.name) return;

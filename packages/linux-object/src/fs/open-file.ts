@@ -38,6 +38,10 @@ export interface OpenFile {
   location: PathRef | undefined;
   /** F_SETFL: replace the changeable status flags (`SETFL_MASK`), keep the others. */
   setStatusFlags(flags: number): void;
+  /** F_SETOWN, F_SETOWN_EX: who gets the file's signals (dnotify's); id 0: no one. */
+  owner: FileOwner;
+  /** F_SETSIG: the signal they get (0: SIGIO, without the fd and band in its siginfo). */
+  ownerSignal: number;
   /** read(2) at the current position. A Promise when it has to wait for data. */
   read(buf: Uint8Array, waiter?: Interruptible): number | Promise<number>;
   /** write(2) at the current position (or the end, with O_APPEND). */
@@ -77,6 +81,12 @@ export interface OpenFile {
   close(): void;
 }
 
+/** The owner of an open file (fcntl F_SETOWN_EX): a thread, a process or a process group, by id. */
+export interface FileOwner {
+  type: 'thread' | 'process' | 'group';
+  id: number;
+}
+
 /**
  * Defaults for an {@link OpenFile}: status flags, the access-mode checks Linux makes, and the
  * errors of operations a kind of file does not have. Subclasses override what they support.
@@ -84,6 +94,8 @@ export interface OpenFile {
 export abstract class FileBase implements OpenFile {
   #statusFlags: number;
   location: PathRef | undefined = undefined;
+  owner: FileOwner = { type: 'process', id: 0 };
+  ownerSignal = 0;
 
   /** `flags` as given to open(2); the status flags F_GETFL reports are derived from them. */
   constructor(

@@ -38,6 +38,10 @@ export function encodeSignalfdSiginfo(info: SigInfo, out: Uint8Array): void {
   v.setUint32(12, info.pid ?? 0, true);
   v.setUint32(16, info.uid ?? 0, true);
   v.setInt32(40, info.status ?? 0, true);
+  if (info.poll !== undefined) {
+    v.setInt32(20, info.poll.fd, true); // ssi_fd
+    v.setUint32(28, info.poll.band, true); // ssi_band
+  }
   if (info.timer !== undefined) {
     v.setUint32(24, info.timer.id, true); // ssi_tid
     v.setUint32(32, info.timer.overrun, true);
@@ -60,7 +64,7 @@ export class SignalFdFile extends FileBase {
   readonly #stat = anonInodeStat();
 
   constructor(
-    private readonly owner: LinuxProcess,
+    private readonly creator: LinuxProcess,
     mask: bigint,
     flags: number,
     readonly readiness: Readiness,
@@ -82,7 +86,7 @@ export class SignalFdFile extends FileBase {
   /** The pending sets a reader takes from: its own thread's first, then the process's. */
   #sets(thread: LinuxThread | undefined): PendingSignals[] {
     if (thread !== undefined) return [thread.pending, thread.process.pending];
-    return [...[...this.owner.threads.values()].map((t) => t.pending), this.owner.pending];
+    return [...[...this.creator.threads.values()].map((t) => t.pending), this.creator.pending];
   }
 
   #take(thread: LinuxThread | undefined): SigInfo | undefined {

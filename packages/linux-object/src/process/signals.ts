@@ -108,6 +108,8 @@ export interface SigInfo {
   timer?: { id: number; overrun: number; value: bigint };
   /** sigqueue's si_value (rt_sigqueueinfo's siginfo carries it). */
   value?: bigint;
+  /** An I/O signal's (POLL_*): the poll events (si_band) and the fd. */
+  poll?: { band: number; fd: number };
 }
 
 /** The first real-time signal: from it on, each sending queues one more instance. */
@@ -200,6 +202,9 @@ export function encodeSigInfo(info: SigInfo): Uint8Array {
   v.setInt32(8, info.code, true);
   if (info.addr !== undefined) {
     v.setBigUint64(16, info.addr, true);
+  } else if (info.poll !== undefined) {
+    v.setBigInt64(16, BigInt(info.poll.band), true);
+    v.setInt32(24, info.poll.fd, true);
   } else if (info.timer !== undefined) {
     v.setInt32(16, info.timer.id, true);
     v.setInt32(20, info.timer.overrun, true);

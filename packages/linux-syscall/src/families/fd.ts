@@ -16,7 +16,7 @@ const KERNEL_BUFFER = 'through a kernel buffer (no page moving)';
 export const fdSyscalls: Partial<Record<SyscallName, SyscallSpec<SyscallContext>>> = {
   close_range: partial(fdExtra.sysCloseRange, 'CLOSE_RANGE_UNSHARE is a no-op: fd tables are never shared between processes'),
   flock: supported(fdExtra.sysFlock),
-  fcntl: partial(file.sysFcntl, 'fd and status flags, record locks (process and OFD), pipe sizes, seals of tmpfs files and memfds; no F_SETOWN, leases or notify'),
+  fcntl: partial(file.sysFcntl, 'fd and status flags, record locks (process and OFD), pipe sizes, seals of tmpfs files and memfds, dnotify (F_NOTIFY) with its owner and signal (F_SETOWN, F_SETOWN_EX, F_SETSIG); O_ASYNC files send no SIGIO; no leases'),
   memfd_create: partial(fdExtra.sysMemfdCreate, 'no MFD_HUGETLB'),
   mknod: partial(fdExtra.sysMknod, 'FIFOs on tmpfs and hostfs; devices and sockets EPERM'),
   mknodat: partial(fdExtra.sysMknodat, 'FIFOs on tmpfs and hostfs; devices and sockets EPERM'),

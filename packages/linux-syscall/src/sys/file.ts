@@ -8,9 +8,9 @@
 import {
   AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, Errno, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL,
   F_SETFD, F_SETFL, FD_CLOEXEC, F_ADD_SEALS, F_GET_SEALS, F_GETLK, F_GETPIPE_SZ, F_OFD_GETLK, F_OFD_SETLK,
-  F_OFD_SETLKW, F_SETLK, F_SETLKW, F_SETPIPE_SZ, FIOASYNC, FIOCLEX, FIONBIO, FIONCLEX, FIONREAD, IN_ACCESS, KernelError,
-  O_ASYNC, O_CLOEXEC, O_CREAT, O_NONBLOCK, O_TRUNC, O_WRONLY, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, SEEK_CUR, SEEK_SET, fsIds, realIds, statCodec, statxCodec, statxFromStat, terminalIoctlArgSize, terminalIoctlByValue, viewOf,
-  type OpenFile, type PathRef, type Stat,
+  F_GETOWN, F_GETOWN_EX, F_GETSIG, F_NOTIFY, F_OFD_SETLKW, F_SETLK, F_SETLKW, F_SETOWN, F_SETOWN_EX, F_SETPIPE_SZ, F_SETSIG, FIOASYNC, FIOCLEX, FIONBIO, FIONCLEX, FIONREAD, IN_ACCESS, KernelError,
+  NSIG, O_ASYNC, O_CLOEXEC, O_CREAT, O_NONBLOCK, O_TRUNC, O_WRONLY, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, SEEK_CUR, SEEK_SET, fsIds, realIds, statCodec, statxCodec, setDirNotify, statxFromStat, terminalIoctlArgSize, terminalIoctlByValue, viewOf,
+  type FileOwner, type OpenFile, type PathRef, type Stat,
 } from '@rvisor/linux-object';
 import { stringToBytes } from '@rvisor/zircon-object';
 import type { SyscallContext } from '../context.js';
@@ -297,9 +297,55 @@ export function sysFcntl(ctx: SyscallContext) {
     case F_GET_SEALS:
     case F_ADD_SEALS:
       return fcntlSeals(ctx, file, cmd);
+    case F_GETOWN:
+      return file.owner.type === 'group' ? -file.owner.id : file.owner.id;
+    case F_SETOWN: {
+      const who = ctx.int(2);
+      file.owner = checkOwner(ctx, who < 0 ? { type: 'group', id: -who } : { type: 'process', id: who });
+      return 0;
+    }
+    case F_GETOWN_EX: {
+      const out = new DataView(new ArrayBuffer(8));
+      out.setInt32(0, OWNER_TYPES.indexOf(file.owner.type), true);
+      out.setInt32(4, file.owner.id, true);
+      ctx.mem.write(ctx.addr(2), new Uint8Array(out.buffer));
+      return 0;
+    }
+    case F_SETOWN_EX: {
+      const raw = ctx.mem.read(ctx.addr(2), 8);
+      const v = new DataView(raw.buffer, raw.byteOffset, 8);
+      const type = OWNER_TYPES[v.getInt32(0, true)];
+      if (type === undefined) throw new KernelError(Errno.EINVAL);
+      file.owner = checkOwner(ctx, { type, id: v.getInt32(4, true) });
+      return 0;
+    }
+    case F_GETSIG:
+      return file.ownerSignal;
+    case F_SETSIG: {
+      const sig = ctx.int(2);
+      if (sig < 0 || sig > NSIG) throw new KernelError(Errno.EINVAL);
+      file.ownerSignal = sig;
+      return 0;
+    }
+    case F_NOTIFY:
+      setDirNotify(ctx.kernel, ctx.process.fs.vfs.events, file, fd, ctx.uint(2), ctx.process.pid);
+      return 0;
     default:
       return -Errno.EINVAL;
   }
+}
+
+/** struct f_owner_ex's types, by their F_OWNER_TID, F_OWNER_PID and F_OWNER_PGRP numbers. */
+const OWNER_TYPES: readonly FileOwner['type'][] = ['thread', 'process', 'group'];
+
+/** A new owner for F_SETOWN and F_SETOWN_EX, as Linux's f_setown checks it: ESRCH if it names no one (id 0 is no owner). */
+function checkOwner(ctx: SyscallContext, owner: FileOwner): FileOwner {
+  if (owner.id === 0) return owner;
+  const live = [...ctx.kernel.processes.values()].filter((p) => !p.dead);
+  const found = owner.type === 'group' ? live.some((p) => p.pgid === owner.id)
+    : owner.type === 'process' ? live.some((p) => p.pid === owner.id) : live.some((p) => p.threads.has(owner.id));
+  if (!found) throw new KernelError(Errno.ESRCH);
+  return owner;
 }
 
 /** Implements Linux syscall dup(2). */

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,76 @@ static void drain(int fd, const char *after) {
     }
   }
   printf("\n");
+}
+
+/** dnotify: fcntl F_NOTIFY on a directory fd signals its owner; F_SETSIG, F_GETSIG, F_SETOWN, F_GETOWN. */
+static void dnotify(const char *base) {
+  char d[128], f1[160], f2[160];
+  snprintf(d, sizeof d, "%s/dnotify", base);
+  snprintf(f1, sizeof f1, "%s/one", d);
+  snprintf(f2, sizeof f2, "%s/two", d);
+  mkdir(d, 0755);
+  int dfd = open(d, O_RDONLY | O_DIRECTORY);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGRTMIN + 5);
+  sigaddset(&set, SIGIO);
+  sigprocmask(SIG_BLOCK, &set, NULL);
+  struct timespec none = {0, 0};
+  siginfo_t si;
+  printf("F_SETSIG 65: %s", err(fcntl(dfd, F_SETSIG, 65)));
+  printf(", F_SETSIG SIGRTMIN+5: %s", err(fcntl(dfd, F_SETSIG, SIGRTMIN + 5)));
+  printf(", F_GETSIG is it: %d\n", fcntl(dfd, F_GETSIG) == SIGRTMIN + 5);
+  printf("F_NOTIFY create, multishot: %s", err(fcntl(dfd, F_NOTIFY, DN_CREATE | DN_MULTISHOT)));
+  printf(", owner is me: %d\n", fcntl(dfd, F_GETOWN) == getpid());
+  close(open(f1, O_WRONLY | O_CREAT, 0600));
+  int sig = sigtimedwait(&set, &si, &none);
+  printf("after a create: SIGRTMIN+5 %d, POLL_MSG %d, si_fd is the fd %d, band %#lx\n", sig == SIGRTMIN + 5, si.si_code == POLL_MSG,
+         si.si_fd == dfd, (long)si.si_band);
+  close(open(f2, O_WRONLY | O_CREAT, 0600));
+  sig = sigtimedwait(&set, &si, &none);
+  printf("again (multishot): %d\n", sig == SIGRTMIN + 5);
+  unlink(f2);
+  printf("a delete, not asked for: %d\n", sigtimedwait(&set, &si, &none));
+  /* A later F_NOTIFY adds to the mask: the delete comes, multishot still. */
+  fcntl(dfd, F_SETSIG, 0);
+  fcntl(dfd, F_NOTIFY, DN_DELETE);
+  unlink(f1);
+  sig = sigtimedwait(&set, &si, &none);
+  printf("F_SETSIG 0, delete added: SIGIO %d, SI_KERNEL %d", sig == SIGIO, si.si_code == SI_KERNEL);
+  close(open(f1, O_WRONLY | O_CREAT, 0600));
+  sigtimedwait(&set, &si, &none);
+  unlink(f1);
+  printf(", a second delete: %d\n", sigtimedwait(&set, &si, &none) == SIGIO);
+  /* One-shot: a fresh registration without DN_MULTISHOT ends at its first event. */
+  fcntl(dfd, F_NOTIFY, 0);
+  fcntl(dfd, F_NOTIFY, DN_CREATE);
+  close(open(f1, O_WRONLY | O_CREAT, 0600));
+  sig = sigtimedwait(&set, &si, &none);
+  unlink(f1);
+  close(open(f1, O_WRONLY | O_CREAT, 0600));
+  printf("one-shot create: %d, then: %d\n", sig == SIGIO, sigtimedwait(&set, &si, &none));
+  unlink(f1);
+  fcntl(dfd, F_NOTIFY, DN_CREATE | DN_MULTISHOT);
+  fcntl(dfd, F_NOTIFY, 0);
+  close(open(f1, O_WRONLY | O_CREAT, 0600));
+  printf("after F_NOTIFY 0: %d\n", sigtimedwait(&set, &si, &none));
+  int file = open(f1, O_RDONLY);
+  printf("F_NOTIFY on a file: %s", err(fcntl(file, F_NOTIFY, DN_CREATE)));
+  printf("; F_SETOWN of no such pid: %s", err(fcntl(file, F_SETOWN, 999999)));
+  printf(", of my group: %s", err(fcntl(file, F_SETOWN, -getpgrp())));
+  printf(", F_GETOWN is it: %d\n", fcntl(file, F_GETOWN) == -getpgrp());
+  struct f_owner_ex ex = {F_OWNER_TID, gettid()}, got = {0, 0};
+  printf("F_SETOWN_EX to my thread: %s", err(fcntl(file, F_SETOWN_EX, &ex)));
+  fcntl(file, F_GETOWN_EX, &got);
+  printf(", F_GETOWN_EX gives it back: %d", got.type == F_OWNER_TID && got.pid == gettid());
+  ex.type = 7;
+  printf(", of type 7: %s\n", err(fcntl(file, F_SETOWN_EX, &ex)));
+  close(file);
+  unlink(f1);
+  close(dfd);
+  rmdir(d);
+  sigprocmask(SIG_UNBLOCK, &set, NULL);
 }
 
 int main(void) {
@@ -208,5 +279,6 @@ int main(void) {
   rmdir(dir);
   drain(fd, "rmdir of the watched directory");
   close(fd);
+  dnotify("/tmp");
   return 0;
 }
