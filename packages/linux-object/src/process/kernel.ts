@@ -382,6 +382,9 @@ export class Kernel {
     if (!t) return undefined;
     this.threadsByHostTid.delete(hostTid);
     this.unstartedThreads.delete(t);
+    // A wait it was in ends with it: left behind, a futex waiter would take a wake-up meant for
+    // whoever later sleeps on the same pmem word (its frames go to another process's memory).
+    t.blocker?.abort(new KernelError(Errno.EINTR));
     t.zx.exit(); // and out of its Zircon process's list, or every thread a process ever had stays
     const proc = t.process;
     proc.threads.delete(t.tid);

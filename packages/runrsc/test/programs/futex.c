@@ -35,6 +35,39 @@ static int settle(int want) {
   return woke;
 }
 
+static uint32_t orphan_word;
+static void *orphan_waiter(void *arg) {
+  (void)arg;
+  while (__atomic_load_n(&orphan_word, __ATOMIC_SEQ_CST) == 0) futex(&orphan_word, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+  return NULL;
+}
+
+/**
+ * A process that dies while a thread of its waits on a futex leaves no waiter behind: the next
+ * process, likely given the same memory, wakes its own waiter on the same word.
+ */
+static void dead_waiters(void) {
+  int lost = 0;
+  for (int i = 0; i < 12; i++) {
+    pid_t c = fork();
+    if (c == 0) {
+      alarm(5);
+      pthread_t t;
+      pthread_create(&t, NULL, orphan_waiter, NULL);
+      usleep(20000);
+      if (i % 2 == 0) _exit(0); /* the waiter dies waiting */
+      __atomic_store_n(&orphan_word, 1, __ATOMIC_SEQ_CST);
+      futex(&orphan_word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+      pthread_join(t, NULL);
+      _exit(0);
+    }
+    int st;
+    waitpid(c, &st, 0);
+    if (!WIFEXITED(st)) lost++;
+  }
+  printf("wakes after processes died with waiters: %s\n", lost ? "lost" : "all arrived");
+}
+
 int main(void) {
   setvbuf(stdout, NULL, _IONBF, 0);
   struct timespec short_wait = {0, 20 * 1000 * 1000};
@@ -70,5 +103,6 @@ int main(void) {
   int st;
   waitpid(c, &st, 0);
   printf("shared futex across fork: woken<=1=%d child_ok=%d\n", woken <= 1, WEXITSTATUS(st) == 0);
+  dead_waiters();
   return 0;
 }
