@@ -12,7 +12,7 @@ import { POLLERR, POLLIN, POLLNVAL, POLLOUT, POLLPRI } from '../abi/poll.js';
 import { statCodec, type Stat } from '../abi/stat.js';
 import { Errno, KernelError } from '../errno.js';
 import type { HostReadiness } from './host-readiness.js';
-import { FileBase } from './open-file.js';
+import { FileBase, type OpenFile } from './open-file.js';
 import { Readiness } from './readiness.js';
 import { HostTerminal, type Terminal } from './tty.js';
 
@@ -112,6 +112,11 @@ export class HostStreamFile extends FileBase {
   /** The host terminal for job control (TIOCSCTTY, TIOCSPGRP …), when the fd is one. */
   get terminal(): Terminal | undefined {
     return this.isTty ? this.#terminal : undefined;
+  }
+
+  /** open(2) of /proc/<pid>/fd/N (/dev/stdout, /dev/stdin): another file over the same host fd. */
+  reopen(flags: number): OpenFile {
+    return new HostStreamFile(this.#ops, this.#fd, this.#readiness, { flags, path: this.path, terminal: this.#terminal, statAs: this.#statAs });
   }
 
   /** The host fd behind this file. */

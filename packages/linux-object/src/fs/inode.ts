@@ -169,6 +169,11 @@ export interface INode {
   bindSocket?(name: string, socket: UnixSocket, mode: number): INode;
   /** The socket a socket file was bound by (absent on other files). */
   readonly socket?: UnixSocket;
+  /**
+   * A magic link's open file (/proc/<pid>/fd/N): following the link reaches that file itself, by
+   * its place when it has one; open(2) of a file without one (a pipe, host stdio) reopens it.
+   */
+  readonly magicFile?: () => OpenFile;
 }
 
 /**

@@ -77,6 +77,11 @@ export interface OpenFile {
   sharedMemory?(end: number): Vmo | undefined;
   /** Its seals (F_SEAL_*), for files that have them (tmpfs files and memfds). */
   readonly seals?: number;
+  /**
+   * A new open file on the same object, as open(2) of /proc/<pid>/fd/N makes one for a file with
+   * no path (a pipe's end, host stdio); absent (ENXIO) where Linux refuses it (sockets and the like).
+   */
+  reopen?(flags: number): OpenFile;
   /** Release the file; called once, when the last fd referring to it is closed. */
   close(): void;
 }

@@ -8,7 +8,7 @@
  * @module
  */
 import { WaitQueue } from '@rvisor/async-executor';
-import { O_NONBLOCK, O_RDONLY, O_WRONLY } from '../abi/fcntl.js';
+import { O_ACCMODE, O_NONBLOCK, O_RDONLY, O_WRONLY } from '../abi/fcntl.js';
 import { FIONREAD } from '../abi/ioctl.js';
 import { POLLERR, POLLHUP, POLLIN, POLLOUT } from '../abi/poll.js';
 import { S_IFIFO } from '../abi/mode.js';
@@ -128,6 +128,18 @@ export function pipeIoctl(pipe: PipeBuffer, request: number, arg: Uint8Array): n
   return 0;
 }
 
+/**
+ * open(2) of /proc/<pid>/fd/N for either end of `pipe`: a new end for the access mode asked,
+ * as Linux opens the pipe's inode (its fifo_open). O_RDWR, both ends in one file, answers ENXIO
+ * here, where Linux gives it.
+ */
+function reopenPipe(pipe: PipeBuffer, flags: number): OpenFile {
+  const mode = flags & O_ACCMODE;
+  if (mode === O_RDONLY) return new PipeReadEnd(pipe, flags);
+  if (mode === O_WRONLY) return new PipeWriteEnd(pipe, flags);
+  throw new KernelError(Errno.ENXIO);
+}
+
 /** The read end of a pipe. */
 export class PipeReadEnd extends FileBase {
   constructor(readonly pipe: PipeBuffer, flags: number) {
@@ -161,6 +173,10 @@ export class PipeReadEnd extends FileBase {
 
   override ioctl(request: number, arg: Uint8Array): number {
     return pipeIoctl(this.pipe, request, arg) ?? super.ioctl(request, arg);
+  }
+
+  reopen(flags: number): OpenFile {
+    return reopenPipe(this.pipe, flags);
   }
 
   override poll(events: number): number {
@@ -236,6 +252,10 @@ export class PipeWriteEnd extends FileBase {
 
   override ioctl(request: number, arg: Uint8Array): number {
     return pipeIoctl(this.pipe, request, arg) ?? super.ioctl(request, arg);
+  }
+
+  reopen(flags: number): OpenFile {
+    return reopenPipe(this.pipe, flags);
   }
 
   override poll(events: number): number {

@@ -138,7 +138,7 @@ class ProcFile extends ProcInode {
 class ProcSymlink extends ProcInode {
   override readonly type = FileType.Symlink;
 
-  constructor(fs: ProcFs, ino: bigint, readonly target: () => string) {
+  constructor(fs: ProcFs, ino: bigint, readonly target: () => string, readonly magicFile?: () => OpenFile) {
     super(fs, ino, S_IFLNK | 0o777);
   }
 
@@ -302,8 +302,8 @@ export class ProcFs implements FileSystem {
     return this.#node(path, (ino) => new ProcFile(this, ino, mode, generate));
   }
 
-  #link(path: string, target: () => string): ProcSymlink {
-    return this.#node(path, (ino) => new ProcSymlink(this, ino, target));
+  #link(path: string, target: () => string, magicFile?: () => OpenFile): ProcSymlink {
+    return this.#node(path, (ino) => new ProcSymlink(this, ino, target, magicFile));
   }
 
   #dir(path: string, parent: string, children: Children, find?: (name: string) => INode | undefined): ProcDir {
@@ -453,7 +453,7 @@ export class ProcFs implements FileSystem {
         entries.push([String(fd), this.#link(`${base}/${fd}`, () => {
           const file = this.#process(pid).fds.get(fd);
           return file.location?.path ?? (file.path !== '' ? file.path : 'anon_inode:[unknown]');
-        })]);
+        }, () => this.#process(pid).fds.get(fd))]);
       }
       return entries;
     });

@@ -218,6 +218,15 @@ export class Vfs {
       const next = this.#child(cur, name, last ? state : undefined);
       if (next.inode.type === FileType.Symlink && (!last || followLast || trailingSlash)) {
         if (++state.links > MAXSYMLINKS) throw new KernelError(Errno.ELOOP);
+        const magic = next.inode.magicFile?.();
+        if (magic !== undefined) {
+          // /proc/<pid>/fd/N: the open file itself, where it is; a file with no place (a pipe)
+          // is reached only as the last component, and open(2) reopens it.
+          if (magic.location !== undefined) cur = magic.location;
+          else if (last) cur = next;
+          else throw new KernelError(Errno.ENOTDIR);
+          continue;
+        }
         const target = next.inode.readlink();
         if (target.length === 0) throw new KernelError(Errno.ENOENT);
         cur = this.#walk(cur, target, true, false, root, state);
@@ -276,7 +285,10 @@ export class Vfs {
       ref = this.lookup(start, path, { followLast, directory: wantDir, root, ids });
     }
     const type = ref.inode.type;
-    if (type === FileType.Symlink) throw new KernelError(Errno.ELOOP);
+    if (type === FileType.Symlink) {
+      if (!followLast) throw new KernelError(Errno.ELOOP);
+      return reopenMagic(ref, flags);
+    }
     if (wantDir && type !== FileType.Directory) throw new KernelError(Errno.ENOTDIR);
     if (type === FileType.Directory
       && ((flags & O_ACCMODE) !== O_RDONLY || (flags & (O_CREAT | O_TRUNC)) !== 0)) {
@@ -316,6 +328,12 @@ export class Vfs {
       if ((flags & O_EXCL) !== 0) throw new KernelError(Errno.EEXIST);
       if (existing.inode.type !== FileType.Symlink || (flags & O_NOFOLLOW) !== 0) {
         return { ref: existing };
+      }
+      const magic = existing.inode.magicFile?.();
+      if (magic !== undefined) {
+        // /proc/<pid>/fd/N (and /dev/stdout through it): the open file, which exists.
+        if (magic.location !== undefined) return { ref: magic.location };
+        return { ref: existing, file: reopenMagic(existing, flags) };
       }
       // A symlink, dangling or not: O_CREAT creates its target, as Linux.
       if (links >= MAXSYMLINKS) throw new KernelError(Errno.ELOOP);
@@ -712,4 +730,15 @@ export function attrEvents(attr: SetAttr): number {
   const others = attr.mode !== undefined || attr.uid !== undefined || attr.gid !== undefined
     || attr.atime !== undefined || attr.mtime !== undefined;
   return (attr.size !== undefined ? IN_MODIFY : 0) | (others ? IN_ATTRIB : 0);
+}
+
+/**
+ * open(2) of a magic link whose file has no place (a pipe's end, host stdio): a new open file on
+ * the same object, as Linux opens /proc/<pid>/fd/N; ENXIO where that cannot be (a socket).
+ */
+function reopenMagic(ref: PathRef, flags: number): OpenFile {
+  const file = ref.inode.magicFile?.();
+  if (file === undefined) throw new KernelError(Errno.ELOOP);
+  if (file.reopen === undefined) throw new KernelError(Errno.ENXIO);
+  return file.reopen(flags);
 }

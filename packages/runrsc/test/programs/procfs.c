@@ -122,6 +122,27 @@ static void memory_total(void) {
   printf("MemTotal %lu kB, sysinfo agrees %d\n", kb, (unsigned long long)si.totalram * si.mem_unit / 1024 == kb);
 }
 
+/** /proc/self/fd/N opens the file itself: a pipe's end reopened, by path or through /dev/stdin and /dev/stdout. */
+static void magic_links(void) {
+  int p[2];
+  if (pipe(p) != 0) return;
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/fd/%d", p[1]);
+  int w = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644); /* what `echo > /dev/stdout` does */
+  long n = w < 0 ? -1 : write(w, "via proc", 8);
+  snprintf(path, sizeof path, "/proc/self/fd/%d", p[0]);
+  int r = open(path, O_RDONLY);
+  char buf[16] = {0};
+  long got = r < 0 ? -1 : read(r, buf, sizeof buf - 1);
+  printf("pipe ends reopened through /proc/self/fd: wrote %ld, read %ld \"%s\"\n", n, got, buf);
+  int nf = open(path, O_RDONLY | O_NOFOLLOW);
+  printf("O_NOFOLLOW on it: %s\n", nf < 0 ? strerrorname_np(errno) : "opened");
+  close(w);
+  close(r);
+  close(p[0]);
+  close(p[1]);
+}
+
 int main(int argc, char **argv) {
   if (argc > 1 && !strcmp(argv[1], "exec-side")) return exec_side();
   if (argc > 1 && !strcmp(argv[1], "comm-after-exec")) {
@@ -135,6 +156,7 @@ int main(int argc, char **argv) {
   char buf[4096], path[64];
 
   memory_total();
+  magic_links();
   stat_file("/proc/self/stat", pid, ppid, "procfs");
   snprintf(path, sizeof path, "/proc/%d/stat", pid);
   stat_file(path, pid, ppid, "procfs");
