@@ -21,6 +21,7 @@ import {
   RENAME_EXCHANGE, RENAME_NOREPLACE, type FileSystem, type INode, type SetAttr, type StatFs,
 } from './inode.js';
 import type { OpenFile } from './open-file.js';
+import { OpenFileInode } from './magic-link.js';
 import { PathOnlyFile } from './path-file.js';
 import { checkTmpFileFlags, isTmpFileOpen, openTmpFile } from './tmpfile.js';
 import {
@@ -220,11 +221,8 @@ export class Vfs {
         if (++state.links > MAXSYMLINKS) throw new KernelError(Errno.ELOOP);
         const magic = next.inode.magicFile?.();
         if (magic !== undefined) {
-          // /proc/<pid>/fd/N: the open file itself, where it is; a file with no place (a pipe)
-          // is reached only as the last component, and open(2) reopens it.
-          if (magic.location !== undefined) cur = magic.location;
-          else if (last) cur = next;
-          else throw new KernelError(Errno.ENOTDIR);
+          // /proc/<pid>/fd/N: the open file itself, where it is, or as an inode of its own.
+          cur = magic.location ?? { ...next, inode: new OpenFileInode(magic, next.mount.fs) };
           continue;
         }
         const target = next.inode.readlink();
@@ -285,10 +283,7 @@ export class Vfs {
       ref = this.lookup(start, path, { followLast, directory: wantDir, root, ids });
     }
     const type = ref.inode.type;
-    if (type === FileType.Symlink) {
-      if (!followLast) throw new KernelError(Errno.ELOOP);
-      return reopenMagic(ref, flags);
-    }
+    if (type === FileType.Symlink) throw new KernelError(Errno.ELOOP);
     if (wantDir && type !== FileType.Directory) throw new KernelError(Errno.ENOTDIR);
     if (type === FileType.Directory
       && ((flags & O_ACCMODE) !== O_RDONLY || (flags & (O_CREAT | O_TRUNC)) !== 0)) {
@@ -332,8 +327,7 @@ export class Vfs {
       const magic = existing.inode.magicFile?.();
       if (magic !== undefined) {
         // /proc/<pid>/fd/N (and /dev/stdout through it): the open file, which exists.
-        if (magic.location !== undefined) return { ref: magic.location };
-        return { ref: existing, file: reopenMagic(existing, flags) };
+        return { ref: magic.location ?? { ...existing, inode: new OpenFileInode(magic, existing.mount.fs) } };
       }
       // A symlink, dangling or not: O_CREAT creates its target, as Linux.
       if (links >= MAXSYMLINKS) throw new KernelError(Errno.ELOOP);
@@ -732,13 +726,3 @@ export function attrEvents(attr: SetAttr): number {
   return (attr.size !== undefined ? IN_MODIFY : 0) | (others ? IN_ATTRIB : 0);
 }
 
-/**
- * open(2) of a magic link whose file has no place (a pipe's end, host stdio): a new open file on
- * the same object, as Linux opens /proc/<pid>/fd/N; ENXIO where that cannot be (a socket).
- */
-function reopenMagic(ref: PathRef, flags: number): OpenFile {
-  const file = ref.inode.magicFile?.();
-  if (file === undefined) throw new KernelError(Errno.ELOOP);
-  if (file.reopen === undefined) throw new KernelError(Errno.ENXIO);
-  return file.reopen(flags);
-}

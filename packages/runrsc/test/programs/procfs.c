@@ -136,7 +136,10 @@ static void magic_links(void) {
   long got = r < 0 ? -1 : read(r, buf, sizeof buf - 1);
   printf("pipe ends reopened through /proc/self/fd: wrote %ld, read %ld \"%s\"\n", n, got, buf);
   int nf = open(path, O_RDONLY | O_NOFOLLOW);
-  printf("O_NOFOLLOW on it: %s\n", nf < 0 ? strerrorname_np(errno) : "opened");
+  printf("O_NOFOLLOW on it: %s", nf < 0 ? strerrorname_np(errno) : "opened");
+  struct stat st;
+  printf("; stat through it is a FIFO: %d, lstat a link: %d\n", stat(path, &st) == 0 && S_ISFIFO(st.st_mode),
+         lstat(path, &st) == 0 && S_ISLNK(st.st_mode));
   close(w);
   close(r);
   close(p[0]);
