@@ -12,7 +12,7 @@ import {
 } from '@rvisor/linux-object';
 import { AbortScope } from '@rvisor/async-executor';
 import type { SyscallContext } from '../context.js';
-import { readTimeout } from './timespec.js';
+import { readTimeout, writeTime } from './timespec.js';
 import { setRestart } from './restart.js';
 
 /**
@@ -151,9 +151,10 @@ function scanPollfds(ctx: SyscallContext, addr: number, nfds: number): Scan {
   return scanOf(ready, files);
 }
 
-function doPoll(ctx: SyscallContext, addr: number, nfds: number, timeoutNs: bigint | null) {
+/** poll's scan and wait; `interrupted` is what a signal makes it return (ppoll's ERESTARTNOHAND, poll's restart block). */
+function doPoll(ctx: SyscallContext, addr: number, nfds: number, timeoutNs: bigint | null, interrupted = ERESTARTNOHAND) {
   if (nfds < 0 || nfds > ctx.process.fds.limit) throw new KernelError(Errno.EINVAL);
-  return readinessLoop(ctx, timeoutNs, () => scanPollfds(ctx, addr, nfds), ERESTARTNOHAND);
+  return readinessLoop(ctx, timeoutNs, () => scanPollfds(ctx, addr, nfds), interrupted);
 }
 
 /** Implements Linux syscall poll(2). */
@@ -167,10 +168,9 @@ export function sysPoll(ctx: SyscallContext) {
  * the same deadline, as Linux's do_restart_poll: a stop and a continue do not start its timeout again.
  */
 function pollUntil(ctx: SyscallContext, addr: number, nfds: number, deadline: bigint | null): number | Promise<number> {
-  if (nfds < 0 || nfds > ctx.process.fds.limit) throw new KernelError(Errno.EINVAL);
   const now = ctx.kernel.timers.clock.now();
   const left = deadline === null ? null : deadline > now ? deadline - now : 0n;
-  const r = readinessLoop(ctx, left, () => scanPollfds(ctx, addr, nfds), ERESTART_RESTARTBLOCK);
+  const r = doPoll(ctx, addr, nfds, left, ERESTART_RESTARTBLOCK);
   if (typeof r === 'number') return r;
   return r.then((n) => {
     if (n === -ERESTART_RESTARTBLOCK) setRestart(ctx.thread, (c) => pollUntil(c, addr, nfds, deadline));
@@ -199,12 +199,8 @@ function withTimeLeft(
   const deadline = clock.now() + timeoutNs;
   const finish = (r: number): number => {
     const now = clock.now();
-    const left = deadline > now ? deadline - now : 0n;
-    const sec = left / 1_000_000_000n;
-    const frac = left % 1_000_000_000n;
     try {
-      ctx.mem.writeU64(addr, sec);
-      ctx.mem.writeU64(addr + 8, timeval ? frac / 1000n : frac);
+      writeTime(ctx, addr, deadline > now ? deadline - now : 0n, timeval ? 1000n : 1n);
     } catch {
       return r === -ERESTARTNOHAND ? -Errno.EINTR : r;
     }

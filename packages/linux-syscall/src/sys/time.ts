@@ -9,13 +9,13 @@
 import {
   CLOCK_BOOTTIME, CLOCK_BOOTTIME_ALARM, CLOCK_MONOTONIC, CLOCK_MONOTONIC_COARSE, CLOCK_MONOTONIC_RAW, CLOCK_REALTIME,
   CLOCK_REALTIME_ALARM, CLOCK_REALTIME_COARSE, CLOCK_TAI, CPUCLOCK_PROF, CPUCLOCK_SCHED, CPUCLOCK_VIRT, CPU_TICK_NS,
-  ERESTARTNOHAND, ERESTART_RESTARTBLOCK, Errno, IntervalTimer, KernelError, SI_KERNEL, Signo, StructBuffer, TIMER_ABSTIME, TICK_MICROS,
+  ERESTARTNOHAND, ERESTART_RESTARTBLOCK, Errno, IntervalTimer, KernelError, SI_KERNEL, Signo, TIMER_ABSTIME, TICK_MICROS,
   cpuClockOf, cpuTimerClock, hostCounts, hostCpuTime, hostMaxRssKb, monotonicTimerClock, readCpuClock, sendSignal,
-  setI64, type CpuClock, type Kernel, type LinuxProcess, type Usage,
+  type CpuClock, type Kernel, type LinuxProcess, type Usage,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 import { setRestart } from './restart.js';
-import { readTimespec } from './timespec.js';
+import { readTimespec, writeTime } from './timespec.js';
 
 /** Whole seconds of CLOCK_REALTIME (the times System V IPC objects keep). */
 export function realtimeSeconds(kernel: Kernel): number {
@@ -43,18 +43,6 @@ export function clockNow(kernel: Kernel, clock: number): bigint {
       throw new KernelError(Errno.EINVAL);
   }
 }
-
-/** A struct timespec or timeval on its way out (time calls are the most frequent of many programs). */
-const timeOut = new StructBuffer(16);
-
-/** Write `ns` at `addr` as seconds and the rest in units of `unit` ns (timespec: 1, timeval: 1000). */
-function writeTime(ctx: SyscallContext, addr: number, ns: bigint, unit = 1n): void {
-  const sec = ns / 1_000_000_000n;
-  setI64(timeOut.view, 0, Number(sec));
-  setI64(timeOut.view, 8, Number((ns - sec * 1_000_000_000n) / unit));
-  ctx.mem.write(addr, timeOut.bytes);
-}
-
 
 /** Implements Linux syscall clock_gettime(2); the CPU-time clocks read the guest's host tasks. */
 export function sysClockGettime(ctx: SyscallContext) {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Errno, KernelError } from '@rvisor/linux-object';
+import { Errno, KernelError, StructBuffer, setI64 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 
 const NS_PER_SEC = 1_000_000_000n;
@@ -28,4 +28,15 @@ export function writeItimerspec(ctx: SyscallContext, addr: number, interval: big
   ctx.mem.writeU64(addr + 8, interval % NS_PER_SEC);
   ctx.mem.writeU64(addr + 16, value / NS_PER_SEC);
   ctx.mem.writeU64(addr + 24, value % NS_PER_SEC);
+}
+
+/** A struct timespec or timeval on its way out (time calls are the most frequent of many programs). */
+const timeOut = new StructBuffer(16);
+
+/** Write `ns` at `addr` as seconds and the rest in units of `unit` ns (timespec: 1, timeval: 1000). */
+export function writeTime(ctx: SyscallContext, addr: number, ns: bigint, unit = 1n): void {
+  const sec = ns / NS_PER_SEC;
+  setI64(timeOut.view, 0, Number(sec));
+  setI64(timeOut.view, 8, Number((ns - sec * NS_PER_SEC) / unit));
+  ctx.mem.write(addr, timeOut.bytes);
 }
