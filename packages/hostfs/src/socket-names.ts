@@ -6,17 +6,12 @@
  * @module
  */
 import {
-  Errno, FileType, INodeBase, KernelError, S_IFSOCK,
+  Errno, FileType, INodeBase, KernelError, S_IFSOCK, applySetAttr, timespecNow,
   type FileSystem, type OpenFile, type SetAttr, type Stat, type UnixSocket,
 } from '@rvisor/linux-object';
 
 // Inode numbers of kernel-side socket files: far above what host file systems hand out.
 let nextSocketIno = 1n << 62n;
-
-function nowTime(): { sec: number; nsec: number } {
-  const ms = Date.now();
-  return { sec: Math.floor(ms / 1000), nsec: (ms % 1000) * 1_000_000 };
-}
 
 /** A socket file that exists only in the kernel, bound into a host directory. */
 export class HostSocketFile extends INodeBase {
@@ -26,7 +21,7 @@ export class HostSocketFile extends INodeBase {
 
   constructor(readonly fs: FileSystem, dev: bigint, mode: number, readonly socket: UnixSocket) {
     super();
-    const t = nowTime();
+    const t = timespecNow();
     this.#stat = {
       dev, ino: this.ino, mode: S_IFSOCK | (mode & 0o7777), nlink: 1, uid: 0, gid: 0, rdev: 0n,
       size: 0, blksize: 4096, blocks: 0, atime: t, mtime: t, ctime: t,
@@ -40,14 +35,7 @@ export class HostSocketFile extends INodeBase {
   /** chmod, chown and utimes, kept with the file (nothing is on the host); a socket has no size to change. */
   setAttr(attr: SetAttr): void {
     if (attr.size !== undefined) throw new KernelError(Errno.EINVAL);
-    const st = this.#stat;
-    const now = nowTime();
-    if (attr.mode !== undefined) st.mode = S_IFSOCK | (attr.mode & 0o7777);
-    if (attr.uid !== undefined && attr.uid !== -1) st.uid = attr.uid;
-    if (attr.gid !== undefined && attr.gid !== -1) st.gid = attr.gid;
-    if (attr.atime !== undefined) st.atime = attr.atime === 'now' ? now : attr.atime;
-    if (attr.mtime !== undefined) st.mtime = attr.mtime === 'now' ? now : attr.mtime;
-    st.ctime = now;
+    applySetAttr(this.#stat, attr);
   }
 
   /** Socket files cannot be opened (Linux: ENXIO). */

@@ -14,7 +14,6 @@ import * as io from './sys/io.js';
 import * as misc from './sys/misc.js';
 import * as mm from './sys/mm.js';
 import * as pipe from './sys/pipe.js';
-import * as poll from './sys/poll.js';
 import * as proc from './sys/process.js';
 import * as sched from './sys/sched.js';
 import * as shm from './sys/shm.js';

@@ -20,6 +20,12 @@ export interface Timespec {
   nsec: number;
 }
 
+/** The wall-clock time now, as file times are kept (ms resolution: JavaScript's clock). */
+export function timespecNow(): Timespec {
+  const ms = Date.now();
+  return { sec: Math.floor(ms / 1000), nsec: (ms % 1000) * 1_000_000 };
+}
+
 // Syscall paths move 64-bit fields as two 32-bit halves: no BigInt is allocated, and the value
 // is exact for safe integers (beyond 2^53, the nearest double).
 const TWO_32 = 0x1_0000_0000;

@@ -5,6 +5,7 @@
  * @module
  */
 export type { Codec, Timespec } from './codec.js';
+export { timespecNow } from './codec.js';
 export {
   getI64,
   getU64,

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { timespecNow } from '../abi/codec.js';
 import type { Stat } from '../abi/stat.js';
 import { S_IFSOCK } from '../abi/mode.js';
 
@@ -13,8 +14,7 @@ const SOCK_DEV = 0x8n;
 let nextIno = 1n;
 
 function statOf(dev: bigint, mode: number): Stat {
-  const ms = Date.now();
-  const t = { sec: Math.floor(ms / 1000), nsec: (ms % 1000) * 1_000_000 };
+  const t = timespecNow();
   return {
     dev, ino: nextIno++, mode, nlink: 1, uid: 0, gid: 0, rdev: 0n,
     size: 0, blksize: 4096, blocks: 0, atime: t, mtime: t, ctime: t,

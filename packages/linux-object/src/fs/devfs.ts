@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Timespec } from '../abi/codec.js';
+import { timespecNow } from '../abi/codec.js';
 import { makedev, S_IFCHR, S_IFDIR, S_IFLNK } from '../abi/mode.js';
 import type { Stat } from '../abi/stat.js';
 import { Errno, KernelError } from '../errno.js';
@@ -21,14 +21,9 @@ import { controllingTerminal, type Terminal } from './tty.js';
 /** Creates the open file of a device node. */
 export type DeviceOpener = (node: DevNode, flags: number, path: string) => FileBase;
 
-function now(): Timespec {
-  const ms = Date.now();
-  return { sec: Math.floor(ms / 1000), nsec: (ms % 1000) * 1_000_000 };
-}
-
 /** Base of devfs inodes: attributes fixed at creation. */
 abstract class DevInode extends INodeBase {
-  readonly #time = now();
+  readonly #time = timespecNow();
 
   constructor(
     readonly fs: DevFs,

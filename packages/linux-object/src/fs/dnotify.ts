@@ -11,13 +11,14 @@ import { POLLIN, POLLMSG, POLLRDNORM } from '../abi/poll.js';
 import { Signo } from '../abi/signal.js';
 import { Errno, KernelError } from '../errno.js';
 import type { Kernel } from '../process/kernel.js';
+import type { LinuxProcess } from '../process/process.js';
 import { SI_KERNEL, sendSignal } from '../process/signals.js';
 import { FileType } from './file-type.js';
 import {
   IN_ACCESS, IN_ATTRIB, IN_CREATE, IN_DELETE, IN_IGNORED, IN_MODIFY, IN_MOVED_FROM, IN_MOVED_TO, IN_ONESHOT,
   type FsEvents, type QueuedEvent, type Watch, type WatchOwner,
 } from './inotify.js';
-import type { OpenFile } from './open-file.js';
+import type { FileOwner, OpenFile } from './open-file.js';
 
 export const DN_ACCESS = 0x1;
 export const DN_MODIFY = 0x2;
@@ -68,12 +69,8 @@ class DirNotify implements WatchOwner {
     const info = ownerSignal === 0
       ? { signo: Signo.SIGIO, code: SI_KERNEL }
       : { signo: ownerSignal, code: POLL_MSG, poll: { band: POLLIN | POLLRDNORM | POLLMSG, fd: this.fd } };
-    if (owner.id === 0) return;
-    for (const proc of this.kernel.processes.values()) {
-      if (proc.dead) continue;
-      if (owner.type === 'group' ? proc.pgid === owner.id : owner.type === 'process' ? proc.pid === owner.id : proc.threads.has(owner.id)) {
-        sendSignal(this.kernel, proc, { ...info }, owner.type === 'thread' ? proc.threads.get(owner.id) : undefined);
-      }
+    for (const proc of ownerProcesses(this.kernel, owner)) {
+      sendSignal(this.kernel, proc, { ...info }, owner.type === 'thread' ? proc.threads.get(owner.id) : undefined);
     }
   }
 
@@ -85,12 +82,19 @@ class DirNotify implements WatchOwner {
 }
 
 function forget(file: OpenFile): void {
-  if (registrations.delete(file)) registered--;
+  registrations.delete(file);
 }
 
-const registrations = new WeakMap<OpenFile, DirNotify>();
-/** How many registrations there are: a close looks its file up only when some are. */
-let registered = 0;
+/** The registrations, by open file; each ends at the latest when its file is closed. */
+const registrations = new Map<OpenFile, DirNotify>();
+
+/** The live processes `owner` (F_SETOWN's) names: one, a process group's, or a thread's; none for id 0. */
+export function ownerProcesses(kernel: Kernel, owner: FileOwner): LinuxProcess[] {
+  if (owner.id === 0) return [];
+  const named = (p: LinuxProcess) =>
+    owner.type === 'group' ? p.pgid === owner.id : owner.type === 'process' ? p.pid === owner.id : p.threads.has(owner.id);
+  return [...kernel.processes.values()].filter((p) => !p.dead && named(p));
+}
 
 /**
  * fcntl(fd, F_NOTIFY, arg) by `pid` on `file`: watch its directory for the events `arg` names,
@@ -108,7 +112,6 @@ export function setDirNotify(kernel: Kernel, events: FsEvents, file: OpenFile, f
   if (dn === undefined) {
     dn = new DirNotify(kernel, events, file, fd);
     registrations.set(file, dn);
-    registered++;
   }
   dn.fd = fd;
   dn.mask |= arg;
@@ -118,5 +121,5 @@ export function setDirNotify(kernel: Kernel, events: FsEvents, file: OpenFile, f
 
 /** The last fd of `file` is closed: its registration, if any, ends. */
 export function dirNotifyClosed(file: OpenFile): void {
-  if (registered > 0) registrations.get(file)?.end();
+  if (registrations.size > 0) registrations.get(file)?.end();
 }

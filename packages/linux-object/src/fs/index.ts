@@ -6,9 +6,9 @@
  */
 export { FileType, fileTypeOfMode, modeOfFileType } from './file-type.js';
 export type {
-  DirEntry, FileChanges, FileSystem, INode, SetAttr, SetTime, StatFs,
+  DirEntry, FileChanges, FileSystem, INode, KeptAttrs, SetAttr, SetTime, StatFs,
 } from './inode.js';
-export { INodeBase, RENAME_EXCHANGE, RENAME_NOREPLACE } from './inode.js';
+export { INodeBase, RENAME_EXCHANGE, RENAME_NOREPLACE, applySetAttr } from './inode.js';
 export type { FileOwner, Interruptible, OpenFile } from './open-file.js';
 export { FileBase, openStatusFlags, seekPosition } from './open-file.js';
 export { DirectoryFile, directorySeek, fillDirents } from './directory-file.js';
@@ -79,4 +79,4 @@ export {
   MAY_EXEC, MAY_READ, MAY_WRITE, checkAccess, checkInodeAccess, checkHardlinkSource, checkSetAttr, checkSticky, fsIds,
   inGroup, isOwnerOrRoot, isRoot, mayAccess, newFileOwner, realIds,
 } from './permission.js';
-export { DN_ACCESS, DN_ATTRIB, DN_CREATE, DN_DELETE, DN_MODIFY, DN_MULTISHOT, DN_RENAME, setDirNotify } from './dnotify.js';
+export { DN_ACCESS, DN_ATTRIB, DN_CREATE, DN_DELETE, DN_MODIFY, DN_MULTISHOT, DN_RENAME, ownerProcesses, setDirNotify } from './dnotify.js';

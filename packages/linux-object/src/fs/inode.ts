@@ -6,7 +6,8 @@
  *
  * @module
  */
-import type { Timespec } from '../abi/codec.js';
+import { timespecNow, type Timespec } from '../abi/codec.js';
+import { S_IFMT } from '../abi/mode.js';
 import type { Stat } from '../abi/stat.js';
 import { Errno, KernelError } from '../errno.js';
 import type { FileType } from './file-type.js';
@@ -38,6 +39,31 @@ export interface SetAttr {
   size?: number;
   atime?: SetTime;
   mtime?: SetTime;
+}
+
+/** The attributes a file system keeps in memory for a file: what {@link applySetAttr} changes. */
+export interface KeptAttrs {
+  mode: number;
+  uid: number;
+  gid: number;
+  atime: Timespec;
+  mtime: Timespec;
+  ctime: Timespec;
+}
+
+/**
+ * chmod, chown and utimensat on attributes kept in memory (tmpfs, a kernel-kept socket file):
+ * the mode's permission bits (its file type stays), the owner, the times; ctime becomes now. A
+ * size is the caller's to apply.
+ */
+export function applySetAttr(a: KeptAttrs, attr: SetAttr): void {
+  const t = timespecNow();
+  if (attr.mode !== undefined) a.mode = (a.mode & S_IFMT) | (attr.mode & 0o7777);
+  if (attr.uid !== undefined && attr.uid !== -1) a.uid = attr.uid;
+  if (attr.gid !== undefined && attr.gid !== -1) a.gid = attr.gid;
+  if (attr.atime !== undefined) a.atime = attr.atime === 'now' ? t : attr.atime;
+  if (attr.mtime !== undefined) a.mtime = attr.mtime === 'now' ? t : attr.mtime;
+  a.ctime = t;
 }
 
 /** What statfs(2) reports of a file system (Linux's `struct statfs`). */

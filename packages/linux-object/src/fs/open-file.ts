@@ -88,9 +88,12 @@ export interface OpenFile {
 
 /** The owner of an open file (fcntl F_SETOWN_EX): a thread, a process or a process group, by id. */
 export interface FileOwner {
-  type: 'thread' | 'process' | 'group';
-  id: number;
+  readonly type: 'thread' | 'process' | 'group';
+  readonly id: number;
 }
+
+/** No owner: what every file starts with (shared, so an open allocates nothing for it). */
+const NO_OWNER: FileOwner = Object.freeze({ type: 'process', id: 0 });
 
 /**
  * Defaults for an {@link OpenFile}: status flags, the access-mode checks Linux makes, and the
@@ -99,7 +102,7 @@ export interface FileOwner {
 export abstract class FileBase implements OpenFile {
   #statusFlags: number;
   location: PathRef | undefined = undefined;
-  owner: FileOwner = { type: 'process', id: 0 };
+  owner = NO_OWNER;
   ownerSignal = 0;
 
   /** `flags` as given to open(2); the status flags F_GETFL reports are derived from them. */

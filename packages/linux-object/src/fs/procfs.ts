@@ -5,7 +5,7 @@
  * @module
  */
 import { stringToBytes, type MappingInfo } from '@rvisor/zircon-object';
-import type { Timespec } from '../abi/codec.js';
+import { timespecNow } from '../abi/codec.js';
 import { makedev, S_IFDIR, S_IFLNK, S_IFREG } from '../abi/mode.js';
 import { RLIMIT_NAMES } from '../abi/process.js';
 import type { Stat } from '../abi/stat.js';
@@ -58,17 +58,12 @@ function mergedAnonymous(mappings: readonly MappingInfo[]): MappingInfo[] {
   return out;
 }
 
-function now(): Timespec {
-  const ms = Date.now();
-  return { sec: Math.floor(ms / 1000), nsec: (ms % 1000) * 1_000_000 };
-}
-
 type Generate = () => string;
 type Children = () => [string, INode][];
 
 /** Base of procfs inodes: owned by root, times of the moment they were made. */
 abstract class ProcInode extends INodeBase {
-  readonly #time = now();
+  readonly #time = timespecNow();
 
   constructor(readonly fs: ProcFs, readonly ino: bigint, readonly mode: number) {
     super();

@@ -4,7 +4,7 @@
  * @module
  */
 import { Vmo, ZxError, pageRoundUp, ZxStatus, type MemoryAccount, type PmemAllocator } from '@rvisor/zircon-object';
-import type { Timespec } from '../abi/codec.js';
+import { timespecNow } from '../abi/codec.js';
 import {
   F_SEAL_EXEC, F_SEAL_FUTURE_WRITE, F_SEAL_GROW, F_SEAL_SEAL, F_SEAL_SHRINK, F_SEAL_WRITE, O_APPEND, O_TRUNC,
 } from '../abi/fcntl.js';
@@ -15,7 +15,7 @@ import { DirectoryFile } from './directory-file.js';
 import { FifoState } from './fifo.js';
 import { FileType } from './file-type.js';
 import {
-  INodeBase, RENAME_EXCHANGE, RENAME_NOREPLACE, type DirEntry, type FileChanges, type FileSystem, type INode,
+  INodeBase, RENAME_EXCHANGE, RENAME_NOREPLACE, applySetAttr, type DirEntry, type FileChanges, type FileSystem, type INode,
   type SetAttr, type StatFs,
 } from './inode.js';
 import { FileBase, seekPosition, type OpenFile } from './open-file.js';
@@ -26,11 +26,6 @@ export const TMPFS_MAGIC = 0x01021994;
 
 /** The largest file size tmpfs accepts (Linux's MAX_LFS_FILESIZE, capped to what JS counts exactly). */
 const MAX_FILE_SIZE = Number.MAX_SAFE_INTEGER;
-
-function now(): Timespec {
-  const ms = Date.now();
-  return { sec: Math.floor(ms / 1000), nsec: (ms % 1000) * 1_000_000 };
-}
 
 /** Options of {@link TmpFs}. */
 export interface TmpFsOptions {
@@ -115,7 +110,7 @@ abstract class TmpInode extends INodeBase {
   uid = 0;
   gid = 0;
   nlink = 1;
-  atime = now();
+  atime = timespecNow();
   mtime = this.atime;
   ctime = this.atime;
 
@@ -144,14 +139,8 @@ abstract class TmpInode extends INodeBase {
 
   /** chmod, chown, truncate and utimensat (the VFS has checked the file type for truncate). */
   setAttr(attr: SetAttr): void {
-    const t = now();
-    if (attr.mode !== undefined) this.mode = (this.mode & S_IFMT) | (attr.mode & 0o7777);
-    if (attr.uid !== undefined && attr.uid !== -1) this.uid = attr.uid;
-    if (attr.gid !== undefined && attr.gid !== -1) this.gid = attr.gid;
     if (attr.size !== undefined) this.resizeTo(attr.size);
-    if (attr.atime !== undefined) this.atime = attr.atime === 'now' ? t : attr.atime;
-    if (attr.mtime !== undefined) this.mtime = attr.mtime === 'now' ? t : attr.mtime;
-    this.ctime = t;
+    applySetAttr(this, attr);
   }
 
   /** truncate(2): only regular files have a size to change. */
@@ -161,7 +150,7 @@ abstract class TmpInode extends INodeBase {
 
   /** Mark a content change. */
   touch(): void {
-    this.mtime = this.ctime = now();
+    this.mtime = this.ctime = timespecNow();
   }
 }
 
@@ -273,7 +262,7 @@ export class TmpDir extends TmpInode {
     if (target instanceof TmpDir) throw new KernelError(Errno.EPERM);
     this.#checkFree(name);
     target.nlink++;
-    target.ctime = now();
+    target.ctime = timespecNow();
     this.#added(name, target);
   }
 
@@ -283,7 +272,7 @@ export class TmpDir extends TmpInode {
     if (child instanceof TmpDir) throw new KernelError(Errno.EISDIR);
     this.children.delete(name);
     this.touch();
-    child.ctime = now();
+    child.ctime = timespecNow();
     if (--child.nlink === 0 && child instanceof TmpFile) child.dropLink();
   }
 
@@ -339,7 +328,7 @@ export class TmpDir extends TmpInode {
     }
     this.touch();
     newDir.#added(newName, child);
-    child.ctime = now();
+    child.ctime = timespecNow();
   }
 
   #exchange(name: string, newDir: TmpDir, newName: string, a: TmpInode, b: TmpInode): void {
@@ -355,7 +344,7 @@ export class TmpDir extends TmpInode {
     }
     this.touch();
     newDir.touch();
-    a.ctime = b.ctime = now();
+    a.ctime = b.ctime = timespecNow();
   }
 }
 
@@ -530,7 +519,7 @@ export class TmpFile extends TmpInode {
       }
     }
     buf.fill(0, stored, n); // a hole left by truncate(2) growing the file
-    this.atime = now();
+    this.atime = timespecNow();
     return n;
   }
 

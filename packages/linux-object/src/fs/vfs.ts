@@ -725,4 +725,3 @@ export function attrEvents(attr: SetAttr): number {
     || attr.atime !== undefined || attr.mtime !== undefined;
   return (attr.size !== undefined ? IN_MODIFY : 0) | (others ? IN_ATTRIB : 0);
 }
-

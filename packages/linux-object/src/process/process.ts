@@ -11,7 +11,7 @@ import {
 import { REG_COUNT, type Process, type Registers, type Thread } from '@rvisor/zircon-object';
 import type { FdTable } from '../fs/fd-table.js';
 import type { FsContext } from '../fs/fs-context.js';
-import { DEFAULT_ACTION, PendingSignals, SIG_IGN, type AltStack, type SigAction, type SigInfo } from './signals.js';
+import { DEFAULT_ACTION, PendingSignals, SIG_IGN, type AltStack, type SigAction } from './signals.js';
 import { UserMemory } from './user-memory.js';
 import type { IntervalTimer } from './interval-timer.js';
 import type { PosixTimer } from './posix-timer.js';

@@ -9,7 +9,7 @@ import {
   AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, Errno, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL,
   F_SETFD, F_SETFL, FD_CLOEXEC, F_ADD_SEALS, F_GET_SEALS, F_GETLK, F_GETPIPE_SZ, F_OFD_GETLK, F_OFD_SETLK,
   F_GETOWN, F_GETOWN_EX, F_GETSIG, F_NOTIFY, F_OFD_SETLKW, F_SETLK, F_SETLKW, F_SETOWN, F_SETOWN_EX, F_SETPIPE_SZ, F_SETSIG, FIOASYNC, FIOCLEX, FIONBIO, FIONCLEX, FIONREAD, IN_ACCESS, KernelError,
-  NSIG, O_ASYNC, O_CLOEXEC, O_CREAT, O_NONBLOCK, O_TRUNC, O_WRONLY, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, SEEK_CUR, SEEK_SET, fsIds, realIds, statCodec, statxCodec, setDirNotify, statxFromStat, terminalIoctlArgSize, terminalIoctlByValue, viewOf,
+  NSIG, O_ASYNC, O_CLOEXEC, O_CREAT, O_NONBLOCK, O_TRUNC, O_WRONLY, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, SEEK_CUR, SEEK_SET, fsIds, realIds, statCodec, statxCodec, ownerProcesses, setDirNotify, statxFromStat, terminalIoctlArgSize, terminalIoctlByValue, viewOf,
   type FileOwner, type OpenFile, type PathRef, type Stat,
 } from '@rvisor/linux-object';
 import { stringToBytes } from '@rvisor/zircon-object';
@@ -340,11 +340,7 @@ const OWNER_TYPES: readonly FileOwner['type'][] = ['thread', 'process', 'group']
 
 /** A new owner for F_SETOWN and F_SETOWN_EX, as Linux's f_setown checks it: ESRCH if it names no one (id 0 is no owner). */
 function checkOwner(ctx: SyscallContext, owner: FileOwner): FileOwner {
-  if (owner.id === 0) return owner;
-  const live = [...ctx.kernel.processes.values()].filter((p) => !p.dead);
-  const found = owner.type === 'group' ? live.some((p) => p.pgid === owner.id)
-    : owner.type === 'process' ? live.some((p) => p.pid === owner.id) : live.some((p) => p.threads.has(owner.id));
-  if (!found) throw new KernelError(Errno.ESRCH);
+  if (owner.id !== 0 && ownerProcesses(ctx.kernel, owner).length === 0) throw new KernelError(Errno.ESRCH);
   return owner;
 }
 

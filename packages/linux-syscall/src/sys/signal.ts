@@ -8,7 +8,7 @@
 import {
   ERESTARTNOHAND, Errno, KernelError, NSIG, SIGACTION_SIZE, SIG_BLOCK, SIG_SETMASK,
   SIG_UNBLOCK, SI_TKILL, SI_USER, SS_DISABLE, SS_ONSTACK, Signo, UNBLOCKABLE, decodeSigAction,
-  encodeSigAction, encodeSigInfo, hasDeliverable, sendSignal, sigbit, sigreturn, type LinuxProcess, type SigAction, type SigInfo,
+  encodeSigAction, encodeSigInfo, hasDeliverable, sendSignal, sigreturn, type LinuxProcess, type SigAction, type SigInfo,
 } from '@rvisor/linux-object';
 import { Reg } from '@rvisor/zircon-object';
 import type { SyscallContext } from '../context.js';
