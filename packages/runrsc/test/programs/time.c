@@ -82,6 +82,14 @@ static void on_timer(int sig, siginfo_t *si, void *ctx) {
 
 static const char *terr(long r) { return r < 0 ? strerrorname_np(errno) : "ok"; }
 
+/** Block real-time signal `signo` (into `set`, to take it with sigwaitinfo); a timer event sending it with `value`. */
+static struct sigevent blocked_signal_event(int signo, int value, sigset_t *set) {
+  sigemptyset(set);
+  sigaddset(set, signo);
+  sigprocmask(SIG_BLOCK, set, NULL);
+  return (struct sigevent){.sigev_notify = SIGEV_SIGNAL, .sigev_signo = signo, .sigev_value.sival_int = value};
+}
+
 /** POSIX timers: signals with their id and value, overruns, absolute times, SIGEV_NONE, a thread target, errors. */
 static void posix_timers(void) {
   struct sigaction sa = {0};
@@ -99,13 +107,7 @@ static void posix_timers(void) {
   printf(", SI_TIMER %d, value is the id %d, overrun %d\n", timer_code == SI_TIMER, timer_value == (int)(long)t, timer_overrun);
 
   sigset_t rt;
-  sigemptyset(&rt);
-  sigaddset(&rt, SIGRTMIN + 1);
-  sigprocmask(SIG_BLOCK, &rt, NULL);
-  struct sigevent ev = {0};
-  ev.sigev_notify = SIGEV_SIGNAL;
-  ev.sigev_signo = SIGRTMIN + 1;
-  ev.sigev_value.sival_int = 0x1234;
+  struct sigevent ev = blocked_signal_event(SIGRTMIN + 1, 0x1234, &rt);
   timer_t p;
   timer_create(CLOCK_MONOTONIC, &ev, &p);
   struct itimerspec every = {{0, 1000 * 1000}, {0, 1000 * 1000}};
@@ -270,13 +272,7 @@ static void cpu_clocks(void) {
 
   /* POSIX timers on the CPU clocks. */
   sigset_t rt;
-  sigemptyset(&rt);
-  sigaddset(&rt, SIGRTMIN + 2);
-  sigprocmask(SIG_BLOCK, &rt, NULL);
-  struct sigevent ev = {0};
-  ev.sigev_notify = SIGEV_SIGNAL;
-  ev.sigev_signo = SIGRTMIN + 2;
-  ev.sigev_value.sival_int = 42;
+  struct sigevent ev = blocked_signal_event(SIGRTMIN + 2, 42, &rt);
   timer_t pt, tt;
   printf("timer_create on the process's clock: %s", terr(timer_create(CLOCK_PROCESS_CPUTIME_ID, &ev, &pt)));
   struct itimerspec twenty = {{0, 0}, {0, 20 * 1000 * 1000}}, left;
