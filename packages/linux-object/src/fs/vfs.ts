@@ -23,6 +23,7 @@ import {
 import type { OpenFile } from './open-file.js';
 import { OpenFileInode } from './magic-link.js';
 import { PathOnlyFile } from './path-file.js';
+import type { UnixSocket } from './unix-socket.js';
 import { checkTmpFileFlags, isTmpFileOpen, openTmpFile } from './tmpfile.js';
 import {
   MAY_EXEC, MAY_READ, MAY_WRITE, checkAccess, checkInodeAccess, checkHardlinkSource, checkSetAttr, checkSticky,
@@ -395,6 +396,19 @@ export class Vfs {
   /** Throws EBUSY if `ref` is the root of a mount (it cannot be removed or renamed). */
   #checkNotMountRoot(ref: PathRef): void {
     if (ref.inode === ref.mount.fs.root) throw new KernelError(Errno.EBUSY);
+  }
+
+  /**
+   * bind(2) of an AF_UNIX socket to `name` in `parent` (a name known to be free): its socket file
+   * made as Linux's mknod(S_IFSOCK) makes one. `mode` has the umask applied already.
+   */
+  bindSocket(parent: PathRef, name: string, socket: UnixSocket, mode: number, ids?: AccessIds): void {
+    this.#mayCreate(parent, ids);
+    // File systems that cannot keep socket files (procfs, devfs) refuse, as mknod(S_IFSOCK) does.
+    if (parent.inode.bindSocket === undefined) throw new KernelError(Errno.EPERM);
+    const inode = parent.inode.bindSocket(name, socket, mode & 0o7777);
+    giveToCreator(inode, parent.inode, ids);
+    this.events.child(parent, name, IN_CREATE, false);
   }
 
   /** mkdir(2): `mode` has the umask applied already. */

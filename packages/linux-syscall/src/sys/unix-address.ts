@@ -6,7 +6,7 @@
  * @module
  */
 import {
-  Errno, FileType, KernelError, MAY_EXEC, MAY_WRITE, checkInodeAccess, fsIds, isAbstractAddress, isKernelError, newFileOwner,
+  Errno, FileType, KernelError, MAY_WRITE, checkInodeAccess, fsIds, isAbstractAddress, isKernelError,
   type Kernel, type UnixAddress, type UnixSocket,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
@@ -125,16 +125,7 @@ export function bindUnixAddress(ctx: SyscallContext, sock: UnixSocket, address: 
   } catch (err) {
     if (!isKernelError(err) || err.errno !== Errno.ENOENT) throw err;
   }
-  if (parent.mount.fs.readOnly) throw new KernelError(Errno.EROFS);
-  // A create, as Linux's mknod of the socket file: write and search on the directory, and the
-  // file owned by the caller (the directory's group when it is set-group-ID).
-  checkInodeAccess(ids, parent.inode, MAY_WRITE | MAY_EXEC);
-  const bindSocket = parent.inode.bindSocket?.bind(parent.inode);
-  // File systems that cannot keep socket files (procfs, devfs) refuse, as mknod(S_IFSOCK) does here.
-  if (bindSocket === undefined) throw new KernelError(Errno.EPERM);
-  const file = bindSocket(name, sock, 0o777 & ~ctx.process.fs.umask);
-  const owner = newFileOwner(ids, parent.inode.stat());
-  file.setAttr?.(owner);
+  ctx.process.fs.vfs.bindSocket(parent, name, sock, 0o777 & ~ctx.process.fs.umask, ids);
   sock.local = address;
 }
 

@@ -14,9 +14,11 @@
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/sendfile.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -159,6 +161,13 @@ int main(void) {
   if (symlink("g", "l") != 0) printf("symlink failed\n");
   if (link("g", "h") != 0) printf("link failed\n");
   drain(fd, "mkdir, symlink, link");
+  /* bind(2) makes its socket file as mknod(S_IFSOCK) does: an IN_CREATE. */
+  int sock = socket(AF_UNIX, SOCK_STREAM, 0);
+  struct sockaddr_un sun = {.sun_family = AF_UNIX, .sun_path = "s"};
+  if (bind(sock, (struct sockaddr *)&sun, sizeof sun) != 0) printf("bind failed\n");
+  close(sock);
+  unlink("s");
+  drain(fd, "bind of a socket, unlink");
 
   int src = open("s", O_CREAT | O_RDWR, 0644);
   if (write(src, "abc", 3) != 3) printf("write failed\n");
