@@ -193,6 +193,8 @@ export interface INode {
    * Absent on file systems that cannot hold socket files.
    */
   bindSocket?(name: string, socket: UnixSocket, mode: number): INode;
+  /** mknod(2) of a FIFO (`mode`: S_IFIFO and the permission bits). Absent where FIFOs cannot live. */
+  mknod?(name: string, mode: number): INode;
   /** The socket a socket file was bound by (absent on other files). */
   readonly socket?: UnixSocket;
   /**

@@ -13,7 +13,7 @@ import {
 } from '../abi/fcntl.js';
 import { MAXSYMLINKS, NAME_MAX, PATH_MAX } from '../abi/limits.js';
 import type { Stat } from '../abi/stat.js';
-import { S_ISGID } from '../abi/mode.js';
+import { S_IFIFO, S_IFMT, S_IFREG, S_ISGID } from '../abi/mode.js';
 import { Errno, KernelError } from '../errno.js';
 import { FileType } from './file-type.js';
 import { FsEvents, IN_ATTRIB, IN_CREATE, IN_DELETE, IN_DELETE_SELF, IN_MODIFY, IN_MOVE_SELF, IN_MOVED_FROM, IN_MOVED_TO } from './inotify.js';
@@ -408,6 +408,32 @@ export class Vfs {
     if (parent.inode.bindSocket === undefined) throw new KernelError(Errno.EPERM);
     const inode = parent.inode.bindSocket(name, socket, mode & 0o7777);
     giveToCreator(inode, parent.inode, ids);
+    this.events.child(parent, name, IN_CREATE, false);
+  }
+
+  /**
+   * mknod(2) of a FIFO or an empty regular file named `name` in `parent` (a name known to be
+   * free); `mode` is its type and permission bits, the umask applied already. Device nodes need
+   * a capability no guest holds, and socket files come from bind: both EPERM.
+   */
+  mknod(parent: PathRef, name: string, mode: number, ids?: AccessIds): void {
+    this.#mayCreate(parent, ids);
+    const type = mode & S_IFMT;
+    const perms = mode & 0o7777;
+    const dir = parent.inode;
+    let inode: INode;
+    if (type === S_IFIFO) {
+      if (dir.mknod === undefined) throw new KernelError(Errno.EPERM);
+      inode = dir.mknod(name, S_IFIFO | perms);
+    } else if (type === S_IFREG || type === 0) {
+      if (dir.create === undefined) throw new KernelError(Errno.EPERM);
+      const made = dir.create(name, perms, O_RDONLY, joinPath(parent.path, name));
+      made.file.close();
+      inode = made.inode;
+    } else {
+      throw new KernelError(Errno.EPERM);
+    }
+    giveToCreator(inode, dir, ids);
     this.events.child(parent, name, IN_CREATE, false);
   }
 

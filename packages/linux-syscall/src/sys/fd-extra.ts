@@ -8,9 +8,9 @@
 import {
   AT_FDCWD, Errno, F_GET_SEALS, F_GETLK, F_GETPIPE_SZ, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_RDLCK, F_SETLKW,
   F_UNLCK, F_WRLCK, KernelError, O_ACCMODE, O_RDONLY, O_RDWR, O_WRONLY, SI_KERNEL, Signo, TmpFile, TmpFileHandle,
-  F_SEAL_EXEC, F_SEAL_FUTURE_WRITE, IN_CREATE, F_SEAL_GROW, F_SEAL_SEAL, F_SEAL_SHRINK, F_SEAL_WRITE, PROT_WRITE,
-  TmpFs, MAY_EXEC, MAY_WRITE, StructBuffer, checkInodeAccess, fileLocks, fsIds, getI64, isKernelError,
-  pipeBufferOf, sendSignal, setI64, type INode, type Kernel, type LockRequest, type OpenFile, type PathRef, type PipeBuffer,
+  F_SEAL_EXEC, F_SEAL_FUTURE_WRITE, F_SEAL_GROW, F_SEAL_SEAL, F_SEAL_SHRINK, F_SEAL_WRITE, PROT_WRITE,
+  S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK, TmpFs, StructBuffer, fileLocks, fsIds, getI64, isKernelError,
+  pipeBufferOf, sendSignal, setI64, type Kernel, type LockRequest, type OpenFile, type PathRef, type PipeBuffer,
 } from '@rvisor/linux-object';
 import type { Vmo } from '@rvisor/zircon-object';
 import type { SyscallContext } from '../context.js';
@@ -189,17 +189,6 @@ export function sysMemfdCreate(ctx: SyscallContext) {
   }
 }
 
-const S_IFMT = 0o170000;
-const S_IFIFO = 0o010000;
-const S_IFREG = 0o100000;
-const S_IFDIR = 0o040000;
-const S_IFCHR = 0o020000;
-const S_IFBLK = 0o060000;
-const S_IFSOCK = 0o140000;
-
-/** A directory that can make FIFOs (tmpfs, hostfs). */
-type MknodDir = INode & { mknod(name: string, mode: number): INode };
-
 function mknodAt(ctx: SyscallContext, dirfd: number, path: string, mode: number): number {
   const type = mode & S_IFMT;
   if (type === S_IFDIR) throw new KernelError(Errno.EPERM);
@@ -220,26 +209,13 @@ function mknodAt(ctx: SyscallContext, dirfd: number, path: string, mode: number)
   const ids = fsIds(ctx.process.cred);
   const parent = ctx.process.fs.lookup(dirPath, { followLast: true, directory: true, ids }, start);
   if (name === '' || name === '.' || name === '..') throw new KernelError(Errno.EEXIST);
-  const perms = (mode & 0o7777) & ~ctx.process.fs.umask;
-  const dir = parent.inode;
   try {
-    dir.lookup(name);
+    parent.inode.lookup(name);
     throw new KernelError(Errno.EEXIST);
   } catch (err) {
     if (!isKernelError(err) || err.errno !== Errno.ENOENT) throw err;
   }
-  if (dir.fs.readOnly) throw new KernelError(Errno.EROFS);
-  checkInodeAccess(ids, dir, MAY_WRITE | MAY_EXEC); // creating a name needs write+search on the directory
-  if (type === S_IFCHR || type === S_IFBLK || type === S_IFSOCK) throw new KernelError(Errno.EPERM);
-  if (type === S_IFIFO) {
-    // tmpfs and hostfs make FIFOs; other file systems cannot.
-    if (typeof (dir as Partial<MknodDir>).mknod !== 'function') throw new KernelError(Errno.EPERM);
-    (dir as MknodDir).mknod(name, S_IFIFO | perms);
-  } else {
-    if (dir.create === undefined) throw new KernelError(Errno.EPERM);
-    dir.create(name, perms, O_RDONLY, name).file.close();
-  }
-  ctx.process.fs.vfs.events.child(parent, name, IN_CREATE, false);
+  ctx.process.fs.vfs.mknod(parent, name, type | ((mode & 0o7777) & ~ctx.process.fs.umask), ids);
   return 0;
 }
 

@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -105,6 +107,17 @@ static void as_user(void) {
   print_mode("sgid/new (setgid dir)", (close(open("sgid/new", O_CREAT | O_WRONLY, 0644)), "sgid/new"));
   report("mkdir sgid/udir", mkdir("sgid/udir", 0755));
   print_mode("sgid/udir (setgid dir)", "sgid/udir");
+  /* mknod and bind create as open and mkdir do: the caller's file, the setgid directory's group. */
+  report("mkfifo sgid/fifo", mkfifo("sgid/fifo", 0640));
+  print_mode("sgid/fifo (setgid dir)", "sgid/fifo");
+  report("mknod sgid/node S_IFREG", mknod("sgid/node", S_IFREG | 0640, 0));
+  print_mode("sgid/node (setgid dir)", "sgid/node");
+  report("mkfifo ro/fifo", mkfifo("ro/fifo", 0640));
+  int sock = socket(AF_UNIX, SOCK_STREAM, 0);
+  struct sockaddr_un sun = {.sun_family = AF_UNIX, .sun_path = "sgid/sock"};
+  report("bind sgid/sock", bind(sock, (struct sockaddr *)&sun, sizeof sun));
+  close(sock);
+  print_mode("sgid/sock (setgid dir)", "sgid/sock");
   report("unlink wdir/rootfile", unlink("wdir/rootfile"));
   report("unlink sticky/rootfile", unlink("sticky/rootfile"));
   report("rename sticky/rootfile", rename("sticky/rootfile", "sticky/other"));
