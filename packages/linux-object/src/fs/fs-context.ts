@@ -51,6 +51,11 @@ export class FsContext {
     return this.vfs.mkdir(dir, path, mode & ~this.umask, this.root, ids);
   }
 
+  /** mknod(2) of a FIFO or regular file, relative to `dir` (default: cwd); `mode` before the umask. */
+  mknod(path: string, mode: number, dir: PathRef = this.cwd, ids?: AccessIds): void {
+    this.vfs.mknod(dir, path, mode & ~this.umask, this.root, ids);
+  }
+
   /** chdir(2): the directory must be searchable (EACCES). */
   chdir(path: string, ids?: AccessIds): void {
     const dir = this.lookup(path, { followLast: true, directory: true, ids });

@@ -412,11 +412,16 @@ export class Vfs {
   }
 
   /**
-   * mknod(2) of a FIFO or an empty regular file named `name` in `parent` (a name known to be
-   * free); `mode` is its type and permission bits, the umask applied already. Device nodes need
-   * a capability no guest holds, and socket files come from bind: both EPERM.
+   * mknod(2) of a FIFO or an empty regular file: `mode` is its type and permission bits, the
+   * umask applied already. Device nodes need a capability no guest holds, and socket files come
+   * from bind: both EPERM.
    */
-  mknod(parent: PathRef, name: string, mode: number, ids?: AccessIds): void {
+  mknod(start: PathRef, path: string, mode: number, root?: PathRef, ids?: AccessIds): void {
+    const { parent, name, trailingSlash } = this.#entry(start, path, root, ids);
+    if (!isPlainName(name) || this.#maybeChild(parent, name) !== undefined) {
+      throw new KernelError(Errno.EEXIST);
+    }
+    if (trailingSlash) throw new KernelError(Errno.ENOENT); // only a directory's name may end in /
     this.#mayCreate(parent, ids);
     const type = mode & S_IFMT;
     const perms = mode & 0o7777;

@@ -18,8 +18,6 @@ export const fdSyscalls: Partial<Record<SyscallName, SyscallSpec<SyscallContext>
   flock: supported(fdExtra.sysFlock),
   fcntl: partial(file.sysFcntl, 'fd and status flags, record locks (process and OFD), pipe sizes, seals of tmpfs files and memfds, dnotify (F_NOTIFY) with its owner and signal (F_SETOWN, F_SETOWN_EX, F_SETSIG); O_ASYNC files send no SIGIO; no leases'),
   memfd_create: partial(fdExtra.sysMemfdCreate, 'no MFD_HUGETLB'),
-  mknod: partial(fdExtra.sysMknod, 'FIFOs on tmpfs and hostfs; devices and sockets EPERM'),
-  mknodat: partial(fdExtra.sysMknodat, 'FIFOs on tmpfs and hostfs; devices and sockets EPERM'),
   preadv: supported(fdExtra.sysPreadv),
   pwritev: supported(fdExtra.sysPwritev),
   preadv2: partial(fdExtra.sysPreadv2, 'RWF_NOWAIT and RWF_APPEND answer EOPNOTSUPP'),

@@ -12,6 +12,8 @@ import { partial, supported, type SyscallSpec } from '../table/index.js';
 export const fsWriteSyscalls: Partial<Record<SyscallName, SyscallSpec<SyscallContext>>> = {
   mkdir: supported(w.sysMkdir),
   mkdirat: supported(w.sysMkdirat),
+  mknod: partial(w.sysMknod, 'FIFOs on tmpfs and hostfs; devices and sockets EPERM'),
+  mknodat: partial(w.sysMknodat, 'FIFOs on tmpfs and hostfs; devices and sockets EPERM'),
   rmdir: supported(w.sysRmdir),
   unlink: supported(w.sysUnlink),
   unlinkat: supported(w.sysUnlinkat),

@@ -1,16 +1,16 @@
 /**
  * More descriptor features: close_range, flock, fcntl record locks and pipe sizes (helpers of
- * sys/file.ts's fcntl), memfd_create, mknod and mknodat (FIFOs), preadv, pwritev, preadv2,
+ * sys/file.ts's fcntl), memfd_create, preadv, pwritev, preadv2,
  * pwritev2, splice, tee, vmsplice.
  *
  * @module
  */
 import {
-  AT_FDCWD, Errno, F_GET_SEALS, F_GETLK, F_GETPIPE_SZ, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_RDLCK, F_SETLKW,
+  Errno, F_GET_SEALS, F_GETLK, F_GETPIPE_SZ, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_RDLCK, F_SETLKW,
   F_UNLCK, F_WRLCK, KernelError, O_ACCMODE, O_RDONLY, O_RDWR, O_WRONLY, SI_KERNEL, Signo, TmpFile, TmpFileHandle,
   F_SEAL_EXEC, F_SEAL_FUTURE_WRITE, F_SEAL_GROW, F_SEAL_SEAL, F_SEAL_SHRINK, F_SEAL_WRITE, PROT_WRITE,
-  S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK, TmpFs, StructBuffer, fileLocks, fsIds, getI64, isKernelError,
-  pipeBufferOf, sendSignal, setI64, type Kernel, type LockRequest, type OpenFile, type PathRef, type PipeBuffer,
+  TmpFs, StructBuffer, fileLocks, getI64, isKernelError,
+  pipeBufferOf, sendSignal, setI64, type Kernel, type LockRequest, type OpenFile, type PipeBuffer,
 } from '@rvisor/linux-object';
 import type { Vmo } from '@rvisor/zircon-object';
 import type { SyscallContext } from '../context.js';
@@ -189,45 +189,6 @@ export function sysMemfdCreate(ctx: SyscallContext) {
   }
 }
 
-function mknodAt(ctx: SyscallContext, dirfd: number, path: string, mode: number): number {
-  const type = mode & S_IFMT;
-  if (type === S_IFDIR) throw new KernelError(Errno.EPERM);
-  if (type !== 0 && type !== S_IFREG && type !== S_IFIFO && type !== S_IFCHR && type !== S_IFBLK && type !== S_IFSOCK) {
-    throw new KernelError(Errno.EINVAL);
-  }
-  let start: PathRef = ctx.process.fs.cwd;
-  if (!path.startsWith('/') && dirfd !== AT_FDCWD) {
-    const ref = ctx.process.fds.get(dirfd).location;
-    if (ref === undefined) throw new KernelError(Errno.ENOTDIR);
-    start = ref;
-  }
-  if (path.length === 0) throw new KernelError(Errno.ENOENT);
-  const trimmed = path.replace(/\/+$/, '');
-  const cut = trimmed.lastIndexOf('/');
-  const name = trimmed.slice(cut + 1);
-  const dirPath = cut < 0 ? '.' : cut === 0 ? '/' : trimmed.slice(0, cut);
-  const ids = fsIds(ctx.process.cred);
-  const parent = ctx.process.fs.lookup(dirPath, { followLast: true, directory: true, ids }, start);
-  if (name === '' || name === '.' || name === '..') throw new KernelError(Errno.EEXIST);
-  try {
-    parent.inode.lookup(name);
-    throw new KernelError(Errno.EEXIST);
-  } catch (err) {
-    if (!isKernelError(err) || err.errno !== Errno.ENOENT) throw err;
-  }
-  ctx.process.fs.vfs.mknod(parent, name, type | ((mode & 0o7777) & ~ctx.process.fs.umask), ids);
-  return 0;
-}
-
-/** Implements Linux syscall mknodat(2): FIFOs and regular files; devices and sockets EPERM. */
-export function sysMknodat(ctx: SyscallContext) {
-  return mknodAt(ctx, ctx.int(0), ctx.path(1), ctx.uint(2));
-}
-
-/** Implements Linux syscall mknod(2). */
-export function sysMknod(ctx: SyscallContext) {
-  return mknodAt(ctx, AT_FDCWD, ctx.path(0), ctx.uint(1));
-}
 
 type SegmentOp = (seg: Uint8Array, done: number) => number | Promise<number>;
 

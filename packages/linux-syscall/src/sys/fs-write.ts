@@ -1,5 +1,5 @@
 /**
- * Changing the file tree: mkdir, mkdirat, rmdir, unlink, unlinkat, rename, renameat, renameat2,
+ * Changing the file tree: mkdir, mkdirat, mknod, mknodat, rmdir, unlink, unlinkat, rename, renameat, renameat2,
  * link, linkat, symlink, symlinkat, chmod, fchmod, fchmodat, chown, fchown, lchown, fchownat,
  * truncate, ftruncate, fallocate, utimensat, utime, utimes, futimesat, fsync, fdatasync, sync,
  * syncfs, statfs, fstatfs. Legacy calls decode their arguments and call the `*at` implementation.
@@ -8,7 +8,7 @@
  */
 import {
   AT_EMPTY_PATH, AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW, Errno, KernelError,
-  IN_MODIFY, O_PATH, attrEvents, checkSetAttr, fsIds, setInodeAttr, statfsCodec, viewOf,
+  IN_MODIFY, O_PATH, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK, attrEvents, checkSetAttr, fsIds, setInodeAttr, statfsCodec, viewOf,
   type AccessIds, type FileChanges, type OpenFile, type PathRef, type SetAttr, type SetTime,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
@@ -47,6 +47,27 @@ export function sysMkdirat(ctx: SyscallContext) {
 /** Implements Linux syscall mkdir(2). */
 export function sysMkdir(ctx: SyscallContext) {
   return mkdirAt(ctx, AT_FDCWD, ctx.path(0), ctx.uint(1) & 0o7777);
+}
+
+/** The file types mknod(2) knows (0 is a regular file); a directory is EPERM, as Linux. */
+const MKNOD_TYPES = new Set([0, S_IFREG, S_IFIFO, S_IFCHR, S_IFBLK, S_IFSOCK]);
+
+function mknodAt(ctx: SyscallContext, dirfd: number, path: string, mode: number): number {
+  const type = mode & S_IFMT;
+  if (type === S_IFDIR) throw new KernelError(Errno.EPERM);
+  if (!MKNOD_TYPES.has(type)) throw new KernelError(Errno.EINVAL);
+  ctx.process.fs.mknod(path, type | (mode & 0o7777), startDir(ctx, dirfd, path), idsOf(ctx));
+  return 0;
+}
+
+/** Implements Linux syscall mknodat(2): FIFOs and regular files; devices and sockets EPERM. */
+export function sysMknodat(ctx: SyscallContext) {
+  return mknodAt(ctx, ctx.int(0), ctx.path(1), ctx.uint(2));
+}
+
+/** Implements Linux syscall mknod(2). */
+export function sysMknod(ctx: SyscallContext) {
+  return mknodAt(ctx, AT_FDCWD, ctx.path(0), ctx.uint(1));
 }
 
 function unlinkAt(ctx: SyscallContext, dirfd: number, path: string, flags: number): number {

@@ -627,6 +627,8 @@ static void fifos(void) {
   CALL(mkfifo("fifo", 0620)); show("mkfifo");
   st("fifo", 0);
   CALL(mkfifo("fifo", 0600)); show("mkfifo again");
+  CALL(mkfifo("fifo/", 0600)); show("mkfifo again, a trailing slash");
+  CALL(mkfifo("newfifo/", 0600)); show("mkfifo of a new name with a trailing slash");
   CALL(open("fifo", O_WRONLY | O_NONBLOCK)); show("open for writing, no reader, O_NONBLOCK");
   chmod("fifo", 0600);
   pid_t child = fork();
