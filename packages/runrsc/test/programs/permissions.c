@@ -186,7 +186,7 @@ static void cleanup(void) {
   static const char *files[] = {
     "readable", "rootonly", "groupw", "suppl", "mine", "ownerbits", "othergid", "exe", "script",
     "noexec/f", "rootexe", "ro/f", "wdir/new", "wdir/mine2", "wdir/rootfile", "wdir/f", "sticky/rootfile",
-    "sticky/other", "sticky/own", "sgid/new", "sgid/rootnew", "ro/l",
+    "sticky/other", "sticky/own", "sgid/new", "sgid/rootnew", "sgid/fifo", "sgid/node", "sgid/sock", "ro/l",
   };
   static const char *dirs[] = {
     "noexec", "ro/sub", "ro/d", "ro", "wdir/d", "wdir/rootdir", "wdir/plain", "sticky/rootdir", "wdir",
