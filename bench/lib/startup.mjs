@@ -26,6 +26,8 @@ export function measureStartup(o) {
       key: 'runrsc-rootfs', name: 'rVisor-ts, runrsc run --rootfs DIR -- /bin/true',
       command: () => [o.cli, 'run', '--rootfs', o.rootfs, '--', '/bin/true'],
     },
+    // What any kernel written for Node starts from; the bin starts Node the same way.
+    o.cliBuilt && { key: 'node', name: 'Node alone (env -u NODE_EXTRA_CA_CERTS node -e 0)', command: () => ['env', '-u', 'NODE_EXTRA_CA_CERTS', 'node', '-e', '0'] },
     o.hasProot && { key: 'proot', name: 'proot -r DIR /bin/true', command: () => ['proot', '-r', o.rootfs, '/bin/true'] },
   ].filter(Boolean);
   // The variants take turns, run by run, as the workloads' modes do (bench/run.mjs).
