@@ -247,7 +247,10 @@ describe('the guests\' clock', () => {
       p.shutdown();
     })`);
     const { first, kept, released } = JSON.parse(r.stdout || '{}') as { first: number[]; kept: number; released: number };
-    expect(first, r.stderr).toEqual([2, 1, 2]); // written once each: sequence 2 (even: complete), valid
+    // Written once each: sequence 2 (even: complete); then how the vDSO reads the TSC, RDTSCP (1)
+    // or, where LFENCE orders it, LFENCE; RDTSC (2).
+    expect([first[0], first[2]], r.stderr).toEqual([2, 2]);
+    expect([1, 2]).toContain(first[1]);
     expect(kept).toBe(4); // rewritten at the refit
     expect(released).toBe(2);
   });

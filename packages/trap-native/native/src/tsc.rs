@@ -17,11 +17,22 @@ pub static VDSO: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/vdso.so"));
 #[repr(C)]
 pub struct TimePage {
     seq: u32,
-    valid: u32,
+    tsc_read: u32,
     tsc_base: u64,
     mono_base: u64,
     mult: u64,
     real_offset: i64,
+}
+
+/// How the vDSO reads the TSC (`TimePage::tsc_read`, vdso.c's enum).
+#[derive(Clone, Copy)]
+#[repr(u32)]
+enum TscRead {
+    /// Not at all: the TSC is not to be trusted, and guests make the syscall.
+    None = 0,
+    Rdtscp = 1,
+    /// LFENCE; RDTSC, where LFENCE keeps RDTSC from running ahead of earlier loads.
+    LfenceRdtsc = 2,
 }
 
 /// The first refit after this many ns; each next one after four times as long, up to `MAX_FIT_NS`.
@@ -33,6 +44,7 @@ const MAX_SLEW_PPM: u128 = 500;
 pub struct TscClock {
     /// False when the TSC is not to be trusted: the kernel reads the host's clock and guests trap.
     valid: bool,
+    read: TscRead,
     /// ns = mono_base + ((tsc - tsc_base) * mult >> 32)
     tsc_base: u64,
     mono_base: u64,
@@ -73,6 +85,25 @@ fn sample(clock: libc::clockid_t) -> (u64, u64) {
     (best.1, best.2)
 }
 
+/// Whether LFENCE orders RDTSC after earlier loads, as Linux decides it (X86_FEATURE_LFENCE_RDTSC):
+/// on Intel always; on AMD and Hygon with SSE2, where Linux makes LFENCE dispatch-serializing
+/// (MSR DE_CFG) and relies on it, as its vDSO's rdtsc_ordered then does. Measured on an AMD EPYC
+/// guest: 15.3 ns for LFENCE; RDTSC against 17.5 for RDTSCP.
+#[allow(unused_unsafe)]
+fn lfence_orders_rdtsc() -> bool {
+    let v = unsafe { __cpuid(0) };
+    let mut vendor = [0u8; 12];
+    vendor[..4].copy_from_slice(&v.ebx.to_le_bytes());
+    vendor[4..8].copy_from_slice(&v.edx.to_le_bytes());
+    vendor[8..].copy_from_slice(&v.ecx.to_le_bytes());
+    let sse2 = unsafe { __cpuid(1).edx } & (1 << 26) != 0;
+    match &vendor {
+        b"GenuineIntel" => true,
+        b"AuthenticAMD" | b"HygonGenuine" => sse2,
+        _ => false,
+    }
+}
+
 /// Whether the TSC ticks at one rate on every CPU whatever their power state (CPUID's invariant
 /// TSC), the vDSO can read it with RDTSCP, and the host's own clock is built on it (a host that
 /// found it unstable uses another).
@@ -91,8 +122,14 @@ impl TscClock {
     pub fn new(use_tsc: bool) -> TscClock {
         let valid = use_tsc && tsc_trusted();
         let first = sample(libc::CLOCK_MONOTONIC);
+        let read = match (valid, lfence_orders_rdtsc()) {
+            (false, _) => TscRead::None,
+            (true, true) => TscRead::LfenceRdtsc,
+            (true, false) => TscRead::Rdtscp,
+        };
         let mut c = TscClock {
             valid,
+            read,
             tsc_base: first.0,
             mono_base: first.1,
             mult: 0,
@@ -207,7 +244,7 @@ impl TscClock {
         let odd = seq.wrapping_add(1) | 1;
         ptr::write_volatile(&mut (*p).seq, odd);
         std::sync::atomic::fence(std::sync::atomic::Ordering::SeqCst);
-        ptr::write_volatile(&mut (*p).valid, self.valid as u32);
+        ptr::write_volatile(&mut (*p).tsc_read, self.read as u32);
         ptr::write_volatile(&mut (*p).tsc_base, self.tsc_base);
         ptr::write_volatile(&mut (*p).mono_base, self.mono_base);
         ptr::write_volatile(&mut (*p).mult, self.mult);
