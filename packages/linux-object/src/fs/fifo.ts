@@ -84,6 +84,7 @@ class FifoFile extends FileBase {
   }
 
   get readiness(): Readiness {
+    if (this.#reader !== undefined && this.#writer !== undefined) return this.pipe.bothSides;
     return this.#reader !== undefined ? this.pipe.readSide : this.pipe.writeSide;
   }
 

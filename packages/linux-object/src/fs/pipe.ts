@@ -8,7 +8,7 @@
  * @module
  */
 import { WaitQueue } from '@rvisor/async-executor';
-import { O_ACCMODE, O_NONBLOCK, O_RDONLY, O_WRONLY } from '../abi/fcntl.js';
+import { O_ACCMODE, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY } from '../abi/fcntl.js';
 import { FIONREAD } from '../abi/ioctl.js';
 import { POLLERR, POLLHUP, POLLIN, POLLOUT } from '../abi/poll.js';
 import { S_IFIFO } from '../abi/mode.js';
@@ -40,8 +40,22 @@ export class PipeBuffer {
   readonly readSide = new Readiness();
   /** Notified when the write end's poll() may change (space freed, last reader gone). */
   readonly writeSide = new Readiness();
+  /** Notified with either side: what a file holding both ends (an O_RDWR open) waits on. */
+  readonly bothSides = new Readiness();
   readonly ino = nextPipeIno++;
   readonly created = Date.now();
+
+  /** The read end's poll() may have changed. */
+  readChanged(): void {
+    this.readSide.notify();
+    this.bothSides.notify();
+  }
+
+  /** The write end's poll() may have changed. */
+  writeChanged(): void {
+    this.writeSide.notify();
+    this.bothSides.notify();
+  }
 
   get capacity(): number {
     return this.data.length;
@@ -70,7 +84,7 @@ export class PipeBuffer {
     this.head = 0;
     this.length = held;
     this.writable.wakeAll();
-    this.writeSide.notify();
+    this.writeChanged();
     return rounded;
   }
 
@@ -84,7 +98,7 @@ export class PipeBuffer {
     this.length -= n;
     if (n > 0) {
       this.writable.wakeAll();
-      this.writeSide.notify();
+      this.writeChanged();
     }
     return n;
   }
@@ -106,7 +120,7 @@ export class PipeBuffer {
     this.length += n;
     if (n > 0) {
       this.readable.wakeAll();
-      this.readSide.notify();
+      this.readChanged();
     }
     return n;
   }
@@ -130,14 +144,13 @@ export function pipeIoctl(pipe: PipeBuffer, request: number, arg: Uint8Array): n
 
 /**
  * open(2) of /proc/<pid>/fd/N for either end of `pipe`: a new end for the access mode asked,
- * as Linux opens the pipe's inode (its fifo_open). O_RDWR, both ends in one file, answers ENXIO
- * here, where Linux gives it.
+ * or with O_RDWR both ends in one file, as Linux opens the pipe's inode (its fifo_open).
  */
 function reopenPipe(pipe: PipeBuffer, flags: number): OpenFile {
   const mode = flags & O_ACCMODE;
   if (mode === O_RDONLY) return new PipeReadEnd(pipe, flags);
   if (mode === O_WRONLY) return new PipeWriteEnd(pipe, flags);
-  throw new KernelError(Errno.ENXIO);
+  return new PipeBothEnds(pipe, flags);
 }
 
 /** The read end of a pipe. */
@@ -192,7 +205,7 @@ export class PipeReadEnd extends FileBase {
     p.readers--;
     if (p.readers === 0) {
       p.writable.wakeAll(); // writers now fail with EPIPE
-      p.writeSide.notify();
+      p.writeChanged();
     }
   }
 }
@@ -271,8 +284,63 @@ export class PipeWriteEnd extends FileBase {
     p.writers--;
     if (p.writers === 0) {
       p.readable.wakeAll(); // readers now see EOF
-      p.readSide.notify();
+      p.readChanged();
     }
+  }
+}
+
+/**
+ * Both ends of a pipe in one open file (an O_RDWR open of a pipe through /proc): it reads what
+ * any writer wrote and writes for any reader, and, holding a reader and a writer itself, never
+ * sees EOF, EPIPE, POLLHUP or POLLERR.
+ */
+class PipeBothEnds extends FileBase {
+  readonly #reader: PipeReadEnd;
+  readonly #writer: PipeWriteEnd;
+
+  constructor(readonly pipe: PipeBuffer, flags: number) {
+    super('pipe:[' + pipe.ino + ']', O_RDWR | (flags & O_NONBLOCK));
+    this.#reader = new PipeReadEnd(pipe, flags);
+    this.#writer = new PipeWriteEnd(pipe, flags);
+  }
+
+  get readiness(): Readiness {
+    return this.pipe.bothSides;
+  }
+
+  override setStatusFlags(flags: number): void {
+    super.setStatusFlags(flags);
+    this.#reader.setStatusFlags(flags);
+    this.#writer.setStatusFlags(flags);
+  }
+
+  override read(buf: Uint8Array, waiter?: Interruptible): number | Promise<number> {
+    return this.#reader.read(buf, waiter);
+  }
+
+  override write(buf: Uint8Array, waiter?: Interruptible): number | Promise<number> {
+    return this.#writer.write(buf, waiter);
+  }
+
+  override stat(): Stat {
+    return this.pipe.stat();
+  }
+
+  override ioctl(request: number, arg: Uint8Array): number {
+    return pipeIoctl(this.pipe, request, arg) ?? super.ioctl(request, arg);
+  }
+
+  reopen(flags: number): OpenFile {
+    return reopenPipe(this.pipe, flags);
+  }
+
+  override poll(events: number): number {
+    return this.#reader.poll(events) | this.#writer.poll(events);
+  }
+
+  override close(): void {
+    this.#reader.close();
+    this.#writer.close();
   }
 }
 

@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <sys/sysinfo.h>
 #include <stdlib.h>
@@ -146,6 +147,76 @@ static void magic_links(void) {
   close(p[1]);
 }
 
+/**
+ * Fill `fd` (O_RDWR, non-blocking) and poll it for POLLOUT while a child reads one PIPE_BUF from
+ * it: the read frees the space the poll waits for, so the poll ends while the child still waits
+ * (for the parent's word that it did, which never comes within 3 s if the poll slept on).
+ */
+static void poll_wakes_for_space(int fd, const char *what) {
+  char chunk[256] = {0};
+  int done[2];
+  if (pipe(done) != 0) return;
+  while (write(fd, chunk, sizeof chunk) > 0) {}
+  pid_t child = fork();
+  if (child == 0) {
+    char drain[4096];
+    usleep(50000);
+    if (read(fd, drain, sizeof drain) != sizeof drain) _exit(2);
+    struct pollfd word = {done[0], POLLIN, 0};
+    _exit(poll(&word, 1, 3000) == 1 ? 0 : 1);
+  }
+  struct pollfd pfd = {fd, POLLOUT, 0};
+  int r = poll(&pfd, 1, 10000);
+  if (write(done[1], "", 1) != 1) perror("write");
+  int status = 0;
+  waitpid(child, &status, 0);
+  printf("%s full, a reader takes 4096 bytes: poll %d revents %#x, ended while the reader waited %d\n", what, r,
+         pfd.revents, WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  close(done[0]);
+  close(done[1]);
+}
+
+/**
+ * A pipe reopened O_RDWR through /proc/self/fd holds both ends, as a FIFO opened O_RDWR does: it
+ * reads what the write end wrote, writes for the read end, sees neither EOF nor EPIPE once the
+ * pipe's own ends are closed, and its poll wakes when a reader frees space.
+ */
+static void both_ends(void) {
+  int p[2];
+  if (pipe(p) != 0) return;
+  char path[64], buf[16] = {0};
+  snprintf(path, sizeof path, "/proc/self/fd/%d", p[0]);
+  int rw = open(path, O_RDWR | O_NONBLOCK);
+  if (rw < 0) {
+    printf("pipe reopened O_RDWR: %s\n", strerrorname_np(errno));
+  } else {
+    long a = write(p[1], "one", 3), b = read(rw, buf, 3), c = write(rw, "two", 3), d = read(p[0], buf + 3, 3);
+    printf("pipe reopened O_RDWR: wrote %ld, read %ld, wrote %ld, read %ld \"%s\"\n", a, b, c, d, buf);
+    close(p[0]);
+    close(p[1]);
+    long e = read(rw, buf, 1);
+    printf("its own ends closed: read %ld %s", e, e < 0 ? strerrorname_np(errno) : "");
+    struct pollfd pfd = {rw, POLLIN | POLLOUT, 0};
+    printf(", write %ld", write(rw, "x", 1));
+    int r = poll(&pfd, 1, 0);
+    printf(", poll %d revents %#x\n", r, pfd.revents);
+    poll_wakes_for_space(rw, "pipe reopened O_RDWR");
+    close(rw);
+  }
+  char fifo[] = "/tmp/procfs-fifo-XXXXXX";
+  int tmp = mkstemp(fifo);
+  if (tmp < 0) return;
+  close(tmp);
+  unlink(fifo);
+  if (mkfifo(fifo, 0600) != 0) return;
+  int f = open(fifo, O_RDWR | O_NONBLOCK);
+  if (f >= 0) {
+    poll_wakes_for_space(f, "FIFO opened O_RDWR");
+    close(f);
+  }
+  unlink(fifo);
+}
+
 int main(int argc, char **argv) {
   if (argc > 1 && !strcmp(argv[1], "exec-side")) return exec_side();
   if (argc > 1 && !strcmp(argv[1], "comm-after-exec")) {
@@ -160,6 +231,7 @@ int main(int argc, char **argv) {
 
   memory_total();
   magic_links();
+  both_ends();
   stat_file("/proc/self/stat", pid, ppid, "procfs");
   snprintf(path, sizeof path, "/proc/%d/stat", pid);
   stat_file(path, pid, ppid, "procfs");
