@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { codeCacheDir } from '../src/launch/code-cache.js';
-import { CLI } from './paths.js';
+import { CLI, ROOTFS } from './paths.js';
 
 // The launchers run the CLI's and the sandbox's bundles through V8's code cache
 // (src/launch/code-cache.ts): written by the first run, read by the next ones, never trusted from
@@ -49,6 +49,17 @@ describe('code cache', () => {
     version();
     expect(caches().sort()).toEqual(['cli.cjs-elsewhere-1.2.3.4-nodev20.0.0.v8', file].sort());
     expect(statSync(join(dir, file!)).size).toBeGreaterThan(1000);
+  });
+
+  it('runs the container the same when it writes the cache (after loading the kernel) and when it reads it', () => {
+    for (let i = 0; i < 2; i++) {
+      const r = spawnSync(process.execPath, [CLI, 'run', '--rootfs', ROOTFS, '--', '/bin/sh', '-c', 'echo hi; exit 3'], {
+        encoding: 'utf8',
+        env: { ...process.env, RVISOR_CODE_CACHE: dir },
+      });
+      expect({ out: r.stdout, err: r.stderr, status: r.status }).toEqual({ out: 'hi\n', err: '', status: 3 });
+      expect(caches()).toHaveLength(1);
+    }
   });
 
   it('neither reads nor writes a directory others may write to', () => {

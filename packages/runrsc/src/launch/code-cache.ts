@@ -4,11 +4,13 @@
  * here as a `vm.Script` with `cachedData`.
  *
  * A bundle's top level only defines (each module's body runs, nothing starts) and exports `main`,
- * which the launcher calls after the cache is written. The cache so holds the top level and the
- * module bodies (which V8 compiles lazily, on their one call, at every start otherwise), not the
- * functions a run compiles later on first call: with those in it (a cache made at exit), V8
- * optimised the run loop's hot path in another order and inlined less, and a trapped syscall cost
- * ~5% more.
+ * which the launcher calls after the cache is written, and may export `preload`, which loads the
+ * modules it imports on demand (the kernel, for `run --rootfs`) without running anything; the
+ * launcher awaits it before it writes the cache. The cache so holds the top level and the module
+ * bodies (which V8 compiles lazily, on their one call, at every start otherwise: the kernel's took
+ * ~5 ms of each `run`), not the functions a run compiles later on first call: with those in it (a
+ * cache made at exit), V8 optimised the run loop's hot path in another order and inlined less,
+ * and a trapped syscall cost ~5% more.
  *
  * The cache lives in `$RVISOR_CODE_CACHE` (`off` disables it), else `$XDG_CACHE_HOME/rvisor-ts`,
  * else `~/.cache/rvisor-ts`: a directory of the user's own (0700, files 0600), so no other user
@@ -49,15 +51,21 @@ export function runWithCodeCache(file: string): void {
   // CommonJS's own wrapper, so the bundle sees the usual exports, require, __filename, __dirname.
   const wrapped = `(function (exports, require, module, __filename, __dirname) { ${source}\n});`;
   const script = new Script(wrapped, { filename: file, cachedData });
-  const module: { exports: { main?: unknown } } = { exports: {} };
+  const module: { exports: { main?: unknown; preload?: unknown } } = { exports: {} };
   const run = script.runInThisContext() as (...args: unknown[]) => void;
   run.call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
-  if (cacheFile && (cachedData === undefined || script.cachedDataRejected)) {
-    writeCache(cacheFile, prefix, script);
-  }
-  const main = module.exports.main;
+  const { main, preload } = module.exports;
   if (typeof main !== 'function') throw new Error(`${file} exports no main function`);
-  main();
+  if (!cacheFile || (cachedData !== undefined && !script.cachedDataRejected)) {
+    main();
+    return;
+  }
+  // A failed preload is main's to report, when it loads the same modules.
+  const loaded = typeof preload === 'function' ? Promise.resolve(preload()).catch(() => undefined) : Promise.resolve();
+  void loaded.then(() => {
+    writeCache(cacheFile, prefix, script);
+    main();
+  });
 }
 
 /**
