@@ -153,10 +153,29 @@ function reopenPipe(pipe: PipeBuffer, flags: number): OpenFile {
   return new PipeBothEnds(pipe, flags);
 }
 
-/** The read end of a pipe. */
-export class PipeReadEnd extends FileBase {
+/** What every open file over a pipe's buffer shares: its stat, FIONREAD, and a reopen through /proc. */
+export abstract class PipeFile extends FileBase {
   constructor(readonly pipe: PipeBuffer, flags: number) {
-    super('pipe:[' + pipe.ino + ']', O_RDONLY | (flags & O_NONBLOCK));
+    super('pipe:[' + pipe.ino + ']', flags);
+  }
+
+  override stat(): Stat {
+    return this.pipe.stat();
+  }
+
+  override ioctl(request: number, arg: Uint8Array): number {
+    return pipeIoctl(this.pipe, request, arg) ?? super.ioctl(request, arg);
+  }
+
+  reopen(flags: number): OpenFile {
+    return reopenPipe(this.pipe, flags);
+  }
+}
+
+/** The read end of a pipe. */
+export class PipeReadEnd extends PipeFile {
+  constructor(pipe: PipeBuffer, flags: number) {
+    super(pipe, O_RDONLY | (flags & O_NONBLOCK));
     pipe.readers++;
   }
 
@@ -180,18 +199,6 @@ export class PipeReadEnd extends FileBase {
     return p.take(buf);
   }
 
-  override stat(): Stat {
-    return this.pipe.stat();
-  }
-
-  override ioctl(request: number, arg: Uint8Array): number {
-    return pipeIoctl(this.pipe, request, arg) ?? super.ioctl(request, arg);
-  }
-
-  reopen(flags: number): OpenFile {
-    return reopenPipe(this.pipe, flags);
-  }
-
   override poll(events: number): number {
     const p = this.pipe;
     let r = 0;
@@ -211,9 +218,9 @@ export class PipeReadEnd extends FileBase {
 }
 
 /** The write end of a pipe. */
-export class PipeWriteEnd extends FileBase {
-  constructor(readonly pipe: PipeBuffer, flags: number) {
-    super('pipe:[' + pipe.ino + ']', O_WRONLY | (flags & O_NONBLOCK));
+export class PipeWriteEnd extends PipeFile {
+  constructor(pipe: PipeBuffer, flags: number) {
+    super(pipe, O_WRONLY | (flags & O_NONBLOCK));
     pipe.writers++;
   }
 
@@ -259,18 +266,6 @@ export class PipeWriteEnd extends FileBase {
     return done;
   }
 
-  override stat(): Stat {
-    return this.pipe.stat();
-  }
-
-  override ioctl(request: number, arg: Uint8Array): number {
-    return pipeIoctl(this.pipe, request, arg) ?? super.ioctl(request, arg);
-  }
-
-  reopen(flags: number): OpenFile {
-    return reopenPipe(this.pipe, flags);
-  }
-
   override poll(events: number): number {
     const p = this.pipe;
     let r = 0;
@@ -294,12 +289,12 @@ export class PipeWriteEnd extends FileBase {
  * any writer wrote and writes for any reader, and, holding a reader and a writer itself, never
  * sees EOF, EPIPE, POLLHUP or POLLERR.
  */
-class PipeBothEnds extends FileBase {
+class PipeBothEnds extends PipeFile {
   readonly #reader: PipeReadEnd;
   readonly #writer: PipeWriteEnd;
 
-  constructor(readonly pipe: PipeBuffer, flags: number) {
-    super('pipe:[' + pipe.ino + ']', O_RDWR | (flags & O_NONBLOCK));
+  constructor(pipe: PipeBuffer, flags: number) {
+    super(pipe, O_RDWR | (flags & O_NONBLOCK));
     this.#reader = new PipeReadEnd(pipe, flags);
     this.#writer = new PipeWriteEnd(pipe, flags);
   }
@@ -320,18 +315,6 @@ class PipeBothEnds extends FileBase {
 
   override write(buf: Uint8Array, waiter?: Interruptible): number | Promise<number> {
     return this.#writer.write(buf, waiter);
-  }
-
-  override stat(): Stat {
-    return this.pipe.stat();
-  }
-
-  override ioctl(request: number, arg: Uint8Array): number {
-    return pipeIoctl(this.pipe, request, arg) ?? super.ioctl(request, arg);
-  }
-
-  reopen(flags: number): OpenFile {
-    return reopenPipe(this.pipe, flags);
   }
 
   override poll(events: number): number {
