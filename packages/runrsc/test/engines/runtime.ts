@@ -13,12 +13,13 @@ export interface EngineRuntime {
 
 /**
  * Writes `runrsc` into `dir`: a shell script that runs the built CLI with this Node, so an
- * engine can exec it as it would exec runc (conmon and the runc shim do not know Node).
+ * engine can exec it as it would exec runc (conmon and the runc shim do not know Node). It leaves
+ * out NODE_EXTRA_CA_CERTS, as the package's bin does (docs/engines.md).
  */
 export function writeRunrscWrapper(dir: string): string {
   const path = join(dir, 'runrsc');
   const quote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
-  writeFileSync(path, `#!/bin/sh\nexec ${quote(execPath)} ${quote(CLI)} "$@"\n`);
+  writeFileSync(path, `#!/bin/sh\nunset NODE_EXTRA_CA_CERTS\nexec ${quote(execPath)} ${quote(CLI)} "$@"\n`);
   chmodSync(path, 0o755);
   return path;
 }
