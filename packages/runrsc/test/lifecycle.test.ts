@@ -375,6 +375,28 @@ describe.skipIf(!IS_ROOT)('OCI lifecycle', () => {
     ok(runrsc(['delete', '--force', 'pod-a']));
   });
 
+  it('answers delete once the container no longer holds its mounts: the engine can unmount them at once', () => {
+    // podman unmounts the container's /dev/shm right after delete; an fd still open there is EBUSY.
+    const mnt = join(work, 'shm-like');
+    mkdirSync(mnt);
+    expect(spawnSync('mount', ['-t', 'tmpfs', 'tmpfs', mnt]).status).toBe(0);
+    try {
+      ok(runrsc(['run', '-d', '--bundle', sleeper('holds-sandbox'), 'holds-sandbox']));
+      const busy = bundle('uses-mount', (s) => {
+        s.process.args = ['sh', '-c', 'sleep 1000 & sleep 1000 & exec sleep 1000'];
+        s.annotations = { 'dev.rvisor.sandbox': 'holds-sandbox' };
+        s.mounts.push({ destination: '/shm', type: 'bind', source: mnt, options: ['rbind', 'rw'] });
+      });
+      ok(runrsc(['run', '-d', '--bundle', busy, 'uses-mount']));
+      ok(runrsc(['delete', '--force', 'uses-mount']));
+      const umount = spawnSync('umount', [mnt], { encoding: 'utf8' });
+      expect(umount.status, umount.stderr).toBe(0);
+    } finally {
+      spawnSync('umount', ['-l', mnt]);
+      runrsc(['delete', '--force', 'holds-sandbox']);
+    }
+  });
+
   it('runs hooks with the state JSON on stdin; a failing create hook fails create and leaves nothing', () => {
     const record = (phase: string) => ({ path: '/bin/sh', args: ['sh', '-c', `cat > ${join(work, `hook-${phase}.json`)}`] });
     const dir = bundle('hooked', (s) => {

@@ -68,6 +68,8 @@ function limitsSomething(r: LinuxResources | undefined): r is LinuxResources {
 }
 
 const TERMINAL_SIGNALS = new Set<number>([Signo.SIGINT, Signo.SIGQUIT, Signo.SIGTSTP]);
+/** How long delete waits for a removed container's killed threads to go before it answers anyway. */
+const RETIRE_WAIT_MS = 5000;
 
 function exitStatus(proc: LinuxProcess): ExitStatus {
   const exit = proc.exit ?? { code: 0, signal: 0 };
@@ -218,19 +220,28 @@ export class Sandbox {
 
   /**
    * Drop a removed container's kernel once its last thread is gone (the run loop must see them
-   * exit, which releases their files), then release its file systems' host fds.
+   * exit, which releases their files), then release its file systems' host fds. Resolves then, or
+   * after RETIRE_WAIT_MS with the fds still held if a thread will not go (delete must not hang).
    */
-  #retire(kernel: Kernel): void {
-    if (kernel.threadsByHostTid.size > 0) {
+  #retire(kernel: Kernel): Promise<void> {
+    return new Promise((resolve) => {
+      const release = (): void => {
+        clearTimeout(timer);
+        kernel.onProcessDied = null;
+        this.#runner?.removeKernel(kernel);
+        kernel.vfs.release();
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.#options.log(`a removed container's threads are still alive after ${RETIRE_WAIT_MS} ms; its host fds stay open until they go`);
+        resolve();
+      }, RETIRE_WAIT_MS);
+      if (kernel.threadsByHostTid.size === 0) return release();
       kernel.onProcessDied = () => {
-        if (kernel.threadsByHostTid.size === 0) this.#retire(kernel);
+        if (kernel.threadsByHostTid.size === 0) release();
       };
       this.#ensureRunning();
-      return;
-    }
-    kernel.onProcessDied = null;
-    this.#runner?.removeKernel(kernel);
-    kernel.vfs.release();
+    });
   }
 
   #ensureRunning(): void {
@@ -367,15 +378,17 @@ export class Sandbox {
         cpu: { usage: { total: this.#cgroup?.stats().cpu.total ?? 0 } },
       } satisfies ContainerStats;
     },
-    remove: ({ id }) => {
+    // Answered once the container's host fds are closed: an engine unmounts what the container
+    // had mounted (podman its /dev/shm) right after delete, and an open fd there makes that EBUSY.
+    remove: async ({ id }) => {
       const c = this.#container(id);
       if (c.status !== 'stopped' && c.status !== 'created') throw new RuntimeError('wrong-state', `cannot delete a ${c.status} container`);
       const { kernel } = c.kernel;
       for (const t of kernel.threadsByHostTid.values()) kernel.platform.kill(t.hostTid);
       for (const w of c.watched.values()) if (!w.exit) w.holder.kill(Signo.SIGKILL);
       this.#containers.delete(id);
+      await this.#retire(kernel);
       if (this.#containers.size === 0) setImmediate(this.#options.onEmpty);
-      else this.#retire(kernel);
       return null;
     },
   };
