@@ -244,9 +244,15 @@ export class Sandbox {
     });
   }
 
+  /**
+   * Start the run loop unless it runs. Not in the caller's turn: the loop blocks in the host as
+   * soon as it runs, and the request that started it (start, exec) would have its reply held back
+   * until a guest's event or a timer woke the loop (a `start` of a container whose process sleeps
+   * took 8 s). On setImmediate, the reply's promise chain has run and its write gone out first.
+   */
   #ensureRunning(): void {
     if (this.#running) return;
-    this.#running = this.#runner!.run().finally(() => {
+    this.#running = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#runner!.run()).finally(() => {
       this.#running = null;
       // A process may have been started as the loop was ending.
       if ([...this.#containers.values()].some((c) => c.kernel.kernel.threadsByHostTid.size > 0)) this.#ensureRunning();
