@@ -92,6 +92,9 @@ try {
   const bundle = join(scratch, 'bundle');
   const specCommand = hasRunc ? ['runc', 'spec'] : [cli, 'spec'];
   const setArgs = makeBundle(bundle, rootfs, specCommand);
+  // The same, running `sleep 1000`: the start-up of a long-running container.
+  const sleepBundle = join(scratch, 'bundle-sleep');
+  makeBundle(sleepBundle, rootfs, specCommand)(['/bin/sleep', '1000']);
   const runcRoot = join(scratch, 'runc-root');
   const runrscRoot = join(scratch, 'runrsc-root');
   const modes = makeModes({ rootfs, cli, cliBuilt, pin, cpu: opts.cpu, hasProot, hasRunc, runcRoot, bundle, setArgs })
@@ -167,7 +170,7 @@ try {
 
   if (selected('startup')) {
     console.log(`start-up: run of /bin/true, ${startupRuns} runs`);
-    const results = (startup = measureStartup({ rootfs, cli, cliBuilt, hasProot, hasRunc, bundle, setArgs, runrscRoot, runcRoot, runs: startupRuns }));
+    const results = (startup = measureStartup({ rootfs, cli, cliBuilt, hasProot, hasRunc, bundle, setArgs, sleepBundle, runrscRoot, runcRoot, runs: startupRuns }));
     const native = results.find((r) => r.key === 'native')?.ns;
     const runc = results.find((r) => r.key === 'runc')?.ns;
     const lines = ['| how | ms | ÷ native | ÷ runc |', '|---|---:|---:|---:|'];

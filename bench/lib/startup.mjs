@@ -1,17 +1,38 @@
 // Start-up: the wall-clock time of running /bin/true, from the command's start to its exit, as
-// the caller sees it. The OCI forms (runrsc and runc on the same bundle) are the fair pair.
+// the caller sees it. The OCI forms (runrsc and runc on the same bundle) are the fair pair. And
+// what an engine waits for when it starts a long-running container: create, then start, of a
+// process that goes to sleep, until start returns (the container is deleted afterwards, untimed).
+import { spawnSync } from 'node:child_process';
 import { timed, median } from './util.mjs';
+
+/**
+ * Runs `argv` with no stdio to hold (a created container keeps its create's stdio open, so a pipe
+ * would never end); returns its wall-clock time in ns, or throws if it fails.
+ */
+function timedQuiet(argv) {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(argv[0], argv.slice(1), { stdio: 'ignore' });
+  if (r.error || r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.error?.message ?? `exit ${r.status ?? r.signal}`})`);
+  return Number(process.hrtime.bigint() - start);
+}
 
 /**
  * Times each start-up command `runs` times and returns [{ key, name, ns }] (median), or an error.
  * @param {{ rootfs: string, cli: string, cliBuilt: boolean, hasProot: boolean, hasRunc: boolean,
- *   bundle: string, setArgs: (args: string[]) => void, runrscRoot: string, runcRoot: string,
- *   runs: number }} o
+ *   bundle: string, setArgs: (args: string[]) => void, sleepBundle: string, runrscRoot: string,
+ *   runcRoot: string, runs: number }} o
  */
 export function measureStartup(o) {
   o.setArgs(['/bin/true']);
   let count = 0;
   const id = () => `rvisor-bench-start-${process.pid}-${count++}`;
+  // create + start of a sleeping container, timed; its delete is not.
+  const createStart = (runtime, root) => () => {
+    const name = id();
+    const ns = timedQuiet([runtime, '--root', root, 'create', '--bundle', o.sleepBundle, name]) + timedQuiet([runtime, '--root', root, 'start', name]);
+    timedQuiet([runtime, '--root', root, 'delete', '--force', name]);
+    return ns;
+  };
   const variants = [
     { key: 'native', name: 'native (chroot)', command: () => ['chroot', o.rootfs, '/bin/true'] },
     o.cliBuilt && {
@@ -21,6 +42,14 @@ export function measureStartup(o) {
     o.hasRunc && {
       key: 'runc', name: 'runc, OCI bundle (runc --root R run ID)',
       command: () => ['runc', '--root', o.runcRoot, 'run', '--bundle', o.bundle, id()],
+    },
+    o.cliBuilt && {
+      key: 'runrsc-create-start', name: 'rVisor-ts, create + start of `sleep 1000`, until start returns (what engines wait for)',
+      time: createStart(o.cli, o.runrscRoot),
+    },
+    o.hasRunc && {
+      key: 'runc-create-start', name: 'runc, create + start of `sleep 1000`, until start returns',
+      time: createStart('runc', o.runcRoot),
     },
     o.cliBuilt && {
       key: 'runrsc-rootfs', name: 'rVisor-ts, runrsc run --rootfs DIR -- /bin/true',
@@ -37,7 +66,7 @@ export function measureStartup(o) {
     for (const v of variants) {
       if (errors.has(v.key)) continue;
       try {
-        samples.get(v.key).push(timed(v.command()));
+        samples.get(v.key).push(v.time ? v.time() : timed(v.command()));
       } catch (err) {
         errors.set(v.key, String(err.message).split('\n')[0]);
       }

@@ -94,17 +94,22 @@ export function targetLines({ table, startup }) {
   }
 
   const ns = (key) => startup?.find((s) => s.key === key)?.ns;
-  const runc = ns('runc');
-  if (runc !== undefined && (ns('runrsc-oci') !== undefined || ns('runrsc-rootfs') !== undefined)) {
-    const forms = [['OCI bundle', ns('runrsc-oci')], ['run --rootfs', ns('runrsc-rootfs')]].filter(([, v]) => v !== undefined);
-    const worst = Math.max(...forms.map(([, v]) => v));
+  // Each of ours against runc doing the same.
+  const pairs = [
+    ['OCI bundle', ns('runrsc-oci'), ns('runc')],
+    ['run --rootfs', ns('runrsc-rootfs'), ns('runc')],
+    ['create + start', ns('runrsc-create-start'), ns('runc-create-start')],
+  ].filter(([, ours, theirs]) => ours !== undefined && theirs !== undefined);
+  if (pairs.length > 0) {
+    const worst = Math.max(...pairs.map(([, ours, theirs]) => ours / theirs));
     const node = ns('node');
+    const runc = ns('runc');
     rows.push({
       target: 'start-up ≤ runc\'s',
-      measured: forms.map(([name, v]) => `${name} ${fmt(v / 1e6)} ms (${times(v / runc)} runc)`).join(', '),
-      verdict: worst <= runc ? 'met' : `missed: ${times(worst / runc)} runc's`,
-      why: worst <= runc ? undefined
-        : `${node === undefined ? 'Node\'s own start' : `Node's own start (\`node -e 0\`, ${fmt(node / 1e6)} ms, ${times(node / runc)} runc)`} comes first; then loading the kernel's bundle and its first, unoptimised run of a guest`,
+      measured: pairs.map(([name, ours, theirs]) => `${name} ${fmt(ours / 1e6)} ms (${times(ours / theirs)} runc)`).join(', '),
+      verdict: worst <= 1 ? 'met' : `missed: up to ${times(worst)} runc's`,
+      why: worst <= 1 ? undefined
+        : `${node === undefined ? 'Node\'s own start' : `Node's own start (\`node -e 0\`, ${fmt(node / 1e6)} ms${runc === undefined ? '' : `, ${times(node / runc)} runc`})`} comes first; then loading the kernel's bundle and its first, unoptimised run of a guest; create starts a sandbox process of its own, a second Node`,
     });
   }
 
