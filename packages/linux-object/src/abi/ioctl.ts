@@ -64,11 +64,6 @@ export const TERMIOS2_SIZE = 44;
 /** Size of `struct winsize` (TIOCGWINSZ/TIOCSWINSZ): rows, cols, xpixel, ypixel (u16 each). */
 export const WINSIZE_SIZE = 8;
 
-/**
- * How many bytes a terminal ioctl reads or writes through its pointer argument, so the syscall
- * layer knows what to copy between guest memory and the `arg` buffer; `undefined` when the
- * request takes its argument by value or is not a terminal request.
- */
 /** tcflush's queues (TCFLSH's argument) and tcflow's actions (TCXONC's). */
 export const TCIFLUSH = 0;
 export const TCOFLUSH = 1;
@@ -94,6 +89,11 @@ export function terminalIoctlValue(request: number, arg: Uint8Array): number {
   return v;
 }
 
+/**
+ * How many bytes a terminal ioctl reads or writes through its pointer argument, so the syscall
+ * layer knows what to copy between guest memory and the `arg` buffer; `undefined` when the
+ * request takes its argument by value or is not a terminal request.
+ */
 export function terminalIoctlArgSize(request: number): number | undefined {
   switch (request) {
     case TCGETS:

@@ -113,6 +113,16 @@ function required(op: unknown, fs: FileSystem): void {
 }
 
 /** A mount table with one root file system, and path resolution over it. */
+/**
+ * Where a magic link (/proc/<pid>/fd/N) leads: its open file, where that file is, or as an inode
+ * of its own when it has no place (a pipe, host stdio). Undefined for any other link.
+ */
+function magicTarget(link: PathRef): PathRef | undefined {
+  const file = link.inode.magicFile?.();
+  if (file === undefined) return undefined;
+  return file.location ?? { ...link, inode: new OpenFileInode(file, link.mount.fs) };
+}
+
 export class Vfs {
   readonly #mounts = new Map<string, Mount>();
   /** The root of the mount tree: '/' of the container. */
@@ -220,10 +230,9 @@ export class Vfs {
       const next = this.#child(cur, name, last ? state : undefined);
       if (next.inode.type === FileType.Symlink && (!last || followLast || trailingSlash)) {
         if (++state.links > MAXSYMLINKS) throw new KernelError(Errno.ELOOP);
-        const magic = next.inode.magicFile?.();
+        const magic = magicTarget(next);
         if (magic !== undefined) {
-          // /proc/<pid>/fd/N: the open file itself, where it is, or as an inode of its own.
-          cur = magic.location ?? { ...next, inode: new OpenFileInode(magic, next.mount.fs) };
+          cur = magic;
           continue;
         }
         const target = next.inode.readlink();
@@ -325,11 +334,9 @@ export class Vfs {
       if (existing.inode.type !== FileType.Symlink || (flags & O_NOFOLLOW) !== 0) {
         return { ref: existing };
       }
-      const magic = existing.inode.magicFile?.();
-      if (magic !== undefined) {
-        // /proc/<pid>/fd/N (and /dev/stdout through it): the open file, which exists.
-        return { ref: magic.location ?? { ...existing, inode: new OpenFileInode(magic, existing.mount.fs) } };
-      }
+      // /proc/<pid>/fd/N (and /dev/stdout through it): the open file, which exists.
+      const magic = magicTarget(existing);
+      if (magic !== undefined) return { ref: magic };
       // A symlink, dangling or not: O_CREAT creates its target, as Linux.
       if (links >= MAXSYMLINKS) throw new KernelError(Errno.ELOOP);
       const target = existing.inode.readlink();

@@ -189,7 +189,6 @@ export function sysMemfdCreate(ctx: SyscallContext) {
   }
 }
 
-
 type SegmentOp = (seg: Uint8Array, done: number) => number | Promise<number>;
 
 /** Run `op` over the segments until one comes back short; bytes moved beat a later error. */
