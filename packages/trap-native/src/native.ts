@@ -15,6 +15,7 @@ export interface NativeBinding {
   pmemChunk(offset: number, length: number): ArrayBuffer;
   pmemRelease(offset: number, length: number): number;
   pmemCopy(from: number, to: number, length: number): number;
+  pmemOverwrite(from: number, to: number, length: number): number;
   constants(): ArrayBuffer;
   spawn(): number;
   resumeAndWait(tid: number, regs: BigUint64Array | null, signal: number, timeoutNs: number): number;

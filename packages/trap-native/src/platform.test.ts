@@ -134,6 +134,22 @@ describe('TrapPlatform', () => {
     expect(platform.resumeAndWait(0, null, 0, 1_000_000)).toBe(5);
   });
 
+  it('copies pmem into fresh frames, and over frames that held other bytes, every byte', () => {
+    const chunk = platform.pmem.chunk(0);
+    const [src, fresh, old] = [1 << 20, 2 << 20, 3 << 20];
+    const size = 32 * 4096; // more than copy copies whole: it skips the holes
+    chunk.fill(0, src, src + size);
+    chunk[src + 5] = 7; // one page of data, three holes
+    chunk.fill(0xee, old, old + size);
+    platform.pmem.copy(src, fresh, size);
+    platform.pmem.overwrite(src, old, size);
+    const expected = new Uint8Array(size);
+    expected[5] = 7;
+    expect(chunk.subarray(fresh, fresh + size)).toEqual(expected);
+    expect(chunk.subarray(old, old + size)).toEqual(expected);
+    expect(() => platform.pmem.overwrite(src, platform.pmem.size - 4096, size)).toThrow(/failed: errno 22/);
+  });
+
   it('starts guests with nothing of the host mapped but the reserved trampoline page', async () => {
     const tid = platform.spawn();
     const maps = readFileSync(`/proc/${tid}/maps`, 'utf8').trim().split('\n');

@@ -73,6 +73,10 @@ class NativePhysicalMemory {
     const r = this.native.pmemCopy(from, to, length);
     if (r < 0) throw new Error(`pmem copy [${from}, +${length}) -> ${to} failed: errno ${-r}`);
   }
+  overwrite(from: number, to: number, length: number): void {
+    const r = this.native.pmemOverwrite(from, to, length);
+    if (r < 0) throw new Error(`pmem overwrite [${from}, +${length}) -> ${to} failed: errno ${-r}`);
+  }
   release(offset: number, length: number): void {
     const r = this.native.pmemRelease(offset, length);
     if (r < 0) throw new Error(`pmem release [${offset}, +${length}) failed: errno ${-r}`);

@@ -35,6 +35,10 @@ export class FakePhysicalMemory implements PhysicalMemory {
     this.#bytes.copyWithin(to, from, from + length);
   }
 
+  overwrite(from: number, to: number, length: number): void {
+    this.#bytes.copyWithin(to, from, from + length);
+  }
+
   release(offset: number, length: number): void {
     this.released.push([offset, length]);
     let off = offset;

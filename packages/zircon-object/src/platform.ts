@@ -26,6 +26,8 @@ export interface PhysicalMemory {
    * the source never touched may be skipped, so they stay free on the host too.
    */
   copy(from: number, to: number, length: number): void;
+  /** Copy [from, from+length) over [to, to+length): every byte, whatever the destination held. */
+  overwrite(from: number, to: number, length: number): void;
   /** Give the host back the memory behind [offset, offset+length) (page aligned); reads then see zeros. */
   release(offset: number, length: number): void;
 }

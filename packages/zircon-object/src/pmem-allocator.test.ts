@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FakePhysicalMemory } from './fake-platform.js';
-import { MemoryAccount, PmemAllocator } from './pmem-allocator.js';
+import { MemoryAccount, PmemAllocator, RECYCLE_MAX } from './pmem-allocator.js';
 import { ZxError, ZxStatus } from './status.js';
 
 const KiB = 1024;
@@ -9,7 +9,7 @@ const MiB = 1024 * KiB;
 describe('PmemAllocator', () => {
   it('allocates first fit and coalesces freed neighbours', () => {
     const pmem = new FakePhysicalMemory(4 * MiB, 1 * MiB);
-    const alloc = new PmemAllocator(pmem);
+    const alloc = new PmemAllocator(pmem, { recycleLimit: 0 });
     const a = alloc.alloc(8 * KiB);
     const b = alloc.alloc(4 * KiB);
     const c = alloc.alloc(4 * KiB);
@@ -99,5 +99,46 @@ describe('PmemAllocator', () => {
     expect(() => alloc.alloc(4 * KiB, account)).toThrow(ZxError);
     expect(account.used).toBe(16 * KiB);
     expect(alloc.allocatedBytes).toBe(16 * KiB);
+  });
+
+  describe('freed small extents kept populated', () => {
+    it('hands them to allocOverwritten only, without a hole punched at the free', () => {
+      const pmem = new FakePhysicalMemory(4 * MiB, 1 * MiB);
+      const alloc = new PmemAllocator(pmem);
+      const a = alloc.alloc(8 * KiB);
+      alloc.free(a, 8 * KiB);
+      expect(pmem.released).toEqual([]);
+      expect([alloc.allocatedBytes, alloc.recycledBytes]).toEqual([0, 8 * KiB]);
+      expect(alloc.alloc(8 * KiB)).not.toBe(a); // alloc returns zeros: never a kept extent
+      expect(alloc.allocOverwritten(4 * KiB)).not.toBe(a); // only one of the same size
+      expect(alloc.allocOverwritten(8 * KiB)).toBe(a);
+      expect(alloc.recycledBytes).toBe(0);
+    });
+
+    it('keeps at most the limit, and no extent larger than RECYCLE_MAX', () => {
+      const pmem = new FakePhysicalMemory(4 * MiB, 1 * MiB);
+      const alloc = new PmemAllocator(pmem, { recycleLimit: 12 * KiB });
+      const [a, b, big] = [alloc.alloc(8 * KiB), alloc.alloc(8 * KiB), alloc.alloc(RECYCLE_MAX + 4 * KiB)];
+      alloc.free(a, 8 * KiB);
+      alloc.free(b, 8 * KiB);
+      alloc.free(big, RECYCLE_MAX + 4 * KiB);
+      expect(pmem.released).toEqual([[b, 8 * KiB], [big, RECYCLE_MAX + 4 * KiB]]);
+      expect(alloc.recycledBytes).toBe(8 * KiB);
+      expect(() => alloc.free(a, 8 * KiB)).toThrow(ZxError); // a double free of a kept extent
+    });
+
+    it('frees them for real when the free list has no room, or a growth needs their frames', () => {
+      const pmem = new FakePhysicalMemory(1 * MiB, 1 * MiB);
+      const alloc = new PmemAllocator(pmem);
+      const heap = alloc.alloc(8 * KiB);
+      const next = alloc.alloc(8 * KiB);
+      alloc.alloc(MiB - 16 * KiB);
+      alloc.free(next, 8 * KiB);
+      expect(alloc.tryGrow(heap, 8 * KiB, 12 * KiB)).toBe(true);
+      expect(pmem.released).toEqual([[next, 8 * KiB]]);
+      alloc.free(heap, 12 * KiB);
+      expect(alloc.alloc(16 * KiB)).toBe(heap); // both kept extents, freed and coalesced
+      expect(alloc.recycledBytes).toBe(0);
+    });
   });
 });

@@ -5,7 +5,7 @@
  */
 import { KObject } from './object.js';
 import { PAGE_SIZE } from './platform.js';
-import { isPageAligned, pageRoundUp, type MemoryAccount, type PmemAllocator } from './pmem-allocator.js';
+import { RECYCLE_MAX, isPageAligned, pageRoundUp, type MemoryAccount, type PmemAllocator } from './pmem-allocator.js';
 import { ZxError, ZxStatus } from './status.js';
 
 /** Something that maps VMOs into a guest (a Vmar), told when a VMO's frames move so it can remap. */
@@ -368,8 +368,17 @@ export class Vmo extends KObject {
       throw new ZxError(ZxStatus.ERR_OUT_OF_RANGE, `child range ${offset}+${len} of ${this.#size}`);
     }
     if (!Number.isSafeInteger(size) || size < len) throw new ZxError(ZxStatus.ERR_INVALID_ARGS, `child size ${size} < ${len}`);
-    const child = Vmo.create(this.allocator, size, { account: this.account, name: this.name });
-    this.allocator.pmem.copy(this.#offset + offset, child.#offset, pageRoundUp(len));
+    let child: Vmo;
+    if (size === pageRoundUp(len) && size > 0 && size <= RECYCLE_MAX) {
+      // Small: copied whole anyway, so into frames a freed VMO left populated, when there are some.
+      child = new Vmo(this.allocator, this.account, this.name);
+      child.#offset = this.allocator.allocOverwritten(size, this.account);
+      child.#capacity = child.#size = size;
+      this.allocator.pmem.overwrite(this.#offset + offset, child.#offset, size);
+    } else {
+      child = Vmo.create(this.allocator, size, { account: this.account, name: this.name });
+      this.allocator.pmem.copy(this.#offset + offset, child.#offset, pageRoundUp(len));
+    }
     if (this.#source !== undefined) {
       this.#source.retain();
       child.setSource(this.#source, this.#sourceOffset + offset);
@@ -456,6 +465,4 @@ export class Vmo extends KObject {
     if (this.#refs <= 0) throw new ZxError(ZxStatus.ERR_BAD_STATE, 'vmo is gone');
   }
 }
-
-/** Copy `len` bytes of pmem from `from` to `to` page by page, skipping all-zero pages. */
 

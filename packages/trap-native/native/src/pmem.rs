@@ -43,8 +43,7 @@ impl Pmem {
             return -(libc::EINVAL as i64);
         }
         if len <= WHOLE_COPY_MAX {
-            self.copy_extent(from, to, len);
-            return 0;
+            return self.overwrite(from, to, len);
         }
         let end = from + len;
         let mut pos = from;
@@ -59,6 +58,17 @@ impl Pmem {
             self.copy_extent(start, to + (start - from), stop - start);
             pos = stop;
         }
+        0
+    }
+
+    /// Copy [from, from+len) over [to, to+len), every byte, whatever the destination held (frames
+    /// kept populated for reuse: `PmemAllocator`'s recycled extents).
+    pub fn overwrite(&self, from: usize, to: usize, len: usize) -> i64 {
+        let in_range = |o: usize| o.checked_add(len).map_or(false, |end| end <= self.size);
+        if !in_range(from) || !in_range(to) {
+            return -(libc::EINVAL as i64);
+        }
+        self.copy_extent(from, to, len);
         0
     }
 
