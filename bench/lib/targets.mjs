@@ -15,6 +15,11 @@ const OVER_NATIVE = {
   mkdir: 'most of a pair, natively too, is rmdir waiting for the disk (a synchronous discard); the kernel adds the round trips after its host mkdirat, fstatat (the new directory\'s identity) and unlinkat, and the row swings with the disk from run to run',
 };
 
+const FORK = 'proot lets fork run on the host; here the kernel injects the host fork and maps copies of the parent\'s writable memory in the child';
+const THREAD = 'proot lets clone run on the host; here a create and join is ~10 traps, an injected clone and ~29 context switches';
+const EXECVE = 'proot only rewrites execve\'s path; here the kernel maps the image and every start-up call of the new program is a trap';
+const COLD = '; and these rounds are the kernel\'s first, run while V8 compiles its hot functions on the same CPU (the "after … untimed rounds" rows are the same work once warm)';
+
 // Why rVisor-ts is slower than proot on a row: proot traps only path syscalls.
 const BEHIND_PROOT = {
   write1m: 'proot lets write run on the host; here each 1 MiB write is a trap and a host write from the kernel',
@@ -22,10 +27,13 @@ const BEHIND_PROOT = {
   pingpong: 'proot lets read and write run on the host; here each is a trap',
   'write-disk': 'proot lets write and fsync run on the host; here each is a trap',
   mkdir: 'both trap mkdir and rmdir',
-  fork: 'proot lets fork run on the host; here the kernel injects the host fork and maps copies of the parent\'s writable memory in the child',
-  thread: 'proot lets clone run on the host; here a create and join is ~10 traps, an injected clone and ~29 context switches',
-  execve: 'proot only rewrites execve\'s path; here the kernel maps the image and every start-up call of the new program is a trap',
-  'execve-dynamic': 'proot only rewrites execve\'s path; here the kernel maps the image and every start-up call of the new program is a trap',
+  fork: `${FORK}${COLD}`,
+  thread: `${THREAD}${COLD}`,
+  execve: `${EXECVE}${COLD}`,
+  'execve-dynamic': `${EXECVE}${COLD}`,
+  'fork-warm': FORK,
+  'thread-warm': THREAD,
+  'execve-warm': EXECVE,
   sqlite: 'proot traps the 8 of ~31 syscalls per row that take a path; here all are trapped',
   'tar-gzip': 'proot lets read, write and fork run on the host; here every call is a trap, run once, before V8 has optimised the kernel',
 };

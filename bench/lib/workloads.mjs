@@ -37,6 +37,12 @@ export const WORKLOADS = [
   { key: 'thread', group: 'process', title: 'pthread_create + pthread_join', unit: 'us', n: 1000, floor: false, argv: (n) => ['/bench/proc-loop', 'thread', String(n)] },
   { key: 'execve', group: 'process', title: 'fork + execve + waitpid', unit: 'us', n: 200, floor: false, argv: (n) => ['/bench/proc-loop', 'execve', String(n)] },
   { key: 'execve-dynamic', group: 'process', title: 'fork + execve of a dynamic program + waitpid', unit: 'us', n: 200, floor: false, argv: (n) => ['/bench/proc-loop', 'execve', String(n), '/bench/noop-dynamic'] },
+  // The same rounds once the kernel's JIT has warmed up (untimed rounds first, enough here for the
+  // per-round time to stop falling): what a long-running workload pays, where the rows above are
+  // what a short one does.
+  { key: 'fork-warm', group: 'process', title: 'fork + _exit + waitpid, after 3 000 untimed rounds', unit: 'us', n: 1000, floor: false, argv: (n) => ['/bench/proc-loop', '--warm', '3000', 'fork', String(n)] },
+  { key: 'thread-warm', group: 'process', title: 'pthread_create + pthread_join, after 5 000 untimed rounds', unit: 'us', n: 2000, floor: false, argv: (n) => ['/bench/proc-loop', '--warm', '5000', 'thread', String(n)] },
+  { key: 'execve-warm', group: 'process', title: 'fork + execve + waitpid, after 2 000 untimed rounds', unit: 'us', n: 500, floor: false, argv: (n) => ['/bench/proc-loop', '--warm', '2000', 'execve', String(n)] },
   {
     key: 'sqlite', group: 'real', title: 'sqlite3: 10 000 INSERTs, one transaction each (× --scale)', unit: 'ms', n: 1, floor: false, needs: '/usr/bin/sqlite3',
     argv: inShell('rm -f /tmp/bench.db /tmp/bench.db-journal && /usr/bin/sqlite3 /tmp/bench.db < /bench/insert.sql > /tmp/sqlite.out'),

@@ -8,8 +8,9 @@
  *   mmap ns_per_call 3456.7
  *   thread ns_per_call 12345.6
  *
- * Usage: proc-loop fork|execve|mmap|thread [N] [PROGRAM]   (N default 200). Static, so it runs on the
- * host and in a rootfs.
+ * Usage: proc-loop [--warm W] fork|execve|mmap|thread [N] [PROGRAM]   (N default 200). With --warm,
+ * W rounds run first, untimed: a JIT-compiled kernel reaches its steady speed only after some
+ * thousands of rounds. Static, so it runs on the host and in a rootfs.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -28,49 +29,52 @@ static double now_ns(void) {
 
 static void *returns(void *arg) { return arg; }
 
-int main(int argc, char **argv) {
-  if (argc > 1 && strcmp(argv[1], "noop") == 0) return 0;
-  if (argc < 2 || (strcmp(argv[1], "fork") != 0 && strcmp(argv[1], "execve") != 0 && strcmp(argv[1], "mmap") != 0 &&
-                   strcmp(argv[1], "thread") != 0)) {
-    fprintf(stderr, "usage: proc-loop fork|execve|mmap|thread [N]\n");
-    return 2;
-  }
-  int exec = strcmp(argv[1], "execve") == 0;
-  long n = argc > 2 ? atol(argv[2]) : 200;
-  if (strcmp(argv[1], "mmap") == 0) {
-    double t0 = now_ns();
-    for (long i = 0; i < n; i++) {
+/* N rounds of `op`; returns 0, or 1 when one failed. */
+static int rounds(const char *op, long n, char **noop) {
+  for (long i = 0; i < n; i++) {
+    if (strcmp(op, "mmap") == 0) {
       char *p = mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
       if (p == MAP_FAILED) return 1;
       for (int off = 0; off < 65536; off += 4096) p[off] = 1;
       munmap(p, 65536);
-    }
-    printf("mmap ns_per_call %.1f\n", (now_ns() - t0) / (double)n);
-    return 0;
-  }
-  if (strcmp(argv[1], "thread") == 0) {
-    double t0 = now_ns();
-    for (long i = 0; i < n; i++) {
+    } else if (strcmp(op, "thread") == 0) {
       pthread_t t;
       if (pthread_create(&t, NULL, returns, NULL) != 0 || pthread_join(t, NULL) != 0) return 1;
+    } else {
+      pid_t c = fork();
+      if (c == 0) {
+        if (strcmp(op, "execve") == 0) execv(noop[0], noop);
+        _exit(0);
+      }
+      int st;
+      if (waitpid(c, &st, 0) != c || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        fprintf(stderr, "proc-loop: child failed\n");
+        return 1;
+      }
     }
-    printf("thread ns_per_call %.1f\n", (now_ns() - t0) / (double)n);
-    return 0;
   }
-  char *noop[] = {argc > 3 ? argv[3] : argv[0], argc > 3 ? NULL : "noop", NULL};
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "noop") == 0) return 0;
+  char *self = argv[0];
+  long warm = 0;
+  if (argc > 2 && strcmp(argv[1], "--warm") == 0) {
+    warm = atol(argv[2]);
+    argc -= 2;
+    argv += 2;
+  }
+  const char *op = argc > 1 ? argv[1] : "";
+  if (strcmp(op, "fork") != 0 && strcmp(op, "execve") != 0 && strcmp(op, "mmap") != 0 && strcmp(op, "thread") != 0) {
+    fprintf(stderr, "usage: proc-loop [--warm W] fork|execve|mmap|thread [N] [PROGRAM]\n");
+    return 2;
+  }
+  long n = argc > 2 ? atol(argv[2]) : 200;
+  char *noop[] = {argc > 3 ? argv[3] : self, argc > 3 ? NULL : "noop", NULL};
+  if (rounds(op, warm, noop) != 0) return 1;
   double start = now_ns();
-  for (long i = 0; i < n; i++) {
-    pid_t c = fork();
-    if (c == 0) {
-      if (exec) execv(noop[0], noop);
-      _exit(0);
-    }
-    int st;
-    if (waitpid(c, &st, 0) != c || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-      fprintf(stderr, "proc-loop: child failed\n");
-      return 1;
-    }
-  }
-  printf("%s ns_per_call %.1f\n", argv[1], (now_ns() - start) / (double)n);
+  if (rounds(op, n, noop) != 0) return 1;
+  printf("%s ns_per_call %.1f\n", op, (now_ns() - start) / (double)n);
   return 0;
 }
