@@ -34,6 +34,7 @@ const BEHIND_PROOT = {
   'fork-warm': FORK,
   'thread-warm': THREAD,
   'execve-warm': EXECVE,
+  'execve-dynamic-warm': EXECVE,
   sqlite: 'proot traps the 8 of ~31 syscalls per row that take a path; here all are trapped',
   'tar-gzip': 'proot lets read, write and fork run on the host; here every call is a trap, run once, before V8 has optimised the kernel',
 };

@@ -43,6 +43,7 @@ export const WORKLOADS = [
   { key: 'fork-warm', group: 'process', title: 'fork + _exit + waitpid, after 3 000 untimed rounds', unit: 'us', n: 1000, floor: false, argv: (n) => ['/bench/proc-loop', '--warm', '3000', 'fork', String(n)] },
   { key: 'thread-warm', group: 'process', title: 'pthread_create + pthread_join, after 5 000 untimed rounds', unit: 'us', n: 2000, floor: false, argv: (n) => ['/bench/proc-loop', '--warm', '5000', 'thread', String(n)] },
   { key: 'execve-warm', group: 'process', title: 'fork + execve + waitpid, after 2 000 untimed rounds', unit: 'us', n: 500, floor: false, argv: (n) => ['/bench/proc-loop', '--warm', '2000', 'execve', String(n)] },
+  { key: 'execve-dynamic-warm', group: 'process', title: 'fork + execve of a dynamic program + waitpid, after 2 000 untimed rounds', unit: 'us', n: 500, floor: false, argv: (n) => ['/bench/proc-loop', '--warm', '2000', 'execve', String(n), '/bench/noop-dynamic'] },
   {
     key: 'sqlite', group: 'real', title: 'sqlite3: 10 000 INSERTs, one transaction each (× --scale)', unit: 'ms', n: 1, floor: false, needs: '/usr/bin/sqlite3',
     argv: inShell('rm -f /tmp/bench.db /tmp/bench.db-journal && /usr/bin/sqlite3 /tmp/bench.db < /bench/insert.sql > /tmp/sqlite.out'),
