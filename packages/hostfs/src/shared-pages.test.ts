@@ -15,10 +15,12 @@ function mapped(vmo: Vmo): { unmap(): void } {
   const vmar = new Vmar({ base: 0x10000, size: 0x1000000, pmemGuestFd: 3 });
   const at = vmar.map({ vmo, len: vmo.size, prot: 3, shared: true });
   vmar.takeHostOps();
+  vmar.hostOpsMade();
   return {
     unmap() {
       vmar.unmap(at, vmo.size);
       vmar.takeHostOps();
+      vmar.hostOpsMade();
     },
   };
 }

@@ -61,6 +61,7 @@ describe('Process and Thread', () => {
     expect(proc.handles.size).toBe(0);
     expect(proc.vmar.mappings()).toEqual([]);
     proc.vmar.takeHostOps();
+    proc.vmar.hostOpsMade();
     expect(alloc.allocatedBytes).toBe(0);
     expect(() => new Thread(proc)).toThrow(ZxError);
     proc.exit(5);

@@ -232,7 +232,7 @@ describe('Vmar mapping', () => {
     expect(alloc.allocatedBytes).toBe(0);
   });
 
-  it('releases the memory of unmapped VMOs once the host ops are taken', () => {
+  it('releases the memory of unmapped VMOs once the host has made the ops taken', () => {
     const { alloc, vmar } = setup();
     const vmo = Vmo.create(alloc, 2 * P);
     vmar.map({ vmo, len: 2 * P, prot: RW, addr: 0x40000, fixed: true });
@@ -241,6 +241,28 @@ describe('Vmar mapping', () => {
     vmar.unmapAll();
     expect(alloc.allocatedBytes).toBe(2 * P);
     vmar.takeHostOps();
+    // Until the host has unmapped it, another guest thread can still reach the memory.
+    expect(alloc.allocatedBytes).toBe(2 * P);
+    const later = Vmo.create(alloc, P);
+    vmar.map({ vmo: later, len: P, prot: RW, addr: 0x50000, fixed: true });
+    later.close();
+    vmar.unmap(0x50000, P); // after the take: freed with the next ops, not these
+    vmar.hostOpsMade();
+    expect(alloc.allocatedBytes).toBe(P);
+    vmar.takeHostOps();
+    vmar.hostOpsMade();
+    expect(alloc.allocatedBytes).toBe(0);
+  });
+
+  it('frees memory whose unmapping was taken but never made only when it is destroyed', () => {
+    const { alloc, vmar } = setup();
+    const vmo = Vmo.create(alloc, P);
+    vmar.map({ vmo, len: P, prot: RW, addr: 0x40000, fixed: true });
+    vmo.close();
+    vmar.unmap(0x40000, P);
+    vmar.takeHostOps(); // and the host refused them: the process is killed
+    expect(alloc.allocatedBytes).toBe(P);
+    vmar.destroy();
     expect(alloc.allocatedBytes).toBe(0);
   });
 });

@@ -131,8 +131,8 @@ const USER_LIMIT = 2 ** 47;
  *   Without `fixed`, the VMAR picks the highest free range below `mmapBase` (then anywhere),
  *   like Linux's top-down layout; a free `addr` hint is honoured. Reserved ranges are never mapped.
  *
- *   Memory of unmapped VMOs is released when the host ops are taken (`takeHostOps`), i.e. once
- *   the guest no longer maps it: the caller must run every op list it takes, in order.
+ *   Memory of unmapped VMOs is released once the host has made the ops that unmap it
+ *   (`hostOpsMade`, after `takeHostOps`): the caller must run every op list it takes, in order.
  *
  *   Guest accesses by the kernel check the mapping's prot (read needs PROT_READ, write needs
  *   PROT_WRITE) and throw {@link PageFaultError} for any unmapped or forbidden byte, and for any
@@ -168,8 +168,10 @@ export class Vmar extends KObject implements VmoMapper {
    * pmem with the same permissions (the same program's text, the vDSO).
    */
   #replaced: { start: number; end: number; off: number; prot: number }[] = [];
-  /** Work to do once the pending host ops have been taken (releasing unmapped memory). */
+  /** Work to do once the pending host ops have been made (releasing unmapped memory). */
   #afterTake: (() => void)[] = [];
+  /** That work for ops taken and not yet reported made. */
+  #afterMade: (() => void)[] = [];
 
   constructor(options: VmarOptions) {
     super('root');
@@ -312,10 +314,11 @@ export class Vmar extends KObject implements VmoMapper {
    */
   destroy(): void {
     const maps = this.#maps;
-    const after = this.#afterTake;
+    const after = [...this.#afterMade, ...this.#afterTake];
     this.#maps = [];
     this.#ops = [];
     this.#replaced = [];
+    this.#afterMade = [];
     this.#afterTake = [];
     for (const fn of after) fn();
     for (const m of maps) m.vmo.detach(this);
@@ -382,16 +385,29 @@ export class Vmar extends KObject implements VmoMapper {
 
   // ---- host mirroring ------------------------------------------------------------------------
 
-  /** Return and clear the pending host syscalls (run them in the guest's host process, in order). */
+  /**
+   * Return and clear the pending host syscalls: run them in the guest's host process, in order,
+   * then call `hostOpsMade`.
+   */
   takeHostOps(): InjectedSyscall[] {
     const ops = this.#replaced.length > 0 ? this.#withReplacedUnmapped() : this.#ops;
     const calls = ops.map((op) => this.#toSyscall(op));
     this.#ops = [];
     this.#replaced = [];
-    const after = this.#afterTake;
+    this.#afterMade.push(...this.#afterTake);
     this.#afterTake = [];
-    for (const fn of after) fn();
     return calls;
+  }
+
+  /**
+   * The host has made the ops taken: free what they unmapped. Not before: until the host unmaps
+   * it, another thread of the guest can still reach that memory, and what it wrote into frames
+   * already freed would reach their next owner.
+   */
+  hostOpsMade(): void {
+    const after = this.#afterMade;
+    this.#afterMade = [];
+    for (const fn of after) fn();
   }
 
   /** Number of pending host syscalls (at most; some of `unmapAll`'s may prove unneeded). */

@@ -195,7 +195,7 @@ describe('Vmo', () => {
     expect(account.used).toBe(0);
   });
 
-  it('a mapped VMO that moves is remapped, and its old frames freed only after the ops are taken', () => {
+  it('a mapped VMO that moves is remapped, and its old frames freed only once the host has made the ops', () => {
     const { alloc } = setup();
     const vmar = new Vmar({ base: 0x10000, size: 0x100000, pmemGuestFd: 5 });
     const vmo = Vmo.create(alloc, 4096);
@@ -206,6 +206,8 @@ describe('Vmo', () => {
     expect(vmo.resize(8192).moved).toBe(true);
     expect(alloc.allocatedBytes).toBe(4096 + 4096 + 8192);
     expect(vmar.takeHostOps()).toEqual([{ nr: 9, args: [0x20000, 4096, 3, 0x11, 5, vmo.pmemOffset] }]);
+    expect(alloc.allocatedBytes).toBe(4096 + 4096 + 8192);
+    vmar.hostOpsMade();
     expect(alloc.allocatedBytes).toBe(4096 + 8192);
     expect(alloc.allocOverwritten(4096)).toBe(oldOffset); // freed, and kept populated for a copy
     blocker.close();
@@ -226,6 +228,7 @@ describe('Vmo', () => {
     vmar.unmap(0x20000, 8192);
     expect(alloc.allocatedBytes).toBe(8192);
     vmar.takeHostOps();
+    vmar.hostOpsMade();
     expect(alloc.allocatedBytes).toBe(0);
   });
 });

@@ -1,4 +1,4 @@
-import { FakePlatform, PmemAllocator } from '@rvisor/zircon-object';
+import { FakePlatform, PmemAllocator, Vmo } from '@rvisor/zircon-object';
 import { describe, expect, it } from 'vitest';
 import { FdTable } from '../fs/fd-table.js';
 import { TmpFs } from '../fs/tmpfs.js';
@@ -16,7 +16,7 @@ function setup() {
     cred: { uid: 0, gid: 0, euid: 0, egid: 0, suid: 0, sgid: 0, groups: [] },
     name: 'init',
   });
-  return { kernel, init };
+  return { kernel, init, platform, allocator };
 }
 
 // The Zircon objects under each process and thread hold them: a dead one must leave its job's and
@@ -39,5 +39,28 @@ describe('what the kernel forgets', () => {
     expect(init.process.zx.threads()).toHaveLength(2);
     kernel.reapHostThread(thread.hostTid);
     expect(init.process.zx.threads()).toEqual([init.zx]);
+  });
+});
+
+describe('syncMemory', () => {
+  // Until the host has unmapped it, another thread of the guest can still write to the memory, and
+  // what it wrote into frames already freed would reach their next owner.
+  it('frees what the ops unmap only once the host has made them', () => {
+    const { kernel, init, platform, allocator } = setup();
+    const vmo = Vmo.create(allocator, 1 << 20);
+    init.process.vmar.map({ vmo, len: 1 << 20, prot: 3, addr: 0x4000_0000, fixed: true });
+    vmo.close();
+    kernel.syncMemory(init, init.savedRegs);
+    init.process.vmar.unmap(0x4000_0000, 1 << 20);
+    let heldWhileInjecting = 0;
+    const inject = platform.inject.bind(platform);
+    platform.inject = (tid, regs, calls) => {
+      heldWhileInjecting = allocator.allocatedBytes;
+      return inject(tid, regs, calls);
+    };
+    kernel.syncMemory(init, init.savedRegs);
+    expect(platform.injected.at(-1)?.calls[0]?.nr).toBe(11); // munmap
+    expect(heldWhileInjecting).toBeGreaterThanOrEqual(1 << 20);
+    expect(allocator.allocatedBytes).toBe(heldWhileInjecting - (1 << 20));
   });
 });

@@ -356,8 +356,12 @@ export class Kernel {
    * mapping the kernel already granted; the guest cannot go on consistently, so it is killed.
    */
   syncMemory(thread: LinuxThread, regs: Registers): void {
-    const ops = thread.process.vmar.takeHostOps();
-    if (ops.length === 0) return;
+    const vmar = thread.process.vmar;
+    const ops = vmar.takeHostOps();
+    if (ops.length === 0) {
+      vmar.hostOpsMade();
+      return;
+    }
     let results: bigint[];
     try {
       results = this.platform.inject(thread.hostTid, regs, ops);
@@ -371,6 +375,7 @@ export class Kernel {
         throw new KernelError(Errno.ENOMEM, `host refused ${op.nr}(${op.args.join(', ')}): errno ${-r}`);
       }
     });
+    vmar.hostOpsMade(); // on a failure, the frames wait for the process's end (Vmar.destroy)
   }
 
   /**
