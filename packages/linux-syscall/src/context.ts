@@ -22,8 +22,9 @@ export class SyscallContext implements Interruptible {
   /** The same registers as 32-bit words, low word first. */
   #words: Uint32Array;
   /**
-   * Set by a handler that lets the host finish the call (exit, exit_group: the host thread or
-   * process must really end); the run loop then resumes the thread unchanged.
+   * Set by a handler that lets the host make the call as the guest made it (exit, exit_group: the
+   * host thread or process must really end; an mprotect the host's own is the same call); the run
+   * loop then resumes the thread unchanged, and the host's result is the guest's.
    */
   passthrough = false;
   /** The number of the thread's last syscall (to restart it after a signal). */

@@ -321,7 +321,7 @@ export class KernelRunner {
         });
       return undefined;
     }
-    if (strace) this.#trace(thread, nr, args!, ctx.passthrough ? undefined : result, execLine);
+    if (strace) this.#trace(thread, nr, args!, ctx.passthrough && (nr === SYS.exit || nr === SYS.exit_group) ? undefined : result, execLine);
     if (ctx.passthrough) return null;
     return this.#finishSyscall(kernel, ctx, result);
   }

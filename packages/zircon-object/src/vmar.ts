@@ -410,6 +410,11 @@ export class Vmar extends KObject implements VmoMapper {
     for (const fn of after) fn();
   }
 
+  /** Number of mappings (the host's VMAs for them are at most as many, and a few more). */
+  get mappingCount(): number {
+    return this.#maps.length;
+  }
+
   /** Number of pending host syscalls (at most; some of `unmapAll`'s may prove unneeded). */
   get pendingHostOps(): number {
     return this.#ops.length + this.#replaced.length;

@@ -8,12 +8,17 @@
 import {
   Errno, F_SEAL_FUTURE_WRITE, F_SEAL_WRITE, KernelError, MADV_DONTNEED, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_SHARED,
   MAP_SHARED_VALIDATE, O_ACCMODE, O_RDONLY, O_RDWR, O_WRONLY, PROT_EXEC, USER_END, PROT_GROWSDOWN, PROT_GROWSUP, PROT_READ, PROT_WRITE,
-  RLIMIT_MEMLOCK, fileSource, keptContents, processLimit, type Kernel, type OpenFile,
+  RLIMIT_MEMLOCK, fileSource, hasDeliverable, keptContents, processLimit, type Kernel, type OpenFile,
 } from '@rvisor/linux-object';
 import { PAGE_SIZE, Vmo, ZxError, ZxStatus, pageRoundUp as pageUp, type MapOptions, type MappingInfo, type Vmar } from '@rvisor/zircon-object';
 import type { SyscallContext } from '../context.js';
 
 const PROT_MASK = PROT_READ | PROT_WRITE | PROT_EXEC;
+/**
+ * Mappings below which the host cannot run out of VMAs for a pass-through mprotect (its split adds
+ * at most two; Linux's default vm.max_map_count is 65 530).
+ */
+const PASS_THROUGH_MAPPINGS = 60_000;
 
 
 /** A VMO charged to the container; ENOMEM past its memory limit or when pmem is exhausted. */
@@ -259,12 +264,25 @@ export function sysMprotect(ctx: SyscallContext) {
   const prot = ctx.int(2);
   if (addr % PAGE_SIZE !== 0 || (prot & ~(PROT_MASK | PROT_GROWSDOWN | PROT_GROWSUP)) !== 0) throw new KernelError(Errno.EINVAL);
   if (len === 0) return 0;
+  const vmar = ctx.process.vmar;
+  const pending = vmar.pendingHostOps;
   try {
-    ctx.process.vmar.protect(addr, pageUp(len), prot & PROT_MASK);
+    vmar.protect(addr, pageUp(len), prot & PROT_MASK);
   } catch (err) {
     // More than the mapping may ever allow (the vDSO's time page made writable): EACCES, as Linux.
     if (err instanceof ZxError && err.status === ZxStatus.ERR_ACCESS_DENIED) throw new KernelError(Errno.EACCES);
     vmError(err);
+  }
+  // The one host op is the guest's own call (no copy to map, nothing else pending, prot bits the
+  // host takes as they are): let the host make it as made, one ptrace stop fewer than injecting it.
+  // Only in a process of one thread: the host makes the call once the thread runs again, and by
+  // then a sibling's own mapping changes, injected meanwhile, could have come first.
+  if (pending === 0 && vmar.pendingHostOps === 1 && prot === (prot & PROT_MASK) && vmar.mappingCount < PASS_THROUGH_MAPPINGS
+    && ctx.process.threads.size === 1 && !hasDeliverable(ctx.thread)) {
+    vmar.takeHostOps();
+    vmar.hostOpsMade();
+    ctx.passthrough = true;
+    return 0;
   }
   ctx.kernel.syncMemory(ctx.thread, ctx.regs);
   return 0;
