@@ -232,6 +232,7 @@ export class KernelRunner {
     }
     const [kernel, thread] = found;
     thread.running = false;
+    if (thread.afterHostCall !== null) kernel.hostCallMade(thread);
     if (kind === StopKind.Syscall) this.#onSyscall(kernel, thread, platform.regs);
     else if (kind === StopKind.Signal) this.#onSignal(kernel, thread, platform.regs);
     else if (kind === StopKind.Clone) {

@@ -254,6 +254,23 @@ describe('Vmar mapping', () => {
     expect(alloc.allocatedBytes).toBe(0);
   });
 
+  it('frees memory a guest call will unmap later only when told the host has made it', () => {
+    const { alloc, vmar } = setup();
+    const vmo = Vmo.create(alloc, P);
+    vmar.map({ vmo, len: P, prot: RW, addr: 0x40000, fixed: true });
+    vmo.close();
+    vmar.takeHostOps();
+    vmar.hostOpsMade();
+    vmar.unmap(0x40000, P);
+    expect(vmar.takeHostOps()).toEqual([{ nr: 11, args: [0x40000, P] }]);
+    const made = vmar.hostOpsMadeLater();
+    vmar.hostOpsMade(); // another call's ops: not these frames
+    vmar.destroy();
+    expect(alloc.allocatedBytes).toBe(P);
+    made();
+    expect(alloc.allocatedBytes).toBe(0);
+  });
+
   it('frees memory whose unmapping was taken but never made only when it is destroyed', () => {
     const { alloc, vmar } = setup();
     const vmo = Vmo.create(alloc, P);

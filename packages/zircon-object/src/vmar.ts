@@ -217,7 +217,7 @@ export class Vmar extends KObject implements VmoMapper {
       }
       addr = options.addr;
       if (addr < this.base || addr + len > this.end) throw new ZxError(ZxStatus.ERR_NO_MEMORY, 'outside the address space');
-      if (this.#overlapsReserved(addr, addr + len)) throw new ZxError(ZxStatus.ERR_ACCESS_DENIED, 'reserved range');
+      if (this.overlapsReserved(addr, addr + len)) throw new ZxError(ZxStatus.ERR_ACCESS_DENIED, 'reserved range');
       if (noReplace && this.#overlapsMapping(addr, addr + len)) {
         throw new ZxError(ZxStatus.ERR_ALREADY_EXISTS, 'range in use');
       }
@@ -405,9 +405,25 @@ export class Vmar extends KObject implements VmoMapper {
    * already freed would reach their next owner.
    */
   hostOpsMade(): void {
+    this.hostOpsMadeLater()();
+  }
+
+  /**
+   * The host will make the ops taken later (the guest's own call stands for them): returns what
+   * `hostOpsMade` would do, to be called once it has. Until then the frames stay allocated, even
+   * through `destroy`.
+   */
+  hostOpsMadeLater(): () => void {
     const after = this.#afterMade;
     this.#afterMade = [];
-    for (const fn of after) fn();
+    return () => {
+      for (const fn of after) fn();
+    };
+  }
+
+  /** Whether [start, end) overlaps a reserved range. */
+  overlapsReserved(start: number, end: number): boolean {
+    return this.reserved.some((r) => r.start < end && start < r.end);
   }
 
   /** Number of mappings (the host's VMAs for them are at most as many, and a few more). */
@@ -665,12 +681,8 @@ export class Vmar extends KObject implements VmoMapper {
     return m !== undefined && m.start < end;
   }
 
-  #overlapsReserved(start: number, end: number): boolean {
-    return this.reserved.some((r) => r.start < end && start < r.end);
-  }
-
   #isFree(start: number, end: number): boolean {
-    return start >= this.base && end <= this.end && !this.#overlapsReserved(start, end) && !this.#overlapsMapping(start, end);
+    return start >= this.base && end <= this.end && !this.overlapsReserved(start, end) && !this.#overlapsMapping(start, end);
   }
 
   #isFullyMapped(start: number, end: number): boolean {

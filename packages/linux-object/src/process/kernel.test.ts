@@ -64,3 +64,17 @@ describe('syncMemory', () => {
     expect(allocator.allocatedBytes).toBe(heldWhileInjecting - (1 << 20));
   });
 });
+
+describe('a call the host makes on its own', () => {
+  it('has what waits for it done at the thread\'s next stop, or when the thread is gone', () => {
+    const { kernel, init } = setup();
+    const done: string[] = [];
+    init.afterHostCall = () => done.push('stopped');
+    kernel.hostCallMade(init);
+    kernel.hostCallMade(init); // once
+    init.afterHostCall = () => done.push('reaped');
+    kernel.reapHostThread(init.hostTid);
+    expect(done).toEqual(['stopped', 'reaped']);
+    expect(init.afterHostCall).toBeNull();
+  });
+});

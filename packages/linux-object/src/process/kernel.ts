@@ -378,6 +378,13 @@ export class Kernel {
     vmar.hostOpsMade(); // on a failure, the frames wait for the process's end (Vmar.destroy)
   }
 
+  /** `thread` has stopped since it was resumed to make a call on its own: finish what waited for it. */
+  hostCallMade(thread: LinuxThread): void {
+    const after = thread.afterHostCall;
+    thread.afterHostCall = null;
+    after?.();
+  }
+
   /**
    * Forget an exited host thread; returns it if it was ours. A thread that leaves others behind
    * clears its clear_child_tid word and wakes a futex waiter there (what pthread_join waits on).
@@ -385,6 +392,7 @@ export class Kernel {
   reapHostThread(hostTid: number): LinuxThread | undefined {
     const t = this.threadsByHostTid.get(hostTid);
     if (!t) return undefined;
+    this.hostCallMade(t); // or never will: the host thread is gone either way
     this.threadsByHostTid.delete(hostTid);
     this.unstartedThreads.delete(t);
     // A wait it was in ends with it: left behind, a futex waiter would take a wake-up meant for

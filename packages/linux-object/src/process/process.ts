@@ -269,6 +269,11 @@ export class LinuxThread {
    * its call ends (every wait removes its abort listener when it settles).
    */
   spareBlocker: AbortController | null = null;
+  /**
+   * What to do once the host has made the call the thread was resumed to make on its own (freeing
+   * what its munmap unmapped): done at the thread's next stop, which comes after that call.
+   */
+  afterHostCall: (() => void) | null = null;
 
   #transfer: Uint8Array | undefined;
 

@@ -248,13 +248,36 @@ export function sysMunmap(ctx: SyscallContext) {
   const addr = ctx.addr(0);
   const len = ctx.addr(1);
   if (addr % PAGE_SIZE !== 0 || len === 0) throw new KernelError(Errno.EINVAL);
+  const vmar = ctx.process.vmar;
+  const pending = vmar.pendingHostOps;
   try {
-    ctx.process.vmar.unmap(addr, pageUp(len));
+    vmar.unmap(addr, pageUp(len));
   } catch (err) {
     vmError(err);
   }
+  // Its host ops are munmaps inside the guest's range, which the guest's own call makes too, unless
+  // the range holds the kernel's reserved page (never unmapped on the host): made as made, as an
+  // mprotect is (see sysMprotect); what it unmapped is freed at the thread's next stop, after it.
+  if (pending === 0 && vmar.pendingHostOps > 0 && !vmar.overlapsReserved(addr, addr + pageUp(len)) && madeAsMade(ctx)) {
+    vmar.takeHostOps();
+    ctx.thread.afterHostCall = vmar.hostOpsMadeLater();
+    ctx.passthrough = true;
+    return 0;
+  }
   ctx.kernel.syncMemory(ctx.thread, ctx.regs);
   return 0;
+}
+
+/**
+ * Whether the host may make the thread's own mapping call (its only host ops, checked by the
+ * caller) instead of the kernel injecting them: one ptrace stop fewer. Only in a process of one
+ * thread (the host makes the call once the thread runs again, and by then a sibling's mapping
+ * change, injected meanwhile, could have come first), below the host's VMA limit (65 530 by
+ * default: a refusal there would leave the host and the VMAR apart, where an injected one kills the
+ * guest), and with no signal to deliver as the call returns.
+ */
+function madeAsMade(ctx: SyscallContext): boolean {
+  return ctx.process.threads.size === 1 && ctx.process.vmar.mappingCount < PASS_THROUGH_MAPPINGS && !hasDeliverable(ctx.thread);
 }
 
 /** Implements Linux syscall mprotect(2). */
@@ -274,11 +297,8 @@ export function sysMprotect(ctx: SyscallContext) {
     vmError(err);
   }
   // The one host op is the guest's own call (no copy to map, nothing else pending, prot bits the
-  // host takes as they are): let the host make it as made, one ptrace stop fewer than injecting it.
-  // Only in a process of one thread: the host makes the call once the thread runs again, and by
-  // then a sibling's own mapping changes, injected meanwhile, could have come first.
-  if (pending === 0 && vmar.pendingHostOps === 1 && prot === (prot & PROT_MASK) && vmar.mappingCount < PASS_THROUGH_MAPPINGS
-    && ctx.process.threads.size === 1 && !hasDeliverable(ctx.thread)) {
+  // host takes as they are): the host makes it as made.
+  if (pending === 0 && vmar.pendingHostOps === 1 && prot === (prot & PROT_MASK) && madeAsMade(ctx)) {
     vmar.takeHostOps();
     vmar.hostOpsMade();
     ctx.passthrough = true;
