@@ -15,8 +15,8 @@ import type { SyscallContext } from '../context.js';
 
 const PROT_MASK = PROT_READ | PROT_WRITE | PROT_EXEC;
 /**
- * Mappings below which the host cannot run out of VMAs for a pass-through mprotect (its split adds
- * at most two; Linux's default vm.max_map_count is 65 530).
+ * Mappings below which the host cannot run out of VMAs for an mprotect or munmap it makes as made
+ * (a split adds at most two; Linux's default vm.max_map_count is 65 530).
  */
 const PASS_THROUGH_MAPPINGS = 60_000;
 
@@ -256,12 +256,9 @@ export function sysMunmap(ctx: SyscallContext) {
     vmError(err);
   }
   // Its host ops are munmaps inside the guest's range, which the guest's own call makes too, unless
-  // the range holds the kernel's reserved page (never unmapped on the host): made as made, as an
-  // mprotect is (see sysMprotect); what it unmapped is freed at the thread's next stop, after it.
-  if (pending === 0 && vmar.pendingHostOps > 0 && !vmar.overlapsReserved(addr, addr + pageUp(len)) && madeAsMade(ctx)) {
-    vmar.takeHostOps();
-    ctx.thread.afterHostCall = vmar.hostOpsMadeLater();
-    ctx.passthrough = true;
+  // the range holds the kernel's reserved page (never unmapped on the host).
+  if (pending === 0 && vmar.pendingHostOps > 0 && !vmar.overlapsReserved(addr, addr + pageUp(len)) && mayPassThrough(ctx)) {
+    passThrough(ctx);
     return 0;
   }
   ctx.kernel.syncMemory(ctx.thread, ctx.regs);
@@ -269,15 +266,23 @@ export function sysMunmap(ctx: SyscallContext) {
 }
 
 /**
- * Whether the host may make the thread's own mapping call (its only host ops, checked by the
- * caller) instead of the kernel injecting them: one ptrace stop fewer. Only in a process of one
- * thread (the host makes the call once the thread runs again, and by then a sibling's mapping
- * change, injected meanwhile, could have come first), below the host's VMA limit (65 530 by
- * default: a refusal there would leave the host and the VMAR apart, where an injected one kills the
+ * Whether the host may make the thread's own mapping call, which stands for all its pending host
+ * ops (checked by the caller), instead of the kernel injecting them: one ptrace stop fewer. Only in
+ * a process of one thread (the host makes the call once the thread runs again, and by then a
+ * sibling's mapping change, injected meanwhile, could have come first), below the host's VMA limit
+ * (a refusal there would leave the host and the VMAR apart, where an injected one kills the
  * guest), and with no signal to deliver as the call returns.
  */
-function madeAsMade(ctx: SyscallContext): boolean {
+function mayPassThrough(ctx: SyscallContext): boolean {
   return ctx.process.threads.size === 1 && ctx.process.vmar.mappingCount < PASS_THROUGH_MAPPINGS && !hasDeliverable(ctx.thread);
+}
+
+/** Let the host make the guest's call as made; what it unmaps is freed at the thread's next stop, after it. */
+function passThrough(ctx: SyscallContext): void {
+  const vmar = ctx.process.vmar;
+  vmar.takeHostOps();
+  ctx.thread.afterHostCall = vmar.hostOpsMadeLater();
+  ctx.passthrough = true;
 }
 
 /** Implements Linux syscall mprotect(2). */
@@ -298,10 +303,8 @@ export function sysMprotect(ctx: SyscallContext) {
   }
   // The one host op is the guest's own call (no copy to map, nothing else pending, prot bits the
   // host takes as they are): the host makes it as made.
-  if (pending === 0 && vmar.pendingHostOps === 1 && prot === (prot & PROT_MASK) && madeAsMade(ctx)) {
-    vmar.takeHostOps();
-    vmar.hostOpsMade();
-    ctx.passthrough = true;
+  if (pending === 0 && vmar.pendingHostOps === 1 && prot === (prot & PROT_MASK) && mayPassThrough(ctx)) {
+    passThrough(ctx);
     return 0;
   }
   ctx.kernel.syncMemory(ctx.thread, ctx.regs);
