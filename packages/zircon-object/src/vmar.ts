@@ -394,8 +394,10 @@ export class Vmar extends KObject implements VmoMapper {
     const calls = ops.map((op) => this.#toSyscall(op));
     this.#ops = [];
     this.#replaced = [];
-    this.#afterMade.push(...this.#afterTake);
-    this.#afterTake = [];
+    if (this.#afterTake.length > 0) {
+      this.#afterMade.push(...this.#afterTake);
+      this.#afterTake = [];
+    }
     return calls;
   }
 
@@ -405,7 +407,10 @@ export class Vmar extends KObject implements VmoMapper {
    * already freed would reach their next owner.
    */
   hostOpsMade(): void {
-    this.hostOpsMadeLater()();
+    const after = this.#afterMade;
+    if (after.length === 0) return;
+    this.#afterMade = [];
+    for (const fn of after) fn();
   }
 
   /**
