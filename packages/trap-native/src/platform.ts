@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { loadNative, type NativeBinding } from './native.js';
 
 const REG_COUNT = 27;
@@ -116,6 +117,16 @@ export interface NativeInjectedSyscall {
   args: readonly (bigint | number)[];
 }
 
+/** The host's vm.max_map_count (Linux's default when it cannot be read). */
+function hostMaxMappings(): number {
+  try {
+    const n = Number(readFileSync('/proc/sys/vm/max_map_count', 'utf8'));
+    return Number.isSafeInteger(n) && n > 0 ? n : 65530;
+  } catch {
+    return 65530;
+  }
+}
+
 /**
  * The ptrace + seccomp platform for x86-64 Linux. Structurally implements `Platform` from
  * `@rvisor/zircon-object`. One per process: the calling thread becomes the tracer of every guest.
@@ -126,6 +137,7 @@ export class TrapPlatform {
   readonly event: NativeEvent;
   readonly reserved: { readonly start: bigint; readonly end: bigint };
   readonly pmemGuestFd: number;
+  readonly maxMappings = hostMaxMappings();
   readonly interruptSignal = INTERRUPT_SIGNAL;
   readonly counters = { injections: 0, injectedSyscalls: 0 };
   readonly time: TscTime;

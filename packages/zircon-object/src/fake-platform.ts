@@ -36,7 +36,7 @@ export class FakePhysicalMemory implements PhysicalMemory {
   }
 
   overwrite(from: number, to: number, length: number): void {
-    this.#bytes.copyWithin(to, from, from + length);
+    this.copy(from, to, length); // which writes every byte here
   }
 
   release(offset: number, length: number): void {
@@ -87,6 +87,7 @@ export class FakePlatform implements Platform {
   readonly event: FakeStopEvent = emptyEvent(StopKind.Wake);
   readonly reserved = { start: 0x7fff_ff00_0000n, end: 0x7fff_ff00_1000n };
   readonly pmemGuestFd = 1023;
+  readonly maxMappings = 65530;
   readonly counters = { injections: 0, injectedSyscalls: 0 };
   /** Every `inject` call, in order. */
   readonly injected: { tid: number; calls: InjectedSyscall[] }[] = [];

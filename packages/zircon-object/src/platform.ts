@@ -152,6 +152,8 @@ export interface Platform {
   readonly reserved: { readonly start: bigint; readonly end: bigint };
   /** The guest-side fd number of pmem in every guest host process (for injected mmap). */
   readonly pmemGuestFd: number;
+  /** Most mappings a guest host process may have (the host's vm.max_map_count). */
+  readonly maxMappings: number;
   /** What the platform has done so far, for benchmarks and `--debug`. */
   readonly counters: PlatformCounters;
   /**

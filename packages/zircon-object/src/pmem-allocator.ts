@@ -102,8 +102,6 @@ export class PmemAllocator {
   #allocated = 0;
   /** Freed extents kept populated, by size. */
   readonly #recycled = new Map<number, number[]>();
-  /** Their offsets (to catch a double free). */
-  readonly #recycledAt = new Set<number>();
   #recycledBytes = 0;
   readonly #recycleLimit: number;
 
@@ -138,10 +136,7 @@ export class PmemAllocator {
     if (!isPageAligned(size) || size === 0) throw new ZxError(ZxStatus.ERR_INVALID_ARGS, `bad size ${size}`);
     account?.charge(size); // before the search: a charge may free extents (MemoryAccount.reclaim)
     let start = this.#firstFit(size);
-    if (start < 0 && this.#recycledBytes > 0) {
-      this.#freeRecycled();
-      start = this.#firstFit(size);
-    }
+    if (start < 0 && this.#releaseKept(0, this.pmem.size)) start = this.#firstFit(size);
     if (start < 0) {
       account?.uncharge(size);
       throw new ZxError(ZxStatus.ERR_NO_MEMORY, `no free extent of ${size} bytes`);
@@ -159,7 +154,6 @@ export class PmemAllocator {
     if (kept === undefined || kept.length === 0) return this.alloc(size, account);
     account?.charge(size);
     const offset = kept.pop()!;
-    this.#recycledAt.delete(offset);
     this.#recycledBytes -= size;
     this.#allocated += size;
     return offset;
@@ -197,7 +191,7 @@ export class PmemAllocator {
     const i = this.#upperBound(offset);
     const prev = this.#free[i - 1];
     const next = this.#free[i];
-    if ((prev && prev.end > offset) || (next && next.start < end) || this.#recycledAt.has(offset)) {
+    if ((prev && prev.end > offset) || (next && next.start < end) || this.#recycled.get(size)?.includes(offset)) {
       throw new ZxError(ZxStatus.ERR_INVALID_ARGS, `double free of ${offset}+${size}`);
     }
     account?.uncharge(size);
@@ -206,7 +200,6 @@ export class PmemAllocator {
       const kept = this.#recycled.get(size);
       if (kept) kept.push(offset);
       else this.#recycled.set(size, [offset]);
-      this.#recycledAt.add(offset);
       this.#recycledBytes += size;
       return;
     }
@@ -241,23 +234,12 @@ export class PmemAllocator {
         const offset = offsets[i];
         if (offset >= end || offset + size <= start) continue;
         offsets.splice(i, 1);
-        this.#recycledAt.delete(offset);
         this.#recycledBytes -= size;
         this.#release(offset, size);
         found = true;
       }
     }
     return found;
-  }
-
-  /** Free the kept extents for real. */
-  #freeRecycled(): void {
-    for (const [size, offsets] of this.#recycled) {
-      for (const offset of offsets) this.#release(offset, size);
-    }
-    this.#recycled.clear();
-    this.#recycledAt.clear();
-    this.#recycledBytes = 0;
   }
 
   /** Take the first free extent of `size` bytes (within one chunk if it fits in one); -1 if none. */

@@ -254,7 +254,8 @@ describe('Vmar mapping', () => {
     expect(alloc.allocatedBytes).toBe(0);
   });
 
-  it('frees memory a guest call will unmap later only when told the host has made it', () => {
+  /** A page mapped (its ops made), then unmapped: its unmapping pending. */
+  function unmappedPage() {
     const { alloc, vmar } = setup();
     const vmo = Vmo.create(alloc, P);
     vmar.map({ vmo, len: P, prot: RW, addr: 0x40000, fixed: true });
@@ -262,6 +263,11 @@ describe('Vmar mapping', () => {
     vmar.takeHostOps();
     vmar.hostOpsMade();
     vmar.unmap(0x40000, P);
+    return { alloc, vmar };
+  }
+
+  it('frees memory a guest call will unmap later only when told the host has made it', () => {
+    const { alloc, vmar } = unmappedPage();
     expect(vmar.takeHostOps()).toEqual([{ nr: 11, args: [0x40000, P] }]);
     const made = vmar.hostOpsMadeLater();
     vmar.hostOpsMade(); // another call's ops: not these frames
@@ -272,11 +278,7 @@ describe('Vmar mapping', () => {
   });
 
   it('frees memory whose unmapping was taken but never made only when it is destroyed', () => {
-    const { alloc, vmar } = setup();
-    const vmo = Vmo.create(alloc, P);
-    vmar.map({ vmo, len: P, prot: RW, addr: 0x40000, fixed: true });
-    vmo.close();
-    vmar.unmap(0x40000, P);
+    const { alloc, vmar } = unmappedPage();
     vmar.takeHostOps(); // and the host refused them: the process is killed
     expect(alloc.allocatedBytes).toBe(P);
     vmar.destroy();

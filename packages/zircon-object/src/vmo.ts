@@ -82,6 +82,11 @@ export interface VmoCreateOptions {
   name?: string;
   /** The file whose own pages the VMO holds. */
   backing?: VmoBacking;
+  /**
+   * The caller writes every byte before anything reads them: the frames may be ones a freed VMO
+   * left populated (`PmemAllocator.allocOverwritten`) rather than zeros.
+   */
+  overwritten?: boolean;
 }
 
 /** Result of {@link Vmo.resize}. */
@@ -146,13 +151,15 @@ export class Vmo extends KObject {
     this.account = account;
   }
 
-  /** Create a zero-filled VMO of `size` bytes (rounded up to a page). */
+  /** Create a zero-filled VMO of `size` bytes (rounded up to a page), unless `options.overwritten`. */
   static create(allocator: PmemAllocator, size: number, options: VmoCreateOptions = {}): Vmo {
     if (!Number.isSafeInteger(size) || size < 0) throw new ZxError(ZxStatus.ERR_INVALID_ARGS, `bad size ${size}`);
     const vmo = new Vmo(allocator, options.account, options.name ?? '');
     vmo.#backing = options.backing;
     const capacity = pageRoundUp(size);
-    if (capacity > 0) vmo.#offset = allocator.alloc(capacity, options.account);
+    if (capacity > 0) {
+      vmo.#offset = options.overwritten ? allocator.allocOverwritten(capacity, options.account) : allocator.alloc(capacity, options.account);
+    }
     vmo.#capacity = capacity;
     vmo.#size = capacity;
     return vmo;
@@ -368,17 +375,12 @@ export class Vmo extends KObject {
       throw new ZxError(ZxStatus.ERR_OUT_OF_RANGE, `child range ${offset}+${len} of ${this.#size}`);
     }
     if (!Number.isSafeInteger(size) || size < len) throw new ZxError(ZxStatus.ERR_INVALID_ARGS, `child size ${size} < ${len}`);
-    let child: Vmo;
-    if (size === pageRoundUp(len) && size > 0 && size <= RECYCLE_MAX) {
-      // Small: copied whole anyway, so into frames a freed VMO left populated, when there are some.
-      child = new Vmo(this.allocator, this.account, this.name);
-      child.#offset = this.allocator.allocOverwritten(size, this.account);
-      child.#capacity = child.#size = size;
-      this.allocator.pmem.overwrite(this.#offset + offset, child.#offset, size);
-    } else {
-      child = Vmo.create(this.allocator, size, { account: this.account, name: this.name });
-      this.allocator.pmem.copy(this.#offset + offset, child.#offset, pageRoundUp(len));
-    }
+    // Small and copied to its end: every byte is written, so into frames a freed VMO left
+    // populated, when there are some (a copy that skips the source's holes needs zeros).
+    const whole = size === pageRoundUp(len) && size <= RECYCLE_MAX;
+    const child = Vmo.create(this.allocator, size, { account: this.account, name: this.name, overwritten: whole });
+    if (whole) this.allocator.pmem.overwrite(this.#offset + offset, child.#offset, size);
+    else this.allocator.pmem.copy(this.#offset + offset, child.#offset, pageRoundUp(len));
     if (this.#source !== undefined) {
       this.#source.retain();
       child.setSource(this.#source, this.#sourceOffset + offset);

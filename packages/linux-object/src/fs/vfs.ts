@@ -112,7 +112,6 @@ function required(op: unknown, fs: FileSystem): void {
   if (op === undefined) throw new KernelError(Errno.EPERM);
 }
 
-/** A mount table with one root file system, and path resolution over it. */
 /**
  * Where a magic link (/proc/<pid>/fd/N) leads: its open file, where that file is, or as an inode
  * of its own when it has no place (a pipe, host stdio). Undefined for any other link.
@@ -123,6 +122,7 @@ function magicTarget(link: PathRef): PathRef | undefined {
   return file.location ?? { ...link, inode: new OpenFileInode(file, link.mount.fs) };
 }
 
+/** A mount table with one root file system, and path resolution over it. */
 export class Vfs {
   readonly #mounts = new Map<string, Mount>();
   /** The root of the mount tree: '/' of the container. */

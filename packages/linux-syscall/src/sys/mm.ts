@@ -15,10 +15,10 @@ import type { SyscallContext } from '../context.js';
 
 const PROT_MASK = PROT_READ | PROT_WRITE | PROT_EXEC;
 /**
- * Mappings below which the host cannot run out of VMAs for an mprotect or munmap it makes as made
- * (a split adds at most two; Linux's default vm.max_map_count is 65 530).
+ * Room kept below the host's mapping limit for an mprotect or munmap the host makes as made: a
+ * split adds at most two, and the host process has the stub's page besides the VMAR's mappings.
  */
-const PASS_THROUGH_MAPPINGS = 60_000;
+const PASS_THROUGH_MARGIN = 16;
 
 
 /** A VMO charged to the container; ENOMEM past its memory limit or when pmem is exhausted. */
@@ -274,7 +274,8 @@ export function sysMunmap(ctx: SyscallContext) {
  * guest), and with no signal to deliver as the call returns.
  */
 function mayPassThrough(ctx: SyscallContext): boolean {
-  return ctx.process.threads.size === 1 && ctx.process.vmar.mappingCount < PASS_THROUGH_MAPPINGS && !hasDeliverable(ctx.thread);
+  return ctx.process.threads.size === 1 && !hasDeliverable(ctx.thread)
+    && ctx.process.vmar.mappingCount < ctx.kernel.platform.maxMappings - PASS_THROUGH_MARGIN;
 }
 
 /** Let the host make the guest's call as made; what it unmaps is freed at the thread's next stop, after it. */

@@ -38,8 +38,7 @@ impl Pmem {
     /// more than the few pages that may then be allocated for nothing.
     pub fn copy(&self, from: usize, to: usize, len: usize) -> i64 {
         const WHOLE_COPY_MAX: usize = 64 * 1024;
-        let in_range = |o: usize| o.checked_add(len).map_or(false, |end| end <= self.size);
-        if !in_range(from) || !in_range(to) {
+        if !self.in_range(from, len) || !self.in_range(to, len) {
             return -(libc::EINVAL as i64);
         }
         if len <= WHOLE_COPY_MAX {
@@ -64,12 +63,16 @@ impl Pmem {
     /// Copy [from, from+len) over [to, to+len), every byte, whatever the destination held (frames
     /// kept populated for reuse: `PmemAllocator`'s recycled extents).
     pub fn overwrite(&self, from: usize, to: usize, len: usize) -> i64 {
-        let in_range = |o: usize| o.checked_add(len).map_or(false, |end| end <= self.size);
-        if !in_range(from) || !in_range(to) {
+        if !self.in_range(from, len) || !self.in_range(to, len) {
             return -(libc::EINVAL as i64);
         }
         self.copy_extent(from, to, len);
         0
+    }
+
+    /// Whether [offset, offset+len) lies in pmem.
+    fn in_range(&self, offset: usize, len: usize) -> bool {
+        offset.checked_add(len).map_or(false, |end| end <= self.size)
     }
 
     /// Copy [from, from+len) to [to, to+len) inside pmem, through the host's page cache.
@@ -88,7 +91,7 @@ impl Pmem {
 
     /// Punch a hole: the host frees the pages; later reads see zeros.
     pub fn release(&self, offset: usize, len: usize) -> i64 {
-        if offset.checked_add(len).map_or(true, |end| end > self.size) {
+        if !self.in_range(offset, len) {
             return -(libc::EINVAL as i64);
         }
         let r = unsafe {
