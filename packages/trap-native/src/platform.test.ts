@@ -170,6 +170,35 @@ function inChild(script: string, taskset: string[] = []) {
   });
 }
 
+describe('a guest whose start fails before its exec', () => {
+  it('is an error naming the step, and its host process is gone before spawn returns', () => {
+    // The child runs on a stack in the tracer's own memory until its exec: were it left alive
+    // when spawn fails, it would run on freed memory. With /dev/null in place of the stub's
+    // memfd, its execveat fails and it goes on to exit; spawn must kill and reap it first.
+    const r = inChild(`import('./dist/index.js').then((m) => {
+      const fs = require('fs');
+      const p = m.createTrapPlatform();
+      const self = '/proc/self/task/' + process.pid + '/children';
+      const before = fs.readFileSync(self, 'utf8');
+      const stub = Number(fs.readdirSync('/proc/self/fd').find((fd) => {
+        try { return fs.readlinkSync('/proc/self/fd/' + fd).startsWith('/memfd:rvisor-stub'); } catch { return false; }
+      }));
+      fs.closeSync(stub);
+      const devNull = fs.openSync('/dev/null', 'r'); // the lowest free number: the stub's
+      let error = 'none';
+      try { p.spawn(); } catch (e) { error = e.message; }
+      const after = fs.readFileSync(self, 'utf8');
+      process.stdout.write(JSON.stringify({ replaced: devNull === stub, error, same: before === after }));
+      p.shutdown();
+    })`);
+    expect(JSON.parse(r.stdout || '{}'), r.stderr).toEqual({
+      replaced: true,
+      error: expect.stringMatching(/^guest start failed at the exec event \(wait status 0x[0-9a-f]+\)$/),
+      same: true,
+    });
+  });
+});
+
 describe('waiting with no guest event due', () => {
   it('ends for a Node timer, even inside setImmediate (where libuv reports no timeout)', () => {
     // With no kernel deadline, only the timer can end the wait: were it ignored, the child would
