@@ -29,6 +29,11 @@ export class SyscallContext implements Interruptible {
   passthrough = false;
   /** The number of the thread's last syscall (to restart it after a signal). */
   lastNr = 0;
+  /**
+   * How an interrupted sleep goes on if the run loop restarts it as restart_syscall
+   * (`sys/restart.ts`); null when nothing is left to restart.
+   */
+  restart: ((ctx: SyscallContext) => number | Promise<number>) | null = null;
 
   constructor(
     readonly kernel: Kernel,

@@ -65,6 +65,14 @@ interface Completion {
   result: number | bigint;
 }
 
+/**
+ * The syscall context the run loop keeps on `thread` once it has made a syscall: on the thread, as
+ * its `ext`, not in a WeakMap (`LinuxThread.ext` says why).
+ */
+function contextOf(thread: LinuxThread): SyscallContext | undefined {
+  return thread.ext as SyscallContext | undefined;
+}
+
 /** Turn what a handler threw into -errno; anything but a KernelError is a kernel bug, logged. */
 function errnoOf(err: unknown, log: SyscallLogger): number {
   if (isKernelError(err)) return -err.errno;
@@ -82,7 +90,6 @@ export class KernelRunner {
   readonly #options: RunOptions;
   readonly #log: SyscallLogger;
   readonly #unknown: (nr: number) => number;
-  readonly #contexts = new WeakMap<LinuxThread, SyscallContext>();
   readonly #ready: Completion[] = [];
   #pending = 0;
   #epoch = 0;
@@ -144,10 +151,10 @@ export class KernelRunner {
   }
 
   #context(kernel: Kernel, thread: LinuxThread, regs: Registers): SyscallContext {
-    let ctx = this.#contexts.get(thread);
+    let ctx = contextOf(thread);
     if (!ctx) {
       ctx = new SyscallContext(kernel, thread, regs);
-      this.#contexts.set(thread, ctx);
+      thread.ext = ctx;
     }
     ctx.regs = regs;
     ctx.passthrough = false;
@@ -404,7 +411,7 @@ export class KernelRunner {
     else return;
     if (restart) {
       // A call that left a restart block goes on through restart_syscall (sys/restart.ts).
-      const nr = err === ERESTART_RESTARTBLOCK ? SYS.restart_syscall : this.#contexts.get(thread)?.lastNr ?? 0;
+      const nr = err === ERESTART_RESTARTBLOCK ? SYS.restart_syscall : contextOf(thread)?.lastNr ?? 0;
       regs[Reg.rax] = BigInt(nr);
       regs[Reg.rip] -= 2n; // back onto the syscall instruction
     } else {

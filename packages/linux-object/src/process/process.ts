@@ -274,6 +274,14 @@ export class LinuxThread {
    * what its munmap unmapped): done at the thread's next stop, which comes after that call.
    */
   afterHostCall: (() => void) | null = null;
+  /**
+   * The syscall layer's own state for this thread (linux-syscall keeps its syscall context here),
+   * as this object is the Zircon thread's `ext`. A field, not a WeakMap keyed by the thread: with
+   * the contexts (which refer to their threads) in a WeakMap, every exited thread, its process and
+   * its address space survived V8's young-generation collections until the next full one
+   * (docs/benchmarks.md, "Garbage collection").
+   */
+  ext: unknown = undefined;
 
   #transfer: Uint8Array | undefined;
 

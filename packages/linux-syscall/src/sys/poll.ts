@@ -173,7 +173,7 @@ function pollUntil(ctx: SyscallContext, addr: number, nfds: number, deadline: bi
   const r = doPoll(ctx, addr, nfds, left, ERESTART_RESTARTBLOCK);
   if (typeof r === 'number') return r;
   return r.then((n) => {
-    if (n === -ERESTART_RESTARTBLOCK) setRestart(ctx.thread, (c) => pollUntil(c, addr, nfds, deadline));
+    if (n === -ERESTART_RESTARTBLOCK) setRestart(ctx, (c) => pollUntil(c, addr, nfds, deadline));
     return n;
   });
 }

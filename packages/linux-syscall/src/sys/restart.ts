@@ -7,27 +7,23 @@
  *
  * @module
  */
-import { Errno, KernelError, type LinuxThread } from '@rvisor/linux-object';
+import { Errno, KernelError } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 
-type Restart = (ctx: SyscallContext) => number | Promise<number>;
-
-const blocks = new WeakMap<LinuxThread, Restart>();
-
-/** What restart_syscall runs in `thread` if its interrupted call is restarted. */
-export function setRestart(thread: LinuxThread, restart: Restart): void {
-  blocks.set(thread, restart);
+/** What restart_syscall runs in the context's thread if its interrupted call is restarted. */
+export function setRestart(ctx: SyscallContext, restart: (ctx: SyscallContext) => number | Promise<number>): void {
+  ctx.restart = restart;
 }
 
 /** Nothing to restart (a sigreturn). */
-export function clearRestart(thread: LinuxThread): void {
-  blocks.delete(thread);
+export function clearRestart(ctx: SyscallContext): void {
+  ctx.restart = null;
 }
 
 /** Implements Linux syscall restart_syscall(2): EINTR when nothing was left to restart. */
 export function sysRestartSyscall(ctx: SyscallContext) {
-  const restart = blocks.get(ctx.thread);
-  if (restart === undefined) throw new KernelError(Errno.EINTR);
-  blocks.delete(ctx.thread);
+  const restart = ctx.restart;
+  if (restart === null) throw new KernelError(Errno.EINTR);
+  ctx.restart = null;
   return restart(ctx);
 }

@@ -177,7 +177,7 @@ export function sysRtSigqueueinfo(ctx: SyscallContext) {
 /** Implements Linux syscall rt_sigreturn(2). */
 export function sysRtSigreturn(ctx: SyscallContext) {
   sigreturn(ctx.kernel, ctx.thread, ctx.regs);
-  clearRestart(ctx.thread); // what a handler interrupted is not restarted, as Linux's restore_sigcontext
+  clearRestart(ctx); // what a handler interrupted is not restarted, as Linux's restore_sigcontext
   return ctx.regs[Reg.rax]; // as restored: the interrupted code's own value
 }
 

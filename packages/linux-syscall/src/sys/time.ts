@@ -101,7 +101,7 @@ async function sleepFor(ctx: SyscallContext, clock: () => bigint, deadline: bigi
     const left = deadline - clock();
     writeTime(ctx, remAddr, left > 0n ? left : 0n);
   }
-  setRestart(ctx.thread, (c) => sleepFor(c, clock, deadline, remAddr, until));
+  setRestart(ctx, (c) => sleepFor(c, clock, deadline, remAddr, until));
   return r;
 }
 
