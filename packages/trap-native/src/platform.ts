@@ -117,13 +117,16 @@ export interface NativeInjectedSyscall {
   args: readonly (bigint | number)[];
 }
 
+/** Linux's default vm.max_map_count. */
+const DEFAULT_MAX_MAP_COUNT = 65530;
+
 /** The host's vm.max_map_count (Linux's default when it cannot be read). */
 function hostMaxMappings(): number {
   try {
     const n = Number(readFileSync('/proc/sys/vm/max_map_count', 'utf8'));
-    return Number.isSafeInteger(n) && n > 0 ? n : 65530;
+    return Number.isSafeInteger(n) && n > 0 ? n : DEFAULT_MAX_MAP_COUNT;
   } catch {
-    return 65530;
+    return DEFAULT_MAX_MAP_COUNT;
   }
 }
 

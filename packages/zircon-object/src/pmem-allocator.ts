@@ -52,8 +52,8 @@ export class MemoryAccount {
 }
 
 /**
- * Extents up to this size may be kept populated when freed, for a copy to overwrite whole: pmem
- * copies ranges this small whole (holes as zeros), so such a copy writes every byte anyway.
+ * Extents up to this size may be kept populated when freed, for a copy that writes every byte
+ * (`PhysicalMemory.overwrite`): a fork's copies of small mappings, which are most of them.
  */
 export const RECYCLE_MAX = 64 * 1024;
 
@@ -203,13 +203,15 @@ export class PmemAllocator {
       this.#recycledBytes += size;
       return;
     }
-    this.#release(offset, size);
+    this.#release(offset, size, i);
   }
 
-  /** Punch the hole behind [offset, offset+size) and put it on the free list. */
-  #release(offset: number, size: number): void {
+  /**
+   * Punch the hole behind [offset, offset+size) and put it on the free list; `i` is the index of
+   * the first free range that starts after `offset`, when the caller has it.
+   */
+  #release(offset: number, size: number, i = this.#upperBound(offset)): void {
     const end = offset + size;
-    const i = this.#upperBound(offset);
     const prev = this.#free[i - 1];
     const next = this.#free[i];
     this.pmem.release(offset, size);

@@ -407,10 +407,7 @@ export class Vmar extends KObject implements VmoMapper {
    * already freed would reach their next owner.
    */
   hostOpsMade(): void {
-    const after = this.#afterMade;
-    if (after.length === 0) return;
-    this.#afterMade = [];
-    for (const fn of after) fn();
+    if (this.#afterMade.length > 0) this.hostOpsMadeLater()();
   }
 
   /**

@@ -811,7 +811,6 @@ fn host_mappings(pid: i32) -> Result<Vec<(u64, u64)>, String> {
     Ok(out)
 }
 
-/// Runs in the forked child. Never returns.
 /// Bytes of stack for a spawned child until its exec (it runs `child_setup` only).
 const CHILD_STACK_SIZE: usize = 64 * 1024;
 
@@ -829,6 +828,7 @@ extern "C" fn child_main(arg: *mut c_void) -> libc::c_int {
     unsafe { child_setup(s.pgid, s.pmem_fd, s.stub_fd, s.prog, s.empty) }
 }
 
+/// Runs in the spawned child, on its own stack until the exec. Never returns.
 unsafe fn child_setup(pgid: i32, pmem_fd: i32, stub_fd: i32, prog: *const libc::sock_fprog, empty: *const *const libc::c_char) -> ! {
     let exit = |code: i64| -> ! {
         raw(libc::SYS_exit_group, code, 0, 0);
