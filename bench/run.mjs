@@ -40,7 +40,7 @@ const { values: opts } = parseArgs({
   },
 });
 if (opts.help) {
-  console.log(`usage: node bench/run.mjs [--runs 3] [--scale 1] [--only GROUP|WORKLOAD,...] [--modes native,floor,runrsc,proot,runc]
+  console.log(`usage: node bench/run.mjs [--runs 3] [--scale 1] [--only GROUP|WORKLOAD,...] [--modes native,floor,runrsc,runrsc-warm,proot,runc]
        [--pin yes|no] [--cpu 0] [--startup-runs 10] [--containers 3] [--out FILE.md]
 groups: ${GROUPS.join(', ')}; workloads: ${WORKLOADS.map((w) => w.key).join(', ')}`);
   process.exit(0);
@@ -97,7 +97,7 @@ try {
   makeBundle(sleepBundle, rootfs, specCommand)(['/bin/sleep', '1000']);
   const runcRoot = join(scratch, 'runc-root');
   const runrscRoot = join(scratch, 'runrsc-root');
-  const modes = makeModes({ rootfs, cli, cliBuilt, pin, cpu: opts.cpu, hasProot, hasRunc, runcRoot, bundle, setArgs })
+  const modes = makeModes({ rootfs, cli, cliBuilt, pin, cpu: opts.cpu, hasProot, hasRunc, runcRoot, bundle, setArgs, runrscRoot, sleepBundle })
     .filter((m) => !opts.modes || m.key === 'native' || opts.modes.split(',').includes(m.key));
   for (const m of modes) if (m.missing) notes.push(`${m.name}: skipped, ${m.missing}`);
   const active = modes.filter((m) => !m.missing);
@@ -114,8 +114,21 @@ try {
     console.log(`${w.title} (N=${n})`);
     // The modes take turns, run by run: the machine's speed drifts over minutes (and a disk's
     // latency with it), and a mode's runs all in a row would carry that drift into its ratio.
-    const modes = active.filter((m) => !m.floorOnly || w.floor);
+    const modes = active.filter((m) => (!m.floorOnly || w.floor) && (!m.warmOnly || w.sandboxWarmUp));
     const samples = new Map(modes.map((m) => [m.key, []]));
+    const fail = (m, err) => {
+      errors++;
+      samples.delete(m.key);
+      notes.push(`${w.key} under ${m.name}: failed: ${String(err.message).split('\n')[0]}`);
+      console.error(`  ${m.name}: ${err.message}`);
+    };
+    for (const m of modes) {
+      try {
+        m.prepare?.(w, n);
+      } catch (err) {
+        fail(m, err);
+      }
+    }
     for (let i = 0; i < runs; i++) {
       for (const m of modes) {
         const mine = samples.get(m.key);
@@ -126,13 +139,11 @@ try {
           if (!match) throw new Error(`no measurement in the output:\n${out}`);
           mine.push(Number(match[1]));
         } catch (err) {
-          errors++;
-          samples.delete(m.key);
-          notes.push(`${w.key} under ${m.name}: failed: ${String(err.message).split('\n')[0]}`);
-          console.error(`  ${m.name}: ${err.message}`);
+          fail(m, err);
         }
       }
     }
+    for (const m of modes) m.finish?.();
     for (const m of modes) {
       const mine = samples.get(m.key);
       if (mine === undefined) continue;

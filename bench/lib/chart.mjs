@@ -1,7 +1,7 @@
 // A hand-written SVG bar chart of time ratios to native, one group of bars per workload,
 // on a logarithmic axis (the ratios span 1× to 1000×).
 
-const COLORS = { floor: '#8c8c8c', runrsc: '#1f77b4', proot: '#ff7f0e', runc: '#2ca02c' };
+const COLORS = { floor: '#8c8c8c', runrsc: '#1f77b4', 'runrsc-warm': '#9ecae1', proot: '#ff7f0e', runc: '#2ca02c' };
 const escape = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /**
@@ -28,8 +28,9 @@ export function ratioChart({ title, rows, modes }) {
     `<text x="10" y="20" font-size="14" font-weight="bold">${escape(title)}</text>`,
   ];
   shown.forEach((m, i) => {
-    out.push(`<rect x="${left + i * 140}" y="30" width="10" height="10" fill="${COLORS[m.key] ?? '#000'}"/>`);
-    out.push(`<text x="${left + i * 140 + 14}" y="39">${escape(m.name)}</text>`);
+    const lx = 10 + i * 150;
+    out.push(`<rect x="${lx}" y="30" width="10" height="10" fill="${COLORS[m.key] ?? '#000'}"/>`);
+    out.push(`<text x="${lx + 14}" y="39">${escape(m.name)}</text>`);
   });
   for (let d = minDecade; d <= maxDecade; d++) {
     const gx = x(10 ** d);

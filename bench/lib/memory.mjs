@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { run } from './util.mjs';
+import { run, runQuiet } from './util.mjs';
 
 const SANDBOX_ANNOTATION = 'dev.rvisor.sandbox';
 
@@ -98,12 +98,6 @@ function idleCpuPercent(pid, ms) {
   return ((treeTicks(pid) - before) * 10 * 100) / ms;
 }
 
-function detached(argv) {
-  const [cmd, ...args] = argv;
-  const r = spawnSync(cmd, args, { stdio: 'ignore' });
-  if (r.error || r.status !== 0) throw new Error(`${argv.join(' ')} failed (exit ${r.status})`);
-}
-
 /**
  * @param {{ cli: string, cliBuilt: boolean, hasRunc: boolean, bundle: string,
  *   setArgs: (args: string[], annotations?: object) => void, runrscRoot: string,
@@ -116,7 +110,7 @@ export function measureMemory(o) {
   if (o.cliBuilt) {
     try {
       o.setArgs(['/bin/sleep', '1000']);
-      detached(runrsc('run', '--detach', '--bundle', o.bundle, ids[0]));
+      runQuiet(runrsc('run', '--detach', '--bundle', o.bundle, ids[0]));
       sleepMs(o.settleMs);
       const sandboxDir = readdirSync(o.runrscRoot).find((d) => d.startsWith('sandbox-'));
       if (!sandboxDir) throw new Error('no sandbox-* directory under the runrsc root');
@@ -127,8 +121,8 @@ export function measureMemory(o) {
       result.holder = treeMemory(holderPid);
       o.setArgs(['/bin/sleep', '1000'], { [SANDBOX_ANNOTATION]: ids[0] });
       for (const id of ids.slice(1)) {
-        detached(runrsc('create', '--bundle', o.bundle, id));
-        detached(runrsc('start', id));
+        runQuiet(runrsc('create', '--bundle', o.bundle, id));
+        runQuiet(runrsc('start', id));
       }
       sleepMs(o.settleMs);
       const stillOne = readdirSync(o.runrscRoot).filter((d) => d.startsWith('sandbox-')).length === 1;
@@ -147,7 +141,7 @@ export function measureMemory(o) {
     const runcIds = ids.map((id) => `${id}-runc`);
     try {
       o.setArgs(['/bin/sleep', '1000']);
-      for (const id of runcIds) detached(['runc', '--root', o.runcRoot, 'run', '--detach', '--bundle', o.bundle, id]);
+      for (const id of runcIds) runQuiet(['runc', '--root', o.runcRoot, 'run', '--detach', '--bundle', o.bundle, id]);
       sleepMs(o.settleMs);
       const per = runcIds.map((id) => treeMemory(JSON.parse(run(['runc', '--root', o.runcRoot, 'state', id])).pid));
       result.runc = { rss: per.reduce((a, m) => a + m.rss, 0) / per.length, pss: per.reduce((a, m) => a + m.pss, 0) / per.length };

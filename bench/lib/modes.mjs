@@ -5,6 +5,13 @@
 // matters on its own (on a VM the one taking the disk's interrupts can run mkdir 1.5x faster),
 // so comparing modes on different CPUs would measure the CPUs. rVisor-ts pins its kernel to a CPU
 // it may run on, so under taskset it takes the same one.
+//
+// "rVisor-ts, warm sandbox" runs a short job the way a kept sandbox does: by `exec` into a running
+// container whose sandbox has run the same job `sandboxWarmUp` times already (untimed). The kernel
+// is one Node process per sandbox, so its code, optimised on the earlier runs, stays optimised for
+// later ones; a fresh `run` measures its first, unoptimised run.
+import { spawnSync } from 'node:child_process';
+import { run, runQuiet } from './util.mjs';
 
 /**
  * @typedef {object} Mode
@@ -13,17 +20,23 @@
  * @property {string} [missing]  why the mode is skipped
  * @property {(argv: string[]) => string[]} command
  * @property {boolean} [floorOnly]  only for workloads the bare tracer can run
+ * @property {boolean} [warmOnly]  only for workloads with a `sandboxWarmUp`
+ * @property {(w: import('./workloads.mjs').Workload, n: number) => void} [prepare]  before a workload's runs
+ * @property {() => void} [finish]  after a workload's runs (also when they failed)
  */
 
 /**
  * @param {{ rootfs: string, cli: string, cliBuilt: boolean, pin: boolean, cpu: string,
  *   hasProot: boolean, hasRunc: boolean, runcRoot: string, bundle: string,
- *   setArgs: ((args: string[]) => void) | undefined }} o
+ *   setArgs: ((args: string[]) => void) | undefined, runrscRoot: string, sleepBundle: string }} o
  * @returns {Mode[]}
  */
 export function makeModes(o) {
   const pinned = (argv) => (o.pin ? ['taskset', '-c', o.cpu, ...argv] : argv);
   let runcCount = 0;
+  const runrsc = (...args) => pinned([o.cli, '--root', o.runrscRoot, ...args]);
+  let warmId = '';
+  let warmCount = 0;
   return [
     { key: 'native', name: 'native', command: (argv) => pinned(['chroot', o.rootfs, ...argv]) },
     {
@@ -37,6 +50,25 @@ export function makeModes(o) {
       name: 'rVisor-ts',
       missing: o.cliBuilt ? undefined : 'runrsc is not built (pnpm build)',
       command: (argv) => pinned([o.cli, 'run', '--rootfs', o.rootfs, '--', ...argv]),
+    },
+    {
+      key: 'runrsc-warm',
+      name: 'rVisor-ts, warm sandbox',
+      missing: o.cliBuilt ? undefined : 'runrsc is not built (pnpm build)',
+      warmOnly: true,
+      // A container of its own for each workload, created pinned like every mode, so the sandbox
+      // process (and V8's compiler threads in it) share the CPU as in a fresh `run`.
+      prepare: (w, n) => {
+        warmId = `rvisor-bench-warm-${process.pid}-${warmCount++}`;
+        runQuiet(runrsc('create', '--bundle', o.sleepBundle, warmId));
+        runQuiet(runrsc('start', warmId));
+        for (let i = 0; i < w.sandboxWarmUp; i++) run(runrsc('exec', warmId, ...w.argv(n)), `${w.key}, warm-up run in the sandbox`);
+      },
+      command: (argv) => runrsc('exec', warmId, ...argv),
+      finish: () => {
+        const [cmd, ...args] = runrsc('delete', '--force', warmId);
+        spawnSync(cmd, args, { stdio: 'ignore' });
+      },
     },
     {
       key: 'proot',

@@ -11,6 +11,16 @@ export function run(argv, what = argv.join(' ')) {
   return r.stdout;
 }
 
+/**
+ * Runs a command with no stdio to hold (a created container keeps its create's stdio open, so a
+ * pipe would never end); throws if it fails.
+ */
+export function runQuiet(argv) {
+  const [cmd, ...args] = argv;
+  const r = spawnSync(cmd, args, { stdio: 'ignore' });
+  if (r.error || r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.error?.message ?? `exit ${r.status ?? r.signal}`})`);
+}
+
 /** Runs a command and returns its wall-clock time in ns (as seen by this process). */
 export function timed(argv, what) {
   const start = process.hrtime.bigint();

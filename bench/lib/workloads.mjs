@@ -15,6 +15,8 @@
  * @property {boolean} floor     whether the bare tracer can run it (it does not follow forks)
  * @property {(n: number) => string[]} argv  the command inside the rootfs
  * @property {string} [needs]    a host file the workload needs
+ * @property {number} [sandboxWarmUp]  for a job a fresh sandbox runs cold: how many untimed runs
+ *   the warm-sandbox mode makes first (about as many rounds as the "after … untimed rounds" rows)
  */
 
 const fileLoop = (work) => (n) => ['/bench/file-loop', work, '/tmp', String(n)];
@@ -28,15 +30,15 @@ export const WORKLOADS = [
   { key: 'stat', group: 'file', title: 'stat', unit: 'us', n: 50000, floor: true, argv: fileLoop('stat') },
   { key: 'read4k', group: 'file', title: '4 KiB pread', unit: 'us', n: 100000, floor: true, argv: fileLoop('read4k') },
   { key: 'write4k', group: 'file', title: '4 KiB pwrite', unit: 'us', n: 100000, floor: true, argv: fileLoop('write4k') },
-  { key: 'write1m', group: 'file', title: '1 MiB sequential writes (no fsync)', unit: 'MB/s', bytes: 1 << 20, n: 128, floor: true, argv: fileLoop('write1m') },
+  { key: 'write1m', group: 'file', title: '1 MiB sequential writes (no fsync)', unit: 'MB/s', bytes: 1 << 20, n: 128, floor: true, sandboxWarmUp: 10, argv: fileLoop('write1m') },
   { key: 'write-disk', group: 'file', title: 'Writing disk: 4 KiB writes + fsync (64 MiB)', unit: 'MB/s', bytes: 4096, n: 16384, floor: true, argv: fileLoop('write-disk') },
   { key: 'mkdir', group: 'file', title: 'Mkdir/Rmdir pair', unit: 'us', n: 5000, floor: true, argv: fileLoop('mkdir') },
   { key: 'pingpong', group: 'ipc', title: 'pipe ping-pong (1-byte round trip)', unit: 'us', n: 20000, floor: false, argv: fileLoop('pingpong') },
   { key: 'pipe', group: 'ipc', title: 'pipe throughput, 64 KiB writes child → parent', unit: 'MB/s', bytes: 65536, n: 32768, floor: false, argv: fileLoop('pipe') },
-  { key: 'fork', group: 'process', title: 'fork + _exit + waitpid', unit: 'us', n: 200, floor: false, argv: (n) => ['/bench/proc-loop', 'fork', String(n)] },
-  { key: 'thread', group: 'process', title: 'pthread_create + pthread_join', unit: 'us', n: 1000, floor: false, argv: (n) => ['/bench/proc-loop', 'thread', String(n)] },
-  { key: 'execve', group: 'process', title: 'fork + execve + waitpid', unit: 'us', n: 200, floor: false, argv: (n) => ['/bench/proc-loop', 'execve', String(n)] },
-  { key: 'execve-dynamic', group: 'process', title: 'fork + execve of a dynamic program + waitpid', unit: 'us', n: 200, floor: false, argv: (n) => ['/bench/proc-loop', 'execve', String(n), '/bench/noop-dynamic'] },
+  { key: 'fork', group: 'process', title: 'fork + _exit + waitpid', unit: 'us', n: 200, floor: false, sandboxWarmUp: 15, argv: (n) => ['/bench/proc-loop', 'fork', String(n)] },
+  { key: 'thread', group: 'process', title: 'pthread_create + pthread_join', unit: 'us', n: 1000, floor: false, sandboxWarmUp: 5, argv: (n) => ['/bench/proc-loop', 'thread', String(n)] },
+  { key: 'execve', group: 'process', title: 'fork + execve + waitpid', unit: 'us', n: 200, floor: false, sandboxWarmUp: 10, argv: (n) => ['/bench/proc-loop', 'execve', String(n)] },
+  { key: 'execve-dynamic', group: 'process', title: 'fork + execve of a dynamic program + waitpid', unit: 'us', n: 200, floor: false, sandboxWarmUp: 10, argv: (n) => ['/bench/proc-loop', 'execve', String(n), '/bench/noop-dynamic'] },
   // The same rounds once the kernel's JIT has warmed up (untimed rounds first, enough here for the
   // per-round time to stop falling): what a long-running workload pays, where the rows above are
   // what a short one does.
@@ -49,7 +51,7 @@ export const WORKLOADS = [
     argv: inShell('rm -f /tmp/bench.db /tmp/bench.db-journal && /usr/bin/sqlite3 /tmp/bench.db < /bench/insert.sql > /tmp/sqlite.out'),
   },
   {
-    key: 'tar-gzip', group: 'real', title: 'busybox tar piped to gzip, packages/*/src', unit: 'ms', n: 1, floor: false,
+    key: 'tar-gzip', group: 'real', title: 'busybox tar piped to gzip, packages/*/src', unit: 'ms', n: 1, floor: false, sandboxWarmUp: 5,
     argv: inShell('tar cf - -C / src | gzip -c > /tmp/src.tar.gz'),
   },
 ];

@@ -51,6 +51,20 @@ describe('the bench report', () => {
     expect(why[2]).toContain('`node -e 0`, 19.0 ms');
   });
 
+  it('checks the rows a fresh sandbox runs cold again in a warm sandbox, against proot', () => {
+    const lines = targetLines({
+      table: [
+        row('fork', 'fork + _exit + waitpid', { native: 80, runrsc: 470, 'runrsc-warm': 250, proot: 170 }),
+        row('thread', 'pthread_create + pthread_join', { native: 19, runrsc: 260, 'runrsc-warm': 140, proot: 180 }),
+        row('getppid', 'getppid round trip', { native: 100, runrsc: 5000, proot: 14000 }),
+      ],
+    });
+    expect(lines).toContain('| the same, for the rows a fresh sandbox runs cold, in a warm sandbox | fork 1.47× proot, thread 0.78× proot | slower on fork |');
+    const why = lines.find((l) => l.startsWith('- **the same'));
+    expect(why).toContain('fork: proot lets fork run on the host');
+    expect(why).not.toContain('thread');
+  });
+
   it('has nothing to say without the rows a target needs', () => {
     expect(targetLines({ table: [], startup: undefined })).toEqual([]);
   });
