@@ -18,7 +18,7 @@ const OVER_NATIVE = {
 const FORK = 'proot lets fork run on the host; here the kernel injects the host fork and maps copies of the parent\'s writable memory in the child';
 const THREAD = 'proot lets clone run on the host; here a create and join is ~10 traps, an injected clone and ~29 context switches';
 const EXECVE = 'proot only rewrites execve\'s path; here the kernel maps the image and every start-up call of the new program is a trap';
-const COLD = '; and these rounds are the kernel\'s first, run while V8 compiles its hot functions on the same CPU (the "after … untimed rounds" rows are the same work once warm)';
+const COLD = '; and these rounds are the kernel\'s first, run while V8 compiles its hot functions on the same CPU (the "after … untimed rounds" rows, and the warm sandbox\'s, are the same work once warm)';
 
 // Why rVisor-ts is slower than proot on a row: proot traps only path syscalls.
 const BEHIND_PROOT = {
