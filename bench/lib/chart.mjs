@@ -28,7 +28,7 @@ export function ratioChart({ title, rows, modes }) {
     `<text x="10" y="20" font-size="14" font-weight="bold">${escape(title)}</text>`,
   ];
   shown.forEach((m, i) => {
-    const lx = 10 + i * 150;
+    const lx = 10 + i * 160;
     out.push(`<rect x="${lx}" y="30" width="10" height="10" fill="${COLORS[m.key] ?? '#000'}"/>`);
     out.push(`<text x="${lx + 14}" y="39">${escape(m.name)}</text>`);
   });
