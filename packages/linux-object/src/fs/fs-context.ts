@@ -11,6 +11,7 @@ import { FileType } from './file-type.js';
 import type { OpenFile } from './open-file.js';
 import type { PathRef } from './path-ref.js';
 import { MAY_EXEC, checkAccess, isRoot, type AccessIds } from './permission.js';
+import type { UnixSocket } from './unix-socket.js';
 import type { LookupOptions, Vfs } from './vfs.js';
 
 /** Per-process file system state (Linux's `struct fs_struct`): root, cwd, umask. */
@@ -56,7 +57,12 @@ export class FsContext {
     this.vfs.mknod(dir, path, mode & ~this.umask, this.root, ids);
   }
 
-  /** chdir(2): the directory must be searchable (EACCES). */
+  /** bind(2)'s socket file for `socket` at `path`, relative to the cwd; 0777 less the umask. */
+  bindSocket(path: string, socket: UnixSocket, ids?: AccessIds): void {
+    this.vfs.bindSocket(this.cwd, path, socket, 0o777 & ~this.umask, this.root, ids);
+  }
+
+    /** chdir(2): the directory must be searchable (EACCES). */
   chdir(path: string, ids?: AccessIds): void {
     const dir = this.lookup(path, { followLast: true, directory: true, ids });
     checkAccess(ids, dir.inode.stat(), MAY_EXEC);

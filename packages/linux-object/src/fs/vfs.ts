@@ -406,10 +406,16 @@ export class Vfs {
   }
 
   /**
-   * bind(2) of an AF_UNIX socket to `name` in `parent` (a name known to be free): its socket file
-   * made as Linux's mknod(S_IFSOCK) makes one. `mode` has the umask applied already.
+   * bind(2) of an AF_UNIX socket to `path`: its socket file, made as Linux's mknod(S_IFSOCK) makes
+   * one (bind answers EADDRINUSE for this EEXIST). EEXIST if the name exists or is '.', '..' or
+   * the root; ENOENT if it is new but ends in '/'. `mode` has the umask applied already.
    */
-  bindSocket(parent: PathRef, name: string, socket: UnixSocket, mode: number, ids?: AccessIds): void {
+  bindSocket(start: PathRef, path: string, socket: UnixSocket, mode: number, root?: PathRef, ids?: AccessIds): void {
+    const { parent, name, trailingSlash } = this.#entry(start, path, root, ids);
+    if (!isPlainName(name) || this.#maybeChild(parent, name) !== undefined) {
+      throw new KernelError(Errno.EEXIST);
+    }
+    if (trailingSlash) throw new KernelError(Errno.ENOENT);
     this.#mayCreate(parent, ids);
     // File systems that cannot keep socket files (procfs, devfs) refuse, as mknod(S_IFSOCK) does.
     if (parent.inode.bindSocket === undefined) throw new KernelError(Errno.EPERM);

@@ -110,22 +110,12 @@ export function bindUnixAddress(ctx: SyscallContext, sock: UnixSocket, address: 
     bindAbstract(ctx, sock, address);
     return;
   }
-  const path = bytesToString(address);
-  const trimmed = path.replace(/\/+$/, '');
-  if (trimmed !== path) throw new KernelError(Errno.EISDIR);
-  const cut = trimmed.lastIndexOf('/');
-  const name = trimmed.slice(cut + 1);
-  const dirPath = cut < 0 ? '.' : cut === 0 ? '/' : trimmed.slice(0, cut);
-  const ids = fsIds(ctx.process.cred);
-  const parent = ctx.process.fs.lookup(dirPath, { followLast: true, directory: true, ids });
-  if (name === '' || name === '.' || name === '..') throw new KernelError(Errno.EADDRINUSE);
   try {
-    parent.inode.lookup(name);
-    throw new KernelError(Errno.EADDRINUSE);
+    ctx.process.fs.bindSocket(bytesToString(address), sock, fsIds(ctx.process.cred));
   } catch (err) {
-    if (!isKernelError(err) || err.errno !== Errno.ENOENT) throw err;
+    if (isKernelError(err) && err.errno === Errno.EEXIST) throw new KernelError(Errno.EADDRINUSE);
+    throw err;
   }
-  ctx.process.fs.vfs.bindSocket(parent, name, sock, 0o777 & ~ctx.process.fs.umask, ids);
   sock.local = address;
 }
 

@@ -406,6 +406,23 @@ static void socket_files(void) {
   rmdir(closed_dir);
 }
 
+/** bind of a path is a create, as mknod's: the errors each shape of name gets. */
+static void bind_names(void) {
+  const char *names[] = {"fresh/", "fresh//", "taken", "taken/", ".", "..", "missing/x", "taken/x"};
+  char taken[128];
+  snprintf(taken, sizeof taken, "%s/taken", dir);
+  close(open(taken, O_CREAT | O_WRONLY, 0600));
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+    struct sockaddr_un sa;
+    socklen_t len = addr_of(&sa, names[i]);
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    CALL(bind(fd, (struct sockaddr *)&sa, len));
+    printf("bind %s %ld %s\n", names[i], rv, rv == 0 ? "" : strerrorname_np(er));
+    close(fd);
+  }
+  unlink(taken);
+}
+
 static void path_cases(const char *base) {
   snprintf(dir, sizeof dir, "%s/usock-XXXXXX", base);
   if (mkdtemp(dir) == NULL) {
@@ -416,6 +433,7 @@ static void path_cases(const char *base) {
   stream_echo("srv.sock");
   datagrams("a.sock", "b.sock");
   errors();
+  bind_names();
   socket_files();
   char path[128];
   snprintf(path, sizeof path, "%s/srv.sock", dir);
