@@ -304,7 +304,7 @@ export class HostDirectory extends HostInode {
    * bind(2) of an AF_UNIX socket here: a socket file the kernel keeps (no host file is made).
    * EEXIST if the name is taken on the host or by another socket file.
    */
-  bindSocket(name: string, socket: UnixSocket, mode: number): INode {
+  bindSocket(name: string, socket: UnixSocket | undefined, mode: number): INode {
     checkName(name);
     this.checkWritableFs();
     this.#forget(name);

@@ -19,7 +19,7 @@ export class HostSocketFile extends INodeBase {
   readonly ino = nextSocketIno++;
   readonly #stat: Stat;
 
-  constructor(readonly fs: FileSystem, dev: bigint, mode: number, readonly socket: UnixSocket) {
+  constructor(readonly fs: FileSystem, dev: bigint, mode: number, readonly socket: UnixSocket | undefined) {
     super();
     const t = timespecNow();
     this.#stat = {

@@ -189,13 +189,14 @@ export interface INode {
   setAttr?(attr: SetAttr): void;
   /**
    * bind(2) of an AF_UNIX socket to the new name `name` here (permission bits `mode`, umask
-   * applied): a socket file that connect(2) finds through {@link INode.socket}. EEXIST if taken.
-   * Absent on file systems that cannot hold socket files.
+   * applied): a socket file that connect(2) finds through {@link INode.socket}; without a socket
+   * (mknod(2) of S_IFSOCK), one that nobody listens on. EEXIST if taken. Absent on file systems
+   * that cannot hold socket files.
    */
-  bindSocket?(name: string, socket: UnixSocket, mode: number): INode;
+  bindSocket?(name: string, socket: UnixSocket | undefined, mode: number): INode;
   /** mknod(2) of a FIFO (`mode`: S_IFIFO and the permission bits). Absent where FIFOs cannot live. */
   mknod?(name: string, mode: number): INode;
-  /** The socket a socket file was bound by (absent on other files). */
+  /** The socket a socket file was bound by (absent on other files, and on a socket file mknod made). */
   readonly socket?: UnixSocket;
   /**
    * A magic link's open file (/proc/<pid>/fd/N): following the link reaches that file itself, by

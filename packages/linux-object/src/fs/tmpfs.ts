@@ -232,8 +232,8 @@ export class TmpDir extends TmpInode {
     return node;
   }
 
-  /** bind(2) of an AF_UNIX socket: a socket file `name` naming it. */
-  bindSocket(name: string, socket: UnixSocket, mode: number): INode {
+  /** bind(2) of an AF_UNIX socket: a socket file `name` naming it (none: mknod's socket file). */
+  bindSocket(name: string, socket: UnixSocket | undefined, mode: number): INode {
     this.#checkFree(name);
     const node = this.#new(new TmpSocket(this.fs, mode, socket));
     this.#added(name, node);
@@ -400,7 +400,7 @@ export class TmpFifo extends TmpInode {
 export class TmpSocket extends TmpInode {
   override readonly type = FileType.Socket;
 
-  constructor(fs: TmpFs, mode: number, readonly socket: UnixSocket) {
+  constructor(fs: TmpFs, mode: number, readonly socket: UnixSocket | undefined) {
     super(fs, S_IFSOCK | (mode & 0o7777));
   }
 

@@ -13,7 +13,7 @@ import {
 } from '../abi/fcntl.js';
 import { MAXSYMLINKS, NAME_MAX, PATH_MAX } from '../abi/limits.js';
 import type { Stat } from '../abi/stat.js';
-import { S_IFIFO, S_IFMT, S_IFREG, S_ISGID } from '../abi/mode.js';
+import { S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK, S_ISGID } from '../abi/mode.js';
 import { Errno, KernelError } from '../errno.js';
 import { FileType } from './file-type.js';
 import { FsEvents, IN_ATTRIB, IN_CREATE, IN_DELETE, IN_DELETE_SELF, IN_MODIFY, IN_MOVE_SELF, IN_MOVED_FROM, IN_MOVED_TO } from './inotify.js';
@@ -425,9 +425,9 @@ export class Vfs {
   }
 
   /**
-   * mknod(2) of a FIFO or an empty regular file: `mode` is its type and permission bits, the
-   * umask applied already. Device nodes need a capability no guest holds, and socket files come
-   * from bind: both EPERM.
+   * mknod(2) of a FIFO, an empty regular file or a socket file that no socket is bound to (as
+   * Linux, a connect there is refused): `mode` is its type and permission bits, the umask applied
+   * already. Device nodes need a capability no guest holds: EPERM.
    */
   mknod(start: PathRef, path: string, mode: number, root?: PathRef, ids?: AccessIds): void {
     const { parent, name, trailingSlash } = this.#entry(start, path, root, ids);
@@ -443,6 +443,9 @@ export class Vfs {
     if (type === S_IFIFO) {
       if (dir.mknod === undefined) throw new KernelError(Errno.EPERM);
       inode = dir.mknod(name, S_IFIFO | perms);
+    } else if (type === S_IFSOCK) {
+      if (dir.bindSocket === undefined) throw new KernelError(Errno.EPERM);
+      inode = dir.bindSocket(name, undefined, perms);
     } else if (type === S_IFREG || type === 0) {
       if (dir.create === undefined) throw new KernelError(Errno.EPERM);
       const made = dir.create(name, perms, O_RDONLY, joinPath(parent.path, name));

@@ -60,7 +60,7 @@ function mknodAt(ctx: SyscallContext, dirfd: number, path: string, mode: number)
   return 0;
 }
 
-/** Implements Linux syscall mknodat(2): FIFOs and regular files; devices and sockets EPERM. */
+/** Implements Linux syscall mknodat(2): FIFOs, regular files and socket files; devices EPERM. */
 export function sysMknodat(ctx: SyscallContext) {
   return mknodAt(ctx, ctx.int(0), ctx.path(1), ctx.uint(2));
 }

@@ -423,6 +423,25 @@ static void bind_names(void) {
   unlink(taken);
 }
 
+/** mknod makes a socket file with no socket behind it: a socket by stat, refused by connect. */
+static void mknod_socket(void) {
+  struct sockaddr_un sa;
+  socklen_t len = addr_of(&sa, "made.sock");
+  CALL(mknod(sa.sun_path, S_IFSOCK | 0644, 0));
+  printf("mknod S_IFSOCK %ld %s\n", rv, rv == 0 ? "" : strerrorname_np(er));
+  struct stat st;
+  CALL(stat(sa.sun_path, &st));
+  printf("stat %ld socket %d mode %o\n", rv, S_ISSOCK(st.st_mode), st.st_mode & 0777 & ~0022);
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  CALL(connect(fd, (struct sockaddr *)&sa, len));
+  printf("connect %ld %s\n", rv, rv == 0 ? "" : strerrorname_np(er));
+  CALL(bind(fd, (struct sockaddr *)&sa, len));
+  printf("bind over it %ld %s\n", rv, rv == 0 ? "" : strerrorname_np(er));
+  close(fd);
+  CALL(unlink(sa.sun_path));
+  printf("unlink %ld\n", rv);
+}
+
 static void path_cases(const char *base) {
   snprintf(dir, sizeof dir, "%s/usock-XXXXXX", base);
   if (mkdtemp(dir) == NULL) {
@@ -434,6 +453,7 @@ static void path_cases(const char *base) {
   datagrams("a.sock", "b.sock");
   errors();
   bind_names();
+  mknod_socket();
   socket_files();
   char path[128];
   snprintf(path, sizeof path, "%s/srv.sock", dir);
