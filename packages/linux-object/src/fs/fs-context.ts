@@ -62,7 +62,7 @@ export class FsContext {
     this.vfs.bindSocket(this.cwd, path, socket, 0o777 & ~this.umask, this.root, ids);
   }
 
-    /** chdir(2): the directory must be searchable (EACCES). */
+  /** chdir(2): the directory must be searchable (EACCES). */
   chdir(path: string, ids?: AccessIds): void {
     const dir = this.lookup(path, { followLast: true, directory: true, ids });
     checkAccess(ids, dir.inode.stat(), MAY_EXEC);
