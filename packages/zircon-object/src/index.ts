@@ -18,7 +18,7 @@ export type { ProcessOptions } from './task.js';
 export { PmemAllocator, MemoryAccount, pageRoundUp, isPageAligned, RECYCLE_MAX } from './pmem-allocator.js';
 export type { PmemAllocatorOptions } from './pmem-allocator.js';
 export { Vmo } from './vmo.js';
-export type { VmoBacking, VmoCreateOptions, VmoResizeResult, VmoSource } from './vmo.js';
+export type { VmoBacking, VmoCreateOptions, VmoOrigin, VmoResizeResult, VmoSource } from './vmo.js';
 export { Vmar, Prot, HostSyscall } from './vmar.js';
 export type { VmarOptions, MapOptions, MappingInfo, AddressRange } from './vmar.js';
 export { bytesToString, stringToBytes, stringBytesInto, utf8ByteString } from './byte-string.js';

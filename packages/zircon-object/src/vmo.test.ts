@@ -118,6 +118,18 @@ describe('Vmo', () => {
     expect([...bigger.read(0, 1), ...bigger.read(4096, 1)]).toEqual([6, 0]);
   });
 
+  it('keeps the file its bytes came from through child copies, each with its own file offset', () => {
+    const { alloc } = setup();
+    const file = { dev: 0xfe00n, ino: 42n };
+    const segment = Vmo.create(alloc, 3 * 4096, { origin: file, originOffset: 0xa0000 });
+    const copy = segment.createChildCopy(4096, 2 * 4096);
+    expect(copy.origin).toBe(file);
+    expect(copy.originOffset).toBe(0xa1000);
+    expect(copy.createChildCopy(4096, 4096).originOffset).toBe(0xa2000);
+    const anonymous = Vmo.create(alloc, 4096);
+    expect([anonymous.origin, anonymous.originOffset, anonymous.createChildCopy().origin]).toEqual([undefined, 0, undefined]);
+  });
+
   it('a small child copy may take frames a freed VMO left populated, and overwrites all their bytes', () => {
     const { alloc } = setup();
     const old = Vmo.create(alloc, 8192);

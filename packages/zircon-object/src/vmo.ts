@@ -75,6 +75,15 @@ export interface VmoBacking {
   unmapped(): void;
 }
 
+/**
+ * The file a VMO's bytes were read from, by its device and inode, for listings of what a process
+ * maps (Linux's /proc/<pid>/maps). Child copies keep it (with their own {@link Vmo.originOffset}).
+ */
+export interface VmoOrigin {
+  readonly dev: bigint;
+  readonly ino: bigint;
+}
+
 /** Options of {@link Vmo.create}. */
 export interface VmoCreateOptions {
   /** Charge the VMO's frames to this account. */
@@ -82,6 +91,9 @@ export interface VmoCreateOptions {
   name?: string;
   /** The file whose own pages the VMO holds. */
   backing?: VmoBacking;
+  /** The file the bytes come from, and its offset of the VMO's first byte (default 0). */
+  origin?: VmoOrigin;
+  originOffset?: number;
   /**
    * The caller writes every byte before anything reads them: the frames may be ones a freed VMO
    * left populated (`PmemAllocator.allocOverwritten`) rather than zeros.
@@ -144,17 +156,23 @@ export class Vmo extends KObject {
   /** Mappers and how many of their mappings use this VMO. */
   #mappers = new Map<VmoMapper, number>();
   #backing: VmoBacking | undefined;
+  /** The file the bytes come from (see {@link VmoOrigin}), if any. */
+  readonly origin: VmoOrigin | undefined;
+  /** The file offset of the VMO's first byte. */
+  readonly originOffset: number;
 
-  private constructor(allocator: PmemAllocator, account: MemoryAccount | undefined, name: string) {
+  private constructor(allocator: PmemAllocator, account: MemoryAccount | undefined, name: string, origin: VmoOrigin | undefined, originOffset: number) {
     super(name);
     this.allocator = allocator;
     this.account = account;
+    this.origin = origin;
+    this.originOffset = originOffset;
   }
 
   /** Create a zero-filled VMO of `size` bytes (rounded up to a page), unless `options.overwritten`. */
   static create(allocator: PmemAllocator, size: number, options: VmoCreateOptions = {}): Vmo {
     if (!Number.isSafeInteger(size) || size < 0) throw new ZxError(ZxStatus.ERR_INVALID_ARGS, `bad size ${size}`);
-    const vmo = new Vmo(allocator, options.account, options.name ?? '');
+    const vmo = new Vmo(allocator, options.account, options.name ?? '', options.origin, options.originOffset ?? 0);
     vmo.#backing = options.backing;
     const capacity = pageRoundUp(size);
     if (capacity > 0) {
@@ -378,7 +396,9 @@ export class Vmo extends KObject {
     // Small and copied to its end: every byte is written, so into frames a freed VMO left
     // populated, when there are some (a copy that skips the source's holes needs zeros).
     const whole = size === pageRoundUp(len) && size <= RECYCLE_MAX;
-    const child = Vmo.create(this.allocator, size, { account: this.account, name: this.name, overwritten: whole });
+    const child = Vmo.create(this.allocator, size, {
+      account: this.account, name: this.name, overwritten: whole, origin: this.origin, originOffset: this.originOffset + offset,
+    });
     if (whole) this.allocator.pmem.overwrite(this.#offset + offset, child.#offset, size);
     else this.allocator.pmem.copy(this.#offset + offset, child.#offset, pageRoundUp(len));
     if (this.#source !== undefined) {

@@ -6,7 +6,7 @@
  */
 import { stringToBytes, type MappingInfo } from '@rvisor/zircon-object';
 import { timespecNow } from '../abi/codec.js';
-import { makedev, S_IFDIR, S_IFLNK, S_IFREG } from '../abi/mode.js';
+import { devMajor, devMinor, makedev, S_IFDIR, S_IFLNK, S_IFREG } from '../abi/mode.js';
 import { RLIMIT_NAMES } from '../abi/process.js';
 import type { Stat } from '../abi/stat.js';
 import { Errno, KernelError } from '../errno.js';
@@ -530,7 +530,13 @@ export class ProcFs implements FileSystem {
     let out = '';
     for (const m of mergedAnonymous(proc.vmar.mappings())) {
       const perms = `${m.prot & 1 ? 'r' : '-'}${m.prot & 2 ? 'w' : '-'}${m.prot & 4 ? 'x' : '-'}${m.shared ? 's' : 'p'}`;
-      const line = `${hex(m.start, 8)}-${hex(m.end, 8)} ${perms} ${hex(m.offset, 8)} 00:00 0`;
+      // A file's mapping shows where in the file it starts and the file's device and inode;
+      // private anonymous memory shows none (shared memory, its offset in what it shares).
+      const file = m.vmo.origin;
+      const where = file !== undefined
+        ? `${hex(m.vmo.originOffset + m.offset, 8)} ${hex(devMajor(file.dev), 2)}:${hex(devMinor(file.dev), 2)} ${file.ino}`
+        : `${hex(m.shared ? m.offset : 0, 8)} 00:00 0`;
+      const line = `${hex(m.start, 8)}-${hex(m.end, 8)} ${perms} ${where}`;
       out += m.name === '' ? `${line}\n` : `${line.padEnd(72)} ${m.name}\n`;
     }
     return out;

@@ -137,6 +137,7 @@ function loadImage(kernel: Kernel, file: OpenFile, image: ElfImage, st: Stat, pa
     allocator: kernel.allocator,
     account: kernel.memoryAccount,
     name: path,
+    origin: { dev: st.dev, ino: st.ino },
     read: (buf, offset) => preadFully(file, buf, offset),
     vmoSource: () => fileSource(file),
   }, shared);

@@ -44,7 +44,9 @@ export function keptContents(kernel: Kernel, file: OpenFile): FileContents | und
   const cached = kernel.mappedFiles.get(fs, st);
   if (cached) return cached;
   if (st.size === 0 || !kernel.mappedFiles.accepts(fs, st)) return undefined;
-  const vmo = Vmo.create(kernel.allocator, pageRoundUp(st.size), { account: kernel.memoryAccount, name: file.path });
+  const vmo = Vmo.create(kernel.allocator, pageRoundUp(st.size), {
+    account: kernel.memoryAccount, name: file.path, origin: { dev: st.dev, ino: st.ino },
+  });
   let kept = false;
   try {
     let done = 0;

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Vmo, pageRoundUp, type MemoryAccount, type PmemAllocator, type Vmar, type VmoSource } from '@rvisor/zircon-object';
+import { Vmo, pageRoundUp, type MemoryAccount, type PmemAllocator, type Vmar, type VmoOrigin, type VmoSource } from '@rvisor/zircon-object';
 import { PROT_WRITE } from '../abi/index.js';
 import type { Stat } from '../abi/stat.js';
 import { layoutElf, type ElfLayout } from '../elf/layout.js';
@@ -19,6 +19,8 @@ export interface ImageSource {
   account?: MemoryAccount;
   /** The VMOs' name (the program's path). */
   name: string;
+  /** The program file's device and inode, for /proc/<pid>/maps. */
+  origin: VmoOrigin;
   /** Fill `buf` with the file's bytes at `offset` (zeros past the end). */
   read(buf: Uint8Array, offset: number): void;
   /** The file as the source of an unshared image's VMOs, which madvise's discards read again. */
@@ -60,7 +62,7 @@ export class LoadedImage {
           this.#vmos.push(null);
           continue;
         }
-        const vmo = Vmo.create(source.allocator, size, { account: source.account, name: source.name });
+        const vmo = Vmo.create(source.allocator, size, { account: source.account, name: source.name, origin: source.origin, originOffset: m.fileOffset });
         this.#vmos.push(vmo);
         bytes += size;
         // A fresh VMO is zero: the rest of the last page stays zero, as the bss needs.

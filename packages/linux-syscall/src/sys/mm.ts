@@ -10,7 +10,9 @@ import {
   MAP_SHARED_VALIDATE, O_ACCMODE, O_RDONLY, O_RDWR, O_WRONLY, PROT_EXEC, USER_END, PROT_GROWSDOWN, PROT_GROWSUP, PROT_READ, PROT_WRITE,
   RLIMIT_MEMLOCK, fileSource, hasDeliverable, keptContents, processLimit, type Kernel, type OpenFile,
 } from '@rvisor/linux-object';
-import { PAGE_SIZE, Vmo, ZxError, ZxStatus, pageRoundUp as pageUp, type MapOptions, type MappingInfo, type Vmar } from '@rvisor/zircon-object';
+import {
+  PAGE_SIZE, Vmo, ZxError, ZxStatus, pageRoundUp as pageUp, type MapOptions, type MappingInfo, type Vmar, type VmoCreateOptions,
+} from '@rvisor/zircon-object';
 import type { SyscallContext } from '../context.js';
 
 const PROT_MASK = PROT_READ | PROT_WRITE | PROT_EXEC;
@@ -22,9 +24,9 @@ const PASS_THROUGH_MARGIN = 16;
 
 
 /** A VMO charged to the container; ENOMEM past its memory limit or when pmem is exhausted. */
-function newVmo(ctx: SyscallContext, size: number): Vmo {
+function newVmo(ctx: SyscallContext, size: number, from?: Pick<VmoCreateOptions, 'origin' | 'originOffset'>): Vmo {
   try {
-    return Vmo.create(ctx.kernel.allocator, size, { account: ctx.kernel.memoryAccount });
+    return Vmo.create(ctx.kernel.allocator, size, { account: ctx.kernel.memoryAccount, ...from });
   } catch (err) {
     vmError(err);
   }
@@ -131,7 +133,7 @@ export function sysMmap(ctx: SyscallContext) {
     const at = mapKeptFile(ctx, file, { at: fixed ? addr : undefined, size, offset: Number(offset), prot, shared: type === MAP_SHARED });
     if (at !== undefined) return at;
   }
-  const vmo = newVmo(ctx, size);
+  const vmo = newVmo(ctx, size, file ? fileOrigin(file, Number(offset)) : undefined);
   try {
     if (file) {
       // A private file mapping is a copy of the file's bytes (zeros past its end).
@@ -195,6 +197,12 @@ function mapSharedMemory(
   }
 }
 
+/** A VMO's origin for bytes of `file` from `offset` on (/proc/<pid>/maps shows them). */
+function fileOrigin(file: OpenFile, offset: number): Pick<VmoCreateOptions, 'origin' | 'originOffset'> {
+  const st = file.stat();
+  return { origin: { dev: st.dev, ino: st.ino }, originOffset: offset };
+}
+
 /** Map a VMO made for this mapping, which then holds its only reference. */
 function mapNew(vmar: Vmar, options: MapOptions): number {
   try {
@@ -232,7 +240,7 @@ function mapKeptFile(
     }
     if (kept < m.size) {
       // Past the file's last page: zeros (where Linux would raise SIGBUS).
-      mapNew(vmar, { ...common, vmo: newVmo(ctx, m.size - kept), len: m.size - kept, addr: at + kept });
+      mapNew(vmar, { ...common, vmo: newVmo(ctx, m.size - kept, fileOrigin(file, m.offset + kept)), len: m.size - kept, addr: at + kept });
     }
     ctx.kernel.syncMemory(ctx.thread, ctx.regs);
     return at;
@@ -363,8 +371,8 @@ export function sysMremap(ctx: SyscallContext) {
       ctx.kernel.syncMemory(ctx.thread, ctx.regs);
       return at;
     }
-    // A copy of the old contents in a VMO of the new size.
-    const vmo = newVmo(ctx, newSize);
+    // A copy of the old contents in a VMO of the new size (from the same place in a file, if any).
+    const vmo = newVmo(ctx, newSize, { origin: m.vmo.origin, originOffset: m.vmo.originOffset + from });
     try {
       let done = 0;
       for (const seg of vmo.segments(0, Math.min(oldSize, newSize))) {

@@ -11,8 +11,10 @@
 #include <sys/sysinfo.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -112,6 +114,35 @@ static int comm_after_exec(void) {
 }
 
 /** The machine's memory as /proc/meminfo and sysinfo give it (the host's, with no limit set). */
+/**
+ * /proc/self/maps shows this program's own mappings with where in the file each starts and the
+ * file's device and inode (those of stat on it); private anonymous memory shows offset 0.
+ */
+static void own_maps(void) {
+  char exe[512];
+  long n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  exe[n < 0 ? 0 : n] = 0;
+  struct stat st;
+  if (stat("/proc/self/exe", &st) != 0) printf("stat exe errno %d\n", errno);
+  char *anon = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  mprotect(anon + 4096, 4096, PROT_READ); // three mappings now, the last at offset 2 pages in
+  FILE *f = fopen("/proc/self/maps", "r");
+  char line[1024];
+  while (f && fgets(line, sizeof line, f)) {
+    unsigned long lo, hi, off, ino;
+    unsigned maj, min;
+    char perms[8], path[512] = "";
+    if (sscanf(line, "%lx-%lx %7s %lx %x:%x %lu %511s", &lo, &hi, perms, &off, &maj, &min, &ino, path) < 7) continue;
+    if (strcmp(path, exe) == 0) {
+      printf("own mapping %s offset %lx same file %d\n", perms, off, maj == major(st.st_dev) && min == minor(st.st_dev) && ino == st.st_ino);
+    } else if (lo >= (unsigned long)anon && hi <= (unsigned long)anon + 3 * 4096) {
+      printf("anonymous %s offset %lx device %x:%x inode %lu\n", perms, off, maj, min, ino);
+    }
+  }
+  if (f) fclose(f);
+  munmap(anon, 3 * 4096);
+}
+
 static void memory_total(void) {
   char buf[4096];
   long n = slurp("/proc/meminfo", buf, sizeof buf - 1);
@@ -230,6 +261,7 @@ int main(int argc, char **argv) {
   char buf[4096], path[64];
 
   memory_total();
+  own_maps();
   magic_links();
   both_ends();
   stat_file("/proc/self/stat", pid, ppid, "procfs");
