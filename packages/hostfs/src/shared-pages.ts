@@ -37,7 +37,8 @@ export class SharedPages implements VmoBacking {
     this.#ops = ops;
     this.#writer = writer;
     this.#dropped = dropped;
-    this.vmo = Vmo.create(memory.allocator, end, { account: memory.account, name: writer.path, backing: this });
+    const { dev, ino } = writer.stat(); // for /proc/<pid>/maps
+    this.vmo = Vmo.create(memory.allocator, end, { account: memory.account, name: writer.path, backing: this, origin: { dev, ino } });
     try {
       this.#fill(0, this.vmo.size);
     } catch (err) {

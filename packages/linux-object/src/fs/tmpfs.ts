@@ -562,7 +562,9 @@ export class TmpFile extends TmpInode {
 
   /** The file's VMO, created or grown to hold at least `end` bytes. */
   #reserve(end: number): Vmo {
-    if (this.#vmo === null) this.#vmo = Vmo.create(this.fs.allocator, end, { account: this.fs.account, name: 'tmpfs' });
+    if (this.#vmo === null) {
+      this.#vmo = Vmo.create(this.fs.allocator, end, { account: this.fs.account, name: 'tmpfs', origin: { dev: this.fs.dev, ino: this.ino } });
+    }
     else if (this.#vmo.size < end) this.#vmo.resize(end);
     return this.#vmo;
   }

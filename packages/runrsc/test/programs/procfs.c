@@ -141,6 +141,24 @@ static void own_maps(void) {
   }
   if (f) fclose(f);
   munmap(anon, 3 * 4096);
+  // A memfd's pages mapped shared, from its second page: its offset, device and inode, its name.
+  int fd = memfd_create("maps-probe", 0);
+  ftruncate(fd, 2 * 4096);
+  char *shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 4096);
+  fstat(fd, &st);
+  f = fopen("/proc/self/maps", "r");
+  while (f && fgets(line, sizeof line, f)) {
+    unsigned long lo, hi, off, ino;
+    unsigned maj, min;
+    char perms[8], path[512] = "";
+    if (sscanf(line, "%lx-%lx %7s %lx %x:%x %lu %511[^\n]", &lo, &hi, perms, &off, &maj, &min, &ino, path) < 7) continue;
+    if (lo == (unsigned long)shared) {
+      printf("memfd mapping %s offset %lx same file %d name %s\n", perms, off, maj == major(st.st_dev) && min == minor(st.st_dev) && ino == st.st_ino, path);
+    }
+  }
+  if (f) fclose(f);
+  munmap(shared, 4096);
+  close(fd);
 }
 
 static void memory_total(void) {
