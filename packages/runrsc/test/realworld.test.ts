@@ -1,4 +1,4 @@
-// Real programs in the sandbox: busybox and GNU tar with gzip, find | xargs, GNU sort of a 50 MB
+// Real programs in the sandbox: busybox and GNU tar with gzip, find | xargs, GNU df, GNU sort of a 50 MB
 // file and sqlite3 with a database file (rollback journal, and WAL with concurrent writers), each run in a copy of the demo rootfs plus the host's
 // binaries and the libraries ldd lists. Output is compared with the same script run natively
 // (chroot into the same rootfs), or with the host's own result.
@@ -19,6 +19,7 @@ const PROGRAMS = [
   '/usr/bin/sort',
   '/usr/bin/sha256sum',
   '/usr/bin/sqlite3',
+  '/usr/bin/df',
 ];
 const MISSING = PROGRAMS.filter((program) => !existsSync(program));
 
@@ -144,6 +145,16 @@ describe.skipIf(!IS_ROOT || MISSING.length > 0)('real programs (native vs sandbo
         '/usr/bin/sqlite3 t.db "select count(*), sum(id), min(name), max(name) from t; pragma integrity_check;"',
     );
     expect(out).toBe('1000|500500|row1|row999\nok\n');
+  });
+
+  // Sandbox only: natively the chroot has no /proc. GNU df reads /proc/self/mountinfo (through its
+  // mount list), and fails without it.
+  it('GNU df lists the container\'s file systems', () => {
+    const { stdout, stderr, status } = runInSandbox(['/bin/sh', '-c', '/usr/bin/df -P / && /usr/bin/df -P -T /dev/shm'], { rootfs });
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    expect(stdout).toMatch(/^Filesystem .*\nhostfs +\d+ +\d+ +\d+ +\d+% \/\n/);
+    expect(stdout).toMatch(/\ntmpfs +tmpfs +\d+ +\d+ +\d+ +\d+% \/dev\/shm\n$/);
   });
 
   // Compared with the known result rather than a native run: the writers interleave differently

@@ -7,6 +7,8 @@ import type { FileSystem, INode } from './inode.js';
 
 /** A file system mounted at an absolute container path. */
 export interface Mount {
+  /** Its id in /proc/<pid>/mountinfo: unique in the container, never reused. */
+  readonly id: number;
   readonly fs: FileSystem;
   /** Absolute, canonical path of the mount point ('/' for the root file system). */
   readonly path: string;

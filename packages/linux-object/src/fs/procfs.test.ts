@@ -4,6 +4,8 @@ import { Errno } from '../errno.js';
 import { Kernel } from '../process/kernel.js';
 import { errnoOf } from './errno-of.test-helper.js';
 import { FdTable } from './fd-table.js';
+import { makedev } from '../abi/mode.js';
+import { O_RDONLY } from '../abi/fcntl.js';
 import { ProcFs } from './procfs.js';
 import { TmpFs } from './tmpfs.js';
 
@@ -46,5 +48,28 @@ describe('procfs lookups', () => {
     expect(proc.root.lookup('1').lookup('stat').ino).toBe(ino);
     const inos = proc.root.readdir().filter((e) => e.name !== '..').map((e) => e.ino);
     expect(new Set(inos).size).toBe(inos.length);
+  });
+
+  it('lists the mounts in mountinfo with stable ids, each under the deepest mount above it', () => {
+    const { kernel, proc } = setup();
+    const tmp = (minor: number) => new TmpFs({ allocator: kernel.allocator, dev: makedev(0, minor) });
+    kernel.vfs.root.inode.mkdir!('dev', 0o755);
+    kernel.vfs.root.inode.mkdir!('my data', 0o755);
+    kernel.vfs.mount('/dev', tmp(5));
+    kernel.vfs.mount('/dev/shm', tmp(40));
+    kernel.vfs.mount('/my data', tmp(41));
+    kernel.vfs.unmount('/my data');
+    kernel.vfs.mount('/my data', tmp(42));
+    const file = proc.root.lookup('1').lookup('mountinfo').open(O_RDONLY, '/proc/1/mountinfo');
+    const buf = new Uint8Array(4096);
+    const text = new TextDecoder().decode(buf.subarray(0, file.read(buf) as number));
+    // Without the device numbers (checked below for one): id, parent id, root, mount point, …
+    expect(text.split('\n').slice(0, -1).map((l) => l.replace(/ \d+:\d+ /, ' '))).toEqual([
+      '1 1 / / rw,relatime - tmpfs tmpfs rw',
+      '2 1 / /dev rw,relatime - tmpfs tmpfs rw',
+      '3 2 / /dev/shm rw,relatime - tmpfs tmpfs rw',
+      '5 1 / /my\\040data rw,relatime - tmpfs tmpfs rw',
+    ]);
+    expect(text).toContain('3 2 0:40 / /dev/shm');
   });
 });

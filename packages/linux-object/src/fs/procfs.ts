@@ -201,6 +201,11 @@ function commOf(proc: LinuxProcess): string {
   return name.slice(0, 15);
 }
 
+/** A path as the mount tables print it: space, tab, newline and backslash as octal escapes. */
+function mangled(path: string): string {
+  return path.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
+}
+
 function hex(n: bigint | number, width: number): string {
   return n.toString(16).padStart(width, '0');
 }
@@ -401,6 +406,7 @@ export class ProcFs implements FileSystem {
       ['fd', () => this.#fdDir(pid)],
       ['maps', () => this.#file(`${base}/maps`, () => this.#maps(proc()))],
       ['mounts', () => this.#file(`${base}/mounts`, () => this.#mounts())],
+      ['mountinfo', () => this.#file(`${base}/mountinfo`, () => this.#mountinfo())],
       ['limits', () => this.#file(`${base}/limits`, () => limits(proc()))],
     ];
     return this.#dir(
@@ -546,6 +552,26 @@ export class ProcFs implements FileSystem {
     return this.#kernel.vfs.mounts()
       .map((m) => `${m.fs.type} ${m.path} ${m.fs.type} ${m.fs.readOnly ? 'ro' : 'rw'},relatime 0 0\n`)
       .join('');
+  }
+
+  /**
+   * Linux's mountinfo: mount id, parent's id (the root's own), the device files on it have, the
+   * root of the mount within its file system, the mount point, options, '-', type, source, super
+   * options. GNU df and libmount read this rather than /proc/mounts.
+   */
+  #mountinfo(): string {
+    const mounts = this.#kernel.vfs.mounts();
+    const root = mounts[0]; // its parent is outside the container: shown as itself
+    let out = '';
+    for (const m of mounts) {
+      // The parent: the deepest other mount whose mount point is above this one's.
+      let parent = root;
+      for (const p of mounts) if (m.path.startsWith(`${p.path}/`) && p.path.length > parent.path.length) parent = p;
+      const dev = m.fs.root.stat().dev;
+      const mode = m.fs.readOnly ? 'ro' : 'rw';
+      out += `${m.id} ${parent.id} ${devMajor(dev)}:${devMinor(dev)} / ${mangled(m.path)} ${mode},relatime - ${m.fs.type} ${m.fs.type} ${mode}\n`;
+    }
+    return out;
   }
 
   #meminfo(): string {

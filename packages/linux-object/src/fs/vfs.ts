@@ -125,6 +125,7 @@ function magicTarget(link: PathRef): PathRef | undefined {
 /** A mount table with one root file system, and path resolution over it. */
 export class Vfs {
   readonly #mounts = new Map<string, Mount>();
+  #nextMountId = 1;
   /** The root of the mount tree: '/' of the container. */
   readonly root: PathRef;
 
@@ -132,7 +133,7 @@ export class Vfs {
   readonly events = new FsEvents();
 
   constructor(rootFs: FileSystem) {
-    const mount: Mount = { fs: rootFs, path: '/' };
+    const mount: Mount = { id: this.#nextMountId++, fs: rootFs, path: '/' };
     this.#mounts.set('/', mount);
     this.root = { mount, inode: rootFs.root, path: '/', parent: null };
   }
@@ -159,7 +160,7 @@ export class Vfs {
     } catch (e) {
       if (!(e instanceof KernelError && e.errno === Errno.ENOENT)) throw e;
     }
-    const mount: Mount = { fs, path: at };
+    const mount: Mount = { id: this.#nextMountId++, fs, path: at };
     this.#mounts.set(at, mount);
     return mount;
   }
