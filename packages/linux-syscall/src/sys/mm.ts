@@ -372,7 +372,8 @@ export function sysMremap(ctx: SyscallContext) {
       return at;
     }
     // A copy of the old contents in a VMO of the new size (from the same place in a file, if any).
-    const vmo = newVmo(ctx, newSize, { origin: m.vmo.origin, originOffset: m.vmo.originOffset + from });
+    const origin = m.vmo.origin;
+    const vmo = newVmo(ctx, newSize, origin && { origin, originOffset: m.vmo.originOffset + from });
     try {
       let done = 0;
       for (const seg of vmo.segments(0, Math.min(oldSize, newSize))) {

@@ -125,6 +125,11 @@ static void own_maps(void) {
   struct stat st;
   if (stat("/proc/self/exe", &st) != 0) printf("stat exe errno %d\n", errno);
   char *anon = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  // This program's second page, mapped again and moved by mremap: still that page of the file.
+  int self = open("/proc/self/exe", O_RDONLY);
+  char *page = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, self, 4096);
+  char *moved = mremap(page, 4096, 2 * 4096, MREMAP_MAYMOVE);
+  close(self);
   mprotect(anon + 4096, 4096, PROT_READ); // three mappings now, the last at offset 2 pages in
   FILE *f = fopen("/proc/self/maps", "r");
   char line[1024];
@@ -133,7 +138,9 @@ static void own_maps(void) {
     unsigned maj, min;
     char perms[8], path[512] = "";
     if (sscanf(line, "%lx-%lx %7s %lx %x:%x %lu %511s", &lo, &hi, perms, &off, &maj, &min, &ino, path) < 7) continue;
-    if (strcmp(path, exe) == 0) {
+    if (lo == (unsigned long)moved) {
+      printf("moved mapping %s offset %lx same file %d\n", perms, off, maj == major(st.st_dev) && min == minor(st.st_dev) && ino == st.st_ino);
+    } else if (strcmp(path, exe) == 0) {
       printf("own mapping %s offset %lx same file %d\n", perms, off, maj == major(st.st_dev) && min == minor(st.st_dev) && ino == st.st_ino);
     } else if (lo >= (unsigned long)anon && hi <= (unsigned long)anon + 3 * 4096) {
       printf("anonymous %s offset %lx device %x:%x inode %lu\n", perms, off, maj, min, ino);
@@ -141,6 +148,7 @@ static void own_maps(void) {
   }
   if (f) fclose(f);
   munmap(anon, 3 * 4096);
+  munmap(moved, 2 * 4096);
   // A memfd's pages mapped shared, from its second page: its offset, device and inode, its name.
   int fd = memfd_create("maps-probe", 0);
   ftruncate(fd, 2 * 4096);
