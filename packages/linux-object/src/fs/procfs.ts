@@ -201,6 +201,26 @@ function commOf(proc: LinuxProcess): string {
   return name.slice(0, 15);
 }
 
+/**
+ * Linux's statm, in pages: size, resident, shared, text, lib, data, dt. `text` is the program's
+ * executable mappings, `data` its private writable memory, stack included, as Linux counts them.
+ * `shared` (the resident pages that are a file's) is 0: the host sees all guest memory as one
+ * shared memfd, so which resident pages are a file's is not known.
+ */
+function pidStatm(proc: LinuxProcess): string {
+  let size = 0;
+  let text = 0;
+  let data = 0;
+  for (const m of proc.vmar.mappings()) {
+    const len = m.end - m.start;
+    size += len;
+    if ((m.prot & 4) !== 0 && m.name === proc.exe) text += len;
+    else if ((m.prot & 2) !== 0 && !m.shared) data += len;
+  }
+  const resident = proc.dead ? 0 : hostResidentPages(proc.hostPid);
+  return `${size / 4096} ${resident} 0 ${text / 4096} 0 ${data / 4096} 0\n`;
+}
+
 /** A path as the mount tables print it: space, tab, newline and backslash as octal escapes. */
 function mangled(path: string): string {
   return path.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
@@ -393,6 +413,7 @@ export class ProcFs implements FileSystem {
     const entries: [string, () => INode][] = [
       ['stat', () => this.#file(`${base}/stat`, () => this.#pidStat(proc()))],
       ['status', () => this.#file(`${base}/status`, () => this.#pidStatus(proc()))],
+      ['statm', () => this.#file(`${base}/statm`, () => pidStatm(proc()))],
       ['comm', () => this.#file(`${base}/comm`, () => `${commOf(proc())}\n`)],
       ['cmdline', () => this.#file(`${base}/cmdline`, () => nulTerminated(proc().argv))],
       ['environ', () => this.#file(`${base}/environ`, () => nulTerminated(proc().envp), 0o400)],

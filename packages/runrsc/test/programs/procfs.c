@@ -169,6 +169,26 @@ static void own_maps(void) {
   close(fd);
 }
 
+/** /proc/self/statm: seven counts of pages, the first VmSize, lib and dt always 0. */
+static void statm(void) {
+  char buf[256], status[4096];
+  int fd = open("/proc/self/statm", O_RDONLY);
+  long n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  buf[n < 0 ? 0 : n] = 0;
+  unsigned long size, resident, shared, text, lib, data, dt;
+  int fields = sscanf(buf, "%lu %lu %lu %lu %lu %lu %lu", &size, &resident, &shared, &text, &lib, &data, &dt);
+  int newline = n > 0 && buf[n - 1] == '\n';
+  fd = open("/proc/self/status", O_RDONLY);
+  n = read(fd, status, sizeof status - 1);
+  close(fd);
+  status[n < 0 ? 0 : n] = 0;
+  char *vm = strstr(status, "VmSize:");
+  unsigned long vm_kb = vm ? strtoul(vm + 7, NULL, 10) : 0;
+  printf("statm fields %d size is VmSize %d resident %d text %d lib %lu data %d dt %lu newline %d\n", fields,
+         size * (sysconf(_SC_PAGESIZE) / 1024) == vm_kb, resident > 0, text > 0, lib, data > 0, dt, newline);
+}
+
 static void memory_total(void) {
   char buf[4096];
   long n = slurp("/proc/meminfo", buf, sizeof buf - 1);
@@ -287,6 +307,7 @@ int main(int argc, char **argv) {
   char buf[4096], path[64];
 
   memory_total();
+  statm();
   own_maps();
   magic_links();
   both_ends();
