@@ -12,7 +12,7 @@ import type { Stat } from '../abi/stat.js';
 import { Errno, KernelError } from '../errno.js';
 import { hostCounts, hostResidentPages, TICK_MICROS } from '../process/host-usage.js';
 import type { Kernel } from '../process/kernel.js';
-import { processLimit, RLIM_INFINITY, type LinuxProcess } from '../process/process.js';
+import { processLimit, RLIM_INFINITY, type LinuxProcess, type LinuxThread } from '../process/process.js';
 import { KERNEL_RELEASE } from '../process/kernel.js';
 import { SIG_DFL, SIG_IGN } from '../process/signals.js';
 import { DirectoryFile } from './directory-file.js';
@@ -194,11 +194,19 @@ function processState(proc: LinuxProcess, caller: LinuxProcess | undefined): [st
   return ['S', 'sleeping'];
 }
 
-/** The command name: the thread name prctl set, else the executable's basename, 15 bytes. */
+/** The command name: its main thread's (see {@link threadComm}). */
 function commOf(proc: LinuxProcess): string {
   const main = proc.threads.get(proc.pid) ?? [...proc.threads.values()][0];
-  const name = main?.zx.name || proc.exe.slice(proc.exe.lastIndexOf('/') + 1);
-  return name.slice(0, 15);
+  return main === undefined ? exeName(proc) : threadComm(main);
+}
+
+/** A thread's name: the one prctl set, else the executable's basename, 15 bytes. */
+function threadComm(thread: LinuxThread): string {
+  return (thread.zx.name || exeName(thread.process)).slice(0, 15);
+}
+
+function exeName(proc: LinuxProcess): string {
+  return proc.exe.slice(proc.exe.lastIndexOf('/') + 1).slice(0, 15);
 }
 
 /**
@@ -425,6 +433,7 @@ export class ProcFs implements FileSystem {
       ['cwd', () => this.#link(`${base}/cwd`, () => proc().fs.cwd.path)],
       ['root', () => this.#link(`${base}/root`, () => proc().fs.root.path)],
       ['fd', () => this.#fdDir(pid)],
+      ['task', () => this.#taskDir(pid)],
       ['maps', () => this.#file(`${base}/maps`, () => this.#maps(proc()))],
       ['mounts', () => this.#file(`${base}/mounts`, () => this.#mounts())],
       ['mountinfo', () => this.#file(`${base}/mountinfo`, () => this.#mountinfo())],
@@ -466,6 +475,33 @@ export class ProcFs implements FileSystem {
     }
   }
 
+  /** /proc/<pid>/task: a directory for each thread, named by its tid. */
+  #taskDir(pid: number): ProcDir {
+    const base = `/${pid}/task`;
+    return this.#dir(base, `/${pid}`, () => {
+      const tids = [...this.#process(pid).threads.keys()].sort((a, b) => a - b);
+      return tids.map((tid) => [String(tid), this.#threadDir(pid, tid)]);
+    }, (name) => {
+      const tid = Number(name);
+      return String(tid) === name && this.#process(pid).threads.has(tid) ? this.#threadDir(pid, tid) : undefined;
+    });
+  }
+
+  /** /proc/<pid>/task/<tid>: the thread's own stat, status and comm. */
+  #threadDir(pid: number, tid: number): ProcDir {
+    const base = `/${pid}/task/${tid}`;
+    const thread = (): LinuxThread => {
+      const found = this.#process(pid).threads.get(tid);
+      if (found === undefined) throw new KernelError(Errno.ENOENT);
+      return found;
+    };
+    return this.#dir(base, `/${pid}/task`, () => [
+      ['stat', this.#file(`${base}/stat`, () => this.#pidStat(this.#process(pid), thread()))],
+      ['status', this.#file(`${base}/status`, () => this.#pidStatus(this.#process(pid), thread()))],
+      ['comm', this.#file(`${base}/comm`, () => `${threadComm(thread())}\n`)],
+    ]);
+  }
+
   #fdDir(pid: number): ProcDir {
     const base = `/${pid}/fd`;
     return this.#dir(base, `/${pid}`, () => {
@@ -485,16 +521,26 @@ export class ProcFs implements FileSystem {
     });
   }
 
-  #pidStat(proc: LinuxProcess): string {
-    const [state] = processState(proc, this.#current());
+  /** A thread's state: the process's if it is a zombie or stopped, else whether the thread runs. */
+  #threadState(thread: LinuxThread): [string, string] {
+    const proc = thread.process;
+    if (proc.dead || proc.stopped) return processState(proc, undefined);
+    const reading = proc === this.#current() && thread.hostTid === this.#kernel.platform.event.tid;
+    return thread.running || reading ? ['R', 'running'] : ['S', 'sleeping'];
+  }
+
+  /** /proc/<pid>/stat, or with `thread` its task/<tid>/stat: that thread's id, name, state, CPU time and mask. */
+  #pidStat(proc: LinuxProcess, thread?: LinuxThread): string {
+    const [state] = thread ? this.#threadState(thread) : processState(proc, this.#current());
     const vsize = proc.vmar.mappings().reduce((n, m) => n + (m.end - m.start), 0);
     const { ignored, caught } = dispositions(proc);
-    const main = proc.threads.get(proc.pid);
-    const own = proc.dead ? proc.usage : hostCounts(proc.hostPid); // ticks, as Linux shows them
+    const main = thread ?? proc.threads.get(proc.pid);
+    // Ticks, as Linux shows them: the whole process's, or the thread's own.
+    const own = proc.dead ? proc.usage : thread ? hostCounts(proc.hostPid, thread.hostTid) : hostCounts(proc.hostPid);
     const children = proc.childrenUsage;
     const rss = proc.dead ? 0 : hostResidentPages(proc.hostPid);
     const fields: (string | number | bigint)[] = [
-      proc.pid, `(${commOf(proc)})`, state, proc.ppid, proc.pgid, proc.sid,
+      thread?.tid ?? proc.pid, `(${thread ? threadComm(thread) : commOf(proc)})`, state, proc.ppid, proc.pgid, proc.sid,
       0, -1, 0x400000, // tty_nr, tpgid, flags (PF_RANDOMIZE)
       own.minorFaults, children.minorFaults, own.majorFaults, children.majorFaults,
       ...[own.user, own.system, children.user, children.system].map((us) => Math.floor(us / TICK_MICROS)),
@@ -509,20 +555,21 @@ export class ProcFs implements FileSystem {
     return `${fields.join(' ')}\n`;
   }
 
-  #pidStatus(proc: LinuxProcess): string {
-    const [state, stateName] = processState(proc, this.#current());
+  /** /proc/<pid>/status, or with `thread` its task/<tid>/status: that thread's name, state, pid and signals. */
+  #pidStatus(proc: LinuxProcess, thread?: LinuxThread): string {
+    const [state, stateName] = thread ? this.#threadState(thread) : processState(proc, this.#current());
     const { ignored, caught } = dispositions(proc);
-    const main = proc.threads.get(proc.pid);
+    const main = thread ?? proc.threads.get(proc.pid);
     const c = proc.cred;
     const pending = proc.pending.mask;
     const vsizeKb = proc.vmar.mappings().reduce((n, m) => n + (m.end - m.start), 0) / 1024;
     return [
-      `Name:\t${commOf(proc)}`,
+      `Name:\t${thread ? threadComm(thread) : commOf(proc)}`,
       `Umask:\t${proc.fs.umask.toString(8).padStart(4, '0')}`,
       `State:\t${state} (${stateName})`,
       `Tgid:\t${proc.pid}`,
       'Ngid:\t0',
-      `Pid:\t${proc.pid}`,
+      `Pid:\t${thread?.tid ?? proc.pid}`,
       `PPid:\t${proc.ppid}`,
       'TracerPid:\t0',
       `Uid:\t${c.uid}\t${c.euid}\t${c.suid}\t${c.euid}`,

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <sys/sysinfo.h>
 #include <stdlib.h>
@@ -189,6 +190,79 @@ static void statm(void) {
          size * (sysconf(_SC_PAGESIZE) / 1024) == vm_kb, resident > 0, text > 0, lib, data > 0, dt, newline);
 }
 
+static pid_t worker_tid;
+static pthread_mutex_t worker_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t worker_ready = PTHREAD_COND_INITIALIZER;
+
+static void *worker(void *arg) {
+  (void)arg;
+  prctl(PR_SET_NAME, "procfs-worker");
+  pthread_mutex_lock(&worker_lock);
+  worker_tid = gettid();
+  pthread_cond_signal(&worker_ready);
+  pthread_mutex_unlock(&worker_lock);
+  pause(); // until the process exits
+  return NULL;
+}
+
+/** The fields of /proc/self/task/<tid>/stat after the comm: the pid field, the state. */
+static void task_stat(pid_t tid, long *pid, char *state) {
+  char path[64], buf[512];
+  snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
+  int fd = open(path, O_RDONLY);
+  long n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+  if (fd >= 0) close(fd);
+  buf[n < 0 ? 0 : n] = 0;
+  *pid = atol(buf);
+  char *close_paren = strrchr(buf, ')');
+  *state = close_paren ? close_paren[2] : '?';
+}
+
+/** /proc/self/task: a directory per thread, with the thread's own stat, status and comm. */
+static void tasks(void) {
+  pthread_t t;
+  pthread_create(&t, NULL, worker, NULL);
+  pthread_mutex_lock(&worker_lock);
+  while (worker_tid == 0) pthread_cond_wait(&worker_ready, &worker_lock);
+  pthread_mutex_unlock(&worker_lock);
+  usleep(20000); // let the worker reach pause()
+  DIR *d = opendir("/proc/self/task");
+  int count = 0, self_listed = 0, worker_listed = 0;
+  for (struct dirent *e; d && (e = readdir(d));) {
+    if (e->d_name[0] == '.') continue;
+    count++;
+    self_listed += atoi(e->d_name) == getpid();
+    worker_listed += atoi(e->d_name) == worker_tid;
+  }
+  if (d) closedir(d);
+  printf("task entries %d main %d worker %d\n", count, self_listed, worker_listed);
+  char path[64], buf[64];
+  snprintf(path, sizeof path, "/proc/self/task/%d/comm", worker_tid);
+  int fd = open(path, O_RDONLY);
+  long n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+  if (fd >= 0) close(fd);
+  buf[n < 0 ? 0 : n] = 0;
+  printf("worker comm %s", buf);
+  long pid;
+  char state;
+  task_stat(worker_tid, &pid, &state);
+  printf("worker stat pid is its tid %d state %c\n", pid == worker_tid, state);
+  task_stat(getpid(), &pid, &state);
+  printf("main stat pid is the pid %d state %c\n", pid == getpid(), state);
+  char status[4096];
+  snprintf(path, sizeof path, "/proc/self/task/%d/status", worker_tid);
+  fd = open(path, O_RDONLY);
+  n = fd < 0 ? -1 : read(fd, status, sizeof status - 1);
+  if (fd >= 0) close(fd);
+  status[n < 0 ? 0 : n] = 0;
+  char *name = strstr(status, "Name:"), *p = strstr(status, "\nPid:"), *tg = strstr(status, "\nTgid:");
+  printf("worker status name %.13s pid is its tid %d tgid is the pid %d\n", name ? name + 6 : "?",
+         p && atol(p + 5) == worker_tid, tg && atol(tg + 6) == getpid());
+  snprintf(path, sizeof path, "/proc/self/task/%d", 999999);
+  struct stat st;
+  printf("a tid that is not a thread: %s\n", stat(path, &st) == 0 ? "found" : strerror(errno));
+}
+
 static void memory_total(void) {
   char buf[4096];
   long n = slurp("/proc/meminfo", buf, sizeof buf - 1);
@@ -307,6 +381,7 @@ int main(int argc, char **argv) {
   char buf[4096], path[64];
 
   memory_total();
+  tasks();
   statm();
   own_maps();
   magic_links();
