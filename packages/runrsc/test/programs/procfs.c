@@ -209,10 +209,7 @@ static void *worker(void *arg) {
 static void task_stat(pid_t tid, long *pid, char *state) {
   char path[64], buf[512];
   snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
-  int fd = open(path, O_RDONLY);
-  long n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
-  if (fd >= 0) close(fd);
-  buf[n < 0 ? 0 : n] = 0;
+  if (slurp(path, buf, sizeof buf) < 0) buf[0] = 0;
   *pid = atol(buf);
   char *close_paren = strrchr(buf, ')');
   *state = close_paren ? close_paren[2] : '?';
@@ -238,10 +235,7 @@ static void tasks(void) {
   printf("task entries %d main %d worker %d\n", count, self_listed, worker_listed);
   char path[64], buf[64];
   snprintf(path, sizeof path, "/proc/self/task/%d/comm", worker_tid);
-  int fd = open(path, O_RDONLY);
-  long n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
-  if (fd >= 0) close(fd);
-  buf[n < 0 ? 0 : n] = 0;
+  if (slurp(path, buf, sizeof buf) < 0) buf[0] = 0;
   printf("worker comm %s", buf);
   long pid;
   char state;
@@ -251,10 +245,7 @@ static void tasks(void) {
   printf("main stat pid is the pid %d state %c\n", pid == getpid(), state);
   char status[4096];
   snprintf(path, sizeof path, "/proc/self/task/%d/status", worker_tid);
-  fd = open(path, O_RDONLY);
-  n = fd < 0 ? -1 : read(fd, status, sizeof status - 1);
-  if (fd >= 0) close(fd);
-  status[n < 0 ? 0 : n] = 0;
+  if (slurp(path, status, sizeof status) < 0) status[0] = 0;
   char *name = strstr(status, "Name:"), *p = strstr(status, "\nPid:"), *tg = strstr(status, "\nTgid:");
   printf("worker status name %.13s pid is its tid %d tgid is the pid %d\n", name ? name + 6 : "?",
          p && atol(p + 5) == worker_tid, tg && atol(tg + 6) == getpid());
