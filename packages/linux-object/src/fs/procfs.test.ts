@@ -1,7 +1,8 @@
-import { FakePlatform, PmemAllocator } from '@rvisor/zircon-object';
+import { FakePlatform, PmemAllocator, Thread } from '@rvisor/zircon-object';
 import { describe, expect, it } from 'vitest';
 import { Errno } from '../errno.js';
 import { Kernel } from '../process/kernel.js';
+import { LinuxThread } from '../process/process.js';
 import { errnoOf } from './errno-of.test-helper.js';
 import { FdTable } from './fd-table.js';
 import { makedev } from '../abi/mode.js';
@@ -71,5 +72,18 @@ describe('procfs lookups', () => {
       '5 1 / /my\\040data rw,relatime - tmpfs tmpfs rw',
     ]);
     expect(text).toContain('3 2 0:40 / /dev/shm');
+  });
+
+  it('lists each thread under task/ with its own comm, and answers ENOENT once it has ended', () => {
+    const { proc, first } = setup();
+    const worker = new LinuxThread(new Thread(first.zx, 'worker'), 7, 0, first);
+    const task = proc.root.lookup('1').lookup('task');
+    expect(task.readdir().map((e) => e.name).filter((n) => !n.startsWith('.'))).toEqual(['1', '7']);
+    const comm = task.lookup('7').lookup('comm').open(O_RDONLY, '/proc/1/task/7/comm');
+    const buf = new Uint8Array(64);
+    expect(new TextDecoder().decode(buf.subarray(0, comm.read(buf) as number))).toBe('worker\n');
+    first.threads.delete(worker.tid);
+    expect(task.readdir().map((e) => e.name).filter((n) => !n.startsWith('.'))).toEqual(['1']);
+    for (const name of ['7', '8', '07']) expect(errnoOf(() => task.lookup(name))).toBe(Errno.ENOENT);
   });
 });

@@ -479,12 +479,29 @@ export class ProcFs implements FileSystem {
   #taskDir(pid: number): ProcDir {
     const base = `/${pid}/task`;
     return this.#dir(base, `/${pid}`, () => {
-      const tids = [...this.#process(pid).threads.keys()].sort((a, b) => a - b);
+      const threads = this.#process(pid).threads;
+      this.#dropEndedThreads(pid, threads);
+      const tids = [...threads.keys()].sort((a, b) => a - b);
       return tids.map((tid) => [String(tid), this.#threadDir(pid, tid)]);
     }, (name) => {
       const tid = Number(name);
       return String(tid) === name && this.#process(pid).threads.has(tid) ? this.#threadDir(pid, tid) : undefined;
     });
+  }
+
+  /**
+   * Forget the nodes of `pid`'s threads that have ended (tids are not reused either), at each
+   * listing of its task directory: a process whose threads come and go keeps none for long.
+   */
+  #dropEndedThreads(pid: number, threads: ReadonlyMap<number, LinuxThread>): void {
+    const prefix = `/${pid}/task/`;
+    for (const map of [this.#nodes, this.#inos]) {
+      for (const path of map.keys()) {
+        if (!path.startsWith(prefix)) continue;
+        const slash = path.indexOf('/', prefix.length);
+        if (!threads.has(Number(path.slice(prefix.length, slash < 0 ? undefined : slash)))) map.delete(path);
+      }
+    }
   }
 
   /** /proc/<pid>/task/<tid>: the thread's own stat, status and comm. */
