@@ -115,6 +115,28 @@ static int comm_after_exec(void) {
 }
 
 /** The machine's memory as /proc/meminfo and sysinfo give it (the host's, with no limit set). */
+/** One line of /proc/<pid>/maps. */
+struct maps_line {
+  unsigned long lo, hi, off, ino;
+  unsigned maj, min;
+  char perms[8], path[512];
+};
+
+/** The next line of `f`, parsed (the path empty for anonymous memory); 0 at the end. */
+static int next_maps_line(FILE *f, struct maps_line *m) {
+  char line[1024];
+  while (f && fgets(line, sizeof line, f)) {
+    m->path[0] = 0;
+    if (sscanf(line, "%lx-%lx %7s %lx %x:%x %lu %511[^\n]", &m->lo, &m->hi, m->perms, &m->off, &m->maj, &m->min, &m->ino, m->path) >= 7) return 1;
+  }
+  return 0;
+}
+
+/** Whether a maps line names the file `st` describes (its device and inode). */
+static int same_file(const struct maps_line *m, const struct stat *st) {
+  return m->maj == major(st->st_dev) && m->min == minor(st->st_dev) && m->ino == st->st_ino;
+}
+
 /**
  * /proc/self/maps shows this program's own mappings with where in the file each starts and the
  * file's device and inode (those of stat on it); private anonymous memory shows offset 0.
@@ -133,18 +155,14 @@ static void own_maps(void) {
   close(self);
   mprotect(anon + 4096, 4096, PROT_READ); // three mappings now, the last at offset 2 pages in
   FILE *f = fopen("/proc/self/maps", "r");
-  char line[1024];
-  while (f && fgets(line, sizeof line, f)) {
-    unsigned long lo, hi, off, ino;
-    unsigned maj, min;
-    char perms[8], path[512] = "";
-    if (sscanf(line, "%lx-%lx %7s %lx %x:%x %lu %511s", &lo, &hi, perms, &off, &maj, &min, &ino, path) < 7) continue;
-    if (lo == (unsigned long)moved) {
-      printf("moved mapping %s offset %lx same file %d\n", perms, off, maj == major(st.st_dev) && min == minor(st.st_dev) && ino == st.st_ino);
-    } else if (strcmp(path, exe) == 0) {
-      printf("own mapping %s offset %lx same file %d\n", perms, off, maj == major(st.st_dev) && min == minor(st.st_dev) && ino == st.st_ino);
-    } else if (lo >= (unsigned long)anon && hi <= (unsigned long)anon + 3 * 4096) {
-      printf("anonymous %s offset %lx device %x:%x inode %lu\n", perms, off, maj, min, ino);
+  struct maps_line m;
+  while (next_maps_line(f, &m)) {
+    if (m.lo == (unsigned long)moved) {
+      printf("moved mapping %s offset %lx same file %d\n", m.perms, m.off, same_file(&m, &st));
+    } else if (strcmp(m.path, exe) == 0) {
+      printf("own mapping %s offset %lx same file %d\n", m.perms, m.off, same_file(&m, &st));
+    } else if (m.lo >= (unsigned long)anon && m.hi <= (unsigned long)anon + 3 * 4096) {
+      printf("anonymous %s offset %lx device %x:%x inode %lu\n", m.perms, m.off, m.maj, m.min, m.ino);
     }
   }
   if (f) fclose(f);
@@ -156,14 +174,8 @@ static void own_maps(void) {
   char *shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 4096);
   fstat(fd, &st);
   f = fopen("/proc/self/maps", "r");
-  while (f && fgets(line, sizeof line, f)) {
-    unsigned long lo, hi, off, ino;
-    unsigned maj, min;
-    char perms[8], path[512] = "";
-    if (sscanf(line, "%lx-%lx %7s %lx %x:%x %lu %511[^\n]", &lo, &hi, perms, &off, &maj, &min, &ino, path) < 7) continue;
-    if (lo == (unsigned long)shared) {
-      printf("memfd mapping %s offset %lx same file %d name %s\n", perms, off, maj == major(st.st_dev) && min == minor(st.st_dev) && ino == st.st_ino, path);
-    }
+  while (next_maps_line(f, &m)) {
+    if (m.lo == (unsigned long)shared) printf("memfd mapping %s offset %lx same file %d name %s\n", m.perms, m.off, same_file(&m, &st), m.path);
   }
   if (f) fclose(f);
   munmap(shared, 4096);
