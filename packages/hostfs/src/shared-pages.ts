@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { Errno, KernelError, releaseFile, retainFile, type OpenFile } from '@rvisor/linux-object';
+import { Errno, KernelError, fileIdentity, releaseFile, retainFile, type OpenFile } from '@rvisor/linux-object';
 import { Vmo, type MemoryAccount, type PmemAllocator, type VmoBacking } from '@rvisor/zircon-object';
 import { hostResult } from './host-errors.js';
 import type { HostOps } from './host-ops.js';
@@ -37,8 +37,7 @@ export class SharedPages implements VmoBacking {
     this.#ops = ops;
     this.#writer = writer;
     this.#dropped = dropped;
-    const { dev, ino } = writer.stat(); // for /proc/<pid>/maps
-    this.vmo = Vmo.create(memory.allocator, end, { account: memory.account, name: writer.path, backing: this, origin: { dev, ino } });
+    this.vmo = Vmo.create(memory.allocator, end, { account: memory.account, name: writer.path, backing: this, origin: fileIdentity(writer) });
     try {
       this.#fill(0, this.vmo.size);
     } catch (err) {

@@ -10,7 +10,7 @@
 import { WaitQueue } from '@rvisor/async-executor';
 import { F_RDLCK, F_UNLCK, F_WRLCK } from '../abi/fcntl.js';
 import { Errno, KernelError } from '../errno.js';
-import type { OpenFile } from './open-file.js';
+import { fileIdentity, type OpenFile } from './open-file.js';
 
 /** A record lock's type: F_RDLCK (shared) or F_WRLCK (exclusive). */
 export type LockType = typeof F_RDLCK | typeof F_WRLCK;
@@ -60,14 +60,12 @@ function conflicts(held: RecordLock, want: LockRequest): boolean {
 }
 
 /**
- * The lock key of an open file: its inode's identity, from the inode it was opened through when
- * that knows its st_dev (no host call: closing any file of a process holding locks asks this).
+ * The lock key of an open file: its inode's identity (without a host call where the inode knows
+ * it: closing any file of a process holding locks asks this).
  */
 function inodeKey(file: OpenFile): string {
-  const inode = file.location?.inode;
-  if (inode?.dev !== undefined) return `${inode.dev}:${inode.ino}`;
-  const st = file.stat();
-  return `${st.dev}:${st.ino}`;
+  const { dev, ino } = fileIdentity(file);
+  return `${dev}:${ino}`;
 }
 
 /** Every advisory lock of the sandbox. */

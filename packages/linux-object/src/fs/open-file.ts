@@ -220,6 +220,17 @@ export function openStatusFlags(flags: number): number {
   return (flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)) | O_LARGEFILE;
 }
 
+/**
+ * The identity (st_dev, st_ino) of the file `file` is open on: from the inode it was opened through
+ * when that knows its st_dev (no host call), else from a stat.
+ */
+export function fileIdentity(file: OpenFile): { dev: bigint; ino: bigint } {
+  const inode = file.location?.inode;
+  if (inode?.dev !== undefined) return { dev: inode.dev, ino: inode.ino };
+  const { dev, ino } = file.stat();
+  return { dev, ino };
+}
+
 /** pread until `buf` is full or the file ends; returns the bytes read. */
 export function preadFully(file: OpenFile, buf: Uint8Array, offset: number): number {
   let done = 0;

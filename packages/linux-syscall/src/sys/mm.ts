@@ -8,7 +8,7 @@
 import {
   Errno, F_SEAL_FUTURE_WRITE, F_SEAL_WRITE, KernelError, MADV_DONTNEED, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_SHARED,
   MAP_SHARED_VALIDATE, O_ACCMODE, O_RDONLY, O_RDWR, O_WRONLY, PROT_EXEC, USER_END, PROT_GROWSDOWN, PROT_GROWSUP, PROT_READ, PROT_WRITE,
-  RLIMIT_MEMLOCK, fileSource, hasDeliverable, keptContents, processLimit, type Kernel, type OpenFile,
+  RLIMIT_MEMLOCK, fileIdentity, fileSource, hasDeliverable, keptContents, processLimit, type Kernel, type OpenFile,
 } from '@rvisor/linux-object';
 import {
   PAGE_SIZE, Vmo, ZxError, ZxStatus, pageRoundUp as pageUp, type MapOptions, type MappingInfo, type Vmar, type VmoCreateOptions,
@@ -199,8 +199,7 @@ function mapSharedMemory(
 
 /** A VMO's origin for bytes of `file` from `offset` on (/proc/<pid>/maps shows them). */
 function fileOrigin(file: OpenFile, offset: number): Pick<VmoCreateOptions, 'origin' | 'originOffset'> {
-  const st = file.stat();
-  return { origin: { dev: st.dev, ino: st.ino }, originOffset: offset };
+  return { origin: fileIdentity(file), originOffset: offset };
 }
 
 /** Map a VMO made for this mapping, which then holds its only reference. */
