@@ -82,8 +82,13 @@ describe('procfs lookups', () => {
     const comm = task.lookup('7').lookup('comm').open(O_RDONLY, '/proc/1/task/7/comm');
     const buf = new Uint8Array(64);
     expect(new TextDecoder().decode(buf.subarray(0, comm.read(buf) as number))).toBe('worker\n');
+    const ino = task.lookup('7').ino;
     first.threads.delete(worker.tid);
     expect(task.readdir().map((e) => e.name).filter((n) => !n.startsWith('.'))).toEqual(['1']);
     for (const name of ['7', '8', '07']) expect(errnoOf(() => task.lookup(name))).toBe(Errno.ENOENT);
+    // The listing forgot the ended thread's nodes: a thread with that tid (never in practice: tids
+    // are not reused) would get new ones.
+    new LinuxThread(new Thread(first.zx, 'again'), 7, 0, first);
+    expect(task.lookup('7').ino).not.toBe(ino);
   });
 });

@@ -229,6 +229,12 @@ function pidStatm(proc: LinuxProcess): string {
   return `${size / 4096} ${resident} 0 ${text / 4096} 0 ${data / 4096} 0\n`;
 }
 
+/** The component of `path` that starts at `from` ('/12/task/13/stat', 1 → '12'). */
+function firstComponent(path: string, from: number): string {
+  const slash = path.indexOf('/', from);
+  return slash < 0 ? path.slice(from) : path.slice(from, slash);
+}
+
 /** A path as the mount tables print it: space, tab, newline and backslash as octal escapes. */
 function mangled(path: string): string {
   return path.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
@@ -467,11 +473,13 @@ export class ProcFs implements FileSystem {
       (gone ??= new Set()).add(String(pid));
     }
     if (gone === undefined) return;
+    this.#forget((path) => gone.has(firstComponent(path, 1)));
+  }
+
+  /** Forget the nodes and inode numbers of the paths `gone` picks. */
+  #forget(gone: (path: string) => boolean): void {
     for (const map of [this.#nodes, this.#inos]) {
-      for (const path of map.keys()) {
-        const slash = path.indexOf('/', 1);
-        if (gone.has(slash < 0 ? path.slice(1) : path.slice(1, slash))) map.delete(path);
-      }
+      for (const path of map.keys()) if (gone(path)) map.delete(path);
     }
   }
 
@@ -495,13 +503,7 @@ export class ProcFs implements FileSystem {
    */
   #dropEndedThreads(pid: number, threads: ReadonlyMap<number, LinuxThread>): void {
     const prefix = `/${pid}/task/`;
-    for (const map of [this.#nodes, this.#inos]) {
-      for (const path of map.keys()) {
-        if (!path.startsWith(prefix)) continue;
-        const slash = path.indexOf('/', prefix.length);
-        if (!threads.has(Number(path.slice(prefix.length, slash < 0 ? undefined : slash)))) map.delete(path);
-      }
-    }
+    this.#forget((path) => path.startsWith(prefix) && !threads.has(Number(firstComponent(path, prefix.length))));
   }
 
   /** /proc/<pid>/task/<tid>: the thread's own stat, status and comm. */
