@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { S_IFSOCK } from '../abi/mode.js';
 import { Errno, KernelError } from '../errno.js';
 import { FileType } from './file-type.js';
 import type { OpenFile } from './open-file.js';
@@ -59,7 +60,7 @@ export class FsContext {
 
   /** bind(2)'s socket file for `socket` at `path`, relative to the cwd; 0777 less the umask. */
   bindSocket(path: string, socket: UnixSocket, ids?: AccessIds): void {
-    this.vfs.bindSocket(this.cwd, path, socket, 0o777 & ~this.umask, this.root, ids);
+    this.vfs.mknod(this.cwd, path, S_IFSOCK | (0o777 & ~this.umask), this.root, ids, socket);
   }
 
   /** chdir(2): the directory must be searchable (EACCES). */

@@ -407,30 +407,14 @@ export class Vfs {
   }
 
   /**
-   * bind(2) of an AF_UNIX socket to `path`: its socket file, made as Linux's mknod(S_IFSOCK) makes
-   * one (bind answers EADDRINUSE for this EEXIST). EEXIST if the name exists or is '.', '..' or
-   * the root; ENOENT if it is new but ends in '/'. `mode` has the umask applied already.
+   * mknod(2) of a FIFO, an empty regular file or a socket file: `mode` is its type and permission
+   * bits, the umask applied already. A socket file names `socket` (bind(2) makes it so, and
+   * answers EADDRINUSE for the EEXIST here); mknod's names none, and a connect there is refused.
+   * EEXIST if the name exists or is '.', '..' or the root; ENOENT if it is new but ends in '/'.
+   * Device nodes need a capability no guest holds, and file systems that cannot keep a type of
+   * file (socket files on procfs, devfs) refuse it: EPERM.
    */
-  bindSocket(start: PathRef, path: string, socket: UnixSocket, mode: number, root?: PathRef, ids?: AccessIds): void {
-    const { parent, name, trailingSlash } = this.#entry(start, path, root, ids);
-    if (!isPlainName(name) || this.#maybeChild(parent, name) !== undefined) {
-      throw new KernelError(Errno.EEXIST);
-    }
-    if (trailingSlash) throw new KernelError(Errno.ENOENT);
-    this.#mayCreate(parent, ids);
-    // File systems that cannot keep socket files (procfs, devfs) refuse, as mknod(S_IFSOCK) does.
-    if (parent.inode.bindSocket === undefined) throw new KernelError(Errno.EPERM);
-    const inode = parent.inode.bindSocket(name, socket, mode & 0o7777);
-    giveToCreator(inode, parent.inode, ids);
-    this.events.child(parent, name, IN_CREATE, false);
-  }
-
-  /**
-   * mknod(2) of a FIFO, an empty regular file or a socket file that no socket is bound to (as
-   * Linux, a connect there is refused): `mode` is its type and permission bits, the umask applied
-   * already. Device nodes need a capability no guest holds: EPERM.
-   */
-  mknod(start: PathRef, path: string, mode: number, root?: PathRef, ids?: AccessIds): void {
+  mknod(start: PathRef, path: string, mode: number, root?: PathRef, ids?: AccessIds, socket?: UnixSocket): void {
     const { parent, name, trailingSlash } = this.#entry(start, path, root, ids);
     if (!isPlainName(name) || this.#maybeChild(parent, name) !== undefined) {
       throw new KernelError(Errno.EEXIST);
@@ -446,7 +430,7 @@ export class Vfs {
       inode = dir.mknod(name, S_IFIFO | perms);
     } else if (type === S_IFSOCK) {
       if (dir.bindSocket === undefined) throw new KernelError(Errno.EPERM);
-      inode = dir.bindSocket(name, undefined, perms);
+      inode = dir.bindSocket(name, socket, perms);
     } else if (type === S_IFREG || type === 0) {
       if (dir.create === undefined) throw new KernelError(Errno.EPERM);
       const made = dir.create(name, perms, O_RDONLY, joinPath(parent.path, name));
