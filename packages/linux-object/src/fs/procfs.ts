@@ -654,7 +654,7 @@ export class ProcFs implements FileSystem {
       // The parent: the deepest other mount whose mount point is above this one's.
       let parent = root;
       for (const p of mounts) if (m.path.startsWith(`${p.path}/`) && p.path.length > parent.path.length) parent = p;
-      const dev = m.fs.root.stat().dev;
+      const dev = m.fs.root.dev ?? m.fs.root.stat().dev; // without a host call where the inode knows it
       const mode = m.fs.readOnly ? 'ro' : 'rw';
       out += `${m.id} ${parent.id} ${devMajor(dev)}:${devMinor(dev)} / ${mangled(m.path)} ${mode},relatime - ${m.fs.type} ${m.fs.type} ${mode}\n`;
     }
