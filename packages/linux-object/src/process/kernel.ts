@@ -27,7 +27,8 @@ import type { FileContents } from './file-contents.js';
 import { ImageCache, KeptFiles } from './image-cache.js';
 import { VdsoImage } from './vdso.js';
 import {
-  CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, SA_NOCLDSTOP, SI_USER, defaultAction, sendSignal,
+  CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, SA_NOCLDSTOP, SA_NOCLDWAIT, SIG_IGN, SI_USER,
+  defaultAction, sendSignal,
 } from './signals.js';
 import { Signo } from '../abi/signal.js';
 
@@ -254,15 +255,22 @@ export class Kernel {
     }
     const parent = proc.parent;
     if (parent) {
+      // A parent that ignores SIGCHLD, or set SA_NOCLDWAIT, leaves no zombie to reap (Linux's
+      // autoreap): its wait blocks until every child is gone, then fails with ECHILD.
+      const action = parent.sigaction(Signo.SIGCHLD);
+      const ignored = action.handler === SIG_IGN;
+      if (ignored || (action.flags & SA_NOCLDWAIT) !== 0) this.reap(proc);
       parent.childEvents.wakeAll();
       const exit = proc.exit ?? { code: 0, signal: 0 };
-      sendSignal(this, parent, {
-        signo: Signo.SIGCHLD,
-        code: exit.signal ? (defaultAction(exit.signal) === 'core' ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED,
-        pid: proc.pid,
-        uid: proc.cred.uid,
-        status: exit.signal || exit.code,
-      });
+      if (!ignored) {
+        sendSignal(this, parent, {
+          signo: Signo.SIGCHLD,
+          code: exit.signal ? (defaultAction(exit.signal) === 'core' ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED,
+          pid: proc.pid,
+          uid: proc.cred.uid,
+          status: exit.signal || exit.code,
+        });
+      }
     } else {
       this.processes.delete(proc.pid); // nobody will reap it
     }

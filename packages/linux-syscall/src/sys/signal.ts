@@ -215,12 +215,13 @@ export function sysSigaltstack(ctx: SyscallContext) {
 }
 
 /** The processes kill(2)'s `pid` names. */
+/** The processes kill(2)'s `pid` names. Zombies count, as Linux's: they hold their pid until reaped. */
 function killTargets(ctx: SyscallContext, pid: number): LinuxProcess[] {
-  const live = [...ctx.kernel.processes.values()].filter((p) => !p.dead);
-  if (pid > 0) return live.filter((p) => p.pid === pid);
-  if (pid === -1) return live.filter((p) => p.pid !== 1 && p !== ctx.process);
+  const all = [...ctx.kernel.processes.values()];
+  if (pid > 0) return all.filter((p) => p.pid === pid);
+  if (pid === -1) return all.filter((p) => p.pid !== 1 && p !== ctx.process);
   const pgid = pid === 0 ? ctx.process.pgid : -pid;
-  return live.filter((p) => p.pgid === pgid);
+  return all.filter((p) => p.pgid === pgid);
 }
 
 /** Implements Linux syscall kill(2). */
@@ -232,7 +233,8 @@ export function sysKill(ctx: SyscallContext) {
   if (targets.length === 0) throw new KernelError(Errno.ESRCH);
   if (sig === 0) return 0;
   for (const proc of targets) {
-    sendSignal(ctx.kernel, proc, { signo: sig, code: SI_USER, pid: ctx.process.pid, uid: ctx.process.cred.uid });
+    // A zombie takes the signal and drops it.
+    if (!proc.dead) sendSignal(ctx.kernel, proc, { signo: sig, code: SI_USER, pid: ctx.process.pid, uid: ctx.process.cred.uid });
   }
   return 0;
 }

@@ -339,5 +339,40 @@ int main(int argc, char **argv) {
   }
   waitpid(pc, NULL, 0);
   personality(persona);
+  /* A parent that ignores SIGCHLD, or sets SA_NOCLDWAIT, leaves no zombies: wait blocks until its
+   * children are gone, then fails with ECHILD. Orphans adopted earlier (in the sandbox this
+   * program is init) are reaped first. */
+  while (waitpid(-1, NULL, WNOHANG) > 0) {
+  }
+  /* A zombie still holds its pid: kill succeeds (and drops the signal) until it is reaped. */
+  pid_t zombie = fork();
+  if (zombie == 0) _exit(0);
+  usleep(100000);
+  printf("kill of a zombie: %s, SIGTERM %s\n", e(kill(zombie, 0)), e(kill(zombie, SIGTERM)));
+  waitpid(zombie, NULL, 0);
+  printf("kill once reaped: %s\n", e(kill(zombie, 0)));
+  for (int how = 0; how < 2; how++) {
+    struct sigaction sa = {0};
+    sa.sa_handler = how == 0 ? SIG_IGN : SIG_DFL;
+    sa.sa_flags = how == 0 ? 0 : SA_NOCLDWAIT;
+    sigaction(SIGCHLD, &sa, NULL);
+    pid_t quick = fork();
+    if (quick == 0) _exit(3);
+    usleep(100000);
+    errno = 0;
+    int gone = kill(quick, 0) < 0 && errno == ESRCH;
+    pid_t slow = fork();
+    if (slow == 0) {
+      usleep(100000);
+      _exit(0);
+    }
+    int st;
+    errno = 0;
+    long r = wait(&st);
+    const char *why = r < 0 ? strerrorname_np(errno) : "";
+    printf("%s: an exited child is gone %d, wait %ld %s, the slow one gone %d\n", how == 0 ? "SIGCHLD ignored" : "SA_NOCLDWAIT",
+           gone, r, why, kill(slow, 0) < 0);
+    signal(SIGCHLD, SIG_DFL);
+  }
   return 0;
 }
