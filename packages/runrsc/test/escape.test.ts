@@ -3,11 +3,12 @@
 // and a rename race against a host loop that swaps a directory for a symlink out of the rootfs.
 // No guest may ever read the decoy. programs/probes.c then aims at everything else a guest could
 // reach for: host pids, host-only syscalls, the 32-bit ABIs, fds it never opened and memory it was
-// never given; each probe prints "blocked" or "ESCAPED", and any ESCAPED fails.
+// never given, and the host's network; each probe prints "blocked" or "ESCAPED", and any ESCAPED fails.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
-import { tmpdir } from 'node:os';
+import { createSocket } from 'node:dgram';
+import { createServer, type AddressInfo } from 'node:net';
+import { hostname, networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setImmediate as yieldToEvents } from 'node:timers/promises';
@@ -194,6 +195,40 @@ describe.skipIf(!IS_ROOT)('escapes from the rootfs', () => {
     for (const kind of ['shm', 'sem', 'msg']) {
       const keys = readFileSync(`/proc/sysvipc/${kind}`, 'utf8').split('\n').slice(1).map((line) => Number(line.trim().split(/\s+/)[0]));
       expect(keys).not.toContain(IPC_KEY);
+    }
+  });
+
+  it('keeps the host\'s network out of reach: its loopback listeners, its addresses, raw and packet sockets', async () => {
+    // The host listens for TCP and UDP on one port on every address; the guest tries its
+    // 127.0.0.1 and one of its own addresses. Nothing may arrive.
+    const tcp = createServer();
+    let connections = 0;
+    tcp.on('connection', (c) => {
+      connections++;
+      c.destroy();
+    });
+    await new Promise<void>((resolve) => tcp.listen(0, '0.0.0.0', resolve));
+    const port = (tcp.address() as AddressInfo).port;
+    const udp = createSocket('udp4');
+    let datagrams = 0;
+    udp.on('message', () => datagrams++);
+    await new Promise<void>((resolve) => udp.bind(port, '0.0.0.0', resolve));
+    const own = Object.values(networkInterfaces()).flat().find((a) => a?.family === 'IPv4' && !a.internal)?.address ?? '192.0.2.1';
+    try {
+      const guest = spawn(process.execPath, [CLI, 'run', '--rootfs', rootfs, '--', '/probes', 'network', String(port), own], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const r = await finished(guest);
+      await yieldToEvents();
+      expect(r.stdout).not.toContain('ESCAPED');
+      expect(r.stdout.match(/: blocked \(/g)?.length).toBe(8);
+      expect(r.stdout).toContain('escapes: 0\n');
+      expect(r.status).toBe(0);
+      expect(connections).toBe(0);
+      expect(datagrams).toBe(0);
+    } finally {
+      tcp.close();
+      udp.close();
     }
   });
 

@@ -26,6 +26,7 @@ import { SysvMsg } from '../ipc/msg.js';
 import type { FileContents } from './file-contents.js';
 import { ImageCache, KeptFiles } from './image-cache.js';
 import { VdsoImage } from './vdso.js';
+import { LoopbackNetwork } from '../net/loopback.js';
 import {
   CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, SA_NOCLDSTOP, SA_NOCLDWAIT, SIG_IGN, SI_USER,
   defaultAction, sendSignal,
@@ -73,6 +74,8 @@ export class Kernel {
   readonly sysvShm: SysvShm;
   readonly sysvSem: SysvSem;
   readonly sysvMsg = new SysvMsg();
+  /** The container's network: its loopback interface (AF_INET and AF_INET6 sockets). */
+  readonly loopback = new LoopbackNetwork();
   /** What execve maps for time without traps; null: guests trap for time. */
   readonly vdso: VdsoImage | null;
   readonly readiness: HostReadiness;

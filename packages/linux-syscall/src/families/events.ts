@@ -1,6 +1,7 @@
 /**
  * Syscall table entries of the events family (merged into the kernel's table by syscall-table.ts):
- * readiness waits (poll, select, epoll), eventfd, timerfd, signalfd and AF_UNIX sockets.
+ * readiness waits (poll, select, epoll), eventfd, timerfd, signalfd and sockets (AF_UNIX, and
+ * AF_INET and AF_INET6 on the container's loopback network).
  *
  * @module
  */
@@ -31,18 +32,18 @@ export const eventsSyscalls: Partial<Record<SyscallName, SyscallSpec<SyscallCont
   timerfd_gettime: supported(eventfd.sysTimerfdGettime),
   signalfd: supported(eventfd.sysSignalfd),
   signalfd4: supported(eventfd.sysSignalfd4),
-  socket: partial(socket.sysSocket, 'AF_UNIX only (SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET); other families EAFNOSUPPORT'),
+  socket: partial(socket.sysSocket, 'AF_UNIX (SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET); AF_INET and AF_INET6 TCP and UDP on the loopback interface only (no raw sockets); other families EAFNOSUPPORT'),
   socketpair: partial(socket.sysSocketpair, 'AF_UNIX: SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET'),
-  bind: partial(socket.sysBind, 'AF_UNIX: abstract names, autobind, socket files on tmpfs and hostfs (on hostfs kept in the kernel: the host sees no file, and rename does not move one)'),
+  bind: partial(socket.sysBind, 'AF_UNIX: abstract names, autobind, socket files on tmpfs and hostfs (on hostfs kept in the kernel: the host sees no file, and rename does not move one); AF_INET and AF_INET6: the wildcard and loopback addresses'),
   listen: supported(socket.sysListen),
   accept: supported(socket.sysAccept),
   accept4: supported(socket.sysAccept4),
   connect: supported(socket.sysConnect),
   getsockname: supported(socket.sysGetsockname),
   getpeername: supported(socket.sysGetpeername),
-  getsockopt: partial(socket.sysGetsockopt, 'SOL_SOCKET: SO_TYPE, SO_ERROR, SO_PEERCRED, SO_PASSCRED, SO_SNDBUF, SO_RCVBUF, SO_ACCEPTCONN, SO_PROTOCOL, SO_DOMAIN'),
-  setsockopt: partial(socket.sysSetsockopt, 'SOL_SOCKET: SO_PASSCRED; SO_SNDBUF and SO_RCVBUF are reported back but do not resize the queue'),
-  sendmsg: partial(socket.sysSendmsg, 'AF_UNIX; SCM_RIGHTS and SCM_CREDENTIALS'),
+  getsockopt: partial(socket.sysGetsockopt, 'SOL_SOCKET: SO_TYPE, SO_ERROR, SO_PEERCRED, SO_PASSCRED, SO_SNDBUF, SO_RCVBUF, SO_ACCEPTCONN, SO_PROTOCOL, SO_DOMAIN; inet sockets also SO_REUSEADDR, SO_REUSEPORT, SO_KEEPALIVE, SO_LINGER and others stored, TCP_NODELAY, TCP_KEEPIDLE/INTVL/CNT, IP_TTL, IP_TOS, IPV6_V6ONLY'),
+  setsockopt: partial(socket.sysSetsockopt, 'SOL_SOCKET: SO_PASSCRED; SO_SNDBUF and SO_RCVBUF are reported back but do not resize the queue; inet sockets: the options getsockopt lists, kept and reported back (keepalive and Nagle have no effect on loopback)'),
+  sendmsg: partial(socket.sysSendmsg, 'AF_UNIX with SCM_RIGHTS and SCM_CREDENTIALS; inet sockets without control messages'),
   recvmsg: partial(socket.sysRecvmsg, 'AF_UNIX; MSG_WAITALL waits for the first bytes only'),
   sendto: supported(socket.sysSendto),
   recvfrom: supported(socket.sysRecvfrom),

@@ -1,25 +1,32 @@
 /**
- * AF_UNIX sockets: socket, socketpair, bind, listen, accept, accept4, connect, getsockname,
- * getpeername, getsockopt, setsockopt, and the data calls — sendmsg, recvmsg, sendto, recvfrom,
- * shutdown — with SCM_RIGHTS file passing and SCM_CREDENTIALS.
+ * Sockets: socket, socketpair, bind, listen, accept, accept4, connect, getsockname, getpeername,
+ * getsockopt, setsockopt, and the data calls — sendmsg, recvmsg, sendto, recvfrom, shutdown. AF_UNIX
+ * here, with SCM_RIGHTS file passing and SCM_CREDENTIALS; AF_INET and AF_INET6 (the container's
+ * loopback network) in inet-socket.ts, which each call hands an inet socket to.
  *
  * @module
  */
 import {
-  Errno, KernelError, MSG_CMSG_CLOEXEC, MSG_CTRUNC, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_PEEK, MSG_TRUNC, MSG_WAITALL,
+  AF_INET, AF_INET6, Errno, InetSocket, KernelError, MSG_CMSG_CLOEXEC, MSG_CTRUNC, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_PEEK, MSG_TRUNC, MSG_WAITALL,
   NO_CREDENTIALS, SI_KERNEL, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, Signo, UNIX_SOCKET_BUFFER, UnixSocket,
   createSocketPair, createUnixSocket, isKernelError, releaseFile, sendSignal, type OpenFile, type Received,
-  type UnixCredentials,
+  type InetReceived, type UnixCredentials,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 import { installPair } from './fd-pair.js';
+import { encodeInetAddress } from './inet-address.js';
+import {
+  MIN_RCVBUF, MIN_SNDBUF, SOL_SOCKET, SO_ACCEPTCONN, SO_DOMAIN, SO_ERROR, SO_PASSCRED, SO_PEERCRED, SO_PROTOCOL,
+  SO_RCVBUF, SO_SNDBUF, SO_TYPE, bufferSize, int32,
+} from './socket-options.js';
+import {
+  createInetSocket, inetBind, inetConnect, inetDestination, inetLocalName, inetOption, inetPeerName, installAccepted,
+  setInetOption,
+} from './inet-socket.js';
 import {
   AF_UNIX, autobind, bindUnixAddress, encodeUnixAddress, findUnixSocket, readUnixAddress, writeAddress,
 } from './unix-address.js';
 
-const AF_INET = 2;
-const AF_INET6 = 10;
-const SOL_SOCKET = 1;
 const SCM_RIGHTS = 1;
 const SCM_CREDENTIALS = 2;
 /** sizeof(struct ucred). */
@@ -30,9 +37,9 @@ const IOV_MAX = 1024;
 const CMSG_HDR = 16;
 const align8 = (n: number) => (n + 7) & ~7;
 
-function socketOf(ctx: SyscallContext, fd: number): UnixSocket {
+function socketOf(ctx: SyscallContext, fd: number): UnixSocket | InetSocket {
   const file = ctx.process.fds.get(fd);
-  if (!(file instanceof UnixSocket)) throw new KernelError(Errno.ENOTSOCK);
+  if (!(file instanceof UnixSocket) && !(file instanceof InetSocket)) throw new KernelError(Errno.ENOTSOCK);
   return file;
 }
 
@@ -46,13 +53,14 @@ function messageCredentials(ctx: SyscallContext): UnixCredentials {
   return { pid: ctx.process.pid, uid: ctx.process.cred.uid, gid: ctx.process.cred.gid };
 }
 
-/** Implements Linux syscall socket(2) for AF_UNIX; other families answer EAFNOSUPPORT. */
+/** Implements Linux syscall socket(2) for AF_UNIX, AF_INET and AF_INET6; other families answer EAFNOSUPPORT. */
 export function sysSocket(ctx: SyscallContext): number {
   const domain = ctx.int(0);
   const typeArg = ctx.int(1);
   const protocol = ctx.int(2);
-  if (domain !== AF_UNIX) throw new KernelError(Errno.EAFNOSUPPORT);
+  if (domain !== AF_UNIX && domain !== AF_INET && domain !== AF_INET6) throw new KernelError(Errno.EAFNOSUPPORT);
   if ((typeArg & ~(0xf | SOCK_NONBLOCK | SOCK_CLOEXEC)) !== 0) throw new KernelError(Errno.EINVAL);
+  if (domain !== AF_UNIX) return createInetSocket(ctx, domain, typeArg, protocol);
   if (protocol !== 0 && protocol !== AF_UNIX) throw new KernelError(Errno.EPROTONOSUPPORT);
   const sock = createUnixSocket(typeArg & 0xf, typeArg, peerCredentials(ctx));
   return ctx.process.fds.install(sock, { cloexec: (typeArg & SOCK_CLOEXEC) !== 0 });
@@ -61,6 +69,10 @@ export function sysSocket(ctx: SyscallContext): number {
 /** Implements Linux syscall bind(2): a path (a socket file), an abstract name, or autobind. */
 export function sysBind(ctx: SyscallContext): number {
   const sock = socketOf(ctx, ctx.int(0));
+  if (sock instanceof InetSocket) {
+    inetBind(ctx, sock, ctx.addr(1), ctx.int(2));
+    return 0;
+  }
   const arg = readUnixAddress(ctx, ctx.addr(1), ctx.int(2));
   if (sock.local !== null) throw new KernelError(Errno.EINVAL);
   if (arg.kind === 'autobind') autobind(ctx, sock);
@@ -71,7 +83,8 @@ export function sysBind(ctx: SyscallContext): number {
 /** Implements Linux syscall listen(2). */
 export function sysListen(ctx: SyscallContext): number {
   const sock = socketOf(ctx, ctx.int(0));
-  sock.listen(ctx.int(1), peerCredentials(ctx));
+  if (sock instanceof InetSocket) sock.listen();
+  else sock.listen(ctx.int(1), peerCredentials(ctx));
   return 0;
 }
 
@@ -81,6 +94,10 @@ export function sysListen(ctx: SyscallContext): number {
  */
 export function sysConnect(ctx: SyscallContext): number | Promise<number> {
   const sock = socketOf(ctx, ctx.int(0));
+  if (sock instanceof InetSocket) {
+    inetConnect(ctx, sock, ctx.addr(1), ctx.int(2));
+    return 0;
+  }
   const arg = readUnixAddress(ctx, ctx.addr(1), ctx.int(2));
   if (arg.kind === 'autobind') throw new KernelError(Errno.EINVAL);
   const target = findUnixSocket(ctx, arg.address);
@@ -108,6 +125,10 @@ function acceptWith(ctx: SyscallContext, flags: number): number | Promise<number
   if ((flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) !== 0) throw new KernelError(Errno.EINVAL);
   const addr = ctx.addr(1);
   const lenAddr = ctx.addr(2);
+  if (sock instanceof InetSocket) {
+    const r = sock.accept(ctx);
+    return r instanceof Promise ? r.then((conn) => installAccepted(ctx, conn, flags, addr, lenAddr)) : installAccepted(ctx, r, flags, addr, lenAddr);
+  }
   const finish = (conn: UnixSocket): number => {
     if ((flags & SOCK_NONBLOCK) !== 0) conn.setStatusFlags(conn.statusFlags | SOCK_NONBLOCK);
     const fd = ctx.process.fds.install(conn, { cloexec: (flags & SOCK_CLOEXEC) !== 0 });
@@ -121,30 +142,22 @@ function acceptWith(ctx: SyscallContext, flags: number): number | Promise<number
 /** Implements Linux syscall getsockname(2). */
 export function sysGetsockname(ctx: SyscallContext): number {
   const sock = socketOf(ctx, ctx.int(0));
-  writeAddress(ctx, ctx.addr(1), ctx.addr(2), encodeUnixAddress(sock.local));
+  const name = sock instanceof InetSocket ? inetLocalName(sock) : encodeUnixAddress(sock.local);
+  writeAddress(ctx, ctx.addr(1), ctx.addr(2), name);
   return 0;
 }
 
 /** Implements Linux syscall getpeername(2): ENOTCONN without a peer. */
 export function sysGetpeername(ctx: SyscallContext): number {
   const sock = socketOf(ctx, ctx.int(0));
+  if (sock instanceof InetSocket) {
+    writeAddress(ctx, ctx.addr(1), ctx.addr(2), inetPeerName(sock));
+    return 0;
+  }
   if (sock.peer === null) throw new KernelError(Errno.ENOTCONN);
   writeAddress(ctx, ctx.addr(1), ctx.addr(2), encodeUnixAddress(sock.peer.local));
   return 0;
 }
-
-const SO_TYPE = 3;
-const SO_ERROR = 4;
-const SO_SNDBUF = 7;
-const SO_RCVBUF = 8;
-const SO_PASSCRED = 16;
-const SO_PEERCRED = 17;
-const SO_ACCEPTCONN = 30;
-const SO_PROTOCOL = 38;
-const SO_DOMAIN = 39;
-/** Linux's smallest buffers (SOCK_MIN_SNDBUF, SOCK_MIN_RCVBUF) on x86-64. */
-const MIN_SNDBUF = 4608;
-const MIN_RCVBUF = 2304;
 
 /** Buffer sizes a socket was set to (the queue itself stays UNIX_SOCKET_BUFFER). */
 const bufferSizes = new WeakMap<UnixSocket, { snd: number; rcv: number }>();
@@ -155,67 +168,66 @@ function buffersOf(sock: UnixSocket): { snd: number; rcv: number } {
   return b;
 }
 
-/** Implements Linux syscall getsockopt(2) for SOL_SOCKET. */
+/** An AF_UNIX socket's option value (SOL_SOCKET only; ENOPROTOOPT otherwise). */
+function unixOption(sock: UnixSocket, level: number, name: number): Uint8Array {
+  if (level !== SOL_SOCKET) throw new KernelError(Errno.ENOPROTOOPT);
+  switch (name) {
+    case SO_TYPE: return int32(sock.type);
+    case SO_ERROR: return int32(0);
+    case SO_SNDBUF: return int32(buffersOf(sock).snd);
+    case SO_RCVBUF: return int32(buffersOf(sock).rcv);
+    case SO_PASSCRED: return int32(sock.passCred ? 1 : 0);
+    case SO_ACCEPTCONN: return int32(sock.listening ? 1 : 0);
+    case SO_PROTOCOL: return int32(0);
+    case SO_DOMAIN: return int32(AF_UNIX);
+    case SO_PEERCRED: {
+      const value = new Uint8Array(UCRED_SIZE);
+      const v = new DataView(value.buffer);
+      const cred = sock.peerCred ?? { pid: 0, uid: -1, gid: -1 };
+      v.setInt32(0, cred.pid, true);
+      v.setInt32(4, cred.uid, true);
+      v.setInt32(8, cred.gid, true);
+      return value;
+    }
+    default: throw new KernelError(Errno.ENOPROTOOPT);
+  }
+}
+
+/** Implements Linux syscall getsockopt(2): SOL_SOCKET for AF_UNIX; inet options in inet-socket.ts. */
 export function sysGetsockopt(ctx: SyscallContext): number {
   const sock = socketOf(ctx, ctx.int(0));
   const level = ctx.int(1);
   const name = ctx.int(2);
   const valAddr = ctx.addr(3);
   const lenAddr = ctx.addr(4);
-  if (level !== SOL_SOCKET) throw new KernelError(Errno.ENOPROTOOPT);
-  const lenRaw = ctx.mem.read(lenAddr, 4).slice();
-  const room = new DataView(lenRaw.buffer).getInt32(0, true);
+  const value = sock instanceof InetSocket ? inetOption(sock, level, name) : unixOption(sock, level, name);
+  const room = new DataView(ctx.mem.read(lenAddr, 4).slice().buffer).getInt32(0, true);
   if (room < 0) throw new KernelError(Errno.EINVAL);
-  let value: Uint8Array;
-  const int = (n: number): Uint8Array => {
-    const out = new Uint8Array(4);
-    new DataView(out.buffer).setInt32(0, n, true);
-    return out;
-  };
-  switch (name) {
-    case SO_TYPE: value = int(sock.type); break;
-    case SO_ERROR: value = int(0); break;
-    case SO_SNDBUF: value = int(buffersOf(sock).snd); break;
-    case SO_RCVBUF: value = int(buffersOf(sock).rcv); break;
-    case SO_PASSCRED: value = int(sock.passCred ? 1 : 0); break;
-    case SO_ACCEPTCONN: value = int(sock.listening ? 1 : 0); break;
-    case SO_PROTOCOL: value = int(0); break;
-    case SO_DOMAIN: value = int(AF_UNIX); break;
-    case SO_PEERCRED: {
-      value = new Uint8Array(UCRED_SIZE);
-      const v = new DataView(value.buffer);
-      const cred = sock.peerCred ?? { pid: 0, uid: -1, gid: -1 };
-      v.setInt32(0, cred.pid, true);
-      v.setInt32(4, cred.uid, true);
-      v.setInt32(8, cred.gid, true);
-      break;
-    }
-    default: throw new KernelError(Errno.ENOPROTOOPT);
-  }
   const n = Math.min(room, value.length);
   if (n > 0) ctx.mem.write(valAddr, value.subarray(0, n));
-  ctx.mem.write(lenAddr, int(n));
+  ctx.mem.write(lenAddr, int32(n));
   return 0;
 }
 
-/** Implements Linux syscall setsockopt(2) for SOL_SOCKET: SO_PASSCRED, SO_SNDBUF, SO_RCVBUF. */
+/** Implements Linux syscall setsockopt(2): SOL_SOCKET's SO_PASSCRED, SO_SNDBUF, SO_RCVBUF for AF_UNIX; inet options in inet-socket.ts. */
 export function sysSetsockopt(ctx: SyscallContext): number {
   const sock = socketOf(ctx, ctx.int(0));
   const level = ctx.int(1);
   const name = ctx.int(2);
   const len = ctx.int(4);
+  if (sock instanceof InetSocket) {
+    if (len < 0) throw new KernelError(Errno.EINVAL);
+    setInetOption(sock, level, name, ctx.mem.read(ctx.addr(3), Math.min(len, 8)).slice());
+    return 0;
+  }
   if (level !== SOL_SOCKET) throw new KernelError(Errno.ENOPROTOOPT);
   if (len < 4) throw new KernelError(Errno.EINVAL);
   const raw = ctx.mem.read(ctx.addr(3), 4).slice();
   const val = new DataView(raw.buffer).getInt32(0, true);
-  // Linux doubles the size asked for (bookkeeping overhead) within [minimum, 2 * wmem_max].
-  const size = (min: number) => Math.max(min, Math.min(Math.max(val, 0), UNIX_SOCKET_BUFFER) * 2);
   switch (name) {
     case SO_PASSCRED: sock.passCred = val !== 0; return 0;
-    case SO_SNDBUF: buffersOf(sock).snd = size(MIN_SNDBUF); return 0;
-    case SO_RCVBUF: buffersOf(sock).rcv = size(MIN_RCVBUF); return 0;
-    case SO_TYPE: case SO_ERROR: case SO_PEERCRED: case SO_ACCEPTCONN: case SO_PROTOCOL: case SO_DOMAIN:
-      throw new KernelError(Errno.ENOPROTOOPT);
+    case SO_SNDBUF: buffersOf(sock).snd = bufferSize(val, MIN_SNDBUF); return 0;
+    case SO_RCVBUF: buffersOf(sock).rcv = bufferSize(val, MIN_RCVBUF); return 0;
     default: throw new KernelError(Errno.ENOPROTOOPT);
   }
 }
@@ -362,18 +374,27 @@ function sendResult(ctx: SyscallContext, flags: number, run: () => number | Prom
   }
 }
 
+const RECV_FLAGS = MSG_PEEK | MSG_DONTWAIT | MSG_WAITALL;
 const SEND_FLAGS = MSG_DONTWAIT | MSG_NOSIGNAL | 0x80 /* MSG_EOR */ | 0x8000 /* MSG_MORE */;
 
-/** Implements Linux syscall sendmsg(2). */
+/** Implements Linux syscall sendmsg(2). Inet sockets take no control messages of ours (EINVAL). */
 export function sysSendmsg(ctx: SyscallContext) {
   const sock = socketOf(ctx, ctx.int(0));
   const flags = ctx.int(2);
   const raw = ctx.mem.read(ctx.addr(1), 56);
   const v = new DataView(raw.buffer, raw.byteOffset, 56);
-  const to = destination(ctx, sock, Number(v.getBigUint64(0, true)), v.getUint32(8, true));
+  const nameAddr = Number(v.getBigUint64(0, true));
+  const nameLen = v.getUint32(8, true);
+  const inetTo = sock instanceof InetSocket ? inetDestination(ctx, sock, nameAddr, nameLen) : undefined;
+  const to = sock instanceof InetSocket ? undefined : destination(ctx, sock, nameAddr, nameLen);
   const iovs = readIovecs(ctx, Number(v.getBigUint64(16, true)), Number(v.getBigUint64(24, true)));
+  if (sock instanceof InetSocket) sock.checkSendSize(iovs.reduce((n, [, len]) => n + len, 0));
   const control = readControl(ctx, Number(v.getBigUint64(32, true)), Number(v.getBigUint64(40, true)));
   const data = gather(ctx, iovs);
+  if (sock instanceof InetSocket) {
+    if (control.rights.length > 0 || control.cred !== null) throw new KernelError(Errno.EINVAL);
+    return sendResult(ctx, flags, () => sock.send(data, flags & SEND_FLAGS, ctx, inetTo));
+  }
   return sendThrough(ctx, sock, data, control, flags, to);
 }
 
@@ -381,7 +402,12 @@ export function sysSendmsg(ctx: SyscallContext) {
 export function sysSendto(ctx: SyscallContext) {
   const sock = socketOf(ctx, ctx.int(0));
   const flags = ctx.int(3);
+  if (sock instanceof InetSocket) sock.checkSendSize(ctx.count(2));
   const data = ctx.mem.read(ctx.addr(1), ctx.count(2)).slice();
+  if (sock instanceof InetSocket) {
+    const to = inetDestination(ctx, sock, ctx.addr(4), ctx.int(5));
+    return sendResult(ctx, flags, () => sock.send(data, flags & SEND_FLAGS, ctx, to));
+  }
   const to = destination(ctx, sock, ctx.addr(4), ctx.int(5));
   return sendThrough(ctx, sock, data, { rights: [], cred: null }, flags, to);
 }
@@ -415,6 +441,7 @@ export function sysRecvmsg(ctx: SyscallContext) {
   const ctlAddr = Number(v.getBigUint64(32, true));
   const ctlLen = Number(v.getBigUint64(40, true));
   for (const [base, len] of iovs) if (len > 0) ctx.mem.buffer(base, len, 'write'); // EFAULT first
+  if (sock instanceof InetSocket) return recvmsgInet(ctx, sock, flags, msgAddr, raw, iovs);
   const buf = new Uint8Array(iovs.reduce((n, [, len]) => n + len, 0));
   const finish = (r: Received): number => {
     scatter(ctx, iovs, buf.subarray(0, r.bytes));
@@ -452,20 +479,39 @@ export function sysRecvmsg(ctx: SyscallContext) {
         ctlUsed = Math.min(ctlUsed + align8(cmsg.length), ctlLen);
       }
     }
-    if (nameAddr !== 0) {
-      // The sending socket's name, nothing when it is unnamed (as Linux's unix_copy_addr).
-      const from = r.from === undefined ? new Uint8Array(0) : encodeUnixAddress(r.from);
-      const room = v.getInt32(8, true);
-      if (room < 0) throw new KernelError(Errno.EINVAL);
-      if (from.length > 0) ctx.mem.write(nameAddr, from.subarray(0, Math.min(room, from.length)));
-      v.setUint32(8, from.length, true);
-    }
+    // The sending socket's name, nothing when it is unnamed (as Linux's unix_copy_addr).
+    writeMsgName(ctx, v, nameAddr, r.from && encodeUnixAddress(r.from));
     v.setBigUint64(40, BigInt(ctlUsed), true);
     v.setInt32(48, msgFlags, true);
     ctx.mem.write(msgAddr, raw);
     return (flags & MSG_TRUNC) !== 0 && sock.type === SOCK_DGRAM ? r.length : r.bytes;
   };
-  const r = sock.recv(buf, flags & (MSG_PEEK | MSG_DONTWAIT | MSG_WAITALL), ctx);
+  const r = sock.recv(buf, flags & RECV_FLAGS, ctx);
+  return r instanceof Promise ? r.then(finish) : finish(r);
+}
+
+/** recvmsg's msg_name and msg_namelen in the msghdr `v`: the sender's address, or none (length 0). */
+function writeMsgName(ctx: SyscallContext, v: DataView, nameAddr: number, from: Uint8Array | undefined): void {
+  if (nameAddr === 0) return;
+  const room = v.getInt32(8, true);
+  if (room < 0) throw new KernelError(Errno.EINVAL);
+  if (from !== undefined) ctx.mem.write(nameAddr, from.subarray(0, Math.min(room, from.length)));
+  v.setUint32(8, from?.length ?? 0, true);
+}
+
+/** recvmsg(2) of an inet socket: no control messages; msg_name is a datagram's source. */
+function recvmsgInet(ctx: SyscallContext, sock: InetSocket, flags: number, msgAddr: number, raw: Uint8Array, iovs: [number, number][]) {
+  const v = new DataView(raw.buffer, raw.byteOffset, 56);
+  const buf = new Uint8Array(iovs.reduce((n, [, len]) => n + len, 0));
+  const finish = (r: InetReceived): number => {
+    scatter(ctx, iovs, buf.subarray(0, r.bytes));
+    writeMsgName(ctx, v, Number(v.getBigUint64(0, true)), r.from && encodeInetAddress(sock.family, r.from));
+    v.setBigUint64(40, 0n, true);
+    v.setInt32(48, r.flags, true);
+    ctx.mem.write(msgAddr, raw);
+    return (flags & MSG_TRUNC) !== 0 && sock.type === SOCK_DGRAM ? r.length : r.bytes;
+  };
+  const r = sock.recv(buf, flags & RECV_FLAGS, ctx);
   return r instanceof Promise ? r.then(finish) : finish(r);
 }
 
@@ -476,23 +522,32 @@ export function sysRecvfrom(ctx: SyscallContext) {
   const bufs = ctx.mem.buffer(ctx.addr(1), ctx.count(2), 'write');
   const buf = new Uint8Array(ctx.count(2));
   const lenAddr = ctx.addr(5);
-  const finish = (r: Received): number => {
-    for (const f of r.rights) releaseFile(f); // recvfrom has no control buffer: files are discarded
+  /** Copy out what came and the sender's address (a zero length when it has none). */
+  const finish = (bytes: number, length: number, from: Uint8Array | undefined): number => {
     let off = 0;
     for (const b of bufs) {
-      if (off >= r.bytes) break;
-      const n = Math.min(b.length, r.bytes - off);
+      if (off >= bytes) break;
+      const n = Math.min(b.length, bytes - off);
       b.set(buf.subarray(off, off + n));
       off += n;
     }
     if (ctx.addr(4) !== 0 && lenAddr !== 0) {
-      if (r.from === undefined) ctx.mem.write(lenAddr, new Uint8Array(4));
-      else writeAddress(ctx, ctx.addr(4), lenAddr, encodeUnixAddress(r.from));
+      if (from === undefined) ctx.mem.write(lenAddr, new Uint8Array(4));
+      else writeAddress(ctx, ctx.addr(4), lenAddr, from);
     }
-    return (flags & MSG_TRUNC) !== 0 && sock.type === SOCK_DGRAM ? r.length : r.bytes;
+    return (flags & MSG_TRUNC) !== 0 && sock.type === SOCK_DGRAM ? length : bytes;
   };
-  const r = sock.recv(buf, flags & (MSG_PEEK | MSG_DONTWAIT | MSG_WAITALL), ctx);
-  return r instanceof Promise ? r.then(finish) : finish(r);
+  if (sock instanceof InetSocket) {
+    const done = (r: InetReceived) => finish(r.bytes, r.length, r.from && encodeInetAddress(sock.family, r.from));
+    const r = sock.recv(buf, flags & RECV_FLAGS, ctx);
+    return r instanceof Promise ? r.then(done) : done(r);
+  }
+  const done = (r: Received): number => {
+    for (const f of r.rights) releaseFile(f); // recvfrom has no control buffer: files are discarded
+    return finish(r.bytes, r.length, r.from && encodeUnixAddress(r.from));
+  };
+  const r = sock.recv(buf, flags & RECV_FLAGS, ctx);
+  return r instanceof Promise ? r.then(done) : done(r);
 }
 
 /** Implements Linux syscall shutdown(2). */

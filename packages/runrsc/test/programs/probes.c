@@ -13,12 +13,16 @@
 //   probes abi         int 0x80 (i386) and x32 syscall numbers
 //   probes fds         read/write/fstat/close/... on fds 3..1023, none of them opened
 //   probes memory      the trampoline page, /proc/self/mem, MAP_SHARED of /proc/self/mem
+//   probes network     the host's network: argv[2] a TCP and UDP port the host listens on (on
+//                      every address), argv[3] one of the host's own non-loopback IPv4 addresses
 //
 // Only "fds" is safe to run natively (and must agree with Linux there).
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/reboot.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,6 +31,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/ptrace.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -341,6 +346,33 @@ static void memory(void) {
               "EFAULT\0EPERM\0ENOSYS\0");
 }
 
+/** One of the host's sockets reached through inet sockets: none may be (the container has its own loopback). */
+static void network(int port, const char *host_addr) {
+  struct sockaddr_in lo = { .sin_family = AF_INET, .sin_port = htons(port) };
+  inet_pton(AF_INET, "127.0.0.1", &lo.sin_addr);
+  struct sockaddr_in host = lo;
+  inet_pton(AF_INET, host_addr, &host.sin_addr);
+  struct sockaddr_in host_any = host;
+  host_any.sin_port = 0;
+  long tcp = syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
+  expect_fail("TCP connect to the host's listener on 127.0.0.1", syscall(SYS_connect, tcp, &lo, sizeof lo), "ECONNREFUSED\0");
+  close(tcp);
+  tcp = syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
+  expect_fail("TCP connect to the host's own address", syscall(SYS_connect, tcp, &host, sizeof host), "ENETUNREACH\0");
+  expect_fail("bind to the host's own address", syscall(SYS_bind, tcp, &host_any, sizeof host_any), "EADDRNOTAVAIL\0");
+  close(tcp);
+  long udp = syscall(SYS_socket, AF_INET, SOCK_DGRAM, 0);
+  expect_fail("UDP sendto the host's own address", syscall(SYS_sendto, udp, "x", 1, 0, &host, sizeof host), "ENETUNREACH\0");
+  // To 127.0.0.1 it is sent, but only the container's loopback hears it (the host test counts).
+  long sent = syscall(SYS_sendto, udp, "x", 1, 0, &lo, sizeof lo);
+  printf("UDP sendto 127.0.0.1: %s (sent %ld to the container's loopback)\n", sent == 1 ? "blocked" : "ESCAPED", sent);
+  if (sent != 1) escapes++;
+  close(udp);
+  expect_fail("socket(AF_PACKET)", syscall(SYS_socket, 17 /* AF_PACKET */, SOCK_RAW, 0), "EAFNOSUPPORT\0");
+  expect_fail("socket(AF_NETLINK)", syscall(SYS_socket, 16 /* AF_NETLINK */, SOCK_RAW, 0), "EAFNOSUPPORT\0");
+  expect_fail("socket(AF_INET, SOCK_RAW)", syscall(SYS_socket, AF_INET, SOCK_RAW, IPPROTO_ICMP), "ESOCKTNOSUPPORT\0");
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
   const char *mode = argc > 1 ? argv[1] : "";
@@ -349,7 +381,8 @@ int main(int argc, char **argv) {
   else if (!strcmp(mode, "abi")) abi(argc > 2 ? atol(argv[2]) : 1);
   else if (!strcmp(mode, "fds")) fds();
   else if (!strcmp(mode, "memory")) memory();
-  else { fprintf(stderr, "usage: probes hostpid|syscalls DEVICE HOSTNAME|abi HOSTPID|fds|memory\n"); return 2; }
+  else if (!strcmp(mode, "network") && argc > 3) network(atoi(argv[2]), argv[3]);
+  else { fprintf(stderr, "usage: probes hostpid|syscalls DEVICE HOSTNAME|abi HOSTPID|fds|memory|network PORT ADDRESS\n"); return 2; }
   printf("escapes: %d\n", escapes);
   return 0;
 }

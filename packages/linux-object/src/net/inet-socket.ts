@@ -1,0 +1,344 @@
+/**
+ * AF_INET and AF_INET6 sockets on a container's loopback network: TCP streams and UDP datagrams
+ * between sockets of one container, with Linux's binding, listening, connecting and addressing
+ * (dual-stack IPv6 sockets included). Nothing leaves the kernel: there is no route to any other
+ * address (ENETUNREACH).
+ *
+ * The bytes travel as between AF_UNIX sockets, and are carried by them: each socket owns one
+ * {@link UnixSocket} (a stream for TCP, paired with the peer's at connect; a datagram socket for
+ * UDP), whose queues, blocking, shutdown and readiness are exactly what TCP and UDP need here.
+ *
+ * @module
+ */
+import { O_NONBLOCK, O_RDWR } from '../abi/fcntl.js';
+import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP } from '../abi/poll.js';
+import type { Stat } from '../abi/stat.js';
+import { Errno, KernelError } from '../errno.js';
+import { socketStat } from '../fs/anon-inode.js';
+import { FileBase, type Interruptible } from '../fs/open-file.js';
+import { waitUntilReady } from '../fs/readiness.js';
+import {
+  MSG_DONTWAIT, SHUT_RD, SHUT_RDWR, SOCK_DGRAM, SOCK_STREAM, UnixSocket, type Received,
+} from '../fs/unix-socket.js';
+import {
+  AF_INET, IPV4_ANY, IPV6_ANY, isIpv4, localDestination, sourceAddress, type InetAddress, type InetEndpoint,
+} from './inet-address.js';
+import { IPPROTO_TCP, IPPROTO_UDP, type LoopbackNetwork, type PortHolder } from './loopback.js';
+
+/** The largest UDP payloads: 65 535 less the IPv4 and UDP headers; IPv6's header is in neither. */
+const UDP_MAX_IPV4 = 65_507;
+const UDP_MAX_IPV6 = 65_527;
+
+/** A datagram's source, as its receiving socket's queue carries it: 16 address bytes and the port. */
+function endpointBytes(e: InetEndpoint): Uint8Array {
+  const b = new Uint8Array(18);
+  b.set(e.addr);
+  b[16] = e.port >> 8;
+  b[17] = e.port & 0xff;
+  return b;
+}
+
+function endpointOf(b: Uint8Array): InetEndpoint {
+  return { addr: b.subarray(0, 16), port: (b[16] << 8) | b[17] };
+}
+
+/** What a receive returned, and from where (datagrams). */
+export interface InetReceived {
+  bytes: number;
+  /** The datagram's full length (MSG_TRUNC). */
+  length: number;
+  /** msg_flags. */
+  flags: number;
+  from?: InetEndpoint;
+}
+
+type InetState = 'unconnected' | 'listening' | 'connected';
+
+/** An AF_INET or AF_INET6 socket: TCP (SOCK_STREAM) or UDP (SOCK_DGRAM). */
+export class InetSocket extends FileBase implements PortHolder {
+  readonly #stat = socketStat();
+  readonly #net: LoopbackNetwork;
+  /** Carries the bytes: see the module's description. */
+  readonly #data: UnixSocket;
+  #state: InetState = 'unconnected';
+  /** Connections waiting for accept (listening sockets). */
+  readonly #backlog: InetSocket[] = [];
+  /** An error a non-blocking connect left for SO_ERROR and the next call to report. */
+  #error: Errno | 0 = 0;
+  /** Whether a non-blocking connect answered EINPROGRESS and no later connect has reported it. */
+  #inProgress = false;
+  /** Whether this end shut its writing (SHUT_WR): Linux's POLLHUP needs both directions shut. */
+  #shutWrite = false;
+  local: InetEndpoint | null = null;
+  /** The peer (TCP), or the default destination and only source (connected UDP). */
+  remote: InetEndpoint | null = null;
+  reuseAddr = false;
+  reusePort = false;
+  v6Only = false;
+  /** Options only stored and reported back (TCP_NODELAY, SO_LINGER's struct …), by level << 16 | name. */
+  readonly options = new Map<number, number | Uint8Array>();
+
+  constructor(
+    readonly family: number,
+    readonly type: number,
+    net: LoopbackNetwork,
+    readonly uid: number,
+    flags: number,
+    data?: UnixSocket,
+  ) {
+    super(type === SOCK_STREAM ? 'socket:[tcp]' : 'socket:[udp]', O_RDWR | (flags & O_NONBLOCK));
+    this.#net = net;
+    this.#data = data ?? new UnixSocket(type, 0);
+  }
+
+  get protocol(): number {
+    return this.type === SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
+  }
+
+  get readiness() {
+    return this.#data.readiness;
+  }
+
+  get listening(): boolean {
+    return this.#state === 'listening';
+  }
+
+  get #nonblocking(): boolean {
+    return (this.statusFlags & O_NONBLOCK) !== 0;
+  }
+
+  /** The wildcard address of this socket's family. */
+  get #any(): InetAddress {
+    return this.family === AF_INET ? IPV4_ANY : IPV6_ANY;
+  }
+
+  /** SO_ERROR: the pending error, cleared by reading it. */
+  takeError(): Errno | 0 {
+    const e = this.#error;
+    this.#error = 0;
+    return e;
+  }
+
+  /** bind(2). EINVAL once bound; EADDRINUSE when the port is taken. */
+  bind(addr: InetAddress, port: number): void {
+    if (this.local !== null) throw new KernelError(Errno.EINVAL);
+    this.local = this.#net.bind(this, addr, port);
+  }
+
+  /** listen(2): TCP only (EOPNOTSUPP); an unbound socket gets a port first, as Linux's. */
+  listen(): void {
+    if (this.type !== SOCK_STREAM) throw new KernelError(Errno.EOPNOTSUPP);
+    if (this.#state === 'connected') throw new KernelError(Errno.EINVAL);
+    if (this.local === null) this.bind(this.#any, 0);
+    this.#net.checkListen(this);
+    this.#state = 'listening';
+    this.readiness.notify();
+  }
+
+  /**
+   * connect(2) of a TCP socket to `dest`. The connection is made at once (there is no wire);
+   * a non-blocking socket still answers EINPROGRESS, as Linux's always does, and reports a
+   * refusal through SO_ERROR and poll.
+   */
+  connect(dest: InetEndpoint): void {
+    if (this.type === SOCK_DGRAM) return this.#connectDatagram(dest);
+    if (this.#state === 'connected') {
+      if (!this.#inProgress) throw new KernelError(Errno.EISCONN);
+      this.#inProgress = false; // the connect after EINPROGRESS reports its success once
+      return;
+    }
+    if (this.#state === 'listening') throw new KernelError(Errno.EINVAL);
+    const pending = this.takeError();
+    if (pending !== 0) throw new KernelError(pending);
+    const to = this.#route(dest);
+    const listener = this.#net.find<InetSocket>(IPPROTO_TCP, to);
+    if (listener === undefined) {
+      if (!this.#nonblocking) throw new KernelError(Errno.ECONNREFUSED);
+      this.#refused();
+      throw new KernelError(Errno.EINPROGRESS);
+    }
+    this.#bindSource(to.addr);
+    const serverData = new UnixSocket(SOCK_STREAM, 0);
+    const server = new InetSocket(listener.family, SOCK_STREAM, this.#net, listener.uid, 0, serverData);
+    server.reuseAddr = listener.reuseAddr;
+    server.local = to;
+    this.#net.attach(server);
+    server.remote = this.local;
+    server.#state = 'connected';
+    for (const [k, v] of listener.options) server.options.set(k, v);
+    this.remote = to;
+    this.#state = 'connected';
+    this.#data.pairWith(serverData);
+    listener.#backlog.push(server);
+    listener.readiness.notify();
+    this.readiness.notify();
+    if (this.#nonblocking) {
+      this.#inProgress = true;
+      throw new KernelError(Errno.EINPROGRESS);
+    }
+  }
+
+  /** UDP's connect: `dest` becomes the default destination and the only source received from. */
+  #connectDatagram(dest: InetEndpoint): void {
+    const to = this.#route(dest);
+    this.#bindSource(to.addr);
+    this.remote = to;
+    this.#state = 'connected';
+  }
+
+  /**
+   * connect(2) with AF_UNSPEC: a UDP socket forgets its destination. A TCP socket that is not
+   * connected stays so; aborting a connection or a listen this way is not supported (EINVAL).
+   */
+  disconnect(): void {
+    if (this.type === SOCK_STREAM && this.#state !== 'unconnected') throw new KernelError(Errno.EINVAL);
+    this.remote = null;
+    this.#state = 'unconnected';
+  }
+
+  /** Where traffic for `dest` goes: ENETUNREACH off the loopback network, or across families it cannot reach. */
+  #route(dest: InetEndpoint): InetEndpoint {
+    const addr = localDestination(dest.addr);
+    if (addr === undefined || (this.v6Only && isIpv4(addr))) throw new KernelError(Errno.ENETUNREACH);
+    return { addr, port: dest.port };
+  }
+
+  /** Bind an unbound socket to an ephemeral port, and a wildcard-bound one to its source address for `dest`. */
+  #bindSource(dest: InetAddress): void {
+    if (this.local === null) this.bind(this.#any, 0);
+    const local = this.local!;
+    const source = sourceAddress(local.addr, dest);
+    if (source !== local.addr) this.local = { addr: source, port: local.port };
+  }
+
+  /** accept(2): the next connection's socket; blocks, or EAGAIN when non-blocking. */
+  accept(waiter?: Interruptible): InetSocket | Promise<InetSocket> {
+    if (this.#state !== 'listening') throw new KernelError(Errno.EINVAL);
+    const next = this.#backlog.shift();
+    if (next !== undefined) return next;
+    if (this.#nonblocking) throw new KernelError(Errno.EAGAIN);
+    return waitUntilReady(this.readiness, () => this.#backlog.length > 0 || this.#state !== 'listening', waiter?.interruption())
+      .then(() => this.accept(waiter));
+  }
+
+  /**
+   * sendmsg(2) of `data`: TCP to its peer (EPIPE unconnected, after a pending error is
+   * reported), UDP to `to` or the connected destination (EDESTADDRREQ with neither). A datagram
+   * nobody receives, or that does not fit its receiver's queue, is lost, as on a network.
+   */
+  send(data: Uint8Array, flags: number, waiter?: Interruptible, to?: InetEndpoint): number | Promise<number> {
+    if (this.#nonblocking) flags |= MSG_DONTWAIT;
+    if (this.type === SOCK_STREAM) {
+      if (this.#state !== 'connected') {
+        const pending = this.takeError();
+        throw new KernelError(pending !== 0 ? pending : Errno.EPIPE);
+      }
+      return this.#data.send(data, [], flags, waiter);
+    }
+    const dest = to !== undefined ? this.#route(to) : this.remote;
+    if (dest === null) throw new KernelError(Errno.EDESTADDRREQ);
+    this.checkSendSize(data.length);
+    if (this.local === null) this.bind(this.#any, 0);
+    const source = { addr: sourceAddress(this.local!.addr, dest.addr), port: this.local!.port };
+    const receiver = this.#net.find<InetSocket>(IPPROTO_UDP, dest);
+    if (receiver === undefined || !receiver.#hears(source)) {
+      // A connected socket learns of it (the port-unreachable ICMP a host answers): its next receive fails.
+      if (receiver === undefined && to === undefined) this.#refused();
+      return data.length;
+    }
+    this.#data.local = endpointBytes(source);
+    try {
+      return this.#data.send(data, [], flags | MSG_DONTWAIT, waiter, { to: receiver.#data }) as number;
+    } catch (err) {
+      if (err instanceof KernelError && err.errno === Errno.EAGAIN) return data.length; // its queue is full
+      throw err;
+    }
+  }
+
+  /** EMSGSIZE for a UDP datagram larger than its IP packet can carry; the calls check it before reading the data. */
+  checkSendSize(length: number): void {
+    if (this.type === SOCK_DGRAM && length > (this.family === AF_INET ? UDP_MAX_IPV4 : UDP_MAX_IPV6)) {
+      throw new KernelError(Errno.EMSGSIZE);
+    }
+  }
+
+  /** Whether a datagram from `source` is received here: a connected UDP socket hears its peer alone. */
+  #hears(source: InetEndpoint): boolean {
+    const r = this.remote;
+    if (r === null) return true;
+    if (r.port !== source.port) return false;
+    for (let i = 0; i < 16; i++) if (r.addr[i] !== source.addr[i]) return false;
+    return true;
+  }
+
+  #refused(): void {
+    this.#error = Errno.ECONNREFUSED;
+    this.readiness.notify();
+  }
+
+  /**
+   * recvmsg(2) into `buf`. A pending error comes first (a refused connect, or a connected UDP
+   * socket's datagram nobody took); TCP answers ENOTCONN unless connected.
+   */
+  recv(buf: Uint8Array, flags: number, waiter?: Interruptible): InetReceived | Promise<InetReceived> {
+    if (this.#nonblocking) flags |= MSG_DONTWAIT;
+    const pending = this.takeError();
+    if (pending !== 0) throw new KernelError(pending);
+    if (this.type === SOCK_STREAM && this.#state !== 'connected') throw new KernelError(Errno.ENOTCONN);
+    const r = this.#data.recv(buf, flags, waiter);
+    return r instanceof Promise ? r.then(inetReceived) : inetReceived(r);
+  }
+
+  /** shutdown(2): ENOTCONN unless connected. */
+  shutdown(how: number): void {
+    if (how < SHUT_RD || how > SHUT_RDWR) throw new KernelError(Errno.EINVAL);
+    if (this.#state !== 'connected') throw new KernelError(Errno.ENOTCONN);
+    this.#data.shutdown(how);
+    if (how !== SHUT_RD) this.#shutWrite = true;
+  }
+
+  override read(buf: Uint8Array, waiter?: Interruptible): number | Promise<number> {
+    const r = this.recv(buf, 0, waiter);
+    return r instanceof Promise ? r.then((x) => x.bytes) : r.bytes;
+  }
+
+  override write(buf: Uint8Array, waiter?: Interruptible): number | Promise<number> {
+    return this.send(buf, 0, waiter);
+  }
+
+  override ioctl(request: number, arg: Uint8Array): number {
+    return this.#data.ioctl(request, arg);
+  }
+
+  override poll(events: number): number {
+    if (this.#state === 'listening') return this.#backlog.length > 0 ? POLLIN & events : 0;
+    if (this.type === SOCK_DGRAM) return this.#data.poll(events) | (this.#error !== 0 ? POLLERR : 0);
+    // A refused connection is reset: shut both ways, with its error.
+    if (this.#error !== 0) return ((POLLIN | POLLOUT | POLLRDHUP) & events) | POLLHUP | POLLERR;
+    if (this.#state === 'unconnected') return this.#data.poll(events);
+    let r = this.#data.poll(events | POLLRDHUP | POLLOUT);
+    // The peer's close is its end of input to us, as TCP's FIN: we may still write. And, as
+    // tcp_poll, a side shut for writing reports writable (its writes fail at once).
+    if ((r & POLLRDHUP) !== 0 && !this.#shutWrite) r = (r & ~POLLHUP) | POLLOUT;
+    if (this.#shutWrite) r |= POLLOUT;
+    return r & (events | POLLHUP | POLLERR);
+  }
+
+  override stat(): Stat {
+    return this.#stat;
+  }
+
+  override close(): void {
+    this.#net.release(this);
+    for (const pending of this.#backlog.splice(0)) pending.close(); // their clients read end of file
+    if (this.#state === 'listening') this.#state = 'unconnected';
+    this.#data.close();
+  }
+}
+
+/** A datagram's or a stream's receive, its source decoded. */
+function inetReceived(r: Received): InetReceived {
+  const out: InetReceived = { bytes: r.bytes, length: r.length, flags: r.flags };
+  if (r.from !== undefined) out.from = endpointOf(r.from);
+  return out;
+}

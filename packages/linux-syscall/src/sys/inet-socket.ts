@@ -1,0 +1,201 @@
+/**
+ * The AF_INET and AF_INET6 side of the socket calls (socket.ts dispatches here by the socket's
+ * family): TCP and UDP on the container's loopback network, their addresses and their options.
+ *
+ * @module
+ */
+import {
+  AF_INET6, Errno, InetSocket, IPPROTO_TCP, IPPROTO_UDP, KernelError, SOCK_CLOEXEC, SOCK_DGRAM,
+  SOCK_NONBLOCK, SOCK_STREAM, isAnyAddress, isIpv4, isLoopbackAddress, type InetEndpoint,
+} from '@rvisor/linux-object';
+import type { SyscallContext } from '../context.js';
+import { AF_UNSPEC, addressFamily, encodeInetAddress, readInetAddress } from './inet-address.js';
+import {
+  BUFFER_MAX, MIN_RCVBUF, MIN_SNDBUF, SOL_IP, SOL_IPV6, SOL_SOCKET, SOL_TCP, SO_ACCEPTCONN, SO_BROADCAST, SO_DOMAIN,
+  SO_ERROR, SO_KEEPALIVE, SO_LINGER, SO_OOBINLINE, SO_PRIORITY, SO_PROTOCOL, SO_RCVBUF, SO_RCVLOWAT, SO_REUSEADDR,
+  SO_REUSEPORT, SO_SNDBUF, SO_TYPE, bufferSize, int32,
+} from './socket-options.js';
+import { writeAddress } from './unix-address.js';
+
+/** The lowest port a user without CAP_NET_BIND_SERVICE may bind (net.ipv4.ip_unprivileged_port_start). */
+const PRIVILEGED_PORTS = 1024;
+
+/**
+ * socket(2) for AF_INET and AF_INET6: SOCK_STREAM is TCP, SOCK_DGRAM UDP (protocol 0 or that
+ * one); EPROTONOSUPPORT for other protocols, ESOCKTNOSUPPORT for other types (raw sockets too).
+ */
+export function createInetSocket(ctx: SyscallContext, domain: number, typeArg: number, protocol: number): number {
+  const type = typeArg & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+  if (type !== SOCK_STREAM && type !== SOCK_DGRAM) throw new KernelError(Errno.ESOCKTNOSUPPORT);
+  const own = type === SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
+  if (protocol !== 0 && protocol !== own) throw new KernelError(Errno.EPROTONOSUPPORT);
+  const sock = new InetSocket(domain, type, ctx.kernel.loopback, ctx.process.cred.euid, typeArg);
+  return ctx.process.fds.install(sock, { cloexec: (typeArg & SOCK_CLOEXEC) !== 0 });
+}
+
+/**
+ * bind(2): the wildcard or a loopback address (EADDRNOTAVAIL for any other, EINVAL for an IPv4
+ * one on an IPV6_V6ONLY socket), a port below 1024 for root only (EACCES).
+ */
+export function inetBind(ctx: SyscallContext, sock: InetSocket, addr: number, len: number): void {
+  const e = readInetAddress(ctx, sock.family, addr, len, true);
+  if (sock.v6Only && isIpv4(e.addr)) throw new KernelError(Errno.EINVAL);
+  if (!isAnyAddress(e.addr) && !isLoopbackAddress(e.addr)) throw new KernelError(Errno.EADDRNOTAVAIL);
+  if (e.port !== 0 && e.port < PRIVILEGED_PORTS && ctx.process.cred.euid !== 0) throw new KernelError(Errno.EACCES);
+  sock.bind(e.addr, e.port);
+}
+
+/** connect(2); AF_UNSPEC dissolves a UDP socket's association. */
+export function inetConnect(ctx: SyscallContext, sock: InetSocket, addr: number, len: number): void {
+  if (len < 2) throw new KernelError(Errno.EINVAL);
+  if (addressFamily(ctx, addr, len) === AF_UNSPEC) {
+    sock.disconnect();
+    return;
+  }
+  sock.connect(readInetAddress(ctx, sock.family, addr, len));
+}
+
+/** The destination a sendto or sendmsg names; undefined without one (TCP ignores it, as Linux's). */
+export function inetDestination(ctx: SyscallContext, sock: InetSocket, addr: number, len: number): InetEndpoint | undefined {
+  if (addr === 0 || len === 0 || sock.type === SOCK_STREAM) return undefined;
+  return readInetAddress(ctx, sock.family, addr, len);
+}
+
+/** The sockaddr getsockname reports: the bound endpoint, or the wildcard and port 0. */
+export function inetLocalName(sock: InetSocket): Uint8Array {
+  return encodeInetAddress(sock.family, sock.local);
+}
+
+/** The sockaddr getpeername reports; ENOTCONN without a peer. */
+export function inetPeerName(sock: InetSocket): Uint8Array {
+  if (sock.remote === null) throw new KernelError(Errno.ENOTCONN);
+  return encodeInetAddress(sock.family, sock.remote);
+}
+
+const IPV6_V6ONLY = 26;
+
+/** Linux's defaults: tcp_wmem[1] and tcp_rmem[1] for TCP, wmem_default and rmem_default for UDP. */
+const TCP_SNDBUF = 16_384;
+const TCP_RCVBUF = 131_072;
+const UDP_BUFFER = BUFFER_MAX;
+
+/**
+ * An option kept only to be read back: its default, its valid range (EINVAL outside it), whether
+ * reads see it as 0 or 1, and which sockets have it (by protocol; all when absent).
+ */
+interface StoredOption {
+  value: number;
+  min?: number;
+  max?: number;
+  bool?: boolean;
+  protocol?: number;
+  /** A value that stands for the default (IP_TTL's -1). */
+  reset?: number;
+}
+
+const key = (level: number, name: number) => (level << 16) | name;
+
+const STORED = new Map<number, StoredOption>([
+  [key(SOL_SOCKET, SO_BROADCAST), { value: 0, bool: true }],
+  [key(SOL_SOCKET, SO_KEEPALIVE), { value: 0, bool: true }],
+  [key(SOL_SOCKET, SO_OOBINLINE), { value: 0, bool: true }],
+  [key(SOL_SOCKET, SO_PRIORITY), { value: 0, min: 0, max: 6 }],
+  [key(SOL_SOCKET, SO_RCVLOWAT), { value: 1, min: 0 }],
+  [key(SOL_TCP, 1 /* TCP_NODELAY */), { value: 0, bool: true, protocol: IPPROTO_TCP }],
+  [key(SOL_TCP, 3 /* TCP_CORK */), { value: 0, bool: true, protocol: IPPROTO_TCP }],
+  [key(SOL_TCP, 4 /* TCP_KEEPIDLE */), { value: 7200, min: 1, max: 32_767, protocol: IPPROTO_TCP }],
+  [key(SOL_TCP, 5 /* TCP_KEEPINTVL */), { value: 75, min: 1, max: 32_767, protocol: IPPROTO_TCP }],
+  [key(SOL_TCP, 6 /* TCP_KEEPCNT */), { value: 9, min: 1, max: 127, protocol: IPPROTO_TCP }],
+  [key(SOL_TCP, 12 /* TCP_QUICKACK */), { value: 1, bool: true, protocol: IPPROTO_TCP }],
+  [key(SOL_TCP, 18 /* TCP_USER_TIMEOUT */), { value: 0, min: 0, protocol: IPPROTO_TCP }],
+  [key(SOL_IP, 1 /* IP_TOS */), { value: 0, min: 0, max: 255 }],
+  [key(SOL_IP, 2 /* IP_TTL */), { value: 64, min: 1, max: 255, reset: -1 }],
+  [key(SOL_IPV6, 16 /* IPV6_UNICAST_HOPS */), { value: 64, min: 0, max: 255, reset: -1 }],
+  [key(SOL_IPV6, 67 /* IPV6_TCLASS */), { value: 0, min: 0, max: 255, reset: -1 }],
+]);
+
+/** Whether `sock` has the option at `level`: TCP's on TCP sockets, IPv6's on AF_INET6 ones. */
+function hasLevel(sock: InetSocket, level: number, option?: StoredOption): boolean {
+  if (level === SOL_IPV6 && sock.family !== AF_INET6) return false;
+  return option?.protocol === undefined || option.protocol === sock.protocol;
+}
+
+function stored(sock: InetSocket, k: number): number | undefined {
+  return sock.options.get(k) as number | undefined;
+}
+
+/**
+ * getsockopt's error for an option `sock` does not have: an IPv4 socket answers EOPNOTSUPP for a
+ * level that is none of its own (ip_getsockopt's), every other case ENOPROTOOPT.
+ */
+function unknownOption(sock: InetSocket, level: number): Errno {
+  const own = level === SOL_SOCKET || level === SOL_IP || (level === SOL_TCP && sock.protocol === IPPROTO_TCP);
+  return sock.family === AF_INET6 || own ? Errno.ENOPROTOOPT : Errno.EOPNOTSUPP;
+}
+
+/** getsockopt(2)'s value for `sock`; ENOPROTOOPT for options it does not have. */
+export function inetOption(sock: InetSocket, level: number, name: number): Uint8Array {
+  if (level === SOL_SOCKET) {
+    const snd = sock.type === SOCK_STREAM ? TCP_SNDBUF : UDP_BUFFER;
+    const rcv = sock.type === SOCK_STREAM ? TCP_RCVBUF : UDP_BUFFER;
+    switch (name) {
+      case SO_TYPE: return int32(sock.type);
+      case SO_ERROR: return int32(sock.takeError());
+      case SO_DOMAIN: return int32(sock.family);
+      case SO_PROTOCOL: return int32(sock.protocol);
+      case SO_ACCEPTCONN: return int32(sock.listening ? 1 : 0);
+      case SO_REUSEADDR: return int32(sock.reuseAddr ? 1 : 0);
+      case SO_REUSEPORT: return int32(sock.reusePort ? 1 : 0);
+      case SO_SNDBUF: return int32(stored(sock, key(level, name)) ?? snd);
+      case SO_RCVBUF: return int32(stored(sock, key(level, name)) ?? rcv);
+      case SO_LINGER: return (sock.options.get(key(level, name)) as Uint8Array | undefined)?.slice() ?? new Uint8Array(8);
+    }
+  }
+  if (level === SOL_IPV6 && name === IPV6_V6ONLY && sock.family === AF_INET6) return int32(sock.v6Only ? 1 : 0);
+  const option = STORED.get(key(level, name));
+  if (option === undefined || !hasLevel(sock, level, option)) throw new KernelError(unknownOption(sock, level));
+  const v = stored(sock, key(level, name)) ?? option.value;
+  return int32(option.bool ? (v !== 0 ? 1 : 0) : v);
+}
+
+/** setsockopt(2) of `sock` to the bytes `raw`; EINVAL for a short or out-of-range value, ENOPROTOOPT for others. */
+export function setInetOption(sock: InetSocket, level: number, name: number, raw: Uint8Array): void {
+  if (raw.length < 4) throw new KernelError(Errno.EINVAL);
+  const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength).getInt32(0, true);
+  if (level === SOL_SOCKET) {
+    switch (name) {
+      case SO_REUSEADDR: sock.reuseAddr = v !== 0; return;
+      case SO_REUSEPORT: sock.reusePort = v !== 0; return;
+      case SO_SNDBUF: sock.options.set(key(level, name), bufferSize(v, MIN_SNDBUF)); return;
+      case SO_RCVBUF: sock.options.set(key(level, name), bufferSize(v, MIN_RCVBUF)); return;
+      case SO_LINGER: { // struct linger: l_onoff, read back as 0 or 1, and l_linger
+        if (raw.length < 8) throw new KernelError(Errno.EINVAL);
+        const linger = raw.slice(0, 8);
+        linger.set(int32(v !== 0 ? 1 : 0));
+        sock.options.set(key(level, name), linger);
+        return;
+      }
+    }
+  }
+  if (level === SOL_IPV6 && name === IPV6_V6ONLY && sock.family === AF_INET6) {
+    if (sock.local !== null) throw new KernelError(Errno.EINVAL); // fixed once bound
+    sock.v6Only = v !== 0;
+    return;
+  }
+  const option = STORED.get(key(level, name));
+  if (option === undefined || !hasLevel(sock, level, option)) throw new KernelError(Errno.ENOPROTOOPT);
+  if (option.reset !== undefined && v === option.reset) {
+    sock.options.delete(key(level, name));
+    return;
+  }
+  if (!option.bool && (v < (option.min ?? -0x8000_0000) || v > (option.max ?? 0x7fff_ffff))) throw new KernelError(Errno.EINVAL);
+  sock.options.set(key(level, name), v);
+}
+
+/** SOCK_NONBLOCK and SOCK_CLOEXEC of accept4 on an accepted inet socket, and its fd. */
+export function installAccepted(ctx: SyscallContext, conn: InetSocket, flags: number, addr: number, lenAddr: number): number {
+  if ((flags & SOCK_NONBLOCK) !== 0) conn.setStatusFlags(conn.statusFlags | SOCK_NONBLOCK);
+  const fd = ctx.process.fds.install(conn, { cloexec: (flags & SOCK_CLOEXEC) !== 0 });
+  writeAddress(ctx, addr, lenAddr, inetPeerName(conn));
+  return fd;
+}
