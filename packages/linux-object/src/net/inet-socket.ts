@@ -11,6 +11,7 @@
  * @module
  */
 import { O_NONBLOCK, O_RDWR } from '../abi/fcntl.js';
+import { FIONREAD } from '../abi/ioctl.js';
 import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP } from '../abi/poll.js';
 import type { Stat } from '../abi/stat.js';
 import { Errno, KernelError } from '../errno.js';
@@ -306,7 +307,9 @@ export class InetSocket extends FileBase implements PortHolder {
     return this.send(buf, 0, waiter);
   }
 
+  /** FIONREAD: the unread bytes of a stream, the first datagram's size; EINVAL while listening. */
   override ioctl(request: number, arg: Uint8Array): number {
+    if (request === FIONREAD && this.#state === 'listening') throw new KernelError(Errno.EINVAL);
     return this.#data.ioctl(request, arg);
   }
 

@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { Errno, KernelError } from '../errno.js';
+import { Errno } from '../errno.js';
+import { errnoOf } from '../fs/errno-of.test-helper.js';
 import { SOCK_DGRAM, SOCK_NONBLOCK, SOCK_STREAM } from '../fs/unix-socket.js';
 import { AF_INET, AF_INET6, IPV4_ANY, IPV4_LOOPBACK, IPV6_ANY, IPV6_LOOPBACK, ipv4Address } from './inet-address.js';
 import { InetSocket } from './inet-socket.js';
 import { EPHEMERAL_FIRST, EPHEMERAL_LAST, LoopbackNetwork } from './loopback.js';
-
-function errnoOf(f: () => unknown): Errno | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof KernelError) return e.errno;
-    throw e;
-  }
-  return undefined;
-}
 
 const tcp = (net: LoopbackNetwork, family = AF_INET, uid = 0, flags = 0) => new InetSocket(family, SOCK_STREAM, net, uid, flags);
 const udp = (net: LoopbackNetwork, family = AF_INET) => new InetSocket(family, SOCK_DGRAM, net, 0, 0);
