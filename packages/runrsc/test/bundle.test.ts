@@ -65,6 +65,23 @@ describe('OCI bundles', () => {
     expect(r.status).toBe(0);
   });
 
+  it('mounts sysfs at /sys, as runc\'s default spec asks, without a warning; refuses it elsewhere', () => {
+    withConfig((s) => {
+      s.process.args = ['sh', '-c', 'cat /sys/devices/system/cpu/online; grep " /sys " /proc/mounts'];
+      s.mounts = [...s.mounts, { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] }];
+    });
+    const r = runrsc(['run', 'c-sysfs']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('0\nsysfs /sys sysfs ro,relatime 0 0\n');
+    expect(r.status).toBe(0);
+    withConfig((s) => {
+      s.mounts = [...s.mounts, { destination: '/elsewhere', type: 'sysfs', source: 'sysfs' }];
+    });
+    const bad = runrsc(['run', 'c-sysfs-elsewhere']);
+    expect(bad.stderr).toMatch(/mounts\[\d+\]: sysfs is provided at \/sys only/);
+    expect(bad.status).not.toBe(0);
+  });
+
   it('keeps hostile paths of a bundle inside the container: .. in mount destinations, absolute symlinks in the rootfs', () => {
     const marker = `rvisor-hostile-${process.pid}`;
     // An absolute symlink to / and a relative one climbing out, as a hostile image could ship.

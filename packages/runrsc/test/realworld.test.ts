@@ -20,6 +20,7 @@ const PROGRAMS = [
   '/usr/bin/sha256sum',
   '/usr/bin/sqlite3',
   '/usr/bin/df',
+  '/usr/bin/lscpu',
 ];
 const MISSING = PROGRAMS.filter((program) => !existsSync(program));
 
@@ -155,6 +156,16 @@ describe.skipIf(!IS_ROOT || MISSING.length > 0)('real programs (native vs sandbo
     expect(status).toBe(0);
     expect(stdout).toMatch(/^Filesystem .*\nhostfs +\d+ +\d+ +\d+ +\d+% \/\n/);
     expect(stdout).toMatch(/\ntmpfs +tmpfs +\d+ +\d+ +\d+ +\d+% \/dev\/shm\n$/);
+  });
+
+  // Sandbox only: the host has CPUs of its own. lscpu reads /sys/devices/system/cpu and /proc/cpuinfo.
+  it('util-linux lscpu describes the container\'s one CPU from /sys and /proc', () => {
+    const { stdout, stderr, status } = runInSandbox(['/usr/bin/lscpu'], { rootfs });
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    expect(stdout).toMatch(/^CPU\(s\): +1$/m);
+    expect(stdout).toMatch(/^On-line CPU\(s\) list: +0$/m);
+    expect(stdout).toMatch(/^NUMA node0 CPU\(s\): +0$/m);
   });
 
   // Compared with the known result rather than a native run: the writers interleave differently

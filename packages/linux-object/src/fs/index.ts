@@ -52,6 +52,8 @@ export { TMPFS_MAGIC, TmpDir, TmpFifo, TmpFile, TmpFileHandle, TmpFs, TmpSocket,
 export { FifoState } from './fifo.js';
 export type { ProcFsOptions } from './procfs.js';
 export { PROC_SUPER_MAGIC, ProcFs } from './procfs.js';
+export type { SysFsOptions } from './sysfs.js';
+export { SYSFS_MAGIC, SysFs } from './sysfs.js';
 export type { ReadinessListener } from './readiness.js';
 export { Readiness, waitUntilReady } from './readiness.js';
 export { anonInodeStat, socketStat } from './anon-inode.js';

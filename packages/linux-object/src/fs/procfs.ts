@@ -4,21 +4,20 @@
  *
  * @module
  */
-import { stringToBytes, type MappingInfo } from '@rvisor/zircon-object';
-import { timespecNow } from '../abi/codec.js';
-import { devMajor, devMinor, makedev, S_IFDIR, S_IFLNK, S_IFREG } from '../abi/mode.js';
+import type { MappingInfo } from '@rvisor/zircon-object';
+import { devMajor, devMinor, makedev } from '../abi/mode.js';
 import { RLIMIT_NAMES } from '../abi/process.js';
-import type { Stat } from '../abi/stat.js';
 import { Errno, KernelError } from '../errno.js';
 import { hostCounts, hostResidentPages, TICK_MICROS } from '../process/host-usage.js';
 import type { Kernel } from '../process/kernel.js';
 import { processLimit, RLIM_INFINITY, type LinuxProcess, type LinuxThread } from '../process/process.js';
 import { KERNEL_RELEASE } from '../process/kernel.js';
 import { SIG_DFL, SIG_IGN } from '../process/signals.js';
-import { DirectoryFile } from './directory-file.js';
-import { FileType } from './file-type.js';
-import { INodeBase, type DirEntry, type FileSystem, type INode, type StatFs } from './inode.js';
-import { FileBase, seekPosition, type OpenFile } from './open-file.js';
+import {
+  GeneratedDir, GeneratedFile, GeneratedInode, GeneratedSymlink, type Children, type Generate,
+} from './generated-nodes.js';
+import type { FileSystem, INode, StatFs } from './inode.js';
+import type { OpenFile } from './open-file.js';
 
 /** statfs(2)'s f_type of procfs. */
 export const PROC_SUPER_MAGIC = 0x9fa0;
@@ -56,134 +55,6 @@ function mergedAnonymous(mappings: readonly MappingInfo[]): MappingInfo[] {
     }
   }
   return out;
-}
-
-type Generate = () => string;
-type Children = () => [string, INode][];
-
-/** Base of procfs inodes: owned by root, times of the moment they were made. */
-abstract class ProcInode extends INodeBase {
-  readonly #time = timespecNow();
-
-  constructor(readonly fs: ProcFs, readonly ino: bigint, readonly mode: number) {
-    super();
-  }
-
-  override stat(): Stat {
-    return {
-      dev: this.fs.dev, ino: this.ino, mode: this.mode, nlink: this.type === FileType.Directory ? 2 : 1,
-      uid: 0, gid: 0, rdev: 0n, size: this.size(), blksize: 1024, blocks: 0,
-      atime: this.#time, mtime: this.#time, ctime: this.#time,
-    };
-  }
-
-  protected size(): number {
-    return 0;
-  }
-}
-
-/** A directory whose entries are computed on each lookup and listing. */
-class ProcDir extends ProcInode {
-  override readonly type = FileType.Directory;
-
-  /** @param find the entry `name` without listing them all (undefined: none), when that is cheaper */
-  constructor(
-    fs: ProcFs, ino: bigint, readonly parentIno: bigint, readonly children: Children,
-    readonly find?: (name: string) => INode | undefined,
-  ) {
-    super(fs, ino, S_IFDIR | 0o555);
-  }
-
-  override lookup(name: string): INode {
-    const found = this.find ? this.find(name) : this.children().find(([n]) => n === name)?.[1];
-    if (found === undefined) throw new KernelError(Errno.ENOENT);
-    return found;
-  }
-
-  override readdir(): DirEntry[] {
-    return [
-      { name: '.', ino: this.ino, type: FileType.Directory },
-      { name: '..', ino: this.parentIno, type: FileType.Directory },
-      ...this.children().map(([name, inode]) => ({ name, ino: inode.ino, type: inode.type })),
-    ];
-  }
-
-  override open(flags: number, path: string): OpenFile {
-    return new DirectoryFile(path, flags, this);
-  }
-}
-
-/**
- * A file whose text is generated when it is opened (st_size 0, as Linux's /proc files). Root may
- * open it for writing, as on Linux; writes then fail with EINVAL.
- */
-class ProcFile extends ProcInode {
-  override readonly type = FileType.Regular;
-
-  constructor(fs: ProcFs, ino: bigint, mode: number, readonly generate: Generate) {
-    super(fs, ino, S_IFREG | mode);
-  }
-
-  override open(flags: number, path: string): OpenFile {
-    return new ProcFileHandle(path, flags, this, stringToBytes(this.generate()));
-  }
-}
-
-/** A symlink whose target is computed when read; ENOENT when there is none. */
-class ProcSymlink extends ProcInode {
-  override readonly type = FileType.Symlink;
-
-  constructor(fs: ProcFs, ino: bigint, readonly target: () => string, readonly magicFile?: () => OpenFile) {
-    super(fs, ino, S_IFLNK | 0o777);
-  }
-
-  override readlink(): string {
-    return this.target();
-  }
-
-  protected override size(): number {
-    try {
-      return this.target().length;
-    } catch {
-      return 0;
-    }
-  }
-
-  override open(_flags: number, _path: string): OpenFile {
-    throw new KernelError(Errno.ELOOP); // the VFS follows links before opening
-  }
-}
-
-/** An open /proc file: a snapshot of its text taken at open, read with a position. */
-class ProcFileHandle extends FileBase {
-  #pos = 0;
-
-  constructor(path: string, flags: number, readonly inode: ProcFile, readonly text: Uint8Array) {
-    super(path, flags);
-  }
-
-  override read(buf: Uint8Array): number {
-    const n = this.pread(buf, this.#pos);
-    this.#pos += n;
-    return n;
-  }
-
-  override pread(buf: Uint8Array, offset: number): number {
-    this.checkReadable();
-    if (offset < 0) throw new KernelError(Errno.EINVAL);
-    const part = this.text.subarray(Math.min(offset, this.text.length), offset + buf.length);
-    buf.set(part);
-    return part.length;
-  }
-
-  override seek(offset: number, whence: number): number {
-    this.#pos = seekPosition(this.#pos, this.text.length, offset, whence);
-    return this.#pos;
-  }
-
-  override stat(): Stat {
-    return this.inode.stat();
-  }
 }
 
 /** "R (running)"-style process state, as the status file spells it. */
@@ -282,14 +153,14 @@ export class ProcFs implements FileSystem {
   readonly type = 'proc';
   readonly readOnly = true;
   readonly dev: bigint;
-  readonly root: ProcDir;
+  readonly root: GeneratedDir;
   readonly #kernel: Kernel;
   readonly #current: () => LinuxProcess | undefined;
   readonly #release: string;
   readonly #bootMs = Date.now();
   readonly #inos = new Map<string, bigint>();
   #nextIno = 1n;
-  readonly #nodes = new Map<string, ProcInode>();
+  readonly #nodes = new Map<string, GeneratedInode>();
   /** Pids whose /proc/<pid> nodes exist; those of reaped processes go when the next pid's are made. */
   readonly #pidsWithNodes = new Set<number>();
 
@@ -299,7 +170,7 @@ export class ProcFs implements FileSystem {
       ?? (() => kernel.threadsByHostTid.get(kernel.platform.event.tid)?.process);
     this.#release = options.release ?? KERNEL_RELEASE;
     this.dev = options.dev ?? makedev(0, 22);
-    this.root = new ProcDir(this, this.#ino(''), this.#ino(''), () => this.#rootEntries(), (name) => this.#rootEntry(name));
+    this.root = new GeneratedDir(this, this.#ino(''), this.#ino(''), () => this.#rootEntries(), (name) => this.#rootEntry(name));
   }
 
   statfs(): StatFs {
@@ -323,7 +194,7 @@ export class ProcFs implements FileSystem {
     return ino;
   }
 
-  #node<T extends ProcInode>(path: string, make: (ino: bigint) => T): T {
+  #node<T extends GeneratedInode>(path: string, make: (ino: bigint) => T): T {
     let node = this.#nodes.get(path);
     if (node === undefined) {
       node = make(this.#ino(path));
@@ -332,16 +203,16 @@ export class ProcFs implements FileSystem {
     return node as T;
   }
 
-  #file(path: string, generate: Generate, mode = 0o444): ProcFile {
-    return this.#node(path, (ino) => new ProcFile(this, ino, mode, generate));
+  #file(path: string, generate: Generate, mode = 0o444): GeneratedFile {
+    return this.#node(path, (ino) => new GeneratedFile(this, ino, mode, generate));
   }
 
-  #link(path: string, target: () => string, magicFile?: () => OpenFile): ProcSymlink {
-    return this.#node(path, (ino) => new ProcSymlink(this, ino, target, magicFile));
+  #link(path: string, target: () => string, magicFile?: () => OpenFile): GeneratedSymlink {
+    return this.#node(path, (ino) => new GeneratedSymlink(this, ino, target, magicFile));
   }
 
-  #dir(path: string, parent: string, children: Children, find?: (name: string) => INode | undefined): ProcDir {
-    return this.#node(path, (ino) => new ProcDir(this, ino, this.#ino(parent), children, find));
+  #dir(path: string, parent: string, children: Children, find?: (name: string) => INode | undefined): GeneratedDir {
+    return this.#node(path, (ino) => new GeneratedDir(this, ino, this.#ino(parent), children, find));
   }
 
   #rootEntries(): [string, INode][] {
@@ -394,12 +265,12 @@ export class ProcFs implements FileSystem {
       ['version', this.#file('/version', () =>
         `Linux version ${this.#release} (rvisor@rvisor) (gcc) #1 SMP PREEMPT_DYNAMIC rVisor-ts\n`)],
       ['filesystems', this.#file('/filesystems', () =>
-        'nodev\tproc\nnodev\ttmpfs\nnodev\tdevtmpfs\n')],
+        'nodev\tsysfs\nnodev\tproc\nnodev\ttmpfs\nnodev\tdevtmpfs\n')],
       ['sys', this.#dir('/sys', '', () => [['kernel', this.#sysKernel()]])],
     ];
   }
 
-  #sysKernel(): ProcDir {
+  #sysKernel(): GeneratedDir {
     return this.#dir('/sys/kernel', '/sys', () => [
       ['hostname', this.#file('/sys/kernel/hostname', () => `${this.#kernel.hostname}\n`)],
       ['osrelease', this.#file('/sys/kernel/osrelease', () => `${this.#release}\n`)],
@@ -414,10 +285,10 @@ export class ProcFs implements FileSystem {
     return proc;
   }
 
-  #pidDir(pid: number): ProcDir {
+  #pidDir(pid: number): GeneratedDir {
     const base = `/${pid}`;
     const made = this.#nodes.get(base);
-    if (made !== undefined) return made as ProcDir; // looked up before: no entry list to build
+    if (made !== undefined) return made as GeneratedDir; // looked up before: no entry list to build
     if (!this.#pidsWithNodes.has(pid)) {
       this.#dropReaped();
       this.#pidsWithNodes.add(pid);
@@ -484,7 +355,7 @@ export class ProcFs implements FileSystem {
   }
 
   /** /proc/<pid>/task: a directory for each thread, named by its tid. */
-  #taskDir(pid: number): ProcDir {
+  #taskDir(pid: number): GeneratedDir {
     const base = `/${pid}/task`;
     return this.#dir(base, `/${pid}`, () => {
       const threads = this.#process(pid).threads;
@@ -507,7 +378,7 @@ export class ProcFs implements FileSystem {
   }
 
   /** /proc/<pid>/task/<tid>: the thread's own stat, status and comm. */
-  #threadDir(pid: number, tid: number): ProcDir {
+  #threadDir(pid: number, tid: number): GeneratedDir {
     const base = `/${pid}/task/${tid}`;
     const thread = (): LinuxThread => {
       const found = this.#process(pid).threads.get(tid);
@@ -521,7 +392,7 @@ export class ProcFs implements FileSystem {
     ]);
   }
 
-  #fdDir(pid: number): ProcDir {
+  #fdDir(pid: number): GeneratedDir {
     const base = `/${pid}/fd`;
     return this.#dir(base, `/${pid}`, () => {
       const fds = this.#process(pid).fds;

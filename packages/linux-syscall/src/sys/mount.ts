@@ -1,11 +1,11 @@
 /**
- * mount and umount2 inside a container: new tmpfs and proc instances on existing directories.
+ * mount and umount2 inside a container: new tmpfs, proc and sysfs instances on existing directories.
  * Host file systems are never reachable (bind, move and other types fail).
  *
  * @module
  */
 import {
-  Errno, FileType, KernelError, ProcFs, TmpFs, type FileSystem, type Kernel, type LinuxProcess, type Mount, type PathRef,
+  Errno, FileType, KernelError, ProcFs, SysFs, TmpFs, type FileSystem, type Kernel, type LinuxProcess, type Mount, type PathRef,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 
@@ -64,6 +64,8 @@ function newFileSystem(kernel: Kernel, fstype: string | undefined, data: string 
       return new TmpFs({ allocator: kernel.allocator, account: kernel.memoryAccount, rootMode: tmpfsRootMode(data) });
     case 'proc':
       return new ProcFs(kernel);
+    case 'sysfs':
+      return new SysFs();
     case undefined:
       throw new KernelError(Errno.EFAULT);
     default:
@@ -76,7 +78,7 @@ function mountRootAt(kernel: Kernel, ref: PathRef): Mount | undefined {
   return kernel.vfs.mounts().find((m) => m.path === ref.path && ref.inode === m.fs.root);
 }
 
-/** Implements Linux syscall mount(2) for tmpfs and proc (propagation changes are accepted). */
+/** Implements Linux syscall mount(2) for tmpfs, proc and sysfs (propagation changes are accepted). */
 export function sysMount(ctx: SyscallContext) {
   const kernel = ctx.kernel;
   let flags = ctx.uint(3);
@@ -91,7 +93,7 @@ export function sysMount(ctx: SyscallContext) {
   if ((flags & MS_REMOUNT) !== 0) {
     if (mountRootAt(kernel, target) === undefined) throw new KernelError(Errno.EINVAL);
     if ((flags & MS_RDONLY) !== 0) throw new KernelError(Errno.EPERM);
-    return 0; // options of tmpfs and proc have nothing to change yet
+    return 0; // options of tmpfs, proc and sysfs have nothing to change yet
   }
   if ((flags & (MS_BIND | MS_MOVE)) !== 0) throw new KernelError(Errno.EPERM);
   const fs = newFileSystem(kernel, optionalString(ctx, 2), optionalString(ctx, 4));

@@ -31,13 +31,15 @@ function mountsOf(spec: OciSpec, file: string, warn: (m: string) => void): { tmp
         if (!m.source) throw new BundleError(`${file}: mounts[${i}].source: a bind mount needs a source`);
         volumes.push({ source: m.source, target: m.destination, readOnly: options.includes('ro') });
         return;
-      case 'mqueue':
       case 'sysfs':
+        if (m.destination !== '/sys') throw new BundleError(`${file}: mounts[${i}]: sysfs is provided at /sys only`);
+        return; // every container has /sys
+      case 'mqueue':
       case 'cgroup':
         warn(`${file}: mounts[${i}]: ${type} at ${m.destination} is not provided yet; skipped`);
         return;
       default:
-        throw new BundleError(`${file}: mounts[${i}].type: "${m.type}" is not supported (proc, tmpfs, devpts, bind)`);
+        throw new BundleError(`${file}: mounts[${i}].type: "${m.type}" is not supported (proc, sysfs, tmpfs, devpts, bind)`);
     }
   });
   return { tmpfs, volumes };

@@ -9,7 +9,7 @@ import { isatty } from 'node:tty';
 import { statSync } from 'node:fs';
 import { HostFileMount, HostFs } from '@rvisor/hostfs';
 import {
-  DevFs, Errno, FdTable, FileType, RLIM_INFINITY, HostStreamFile, HostTerminal, Kernel, KernelError, O_RDONLY, O_RDWR, O_WRONLY, ProcFs, RLIMIT_NOFILE,
+  DevFs, Errno, FdTable, FileType, RLIM_INFINITY, HostStreamFile, HostTerminal, Kernel, KernelError, O_RDONLY, O_RDWR, O_WRONLY, ProcFs, SysFs, RLIMIT_NOFILE,
   S_IFMT, S_IFREG, TmpFs, attachControllingTerminal, errnoName, execve, utf8ByteString,
   type Credentials, type FileSystem, type INode, type LinuxProcess, type LinuxThread,
 } from '@rvisor/linux-object';
@@ -115,10 +115,11 @@ export function buildContainerKernel(platform: Platform, ops: HostOps, options: 
     pidsLimit: options.pidsLimit,
     allocator: options.allocator,
   });
-  // The mounts runc gives every container (its default /sys is not here yet).
+  // The mounts runc gives every container.
   const devfs = new DevFs({ kernel });
   kernel.vfs.mount('/dev', devfs);
   kernel.vfs.mount('/proc', new ProcFs(kernel));
+  kernel.vfs.mount('/sys', new SysFs());
   const memory = { allocator: kernel.allocator, account: kernel.memoryAccount };
   const tmpfs = () => new TmpFs(memory);
   rootFs.shareFileMemory(memory); // for MAP_SHARED mappings of its files

@@ -1,0 +1,104 @@
+/**
+ * sysfs: the read-only /sys of a container, the part of Linux's that programs read to size
+ * themselves: the CPUs (one, as sched_getaffinity and /proc/cpuinfo report), the NUMA node, the
+ * transparent huge page mode, and the loopback interface. The directories Linux has at the top
+ * are all there; those with nothing a container may see are empty (no devices, no modules, no
+ * cgroup hierarchy: none is mounted).
+ *
+ * @module
+ */
+import { makedev } from '../abi/mode.js';
+import { GeneratedDir, GeneratedFile, type GeneratedInode } from './generated-nodes.js';
+import type { FileSystem, INode, StatFs } from './inode.js';
+
+/** statfs(2)'s f_type of sysfs. */
+export const SYSFS_MAGIC = 0x62656572;
+
+/** A directory of the tree: a name to its text (a file) or to a directory. */
+interface Tree {
+  readonly [name: string]: string | Tree;
+}
+
+/** What the container's CPUs and memory look like from /sys. */
+const CPUS = '0';
+const CPU_TOPOLOGY: Tree = {
+  core_id: '0', core_siblings: '1', core_siblings_list: CPUS, die_id: '0', physical_package_id: '0',
+  thread_siblings: '1', thread_siblings_list: CPUS,
+};
+
+const TREE: Tree = {
+  block: {},
+  bus: {},
+  class: {
+    net: {
+      lo: {
+        address: '00:00:00:00:00:00', addr_len: '6', flags: '0x9', ifindex: '1', mtu: '65536', operstate: 'unknown',
+        type: '772', carrier: '1',
+      },
+    },
+  },
+  dev: {},
+  devices: {
+    system: {
+      cpu: {
+        online: CPUS, possible: CPUS, present: CPUS, offline: '', kernel_max: '8191',
+        cpu0: { topology: CPU_TOPOLOGY },
+      },
+      node: { online: '0', possible: '0', has_cpu: '0', has_memory: '0', node0: { cpulist: CPUS, cpumap: '1' } },
+    },
+  },
+  firmware: {},
+  fs: { cgroup: {} },
+  kernel: {
+    mm: {
+      transparent_hugepage: {
+        enabled: 'always [madvise] never',
+        defrag: 'always defer defer+madvise [madvise] never',
+      },
+    },
+  },
+  module: {},
+  power: {},
+};
+
+/** Options of {@link SysFs}. */
+export interface SysFsOptions {
+  /** st_dev of its files. */
+  dev?: bigint;
+}
+
+/** The /sys file system: a fixed tree, built once; every file's text ends with a newline, as Linux's. */
+export class SysFs implements FileSystem {
+  readonly type = 'sysfs';
+  readonly readOnly = true;
+  readonly dev: bigint;
+  readonly root: GeneratedDir;
+  #nextIno = 1n;
+
+  constructor(options: SysFsOptions = {}) {
+    this.dev = options.dev ?? makedev(0, 21);
+    this.root = this.#dir(TREE, this.#nextIno); // the root is its own parent
+  }
+
+  #dir(tree: Tree, parentIno: bigint): GeneratedDir {
+    const ino = this.#nextIno++;
+    const entries: [string, INode][] = Object.entries(tree).map(([name, node]) => [name, this.#node(node, ino)]);
+    const byName = new Map(entries);
+    return new GeneratedDir(this, ino, parentIno, () => entries, (name) => byName.get(name));
+  }
+
+  #node(node: string | Tree, parentIno: bigint): GeneratedInode {
+    if (typeof node !== 'string') return this.#dir(node, parentIno);
+    const text = `${node}\n`;
+    return new GeneratedFile(this, this.#nextIno++, 0o444, () => text);
+  }
+
+  statfs(): StatFs {
+    return {
+      type: SYSFS_MAGIC, bsize: 4096, blocks: 0n, bfree: 0n, bavail: 0n, files: 0n, ffree: 0n,
+      fsid: [0, 0], namelen: 255, frsize: 4096, flags: 0,
+    };
+  }
+
+  release(): void {}
+}
