@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as nodePath from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  DevFs, Errno, FdTable, FileType, FsContext, KernelError, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW,
+  ALL_CAPS, DevFs, Errno, FdTable, FileType, FsContext, KernelError, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW,
   O_NONBLOCK, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, S_IFCHR, S_IFIFO, S_IFLNK, S_IFMT, S_IFSOCK, Vfs, readDirents64,
   type OpenFile,
 } from '@rvisor/linux-object';
@@ -174,7 +174,7 @@ describe('HostFs', () => {
     expect(errnoOf(() => vfs.stat(root, '/c/other', false))).toBe(Errno.ENOENT); // opens /c's fd
     const calls = recordCalls(ops, ['openat', 'fstatat', 'fchmod', 'unlinkat']);
     // As the host's creator: the new file is the caller's already, which its one fstat tells.
-    const creator = { uid: process.getuid!(), gid: process.getgid!(), groups: [] };
+    const creator = { uid: process.getuid!(), gid: process.getgid!(), groups: [], caps: process.getuid!() === 0 ? ALL_CAPS : 0 };
     const f = vfs.open(root, '/c/new', O_CREAT | O_EXCL | O_RDONLY, 0o640, undefined, creator);
     expect(calls).toEqual(['fstatat', 'openat', 'fstatat']); // the lookup, the open, the new file's stat
     expect(f.stat().mode & 0o7777).toBe(0o640);

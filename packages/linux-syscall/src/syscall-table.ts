@@ -15,6 +15,7 @@ import * as misc from './sys/misc.js';
 import * as mm from './sys/mm.js';
 import * as pipe from './sys/pipe.js';
 import * as proc from './sys/process.js';
+import * as caps from './sys/capabilities.js';
 import * as sched from './sys/sched.js';
 import * as shm from './sys/shm.js';
 import * as sem from './sys/sem.js';
@@ -148,7 +149,9 @@ export const syscallTable = buildTable<SyscallContext>({
   uname: supported(proc.sysUname),
   prlimit64: partial(proc.sysPrlimit64, 'the caller only'),
   getrlimit: supported(proc.sysGetrlimit),
-  prctl: partial(proc.sysPrctl, 'names, death signal, dumpable, keepcaps, no_new_privs, child subreaper, timer slack (kept, not applied), THP disable (kept), PR_GET_SECCOMP (0), PR_CAPBSET_READ; others EINVAL'),
+  prctl: partial(proc.sysPrctl, 'names, death signal, dumpable, keepcaps, no_new_privs, child subreaper, timer slack (kept, not applied), THP disable (kept), PR_GET_SECCOMP (0), PR_CAPBSET_READ, PR_CAPBSET_DROP, PR_CAP_AMBIENT; others EINVAL'),
+  capget: supported(caps.sysCapget),
+  capset: partial(caps.sysCapset, 'sets of the whole process (as its ids are), not of one thread'),
   sched_getaffinity: partial(sched.sysSchedGetaffinity, 'the sandbox shows one CPU, CPU 0'),
   sched_setaffinity: partial(sched.sysSchedSetaffinity, 'any mask holding CPU 0, the one CPU the sandbox shows; recorded nowhere'),
   getcpu: supported(sched.sysGetcpu),

@@ -65,6 +65,18 @@ describe('OCI bundles', () => {
     expect(r.status).toBe(0);
   });
 
+  it('gives the process the capability sets of process.capabilities, and warns of names it does not know', () => {
+    withConfig((s) => {
+      s.process.args = ['sh', '-c', 'grep -E "^Cap(Eff|Prm|Bnd|Amb)" /proc/self/status; mount -t tmpfs none /tmp 2>/dev/null; echo "mount $?"'];
+      const chown = ['CAP_CHOWN', 'CAP_KILL', 'CAP_NO_SUCH_THING'];
+      s.process.capabilities = { bounding: chown, effective: chown, permitted: chown };
+    });
+    const r = runrsc(['run', 'c-caps']);
+    expect(r.stdout).toBe('CapPrm:\t0000000000000021\nCapEff:\t0000000000000021\nCapBnd:\t0000000000000021\nCapAmb:\t0000000000000000\nmount 1\n');
+    expect(r.stderr).toMatch(/process\.capabilities\.bounding: unknown capability "CAP_NO_SUCH_THING"; ignored/);
+    expect(r.status).toBe(0);
+  });
+
   it('mounts sysfs at /sys, as runc\'s default spec asks, without a warning; refuses it elsewhere', () => {
     withConfig((s) => {
       s.process.args = ['sh', '-c', 'cat /sys/devices/system/cpu/online; grep " /sys " /proc/mounts'];

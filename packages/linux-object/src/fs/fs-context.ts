@@ -11,7 +11,8 @@ import { Errno, KernelError } from '../errno.js';
 import { FileType } from './file-type.js';
 import type { OpenFile } from './open-file.js';
 import type { PathRef } from './path-ref.js';
-import { MAY_EXEC, checkAccess, isRoot, type AccessIds } from './permission.js';
+import { CAP_SYS_CHROOT } from '../process/capabilities.js';
+import { MAY_EXEC, checkAccess, hasCapability, type AccessIds } from './permission.js';
 import type { UnixSocket } from './unix-socket.js';
 import type { LookupOptions, Vfs } from './vfs.js';
 
@@ -80,11 +81,11 @@ export class FsContext {
     this.cwd = ref;
   }
 
-  /** chroot(2). The cwd is left as is (as Linux). EACCES unless searchable, EPERM unless root. */
+  /** chroot(2). The cwd is left as is (as Linux). EACCES unless searchable, EPERM without CAP_SYS_CHROOT. */
   chroot(path: string, ids?: AccessIds): void {
     const dir = this.lookup(path, { followLast: true, directory: true, ids });
     checkAccess(ids, dir.inode.stat(), MAY_EXEC);
-    if (!isRoot(ids)) throw new KernelError(Errno.EPERM);
+    if (!hasCapability(ids, CAP_SYS_CHROOT)) throw new KernelError(Errno.EPERM);
     this.root = dir;
   }
 

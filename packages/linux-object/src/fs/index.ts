@@ -79,6 +79,6 @@ export {
 export type { AccessIds, Ownership } from './permission.js';
 export {
   MAY_EXEC, MAY_READ, MAY_WRITE, checkAccess, checkInodeAccess, checkHardlinkSource, checkSetAttr, checkSticky, fsIds,
-  inGroup, isOwnerOrRoot, isRoot, mayAccess, newFileOwner, realIds,
+  hasCapability, inGroup, isOwnerOrRoot, mayAccess, newFileOwner, realIds,
 } from './permission.js';
 export { DN_ACCESS, DN_ATTRIB, DN_CREATE, DN_DELETE, DN_MODIFY, DN_MULTISHOT, DN_RENAME, ownerProcesses, setDirNotify } from './dnotify.js';

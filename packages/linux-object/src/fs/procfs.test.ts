@@ -8,6 +8,7 @@ import { FdTable } from './fd-table.js';
 import { makedev } from '../abi/mode.js';
 import { O_RDONLY } from '../abi/fcntl.js';
 import { ProcFs } from './procfs.js';
+import { ROOT_CAPS } from '../process/capabilities.js';
 import { TmpFs } from './tmpfs.js';
 
 function setup() {
@@ -19,7 +20,7 @@ function setup() {
       parent: null,
       fds: new FdTable(),
       fs: kernel.newFsContext(),
-      cred: { uid: 0, gid: 0, euid: 0, egid: 0, suid: 0, sgid: 0, groups: [] },
+      cred: { uid: 0, gid: 0, euid: 0, egid: 0, suid: 0, sgid: 0, groups: [], ...ROOT_CAPS },
       name: 'p',
     }).process;
   const first = spawn();

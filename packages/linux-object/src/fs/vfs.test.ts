@@ -10,6 +10,7 @@ import { MemFs } from './memfs.test-helper.js';
 import { Vfs } from './vfs.js';
 import { errnoOf } from './errno-of.test-helper.js';
 import { TmpFile, TmpFs } from './tmpfs.js';
+import { ALL_CAPS } from '../process/capabilities.js';
 
 
 function makeVfs(): Vfs {
@@ -126,7 +127,7 @@ describe('Vfs.open', () => {
     const root = tmp.root;
     tmp.mkdir(root, '/g', 0o777);
     tmp.setAttr(tmp.lookup(root, '/g', { followLast: true }), { gid: 50, mode: 0o2777 });
-    const user = { uid: 1000, gid: 100, groups: [] };
+    const user = { uid: 1000, gid: 100, groups: [], caps: 0 };
     const owner = (p: string) => {
       const st = tmp.stat(root, p, false);
       return [st.uid, st.gid, st.mode & S_ISGID];
@@ -134,7 +135,7 @@ describe('Vfs.open', () => {
     tmp.open(root, '/g/f', O_WRONLY | O_CREAT, 0o644, undefined, user).close();
     tmp.mkdir(root, '/g/d', 0o755, undefined, user);
     tmp.open(root, '/plain', O_WRONLY | O_CREAT, 0o644, undefined, user).close();
-    tmp.open(root, '/g/byroot', O_WRONLY | O_CREAT, 0o644, undefined, { uid: 0, gid: 0, groups: [] }).close();
+    tmp.open(root, '/g/byroot', O_WRONLY | O_CREAT, 0o644, undefined, { uid: 0, gid: 0, groups: [], caps: ALL_CAPS }).close();
     expect([owner('/g/f'), owner('/g/d'), owner('/plain'), owner('/g/byroot')]).toEqual([
       [1000, 50, 0], [1000, 50, S_ISGID], [1000, 100, 0], [0, 50, 0],
     ]);

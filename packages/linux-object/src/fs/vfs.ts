@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { ALL_CAPS, CAP_DAC_OVERRIDE, CAP_FOWNER } from '../process/capabilities.js';
 import {
   O_ACCMODE, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY, O_TRUNC,
   O_WRONLY, W_OK,
@@ -27,7 +28,7 @@ import type { UnixSocket } from './unix-socket.js';
 import { checkTmpFileFlags, isTmpFileOpen, openTmpFile } from './tmpfile.js';
 import {
   MAY_EXEC, MAY_READ, MAY_WRITE, checkAccess, checkInodeAccess, checkHardlinkSource, checkSetAttr, checkSticky,
-  isRoot, newFileOwner, type AccessIds,
+  hasCapability, newFileOwner, type AccessIds,
 } from './permission.js';
 import { joinPath, sameRef, type Mount, type PathRef } from './path-ref.js';
 
@@ -385,7 +386,8 @@ export class Vfs {
   /** Linux's may_delete: as {@link Vfs.#mayCreate}, then the sticky-bit rule (EPERM). */
   #mayDelete(dir: PathRef, victim: PathRef, ids: AccessIds | undefined): void {
     if (dir.mount.fs.readOnly) throw new KernelError(Errno.EROFS);
-    if (isRoot(ids)) return; // DAC override, and the sticky bit binds no one with CAP_FOWNER
+    // DAC override, and the sticky bit binds no one with CAP_FOWNER: no stat needed.
+    if (hasCapability(ids, CAP_DAC_OVERRIDE) && hasCapability(ids, CAP_FOWNER)) return;
     const dirStat = dir.inode.stat();
     checkAccess(ids, dirStat, MAY_WRITE | MAY_EXEC);
     checkSticky(ids, dirStat, victim.inode.stat());
@@ -702,7 +704,7 @@ export class Vfs {
 }
 
 /** Root's ids: what access(2) checks with when given none. */
-const ROOT_IDS: AccessIds = { uid: 0, gid: 0, groups: [] };
+const ROOT_IDS: AccessIds = { uid: 0, gid: 0, groups: [], caps: ALL_CAPS };
 
 /** What open(2)'s `flags` ask of the file: its access mode, and write for O_TRUNC. */
 function openAccess(flags: number): number {

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { CAP_IPC_OWNER, CAP_SYS_ADMIN, capable } from '../process/capabilities.js';
 import type { Credentials } from '../process/process.js';
 import { Errno, KernelError } from '../errno.js';
 
@@ -42,18 +43,18 @@ export class IpcPerm {
     this.gid = this.cgid = cred.egid;
   }
 
-  /** EACCES unless `cred` may `want` (IPC_READ, IPC_WRITE, IPC_EXECUTE): its owner's, group's or others' bits; root may all. */
+  /** EACCES unless `cred` may `want` (IPC_READ, IPC_WRITE, IPC_EXECUTE): its owner's, group's or others' bits; CAP_IPC_OWNER may all. */
   checkAccess(cred: Credentials, want: number): void {
-    if (cred.euid === 0) return;
+    if (capable(cred, CAP_IPC_OWNER)) return;
     const owner = cred.euid === this.uid || cred.euid === this.cuid;
     const group = cred.egid === this.gid || cred.egid === this.cgid;
     const bits = owner ? this.mode >> 6 : group ? this.mode >> 3 : this.mode;
     if ((bits & want) !== want) throw new KernelError(Errno.EACCES);
   }
 
-  /** EPERM unless `cred` is its owner, its creator or root (IPC_SET, IPC_RMID). */
+  /** EPERM unless `cred` is its owner, its creator or holds CAP_SYS_ADMIN (IPC_SET, IPC_RMID). */
   checkOwner(cred: Credentials): void {
-    if (cred.euid !== 0 && cred.euid !== this.uid && cred.euid !== this.cuid) throw new KernelError(Errno.EPERM);
+    if (!capable(cred, CAP_SYS_ADMIN) && cred.euid !== this.uid && cred.euid !== this.cuid) throw new KernelError(Errno.EPERM);
   }
 
   /** IPC_SET: the owner, group and permission bits of a struct ipc64_perm at the start of `view`. */

@@ -9,6 +9,7 @@ import { execve } from './exec.js';
 import { fork } from './fork.js';
 import { IMAGE_SETTLED_MS } from './image-cache.js';
 import { Kernel } from './kernel.js';
+import { ROOT_CAPS } from './capabilities.js';
 
 const TEXT = 0x400000;
 const DATA = 0x402000;
@@ -36,7 +37,7 @@ function setup(memoryLimit?: number, time?: GuestTime) {
     parent: null,
     fds: new FdTable(),
     fs: kernel.newFsContext(),
-    cred: { uid: 0, gid: 0, euid: 0, egid: 0, suid: 0, sgid: 0, groups: [] },
+    cred: { uid: 0, gid: 0, euid: 0, egid: 0, suid: 0, sgid: 0, groups: [], ...ROOT_CAPS },
     name: 'init',
   });
   const write = (path: string, bytes: Uint8Array) => {

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { atExec } from './capabilities.js';
 import { Reg, Vmo, ZxError, ZxStatus, bytesToString, type Registers } from '@rvisor/zircon-object';
 import type { Stat } from '../abi/stat.js';
 import { Signo } from '../abi/signal.js';
@@ -240,6 +241,7 @@ function replaceImage(
     proc.exe = prog.path;
     proc.dumpable = 1;
     proc.keepCaps = false;
+    atExec(proc.cred, proc.cred.uid, proc.cred.euid); // the capabilities the new program runs with
     for (const t of proc.posixTimers.values()) t.disarm(); // execve deletes them
     proc.posixTimers.clear();
     // comm: the basename of the path as given (Linux's bprm->filename), 15 bytes at most.

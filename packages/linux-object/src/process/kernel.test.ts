@@ -4,6 +4,7 @@ import { FdTable } from '../fs/fd-table.js';
 import { TmpFs } from '../fs/tmpfs.js';
 import { cloneThread, fork } from './fork.js';
 import { Kernel } from './kernel.js';
+import { ROOT_CAPS } from './capabilities.js';
 
 function setup() {
   const platform = new FakePlatform();
@@ -13,7 +14,7 @@ function setup() {
     parent: null,
     fds: new FdTable(),
     fs: kernel.newFsContext(),
-    cred: { uid: 0, gid: 0, euid: 0, egid: 0, suid: 0, sgid: 0, groups: [] },
+    cred: { uid: 0, gid: 0, euid: 0, egid: 0, suid: 0, sgid: 0, groups: [], ...ROOT_CAPS },
     name: 'init',
   });
   return { kernel, init, platform, allocator };

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { CapabilitySets } from './capabilities.js';
 import { WaitQueue } from '@rvisor/async-executor';
 import {
   RLIMIT_CORE, RLIMIT_MEMLOCK, RLIMIT_MSGQUEUE, RLIMIT_NOFILE, RLIMIT_NPROC, RLIMIT_SIGPENDING, RLIMIT_STACK,
@@ -17,7 +18,7 @@ import type { IntervalTimer } from './interval-timer.js';
 import type { PosixTimer } from './posix-timer.js';
 
 /** The container identity a process runs as (virtual: never the host's). */
-export interface Credentials {
+export interface Credentials extends CapabilitySets {
   uid: number;
   gid: number;
   euid: number;

@@ -5,8 +5,8 @@
  * @module
  */
 import {
-  AF_INET6, Errno, InetSocket, IPPROTO_TCP, IPPROTO_UDP, KernelError, SOCK_CLOEXEC, SOCK_DGRAM,
-  SOCK_NONBLOCK, SOCK_STREAM, isAnyAddress, isIpv4, isLoopbackAddress, type InetEndpoint,
+  AF_INET6, CAP_NET_BIND_SERVICE, capable, Errno, InetSocket, IPPROTO_TCP, IPPROTO_UDP, isAnyAddress, isIpv4,
+  isLoopbackAddress, KernelError, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_STREAM, type InetEndpoint,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 import { AF_UNSPEC, addressFamily, encodeInetAddress, readInetAddress } from './inet-address.js';
@@ -17,7 +17,7 @@ import {
 } from './socket-options.js';
 import { writeAddress } from './unix-address.js';
 
-/** The lowest port a user without CAP_NET_BIND_SERVICE may bind (net.ipv4.ip_unprivileged_port_start). */
+/** The lowest port a process without CAP_NET_BIND_SERVICE may bind (net.ipv4.ip_unprivileged_port_start). */
 const PRIVILEGED_PORTS = 1024;
 
 /**
@@ -35,13 +35,13 @@ export function createInetSocket(ctx: SyscallContext, domain: number, typeArg: n
 
 /**
  * bind(2): the wildcard or a loopback address (EADDRNOTAVAIL for any other, EINVAL for an IPv4
- * one on an IPV6_V6ONLY socket), a port below 1024 for root only (EACCES).
+ * one on an IPV6_V6ONLY socket), a port below 1024 only with CAP_NET_BIND_SERVICE (EACCES).
  */
 export function inetBind(ctx: SyscallContext, sock: InetSocket, addr: number, len: number): void {
   const e = readInetAddress(ctx, sock.family, addr, len, true);
   if (sock.v6Only && isIpv4(e.addr)) throw new KernelError(Errno.EINVAL);
   if (!isAnyAddress(e.addr) && !isLoopbackAddress(e.addr)) throw new KernelError(Errno.EADDRNOTAVAIL);
-  if (e.port !== 0 && e.port < PRIVILEGED_PORTS && ctx.process.cred.euid !== 0) throw new KernelError(Errno.EACCES);
+  if (e.port !== 0 && e.port < PRIVILEGED_PORTS && !capable(ctx.process.cred, CAP_NET_BIND_SERVICE)) throw new KernelError(Errno.EACCES);
   sock.bind(e.addr, e.port);
 }
 

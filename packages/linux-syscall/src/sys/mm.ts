@@ -6,9 +6,10 @@
  * @module
  */
 import {
-  Errno, F_SEAL_FUTURE_WRITE, F_SEAL_WRITE, KernelError, MADV_DONTNEED, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_SHARED,
-  MAP_SHARED_VALIDATE, O_ACCMODE, O_RDONLY, O_RDWR, O_WRONLY, PROT_EXEC, USER_END, PROT_GROWSDOWN, PROT_GROWSUP, PROT_READ, PROT_WRITE,
-  RLIMIT_MEMLOCK, fileIdentity, fileSource, hasDeliverable, keptContents, processLimit, type Kernel, type OpenFile,
+  CAP_IPC_LOCK, capable, Errno, F_SEAL_FUTURE_WRITE, F_SEAL_WRITE, fileIdentity, fileSource, hasDeliverable,
+  keptContents, KernelError, MADV_DONTNEED, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_SHARED,
+  MAP_SHARED_VALIDATE, O_ACCMODE, O_RDONLY, O_RDWR, O_WRONLY, processLimit, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP,
+  PROT_READ, PROT_WRITE, RLIMIT_MEMLOCK, USER_END, type Kernel, type OpenFile,
 } from '@rvisor/linux-object';
 import {
   PAGE_SIZE, Vmo, ZxError, ZxStatus, pageRoundUp as pageUp, type MapOptions, type MappingInfo, type Vmar, type VmoCreateOptions,
@@ -455,7 +456,7 @@ function lockRange(ctx: SyscallContext, limit: boolean): number {
   const end = pageUp(addr + ctx.addr(1));
   if (!Number.isSafeInteger(end) || end < start) throw new KernelError(Errno.EINVAL);
   if (!mapped(ctx, start, end - start)) throw new KernelError(Errno.ENOMEM);
-  if (limit && ctx.process.cred.euid !== 0) {
+  if (limit && !capable(ctx.process.cred, CAP_IPC_LOCK)) {
     const max = processLimit(ctx.process, RLIMIT_MEMLOCK).cur;
     if (max === 0n) throw new KernelError(Errno.EPERM);
     if (BigInt(end - start) > max) throw new KernelError(Errno.ENOMEM);
@@ -485,7 +486,7 @@ export function sysMlockall(ctx: SyscallContext) {
   if (flags === 0 || (flags & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) !== 0 || flags === MCL_ONFAULT) {
     throw new KernelError(Errno.EINVAL);
   }
-  if (ctx.process.cred.euid !== 0 && processLimit(ctx.process, RLIMIT_MEMLOCK).cur === 0n) throw new KernelError(Errno.EPERM);
+  if (!capable(ctx.process.cred, CAP_IPC_LOCK) && processLimit(ctx.process, RLIMIT_MEMLOCK).cur === 0n) throw new KernelError(Errno.EPERM);
   return 0;
 }
 

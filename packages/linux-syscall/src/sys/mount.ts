@@ -5,7 +5,8 @@
  * @module
  */
 import {
-  Errno, FileType, KernelError, ProcFs, SysFs, TmpFs, type FileSystem, type Kernel, type LinuxProcess, type Mount, type PathRef,
+  CAP_SYS_ADMIN, capable, Errno, FileType, KernelError, ProcFs, SysFs, TmpFs, type FileSystem, type Kernel,
+  type LinuxProcess, type Mount, type PathRef,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 
@@ -40,9 +41,9 @@ function optionalString(ctx: SyscallContext, i: number): string | undefined {
   return addr === 0 ? undefined : ctx.mem.readString(addr, PAGE);
 }
 
-/** Mounting needs CAP_SYS_ADMIN in the container; the container's root has it. */
+/** Mounting needs CAP_SYS_ADMIN in the container. */
 function checkPrivileged(proc: LinuxProcess): void {
-  if (proc.cred.euid !== 0) throw new KernelError(Errno.EPERM);
+  if (!capable(proc.cred, CAP_SYS_ADMIN)) throw new KernelError(Errno.EPERM);
 }
 
 /** The tmpfs `mode=` option (octal), else undefined; EINVAL for a malformed one. */

@@ -7,8 +7,8 @@
  * @module
  */
 import {
-  Errno, IPC_64, IPC_CREAT, IPC_EXCL, IPC_INFO, IPC_NOWAIT, IPC_READ, IPC_RMID, IPC_SET, IPC_STAT, IPC_WRITE, KernelError,
-  MSGMAX, MSGMNB, MSGMNI, MSG_EXCEPT, MSG_NOERROR, StructBuffer, type MsgQueue,
+  CAP_SYS_RESOURCE, capable, Errno, IPC_64, IPC_CREAT, IPC_EXCL, IPC_INFO, IPC_NOWAIT, IPC_READ, IPC_RMID, IPC_SET,
+  IPC_STAT, IPC_WRITE, KernelError, MSG_EXCEPT, MSG_NOERROR, MSGMAX, MSGMNB, MSGMNI, StructBuffer, type MsgQueue,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 import { realtimeSeconds } from './time.js';
@@ -137,7 +137,7 @@ export function sysMsgctl(ctx: SyscallContext) {
       q.checkOwner(cred);
       const maxBytes = Number(v.getBigUint64(88, true));
       // Raising the limit past MSGMNB takes root (CAP_SYS_RESOURCE).
-      if (maxBytes > MSGMNB && cred.euid !== 0) throw new KernelError(Errno.EPERM);
+      if (maxBytes > MSGMNB && !capable(cred, CAP_SYS_RESOURCE)) throw new KernelError(Errno.EPERM);
       q.set(v);
       q.maxBytes = maxBytes;
       q.ctime = realtimeSeconds(ctx.kernel);

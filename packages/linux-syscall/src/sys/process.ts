@@ -7,13 +7,14 @@
 import {
   ARCH_GET_FS, ARCH_GET_GS, ARCH_SET_FS, ARCH_SET_GS, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, Errno,
   KERNEL_RELEASE, KernelError, PR_GET_DUMPABLE, PR_GET_NAME, PR_GET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NAME,
-  CAP_LAST_CAP, PR_CAPBSET_READ, PR_GET_CHILD_SUBREAPER, PR_GET_KEEPCAPS, PR_GET_NO_NEW_PRIVS, PR_GET_SECCOMP, PR_GET_THP_DISABLE,
+  PR_CAP_AMBIENT, PR_CAPBSET_DROP, PR_CAPBSET_READ, PR_GET_CHILD_SUBREAPER, PR_GET_KEEPCAPS, PR_GET_NO_NEW_PRIVS, PR_GET_SECCOMP, PR_GET_THP_DISABLE,
   PR_GET_TIMERSLACK, PR_SET_CHILD_SUBREAPER, PR_SET_KEEPCAPS, PR_SET_NO_NEW_PRIVS, PR_SET_THP_DISABLE, PR_SET_TIMERSLACK,
-  PR_SET_PDEATHSIG, RLIM_NLIMITS, RLIMIT_NOFILE, USER_END, execve as loadProgram, processLimit,
+  PR_SET_PDEATHSIG, RLIM_NLIMITS, CAP_SETGID, CAP_SETUID, afterSetuid, capable, RLIMIT_NOFILE, USER_END, execve as loadProgram, processLimit,
   type LinuxProcess,
 } from '@rvisor/linux-object';
 import { Reg, bytesToString, stringBytesInto } from '@rvisor/zircon-object';
 import type { SyscallContext } from '../context.js';
+import { capabilityPrctl } from './capabilities.js';
 
 
 /** execve's common part: the other threads end first (asynchronously if some are running). */
@@ -137,35 +138,45 @@ export function sysSetsid(ctx: SyscallContext) {
 /** -1 as uid_t: "leave unchanged" in the set*id calls. */
 const KEEP = 0xffff_ffff;
 
+/** The capability that lets set*uid or set*gid take any id. */
+function idCapability(which: 'uid' | 'gid'): number {
+  return which === 'uid' ? CAP_SETUID : CAP_SETGID;
+}
+
 /**
- * The set*uid/set*gid rules: a privileged caller (euid 0) may set any id; others only ids they
- * already hold as real, effective or saved. KEEP leaves an id as it is.
+ * The set*uid/set*gid rules: a caller with CAP_SETUID (CAP_SETGID) may set any id; others only ids
+ * they already hold as real, effective or saved. KEEP leaves an id as it is. A change of uids
+ * changes the capability sets as Linux's (`afterSetuid`).
  */
 function setIds(ctx: SyscallContext, which: 'uid' | 'gid', real: number, effective: number, saved: number): number {
   const cred = ctx.process.cred;
   const held = which === 'uid' ? [cred.uid, cred.euid, cred.suid] : [cred.gid, cred.egid, cred.sgid];
-  const privileged = cred.euid === 0;
+  const privileged = capable(cred, idCapability(which));
   for (const id of [real, effective, saved]) {
     if (id !== KEEP && !privileged && !held.includes(id)) throw new KernelError(Errno.EPERM);
   }
   const set = (cur: number, id: number) => (id === KEEP ? cur : id);
   if (which === 'uid') {
+    const old = { uid: cred.uid, euid: cred.euid, suid: cred.suid };
     [cred.uid, cred.euid, cred.suid] = [set(cred.uid, real), set(cred.euid, effective), set(cred.suid, saved)];
+    afterSetuid(cred, old, cred, ctx.process.keepCaps);
   } else {
     [cred.gid, cred.egid, cred.sgid] = [set(cred.gid, real), set(cred.egid, effective), set(cred.sgid, saved)];
   }
   return 0;
 }
 
-/** Implements Linux syscall setuid(2): all three ids when privileged, else the effective one. */
+/** Implements Linux syscall setuid(2): all three ids with CAP_SETUID, else the effective one. */
 export function sysSetuid(ctx: SyscallContext) {
-  const id = ctx.uint(0);
-  return ctx.process.cred.euid === 0 ? setIds(ctx, 'uid', id, id, id) : setIds(ctx, 'uid', KEEP, id, KEEP);
+  return setAll(ctx, 'uid', ctx.uint(0));
 }
 /** Implements Linux syscall setgid(2). */
 export function sysSetgid(ctx: SyscallContext) {
-  const id = ctx.uint(0);
-  return ctx.process.cred.euid === 0 ? setIds(ctx, 'gid', id, id, id) : setIds(ctx, 'gid', KEEP, id, KEEP);
+  return setAll(ctx, 'gid', ctx.uint(0));
+}
+
+function setAll(ctx: SyscallContext, which: 'uid' | 'gid', id: number): number {
+  return capable(ctx.process.cred, idCapability(which)) ? setIds(ctx, which, id, id, id) : setIds(ctx, which, KEEP, id, KEEP);
 }
 
 /** setreuid/setregid: a new real id, or an effective one differing from the old real, also sets the saved id. */
@@ -199,7 +210,7 @@ export const sysGetresgid = (ctx: SyscallContext) => getResIds(ctx, [ctx.process
 export function sysSetgroups(ctx: SyscallContext) {
   const n = ctx.int(0);
   if (n < 0 || n > 65536) throw new KernelError(Errno.EINVAL);
-  if (ctx.process.cred.euid !== 0) throw new KernelError(Errno.EPERM);
+  if (!capable(ctx.process.cred, CAP_SETGID)) throw new KernelError(Errno.EPERM);
   const raw = ctx.mem.read(ctx.addr(1), n * 4);
   const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   ctx.process.cred.groups = Array.from({ length: n }, (_, i) => v.getUint32(i * 4, true));
@@ -393,11 +404,10 @@ export function sysPrctl(ctx: SyscallContext) {
       return 0;
     case PR_GET_SECCOMP:
       return 0; // the guest's own view: no filter of its own (the sandbox's is not its business)
-    case PR_CAPBSET_READ: {
-      const cap = ctx.int(1);
-      if (cap < 0 || cap > CAP_LAST_CAP) throw new KernelError(Errno.EINVAL);
-      return 1;
-    }
+    case PR_CAPBSET_READ:
+    case PR_CAPBSET_DROP:
+    case PR_CAP_AMBIENT:
+      return capabilityPrctl(ctx, opt);
     default:
       throw new KernelError(Errno.EINVAL);
   }

@@ -6,7 +6,9 @@
  *
  * @module
  */
-import { Errno, KernelError, type LinuxProcess, type LinuxThread, type Scheduling } from '@rvisor/linux-object';
+import {
+  CAP_SYS_ADMIN, CAP_SYS_NICE, capable, Errno, KernelError, type LinuxProcess, type LinuxThread, type Scheduling,
+} from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 
 /** getpriority/setpriority's `which`: a thread (by pid or tid), a process group, a user. */
@@ -68,10 +70,10 @@ function prioTargets(ctx: SyscallContext, which: number, who: number, kinds: rea
   return found;
 }
 
-/** Whether the caller may change `target`'s scheduling at all: its own user's, or root. */
+/** Whether the caller may change `target`'s scheduling at all: its own user's, or with CAP_SYS_NICE. */
 function checkOwner(caller: LinuxProcess, target: LinuxThread): void {
   const euid = caller.cred.euid;
-  if (euid !== 0 && euid !== target.process.cred.uid && euid !== target.process.cred.euid) throw new KernelError(Errno.EPERM);
+  if (!capable(caller.cred, CAP_SYS_NICE) && euid !== target.process.cred.uid && euid !== target.process.cred.euid) throw new KernelError(Errno.EPERM);
 }
 
 /** Implements Linux syscall getpriority(2): 20 - nice of the selected thread with the lowest nice. */
@@ -86,7 +88,7 @@ export function sysSetpriority(ctx: SyscallContext) {
   const nice = Math.min(19, Math.max(-20, ctx.int(2)));
   for (const t of targets) {
     checkOwner(ctx.process, t);
-    if (nice < t.sched.nice && ctx.process.cred.euid !== 0) throw new KernelError(Errno.EACCES);
+    if (nice < t.sched.nice && !capable(ctx.process.cred, CAP_SYS_NICE)) throw new KernelError(Errno.EACCES);
     t.sched = { ...t.sched, nice };
   }
   return 0;
@@ -116,7 +118,7 @@ function setScheduler(ctx: SyscallContext, target: LinuxThread, policyArg: numbe
   if (priority < min || priority > max) throw new KernelError(Errno.EINVAL);
   checkOwner(ctx.process, target);
   const realtime = policy === SCHED_FIFO || policy === SCHED_RR;
-  if (realtime && ctx.process.cred.euid !== 0) throw new KernelError(Errno.EPERM);
+  if (realtime && !capable(ctx.process.cred, CAP_SYS_NICE)) throw new KernelError(Errno.EPERM);
   target.sched = { ...target.sched, policy, priority, resetOnFork: (policyArg & SCHED_RESET_ON_FORK) !== 0 };
   return 0;
 }
@@ -204,7 +206,7 @@ export function sysSchedSetattr(ctx: SyscallContext) {
   // Linux clamps sched_attr's nice into -20..19, as setpriority does.
   const nice = realtime || keepParams ? current.nice : Math.min(19, Math.max(-20, v.getInt32(16, true)));
   checkOwner(ctx.process, target);
-  if (ctx.process.cred.euid !== 0 && (realtime || nice < current.nice)) throw new KernelError(Errno.EPERM);
+  if (!capable(ctx.process.cred, CAP_SYS_NICE) && (realtime || nice < current.nice)) throw new KernelError(Errno.EPERM);
   target.sched = { ...current, policy, priority, nice, resetOnFork: (flags & SCHED_FLAG_RESET_ON_FORK) !== 0 };
   return 0;
 }
@@ -275,7 +277,7 @@ export function sysIoprioSet(ctx: SyscallContext) {
   const level = ioprio & 0x7;
   switch (cls) {
     case IOPRIO_CLASS_RT:
-      if (ctx.process.cred.euid !== 0) throw new KernelError(Errno.EPERM);
+      if (!capable(ctx.process.cred, CAP_SYS_ADMIN)) throw new KernelError(Errno.EPERM);
       break;
     case IOPRIO_CLASS_BE:
     case IOPRIO_CLASS_IDLE:

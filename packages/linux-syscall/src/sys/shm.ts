@@ -5,8 +5,9 @@
  * @module
  */
 import {
-  Errno, IPC_64, IPC_CREAT, IPC_EXCL, IPC_EXECUTE, IPC_INFO, IPC_PRIVATE, IPC_READ, IPC_RMID, IPC_SET, IPC_STAT, IPC_WRITE, KernelError, PROT_EXEC, PROT_READ, PROT_WRITE, SHMMAX, SHMMNI,
-  StructBuffer, type Kernel, type ShmSegment,
+  CAP_IPC_LOCK, capable, Errno, IPC_64, IPC_CREAT, IPC_EXCL, IPC_EXECUTE, IPC_INFO, IPC_PRIVATE, IPC_READ, IPC_RMID,
+  IPC_SET, IPC_STAT, IPC_WRITE, KernelError, PROT_EXEC, PROT_READ, PROT_WRITE, SHMMAX, SHMMNI, StructBuffer,
+  type Kernel, type ShmSegment,
 } from '@rvisor/linux-object';
 import { PAGE_SIZE, ZxError, ZxStatus, pageRoundUp } from '@rvisor/zircon-object';
 import type { SyscallContext } from '../context.js';
@@ -187,7 +188,7 @@ export function sysShmctl(ctx: SyscallContext) {
     case SHM_LOCK:
     case SHM_UNLOCK: {
       const s = shm.byId(id);
-      if (cred.euid !== 0) throw new KernelError(Errno.EPERM);
+      if (!capable(cred, CAP_IPC_LOCK)) throw new KernelError(Errno.EPERM);
       // Memory is never swapped here: locked or not, only the mode bit changes.
       s.mode = cmd === SHM_LOCK ? s.mode | SHM_LOCKED : s.mode & ~SHM_LOCKED;
       s.ctime = realtimeSeconds(ctx.kernel);

@@ -6,7 +6,7 @@
  * @module
  */
 import {
-  ERESTARTNOHAND, Errno, KernelError, NSIG, SIGACTION_SIZE, SIG_BLOCK, SIG_SETMASK,
+  CAP_KILL, ERESTARTNOHAND, Errno, capable, KernelError, NSIG, SIGACTION_SIZE, SIG_BLOCK, SIG_SETMASK,
   SIG_UNBLOCK, SI_TKILL, SI_USER, SS_DISABLE, SS_ONSTACK, Signo, UNBLOCKABLE, decodeSigAction,
   encodeSigAction, encodeSigInfo, hasDeliverable, sendSignal, sigreturn, type LinuxProcess, type SigAction, type SigInfo,
 } from '@rvisor/linux-object';
@@ -168,7 +168,8 @@ export function sysRtSigqueueinfo(ctx: SyscallContext) {
   const code = v.getInt32(8, true);
   const target = pid > 0 ? killTargets(ctx, pid)[0] : undefined;
   if (!target) throw new KernelError(Errno.ESRCH);
-  if (code >= 0 && target !== ctx.process) throw new KernelError(Errno.EPERM);
+  if ((code >= 0 && target !== ctx.process) || !maySignal(ctx.process, target, sig)) throw new KernelError(Errno.EPERM);
+  if (target.dead) return 0; // a zombie takes it and drops it
   const info = { signo: sig, code, pid: v.getInt32(16, true), uid: v.getInt32(20, true), value: v.getBigUint64(24, true) };
   if (sig !== 0 && !sendSignal(ctx.kernel, target, info)) throw new KernelError(Errno.EAGAIN);
   return 0;
@@ -214,7 +215,17 @@ export function sysSigaltstack(ctx: SyscallContext) {
   return 0;
 }
 
-/** The processes kill(2)'s `pid` names. */
+/**
+ * Linux's kill_ok_by_cred: the sender's real or effective uid is the target's real or saved one,
+ * or the sender holds CAP_KILL; SIGCONT may also go to any process of the sender's session.
+ */
+function maySignal(sender: LinuxProcess, target: LinuxProcess, sig: number): boolean {
+  const s = sender.cred;
+  const t = target.cred;
+  if (capable(s, CAP_KILL) || s.euid === t.suid || s.euid === t.uid || s.uid === t.suid || s.uid === t.uid) return true;
+  return sig === Signo.SIGCONT && sender.sid === target.sid;
+}
+
 /** The processes kill(2)'s `pid` names. Zombies count, as Linux's: they hold their pid until reaped. */
 function killTargets(ctx: SyscallContext, pid: number): LinuxProcess[] {
   const all = [...ctx.kernel.processes.values()];
@@ -229,8 +240,11 @@ export function sysKill(ctx: SyscallContext) {
   const pid = ctx.int(0);
   const sig = ctx.int(1);
   if (sig < 0 || sig > NSIG || pid === -0x8000_0000) throw new KernelError(Errno.EINVAL);
-  const targets = killTargets(ctx, pid);
-  if (targets.length === 0) throw new KernelError(Errno.ESRCH);
+  const named = killTargets(ctx, pid);
+  if (named.length === 0) throw new KernelError(Errno.ESRCH);
+  // Of a group, those it may signal get it; EPERM when it may signal none.
+  const targets = named.filter((p) => maySignal(ctx.process, p, sig));
+  if (targets.length === 0) throw new KernelError(Errno.EPERM);
   if (sig === 0) return 0;
   for (const proc of targets) {
     // A zombie takes the signal and drops it.
@@ -244,6 +258,7 @@ function threadKill(ctx: SyscallContext, tgid: number, tid: number, sig: number)
   const proc = [...ctx.kernel.processes.values()].find((p) => !p.dead && p.threads.has(tid) && (tgid < 0 || p.pid === tgid));
   const thread = proc?.threads.get(tid);
   if (!proc || !thread) throw new KernelError(Errno.ESRCH);
+  if (!maySignal(ctx.process, proc, sig)) throw new KernelError(Errno.EPERM);
   if (sig === 0) return 0;
   const info = { signo: sig, code: SI_TKILL, pid: ctx.process.pid, uid: ctx.process.cred.uid };
   if (!sendSignal(ctx.kernel, proc, info, thread)) throw new KernelError(Errno.EAGAIN);

@@ -7,10 +7,11 @@
  * @module
  */
 import {
-  AF_INET, AF_INET6, Errno, InetSocket, KernelError, MSG_CMSG_CLOEXEC, MSG_CTRUNC, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_PEEK, MSG_TRUNC, MSG_WAITALL,
-  NO_CREDENTIALS, SI_KERNEL, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, Signo, UNIX_SOCKET_BUFFER, UnixSocket,
-  createSocketPair, createUnixSocket, isKernelError, releaseFile, sendSignal, type OpenFile, type Received,
-  type InetReceived, type UnixCredentials,
+  AF_INET, AF_INET6, CAP_SETGID, CAP_SETUID, CAP_SYS_ADMIN, capable, createSocketPair, createUnixSocket, Errno,
+  InetSocket, isKernelError, KernelError, MSG_CMSG_CLOEXEC, MSG_CTRUNC, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_PEEK,
+  MSG_TRUNC, MSG_WAITALL, NO_CREDENTIALS, releaseFile, sendSignal, SI_KERNEL, Signo, SOCK_CLOEXEC, SOCK_DGRAM,
+  SOCK_NONBLOCK, UNIX_SOCKET_BUFFER, UnixSocket, type InetReceived, type OpenFile, type Received,
+  type UnixCredentials,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 import { installPair } from './fd-pair.js';
@@ -329,14 +330,15 @@ function readControl(ctx: SyscallContext, addr: number, len: number): Control {
 
 /**
  * Credentials a sender may claim (Linux's scm_check_creds): its own pid and one of its user and
- * group ids, anything for root. EPERM otherwise.
+ * group ids; any pid with CAP_SYS_ADMIN, any uid with CAP_SETUID, any gid with CAP_SETGID. EPERM
+ * otherwise.
  */
 function checkCredentials(ctx: SyscallContext, cred: UnixCredentials): UnixCredentials {
   const c = ctx.process.cred;
-  if (c.euid === 0) return cred;
-  const uidOk = cred.uid === c.uid || cred.uid === c.euid || cred.uid === c.suid;
-  const gidOk = cred.gid === c.gid || cred.gid === c.egid || cred.gid === c.sgid;
-  if (cred.pid !== ctx.process.pid || !uidOk || !gidOk) throw new KernelError(Errno.EPERM);
+  const pidOk = cred.pid === ctx.process.pid || capable(c, CAP_SYS_ADMIN);
+  const uidOk = cred.uid === c.uid || cred.uid === c.euid || cred.uid === c.suid || capable(c, CAP_SETUID);
+  const gidOk = cred.gid === c.gid || cred.gid === c.egid || cred.gid === c.sgid || capable(c, CAP_SETGID);
+  if (!pidOk || !uidOk || !gidOk) throw new KernelError(Errno.EPERM);
   return cred;
 }
 

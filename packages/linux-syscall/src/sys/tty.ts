@@ -6,9 +6,9 @@
  * @module
  */
 import {
-  Errno, KernelError, PtyMasterFile, PtySlaveFile, Signo, TIOCGPGRP, TIOCGSID, TIOCNOTTY, TIOCSCTTY, TIOCSPGRP,
-  attachControllingTerminal, controllingTerminal, detachControllingTerminal, processGroup, signalForeground,
-  terminalOf, type OpenFile, type Terminal,
+  attachControllingTerminal, CAP_SYS_ADMIN, capable, controllingTerminal, detachControllingTerminal, Errno,
+  KernelError, processGroup, PtyMasterFile, PtySlaveFile, signalForeground, Signo, terminalOf, TIOCGPGRP, TIOCGSID,
+  TIOCNOTTY, TIOCSCTTY, TIOCSPGRP, type OpenFile, type Terminal,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 import { sysIoctl as genericIoctl } from './file.js';
@@ -35,8 +35,8 @@ function setControllingTerminal(ctx: SyscallContext, tty: Terminal): number {
   if (current === tty) return 0;
   if (proc.sid !== proc.pid || current !== undefined) throw new KernelError(Errno.EPERM);
   if (tty.session !== undefined) {
-    // Another session's terminal: only root stealing it with arg 1.
-    if (ctx.int(2) !== 1 || proc.cred.euid !== 0) throw new KernelError(Errno.EPERM);
+    // Another session's terminal: only CAP_SYS_ADMIN stealing it with arg 1.
+    if (ctx.int(2) !== 1 || !capable(proc.cred, CAP_SYS_ADMIN)) throw new KernelError(Errno.EPERM);
     detachControllingTerminal(ctx.kernel, tty);
   }
   attachControllingTerminal(ctx.kernel, proc, tty);

@@ -13,7 +13,7 @@ import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'nod
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fillRandom } from '@rvisor/linux-object';
+import { CAP_NAMES, fillRandom } from '@rvisor/linux-object';
 import { openPty, reapChild, sendFd, spawnHolder } from '@rvisor/trap-native';
 import { BundleError, loadBundle } from '../oci/config.js';
 import { parseSignal } from './signals.js';
@@ -334,7 +334,7 @@ export async function execProcess(id: string, proc: OciProcess, options: ExecOpt
     await callSandbox(rec.socket, 'exec', {
       id,
       holder,
-      process: processSpec({ ...proc, cwd: proc.cwd || '/', user: proc.user ?? { uid: 0, gid: 0 } }),
+      process: processSpec({ ...proc, cwd: proc.cwd || '/', user: proc.user ?? { uid: 0, gid: 0 } }, options.log ?? (() => {})),
     });
   } catch (err) {
     await reapHolder(holder.pid, true);
@@ -488,7 +488,7 @@ export function runtimeFeatures(): Record<string, unknown> {
     mountOptions: ['bind', 'rbind', 'ro', 'rw'],
     linux: {
       namespaces: ['pid', 'mount', 'uts', 'ipc', 'network'],
-      capabilities: [],
+      capabilities: [...CAP_NAMES],
       cgroup: { v1: true, v2: true, systemd: false, systemdUser: false },
       seccomp: { enabled: false },
       apparmor: { enabled: false },

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { CAP_NAMES, capSet, capUnion, type CapabilitySets } from '@rvisor/linux-object';
 import { RLIMIT_NAMES } from '@rvisor/linux-object/abi';
 import type { FileAccess, ProcessSpec, Volume } from '../sandbox/container.js';
 import type { ContainerConfig } from '../sandbox/protocol.js';
@@ -45,9 +46,28 @@ function mountsOf(spec: OciSpec, file: string, warn: (m: string) => void): { tmp
   return { tmpfs, volumes };
 }
 
-/** The process of a spec as the kernel starts it. */
-export function processSpec(proc: OciSpec['process']): ProcessSpec {
+/** OCI's capability lists as sets; a name this kernel does not know is warned about and left out, as runc does. */
+function capabilitySets(caps: Record<string, string[]> | undefined, where: string, warn: (m: string) => void): CapabilitySets | undefined {
+  if (caps === undefined) return undefined;
+  const set = (kind: string): number => {
+    let out = 0;
+    for (const name of caps[kind] ?? []) {
+      const cap = CAP_NAMES.indexOf(name);
+      if (cap < 0) warn(`${where}.capabilities.${kind}: unknown capability "${name}"; ignored`);
+      else out = capUnion(out, capSet(cap));
+    }
+    return out;
+  };
   return {
+    capBounding: set('bounding'), capEffective: set('effective'), capPermitted: set('permitted'),
+    capInheritable: set('inheritable'), capAmbient: set('ambient'),
+  };
+}
+
+/** The process of a spec as the kernel starts it. */
+export function processSpec(proc: OciSpec['process'], warn: (m: string) => void = () => {}, where = 'process'): ProcessSpec {
+  return {
+    capabilities: capabilitySets(proc.capabilities, where, warn),
     args: proc.args,
     env: proc.env ?? [],
     cwd: proc.cwd,
@@ -84,7 +104,7 @@ export function containerConfig(bundle: Bundle, warn: (message: string) => void)
     volumes,
     memoryLimit: memory !== undefined && memory > 0 ? memory : undefined,
     pidsLimit: pids !== undefined && pids > 0 ? pids : undefined,
-    process: processSpec(spec.process),
+    process: processSpec(spec.process, warn, `${file}: process`),
     resources,
     maskedPaths: spec.linux?.maskedPaths,
     readonlyPaths: spec.linux?.readonlyPaths,

@@ -11,7 +11,7 @@ import { HostFileMount, HostFs } from '@rvisor/hostfs';
 import {
   DevFs, Errno, FdTable, FileType, RLIM_INFINITY, HostStreamFile, HostTerminal, Kernel, KernelError, O_RDONLY, O_RDWR, O_WRONLY, ProcFs, SysFs, RLIMIT_NOFILE,
   S_IFMT, S_IFREG, TmpFs, attachControllingTerminal, errnoName, execve, utf8ByteString,
-  type Credentials, type FileSystem, type INode, type LinuxProcess, type LinuxThread,
+  type Credentials, type FileSystem, type INode, type LinuxProcess, type LinuxThread, ROOT_CAPS, type CapabilitySets,
 } from '@rvisor/linux-object';
 import type { PmemAllocator, Platform } from '@rvisor/zircon-object';
 import type { hostOps } from '@rvisor/trap-native';
@@ -189,6 +189,11 @@ export interface ProcessSpec {
    * unlimited); RLIMIT_NOFILE also bounds the fd table.
    */
   rlimits?: readonly { resource: number; soft: number; hard: number }[];
+  /**
+   * Its capability sets (OCI's process.capabilities). Absent: every capability for root, none
+   * for another user (the bounding set full either way), as runc leaves a spec without the field.
+   */
+  capabilities?: CapabilitySets;
 }
 
 /** JSON cannot carry 2^64-1 exactly: anything from 2^63 up is unlimited. */
@@ -234,10 +239,11 @@ function startFailure(name: string, err: KernelError): StartError {
   return new StartError(`${name}: ${reason}`, notFound ? 127 : 126);
 }
 
-function credentials(user: ProcessSpec['user']): Credentials {
+function credentials(user: ProcessSpec['user'], capabilities: CapabilitySets | undefined): Credentials {
   const uid = user?.uid ?? 0;
   const gid = user?.gid ?? 0;
-  return { uid, gid, euid: uid, egid: gid, suid: uid, sgid: gid, groups: [...(user?.groups ?? [gid])] };
+  const caps = capabilities ?? (uid === 0 ? ROOT_CAPS : { ...ROOT_CAPS, capEffective: 0, capPermitted: 0 });
+  return { uid, gid, euid: uid, egid: gid, suid: uid, sgid: gid, groups: [...(user?.groups ?? [gid])], ...caps };
 }
 
 /** A process started by {@link spawnProcess}, stopped before its first instruction. */
@@ -287,7 +293,7 @@ export function spawnProcess(
     parent: null,
     fds,
     fs: kernel.newFsContext(),
-    cred: credentials(spec.user),
+    cred: credentials(spec.user, spec.capabilities),
     name: name.split('/').pop()!.slice(0, 15),
   });
   const proc = thread.process;

@@ -1,0 +1,231 @@
+// Conformance: capabilities, run as root — capget's version check, capset's rules, the bounding
+// and ambient sets through prctl, what set*uid and execve do to the sets, and the checks that
+// consult them (file access, chown, the sticky bit, kill, binding a low port, mount). Each case
+// runs in a child, which changes its own sets; the program prints facts about the sets (which
+// capabilities are in which set), not the sets themselves, which depend on the host.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *e(long r) { return r < 0 ? strerrorname_np(errno) : "ok"; }
+
+struct sets { unsigned long long eff, prm, inh; };
+
+static struct sets get(void) {
+  struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct d[2];
+  syscall(SYS_capget, &h, d);
+  return (struct sets){d[0].effective | (unsigned long long)d[1].effective << 32,
+                       d[0].permitted | (unsigned long long)d[1].permitted << 32,
+                       d[0].inheritable | (unsigned long long)d[1].inheritable << 32};
+}
+
+static long set(struct sets s) {
+  struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct d[2] = {
+      {(unsigned)s.eff, (unsigned)s.prm, (unsigned)s.inh},
+      {(unsigned)(s.eff >> 32), (unsigned)(s.prm >> 32), (unsigned)(s.inh >> 32)},
+  };
+  return syscall(SYS_capset, &h, d);
+}
+
+#define BIT(c) (1ULL << (c))
+
+static void has(const char *what, int cap) {
+  struct sets s = get();
+  printf("%s: effective %d permitted %d inheritable %d ambient %d bounding %d\n", what, !!(s.eff & BIT(cap)),
+         !!(s.prm & BIT(cap)), !!(s.inh & BIT(cap)), (int)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, cap, 0, 0),
+         (int)prctl(PR_CAPBSET_READ, cap, 0, 0, 0));
+}
+
+/** Drop `cap` from the effective set only. */
+static void drop_effective(int cap) {
+  struct sets s = get();
+  s.eff &= ~BIT(cap);
+  set(s);
+}
+
+static void in_child(const char *name, void (*body)(void)) {
+  printf("-- %s\n", name);
+  pid_t pid = fork();
+  if (pid == 0) {
+    body();
+    fflush(stdout);
+    _exit(0);
+  }
+  int st;
+  waitpid(pid, &st, 0);
+  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) printf("child ended with status %#x\n", st);
+}
+
+static void versions(void) {
+  struct __user_cap_header_struct h = {0x12345678, 0};
+  struct __user_cap_data_struct d[2];
+  const char *r = e(syscall(SYS_capget, &h, d));
+  printf("capget with a bad version: %s, version written back %#x\n", r, h.version);
+  h.version = 0x12345678;
+  r = e(syscall(SYS_capget, &h, NULL));
+  printf("capget with a bad version and no data: %s, version %#x\n", r, h.version);
+  h = (struct __user_cap_header_struct){_LINUX_CAPABILITY_VERSION_1, 0};
+  memset(d, 0xff, sizeof d);
+  printf("capget v1: %s, the second word untouched %d\n", e(syscall(SYS_capget, &h, d)), d[1].effective == 0xffffffffu);
+  h = (struct __user_cap_header_struct){_LINUX_CAPABILITY_VERSION_3, -1};
+  printf("capget of pid -1: %s\n", e(syscall(SYS_capget, &h, d)));
+  h = (struct __user_cap_header_struct){_LINUX_CAPABILITY_VERSION_3, 99999};
+  printf("capget of a pid that is none: %s\n", e(syscall(SYS_capget, &h, d)));
+  h = (struct __user_cap_header_struct){_LINUX_CAPABILITY_VERSION_3, getppid()};
+  printf("capset of another process: %s\n", e(syscall(SYS_capset, &h, d)));
+  printf("capget of a bad header pointer: %s\n", e(syscall(SYS_capget, (void *)8, d)));
+  struct sets s = get();
+  printf("root: effective == permitted %d, inheritable empty %d\n", s.eff == s.prm, s.inh == 0);
+  has("root CAP_SYS_ADMIN", CAP_SYS_ADMIN);
+}
+
+static void capset_rules(void) {
+  struct sets s = get();
+  struct sets t = s;
+  t.eff &= ~BIT(CAP_CHOWN);
+  printf("drop CAP_CHOWN from effective: %s\n", e(set(t)));
+  has("CAP_CHOWN", CAP_CHOWN);
+  t = get();
+  t.eff |= BIT(CAP_CHOWN);
+  printf("raise it again (still permitted): %s\n", e(set(t)));
+  t.prm &= ~BIT(CAP_CHOWN);
+  printf("drop it from permitted while effective: %s\n", e(set(t)));
+  t.eff &= ~BIT(CAP_CHOWN);
+  printf("drop it from both: %s\n", e(set(t)));
+  t.prm |= BIT(CAP_CHOWN);
+  printf("take it back into permitted: %s\n", e(set(t)));
+  t = get();
+  t.inh |= BIT(CAP_KILL);
+  printf("add CAP_KILL to inheritable: %s\n", e(set(t)));
+  has("CAP_KILL", CAP_KILL);
+  printf("PR_CAPBSET_READ of cap 99: %s\n", e(prctl(PR_CAPBSET_READ, 99, 0, 0, 0)));
+}
+
+static void ambient_and_bounding(void) {
+  printf("raise CAP_NET_RAW into ambient, not inheritable: %s\n", e(prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_NET_RAW, 0, 0)));
+  struct sets s = get();
+  s.inh |= BIT(CAP_NET_RAW);
+  set(s);
+  printf("raise it once inheritable: %s\n", e(prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_NET_RAW, 0, 0)));
+  has("CAP_NET_RAW", CAP_NET_RAW);
+  s = get();
+  s.inh &= ~BIT(CAP_NET_RAW);
+  set(s);
+  printf("ambient after it leaves inheritable: %d\n", (int)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, CAP_NET_RAW, 0, 0));
+  printf("clear all with a stray argument: %s\n", e(prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 1, 0, 0)));
+  printf("drop CAP_MKNOD from bounding: %s\n", e(prctl(PR_CAPBSET_DROP, CAP_MKNOD, 0, 0, 0)));
+  has("CAP_MKNOD", CAP_MKNOD);
+  drop_effective(CAP_SETPCAP);
+  printf("drop CAP_SYS_TIME from bounding without CAP_SETPCAP: %s\n", e(prctl(PR_CAPBSET_DROP, CAP_SYS_TIME, 0, 0, 0)));
+  s = get();
+  s.inh |= BIT(CAP_MKNOD);
+  printf("add CAP_MKNOD to inheritable once out of bounding: %s\n", e(set(s)));
+}
+
+static void setuid_transitions(void) {
+  printf("seteuid(1000): %s\n", e(seteuid(1000)));
+  struct sets s = get();
+  printf("  effective empty %d, permitted kept %d\n", s.eff == 0, s.prm != 0);
+  printf("seteuid(0): %s\n", e(seteuid(0)));
+  s = get();
+  printf("  effective == permitted %d\n", s.eff == s.prm);
+  prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0);
+  printf("setresuid(1000, 1000, 1000) with keepcaps: %s\n", e(setresuid(1000, 1000, 1000)));
+  s = get();
+  printf("  effective empty %d, permitted kept %d\n", s.eff == 0, s.prm != 0);
+  s.eff = s.prm & BIT(CAP_DAC_OVERRIDE);
+  printf("  raise CAP_DAC_OVERRIDE as uid 1000: %s\n", e(set(s)));
+  printf("  open /etc/shadow-like 0600 root file for reading: %s\n", e(open("/tmp/cap-secret", O_RDONLY)));
+  printf("setuid(0) back: %s\n", e(setuid(0)));
+}
+
+static void setuid_drops_all(void) {
+  printf("setuid(1000) without keepcaps: %s\n", e(setuid(1000)));
+  struct sets s = get();
+  printf("  effective empty %d, permitted empty %d\n", s.eff == 0, s.prm == 0);
+  printf("  open a 0600 root file: %s\n", e(open("/tmp/cap-secret", O_RDONLY)));
+  printf("  kill(1, 0) of another user's process: %s\n", e(kill(getppid(), 0)));
+  printf("  setuid(0): %s\n", e(setuid(0)));
+}
+
+static void checks(void) {
+  drop_effective(CAP_DAC_OVERRIDE);
+  printf("without CAP_DAC_OVERRIDE: read a 0000 file %s, write it %s\n", e(open("/tmp/cap-zero", O_RDONLY)),
+         e(open("/tmp/cap-zero", O_WRONLY)));
+  drop_effective(CAP_DAC_READ_SEARCH);
+  printf("and without CAP_DAC_READ_SEARCH: read it %s\n", e(open("/tmp/cap-zero", O_RDONLY)));
+  drop_effective(CAP_CHOWN);
+  printf("without CAP_CHOWN: chown a file to 1000 %s\n", e(chown("/tmp/cap-zero", 1000, -1)));
+  drop_effective(CAP_FOWNER);
+  printf("without CAP_FOWNER: chmod a file of uid 1000 %s\n", e(chmod("/tmp/cap-other", 0600)));
+  drop_effective(CAP_KILL);
+  printf("without CAP_KILL: kill(parent, 0) of the same uid %s\n", e(kill(getppid(), 0)));
+  drop_effective(CAP_NET_BIND_SERVICE);
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(81), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  printf("without CAP_NET_BIND_SERVICE: bind port 81 %s\n", e(bind(fd, (void *)&sa, sizeof sa)));
+  drop_effective(CAP_SYS_ADMIN);
+  printf("without CAP_SYS_ADMIN: mount a tmpfs %s\n", e(mount("none", "/tmp", "tmpfs", 0, NULL)));
+  drop_effective(CAP_SETUID);
+  printf("without CAP_SETUID: setuid(1000) %s\n", e(setuid(1000)));
+  drop_effective(CAP_SYS_CHROOT);
+  printf("without CAP_SYS_CHROOT: chroot %s\n", e(chroot("/tmp")));
+}
+
+static void exec_child(void) {
+  prctl(PR_CAPBSET_DROP, CAP_MKNOD, 0, 0, 0);
+  drop_effective(CAP_CHOWN);
+  struct sets s = get();
+  s.prm &= ~BIT(CAP_CHOWN);
+  set(s);
+  execl("/proc/self/exe", "capabilities", "after-exec", NULL);
+  printf("exec: %s\n", e(-1));
+}
+
+static void after_exec(void) {
+  has("after execve, CAP_CHOWN (dropped from permitted, still bounding)", CAP_CHOWN);
+  has("after execve, CAP_MKNOD (dropped from bounding)", CAP_MKNOD);
+}
+
+int main(int argc, char **argv) {
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  if (argc > 1 && strcmp(argv[1], "after-exec") == 0) {
+    after_exec();
+    return 0;
+  }
+  int f = open("/tmp/cap-secret", O_CREAT | O_WRONLY | O_TRUNC, 0600);
+  close(f);
+  f = open("/tmp/cap-zero", O_CREAT | O_WRONLY | O_TRUNC, 0000);
+  close(f);
+  f = open("/tmp/cap-other", O_CREAT | O_WRONLY | O_TRUNC, 0644);
+  close(f);
+  chown("/tmp/cap-other", 1000, 1000);
+  chmod("/tmp/cap-secret", 0600);
+  chmod("/tmp/cap-zero", 0000);
+  in_child("versions", versions);
+  in_child("capset", capset_rules);
+  in_child("ambient and bounding", ambient_and_bounding);
+  in_child("set*uid", setuid_transitions);
+  in_child("setuid drops all", setuid_drops_all);
+  in_child("checks", checks);
+  in_child("execve", exec_child);
+  unlink("/tmp/cap-secret");
+  unlink("/tmp/cap-zero");
+  unlink("/tmp/cap-other");
+  return 0;
+}
