@@ -187,6 +187,19 @@ describe.skipIf(!IS_ROOT)('escapes from the rootfs', () => {
     expect(r.status).toBe(0);
   });
 
+  it('lets sethostname and setdomainname rename the container only, and only with CAP_SYS_ADMIN', () => {
+    const before = hostState();
+    const script = [
+      'hostname renamed-in-container && hostname && uname -n && cat /proc/sys/kernel/hostname',
+      'cat /proc/sys/kernel/domainname',
+      'su -s /bin/sh nobody -c "hostname by-nobody"; echo "as nobody: $?"; hostname',
+    ].join('\n');
+    const r = runInSandbox(['/bin/sh', '-c', script], { rootfs });
+    expect(hostState()).toEqual(before);
+    expect(r.stdout).toBe('renamed-in-container\n'.repeat(3) + '(none)\nas nobody: 1\nrenamed-in-container\n');
+    expect(r.stderr).toContain('sethostname: Operation not permitted');
+  });
+
   it('keeps System V shared memory, semaphores and message queues in the container', () => {
     // The guest makes one of each under a key of its own and leaves them: none may be the host's.
     const r = runInSandbox(['/ipc-keep', String(IPC_KEY)], { rootfs });

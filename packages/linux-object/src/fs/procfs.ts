@@ -272,6 +272,7 @@ export class ProcFs implements FileSystem {
 
   #sysKernel(): GeneratedDir {
     return this.#dir('/sys/kernel', '/sys', () => [
+      ['domainname', this.#file('/sys/kernel/domainname', () => `${this.#kernel.domainname}\n`)],
       ['hostname', this.#file('/sys/kernel/hostname', () => `${this.#kernel.hostname}\n`)],
       ['osrelease', this.#file('/sys/kernel/osrelease', () => `${this.#release}\n`)],
       ['ostype', this.#file('/sys/kernel/ostype', () => 'Linux\n')],

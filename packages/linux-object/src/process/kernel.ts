@@ -90,7 +90,9 @@ export class Kernel {
   readonly threadsByHostTid = new Map<number, LinuxThread>();
   /** Forked threads whose host task has not stopped yet: their memory is set up at that stop. */
   readonly unstartedThreads = new Set<LinuxThread>();
+  /** The container's hostname and NIS domain name (its UTS namespace): sethostname and setdomainname change them. */
   hostname: string;
+  domainname = '(none)';
   /**
    * The memory guests see as the machine's (sysinfo's totalram, /proc/meminfo's MemTotal): the
    * container's limit, or the host's memory when there is none or the limit is larger.

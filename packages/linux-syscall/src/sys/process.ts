@@ -9,7 +9,7 @@ import {
   KERNEL_RELEASE, KernelError, PR_GET_DUMPABLE, PR_GET_NAME, PR_GET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NAME,
   PR_CAP_AMBIENT, PR_CAPBSET_DROP, PR_CAPBSET_READ, PR_GET_CHILD_SUBREAPER, PR_GET_KEEPCAPS, PR_GET_NO_NEW_PRIVS, PR_GET_SECCOMP, PR_GET_THP_DISABLE,
   PR_GET_TIMERSLACK, PR_SET_CHILD_SUBREAPER, PR_SET_KEEPCAPS, PR_SET_NO_NEW_PRIVS, PR_SET_THP_DISABLE, PR_SET_TIMERSLACK,
-  PR_SET_PDEATHSIG, RLIM_NLIMITS, CAP_SETGID, CAP_SETUID, afterSetuid, capable, RLIMIT_NOFILE, USER_END, execve as loadProgram, processLimit,
+  PR_SET_PDEATHSIG, RLIM_NLIMITS, CAP_SETGID, CAP_SETUID, CAP_SYS_ADMIN, afterSetuid, capable, RLIMIT_NOFILE, USER_END, execve as loadProgram, processLimit,
   type LinuxProcess,
 } from '@rvisor/linux-object';
 import { Reg, bytesToString, stringBytesInto } from '@rvisor/zircon-object';
@@ -292,9 +292,32 @@ function utsField(s: string): Uint8Array {
 }
 
 
+/**
+ * A new name for the container's UTS namespace (sethostname, setdomainname): CAP_SYS_ADMIN, then
+ * at most 64 bytes (EINVAL), read from the guest (EFAULT).
+ */
+function utsName(ctx: SyscallContext): string {
+  if (!capable(ctx.process.cred, CAP_SYS_ADMIN)) throw new KernelError(Errno.EPERM);
+  const len = ctx.int(1);
+  if (len < 0 || len > 64) throw new KernelError(Errno.EINVAL);
+  return bytesToString(ctx.mem.read(ctx.addr(0), len));
+}
+
+/** Implements Linux syscall sethostname(2): the container's hostname, never the host's. */
+export function sysSethostname(ctx: SyscallContext) {
+  ctx.kernel.hostname = utsName(ctx);
+  return 0;
+}
+
+/** Implements Linux syscall setdomainname(2): the container's NIS domain name. */
+export function sysSetdomainname(ctx: SyscallContext) {
+  ctx.kernel.domainname = utsName(ctx);
+  return 0;
+}
+
 /** Implements Linux syscall uname(2). */
 export function sysUname(ctx: SyscallContext) {
-  const fields = ['Linux', ctx.kernel.hostname, KERNEL_RELEASE, '#1 SMP PREEMPT_DYNAMIC rVisor-ts', 'x86_64', '(none)'];
+  const fields = ['Linux', ctx.kernel.hostname, KERNEL_RELEASE, '#1 SMP PREEMPT_DYNAMIC rVisor-ts', 'x86_64', ctx.kernel.domainname];
   const buf = new Uint8Array(65 * 6);
   fields.forEach((f, i) => buf.set(utsField(f), i * 65));
   ctx.mem.write(ctx.addr(0), buf);
