@@ -185,18 +185,19 @@ describe.skipIf(!IS_ROOT || MISSING.length > 0)('real programs (native vs sandbo
 // Servers and clients of the container's own loopback network: busybox's httpd and wget, and nc.
 // Sandbox only: natively they would share the host's ports.
 describe('network programs on the container\'s loopback', () => {
-  it('busybox httpd serves a page to wget over 127.0.0.1, and nc carries a stream', () => {
+  it('busybox httpd serves a page to wget over 127.0.0.1, netstat lists it, and nc carries a stream', () => {
     const script = [
       'mkdir /dev/shm/www && echo "served by httpd" > /dev/shm/www/index.html',
       'httpd -p 127.0.0.1:8080 -h /dev/shm/www', // binds, then goes to the background
       'wget -q -O - http://127.0.0.1:8080/',
+      'netstat -tln | grep -c "127.0.0.1:8080 .* LISTEN"', // from /proc/net/tcp
       'wget -q -O - http://127.0.0.1:8080/missing.html; echo "missing: $?"',
       'nc -l -p 9000 > /dev/shm/got & for i in 1 2 3 4 5 6 7 8 9 10; do echo "over nc" | nc 127.0.0.1 9000 && break; sleep 0.1; done',
       'wait $!; cat /dev/shm/got',
       'kill $(pidof httpd)',
     ].join('\n');
     const r = runInSandbox(['/bin/sh', '-c', script]);
-    expect(r.stdout).toBe('served by httpd\nmissing: 1\nover nc\n');
+    expect(r.stdout).toBe('served by httpd\n1\nmissing: 1\nover nc\n');
     expect(r.status).toBe(0);
   });
 });

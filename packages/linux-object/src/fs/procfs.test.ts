@@ -10,6 +10,9 @@ import { O_RDONLY } from '../abi/fcntl.js';
 import { ProcFs } from './procfs.js';
 import { ROOT_CAPS } from '../process/capabilities.js';
 import { TmpFs } from './tmpfs.js';
+import { AF_INET, AF_INET6, IPV4_LOOPBACK, IPV6_LOOPBACK } from '../net/inet-address.js';
+import { InetSocket } from '../net/inet-socket.js';
+import { SOCK_DGRAM, SOCK_STREAM } from './unix-socket.js';
 
 function setup() {
   const platform = new FakePlatform();
@@ -93,3 +96,31 @@ describe('procfs lookups', () => {
     expect(task.lookup('7').ino).not.toBe(ino);
   });
 });
+
+describe('/proc/net', () => {
+  it('lists the container\'s listening and connected TCP sockets as Linux does, IPv4 and IPv6 apart', () => {
+    const { kernel, proc } = setup();
+    const srv = new InetSocket(AF_INET, SOCK_STREAM, kernel.loopback, 0, 0);
+    srv.bind(IPV4_LOOPBACK, 8080);
+    srv.listen();
+    const cli = new InetSocket(AF_INET, SOCK_STREAM, kernel.loopback, 1000, 0);
+    cli.connect({ addr: IPV4_LOOPBACK, port: 8080 });
+    const v6 = new InetSocket(AF_INET6, SOCK_DGRAM, kernel.loopback, 0, 0);
+    v6.bind(IPV6_LOOPBACK, 53);
+    const read = (name: string) => {
+      const buf = new Uint8Array(4096);
+      const n = proc.root.lookup('net').lookup(name).open(O_RDONLY, '').read(buf) as number;
+      return new TextDecoder().decode(buf.subarray(0, n)).split('\n').slice(1, -1).map((l) => l.trim().split(/\s+/));
+    };
+    const tcp = read('tcp');
+    // sl, local, remote, state, queues, …, uid
+    expect(tcp.map((f) => [f[1], f[3], f[7]])).toEqual([
+      ['0100007F:1F90', '0A', '0'], // the listener: 127.0.0.1:8080, LISTEN
+      ['0100007F:1F90', '01', '0'], // the connection it holds until accepted, ESTABLISHED
+      [`0100007F:${cli.local!.port.toString(16).toUpperCase().padStart(4, '0')}`, '01', '1000'],
+    ]);
+    expect(read('tcp6')).toEqual([]);
+    expect(read('udp6').map((f) => [f[1], f[3]])).toEqual([['00000000000000000000000001000000:0035', '07']]);
+  });
+});
+

@@ -12,6 +12,9 @@ import { hostCounts, hostResidentPages, TICK_MICROS } from '../process/host-usag
 import type { Kernel } from '../process/kernel.js';
 import { processLimit, RLIM_INFINITY, type LinuxProcess, type LinuxThread } from '../process/process.js';
 import { KERNEL_RELEASE } from '../process/kernel.js';
+import { AF_INET, AF_INET6 } from '../net/inet-address.js';
+import { IPPROTO_TCP, IPPROTO_UDP } from '../net/loopback.js';
+import { procNetDev, procNetSockets } from '../net/proc-net.js';
 import { SIG_DFL, SIG_IGN } from '../process/signals.js';
 import {
   GeneratedDir, GeneratedFile, GeneratedInode, GeneratedSymlink, type Children, type Generate,
@@ -267,7 +270,20 @@ export class ProcFs implements FileSystem {
       ['filesystems', this.#file('/filesystems', () =>
         'nodev\tsysfs\nnodev\tproc\nnodev\ttmpfs\nnodev\tdevtmpfs\n')],
       ['sys', this.#dir('/sys', '', () => [['kernel', this.#sysKernel()]])],
+      ['net', this.#netDir()],
     ];
+  }
+
+  /** /proc/net: one network per container, so every process's view is the same (Linux links it to self/net). */
+  #netDir(): GeneratedDir {
+    const net = this.#kernel.loopback;
+    return this.#dir('/net', '', () => [
+      ['dev', this.#file('/net/dev', procNetDev)],
+      ['tcp', this.#file('/net/tcp', () => procNetSockets(net, IPPROTO_TCP, AF_INET))],
+      ['tcp6', this.#file('/net/tcp6', () => procNetSockets(net, IPPROTO_TCP, AF_INET6))],
+      ['udp', this.#file('/net/udp', () => procNetSockets(net, IPPROTO_UDP, AF_INET))],
+      ['udp6', this.#file('/net/udp6', () => procNetSockets(net, IPPROTO_UDP, AF_INET6))],
+    ]);
   }
 
   #sysKernel(): GeneratedDir {

@@ -104,6 +104,19 @@ export class InetSocket extends FileBase implements PortHolder {
     return this.#state === 'listening';
   }
 
+  /** Whether the socket is connected (TCP), or has a default destination (UDP). */
+  get connected(): boolean {
+    return this.#state === 'connected';
+  }
+
+  /** Bytes waiting to be read (connections waiting for accept, on a listener). */
+  get unread(): number {
+    if (this.#state === 'listening') return this.#backlog.length;
+    const n = new Uint8Array(4);
+    this.#data.ioctl(FIONREAD, n);
+    return new DataView(n.buffer).getInt32(0, true);
+  }
+
   get #nonblocking(): boolean {
     return (this.statusFlags & O_NONBLOCK) !== 0;
   }

@@ -110,6 +110,13 @@ export class LoopbackNetwork {
     throw new KernelError(Errno.EADDRINUSE);
   }
 
+  /** Every socket holding a port of `protocol`, by port. */
+  holders(protocol: number): PortHolder[] {
+    const byPort = this.#ports.get(protocol);
+    if (byPort === undefined) return [];
+    return [...byPort.keys()].sort((a, b) => a - b).flatMap((port) => [...byPort.get(port)!]);
+  }
+
   /** Give up the port `h` holds. */
   release(h: PortHolder): void {
     if (h.local === null) return;
