@@ -21,6 +21,7 @@ const PROGRAMS = [
   '/usr/bin/sqlite3',
   '/usr/bin/df',
   '/usr/bin/lscpu',
+  '/usr/bin/vmstat',
 ];
 const MISSING = PROGRAMS.filter((program) => !existsSync(program));
 
@@ -166,6 +167,15 @@ describe.skipIf(!IS_ROOT || MISSING.length > 0)('real programs (native vs sandbo
     expect(stdout).toMatch(/^CPU\(s\): +1$/m);
     expect(stdout).toMatch(/^On-line CPU\(s\) list: +0$/m);
     expect(stdout).toMatch(/^NUMA node0 CPU\(s\): +0$/m);
+  });
+
+  // Sandbox only, for the same reason. procps's vmstat needs /proc/vmstat besides /proc/meminfo and /proc/stat.
+  it('procps vmstat reports the container\'s memory and CPU', () => {
+    const { stdout, stderr, status } = runInSandbox(['/bin/sh', '-c', '/usr/bin/vmstat && /usr/bin/vmstat -s'], { rootfs });
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    expect(stdout).toMatch(/^procs -+memory-+ ---swap-- -----io---- -system-- -+cpu-+\n r +b +swpd +free/);
+    expect(stdout).toMatch(/^ +\d+ K total memory$/m);
   });
 
   // Compared with the known result rather than a native run: the writers interleave differently

@@ -237,10 +237,19 @@ export class ProcFs implements FileSystem {
   /** One entry of /proc: a pid's directory is made without listing every process. */
   #rootEntry(name: string): INode | undefined {
     if (/^[1-9][0-9]*$/.test(name)) {
-      const pid = Number(name);
-      return this.#kernel.processes.has(pid) ? this.#pidDir(pid) : undefined;
+      const id = Number(name);
+      if (this.#kernel.processes.has(id)) return this.#pidDir(id);
+      // Any thread's tid names it too, unlisted, as Linux's /proc/<tid> (here: its task directory).
+      const owner = this.#threadOwner(id);
+      return owner === undefined ? undefined : this.#threadDir(owner.pid, id);
     }
     return this.#fixed().get(name);
+  }
+
+  /** The live process that has a thread `tid`. */
+  #threadOwner(tid: number): LinuxProcess | undefined {
+    for (const proc of this.#kernel.processes.values()) if (!proc.dead && proc.threads.has(tid)) return proc;
+    return undefined;
   }
 
   /** The entries of /proc that are not processes. */
@@ -252,9 +261,17 @@ export class ProcFs implements FileSystem {
         if (proc === undefined) throw new KernelError(Errno.ENOENT);
         return String(proc.pid);
       })],
+      ['thread-self', this.#link('/thread-self', () => {
+        const proc = this.#current();
+        const thread = this.#kernel.threadsByHostTid.get(this.#kernel.platform.event.tid);
+        if (proc === undefined) throw new KernelError(Errno.ENOENT);
+        // The calling thread when the platform's last stop was one of this process's, else its main thread.
+        return `${proc.pid}/task/${thread?.process === proc ? thread.tid : proc.pid}`;
+      })],
       ['mounts', this.#link('/mounts', () => 'self/mounts')],
       ['meminfo', this.#file('/meminfo', () => this.#meminfo())],
       ['cpuinfo', this.#file('/cpuinfo', cpuinfo)],
+      ['vmstat', this.#file('/vmstat', () => this.#vmstat())],
       ['uptime', this.#file('/uptime', () => {
         const up = (Date.now() - this.#bootMs) / 1000;
         return `${up.toFixed(2)} ${up.toFixed(2)}\n`;
@@ -558,6 +575,22 @@ export class ProcFs implements FileSystem {
       ['SwapCached', 0], ['SwapTotal', 0], ['SwapFree', 0], ['Shmem', 0],
     ];
     return rows.map(([k, v]) => `${`${k}:`.padEnd(16)}${String(v).padStart(8)} kB\n`).join('');
+  }
+
+  /**
+   * /proc/vmstat, which vmstat needs: free and used pages as /proc/meminfo counts them; there is
+   * no swap and no page cache of the container's own, so the paging counters are 0.
+   */
+  #vmstat(): string {
+    const total = Math.floor(this.#kernel.memoryTotal / 4096);
+    const used = Math.min(total, Math.ceil(this.#kernel.memoryAccount.used / 4096));
+    const rows: [string, number][] = [
+      ['nr_free_pages', total - used], ['nr_inactive_anon', 0], ['nr_active_anon', used], ['nr_inactive_file', 0],
+      ['nr_active_file', 0], ['nr_unevictable', 0], ['nr_mlock', 0], ['nr_anon_pages', used], ['nr_mapped', 0],
+      ['nr_file_pages', 0], ['nr_dirty', 0], ['nr_writeback', 0], ['nr_shmem', 0], ['pgpgin', 0], ['pgpgout', 0],
+      ['pswpin', 0], ['pswpout', 0], ['pgfault', 0], ['pgmajfault', 0],
+    ];
+    return rows.map(([k, v]) => `${k} ${v}\n`).join('');
   }
 
   #stat(): string {

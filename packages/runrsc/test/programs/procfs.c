@@ -264,6 +264,19 @@ static void tasks(void) {
   snprintf(path, sizeof path, "/proc/self/task/%d", 999999);
   struct stat st;
   printf("a tid that is not a thread: %s\n", stat(path, &st) == 0 ? "found" : strerror(errno));
+  // A thread's tid also names it in /proc itself, though /proc does not list it.
+  snprintf(path, sizeof path, "/proc/%d/comm", worker_tid);
+  memset(buf, 0, sizeof buf);
+  slurp(path, buf, sizeof buf - 1);
+  printf("/proc/<worker tid>/comm %s", buf);
+  char link[64], want[64];
+  ssize_t n = readlink("/proc/thread-self", link, sizeof link - 1);
+  link[n > 0 ? n : 0] = 0;
+  snprintf(want, sizeof want, "%d/task/%d", getpid(), gettid());
+  printf("/proc/thread-self is <pid>/task/<tid> %d\n", strcmp(link, want) == 0);
+  memset(buf, 0, sizeof buf);
+  slurp("/proc/thread-self/comm", buf, sizeof buf - 1);
+  printf("/proc/thread-self/comm %s", buf);
 }
 
 static void memory_total(void) {
