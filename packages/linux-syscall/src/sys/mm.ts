@@ -447,7 +447,7 @@ const MLOCK_ONFAULT = 1;
 
 /**
  * mlock's range: from `addr`'s page to the end of `len`'s last, all mapped (ENOMEM otherwise). Memory
- * here is never swapped, so locking asks nothing more of it: only that root, or a range within
+ * here is never swapped, so locking asks nothing more of it: only that CAP_IPC_LOCK, or a range within
  * RLIMIT_MEMLOCK (checked per call: locked ranges are not tallied), may be locked.
  */
 function lockRange(ctx: SyscallContext, limit: boolean): number {

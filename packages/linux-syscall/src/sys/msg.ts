@@ -136,7 +136,7 @@ export function sysMsgctl(ctx: SyscallContext) {
       const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
       q.checkOwner(cred);
       const maxBytes = Number(v.getBigUint64(88, true));
-      // Raising the limit past MSGMNB takes root (CAP_SYS_RESOURCE).
+      // Raising the limit past MSGMNB takes CAP_SYS_RESOURCE.
       if (maxBytes > MSGMNB && !capable(cred, CAP_SYS_RESOURCE)) throw new KernelError(Errno.EPERM);
       q.set(v);
       q.maxBytes = maxBytes;

@@ -337,7 +337,8 @@ export function sysPrlimit64(ctx: SyscallContext) {
     const cur = ctx.mem.readU64(newAddr);
     const max = ctx.mem.readU64(newAddr + 8);
     if (cur > max) throw new KernelError(Errno.EINVAL);
-    // Raising a hard limit needs CAP_SYS_RESOURCE, which containers do not get (as runc's default set).
+    // Raising a hard limit needs CAP_SYS_RESOURCE on Linux; here it is refused whatever the
+    // capabilities, so the limits the runtime set hold (docs/processes.md, "Capabilities").
     if (max > old.max) throw new KernelError(Errno.EPERM);
     next = { cur, max };
   }

@@ -82,7 +82,7 @@ export function sysGetpriority(ctx: SyscallContext) {
   return 20 - Math.min(...targets.map((t) => t.sched.nice));
 }
 
-/** Implements Linux syscall setpriority(2): raising priority (a lower nice) takes root. */
+/** Implements Linux syscall setpriority(2): raising priority (a lower nice) takes CAP_SYS_NICE. */
 export function sysSetpriority(ctx: SyscallContext) {
   const targets = prioTargets(ctx, ctx.int(0), ctx.int(1), PRIO_WHICH);
   const nice = Math.min(19, Math.max(-20, ctx.int(2)));
@@ -268,7 +268,7 @@ export function sysIoprioGet(ctx: SyscallContext) {
   return targets.map((t) => t.sched.ioprio).reduce((best, p) => (rank(p) < rank(best) ? p : best));
 }
 
-/** Implements Linux syscall ioprio_set(2): the real-time class takes root. */
+/** Implements Linux syscall ioprio_set(2): the real-time class takes CAP_SYS_ADMIN. */
 export function sysIoprioSet(ctx: SyscallContext) {
   const which = ctx.int(0);
   if (!(IOPRIO_WHICH as readonly number[]).includes(which)) throw new KernelError(Errno.EINVAL);
