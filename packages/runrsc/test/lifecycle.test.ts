@@ -375,6 +375,29 @@ describe.skipIf(!IS_ROOT)('OCI lifecycle', () => {
     ok(runrsc(['delete', '--force', 'pod-a']));
   });
 
+  it('gives the containers of one sandbox (a pod) one loopback network, and separate sandboxes their own', () => {
+    const server = bundle('net-server', (s) => {
+      s.process.args = ['sh', '-c', 'echo served-in-pod > /tmp/index.html; exec httpd -f -p 127.0.0.1:8080 -h /tmp'];
+      s.root.readonly = false;
+    });
+    ok(runrsc(['run', '-d', '--bundle', server, 'net-server']));
+    try {
+      const client = (name: string, annotations: Record<string, string>) => bundle(name, (s) => {
+        // httpd binds as it starts: try for a while.
+        s.process.args = ['sh', '-c', 'for i in 1 2 3 4 5 6 7 8 9 10; do wget -q -O - http://127.0.0.1:8080/ && exit 0; sleep 0.2; done; exit 1'];
+        s.annotations = annotations;
+      });
+      const inPod = runrsc(['run', '--bundle', client('net-client', { 'dev.rvisor.sandbox': 'net-server' }), 'net-client']);
+      expect(inPod.stdout).toBe('served-in-pod\n');
+      expect(inPod.status).toBe(0);
+      const elsewhere = runrsc(['run', '--bundle', client('net-outsider', {}), 'net-outsider']);
+      expect(elsewhere.stdout).toBe('');
+      expect(elsewhere.status).toBe(1);
+    } finally {
+      runrsc(['delete', '--force', 'net-server']);
+    }
+  });
+
   it('answers delete once the container no longer holds its mounts: the engine can unmount them at once', () => {
     // podman unmounts the container's /dev/shm right after delete; an fd still open there is EBUSY.
     const mnt = join(work, 'shm-like');

@@ -56,6 +56,8 @@ export interface KernelOptions {
   allocator?: PmemAllocator;
   /** The most tasks (threads of all processes) the container may have; fork and clone give EAGAIN past it. */
   pidsLimit?: number;
+  /** The network the container joins (the other containers of its pod share it); default: one of its own. */
+  loopback?: LoopbackNetwork;
 }
 
 /** The kernel of one sandbox. */
@@ -74,8 +76,8 @@ export class Kernel {
   readonly sysvShm: SysvShm;
   readonly sysvSem: SysvSem;
   readonly sysvMsg = new SysvMsg();
-  /** The container's network: its loopback interface (AF_INET and AF_INET6 sockets). */
-  readonly loopback = new LoopbackNetwork();
+  /** The container's network: its loopback interface (AF_INET and AF_INET6 sockets), maybe its pod's. */
+  readonly loopback: LoopbackNetwork;
   /** What execve maps for time without traps; null: guests trap for time. */
   readonly vdso: VdsoImage | null;
   readonly readiness: HostReadiness;
@@ -129,6 +131,7 @@ export class Kernel {
     this.sysvSem = new SysvSem(this.timers);
     this.vdso = time?.vdso ? new VdsoImage(time, time.vdso, this.allocator, this.memoryAccount) : null;
     this.vfs = new Vfs(options.rootFs);
+    this.loopback = options.loopback ?? new LoopbackNetwork();
     this.hostname = options.hostname ?? 'rvisor';
     this.readiness = new HostReadiness(options.platform, options.pollNow ?? (() => 0));
   }

@@ -11,7 +11,7 @@ import { HostFileMount, HostFs } from '@rvisor/hostfs';
 import {
   DevFs, Errno, FdTable, FileType, RLIM_INFINITY, HostStreamFile, HostTerminal, Kernel, KernelError, O_RDONLY, O_RDWR, O_WRONLY, ProcFs, SysFs, RLIMIT_NOFILE,
   S_IFMT, S_IFREG, TmpFs, attachControllingTerminal, errnoName, execve, utf8ByteString,
-  type Credentials, type FileSystem, type INode, type LinuxProcess, type LinuxThread, ROOT_CAPS, type CapabilitySets,
+  type Credentials, type FileSystem, type INode, type LinuxProcess, type LinuxThread, ROOT_CAPS, type CapabilitySets, type LoopbackNetwork,
 } from '@rvisor/linux-object';
 import type { PmemAllocator, Platform } from '@rvisor/zircon-object';
 import type { hostOps } from '@rvisor/trap-native';
@@ -52,6 +52,8 @@ export interface ContainerKernelOptions {
   tmpfs?: readonly string[];
   /** Physical memory shared with the sandbox's other containers. */
   allocator?: PmemAllocator;
+  /** The network shared with the sandbox's other containers (a pod's loopback). */
+  network?: LoopbackNetwork;
   /** Paths hidden from the container (OCI linux.maskedPaths): an empty directory or an empty file. */
   maskedPaths?: readonly string[];
   /** Paths made read-only (OCI linux.readonlyPaths). */
@@ -114,6 +116,7 @@ export function buildContainerKernel(platform: Platform, ops: HostOps, options: 
     memoryLimit: options.memoryLimit,
     pidsLimit: options.pidsLimit,
     allocator: options.allocator,
+    loopback: options.network,
   });
   // The mounts runc gives every container.
   const devfs = new DevFs({ kernel });

@@ -7,7 +7,9 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { closeSync } from 'node:fs';
-import { SI_USER, Signo, defaultAction, sendSignal, signalForeground, type Kernel, type LinuxProcess } from '@rvisor/linux-object';
+import {
+  LoopbackNetwork, SI_USER, Signo, defaultAction, sendSignal, signalForeground, type Kernel, type LinuxProcess,
+} from '@rvisor/linux-object';
 import { KernelRunner } from '@rvisor/linux-syscall';
 import { PmemAllocator, type Platform } from '@rvisor/zircon-object';
 import { hostOps, pidfdGetfd } from '@rvisor/trap-native';
@@ -87,6 +89,8 @@ export class Sandbox {
   readonly #ops = hostOps();
   readonly #allocator: PmemAllocator;
   readonly #containers = new Map<string, Container>();
+  /** The pod's network namespace: its containers reach each other on 127.0.0.1, as in Kubernetes. */
+  readonly #network = new LoopbackNetwork();
   readonly #holders = new HolderRegistry();
   #runner: KernelRunner | null = null;
   #running: Promise<void> | null = null;
@@ -274,7 +278,7 @@ export class Sandbox {
       }
       let kernel: ContainerKernel;
       try {
-        kernel = buildContainerKernel(this.#options.platform, this.#ops, { ...config, allocator: this.#allocator });
+        kernel = buildContainerKernel(this.#options.platform, this.#ops, { ...config, allocator: this.#allocator, network: this.#network });
       } catch (err) {
         (await this.#holders.take(holder)).exit(125);
         throw new RuntimeError('invalid', (err as Error).message);
