@@ -14,6 +14,7 @@ import { processLimit, RLIM_INFINITY, type LinuxProcess, type LinuxThread } from
 import { KERNEL_RELEASE } from '../process/kernel.js';
 import { AF_INET, AF_INET6 } from '../net/inet-address.js';
 import { IPPROTO_TCP, IPPROTO_UDP } from '../net/loopback.js';
+import { InetSocket } from '../net/inet-socket.js';
 import { procNetDev, procNetSockets } from '../net/proc-net.js';
 import { SIG_DFL, SIG_IGN } from '../process/signals.js';
 import {
@@ -21,6 +22,7 @@ import {
 } from './generated-nodes.js';
 import type { FileSystem, INode, StatFs } from './inode.js';
 import type { OpenFile } from './open-file.js';
+import { UnixSocket } from './unix-socket.js';
 
 /** statfs(2)'s f_type of procfs. */
 export const PROC_SUPER_MAGIC = 0x9fa0;
@@ -438,6 +440,8 @@ export class ProcFs implements FileSystem {
         left--;
         entries.push([String(fd), this.#link(`${base}/${fd}`, () => {
           const file = this.#process(pid).fds.get(fd);
+          // A socket names its inode, which /proc/net's lines give too (how netstat -p and lsof match them).
+          if (file instanceof UnixSocket || file instanceof InetSocket) return `socket:[${file.stat().ino}]`;
           return file.location?.path ?? (file.path !== '' ? file.path : 'anon_inode:[unknown]');
         }, () => this.#process(pid).fds.get(fd))]);
       }

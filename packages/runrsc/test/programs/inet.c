@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -91,10 +92,37 @@ static int tcp_listener(const char *ip) {
   return fd;
 }
 
+/** The fd's link names its inode, and /proc/net/tcp lists the socket under it: the state it shows. */
+static void proc_net_entry(int fd) {
+  struct stat st;
+  fstat(fd, &st);
+  char path[64], link[64], want[64];
+  snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+  ssize_t n = readlink(path, link, sizeof link - 1);
+  link[n > 0 ? n : 0] = 0;
+  snprintf(want, sizeof want, "socket:[%lu]", (unsigned long)st.st_ino);
+  printf("fd link is socket:[inode] %d\n", strcmp(link, want) == 0);
+  FILE *f = fopen("/proc/net/tcp", "r");
+  char line[512];
+  const char *state = "missing";
+  static char found[8];
+  while (f && fgets(line, sizeof line, f)) {
+    unsigned long ino = 0;
+    char st_hex[8];
+    if (sscanf(line, "%*s %*s %*s %7s %*s %*s %*s %*s %*s %lu", st_hex, &ino) == 2 && ino == st.st_ino) {
+      snprintf(found, sizeof found, "%s", st_hex);
+      state = found;
+    }
+  }
+  if (f) fclose(f);
+  printf("/proc/net/tcp state of that inode: %s\n", state);
+}
+
 static void tcp_basics(void) {
   printf("-- tcp over 127.0.0.1\n");
   int srv = tcp_listener("127.0.0.1");
   print_name("listener name", srv, 0);
+  proc_net_entry(srv);
   print_name("listener peer", srv, 1);
   int cli = socket(AF_INET, SOCK_STREAM, 0);
   print_name("unbound name", cli, 0);
