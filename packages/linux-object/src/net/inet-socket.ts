@@ -22,7 +22,7 @@ import {
   MSG_DONTWAIT, SHUT_RD, SHUT_RDWR, SOCK_DGRAM, SOCK_STREAM, UnixSocket, type Received,
 } from '../fs/unix-socket.js';
 import {
-  AF_INET, IPV4_ANY, IPV6_ANY, isIpv4, localDestination, sourceAddress, type InetAddress, type InetEndpoint,
+  AF_INET, IPV4_ANY, IPV6_ANY, isIpv4, localDestination, sameAddress, sourceAddress, type InetAddress, type InetEndpoint,
 } from './inet-address.js';
 import { IPPROTO_TCP, IPPROTO_UDP, type LoopbackNetwork, type PortHolder } from './loopback.js';
 
@@ -279,10 +279,7 @@ export class InetSocket extends FileBase implements PortHolder {
   /** Whether a datagram from `source` is received here: a connected UDP socket hears its peer alone. */
   #hears(source: InetEndpoint): boolean {
     const r = this.remote;
-    if (r === null) return true;
-    if (r.port !== source.port) return false;
-    for (let i = 0; i < 16; i++) if (r.addr[i] !== source.addr[i]) return false;
-    return true;
+    return r === null || (r.port === source.port && sameAddress(r.addr, source.addr));
   }
 
   #refused(): void {
