@@ -68,6 +68,8 @@ export class InetSocket extends FileBase implements PortHolder {
   #error: Errno | 0 = 0;
   /** Whether a non-blocking connect answered EINPROGRESS and no later connect has reported it. */
   #inProgress = false;
+  /** Whether a write already went to a peer that had closed (its reset is what later calls see). */
+  #peerReset = false;
   /** Whether this end shut its writing (SHUT_WR): Linux's POLLHUP needs both directions shut. */
   #shutWrite = false;
   local: InetEndpoint | null = null;
@@ -243,11 +245,20 @@ export class InetSocket extends FileBase implements PortHolder {
   send(data: Uint8Array, flags: number, waiter?: Interruptible, to?: InetEndpoint): number | Promise<number> {
     if (this.#nonblocking) flags |= MSG_DONTWAIT;
     if (this.type === SOCK_STREAM) {
-      if (this.#state !== 'connected') {
-        const pending = this.takeError();
-        throw new KernelError(pending !== 0 ? pending : Errno.EPIPE);
+      const pending = this.takeError();
+      if (pending !== 0) throw new KernelError(pending);
+      if (this.#state !== 'connected') throw new KernelError(Errno.EPIPE);
+      try {
+        return this.#data.send(data, [], flags, waiter);
+      } catch (err) {
+        // The peer has closed. Linux sends the first write anyway; the peer answers with a reset,
+        // which fails the next call with EPIPE (and POLLERR shows it meanwhile).
+        if (!(err instanceof KernelError && err.errno === Errno.EPIPE) || this.#shutWrite || this.#peerReset) throw err;
+        this.#peerReset = true;
+        this.#error = Errno.EPIPE;
+        this.readiness.notify();
+        return data.length;
       }
-      return this.#data.send(data, [], flags, waiter);
     }
     const dest = to !== undefined ? this.#route(to) : this.remote;
     if (dest === null) throw new KernelError(Errno.EDESTADDRREQ);

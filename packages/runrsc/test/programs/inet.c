@@ -187,6 +187,31 @@ static void tcp_wildcard(void) {
   close(srv);
 }
 
+/** Writing to a peer that has closed: the first write is sent (and reset), then ECONNRESET, then EPIPE. */
+static void tcp_reset(void) {
+  printf("-- tcp writes after the peer closed\n");
+  int srv = tcp_listener("127.0.0.1");
+  int cli = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in to = v4("127.0.0.1", port_of(srv));
+  connect(cli, (void *)&to, sizeof to);
+  int conn = accept(srv, NULL, NULL);
+  close(cli);
+  usleep(20000);
+  char buf[8];
+  CALL(recv(conn, buf, sizeof buf, MSG_DONTWAIT)); result("recv: end of stream");
+  CALL(send(conn, "a", 1, MSG_NOSIGNAL)); result("first send");
+  usleep(20000);
+  struct pollfd p = {conn, POLLIN | POLLOUT, 0};
+  poll(&p, 1, 0);
+  printf("poll: in %d out %d err %d hup %d\n", !!(p.revents & POLLIN), !!(p.revents & POLLOUT), !!(p.revents & POLLERR),
+         !!(p.revents & POLLHUP));
+  CALL(send(conn, "b", 1, MSG_NOSIGNAL)); result("second send");
+  CALL(send(conn, "c", 1, MSG_NOSIGNAL)); result("third send");
+  CALL(recv(conn, buf, sizeof buf, MSG_DONTWAIT)); result("recv");
+  close(conn);
+  close(srv);
+}
+
 /** One megabyte from a child to its parent, checked byte by byte. */
 static void tcp_stream(void) {
   printf("-- tcp stream between processes\n");
@@ -506,6 +531,7 @@ int main(void) {
   tcp_basics();
   tcp_wildcard();
   tcp_stream();
+  tcp_reset();
   tcp_nonblocking();
   tcp_errors();
   dual_stack();
