@@ -15,6 +15,7 @@ import {
 import { stringToBytes } from '@rvisor/zircon-object';
 import type { SyscallContext } from '../context.js';
 import { fcntlPipeSize, fcntlRecordLock, fcntlSeals } from './fd-extra.js';
+import { interfaceIoctl, isInterfaceIoctl } from './interface-ioctl.js';
 
 /** ioctl: the bytes allocated to a regular file, directory or symlink. */
 const FIOQSIZE = 0x5460;
@@ -247,6 +248,7 @@ export function sysIoctl(ctx: SyscallContext) {
       return 0;
     }
   }
+  if (isInterfaceIoctl(file, req)) return interfaceIoctl(ctx, file, req);
   if (terminalIoctlByValue(req)) {
     const value = new Uint8Array(4);
     new DataView(value.buffer).setInt32(0, ctx.int(2), true);

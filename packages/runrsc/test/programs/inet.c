@@ -5,6 +5,7 @@
 // Ports are the kernel's choice (port 0), so the program prints how names relate, not ports.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -471,6 +472,44 @@ static void udp(void) {
   close(c);
 }
 
+/** The loopback interface through glibc's name/index calls and the SIOCGIF* ioctls (any socket answers them). */
+static void interfaces(void) {
+  printf("-- the loopback interface\n");
+  printf("if_nametoindex(lo) %u, if_indextoname(1) %s\n", if_nametoindex("lo"), if_indextoname(1, (char[IF_NAMESIZE]){0}));
+  errno = 0;
+  unsigned none = if_nametoindex("nosuch0");
+  printf("if_nametoindex(nosuch0) %u errno %d\n", none, errno);
+  int fds[2] = {socket(AF_INET, SOCK_DGRAM, 0), socket(AF_UNIX, SOCK_DGRAM, 0)};
+  for (int i = 0; i < 2; i++) {
+    struct ifreq r;
+    memset(&r, 0, sizeof r);
+    strcpy(r.ifr_name, "lo");
+    CALL(ioctl(fds[i], SIOCGIFFLAGS, &r));
+    printf("%s SIOCGIFFLAGS %ld up %d loopback %d running %d\n", i ? "unix" : "inet", rv, !!(r.ifr_flags & IFF_UP),
+           !!(r.ifr_flags & IFF_LOOPBACK), !!(r.ifr_flags & IFF_RUNNING));
+    CALL(ioctl(fds[i], SIOCGIFMTU, &r)); printf("  SIOCGIFMTU %ld %d\n", rv, r.ifr_mtu);
+    CALL(ioctl(fds[i], SIOCGIFADDR, &r));
+    printf("  SIOCGIFADDR %ld errno %d %s\n", rv, rv < 0 ? er : 0, inet_ntoa(((struct sockaddr_in *)&r.ifr_addr)->sin_addr));
+    CALL(ioctl(fds[i], SIOCGIFNETMASK, &r));
+    printf("  SIOCGIFNETMASK %ld errno %d %s\n", rv, rv < 0 ? er : 0, inet_ntoa(((struct sockaddr_in *)&r.ifr_netmask)->sin_addr));
+    CALL(ioctl(fds[i], SIOCGIFHWADDR, &r)); printf("  SIOCGIFHWADDR %ld family %d\n", rv, r.ifr_hwaddr.sa_family);
+    CALL(ioctl(fds[i], SIOCGIFINDEX, &r)); printf("  SIOCGIFINDEX %ld %d\n", rv, r.ifr_ifindex);
+    strcpy(r.ifr_name, "nosuch0");
+    CALL(ioctl(fds[i], SIOCGIFFLAGS, &r)); result("  SIOCGIFFLAGS nosuch0");
+    r.ifr_ifindex = 1;
+    CALL(ioctl(fds[i], SIOCGIFNAME, &r)); printf("  SIOCGIFNAME %ld %s\n", rv, r.ifr_name);
+  }
+  struct ifconf conf = {.ifc_len = 0, .ifc_buf = NULL};
+  CALL(ioctl(fds[0], SIOCGIFCONF, &conf));
+  printf("SIOCGIFCONF without a buffer %ld, room for some %d\n", rv, conf.ifc_len >= (int)sizeof(struct ifreq));
+  struct ifreq list[8];
+  conf = (struct ifconf){.ifc_len = sizeof list, .ifc_req = list};
+  CALL(ioctl(fds[0], SIOCGIFCONF, &conf));
+  printf("SIOCGIFCONF %ld, first %s %s\n", rv, list[0].ifr_name, inet_ntoa(((struct sockaddr_in *)&list[0].ifr_addr)->sin_addr));
+  close(fds[0]);
+  close(fds[1]);
+}
+
 static void options(void) {
   printf("-- options\n");
   int t = socket(AF_INET, SOCK_STREAM, 0), u = socket(AF_INET6, SOCK_DGRAM, 0);
@@ -537,5 +576,6 @@ int main(void) {
   dual_stack();
   udp();
   options();
+  interfaces();
   return 0;
 }
