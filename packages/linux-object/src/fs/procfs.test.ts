@@ -102,7 +102,7 @@ describe('/proc/net', () => {
     const { kernel, proc } = setup();
     const srv = new InetSocket(AF_INET, SOCK_STREAM, kernel.loopback, 0, 0);
     srv.bind(IPV4_LOOPBACK, 8080);
-    srv.listen();
+    srv.listen(8);
     const cli = new InetSocket(AF_INET, SOCK_STREAM, kernel.loopback, 1000, 0);
     cli.connect({ addr: IPV4_LOOPBACK, port: 8080 });
     const v6 = new InetSocket(AF_INET6, SOCK_DGRAM, kernel.loopback, 0, 0);

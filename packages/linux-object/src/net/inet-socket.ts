@@ -19,7 +19,7 @@ import { socketStat } from '../fs/anon-inode.js';
 import { FileBase, type Interruptible } from '../fs/open-file.js';
 import { waitUntilReady } from '../fs/readiness.js';
 import {
-  MSG_DONTWAIT, SHUT_RD, SHUT_RDWR, SOCK_DGRAM, SOCK_STREAM, UnixSocket, type Received,
+  MSG_DONTWAIT, SHUT_RD, SHUT_RDWR, SOCK_DGRAM, SOMAXCONN, SOCK_STREAM, UnixSocket, type Received,
 } from '../fs/unix-socket.js';
 import {
   AF_INET, IPV4_ANY, IPV6_ANY, isIpv4, localDestination, sameAddress, sourceAddress, type InetAddress, type InetEndpoint,
@@ -64,6 +64,7 @@ export class InetSocket extends FileBase implements PortHolder {
   #state: InetState = 'unconnected';
   /** Connections waiting for accept (listening sockets). */
   readonly #backlog: InetSocket[] = [];
+  #maxBacklog = 0;
   /** An error a non-blocking connect left for SO_ERROR and the next call to report. */
   #error: Errno | 0 = 0;
   /** Whether a non-blocking connect answered EINPROGRESS and no later connect has reported it. */
@@ -141,12 +142,16 @@ export class InetSocket extends FileBase implements PortHolder {
     this.local = this.#net.bind(this, addr, port);
   }
 
-  /** listen(2): TCP only (EOPNOTSUPP); an unbound socket gets a port first, as Linux's. */
-  listen(): void {
+  /**
+   * listen(2): TCP only (EOPNOTSUPP); an unbound socket gets a port first, as Linux's. Up to
+   * `backlog` connections (at most SOMAXCONN; one more, as Linux) wait for accept.
+   */
+  listen(backlog: number): void {
     if (this.type !== SOCK_STREAM) throw new KernelError(Errno.EOPNOTSUPP);
     if (this.#state === 'connected') throw new KernelError(Errno.EINVAL);
     if (this.local === null) this.bind(this.#any, 0);
     this.#net.checkListen(this);
+    this.#maxBacklog = Math.min(Math.max(backlog, 0), SOMAXCONN);
     this.#state = 'listening';
     this.readiness.notify();
   }
@@ -154,9 +159,10 @@ export class InetSocket extends FileBase implements PortHolder {
   /**
    * connect(2) of a TCP socket to `dest`. The connection is made at once (there is no wire);
    * a non-blocking socket still answers EINPROGRESS, as Linux's always does, and reports a
-   * refusal through SO_ERROR and poll.
+   * refusal through SO_ERROR and poll. A full backlog blocks the caller until accept makes room
+   * (EAGAIN when non-blocking, as AF_UNIX's: Linux's client would retry its SYN meanwhile).
    */
-  connect(dest: InetEndpoint): void {
+  connect(dest: InetEndpoint, waiter?: Interruptible): void | Promise<void> {
     if (this.type === SOCK_DGRAM) return this.#connectDatagram(dest);
     if (this.#state === 'connected') {
       if (!this.#inProgress) throw new KernelError(Errno.EISCONN);
@@ -173,6 +179,16 @@ export class InetSocket extends FileBase implements PortHolder {
       this.#refused();
       throw new KernelError(Errno.EINPROGRESS);
     }
+    if (listener.#backlog.length > listener.#maxBacklog) {
+      if (this.#nonblocking) throw new KernelError(Errno.EAGAIN);
+      const room = () => !listener.listening || listener.#backlog.length <= listener.#maxBacklog;
+      return waitUntilReady(listener.readiness, room, waiter?.interruption()).then(() => this.connect(dest, waiter));
+    }
+    this.#join(listener, to);
+  }
+
+  /** Make the connection to `listener` at `to`: its server end waits in the listener's backlog. */
+  #join(listener: InetSocket, to: InetEndpoint): void {
     this.#bindSource(to.addr);
     const serverData = new UnixSocket(SOCK_STREAM, 0);
     const server = new InetSocket(listener.family, SOCK_STREAM, this.#net, listener.uid, 0, serverData);
@@ -231,7 +247,10 @@ export class InetSocket extends FileBase implements PortHolder {
   accept(waiter?: Interruptible): InetSocket | Promise<InetSocket> {
     if (this.#state !== 'listening') throw new KernelError(Errno.EINVAL);
     const next = this.#backlog.shift();
-    if (next !== undefined) return next;
+    if (next !== undefined) {
+      this.readiness.notify(); // a connect waiting for room may go on
+      return next;
+    }
     if (this.#nonblocking) throw new KernelError(Errno.EAGAIN);
     return waitUntilReady(this.readiness, () => this.#backlog.length > 0 || this.#state !== 'listening', waiter?.interruption())
       .then(() => this.accept(waiter));

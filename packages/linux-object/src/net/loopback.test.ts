@@ -19,8 +19,8 @@ describe('the loopback network', () => {
     a.bind(IPV4_LOOPBACK, 5000);
     b.bind(IPV4_LOOPBACK, 5000);
     expect(errnoOf(() => c.bind(IPV4_LOOPBACK, 5000))).toBe(Errno.EADDRINUSE);
-    a.listen();
-    b.listen(); // both listen, as a set of workers does
+    a.listen(8);
+    b.listen(8); // both listen, as a set of workers does
   });
 
   it('lets UDP sockets with SO_REUSEADDR share a port, and keeps V6ONLY wildcards apart from IPv4', () => {
@@ -84,7 +84,7 @@ describe('the loopback network', () => {
     const net = new LoopbackNetwork();
     const srv = tcp(net);
     srv.bind(IPV4_LOOPBACK, 8000);
-    srv.listen();
+    srv.listen(8);
     const cli = tcp(net);
     cli.connect({ addr: IPV4_LOOPBACK, port: 8000 });
     srv.close();
@@ -93,11 +93,27 @@ describe('the loopback network', () => {
     expect(errnoOf(() => tcp(net).connect({ addr: IPV4_LOOPBACK, port: 8000 }))).toBe(Errno.ECONNREFUSED);
   });
 
+  it('holds a listener\'s waiting connections to its backlog: one more connect waits for an accept', async () => {
+    const net = new LoopbackNetwork();
+    const srv = tcp(net);
+    srv.bind(IPV4_LOOPBACK, 9100);
+    srv.listen(0); // one waiting connection, as Linux allows
+    tcp(net).connect({ addr: IPV4_LOOPBACK, port: 9100 });
+    expect(errnoOf(() => tcp(net, AF_INET, 0, SOCK_NONBLOCK).connect({ addr: IPV4_LOOPBACK, port: 9100 }))).toBe(Errno.EAGAIN);
+    const waiting = tcp(net);
+    const connected = waiting.connect({ addr: IPV4_LOOPBACK, port: 9100 });
+    expect(connected).toBeInstanceOf(Promise);
+    expect(waiting.remote).toBeNull();
+    srv.accept();
+    await connected;
+    expect(waiting.remote).toEqual({ addr: IPV4_LOOPBACK, port: 9100 });
+  });
+
   it('answers a non-blocking connect EINPROGRESS, then reports it once, then EISCONN', () => {
     const net = new LoopbackNetwork();
     const srv = tcp(net);
     srv.bind(IPV4_ANY, 9000);
-    srv.listen();
+    srv.listen(8);
     const cli = tcp(net, AF_INET, 0, SOCK_NONBLOCK);
     expect(errnoOf(() => cli.connect({ addr: IPV4_LOOPBACK, port: 9000 }))).toBe(Errno.EINPROGRESS);
     expect(errnoOf(() => cli.connect({ addr: IPV4_LOOPBACK, port: 9000 }))).toBeUndefined();

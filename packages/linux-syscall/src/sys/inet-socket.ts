@@ -46,13 +46,13 @@ export function inetBind(ctx: SyscallContext, sock: InetSocket, addr: number, le
 }
 
 /** connect(2); AF_UNSPEC dissolves a UDP socket's association. */
-export function inetConnect(ctx: SyscallContext, sock: InetSocket, addr: number, len: number): void {
+export function inetConnect(ctx: SyscallContext, sock: InetSocket, addr: number, len: number): void | Promise<void> {
   if (len < 2) throw new KernelError(Errno.EINVAL);
   if (addressFamily(ctx, addr, len) === AF_UNSPEC) {
     sock.disconnect();
     return;
   }
-  sock.connect(readInetAddress(ctx, sock.family, addr, len));
+  return sock.connect(readInetAddress(ctx, sock.family, addr, len), ctx);
 }
 
 /** The destination a sendto or sendmsg names; undefined without one (TCP ignores it, as Linux's). */

@@ -84,7 +84,7 @@ export function sysBind(ctx: SyscallContext): number {
 /** Implements Linux syscall listen(2). */
 export function sysListen(ctx: SyscallContext): number {
   const sock = socketOf(ctx, ctx.int(0));
-  if (sock instanceof InetSocket) sock.listen();
+  if (sock instanceof InetSocket) sock.listen(ctx.int(1));
   else sock.listen(ctx.int(1), peerCredentials(ctx));
   return 0;
 }
@@ -96,8 +96,8 @@ export function sysListen(ctx: SyscallContext): number {
 export function sysConnect(ctx: SyscallContext): number | Promise<number> {
   const sock = socketOf(ctx, ctx.int(0));
   if (sock instanceof InetSocket) {
-    inetConnect(ctx, sock, ctx.addr(1), ctx.int(2));
-    return 0;
+    const r = inetConnect(ctx, sock, ctx.addr(1), ctx.int(2));
+    return r instanceof Promise ? r.then(() => 0) : 0;
   }
   const arg = readUnixAddress(ctx, ctx.addr(1), ctx.int(2));
   if (arg.kind === 'autobind') throw new KernelError(Errno.EINVAL);
