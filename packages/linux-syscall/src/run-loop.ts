@@ -430,6 +430,12 @@ export class KernelRunner {
       kernel.endThread(thread, regs); // another thread is in execve: this one ends here
       return true;
     }
+    if (proc.heldForFork) {
+      if (regs !== thread.savedRegs) thread.savedRegs.set(regs);
+      proc.forkHeld.push(thread); // a sibling is forking: this one waits out the copy
+      proc.forkHoldChanged.wakeAll();
+      return true;
+    }
     if (kernel.frozen && !proc.stopped) {
       if (regs !== thread.savedRegs) thread.savedRegs.set(regs);
       kernel.frozenThreads.push(thread);

@@ -296,6 +296,33 @@ export class Kernel {
   }
 
   /**
+   * Keep `proc`'s threads other than `forking` out of guest code, for a fork: Linux copies an
+   * address space at one instant for all its threads, and the copy here takes time, during which
+   * a running sibling would write into it. Running siblings are interrupted; each is held at its
+   * next stop (the run loop's gate) until {@link releaseForkHold}. Resolves once none runs.
+   */
+  async holdSiblings(proc: LinuxProcess, forking: LinuxThread, signal?: AbortSignal): Promise<void> {
+    proc.heldForFork = true;
+    const running = () => [...proc.threads.values()].filter((t) => t !== forking && t.running);
+    for (const t of running()) this.platform.interrupt(t.hostTid);
+    while (running().length > 0) await proc.forkHoldChanged.wait(signal);
+  }
+
+  /** Let the threads {@link holdSiblings} held go on (or wait on, if the process stopped or froze meanwhile). */
+  releaseForkHold(proc: LinuxProcess): void {
+    proc.heldForFork = false;
+    for (const t of proc.forkHeld.splice(0)) {
+      if (!this.threadsByHostTid.has(t.hostTid)) continue;
+      if (proc.stopped) proc.parked.push(t);
+      else if (this.frozen) this.frozenThreads.push(t);
+      else {
+        this.platform.resumeAndWait(t.hostTid, t.savedRegs, 0, 0);
+        t.running = true;
+      }
+    }
+  }
+
+  /**
    * Job control: stop `proc` (its running threads are made to stop, and every thread is parked at
    * its next return to guest code) and tell the parent.
    */

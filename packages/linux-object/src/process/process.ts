@@ -135,6 +135,11 @@ export class LinuxProcess {
   stopped = false;
   /** Threads kept from running while the process is stopped. */
   readonly parked: LinuxThread[] = [];
+  /** While one thread forks: the others stay out of guest code (see `Kernel.holdSiblings`). */
+  heldForFork = false;
+  /** Threads kept from running while one of their siblings forks, and a queue woken as each stops. */
+  readonly forkHeld: LinuxThread[] = [];
+  readonly forkHoldChanged = new WaitQueue();
   /** A stop or continue the parent has not collected with wait4(WUNTRACED/WCONTINUED) yet. */
   jobReport: { kind: 'stopped' | 'continued'; signal: number } | null = null;
   /** Set when the last thread is gone: a zombie until the parent reaps it with wait4. */

@@ -8,7 +8,7 @@ import {
   CLONE_PIDFD, CLONE_SETTLS, CLONE_SIGHAND, CLONE_THREAD, CLONE_VFORK, CLONE_VM, WCONTINUED, WEXITED, WNOHANG,
   WNOWAIT, WUNTRACED, __WALL, __WCLONE, __WNOTHREAD,
   CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, Errno, KernelError, Signo, cloneThread,
-  NO_USAGE, addUsage, defaultAction, fork, type LinuxProcess, type Usage,
+  NO_USAGE, addUsage, defaultAction, fork, type LinuxProcess, type LinuxThread, type Usage,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 import { encodeRusage } from './time.js';
@@ -20,7 +20,20 @@ const SUPPORTED_CLONE = 0xff | CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID | CL
 /** Implements Linux syscall fork(2). */
 export function sysFork(ctx: SyscallContext) {
   ctx.kernel.checkTaskLimit();
-  return fork(ctx.kernel, ctx.thread, ctx.regs).process.pid;
+  return withSiblingsHeld(ctx, () => fork(ctx.kernel, ctx.thread, ctx.regs).process.pid);
+}
+
+/**
+ * Run `copy` (a fork that copies memory) with the caller's sibling threads out of guest code, so
+ * that the child's copy is of one instant, as Linux's. A single-threaded caller, or one whose
+ * siblings all wait in the kernel, copies at once.
+ */
+function withSiblingsHeld<T>(ctx: SyscallContext, copy: () => T): T | Promise<T> {
+  let siblingsRun = false;
+  for (const t of ctx.process.threads.values()) if (t !== ctx.thread && t.running) siblingsRun = true;
+  if (!siblingsRun) return copy();
+  const kernel = ctx.kernel;
+  return kernel.holdSiblings(ctx.process, ctx.thread, ctx.interruption()).then(copy).finally(() => kernel.releaseForkHold(ctx.process));
 }
 
 /**
@@ -92,13 +105,18 @@ function cloneWith(ctx: SyscallContext, args: CloneArgs) {
     throw new KernelError(Errno.ENOSYS, 'clone sharing state without CLONE_THREAD is not supported yet');
   }
   if ((flags & 0xff) !== Signo.SIGCHLD && (flags & 0xff) !== 0) throw new KernelError(Errno.EINVAL);
-  const child = fork(ctx.kernel, ctx.thread, ctx.regs, { shareMemory: sharesMemory, stack: args.stack });
-  const pid = child.process.pid;
-  if (flags & CLONE_PARENT_SETTID) ctx.mem.writeU32(args.parentTid, pid);
-  if (flags & CLONE_CHILD_SETTID) child.process.memory.writeU32(args.childTid, pid);
-  if (flags & CLONE_CHILD_CLEARTID) child.clearChildTid = args.childTid;
-  if (flags & CLONE_VFORK) return waitVfork(ctx, child.process);
-  return pid;
+  const start = (): LinuxThread => {
+    const child = fork(ctx.kernel, ctx.thread, ctx.regs, { shareMemory: sharesMemory, stack: args.stack });
+    const pid = child.process.pid;
+    if (flags & CLONE_PARENT_SETTID) ctx.mem.writeU32(args.parentTid, pid);
+    if (flags & CLONE_CHILD_SETTID) child.process.memory.writeU32(args.childTid, pid);
+    if (flags & CLONE_CHILD_CLEARTID) child.clearChildTid = args.childTid;
+    return child;
+  };
+  const finish = (child: LinuxThread) => (flags & CLONE_VFORK ? waitVfork(ctx, child.process) : child.process.pid);
+  if (sharesMemory) return finish(start()); // nothing is copied
+  const child = withSiblingsHeld(ctx, start);
+  return child instanceof Promise ? child.then(finish) : finish(child);
 }
 
 /** clone(CLONE_THREAD…): a thread; the sharing flags must come as pthread_create gives them. */

@@ -4,6 +4,9 @@
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -50,6 +53,43 @@ static void *block(void *arg) {
   return NULL;
 }
 
+/*
+ * fork copies the address space at one instant for every thread: a sibling that increments a word
+ * at the start of 8 MiB and then one at its end never shows the end ahead of the start in a child.
+ */
+static volatile unsigned long *first_word, *last_word;
+static volatile int stop_writer;
+
+static void *writer(void *arg) {
+  (void)arg;
+  while (!stop_writer) {
+    ++*first_word;
+    ++*last_word;
+  }
+  return NULL;
+}
+
+static void fork_snapshot(void) {
+  const long size = 8 << 20;
+  char *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  for (long i = 0; i < size; i += 4096) m[i] = 1;
+  first_word = (unsigned long *)m;
+  last_word = (unsigned long *)(m + size - 64);
+  pthread_t t;
+  pthread_create(&t, NULL, writer, NULL);
+  int torn = 0;
+  for (int i = 0; i < 50; i++) {
+    pid_t p = fork();
+    if (p == 0) _exit(*last_word > *first_word);
+    int st;
+    waitpid(p, &st, 0);
+    torn += WIFEXITED(st) ? WEXITSTATUS(st) : 100;
+  }
+  stop_writer = 1;
+  pthread_join(t, NULL);
+  printf("fork beside a writing thread: torn snapshots %d of 50\n", torn);
+}
+
 int main(int argc, char **argv) {
   pthread_t t[THREADS];
   if (argc > 1) {
@@ -68,6 +108,8 @@ int main(int argc, char **argv) {
   int distinct = 1;
   for (int i = 0; i < THREADS; i++) distinct &= tid_distinct[i];
   printf("counter=%ld expected=%d joined_sum=%ld main_tls=%d distinct_tids=%d\n", counter, THREADS * ROUNDS, sum, mine, distinct);
+
+  fork_snapshot();
 
   /* execve from a process with a running and a blocked thread: both end, the new image runs. */
   pthread_t runner, sleeper;
