@@ -242,17 +242,12 @@ export class ProcFs implements FileSystem {
       const id = Number(name);
       if (this.#kernel.processes.has(id)) return this.#pidDir(id);
       // Any thread's tid names it too, unlisted, as Linux's /proc/<tid> (here: its task directory).
-      const owner = this.#threadOwner(id);
+      const owner = this.#kernel.processOfThread(id);
       return owner === undefined ? undefined : this.#threadDir(owner.pid, id);
     }
     return this.#fixed().get(name);
   }
 
-  /** The live process that has a thread `tid`. */
-  #threadOwner(tid: number): LinuxProcess | undefined {
-    for (const proc of this.#kernel.processes.values()) if (!proc.dead && proc.threads.has(tid)) return proc;
-    return undefined;
-  }
 
   /** The entries of /proc that are not processes. */
   #fixedRootEntries(): [string, INode][] {

@@ -71,6 +71,8 @@ export class InetSocket extends FileBase implements PortHolder {
   #inProgress = false;
   /** Whether a write already went to a peer that had closed (its reset is what later calls see). */
   #peerReset = false;
+  /** The source address the datagram carrier's name was last made for (see `send`). */
+  #sentFrom: InetAddress | null = null;
   /** Whether this end shut its writing (SHUT_WR): Linux's POLLHUP needs both directions shut. */
   #shutWrite = false;
   local: InetEndpoint | null = null;
@@ -283,14 +285,19 @@ export class InetSocket extends FileBase implements PortHolder {
     if (dest === null) throw new KernelError(Errno.EDESTADDRREQ);
     this.checkSendSize(data.length);
     if (this.local === null) this.bind(this.#any, 0);
-    const source = { addr: sourceAddress(this.local!.addr, dest.addr), port: this.local!.port };
+    const from = sourceAddress(this.local!.addr, dest.addr); // the bound address or a loopback constant
+    const port = this.local!.port;
     const receiver = this.#net.find<InetSocket>(IPPROTO_UDP, dest);
-    if (receiver === undefined || !receiver.#hears(source)) {
+    if (receiver === undefined || !receiver.#hears(from, port)) {
       // A connected socket learns of it (the port-unreachable ICMP a host answers): its next receive fails.
       if (receiver === undefined && to === undefined) this.#refused();
       return data.length;
     }
-    this.#data.local = endpointBytes(source);
+    // The carrier's name is the source the receiver reports; made again only when it changes.
+    if (from !== this.#sentFrom) {
+      this.#data.local = endpointBytes({ addr: from, port });
+      this.#sentFrom = from;
+    }
     try {
       return this.#data.send(data, [], flags | MSG_DONTWAIT, waiter, { to: receiver.#data }) as number;
     } catch (err) {
@@ -306,10 +313,10 @@ export class InetSocket extends FileBase implements PortHolder {
     }
   }
 
-  /** Whether a datagram from `source` is received here: a connected UDP socket hears its peer alone. */
-  #hears(source: InetEndpoint): boolean {
+  /** Whether a datagram from `addr`:`port` is received here: a connected UDP socket hears its peer alone. */
+  #hears(addr: InetAddress, port: number): boolean {
     const r = this.remote;
-    return r === null || (r.port === source.port && sameAddress(r.addr, source.addr));
+    return r === null || (r.port === port && sameAddress(r.addr, addr));
   }
 
   #refused(): void {

@@ -382,6 +382,12 @@ export class Kernel {
     while (proc.threads.size > 1) await proc.threadExits.wait();
   }
 
+  /** The live process that has a thread `tid` (thread ids are the container's, as pids are). */
+  processOfThread(tid: number): LinuxProcess | undefined {
+    for (const proc of this.processes.values()) if (!proc.dead && proc.threads.has(tid)) return proc;
+    return undefined;
+  }
+
   /** wait4's reaping: the zombie disappears. */
   reap(proc: LinuxProcess): void {
     proc.parent?.children.delete(proc);

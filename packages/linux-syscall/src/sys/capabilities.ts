@@ -32,8 +32,9 @@ function wordsOf(ctx: SyscallContext, header: number): number {
 function targetOf(ctx: SyscallContext, pid: number): LinuxProcess {
   if (pid < 0) throw new KernelError(Errno.EINVAL);
   if (pid === 0) return ctx.process;
-  for (const proc of ctx.kernel.processes.values()) if (!proc.dead && proc.threads.has(pid)) return proc;
-  throw new KernelError(Errno.ESRCH);
+  const proc = ctx.kernel.processOfThread(pid);
+  if (proc === undefined) throw new KernelError(Errno.ESRCH);
+  return proc;
 }
 
 /** Implements Linux syscall capget(2). With no data pointer it only answers the version check (0). */

@@ -15,7 +15,6 @@ import {
   SO_ERROR, SO_KEEPALIVE, SO_LINGER, SO_OOBINLINE, SO_PRIORITY, SO_PROTOCOL, SO_RCVBUF, SO_RCVLOWAT, SO_REUSEADDR,
   SO_REUSEPORT, SO_SNDBUF, SO_TYPE, bufferSize, int32,
 } from './socket-options.js';
-import { writeAddress } from './unix-address.js';
 
 /** The lowest port a process without CAP_NET_BIND_SERVICE may bind (net.ipv4.ip_unprivileged_port_start). */
 const PRIVILEGED_PORTS = 1024;
@@ -115,9 +114,9 @@ const STORED = new Map<number, StoredOption>([
 ]);
 
 /** Whether `sock` has the option at `level`: TCP's on TCP sockets, IPv6's on AF_INET6 ones. */
-function hasLevel(sock: InetSocket, level: number, option?: StoredOption): boolean {
+function hasLevel(sock: InetSocket, level: number, option: StoredOption): boolean {
   if (level === SOL_IPV6 && sock.family !== AF_INET6) return false;
-  return option?.protocol === undefined || option.protocol === sock.protocol;
+  return option.protocol === undefined || option.protocol === sock.protocol;
 }
 
 function stored(sock: InetSocket, k: number): number | undefined {
@@ -190,12 +189,4 @@ export function setInetOption(sock: InetSocket, level: number, name: number, raw
   }
   if (!option.bool && (v < (option.min ?? -0x8000_0000) || v > (option.max ?? 0x7fff_ffff))) throw new KernelError(Errno.EINVAL);
   sock.options.set(key(level, name), v);
-}
-
-/** SOCK_NONBLOCK and SOCK_CLOEXEC of accept4 on an accepted inet socket, and its fd. */
-export function installAccepted(ctx: SyscallContext, conn: InetSocket, flags: number, addr: number, lenAddr: number): number {
-  if ((flags & SOCK_NONBLOCK) !== 0) conn.setStatusFlags(conn.statusFlags | SOCK_NONBLOCK);
-  const fd = ctx.process.fds.install(conn, { cloexec: (flags & SOCK_CLOEXEC) !== 0 });
-  writeAddress(ctx, addr, lenAddr, inetPeerName(conn));
-  return fd;
 }

@@ -31,7 +31,7 @@ const LO_MTU = 65536;
 
 /** Whether `req` is an interface ioctl this module answers for sockets. */
 export function isInterfaceIoctl(file: OpenFile, req: number): boolean {
-  return (file instanceof InetSocket || file instanceof UnixSocket) && (req & 0xff00) === 0x8900 && req >= 0x8910 && req <= 0x8935;
+  return (file instanceof InetSocket || file instanceof UnixSocket) && req >= 0x8910 && req <= 0x8935;
 }
 
 function sockaddrIn(view: DataView, at: number, a: number, b: number, c: number, d: number): void {

@@ -249,7 +249,7 @@ export function sysGetRobustList(ctx: SyscallContext) {
   const tid = ctx.int(0);
   let thread = ctx.thread;
   if (tid !== 0) {
-    const owner = [...ctx.kernel.processes.values()].find((p) => !p.dead && p.threads.has(tid));
+    const owner = ctx.kernel.processOfThread(tid);
     if (!owner) throw new KernelError(Errno.ESRCH);
     thread = owner.threads.get(tid)!;
   }

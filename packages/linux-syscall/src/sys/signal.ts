@@ -255,9 +255,9 @@ export function sysKill(ctx: SyscallContext) {
 
 function threadKill(ctx: SyscallContext, tgid: number, tid: number, sig: number): number {
   if (sig < 0 || sig > NSIG || tid <= 0) throw new KernelError(Errno.EINVAL);
-  const proc = [...ctx.kernel.processes.values()].find((p) => !p.dead && p.threads.has(tid) && (tgid < 0 || p.pid === tgid));
+  const proc = ctx.kernel.processOfThread(tid);
   const thread = proc?.threads.get(tid);
-  if (!proc || !thread) throw new KernelError(Errno.ESRCH);
+  if (!proc || !thread || (tgid >= 0 && proc.pid !== tgid)) throw new KernelError(Errno.ESRCH);
   if (!maySignal(ctx.process, proc, sig)) throw new KernelError(Errno.EPERM);
   if (sig === 0) return 0;
   const info = { signo: sig, code: SI_TKILL, pid: ctx.process.pid, uid: ctx.process.cred.uid };

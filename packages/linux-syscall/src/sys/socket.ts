@@ -21,7 +21,7 @@ import {
   SO_RCVBUF, SO_SNDBUF, SO_TYPE, bufferSize, int32,
 } from './socket-options.js';
 import {
-  createInetSocket, inetBind, inetConnect, inetDestination, inetLocalName, inetOption, inetPeerName, installAccepted,
+  createInetSocket, inetBind, inetConnect, inetDestination, inetLocalName, inetOption, inetPeerName,
   setInetOption,
 } from './inet-socket.js';
 import {
@@ -126,17 +126,14 @@ function acceptWith(ctx: SyscallContext, flags: number): number | Promise<number
   if ((flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) !== 0) throw new KernelError(Errno.EINVAL);
   const addr = ctx.addr(1);
   const lenAddr = ctx.addr(2);
-  if (sock instanceof InetSocket) {
-    const r = sock.accept(ctx);
-    return r instanceof Promise ? r.then((conn) => installAccepted(ctx, conn, flags, addr, lenAddr)) : installAccepted(ctx, r, flags, addr, lenAddr);
-  }
-  const finish = (conn: UnixSocket): number => {
+  const finish = (conn: UnixSocket | InetSocket): number => {
     if ((flags & SOCK_NONBLOCK) !== 0) conn.setStatusFlags(conn.statusFlags | SOCK_NONBLOCK);
     const fd = ctx.process.fds.install(conn, { cloexec: (flags & SOCK_CLOEXEC) !== 0 });
-    writeAddress(ctx, addr, lenAddr, encodeUnixAddress(conn.peer?.local ?? null));
+    const peer = conn instanceof InetSocket ? inetPeerName(conn) : encodeUnixAddress(conn.peer?.local ?? null);
+    writeAddress(ctx, addr, lenAddr, peer);
     return fd;
   };
-  const r = sock.accept(ctx);
+  const r: UnixSocket | InetSocket | Promise<UnixSocket | InetSocket> = sock.accept(ctx);
   return r instanceof Promise ? r.then(finish) : finish(r);
 }
 
@@ -387,17 +384,21 @@ export function sysSendmsg(ctx: SyscallContext) {
   const v = new DataView(raw.buffer, raw.byteOffset, 56);
   const nameAddr = Number(v.getBigUint64(0, true));
   const nameLen = v.getUint32(8, true);
-  const inetTo = sock instanceof InetSocket ? inetDestination(ctx, sock, nameAddr, nameLen) : undefined;
-  const to = sock instanceof InetSocket ? undefined : destination(ctx, sock, nameAddr, nameLen);
-  const iovs = readIovecs(ctx, Number(v.getBigUint64(16, true)), Number(v.getBigUint64(24, true)));
-  if (sock instanceof InetSocket) sock.checkSendSize(iovs.reduce((n, [, len]) => n + len, 0));
-  const control = readControl(ctx, Number(v.getBigUint64(32, true)), Number(v.getBigUint64(40, true)));
-  const data = gather(ctx, iovs);
+  const iovecs = () => readIovecs(ctx, Number(v.getBigUint64(16, true)), Number(v.getBigUint64(24, true)));
+  const controlOf = () => readControl(ctx, Number(v.getBigUint64(32, true)), Number(v.getBigUint64(40, true)));
   if (sock instanceof InetSocket) {
+    const to = inetDestination(ctx, sock, nameAddr, nameLen);
+    const iovs = iovecs();
+    sock.checkSendSize(iovs.reduce((n, [, len]) => n + len, 0)); // before the data is read, as Linux's
+    const control = controlOf();
     if (control.rights.length > 0 || control.cred !== null) throw new KernelError(Errno.EINVAL);
-    return sendResult(ctx, flags, () => sock.send(data, flags & SEND_FLAGS, ctx, inetTo));
+    const data = gather(ctx, iovs);
+    return sendResult(ctx, flags, () => sock.send(data, flags & SEND_FLAGS, ctx, to));
   }
-  return sendThrough(ctx, sock, data, control, flags, to);
+  const to = destination(ctx, sock, nameAddr, nameLen);
+  const iovs = iovecs();
+  const control = controlOf();
+  return sendThrough(ctx, sock, gather(ctx, iovs), control, flags, to);
 }
 
 /** Implements Linux syscall sendto(2). */
