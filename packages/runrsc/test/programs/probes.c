@@ -11,6 +11,7 @@
 //   probes syscalls    host-only syscalls; argv[2] is a host block device to try to mount,
 //                      argv[3] the host's hostname (the guest must see another)
 //   probes abi         int 0x80 (i386) and x32 syscall numbers
+//   probes int80       int 0x80 getpid alone (run natively: does the host run i386 syscalls?)
 //   probes fds         read/write/fstat/close/... on fds 3..1023, none of them opened
 //   probes memory      the trampoline page, /proc/self/mem, MAP_SHARED of /proc/self/mem
 //   probes network     the host's network: argv[2] a TCP and UDP port the host listens on (on
@@ -240,6 +241,13 @@ static void abi(long host_pid) {
   printf("still running after int 0x80: yes\n");
 }
 
+/** int 0x80 getpid alone, harmless natively: whether this host runs i386 syscalls at all. */
+static void int80(void) {
+  int fds[2];
+  pipe(fds);
+  report_child("int 0x80 getpid", in_child(int80_getpid, 0, fds), fds, -1);
+}
+
 /** Counts fds in 3..1023 on which each call does anything but fail with EBADF. */
 static void fds(void) {
   char buf[16];
@@ -379,6 +387,7 @@ int main(int argc, char **argv) {
   if (!strcmp(mode, "hostpid")) hostpid();
   else if (!strcmp(mode, "syscalls") && argc > 3) syscalls(argv[2], argv[3]);
   else if (!strcmp(mode, "abi")) abi(argc > 2 ? atol(argv[2]) : 1);
+  else if (!strcmp(mode, "int80")) int80();
   else if (!strcmp(mode, "fds")) fds();
   else if (!strcmp(mode, "memory")) memory();
   else if (!strcmp(mode, "network") && argc > 3) network(atoi(argv[2]), argv[3]);
