@@ -210,4 +210,23 @@ describe('network programs on the container\'s loopback', () => {
     expect(r.stdout).toBe('served by httpd\n1\nmissing: 1\nover nc\n');
     expect(r.status).toBe(0);
   });
+
+  it('busybox ip reads the loopback interface, its addresses and routes over rtnetlink, and cannot change them', () => {
+    const r = runInSandbox(['/bin/sh', '-c', 'ip addr; ip route show table local; ip link set lo up && echo up; ip addr add 10.1.2.3/8 dev lo']);
+    expect(r.stdout).toBe([
+      '1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue qlen 1000',
+      '    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00',
+      '    inet 127.0.0.1/8 scope host lo',
+      '       valid_lft forever preferred_lft forever',
+      '    inet6 ::1/128 scope host ',
+      '       valid_lft forever preferred_lft forever',
+      'local 127.0.0.0/8 dev lo scope host  src 127.0.0.1 ',
+      'local 127.0.0.1 dev lo scope host  src 127.0.0.1 ',
+      'broadcast 127.255.255.255 dev lo scope link  src 127.0.0.1 ',
+      'up',
+      '',
+    ].join('\n'));
+    expect(r.stderr).toContain('RTNETLINK answers: Operation not supported');
+    expect(r.status).toBe(2);
+  });
 });

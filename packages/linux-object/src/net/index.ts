@@ -4,3 +4,9 @@ export {
 } from './inet-address.js';
 export { EPHEMERAL_FIRST, EPHEMERAL_LAST, IPPROTO_TCP, IPPROTO_UDP, LoopbackNetwork, type PortHolder } from './loopback.js';
 export { InetSocket, type InetReceived } from './inet-socket.js';
+export { ARPHRD_LOOPBACK, IFF_LOOPBACK, IFF_LOWER_UP, IFF_RUNNING, IFF_UP, LOOPBACK } from './loopback-interface.js';
+export {
+  AF_NETLINK, NETLINK_CAP_ACK, NETLINK_NO_ENOBUFS, NETLINK_ROUTE, NetlinkPorts, NetlinkSocket, type NetlinkAddress,
+  type NetlinkAnswer, type NetlinkProtocol, type NetlinkReceived, type NetlinkRequest, type NetlinkSender,
+} from './netlink-socket.js';
+export { answerRoute } from './rtnetlink.js';

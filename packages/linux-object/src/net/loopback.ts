@@ -6,6 +6,7 @@
  * @module
  */
 import { Errno, KernelError } from '../errno.js';
+import { NetlinkPorts } from './netlink-socket.js';
 import { isAnyAddress, isIpv4, sameAddress, type InetAddress, type InetEndpoint } from './inet-address.js';
 
 /** Protocols. */
@@ -56,6 +57,8 @@ function mayShare(h: PortHolder, other: PortHolder): boolean {
 }
 
 export class LoopbackNetwork {
+  /** The netlink sockets' port ids, which are per network namespace as ports are. */
+  readonly netlinkPorts = new NetlinkPorts();
   /** Holders by protocol, then port. */
   readonly #ports = new Map<number, Map<number, Set<PortHolder>>>();
 

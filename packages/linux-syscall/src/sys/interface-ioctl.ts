@@ -5,7 +5,9 @@
  *
  * @module
  */
-import { CAP_NET_ADMIN, Errno, InetSocket, KernelError, UnixSocket, capable, type OpenFile } from '@rvisor/linux-object';
+import {
+  CAP_NET_ADMIN, Errno, InetSocket, KernelError, LOOPBACK, NetlinkSocket, UnixSocket, capable, type OpenFile,
+} from '@rvisor/linux-object';
 import { bytesToString } from '@rvisor/zircon-object';
 import type { SyscallContext } from '../context.js';
 
@@ -17,21 +19,20 @@ const SIOCGIFNETMASK = 0x891b;
 const SIOCGIFMTU = 0x8921;
 const SIOCGIFHWADDR = 0x8927;
 const SIOCGIFINDEX = 0x8933;
-/** The set requests (SIOCSIFFLAGS … SIOCSIFHWADDR, and the others of 0x89xx): configuring interfaces. */
-const SIOCSIF = new Set([0x8914, 0x8916, 0x8918, 0x891a, 0x891c, 0x891e, 0x8922, 0x8924, 0x8934]);
+const SIOCGIFTXQLEN = 0x8942;
+const SIOCSIFTXQLEN = 0x8943;
+/** The set requests (SIOCSIFFLAGS … SIOCSIFTXQLEN, and the others of 0x89xx): configuring interfaces. */
+const SIOCSIF = new Set([0x8914, 0x8916, 0x8918, 0x891a, 0x891c, 0x891e, 0x8922, 0x8924, 0x8934, SIOCSIFTXQLEN]);
 
 /** sizeof(struct ifreq): the name, then a 24-byte union. */
 const IFREQ_SIZE = 40;
 const IFNAMSIZ = 16;
 const AF_INET = 2;
-const ARPHRD_LOOPBACK = 772;
-/** IFF_UP | IFF_LOOPBACK | IFF_RUNNING. */
-const LO_FLAGS = 0x1 | 0x8 | 0x40;
-const LO_MTU = 65536;
 
-/** Whether `req` is an interface ioctl this module answers for sockets. */
+/** Whether `req` is an interface ioctl this module answers for sockets (of any family, as Linux's sock_do_ioctl). */
 export function isInterfaceIoctl(file: OpenFile, req: number): boolean {
-  return (file instanceof InetSocket || file instanceof UnixSocket) && req >= 0x8910 && req <= 0x8935;
+  const socket = file instanceof InetSocket || file instanceof UnixSocket || file instanceof NetlinkSocket;
+  return socket && ((req >= 0x8910 && req <= 0x8935) || req === SIOCGIFTXQLEN || req === SIOCSIFTXQLEN);
 }
 
 function sockaddrIn(view: DataView, at: number, a: number, b: number, c: number, d: number): void {
@@ -56,24 +57,25 @@ export function interfaceIoctl(ctx: SyscallContext, file: OpenFile, req: number)
   const ifr = ctx.mem.read(addr, IFREQ_SIZE).slice();
   const v = new DataView(ifr.buffer);
   if (req === SIOCGIFNAME) {
-    if (v.getInt32(IFNAMSIZ, true) !== 1) throw new KernelError(Errno.ENODEV);
+    if (v.getInt32(IFNAMSIZ, true) !== LOOPBACK.index) throw new KernelError(Errno.ENODEV);
     ifr.fill(0, 0, IFNAMSIZ);
     ifr.set([0x6c, 0x6f]); // "lo"
     ctx.mem.write(addr, ifr);
     return 0;
   }
   const nul = ifr.subarray(0, IFNAMSIZ).indexOf(0);
-  if (bytesToString(ifr.subarray(0, nul < 0 ? IFNAMSIZ : nul)) !== 'lo') throw new KernelError(Errno.ENODEV);
+  if (bytesToString(ifr.subarray(0, nul < 0 ? IFNAMSIZ : nul)) !== LOOPBACK.name) throw new KernelError(Errno.ENODEV);
   const ipv4 = file instanceof InetSocket && file.family === AF_INET;
   if ((req === SIOCGIFADDR || req === SIOCGIFNETMASK) && !ipv4) throw new KernelError(Errno.ENOTTY);
   ifr.fill(0, IFNAMSIZ);
   switch (req) {
-    case SIOCGIFINDEX: v.setInt32(IFNAMSIZ, 1, true); break;
-    case SIOCGIFFLAGS: v.setInt16(IFNAMSIZ, LO_FLAGS, true); break;
-    case SIOCGIFMTU: v.setInt32(IFNAMSIZ, LO_MTU, true); break;
+    case SIOCGIFINDEX: v.setInt32(IFNAMSIZ, LOOPBACK.index, true); break;
+    case SIOCGIFFLAGS: v.setInt16(IFNAMSIZ, LOOPBACK.flags & 0xffff, true); break; // ifr_flags is 16 bits
+    case SIOCGIFMTU: v.setInt32(IFNAMSIZ, LOOPBACK.mtu, true); break;
+    case SIOCGIFTXQLEN: v.setInt32(IFNAMSIZ, LOOPBACK.txQueueLength, true); break;
     case SIOCGIFADDR: sockaddrIn(v, IFNAMSIZ, 127, 0, 0, 1); break;
     case SIOCGIFNETMASK: sockaddrIn(v, IFNAMSIZ, 255, 0, 0, 0); break;
-    case SIOCGIFHWADDR: v.setUint16(IFNAMSIZ, ARPHRD_LOOPBACK, true); break;
+    case SIOCGIFHWADDR: v.setUint16(IFNAMSIZ, LOOPBACK.type, true); break;
     default: throw new KernelError(Errno.ENOTTY);
   }
   ctx.mem.write(addr, ifr);

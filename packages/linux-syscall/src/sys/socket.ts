@@ -7,14 +7,18 @@
  * @module
  */
 import {
-  AF_INET, AF_INET6, CAP_SETGID, CAP_SETUID, CAP_SYS_ADMIN, capable, createSocketPair, createUnixSocket, Errno,
-  InetSocket, isKernelError, KernelError, MSG_CMSG_CLOEXEC, MSG_CTRUNC, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_PEEK,
-  MSG_TRUNC, MSG_WAITALL, NO_CREDENTIALS, releaseFile, sendSignal, SI_KERNEL, Signo, SOCK_CLOEXEC, SOCK_DGRAM,
-  SOCK_NONBLOCK, UNIX_SOCKET_BUFFER, UnixSocket, type InetReceived, type OpenFile, type Received,
+  AF_INET, AF_INET6, AF_NETLINK, CAP_SETGID, CAP_SETUID, CAP_SYS_ADMIN, capable, createSocketPair, createUnixSocket, Errno,
+  InetSocket, isKernelError, KernelError, NetlinkSocket, MSG_CMSG_CLOEXEC, MSG_CTRUNC, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_PEEK,
+  MSG_TRUNC, MSG_WAITALL, NO_CREDENTIALS, type NetlinkReceived, releaseFile, sendSignal, SI_KERNEL, Signo, SOCK_CLOEXEC, SOCK_DGRAM,
+  SOCK_NONBLOCK, SOCK_STREAM, UNIX_SOCKET_BUFFER, UnixSocket, type InetReceived, type OpenFile, type Received,
   type UnixCredentials,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 import { installPair } from './fd-pair.js';
+import {
+  createNetlinkSocket, encodeNetlinkAddress, netlinkBind, netlinkConnect, netlinkLocalName, netlinkOption,
+  netlinkSend, setNetlinkOption,
+} from './netlink-socket.js';
 import { encodeInetAddress } from './inet-address.js';
 import {
   MIN_RCVBUF, MIN_SNDBUF, SOL_SOCKET, SO_ACCEPTCONN, SO_DOMAIN, SO_ERROR, SO_PASSCRED, SO_PEERCRED, SO_PROTOCOL,
@@ -38,10 +42,21 @@ const IOV_MAX = 1024;
 const CMSG_HDR = 16;
 const align8 = (n: number) => (n + 7) & ~7;
 
-function socketOf(ctx: SyscallContext, fd: number): UnixSocket | InetSocket {
+type Socket = UnixSocket | InetSocket | NetlinkSocket;
+
+function socketOf(ctx: SyscallContext, fd: number): Socket {
   const file = ctx.process.fds.get(fd);
-  if (!(file instanceof UnixSocket) && !(file instanceof InetSocket)) throw new KernelError(Errno.ENOTSOCK);
+  if (!(file instanceof UnixSocket) && !(file instanceof InetSocket) && !(file instanceof NetlinkSocket)) {
+    throw new KernelError(Errno.ENOTSOCK);
+  }
   return file;
+}
+
+/** The socket at `fd` when it can listen and accept (EOPNOTSUPP for netlink's). */
+function connectionSocketOf(ctx: SyscallContext, fd: number): UnixSocket | InetSocket {
+  const sock = socketOf(ctx, fd);
+  if (sock instanceof NetlinkSocket) throw new KernelError(Errno.EOPNOTSUPP);
+  return sock;
 }
 
 /** The caller's credentials as its peers see them (SO_PEERCRED: effective ids). */
@@ -54,13 +69,16 @@ function messageCredentials(ctx: SyscallContext): UnixCredentials {
   return { pid: ctx.process.pid, uid: ctx.process.cred.uid, gid: ctx.process.cred.gid };
 }
 
-/** Implements Linux syscall socket(2) for AF_UNIX, AF_INET and AF_INET6; other families answer EAFNOSUPPORT. */
+/** Implements Linux syscall socket(2) for AF_UNIX, AF_INET, AF_INET6 and AF_NETLINK; other families answer EAFNOSUPPORT. */
 export function sysSocket(ctx: SyscallContext): number {
   const domain = ctx.int(0);
   const typeArg = ctx.int(1);
   const protocol = ctx.int(2);
-  if (domain !== AF_UNIX && domain !== AF_INET && domain !== AF_INET6) throw new KernelError(Errno.EAFNOSUPPORT);
+  if (domain !== AF_UNIX && domain !== AF_INET && domain !== AF_INET6 && domain !== AF_NETLINK) {
+    throw new KernelError(Errno.EAFNOSUPPORT);
+  }
   if ((typeArg & ~(0xf | SOCK_NONBLOCK | SOCK_CLOEXEC)) !== 0) throw new KernelError(Errno.EINVAL);
+  if (domain === AF_NETLINK) return createNetlinkSocket(ctx, typeArg, protocol);
   if (domain !== AF_UNIX) return createInetSocket(ctx, domain, typeArg, protocol);
   if (protocol !== 0 && protocol !== AF_UNIX) throw new KernelError(Errno.EPROTONOSUPPORT);
   const sock = createUnixSocket(typeArg & 0xf, typeArg, peerCredentials(ctx));
@@ -74,6 +92,10 @@ export function sysBind(ctx: SyscallContext): number {
     inetBind(ctx, sock, ctx.addr(1), ctx.int(2));
     return 0;
   }
+  if (sock instanceof NetlinkSocket) {
+    netlinkBind(ctx, sock, ctx.addr(1), ctx.int(2));
+    return 0;
+  }
   const arg = readUnixAddress(ctx, ctx.addr(1), ctx.int(2));
   if (sock.local !== null) throw new KernelError(Errno.EINVAL);
   if (arg.kind === 'autobind') autobind(ctx, sock);
@@ -83,7 +105,7 @@ export function sysBind(ctx: SyscallContext): number {
 
 /** Implements Linux syscall listen(2). */
 export function sysListen(ctx: SyscallContext): number {
-  const sock = socketOf(ctx, ctx.int(0));
+  const sock = connectionSocketOf(ctx, ctx.int(0));
   if (sock instanceof InetSocket) sock.listen(ctx.int(1));
   else sock.listen(ctx.int(1), peerCredentials(ctx));
   return 0;
@@ -98,6 +120,10 @@ export function sysConnect(ctx: SyscallContext): number | Promise<number> {
   if (sock instanceof InetSocket) {
     const r = inetConnect(ctx, sock, ctx.addr(1), ctx.int(2));
     return r instanceof Promise ? r.then(() => 0) : 0;
+  }
+  if (sock instanceof NetlinkSocket) {
+    netlinkConnect(ctx, sock, ctx.addr(1), ctx.int(2));
+    return 0;
   }
   const arg = readUnixAddress(ctx, ctx.addr(1), ctx.int(2));
   if (arg.kind === 'autobind') throw new KernelError(Errno.EINVAL);
@@ -122,7 +148,7 @@ export function sysAccept(ctx: SyscallContext): number | Promise<number> {
 }
 
 function acceptWith(ctx: SyscallContext, flags: number): number | Promise<number> {
-  const sock = socketOf(ctx, ctx.int(0));
+  const sock = connectionSocketOf(ctx, ctx.int(0));
   if ((flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) !== 0) throw new KernelError(Errno.EINVAL);
   const addr = ctx.addr(1);
   const lenAddr = ctx.addr(2);
@@ -140,7 +166,8 @@ function acceptWith(ctx: SyscallContext, flags: number): number | Promise<number
 /** Implements Linux syscall getsockname(2). */
 export function sysGetsockname(ctx: SyscallContext): number {
   const sock = socketOf(ctx, ctx.int(0));
-  const name = sock instanceof InetSocket ? inetLocalName(sock) : encodeUnixAddress(sock.local);
+  const name = sock instanceof InetSocket ? inetLocalName(sock)
+    : sock instanceof NetlinkSocket ? netlinkLocalName(sock) : encodeUnixAddress(sock.local);
   writeAddress(ctx, ctx.addr(1), ctx.addr(2), name);
   return 0;
 }
@@ -148,8 +175,9 @@ export function sysGetsockname(ctx: SyscallContext): number {
 /** Implements Linux syscall getpeername(2): ENOTCONN without a peer. */
 export function sysGetpeername(ctx: SyscallContext): number {
   const sock = socketOf(ctx, ctx.int(0));
-  if (sock instanceof InetSocket) {
-    writeAddress(ctx, ctx.addr(1), ctx.addr(2), inetPeerName(sock));
+  if (sock instanceof InetSocket || sock instanceof NetlinkSocket) {
+    const name = sock instanceof InetSocket ? inetPeerName(sock) : encodeNetlinkAddress(sock.peer);
+    writeAddress(ctx, ctx.addr(1), ctx.addr(2), name);
     return 0;
   }
   if (sock.peer === null) throw new KernelError(Errno.ENOTCONN);
@@ -198,9 +226,10 @@ export function sysGetsockopt(ctx: SyscallContext): number {
   const name = ctx.int(2);
   const valAddr = ctx.addr(3);
   const lenAddr = ctx.addr(4);
-  const value = sock instanceof InetSocket ? inetOption(sock, level, name) : unixOption(sock, level, name);
   const room = new DataView(ctx.mem.read(lenAddr, 4).slice().buffer).getInt32(0, true);
   if (room < 0) throw new KernelError(Errno.EINVAL);
+  const value = sock instanceof InetSocket ? inetOption(sock, level, name)
+    : sock instanceof NetlinkSocket ? netlinkOption(sock, level, name, room) : unixOption(sock, level, name);
   const n = Math.min(room, value.length);
   if (n > 0) ctx.mem.write(valAddr, value.subarray(0, n));
   ctx.mem.write(lenAddr, int32(n));
@@ -213,9 +242,11 @@ export function sysSetsockopt(ctx: SyscallContext): number {
   const level = ctx.int(1);
   const name = ctx.int(2);
   const len = ctx.int(4);
-  if (sock instanceof InetSocket) {
+  if (sock instanceof InetSocket || sock instanceof NetlinkSocket) {
     if (len < 0) throw new KernelError(Errno.EINVAL);
-    setInetOption(sock, level, name, ctx.mem.read(ctx.addr(3), Math.min(len, 8)).slice());
+    const value = ctx.mem.read(ctx.addr(3), Math.min(len, 8)).slice();
+    if (sock instanceof InetSocket) setInetOption(sock, level, name, value);
+    else setNetlinkOption(ctx, sock, level, name, value);
     return 0;
   }
   if (level !== SOL_SOCKET) throw new KernelError(Errno.ENOPROTOOPT);
@@ -386,6 +417,11 @@ export function sysSendmsg(ctx: SyscallContext) {
   const nameLen = v.getUint32(8, true);
   const iovecs = () => readIovecs(ctx, Number(v.getBigUint64(16, true)), Number(v.getBigUint64(24, true)));
   const controlOf = () => readControl(ctx, Number(v.getBigUint64(32, true)), Number(v.getBigUint64(40, true)));
+  if (sock instanceof NetlinkSocket) {
+    const data = gather(ctx, iovecs());
+    if (controlOf().rights.length > 0) throw new KernelError(Errno.EINVAL);
+    return netlinkSend(ctx, sock, data, nameAddr, nameLen);
+  }
   if (sock instanceof InetSocket) {
     const to = inetDestination(ctx, sock, nameAddr, nameLen);
     const iovs = iovecs();
@@ -407,6 +443,7 @@ export function sysSendto(ctx: SyscallContext) {
   const flags = ctx.int(3);
   if (sock instanceof InetSocket) sock.checkSendSize(ctx.count(2));
   const data = ctx.mem.read(ctx.addr(1), ctx.count(2)).slice();
+  if (sock instanceof NetlinkSocket) return netlinkSend(ctx, sock, data, ctx.addr(4), ctx.int(5));
   if (sock instanceof InetSocket) {
     const to = inetDestination(ctx, sock, ctx.addr(4), ctx.int(5));
     return sendResult(ctx, flags, () => sock.send(data, flags & SEND_FLAGS, ctx, to));
@@ -444,7 +481,10 @@ export function sysRecvmsg(ctx: SyscallContext) {
   const ctlAddr = Number(v.getBigUint64(32, true));
   const ctlLen = Number(v.getBigUint64(40, true));
   for (const [base, len] of iovs) if (len > 0) ctx.mem.buffer(base, len, 'write'); // EFAULT first
-  if (sock instanceof InetSocket) return recvmsgInet(ctx, sock, flags, msgAddr, raw, iovs);
+  if (sock instanceof InetSocket) {
+    return recvmsgNamed(ctx, sock, flags, msgAddr, raw, iovs, (r) => r.from && encodeInetAddress(sock.family, r.from));
+  }
+  if (sock instanceof NetlinkSocket) return recvmsgNamed(ctx, sock, flags, msgAddr, raw, iovs, (r) => encodeNetlinkAddress(r.from));
   const buf = new Uint8Array(iovs.reduce((n, [, len]) => n + len, 0));
   const finish = (r: Received): number => {
     scatter(ctx, iovs, buf.subarray(0, r.bytes));
@@ -487,7 +527,7 @@ export function sysRecvmsg(ctx: SyscallContext) {
     v.setBigUint64(40, BigInt(ctlUsed), true);
     v.setInt32(48, msgFlags, true);
     ctx.mem.write(msgAddr, raw);
-    return (flags & MSG_TRUNC) !== 0 && sock.type === SOCK_DGRAM ? r.length : r.bytes;
+    return (flags & MSG_TRUNC) !== 0 && sock.type !== SOCK_STREAM ? r.length : r.bytes;
   };
   const r = sock.recv(buf, flags & RECV_FLAGS, ctx);
   return r instanceof Promise ? r.then(finish) : finish(r);
@@ -502,17 +542,23 @@ function writeMsgName(ctx: SyscallContext, v: DataView, nameAddr: number, from: 
   v.setUint32(8, from?.length ?? 0, true);
 }
 
-/** recvmsg(2) of an inet socket: no control messages; msg_name is a datagram's source. */
-function recvmsgInet(ctx: SyscallContext, sock: InetSocket, flags: number, msgAddr: number, raw: Uint8Array, iovs: [number, number][]) {
+/**
+ * recvmsg(2) of an inet or netlink socket: no control messages; msg_name is the source `nameOf`
+ * encodes. MSG_TRUNC returns a datagram's whole length (netlink's every message is one).
+ */
+function recvmsgNamed<R extends InetReceived | NetlinkReceived>(
+  ctx: SyscallContext, sock: { type: number; recv(buf: Uint8Array, flags: number, waiter: SyscallContext): R | Promise<R> },
+  flags: number, msgAddr: number, raw: Uint8Array, iovs: [number, number][], nameOf: (r: R) => Uint8Array | undefined,
+) {
   const v = new DataView(raw.buffer, raw.byteOffset, 56);
   const buf = new Uint8Array(iovs.reduce((n, [, len]) => n + len, 0));
-  const finish = (r: InetReceived): number => {
+  const finish = (r: R): number => {
     scatter(ctx, iovs, buf.subarray(0, r.bytes));
-    writeMsgName(ctx, v, Number(v.getBigUint64(0, true)), r.from && encodeInetAddress(sock.family, r.from));
+    writeMsgName(ctx, v, Number(v.getBigUint64(0, true)), nameOf(r));
     v.setBigUint64(40, 0n, true);
     v.setInt32(48, r.flags, true);
     ctx.mem.write(msgAddr, raw);
-    return (flags & MSG_TRUNC) !== 0 && sock.type === SOCK_DGRAM ? r.length : r.bytes;
+    return (flags & MSG_TRUNC) !== 0 && sock.type !== SOCK_STREAM ? r.length : r.bytes;
   };
   const r = sock.recv(buf, flags & RECV_FLAGS, ctx);
   return r instanceof Promise ? r.then(finish) : finish(r);
@@ -538,8 +584,13 @@ export function sysRecvfrom(ctx: SyscallContext) {
       if (from === undefined) ctx.mem.write(lenAddr, new Uint8Array(4));
       else writeAddress(ctx, ctx.addr(4), lenAddr, from);
     }
-    return (flags & MSG_TRUNC) !== 0 && sock.type === SOCK_DGRAM ? length : bytes;
+    return (flags & MSG_TRUNC) !== 0 && sock.type !== SOCK_STREAM ? length : bytes;
   };
+  if (sock instanceof NetlinkSocket) {
+    const done = (r: NetlinkReceived) => finish(r.bytes, r.length, encodeNetlinkAddress(r.from));
+    const r = sock.recv(buf, flags & RECV_FLAGS, ctx);
+    return r instanceof Promise ? r.then(done) : done(r);
+  }
   if (sock instanceof InetSocket) {
     const done = (r: InetReceived) => finish(r.bytes, r.length, r.from && encodeInetAddress(sock.family, r.from));
     const r = sock.recv(buf, flags & RECV_FLAGS, ctx);
@@ -555,6 +606,6 @@ export function sysRecvfrom(ctx: SyscallContext) {
 
 /** Implements Linux syscall shutdown(2). */
 export function sysShutdown(ctx: SyscallContext) {
-  socketOf(ctx, ctx.int(0)).shutdown(ctx.int(1));
+  connectionSocketOf(ctx, ctx.int(0)).shutdown(ctx.int(1));
   return 0;
 }

@@ -479,15 +479,17 @@ static void interfaces(void) {
   errno = 0;
   unsigned none = if_nametoindex("nosuch0");
   printf("if_nametoindex(nosuch0) %u errno %d\n", none, errno);
-  int fds[2] = {socket(AF_INET, SOCK_DGRAM, 0), socket(AF_UNIX, SOCK_DGRAM, 0)};
-  for (int i = 0; i < 2; i++) {
+  int fds[3] = {socket(AF_INET, SOCK_DGRAM, 0), socket(AF_UNIX, SOCK_DGRAM, 0), socket(AF_NETLINK, SOCK_RAW, 0)};
+  const char *kinds[3] = {"inet", "unix", "netlink"};
+  for (int i = 0; i < 3; i++) {
     struct ifreq r;
     memset(&r, 0, sizeof r);
     strcpy(r.ifr_name, "lo");
     CALL(ioctl(fds[i], SIOCGIFFLAGS, &r));
-    printf("%s SIOCGIFFLAGS %ld up %d loopback %d running %d\n", i ? "unix" : "inet", rv, !!(r.ifr_flags & IFF_UP),
+    printf("%s SIOCGIFFLAGS %ld up %d loopback %d running %d\n", kinds[i], rv, !!(r.ifr_flags & IFF_UP),
            !!(r.ifr_flags & IFF_LOOPBACK), !!(r.ifr_flags & IFF_RUNNING));
     CALL(ioctl(fds[i], SIOCGIFMTU, &r)); printf("  SIOCGIFMTU %ld %d\n", rv, r.ifr_mtu);
+    CALL(ioctl(fds[i], SIOCGIFTXQLEN, &r)); printf("  SIOCGIFTXQLEN %ld %d\n", rv, r.ifr_qlen);
     CALL(ioctl(fds[i], SIOCGIFADDR, &r));
     printf("  SIOCGIFADDR %ld errno %d %s\n", rv, rv < 0 ? er : 0, inet_ntoa(((struct sockaddr_in *)&r.ifr_addr)->sin_addr));
     CALL(ioctl(fds[i], SIOCGIFNETMASK, &r));
@@ -508,6 +510,7 @@ static void interfaces(void) {
   printf("SIOCGIFCONF %ld, first %s %s\n", rv, list[0].ifr_name, inet_ntoa(((struct sockaddr_in *)&list[0].ifr_addr)->sin_addr));
   close(fds[0]);
   close(fds[1]);
+  close(fds[2]);
 }
 
 static void options(void) {

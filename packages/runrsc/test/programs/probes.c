@@ -22,7 +22,10 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/netlink.h>
 #include <linux/reboot.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
@@ -223,6 +226,38 @@ static void report_child(const char *what, int status, int fds[2], long own_pid)
   }
 }
 
+/**
+ * rtnetlink is the kernel's own: it lists the container's loopback alone, never the host's
+ * interfaces, and changes nothing even for the container's root. Other protocols are refused.
+ */
+static void netlink(void) {
+  struct if_nameindex *names = if_nameindex();
+  int others = 0;
+  for (struct if_nameindex *n = names; n && n->if_index; n++) others += strcmp(n->if_name, "lo") != 0;
+  if (names && !others) printf("rtnetlink's interfaces: blocked (lo alone)\n");
+  else {
+    printf("rtnetlink's interfaces: ESCAPED (%d of the host's)\n", others);
+    escapes++;
+  }
+  if_freenameindex(names);
+  // ip addr add 192.0.2.77/32 dev lo
+  int fd = socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
+  struct {
+    struct nlmsghdr h;
+    struct ifaddrmsg a;
+    struct rtattr local;
+    unsigned char addr[4];
+  } req = {{sizeof req, RTM_NEWADDR, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, 1, 0},
+           {AF_INET, 32, 0, 0, 1}, {RTA_LENGTH(4), IFA_LOCAL}, {192, 0, 2, 77}};
+  send(fd, &req, sizeof req, 0);
+  struct { struct nlmsghdr h; struct nlmsgerr e; } ack = {0};
+  recv(fd, &ack, sizeof ack, 0);
+  errno = ack.h.nlmsg_type == NLMSG_ERROR ? -ack.e.error : 0;
+  expect_fail("rtnetlink RTM_NEWADDR 192.0.2.77 on lo", errno ? -1 : 0, "EOPNOTSUPP\0");
+  close(fd);
+  expect_fail("socket(AF_NETLINK, NETLINK_SOCK_DIAG)", syscall(SYS_socket, 16, SOCK_RAW, 4 /* NETLINK_SOCK_DIAG */), "EPROTONOSUPPORT\0");
+}
+
 static void abi(long host_pid) {
   int fds[2];
   pipe(fds);
@@ -377,7 +412,7 @@ static void network(int port, const char *host_addr) {
   if (sent != 1) escapes++;
   close(udp);
   expect_fail("socket(AF_PACKET)", syscall(SYS_socket, 17 /* AF_PACKET */, SOCK_RAW, 0), "EAFNOSUPPORT\0");
-  expect_fail("socket(AF_NETLINK)", syscall(SYS_socket, 16 /* AF_NETLINK */, SOCK_RAW, 0), "EAFNOSUPPORT\0");
+  netlink();
   expect_fail("socket(AF_INET, SOCK_RAW)", syscall(SYS_socket, AF_INET, SOCK_RAW, IPPROTO_ICMP), "ESOCKTNOSUPPORT\0");
 }
 

@@ -256,6 +256,23 @@ static void options(void) {
   close(s);
 }
 
+/** MSG_TRUNC returns a record's whole length from seqpacket sockets too, as from datagrams. */
+static void truncation(void) {
+  int sv[2];
+  socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv);
+  char b[4];
+  write(sv[0], "hello world", 11);
+  struct iovec io = {b, sizeof b};
+  struct msghdr m = {.msg_iov = &io, .msg_iovlen = 1};
+  CALL(recvmsg(sv[1], &m, MSG_TRUNC));
+  printf("seqpacket recvmsg MSG_TRUNC %ld flags %#x\n", rv, m.msg_flags);
+  write(sv[0], "hello world", 11);
+  CALL(recvfrom(sv[1], b, sizeof b, MSG_TRUNC, NULL, NULL));
+  printf("seqpacket recvfrom MSG_TRUNC %ld\n", rv);
+  close(sv[0]);
+  close(sv[1]);
+}
+
 static void errors(void) {
   int s = bound(SOCK_STREAM, "dup");
   int t = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -478,6 +495,7 @@ int main(void) {
   datagrams("@rvisor-a", "@rvisor-b");
   credentials();
   options();
+  truncation();
   nonblocking();
   return 0;
 }
