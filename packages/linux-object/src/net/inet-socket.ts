@@ -75,6 +75,8 @@ export class InetSocket extends FileBase implements PortHolder {
   #sentFrom: InetAddress | null = null;
   /** Whether this end shut its writing (SHUT_WR): Linux's POLLHUP needs both directions shut. */
   #shutWrite = false;
+  /** The other end of a TCP connection, which a close with unread data resets. */
+  #peer: InetSocket | null = null;
   local: InetEndpoint | null = null;
   /** The peer (TCP), or the default destination and only source (connected UDP). */
   remote: InetEndpoint | null = null;
@@ -202,6 +204,8 @@ export class InetSocket extends FileBase implements PortHolder {
     for (const [k, v] of listener.options) server.options.set(k, v);
     this.remote = to;
     this.#state = 'connected';
+    this.#peer = server;
+    server.#peer = this;
     this.#data.pairWith(serverData);
     listener.#backlog.push(server);
     listener.readiness.notify();
@@ -330,7 +334,9 @@ export class InetSocket extends FileBase implements PortHolder {
    */
   recv(buf: Uint8Array, flags: number, waiter?: Interruptible): InetReceived | Promise<InetReceived> {
     if (this.#nonblocking) flags |= MSG_DONTWAIT;
-    const pending = this.takeError();
+    // What reached a reset stream before its reset is read first, as Linux's tcp_recvmsg.
+    const readFirst = this.type === SOCK_STREAM && this.#error === Errno.ECONNRESET && this.unread > 0;
+    const pending = readFirst ? 0 : this.takeError();
     if (pending !== 0) throw new KernelError(pending);
     if (this.type === SOCK_STREAM && this.#state !== 'connected') throw new KernelError(Errno.ENOTCONN);
     const r = this.#data.recv(buf, flags, waiter);
@@ -378,10 +384,26 @@ export class InetSocket extends FileBase implements PortHolder {
     return this.#stat;
   }
 
+  /**
+   * close(2). A connection closed with unread data is reset (Linux's tcp_close sends RST rather
+   * than FIN), as are those a closing listener had not accepted: the peer's next call fails with
+   * ECONNRESET.
+   */
   override close(): void {
     this.#net.release(this);
-    for (const pending of this.#backlog.splice(0)) pending.close(); // their clients read end of file
+    for (const pending of this.#backlog.splice(0)) pending.#abort();
     if (this.#state === 'listening') this.#state = 'unconnected';
+    if (this.type === SOCK_STREAM && this.#state === 'connected' && this.unread > 0) this.#abort();
+    else this.#data.close();
+  }
+
+  /** Close, resetting the peer. */
+  #abort(): void {
+    const peer = this.#peer;
+    if (peer !== null && peer.#error === 0) {
+      peer.#error = Errno.ECONNRESET;
+      peer.#peerReset = true; // its writes fail at once: EPIPE once the reset is reported
+    }
     this.#data.close();
   }
 }

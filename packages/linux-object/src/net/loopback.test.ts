@@ -80,7 +80,7 @@ describe('the loopback network', () => {
     expect(received).toBeLessThan(10);
   });
 
-  it('ends the connections a listener never accepted when it closes', () => {
+  it('resets the connections a listener never accepted when it closes', () => {
     const net = new LoopbackNetwork();
     const srv = tcp(net);
     srv.bind(IPV4_LOOPBACK, 8000);
@@ -88,8 +88,9 @@ describe('the loopback network', () => {
     const cli = tcp(net);
     cli.connect({ addr: IPV4_LOOPBACK, port: 8000 });
     srv.close();
+    expect(errnoOf(() => cli.recv(new Uint8Array(8), 0))).toBe(Errno.ECONNRESET);
     const r = cli.recv(new Uint8Array(8), 0);
-    expect(r).toEqual({ bytes: 0, length: 0, flags: 0 }); // end of stream
+    expect(r).toEqual({ bytes: 0, length: 0, flags: 0 }); // then end of stream
     expect(errnoOf(() => tcp(net).connect({ addr: IPV4_LOOPBACK, port: 8000 }))).toBe(Errno.ECONNREFUSED);
   });
 

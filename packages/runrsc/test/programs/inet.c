@@ -213,6 +213,62 @@ static void tcp_reset(void) {
   close(srv);
 }
 
+/** A connected pair on 127.0.0.1 through `srv`: the client in *cli, the accepted end returned. */
+static int tcp_pair(int srv, int *cli) {
+  *cli = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in to = v4("127.0.0.1", port_of(srv));
+  connect(*cli, (void *)&to, sizeof to);
+  return accept(srv, NULL, NULL);
+}
+
+/**
+ * Closing with unread data resets the connection: the peer reads what reached it, then
+ * ECONNRESET once, then end of stream; its writes fail with EPIPE. Closing a listener resets
+ * the connections it had not accepted.
+ */
+static void tcp_abort(void) {
+  printf("-- tcp close with unread data\n");
+  int srv = tcp_listener("127.0.0.1");
+  int cli;
+  int conn = tcp_pair(srv, &cli);
+  send(cli, "unread", 6, 0);
+  send(conn, "abc", 3, 0);
+  usleep(20000);
+  close(conn);
+  usleep(20000);
+  struct pollfd p = {cli, POLLIN | POLLOUT | POLLRDHUP, 0};
+  poll(&p, 1, 0);
+  printf("poll: in %d out %d err %d hup %d rdhup %d\n", !!(p.revents & POLLIN), !!(p.revents & POLLOUT),
+         !!(p.revents & POLLERR), !!(p.revents & POLLHUP), !!(p.revents & POLLRDHUP));
+  char buf[8];
+  CALL(recv(cli, buf, sizeof buf, MSG_DONTWAIT)); result("recv what came first");
+  CALL(recv(cli, buf, sizeof buf, MSG_DONTWAIT)); result("recv after the reset");
+  CALL(recv(cli, buf, sizeof buf, MSG_DONTWAIT)); result("recv again");
+  CALL(send(cli, "x", 1, MSG_NOSIGNAL)); result("send");
+  close(cli);
+
+  conn = tcp_pair(srv, &cli);
+  send(cli, "unread", 6, 0);
+  usleep(20000);
+  int err = 0;
+  socklen_t len = sizeof err;
+  close(conn);
+  usleep(20000);
+  getsockopt(cli, SOL_SOCKET, SO_ERROR, &err, &len);
+  printf("SO_ERROR after the reset: %d\n", err);
+  CALL(send(cli, "x", 1, MSG_NOSIGNAL)); result("send");
+  close(cli);
+
+  cli = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in to = v4("127.0.0.1", port_of(srv));
+  connect(cli, (void *)&to, sizeof to);
+  close(srv);
+  usleep(20000);
+  CALL(recv(cli, buf, sizeof buf, MSG_DONTWAIT)); result("recv after the listener closed unaccepted");
+  CALL(recv(cli, buf, sizeof buf, MSG_DONTWAIT)); result("recv again");
+  close(cli);
+}
+
 /** One megabyte from a child to its parent, checked byte by byte. */
 static void tcp_stream(void) {
   printf("-- tcp stream between processes\n");
@@ -574,6 +630,7 @@ int main(void) {
   tcp_wildcard();
   tcp_stream();
   tcp_reset();
+  tcp_abort();
   tcp_nonblocking();
   tcp_errors();
   dual_stack();
