@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, symlinkSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, symlinkSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -77,6 +77,33 @@ describe('OCI bundles', () => {
     expect(r.status).toBe(0);
   });
 
+  it('runs set-user-ID programs as their owner, but not from a nosuid mount or under noNewPrivileges', () => {
+    const vol = mkdtempSync(join(tmpdir(), 'rvisor-bundle-suid-'));
+    writeFileSync(join(vol, 'euid.c'), '#include <stdio.h>\n#include <unistd.h>\nint main(void) { printf("%d\\n", (int)geteuid()); return 0; }\n');
+    execFileSync('gcc', ['-static', '-O2', '-o', join(vol, 'euid'), join(vol, 'euid.c')]);
+    chmodSync(vol, 0o755); // uid 1000 may look inside
+    chmodSync(join(vol, 'euid'), 0o4755); // root's, as the test runs as root
+    const args = ['sh', '-c', '/suid/euid; /nosuid/euid; grep -c " /nosuid .*nosuid" /proc/self/mountinfo'];
+    const config = (noNewPrivileges: boolean) => withConfig((s) => {
+      s.process.args = args;
+      s.process.user = { uid: 1000, gid: 1000 };
+      s.process.noNewPrivileges = noNewPrivileges;
+      s.mounts = [...s.mounts,
+        { destination: '/suid', type: 'bind', source: vol, options: ['rbind', 'ro'] },
+        { destination: '/nosuid', type: 'bind', source: vol, options: ['rbind', 'ro', 'nosuid'] }];
+    });
+    try {
+      config(false);
+      const r = runrsc(['run', 'c-suid']);
+      expect(r.stdout).toBe('0\n1000\n1\n');
+      expect(r.status).toBe(0);
+      config(true);
+      expect(runrsc(['run', 'c-suid-nnp']).stdout).toBe('1000\n1000\n1\n');
+    } finally {
+      rmSync(vol, { recursive: true, force: true });
+    }
+  });
+
   it('mounts sysfs at /sys, as runc\'s default spec asks, without a warning; refuses it elsewhere', () => {
     withConfig((s) => {
       s.process.args = ['sh', '-c', 'cat /sys/devices/system/cpu/online; grep " /sys " /proc/mounts'];
@@ -84,7 +111,7 @@ describe('OCI bundles', () => {
     });
     const r = runrsc(['run', 'c-sysfs']);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toBe('0\nsysfs /sys sysfs ro,relatime 0 0\n');
+    expect(r.stdout).toBe('0\nsysfs /sys sysfs ro,nosuid,relatime 0 0\n');
     expect(r.status).toBe(0);
     withConfig((s) => {
       s.mounts = [...s.mounts, { destination: '/elsewhere', type: 'sysfs', source: 'sysfs' }];

@@ -12,6 +12,8 @@ export interface Mount {
   readonly fs: FileSystem;
   /** Absolute, canonical path of the mount point ('/' for the root file system). */
   readonly path: string;
+  /** MS_NOSUID: execve ignores the set-user-ID and set-group-ID bits of its files. */
+  readonly nosuid: boolean;
 }
 
 /**

@@ -22,6 +22,7 @@ import {
 } from './generated-nodes.js';
 import type { FileSystem, INode, StatFs } from './inode.js';
 import type { OpenFile } from './open-file.js';
+import type { Mount } from './path-ref.js';
 import { UnixSocket } from './unix-socket.js';
 
 /** statfs(2)'s f_type of procfs. */
@@ -147,6 +148,11 @@ const LIMIT_ROWS: readonly [string, string][] = [
   ['Max msgqueue size', 'bytes'], ['Max nice priority', ''], ['Max realtime priority', ''],
   ['Max realtime timeout', 'us'],
 ];
+
+/** A mount's options as /proc/mounts and mountinfo show them. */
+function mountOptions(m: Mount): string {
+  return `${m.fs.readOnly ? 'ro' : 'rw'}${m.nosuid ? ',nosuid' : ''},relatime`;
+}
 
 /**
  * The /proc file system. Directories and files are generated from the kernel each time they are
@@ -541,7 +547,7 @@ export class ProcFs implements FileSystem {
 
   #mounts(): string {
     return this.#kernel.vfs.mounts()
-      .map((m) => `${m.fs.type} ${m.path} ${m.fs.type} ${m.fs.readOnly ? 'ro' : 'rw'},relatime 0 0\n`)
+      .map((m) => `${m.fs.type} ${m.path} ${m.fs.type} ${mountOptions(m)} 0 0\n`)
       .join('');
   }
 
@@ -560,7 +566,7 @@ export class ProcFs implements FileSystem {
       for (const p of mounts) if (m.path.startsWith(`${p.path}/`) && p.path.length > parent.path.length) parent = p;
       const dev = m.fs.root.dev ?? m.fs.root.stat().dev; // without a host call where the inode knows it
       const mode = m.fs.readOnly ? 'ro' : 'rw';
-      out += `${m.id} ${parent.id} ${devMajor(dev)}:${devMinor(dev)} / ${mangled(m.path)} ${mode},relatime - ${m.fs.type} ${m.fs.type} ${mode}\n`;
+      out += `${m.id} ${parent.id} ${devMajor(dev)}:${devMinor(dev)} / ${mangled(m.path)} ${mountOptions(m)} - ${m.fs.type} ${m.fs.type} ${mode}\n`;
     }
     return out;
   }

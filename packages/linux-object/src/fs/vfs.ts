@@ -134,7 +134,7 @@ export class Vfs {
   readonly events = new FsEvents();
 
   constructor(rootFs: FileSystem) {
-    const mount: Mount = { id: this.#nextMountId++, fs: rootFs, path: '/' };
+    const mount: Mount = { id: this.#nextMountId++, fs: rootFs, path: '/', nosuid: false };
     this.#mounts.set('/', mount);
     this.root = { mount, inode: rootFs.root, path: '/', parent: null };
   }
@@ -143,9 +143,9 @@ export class Vfs {
    * Mount `fs` on the directory at absolute `path` (e.g. devfs on '/dev'), or a file system whose
    * root is a file on a file. The mount point need not exist in the file system below (as gVisor's
    * synthetic mount points), but its parent must.
-   * EBUSY if something is mounted there already.
+   * `nosuid` is MS_NOSUID. EBUSY if something is mounted there already.
    */
-  mount(path: string, fs: FileSystem): Mount {
+  mount(path: string, fs: FileSystem, options: { nosuid?: boolean } = {}): Mount {
     if (!path.startsWith('/')) throw new KernelError(Errno.EINVAL);
     const { dir, name } = splitLast(path);
     if (name === '' || name === '.' || name === '..') throw new KernelError(Errno.EBUSY);
@@ -161,7 +161,7 @@ export class Vfs {
     } catch (e) {
       if (!(e instanceof KernelError && e.errno === Errno.ENOENT)) throw e;
     }
-    const mount: Mount = { id: this.#nextMountId++, fs, path: at };
+    const mount: Mount = { id: this.#nextMountId++, fs, path: at, nosuid: options.nosuid === true };
     this.#mounts.set(at, mount);
     return mount;
   }

@@ -127,11 +127,13 @@ export function afterSetuid(sets: CapabilitySets, old: UidTriple, now: UidTriple
 
 /**
  * Linux's cap_bprm_creds_from_file for a file with no capabilities of its own (files here carry
- * none, and set-user-ID bits are not honoured): root (real or effective uid 0) gets its
+ * none), given the ids the new program runs with: root (real or effective uid 0) gets its
  * inheritable and bounding sets as permitted, and permitted as effective when its effective uid
- * is 0; anyone else keeps only its ambient set, as permitted and effective.
+ * is 0; anyone else keeps only its ambient set, as permitted and effective. A set-user-ID or
+ * set-group-ID execution (`setid`) clears the ambient set first.
  */
-export function atExec(sets: CapabilitySets, uid: number, euid: number): void {
+export function atExec(sets: CapabilitySets, uid: number, euid: number, setid: boolean): void {
+  if (setid) sets.capAmbient = 0;
   if (uid === 0 || euid === 0) {
     sets.capAmbient = 0;
     sets.capPermitted = capUnion(sets.capInheritable, sets.capBounding);

@@ -19,7 +19,7 @@ import { Errno, KernelError } from '../errno.js';
 import { fillRandom } from '../random.js';
 import { preadFully, type OpenFile } from '../fs/open-file.js';
 import type { PathRef } from '../fs/path-ref.js';
-import { O_RDONLY, PROT_READ, PROT_WRITE, S_IFMT, S_IFREG } from '../abi/index.js';
+import { O_RDONLY, PROT_READ, PROT_WRITE, S_IFMT, S_IFREG, S_ISGID, S_ISUID, S_IXGRP } from '../abi/index.js';
 import { MAY_EXEC, checkAccess, fsIds } from '../fs/permission.js';
 import { LoadedImage, versionOf } from './image-cache.js';
 import { fileSource } from './file-contents.js';
@@ -41,6 +41,10 @@ interface Program {
   path: string;
   /** With a reference held for this execve. */
   loaded: LoadedImage;
+  /** The file's owner, group and mode: its set-user-ID and set-group-ID bits. */
+  st: Stat;
+  /** Whether its mount ignores those bits (nosuid). */
+  nosuid: boolean;
 }
 
 /** The first `len` bytes of the file (fewer if it is shorter). */
@@ -104,7 +108,8 @@ function resolveProgram(kernel: Kernel, thread: LinuxThread, path: string, argv:
     const fs = ref.inode.fs;
     // The resolved path names the image (/proc/<pid>/exe, maps), not the one given.
     const cached = kernel.images.get(fs, st);
-    if (cached) return { path: ref.path, loaded: cached };
+    const nosuid = ref.mount.nosuid;
+    if (cached) return { path: ref.path, loaded: cached, st, nosuid };
     const file = ref.inode.open(O_RDONLY, ref.path); // the kernel reads the image, not the caller
     file.location = ref;
     retainFile(file); // an unshared image's VMOs may keep it (fileSource)
@@ -112,7 +117,7 @@ function resolveProgram(kernel: Kernel, thread: LinuxThread, path: string, argv:
     try {
       const head = readHead(file, Math.min(HEAD_SIZE, st.size));
       shebang = scripts ? parseShebang(head) : null;
-      if (!shebang) return { path: ref.path, loaded: loadImage(kernel, file, readImage(file, head, st.size), st, ref.path) };
+      if (!shebang) return { path: ref.path, loaded: loadImage(kernel, file, readImage(file, head, st.size), st, ref.path), st, nosuid };
     } catch (err) {
       if (err instanceof ElfError) throw new KernelError(Errno.ENOEXEC, err.reason);
       if (err instanceof ZxError && err.status === ZxStatus.ERR_NO_MEMORY) throw new KernelError(Errno.ENOMEM);
@@ -169,6 +174,22 @@ export function execve(kernel: Kernel, thread: LinuxThread, regs: Registers, pat
   }
 }
 
+/**
+ * The effective user and group ids `prog` runs with: its owner when it is set-user-ID, its group
+ * when set-group-ID (and group-executable), unless its mount is nosuid or the process has set
+ * no_new_privs, as Linux's bprm_fill_uid. A script's own bits count for nothing: `prog` is the
+ * interpreter then.
+ */
+function execIds(proc: LinuxThread['process'], prog: Program): { euid: number; egid: number } {
+  const { mode, uid, gid } = prog.st;
+  const honoured = !prog.nosuid && !proc.noNewPrivs;
+  const setgid = (mode & (S_ISGID | S_IXGRP)) === (S_ISGID | S_IXGRP);
+  return {
+    euid: honoured && (mode & S_ISUID) !== 0 ? uid : proc.cred.euid,
+    egid: honoured && setgid ? gid : proc.cred.egid,
+  };
+}
+
 /** execve once the programs are read: check the arguments, then replace the process's image. */
 function replaceImage(
   kernel: Kernel, thread: LinuxThread, regs: Registers, path: string, argv: string[], envp: string[],
@@ -180,6 +201,10 @@ function replaceImage(
   const mainLayout = layoutElf(mainImage, mainBias);
   const random16 = new Uint8Array(16);
   fillRandom(random16);
+  const { euid, egid } = execIds(proc, prog);
+  const cred = proc.cred;
+  // Linux's secureexec: glibc then ignores LD_PRELOAD and the like.
+  const setid = euid !== cred.uid || egid !== cred.gid;
   const initialStack = (base: number, vdso: number) =>
     buildInitialStack({
       stackTop: STACK_TOP,
@@ -194,10 +219,11 @@ function replaceImage(
         entry: mainLayout.entry,
         base,
         vdso,
-        uid: proc.cred.uid,
-        euid: proc.cred.euid,
-        gid: proc.cred.gid,
-        egid: proc.cred.egid,
+        uid: cred.uid,
+        euid,
+        gid: cred.gid,
+        egid,
+        secure: setid,
       }),
     });
   try {
@@ -239,9 +265,12 @@ function replaceImage(
     proc.argv = argv;
     proc.envp = envp;
     proc.exe = prog.path;
-    proc.dumpable = 1;
+    // The saved ids follow the effective ones at every execve, as Linux's.
+    cred.euid = cred.suid = euid;
+    cred.egid = cred.sgid = egid;
+    proc.dumpable = setid ? 0 : 1; // fs.suid_dumpable's default
     proc.keepCaps = false;
-    atExec(proc.cred, proc.cred.uid, proc.cred.euid); // the capabilities the new program runs with
+    atExec(cred, cred.uid, euid, setid); // the capabilities the new program runs with
     for (const t of proc.posixTimers.values()) t.disarm(); // execve deletes them
     proc.posixTimers.clear();
     // comm: the basename of the path as given (Linux's bprm->filename), 15 bytes at most.

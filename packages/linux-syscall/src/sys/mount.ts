@@ -12,6 +12,7 @@ import type { SyscallContext } from '../context.js';
 
 /** mount(2) flags this file uses (include/uapi/linux/mount.h). */
 export const MS_RDONLY = 1;
+export const MS_NOSUID = 2;
 export const MS_REMOUNT = 32;
 export const MS_BIND = 4096;
 export const MS_MOVE = 8192;
@@ -107,7 +108,7 @@ export function sysMount(ctx: SyscallContext) {
     throw new KernelError(Errno.EPERM);
   }
   try {
-    kernel.vfs.mount(target.path, fs);
+    kernel.vfs.mount(target.path, fs, { nosuid: (flags & MS_NOSUID) !== 0 });
   } catch (err) {
     fs.release();
     throw err;

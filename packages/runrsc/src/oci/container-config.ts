@@ -30,7 +30,7 @@ function mountsOf(spec: OciSpec, file: string, warn: (m: string) => void): { tmp
         return; // the kernel's /dev/pts
       case 'bind':
         if (!m.source) throw new BundleError(`${file}: mounts[${i}].source: a bind mount needs a source`);
-        volumes.push({ source: m.source, target: m.destination, readOnly: options.includes('ro') });
+        volumes.push({ source: m.source, target: m.destination, readOnly: options.includes('ro'), nosuid: options.includes('nosuid') });
         return;
       case 'sysfs':
         if (m.destination !== '/sys') throw new BundleError(`${file}: mounts[${i}]: sysfs is provided at /sys only`);
@@ -68,6 +68,7 @@ function capabilitySets(caps: Record<string, string[]> | undefined, where: strin
 export function processSpec(proc: OciSpec['process'], warn: (m: string) => void = () => {}, where = 'process'): ProcessSpec {
   return {
     capabilities: capabilitySets(proc.capabilities, where, warn),
+    noNewPrivileges: proc.noNewPrivileges === true,
     args: proc.args,
     env: proc.env ?? [],
     cwd: proc.cwd,

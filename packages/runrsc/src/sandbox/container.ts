@@ -25,6 +25,8 @@ export interface Volume {
   /** An absolute path in the container; its parent must exist there. */
   target: string;
   readOnly?: boolean;
+  /** Its files' set-user-ID and set-group-ID bits are ignored (the mount option nosuid). */
+  nosuid?: boolean;
 }
 
 /** Who may change a container's rootfs while it runs (see {@link ContainerKernelOptions.fileAccess}). */
@@ -118,11 +120,12 @@ export function buildContainerKernel(platform: Platform, ops: HostOps, options: 
     allocator: options.allocator,
     loopback: options.network,
   });
-  // The mounts runc gives every container.
+  // The mounts runc gives every container, nosuid as runc's spec has them.
   const devfs = new DevFs({ kernel });
-  kernel.vfs.mount('/dev', devfs);
-  kernel.vfs.mount('/proc', new ProcFs(kernel));
-  kernel.vfs.mount('/sys', new SysFs());
+  const nosuid = { nosuid: true };
+  kernel.vfs.mount('/dev', devfs, nosuid);
+  kernel.vfs.mount('/proc', new ProcFs(kernel), nosuid);
+  kernel.vfs.mount('/sys', new SysFs(), nosuid);
   const memory = { allocator: kernel.allocator, account: kernel.memoryAccount };
   const tmpfs = () => new TmpFs(memory);
   rootFs.shareFileMemory(memory); // for MAP_SHARED mappings of its files
@@ -130,7 +133,7 @@ export function buildContainerKernel(platform: Platform, ops: HostOps, options: 
   const tmpfsTargets = (options.tmpfs ?? []).map(utf8ByteString);
   const volumeTargets = (options.volumes ?? []).map((v) => utf8ByteString(v.target));
   // /dev/shm is a tmpfs unless the bundle mounts something else there (podman binds its own).
-  if (![...tmpfsTargets, ...volumeTargets].includes('/dev/shm')) kernel.vfs.mount('/dev/shm', tmpfs());
+  if (![...tmpfsTargets, ...volumeTargets].includes('/dev/shm')) kernel.vfs.mount('/dev/shm', tmpfs(), nosuid);
   for (const target of tmpfsTargets) {
     makeMountParent(kernel, target, tmpfs);
     kernel.vfs.mount(target, tmpfs());
@@ -143,7 +146,7 @@ export function buildContainerKernel(platform: Platform, ops: HostOps, options: 
         ? HostFs.open(ops, v.source, { readOnly: v.readOnly })
         : HostFileMount.open(ops, v.source, { readOnly: v.readOnly });
       fs.shareFileMemory(memory);
-      kernel.vfs.mount(target, fs);
+      kernel.vfs.mount(target, fs, { nosuid: v.nosuid });
     } catch (err) {
       const why = err instanceof KernelError ? errnoName(err.errno) : (err as Error).message;
       throw new Error(`volume ${v.source}:${v.target}: cannot mount (${why})`);
@@ -197,6 +200,8 @@ export interface ProcessSpec {
    * for another user (the bounding set full either way), as runc leaves a spec without the field.
    */
   capabilities?: CapabilitySets;
+  /** OCI's process.noNewPrivileges: no_new_privs from the start (set-user-ID bits are ignored). */
+  noNewPrivileges?: boolean;
 }
 
 /** JSON cannot carry 2^64-1 exactly: anything from 2^63 up is unlimited. */
@@ -300,6 +305,7 @@ export function spawnProcess(
     name: name.split('/').pop()!.slice(0, 15),
   });
   const proc = thread.process;
+  proc.noNewPrivs = spec.noNewPrivileges === true;
   try {
     if (isatty(stdin)) attachControllingTerminal(kernel, proc, terminal);
     for (const r of spec.rlimits ?? []) {

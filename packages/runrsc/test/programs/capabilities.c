@@ -12,11 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <grp.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -202,10 +204,73 @@ static void after_exec(void) {
   has("after execve, CAP_MKNOD (dropped from bounding)", CAP_MKNOD);
 }
 
+/** What a set-user-ID or set-group-ID program runs with: its ids, AT_SECURE, dumpable and CAP_CHOWN. */
+static void report(void) {
+  uid_t r, ef, sv;
+  gid_t gr, ge, gs;
+  getresuid(&r, &ef, &sv);
+  getresgid(&gr, &ge, &gs);
+  printf("ids: uid %d euid %d suid %d gid %d egid %d sgid %d\n", r, ef, sv, gr, ge, gs);
+  printf("AT_SECURE %lu dumpable %d\n", getauxval(AT_SECURE), prctl(PR_GET_DUMPABLE));
+  has("CAP_CHOWN", CAP_CHOWN);
+}
+
+/** A copy of this program at `path`, owned by `uid`:`gid` with `mode`. */
+static void copy_self(const char *path, int uid, int gid, int mode) {
+  int in = open("/proc/self/exe", O_RDONLY), out = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0700);
+  char buf[65536];
+  for (long n; (n = read(in, buf, sizeof buf)) > 0;) write(out, buf, n);
+  close(in);
+  close(out);
+  chown(path, uid, gid);
+  chmod(path, mode); // after chown, which clears the set-id bits
+}
+
+static void run_as(uid_t uid, gid_t gid, const char *path) {
+  setgroups(0, NULL);
+  setresgid(gid, gid, gid);
+  setresuid(uid, uid, uid);
+  execl(path, "capabilities", "report", NULL);
+  printf("exec %s: %s\n", path, e(-1));
+}
+
+static void suid_root(void) { run_as(1000, 1000, "/tmp/cap-suid"); }
+static void suid_other(void) { run_as(1000, 1000, "/tmp/cap-suid-other"); }
+static void sgid_root(void) { run_as(1000, 1000, "/tmp/cap-sgid"); }
+static void suid_no_new_privs(void) {
+  prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+  run_as(1000, 1000, "/tmp/cap-suid");
+}
+/** Root with another effective uid: execve makes the saved uid follow the effective one. */
+static void saved_follows_effective(void) {
+  setresuid(0, 1000, 0);
+  execl("/tmp/cap-plain", "capabilities", "report", NULL);
+}
+
+static void set_id_programs(void) {
+  copy_self("/tmp/cap-suid", 0, 0, 04755);
+  copy_self("/tmp/cap-suid-other", 2000, 2000, 06755);
+  copy_self("/tmp/cap-sgid", 0, 0, 02755);
+  copy_self("/tmp/cap-plain", 0, 0, 0755);
+  in_child("set-user-ID root, run by uid 1000", suid_root);
+  in_child("set-user-ID and set-group-ID 2000, run by uid 1000", suid_other);
+  in_child("set-group-ID root, run by uid 1000", sgid_root);
+  in_child("set-user-ID root under no_new_privs", suid_no_new_privs);
+  in_child("root with effective uid 1000 runs a plain program", saved_follows_effective);
+  unlink("/tmp/cap-suid");
+  unlink("/tmp/cap-suid-other");
+  unlink("/tmp/cap-sgid");
+  unlink("/tmp/cap-plain");
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   if (argc > 1 && strcmp(argv[1], "after-exec") == 0) {
     after_exec();
+    return 0;
+  }
+  if (argc > 1 && strcmp(argv[1], "report") == 0) {
+    report();
     return 0;
   }
   int f = open("/tmp/cap-secret", O_CREAT | O_WRONLY | O_TRUNC, 0600);
@@ -224,6 +289,7 @@ int main(int argc, char **argv) {
   in_child("setuid drops all", setuid_drops_all);
   in_child("checks", checks);
   in_child("execve", exec_child);
+  set_id_programs();
   unlink("/tmp/cap-secret");
   unlink("/tmp/cap-zero");
   unlink("/tmp/cap-other");
