@@ -11,9 +11,9 @@ import {
 import type { SyscallContext } from '../context.js';
 import { AF_UNSPEC, addressFamily, encodeInetAddress, readInetAddress } from './inet-address.js';
 import {
-  BUFFER_MAX, MIN_RCVBUF, MIN_SNDBUF, SOL_IP, SOL_IPV6, SOL_SOCKET, SOL_TCP, SO_ACCEPTCONN, SO_BROADCAST, SO_DOMAIN,
-  SO_ERROR, SO_KEEPALIVE, SO_LINGER, SO_OOBINLINE, SO_PRIORITY, SO_PROTOCOL, SO_RCVBUF, SO_RCVLOWAT, SO_REUSEADDR,
-  SO_REUSEPORT, SO_SNDBUF, SO_TYPE, bufferSize, int32,
+  BUFFER_MAX, MIN_RCVBUF, MIN_SNDBUF, SOL_IP, SOL_IPV6, SOL_SOCKET, SOL_TCP, SO_ACCEPTCONN, SO_DOMAIN, SO_ERROR,
+  SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_TYPE, bufferSize, genericOption, int32, optionKey,
+  setGenericOption, type StoredOption,
 } from './socket-options.js';
 
 /** The lowest port a process without CAP_NET_BIND_SERVICE may bind (net.ipv4.ip_unprivileged_port_start). */
@@ -78,28 +78,10 @@ const TCP_SNDBUF = 16_384;
 const TCP_RCVBUF = 131_072;
 const UDP_BUFFER = BUFFER_MAX;
 
-/**
- * An option kept only to be read back: its default, its valid range (EINVAL outside it), whether
- * reads see it as 0 or 1, and which sockets have it (by protocol; all when absent).
- */
-interface StoredOption {
-  value: number;
-  min?: number;
-  max?: number;
-  bool?: boolean;
-  protocol?: number;
-  /** A value that stands for the default (IP_TTL's -1). */
-  reset?: number;
-}
+const key = optionKey;
 
-const key = (level: number, name: number) => (level << 16) | name;
-
+/** The options of TCP and IP kept only to be read back (SOL_SOCKET's are every family's: socket-options.ts). */
 const STORED = new Map<number, StoredOption>([
-  [key(SOL_SOCKET, SO_BROADCAST), { value: 0, bool: true }],
-  [key(SOL_SOCKET, SO_KEEPALIVE), { value: 0, bool: true }],
-  [key(SOL_SOCKET, SO_OOBINLINE), { value: 0, bool: true }],
-  [key(SOL_SOCKET, SO_PRIORITY), { value: 0, min: 0, max: 6 }],
-  [key(SOL_SOCKET, SO_RCVLOWAT), { value: 1, min: 0 }],
   [key(SOL_TCP, 1 /* TCP_NODELAY */), { value: 0, bool: true, protocol: IPPROTO_TCP }],
   [key(SOL_TCP, 3 /* TCP_CORK */), { value: 0, bool: true, protocol: IPPROTO_TCP }],
   [key(SOL_TCP, 4 /* TCP_KEEPIDLE */), { value: 7200, min: 1, max: 32_767, protocol: IPPROTO_TCP }],
@@ -147,8 +129,9 @@ export function inetOption(sock: InetSocket, level: number, name: number): Uint8
       case SO_REUSEPORT: return int32(sock.reusePort ? 1 : 0);
       case SO_SNDBUF: return int32(stored(sock, key(level, name)) ?? snd);
       case SO_RCVBUF: return int32(stored(sock, key(level, name)) ?? rcv);
-      case SO_LINGER: return (sock.options.get(key(level, name)) as Uint8Array | undefined)?.slice() ?? new Uint8Array(8);
     }
+    const generic = genericOption(sock.options, name);
+    if (generic !== undefined) return generic;
   }
   if (level === SOL_IPV6 && name === IPV6_V6ONLY && sock.family === AF_INET6) return int32(sock.v6Only ? 1 : 0);
   const option = STORED.get(key(level, name));
@@ -167,14 +150,8 @@ export function setInetOption(sock: InetSocket, level: number, name: number, raw
       case SO_REUSEPORT: sock.reusePort = v !== 0; return;
       case SO_SNDBUF: sock.options.set(key(level, name), bufferSize(v, MIN_SNDBUF)); return;
       case SO_RCVBUF: sock.options.set(key(level, name), bufferSize(v, MIN_RCVBUF)); return;
-      case SO_LINGER: { // struct linger: l_onoff, read back as 0 or 1, and l_linger
-        if (raw.length < 8) throw new KernelError(Errno.EINVAL);
-        const linger = raw.slice(0, 8);
-        linger.set(int32(v !== 0 ? 1 : 0));
-        sock.options.set(key(level, name), linger);
-        return;
-      }
     }
+    if (setGenericOption(sock.options, name, raw)) return;
   }
   if (level === SOL_IPV6 && name === IPV6_V6ONLY && sock.family === AF_INET6) {
     if (sock.local !== null) throw new KernelError(Errno.EINVAL); // fixed once bound

@@ -1,9 +1,11 @@
 /**
  * Option levels and names of getsockopt(2) and setsockopt(2) (asm-generic/socket.h, netinet/in.h),
- * and the socket buffer sizes Linux reports.
+ * the socket buffer sizes Linux reports, and the SOL_SOCKET options every family keeps.
  *
  * @module
  */
+import { Errno, KernelError } from '@rvisor/linux-object';
+
 export const SOL_SOCKET = 1;
 export const SOL_IP = 0;
 export const SOL_TCP = 6;
@@ -43,4 +45,70 @@ export function int32(n: number): Uint8Array {
   const out = new Uint8Array(4);
   new DataView(out.buffer).setInt32(0, n, true);
   return out;
+}
+
+export const SO_DEBUG = 1;
+export const SO_DONTROUTE = 5;
+/** Read-only: Linux reports 1 and refuses to set it (ENOPROTOOPT). */
+export const SO_SNDLOWAT = 19;
+
+/** An option's key in a socket's store of options: its level and name. */
+export const optionKey = (level: number, name: number): number => (level << 16) | name;
+
+/**
+ * An option kept only to be read back: its default, its valid range (EINVAL outside it), whether
+ * reads see it as 0 or 1, and which sockets have it (by protocol; all when absent).
+ */
+export interface StoredOption {
+  value: number;
+  min?: number;
+  max?: number;
+  bool?: boolean;
+  protocol?: number;
+  /** A value that stands for the default (IP_TTL's -1). */
+  reset?: number;
+}
+
+/**
+ * SOL_SOCKET options every socket keeps, whatever its family (Linux's sock_setsockopt): none of
+ * them changes what the kernel's sockets do here.
+ */
+const GENERIC = new Map<number, StoredOption>([
+  [SO_DEBUG, { value: 0, bool: true }],
+  [SO_DONTROUTE, { value: 0, bool: true }],
+  [SO_BROADCAST, { value: 0, bool: true }],
+  [SO_KEEPALIVE, { value: 0, bool: true }],
+  [SO_OOBINLINE, { value: 0, bool: true }],
+  [SO_PRIORITY, { value: 0, min: 0, max: 6 }],
+  [SO_RCVLOWAT, { value: 1, min: 0 }],
+]);
+
+type OptionStore = Map<number, number | Uint8Array>;
+
+/** getsockopt of a generic SOL_SOCKET option from `store`; undefined when `name` is not one. */
+export function genericOption(store: OptionStore, name: number): Uint8Array | undefined {
+  if (name === SO_SNDLOWAT) return int32(1);
+  if (name === SO_LINGER) return (store.get(optionKey(SOL_SOCKET, name)) as Uint8Array | undefined)?.slice() ?? new Uint8Array(8);
+  const option = GENERIC.get(name);
+  if (option === undefined) return undefined;
+  const v = (store.get(optionKey(SOL_SOCKET, name)) as number | undefined) ?? option.value;
+  return int32(option.bool ? (v !== 0 ? 1 : 0) : v);
+}
+
+/** setsockopt of a generic SOL_SOCKET option into `store` (EINVAL out of range); false when `name` is not one. */
+export function setGenericOption(store: OptionStore, name: number, raw: Uint8Array): boolean {
+  if (raw.length < 4) throw new KernelError(Errno.EINVAL);
+  const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength).getInt32(0, true);
+  if (name === SO_LINGER) { // struct linger: l_onoff, read back as 0 or 1, and l_linger
+    if (raw.length < 8) throw new KernelError(Errno.EINVAL);
+    const linger = raw.slice(0, 8);
+    linger.set(int32(v !== 0 ? 1 : 0));
+    store.set(optionKey(SOL_SOCKET, name), linger);
+    return true;
+  }
+  const option = GENERIC.get(name);
+  if (option === undefined) return false;
+  if (!option.bool && (v < (option.min ?? -0x8000_0000) || v > (option.max ?? 0x7fff_ffff))) throw new KernelError(Errno.EINVAL);
+  store.set(optionKey(SOL_SOCKET, name), v);
+  return true;
 }

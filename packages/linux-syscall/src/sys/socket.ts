@@ -22,7 +22,8 @@ import {
 import { encodeInetAddress } from './inet-address.js';
 import {
   MIN_RCVBUF, MIN_SNDBUF, SOL_SOCKET, SO_ACCEPTCONN, SO_DOMAIN, SO_ERROR, SO_PASSCRED, SO_PEERCRED, SO_PROTOCOL,
-  SO_RCVBUF, SO_SNDBUF, SO_TYPE, bufferSize, int32,
+  SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_TYPE, bufferSize, genericOption, int32, optionKey,
+  setGenericOption,
 } from './socket-options.js';
 import {
   createInetSocket, inetBind, inetConnect, inetDestination, inetLocalName, inetOption, inetPeerName,
@@ -185,23 +186,29 @@ export function sysGetpeername(ctx: SyscallContext): number {
   return 0;
 }
 
-/** Buffer sizes a socket was set to (the queue itself stays UNIX_SOCKET_BUFFER). */
-const bufferSizes = new WeakMap<UnixSocket, { snd: number; rcv: number }>();
+/**
+ * The options an AF_UNIX socket was given, by optionKey: the buffer sizes it reports (the queue
+ * itself stays UNIX_SOCKET_BUFFER) and the generic ones. Kept beside the socket, which few set.
+ */
+const unixOptions = new WeakMap<UnixSocket, Map<number, number | Uint8Array>>();
 
-function buffersOf(sock: UnixSocket): { snd: number; rcv: number } {
-  let b = bufferSizes.get(sock);
-  if (b === undefined) bufferSizes.set(sock, b = { snd: UNIX_SOCKET_BUFFER, rcv: UNIX_SOCKET_BUFFER });
-  return b;
+function optionsOf(sock: UnixSocket): Map<number, number | Uint8Array> {
+  let o = unixOptions.get(sock);
+  if (o === undefined) unixOptions.set(sock, o = new Map());
+  return o;
 }
 
 /** An AF_UNIX socket's option value (SOL_SOCKET only; ENOPROTOOPT otherwise). */
 function unixOption(sock: UnixSocket, level: number, name: number): Uint8Array {
   if (level !== SOL_SOCKET) throw new KernelError(Errno.ENOPROTOOPT);
+  const options = unixOptions.get(sock) ?? new Map<number, number>();
   switch (name) {
     case SO_TYPE: return int32(sock.type);
     case SO_ERROR: return int32(0);
-    case SO_SNDBUF: return int32(buffersOf(sock).snd);
-    case SO_RCVBUF: return int32(buffersOf(sock).rcv);
+    case SO_SNDBUF: return int32((options.get(optionKey(level, name)) as number | undefined) ?? UNIX_SOCKET_BUFFER);
+    case SO_RCVBUF: return int32((options.get(optionKey(level, name)) as number | undefined) ?? UNIX_SOCKET_BUFFER);
+    case SO_REUSEADDR: return int32(options.has(optionKey(level, name)) ? 1 : 0);
+    case SO_REUSEPORT: return int32(0);
     case SO_PASSCRED: return int32(sock.passCred ? 1 : 0);
     case SO_ACCEPTCONN: return int32(sock.listening ? 1 : 0);
     case SO_PROTOCOL: return int32(0);
@@ -215,7 +222,11 @@ function unixOption(sock: UnixSocket, level: number, name: number): Uint8Array {
       v.setInt32(8, cred.gid, true);
       return value;
     }
-    default: throw new KernelError(Errno.ENOPROTOOPT);
+    default: {
+      const generic = genericOption(options, name);
+      if (generic === undefined) throw new KernelError(Errno.ENOPROTOOPT);
+      return generic;
+    }
   }
 }
 
@@ -251,13 +262,21 @@ export function sysSetsockopt(ctx: SyscallContext): number {
   }
   if (level !== SOL_SOCKET) throw new KernelError(Errno.ENOPROTOOPT);
   if (len < 4) throw new KernelError(Errno.EINVAL);
-  const raw = ctx.mem.read(ctx.addr(3), 4).slice();
+  const raw = ctx.mem.read(ctx.addr(3), Math.min(len, 8)).slice();
   const val = new DataView(raw.buffer).getInt32(0, true);
+  const key = optionKey(level, name);
   switch (name) {
     case SO_PASSCRED: sock.passCred = val !== 0; return 0;
-    case SO_SNDBUF: buffersOf(sock).snd = bufferSize(val, MIN_SNDBUF); return 0;
-    case SO_RCVBUF: buffersOf(sock).rcv = bufferSize(val, MIN_RCVBUF); return 0;
-    default: throw new KernelError(Errno.ENOPROTOOPT);
+    case SO_SNDBUF: optionsOf(sock).set(key, bufferSize(val, MIN_SNDBUF)); return 0;
+    case SO_RCVBUF: optionsOf(sock).set(key, bufferSize(val, MIN_RCVBUF)); return 0;
+    case SO_REUSEADDR: // kept, and meaningless: a socket file's name is never reused while it exists
+      if (val !== 0) optionsOf(sock).set(key, 1);
+      else optionsOf(sock).delete(key);
+      return 0;
+    case SO_REUSEPORT: throw new KernelError(Errno.EOPNOTSUPP); // inet sockets' alone, as Linux 6.8 on
+    default:
+      if (!setGenericOption(optionsOf(sock), name, raw)) throw new KernelError(Errno.ENOPROTOOPT);
+      return 0;
   }
 }
 

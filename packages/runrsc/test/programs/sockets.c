@@ -253,6 +253,22 @@ static void options(void) {
   printf("SO_PEERCRED unconnected %ld pid %d uid %d gid %d\n", rv, cred.pid, (int)cred.uid, (int)cred.gid);
   CALL(getsockopt(s, SOL_SOCKET, 9999, &v, &len));
   printf("unknown option %ld errno %d\n", rv, er);
+  // The options of every family (sock_setsockopt's), which socketserver and others set.
+  int generic[] = {SO_REUSEADDR, SO_KEEPALIVE, SO_BROADCAST, SO_OOBINLINE, SO_PRIORITY, SO_RCVLOWAT, SO_DONTROUTE, SO_SNDLOWAT};
+  for (int i = 0; i < 8; i++) {
+    int before = -1, after = -1, three = 3;
+    len = sizeof before;
+    getsockopt(s, SOL_SOCKET, generic[i], &before, &len);
+    CALL(setsockopt(s, SOL_SOCKET, generic[i], &three, sizeof three));
+    len = sizeof after;
+    getsockopt(s, SOL_SOCKET, generic[i], &after, &len);
+    printf("option %d: default %d, set 3 %ld errno %d, reads %d\n", generic[i], before, rv, rv < 0 ? er : 0, after);
+  }
+  struct linger lg = {1, 7}, lg2 = {0, 0};
+  CALL(setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof lg));
+  len = sizeof lg2;
+  getsockopt(s, SOL_SOCKET, SO_LINGER, &lg2, &len);
+  printf("SO_LINGER set %ld reads %d %d\n", rv, lg2.l_onoff, lg2.l_linger);
   close(s);
 }
 
