@@ -6,7 +6,7 @@
  * @module
  */
 import {
-  Errno, IN_ACCESS, IN_MODIFY, KernelError, POLLIN, POLLOUT, SI_KERNEL, Signo, isKernelError, sendSignal, type Interruptible, type OpenFile,
+  Errno, IN_ACCESS, IN_MODIFY, KernelError, POLLIN, POLLOUT, SEEK_CUR, SI_KERNEL, Signo, isKernelError, sendSignal, type Interruptible, type OpenFile,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 import { iovecSegments } from './iovec.js';
@@ -132,37 +132,57 @@ export function sysLseek(ctx: SyscallContext) {
 
 type Chunked = (buf: Uint8Array, at: number) => number | Promise<number>;
 
+/** A copy between two files: its ends, how much to move, and how to hand back bytes read but not written. */
+interface Copy {
+  read: Chunked;
+  write: Chunked;
+  count: number;
+  /** Return `bytes` read from the source but not written (rewind its position; nothing for a pread). */
+  giveBack: (bytes: number) => void;
+}
+
 /**
  * Move up to `count` bytes from `read` to `write` through the thread's transfer buffer, a chunk at
  * a time (`at` counts the bytes moved before the chunk); stops early when a read comes back short.
- * Only the first read may block, so a transfer that moved bytes returns rather than waits.
- * Synchronous unless a read or write blocks.
+ * Only the first read may block, so a transfer that moved bytes returns rather than waits. A write
+ * that fails after bytes moved (a full non-blocking socket) ends the copy with what moved, as
+ * Linux's does. Synchronous unless a read or write blocks.
  */
-function copyBetween(ctx: SyscallContext, read: Chunked, write: Chunked, count: number): number | Promise<number> {
-  return copyOn(ctx.thread.transferBuffer(), read, write, count, 0, -1, 0);
+function copyBetween(ctx: SyscallContext, copy: Copy): number | Promise<number> {
+  return copyOn(ctx.thread.transferBuffer(), copy, 0, -1, 0);
 }
 
 /**
  * {@link copyBetween} from where it is: `done` bytes moved, and the chunk after them holding `n`
  * bytes in `buf` (-1: not read yet), `written` of them written. A blocked call resumes here.
  */
-function copyOn(buf: Uint8Array, read: Chunked, write: Chunked, count: number, done: number, n: number, written: number): number | Promise<number> {
+function copyOn(buf: Uint8Array, copy: Copy, done: number, n: number, written: number): number | Promise<number> {
+  const stopped = (err: unknown, wrote: number): number => {
+    copy.giveBack(n - wrote); // the source is left where the copy stopped, error or not
+    if (done + wrote === 0) throw err;
+    return done + wrote;
+  };
   for (;;) {
-    const asked = Math.min(buf.length, count - done);
+    const asked = Math.min(buf.length, copy.count - done);
     if (n < 0) {
       if (asked <= 0) return done;
-      const r = read(buf.subarray(0, asked), done);
-      if (typeof r !== 'number') return done > 0 ? done : r.then((m) => copyOn(buf, read, write, count, done, m, 0));
+      const r = copy.read(buf.subarray(0, asked), done);
+      if (typeof r !== 'number') return done > 0 ? done : r.then((m) => copyOn(buf, copy, done, m, 0));
       n = r;
       written = 0;
     }
     if (n <= 0) return done;
     while (written < n) {
-      const w = write(buf.subarray(written, n), done + written);
+      let w: number | Promise<number>;
+      try {
+        w = copy.write(buf.subarray(written, n), done + written);
+      } catch (err) {
+        return stopped(err, written);
+      }
       if (typeof w !== 'number') {
         const at = written;
         const got = n;
-        return w.then((m) => copyOn(buf, read, write, count, done, got, at + m));
+        return w.then((m) => copyOn(buf, copy, done, got, at + m), (err) => stopped(err, at));
       }
       written += w;
     }
@@ -188,8 +208,11 @@ export function sysSendfile(ctx: SyscallContext) {
     if (off !== null) ctx.mem.writeU64(offAddr, BigInt(off + n));
     return n;
   };
+  const giveBack = (n: number) => {
+    if (off === null && n > 0) from.seek(-n, SEEK_CUR); // in_fd is a file, whose position moves by what was sent
+  };
   try {
-    const r = copyBetween(ctx, read, (b) => to.write(b, ctx), ctx.count(3));
+    const r = copyBetween(ctx, { read, write: (b) => to.write(b, ctx), count: ctx.count(3), giveBack });
     return written(ctx, to, piped(ctx, readFrom(ctx, from, typeof r === 'number' ? moved(r) : r.then(moved))));
   } catch (err) {
     sigpipe(ctx, err); // a broken pipe found without waiting
@@ -210,6 +233,9 @@ export function sysCopyFileRange(ctx: SyscallContext) {
     if (outOff !== null) ctx.mem.writeU64(outAddr, BigInt(outOff + n));
     return n;
   };
-  const r = copyBetween(ctx, read, write, ctx.count(4));
+  const giveBack = (n: number) => {
+    if (inOff === null && n > 0) from.seek(-n, SEEK_CUR);
+  };
+  const r = copyBetween(ctx, { read, write, count: ctx.count(4), giveBack });
   return written(ctx, to, readFrom(ctx, from, typeof r === 'number' ? moved(r) : r.then(moved)));
 }

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -267,6 +268,44 @@ static void tcp_abort(void) {
   CALL(recv(cli, buf, sizeof buf, MSG_DONTWAIT)); result("recv after the listener closed unaccepted");
   CALL(recv(cli, buf, sizeof buf, MSG_DONTWAIT)); result("recv again");
   close(cli);
+}
+
+/**
+ * sendfile into a non-blocking TCP socket nobody reads yet: it sends what fits and says how much
+ * (the file position moves by as much), then EAGAIN; the rest follows as the reader drains.
+ */
+static void tcp_sendfile(void) {
+  printf("-- sendfile to a non-blocking tcp socket\n");
+  enum { SIZE = 16 << 20 };
+  static unsigned char blob[SIZE];
+  for (int i = 0; i < SIZE; i++) blob[i] = (unsigned char)(i * 7 + i / 4096);
+  int fd = open("/tmp/inet-sendfile", O_CREAT | O_RDWR | O_TRUNC, 0600);
+  write(fd, blob, SIZE);
+  lseek(fd, 0, SEEK_SET);
+  int srv = tcp_listener("127.0.0.1");
+  int cli;
+  int conn = tcp_pair(srv, &cli);
+  fcntl(cli, F_SETFL, O_NONBLOCK);
+  CALL(sendfile(cli, fd, NULL, SIZE));
+  long first = rv;
+  printf("first: partial %d, position follows %d\n", first > 0 && first < SIZE, lseek(fd, 0, SEEK_CUR) == first);
+  CALL(sendfile(cli, fd, NULL, SIZE - first)); result("second, the socket full");
+  static unsigned char got[SIZE];
+  long sent = first, received = 0;
+  while (received < SIZE) {
+    long n = recv(conn, got + received, SIZE - received, MSG_DONTWAIT);
+    if (n > 0) received += n;
+    if (sent < SIZE) {
+      long m = sendfile(cli, fd, NULL, SIZE - sent);
+      if (m > 0) sent += m;
+    }
+  }
+  printf("all sent %d, received intact %d\n", sent == SIZE, memcmp(got, blob, SIZE) == 0);
+  close(cli);
+  close(conn);
+  close(srv);
+  close(fd);
+  unlink("/tmp/inet-sendfile");
 }
 
 /** One megabyte from a child to its parent, checked byte by byte. */
@@ -631,6 +670,7 @@ int main(void) {
   tcp_stream();
   tcp_reset();
   tcp_abort();
+  tcp_sendfile();
   tcp_nonblocking();
   tcp_errors();
   dual_stack();
