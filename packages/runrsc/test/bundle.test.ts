@@ -104,6 +104,18 @@ describe('OCI bundles', () => {
     }
   });
 
+  it('keeps /proc\'s answers under a read-only path: a new name is ENOENT there too, a write EROFS', () => {
+    withConfig((s) => {
+      s.process.args = ['sh', '-c', 'mkdir /proc/sys/new; echo x > /proc/sys/kernel/hostname; mkdir /proc/new; cat /proc/sys/kernel/ostype'];
+      s.linux = { ...s.linux, readonlyPaths: ['/proc/sys'] };
+    });
+    const r = runrsc(['run', 'c-proc-ro']);
+    expect(r.stderr).toBe("mkdir: can't create directory '/proc/sys/new': No such file or directory\n"
+      + "sh: can't create /proc/sys/kernel/hostname: Read-only file system\n"
+      + "mkdir: can't create directory '/proc/new': No such file or directory\n");
+    expect(r.stdout).toBe('Linux\n');
+  });
+
   it('mounts sysfs at /sys, as runc\'s default spec asks, without a warning; refuses it elsewhere', () => {
     withConfig((s) => {
       s.process.args = ['sh', '-c', 'cat /sys/devices/system/cpu/online; grep " /sys " /proc/mounts'];

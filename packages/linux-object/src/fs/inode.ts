@@ -108,6 +108,13 @@ export interface FileSystem {
   readonly root: INode;
   /** Whether every change fails with EROFS. */
   readonly readOnly: boolean;
+  /**
+   * Whether a name its directories lack is an error rather than room for a new file, as in
+   * Linux's procfs, whose lookup fails (ENOENT) where others give a negative dentry: creating a
+   * name there (open O_CREAT, mkdir, mknod, bind, symlink, link, rename to it) answers ENOENT
+   * before any other check. Absent: false.
+   */
+  readonly noNewNames?: boolean;
   /** Release what the file system holds (host fds). Called when it is unmounted. */
   release(): void;
   /** statfs(2) of the file system; absent: the VFS reports zeroed counts. */

@@ -6,7 +6,8 @@ import { LinuxThread } from '../process/process.js';
 import { errnoOf } from './errno-of.test-helper.js';
 import { FdTable } from './fd-table.js';
 import { makedev } from '../abi/mode.js';
-import { O_RDONLY } from '../abi/fcntl.js';
+import { O_CREAT, O_RDONLY, O_WRONLY } from '../abi/fcntl.js';
+import { S_IFIFO } from '../abi/mode.js';
 import { ProcFs } from './procfs.js';
 import { ROOT_CAPS } from '../process/capabilities.js';
 import { TmpFs } from './tmpfs.js';
@@ -121,6 +122,29 @@ describe('/proc/net', () => {
     ]);
     expect(read('tcp6')).toEqual([]);
     expect(read('udp6').map((f) => [f[1], f[3]])).toEqual([['00000000000000000000000001000000:0035', '07']]);
+  });
+});
+
+describe('creating in /proc', () => {
+  it('answers ENOENT for a new name, whatever the call, and EPERM for what /proc cannot change, as Linux', () => {
+    const { kernel, proc } = setup();
+    const vfs = kernel.vfs;
+    const root = vfs.root;
+    vfs.mount('/proc', proc);
+    vfs.open(root, '/file', O_CREAT | O_WRONLY, 0o644).close();
+    for (const p of ['/proc/new', '/proc/1/new', '/proc/1/fd/9', '/proc/sys/kernel/new', '/proc/net/new']) {
+      expect(errnoOf(() => vfs.open(root, p, O_CREAT | O_WRONLY, 0o644))).toBe(Errno.ENOENT);
+      expect(errnoOf(() => vfs.mkdir(root, p, 0o755))).toBe(Errno.ENOENT);
+      expect(errnoOf(() => vfs.mknod(root, p, S_IFIFO | 0o644))).toBe(Errno.ENOENT);
+      expect(errnoOf(() => vfs.symlink('/file', root, p))).toBe(Errno.ENOENT);
+      expect(errnoOf(() => vfs.link(root, '/file', root, p, false))).toBe(Errno.ENOENT);
+      expect(errnoOf(() => vfs.rename(root, '/proc/1/stat', root, p, 0))).toBe(Errno.ENOENT);
+    }
+    expect(errnoOf(() => vfs.rename(root, '/file', root, '/proc/new', 0))).toBe(Errno.EXDEV);
+    expect(errnoOf(() => vfs.mkdir(root, '/proc/1', 0o755))).toBe(Errno.EEXIST);
+    expect(errnoOf(() => vfs.unlink(root, '/proc/cpuinfo'))).toBe(Errno.EPERM);
+    expect(errnoOf(() => vfs.rmdir(root, '/proc/1/fd'))).toBe(Errno.EPERM);
+    expect(errnoOf(() => vfs.rename(root, '/proc/1/stat', root, '/proc/1/status', 0))).toBe(Errno.EPERM);
   });
 });
 

@@ -1,6 +1,6 @@
 /**
- * procfs: the read-only /proc of a container, generated from the kernel's state when read. Only
- * the container's own processes appear, under their virtual pids.
+ * procfs: the /proc of a container, generated from the kernel's state when read. Only the
+ * container's own processes appear, under their virtual pids.
  *
  * @module
  */
@@ -162,7 +162,13 @@ function mountOptions(m: Mount): string {
  */
 export class ProcFs implements FileSystem {
   readonly type = 'proc';
-  readonly readOnly = true;
+  /**
+   * Mounted read-write, as runc mounts a container's /proc: what it cannot do answers as Linux's
+   * procfs, EPERM (unlink, rmdir, rename, chmod of its files), not EROFS.
+   */
+  readonly readOnly = false;
+  /** Its lookups of a name it lacks fail: creating one answers ENOENT, as Linux's. */
+  readonly noNewNames = true;
   readonly dev: bigint;
   readonly root: GeneratedDir;
   readonly #kernel: Kernel;

@@ -199,3 +199,29 @@ describe('Vfs.open', () => {
     expect(errnoOf(() => vfs.access(root, '/etc', 1))).toBeUndefined();
   });
 });
+
+describe('a read-only mount', () => {
+  const vfs = makeVfs(); // its root file system is read-only; /dev is not
+  const root = vfs.root;
+
+  it('answers EROFS before looking up the name unlink, rmdir and rename change, as Linux', () => {
+    expect(errnoOf(() => vfs.unlink(root, '/etc/missing'))).toBe(Errno.EROFS);
+    expect(errnoOf(() => vfs.rmdir(root, '/etc/missing'))).toBe(Errno.EROFS);
+    expect(errnoOf(() => vfs.rename(root, '/etc/missing', root, '/etc/new', 0))).toBe(Errno.EROFS);
+    expect(errnoOf(() => vfs.unlink(root, '/etc/.'))).toBe(Errno.EISDIR); // the kind of name comes first
+    expect(errnoOf(() => vfs.rename(root, '/dev/null', root, '/etc/new', 0))).toBe(Errno.EXDEV);
+  });
+
+  it('answers a link from another mount EROFS, and ENOENT for a new name ending in /, before EXDEV', () => {
+    expect(errnoOf(() => vfs.link(root, '/dev/null', root, '/etc/new', false))).toBe(Errno.EROFS);
+    expect(errnoOf(() => vfs.link(root, '/dev/null', root, '/etc/new/', false))).toBe(Errno.ENOENT);
+    expect(errnoOf(() => vfs.link(root, '/dev/null', root, '/etc/passwd', false))).toBe(Errno.EEXIST);
+  });
+
+  it('refuses to open a regular file for writing, and not for reading', () => {
+    expect(errnoOf(() => vfs.open(root, '/etc/hostname', O_RDWR, 0))).toBe(Errno.EROFS);
+    expect(errnoOf(() => vfs.open(root, '/etc/hostname', O_RDONLY | O_TRUNC, 0))).toBe(Errno.EROFS);
+    expect(errnoOf(() => vfs.open(root, '/etc/hostname', O_RDONLY | O_CREAT, 0))).toBeUndefined();
+    expect(errnoOf(() => vfs.open(root, '/dev/null', O_WRONLY, 0))).toBeUndefined();
+  });
+});

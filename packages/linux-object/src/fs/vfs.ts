@@ -114,6 +114,15 @@ function required(op: unknown, fs: FileSystem): void {
 }
 
 /**
+ * EROFS where `ref` is on a read-only mount (Linux's mnt_want_write): unlink, rmdir and rename
+ * ask before looking up the name they change, link before comparing the mounts, and open of a
+ * regular file for writing once its permission is checked, in Linux's order.
+ */
+function checkWritable(ref: PathRef): void {
+  if (ref.mount.fs.readOnly) throw new KernelError(Errno.EROFS);
+}
+
+/**
  * Where a magic link (/proc/<pid>/fd/N) leads: its open file, where that file is, or as an inode
  * of its own when it has no place (a pipe, host stdio). Undefined for any other link.
  */
@@ -301,7 +310,10 @@ export class Vfs {
       && ((flags & O_ACCMODE) !== O_RDONLY || (flags & (O_CREAT | O_TRUNC)) !== 0)) {
       throw new KernelError(Errno.EISDIR);
     }
-    checkInodeAccess(ids, ref.inode, openAccess(flags));
+    const access = openAccess(flags);
+    checkInodeAccess(ids, ref.inode, access);
+    // A regular file opened for writing on a read-only mount (Linux's mnt_want_write at open).
+    if ((access & MAY_WRITE) !== 0 && type === FileType.Regular) checkWritable(ref);
     const file = this.#openedAt(ref.inode.open(flags, ref.path), ref);
     if ((flags & O_TRUNC) !== 0 && type === FileType.Regular) this.events.changed(ref, IN_MODIFY);
     return file;
@@ -393,12 +405,16 @@ export class Vfs {
     checkSticky(ids, dirStat, victim.inode.stat());
   }
 
-  /** The child `name` of `dir`, or undefined if there is none. */
+  /**
+   * The child `name` of `dir`, or undefined if there is none; ENOENT instead where no name can be
+   * made (`FileSystem.noNewNames`: procfs), as Linux's lookup there fails before a create.
+   */
   #maybeChild(dir: PathRef, name: string): PathRef | undefined {
     const path = joinPath(dir.path, name);
     const mount = this.#mounts.get(path);
     if (mount !== undefined) return { mount, inode: mount.fs.root, path, parent: dir };
     const inode = findChild(dir.inode, name);
+    if (inode === undefined && dir.mount.fs.noNewNames === true) throw new KernelError(Errno.ENOENT);
     return inode === undefined ? undefined : { mount: dir.mount, inode, path, parent: dir };
   }
 
@@ -463,6 +479,7 @@ export class Vfs {
   unlink(start: PathRef, path: string, root?: PathRef, ids?: AccessIds): void {
     const { parent, name, trailingSlash } = this.#entry(start, path, root, ids);
     if (!isPlainName(name)) throw new KernelError(Errno.EISDIR);
+    checkWritable(parent);
     const ref = this.#child(parent, name);
     const isDir = ref.inode.type === FileType.Directory;
     if (trailingSlash) throw new KernelError(isDir ? Errno.EISDIR : Errno.ENOTDIR);
@@ -494,6 +511,7 @@ export class Vfs {
     if (name === '.') throw new KernelError(Errno.EINVAL);
     if (name === '..') throw new KernelError(Errno.ENOTEMPTY);
     if (name === '') throw new KernelError(Errno.EBUSY);
+    checkWritable(parent);
     const ref = this.#child(parent, name);
     this.#mayDelete(parent, ref, ids);
     if (ref.inode.type !== FileType.Directory) throw new KernelError(Errno.ENOTDIR);
@@ -520,9 +538,11 @@ export class Vfs {
     }
     const from = this.#entry(oldStart, oldPath, root, ids);
     const to = this.#entry(newStart, newPath, root, ids);
-    if (!isPlainName(from.name) || !isPlainName(to.name)) throw new KernelError(Errno.EBUSY);
-    const old = this.#child(from.parent, from.name);
+    // Linux's order: the directories' mounts, the names' kinds, a read-only mount, then lookups.
     if (from.parent.mount !== to.parent.mount) throw new KernelError(Errno.EXDEV);
+    if (!isPlainName(from.name) || !isPlainName(to.name)) throw new KernelError(Errno.EBUSY);
+    checkWritable(from.parent);
+    const old = this.#child(from.parent, from.name);
     this.#checkNotMountRoot(old);
     const target = this.#maybeChild(to.parent, to.name);
     if (target !== undefined) this.#checkNotMountRoot(target);
@@ -594,11 +614,13 @@ export class Vfs {
     if (!isPlainName(to.name) || this.#maybeChild(to.parent, to.name) !== undefined) {
       throw new KernelError(Errno.EEXIST);
     }
+    // The new name is checked as any create's (Linux's filename_create) before the mounts are compared.
+    if (to.trailingSlash) throw new KernelError(Errno.ENOENT);
+    checkWritable(to.parent);
     if (old.mount !== to.parent.mount) throw new KernelError(Errno.EXDEV);
     if (ids !== undefined) checkHardlinkSource(ids, old.inode.stat());
     this.#mayCreate(to.parent, ids);
     if (old.inode.type === FileType.Directory) throw new KernelError(Errno.EPERM);
-    if (to.trailingSlash) throw new KernelError(Errno.ENOENT);
     required(to.parent.inode.link, to.parent.mount.fs);
     to.parent.inode.link!(to.name, old.inode);
     this.events.self(old, IN_ATTRIB);

@@ -62,12 +62,16 @@ export interface ContainerKernelOptions {
   readonlyPaths?: readonly string[];
 }
 
-/** A second view of a file system's directory or file, as a bind mount gives: read-only if asked. */
+/**
+ * A second view of a file system's directory or file, as a bind mount gives: read-only if asked.
+ * A read-only view of /proc keeps procfs's rule for new names: creating one answers ENOENT.
+ */
 class BindView implements FileSystem {
   constructor(
     readonly type: string,
     readonly root: INode,
     readonly readOnly: boolean,
+    readonly noNewNames?: boolean,
   ) {}
 
   release(): void {}
@@ -86,7 +90,7 @@ function restrictPaths(container: ContainerKernel, options: ContainerKernelOptio
   };
   for (const path of options.readonlyPaths ?? []) {
     const ref = resolve(utf8ByteString(path));
-    if (ref) kernel.vfs.mount(ref.path, new BindView(ref.mount.fs.type, ref.inode, true));
+    if (ref) kernel.vfs.mount(ref.path, new BindView(ref.mount.fs.type, ref.inode, true, ref.mount.fs.noNewNames));
   }
   for (const path of options.maskedPaths ?? []) {
     const ref = resolve(utf8ByteString(path));

@@ -1,21 +1,26 @@
 // Conformance: what /proc shows that is the same on every run — the shape of /proc/self/stat,
 // the keys of /proc/self/status, cmdline, environ and comm of a process that re-executed itself
 // with fixed arguments and environment, /proc/self as a link to the pid, the fd directory, and
-// a child's entry before and after it is reaped. Pids and paths are compared, never printed.
+// a child's entry before and after it is reaped, and what creating in /proc (and in a read-only
+// /sys) answers. Pids and paths are compared, never printed.
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <sys/sysinfo.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -384,6 +389,100 @@ static void both_ends(void) {
   unlink(fifo);
 }
 
+/** A call's result as its errno's name, or "ok" (closing what it opened). */
+static const char *outcome(int rc) {
+  if (rc < 0) return strerrorname_np(errno);
+  if (rc > 2) close(rc);
+  return "ok";
+}
+
+/**
+ * Creating a name in /proc: Linux's procfs lookup of a name it lacks fails, so every kind of
+ * create answers ENOENT, whatever the directory, before any other check (a trailing slash on
+ * open(O_CREAT) is EISDIR first). What it has cannot be removed, renamed or chmod'ed: EPERM.
+ */
+static void creating_in_proc(const char *tmpfile) {
+  static const char *NAMES[] = {"/proc/procfs-new", "/proc/self/procfs-new", "/proc/self/fd/999",
+                                "/proc/self/task/procfs-new", "/proc/sys/kernel/procfs-new", "/proc/net/procfs-new"};
+  for (size_t i = 0; i < sizeof NAMES / sizeof NAMES[0]; i++) {
+    const char *p = NAMES[i];
+    printf("%s: open O_CREAT %s", p, outcome(open(p, O_CREAT | O_WRONLY, 0644)));
+    printf(", O_CREAT|O_EXCL %s", outcome(open(p, O_CREAT | O_EXCL | O_RDWR, 0644)));
+    printf(", mkdir %s", outcome(mkdir(p, 0755)));
+    printf(", mknod FIFO %s", outcome(mknod(p, S_IFIFO | 0644, 0)));
+    printf(", mknod REG %s", outcome(mknod(p, S_IFREG | 0644, 0)));
+    printf(", symlink %s", outcome(symlink("/tmp", p)));
+    printf(", link %s", outcome(link(tmpfile, p)));
+    printf(", rename in %s\n", outcome(rename(tmpfile, p)));
+  }
+  int s = socket(AF_UNIX, SOCK_STREAM, 0);
+  struct sockaddr_un a = {.sun_family = AF_UNIX, .sun_path = "/proc/procfs-sock"};
+  printf("bind a socket in /proc: %s\n", outcome(bind(s, (struct sockaddr *)&a, sizeof a)));
+  close(s);
+  printf("mkdir /proc/procfs-new/: %s, open O_CREAT of it: %s, mkdir /proc/self: %s\n",
+         outcome(mkdir("/proc/procfs-new/", 0755)), outcome(open("/proc/procfs-new/", O_CREAT | O_WRONLY, 0644)),
+         outcome(mkdir("/proc/self", 0755)));
+  printf("rename /proc/self/stat to a new name: %s, over /proc/self/status: %s\n",
+         outcome(rename("/proc/self/stat", "/proc/self/procfs-new")), outcome(rename("/proc/self/stat", "/proc/self/status")));
+  printf("unlink /proc/cpuinfo: %s, rmdir /proc/self/fd: %s, chmod /proc/self/stat: %s, access W_OK /proc/cpuinfo: %s\n",
+         outcome(unlink("/proc/cpuinfo")), outcome(rmdir("/proc/self/fd")), outcome(chmod("/proc/self/stat", 0444)),
+         outcome(access("/proc/cpuinfo", W_OK)));
+}
+
+/** Whether /sys is mounted read-only, by /proc/self/mounts. */
+static int sys_read_only(void) {
+  FILE *f = fopen("/proc/self/mounts", "r");
+  char line[1024], dir[512], type[64], opts[512];
+  int ro = -1;
+  while (f && fgets(line, sizeof line, f)) {
+    if (sscanf(line, "%*s %511s %63s %511s", dir, type, opts) == 3 && !strcmp(dir, "/sys")) ro = !strncmp(opts, "ro", 2) && (opts[2] == ',' || !opts[2]);
+  }
+  if (f) fclose(f);
+  return ro;
+}
+
+/**
+ * Creating in a read-only sysfs, as a container's /sys is (runc mounts it so): sysfs leaves room
+ * for new names (unlike procfs), so a create answers EROFS, ENOENT for a name ending in '/' that
+ * only a directory may have, EXDEV for a rename from another mount; unlink, rmdir and rename
+ * answer EROFS before looking their name up, and its files cannot be opened for writing. The
+ * host's /sys is read-write: natively, a child makes it read-only in a mount namespace of its own.
+ */
+static void creating_in_read_only_sys(const char *tmpfile) {
+  pid_t child = fork();
+  if (child == 0) {
+    if (sys_read_only() != 1 && (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0
+                                 || mount(NULL, "/sys", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) != 0)) {
+      printf("cannot make /sys read-only: %s\n", strerrorname_np(errno));
+      _exit(1);
+    }
+    static const char *NAMES[] = {"/sys/procfs-new", "/sys/kernel/procfs-new", "/sys/devices/system/cpu/procfs-new"};
+    for (size_t i = 0; i < sizeof NAMES / sizeof NAMES[0]; i++) {
+      const char *p = NAMES[i];
+      char slash[128];
+      snprintf(slash, sizeof slash, "%s/", p);
+      printf("%s: open O_CREAT %s", p, outcome(open(p, O_CREAT | O_WRONLY, 0644)));
+      printf(", mkdir %s", outcome(mkdir(p, 0755)));
+      printf(", mknod FIFO %s", outcome(mknod(p, S_IFIFO | 0644, 0)));
+      printf(", mknod REG %s", outcome(mknod(p, S_IFREG | 0644, 0)));
+      printf(", symlink %s", outcome(symlink("/tmp", p)));
+      printf(", link %s", outcome(link(tmpfile, p)));
+      printf(", rename in %s", outcome(rename(tmpfile, p)));
+      printf(", unlink %s, rmdir %s", outcome(unlink(p)), outcome(rmdir(p)));
+      printf("; with a slash: mkdir %s, symlink %s, link %s\n", outcome(mkdir(slash, 0755)),
+             outcome(symlink("/tmp", slash)), outcome(link(tmpfile, slash)));
+    }
+    const char *thp = "/sys/kernel/mm/transparent_hugepage/enabled";
+    printf("/sys: open a file O_WRONLY %s, O_CREAT|O_RDONLY %s; rename it %s, unlink it %s, rmdir /sys/kernel %s, mkdir /sys/kernel %s\n",
+           outcome(open(thp, O_WRONLY)), outcome(open(thp, O_CREAT | O_RDONLY, 0644)),
+           outcome(rename(thp, "/sys/kernel/procfs-new")), outcome(unlink(thp)), outcome(rmdir("/sys/kernel")),
+           outcome(mkdir("/sys/kernel", 0755)));
+    _exit(0);
+  }
+  int status;
+  waitpid(child, &status, 0);
+}
+
 int main(int argc, char **argv) {
   if (argc > 1 && !strcmp(argv[1], "exec-side")) return exec_side();
   if (argc > 1 && !strcmp(argv[1], "comm-after-exec")) {
@@ -406,6 +505,11 @@ int main(int argc, char **argv) {
   snprintf(path, sizeof path, "/proc/%d/stat", pid);
   stat_file(path, pid, ppid, "procfs");
   status_file(pid, ppid);
+  char scratch[] = "/tmp/procfs-file-XXXXXX";
+  close(mkstemp(scratch));
+  creating_in_proc(scratch);
+  creating_in_read_only_sys(scratch);
+  unlink(scratch);
 
   long n = readlink("/proc/self", buf, sizeof buf - 1);
   buf[n < 0 ? 0 : n] = 0;
