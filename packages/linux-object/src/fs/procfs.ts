@@ -21,6 +21,7 @@ import {
   GeneratedDir, GeneratedFile, GeneratedInode, GeneratedSymlink, type Children, type Generate,
 } from './generated-nodes.js';
 import type { FileSystem, INode, StatFs } from './inode.js';
+import { MappedNames } from './mapped-names.js';
 import type { OpenFile } from './open-file.js';
 import type { Mount } from './path-ref.js';
 import { UnixSocket } from './unix-socket.js';
@@ -537,6 +538,7 @@ export class ProcFs implements FileSystem {
 
   #maps(proc: LinuxProcess): string {
     let out = '';
+    const names = new MappedNames(this.#kernel.vfs);
     for (const m of mergedAnonymous(proc.vmar.mappings())) {
       const perms = `${m.prot & 1 ? 'r' : '-'}${m.prot & 2 ? 'w' : '-'}${m.prot & 4 ? 'x' : '-'}${m.shared ? 's' : 'p'}`;
       // A file's mapping shows where in the file it starts and the file's device and inode;
@@ -546,7 +548,7 @@ export class ProcFs implements FileSystem {
         ? `${hex(m.vmo.originOffset + m.offset, 8)} ${hex(devMajor(file.dev), 2)}:${hex(devMinor(file.dev), 2)} ${file.ino}`
         : `${hex(m.shared ? m.offset : 0, 8)} 00:00 0`;
       const line = `${hex(m.start, 8)}-${hex(m.end, 8)} ${perms} ${where}`;
-      out += m.name === '' ? `${line}\n` : `${line.padEnd(72)} ${m.name}\n`;
+      out += m.name === '' ? `${line}\n` : `${line.padEnd(72)} ${names.of(m.name, file)}\n`;
     }
     return out;
   }

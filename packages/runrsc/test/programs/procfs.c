@@ -1,8 +1,8 @@
 // Conformance: what /proc shows that is the same on every run — the shape of /proc/self/stat,
 // the keys of /proc/self/status, cmdline, environ and comm of a process that re-executed itself
 // with fixed arguments and environment, /proc/self as a link to the pid, the fd directory, and
-// a child's entry before and after it is reaped, and what creating in /proc (and in a read-only
-// /sys) answers. Pids and paths are compared, never printed.
+// a child's entry before and after it is reaped; what creating in /proc (and in a read-only /sys)
+// answers, and maps' " (deleted)". Pids and paths are compared, never printed.
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -483,6 +483,67 @@ static void creating_in_read_only_sys(const char *tmpfile) {
   waitpid(child, &status, 0);
 }
 
+/** The name /proc/self/maps gives the mapping at `at` ("(no mapping)" if none). */
+static void mapped_name(void *at, char *name, size_t size) {
+  FILE *f = fopen("/proc/self/maps", "r");
+  struct maps_line m;
+  snprintf(name, size, "(no mapping)");
+  while (next_maps_line(f, &m)) {
+    if (m.lo == (unsigned long)at) snprintf(name, size, "%s", m.path);
+  }
+  if (f) fclose(f);
+}
+
+/** Maps `path` (two pages of it, private, read-only), or NULL. */
+static void *map_file(const char *path) {
+  int fd = open(path, O_RDWR | O_CREAT, 0600);
+  if (fd < 0) return NULL;
+  ftruncate(fd, 8192);
+  void *at = mmap(NULL, 8192, PROT_READ, MAP_PRIVATE, fd, 0);
+  close(fd);
+  return at == MAP_FAILED ? NULL : at;
+}
+
+/** How a mapping of `path` is named: `path` itself, `path` with " (deleted)", or something else. */
+static const char *named(void *at, const char *path) {
+  char name[600], deleted[600];
+  mapped_name(at, name, sizeof name);
+  snprintf(deleted, sizeof deleted, "%s (deleted)", path);
+  return !strcmp(name, path) ? "its path" : !strcmp(name, deleted) ? "its path (deleted)" : "something else";
+}
+
+/**
+ * A file's mapping is named "<path> (deleted)" in /proc/<pid>/maps once that path is gone: unlinked
+ * (also while another link remains: the name is what counts), or replaced by a rename; on the
+ * rootfs and on a tmpfs.
+ */
+static void deleted_mappings(void) {
+  const char *dirs[] = {"/tmp", "/dev/shm"};
+  for (int d = 0; d < 2; d++) {
+    char a[128], b[128], c[128], fresh[128];
+    snprintf(a, sizeof a, "%s/procfs-map-a-%d", dirs[d], getpid());
+    snprintf(b, sizeof b, "%s/procfs-map-b-%d", dirs[d], getpid());
+    snprintf(c, sizeof c, "%s/procfs-map-c-%d", dirs[d], getpid());
+    snprintf(fresh, sizeof fresh, "%s/procfs-map-new-%d", dirs[d], getpid());
+    void *ma = map_file(a), *mc = map_file(c);
+    printf("%s: mapped file named by %s", dirs[d], named(ma, a));
+    unlink(a);
+    printf(", unlinked: %s", named(ma, a));
+    void *mb = map_file(b);
+    link(b, a);
+    unlink(b);
+    printf("; unlinked with another link left: %s", named(mb, b));
+    close(open(fresh, O_WRONLY | O_CREAT, 0600));
+    rename(fresh, c);
+    printf("; renamed over: %s\n", named(mc, c));
+    unlink(a);
+    unlink(c);
+    munmap(ma, 8192);
+    munmap(mb, 8192);
+    munmap(mc, 8192);
+  }
+}
+
 int main(int argc, char **argv) {
   if (argc > 1 && !strcmp(argv[1], "exec-side")) return exec_side();
   if (argc > 1 && !strcmp(argv[1], "comm-after-exec")) {
@@ -510,6 +571,7 @@ int main(int argc, char **argv) {
   creating_in_proc(scratch);
   creating_in_read_only_sys(scratch);
   unlink(scratch);
+  deleted_mappings();
 
   long n = readlink("/proc/self", buf, sizeof buf - 1);
   buf[n < 0 ? 0 : n] = 0;
