@@ -1,4 +1,4 @@
-import { FakePlatform, PmemAllocator, Thread } from '@rvisor/zircon-object';
+import { FakePlatform, PmemAllocator, Thread, stringToBytes } from '@rvisor/zircon-object';
 import { describe, expect, it } from 'vitest';
 import { Errno } from '../errno.js';
 import { Kernel } from '../process/kernel.js';
@@ -13,7 +13,9 @@ import { ROOT_CAPS } from '../process/capabilities.js';
 import { TmpFs } from './tmpfs.js';
 import { AF_INET, AF_INET6, IPV4_LOOPBACK, IPV6_LOOPBACK } from '../net/inet-address.js';
 import { InetSocket } from '../net/inet-socket.js';
-import { SOCK_DGRAM, SOCK_STREAM } from './unix-socket.js';
+import {
+  SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM, createSocketPair, createUnixSocket, type UnixSocket,
+} from './unix-socket.js';
 
 function setup() {
   const platform = new FakePlatform();
@@ -148,3 +150,52 @@ describe('creating in /proc', () => {
   });
 });
 
+describe('/proc/net/unix', () => {
+  const read = (proc: ProcFs): string[] => {
+    const buf = new Uint8Array(4096);
+    const n = proc.root.lookup('net').lookup('unix').open(O_RDONLY, '/proc/net/unix').read(buf) as number;
+    return new TextDecoder().decode(buf.subarray(0, n)).split('\n').slice(0, -1);
+  };
+  const line = (refs: number, flags: number, type: number, state: number, ino: bigint | number, path = '') =>
+    `0000000000000000: ${refs.toString(16).padStart(8, '0')} 00000000 ${flags.toString(16).padStart(8, '0')} `
+    + `000${type} 0${state} ${String(ino).padStart(5)}${path === '' ? '' : ` ${path}`}`;
+
+  it('lists the container\'s AF_UNIX sockets as Linux does: those held by fds, waiting for accept, or in flight', () => {
+    const { kernel, spawn, proc, first } = setup();
+    const cred = { pid: 1, uid: 0, gid: 0 };
+    const listener = createUnixSocket(SOCK_STREAM, 0, cred);
+    listener.local = stringToBytes('/run/app.sock');
+    listener.listen(8, cred);
+    const client = createUnixSocket(SOCK_STREAM, 0, cred);
+    client.connect(listener, cred);
+    const [a, b] = createSocketPair(SOCK_DGRAM, 0);
+    const abstract = createUnixSocket(SOCK_SEQPACKET, 0, cred);
+    abstract.local = stringToBytes('\0bus\0x');
+    const sent = createUnixSocket(SOCK_STREAM, 0, cred);
+    a.send(new Uint8Array([1]), [sent], 0); // in flight to b: no fd holds it
+    for (const s of [listener, client, a, b]) first.fds.install(s);
+    const other = spawn();
+    other.fds.install(abstract);
+    other.fds.install(a); // a socket two processes hold is one socket
+    other.fds.install(new InetSocket(AF_INET, SOCK_STREAM, kernel.loopback, 0, 0)); // not AF_UNIX
+    other.fds.install(createUnixSocket(SOCK_STREAM, 0, cred));
+    other.fds.close(other.fds.count - 1); // closed: not listed
+    const ino = (s: { stat(): { ino: bigint } }) => s.stat().ino;
+    expect(read(proc)).toEqual([
+      'Num       RefCount Protocol Flags    Type St Inode Path',
+      line(2, 0x10000, 1, 1, ino(listener), '/run/app.sock'), // listening: __SO_ACCEPTCON, unconnected
+      line(3, 0, 1, 3, ino(client)), // connected: its peer refers to it
+      line(3, 0, 2, 3, ino(a)),
+      line(3, 0, 2, 3, ino(b)),
+      line(2, 0, 5, 1, ino(abstract), '@bus@x'), // an abstract name: '@' for each NUL
+      line(2, 0, 1, 1, ino(sent)),
+      line(3, 0, 1, 2, 0, '/run/app.sock'), // the connection waiting for accept: no inode yet, connecting
+    ]);
+    // Its peer gone, a stream socket stays established (Linux leaves its state), with one reference less.
+    const server = listener.accept() as UnixSocket;
+    first.fds.install(server);
+    server.close();
+    first.fds.close(first.fds.count - 1);
+    expect(read(proc)).toContain(line(2, 0, 1, 3, ino(client)));
+  });
+});

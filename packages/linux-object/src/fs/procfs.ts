@@ -15,16 +15,18 @@ import { KERNEL_RELEASE } from '../process/kernel.js';
 import { AF_INET, AF_INET6 } from '../net/inet-address.js';
 import { IPPROTO_TCP, IPPROTO_UDP } from '../net/loopback.js';
 import { InetSocket } from '../net/inet-socket.js';
-import { procNetDev, procNetSockets } from '../net/proc-net.js';
+import { procNetDev, procNetSockets, procNetUnix } from '../net/proc-net.js';
 import { SIG_DFL, SIG_IGN } from '../process/signals.js';
 import {
   GeneratedDir, GeneratedFile, GeneratedInode, GeneratedSymlink, type Children, type Generate,
 } from './generated-nodes.js';
+import type { FdTable } from './fd-table.js';
 import type { FileSystem, INode, StatFs } from './inode.js';
 import { MappedNames } from './mapped-names.js';
 import type { OpenFile } from './open-file.js';
 import type { Mount } from './path-ref.js';
 import { UnixSocket } from './unix-socket.js';
+import { liveUnixSockets } from './unix-socket-table.js';
 
 /** statfs(2)'s f_type of procfs. */
 export const PROC_SUPER_MAGIC = 0x9fa0;
@@ -310,7 +312,13 @@ export class ProcFs implements FileSystem {
       ['tcp6', this.#file('/net/tcp6', () => procNetSockets(net, IPPROTO_TCP, AF_INET6))],
       ['udp', this.#file('/net/udp', () => procNetSockets(net, IPPROTO_UDP, AF_INET))],
       ['udp6', this.#file('/net/udp6', () => procNetSockets(net, IPPROTO_UDP, AF_INET6))],
+      ['unix', this.#file('/net/unix', () => procNetUnix(liveUnixSockets(this.#fdTables())))],
     ]);
+  }
+
+  /** The fd tables of the container's processes (where its sockets are held). */
+  *#fdTables(): IterableIterator<FdTable> {
+    for (const proc of this.#kernel.processes.values()) yield proc.fds;
   }
 
   #sysKernel(): GeneratedDir {

@@ -153,6 +153,16 @@ export class UnixSocket extends FileBase {
     return this.#state === 'connected';
   }
 
+  /** The server ends of the connections waiting for accept (what /proc/net/unix lists of them). */
+  get waiting(): readonly UnixSocket[] {
+    return this.#backlog;
+  }
+
+  /** The files sent here with SCM_RIGHTS and not received yet (the queue keeps them open). */
+  *filesInFlight(): IterableIterator<OpenFile> {
+    for (const msg of this.#queue) yield* msg.rights;
+  }
+
   get #nonblocking(): boolean {
     return (this.statusFlags & O_NONBLOCK) !== 0;
   }

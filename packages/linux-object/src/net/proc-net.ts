@@ -1,9 +1,12 @@
 /**
- * /proc/net/{tcp,tcp6,udp,udp6,dev}: the container's sockets and interfaces as Linux lists them,
- * which netstat and psutil read.
+ * /proc/net/{tcp,tcp6,udp,udp6,unix,dev}: the container's sockets and interfaces as Linux lists
+ * them, which netstat, ss's fallback, lsof and psutil read.
  *
  * @module
  */
+import { bytesToString } from '@rvisor/zircon-object';
+import type { LiveUnixSocket } from '../fs/unix-socket-table.js';
+import { SOCK_DGRAM, isAbstractAddress, type UnixAddress, type UnixSocket } from '../fs/unix-socket.js';
 import { AF_INET, isIpv4, type InetEndpoint } from './inet-address.js';
 import { InetSocket } from './inet-socket.js';
 import { IPPROTO_TCP, type LoopbackNetwork } from './loopback.js';
@@ -56,4 +59,41 @@ export function procNetDev(): string {
     `    lo: ${[...zeros(8), ...zeros(8)].map((z) => z.padStart(7)).join(' ')}`,
     '',
   ].join('\n');
+}
+
+/** Linux's __SO_ACCEPTCON: the flag of a listening AF_UNIX socket. */
+const SO_ACCEPTCON = 0x10000;
+// Socket states (SS_*) as /proc/net/unix numbers them.
+const SS_UNCONNECTED = 1;
+const SS_CONNECTING = 2;
+const SS_CONNECTED = 3;
+
+/** An AF_UNIX name as Linux prints it: an abstract one with '@' for its leading NUL and its other NULs. */
+function unixName(a: UnixAddress): string {
+  return isAbstractAddress(a) ? `@${bytesToString(a.subarray(1)).replace(/\0/g, '@')}` : bytesToString(a);
+}
+
+/**
+ * /proc/net/unix, as Linux's unix_seq_show writes it. The socket's kernel address is zeros, as
+ * Linux shows it to a reader without CAP_SYSLOG (kptr_restrict). RefCount is Linux's for the same
+ * sockets: 2 (the socket, the socket table), and 1 for each socket whose peer it is. A socket
+ * counts as established (St 03) as Linux's sk_state says: a stream or seqpacket socket once
+ * connected (its peer's close leaves it so), a datagram socket while it has a peer or is another's.
+ */
+export function procNetUnix(sockets: readonly LiveUnixSocket[]): string {
+  const referrers = new Map<UnixSocket, number>();
+  for (const { socket } of sockets) {
+    const peer = socket.peer;
+    if (peer !== null && socket.connected) referrers.set(peer, (referrers.get(peer) ?? 0) + 1);
+  }
+  let out = 'Num       RefCount Protocol Flags    Type St Inode Path\n';
+  for (const { socket: s, waiting } of sockets) {
+    const refs = referrers.get(s) ?? 0;
+    const established = s.type === SOCK_DGRAM ? (s.connected && s.peer !== null) || refs > 0 : s.connected;
+    const state = waiting ? SS_CONNECTING : established ? SS_CONNECTED : SS_UNCONNECTED;
+    const ino = waiting ? 0 : s.stat().ino; // an embryo has no inode until accept
+    out += `${'0'.repeat(16)}: ${hex(2 + refs, 8)} 00000000 ${hex(s.listening ? SO_ACCEPTCON : 0, 8)} `
+      + `${hex(s.type, 4)} ${hex(state, 2)} ${String(ino).padStart(5)}${s.local === null ? '' : ` ${unixName(s.local)}`}\n`;
+  }
+  return out;
 }

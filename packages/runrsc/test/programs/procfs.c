@@ -2,7 +2,7 @@
 // the keys of /proc/self/status, cmdline, environ and comm of a process that re-executed itself
 // with fixed arguments and environment, /proc/self as a link to the pid, the fd directory, and
 // a child's entry before and after it is reaped; what creating in /proc (and in a read-only /sys)
-// answers, and maps' " (deleted)". Pids and paths are compared, never printed.
+// answers, maps' " (deleted)", and /proc/net/unix. Pids and paths are compared, never printed.
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <sys/sysinfo.h>
 #include <stdlib.h>
@@ -544,6 +545,78 @@ static void deleted_mappings(void) {
   }
 }
 
+/** The line of /proc/net/unix for the socket `fd` (by its inode), without the kernel address and inode, or why not. */
+static void unix_line(const char *what, int fd, const char *dir) {
+  struct stat st;
+  fstat(fd, &st);
+  FILE *f = fopen("/proc/net/unix", "r");
+  char line[1024], path[512];
+  unsigned refs, proto, flags, type, state;
+  unsigned long ino;
+  int found = 0;
+  while (f && fgets(line, sizeof line, f)) {
+    path[0] = 0;
+    if (sscanf(line, "%*s %x %x %x %x %x %lu %511[^\n]", &refs, &proto, &flags, &type, &state, &ino, path) < 6 || ino != st.st_ino) continue;
+    found = 1;
+    size_t n = strlen(dir);
+    // Paths in our directory, which differs from run to run, are printed from it.
+    printf("%s: refs %u protocol %u flags %05x type %04x state %02x path %s%s\n", what, refs, proto, flags, type, state,
+           strncmp(path, dir, n) ? "" : "<dir>", strncmp(path, dir, n) ? path : path + n);
+  }
+  if (f) fclose(f);
+  if (!found) printf("%s: not listed\n", what);
+}
+
+/**
+ * /proc/net/unix lists AF_UNIX sockets as Linux does: a listener (flag __SO_ACCEPTCON), a
+ * connection's two ends (connected; the accepted one named as its listener), socket pairs, an
+ * abstract name ('@' for its NULs), unbound and unconnected sockets, and ends whose peer closed.
+ */
+static void unix_sockets_listed(void) {
+  char header[128] = "";
+  FILE *f = fopen("/proc/net/unix", "r");
+  if (f && !fgets(header, sizeof header, f)) header[0] = 0;
+  if (f) fclose(f);
+  printf("/proc/net/unix header: %s", header);
+  char dir[] = "/tmp/procfs-unix-XXXXXX";
+  if (!mkdtemp(dir)) return;
+  struct sockaddr_un a = {.sun_family = AF_UNIX};
+  snprintf(a.sun_path, sizeof a.sun_path, "%s/listener", dir);
+  int l = socket(AF_UNIX, SOCK_STREAM, 0);
+  bind(l, (struct sockaddr *)&a, sizeof a);
+  listen(l, 4);
+  int c = socket(AF_UNIX, SOCK_STREAM, 0);
+  connect(c, (struct sockaddr *)&a, sizeof a);
+  int s = accept(l, NULL, NULL);
+  int dp[2], qp[2];
+  socketpair(AF_UNIX, SOCK_DGRAM, 0, dp);
+  socketpair(AF_UNIX, SOCK_SEQPACKET, 0, qp);
+  struct sockaddr_un abstract = {.sun_family = AF_UNIX};
+  memcpy(abstract.sun_path, "\0rvisor-procfs\0test", 19);
+  socklen_t abstract_len = offsetof(struct sockaddr_un, sun_path) + 19;
+  int d = socket(AF_UNIX, SOCK_DGRAM, 0);
+  bind(d, (struct sockaddr *)&abstract, abstract_len);
+  int dc = socket(AF_UNIX, SOCK_DGRAM, 0);
+  connect(dc, (struct sockaddr *)&abstract, abstract_len);
+  int unbound = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+  unix_line("listener", l, dir);
+  unix_line("client", c, dir);
+  unix_line("accepted", s, dir);
+  unix_line("datagram pair", dp[0], dir);
+  unix_line("seqpacket pair", qp[0], dir);
+  unix_line("abstract datagram, connected to", d, dir);
+  unix_line("datagram connected to it", dc, dir);
+  unix_line("unbound seqpacket", unbound, dir);
+  close(s);
+  close(dp[1]);
+  unix_line("client, its peer closed", c, dir);
+  unix_line("datagram pair, its peer closed", dp[0], dir);
+  int rest[] = {l, c, dp[0], qp[0], qp[1], d, dc, unbound};
+  for (size_t i = 0; i < sizeof rest / sizeof rest[0]; i++) close(rest[i]);
+  unlink(a.sun_path);
+  rmdir(dir);
+}
+
 int main(int argc, char **argv) {
   if (argc > 1 && !strcmp(argv[1], "exec-side")) return exec_side();
   if (argc > 1 && !strcmp(argv[1], "comm-after-exec")) {
@@ -572,6 +645,7 @@ int main(int argc, char **argv) {
   creating_in_read_only_sys(scratch);
   unlink(scratch);
   deleted_mappings();
+  unix_sockets_listed();
 
   long n = readlink("/proc/self", buf, sizeof buf - 1);
   buf[n < 0 ? 0 : n] = 0;
