@@ -14,6 +14,7 @@ import * as io from './sys/io.js';
 import * as misc from './sys/misc.js';
 import * as mm from './sys/mm.js';
 import * as pipe from './sys/pipe.js';
+import * as pidfd from './sys/pidfd.js';
 import * as proc from './sys/process.js';
 import * as caps from './sys/capabilities.js';
 import * as sched from './sys/sched.js';
@@ -113,7 +114,7 @@ export const syscallTable = buildTable<SyscallContext>({
   fork: supported(forks.sysFork),
   vfork: supported(forks.sysVfork),
   clone: partial(forks.sysClone, 'processes, vfork children (CLONE_VM with CLONE_VFORK), and threads sharing everything (pthread_create); other partial sharing answers ENOSYS'),
-  clone3: partial(forks.sysClone3, 'as clone; pidfd, set_tid and cgroup answer EINVAL'),
+  clone3: partial(forks.sysClone3, 'as clone, with CLONE_PIDFD; set_tid answers EINVAL, CLONE_INTO_CGROUP ENOSYS'),
   futex: partial(futex.sysFutex, 'WAIT, WAKE, REQUEUE, CMP_REQUEUE, WAIT_BITSET, WAKE_BITSET; PI and WAKE_OP answer ENOSYS'),
   wait4: partial(forks.sysWait4, 'rusage holds CPU times, ru_maxrss and page faults; the I/O and context-switch counters read 0'),
   waitid: supported(forks.sysWaitid),
@@ -186,6 +187,9 @@ export const syscallTable = buildTable<SyscallContext>({
   kill: supported(signal.sysKill),
   tkill: supported(signal.sysTkill),
   tgkill: supported(signal.sysTgkill),
+  pidfd_open: partial(pidfd.sysPidfdOpen, 'PIDFD_NONBLOCK; PIDFD_THREAD answers EINVAL'),
+  pidfd_send_signal: supported(pidfd.sysPidfdSendSignal),
+  pidfd_getfd: supported(pidfd.sysPidfdGetfd),
 
   clock_gettime: supported(time.sysClockGettime),
   clock_getres: supported(time.sysClockGetres),

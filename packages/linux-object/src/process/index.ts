@@ -8,7 +8,7 @@ export { hostCounts, hostCpuNs, hostCpuTime, hostMaxRssKb, hostResidentPages, ho
 export { execve } from './exec.js';
 export {
   ALL_CAPS, CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_FSETID, CAP_IPC_LOCK, CAP_IPC_OWNER, CAP_KILL,
-  CAP_MKNOD, CAP_NAMES, CAP_NET_ADMIN, CAP_NET_BIND_SERVICE, CAP_SETGID, CAP_SETPCAP, CAP_SETUID, CAP_SYS_ADMIN, CAP_SYS_CHROOT, CAP_SYS_NICE,
+  CAP_MKNOD, CAP_NAMES, CAP_NET_ADMIN, CAP_NET_BIND_SERVICE, CAP_SETGID, CAP_SETPCAP, CAP_SETUID, CAP_SYS_ADMIN, CAP_SYS_CHROOT, CAP_SYS_NICE, CAP_SYS_PTRACE,
   CAP_SYS_RESOURCE, CAP_SYS_TTY_CONFIG, ROOT_CAPS, afterSetuid, atExec, capDifference, capIntersection, capSet, capUnion,
   capable, hasCap, isSubset,
 } from './capabilities.js';
@@ -32,3 +32,4 @@ export type { FutexWaitResult } from './futex.js';
 export { PosixTimer, type TimerTarget } from './posix-timer.js';
 export { IntervalTimer, monotonicTimerClock, type TimerClock } from './interval-timer.js';
 export { CPUCLOCK_PROF, CPUCLOCK_SCHED, CPUCLOCK_VIRT, CPU_TICK_NS, cpuClockOf, cpuTimerClock, readCpuClock, type CpuClock } from './cpu-clocks.js';
+export { PidFd } from './pidfd.js';

@@ -226,6 +226,7 @@ export class Kernel {
    */
   processDied(proc: LinuxProcess): void {
     proc.dead = true;
+    proc.exitReadiness?.notify(); // its pidfds poll readable
     for (const t of proc.itimers) t?.disarm();
     this.sysvSem.exited(proc.pid); // its SEM_UNDO adjustments
     for (const t of proc.posixTimers.values()) t.disarm();
@@ -392,6 +393,7 @@ export class Kernel {
   reap(proc: LinuxProcess): void {
     proc.parent?.children.delete(proc);
     this.processes.delete(proc.pid);
+    proc.exitReadiness?.notify(); // its pidfds hang up
   }
 
   /** A new fs context at the container root. */

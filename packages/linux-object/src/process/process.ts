@@ -12,6 +12,7 @@ import {
 import { REG_COUNT, type Process, type Registers, type Thread } from '@rvisor/zircon-object';
 import type { FdTable } from '../fs/fd-table.js';
 import type { FsContext } from '../fs/fs-context.js';
+import type { Readiness } from '../fs/readiness.js';
 import { DEFAULT_ACTION, PendingSignals, SIG_IGN, type AltStack, type SigAction } from './signals.js';
 import { UserMemory } from './user-memory.js';
 import type { IntervalTimer } from './interval-timer.js';
@@ -119,6 +120,8 @@ export class LinuxProcess {
   readonly itimers: (IntervalTimer | undefined)[] = [];
   /** prctl(PR_SET_PDEATHSIG): the signal this process gets when its parent dies (0: none). */
   parentDeathSignal = 0;
+  /** Told when the process exits and when it is reaped; made by the first pidfd for it. */
+  exitReadiness: Readiness | null = null;
   /** timer_create's timers, by id (neither fork nor execve keeps them). */
   readonly posixTimers = new Map<number, PosixTimer>();
   /** prctl(PR_SET_NO_NEW_PRIVS): set for good, kept across fork and execve. */

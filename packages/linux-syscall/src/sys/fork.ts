@@ -8,13 +8,15 @@ import {
   CLONE_PIDFD, CLONE_SETTLS, CLONE_SIGHAND, CLONE_THREAD, CLONE_VFORK, CLONE_VM, WCONTINUED, WEXITED, WNOHANG,
   WNOWAIT, WUNTRACED, __WALL, __WCLONE, __WNOTHREAD,
   CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, Errno, KernelError, Signo, cloneThread,
-  NO_USAGE, addUsage, defaultAction, fork, type LinuxProcess, type LinuxThread, type Usage,
+  NO_USAGE, O_NONBLOCK, addUsage, defaultAction, fork, type LinuxProcess, type LinuxThread, type Usage,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
+import { installPidFd, pidFdOf } from './pidfd.js';
 import { encodeRusage } from './time.js';
 
 /** What clone can do so far: a new process with its own copy of everything, or a vfork child. */
-const SUPPORTED_CLONE = 0xff | CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID;
+const SUPPORTED_CLONE = 0xff | CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID
+  | CLONE_PIDFD;
 
 
 /** Implements Linux syscall fork(2). */
@@ -56,6 +58,8 @@ interface CloneArgs {
   parentTid: number;
   childTid: number;
   tls: bigint;
+  /** Where CLONE_PIDFD stores the child's pidfd (clone(2): parent_tid's place). */
+  pidfd: number;
 }
 
 /** Implements Linux syscall clone(2): new processes, and threads (CLONE_THREAD with everything shared). */
@@ -66,12 +70,13 @@ export function sysClone(ctx: SyscallContext) {
     parentTid: ctx.addr(2),
     childTid: ctx.addr(3),
     tls: ctx.arg(4),
+    pidfd: ctx.addr(2),
   });
 }
 
 const CLONE_ARGS_SIZE_VER0 = 64;
 
-/** Implements Linux syscall clone3(2) (no pidfd, set_tid or cgroup). */
+/** Implements Linux syscall clone3(2) (no set_tid or cgroup). */
 export function sysClone3(ctx: SyscallContext) {
   const size = ctx.addr(1);
   if (size < CLONE_ARGS_SIZE_VER0 || size > 4096) throw new KernelError(Errno.EINVAL);
@@ -80,8 +85,8 @@ export function sysClone3(ctx: SyscallContext) {
   const u64 = (off: number) => (off + 8 <= raw.length ? v.getBigUint64(off, true) : 0n);
   const flags = u64(0);
   const exitSignal = u64(32);
-  // pidfd and cgroup are read only with CLONE_PIDFD / CLONE_INTO_CGROUP, which we refuse.
-  if (flags & (BigInt(CLONE_PIDFD) | CLONE_INTO_CGROUP)) throw new KernelError(Errno.ENOSYS, 'pidfds and cgroups are not supported yet');
+  // cgroup is read only with CLONE_INTO_CGROUP, which we refuse.
+  if (flags & CLONE_INTO_CGROUP) throw new KernelError(Errno.ENOSYS, 'cgroups are not supported yet');
   if (flags > 0xffff_ffffn || exitSignal > 64n || u64(64) !== 0n || u64(72) !== 0n) throw new KernelError(Errno.EINVAL);
   const stack = u64(40);
   const stackSize = u64(48);
@@ -91,12 +96,17 @@ export function sysClone3(ctx: SyscallContext) {
     parentTid: Number(u64(24)),
     childTid: Number(u64(16)),
     tls: u64(56),
+    pidfd: Number(u64(8)),
   });
 }
 
 function cloneWith(ctx: SyscallContext, args: CloneArgs) {
   ctx.kernel.checkTaskLimit();
   const flags = args.flags;
+  // clone(2) stores the pidfd where the parent's tid would go: both cannot be had.
+  if (flags & CLONE_PIDFD && (flags & CLONE_THREAD || (flags & CLONE_PARENT_SETTID && args.pidfd === args.parentTid))) {
+    throw new KernelError(Errno.EINVAL);
+  }
   if (flags & CLONE_THREAD) return newThread(ctx, args);
   // CLONE_VM comes only with CLONE_VFORK here (posix_spawn's and Go's way to start a program).
   const sharesMemory = (flags & CLONE_VM) !== 0;
@@ -111,6 +121,7 @@ function cloneWith(ctx: SyscallContext, args: CloneArgs) {
     if (flags & CLONE_PARENT_SETTID) ctx.mem.writeU32(args.parentTid, pid);
     if (flags & CLONE_CHILD_SETTID) child.process.memory.writeU32(args.childTid, pid);
     if (flags & CLONE_CHILD_CLEARTID) child.clearChildTid = args.childTid;
+    if (flags & CLONE_PIDFD) ctx.mem.writeU32(args.pidfd, installPidFd(ctx, child.process));
     return child;
   };
   const finish = (child: LinuxThread) => (flags & CLONE_VFORK ? waitVfork(ctx, child.process) : child.process.pid);
@@ -238,6 +249,17 @@ export function sysWait4(ctx: SyscallContext) {
 const P_ALL = 0;
 const P_PID = 1;
 const P_PGID = 2;
+const P_PIDFD = 3;
+
+/**
+ * The pid a waitid(P_PIDFD) waits for: the pidfd's process, which must be a child (ECHILD). A
+ * non-blocking pidfd does not wait (EAGAIN) for a child that has not changed state.
+ */
+function pidfdChild(ctx: SyscallContext, fd: number, options: number): { pid: number; options: number; nonblocking: boolean } {
+  const pidfd = pidFdOf(ctx, fd);
+  const nonblocking = (pidfd.statusFlags & O_NONBLOCK) !== 0 && (options & WNOHANG) === 0;
+  return { pid: pidfd.process.pid, options: nonblocking ? options | WNOHANG : options, nonblocking };
+}
 
 /** Implements Linux syscall waitid(2). */
 export function sysWaitid(ctx: SyscallContext) {
@@ -249,9 +271,13 @@ export function sysWaitid(ctx: SyscallContext) {
   if (!(options & kinds) || options & ~(WNOHANG | kinds | WNOWAIT | __WNOTHREAD | __WALL | __WCLONE)) {
     throw new KernelError(Errno.EINVAL);
   }
-  const pid = idtype === P_ALL ? -1 : idtype === P_PID ? id : idtype === P_PGID ? (id === 0 ? 0 : -id) : NaN;
+  let pid = idtype === P_ALL ? -1 : idtype === P_PID ? id : idtype === P_PGID ? (id === 0 ? 0 : -id) : NaN;
+  let waitOptions = options;
+  let nonblocking = false;
+  if (idtype === P_PIDFD) ({ pid, options: waitOptions, nonblocking } = pidfdChild(ctx, id, options));
   if (Number.isNaN(pid)) throw new KernelError(Errno.EINVAL);
   const finish = (ev: ChildEvent | null) => {
+    if (!ev && nonblocking) throw new KernelError(Errno.EAGAIN);
     // Linux's waitid takes a struct rusage too, as its fifth argument, written for a child found.
     if (ev && ctx.addr(4) !== 0) ctx.mem.write(ctx.addr(4), encodeRusage(ev.usage));
     if (infoAddr === 0) return 0;
@@ -267,6 +293,6 @@ export function sysWaitid(ctx: SyscallContext) {
     ctx.mem.write(infoAddr, info);
     return 0;
   };
-  const ev = waitChild(ctx, pid, options, (options & WEXITED) !== 0);
+  const ev = waitChild(ctx, pid, waitOptions, (options & WEXITED) !== 0);
   return ev instanceof Promise ? ev.then(finish) : finish(ev);
 }

@@ -219,7 +219,7 @@ export function sysSigaltstack(ctx: SyscallContext) {
  * Linux's kill_ok_by_cred: the sender's real or effective uid is the target's real or saved one,
  * or the sender holds CAP_KILL; SIGCONT may also go to any process of the sender's session.
  */
-function maySignal(sender: LinuxProcess, target: LinuxProcess, sig: number): boolean {
+export function maySignal(sender: LinuxProcess, target: LinuxProcess, sig: number): boolean {
   const s = sender.cred;
   const t = target.cred;
   if (capable(s, CAP_KILL) || s.euid === t.suid || s.euid === t.uid || s.uid === t.suid || s.uid === t.uid) return true;
