@@ -115,6 +115,12 @@ export class UnixSocket extends FileBase {
   readonly #stat = socketStat();
   readonly #queue: Message[] = [];
   #queued = 0;
+  /**
+   * The bytes its receive queue holds before senders wait. An AF_UNIX socket's stays
+   * UNIX_SOCKET_BUFFER; a TCP or UDP socket carried by this one sets its SO_RCVBUF here, which
+   * bounds what a peer has in flight, as the window does.
+   */
+  capacity = UNIX_SOCKET_BUFFER;
   #shutdown = 0;
   #state: SocketState = 'unconnected';
   #closed = false;
@@ -256,7 +262,7 @@ export class UnixSocket extends FileBase {
 
   /** Whether a message of `size` bytes fits in this socket's receive queue now. */
   #fits(size: number): boolean {
-    return this.#queued + size <= UNIX_SOCKET_BUFFER || (this.#queued === 0 && this.#stream);
+    return this.#queued + size <= this.capacity || (this.#queued === 0 && this.#stream);
   }
 
   /**
@@ -282,7 +288,7 @@ export class UnixSocket extends FileBase {
           return this.#deliver(data, rights);
         });
     }
-    const room = (): number => Math.max(0, UNIX_SOCKET_BUFFER - peer.#queued);
+    const room = (): number => Math.max(0, peer.capacity - peer.#queued);
     if (data.length === 0) return 0; // nothing is queued, not even files
     if (room() > 0) {
       const n = this.#deliver(data.subarray(0, Math.min(room(), data.length)), rights);
@@ -298,13 +304,13 @@ export class UnixSocket extends FileBase {
     const peer = this.peer!;
     while (done < data.length) {
       try {
-        await waitUntilReady(peer.readiness, () => this.peer === null || (this.#shutdown & SEND_SHUTDOWN) !== 0 || peer.#queued < UNIX_SOCKET_BUFFER, waiter?.interruption());
+        await waitUntilReady(peer.readiness, () => this.peer === null || (this.#shutdown & SEND_SHUTDOWN) !== 0 || peer.#queued < peer.capacity, waiter?.interruption());
         this.#checkSend();
       } catch (err) {
         if (done > 0) return done; // bytes moved beat the interruption or a broken pipe
         throw err;
       }
-      done += this.#deliver(data.subarray(done, Math.min(data.length, done + UNIX_SOCKET_BUFFER - peer.#queued)), done === 0 ? rights : []);
+      done += this.#deliver(data.subarray(done, Math.min(data.length, done + peer.capacity - peer.#queued)), done === 0 ? rights : []);
     }
     return done;
   }
@@ -487,7 +493,7 @@ export class UnixSocket extends FileBase {
     if (this.#queue.length > 0) r |= POLLIN;
     if (this.peer === null && this.type !== SOCK_DGRAM) r |= POLLHUP;
     const peer = this.peer;
-    if (peer !== null && peer.#queued * 4 <= UNIX_SOCKET_BUFFER) r |= POLLOUT;
+    if (peer !== null && peer.#queued * 4 <= peer.capacity) r |= POLLOUT;
     if (peer === null && this.type === SOCK_DGRAM) r |= POLLOUT; // unconnected datagrams may always send
     return r & (events | POLLHUP | POLLERR);
   }

@@ -86,6 +86,15 @@ export class InetSocket extends FileBase implements PortHolder {
   /** Options only stored and reported back (TCP_NODELAY, SO_LINGER's struct …), by level << 16 | name. */
   readonly options = new Map<number, number | Uint8Array>();
 
+  /** SO_RCVBUF as set (the doubled size): what the receive queue holds, so what a peer may have in flight. */
+  set receiveBuffer(bytes: number) {
+    this.#data.capacity = bytes;
+  }
+
+  get receiveBuffer(): number {
+    return this.#data.capacity;
+  }
+
   constructor(
     readonly family: number,
     readonly type: number,
@@ -202,6 +211,7 @@ export class InetSocket extends FileBase implements PortHolder {
     server.remote = this.local;
     server.#state = 'connected';
     for (const [k, v] of listener.options) server.options.set(k, v);
+    server.receiveBuffer = listener.receiveBuffer;
     this.remote = to;
     this.#state = 'connected';
     this.#peer = server;

@@ -122,4 +122,20 @@ describe('the loopback network', () => {
     const conn = srv.accept() as InetSocket;
     expect(conn.remote).toEqual(cli.local);
   });
+
+  it('lets a peer have no more in flight than the receiver\'s SO_RCVBUF, which accepted sockets inherit', () => {
+    const net = new LoopbackNetwork();
+    const srv = tcp(net);
+    srv.bind(IPV4_LOOPBACK, 9300);
+    srv.receiveBuffer = 4608;
+    srv.listen(8);
+    const cli = tcp(net, AF_INET, 0, SOCK_NONBLOCK);
+    expect(errnoOf(() => cli.connect({ addr: IPV4_LOOPBACK, port: 9300 }))).toBe(Errno.EINPROGRESS);
+    const conn = srv.accept() as InetSocket;
+    expect(conn.receiveBuffer).toBe(4608);
+    expect(cli.send(new Uint8Array(65536), 0)).toBe(4608);
+    expect(errnoOf(() => cli.send(new Uint8Array(1), 0))).toBe(Errno.EAGAIN);
+    expect((conn.recv(new Uint8Array(65536), 0) as { bytes: number }).bytes).toBe(4608);
+    expect(cli.send(new Uint8Array(100), 0)).toBe(100);
+  });
 });

@@ -149,7 +149,12 @@ export function setInetOption(sock: InetSocket, level: number, name: number, raw
       case SO_REUSEADDR: sock.reuseAddr = v !== 0; return;
       case SO_REUSEPORT: sock.reusePort = v !== 0; return;
       case SO_SNDBUF: sock.options.set(key(level, name), bufferSize(v, MIN_SNDBUF)); return;
-      case SO_RCVBUF: sock.options.set(key(level, name), bufferSize(v, MIN_RCVBUF)); return;
+      case SO_RCVBUF: {
+        const size = bufferSize(v, MIN_RCVBUF);
+        sock.options.set(key(level, name), size);
+        sock.receiveBuffer = size;
+        return;
+      }
     }
     if (setGenericOption(sock.options, name, raw)) return;
   }
