@@ -156,12 +156,19 @@ function setIds(ctx: SyscallContext, which: 'uid' | 'gid', real: number, effecti
     if (id !== KEEP && !privileged && !held.includes(id)) throw new KernelError(Errno.EPERM);
   }
   const set = (cur: number, id: number) => (id === KEEP ? cur : id);
+  const [euid, egid] = [cred.euid, cred.egid];
   if (which === 'uid') {
     const old = { uid: cred.uid, euid: cred.euid, suid: cred.suid };
     [cred.uid, cred.euid, cred.suid] = [set(cred.uid, real), set(cred.euid, effective), set(cred.suid, saved)];
     afterSetuid(cred, old, cred, ctx.process.keepCaps);
   } else {
     [cred.gid, cred.egid, cred.sgid] = [set(cred.gid, real), set(cred.egid, effective), set(cred.sgid, saved)];
+  }
+  // As Linux's commit_creds: new effective ids make the process undumpable (fs.suid_dumpable's
+  // default) and cancel its parent-death signal.
+  if (cred.euid !== euid || cred.egid !== egid) {
+    ctx.process.dumpable = 0;
+    ctx.process.parentDeathSignal = 0;
   }
   return 0;
 }

@@ -247,6 +247,18 @@ static void saved_follows_effective(void) {
   execl("/tmp/cap-plain", "capabilities", "report", NULL);
 }
 
+/** New effective ids make a process undumpable and cancel its parent-death signal (commit_creds). */
+static void new_ids_reset_death_signal(void) {
+  prctl(PR_SET_PDEATHSIG, SIGUSR1);
+  int sig = -1;
+  setresgid(0, 0, 0); // no change
+  prctl(PR_GET_PDEATHSIG, &sig);
+  printf("same ids: death signal %d dumpable %d\n", sig, prctl(PR_GET_DUMPABLE));
+  setresuid(0, 1000, 0);
+  prctl(PR_GET_PDEATHSIG, &sig);
+  printf("new effective uid: death signal %d dumpable %d\n", sig, prctl(PR_GET_DUMPABLE));
+}
+
 static void set_id_programs(void) {
   copy_self("/tmp/cap-suid", 0, 0, 04755);
   copy_self("/tmp/cap-suid-other", 2000, 2000, 06755);
@@ -257,6 +269,7 @@ static void set_id_programs(void) {
   in_child("set-group-ID root, run by uid 1000", sgid_root);
   in_child("set-user-ID root under no_new_privs", suid_no_new_privs);
   in_child("root with effective uid 1000 runs a plain program", saved_follows_effective);
+  in_child("new effective ids", new_ids_reset_death_signal);
   unlink("/tmp/cap-suid");
   unlink("/tmp/cap-suid-other");
   unlink("/tmp/cap-sgid");
