@@ -318,9 +318,11 @@ export class KernelRunner {
       markProgress(); // it may settle without any wake-up: drain before the next blocking wait
       result
         .catch((err: unknown) => {
-          // Interrupted by a signal: delivery decides between EINTR and a restart.
+          // Interrupted by a signal: delivery decides between EINTR and a restart. (A socket's
+          // timeout aborts the wait with EAGAIN, which is the call's answer.)
           const blocker = thread.blocker;
-          return blocker?.signal.aborted && err === blocker.signal.reason ? -ERESTARTSYS : errnoOf(err, this.#log);
+          const interrupted = blocker?.signal.aborted && err === blocker.signal.reason && errnoOf(err, this.#log) === -Errno.EINTR;
+          return interrupted ? -ERESTARTSYS : errnoOf(err, this.#log);
         })
         .then((res) => {
           this.#pending--;

@@ -10,6 +10,7 @@ import {
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 import { iovecSegments } from './iovec.js';
+import { timed } from './socket-timeout.js';
 
 type Transfer = (file: OpenFile, buf: Uint8Array, offset: number, waiter: Interruptible) => number | Promise<number>;
 
@@ -30,7 +31,7 @@ function transfer(ctx: SyscallContext, file: OpenFile, segs: Uint8Array[], op: T
   for (let i = 0; i < segs.length; i++) {
     if (i > 0 && file.poll(readiness) === 0) break;
     const r = op(file, segs[i], offset + done, ctx);
-    if (typeof r !== 'number') return i === 0 ? r : r.then((n) => done + n);
+    if (typeof r !== 'number') return i === 0 ? timed(ctx, file, readiness === POLLIN ? 'receive' : 'send', r) : r.then((n) => done + n);
     done += r;
     if (r < segs[i].length) break;
   }

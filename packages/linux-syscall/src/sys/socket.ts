@@ -15,6 +15,7 @@ import {
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 import { installPair } from './fd-pair.js';
+import { isTimeoutOption, setTimeoutOption, timed, timeoutOption } from './socket-timeout.js';
 import {
   createNetlinkSocket, encodeNetlinkAddress, netlinkBind, netlinkConnect, netlinkLocalName, netlinkOption,
   netlinkSend, setNetlinkOption,
@@ -160,7 +161,7 @@ function acceptWith(ctx: SyscallContext, flags: number): number | Promise<number
     writeAddress(ctx, addr, lenAddr, peer);
     return fd;
   };
-  const r: UnixSocket | InetSocket | Promise<UnixSocket | InetSocket> = sock.accept(ctx);
+  const r: UnixSocket | InetSocket | Promise<UnixSocket | InetSocket> = timed(ctx, sock, 'receive', sock.accept(ctx));
   return r instanceof Promise ? r.then(finish) : finish(r);
 }
 
@@ -239,7 +240,8 @@ export function sysGetsockopt(ctx: SyscallContext): number {
   const lenAddr = ctx.addr(4);
   const room = new DataView(ctx.mem.read(lenAddr, 4).slice().buffer).getInt32(0, true);
   if (room < 0) throw new KernelError(Errno.EINVAL);
-  const value = sock instanceof InetSocket ? inetOption(sock, level, name)
+  const value = level === SOL_SOCKET && isTimeoutOption(name) ? timeoutOption(sock, name)
+    : sock instanceof InetSocket ? inetOption(sock, level, name)
     : sock instanceof NetlinkSocket ? netlinkOption(sock, level, name, room) : unixOption(sock, level, name);
   const n = Math.min(room, value.length);
   if (n > 0) ctx.mem.write(valAddr, value.subarray(0, n));
@@ -253,6 +255,11 @@ export function sysSetsockopt(ctx: SyscallContext): number {
   const level = ctx.int(1);
   const name = ctx.int(2);
   const len = ctx.int(4);
+  if (level === SOL_SOCKET && isTimeoutOption(name)) {
+    if (len < 0) throw new KernelError(Errno.EINVAL);
+    setTimeoutOption(sock, name, ctx.mem.read(ctx.addr(3), Math.min(len, 16)).slice());
+    return 0;
+  }
   if (sock instanceof InetSocket || sock instanceof NetlinkSocket) {
     if (len < 0) throw new KernelError(Errno.EINVAL);
     const value = ctx.mem.read(ctx.addr(3), Math.min(len, 8)).slice();
@@ -426,8 +433,12 @@ function sendResult(ctx: SyscallContext, flags: number, run: () => number | Prom
 const RECV_FLAGS = MSG_PEEK | MSG_DONTWAIT | MSG_WAITALL;
 const SEND_FLAGS = MSG_DONTWAIT | MSG_NOSIGNAL | 0x80 /* MSG_EOR */ | 0x8000 /* MSG_MORE */;
 
-/** Implements Linux syscall sendmsg(2). Inet sockets take no control messages of ours (EINVAL). */
+/** Implements Linux syscall sendmsg(2), within the socket's SO_SNDTIMEO. Inet sockets take no control messages of ours (EINVAL). */
 export function sysSendmsg(ctx: SyscallContext) {
+  return timed(ctx, ctx.int(0), 'send', sendmsg(ctx));
+}
+
+function sendmsg(ctx: SyscallContext) {
   const sock = socketOf(ctx, ctx.int(0));
   const flags = ctx.int(2);
   const raw = ctx.mem.read(ctx.addr(1), 56);
@@ -456,8 +467,12 @@ export function sysSendmsg(ctx: SyscallContext) {
   return sendThrough(ctx, sock, gather(ctx, iovs), control, flags, to);
 }
 
-/** Implements Linux syscall sendto(2). */
+/** Implements Linux syscall sendto(2), within the socket's SO_SNDTIMEO. */
 export function sysSendto(ctx: SyscallContext) {
+  return timed(ctx, ctx.int(0), 'send', sendto(ctx));
+}
+
+function sendto(ctx: SyscallContext) {
   const sock = socketOf(ctx, ctx.int(0));
   const flags = ctx.int(3);
   if (sock instanceof InetSocket) sock.checkSendSize(ctx.count(2));
@@ -488,8 +503,12 @@ function installRights(ctx: SyscallContext, rights: OpenFile[], room: number, cl
   return { fds, truncated: fds.length < rights.length };
 }
 
-/** Implements Linux syscall recvmsg(2). MSG_WAITALL waits for the first bytes only. */
+/** Implements Linux syscall recvmsg(2), within the socket's SO_RCVTIMEO. MSG_WAITALL waits for the first bytes only. */
 export function sysRecvmsg(ctx: SyscallContext) {
+  return timed(ctx, ctx.int(0), 'receive', recvmsg(ctx));
+}
+
+function recvmsg(ctx: SyscallContext) {
   const sock = socketOf(ctx, ctx.int(0));
   const flags = ctx.int(2);
   const msgAddr = ctx.addr(1);
@@ -583,8 +602,12 @@ function recvmsgNamed<R extends InetReceived | NetlinkReceived>(
   return r instanceof Promise ? r.then(finish) : finish(r);
 }
 
-/** Implements Linux syscall recvfrom(2). */
+/** Implements Linux syscall recvfrom(2), within the socket's SO_RCVTIMEO. */
 export function sysRecvfrom(ctx: SyscallContext) {
+  return timed(ctx, ctx.int(0), 'receive', recvfrom(ctx));
+}
+
+function recvfrom(ctx: SyscallContext) {
   const sock = socketOf(ctx, ctx.int(0));
   const flags = ctx.int(3);
   const bufs = ctx.mem.buffer(ctx.addr(1), ctx.count(2), 'write');

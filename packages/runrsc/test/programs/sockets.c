@@ -9,6 +9,8 @@
 #include <poll.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/time.h>
+#include <time.h>
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
@@ -272,6 +274,52 @@ static void options(void) {
   close(s);
 }
 
+static long elapsed_ms(struct timespec a) {
+  struct timespec b;
+  clock_gettime(CLOCK_MONOTONIC, &b);
+  return (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
+}
+
+/**
+ * SO_RCVTIMEO and SO_SNDTIMEO: a blocking call that waits past the timeout fails with EAGAIN
+ * (read and write too); the values read back as set.
+ */
+static void timeouts(void) {
+  int sv[2];
+  socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+  struct timeval tv = {0, 200000}, got = {9, 9};
+  socklen_t len = sizeof got;
+  CALL(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv));
+  getsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &got, &len);
+  printf("SO_RCVTIMEO set %ld reads %ld.%06ld len %u\n", rv, (long)got.tv_sec, (long)got.tv_usec, len);
+  struct timeval bad = {1, 1000000};
+  CALL(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &bad, sizeof bad)); printf("tv_usec out of range: %ld errno %d\n", rv, er);
+  CALL(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, 8)); printf("short: %ld errno %d\n", rv, er);
+  char c;
+  struct timespec t0;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  CALL(recv(sv[0], &c, 1, 0));
+  printf("recv: %ld errno %d, waited %d\n", rv, er, elapsed_ms(t0) >= 150);
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  CALL(read(sv[0], &c, 1));
+  printf("read: %ld errno %d, waited %d\n", rv, er, elapsed_ms(t0) >= 150);
+  write(sv[1], "x", 1);
+  CALL(recv(sv[0], &c, 1, 0)); printf("recv with data: %ld\n", rv);
+  // Fill the other way, then a blocking send waits its SO_SNDTIMEO.
+  fcntl(sv[1], F_SETFL, O_NONBLOCK);
+  static char big[65536];
+  while (send(sv[1], big, sizeof big, 0) > 0) {}
+  fcntl(sv[1], F_SETFL, 0);
+  CALL(setsockopt(sv[1], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv));
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  CALL(send(sv[1], big, sizeof big, 0));
+  printf("send to a full socket: %ld errno %d, waited %d\n", rv, er, elapsed_ms(t0) >= 150);
+  CALL(write(sv[1], big, 10));
+  printf("write to a full socket: %ld errno %d\n", rv, er);
+  close(sv[0]);
+  close(sv[1]);
+}
+
 /** MSG_TRUNC returns a record's whole length from seqpacket sockets too, as from datagrams. */
 static void truncation(void) {
   int sv[2];
@@ -512,6 +560,7 @@ int main(void) {
   credentials();
   options();
   truncation();
+  timeouts();
   nonblocking();
   return 0;
 }
