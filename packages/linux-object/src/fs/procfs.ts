@@ -13,7 +13,7 @@ import type { Kernel } from '../process/kernel.js';
 import { processLimit, RLIM_INFINITY, type LinuxProcess, type LinuxThread } from '../process/process.js';
 import { KERNEL_RELEASE } from '../process/kernel.js';
 import { AF_INET, AF_INET6 } from '../net/inet-address.js';
-import { IPPROTO_TCP, IPPROTO_UDP } from '../net/loopback.js';
+import { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE } from '../net/loopback.js';
 import { InetSocket } from '../net/inet-socket.js';
 import { procNetDev, procNetSockets, procNetUnix } from '../net/proc-net.js';
 import { SIG_DFL, SIG_IGN } from '../process/signals.js';
@@ -312,6 +312,8 @@ export class ProcFs implements FileSystem {
       ['tcp6', this.#file('/net/tcp6', () => procNetSockets(net, IPPROTO_TCP, AF_INET6))],
       ['udp', this.#file('/net/udp', () => procNetSockets(net, IPPROTO_UDP, AF_INET))],
       ['udp6', this.#file('/net/udp6', () => procNetSockets(net, IPPROTO_UDP, AF_INET6))],
+      ['udplite', this.#file('/net/udplite', () => procNetSockets(net, IPPROTO_UDPLITE, AF_INET))],
+      ['udplite6', this.#file('/net/udplite6', () => procNetSockets(net, IPPROTO_UDPLITE, AF_INET6))],
       ['unix', this.#file('/net/unix', () => procNetUnix(liveUnixSockets(this.#fdTables())))],
     ]);
   }

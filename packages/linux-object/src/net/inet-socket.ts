@@ -95,22 +95,24 @@ export class InetSocket extends FileBase implements PortHolder {
     return this.#data.capacity;
   }
 
+  /** IPPROTO_TCP, IPPROTO_UDP, or IPPROTO_UDPLITE (UDP with partial checksums: on loopback, UDP with ports of its own). */
+  readonly protocol: number;
+
+  /** `data` carries an accepted connection's bytes; `protocol` picks UDP-Lite over UDP. */
   constructor(
     readonly family: number,
     readonly type: number,
     net: LoopbackNetwork,
     readonly uid: number,
     flags: number,
-    data?: UnixSocket,
+    { data, protocol }: { data?: UnixSocket; protocol?: number } = {},
   ) {
     super(type === SOCK_STREAM ? 'socket:[tcp]' : 'socket:[udp]', O_RDWR | (flags & O_NONBLOCK));
     this.#net = net;
     this.#data = data ?? new UnixSocket(type, 0);
+    this.protocol = protocol ?? (type === SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP);
   }
 
-  get protocol(): number {
-    return this.type === SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
-  }
 
   get readiness() {
     return this.#data.readiness;
@@ -204,7 +206,7 @@ export class InetSocket extends FileBase implements PortHolder {
   #join(listener: InetSocket, to: InetEndpoint): void {
     this.#bindSource(to.addr);
     const serverData = new UnixSocket(SOCK_STREAM, 0);
-    const server = new InetSocket(listener.family, SOCK_STREAM, this.#net, listener.uid, 0, serverData);
+    const server = new InetSocket(listener.family, SOCK_STREAM, this.#net, listener.uid, 0, { data: serverData });
     server.reuseAddr = listener.reuseAddr;
     server.local = to;
     this.#net.attach(server);
@@ -301,7 +303,7 @@ export class InetSocket extends FileBase implements PortHolder {
     if (this.local === null) this.bind(this.#any, 0);
     const from = sourceAddress(this.local!.addr, dest.addr); // the bound address or a loopback constant
     const port = this.local!.port;
-    const receiver = this.#net.find<InetSocket>(IPPROTO_UDP, dest);
+    const receiver = this.#net.find<InetSocket>(this.protocol, dest);
     if (receiver === undefined || !receiver.#hears(from, port)) {
       // A connected socket learns of it (the port-unreachable ICMP a host answers): its next receive fails.
       if (receiver === undefined && to === undefined) this.#refused();

@@ -12,6 +12,7 @@ import { isAnyAddress, isIpv4, sameAddress, type InetAddress, type InetEndpoint 
 /** Protocols. */
 export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
+export const IPPROTO_UDPLITE = 136;
 
 /** Linux's default net.ipv4.ip_local_port_range: where ports chosen for a socket come from. */
 export const EPHEMERAL_FIRST = 32768;
@@ -53,7 +54,7 @@ function overlap(a: PortHolder, b: PortHolder): boolean {
  */
 function mayShare(h: PortHolder, other: PortHolder): boolean {
   if (h.reusePort && other.reusePort && h.uid === other.uid) return true;
-  return h.reuseAddr && other.reuseAddr && (h.protocol === IPPROTO_UDP || !other.listening);
+  return h.reuseAddr && other.reuseAddr && (h.protocol !== IPPROTO_TCP || !other.listening);
 }
 
 export class LoopbackNetwork {

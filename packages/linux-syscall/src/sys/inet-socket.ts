@@ -5,7 +5,7 @@
  * @module
  */
 import {
-  AF_INET6, CAP_NET_BIND_SERVICE, capable, Errno, InetSocket, IPPROTO_TCP, IPPROTO_UDP, isAnyAddress, isIpv4,
+  AF_INET6, CAP_NET_BIND_SERVICE, capable, Errno, InetSocket, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE, isAnyAddress, isIpv4,
   isLoopbackAddress, KernelError, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_STREAM, type InetEndpoint,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
@@ -21,14 +21,16 @@ const PRIVILEGED_PORTS = 1024;
 
 /**
  * socket(2) for AF_INET and AF_INET6: SOCK_STREAM is TCP, SOCK_DGRAM UDP (protocol 0 or that
- * one); EPROTONOSUPPORT for other protocols, ESOCKTNOSUPPORT for other types (raw sockets too).
+ * one) or UDP-Lite; EPROTONOSUPPORT for other protocols, ESOCKTNOSUPPORT for other types (raw
+ * sockets too).
  */
 export function createInetSocket(ctx: SyscallContext, domain: number, typeArg: number, protocol: number): number {
   const type = typeArg & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
   if (type !== SOCK_STREAM && type !== SOCK_DGRAM) throw new KernelError(Errno.ESOCKTNOSUPPORT);
   const own = type === SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
-  if (protocol !== 0 && protocol !== own) throw new KernelError(Errno.EPROTONOSUPPORT);
-  const sock = new InetSocket(domain, type, ctx.kernel.loopback, ctx.process.cred.euid, typeArg);
+  const lite = type === SOCK_DGRAM && protocol === IPPROTO_UDPLITE;
+  if (protocol !== 0 && protocol !== own && !lite) throw new KernelError(Errno.EPROTONOSUPPORT);
+  const sock = new InetSocket(domain, type, ctx.kernel.loopback, ctx.process.cred.euid, typeArg, { protocol: lite ? IPPROTO_UDPLITE : own });
   return ctx.process.fds.install(sock, { cloexec: (typeArg & SOCK_CLOEXEC) !== 0 });
 }
 
@@ -80,6 +82,14 @@ const UDP_BUFFER = BUFFER_MAX;
 
 const key = optionKey;
 
+const SOL_UDPLITE = 136;
+/** Checksum coverage to send and to demand (nothing corrupts loopback, so both are only kept). */
+const UDPLITE_SEND_CSCOV = 10;
+const UDPLITE_RECV_CSCOV = 11;
+
+/** A coverage as Linux keeps it: 0 (the whole datagram), at least the 8-byte header, at most 65 535. */
+const coverage = (v: number): number => (v !== 0 && v < 8 ? 8 : Math.min(v, 0xffff));
+
 /** The options of TCP and IP kept only to be read back (SOL_SOCKET's are every family's: socket-options.ts). */
 const STORED = new Map<number, StoredOption>([
   [key(SOL_TCP, 1 /* TCP_NODELAY */), { value: 0, bool: true, protocol: IPPROTO_TCP }],
@@ -89,6 +99,8 @@ const STORED = new Map<number, StoredOption>([
   [key(SOL_TCP, 6 /* TCP_KEEPCNT */), { value: 9, min: 1, max: 127, protocol: IPPROTO_TCP }],
   [key(SOL_TCP, 12 /* TCP_QUICKACK */), { value: 1, bool: true, protocol: IPPROTO_TCP }],
   [key(SOL_TCP, 18 /* TCP_USER_TIMEOUT */), { value: 0, min: 0, protocol: IPPROTO_TCP }],
+  [key(SOL_UDPLITE, UDPLITE_SEND_CSCOV), { value: 0, protocol: IPPROTO_UDPLITE }],
+  [key(SOL_UDPLITE, UDPLITE_RECV_CSCOV), { value: 0, protocol: IPPROTO_UDPLITE }],
   [key(SOL_IP, 1 /* IP_TOS */), { value: 0, min: 0, max: 255 }],
   [key(SOL_IP, 2 /* IP_TTL */), { value: 64, min: 1, max: 255, reset: -1 }],
   [key(SOL_IPV6, 16 /* IPV6_UNICAST_HOPS */), { value: 64, min: 0, max: 255, reset: -1 }],
@@ -110,7 +122,8 @@ function stored(sock: InetSocket, k: number): number | undefined {
  * level that is none of its own (ip_getsockopt's), every other case ENOPROTOOPT.
  */
 function unknownOption(sock: InetSocket, level: number): Errno {
-  const own = level === SOL_SOCKET || level === SOL_IP || (level === SOL_TCP && sock.protocol === IPPROTO_TCP);
+  const own = level === SOL_SOCKET || level === SOL_IP || (level === SOL_TCP && sock.protocol === IPPROTO_TCP)
+    || (level === SOL_UDPLITE && sock.protocol === IPPROTO_UDPLITE);
   return sock.family === AF_INET6 || own ? Errno.ENOPROTOOPT : Errno.EOPNOTSUPP;
 }
 
@@ -167,6 +180,10 @@ export function setInetOption(sock: InetSocket, level: number, name: number, raw
   if (option === undefined || !hasLevel(sock, level, option)) throw new KernelError(Errno.ENOPROTOOPT);
   if (option.reset !== undefined && v === option.reset) {
     sock.options.delete(key(level, name));
+    return;
+  }
+  if (level === SOL_UDPLITE) {
+    sock.options.set(key(level, name), coverage(v));
     return;
   }
   if (!option.bool && (v < (option.min ?? -0x8000_0000) || v > (option.max ?? 0x7fff_ffff))) throw new KernelError(Errno.EINVAL);

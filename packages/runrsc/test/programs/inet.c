@@ -308,6 +308,35 @@ static void tcp_sendfile(void) {
   unlink("/tmp/inet-sendfile");
 }
 
+/** UDP-Lite: UDP with ports of its own and checksum-coverage options, kept as Linux clamps them. */
+static void udplite(void) {
+  printf("-- udplite\n");
+  int a = socket(AF_INET, SOCK_DGRAM, IPPROTO_UDPLITE), b = socket(AF_INET, SOCK_DGRAM, IPPROTO_UDPLITE);
+  struct sockaddr_in sa = v4("127.0.0.1", 0);
+  bind(a, (void *)&sa, sizeof sa);
+  int udp = socket(AF_INET, SOCK_DGRAM, 0);
+  struct sockaddr_in same = v4("127.0.0.1", port_of(a));
+  CALL(bind(udp, (void *)&same, sizeof same)); result("UDP binds UDP-Lite's port");
+  CALL(sendto(b, "lite", 4, 0, (void *)&same, sizeof same)); result("sendto");
+  char buf[8] = {0};
+  CALL(recv(a, buf, sizeof buf, 0)); printf("recv: %ld %s\n", rv, buf);
+  int v = 0, proto = 0;
+  socklen_t len = sizeof v;
+  getsockopt(a, SOL_SOCKET, SO_PROTOCOL, &proto, &len);
+  int cov[] = {0, 3, 20, 100000};
+  for (int i = 0; i < 4; i++) {
+    setsockopt(a, IPPROTO_UDPLITE, 10 /* UDPLITE_SEND_CSCOV */, &cov[i], sizeof cov[i]);
+    len = sizeof v;
+    getsockopt(a, IPPROTO_UDPLITE, 10, &v, &len);
+    printf("SO_PROTOCOL %d, send coverage %d reads %d\n", proto, cov[i], v);
+  }
+  CALL(setsockopt(udp, IPPROTO_UDPLITE, 10, &v, sizeof v)); result("UDP-Lite's option on UDP");
+  CALL(socket(AF_INET, SOCK_STREAM, IPPROTO_UDPLITE)); result("a UDP-Lite stream");
+  close(a);
+  close(b);
+  close(udp);
+}
+
 /** One megabyte from a child to its parent, checked byte by byte. */
 static void tcp_stream(void) {
   printf("-- tcp stream between processes\n");
@@ -675,6 +704,7 @@ int main(void) {
   tcp_errors();
   dual_stack();
   udp();
+  udplite();
   options();
   interfaces();
   return 0;
