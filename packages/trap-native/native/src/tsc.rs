@@ -105,16 +105,41 @@ fn lfence_orders_rdtsc() -> bool {
 }
 
 /// Whether the TSC ticks at one rate on every CPU whatever their power state (CPUID's invariant
-/// TSC), the vDSO can read it with RDTSCP, and the host's own clock is built on it (a host that
-/// found it unstable uses another).
+/// TSC), the vDSO can read it in order (LFENCE; RDTSC, or RDTSCP), and the host's own clock is built on it (a host that
+/// found it unstable uses another): its clocksource is `tsc`, or `kvm-clock` on a TSC the
+/// hypervisor declares stable, which is then the TSC scaled linearly, as this fit is.
 #[allow(unused_unsafe)] // __cpuid is unsafe in older Rust (Debian's 1.63)
 fn tsc_trusted() -> bool {
-    let invariant = unsafe {
-        let max = __cpuid(0x8000_0000).eax;
-        max >= 0x8000_0007 && __cpuid(0x8000_0001).edx & (1 << 27) != 0 && __cpuid(0x8000_0007).edx & (1 << 8) != 0
-    };
+    let max = unsafe { __cpuid(0x8000_0000).eax };
+    let invariant = max >= 0x8000_0007 && unsafe { __cpuid(0x8000_0007).edx } & (1 << 8) != 0;
+    // RDTSCP is needed only where LFENCE does not order RDTSC (see `lfence_orders_rdtsc`).
+    let rdtscp = unsafe { __cpuid(0x8000_0001).edx } & (1 << 27) != 0;
     let source = std::fs::read_to_string("/sys/devices/system/clocksource/clocksource0/current_clocksource");
-    invariant && source.map_or(false, |s| s.trim() == "tsc")
+    invariant
+        && (rdtscp || lfence_orders_rdtsc())
+        && source.map_or(false, |s| match s.trim() {
+            "tsc" => true,
+            "kvm-clock" => kvm_tsc_stable(),
+            _ => false,
+        })
+}
+
+/// Whether the host's kvm-clock is the TSC scaled linearly on every vCPU: its pvclock page, which
+/// the host's own vDSO reads (`[vvar_vclock]` in this process's maps, Linux 6.x), carries
+/// PVCLOCK_TSC_STABLE_BIT (the `flags` byte of pvclock_vcpu_time_info, at offset 29). Any other
+/// layout answers false, and guests keep trapping their clock calls.
+fn kvm_tsc_stable() -> bool {
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap_or_default();
+    let start = maps
+        .lines()
+        .find(|l| l.ends_with("[vvar_vclock]"))
+        .and_then(|l| l.split('-').next())
+        .and_then(|a| usize::from_str_radix(a, 16).ok());
+    match start {
+        // The mapping is the host's, readable for the life of the process.
+        Some(start) => (unsafe { ptr::read_volatile((start + 29) as *const u8) } & 1) != 0,
+        None => false,
+    }
 }
 
 impl TscClock {
