@@ -321,8 +321,8 @@ export class KernelRunner {
           // Interrupted by a signal: delivery decides between EINTR and a restart. (A socket's
           // timeout aborts the wait with EAGAIN, which is the call's answer.)
           const blocker = thread.blocker;
-          const interrupted = blocker?.signal.aborted && err === blocker.signal.reason && errnoOf(err, this.#log) === -Errno.EINTR;
-          return interrupted ? -ERESTARTSYS : errnoOf(err, this.#log);
+          const errno = errnoOf(err, this.#log);
+          return blocker?.signal.aborted && err === blocker.signal.reason && errno === -Errno.EINTR ? -ERESTARTSYS : errno;
         })
         .then((res) => {
           this.#pending--;

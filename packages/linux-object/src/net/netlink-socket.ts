@@ -129,6 +129,8 @@ export class NetlinkSocket extends FileBase {
   receiveBuffer = NETLINK_BUFFER;
   /** SOL_NETLINK options set to a non-zero value (NETLINK_CAP_ACK, NETLINK_EXT_ACK …). */
   readonly enabled = new Set<number>();
+  /** SOL_SOCKET options only kept and reported back (SO_KEEPALIVE …), by level << 16 | name. */
+  readonly options = new Map<number, number | Uint8Array>();
 
   /**
    * `opener` is who made the socket: write(2), which knows no sender, sends as it. Linux too
@@ -152,11 +154,6 @@ export class NetlinkSocket extends FileBase {
     let mask = 0;
     for (const g of this.groups) if (g <= 32) mask |= 1 << (g - 1);
     return mask >>> 0;
-  }
-
-  /** Bytes in the first queued datagram. */
-  get unread(): number {
-    return this.#queue[0]?.data.length ?? 0;
   }
 
   /**

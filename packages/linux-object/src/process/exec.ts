@@ -265,7 +265,7 @@ function replaceImage(
     proc.argv = argv;
     proc.envp = envp;
     proc.exe = prog.path;
-    if (euid !== cred.euid || egid !== cred.egid) proc.parentDeathSignal = 0; // as commit_creds
+    if (euid !== cred.euid || egid !== cred.egid) proc.effectiveIdsChanged();
     // The saved ids follow the effective ones at every execve, as Linux's.
     cred.euid = cred.suid = euid;
     cred.egid = cred.sgid = egid;

@@ -187,6 +187,15 @@ export class LinuxProcess {
     return this.parent?.pid ?? 0;
   }
 
+  /**
+   * New effective ids (set*uid, set*gid, a set-id execve), as Linux's commit_creds: the process
+   * becomes undumpable (fs.suid_dumpable's default) and loses its parent-death signal.
+   */
+  effectiveIdsChanged(): void {
+    this.dumpable = 0;
+    this.parentDeathSignal = 0;
+  }
+
   /** The disposition of `sig`. */
   sigaction(sig: number): SigAction {
     return this.sigactions.get(sig) ?? DEFAULT_ACTION;

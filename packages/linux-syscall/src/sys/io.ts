@@ -158,11 +158,6 @@ function copyBetween(ctx: SyscallContext, copy: Copy): number | Promise<number> 
  * bytes in `buf` (-1: not read yet), `written` of them written. A blocked call resumes here.
  */
 function copyOn(buf: Uint8Array, copy: Copy, done: number, n: number, written: number): number | Promise<number> {
-  const stopped = (err: unknown, wrote: number): number => {
-    copy.giveBack(n - wrote); // the source is left where the copy stopped, error or not
-    if (done + wrote === 0) throw err;
-    return done + wrote;
-  };
   for (;;) {
     const asked = Math.min(buf.length, copy.count - done);
     if (n < 0) {
@@ -178,12 +173,12 @@ function copyOn(buf: Uint8Array, copy: Copy, done: number, n: number, written: n
       try {
         w = copy.write(buf.subarray(written, n), done + written);
       } catch (err) {
-        return stopped(err, written);
+        return stopped(copy, err, n - written, done + written);
       }
       if (typeof w !== 'number') {
         const at = written;
         const got = n;
-        return w.then((m) => copyOn(buf, copy, done, got, at + m), (err) => stopped(err, at));
+        return w.then((m) => copyOn(buf, copy, done, got, at + m), (err) => stopped(copy, err, got - at, done + at));
       }
       written += w;
     }
@@ -193,9 +188,34 @@ function copyOn(buf: Uint8Array, copy: Copy, done: number, n: number, written: n
   }
 }
 
+/**
+ * A copy's write failed with `err`, `unwritten` bytes of its chunk unwritten and `moved` moved in
+ * all: the source goes back to where the copy stopped; the bytes moved are the answer, or the
+ * error when there are none.
+ */
+function stopped(copy: Copy, err: unknown, unwritten: number, moved: number): number {
+  copy.giveBack(unwritten);
+  if (moved === 0) throw err;
+  return moved;
+}
+
 /** An optional in/out offset argument (a guest loff_t*). */
 function offsetArg(ctx: SyscallContext, addr: number): number | null {
   return addr === 0 ? null : checkOffset(Number(BigInt.asIntN(64, ctx.mem.readU64(addr))));
+}
+
+/**
+ * A copy's source: `from` at offset `off`, or at its position, which moves by what is read and
+ * goes back by what was read but not written (in_fd of sendfile and copy_file_range is a file).
+ */
+function source(ctx: SyscallContext, from: OpenFile, off: number | null): Pick<Copy, 'read' | 'giveBack'> {
+  if (off !== null) return { read: (b, at) => from.pread(b, off + at), giveBack: () => {} };
+  return {
+    read: (b) => from.read(b, ctx),
+    giveBack: (n) => {
+      if (n > 0) from.seek(-n, SEEK_CUR);
+    },
+  };
 }
 
 /** Implements Linux syscall sendfile(2) (through a kernel buffer). */
@@ -204,16 +224,12 @@ export function sysSendfile(ctx: SyscallContext) {
   const from = ctx.process.fds.get(ctx.int(1));
   const offAddr = ctx.addr(2);
   const off = offsetArg(ctx, offAddr);
-  const read: Chunked = off === null ? (b) => from.read(b, ctx) : (b, at) => from.pread(b, off + at);
   const moved = (n: number) => {
     if (off !== null) ctx.mem.writeU64(offAddr, BigInt(off + n));
     return n;
   };
-  const giveBack = (n: number) => {
-    if (off === null && n > 0) from.seek(-n, SEEK_CUR); // in_fd is a file, whose position moves by what was sent
-  };
   try {
-    const r = copyBetween(ctx, { read, write: (b) => to.write(b, ctx), count: ctx.count(3), giveBack });
+    const r = copyBetween(ctx, { ...source(ctx, from, off), write: (b) => to.write(b, ctx), count: ctx.count(3) });
     return written(ctx, to, piped(ctx, readFrom(ctx, from, typeof r === 'number' ? moved(r) : r.then(moved))));
   } catch (err) {
     sigpipe(ctx, err); // a broken pipe found without waiting
@@ -227,16 +243,12 @@ export function sysCopyFileRange(ctx: SyscallContext) {
   if (ctx.int(5) !== 0) throw new KernelError(Errno.EINVAL);
   const [inAddr, outAddr] = [ctx.addr(1), ctx.addr(3)];
   const [inOff, outOff] = [offsetArg(ctx, inAddr), offsetArg(ctx, outAddr)];
-  const read: Chunked = inOff === null ? (b) => from.read(b, ctx) : (b, at) => from.pread(b, inOff + at);
   const write: Chunked = outOff === null ? (b) => to.write(b, ctx) : (b, at) => to.pwrite(b, outOff + at);
   const moved = (n: number) => {
     if (inOff !== null) ctx.mem.writeU64(inAddr, BigInt(inOff + n));
     if (outOff !== null) ctx.mem.writeU64(outAddr, BigInt(outOff + n));
     return n;
   };
-  const giveBack = (n: number) => {
-    if (inOff === null && n > 0) from.seek(-n, SEEK_CUR);
-  };
-  const r = copyBetween(ctx, { read, write, count: ctx.count(4), giveBack });
+  const r = copyBetween(ctx, { ...source(ctx, from, inOff), write, count: ctx.count(4) });
   return written(ctx, to, readFrom(ctx, from, typeof r === 'number' ? moved(r) : r.then(moved)));
 }

@@ -9,14 +9,15 @@ import {
   SOCK_DGRAM, SOCK_NONBLOCK, type NetlinkAddress, type NetlinkSender,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
+import { AF_UNSPEC, addressFamily } from './inet-address.js';
 import {
-  MIN_RCVBUF, MIN_SNDBUF, SOL_SOCKET, SO_DOMAIN, SO_ERROR, SO_PROTOCOL, SO_RCVBUF, SO_SNDBUF, SO_TYPE, bufferSize, int32,
+  MIN_RCVBUF, MIN_SNDBUF, SOL_SOCKET, SO_DOMAIN, SO_ERROR, SO_PROTOCOL, SO_RCVBUF, SO_SNDBUF, SO_TYPE, bufferSize,
+  genericOption, int32, setGenericOption,
 } from './socket-options.js';
 
 const SOCK_RAW = 3;
 /** sizeof(struct sockaddr_nl): family, pad, port id, groups. */
 const SOCKADDR_NL_SIZE = 12;
-const AF_UNSPEC = 0;
 
 export const SOL_NETLINK = 270;
 const NETLINK_ADD_MEMBERSHIP = 1;
@@ -70,7 +71,8 @@ export function netlinkBind(ctx: SyscallContext, sock: NetlinkSocket, addr: numb
 
 /** connect(2): the default destination (the kernel is port 0); AF_UNSPEC returns to it. Groups need CAP_NET_ADMIN. */
 export function netlinkConnect(ctx: SyscallContext, sock: NetlinkSocket, addr: number, len: number): void {
-  if (len >= 2 && new DataView(ctx.mem.read(addr, 2).slice().buffer).getUint16(0, true) === AF_UNSPEC) {
+  if (len < 2) throw new KernelError(Errno.EINVAL);
+  if (addressFamily(ctx, addr, len) === AF_UNSPEC) {
     sock.peer = { port: 0, groups: 0 };
     return;
   }
@@ -100,7 +102,11 @@ export function netlinkOption(sock: NetlinkSocket, level: number, name: number, 
       case SO_ERROR: return int32(sock.takeError());
       case SO_SNDBUF: return int32(sock.sendBuffer);
       case SO_RCVBUF: return int32(sock.receiveBuffer);
-      default: throw new KernelError(Errno.ENOPROTOOPT);
+      default: {
+        const generic = genericOption(sock.options, name);
+        if (generic === undefined) throw new KernelError(Errno.ENOPROTOOPT);
+        return generic;
+      }
     }
   }
   if (level !== SOL_NETLINK) throw new KernelError(Errno.ENOPROTOOPT);
@@ -132,7 +138,9 @@ export function setNetlinkOption(ctx: SyscallContext, sock: NetlinkSocket, level
         else sock.receiveBuffer = size;
         return;
       }
-      default: throw new KernelError(Errno.ENOPROTOOPT);
+      default:
+        if (!setGenericOption(sock.options, name, value)) throw new KernelError(Errno.ENOPROTOOPT);
+        return;
     }
   }
   if (name === NETLINK_ADD_MEMBERSHIP || name === NETLINK_DROP_MEMBERSHIP) {

@@ -164,12 +164,7 @@ function setIds(ctx: SyscallContext, which: 'uid' | 'gid', real: number, effecti
   } else {
     [cred.gid, cred.egid, cred.sgid] = [set(cred.gid, real), set(cred.egid, effective), set(cred.sgid, saved)];
   }
-  // As Linux's commit_creds: new effective ids make the process undumpable (fs.suid_dumpable's
-  // default) and cancel its parent-death signal.
-  if (cred.euid !== euid || cred.egid !== egid) {
-    ctx.process.dumpable = 0;
-    ctx.process.parentDeathSignal = 0;
-  }
+  if (cred.euid !== euid || cred.egid !== egid) ctx.process.effectiveIdsChanged();
   return 0;
 }
 

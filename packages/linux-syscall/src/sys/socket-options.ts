@@ -74,6 +74,7 @@ export interface StoredOption {
  * them changes what the kernel's sockets do here.
  */
 const GENERIC = new Map<number, StoredOption>([
+  [SO_REUSEADDR, { value: 0, bool: true }], // an inet socket's is its own field; AF_UNIX only keeps it
   [SO_DEBUG, { value: 0, bool: true }],
   [SO_DONTROUTE, { value: 0, bool: true }],
   [SO_BROADCAST, { value: 0, bool: true }],
@@ -83,7 +84,7 @@ const GENERIC = new Map<number, StoredOption>([
   [SO_RCVLOWAT, { value: 1, min: 0 }],
 ]);
 
-type OptionStore = Map<number, number | Uint8Array>;
+type OptionStore = ReadonlyMap<number, number | Uint8Array>;
 
 /** getsockopt of a generic SOL_SOCKET option from `store`; undefined when `name` is not one. */
 export function genericOption(store: OptionStore, name: number): Uint8Array | undefined {
@@ -96,7 +97,7 @@ export function genericOption(store: OptionStore, name: number): Uint8Array | un
 }
 
 /** setsockopt of a generic SOL_SOCKET option into `store` (EINVAL out of range); false when `name` is not one. */
-export function setGenericOption(store: OptionStore, name: number, raw: Uint8Array): boolean {
+export function setGenericOption(store: Map<number, number | Uint8Array>, name: number, raw: Uint8Array): boolean {
   if (raw.length < 4) throw new KernelError(Errno.EINVAL);
   const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength).getInt32(0, true);
   if (name === SO_LINGER) { // struct linger: l_onoff, read back as 0 or 1, and l_linger

@@ -23,7 +23,7 @@ import {
 import { encodeInetAddress } from './inet-address.js';
 import {
   MIN_RCVBUF, MIN_SNDBUF, SOL_SOCKET, SO_ACCEPTCONN, SO_DOMAIN, SO_ERROR, SO_PASSCRED, SO_PEERCRED, SO_PROTOCOL,
-  SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_TYPE, bufferSize, genericOption, int32, optionKey,
+  SO_RCVBUF, SO_REUSEPORT, SO_SNDBUF, SO_TYPE, bufferSize, genericOption, int32, optionKey,
   setGenericOption,
 } from './socket-options.js';
 import {
@@ -193,6 +193,8 @@ export function sysGetpeername(ctx: SyscallContext): number {
  */
 const unixOptions = new WeakMap<UnixSocket, Map<number, number | Uint8Array>>();
 
+const NO_OPTIONS: ReadonlyMap<number, number | Uint8Array> = new Map();
+
 function optionsOf(sock: UnixSocket): Map<number, number | Uint8Array> {
   let o = unixOptions.get(sock);
   if (o === undefined) unixOptions.set(sock, o = new Map());
@@ -202,13 +204,12 @@ function optionsOf(sock: UnixSocket): Map<number, number | Uint8Array> {
 /** An AF_UNIX socket's option value (SOL_SOCKET only; ENOPROTOOPT otherwise). */
 function unixOption(sock: UnixSocket, level: number, name: number): Uint8Array {
   if (level !== SOL_SOCKET) throw new KernelError(Errno.ENOPROTOOPT);
-  const options = unixOptions.get(sock) ?? new Map<number, number>();
+  const options = unixOptions.get(sock) ?? NO_OPTIONS;
   switch (name) {
     case SO_TYPE: return int32(sock.type);
     case SO_ERROR: return int32(0);
     case SO_SNDBUF: return int32((options.get(optionKey(level, name)) as number | undefined) ?? UNIX_SOCKET_BUFFER);
     case SO_RCVBUF: return int32((options.get(optionKey(level, name)) as number | undefined) ?? UNIX_SOCKET_BUFFER);
-    case SO_REUSEADDR: return int32(options.has(optionKey(level, name)) ? 1 : 0);
     case SO_REUSEPORT: return int32(0);
     case SO_PASSCRED: return int32(sock.passCred ? 1 : 0);
     case SO_ACCEPTCONN: return int32(sock.listening ? 1 : 0);
@@ -276,10 +277,6 @@ export function sysSetsockopt(ctx: SyscallContext): number {
     case SO_PASSCRED: sock.passCred = val !== 0; return 0;
     case SO_SNDBUF: optionsOf(sock).set(key, bufferSize(val, MIN_SNDBUF)); return 0;
     case SO_RCVBUF: optionsOf(sock).set(key, bufferSize(val, MIN_RCVBUF)); return 0;
-    case SO_REUSEADDR: // kept, and meaningless: a socket file's name is never reused while it exists
-      if (val !== 0) optionsOf(sock).set(key, 1);
-      else optionsOf(sock).delete(key);
-      return 0;
     case SO_REUSEPORT: throw new KernelError(Errno.EOPNOTSUPP); // inet sockets' alone, as Linux 6.8 on
     default:
       if (!setGenericOption(optionsOf(sock), name, raw)) throw new KernelError(Errno.ENOPROTOOPT);

@@ -305,6 +305,12 @@ static void timeouts(void) {
   printf("read: %ld errno %d, waited %d\n", rv, er, elapsed_ms(t0) >= 150);
   write(sv[1], "x", 1);
   CALL(recv(sv[0], &c, 1, 0)); printf("recv with data: %ld\n", rv);
+  struct timeval negative = {-1, 0};
+  setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &negative, sizeof negative);
+  len = sizeof got;
+  getsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &got, &len);
+  CALL(recv(sv[0], &c, 1, 0));
+  printf("negative timeout reads %ld.%06ld, recv %ld errno %d\n", (long)got.tv_sec, (long)got.tv_usec, rv, er);
   // Fill the other way, then a blocking send waits its SO_SNDTIMEO.
   fcntl(sv[1], F_SETFL, O_NONBLOCK);
   static char big[65536];
