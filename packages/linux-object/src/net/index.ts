@@ -3,7 +3,7 @@ export {
   isLoopbackAddress, localDestination, sameAddress, sourceAddress, type InetAddress, type InetEndpoint,
 } from './inet-address.js';
 export { EPHEMERAL_FIRST, EPHEMERAL_LAST, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE, LoopbackNetwork, type PortHolder } from './loopback.js';
-export { InetSocket, type InetReceived } from './inet-socket.js';
+export { DEFAULT_HOP_LIMIT, InetSocket, type DatagramHeader, type DatagramOptions, type InetReceived } from './inet-socket.js';
 export { ARPHRD_LOOPBACK, IFF_LOOPBACK, IFF_LOWER_UP, IFF_RUNNING, IFF_UP, LOOPBACK } from './loopback-interface.js';
 export {
   AF_NETLINK, NETLINK_CAP_ACK, NETLINK_NO_ENOBUFS, NETLINK_ROUTE, NetlinkPorts, NetlinkSocket, type NetlinkAddress,

@@ -30,17 +30,53 @@ import { IPPROTO_TCP, IPPROTO_UDP, type LoopbackNetwork, type PortHolder } from 
 const UDP_MAX_IPV4 = 65_507;
 const UDP_MAX_IPV6 = 65_527;
 
-/** A datagram's source, as its receiving socket's queue carries it: 16 address bytes and the port. */
-function endpointBytes(e: InetEndpoint): Uint8Array {
-  const b = new Uint8Array(18);
-  b.set(e.addr);
-  b[16] = e.port >> 8;
-  b[17] = e.port & 0xff;
-  return b;
+/** net.ipv4.ip_default_ttl, and the hop limit of IPv6's routes. */
+export const DEFAULT_HOP_LIMIT = 64;
+
+/**
+ * What the IP header of a datagram tells its receiver, beyond the source (recvmsg's control
+ * messages: IP_PKTINFO, IP_RECVTTL, IPV6_RECVTCLASS …).
+ */
+export interface DatagramHeader {
+  /** Where it was sent: the destination address and port. */
+  readonly to: InetEndpoint;
+  /** TTL (IPv4) or hop limit (IPv6). */
+  readonly hopLimit: number;
+  /** TOS (IPv4) or traffic class (IPv6). */
+  readonly trafficClass: number;
 }
 
-function endpointOf(b: Uint8Array): InetEndpoint {
+/** What one send sets for its datagram (sendmsg's control messages); the socket's own values otherwise. */
+export interface DatagramOptions {
+  hopLimit?: number;
+  trafficClass?: number;
+  /** The source address (IP_PKTINFO's, IPV6_PKTINFO's): a loopback address. */
+  source?: InetAddress;
+}
+
+/**
+ * A datagram's addressing as its receiving socket's queue carries it (the name of the sender's
+ * carrier): source address and port, destination address and port, hop limit, traffic class.
+ */
+const LABEL_SIZE = 38;
+
+function writeLabel(b: Uint8Array, from: InetAddress, port: number, to: InetEndpoint, hopLimit: number, trafficClass: number): void {
+  b.set(from, 0);
+  b[16] = port >> 8;
+  b[17] = port & 0xff;
+  b.set(to.addr, 18);
+  b[34] = to.port >> 8;
+  b[35] = to.port & 0xff;
+  b[36] = hopLimit;
+  b[37] = trafficClass;
+}
+
+function sourceOf(b: Uint8Array): InetEndpoint {
   return { addr: b.subarray(0, 16), port: (b[16] << 8) | b[17] };
+}
+
+function headerOf(b: Uint8Array): DatagramHeader {
+  return { to: { addr: b.subarray(18, 34), port: (b[34] << 8) | b[35] }, hopLimit: b[36], trafficClass: b[37] };
 }
 
 /** What a receive returned, and from where (datagrams). */
@@ -51,6 +87,8 @@ export interface InetReceived {
   /** msg_flags. */
   flags: number;
   from?: InetEndpoint;
+  /** A datagram's header (not a stream's). */
+  header?: DatagramHeader;
 }
 
 type InetState = 'unconnected' | 'listening' | 'connected';
@@ -71,8 +109,8 @@ export class InetSocket extends FileBase implements PortHolder {
   #inProgress = false;
   /** Whether a write already went to a peer that had closed (its reset is what later calls see). */
   #peerReset = false;
-  /** The source address the datagram carrier's name was last made for (see `send`). */
-  #sentFrom: InetAddress | null = null;
+  /** Where the next datagram's label is made, to be kept only when it differs from the last (see `send`). */
+  #draft: Uint8Array | null = null;
   /** Whether this end shut its writing (SHUT_WR): Linux's POLLHUP needs both directions shut. */
   #shutWrite = false;
   /** The other end of a TCP connection, which a close with unread data resets. */
@@ -83,6 +121,12 @@ export class InetSocket extends FileBase implements PortHolder {
   reuseAddr = false;
   reusePort = false;
   v6Only = false;
+  /** What its IPv4 datagrams carry: IP_TTL and IP_TOS. */
+  ttl = DEFAULT_HOP_LIMIT;
+  tos = 0;
+  /** What its IPv6 datagrams carry: IPV6_UNICAST_HOPS and IPV6_TCLASS. */
+  unicastHops = DEFAULT_HOP_LIMIT;
+  trafficClass = 0;
   /** Options only stored and reported back (TCP_NODELAY, SO_LINGER's struct …), by level << 16 | name. */
   readonly options = new Map<number, number | Uint8Array>();
 
@@ -213,6 +257,10 @@ export class InetSocket extends FileBase implements PortHolder {
     server.remote = this.local;
     server.#state = 'connected';
     for (const [k, v] of listener.options) server.options.set(k, v);
+    server.ttl = listener.ttl;
+    server.tos = listener.tos;
+    server.unicastHops = listener.unicastHops;
+    server.trafficClass = listener.trafficClass;
     server.receiveBuffer = listener.receiveBuffer;
     this.remote = to;
     this.#state = 'connected';
@@ -276,10 +324,11 @@ export class InetSocket extends FileBase implements PortHolder {
 
   /**
    * sendmsg(2) of `data`: TCP to its peer (EPIPE unconnected, after a pending error is
-   * reported), UDP to `to` or the connected destination (EDESTADDRREQ with neither). A datagram
-   * nobody receives, or that does not fit its receiver's queue, is lost, as on a network.
+   * reported), UDP to `to` or the connected destination (EDESTADDRREQ with neither), its header
+   * from `options` or the socket's own. A datagram nobody receives, or that does not fit its
+   * receiver's queue, is lost, as on a network.
    */
-  send(data: Uint8Array, flags: number, waiter?: Interruptible, to?: InetEndpoint): number | Promise<number> {
+  send(data: Uint8Array, flags: number, waiter?: Interruptible, to?: InetEndpoint, options?: DatagramOptions): number | Promise<number> {
     if (this.#nonblocking) flags |= MSG_DONTWAIT;
     if (this.type === SOCK_STREAM) {
       const pending = this.takeError();
@@ -301,7 +350,7 @@ export class InetSocket extends FileBase implements PortHolder {
     if (dest === null) throw new KernelError(Errno.EDESTADDRREQ);
     this.checkSendSize(data.length);
     if (this.local === null) this.bind(this.#any, 0);
-    const from = sourceAddress(this.local!.addr, dest.addr); // the bound address or a loopback constant
+    const from = options?.source ?? sourceAddress(this.local!.addr, dest.addr); // the bound address or a loopback constant
     const port = this.local!.port;
     const receiver = this.#net.find<InetSocket>(this.protocol, dest);
     if (receiver === undefined || !receiver.#hears(from, port)) {
@@ -309,17 +358,28 @@ export class InetSocket extends FileBase implements PortHolder {
       if (receiver === undefined && to === undefined) this.#refused();
       return data.length;
     }
-    // The carrier's name is the source the receiver reports; made again only when it changes.
-    if (from !== this.#sentFrom) {
-      this.#data.local = endpointBytes({ addr: from, port });
-      this.#sentFrom = from;
-    }
+    const ipv4 = isIpv4(dest.addr);
+    const hopLimit = options?.hopLimit ?? (ipv4 ? this.ttl : this.unicastHops);
+    const trafficClass = options?.trafficClass ?? (ipv4 ? this.tos : this.trafficClass);
+    this.#label(from, port, dest, hopLimit, trafficClass);
     try {
       return this.#data.send(data, [], flags | MSG_DONTWAIT, waiter, { to: receiver.#data }) as number;
     } catch (err) {
       if (err instanceof KernelError && err.errno === Errno.EAGAIN) return data.length; // its queue is full
       throw err;
     }
+  }
+
+  /**
+   * The carrier's name is the label its receiver reads (source, destination, header fields):
+   * queued datagrams keep the one they went with, so a new one is made only when it changes.
+   */
+  #label(from: InetAddress, port: number, to: InetEndpoint, hopLimit: number, trafficClass: number): void {
+    const draft = (this.#draft ??= new Uint8Array(LABEL_SIZE));
+    writeLabel(draft, from, port, to, hopLimit, trafficClass);
+    const current = this.#data.local;
+    if (current !== null && sameBytes(current, draft)) return;
+    this.#data.local = draft.slice();
   }
 
   /** EMSGSIZE for a UDP datagram larger than its IP packet can carry; the calls check it before reading the data. */
@@ -420,9 +480,18 @@ export class InetSocket extends FileBase implements PortHolder {
   }
 }
 
-/** A datagram's or a stream's receive, its source decoded. */
+/** A datagram's or a stream's receive, its label decoded. */
 function inetReceived(r: Received): InetReceived {
   const out: InetReceived = { bytes: r.bytes, length: r.length, flags: r.flags };
-  if (r.from !== undefined) out.from = endpointOf(r.from);
+  if (r.from !== undefined) {
+    out.from = sourceOf(r.from);
+    out.header = headerOf(r.from);
+  }
   return out;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

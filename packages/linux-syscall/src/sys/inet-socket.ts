@@ -5,10 +5,11 @@
  * @module
  */
 import {
-  AF_INET6, CAP_NET_BIND_SERVICE, capable, Errno, InetSocket, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE, isAnyAddress, isIpv4,
+  AF_INET6, CAP_NET_BIND_SERVICE, DEFAULT_HOP_LIMIT, capable, Errno, InetSocket, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE, isAnyAddress, isIpv4,
   isLoopbackAddress, KernelError, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_STREAM, type InetEndpoint,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
+import { IP_TOS, IP_TTL, IPV6_TCLASS, IPV6_UNICAST_HOPS, RECEIVE_OPTIONS } from './inet-control.js';
 import { AF_UNSPEC, addressFamily, encodeInetAddress, readInetAddress } from './inet-address.js';
 import {
   BUFFER_MAX, MIN_RCVBUF, MIN_SNDBUF, SOL_IP, SOL_IPV6, SOL_SOCKET, SOL_TCP, SO_ACCEPTCONN, SO_DOMAIN, SO_ERROR,
@@ -101,10 +102,20 @@ const STORED = new Map<number, StoredOption>([
   [key(SOL_TCP, 18 /* TCP_USER_TIMEOUT */), { value: 0, min: 0, protocol: IPPROTO_TCP }],
   [key(SOL_UDPLITE, UDPLITE_SEND_CSCOV), { value: 0, protocol: IPPROTO_UDPLITE }],
   [key(SOL_UDPLITE, UDPLITE_RECV_CSCOV), { value: 0, protocol: IPPROTO_UDPLITE }],
-  [key(SOL_IP, 1 /* IP_TOS */), { value: 0, min: 0, max: 255 }],
-  [key(SOL_IP, 2 /* IP_TTL */), { value: 64, min: 1, max: 255, reset: -1 }],
-  [key(SOL_IPV6, 16 /* IPV6_UNICAST_HOPS */), { value: 64, min: 0, max: 255, reset: -1 }],
-  [key(SOL_IPV6, 67 /* IPV6_TCLASS */), { value: 0, min: 0, max: 255, reset: -1 }],
+  ...RECEIVE_OPTIONS.map(([level, name]): [number, StoredOption] => [key(level, name), { value: 0, bool: true }]),
+]);
+
+type HeaderField = 'ttl' | 'tos' | 'unicastHops' | 'trafficClass';
+
+/**
+ * The options that set what the socket's datagrams carry (inet-control.ts sets them per
+ * datagram): their valid values, and the one that restores the default.
+ */
+const HEADER_OPTIONS = new Map<number, { field: HeaderField; min: number; reset?: number; initial: number }>([
+  [key(SOL_IP, IP_TOS), { field: 'tos', min: 0, initial: 0 }],
+  [key(SOL_IP, IP_TTL), { field: 'ttl', min: 1, reset: -1, initial: DEFAULT_HOP_LIMIT }],
+  [key(SOL_IPV6, IPV6_UNICAST_HOPS), { field: 'unicastHops', min: 0, reset: -1, initial: DEFAULT_HOP_LIMIT }],
+  [key(SOL_IPV6, IPV6_TCLASS), { field: 'trafficClass', min: 0, reset: -1, initial: 0 }],
 ]);
 
 /** Whether `sock` has the option at `level`: TCP's on TCP sockets, IPv6's on AF_INET6 ones. */
@@ -147,6 +158,8 @@ export function inetOption(sock: InetSocket, level: number, name: number): Uint8
     if (generic !== undefined) return generic;
   }
   if (level === SOL_IPV6 && name === IPV6_V6ONLY && sock.family === AF_INET6) return int32(sock.v6Only ? 1 : 0);
+  const header = HEADER_OPTIONS.get(key(level, name));
+  if (header !== undefined && (level !== SOL_IPV6 || sock.family === AF_INET6)) return int32(sock[header.field]);
   const option = STORED.get(key(level, name));
   if (option === undefined || !hasLevel(sock, level, option)) throw new KernelError(unknownOption(sock, level));
   const v = stored(sock, key(level, name)) ?? option.value;
@@ -176,12 +189,15 @@ export function setInetOption(sock: InetSocket, level: number, name: number, raw
     sock.v6Only = v !== 0;
     return;
   }
-  const option = STORED.get(key(level, name));
-  if (option === undefined || !hasLevel(sock, level, option)) throw new KernelError(Errno.ENOPROTOOPT);
-  if (option.reset !== undefined && v === option.reset) {
-    sock.options.delete(key(level, name));
+  const header = HEADER_OPTIONS.get(key(level, name));
+  if (header !== undefined && (level !== SOL_IPV6 || sock.family === AF_INET6)) {
+    if (v === header.reset) sock[header.field] = header.initial;
+    else if (v < header.min || v > 255) throw new KernelError(Errno.EINVAL);
+    else sock[header.field] = v;
     return;
   }
+  const option = STORED.get(key(level, name));
+  if (option === undefined || !hasLevel(sock, level, option)) throw new KernelError(Errno.ENOPROTOOPT);
   if (level === SOL_UDPLITE) {
     sock.options.set(key(level, name), coverage(v));
     return;

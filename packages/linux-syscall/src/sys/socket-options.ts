@@ -65,8 +65,6 @@ export interface StoredOption {
   max?: number;
   bool?: boolean;
   protocol?: number;
-  /** A value that stands for the default (IP_TTL's -1). */
-  reset?: number;
 }
 
 /**

@@ -21,6 +21,8 @@ import {
   netlinkSend, setNetlinkOption,
 } from './netlink-socket.js';
 import { encodeInetAddress } from './inet-address.js';
+import { CMSG_HDR, ControlWriter, readControlMessages } from './control-message.js';
+import { datagramOptions, putDatagramControl } from './inet-control.js';
 import {
   MIN_RCVBUF, MIN_SNDBUF, SOL_SOCKET, SO_ACCEPTCONN, SO_DOMAIN, SO_ERROR, SO_PASSCRED, SO_PEERCRED, SO_PROTOCOL,
   SO_RCVBUF, SO_REUSEPORT, SO_SNDBUF, SO_TYPE, bufferSize, genericOption, int32, optionKey,
@@ -41,8 +43,6 @@ const UCRED_SIZE = 12;
 /** Linux's SCM_MAX_FD: files one message may carry. */
 const SCM_MAX_FD = 253;
 const IOV_MAX = 1024;
-const CMSG_HDR = 16;
-const align8 = (n: number) => (n + 7) & ~7;
 
 type Socket = UnixSocket | InetSocket | NetlinkSocket;
 
@@ -349,32 +349,25 @@ interface Control {
   cred: UnixCredentials | null;
 }
 
-/** Decode a sendmsg control buffer. */
+/**
+ * Decode an AF_UNIX sendmsg control buffer: SOL_SOCKET's messages, other levels ignored (Linux's
+ * __scm_send); EINVAL for another SOL_SOCKET type, or credentials of the wrong size.
+ */
 function readControl(ctx: SyscallContext, addr: number, len: number): Control {
   const control: Control = { rights: [], cred: null };
-  if (len === 0) return control;
-  const raw = ctx.mem.read(addr, len);
-  const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const files = control.rights;
-  for (let off = 0; off + CMSG_HDR <= len;) {
-    const cmsgLen = Number(v.getBigUint64(off, true));
-    if (cmsgLen < CMSG_HDR || off + cmsgLen > len) throw new KernelError(Errno.EINVAL);
-    const level = v.getInt32(off + 8, true);
-    const type = v.getInt32(off + 12, true);
-    if (level !== SOL_SOCKET) throw new KernelError(Errno.EINVAL);
+  for (const { level, type, data } of readControlMessages(ctx, addr, len)) {
+    if (level !== SOL_SOCKET) continue;
     if (type === SCM_CREDENTIALS) {
-      if (cmsgLen !== CMSG_HDR + UCRED_SIZE) throw new KernelError(Errno.EINVAL);
-      control.cred = checkCredentials(ctx, {
-        pid: v.getInt32(off + CMSG_HDR, true), uid: v.getInt32(off + CMSG_HDR + 4, true), gid: v.getInt32(off + CMSG_HDR + 8, true),
-      });
+      if (data.byteLength !== UCRED_SIZE) throw new KernelError(Errno.EINVAL);
+      control.cred = checkCredentials(ctx, { pid: data.getInt32(0, true), uid: data.getInt32(4, true), gid: data.getInt32(8, true) });
     } else if (type === SCM_RIGHTS) {
-      const n = Math.floor((cmsgLen - CMSG_HDR) / 4);
-      if (n === 0 || files.length + n > SCM_MAX_FD) throw new KernelError(Errno.EINVAL);
-      for (let i = 0; i < n; i++) files.push(ctx.process.fds.get(v.getInt32(off + CMSG_HDR + i * 4, true)));
+      const n = Math.floor(data.byteLength / 4); // none is no message at all
+      if (files.length + n > SCM_MAX_FD) throw new KernelError(Errno.EINVAL);
+      for (let i = 0; i < n; i++) files.push(ctx.process.fds.get(data.getInt32(i * 4, true)));
     } else {
       throw new KernelError(Errno.EINVAL);
     }
-    off += align8(cmsgLen);
   }
   return control;
 }
@@ -430,7 +423,7 @@ function sendResult(ctx: SyscallContext, flags: number, run: () => number | Prom
 const RECV_FLAGS = MSG_PEEK | MSG_DONTWAIT | MSG_WAITALL;
 const SEND_FLAGS = MSG_DONTWAIT | MSG_NOSIGNAL | 0x80 /* MSG_EOR */ | 0x8000 /* MSG_MORE */;
 
-/** Implements Linux syscall sendmsg(2), within the socket's SO_SNDTIMEO. Inet sockets take no control messages of ours (EINVAL). */
+/** Implements Linux syscall sendmsg(2), within the socket's SO_SNDTIMEO. */
 export function sysSendmsg(ctx: SyscallContext) {
   return timed(ctx, ctx.int(0), 'send', sendmsg(ctx));
 }
@@ -443,7 +436,9 @@ function sendmsg(ctx: SyscallContext) {
   const nameAddr = Number(v.getBigUint64(0, true));
   const nameLen = v.getUint32(8, true);
   const iovecs = () => readIovecs(ctx, Number(v.getBigUint64(16, true)), Number(v.getBigUint64(24, true)));
-  const controlOf = () => readControl(ctx, Number(v.getBigUint64(32, true)), Number(v.getBigUint64(40, true)));
+  const controlAddr = Number(v.getBigUint64(32, true));
+  const controlLen = Number(v.getBigUint64(40, true));
+  const controlOf = () => readControl(ctx, controlAddr, controlLen);
   if (sock instanceof NetlinkSocket) {
     const data = gather(ctx, iovecs());
     if (controlOf().rights.length > 0) throw new KernelError(Errno.EINVAL);
@@ -453,10 +448,10 @@ function sendmsg(ctx: SyscallContext) {
     const to = inetDestination(ctx, sock, nameAddr, nameLen);
     const iovs = iovecs();
     sock.checkSendSize(iovs.reduce((n, [, len]) => n + len, 0)); // before the data is read, as Linux's
-    const control = controlOf();
-    if (control.rights.length > 0 || control.cred !== null) throw new KernelError(Errno.EINVAL);
+    const messages = readControlMessages(ctx, controlAddr, controlLen);
+    const options = messages.length === 0 ? undefined : datagramOptions(ctx, sock, to ?? sock.remote, messages);
     const data = gather(ctx, iovs);
-    return sendResult(ctx, flags, () => sock.send(data, flags & SEND_FLAGS, ctx, to));
+    return sendResult(ctx, flags, () => sock.send(data, flags & SEND_FLAGS, ctx, to, options));
   }
   const to = destination(ctx, sock, nameAddr, nameLen);
   const iovs = iovecs();
@@ -513,59 +508,45 @@ function recvmsg(ctx: SyscallContext) {
   const v = new DataView(raw.buffer, raw.byteOffset, 56);
   const nameAddr = Number(v.getBigUint64(0, true));
   const iovs = readIovecs(ctx, Number(v.getBigUint64(16, true)), Number(v.getBigUint64(24, true)));
-  const ctlAddr = Number(v.getBigUint64(32, true));
-  const ctlLen = Number(v.getBigUint64(40, true));
+  const control = new ControlWriter(ctx, Number(v.getBigUint64(32, true)), Number(v.getBigUint64(40, true)));
   for (const [base, len] of iovs) if (len > 0) ctx.mem.buffer(base, len, 'write'); // EFAULT first
   if (sock instanceof InetSocket) {
-    return recvmsgNamed(ctx, sock, flags, msgAddr, raw, iovs, (r) => r.from && encodeInetAddress(sock.family, r.from));
+    return recvmsgNamed(ctx, sock, flags, msgAddr, raw, iovs, control, (r) => {
+      putDatagramControl(control, sock, r);
+      return r.from && encodeInetAddress(sock.family, r.from);
+    });
   }
-  if (sock instanceof NetlinkSocket) return recvmsgNamed(ctx, sock, flags, msgAddr, raw, iovs, (r) => encodeNetlinkAddress(r.from));
+  if (sock instanceof NetlinkSocket) {
+    return recvmsgNamed(ctx, sock, flags, msgAddr, raw, iovs, control, (r) => encodeNetlinkAddress(r.from));
+  }
   const buf = new Uint8Array(iovs.reduce((n, [, len]) => n + len, 0));
   const finish = (r: Received): number => {
     scatter(ctx, iovs, buf.subarray(0, r.bytes));
-    let msgFlags = r.flags;
-    let ctlUsed = 0;
     if (sock.passCred) {
       // Credentials come first, as Linux's scm_recv writes them before the files.
       const cred = r.cred ?? NO_CREDENTIALS;
-      const cmsg = new Uint8Array(CMSG_HDR + UCRED_SIZE);
-      const c = new DataView(cmsg.buffer);
-      c.setBigUint64(0, BigInt(cmsg.length), true);
-      c.setInt32(8, SOL_SOCKET, true);
-      c.setInt32(12, SCM_CREDENTIALS, true);
-      c.setInt32(16, cred.pid, true);
-      c.setInt32(20, cred.uid, true);
-      c.setInt32(24, cred.gid, true);
-      if (ctlLen < cmsg.length) {
-        msgFlags |= MSG_CTRUNC;
-      } else {
-        ctx.mem.write(ctlAddr, cmsg);
-        ctlUsed = Math.min(align8(cmsg.length), ctlLen);
-      }
+      control.putInts(SOL_SOCKET, SCM_CREDENTIALS, [cred.pid, cred.uid, cred.gid]);
     }
     if (r.rights.length > 0) {
-      const { fds, truncated } = installRights(ctx, r.rights, ctlLen - ctlUsed, (flags & MSG_CMSG_CLOEXEC) !== 0);
-      if (truncated) msgFlags |= MSG_CTRUNC;
-      if (fds.length > 0) {
-        const cmsg = new Uint8Array(CMSG_HDR + fds.length * 4);
-        const c = new DataView(cmsg.buffer);
-        c.setBigUint64(0, BigInt(cmsg.length), true);
-        c.setInt32(8, SOL_SOCKET, true);
-        c.setInt32(12, SCM_RIGHTS, true);
-        fds.forEach((fd, i) => c.setInt32(CMSG_HDR + i * 4, fd, true));
-        ctx.mem.write(ctlAddr + ctlUsed, cmsg);
-        ctlUsed = Math.min(ctlUsed + align8(cmsg.length), ctlLen);
-      }
+      const { fds, truncated } = installRights(ctx, r.rights, control.left, (flags & MSG_CMSG_CLOEXEC) !== 0);
+      if (truncated) control.flags |= MSG_CTRUNC;
+      if (fds.length > 0) control.putInts(SOL_SOCKET, SCM_RIGHTS, fds);
     }
     // The sending socket's name, nothing when it is unnamed (as Linux's unix_copy_addr).
     writeMsgName(ctx, v, nameAddr, r.from && encodeUnixAddress(r.from));
-    v.setBigUint64(40, BigInt(ctlUsed), true);
-    v.setInt32(48, msgFlags, true);
-    ctx.mem.write(msgAddr, raw);
+    finishMsghdr(ctx, msgAddr, raw, control, r.flags);
     return (flags & MSG_TRUNC) !== 0 && sock.type !== SOCK_STREAM ? r.length : r.bytes;
   };
   const r = sock.recv(buf, flags & RECV_FLAGS, ctx);
   return r instanceof Promise ? r.then(finish) : finish(r);
+}
+
+/** Write back the msghdr `raw`: msg_controllen as filled, msg_flags with MSG_CTRUNC when something did not fit. */
+function finishMsghdr(ctx: SyscallContext, msgAddr: number, raw: Uint8Array, control: ControlWriter, flags: number): void {
+  const v = new DataView(raw.buffer, raw.byteOffset, 56);
+  v.setBigUint64(40, BigInt(control.used), true);
+  v.setInt32(48, flags | control.flags, true);
+  ctx.mem.write(msgAddr, raw);
 }
 
 /** recvmsg's msg_name and msg_namelen in the msghdr `v`: the sender's address, or none (length 0). */
@@ -578,25 +559,24 @@ function writeMsgName(ctx: SyscallContext, v: DataView, nameAddr: number, from: 
 }
 
 /**
- * recvmsg(2) of an inet or netlink socket: no control messages; msg_name is the source `nameOf`
- * encodes. MSG_TRUNC returns a datagram's whole length (netlink's every message is one).
+ * recvmsg(2) of an inet or netlink socket: `finish` puts the control messages and gives the
+ * source for msg_name. MSG_TRUNC returns a datagram's whole length (netlink's every message is one).
  */
 function recvmsgNamed<R extends InetReceived | NetlinkReceived>(
   ctx: SyscallContext, sock: { type: number; recv(buf: Uint8Array, flags: number, waiter: SyscallContext): R | Promise<R> },
-  flags: number, msgAddr: number, raw: Uint8Array, iovs: [number, number][], nameOf: (r: R) => Uint8Array | undefined,
+  flags: number, msgAddr: number, raw: Uint8Array, iovs: [number, number][], control: ControlWriter,
+  finish: (r: R) => Uint8Array | undefined,
 ) {
   const v = new DataView(raw.buffer, raw.byteOffset, 56);
   const buf = new Uint8Array(iovs.reduce((n, [, len]) => n + len, 0));
-  const finish = (r: R): number => {
+  const done = (r: R): number => {
     scatter(ctx, iovs, buf.subarray(0, r.bytes));
-    writeMsgName(ctx, v, Number(v.getBigUint64(0, true)), nameOf(r));
-    v.setBigUint64(40, 0n, true);
-    v.setInt32(48, r.flags, true);
-    ctx.mem.write(msgAddr, raw);
+    writeMsgName(ctx, v, Number(v.getBigUint64(0, true)), finish(r));
+    finishMsghdr(ctx, msgAddr, raw, control, r.flags);
     return (flags & MSG_TRUNC) !== 0 && sock.type !== SOCK_STREAM ? r.length : r.bytes;
   };
   const r = sock.recv(buf, flags & RECV_FLAGS, ctx);
-  return r instanceof Promise ? r.then(finish) : finish(r);
+  return r instanceof Promise ? r.then(done) : done(r);
 }
 
 /** Implements Linux syscall recvfrom(2), within the socket's SO_RCVTIMEO. */
