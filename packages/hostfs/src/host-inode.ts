@@ -8,7 +8,7 @@ import {
   AT_EMPTY_PATH, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, Errno, FileType, KernelError, NAME_MAX,
   O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_DSYNC, O_EXCL, O_NOCTTY, O_NOFOLLOW,
   O_NONBLOCK, O_RDONLY, O_SYNC, O_TMPFILE, O_TRUNC, O_WRONLY, PATH_MAX, RENAME_EXCHANGE, S_IFIFO, S_IFMT, S_ISGID,
-  INodeBase, bytesToString, fileTypeOfMode,
+  INodeBase, bytesToString, fileTypeOfMode, unnamedPath,
   type DirEntry, type INode, type OpenFile, type SetAttr, type Stat, type UnixSocket,
 } from '@rvisor/linux-object';
 import { setHostAttr } from './host-attrs.js';
@@ -297,7 +297,8 @@ export class HostDirectory extends HostInode {
       this.fs.closeFd(fd);
       hostResult(r);
     }
-    return new HostRegularFile(this.fs, fd, path, flags);
+    // Named as Linux names it: '#<inode>' in this directory, deleted.
+    return new HostRegularFile(this.fs, fd, unnamedPath(path, hostStat(this.fs.ops, fd, '', AT_EMPTY_PATH).ino), flags);
   }
 
   /**

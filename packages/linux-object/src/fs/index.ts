@@ -15,6 +15,7 @@ export { DirectoryFile, directorySeek, fillDirents } from './directory-file.js';
 export { PathOnlyFile } from './path-file.js';
 export type { Mount, PathRef } from './path-ref.js';
 export { joinPath, sameRef } from './path-ref.js';
+export { DELETED, stillNamed, unnamedPath } from './mapped-names.js';
 export type { LookupOptions } from './vfs.js';
 export { Vfs, attrEvents, checkPath, setInodeAttr } from './vfs.js';
 export {

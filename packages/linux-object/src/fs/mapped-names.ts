@@ -8,9 +8,30 @@
  */
 import type { VmoOrigin } from '@rvisor/zircon-object';
 import { KernelError } from '../errno.js';
+import { joinPath } from './path-ref.js';
 import type { Vfs } from './vfs.js';
 
-const DELETED = ' (deleted)';
+/** What Linux appends to the path of a file whose name has gone (d_path of an unlinked dentry). */
+export const DELETED = ' (deleted)';
+
+/** An unnamed file's path as Linux shows it (O_TMPFILE's): `#<inode>` in its directory, deleted. */
+export function unnamedPath(dir: string, ino: number | bigint): string {
+  return `${joinPath(dir, `#${ino}`)}${DELETED}`;
+}
+
+/**
+ * Whether `path` (lstat, from the container's root, with the kernel's rights) still names the
+ * file `dev`:`ino`: false once removed, or once another file took the name (renamed over).
+ */
+export function stillNamed(vfs: Vfs, path: string, dev: bigint, ino: bigint): boolean {
+  try {
+    const st = vfs.stat(vfs.root, path, false);
+    return st.ino === ino && st.dev === dev;
+  } catch (e) {
+    if (e instanceof KernelError) return false; // ENOENT, ENOTDIR, ESTALE: not that file any more
+    throw e;
+  }
+}
 
 /**
  * The names of one listing's mappings, each name looked up once (a library's four mappings share
@@ -33,20 +54,9 @@ export class MappedNames {
     const key = `${origin.dev}:${origin.ino}:${name}`;
     let gone = this.#gone.get(key);
     if (gone === undefined) {
-      gone = !this.#leadsTo(name, origin);
+      gone = !stillNamed(this.#vfs, name, origin.dev, origin.ino);
       this.#gone.set(key, gone);
     }
     return gone ? name + DELETED : name;
-  }
-
-  /** Whether `path` (lstat, from the container's root, with the kernel's rights) names `origin`. */
-  #leadsTo(path: string, origin: VmoOrigin): boolean {
-    try {
-      const st = this.#vfs.stat(this.#vfs.root, path, false);
-      return st.ino === origin.ino && st.dev === origin.dev;
-    } catch (e) {
-      if (e instanceof KernelError) return false; // ENOENT, ENOTDIR, ESTALE: not that file any more
-      throw e;
-    }
   }
 }

@@ -7,6 +7,7 @@
 import type { MappingInfo } from '@rvisor/zircon-object';
 import { devMajor, devMinor, makedev } from '../abi/mode.js';
 import { RLIMIT_NAMES } from '../abi/process.js';
+import type { Stat } from '../abi/stat.js';
 import { Errno, KernelError } from '../errno.js';
 import { hostCounts, hostResidentPages, TICK_MICROS } from '../process/host-usage.js';
 import type { Kernel } from '../process/kernel.js';
@@ -22,9 +23,9 @@ import {
 } from './generated-nodes.js';
 import type { FdTable } from './fd-table.js';
 import type { FileSystem, INode, StatFs } from './inode.js';
-import { MappedNames } from './mapped-names.js';
+import { DELETED, MappedNames, stillNamed } from './mapped-names.js';
 import type { OpenFile } from './open-file.js';
-import type { Mount } from './path-ref.js';
+import type { Mount, PathRef } from './path-ref.js';
 import { UnixSocket } from './unix-socket.js';
 import { liveUnixSockets } from './unix-socket-table.js';
 
@@ -361,7 +362,7 @@ export class ProcFs implements FileSystem {
         if (exe === '') throw new KernelError(Errno.ENOENT);
         return exe;
       })],
-      ['cwd', () => this.#link(`${base}/cwd`, () => proc().fs.cwd.path)],
+      ['cwd', () => this.#link(`${base}/cwd`, () => this.#pathOf(proc().fs.cwd))],
       ['root', () => this.#link(`${base}/root`, () => proc().fs.root.path)],
       ['fd', () => this.#fdDir(pid)],
       ['task', () => this.#taskDir(pid)],
@@ -446,6 +447,21 @@ export class ProcFs implements FileSystem {
     ]);
   }
 
+  /**
+   * A link's text for `ref`, whose identity `identify` gives: its path, with " (deleted)" once that
+   * path names another file or none, as Linux's d_path.
+   */
+  #pathOf(ref: PathRef, identify: () => Stat = () => ref.inode.stat()): string {
+    let st: Stat;
+    try {
+      st = identify();
+    } catch (e) {
+      if (e instanceof KernelError) return ref.path + DELETED; // an inode that stats by its name
+      throw e;
+    }
+    return stillNamed(this.#kernel.vfs, ref.path, st.dev, st.ino) ? ref.path : ref.path + DELETED;
+  }
+
   #fdDir(pid: number): GeneratedDir {
     const base = `/${pid}/fd`;
     return this.#dir(base, `/${pid}`, () => {
@@ -460,7 +476,8 @@ export class ProcFs implements FileSystem {
           const file = this.#process(pid).fds.get(fd);
           // A socket names its inode, which /proc/net's lines give too (how netstat -p and lsof match them).
           if (file instanceof UnixSocket || file instanceof InetSocket) return `socket:[${file.stat().ino}]`;
-          return file.location?.path ?? (file.path !== '' ? file.path : 'anon_inode:[unknown]');
+          if (file.location !== undefined) return this.#pathOf(file.location, () => file.stat());
+          return file.path !== '' ? file.path : 'anon_inode:[unknown]';
         }, () => this.#process(pid).fds.get(fd))]);
       }
       return entries;

@@ -8,7 +8,8 @@ import { O_ACCMODE, O_CREAT, O_RDWR, O_TMPFILE, O_WRONLY } from '../abi/fcntl.js
 import { Errno, KernelError } from '../errno.js';
 import type { INode } from './inode.js';
 import type { OpenFile } from './open-file.js';
-import { joinPath, type PathRef } from './path-ref.js';
+import { unnamedPath } from './mapped-names.js';
+import type { PathRef } from './path-ref.js';
 import { TmpDir, TmpFile } from './tmpfs.js';
 
 /** O_TMPFILE without its O_DIRECTORY part (Linux's __O_TMPFILE). */
@@ -50,7 +51,7 @@ export function openTmpFile(dir: PathRef, flags: number, mode: number): OpenFile
   const inode = dir.inode;
   if (inode instanceof TmpDir) {
     const file = new TmpFile(inode.fs, mode & 0o7777);
-    const open = file.open(fileFlags, joinPath(dir.path, `#${file.ino}`));
+    const open = file.open(fileFlags, unnamedPath(dir.path, file.ino));
     file.dropLink(); // no name: its data go with the last close
     return open;
   }

@@ -545,6 +545,78 @@ static void deleted_mappings(void) {
   }
 }
 
+/** The text of the link `path` with the pid and the digits after '#' (an inode) masked. */
+static const char *link_text(const char *path) {
+  static char out[256];
+  char buf[256];
+  long n = readlink(path, buf, sizeof buf - 1);
+  if (n < 0) return strerrorname_np(errno);
+  buf[n] = 0;
+  char pid[16];
+  int plen = snprintf(pid, sizeof pid, "%d", getpid());
+  size_t o = 0;
+  for (long i = 0; i < n && o < sizeof out - 8; i++) {
+    if (!strncmp(buf + i, pid, plen)) {
+      o += snprintf(out + o, sizeof out - o, "PID");
+      i += plen - 1;
+    } else if (buf[i] == '#') {
+      o += snprintf(out + o, sizeof out - o, "#INO");
+      while (i + 1 < n && buf[i + 1] >= '0' && buf[i + 1] <= '9') i++;
+    } else {
+      out[o++] = buf[i];
+    }
+  }
+  out[o] = 0;
+  return out;
+}
+
+static const char *fd_link(int fd) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+  return link_text(path);
+}
+
+/**
+ * fd and cwd links of files and directories whose names have gone: " (deleted)", as d_path says.
+ * (Not a rename: Linux's link follows the file to its new name, the kernel's shows the old one deleted.)
+ */
+static void deleted_links(void) {
+  const char *dirs[] = {"/tmp", "/dev/shm"};
+  for (int d = 0; d < 2; d++) {
+    char file[128], dir[128];
+    snprintf(file, sizeof file, "%s/procfs-link-%d", dirs[d], getpid());
+    snprintf(dir, sizeof dir, "%s/procfs-dir-%d", dirs[d], getpid());
+    int f = open(file, O_RDWR | O_CREAT, 0600);
+    printf("%s: a file's link %s", dirs[d], fd_link(f));
+    unlink(file);
+    printf(", unlinked %s", fd_link(f));
+    close(open(file, O_RDWR | O_CREAT, 0600));
+    printf(", another file took the name %s\n", fd_link(f));
+    close(f);
+    unlink(file);
+    mkdir(dir, 0700);
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+    rmdir(dir);
+    printf("  removed directory %s", fd_link(dfd));
+    close(dfd);
+    int t = open(dirs[d], O_TMPFILE | O_RDWR, 0600);
+    printf("; O_TMPFILE %s\n", t < 0 ? strerrorname_np(errno) : fd_link(t));
+    if (t >= 0) close(t);
+  }
+  int m = memfd_create("procfs", 0);
+  printf("memfd %s\n", fd_link(m));
+  close(m);
+  char cwd[256], dir[128];
+  getcwd(cwd, sizeof cwd);
+  snprintf(dir, sizeof dir, "/tmp/procfs-cwd-%d", getpid());
+  mkdir(dir, 0700);
+  chdir(dir);
+  printf("cwd %s", link_text("/proc/self/cwd"));
+  rmdir(dir);
+  printf(", removed %s\n", link_text("/proc/self/cwd"));
+  chdir(cwd);
+}
+
 /** The line of /proc/net/unix for the socket `fd` (by its inode), without the kernel address and inode, or why not. */
 static void unix_line(const char *what, int fd, const char *dir) {
   struct stat st;
@@ -645,6 +717,7 @@ int main(int argc, char **argv) {
   creating_in_read_only_sys(scratch);
   unlink(scratch);
   deleted_mappings();
+  deleted_links();
   unix_sockets_listed();
 
   long n = readlink("/proc/self", buf, sizeof buf - 1);
