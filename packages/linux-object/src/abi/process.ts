@@ -29,6 +29,10 @@ export const PR_SET_THP_DISABLE = 41;
 export const PR_GET_THP_DISABLE = 42;
 /** The highest capability number Linux knows (CAP_CHECKPOINT_RESTORE). */
 export const CAP_LAST_CAP = 40;
+/** The most supplementary groups a process may have (setgroups). */
+export const NGROUPS_MAX = 65536;
+/** The highest RLIMIT_NOFILE may be set (fs.nr_open). */
+export const NR_OPEN = 1_048_576;
 
 /** Resource numbers of getrlimit/setrlimit/prlimit64, indexed by value. */
 export const RLIMIT_NAMES = [

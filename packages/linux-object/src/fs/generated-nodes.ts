@@ -91,6 +91,11 @@ export class GeneratedFile extends GeneratedInode {
   }
 }
 
+/** A /proc/sys setting: opened by its mode alone, root included (Linux's sysctl_perm). */
+export class SysctlFile extends GeneratedFile {
+  readonly modeBitsOnly = true;
+}
+
 /** A symlink whose target is computed when read; ENOENT when there is none. */
 export class GeneratedSymlink extends GeneratedInode {
   override readonly type = FileType.Symlink;

@@ -210,6 +210,11 @@ export interface INode {
    * its place when it has one; open(2) of a file without one (a pipe, host stdio) reopens it.
    */
   readonly magicFile?: () => OpenFile;
+  /**
+   * Its mode bits alone decide who may open it: capabilities override nothing (Linux's
+   * sysctl_perm for /proc/sys, where root too gets EACCES writing a read-only setting).
+   */
+  readonly modeBitsOnly?: boolean;
 }
 
 /**

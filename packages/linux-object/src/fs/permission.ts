@@ -92,6 +92,7 @@ export function checkAccess(ids: AccessIds | undefined, st: Ownership, want: num
  */
 export function checkInodeAccess(ids: AccessIds | undefined, inode: INode, want: number): void {
   if (ids === undefined) return;
+  if (inode.modeBitsOnly === true) return checkAccess({ ...ids, caps: 0 }, inode.stat(), want);
   if (hasCap(ids.caps, CAP_DAC_OVERRIDE) && ((want & MAY_EXEC) === 0 || inode.type === FileType.Directory)) return;
   checkAccess(ids, inode.stat(), want);
 }

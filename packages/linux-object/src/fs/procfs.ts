@@ -19,13 +19,14 @@ import { InetSocket } from '../net/inet-socket.js';
 import { procNetDev, procNetSockets, procNetUnix } from '../net/proc-net.js';
 import { SIG_DFL, SIG_IGN } from '../process/signals.js';
 import {
-  GeneratedDir, GeneratedFile, GeneratedInode, GeneratedSymlink, type Children, type Generate,
+  GeneratedDir, GeneratedFile, GeneratedInode, GeneratedSymlink, SysctlFile, type Children, type Generate,
 } from './generated-nodes.js';
 import type { FdTable } from './fd-table.js';
 import type { FileSystem, INode, StatFs } from './inode.js';
 import { DELETED, MappedNames, stillNamed } from './mapped-names.js';
 import type { OpenFile } from './open-file.js';
 import type { Mount, PathRef } from './path-ref.js';
+import { randomUuid, sysctls, type Sysctl } from './sysctl.js';
 import { UnixSocket } from './unix-socket.js';
 import { liveUnixSockets } from './unix-socket-table.js';
 
@@ -178,6 +179,8 @@ export class ProcFs implements FileSystem {
   readonly #kernel: Kernel;
   readonly #current: () => LinuxProcess | undefined;
   readonly #release: string;
+  /** /proc/sys's settings; the boot id is this kernel's, made once. */
+  readonly #sysctls: Sysctl[];
   readonly #bootMs = Date.now();
   readonly #inos = new Map<string, bigint>();
   #nextIno = 1n;
@@ -190,6 +193,7 @@ export class ProcFs implements FileSystem {
     this.#current = options.current
       ?? (() => kernel.threadsByHostTid.get(kernel.platform.event.tid)?.process);
     this.#release = options.release ?? KERNEL_RELEASE;
+    this.#sysctls = sysctls(kernel, this.#release, randomUuid());
     this.dev = options.dev ?? makedev(0, 22);
     this.root = new GeneratedDir(this, this.#ino(''), this.#ino(''), () => this.#rootEntries(), (name) => this.#rootEntry(name));
   }
@@ -299,7 +303,7 @@ export class ProcFs implements FileSystem {
         `Linux version ${this.#release} (rvisor@rvisor) (gcc) #1 SMP PREEMPT_DYNAMIC rVisor-ts\n`)],
       ['filesystems', this.#file('/filesystems', () =>
         'nodev\tsysfs\nnodev\tproc\nnodev\ttmpfs\nnodev\tdevtmpfs\n')],
-      ['sys', this.#dir('/sys', '', () => [['kernel', this.#sysKernel()]])],
+      ['sys', this.#sysDir('')],
       ['net', this.#netDir()],
     ];
   }
@@ -324,14 +328,30 @@ export class ProcFs implements FileSystem {
     for (const proc of this.#kernel.processes.values()) yield proc.fds;
   }
 
-  #sysKernel(): GeneratedDir {
-    return this.#dir('/sys/kernel', '/sys', () => [
-      ['domainname', this.#file('/sys/kernel/domainname', () => `${this.#kernel.domainname}\n`)],
-      ['hostname', this.#file('/sys/kernel/hostname', () => `${this.#kernel.hostname}\n`)],
-      ['osrelease', this.#file('/sys/kernel/osrelease', () => `${this.#release}\n`)],
-      ['ostype', this.#file('/sys/kernel/ostype', () => 'Linux\n')],
-    ]);
+  /**
+   * The directory `dir` of /proc/sys ('' for /proc/sys itself): the settings of sysctl.ts whose
+   * paths lie in it, and its subdirectories.
+   */
+  #sysDir(dir: string): GeneratedDir {
+    const prefix = dir === '' ? '' : `${dir}/`;
+    const path = (name: string) => `/sys/${prefix}${name}`;
+    const parent = dir === '' ? '' : dir.includes('/') ? `/sys/${dir.slice(0, dir.lastIndexOf('/'))}` : '/sys';
+    return this.#dir(dir === '' ? '/sys' : `/sys/${dir}`, parent, () => {
+      const entries = new Map<string, INode>();
+      for (const [setting, value] of this.#sysctls) {
+        if (!setting.startsWith(prefix)) continue;
+        const rest = setting.slice(prefix.length);
+        const slash = rest.indexOf('/');
+        const name = slash < 0 ? rest : rest.slice(0, slash);
+        if (entries.has(name)) continue;
+        entries.set(name, slash < 0
+          ? this.#node(path(name), (ino) => new SysctlFile(this, ino, 0o444, value))
+          : this.#sysDir(prefix + name));
+      }
+      return [...entries];
+    });
   }
+
 
   /** The process `pid`; ENOENT once it is gone (an open /proc/<pid> directory outlives it). */
   #process(pid: number): LinuxProcess {

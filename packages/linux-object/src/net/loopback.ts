@@ -17,6 +17,8 @@ export const IPPROTO_UDPLITE = 136;
 /** Linux's default net.ipv4.ip_local_port_range: where ports chosen for a socket come from. */
 export const EPHEMERAL_FIRST = 32768;
 export const EPHEMERAL_LAST = 60999;
+/** The lowest port a process without CAP_NET_BIND_SERVICE may bind (net.ipv4.ip_unprivileged_port_start). */
+export const UNPRIVILEGED_PORT_START = 1024;
 
 /** What the network reads of a socket that holds a port. */
 export interface PortHolder {

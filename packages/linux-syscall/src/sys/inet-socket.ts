@@ -6,7 +6,7 @@
  */
 import {
   AF_INET6, CAP_NET_BIND_SERVICE, DEFAULT_HOP_LIMIT, capable, Errno, InetSocket, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE, isAnyAddress, isIpv4,
-  isLoopbackAddress, KernelError, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_STREAM, type InetEndpoint,
+  isLoopbackAddress, KernelError, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_STREAM, UNPRIVILEGED_PORT_START, type InetEndpoint,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 import { IP_TOS, IP_TTL, IPV6_TCLASS, IPV6_UNICAST_HOPS, RECEIVE_OPTIONS } from './inet-control.js';
@@ -16,9 +16,6 @@ import {
   SO_PROTOCOL, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_TYPE, bufferSize, genericOption, int32, optionKey,
   setGenericOption, type StoredOption,
 } from './socket-options.js';
-
-/** The lowest port a process without CAP_NET_BIND_SERVICE may bind (net.ipv4.ip_unprivileged_port_start). */
-const PRIVILEGED_PORTS = 1024;
 
 /**
  * socket(2) for AF_INET and AF_INET6: SOCK_STREAM is TCP, SOCK_DGRAM UDP (protocol 0 or that
@@ -43,7 +40,7 @@ export function inetBind(ctx: SyscallContext, sock: InetSocket, addr: number, le
   const e = readInetAddress(ctx, sock.family, addr, len, true);
   if (sock.v6Only && isIpv4(e.addr)) throw new KernelError(Errno.EINVAL);
   if (!isAnyAddress(e.addr) && !isLoopbackAddress(e.addr)) throw new KernelError(Errno.EADDRNOTAVAIL);
-  if (e.port !== 0 && e.port < PRIVILEGED_PORTS && !capable(ctx.process.cred, CAP_NET_BIND_SERVICE)) throw new KernelError(Errno.EACCES);
+  if (e.port !== 0 && e.port < UNPRIVILEGED_PORT_START && !capable(ctx.process.cred, CAP_NET_BIND_SERVICE)) throw new KernelError(Errno.EACCES);
   sock.bind(e.addr, e.port);
 }
 

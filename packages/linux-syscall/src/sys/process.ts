@@ -6,7 +6,7 @@
  */
 import {
   ARCH_GET_FS, ARCH_GET_GS, ARCH_SET_FS, ARCH_SET_GS, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, Errno,
-  KERNEL_RELEASE, KernelError, PR_GET_DUMPABLE, PR_GET_NAME, PR_GET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NAME,
+  KERNEL_RELEASE, KernelError, NGROUPS_MAX, NR_OPEN, PR_GET_DUMPABLE, PR_GET_NAME, PR_GET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NAME,
   PR_CAP_AMBIENT, PR_CAPBSET_DROP, PR_CAPBSET_READ, PR_GET_CHILD_SUBREAPER, PR_GET_KEEPCAPS, PR_GET_NO_NEW_PRIVS, PR_GET_SECCOMP, PR_GET_THP_DISABLE,
   PR_GET_TIMERSLACK, PR_SET_CHILD_SUBREAPER, PR_SET_KEEPCAPS, PR_SET_NO_NEW_PRIVS, PR_SET_THP_DISABLE, PR_SET_TIMERSLACK,
   PR_SET_PDEATHSIG, RLIM_NLIMITS, CAP_SETGID, CAP_SETUID, CAP_SYS_ADMIN, afterSetuid, capable, RLIMIT_NOFILE, USER_END, execve as loadProgram, processLimit,
@@ -211,7 +211,7 @@ export const sysGetresgid = (ctx: SyscallContext) => getResIds(ctx, [ctx.process
 /** Implements Linux syscall setgroups(2). */
 export function sysSetgroups(ctx: SyscallContext) {
   const n = ctx.int(0);
-  if (n < 0 || n > 65536) throw new KernelError(Errno.EINVAL);
+  if (n < 0 || n > NGROUPS_MAX) throw new KernelError(Errno.EINVAL);
   if (!capable(ctx.process.cred, CAP_SETGID)) throw new KernelError(Errno.EPERM);
   const raw = ctx.mem.read(ctx.addr(1), n * 4);
   const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
@@ -350,7 +350,7 @@ export function sysPrlimit64(ctx: SyscallContext) {
     ctx.mem.writeU64(oldAddr + 8, old.max);
   }
   if (next) {
-    if (res === RLIMIT_NOFILE) ctx.process.fds.setLimit(Number(next.cur > 1_048_576n ? 1_048_576n : next.cur));
+    if (res === RLIMIT_NOFILE) ctx.process.fds.setLimit(Math.min(Number(next.cur), NR_OPEN));
     ctx.process.rlimits.set(res, next);
   }
   return 0;

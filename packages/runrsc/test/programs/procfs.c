@@ -617,6 +617,46 @@ static void deleted_links(void) {
   chdir(cwd);
 }
 
+/** Whether `s` is a UUID in text (8-4-4-4-12 hex digits, version 4) followed by a newline. */
+static int is_uuid(const char *s) {
+  for (int i = 0; i < 36; i++) {
+    int dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? s[i] != '-' : !((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return 0;
+  }
+  return s[14] == '4' && s[36] == '\n' && s[37] == 0;
+}
+
+/** /proc/sys: the settings whose values are Linux's defaults, read-only ones refusing root's writes. */
+static void sysctls(void) {
+  const char *same[] = {
+    "fs/nr_open", "fs/pipe-max-size", "kernel/cap_last_cap", "kernel/msgmax", "kernel/msgmnb", "kernel/msgmni",
+    "kernel/ngroups_max", "kernel/ostype", "kernel/random/poolsize", "kernel/random/entropy_avail", "kernel/sem",
+    "kernel/shmmni", "net/core/somaxconn", "net/ipv4/ip_default_ttl", "net/ipv4/ip_local_port_range",
+    "net/ipv4/ip_unprivileged_port_start",
+  };
+  char path[128], buf[256];
+  for (size_t i = 0; i < sizeof same / sizeof *same; i++) {
+    snprintf(path, sizeof path, "/proc/sys/%s", same[i]);
+    long n = slurp(path, buf, sizeof buf - 1);
+    buf[n < 0 ? 0 : n] = 0;
+    printf("sysctl %s: %s", same[i], n < 0 ? "missing\n" : buf);
+  }
+  char a[64] = {0}, b[64] = {0};
+  slurp("/proc/sys/kernel/random/boot_id", a, sizeof a - 1);
+  slurp("/proc/sys/kernel/random/boot_id", b, sizeof b - 1);
+  printf("boot_id is a uuid %d, the same twice %d\n", is_uuid(a), !strcmp(a, b));
+  memset(a, 0, sizeof a);
+  memset(b, 0, sizeof b);
+  slurp("/proc/sys/kernel/random/uuid", a, sizeof a - 1);
+  slurp("/proc/sys/kernel/random/uuid", b, sizeof b - 1);
+  printf("uuid is a uuid %d, new each time %d\n", is_uuid(a), strcmp(a, b) != 0);
+  int w = open("/proc/sys/kernel/ngroups_max", O_WRONLY);
+  printf("root opens ngroups_max (0444) to write: %s\n", w < 0 ? strerrorname_np(errno) : "opened");
+  if (w >= 0) close(w);
+  printf("access(W_OK) of osrelease: %s\n", access("/proc/sys/kernel/osrelease", W_OK) < 0 ? strerrorname_np(errno) : "allowed");
+  printf("access(R_OK) of osrelease: %s\n", access("/proc/sys/kernel/osrelease", R_OK) < 0 ? strerrorname_np(errno) : "allowed");
+}
+
 /** The line of /proc/net/unix for the socket `fd` (by its inode), without the kernel address and inode, or why not. */
 static void unix_line(const char *what, int fd, const char *dir) {
   struct stat st;
@@ -718,6 +758,7 @@ int main(int argc, char **argv) {
   unlink(scratch);
   deleted_mappings();
   deleted_links();
+  sysctls();
   unix_sockets_listed();
 
   long n = readlink("/proc/self", buf, sizeof buf - 1);
