@@ -123,6 +123,8 @@ export class UnixSocket extends FileBase {
   capacity = UNIX_SOCKET_BUFFER;
   #shutdown = 0;
   #state: SocketState = 'unconnected';
+  /** An error for SO_ERROR, poll's POLLERR and the next blocking receive (see `connectDatagram`). */
+  #error: Errno | 0 = 0;
   #closed = false;
   /** Connections waiting for accept (listening sockets): their server ends. */
   readonly #backlog: UnixSocket[] = [];
@@ -245,16 +247,41 @@ export class UnixSocket extends FileBase {
   }
 
   /**
-   * connect(2) of a datagram socket: `target` becomes the default destination and the only
-   * sender this socket receives from. EPERM if `target` is connected to someone else.
+   * connect(2) of a datagram socket: `target` becomes the peer it sends to by default and the
+   * only one it receives from (EPERM when `target` is connected to another); null (AF_UNSPEC)
+   * leaves it unconnected. Leaving a peer drops what is queued here, and a peer connected back
+   * learns it (ECONNRESET), as Linux's unix_dgram_disconnected.
    */
-  connectDatagram(target: UnixSocket): void {
-    if (target.type !== this.type) throw new KernelError(Errno.EPROTOTYPE);
-    if (target.#closed) throw new KernelError(Errno.ECONNREFUSED);
-    if (target.peer !== null && target.peer !== this && target.peer !== target) throw new KernelError(Errno.EPERM);
+  connectDatagram(target: UnixSocket | null): void {
+    if (target !== null) {
+      if (target.type !== this.type) throw new KernelError(Errno.EPROTOTYPE);
+      if (target.#closed) throw new KernelError(Errno.ECONNREFUSED);
+      if (target.peer !== null && target.peer !== this && target.peer !== target) throw new KernelError(Errno.EPERM);
+    }
+    const old = this.peer;
+    if (old !== null && old !== target) this.#leave(old);
     this.peer = target;
-    this.#state = 'connected';
+    this.#state = target === null ? 'unconnected' : 'connected';
   }
+
+  #leave(old: UnixSocket): void {
+    if (this.#queue.length === 0) return;
+    for (const msg of this.#queue.splice(0)) for (const f of msg.rights) releaseFile(f);
+    this.#queued = 0;
+    this.readiness.notify(); // senders waiting for room
+    if (!old.#closed && old.peer === this) {
+      old.#error = Errno.ECONNRESET;
+      old.readiness.notify();
+    }
+  }
+
+  /** SO_ERROR: the pending error (a datagram peer's leaving), cleared by reading it. */
+  takeError(): Errno | 0 {
+    const e = this.#error;
+    this.#error = 0;
+    return e;
+  }
+
 
   get #stream(): boolean {
     return this.type === SOCK_STREAM;
@@ -382,7 +409,11 @@ export class UnixSocket extends FileBase {
     const nonblock = (this.statusFlags & O_NONBLOCK) !== 0 || (flags & MSG_DONTWAIT) !== 0;
     if (this.#readable() || buf.length === 0 && this.#stream) return this.#take(buf, flags);
     if (nonblock) throw new KernelError(Errno.EAGAIN);
-    return waitUntilReady(this.readiness, () => this.#readable(), waiter?.interruption()).then(() => this.#take(buf, flags));
+    // A pending error ends a receive that would wait, as Linux's __skb_wait_for_more_packets.
+    const error = this.takeError();
+    if (error !== 0) throw new KernelError(error);
+    return waitUntilReady(this.readiness, () => this.#readable() || this.#error !== 0, waiter?.interruption())
+      .then(() => this.recv(buf, flags, waiter));
   }
 
   /**
@@ -495,6 +526,7 @@ export class UnixSocket extends FileBase {
     const peer = this.peer;
     if (peer !== null && peer.#queued * 4 <= peer.capacity) r |= POLLOUT;
     if (peer === null && this.type === SOCK_DGRAM) r |= POLLOUT; // unconnected datagrams may always send
+    if (this.#error !== 0) r |= POLLERR;
     return r & (events | POLLHUP | POLLERR);
   }
 

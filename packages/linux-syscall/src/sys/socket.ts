@@ -20,7 +20,7 @@ import {
   createNetlinkSocket, encodeNetlinkAddress, netlinkBind, netlinkConnect, netlinkLocalName, netlinkOption,
   netlinkSend, setNetlinkOption,
 } from './netlink-socket.js';
-import { encodeInetAddress } from './inet-address.js';
+import { AF_UNSPEC, addressFamily, encodeInetAddress } from './inet-address.js';
 import { CMSG_HDR, ControlWriter, readControlMessages } from './control-message.js';
 import { datagramOptions, putDatagramControl } from './inet-control.js';
 import {
@@ -127,6 +127,10 @@ export function sysConnect(ctx: SyscallContext): number | Promise<number> {
     netlinkConnect(ctx, sock, ctx.addr(1), ctx.int(2));
     return 0;
   }
+  if (sock.type === SOCK_DGRAM && ctx.int(2) >= 2 && addressFamily(ctx, ctx.addr(1), ctx.int(2)) === AF_UNSPEC) {
+    sock.connectDatagram(null); // AF_UNSPEC: forget the peer
+    return 0;
+  }
   const arg = readUnixAddress(ctx, ctx.addr(1), ctx.int(2));
   if (arg.kind === 'autobind') throw new KernelError(Errno.EINVAL);
   const target = findUnixSocket(ctx, arg.address);
@@ -207,7 +211,7 @@ function unixOption(sock: UnixSocket, level: number, name: number): Uint8Array {
   const options = unixOptions.get(sock) ?? NO_OPTIONS;
   switch (name) {
     case SO_TYPE: return int32(sock.type);
-    case SO_ERROR: return int32(0);
+    case SO_ERROR: return int32(sock.takeError());
     case SO_SNDBUF: return int32((options.get(optionKey(level, name)) as number | undefined) ?? UNIX_SOCKET_BUFFER);
     case SO_RCVBUF: return int32((options.get(optionKey(level, name)) as number | undefined) ?? UNIX_SOCKET_BUFFER);
     case SO_REUSEPORT: return int32(0);

@@ -556,6 +556,64 @@ static void path_cases(const char *base) {
   printf("rmdir %ld errno %d\n", rv, er);
 }
 
+/** Named datagram sockets for disconnect(): bound to "@rvisor-dN". */
+static int named_datagram(int n, struct sockaddr_un *sa, socklen_t *len) {
+  int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+  memset(sa, 0, sizeof *sa);
+  sa->sun_family = AF_UNIX;
+  *len = sizeof(sa_family_t) + 1 + snprintf(sa->sun_path + 1, sizeof sa->sun_path - 1, "rvisor-d%d", n);
+  bind(fd, (void *)sa, *len);
+  return fd;
+}
+
+static void say(const char *what, long r) {
+  printf("%s: %ld %s\n", what, r, r < 0 ? strerrorname_np(errno) : "");
+}
+
+/**
+ * connect(AF_UNSPEC) of a datagram socket forgets its peer; leaving a peer (that way or by
+ * connecting elsewhere) drops what was queued, and a peer connected back gets ECONNRESET.
+ */
+static void disconnect(void) {
+  printf("-- datagram disconnect\n");
+  struct sockaddr_un sa, sb, sc;
+  socklen_t la, lb, lc;
+  int a = named_datagram(1, &sa, &la), b = named_datagram(2, &sb, &lb), c = named_datagram(3, &sc, &lc);
+  struct sockaddr unspec = {.sa_family = AF_UNSPEC};
+  char buf[8];
+  say("a connects to b", connect(a, (void *)&sb, lb));
+  say("b connects to a", connect(b, (void *)&sa, la));
+  say("b sends", send(b, "x", 1, 0));
+  say("a connects to AF_UNSPEC", connect(a, &unspec, sizeof unspec));
+  say("a's queue was dropped", recv(a, buf, sizeof buf, MSG_DONTWAIT));
+  struct pollfd p = {.fd = b, .events = POLLIN};
+  poll(&p, 1, 0);
+  printf("b polls POLLERR %d\n", (p.revents & POLLERR) != 0);
+  say("b's blocking recv", recv(b, buf, sizeof buf, 0));
+  int e = -1;
+  socklen_t elen = sizeof e;
+  getsockopt(b, SOL_SOCKET, SO_ERROR, &e, &elen);
+  printf("b's SO_ERROR after: %d\n", e);
+  say("b sends again", send(b, "y", 1, 0));
+  say("a receives it", recv(a, buf, sizeof buf, MSG_DONTWAIT));
+  say("a sends unconnected", send(a, "z", 1, 0));
+  say("a sends to c", sendto(a, "z", 1, 0, (void *)&sc, lc));
+  say("a connects to AF_UNSPEC again", connect(a, &unspec, sizeof unspec));
+  say("a connects to b", connect(a, (void *)&sb, lb));
+  say("b sends", send(b, "w", 1, 0));
+  say("a connects to c", connect(a, (void *)&sc, lc));
+  say("a's queue was dropped", recv(a, buf, sizeof buf, MSG_DONTWAIT));
+  getsockopt(b, SOL_SOCKET, SO_ERROR, &e, &elen);
+  printf("b's SO_ERROR: %d\n", e);
+  say("a connects with a 1-byte address", connect(a, &unspec, 1));
+  int s = socket(AF_UNIX, SOCK_STREAM, 0);
+  say("a stream socket connects to AF_UNSPEC", connect(s, &unspec, sizeof unspec));
+  close(s);
+  close(a);
+  close(b);
+  close(c);
+}
+
 int main(void) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   path_cases("/dev/shm");
@@ -568,5 +626,6 @@ int main(void) {
   truncation();
   timeouts();
   nonblocking();
+  disconnect();
   return 0;
 }
