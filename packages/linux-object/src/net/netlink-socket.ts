@@ -32,10 +32,14 @@ export interface NetlinkAddress {
   groups: number;
 }
 
-/** Who sends: the port a socket binds to is its process's pid when free; changes need CAP_NET_ADMIN. */
+/**
+ * Who sends: the port a socket binds to is its process's pid when free; changes need
+ * CAP_NET_ADMIN; `uid` (the real one) is whose traffic a route lookup answers for.
+ */
 export interface NetlinkSender {
   pid: number;
   netAdmin: boolean;
+  uid: number;
 }
 
 /** One message for the kernel: its header and payload, and the port replies go to. */
@@ -44,6 +48,7 @@ export interface NetlinkRequest {
   payload: Uint8Array;
   port: number;
   netAdmin: boolean;
+  uid: number;
 }
 
 /**
@@ -193,12 +198,12 @@ export class NetlinkSocket extends FileBase {
       if (!target.#deliver(data.slice(), from)) throw new KernelError(Errno.EAGAIN);
       return data.length;
     }
-    this.#receive(data, sender.netAdmin);
+    this.#receive(data, sender);
     return data.length;
   }
 
   /** The kernel's side: each request message in turn, as Linux's netlink_rcv_skb. */
-  #receive(data: Uint8Array, netAdmin: boolean): void {
+  #receive(data: Uint8Array, { netAdmin, uid }: NetlinkSender): void {
     for (let at = 0; data.length - at >= NLMSG_HDRLEN;) {
       const header = readHeader(data, at);
       // A length that is too short or runs past the datagram ends the walk, silently.
@@ -209,7 +214,7 @@ export class NetlinkSocket extends FileBase {
       // Replies and control messages are not requests: at most acknowledged.
       if ((header.flags & NLM_F_REQUEST) !== 0 && header.type >= NLMSG_MIN_TYPE) {
         try {
-          const answer = this.#answer({ header, payload: message.subarray(NLMSG_HDRLEN), port: this.port, netAdmin });
+          const answer = this.#answer({ header, payload: message.subarray(NLMSG_HDRLEN), port: this.port, netAdmin, uid });
           for (const reply of answer.replies) this.#deliver(reply, KERNEL);
           dump = answer.dump;
         } catch (err) {

@@ -4,9 +4,9 @@ import { errnoOf } from '../fs/errno-of.test-helper.js';
 import { MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC } from '../fs/unix-socket.js';
 import { MessageWriter, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, readHeader } from './netlink-message.js';
 import { NETLINK_NO_ENOBUFS, NetlinkPorts, NetlinkSocket, type NetlinkSender } from './netlink-socket.js';
-import { RTM_GETADDR, RTM_GETLINK, RTM_NEWADDR, RTM_NEWLINK, answerRoute } from './rtnetlink.js';
+import { RTM_GETADDR, RTM_GETLINK, RTM_GETROUTE, RTM_NEWADDR, RTM_NEWLINK, RTM_NEWROUTE, answerRoute } from './rtnetlink.js';
 
-const ROOT: NetlinkSender = { pid: 1, netAdmin: true };
+const ROOT: NetlinkSender = { pid: 1, netAdmin: true, uid: 0 };
 const SOCK_RAW = 3;
 
 function routeSocket(ports = new NetlinkPorts(), opener = ROOT): NetlinkSocket {
@@ -85,7 +85,7 @@ describe('netlink sockets', () => {
     const sock = routeSocket();
     const setUp = new MessageWriter().begin(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, 3, 0)
       .struct(16, (v) => { v.setInt32(4, 1, true); v.setUint32(8, 1, true); v.setUint32(12, 1, true); }).end().take();
-    sock.send(setUp, { pid: 1, netAdmin: false });
+    sock.send(setUp, { pid: 1, netAdmin: false, uid: 0 });
     sock.send(setUp, ROOT);
     sock.send(request(RTM_NEWADDR, NLM_F_ACK, 4, 1), ROOT);
     expect(drain(sock).map((d) => d[0].error)).toEqual([Errno.EPERM, 0, Errno.EOPNOTSUPP]);
@@ -118,10 +118,24 @@ describe('netlink sockets', () => {
     const b = routeSocket(ports);
     b.bind(77, 1, 2);
     const hello = Uint8Array.of(1, 2, 3, 4);
-    expect(errnoOf(() => a.send(hello, { pid: 1, netAdmin: false }, { port: 77, groups: 0 }))).toBe(Errno.EPERM);
+    expect(errnoOf(() => a.send(hello, { pid: 1, netAdmin: false, uid: 0 }, { port: 77, groups: 0 }))).toBe(Errno.EPERM);
     a.send(hello, ROOT, { port: 77, groups: 0 });
     const got = new Uint8Array(4);
     expect(b.recv(got, MSG_DONTWAIT)).toEqual({ bytes: 4, length: 4, flags: 0, from: { port: 1, groups: 0 } });
     expect(errnoOf(() => a.send(hello, ROOT, { port: 78, groups: 0 }))).toBe(Errno.ECONNREFUSED);
+  });
+
+  it('looks routes up: loopback addresses are local, any other is unreachable (ENETUNREACH)', () => {
+    const get = (family: number, dst: number[]) => {
+      const sock = routeSocket();
+      const w = new MessageWriter().begin(RTM_GETROUTE, NLM_F_REQUEST, 5, 0);
+      w.struct(12, (v) => v.setUint8(0, family)).attr(1 /* RTA_DST */, Uint8Array.from(dst));
+      sock.send(w.end().take(), ROOT);
+      return drain(sock)[0][0];
+    };
+    expect(get(2, [127, 0, 0, 9])).toMatchObject({ type: RTM_NEWROUTE, seq: 5 });
+    expect(get(2, [8, 8, 8, 8])).toMatchObject({ type: NLMSG_ERROR, error: Errno.ENETUNREACH });
+    expect(get(10, [...Array(15).fill(0), 1])).toMatchObject({ type: RTM_NEWROUTE });
+    expect(get(10, [0x20, 0x01, 0x0d, 0xb8, ...Array(11).fill(0), 1])).toMatchObject({ type: NLMSG_ERROR, error: Errno.ENETUNREACH });
   });
 });

@@ -85,16 +85,21 @@ const INFINITY_LIFE = 0xffff_ffff;
 // Route messages (struct rtmsg, RTA_*).
 const RTMSG_SIZE = 12;
 const RTA_DST = 1;
+const RTA_SRC = 2;
 const RTA_OIF = 4;
 const RTA_PRIORITY = 6;
 const RTA_PREFSRC = 7;
 const RTA_CACHEINFO = 12;
 const RTA_TABLE = 15;
 const RTA_PREF = 20;
+const RTA_UID = 25;
+const RT_TABLE_MAIN = 254;
 const RT_TABLE_LOCAL = 255;
 const RTPROT_KERNEL = 2;
 const RTN_LOCAL = 2;
 const RTN_BROADCAST = 3;
+/** rtm_flags of a looked-up IPv4 route: RTM_F_CLONED, and the route cache's RTCF_LOCAL. */
+const LOOKED_UP_LOCAL = 0x8000_0200;
 /** sizeof(struct rta_cacheinfo). */
 const RTA_CACHEINFO_SIZE = 32;
 
@@ -120,6 +125,7 @@ export function answerRoute(req: NetlinkRequest): NetlinkAnswer {
   const family = req.payload[0];
   if ((flags & NLM_F_DUMP) === NLM_F_DUMP) return { replies: dump(type, family, req), dump: true };
   if (type === RTM_GETLINK) return { replies: [linkMessage(new MessageWriter(), 0, req).take()], dump: false };
+  if (type === RTM_GETROUTE && (family === AF_INET || family === AF_INET6)) return { replies: [routeTo(family, req)], dump: false };
   throw new KernelError(Errno.EOPNOTSUPP);
 }
 
@@ -151,18 +157,10 @@ function checkLinkNamed(payload: Uint8Array): void {
 
 /** The string value of the first attribute of `type` after `start` (NUL-terminated or not). */
 function attributeString(payload: Uint8Array, start: number, type: number): string | undefined {
-  const v = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
-  for (let at = start; at + 4 <= payload.length;) {
-    const len = v.getUint16(at, true);
-    if (len < 4 || at + len > payload.length) return undefined;
-    if (v.getUint16(at + 2, true) === type) {
-      const bytes = payload.subarray(at + 4, at + len);
-      const end = bytes.indexOf(0);
-      return String.fromCharCode(...(end < 0 ? bytes : bytes.subarray(0, end)));
-    }
-    at += align4(len);
-  }
-  return undefined;
+  const bytes = attribute(payload, start, type);
+  if (bytes === undefined) return undefined;
+  const end = bytes.indexOf(0);
+  return String.fromCharCode(...(end < 0 ? bytes : bytes.subarray(0, end)));
 }
 
 /**
@@ -265,3 +263,50 @@ function routeMessages(w: MessageWriter, family: number, req: NetlinkRequest): v
   }
 }
 
+
+/** The value of the first attribute of `type` after `start`; undefined without one. */
+function attribute(payload: Uint8Array, start: number, type: number): Uint8Array | undefined {
+  const v = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+  for (let at = start; at + 4 <= payload.length;) {
+    const len = v.getUint16(at, true);
+    if (len < 4 || at + len > payload.length) return undefined;
+    if (v.getUint16(at + 2, true) === type) return payload.subarray(at + 4, at + len);
+    at += align4(len);
+  }
+  return undefined;
+}
+
+/**
+ * A single RTM_GETROUTE (`ip route get`): the route to RTA_DST, as Linux 6.x's
+ * inet_rtm_getroute and inet6_rtm_getroute answer. Loopback is the only interface, so a
+ * loopback address (IPv4's wildcard, or none, goes to 127.0.0.1 as Linux sends it) is local
+ * and any other is unreachable (ENETUNREACH), as on a Linux with only `lo`.
+ */
+function routeTo(family: number, req: NetlinkRequest): Uint8Array {
+  if (req.payload.length < RTMSG_SIZE) throw new KernelError(Errno.EINVAL);
+  const size = family === AF_INET ? 4 : 16;
+  const given = attribute(req.payload, RTMSG_SIZE, RTA_DST);
+  const dst = new Uint8Array(size);
+  if (given !== undefined) dst.set(given.subarray(0, size));
+  const w = new MessageWriter().begin(RTM_NEWROUTE, 0, req.header.seq, req.port);
+  const header = (table: number, protocol: number, srcLen: number, flags: number) => w.struct(RTMSG_SIZE, (v) => {
+    v.setUint8(0, family);
+    v.setUint8(1, size * 8);
+    v.setUint8(2, srcLen);
+    v.setUint8(3, req.payload[3]); // the tos asked about
+    v.setUint8(4, table);
+    v.setUint8(5, protocol);
+    v.setUint8(7, RTN_LOCAL);
+    v.setUint32(8, flags, true);
+  });
+  if (family === AF_INET) {
+    if (dst[0] !== 127 && dst.some((b) => b !== 0)) throw new KernelError(Errno.ENETUNREACH);
+    header(RT_TABLE_MAIN, 0, 0, LOOKED_UP_LOCAL).u32(RTA_TABLE, RT_TABLE_MAIN).attr(RTA_DST, dst);
+    w.u32(RTA_OIF, LOOPBACK.index).attr(RTA_PREFSRC, IPV4_LOOPBACK).u32(RTA_UID, req.uid);
+    return w.attr(RTA_CACHEINFO, new Uint8Array(RTA_CACHEINFO_SIZE)).end().take();
+  }
+  if (!dst.every((b, i) => b === IPV6_LOOPBACK[i])) throw new KernelError(Errno.ENETUNREACH);
+  header(RT_TABLE_LOCAL, RTPROT_KERNEL, 128, 0).u32(RTA_TABLE, RT_TABLE_LOCAL).attr(RTA_DST, dst);
+  w.attr(RTA_SRC, new Uint8Array(16)).attr(RTA_PREFSRC, IPV6_LOOPBACK).u32(RTA_PRIORITY, 0).u32(RTA_OIF, LOOPBACK.index);
+  return w.attr(RTA_CACHEINFO, new Uint8Array(RTA_CACHEINFO_SIZE)).u8(RTA_PREF, 0).end().take();
+}

@@ -30,9 +30,10 @@ const ROUTE_GROUPS = 36;
 const SO_SNDBUFFORCE = 32;
 const SO_RCVBUFFORCE = 33;
 
-/** The caller as a netlink sender: its pid, and CAP_NET_ADMIN when both it and the socket's opener hold it. */
+/** The caller as a netlink sender: its pid, its uid, and CAP_NET_ADMIN when both it and the socket's opener hold it. */
 function senderOf(ctx: SyscallContext, sock: NetlinkSocket): NetlinkSender {
-  return { pid: ctx.process.pid, netAdmin: sock.opener.netAdmin && capable(ctx.process.cred, CAP_NET_ADMIN) };
+  const { cred } = ctx.process;
+  return { pid: ctx.process.pid, netAdmin: sock.opener.netAdmin && capable(cred, CAP_NET_ADMIN), uid: cred.uid };
 }
 
 /** socket(2) for AF_NETLINK: SOCK_RAW or SOCK_DGRAM (ESOCKTNOSUPPORT), NETLINK_ROUTE only (EPROTONOSUPPORT). */
@@ -40,7 +41,7 @@ export function createNetlinkSocket(ctx: SyscallContext, typeArg: number, protoc
   const type = typeArg & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
   if (type !== SOCK_RAW && type !== SOCK_DGRAM) throw new KernelError(Errno.ESOCKTNOSUPPORT);
   if (protocol !== NETLINK_ROUTE) throw new KernelError(Errno.EPROTONOSUPPORT);
-  const opener = { pid: ctx.process.pid, netAdmin: capable(ctx.process.cred, CAP_NET_ADMIN) };
+  const opener = { pid: ctx.process.pid, netAdmin: capable(ctx.process.cred, CAP_NET_ADMIN), uid: ctx.process.cred.uid };
   const sock = new NetlinkSocket(type, protocol, ctx.kernel.loopback.netlinkPorts, answerRoute, opener, typeArg);
   return ctx.process.fds.install(sock, { cloexec: (typeArg & SOCK_CLOEXEC) !== 0 });
 }

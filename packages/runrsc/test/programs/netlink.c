@@ -307,6 +307,47 @@ static void singles(void) {
   close(fd);
 }
 
+/** A single RTM_GETROUTE to `ip` (`ip route get`): the reply's header and its attributes' types and values. */
+static void route_get(int fd, int family, const char *ip, int flags) {
+  struct { struct rtmsg r; struct rtattr a; unsigned char addr[16]; } body = {
+    .r = {.rtm_family = family, .rtm_dst_len = family == AF_INET ? 32 : 128},
+    .a = {.rta_len = RTA_LENGTH(family == AF_INET ? 4 : 16), .rta_type = RTA_DST}};
+  inet_pton(family, ip, body.addr);
+  printf("route get %s%s\n", ip, flags ? " with ack" : "");
+  request(fd, RTM_GETROUTE, flags, &body, sizeof body.r + RTA_ALIGN(body.a.rta_len));
+  for (int datagrams = 0; datagrams < (flags ? 2 : 1); datagrams++) {
+    static char in[4096];
+    CALL(recv(fd, in, sizeof in, MSG_DONTWAIT));
+    if (rv < 0) { result("  recv"); return; }
+    struct nlmsghdr *h = (void *)in;
+    if (h->nlmsg_type == NLMSG_ERROR) {
+      printf("  ERROR error=%d\n", ((struct nlmsgerr *)NLMSG_DATA(h))->error);
+      continue;
+    }
+    struct rtmsg *r = NLMSG_DATA(h);
+    printf("  %s flags %#x: family %d dst_len %d src_len %d tos %d table %d protocol %d scope %d type %d flags %#x\n",
+           type_name(h->nlmsg_type), h->nlmsg_flags, r->rtm_family, r->rtm_dst_len, r->rtm_src_len, r->rtm_tos,
+           r->rtm_table, r->rtm_protocol, r->rtm_scope, r->rtm_type, r->rtm_flags);
+    int len = RTM_PAYLOAD(h);
+    for (struct rtattr *a = RTM_RTA(r); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+      printf("    attr %d len %d", a->rta_type, a->rta_len);
+      if (a->rta_type == RTA_CACHEINFO) { printf("\n"); continue; } // times and counters of the host's cache
+      printf(":");
+      for (unsigned i = 0; i < RTA_PAYLOAD(a); i++) printf(" %02x", ((unsigned char *)RTA_DATA(a))[i]);
+      printf("\n");
+    }
+  }
+}
+
+static void route_gets(void) {
+  int fd = route_socket();
+  route_get(fd, AF_INET, "127.0.0.1", 0);
+  route_get(fd, AF_INET, "127.0.0.5", 0);
+  route_get(fd, AF_INET6, "::1", 0);
+  route_get(fd, AF_INET, "127.0.0.1", NLM_F_ACK);
+  close(fd);
+}
+
 static void changes(void) {
   printf("changes without CAP_NET_ADMIN\n");
   pid_t pid = fork();
@@ -413,6 +454,7 @@ int main(void) {
   ports();
   dumps();
   singles();
+  route_gets();
   changes();
   reading();
   libc();
