@@ -11,6 +11,7 @@ import * as file from './sys/file.js';
 import * as forks from './sys/fork.js';
 import * as futex from './sys/futex.js';
 import * as io from './sys/io.js';
+import * as membarrier from './sys/membarrier.js';
 import * as misc from './sys/misc.js';
 import * as mm from './sys/mm.js';
 import * as pipe from './sys/pipe.js';
@@ -173,6 +174,7 @@ export const syscallTable = buildTable<SyscallContext>({
   get_robust_list: supported(proc.sysGetRobustList),
   personality: partial(proc.sysPersonality, 'kept, inherited and reported; no persona or flag changes how programs run'),
   rseq: stub(-Errno.ENOSYS, 'libc falls back when rseq is unavailable'),
+  membarrier: partial(membarrier.sysMembarrier, 'the host\'s own, made by the calling thread; MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ fails as rseq is not registered'),
 
   rt_sigaction: supported(signal.sysRtSigaction),
   rt_sigprocmask: supported(signal.sysRtSigprocmask),
