@@ -52,7 +52,7 @@ export type { TmpFsOptions } from './tmpfs.js';
 export { TMPFS_MAGIC, TmpDir, TmpFifo, TmpFile, TmpFileHandle, TmpFs, TmpSocket, TmpSymlink } from './tmpfs.js';
 export { FifoState } from './fifo.js';
 export type { ProcFsOptions } from './procfs.js';
-export { PROC_SUPER_MAGIC, ProcFs } from './procfs.js';
+export { PROC_SUPER_MAGIC, ProcFs, ProcessDir } from './procfs.js';
 export type { SysFsOptions } from './sysfs.js';
 export { SYSFS_MAGIC, SysFs } from './sysfs.js';
 export type { ReadinessListener } from './readiness.js';

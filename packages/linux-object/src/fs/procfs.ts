@@ -19,7 +19,7 @@ import { InetSocket } from '../net/inet-socket.js';
 import { procNetDev, procNetSockets, procNetUnix } from '../net/proc-net.js';
 import { SIG_DFL, SIG_IGN } from '../process/signals.js';
 import {
-  GeneratedDir, GeneratedFile, GeneratedInode, GeneratedSymlink, SysctlFile, type Children, type Generate,
+  GeneratedDir, GeneratedFile, GeneratedInode, GeneratedSymlink, SysctlFile, type Children, type Generate, type GeneratedFs,
 } from './generated-nodes.js';
 import type { FdTable } from './fd-table.js';
 import type { FileSystem, INode, StatFs } from './inode.js';
@@ -165,6 +165,19 @@ function mountOptions(m: Mount): string {
  * (`exe`, `cwd`, `root`, `fd/N`) hold container paths, so following them never leaves the
  * container root.
  */
+/**
+ * A process's directory, /proc/<pid>: an open one names its process, as a pidfd does, to
+ * pidfd_send_signal (Linux's tgid_pidfd_to_pid).
+ */
+export class ProcessDir extends GeneratedDir {
+  constructor(
+    fs: GeneratedFs, ino: bigint, parentIno: bigint, children: Children, find: (name: string) => INode | undefined,
+    readonly pid: number,
+  ) {
+    super(fs, ino, parentIno, children, find);
+  }
+}
+
 export class ProcFs implements FileSystem {
   readonly type = 'proc';
   /**
@@ -360,10 +373,10 @@ export class ProcFs implements FileSystem {
     return proc;
   }
 
-  #pidDir(pid: number): GeneratedDir {
+  #pidDir(pid: number): ProcessDir {
     const base = `/${pid}`;
     const made = this.#nodes.get(base);
-    if (made !== undefined) return made as GeneratedDir; // looked up before: no entry list to build
+    if (made !== undefined) return made as ProcessDir; // looked up before: no entry list to build
     if (!this.#pidsWithNodes.has(pid)) {
       this.#dropReaped();
       this.#pidsWithNodes.add(pid);
@@ -391,17 +404,15 @@ export class ProcFs implements FileSystem {
       ['mountinfo', () => this.#file(`${base}/mountinfo`, () => this.#mountinfo())],
       ['limits', () => this.#file(`${base}/limits`, () => limits(proc()))],
     ];
-    return this.#dir(
-      base, '',
-      () => {
-        proc();
-        return entries.map(([name, make]) => [name, make()]);
-      },
-      (name) => {
-        proc();
-        return entries.find(([n]) => n === name)?.[1]();
-      },
-    );
+    const children: Children = () => {
+      proc();
+      return entries.map(([name, make]) => [name, make()]);
+    };
+    const find = (name: string): INode | undefined => {
+      proc();
+      return entries.find(([n]) => n === name)?.[1]();
+    };
+    return this.#node(base, (ino) => new ProcessDir(this, ino, this.#ino(''), children, find, pid));
   }
 
   /**

@@ -6,7 +6,8 @@
  * @module
  */
 import {
-  CAP_SYS_PTRACE, capable, Errno, KernelError, O_NONBLOCK, PidFd, SI_TKILL, SI_USER, sendSignal, type LinuxProcess,
+  CAP_SYS_PTRACE, capable, DirectoryFile, Errno, KernelError, O_NONBLOCK, PidFd, ProcessDir, SI_TKILL, SI_USER, sendSignal,
+  type LinuxProcess,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 import { maySignal } from './signal.js';
@@ -42,17 +43,31 @@ export function sysPidfdOpen(ctx: SyscallContext): number {
 }
 
 /**
+ * The process pidfd_send_signal's `fd` names: a pidfd's, or an open /proc/<pid> directory's, as
+ * Linux's pidfd_to_pid (ESRCH when that process has been reaped); EBADF for any other file.
+ */
+function signalTarget(ctx: SyscallContext, fd: number): LinuxProcess {
+  const file = ctx.process.fds.get(fd);
+  if (file instanceof PidFd) return file.process;
+  if (file instanceof DirectoryFile && file.inode instanceof ProcessDir) {
+    const proc = ctx.kernel.processes.get(file.inode.pid);
+    if (proc === undefined) throw new KernelError(Errno.ESRCH);
+    return proc;
+  }
+  throw new KernelError(Errno.EBADF);
+}
+
+/**
  * Implements Linux syscall pidfd_send_signal(2): kill(2) of the pidfd's process, with a siginfo of
  * the caller's when given (whose si_signo must be `sig`; a code other than a user's needs the
  * caller to signal itself, EPERM otherwise, as rt_sigqueueinfo).
  */
 export function sysPidfdSendSignal(ctx: SyscallContext): number {
-  const pidfd = pidFdOf(ctx, ctx.int(0));
+  const target = signalTarget(ctx, ctx.int(0));
   const sig = ctx.int(1);
   const infoAddr = ctx.addr(2);
   if (ctx.int(3) !== 0 || sig < 0 || sig > NSIG) throw new KernelError(Errno.EINVAL);
-  const target = pidfd.process;
-  if (pidfd.reaped) throw new KernelError(Errno.ESRCH);
+  if (ctx.kernel.processes.get(target.pid) !== target) throw new KernelError(Errno.ESRCH); // reaped
   let info = { signo: sig, code: SI_USER, pid: ctx.process.pid, uid: ctx.process.cred.uid, value: 0n };
   if (infoAddr !== 0) {
     const raw = ctx.mem.read(infoAddr, 128);

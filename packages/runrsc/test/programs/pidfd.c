@@ -1,6 +1,6 @@
 // Conformance: process file descriptors — pidfd_open and its errors, polling for a child's exit,
 // pidfd_send_signal, waitid(P_PIDFD) blocking and not, pidfd_getfd, and clone's and clone3's
-// CLONE_PIDFD.
+// CLONE_PIDFD, and /proc/<pid> directories as pidfds.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -150,11 +150,42 @@ static void cloning(void) {
   result("clone with CLONE_PIDFD and CLONE_PARENT_SETTID");
 }
 
+static volatile sig_atomic_t usr1;
+static void on_usr1(int s) { (void)s; usr1 = 1; }
+
+/** pidfd_send_signal takes an open /proc/<pid> directory as a pidfd; no other /proc file. */
+static void proc_directories(void) {
+  signal(SIGUSR1, on_usr1);
+  int self = open("/proc/self", O_RDONLY | O_DIRECTORY);
+  CALL(send_signal(self, SIGUSR1, NULL, 0)); result("signal through /proc/self");
+  printf("handled: %d\n", usr1);
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/task/%d", getpid());
+  int task = open(path, O_RDONLY | O_DIRECTORY);
+  CALL(send_signal(task, 0, NULL, 0)); result("through a task directory");
+  int status = open("/proc/self/status", O_RDONLY);
+  CALL(send_signal(status, 0, NULL, 0)); result("through /proc/self/status");
+  int root = open("/proc", O_RDONLY | O_DIRECTORY);
+  CALL(send_signal(root, 0, NULL, 0)); result("through /proc");
+  pid_t child = sleeper();
+  snprintf(path, sizeof path, "/proc/%d", child);
+  int dir = open(path, O_RDONLY | O_DIRECTORY);
+  CALL(send_signal(dir, SIGKILL, NULL, 0)); result("SIGKILL through the child's directory");
+  waitpid(child, NULL, 0);
+  CALL(send_signal(dir, 0, NULL, 0)); result("through it once reaped");
+  close(dir);
+  close(root);
+  close(status);
+  close(task);
+  close(self);
+}
+
 int main(void) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   opening();
   exiting();
   stealing();
   cloning();
+  proc_directories();
   return 0;
 }
