@@ -600,8 +600,24 @@ static void deleted_links(void) {
     printf("  removed directory %s", fd_link(dfd));
     close(dfd);
     int t = open(dirs[d], O_TMPFILE | O_RDWR, 0600);
-    printf("; O_TMPFILE %s\n", t < 0 ? strerrorname_np(errno) : fd_link(t));
-    if (t >= 0) close(t);
+    printf("; O_TMPFILE %s", t < 0 ? strerrorname_np(errno) : fd_link(t));
+    if (t >= 0) {
+      ftruncate(t, 4096);
+      void *at = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, t, 0);
+      char name[256];
+      mapped_name(at, name, sizeof name);
+      char *hash = strchr(name, '#'), *end = hash;
+      if (hash != NULL) {
+        while (*++end >= '0' && *end <= '9') {}
+        printf(", mapped as %.*s#INO%s\n", (int)(hash - name), name, end);
+      } else {
+        printf(", mapped as %s\n", name);
+      }
+      munmap(at, 4096);
+      close(t);
+    } else {
+      printf("\n");
+    }
   }
   int m = memfd_create("procfs", 0);
   printf("memfd %s\n", fd_link(m));
