@@ -58,6 +58,10 @@ export class HostRegularFile extends HostFdFile implements FileChanges, PageWrit
     return this.fd;
   }
 
+  get regularHostFd(): number {
+    return this.fd;
+  }
+
   /** @internal The host file's identity key (`identityKey`). */
   identityKey(): string {
     if (this.#key === undefined) {

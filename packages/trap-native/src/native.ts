@@ -16,6 +16,7 @@ export interface NativeBinding {
   pmemRelease(offset: number, length: number): number;
   pmemCopy(from: number, to: number, length: number): number;
   pmemOverwrite(from: number, to: number, length: number): number;
+  pmemFill(to: number, fd: number, fileOffset: number, length: number): number;
   constants(): ArrayBuffer;
   spawn(): number;
   resumeAndWait(tid: number, regs: BigUint64Array | null, signal: number, timeoutNs: number): number;

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createTrapPlatform } from './index.js';
@@ -148,6 +149,27 @@ describe('TrapPlatform', () => {
     expect(chunk.subarray(fresh, fresh + size)).toEqual(expected);
     expect(chunk.subarray(old, old + size)).toEqual(expected);
     expect(() => platform.pmem.overwrite(src, platform.pmem.size - 4096, size)).toThrow(/failed: errno 22/);
+  });
+
+  it('fills pmem from a host file inside the host: fewer bytes at its end, -errno for a bad fd or range', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rvisor-fill-'));
+    const path = join(dir, 'f');
+    const bytes = Uint8Array.from({ length: 3 * 4096 + 100 }, (_, i) => (i * 7) & 0xff);
+    writeFileSync(path, bytes);
+    const fd = openSync(path, 'r');
+    try {
+      const chunk = platform.pmem.chunk(0);
+      const at = 4 << 20;
+      chunk.fill(0xee, at, at + 4 * 4096);
+      expect(platform.pmem.fill!(at, fd, 100, 4 * 4096)).toBe(bytes.length - 100);
+      expect(chunk.subarray(at, at + bytes.length - 100)).toEqual(bytes.subarray(100));
+      expect(chunk[at + bytes.length - 100]).toBe(0xee); // past the file's end: untouched
+      expect(platform.pmem.fill!(at, 9999, 0, 4096)).toBe(-9); // EBADF
+      expect(platform.pmem.fill!(platform.pmem.size - 4096, fd, 0, 8192)).toBe(-22); // EINVAL
+    } finally {
+      closeSync(fd);
+      rmSync(dir, { recursive: true });
+    }
   });
 
   it('starts guests with nothing of the host mapped but the reserved trampoline page', async () => {

@@ -78,6 +78,9 @@ class NativePhysicalMemory {
     const r = this.native.pmemOverwrite(from, to, length);
     if (r < 0) throw new Error(`pmem overwrite [${from}, +${length}) -> ${to} failed: errno ${-r}`);
   }
+  fill(to: number, fd: number, fileOffset: number, length: number): number {
+    return this.native.pmemFill(to, fd, fileOffset, length);
+  }
   release(offset: number, length: number): void {
     const r = this.native.pmemRelease(offset, length);
     if (r < 0) throw new Error(`pmem release [${offset}, +${length}) failed: errno ${-r}`);

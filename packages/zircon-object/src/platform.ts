@@ -28,6 +28,12 @@ export interface PhysicalMemory {
   copy(from: number, to: number, length: number): void;
   /** Copy [from, from+length) over [to, to+length): every byte, whatever the destination held. */
   overwrite(from: number, to: number, length: number): void;
+  /**
+   * Copy up to `length` bytes of host file `fd` from `fileOffset` into [to, to+length), inside the
+   * host (no page of the kernel's view is touched). Returns the bytes copied, fewer at the file's
+   * end, or -errno. Absent where pmem has no host file behind it (tests' in-memory pmem).
+   */
+  fill?(to: number, fd: number, fileOffset: number, length: number): number;
   /** Give the host back the memory behind [offset, offset+length) (page aligned); reads then see zeros. */
   release(offset: number, length: number): void;
 }

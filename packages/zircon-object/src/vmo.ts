@@ -305,6 +305,16 @@ export class Vmo extends KObject {
   }
 
   /**
+   * Copy up to `len` bytes of host file `fd` from `fileOffset` into [offset, offset+len), inside
+   * the host ({@link PhysicalMemory.fill}): the bytes copied (fewer at the file's end) or -errno;
+   * undefined where pmem cannot.
+   */
+  fillFromHost(offset: number, fd: number, fileOffset: number, len: number): number | undefined {
+    this.#checkRange(offset, len);
+    return this.allocator.pmem.fill?.(this.#offset + offset, fd, fileOffset, len);
+  }
+
+  /**
    * A zero-copy view of the bytes [offset, offset+len) when they lie in one pmem chunk (almost
    * always: chunks are large); undefined otherwise, or for a range outside the VMO.
    */

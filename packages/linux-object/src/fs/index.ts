@@ -10,7 +10,7 @@ export type {
 } from './inode.js';
 export { INodeBase, RENAME_EXCHANGE, RENAME_NOREPLACE, applySetAttr } from './inode.js';
 export type { FileOwner, Interruptible, OpenFile } from './open-file.js';
-export { FileBase, fileIdentity, openStatusFlags, seekPosition } from './open-file.js';
+export { FileBase, fileIdentity, openStatusFlags, readIntoVmo, seekPosition } from './open-file.js';
 export { DirectoryFile, directorySeek, fillDirents } from './directory-file.js';
 export { PathOnlyFile } from './path-file.js';
 export type { Mount, PathRef } from './path-ref.js';

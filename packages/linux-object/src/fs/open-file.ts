@@ -75,6 +75,11 @@ export interface OpenFile {
    * pages. Undefined (or absent) where the file has none to give: the mapping is then a copy.
    */
   sharedMemory?(end: number): Vmo | undefined;
+  /**
+   * The host fd of a regular host file, which the kernel may read into memory without copying
+   * through its own pages (`readIntoVmo`). Absent on every other file.
+   */
+  readonly regularHostFd?: number;
   /** Its seals (F_SEAL_*), for files that have them (tmpfs files and memfds). */
   readonly seals?: number;
   /**
@@ -229,6 +234,27 @@ export function fileIdentity(file: OpenFile): { dev: bigint; ino: bigint } {
   if (inode?.dev !== undefined) return { dev: inode.dev, ino: inode.ino };
   const { dev, ino } = file.stat();
   return { dev, ino };
+}
+
+/**
+ * Read up to `length` bytes of `file` from `offset` into `vmo` at `vmoOffset`; the bytes read
+ * (fewer at the file's end). A regular host file is copied by the host itself (its
+ * `regularHostFd`, pmem's fill), its pages untouched by the kernel; any other file, or a host
+ * that refuses, through pread into the VMO's pages.
+ */
+export function readIntoVmo(file: OpenFile, vmo: Vmo, vmoOffset: number, offset: number, length: number): number {
+  const fd = file.regularHostFd;
+  if (fd !== undefined) {
+    const n = vmo.fillFromHost(vmoOffset, fd, offset, length);
+    if (n !== undefined && n >= 0) return n;
+  }
+  let done = 0;
+  for (const seg of vmo.segments(vmoOffset, length)) {
+    const n = preadFully(file, seg, offset + done);
+    done += n;
+    if (n < seg.length) break;
+  }
+  return done;
 }
 
 /** pread until `buf` is full or the file ends; returns the bytes read. */

@@ -17,7 +17,7 @@ import { elfLoadSpan, layoutElf, type ElfLayout } from '../elf/layout.js';
 import { standardAuxv } from '../elf/auxv.js';
 import { Errno, KernelError } from '../errno.js';
 import { fillRandom } from '../random.js';
-import { preadFully, type OpenFile } from '../fs/open-file.js';
+import { preadFully, readIntoVmo, type OpenFile } from '../fs/open-file.js';
 import type { PathRef } from '../fs/path-ref.js';
 import { O_RDONLY, PROT_READ, PROT_WRITE, S_IFMT, S_IFREG, S_ISGID, S_ISUID, S_IXGRP } from '../abi/index.js';
 import { MAY_EXEC, checkAccess, fsIds } from '../fs/permission.js';
@@ -144,7 +144,7 @@ function loadImage(kernel: Kernel, file: OpenFile, image: ElfImage, st: Stat, pa
     account: kernel.memoryAccount,
     name: path,
     origin: { dev: st.dev, ino: st.ino },
-    read: (buf, offset) => preadFully(file, buf, offset),
+    readInto: (vmo, at, offset, length) => void readIntoVmo(file, vmo, at, offset, length),
     vmoSource: () => fileSource(file),
   }, shared);
   if (shared) kernel.images.put(fs, st, loaded);

@@ -7,7 +7,7 @@
  */
 import { Vmo, pageRoundUp, type VmoSource } from '@rvisor/zircon-object';
 import { releaseFile, retainFile } from '../fs/fd-table.js';
-import { preadFully, type OpenFile } from '../fs/open-file.js';
+import { preadFully, readIntoVmo, type OpenFile } from '../fs/open-file.js';
 import type { Kernel } from './kernel.js';
 import { versionOf } from './image-cache.js';
 
@@ -49,11 +49,7 @@ export function keptContents(kernel: Kernel, file: OpenFile): FileContents | und
   });
   let kept = false;
   try {
-    let done = 0;
-    for (const seg of vmo.segments(0, st.size)) {
-      if (preadFully(file, seg, done) < seg.length) return undefined; // shorter than its size said: changing
-      done += seg.length;
-    }
+    if (readIntoVmo(file, vmo, 0, 0, st.size) < st.size) return undefined; // shorter than its size said: changing
     if (versionOf(file.stat()) !== versionOf(st)) return undefined; // changed while read
     vmo.freeze(); // a copy's discarded pages read these bytes again (madvise)
     const contents = new FileContents(vmo);

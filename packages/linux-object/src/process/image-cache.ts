@@ -21,8 +21,8 @@ export interface ImageSource {
   name: string;
   /** The program file's device and inode, for /proc/<pid>/maps. */
   origin: VmoOrigin;
-  /** Fill `buf` with the file's bytes at `offset` (zeros past the end). */
-  read(buf: Uint8Array, offset: number): void;
+  /** Fill [vmoOffset, vmoOffset+length) of fresh `vmo` with the file's bytes at `offset` (zeros past the end). */
+  readInto(vmo: Vmo, vmoOffset: number, offset: number, length: number): void;
   /** The file as the source of an unshared image's VMOs, which madvise's discards read again. */
   vmoSource(): VmoSource;
 }
@@ -66,11 +66,7 @@ export class LoadedImage {
         this.#vmos.push(vmo);
         bytes += size;
         // A fresh VMO is zero: the rest of the last page stays zero, as the bss needs.
-        let copied = 0;
-        for (const seg of vmo.segments(0, fileBytes)) {
-          source.read(seg, m.fileOffset + copied);
-          copied += seg.length;
-        }
+        source.readInto(vmo, 0, m.fileOffset, fileBytes);
         // What a discarded page of the program reads again (madvise): the kept bytes of a shared
         // image, which never change, or the file.
         if (shared) vmo.freeze();

@@ -9,7 +9,7 @@ import {
   CAP_IPC_LOCK, capable, Errno, F_SEAL_FUTURE_WRITE, F_SEAL_WRITE, fileIdentity, fileSource, hasDeliverable,
   keptContents, KernelError, MADV_DONTNEED, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_SHARED,
   MAP_SHARED_VALIDATE, O_ACCMODE, O_RDONLY, O_RDWR, O_WRONLY, processLimit, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP,
-  PROT_READ, PROT_WRITE, RLIMIT_MEMLOCK, USER_END, type Kernel, type OpenFile,
+  PROT_READ, PROT_WRITE, readIntoVmo, RLIMIT_MEMLOCK, USER_END, type Kernel, type OpenFile,
 } from '@rvisor/linux-object';
 import {
   PAGE_SIZE, Vmo, ZxError, ZxStatus, pageRoundUp as pageUp, type MapOptions, type MappingInfo, type Vmar, type VmoCreateOptions,
@@ -138,12 +138,7 @@ export function sysMmap(ctx: SyscallContext) {
   try {
     if (file) {
       // A private file mapping is a copy of the file's bytes (zeros past its end).
-      let copied = 0;
-      for (const seg of vmo.segments(0, size)) {
-        const n = file.pread(seg, Number(offset) + copied);
-        if (typeof n !== 'number' || n < seg.length) break;
-        copied += n;
-      }
+      readIntoVmo(file, vmo, 0, Number(offset), size);
       if (type !== MAP_SHARED) vmo.setSource(fileSource(file), Number(offset)); // madvise re-reads it
     }
     const at = ctx.process.vmar.map({

@@ -130,6 +130,13 @@ unsafe extern "C" fn pmem_overwrite(env: napi_env, info: napi_callback_info) -> 
     napi::num(env, p.overwrite(a.f64(0) as usize, a.f64(1) as usize, a.f64(2) as usize) as f64)
 }
 
+/// pmemFill(to, fd, fileOffset, length): copy host file bytes into pmem; bytes copied or -errno.
+unsafe extern "C" fn pmem_fill(env: napi_env, info: napi_callback_info) -> napi_value {
+    let a = Args::get(env, info);
+    let p = require!(pmem(), env, "pmem is not initialised");
+    napi::num(env, p.fill(a.f64(0) as usize, a.f64(1) as i32, a.f64(2) as i64, a.f64(3) as usize) as f64)
+}
+
 /// constants(): [reservedStart, reservedEnd, pmemGuestFd] as numbers.
 unsafe extern "C" fn constants(env: napi_env, _info: napi_callback_info) -> napi_value {
     let buf = Box::leak(Box::new([
@@ -307,13 +314,14 @@ unsafe extern "C" fn shutdown(env: napi_env, _info: napi_callback_info) -> napi_
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_value) -> napi_value {
-    let fns: [(&str, napi::napi_callback); 50] = [
+    let fns: [(&str, napi::napi_callback); 51] = [
         ("init", init),
         ("allowedCpu", allowed_cpu),
         ("pmemChunk", pmem_chunk),
         ("pmemRelease", pmem_release),
         ("pmemCopy", pmem_copy),
         ("pmemOverwrite", pmem_overwrite),
+        ("pmemFill", pmem_fill),
         ("constants", constants),
         ("spawn", spawn),
         ("resumeAndWait", resume_and_wait),
