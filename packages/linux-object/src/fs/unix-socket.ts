@@ -80,6 +80,8 @@ interface Message {
   from: UnixAddress | null;
   /** Credentials sent with it (SCM_CREDENTIALS), when either end asked for them. */
   cred: UnixCredentials | null;
+  /** When it was queued (CLOCK_REALTIME ns), if the receiver stamps what it gets; else 0n. */
+  stamp: bigint;
 }
 
 /** Where a socket is in its life. */
@@ -99,6 +101,8 @@ export interface Received {
   from?: UnixAddress;
   /** Credentials that came with the data; absent when none were attached. */
   cred?: UnixCredentials;
+  /** When a datagram was queued (CLOCK_REALTIME ns), if this socket stamps what it gets. */
+  stamp?: bigint;
 }
 
 /** What a send carries besides its bytes. */
@@ -139,6 +143,11 @@ export class UnixSocket extends FileBase {
   ownCred: UnixCredentials | null = null;
   /** SO_PASSCRED: receive the sender's credentials with each message. */
   passCred = false;
+  /**
+   * The clock (CLOCK_REALTIME ns) each message queued here is stamped with, when this socket
+   * asked for stamps (SO_TIMESTAMP); null: none. Datagrams report them, streams do not (Linux's).
+   */
+  stampClock: (() => bigint) | null = null;
   /** Called once when the socket closes, to drop its name (abstract namespace, socket inode). */
   onClose: (() => void) | null = null;
 
@@ -393,7 +402,8 @@ export class UnixSocket extends FileBase {
   #deliverTo(peer: UnixSocket, data: Uint8Array, rights: readonly OpenFile[]): number {
     for (const f of rights) retainFile(f);
     const from = this.local;
-    peer.#queue.push({ data: data.slice(), offset: 0, rights: [...rights], from, cred: this.#cred });
+    const stamp = peer.stampClock === null ? 0n : peer.stampClock();
+    peer.#queue.push({ data: data.slice(), offset: 0, rights: [...rights], from, cred: this.#cred, stamp });
     peer.#queued += data.length;
     peer.readiness.notify();
     return data.length;
@@ -443,9 +453,11 @@ export class UnixSocket extends FileBase {
       const rights = peek ? [] : msg.rights;
       if (peek) for (const f of msg.rights) retainFile(f); // the caller gets its own references
       if (!peek) this.#consume(1, msg.data.length);
-      return withOrigin({
+      const r = withOrigin({
         bytes: n, length: msg.data.length, rights: peek ? [...msg.rights] : rights, flags: n < msg.data.length ? MSG_TRUNC : 0,
       }, msg.from, msg.cred);
+      if (msg.stamp !== 0n) r.stamp = msg.stamp;
+      return r;
     }
     const first = this.#queue[0];
     const cred = first.cred;

@@ -89,6 +89,8 @@ export interface InetReceived {
   from?: InetEndpoint;
   /** A datagram's header (not a stream's). */
   header?: DatagramHeader;
+  /** When a datagram arrived (CLOCK_REALTIME ns), if the socket stamps what it gets. */
+  stamp?: bigint;
 }
 
 type InetState = 'unconnected' | 'listening' | 'connected';
@@ -137,6 +139,11 @@ export class InetSocket extends FileBase implements PortHolder {
 
   get receiveBuffer(): number {
     return this.#data.capacity;
+  }
+
+  /** The clock a datagram's arrival is stamped with (SO_TIMESTAMP); null: none. */
+  set stampClock(clock: (() => bigint) | null) {
+    this.#data.stampClock = clock;
   }
 
   /** IPPROTO_TCP, IPPROTO_UDP, or IPPROTO_UDPLITE (UDP with partial checksums: on loopback, UDP with ports of its own). */
@@ -487,6 +494,7 @@ function inetReceived(r: Received): InetReceived {
     out.from = sourceOf(r.from);
     out.header = headerOf(r.from);
   }
+  if (r.stamp !== undefined) out.stamp = r.stamp;
   return out;
 }
 

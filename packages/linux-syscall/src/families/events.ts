@@ -44,7 +44,7 @@ export const eventsSyscalls: Partial<Record<SyscallName, SyscallSpec<SyscallCont
   getsockopt: partial(socket.sysGetsockopt, 'SOL_SOCKET: SO_TYPE, SO_ERROR, SO_PEERCRED, SO_PASSCRED, SO_SNDBUF, SO_RCVBUF, SO_ACCEPTCONN, SO_PROTOCOL, SO_DOMAIN; inet sockets also SO_REUSEADDR, SO_REUSEPORT, SO_KEEPALIVE, SO_LINGER and others stored, TCP_NODELAY, TCP_KEEPIDLE/INTVL/CNT, IP_TTL, IP_TOS, IPV6_V6ONLY; netlink sockets SOL_NETLINK\'s options and NETLINK_LIST_MEMBERSHIPS'),
   setsockopt: partial(socket.sysSetsockopt, 'SOL_SOCKET: SO_RCVTIMEO and SO_SNDTIMEO (blocking calls end with EAGAIN), SO_PASSCRED, SO_REUSEADDR, SO_KEEPALIVE, SO_LINGER and the other options of every family, kept and reported back; SO_SNDBUF and SO_RCVBUF are reported back, and an inet socket\'s SO_RCVBUF sizes its receive queue; inet sockets: the options getsockopt lists, kept and reported back (keepalive and Nagle have no effect on loopback)'),
   sendmsg: partial(socket.sysSendmsg, 'SCM_RIGHTS and SCM_CREDENTIALS over AF_UNIX; UDP\'s IP and IPv6 control messages (TTL, TOS, PKTINFO …); no IP options'),
-  recvmsg: partial(socket.sysRecvmsg, 'MSG_WAITALL waits for the first bytes only; no SO_TIMESTAMP'),
+  recvmsg: partial(socket.sysRecvmsg, 'MSG_WAITALL waits for the first bytes only; TCP gives no receive timestamps'),
   sendto: supported(socket.sysSendto),
   recvfrom: supported(socket.sysRecvfrom),
   shutdown: supported(socket.sysShutdown),

@@ -16,6 +16,7 @@ import {
 import type { SyscallContext } from '../context.js';
 import { installPair } from './fd-pair.js';
 import { isTimeoutOption, setTimeoutOption, timed, timeoutOption } from './socket-timeout.js';
+import { isTimestampOption, putTimestamp, setTimestampOption, timestampOption } from './socket-timestamp.js';
 import {
   createNetlinkSocket, encodeNetlinkAddress, netlinkBind, netlinkConnect, netlinkLocalName, netlinkOption,
   netlinkSend, setNetlinkOption,
@@ -246,6 +247,7 @@ export function sysGetsockopt(ctx: SyscallContext): number {
   const room = new DataView(ctx.mem.read(lenAddr, 4).slice().buffer).getInt32(0, true);
   if (room < 0) throw new KernelError(Errno.EINVAL);
   const value = level === SOL_SOCKET && isTimeoutOption(name) ? timeoutOption(sock, name)
+    : level === SOL_SOCKET && isTimestampOption(name) ? timestampOption(sock, name)
     : sock instanceof InetSocket ? inetOption(sock, level, name)
     : sock instanceof NetlinkSocket ? netlinkOption(sock, level, name, room) : unixOption(sock, level, name);
   const n = Math.min(room, value.length);
@@ -263,6 +265,11 @@ export function sysSetsockopt(ctx: SyscallContext): number {
   if (level === SOL_SOCKET && isTimeoutOption(name)) {
     if (len < 0) throw new KernelError(Errno.EINVAL);
     setTimeoutOption(sock, name, ctx.mem.read(ctx.addr(3), Math.min(len, 16)).slice());
+    return 0;
+  }
+  if (level === SOL_SOCKET && isTimestampOption(name)) {
+    if (len < 4) throw new KernelError(Errno.EINVAL);
+    setTimestampOption(ctx, sock, name, new DataView(ctx.mem.read(ctx.addr(3), 4).slice().buffer).getInt32(0, true) !== 0);
     return 0;
   }
   if (sock instanceof InetSocket || sock instanceof NetlinkSocket) {
@@ -516,6 +523,7 @@ function recvmsg(ctx: SyscallContext) {
   for (const [base, len] of iovs) if (len > 0) ctx.mem.buffer(base, len, 'write'); // EFAULT first
   if (sock instanceof InetSocket) {
     return recvmsgNamed(ctx, sock, flags, msgAddr, raw, iovs, control, (r) => {
+      putTimestamp(ctx, control, sock, r.stamp);
       putDatagramControl(control, sock, r);
       return r.from && encodeInetAddress(sock.family, r.from);
     });
@@ -526,6 +534,7 @@ function recvmsg(ctx: SyscallContext) {
   const buf = new Uint8Array(iovs.reduce((n, [, len]) => n + len, 0));
   const finish = (r: Received): number => {
     scatter(ctx, iovs, buf.subarray(0, r.bytes));
+    putTimestamp(ctx, control, sock, r.stamp);
     if (sock.passCred) {
       // Credentials come first, as Linux's scm_recv writes them before the files.
       const cred = r.cred ?? NO_CREDENTIALS;

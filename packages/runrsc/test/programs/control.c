@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define CALL(expr) (errno = 0, rv = (long)(expr), er = errno)
@@ -385,9 +386,98 @@ static void unix_control(void) {
   close(sv[1]);
 }
 
+static long long now_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_REALTIME, &t);
+  return t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+/**
+ * Receive one message on `fd` and say what its control messages are, a time as whether it lies
+ * between `sent` and `sent` + 5 ms (when it was queued, not read: the caller waits 20 ms first).
+ */
+static void receive_stamped(const char *what, int fd, long long sent) {
+  int timed = sent != 0; // 0: a time of the host's choosing (UDP's: at the send once Linux's stamps are on, until then at the receive)
+  char data[16];
+  union { char buf[256]; struct cmsghdr align; } control;
+  struct iovec iov = {.iov_base = data, .iov_len = sizeof data};
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof control.buf};
+  CALL(recvmsg(fd, &msg, MSG_DONTWAIT));
+  result(what);
+  if (rv < 0) return;
+  printf("  controllen %zu flags %#x\n", (size_t)msg.msg_controllen, msg.msg_flags);
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+    printf("  cmsg level %d type %d len %zu", c->cmsg_level, c->cmsg_type, (size_t)c->cmsg_len);
+    if (timed && c->cmsg_level == SOL_SOCKET && c->cmsg_len == CMSG_LEN(16) && c->cmsg_type != SCM_CREDENTIALS) {
+      long long *t = (long long *)CMSG_DATA(c);
+      int ns = c->cmsg_type == SO_TIMESTAMPNS || c->cmsg_type == 64;
+      long long at = t[0] * 1000000000LL + t[1] * (ns ? 1 : 1000);
+      printf(": at the send %d, fraction in range %d", at >= sent - 1000 && at < sent + 5000000, t[1] >= 0 && t[1] < (ns ? 1000000000 : 1000000));
+    }
+    printf("\n");
+  }
+}
+
+static void timestamps(void) {
+  printf("== timestamps\n");
+  int sv[2];
+  socketpair(AF_UNIX, SOCK_DGRAM, 0, sv);
+  int names[] = {SO_TIMESTAMP, SO_TIMESTAMPNS, 63, 64};
+  for (int i = 0; i < 4; i++) {
+    setsockopt(sv[1], SOL_SOCKET, names[i], &on, sizeof on);
+    printf("set %d, reads:", names[i]);
+    for (int j = 0; j < 4; j++) {
+      int v = -1;
+      socklen_t len = sizeof v;
+      getsockopt(sv[1], SOL_SOCKET, names[j], &v, &len);
+      printf(" %d", v);
+    }
+    printf("\n");
+    long long sent = now_ns();
+    send(sv[0], "hi", 2, 0);
+    usleep(20000);
+    receive_stamped("  recvmsg", sv[1], sent);
+  }
+  int off = 0;
+  setsockopt(sv[1], SOL_SOCKET, 64, &off, sizeof off);
+  send(sv[0], "hi", 2, 0);
+  receive_stamped("off again", sv[1], now_ns());
+  long long sent = now_ns();
+  send(sv[0], "hi", 2, 0);
+  usleep(20000);
+  setsockopt(sv[1], SOL_SOCKET, SO_TIMESTAMP, &on, sizeof on);
+  receive_stamped("queued before the option: stamped as received, not at the send", sv[1], sent);
+  setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof on);
+  sent = now_ns();
+  send(sv[0], "hi", 2, 0);
+  usleep(20000);
+  receive_stamped("with credentials (the time comes first)", sv[1], sent);
+  CALL(setsockopt(sv[1], SOL_SOCKET, SO_TIMESTAMP, &on, 2));
+  result("setsockopt with 2 bytes");
+  close(sv[0]);
+  close(sv[1]);
+
+  socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+  setsockopt(sv[1], SOL_SOCKET, SO_TIMESTAMP, &on, sizeof on);
+  send(sv[0], "hi", 2, 0);
+  receive_stamped("a stream socket", sv[1], now_ns());
+  close(sv[0]);
+  close(sv[1]);
+
+  int rx = udp(AF_INET, "127.0.0.1"), tx = udp(AF_INET, "127.0.0.1");
+  setsockopt(rx, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+  setsockopt(rx, IPPROTO_IP, IP_RECVTTL, &on, sizeof on);
+  send_with("udp", tx, rx, AF_INET, "127.0.0.1", NULL, 0);
+  usleep(20000);
+  receive_stamped("  recvmsg (the time before IP_TTL)", rx, 0);
+  close(rx);
+  close(tx);
+}
+
 int main(void) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   unix_control();
+  timestamps();
   ipv4();
   ipv6();
   tcp();
