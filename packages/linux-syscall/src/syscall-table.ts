@@ -54,6 +54,7 @@ export const syscallTable = buildTable<SyscallContext>({
   copy_file_range: partial(io.sysCopyFileRange, 'through a kernel buffer'),
   open: supported(file.sysOpen),
   openat: supported(file.sysOpenat),
+  openat2: supported(file.sysOpenat2),
   creat: supported(file.sysCreat),
   close: supported(file.sysClose),
   stat: supported(file.sysStat),

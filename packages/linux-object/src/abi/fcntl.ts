@@ -30,6 +30,28 @@ export const O_PATH = 0o10000000;
 export const O_TMPFILE = 0o20200000;
 /** Flags F_SETFL may change (Linux's SETFL_MASK). */
 export const SETFL_MASK = O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME;
+/** Every flag open(2) knows (Linux's VALID_OPEN_FLAGS): openat2(2) refuses any other. */
+export const VALID_OPEN_FLAGS = O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK
+  | O_SYNC | O_ASYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_PATH
+  | O_TMPFILE;
+/** The flags O_PATH may come with (Linux's O_PATH_FLAGS). */
+export const O_PATH_FLAGS = O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC;
+
+// openat2(2)'s struct open_how `resolve` flags (linux/openat2.h).
+/** No mount point crossed, either way. */
+export const RESOLVE_NO_XDEV = 0x01;
+/** No magic link (/proc/<pid>/fd/N, exe, cwd, root) followed. */
+export const RESOLVE_NO_MAGICLINKS = 0x02;
+/** No symlink followed, magic links included. */
+export const RESOLVE_NO_SYMLINKS = 0x04;
+/** The walk stays beneath the starting directory: no absolute paths or symlinks, no '..' above it. */
+export const RESOLVE_BENEATH = 0x08;
+/** The starting directory is the walk's root, as if chrooted there. */
+export const RESOLVE_IN_ROOT = 0x10;
+/** Only what the lookup caches hold (EAGAIN where that cannot be known: create, truncate). */
+export const RESOLVE_CACHED = 0x20;
+/** Every resolve flag Linux knows. */
+export const VALID_RESOLVE_FLAGS = 0x3f;
 
 /** dirfd meaning "the current working directory". */
 export const AT_FDCWD = -100;

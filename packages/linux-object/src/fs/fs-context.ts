@@ -44,9 +44,12 @@ export class FsContext {
     return this.vfs.lookup(dir, path, { ...opts, root: this.root });
   }
 
-  /** Open `path` relative to `dir` (default: the cwd); the umask applies to created files. */
-  open(path: string, flags: number, mode: number, dir: PathRef = this.cwd, ids?: AccessIds): OpenFile {
-    return this.vfs.open(dir, path, flags, mode & ~this.umask, this.root, ids);
+  /**
+   * Open `path` relative to `dir` (default: the cwd); the umask applies to created files.
+   * `resolve`: openat2's RESOLVE_* flags.
+   */
+  open(path: string, flags: number, mode: number, dir: PathRef = this.cwd, ids?: AccessIds, resolve = 0): OpenFile {
+    return this.vfs.open(dir, path, flags, mode & ~this.umask, this.root, ids, resolve);
   }
 
   /** mkdir(2) of `path` relative to `dir` (default: the cwd); the umask applies. */

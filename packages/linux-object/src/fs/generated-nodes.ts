@@ -96,12 +96,20 @@ export class SysctlFile extends GeneratedFile {
   readonly modeBitsOnly = true;
 }
 
-/** A symlink whose target is computed when read; ENOENT when there is none. */
+/**
+ * A symlink whose target is computed when read; ENOENT when there is none. A magic link when it
+ * leads to an open file (`magicFile`) or is said to be one.
+ */
 export class GeneratedSymlink extends GeneratedInode {
   override readonly type = FileType.Symlink;
+  readonly magicLink: boolean;
 
-  constructor(fs: GeneratedFs, ino: bigint, readonly target: () => string, readonly magicFile?: () => OpenFile) {
+  constructor(
+    fs: GeneratedFs, ino: bigint, readonly target: () => string, readonly magicFile?: () => OpenFile,
+    magic = false,
+  ) {
     super(fs, ino, S_IFLNK | 0o777);
+    this.magicLink = magic || magicFile !== undefined;
   }
 
   override readlink(): string {

@@ -211,6 +211,11 @@ export interface INode {
    */
   readonly magicFile?: () => OpenFile;
   /**
+   * A magic link of /proc (fd/N, exe, cwd, root), which Linux follows to an object rather than by
+   * its text: openat2's RESOLVE_NO_MAGICLINKS refuses it, and RESOLVE_BENEATH and RESOLVE_IN_ROOT.
+   */
+  readonly magicLink?: boolean;
+  /**
    * Its mode bits alone decide who may open it: capabilities override nothing (Linux's
    * sysctl_perm for /proc/sys, where root too gets EACCES writing a read-only setting).
    */

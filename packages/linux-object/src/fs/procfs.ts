@@ -245,8 +245,13 @@ export class ProcFs implements FileSystem {
     return this.#node(path, (ino) => new GeneratedFile(this, ino, mode, generate));
   }
 
-  #link(path: string, target: () => string, magicFile?: () => OpenFile): GeneratedSymlink {
-    return this.#node(path, (ino) => new GeneratedSymlink(this, ino, target, magicFile));
+  #link(path: string, target: () => string, magicFile?: () => OpenFile, magic = false): GeneratedSymlink {
+    return this.#node(path, (ino) => new GeneratedSymlink(this, ino, target, magicFile, magic));
+  }
+
+  /** A magic link followed by its text here (exe, cwd, root): Linux's lead to the object itself. */
+  #magicLink(path: string, target: () => string): GeneratedSymlink {
+    return this.#link(path, target, undefined, true);
   }
 
   #dir(path: string, parent: string, children: Children, find?: (name: string) => INode | undefined): GeneratedDir {
@@ -390,13 +395,13 @@ export class ProcFs implements FileSystem {
       ['comm', () => this.#file(`${base}/comm`, () => `${commOf(proc())}\n`)],
       ['cmdline', () => this.#file(`${base}/cmdline`, () => nulTerminated(proc().argv))],
       ['environ', () => this.#file(`${base}/environ`, () => nulTerminated(proc().envp), 0o400)],
-      ['exe', () => this.#link(`${base}/exe`, () => {
+      ['exe', () => this.#magicLink(`${base}/exe`, () => {
         const exe = proc().exe;
         if (exe === '') throw new KernelError(Errno.ENOENT);
         return exe;
       })],
-      ['cwd', () => this.#link(`${base}/cwd`, () => this.#pathOf(proc().fs.cwd))],
-      ['root', () => this.#link(`${base}/root`, () => proc().fs.root.path)],
+      ['cwd', () => this.#magicLink(`${base}/cwd`, () => this.#pathOf(proc().fs.cwd))],
+      ['root', () => this.#magicLink(`${base}/root`, () => proc().fs.root.path)],
       ['fd', () => this.#fdDir(pid)],
       ['task', () => this.#taskDir(pid)],
       ['maps', () => this.#file(`${base}/maps`, () => this.#maps(proc()))],

@@ -1,12 +1,16 @@
 import { FakePhysicalMemory, PmemAllocator } from '@rvisor/zircon-object';
 import { describe, expect, it } from 'vitest';
-import { O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY } from '../abi/fcntl.js';
+import {
+  O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, RESOLVE_BENEATH,
+  RESOLVE_IN_ROOT, RESOLVE_NO_SYMLINKS, RESOLVE_NO_XDEV,
+} from '../abi/fcntl.js';
 import { Errno, KernelError } from '../errno.js';
 import { S_ISGID } from '../abi/mode.js';
 import { DevFs } from './devfs.js';
 import { FileType } from './file-type.js';
 import { FsContext } from './fs-context.js';
 import { MemFs } from './memfs.test-helper.js';
+import type { PathRef } from './path-ref.js';
 import { Vfs } from './vfs.js';
 import { errnoOf } from './errno-of.test-helper.js';
 import { TmpFile, TmpFs } from './tmpfs.js';
@@ -98,6 +102,53 @@ describe('Vfs.lookup', () => {
     ctx.chdir('/user');
     expect(ctx.getcwd()).toBe('/user');
     expect(ctx.lookup('../../../..', { followLast: true }).path).toBe('/home');
+  });
+});
+
+describe('openat2 resolve flags', () => {
+  const vfs = makeVfs();
+  const root = vfs.root;
+  const look = (start: PathRef, p: string, resolve: number, followLast = true) =>
+    vfs.lookup(start, p, { followLast, resolve, root: (resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT)) !== 0 ? start : root });
+  const etc = vfs.lookup(root, '/etc', { followLast: true });
+  const dev = vfs.lookup(root, '/dev', { followLast: true });
+
+  it('RESOLVE_NO_SYMLINKS refuses every symlink followed, not one named', () => {
+    expect(errnoOf(() => look(root, 'bin/sh', RESOLVE_NO_SYMLINKS))).toBe(Errno.ELOOP);
+    expect(errnoOf(() => look(root, 'dirlink/hostname', RESOLVE_NO_SYMLINKS))).toBe(Errno.ELOOP);
+    expect(look(root, 'bin/sh', RESOLVE_NO_SYMLINKS, false).inode.type).toBe(FileType.Symlink);
+  });
+
+  it('RESOLVE_NO_XDEV refuses crossing a mount either way', () => {
+    expect(errnoOf(() => look(root, 'dev/null', RESOLVE_NO_XDEV))).toBe(Errno.EXDEV);
+    expect(errnoOf(() => look(root, 'dev', RESOLVE_NO_XDEV, false))).toBe(Errno.EXDEV);
+    expect(errnoOf(() => look(dev, '..', RESOLVE_NO_XDEV))).toBe(Errno.EXDEV);
+    expect(look(dev, '/etc/hostname', RESOLVE_NO_XDEV).path).toBe('/etc/hostname');
+    expect(look(root, '..', RESOLVE_NO_XDEV).path).toBe('/');
+  });
+
+  it('RESOLVE_NO_XDEV refuses an absolute symlink until the root is known, as Linux', () => {
+    expect(errnoOf(() => look(root, 'abs', RESOLVE_NO_XDEV))).toBe(Errno.EXDEV);
+    expect(look(root, '/abs', RESOLVE_NO_XDEV).path).toBe('/etc/passwd');
+    expect(look(root, 'etc/../abs', RESOLVE_NO_XDEV).path).toBe('/etc/passwd');
+  });
+
+  it('RESOLVE_BENEATH keeps the walk below its start', () => {
+    expect(look(etc, 'passwd', RESOLVE_BENEATH).path).toBe('/etc/passwd');
+    expect(errnoOf(() => look(etc, '../etc/passwd', RESOLVE_BENEATH))).toBe(Errno.EXDEV);
+    expect(errnoOf(() => look(etc, '/etc/passwd', RESOLVE_BENEATH))).toBe(Errno.EXDEV);
+    expect(errnoOf(() => look(root, 'abs', RESOLVE_BENEATH))).toBe(Errno.EXDEV);
+    expect(errnoOf(() => vfs.open(etc, '../new', O_CREAT | O_WRONLY, 0o600, undefined, undefined, RESOLVE_BENEATH)))
+      .toBe(Errno.EXDEV);
+  });
+
+  it('RESOLVE_IN_ROOT makes the start the root', () => {
+    const home = vfs.lookup(root, '/home', { followLast: true });
+    expect(look(home, '/user/notes', RESOLVE_IN_ROOT).path).toBe('/home/user/notes');
+    expect(look(home, '../../user/notes', RESOLVE_IN_ROOT).path).toBe('/home/user/notes');
+    expect(errnoOf(() => look(home, '/etc', RESOLVE_IN_ROOT))).toBe(Errno.ENOENT);
+    const file = vfs.open(home, '/user/notes', O_RDONLY, 0, undefined, undefined, RESOLVE_IN_ROOT);
+    expect(file.location?.path).toBe('/home/user/notes');
   });
 });
 

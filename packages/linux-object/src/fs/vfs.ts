@@ -10,7 +10,8 @@
 import { ALL_CAPS, CAP_DAC_OVERRIDE, CAP_FOWNER } from '../process/capabilities.js';
 import {
   O_ACCMODE, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_PATH, O_RDONLY, O_TRUNC,
-  O_WRONLY, W_OK,
+  O_WRONLY, RESOLVE_BENEATH, RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS,
+  RESOLVE_NO_XDEV, W_OK,
 } from '../abi/fcntl.js';
 import { MAXSYMLINKS, NAME_MAX, PATH_MAX } from '../abi/limits.js';
 import type { Stat } from '../abi/stat.js';
@@ -42,16 +43,49 @@ export interface LookupOptions {
   root?: PathRef;
   /** Whose permission the walk needs (search on every directory); absent: the kernel's own. */
   ids?: AccessIds;
+  /**
+   * openat2's RESOLVE_* flags: limits on what the walk may cross or follow. With RESOLVE_BENEATH
+   * or RESOLVE_IN_ROOT, `root` is the starting directory.
+   */
+  resolve?: number;
 }
 
 /**
- * A walk's running state: symlinks followed so far, whose permissions apply, and, for stat, the
- * stat the last component's lookup brought along (null: wanted, none yet; absent: not wanted).
+ * A walk's running state: symlinks followed so far, whose permissions apply, openat2's RESOLVE_*
+ * flags (0 for every other call) and, for stat, the stat the last component's lookup brought
+ * along (null: wanted, none yet; absent: not wanted).
  */
 interface WalkState {
   links: number;
   ids: AccessIds | undefined;
+  resolve: number;
+  /**
+   * Whether Linux would have fetched the walk's root by now (a scoped walk, an absolute path, a
+   * '..'): until then RESOLVE_NO_XDEV refuses any absolute symlink, its root's mount unknown.
+   */
+  rootKnown: boolean;
   stat?: { inode: INode; stat: Stat } | null;
+}
+
+/** The resolve flags that make the starting directory the walk's root. */
+const RESOLVE_SCOPED = RESOLVE_BENEATH | RESOLVE_IN_ROOT;
+
+/** A fresh walk's state, for `ids` and openat2's `resolve` flags. */
+function newWalk(ids: AccessIds | undefined, resolve: number): WalkState {
+  return { links: 0, ids, resolve, rootKnown: (resolve & RESOLVE_SCOPED) !== 0 };
+}
+
+/**
+ * openat2's limits on a jump to the walk's root, by an absolute path or symlink (Linux's
+ * nd_jump_root): none under RESOLVE_BENEATH, none from another mount under RESOLVE_NO_XDEV
+ * (`from` null: the path the call was given, which may start anywhere).
+ */
+function checkJumpToRoot(state: WalkState, from: PathRef | null, root: PathRef): void {
+  if ((state.resolve & RESOLVE_BENEATH) !== 0) throw new KernelError(Errno.EXDEV);
+  if ((state.resolve & RESOLVE_NO_XDEV) !== 0 && from !== null
+    && (!state.rootKnown || from.mount !== root.mount)) {
+    throw new KernelError(Errno.EXDEV);
+  }
 }
 
 /** The child `name` of `dir`, or undefined: its file system's `find`, or lookup's ENOENT caught. */
@@ -201,10 +235,18 @@ export class Vfs {
    */
   lookup(start: PathRef, path: string, opts: LookupOptions): PathRef {
     checkPath(path);
-    const root = opts.root ?? this.root;
-    return this.#walk(start, path, opts.followLast, opts.directory ?? false, root, {
-      links: 0, ids: opts.ids,
-    });
+    const state = newWalk(opts.ids, opts.resolve ?? 0);
+    return this.#lookup(start, path, opts.followLast, opts.directory ?? false, opts.root ?? this.root, state);
+  }
+
+  /** {@link Vfs.lookup} of a checked path, in a walk whose `state` the caller may go on with. */
+  #lookup(
+    start: PathRef, path: string, followLast: boolean, mustBeDir: boolean, root: PathRef, state: WalkState,
+  ): PathRef {
+    if (state.resolve !== 0 && path.startsWith('/') && (state.resolve & RESOLVE_IN_ROOT) === 0) {
+      checkJumpToRoot(state, null, root);
+    }
+    return this.#walk(start, path, followLast, mustBeDir, root, state);
   }
 
   #walk(
@@ -215,7 +257,11 @@ export class Vfs {
     root: PathRef,
     state: WalkState,
   ): PathRef {
-    let cur = path.startsWith('/') ? root : start;
+    let cur = start;
+    if (path.startsWith('/')) {
+      cur = root;
+      state.rootKnown = true;
+    }
     // The components one by one (no array of them): the last one ends at `end`.
     const end = endWithoutSlashes(path);
     const trailingSlash = end > 0 && end < path.length;
@@ -235,12 +281,25 @@ export class Vfs {
       if (name.length > NAME_MAX) throw new KernelError(Errno.ENAMETOOLONG);
       if (name === '.') continue;
       if (name === '..') {
-        cur = sameRef(cur, root) || cur.parent === null ? cur : cur.parent;
+        state.rootKnown = true;
+        if (sameRef(cur, root) || cur.parent === null) {
+          // '..' stays at the root; RESOLVE_BENEATH refuses to try.
+          if ((state.resolve & RESOLVE_BENEATH) !== 0) throw new KernelError(Errno.EXDEV);
+        } else {
+          if ((state.resolve & RESOLVE_NO_XDEV) !== 0 && cur.parent.mount !== cur.mount) {
+            throw new KernelError(Errno.EXDEV);
+          }
+          cur = cur.parent;
+        }
         continue;
       }
       const next = this.#child(cur, name, last ? state : undefined);
+      if ((state.resolve & RESOLVE_NO_XDEV) !== 0 && next.mount !== cur.mount) {
+        throw new KernelError(Errno.EXDEV);
+      }
       if (next.inode.type === FileType.Symlink && (!last || followLast || trailingSlash)) {
         if (++state.links > MAXSYMLINKS) throw new KernelError(Errno.ELOOP);
+        if (state.resolve !== 0) this.#checkFollow(state, cur, next, root);
         const magic = magicTarget(next);
         if (magic !== undefined) {
           cur = magic;
@@ -257,6 +316,38 @@ export class Vfs {
       throw new KernelError(Errno.ENOTDIR);
     }
     return cur;
+  }
+
+  /**
+   * openat2's limits on following the symlink `link` found in directory `dir`, in Linux's order
+   * (pick_link, nd_jump_link, nd_jump_root): ELOOP for any symlink under RESOLVE_NO_SYMLINKS and
+   * a magic one under RESOLVE_NO_MAGICLINKS; EXDEV for a magic link to another mount under
+   * RESOLVE_NO_XDEV or any under RESOLVE_BENEATH and RESOLVE_IN_ROOT, and as
+   * {@link checkJumpToRoot} says for an absolute one.
+   */
+  #checkFollow(state: WalkState, dir: PathRef, link: PathRef, root: PathRef): void {
+    const resolve = state.resolve;
+    if ((resolve & RESOLVE_NO_SYMLINKS) !== 0) throw new KernelError(Errno.ELOOP);
+    if (link.inode.magicLink === true) {
+      if ((resolve & RESOLVE_NO_MAGICLINKS) !== 0) throw new KernelError(Errno.ELOOP);
+      if ((resolve & RESOLVE_NO_XDEV) !== 0 && this.#magicLinkMount(link, root) !== dir.mount) {
+        throw new KernelError(Errno.EXDEV);
+      }
+      if ((resolve & RESOLVE_SCOPED) !== 0) throw new KernelError(Errno.EXDEV);
+    } else if (link.inode.readlink().startsWith('/')) {
+      checkJumpToRoot(state, dir, root);
+    }
+  }
+
+  /**
+   * The mount a magic link leads into: its open file's, or, for a link followed by its text
+   * (exe, cwd), that of the path it names; undefined for a file with no place in the tree (a
+   * pipe or socket, on a mount of Linux's own that no path reaches).
+   */
+  #magicLinkMount(link: PathRef, root: PathRef): Mount | undefined {
+    const file = link.inode.magicFile?.();
+    if (file !== undefined) return file.location?.mount;
+    return this.lookup(root, link.inode.readlink(), { followLast: true, root }).mount;
   }
 
   /**
@@ -281,27 +372,29 @@ export class Vfs {
    */
   open(
     start: PathRef, path: string, flags: number, mode: number, root?: PathRef, ids?: AccessIds,
+    resolve = 0,
   ): OpenFile {
     const followLast = (flags & O_NOFOLLOW) === 0;
     const wantDir = (flags & O_DIRECTORY) !== 0;
     // Ambiguous, so refused before anything is looked up (Linux since 6.4).
     if (wantDir && (flags & O_CREAT) !== 0) throw new KernelError(Errno.EINVAL);
+    if ((resolve & RESOLVE_SCOPED) !== 0) root = start;
     if ((flags & O_PATH) !== 0) {
-      const ref = this.lookup(start, path, { followLast, directory: wantDir, root, ids });
+      const ref = this.lookup(start, path, { followLast, directory: wantDir, root, ids, resolve });
       return this.#located(new PathOnlyFile(ref.path, flags, ref.inode), ref);
     }
     if (isTmpFileOpen(flags)) {
       checkTmpFileFlags(flags);
-      const dir = this.lookup(start, path, { followLast: true, directory: true, root, ids });
+      const dir = this.lookup(start, path, { followLast: true, directory: true, root, ids, resolve });
       return openTmpFile(dir, flags, mode);
     }
     let ref: PathRef;
     if ((flags & O_CREAT) !== 0) {
-      const found = this.#openCreate(start, path, flags, mode, root, ids);
+      const found = this.#openCreate(start, path, flags, mode, root ?? this.root, newWalk(ids, resolve));
       if ('file' in found) return this.#openedAt(found.file, found.ref);
       ref = found.ref;
     } else {
-      ref = this.lookup(start, path, { followLast, directory: wantDir, root, ids });
+      ref = this.lookup(start, path, { followLast, directory: wantDir, root, ids, resolve });
     }
     const type = ref.inode.type;
     if (type === FileType.Symlink) throw new KernelError(Errno.ELOOP);
@@ -328,34 +421,37 @@ export class Vfs {
 
   /**
    * The O_CREAT part of open: find the last component, or create it and open it (then `file` is
-   * the open file).
+   * the open file). One walk `state` through the symlinks it follows.
    */
   #openCreate(
-    start: PathRef, path: string, flags: number, mode: number, root: PathRef | undefined,
-    ids: AccessIds | undefined, links = 0,
+    start: PathRef, path: string, flags: number, mode: number, root: PathRef, state: WalkState,
   ): { ref: PathRef } | { ref: PathRef; file: OpenFile } {
     checkPath(path);
     const { dir, name, trailingSlash } = splitLast(path);
     if (trailingSlash || name === '' || name === '.' || name === '..') {
       throw new KernelError(Errno.EISDIR);
     }
-    const parent = this.lookup(start, dir, { followLast: true, directory: true, root, ids });
+    const ids = state.ids;
+    const parent = this.#lookup(start, dir, true, true, root, state);
     if (ids !== undefined) checkInodeAccess(ids, parent.inode, MAY_EXEC);
     if (name.length > NAME_MAX) throw new KernelError(Errno.ENAMETOOLONG);
     const existing = this.#maybeChild(parent, name);
     if (existing !== undefined) {
+      if ((state.resolve & RESOLVE_NO_XDEV) !== 0 && existing.mount !== parent.mount) {
+        throw new KernelError(Errno.EXDEV);
+      }
       if ((flags & O_EXCL) !== 0) throw new KernelError(Errno.EEXIST);
       if (existing.inode.type !== FileType.Symlink || (flags & O_NOFOLLOW) !== 0) {
         return { ref: existing };
       }
+      if (++state.links > MAXSYMLINKS) throw new KernelError(Errno.ELOOP);
+      if (state.resolve !== 0) this.#checkFollow(state, parent, existing, root);
       // /proc/<pid>/fd/N (and /dev/stdout through it): the open file, which exists.
       const magic = magicTarget(existing);
       if (magic !== undefined) return { ref: magic };
       // A symlink, dangling or not: O_CREAT creates its target, as Linux.
-      if (links >= MAXSYMLINKS) throw new KernelError(Errno.ELOOP);
       const target = existing.inode.readlink();
-      const from = target.startsWith('/') ? (root ?? this.root) : parent;
-      return this.#openCreate(from, target, flags, mode, root, ids, links + 1);
+      return this.#openCreate(parent, target, flags, mode, root, state);
     }
     if (parent.inode.create === undefined) {
       throw new KernelError(parent.mount.fs.readOnly ? Errno.EROFS : Errno.EACCES);
@@ -691,7 +787,7 @@ export class Vfs {
     checkPath(path);
     // The last lookup may bring the stat along (one host call instead of two); it counts only if
     // the walk ended at that very inode (not past a symlink, '.' or '..').
-    const state: WalkState = { links: 0, ids, stat: null };
+    const state: WalkState = { links: 0, ids, resolve: 0, rootKnown: false, stat: null };
     const ref = this.#walk(start, path, followLast, false, root ?? this.root, state);
     const found = state.stat;
     return found && found.inode === ref.inode ? found.stat : ref.inode.stat();

@@ -1,5 +1,5 @@
 /**
- * Files and descriptors: openat, open, creat, close, the stat family, getdents64, readlink,
+ * Files and descriptors: openat, openat2, open, creat, close, the stat family, getdents64, readlink,
  * access, getcwd, chdir, fchdir, chroot, ioctl, fcntl, dup, dup2, dup3, umask.
  * Legacy calls decode their arguments and call the `*at` implementation.
  *
@@ -9,10 +9,11 @@ import {
   AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, Errno, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL,
   F_SETFD, F_SETFL, FD_CLOEXEC, F_ADD_SEALS, F_GET_SEALS, F_GETLK, F_GETPIPE_SZ, F_OFD_GETLK, F_OFD_SETLK,
   F_GETOWN, F_GETOWN_EX, F_GETSIG, F_NOTIFY, F_OFD_SETLKW, F_SETLK, F_SETLKW, F_SETOWN, F_SETOWN_EX, F_SETPIPE_SZ, F_SETSIG, FIOASYNC, FIOCLEX, FIONBIO, FIONCLEX, FIONREAD, IN_ACCESS, KernelError,
-  NSIG, O_ASYNC, O_CLOEXEC, O_CREAT, O_NONBLOCK, O_TRUNC, O_WRONLY, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, SEEK_CUR, SEEK_SET, fsIds, realIds, statCodec, statxCodec, ownerProcesses, setDirNotify, statxFromStat, terminalIoctlArgSize, terminalIoctlByValue, viewOf,
+  NSIG, O_ACCMODE, O_ASYNC, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_NONBLOCK, O_PATH, O_PATH_FLAGS, O_RDONLY, O_TMPFILE, O_TRUNC, O_WRONLY,
+  RESOLVE_BENEATH, RESOLVE_CACHED, RESOLVE_IN_ROOT, S_IFDIR, VALID_OPEN_FLAGS, VALID_RESOLVE_FLAGS, S_IFLNK, S_IFMT, S_IFREG, SEEK_CUR, SEEK_SET, fsIds, realIds, statCodec, statxCodec, ownerProcesses, setDirNotify, statxFromStat, terminalIoctlArgSize, terminalIoctlByValue, viewOf,
   type FileOwner, type OpenFile, type PathRef, type Stat,
 } from '@rvisor/linux-object';
-import { stringToBytes } from '@rvisor/zircon-object';
+import { PAGE_SIZE, stringToBytes } from '@rvisor/zircon-object';
 import type { SyscallContext } from '../context.js';
 import { fcntlPipeSize, fcntlRecordLock, fcntlSeals } from './fd-extra.js';
 import { interfaceIoctl, isInterfaceIoctl } from './interface-ioctl.js';
@@ -28,9 +29,11 @@ function startDir(ctx: SyscallContext, dirfd: number): PathRef {
   return ref;
 }
 
-function openAt(ctx: SyscallContext, dirfd: number, path: string, flags: number, mode: number): number {
-  const dir = path.startsWith('/') ? ctx.process.fs.cwd : startDir(ctx, dirfd);
-  const file = ctx.process.fs.open(path, flags, mode, dir, fsIds(ctx.process.cred));
+/** `resolve`: openat2's RESOLVE_* flags (RESOLVE_IN_ROOT resolves an absolute path from `dirfd` too). */
+function openAt(ctx: SyscallContext, dirfd: number, path: string, flags: number, mode: number, resolve = 0): number {
+  const fromRoot = path.startsWith('/') && (resolve & RESOLVE_IN_ROOT) === 0;
+  const dir = fromRoot ? ctx.process.fs.cwd : startDir(ctx, dirfd);
+  const file = ctx.process.fs.open(path, flags, mode, dir, fsIds(ctx.process.cred), resolve);
   try {
     return ctx.process.fds.install(file, { cloexec: (flags & O_CLOEXEC) !== 0 });
   } catch (err) {
@@ -42,6 +45,67 @@ function openAt(ctx: SyscallContext, dirfd: number, path: string, flags: number,
 /** Implements Linux syscall openat(2). */
 export function sysOpenat(ctx: SyscallContext) {
   return openAt(ctx, ctx.int(0), ctx.path(1), ctx.int(2), ctx.uint(3) & 0o7777);
+}
+
+/** struct open_how: flags, mode and resolve, a u64 each. */
+interface OpenHow {
+  flags: bigint;
+  mode: bigint;
+  resolve: bigint;
+}
+
+/** The size of struct open_how (OPEN_HOW_SIZE_VER0, the only version so far). */
+const OPEN_HOW_SIZE = 24;
+
+/** O_TMPFILE without the O_DIRECTORY it includes (Linux's __O_TMPFILE). */
+const TMPFILE_BIT = O_TMPFILE & ~O_DIRECTORY;
+
+/**
+ * openat2's struct open_how of `size` bytes at `addr`, as Linux's copy_struct_from_user reads it:
+ * EINVAL if too small, E2BIG past a page or if the bytes this kernel does not know (a newer
+ * struct's) are not all zero.
+ */
+function readOpenHow(ctx: SyscallContext, addr: number, size: number): OpenHow {
+  if (size < OPEN_HOW_SIZE) throw new KernelError(Errno.EINVAL);
+  if (size > PAGE_SIZE) throw new KernelError(Errno.E2BIG);
+  if (size > OPEN_HOW_SIZE && ctx.mem.read(addr + OPEN_HOW_SIZE, size - OPEN_HOW_SIZE).some((b) => b !== 0)) {
+    throw new KernelError(Errno.E2BIG);
+  }
+  const raw = ctx.mem.read(addr, OPEN_HOW_SIZE);
+  const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  return { flags: v.getBigUint64(0, true), mode: v.getBigUint64(8, true), resolve: v.getBigUint64(16, true) };
+}
+
+/**
+ * Linux's build_open_flags for openat2, which refuses what openat ignores: unknown flags or
+ * resolve flags, a mode without O_CREAT or O_TMPFILE or beyond 07777, both scoping flags
+ * (EINVAL); RESOLVE_CACHED with an open that may create or truncate (EAGAIN).
+ */
+function checkOpenHow(how: OpenHow): void {
+  if ((how.flags & ~BigInt(VALID_OPEN_FLAGS)) !== 0n || (how.resolve & ~BigInt(VALID_RESOLVE_FLAGS)) !== 0n) {
+    throw new KernelError(Errno.EINVAL);
+  }
+  const flags = Number(how.flags);
+  const resolve = Number(how.resolve);
+  if ((resolve & RESOLVE_BENEATH) !== 0 && (resolve & RESOLVE_IN_ROOT) !== 0) throw new KernelError(Errno.EINVAL);
+  const creates = (flags & (O_CREAT | TMPFILE_BIT)) !== 0;
+  if (creates ? (how.mode & ~0o7777n) !== 0n : how.mode !== 0n) throw new KernelError(Errno.EINVAL);
+  if ((flags & (O_DIRECTORY | O_CREAT)) === (O_DIRECTORY | O_CREAT)) throw new KernelError(Errno.EINVAL);
+  if ((flags & TMPFILE_BIT) !== 0 && ((flags & O_DIRECTORY) === 0 || (flags & O_ACCMODE) === O_RDONLY)) {
+    throw new KernelError(Errno.EINVAL);
+  }
+  if ((flags & O_PATH) !== 0 && (flags & ~O_PATH_FLAGS) !== 0) throw new KernelError(Errno.EINVAL);
+  // Every lookup here is as good as cached; only what may change a file cannot promise that.
+  if ((resolve & RESOLVE_CACHED) !== 0 && (flags & (O_TRUNC | O_CREAT | TMPFILE_BIT)) !== 0) {
+    throw new KernelError(Errno.EAGAIN);
+  }
+}
+
+/** Implements Linux syscall openat2(2): openat with its arguments checked strictly, and RESOLVE_* limits on the walk. */
+export function sysOpenat2(ctx: SyscallContext) {
+  const how = readOpenHow(ctx, ctx.addr(2), ctx.addr(3));
+  checkOpenHow(how);
+  return openAt(ctx, ctx.int(0), ctx.path(1), Number(how.flags), Number(how.mode), Number(how.resolve));
 }
 
 /** Implements Linux syscall open(2). */
