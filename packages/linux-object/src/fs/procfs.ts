@@ -356,14 +356,14 @@ export class ProcFs implements FileSystem {
     const parent = dir === '' ? '' : dir.includes('/') ? `/sys/${dir.slice(0, dir.lastIndexOf('/'))}` : '/sys';
     return this.#dir(dir === '' ? '/sys' : `/sys/${dir}`, parent, () => {
       const entries = new Map<string, INode>();
-      for (const [setting, value] of this.#sysctls) {
+      for (const [setting, value, mode = 0o444] of this.#sysctls) {
         if (!setting.startsWith(prefix)) continue;
         const rest = setting.slice(prefix.length);
         const slash = rest.indexOf('/');
         const name = slash < 0 ? rest : rest.slice(0, slash);
         if (entries.has(name)) continue;
         entries.set(name, slash < 0
-          ? this.#node(path(name), (ino) => new SysctlFile(this, ino, 0o444, value))
+          ? this.#node(path(name), (ino) => new SysctlFile(this, ino, mode, value))
           : this.#sysDir(prefix + name));
       }
       return [...entries];

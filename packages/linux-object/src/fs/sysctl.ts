@@ -2,8 +2,8 @@
  * /proc/sys: the kernel's settings under Linux's names, each value the one this kernel works by
  * (its limits, its loopback network's ports and TTL), so programs that read them (libcap's
  * cap_last_cap, Go's somaxconn, `ipcs -l`, systemd's boot_id) learn what holds here. The values
- * are fixed, so every file is read-only (0444); the host and domain names change through
- * sethostname and setdomainname. As Linux's sysctl_perm, the mode alone decides who may open a
+ * are fixed, so the files are read-only (0444), but for the host and domain names, 0644 as
+ * Linux's; those change through sethostname and setdomainname (a write answers EINVAL). As Linux's sysctl_perm, the mode alone decides who may open a
  * file: root too gets EACCES writing one.
  *
  * @module
@@ -20,8 +20,8 @@ import { fillRandom } from '../random.js';
 import { PIPE_MAX_SIZE } from './pipe.js';
 import { SOMAXCONN } from './unix-socket.js';
 
-/** A setting: its path under /proc/sys and its text. */
-export type Sysctl = readonly [path: string, value: () => string];
+/** A setting: its path under /proc/sys, its text, and its mode when not 0444. */
+export type Sysctl = readonly [path: string, value: () => string, mode?: number];
 
 /** A random (version 4) UUID as text, as /proc/sys/kernel/random/uuid gives one. */
 export function randomUuid(): string {
@@ -40,8 +40,8 @@ export function sysctls(kernel: Kernel, release: string, bootId: string): Sysctl
     ['fs/nr_open', line(NR_OPEN)],
     ['fs/pipe-max-size', line(PIPE_MAX_SIZE)],
     ['kernel/cap_last_cap', line(CAP_LAST_CAP)],
-    ['kernel/domainname', () => `${kernel.domainname}\n`],
-    ['kernel/hostname', () => `${kernel.hostname}\n`],
+    ['kernel/domainname', () => `${kernel.domainname}\n`, 0o644],
+    ['kernel/hostname', () => `${kernel.hostname}\n`, 0o644],
     ['kernel/msgmax', line(MSGMAX)],
     ['kernel/msgmnb', line(MSGMNB)],
     ['kernel/msgmni', line(MSGMNI)],
