@@ -8,13 +8,13 @@
  * @module
  */
 import {
-  AF_INET, AF_INET6, CAP_NET_ADMIN, capable, Errno, isAnyAddress, isIpv4, isLoopbackAddress, KernelError, SOCK_DGRAM,
+  AF_INET, AF_INET6, CAP_NET_ADMIN, capable, Errno, ipv4Address, isAnyAddress, isIpv4, isLoopbackAddress, KernelError, SOCK_DGRAM,
   type DatagramOptions, type InetEndpoint, type InetReceived, type InetSocket,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 import type { ControlMessage, ControlWriter } from './control-message.js';
 import { encodeInetAddress } from './inet-address.js';
-import { SOL_IP, SOL_IPV6, SOL_SOCKET, optionKey } from './socket-options.js';
+import { SOL_IP, SOL_IPV6, SOL_SOCKET, int32, optionKey } from './socket-options.js';
 
 export const IP_TOS = 1;
 export const IP_TTL = 2;
@@ -111,10 +111,8 @@ function ipv4Message(m: ControlMessage, options: DatagramOptions): void {
     case IP_PKTINFO: { // struct in_pktinfo: ipi_ifindex, ipi_spec_dst (the source), ipi_addr
       if (m.data.byteLength !== 12) throw new KernelError(Errno.EINVAL);
       checkInterface(m.data.getInt32(0, true));
-      const source = new Uint8Array(16);
-      source[10] = 0xff;
-      source[11] = 0xff;
-      for (let i = 0; i < 4; i++) source[12 + i] = m.data.getUint8(4 + i);
+      const d = m.data;
+      const source = ipv4Address(d.getUint8(4), d.getUint8(5), d.getUint8(6), d.getUint8(7));
       if (isAnyAddress(source)) return;
       if (!isLoopbackAddress(source)) throw new KernelError(Errno.ENETUNREACH);
       options.source = source;
@@ -175,12 +173,6 @@ function on(sock: InetSocket, level: number, name: number): boolean {
   return (sock.options.get(optionKey(level, name)) ?? 0) !== 0;
 }
 
-function int32Bytes(n: number): Uint8Array {
-  const out = new Uint8Array(4);
-  new DataView(out.buffer).setInt32(0, n, true);
-  return out;
-}
-
 /** struct in6_pktinfo of `to`'s address on the loopback interface. */
 function in6PacketInfo(to: InetEndpoint): Uint8Array {
   const out = new Uint8Array(20);
@@ -200,10 +192,10 @@ export function putDatagramControl(w: ControlWriter, sock: InetSocket, r: InetRe
   if (sock.family === AF_INET6) {
     if (on(sock, SOL_IPV6, IPV6_RECVPKTINFO)) w.put(SOL_IPV6, IPV6_PKTINFO, in6PacketInfo(h.to));
     if (!ipv4) {
-      if (on(sock, SOL_IPV6, IPV6_RECVHOPLIMIT)) w.put(SOL_IPV6, IPV6_HOPLIMIT, int32Bytes(h.hopLimit));
-      if (on(sock, SOL_IPV6, IPV6_RECVTCLASS)) w.put(SOL_IPV6, IPV6_TCLASS, int32Bytes(h.trafficClass));
+      if (on(sock, SOL_IPV6, IPV6_RECVHOPLIMIT)) w.put(SOL_IPV6, IPV6_HOPLIMIT, int32(h.hopLimit));
+      if (on(sock, SOL_IPV6, IPV6_RECVTCLASS)) w.put(SOL_IPV6, IPV6_TCLASS, int32(h.trafficClass));
       if (on(sock, SOL_IPV6, IPV6_2292PKTINFO)) w.put(SOL_IPV6, IPV6_2292PKTINFO, in6PacketInfo(h.to));
-      if (on(sock, SOL_IPV6, IPV6_2292HOPLIMIT)) w.put(SOL_IPV6, IPV6_2292HOPLIMIT, int32Bytes(h.hopLimit));
+      if (on(sock, SOL_IPV6, IPV6_2292HOPLIMIT)) w.put(SOL_IPV6, IPV6_2292HOPLIMIT, int32(h.hopLimit));
       if (on(sock, SOL_IPV6, IPV6_RECVORIGDSTADDR)) w.put(SOL_IPV6, IPV6_RECVORIGDSTADDR, encodeInetAddress(AF_INET6, h.to));
       return;
     }
@@ -215,7 +207,7 @@ export function putDatagramControl(w: ControlWriter, sock: InetSocket, r: InetRe
     info.set(h.to.addr.subarray(12), 8);
     w.put(SOL_IP, IP_PKTINFO, info);
   }
-  if (on(sock, SOL_IP, IP_RECVTTL)) w.put(SOL_IP, IP_TTL, int32Bytes(h.hopLimit));
+  if (on(sock, SOL_IP, IP_RECVTTL)) w.put(SOL_IP, IP_TTL, int32(h.hopLimit));
   if (on(sock, SOL_IP, IP_RECVTOS)) w.put(SOL_IP, IP_TOS, Uint8Array.of(h.trafficClass));
   if (on(sock, SOL_IP, IP_RECVORIGDSTADDR)) w.put(SOL_IP, IP_RECVORIGDSTADDR, encodeInetAddress(AF_INET, h.to));
 }

@@ -392,12 +392,24 @@ static long long now_ns(void) {
   return t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
+/** The clock just before and just after the last `send_one`. */
+static long long sent_before, sent_after;
+
+/** Send "hi" on `fd`, noting the time around the call, then wait so that a receive comes later. */
+static void send_one(int fd) {
+  sent_before = now_ns();
+  send(fd, "hi", 2, 0);
+  sent_after = now_ns();
+  usleep(20000);
+}
+
 /**
- * Receive one message on `fd` and say what its control messages are, a time as whether it lies
- * between `sent` and `sent` + 5 ms (when it was queued, not read: the caller waits 20 ms first).
+ * Receive one message on `fd` and say what its control messages are; with `timed`, a time as
+ * whether it was taken during the last send_one's call (when it was queued, not when it was read).
+ * Without: a time of the host's choosing (UDP's is the send's once Linux's stamps are on, until
+ * then the receive's).
  */
-static void receive_stamped(const char *what, int fd, long long sent) {
-  int timed = sent != 0; // 0: a time of the host's choosing (UDP's: at the send once Linux's stamps are on, until then at the receive)
+static void receive_stamped(const char *what, int fd, int timed) {
   char data[16];
   union { char buf[256]; struct cmsghdr align; } control;
   struct iovec iov = {.iov_base = data, .iov_len = sizeof data};
@@ -412,7 +424,9 @@ static void receive_stamped(const char *what, int fd, long long sent) {
       long long *t = (long long *)CMSG_DATA(c);
       int ns = c->cmsg_type == SO_TIMESTAMPNS || c->cmsg_type == 64;
       long long at = t[0] * 1000000000LL + t[1] * (ns ? 1 : 1000);
-      printf(": at the send %d, fraction in range %d", at >= sent - 1000 && at < sent + 5000000, t[1] >= 0 && t[1] < (ns ? 1000000000 : 1000000));
+      // A timeval drops the nanoseconds: allow the microsecond it was cut to.
+      int during = at >= sent_before - 1000 && at <= sent_after;
+      printf(": at the send %d, fraction in range %d", during, t[1] >= 0 && t[1] < (ns ? 1000000000 : 1000000));
     }
     printf("\n");
   }
@@ -433,25 +447,19 @@ static void timestamps(void) {
       printf(" %d", v);
     }
     printf("\n");
-    long long sent = now_ns();
-    send(sv[0], "hi", 2, 0);
-    usleep(20000);
-    receive_stamped("  recvmsg", sv[1], sent);
+    send_one(sv[0]);
+    receive_stamped("  recvmsg", sv[1], 1);
   }
   int off = 0;
   setsockopt(sv[1], SOL_SOCKET, 64, &off, sizeof off);
-  send(sv[0], "hi", 2, 0);
-  receive_stamped("off again", sv[1], now_ns());
-  long long sent = now_ns();
-  send(sv[0], "hi", 2, 0);
-  usleep(20000);
+  send_one(sv[0]);
+  receive_stamped("off again", sv[1], 1);
+  send_one(sv[0]);
   setsockopt(sv[1], SOL_SOCKET, SO_TIMESTAMP, &on, sizeof on);
-  receive_stamped("queued before the option: stamped as received, not at the send", sv[1], sent);
+  receive_stamped("queued before the option: stamped as received, not at the send", sv[1], 1);
   setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof on);
-  sent = now_ns();
-  send(sv[0], "hi", 2, 0);
-  usleep(20000);
-  receive_stamped("with credentials (the time comes first)", sv[1], sent);
+  send_one(sv[0]);
+  receive_stamped("with credentials (the time comes first)", sv[1], 1);
   CALL(setsockopt(sv[1], SOL_SOCKET, SO_TIMESTAMP, &on, 2));
   result("setsockopt with 2 bytes");
   close(sv[0]);
@@ -460,7 +468,7 @@ static void timestamps(void) {
   socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
   setsockopt(sv[1], SOL_SOCKET, SO_TIMESTAMP, &on, sizeof on);
   send(sv[0], "hi", 2, 0);
-  receive_stamped("a stream socket", sv[1], now_ns());
+  receive_stamped("a stream socket", sv[1], 1);
   close(sv[0]);
   close(sv[1]);
 
