@@ -18,9 +18,13 @@ struct time_page {
   u32 tsc_read;     /* how to read the TSC (enum below); TSC_NONE: make the syscall */
   u64 tsc_base;
   u64 mono_base;    /* CLOCK_MONOTONIC at tsc_base, ns */
-  u64 mult;         /* ns = mono_base + ((tsc - tsc_base) * mult >> 32) */
+  u64 mult;         /* ns = mono_base + ((tsc - tsc_base) * mult >> SHIFT) */
   i64 real_offset;  /* CLOCK_REALTIME - CLOCK_MONOTONIC, ns */
+  u64 delta_max;    /* the largest tsc - tsc_base whose product with mult fits 64 bits */
 };
+
+/* tsc.rs's SHIFT. */
+#define SHIFT 24
 
 struct timespec { i64 tv_sec; i64 tv_nsec; };
 struct timeval { i64 tv_sec; i64 tv_usec; };
@@ -72,7 +76,10 @@ static inline int monotonic(u64 *ns, i64 *real_offset) {
     u64 base = p->tsc_base;
     /* A TSC read on another CPU may be a little behind the base: no time before it. */
     u64 delta = tsc > base ? tsc - base : 0;
-    *ns = p->mono_base + (u64)(((unsigned __int128)delta * p->mult) >> 32);
+    u64 mult = p->mult;
+    /* The same value either way; the 128-bit product only after a minute without a refit. */
+    u64 scaled = __builtin_expect(delta <= p->delta_max, 1) ? delta * mult >> SHIFT : (u64)(((unsigned __int128)delta * mult) >> SHIFT);
+    *ns = p->mono_base + scaled;
     *real_offset = p->real_offset;
     __asm__ volatile("" : : : "memory");
     if (p->seq == seq) return 1;
