@@ -22,6 +22,7 @@ const COLD = '; and these rounds are the kernel\'s first, run while V8 compiles 
 
 // Why rVisor-ts is slower than proot on a row: proot traps only path syscalls.
 const BEHIND_PROOT = {
+  clock: 'both read a vDSO; the kernel\'s divides by 10⁹ where Linux\'s, whose page is rewritten every tick, keeps seconds apart (docs/platform.md, "Time and the vDSO")',
   write1m: 'proot lets write run on the host; here each 1 MiB write is a trap and a host write from the kernel, and the run is the kernel\'s first open, write and close of a new file (together ~1.2 ms more than natively, ~9 µs per write of the 128)',
   pipe: 'proot lets read and write run on the host; here each is a trap',
   pingpong: 'proot lets read and write run on the host; here each is a trap',
