@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -218,6 +218,65 @@ describe('a guest whose start fails before its exec', () => {
       error: expect.stringMatching(/^guest start failed at the exec event \(wait status 0x[0-9a-f]+\)$/),
       same: true,
     });
+  });
+});
+
+describe('ptrace events while the tracer sleeps', () => {
+  // mov ecx, 3; loop: mov edx, 1 << 25; spin: dec edx; jnz spin; mov eax, 158 (arch_prctl, traced);
+  // push rcx; syscall; pop rcx; dec ecx; jnz loop; mov eax, 60 (exit); syscall
+  // The spin outlasts the tracer's yield, so it is asleep in epoll when each traced call stops:
+  // only what waits for ptrace events on its behalf can wake it.
+  const SPIN_THEN_TRACED = [
+    0xb9, 3, 0, 0, 0, 0xba, 0, 0, 0, 2, 0xff, 0xca, 0x75, 0xfc, 0xb8, 158, 0, 0, 0, 0x51, 0x0f, 0x05, 0x59, 0xff, 0xc9, 0x75,
+    0xea, 0xb8, 60, 0, 0, 0, 0x0f, 0x05,
+  ];
+  const script = (waitRing: boolean) => `import('./dist/index.js').then(async (m) => {
+    const p = m.createTrapPlatform({ pmemSize: 2 ** 32, chunkSize: 2 ** 30, waitRing: ${waitRing} });
+    const next = async (tid, regs) => {
+      let kind = p.resumeAndWait(tid, regs, 0, -1);
+      while (kind === 5) {
+        await new Promise((resolve) => setImmediate(resolve));
+        kind = p.resumeAndWait(0, null, 0, -1);
+      }
+      return kind;
+    };
+    p.pmem.chunk(0).set(${JSON.stringify(SPIN_THEN_TRACED)}, 0);
+    const tid = p.spawn();
+    p.inject(tid, p.regs, [
+      { nr: 9, args: [0x400000, 4096, 5, 0x11, p.pmemGuestFd, 0] },
+      { nr: 9, args: [0x600000, 8192, 3, 0x11, p.pmemGuestFd, 4096] },
+    ]);
+    p.regs[${RIP}] = 0x400000n;
+    p.regs[${RSP}] = 0x602000n;
+    const seen = [];
+    let kind = await next(tid, p.regs);
+    while (kind === 1) {
+      seen.push(Number(p.regs[${ORIG_RAX}]));
+      if (p.regs[${ORIG_RAX}] === 158n) {
+        p.regs[${ORIG_RAX}] = ${NO_SYSCALL}n;
+        p.regs[${RAX}] = 0n;
+        kind = await next(tid, p.regs);
+      } else {
+        kind = await next(tid, null);
+      }
+    }
+    process.stdout.write(JSON.stringify({ ring: p.waitsWithRing, seen, kind, status: p.event.status }));
+    p.shutdown();
+  })`;
+
+  it('wake it through the watcher thread (waitRing: false)', () => {
+    const r = inChild(script(false));
+    expect(JSON.parse(r.stdout || '{}'), r.stderr).toEqual({ ring: false, seen: [158, 158, 158, 60], kind: 3, status: 0 });
+  });
+
+  it('wake it through an io_uring where Linux has IORING_OP_WAITID (6.7) and allows io_uring', () => {
+    const r = inChild(script(true));
+    const out = JSON.parse(r.stdout || '{}');
+    expect(out, r.stderr).toEqual({ ring: out.ring, seen: [158, 158, 158, 60], kind: 3, status: 0 });
+    const [major, minor] = release().split('.').map(Number);
+    if (major! * 100 + minor! >= 607 && readFileSync('/proc/sys/kernel/io_uring_disabled', 'utf8').trim() === '0') {
+      expect(out.ring).toBe(true);
+    }
   });
 });
 

@@ -12,6 +12,7 @@ mod pmem;
 mod sys;
 mod tracer;
 mod tsc;
+mod wait_ring;
 mod watcher;
 
 use napi::{napi_callback_info, napi_env, napi_value, Args};
@@ -50,9 +51,10 @@ fn clock() -> Option<&'static mut TscClock> {
     unsafe { CLOCK.as_mut() }
 }
 
-/// init(pmemSize, cpu, useTsc): create pmem, the tracer and the clock; pin the tracer thread (and
-/// so every guest it forks) to `cpu` unless it is negative; base the clock on the TSC (and give
-/// guests a vDSO) if `useTsc` and the TSC is trusted. Returns the shared registers/event ArrayBuffer.
+/// init(pmemSize, cpu, useTsc, waitRing): create pmem, the tracer and the clock; pin the tracer
+/// thread (and so every guest it forks) to `cpu` unless it is negative; base the clock on the TSC
+/// (and give guests a vDSO) if `useTsc` and the TSC is trusted; wait for ptrace events with an
+/// io_uring if `waitRing` and the kernel can. Returns the shared registers/event ArrayBuffer.
 unsafe extern "C" fn init(env: napi_env, info: napi_callback_info) -> napi_value {
     let a = Args::get(env, info);
     if tracer().is_some() {
@@ -73,7 +75,7 @@ unsafe extern "C" fn init(env: napi_env, info: napi_callback_info) -> napi_value
     };
     let fd = p.fd;
     PMEM = Some(p);
-    match Tracer::new(napi::uv_loop(env), fd) {
+    match Tracer::new(napi::uv_loop(env), fd, a.i32(3) != 0) {
         Ok(t) => TRACER = Some(t),
         Err(e) => return napi::throw(env, &e),
     }
@@ -143,8 +145,9 @@ unsafe extern "C" fn constants(env: napi_env, _info: napi_callback_info) -> napi
         guest::RESERVED_START as f64,
         guest::RESERVED_END as f64,
         guest::PMEM_GUEST_FD as f64,
+        tracer().map_or(0.0, |t| t.waits_with_ring() as u8 as f64),
     ]));
-    napi::external_buffer(env, buf.as_mut_ptr() as *mut u8, 24)
+    napi::external_buffer(env, buf.as_mut_ptr() as *mut u8, 32)
 }
 
 unsafe extern "C" fn spawn(env: napi_env, _info: napi_callback_info) -> napi_value {

@@ -212,14 +212,15 @@ unsafe fn ptrace(req: libc::c_uint, pid: i32, addr: usize, data: usize) -> i64 {
 }
 
 impl Tracer {
-    pub fn new(uv_loop: *mut c_void, pmem_fd: i32) -> Result<Tracer, String> {
+    /// `wait_ring`: wait for ptrace events with an io_uring where the kernel can (watcher.rs).
+    pub fn new(uv_loop: *mut c_void, pmem_fd: i32, wait_ring: bool) -> Result<Tracer, String> {
         let epoll_fd = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
         if epoll_fd < 0 {
             return Err(format!("epoll_create1: errno {}", -neg_errno()));
         }
         let uv_fd = unsafe { uv_backend_fd(uv_loop) };
         let anchor = Anchor::start().map_err(|e| format!("anchor: errno {}", -e))?;
-        let watcher = Watcher::start(anchor.pid).map_err(|e| format!("watcher: errno {}", -e))?;
+        let watcher = Watcher::start(anchor.pid, wait_ring).map_err(|e| format!("watcher: errno {}", -e))?;
         let wait_fd = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
         if wait_fd < 0 {
             return Err(format!("epoll_create1: errno {}", -neg_errno()));
@@ -252,6 +253,11 @@ impl Tracer {
             filter: guest::filter(),
             uv_loop,
         })
+    }
+
+    /// Whether ptrace events are waited for by an io_uring rather than the watcher thread.
+    pub fn waits_with_ring(&self) -> bool {
+        self.watcher.uses_ring()
     }
 
     pub fn pgid(&self) -> i32 {
