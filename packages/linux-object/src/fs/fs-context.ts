@@ -41,7 +41,8 @@ export class FsContext {
    * must be able to search every directory on the way.
    */
   lookup(path: string, opts: Omit<LookupOptions, 'root'>, dir: PathRef = this.cwd): PathRef {
-    return this.vfs.lookup(dir, path, { ...opts, root: this.root });
+    const { followLast, directory, ids, resolve } = opts;
+    return this.vfs.lookup(dir, path, { followLast, directory, root: this.root, ids, resolve });
   }
 
   /**

@@ -93,15 +93,14 @@ export class LoadedImage {
     this.#mapped = true;
     layout.mappings.forEach((m, i) => {
       const len = m.end - m.start;
-      const common = { len, prot: m.prot, addr: m.start, fixed: true, name };
       const vmo = this.#vmos[i];
       if (vmo && vmo.size === len && !(this.#shared && (m.prot & PROT_WRITE) !== 0)) {
         // Read-only memory of a shared image is shared copy-on-write; an unshared image's is its own.
-        vmar.map({ ...common, vmo, copyOnWrite: this.#shared });
+        vmar.map({ vmo, len, prot: m.prot, addr: m.start, fixed: true, name, copyOnWrite: this.#shared });
       } else {
         const copy = vmo ? vmo.createChildCopy(0, vmo.size, len) : Vmo.create(allocator, len, { account, name });
         try {
-          vmar.map({ ...common, vmo: copy });
+          vmar.map({ vmo: copy, len, prot: m.prot, addr: m.start, fixed: true, name, copyOnWrite: false });
         } finally {
           copy.close();
         }

@@ -32,10 +32,9 @@ export class VdsoImage {
     if (this.#closed) return 0;
     const imageLen = this.#image.size;
     const at = vmar.findFree(PAGE_SIZE + imageLen);
-    const common = { fixed: true, copyOnWrite: true } as const;
     // As Linux's, the time page can never be made writable or executable (EACCES).
-    vmar.map({ ...common, vmo: this.#page, len: PAGE_SIZE, prot: PROT_READ, maxProt: PROT_READ, addr: at, name: '[vvar]' });
-    vmar.map({ ...common, vmo: this.#image, len: imageLen, prot: PROT_READ | PROT_EXEC, addr: at + PAGE_SIZE, name: '[vdso]' });
+    vmar.map({ vmo: this.#page, len: PAGE_SIZE, prot: PROT_READ, addr: at, fixed: true, name: '[vvar]', copyOnWrite: true, maxProt: PROT_READ });
+    vmar.map({ vmo: this.#image, len: imageLen, prot: PROT_READ | PROT_EXEC, addr: at + PAGE_SIZE, fixed: true, name: '[vdso]', copyOnWrite: true });
     return at + PAGE_SIZE;
   }
 
