@@ -300,7 +300,9 @@ function utimesAt(
   times: [SetTime | undefined, SetTime | undefined],
 ): number {
   if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) !== 0) throw new KernelError(Errno.EINVAL);
-  const attr: SetAttr = { ...(times[0] && { atime: times[0] }), ...(times[1] && { mtime: times[1] }) };
+  const attr: SetAttr = {};
+  if (times[0]) attr.atime = times[0];
+  if (times[1]) attr.mtime = times[1];
   if (pathAddr === 0) {
     if (dirfd === AT_FDCWD) throw new KernelError(Errno.EFAULT);
     if (attr.atime === undefined && attr.mtime === undefined) return 0;

@@ -64,7 +64,7 @@ export function sysShmat(ctx: SyscallContext) {
     at = ctx.process.vmar.map({
       vmo: s.vmo, len, prot, shared: true, name: `/SYSV${(s.key >>> 0).toString(16).padStart(8, '0')} (deleted)`,
       maxProt: readOnly ? PROT_READ | PROT_EXEC : undefined,
-      ...(addr === 0 ? {} : { addr, fixed: true, noReplace: (flags & SHM_REMAP) === 0 }),
+      addr: addr === 0 ? undefined : addr, fixed: addr !== 0, noReplace: addr !== 0 && (flags & SHM_REMAP) === 0,
     });
   } catch (err) {
     if (err instanceof ZxError) throw new KernelError(err.status === ZxStatus.ERR_NO_MEMORY ? Errno.ENOMEM : Errno.EINVAL);
