@@ -24,6 +24,9 @@ const FALLOC_FL_ZERO_RANGE = 0x10;
 /** Base of hostfs open files: owns one host fd, closed exactly once. */
 abstract class HostFdFile extends FileBase {
   #closed = false;
+  /** The last fstat, and the file system's attrVersion then (kept as the inodes' are: HostFs.attrVersion). */
+  #stat: Stat | undefined = undefined;
+  #statVersion = -1;
 
   constructor(
     protected readonly fs: HostFs,
@@ -34,8 +37,14 @@ abstract class HostFdFile extends FileBase {
     super(path, flags);
   }
 
+  /** fstat of the host fd; in an exclusive tree kept until a host call may have changed it. */
   override stat(): Stat {
-    return hostStat(this.fs.ops, this.fd, '', AT_EMPTY_PATH);
+    const version = this.fs.attrVersion;
+    if (version >= 0 && version === this.#statVersion) return this.#stat!;
+    const s = hostStat(this.fs.ops, this.fd, '', AT_EMPTY_PATH);
+    this.#stat = s;
+    this.#statVersion = version;
+    return s;
   }
 
   override close(): void {
