@@ -253,6 +253,25 @@ describe('HostFs', () => {
     }
   });
 
+  it('keeps an open file\'s fstat in an exclusive tree until a change, made through any fd or path', () => {
+    const ops = new NodeHostOps();
+    const vfs = new Vfs(HostFs.open(ops, rootDir, { exclusive: true }));
+    const ctx = new FsContext(vfs);
+    const a = ctx.open('/kept-fstat', O_CREAT | O_RDWR, 0o600);
+    const b = ctx.open('/kept-fstat', O_WRONLY, 0);
+    const calls = recordCalls(ops, ['fstatat']);
+    expect(a.stat().size).toBe(0);
+    expect(a.stat().size).toBe(0);
+    expect(calls).toEqual(['fstatat']); // the second was kept
+    b.pwrite(new TextEncoder().encode('12345'), 0);
+    expect(a.stat().size).toBe(5);
+    vfs.setAttr(ctx.lookup('/kept-fstat', { followLast: true }), { size: 2 });
+    expect(a.stat().size).toBe(2);
+    a.close();
+    b.close();
+    vfs.unlink(ctx.root, '/kept-fstat');
+  });
+
   it('finds a free name for a create without an exception, asking the host once', () => {
     const ops = new NodeHostOps();
     const fsys = HostFs.open(ops, rootDir, { exclusive: true });
