@@ -41,9 +41,13 @@ abstract class HostFdFile extends FileBase {
   override stat(): Stat {
     const version = this.fs.attrVersion;
     if (version >= 0 && version === this.#statVersion) return this.#stat!;
-    const s = hostStat(this.fs.ops, this.fd, '', AT_EMPTY_PATH);
+    return this.keepStat(hostStat(this.fs.ops, this.fd, '', AT_EMPTY_PATH));
+  }
+
+  /** @internal `s`, an fstat of the fd just taken, is fstat's answer until the next change. */
+  keepStat(s: Stat): Stat {
     this.#stat = s;
-    this.#statVersion = version;
+    this.#statVersion = this.fs.attrVersion;
     return s;
   }
 

@@ -237,12 +237,15 @@ export class HostDirectory extends HostInode {
     this.fs.fdOpened();
     try {
       let stat = hostStat(this.fs.ops, fd, '', AT_EMPTY_PATH);
+      const file = new HostRegularFile(this.fs, fd, path, flags);
       if ((stat.mode & 0o7777) !== perm) {
         hostResult(this.fs.ops.fchmod(fd, perm));
         stat = { ...stat, mode: (stat.mode & ~0o7777) | perm };
+      } else {
+        file.keepStat(stat); // the guest's fstat next, as fopen's, needs no host call
       }
       const inode = this.#remember(name, this.#child(name, stat));
-      return { inode, file: new HostRegularFile(this.fs, fd, path, flags), stat };
+      return { inode, file, stat };
     } catch (e) {
       this.fs.closeFd(fd);
       throw e;
