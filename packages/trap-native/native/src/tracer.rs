@@ -32,6 +32,8 @@ const SECCOMP_FILTER_FLAG_NEW_LISTENER: i64 = 8;
 const SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV: i64 = 32;
 const ERESTARTSYS: i64 = 512;
 const SYS_EPOLL_PWAIT2: i64 = 441;
+/// The longest wait while no watcher is armed (its ring refused a submission).
+const UNWATCHED_WAIT_NS: i64 = 1_000_000;
 const SECCOMP_IOCTL_NOTIF_RECV: u64 = 0xc050_2100;
 const SECCOMP_IOCTL_NOTIF_SEND: u64 = 0xc018_2101;
 const SECCOMP_IOCTL_NOTIF_SET_FLAGS: u64 = 0x4008_2104;
@@ -426,7 +428,7 @@ impl Tracer {
             // The wait also ends when the clock is due for a refit, so the guests' time pages stay
             // fitted while no guest traps; that is not the caller's wake-up.
             let refit = clock.until_refit_ns();
-            let timeout = match self.poll_timeout(budget, refit) {
+            let mut timeout = match self.poll_timeout(budget, refit) {
                 Some(t) => t,
                 None => return self.wake(),
             };
@@ -460,7 +462,13 @@ impl Tracer {
                     unsafe { libc::sched_yield() };
                     continue;
                 }
-                self.watcher.arm();
+                if !self.watcher.arm() {
+                    // A ring that refused the waitid (out of memory) watches nothing: look again soon.
+                    timeout = Some(match timeout {
+                        Some(t) if t.tv_sec == 0 && t.tv_nsec < UNWATCHED_WAIT_NS => t,
+                        _ => libc::timespec { tv_sec: 0, tv_nsec: UNWATCHED_WAIT_NS },
+                    });
+                }
             }
             let tsp = timeout.as_ref().map_or(std::ptr::null(), |t| t as *const libc::timespec);
             let n = unsafe { libc::syscall(SYS_EPOLL_PWAIT2, self.wait_fd, self.ready.as_mut_ptr(), self.ready.len(), tsp, 0, 8) };

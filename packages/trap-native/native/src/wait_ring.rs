@@ -95,6 +95,7 @@ struct Cqe {
 pub struct WaitRing {
     pub fd: i32,
     pgid: i32,
+    sq_head: *const AtomicU32,
     sq_tail: *const AtomicU32,
     sq_mask: u32,
     sq_array: *mut u32,
@@ -135,6 +136,7 @@ impl WaitRing {
         Some(WaitRing {
             fd,
             pgid,
+            sq_head: sq.add(p.sq_off.head as usize) as *const AtomicU32,
             sq_tail: sq.add(p.sq_off.tail as usize) as *const AtomicU32,
             sq_mask: *(sq.add(p.sq_off.ring_mask as usize) as *const u32),
             sq_array: sq.add(p.sq_off.array as usize) as *mut u32,
@@ -160,29 +162,43 @@ impl WaitRing {
     /// Returns false if the kernel refused the submission.
     pub fn submit(&self, extra: i32) -> bool {
         unsafe {
-            let tail = (*self.sq_tail).load(Ordering::Relaxed);
-            let i = tail & self.sq_mask;
-            let options = libc::WEXITED | libc::WSTOPPED | libc::WNOWAIT | libc::__WALL | extra;
-            self.sqes.add(i as usize).write(Sqe {
-                opcode: IORING_OP_WAITID,
-                flags: 0,
-                ioprio: 0,
-                fd: self.pgid,
-                off: 0,
-                addr: 0,
-                len: P_PGID,
-                waitid_flags: 0,
-                user_data: 1,
-                buf_index: 0,
-                personality: 0,
-                file_index: options as u32,
-                addr3: 0,
-                pad: 0,
-            });
-            *self.sq_array.add(i as usize) = i;
-            (*self.sq_tail).store(tail.wrapping_add(1), Ordering::Release);
-            raw6(SYS_IO_URING_ENTER, self.fd as i64, 1, 0, 0, 0, 0) == 1
+            let head = (*self.sq_head).load(Ordering::Acquire);
+            let mut tail = (*self.sq_tail).load(Ordering::Relaxed);
+            if head == tail {
+                self.queue(tail, extra);
+                tail = tail.wrapping_add(1);
+                (*self.sq_tail).store(tail, Ordering::Release);
+            } // else a waitid an earlier refusal left queued: submit that one
+            loop {
+                let r = raw6(SYS_IO_URING_ENTER, self.fd as i64, 1, 0, 0, 0, 0);
+                if r != -(libc::EINTR as i64) {
+                    return r == 1;
+                }
+            }
         }
+    }
+
+    /// Write the waitid into the submission queue's slot for `tail`.
+    unsafe fn queue(&self, tail: u32, extra: i32) {
+        let i = tail & self.sq_mask;
+        let options = libc::WEXITED | libc::WSTOPPED | libc::WNOWAIT | libc::__WALL | extra;
+        self.sqes.add(i as usize).write(Sqe {
+            opcode: IORING_OP_WAITID,
+            flags: 0,
+            ioprio: 0,
+            fd: self.pgid,
+            off: 0,
+            addr: 0,
+            len: P_PGID,
+            waitid_flags: 0,
+            user_data: 1,
+            buf_index: 0,
+            personality: 0,
+            file_index: options as u32,
+            addr3: 0,
+            pad: 0,
+        });
+        *self.sq_array.add(i as usize) = i;
     }
 
     /// Consume the completions there are; the last one's result, or None if there was none.

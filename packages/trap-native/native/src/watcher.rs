@@ -60,18 +60,21 @@ impl Watcher {
         }
     }
 
-    /// Look for the next ptrace event (call after waitpid(WNOHANG) found none).
-    pub fn arm(&mut self) {
+    /// Look for the next ptrace event (call after waitpid(WNOHANG) found none). False if it could
+    /// not: the ring refused the waitid (no memory for it), and nothing watches until the next arm.
+    pub fn arm(&mut self) -> bool {
         match &mut self.backend {
             Backend::Ring { ring, in_flight } => {
                 if !*in_flight {
                     *in_flight = ring.submit(0);
                 }
+                *in_flight
             }
             Backend::Thread { state } => {
                 if state.swap(ARMED, Ordering::AcqRel) != ARMED {
                     unsafe { futex_wake(state) };
                 }
+                true
             }
         }
     }
