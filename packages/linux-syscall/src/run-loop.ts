@@ -314,6 +314,7 @@ export class KernelRunner {
       // Blocking: keep the registers; the thread stays stopped until the promise settles.
       kernel.platform.saveRegisters(regs, thread.savedRegs);
       ctx.regs = thread.savedRegs;
+      thread.voluntarySwitches++; // it waits, as a Linux task that sleeps in a syscall
       this.#pending++;
       markProgress(); // it may settle without any wake-up: drain before the next blocking wait
       result
@@ -477,6 +478,7 @@ export class KernelRunner {
     // The last thread's exit reports the whole host process's time.
     proc.usage = {
       user: ev.userMicros, system: ev.systemMicros, maxRssKb: ev.maxRssKb, minorFaults: ev.minorFaults, majorFaults: ev.majorFaults,
+      voluntarySwitches: proc.endedThreadsSwitches,
     };
     kernel.processDied(proc);
   }

@@ -118,7 +118,7 @@ export const syscallTable = buildTable<SyscallContext>({
   clone: partial(forks.sysClone, 'processes, vfork children (CLONE_VM with CLONE_VFORK), and threads sharing everything (pthread_create); other partial sharing answers ENOSYS'),
   clone3: partial(forks.sysClone3, 'as clone, with CLONE_PIDFD; set_tid answers EINVAL, CLONE_INTO_CGROUP ENOSYS'),
   futex: partial(futex.sysFutex, 'WAIT, WAKE, REQUEUE, CMP_REQUEUE, WAIT_BITSET, WAKE_BITSET; PI and WAKE_OP answer ENOSYS'),
-  wait4: partial(forks.sysWait4, 'rusage holds CPU times, ru_maxrss and page faults; the I/O and context-switch counters read 0'),
+  wait4: partial(forks.sysWait4, 'rusage holds CPU times, ru_maxrss, page faults and voluntary context switches; the I/O counters and ru_nivcsw read 0'),
   waitid: supported(forks.sysWaitid),
   pipe: supported(pipe.sysPipe),
   pipe2: supported(pipe.sysPipe2),
@@ -210,7 +210,7 @@ export const syscallTable = buildTable<SyscallContext>({
   setitimer: supported(time.sysSetitimer),
   getitimer: supported(time.sysGetitimer),
   times: supported(time.sysTimes),
-  getrusage: partial(time.sysGetrusage, 'CPU times (the process\'s, a thread\'s, waited-for children\'s), ru_maxrss and page faults; the I/O and context-switch counters read 0'),
+  getrusage: partial(time.sysGetrusage, 'CPU times (the process\'s, a thread\'s, waited-for children\'s), ru_maxrss, page faults and voluntary context switches (each syscall that waited); the I/O counters and ru_nivcsw read 0'),
 
   getrandom: supported(misc.sysGetrandom),
   sysinfo: partial(misc.sysSysinfo, 'the container\'s memory and processes; load averages are the host\'s'),

@@ -593,7 +593,7 @@ export class ProcFs implements FileSystem {
       'Seccomp:\t0',
       'Cpus_allowed:\t1',
       'Cpus_allowed_list:\t0',
-      'voluntary_ctxt_switches:\t0',
+      `voluntary_ctxt_switches:\t${main?.voluntarySwitches ?? 0}`, // the task's own, as Linux's
       'nonvoluntary_ctxt_switches:\t0',
       '',
     ].join('\n');

@@ -66,13 +66,17 @@ export interface Faults {
   majorFaults: number;
 }
 
-/** What a process used: its CPU time, its largest resident set in KiB, and its page faults. */
+/**
+ * What a process used: its CPU time, its largest resident set in KiB, its page faults, and how
+ * often it gave up the CPU to wait (its blocking syscalls: ru_nvcsw).
+ */
 export interface Usage extends CpuTime, Faults {
   maxRssKb: number;
+  voluntarySwitches: number;
 }
 
 /** Nothing used yet. */
-export const NO_USAGE: Usage = Object.freeze({ user: 0, system: 0, maxRssKb: 0, minorFaults: 0, majorFaults: 0 });
+export const NO_USAGE: Usage = Object.freeze({ user: 0, system: 0, maxRssKb: 0, minorFaults: 0, majorFaults: 0, voluntarySwitches: 0 });
 
 /**
  * `a` and `b` together, as Linux adds a waited-for child's usage to its parent's: times and faults
@@ -85,6 +89,7 @@ export function addUsage(a: Usage, b: Usage): Usage {
     maxRssKb: Math.max(a.maxRssKb, b.maxRssKb),
     minorFaults: a.minorFaults + b.minorFaults,
     majorFaults: a.majorFaults + b.majorFaults,
+    voluntarySwitches: a.voluntarySwitches + b.voluntarySwitches,
   };
 }
 
@@ -114,6 +119,15 @@ export class LinuxProcess {
   readonly startedMs = Date.now();
   /** What the process used, once it is gone (its host process's). */
   usage: Usage = NO_USAGE;
+  /** The voluntary switches (ru_nvcsw) of its threads that are gone. */
+  endedThreadsSwitches = 0;
+
+  /** Its threads' voluntary switches so far, gone ones' too (getrusage's RUSAGE_SELF). */
+  voluntarySwitches(): number {
+    let n = this.endedThreadsSwitches;
+    for (const t of this.threads.values()) n += t.voluntarySwitches;
+    return n;
+  }
   /** What the children it has waited for used, with theirs (RUSAGE_CHILDREN, times' cutime). */
   childrenUsage: Usage = NO_USAGE;
   /** setitimer's timers (alarm's is ITIMER_REAL's), by `which`, made on first use. */
@@ -260,6 +274,8 @@ export function inheritedScheduling(sched: Scheduling): Scheduling {
 export class LinuxThread {
   /** Registers kept while the thread waits in an async handler. */
   readonly savedRegs: Registers = new BigUint64Array(REG_COUNT);
+  /** Times it waited in a syscall (Linux's voluntary context switches, ru_nvcsw). */
+  voluntarySwitches = 0;
   /** set_tid_address(2): cleared and futex-woken when the thread exits. */
   clearChildTid = 0;
   robustList = 0;

@@ -242,7 +242,10 @@ const RUSAGE_SELF = 0;
 const RUSAGE_CHILDREN = -1;
 const RUSAGE_THREAD = 1;
 
-/** `struct rusage` with its CPU times, ru_maxrss (KiB) and page faults; the other counters are 0. */
+/**
+ * `struct rusage` with its CPU times, ru_maxrss (KiB), page faults and voluntary context switches;
+ * the other counters are 0.
+ */
 export function encodeRusage(usage: Usage): Uint8Array {
   const buf = new Uint8Array(144);
   const v = new DataView(buf.buffer);
@@ -255,13 +258,15 @@ export function encodeRusage(usage: Usage): Uint8Array {
   v.setBigInt64(32, BigInt(usage.maxRssKb), true);
   v.setBigInt64(64, BigInt(usage.minorFaults), true);
   v.setBigInt64(72, BigInt(usage.majorFaults), true);
+  v.setBigInt64(128, BigInt(usage.voluntarySwitches), true);
   return buf;
 }
 
 /**
  * Implements Linux syscall getrusage(2): CPU times, peak memory and page faults, from the host
- * tasks for the caller and from its waited-for children for RUSAGE_CHILDREN; the I/O and
- * context-switch counters are 0 (the host's would count the traps, not the program's own).
+ * tasks for the caller and from its waited-for children for RUSAGE_CHILDREN, and the voluntary
+ * context switches the kernel counts (each syscall that waited). The I/O counters and ru_nivcsw
+ * are 0: the host's would count the traps, not the program's own.
  */
 export function sysGetrusage(ctx: SyscallContext) {
   const who = ctx.int(0);
@@ -270,11 +275,14 @@ export function sysGetrusage(ctx: SyscallContext) {
   else if (who !== RUSAGE_SELF && who !== RUSAGE_THREAD) throw new KernelError(Errno.EINVAL);
   else {
     const pid = ctx.process.hostPid;
+    const faults = hostCounts(pid, who === RUSAGE_SELF ? undefined : ctx.thread.hostTid);
     // The process's CPU time from its clock (finer than /proc's ticks); a thread's from /proc.
-    const counts = who === RUSAGE_SELF
-      ? { ...hostCounts(pid), ...hostCpuTime(ctx.kernel.platform, pid) }
-      : hostCounts(pid, ctx.thread.hostTid);
-    usage = { ...counts, maxRssKb: hostMaxRssKb(pid) }; // the process's peak for a thread too, as Linux's
+    const cpu = who === RUSAGE_SELF ? hostCpuTime(ctx.kernel.platform, pid) : faults;
+    usage = {
+      user: cpu.user, system: cpu.system, minorFaults: faults.minorFaults, majorFaults: faults.majorFaults,
+      maxRssKb: hostMaxRssKb(pid), // the process's peak for a thread too, as Linux's
+      voluntarySwitches: who === RUSAGE_SELF ? ctx.process.voluntarySwitches() : ctx.thread.voluntarySwitches,
+    };
   }
   ctx.mem.write(ctx.addr(1), encodeRusage(usage));
   return 0;

@@ -43,6 +43,19 @@ static long stat_field(pid_t pid, int n) {
 
 static long start_ticks(pid_t pid) { return stat_field(pid, 22); }
 
+/** The number after `name` in /proc/self/status (-1 if absent). */
+static long status_field(const char *name) {
+  FILE *f = fopen("/proc/self/status", "r");
+  if (!f) return -1;
+  char line[256];
+  long v = -1;
+  while (fgets(line, sizeof line, f)) {
+    if (strncmp(line, name, strlen(name)) == 0) v = atol(line + strlen(name));
+  }
+  fclose(f);
+  return v;
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
   if (argc > 1 && strcmp(argv[1], "quiet") == 0) return 42; /* spawned: its output would race the parent's */
@@ -100,6 +113,32 @@ int main(int argc, char **argv) {
   free((void *)touched);
   getrusage(RUSAGE_SELF, &mine);
   printf("ru_maxrss of this process >= 16 MiB: %d\n", mine.ru_maxrss >= 16384);
+
+  /* Voluntary context switches: a task that sleeps in a syscall gives up the CPU (ru_nvcsw, for
+   * the process, for the thread, in /proc/self/status); a child's count for its parent once
+   * waited for. */
+  struct rusage sw0, sw1, tsw0, tsw1;
+  struct timespec ms = {0, 1000000};
+  getrusage(RUSAGE_SELF, &sw0);
+  getrusage(RUSAGE_THREAD, &tsw0);
+  long status_before = status_field("voluntary_ctxt_switches:");
+  for (int i = 0; i < 5; i++) nanosleep(&ms, NULL);
+  getrusage(RUSAGE_SELF, &sw1);
+  getrusage(RUSAGE_THREAD, &tsw1);
+  printf("five 1 ms sleeps: ru_nvcsw grows by >= 5 %d, the thread's %d, /proc/self/status's %d\n",
+         sw1.ru_nvcsw >= sw0.ru_nvcsw + 5, tsw1.ru_nvcsw >= tsw0.ru_nvcsw + 5,
+         status_field("voluntary_ctxt_switches:") >= status_before + 5);
+  struct rusage ch0, ch1, chw;
+  getrusage(RUSAGE_CHILDREN, &ch0);
+  pid_t sleeper = fork();
+  if (sleeper == 0) {
+    for (int i = 0; i < 5; i++) nanosleep(&ms, NULL);
+    _exit(0);
+  }
+  wait4(sleeper, NULL, 0, &chw);
+  getrusage(RUSAGE_CHILDREN, &ch1);
+  printf("a child that slept five times: wait4's ru_nvcsw >= 5 %d, RUSAGE_CHILDREN's grows by >= 5 %d\n",
+         chw.ru_nvcsw >= 5, ch1.ru_nvcsw >= ch0.ru_nvcsw + 5);
 
   /* A child's peak memory: wait4's ru_maxrss and RUSAGE_CHILDREN's, once it is waited for. */
   pid_t big = fork();
