@@ -94,6 +94,8 @@ struct Cqe {
 
 pub struct WaitRing {
     pub fd: i32,
+    /// The ring's mappings (address, length), unmapped when it is dropped.
+    maps: Vec<(*mut u8, usize)>,
     pgid: i32,
     sq_head: *const AtomicU32,
     sq_tail: *const AtomicU32,
@@ -115,26 +117,43 @@ impl WaitRing {
         if fd < 0 {
             return None;
         }
-        let ring = unsafe { WaitRing::map(fd, pgid, &p) };
+        let mut maps = Vec::new();
+        let ring = unsafe { WaitRing::map(fd, pgid, &p, &mut maps) };
         match ring {
             Some(r) if r.probe() => Some(r),
-            _ => {
-                unsafe { libc::close(fd) };
+            Some(r) => {
+                drop(r);
+                None
+            }
+            None => {
+                unsafe {
+                    for &(addr, len) in &maps {
+                        libc::munmap(addr as *mut libc::c_void, len);
+                    }
+                    libc::close(fd);
+                }
                 None
             }
         }
     }
 
-    unsafe fn map(fd: i32, pgid: i32, p: &Params) -> Option<WaitRing> {
+    /// Map the ring's queues; what was mapped goes into `maps` (the caller's to undo on failure).
+    unsafe fn map(fd: i32, pgid: i32, p: &Params, maps: &mut Vec<(*mut u8, usize)>) -> Option<WaitRing> {
         let sq_size = p.sq_off.array as usize + p.sq_entries as usize * 4;
         let cq_size = p.cq_off.cqes as usize + p.cq_entries as usize * std::mem::size_of::<Cqe>();
         let single = p.features & IORING_FEAT_SINGLE_MMAP != 0;
         let sq_len = if single { sq_size.max(cq_size) } else { sq_size };
-        let sq = mmap(fd, sq_len, IORING_OFF_SQ_RING)?;
-        let cq = if single { sq } else { mmap(fd, cq_size, IORING_OFF_CQ_RING)? };
-        let sqes = mmap(fd, p.sq_entries as usize * std::mem::size_of::<Sqe>(), IORING_OFF_SQES)? as *mut Sqe;
+        let mut map = |len: usize, offset: i64| {
+            let m = mmap(fd, len, offset)?;
+            maps.push((m, len));
+            Some(m)
+        };
+        let sq = map(sq_len, IORING_OFF_SQ_RING)?;
+        let cq = if single { sq } else { map(cq_size, IORING_OFF_CQ_RING)? };
+        let sqes = map(p.sq_entries as usize * std::mem::size_of::<Sqe>(), IORING_OFF_SQES)? as *mut Sqe;
         Some(WaitRing {
             fd,
+            maps: maps.clone(),
             pgid,
             sq_head: sq.add(p.sq_off.head as usize) as *const AtomicU32,
             sq_tail: sq.add(p.sq_off.tail as usize) as *const AtomicU32,
@@ -214,6 +233,17 @@ impl WaitRing {
             (*self.cq_head).store(head, Ordering::Release);
         }
         last
+    }
+}
+
+impl Drop for WaitRing {
+    fn drop(&mut self) {
+        unsafe {
+            for &(addr, len) in &self.maps {
+                libc::munmap(addr as *mut libc::c_void, len);
+            }
+            libc::close(self.fd);
+        }
     }
 }
 
