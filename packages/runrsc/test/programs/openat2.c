@@ -204,11 +204,17 @@ static void flag_checks(void) {
   close(file);
 }
 
+/* Open d/f; its magic link's path, `prefix` and the fd number, into `path` (64 bytes). */
+static int open_with_link(char *path, const char *prefix) {
+  int fd = open("d/f", O_RDONLY);
+  snprintf(path, 64, "%s%d", prefix, fd);
+  return fd;
+}
+
 static void no_symlinks(int d) {
   printf("-- RESOLVE_NO_SYMLINKS\n");
   char fdpath[64];
-  int fd = open("d/f", O_RDONLY);
-  snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", fd);
+  int fd = open_with_link(fdpath, "/proc/self/fd/");
   try("plain file", AT_FDCWD, "d/f", O_RDONLY, 0, NO_SYMLINKS);
   try("symlink, no flags", AT_FDCWD, "d/rel", O_RDONLY, 0, 0);
   try("symlink", AT_FDCWD, "d/rel", O_RDONLY, 0, NO_SYMLINKS);
@@ -326,8 +332,7 @@ static void no_xdev(const char *scratch) {
 static void beneath(int d) {
   printf("-- RESOLVE_BENEATH\n");
   char fdpath[64];
-  int fd = open("d/f", O_RDONLY);
-  snprintf(fdpath, sizeof fdpath, "self/fd/%d", fd);
+  int fd = open_with_link(fdpath, "self/fd/");
   int proc = open("/proc", O_PATH | O_DIRECTORY);
   try("f", d, "f", O_RDONLY, 0, BENEATH);
   try(".", d, ".", O_RDONLY | O_DIRECTORY, 0, BENEATH);
@@ -364,8 +369,7 @@ static void beneath(int d) {
 static void in_root(int d) {
   printf("-- RESOLVE_IN_ROOT\n");
   char fdpath[64];
-  int fd = open("d/f", O_RDONLY);
-  snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", fd);
+  int fd = open_with_link(fdpath, "/proc/self/fd/");
   int proc = open("/proc", O_PATH | O_DIRECTORY);
   int fds = open("/proc/self/fd", O_PATH | O_DIRECTORY);
   char n[16];

@@ -41,8 +41,8 @@ enum TscRead {
 const FIRST_FIT_NS: u64 = 2_000_000;
 const MAX_FIT_NS: u64 = 64_000_000_000;
 /// The rate's fraction bits: ns = (ticks * mult) >> SHIFT. 24, not 32, so that the vDSO's product
-/// fits 64 bits for a minute of ticks (one multiply instead of a 128-bit one; ~1 ns of a
-/// clock_gettime), at 0.2 ppm resolution for a 3 GHz TSC, which the refits absorb.
+/// fits 64 bits for ~18 minutes of a 3 GHz TSC, far past the minute between refits (one multiply
+/// instead of a 128-bit one; ~1 ns of a clock_gettime), at 0.2 ppm resolution, which the refits absorb.
 const SHIFT: u32 = 24;
 /// How much faster or slower than the measured rate the clock may run to catch up with the host.
 const MAX_SLEW_PPM: u128 = 500;
