@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { Vmo, pageRoundUp, type VmoSource } from '@rvisor/zircon-object';
+import { Vmo, ZxError, ZxStatus, pageRoundUp, type VmoSource } from '@rvisor/zircon-object';
 import { releaseFile, retainFile } from '../fs/fd-table.js';
 import { preadFully, readIntoVmo, type OpenFile } from '../fs/open-file.js';
 import type { Kernel } from './kernel.js';
@@ -33,20 +33,35 @@ export class FileContents {
 }
 
 /**
+ * A file up to this size is read whole for any mapping of it. A bigger one only for a mapping of at
+ * least half of it, as a dynamic loader's first mapping of a library is: a program that maps a big
+ * file a window at a time reads its windows, not the file.
+ */
+const READ_WHOLE_BYTES = 16 * 1024 * 1024;
+
+/**
  * The kept contents of `file`, with a reference for the caller: from the kernel's cache, or read
  * now and kept when the file has settled. Undefined if it cannot be kept (another file system, a
- * file that changed lately or is too big, an empty one): the caller reads what it maps itself.
+ * file that changed lately or is too big, an empty one, a big file of which `length` bytes are a
+ * small part, or more than the container's memory has room for): the caller reads what it maps
+ * itself.
  */
-export function keptContents(kernel: Kernel, file: OpenFile): FileContents | undefined {
+export function keptContents(kernel: Kernel, file: OpenFile, length: number): FileContents | undefined {
   const fs = file.location?.inode.fs;
   if (fs === undefined) return undefined;
   const st = file.stat();
   const cached = kernel.mappedFiles.get(fs, st);
   if (cached) return cached;
-  if (st.size === 0 || !kernel.mappedFiles.accepts(fs, st)) return undefined;
-  const vmo = Vmo.create(kernel.allocator, pageRoundUp(st.size), {
-    account: kernel.memoryAccount, name: file.path, origin: { dev: st.dev, ino: st.ino },
-  });
+  if (st.size === 0 || (st.size > READ_WHOLE_BYTES && length < st.size / 2) || !kernel.mappedFiles.accepts(fs, st)) return undefined;
+  let vmo: Vmo;
+  try {
+    vmo = Vmo.create(kernel.allocator, pageRoundUp(st.size), {
+      account: kernel.memoryAccount, name: file.path, origin: { dev: st.dev, ino: st.ino },
+    });
+  } catch (err) {
+    if (err instanceof ZxError && err.status === ZxStatus.ERR_NO_MEMORY) return undefined; // the mapped part may fit
+    throw err;
+  }
   let kept = false;
   try {
     if (readIntoVmo(file, vmo, 0, 0, st.size) < st.size) return undefined; // shorter than its size said: changing

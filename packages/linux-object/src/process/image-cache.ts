@@ -120,8 +120,13 @@ export class LoadedImage {
   }
 }
 
-/** The most bytes of images the cache holds (the least recently used go first). */
-export const IMAGE_CACHE_BYTES = 64 * 1024 * 1024;
+/**
+ * The most bytes a cache holds (the least recently used go first), and twice the largest file it
+ * keeps. Big enough for a compiler's files: gcc's cc1 is 33 MB, rustc maps a 154 MB driver and a
+ * 200 MB LLVM, and a file not kept is read again by every process that runs or maps it. What is
+ * kept is charged to the container and dropped when it runs short, as Linux's page cache is.
+ */
+export const IMAGE_CACHE_BYTES = 512 * 1024 * 1024;
 /**
  * A file is cached only once its ctime is this old: any later change to it then gets a newer
  * ctime, however coarse the clock that stamps it (git's rule for "racily clean" files).
@@ -184,7 +189,7 @@ export class KeptFiles<T extends KeptFile> {
 
   /** Whether what is read of this file now may be kept (see {@link IMAGE_SETTLED_MS}). */
   accepts(fs: FileSystem, st: Stat, now = Date.now()): boolean {
-    if (this.#closed || !CACHEABLE_FS.has(fs.type) || st.size > this.maxBytes / 4) return false;
+    if (this.#closed || !CACHEABLE_FS.has(fs.type) || st.size > this.maxBytes / 2) return false;
     return st.ctime.sec * 1000 + st.ctime.nsec / 1e6 <= now - IMAGE_SETTLED_MS;
   }
 

@@ -221,7 +221,7 @@ function mapKeptFile(
   m: { at: number | undefined; size: number; offset: number; prot: number; shared: boolean },
 ): number | undefined {
   if (m.shared && (file.statusFlags & O_ACCMODE) !== O_RDONLY) return undefined;
-  const contents = keptContents(ctx.kernel, file);
+  const contents = keptContents(ctx.kernel, file, m.size);
   if (!contents) return undefined;
   const vmar = ctx.process.vmar;
   try {
