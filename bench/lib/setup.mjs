@@ -1,8 +1,8 @@
 // Builds what every mode runs: the C programs (static, gcc at bench time) and one scratch rootfs
-// (a copy of build/rootfs plus the programs, sqlite3 with its libraries, a source tree and the
-// SQL script), and an OCI bundle over that rootfs for runc and the OCI form of runrsc.
+// (a copy of build/rootfs plus the programs, sqlite3 and gcc with their libraries, a source tree,
+// a C file and the SQL script), and an OCI bundle over that rootfs for runc and the OCI form of runrsc.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { run } from './util.mjs';
 
@@ -22,6 +22,22 @@ function installWithLibraries(root, program) {
   install(root, program);
   const libs = execFileSync('ldd', [program], { encoding: 'utf8' }).match(/\/\S+/g) ?? [];
   for (const lib of libs) install(root, lib);
+}
+
+/**
+ * gcc's driver, its compiler proper (cc1) and the assembler, with their libraries, at their host
+ * paths: enough to compile a file that includes no header (the cc workload).
+ */
+function installCompiler(root) {
+  const realpath = (p) => execFileSync('readlink', ['-f', p], { encoding: 'utf8' }).trim();
+  const cc1 = execFileSync('gcc', ['-print-prog-name=cc1'], { encoding: 'utf8' }).trim();
+  const driver = realpath(execFileSync('sh', ['-c', 'command -v gcc'], { encoding: 'utf8' }).trim());
+  const assembler = realpath(execFileSync('sh', ['-c', 'command -v as'], { encoding: 'utf8' }).trim());
+  for (const program of [driver, realpath(cc1), assembler]) installWithLibraries(root, program);
+  for (const [name, target] of [['gcc', driver], ['as', assembler]]) {
+    rmSync(join(root, 'usr/bin', name), { force: true });
+    symlinkSync(target, join(root, 'usr/bin', name));
+  }
 }
 
 /** The SQL the sqlite3 workload runs: `rows` INSERTs, each its own transaction. */
@@ -63,6 +79,9 @@ export function makeRootfs({ repoRoot, benchDir, scratch, sqliteRows }) {
   run(['gcc', '-O2', '-o', noop, join(benchDir, 'programs/noop-dynamic.c')], 'building noop-dynamic');
   for (const lib of execFileSync('ldd', [noop], { encoding: 'utf8' }).match(/\/\S+/g) ?? []) install(rootfs, lib);
   writeFileSync(join(rootfs, 'bench/insert.sql'), insertScript(sqliteRows));
+  // The cc workload's compiler and its source, the vDSO's: a real file that includes no header.
+  installCompiler(rootfs);
+  copyFileSync(join(repoRoot, 'packages/trap-native/native/vdso/vdso.c'), join(rootfs, 'bench/compile.c'));
   // The tar+gzip source tree: every package's src/.
   for (const pkg of execFileSync('ls', [join(repoRoot, 'packages')], { encoding: 'utf8' }).split('\n').filter(Boolean)) {
     const src = join(repoRoot, 'packages', pkg, 'src');

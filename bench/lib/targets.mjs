@@ -38,12 +38,14 @@ const BEHIND_PROOT = {
   'execve-dynamic-warm': EXECVE,
   sqlite: 'proot traps the 8 of ~31 syscalls per row that take a path; here all are trapped',
   'tar-gzip': 'proot lets read, write and fork run on the host; here every call is a trap, run once, before V8 has optimised the kernel',
+  cc: 'proot lets mmap, brk, read, write and vfork run on the host; here each of a compile\'s ~660 syscalls is a trap, and its three programs start through the kernel\'s execve; a fresh sandbox runs them before V8 has optimised the kernel, and its first compile reads cc1 (33 MB) and the libraries into the kernel\'s memory',
 };
 
 // Why a warm sandbox is still slower than proot on a row without a "-warm" twin.
 const WARM_BEHIND_PROOT = {
   write1m: 'proot lets write run on the host; here each 1 MiB write is a trap and a host write from the kernel',
   'tar-gzip': 'proot lets read, write and fork run on the host; here every call is a trap',
+  cc: 'proot lets mmap, brk, read, write and vfork run on the host; here each of a compile\'s ~660 syscalls is a trap, and its three programs start through the kernel\'s execve',
 };
 
 /** `x ÷ base` as "1.23×". */
