@@ -150,4 +150,22 @@ export class ChangeCountingOps implements HostOps {
   fstatfs(fd: number, buf: Uint8Array): number {
     return this.ops.fstatfs(fd, buf);
   }
+
+  getxattrat(dirfd: number, name: string, attr: string, buf: Uint8Array): number {
+    return this.ops.getxattrat(dirfd, name, attr, buf);
+  }
+
+  setxattrat(dirfd: number, name: string, attr: string, value: Uint8Array, flags: number): number {
+    this.changes++;
+    return this.ops.setxattrat(dirfd, name, attr, value, flags);
+  }
+
+  listxattrat(dirfd: number, name: string, buf: Uint8Array): number {
+    return this.ops.listxattrat(dirfd, name, buf);
+  }
+
+  removexattrat(dirfd: number, name: string, attr: string): number {
+    this.changes++;
+    return this.ops.removexattrat(dirfd, name, attr);
+  }
 }

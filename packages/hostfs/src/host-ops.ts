@@ -52,4 +52,16 @@ export interface HostOps extends HostStreamOps {
   syncfs(fd: number): number;
   /** fstatfs(2) into `buf` (a 120-byte `struct statfs`). */
   fstatfs(fd: number, buf: Uint8Array): number;
+  /*
+   * Extended attributes of `name` in directory `dirfd`, or of the directory itself for '', never
+   * following a symlink `name` names (lgetxattr(2) and co.).
+   */
+  /** The value of `attr` into `buf` (with an empty `buf`, its size); its length or -errno. */
+  getxattrat(dirfd: number, name: string, attr: string, buf: Uint8Array): number;
+  /** Set `attr` to `value`; `flags`: XATTR_CREATE, XATTR_REPLACE. */
+  setxattrat(dirfd: number, name: string, attr: string, value: Uint8Array, flags: number): number;
+  /** The names, each NUL-terminated, into `buf` (with an empty `buf`, their size); their length or -errno. */
+  listxattrat(dirfd: number, name: string, buf: Uint8Array): number;
+  /** Remove `attr`. */
+  removexattrat(dirfd: number, name: string, attr: string): number;
 }

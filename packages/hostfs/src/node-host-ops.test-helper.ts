@@ -264,4 +264,9 @@ export class NodeHostOps implements HostOps {
   fdatasync(): number { return 0; }
   syncfs(): number { return 0; }
   fstatfs(): number { return -E.ENOSYS; }
+  // Node has no extended attributes.
+  getxattrat(): number { return -E.EOPNOTSUPP; }
+  setxattrat(): number { return -E.EOPNOTSUPP; }
+  listxattrat(): number { return -E.EOPNOTSUPP; }
+  removexattrat(): number { return -E.EOPNOTSUPP; }
 }

@@ -5,6 +5,7 @@ const HOST_OPS = [
   'pread', 'pwrite', 'lseek', 'pollNow', 'ioctl',
   'mkdirat', 'mknodat', 'unlinkat', 'renameat2', 'symlinkat', 'linkat', 'fchmodat', 'fchmod', 'fchownat',
   'ftruncate', 'fallocate', 'utimensat', 'fsync', 'fdatasync', 'syncfs', 'fstatfs',
+  'getxattrat', 'setxattrat', 'listxattrat', 'removexattrat',
 ] as const;
 
 /**

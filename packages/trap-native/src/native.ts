@@ -61,6 +61,10 @@ export interface NativeBinding {
   fdatasync(fd: number): number;
   syncfs(fd: number): number;
   fstatfs(fd: number, buf: Uint8Array): number;
+  getxattrat(dirfd: number, name: string, attr: string, buf: Uint8Array): number;
+  setxattrat(dirfd: number, name: string, attr: string, value: Uint8Array, flags: number): number;
+  listxattrat(dirfd: number, name: string, buf: Uint8Array): number;
+  removexattrat(dirfd: number, name: string, attr: string): number;
 }
 
 const BINARY = 'trap-native.linux-x64-gnu.node';

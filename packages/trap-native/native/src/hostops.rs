@@ -1,6 +1,7 @@
 //! Host file operations for hostfs: fd-relative only, each returning a result or -errno.
 use crate::napi::{self, napi_env, napi_value, Args};
 use crate::sys::check;
+use std::io::Write;
 
 /// PATH_MAX and its NUL, and one byte more to tell a string that fits from one `byte_cstr` cut.
 const PATH_BUF: usize = 4098;
@@ -245,6 +246,102 @@ pub unsafe extern "C" fn fstatfs(env: napi_env, info: napi::napi_callback_info) 
         }
         Ok(_) => -(libc::EINVAL as i64),
         Err(e) => e,
+    };
+    ret!(env, r)
+}
+
+/*
+ * Extended attributes of the file `name` in directory `dirfd` (the directory itself for ""), never
+ * following a symlink `name` names. Linux before 6.13 has no fd-relative xattr call, so the file is
+ * reached through the directory's fd in /proc/self/fd: the walk starts at that directory, and
+ * `name` must be one component, which cannot leave it.
+ */
+
+/// "/proc/self/fd/DIRFD[/NAME]" with its NUL into `out`, and whether `name` is empty (the
+/// directory itself, reached by following its fd's magic link); None for a `name` that is not
+/// one plain component.
+fn xattr_target<'a>(dirfd: i32, a: &Args, i: usize, out: &'a mut [u8; PATH_BUF]) -> Option<(&'a [u8], bool)> {
+    let mut name = [0u8; 257];
+    let name = a.byte_cstr(i, &mut name)?;
+    let name = &name[..name.len() - 1];
+    if name.contains(&b'/') || name == b"." || name == b".." {
+        return None;
+    }
+    let mut len = {
+        let mut c = std::io::Cursor::new(&mut out[..]);
+        write!(c, "/proc/self/fd/{}", dirfd).ok()?;
+        c.position() as usize
+    };
+    if !name.is_empty() {
+        out[len] = b'/';
+        out[len + 1..len + 1 + name.len()].copy_from_slice(name);
+        len += 1 + name.len();
+    }
+    out[len] = 0;
+    Some((&out[..len + 1], name.is_empty()))
+}
+
+/// An xattr name argument as a C string in `out`; None if it does not fit (the caller checked 255).
+fn xattr_name<'a>(a: &Args, i: usize, out: &'a mut [u8; 258]) -> Option<*const libc::c_char> {
+    a.byte_cstr(i, out).map(|s| s.as_ptr() as *const libc::c_char)
+}
+
+/// getxattrat(dirfd, name, attr, buf): the value's length (with an empty `buf`, its size) or -errno.
+pub unsafe extern "C" fn getxattrat(env: napi_env, info: napi::napi_callback_info) -> napi_value {
+    let a = Args::get(env, info);
+    let (mut path, mut attr) = ([0u8; PATH_BUF], [0u8; 258]);
+    let r = match (xattr_target(a.i32(0), &a, 1, &mut path), xattr_name(&a, 2, &mut attr), buf(&a, 3)) {
+        (Some((p, dir)), Some(n), Ok(b)) => {
+            let (p, v, len) = (p.as_ptr() as *const libc::c_char, b.as_mut_ptr() as *mut libc::c_void, b.len());
+            check(if dir { libc::getxattr(p, n, v, len) } else { libc::lgetxattr(p, n, v, len) } as i64)
+        }
+        (_, _, Err(e)) => e,
+        _ => -(libc::EINVAL as i64),
+    };
+    ret!(env, r)
+}
+
+/// setxattrat(dirfd, name, attr, value, flags) (XATTR_CREATE, XATTR_REPLACE): 0 or -errno.
+pub unsafe extern "C" fn setxattrat(env: napi_env, info: napi::napi_callback_info) -> napi_value {
+    let a = Args::get(env, info);
+    let (mut path, mut attr) = ([0u8; PATH_BUF], [0u8; 258]);
+    let flags = a.i32(4);
+    let r = match (xattr_target(a.i32(0), &a, 1, &mut path), xattr_name(&a, 2, &mut attr), buf(&a, 3)) {
+        (Some((p, dir)), Some(n), Ok(b)) => {
+            let (p, v, len) = (p.as_ptr() as *const libc::c_char, b.as_ptr() as *const libc::c_void, b.len());
+            check(if dir { libc::setxattr(p, n, v, len, flags) } else { libc::lsetxattr(p, n, v, len, flags) } as i64)
+        }
+        (_, _, Err(e)) => e,
+        _ => -(libc::EINVAL as i64),
+    };
+    ret!(env, r)
+}
+
+/// listxattrat(dirfd, name, buf): the names' length (with an empty `buf`, their size) or -errno.
+pub unsafe extern "C" fn listxattrat(env: napi_env, info: napi::napi_callback_info) -> napi_value {
+    let a = Args::get(env, info);
+    let mut path = [0u8; PATH_BUF];
+    let r = match (xattr_target(a.i32(0), &a, 1, &mut path), buf(&a, 2)) {
+        (Some((p, dir)), Ok(b)) => {
+            let (p, v, len) = (p.as_ptr() as *const libc::c_char, b.as_mut_ptr() as *mut libc::c_char, b.len());
+            check(if dir { libc::listxattr(p, v, len) } else { libc::llistxattr(p, v, len) } as i64)
+        }
+        (_, Err(e)) => e,
+        _ => -(libc::EINVAL as i64),
+    };
+    ret!(env, r)
+}
+
+/// removexattrat(dirfd, name, attr): 0 or -errno.
+pub unsafe extern "C" fn removexattrat(env: napi_env, info: napi::napi_callback_info) -> napi_value {
+    let a = Args::get(env, info);
+    let (mut path, mut attr) = ([0u8; PATH_BUF], [0u8; 258]);
+    let r = match (xattr_target(a.i32(0), &a, 1, &mut path), xattr_name(&a, 2, &mut attr)) {
+        (Some((p, dir)), Some(n)) => {
+            let p = p.as_ptr() as *const libc::c_char;
+            check(if dir { libc::removexattr(p, n) } else { libc::lremovexattr(p, n) } as i64)
+        }
+        _ => -(libc::EINVAL as i64),
     };
     ret!(env, r)
 }

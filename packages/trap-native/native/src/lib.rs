@@ -317,7 +317,7 @@ unsafe extern "C" fn shutdown(env: napi_env, _info: napi_callback_info) -> napi_
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_value) -> napi_value {
-    let fns: [(&str, napi::napi_callback); 51] = [
+    let fns: [(&str, napi::napi_callback); 55] = [
         ("init", init),
         ("allowedCpu", allowed_cpu),
         ("pmemChunk", pmem_chunk),
@@ -369,6 +369,10 @@ pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_va
         ("fdatasync", hostops::fdatasync),
         ("syncfs", hostops::syncfs),
         ("fstatfs", hostops::fstatfs),
+        ("getxattrat", hostops::getxattrat),
+        ("setxattrat", hostops::setxattrat),
+        ("listxattrat", hostops::listxattrat),
+        ("removexattrat", hostops::removexattrat),
     ];
     for (name, f) in fns {
         napi::export(env, exports, name, f);
