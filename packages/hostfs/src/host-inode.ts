@@ -17,6 +17,7 @@ import { hostResult } from './host-errors.js';
 import { HostDirectoryFile, HostRegularFile } from './host-files.js';
 import { hostStat, identityKey, tryHostIdentity, tryHostStat, type HostIdentity } from './host-stat.js';
 import type { HostFs } from './host-fs.js';
+import { hostGetXattr, hostListXattrs, hostRemoveXattr, hostSetXattr } from './host-xattrs.js';
 import { HostSocketFile } from './socket-names.js';
 
 /** Where readlink's host call writes (calls are synchronous, so one buffer serves them all). */
@@ -76,6 +77,29 @@ export abstract class HostInode extends INodeBase {
     return s;
   }
 
+  /** The directory fd through which host calls reach this file's own attributes. */
+  protected abstract ownDirFd(): number;
+  /** This file's name in {@link ownDirFd}; '' for that directory itself. */
+  protected abstract get ownName(): string;
+
+  getXattr(name: string): Uint8Array {
+    return hostGetXattr(this.fs.ops, this.ownDirFd(), this.ownName, name);
+  }
+
+  setXattr(name: string, value: Uint8Array, flags: number): void {
+    this.checkWritableFs();
+    hostSetXattr(this.fs.ops, this.ownDirFd(), this.ownName, name, value, flags);
+  }
+
+  removeXattr(name: string): void {
+    this.checkWritableFs();
+    hostRemoveXattr(this.fs.ops, this.ownDirFd(), this.ownName, name);
+  }
+
+  listXattrs(): string[] {
+    return hostListXattrs(this.fs.ops, this.ownDirFd(), this.ownName);
+  }
+
   /** Throws ESTALE if `s` is not this inode's file any more (it was replaced on the host). */
   protected checkSame(s: Stat): Stat {
     if (s.ino !== this.ino || s.dev !== this.dev || fileTypeOfMode(s.mode) !== this.type) {
@@ -103,6 +127,14 @@ export class HostDirectory extends HostInode {
   /** An O_PATH fd of this directory, valid until the next host call that may open a directory. */
   fd(): number {
     return this.fs.directoryFd(this);
+  }
+
+  protected ownDirFd(): number {
+    return this.fd();
+  }
+
+  protected get ownName(): string {
+    return '';
   }
 
   #identity: string | undefined;
@@ -449,6 +481,14 @@ export class HostLeaf extends HostInode {
 
   override stat(): Stat {
     return this.keptStat() ?? this.keep(this.checkSame(hostStat(this.fs.ops, this.dir.fd(), this.name, AT_SYMLINK_NOFOLLOW)));
+  }
+
+  protected ownDirFd(): number {
+    return this.dir.fd();
+  }
+
+  protected get ownName(): string {
+    return this.name;
   }
 
   /** A symlink's target, kept once read in an exclusive tree: no call changes a symlink in place. */

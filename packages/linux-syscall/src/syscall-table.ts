@@ -34,8 +34,8 @@ import { fsWriteSyscalls } from './families/fs-write.js';
 import { mountsSyscalls } from './families/mounts.js';
 import { terminalsSyscalls } from './families/terminals.js';
 import { fdSyscalls } from './families/fd.js';
+import { xattrSyscalls } from './families/xattr.js';
 
-const NO_XATTRS = 'file systems here keep no extended attributes';
 const INOTIFY = 'changes made in the sandbox are reported, not the host\'s own; opens and closes of files opened while a watch existed';
 const LOCKED = 'memory is never swapped here, so locking only checks the range and, for non-root callers, RLIMIT_MEMLOCK per call (locked ranges are not tallied)';
 const RECORDED = 'recorded and reported, never applied to the host threads; lowering nice and real-time policies take root';
@@ -215,19 +215,6 @@ export const syscallTable = buildTable<SyscallContext>({
   getrandom: supported(misc.sysGetrandom),
   sysinfo: partial(misc.sysSysinfo, 'the container\'s memory and processes; load averages are the host\'s'),
 
-  getxattr: stub(-Errno.EOPNOTSUPP, NO_XATTRS),
-  lgetxattr: stub(-Errno.EOPNOTSUPP, NO_XATTRS),
-  fgetxattr: stub(-Errno.EOPNOTSUPP, NO_XATTRS),
-  listxattr: stub(-Errno.EOPNOTSUPP, NO_XATTRS),
-  llistxattr: stub(-Errno.EOPNOTSUPP, NO_XATTRS),
-  flistxattr: stub(-Errno.EOPNOTSUPP, NO_XATTRS),
-  setxattr: stub(-Errno.EOPNOTSUPP, NO_XATTRS),
-  lsetxattr: stub(-Errno.EOPNOTSUPP, NO_XATTRS),
-  fsetxattr: stub(-Errno.EOPNOTSUPP, NO_XATTRS),
-  removexattr: stub(-Errno.EOPNOTSUPP, NO_XATTRS),
-  lremovexattr: stub(-Errno.EOPNOTSUPP, NO_XATTRS),
-  fremovexattr: stub(-Errno.EOPNOTSUPP, NO_XATTRS),
-
   reboot: stub(-Errno.EPERM, HOST_ONLY),
   kexec_load: stub(-Errno.EPERM, HOST_ONLY),
   kexec_file_load: stub(-Errno.EPERM, HOST_ONLY),
@@ -265,4 +252,5 @@ export const syscallTable = buildTable<SyscallContext>({
   ...eventsSyscalls,
   ...terminalsSyscalls,
   ...fdSyscalls,
+  ...xattrSyscalls,
 });

@@ -9,7 +9,7 @@ import { ROOTFS } from './paths.js';
 
 // Conformance: each C program under programs/ (one per syscall family) is built static at test
 // time, run natively and in the sandbox, and the two outputs must agree line for line.
-const FAMILIES = ['process', 'memory', 'signals', 'threads', 'futex', 'time', 'mounts', 'events', 'fs-write', 'files', 'procfs', 'fd', 'pty', 'permissions', 'capabilities', 'sockets', 'inet', 'netlink', 'sched', 'ipc', 'inotify', 'pidfd', 'control', 'membarrier', 'openat2'];
+const FAMILIES = ['process', 'memory', 'signals', 'threads', 'futex', 'time', 'mounts', 'events', 'fs-write', 'files', 'procfs', 'fd', 'pty', 'permissions', 'capabilities', 'sockets', 'inet', 'netlink', 'sched', 'ipc', 'inotify', 'pidfd', 'control', 'membarrier', 'openat2', 'xattr', 'filecaps'];
 
 let rootfs: string;
 
@@ -34,6 +34,16 @@ describe('syscall families, native vs sandbox', () => {
       expect(sandbox.status).toBe(native.status);
     });
   }
+});
+
+// xattr.c again in tmpfs: the host's /dev/shm natively, the sandbox's own tmpfs there.
+describe('extended attributes in tmpfs, native vs sandbox', () => {
+  it('xattr /dev/shm', () => {
+    const native = spawnSync(join(rootfs, 'tmp', 'xattr'), ['/dev/shm'], { encoding: 'utf8', timeout: 30_000 });
+    const sandbox = runInSandbox(['/tmp/xattr', '/dev/shm'], { rootfs });
+    expect(sandbox.stdout).toBe(native.stdout);
+    expect(sandbox.status).toBe(native.status);
+  });
 });
 
 // busybox sh scripts that need signals: background jobs and wait, traps, kill. The native side

@@ -34,6 +34,43 @@ int main(int argc, char **argv) {
 }
 `;
 
+/**
+ * Extended attributes of the file it is given, on the host or in a guest: `set` gives it names of
+ * every namespace, those Linux would act on as a host's (a file capability, an overlay's opaque
+ * mark) among them; `caps` gives it a file capability; `list` prints its names, `get NAME` the
+ * size of a value, `remove NAME` removes one.
+ */
+const XATTR_TOOL = `#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/xattr.h>
+int main(int argc, char **argv) {
+  const char *op = argv[1], *file = argv[2];
+  uint32_t caps[5] = {0x02000001, 1u << 21, 0, 0, 0}; /* cap_sys_admin, effective */
+  if (strcmp(op, "set") == 0) {
+    const char *names[] = {"user.plain", "user.rvisor.x", "trusted.overlay.opaque", "security.capability"};
+    for (int i = 0; i < 4; i++) {
+      int is_caps = strcmp(names[i], "security.capability") == 0;
+      if (setxattr(file, names[i], is_caps ? (void *)caps : "y", is_caps ? sizeof caps : 1, 0) != 0) { perror(names[i]); return 1; }
+    }
+  } else if (strcmp(op, "caps") == 0) {
+    if (setxattr(file, "security.capability", caps, sizeof caps, 0) != 0) { perror("caps"); return 1; }
+  } else if (strcmp(op, "list") == 0) {
+    char list[4096];
+    ssize_t n = llistxattr(file, list, sizeof list);
+    for (char *p = list; p < list + n; p += strlen(p) + 1) printf("%s\\n", p);
+    return n < 0;
+  } else if (strcmp(op, "get") == 0) {
+    ssize_t n = getxattr(file, argv[3], NULL, 0);
+    printf("%s %s\\n", argv[3], n < 0 ? strerror(errno) : n == 20 ? "20 bytes" : "other");
+  } else if (strcmp(op, "remove") == 0) {
+    printf("remove %s\\n", removexattr(file, argv[3]) == 0 ? "ok" : strerror(errno));
+  }
+  return 0;
+}
+`;
+
 /** Text no guest may ever print; every decoy file holds it (escape.c looks for "DECOY"). */
 const DECOY = 'DECOY-secret-outside-the-rootfs';
 
@@ -198,6 +235,28 @@ describe.skipIf(!IS_ROOT)('escapes from the rootfs', () => {
     expect(hostState()).toEqual(before);
     expect(r.stdout).toBe('renamed-in-container\n'.repeat(3) + '(none)\nas nobody: 1\nrenamed-in-container\n');
     expect(r.stderr).toContain('sethostname: Operation not permitted');
+  });
+
+  it('keeps a guest\'s trusted.* and security.* attributes, file capabilities among them, out of the host\'s namespaces', () => {
+    writeFileSync(join(workDir, 'xattr-tool.c'), XATTR_TOOL);
+    execFileSync('gcc', ['-static', '-O2', '-o', join(rootfs, 'xattr-tool'), join(workDir, 'xattr-tool.c')]);
+    const onHost = (...args: string[]) => execFileSync(join(rootfs, 'xattr-tool'), args, { encoding: 'utf8' });
+    const names = (out: string) => out.split('\n').filter(Boolean).sort();
+    writeFileSync(join(rootfs, 'tmp/with-xattrs'), '');
+    const r = runInSandbox(['/bin/sh', '-c', '/xattr-tool set /tmp/with-xattrs && /xattr-tool list /tmp/with-xattrs'], { rootfs });
+    expect(r.stderr).toBe('');
+    expect(names(r.stdout)).toEqual(['security.capability', 'trusted.overlay.opaque', 'user.plain', 'user.rvisor.x']);
+    // On the host, only user.* names: the host acts on none of them.
+    expect(names(onHost('list', join(rootfs, 'tmp/with-xattrs')))).toEqual([
+      'user.plain', 'user.rvisor.security.capability', 'user.rvisor.trusted.overlay.opaque', 'user.rvisor.user.rvisor.x',
+    ]);
+    // A file capability the host's file carries (an image's) is the guest's to see and take away.
+    writeFileSync(join(rootfs, 'tmp/host-caps'), '');
+    onHost('caps', join(rootfs, 'tmp/host-caps'));
+    const script = 'f=/tmp/host-caps; /xattr-tool list $f; /xattr-tool get $f security.capability; /xattr-tool remove $f security.capability; /xattr-tool get $f security.capability';
+    const seen = runInSandbox(['/bin/sh', '-c', script], { rootfs });
+    expect(seen.stdout).toBe('security.capability\nsecurity.capability 20 bytes\nremove ok\nsecurity.capability No data available\n');
+    expect(onHost('list', join(rootfs, 'tmp/host-caps'))).toBe('');
   });
 
   it('keeps System V shared memory, semaphores and message queues in the container', () => {

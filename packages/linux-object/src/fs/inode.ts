@@ -203,6 +203,18 @@ export interface INode {
   bindSocket?(name: string, socket: UnixSocket | undefined, mode: number): INode;
   /** mknod(2) of a FIFO (`mode`: S_IFIFO and the permission bits). Absent where FIFOs cannot live. */
   mknod?(name: string, mode: number): INode;
+  /*
+   * Extended attributes, by full name ('user.mime_type'), once fs/xattr.ts has checked the name's
+   * namespace and the caller's rights. Absent on file systems that keep none (EOPNOTSUPP).
+   */
+  /** The value of `name` (ENODATA if it has none): a view that may last only until the next call. */
+  getXattr?(name: string): Uint8Array;
+  /** Set `name`; `flags`: XATTR_CREATE (EEXIST if set), XATTR_REPLACE (ENODATA if not). */
+  setXattr?(name: string, value: Uint8Array, flags: number): void;
+  /** Remove `name` (ENODATA if it has none). */
+  removeXattr?(name: string): void;
+  /** The names it has. */
+  listXattrs?(): string[];
   /** The socket a socket file was bound by (absent on other files, and on a socket file mknod made). */
   readonly socket?: UnixSocket;
   /**

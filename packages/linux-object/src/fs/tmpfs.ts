@@ -19,6 +19,7 @@ import {
   type SetAttr, type StatFs,
 } from './inode.js';
 import { FileBase, seekPosition, type OpenFile } from './open-file.js';
+import { XattrTable } from './xattr.js';
 import type { UnixSocket } from './unix-socket.js';
 
 /** statfs(2)'s f_type of a tmpfs. */
@@ -151,6 +152,28 @@ abstract class TmpInode extends INodeBase {
   /** Mark a content change. */
   touch(): void {
     this.mtime = this.ctime = timespecNow();
+  }
+
+  #xattrs: XattrTable | undefined;
+
+  getXattr(name: string): Uint8Array {
+    if (this.#xattrs === undefined) throw new KernelError(Errno.ENODATA);
+    return this.#xattrs.get(name);
+  }
+
+  setXattr(name: string, value: Uint8Array, flags: number): void {
+    (this.#xattrs ??= new XattrTable()).set(name, value, flags);
+    this.ctime = timespecNow();
+  }
+
+  removeXattr(name: string): void {
+    if (this.#xattrs === undefined) throw new KernelError(Errno.ENODATA);
+    this.#xattrs.remove(name);
+    this.ctime = timespecNow();
+  }
+
+  listXattrs(): string[] {
+    return this.#xattrs?.names() ?? [];
   }
 }
 

@@ -18,6 +18,7 @@ import type { Stat } from '../abi/stat.js';
 import { S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK, S_ISGID } from '../abi/mode.js';
 import { Errno, KernelError } from '../errno.js';
 import { FileType } from './file-type.js';
+import { FileCapsHolders } from './xattr.js';
 import { FsEvents, IN_ATTRIB, IN_CREATE, IN_DELETE, IN_DELETE_SELF, IN_MODIFY, IN_MOVE_SELF, IN_MOVED_FROM, IN_MOVED_TO } from './inotify.js';
 import {
   RENAME_EXCHANGE, RENAME_NOREPLACE, type FileSystem, type INode, type SetAttr, type StatFs,
@@ -175,6 +176,8 @@ export class Vfs {
 
   /** inotify's watches, and what changes here report to them. */
   readonly events = new FsEvents();
+  /** The files known to carry file capabilities, which a write takes away. */
+  readonly fileCaps = new FileCapsHolders();
 
   constructor(rootFs: FileSystem) {
     const mount: Mount = { id: this.#nextMountId++, fs: rootFs, path: '/', nosuid: false };
@@ -408,7 +411,10 @@ export class Vfs {
     // A regular file opened for writing on a read-only mount (Linux's mnt_want_write at open).
     if ((access & MAY_WRITE) !== 0 && type === FileType.Regular) checkWritable(ref);
     const file = this.#openedAt(ref.inode.open(flags, ref.path), ref);
-    if ((flags & O_TRUNC) !== 0 && type === FileType.Regular) this.events.changed(ref, IN_MODIFY);
+    if ((flags & O_TRUNC) !== 0 && type === FileType.Regular) {
+      this.fileCaps.modified(ref.inode);
+      this.events.changed(ref, IN_MODIFY);
+    }
     return file;
   }
 

@@ -10,6 +10,7 @@
  * @module
  */
 import { CAP_LAST_CAP } from '../abi/process.js';
+import { Errno, KernelError } from '../errno.js';
 
 /** Capability numbers (linux/capability.h). */
 export const CAP_CHOWN = 0;
@@ -32,6 +33,7 @@ export const CAP_SYS_NICE = 23;
 export const CAP_SYS_RESOURCE = 24;
 export const CAP_SYS_TTY_CONFIG = 26;
 export const CAP_MKNOD = 27;
+export const CAP_SETFCAP = 31;
 
 /** The capabilities' names as OCI's process.capabilities spells them, by number. */
 export const CAP_NAMES: readonly string[] = [
@@ -126,21 +128,62 @@ export function afterSetuid(sets: CapabilitySets, old: UidTriple, now: UidTriple
   if (old.euid !== 0 && now.euid === 0) sets.capEffective = sets.capPermitted;
 }
 
+/** A program file's capabilities (its `security.capability`), as execve reads them. */
+export interface FileCapabilities {
+  permitted: number;
+  inheritable: number;
+  /** Its effective bit: the program starts with its permitted set effective. */
+  effective: boolean;
+}
+
+/** The sets a program runs with, and whether that makes its execution secure (AT_SECURE). */
+export interface ExecCapabilities {
+  sets: CapabilitySets;
+  secure: boolean;
+}
+
 /**
- * Linux's cap_bprm_creds_from_file for a file with no capabilities of its own (files here carry
- * none), given the ids the new program runs with: root (real or effective uid 0) gets its
- * inheritable and bounding sets as permitted, and permitted as effective when its effective uid
- * is 0; anyone else keeps only its ambient set, as permitted and effective. A set-user-ID or
- * set-group-ID execution (`setid`) clears the ambient set first.
+ * Linux's cap_bprm_creds_from_file: the sets a program runs with, from the caller's `old` ones,
+ * the ids it runs with (`uid` real, `euid` effective, `setid` when either id changes) and its
+ * file capabilities (`file`; undefined when it has none or its mount is nosuid).
+ *
+ * - A file's capabilities give pP' = (fP ∩ bounding) ∪ (fI ∩ pI); the effective bit makes them
+ *   effective. A program with the effective bit that would lack some of fP fails (EPERM), since it
+ *   cannot know to check.
+ * - Root (real or effective uid 0) gets its bounding and inheritable sets as permitted, and
+ *   permitted as effective when its effective uid is 0; but not a set-user-ID-root program run by
+ *   another user when the file has capabilities of its own.
+ * - The ambient set survives only an execution that changes no id and gives no file capabilities,
+ *   and joins both permitted and effective.
+ * - With no_new_privs the program gains nothing it was not permitted before.
+ * - An execution is secure when an id changes, or when a program not run by real root gets
+ *   effective capabilities or permitted ones beyond its ambient set.
  */
-export function atExec(sets: CapabilitySets, uid: number, euid: number, setid: boolean): void {
-  if (setid) sets.capAmbient = 0;
-  if (uid === 0 || euid === 0) {
-    sets.capAmbient = 0;
-    sets.capPermitted = capUnion(sets.capInheritable, sets.capBounding);
-    sets.capEffective = euid === 0 ? sets.capPermitted : 0;
-    return;
+export function execCapabilities(
+  old: CapabilitySets, uid: number, euid: number, setid: boolean, file: FileCapabilities | undefined, noNewPrivs: boolean,
+): ExecCapabilities {
+  let permitted = 0;
+  let effective = false;
+  if (file !== undefined) {
+    permitted = capUnion(capIntersection(old.capBounding, file.permitted), capIntersection(old.capInheritable, file.inheritable));
+    effective = file.effective;
+    if (effective && !isSubset(file.permitted, permitted)) throw new KernelError(Errno.EPERM);
   }
-  sets.capPermitted = sets.capAmbient;
-  sets.capEffective = sets.capAmbient;
+  if (!(file !== undefined && uid !== 0 && euid === 0)) {
+    if (uid === 0 || euid === 0) permitted = capUnion(old.capBounding, old.capInheritable);
+    if (euid === 0) effective = true;
+  }
+  if (noNewPrivs) permitted = capIntersection(permitted, old.capPermitted);
+  const ambient = file !== undefined || setid ? 0 : old.capAmbient;
+  permitted = capUnion(permitted, ambient);
+  return {
+    sets: {
+      capPermitted: permitted,
+      capEffective: effective ? permitted : ambient,
+      capInheritable: old.capInheritable,
+      capBounding: old.capBounding,
+      capAmbient: ambient,
+    },
+    secure: setid || (uid !== 0 && (effective || !isSubset(permitted, ambient))),
+  };
 }

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { atExec } from './capabilities.js';
+import { execCapabilities, type FileCapabilities } from './capabilities.js';
 import { Reg, Vmo, ZxError, ZxStatus, bytesToString, type Registers } from '@rvisor/zircon-object';
 import type { Stat } from '../abi/stat.js';
 import { Signo } from '../abi/signal.js';
@@ -18,7 +18,9 @@ import { standardAuxv } from '../elf/auxv.js';
 import { Errno, KernelError } from '../errno.js';
 import { fillRandom } from '../random.js';
 import { preadFully, readIntoVmo, type OpenFile } from '../fs/open-file.js';
+import type { INode } from '../fs/inode.js';
 import type { PathRef } from '../fs/path-ref.js';
+import { XATTR_NAME_CAPS, parseFileCaps } from '../fs/xattr.js';
 import { O_RDONLY, PROT_READ, PROT_WRITE, S_IFMT, S_IFREG, S_ISGID, S_ISUID, S_IXGRP } from '../abi/index.js';
 import { MAY_EXEC, checkAccess, fsIds } from '../fs/permission.js';
 import { LoadedImage, versionOf } from './image-cache.js';
@@ -43,8 +45,29 @@ interface Program {
   loaded: LoadedImage;
   /** The file's owner, group and mode: its set-user-ID and set-group-ID bits. */
   st: Stat;
-  /** Whether its mount ignores those bits (nosuid). */
+  /** Whether its mount ignores those bits and its file capabilities (nosuid). */
   nosuid: boolean;
+  /** Its file capabilities (security.capability), if it has any. */
+  fileCaps: FileCapabilities | undefined;
+}
+
+/**
+ * The file capabilities of a program, read once per image: an image is kept only while the file's
+ * ctime is unchanged, and setting or removing the attribute changes it.
+ */
+function fileCapsOf(kernel: Kernel, loaded: LoadedImage, inode: INode): FileCapabilities | undefined {
+  if (loaded.fileCaps !== undefined) return loaded.fileCaps ?? undefined;
+  let value: Uint8Array;
+  try {
+    value = inode.getXattr?.(XATTR_NAME_CAPS) ?? new Uint8Array(0);
+  } catch (err) {
+    if (!(err instanceof KernelError) || (err.errno !== Errno.ENODATA && err.errno !== Errno.EOPNOTSUPP)) throw err;
+    value = new Uint8Array(0);
+  }
+  const caps = value.length === 0 ? undefined : parseFileCaps(value);
+  loaded.fileCaps = caps ?? null;
+  if (value.length > 0) kernel.vfs.fileCaps.add(inode); // a write takes them away
+  return caps;
 }
 
 /** The first `len` bytes of the file (fewer if it is shorter). */
@@ -108,8 +131,7 @@ function resolveProgram(kernel: Kernel, thread: LinuxThread, path: string, argv:
     const fs = ref.inode.fs;
     // The resolved path names the image (/proc/<pid>/exe, maps), not the one given.
     const cached = kernel.images.get(fs, st);
-    const nosuid = ref.mount.nosuid;
-    if (cached) return { path: ref.path, loaded: cached, st, nosuid };
+    if (cached) return program(kernel, ref, cached, st);
     const file = ref.inode.open(O_RDONLY, ref.path); // the kernel reads the image, not the caller
     file.location = ref;
     retainFile(file); // an unshared image's VMOs may keep it (fileSource)
@@ -117,7 +139,7 @@ function resolveProgram(kernel: Kernel, thread: LinuxThread, path: string, argv:
     try {
       const head = readHead(file, Math.min(HEAD_SIZE, st.size));
       shebang = scripts ? parseShebang(head) : null;
-      if (!shebang) return { path: ref.path, loaded: loadImage(kernel, file, readImage(file, head, st.size), st, ref.path), st, nosuid };
+      if (!shebang) return program(kernel, ref, loadImage(kernel, file, readImage(file, head, st.size), st, ref.path), st);
     } catch (err) {
       if (err instanceof ElfError) throw new KernelError(Errno.ENOEXEC, err.reason);
       if (err instanceof ZxError && err.status === ZxStatus.ERR_NO_MEMORY) throw new KernelError(Errno.ENOMEM);
@@ -130,6 +152,13 @@ function resolveProgram(kernel: Kernel, thread: LinuxThread, path: string, argv:
     argv.splice(0, 1, shebang.interp, ...(shebang.arg ? [shebang.arg] : []), path);
     path = shebang.interp;
   }
+}
+
+/** The program at `ref`, read as `loaded`; its file capabilities count unless its mount is nosuid. */
+function program(kernel: Kernel, ref: PathRef, loaded: LoadedImage, st: Stat): Program {
+  const nosuid = ref.mount.nosuid;
+  const fileCaps = nosuid ? undefined : fileCapsOf(kernel, loaded, ref.inode);
+  return { path: ref.path, loaded, st, nosuid, fileCaps };
 }
 
 /**
@@ -203,8 +232,10 @@ function replaceImage(
   fillRandom(random16);
   const { euid, egid } = execIds(proc, prog);
   const cred = proc.cred;
-  // Linux's secureexec: glibc then ignores LD_PRELOAD and the like.
   const setid = euid !== cred.uid || egid !== cred.gid;
+  // The capabilities the new program runs with (EPERM here, before the point of no return), and
+  // Linux's secureexec: glibc then ignores LD_PRELOAD and the like.
+  const caps = execCapabilities(cred, cred.uid, euid, setid, prog.fileCaps, proc.noNewPrivs);
   const initialStack = (base: number, vdso: number) =>
     buildInitialStack({
       stackTop: STACK_TOP,
@@ -223,7 +254,7 @@ function replaceImage(
         euid,
         gid: cred.gid,
         egid,
-        secure: setid,
+        secure: caps.secure,
       }),
     });
   try {
@@ -271,7 +302,7 @@ function replaceImage(
     cred.egid = cred.sgid = egid;
     proc.dumpable = setid ? 0 : 1; // fs.suid_dumpable's default
     proc.keepCaps = false;
-    atExec(cred, cred.uid, euid, setid); // the capabilities the new program runs with
+    Object.assign(cred, caps.sets);
     for (const t of proc.posixTimers.values()) t.disarm(); // execve deletes them
     proc.posixTimers.clear();
     // comm: the basename of the path as given (Linux's bprm->filename), 15 bytes at most.

@@ -12,6 +12,7 @@ import type { Stat } from '../abi/stat.js';
 import { layoutElf, type ElfLayout } from '../elf/layout.js';
 import type { ElfImage } from '../elf/parse.js';
 import type { FileSystem } from '../fs/inode.js';
+import type { FileCapabilities } from './capabilities.js';
 
 /** What an image is loaded with: where its VMOs come from and how file bytes are read. */
 export interface ImageSource {
@@ -40,6 +41,11 @@ export class LoadedImage {
    * pages; null if it has none.
    */
   readonly #vmos: (Vmo | null)[];
+  /**
+   * What execve read of the file's capabilities (null: none), kept with the image for the next
+   * execve of the unchanged file; undefined until read.
+   */
+  fileCaps: FileCapabilities | null | undefined;
   #refs = 1;
   #shared: boolean;
   #mapped = false;

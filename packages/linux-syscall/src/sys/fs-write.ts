@@ -158,19 +158,21 @@ export function sysSymlink(ctx: SyscallContext) {
  * Change the attributes of what `path` names (from `dirfd`), or of the open file `dirfd` when
  * the path is empty and `flags` has AT_EMPTY_PATH.
  */
-function setAttrAt(ctx: SyscallContext, dirfd: number, path: string, flags: number, attr: SetAttr): number {
+function setAttrAt(ctx: SyscallContext, dirfd: number, path: string, flags: number, attr: SetAttr, killPrivs = false): number {
   if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) !== 0) throw new KernelError(Errno.EINVAL);
   if (path === '' && (flags & AT_EMPTY_PATH) !== 0) {
-    if (dirfd === AT_FDCWD) {
-      vfsOf(ctx).setAttr(ctx.process.fs.cwd, attr, idsOf(ctx));
-      return 0;
-    }
-    return setFileAttr(ctx, ctx.process.fds.get(dirfd), attr);
+    if (dirfd === AT_FDCWD) return setRefAttr(ctx, ctx.process.fs.cwd, attr, killPrivs);
+    return setFileAttr(ctx, ctx.process.fds.get(dirfd), attr, killPrivs);
   }
   const ref = ctx.process.fs.lookup(
     path, { followLast: (flags & AT_SYMLINK_NOFOLLOW) === 0, ids: idsOf(ctx) }, startDir(ctx, dirfd, path),
   );
+  return setRefAttr(ctx, ref, attr, killPrivs);
+}
+
+function setRefAttr(ctx: SyscallContext, ref: PathRef, attr: SetAttr, killPrivs: boolean): number {
   vfsOf(ctx).setAttr(ref, attr, idsOf(ctx));
+  if (killPrivs) vfsOf(ctx).fileCaps.modified(ref.inode);
   return 0;
 }
 
@@ -179,7 +181,7 @@ function setAttrAt(ctx: SyscallContext, dirfd: number, path: string, flags: numb
  * file still changes), else through the inode it was opened at. Files of no file system (pipes,
  * sockets) keep no attributes here: the change is accepted and forgotten.
  */
-function setFileAttr(ctx: SyscallContext, file: OpenFile, wanted: SetAttr): number {
+function setFileAttr(ctx: SyscallContext, file: OpenFile, wanted: SetAttr, killPrivs = false): number {
   // Who may change what is checked against the file's owner (read only when that matters); an
   // open fd's own size is not.
   const attr = checkSetAttr(idsOf(ctx), () => file.stat(), wanted);
@@ -189,7 +191,10 @@ function setFileAttr(ctx: SyscallContext, file: OpenFile, wanted: SetAttr): numb
     const { inode, mount } = file.location;
     setInodeAttr(inode, mount.fs, attr);
   } else if (attr.size !== undefined) throw new KernelError(Errno.EINVAL);
-  if (file.location !== undefined) vfsOf(ctx).events.changed(file.location, attrEvents(attr));
+  if (file.location !== undefined) {
+    if (killPrivs) vfsOf(ctx).fileCaps.modified(file.location.inode);
+    vfsOf(ctx).events.changed(file.location, attrEvents(attr));
+  }
   return 0;
 }
 
@@ -215,6 +220,12 @@ export function sysFchmod(ctx: SyscallContext) {
   return setFileAttr(ctx, fileForChange(ctx, ctx.int(0)), { mode: ctx.uint(1) & 0o7777 });
 }
 
+/**
+ * A chown, whatever ids it gives, and a truncate take a file's capabilities away, as Linux's
+ * notify_change does with ATTR_KILL_PRIV (a write does too: io.ts, `written`).
+ */
+const KILL_PRIVS = true;
+
 /** The (uid, gid) of a chown call; -1 leaves an id as is. */
 function owner(ctx: SyscallContext, i: number): SetAttr {
   const uid = ctx.int(i);
@@ -229,22 +240,22 @@ function owner(ctx: SyscallContext, i: number): SetAttr {
 export function sysFchownat(ctx: SyscallContext) {
   const flags = ctx.int(4);
   const path = ctx.addr(1) === 0 && (flags & AT_EMPTY_PATH) !== 0 ? '' : ctx.path(1);
-  return setAttrAt(ctx, ctx.int(0), path, flags, owner(ctx, 2));
+  return setAttrAt(ctx, ctx.int(0), path, flags, owner(ctx, 2), KILL_PRIVS);
 }
 
 /** Implements Linux syscall chown(2). */
 export function sysChown(ctx: SyscallContext) {
-  return setAttrAt(ctx, AT_FDCWD, ctx.path(0), 0, owner(ctx, 1));
+  return setAttrAt(ctx, AT_FDCWD, ctx.path(0), 0, owner(ctx, 1), KILL_PRIVS);
 }
 
 /** Implements Linux syscall lchown(2). */
 export function sysLchown(ctx: SyscallContext) {
-  return setAttrAt(ctx, AT_FDCWD, ctx.path(0), AT_SYMLINK_NOFOLLOW, owner(ctx, 1));
+  return setAttrAt(ctx, AT_FDCWD, ctx.path(0), AT_SYMLINK_NOFOLLOW, owner(ctx, 1), KILL_PRIVS);
 }
 
 /** Implements Linux syscall fchown(2). */
 export function sysFchown(ctx: SyscallContext) {
-  return setFileAttr(ctx, fileForChange(ctx, ctx.int(0)), owner(ctx, 1));
+  return setFileAttr(ctx, fileForChange(ctx, ctx.int(0)), owner(ctx, 1), KILL_PRIVS);
 }
 
 /** A truncate length: EINVAL if negative. */
@@ -258,7 +269,7 @@ function length(ctx: SyscallContext, i: number): number {
 /** Implements Linux syscall truncate(2). */
 export function sysTruncate(ctx: SyscallContext) {
   const path = ctx.path(0);
-  return setAttrAt(ctx, AT_FDCWD, path, 0, { size: length(ctx, 1) });
+  return setAttrAt(ctx, AT_FDCWD, path, 0, { size: length(ctx, 1) }, KILL_PRIVS);
 }
 
 /** Implements Linux syscall ftruncate(2): EINVAL unless the fd is open for writing. */
@@ -266,7 +277,7 @@ export function sysFtruncate(ctx: SyscallContext) {
   const file = fileForChange(ctx, ctx.int(0));
   const size = length(ctx, 1);
   if ((file.statusFlags & 3) === 0) throw new KernelError(Errno.EINVAL);
-  return setFileAttr(ctx, file, { size });
+  return setFileAttr(ctx, file, { size }, KILL_PRIVS);
 }
 
 /** Implements Linux syscall fallocate(2) for files that can (others: EOPNOTSUPP, ESPIPE). */

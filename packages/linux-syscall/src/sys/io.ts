@@ -62,8 +62,20 @@ function writeTransfer(ctx: SyscallContext, file: OpenFile, segs: Uint8Array[], 
   return written(ctx, file, r);
 }
 
-/** The result `r` of a write to `file`: bytes written to a file of the tree are an inotify IN_MODIFY. */
+/**
+ * The result `r` of a write to `file`: bytes written to a file of the tree are an inotify
+ * IN_MODIFY, and take its file capabilities away.
+ */
 export function written(ctx: SyscallContext, file: OpenFile, r: number | Promise<number>): number | Promise<number> {
+  const caps = ctx.process.fs.vfs.fileCaps;
+  if (caps.any && file.location !== undefined) {
+    const inode = file.location.inode;
+    const modified = (n: number): number => {
+      if (n > 0) caps.modified(inode);
+      return n;
+    };
+    r = typeof r === 'number' ? modified(r) : r.then(modified);
+  }
   return reported(ctx, file, IN_MODIFY, r);
 }
 
