@@ -83,7 +83,8 @@ export {
   hasCapability, inGroup, isOwnerOrRoot, mayAccess, newFileOwner, realIds,
 } from './permission.js';
 export { DN_ACCESS, DN_ATTRIB, DN_CREATE, DN_DELETE, DN_MODIFY, DN_MULTISHOT, DN_RENAME, ownerProcesses, setDirNotify } from './dnotify.js';
+export { FilePrivileges } from './file-privileges.js';
 export {
-  FileCapsHolders, XATTR_CREATE, XATTR_LIST_MAX, XATTR_NAME_CAPS, XATTR_NAME_MAX, XATTR_REPLACE, XATTR_SIZE_MAX, XattrTable,
+  XATTR_CREATE, XATTR_LIST_MAX, XATTR_NAME_CAPS, XATTR_NAME_MAX, XATTR_REPLACE, XATTR_SIZE_MAX, XattrTable,
   getXattr, listXattrs, parseFileCaps, removeXattr, setXattr, unnamedXattr,
 } from './xattr.js';

@@ -18,7 +18,7 @@ import type { Stat } from '../abi/stat.js';
 import { S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK, S_ISGID } from '../abi/mode.js';
 import { Errno, KernelError } from '../errno.js';
 import { FileType } from './file-type.js';
-import { FileCapsHolders } from './xattr.js';
+import { FilePrivileges } from './file-privileges.js';
 import { FsEvents, IN_ATTRIB, IN_CREATE, IN_DELETE, IN_DELETE_SELF, IN_MODIFY, IN_MOVE_SELF, IN_MOVED_FROM, IN_MOVED_TO } from './inotify.js';
 import {
   RENAME_EXCHANGE, RENAME_NOREPLACE, type FileSystem, type INode, type SetAttr, type StatFs,
@@ -176,8 +176,8 @@ export class Vfs {
 
   /** inotify's watches, and what changes here report to them. */
   readonly events = new FsEvents();
-  /** The files known to carry file capabilities, which a write takes away. */
-  readonly fileCaps = new FileCapsHolders();
+  /** What a write, a truncate or a chown takes from a file (set-ID bits, file capabilities). */
+  readonly privileges = new FilePrivileges();
 
   constructor(rootFs: FileSystem) {
     const mount: Mount = { id: this.#nextMountId++, fs: rootFs, path: '/', nosuid: false };
@@ -412,7 +412,7 @@ export class Vfs {
     if ((access & MAY_WRITE) !== 0 && type === FileType.Regular) checkWritable(ref);
     const file = this.#openedAt(ref.inode.open(flags, ref.path), ref);
     if ((flags & O_TRUNC) !== 0 && type === FileType.Regular) {
-      this.fileCaps.modified(ref.inode);
+      this.privileges.truncated(ref.inode, ref.mount.fs, ids, file);
       this.events.changed(ref, IN_MODIFY);
     }
     return file;

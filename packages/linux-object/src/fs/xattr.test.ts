@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Errno, KernelError } from '../errno.js';
-import { FileCapsHolders, parseFileCaps } from './xattr.js';
+import { FilePrivileges } from './file-privileges.js';
+import { parseFileCaps } from './xattr.js';
 import type { INode } from './inode.js';
 
 /** A security.capability value: 32-bit words, little-endian. */
@@ -39,7 +40,7 @@ describe('file capabilities as execve reads them', () => {
   });
 });
 
-describe('the holders of file capabilities', () => {
+describe('what a change takes from a file', () => {
   const fs = {} as INode['fs'];
   function file(ino: bigint) {
     const removed: string[] = [];
@@ -47,18 +48,20 @@ describe('the holders of file capabilities', () => {
     return { inode, removed };
   }
 
-  it('take a holder\'s capabilities away when it is modified, once, and leave other files alone', () => {
-    const holders = new FileCapsHolders();
+  it('takes a holder\'s capabilities away when it is given an owner, once, and leaves other files alone', () => {
+    const privileges = new FilePrivileges();
     const a = file(1n);
     const b = file(2n);
-    expect(holders.any).toBe(false);
-    holders.add(a.inode);
-    expect(holders.any).toBe(true);
-    holders.modified(b.inode);
-    holders.modified(a.inode);
-    holders.modified(a.inode);
+    const ROOT_CAPS = 2 ** 41 - 1;
+    expect(privileges.mayTake(ROOT_CAPS)).toBe(false);
+    privileges.addCaps(a.inode);
+    expect(privileges.mayTake(ROOT_CAPS)).toBe(true);
+    privileges.chowned(b.inode);
+    privileges.chowned(a.inode);
+    privileges.chowned(a.inode);
     expect(a.removed).toEqual(['security.capability']);
     expect(b.removed).toEqual([]);
-    expect(holders.any).toBe(false);
+    expect(privileges.mayTake(ROOT_CAPS)).toBe(false);
+    expect(privileges.mayTake(0)).toBe(true); // without CAP_FSETID, set-ID bits may go
   });
 });

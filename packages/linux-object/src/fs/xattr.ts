@@ -15,7 +15,7 @@ import { S_ISVTX } from '../abi/mode.js';
 import { Errno, KernelError } from '../errno.js';
 import { ALL_CAPS, CAP_SETFCAP, CAP_SYS_ADMIN, hasCap, type FileCapabilities } from '../process/capabilities.js';
 import { FileType } from './file-type.js';
-import type { FileSystem, INode } from './inode.js';
+import type { INode } from './inode.js';
 import { MAY_READ, MAY_WRITE, checkInodeAccess, hasCapability, isOwnerOrRoot, type AccessIds } from './permission.js';
 
 /** setxattr(2): fail with EEXIST if the attribute exists. */
@@ -191,48 +191,6 @@ export function unnamedXattr(name: string, write: boolean): never {
   if (name.startsWith('user.')) throw new KernelError(write ? Errno.EPERM : Errno.ENODATA);
   namespaceOf(name);
   throw new KernelError(Errno.EOPNOTSUPP);
-}
-
-/**
- * The files known to carry file capabilities: those a guest gave them, and those whose
- * capabilities were read (by execve or getxattr). A write, a truncate or a change of owner takes a
- * file's capabilities away, as Linux's file_remove_privs does, so that a program changed after
- * it was given capabilities never runs with them; knowing the holders keeps every other write
- * from asking the file system.
- */
-export class FileCapsHolders {
-  readonly #holders = new Map<FileSystem, Set<bigint>>();
-  #count = 0;
-
-  /** Whether any file is known to carry them (if not, no write need look). */
-  get any(): boolean {
-    return this.#count > 0;
-  }
-
-  /** `inode` carries file capabilities. */
-  add(inode: INode): void {
-    let set = this.#holders.get(inode.fs);
-    if (set === undefined) this.#holders.set(inode.fs, (set = new Set()));
-    if (!set.has(inode.ino)) this.#count++;
-    set.add(inode.ino);
-  }
-
-  /** `inode`'s file capabilities are gone. */
-  delete(inode: INode): void {
-    if (this.#holders.get(inode.fs)?.delete(inode.ino) === true) this.#count--;
-  }
-
-  /** `inode` was written, truncated or given away: its file capabilities go, if it had any. */
-  modified(inode: INode): void {
-    if (this.#count === 0 || this.#holders.get(inode.fs)?.has(inode.ino) !== true) return;
-    // The kernel's own removal: no permission applies, as none does to Linux's.
-    this.delete(inode);
-    try {
-      inode.removeXattr?.(XATTR_NAME_CAPS);
-    } catch (err) {
-      if (!(err instanceof KernelError) || err.errno !== Errno.ENODATA) throw err;
-    }
-  }
 }
 
 /**

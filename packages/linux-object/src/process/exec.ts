@@ -66,7 +66,7 @@ function fileCapsOf(kernel: Kernel, loaded: LoadedImage, inode: INode): FileCapa
   }
   const caps = value.length === 0 ? undefined : parseFileCaps(value);
   loaded.fileCaps = caps ?? null;
-  if (value.length > 0) kernel.vfs.fileCaps.add(inode); // a write takes them away
+  if (value.length > 0) kernel.vfs.privileges.addCaps(inode); // a write takes them away
   return caps;
 }
 

@@ -8,8 +8,8 @@
  */
 import {
   AT_EMPTY_PATH, AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW, Errno, KernelError,
-  IN_MODIFY, O_PATH, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK, attrEvents, checkSetAttr, fsIds, setInodeAttr, statfsCodec, viewOf,
-  type AccessIds, type FileChanges, type OpenFile, type PathRef, type SetAttr, type SetTime,
+  IN_MODIFY, O_PATH, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK, S_ISGID, S_ISUID, attrEvents, checkSetAttr, fsIds, setInodeAttr, statfsCodec, viewOf,
+  type AccessIds, type FileChanges, type FileSystem, type INode, type OpenFile, type PathRef, type SetAttr, type SetTime,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 
@@ -158,22 +158,34 @@ export function sysSymlink(ctx: SyscallContext) {
  * Change the attributes of what `path` names (from `dirfd`), or of the open file `dirfd` when
  * the path is empty and `flags` has AT_EMPTY_PATH.
  */
-function setAttrAt(ctx: SyscallContext, dirfd: number, path: string, flags: number, attr: SetAttr, killPrivs = false): number {
+function setAttrAt(ctx: SyscallContext, dirfd: number, path: string, flags: number, attr: SetAttr): number {
   if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) !== 0) throw new KernelError(Errno.EINVAL);
   if (path === '' && (flags & AT_EMPTY_PATH) !== 0) {
-    if (dirfd === AT_FDCWD) return setRefAttr(ctx, ctx.process.fs.cwd, attr, killPrivs);
-    return setFileAttr(ctx, ctx.process.fds.get(dirfd), attr, killPrivs);
+    if (dirfd === AT_FDCWD) return setRefAttr(ctx, ctx.process.fs.cwd, attr);
+    return setFileAttr(ctx, ctx.process.fds.get(dirfd), attr);
   }
   const ref = ctx.process.fs.lookup(
     path, { followLast: (flags & AT_SYMLINK_NOFOLLOW) === 0, ids: idsOf(ctx) }, startDir(ctx, dirfd, path),
   );
-  return setRefAttr(ctx, ref, attr, killPrivs);
+  return setRefAttr(ctx, ref, attr);
 }
 
-function setRefAttr(ctx: SyscallContext, ref: PathRef, attr: SetAttr, killPrivs: boolean): number {
+function setRefAttr(ctx: SyscallContext, ref: PathRef, attr: SetAttr): number {
   vfsOf(ctx).setAttr(ref, attr, idsOf(ctx));
-  if (killPrivs) vfsOf(ctx).fileCaps.modified(ref.inode);
+  privilegesAfter(ctx, ref.inode, ref.mount.fs, attr);
   return 0;
+}
+
+/**
+ * What a change of attributes takes from a file, or lets be taken later: a truncate or a chown
+ * (whatever ids it gives: `attr` holds `owner` then) its privileges, a chmod that sets a set-ID
+ * bit the writers' leave to keep them (`docs/processes.md`, "Capabilities").
+ */
+function privilegesAfter(ctx: SyscallContext, inode: INode, fs: FileSystem, attr: SetAttr, file?: OpenFile): void {
+  const privileges = vfsOf(ctx).privileges;
+  if (attr.size !== undefined) privileges.truncated(inode, fs, idsOf(ctx), file);
+  if (attr.uid !== undefined || attr.gid !== undefined || attr === CHOWN_NOTHING) privileges.chowned(inode);
+  if (attr.mode !== undefined && (attr.mode & (S_ISUID | S_ISGID)) !== 0) privileges.setidChanged();
 }
 
 /**
@@ -181,7 +193,7 @@ function setRefAttr(ctx: SyscallContext, ref: PathRef, attr: SetAttr, killPrivs:
  * file still changes), else through the inode it was opened at. Files of no file system (pipes,
  * sockets) keep no attributes here: the change is accepted and forgotten.
  */
-function setFileAttr(ctx: SyscallContext, file: OpenFile, wanted: SetAttr, killPrivs = false): number {
+function setFileAttr(ctx: SyscallContext, file: OpenFile, wanted: SetAttr): number {
   // Who may change what is checked against the file's owner (read only when that matters); an
   // open fd's own size is not.
   const attr = checkSetAttr(idsOf(ctx), () => file.stat(), wanted);
@@ -192,7 +204,7 @@ function setFileAttr(ctx: SyscallContext, file: OpenFile, wanted: SetAttr, killP
     setInodeAttr(inode, mount.fs, attr);
   } else if (attr.size !== undefined) throw new KernelError(Errno.EINVAL);
   if (file.location !== undefined) {
-    if (killPrivs) vfsOf(ctx).fileCaps.modified(file.location.inode);
+    privilegesAfter(ctx, file.location.inode, file.location.mount.fs, attr, file);
     vfsOf(ctx).events.changed(file.location, attrEvents(attr));
   }
   return 0;
@@ -221,15 +233,16 @@ export function sysFchmod(ctx: SyscallContext) {
 }
 
 /**
- * A chown, whatever ids it gives, and a truncate take a file's capabilities away, as Linux's
- * notify_change does with ATTR_KILL_PRIV (a write does too: io.ts, `written`).
+ * A chown that leaves both ids as they are: still a chown, which takes a file's capabilities away
+ * as Linux's notify_change does with ATTR_KILL_PRIV.
  */
-const KILL_PRIVS = true;
+const CHOWN_NOTHING: SetAttr = Object.freeze({});
 
 /** The (uid, gid) of a chown call; -1 leaves an id as is. */
 function owner(ctx: SyscallContext, i: number): SetAttr {
   const uid = ctx.int(i);
   const gid = ctx.int(i + 1);
+  if (uid === -1 && gid === -1) return CHOWN_NOTHING;
   const attr: SetAttr = {};
   if (uid !== -1) attr.uid = uid;
   if (gid !== -1) attr.gid = gid;
@@ -240,22 +253,22 @@ function owner(ctx: SyscallContext, i: number): SetAttr {
 export function sysFchownat(ctx: SyscallContext) {
   const flags = ctx.int(4);
   const path = ctx.addr(1) === 0 && (flags & AT_EMPTY_PATH) !== 0 ? '' : ctx.path(1);
-  return setAttrAt(ctx, ctx.int(0), path, flags, owner(ctx, 2), KILL_PRIVS);
+  return setAttrAt(ctx, ctx.int(0), path, flags, owner(ctx, 2));
 }
 
 /** Implements Linux syscall chown(2). */
 export function sysChown(ctx: SyscallContext) {
-  return setAttrAt(ctx, AT_FDCWD, ctx.path(0), 0, owner(ctx, 1), KILL_PRIVS);
+  return setAttrAt(ctx, AT_FDCWD, ctx.path(0), 0, owner(ctx, 1));
 }
 
 /** Implements Linux syscall lchown(2). */
 export function sysLchown(ctx: SyscallContext) {
-  return setAttrAt(ctx, AT_FDCWD, ctx.path(0), AT_SYMLINK_NOFOLLOW, owner(ctx, 1), KILL_PRIVS);
+  return setAttrAt(ctx, AT_FDCWD, ctx.path(0), AT_SYMLINK_NOFOLLOW, owner(ctx, 1));
 }
 
 /** Implements Linux syscall fchown(2). */
 export function sysFchown(ctx: SyscallContext) {
-  return setFileAttr(ctx, fileForChange(ctx, ctx.int(0)), owner(ctx, 1), KILL_PRIVS);
+  return setFileAttr(ctx, fileForChange(ctx, ctx.int(0)), owner(ctx, 1));
 }
 
 /** A truncate length: EINVAL if negative. */
@@ -269,7 +282,7 @@ function length(ctx: SyscallContext, i: number): number {
 /** Implements Linux syscall truncate(2). */
 export function sysTruncate(ctx: SyscallContext) {
   const path = ctx.path(0);
-  return setAttrAt(ctx, AT_FDCWD, path, 0, { size: length(ctx, 1) }, KILL_PRIVS);
+  return setAttrAt(ctx, AT_FDCWD, path, 0, { size: length(ctx, 1) });
 }
 
 /** Implements Linux syscall ftruncate(2): EINVAL unless the fd is open for writing. */
@@ -277,7 +290,7 @@ export function sysFtruncate(ctx: SyscallContext) {
   const file = fileForChange(ctx, ctx.int(0));
   const size = length(ctx, 1);
   if ((file.statusFlags & 3) === 0) throw new KernelError(Errno.EINVAL);
-  return setFileAttr(ctx, file, { size }, KILL_PRIVS);
+  return setFileAttr(ctx, file, { size });
 }
 
 /** Implements Linux syscall fallocate(2) for files that can (others: EOPNOTSUPP, ESPIPE). */

@@ -6,7 +6,7 @@
  * @module
  */
 import {
-  Errno, IN_ACCESS, IN_MODIFY, KernelError, POLLIN, POLLOUT, SEEK_CUR, SI_KERNEL, Signo, isKernelError, sendSignal, type Interruptible, type OpenFile,
+  Errno, IN_ACCESS, IN_MODIFY, KernelError, fsIds, POLLIN, POLLOUT, SEEK_CUR, SI_KERNEL, Signo, isKernelError, sendSignal, type Interruptible, type OpenFile,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 import { iovecSegments } from './iovec.js';
@@ -64,17 +64,18 @@ function writeTransfer(ctx: SyscallContext, file: OpenFile, segs: Uint8Array[], 
 
 /**
  * The result `r` of a write to `file`: bytes written to a file of the tree are an inotify
- * IN_MODIFY, and take its file capabilities away.
+ * IN_MODIFY, and take its file capabilities and, from a caller without CAP_FSETID, its set-ID
+ * bits away.
  */
 export function written(ctx: SyscallContext, file: OpenFile, r: number | Promise<number>): number | Promise<number> {
-  const caps = ctx.process.fs.vfs.fileCaps;
-  if (caps.any && file.location !== undefined) {
-    const inode = file.location.inode;
-    const modified = (n: number): number => {
-      if (n > 0) caps.modified(inode);
+  const privileges = ctx.process.fs.vfs.privileges;
+  const cred = ctx.process.cred;
+  if (file.location !== undefined && privileges.mayTake(cred.capEffective)) {
+    const take = (n: number): number => {
+      if (n > 0) privileges.written(file, fsIds(cred));
       return n;
     };
-    r = typeof r === 'number' ? modified(r) : r.then(modified);
+    r = typeof r === 'number' ? take(r) : r.then(take);
   }
   return reported(ctx, file, IN_MODIFY, r);
 }

@@ -67,8 +67,8 @@ function setAt(ctx: SyscallContext, ref: PathRef | undefined, a: { name: string;
   setXattr(ref.inode, ref.mount.fs.readOnly, a.name, a.value, a.flags, idsOf(ctx));
   const vfs = ctx.process.fs.vfs;
   if (a.name === XATTR_NAME_CAPS) {
-    if (a.value.length > 0) vfs.fileCaps.add(ref.inode);
-    else vfs.fileCaps.delete(ref.inode);
+    if (a.value.length > 0) vfs.privileges.addCaps(ref.inode);
+    else vfs.privileges.dropCaps(ref.inode);
   }
   vfs.events.changed(ref, IN_ATTRIB);
   return 0;
@@ -98,7 +98,7 @@ export function sysFsetxattr(ctx: SyscallContext) {
 function getAt(ctx: SyscallContext, ref: PathRef | undefined, name: string): number {
   if (ref === undefined) unnamedXattr(name, false);
   const value = getXattr(ref.inode, name, idsOf(ctx));
-  if (name === XATTR_NAME_CAPS && value.length > 0) ctx.process.fs.vfs.fileCaps.add(ref.inode);
+  if (name === XATTR_NAME_CAPS && value.length > 0) ctx.process.fs.vfs.privileges.addCaps(ref.inode);
   const size = Math.min(ctx.addr(3), XATTR_SIZE_MAX);
   if (size === 0 || value.length === 0) return value.length;
   if (value.length > size) throw new KernelError(size >= XATTR_SIZE_MAX ? Errno.E2BIG : Errno.ERANGE);
@@ -162,7 +162,7 @@ export function sysFlistxattr(ctx: SyscallContext) {
 function removeAt(ctx: SyscallContext, ref: PathRef | undefined, name: string): number {
   if (ref === undefined) unnamedXattr(name, true);
   removeXattr(ref.inode, ref.mount.fs.readOnly, name, idsOf(ctx));
-  if (name === XATTR_NAME_CAPS) ctx.process.fs.vfs.fileCaps.delete(ref.inode);
+  if (name === XATTR_NAME_CAPS) ctx.process.fs.vfs.privileges.dropCaps(ref.inode);
   ctx.process.fs.vfs.events.changed(ref, IN_ATTRIB);
   return 0;
 }

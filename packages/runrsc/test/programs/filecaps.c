@@ -2,8 +2,8 @@
 // (revisions 2 and 3, with and without the effective bit, permitted and inheritable), run by root
 // and by nobody: the sets it starts with, AT_SECURE, EPERM for a capability-dumb program the
 // bounding set starves, no_new_privs, the ambient set, what takes them away (a write, a truncate,
-// a chown), and a nosuid mount's refusal to honour them. Works in a fresh directory of its own
-// under /tmp.
+// a chown) and what takes set-ID bits away, and a nosuid mount's refusal to honour them. Works in a
+// fresh directory of its own under /tmp.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -85,6 +85,48 @@ static void set_own_caps(uint32_t effective, uint32_t permitted, uint32_t inheri
   if (permitted != 0) d[0].permitted = permitted;
   d[0].inheritable = inheritable;
   if (syscall(SYS_capset, &h, d) != 0) printf(" capset: %s", strerrorname_np(errno));
+}
+
+static void show_mode(const char *what, const char *path) {
+  struct stat s;
+  stat(path, &s);
+  printf("%s: %04o\n", what, s.st_mode & 07777);
+}
+
+/** Run `how` on `path` (mode `mode` first) as nobody in a child: 0 write, 1 ftruncate, 2 O_TRUNC. */
+static void as_nobody(const char *what, const char *path, mode_t mode, int how) {
+  chmod(path, mode);
+  fflush(stdout);
+  if (fork() == 0) {
+    become_nobody(0);
+    int fd = open(path, how == 2 ? O_WRONLY | O_TRUNC : O_WRONLY | O_APPEND);
+    if (how == 0) write(fd, "", 1);
+    if (how == 1) ftruncate(fd, 0);
+    close(fd);
+    show_mode(what, path);
+    fflush(stdout);
+    _exit(0);
+  }
+  wait(NULL);
+}
+
+static void setid_changes(const char *path) {
+  chmod(path, 06777);
+  int fd = open(path, O_WRONLY | O_APPEND);
+  write(fd, "", 1);
+  close(fd);
+  show_mode("root's write", path);
+  truncate(path, 1);
+  show_mode("root's truncate", path);
+  chown(path, 0, 0);
+  show_mode("root's chown to the same owner", path);
+  as_nobody("nobody's write", path, 06777, 0);
+  as_nobody("nobody's write of a second byte, after a chmod", path, 06777, 0);
+  as_nobody("nobody's ftruncate", path, 06777, 1);
+  as_nobody("nobody's open with O_TRUNC", path, 06777, 2);
+  as_nobody("nobody's write, set-group-ID not group-executable", path, 02767, 0);
+  as_nobody("nobody's write, no set-ID bit", path, 00777, 0);
+  chmod(path, 0755);
 }
 
 enum { ROOT, NOBODY, NOBODY_NO_RAW_BOUND, NOBODY_NNP, NOBODY_INHERITABLE, NOBODY_AMBIENT };
@@ -202,6 +244,11 @@ int main(int argc, char **argv) {
   write(fd, "", 1);
   close(fd);
   run("nobody, fP=net_raw fE, after a write", raw, NOBODY);
+
+  // Set-ID bits: a write or a truncate by a caller without CAP_FSETID takes them (set-group-ID when
+  // group-executable or the writer is outside the group); root's keeps them; a chown takes them.
+  printf("-- what takes set-ID bits away\n");
+  setid_changes(raw);
 
   // A nosuid mount ignores file capabilities, as it ignores set-user-ID bits.
   mkdir("mnt", 0755);
