@@ -126,6 +126,8 @@ import {
   TIOCSPTLCK,
   TIOCSWINSZ,
   W_OK,
+  XATTR_CREATE,
+  XATTR_REPLACE,
   X_OK,
 } from '@rvisor/linux-object';
 
@@ -328,6 +330,8 @@ export const ARCH_PRCTL_CODES = table({
 export const RLIMIT_RESOURCES: readonly string[] = RLIMIT_NAMES;
 
 export const GETRANDOM_FLAGS = table({ GRND_NONBLOCK, GRND_RANDOM, GRND_INSECURE });
+
+export const XATTR_FLAGS = table({ XATTR_CREATE, XATTR_REPLACE });
 
 /** Flags that accept only O_CLOEXEC / O_NONBLOCK (pipe2, dup3, eventfd2…). */
 export const CLOEXEC_NONBLOCK_FLAGS = table({ O_NONBLOCK, O_CLOEXEC });

@@ -49,6 +49,7 @@ import {
   SEEK_WHENCE,
   SIGPROCMASK_HOW,
   WAIT_OPTIONS,
+  XATTR_FLAGS,
 } from './names.js';
 import type { SyscallArgs } from '../table/types.js';
 
@@ -168,6 +169,18 @@ export const SIGNATURES: Partial<Record<SyscallName, Signature>> = {
   nanosleep: sig(timespecIn, ptr),
   clock_nanosleep: sig(oneOf(CLOCK_IDS), int, timespecIn, ptr),
   getrandom: sig(bufOut, ulong, flags(GETRANDOM_FLAGS)),
+  setxattr: sig(str, str, bufIn(3), ulong, flags(XATTR_FLAGS)),
+  lsetxattr: sig(str, str, bufIn(3), ulong, flags(XATTR_FLAGS)),
+  fsetxattr: sig(fd, str, bufIn(3), ulong, flags(XATTR_FLAGS)),
+  getxattr: sig(str, str, bufOut, ulong),
+  lgetxattr: sig(str, str, bufOut, ulong),
+  fgetxattr: sig(fd, str, bufOut, ulong),
+  listxattr: sig(str, bufOut, ulong),
+  llistxattr: sig(str, bufOut, ulong),
+  flistxattr: sig(fd, bufOut, ulong),
+  removexattr: sig(str, str),
+  lremovexattr: sig(str, str),
+  fremovexattr: sig(fd, str),
   rt_sigaction: sig(signal, ptr, ptr, ulong),
   rt_sigprocmask: sig(oneOf(SIGPROCMASK_HOW), ptr, ptr, ulong),
   rt_sigreturn: none,

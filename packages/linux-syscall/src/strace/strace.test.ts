@@ -110,6 +110,18 @@ describe('formatCall', () => {
     expect(formatCall(SYS.write, a(1, long, 100), 100, mem)).toBe(`write(1, "${'a'.repeat(32)}"..., 100) = 100`);
   });
 
+  it('decodes the xattr calls: names, values in and out, flags', () => {
+    const mem = new FakeMemory();
+    const path = mem.put('/tmp/f');
+    const name = mem.put('user.mime_type');
+    const value = mem.put(new TextEncoder().encode('text/plain'));
+    expect(formatCall(SYS.setxattr, a(path, name, value, 10, 1), 0, mem))
+      .toBe('setxattr("/tmp/f", "user.mime_type", "text/plain", 10, XATTR_CREATE) = 0');
+    expect(formatCall(SYS.fgetxattr, a(3, name, value, 64), 10, mem)).toBe('fgetxattr(3, "user.mime_type", "text/plain", 64) = 10');
+    expect(formatCall(SYS.lremovexattr, a(path, name), -Errno.ENODATA, mem))
+      .toBe('lremovexattr("/tmp/f", "user.mime_type") = -1 ENODATA (No data available)');
+  });
+
   it('uses three octal digits before a digit', () => {
     const mem = new FakeMemory();
     const buf = mem.put(new Uint8Array([0, 0x31, 0x1b]));
