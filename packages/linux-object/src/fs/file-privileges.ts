@@ -90,9 +90,9 @@ export class FilePrivileges {
   }
 
   #takeSetid(inode: INode, fs: FileSystem, ids: AccessIds, file: OpenFile | undefined): void {
-    const mode = (file ?? inode).stat().mode;
+    const { mode, gid } = (file ?? inode).stat();
     let take = mode & S_ISUID;
-    if ((mode & S_ISGID) !== 0 && ((mode & S_IXGRP) !== 0 || !inGroup(ids, (file ?? inode).stat().gid))) take |= S_ISGID;
+    if ((mode & S_ISGID) !== 0 && ((mode & S_IXGRP) !== 0 || !inGroup(ids, gid))) take |= S_ISGID;
     if (take === 0) return;
     const attr = { mode: mode & 0o7777 & ~take };
     const changes = file as (OpenFile & FileChanges) | undefined;

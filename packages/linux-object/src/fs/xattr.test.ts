@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Errno, KernelError } from '../errno.js';
+import { Errno } from '../errno.js';
+import { errnoOf } from './errno-of.test-helper.js';
 import { FilePrivileges } from './file-privileges.js';
 import { parseFileCaps } from './xattr.js';
 import type { INode } from './inode.js';
@@ -9,16 +10,6 @@ function caps(...words: number[]): Uint8Array {
   const v = new DataView(new ArrayBuffer(words.length * 4));
   words.forEach((w, i) => v.setUint32(i * 4, w >>> 0, true));
   return new Uint8Array(v.buffer);
-}
-
-function errnoOf(f: () => unknown): Errno | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof KernelError) return e.errno;
-    throw e;
-  }
-  return undefined;
 }
 
 describe('file capabilities as execve reads them', () => {

@@ -99,11 +99,20 @@ function getAt(ctx: SyscallContext, ref: PathRef | undefined, name: string): num
   if (ref === undefined) unnamedXattr(name, false);
   const value = getXattr(ref.inode, name, idsOf(ctx));
   if (name === XATTR_NAME_CAPS && value.length > 0) ctx.process.fs.vfs.privileges.addCaps(ref.inode);
-  const size = Math.min(ctx.addr(3), XATTR_SIZE_MAX);
-  if (size === 0 || value.length === 0) return value.length;
-  if (value.length > size) throw new KernelError(size >= XATTR_SIZE_MAX ? Errno.E2BIG : Errno.ERANGE);
-  ctx.mem.write(ctx.addr(2), value);
-  return value.length;
+  return answer(ctx, value, 2, XATTR_SIZE_MAX);
+}
+
+/**
+ * `bytes` into the guest's buffer (argument `bufArg`, its size the next one, taken as `max` at
+ * most): their length. Size 0 asks the length alone; a buffer too small is ERANGE, E2BIG when it
+ * already was `max`.
+ */
+function answer(ctx: SyscallContext, bytes: Uint8Array, bufArg: number, max: number): number {
+  const size = Math.min(ctx.addr(bufArg + 1), max);
+  if (size === 0 || bytes.length === 0) return bytes.length;
+  if (bytes.length > size) throw new KernelError(size >= max ? Errno.E2BIG : Errno.ERANGE);
+  ctx.mem.write(ctx.addr(bufArg), bytes);
+  return bytes.length;
 }
 
 /** Implements Linux syscall getxattr(2). */
@@ -135,11 +144,7 @@ function listAt(ctx: SyscallContext, ref: PathRef | undefined): number {
     length += stringBytesInto(name, listScratch.subarray(length));
     listScratch[length++] = 0;
   }
-  const size = Math.min(ctx.addr(2), XATTR_LIST_MAX);
-  if (size === 0 || length === 0) return length;
-  if (length > size) throw new KernelError(size >= XATTR_LIST_MAX ? Errno.E2BIG : Errno.ERANGE);
-  ctx.mem.write(ctx.addr(1), listScratch.subarray(0, length));
-  return length;
+  return answer(ctx, listScratch.subarray(0, length), 1, XATTR_LIST_MAX);
 }
 
 /** Implements Linux syscall listxattr(2). */
