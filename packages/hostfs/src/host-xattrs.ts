@@ -1,13 +1,15 @@
 /**
  * A guest's extended attributes on host files. `user.*` names are the host's own, as the guest
- * gave them. Every other name is kept under `user.rvisor.`, so that the host never reads what
+ * gave them. Every other name is kept under `trusted.rvisor.`, so that the host never reads what
  * the guest set as one of its own namespaces: a `security.capability` there would give a program
- * capabilities when the host ran it, a `trusted.overlay.*` would change a host overlay mount. A
- * guest `user.rvisor.*` name is kept under the prefix too, so that each host name stands for one
- * guest name. The host's own names in other namespaces (an SELinux label) are not the guest's and
- * are not listed, with one exception: a file capability the host's file carries (an image's
- * `ping`, unpacked with its `security.capability`) is the guest's too, as a runc container sees
- * it, unless the guest has set one of its own. The guest can take it away, never give one.
+ * capabilities when the host ran it, a `trusted.overlay.*` would change a host overlay mount.
+ * `trusted.` because the host keeps it for privileged processes (the sandbox is root on the host)
+ * and acts on none of it but overlayfs's `trusted.overlay.`, and because it may be set on every
+ * kind of file, symlinks included, where `user.` may not. The host's own names in other
+ * namespaces (an SELinux label, an overlay's marks) are not the guest's and are not listed, with
+ * one exception: a file capability the host's file carries (an image's `ping`, unpacked with its
+ * `security.capability`) is the guest's too, as a runc container sees it, unless the guest has
+ * set one of its own. The guest can take it away, never give one.
  *
  * @module
  */
@@ -15,20 +17,20 @@ import { Errno, KernelError, XATTR_LIST_MAX, XATTR_NAME_CAPS, XATTR_SIZE_MAX, by
 import { hostResult } from './host-errors.js';
 import type { HostOps } from './host-ops.js';
 
-const KEPT = 'user.rvisor.';
+const KEPT = 'trusted.rvisor.';
 
 /** Where values and name lists are read (host calls are synchronous: one buffer serves them all). */
 const scratch = new Uint8Array(Math.max(XATTR_SIZE_MAX, XATTR_LIST_MAX));
 
 /** The host name a guest name is kept under. */
 export function hostXattrName(name: string): string {
-  return name.startsWith('user.') && !name.startsWith(KEPT) ? name : KEPT + name;
+  return name.startsWith('user.') ? name : KEPT + name;
 }
 
 /** The guest name a host name stands for; undefined for one of the host's own. */
 export function guestXattrName(host: string): string | undefined {
-  if (host.startsWith(KEPT)) return host.slice(KEPT.length);
-  return host.startsWith('user.') ? host : undefined;
+  if (host.startsWith('user.')) return host;
+  return host.startsWith(KEPT) ? host.slice(KEPT.length) : undefined;
 }
 
 /**

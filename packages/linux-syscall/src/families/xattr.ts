@@ -9,7 +9,7 @@ import type { SyscallName } from '../generated/numbers.js';
 import * as x from '../sys/xattr.js';
 import { partial, type SyscallSpec } from '../table/index.js';
 
-const NAMESPACES = 'user., trusted. and security. on tmpfs and hostfs (hostfs keeps all but user.* under the host\'s user.rvisor.); system. (POSIX ACLs) answers EOPNOTSUPP';
+const NAMESPACES = 'user., trusted. and security. on tmpfs and hostfs (hostfs keeps all but user.* under the host\'s trusted.rvisor.); system. (POSIX ACLs) answers EOPNOTSUPP';
 
 export const xattrSyscalls: Partial<Record<SyscallName, SyscallSpec<SyscallContext>>> = {
   setxattr: partial(x.sysSetxattr, NAMESPACES),

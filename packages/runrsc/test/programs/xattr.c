@@ -2,11 +2,11 @@
 // and f forms: values of every size up to a few KiB, XATTR_CREATE and XATTR_REPLACE, the size
 // query (size 0), a buffer too small (ERANGE), names empty, too long or of no namespace (ERANGE,
 // EOPNOTSUPP, EINVAL), values past 64 KiB (E2BIG), user.* on a symlink and a FIFO (EPERM,
-// ENODATA), a symlink followed or not, O_PATH fds (EBADF), pipes (EPERM, ENODATA), trusted.* and
-// security.*, security.capability's header (EINVAL), ctime, and what another user may do (EACCES,
-// EPERM, hidden trusted.* names). Works in a fresh directory of its own under /tmp (or the
-// directory its argument names); lists names sorted, since file systems keep them in their own
-// order.
+// ENODATA) but trusted.* there, a symlink followed or not, O_PATH fds (EBADF), pipes (EPERM,
+// ENODATA), trusted.* and security.*, security.capability's header (EINVAL), ctime, and what
+// another user may do (EACCES, EPERM, hidden trusted.* names). Works in a fresh directory of its
+// own under /tmp (or the directory its argument names); lists names sorted, since file systems
+// keep them in their own order.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -139,7 +139,11 @@ int main(int argc, char **argv) {
   get("target has it", "f", "user.vialink");
   show("lset user.* on symlink", lsetxattr("link", "user.x", "x", 1, 0));
   show("lget user.* on symlink", lgetxattr("link", "user.vialink", NULL, 0));
+  show("lset trusted.* on symlink", lsetxattr("link", "trusted.s", "s", 1, 0));
+  show("lget trusted.* on symlink", lgetxattr("link", "trusted.s", NULL, 0));
+  show("get trusted.* through symlink", getxattr("link", "trusted.s", NULL, 0));
   list("llist symlink", "link", 0);
+  show("lremove trusted.* on symlink", lremovexattr("link", "trusted.s"));
   list("list via symlink", "link", 1);
   show("fifo user.x", setxattr("fifo", "user.x", "x", 1, 0));
   show("fifo get", getxattr("fifo", "user.x", NULL, 0));
