@@ -54,9 +54,17 @@ abstract class HostFdFile extends FileBase {
   override close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.releaseFd();
+  }
+
+  /** Give the host fd back: closed here; kept for a later open by a file opened to be. */
+  protected releaseFd(): void {
     this.fs.closeFd(this.fd);
   }
 }
+
+/** The largest position a seek sets without asking the host (below any file system's limit). */
+const SEEK_HERE_MAX = 2 ** 40;
 
 /**
  * A regular file of the host tree. Changes go through its own fd, so they reach the file even
@@ -65,6 +73,23 @@ abstract class HostFdFile extends FileBase {
 export class HostRegularFile extends HostFdFile implements FileChanges, PageWriter {
   /** The host file's identity key, read when first asked. */
   #key: string | undefined;
+  /** Whether its fd, plain read-only, is kept for the next open of the file once it is closed. */
+  readonly #keepFd: boolean;
+
+  /**
+   * `identity`: the host file's identity key when the opener knows it. `keepFd`: the fd is plain
+   * read-only (IdleReadFds), so it may serve the next open of the file.
+   */
+  constructor(fs: HostFs, fd: number, path: string, flags: number, identity?: string, keepFd = false) {
+    super(fs, fd, path, flags);
+    this.#key = identity;
+    this.#keepFd = keepFd && identity !== undefined;
+  }
+
+  protected override releaseFd(): void {
+    if (this.#keepFd) this.fs.closeReadFd(this.#key!, this.fd);
+    else super.releaseFd();
+  }
 
   /** The host fd (shared pages write back through it). */
   get hostFd(): number {
@@ -96,32 +121,27 @@ export class HostRegularFile extends HostFdFile implements FileChanges, PageWrit
     return this.fs.sharePages(this, end, this.writable)?.vmo;
   }
 
+  /**
+   * The file position, kept here: the host fd's own is never used, so that a kept fd serves the
+   * next open without a seek (IdleReadFds), and a write needs no seek to learn where it went.
+   */
+  #pos = 0;
+
   override write(buf: Uint8Array): number {
     this.checkWritable();
     // O_APPEND is kept here, not on the host fd (F_SETFL changes it); the kernel is one thread,
     // so nothing writes between the seek and the write.
-    if ((this.statusFlags & O_APPEND) !== 0) hostResult(this.fs.ops.lseek(this.fd, 0, SEEK_END));
-    const pages = this.fs.sharedPagesOf(this);
-    if (pages === undefined) return hostResult(this.fs.ops.write(this.fd, buf));
-    const at = hostResult(this.fs.ops.lseek(this.fd, 0, SEEK_CUR));
-    const n = hostResult(this.fs.ops.write(this.fd, buf));
-    pages.writeOver(buf.subarray(0, n), at);
+    if ((this.statusFlags & O_APPEND) !== 0) this.#pos = hostResult(this.fs.ops.lseek(this.fd, 0, SEEK_END));
+    const n = this.#pwrite(buf, this.#pos);
+    this.#pos += n;
     return n;
   }
 
   override pwrite(buf: Uint8Array, offset: number): number {
     this.checkWritable();
     if (offset < 0) throw new KernelError(Errno.EINVAL);
-    // Linux's pwrite on an O_APPEND file appends, whatever the offset.
-    if ((this.statusFlags & O_APPEND) !== 0) {
-      const pos = hostResult(this.fs.ops.lseek(this.fd, 0, SEEK_CUR));
-      const end = hostResult(this.fs.ops.lseek(this.fd, 0, SEEK_END));
-      try {
-        return this.#pwrite(buf, end);
-      } finally {
-        this.fs.ops.lseek(this.fd, pos, SEEK_SET);
-      }
-    }
+    // Linux's pwrite on an O_APPEND file appends, whatever the offset (and leaves the position).
+    if ((this.statusFlags & O_APPEND) !== 0) return this.#pwrite(buf, hostResult(this.fs.ops.lseek(this.fd, 0, SEEK_END)));
     return this.#pwrite(buf, offset);
   }
 
@@ -158,12 +178,8 @@ export class HostRegularFile extends HostFdFile implements FileChanges, PageWrit
   }
 
   override read(buf: Uint8Array): number {
-    this.checkReadable();
-    const pages = this.fs.sharedPagesOf(this);
-    if (pages === undefined) return hostResult(this.fs.ops.read(this.fd, buf));
-    const at = hostResult(this.fs.ops.lseek(this.fd, 0, SEEK_CUR));
-    const n = hostResult(this.fs.ops.read(this.fd, buf));
-    pages.readOver(buf, at, n);
+    const n = this.pread(buf, this.#pos);
+    this.#pos += n;
     return n;
   }
 
@@ -175,8 +191,18 @@ export class HostRegularFile extends HostFdFile implements FileChanges, PageWrit
     return n;
   }
 
+  /**
+   * lseek(2): SEEK_SET and SEEK_CUR here, up to 1 TiB; past that, where the host's largest file
+   * size decides (ext4's is 16 TiB), and SEEK_END, SEEK_DATA and SEEK_HOLE, the host answers.
+   */
   override seek(offset: number, whence: number): number {
-    return hostResult(this.fs.ops.lseek(this.fd, offset, whence));
+    let pos: number;
+    if (whence === SEEK_SET) pos = offset;
+    else if (whence === SEEK_CUR) pos = this.#pos + offset;
+    else return (this.#pos = hostResult(this.fs.ops.lseek(this.fd, offset, whence)));
+    if (pos < 0) throw new KernelError(Errno.EINVAL);
+    if (pos > SEEK_HERE_MAX) pos = hostResult(this.fs.ops.lseek(this.fd, pos, SEEK_SET));
+    return (this.#pos = pos);
   }
 }
 

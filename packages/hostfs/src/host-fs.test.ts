@@ -139,18 +139,51 @@ describe('HostFs', () => {
     expect(vfs.stat(ctx.root, '/etclink', true).ino).toBe(vfs.stat(ctx.root, '/etc', true).ino);
   });
 
-  it('opens a file of an exclusive tree with one host call; a shared tree checks what it opened', () => {
+  it('opens a file of an exclusive tree again with the fd its last close kept; a shared tree opens and checks each time', () => {
     for (const exclusive of [true, false]) {
       const ops = new NodeHostOps();
       const vfs = new Vfs(HostFs.open(ops, rootDir, { exclusive }));
       const root = new FsContext(vfs).root;
-      const calls = recordCalls(ops, ['openat', 'fstatat']);
-      vfs.open(root, '/etc/hostname', O_RDONLY, 0).close();
+      const calls = recordCalls(ops, ['openat', 'fstatat', 'lseek', 'close']);
+      const first = vfs.open(root, '/etc/hostname', O_RDONLY, 0);
+      expect(readAll(first)).toBe('box\n');
+      first.close();
       calls.length = 0;
       const f = vfs.open(root, '/etc/hostname', O_RDONLY, 0);
-      expect(readAll(f)).toBe('box\n');
+      expect(readAll(f)).toBe('box\n'); // from the start again
       f.close();
-      expect(calls).toEqual(exclusive ? ['openat'] : ['fstatat', 'fstatat', 'openat', 'fstatat']);
+      expect(calls).toEqual(exclusive ? [] : ['fstatat', 'fstatat', 'openat', 'fstatat', 'close']);
+    }
+  });
+
+  it('keeps no fd of a file whose name went, open or kept, so that its blocks are freed', () => {
+    const ops = new NodeHostOps();
+    const vfs = new Vfs(HostFs.open(ops, rootDir, { exclusive: true }));
+    const root = new FsContext(vfs).root;
+    const made = (name: string, text: string) => {
+      const f = vfs.open(root, name, O_WRONLY | O_CREAT | O_TRUNC, 0o644);
+      f.pwrite(new TextEncoder().encode(text), 0);
+      f.close();
+    };
+    try {
+      made('/kept-a', 'a1');
+      vfs.open(root, '/kept-a', O_RDONLY, 0).close(); // its fd kept
+      const closes = recordCalls(ops, ['close', 'openat']);
+      vfs.unlink(root, '/kept-a');
+      expect(closes).toEqual(['close']); // the kept fd went with the name
+      made('/kept-a', 'a2');
+      expect(readAll(vfs.open(root, '/kept-a', O_RDONLY, 0))).toBe('a2');
+
+      made('/kept-b', 'b1');
+      const open = vfs.open(root, '/kept-b', O_RDONLY, 0);
+      made('/other', 'o');
+      vfs.rename(root, '/other', root, '/kept-b', 0); // replaces it while open
+      closes.length = 0;
+      open.close();
+      expect(closes).toEqual(['close']); // closed, not kept
+      expect(readAll(vfs.open(root, '/kept-b', O_RDONLY, 0))).toBe('o');
+    } finally {
+      for (const name of ['kept-a', 'kept-b', 'other']) fs.rmSync(nodePath.join(rootDir, name), { force: true });
     }
   });
 

@@ -9,6 +9,7 @@ import {
   type FileSystem, type StatFs,
 } from '@rvisor/linux-object';
 import { DirFdCache } from './dir-fd-cache.js';
+import { IdleReadFds } from './idle-read-fds.js';
 import { hostResult } from './host-errors.js';
 import { HostDirectory, type HostInode } from './host-inode.js';
 import { hostStat, identityKey, tryHostStat } from './host-stat.js';
@@ -38,6 +39,9 @@ export interface HostFsOptions {
 
 /** Cached lookups an exclusive hostfs keeps before it starts over. */
 const MAX_CACHED_LOOKUPS = 65_536;
+
+/** Idle read-only fds an exclusive hostfs keeps (`IdleReadFds`). */
+const IDLE_READ_FDS = 32;
 
 /** Where a directory is now: its parent and its name there. */
 interface DirLocation {
@@ -69,6 +73,8 @@ export class HostFs implements FileSystem {
   /** The shared pages of each host file mapped MAP_SHARED now, by identity key. */
   readonly #sharedPages = new Map<string, SharedPages>();
   #fileMemory: FileMemory | undefined;
+  /** Read-only fds of closed files, kept for their next open (exclusive trees only). */
+  readonly #idleReadFds: IdleReadFds | undefined;
   #openFds = 0;
   #released = false;
   /** Whether lookups are cached (see {@link HostFsOptions.exclusive}). */
@@ -97,6 +103,7 @@ export class HostFs implements FileSystem {
     this.#rootFd = rootFd;
     this.#openFds = 1;
     this.#dirFds = new DirFdCache(Math.max(2, options.maxDirFds ?? 64), (fd) => this.closeFd(fd));
+    this.#idleReadFds = this.cachesLookups ? new IdleReadFds(IDLE_READ_FDS, (fd) => this.closeFd(fd)) : undefined;
     const s = hostStat(ops, rootFd, '', AT_EMPTY_PATH);
     this.root = new HostDirectory(this, s.dev, s.ino, null);
   }
@@ -278,11 +285,36 @@ export class HostFs implements FileSystem {
     this.#openFds--;
   }
 
+  /** @internal Whether plain read-only fds are kept for the next open of their file. */
+  get keepsReadFds(): boolean {
+    return this.#idleReadFds !== undefined;
+  }
+
+  /**
+   * @internal An idle read-only fd of the file `key`; undefined if none is kept. Its host position
+   * is wherever the last user left it: a HostRegularFile keeps its own.
+   */
+  takeReadFd(key: string): number | undefined {
+    return this.#idleReadFds?.take(key);
+  }
+
+  /** @internal A plain read-only fd of the file `key` whose guest file closed: kept, or closed. */
+  closeReadFd(key: string, fd: number): void {
+    if (this.#idleReadFds !== undefined && !this.#released) this.#idleReadFds.park(key, fd);
+    else this.closeFd(fd);
+  }
+
+  /** @internal The name of the file `key` went (unlink, a rename over it): no fd of it is kept. */
+  fileNameGone(key: string): void {
+    this.#idleReadFds?.drop(key);
+  }
+
   /** Close the root and cached directory fds. Files still open keep their own fds until closed. */
   release(): void {
     if (this.#released) return;
     this.#released = true;
     this.#dirFds.clear();
+    this.#idleReadFds?.clear();
     this.closeFd(this.#rootFd);
   }
 }

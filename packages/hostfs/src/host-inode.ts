@@ -33,6 +33,9 @@ function hostOpenFlags(flags: number): number {
   return (flags & (O_ACCMODE | O_SYNC | O_DSYNC)) | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
 }
 
+/** The host flags of a plain read-only open, whose fd may serve the next one. */
+const PLAIN_READ = hostOpenFlags(O_RDONLY);
+
 /** Throws unless `name` is one plain component: the host must never see '/', '.' or '..'. */
 function checkName(name: string): void {
   if (name.length === 0) throw new KernelError(Errno.ENOENT);
@@ -75,6 +78,13 @@ export abstract class HostInode extends INodeBase {
     this.#stat = s;
     this.#statVersion = this.fs.attrVersion;
     return s;
+  }
+
+  #identity: string | undefined;
+
+  /** This file's identity key on the host (see {@link identityKey}), computed once. */
+  get identity(): string {
+    return (this.#identity ??= identityKey(this.dev, this.ino));
   }
 
   /** The directory fd through which host calls reach this file's own attributes. */
@@ -137,12 +147,6 @@ export class HostDirectory extends HostInode {
     return '';
   }
 
-  #identity: string | undefined;
-
-  /** This directory's identity key (see {@link identityKey}), computed once. */
-  get identity(): string {
-    return (this.#identity ??= identityKey(this.dev, this.ino));
-  }
 
   override stat(): Stat {
     return this.keptStat() ?? this.keep(this.#readStat());
@@ -359,10 +363,20 @@ export class HostDirectory extends HostInode {
   unlink(name: string): void {
     checkName(name);
     this.checkWritableFs();
+    const known = this.fs.cachedLookup(this.#key, name);
     this.#forget(name);
     if (this.fs.socketNames.remove(this.#key, name)) return;
+    // Which file goes, so that no fd of it stays kept (and its blocks allocated).
+    const gone = !this.fs.keepsReadFds ? undefined : known ? known.identity : this.#identityOf(name);
     hostResult(this.fs.ops.unlinkat(this.fd(), name, 0));
     this.#absent(name);
+    if (gone !== undefined) this.fs.fileNameGone(gone);
+  }
+
+  /** The identity key of the file `name` names now; undefined if the host cannot say. */
+  #identityOf(name: string): string | undefined {
+    const s = tryHostIdentity(this.fs.ops, this.fd(), name, AT_SYMLINK_NOFOLLOW);
+    return typeof s === 'number' ? undefined : identityKey(s.dev, s.ino);
   }
 
   rmdir(name: string): void {
@@ -404,6 +418,8 @@ export class HostDirectory extends HostInode {
       const key = identityKey(replaced.dev, replaced.ino);
       if ((flags & RENAME_EXCHANGE) !== 0) this.fs.directoryMoved(key, this, name);
       else this.fs.directoryRemoved(key);
+    } else if (replaced !== undefined && (flags & RENAME_EXCHANGE) === 0) {
+      this.fs.fileNameGone(identityKey(replaced.dev, replaced.ino));
     }
   }
 
@@ -522,7 +538,11 @@ export class HostLeaf extends HostInode {
     }
     const writing = (flags & O_ACCMODE) !== O_RDONLY || (flags & O_TRUNC) !== 0;
     if (writing) this.checkWritableFs();
-    const fd = this.#openHost(hostOpenFlags(flags));
+    const hostFlags = hostOpenFlags(flags);
+    // A plain read-only open takes a kept fd of the file if there is one, and its own is kept for
+    // the next open when it is closed (an exclusive tree's; see IdleReadFds).
+    const keepFd = hostFlags === PLAIN_READ && (flags & O_TRUNC) === 0 && this.fs.keepsReadFds;
+    const fd = (keepFd ? this.fs.takeReadFd(this.identity) : undefined) ?? this.#openHost(hostFlags);
     if ((flags & O_TRUNC) !== 0 && (flags & O_ACCMODE) === O_RDONLY) {
       // O_RDONLY | O_TRUNC truncates on Linux too (the caller may write the file).
       const r = this.#truncateByName(0);
@@ -537,7 +557,7 @@ export class HostLeaf extends HostInode {
         hostResult(r);
       }
     }
-    return new HostRegularFile(this.fs, fd, path, flags);
+    return new HostRegularFile(this.fs, fd, path, flags, this.identity, keepFd);
   }
 
   /**
