@@ -451,7 +451,10 @@ export class Kernel {
     t.blocker?.abort(new KernelError(Errno.EINTR));
     t.zx.exit(); // and out of its Zircon process's list, or every thread a process ever had stays
     const proc = t.process;
-    if (proc.threads.delete(t.tid)) proc.endedThreadsSwitches += t.voluntarySwitches;
+    if (proc.threads.delete(t.tid)) {
+      proc.endedThreadsSwitches += t.voluntarySwitches;
+      proc.endedThreadsIo.add(t.io);
+    }
     proc.threadExits.wakeAll();
     if (t.clearChildTid !== 0 && proc.threads.size > 0) {
       try {

@@ -76,6 +76,29 @@ export interface Usage extends CpuTime, Faults {
 }
 
 /** Nothing used yet. */
+/**
+ * What a task read and wrote through read- and write-like calls (Linux's task_io_accounting, as
+ * /proc/<pid>/io shows it): bytes and calls. Calls that go no further than their arguments'
+ * checks are not counted, as Linux counts none before the file's own operation.
+ */
+export class IoCounts {
+  /** Bytes read (rchar). */
+  readChars = 0;
+  /** Bytes written (wchar). */
+  writtenChars = 0;
+  /** Read calls (syscr). */
+  readCalls = 0;
+  /** Write calls (syscw). */
+  writeCalls = 0;
+
+  add(other: IoCounts): void {
+    this.readChars += other.readChars;
+    this.writtenChars += other.writtenChars;
+    this.readCalls += other.readCalls;
+    this.writeCalls += other.writeCalls;
+  }
+}
+
 export const NO_USAGE: Usage = Object.freeze({ user: 0, system: 0, maxRssKb: 0, minorFaults: 0, majorFaults: 0, voluntarySwitches: 0 });
 
 /**
@@ -121,6 +144,16 @@ export class LinuxProcess {
   usage: Usage = NO_USAGE;
   /** The voluntary switches (ru_nvcsw) of its threads that are gone. */
   endedThreadsSwitches = 0;
+  /** What its threads that are gone read and wrote. */
+  readonly endedThreadsIo = new IoCounts();
+
+  /** What its threads read and wrote so far, gone ones' too (/proc/<pid>/io). */
+  ioCounts(): IoCounts {
+    const sum = new IoCounts();
+    sum.add(this.endedThreadsIo);
+    for (const t of this.threads.values()) sum.add(t.io);
+    return sum;
+  }
 
   /** Its threads' voluntary switches so far, gone ones' too (getrusage's RUSAGE_SELF). */
   voluntarySwitches(): number {
@@ -276,6 +309,8 @@ export class LinuxThread {
   readonly savedRegs: Registers = new BigUint64Array(REG_COUNT);
   /** Times it waited in a syscall (Linux's voluntary context switches, ru_nvcsw). */
   voluntarySwitches = 0;
+  /** What it read and wrote (/proc/<pid>/task/<tid>/io). */
+  readonly io = new IoCounts();
   /** set_tid_address(2): cleared and futex-woken when the thread exits. */
   clearChildTid = 0;
   robustList = 0;

@@ -63,11 +63,14 @@ function writeTransfer(ctx: SyscallContext, file: OpenFile, segs: Uint8Array[], 
 }
 
 /**
- * The result `r` of a write to `file`: bytes written to a file of the tree are an inotify
- * IN_MODIFY, and take its file capabilities and, from a caller without CAP_FSETID, its set-ID
- * bits away.
+ * The result `r` of a write to `file`: counted (wchar, syscw); bytes written to a file of the tree
+ * are an inotify IN_MODIFY, and take its file capabilities and, from a caller without
+ * CAP_FSETID, its set-ID bits away.
  */
 export function written(ctx: SyscallContext, file: OpenFile, r: number | Promise<number>): number | Promise<number> {
+  const io = ctx.thread.io;
+  io.writeCalls++;
+  r = typeof r === 'number' ? (io.writtenChars += r > 0 ? r : 0, r) : r.then((n) => ((io.writtenChars += n > 0 ? n : 0), n));
   const privileges = ctx.process.fs.vfs.privileges;
   const cred = ctx.process.cred;
   if (file.location !== undefined && privileges.mayTake(cred.capEffective)) {
@@ -80,8 +83,14 @@ export function written(ctx: SyscallContext, file: OpenFile, r: number | Promise
   return reported(ctx, file, IN_MODIFY, r);
 }
 
-/** The result `r` of a read from `file`: bytes read from a file of the tree are an inotify IN_ACCESS. */
+/**
+ * The result `r` of a read from `file`: counted (rchar, syscr), and bytes read from a file of the
+ * tree are an inotify IN_ACCESS.
+ */
 export function readFrom(ctx: SyscallContext, file: OpenFile, r: number | Promise<number>): number | Promise<number> {
+  const io = ctx.thread.io;
+  io.readCalls++;
+  r = typeof r === 'number' ? (io.readChars += r > 0 ? r : 0, r) : r.then((n) => ((io.readChars += n > 0 ? n : 0), n));
   return reported(ctx, file, IN_ACCESS, r);
 }
 

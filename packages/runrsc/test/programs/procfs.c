@@ -2,7 +2,8 @@
 // the keys of /proc/self/status, cmdline, environ and comm of a process that re-executed itself
 // with fixed arguments and environment, /proc/self as a link to the pid, the fd directory, and
 // a child's entry before and after it is reaped; what creating in /proc (and in a read-only /sys)
-// answers, maps' " (deleted)", and /proc/net/unix. Pids and paths are compared, never printed.
+// answers, maps' " (deleted)", /proc/net/unix, and what /proc/self/io counts. Pids and paths are
+// compared, never printed.
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -20,6 +21,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -745,6 +747,57 @@ static void unix_sockets_listed(void) {
   rmdir(dir);
 }
 
+/** /proc/self/io's counters, and the length of the text they were read from. */
+struct io_snapshot { long rchar, wchar, syscr, syscw, read_bytes; long len; };
+
+static long io_field(const char *text, const char *key) {
+  const char *at = strstr(text, key);
+  return at ? atol(at + strlen(key)) : -1;
+}
+
+/** One read of /proc/self/io (itself a read of `len` bytes, counted in the next snapshot). */
+static struct io_snapshot io_now(void) {
+  char buf[512];
+  int fd = open("/proc/self/io", O_RDONLY);
+  long n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  buf[n > 0 ? n : 0] = 0;
+  struct io_snapshot s = {io_field(buf, "rchar: "), io_field(buf, "wchar: "), io_field(buf, "syscr: "),
+                          io_field(buf, "syscw: "), io_field(buf, "\nread_bytes: "), n};
+  return s;
+}
+
+/**
+ * /proc/self/io: the bytes and calls of read- and write-like calls between two reads of it,
+ * nothing printed in between (stdout is unbuffered: each printf is a write).
+ */
+static void io_counts(void) {
+  char path[] = "/tmp/procfs-io-XXXXXX";
+  int fd = mkstemp(path), p[2];
+  if (fd < 0 || pipe(p) != 0) { perror("io setup"); return; }
+  char b[64] = "0123456789abcdef";
+  struct iovec v[2] = {{b, 4}, {b + 4, 4}};
+  struct io_snapshot a = io_now();
+  write(fd, b, 10);
+  pwrite(fd, b, 5, 20);
+  writev(fd, v, 2);
+  lseek(fd, 0, SEEK_SET);
+  read(fd, b, 7);
+  pread(fd, b, 3, 2);
+  readv(fd, v, 2);
+  lseek(fd, 0, SEEK_END);
+  read(fd, b, 5); // at the end: a call, no bytes
+  write(p[1], b, 6);
+  read(p[0], b, 6);
+  struct io_snapshot z = io_now();
+  printf("io: syscr +%ld, syscw +%ld, rchar +%ld, wchar +%ld, read_bytes counted %d\n",
+         z.syscr - a.syscr - 1, z.syscw - a.syscw, z.rchar - a.rchar - a.len, z.wchar - a.wchar, a.read_bytes >= 0);
+  close(fd);
+  close(p[0]);
+  close(p[1]);
+  unlink(path);
+}
+
 int main(int argc, char **argv) {
   if (argc > 1 && !strcmp(argv[1], "exec-side")) return exec_side();
   if (argc > 1 && !strcmp(argv[1], "comm-after-exec")) {
@@ -776,6 +829,7 @@ int main(int argc, char **argv) {
   deleted_links();
   sysctls();
   unix_sockets_listed();
+  io_counts();
 
   long n = readlink("/proc/self", buf, sizeof buf - 1);
   buf[n < 0 ? 0 : n] = 0;
