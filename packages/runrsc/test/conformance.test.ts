@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runInSandbox } from './helpers.js';
+import { IS_ROOT, runInSandbox } from './helpers.js';
 import { ROOTFS } from './paths.js';
 
 // Conformance: each C program under programs/ (one per syscall family) is built static at test
@@ -41,6 +41,22 @@ describe('extended attributes in tmpfs, native vs sandbox', () => {
   it('xattr /dev/shm', () => {
     const native = spawnSync(join(rootfs, 'tmp', 'xattr'), ['/dev/shm'], { encoding: 'utf8', timeout: 30_000 });
     const sandbox = runInSandbox(['/tmp/xattr', '/dev/shm'], { rootfs });
+    expect(sandbox.stdout).toBe(native.stdout);
+    expect(sandbox.status).toBe(native.status);
+  });
+});
+
+// ping.c: natively in a network namespace of its own whose ping_group_range allows every group, as
+// the sandbox's does (the host's own may allow none, and must not be changed by a test).
+const hasTool = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
+describe.skipIf(!IS_ROOT || !hasTool('unshare') || !hasTool('ip'))('ping sockets, native vs sandbox', () => {
+  it('ping', () => {
+    const program = join(rootfs, 'tmp', 'ping');
+    execFileSync('gcc', ['-static', '-O2', '-o', program, fileURLToPath(new URL('./programs/ping.c', import.meta.url))]);
+    const setup = 'echo "0 2147483647" > /proc/sys/net/ipv4/ping_group_range && ip link set lo up && exec "$0"';
+    const native = spawnSync('unshare', ['-n', 'sh', '-c', setup, program], { encoding: 'utf8', timeout: 30_000 });
+    const sandbox = runInSandbox(['/tmp/ping'], { rootfs });
+    expect(native.stdout).toContain('reply: 48 bytes, type 0');
     expect(sandbox.stdout).toBe(native.stdout);
     expect(sandbox.status).toBe(native.status);
   });

@@ -14,7 +14,7 @@ import { MSGMAX, MSGMNB, MSGMNI } from '../ipc/msg.js';
 import { SEMMNI, SEMMSL, SEMOPM } from '../ipc/sem.js';
 import { SHMMAX, SHMMNI } from '../ipc/shm.js';
 import { DEFAULT_HOP_LIMIT } from '../net/inet-socket.js';
-import { EPHEMERAL_FIRST, EPHEMERAL_LAST, UNPRIVILEGED_PORT_START } from '../net/loopback.js';
+import { EPHEMERAL_FIRST, EPHEMERAL_LAST, PING_GROUP_RANGE, UNPRIVILEGED_PORT_START } from '../net/loopback.js';
 import type { Kernel } from '../process/kernel.js';
 import { fillRandom } from '../random.js';
 import { PIPE_MAX_SIZE } from './pipe.js';
@@ -60,5 +60,6 @@ export function sysctls(kernel: Kernel, release: string, bootId: string): Sysctl
     ['net/ipv4/ip_default_ttl', line(DEFAULT_HOP_LIMIT)],
     ['net/ipv4/ip_local_port_range', line(`${EPHEMERAL_FIRST}\t${EPHEMERAL_LAST}`)],
     ['net/ipv4/ip_unprivileged_port_start', line(UNPRIVILEGED_PORT_START)],
+    ['net/ipv4/ping_group_range', line(`${PING_GROUP_RANGE[0]}\t${PING_GROUP_RANGE[1]}`)],
   ];
 }

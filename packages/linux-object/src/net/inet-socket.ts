@@ -24,7 +24,34 @@ import {
 import {
   AF_INET, IPV4_ANY, IPV6_ANY, isIpv4, localDestination, sameAddress, sourceAddress, type InetAddress, type InetEndpoint,
 } from './inet-address.js';
-import { IPPROTO_TCP, IPPROTO_UDP, type LoopbackNetwork, type PortHolder } from './loopback.js';
+import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, type LoopbackNetwork, type PortHolder } from './loopback.js';
+
+/** ICMP's header: type, code, checksum, and the echo's identifier and sequence number. */
+const ICMP_HEADER = 8;
+const ICMP_ECHOREPLY = 0;
+const ICMP_ECHO = 8;
+const ICMPV6_ECHO_REQUEST = 128;
+const ICMPV6_ECHO_REPLY = 129;
+
+/** The sum, in ones' complement, of `bytes` as 16-bit big-endian words, on top of `start`. */
+function onesComplementSum(bytes: Uint8Array, start: number): number {
+  let sum = start;
+  for (let i = 0; i + 1 < bytes.length; i += 2) sum += (bytes[i] << 8) | bytes[i + 1];
+  if (bytes.length % 2 === 1) sum += bytes[bytes.length - 1] << 8;
+  while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
+  return sum;
+}
+
+/** RFC 1071's checksum of `bytes`, after the partial sum `start` (a pseudo-header's). */
+function internetChecksum(bytes: Uint8Array, start: number): number {
+  return ~onesComplementSum(bytes, start) & 0xffff;
+}
+
+/** The partial sum of ICMPv6's pseudo-header (RFC 8200, 8.1): addresses, length, next header. */
+function icmpv6PseudoHeaderSum(source: InetAddress, destination: InetAddress, length: number): number {
+  const sum = onesComplementSum(source, onesComplementSum(destination, 0));
+  return onesComplementSum(new Uint8Array([0, 0, length >> 8, length & 0xff, 0, 0, 0, IPPROTO_ICMPV6]), sum);
+}
 
 /** The largest UDP payloads: 65 535 less the IPv4 and UDP headers; IPv6's header is in neither. */
 const UDP_MAX_IPV4 = 65_507;
@@ -158,7 +185,7 @@ export class InetSocket extends FileBase implements PortHolder {
     flags: number,
     { data, protocol }: { data?: UnixSocket; protocol?: number } = {},
   ) {
-    super(type === SOCK_STREAM ? 'socket:[tcp]' : 'socket:[udp]', O_RDWR | (flags & O_NONBLOCK));
+    super(type === SOCK_STREAM ? 'socket:[tcp]' : protocol === IPPROTO_ICMP || protocol === IPPROTO_ICMPV6 ? 'socket:[ping]' : 'socket:[udp]', O_RDWR | (flags & O_NONBLOCK));
     this.#net = net;
     this.#data = data ?? new UnixSocket(type, 0);
     this.protocol = protocol ?? (type === SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP);
@@ -356,6 +383,7 @@ export class InetSocket extends FileBase implements PortHolder {
     const dest = to !== undefined ? this.#route(to) : this.remote;
     if (dest === null) throw new KernelError(Errno.EDESTADDRREQ);
     this.checkSendSize(data.length);
+    if (this.protocol === IPPROTO_ICMP || this.protocol === IPPROTO_ICMPV6) return this.#echo(data, dest, flags, waiter);
     if (this.local === null) this.bind(this.#any, 0);
     const from = options?.source ?? sourceAddress(this.local!.addr, dest.addr); // the bound address or a loopback constant
     const port = this.local!.port;
@@ -375,6 +403,37 @@ export class InetSocket extends FileBase implements PortHolder {
       if (err instanceof KernelError && err.errno === Errno.EAGAIN) return data.length; // its queue is full
       throw err;
     }
+  }
+
+  /**
+   * A ping socket's send: an echo request (EINVAL for anything else), which the loopback
+   * network's host answers at once: the reply, from the destination, comes back to this socket
+   * with the socket's identifier in place of the request's and the checksum made, as Linux's
+   * ping sockets fill them in.
+   */
+  #echo(data: Uint8Array, dest: InetEndpoint, flags: number, waiter: Interruptible | undefined): number {
+    const v4 = this.protocol === IPPROTO_ICMP;
+    if (data.length < ICMP_HEADER || data[0] !== (v4 ? ICMP_ECHO : ICMPV6_ECHO_REQUEST) || data[1] !== 0) {
+      throw new KernelError(Errno.EINVAL);
+    }
+    if (this.local === null) this.bind(this.#any, 0);
+    const id = this.local!.port;
+    const from = sourceAddress(this.local!.addr, dest.addr);
+    const reply = data.slice();
+    reply[0] = v4 ? ICMP_ECHOREPLY : ICMPV6_ECHO_REPLY;
+    reply[4] = id >> 8;
+    reply[5] = id & 0xff;
+    reply[2] = reply[3] = 0;
+    const sum = v4 ? internetChecksum(reply, 0) : internetChecksum(reply, icmpv6PseudoHeaderSum(dest.addr, from, reply.length));
+    reply[2] = sum >> 8;
+    reply[3] = sum & 0xff;
+    this.#label(dest.addr, 0, { addr: from, port: id }, DEFAULT_HOP_LIMIT, 0);
+    try {
+      this.#data.send(reply, [], flags | MSG_DONTWAIT, waiter, { to: this.#data });
+    } catch (err) {
+      if (!(err instanceof KernelError && err.errno === Errno.EAGAIN)) throw err; // its queue is full: lost
+    }
+    return data.length;
   }
 
   /**

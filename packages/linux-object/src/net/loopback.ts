@@ -13,6 +13,16 @@ import { isAnyAddress, isIpv4, sameAddress, type InetAddress, type InetEndpoint 
 export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
 export const IPPROTO_UDPLITE = 136;
+/** ICMP and ICMPv6: the protocols of ping sockets (SOCK_DGRAM), whose "port" is the echo identifier. */
+export const IPPROTO_ICMP = 1;
+export const IPPROTO_ICMPV6 = 58;
+
+/**
+ * net.ipv4.ping_group_range: the groups whose members may make ping sockets. Every group, as
+ * Docker sets it for its containers (a fresh Linux network namespace allows none, and its ping
+ * then needs a raw socket, which the sandbox does not offer).
+ */
+export const PING_GROUP_RANGE: readonly [number, number] = [0, 2147483647];
 
 /** Linux's default net.ipv4.ip_local_port_range: where ports chosen for a socket come from. */
 export const EPHEMERAL_FIRST = 32768;

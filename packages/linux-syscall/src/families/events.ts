@@ -32,7 +32,7 @@ export const eventsSyscalls: Partial<Record<SyscallName, SyscallSpec<SyscallCont
   timerfd_gettime: supported(eventfd.sysTimerfdGettime),
   signalfd: supported(eventfd.sysSignalfd),
   signalfd4: supported(eventfd.sysSignalfd4),
-  socket: partial(socket.sysSocket, 'AF_UNIX (SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET); AF_INET and AF_INET6 TCP, UDP and UDP-Lite on the loopback interface only (no raw sockets); AF_NETLINK NETLINK_ROUTE (the loopback interface, its addresses and routes; no changes); other families EAFNOSUPPORT'),
+  socket: partial(socket.sysSocket, 'AF_UNIX (SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET); AF_INET and AF_INET6 TCP, UDP, UDP-Lite and ping sockets (ICMP echo) on the loopback interface only (no raw sockets); AF_NETLINK NETLINK_ROUTE (the loopback interface, its addresses and routes; no changes); other families EAFNOSUPPORT'),
   socketpair: partial(socket.sysSocketpair, 'AF_UNIX: SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET'),
   bind: partial(socket.sysBind, 'AF_UNIX: abstract names, autobind, socket files on tmpfs and hostfs (on hostfs kept in the kernel: the host sees no file, and rename does not move one); AF_INET and AF_INET6: the wildcard and loopback addresses; AF_NETLINK: port ids and groups'),
   listen: supported(socket.sysListen),

@@ -5,7 +5,8 @@
  * @module
  */
 import {
-  AF_INET6, CAP_NET_BIND_SERVICE, DEFAULT_HOP_LIMIT, capable, Errno, InetSocket, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE, isAnyAddress, isIpv4,
+  AF_INET6, CAP_NET_BIND_SERVICE, DEFAULT_HOP_LIMIT, capable, Errno, InetSocket, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP,
+  IPPROTO_UDPLITE, isAnyAddress, isIpv4, PING_GROUP_RANGE,
   isLoopbackAddress, KernelError, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOCK_STREAM, UNPRIVILEGED_PORT_START, type InetEndpoint,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
@@ -19,17 +20,26 @@ import {
 
 /**
  * socket(2) for AF_INET and AF_INET6: SOCK_STREAM is TCP, SOCK_DGRAM UDP (protocol 0 or that
- * one) or UDP-Lite; EPROTONOSUPPORT for other protocols, ESOCKTNOSUPPORT for other types (raw
- * sockets too).
+ * one), UDP-Lite, or a ping socket (ICMP, ICMPv6: echo requests, answered by the loopback host,
+ * for members of net.ipv4.ping_group_range, EACCES otherwise); EPROTONOSUPPORT for other
+ * protocols, ESOCKTNOSUPPORT for other types (raw sockets too).
  */
 export function createInetSocket(ctx: SyscallContext, domain: number, typeArg: number, protocol: number): number {
   const type = typeArg & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
   if (type !== SOCK_STREAM && type !== SOCK_DGRAM) throw new KernelError(Errno.ESOCKTNOSUPPORT);
   const own = type === SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
-  const lite = type === SOCK_DGRAM && protocol === IPPROTO_UDPLITE;
-  if (protocol !== 0 && protocol !== own && !lite) throw new KernelError(Errno.EPROTONOSUPPORT);
-  const sock = new InetSocket(domain, type, ctx.kernel.loopback, ctx.process.cred.euid, typeArg, { protocol: lite ? IPPROTO_UDPLITE : own });
+  const other = type === SOCK_DGRAM && (protocol === IPPROTO_UDPLITE || protocol === (domain === AF_INET6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP));
+  if (protocol !== 0 && protocol !== own && !other) throw new KernelError(Errno.EPROTONOSUPPORT);
+  if (other && protocol !== IPPROTO_UDPLITE && !mayPing(ctx)) throw new KernelError(Errno.EACCES);
+  const sock = new InetSocket(domain, type, ctx.kernel.loopback, ctx.process.cred.euid, typeArg, { protocol: other ? protocol : own });
   return ctx.process.fds.install(sock, { cloexec: (typeArg & SOCK_CLOEXEC) !== 0 });
+}
+
+/** Linux's ping_init_sock: the caller's effective or a supplementary group is in ping_group_range. */
+function mayPing(ctx: SyscallContext): boolean {
+  const [low, high] = PING_GROUP_RANGE;
+  const cred = ctx.process.cred;
+  return [cred.egid, ...cred.groups].some((g) => g >= low && g <= high);
 }
 
 /**
@@ -100,6 +110,11 @@ const STORED = new Map<number, StoredOption>([
   [key(SOL_UDPLITE, UDPLITE_SEND_CSCOV), { value: 0, protocol: IPPROTO_UDPLITE }],
   [key(SOL_UDPLITE, UDPLITE_RECV_CSCOV), { value: 0, protocol: IPPROTO_UDPLITE }],
   ...RECEIVE_OPTIONS.map(([level, name]): [number, StoredOption] => [key(level, name), { value: 0, bool: true }]),
+  // Asking for ICMP errors and IP options changes nothing here: no error or option ever comes
+  // (the loopback host reaches every socket it routes to, and its packets carry no options).
+  [key(SOL_IP, 7 /* IP_RETOPTS */), { value: 0, bool: true }],
+  [key(SOL_IP, 11 /* IP_RECVERR */), { value: 0, bool: true }],
+  [key(SOL_IPV6, 25 /* IPV6_RECVERR */), { value: 0, bool: true }],
 ]);
 
 type HeaderField = 'ttl' | 'tos' | 'unicastHops' | 'trafficClass';
