@@ -15,7 +15,10 @@ import { S_ISVTX } from '../abi/mode.js';
 import { Errno, KernelError } from '../errno.js';
 import { ALL_CAPS, CAP_SETFCAP, CAP_SYS_ADMIN, hasCap, type FileCapabilities } from '../process/capabilities.js';
 import { FileType } from './file-type.js';
+import { IN_ATTRIB } from './inotify.js';
 import type { INode } from './inode.js';
+import type { PathRef } from './path-ref.js';
+import type { Vfs } from './vfs.js';
 import { MAY_READ, MAY_WRITE, checkInodeAccess, hasCapability, isOwnerOrRoot, type AccessIds } from './permission.js';
 
 /** setxattr(2): fail with EEXIST if the attribute exists. */
@@ -140,54 +143,76 @@ function shownFileCaps(value: Uint8Array): Uint8Array {
   return shown;
 }
 
-/** getxattr(2) of a resolved file: the value (a view that may last only until the next call). */
-export function getXattr(inode: INode, name: string, ids: AccessIds | undefined): Uint8Array {
+/**
+ * The file an xattr call names: where a path or an fd leads (undefined for a pipe or a socket,
+ * which no file system keeps attributes for), and the VFS it is in, whose inotify hears the
+ * changes and which keeps the holders of file capabilities.
+ */
+export interface XattrTarget {
+  vfs: Vfs;
+  ref: PathRef | undefined;
+}
+
+/** getxattr(2): the value (a view that may last only until the next call). */
+export function getXattr({ vfs, ref }: XattrTarget, name: string, ids: AccessIds | undefined): Uint8Array {
+  if (ref === undefined) unnamedXattr(name, false);
+  const inode = ref.inode;
   checkXattrAccess(inode, name, MAY_READ, ids);
   namespaceOf(name);
   if (inode.getXattr === undefined) throw new KernelError(Errno.EOPNOTSUPP);
   const value = inode.getXattr(name);
-  return name === XATTR_NAME_CAPS ? shownFileCaps(value) : value;
+  if (name !== XATTR_NAME_CAPS) return value;
+  if (value.length > 0) vfs.privileges.addCaps(inode); // a write must take them away
+  return shownFileCaps(value);
 }
 
-/**
- * setxattr(2) of a resolved file on a file system `readOnly` or not: `flags` XATTR_CREATE or
- * XATTR_REPLACE (checked by the caller).
- */
-export function setXattr(inode: INode, readOnly: boolean, name: string, value: Uint8Array, flags: number, ids: AccessIds | undefined): void {
-  if (readOnly) throw new KernelError(Errno.EROFS);
+/** setxattr(2): `flags` XATTR_CREATE or XATTR_REPLACE (checked by the caller). */
+export function setXattr({ vfs, ref }: XattrTarget, name: string, value: Uint8Array, flags: number, ids: AccessIds | undefined): void {
+  if (ref === undefined) unnamedXattr(name, true);
+  const inode = ref.inode;
+  if (ref.mount.fs.readOnly) throw new KernelError(Errno.EROFS);
   if (name === XATTR_NAME_CAPS) checkFileCaps(value, ids);
   checkXattrAccess(inode, name, MAY_WRITE, ids);
   namespaceOf(name);
   if (inode.setXattr === undefined) throw new KernelError(Errno.EOPNOTSUPP);
   inode.setXattr(name, value, flags);
+  if (name === XATTR_NAME_CAPS) {
+    if (value.length > 0) vfs.privileges.addCaps(inode);
+    else vfs.privileges.dropCaps(inode);
+  }
+  vfs.events.changed(ref, IN_ATTRIB);
 }
 
-/** removexattr(2) of a resolved file. */
-export function removeXattr(inode: INode, readOnly: boolean, name: string, ids: AccessIds | undefined): void {
-  if (readOnly) throw new KernelError(Errno.EROFS);
+/** removexattr(2). */
+export function removeXattr({ vfs, ref }: XattrTarget, name: string, ids: AccessIds | undefined): void {
+  if (ref === undefined) unnamedXattr(name, true);
+  const inode = ref.inode;
+  if (ref.mount.fs.readOnly) throw new KernelError(Errno.EROFS);
   checkXattrAccess(inode, name, MAY_WRITE, ids);
   if (name === XATTR_NAME_CAPS && !hasCapability(ids, CAP_SETFCAP)) throw new KernelError(Errno.EPERM);
   namespaceOf(name);
   if (inode.removeXattr === undefined) throw new KernelError(Errno.EOPNOTSUPP);
   inode.removeXattr(name);
+  if (name === XATTR_NAME_CAPS) vfs.privileges.dropCaps(inode);
+  vfs.events.changed(ref, IN_ATTRIB);
 }
 
 /**
- * listxattr(2) of a resolved file: its names, without the trusted.* ones unless the caller holds
- * CAP_SYS_ADMIN. Needs no permission on the file. A file system that keeps none lists none.
+ * listxattr(2): the names, without the trusted.* ones unless the caller holds CAP_SYS_ADMIN.
+ * Needs no permission on the file. A file system that keeps none (a pipe's, a socket's) lists none.
  */
-export function listXattrs(inode: INode, ids: AccessIds | undefined): string[] {
-  const names = inode.listXattrs?.() ?? [];
+export function listXattrs({ ref }: XattrTarget, ids: AccessIds | undefined): string[] {
+  const names = ref?.inode.listXattrs?.() ?? [];
   if (ids === undefined || hasCap(ids.caps, CAP_SYS_ADMIN)) return names;
   return names.filter((n) => !n.startsWith('trusted.'));
 }
 
 /**
- * Any call on the attributes of a pipe or a socket, which no file system keeps them for: user.*
- * is refused as for any file neither regular nor a directory (EPERM to write, ENODATA to read),
- * and other names have no handler (EOPNOTSUPP). Always throws.
+ * Any call on the attributes of a pipe or a socket: user.* is refused as for any file neither
+ * regular nor a directory (EPERM to write, ENODATA to read), and other names have no handler
+ * (EOPNOTSUPP). Always throws.
  */
-export function unnamedXattr(name: string, write: boolean): never {
+function unnamedXattr(name: string, write: boolean): never {
   if (name.startsWith('user.')) throw new KernelError(write ? Errno.EPERM : Errno.ENODATA);
   namespaceOf(name);
   throw new KernelError(Errno.EOPNOTSUPP);

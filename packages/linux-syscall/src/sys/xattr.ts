@@ -7,9 +7,8 @@
  * @module
  */
 import {
-  Errno, IN_ATTRIB, KernelError, O_PATH, XATTR_CREATE, XATTR_LIST_MAX, XATTR_NAME_CAPS, XATTR_NAME_MAX, XATTR_REPLACE,
-  XATTR_SIZE_MAX, fsIds, getXattr, listXattrs, removeXattr, setXattr, stringBytesInto, unnamedXattr,
-  type AccessIds, type PathRef,
+  Errno, KernelError, O_PATH, XATTR_CREATE, XATTR_LIST_MAX, XATTR_NAME_MAX, XATTR_REPLACE, XATTR_SIZE_MAX, fsIds,
+  getXattr, listXattrs, removeXattr, setXattr, stringBytesInto, type AccessIds, type XattrTarget,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 
@@ -34,72 +33,55 @@ function nameArg(ctx: SyscallContext, i: number): string {
   return name;
 }
 
-/** The file a path argument names, following a last symlink or not. */
-function pathArg(ctx: SyscallContext, i: number, follow: boolean): PathRef {
-  return ctx.process.fs.lookup(ctx.path(i), { followLast: follow, ids: idsOf(ctx) });
-}
+/** How an xattr call names its file: a path followed to its end, a path not (l…), an fd (f…). */
+type Names = 'path' | 'link' | 'fd';
 
 /**
- * The file an fd argument is open at (EBADF for O_PATH fds); undefined for a pipe or a socket,
- * which no file system keeps attributes for.
+ * The file argument 0 names, read after the name and value as Linux reads them: through a path,
+ * or an fd (EBADF for O_PATH fds; a pipe's or socket's has no file system: `ref` undefined).
  */
-function fdArg(ctx: SyscallContext, i: number): PathRef | undefined {
-  const file = ctx.process.fds.get(ctx.int(i));
+function target(ctx: SyscallContext, names: Names): XattrTarget {
+  const vfs = ctx.process.fs.vfs;
+  if (names !== 'fd') return { vfs, ref: ctx.process.fs.lookup(ctx.path(0), { followLast: names === 'path', ids: idsOf(ctx) }) };
+  const file = ctx.process.fds.get(ctx.int(0));
   if ((file.statusFlags & O_PATH) !== 0) throw new KernelError(Errno.EBADF);
-  return file.location;
+  return { vfs, ref: file.location };
 }
 
-// ---- set ---------------------------------------------------------------------------------------
-
-/** setxattr's name, value and flags, read before the file is looked up. */
-function setArgs(ctx: SyscallContext): { name: string; value: Uint8Array; flags: number } {
+/** setxattr(path or fd, name, value, size, flags). */
+function set(ctx: SyscallContext, names: Names): number {
   const flags = ctx.int(4);
   if ((flags & ~(XATTR_CREATE | XATTR_REPLACE)) !== 0) throw new KernelError(Errno.EINVAL);
   const name = nameArg(ctx, 1);
   const size = ctx.addr(3);
   if (size > XATTR_SIZE_MAX) throw new KernelError(Errno.E2BIG);
   const value = size === 0 ? new Uint8Array(0) : ctx.mem.read(ctx.addr(2), size);
-  return { name, value, flags };
-}
-
-function setAt(ctx: SyscallContext, ref: PathRef | undefined, a: { name: string; value: Uint8Array; flags: number }): number {
-  if (ref === undefined) unnamedXattr(a.name, true);
-  setXattr(ref.inode, ref.mount.fs.readOnly, a.name, a.value, a.flags, idsOf(ctx));
-  const vfs = ctx.process.fs.vfs;
-  if (a.name === XATTR_NAME_CAPS) {
-    if (a.value.length > 0) vfs.privileges.addCaps(ref.inode);
-    else vfs.privileges.dropCaps(ref.inode);
-  }
-  vfs.events.changed(ref, IN_ATTRIB);
+  setXattr(target(ctx, names), name, value, flags, idsOf(ctx));
   return 0;
 }
 
-/** Implements Linux syscall setxattr(2). */
-export function sysSetxattr(ctx: SyscallContext) {
-  const a = setArgs(ctx);
-  return setAt(ctx, pathArg(ctx, 0, true), a);
+/** getxattr(path or fd, name, buf, size): the value's length; with size 0, the length alone. */
+function get(ctx: SyscallContext, names: Names): number {
+  const name = nameArg(ctx, 1);
+  return answer(ctx, getXattr(target(ctx, names), name, idsOf(ctx)), 2, XATTR_SIZE_MAX);
 }
 
-/** Implements Linux syscall lsetxattr(2). */
-export function sysLsetxattr(ctx: SyscallContext) {
-  const a = setArgs(ctx);
-  return setAt(ctx, pathArg(ctx, 0, false), a);
+/** listxattr(path or fd, buf, size): the names, each NUL-terminated; with size 0, their length alone. */
+function list(ctx: SyscallContext, names: Names): number {
+  let length = 0;
+  for (const name of listXattrs(target(ctx, names), idsOf(ctx))) {
+    if (length + name.length + 1 > XATTR_LIST_MAX) throw new KernelError(Errno.E2BIG);
+    length += stringBytesInto(name, listScratch.subarray(length));
+    listScratch[length++] = 0;
+  }
+  return answer(ctx, listScratch.subarray(0, length), 1, XATTR_LIST_MAX);
 }
 
-/** Implements Linux syscall fsetxattr(2). */
-export function sysFsetxattr(ctx: SyscallContext) {
-  const a = setArgs(ctx);
-  return setAt(ctx, fdArg(ctx, 0), a);
-}
-
-// ---- get ---------------------------------------------------------------------------------------
-
-/** The value into the guest's buffer (args 2, 3): its length; with size 0, the length alone. */
-function getAt(ctx: SyscallContext, ref: PathRef | undefined, name: string): number {
-  if (ref === undefined) unnamedXattr(name, false);
-  const value = getXattr(ref.inode, name, idsOf(ctx));
-  if (name === XATTR_NAME_CAPS && value.length > 0) ctx.process.fs.vfs.privileges.addCaps(ref.inode);
-  return answer(ctx, value, 2, XATTR_SIZE_MAX);
+/** removexattr(path or fd, name). */
+function remove(ctx: SyscallContext, names: Names): number {
+  const name = nameArg(ctx, 1);
+  removeXattr(target(ctx, names), name, idsOf(ctx));
+  return 0;
 }
 
 /**
@@ -115,77 +97,27 @@ function answer(ctx: SyscallContext, bytes: Uint8Array, bufArg: number, max: num
   return bytes.length;
 }
 
+/** Implements Linux syscall setxattr(2). */
+export const sysSetxattr = (ctx: SyscallContext) => set(ctx, 'path');
+/** Implements Linux syscall lsetxattr(2). */
+export const sysLsetxattr = (ctx: SyscallContext) => set(ctx, 'link');
+/** Implements Linux syscall fsetxattr(2). */
+export const sysFsetxattr = (ctx: SyscallContext) => set(ctx, 'fd');
 /** Implements Linux syscall getxattr(2). */
-export function sysGetxattr(ctx: SyscallContext) {
-  const name = nameArg(ctx, 1);
-  return getAt(ctx, pathArg(ctx, 0, true), name);
-}
-
+export const sysGetxattr = (ctx: SyscallContext) => get(ctx, 'path');
 /** Implements Linux syscall lgetxattr(2). */
-export function sysLgetxattr(ctx: SyscallContext) {
-  const name = nameArg(ctx, 1);
-  return getAt(ctx, pathArg(ctx, 0, false), name);
-}
-
+export const sysLgetxattr = (ctx: SyscallContext) => get(ctx, 'link');
 /** Implements Linux syscall fgetxattr(2). */
-export function sysFgetxattr(ctx: SyscallContext) {
-  const name = nameArg(ctx, 1);
-  return getAt(ctx, fdArg(ctx, 0), name);
-}
-
-// ---- list --------------------------------------------------------------------------------------
-
-/** The names, each NUL-terminated, into the guest's buffer (args 1, 2): their length; with size 0, the length alone. */
-function listAt(ctx: SyscallContext, ref: PathRef | undefined): number {
-  if (ref === undefined) return 0;
-  let length = 0;
-  for (const name of listXattrs(ref.inode, idsOf(ctx))) {
-    if (length + name.length + 1 > XATTR_LIST_MAX) throw new KernelError(Errno.E2BIG);
-    length += stringBytesInto(name, listScratch.subarray(length));
-    listScratch[length++] = 0;
-  }
-  return answer(ctx, listScratch.subarray(0, length), 1, XATTR_LIST_MAX);
-}
-
+export const sysFgetxattr = (ctx: SyscallContext) => get(ctx, 'fd');
 /** Implements Linux syscall listxattr(2). */
-export function sysListxattr(ctx: SyscallContext) {
-  return listAt(ctx, pathArg(ctx, 0, true));
-}
-
+export const sysListxattr = (ctx: SyscallContext) => list(ctx, 'path');
 /** Implements Linux syscall llistxattr(2). */
-export function sysLlistxattr(ctx: SyscallContext) {
-  return listAt(ctx, pathArg(ctx, 0, false));
-}
-
+export const sysLlistxattr = (ctx: SyscallContext) => list(ctx, 'link');
 /** Implements Linux syscall flistxattr(2). */
-export function sysFlistxattr(ctx: SyscallContext) {
-  return listAt(ctx, fdArg(ctx, 0));
-}
-
-// ---- remove ------------------------------------------------------------------------------------
-
-function removeAt(ctx: SyscallContext, ref: PathRef | undefined, name: string): number {
-  if (ref === undefined) unnamedXattr(name, true);
-  removeXattr(ref.inode, ref.mount.fs.readOnly, name, idsOf(ctx));
-  if (name === XATTR_NAME_CAPS) ctx.process.fs.vfs.privileges.dropCaps(ref.inode);
-  ctx.process.fs.vfs.events.changed(ref, IN_ATTRIB);
-  return 0;
-}
-
+export const sysFlistxattr = (ctx: SyscallContext) => list(ctx, 'fd');
 /** Implements Linux syscall removexattr(2). */
-export function sysRemovexattr(ctx: SyscallContext) {
-  const name = nameArg(ctx, 1);
-  return removeAt(ctx, pathArg(ctx, 0, true), name);
-}
-
+export const sysRemovexattr = (ctx: SyscallContext) => remove(ctx, 'path');
 /** Implements Linux syscall lremovexattr(2). */
-export function sysLremovexattr(ctx: SyscallContext) {
-  const name = nameArg(ctx, 1);
-  return removeAt(ctx, pathArg(ctx, 0, false), name);
-}
-
+export const sysLremovexattr = (ctx: SyscallContext) => remove(ctx, 'link');
 /** Implements Linux syscall fremovexattr(2). */
-export function sysFremovexattr(ctx: SyscallContext) {
-  const name = nameArg(ctx, 1);
-  return removeAt(ctx, fdArg(ctx, 0), name);
-}
+export const sysFremovexattr = (ctx: SyscallContext) => remove(ctx, 'fd');
