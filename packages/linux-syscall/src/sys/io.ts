@@ -6,7 +6,7 @@
  * @module
  */
 import {
-  Errno, IN_ACCESS, IN_MODIFY, KernelError, fsIds, POLLIN, POLLOUT, SEEK_CUR, SI_KERNEL, Signo, isKernelError, sendSignal, type Interruptible, type OpenFile,
+  Errno, IN_ACCESS, IN_MODIFY, KernelError, fsIds, POLLIN, POLLOUT, SEEK_CUR, SI_KERNEL, Signo, isKernelError, sendSignal, type Interruptible, type LinuxProcess, type LinuxThread, type OpenFile,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 import { iovecSegments } from './iovec.js';
@@ -63,46 +63,46 @@ function writeTransfer(ctx: SyscallContext, file: OpenFile, segs: Uint8Array[], 
 }
 
 /**
- * The result `r` of a write to `file`: counted (wchar, syscw); bytes written to a file of the tree
- * are an inotify IN_MODIFY, and take its file capabilities and, from a caller without
- * CAP_FSETID, its set-ID bits away.
+ * The result `r` of a write to `file` (a call counted, syscw): see {@link wrote}. The process and
+ * thread are taken now, for a write that settles later.
  */
 export function written(ctx: SyscallContext, file: OpenFile, r: number | Promise<number>): number | Promise<number> {
-  const io = ctx.thread.io;
-  io.writeCalls++;
-  r = typeof r === 'number' ? (io.writtenChars += r > 0 ? r : 0, r) : r.then((n) => ((io.writtenChars += n > 0 ? n : 0), n));
-  const privileges = ctx.process.fs.vfs.privileges;
-  const cred = ctx.process.cred;
-  if (file.location !== undefined && privileges.mayTake(cred.capEffective)) {
-    const take = (n: number): number => {
-      if (n > 0) privileges.written(file, fsIds(cred));
-      return n;
-    };
-    r = typeof r === 'number' ? take(r) : r.then(take);
-  }
-  return reported(ctx, file, IN_MODIFY, r);
+  const { thread, process } = ctx;
+  thread.io.writeCalls++;
+  return typeof r === 'number' ? wrote(thread, process, file, r) : r.then((n) => wrote(thread, process, file, n));
 }
 
 /**
- * The result `r` of a read from `file`: counted (rchar, syscr), and bytes read from a file of the
- * tree are an inotify IN_ACCESS.
+ * What `n` bytes written to `file` do: they are counted (wchar); to a file of the tree, they are
+ * an inotify IN_MODIFY and take its file capabilities and, from a caller without CAP_FSETID, its
+ * set-ID bits away.
  */
-export function readFrom(ctx: SyscallContext, file: OpenFile, r: number | Promise<number>): number | Promise<number> {
-  const io = ctx.thread.io;
-  io.readCalls++;
-  r = typeof r === 'number' ? (io.readChars += r > 0 ? r : 0, r) : r.then((n) => ((io.readChars += n > 0 ? n : 0), n));
-  return reported(ctx, file, IN_ACCESS, r);
+function wrote(thread: LinuxThread, process: LinuxProcess, file: OpenFile, n: number): number {
+  if (n <= 0) return n;
+  thread.io.writtenChars += n;
+  const location = file.location;
+  if (location === undefined) return n;
+  const { privileges, events } = process.fs.vfs;
+  const cred = process.cred;
+  if (privileges.mayTake(cred.capEffective)) privileges.written(file, fsIds(cred));
+  if (events.active) events.changed(location, IN_MODIFY);
+  return n;
 }
 
-function reported(ctx: SyscallContext, file: OpenFile, mask: number, r: number | Promise<number>): number | Promise<number> {
-  const events = ctx.process.fs.vfs.events;
-  if (!events.active || file.location === undefined) return r;
-  const location = file.location;
-  const report = (n: number): number => {
-    if (n > 0) events.changed(location, mask);
-    return n;
-  };
-  return typeof r === 'number' ? report(r) : r.then(report);
+/** The result `r` of a read from `file` (a call counted, syscr): see {@link wasRead}. */
+export function readFrom(ctx: SyscallContext, file: OpenFile, r: number | Promise<number>): number | Promise<number> {
+  const { thread, process } = ctx;
+  thread.io.readCalls++;
+  return typeof r === 'number' ? wasRead(thread, process, file, r) : r.then((n) => wasRead(thread, process, file, n));
+}
+
+/** What `n` bytes read from `file` do: they are counted (rchar); from a file of the tree, an inotify IN_ACCESS. */
+function wasRead(thread: LinuxThread, process: LinuxProcess, file: OpenFile, n: number): number {
+  if (n <= 0) return n;
+  thread.io.readChars += n;
+  const events = process.fs.vfs.events;
+  if (events.active && file.location !== undefined) events.changed(file.location, IN_ACCESS);
+  return n;
 }
 
 function checkOffset(off: number): number {
