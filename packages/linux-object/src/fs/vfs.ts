@@ -15,7 +15,7 @@ import {
 } from '../abi/fcntl.js';
 import { MAXSYMLINKS, NAME_MAX, PATH_MAX } from '../abi/limits.js';
 import type { Stat } from '../abi/stat.js';
-import { S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK, S_ISGID } from '../abi/mode.js';
+import { S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK, S_ISGID, S_ISUID } from '../abi/mode.js';
 import { Errno, KernelError } from '../errno.js';
 import { FileType } from './file-type.js';
 import { FilePrivileges } from './file-privileges.js';
@@ -753,6 +753,18 @@ export class Vfs {
    */
   setAttr(ref: PathRef, attr: SetAttr, ids?: AccessIds): void {
     this.#setAttr(ref, attr, ids);
+    this.attrsChanged(ref, attr, ids);
+  }
+
+  /**
+   * What follows a change of `attr` at `ref` by `ids` (through `file` when an fd made it): inotify
+   * hears it; a truncate or a chown (whatever ids it gives) takes what it takes from the file
+   * (`FilePrivileges`); a chmod that sets a set-ID bit has open files' bits checked again.
+   */
+  attrsChanged(ref: PathRef, attr: SetAttr, ids: AccessIds | undefined, file?: OpenFile): void {
+    if (attr.size !== undefined) this.privileges.truncated(ref.inode, ref.mount.fs, ids, file);
+    if (attr.uid !== undefined || attr.gid !== undefined) this.privileges.chowned(ref.inode);
+    if (attr.mode !== undefined && (attr.mode & (S_ISUID | S_ISGID)) !== 0) this.privileges.setidChanged();
     this.events.changed(ref, attrEvents(attr));
   }
 
@@ -891,9 +903,12 @@ function emptyStatFs(): StatFs {
   };
 }
 
-/** What a change of `attr` reports: IN_MODIFY for a new size, IN_ATTRIB for the rest. */
-export function attrEvents(attr: SetAttr): number {
-  const others = attr.mode !== undefined || attr.uid !== undefined || attr.gid !== undefined
+/**
+ * What a change of `attr` reports: IN_MODIFY for a new size, IN_ATTRIB for the rest; a chown that
+ * leaves both ids (-1) reports nothing, as Linux's.
+ */
+function attrEvents(attr: SetAttr): number {
+  const others = attr.mode !== undefined || (attr.uid ?? -1) !== -1 || (attr.gid ?? -1) !== -1
     || attr.atime !== undefined || attr.mtime !== undefined;
   return (attr.size !== undefined ? IN_MODIFY : 0) | (others ? IN_ATTRIB : 0);
 }

@@ -8,8 +8,8 @@
  */
 import {
   AT_EMPTY_PATH, AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW, Errno, KernelError,
-  IN_MODIFY, O_PATH, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK, S_ISGID, S_ISUID, attrEvents, checkSetAttr, fsIds, setInodeAttr, statfsCodec, viewOf,
-  type AccessIds, type FileChanges, type FileSystem, type INode, type OpenFile, type PathRef, type SetAttr, type SetTime,
+  IN_MODIFY, O_PATH, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK, checkSetAttr, fsIds, setInodeAttr, statfsCodec, viewOf,
+  type AccessIds, type FileChanges, type OpenFile, type PathRef, type SetAttr, type SetTime,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 
@@ -172,20 +172,7 @@ function setAttrAt(ctx: SyscallContext, dirfd: number, path: string, flags: numb
 
 function setRefAttr(ctx: SyscallContext, ref: PathRef, attr: SetAttr): number {
   vfsOf(ctx).setAttr(ref, attr, idsOf(ctx));
-  privilegesAfter(ctx, ref.inode, ref.mount.fs, attr);
   return 0;
-}
-
-/**
- * What a change of attributes takes from a file, or lets be taken later: a truncate or a chown
- * (whatever ids it gives: `attr` holds `owner` then) its privileges, a chmod that sets a set-ID
- * bit the writers' leave to keep them (`docs/processes.md`, "Capabilities").
- */
-function privilegesAfter(ctx: SyscallContext, inode: INode, fs: FileSystem, attr: SetAttr, file?: OpenFile): void {
-  const privileges = vfsOf(ctx).privileges;
-  if (attr.size !== undefined) privileges.truncated(inode, fs, idsOf(ctx), file);
-  if (attr.uid !== undefined || attr.gid !== undefined || attr === CHOWN_NOTHING) privileges.chowned(inode);
-  if (attr.mode !== undefined && (attr.mode & (S_ISUID | S_ISGID)) !== 0) privileges.setidChanged();
 }
 
 /**
@@ -203,10 +190,7 @@ function setFileAttr(ctx: SyscallContext, file: OpenFile, wanted: SetAttr): numb
     const { inode, mount } = file.location;
     setInodeAttr(inode, mount.fs, attr);
   } else if (attr.size !== undefined) throw new KernelError(Errno.EINVAL);
-  if (file.location !== undefined) {
-    privilegesAfter(ctx, file.location.inode, file.location.mount.fs, attr, file);
-    vfsOf(ctx).events.changed(file.location, attrEvents(attr));
-  }
+  if (file.location !== undefined) vfsOf(ctx).attrsChanged(file.location, attr, idsOf(ctx), file);
   return 0;
 }
 
@@ -233,20 +217,11 @@ export function sysFchmod(ctx: SyscallContext) {
 }
 
 /**
- * A chown that leaves both ids as they are: still a chown, which takes a file's capabilities away
- * as Linux's notify_change does with ATTR_KILL_PRIV.
+ * The (uid, gid) of a chown call, -1 leaving an id as is: both always there, since a chown that
+ * changes neither still is one (it takes a file's capabilities away, and updates its ctime).
  */
-const CHOWN_NOTHING: SetAttr = Object.freeze({});
-
-/** The (uid, gid) of a chown call; -1 leaves an id as is. */
 function owner(ctx: SyscallContext, i: number): SetAttr {
-  const uid = ctx.int(i);
-  const gid = ctx.int(i + 1);
-  if (uid === -1 && gid === -1) return CHOWN_NOTHING;
-  const attr: SetAttr = {};
-  if (uid !== -1) attr.uid = uid;
-  if (gid !== -1) attr.gid = gid;
-  return attr;
+  return { uid: ctx.int(i), gid: ctx.int(i + 1) };
 }
 
 /** Implements Linux syscall fchownat(2). */

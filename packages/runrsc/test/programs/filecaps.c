@@ -215,7 +215,7 @@ int main(int argc, char **argv) {
   int fd = open(raw, O_RDWR);
   struct { const char *what; int how; } changes[] = {
     {"write", 0}, {"pwrite", 1}, {"ftruncate", 2}, {"truncate", 3}, {"chown to the same owner", 4},
-    {"chmod", 5}, {"open O_TRUNC", 6}, {"open for writing", 7}, {"write of 0 bytes", 8},
+    {"chmod", 5}, {"open O_TRUNC", 6}, {"open for writing", 7}, {"write of 0 bytes", 8}, {"chown of neither id", 9},
   };
   for (size_t i = 0; i < sizeof changes / sizeof changes[0]; i++) {
     set_caps(raw, 2, 1, rawbit, 0, 0);
@@ -232,6 +232,7 @@ int main(int argc, char **argv) {
     case 6: close(open(raw, O_WRONLY | O_TRUNC)); copy_self(raw); break;
     case 7: close(open(raw, O_WRONLY)); break;
     case 8: write(fd, "", 0); break;
+    case 9: chown(raw, (uid_t)-1, (gid_t)-1); break;
     }
     printf("%s: caps %s, user.other %s\n", changes[i].what,
            getxattr(raw, "security.capability", NULL, 0) > 0 ? "kept" : strerrorname_np(errno),
