@@ -87,23 +87,33 @@ function checkXattrAccess(inode: INode, name: string, want: number, ids: AccessI
   checkInodeAccess(ids, inode, want);
 }
 
-/**
- * A `security.capability` value as setxattr(2) takes it: a revision 2 or 3 header of its size
- * (EINVAL), from a caller with CAP_SETFCAP (EPERM). Linux checks neither for an empty value.
- */
-function checkFileCaps(value: Uint8Array, ids: AccessIds | undefined): void {
-  if (value.length === 0) return;
-  const magic = value.length >= 4 ? new DataView(value.buffer, value.byteOffset, 4).getUint32(0, true) : 0;
-  const revision = (magic & VFS_CAP_REVISION_MASK) >>> 0;
-  const valid = (value.length === XATTR_CAPS_SZ_2 && revision === VFS_CAP_REVISION_2)
-    || (value.length === XATTR_CAPS_SZ_3 && revision === VFS_CAP_REVISION_3);
-  if (!valid) throw new KernelError(Errno.EINVAL);
-  if (!hasCapability(ids, CAP_SETFCAP)) throw new KernelError(Errno.EPERM);
-}
-
 /** A revision 1 value: magic_etc, permitted and inheritable for capabilities 0–31. */
 const XATTR_CAPS_SZ_1 = 12;
 const VFS_CAP_REVISION_1 = 0x01000000;
+const CAPS_SIZES = new Map([[VFS_CAP_REVISION_1, XATTR_CAPS_SZ_1], [VFS_CAP_REVISION_2, XATTR_CAPS_SZ_2], [VFS_CAP_REVISION_3, XATTR_CAPS_SZ_3]]);
+
+/** A `security.capability` value's revision, when its size is that revision's; undefined otherwise. */
+function capsRevision(value: Uint8Array): number | undefined {
+  if (value.length < 4) return undefined;
+  const revision = (new DataView(value.buffer, value.byteOffset, 4).getUint32(0, true) & VFS_CAP_REVISION_MASK) >>> 0;
+  return CAPS_SIZES.get(revision) === value.length ? revision : undefined;
+}
+
+/** A revision 3 value's root: the uid that is root for it (rootid). */
+function capsRoot(value: Uint8Array): number {
+  return new DataView(value.buffer, value.byteOffset, value.byteLength).getUint32(20, true);
+}
+
+/**
+ * A `security.capability` value as setxattr(2) takes it: revision 2 or 3 (EINVAL), from a caller
+ * with CAP_SETFCAP (EPERM). Linux checks neither for an empty value.
+ */
+function checkFileCaps(value: Uint8Array, ids: AccessIds | undefined): void {
+  if (value.length === 0) return;
+  const revision = capsRevision(value);
+  if (revision !== VFS_CAP_REVISION_2 && revision !== VFS_CAP_REVISION_3) throw new KernelError(Errno.EINVAL);
+  if (!hasCapability(ids, CAP_SETFCAP)) throw new KernelError(Errno.EPERM);
+}
 
 /**
  * The capabilities a stored `security.capability` gives a program at execve, as Linux's
@@ -111,22 +121,17 @@ const VFS_CAP_REVISION_1 = 0x01000000;
  * belongs to a user namespace, and none is here); EINVAL for a value of no known shape.
  */
 export function parseFileCaps(value: Uint8Array): FileCapabilities | undefined {
-  if (value.length < 4) throw new KernelError(Errno.EINVAL);
+  const revision = capsRevision(value);
+  if (revision === undefined) throw new KernelError(Errno.EINVAL);
+  if (revision === VFS_CAP_REVISION_3 && capsRoot(value) !== 0) return undefined;
   const v = new DataView(value.buffer, value.byteOffset, value.byteLength);
-  const magic = v.getUint32(0, true);
-  const revision = (magic & VFS_CAP_REVISION_MASK) >>> 0;
-  const size = revision === VFS_CAP_REVISION_1 ? XATTR_CAPS_SZ_1
-    : revision === VFS_CAP_REVISION_2 ? XATTR_CAPS_SZ_2
-      : revision === VFS_CAP_REVISION_3 ? XATTR_CAPS_SZ_3 : -1;
-  if (value.length !== size) throw new KernelError(Errno.EINVAL);
-  if (revision === VFS_CAP_REVISION_3 && v.getUint32(20, true) !== 0) return undefined;
-  // A set from its two 32-bit words, without the capabilities past the last one (kept exact: the
-  // high word is masked before it is scaled).
+  // A set from its two 32-bit words (revision 1 has the low one only), without the capabilities
+  // past the last one (kept exact: the high word is masked before it is scaled).
   const set = (low: number, high: number) => {
-    const hi = size > XATTR_CAPS_SZ_1 ? v.getUint32(high, true) & Math.floor(ALL_CAPS / 2 ** 32) : 0;
+    const hi = revision === VFS_CAP_REVISION_1 ? 0 : v.getUint32(high, true) & Math.floor(ALL_CAPS / 2 ** 32);
     return v.getUint32(low, true) + hi * 2 ** 32;
   };
-  return { permitted: set(4, 12), inheritable: set(8, 16), effective: (magic & VFS_CAP_FLAGS_EFFECTIVE) !== 0 };
+  return { permitted: set(4, 12), inheritable: set(8, 16), effective: (v.getUint32(0, true) & VFS_CAP_FLAGS_EFFECTIVE) !== 0 };
 }
 
 /**
@@ -135,11 +140,10 @@ export function parseFileCaps(value: Uint8Array): FileCapabilities | undefined {
  * cap_inode_getsecurity converts it.
  */
 function shownFileCaps(value: Uint8Array): Uint8Array {
-  if (value.length !== XATTR_CAPS_SZ_3) return value;
-  const v = new DataView(value.buffer, value.byteOffset, value.byteLength);
-  if ((v.getUint32(0, true) & VFS_CAP_REVISION_MASK) >>> 0 !== VFS_CAP_REVISION_3 || v.getUint32(20, true) !== 0) return value;
+  if (capsRevision(value) !== VFS_CAP_REVISION_3 || capsRoot(value) !== 0) return value;
   const shown = value.slice(0, XATTR_CAPS_SZ_2);
-  new DataView(shown.buffer).setUint32(0, VFS_CAP_REVISION_2 | (v.getUint32(0, true) & VFS_CAP_FLAGS_EFFECTIVE), true);
+  const v = new DataView(shown.buffer);
+  v.setUint32(0, VFS_CAP_REVISION_2 | (v.getUint32(0, true) & VFS_CAP_FLAGS_EFFECTIVE), true);
   return shown;
 }
 
