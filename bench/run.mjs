@@ -134,7 +134,7 @@ try {
         const mine = samples.get(m.key);
         if (mine === undefined) continue; // failed in an earlier run
         try {
-          const out = run(m.command(w.argv(n)), `${w.key} under ${m.name}`);
+          const out = run(m.command(w.argv(n), w), `${w.key} under ${m.name}`);
           const match = /ns_per_(?:op|call) ([\d.]+)/.exec(out);
           if (!match) throw new Error(`no measurement in the output:\n${out}`);
           mine.push(Number(match[1]));

@@ -4,7 +4,8 @@
 // into a host command line. With `pin`, every mode runs on the same CPU (taskset): which CPU
 // matters on its own (on a VM the one taking the disk's interrupts can run mkdir 1.5x faster),
 // so comparing modes on different CPUs would measure the CPUs. rVisor-ts pins its kernel to a CPU
-// it may run on, so under taskset it takes the same one.
+// it may run on, so under taskset it takes the same one. A workload marked `allCpus` (a parallel
+// build) runs unpinned in every mode.
 //
 // "rVisor-ts, warm sandbox" runs a short job the way a kept sandbox does: by `exec` into a running
 // container whose sandbox has run the same job `sandboxWarmUp` times already (untimed). The kernel
@@ -18,7 +19,7 @@ import { run, runQuiet } from './util.mjs';
  * @property {string} key
  * @property {string} name
  * @property {string} [missing]  why the mode is skipped
- * @property {(argv: string[]) => string[]} command
+ * @property {(argv: string[], w: import('./workloads.mjs').Workload) => string[]} command
  * @property {boolean} [floorOnly]  only for workloads the bare tracer can run
  * @property {boolean} [warmOnly]  only for workloads with a `sandboxWarmUp`
  * @property {(w: import('./workloads.mjs').Workload, n: number) => void} [prepare]  before a workload's runs
@@ -32,24 +33,24 @@ import { run, runQuiet } from './util.mjs';
  * @returns {Mode[]}
  */
 export function makeModes(o) {
-  const pinned = (argv) => (o.pin ? ['taskset', '-c', o.cpu, ...argv] : argv);
+  const pinned = (argv, w) => (o.pin && !w?.allCpus ? ['taskset', '-c', o.cpu, ...argv] : argv);
   let runcCount = 0;
-  const runrsc = (...args) => pinned([o.cli, '--root', o.runrscRoot, ...args]);
+  const runrsc = (w, ...args) => pinned([o.cli, '--root', o.runrscRoot, ...args], w);
   let warmId = '';
   let warmCount = 0;
   return [
-    { key: 'native', name: 'native', command: (argv) => pinned(['chroot', o.rootfs, ...argv]) },
+    { key: 'native', name: 'native', command: (argv, w) => pinned(['chroot', o.rootfs, ...argv], w) },
     {
       key: 'floor',
       name: 'bare C tracer',
       floorOnly: true,
-      command: (argv) => pinned(['chroot', o.rootfs, '/bench/bare-tracer', ...argv]),
+      command: (argv, w) => pinned(['chroot', o.rootfs, '/bench/bare-tracer', ...argv], w),
     },
     {
       key: 'runrsc',
       name: 'rVisor-ts',
       missing: o.cliBuilt ? undefined : 'runrsc is not built (pnpm build)',
-      command: (argv) => pinned([o.cli, 'run', '--rootfs', o.rootfs, '--', ...argv]),
+      command: (argv, w) => pinned([o.cli, 'run', '--rootfs', o.rootfs, '--', ...argv], w),
     },
     {
       key: 'runrsc-warm',
@@ -60,13 +61,13 @@ export function makeModes(o) {
       // process (and V8's compiler threads in it) share the CPU as in a fresh `run`.
       prepare: (w, n) => {
         warmId = `rvisor-bench-warm-${process.pid}-${warmCount++}`;
-        runQuiet(runrsc('create', '--bundle', o.sleepBundle, warmId));
-        runQuiet(runrsc('start', warmId));
-        for (let i = 0; i < w.sandboxWarmUp; i++) run(runrsc('exec', warmId, ...w.argv(n)), `${w.key}, warm-up run in the sandbox`);
+        runQuiet(runrsc(w, 'create', '--bundle', o.sleepBundle, warmId));
+        runQuiet(runrsc(w, 'start', warmId));
+        for (let i = 0; i < w.sandboxWarmUp; i++) run(runrsc(w, 'exec', warmId, ...w.argv(n)), `${w.key}, warm-up run in the sandbox`);
       },
-      command: (argv) => runrsc('exec', warmId, ...argv),
+      command: (argv, w) => runrsc(w, 'exec', warmId, ...argv),
       finish: () => {
-        const [cmd, ...args] = runrsc('delete', '--force', warmId);
+        const [cmd, ...args] = runrsc(undefined, 'delete', '--force', warmId);
         spawnSync(cmd, args, { stdio: 'ignore' });
       },
     },
@@ -74,15 +75,15 @@ export function makeModes(o) {
       key: 'proot',
       name: 'proot',
       missing: o.hasProot ? undefined : 'proot is not installed',
-      command: (argv) => pinned(['proot', '-r', o.rootfs, ...argv]),
+      command: (argv, w) => pinned(['proot', '-r', o.rootfs, ...argv], w),
     },
     {
       key: 'runc',
       name: 'runc',
       missing: o.hasRunc ? undefined : 'runc is not installed',
-      command: (argv) => {
+      command: (argv, w) => {
         o.setArgs?.(argv);
-        return pinned(['runc', '--root', o.runcRoot, 'run', '--bundle', o.bundle, `rvisor-bench-${process.pid}-${runcCount++}`]);
+        return pinned(['runc', '--root', o.runcRoot, 'run', '--bundle', o.bundle, `rvisor-bench-${process.pid}-${runcCount++}`], w);
       },
     },
   ];

@@ -20,6 +20,8 @@ const THREAD = 'proot lets clone run on the host; here a create and join is ~10 
 const EXECVE = 'proot only rewrites execve\'s path; here the kernel maps the image and every start-up call of the new program is a trap';
 const COLD = '; and these rounds are the kernel\'s first, run while V8 compiles its hot functions on the same CPU (the "after … untimed rounds" rows, and the warm sandbox\'s, are the same work once warm)';
 
+const CC_J2 = 'proot\'s compilers make their calls on both CPUs; here every trap is served by the kernel\'s one thread, on the CPU where one of the two compilers runs (the other is moved away while it computes, docs/platform.md, "Spilling")';
+
 // Why rVisor-ts is slower than proot on a row: proot traps only path syscalls.
 const BEHIND_PROOT = {
   clock: 'both read a vDSO; the kernel\'s divides by 10⁹ where Linux\'s, whose page is rewritten every tick, keeps seconds apart (docs/platform.md, "Time and the vDSO")',
@@ -39,6 +41,7 @@ const BEHIND_PROOT = {
   sqlite: 'proot traps the 8 of ~31 syscalls per row that take a path; here all are trapped',
   'tar-gzip': 'proot lets read, write and fork run on the host; here every call is a trap, run once, before V8 has optimised the kernel',
   cc: 'proot lets mmap, brk, read, write and vfork run on the host; here each of a compile\'s ~660 syscalls is a trap, and its three programs start through the kernel\'s execve; a fresh sandbox runs them before V8 has optimised the kernel, and its first compile reads cc1 (33 MB) and the libraries into the kernel\'s memory',
+  'cc-j2': `${CC_J2}; and the sandbox is fresh, as on the cc row`,
 };
 
 // Why a warm sandbox is still slower than proot on a row without a "-warm" twin.
@@ -46,6 +49,7 @@ const WARM_BEHIND_PROOT = {
   write1m: 'proot lets write run on the host; here each 1 MiB write is a trap and a host write from the kernel',
   'tar-gzip': 'proot lets read, write and fork run on the host; here every call is a trap',
   cc: 'proot lets mmap, brk, read, write and vfork run on the host; here each of a compile\'s ~660 syscalls is a trap, and its three programs start through the kernel\'s execve',
+  'cc-j2': CC_J2,
 };
 
 /** `x ÷ base` as "1.23×". */

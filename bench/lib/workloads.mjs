@@ -17,6 +17,8 @@
  * @property {string} [needs]    a host file the workload needs
  * @property {number} [sandboxWarmUp]  for a job a fresh sandbox runs cold: how many untimed runs
  *   the warm-sandbox mode makes first (about as many rounds as the "after … untimed rounds" rows)
+ * @property {boolean} [allCpus]  runs every mode on every CPU, even under --pin yes: a job that
+ *   measures using more than one
  */
 
 const fileLoop = (work) => (n) => ['/bench/file-loop', work, '/tmp', String(n)];
@@ -53,6 +55,13 @@ export const WORKLOADS = [
   {
     key: 'cc', group: 'real', title: 'gcc -O2 -c of a 160-line C file, 10 times (driver, cc1 and as each time)', unit: 'ms', n: 1, floor: false, sandboxWarmUp: 3,
     argv: inShell('for i in 1 2 3 4 5 6 7 8 9 10; do gcc -O2 -nostdinc -c /bench/compile.c -o /tmp/compile.o || exit 1; done'),
+  },
+  {
+    key: 'cc-j2', group: 'real', title: 'the same 10 compiles, two at a time (as `make -j2`), every mode on all CPUs', unit: 'ms', n: 1, floor: false, sandboxWarmUp: 3, allCpus: true,
+    argv: inShell(
+      'for i in 1 2 3 4 5; do gcc -O2 -nostdinc -c /bench/compile.c -o /tmp/a.o & p=$!; ' +
+        'gcc -O2 -nostdinc -c /bench/compile.c -o /tmp/b.o && wait $p || exit 1; done',
+    ),
   },
   {
     key: 'tar-gzip', group: 'real', title: 'busybox tar piped to gzip, packages/*/src', unit: 'ms', n: 1, floor: false, sandboxWarmUp: 5,

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export interface NativeBinding {
-  init(pmemSize: number, cpu: number, useTsc: number, waitRing: number): ArrayBuffer;
+  init(pmemSize: number, cpu: number, useTsc: number, waitRing: number, spill: number): ArrayBuffer;
   allowedCpu(index: number): number;
   pmemChunk(offset: number, length: number): ArrayBuffer;
   pmemRelease(offset: number, length: number): number;

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -181,6 +181,47 @@ describe('TrapPlatform', () => {
     expect(ranges.filter((r) => !r.startsWith('ffffffffff600000'))).toEqual([`${start.toString(16)}-${end.toString(16)}`]);
     platform.kill(tid);
     expect(await next(0, null)).toBe(3);
+  });
+});
+
+/** The CPUs a host thread may run on, as /proc lists them ("0-1"). */
+const cpusOf = (tid: number | string) => readFileSync(`/proc/${tid}/status`, 'utf8').match(/Cpus_allowed_list:\s*(\S+)/)![1];
+
+describe('guests computing side by side', () => {
+  // Only the tracer's thread is pinned: Node's other threads keep the CPUs the process was given.
+  const home = cpusOf('thread-self');
+  const spare = readdirSync('/proc/self/task').some((t) => cpusOf(`self/task/${t}`) !== home);
+
+  it.runIf(spare)('are parted: one moves off the kernel\'s CPU, one stays, and the moved one is home again at its next stop', { timeout: 30_000 }, async () => {
+    const JMP_SELF = [0xeb, 0xfe];
+    platform.pmem.chunk(0).set(JMP_SELF, 0);
+    const tids: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      const tid = platform.spawn();
+      platform.inject(tid, platform.regs, [{ nr: 9, args: [0x400000, 4096, 5, 0x11, platform.pmemGuestFd, 0] }]);
+      platform.regs[RIP] = 0x400000n;
+      expect(platform.resumeAndWait(tid, platform.regs, 0, 0)).toBe(5); // resumed; nothing waited for
+      tids.push(tid);
+    }
+    const away = () => tids.filter((t) => cpusOf(t) !== home);
+    // The tracer looks while it waits: wait 20 ms at a time, letting Node run its timers between
+    // (a timer due ends a wait at once), 500 times at most.
+    const wait = async () => {
+      expect(platform.resumeAndWait(0, null, 0, 20e6)).toBe(5);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    };
+    for (let i = 0; i < 500 && away().length === 0; i++) await wait();
+    expect(away()).toHaveLength(1);
+    for (let i = 0; i < 10; i++) await wait();
+    expect(away()).toHaveLength(1); // the other stays with the kernel
+    const [moved] = away();
+    platform.interrupt(moved!);
+    expect(await next(0, null)).toBe(2); // a signal stop: a ptrace stop
+    expect(platform.event.tid).toBe(moved);
+    expect(cpusOf(moved!)).toBe(home);
+    for (const t of tids) platform.kill(t);
+    let exits = (await next(moved!, null)) === 3 ? 1 : 0;
+    while (exits < 2) exits += (await next(0, null)) === 3 ? 1 : 0;
   });
 });
 

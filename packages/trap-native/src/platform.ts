@@ -35,6 +35,12 @@ export interface TrapPlatformOptions {
    * (docs/platform.md, "Waiting"). Default true; false: the thread, always.
    */
   waitRing?: boolean;
+  /**
+   * Move a guest thread that computes beside another at the pinned CPU to the process's other CPUs,
+   * until its next stop (native/src/spill.rs; docs/platform.md, "Spilling"). Default true; only
+   * with `pinCpu` and more than one CPU allowed.
+   */
+  spill?: boolean;
 }
 
 /** The last stop, read straight from native memory. */
@@ -164,7 +170,7 @@ export class TrapPlatform {
     const size = options.pmemSize ?? 2 ** 38;
     if (size % chunkSize !== 0) throw new RangeError('pmemSize must be a multiple of chunkSize');
     const cpu = options.pinCpu === false ? -1 : options.pinCpu ?? native.allowedCpu(process.pid);
-    const shared = native.init(size, cpu, options.vdso === false ? 0 : 1, options.waitRing === false ? 0 : 1);
+    const shared = native.init(size, cpu, options.vdso === false ? 0 : 1, options.waitRing === false ? 0 : 1, options.spill === false ? 0 : 1);
     this.#native = native;
     this.regs = new BigUint64Array(shared, 0, REG_COUNT);
     this.event = new NativeEvent(shared);

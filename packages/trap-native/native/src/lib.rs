@@ -9,6 +9,7 @@ mod hostops;
 mod hostproc;
 mod napi;
 mod pmem;
+mod spill;
 mod sys;
 mod tracer;
 mod tsc;
@@ -51,10 +52,11 @@ fn clock() -> Option<&'static mut TscClock> {
     unsafe { CLOCK.as_mut() }
 }
 
-/// init(pmemSize, cpu, useTsc, waitRing): create pmem, the tracer and the clock; pin the tracer
-/// thread (and so every guest it forks) to `cpu` unless it is negative; base the clock on the TSC
-/// (and give guests a vDSO) if `useTsc` and the TSC is trusted; wait for ptrace events with an
-/// io_uring if `waitRing` and the kernel can. Returns the shared registers/event ArrayBuffer.
+/// init(pmemSize, cpu, useTsc, waitRing, spill): create pmem, the tracer and the clock; pin the
+/// tracer thread (and so every guest it forks) to `cpu` unless it is negative; base the clock on
+/// the TSC (and give guests a vDSO) if `useTsc` and the TSC is trusted; wait for ptrace events with
+/// an io_uring if `waitRing` and the kernel can; move guests computing side by side to the process's
+/// other CPUs if `spill` (spill.rs). Returns the shared registers/event ArrayBuffer.
 unsafe extern "C" fn init(env: napi_env, info: napi_callback_info) -> napi_value {
     let a = Args::get(env, info);
     if tracer().is_some() {
@@ -62,6 +64,8 @@ unsafe extern "C" fn init(env: napi_env, info: napi_callback_info) -> napi_value
     }
     let size = a.f64(0) as usize;
     let cpu = a.i32(1);
+    let mut allowed: libc::cpu_set_t = std::mem::zeroed();
+    libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut allowed);
     if cpu >= 0 {
         let mut set: libc::cpu_set_t = std::mem::zeroed();
         libc::CPU_SET(cpu as usize, &mut set);
@@ -75,7 +79,8 @@ unsafe extern "C" fn init(env: napi_env, info: napi_callback_info) -> napi_value
     };
     let fd = p.fd;
     PMEM = Some(p);
-    match Tracer::new(napi::uv_loop(env), fd, a.i32(3) != 0) {
+    let spill = spill::Spill::new(if cpu >= 0 && a.i32(4) != 0 { Some(cpu as usize) } else { None }, &allowed);
+    match Tracer::new(napi::uv_loop(env), fd, a.i32(3) != 0, spill) {
         Ok(t) => TRACER = Some(t),
         Err(e) => return napi::throw(env, &e),
     }

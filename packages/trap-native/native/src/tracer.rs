@@ -3,6 +3,7 @@
 //! Everything here runs on the kernel's one thread; only the watcher (watcher.rs) has its own.
 use crate::anchor::Anchor;
 use crate::guest::{self, BATCH_MARKER, BATCH_RESUME, BATCH_SYSCALL, PMEM_GUEST_FD, STUB_GUEST_FD};
+use crate::spill::{self, Spill, SPILL_AFTER_NS};
 use crate::sys::{check, neg_errno, raw, raw6};
 use crate::tsc::TscClock;
 use crate::watcher::Watcher;
@@ -130,28 +131,103 @@ enum Stop {
     Notified { id: u64, fd: i32 },
 }
 
-/// What the tracer knows of each guest thread, and how many of them it has let run.
-#[derive(Default)]
+/// Where a guest thread runs (spill.rs).
+#[derive(Clone, Copy, PartialEq)]
+enum Place {
+    Home,
+    /// At home, and seen running by a spill scan at this time (ns), with no stop since.
+    SeenAt(i64),
+    Away,
+}
+
+#[derive(Clone, Copy)]
+struct Guest {
+    stop: Stop,
+    place: Place,
+}
+
+/// What the tracer knows of each guest thread, how many of them it has let run, and how many of
+/// those run away from home.
 struct Threads {
-    stops: HashMap<i32, Stop, BuildHasherDefault<TidHasher>>,
+    guests: HashMap<i32, Guest, BuildHasherDefault<TidHasher>>,
     running: usize,
+    running_away: usize,
+    spill: Spill,
 }
 
 impl Threads {
+    fn new(spill: Spill) -> Threads {
+        Threads { guests: HashMap::default(), running: 0, running_away: 0, spill }
+    }
+
     fn get(&self, tid: i32) -> Option<Stop> {
-        self.stops.get(&tid).copied()
+        self.guests.get(&tid).map(|g| g.stop)
     }
 
     fn set(&mut self, tid: i32, stop: Stop) -> Option<Stop> {
-        let was = self.stops.insert(tid, stop);
-        self.running = self.running + (stop == Stop::Running) as usize - (was == Some(Stop::Running)) as usize;
-        was
+        let now_running = stop == Stop::Running;
+        let g = match self.guests.get_mut(&tid) {
+            Some(g) => g,
+            None => {
+                self.guests.insert(tid, Guest { stop, place: Place::Home });
+                self.running += now_running as usize;
+                return None;
+            }
+        };
+        let was_running = g.stop == Stop::Running;
+        if g.place == Place::Away {
+            // Home at a ptrace stop, or at a notified call when no other guest runs.
+            let others_run = self.running > was_running as usize;
+            if !now_running && (!matches!(stop, Stop::Notified { .. }) || !others_run) {
+                self.spill.bring_home(tid);
+                g.place = Place::Home;
+            }
+            self.running_away = self.running_away + (now_running && g.place == Place::Away) as usize - was_running as usize;
+        } else {
+            g.place = Place::Home; // a stop or a resume ends what a scan saw
+        }
+        self.running = self.running + now_running as usize - was_running as usize;
+        Some(std::mem::replace(&mut g.stop, stop))
     }
 
     fn remove(&mut self, tid: i32) {
-        if self.stops.remove(&tid) == Some(Stop::Running) {
-            self.running -= 1;
+        if let Some(g) = self.guests.remove(&tid) {
+            if g.stop == Stop::Running {
+                self.running -= 1;
+                self.running_away -= (g.place == Place::Away) as usize;
+            }
         }
+    }
+
+    /// Before the tracer waits: while two or more guest threads run at home, move those seen
+    /// running there since a scan at least `SPILL_AFTER_NS` ago, keeping one at home. Returns how
+    /// long the wait may last before the next scan, or None if no scan is needed.
+    fn spill_scan(&mut self) -> Option<i64> {
+        if !self.spill.enabled() || self.running - self.running_away < 2 {
+            return None;
+        }
+        let now = spill::monotonic_ns();
+        if self.spill.scan_due(now) {
+            let mut home = self.running - self.running_away;
+            for (&tid, g) in self.guests.iter_mut() {
+                if g.stop != Stop::Running {
+                    continue;
+                }
+                match g.place {
+                    Place::Home => g.place = Place::SeenAt(now),
+                    Place::SeenAt(t) if home > 1 && now - t >= SPILL_AFTER_NS && self.spill.send_away(tid) => {
+                        g.place = Place::Away;
+                        home -= 1;
+                    }
+                    _ => {}
+                }
+            }
+            self.running_away = self.running - home;
+            if home < 2 {
+                return None;
+            }
+        }
+        Some(self.spill.ns_to_next_scan(now))
     }
 }
 
@@ -214,8 +290,9 @@ unsafe fn ptrace(req: libc::c_uint, pid: i32, addr: usize, data: usize) -> i64 {
 }
 
 impl Tracer {
-    /// `wait_ring`: wait for ptrace events with an io_uring where the kernel can (watcher.rs).
-    pub fn new(uv_loop: *mut c_void, pmem_fd: i32, wait_ring: bool) -> Result<Tracer, String> {
+    /// `wait_ring`: wait for ptrace events with an io_uring where the kernel can (watcher.rs);
+    /// `spill`: where computing guests may go (spill.rs).
+    pub fn new(uv_loop: *mut c_void, pmem_fd: i32, wait_ring: bool, spill: Spill) -> Result<Tracer, String> {
         let epoll_fd = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
         if epoll_fd < 0 {
             return Err(format!("epoll_create1: errno {}", -neg_errno()));
@@ -242,7 +319,7 @@ impl Tracer {
         }
         Ok(Tracer {
             shared: Box::new(unsafe { std::mem::zeroed() }),
-            threads: Threads::default(),
+            threads: Threads::new(spill),
             anchor,
             watcher,
             wait_fd,
@@ -470,6 +547,13 @@ impl Tracer {
                     });
                 }
             }
+            // While guests compute side by side at home, wake up to move them apart.
+            let mut scan_ns = self.threads.spill_scan().unwrap_or(i64::MAX);
+            match timeout {
+                Some(t) if t.tv_sec * 1_000_000_000 + t.tv_nsec <= scan_ns => scan_ns = i64::MAX,
+                _ if scan_ns != i64::MAX => timeout = Some(libc::timespec { tv_sec: 0, tv_nsec: scan_ns }),
+                _ => {}
+            }
             let tsp = timeout.as_ref().map_or(std::ptr::null(), |t| t as *const libc::timespec);
             let n = unsafe { libc::syscall(SYS_EPOLL_PWAIT2, self.wait_fd, self.ready.as_mut_ptr(), self.ready.len(), tsp, 0, 8) };
             if n < 0 {
@@ -479,6 +563,12 @@ impl Tracer {
                 return self.wake();
             }
             if n == 0 {
+                if scan_ns != i64::MAX {
+                    if budget != i64::MAX {
+                        budget -= scan_ns;
+                    }
+                    continue;
+                }
                 if refit < budget && clock.until_refit_ns() <= 0 {
                     clock.tick();
                     if budget != i64::MAX {
