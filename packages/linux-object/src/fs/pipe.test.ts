@@ -63,21 +63,60 @@ describe('pipe', () => {
 });
 
 describe('pipe capacity (F_SETPIPE_SZ)', () => {
-  it('rounds to a power-of-two number of pages, keeps the data and refuses to shrink below it', () => {
+  it('rounds to a power-of-two number of pages, keeps the data and refuses fewer slots than are in use', () => {
     const [r, w] = createPipe(O_NONBLOCK);
     const pipe = w.pipe;
     expect(pipe.resize(5000)).toBe(8192);
     expect(pipe.resize(0)).toBe(4096);
+    expect(pipe.resize(8192)).toBe(8192);
     expect(w.write(new Uint8Array(3000).fill(1))).toBe(3000);
-    expect(r.read(new Uint8Array(1000))).toBe(1000); // the ring's start moves
-    expect(w.write(new Uint8Array(2000).fill(2))).toBe(2000); // and wraps
-    expect(errnoOf(() => w.write(new Uint8Array(200)))).toBe(Errno.EAGAIN);
+    expect(r.read(new Uint8Array(1000))).toBe(1000); // the first slot now holds its page's bytes 1000–2999
+    expect(w.write(new Uint8Array(2000).fill(2))).toBe(2000); // 3000 + 2000 is past its page: the second slot
+    expect(errnoOf(() => w.write(new Uint8Array(3000)))).toBe(Errno.EAGAIN);
+    expect(errnoOf(() => pipe.resize(4096))).toBe(Errno.EBUSY); // 4000 bytes, but in two slots
     expect(pipe.resize(16384)).toBe(16384);
     const out = new Uint8Array(4000);
     expect(r.read(out)).toBe(4000);
     expect([out[0], out[1999], out[2000], out[3999]]).toEqual([1, 1, 2, 2]);
-    w.write(new Uint8Array(9000));
+    w.write(new Uint8Array(9000)); // three slots
     expect(errnoOf(() => pipe.resize(8192))).toBe(Errno.EBUSY);
     expect(errnoOf(() => pipe.resize(2 * 1024 * 1024))).toBe(Errno.EPERM);
+  });
+});
+
+describe('pipe slots', () => {
+  it('hold what Linux\'s hold: a write joins the newest slot only with its bytes past its last whole page', () => {
+    const [r, w] = createPipe(O_NONBLOCK);
+    for (let i = 0; i < 64; i++) expect(w.write(new Uint8Array(1000))).toBe(1000); // four a page
+    expect(errnoOf(() => w.write(new Uint8Array(1000)))).toBe(Errno.EAGAIN); // full at 64 000 bytes
+    r.close();
+    w.close();
+    const [r2, w2] = createPipe(O_NONBLOCK);
+    w2.write(new Uint8Array(100));
+    expect(w2.write(new Uint8Array(70_000))).toBe(368 + 15 * 4096); // 70 000 % 4096 joins the first slot
+    expect(errnoOf(() => w2.write(new Uint8Array(3000)))).toBe(Errno.EAGAIN);
+    expect(r2.read(new Uint8Array(1))).toBe(1);
+    expect(w2.poll(POLLOUT)).toBe(0); // no slot is free until one is read to its end
+    expect(errnoOf(() => w2.write(new Uint8Array(1)))).toBe(Errno.EAGAIN);
+    expect(r2.read(new Uint8Array(467))).toBe(467);
+    expect(w2.poll(POLLOUT)).toBe(POLLOUT);
+  });
+
+  it('copy (tee) and move (splice) slot by slot into slots no write joins', () => {
+    const [, w] = createPipe(O_NONBLOCK);
+    const [r2, w2] = createPipe(O_NONBLOCK);
+    const [from, to] = [w.pipe, w2.pipe];
+    to.resize(4096); // one slot
+    w.write(new Uint8Array(10).fill(7));
+    expect(from.copyTo(to, 100)).toBe(10);
+    expect([from.length, to.length]).toEqual([10, 10]);
+    expect(errnoOf(() => w2.write(new Uint8Array(1)))).toBe(Errno.EAGAIN); // the copy takes no write
+    expect(r2.read(new Uint8Array(10))).toEqual(10);
+    expect(from.moveTo(to, 4)).toBe(4); // part of a slot: a copy
+    expect(errnoOf(() => w2.write(new Uint8Array(1)))).toBe(Errno.EAGAIN);
+    r2.read(new Uint8Array(10));
+    expect(from.moveTo(to, 100)).toBe(6); // the rest of it, whole: still taking writes
+    expect(w2.write(new Uint8Array(1))).toBe(1);
+    expect(from.length).toBe(0);
   });
 });

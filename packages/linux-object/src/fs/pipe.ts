@@ -1,6 +1,6 @@
 /**
- * Pipes: a ring buffer (64 KiB unless F_SETPIPE_SZ changes it) shared by a read end and a write
- * end, with Linux's semantics —
+ * Pipes: a ring of page-sized slots (64 KiB unless F_SETPIPE_SZ changes it) shared by a read end
+ * and a write end, with Linux's semantics —
  * reads block while the pipe is empty and a writer exists (EOF once none does), writes block
  * while it is full, writes of at most PIPE_BUF bytes are atomic, and writing with no reader left
  * fails with EPIPE.
@@ -27,10 +27,31 @@ const PAGE_SIZE = 4096;
 
 let nextPipeIno = 1n;
 
-/** A pipe's shared buffer and its state (both ends refer to it as `pipe`). */
+/**
+ * How a write enters a pipe (Linux's pipe_write and splice): `write` may join its bytes past the
+ * last whole page to the newest slot; `more` is the rest of a write that began earlier, which
+ * joins nothing; `pages` fills slots no later write joins (splice, vmsplice, tee).
+ */
+export type PipePut = 'write' | 'more' | 'pages';
+
+/**
+ * A pipe's shared buffer and its state (both ends refer to it as `pipe`). As Linux's, it is a
+ * ring of page-sized slots (16 unless F_SETPIPE_SZ changes it), each holding part of a page: a
+ * write fills free slots a page at a time, and only its bytes past the last whole page may join
+ * the newest slot, if that slot takes writes and has room for them. So what a pipe holds before it
+ * is full depends on how it was written (64 000 bytes in 1000-byte writes), and a slot is free
+ * again only once all of it has been read.
+ */
 export class PipeBuffer {
-  data = new Uint8Array(PIPE_CAPACITY);
-  head = 0; // next byte to read
+  #data = new Uint8Array(PIPE_CAPACITY);
+  /** Per slot: where its bytes start in its page, how many, and whether a write may join them. */
+  #start = new Uint16Array(PIPE_CAPACITY / PAGE_SIZE);
+  #length = new Uint16Array(PIPE_CAPACITY / PAGE_SIZE);
+  #joinable = new Uint8Array(PIPE_CAPACITY / PAGE_SIZE);
+  /** The oldest slot in use, and how many are. */
+  #first = 0;
+  #used = 0;
+  /** Bytes held. */
   length = 0;
   readers = 0;
   writers = 0;
@@ -58,43 +79,59 @@ export class PipeBuffer {
   }
 
   get capacity(): number {
-    return this.data.length;
+    return this.#data.length;
   }
 
-  get space(): number {
-    return this.capacity - this.length;
+  /** Whether every slot is in use: a write can then at most join the newest. */
+  get full(): boolean {
+    return this.#used === this.#length.length;
+  }
+
+  /** The bytes the free slots hold. */
+  get room(): number {
+    return (this.#length.length - this.#used) * PAGE_SIZE;
+  }
+
+  /** The slot `i` places after the oldest. */
+  #slot(i: number): number {
+    return (this.#first + i) % this.#length.length;
   }
 
   /**
    * F_SETPIPE_SZ: round `size` up to a power-of-two number of pages; EINVAL past 2^31, EPERM
-   * when growing past pipe-max-size (containers lack CAP_SYS_RESOURCE), EBUSY when what the pipe
-   * holds would not fit. Returns the new capacity.
+   * when growing past pipe-max-size (containers lack CAP_SYS_RESOURCE), EBUSY when fewer slots
+   * than are in use. Returns the new capacity.
    */
   resize(size: number): number {
     if (size > 2 ** 31) throw new KernelError(Errno.EINVAL);
     let rounded = PAGE_SIZE;
     while (rounded < size) rounded *= 2;
     if (rounded > this.capacity && rounded > PIPE_MAX_SIZE) throw new KernelError(Errno.EPERM);
-    if (rounded < this.length) throw new KernelError(Errno.EBUSY);
+    const slots = rounded / PAGE_SIZE;
+    if (slots < this.#used) throw new KernelError(Errno.EBUSY);
     if (rounded === this.capacity) return rounded;
-    const data = new Uint8Array(rounded);
-    const held = this.length;
-    this.take(data.subarray(0, held)); // unrolls the ring to the start of the new buffer
-    this.data = data;
-    this.head = 0;
-    this.length = held;
+    const [data, start, length, joinable] = [new Uint8Array(rounded), new Uint16Array(slots), new Uint16Array(slots), new Uint8Array(slots)];
+    for (let i = 0; i < this.#used; i++) {
+      const s = this.#slot(i);
+      data.set(this.#data.subarray(s * PAGE_SIZE, (s + 1) * PAGE_SIZE), i * PAGE_SIZE);
+      [start[i], length[i], joinable[i]] = [this.#start[s]!, this.#length[s]!, this.#joinable[s]!];
+    }
+    [this.#data, this.#start, this.#length, this.#joinable, this.#first] = [data, start, length, joinable, 0];
     this.writable.wakeAll();
     this.writeChanged();
     return rounded;
   }
 
-  /** Copy out up to `buf.length` bytes. */
+  /** Copy out up to `buf.length` bytes, oldest first; a slot read to its end is free again. */
   take(buf: Uint8Array): number {
-    const n = Math.min(buf.length, this.length);
-    const first = Math.min(n, this.capacity - this.head);
-    buf.set(this.data.subarray(this.head, this.head + first), 0);
-    if (n > first) buf.set(this.data.subarray(0, n - first), first);
-    this.head = (this.head + n) % this.capacity;
+    let n = 0;
+    while (n < buf.length && this.#used > 0) {
+      const chunk = Math.min(this.#run(), buf.length - n);
+      const at = this.#first * PAGE_SIZE + this.#start[this.#first]!;
+      buf.set(this.#data.subarray(at, at + chunk), n);
+      this.#consume(chunk);
+      n += chunk;
+    }
     this.length -= n;
     if (n > 0) {
       this.writable.wakeAll();
@@ -103,24 +140,118 @@ export class PipeBuffer {
     return n;
   }
 
-  /** Copy up to `buf.length` bytes from `skip` bytes in, leaving them in the pipe (tee). */
-  peek(buf: Uint8Array, skip = 0): number {
-    const n = Math.max(0, Math.min(buf.length, this.length - skip));
-    for (let i = 0; i < n; i++) buf[i] = this.data[(this.head + skip + i) % this.capacity];
+  /**
+   * The bytes from the oldest slot's first on that lie in one stretch of the buffer: that slot's,
+   * and while a slot's bytes reach its page's end, the next one's if it starts its page (one copy
+   * for a run of full pages).
+   */
+  #run(): number {
+    let s = this.#first;
+    let bytes = this.#length[s]!;
+    for (let i = 1; i < this.#used && (this.#start[s]! + this.#length[s]!) === PAGE_SIZE; i++) {
+      if (++s === this.#length.length || this.#start[s] !== 0) break;
+      bytes += this.#length[s]!;
+    }
+    return bytes;
+  }
+
+  /** Drop `n` bytes from the oldest slots, freeing those read to their end. */
+  #consume(n: number): void {
+    while (n > 0) {
+      const s = this.#first;
+      const chunk = Math.min(n, this.#length[s]!);
+      this.#start[s] += chunk;
+      this.#length[s] -= chunk;
+      if (this.#length[s] === 0) this.#release();
+      n -= chunk;
+    }
+  }
+
+  #release(): void {
+    this.#first = this.#slot(1);
+    this.#used--;
+  }
+
+  /**
+   * Write as Linux does (`how`, above): returns the bytes that went in. A write of at most
+   * PIPE_BUF goes in whole or not at all: it joins the newest slot or takes a free one.
+   */
+  put(buf: Uint8Array, how: PipePut = 'write'): number {
+    let n = 0;
+    const part = buf.length % PAGE_SIZE;
+    if (how === 'write' && part !== 0 && this.#used > 0) {
+      const s = this.#slot(this.#used - 1);
+      const end = this.#start[s]! + this.#length[s]!;
+      if (this.#joinable[s] && end + part <= PAGE_SIZE) {
+        this.#data.set(buf.subarray(0, part), s * PAGE_SIZE + end);
+        this.#length[s] += part;
+        n = part;
+      }
+    }
+    while (n < buf.length && !this.full) n += this.#fill(n === 0 ? buf : buf.subarray(n), how !== 'pages');
+    this.#added(n);
     return n;
   }
 
-  /** Copy in up to the free space. */
-  put(buf: Uint8Array): number {
-    const n = Math.min(buf.length, this.space);
-    const tail = (this.head + this.length) % this.capacity;
-    const first = Math.min(n, this.capacity - tail);
-    this.data.set(buf.subarray(0, first), tail);
-    if (n > first) this.data.set(buf.subarray(first, n), 0);
+  /**
+   * Take free slots for the start of `bytes`, a page each, as many as lie in one stretch of the
+   * buffer (one copy). Returns the bytes taken.
+   */
+  #fill(bytes: Uint8Array, joinable: boolean): number {
+    const first = this.#slot(this.#used);
+    const slots = Math.min(Math.ceil(bytes.length / PAGE_SIZE), this.#length.length - this.#used, this.#length.length - first);
+    const n = Math.min(bytes.length, slots * PAGE_SIZE);
+    this.#data.set(n === bytes.length ? bytes : bytes.subarray(0, n), first * PAGE_SIZE);
+    for (let i = 0; i < slots; i++) {
+      this.#start[first + i] = 0;
+      this.#length[first + i] = Math.min(PAGE_SIZE, n - i * PAGE_SIZE);
+      this.#joinable[first + i] = joinable ? 1 : 0;
+    }
+    this.#used += slots;
+    return n;
+  }
+
+  #added(n: number): void {
     this.length += n;
     if (n > 0) {
       this.readable.wakeAll();
       this.readChanged();
+    }
+  }
+
+  /**
+   * tee: up to `max` bytes into `to`, a slot there for each slot here, leaving these in place (as
+   * Linux shares the pages; no write joins the copies).
+   */
+  copyTo(to: PipeBuffer, max: number): number {
+    let n = 0;
+    for (let i = 0; i < this.#used && n < max && !to.full; i++) {
+      const s = this.#slot(i);
+      const at = s * PAGE_SIZE + this.#start[s]!;
+      n += to.#fill(this.#data.subarray(at, at + Math.min(this.#length[s]!, max - n)), false);
+    }
+    to.#added(n);
+    return n;
+  }
+
+  /**
+   * splice between pipes: up to `max` bytes into `to`, slot by slot. A slot moved whole keeps
+   * taking writes if it did; part of one is a copy no write joins.
+   */
+  moveTo(to: PipeBuffer, max: number): number {
+    let n = 0;
+    while (this.#used > 0 && n < max && !to.full) {
+      const s = this.#first;
+      const chunk = Math.min(this.#length[s]!, max - n);
+      const at = s * PAGE_SIZE + this.#start[s]!;
+      n += to.#fill(this.#data.subarray(at, at + chunk), chunk === this.#length[s] && this.#joinable[s] === 1);
+      this.#consume(chunk);
+    }
+    this.length -= n;
+    to.#added(n);
+    if (n > 0) {
+      this.writable.wakeAll();
+      this.writeChanged();
     }
     return n;
   }
@@ -233,23 +364,23 @@ export class PipeWriteEnd extends PipeFile {
     const p = this.pipe;
     if (p.readers === 0) throw new KernelError(Errno.EPIPE);
     if (buf.length === 0) return 0;
-    // Small writes go in whole or not at all; large ones may be split.
-    const atomic = buf.length <= PIPE_BUF;
-    if (atomic ? p.space >= buf.length : p.space > 0) {
-      const n = p.put(buf);
-      if (n === buf.length || this.statusFlags & O_NONBLOCK) return n;
-      return this.#writeBlocking(buf, n, waiter?.interruption());
+    const n = p.put(buf);
+    if (n === buf.length) return n;
+    if (this.statusFlags & O_NONBLOCK) {
+      if (n > 0) return n;
+      throw new KernelError(Errno.EAGAIN);
     }
-    if (this.statusFlags & O_NONBLOCK) throw new KernelError(Errno.EAGAIN);
-    return this.#writeBlocking(buf, 0, waiter?.interruption());
+    return this.#writeBlocking(buf, n, waiter?.interruption());
   }
 
-  /** A blocking write returns once every byte is in (or with what went in, when readers vanish). */
+  /**
+   * A blocking write returns once every byte is in (or with what went in, when readers vanish or
+   * a signal comes). It waits for a free slot, as Linux's does.
+   */
   async #writeBlocking(buf: Uint8Array, done: number, signal: AbortSignal | undefined): Promise<number> {
     const p = this.pipe;
-    const atomic = buf.length <= PIPE_BUF;
     while (done < buf.length) {
-      while (p.readers > 0 && (atomic ? p.space < buf.length : p.space === 0)) {
+      while (p.readers > 0 && p.full) {
         try {
           await p.writable.wait(signal);
         } catch (err) {
@@ -261,7 +392,7 @@ export class PipeWriteEnd extends PipeFile {
         if (done > 0) return done;
         throw new KernelError(Errno.EPIPE);
       }
-      done += p.put(buf.subarray(done));
+      done += p.put(buf.subarray(done), 'more'); // only the write's first try joins a slot
     }
     return done;
   }
@@ -269,7 +400,7 @@ export class PipeWriteEnd extends PipeFile {
   override poll(events: number): number {
     const p = this.pipe;
     let r = 0;
-    if (p.space >= PIPE_BUF) r |= POLLOUT;
+    if (!p.full) r |= POLLOUT;
     if (p.readers === 0) r |= POLLERR;
     return r & (events | POLLERR);
   }

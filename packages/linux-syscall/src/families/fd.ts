@@ -22,7 +22,7 @@ export const fdSyscalls: Partial<Record<SyscallName, SyscallSpec<SyscallContext>
   pwritev: supported(fdExtra.sysPwritev),
   preadv2: partial(fdExtra.sysPreadv2, 'RWF_NOWAIT and RWF_APPEND answer EOPNOTSUPP'),
   pwritev2: partial(fdExtra.sysPwritev2, 'RWF_NOWAIT and RWF_APPEND answer EOPNOTSUPP'),
-  splice: partial(fdExtra.sysSplice, KERNEL_BUFFER),
-  tee: partial(fdExtra.sysTee, KERNEL_BUFFER),
+  splice: partial(fdExtra.sysSplice, `${KERNEL_BUFFER}; between pipes slot by slot, as Linux moves them`),
+  tee: partial(fdExtra.sysTee, 'slot by slot, as Linux links them, but copied (no page is shared)'),
   vmsplice: partial(fdExtra.sysVmsplice, 'copies; SPLICE_F_GIFT is ignored'),
 };

@@ -273,7 +273,7 @@ async function pipeReadable(pipe: PipeBuffer, nonBlocking: boolean, signal: () =
 async function pipeWritable(pipe: PipeBuffer, nonBlocking: boolean, signal: () => AbortSignal): Promise<void> {
   for (;;) {
     if (pipe.readers === 0) throw new KernelError(Errno.EPIPE);
-    if (pipe.space > 0) return;
+    if (!pipe.full) return;
     if (nonBlocking) throw new KernelError(Errno.EAGAIN);
     await pipe.writable.wait(signal());
   }
@@ -303,14 +303,15 @@ export function sysSplice(ctx: SyscallContext) {
   return written(ctx, to, readFrom(ctx, from, withSigpipe(ctx, (async () => {
     if (inPipe !== undefined) await pipeReadable(inPipe, nonBlocking, signal);
     if (outPipe !== undefined) await pipeWritable(outPipe, nonBlocking, signal);
+    if (inPipe !== undefined && outPipe !== undefined) return inPipe.moveTo(outPipe, len);
     let want = Math.min(len, SPLICE_CHUNK);
     if (inPipe !== undefined) want = Math.min(want, inPipe.length);
-    if (outPipe !== undefined) want = Math.min(want, outPipe.space);
+    if (outPipe !== undefined) want = Math.min(want, outPipe.room);
     const buf = new Uint8Array(want);
     let n: number;
     if (inPipe !== undefined) n = inPipe.take(buf);
     else n = await (inOff === null ? from.read(buf, ctx) : from.pread(buf, inOff));
-    if (outPipe !== undefined) outPipe.put(buf.subarray(0, n));
+    if (outPipe !== undefined) outPipe.put(buf.subarray(0, n), 'pages');
     else {
       for (let written = 0; written < n; ) {
         const chunk = buf.subarray(written, n);
@@ -354,9 +355,7 @@ export function sysTee(ctx: SyscallContext) {
   return withSigpipe(ctx, (async () => {
     await pipeReadable(inPipe, nonBlocking, signal);
     await pipeWritable(outPipe, nonBlocking, signal);
-    const buf = new Uint8Array(Math.min(len, inPipe.length, outPipe.space));
-    const n = inPipe.peek(buf);
-    return outPipe.put(buf.subarray(0, n));
+    return inPipe.copyTo(outPipe, len);
   })());
 }
 
@@ -382,7 +381,7 @@ export function sysVmsplice(ctx: SyscallContext) {
           if (done + put > 0 && isKernelError(err) && err.errno === Errno.EAGAIN) return put;
           throw err;
         }
-        put += pipe.put(seg.subarray(put));
+        put += pipe.put(seg.subarray(put), 'pages');
       }
       return put;
     }));

@@ -1,8 +1,9 @@
-// Conformance: descriptor features — close_range, RLIMIT_NOFILE, pipe sizes, flock, fcntl record
+// Conformance: descriptor features — close_range, RLIMIT_NOFILE, pipe sizes and slots, flock, fcntl record
 // locks (process-associated and OFD), memfd_create, preadv/pwritev(2), splice, tee, vmsplice.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -84,6 +85,75 @@ static void pipe_sizes(void) {
   close(fd);
   close(p[0]);
   close(p[1]);
+}
+
+static int can_write(int fd) {
+  struct pollfd pfd = {fd, POLLOUT, 0};
+  return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLOUT) != 0;
+}
+
+static int held(int fd) {
+  int n = -1;
+  ioctl(fd, FIONREAD, &n);
+  return n;
+}
+
+// A pipe is a ring of page-sized slots: what it holds before it is full depends on how it was
+// written, and a slot is free again only once all of it has been read.
+static void pipe_pages(void) {
+  static char buf[70000];
+  int p[2];
+  pipe2(p, O_NONBLOCK);
+  long total = 0;
+  for (long n; (n = write(p[1], buf, 1000)) > 0;) total += n;
+  printf("1000-byte writes filled %ld, errno %d\n", total, errno);
+  close(p[0]);
+  close(p[1]);
+
+  pipe2(p, O_NONBLOCK);
+  while (write(p[1], buf, 4096) > 0) {}
+  read(p[0], buf, 1);
+  CALL(write(p[1], buf, 1));
+  printf("full less one byte: write %ld errno %d, POLLOUT %d, held %d\n", rv, er, can_write(p[1]), held(p[0]));
+  read(p[0], buf, 4095);
+  printf("a page read: POLLOUT %d\n", can_write(p[1]));
+  CALL(write(p[1], buf, 1));
+  printf("write 1 %ld, POLLOUT %d\n", rv, can_write(p[1]));
+  CALL(write(p[1], buf, 1));
+  printf("then 1 more %ld errno %d, held %d\n", rv, er, held(p[0]));
+  close(p[0]);
+  close(p[1]);
+
+  pipe2(p, O_NONBLOCK);
+  write(p[1], buf, 100);
+  CALL(write(p[1], buf, 70000));
+  printf("100 bytes, then a 70000-byte write: %ld\n", rv);
+  CALL(write(p[1], buf, 3000));
+  printf("then 3000 (atomic) %ld errno %d\n", rv, er);
+  close(p[0]);
+  close(p[1]);
+
+  pipe2(p, O_NONBLOCK);
+  write(p[1], buf, 4096);
+  read(p[0], buf, 4000);
+  write(p[1], buf, 10); // the newest slot is read to its page's end: a new slot
+  CALL(fcntl(p[1], F_SETPIPE_SZ, 4096));
+  printf("106 bytes in two slots, shrink to one page %ld errno %d\n", rv, er);
+
+  int q[2];
+  pipe2(q, O_NONBLOCK);
+  fcntl(q[1], F_SETPIPE_SZ, 4096);
+  CALL(tee(p[0], q[1], 10, 0));
+  printf("tee into a one-page pipe %ld, held %d\n", rv, held(q[0]));
+  CALL(write(q[1], "x", 1));
+  printf("write after tee %ld errno %d\n", rv, er);
+  read(q[0], buf, sizeof buf);
+  CALL(splice(p[0], NULL, q[1], NULL, 100, SPLICE_F_NONBLOCK));
+  printf("splice 100 of 106 into it %ld, left %d\n", rv, held(p[0]));
+  close(p[0]);
+  close(p[1]);
+  close(q[0]);
+  close(q[1]);
 }
 
 static void flocks(void) {
@@ -463,6 +533,7 @@ int main(void) {
   close_ranges();
   nofile_limit();
   pipe_sizes();
+  pipe_pages();
   flocks();
   record_locks();
   memfds();
