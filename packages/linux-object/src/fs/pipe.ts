@@ -132,11 +132,7 @@ export class PipeBuffer {
       this.#consume(chunk);
       n += chunk;
     }
-    this.length -= n;
-    if (n > 0) {
-      this.writable.wakeAll();
-      this.writeChanged();
-    }
+    this.#removed(n);
     return n;
   }
 
@@ -211,6 +207,14 @@ export class PipeBuffer {
     return n;
   }
 
+  #removed(n: number): void {
+    this.length -= n;
+    if (n > 0) {
+      this.writable.wakeAll();
+      this.writeChanged();
+    }
+  }
+
   #added(n: number): void {
     this.length += n;
     if (n > 0) {
@@ -247,12 +251,8 @@ export class PipeBuffer {
       n += to.#fill(this.#data.subarray(at, at + chunk), chunk === this.#length[s] && this.#joinable[s] === 1);
       this.#consume(chunk);
     }
-    this.length -= n;
+    this.#removed(n);
     to.#added(n);
-    if (n > 0) {
-      this.writable.wakeAll();
-      this.writeChanged();
-    }
     return n;
   }
 
