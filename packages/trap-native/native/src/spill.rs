@@ -56,9 +56,17 @@ impl Spill {
         (self.next_scan_ns - now_ns).max(1)
     }
 
-    /// Move guest thread `tid` away; false if the host refused (it exited meanwhile).
-    pub fn send_away(&self, tid: i32) -> bool {
-        set_cpus(tid, &self.away)
+    /// Move guest thread `tid` away; false if the host refused. A thread that exited meanwhile is
+    /// refused; any other refusal (a cpuset that no longer has those CPUs) ends spilling, rather
+    /// than waking the tracer for a move that cannot happen.
+    pub fn send_away(&mut self, tid: i32) -> bool {
+        if set_cpus(tid, &self.away) {
+            return true;
+        }
+        if crate::sys::neg_errno() != -(libc::ESRCH as i64) {
+            self.enabled = false;
+        }
+        false
     }
 
     pub fn bring_home(&self, tid: i32) {
