@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, symlinkSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, ROOTFS } from './paths.js';
@@ -123,7 +123,9 @@ describe('OCI bundles', () => {
     });
     const r = runrsc(['run', 'c-sysfs']);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toBe('0\nsysfs /sys sysfs ro,nosuid,relatime 0 0\n');
+    // The CPUs its guests may run on at once: every CPU this process may use.
+    const cpus = availableParallelism();
+    expect(r.stdout).toBe(`${cpus === 1 ? '0' : `0-${cpus - 1}`}\nsysfs /sys sysfs ro,nosuid,relatime 0 0\n`);
     expect(r.status).toBe(0);
     withConfig((s) => {
       s.mounts = [...s.mounts, { destination: '/elsewhere', type: 'sysfs', source: 'sysfs' }];

@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IS_ROOT, runInSandbox, runNatively } from './helpers.js';
@@ -159,14 +159,16 @@ describe.skipIf(!IS_ROOT || MISSING.length > 0)('real programs (native vs sandbo
     expect(stdout).toMatch(/\ntmpfs +tmpfs +\d+ +\d+ +\d+ +\d+% \/dev\/shm\n$/);
   });
 
-  // Sandbox only: the host has CPUs of its own. lscpu reads /sys/devices/system/cpu and /proc/cpuinfo.
-  it('util-linux lscpu describes the container\'s one CPU from /sys and /proc', () => {
+  // Sandbox only: the host has a CPU model of its own. lscpu reads /sys/devices/system/cpu and /proc/cpuinfo.
+  it('util-linux lscpu describes the container\'s CPUs (those its guests may run on) from /sys and /proc', () => {
     const { stdout, stderr, status } = runInSandbox(['/usr/bin/lscpu'], { rootfs });
     expect(stderr).toBe('');
     expect(status).toBe(0);
-    expect(stdout).toMatch(/^CPU\(s\): +1$/m);
-    expect(stdout).toMatch(/^On-line CPU\(s\) list: +0$/m);
-    expect(stdout).toMatch(/^NUMA node0 CPU\(s\): +0$/m);
+    const cpus = availableParallelism();
+    const list = cpus === 1 ? '0' : cpus === 2 ? '0,1' : `0-${cpus - 1}`; // lscpu writes a pair as "0,1"
+    expect(stdout).toMatch(new RegExp(`^CPU\\(s\\): +${cpus}$`, 'm'));
+    expect(stdout).toMatch(new RegExp(`^On-line CPU\\(s\\) list: +${list}$`, 'm'));
+    expect(stdout).toMatch(new RegExp(`^NUMA node0 CPU\\(s\\): +${list}$`, 'm'));
   });
 
   // Sandbox only, for the same reason. procps's vmstat needs /proc/vmstat besides /proc/meminfo and /proc/stat.

@@ -190,7 +190,16 @@ const cpusOf = (tid: number | string) => readFileSync(`/proc/${tid}/status`, 'ut
 describe('guests computing side by side', () => {
   // Only the tracer's thread is pinned: Node's other threads keep the CPUs the process was given.
   const home = cpusOf('thread-self');
-  const spare = readdirSync('/proc/self/task').some((t) => cpusOf(`self/task/${t}`) !== home);
+  const given = readdirSync('/proc/self/task').map((t) => cpusOf(`self/task/${t}`)).find((list) => list !== home) ?? home;
+  const spare = given !== home;
+
+  it('may use every CPU the process was given, which is how many the guests are shown', () => {
+    const count = given.split(',').reduce((n, range) => {
+      const [from, to = from] = range.split('-').map(Number);
+      return n + to! - from! + 1;
+    }, 0);
+    expect(platform.cpus).toBe(count);
+  });
 
   it.runIf(spare)('are parted: one moves off the kernel\'s CPU, one stays, and the moved one is home again at its next stop', { timeout: 30_000 }, async () => {
     const JMP_SELF = [0xeb, 0xfe];

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { loadNative, type NativeBinding } from './native.js';
 
 const REG_COUNT = 27;
@@ -159,6 +160,8 @@ export class TrapPlatform {
   readonly waitsWithRing: boolean;
   readonly maxMappings = hostMaxMappings();
   readonly interruptSignal = INTERRUPT_SIGNAL;
+  /** The CPUs guests may use at once: those the process may run on, unless pinned without spilling. */
+  readonly cpus: number;
   readonly counters = { injections: 0, injectedSyscalls: 0 };
   readonly time: TscTime;
   readonly #native: NativeBinding;
@@ -170,6 +173,7 @@ export class TrapPlatform {
     const size = options.pmemSize ?? 2 ** 38;
     if (size % chunkSize !== 0) throw new RangeError('pmemSize must be a multiple of chunkSize');
     const cpu = options.pinCpu === false ? -1 : options.pinCpu ?? native.allowedCpu(process.pid);
+    this.cpus = cpu >= 0 && options.spill === false ? 1 : availableParallelism(); // read before init pins this thread
     const shared = native.init(size, cpu, options.vdso === false ? 0 : 1, options.waitRing === false ? 0 : 1, options.spill === false ? 0 : 1);
     this.#native = native;
     this.regs = new BigUint64Array(shared, 0, REG_COUNT);

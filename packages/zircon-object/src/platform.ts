@@ -134,6 +134,8 @@ export interface InjectedSyscall {
 export interface Platform {
   /** The sandbox's physical memory. */
   readonly pmem: PhysicalMemory;
+  /** How many CPUs guests may run on at once: the CPUs the sandbox shows them. Absent: one. */
+  readonly cpus?: number;
   /** Time without traps; absent: the kernel reads the host's clock and guests trap for time. */
   readonly time?: GuestTime;
   /**

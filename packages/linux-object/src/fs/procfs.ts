@@ -5,6 +5,7 @@
  * @module
  */
 import type { MappingInfo } from '@rvisor/zircon-object';
+import { cpuList, cpuMask } from '../abi/cpus.js';
 import { devMajor, devMinor, makedev } from '../abi/mode.js';
 import { RLIMIT_NAMES } from '../abi/process.js';
 import type { Stat } from '../abi/stat.js';
@@ -305,7 +306,7 @@ export class ProcFs implements FileSystem {
       })],
       ['mounts', this.#link('/mounts', () => 'self/mounts')],
       ['meminfo', this.#file('/meminfo', () => this.#meminfo())],
-      ['cpuinfo', this.#file('/cpuinfo', cpuinfo)],
+      ['cpuinfo', this.#file('/cpuinfo', () => cpuinfo(k.cpus))],
       ['vmstat', this.#file('/vmstat', () => this.#vmstat())],
       ['uptime', this.#file('/uptime', () => {
         const up = (Date.now() - this.#bootMs) / 1000;
@@ -593,8 +594,8 @@ export class ProcFs implements FileSystem {
       `CapAmb:\t${hex(proc.cred.capAmbient, 16)}`,
       `NoNewPrivs:\t${proc.noNewPrivs ? 1 : 0}`,
       'Seccomp:\t0',
-      'Cpus_allowed:\t1',
-      'Cpus_allowed_list:\t0',
+      `Cpus_allowed:\t${cpuMask(this.#kernel.cpus)}`,
+      `Cpus_allowed_list:\t${cpuList(this.#kernel.cpus)}`,
       `voluntary_ctxt_switches:\t${main?.voluntarySwitches ?? 0}`, // the task's own, as Linux's
       'nonvoluntary_ctxt_switches:\t0',
       '',
@@ -676,7 +677,7 @@ export class ProcFs implements FileSystem {
     const running = procs.filter((p) => !p.dead && !p.stopped).length;
     return [
       'cpu  0 0 0 0 0 0 0 0 0 0',
-      'cpu0 0 0 0 0 0 0 0 0 0 0',
+      ...Array.from({ length: this.#kernel.cpus }, (_, i) => `cpu${i} 0 0 0 0 0 0 0 0 0 0`),
       'intr 0',
       'ctxt 0',
       `btime ${Math.floor(this.#bootMs / 1000)}`,
@@ -701,9 +702,16 @@ function nulTerminated(strings: readonly string[]): string {
   return strings.map((s) => `${s}\0`).join('');
 }
 
-function cpuinfo(): string {
+/** One entry per CPU the container sees: one package, a core each, as sysfs shows them. */
+function cpuinfo(cpus: number): string {
+  let out = '';
+  for (let i = 0; i < cpus; i++) out += cpuinfoEntry(i, cpus);
+  return out;
+}
+
+function cpuinfoEntry(cpu: number, cpus: number): string {
   return [
-    'processor\t: 0',
+    `processor\t: ${cpu}`,
     'vendor_id\t: GenuineIntel',
     'cpu family\t: 6',
     'model\t\t: 0',
@@ -711,9 +719,9 @@ function cpuinfo(): string {
     'cpu MHz\t\t: 1000.000',
     'cache size\t: 0 KB',
     'physical id\t: 0',
-    'siblings\t: 1',
-    'core id\t\t: 0',
-    'cpu cores\t: 1',
+    `siblings\t: ${cpus}`,
+    `core id\t\t: ${cpu}`,
+    `cpu cores\t: ${cpus}`,
     'fpu\t\t: yes',
     'flags\t\t: fpu tsc cx8 cmov mmx fxsr sse sse2 syscall nx lm',
     `bogomips\t: ${(2000).toFixed(2)}`,

@@ -31,6 +31,15 @@ describe('sysfs', () => {
     expect(sys.statfs().type).toBe(SYSFS_MAGIC);
   });
 
+  it('shows the CPUs it is given, as Linux writes their lists and maps', () => {
+    const sys = new SysFs({ cpus: 2 });
+    expect(read(walk(sys.root, 'devices/system/cpu/online'))).toBe('0-1\n');
+    expect(read(walk(sys.root, 'devices/system/node/node0/cpumap'))).toBe('3\n');
+    expect(read(walk(sys.root, 'devices/system/cpu/cpu1/topology/thread_siblings'))).toBe('2\n');
+    expect(read(walk(sys.root, 'devices/system/cpu/cpu1/topology/core_siblings_list'))).toBe('0-1\n');
+    expect(errnoOf(() => walk(sys.root, 'devices/system/cpu/cpu2'))).toBe(Errno.ENOENT);
+  });
+
   it('answers ENOENT for what is not there, and keeps inode numbers apart, the root its own parent', () => {
     const sys = new SysFs();
     expect(errnoOf(() => walk(sys.root, 'devices/system/cpu/cpu1'))).toBe(Errno.ENOENT);

@@ -1,12 +1,13 @@
 /**
  * sysfs: the read-only /sys of a container, the part of Linux's that programs read to size
- * themselves: the CPUs (one, as sched_getaffinity and /proc/cpuinfo report), the NUMA node, the
+ * themselves: the CPUs (as many as sched_getaffinity and /proc/cpuinfo report), the NUMA node, the
  * transparent huge page mode, and the loopback interface. The directories Linux has at the top
  * are all there; those with nothing a container may see are empty (no devices, no modules, no
  * cgroup hierarchy: none is mounted).
  *
  * @module
  */
+import { cpuList, cpuMask } from '../abi/cpus.js';
 import { makedev } from '../abi/mode.js';
 import { GeneratedDir, GeneratedFile, type GeneratedInode } from './generated-nodes.js';
 import type { FileSystem, INode, StatFs } from './inode.js';
@@ -19,52 +20,57 @@ interface Tree {
   readonly [name: string]: string | Tree;
 }
 
-/** What the container's CPUs and memory look like from /sys. */
-const CPUS = '0';
-const CPU_TOPOLOGY: Tree = {
-  core_id: '0', core_siblings: '1', core_siblings_list: CPUS, die_id: '0', physical_package_id: '0',
-  thread_siblings: '1', thread_siblings_list: CPUS,
-};
-
-const TREE: Tree = {
-  block: {},
-  bus: {},
-  class: {
-    net: {
-      lo: {
-        address: '00:00:00:00:00:00', addr_len: '6', flags: '0x9', ifindex: '1', mtu: '65536', operstate: 'unknown',
-        type: '772', carrier: '1',
+/** The tree, for a container that sees `cpus` CPUs: one package, a core each. */
+function tree(cpus: number): Tree {
+  const all = cpuList(cpus);
+  const cpu: Record<string, Tree> = {};
+  for (let i = 0; i < cpus; i++) {
+    cpu[`cpu${i}`] = {
+      topology: {
+        core_id: String(i), core_siblings: cpuMask(cpus), core_siblings_list: all, die_id: '0', physical_package_id: '0',
+        thread_siblings: cpuMask(cpus, i, i + 1), thread_siblings_list: String(i),
+      },
+    };
+  }
+  return {
+    block: {},
+    bus: {},
+    class: {
+      net: {
+        lo: {
+          address: '00:00:00:00:00:00', addr_len: '6', flags: '0x9', ifindex: '1', mtu: '65536', operstate: 'unknown',
+          type: '772', carrier: '1',
+        },
       },
     },
-  },
-  dev: {},
-  devices: {
-    system: {
-      cpu: {
-        online: CPUS, possible: CPUS, present: CPUS, offline: '', kernel_max: '8191',
-        cpu0: { topology: CPU_TOPOLOGY },
-      },
-      node: { online: '0', possible: '0', has_cpu: '0', has_memory: '0', node0: { cpulist: CPUS, cpumap: '1' } },
-    },
-  },
-  firmware: {},
-  fs: { cgroup: {} },
-  kernel: {
-    mm: {
-      transparent_hugepage: {
-        enabled: 'always [madvise] never',
-        defrag: 'always defer defer+madvise [madvise] never',
+    dev: {},
+    devices: {
+      system: {
+        cpu: { online: all, possible: all, present: all, offline: '', kernel_max: '8191', ...cpu },
+        node: { online: '0', possible: '0', has_cpu: '0', has_memory: '0', node0: { cpulist: all, cpumap: cpuMask(cpus) } },
       },
     },
-  },
-  module: {},
-  power: {},
-};
+    firmware: {},
+    fs: { cgroup: {} },
+    kernel: {
+      mm: {
+        transparent_hugepage: {
+          enabled: 'always [madvise] never',
+          defrag: 'always defer defer+madvise [madvise] never',
+        },
+      },
+    },
+    module: {},
+    power: {},
+  };
+}
 
 /** Options of {@link SysFs}. */
 export interface SysFsOptions {
   /** st_dev of its files. */
   dev?: bigint;
+  /** The CPUs it shows (Kernel.cpus). Default 1. */
+  cpus?: number;
 }
 
 /** The /sys file system: a fixed tree, built once; every file's text ends with a newline, as Linux's. */
@@ -77,7 +83,7 @@ export class SysFs implements FileSystem {
 
   constructor(options: SysFsOptions = {}) {
     this.dev = options.dev ?? makedev(0, 21);
-    this.root = this.#dir(TREE, this.#nextIno); // the root is its own parent
+    this.root = this.#dir(tree(options.cpus ?? 1), this.#nextIno); // the root is its own parent
   }
 
   #dir(tree: Tree, parentIno: bigint): GeneratedDir {

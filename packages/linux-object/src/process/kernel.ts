@@ -63,6 +63,8 @@ export interface KernelOptions {
 /** The kernel of one sandbox. */
 export class Kernel {
   readonly platform: Platform;
+  /** The CPUs the container sees (/proc/cpuinfo, /sys, sched_getaffinity): those its guests may run on at once. */
+  readonly cpus: number;
   readonly allocator: PmemAllocator;
   readonly memoryAccount: MemoryAccount;
   readonly vfs: Vfs;
@@ -115,6 +117,7 @@ export class Kernel {
 
   constructor(options: KernelOptions) {
     this.platform = options.platform;
+    this.cpus = options.platform.cpus ?? 1;
     this.allocator = options.allocator ?? new PmemAllocator(options.platform.pmem);
     this.pidsLimit = options.pidsLimit;
     this.memoryAccount = new MemoryAccount(options.memoryLimit);

@@ -1,8 +1,8 @@
 /**
  * Scheduling: nice values (getpriority, setpriority), policies and priorities (sched_*), CPU
- * affinity and I/O priorities (ioprio_*). The sandbox shows one CPU, and what a guest sets is
- * recorded and reported as Linux would, never applied to its host threads: a guest must not get
- * real-time scheduling on the host.
+ * affinity and I/O priorities (ioprio_*). The sandbox shows the CPUs its guests may run on at once
+ * (Kernel.cpus), and what a guest sets is recorded and reported as Linux would, never applied to
+ * its host threads: a guest must not get real-time scheduling on the host.
  *
  * @module
  */
@@ -230,28 +230,35 @@ export function sysSchedRrGetInterval(ctx: SyscallContext) {
   return 0;
 }
 
-/** Implements Linux syscall sched_getaffinity(2): CPU 0, the one CPU the sandbox shows. */
+/** The bytes of a CPU mask as Linux copies it out: whole longs, enough for every CPU shown. */
+const maskBytes = (cpus: number) => Math.ceil(cpus / 64) * 8;
+
+/** Implements Linux syscall sched_getaffinity(2): every CPU the sandbox shows. */
 export function sysSchedGetaffinity(ctx: SyscallContext) {
   const size = ctx.addr(1);
-  if (size < 8 || size % 8 !== 0) throw new KernelError(Errno.EINVAL);
+  const cpus = ctx.kernel.cpus;
+  const bytes = maskBytes(cpus);
+  if (size < bytes || size % 8 !== 0) throw new KernelError(Errno.EINVAL);
   threadById(ctx, ctx.int(0), Errno.ESRCH); // no pid below 0 check here: Linux finds no task
-  const mask = new Uint8Array(8);
-  mask[0] = 1;
+  const mask = new Uint8Array(bytes);
+  for (let cpu = 0; cpu < cpus; cpu++) mask[cpu >> 3] |= 1 << (cpu & 7);
   ctx.mem.write(ctx.addr(2), mask);
-  return 8;
+  return bytes;
 }
 
-/** Implements Linux syscall sched_setaffinity(2): any mask that holds CPU 0 (EINVAL otherwise). */
+/** Implements Linux syscall sched_setaffinity(2): any mask that holds a CPU the sandbox shows (EINVAL otherwise). */
 export function sysSchedSetaffinity(ctx: SyscallContext) {
-  const size = ctx.addr(1);
-  const first = size === 0 ? 0 : ctx.mem.read(ctx.addr(2), 1)[0]!;
+  const cpus = ctx.kernel.cpus;
+  const mask = ctx.mem.read(ctx.addr(2), Math.min(ctx.addr(1), Math.ceil(cpus / 8)));
   const target = threadById(ctx, ctx.int(0), Errno.ESRCH);
   checkOwner(ctx.process, target);
-  if ((first & 1) === 0) throw new KernelError(Errno.EINVAL);
+  let shown = false;
+  for (let cpu = 0; cpu < cpus && cpu < mask.length * 8; cpu++) shown ||= (mask[cpu >> 3]! & (1 << (cpu & 7))) !== 0;
+  if (!shown) throw new KernelError(Errno.EINVAL);
   return 0;
 }
 
-/** Implements Linux syscall getcpu(2): CPU 0 of node 0, the one CPU the sandbox shows (the vDSO answers the same). */
+/** Implements Linux syscall getcpu(2): CPU 0 of node 0 (the vDSO answers the same): guests are not told where they run. */
 export function sysGetcpu(ctx: SyscallContext) {
   const cpu = ctx.addr(0);
   const node = ctx.addr(1);
