@@ -522,6 +522,16 @@ print(out.decode(errors='replace'), flush=True)
     expect(sandboxCgroups().filter((name) => !before.includes(name))).toEqual([]);
   });
 
+  it('shows a container the CPUs of its linux.resources.cpu.cpus, as runc does', () => {
+    const dir = bundle('cpuset', (s) => {
+      s.process.args = ['sh', '-c', 'nproc; cat /sys/devices/system/cpu/online'];
+      s.linux = { ...s.linux, resources: { cpu: { cpus: '0', mems: '0' } } };
+    });
+    const r = runrsc(['run', '--bundle', dir, 'cpuset']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe('1\n0\n');
+  });
+
   it('gives a memory hog ENOMEM at linux.resources.memory.limit', () => {
     const hog = join(rootfs, 'tmp', 'memory-hog');
     if (!existsSync(hog)) {

@@ -41,6 +41,8 @@ export const KERNEL_RELEASE = '6.1.0-rvisor';
 /** Options of {@link Kernel}. */
 export interface KernelOptions {
   platform: Platform;
+  /** The CPUs the container sees, at most the platform's (a cpuset's count). Default: the platform's. */
+  cpus?: number;
   /** The container's root file system. */
   rootFs: FileSystem;
   /** The container's hostname (uname, /proc/sys/kernel/hostname). */
@@ -117,7 +119,7 @@ export class Kernel {
 
   constructor(options: KernelOptions) {
     this.platform = options.platform;
-    this.cpus = options.platform.cpus ?? 1;
+    this.cpus = Math.max(1, Math.min(options.platform.cpus ?? 1, options.cpus ?? Infinity));
     this.allocator = options.allocator ?? new PmemAllocator(options.platform.pmem);
     this.pidsLimit = options.pidsLimit;
     this.memoryAccount = new MemoryAccount(options.memoryLimit);

@@ -105,11 +105,29 @@ export function containerConfig(bundle: Bundle, warn: (message: string) => void)
     volumes,
     memoryLimit: memory !== undefined && memory > 0 ? memory : undefined,
     pidsLimit: pids !== undefined && pids > 0 ? pids : undefined,
+    cpus: cpusetSize(resources?.cpu?.cpus),
     process: processSpec(spec.process, warn, `${file}: process`),
     resources,
     maskedPaths: spec.linux?.maskedPaths,
     readonlyPaths: spec.linux?.readonlyPaths,
   };
+}
+
+/**
+ * How many CPUs a cpuset list names ("0-3,6" is 5), as a runc container with it sees; undefined
+ * for none or a list that is not one (the host cgroup refuses it when the sandbox joins).
+ */
+export function cpusetSize(list: string | undefined): number | undefined {
+  if (list === undefined || list.trim() === '') return undefined;
+  let n = 0;
+  for (const range of list.split(',')) {
+    const m = /^\s*(\d+)(?:-(\d+))?\s*$/.exec(range);
+    if (!m) return undefined;
+    const [from, to] = [Number(m[1]), Number(m[2] ?? m[1])];
+    if (to < from) return undefined;
+    n += to - from + 1;
+  }
+  return n;
 }
 
 /** The annotation that sets a container's {@link FileAccess} (runsc's --file-access). */

@@ -48,6 +48,8 @@ export interface ContainerKernelOptions {
   memoryLimit?: number;
   /** Task limit (pids.max). */
   pidsLimit?: number;
+  /** How many CPUs its cpuset holds (linux.resources.cpu.cpus): it sees at most that many. */
+  cpus?: number;
   /** Host directories bind-mounted into the container. */
   volumes?: readonly Volume[];
   /** Extra tmpfs mounts (absolute container paths). */
@@ -121,6 +123,7 @@ export function buildContainerKernel(platform: Platform, ops: HostOps, options: 
     pollNow: ops.pollNow,
     memoryLimit: options.memoryLimit,
     pidsLimit: options.pidsLimit,
+    cpus: options.cpus,
     allocator: options.allocator,
     loopback: options.network,
   });
