@@ -3,7 +3,7 @@
 // update, run --detach, pid files, hooks, shared sandboxes, and bad bundles that leave nothing.
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -530,6 +530,28 @@ print(out.decode(errors='replace'), flush=True)
     const r = runrsc(['run', '--bundle', dir, 'cpuset']);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toBe('1\n0\n');
+  });
+
+  // Joining a cpuset cgroup can give the kernel's pinned thread all the cgroup's CPUs (before Linux
+  // 6.2, or when the cpuset lacks its CPU): it must be pinned again, or every trap crosses CPUs.
+  it.runIf(availableParallelism() > 1)('keeps the kernel and its guests on one CPU in a cpuset of several', async () => {
+    const all = `0-${availableParallelism() - 1}`;
+    const dir = bundle('cpuset-pin', (s) => {
+      s.process.args = ['sleep', '1000'];
+      s.linux = { ...s.linux, resources: { cpu: { cpus: all, mems: '0' } } };
+    });
+    ok(runrsc(['run', '-d', '--bundle', dir, 'cpuset-pin']));
+    // The sandbox process (the kernel's thread is its main thread) and its guests' host processes.
+    const sandboxPid = Number(readFileSync(join(root, `sandbox-${state('cpuset-pin').sandbox}`, 'pid'), 'utf8'));
+    const guests: number[] = JSON.parse(ok(runrsc(['ps', '--format', 'json', 'cpuset-pin'])).stdout);
+    const cpusOf = (pid: number | string) => readFileSync(`/proc/${pid}/status`, 'utf8').match(/Cpus_allowed_list:\s*(\S+)/)![1];
+    const seen = [cpusOf(sandboxPid), ...guests.map(cpusOf)];
+    ok(runrsc(['kill', 'cpuset-pin', 'KILL']));
+    await stopped('cpuset-pin');
+    ok(runrsc(['delete', 'cpuset-pin']));
+    expect(guests.length).toBeGreaterThan(0);
+    expect(new Set(seen).size).toBe(1); // one CPU for all
+    expect(seen[0]).toMatch(/^\d+$/);
   });
 
   it('gives a memory hog ENOMEM at linux.resources.memory.limit', () => {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -199,6 +199,16 @@ describe('guests computing side by side', () => {
       return n + to! - from! + 1;
     }, 0);
     expect(platform.cpus).toBe(count);
+  });
+
+  it.runIf(spare)('go back to one CPU with the kernel when the process\'s CPUs change (repin)', () => {
+    // What joining a cpuset cgroup may do: give the pinned thread every CPU.
+    const tid = readlinkSync('/proc/thread-self').split('/').pop()!;
+    expect(spawnSync('taskset', ['-p', '-c', given, tid]).status).toBe(0);
+    expect(cpusOf('thread-self')).toBe(given);
+    platform.repin();
+    expect(cpusOf('thread-self')).toMatch(/^\d+$/);
+    expect(platform.cpus).toBeGreaterThan(1);
   });
 
   it.runIf(spare)('are parted: one moves off the kernel\'s CPU, one stays, and the moved one is home again at its next stop', { timeout: 30_000 }, async () => {

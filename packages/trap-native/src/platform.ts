@@ -160,8 +160,10 @@ export class TrapPlatform {
   readonly waitsWithRing: boolean;
   readonly maxMappings = hostMaxMappings();
   readonly interruptSignal = INTERRUPT_SIGNAL;
-  /** The CPUs guests may use at once: those the process may run on, unless pinned without spilling. */
-  readonly cpus: number;
+  /** Whether the kernel's thread is pinned, and whether computing guests spill (the options). */
+  readonly #pinned: boolean;
+  readonly #spill: boolean;
+  #cpus: number;
   readonly counters = { injections: 0, injectedSyscalls: 0 };
   readonly time: TscTime;
   readonly #native: NativeBinding;
@@ -173,8 +175,10 @@ export class TrapPlatform {
     const size = options.pmemSize ?? 2 ** 38;
     if (size % chunkSize !== 0) throw new RangeError('pmemSize must be a multiple of chunkSize');
     const cpu = options.pinCpu === false ? -1 : options.pinCpu ?? native.allowedCpu(process.pid);
-    this.cpus = cpu >= 0 && options.spill === false ? 1 : availableParallelism(); // read before init pins this thread
-    const shared = native.init(size, cpu, options.vdso === false ? 0 : 1, options.waitRing === false ? 0 : 1, options.spill === false ? 0 : 1);
+    this.#pinned = cpu >= 0;
+    this.#spill = options.spill !== false;
+    this.#cpus = this.#cpusShown(); // before init pins this thread
+    const shared = native.init(size, cpu, options.vdso === false ? 0 : 1, options.waitRing === false ? 0 : 1, this.#spill ? 1 : 0);
     this.#native = native;
     this.regs = new BigUint64Array(shared, 0, REG_COUNT);
     this.event = new NativeEvent(shared);
@@ -184,6 +188,26 @@ export class TrapPlatform {
     this.pmemGuestFd = k[2];
     this.waitsWithRing = k[3] === 1;
     this.time = new TscTime(native);
+  }
+
+  /** The CPUs guests may use at once: those the process may run on, unless pinned without spilling. */
+  get cpus(): number {
+    return this.#cpus;
+  }
+
+  #cpusShown(): number {
+    return this.#pinned && !this.#spill ? 1 : availableParallelism();
+  }
+
+  /**
+   * The CPUs this process may run on changed: it joined a cpuset cgroup, which gives every thread
+   * of it the cgroup's CPUs, the kernel's pinned thread included. Pin that thread again, to one of
+   * them, and spill to the rest.
+   */
+  repin(): void {
+    if (!this.#pinned) return;
+    this.#cpus = this.#cpusShown();
+    this.#native.repin(this.#native.allowedCpu(process.pid), this.#spill ? 1 : 0);
   }
 
   processCpuClock(hostPid: number, which: 0 | 1 | 2): number | undefined {

@@ -136,6 +136,8 @@ export interface Platform {
   readonly pmem: PhysicalMemory;
   /** How many CPUs guests may run on at once: the CPUs the sandbox shows them. Absent: one. */
   readonly cpus?: number;
+  /** The CPUs the process may run on changed (it joined a cpuset cgroup): place the kernel again. */
+  repin?(): void;
   /** Time without traps; absent: the kernel reads the host's clock and guests trap for time. */
   readonly time?: GuestTime;
   /**

@@ -271,6 +271,9 @@ export class Sandbox {
         try {
           this.#cgroup = openCgroup(this.#options.name, hostResources(config.resources));
           this.#cgroup.addProcess(process.pid);
+          // A cpuset that lacks the kernel's CPU (or any cpuset, before Linux 6.2) gives its
+          // pinned thread all the cgroup's CPUs.
+          this.#options.platform.repin?.();
         } catch (err) {
           (await this.#holders.take(holder)).exit(125);
           throw new RuntimeError('invalid', `linux.resources: ${(err as Error).message}`);

@@ -64,13 +64,10 @@ unsafe extern "C" fn init(env: napi_env, info: napi_callback_info) -> napi_value
     }
     let size = a.f64(0) as usize;
     let cpu = a.i32(1);
-    let mut allowed: libc::cpu_set_t = std::mem::zeroed();
-    libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut allowed);
+    let allowed = allowed_cpus();
     if cpu >= 0 {
-        let mut set: libc::cpu_set_t = std::mem::zeroed();
-        libc::CPU_SET(cpu as usize, &mut set);
-        if libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) < 0 {
-            return napi::throw(env, &format!("cannot pin the kernel to CPU {cpu}: errno {}", -sys::neg_errno()));
+        if let Err(e) = pin(cpu) {
+            return napi::throw(env, &e);
         }
     }
     let p = match Pmem::create(size) {
@@ -88,6 +85,38 @@ unsafe extern "C" fn init(env: napi_env, info: napi_callback_info) -> napi_value
     let t = tracer().unwrap();
     let ptr = &mut *t.shared as *mut tracer::Shared as *mut u8;
     napi::external_buffer(env, ptr, std::mem::size_of::<tracer::Shared>())
+}
+
+/// The CPUs this thread may run on.
+unsafe fn allowed_cpus() -> libc::cpu_set_t {
+    let mut set: libc::cpu_set_t = std::mem::zeroed();
+    libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set);
+    set
+}
+
+/// Pin this thread (the tracer, and so every guest it forks from now on) to `cpu`.
+unsafe fn pin(cpu: i32) -> Result<(), String> {
+    let mut set: libc::cpu_set_t = std::mem::zeroed();
+    libc::CPU_SET(cpu as usize, &mut set);
+    if libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) < 0 {
+        return Err(format!("cannot pin the kernel to CPU {cpu}: errno {}", -sys::neg_errno()));
+    }
+    Ok(())
+}
+
+/// repin(cpu, spill): the CPUs this process may use changed, as when it joins a cpuset cgroup,
+/// which gives every thread of it the cgroup's CPUs: pin the tracer thread to `cpu` again, and let
+/// computing guests spill to the others if `spill`.
+unsafe extern "C" fn repin(env: napi_env, info: napi_callback_info) -> napi_value {
+    let a = Args::get(env, info);
+    let t = require!(tracer(), env, "trap-native is not initialised");
+    let cpu = a.i32(0);
+    let allowed = allowed_cpus();
+    if let Err(e) = pin(cpu) {
+        return napi::throw(env, &e);
+    }
+    t.set_spill(spill::Spill::new(if a.i32(1) != 0 { Some(cpu as usize) } else { None }, &allowed));
+    napi::undefined(env)
 }
 
 /// allowedCpu(index): the CPU numbered `index` (modulo their count) among those this thread may run
@@ -322,8 +351,9 @@ unsafe extern "C" fn shutdown(env: napi_env, _info: napi_callback_info) -> napi_
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_value) -> napi_value {
-    let fns: [(&str, napi::napi_callback); 55] = [
+    let fns: [(&str, napi::napi_callback); 56] = [
         ("init", init),
+        ("repin", repin),
         ("allowedCpu", allowed_cpu),
         ("pmemChunk", pmem_chunk),
         ("pmemRelease", pmem_release),

@@ -334,6 +334,11 @@ impl Tracer {
         })
     }
 
+    /// Where computing guests may go from now on (spill.rs).
+    pub fn set_spill(&mut self, spill: Spill) {
+        self.threads.spill = spill;
+    }
+
     /// Whether ptrace events are waited for by an io_uring rather than the watcher thread.
     pub fn waits_with_ring(&self) -> bool {
         self.watcher.uses_ring()
