@@ -6,13 +6,14 @@
 import {
   AT_EMPTY_PATH, DT_SOCK, Errno, FileBase, KernelError, O_APPEND, SEEK_CUR, SEEK_END, SEEK_SET,
   dirent64RecLen, directorySeek, writeDirent64,
-  type FileChanges, type SetAttr, type Stat,
+  type FileChanges, type SetAttr, type Stat, type XattrStore,
 } from '@rvisor/linux-object';
 import type { Vmo } from '@rvisor/zircon-object';
 import { fdTarget, setHostAttr } from './host-attrs.js';
 import { nextHostDirentRecords } from './host-dirents.js';
 import { hostResult } from './host-errors.js';
 import { hostStat, identityKey } from './host-stat.js';
+import { hostGetXattr, hostListXattrs, hostRemoveXattr, hostSetXattr } from './host-xattrs.js';
 import type { HostFs } from './host-fs.js';
 import type { PageWriter } from './shared-pages.js';
 import type { HostDirectory } from './host-inode.js';
@@ -35,6 +36,20 @@ abstract class HostFdFile extends FileBase {
     flags: number,
   ) {
     super(path, flags);
+  }
+
+  #xattrs: XattrStore | undefined;
+
+  /** Its file's extended attributes through the host fd, which still reaches it once its name is gone. */
+  get xattrs(): XattrStore {
+    const { ops } = this.fs;
+    const fd = this.fd;
+    return (this.#xattrs ??= {
+      getXattr: (name) => hostGetXattr(ops, fd, '', name),
+      setXattr: (name, value, flags) => hostSetXattr(ops, fd, '', name, value, flags),
+      removeXattr: (name) => hostRemoveXattr(ops, fd, '', name),
+      listXattrs: () => hostListXattrs(ops, fd, ''),
+    });
   }
 
   /** fstat of the host fd; in an exclusive tree kept until a host call may have changed it. */

@@ -86,5 +86,5 @@ export { DN_ACCESS, DN_ATTRIB, DN_CREATE, DN_DELETE, DN_MODIFY, DN_MULTISHOT, DN
 export { FilePrivileges } from './file-privileges.js';
 export {
   XATTR_CREATE, XATTR_LIST_MAX, XATTR_NAME_CAPS, XATTR_NAME_MAX, XATTR_REPLACE, XATTR_SIZE_MAX, XattrTable,
-  getXattr, listXattrs, parseFileCaps, removeXattr, setXattr, type XattrTarget,
+  getXattr, listXattrs, parseFileCaps, removeXattr, setXattr, type XattrStore, type XattrTarget,
 } from './xattr.js';

@@ -13,6 +13,7 @@ import { POLLIN, POLLOUT } from '../abi/poll.js';
 import { Errno, KernelError } from '../errno.js';
 import type { PathRef } from './path-ref.js';
 import type { Readiness } from './readiness.js';
+import type { XattrStore } from './xattr.js';
 
 /**
  * An open file, as the syscall layer uses it. Every method throws `KernelError` on failure.
@@ -36,6 +37,11 @@ export interface OpenFile {
    * syscalls resolve relative to it, fchdir moves there.
    */
   location: PathRef | undefined;
+  /**
+   * Its file's extended attributes, when the file reaches them itself rather than through its
+   * inode (a host fd, which still reaches a file whose name is gone): f*xattr use these.
+   */
+  readonly xattrs?: XattrStore;
   /** F_SETFL: replace the changeable status flags (`SETFL_MASK`), keep the others. */
   setStatusFlags(flags: number): void;
   /** F_SETOWN, F_SETOWN_EX: who gets the file's signals (dnotify's); id 0: no one. */

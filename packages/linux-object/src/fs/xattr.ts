@@ -155,31 +155,47 @@ function shownFileCaps(value: Uint8Array): Uint8Array {
 export interface XattrTarget {
   vfs: Vfs;
   ref: PathRef | undefined;
+  /**
+   * What keeps the attributes, when not the inode: an open file the call names by its fd that
+   * reaches its file's attributes itself (a host fd), as Linux's reach the open file's even once
+   * its name is gone, or names another file.
+   */
+  store?: XattrStore;
+}
+
+/** What keeps a file's extended attributes: its inode (INode's own methods), or an open file of it. */
+export interface XattrStore {
+  getXattr?(name: string): Uint8Array;
+  setXattr?(name: string, value: Uint8Array, flags: number): void;
+  removeXattr?(name: string): void;
+  listXattrs?(): string[];
 }
 
 /** getxattr(2): the value (a view that may last only until the next call). */
-export function getXattr({ vfs, ref }: XattrTarget, name: string, ids: AccessIds | undefined): Uint8Array {
+export function getXattr({ vfs, ref, store }: XattrTarget, name: string, ids: AccessIds | undefined): Uint8Array {
   if (ref === undefined) unnamedXattr(name, false);
   const inode = ref.inode;
   checkXattrAccess(inode, name, MAY_READ, ids);
   namespaceOf(name);
-  if (inode.getXattr === undefined) throw new KernelError(Errno.EOPNOTSUPP);
-  const value = inode.getXattr(name);
+  const kept = store ?? inode;
+  if (kept.getXattr === undefined) throw new KernelError(Errno.EOPNOTSUPP);
+  const value = kept.getXattr(name);
   if (name !== XATTR_NAME_CAPS) return value;
   if (value.length > 0) vfs.privileges.addCaps(inode); // a write must take them away
   return shownFileCaps(value);
 }
 
 /** setxattr(2): `flags` XATTR_CREATE or XATTR_REPLACE (checked by the caller). */
-export function setXattr({ vfs, ref }: XattrTarget, name: string, value: Uint8Array, flags: number, ids: AccessIds | undefined): void {
+export function setXattr({ vfs, ref, store }: XattrTarget, name: string, value: Uint8Array, flags: number, ids: AccessIds | undefined): void {
   if (ref === undefined) unnamedXattr(name, true);
   const inode = ref.inode;
   if (ref.mount.fs.readOnly) throw new KernelError(Errno.EROFS);
   if (name === XATTR_NAME_CAPS) checkFileCaps(value, ids);
   checkXattrAccess(inode, name, MAY_WRITE, ids);
   namespaceOf(name);
-  if (inode.setXattr === undefined) throw new KernelError(Errno.EOPNOTSUPP);
-  inode.setXattr(name, value, flags);
+  const kept = store ?? inode;
+  if (kept.setXattr === undefined) throw new KernelError(Errno.EOPNOTSUPP);
+  kept.setXattr(name, value, flags);
   if (name === XATTR_NAME_CAPS) {
     if (value.length > 0) vfs.privileges.addCaps(inode);
     else vfs.privileges.dropCaps(inode);
@@ -188,15 +204,16 @@ export function setXattr({ vfs, ref }: XattrTarget, name: string, value: Uint8Ar
 }
 
 /** removexattr(2). */
-export function removeXattr({ vfs, ref }: XattrTarget, name: string, ids: AccessIds | undefined): void {
+export function removeXattr({ vfs, ref, store }: XattrTarget, name: string, ids: AccessIds | undefined): void {
   if (ref === undefined) unnamedXattr(name, true);
   const inode = ref.inode;
   if (ref.mount.fs.readOnly) throw new KernelError(Errno.EROFS);
   checkXattrAccess(inode, name, MAY_WRITE, ids);
   if (name === XATTR_NAME_CAPS && !hasCapability(ids, CAP_SETFCAP)) throw new KernelError(Errno.EPERM);
   namespaceOf(name);
-  if (inode.removeXattr === undefined) throw new KernelError(Errno.EOPNOTSUPP);
-  inode.removeXattr(name);
+  const kept = store ?? inode;
+  if (kept.removeXattr === undefined) throw new KernelError(Errno.EOPNOTSUPP);
+  kept.removeXattr(name);
   if (name === XATTR_NAME_CAPS) vfs.privileges.dropCaps(inode);
   vfs.events.changed(ref, IN_ATTRIB);
 }
@@ -205,8 +222,8 @@ export function removeXattr({ vfs, ref }: XattrTarget, name: string, ids: Access
  * listxattr(2): the names, without the trusted.* ones unless the caller holds CAP_SYS_ADMIN.
  * Needs no permission on the file. A file system that keeps none (a pipe's, a socket's) lists none.
  */
-export function listXattrs({ ref }: XattrTarget, ids: AccessIds | undefined): string[] {
-  const names = ref?.inode.listXattrs?.() ?? [];
+export function listXattrs({ ref, store }: XattrTarget, ids: AccessIds | undefined): string[] {
+  const names = ref === undefined ? [] : (store ?? ref.inode).listXattrs?.() ?? [];
   if (ids === undefined || hasCap(ids.caps, CAP_SYS_ADMIN)) return names;
   return names.filter((n) => !n.startsWith('trusted.'));
 }

@@ -45,7 +45,7 @@ function target(ctx: SyscallContext, names: Names): XattrTarget {
   if (names !== 'fd') return { vfs, ref: ctx.process.fs.lookup(ctx.path(0), { followLast: names === 'path', ids: idsOf(ctx) }) };
   const file = ctx.process.fds.get(ctx.int(0));
   if ((file.statusFlags & O_PATH) !== 0) throw new KernelError(Errno.EBADF);
-  return { vfs, ref: file.location };
+  return { vfs, ref: file.location, store: file.xattrs };
 }
 
 /** setxattr(path or fd, name, value, size, flags). */

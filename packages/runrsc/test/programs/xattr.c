@@ -35,9 +35,8 @@ static int cmp(const void *a, const void *b) {
 }
 
 /** The names of `path` (lfollow: 0 for llistxattr), sorted, on one line. */
-static void list(const char *label, const char *path, int follow) {
-  char buf[4096];
-  ssize_t n = follow ? listxattr(path, buf, sizeof buf) : llistxattr(path, buf, sizeof buf);
+/** The names of a list, sorted (file systems list them in their own orders). */
+static void print_names(const char *label, char *buf, ssize_t n) {
   if (n < 0) { printf("%s: %s\n", label, strerrorname_np(errno)); return; }
   char *names[64];
   int count = 0;
@@ -46,6 +45,16 @@ static void list(const char *label, const char *path, int follow) {
   printf("%s:", label);
   for (int i = 0; i < count; i++) printf(" %s", names[i]);
   printf("\n");
+}
+
+static void list(const char *label, const char *path, int follow) {
+  char buf[4096];
+  print_names(label, buf, follow ? listxattr(path, buf, sizeof buf) : llistxattr(path, buf, sizeof buf));
+}
+
+static void list_fd(const char *label, int fd) {
+  char buf[4096];
+  print_names(label, buf, flistxattr(fd, buf, sizeof buf));
 }
 
 static void get(const char *label, const char *path, const char *name) {
@@ -170,6 +179,24 @@ int main(int argc, char **argv) {
   show("fget on a pipe", fgetxattr(pipefd[0], "user.x", NULL, 0));
   show("fset trusted.* on a pipe", fsetxattr(pipefd[0], "trusted.x", "x", 1, 0));
   show("flist on a pipe", flistxattr(pipefd[0], NULL, 0));
+
+  printf("-- an open file whose name is gone, or names another file\n");
+  int gone = open("gone", O_RDWR | O_CREAT, 0644);
+  fsetxattr(gone, "user.old", "old", 3, 0);
+  unlink("gone");
+  memset(buf, 0, sizeof buf);
+  show("fget after unlink", fgetxattr(gone, "user.old", buf, sizeof buf - 1));
+  printf("its value '%s'\n", buf);
+  show("fset after unlink", fsetxattr(gone, "user.more", "more", 4, 0));
+  list_fd("flist after unlink", gone);
+  show("fremove after unlink", fremovexattr(gone, "user.more"));
+  int again = open("gone", O_RDWR | O_CREAT, 0644);
+  fsetxattr(again, "user.new", "new", 3, 0);
+  show("the old fd and the new file's name", fgetxattr(gone, "user.new", NULL, 0));
+  show("the new file and the old file's name", fgetxattr(again, "user.old", NULL, 0));
+  close(again);
+  close(gone);
+  unlink("gone");
 
   printf("-- ctime\n");
   struct timespec before = ctime_of("f");
