@@ -530,6 +530,14 @@ print(out.decode(errors='replace'), flush=True)
     const r = runrsc(['run', '--bundle', dir, 'cpuset']);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toBe('1\n0\n');
+    const n = availableParallelism();
+    const all = bundle('cpuset-all', (s) => {
+      s.process.args = ['nproc'];
+      s.linux = { ...s.linux, resources: { cpu: { cpus: n === 1 ? '0' : `0-${n - 1}`, mems: '0' } } };
+    });
+    const r2 = runrsc(['run', '--bundle', all, 'cpuset-all']);
+    expect(r2.status, r2.stderr).toBe(0);
+    expect(r2.stdout).toBe(`${n}\n`);
   });
 
   // Joining a cpuset cgroup can give the kernel's pinned thread all the cgroup's CPUs (before Linux

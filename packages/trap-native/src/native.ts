@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 export interface NativeBinding {
   init(pmemSize: number, cpu: number, useTsc: number, waitRing: number, spill: number): ArrayBuffer;
-  repin(cpu: number, spill: number): void;
+  repin(index: number, spill: number): number;
   allowedCpu(index: number): number;
   pmemChunk(offset: number, length: number): ArrayBuffer;
   pmemRelease(offset: number, length: number): number;

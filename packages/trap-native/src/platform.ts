@@ -177,7 +177,7 @@ export class TrapPlatform {
     const cpu = options.pinCpu === false ? -1 : options.pinCpu ?? native.allowedCpu(process.pid);
     this.#pinned = cpu >= 0;
     this.#spill = options.spill !== false;
-    this.#cpus = this.#cpusShown(); // before init pins this thread
+    this.#cpus = this.#cpusShown(availableParallelism()); // before init pins this thread
     const shared = native.init(size, cpu, options.vdso === false ? 0 : 1, options.waitRing === false ? 0 : 1, this.#spill ? 1 : 0);
     this.#native = native;
     this.regs = new BigUint64Array(shared, 0, REG_COUNT);
@@ -195,19 +195,19 @@ export class TrapPlatform {
     return this.#cpus;
   }
 
-  #cpusShown(): number {
-    return this.#pinned && !this.#spill ? 1 : availableParallelism();
+  /** What `cpus` is when the process may run on `allowed` CPUs. */
+  #cpusShown(allowed: number): number {
+    return this.#pinned && !this.#spill ? 1 : allowed;
   }
 
   /**
-   * The CPUs this process may run on changed: it joined a cpuset cgroup, which gives every thread
-   * of it the cgroup's CPUs, the kernel's pinned thread included. Pin that thread again, to one of
-   * them, and spill to the rest.
+   * The CPUs this process may run on changed: it joined a cpuset cgroup, which may give the
+   * kernel's pinned thread all of them, or none but its own while others were added. Pin that
+   * thread again, to one of them, spill to the rest, and count them.
    */
   repin(): void {
     if (!this.#pinned) return;
-    this.#cpus = this.#cpusShown();
-    this.#native.repin(this.#native.allowedCpu(process.pid), this.#spill ? 1 : 0);
+    this.#cpus = this.#cpusShown(this.#native.repin(process.pid, this.#spill ? 1 : 0));
   }
 
   processCpuClock(hostPid: number, which: 0 | 1 | 2): number | undefined {

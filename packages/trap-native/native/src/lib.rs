@@ -104,19 +104,29 @@ unsafe fn pin(cpu: i32) -> Result<(), String> {
     Ok(())
 }
 
-/// repin(cpu, spill): the CPUs this process may use changed, as when it joins a cpuset cgroup,
-/// which gives every thread of it the cgroup's CPUs: pin the tracer thread to `cpu` again, and let
-/// computing guests spill to the others if `spill`.
+/// repin(index, spill): the CPUs this process may use changed, as when it joins a cpuset cgroup.
+/// Learn which they are (widen this thread's affinity to every CPU: the host narrows it to those),
+/// pin the tracer thread again to the one numbered `index` among them (modulo their count), and
+/// let computing guests spill to the others if `spill`. Returns how many there are.
 unsafe extern "C" fn repin(env: napi_env, info: napi_callback_info) -> napi_value {
     let a = Args::get(env, info);
     let t = require!(tracer(), env, "trap-native is not initialised");
-    let cpu = a.i32(0);
+    let mut every: libc::cpu_set_t = std::mem::zeroed();
+    for c in 0..libc::CPU_SETSIZE as usize {
+        libc::CPU_SET(c, &mut every);
+    }
+    libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &every);
     let allowed = allowed_cpus();
-    if let Err(e) = pin(cpu) {
+    let cpus: Vec<usize> = (0..libc::CPU_SETSIZE as usize).filter(|&c| libc::CPU_ISSET(c, &allowed)).collect();
+    if cpus.is_empty() {
+        return napi::throw(env, "sched_getaffinity: no CPU allowed");
+    }
+    let cpu = cpus[a.f64(0) as usize % cpus.len()];
+    if let Err(e) = pin(cpu as i32) {
         return napi::throw(env, &e);
     }
-    t.set_spill(spill::Spill::new(if a.i32(1) != 0 { Some(cpu as usize) } else { None }, &allowed));
-    napi::undefined(env)
+    t.set_spill(spill::Spill::new(if a.i32(1) != 0 { Some(cpu) } else { None }, &allowed));
+    napi::int(env, cpus.len() as i32)
 }
 
 /// allowedCpu(index): the CPU numbered `index` (modulo their count) among those this thread may run
