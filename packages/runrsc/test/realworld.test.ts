@@ -180,6 +180,25 @@ describe.skipIf(!IS_ROOT || MISSING.length > 0)('real programs (native vs sandbo
     expect(stdout).toMatch(/^ +\d+ K total memory$/m);
   });
 
+  // Sandbox only: the host's CPUs run more than the container. The loop computes for some 100s of
+  // ms of CPU time, of which at least 50 ms (5 ticks) must show; each CPU's line is a share of all.
+  it('/proc/stat counts the CPU time the container\'s processes ran, the rest of its CPUs\' time idle', () => {
+    const script = 'head -1 /proc/stat; i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; cat /proc/stat';
+    const { stdout, stderr, status } = runInSandbox(['/bin/sh', '-c', script], { rootfs });
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    const lines = stdout.split('\n');
+    const fields = (line: string) => line.split(/ +/).slice(1).map(Number);
+    const [before, after] = [fields(lines[0]!), fields(lines[1]!)];
+    expect(after).toHaveLength(10);
+    const busy = (f: number[]) => f[0]! + f[2]!;
+    expect(busy(after) - busy(before)).toBeGreaterThanOrEqual(5);
+    expect(after[3]).toBeGreaterThanOrEqual(before[3]!); // idle never goes back
+    const perCpu = lines.filter((l) => /^cpu\d/.test(l)).map(fields);
+    expect(perCpu).toHaveLength(availableParallelism());
+    expect([0, 2, 3].map((i) => perCpu.reduce((n, f) => n + f[i]!, 0))).toEqual([after[0], after[2], after[3]]);
+  });
+
   // Compared with the known result rather than a native run: the writers interleave differently
   // each time, and only the end state is Linux's to fix.
   it('sqlite3 in WAL mode (its index a shared mapping of the -shm file), four writers and a reader at once', () => {

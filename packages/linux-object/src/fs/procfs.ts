@@ -10,7 +10,7 @@ import { devMajor, devMinor, makedev } from '../abi/mode.js';
 import { RLIMIT_NAMES } from '../abi/process.js';
 import type { Stat } from '../abi/stat.js';
 import { Errno, KernelError } from '../errno.js';
-import { hostCounts, hostResidentPages, TICK_MICROS } from '../process/host-usage.js';
+import { hostCounts, hostCpuTime, hostResidentPages, TICK_MICROS } from '../process/host-usage.js';
 import type { Kernel } from '../process/kernel.js';
 import { processLimit, RLIM_INFINITY, type IoCounts, type LinuxProcess, type LinuxThread } from '../process/process.js';
 import { KERNEL_RELEASE } from '../process/kernel.js';
@@ -310,7 +310,7 @@ export class ProcFs implements FileSystem {
       ['vmstat', this.#file('/vmstat', () => this.#vmstat())],
       ['uptime', this.#file('/uptime', () => {
         const up = (Date.now() - this.#bootMs) / 1000;
-        return `${up.toFixed(2)} ${up.toFixed(2)}\n`;
+        return `${up.toFixed(2)} ${(this.#cpuTicks().idle / 100).toFixed(2)}\n`;
       })],
       ['loadavg', this.#file('/loadavg', () => {
         const running = [...k.processes.values()].filter((p) => !p.dead).length;
@@ -672,12 +672,34 @@ export class ProcFs implements FileSystem {
     return rows.map(([k, v]) => `${k} ${v}\n`).join('');
   }
 
+  /**
+   * The container's CPU time in ticks since this procfs was made: what its processes ran (exited
+   * ones included), and the rest of its CPUs' time as idle.
+   */
+  #cpuTicks(): { user: number; system: number; idle: number } {
+    const k = this.#kernel;
+    let { user, system } = k.endedCpu;
+    for (const p of k.processes.values()) {
+      if (p.dead || p.hostPid === 0) continue;
+      const t = hostCpuTime(k.platform, p.hostPid);
+      user += t.user;
+      system += t.system;
+    }
+    [user, system] = [Math.floor(user / TICK_MICROS), Math.floor(system / TICK_MICROS)];
+    const elapsed = Math.floor((Date.now() - this.#bootMs) / 10) * k.cpus;
+    return { user, system, idle: Math.max(0, elapsed - user - system) };
+  }
+
   #stat(): string {
     const procs = [...this.#kernel.processes.values()];
     const running = procs.filter((p) => !p.dead && !p.stopped).length;
+    const { user, system, idle } = this.#cpuTicks();
+    const cpus = this.#kernel.cpus;
+    // The kernel does not know which CPU ran what: each CPU's line is an even share.
+    const share = (total: number, i: number) => Math.floor(total / cpus) + (i < total % cpus ? 1 : 0);
     return [
-      'cpu  0 0 0 0 0 0 0 0 0 0',
-      ...Array.from({ length: this.#kernel.cpus }, (_, i) => `cpu${i} 0 0 0 0 0 0 0 0 0 0`),
+      `cpu  ${user} 0 ${system} ${idle} 0 0 0 0 0 0`,
+      ...Array.from({ length: cpus }, (_, i) => `cpu${i} ${share(user, i)} 0 ${share(system, i)} ${share(idle, i)} 0 0 0 0 0 0`),
       'intr 0',
       'ctxt 0',
       `btime ${Math.floor(this.#bootMs / 1000)}`,

@@ -93,6 +93,8 @@ export class Kernel {
   readonly mappedFiles = new KeptFiles<FileContents>();
   readonly rootJob = Job.createRoot();
   readonly processes = new Map<number, LinuxProcess>();
+  /** The user and system time, in µs, of the container's processes that have exited (/proc/stat). */
+  readonly endedCpu = { user: 0, system: 0 };
   readonly threadsByHostTid = new Map<number, LinuxThread>();
   /** Forked threads whose host task has not stopped yet: their memory is set up at that stop. */
   readonly unstartedThreads = new Set<LinuxThread>();
@@ -231,6 +233,8 @@ export class Kernel {
    */
   processDied(proc: LinuxProcess): void {
     proc.dead = true;
+    this.endedCpu.user += proc.usage?.user ?? 0;
+    this.endedCpu.system += proc.usage?.system ?? 0;
     proc.exitReadiness?.notify(); // its pidfds poll readable
     for (const t of proc.itimers) t?.disarm();
     this.sysvSem.exited(proc.pid); // its SEM_UNDO adjustments
