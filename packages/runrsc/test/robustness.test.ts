@@ -69,7 +69,7 @@ describe.skipIf(!IS_ROOT)('robustness', () => {
       'ls /proc | grep -c "^[0-9]"',
     ].join('\n');
     const r = runDebug(['/bin/sh', '-c', script]);
-    expect(r.stdout).toBe('children 1000 failed 0\n3\n');
+    expect(r.stdout, `exit status ${r.status}; stderr:\n${r.stderr.slice(-4000)}`).toBe('children 1000 failed 0\n3\n');
     expect(internalErrors(r)).toEqual([]);
     expect(r.status).toBe(0);
   }, 120_000);
