@@ -378,6 +378,8 @@ export class Sandbox {
       } catch (err) {
         throw new RuntimeError('invalid', (err as Error).message);
       }
+      // A new cpuset may unpin the kernel's thread, as joining one may (create, above).
+      if (this.#cgroup && resources.cpu?.cpus !== undefined) this.#options.platform.repin?.();
       if (resources.memory?.limit !== undefined) kernel.memoryAccount.limit = resources.memory.limit < 0 ? Infinity : resources.memory.limit;
       if (resources.pids?.limit !== undefined) kernel.pidsLimit = resources.pids.limit <= 0 ? undefined : resources.pids.limit;
       return null;

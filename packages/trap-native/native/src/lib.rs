@@ -94,6 +94,13 @@ unsafe fn allowed_cpus() -> libc::cpu_set_t {
     set
 }
 
+/// The CPU numbered `index` (modulo their count) among those of `set`, and their count; None for
+/// an empty set.
+unsafe fn nth_cpu(set: &libc::cpu_set_t, index: usize) -> Option<(usize, usize)> {
+    let cpus: Vec<usize> = (0..libc::CPU_SETSIZE as usize).filter(|&c| libc::CPU_ISSET(c, set)).collect();
+    cpus.get(index % cpus.len().max(1)).map(|&cpu| (cpu, cpus.len()))
+}
+
 /// Pin this thread (the tracer, and so every guest it forks from now on) to `cpu`.
 unsafe fn pin(cpu: i32) -> Result<(), String> {
     let mut set: libc::cpu_set_t = std::mem::zeroed();
@@ -117,16 +124,15 @@ unsafe extern "C" fn repin(env: napi_env, info: napi_callback_info) -> napi_valu
     }
     libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &every);
     let allowed = allowed_cpus();
-    let cpus: Vec<usize> = (0..libc::CPU_SETSIZE as usize).filter(|&c| libc::CPU_ISSET(c, &allowed)).collect();
-    if cpus.is_empty() {
-        return napi::throw(env, "sched_getaffinity: no CPU allowed");
-    }
-    let cpu = cpus[a.f64(0) as usize % cpus.len()];
+    let (cpu, count) = match nth_cpu(&allowed, a.f64(0) as usize) {
+        Some(found) => found,
+        None => return napi::throw(env, "sched_getaffinity: no CPU allowed"),
+    };
     if let Err(e) = pin(cpu as i32) {
         return napi::throw(env, &e);
     }
     t.set_spill(spill::Spill::new(if a.i32(1) != 0 { Some(cpu) } else { None }, &allowed));
-    napi::int(env, cpus.len() as i32)
+    napi::int(env, count as i32)
 }
 
 /// allowedCpu(index): the CPU numbered `index` (modulo their count) among those this thread may run
@@ -134,15 +140,10 @@ unsafe extern "C" fn repin(env: napi_env, info: napi_callback_info) -> napi_valu
 /// forbids.
 unsafe extern "C" fn allowed_cpu(env: napi_env, info: napi_callback_info) -> napi_value {
     let a = Args::get(env, info);
-    let mut set: libc::cpu_set_t = std::mem::zeroed();
-    if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) < 0 {
-        return napi::throw(env, &format!("sched_getaffinity: errno {}", -sys::neg_errno()));
+    match nth_cpu(&allowed_cpus(), a.f64(0) as usize) {
+        Some((cpu, _)) => napi::int(env, cpu as i32),
+        None => napi::throw(env, "sched_getaffinity: no CPU allowed"),
     }
-    let allowed: Vec<usize> = (0..libc::CPU_SETSIZE as usize).filter(|&c| libc::CPU_ISSET(c, &set)).collect();
-    if allowed.is_empty() {
-        return napi::throw(env, "sched_getaffinity: no CPU allowed");
-    }
-    napi::int(env, allowed[a.f64(0) as usize % allowed.len()] as i32)
 }
 
 /// pmemChunk(offset, length): an ArrayBuffer over pmem bytes [offset, offset+length).
