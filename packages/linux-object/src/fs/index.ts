@@ -17,7 +17,7 @@ export type { Mount, PathRef } from './path-ref.js';
 export { joinPath, sameRef } from './path-ref.js';
 export { DELETED, stillNamed, unnamedPath } from './mapped-names.js';
 export type { LookupOptions } from './vfs.js';
-export { Vfs, checkPath, setInodeAttr } from './vfs.js';
+export { Vfs, checkAttrType, checkPath, setInodeAttr } from './vfs.js';
 export {
   FsEvents, IN_ACCESS, IN_ALL_EVENTS, IN_ATTRIB, IN_CLOSE_NOWRITE, IN_CLOSE_WRITE, IN_CREATE, IN_DELETE, IN_DELETE_SELF,
   IN_DONT_FOLLOW, IN_EXCL_UNLINK, IN_IGNORED, IN_ISDIR, IN_MASK_ADD, IN_MASK_CREATE, IN_MODIFY, IN_MOVE_SELF, IN_MOVED_FROM,

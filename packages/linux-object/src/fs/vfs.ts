@@ -773,12 +773,11 @@ export class Vfs {
       setInodeAttr(ref.inode, ref.mount.fs, attr);
       return;
     }
+    checkAttrType(ref.inode, attr);
     // Read once, and only if a check needs it (root's chmod and chown do not).
     let st: Stat | undefined;
     const stat = (): Stat => (st ??= ref.inode.stat());
     if (attr.size !== undefined) {
-      if (ref.inode.type === FileType.Directory) throw new KernelError(Errno.EISDIR);
-      if (ref.inode.type !== FileType.Regular) throw new KernelError(Errno.EINVAL);
       if (ref.mount.fs.readOnly) throw new KernelError(Errno.EROFS);
       checkAccess(ids, stat(), MAY_WRITE);
     }
@@ -883,14 +882,24 @@ function isWithin(ref: PathRef, dir: PathRef): boolean {
 }
 
 /**
- * Change the attributes of `inode` on `fs`: EROFS on a read-only file system, EPERM when the
- * file system cannot; a truncate of a directory is EISDIR, of anything but a regular file EINVAL.
+ * What no file of `inode`'s type may change: a symlink's mode (EOPNOTSUPP, as Linux's
+ * notify_change refuses it), the size of a directory (EISDIR) or of anything but a regular file
+ * (EINVAL).
  */
-export function setInodeAttr(inode: INode, fs: FileSystem, attr: SetAttr): void {
+export function checkAttrType(inode: INode, attr: SetAttr): void {
+  if (attr.mode !== undefined && inode.type === FileType.Symlink) throw new KernelError(Errno.EOPNOTSUPP);
   if (attr.size !== undefined) {
     if (inode.type === FileType.Directory) throw new KernelError(Errno.EISDIR);
     if (inode.type !== FileType.Regular) throw new KernelError(Errno.EINVAL);
   }
+}
+
+/**
+ * Change the attributes of `inode` on `fs`: EROFS on a read-only file system, EPERM when the
+ * file system cannot; what its type forbids as {@link checkAttrType} says.
+ */
+export function setInodeAttr(inode: INode, fs: FileSystem, attr: SetAttr): void {
+  checkAttrType(inode, attr);
   required(inode.setAttr, fs);
   inode.setAttr!(attr);
 }

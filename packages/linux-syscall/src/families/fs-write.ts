@@ -27,6 +27,7 @@ export const fsWriteSyscalls: Partial<Record<SyscallName, SyscallSpec<SyscallCon
   chmod: supported(w.sysChmod),
   fchmod: supported(w.sysFchmod),
   fchmodat: supported(w.sysFchmodat),
+  fchmodat2: supported(w.sysFchmodat2),
   chown: supported(w.sysChown),
   fchown: supported(w.sysFchown),
   lchown: supported(w.sysLchown),

@@ -337,6 +337,7 @@ export const SYS = {
   statx: 332,
   io_pgetevents: 333,
   rseq: 334,
+  uretprobe: 335,
   pidfd_send_signal: 424,
   io_uring_setup: 425,
   io_uring_enter: 426,
@@ -364,13 +365,32 @@ export const SYS = {
   process_mrelease: 448,
   futex_waitv: 449,
   set_mempolicy_home_node: 450,
+  cachestat: 451,
+  fchmodat2: 452,
+  map_shadow_stack: 453,
+  futex_wake: 454,
+  futex_wait: 455,
+  futex_requeue: 456,
+  statmount: 457,
+  listmount: 458,
+  lsm_get_self_attr: 459,
+  lsm_set_self_attr: 460,
+  lsm_list_modules: 461,
+  mseal: 462,
+  setxattrat: 463,
+  getxattrat: 464,
+  listxattrat: 465,
+  removexattrat: 466,
+  open_tree_attr: 467,
+  file_getattr: 468,
+  file_setattr: 469,
 } as const;
 
 /** A Linux x86-64 syscall name. */
 export type SyscallName = keyof typeof SYS;
 
 /** The highest syscall number in the header. */
-export const SYSCALL_MAX = 450;
+export const SYSCALL_MAX = 469;
 
 /** Syscall names indexed by number; numbers Linux does not assign hold the empty string. */
 export const SYSCALL_NAMES: readonly string[] = [
@@ -709,7 +729,7 @@ export const SYSCALL_NAMES: readonly string[] = [
   'statx', // 332
   'io_pgetevents', // 333
   'rseq', // 334
-  '', // 335
+  'uretprobe', // 335
   '', // 336
   '', // 337
   '', // 338
@@ -825,4 +845,23 @@ export const SYSCALL_NAMES: readonly string[] = [
   'process_mrelease', // 448
   'futex_waitv', // 449
   'set_mempolicy_home_node', // 450
+  'cachestat', // 451
+  'fchmodat2', // 452
+  'map_shadow_stack', // 453
+  'futex_wake', // 454
+  'futex_wait', // 455
+  'futex_requeue', // 456
+  'statmount', // 457
+  'listmount', // 458
+  'lsm_get_self_attr', // 459
+  'lsm_set_self_attr', // 460
+  'lsm_list_modules', // 461
+  'mseal', // 462
+  'setxattrat', // 463
+  'getxattrat', // 464
+  'listxattrat', // 465
+  'removexattrat', // 466
+  'open_tree_attr', // 467
+  'file_getattr', // 468
+  'file_setattr', // 469
 ];

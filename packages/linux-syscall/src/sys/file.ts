@@ -13,26 +13,20 @@ import {
   RESOLVE_BENEATH, RESOLVE_CACHED, RESOLVE_IN_ROOT, S_IFDIR, VALID_OPEN_FLAGS, VALID_RESOLVE_FLAGS, S_IFLNK, S_IFMT, S_IFREG, SEEK_CUR, SEEK_SET, fsIds, realIds, statCodec, statxCodec, ownerProcesses, setDirNotify, statxFromStat, terminalIoctlArgSize, terminalIoctlByValue, viewOf,
   type FileOwner, type OpenFile, type PathRef, type Stat,
 } from '@rvisor/linux-object';
-import { PAGE_SIZE, stringToBytes } from '@rvisor/zircon-object';
+import { stringToBytes } from '@rvisor/zircon-object';
 import type { SyscallContext } from '../context.js';
 import { fcntlPipeSize, fcntlRecordLock, fcntlSeals } from './fd-extra.js';
 import { interfaceIoctl, isInterfaceIoctl } from './interface-ioctl.js';
+import { readSizedStruct } from './sized-struct.js';
+import { dirOf, startDir } from './start-dir.js';
 
 /** ioctl: the bytes allocated to a regular file, directory or symlink. */
 const FIOQSIZE = 0x5460;
 
-/** The directory a `*at` call starts from. */
-function startDir(ctx: SyscallContext, dirfd: number): PathRef {
-  if (dirfd === AT_FDCWD) return ctx.process.fs.cwd;
-  const ref = ctx.process.fds.get(dirfd).location;
-  if (!ref) throw new KernelError(Errno.ENOTDIR);
-  return ref;
-}
-
 /** `resolve`: openat2's RESOLVE_* flags (RESOLVE_IN_ROOT resolves an absolute path from `dirfd` too). */
 function openAt(ctx: SyscallContext, dirfd: number, path: string, flags: number, mode: number, resolve = 0): number {
   const fromRoot = path.startsWith('/') && (resolve & RESOLVE_IN_ROOT) === 0;
-  const dir = fromRoot ? ctx.process.fs.cwd : startDir(ctx, dirfd);
+  const dir = fromRoot ? ctx.process.fs.cwd : dirOf(ctx, dirfd);
   const file = ctx.process.fs.open(path, flags, mode, dir, fsIds(ctx.process.cred), resolve);
   try {
     return ctx.process.fds.install(file, { cloexec: (flags & O_CLOEXEC) !== 0 });
@@ -60,19 +54,9 @@ const OPEN_HOW_SIZE = 24;
 /** O_TMPFILE without the O_DIRECTORY it includes (Linux's __O_TMPFILE). */
 const TMPFILE_BIT = O_TMPFILE & ~O_DIRECTORY;
 
-/**
- * openat2's struct open_how of `size` bytes at `addr`, as Linux's copy_struct_from_user reads it:
- * EINVAL if too small, E2BIG past a page or if the bytes this kernel does not know (a newer
- * struct's) are not all zero.
- */
+/** openat2's struct open_how of `size` bytes at `addr`. */
 function readOpenHow(ctx: SyscallContext, addr: number, size: number): OpenHow {
-  if (size < OPEN_HOW_SIZE) throw new KernelError(Errno.EINVAL);
-  if (size > PAGE_SIZE) throw new KernelError(Errno.E2BIG);
-  if (size > OPEN_HOW_SIZE && ctx.mem.read(addr + OPEN_HOW_SIZE, size - OPEN_HOW_SIZE).some((b) => b !== 0)) {
-    throw new KernelError(Errno.E2BIG);
-  }
-  const raw = ctx.mem.read(addr, OPEN_HOW_SIZE);
-  const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const v = readSizedStruct(ctx, addr, size, OPEN_HOW_SIZE);
   return { flags: v.getBigUint64(0, true), mode: v.getBigUint64(8, true), resolve: v.getBigUint64(16, true) };
 }
 
@@ -132,7 +116,7 @@ function statAt(ctx: SyscallContext, dirfd: number, pathAddr: number, flags: num
     if (dirfd === AT_FDCWD) return ctx.process.fs.cwd.inode.stat();
     return ctx.process.fds.get(dirfd).stat();
   }
-  const dir = path.startsWith('/') ? ctx.process.fs.cwd : startDir(ctx, dirfd);
+  const dir = startDir(ctx, dirfd, path);
   return ctx.process.fs.vfs.stat(
     dir, path, (flags & AT_SYMLINK_NOFOLLOW) === 0, ctx.process.fs.root, fsIds(ctx.process.cred),
   );
@@ -208,7 +192,7 @@ function listed(ctx: SyscallContext, file: OpenFile, n: number): number {
 
 function readlinkAt(ctx: SyscallContext, dirfd: number, path: string, bufAddr: number, size: number): number {
   if (size <= 0) throw new KernelError(Errno.EINVAL);
-  const dir = path.startsWith('/') ? ctx.process.fs.cwd : startDir(ctx, dirfd);
+  const dir = startDir(ctx, dirfd, path);
   const link = ctx.process.fs.vfs.readlink(dir, path, ctx.process.fs.root, fsIds(ctx.process.cred));
   const target = stringToBytes(link);
   const n = Math.min(size, target.length);
@@ -230,7 +214,7 @@ export function sysReadlink(ctx: SyscallContext) {
 function accessAt(ctx: SyscallContext, dirfd: number, path: string, mode: number, flags: number): number {
   if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_EACCESS | AT_EMPTY_PATH)) !== 0) throw new KernelError(Errno.EINVAL);
   if ((mode & ~7) !== 0) throw new KernelError(Errno.EINVAL);
-  const dir = path.startsWith('/') ? ctx.process.fs.cwd : startDir(ctx, dirfd);
+  const dir = startDir(ctx, dirfd, path);
   const cred = ctx.process.cred;
   const ids = (flags & AT_EACCESS) !== 0 ? fsIds(cred) : realIds(cred);
   ctx.process.fs.vfs.access(dir, path, mode, (flags & AT_SYMLINK_NOFOLLOW) === 0, ctx.process.fs.root, ids);

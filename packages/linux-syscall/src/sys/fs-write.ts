@@ -1,6 +1,6 @@
 /**
  * Changing the file tree: mkdir, mkdirat, mknod, mknodat, rmdir, unlink, unlinkat, rename, renameat, renameat2,
- * link, linkat, symlink, symlinkat, chmod, fchmod, fchmodat, chown, fchown, lchown, fchownat,
+ * link, linkat, symlink, symlinkat, chmod, fchmod, fchmodat, fchmodat2, chown, fchown, lchown, fchownat,
  * truncate, ftruncate, fallocate, utimensat, utime, utimes, futimesat, fsync, fdatasync, sync,
  * syncfs, statfs, fstatfs. Legacy calls decode their arguments and call the `*at` implementation.
  *
@@ -8,22 +8,15 @@
  */
 import {
   AT_EMPTY_PATH, AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW, Errno, KernelError,
-  IN_MODIFY, O_PATH, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK, checkSetAttr, fsIds, setInodeAttr, statfsCodec, viewOf,
+  IN_MODIFY, O_PATH, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK, checkAttrType, checkSetAttr, fsIds, setInodeAttr, statfsCodec, viewOf,
   type AccessIds, type FileChanges, type OpenFile, type PathRef, type SetAttr, type SetTime,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
+import { startDir } from './start-dir.js';
 
 /** utimensat's nanosecond values meaning "now" and "leave as is". */
 const UTIME_NOW = 0x3fffffff;
 const UTIME_OMIT = 0x3ffffffe;
-
-/** The directory a `*at` call with `path` starts from (the cwd for absolute paths, unused). */
-function startDir(ctx: SyscallContext, dirfd: number, path: string): PathRef {
-  if (path.startsWith('/') || dirfd === AT_FDCWD) return ctx.process.fs.cwd;
-  const ref = ctx.process.fds.get(dirfd).location;
-  if (!ref) throw new KernelError(Errno.ENOTDIR);
-  return ref;
-}
 
 function vfsOf(ctx: SyscallContext) {
   return ctx.process.fs.vfs;
@@ -154,6 +147,13 @@ export function sysSymlink(ctx: SyscallContext) {
   return symlinkAt(ctx, ctx.path(0), AT_FDCWD, ctx.path(1));
 }
 
+/** The flags (argument `i`) of a call that takes AT_SYMLINK_NOFOLLOW and AT_EMPTY_PATH: checked before its path, as Linux does. */
+function atFlags(ctx: SyscallContext, i: number): number {
+  const flags = ctx.int(i);
+  if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) !== 0) throw new KernelError(Errno.EINVAL);
+  return flags;
+}
+
 /**
  * Change the attributes of what `path` names (from `dirfd`), or of the open file `dirfd` when
  * the path is empty and `flags` has AT_EMPTY_PATH.
@@ -181,6 +181,7 @@ function setRefAttr(ctx: SyscallContext, ref: PathRef, attr: SetAttr): number {
  * sockets) keep no attributes here: the change is accepted and forgotten.
  */
 function setFileAttr(ctx: SyscallContext, file: OpenFile, wanted: SetAttr): number {
+  if (file.location !== undefined) checkAttrType(file.location.inode, wanted);
   // Who may change what is checked against the file's owner (read only when that matters); an
   // open fd's own size is not.
   const attr = checkSetAttr(idsOf(ctx), () => file.stat(), wanted);
@@ -206,6 +207,15 @@ export function sysFchmodat(ctx: SyscallContext) {
   return setAttrAt(ctx, ctx.int(0), ctx.path(1), 0, { mode: ctx.uint(2) & 0o7777 });
 }
 
+/**
+ * Implements Linux syscall fchmodat2(2): fchmodat with flags. A symlink's own mode cannot change
+ * (EOPNOTSUPP, from the file system's rules).
+ */
+export function sysFchmodat2(ctx: SyscallContext) {
+  const flags = atFlags(ctx, 3);
+  return setAttrAt(ctx, ctx.int(0), ctx.path(1), flags, { mode: ctx.uint(2) & 0o7777 });
+}
+
 /** Implements Linux syscall chmod(2). */
 export function sysChmod(ctx: SyscallContext) {
   return setAttrAt(ctx, AT_FDCWD, ctx.path(0), 0, { mode: ctx.uint(1) & 0o7777 });
@@ -226,9 +236,8 @@ function owner(ctx: SyscallContext, i: number): SetAttr {
 
 /** Implements Linux syscall fchownat(2). */
 export function sysFchownat(ctx: SyscallContext) {
-  const flags = ctx.int(4);
-  const path = ctx.addr(1) === 0 && (flags & AT_EMPTY_PATH) !== 0 ? '' : ctx.path(1);
-  return setAttrAt(ctx, ctx.int(0), path, flags, owner(ctx, 2));
+  const flags = atFlags(ctx, 4);
+  return setAttrAt(ctx, ctx.int(0), ctx.path(1), flags, owner(ctx, 2));
 }
 
 /** Implements Linux syscall chown(2). */
