@@ -13,7 +13,7 @@ import { POLLIN, POLLOUT } from '../abi/poll.js';
 import type { Stat } from '../abi/stat.js';
 import { Errno, KernelError } from '../errno.js';
 import { FileBase, type Interruptible, type OpenFile } from './open-file.js';
-import { PipeBuffer, PipeReadEnd, PipeWriteEnd, pipeIoctl } from './pipe.js';
+import { PipeBuffer, PipeReadEnd, PipeWriteEnd, pipeIoctl, refuseDirectOpen } from './pipe.js';
 import type { Readiness } from './readiness.js';
 
 /** The state of one FIFO inode: its pipe while open, and how many times each side has opened. */
@@ -36,6 +36,7 @@ export class FifoState {
     if (mode !== O_RDONLY && mode !== O_WRONLY && mode !== O_RDWR) throw new KernelError(Errno.EINVAL);
     const pipe = this.pipe ?? new PipeBuffer();
     if (mode === O_WRONLY && (flags & O_NONBLOCK) !== 0 && pipe.readers === 0) throw new KernelError(Errno.ENXIO);
+    refuseDirectOpen(flags);
     this.pipe = pipe;
     this.openers++;
     return new FifoFile(this, pipe, flags, path, stat);

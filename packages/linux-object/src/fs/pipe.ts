@@ -2,13 +2,14 @@
  * Pipes: a ring of page-sized slots (64 KiB unless F_SETPIPE_SZ changes it) shared by a read end
  * and a write end, with Linux's semantics —
  * reads block while the pipe is empty and a writer exists (EOF once none does), writes block
- * while it is full, writes of at most PIPE_BUF bytes are atomic, and writing with no reader left
- * fails with EPIPE.
+ * while it is full, writes of at most PIPE_BUF bytes are atomic, writing with no reader left
+ * fails with EPIPE, and a write end in packet mode (O_DIRECT) makes packets a read takes one at a
+ * time.
  *
  * @module
  */
 import { WaitQueue } from '@rvisor/async-executor';
-import { O_ACCMODE, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY } from '../abi/fcntl.js';
+import { O_ACCMODE, O_DIRECT, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY } from '../abi/fcntl.js';
 import { FIONREAD } from '../abi/ioctl.js';
 import { POLLERR, POLLHUP, POLLIN, POLLOUT } from '../abi/poll.js';
 import { S_IFIFO } from '../abi/mode.js';
@@ -34,20 +35,26 @@ let nextPipeIno = 1n;
  */
 export type PipePut = 'write' | 'more' | 'pages';
 
+/** A slot's flags: a write may join its bytes (Linux's PIPE_BUF_FLAG_CAN_MERGE). */
+const JOINS = 1;
+/** A slot's flags: it is a packet, which a read takes alone (PIPE_BUF_FLAG_PACKET). */
+const PACKET = 2;
+
 /**
  * A pipe's shared buffer and its state (both ends refer to it as `pipe`). As Linux's, it is a
  * ring of page-sized slots (16 unless F_SETPIPE_SZ changes it), each holding part of a page: a
  * write fills free slots a page at a time, and only its bytes past the last whole page may join
  * the newest slot, if that slot takes writes and has room for them. So what a pipe holds before it
  * is full depends on how it was written (64 000 bytes in 1000-byte writes), and a slot is free
- * again only once all of it has been read.
+ * again only once all of it has been read. A write in packet mode makes each of its slots a
+ * packet, which no write joins: a read takes at most one, and drops what it leaves of it.
  */
 export class PipeBuffer {
   #data = new Uint8Array(PIPE_CAPACITY);
-  /** Per slot: where its bytes start in its page, how many, and whether a write may join them. */
+  /** Per slot: where its bytes start in its page, how many, and its flags (JOINS, PACKET). */
   #start = new Uint16Array(PIPE_CAPACITY / PAGE_SIZE);
   #length = new Uint16Array(PIPE_CAPACITY / PAGE_SIZE);
-  #joinable = new Uint8Array(PIPE_CAPACITY / PAGE_SIZE);
+  #flags = new Uint8Array(PIPE_CAPACITY / PAGE_SIZE);
   /** The oldest slot in use, and how many are. */
   #first = 0;
   #used = 0;
@@ -110,42 +117,54 @@ export class PipeBuffer {
     const slots = rounded / PAGE_SIZE;
     if (slots < this.#used) throw new KernelError(Errno.EBUSY);
     if (rounded === this.capacity) return rounded;
-    const [data, start, length, joinable] = [new Uint8Array(rounded), new Uint16Array(slots), new Uint16Array(slots), new Uint8Array(slots)];
+    const [data, start, length, slotFlags] = [new Uint8Array(rounded), new Uint16Array(slots), new Uint16Array(slots), new Uint8Array(slots)];
     for (let i = 0; i < this.#used; i++) {
       const s = this.#slot(i);
       data.set(this.#data.subarray(s * PAGE_SIZE, (s + 1) * PAGE_SIZE), i * PAGE_SIZE);
-      [start[i], length[i], joinable[i]] = [this.#start[s]!, this.#length[s]!, this.#joinable[s]!];
+      [start[i], length[i], slotFlags[i]] = [this.#start[s]!, this.#length[s]!, this.#flags[s]!];
     }
-    [this.#data, this.#start, this.#length, this.#joinable, this.#first] = [data, start, length, joinable, 0];
+    [this.#data, this.#start, this.#length, this.#flags, this.#first] = [data, start, length, slotFlags, 0];
     this.writable.wakeAll();
     this.writeChanged();
     return rounded;
   }
 
-  /** Copy out up to `buf.length` bytes, oldest first; a slot read to its end is free again. */
-  take(buf: Uint8Array): number {
+  /**
+   * Copy out up to `buf.length` bytes, oldest first; a slot read to its end is free again. For a
+   * read (`byPacket`), a packet ends it, and what it leaves of the packet is dropped; splice and
+   * vmsplice take packets' bytes as any others, as Linux's splice_from_pipe does.
+   */
+  take(buf: Uint8Array, byPacket = false): number {
     let n = 0;
+    let dropped = 0;
     while (n < buf.length && this.#used > 0) {
+      const s = this.#first;
       const chunk = Math.min(this.#run(), buf.length - n);
-      const at = this.#first * PAGE_SIZE + this.#start[this.#first]!;
+      const at = s * PAGE_SIZE + this.#start[s]!;
       buf.set(this.#data.subarray(at, at + chunk), n);
-      this.#consume(chunk);
       n += chunk;
+      if (byPacket && (this.#flags[s]! & PACKET) !== 0) {
+        dropped = this.#length[s]! - chunk;
+        this.#consume(this.#length[s]!);
+        break;
+      }
+      this.#consume(chunk);
     }
-    this.#removed(n);
+    this.#removed(n + dropped);
     return n;
   }
 
   /**
    * The bytes from the oldest slot's first on that lie in one stretch of the buffer: that slot's,
    * and while a slot's bytes reach its page's end, the next one's if it starts its page (one copy
-   * for a run of full pages).
+   * for a run of full pages). A packet is a run of its own.
    */
   #run(): number {
     let s = this.#first;
     let bytes = this.#length[s]!;
+    if ((this.#flags[s]! & PACKET) !== 0) return bytes;
     for (let i = 1; i < this.#used && (this.#start[s]! + this.#length[s]!) === PAGE_SIZE; i++) {
-      if (++s === this.#length.length || this.#start[s] !== 0) break;
+      if (++s === this.#length.length || this.#start[s] !== 0 || (this.#flags[s]! & PACKET) !== 0) break;
       bytes += this.#length[s]!;
     }
     return bytes;
@@ -170,21 +189,24 @@ export class PipeBuffer {
 
   /**
    * Write as Linux does (`how`, above): returns the bytes that went in. A write of at most
-   * PIPE_BUF goes in whole or not at all: it joins the newest slot or takes a free one.
+   * PIPE_BUF goes in whole or not at all: it joins the newest slot or takes a free one. The slots
+   * a write in packet mode (`packet`) takes are packets; whether it joins the newest slot
+   * depends, as in Linux, on that slot only.
    */
-  put(buf: Uint8Array, how: PipePut = 'write'): number {
+  put(buf: Uint8Array, how: PipePut = 'write', packet = false): number {
     let n = 0;
     const part = buf.length % PAGE_SIZE;
     if (how === 'write' && part !== 0 && this.#used > 0) {
       const s = this.#slot(this.#used - 1);
       const end = this.#start[s]! + this.#length[s]!;
-      if (this.#joinable[s] && end + part <= PAGE_SIZE) {
+      if ((this.#flags[s]! & JOINS) !== 0 && end + part <= PAGE_SIZE) {
         this.#data.set(buf.subarray(0, part), s * PAGE_SIZE + end);
         this.#length[s] += part;
         n = part;
       }
     }
-    while (n < buf.length && !this.full) n += this.#fill(n === 0 ? buf : buf.subarray(n), how !== 'pages');
+    const flags = packet ? PACKET : how === 'pages' ? 0 : JOINS;
+    while (n < buf.length && !this.full) n += this.#fill(n === 0 ? buf : buf.subarray(n), flags);
     this.#added(n);
     return n;
   }
@@ -193,7 +215,7 @@ export class PipeBuffer {
    * Take free slots for the start of `bytes`, a page each, as many as lie in one stretch of the
    * buffer (one copy). Returns the bytes taken.
    */
-  #fill(bytes: Uint8Array, joinable: boolean): number {
+  #fill(bytes: Uint8Array, flags: number): number {
     const first = this.#slot(this.#used);
     const slots = Math.min(Math.ceil(bytes.length / PAGE_SIZE), this.#length.length - this.#used, this.#length.length - first);
     const n = Math.min(bytes.length, slots * PAGE_SIZE);
@@ -201,7 +223,7 @@ export class PipeBuffer {
     for (let i = 0; i < slots; i++) {
       this.#start[first + i] = 0;
       this.#length[first + i] = Math.min(PAGE_SIZE, n - i * PAGE_SIZE);
-      this.#joinable[first + i] = joinable ? 1 : 0;
+      this.#flags[first + i] = flags;
     }
     this.#used += slots;
     return n;
@@ -225,14 +247,14 @@ export class PipeBuffer {
 
   /**
    * tee: up to `max` bytes into `to`, a slot there for each slot here, leaving these in place (as
-   * Linux shares the pages; no write joins the copies).
+   * Linux shares the pages; no write joins the copies, and packets stay packets).
    */
   copyTo(to: PipeBuffer, max: number): number {
     let n = 0;
     for (let i = 0; i < this.#used && n < max && !to.full; i++) {
       const s = this.#slot(i);
       const at = s * PAGE_SIZE + this.#start[s]!;
-      n += to.#fill(this.#data.subarray(at, at + Math.min(this.#length[s]!, max - n)), false);
+      n += to.#fill(this.#data.subarray(at, at + Math.min(this.#length[s]!, max - n)), this.#flags[s]! & PACKET);
     }
     to.#added(n);
     return n;
@@ -240,7 +262,7 @@ export class PipeBuffer {
 
   /**
    * splice between pipes: up to `max` bytes into `to`, slot by slot. A slot moved whole keeps
-   * taking writes if it did; part of one is a copy no write joins.
+   * its flags; part of one is a copy no write joins (a packet's part is a packet).
    */
   moveTo(to: PipeBuffer, max: number): number {
     let n = 0;
@@ -248,7 +270,7 @@ export class PipeBuffer {
       const s = this.#first;
       const chunk = Math.min(this.#length[s]!, max - n);
       const at = s * PAGE_SIZE + this.#start[s]!;
-      n += to.#fill(this.#data.subarray(at, at + chunk), chunk === this.#length[s] && this.#joinable[s] === 1);
+      n += to.#fill(this.#data.subarray(at, at + chunk), chunk === this.#length[s] ? this.#flags[s]! : this.#flags[s]! & PACKET);
       this.#consume(chunk);
     }
     this.#removed(n);
@@ -278,10 +300,19 @@ export function pipeIoctl(pipe: PipeBuffer, request: number, arg: Uint8Array): n
  * or with O_RDWR both ends in one file, as Linux opens the pipe's inode (its fifo_open).
  */
 function reopenPipe(pipe: PipeBuffer, flags: number): OpenFile {
+  refuseDirectOpen(flags);
   const mode = flags & O_ACCMODE;
   if (mode === O_RDONLY) return new PipeReadEnd(pipe, flags);
   if (mode === O_WRONLY) return new PipeWriteEnd(pipe, flags);
   return new PipeBothEnds(pipe, flags);
+}
+
+/**
+ * An open of a pipe or FIFO with O_DIRECT: EINVAL, as Linux's open refuses O_DIRECT to files
+ * that cannot do direct I/O. Packet mode comes by pipe2 or F_SETFL only.
+ */
+export function refuseDirectOpen(flags: number): void {
+  if ((flags & O_DIRECT) !== 0) throw new KernelError(Errno.EINVAL);
 }
 
 /** What every open file over a pipe's buffer shares: its stat, FIONREAD, and a reopen through /proc. */
@@ -318,7 +349,7 @@ export class PipeReadEnd extends PipeFile {
     this.checkReadable();
     if (buf.length === 0) return 0;
     const p = this.pipe;
-    if (p.length > 0) return p.take(buf);
+    if (p.length > 0) return p.take(buf, true);
     if (p.writers === 0) return 0;
     if (this.statusFlags & O_NONBLOCK) throw new KernelError(Errno.EAGAIN);
     return this.#readBlocking(buf, waiter?.interruption());
@@ -327,7 +358,7 @@ export class PipeReadEnd extends PipeFile {
   async #readBlocking(buf: Uint8Array, signal: AbortSignal | undefined): Promise<number> {
     const p = this.pipe;
     while (p.length === 0 && p.writers > 0) await p.readable.wait(signal);
-    return p.take(buf);
+    return p.take(buf, true);
   }
 
   override poll(events: number): number {
@@ -348,10 +379,10 @@ export class PipeReadEnd extends PipeFile {
   }
 }
 
-/** The write end of a pipe. */
+/** The write end of a pipe: in packet mode while its status flags hold O_DIRECT. */
 export class PipeWriteEnd extends PipeFile {
   constructor(pipe: PipeBuffer, flags: number) {
-    super(pipe, O_WRONLY | (flags & O_NONBLOCK));
+    super(pipe, O_WRONLY | (flags & (O_NONBLOCK | O_DIRECT)));
     pipe.writers++;
   }
 
@@ -364,7 +395,7 @@ export class PipeWriteEnd extends PipeFile {
     const p = this.pipe;
     if (p.readers === 0) throw new KernelError(Errno.EPIPE);
     if (buf.length === 0) return 0;
-    const n = p.put(buf);
+    const n = p.put(buf, 'write', (this.statusFlags & O_DIRECT) !== 0);
     if (n === buf.length) return n;
     if (this.statusFlags & O_NONBLOCK) {
       if (n > 0) return n;
@@ -392,7 +423,7 @@ export class PipeWriteEnd extends PipeFile {
         if (done > 0) return done;
         throw new KernelError(Errno.EPIPE);
       }
-      done += p.put(buf.subarray(done), 'more'); // only the write's first try joins a slot
+      done += p.put(buf.subarray(done), 'more', (this.statusFlags & O_DIRECT) !== 0); // only the write's first try joins a slot
     }
     return done;
   }
@@ -465,7 +496,10 @@ export function pipeBufferOf(file: OpenFile): PipeBuffer | undefined {
   return pipe instanceof PipeBuffer ? pipe : undefined;
 }
 
-/** pipe(2): a new pipe's two ends. `flags` may hold O_NONBLOCK (O_CLOEXEC is the fd table's). */
+/**
+ * pipe(2): a new pipe's two ends. `flags` may hold O_NONBLOCK, and O_DIRECT for a write end in
+ * packet mode (O_CLOEXEC is the fd table's).
+ */
 export function createPipe(flags: number): [PipeReadEnd, PipeWriteEnd] {
   const buffer = new PipeBuffer();
   return [new PipeReadEnd(buffer, flags), new PipeWriteEnd(buffer, flags)];

@@ -1,4 +1,4 @@
-// Conformance: descriptor features — close_range, RLIMIT_NOFILE, pipe sizes and slots, flock, fcntl record
+// Conformance: descriptor features — close_range, RLIMIT_NOFILE, pipe sizes, slots and packets, flock, fcntl record
 // locks (process-associated and OFD), memfd_create, preadv/pwritev(2), splice, tee, vmsplice.
 #define _GNU_SOURCE
 #include <errno.h>
@@ -154,6 +154,109 @@ static void pipe_pages(void) {
   close(p[1]);
   close(q[0]);
   close(q[1]);
+}
+
+/** Reads of one call each, printed as their lengths: "5 3 -1/11" (-1 and its errno at the end). */
+static void reads(const char *what, int fd, size_t size) {
+  static char buf[70000];
+  printf("%s:", what);
+  for (int i = 0; i < 20; i++) {
+    CALL(read(fd, buf, size));
+    if (rv < 0) { printf(" -1/%d", er); break; }
+    printf(" %ld", rv);
+  }
+  printf("\n");
+}
+
+/** Packet mode (O_DIRECT): each write's slots are packets, and a read takes at most one. */
+static void pipe_packets(void) {
+  static char buf[70000];
+  int p[2];
+  CALL(pipe2(p, O_DIRECT | O_NONBLOCK));
+  printf("pipe2 O_DIRECT %ld: read end O_DIRECT %d, write end %d\n", rv,
+         !!(fcntl(p[0], F_GETFL) & O_DIRECT), !!(fcntl(p[1], F_GETFL) & O_DIRECT));
+  write(p[1], "abc", 3);
+  write(p[1], "defgh", 5);
+  write(p[1], buf, 6000);
+  printf("held %d\n", held(p[0]));
+  reads("3, 5 and 6000 bytes", p[0], 100000);
+  write(p[1], "0123456789", 10);
+  write(p[1], "xyz", 3);
+  CALL(read(p[0], buf, 4));
+  printf("read 4 of a 10-byte packet %ld '%.4s', held %d\n", rv, buf, held(p[0]));
+  CALL(read(p[0], buf, 10));
+  printf("next %ld '%.3s'\n", rv, buf);
+  long total = 0, writes = 0;
+  for (long n; (n = write(p[1], "1", 1)) > 0; writes++) total += n;
+  printf("1-byte packets fill at %ld bytes, errno %d, POLLOUT %d\n", total, errno, can_write(p[1]));
+  read(p[0], buf, 100);
+  printf("one packet read: POLLOUT %d\n", can_write(p[1]));
+  reads("the rest, 1000 at a time", p[0], 1000);
+
+  fcntl(p[1], F_SETFL, O_NONBLOCK);
+  write(p[1], "ab", 2);
+  write(p[1], "cd", 2);
+  fcntl(p[1], F_SETFL, O_NONBLOCK | O_DIRECT);
+  write(p[1], "ef", 2); // joins the newest slot, which a plain write made
+  write(p[1], "gh", 2);
+  fcntl(p[1], F_SETFL, O_NONBLOCK);
+  write(p[1], "ij", 2); // a packet is never joined
+  reads("plain, joined packet, packet, plain", p[0], 100);
+
+  fcntl(p[0], F_SETFL, O_NONBLOCK | O_DIRECT);
+  printf("read end O_DIRECT by F_SETFL %d\n", !!(fcntl(p[0], F_GETFL) & O_DIRECT));
+  write(p[1], "ab", 2);
+  write(p[1], "cd", 2);
+  reads("plain writes, read end O_DIRECT", p[0], 100);
+  fcntl(p[0], F_SETFL, O_NONBLOCK);
+
+  int q[2];
+  pipe2(q, O_NONBLOCK);
+  fcntl(p[1], F_SETFL, O_NONBLOCK | O_DIRECT);
+  write(p[1], "1234", 4);
+  write(p[1], "56", 2);
+  CALL(tee(p[0], q[1], 100, SPLICE_F_NONBLOCK));
+  printf("tee of two packets %ld\n", rv);
+  reads("the copies", q[0], 100);
+  CALL(splice(p[0], NULL, q[1], NULL, 5, SPLICE_F_NONBLOCK));
+  printf("splice 5 of two packets %ld\n", rv);
+  reads("what the splice moved", q[0], 100);
+  reads("what it left", p[0], 100);
+  int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+  write(fd, "from a file", 11);
+  CALL(splice(fd, &(loff_t){0}, p[1], NULL, 11, SPLICE_F_NONBLOCK));
+  printf("splice from a file into a packet pipe %ld\n", rv);
+  reads("read it 4 at a time", p[0], 4);
+  write(p[1], "pack", 4);
+  write(p[1], "et", 2);
+  CALL(splice(p[0], NULL, fd, &(loff_t){0}, 100, SPLICE_F_NONBLOCK));
+  printf("splice of packets into a file %ld\n", rv);
+  write(p[1], "vm", 2);
+  write(p[1], "splice", 6);
+  CALL(vmsplice(p[0], &(struct iovec){ buf, 100 }, 1, SPLICE_F_NONBLOCK));
+  printf("vmsplice of packets to memory %ld\n", rv);
+  close(fd);
+  close(p[0]);
+  close(p[1]);
+  close(q[0]);
+  close(q[1]);
+
+  char fifo[64];
+  snprintf(fifo, sizeof fifo, "/dev/shm/fd-packets-%d", getpid());
+  mkfifo(fifo, 0600);
+  CALL(open(fifo, O_RDONLY | O_NONBLOCK | O_DIRECT));
+  printf("open a fifo O_DIRECT %ld errno %d\n", rv > 0 ? 0 : rv, er);
+  int r = open(fifo, O_RDONLY | O_NONBLOCK);
+  int w = open(fifo, O_WRONLY | O_NONBLOCK);
+  CALL(fcntl(w, F_SETFL, O_NONBLOCK | O_DIRECT));
+  printf("fifo F_SETFL O_DIRECT %ld, O_DIRECT %d\n", rv, !!(fcntl(w, F_GETFL) & O_DIRECT));
+  write(w, "abc", 3);
+  write(w, "de", 2);
+  reads("fifo packets", r, 100);
+  close(r);
+  close(w);
+  if (rv >= 0) close((int)rv);
+  unlink(fifo);
 }
 
 static void flocks(void) {
@@ -534,6 +637,7 @@ int main(void) {
   nofile_limit();
   pipe_sizes();
   pipe_pages();
+  pipe_packets();
   flocks();
   record_locks();
   memfds();
