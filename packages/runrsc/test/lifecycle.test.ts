@@ -540,6 +540,26 @@ print(out.decode(errors='replace'), flush=True)
     expect(r2.stdout).toBe(`${n}\n`);
   });
 
+  it.runIf(availableParallelism() > 1)('shows a running container the CPUs of a new cpuset after update', async () => {
+    const dir = bundle('cpuset-update', (s) => {
+      s.process.args = ['sleep', '1000'];
+      s.linux = { ...s.linux, resources: { cpu: { cpus: '0', mems: '0' } } };
+    });
+    ok(runrsc(['run', '-d', '--bundle', dir, 'cpuset-update']));
+    const shown = () => ok(runrsc(['exec', 'cpuset-update', 'sh', '-c', 'nproc; cat /sys/devices/system/cpu/online; grep -c ^processor /proc/cpuinfo'])).stdout;
+    const before = shown();
+    ok(runrsc(['update', '--cpuset-cpus', '0-1', 'cpuset-update']));
+    const after = shown();
+    ok(runrsc(['update', '--cpuset-cpus', '1', 'cpuset-update']));
+    const back = shown();
+    ok(runrsc(['kill', 'cpuset-update', 'KILL']));
+    await stopped('cpuset-update');
+    ok(runrsc(['delete', 'cpuset-update']));
+    expect(before).toBe('1\n0\n1\n');
+    expect(after).toBe('2\n0-1\n2\n');
+    expect(back).toBe('1\n0\n1\n');
+  });
+
   // Joining a cpuset cgroup can give the kernel's pinned thread all the cgroup's CPUs (before Linux
   // 6.2, or when the cpuset lacks its CPU): it must be pinned again, or every trap crosses CPUs.
   it.runIf(availableParallelism() > 1)('keeps the kernel and its guests on one CPU in a cpuset of several', async () => {

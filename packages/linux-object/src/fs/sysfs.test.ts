@@ -32,12 +32,22 @@ describe('sysfs', () => {
   });
 
   it('shows the CPUs it is given, as Linux writes their lists and maps', () => {
-    const sys = new SysFs({ cpus: 2 });
+    const sys = new SysFs({ cpus: () => 2 });
     expect(read(walk(sys.root, 'devices/system/cpu/online'))).toBe('0-1\n');
     expect(read(walk(sys.root, 'devices/system/node/node0/cpumap'))).toBe('3\n');
     expect(read(walk(sys.root, 'devices/system/cpu/cpu1/topology/thread_siblings'))).toBe('2\n');
     expect(read(walk(sys.root, 'devices/system/cpu/cpu1/topology/core_siblings_list'))).toBe('0-1\n');
     expect(errnoOf(() => walk(sys.root, 'devices/system/cpu/cpu2'))).toBe(Errno.ENOENT);
+  });
+
+  it('shows a new count of CPUs at the next visit (a cpuset update)', () => {
+    let cpus = 1;
+    const sys = new SysFs({ cpus: () => cpus });
+    expect(read(walk(sys.root, 'devices/system/cpu/online'))).toBe('0\n');
+    cpus = 2;
+    expect(read(walk(sys.root, 'devices/system/cpu/online'))).toBe('0-1\n');
+    expect(walk(sys.root, 'devices/system/cpu').readdir().map((e) => e.name)).toContain('cpu1');
+    expect(sys.root.readdir()[0].ino).toBe(sys.root.readdir()[1].ino);
   });
 
   it('answers ENOENT for what is not there, and keeps inode numbers apart, the root its own parent', () => {

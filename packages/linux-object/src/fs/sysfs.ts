@@ -69,27 +69,52 @@ function tree(cpus: number): Tree {
 export interface SysFsOptions {
   /** st_dev of its files. */
   dev?: bigint;
-  /** The CPUs it shows (Kernel.cpus). Default 1. */
-  cpus?: number;
+  /** How many CPUs it shows (Kernel.cpus), asked at each visit: a cpuset update changes it. Default 1. */
+  cpus?: () => number;
 }
 
-/** The /sys file system: a fixed tree, built once; every file's text ends with a newline, as Linux's. */
+/** A directory's entries, and by name. */
+interface Children {
+  readonly entries: [string, INode][];
+  readonly byName: Map<string, INode>;
+}
+
+/**
+ * The /sys file system: a fixed tree, built again (with new inode numbers) when the number of CPUs
+ * it shows changes; every file's text ends with a newline, as Linux's.
+ */
 export class SysFs implements FileSystem {
   readonly type = 'sysfs';
   readonly readOnly = true;
   readonly dev: bigint;
   readonly root: GeneratedDir;
+  readonly #cpus: () => number;
   #nextIno = 1n;
+  /** The root's children, and the CPU count they show. */
+  #top: Children & { cpus: number } | undefined;
 
   constructor(options: SysFsOptions = {}) {
     this.dev = options.dev ?? makedev(0, 21);
-    this.root = this.#dir(tree(options.cpus ?? 1), this.#nextIno); // the root is its own parent
+    this.#cpus = options.cpus ?? (() => 1);
+    const ino = this.#nextIno++;
+    const top = () => this.#topChildren(ino);
+    this.root = new GeneratedDir(this, ino, ino, () => top().entries, (name) => top().byName.get(name)); // its own parent
+  }
+
+  #topChildren(rootIno: bigint): Children {
+    const cpus = this.#cpus();
+    if (this.#top?.cpus !== cpus) this.#top = { ...this.#children(tree(cpus), rootIno), cpus };
+    return this.#top;
+  }
+
+  #children(tree: Tree, ino: bigint): Children {
+    const entries: [string, INode][] = Object.entries(tree).map(([name, node]) => [name, this.#node(node, ino)]);
+    return { entries, byName: new Map(entries) };
   }
 
   #dir(tree: Tree, parentIno: bigint): GeneratedDir {
     const ino = this.#nextIno++;
-    const entries: [string, INode][] = Object.entries(tree).map(([name, node]) => [name, this.#node(node, ino)]);
-    const byName = new Map(entries);
+    const { entries, byName } = this.#children(tree, ino);
     return new GeneratedDir(this, ino, parentIno, () => entries, (name) => byName.get(name));
   }
 

@@ -65,8 +65,11 @@ export interface KernelOptions {
 /** The kernel of one sandbox. */
 export class Kernel {
   readonly platform: Platform;
-  /** The CPUs the container sees (/proc/cpuinfo, /sys, sched_getaffinity): those its guests may run on at once. */
-  readonly cpus: number;
+  /**
+   * The CPUs the container's cpuset holds (linux.resources.cpu.cpus), which it sees at most;
+   * Infinity for no cpuset. An update of the cpuset changes it.
+   */
+  cpuLimit: number;
   readonly allocator: PmemAllocator;
   readonly memoryAccount: MemoryAccount;
   readonly vfs: Vfs;
@@ -119,9 +122,17 @@ export class Kernel {
   onProcessDied: ((proc: LinuxProcess) => void) | null = null;
   #nextPid = 1;
 
+  /**
+   * The CPUs the container sees (/proc/cpuinfo, /sys, sched_getaffinity): those its guests may
+   * run on at once (the platform's, which a new cpuset may change), at most {@link cpuLimit}.
+   */
+  get cpus(): number {
+    return Math.max(1, Math.min(this.platform.cpus ?? 1, this.cpuLimit));
+  }
+
   constructor(options: KernelOptions) {
     this.platform = options.platform;
-    this.cpus = Math.max(1, Math.min(options.platform.cpus ?? 1, options.cpus ?? Infinity));
+    this.cpuLimit = options.cpus ?? Infinity;
     this.allocator = options.allocator ?? new PmemAllocator(options.platform.pmem);
     this.pidsLimit = options.pidsLimit;
     this.memoryAccount = new MemoryAccount(options.memoryLimit);

@@ -67,7 +67,7 @@ function newFileSystem(kernel: Kernel, fstype: string | undefined, data: string 
     case 'proc':
       return new ProcFs(kernel);
     case 'sysfs':
-      return new SysFs({ cpus: kernel.cpus });
+      return new SysFs({ cpus: () => kernel.cpus });
     case undefined:
       throw new KernelError(Errno.EFAULT);
     default:

@@ -132,7 +132,7 @@ export function buildContainerKernel(platform: Platform, ops: HostOps, options: 
   const nosuid = { nosuid: true };
   kernel.vfs.mount('/dev', devfs, nosuid);
   kernel.vfs.mount('/proc', new ProcFs(kernel), nosuid);
-  kernel.vfs.mount('/sys', new SysFs({ cpus: kernel.cpus }), nosuid);
+  kernel.vfs.mount('/sys', new SysFs({ cpus: () => kernel.cpus }), nosuid);
   const memory = { allocator: kernel.allocator, account: kernel.memoryAccount };
   const tmpfs = () => new TmpFs(memory);
   rootFs.shareFileMemory(memory); // for MAP_SHARED mappings of its files

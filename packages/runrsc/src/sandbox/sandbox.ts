@@ -17,6 +17,7 @@ import { buildContainerKernel, spawnProcess, StartError, type ContainerKernel, t
 import { RuntimeError, type HolderRef, type Op, type Reply, type Requests, type SandboxStatus } from './protocol.js';
 import type { ContainerStats, ExitStatus, LinuxResources } from '../api/types.js';
 import { openCgroup, type Cgroup } from './cgroup.js';
+import { cpusetSize } from '../oci/container-config.js';
 import { HolderRegistry, type HolderLink } from './holders.js';
 
 /** A process started from outside (init or exec) and the holder that stands for it on the host. */
@@ -378,8 +379,12 @@ export class Sandbox {
       } catch (err) {
         throw new RuntimeError('invalid', (err as Error).message);
       }
-      // A new cpuset may unpin the kernel's thread, as joining one may (create, above).
-      if (this.#cgroup && resources.cpu?.cpus !== undefined) this.#options.platform.repin?.();
+      if (resources.cpu?.cpus !== undefined) {
+        // A new cpuset may unpin the kernel's thread, as joining one may (create, above), and
+        // changes how many CPUs the container sees.
+        if (this.#cgroup) this.#options.platform.repin?.();
+        kernel.cpuLimit = cpusetSize(resources.cpu.cpus) ?? Infinity;
+      }
       if (resources.memory?.limit !== undefined) kernel.memoryAccount.limit = resources.memory.limit < 0 ? Infinity : resources.memory.limit;
       if (resources.pids?.limit !== undefined) kernel.pidsLimit = resources.pids.limit <= 0 ? undefined : resources.pids.limit;
       return null;
