@@ -95,6 +95,11 @@ export class SyscallContext implements Interruptible {
     return this.thread.process.memory;
   }
 
+  /** The registers as 32-bit words, each register's low word first (seccomp's data is read from them). */
+  get words(): Uint32Array {
+    return this.#words;
+  }
+
   /** The syscall number. */
   get nr(): number {
     return this.#number(Reg.orig_rax);

@@ -15,6 +15,7 @@ import { Reg, StopKind, type Platform, type Registers, type StopEvent } from '@r
 import { SyscallContext } from './context.js';
 import { SYS } from './generated/numbers.js';
 import { formatCall, straceMemory } from './strace/index.js';
+import { seccompVerdict } from './sys/seccomp.js';
 import { syscallTable } from './syscall-table.js';
 import { createUnknownSyscall, type SyscallLogger } from './table/index.js';
 import type { SyscallArgs } from './table/types.js';
@@ -305,7 +306,10 @@ export class KernelRunner {
     const execLine = strace && (nr === SYS.execve || nr === SYS.execveat) ? this.#format(thread, nr, args!, 0) : undefined;
     let result: number | bigint | Promise<number | bigint>;
     try {
-      result = entry ? entry.handler(ctx) : this.#unknown(nr);
+      // A thread with seccomp filters of its own: their verdict comes first (sys/seccomp.ts).
+      const verdict = thread.seccomp === null ? undefined : seccompVerdict(ctx, thread.seccomp);
+      if (verdict === null) return undefined; // the thread has ended
+      result = verdict ?? (entry ? entry.handler(ctx) : this.#unknown(nr));
     } catch (err) {
       result = errnoOf(err, this.#log);
     }

@@ -28,6 +28,7 @@ import * as hints from './sys/file-hints.js';
 import * as signal from './sys/signal.js';
 import * as time from './sys/time.js';
 import * as restart from './sys/restart.js';
+import * as seccomp from './sys/seccomp.js';
 import { buildTable, partial, stub, supported } from './table/index.js';
 import { eventsSyscalls } from './families/events.js';
 import { fsWriteSyscalls } from './families/fs-write.js';
@@ -152,7 +153,8 @@ export const syscallTable = buildTable<SyscallContext>({
   uname: supported(proc.sysUname),
   prlimit64: partial(proc.sysPrlimit64, 'the caller only'),
   getrlimit: supported(proc.sysGetrlimit),
-  prctl: partial(proc.sysPrctl, 'names, death signal, dumpable, keepcaps, no_new_privs, child subreaper, timer slack (kept, not applied), THP disable (kept), PR_GET_SECCOMP (0), PR_CAPBSET_READ, PR_CAPBSET_DROP, PR_CAP_AMBIENT; others EINVAL'),
+  prctl: partial(proc.sysPrctl, 'names, death signal, dumpable, keepcaps, no_new_privs, child subreaper, timer slack (kept, not applied), THP disable (kept), PR_SET_SECCOMP and PR_GET_SECCOMP (seccomp below), PR_CAPBSET_READ, PR_CAPBSET_DROP, PR_CAP_AMBIENT; others EINVAL'),
+  seccomp: partial(seccomp.sysSeccomp, 'strict mode and filters, TSYNC; no listener fds (SECCOMP_FILTER_FLAG_NEW_LISTENER is EINVAL), and no tracer: SECCOMP_RET_USER_NOTIF and SECCOMP_RET_TRACE answer ENOSYS, as Linux does without either'),
   capget: supported(caps.sysCapget),
   capset: partial(caps.sysCapset, 'sets of the whole process (as its ids are), not of one thread'),
   sched_getaffinity: partial(sched.sysSchedGetaffinity, 'every CPU the sandbox shows: those its guests may run on at once'),

@@ -593,7 +593,8 @@ export class ProcFs implements FileSystem {
       `CapBnd:\t${hex(proc.cred.capBounding, 16)}`,
       `CapAmb:\t${hex(proc.cred.capAmbient, 16)}`,
       `NoNewPrivs:\t${proc.noNewPrivs ? 1 : 0}`,
-      'Seccomp:\t0',
+      `Seccomp:\t${main?.seccomp?.mode ?? 0}`,
+      `Seccomp_filters:\t${main?.seccomp?.filter?.count ?? 0}`,
       `Cpus_allowed:\t${cpuMask(this.#kernel.cpus)}`,
       `Cpus_allowed_list:\t${cpuList(this.#kernel.cpus)}`,
       `voluntary_ctxt_switches:\t${main?.voluntarySwitches ?? 0}`, // the task's own, as Linux's

@@ -82,6 +82,7 @@ export function fork(kernel: Kernel, thread: LinuxThread, regs: Registers, optio
   childThread.signalMask = thread.signalMask;
   childThread.sched = inheritedScheduling(thread.sched);
   childThread.altStack = thread.altStack && { ...thread.altStack };
+  childThread.seccomp = thread.seccomp;
   // The child returns 0 from fork with the parent's registers otherwise.
   childThread.savedRegs.set(regs);
   childThread.savedRegs[Reg.rax] = 0n;
@@ -114,6 +115,7 @@ export function cloneThread(kernel: Kernel, thread: LinuxThread, regs: Registers
   const child = new LinuxThread(new Thread(proc.zx, thread.zx.name), kernel.allocatePid(), Number(res), proc);
   child.signalMask = thread.signalMask;
   child.sched = inheritedScheduling(thread.sched);
+  child.seccomp = thread.seccomp;
   child.savedRegs.set(regs);
   child.savedRegs[Reg.rax] = 0n;
   child.savedRegs[Reg.orig_rax] = 0xffff_ffff_ffff_ffffn;

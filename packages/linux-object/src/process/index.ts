@@ -33,3 +33,10 @@ export { PosixTimer, type TimerTarget } from './posix-timer.js';
 export { IntervalTimer, monotonicTimerClock, type TimerClock } from './interval-timer.js';
 export { CPUCLOCK_PROF, CPUCLOCK_SCHED, CPUCLOCK_VIRT, CPU_TICK_NS, cpuClockOf, cpuTimerClock, readCpuClock, type CpuClock } from './cpu-clocks.js';
 export { PidFd } from './pidfd.js';
+export {
+  AUDIT_ARCH_X86_64, BPF_MAXINSNS, SECCOMP_ACTIONS, SECCOMP_MODE_DISABLED, SECCOMP_MODE_FILTER, SECCOMP_MODE_STRICT,
+  SECCOMP_RET_ACTION_FULL, SECCOMP_RET_ALLOW, SECCOMP_RET_DATA, SECCOMP_RET_ERRNO, SECCOMP_RET_KILL_PROCESS,
+  SECCOMP_RET_KILL_THREAD, SECCOMP_RET_LOG, SECCOMP_RET_TRACE, SECCOMP_RET_TRAP, SECCOMP_RET_USER_NOTIF, STRICT_SYSCALLS,
+  compileFilter, hasFilter, runFilters,
+} from './seccomp.js';
+export type { SeccompFilter, SeccompState } from './seccomp.js';

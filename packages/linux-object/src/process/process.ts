@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { SeccompState } from './seccomp.js';
 import type { CapabilitySets } from './capabilities.js';
 import { WaitQueue } from '@rvisor/async-executor';
 import {
@@ -328,6 +329,8 @@ export class LinuxThread {
   altStack: AltStack | null = null;
   /** Set when execve in another thread means this one must end at its next stop. */
   exiting = false;
+  /** Its seccomp mode and filters (null: none), which its children share and execve keeps. */
+  seccomp: SeccompState | null = null;
   /** Set while the thread runs guest code (so a signal must make it stop). */
   running = false;
   /** Set while the thread waits in a blocking syscall; aborting it interrupts the call. */

@@ -110,6 +110,10 @@ export interface SigInfo {
   value?: bigint;
   /** An I/O signal's (POLL_*): the poll events (si_band) and the fd. */
   poll?: { band: number; fd: number };
+  /** si_errno: a seccomp SIGSYS carries its filter's 16 bits of data there. */
+  errno?: number;
+  /** A seccomp SIGSYS's (SYS_SECCOMP): where the call was made, its number and its arch. */
+  sys?: { callAddr: bigint; syscall: number; arch: number };
 }
 
 /** The first real-time signal: from it on, each sending queues one more instance. */
@@ -199,8 +203,13 @@ export function encodeSigInfo(info: SigInfo): Uint8Array {
   const b = new Uint8Array(SIGINFO_SIZE);
   const v = new DataView(b.buffer);
   v.setInt32(0, info.signo, true);
+  if (info.errno !== undefined) v.setInt32(4, info.errno, true);
   v.setInt32(8, info.code, true);
-  if (info.addr !== undefined) {
+  if (info.sys !== undefined) {
+    v.setBigUint64(16, info.sys.callAddr, true);
+    v.setInt32(24, info.sys.syscall, true);
+    v.setUint32(28, info.sys.arch, true);
+  } else if (info.addr !== undefined) {
     v.setBigUint64(16, info.addr, true);
   } else if (info.poll !== undefined) {
     v.setBigInt64(16, BigInt(info.poll.band), true);

@@ -7,12 +7,13 @@
 import {
   ARCH_GET_FS, ARCH_GET_GS, ARCH_SET_FS, ARCH_SET_GS, AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, Errno,
   KERNEL_RELEASE, KernelError, NGROUPS_MAX, NR_OPEN, PR_GET_DUMPABLE, PR_GET_NAME, PR_GET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NAME,
-  PR_CAP_AMBIENT, PR_CAPBSET_DROP, PR_CAPBSET_READ, PR_GET_CHILD_SUBREAPER, PR_GET_KEEPCAPS, PR_GET_NO_NEW_PRIVS, PR_GET_SECCOMP, PR_GET_THP_DISABLE,
+  PR_CAP_AMBIENT, PR_CAPBSET_DROP, PR_CAPBSET_READ, PR_GET_CHILD_SUBREAPER, PR_GET_KEEPCAPS, PR_GET_NO_NEW_PRIVS, PR_GET_SECCOMP, PR_SET_SECCOMP, PR_GET_THP_DISABLE,
   PR_GET_TIMERSLACK, PR_SET_CHILD_SUBREAPER, PR_SET_KEEPCAPS, PR_SET_NO_NEW_PRIVS, PR_SET_THP_DISABLE, PR_SET_TIMERSLACK,
   PR_SET_PDEATHSIG, RLIM_NLIMITS, CAP_SETGID, CAP_SETUID, CAP_SYS_ADMIN, afterSetuid, capable, RLIMIT_NOFILE, USER_END, execve as loadProgram, processLimit,
   type LinuxProcess,
 } from '@rvisor/linux-object';
 import { Reg, bytesToString, stringBytesInto } from '@rvisor/zircon-object';
+import { prctlSetSeccomp } from './seccomp.js';
 import type { SyscallContext } from '../context.js';
 import { capabilityPrctl } from './capabilities.js';
 
@@ -429,7 +430,9 @@ export function sysPrctl(ctx: SyscallContext) {
       ctx.process.thpDisable = ctx.arg(1) !== 0n;
       return 0;
     case PR_GET_SECCOMP:
-      return 0; // the guest's own view: no filter of its own (the sandbox's is not its business)
+      return ctx.thread.seccomp?.mode ?? 0; // the guest's own filters (the sandbox's are not its business)
+    case PR_SET_SECCOMP:
+      return prctlSetSeccomp(ctx, ctx.arg(1), ctx.addr(2));
     case PR_CAPBSET_READ:
     case PR_CAPBSET_DROP:
     case PR_CAP_AMBIENT:
