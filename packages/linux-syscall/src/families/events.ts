@@ -9,6 +9,7 @@ import type { SyscallContext } from '../context.js';
 import type { SyscallName } from '../generated/numbers.js';
 import * as epoll from '../sys/epoll.js';
 import * as eventfd from '../sys/eventfd.js';
+import * as mmsg from '../sys/mmsg.js';
 import * as poll from '../sys/poll.js';
 import * as socket from '../sys/socket.js';
 import { partial, supported, type SyscallSpec } from '../table/index.js';
@@ -45,6 +46,8 @@ export const eventsSyscalls: Partial<Record<SyscallName, SyscallSpec<SyscallCont
   setsockopt: partial(socket.sysSetsockopt, 'SOL_SOCKET: SO_RCVTIMEO and SO_SNDTIMEO (blocking calls end with EAGAIN), SO_PASSCRED, SO_REUSEADDR, SO_KEEPALIVE, SO_LINGER and the other options of every family, kept and reported back; SO_SNDBUF and SO_RCVBUF are reported back, and an inet socket\'s SO_RCVBUF sizes its receive queue; inet sockets: the options getsockopt lists, kept and reported back (keepalive and Nagle have no effect on loopback)'),
   sendmsg: partial(socket.sysSendmsg, 'SCM_RIGHTS and SCM_CREDENTIALS over AF_UNIX; UDP\'s IP and IPv6 control messages (TTL, TOS, PKTINFO …); no IP options'),
   recvmsg: partial(socket.sysRecvmsg, 'MSG_WAITALL waits for the first bytes only; TCP gives no receive timestamps'),
+  sendmmsg: partial(mmsg.sysSendmmsg, 'as sendmsg, message by message'),
+  recvmmsg: partial(mmsg.sysRecvmmsg, 'as recvmsg, message by message'),
   sendto: supported(socket.sysSendto),
   recvfrom: supported(socket.sysRecvfrom),
   shutdown: supported(socket.sysShutdown),

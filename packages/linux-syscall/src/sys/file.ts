@@ -169,18 +169,46 @@ export function sysGetdents64(ctx: SyscallContext) {
   // otherwise through a copy, so that a fault loses no entries.
   const direct = count > 0 ? ctx.process.vmar.view(ctx.addr(1), count, 'write') : undefined;
   if (direct !== undefined) return listed(ctx, file, file.getdents64(direct));
+  return direntsThroughCopy(ctx, file, count, false);
+}
+
+/**
+ * Implements Linux syscall getdents(2), of programs older than getdents64: its struct
+ * linux_dirent is as long as linux_dirent64 for every name, with d_type after the name instead of
+ * before it, so getdents64's records are rewritten in place.
+ */
+export function sysGetdents(ctx: SyscallContext) {
+  const file = ctx.process.fds.get(ctx.int(0));
+  return direntsThroughCopy(ctx, file, Math.min(ctx.count(2), 1 << 20), true);
+}
+
+/** Directory entries into the guest's buffer through a copy, so that a fault loses none, as on Linux. */
+function direntsThroughCopy(ctx: SyscallContext, file: OpenFile, count: number, legacy: boolean): number {
   const tmp = new Uint8Array(count);
   const before = file.seek(0, SEEK_CUR);
   const n = file.getdents64(tmp);
   if (n > 0) {
+    if (legacy) toLinuxDirents(tmp.subarray(0, n));
     try {
       ctx.mem.write(ctx.addr(1), tmp.subarray(0, n));
     } catch (err) {
-      file.seek(before, SEEK_SET); // a fault loses no entries, as on Linux
+      file.seek(before, SEEK_SET);
       throw err;
     }
   }
   return listed(ctx, file, n);
+}
+
+/** linux_dirent64 records (ino, off, reclen, type, name) to linux_dirent ones (ino, off, reclen, name, type last). */
+function toLinuxDirents(b: Uint8Array): void {
+  for (let at = 0; at < b.length; ) {
+    const reclen = b[at + 16]! | (b[at + 17]! << 8);
+    const type = b[at + 18]!;
+    const end = b.indexOf(0, at + 19);
+    b.copyWithin(at + 18, at + 19, end + 1); // the name and its NUL, one byte down
+    b[at + reclen - 1] = type;
+    at += reclen;
+  }
 }
 
 /** A directory read through `file` is an inotify IN_ACCESS, its end included (Linux's iterate_dir). */

@@ -9,13 +9,13 @@ import {
   KERNEL_RELEASE, KernelError, NGROUPS_MAX, NR_OPEN, PR_GET_DUMPABLE, PR_GET_NAME, PR_GET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NAME,
   PR_CAP_AMBIENT, PR_CAPBSET_DROP, PR_CAPBSET_READ, PR_GET_CHILD_SUBREAPER, PR_GET_KEEPCAPS, PR_GET_NO_NEW_PRIVS, PR_GET_SECCOMP, PR_SET_SECCOMP, PR_GET_THP_DISABLE,
   PR_GET_TIMERSLACK, PR_SET_CHILD_SUBREAPER, PR_SET_KEEPCAPS, PR_SET_NO_NEW_PRIVS, PR_SET_THP_DISABLE, PR_SET_TIMERSLACK,
-  PR_SET_PDEATHSIG, RLIM_NLIMITS, CAP_SETGID, CAP_SETUID, CAP_SYS_ADMIN, afterSetuid, capable, RLIMIT_NOFILE, USER_END, execve as loadProgram, processLimit,
-  type LinuxProcess,
+  PR_SET_PDEATHSIG, RLIM_NLIMITS, CAP_SETGID, CAP_SETUID, CAP_SYS_ADMIN, CAP_SYS_RESOURCE, afterSetuid, capable, RLIMIT_NOFILE, USER_END,
+  execve as loadProgram, processLimit, type Credentials, type LinuxProcess, type RLimit,
 } from '@rvisor/linux-object';
 import { Reg, bytesToString, stringBytesInto } from '@rvisor/zircon-object';
-import { prctlSetSeccomp } from './seccomp.js';
 import type { SyscallContext } from '../context.js';
 import { capabilityPrctl } from './capabilities.js';
+import { prctlSetSeccomp } from './seccomp.js';
 
 
 /** execve's common part: the other threads end first (asynchronously if some are running). */
@@ -327,43 +327,64 @@ export function sysUname(ctx: SyscallContext) {
   return 0;
 }
 
-/** Implements Linux syscall prlimit64(2) for the caller (pid 0 or its own pid). */
+/**
+ * Implements Linux syscall prlimit64(2): another process's limits too, for a caller whose real ids
+ * are all of its ids, or with CAP_SYS_RESOURCE (EPERM).
+ */
 export function sysPrlimit64(ctx: SyscallContext) {
-  const pid = ctx.int(0);
-  const res = ctx.int(1);
-  if (pid !== 0 && pid !== ctx.process.pid) throw new KernelError(Errno.ESRCH);
-  if (res < 0 || res >= RLIM_NLIMITS) throw new KernelError(Errno.EINVAL);
-  const old = processLimit(ctx.process, res);
   const newAddr = ctx.addr(2);
-  let next: { cur: bigint; max: bigint } | undefined;
-  if (newAddr !== 0) {
-    const cur = ctx.mem.readU64(newAddr);
-    const max = ctx.mem.readU64(newAddr + 8);
-    if (cur > max) throw new KernelError(Errno.EINVAL);
-    // Raising a hard limit needs CAP_SYS_RESOURCE on Linux; here it is refused whatever the
-    // capabilities, so the limits the runtime set hold (docs/processes.md, "Capabilities").
-    if (max > old.max) throw new KernelError(Errno.EPERM);
-    next = { cur, max };
-  }
-  const oldAddr = ctx.addr(3);
-  if (oldAddr !== 0) {
-    ctx.mem.writeU64(oldAddr, old.cur);
-    ctx.mem.writeU64(oldAddr + 8, old.max);
-  }
-  if (next) {
-    if (res === RLIMIT_NOFILE) ctx.process.fds.setLimit(Math.min(Number(next.cur), NR_OPEN));
-    ctx.process.rlimits.set(res, next);
-  }
-  return 0;
+  const next = newAddr === 0 ? undefined : readRlimit(ctx, newAddr);
+  const pid = ctx.int(0);
+  const proc = pid === 0 ? ctx.process : ctx.kernel.processOfThread(pid);
+  if (proc === undefined || pid < 0) throw new KernelError(Errno.ESRCH);
+  if (proc !== ctx.process && !mayLimit(ctx.process.cred, proc.cred)) throw new KernelError(Errno.EPERM);
+  return prlimit(ctx, proc, ctx.int(1), next, ctx.addr(3));
+}
+
+/** Implements Linux syscall setrlimit(2) (glibc calls prlimit64; older programs and Go's runtime this). */
+export function sysSetrlimit(ctx: SyscallContext) {
+  const res = ctx.int(0);
+  if (res < 0 || res >= RLIM_NLIMITS) throw new KernelError(Errno.EINVAL);
+  return prlimit(ctx, ctx.process, res, readRlimit(ctx, ctx.addr(1)), 0);
 }
 
 /** Implements Linux syscall getrlimit(2). */
 export function sysGetrlimit(ctx: SyscallContext) {
-  const res = ctx.int(0);
+  return prlimit(ctx, ctx.process, ctx.int(0), undefined, ctx.addr(1));
+}
+
+/** Linux's check_prlimit_permission: the caller's uid and gid are each of the target's, or CAP_SYS_RESOURCE. */
+function mayLimit(caller: Credentials, target: Credentials): boolean {
+  const ids = caller.uid === target.uid && caller.uid === target.euid && caller.uid === target.suid
+    && caller.gid === target.gid && caller.gid === target.egid && caller.gid === target.sgid;
+  return ids || capable(caller, CAP_SYS_RESOURCE);
+}
+
+function readRlimit(ctx: SyscallContext, addr: number): RLimit {
+  return { cur: ctx.mem.readU64(addr), max: ctx.mem.readU64(addr + 8) };
+}
+
+/**
+ * Linux's do_prlimit: `proc`'s limit `res` set to `next` (EINVAL if its soft limit is above its
+ * hard one), the old one written at `oldAddr` (unless 0). Raising a hard limit needs
+ * CAP_SYS_RESOURCE on Linux; here it is refused whatever the capabilities, so the limits the
+ * runtime set hold (docs/processes.md, "Capabilities").
+ */
+function prlimit(ctx: SyscallContext, proc: LinuxProcess, res: number, next: RLimit | undefined, oldAddr: number): number {
   if (res < 0 || res >= RLIM_NLIMITS) throw new KernelError(Errno.EINVAL);
-  const l = processLimit(ctx.process, res);
-  ctx.mem.writeU64(ctx.addr(1), l.cur);
-  ctx.mem.writeU64(ctx.addr(1) + 8, l.max);
+  const old = processLimit(proc, res);
+  if (next !== undefined) {
+    if (next.cur > next.max) throw new KernelError(Errno.EINVAL);
+    if (next.max > old.max) throw new KernelError(Errno.EPERM);
+  }
+  if (oldAddr !== 0) {
+    ctx.mem.writeU64(oldAddr, old.cur);
+    ctx.mem.writeU64(oldAddr + 8, old.max);
+  }
+  if (next !== undefined) {
+    if (res === RLIMIT_NOFILE) proc.fds.setLimit(Math.min(Number(next.cur), NR_OPEN));
+    proc.rlimits.set(res, next);
+  }
   return 0;
 }
 

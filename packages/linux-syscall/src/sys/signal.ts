@@ -156,22 +156,53 @@ function whenAborted(signal: AbortSignal, reject: (reason: unknown) => void): vo
 }
 
 /**
- * Implements Linux syscall rt_sigqueueinfo(2): the caller's siginfo goes along, si_value included
- * (negative si_code unless to itself); EAGAIN when a real-time signal cannot be queued.
+ * The siginfo rt_sigqueueinfo and rt_tgsigqueueinfo pass along (at `addr`: EFAULT first), si_value
+ * included. Not even root may pass a code of the kernel's (si_code >= 0) or tkill's, but to the
+ * calling thread itself (`toSelf`: Linux compares its thread id with the target's id), EPERM.
+ */
+function queuedInfo(ctx: SyscallContext, addr: number, sig: number, toSelf: boolean): SigInfo {
+  const raw = ctx.mem.read(addr, 128);
+  const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const code = v.getInt32(8, true);
+  if ((code >= 0 || code === SI_TKILL) && !toSelf) throw new KernelError(Errno.EPERM);
+  return { signo: sig, code, pid: v.getInt32(16, true), uid: v.getInt32(20, true), value: v.getBigUint64(24, true) };
+}
+
+/**
+ * Implements Linux syscall rt_sigqueueinfo(2): EAGAIN when a real-time signal cannot be queued;
+ * signal 0 only checks.
  */
 export function sysRtSigqueueinfo(ctx: SyscallContext) {
   const pid = ctx.int(0);
   const sig = ctx.int(1);
-  checkSignal(sig);
-  const raw = ctx.mem.read(ctx.addr(2), 128);
-  const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  const code = v.getInt32(8, true);
+  const info = queuedInfo(ctx, ctx.addr(2), sig, pid === ctx.thread.tid);
   const target = pid > 0 ? killTargets(ctx, pid)[0] : undefined;
   if (!target) throw new KernelError(Errno.ESRCH);
-  if ((code >= 0 && target !== ctx.process) || !maySignal(ctx.process, target, sig)) throw new KernelError(Errno.EPERM);
-  if (target.dead) return 0; // a zombie takes it and drops it
-  const info = { signo: sig, code, pid: v.getInt32(16, true), uid: v.getInt32(20, true), value: v.getBigUint64(24, true) };
-  if (sig !== 0 && !sendSignal(ctx.kernel, target, info)) throw new KernelError(Errno.EAGAIN);
+  if (sig < 0 || sig > NSIG) throw new KernelError(Errno.EINVAL);
+  if (!maySignal(ctx.process, target, sig)) throw new KernelError(Errno.EPERM);
+  if (target.dead || sig === 0) return 0; // a zombie takes it and drops it
+  if (!sendSignal(ctx.kernel, target, info)) throw new KernelError(Errno.EAGAIN);
+  return 0;
+}
+
+/** Implements Linux syscall rt_tgsigqueueinfo(2): rt_sigqueueinfo to thread `tid` of process `tgid`. */
+export function sysRtTgsigqueueinfo(ctx: SyscallContext) {
+  const tgid = ctx.int(0);
+  const tid = ctx.int(1);
+  const sig = ctx.int(2);
+  const raw = ctx.addr(3);
+  if (tid <= 0 || tgid <= 0) {
+    ctx.mem.read(raw, 128); // EFAULT first
+    throw new KernelError(Errno.EINVAL);
+  }
+  const info = queuedInfo(ctx, raw, sig, tid === ctx.thread.tid);
+  const proc = ctx.kernel.processOfThread(tid);
+  const thread = proc?.threads.get(tid);
+  if (!proc || !thread || proc.pid !== tgid) throw new KernelError(Errno.ESRCH);
+  if (sig < 0 || sig > NSIG) throw new KernelError(Errno.EINVAL);
+  if (!maySignal(ctx.process, proc, sig)) throw new KernelError(Errno.EPERM);
+  if (sig === 0) return 0;
+  if (!sendSignal(ctx.kernel, proc, info, thread)) throw new KernelError(Errno.EAGAIN);
   return 0;
 }
 

@@ -47,7 +47,8 @@ const IOV_MAX = 1024;
 
 type Socket = UnixSocket | InetSocket | NetlinkSocket;
 
-function socketOf(ctx: SyscallContext, fd: number): Socket {
+/** The socket `fd` names: EBADF, ENOTSOCK. */
+export function socketOf(ctx: SyscallContext, fd: number): Socket {
   const file = ctx.process.fds.get(fd);
   if (!(file instanceof UnixSocket) && !(file instanceof InetSocket) && !(file instanceof NetlinkSocket)) {
     throw new KernelError(Errno.ENOTSOCK);
@@ -436,13 +437,13 @@ const SEND_FLAGS = MSG_DONTWAIT | MSG_NOSIGNAL | 0x80 /* MSG_EOR */ | 0x8000 /* 
 
 /** Implements Linux syscall sendmsg(2), within the socket's SO_SNDTIMEO. */
 export function sysSendmsg(ctx: SyscallContext) {
-  return timed(ctx, ctx.int(0), 'send', sendmsg(ctx));
+  return timed(ctx, ctx.int(0), 'send', sendmsg(ctx, ctx.int(0), ctx.addr(1), ctx.int(2)));
 }
 
-function sendmsg(ctx: SyscallContext) {
-  const sock = socketOf(ctx, ctx.int(0));
-  const flags = ctx.int(2);
-  const raw = ctx.mem.read(ctx.addr(1), 56);
+/** sendmsg(2) of the struct msghdr at `msgAddr` through socket `fd` (sendmmsg's too). */
+export function sendmsg(ctx: SyscallContext, fd: number, msgAddr: number, flags: number): number | Promise<number> {
+  const sock = socketOf(ctx, fd);
+  const raw = ctx.mem.read(msgAddr, 56);
   const v = new DataView(raw.buffer, raw.byteOffset, 56);
   const nameAddr = Number(v.getBigUint64(0, true));
   const nameLen = v.getUint32(8, true);
@@ -508,13 +509,12 @@ function installRights(ctx: SyscallContext, rights: OpenFile[], room: number, cl
 
 /** Implements Linux syscall recvmsg(2), within the socket's SO_RCVTIMEO. MSG_WAITALL waits for the first bytes only. */
 export function sysRecvmsg(ctx: SyscallContext) {
-  return timed(ctx, ctx.int(0), 'receive', recvmsg(ctx));
+  return timed(ctx, ctx.int(0), 'receive', recvmsg(ctx, ctx.int(0), ctx.addr(1), ctx.int(2)));
 }
 
-function recvmsg(ctx: SyscallContext) {
-  const sock = socketOf(ctx, ctx.int(0));
-  const flags = ctx.int(2);
-  const msgAddr = ctx.addr(1);
+/** recvmsg(2) into the struct msghdr at `msgAddr` from socket `fd` (recvmmsg's too). */
+export function recvmsg(ctx: SyscallContext, fd: number, msgAddr: number, flags: number): number | Promise<number> {
+  const sock = socketOf(ctx, fd);
   const raw = ctx.mem.read(msgAddr, 56);
   const v = new DataView(raw.buffer, raw.byteOffset, 56);
   const nameAddr = Number(v.getBigUint64(0, true));

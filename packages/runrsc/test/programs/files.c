@@ -304,36 +304,45 @@ struct linux_dirent64 {
   char d_name[];
 };
 
-/** Reads the whole directory with getdents64 through a `size`-byte buffer; checks each name once. */
-static void list_dir(const char *path, size_t size, int count) {
+/**
+ * Reads the whole directory with getdents64 (or the old getdents: `legacy`, whose records keep
+ * d_type in their last byte) through a `size`-byte buffer; checks each name once.
+ */
+static void list_dir_with(const char *path, size_t size, int count, int legacy) {
   static unsigned char seen[10000];
   char *buf = malloc(size);
   memset(seen, 0, sizeof seen);
   int fd = open(path, O_RDONLY | O_DIRECTORY);
   long entries = 0, dots = 0, dupes = 0, strays = 0, calls = 0, regular = 0;
   for (;;) {
-    long n = syscall(SYS_getdents64, fd, buf, size);
-    if (n < 0) { printf("getdents64 errno %d\n", errno); break; }
+    long n = syscall(legacy ? SYS_getdents : SYS_getdents64, fd, buf, size);
+    if (n < 0) { printf("getdents errno %d\n", errno); break; }
     if (n == 0) break;
     calls++;
     for (long off = 0; off < n;) {
       struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
+      const char *name = legacy ? (char *)d + 18 : d->d_name;
+      unsigned char type = legacy ? ((unsigned char *)d)[d->d_reclen - 1] : d->d_type;
       off += d->d_reclen;
       entries++;
-      if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, "..")) { dots++; continue; }
-      if (d->d_type == DT_REG) regular++;
-      int i = atoi(d->d_name + 1);
-      if (d->d_name[0] != 'f' || i < 0 || i >= count) strays++;
+      if (!strcmp(name, ".") || !strcmp(name, "..")) { dots++; continue; }
+      if (type == DT_REG) regular++;
+      int i = atoi(name + 1);
+      if (name[0] != 'f' || i < 0 || i >= count) strays++;
       else if (seen[i]++) dupes++;
     }
   }
   long missing = 0;
   for (int i = 0; i < count; i++) missing += !seen[i];
   // Small buffers must take many calls; how many depends on name lengths, not the file system.
-  printf("getdents64 buffer %zu: entries %ld dots %ld regular %ld dupes %ld strays %ld missing %ld many-calls %d\n",
-         size, entries, dots, regular, dupes, strays, missing, calls > (long)(count / 1000));
+  printf("%s buffer %zu: entries %ld dots %ld regular %ld dupes %ld strays %ld missing %ld many-calls %d\n",
+         legacy ? "getdents" : "getdents64", size, entries, dots, regular, dupes, strays, missing, calls > (long)(count / 1000));
   close(fd);
   free(buf);
+}
+
+static void list_dir(const char *path, size_t size, int count) {
+  list_dir_with(path, size, count, 0);
 }
 
 /** The names a getdents64 call returns, joined, into `out`; the d_off of its `k`th record into `*off`. */
@@ -418,9 +427,13 @@ static void big_directory(void) {
   list_dir("big", 128, COUNT);
   list_dir("big", 1 << 16, COUNT);
   list_dir("big", 1 << 20, COUNT);
+  list_dir_with("big", 128, COUNT, 1);
+  list_dir_with("big", 1 << 16, COUNT, 1);
   char tiny[8];
   CALL(syscall(SYS_getdents64, dir, tiny, sizeof tiny)); show("getdents64 buffer too small");
   CALL(syscall(SYS_getdents64, open("a", O_RDONLY), tiny, sizeof tiny)); show("getdents64 on a file");
+  CALL(syscall(SYS_getdents, dir, tiny, sizeof tiny)); show("getdents buffer too small");
+  CALL(syscall(SYS_getdents, dir, (void *)8, 4096)); show("getdents to a bad address");
   // readdir after removing half: the rest are listed once each.
   for (int i = 0; i < COUNT; i += 2) {
     snprintf(name, sizeof name, "f%d", i);

@@ -311,6 +311,33 @@ int main(int argc, char **argv) {
   printf("fds stop at the limit: %s total<=16: %d\n", strerrorname_np(errno), opened + 3 <= 16);
   struct rlimit bad = {10, 5};
   printf("soft above hard: %s\n", e(setrlimit(RLIMIT_NOFILE, &bad)));
+  /* The old setrlimit call (glibc's setrlimit is prlimit64; Go's runtime and older programs make it). */
+  printf("SYS_setrlimit: %s", e(syscall(SYS_setrlimit, RLIMIT_CORE, &(struct rlimit){0, 0})));
+  getrlimit(RLIMIT_CORE, &rl);
+  printf(", core now %lu %lu", (unsigned long)rl.rlim_cur, (unsigned long)rl.rlim_max);
+  printf(", soft above hard: %s", e(syscall(SYS_setrlimit, RLIMIT_CORE, &bad)));
+  printf(", resource 99: %s", e(syscall(SYS_setrlimit, 99, &rl)));
+  printf(", bad pointer: %s\n", e(syscall(SYS_setrlimit, RLIMIT_CORE, (void *)8)));
+  /* prlimit of another process: with the same ids, or not (EPERM), or none (ESRCH). */
+  pid_t limited = fork();
+  if (limited == 0) { pause(); _exit(0); }
+  struct rlimit lim = {40, 50}, was = {0, 0};
+  printf("prlimit of a child: %s", e(prlimit(limited, RLIMIT_NOFILE, &lim, &was)));
+  printf(", was at most 16: %d", was.rlim_cur <= 16);
+  prlimit(limited, RLIMIT_NOFILE, NULL, &was);
+  printf(", now %lu %lu", (unsigned long)was.rlim_cur, (unsigned long)was.rlim_max);
+  printf(", of nobody: %s\n", e(prlimit(999999, RLIMIT_NOFILE, NULL, &was)));
+  pid_t other = fork();
+  if (other == 0) {
+    if (setgid(65534) == 0 && setuid(65534) == 0) {
+      printf("another uid's prlimit of it: %s", e(prlimit(limited, RLIMIT_NOFILE, NULL, &was)));
+      printf(", of itself by pid: %s\n", e(prlimit(getpid(), RLIMIT_NOFILE, NULL, &was)));
+    }
+    _exit(0);
+  }
+  waitpid(other, NULL, 0);
+  kill(limited, SIGKILL);
+  waitpid(limited, NULL, 0);
 
   /* Names. */
   prctl(PR_SET_NAME, "renamed-thread");

@@ -614,6 +614,61 @@ static void disconnect(void) {
   close(c);
 }
 
+/** sendmmsg and recvmmsg over a datagram socketpair: counts, msg_len, MSG_WAITFORONE, the timeout, errors. */
+static void mmsgs(void) {
+  printf("-- sendmmsg and recvmmsg\n");
+  int sv[2];
+  socketpair(AF_UNIX, SOCK_DGRAM, 0, sv);
+  char out[3][8] = {"one", "second", "3"};
+  struct iovec oiov[3];
+  struct mmsghdr om[3];
+  memset(om, 0, sizeof om);
+  for (int i = 0; i < 3; i++) {
+    oiov[i] = (struct iovec){ out[i], strlen(out[i]) };
+    om[i].msg_hdr.msg_iov = &oiov[i];
+    om[i].msg_hdr.msg_iovlen = 1;
+    om[i].msg_len = 99;
+  }
+  say("sendmmsg 3", sendmmsg(sv[0], om, 3, 0));
+  printf("msg_len %u %u %u\n", om[0].msg_len, om[1].msg_len, om[2].msg_len);
+  char in[4][16];
+  struct iovec iiov[4];
+  struct mmsghdr im[4];
+  memset(im, 0, sizeof im);
+  for (int i = 0; i < 4; i++) {
+    iiov[i] = (struct iovec){ in[i], sizeof in[i] };
+    im[i].msg_hdr.msg_iov = &iiov[i];
+    im[i].msg_hdr.msg_iovlen = 1;
+  }
+  say("recvmmsg 2 of 3", recvmmsg(sv[1], im, 2, 0, NULL));
+  printf("msg_len %u %u: %.*s %.*s\n", im[0].msg_len, im[1].msg_len, (int)im[0].msg_len, in[0], (int)im[1].msg_len, in[1]);
+  say("recvmmsg 4, MSG_WAITFORONE, 1 left", recvmmsg(sv[1], im, 4, MSG_WAITFORONE, NULL));
+  printf("msg_len %u: %.*s\n", im[0].msg_len, (int)im[0].msg_len, in[0]);
+  say("recvmmsg, nothing there, MSG_DONTWAIT", recvmmsg(sv[1], im, 4, MSG_DONTWAIT, NULL));
+  sendmmsg(sv[0], om, 3, 0);
+  struct timespec ts = { 0, 0 };
+  say("recvmmsg with a zero timeout: one message", recvmmsg(sv[1], im, 4, 0, &ts));
+  printf("timeout left %ld.%09ld\n", (long)ts.tv_sec, ts.tv_nsec);
+  ts = (struct timespec){ 5, 0 };
+  say("recvmmsg with 5 s, MSG_DONTWAIT: two", recvmmsg(sv[1], im, 4, MSG_DONTWAIT, &ts));
+  printf("some of the timeout left %d\n", ts.tv_sec > 0 && ts.tv_sec <= 5);
+  ts = (struct timespec){ 0, 1000000000 };
+  say("recvmmsg, a bad timeout", recvmmsg(sv[1], im, 4, 0, &ts));
+  say("recvmmsg, a timeout at a bad address", recvmmsg(sv[1], im, 4, 0, (void *)8));
+  say("recvmmsg, no messages", recvmmsg(sv[1], im, 0, 0, NULL));
+  say("recvmmsg, a bad fd", recvmmsg(99, im, 1, 0, NULL));
+  int f = open("/dev/null", O_RDONLY);
+  say("sendmmsg, not a socket, no messages", sendmmsg(f, om, 0, 0));
+  close(f);
+  say("sendmmsg, vector at a bad address", sendmmsg(sv[0], (void *)8, 2, 0));
+  om[1].msg_hdr.msg_iov = (void *)8;
+  say("sendmmsg, the second message bad", sendmmsg(sv[0], om, 3, 0));
+  say("what came", recvmmsg(sv[1], im, 4, MSG_DONTWAIT, NULL));
+  close(sv[1]);
+  say("sendmmsg, peer gone", sendmmsg(sv[0], om, 1, MSG_NOSIGNAL));
+  close(sv[0]);
+}
+
 int main(void) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   path_cases("/dev/shm");
@@ -627,5 +682,6 @@ int main(void) {
   timeouts();
   nonblocking();
   disconnect();
+  mmsgs();
   return 0;
 }

@@ -1,9 +1,13 @@
 /*
- * Threads: creation, join, mutexes, condition variables, thread-locals, per-thread ids.
+ * Threads: creation, join, mutexes, condition variables, thread-locals, per-thread ids, signals
+ * queued to one thread (rt_tgsigqueueinfo).
  * Printed deterministically; the acceptance test compares it with a native run.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <pthread.h>
+#include <signal.h>
+#include <string.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -90,6 +94,76 @@ static void fork_snapshot(void) {
   printf("fork beside a writing thread: torn snapshots %d of 50\n", torn);
 }
 
+static volatile pid_t handled_in;
+static volatile int handled_code, handled_value;
+
+static void on_queued(int sig, siginfo_t *si, void *uc) {
+  (void)sig;
+  (void)uc;
+  handled_in = syscall(SYS_gettid);
+  handled_code = si->si_code;
+  handled_value = si->si_value.sival_int;
+}
+
+static volatile pid_t waiting_tid;
+static volatile int release_waiter;
+
+static void *waiting(void *arg) {
+  (void)arg;
+  waiting_tid = syscall(SYS_gettid);
+  while (!release_waiter) usleep(1000);
+  return NULL;
+}
+
+static void *queue_from_a_thread(void *arg) {
+  (void)arg;
+  siginfo_t si = { .si_code = SI_USER };
+  long r = syscall(SYS_rt_sigqueueinfo, getpid(), SIGUSR1, &si);
+  printf("rt_sigqueueinfo of a kill's code, from a thread to its process: %ld %s\n", r, r < 0 ? strerrorname_np(errno) : "");
+  return NULL;
+}
+
+static void show_call(const char *what, long r) {
+  printf("%s: %ld %s\n", what, r, r < 0 ? strerrorname_np(errno) : "");
+}
+
+/** rt_tgsigqueueinfo: a signal with its siginfo to one thread; who may pass which si_code. */
+static void queued_to_threads(void) {
+  struct sigaction sa = { .sa_sigaction = on_queued, .sa_flags = SA_SIGINFO };
+  sigaction(SIGUSR1, &sa, NULL);
+  pthread_t t;
+  pthread_create(&t, NULL, waiting, NULL);
+  while (!waiting_tid) usleep(1000);
+  pid_t me = syscall(SYS_gettid);
+  siginfo_t si = { .si_code = SI_QUEUE, .si_value.sival_int = 42 };
+  show_call("to the other thread, SI_QUEUE", syscall(SYS_rt_tgsigqueueinfo, getpid(), waiting_tid, SIGUSR1, &si));
+  while (!handled_in) usleep(1000);
+  printf("handled in that thread %d, code %d, value %d\n", handled_in == waiting_tid, handled_code, handled_value);
+  si.si_code = SI_USER;
+  show_call("to the other thread, a kill's code", syscall(SYS_rt_tgsigqueueinfo, getpid(), waiting_tid, SIGUSR1, &si));
+  si.si_code = SI_TKILL;
+  show_call("to the other thread, tkill's code", syscall(SYS_rt_tgsigqueueinfo, getpid(), waiting_tid, SIGUSR1, &si));
+  si.si_code = SI_USER;
+  handled_in = 0;
+  show_call("to itself, a kill's code", syscall(SYS_rt_tgsigqueueinfo, getpid(), me, SIGUSR1, &si));
+  printf("handled in this thread %d, code %d\n", handled_in == me, handled_code);
+  si.si_code = SI_QUEUE;
+  show_call("tid 0", syscall(SYS_rt_tgsigqueueinfo, getpid(), 0, SIGUSR1, &si));
+  show_call("tgid 0", syscall(SYS_rt_tgsigqueueinfo, 0, me, SIGUSR1, &si));
+  show_call("tid 0, siginfo at a bad address", syscall(SYS_rt_tgsigqueueinfo, getpid(), 0, SIGUSR1, (void *)8));
+  show_call("a thread of another process", syscall(SYS_rt_tgsigqueueinfo, 999999, waiting_tid, SIGUSR1, &si));
+  show_call("no such thread", syscall(SYS_rt_tgsigqueueinfo, getpid(), 999999, SIGUSR1, &si));
+  show_call("signal 65", syscall(SYS_rt_tgsigqueueinfo, getpid(), waiting_tid, 65, &si));
+  show_call("signal 0", syscall(SYS_rt_tgsigqueueinfo, getpid(), waiting_tid, 0, &si));
+  show_call("rt_sigqueueinfo signal 0", syscall(SYS_rt_sigqueueinfo, getpid(), 0, &si));
+  pthread_t q;
+  pthread_create(&q, NULL, queue_from_a_thread, NULL);
+  pthread_join(q, NULL);
+  release_waiter = 1;
+  pthread_join(t, NULL);
+  signal(SIGUSR1, SIG_DFL);
+}
+
 int main(int argc, char **argv) {
   pthread_t t[THREADS];
   if (argc > 1) {
@@ -110,6 +184,7 @@ int main(int argc, char **argv) {
   printf("counter=%ld expected=%d joined_sum=%ld main_tls=%d distinct_tids=%d\n", counter, THREADS * ROUNDS, sum, mine, distinct);
 
   fork_snapshot();
+  queued_to_threads();
 
   /* execve from a process with a running and a blocked thread: both end, the new image runs. */
   pthread_t runner, sleeper;
