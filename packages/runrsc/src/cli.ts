@@ -56,15 +56,6 @@ for (const verb of [
 // Usage errors are thrown rather than exiting at once, so they reach the --log file too.
 for (const cmd of [program, ...program.commands]) cmd.exitOverride();
 
-/**
- * Load what the verbs import on demand (the kernel, for `run --rootfs`, and a sandbox served in
- * this process), without running anything: the launcher calls it before it writes the code
- * cache, so the cache holds those module bodies too (src/launch/code-cache.ts).
- */
-export function preload(): Promise<unknown> {
-  return Promise.all([import('./api/run.js'), import('./sandbox/serve.js')]);
-}
-
 /** Run the command line (the launcher, dist/runrsc.cjs, calls it; src/launch/code-cache.ts). */
 export function main(): void {
   program.parseAsync(process.argv).catch((err: unknown) => {

@@ -9,6 +9,11 @@ import { closeSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { serveSandbox } from './sandbox/serve.js';
 
+// The CLI's bundle loads these from this one when it serves a sandbox in its own process, so that
+// the kernel is in one bundle only (src/launch/kernel.ts).
+export { serveSandbox } from './sandbox/serve.js';
+export { runContainer } from './api/run.js';
+
 /** Serve the socket the arguments name (the launcher, dist/sandbox-main.cjs, calls it). */
 export function main(): void {
   const { values } = parseArgs({ options: { socket: { type: 'string' }, strace: { type: 'boolean' } } });

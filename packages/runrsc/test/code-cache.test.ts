@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { codeCacheDir } from '../src/launch/code-cache.js';
 import { CLI, ROOTFS } from './paths.js';
@@ -51,15 +51,23 @@ describe('code cache', () => {
     expect(statSync(join(dir, file!)).size).toBeGreaterThan(1000);
   });
 
-  it('runs the container the same when it writes the cache (after loading the kernel) and when it reads it', () => {
+  it('runs the container the same when it writes the caches (the CLI\'s, the kernel\'s) and when it reads them', () => {
     for (let i = 0; i < 2; i++) {
       const r = spawnSync(process.execPath, [CLI, 'run', '--rootfs', ROOTFS, '--', '/bin/sh', '-c', 'echo hi; exit 3'], {
         encoding: 'utf8',
         env: { ...process.env, RVISOR_CODE_CACHE: dir },
       });
       expect({ out: r.stdout, err: r.stderr, status: r.status }).toEqual({ out: 'hi\n', err: '', status: 3 });
-      expect(caches()).toHaveLength(1);
+      expect(caches().map((f) => f.split('-')[0]).sort()).toEqual(['cli.cjs', 'sandbox.cjs']);
     }
+  });
+
+  it('compiles no kernel for a verb that only talks to a sandbox: the CLI\'s bundle loads it from the sandbox\'s', () => {
+    const bundle = (name: string) => readFileSync(join(dirname(CLI), name), 'latin1');
+    expect(bundle('cli.cjs')).not.toContain('KernelRunner');
+    expect(bundle('sandbox.cjs')).toContain('KernelRunner');
+    version();
+    expect(caches().map((f) => f.split('-')[0])).toEqual(['cli.cjs']);
   });
 
   it('neither reads nor writes a directory others may write to', () => {

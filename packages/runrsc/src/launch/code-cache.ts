@@ -3,14 +3,17 @@
  * bundle's 800 KB again. Node 20 has no compile cache for modules, hence a CommonJS bundle compiled
  * here as a `vm.Script` with `cachedData`.
  *
- * A bundle's top level only defines (each module's body runs, nothing starts) and exports `main`,
- * which the launcher calls after the cache is written, and may export `preload`, which loads the
- * modules it imports on demand (the kernel, for `run --rootfs`) without running anything; the
- * launcher awaits it before it writes the cache. The cache so holds the top level and the module
- * bodies (which V8 compiles lazily, on their one call, at every start otherwise: the kernel's took
- * ~5 ms of each `run`), not the functions a run compiles later on first call: with those in it (a
- * cache made at exit), V8 optimised the run loop's hot path in another order and inlined less,
- * and a trapped syscall cost ~5% more.
+ * A bundle's top level only defines (each module's body runs, nothing starts); a program's exports
+ * `main`, which the launcher calls after the cache is written. The cache so holds the top level
+ * and the module bodies (which V8 compiles lazily, on their one call, at every start otherwise: the
+ * kernel's took ~5 ms of each `run`), not the functions a run compiles later on first call: with
+ * those in it (a cache made at exit), V8 optimised the run loop's hot path in another order and
+ * inlined less, and a trapped syscall cost ~5% more.
+ *
+ * The kernel is in the sandbox's bundle only. The CLI's loads it from there when it serves a
+ * sandbox itself (`run`; src/launch/kernel.ts), so the verbs that only talk to a sandbox (start,
+ * kill, state …) compile 220 KB at each start instead of 1.1 MB: `runrsc --version` took 100 ms
+ * here with the kernel in the CLI's bundle and 70 ms without it (Node alone: 60 ms).
  *
  * The cache lives in `$RVISOR_CODE_CACHE` (`off` disables it), else `$XDG_CACHE_HOME/rvisor-ts`,
  * else `~/.cache/rvisor-ts`: a directory of the user's own (0700, files 0600), so no other user
@@ -43,6 +46,16 @@ export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | und
 
 /** Run the CommonJS bundle at `file` as the main program, through the code cache: its top level, then its `main`. */
 export function runWithCodeCache(file: string): void {
+  const { main } = requireWithCodeCache(file);
+  if (typeof main !== 'function') throw new Error(`${file} exports no main function`);
+  main();
+}
+
+/**
+ * Load the CommonJS bundle at `file` through the code cache, as `require` would: its top level
+ * runs, and the cache is written then if it was missing or V8 rejected it. Returns its exports.
+ */
+export function requireWithCodeCache(file: string): Record<string, unknown> {
   const { source, id } = readBundle(file);
   const dir = codeCacheDir();
   const prefix = `${basename(file)}-${placeOf(file)}-`;
@@ -51,21 +64,11 @@ export function runWithCodeCache(file: string): void {
   // CommonJS's own wrapper, so the bundle sees the usual exports, require, __filename, __dirname.
   const wrapped = `(function (exports, require, module, __filename, __dirname) { ${source}\n});`;
   const script = new Script(wrapped, { filename: file, cachedData });
-  const module: { exports: { main?: unknown; preload?: unknown } } = { exports: {} };
+  const module: { exports: Record<string, unknown> } = { exports: {} };
   const run = script.runInThisContext() as (...args: unknown[]) => void;
   run.call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
-  const { main, preload } = module.exports;
-  if (typeof main !== 'function') throw new Error(`${file} exports no main function`);
-  if (!cacheFile || (cachedData !== undefined && !script.cachedDataRejected)) {
-    main();
-    return;
-  }
-  // A failed preload is main's to report, when it loads the same modules.
-  const loaded = typeof preload === 'function' ? Promise.resolve(preload()).catch(() => undefined) : Promise.resolve();
-  void loaded.then(() => {
-    writeCache(cacheFile, prefix, script);
-    main();
-  });
+  if (cacheFile && (cachedData === undefined || script.cachedDataRejected)) writeCache(cacheFile, prefix, script);
+  return module.exports;
 }
 
 /**
