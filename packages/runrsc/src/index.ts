@@ -22,5 +22,5 @@ export { runHooks, HookError } from './oci/hooks.js';
 export type { HookPhase, RunHooksOptions } from './oci/hooks.js';
 export { openCgroup, removeCgroup, CgroupError } from './sandbox/cgroup.js';
 export type { Cgroup, CgroupStats, CgroupOptions } from './sandbox/cgroup.js';
-export { codeCacheDir, runWithCodeCache } from './launch/code-cache.js';
+export { codeCacheDir, requireWithCodeCache, runWithCodeCache } from './launch/code-cache.js';
 export { nodeProcessEnv } from './launch/node-env.js';

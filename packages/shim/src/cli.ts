@@ -7,8 +7,6 @@
  */
 import { fstatSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { deleteShim } from './commands/delete.js';
-import { serveShim } from './commands/serve.js';
 import { startShim } from './commands/start.js';
 import { parseShimArgs } from './flags.js';
 import { hostMounter } from './task/mount.js';
@@ -40,14 +38,17 @@ async function run(): Promise<number> {
       process.stdout.write(await startShim(args, process.argv[1]!));
       return 0;
     }
+    // The Task service's protobuf descriptors take ~30 ms to build at a start on a slow machine:
+    // only the actions that speak protobuf load them.
     case 'delete': {
+      const { deleteShim } = await import('./commands/delete.js');
       const response = await deleteShim(args, hostMounter, (m) => process.stderr.write(`${m}\n`));
       process.stdout.write(response);
       return 0;
     }
     case '':
       if (!args.socket) throw new Error('the daemon needs -socket (it is started by `start`)');
-      await serveShim(args, readyFd());
+      await (await import('./commands/serve.js')).serveShim(args, readyFd());
       return -1; // keep serving
     default:
       throw new Error(`unknown action ${JSON.stringify(args.action)}`);

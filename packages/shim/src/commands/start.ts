@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { nodeProcessEnv } from '@rvisor/runrsc';
 import { canConnect, shimAddress, socketPath } from '../address.js';
 import type { ShimArgs } from '../flags.js';
-import { SANDBOX_ANNOTATION } from '../task/service.js';
+import { SANDBOX_ANNOTATION } from '../annotations.js';
 
 /** How long `start` waits for the daemon to listen. */
 const DAEMON_READY_MS = 20_000;

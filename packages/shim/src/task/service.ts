@@ -46,8 +46,8 @@ type TaskMethods = typeof Task extends GenService<infer S> ? S : never;
 type Reply<D extends DescMessage> = MessageInitShape<D>;
 type Empty = Reply<typeof EmptySchema>;
 
-/** The annotation CRI puts on every container of a pod, naming the pod's sandbox container. */
-export const SANDBOX_ANNOTATION = 'io.kubernetes.cri.sandbox-id';
+import { SANDBOX_ANNOTATION } from '../annotations.js';
+export { SANDBOX_ANNOTATION } from '../annotations.js';
 
 /** What the Task service is built from. */
 export interface TaskServiceOptions {
