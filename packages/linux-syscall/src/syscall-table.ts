@@ -29,6 +29,7 @@ import * as signal from './sys/signal.js';
 import * as time from './sys/time.js';
 import * as restart from './sys/restart.js';
 import * as seccomp from './sys/seccomp.js';
+import * as mqueue from './sys/mqueue.js';
 import { buildTable, partial, stub, supported } from './table/index.js';
 import { eventsSyscalls } from './families/events.js';
 import { fsWriteSyscalls } from './families/fs-write.js';
@@ -103,6 +104,12 @@ export const syscallTable = buildTable<SyscallContext>({
   inotify_init1: partial(inotify.sysInotifyInit1, INOTIFY),
   inotify_add_watch: partial(inotify.sysInotifyAddWatch, INOTIFY),
   inotify_rm_watch: supported(inotify.sysInotifyRmWatch),
+  mq_open: partial(mqueue.sysMqOpen, 'no /dev/mqueue file system'),
+  mq_unlink: supported(mqueue.sysMqUnlink),
+  mq_timedsend: supported(mqueue.sysMqTimedsend),
+  mq_timedreceive: supported(mqueue.sysMqTimedreceive),
+  mq_notify: partial(mqueue.sysMqNotify, 'SIGEV_SIGNAL and SIGEV_NONE; SIGEV_THREAD (glibc\'s netlink cookie) answers EINVAL'),
+  mq_getsetattr: supported(mqueue.sysMqGetsetattr),
   msgget: supported(msg.sysMsgget),
   msgsnd: supported(msg.sysMsgsnd),
   msgrcv: supported(msg.sysMsgrcv),

@@ -23,6 +23,7 @@ import { Futexes } from './futex.js';
 import { SysvShm } from '../ipc/shm.js';
 import { SysvSem } from '../ipc/sem.js';
 import { SysvMsg } from '../ipc/msg.js';
+import { MessageQueues } from '../ipc/mqueue.js';
 import type { FileContents } from './file-contents.js';
 import { ImageCache, KeptFiles } from './image-cache.js';
 import { VdsoImage } from './vdso.js';
@@ -83,6 +84,8 @@ export class Kernel {
   readonly sysvShm: SysvShm;
   readonly sysvSem: SysvSem;
   readonly sysvMsg = new SysvMsg();
+  /** POSIX message queues (mq_open). */
+  readonly mqueues: MessageQueues;
   /** The container's network: its loopback interface (AF_INET and AF_INET6 sockets), maybe its pod's. */
   readonly loopback: LoopbackNetwork;
   /** What execve maps for time without traps; null: guests trap for time. */
@@ -147,6 +150,7 @@ export class Kernel {
     this.futexes = new Futexes(this.timers);
     this.sysvShm = new SysvShm({ allocator: this.allocator, account: this.memoryAccount });
     this.sysvSem = new SysvSem(this.timers);
+    this.mqueues = new MessageQueues(this.timers);
     this.vdso = time?.vdso ? new VdsoImage(time, time.vdso, this.allocator, this.memoryAccount) : null;
     this.vfs = new Vfs(options.rootFs);
     this.loopback = options.loopback ?? new LoopbackNetwork();

@@ -7,14 +7,12 @@
  */
 import {
   CLOCK_BOOTTIME, CLOCK_BOOTTIME_ALARM, CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_REALTIME_ALARM, CLOCK_TAI, Errno,
-  KernelError, NSIG, PosixTimer, Signo, TIMER_ABSTIME, cpuClockOf, cpuTimerClock, monotonicTimerClock, type TimerClock,
-  type TimerTarget,
+  KernelError, NSIG, PosixTimer, SIGEV_NONE, SIGEV_SIGNAL, Signo, TIMER_ABSTIME, cpuClockOf, cpuTimerClock, monotonicTimerClock,
+  type TimerClock, type TimerTarget,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 import { readTimespec, writeItimerspec } from './timespec.js';
 
-const SIGEV_SIGNAL = 0;
-const SIGEV_NONE = 1;
 const SIGEV_THREAD_ID = 4;
 /** Timers one process may have (Linux's limit is RLIMIT_SIGPENDING-bound; this keeps a bad loop from filling memory). */
 const MAX_TIMERS = 32768;
