@@ -108,7 +108,7 @@ export const syscallTable = buildTable<SyscallContext>({
   mq_unlink: supported(mqueue.sysMqUnlink),
   mq_timedsend: supported(mqueue.sysMqTimedsend),
   mq_timedreceive: supported(mqueue.sysMqTimedreceive),
-  mq_notify: partial(mqueue.sysMqNotify, 'SIGEV_SIGNAL and SIGEV_NONE; SIGEV_THREAD (glibc\'s netlink cookie) answers EINVAL'),
+  mq_notify: supported(mqueue.sysMqNotify),
   mq_getsetattr: supported(mqueue.sysMqGetsetattr),
   msgget: supported(msg.sysMsgget),
   msgsnd: supported(msg.sysMsgsnd),

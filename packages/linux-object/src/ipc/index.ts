@@ -8,6 +8,6 @@ export { SEM_UNDO, SEMMNI, SEMMSL, SEMOPM, SEMVMX, SemSet, SysvSem, type SemOp }
 export { MSG_EXCEPT, MSG_NOERROR, MSGMAX, MSGMNB, MSGMNI, MsgQueue, SysvMsg, type Message } from './msg.js';
 export {
   MQ_HARD_MSGMAX, MQ_HARD_MSGSIZEMAX, MQ_MSG_DEFAULT, MQ_MSG_MAX, MQ_MSGSIZE_DEFAULT, MQ_MSGSIZE_MAX, MQ_PRIO_MAX, MQ_QUEUES_MAX,
-  MessageQueue, MessageQueueFile, MessageQueues, SIGEV_NONE, SIGEV_SIGNAL, SIGEV_THREAD,
+  MessageQueue, MessageQueueFile, MessageQueues, NOTIFY_COOKIE_LEN, SIGEV_NONE, SIGEV_SIGNAL, SIGEV_THREAD,
   type MqAttributes, type MqCreator, type MqNotification,
 } from './mqueue.js';

@@ -13,6 +13,7 @@ import type { Stat } from '../abi/stat.js';
 import { Errno, KernelError } from '../errno.js';
 import { FileBase, seekPosition } from '../fs/open-file.js';
 import { Readiness } from '../fs/readiness.js';
+import type { NetlinkSocket } from '../net/netlink-socket.js';
 
 /** Priorities run from 0 to MQ_PRIO_MAX - 1. */
 export const MQ_PRIO_MAX = 32768;
@@ -30,15 +31,25 @@ export const SIGEV_SIGNAL = 0;
 export const SIGEV_NONE = 1;
 export const SIGEV_THREAD = 2;
 
+/** SIGEV_THREAD's cookie: its length, and the codes its last byte carries. */
+export const NOTIFY_COOKIE_LEN = 32;
+const NOTIFY_WOKENUP = 1;
+const NOTIFY_REMOVED = 2;
+
 /** What Linux charges a queue to its creator's RLIMIT_MSGQUEUE besides its messages: a msg_msg and a tree node per message. */
 const PER_MESSAGE_CHARGE = 48 + 48;
 
-/** A process's mq_notify registration: whom to tell (a process id), how, and with which signal and value. */
+/**
+ * A process's mq_notify registration: whom to tell (a process id), how, and with which signal and
+ * value; for SIGEV_THREAD (glibc's, whose helper thread reads a netlink socket) the socket and the
+ * cookie it is sent, its last byte saying why.
+ */
 export interface MqNotification {
   readonly pid: number;
-  readonly notify: typeof SIGEV_SIGNAL | typeof SIGEV_NONE;
+  readonly notify: typeof SIGEV_SIGNAL | typeof SIGEV_NONE | typeof SIGEV_THREAD;
   readonly signo: number;
   readonly value: bigint;
+  readonly thread?: { readonly socket: NetlinkSocket; readonly cookie: Uint8Array };
 }
 
 /** One queue. */
@@ -49,7 +60,7 @@ export class MessageQueue {
   bytes = 0;
   /** Receivers waiting in mq_timedreceive: a message goes to one of them, and tells no one. */
   receivers = 0;
-  notification: MqNotification | null = null;
+  #notification: MqNotification | null = null;
   /** Descriptors open on it, and whether its name is gone: it lives while either holds. */
   opens = 0;
   unlinked = false;
@@ -83,9 +94,27 @@ export class MessageQueue {
     return this.#messages.length >= this.maxmsg;
   }
 
+  /** The mq_notify registration, if a process has one. */
+  get notification(): MqNotification | null {
+    return this.#notification;
+  }
+
+  /** Register `n` (the caller checked that none is). */
+  register(n: MqNotification): void {
+    this.#notification = n;
+  }
+
+  /** Drop the registration: a SIGEV_THREAD one's socket is told (NOTIFY_REMOVED), as Linux's remove_notification. */
+  unregister(): void {
+    const thread = this.#notification?.thread;
+    this.#notification = null;
+    if (thread !== undefined) tell(thread, NOTIFY_REMOVED);
+  }
+
   /**
-   * Queue `data` at `prio` (the caller checked that it fits). Returns the registration to tell,
-   * now removed, when the queue was empty and no receiver waits (Linux's __do_notify).
+   * Queue `data` at `prio` (the caller checked that it fits). When the queue was empty and no
+   * receiver waits, the registration ends (Linux's __do_notify): a SIGEV_THREAD one's socket is
+   * told here, and it is returned for the caller to send a SIGEV_SIGNAL one's signal.
    */
   put(data: Uint8Array, prio: number): MqNotification | null {
     let at = this.#messages.length;
@@ -93,8 +122,10 @@ export class MessageQueue {
     this.#messages.splice(at, 0, { prio, data });
     this.bytes += data.length;
     this.#changed();
-    const told = this.#messages.length === 1 && this.receivers === 0 ? this.notification : null;
-    if (told !== null) this.notification = null;
+    const told = this.#messages.length === 1 && this.receivers === 0 ? this.#notification : null;
+    if (told === null) return null;
+    this.#notification = null;
+    if (told.thread !== undefined) tell(told.thread, NOTIFY_WOKENUP);
     return told;
   }
 
@@ -113,10 +144,17 @@ export class MessageQueue {
 
   /** The line read(2) of a descriptor gives, as Linux's mqueue_read_file. */
   status(): string {
-    const n = this.notification;
+    const n = this.#notification;
     const pad = (v: number, width: number) => String(v).padEnd(width);
     return `QSIZE:${pad(this.bytes, 10)} NOTIFY:${pad(n?.notify ?? 0, 5)} SIGNO:${pad(n?.notify === SIGEV_SIGNAL ? n.signo : 0, 5)} NOTIFY_PID:${pad(n?.pid ?? 0, 6)}\n`;
   }
+}
+
+/** Send a SIGEV_THREAD registration's cookie to its socket, its last byte `code`. */
+function tell(thread: { readonly socket: NetlinkSocket; readonly cookie: Uint8Array }, code: number): void {
+  const cookie = thread.cookie.slice();
+  cookie[NOTIFY_COOKIE_LEN - 1] = code;
+  thread.socket.deliverFromKernel(cookie);
 }
 
 /** The attributes mq_open creates a queue with. */
@@ -263,7 +301,7 @@ export class MessageQueueFile extends FileBase {
 
   override close(): void {
     const q = this.queue;
-    if (q.notification?.pid === this.opener) q.notification = null;
+    if (q.notification?.pid === this.opener) q.unregister();
     this.queues.closed(q);
   }
 }

@@ -242,6 +242,11 @@ export class NetlinkSocket extends FileBase {
     return true;
   }
 
+  /** A message from the kernel outside any request (mq_notify's cookie): false if it did not fit. */
+  deliverFromKernel(data: Uint8Array): boolean {
+    return this.#deliver(data, KERNEL);
+  }
+
   /** SO_ERROR: the pending error, cleared by reading it. */
   takeError(): Errno | 0 {
     const e = this.#error;

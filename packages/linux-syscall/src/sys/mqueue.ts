@@ -1,16 +1,16 @@
 /**
  * POSIX message queues: mq_open, mq_unlink, mq_timedsend, mq_timedreceive, mq_notify and
  * mq_getsetattr, as Linux's ipc/mqueue.c (the queues are linux-object's ipc/mqueue.ts). Not done:
- * mq_notify's SIGEV_THREAD (glibc's, through a netlink socket: EINVAL here), and a mounted
- * mqueue file system (/dev/mqueue).
+ * a mounted mqueue file system (/dev/mqueue).
  *
  * @module
  */
 import { TIMED_OUT } from '@rvisor/async-executor';
 import {
   CAP_FOWNER, CAP_SYS_RESOURCE, CLOCK_REALTIME, Errno, KernelError, MAY_READ, MAY_WRITE, MQ_PRIO_MAX, MessageQueueFile,
-  NSIG, O_ACCMODE, O_CREAT, O_EXCL, O_NONBLOCK, O_RDONLY, O_WRONLY, RLIMIT_MSGQUEUE, SIGEV_NONE, SIGEV_SIGNAL, capable,
-  checkAccess, fsIds, processLimit, sendSignal, type MessageQueue, type MqAttributes, type MqNotification,
+  NOTIFY_COOKIE_LEN, NSIG, NetlinkSocket, O_ACCMODE, O_CREAT, O_EXCL, O_NONBLOCK, O_RDONLY, O_WRONLY, RLIMIT_MSGQUEUE,
+  S_IFMT, S_IFSOCK, SIGEV_NONE, SIGEV_SIGNAL, SIGEV_THREAD, capable, checkAccess, fsIds, processLimit, sendSignal, type MessageQueue,
+  type MqAttributes, type MqNotification,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 import { clockNow } from './time.js';
@@ -161,9 +161,10 @@ function notify(ctx: SyscallContext, told: MqNotification): void {
 }
 
 /**
- * Implements Linux syscall mq_notify(2): register the caller for a signal (SIGEV_SIGNAL) or
- * nothing (SIGEV_NONE) when a message comes to the empty queue, once; NULL unregisters it. One
- * process at a time (EBUSY).
+ * Implements Linux syscall mq_notify(2): register the caller to be told when a message comes to
+ * the empty queue, once: by a signal (SIGEV_SIGNAL), not at all (SIGEV_NONE), or (SIGEV_THREAD,
+ * glibc's) by a 32-byte cookie sent to the netlink socket sigev_signo names. NULL unregisters
+ * it. One process at a time (EBUSY).
  */
 export function sysMqNotify(ctx: SyscallContext) {
   const addr = ctx.addr(1);
@@ -174,18 +175,30 @@ export function sysMqNotify(ctx: SyscallContext) {
     const value = v.getBigUint64(0, true);
     const signo = v.getInt32(8, true);
     const how = v.getInt32(12, true);
-    if (how !== SIGEV_SIGNAL && how !== SIGEV_NONE) throw new KernelError(Errno.EINVAL); // SIGEV_THREAD is not done
+    if (how !== SIGEV_SIGNAL && how !== SIGEV_NONE && how !== SIGEV_THREAD) throw new KernelError(Errno.EINVAL);
     if (how === SIGEV_SIGNAL && (signo < 0 || signo > NSIG)) throw new KernelError(Errno.EINVAL);
-    wanted = { pid: ctx.process.pid, notify: how, signo, value };
+    const thread = how === SIGEV_THREAD ? threadTarget(ctx, value, signo) : undefined;
+    wanted = { pid: ctx.process.pid, notify: how, signo, value, ...(thread && { thread }) };
   }
   const q = queueFile(ctx, ctx.int(0)).queue;
   if (wanted === null) {
-    if (q.notification?.pid === ctx.process.pid) q.notification = null;
+    if (q.notification?.pid === ctx.process.pid) q.unregister();
   } else {
     if (q.notification !== null) throw new KernelError(Errno.EBUSY);
-    q.notification = wanted;
+    q.register(wanted);
   }
   return 0;
+}
+
+/**
+ * SIGEV_THREAD's cookie (NOTIFY_COOKIE_LEN bytes at `cookieAddr`: EFAULT) and the netlink socket
+ * `fd` it goes to (EBADF; ENOTSOCK for other files, EINVAL for other sockets), as Linux reads them.
+ */
+function threadTarget(ctx: SyscallContext, cookieAddr: bigint, fd: number): { socket: NetlinkSocket; cookie: Uint8Array } {
+  const cookie = ctx.mem.read(Number(cookieAddr), NOTIFY_COOKIE_LEN).slice();
+  const file = ctx.process.fds.get(fd);
+  if (!(file instanceof NetlinkSocket)) throw new KernelError((file.stat().mode & S_IFMT) === S_IFSOCK ? Errno.EINVAL : Errno.ENOTSOCK);
+  return { socket: file, cookie };
 }
 
 /** Implements Linux syscall mq_getsetattr(2): the attributes, mq_flags the descriptor's O_NONBLOCK; only that may change. */

@@ -1,7 +1,8 @@
 // Conformance: POSIX message queues — mq_open (O_CREAT, O_EXCL, attributes and their limits,
 // names, access modes, permissions), mq_timedsend and mq_timedreceive (priority order, sizes,
 // O_NONBLOCK, absolute timeouts, blocking until the other side acts), mq_getsetattr, mq_notify
-// (SIGEV_SIGNAL with its siginfo, SIGEV_NONE, one registration at a time, one-shot), mq_unlink
+// (SIGEV_SIGNAL with its siginfo, SIGEV_NONE, glibc's SIGEV_THREAD through a netlink socket, one
+// registration at a time, one-shot), mq_unlink
 // (the queue lives on while open), reading and polling a queue's descriptor, and fork. Queue
 // names carry the pid, so runs do not meet.
 #define _GNU_SOURCE
@@ -9,10 +10,12 @@
 #include <fcntl.h>
 #include <mqueue.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -203,6 +206,66 @@ static void on_notify(int sig, siginfo_t *si, void *uc) {
   notified_pid_ok = si->si_pid == getpid();
 }
 
+static pthread_mutex_t thread_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t thread_called = PTHREAD_COND_INITIALIZER;
+static int thread_value = -1;
+
+static void on_thread(union sigval v) {
+  pthread_mutex_lock(&thread_lock);
+  thread_value = v.sival_int;
+  pthread_cond_signal(&thread_called);
+  pthread_mutex_unlock(&thread_lock);
+}
+
+/** glibc's SIGEV_THREAD: a helper thread reads the kernel's cookie from a netlink socket, then calls the function. */
+static void thread_notifications(mqd_t q) {
+  struct sigevent te = { .sigev_notify = SIGEV_THREAD, .sigev_notify_function = on_thread, .sigev_value.sival_int = 55 };
+  show("SIGEV_THREAD", mq_notify(q, &te));
+  status(q);
+  mq_send(q, "t", 1, 0);
+  struct timespec limit;
+  clock_gettime(CLOCK_REALTIME, &limit);
+  limit.tv_sec += 10;
+  pthread_mutex_lock(&thread_lock);
+  while (thread_value < 0 && pthread_cond_timedwait(&thread_called, &thread_lock, &limit) == 0) {}
+  pthread_mutex_unlock(&thread_lock);
+  printf("the function ran with %d\n", thread_value);
+  char buf[64];
+  mq_receive(q, buf, 64, NULL);
+  show("SIGEV_THREAD again", mq_notify(q, &te));
+  show("and unregistered", mq_notify(q, NULL));
+  char cookie[32] = { 0 };
+  int fd = open("/dev/null", O_RDONLY);
+  struct sigevent raw = { .sigev_notify = SIGEV_THREAD, .sigev_signo = fd, .sigev_value.sival_ptr = cookie };
+  show("SIGEV_THREAD to a file", syscall(SYS_mq_notify, q, &raw));
+  int sv[2];
+  socketpair(AF_UNIX, SOCK_DGRAM, 0, sv);
+  raw.sigev_signo = sv[0];
+  show("SIGEV_THREAD to a unix socket", syscall(SYS_mq_notify, q, &raw));
+  raw.sigev_signo = 999;
+  show("SIGEV_THREAD to a closed fd", syscall(SYS_mq_notify, q, &raw));
+  int nl = socket(AF_NETLINK, SOCK_RAW, 0);
+  raw.sigev_signo = nl;
+  raw.sigev_value.sival_ptr = (void *)8;
+  show("SIGEV_THREAD with a cookie at a bad address", syscall(SYS_mq_notify, q, &raw));
+  cookie[0] = 'c';
+  raw.sigev_value.sival_ptr = cookie;
+  show("SIGEV_THREAD to a netlink socket of its own", syscall(SYS_mq_notify, q, &raw));
+  mq_send(q, "u", 1, 0);
+  char got[64];
+  ssize_t n = recv(nl, got, sizeof got, MSG_DONTWAIT);
+  printf("the socket got %zd bytes: first '%c', last %d\n", n, n > 0 ? got[0] : '-', n > 0 ? got[n - 1] : -1);
+  mq_receive(q, buf, 64, NULL);
+  syscall(SYS_mq_notify, q, &raw);
+  mq_notify(q, NULL);
+  n = recv(nl, got, sizeof got, MSG_DONTWAIT);
+  printf("unregistered, the socket got %zd bytes: last %d\n", n, n > 0 ? got[n - 1] : -1);
+  close(nl);
+  close(sv[0]);
+  close(sv[1]);
+  close(fd);
+}
+
 static void notifications(void) {
   printf("-- mq_notify\n");
   mqd_t q = mq_open(name, O_RDWR);
@@ -239,6 +302,8 @@ static void notifications(void) {
   show("a closed descriptor", mq_notify(999, NULL));
   show("SIGEV_NONE", mq_notify(q, &(struct sigevent){ .sigev_notify = SIGEV_NONE }));
   status(q);
+  mq_notify(q, NULL);
+  thread_notifications(q);
   mq_close(q);
   mqd_t q2 = mq_open(name, O_RDWR);
   show("closing dropped the registration", mq_notify(q2, &ev));
