@@ -5,14 +5,14 @@
  * @module
  */
 import type { MappingInfo } from '@rvisor/zircon-object';
-import { cpuList, cpuMask } from '../abi/cpus.js';
+import { allCpus, cpuList, cpuMask } from '../abi/cpus.js';
 import { devMajor, devMinor, makedev } from '../abi/mode.js';
 import { RLIMIT_NAMES } from '../abi/process.js';
 import type { Stat } from '../abi/stat.js';
 import { Errno, KernelError } from '../errno.js';
 import { hostCounts, hostCpuTime, hostResidentPages, TICK_MICROS } from '../process/host-usage.js';
 import type { Kernel } from '../process/kernel.js';
-import { processLimit, RLIM_INFINITY, type IoCounts, type LinuxProcess, type LinuxThread } from '../process/process.js';
+import { cpuAffinity, processLimit, RLIM_INFINITY, type IoCounts, type LinuxProcess, type LinuxThread } from '../process/process.js';
 import { KERNEL_RELEASE } from '../process/kernel.js';
 import { AF_INET, AF_INET6 } from '../net/inet-address.js';
 import { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE } from '../net/loopback.js';
@@ -595,8 +595,8 @@ export class ProcFs implements FileSystem {
       `NoNewPrivs:\t${proc.noNewPrivs ? 1 : 0}`,
       `Seccomp:\t${main?.seccomp?.mode ?? 0}`,
       `Seccomp_filters:\t${main?.seccomp?.filter?.count ?? 0}`,
-      `Cpus_allowed:\t${cpuMask(this.#kernel.cpus)}`,
-      `Cpus_allowed_list:\t${cpuList(this.#kernel.cpus)}`,
+      `Cpus_allowed:\t${cpuMask(this.#kernel.cpus, main ? cpuAffinity(main, this.#kernel.cpus) : allCpus(this.#kernel.cpus))}`,
+      `Cpus_allowed_list:\t${cpuList(main ? cpuAffinity(main, this.#kernel.cpus) : allCpus(this.#kernel.cpus))}`,
       `voluntary_ctxt_switches:\t${main?.voluntarySwitches ?? 0}`, // the task's own, as Linux's
       'nonvoluntary_ctxt_switches:\t0',
       '',

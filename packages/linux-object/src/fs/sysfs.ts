@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { cpuList, cpuMask } from '../abi/cpus.js';
+import { allCpus, cpuList, cpuMask } from '../abi/cpus.js';
 import { makedev } from '../abi/mode.js';
 import { GeneratedDir, GeneratedFile, type GeneratedInode } from './generated-nodes.js';
 import type { FileSystem, INode, StatFs } from './inode.js';
@@ -22,13 +22,13 @@ interface Tree {
 
 /** The tree, for a container that sees `cpus` CPUs: one package, a core each. */
 function tree(cpus: number): Tree {
-  const all = cpuList(cpus);
+  const all = cpuList(allCpus(cpus));
   const cpu: Record<string, Tree> = {};
   for (let i = 0; i < cpus; i++) {
     cpu[`cpu${i}`] = {
       topology: {
         core_id: String(i), core_siblings: cpuMask(cpus), core_siblings_list: all, die_id: '0', physical_package_id: '0',
-        thread_siblings: cpuMask(cpus, i, i + 1), thread_siblings_list: String(i),
+        thread_siblings: cpuMask(cpus, 1n << BigInt(i)), thread_siblings_list: String(i),
       },
     };
   }

@@ -83,6 +83,7 @@ export function fork(kernel: Kernel, thread: LinuxThread, regs: Registers, optio
   childThread.sched = inheritedScheduling(thread.sched);
   childThread.altStack = thread.altStack && { ...thread.altStack };
   childThread.seccomp = thread.seccomp;
+  childThread.affinity = thread.affinity;
   // The child returns 0 from fork with the parent's registers otherwise.
   childThread.savedRegs.set(regs);
   childThread.savedRegs[Reg.rax] = 0n;
@@ -116,6 +117,7 @@ export function cloneThread(kernel: Kernel, thread: LinuxThread, regs: Registers
   child.signalMask = thread.signalMask;
   child.sched = inheritedScheduling(thread.sched);
   child.seccomp = thread.seccomp;
+  child.affinity = thread.affinity;
   child.savedRegs.set(regs);
   child.savedRegs[Reg.rax] = 0n;
   child.savedRegs[Reg.orig_rax] = 0xffff_ffff_ffff_ffffn;

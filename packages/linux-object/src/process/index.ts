@@ -1,6 +1,6 @@
 export { Kernel, KERNEL_RELEASE } from './kernel.js';
 export type { KernelOptions } from './kernel.js';
-export { IoCounts, LinuxProcess, LinuxThread, RLIM_INFINITY, DEFAULT_RLIMITS, NO_USAGE, DEFAULT_SCHEDULING, addUsage, processLimit } from './process.js';
+export { IoCounts, LinuxProcess, LinuxThread, RLIM_INFINITY, DEFAULT_RLIMITS, NO_USAGE, DEFAULT_SCHEDULING, addUsage, cpuAffinity, processLimit } from './process.js';
 export type { Scheduling } from './process.js';
 export type { CpuTime, Credentials, Faults, RLimit, Usage } from './process.js';
 export { UserMemory } from './user-memory.js';

@@ -329,6 +329,11 @@ export class LinuxThread {
   altStack: AltStack | null = null;
   /** Set when execve in another thread means this one must end at its next stop. */
   exiting = false;
+  /**
+   * sched_setaffinity's mask (CPU i as bit i; null: every CPU shown), which its children inherit.
+   * Recorded and reported, never applied: the platform places the guests (docs/platform.md).
+   */
+  affinity: bigint | null = null;
   /** Its seccomp mode and filters (null: none), which its children share and execve keeps. */
   seccomp: SeccompState | null = null;
   /** Set while the thread runs guest code (so a signal must make it stop). */
@@ -375,4 +380,11 @@ export class LinuxThread {
     zx.ext = this;
     process.threads.set(tid, this);
   }
+}
+
+/** The CPUs `thread` may run on among `cpus` shown: its affinity, or all when it has none (or none of them is shown now). */
+export function cpuAffinity(thread: LinuxThread, cpus: number): bigint {
+  const all = (1n << BigInt(cpus)) - 1n;
+  const mine = thread.affinity === null ? all : thread.affinity & all;
+  return mine === 0n ? all : mine;
 }

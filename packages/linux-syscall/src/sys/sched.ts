@@ -7,7 +7,7 @@
  * @module
  */
 import {
-  CAP_SYS_ADMIN, CAP_SYS_NICE, capable, Errno, KernelError, type LinuxProcess, type LinuxThread, type Scheduling,
+  CAP_SYS_ADMIN, CAP_SYS_NICE, capable, cpuAffinity, Errno, KernelError, type LinuxProcess, type LinuxThread, type Scheduling,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 
@@ -233,36 +233,51 @@ export function sysSchedRrGetInterval(ctx: SyscallContext) {
 /** The bytes of a CPU mask as Linux copies it out: whole longs, enough for every CPU shown. */
 const maskBytes = (cpus: number) => Math.ceil(cpus / 64) * 8;
 
-/** Implements Linux syscall sched_getaffinity(2): every CPU the sandbox shows. */
+/** Implements Linux syscall sched_getaffinity(2): the thread's mask among the CPUs the sandbox shows. */
 export function sysSchedGetaffinity(ctx: SyscallContext) {
   const size = ctx.addr(1);
   const cpus = ctx.kernel.cpus;
   const bytes = maskBytes(cpus);
   if (size < bytes || size % 8 !== 0) throw new KernelError(Errno.EINVAL);
-  threadById(ctx, ctx.int(0), Errno.ESRCH); // no pid below 0 check here: Linux finds no task
+  const target = threadById(ctx, ctx.int(0), Errno.ESRCH); // no pid below 0 check here: Linux finds no task
+  const affinity = cpuAffinity(target, cpus);
   const mask = new Uint8Array(bytes);
-  for (let cpu = 0; cpu < cpus; cpu++) mask[cpu >> 3] |= 1 << (cpu & 7);
+  for (let i = 0; i < bytes; i++) mask[i] = Number((affinity >> BigInt(8 * i)) & 0xffn);
   ctx.mem.write(ctx.addr(2), mask);
   return bytes;
 }
 
-/** Implements Linux syscall sched_setaffinity(2): any mask that holds a CPU the sandbox shows (EINVAL otherwise). */
+/**
+ * Implements Linux syscall sched_setaffinity(2): the mask's CPUs among those the sandbox shows
+ * (EINVAL for none), recorded for sched_getaffinity, getcpu and /proc, and inherited; the
+ * platform places the guests' host threads itself.
+ */
 export function sysSchedSetaffinity(ctx: SyscallContext) {
   const cpus = ctx.kernel.cpus;
   const mask = ctx.mem.read(ctx.addr(2), Math.min(ctx.addr(1), Math.ceil(cpus / 8)));
   const target = threadById(ctx, ctx.int(0), Errno.ESRCH);
   checkOwner(ctx.process, target);
-  let shown = false;
-  for (let cpu = 0; cpu < cpus && cpu < mask.length * 8; cpu++) shown ||= (mask[cpu >> 3]! & (1 << (cpu & 7))) !== 0;
-  if (!shown) throw new KernelError(Errno.EINVAL);
+  let affinity = 0n;
+  for (let i = mask.length - 1; i >= 0; i--) affinity = (affinity << 8n) | BigInt(mask[i]!);
+  affinity &= (1n << BigInt(cpus)) - 1n;
+  if (affinity === 0n) throw new KernelError(Errno.EINVAL);
+  target.affinity = affinity;
   return 0;
 }
 
-/** Implements Linux syscall getcpu(2): CPU 0 of node 0 (the vDSO answers the same): guests are not told where they run. */
+/**
+ * Implements Linux syscall getcpu(2): the first CPU the caller may run on, of node 0 (guests are
+ * not told where their host threads run, which the platform decides).
+ */
 export function sysGetcpu(ctx: SyscallContext) {
   const cpu = ctx.addr(0);
   const node = ctx.addr(1);
-  if (cpu !== 0) ctx.mem.writeU32(cpu, 0);
+  if (cpu !== 0) {
+    const affinity = cpuAffinity(ctx.thread, ctx.kernel.cpus);
+    let first = 0;
+    while (((affinity >> BigInt(first)) & 1n) === 0n) first++;
+    ctx.mem.writeU32(cpu, first);
+  }
   if (node !== 0) ctx.mem.writeU32(node, 0);
   return 0;
 }

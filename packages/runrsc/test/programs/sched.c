@@ -195,6 +195,46 @@ static void io_priorities(void) {
   printf("back to none: %ld\n", ioprio_get(1, 0));
 }
 
+/** Cpus_allowed_list of /proc/self/status. */
+static void allowed_list(char *out, size_t size) {
+  char line[256];
+  FILE *f = fopen("/proc/self/status", "r");
+  out[0] = 0;
+  while (f && fgets(line, sizeof line, f)) {
+    if (sscanf(line, "Cpus_allowed_list: %63s", out) == 1) break;
+  }
+  if (f) fclose(f);
+  (void)size;
+}
+
+/** A mask of the last CPU the thread may use: kept, reported, inherited, and the CPU getcpu gives. */
+static void affinity_kept(void) {
+  cpu_set_t all, one, got;
+  sched_getaffinity(0, sizeof all, &all);
+  int last = -1;
+  for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) if (CPU_ISSET(cpu, &all)) last = cpu;
+  CPU_ZERO(&one);
+  CPU_SET(last, &one);
+  printf("affinity to the last CPU: %s", err(sched_setaffinity(0, sizeof one, &one)));
+  sched_getaffinity(0, sizeof got, &got);
+  printf(", read back: %d", CPU_EQUAL(&got, &one));
+  char list[64], want[16];
+  allowed_list(list, sizeof list);
+  snprintf(want, sizeof want, "%d", last);
+  printf(", Cpus_allowed_list: %d", strcmp(list, want) == 0);
+  printf(", sched_getcpu: %d", sched_getcpu() == last);
+  pid_t c = fork();
+  if (c == 0) {
+    sched_getaffinity(0, sizeof got, &got);
+    printf(", a child's: %d", CPU_EQUAL(&got, &one));
+    _exit(0);
+  }
+  waitpid(c, NULL, 0);
+  sched_setaffinity(0, sizeof all, &all);
+  sched_getaffinity(0, sizeof got, &got);
+  printf(", all again: %d\n", CPU_EQUAL(&got, &all));
+}
+
 static void affinity_and_robust_list(void) {
   cpu_set_t set;
   CPU_ZERO(&set);
@@ -261,6 +301,7 @@ int main(void) {
   sched_attr();
   io_priorities();
   affinity_and_robust_list();
+  affinity_kept();
   file_advice();
   return 0;
 }
