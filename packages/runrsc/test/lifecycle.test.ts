@@ -522,6 +522,17 @@ print(out.decode(errors='replace'), flush=True)
     expect(sandboxCgroups().filter((name) => !before.includes(name))).toEqual([]);
   });
 
+  it('mounts the container\'s POSIX message queues where the bundle asks for mqueue (/dev/mqueue)', () => {
+    const dir = bundle('mqueue', (s) => {
+      s.process.args = ['sh', '-c', 'grep mqueue /proc/mounts; ls -ld /dev/mqueue | cut -c1-10'];
+      s.mounts = [...(s.mounts ?? []), { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] }];
+    });
+    const r = runrsc(['run', '--bundle', dir, 'mqueue']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe('mqueue /dev/mqueue mqueue rw,nosuid,relatime 0 0\ndrwxrwxrwt\n');
+    expect(r.stderr).not.toContain('mqueue');
+  });
+
   it('shows a container the CPUs of its linux.resources.cpu.cpus, as runc does', () => {
     const dir = bundle('cpuset', (s) => {
       s.process.args = ['sh', '-c', 'nproc; cat /sys/devices/system/cpu/online'];

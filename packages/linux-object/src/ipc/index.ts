@@ -11,3 +11,4 @@ export {
   MessageQueue, MessageQueueFile, MessageQueues, NOTIFY_COOKIE_LEN, SIGEV_NONE, SIGEV_SIGNAL, SIGEV_THREAD,
   type MqAttributes, type MqCreator, type MqNotification,
 } from './mqueue.js';
+export { MQUEUE_MAGIC, MqueueFs } from './mqueue-fs.js';

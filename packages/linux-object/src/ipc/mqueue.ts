@@ -73,9 +73,10 @@ export class MessageQueue {
     readonly name: string,
     readonly maxmsg: number,
     readonly msgsize: number,
-    readonly mode: number,
-    readonly uid: number,
-    readonly gid: number,
+    /** Who may open it (chmod and chown through /dev/mqueue change them). */
+    public mode: number,
+    public uid: number,
+    public gid: number,
     /** What it counts against its creator's RLIMIT_MSGQUEUE, and whose. */
     readonly charge: { readonly uid: number; readonly bytes: number },
     readonly ino: bigint,
@@ -185,6 +186,11 @@ export class MessageQueues {
 
   get(name: string): MessageQueue | undefined {
     return this.#byName.get(name);
+  }
+
+  /** The queues' names, in the order they were made. */
+  names(): string[] {
+    return [...this.#byName.keys()];
   }
 
   /**

@@ -5,7 +5,7 @@
  * @module
  */
 import {
-  CAP_SYS_ADMIN, capable, Errno, FileType, KernelError, ProcFs, SysFs, TmpFs, type FileSystem, type Kernel,
+  CAP_SYS_ADMIN, capable, Errno, FileType, KernelError, MqueueFs, ProcFs, SysFs, TmpFs, type FileSystem, type Kernel,
   type LinuxProcess, type Mount, type PathRef,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
@@ -68,6 +68,8 @@ function newFileSystem(kernel: Kernel, fstype: string | undefined, data: string 
       return new ProcFs(kernel);
     case 'sysfs':
       return new SysFs({ cpus: () => kernel.cpus });
+    case 'mqueue':
+      return new MqueueFs(kernel.mqueues);
     case undefined:
       throw new KernelError(Errno.EFAULT);
     default:

@@ -12,8 +12,9 @@ import type { ContainerConfig } from '../sandbox/protocol.js';
 import { BundleError, type Bundle, type OciSpec } from './config.js';
 
 /** The mounts of a spec as the kernel can provide them; what it cannot is refused or warned about. */
-function mountsOf(spec: OciSpec, file: string, warn: (m: string) => void): { tmpfs: string[]; volumes: Volume[] } {
+function mountsOf(spec: OciSpec, file: string, warn: (m: string) => void): { tmpfs: string[]; mqueue: string[]; volumes: Volume[] } {
   const tmpfs: string[] = [];
+  const mqueue: string[] = [];
   const volumes: Volume[] = [];
   (spec.mounts ?? []).forEach((m, i) => {
     const options = m.options ?? [];
@@ -36,14 +37,16 @@ function mountsOf(spec: OciSpec, file: string, warn: (m: string) => void): { tmp
         if (m.destination !== '/sys') throw new BundleError(`${file}: mounts[${i}]: sysfs is provided at /sys only`);
         return; // every container has /sys
       case 'mqueue':
+        mqueue.push(m.destination);
+        return;
       case 'cgroup':
         warn(`${file}: mounts[${i}]: ${type} at ${m.destination} is not provided yet; skipped`);
         return;
       default:
-        throw new BundleError(`${file}: mounts[${i}].type: "${m.type}" is not supported (proc, sysfs, tmpfs, devpts, bind)`);
+        throw new BundleError(`${file}: mounts[${i}].type: "${m.type}" is not supported (proc, sysfs, tmpfs, devpts, mqueue, bind)`);
     }
   });
-  return { tmpfs, volumes };
+  return { tmpfs, mqueue, volumes };
 }
 
 /** OCI's capability lists as sets; a name this kernel does not know is warned about and left out, as runc does. */
@@ -81,7 +84,7 @@ export function processSpec(proc: OciSpec['process'], warn: (m: string) => void 
 export function containerConfig(bundle: Bundle, warn: (message: string) => void): ContainerConfig {
   const { spec } = bundle;
   const file = `${bundle.dir}/config.json`;
-  const { tmpfs, volumes } = mountsOf(spec, file, warn);
+  const { tmpfs, mqueue, volumes } = mountsOf(spec, file, warn);
   const namespaces = spec.linux?.namespaces;
   if (namespaces) {
     const types = new Set(namespaces.map((n) => n.type));
@@ -102,6 +105,7 @@ export function containerConfig(bundle: Bundle, warn: (message: string) => void)
     fileAccess: fileAccessOf(spec, file),
     hostname: spec.hostname,
     tmpfs,
+    mqueue,
     volumes,
     memoryLimit: memory !== undefined && memory > 0 ? memory : undefined,
     pidsLimit: pids !== undefined && pids > 0 ? pids : undefined,

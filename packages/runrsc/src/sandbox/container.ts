@@ -10,7 +10,7 @@ import { statSync } from 'node:fs';
 import { HostFileMount, HostFs } from '@rvisor/hostfs';
 import {
   DevFs, Errno, FdTable, FileType, RLIM_INFINITY, HostStreamFile, HostTerminal, Kernel, KernelError, O_RDONLY, O_RDWR, O_WRONLY, ProcFs, SysFs, RLIMIT_NOFILE,
-  S_IFMT, S_IFREG, TmpFs, attachControllingTerminal, errnoName, execve, utf8ByteString,
+  MqueueFs, S_IFMT, S_IFREG, TmpFs, attachControllingTerminal, errnoName, execve, utf8ByteString,
   type Credentials, type FileSystem, type INode, type LinuxProcess, type LinuxThread, ROOT_CAPS, type CapabilitySets, type LoopbackNetwork,
 } from '@rvisor/linux-object';
 import type { PmemAllocator, Platform } from '@rvisor/zircon-object';
@@ -54,6 +54,8 @@ export interface ContainerKernelOptions {
   volumes?: readonly Volume[];
   /** Extra tmpfs mounts (absolute container paths). */
   tmpfs?: readonly string[];
+  /** Where the container's POSIX message queues show as files (`/dev/mqueue`, an OCI mount of type mqueue). */
+  mqueue?: readonly string[];
   /** Physical memory shared with the sandbox's other containers. */
   allocator?: PmemAllocator;
   /** The network shared with the sandbox's other containers (a pod's loopback). */
@@ -144,6 +146,10 @@ export function buildContainerKernel(platform: Platform, ops: HostOps, options: 
   for (const target of tmpfsTargets) {
     makeMountParent(kernel, target, tmpfs);
     kernel.vfs.mount(target, tmpfs());
+  }
+  for (const target of (options.mqueue ?? []).map(utf8ByteString)) {
+    makeMountParent(kernel, target, tmpfs);
+    kernel.vfs.mount(target, new MqueueFs(kernel.mqueues), nosuid);
   }
   for (const [i, v] of (options.volumes ?? []).entries()) {
     try {
