@@ -23,7 +23,8 @@ describe('the mqueue file system', () => {
     expect(fs.root.stat().mode).toBe(S_IFDIR | 0o1777);
     const inode = fs.root.lookup('q');
     expect(fs.root.lookup('q')).toBe(inode);
-    expect(inode.stat()).toMatchObject({ mode: S_IFREG | 0o640, uid: 1000, gid: 1000 });
+    expect(inode.stat()).toMatchObject({ mode: S_IFREG | 0o640, uid: 1000, gid: 1000, size: 80 });
+    expect(inode.open(O_RDONLY, '/dev/mqueue/q').stat()).toEqual(inode.stat()); // one inode, by path or descriptor
     const buf = new Uint8Array(128);
     const n = inode.open(O_RDONLY, '/dev/mqueue/q').read(buf) as number;
     expect(new TextDecoder().decode(buf.subarray(0, n))).toBe('QSIZE:5          NOTIFY:0     SIGNO:0     NOTIFY_PID:0     \n');

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { S_IFDIR, S_IFREG, makedev } from '../abi/mode.js';
+import { S_IFDIR } from '../abi/mode.js';
 import type { Stat } from '../abi/stat.js';
 import { Errno, KernelError } from '../errno.js';
 import { DirectoryFile } from '../fs/directory-file.js';
@@ -14,12 +14,12 @@ import { FileType } from '../fs/file-type.js';
 import type { DirEntry, FileSystem, INode, SetAttr, StatFs } from '../fs/inode.js';
 import type { OpenFile } from '../fs/open-file.js';
 import { O_ACCMODE, O_NONBLOCK } from '../abi/fcntl.js';
-import { MessageQueueFile, type MessageQueue, type MessageQueues } from './mqueue.js';
+import { MQUEUE_DEV, MessageQueueFile, queueStat, type MessageQueue, type MessageQueues } from './mqueue.js';
 
 /** statfs(2)'s f_type of the mqueue file system (MQUEUE_MAGIC). */
 export const MQUEUE_MAGIC = 0x1980_0202;
 
-/** The root's inode number; a queue's is its own plus one. */
+/** The root's inode number (queues have theirs from 2 on). */
 const ROOT_INO = 1n;
 
 /** The mqueue file system over a container's queues. */
@@ -29,10 +29,9 @@ export class MqueueFs implements FileSystem {
   readonly root: INode;
   readonly #inodes = new WeakMap<MessageQueue, QueueInode>();
 
-  constructor(
-    readonly queues: MessageQueues,
-    readonly dev: bigint = makedev(0, 19),
-  ) {
+  readonly dev = MQUEUE_DEV;
+
+  constructor(readonly queues: MessageQueues) {
     this.root = new QueuesDirectory(this);
   }
 
@@ -135,7 +134,7 @@ class QueueInode implements INode {
   ) {}
 
   get ino(): bigint {
-    return this.queue.ino + ROOT_INO;
+    return this.queue.ino;
   }
 
   get dev(): bigint {
@@ -143,12 +142,7 @@ class QueueInode implements INode {
   }
 
   stat(): Stat {
-    const q = this.queue;
-    const t = timeOf(q.created);
-    return {
-      dev: this.fs.dev, ino: this.ino, mode: S_IFREG | q.mode, nlink: 1, uid: q.uid, gid: q.gid, rdev: 0n,
-      size: q.status().length, blksize: 4096, blocks: 0, atime: t, mtime: t, ctime: t,
-    };
+    return queueStat(this.queue);
   }
 
   lookup(): INode {

@@ -158,6 +158,18 @@ function tell(thread: { readonly socket: NetlinkSocket; readonly cookie: Uint8Ar
   thread.socket.deliverFromKernel(cookie);
 }
 
+/** st_dev of the mqueue file system, where every queue's inode is, mounted or not. */
+export const MQUEUE_DEV = 0x13n;
+
+/** A queue's inode's attributes (fstat of a descriptor, stat in /dev/mqueue): 80 bytes, Linux's FILENT_SIZE. */
+export function queueStat(q: MessageQueue): Stat {
+  const t = { sec: Math.floor(q.created / 1000), nsec: (q.created % 1000) * 1_000_000 };
+  return {
+    dev: MQUEUE_DEV, ino: q.ino, mode: S_IFREG | q.mode, nlink: q.unlinked ? 0 : 1, uid: q.uid, gid: q.gid, rdev: 0n,
+    size: 80, blksize: 4096, blocks: 0, atime: t, mtime: t, ctime: t,
+  };
+}
+
 /** The attributes mq_open creates a queue with. */
 export interface MqAttributes {
   readonly maxmsg: number;
@@ -182,7 +194,8 @@ export class MessageQueues {
   readonly #byName = new Map<string, MessageQueue>();
   readonly #chargedBytes = new Map<number, number>();
   #live = 0;
-  #nextIno = 1n;
+  /** Queues' inode numbers: 1 is the mqueue file system's root. */
+  #nextIno = 2n;
 
   get(name: string): MessageQueue | undefined {
     return this.#byName.get(name);
@@ -292,12 +305,7 @@ export class MessageQueueFile extends FileBase {
   }
 
   override stat(): Stat {
-    const q = this.queue;
-    const t = { sec: Math.floor(q.created / 1000), nsec: (q.created % 1000) * 1_000_000 };
-    return {
-      dev: 0x13n, ino: q.ino, mode: S_IFREG | q.mode, nlink: q.unlinked ? 0 : 1, uid: q.uid, gid: q.gid, rdev: 0n,
-      size: 80, blksize: 4096, blocks: 0, atime: t, mtime: t, ctime: t,
-    };
+    return queueStat(this.queue);
   }
 
   override poll(events: number): number {
