@@ -168,7 +168,7 @@ export const syscallTable = buildTable<SyscallContext>({
   capset: partial(caps.sysCapset, 'sets of the whole process (as its ids are), not of one thread'),
   sched_getaffinity: partial(sched.sysSchedGetaffinity, 'the thread\'s mask among the CPUs the sandbox shows (those its guests may run on at once)'),
   sched_setaffinity: partial(sched.sysSchedSetaffinity, 'kept, reported and inherited, not applied: the platform places the guests\' host threads'),
-  getcpu: partial(sched.sysGetcpu, 'the first CPU of the caller\'s affinity, node 0'),
+  getcpu: partial(sched.sysGetcpu, 'CPU 0 of node 0, as the vDSO answers, whatever the thread\'s mask'),
   sched_yield: supported(() => 0),
   getpriority: supported(sched.sysGetpriority),
   setpriority: partial(sched.sysSetpriority, RECORDED),

@@ -6,6 +6,7 @@
  */
 export type { Codec, Timespec } from './codec.js';
 export { timespecNow } from './codec.js';
+export { allCpus, cpuList, cpuMask } from './cpus.js';
 export {
   getI64,
   getU64,

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { allCpus } from '../abi/cpus.js';
 import type { SeccompState } from './seccomp.js';
 import type { CapabilitySets } from './capabilities.js';
 import { WaitQueue } from '@rvisor/async-executor';
@@ -384,7 +385,7 @@ export class LinuxThread {
 
 /** The CPUs `thread` may run on among `cpus` shown: its affinity, or all when it has none (or none of them is shown now). */
 export function cpuAffinity(thread: LinuxThread, cpus: number): bigint {
-  const all = (1n << BigInt(cpus)) - 1n;
+  const all = allCpus(cpus);
   const mine = thread.affinity === null ? all : thread.affinity & all;
   return mine === 0n ? all : mine;
 }

@@ -7,7 +7,7 @@
  * @module
  */
 import {
-  CAP_SYS_ADMIN, CAP_SYS_NICE, capable, cpuAffinity, Errno, KernelError, type LinuxProcess, type LinuxThread, type Scheduling,
+  CAP_SYS_ADMIN, CAP_SYS_NICE, allCpus, capable, cpuAffinity, Errno, KernelError, type LinuxProcess, type LinuxThread, type Scheduling,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 
@@ -249,7 +249,7 @@ export function sysSchedGetaffinity(ctx: SyscallContext) {
 
 /**
  * Implements Linux syscall sched_setaffinity(2): the mask's CPUs among those the sandbox shows
- * (EINVAL for none), recorded for sched_getaffinity, getcpu and /proc, and inherited; the
+ * (EINVAL for none), recorded for sched_getaffinity and /proc, and inherited; the
  * platform places the guests' host threads itself.
  */
 export function sysSchedSetaffinity(ctx: SyscallContext) {
@@ -259,25 +259,21 @@ export function sysSchedSetaffinity(ctx: SyscallContext) {
   checkOwner(ctx.process, target);
   let affinity = 0n;
   for (let i = mask.length - 1; i >= 0; i--) affinity = (affinity << 8n) | BigInt(mask[i]!);
-  affinity &= (1n << BigInt(cpus)) - 1n;
+  affinity &= allCpus(cpus);
   if (affinity === 0n) throw new KernelError(Errno.EINVAL);
   target.affinity = affinity;
   return 0;
 }
 
 /**
- * Implements Linux syscall getcpu(2): the first CPU the caller may run on, of node 0 (guests are
- * not told where their host threads run, which the platform decides).
+ * Implements Linux syscall getcpu(2): CPU 0 of node 0, as the vDSO's getcpu answers without a
+ * trap (it cannot know a thread's mask): guests are not told where their host threads run, which
+ * the platform decides.
  */
 export function sysGetcpu(ctx: SyscallContext) {
   const cpu = ctx.addr(0);
   const node = ctx.addr(1);
-  if (cpu !== 0) {
-    const affinity = cpuAffinity(ctx.thread, ctx.kernel.cpus);
-    let first = 0;
-    while (((affinity >> BigInt(first)) & 1n) === 0n) first++;
-    ctx.mem.writeU32(cpu, first);
-  }
+  if (cpu !== 0) ctx.mem.writeU32(cpu, 0);
   if (node !== 0) ctx.mem.writeU32(node, 0);
   return 0;
 }
