@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { timespecNow } from '../abi/codec.js';
 import { S_IFDIR } from '../abi/mode.js';
 import type { Stat } from '../abi/stat.js';
 import { Errno, KernelError } from '../errno.js';
@@ -52,16 +53,11 @@ export class MqueueFs implements FileSystem {
   release(): void {}
 }
 
-/** A time (for stat) from milliseconds since the epoch. */
-function timeOf(ms: number): { sec: number; nsec: number } {
-  return { sec: Math.floor(ms / 1000), nsec: (ms % 1000) * 1_000_000 };
-}
-
 /** The root: every queue, sticky and writable by all, as Linux's (01777). */
 class QueuesDirectory implements INode {
   readonly type = FileType.Directory;
   readonly ino = ROOT_INO;
-  readonly #made = Date.now();
+  readonly #made = timespecNow();
 
   constructor(readonly fs: MqueueFs) {}
 
@@ -70,7 +66,7 @@ class QueuesDirectory implements INode {
   }
 
   stat(): Stat {
-    const t = timeOf(this.#made);
+    const t = this.#made;
     return {
       dev: this.fs.dev, ino: ROOT_INO, mode: S_IFDIR | 0o1777, nlink: 2, uid: 0, gid: 0, rdev: 0n, size: 0,
       blksize: 4096, blocks: 0, atime: t, mtime: t, ctime: t,
@@ -158,7 +154,7 @@ class QueueInode implements INode {
   }
 
   open(flags: number, _path: string): OpenFile {
-    return new MessageQueueFile(this.queue, flags & (O_ACCMODE | O_NONBLOCK), this.fs.queues, 0);
+    return new MessageQueueFile(this.queue, flags & (O_ACCMODE | O_NONBLOCK), 0);
   }
 
   setAttr(attr: SetAttr): void {

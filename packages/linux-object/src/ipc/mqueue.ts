@@ -6,8 +6,10 @@
  * @module
  */
 import { WaitQueue, type TimerQueue } from '@rvisor/async-executor';
+import { stringToBytes } from '@rvisor/zircon-object';
 import { O_NONBLOCK } from '../abi/fcntl.js';
 import { POLLIN, POLLOUT } from '../abi/poll.js';
+import { timespecNow, type Timespec } from '../abi/codec.js';
 import { S_IFREG } from '../abi/mode.js';
 import type { Stat } from '../abi/stat.js';
 import { Errno, KernelError } from '../errno.js';
@@ -36,8 +38,12 @@ export const NOTIFY_COOKIE_LEN = 32;
 const NOTIFY_WOKENUP = 1;
 const NOTIFY_REMOVED = 2;
 
-/** What Linux charges a queue to its creator's RLIMIT_MSGQUEUE besides its messages: a msg_msg and a tree node per message. */
-const PER_MESSAGE_CHARGE = 48 + 48;
+/**
+ * What Linux charges a queue to its creator's RLIMIT_MSGQUEUE besides its messages' bytes: a
+ * struct msg_msg per message, and a priority tree node per message up to MQ_PRIO_MAX of them.
+ */
+const MSG_MSG_SIZE = 48;
+const TREE_NODE_SIZE = 48;
 
 /**
  * A process's mq_notify registration: whom to tell (a process id), how, and with which signal and
@@ -69,7 +75,8 @@ export class MessageQueue {
   readonly readiness = new Readiness();
 
   constructor(
-    timers: TimerQueue,
+    /** The queues it is one of (a descriptor's close tells them). */
+    readonly queues: MessageQueues,
     readonly name: string,
     readonly maxmsg: number,
     readonly msgsize: number,
@@ -81,11 +88,11 @@ export class MessageQueue {
     readonly charge: { readonly uid: number; readonly bytes: number },
     readonly ino: bigint,
   ) {
-    this.changed = new WaitQueue(timers);
+    this.changed = new WaitQueue(queues.timers);
   }
 
-  /** When it was made (ms since the epoch): its times. */
-  readonly created = Date.now();
+  /** When it was made: its times. */
+  readonly created: Timespec = timespecNow();
 
   get count(): number {
     return this.#messages.length;
@@ -163,7 +170,7 @@ export const MQUEUE_DEV = 0x13n;
 
 /** A queue's inode's attributes (fstat of a descriptor, stat in /dev/mqueue): 80 bytes, Linux's FILENT_SIZE. */
 export function queueStat(q: MessageQueue): Stat {
-  const t = { sec: Math.floor(q.created / 1000), nsec: (q.created % 1000) * 1_000_000 };
+  const t = q.created;
   return {
     dev: MQUEUE_DEV, ino: q.ino, mode: S_IFREG | q.mode, nlink: q.unlinked ? 0 : 1, uid: q.uid, gid: q.gid, rdev: 0n,
     size: 80, blksize: 4096, blocks: 0, atime: t, mtime: t, ctime: t,
@@ -218,12 +225,12 @@ export class MessageQueues {
     if (maxmsg <= 0 || msgsize <= 0) throw new KernelError(Errno.EINVAL);
     const [msgMax, sizeMax] = creator.resource ? [MQ_HARD_MSGMAX, MQ_HARD_MSGSIZEMAX] : [MQ_MSG_MAX, MQ_MSGSIZE_MAX];
     if (maxmsg > msgMax || msgsize > sizeMax) throw new KernelError(Errno.EINVAL);
-    const bytes = maxmsg * msgsize + Math.min(maxmsg, MQ_PRIO_MAX) * PER_MESSAGE_CHARGE;
+    const bytes = maxmsg * (msgsize + MSG_MSG_SIZE) + Math.min(maxmsg, MQ_PRIO_MAX) * TREE_NODE_SIZE;
     const charged = this.#chargedBytes.get(creator.chargedUid) ?? 0;
     if (BigInt(charged + bytes) > creator.rlimitBytes) throw new KernelError(Errno.EMFILE);
     this.#chargedBytes.set(creator.chargedUid, charged + bytes);
     this.#live++;
-    const q = new MessageQueue(this.timers, name, maxmsg, msgsize, mode, creator.uid, creator.gid, { uid: creator.chargedUid, bytes }, this.#nextIno++);
+    const q = new MessageQueue(this, name, maxmsg, msgsize, mode, creator.uid, creator.gid, { uid: creator.chargedUid, bytes }, this.#nextIno++);
     this.#byName.set(name, q);
     return q;
   }
@@ -258,7 +265,6 @@ export class MessageQueueFile extends FileBase {
   constructor(
     readonly queue: MessageQueue,
     flags: number,
-    readonly queues: MessageQueues,
     /** The process that opened it (mqueue_flush_file drops that process's registration). */
     readonly opener: number,
   ) {
@@ -285,14 +291,14 @@ export class MessageQueueFile extends FileBase {
   }
 
   override read(buf: Uint8Array): number {
-    this.checkReadable();
     const n = this.pread(buf, this.#pos);
     this.#pos += n;
     return n;
   }
 
   override pread(buf: Uint8Array, offset: number): number {
-    const text = new TextEncoder().encode(this.queue.status());
+    this.checkReadable();
+    const text = stringToBytes(this.queue.status());
     if (offset >= text.length) return 0;
     const part = text.subarray(offset, offset + buf.length);
     buf.set(part);
@@ -316,6 +322,6 @@ export class MessageQueueFile extends FileBase {
   override close(): void {
     const q = this.queue;
     if (q.notification?.pid === this.opener) q.unregister();
-    this.queues.closed(q);
+    q.queues.closed(q);
   }
 }

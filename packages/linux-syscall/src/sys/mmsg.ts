@@ -6,7 +6,7 @@
  */
 import { MSG_DONTWAIT, isKernelError } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
-import { recvmsg, sendmsg, socketOf } from './socket.js';
+import { readIovecs, recvmsg, sendmsg, socketOf } from './socket.js';
 import { timed } from './socket-timeout.js';
 import { readTimespec, writeTime } from './timespec.js';
 
@@ -51,13 +51,10 @@ function eachMessage(
   return next();
 }
 
-/** The bytes a struct msghdr's iovecs hold. */
+/** The bytes a struct msghdr's iovecs hold (msg_iov at 16, msg_iovlen at 24). */
 function messageLength(ctx: SyscallContext, msgAddr: number): number {
-  const iov = Number(ctx.mem.readU64(msgAddr + 16));
-  const iovlen = Number(ctx.mem.readU64(msgAddr + 24));
-  let total = 0;
-  for (let i = 0; i < iovlen; i++) total += Number(ctx.mem.readU64(iov + i * 16 + 8));
-  return total;
+  const iovecs = readIovecs(ctx, Number(ctx.mem.readU64(msgAddr + 16)), Number(ctx.mem.readU64(msgAddr + 24)));
+  return iovecs.reduce((n, [, len]) => n + len, 0);
 }
 
 /** Implements Linux syscall sendmmsg(2): (fd, msgvec, vlen, flags); stops at a message sent in part. */

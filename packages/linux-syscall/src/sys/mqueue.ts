@@ -91,7 +91,7 @@ export function sysMqOpen(ctx: SyscallContext) {
     if (mode === O_ACCMODE) throw new KernelError(Errno.EINVAL);
     checkAccess(fsIds(proc.cred), { mode: q.mode, uid: q.uid, gid: q.gid }, mode === O_RDONLY ? MAY_READ : mode === O_WRONLY ? MAY_WRITE : MAY_READ | MAY_WRITE);
   }
-  const file = new MessageQueueFile(q, oflag & (O_ACCMODE | O_NONBLOCK), queues, proc.pid);
+  const file = new MessageQueueFile(q, oflag & (O_ACCMODE | O_NONBLOCK), proc.pid);
   try {
     return proc.fds.install(file, { cloexec: true });
   } catch (err) {
@@ -121,7 +121,7 @@ export function sysMqTimedsend(ctx: SyscallContext): number | Promise<number> {
   const q = file.queue;
   const length = ctx.addr(2);
   if (length > q.msgsize) throw new KernelError(Errno.EMSGSIZE);
-  const data = ctx.mem.read(ctx.addr(1), length).slice();
+  const data = ctx.mem.read(ctx.addr(1), length);
   const send = (): number => {
     const told = q.put(data, prio);
     if (told !== null) notify(ctx, told);
@@ -195,7 +195,7 @@ export function sysMqNotify(ctx: SyscallContext) {
  * `fd` it goes to (EBADF; ENOTSOCK for other files, EINVAL for other sockets), as Linux reads them.
  */
 function threadTarget(ctx: SyscallContext, cookieAddr: bigint, fd: number): { socket: NetlinkSocket; cookie: Uint8Array } {
-  const cookie = ctx.mem.read(Number(cookieAddr), NOTIFY_COOKIE_LEN).slice();
+  const cookie = ctx.mem.read(Number(cookieAddr), NOTIFY_COOKIE_LEN);
   const file = ctx.process.fds.get(fd);
   if (!(file instanceof NetlinkSocket)) throw new KernelError((file.stat().mode & S_IFMT) === S_IFSOCK ? Errno.EINVAL : Errno.ENOTSOCK);
   return { socket: file, cookie };

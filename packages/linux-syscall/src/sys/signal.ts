@@ -195,15 +195,7 @@ export function sysRtTgsigqueueinfo(ctx: SyscallContext) {
     ctx.mem.read(raw, 128); // EFAULT first
     throw new KernelError(Errno.EINVAL);
   }
-  const info = queuedInfo(ctx, raw, sig, tid === ctx.thread.tid);
-  const proc = ctx.kernel.processOfThread(tid);
-  const thread = proc?.threads.get(tid);
-  if (!proc || !thread || proc.pid !== tgid) throw new KernelError(Errno.ESRCH);
-  if (sig < 0 || sig > NSIG) throw new KernelError(Errno.EINVAL);
-  if (!maySignal(ctx.process, proc, sig)) throw new KernelError(Errno.EPERM);
-  if (sig === 0) return 0;
-  if (!sendSignal(ctx.kernel, proc, info, thread)) throw new KernelError(Errno.EAGAIN);
-  return 0;
+  return signalThread(ctx, tgid, tid, queuedInfo(ctx, raw, sig, tid === ctx.thread.tid));
 }
 
 /** Implements Linux syscall rt_sigreturn(2). */
@@ -286,12 +278,22 @@ export function sysKill(ctx: SyscallContext) {
 
 function threadKill(ctx: SyscallContext, tgid: number, tid: number, sig: number): number {
   if (sig < 0 || sig > NSIG || tid <= 0) throw new KernelError(Errno.EINVAL);
+  return signalThread(ctx, tgid, tid, { signo: sig, code: SI_TKILL, pid: ctx.process.pid, uid: ctx.process.cred.uid });
+}
+
+/**
+ * Send `info` to thread `tid` (of process `tgid`, unless it is -1), as Linux's do_send_specific:
+ * ESRCH, then EINVAL for a signal past NSIG, EPERM, EAGAIN when it cannot be queued; signal 0
+ * only checks.
+ */
+function signalThread(ctx: SyscallContext, tgid: number, tid: number, info: SigInfo): number {
   const proc = ctx.kernel.processOfThread(tid);
   const thread = proc?.threads.get(tid);
   if (!proc || !thread || (tgid >= 0 && proc.pid !== tgid)) throw new KernelError(Errno.ESRCH);
+  const sig = info.signo;
+  if (sig < 0 || sig > NSIG) throw new KernelError(Errno.EINVAL);
   if (!maySignal(ctx.process, proc, sig)) throw new KernelError(Errno.EPERM);
   if (sig === 0) return 0;
-  const info = { signo: sig, code: SI_TKILL, pid: ctx.process.pid, uid: ctx.process.cred.uid };
   if (!sendSignal(ctx.kernel, proc, info, thread)) throw new KernelError(Errno.EAGAIN);
   return 0;
 }

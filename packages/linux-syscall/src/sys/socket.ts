@@ -316,7 +316,7 @@ export function sysSocketpair(ctx: SyscallContext) {
 }
 
 /** The iovec array at `addr` as (address, length) pairs. */
-function readIovecs(ctx: SyscallContext, addr: number, count: number): [number, number][] {
+export function readIovecs(ctx: SyscallContext, addr: number, count: number): [number, number][] {
   if (count < 0 || count > IOV_MAX) throw new KernelError(Errno.EMSGSIZE);
   if (count === 0) return [];
   const raw = ctx.mem.read(addr, count * 16);
