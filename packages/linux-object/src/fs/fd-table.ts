@@ -110,6 +110,14 @@ export class FdTable {
   }
 
   /**
+   * The fd {@link install} would give now; EMFILE if the table is full. For calls that, as Linux's,
+   * take the fd before they make anything that outlives a failure (mq_open's queue).
+   */
+  nextFree(minFd = 0): number {
+    return this.#lowestFree(minFd);
+  }
+
+  /**
    * Give `file` the lowest free fd ≥ `minFd` and return it. The table takes its own reference:
    * a caller that opened the file and keeps no reference of its own should pass it straight here.
    */

@@ -75,6 +75,7 @@ export function sysMqOpen(ctx: SyscallContext) {
   }
   const name = nameArg(ctx);
   const proc = ctx.process;
+  proc.fds.nextFree(); // EMFILE before a queue is made, as Linux takes the fd first
   const queues = ctx.kernel.mqueues;
   let q = queues.get(name);
   if (q === undefined) {

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -352,6 +353,20 @@ static void lifetime(void) {
   mq_close(q);
   mq_unlink(name);
   mq_unlink(wide);
+
+  // The descriptor comes first: a full table makes no queue.
+  c = fork();
+  if (c == 0) {
+    int top = dup(0);
+    close(top);
+    setrlimit(RLIMIT_NOFILE, &(struct rlimit){ top, top });
+    for (int fd = 0; fd < top; fd++) if (fcntl(fd, F_GETFD) < 0) dup2(1, fd);
+    show("mq_open with no fd free", mq_open(name, O_RDWR | O_CREAT, 0600, NULL));
+    fflush(stdout);
+    _exit(0);
+  }
+  waitpid(c, NULL, 0);
+  show("it made no queue", mq_unlink(name));
 }
 
 int main(void) {
