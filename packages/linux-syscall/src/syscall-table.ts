@@ -154,6 +154,8 @@ export const syscallTable = buildTable<SyscallContext>({
   setresgid: supported(proc.sysSetresgid),
   getresuid: supported(proc.sysGetresuid),
   getresgid: supported(proc.sysGetresgid),
+  setfsuid: supported(proc.sysSetfsuid),
+  setfsgid: supported(proc.sysSetfsgid),
   setgroups: supported(proc.sysSetgroups),
   set_tid_address: supported(proc.sysSetTidAddress),
   set_robust_list: supported(proc.sysSetRobustList),

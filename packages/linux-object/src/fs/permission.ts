@@ -34,9 +34,9 @@ export interface AccessIds {
   readonly caps: number;
 }
 
-/** The ids file access uses: the effective ones (Linux's fsuid/fsgid follow euid/egid). */
+/** The ids file access uses: the file system ids, which follow the effective ones unless setfsuid or setfsgid moved them. */
 export function fsIds(cred: Credentials): AccessIds {
-  return { uid: cred.euid, gid: cred.egid, groups: cred.groups, caps: cred.capEffective };
+  return { uid: cred.fsuid, gid: cred.fsgid, groups: cred.groups, caps: cred.capEffective };
 }
 
 /**

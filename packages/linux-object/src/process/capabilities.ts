@@ -22,6 +22,7 @@ export const CAP_KILL = 5;
 export const CAP_SETGID = 6;
 export const CAP_SETUID = 7;
 export const CAP_SETPCAP = 8;
+export const CAP_LINUX_IMMUTABLE = 9;
 export const CAP_NET_BIND_SERVICE = 10;
 export const CAP_NET_ADMIN = 12;
 export const CAP_IPC_LOCK = 14;
@@ -34,6 +35,7 @@ export const CAP_SYS_RESOURCE = 24;
 export const CAP_SYS_TTY_CONFIG = 26;
 export const CAP_MKNOD = 27;
 export const CAP_SETFCAP = 31;
+export const CAP_MAC_OVERRIDE = 32;
 
 /** The capabilities' names as OCI's process.capabilities spells them, by number. */
 export const CAP_NAMES: readonly string[] = [
@@ -126,6 +128,19 @@ export function afterSetuid(sets: CapabilitySets, old: UidTriple, now: UidTriple
   }
   if (old.euid === 0 && now.euid !== 0) sets.capEffective = 0;
   if (old.euid !== 0 && now.euid === 0) sets.capEffective = sets.capPermitted;
+}
+
+/** The capabilities that act on files for their owner (Linux's CAP_FS_SET): what a file system uid of 0 brings. */
+export const CAP_FS_SET = [CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_FSETID, CAP_LINUX_IMMUTABLE, CAP_MKNOD, CAP_MAC_OVERRIDE]
+  .reduce((set, cap) => capUnion(set, capSet(cap)), 0);
+
+/**
+ * Linux's cap_task_fix_setuid for setfsuid: a file system uid that leaves 0 takes the file
+ * capabilities out of the effective set, and one that becomes 0 puts back those permitted.
+ */
+export function afterSetfsuid(sets: CapabilitySets, oldFsuid: number, newFsuid: number): void {
+  if (oldFsuid === 0 && newFsuid !== 0) sets.capEffective = capDifference(sets.capEffective, CAP_FS_SET);
+  if (oldFsuid !== 0 && newFsuid === 0) sets.capEffective = capUnion(sets.capEffective, capIntersection(CAP_FS_SET, sets.capPermitted));
 }
 
 /** A program file's capabilities (its `security.capability`), as execve reads them. */

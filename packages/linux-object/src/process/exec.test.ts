@@ -37,7 +37,7 @@ function setup(memoryLimit?: number, time?: GuestTime) {
     parent: null,
     fds: new FdTable(),
     fs: kernel.newFsContext(),
-    cred: { uid: 0, gid: 0, euid: 0, egid: 0, suid: 0, sgid: 0, groups: [], ...ROOT_CAPS },
+    cred: { uid: 0, gid: 0, euid: 0, egid: 0, suid: 0, sgid: 0, fsuid: 0, fsgid: 0, groups: [], ...ROOT_CAPS },
     name: 'init',
   });
   const write = (path: string, bytes: Uint8Array) => {

@@ -296,10 +296,10 @@ function replaceImage(
     proc.argv = argv;
     proc.envp = envp;
     proc.exe = prog.path;
-    if (euid !== cred.euid || egid !== cred.egid) proc.effectiveIdsChanged();
-    // The saved ids follow the effective ones at every execve, as Linux's.
-    cred.euid = cred.suid = euid;
-    cred.egid = cred.sgid = egid;
+    if (euid !== cred.euid || egid !== cred.egid || euid !== cred.fsuid || egid !== cred.fsgid) proc.effectiveIdsChanged();
+    // The saved and file system ids follow the effective ones at every execve, as Linux's.
+    cred.euid = cred.suid = cred.fsuid = euid;
+    cred.egid = cred.sgid = cred.fsgid = egid;
     proc.dumpable = setid ? 0 : 1; // fs.suid_dumpable's default
     proc.keepCaps = false;
     Object.assign(cred, caps.sets);

@@ -9,7 +9,7 @@ export { execve } from './exec.js';
 export {
   ALL_CAPS, CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_FSETID, CAP_IPC_LOCK, CAP_IPC_OWNER, CAP_KILL,
   CAP_MKNOD, CAP_NAMES, CAP_NET_ADMIN, CAP_NET_BIND_SERVICE, CAP_SETFCAP, CAP_SETGID, CAP_SETPCAP, CAP_SETUID, CAP_SYS_ADMIN, CAP_SYS_CHROOT, CAP_SYS_NICE, CAP_SYS_PTRACE,
-  CAP_SYS_RESOURCE, CAP_SYS_TTY_CONFIG, ROOT_CAPS, afterSetuid, capDifference, execCapabilities, capIntersection, capSet, capUnion,
+  CAP_SYS_RESOURCE, CAP_SYS_TTY_CONFIG, CAP_FS_SET, ROOT_CAPS, afterSetfsuid, afterSetuid, capDifference, execCapabilities, capIntersection, capSet, capUnion,
   capable, hasCap, isSubset,
 } from './capabilities.js';
 export type { CapabilitySets, ExecCapabilities, FileCapabilities, UidTriple } from './capabilities.js';

@@ -29,6 +29,9 @@ export interface Credentials extends CapabilitySets {
   /** Saved set-user-ID and set-group-ID (setresuid, setresgid). */
   suid: number;
   sgid: number;
+  /** The ids file access checks use: they follow the effective ones, but setfsuid and setfsgid set them alone. */
+  fsuid: number;
+  fsgid: number;
   groups: number[];
 }
 

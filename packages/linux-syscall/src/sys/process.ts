@@ -9,7 +9,7 @@ import {
   KERNEL_RELEASE, KernelError, NGROUPS_MAX, NR_OPEN, PR_GET_DUMPABLE, PR_GET_NAME, PR_GET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NAME,
   PR_CAP_AMBIENT, PR_CAPBSET_DROP, PR_CAPBSET_READ, PR_GET_CHILD_SUBREAPER, PR_GET_KEEPCAPS, PR_GET_NO_NEW_PRIVS, PR_GET_SECCOMP, PR_SET_SECCOMP, PR_GET_THP_DISABLE,
   PR_GET_TIMERSLACK, PR_SET_CHILD_SUBREAPER, PR_SET_KEEPCAPS, PR_SET_NO_NEW_PRIVS, PR_SET_THP_DISABLE, PR_SET_TIMERSLACK,
-  PR_SET_PDEATHSIG, RLIM_NLIMITS, CAP_SETGID, CAP_SETUID, CAP_SYS_ADMIN, CAP_SYS_RESOURCE, afterSetuid, capable, RLIMIT_NOFILE, USER_END,
+  PR_SET_PDEATHSIG, RLIM_NLIMITS, CAP_SETGID, CAP_SETUID, CAP_SYS_ADMIN, CAP_SYS_RESOURCE, afterSetfsuid, afterSetuid, capable, RLIMIT_NOFILE, USER_END,
   execve as loadProgram, processLimit, type Credentials, type LinuxProcess, type RLimit,
 } from '@rvisor/linux-object';
 import { Reg, bytesToString, stringBytesInto } from '@rvisor/zircon-object';
@@ -165,7 +165,11 @@ function setIds(ctx: SyscallContext, which: 'uid' | 'gid', real: number, effecti
   } else {
     [cred.gid, cred.egid, cred.sgid] = [set(cred.gid, real), set(cred.egid, effective), set(cred.sgid, saved)];
   }
-  if (cred.euid !== euid || cred.egid !== egid) ctx.process.effectiveIdsChanged();
+  // The file system id follows the effective one of the kind that changed.
+  const [fsuid, fsgid] = [cred.fsuid, cred.fsgid];
+  if (which === 'uid') cred.fsuid = cred.euid;
+  else cred.fsgid = cred.egid;
+  if (cred.euid !== euid || cred.egid !== egid || cred.fsuid !== fsuid || cred.fsgid !== fsgid) ctx.process.effectiveIdsChanged();
   return 0;
 }
 
@@ -199,6 +203,34 @@ export const sysSetregid = (ctx: SyscallContext) => setReIds(ctx, 'gid');
 export const sysSetresuid = (ctx: SyscallContext) => setIds(ctx, 'uid', ctx.uint(0), ctx.uint(1), ctx.uint(2));
 /** Implements Linux syscall setresgid(2). */
 export const sysSetresgid = (ctx: SyscallContext) => setIds(ctx, 'gid', ctx.uint(0), ctx.uint(1), ctx.uint(2));
+
+/**
+ * setfsuid/setfsgid: the file system id becomes `id` when the caller holds it as real, effective,
+ * saved or file system id, or has CAP_SETUID (CAP_SETGID); the answer is always the old one, so -1
+ * (no id) only reads it.
+ */
+function setFsId(ctx: SyscallContext, which: 'uid' | 'gid'): number {
+  const cred = ctx.process.cred;
+  const id = ctx.uint(0);
+  const old = which === 'uid' ? cred.fsuid : cred.fsgid;
+  if (id === KEEP || id === old) return old;
+  const held = which === 'uid'
+    ? id === cred.uid || id === cred.euid || id === cred.suid
+    : id === cred.gid || id === cred.egid || id === cred.sgid;
+  if (!held && !capable(cred, idCapability(which))) return old;
+  if (which === 'uid') {
+    cred.fsuid = id;
+    afterSetfsuid(cred, old, id);
+  } else {
+    cred.fsgid = id;
+  }
+  ctx.process.effectiveIdsChanged();
+  return old;
+}
+/** Implements Linux syscall setfsuid(2). */
+export const sysSetfsuid = (ctx: SyscallContext) => setFsId(ctx, 'uid');
+/** Implements Linux syscall setfsgid(2). */
+export const sysSetfsgid = (ctx: SyscallContext) => setFsId(ctx, 'gid');
 
 function getResIds(ctx: SyscallContext, ids: [number, number, number]): number {
   ids.forEach((id, i) => ctx.mem.writeU32(ctx.addr(i), id));

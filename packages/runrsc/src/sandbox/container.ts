@@ -264,7 +264,7 @@ function credentials(user: ProcessSpec['user'], capabilities: CapabilitySets | u
   const uid = user?.uid ?? 0;
   const gid = user?.gid ?? 0;
   const caps = capabilities ?? (uid === 0 ? ROOT_CAPS : { ...ROOT_CAPS, capEffective: 0, capPermitted: 0 });
-  return { uid, gid, euid: uid, egid: gid, suid: uid, sgid: gid, groups: [...(user?.groups ?? [gid])], ...caps };
+  return { uid, gid, euid: uid, egid: gid, suid: uid, sgid: gid, fsuid: uid, fsgid: gid, groups: [...(user?.groups ?? [gid])], ...caps };
 }
 
 /** A process started by {@link spawnProcess}, stopped before its first instruction. */

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/fsuid.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -165,6 +166,60 @@ static void setuid_drops_all(void) {
   printf("  setuid(0): %s\n", e(setuid(0)));
 }
 
+/** The fourth field of /proc/self/status's `Uid:` or `Gid:` line: the file system id. */
+static void status_ids(const char *what, const char *key) {
+  char line[256];
+  FILE *f = fopen("/proc/self/status", "r");
+  while (f && fgets(line, sizeof line, f))
+    if (strncmp(line, key, strlen(key)) == 0) printf("%s: %s", what, line);
+  if (f) fclose(f);
+}
+
+static void owner_of_new_file(const char *what) {
+  unlink("/tmp/cap-fsid");
+  int f = open("/tmp/cap-fsid", O_CREAT | O_WRONLY, 0644);
+  struct stat st;
+  if (f < 0 || fstat(f, &st) != 0) printf("%s: %s\n", what, strerrorname_np(errno));
+  else printf("%s: uid %d gid %d\n", what, (int)st.st_uid, (int)st.st_gid);
+  if (f >= 0) close(f);
+  unlink("/tmp/cap-fsid");
+}
+
+static void fs_ids(void) {
+  printf("setfsuid(-1) reads: %d\n", setfsuid(-1));
+  prctl(PR_SET_PDEATHSIG, SIGUSR1);
+  int old = setfsuid(1000);
+  printf("setfsuid(1000): old %d, now %d, euid %d\n", old, setfsuid(-1), (int)geteuid());
+  int sig = -1;
+  prctl(PR_GET_PDEATHSIG, &sig);
+  printf("  death signal %d dumpable %d\n", sig, prctl(PR_GET_DUMPABLE));
+  has("  CAP_DAC_OVERRIDE", CAP_DAC_OVERRIDE);
+  has("  CAP_CHOWN", CAP_CHOWN);
+  has("  CAP_KILL", CAP_KILL);
+  status_ids("  status", "Uid:");
+  printf("  open a 0600 root file: %s\n", e(open("/tmp/cap-secret", O_RDONLY)));
+  printf("  access(2) checks the real ids: %s\n", e(access("/tmp/cap-secret", R_OK)));
+  printf("setfsgid(1000): old %d\n", setfsgid(1000));
+  status_ids("  status", "Gid:");
+  owner_of_new_file("  a new file");
+  printf("setfsuid(0): old %d\n", setfsuid(0));
+  has("  CAP_DAC_OVERRIDE", CAP_DAC_OVERRIDE);
+  owner_of_new_file("  a new file");
+  setfsuid(1000);
+  printf("seteuid(0) again: %s\n", e(seteuid(0)));
+  old = setfsuid(-1);
+  printf("  fsuid %d fsgid %d\n", old, setfsgid(-1));
+  has("  CAP_DAC_OVERRIDE", CAP_DAC_OVERRIDE);
+  const char *r = e(setresuid(1000, 1000, 1000));
+  printf("setresuid(1000, 1000, 1000): %s, fsuid %d\n", r, setfsuid(-1));
+  old = setfsuid(2000);
+  printf("  setfsuid(2000) without CAP_SETUID: old %d, now %d\n", old, setfsuid(-1));
+  old = setfsgid(2000);
+  printf("  setfsgid(2000) without CAP_SETGID: old %d, now %d\n", old, setfsgid(-1));
+  old = setfsgid(0);
+  printf("  setfsgid(0), its real gid: old %d, now %d\n", old, setfsgid(-1));
+}
+
 static void checks(void) {
   drop_effective(CAP_DAC_OVERRIDE);
   printf("without CAP_DAC_OVERRIDE: read a 0000 file %s, write it %s\n", e(open("/tmp/cap-zero", O_RDONLY)),
@@ -300,6 +355,7 @@ int main(int argc, char **argv) {
   in_child("ambient and bounding", ambient_and_bounding);
   in_child("set*uid", setuid_transitions);
   in_child("setuid drops all", setuid_drops_all);
+  in_child("setfsuid and setfsgid", fs_ids);
   in_child("checks", checks);
   in_child("execve", exec_child);
   set_id_programs();
