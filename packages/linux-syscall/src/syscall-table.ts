@@ -30,6 +30,7 @@ import * as time from './sys/time.js';
 import * as restart from './sys/restart.js';
 import * as seccomp from './sys/seccomp.js';
 import * as mqueue from './sys/mqueue.js';
+import * as kcmp from './sys/kcmp.js';
 import { buildTable, partial, stub, supported } from './table/index.js';
 import { eventsSyscalls } from './families/events.js';
 import { fsWriteSyscalls } from './families/fs-write.js';
@@ -207,6 +208,7 @@ export const syscallTable = buildTable<SyscallContext>({
   pidfd_open: partial(pidfd.sysPidfdOpen, 'PIDFD_NONBLOCK; PIDFD_THREAD answers EINVAL'),
   pidfd_send_signal: supported(pidfd.sysPidfdSendSignal),
   pidfd_getfd: supported(pidfd.sysPidfdGetfd),
+  kcmp: partial(kcmp.sysKcmp, 'every type; no task has an I/O context, so KCMP_IO answers 0 (as Linux for two without one), and a vfork child before its execve has an address space of its own'),
 
   clock_gettime: supported(time.sysClockGettime),
   clock_getres: supported(time.sysClockGetres),

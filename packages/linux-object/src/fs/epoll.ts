@@ -100,6 +100,16 @@ export class EpollFile extends FileBase {
     }
   }
 
+  /**
+   * The file of the `nth` entry (from 0, in the order they were added) registered under fd number
+   * `fd`, as kcmp's KCMP_EPOLL_TFD finds it; undefined if there is none.
+   */
+  target(fd: number, nth: number): OpenFile | undefined {
+    this.#dropClosed();
+    for (const e of this.#entries) if (e.fd === fd && nth-- === 0) return e.file;
+    return undefined;
+  }
+
   /** Entries whose file was closed everywhere leave the list, as Linux's eventpoll_release. */
   #dropClosed(): void {
     for (let i = this.#entries.length - 1; i >= 0; i--) {

@@ -150,11 +150,25 @@ export class SysvSem extends IpcTable<SemSet> {
 
   /** Process `pid`'s SEM_UNDO adjustments for `set`, made when first needed. */
   undoOf(pid: number, set: SemSet): Int16Array {
-    let sets = this.#undo.get(pid);
-    if (!sets) this.#undo.set(pid, (sets = new Map()));
+    const sets = this.shareUndoList(pid);
     let adjust = sets.get(set.id);
     if (!adjust) sets.set(set.id, (adjust = new Int16Array(set.nsems)));
     return adjust;
+  }
+
+  /**
+   * Process `pid`'s undo list (Linux's sysvsem.undo_list), made by its first SEM_UNDO operation or
+   * by a thread that shares it (CLONE_SYSVSEM, {@link shareUndoList}); kcmp compares them.
+   */
+  undoList(pid: number): object | undefined {
+    return this.#undo.get(pid);
+  }
+
+  /** Process `pid`'s undo list, made now if it has none: Linux makes it when a thread is to share it. */
+  shareUndoList(pid: number): Map<number, Int16Array> {
+    let sets = this.#undo.get(pid);
+    if (!sets) this.#undo.set(pid, (sets = new Map()));
+    return sets;
   }
 
   /** SETVAL and SETALL clear every process's adjustment of the semaphores they set. */

@@ -13,6 +13,7 @@ export {
   capable, hasCap, isSubset,
 } from './capabilities.js';
 export type { CapabilitySets, ExecCapabilities, FileCapabilities, UidTriple } from './capabilities.js';
+export { mayInspect } from './ptrace-access.js';
 export { ImageCache, KeptFiles, LoadedImage, IMAGE_CACHE_BYTES, IMAGE_SETTLED_MS } from './image-cache.js';
 export type { ImageSource, KeptFile } from './image-cache.js';
 export { FileContents, fileSource, keptContents } from './file-contents.js';

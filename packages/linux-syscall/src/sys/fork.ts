@@ -5,7 +5,7 @@
  */
 import {
   CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_FILES, CLONE_FS, CLONE_INTO_CGROUP, CLONE_PARENT_SETTID,
-  CLONE_PIDFD, CLONE_SETTLS, CLONE_SIGHAND, CLONE_THREAD, CLONE_VFORK, CLONE_VM, WCONTINUED, WEXITED, WNOHANG,
+  CLONE_PIDFD, CLONE_SETTLS, CLONE_SIGHAND, CLONE_SYSVSEM, CLONE_THREAD, CLONE_VFORK, CLONE_VM, WCONTINUED, WEXITED, WNOHANG,
   WNOWAIT, WUNTRACED, __WALL, __WCLONE, __WNOTHREAD,
   CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, Errno, KernelError, Signo, cloneThread,
   NO_USAGE, O_NONBLOCK, addUsage, defaultAction, fork, type LinuxProcess, type LinuxThread, type Usage,
@@ -146,6 +146,7 @@ function newThread(ctx: SyscallContext, args: CloneArgs): number {
   if (flags & CLONE_PARENT_SETTID) ctx.mem.writeU32(args.parentTid, child.tid);
   if (flags & CLONE_CHILD_SETTID) ctx.mem.writeU32(args.childTid, child.tid);
   if (flags & CLONE_CHILD_CLEARTID) child.clearChildTid = args.childTid;
+  if (flags & CLONE_SYSVSEM) ctx.kernel.sysvSem.shareUndoList(ctx.process.pid); // what kcmp's KCMP_SYSVSEM sees
   return child.tid;
 }
 

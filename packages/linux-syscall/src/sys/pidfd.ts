@@ -6,7 +6,7 @@
  * @module
  */
 import {
-  CAP_SYS_PTRACE, capable, DirectoryFile, Errno, KernelError, O_NONBLOCK, PidFd, ProcessDir, SI_TKILL, SI_USER, sendSignal,
+  DirectoryFile, Errno, KernelError, mayInspect, O_NONBLOCK, PidFd, ProcessDir, SI_TKILL, SI_USER, sendSignal,
   type LinuxProcess,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
@@ -85,8 +85,9 @@ export function sysPidfdSendSignal(ctx: SyscallContext): number {
 
 /**
  * Implements Linux syscall pidfd_getfd(2): a duplicate of the pidfd's process's file `fd` in the
- * caller, close-on-exec. As ptrace's attach check: the caller needs the target's uids and gids
- * (all of them its own real one) or CAP_SYS_PTRACE; ESRCH once the process has exited.
+ * caller, close-on-exec. As ptrace's attach check (`mayInspect`): the caller needs the target's
+ * uids and gids (all of them its own real one), a dumpable target and no fewer permitted
+ * capabilities, or CAP_SYS_PTRACE; ESRCH once the process has exited.
  */
 export function sysPidfdGetfd(ctx: SyscallContext): number {
   const pidfd = pidFdOf(ctx, ctx.int(0));
@@ -94,15 +95,6 @@ export function sysPidfdGetfd(ctx: SyscallContext): number {
   if (ctx.int(2) !== 0) throw new KernelError(Errno.EINVAL);
   const target = pidfd.process;
   if (target.dead) throw new KernelError(Errno.ESRCH);
-  if (!mayAttach(ctx.process, target)) throw new KernelError(Errno.EPERM);
+  if (!mayInspect(ctx.process, target)) throw new KernelError(Errno.EPERM);
   return ctx.process.fds.install(target.fds.get(fd), { cloexec: true });
-}
-
-/** Linux's __ptrace_may_access with PTRACE_MODE_REALCREDS: the same process, matching ids, or CAP_SYS_PTRACE. */
-function mayAttach(caller: LinuxProcess, target: LinuxProcess): boolean {
-  if (caller === target) return true;
-  const c = caller.cred;
-  const t = target.cred;
-  const ids = t.uid === c.uid && t.euid === c.uid && t.suid === c.uid && t.gid === c.gid && t.egid === c.gid && t.sgid === c.gid;
-  return (ids && target.dumpable === 1) || capable(c, CAP_SYS_PTRACE);
 }
