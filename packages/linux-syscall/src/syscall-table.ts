@@ -87,6 +87,7 @@ export const syscallTable = buildTable<SyscallContext>({
   munmap: supported(mm.sysMunmap),
   mprotect: supported(mm.sysMprotect),
   mremap: partial(mm.sysMremap, 'within one mapping; a grown private mapping is a copy, a grown shared one the same memory; MREMAP_DONTUNMAP answers EINVAL'),
+  mseal: supported(mm.sysMseal),
   msync: supported(mm.sysMsync),
   mlock: partial(mm.sysMlock, LOCKED),
   mlock2: partial(mm.sysMlock2, LOCKED),

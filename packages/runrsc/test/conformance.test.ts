@@ -46,8 +46,9 @@ describe('extended attributes in tmpfs, native vs sandbox', () => {
   });
 });
 
-// recent-calls.c: calls newer than the C library's headers (fchmodat2, the *xattrat calls), which
-// the host must have for the native run: Linux 6.13 or later. On hostfs, then in tmpfs.
+// recent-calls.c and mseal.c: calls newer than the C library's headers (fchmodat2, the *xattrat
+// calls, mseal), which the host must have for the native run: Linux 6.13 or later (mseal came in
+// 6.10, and its checks went mapping by mapping later). recent-calls on hostfs, then in tmpfs.
 const [major = 0, minor = 0] = release().split('.').map(Number);
 describe.skipIf(major * 1000 + minor < 6013)('calls newer than the headers, native vs sandbox', () => {
   for (const dir of ['/tmp', '/dev/shm']) {
@@ -61,6 +62,16 @@ describe.skipIf(major * 1000 + minor < 6013)('calls newer than the headers, nati
       expect(sandbox.status).toBe(native.status);
     });
   }
+
+  it('mseal', () => {
+    const program = join(rootfs, 'tmp', 'mseal');
+    execFileSync('gcc', ['-static', '-O2', '-o', program, fileURLToPath(new URL('./programs/mseal.c', import.meta.url))]);
+    const native = spawnSync(program, { encoding: 'utf8', timeout: 30_000 });
+    const sandbox = runInSandbox(['/tmp/mseal'], { rootfs });
+    expect(native.stdout).toContain('munmap it: EPERM');
+    expect(sandbox.stdout).toBe(native.stdout);
+    expect(sandbox.status).toBe(native.status);
+  });
 });
 
 // ping.c: natively in a network namespace of its own whose ping_group_range allows every group, as

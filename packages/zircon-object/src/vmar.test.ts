@@ -167,6 +167,30 @@ describe('Vmar mapping', () => {
     child.protect(0x41000, P, Prot.READ);
   });
 
+  it('keeps sealed mappings from being unmapped, replaced or reprotected, in the VMAR and its fork', () => {
+    const { alloc, vmar } = setup();
+    const vmo = Vmo.create(alloc, 4 * P);
+    vmar.map({ vmo, len: 4 * P, prot: RW, addr: 0x40000, fixed: true });
+    expect(status(() => vmar.seal(0x43000, 2 * P))).toBe(ZxStatus.ERR_NOT_FOUND);
+    vmar.seal(0x41000, P);
+    expect(vmar.mappings().map((m) => [m.start, m.sealed])).toEqual([[0x40000, false], [0x41000, true], [0x42000, false]]);
+    vmar.takeHostOps();
+    expect(status(() => vmar.unmap(0x40000, 4 * P))).toBe(ZxStatus.ERR_BAD_STATE);
+    expect(status(() => vmar.map({ vmo, len: P, prot: RW, addr: 0x41000, fixed: true }))).toBe(ZxStatus.ERR_BAD_STATE);
+    // mprotect goes mapping by mapping: the one before the seal changes.
+    expect(status(() => vmar.protect(0x40000, 3 * P, Prot.READ))).toBe(ZxStatus.ERR_BAD_STATE);
+    expect(layout(vmar)).toEqual([[0x40000, 0x41000, Prot.READ, 0], [0x41000, 0x42000, RW, P], [0x42000, 0x44000, RW, 2 * P]]);
+    expect(vmar.takeHostOps()).toEqual([{ nr: 10, args: [0x40000, P, Prot.READ] }]);
+    expect(vmar.firstSealed(0x40000, 0x44000)).toBe(0x41000);
+    expect(vmar.firstSealed(0x42000, 0x44000)).toBeUndefined();
+    vmar.unmap(0x42000, 2 * P);
+    const child = new Vmar({ base: BASE, size: SIZE, pmemGuestFd: FD });
+    vmar.fork(child);
+    expect(status(() => child.unmap(0x41000, P))).toBe(ZxStatus.ERR_BAD_STATE);
+    child.unmapAll(); // execve and exit still empty the address space
+    expect(child.mappings()).toEqual([]);
+  });
+
   it('coalesces adjacent host ops', () => {
     const { alloc, vmar } = setup();
     const vmo = Vmo.create(alloc, 4 * P);

@@ -72,6 +72,8 @@ export interface MapOptions {
    * with ERR_ACCESS_DENIED. Default: read, write and execute.
    */
   maxProt?: number;
+  /** Sealed from its start (fork's copy of a sealed mapping): see {@link Vmar.seal}. */
+  sealed?: boolean;
 }
 
 /** One mapping as {@link Vmar.mappings} reports it. */
@@ -86,6 +88,8 @@ export interface MappingInfo {
   readonly name: string;
   /** The most `prot` may become (see {@link MapOptions.maxProt}). */
   readonly maxProt: number;
+  /** Whether it is sealed ({@link Vmar.seal}). */
+  readonly sealed: boolean;
 }
 
 interface Mapping {
@@ -103,6 +107,8 @@ interface Mapping {
   cow: boolean;
   /** The most `prot` may become (see {@link MapOptions.maxProt}). */
   maxProt: number;
+  /** Sealed: it may not be unmapped, replaced or have its protection changed. */
+  sealed: boolean;
 }
 
 type HostOp =
@@ -221,6 +227,7 @@ export class Vmar extends KObject implements VmoMapper {
       if (noReplace && this.#overlapsMapping(addr, addr + len)) {
         throw new ZxError(ZxStatus.ERR_ALREADY_EXISTS, 'range in use');
       }
+      this.#checkUnsealed(addr, addr + len);
     } else {
       const hint = options.addr !== undefined && Number.isSafeInteger(options.addr) && options.addr > 0 ? pageRoundUp(options.addr) : undefined;
       addr = hint !== undefined && this.#isFree(hint, hint + len) ? hint : this.findFree(len);
@@ -230,7 +237,7 @@ export class Vmar extends KObject implements VmoMapper {
     this.#removeRange(addr, addr + len);
     vmo.attach(this);
     // Every mapping has the same fields, in the same order: one hidden class for V8.
-    this.#insert({ start: addr, end: addr + len, prot, vmo, offset: vmoOffset, shared, name, cow, maxProt });
+    this.#insert({ start: addr, end: addr + len, prot, vmo, offset: vmoOffset, shared, name, cow, maxProt, sealed: options.sealed === true });
     this.#emit({ kind: 'mmap', addr, len, prot, off: vmo.pmemOffset + vmoOffset });
     return addr;
   }
@@ -238,10 +245,15 @@ export class Vmar extends KObject implements VmoMapper {
   /** Remove mappings in [addr, addr+len) (rounded up to pages); holes are fine, as in Linux. */
   unmap(addr: number, len: number): void {
     const end = this.#checkRange(addr, len);
+    this.#checkUnsealed(addr, end);
     for (const r of this.#removeRange(addr, end)) this.#emit({ kind: 'munmap', addr: r.start, len: r.end - r.start });
   }
 
-  /** Set the permissions of [addr, addr+len); the whole range must be mapped (else ERR_NOT_FOUND). */
+  /**
+   * Set the permissions of [addr, addr+len); the whole range must be mapped (else ERR_NOT_FOUND).
+   * A sealed mapping in it fails the call with ERR_BAD_STATE once the mappings before it have
+   * changed, as Linux's mprotect goes mapping by mapping.
+   */
   protect(addr: number, len: number, prot: number): void {
     checkProt(prot);
     if (len === 0 && isPageAligned(addr)) return;
@@ -251,6 +263,11 @@ export class Vmar extends KObject implements VmoMapper {
       if ((prot & ~this.#maps[i]!.maxProt) !== 0) {
         throw new ZxError(ZxStatus.ERR_ACCESS_DENIED, 'beyond the mapping\'s maximum protection');
       }
+    }
+    const sealed = this.firstSealed(addr, end);
+    if (sealed !== undefined) {
+      if (sealed > addr) this.protect(addr, sealed - addr, prot);
+      throw new ZxError(ZxStatus.ERR_BAD_STATE, 'sealed mapping');
     }
     this.#updateRange(addr, end, (m) => {
       if ((prot & Prot.WRITE) !== 0) this.#unshare(m);
@@ -271,6 +288,34 @@ export class Vmar extends KObject implements VmoMapper {
       this.#unshare(m);
       m.vmo.discard(m.offset, m.end - m.start);
     });
+  }
+
+  /**
+   * Seal the mappings in [addr, addr+len) (Linux's mseal): from now on they may not be unmapped,
+   * replaced by a fixed mapping, or have their protection changed (ERR_BAD_STATE), for the rest of
+   * the address space's life; fork copies the seals. The whole range must be mapped (else
+   * ERR_NOT_FOUND). Nothing changes on the host: the guest's host process only ever maps what
+   * this VMAR says.
+   */
+  seal(addr: number, len: number): void {
+    const end = this.#checkRange(addr, len);
+    if (!this.#isFullyMapped(addr, end)) throw new ZxError(ZxStatus.ERR_NOT_FOUND, 'range not fully mapped');
+    this.#updateRange(addr, end, (m) => {
+      m.sealed = true;
+    });
+  }
+
+  /** The start of the first sealed mapping that [start, end) touches, if any (where it begins, or `start`). */
+  firstSealed(start: number, end: number): number | undefined {
+    for (let i = this.#firstEndingAfter(start); i < this.#maps.length && this.#maps[i]!.start < end; i++) {
+      const m = this.#maps[i]!;
+      if (m.sealed) return Math.max(m.start, start);
+    }
+    return undefined;
+  }
+
+  #checkUnsealed(start: number, end: number): void {
+    if (this.firstSealed(start, end) !== undefined) throw new ZxError(ZxStatus.ERR_BAD_STATE, 'sealed mapping');
   }
 
   /** Split the mappings at `start` and `end`, change each one in between, then merge what can be. */
@@ -372,12 +417,12 @@ export class Vmar extends KObject implements VmoMapper {
           m.vmo.attach(into);
           into.#insert({ ...m });
         } else {
-          const { shared, name, vmo, offset: vmoOffset, cow: copyOnWrite, maxProt } = m;
-          into.map({ len, prot: m.prot, addr: m.start, fixed: true, shared, name, vmo, vmoOffset, copyOnWrite, maxProt });
+          const { shared, name, vmo, offset: vmoOffset, cow: copyOnWrite, maxProt, sealed } = m;
+          into.map({ len, prot: m.prot, addr: m.start, fixed: true, shared, name, vmo, vmoOffset, copyOnWrite, maxProt, sealed });
         }
       } else {
         const copy = m.vmo.createChildCopy(m.offset, len);
-        into.map({ len, prot: m.prot, addr: m.start, fixed: true, name: m.name, vmo: copy, maxProt: m.maxProt });
+        into.map({ len, prot: m.prot, addr: m.start, fixed: true, name: m.name, vmo: copy, maxProt: m.maxProt, sealed: m.sealed });
         copy.close();
       }
     }
@@ -765,6 +810,7 @@ export class Vmar extends KObject implements VmoMapper {
         a.shared === b.shared &&
         a.cow === b.cow &&
         a.maxProt === b.maxProt &&
+        a.sealed === b.sealed &&
         a.name === b.name
       ) {
         a.end = b.end;

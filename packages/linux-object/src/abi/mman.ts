@@ -27,3 +27,33 @@ export const MAP_SYNC = 0x80000;
 export const MAP_FIXED_NOREPLACE = 0x100000;
 
 export const MADV_DONTNEED = 4;
+export const MADV_FREE = 8;
+export const MADV_REMOVE = 9;
+export const MADV_DONTFORK = 10;
+export const MADV_WIPEONFORK = 18;
+export const MADV_DONTNEED_LOCKED = 24;
+export const MADV_GUARD_INSTALL = 102;
+
+/** The madvise advice that discards memory, or may: what a sealed read-only anonymous mapping refuses (EPERM). */
+export function discardsMemory(advice: number): boolean {
+  switch (advice) {
+    case MADV_DONTNEED:
+    case MADV_FREE:
+    case MADV_REMOVE:
+    case MADV_DONTFORK:
+    case MADV_WIPEONFORK:
+    case MADV_DONTNEED_LOCKED:
+    case MADV_GUARD_INSTALL:
+      return true;
+    default:
+      return false;
+  }
+}
+
+/**
+ * Whether a mapping is private anonymous memory (the heap, a stack, unnamed memory): not a file's
+ * bytes (named by the file's path) and not shared.
+ */
+export function isPrivateAnonymous(m: { readonly shared: boolean; readonly name: string }): boolean {
+  return !m.shared && (m.name === '' || m.name.startsWith('['));
+}

@@ -6,6 +6,7 @@
  */
 import type { MappingInfo } from '@rvisor/zircon-object';
 import { allCpus, cpuList, cpuMask } from '../abi/cpus.js';
+import { isPrivateAnonymous } from '../abi/mman.js';
 import { devMajor, devMinor, makedev } from '../abi/mode.js';
 import { RLIMIT_NAMES } from '../abi/process.js';
 import type { Stat } from '../abi/stat.js';
@@ -51,16 +52,15 @@ export interface ProcFsOptions {
 
 /**
  * Mappings as Linux lists them: neighbouring private anonymous ones (the heap, `[stack]`,
- * unnamed) with the same permissions are one VMA there, though the kernel may back them with
+ * unnamed) with the same permissions and seal are one VMA there, though the kernel may back them with
  * several VMOs (a heap that could not grow in place). Shared ones are files of their own there.
  */
 function mergedAnonymous(mappings: readonly MappingInfo[]): MappingInfo[] {
   const out: MappingInfo[] = [];
   for (const m of mappings) {
     const prev = out[out.length - 1];
-    const anonymous = !m.shared && (m.name === '' || m.name.startsWith('['));
-    if (prev !== undefined && anonymous && !prev.shared && prev.end === m.start && prev.name === m.name
-        && prev.prot === m.prot) {
+    if (prev !== undefined && isPrivateAnonymous(m) && !prev.shared && prev.end === m.start && prev.name === m.name
+        && prev.prot === m.prot && prev.sealed === m.sealed) {
       out[out.length - 1] = { ...prev, end: m.end };
     } else {
       out.push(m);

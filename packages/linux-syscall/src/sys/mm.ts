@@ -7,7 +7,7 @@
  */
 import {
   CAP_IPC_LOCK, capable, Errno, F_SEAL_FUTURE_WRITE, F_SEAL_WRITE, fileIdentity, fileSource, hasDeliverable,
-  keptContents, KernelError, MADV_DONTNEED, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_SHARED,
+  discardsMemory, isPrivateAnonymous, keptContents, KernelError, MADV_DONTNEED, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_SHARED,
   MAP_SHARED_VALIDATE, O_ACCMODE, O_RDONLY, O_RDWR, O_WRONLY, processLimit, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP,
   PROT_READ, PROT_WRITE, readIntoVmo, RLIMIT_MEMLOCK, USER_END, type Kernel, type OpenFile,
 } from '@rvisor/linux-object';
@@ -41,6 +41,8 @@ function vmError(err: unknown): never {
         throw new KernelError(Errno.EEXIST);
       case ZxStatus.ERR_INVALID_ARGS:
         throw new KernelError(Errno.EINVAL);
+      case ZxStatus.ERR_BAD_STATE: // a sealed mapping in the way
+        throw new KernelError(Errno.EPERM);
       default:
         throw new KernelError(Errno.ENOMEM);
     }
@@ -130,6 +132,10 @@ export function sysMmap(ctx: SyscallContext) {
       if (at !== undefined) return at;
     }
     if (type === MAP_SHARED && (prot & PROT_WRITE)) throw new KernelError(Errno.ENODEV);
+  }
+  // Before a kept file's two mappings (its bytes, the zeros after) could half replace a sealed range.
+  if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) === MAP_FIXED && ctx.process.vmar.firstSealed(addr, addr + size) !== undefined) {
+    throw new KernelError(Errno.EPERM);
   }
   if (file && (flags & MAP_FIXED_NOREPLACE) === 0 && (fixed || addr === 0)) {
     const at = mapKeptFile(ctx, file, { at: fixed ? addr : undefined, size, offset: Number(offset), prot, shared: type === MAP_SHARED });
@@ -328,8 +334,47 @@ export function sysMprotect(ctx: SyscallContext) {
 export function sysMadvise(ctx: SyscallContext) {
   const addr = ctx.addr(0);
   const len = pageUp(ctx.addr(1));
+  const advice = ctx.int(2);
   if (addr % PAGE_SIZE !== 0) throw new KernelError(Errno.EINVAL);
-  if (ctx.int(2) === MADV_DONTNEED && len > 0) ctx.process.vmar.discardPrivate(addr, len);
+  // Sealed read-only private anonymous memory may not be discarded: mappings before it still are, as Linux goes one by one.
+  const refused = discardsMemory(advice) && len > 0 ? firstUndiscardable(ctx.process.vmar, addr, addr + len) : undefined;
+  const end = refused ?? addr + len;
+  if (advice === MADV_DONTNEED && end > addr) ctx.process.vmar.discardPrivate(addr, end - addr);
+  if (refused !== undefined) throw new KernelError(Errno.EPERM);
+  return 0;
+}
+
+/** Where in [start, end) the first sealed mapping that madvise may not discard begins (read-only private anonymous memory). */
+function firstUndiscardable(vmar: Vmar, start: number, end: number): number | undefined {
+  let at = vmar.firstSealed(start, end);
+  while (at !== undefined) {
+    const m = vmar.mappingAt(at)!;
+    if (isPrivateAnonymous(m) && (m.prot & PROT_WRITE) === 0) return at;
+    at = vmar.firstSealed(m.end, end);
+  }
+  return undefined;
+}
+
+/**
+ * Implements Linux syscall mseal(2): the mappings in the range may no longer be unmapped, moved,
+ * replaced or have their protection changed, and read-only private anonymous ones not discarded
+ * (EPERM), for the life of the address space. The whole range must be mapped (ENOMEM).
+ */
+export function sysMseal(ctx: SyscallContext) {
+  const addr = ctx.addr(0);
+  const lenArg = ctx.arg(1);
+  if (ctx.arg(2) !== 0n || addr % PAGE_SIZE !== 0) throw new KernelError(Errno.EINVAL);
+  const len = (lenArg + BigInt(PAGE_SIZE - 1)) & ~BigInt(PAGE_SIZE - 1) & 0xffff_ffff_ffff_ffffn;
+  if (lenArg !== 0n && len === 0n) throw new KernelError(Errno.EINVAL); // rounded up past 2^64
+  if (BigInt(addr) + len > 0xffff_ffff_ffff_ffffn) throw new KernelError(Errno.EINVAL);
+  if (len === 0n) return 0;
+  const end = BigInt(addr) + len;
+  if (end > BigInt(USER_END)) throw new KernelError(Errno.ENOMEM);
+  try {
+    ctx.process.vmar.seal(addr, Number(len));
+  } catch (err) {
+    vmError(err); // not fully mapped: ENOMEM
+  }
   return 0;
 }
 
@@ -356,6 +401,7 @@ export function sysMremap(ctx: SyscallContext) {
   if (flags & MREMAP_DONTUNMAP) throw new KernelError(Errno.EINVAL, 'MREMAP_DONTUNMAP is not supported');
   const m = vmar.mappingAt(oldAddr);
   if (!m || oldAddr + oldSize > m.end || oldSize === 0) throw new KernelError(Errno.EFAULT);
+  if (m.sealed) throw new KernelError(Errno.EPERM);
   try {
     if (newSize <= oldSize && !(flags & MREMAP_FIXED)) {
       if (newSize < oldSize) vmar.unmap(oldAddr + newSize, oldSize - newSize);
