@@ -30,6 +30,14 @@ describe('faults and limits', () => {
     expect(mib).toBeLessThan(64);
   });
 
+  it('reserved address space costs nothing: 64 GiB of PROT_NONE fits in --memory 64M, and what mprotect opens is charged', () => {
+    const r = runInSandbox(['/tmp/memory-hog', 'reserve'], { rootfs, runOptions: ['--memory', '64M'] });
+    const mib = Number(/made (\d+) MiB of 65536 reserved usable before failing \(Cannot allocate memory\)/.exec(r.stdout)?.[1]);
+    expect(r.status, r.stdout).toBe(0);
+    expect(mib).toBeGreaterThan(8);
+    expect(mib).toBeLessThan(64);
+  });
+
   it('--pids-limit stops a fork bomb with EAGAIN; the container counts no more tasks than that', () => {
     const r = runInSandbox(['/bin/sh', '-c', FORK_BOMB], {
       rootfs,

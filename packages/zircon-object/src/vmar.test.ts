@@ -191,6 +191,32 @@ describe('Vmar mapping', () => {
     expect(child.mappings()).toEqual([]);
   });
 
+  it('reserves address space with no memory: anonymous PROT_NONE on the host, never accessible until mapped over', () => {
+    const { alloc, vmar } = setup();
+    const free = alloc.freeBytes;
+    expect(vmar.reserve({ len: 1024 * P, addr: 0x100000, fixed: true })).toBe(0x100000);
+    expect(alloc.freeBytes).toBe(free); // no pmem
+    expect(vmar.takeHostOps()).toEqual([{ nr: 9, args: [0x100000, 1024 * P, 0, 0x4032, -1, 0] }]);
+    expect(() => vmar.read(0x100000, 1)).toThrow(PageFaultError);
+    // Invariant 3: the host mapping never becomes accessible without pmem behind it.
+    expect(status(() => vmar.protect(0x100000, P, RW))).toBe(ZxStatus.ERR_NOT_SUPPORTED);
+    vmar.protect(0x100000, P, Prot.NONE);
+    const vmo = Vmo.create(alloc, 2 * P);
+    vmar.map({ vmo, len: 2 * P, prot: RW, addr: 0x102000, fixed: true });
+    vmar.write(0x102000, new Uint8Array([7]));
+    expect(vmar.mappings().map((m) => [m.start, m.end, m.vmo === null])).toEqual([
+      [0x100000, 0x102000, true], [0x102000, 0x104000, false], [0x104000, 0x500000, true],
+    ]);
+    const child = new Vmar({ base: BASE, size: SIZE, pmemGuestFd: FD });
+    vmar.takeHostOps();
+    vmar.fork(child, { hostInherits: true });
+    expect(child.takeHostOps()).toEqual([{ nr: 9, args: [0x102000, 2 * P, RW, 0x11, FD, expect.any(Number)] }]); // the copy only
+    expect(child.read(0x102000, 1)[0]).toBe(7);
+    expect(status(() => child.protect(0x104000, P, Prot.READ))).toBe(ZxStatus.ERR_NOT_SUPPORTED);
+    vmar.unmap(0x100000, 1024 * P);
+    expect(vmar.mappings()).toEqual([]);
+  });
+
   it('coalesces adjacent host ops', () => {
     const { alloc, vmar } = setup();
     const vmo = Vmo.create(alloc, 4 * P);

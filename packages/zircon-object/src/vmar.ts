@@ -20,7 +20,10 @@ export const HostSyscall = {
   mprotect: 10,
   munmap: 11,
   MAP_SHARED: 0x01,
+  MAP_PRIVATE: 0x02,
   MAP_FIXED: 0x10,
+  MAP_ANONYMOUS: 0x20,
+  MAP_NORESERVE: 0x4000,
 } as const;
 
 /** An address range [start, end). */
@@ -76,12 +79,25 @@ export interface MapOptions {
   sealed?: boolean;
 }
 
+/** Options of {@link Vmar.reserve}: where, as for {@link Vmar.map}. */
+export interface ReserveOptions {
+  /** Length in bytes (rounded up to a page). */
+  len: number;
+  addr?: number;
+  fixed?: boolean;
+  noReplace?: boolean;
+  name?: string;
+  /** Sealed from its start (fork's copy of a sealed reservation). */
+  sealed?: boolean;
+}
+
 /** One mapping as {@link Vmar.mappings} reports it. */
 export interface MappingInfo {
   readonly start: number;
   readonly end: number;
   readonly prot: number;
-  readonly vmo: Vmo;
+  /** Null for a reservation ({@link Vmar.reserve}): no memory, no access. */
+  readonly vmo: Vmo | null;
   /** Offset in the VMO of `start`. */
   readonly offset: number;
   readonly shared: boolean;
@@ -96,7 +112,8 @@ interface Mapping {
   start: number;
   end: number;
   prot: number;
-  vmo: Vmo;
+  /** Null for a reservation: address space without memory, PROT_NONE for good. */
+  vmo: Vmo | null;
   offset: number;
   shared: boolean;
   name: string;
@@ -114,7 +131,8 @@ interface Mapping {
 type HostOp =
   | { kind: 'mmap'; addr: number; len: number; prot: number; off: number }
   | { kind: 'munmap'; addr: number; len: number }
-  | { kind: 'mprotect'; addr: number; len: number; prot: number };
+  | { kind: 'mprotect'; addr: number; len: number; prot: number }
+  | { kind: 'reserve'; addr: number; len: number };
 
 /** Guest addresses fit in 47 bits; anything at or above this is never mapped. */
 const USER_LIMIT = 2 ** 47;
@@ -125,14 +143,18 @@ const USER_LIMIT = 2 ** 47;
  *
  * SYNOPSIS
  *   `map({ vmo, vmoOffset, len, prot, addr?, fixed?, noReplace?, shared? })` maps part of a VMO;
- *   `unmap(addr, len)`, `protect(addr, len, prot)` change mappings, splitting them as needed;
+ *   `reserve({ len, addr?, fixed? })` holds address space with no memory (PROT_NONE);
+ *   `unmap(addr, len)`, `protect(addr, len, prot)`, `seal(addr, len)` change mappings, splitting
+ *   them as needed;
  *   `read`/`write`/`segments`/`readCString`… access guest memory by translation;
  *   `takeHostOps()` returns the host syscalls that make the guest's host process match.
  *
  * DESCRIPTION
  *   The VMAR is authoritative; the host process mirrors it. Every mapping is pmem mapped with
  *   mmap(addr, len, prot, MAP_SHARED|MAP_FIXED, pmemGuestFd, vmo.pmemOffset + offset). Private
- *   semantics come from private VMOs (copied on fork), not from MAP_PRIVATE.
+ *   semantics come from private VMOs (copied on fork), not from MAP_PRIVATE. A reservation is the
+ *   one exception: anonymous PROT_NONE memory of the host's (no pmem, nothing to read), which
+ *   `protect` never opens: memory must be mapped over it first.
  *
  *   Without `fixed`, the VMAR picks the highest free range below `mmapBase` (then anywhere),
  *   like Linux's top-down layout; a free `addr` hint is honoured. Reserved ranges are never mapped.
@@ -153,7 +175,9 @@ const USER_LIMIT = 2 ** 47;
  *   ERR_ACCESS_DENIED  a fixed range overlapping a reserved range.
  *   ERR_ALREADY_EXISTS `noReplace` and the range is in use.
  *   ERR_OUT_OF_RANGE   the mapping extends past the end of the VMO; `readCString` found no NUL.
- *   ERR_NOT_FOUND      `protect` over a range that is not fully mapped (Linux: ENOMEM).
+ *   ERR_NOT_FOUND      `protect` or `seal` over a range that is not fully mapped (Linux: ENOMEM).
+ *   ERR_NOT_SUPPORTED  `protect` of a reservation to anything but PROT_NONE.
+ *   ERR_BAD_STATE      `unmap`, `protect` or a fixed `map` or `reserve` over a sealed mapping (Linux: EPERM).
  */
 export class Vmar extends KObject implements VmoMapper {
   static override readonly typeName: string = 'vmar';
@@ -216,23 +240,7 @@ export class Vmar extends KObject implements VmoMapper {
     if (!isPageAligned(vmoOffset)) throw new ZxError(ZxStatus.ERR_INVALID_ARGS, 'unaligned vmo offset');
     if (vmoOffset + len > vmo.size) throw new ZxError(ZxStatus.ERR_OUT_OF_RANGE, 'mapping past the end of the vmo');
 
-    let addr: number;
-    if (fixed) {
-      if (options.addr === undefined || !isPageAligned(options.addr)) {
-        throw new ZxError(ZxStatus.ERR_INVALID_ARGS, 'fixed mapping needs an aligned address');
-      }
-      addr = options.addr;
-      if (addr < this.base || addr + len > this.end) throw new ZxError(ZxStatus.ERR_NO_MEMORY, 'outside the address space');
-      if (this.overlapsReserved(addr, addr + len)) throw new ZxError(ZxStatus.ERR_ACCESS_DENIED, 'reserved range');
-      if (noReplace && this.#overlapsMapping(addr, addr + len)) {
-        throw new ZxError(ZxStatus.ERR_ALREADY_EXISTS, 'range in use');
-      }
-      this.#checkUnsealed(addr, addr + len);
-    } else {
-      const hint = options.addr !== undefined && Number.isSafeInteger(options.addr) && options.addr > 0 ? pageRoundUp(options.addr) : undefined;
-      addr = hint !== undefined && this.#isFree(hint, hint + len) ? hint : this.findFree(len);
-    }
-
+    const addr = this.#place(len, options.addr, fixed, noReplace);
     // MAP_FIXED on the host replaces atomically: no munmap needed for what was there.
     this.#removeRange(addr, addr + len);
     vmo.attach(this);
@@ -240,6 +248,41 @@ export class Vmar extends KObject implements VmoMapper {
     this.#insert({ start: addr, end: addr + len, prot, vmo, offset: vmoOffset, shared, name, cow, maxProt, sealed: options.sealed === true });
     this.#emit({ kind: 'mmap', addr, len, prot, off: vmo.pmemOffset + vmoOffset });
     return addr;
+  }
+
+  /**
+   * Reserve address space without memory (Linux's PROT_NONE anonymous mappings, which programs
+   * make to hold room for later: heaps, thread arenas, shadow gaps): it counts as mapped (it is
+   * listed, kept apart from other mappings, and can be sealed), but nothing can access it, and it
+   * costs no pmem. On the host it is anonymous PROT_NONE memory. Making part of it accessible
+   * takes a real mapping there first ({@link Vmar.map} over it): `protect` to anything but
+   * PROT_NONE fails with ERR_NOT_SUPPORTED. Placed as {@link Vmar.map} places; returns the address.
+   */
+  reserve(options: ReserveOptions): number {
+    if (!Number.isSafeInteger(options.len) || options.len <= 0) throw new ZxError(ZxStatus.ERR_INVALID_ARGS, 'bad length');
+    const len = pageRoundUp(options.len);
+    const addr = this.#place(len, options.addr, options.fixed === true, options.noReplace === true);
+    this.#removeRange(addr, addr + len);
+    this.#insert({
+      start: addr, end: addr + len, prot: Prot.NONE, vmo: null, offset: addr, shared: false, name: options.name ?? '', cow: false,
+      maxProt: ALL_PROT, sealed: options.sealed === true,
+    });
+    this.#emit({ kind: 'reserve', addr, len });
+    return addr;
+  }
+
+  /** Where a new mapping of `len` bytes goes: at `addr` with `fixed` (checked), else the hint if free, else found. */
+  #place(len: number, hint: number | undefined, fixed: boolean, noReplace: boolean): number {
+    if (!fixed) {
+      const at = hint !== undefined && Number.isSafeInteger(hint) && hint > 0 ? pageRoundUp(hint) : undefined;
+      return at !== undefined && this.#isFree(at, at + len) ? at : this.findFree(len);
+    }
+    if (hint === undefined || !isPageAligned(hint)) throw new ZxError(ZxStatus.ERR_INVALID_ARGS, 'fixed mapping needs an aligned address');
+    if (hint < this.base || hint + len > this.end) throw new ZxError(ZxStatus.ERR_NO_MEMORY, 'outside the address space');
+    if (this.overlapsReserved(hint, hint + len)) throw new ZxError(ZxStatus.ERR_ACCESS_DENIED, 'reserved range');
+    if (noReplace && this.#overlapsMapping(hint, hint + len)) throw new ZxError(ZxStatus.ERR_ALREADY_EXISTS, 'range in use');
+    this.#checkUnsealed(hint, hint + len);
+    return hint;
   }
 
   /** Remove mappings in [addr, addr+len) (rounded up to pages); holes are fine, as in Linux. */
@@ -264,6 +307,11 @@ export class Vmar extends KObject implements VmoMapper {
         throw new ZxError(ZxStatus.ERR_ACCESS_DENIED, 'beyond the mapping\'s maximum protection');
       }
     }
+    if (prot !== Prot.NONE) {
+      for (let i = this.#firstEndingAfter(addr); i < this.#maps.length && this.#maps[i]!.start < end; i++) {
+        if (this.#maps[i]!.vmo === null) throw new ZxError(ZxStatus.ERR_NOT_SUPPORTED, 'reserved range: map memory there first');
+      }
+    }
     const sealed = this.firstSealed(addr, end);
     if (sealed !== undefined) {
       if (sealed > addr) this.protect(addr, sealed - addr, prot);
@@ -284,7 +332,7 @@ export class Vmar extends KObject implements VmoMapper {
   discardPrivate(addr: number, len: number): void {
     if (!Number.isSafeInteger(addr) || !Number.isSafeInteger(len) || addr < 0 || len <= 0) return;
     this.#updateRange(addr, addr + len, (m) => {
-      if (m.shared) return;
+      if (m.shared || m.vmo === null) return;
       this.#unshare(m);
       m.vmo.discard(m.offset, m.end - m.start);
     });
@@ -330,7 +378,7 @@ export class Vmar extends KObject implements VmoMapper {
 
   /** Give a copy-on-write mapping its own copy of its memory (the host remaps it). */
   #unshare(m: Mapping): void {
-    if (!m.cow) return;
+    if (!m.cow || m.vmo === null) return;
     const len = m.end - m.start;
     const copy = m.vmo.createChildCopy(m.offset, len);
     copy.attach(this);
@@ -346,7 +394,8 @@ export class Vmar extends KObject implements VmoMapper {
   unmapAll(): void {
     const deferred = this.#ops.length === 0 && this.#replaced.length === 0;
     for (const m of this.#maps) {
-      if (deferred) this.#replaced.push({ start: m.start, end: m.end, off: m.vmo.pmemOffset + m.offset, prot: m.prot });
+      // A reservation is never "the same pmem" as a new mapping (off -1): it is unmapped or covered.
+      if (deferred) this.#replaced.push({ start: m.start, end: m.end, off: m.vmo === null ? -1 : m.vmo.pmemOffset + m.offset, prot: m.prot });
       else this.#emit({ kind: 'munmap', addr: m.start, len: m.end - m.start });
       this.#releaseLater(m.vmo);
     }
@@ -366,7 +415,7 @@ export class Vmar extends KObject implements VmoMapper {
     this.#afterMade = [];
     this.#afterTake = [];
     for (const fn of after) fn();
-    for (const m of maps) m.vmo.detach(this);
+    for (const m of maps) m.vmo?.detach(this);
   }
 
   /** The mappings, sorted by address. */
@@ -411,7 +460,10 @@ export class Vmar extends KObject implements VmoMapper {
     const share = options.share === true;
     for (const m of this.#maps) {
       const len = m.end - m.start;
-      if (share || m.shared || (m.prot & Prot.WRITE) === 0) {
+      if (m.vmo === null) {
+        if (inherited) into.#insert({ ...m }); // the host fork has it too
+        else into.reserve({ len, addr: m.start, fixed: true, name: m.name, sealed: m.sealed });
+      } else if (share || m.shared || (m.prot & Prot.WRITE) === 0) {
         if (!share && !m.shared) m.cow = true;
         if (inherited) {
           m.vmo.attach(into);
@@ -499,7 +551,7 @@ export class Vmar extends KObject implements VmoMapper {
         continue;
       }
       let uncovered: AddressRange[] = [{ start: old.start, end: old.end }];
-      for (const op of ops) if (op.kind === 'mmap') uncovered = subtract(uncovered, op.addr, op.addr + op.len);
+      for (const op of ops) if (op.kind === 'mmap' || op.kind === 'reserve') uncovered = subtract(uncovered, op.addr, op.addr + op.len);
       for (const r of uncovered) unmaps.push({ kind: 'munmap', addr: r.start, len: r.end - r.start });
     }
     return [...unmaps, ...ops.filter((op) => !kept.has(op))];
@@ -602,7 +654,7 @@ export class Vmar extends KObject implements VmoMapper {
     const m = this.#find(addr);
     if (m === undefined || addr + len > m.end) return undefined;
     if ((m.prot & (access === 'read' ? Prot.READ : Prot.WRITE)) === 0) return undefined;
-    return m.vmo.view(m.offset + (addr - m.start), len);
+    return m.vmo!.view(m.offset + (addr - m.start), len); // a reservation is PROT_NONE
   }
 
   /**
@@ -620,7 +672,7 @@ export class Vmar extends KObject implements VmoMapper {
       const n = this.#accessibleRun(a, end, access);
       if (n === 0) throw new PageFaultError(a, access);
       const m = this.#find(a)!;
-      for (const seg of m.vmo.segments(m.offset + (a - m.start), n)) out.push(seg);
+      for (const seg of m.vmo!.segments(m.offset + (a - m.start), n)) out.push(seg);
       a += n;
     }
     return out;
@@ -702,7 +754,7 @@ export class Vmar extends KObject implements VmoMapper {
     if ((m.prot & needed) === 0) return 0;
     const vmoOffset = m.offset + (a - m.start);
     // A VMO shrunk under its mapping: bytes past its end fault (SIGBUS in Linux, EFAULT here).
-    const inVmo = m.vmo.size - vmoOffset;
+    const inVmo = m.vmo!.size - vmoOffset; // a reservation is PROT_NONE: not reached
     return Math.max(0, Math.min(Math.min(end, m.end) - a, inVmo));
   }
 
@@ -762,7 +814,7 @@ export class Vmar extends KObject implements VmoMapper {
     if (!m || m.start >= addr) return;
     const right: Mapping = { ...m, start: addr, offset: m.offset + (addr - m.start) };
     m.end = addr;
-    m.vmo.attach(this);
+    m.vmo?.attach(this);
     this.#maps.splice(i + 1, 0, right);
   }
 
@@ -785,8 +837,8 @@ export class Vmar extends KObject implements VmoMapper {
   }
 
   /** Drop a mapping's VMO reference once the guest no longer maps it (after the next take). */
-  #releaseLater(vmo: Vmo): void {
-    this.#afterTake.push(() => vmo.detach(this));
+  #releaseLater(vmo: Vmo | null): void {
+    if (vmo !== null) this.#afterTake.push(() => vmo.detach(this));
   }
 
   #insert(mapping: Mapping): void {
@@ -816,7 +868,7 @@ export class Vmar extends KObject implements VmoMapper {
         a.end = b.end;
         this.#maps.splice(i, 1);
         // The host mapping stays (the merged one covers it): drop the reference at once.
-        b.vmo.detach(this);
+        b.vmo?.detach(this);
       }
     }
   }
@@ -837,6 +889,10 @@ export class Vmar extends KObject implements VmoMapper {
         last.len += op.len;
         return;
       }
+      if (op.kind === 'reserve') {
+        last.len += op.len;
+        return;
+      }
     }
     this.#ops.push(op);
   }
@@ -852,6 +908,11 @@ export class Vmar extends KObject implements VmoMapper {
         return { nr: HostSyscall.munmap, args: [op.addr, op.len] };
       case 'mprotect':
         return { nr: HostSyscall.mprotect, args: [op.addr, op.len, op.prot] };
+      case 'reserve':
+        return {
+          nr: HostSyscall.mmap,
+          args: [op.addr, op.len, Prot.NONE, HostSyscall.MAP_PRIVATE | HostSyscall.MAP_ANONYMOUS | HostSyscall.MAP_FIXED | HostSyscall.MAP_NORESERVE, -1, 0],
+        };
     }
   }
 }

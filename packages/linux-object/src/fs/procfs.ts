@@ -610,10 +610,10 @@ export class ProcFs implements FileSystem {
       const perms = `${m.prot & 1 ? 'r' : '-'}${m.prot & 2 ? 'w' : '-'}${m.prot & 4 ? 'x' : '-'}${m.shared ? 's' : 'p'}`;
       // A file's mapping shows where in the file it starts and the file's device and inode;
       // private anonymous memory shows none (shared memory, its offset in what it shares).
-      const file = m.vmo.origin;
+      const file = m.vmo?.origin;
       const where = file !== undefined
-        ? `${hex(m.vmo.originOffset + m.offset, 8)} ${hex(devMajor(file.dev), 2)}:${hex(devMinor(file.dev), 2)} ${file.ino}`
-        : `${hex(m.shared ? m.offset : 0, 8)} 00:00 0`;
+        ? `${hex(m.vmo!.originOffset + m.offset, 8)} ${hex(devMajor(file.dev), 2)}:${hex(devMinor(file.dev), 2)} ${file.ino}`
+        : `${hex(m.shared ? m.offset : 0, 8)} 00:00 0`; // a reservation is private
       const line = `${hex(m.start, 8)}-${hex(m.end, 8)} ${perms} ${where}`;
       out += m.name === '' ? `${line}\n` : `${line.padEnd(72)} ${names.of(m.name, file)}\n`;
     }

@@ -176,12 +176,12 @@ describe('execve and the vDSO', () => {
     expect([page.name, page.prot, page.end]).toEqual(['[vvar]', Prot.READ, vdso]);
     expect([image.name, image.prot, image.end - image.start]).toEqual(['[vdso]', Prot.READ | Prot.EXEC, 8192]);
     expect(mem.readU8(vdso)).toBe(0x7f);
-    expect(time.keepPage).toHaveBeenCalledWith(page.vmo.pmemOffset);
+    expect(time.keepPage).toHaveBeenCalledWith(page.vmo!.pmemOffset);
     // Every process maps the container's one page; it is let go once init has died.
     exec('/prog');
     expect(mem.mappingAt(auxv(mem, Number(thread.savedRegs[Reg.rsp])).get(AuxType.AT_SYSINFO_EHDR)! - 4096)!.vmo).toBe(page.vmo);
     kernel.processDied(thread.process);
-    expect(time.releasePage).toHaveBeenCalledWith(page.vmo.pmemOffset);
+    expect(time.releasePage).toHaveBeenCalledWith(page.vmo!.pmemOffset);
   });
 
   it('never lets a process make the time page writable or executable', () => {
@@ -194,7 +194,7 @@ describe('execve and the vDSO', () => {
     }
     mem.protect(vdso - 4096, 4096, Prot.READ);
     // The image may be made writable (a debugger's breakpoints): the process gets its own copy.
-    const image = mem.mappingAt(vdso)!.vmo;
+    const image = mem.mappingAt(vdso)!.vmo!;
     mem.protect(vdso, 4096, Prot.READ | Prot.WRITE);
     mem.write(vdso, new Uint8Array([9]));
     expect(mem.mappingAt(vdso)!.vmo).not.toBe(image);

@@ -30,7 +30,7 @@ export class Futexes {
   key(proc: LinuxProcess, addr: number): number {
     if (addr % 4 !== 0) throw new KernelError(Errno.EINVAL);
     const m = proc.vmar.mappingAt(addr);
-    if (!m) throw new KernelError(Errno.EFAULT);
+    if (!m || m.vmo === null) throw new KernelError(Errno.EFAULT); // unmapped, or reserved address space
     return m.vmo.pmemOffset + m.offset + (addr - m.start);
   }
 

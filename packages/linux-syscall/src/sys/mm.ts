@@ -9,7 +9,7 @@ import {
   CAP_IPC_LOCK, capable, Errno, F_SEAL_FUTURE_WRITE, F_SEAL_WRITE, fileIdentity, fileSource, hasDeliverable,
   discardsMemory, isPrivateAnonymous, keptContents, KernelError, MADV_DONTNEED, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_SHARED,
   MAP_SHARED_VALIDATE, O_ACCMODE, O_RDONLY, O_RDWR, O_WRONLY, processLimit, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP,
-  PROT_READ, PROT_WRITE, readIntoVmo, RLIMIT_MEMLOCK, USER_END, type Kernel, type OpenFile,
+  MAP_PRIVATE, PROT_NONE, PROT_READ, PROT_WRITE, readIntoVmo, RLIMIT_MEMLOCK, USER_END, type Kernel, type OpenFile,
 } from '@rvisor/linux-object';
 import {
   PAGE_SIZE, Vmo, ZxError, ZxStatus, pageRoundUp as pageUp, type MapOptions, type MappingInfo, type Vmar, type VmoCreateOptions,
@@ -61,12 +61,13 @@ function growHeap(vmar: Vmar, oldTop: number, newTop: number, kernel: Kernel): v
   const heap = vmar.mappingAt(oldTop - 1);
   const end = heap === undefined ? 0 : heap.offset + (heap.end - heap.start);
   // Only a writable private heap: a read-only one may share its VMO copy-on-write with a child.
-  if (heap !== undefined && heap.name === '[heap]' && heap.end === oldTop && !heap.shared && heap.prot === prot
-      && end === heap.vmo.size && heap.vmo.growInPlace(end + len)) {
+  const heapVmo = heap?.vmo;
+  if (heap !== undefined && heapVmo && heap.name === '[heap]' && heap.end === oldTop && !heap.shared && heap.prot === prot
+      && end === heapVmo.size && heapVmo.growInPlace(end + len)) {
     try {
-      vmar.map({ vmo: heap.vmo, vmoOffset: end, len, prot, addr: oldTop, fixed: true, noReplace: true, name: '[heap]' });
+      vmar.map({ vmo: heapVmo, vmoOffset: end, len, prot, addr: oldTop, fixed: true, noReplace: true, name: '[heap]' });
     } catch (err) {
-      heap.vmo.resize(end); // the range was taken after all: give the frames back
+      heapVmo.resize(end); // the range was taken after all: give the frames back
       throw err;
     }
     return;
@@ -137,6 +138,7 @@ export function sysMmap(ctx: SyscallContext) {
   if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) === MAP_FIXED && ctx.process.vmar.firstSealed(addr, addr + size) !== undefined) {
     throw new KernelError(Errno.EPERM);
   }
+  if (!file && type === MAP_PRIVATE && prot === PROT_NONE) return reserve(ctx, { addr, size, fixed, noReplace: (flags & MAP_FIXED_NOREPLACE) !== 0 });
   if (file && (flags & MAP_FIXED_NOREPLACE) === 0 && (fixed || addr === 0)) {
     const at = mapKeptFile(ctx, file, { at: fixed ? addr : undefined, size, offset: Number(offset), prot, shared: type === MAP_SHARED });
     if (at !== undefined) return at;
@@ -164,6 +166,40 @@ export function sysMmap(ctx: SyscallContext) {
     vmError(err);
   } finally {
     vmo.close();
+  }
+}
+
+/**
+ * Private anonymous PROT_NONE memory, which programs map to hold address space for later (glibc's
+ * thread arenas, the JVM's heap and class space, sanitizers' shadow gaps): reserved address
+ * space with no memory behind it until mprotect makes part of it accessible
+ * ({@link commitReserved}). It costs no pmem and is not charged to the container's memory, as
+ * Linux charges nothing for memory no one can touch.
+ */
+function reserve(ctx: SyscallContext, m: { addr: number; size: number; fixed: boolean; noReplace: boolean }): number {
+  try {
+    const at = ctx.process.vmar.reserve({ len: m.size, addr: m.addr === 0 && !m.fixed ? undefined : m.addr, fixed: m.fixed, noReplace: m.noReplace });
+    ctx.kernel.syncMemory(ctx.thread, ctx.regs);
+    return at;
+  } catch (err) {
+    vmError(err);
+  }
+}
+
+/**
+ * Memory for the reserved parts of [start, end) (new zero pages, charged to the container, mapped
+ * PROT_NONE for `protect` to open), before mprotect makes them accessible. Stops at the first
+ * sealed mapping, where mprotect fails.
+ */
+function commitReserved(ctx: SyscallContext, start: number, end: number): void {
+  const vmar = ctx.process.vmar;
+  const stop = vmar.firstSealed(start, end) ?? end;
+  for (let at = start; at < stop;) {
+    const m = vmar.mappingAt(at);
+    if (m === undefined) return; // a hole: protect refuses the range
+    const to = Math.min(m.end, stop);
+    if (m.vmo === null) mapNew(vmar, { vmo: newVmo(ctx, to - at), len: to - at, prot: PROT_NONE, addr: at, fixed: true, name: m.name });
+    at = to;
   }
 }
 
@@ -309,6 +345,7 @@ export function sysMprotect(ctx: SyscallContext) {
   const vmar = ctx.process.vmar;
   const pending = vmar.pendingHostOps;
   try {
+    if ((prot & PROT_MASK) !== PROT_NONE) commitReserved(ctx, addr, addr + pageUp(len));
     vmar.protect(addr, pageUp(len), prot & PROT_MASK);
   } catch (err) {
     // More than the mapping may ever allow (the vDSO's time page made writable): EACCES, as Linux.
@@ -408,6 +445,12 @@ export function sysMremap(ctx: SyscallContext) {
       ctx.kernel.syncMemory(ctx.thread, ctx.regs);
       return oldAddr;
     }
+    if (m.vmo === null) {
+      // Reserved address space moves or grows as reserved address space.
+      const at = moveOrGrow(ctx, m, oldAddr, oldSize, newSize, flags, newAddrArg, null);
+      ctx.kernel.syncMemory(ctx.thread, ctx.regs);
+      return at;
+    }
     const from = m.offset + (oldAddr - m.start);
     if (m.shared && !m.vmo.frozen) {
       // Still the same shared memory (a file's, or shared anonymous memory), grown to cover it.
@@ -437,17 +480,20 @@ export function sysMremap(ctx: SyscallContext) {
 }
 
 /**
- * mremap's new mapping of `what`: in place when the pages after the old one are free, else
- * elsewhere (MREMAP_MAYMOVE, at `newAddr` with MREMAP_FIXED) and the old range unmapped.
+ * mremap's new mapping of `what` (null: reserved address space): in place when the pages after
+ * the old one are free, else elsewhere (MREMAP_MAYMOVE, at `newAddr` with MREMAP_FIXED) and the
+ * old range unmapped.
  */
 function moveOrGrow(
   ctx: SyscallContext, m: MappingInfo, oldAddr: number, oldSize: number, newSize: number, flags: number, newAddr: number,
-  what: { vmo: Vmo; vmoOffset: number },
+  what: { vmo: Vmo; vmoOffset: number } | null,
 ): number {
   const vmar = ctx.process.vmar;
-  const mapAt = (addr: number | undefined, fixed: boolean): number => vmar.map({
-    vmo: what.vmo, vmoOffset: what.vmoOffset, len: newSize, prot: m.prot, shared: m.shared, name: m.name, maxProt: m.maxProt, addr, fixed,
-  });
+  const mapAt = (addr: number | undefined, fixed: boolean): number => (what === null
+    ? vmar.reserve({ len: newSize, name: m.name, addr, fixed })
+    : vmar.map({
+      vmo: what.vmo, vmoOffset: what.vmoOffset, len: newSize, prot: m.prot, shared: m.shared, name: m.name, maxProt: m.maxProt, addr, fixed,
+    }));
   const tailFree = !vmar.mappings().some((o) => o.start < oldAddr + newSize && o.end > oldAddr + oldSize);
   if (!(flags & MREMAP_FIXED) && tailFree && oldAddr + newSize <= USER_END) return mapAt(oldAddr, true);
   if (!(flags & MREMAP_MAYMOVE)) throw new KernelError(Errno.ENOMEM);
@@ -476,7 +522,7 @@ export function sysMsync(ctx: SyscallContext) {
   const written = new Set<Vmo>();
   for (let at = addr; at < addr + len;) {
     const m = ctx.process.vmar.mappingAt(at)!;
-    if (m.shared && !written.has(m.vmo)) {
+    if (m.shared && m.vmo !== null && !written.has(m.vmo)) {
       written.add(m.vmo);
       m.vmo.writeBack();
     }

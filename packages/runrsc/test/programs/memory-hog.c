@@ -1,9 +1,25 @@
-/* Allocates and touches 1 MiB at a time until malloc fails (or 4 GiB), then says how far it got. */
+/*
+ * Allocates and touches 1 MiB at a time until malloc fails (or 4 GiB), then says how far it got.
+ * With "reserve": reserves 64 GiB of PROT_NONE address space (which costs no memory), then makes
+ * 1 MiB of it at a time readable and writable, touched, until mprotect fails (or 4 GiB).
+ */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-int main(void) {
+#include <sys/mman.h>
+int main(int argc, char **argv) {
   size_t mib = 0;
+  if (argc > 1 && strcmp(argv[1], "reserve") == 0) {
+    char *r = mmap(NULL, 64UL << 30, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (r == MAP_FAILED) {
+      printf("reserve: %s\n", strerror(errno));
+      return 1;
+    }
+    while (mib < 4096 && mprotect(r + (mib << 20), 1 << 20, PROT_READ | PROT_WRITE) == 0) memset(r + (mib++ << 20), 1, 1 << 20);
+    printf("made %zu MiB of 65536 reserved usable before failing (%s)\n", mib, strerror(errno));
+    return 0;
+  }
   for (;;) {
     char *p = malloc(1 << 20);
     if (!p) break;

@@ -309,6 +309,77 @@ static void memfd_seals(long page) {
 }
 
 /** Locking memory: ranges that must be mapped, flags checked; as root, no limit. */
+/** The lines of /proc/self/maps within [lo, hi), as page numbers from lo and permissions. */
+static void maps_between(const char *what, char *lo, char *hi, long page) {
+  printf("%s:", what);
+  FILE *f = fopen("/proc/self/maps", "r");
+  char line[512];
+  while (f && fgets(line, sizeof line, f)) {
+    unsigned long s, e;
+    char perms[8];
+    if (sscanf(line, "%lx-%lx %7s", &s, &e, perms) != 3) continue;
+    if (s < (unsigned long)hi && e > (unsigned long)lo)
+      printf(" [%ld-%ld %s]", (long)(s - (unsigned long)lo) / page, (long)(e - (unsigned long)lo) / page, perms);
+  }
+  if (f) fclose(f);
+  printf("\n");
+}
+
+/**
+ * PROT_NONE anonymous memory held for later, as thread arenas, the JVM and sanitizers hold it:
+ * parts made accessible by mprotect or by MAP_FIXED over it, moved with mremap, kept over fork.
+ */
+static void reservations(long page) {
+  printf("-- reserved address space\n");
+  char *r = mmap(NULL, 64 * page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  printf("reserve 64 pages: %s\n", err((long)r));
+  int faulted = sigsetjmp(jump, 1);
+  if (!faulted) r[0] = 1;
+  printf("touch it: fault=%d\n", faulted);
+  printf("read(2) into it: %s\n", err(read(open("/dev/zero", O_RDONLY), r, 16)));
+  printf("mprotect pages 8-11 rw: %s\n", err(mprotect(r + 8 * page, 4 * page, PROT_READ | PROT_WRITE)));
+  r[8 * page] = 5;
+  r[12 * page - 1] = 6;
+  printf("zero-filled and kept: %d %d %d\n", r[9 * page], r[8 * page], r[12 * page - 1]);
+  faulted = sigsetjmp(jump, 1);
+  if (!faulted) r[12 * page] = 1;
+  printf("page 12 still reserved: fault=%d\n", faulted);
+  char *c = mmap(r + 20 * page, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+  printf("MAP_FIXED over pages 20-21: %s\n", err((long)(c == r + 20 * page ? 0 : -1)));
+  c[0] = 7;
+  maps_between("maps", r, r + 64 * page, page);
+  printf("mprotect pages 8-9 back to none: %s\n", err(mprotect(r + 8 * page, 2 * page, PROT_NONE)));
+  long again = mprotect(r + 8 * page, 2 * page, PROT_READ);
+  printf("and readable again, contents kept: %s %d\n", err(again), r[8 * page]);
+  printf("MAP_FIXED_NOREPLACE over it: %s\n", err((long)mmap(r + 40 * page, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0)));
+  printf("munmap pages 30-33: %s\n", err(munmap(r + 30 * page, 4 * page)));
+  pid_t child = fork();
+  if (child == 0) {
+    int ok = r[8 * page] == 5 && r[12 * page - 1] == 6 && c[0] == 7;
+    int fault = sigsetjmp(jump, 1);
+    if (!fault) r[50 * page] = 1;
+    _exit(ok && fault ? 0 : 1);
+  }
+  int status;
+  waitpid(child, &status, 0);
+  printf("a child sees the same: %s\n", WIFEXITED(status) && WEXITSTATUS(status) == 0 ? "yes" : "no");
+  char *moved = mremap(r + 40 * page, 8 * page, 16 * page, MREMAP_MAYMOVE);
+  printf("mremap a reserved part: %s\n", err((long)moved));
+  faulted = sigsetjmp(jump, 1);
+  if (!faulted) moved[15 * page] = 1;
+  printf("still reserved where it went: fault=%d\n", faulted);
+  printf("mprotect its last page rw: %s\n", err(mprotect(moved + 15 * page, page, PROT_READ | PROT_WRITE)));
+  moved[15 * page] = 3;
+  printf("written: %d\n", moved[15 * page]);
+  munmap(moved, 16 * page);
+  munmap(r, 64 * page);
+  char *big = mmap(NULL, 1UL << 40, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  printf("reserve 1 TiB: %s\n", err((long)big));
+  printf("mprotect 1 MiB of it rw: %s\n", err(mprotect(big + (1UL << 39), 1 << 20, PROT_READ | PROT_WRITE)));
+  big[(1UL << 39) + 4096] = 1;
+  printf("munmap it: %s\n", err(munmap(big, 1UL << 40)));
+}
+
 static void locking(long page) {
   char *p = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   munmap(p + 2 * page, page); // a hole at page 2
@@ -417,6 +488,7 @@ int main(void) {
   shared_memory_growth(page);
   shared_disk_file(page);
   memfd_seals(page);
+  reservations(page);
   locking(page);
   return 0;
 }
