@@ -51,32 +51,33 @@ function vmError(err: unknown): never {
 }
 
 /**
- * Map [oldTop, newTop) as heap. The heap's VMO grows where it lies when the frames after it are
- * free, so the heap stays one VMO and one mapping, as Linux's stays one VMA: a VMO per growth made
- * every later fork copy, map and free each of them (a fork after 500 growths took 8 ms).
+ * Map [at, at+len) as private anonymous memory with `prot`. Writable memory continues the mapping
+ * just before it when that is the same kind (same prot and name, its VMO ending there) and its VMO
+ * can grow in place, so that memory grown a step at a time (the heap, a thread arena, a stack)
+ * stays one VMO and one mapping, as Linux's stays one VMA: a VMO per growth made every later fork
+ * copy, map and free each of them (a fork after 500 heap growths took 8 ms). A read-only one may
+ * share its VMO copy-on-write with a child, so it is never grown. `replace`: map over what is
+ * there (a reservation); otherwise the range must be free. ZxError ERR_NO_MEMORY past the limit.
  */
-function growHeap(vmar: Vmar, oldTop: number, newTop: number, kernel: Kernel): void {
-  const len = newTop - oldTop;
-  const prot = PROT_READ | PROT_WRITE;
-  const heap = vmar.mappingAt(oldTop - 1);
-  const end = heap === undefined ? 0 : heap.offset + (heap.end - heap.start);
-  // Only a writable private heap: a read-only one may share its VMO copy-on-write with a child.
-  const heapVmo = heap?.vmo;
-  if (heap !== undefined && heapVmo && heap.name === '[heap]' && heap.end === oldTop && !heap.shared && heap.prot === prot
-      && end === heapVmo.size && heapVmo.growInPlace(end + len)) {
+function mapGrowing(vmar: Vmar, kernel: Kernel, at: number, len: number, prot: number, name: string, replace: boolean): void {
+  const before = vmar.mappingAt(at - 1);
+  const vmo = before?.vmo;
+  const end = before === undefined ? 0 : before.offset + (before.end - before.start);
+  if (before !== undefined && vmo && (prot & PROT_WRITE) !== 0 && before.name === name && before.end === at && !before.shared
+      && before.prot === prot && end === vmo.size && vmo.growInPlace(end + len)) {
     try {
-      vmar.map({ vmo: heapVmo, vmoOffset: end, len, prot, addr: oldTop, fixed: true, noReplace: true, name: '[heap]' });
+      vmar.map({ vmo, vmoOffset: end, len, prot, addr: at, fixed: true, noReplace: !replace, name });
     } catch (err) {
-      heapVmo.resize(end); // the range was taken after all: give the frames back
+      vmo.resize(end); // the range was taken after all: give the frames back
       throw err;
     }
     return;
   }
-  const vmo = Vmo.create(kernel.allocator, len, { account: kernel.memoryAccount, name: '[heap]' });
+  const fresh = Vmo.create(kernel.allocator, len, { account: kernel.memoryAccount, name });
   try {
-    vmar.map({ vmo, vmoOffset: 0, len, prot, addr: oldTop, fixed: true, noReplace: true, name: '[heap]' });
+    vmar.map({ vmo: fresh, vmoOffset: 0, len, prot, addr: at, fixed: true, noReplace: !replace, name });
   } finally {
-    vmo.close();
+    fresh.close();
   }
 }
 
@@ -89,7 +90,7 @@ export function sysBrk(ctx: SyscallContext) {
   const newTop = pageUp(want);
   try {
     if (newTop > oldTop) {
-      growHeap(proc.vmar, oldTop, newTop, ctx.kernel);
+      mapGrowing(proc.vmar, ctx.kernel, oldTop, newTop - oldTop, PROT_READ | PROT_WRITE, '[heap]', false);
     } else if (newTop < oldTop) {
       proc.vmar.unmap(newTop, oldTop - newTop);
     }
@@ -186,21 +187,35 @@ function reserve(ctx: SyscallContext, m: { addr: number; size: number; fixed: bo
   }
 }
 
+/** Reserved address space gets memory at least this much at a time, to its next multiple. */
+const COMMIT_CHUNK = 2 ** 20;
+
 /**
- * Memory for the reserved parts of [start, end) (new zero pages, charged to the container, mapped
- * PROT_NONE for `protect` to open), before mprotect makes them accessible. Stops at the first
- * sealed mapping, where mprotect fails.
+ * Memory for the reserved parts of [start, end) before mprotect makes them `prot`: new zero pages,
+ * charged to the container (ENOMEM past its limit). The last part is rounded up to a multiple of
+ * COMMIT_CHUNK within its reservation (the extra pages mapped PROT_NONE): a thread arena opens
+ * its 64 MiB a few pages at a time, and a VMO each time made thousands of mappings. Stops at the
+ * first sealed mapping, where mprotect fails. Returns whether the whole range was reserved and is
+ * now mapped with `prot`: then nothing is left for mprotect to do.
  */
-function commitReserved(ctx: SyscallContext, start: number, end: number): void {
+function commitReserved(ctx: SyscallContext, start: number, end: number, prot: number): boolean {
   const vmar = ctx.process.vmar;
   const stop = vmar.firstSealed(start, end) ?? end;
+  let whole = stop === end;
   for (let at = start; at < stop;) {
     const m = vmar.mappingAt(at);
-    if (m === undefined) return; // a hole: protect refuses the range
+    if (m === undefined) return false; // a hole: protect refuses the range
     const to = Math.min(m.end, stop);
-    if (m.vmo === null) mapNew(vmar, { vmo: newVmo(ctx, to - at), len: to - at, prot: PROT_NONE, addr: at, fixed: true, name: m.name });
+    if (m.vmo === null) {
+      const upTo = Math.min(m.end, Math.ceil(to / COMMIT_CHUNK) * COMMIT_CHUNK);
+      mapGrowing(vmar, ctx.kernel, at, upTo - at, upTo === to ? prot : PROT_NONE, m.name, true);
+      if (upTo !== to) whole = false;
+    } else {
+      whole = false;
+    }
     at = to;
   }
+  return whole;
 }
 
 /**
@@ -345,7 +360,10 @@ export function sysMprotect(ctx: SyscallContext) {
   const vmar = ctx.process.vmar;
   const pending = vmar.pendingHostOps;
   try {
-    if ((prot & PROT_MASK) !== PROT_NONE) commitReserved(ctx, addr, addr + pageUp(len));
+    if ((prot & PROT_MASK) !== PROT_NONE && commitReserved(ctx, addr, addr + pageUp(len), prot & PROT_MASK)) {
+      ctx.kernel.syncMemory(ctx.thread, ctx.regs);
+      return 0;
+    }
     vmar.protect(addr, pageUp(len), prot & PROT_MASK);
   } catch (err) {
     // More than the mapping may ever allow (the vDSO's time page made writable): EACCES, as Linux.
