@@ -287,6 +287,8 @@ export class KernelRunner {
     const ev = this.#platform.event;
     if (kernel.unstartedThreads.has(thread)) {
       this.#startForked(kernel, thread);
+    } else if (ev.signal === Signo.SIGSEGV && this.#demandFault(kernel, thread, regs, ev.faultAddr)) {
+      // Memory made where it was first touched: the guest runs its instruction again.
     } else if (this.#hostSignal(kernel, thread, ev.signal, ev.signalCode, ev.faultAddr)) {
       this.#resumeNext(kernel, thread, this.#deliver(kernel, thread, regs, false));
     }
@@ -501,6 +503,37 @@ export class KernelRunner {
       thread.process.exit ??= { code: 0, signal: 9 };
       kernel.platform.kill(thread.hostTid);
     }
+  }
+
+  /**
+   * A fault in memory made on first touch (a MAP_NORESERVE reservation, `Vmar.commitOnFault`): make
+   * it and resume the thread, which runs the faulting instruction again. With no memory left the
+   * process is killed, as Linux's OOM killer would. A first fault where private memory is now (a
+   * sibling thread's touch made it after this one faulted) is retried too, once. False for any
+   * other fault.
+   */
+  #demandFault(kernel: Kernel, thread: LinuxThread, regs: Registers, addr: bigint): boolean {
+    const vmar = thread.process.vmar;
+    const at = Number(addr);
+    try {
+      if (!vmar.commitOnFault(at)) {
+        // The thread may have faulted before another thread's touch made this memory: once.
+        const m = vmar.mappingAt(at);
+        const made = m !== undefined && m.vmo !== null && m.prot !== 0 && !m.shared;
+        if (!made || thread.faultRetried === at) {
+          thread.faultRetried = -1;
+          return false;
+        }
+        thread.faultRetried = at;
+      }
+      kernel.syncMemory(thread, regs);
+    } catch (err) {
+      this.#log.warn(`process ${thread.process.pid}: no memory for its fault at 0x${addr.toString(16)}: ${(err as Error).message}`);
+      kernel.killProcess(thread.process, Signo.SIGKILL);
+      return true;
+    }
+    this.#resumeNext(kernel, thread, regs);
+    return true;
   }
 
   /**

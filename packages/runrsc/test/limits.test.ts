@@ -38,6 +38,14 @@ describe('faults and limits', () => {
     expect(mib).toBeLessThan(64);
   });
 
+  it('MAP_NORESERVE memory is paid for where touched: a process touching past --memory is killed, as by an OOM killer', () => {
+    const r = runInSandbox(['/bin/sh', '-c', '/tmp/memory-hog noreserve; echo "status $?"'], { rootfs, runOptions: ['--memory', '64M'] });
+    const touched = [...r.stdout.matchAll(/touched (\d+) MiB/g)].map((m) => Number(m[1]));
+    expect(r.stdout).toContain('status 137\n');
+    expect(touched.at(-1)).toBeGreaterThan(8);
+    expect(touched.at(-1)).toBeLessThan(64);
+  });
+
   it('--pids-limit stops a fork bomb with EAGAIN; the container counts no more tasks than that', () => {
     const r = runInSandbox(['/bin/sh', '-c', FORK_BOMB], {
       rootfs,

@@ -217,6 +217,38 @@ describe('Vmar mapping', () => {
     expect(vmar.mappings()).toEqual([]);
   });
 
+  it('makes a demand reservation\'s memory a chunk at a time, where the kernel or the guest first touches it', () => {
+    const pmem = new FakePhysicalMemory(32 * 2 ** 20, 2 ** 20);
+    const alloc = new PmemAllocator(pmem);
+    const vmar = new Vmar({ base: BASE, size: SIZE, pmemGuestFd: FD, demandMemory: (len) => Vmo.create(alloc, len) });
+    const free = alloc.freeBytes;
+    const at = vmar.reserve({ len: 8 * 2 ** 20, addr: 0x200000, fixed: true, prot: RW, demand: true });
+    expect(alloc.freeBytes).toBe(free);
+    expect(vmar.takeHostOps()).toEqual([{ nr: 9, args: [at, 8 * 2 ** 20, 0, 0x4032, -1, 0] }]);
+    // The kernel writes into it: the MiB around the address gets memory.
+    vmar.write(at + 0x180000, new Uint8Array([5]));
+    expect(alloc.freeBytes).toBe(free - 2 ** 20);
+    expect(vmar.takeHostOps()).toEqual([{ nr: 9, args: [at + 0x100000, 2 ** 20, RW, 0x11, FD, expect.any(Number)] }]);
+    expect(vmar.read(at + 0x180000, 1)[0]).toBe(5);
+    // A guest fault elsewhere: another MiB; a fault where memory is already is a real fault.
+    expect(vmar.commitOnFault(at + 0x500000)).toBe(true);
+    expect(vmar.commitOnFault(at + 0x500000)).toBe(false);
+    expect(vmar.commitOnFault(0x100000)).toBe(false);
+    vmar.takeHostOps();
+    // mprotect opens only memory on the host: the reservation stays PROT_NONE there.
+    vmar.protect(at, 8 * 2 ** 20, Prot.READ);
+    expect(vmar.takeHostOps()).toEqual([
+      { nr: 10, args: [at + 0x100000, 2 ** 20, Prot.READ] }, { nr: 10, args: [at + 0x500000, 2 ** 20, Prot.READ] },
+    ]);
+    expect(() => vmar.write(at, new Uint8Array([1]))).toThrow(PageFaultError);
+    vmar.protect(at, 2 ** 20, Prot.NONE);
+    expect(vmar.commitOnFault(at)).toBe(false); // PROT_NONE: a real fault
+    const child = new Vmar({ base: BASE, size: SIZE, pmemGuestFd: FD, demandMemory: (len) => Vmo.create(alloc, len) });
+    vmar.fork(child);
+    expect(child.read(at + 0x180000, 1)[0]).toBe(5);
+    expect(child.read(at + 0x300000, 1)[0]).toBe(0); // read-only demand memory, made on this read
+  });
+
   it('coalesces adjacent host ops', () => {
     const { alloc, vmar } = setup();
     const vmo = Vmo.create(alloc, 4 * P);

@@ -44,6 +44,11 @@ export interface VmarOptions {
   reserved?: readonly { readonly start: number | bigint; readonly end: number | bigint }[];
   /** Where the top-down search for free space starts (default: the top of the address space). */
   mmapBase?: number;
+  /**
+   * A new zero-filled VMO of `len` bytes for memory made on first touch ({@link ReserveOptions.demand}),
+   * charged as the caller charges; throws ZxError ERR_NO_MEMORY when there is none.
+   */
+  demandMemory?: (len: number) => Vmo;
 }
 
 /** Options of {@link Vmar.map}. */
@@ -89,6 +94,13 @@ export interface ReserveOptions {
   name?: string;
   /** Sealed from its start (fork's copy of a sealed reservation). */
   sealed?: boolean;
+  /**
+   * The protection the guest sees (default PROT_NONE). Other than PROT_NONE only with `demand`:
+   * memory is made a chunk at a time where the guest or the kernel first touches it (Linux's
+   * MAP_NORESERVE memory, which no one pays for until used).
+   */
+  prot?: number;
+  demand?: boolean;
 }
 
 /** One mapping as {@link Vmar.mappings} reports it. */
@@ -106,6 +118,8 @@ export interface MappingInfo {
   readonly maxProt: number;
   /** Whether it is sealed ({@link Vmar.seal}). */
   readonly sealed: boolean;
+  /** A reservation whose memory is made where it is first touched ({@link ReserveOptions.demand}). */
+  readonly demand: boolean;
 }
 
 interface Mapping {
@@ -126,7 +140,12 @@ interface Mapping {
   maxProt: number;
   /** Sealed: it may not be unmapped, replaced or have its protection changed. */
   sealed: boolean;
+  /** A reservation whose memory is made a chunk at a time where it is first touched. */
+  demand: boolean;
 }
+
+/** How much memory a touch of a demand reservation makes at once (aligned, within the reservation). */
+const DEMAND_CHUNK = 2 ** 20;
 
 type HostOp =
   | { kind: 'mmap'; addr: number; len: number; prot: number; off: number }
@@ -200,6 +219,7 @@ export class Vmar extends KObject implements VmoMapper {
   #replaced: { start: number; end: number; off: number; prot: number }[] = [];
   /** Work to do once the pending host ops have been made (releasing unmapped memory). */
   #afterTake: (() => void)[] = [];
+  readonly #demandMemory: ((len: number) => Vmo) | undefined;
   /** That work for ops taken and not yet reported made. */
   #afterMade: (() => void)[] = [];
 
@@ -216,6 +236,7 @@ export class Vmar extends KObject implements VmoMapper {
       .map((r) => ({ start: Number(r.start), end: Number(r.end) }))
       .sort((a, b) => a.start - b.start);
     this.mmapBase = options.mmapBase ?? base + size;
+    this.#demandMemory = options.demandMemory;
   }
 
   /** The end of the address space. */
@@ -245,7 +266,7 @@ export class Vmar extends KObject implements VmoMapper {
     this.#removeRange(addr, addr + len);
     vmo.attach(this);
     // Every mapping has the same fields, in the same order: one hidden class for V8.
-    this.#insert({ start: addr, end: addr + len, prot, vmo, offset: vmoOffset, shared, name, cow, maxProt, sealed: options.sealed === true });
+    this.#insert({ start: addr, end: addr + len, prot, vmo, offset: vmoOffset, shared, name, cow, maxProt, sealed: options.sealed === true, demand: false });
     this.#emit({ kind: 'mmap', addr, len, prot, off: vmo.pmemOffset + vmoOffset });
     return addr;
   }
@@ -261,11 +282,16 @@ export class Vmar extends KObject implements VmoMapper {
   reserve(options: ReserveOptions): number {
     if (!Number.isSafeInteger(options.len) || options.len <= 0) throw new ZxError(ZxStatus.ERR_INVALID_ARGS, 'bad length');
     const len = pageRoundUp(options.len);
+    const demand = options.demand === true;
+    const prot = options.prot ?? Prot.NONE;
+    checkProt(prot);
+    if (prot !== Prot.NONE && !demand) throw new ZxError(ZxStatus.ERR_NOT_SUPPORTED, 'a reservation without memory is PROT_NONE');
+    if (demand && this.#demandMemory === undefined) throw new ZxError(ZxStatus.ERR_NOT_SUPPORTED, 'no memory on demand here');
     const addr = this.#place(len, options.addr, options.fixed === true, options.noReplace === true);
     this.#removeRange(addr, addr + len);
     this.#insert({
-      start: addr, end: addr + len, prot: Prot.NONE, vmo: null, offset: addr, shared: false, name: options.name ?? '', cow: false,
-      maxProt: ALL_PROT, sealed: options.sealed === true,
+      start: addr, end: addr + len, prot, vmo: null, offset: addr, shared: false, name: options.name ?? '', cow: false,
+      maxProt: ALL_PROT, sealed: options.sealed === true, demand,
     });
     this.#emit({ kind: 'reserve', addr, len });
     return addr;
@@ -309,7 +335,8 @@ export class Vmar extends KObject implements VmoMapper {
     }
     if (prot !== Prot.NONE) {
       for (let i = this.#firstEndingAfter(addr); i < this.#maps.length && this.#maps[i]!.start < end; i++) {
-        if (this.#maps[i]!.vmo === null) throw new ZxError(ZxStatus.ERR_NOT_SUPPORTED, 'reserved range: map memory there first');
+        const m = this.#maps[i]!;
+        if (m.vmo === null && !m.demand) throw new ZxError(ZxStatus.ERR_NOT_SUPPORTED, 'reserved range: map memory there first');
       }
     }
     const sealed = this.firstSealed(addr, end);
@@ -317,11 +344,61 @@ export class Vmar extends KObject implements VmoMapper {
       if (sealed > addr) this.protect(addr, sealed - addr, prot);
       throw new ZxError(ZxStatus.ERR_BAD_STATE, 'sealed mapping');
     }
+    // The host's reservations stay PROT_NONE whatever the guest is told: only memory is opened.
+    const whole = prot === Prot.NONE || !this.holdsReservation(addr, end);
     this.#updateRange(addr, end, (m) => {
       if ((prot & Prot.WRITE) !== 0) this.#unshare(m);
       m.prot = prot;
+      if (!whole && m.vmo !== null) this.#emit({ kind: 'mprotect', addr: m.start, len: m.end - m.start, prot });
     });
-    this.#emit({ kind: 'mprotect', addr, len: end - addr, prot });
+    if (whole) this.#emit({ kind: 'mprotect', addr, len: end - addr, prot });
+  }
+
+  /** Whether [start, end) touches reserved address space ({@link Vmar.reserve}). */
+  holdsReservation(start: number, end: number): boolean {
+    for (let i = this.#firstEndingAfter(start); i < this.#maps.length && this.#maps[i]!.start < end; i++) {
+      if (this.#maps[i]!.vmo === null) return true;
+    }
+    return false;
+  }
+
+  /**
+   * A guest fault at `addr`: if it lies in a demand reservation the guest may access, make its
+   * memory there (a chunk, mapped by the pending host ops) and return true, for the guest to run
+   * its instruction again; false for a real fault. ZxError ERR_NO_MEMORY when there is no memory.
+   */
+  commitOnFault(addr: number): boolean {
+    const m = this.#find(addr);
+    if (m === undefined || m.vmo !== null || !m.demand || m.prot === Prot.NONE) return false;
+    this.#commit(m, addr);
+    return true;
+  }
+
+  /** Memory for the chunk of demand reservation `m` around `addr`, mapped with `m`'s protection. */
+  #commit(m: Mapping, addr: number): void {
+    const chunk = Math.floor(addr / DEMAND_CHUNK) * DEMAND_CHUNK;
+    const start = Math.max(m.start, chunk);
+    const end = Math.min(m.end, chunk + DEMAND_CHUNK);
+    const vmo = this.#demandMemory!(end - start);
+    const { prot, name, maxProt, sealed } = m;
+    this.#removeRange(start, end);
+    vmo.attach(this);
+    vmo.close(); // the mapping's reference is the one that stays
+    this.#insert({ start, end, prot, vmo, offset: 0, shared: false, name, cow: false, maxProt, sealed, demand: false });
+    this.#emit({ kind: 'mmap', addr: start, len: end - start, prot, off: vmo.pmemOffset });
+  }
+
+  /** The mapping at `addr` for a kernel access needing `need`, its memory made first in a demand reservation (undefined if none can be). */
+  #findForAccess(addr: number, need: number): Mapping | undefined {
+    const m = this.#find(addr);
+    if (m === undefined || m.vmo !== null || !m.demand || (m.prot & need) === 0) return m;
+    try {
+      this.#commit(m, addr);
+    } catch (err) {
+      if (err instanceof ZxError && err.status === ZxStatus.ERR_NO_MEMORY) return undefined; // the access faults
+      throw err;
+    }
+    return this.#find(addr);
   }
 
   /**
@@ -462,7 +539,7 @@ export class Vmar extends KObject implements VmoMapper {
       const len = m.end - m.start;
       if (m.vmo === null) {
         if (inherited) into.#insert({ ...m }); // the host fork has it too
-        else into.reserve({ len, addr: m.start, fixed: true, name: m.name, sealed: m.sealed });
+        else into.reserve({ len, addr: m.start, fixed: true, name: m.name, sealed: m.sealed, prot: m.prot, demand: m.demand });
       } else if (share || m.shared || (m.prot & Prot.WRITE) === 0) {
         if (!share && !m.shared) m.cow = true;
         if (inherited) {
@@ -653,8 +730,8 @@ export class Vmar extends KObject implements VmoMapper {
     if (!Number.isSafeInteger(addr) || !Number.isSafeInteger(len) || addr < 0 || len <= 0) return undefined;
     const m = this.#find(addr);
     if (m === undefined || addr + len > m.end) return undefined;
-    if ((m.prot & (access === 'read' ? Prot.READ : Prot.WRITE)) === 0) return undefined;
-    return m.vmo!.view(m.offset + (addr - m.start), len); // a reservation is PROT_NONE
+    if ((m.prot & (access === 'read' ? Prot.READ : Prot.WRITE)) === 0 || m.vmo === null) return undefined; // segments makes demand memory
+    return m.vmo.view(m.offset + (addr - m.start), len);
   }
 
   /**
@@ -748,13 +825,13 @@ export class Vmar extends KObject implements VmoMapper {
 
   /** Length of the run from `a` (below `end`) that one mapping allows for `access`; 0 if none. */
   #accessibleRun(a: number, end: number, access: 'read' | 'write'): number {
-    const m = this.#find(a);
-    if (!m) return 0;
     const needed = access === 'read' ? Prot.READ : Prot.WRITE;
-    if ((m.prot & needed) === 0) return 0;
+    const m = this.#findForAccess(a, needed);
+    if (!m) return 0;
+    if ((m.prot & needed) === 0 || m.vmo === null) return 0;
     const vmoOffset = m.offset + (a - m.start);
     // A VMO shrunk under its mapping: bytes past its end fault (SIGBUS in Linux, EFAULT here).
-    const inVmo = m.vmo!.size - vmoOffset; // a reservation is PROT_NONE: not reached
+    const inVmo = m.vmo.size - vmoOffset;
     return Math.max(0, Math.min(Math.min(end, m.end) - a, inVmo));
   }
 
@@ -863,6 +940,7 @@ export class Vmar extends KObject implements VmoMapper {
         a.cow === b.cow &&
         a.maxProt === b.maxProt &&
         a.sealed === b.sealed &&
+        a.demand === b.demand &&
         a.name === b.name
       ) {
         a.end = b.end;

@@ -7,7 +7,7 @@
 import { totalmem } from 'node:os';
 import { TimerQueue, monotonicClock, type Clock } from '@rvisor/async-executor';
 import {
-  Job, PmemAllocator, MemoryAccount, Process, Thread, Vmar,
+  Job, PmemAllocator, MemoryAccount, Process, Thread, Vmar, Vmo,
   type Platform, type Registers,
 } from '@rvisor/zircon-object';
 import { Errno, KernelError } from '../errno.js';
@@ -167,6 +167,7 @@ export class Kernel {
       pmemGuestFd: this.platform.pmemGuestFd,
       reserved: [{ start: r.start, end: r.end }],
       mmapBase: MMAP_BASE,
+      demandMemory: (len) => Vmo.create(this.allocator, len, { account: this.memoryAccount }),
     });
   }
 

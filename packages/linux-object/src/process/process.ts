@@ -340,6 +340,11 @@ export class LinuxThread {
   affinity: bigint | null = null;
   /** Its seccomp mode and filters (null: none), which its children share and execve keeps. */
   seccomp: SeccompState | null = null;
+  /**
+   * The address of its last fault that the run loop let it retry (-1: none): a fault in memory
+   * another thread's touch made meanwhile is retried once, a second one there is real.
+   */
+  faultRetried = -1;
   /** Set while the thread runs guest code (so a signal must make it stop). */
   running = false;
   /** Set while the thread waits in a blocking syscall; aborting it interrupts the call. */

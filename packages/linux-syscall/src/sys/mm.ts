@@ -9,7 +9,7 @@ import {
   CAP_IPC_LOCK, capable, Errno, F_SEAL_FUTURE_WRITE, F_SEAL_WRITE, fileIdentity, fileSource, hasDeliverable,
   discardsMemory, isPrivateAnonymous, keptContents, KernelError, MADV_DONTNEED, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_SHARED,
   MAP_SHARED_VALIDATE, O_ACCMODE, O_RDONLY, O_RDWR, O_WRONLY, processLimit, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP,
-  MAP_PRIVATE, PROT_NONE, PROT_READ, PROT_WRITE, readIntoVmo, RLIMIT_MEMLOCK, USER_END, type Kernel, type OpenFile,
+  MAP_NORESERVE, MAP_PRIVATE, PROT_NONE, PROT_READ, PROT_WRITE, readIntoVmo, RLIMIT_MEMLOCK, USER_END, type Kernel, type OpenFile,
 } from '@rvisor/linux-object';
 import {
   PAGE_SIZE, Vmo, ZxError, ZxStatus, pageRoundUp as pageUp, type MapOptions, type MappingInfo, type Vmar, type VmoCreateOptions,
@@ -139,7 +139,9 @@ export function sysMmap(ctx: SyscallContext) {
   if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) === MAP_FIXED && ctx.process.vmar.firstSealed(addr, addr + size) !== undefined) {
     throw new KernelError(Errno.EPERM);
   }
-  if (!file && type === MAP_PRIVATE && prot === PROT_NONE) return reserve(ctx, { addr, size, fixed, noReplace: (flags & MAP_FIXED_NOREPLACE) !== 0 });
+  if (!file && type === MAP_PRIVATE && (prot === PROT_NONE || (flags & MAP_NORESERVE) !== 0)) {
+    return reserve(ctx, { addr, size, fixed, noReplace: (flags & MAP_FIXED_NOREPLACE) !== 0, prot });
+  }
   if (file && (flags & MAP_FIXED_NOREPLACE) === 0 && (fixed || addr === 0)) {
     const at = mapKeptFile(ctx, file, { at: fixed ? addr : undefined, size, offset: Number(offset), prot, shared: type === MAP_SHARED });
     if (at !== undefined) return at;
@@ -171,15 +173,21 @@ export function sysMmap(ctx: SyscallContext) {
 }
 
 /**
- * Private anonymous PROT_NONE memory, which programs map to hold address space for later (glibc's
- * thread arenas, the JVM's heap and class space, sanitizers' shadow gaps): reserved address
- * space with no memory behind it until mprotect makes part of it accessible
- * ({@link commitReserved}). It costs no pmem and is not charged to the container's memory, as
- * Linux charges nothing for memory no one can touch.
+ * Private anonymous memory mapped PROT_NONE, which programs map to hold address space for later
+ * (glibc's thread arenas, the JVM's heap and class space, sanitizers' shadow gaps), or with
+ * MAP_NORESERVE (a sanitizer's shadow and heap, terabytes of which only a little is touched):
+ * reserved address space with no memory behind it. It costs no pmem and is not charged to the
+ * container's memory. mprotect gives PROT_NONE reservations memory when it opens them
+ * ({@link commitReserved}); MAP_NORESERVE ones get it a chunk at a time where they are first
+ * touched (`Vmar.commitOnFault`, and the kernel's own accesses), as Linux pays for such memory
+ * only when used.
  */
-function reserve(ctx: SyscallContext, m: { addr: number; size: number; fixed: boolean; noReplace: boolean }): number {
+function reserve(ctx: SyscallContext, m: { addr: number; size: number; fixed: boolean; noReplace: boolean; prot: number }): number {
   try {
-    const at = ctx.process.vmar.reserve({ len: m.size, addr: m.addr === 0 && !m.fixed ? undefined : m.addr, fixed: m.fixed, noReplace: m.noReplace });
+    const at = ctx.process.vmar.reserve({
+      len: m.size, addr: m.addr === 0 && !m.fixed ? undefined : m.addr, fixed: m.fixed, noReplace: m.noReplace,
+      prot: m.prot, demand: m.prot !== PROT_NONE,
+    });
     ctx.kernel.syncMemory(ctx.thread, ctx.regs);
     return at;
   } catch (err) {
@@ -206,7 +214,7 @@ function commitReserved(ctx: SyscallContext, start: number, end: number, prot: n
     const m = vmar.mappingAt(at);
     if (m === undefined) return false; // a hole: protect refuses the range
     const to = Math.min(m.end, stop);
-    if (m.vmo === null) {
+    if (m.vmo === null && !m.demand) {
       const upTo = Math.min(m.end, Math.ceil(to / COMMIT_CHUNK) * COMMIT_CHUNK);
       mapGrowing(vmar, ctx.kernel, at, upTo - at, upTo === to ? prot : PROT_NONE, m.name, true);
       if (upTo !== to) whole = false;
@@ -372,7 +380,8 @@ export function sysMprotect(ctx: SyscallContext) {
   }
   // The one host op is the guest's own call (no copy to map, nothing else pending, prot bits the
   // host takes as they are): the host makes it as made.
-  if (pending === 0 && vmar.pendingHostOps === 1 && prot === (prot & PROT_MASK) && mayPassThrough(ctx)) {
+  if (pending === 0 && vmar.pendingHostOps === 1 && prot === (prot & PROT_MASK) && !vmar.holdsReservation(addr, addr + pageUp(len))
+    && mayPassThrough(ctx)) {
     passThrough(ctx);
     return 0;
   }
@@ -508,7 +517,7 @@ function moveOrGrow(
 ): number {
   const vmar = ctx.process.vmar;
   const mapAt = (addr: number | undefined, fixed: boolean): number => (what === null
-    ? vmar.reserve({ len: newSize, name: m.name, addr, fixed })
+    ? vmar.reserve({ len: newSize, name: m.name, addr, fixed, prot: m.prot, demand: m.demand })
     : vmar.map({
       vmo: what.vmo, vmoOffset: what.vmoOffset, len: newSize, prot: m.prot, shared: m.shared, name: m.name, maxProt: m.maxProt, addr, fixed,
     }));

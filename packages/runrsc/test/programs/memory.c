@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -325,6 +326,34 @@ static void maps_between(const char *what, char *lo, char *hi, long page) {
   printf("\n");
 }
 
+static char *race_area;
+static pthread_barrier_t race_start;
+
+/** Each thread touches a page of every fresh MiB of MAP_NORESERVE memory, all at once. */
+static void *race_touch(void *arg) {
+  long id = (long)arg;
+  for (int i = 0; i < 64; i++) {
+    pthread_barrier_wait(&race_start);
+    race_area[((size_t)i << 20) + id * 4096] = (char)(id + 1);
+  }
+  return NULL;
+}
+
+/** Threads that touch one fresh piece of MAP_NORESERVE memory at the same time all go on. */
+static void racing_touches(long page) {
+  (void)page;
+  race_area = mmap(NULL, 64UL << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  pthread_barrier_init(&race_start, NULL, 4);
+  pthread_t t[4];
+  for (long i = 0; i < 4; i++) pthread_create(&t[i], NULL, race_touch, (void *)i);
+  for (int i = 0; i < 4; i++) pthread_join(t[i], NULL);
+  int good = 1;
+  for (int i = 0; i < 64; i++)
+    for (long id = 0; id < 4; id++) good &= race_area[((size_t)i << 20) + id * 4096] == (char)(id + 1);
+  printf("four threads touching fresh MAP_NORESERVE memory at once: %s\n", good ? "all written" : "lost writes");
+  munmap(race_area, 64UL << 20);
+}
+
 /**
  * PROT_NONE anonymous memory held for later, as thread arenas, the JVM and sanitizers hold it:
  * parts made accessible by mprotect or by MAP_FIXED over it, moved with mremap, kept over fork.
@@ -373,6 +402,31 @@ static void reservations(long page) {
   printf("written: %d\n", moved[15 * page]);
   munmap(moved, 16 * page);
   munmap(r, 64 * page);
+  // MAP_NORESERVE memory: usable at once, paid for where touched.
+  char *lazy = mmap(NULL, 1UL << 40, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  printf("map 1 TiB MAP_NORESERVE: %s\n", err((long)lazy));
+  lazy[0] = 1;
+  lazy[(1UL << 39) + 12345] = 2;
+  lazy[(1UL << 40) - 1] = 3;
+  long got = read(open("/proc/self/stat", O_RDONLY), lazy + (1UL << 38), 8);
+  printf("touched: %d %d %d, untouched reads %d, read(2) into it: %s\n", lazy[0], lazy[(1UL << 39) + 12345],
+         lazy[(1UL << 40) - 1], lazy[3UL << 37], got == 8 ? "8" : "short");
+  printf("write(2) from untouched memory: %s\n", err(write(open("/dev/null", O_WRONLY), lazy + (5UL << 36), 4096)));
+  long ro = mprotect(lazy + (1UL << 39), 1 << 20, PROT_READ);
+  faulted = sigsetjmp(jump, 1);
+  if (!faulted) lazy[(1UL << 39) + 12345] = 9;
+  printf("made read-only: %s, write fault=%d, value %d\n", err(ro), faulted, lazy[(1UL << 39) + 12345]);
+  long none = mprotect(lazy + (1UL << 38) + (8UL << 20), 1 << 20, PROT_NONE);
+  faulted = sigsetjmp(jump, 1);
+  if (!faulted) lazy[(1UL << 38) + (8UL << 20)] = 1;
+  printf("made PROT_NONE before it was touched: %s, fault=%d\n", err(none), faulted);
+  child = fork();
+  if (child == 0) _exit(lazy[0] == 1 && lazy[(1UL << 40) - 1] == 3 && lazy[1UL << 30] == 0 ? 0 : 1);
+  waitpid(child, &status, 0);
+  printf("a child sees the same: %s\n", WIFEXITED(status) && WEXITSTATUS(status) == 0 ? "yes" : "no");
+  maps_between("maps around the read-only part", lazy + (1UL << 39) - (1 << 20), lazy + (1UL << 39) + (2 << 20), 1 << 20);
+  printf("munmap it: %s\n", err(munmap(lazy, 1UL << 40)));
+  racing_touches(page);
   char *big = mmap(NULL, 1UL << 40, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   printf("reserve 1 TiB: %s\n", err((long)big));
   printf("mprotect 1 MiB of it rw: %s\n", err(mprotect(big + (1UL << 39), 1 << 20, PROT_READ | PROT_WRITE)));
