@@ -9,7 +9,7 @@ import {
   CAP_IPC_LOCK, capable, Errno, F_SEAL_FUTURE_WRITE, F_SEAL_WRITE, fileIdentity, fileSource, hasDeliverable,
   discardsMemory, isPrivateAnonymous, keptContents, KernelError, MADV_DONTNEED, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_SHARED,
   MAP_SHARED_VALIDATE, O_ACCMODE, O_RDONLY, O_RDWR, O_WRONLY, processLimit, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP,
-  MAP_NORESERVE, MAP_PRIVATE, PROT_NONE, PROT_READ, PROT_WRITE, readIntoVmo, RLIMIT_MEMLOCK, USER_END, type Kernel, type OpenFile,
+  MAP_NORESERVE, MAP_POPULATE, MAP_PRIVATE, PROT_NONE, PROT_READ, PROT_WRITE, readIntoVmo, RLIMIT_MEMLOCK, USER_END, type Kernel, type OpenFile,
 } from '@rvisor/linux-object';
 import {
   PAGE_SIZE, Vmo, ZxError, ZxStatus, pageRoundUp as pageUp, type MapOptions, type MappingInfo, type Vmar, type VmoCreateOptions,
@@ -139,7 +139,8 @@ export function sysMmap(ctx: SyscallContext) {
   if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) === MAP_FIXED && ctx.process.vmar.firstSealed(addr, addr + size) !== undefined) {
     throw new KernelError(Errno.EPERM);
   }
-  if (!file && type === MAP_PRIVATE && (prot === PROT_NONE || (flags & MAP_NORESERVE) !== 0)) {
+  // Reserved address space, or memory made where touched (MAP_NORESERVE, unless MAP_POPULATE asks for it now).
+  if (!file && type === MAP_PRIVATE && (prot === PROT_NONE || (flags & (MAP_NORESERVE | MAP_POPULATE)) === MAP_NORESERVE)) {
     return reserve(ctx, { addr, size, fixed, noReplace: (flags & MAP_FIXED_NOREPLACE) !== 0, prot });
   }
   if (file && (flags & MAP_FIXED_NOREPLACE) === 0 && (fixed || addr === 0)) {
