@@ -6,6 +6,8 @@
 //   stress badptr      a bad pointer in each pointer argument of a list of syscalls: EFAULT
 //   stress getdents    a getdents64 that faults, then one that does not
 //   stress pmem MIB    MAP_POPULATE mappings of MIB MiB until ENOMEM, then free them and go on
+//   stress children    25 batches of 50 children that exec /bin/true, while the parent, a SIGCHLD
+//                      handler installed, sleeps in short naps and checks its memory
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -211,6 +213,42 @@ static void pmem(long mib) {
   printf("fork after freeing: child exit %d\n", WEXITSTATUS(status));
 }
 
+static volatile sig_atomic_t sigchlds;
+static void on_sigchld(int sig) { (void)sig; sigchlds++; }
+
+/**
+ * Many children exiting while the parent makes calls: the host's SIGCHLDs and the kernel's
+ * notifications cross. Every call must come back with its own answer.
+ */
+static void children(void) {
+  struct sigaction sa = { .sa_handler = on_sigchld };
+  sigaction(SIGCHLD, &sa, NULL);
+  static char mark[4096];
+  long bad = 0, failed = 0, made = 0;
+  for (int b = 0; b < 25; b++) {
+    pid_t pids[50];
+    for (int j = 0; j < 50; j++) {
+      memset(mark, b * 50 + j, sizeof mark);
+      pids[j] = fork();
+      if (pids[j] == 0) {
+        execl("/bin/true", "true", (char *)0);
+        _exit(127);
+      }
+      if (pids[j] > 0) made++;
+    }
+    for (int k = 0; k < 200; k++) {
+      if (mark[100] != (char)(b * 50 + 49)) bad++;
+      if (usleep(10) != 0 && errno != EINTR) bad++;
+    }
+    for (int j = 0; j < 50; j++) {
+      int st;
+      while (waitpid(pids[j], &st, 0) < 0 && errno == EINTR) continue;
+      if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) failed++;
+    }
+  }
+  printf("children %ld failed %ld bad %ld\n", made, failed, bad);
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
   const char *mode = argc > 1 ? argv[1] : "";
@@ -219,6 +257,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(mode, "badptr")) badptr();
   else if (!strcmp(mode, "getdents")) getdents_after_efault();
   else if (!strcmp(mode, "pmem")) pmem(argc > 2 ? atol(argv[2]) : 16);
-  else { fprintf(stderr, "usage: stress fds|threads N|badptr|getdents|pmem MIB\n"); return 2; }
+  else if (!strcmp(mode, "children")) children();
+  else { fprintf(stderr, "usage: stress fds|threads N|badptr|getdents|pmem MIB|children\n"); return 2; }
   return 0;
 }

@@ -598,8 +598,11 @@ impl Tracer {
                     if let Some(kind) = self.receive_notification(fd) {
                         return kind;
                     }
-                } else {
-                    // Every guest using this filter is gone.
+                } else if events & libc::EPOLLHUP as u32 != 0 {
+                    // Every guest using this filter is gone. Only EPOLLHUP says so: the listener's
+                    // poll answers EPOLLERR when a signal is pending for this thread as it takes
+                    // the filter's lock, and closing it then left every guest of the filter with
+                    // ENOSYS for each notified call (a shell that exited 2 without a word).
                     unsafe {
                         libc::epoll_ctl(self.wait_fd, libc::EPOLL_CTL_DEL, fd, std::ptr::null_mut());
                         libc::close(fd);
