@@ -59,7 +59,7 @@ describe('dynamic programs from the host (native vs sandbox)', () => {
   }
 });
 
-// AddressSanitizer maps 16 TiB of shadow memory (MAP_NORESERVE) and a 2 TiB PROT_NONE gap at
+// AddressSanitizer maps 14 TiB of shadow memory (MAP_NORESERVE) and a 2 TiB PROT_NONE gap at
 // start-up, and touches the shadow of every access: a sanitized program starts only where such
 // memory costs nothing until touched. LeakSanitizer stops the world with ptrace, which guests do
 // not have, hence detect_leaks=0. Pids and addresses differ: the report's kinds are compared.
