@@ -144,8 +144,11 @@ interface Mapping {
   demand: boolean;
 }
 
-/** How much memory a touch of a demand reservation makes at once (aligned, within the reservation). */
-const DEMAND_CHUNK = 2 ** 20;
+/**
+ * How much memory reserved address space gets at a time, aligned and within the reservation: a
+ * touch of demand memory makes this much, and the Linux layer's mprotect opens this much.
+ */
+export const RESERVED_CHUNK = 2 ** 20;
 
 type HostOp =
   | { kind: 'mmap'; addr: number; len: number; prot: number; off: number }
@@ -195,7 +198,7 @@ const USER_LIMIT = 2 ** 47;
  *   ERR_ALREADY_EXISTS `noReplace` and the range is in use.
  *   ERR_OUT_OF_RANGE   the mapping extends past the end of the VMO; `readCString` found no NUL.
  *   ERR_NOT_FOUND      `protect` or `seal` over a range that is not fully mapped (Linux: ENOMEM).
- *   ERR_NOT_SUPPORTED  `protect` of a reservation to anything but PROT_NONE.
+ *   ERR_NOT_SUPPORTED  `protect` of a reservation (but demand memory) to anything but PROT_NONE.
  *   ERR_BAD_STATE      `unmap`, `protect` or a fixed `map` or `reserve` over a sealed mapping (Linux: EPERM).
  */
 export class Vmar extends KObject implements VmoMapper {
@@ -376,9 +379,9 @@ export class Vmar extends KObject implements VmoMapper {
 
   /** Memory for the chunk of demand reservation `m` around `addr`, mapped with `m`'s protection. */
   #commit(m: Mapping, addr: number): void {
-    const chunk = Math.floor(addr / DEMAND_CHUNK) * DEMAND_CHUNK;
+    const chunk = Math.floor(addr / RESERVED_CHUNK) * RESERVED_CHUNK;
     const start = Math.max(m.start, chunk);
-    const end = Math.min(m.end, chunk + DEMAND_CHUNK);
+    const end = Math.min(m.end, chunk + RESERVED_CHUNK);
     const vmo = this.#demandMemory!(end - start);
     const { prot, name, maxProt, sealed } = m;
     this.#removeRange(start, end);

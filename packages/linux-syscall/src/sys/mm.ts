@@ -12,7 +12,7 @@ import {
   MAP_NORESERVE, MAP_POPULATE, MAP_PRIVATE, PROT_NONE, PROT_READ, PROT_WRITE, readIntoVmo, RLIMIT_MEMLOCK, USER_END, type Kernel, type OpenFile,
 } from '@rvisor/linux-object';
 import {
-  PAGE_SIZE, Vmo, ZxError, ZxStatus, pageRoundUp as pageUp, type MapOptions, type MappingInfo, type Vmar, type VmoCreateOptions,
+  PAGE_SIZE, RESERVED_CHUNK, Vmo, ZxError, ZxStatus, pageRoundUp as pageUp, type MapOptions, type MappingInfo, type Vmar, type VmoCreateOptions,
 } from '@rvisor/zircon-object';
 import type { SyscallContext } from '../context.js';
 
@@ -196,13 +196,10 @@ function reserve(ctx: SyscallContext, m: { addr: number; size: number; fixed: bo
   }
 }
 
-/** Reserved address space gets memory at least this much at a time, to its next multiple. */
-const COMMIT_CHUNK = 2 ** 20;
-
 /**
  * Memory for the reserved parts of [start, end) before mprotect makes them `prot`: new zero pages,
  * charged to the container (ENOMEM past its limit). The last part is rounded up to a multiple of
- * COMMIT_CHUNK within its reservation (the extra pages mapped PROT_NONE): a thread arena opens
+ * RESERVED_CHUNK within its reservation (the extra pages mapped PROT_NONE): a thread arena opens
  * its 64 MiB a few pages at a time, and a VMO each time made thousands of mappings. Stops at the
  * first sealed mapping, where mprotect fails. Returns whether the whole range was reserved and is
  * now mapped with `prot`: then nothing is left for mprotect to do.
@@ -216,7 +213,7 @@ function commitReserved(ctx: SyscallContext, start: number, end: number, prot: n
     if (m === undefined) return false; // a hole: protect refuses the range
     const to = Math.min(m.end, stop);
     if (m.vmo === null && !m.demand) {
-      const upTo = Math.min(m.end, Math.ceil(to / COMMIT_CHUNK) * COMMIT_CHUNK);
+      const upTo = Math.min(m.end, Math.ceil(to / RESERVED_CHUNK) * RESERVED_CHUNK);
       mapGrowing(vmar, ctx.kernel, at, upTo - at, upTo === to ? prot : PROT_NONE, m.name, true);
       if (upTo !== to) whole = false;
     } else {
