@@ -206,6 +206,7 @@ function reserve(ctx: SyscallContext, m: { addr: number; size: number; fixed: bo
  */
 function commitReserved(ctx: SyscallContext, start: number, end: number, prot: number): boolean {
   const vmar = ctx.process.vmar;
+  if (!vmar.holdsReservation(start, end)) return false; // the usual mprotect: no walk, no copies
   const stop = vmar.firstSealed(start, end) ?? end;
   let whole = stop === end;
   for (let at = start; at < stop;) {

@@ -72,6 +72,21 @@ static void files(void) {
   close(d);
 }
 
+static void wait_byte(int fd) {
+  char x;
+  read(fd, &x, 1);
+}
+
+/** A child that exits once a byte comes on `fd`. */
+static pid_t waiting_child(int fd) {
+  pid_t child = fork();
+  if (child == 0) {
+    wait_byte(fd);
+    _exit(0);
+  }
+  return child;
+}
+
 static void processes(void) {
   printf("-- processes\n");
   pid_t me = getpid();
@@ -79,24 +94,14 @@ static void processes(void) {
   show("IO of itself", me, me, KCMP_IO, 0, 0);
   int p[2];
   pipe(p);
-  pid_t child = fork();
-  if (child == 0) {
-    char x;
-    read(p[0], &x, 1);
-    _exit(0);
-  }
+  pid_t child = waiting_child(p[0]);
   show("VM, parent and child", me, child, KCMP_VM, 0, 0);
   show("FILES", me, child, KCMP_FILES, 0, 0);
   show("FS", me, child, KCMP_FS, 0, 0);
   show("SIGHAND", me, child, KCMP_SIGHAND, 0, 0);
   // pthread_create shares the undo list (CLONE_SYSVSEM), which made the parent one; not the child.
   show("SYSVSEM, a parent that made a thread and a child", me, child, KCMP_SYSVSEM, 0, 0);
-  pid_t other = fork();
-  if (other == 0) {
-    char x;
-    read(p[0], &x, 1);
-    _exit(0);
-  }
+  pid_t other = waiting_child(p[0]);
   show("SYSVSEM, two children with none", child, other, KCMP_SYSVSEM, 0, 0);
   show("FILE, an fd the child inherited", me, child, KCMP_FILE, p[1], p[1]);
   show("FILE, two ends of a pipe", me, child, KCMP_FILE, p[0], p[1]);
@@ -144,11 +149,6 @@ static void epoll_targets(void) {
   close(q);
   close(p[1]);
   close(ep);
-}
-
-static void wait_byte(int fd) {
-  char x;
-  read(fd, &x, 1);
 }
 
 static void permissions(void) {
