@@ -8,8 +8,8 @@
 import { markProgress, progressEpoch } from '@rvisor/async-executor';
 import {
   ERESTARTNOHAND, ERESTARTNOINTR, ERESTARTSYS, ERESTART_RESTARTBLOCK, Errno, SA_RESTART, SIG_DFL, SIG_IGN,
-  Signo, defaultAction, hasDeliverable, isKernelError, setupFrame, sigbit, takeDeliverable,
-  type Kernel, type LinuxThread,
+  Signo, defaultAction, eventStop, groupStop, hasDeliverable, isKernelError, setupFrame, sigbit, signalStop, takeDeliverable,
+  type Kernel, type LinuxThread, type SigInfo,
 } from '@rvisor/linux-object';
 import { Reg, StopKind, type Platform, type Registers, type StopEvent } from '@rvisor/zircon-object';
 import { SyscallContext } from './context.js';
@@ -66,6 +66,14 @@ interface Completion {
   result: number | bigint;
 }
 
+/** A tracee its tracer let go on: what is delivered first, and whether it stopped as a syscall returned. */
+interface TraceeResumption {
+  kernel: Kernel;
+  thread: LinuxThread;
+  signal: SigInfo | null;
+  atSyscall: boolean;
+}
+
 /**
  * The syscall context the run loop keeps on `thread` once it has made a syscall: on the thread, as
  * its `ext`, not in a WeakMap (`LinuxThread.ext` says why).
@@ -92,6 +100,7 @@ export class KernelRunner {
   readonly #log: SyscallLogger;
   readonly #unknown: (nr: number) => number;
   readonly #ready: Completion[] = [];
+  readonly #resumedTracees: TraceeResumption[] = [];
   #pending = 0;
   #epoch = 0;
   #drains = 0;
@@ -105,12 +114,23 @@ export class KernelRunner {
     this.#options = options;
     this.#log = options.log ?? { warn: () => {} };
     this.#unknown = createUnknownSyscall(this.#log);
+    this.#serveTracees(kernel);
+  }
+
+  /** Let `kernel`'s tracer resume its tracees through this loop. */
+  #serveTracees(kernel: Kernel): void {
+    kernel.resumeTraced = (thread, signal, atSyscall) => {
+      this.#resumedTracees.push({ kernel, thread, signal, atSyscall });
+      markProgress();
+    };
   }
 
   /** Run the guests of another kernel on the same platform too (another container of the sandbox). */
   addKernel(kernel: Kernel): void {
     if (kernel.platform !== this.#platform) throw new Error('KernelRunner: kernels must share one platform');
-    if (!this.#kernels.includes(kernel)) this.#kernels.push(kernel);
+    if (this.#kernels.includes(kernel)) return;
+    this.#kernels.push(kernel);
+    this.#serveTracees(kernel);
   }
 
   /** Stop running the guests of `kernel` (it has none left). */
@@ -188,6 +208,7 @@ export class KernelRunner {
   /** Resume what is ready, wait for the next stop and answer it. */
   #step(): Pause {
     const platform = this.#platform;
+    if (this.#resumedTracees.length > 0) this.#resumeTracees();
     // Threads whose async handlers finished: resume all but one now, fuse the last with the wait.
     while (this.#ready.length > 0) {
       const c = this.#ready.shift()!;
@@ -249,6 +270,18 @@ export class KernelRunner {
       this.#next = thread;
     }
     return GO_ON;
+  }
+
+  /** Tracees let go by their tracer: deliver what is due (a stop may come again at once), then resume. */
+  #resumeTracees(): void {
+    for (const r of this.#resumedTracees.splice(0)) {
+      const { kernel, thread } = r;
+      if (!kernel.threadsByHostTid.has(thread.hostTid)) continue;
+      const regs = this.#deliver(kernel, thread, thread.savedRegs, r.atSyscall, r.signal);
+      if (this.#parked(kernel, thread, regs)) continue;
+      this.#platform.resumeAndWait(thread.hostTid, regs, 0, 0);
+      thread.running = true;
+    }
   }
 
   /** Host fds the kernel watches may be ready, or a deadline passed. */
@@ -354,14 +387,15 @@ export class KernelRunner {
     // Memory the process maps moved meanwhile (a tmpfs file it maps grew): remap it before it
     // runs, unless it is being killed (an execve that failed past its point of no return).
     const remap = thread.process.vmar.pendingHostOps !== 0 && thread.process.exit === null;
+    const event = thread.ptrace !== null && thread.ptrace.pendingEvent !== 0;
     // The common case, without a BigInt: a number, nothing to deliver and no restart.
-    if (typeof result === 'number' && !remap && !isRestartErrno(-result) && !hasDeliverable(thread)) {
+    if (typeof result === 'number' && !remap && !isRestartErrno(-result) && !hasDeliverable(thread) && !event) {
       ctx.setReturn(result);
       return regs;
     }
-    // A BigInt result, a restart, a signal to deliver or memory to remap.
+    // A BigInt result, a restart, a signal to deliver, a tracer's event or memory to remap.
     const rax = BigInt.asUintN(64, BigInt(result));
-    const more = hasDeliverable(thread) || isRestart(rax);
+    const more = hasDeliverable(thread) || isRestart(rax) || event;
     if (more || remap) {
       // Delivery, a restart or an injection needs more than rax: the thread's whole registers.
       const fetched = this.#platform.fetchRegisters(thread.hostTid, rax);
@@ -387,10 +421,27 @@ export class KernelRunner {
    * or a frame for its handler. At a syscall return, an interrupted call (-ERESTART*) becomes EINTR
    * or is restarted, as Linux's handle_signal/restart rules say.
    */
-  #deliver(kernel: Kernel, thread: LinuxThread, regs: Registers, atSyscall: boolean): Registers {
-    if (!hasDeliverable(thread) && !(atSyscall && isRestart(regs[Reg.rax]))) return regs;
+  #deliver(kernel: Kernel, thread: LinuxThread, regs: Registers, atSyscall: boolean, injected: SigInfo | null = null): Registers {
+    const tracing = thread.ptrace;
+    if (tracing !== null && tracing.pendingEvent !== 0) {
+      // An event stop (execve's) comes before any signal, as Linux's ptrace_event.
+      eventStop(kernel, thread, tracing.pendingEvent, atSyscall);
+      tracing.pendingEvent = 0;
+      return regs;
+    }
+    if (injected === null && !hasDeliverable(thread) && !(atSyscall && isRestart(regs[Reg.rax]))) return regs;
     const proc = thread.process;
-    for (let info = takeDeliverable(thread); info; info = takeDeliverable(thread)) {
+    for (let info = injected ?? takeDeliverable(thread); info; info = takeDeliverable(thread)) {
+      // A traced thread stops for its tracer first, which decides what is delivered (ptrace_signal).
+      if (tracing !== null && info !== injected && info.signo !== Signo.SIGKILL) {
+        signalStop(kernel, thread, info, atSyscall);
+        return regs;
+      }
+      // A signal the tracer gave that the thread now blocks waits as a pending one.
+      if (info === injected && (thread.signalMask & sigbit(info.signo)) !== 0n) {
+        thread.pending.add(info);
+        continue;
+      }
       const act = proc.sigaction(info.signo);
       if (act.handler === SIG_IGN) continue;
       if (act.handler === SIG_DFL) {
@@ -439,6 +490,10 @@ export class KernelRunner {
       kernel.endThread(thread, regs); // another thread is in execve: this one ends here
       return true;
     }
+    if (thread.ptrace !== null && thread.ptrace.stop !== null) {
+      if (regs !== thread.savedRegs) thread.savedRegs.set(regs);
+      return true; // stopped for its tracer, which resumes it (Kernel.resumeTraced)
+    }
     if (proc.heldForFork) {
       if (regs !== thread.savedRegs) thread.savedRegs.set(regs);
       proc.forkHeld.push(thread); // a sibling is forking: this one waits out the copy
@@ -452,7 +507,9 @@ export class KernelRunner {
     }
     if (!proc.stopped) return false;
     if (regs !== thread.savedRegs) thread.savedRegs.set(regs);
-    proc.parked.push(thread);
+    // A traced thread's group stop is its tracer's to see and end.
+    if (thread.ptrace !== null) groupStop(kernel, thread, proc.stopSignal);
+    else proc.parked.push(thread);
     return true;
   }
 
@@ -476,7 +533,7 @@ export class KernelRunner {
     const found = this.#lookup(ev.tid);
     if (!found) return;
     const [kernel] = found;
-    const thread = kernel.reapHostThread(ev.tid);
+    const thread = kernel.reapHostThread(ev.tid, ev.signal ? ev.signal & 0x7f : (ev.status & 0xff) << 8);
     if (!thread) return;
     const proc = thread.process;
     if (proc.threads.size > 0) return;

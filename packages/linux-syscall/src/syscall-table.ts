@@ -31,6 +31,7 @@ import * as restart from './sys/restart.js';
 import * as seccomp from './sys/seccomp.js';
 import * as mqueue from './sys/mqueue.js';
 import * as kcmp from './sys/kcmp.js';
+import * as ptrace from './sys/ptrace.js';
 import { buildTable, partial, stub, supported } from './table/index.js';
 import { eventsSyscalls } from './families/events.js';
 import { fsWriteSyscalls } from './families/fs-write.js';
@@ -238,7 +239,7 @@ export const syscallTable = buildTable<SyscallContext>({
   init_module: stub(-Errno.EPERM, HOST_ONLY),
   finit_module: stub(-Errno.EPERM, HOST_ONLY),
   delete_module: stub(-Errno.EPERM, HOST_ONLY),
-  ptrace: stub(-Errno.EPERM, 'guests may not trace (next milestones: within the container only)'),
+  ptrace: partial(ptrace.sysPtrace, 'tracees within the container: attach, seize, signal-delivery and exec stops, registers, memory, siginfo and masks; no syscall stops, single steps, fork events or PTRACE_LISTEN (EIO)'),
   process_vm_readv: stub(-Errno.EPERM, 'guests may not read other processes'),
   process_vm_writev: stub(-Errno.EPERM, 'guests may not write other processes'),
   mount: stub(-Errno.EPERM, 'host mounts are never reachable; tmpfs and proc inside: next milestone'),

@@ -9,7 +9,7 @@ import { ROOTFS } from './paths.js';
 
 // Conformance: each C program under programs/ (one per syscall family) is built static at test
 // time, run natively and in the sandbox, and the two outputs must agree line for line.
-const FAMILIES = ['process', 'memory', 'signals', 'threads', 'futex', 'time', 'mounts', 'events', 'fs-write', 'files', 'procfs', 'fd', 'pty', 'permissions', 'capabilities', 'sockets', 'inet', 'netlink', 'sched', 'ipc', 'inotify', 'pidfd', 'control', 'membarrier', 'openat2', 'xattr', 'filecaps', 'seccomp', 'mqueue', 'kcmp'];
+const FAMILIES = ['process', 'memory', 'signals', 'threads', 'futex', 'time', 'mounts', 'events', 'fs-write', 'files', 'procfs', 'fd', 'pty', 'permissions', 'capabilities', 'sockets', 'inet', 'netlink', 'sched', 'ipc', 'inotify', 'pidfd', 'control', 'membarrier', 'openat2', 'xattr', 'filecaps', 'seccomp', 'mqueue', 'kcmp', 'ptrace'];
 
 let rootfs: string;
 

@@ -68,6 +68,27 @@ describe('Process and Thread', () => {
     expect(proc.retcode).toBe(3);
   });
 
+  it('leaves an address space another process shares as it is, and unmaps it with the last', () => {
+    const alloc = new PmemAllocator(new FakePhysicalMemory());
+    const job = Job.createRoot();
+    const vmar = newVmar();
+    const first = new Process(job, 'a', { vmar });
+    vmar.share();
+    const second = new Process(job, 'b', { vmar });
+    const vmo = Vmo.create(alloc, 8192);
+    vmar.map({ vmo, len: 8192, prot: 3 });
+    vmo.close();
+    first.exit(0);
+    expect(vmar.shared).toBe(false);
+    expect(vmar.mappings()).toHaveLength(1);
+    expect(vmar.pendingHostOps).toBe(1); // only the map: the survivor's host mappings stay
+    second.exit(0);
+    expect(vmar.mappings()).toEqual([]);
+    vmar.takeHostOps();
+    vmar.hostOpsMade();
+    expect(alloc.allocatedBytes).toBe(0);
+  });
+
   it('a killed job kills its processes and children, and refuses new ones', () => {
     const root = Job.createRoot();
     const container = root.createChild('container');

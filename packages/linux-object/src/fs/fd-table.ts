@@ -12,7 +12,7 @@ import type { OpenFile } from './open-file.js';
 
 /** close_range(2) flag: set close-on-exec instead of closing. */
 export const CLOSE_RANGE_CLOEXEC = 1 << 2;
-/** close_range(2) flag: unshare the fd table first (a table here is never shared by another process). */
+/** close_range(2) flag: unshare the fd table first (one shared with another process, clone's CLONE_FILES). */
 export const CLOSE_RANGE_UNSHARE = 1 << 1;
 
 // How many references (fds in any table, or other holders) each open file has.
@@ -47,6 +47,11 @@ interface Slot {
   cloexec: boolean;
 }
 
+/** close_range(2)'s checks: EINVAL for unknown flags or `first` > `last`. */
+export function checkCloseRange(first: number, last: number, flags: number): void {
+  if ((flags & ~(CLOSE_RANGE_CLOEXEC | CLOSE_RANGE_UNSHARE)) !== 0 || first > last) throw new KernelError(Errno.EINVAL);
+}
+
 /** Default RLIMIT_NOFILE soft limit, as Linux. */
 export const DEFAULT_NOFILE = 1024;
 
@@ -57,6 +62,8 @@ export const DEFAULT_NOFILE = 1024;
 export class FdTable {
   #slots: (Slot | undefined)[] = [];
   #limit: number;
+  /** The processes using this table (more than one after a clone with CLONE_FILES and no CLONE_THREAD). */
+  #users = 1;
 
   constructor(limit = DEFAULT_NOFILE) {
     this.#limit = limit;
@@ -145,9 +152,7 @@ export class FdTable {
    * `first` to `last`; EINVAL for unknown flags or `first` > `last`.
    */
   closeRange(first: number, last: number, flags: number): void {
-    if ((flags & ~(CLOSE_RANGE_CLOEXEC | CLOSE_RANGE_UNSHARE)) !== 0 || first > last) {
-      throw new KernelError(Errno.EINVAL);
-    }
+    checkCloseRange(first, last, flags);
     const end = Math.min(last, this.#slots.length - 1);
     for (let fd = first; fd <= end; fd++) {
       const slot = this.#slots[fd];
@@ -212,6 +217,22 @@ export class FdTable {
       if (slot !== undefined) this.close(fd);
     });
     this.#slots = [];
+  }
+
+  /** One more process uses this table as its own (clone with CLONE_FILES, no CLONE_THREAD). */
+  share(): void {
+    this.#users++;
+  }
+
+  /** Whether more than one process uses it (execve and CLOSE_RANGE_UNSHARE then take a copy). */
+  get shared(): boolean {
+    return this.#users > 1;
+  }
+
+  /** A process that used it is gone or took a copy; true if it was the last, who closes the fds. */
+  leave(): boolean {
+    this.#users = Math.max(0, this.#users - 1);
+    return this.#users === 0;
   }
 
   /** A copy for a child process (fork without CLONE_FILES): same files, same flags. */

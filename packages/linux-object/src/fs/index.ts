@@ -26,7 +26,7 @@ export {
 export { statfsCodec } from './statfs.js';
 export { FsContext } from './fs-context.js';
 export {
-  CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE, DEFAULT_NOFILE, FdTable, fileReferences, releaseFile, retainFile,
+  CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE, DEFAULT_NOFILE, FdTable, checkCloseRange, fileReferences, releaseFile, retainFile,
 } from './fd-table.js';
 export type { LockRequest, LockType, RecordLock } from './locks.js';
 export { FileLocks, fileLocks } from './locks.js';

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { execDone } from './ptrace.js';
 import { execCapabilities, type FileCapabilities } from './capabilities.js';
 import { Reg, Vmo, ZxError, ZxStatus, bytesToString, type Registers } from '@rvisor/zircon-object';
 import type { Stat } from '../abi/stat.js';
@@ -225,6 +226,8 @@ function replaceImage(
   prog: Program, interp: Program | undefined,
 ): void {
   const proc = thread.process;
+  // A new image needs an address space of its own, and the host process shares its host one.
+  if (proc.vmar.shared) throw new KernelError(Errno.ENOSYS, 'execve in a process that shares its memory (clone with CLONE_VM)');
   const mainImage = prog.loaded.image;
   const mainBias = mainImage.type === 'dyn' ? PIE_BASE : 0;
   const mainLayout = layoutElf(mainImage, mainBias);
@@ -270,6 +273,7 @@ function replaceImage(
   let entry: number;
   try {
     vmar.unmapAll();
+    proc.unshareFiles(); // as Linux's unshare_files: a table shared by CLONE_FILES is left to the others
     proc.fds.closeOnExec();
     proc.resetSignalHandlers();
     thread.altStack = null;
@@ -314,6 +318,7 @@ function replaceImage(
     throw err;
   }
   kernel.syncMemory(thread, regs);
+  execDone(thread);
 
   // Registers as Linux leaves them at a new image's entry: all zero but rip, rsp and segments.
   const cs = regs[Reg.cs];

@@ -8,7 +8,7 @@
  * @module
  */
 import { Process, Reg, Thread, ZxError, ZxStatus, type Registers } from '@rvisor/zircon-object';
-import { CLONE_PTRACE, CLONE_UNTRACED } from '../abi/process.js';
+import { CLONE_PTRACE, CLONE_UNTRACED, CLONE_VM } from '../abi/process.js';
 import { Signo } from '../abi/signal.js';
 import { Errno, KernelError } from '../errno.js';
 import type { Kernel } from './kernel.js';
@@ -30,8 +30,21 @@ export interface ForkOptions {
    * clone with CLONE_VM | CLONE_VFORK): the host clone already maps the same pmem frames.
    */
   shareMemory?: boolean;
+  /**
+   * Use the parent's address space itself, for good (clone with CLONE_VM and without CLONE_VFORK
+   * or CLONE_THREAD): the host clone shares the host's too, so a mapping either makes is both's.
+   */
+  sameMemory?: boolean;
+  /** Share the parent's fd table (CLONE_FILES), its root, cwd and umask (CLONE_FS), its signal handlers (CLONE_SIGHAND). */
+  shareFiles?: boolean;
+  shareFs?: boolean;
+  shareSignalHandlers?: boolean;
   /** The child's stack pointer (clone's stack argument; 0: the parent's). */
   stack?: bigint;
+  /** Its TLS base (CLONE_SETTLS). */
+  tls?: bigint;
+  /** What its parent gets when it exits (clone's low byte; 0: nothing). SIGCHLD by default. */
+  exitSignal?: number;
 }
 
 /**
@@ -40,26 +53,35 @@ export interface ForkOptions {
  */
 export function fork(kernel: Kernel, thread: LinuxThread, regs: Registers, options: ForkOptions = {}): LinuxThread {
   const parent = thread.process;
-  const vmar = kernel.newVmar();
-  try {
-    // The snapshot, taken while the parent is stopped; the host clone below gives the child the
-    // parent's host mappings, so only its copies need mapping at its first stop.
-    parent.vmar.fork(vmar, { hostInherits: true, share: options.shareMemory });
-  } catch (err) {
-    vmar.destroy();
-    if (err instanceof ZxError && err.status === ZxStatus.ERR_NO_MEMORY) throw new KernelError(Errno.ENOMEM);
-    throw err;
+  const same = options.sameMemory === true;
+  const vmar = same ? parent.vmar : kernel.newVmar();
+  const letGo = () => (same ? vmar.leave() : vmar.destroy());
+  if (same) vmar.share();
+  else {
+    try {
+      // The snapshot, taken while the parent is stopped; the host clone below gives the child the
+      // parent's host mappings, so only its copies need mapping at its first stop.
+      parent.vmar.fork(vmar, { hostInherits: true, share: options.shareMemory });
+    } catch (err) {
+      letGo();
+      if (err instanceof ZxError && err.status === ZxStatus.ERR_NO_MEMORY) throw new KernelError(Errno.ENOMEM);
+      throw err;
+    }
   }
-  const [res] = kernel.platform.inject(thread.hostTid, regs, [{ nr: SYS_CLONE, args: [Signo.SIGCHLD | TRACED_NO_EVENT, 0, 0, 0, 0, 0] }]);
+  const hostFlags = Signo.SIGCHLD | TRACED_NO_EVENT | (same ? CLONE_VM : 0);
+  const [res] = kernel.platform.inject(thread.hostTid, regs, [{ nr: SYS_CLONE, args: [hostFlags, same ? options.stack ?? 0n : 0, 0, 0, 0, 0] }]);
   if (res < 0n) {
-    vmar.destroy();
+    letGo();
     throw new KernelError(Number(-res) as Errno, 'host clone failed');
   }
   const zxProcess = new Process(kernel.rootJob, parent.zx.name, { vmar });
-  const child = new LinuxProcess(zxProcess, kernel.allocatePid(), parent, parent.fds.fork(), parent.fs.fork(), {
+  if (options.shareFiles) parent.fds.share();
+  const fds = options.shareFiles ? parent.fds : parent.fds.fork();
+  const child = new LinuxProcess(zxProcess, kernel.allocatePid(), parent, fds, options.shareFs ? parent.fs : parent.fs.fork(), {
     ...parent.cred,
     groups: [...parent.cred.groups],
   });
+  child.exitSignal = options.exitSignal ?? Signo.SIGCHLD;
   child.hostPid = Number(res);
   child.brkStart = parent.brkStart;
   child.brk = parent.brk;
@@ -74,7 +96,8 @@ export function fork(kernel: Kernel, thread: LinuxThread, regs: Registers, optio
   child.thpDisable = parent.thpDisable;
   child.pgid = parent.pgid;
   child.sid = parent.sid;
-  for (const [sig, act] of parent.sigactions) child.sigactions.set(sig, act);
+  if (options.shareSignalHandlers) child.sigactions = parent.sigactions;
+  else for (const [sig, act] of parent.sigactions) child.sigactions.set(sig, act);
   for (const [res, lim] of parent.rlimits) child.rlimits.set(res, { ...lim });
   parent.children.add(child);
   kernel.processes.set(child.pid, child);
@@ -89,6 +112,7 @@ export function fork(kernel: Kernel, thread: LinuxThread, regs: Registers, optio
   childThread.savedRegs[Reg.rax] = 0n;
   childThread.savedRegs[Reg.orig_rax] = 0xffff_ffff_ffff_ffffn;
   if (options.stack) childThread.savedRegs[Reg.rsp] = options.stack;
+  if (options.tls !== undefined) childThread.savedRegs[Reg.fs_base] = options.tls;
   kernel.threadsByHostTid.set(childThread.hostTid, childThread);
   kernel.unstartedThreads.add(childThread);
   return childThread;

@@ -14,6 +14,11 @@ export {
 } from './capabilities.js';
 export type { CapabilitySets, ExecCapabilities, FileCapabilities, UidTriple } from './capabilities.js';
 export { mayInspect } from './ptrace-access.js';
+export {
+  CLD_TRAPPED, PTRACE_EVENT_EXEC, PTRACE_O_EXITKILL, PTRACE_O_MASK, PTRACE_O_TRACEEXEC, PTRACE_O_TRACESYSGOOD, Tracing,
+  attach, detach, eventStop, groupStop, resumeTracee, signalStop,
+} from './ptrace.js';
+export type { PtraceStop } from './ptrace.js';
 export { ImageCache, KeptFiles, LoadedImage, IMAGE_CACHE_BYTES, IMAGE_SETTLED_MS } from './image-cache.js';
 export type { ImageSource, KeptFile } from './image-cache.js';
 export { FileContents, fileSource, keptContents } from './file-contents.js';

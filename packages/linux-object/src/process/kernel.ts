@@ -30,8 +30,9 @@ import { VdsoImage } from './vdso.js';
 import { LoopbackNetwork } from '../net/loopback.js';
 import {
   CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, SA_NOCLDSTOP, SA_NOCLDWAIT, SIG_IGN, SI_USER,
-  defaultAction, sendSignal,
+  defaultAction, sendSignal, type SigInfo,
 } from './signals.js';
+import { traceeGone, tracerGone } from './ptrace.js';
 import { Signo } from '../abi/signal.js';
 
 const SYS_EXIT = 60;
@@ -121,6 +122,11 @@ export class Kernel {
   frozen = false;
   /** Threads that stopped while frozen, with their registers saved; resumed by {@link thaw}. */
   readonly frozenThreads: LinuxThread[] = [];
+  /**
+   * Let a tracee stopped for its tracer go on (the run loop's): `signal` is delivered first, and
+   * at a syscall's return the restart rules apply then.
+   */
+  resumeTraced: ((thread: LinuxThread, signal: SigInfo | null, atSyscall: boolean) => void) | null = null;
   /** Told when a process has exited (its last thread is gone), after its parent was told. */
   onProcessDied: ((proc: LinuxProcess) => void) | null = null;
   #nextPid = 1;
@@ -257,6 +263,7 @@ export class Kernel {
     for (const t of proc.posixTimers.values()) t.disarm();
     proc.posixTimers.clear();
     this.releaseProcess(proc);
+    tracerGone(this, proc);
     // Out of the root job's list: otherwise every process the kernel ever ran stays reachable.
     proc.zx.exit(proc.exit?.code ?? 0);
     proc.releaseVfork();
@@ -291,14 +298,16 @@ export class Kernel {
     if (parent) {
       // A parent that ignores SIGCHLD, or set SA_NOCLDWAIT, leaves no zombie to reap (Linux's
       // autoreap): its wait blocks until every child is gone, then fails with ECHILD.
+      // Only a child whose exit signal is SIGCHLD is reaped so, as in Linux's do_notify_parent.
       const action = parent.sigaction(Signo.SIGCHLD);
-      const ignored = action.handler === SIG_IGN;
-      if (ignored || (action.flags & SA_NOCLDWAIT) !== 0) this.reap(proc);
+      const sigchld = proc.exitSignal === Signo.SIGCHLD;
+      const ignored = sigchld && action.handler === SIG_IGN;
+      if (ignored || (sigchld && (action.flags & SA_NOCLDWAIT) !== 0)) this.reap(proc);
       parent.childEvents.wakeAll();
       const exit = proc.exit ?? { code: 0, signal: 0 };
-      if (!ignored) {
+      if (!ignored && proc.exitSignal !== 0) {
         sendSignal(this, parent, {
-          signo: Signo.SIGCHLD,
+          signo: proc.exitSignal,
           code: exit.signal ? (defaultAction(exit.signal) === 'core' ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED,
           pid: proc.pid,
           uid: proc.cred.uid,
@@ -354,6 +363,7 @@ export class Kernel {
    */
   stopProcess(proc: LinuxProcess, signal: number): void {
     proc.stopped = true;
+    proc.stopSignal = signal;
     proc.jobReport = { kind: 'stopped', signal };
     for (const t of proc.threads.values()) if (t.running) this.platform.interrupt(t.hostTid);
     this.#notifyParent(proc, CLD_STOPPED, signal);
@@ -465,9 +475,10 @@ export class Kernel {
    * Forget an exited host thread; returns it if it was ours. A thread that leaves others behind
    * clears its clear_child_tid word and wakes a futex waiter there (what pthread_join waits on).
    */
-  reapHostThread(hostTid: number): LinuxThread | undefined {
+  reapHostThread(hostTid: number, status = 0): LinuxThread | undefined {
     const t = this.threadsByHostTid.get(hostTid);
     if (!t) return undefined;
+    if (t.ptrace !== null) traceeGone(this, t, status);
     this.hostCallMade(t); // or never will: the host thread is gone either way
     this.threadsByHostTid.delete(hostTid);
     this.unstartedThreads.delete(t);
@@ -494,7 +505,8 @@ export class Kernel {
 
   /** Release a process that has exited: its memory, fds and file system references. */
   releaseProcess(proc: LinuxProcess): void {
-    proc.vmar.destroy();
-    proc.fds.closeAll();
+    // What another process shares (clone with CLONE_VM or CLONE_FILES) stays whole for it.
+    if (!proc.vmar.shared) proc.vmar.destroy();
+    if (proc.fds.leave()) proc.fds.closeAll();
   }
 }

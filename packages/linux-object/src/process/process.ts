@@ -5,7 +5,9 @@
  * @module
  */
 import { allCpus } from '../abi/cpus.js';
+import { Signo } from '../abi/signal.js';
 import type { SeccompState } from './seccomp.js';
+import type { Tracing } from './ptrace.js';
 import type { CapabilitySets } from './capabilities.js';
 import { WaitQueue } from '@rvisor/async-executor';
 import {
@@ -188,6 +190,8 @@ export class LinuxProcess {
   thpDisable = false;
   /** Stopped by a stop signal (job control) until SIGCONT; its threads wait in `parked`. */
   stopped = false;
+  /** The signal that stopped it last. */
+  stopSignal = 0;
   /** Threads kept from running while the process is stopped. */
   readonly parked: LinuxThread[] = [];
   /** While one thread forks: the others stay out of guest code (see `Kernel.holdSiblings`). */
@@ -197,6 +201,8 @@ export class LinuxProcess {
   readonly forkHoldChanged = new WaitQueue();
   /** A stop or continue the parent has not collected with wait4(WUNTRACED/WCONTINUED) yet. */
   jobReport: { kind: 'stopped' | 'continued'; signal: number } | null = null;
+  /** The threads this process traces (ptrace), gone ones too until its wait collects their exit. */
+  readonly tracees = new Set<LinuxThread>();
   /** Set when the last thread is gone: a zombie until the parent reaps it with wait4. */
   dead = false;
   /** Woken when a child of this process dies (wait4 sleeps here). */
@@ -207,8 +213,10 @@ export class LinuxProcess {
   readonly vforkDone = new WaitQueue();
   /** Whether this process has exec'd or died since it was forked (vfork waits for it). */
   releasedVfork = false;
-  /** Signal dispositions other than the default (rt_sigaction). */
-  readonly sigactions = new Map<number, SigAction>();
+  /** Signal dispositions other than the default (rt_sigaction); shared by clone's CLONE_SIGHAND. */
+  sigactions = new Map<number, SigAction>();
+  /** The signal its parent gets when it exits (clone's exit signal; 0: none). */
+  exitSignal: number = Signo.SIGCHLD;
   /** Process-directed signals waiting for a thread that does not block them. */
   readonly pending = new PendingSignals();
   pgid: number;
@@ -235,6 +243,14 @@ export class LinuxProcess {
     return this.zx.vmar;
   }
 
+  /** Take a copy of an fd table shared with another process (execve, CLOSE_RANGE_UNSHARE). */
+  unshareFiles(): void {
+    if (!this.fds.shared) return;
+    const own = this.fds.fork();
+    this.fds.leave();
+    this.fds = own;
+  }
+
   get ppid(): number {
     return this.parent?.pid ?? 0;
   }
@@ -255,7 +271,10 @@ export class LinuxProcess {
 
   /** execve: caught signals go back to their default action; ignored ones stay ignored. */
   resetSignalHandlers(): void {
-    for (const [sig, act] of this.sigactions) if (act.handler !== SIG_IGN) this.sigactions.delete(sig);
+    // A new table: one shared by clone's CLONE_SIGHAND stays as it is for the others, as Linux's de_thread.
+    const kept = new Map<number, SigAction>();
+    for (const [sig, act] of this.sigactions) if (act.handler === SIG_IGN) kept.set(sig, act);
+    this.sigactions = kept;
   }
 
   /** The wait status of a dead process, as wait4 reports it. */
@@ -345,6 +364,8 @@ export class LinuxThread {
    * another thread's touch made meanwhile is retried once, a second one there is real.
    */
   faultRetried = -1;
+  /** Its tracing (ptrace), or null when no process traces it. */
+  ptrace: Tracing | null = null;
   /** Set while the thread runs guest code (so a signal must make it stop). */
   running = false;
   /** Set while the thread waits in a blocking syscall; aborting it interrupts the call. */

@@ -237,13 +237,14 @@ function isIgnored(proc: LinuxProcess, sig: number): boolean {
 const STOP_SIGNALS = [Signo.SIGSTOP, Signo.SIGTSTP, Signo.SIGTTIN, Signo.SIGTTOU];
 
 /** Job control at generation: SIGCONT continues a stopped process; a stop signal taking its default action stops it. Returns true if the signal is used up. */
-function jobControl(kernel: Kernel, proc: LinuxProcess, sig: number, threads: LinuxThread[]): boolean {
+function jobControl(kernel: Kernel, proc: LinuxProcess, sig: number, threads: LinuxThread[], traced: boolean): boolean {
   if (sig === Signo.SIGCONT) {
     for (const s of STOP_SIGNALS) proc.pending.delete(s);
     if (proc.stopped) kernel.continueProcess(proc);
     return false; // SIGCONT is then delivered like any other signal (usually ignored)
   }
-  if (defaultAction(sig) !== 'stop') return false;
+  // A traced thread's tracer sees the stop signal first, at its delivery.
+  if (defaultAction(sig) !== 'stop' || traced) return false;
   const act = proc.sigaction(sig);
   const blockedEverywhere = threads.every((t) => (t.signalMask & sigbit(sig)) !== 0n);
   if (sig !== Signo.SIGSTOP && (act.handler !== SIG_DFL || blockedEverywhere)) return false;
@@ -271,11 +272,13 @@ export function sendSignal(kernel: Kernel, proc: LinuxProcess, info: SigInfo, th
   }
   const blocked = (t: LinuxThread) => (t.signalMask & sigbit(sig)) !== 0n;
   const threads = thread ? [thread] : [...proc.threads.values()];
-  if (jobControl(kernel, proc, sig, threads)) return true;
-  if (isIgnored(proc, sig) && !threads.every(blocked)) return true;
+  // A tracer sees every signal but SIGKILL at its delivery, ignored or fatal (Linux's sig_ignored).
+  const traced = threads.some((t) => t.ptrace !== null);
+  if (jobControl(kernel, proc, sig, threads, traced)) return true;
+  if (!traced && isIgnored(proc, sig) && !threads.every(blocked)) return true;
   const act = proc.sigaction(sig);
   const fatal = act.handler === SIG_DFL && (defaultAction(sig) === 'terminate' || defaultAction(sig) === 'core');
-  if (fatal && !threads.every(blocked)) {
+  if (fatal && !traced && !threads.every(blocked)) {
     kernel.killProcess(proc, sig);
     return true;
   }

@@ -6,10 +6,10 @@
  * @module
  */
 import {
-  Errno, F_GET_SEALS, F_GETLK, F_GETPIPE_SZ, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_RDLCK, F_SETLKW,
+  CLOSE_RANGE_UNSHARE, Errno, F_GET_SEALS, F_GETLK, F_GETPIPE_SZ, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_RDLCK, F_SETLKW,
   F_UNLCK, F_WRLCK, KernelError, O_ACCMODE, O_RDONLY, O_RDWR, O_WRONLY, SI_KERNEL, Signo, TmpFile, TmpFileHandle,
   F_SEAL_EXEC, F_SEAL_FUTURE_WRITE, F_SEAL_GROW, F_SEAL_SEAL, F_SEAL_SHRINK, F_SEAL_WRITE, PROT_WRITE,
-  TmpFs, StructBuffer, fileLocks, getI64, isKernelError,
+  TmpFs, StructBuffer, checkCloseRange, fileLocks, getI64, isKernelError,
   pipeBufferOf, sendSignal, setI64, type Kernel, type LockRequest, type OpenFile, type PipeBuffer,
 } from '@rvisor/linux-object';
 import type { Vmo } from '@rvisor/zircon-object';
@@ -19,7 +19,10 @@ import { readFrom, written } from './io.js';
 
 /** Implements Linux syscall close_range(2). */
 export function sysCloseRange(ctx: SyscallContext) {
-  ctx.process.fds.closeRange(ctx.uint(0), ctx.uint(1), ctx.uint(2));
+  const [first, last, flags] = [ctx.uint(0), ctx.uint(1), ctx.uint(2)];
+  checkCloseRange(first, last, flags);
+  if (flags & CLOSE_RANGE_UNSHARE) ctx.process.unshareFiles();
+  ctx.process.fds.closeRange(first, last, flags);
   return 0;
 }
 

@@ -5,18 +5,19 @@
  */
 import {
   CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_FILES, CLONE_FS, CLONE_INTO_CGROUP, CLONE_PARENT_SETTID,
-  CLONE_PIDFD, CLONE_SETTLS, CLONE_SIGHAND, CLONE_SYSVSEM, CLONE_THREAD, CLONE_VFORK, CLONE_VM, WCONTINUED, WEXITED, WNOHANG,
+  CLONE_DETACHED, CLONE_IO, CLONE_PIDFD, CLONE_PTRACE, CLONE_SETTLS, CLONE_SIGHAND, CLONE_SYSVSEM, CLONE_THREAD,
+  CLONE_UNTRACED, CLONE_VFORK, CLONE_VM, WCONTINUED, WEXITED, WNOHANG,
   WNOWAIT, WUNTRACED, __WALL, __WCLONE, __WNOTHREAD,
-  CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, Errno, KernelError, Signo, cloneThread,
+  CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, CLD_TRAPPED, Errno, KernelError, Signo, cloneThread,
   NO_USAGE, O_NONBLOCK, addUsage, defaultAction, fork, type LinuxProcess, type LinuxThread, type Usage,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 import { installPidFd, pidFdOf } from './pidfd.js';
 import { encodeRusage } from './time.js';
 
-/** What clone can do so far: a new process with its own copy of everything, or a vfork child. */
-const SUPPORTED_CLONE = 0xff | CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID
-  | CLONE_PIDFD;
+/** What clone can do for a new process (namespaces, CLONE_PARENT and CLONE_SYSVSEM not yet). */
+const SUPPORTED_CLONE = 0xff | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_PIDFD | CLONE_PTRACE | CLONE_VFORK
+  | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_DETACHED | CLONE_UNTRACED | CLONE_CHILD_SETTID | CLONE_IO;
 
 
 /** Implements Linux syscall fork(2). */
@@ -108,15 +109,24 @@ function cloneWith(ctx: SyscallContext, args: CloneArgs) {
     throw new KernelError(Errno.EINVAL);
   }
   if (flags & CLONE_THREAD) return newThread(ctx, args);
-  // CLONE_VM comes only with CLONE_VFORK here (posix_spawn's and Go's way to start a program).
+  // Linux demands CLONE_VM with CLONE_SIGHAND, and an exit signal that is a signal.
+  if ((flags & CLONE_SIGHAND && !(flags & CLONE_VM)) || (flags & 0xff) > 64) throw new KernelError(Errno.EINVAL);
+  if (flags & ~SUPPORTED_CLONE) throw new KernelError(Errno.ENOSYS, 'clone with namespaces, CLONE_PARENT or CLONE_SYSVSEM is not supported yet');
+  // With CLONE_VFORK the child borrows the memory until it execs (posix_spawn's and Go's way to
+  // start a program); without it, the two processes keep one address space (LeakSanitizer's tracer).
   const sharesMemory = (flags & CLONE_VM) !== 0;
-  if (flags & (CLONE_SIGHAND | CLONE_FS | CLONE_FILES | CLONE_SETTLS) || flags & ~SUPPORTED_CLONE
-    || (sharesMemory && !(flags & CLONE_VFORK))) {
-    throw new KernelError(Errno.ENOSYS, 'clone sharing state without CLONE_THREAD is not supported yet');
-  }
-  if ((flags & 0xff) !== Signo.SIGCHLD && (flags & 0xff) !== 0) throw new KernelError(Errno.EINVAL);
+  const vfork = (flags & CLONE_VFORK) !== 0;
   const start = (): LinuxThread => {
-    const child = fork(ctx.kernel, ctx.thread, ctx.regs, { shareMemory: sharesMemory, stack: args.stack });
+    const child = fork(ctx.kernel, ctx.thread, ctx.regs, {
+      shareMemory: sharesMemory && vfork,
+      sameMemory: sharesMemory && !vfork,
+      shareFiles: (flags & CLONE_FILES) !== 0,
+      shareFs: (flags & CLONE_FS) !== 0,
+      shareSignalHandlers: (flags & CLONE_SIGHAND) !== 0,
+      stack: args.stack,
+      tls: flags & CLONE_SETTLS ? args.tls : undefined,
+      exitSignal: flags & 0xff,
+    });
     const pid = child.process.pid;
     if (flags & CLONE_PARENT_SETTID) ctx.mem.writeU32(args.parentTid, pid);
     if (flags & CLONE_CHILD_SETTID) child.process.memory.writeU32(args.childTid, pid);
@@ -124,7 +134,7 @@ function cloneWith(ctx: SyscallContext, args: CloneArgs) {
     if (flags & CLONE_PIDFD) ctx.mem.writeU32(args.pidfd, installPidFd(ctx, child.process));
     return child;
   };
-  const finish = (child: LinuxThread) => (flags & CLONE_VFORK ? waitVfork(ctx, child.process) : child.process.pid);
+  const finish = (child: LinuxThread) => (vfork ? waitVfork(ctx, child.process) : child.process.pid);
   if (sharesMemory) return finish(start()); // nothing is copied
   const child = withSiblingsHeld(ctx, start);
   return child instanceof Promise ? child.then(finish) : finish(child);
@@ -160,18 +170,33 @@ async function waitVfork(ctx: SyscallContext, child: LinuxProcess): Promise<numb
   return child.pid;
 }
 
-/** The children `pid` selects, as wait4 reads it. */
-function selected(parent: LinuxProcess, pid: number): LinuxProcess[] {
-  const all = [...parent.children];
-  if (pid > 0) return all.filter((c) => c.pid === pid);
-  if (pid === -1) return all;
-  const pgid = pid === 0 ? parent.pgid : -pid;
-  return all.filter((c) => c.pgid === pgid);
+/** Whether `pid`, as wait4 reads it, selects process `pid`'s or thread `tid`'s of process group `pgid`. */
+function selects(waiter: LinuxProcess, pid: number, id: number, pgid: number): boolean {
+  if (pid > 0) return id === pid;
+  return pid === -1 || pgid === (pid === 0 ? waiter.pgid : -pid);
+}
+
+/**
+ * The children `pid` and `options` select, as wait4 reads them: without __WALL, __WCLONE picks the
+ * children whose exit signal is not SIGCHLD, and its absence the others (Linux's eligible_child).
+ */
+function selected(parent: LinuxProcess, pid: number, options: number): LinuxProcess[] {
+  const clone = (options & __WCLONE) !== 0;
+  return [...parent.children].filter((c) => selects(parent, pid, c.pid, c.pgid)
+    && ((options & __WALL) !== 0 || (c.exitSignal !== Signo.SIGCHLD) === clone));
+}
+
+/** The threads `tracer` traces that `pid` selects (whatever their exit signal). */
+function selectedTracees(tracer: LinuxProcess, pid: number): LinuxThread[] {
+  if (tracer.tracees.size === 0) return [];
+  return [...tracer.tracees].filter((t) => selects(tracer, pid, t.tid, t.process.pgid));
 }
 
 /** A child's state change that wait4/waitid report. */
 interface ChildEvent {
-  child: LinuxProcess;
+  /** The child's pid, or a tracee's tid. */
+  pid: number;
+  uid: number;
   /** wait4's status word. */
   status: number;
   /** waitid's si_code and si_status. */
@@ -187,9 +212,12 @@ interface ChildEvent {
  * ECHILD if no child is selected.
  */
 function childEvent(ctx: SyscallContext, pid: number, options: number, wantExited: boolean): ChildEvent | null {
-  const candidates = selected(ctx.process, pid);
-  if (candidates.length === 0) throw new KernelError(Errno.ECHILD);
+  const candidates = selected(ctx.process, pid, options);
+  const tracees = selectedTracees(ctx.process, pid);
+  if (candidates.length === 0 && tracees.length === 0) throw new KernelError(Errno.ECHILD);
   const keep = (options & WNOWAIT) !== 0;
+  const traced = traceeEvent(ctx.process, tracees, keep, wantExited);
+  if (traced !== null) return traced;
   for (const child of candidates) {
     if (child.dead && wantExited) {
       const usage = addUsage(child.usage, child.childrenUsage);
@@ -200,18 +228,45 @@ function childEvent(ctx: SyscallContext, pid: number, options: number, wantExite
       }
       const exit = child.exit ?? { code: 0, signal: 0 };
       const code = exit.signal ? (defaultAction(exit.signal) === 'core' ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED;
-      return { child, status: child.waitStatus, code, info: exit.signal || exit.code, usage };
+      return { pid: child.pid, uid: child.cred.uid, status: child.waitStatus, code, info: exit.signal || exit.code, usage };
     }
     const report = child.jobReport;
     if (!report || child.dead) continue;
+    const { pid: id, cred: { uid } } = child;
     if (report.kind === 'stopped' && options & WUNTRACED) {
       if (!keep) child.jobReport = null;
-      return { child, status: (report.signal << 8) | 0x7f, code: CLD_STOPPED, info: report.signal, usage: NO_USAGE };
+      return { pid: id, uid, status: (report.signal << 8) | 0x7f, code: CLD_STOPPED, info: report.signal, usage: NO_USAGE };
     }
     if (report.kind === 'continued' && options & WCONTINUED) {
       if (!keep) child.jobReport = null;
-      return { child, status: 0xffff, code: CLD_CONTINUED, info: Signo.SIGCONT, usage: NO_USAGE };
+      return { pid: id, uid, status: 0xffff, code: CLD_CONTINUED, info: Signo.SIGCONT, usage: NO_USAGE };
     }
+  }
+  return null;
+}
+
+/**
+ * A tracee's stop not yet collected (reported whatever WUNTRACED says, as Linux's), or the exit
+ * of a tracee that is gone, which the wait then forgets unless WNOWAIT.
+ */
+function traceeEvent(tracer: LinuxProcess, tracees: LinuxThread[], keep: boolean, wantExited: boolean): ChildEvent | null {
+  for (const t of tracees) {
+    const tracing = t.ptrace!;
+    const uid = t.process.cred.uid;
+    const status = tracing.exitStatus;
+    if (status !== null) {
+      if (!wantExited) continue;
+      if (!keep) {
+        tracer.tracees.delete(t);
+        t.ptrace = null;
+      }
+      const signal = status & 0x7f;
+      return { pid: t.tid, uid, status, code: signal ? CLD_KILLED : CLD_EXITED, info: signal || status >> 8, usage: NO_USAGE };
+    }
+    const stop = tracing.stop;
+    if (stop === null || stop.reported) continue;
+    if (!keep) stop.reported = true;
+    return { pid: t.tid, uid, status: stop.status, code: CLD_TRAPPED, info: (stop.status >> 8) & 0xff, usage: NO_USAGE };
   }
   return null;
 }
@@ -241,7 +296,7 @@ export function sysWait4(ctx: SyscallContext) {
     if (!ev) return 0;
     if (statusAddr !== 0) ctx.mem.writeU32(statusAddr, ev.status);
     if (ctx.addr(3) !== 0) ctx.mem.write(ctx.addr(3), encodeRusage(ev.usage));
-    return ev.child.pid;
+    return ev.pid;
   };
   const ev = waitChild(ctx, pid, options, true);
   return ev instanceof Promise ? ev.then(finish) : finish(ev);
@@ -287,8 +342,8 @@ export function sysWaitid(ctx: SyscallContext) {
       const v = new DataView(info.buffer);
       v.setInt32(0, Signo.SIGCHLD, true); // si_signo
       v.setInt32(8, ev.code, true); // si_code
-      v.setInt32(16, ev.child.pid, true); // si_pid
-      v.setInt32(20, ev.child.cred.uid, true); // si_uid
+      v.setInt32(16, ev.pid, true); // si_pid
+      v.setInt32(20, ev.uid, true); // si_uid
       v.setInt32(24, ev.info, true); // si_status
     }
     ctx.mem.write(infoAddr, info);

@@ -1,7 +1,8 @@
 // Built with -fsanitize=address: AddressSanitizer maps terabytes of shadow memory (MAP_NORESERVE)
 // and a PROT_NONE gap at start-up, and touches the shadow of every access. The program does some
-// ordinary work (a thread, a fork, I/O into heap buffers), then, with an argument, writes one byte
-// past a heap block, which AddressSanitizer reports.
+// ordinary work (a thread, a fork, I/O into heap buffers), then, with "overflow", writes one byte
+// past a heap block, which AddressSanitizer reports; with "leak", loses a heap block, which
+// LeakSanitizer finds at exit (it stops the world with a clone sharing memory, and ptrace).
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,8 @@ static void *sum(void *arg) {
   for (int i = 0; i < 1000; i++) s += v[i];
   return (void *)s;
 }
+
+static void *volatile lost;
 
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
@@ -36,7 +39,10 @@ int main(int argc, char **argv) {
   waitpid(c, &st, 0);
   printf("child status %d\n", WEXITSTATUS(st));
   free(v);
-  if (argc > 1) {
+  if (argc > 1 && strcmp(argv[1], "leak") == 0) {
+    lost = malloc(40);
+    lost = NULL;
+  } else if (argc > 1) {
     char *p = malloc(10);
     memset(p, 0, 10);
     p[argc + 9] = 1; // one byte past the block

@@ -1,0 +1,284 @@
+/**
+ * ptrace(2) within the container: a guest traces other guest threads, as LeakSanitizer does to
+ * stop the world and read its threads' registers, and as debuggers start to. The tracee's
+ * registers are those the kernel keeps for it while it is stopped, its memory is read and written
+ * through its address space, and its stops are the kernel's (linux-object's process/ptrace.ts).
+ *
+ * Not here yet: syscall stops (PTRACE_SYSCALL), single steps, fork and clone events, group-stop
+ * listening (PTRACE_LISTEN), PTRACE_PEEKSIGINFO, PTRACE_GET_SYSCALL_INFO and the extended FPU state
+ * regset: each answers EIO, or EINVAL for the regset, as Linux does for what it does not know.
+ *
+ * @module
+ */
+import {
+  Errno, KernelError, PTRACE_O_MASK, SIGINFO_SIZE, Signo, UNBLOCKABLE, attach, detach, encodeSigInfo,
+  mayInspect, resumeTracee, sendSignal, wakeForSignal, type LinuxThread, type SigInfo,
+} from '@rvisor/linux-object';
+import { REG_COUNT, Reg } from '@rvisor/zircon-object';
+import type { SyscallContext } from '../context.js';
+
+const PTRACE_TRACEME = 0;
+const PTRACE_PEEKTEXT = 1;
+const PTRACE_PEEKDATA = 2;
+const PTRACE_PEEKUSR = 3;
+const PTRACE_POKETEXT = 4;
+const PTRACE_POKEDATA = 5;
+const PTRACE_POKEUSR = 6;
+const PTRACE_CONT = 7;
+const PTRACE_KILL = 8;
+const PTRACE_GETREGS = 12;
+const PTRACE_SETREGS = 13;
+const PTRACE_GETFPREGS = 14;
+const PTRACE_SETFPREGS = 15;
+const PTRACE_ATTACH = 16;
+const PTRACE_DETACH = 17;
+const PTRACE_SETOPTIONS = 0x4200;
+const PTRACE_GETEVENTMSG = 0x4201;
+const PTRACE_GETSIGINFO = 0x4202;
+const PTRACE_SETSIGINFO = 0x4203;
+const PTRACE_GETREGSET = 0x4204;
+const PTRACE_SETREGSET = 0x4205;
+const PTRACE_SEIZE = 0x4206;
+const PTRACE_INTERRUPT = 0x4207;
+const PTRACE_GETSIGMASK = 0x420a;
+const PTRACE_SETSIGMASK = 0x420b;
+const PTRACE_EVENT_STOP = 128;
+
+/** GETREGSET's register sets: the general registers and the FPU's (fxsave) area. */
+const NT_PRSTATUS = 1;
+const NT_PRFPREG = 2;
+const REGS_SIZE = REG_COUNT * 8;
+const FPREGS_SIZE = 512;
+/** The kernel's `struct user`: its size, and where its debug registers are (PEEKUSR reads them as 0). */
+const USER_SIZE = 928;
+const USER_DEBUGREG = 848;
+/** The eflags bits a tracer may change (Linux's FLAG_MASK). */
+const FLAG_MASK = 0x44dd5n;
+const TASK_SIZE_MAX = 0x7fff_ffff_f000n;
+
+/** Implements Linux syscall ptrace(2) (request, pid, addr, data). */
+export function sysPtrace(ctx: SyscallContext): number {
+  const request = Number(ctx.long(0));
+  if (request === PTRACE_TRACEME) return traceMe(ctx);
+  const target = ctx.kernel.processOfThread(ctx.int(1))?.threads.get(ctx.int(1));
+  if (target === undefined) throw new KernelError(Errno.ESRCH);
+  if (request === PTRACE_ATTACH || request === PTRACE_SEIZE) return attachTo(ctx, target, request === PTRACE_SEIZE);
+  const tracing = target.ptrace;
+  if (tracing === null || tracing.tracer !== ctx.process || tracing.exitStatus !== null) throw new KernelError(Errno.ESRCH);
+  if (request === PTRACE_KILL) {
+    sendSignal(ctx.kernel, target.process, { signo: Signo.SIGKILL, code: 0, pid: ctx.process.pid, uid: ctx.process.cred.uid });
+    return 0;
+  }
+  if (request === PTRACE_INTERRUPT) return interrupt(ctx, target);
+  // The other requests need the tracee stopped for this tracer (Linux's ptrace_check_attach).
+  if (tracing.stop === null) throw new KernelError(Errno.ESRCH);
+  return stoppedRequest(ctx, target, request);
+}
+
+/** PTRACE_TRACEME: the parent traces the caller. */
+function traceMe(ctx: SyscallContext): number {
+  const parent = ctx.process.parent;
+  if (ctx.thread.ptrace !== null || parent === null || parent.dead) throw new KernelError(Errno.EPERM);
+  attach(ctx.kernel, parent, ctx.thread, { seize: false, stop: false, options: 0 });
+  return 0;
+}
+
+/** PTRACE_ATTACH and PTRACE_SEIZE (addr 0, data the options). */
+function attachTo(ctx: SyscallContext, target: LinuxThread, seize: boolean): number {
+  const options = Number(ctx.arg(3) & 0xffff_ffffn);
+  if (seize && (ctx.arg(2) !== 0n || ctx.arg(3) > 0xffff_ffffn || (options & ~PTRACE_O_MASK) !== 0)) throw new KernelError(Errno.EIO);
+  const proc = target.process;
+  if (proc === ctx.process || target.ptrace !== null || proc.dead || !mayInspect(ctx.process, proc)) {
+    throw new KernelError(Errno.EPERM);
+  }
+  attach(ctx.kernel, ctx.process, target, { seize, stop: !seize, options: seize ? options : 0 });
+  return 0;
+}
+
+/** PTRACE_INTERRUPT: a seized tracee that runs or waits stops with PTRACE_EVENT_STOP. */
+function interrupt(ctx: SyscallContext, target: LinuxThread): number {
+  const tracing = target.ptrace!;
+  if (!tracing.seized) throw new KernelError(Errno.EIO);
+  if (tracing.stop === null && tracing.pendingEvent === 0) {
+    tracing.pendingEvent = ((Signo.SIGTRAP | (PTRACE_EVENT_STOP << 8)) << 8) | 0x7f;
+    wakeForSignal(ctx.kernel, target);
+  }
+  return 0;
+}
+
+/** A signal number for a resume (0: none); EIO past the last signal, as Linux's valid_signal. */
+function resumeSignal(data: bigint): number {
+  if (data > 64n) throw new KernelError(Errno.EIO);
+  return Number(data);
+}
+
+function stoppedRequest(ctx: SyscallContext, target: LinuxThread, request: number): number {
+  const tracing = target.ptrace!;
+  const addr = ctx.arg(2);
+  const data = ctx.arg(3);
+  const regs = target.savedRegs;
+  switch (request) {
+    case PTRACE_PEEKTEXT:
+    case PTRACE_PEEKDATA: {
+      let word: bigint;
+      try {
+        word = target.process.memory.readU64(Number(addr));
+      } catch {
+        throw new KernelError(Errno.EIO);
+      }
+      ctx.mem.writeU64(Number(data), word);
+      return 0;
+    }
+    case PTRACE_POKETEXT:
+    case PTRACE_POKEDATA:
+      // Writable memory only: a breakpoint in read-only text would need a private copy of its page.
+      try {
+        target.process.memory.writeU64(Number(addr), data);
+      } catch {
+        throw new KernelError(Errno.EIO);
+      }
+      return 0;
+    case PTRACE_PEEKUSR: {
+      if ((addr & 7n) !== 0n || addr >= BigInt(USER_SIZE)) throw new KernelError(Errno.EIO);
+      const at = Number(addr);
+      ctx.mem.writeU64(Number(data), at < REGS_SIZE ? regs[at / 8]! : 0n);
+      return 0;
+    }
+    case PTRACE_POKEUSR:
+      if ((addr & 7n) !== 0n || addr >= BigInt(REGS_SIZE)) throw new KernelError(Errno.EIO); // no debug registers
+      setRegister(regs, Number(addr) / 8, data);
+      return 0;
+    case PTRACE_GETREGS:
+      ctx.mem.write(Number(data), new Uint8Array(regs.buffer, regs.byteOffset, REGS_SIZE).slice());
+      return 0;
+    case PTRACE_SETREGS:
+      setRegisters(regs, ctx.mem.read(Number(data), REGS_SIZE));
+      return 0;
+    case PTRACE_GETFPREGS:
+      ctx.mem.write(Number(data), fpRegisters(ctx, target));
+      return 0;
+    case PTRACE_SETFPREGS:
+      ctx.kernel.platform.setFpregs(target.hostTid, ctx.mem.read(Number(data), FPREGS_SIZE));
+      return 0;
+    case PTRACE_GETREGSET:
+    case PTRACE_SETREGSET:
+      return regset(ctx, target, Number(addr), Number(data), request === PTRACE_SETREGSET);
+    case PTRACE_SETOPTIONS:
+      if ((data & ~BigInt(PTRACE_O_MASK)) !== 0n) throw new KernelError(Errno.EINVAL);
+      tracing.options = Number(data);
+      return 0;
+    case PTRACE_GETEVENTMSG:
+      ctx.mem.writeU64(Number(data), BigInt(tracing.eventMessage));
+      return 0;
+    case PTRACE_GETSIGINFO: {
+      const info = tracing.stop!.info;
+      if (info === null) throw new KernelError(Errno.EINVAL);
+      ctx.mem.write(Number(data), encodeSigInfo(info));
+      return 0;
+    }
+    case PTRACE_SETSIGINFO: {
+      const bytes = ctx.mem.read(Number(data), SIGINFO_SIZE);
+      if (tracing.stop!.info === null) throw new KernelError(Errno.EINVAL);
+      tracing.stop!.info = decodeSigInfo(bytes);
+      return 0;
+    }
+    case PTRACE_GETSIGMASK:
+      if (addr !== 8n) throw new KernelError(Errno.EINVAL);
+      ctx.mem.writeU64(Number(data), target.signalMask);
+      return 0;
+    case PTRACE_SETSIGMASK:
+      if (addr !== 8n) throw new KernelError(Errno.EINVAL);
+      target.signalMask = ctx.mem.readU64(Number(data)) & ~UNBLOCKABLE;
+      return 0;
+    case PTRACE_CONT:
+      resumeTracee(ctx.kernel, target, resumeSignal(data));
+      return 0;
+    case PTRACE_DETACH:
+      detach(ctx.kernel, target, resumeSignal(data));
+      return 0;
+    default:
+      throw new KernelError(Errno.EIO);
+  }
+}
+
+/**
+ * A siginfo a tracer gives: its first 32 bytes come back as they were (pid and uid, or a fault's
+ * address, then si_value or a status), which is all the kernel's own siginfos use.
+ */
+function decodeSigInfo(bytes: Uint8Array): SigInfo {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return {
+    signo: v.getInt32(0, true), errno: v.getInt32(4, true), code: v.getInt32(8, true),
+    pid: v.getInt32(16, true), uid: v.getInt32(20, true), value: v.getBigUint64(24, true),
+  };
+}
+
+/** The tracee's FPU state, as fxsave lays it out. */
+function fpRegisters(ctx: SyscallContext, target: LinuxThread): Uint8Array {
+  const fp = new Uint8Array(FPREGS_SIZE);
+  ctx.kernel.platform.getFpregs(target.hostTid, fp);
+  return fp;
+}
+
+/**
+ * PTRACE_GETREGSET and PTRACE_SETREGSET: `iovAddr` is a struct iovec whose length must be a whole
+ * number of the set's words; a read shortens it to what the set holds.
+ */
+function regset(ctx: SyscallContext, target: LinuxThread, type: number, iovAddr: number, set: boolean): number {
+  const base = Number(ctx.mem.readU64(iovAddr));
+  const len = Number(ctx.mem.readU64(iovAddr + 8));
+  const size = type === NT_PRSTATUS ? REGS_SIZE : type === NT_PRFPREG ? FPREGS_SIZE : 0;
+  if (size === 0 || len % 8 !== 0) throw new KernelError(Errno.EINVAL);
+  const n = Math.min(len, size);
+  const regs = target.savedRegs;
+  if (set) {
+    const bytes = ctx.mem.read(base, n);
+    if (type === NT_PRSTATUS) setRegisters(regs, bytes);
+    else {
+      const fp = fpRegisters(ctx, target);
+      fp.set(bytes);
+      ctx.kernel.platform.setFpregs(target.hostTid, fp);
+    }
+  } else {
+    const all = type === NT_PRSTATUS ? new Uint8Array(regs.buffer, regs.byteOffset, REGS_SIZE) : fpRegisters(ctx, target);
+    ctx.mem.write(base, all.slice(0, n));
+  }
+  ctx.mem.writeU64(iovAddr + 8, BigInt(n));
+  return 0;
+}
+
+/** SETREGS and a NT_PRSTATUS SETREGSET: the registers given, each checked as POKEUSR checks it. */
+function setRegisters(regs: BigUint64Array, bytes: Uint8Array): void {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const next = regs.slice();
+  for (let i = 0; i * 8 < bytes.length; i++) setRegister(next, i, v.getBigUint64(i * 8, true));
+  regs.set(next); // all or none
+}
+
+/**
+ * One register, as Linux's putreg: eflags keeps the bits a program may not set, the TLS bases
+ * must be user addresses, and the selectors user ones. A 64-bit guest has one code and one stack
+ * segment here, so cs and ss cannot change.
+ */
+function setRegister(regs: BigUint64Array, i: number, value: bigint): void {
+  switch (i) {
+    case Reg.eflags:
+      regs[i] = (regs[i]! & ~FLAG_MASK) | (value & FLAG_MASK);
+      return;
+    case Reg.fs_base:
+    case Reg.gs_base:
+      if (value >= TASK_SIZE_MAX) throw new KernelError(Errno.EIO);
+      break;
+    case Reg.cs:
+    case Reg.ss:
+      if (value !== regs[i]) throw new KernelError(Errno.EIO);
+      break;
+    case Reg.ds:
+    case Reg.es:
+    case Reg.fs:
+    case Reg.gs:
+      if (value >= 0x10000n || (value !== 0n && (value & 3n) !== 3n)) throw new KernelError(Errno.EIO);
+      break;
+  }
+  regs[i] = value;
+}

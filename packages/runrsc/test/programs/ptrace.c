@@ -1,0 +1,327 @@
+// Conformance: ptrace within the container, and clone's processes that share memory. A clone with
+// CLONE_VM and no CLONE_THREAD (one address space, fds and cwd shared, an exit signal of its own
+// or none, and wait's __WCLONE/__WALL for it); PTRACE_TRACEME with a signal-delivery-stop, its
+// siginfo, PEEKDATA/POKEDATA, PEEKUSER, GETREGS/SETREGS, a signal suppressed or swapped at
+// PTRACE_CONT, and the SIGTRAP after execve; PTRACE_ATTACH to every thread of another process and
+// GETREGSET, as LeakSanitizer stops the world; PTRACE_SEIZE with PTRACE_INTERRUPT and the exec
+// event; a stop signal's delivery and group stop; and the errors of each request.
+#define _GNU_SOURCE
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *err(long r) { return r < 0 ? strerrorname_np(errno) : "ok"; }
+
+static void show_status(const char *what, int status) {
+  if (WIFEXITED(status)) printf("%s: exited %d\n", what, WEXITSTATUS(status));
+  else if (WIFSIGNALED(status)) printf("%s: killed by %s\n", what, sigabbrev_np(WTERMSIG(status)));
+  else if (WIFSTOPPED(status)) printf("%s: stopped by %s, event %d\n", what, sigabbrev_np(WSTOPSIG(status)), status >> 16);
+  else printf("%s: status %#x\n", what, status);
+}
+
+// ---- clone with CLONE_VM, no CLONE_THREAD ----------------------------------------------------
+
+static volatile int shared_word;
+static int *child_mapping;
+static int child_fd = -1;
+static volatile sig_atomic_t usr1;
+
+static int vm_child(void *arg) {
+  (void)arg;
+  shared_word = 42;
+  child_mapping = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  *child_mapping = 7;
+  child_fd = open("/etc/passwd", O_RDONLY);
+  chdir("/tmp");
+  return 3;
+}
+
+static void on_usr1(int sig) { (void)sig; usr1 = 1; }
+
+static void clone_vm(void) {
+  printf("-- clone with CLONE_VM\n");
+  char *stack = malloc(1 << 16);
+  signal(SIGUSR1, on_usr1);
+  pid_t pid = clone(vm_child, stack + (1 << 16), CLONE_VM | CLONE_FS | CLONE_FILES | SIGUSR1, NULL);
+  printf("clone: %s\n", pid > 0 ? "ok" : strerrorname_np(errno));
+  int status;
+  printf("waitpid without __WCLONE: %s\n", err(waitpid(pid, &status, 0)));
+  pid_t r = waitpid(pid, &status, __WCLONE);
+  printf("waitpid __WCLONE: %s\n", r == pid ? "the child" : err(r));
+  show_status("child", status);
+  printf("SIGUSR1 as its exit signal: %d\n", usr1);
+  printf("its store: %d, its mapping: %d\n", shared_word, child_mapping ? *child_mapping : -1);
+  printf("its fd: %s\n", fcntl(child_fd, F_GETFD) >= 0 ? "open here too" : "not here");
+  char cwd[64];
+  printf("its chdir: %s\n", getcwd(cwd, sizeof cwd));
+  chdir("/");
+  close(child_fd);
+
+  pid = clone(vm_child, stack + (1 << 16), CLONE_VM, NULL); // no exit signal at all
+  r = waitpid(pid, &status, __WALL);
+  printf("exit signal 0, waitpid __WALL: %s\n", r == pid ? "the child" : err(r));
+  printf("its fd, without CLONE_FILES: %s\n", fcntl(child_fd, F_GETFD) >= 0 ? "open here too" : "not here");
+  printf("CLONE_SIGHAND without CLONE_VM: %s\n", err(clone(vm_child, stack + (1 << 16), CLONE_SIGHAND | SIGCHLD, NULL)));
+  free(stack);
+}
+
+// ---- PTRACE_TRACEME ----------------------------------------------------------------------
+
+static long target_word = 1234;
+
+static void traceme(void) {
+  printf("-- PTRACE_TRACEME\n");
+  signal(SIGUSR1, on_usr1);
+  usr1 = 0;
+  pid_t pid = fork();
+  if (pid == 0) {
+    printf("TRACEME: %s\n", err(ptrace(PTRACE_TRACEME, 0, 0, 0)));
+    printf("TRACEME again: %s\n", err(ptrace(PTRACE_TRACEME, 0, 0, 0)));
+    fflush(stdout);
+    raise(SIGUSR2); // the tracer suppresses it: no handler, yet no death
+    printf("child: after SIGUSR2, word %ld\n", target_word);
+    raise(SIGUSR2); // the tracer swaps it for SIGUSR1
+    printf("child: SIGUSR1 handled %d\n", usr1);
+    fflush(stdout);
+    execl("/proc/self/exe", "ptrace", "exec-check", NULL);
+    _exit(99);
+  }
+  int status;
+  waitpid(pid, &status, 0);
+  show_status("first stop", status);
+  siginfo_t si;
+  const char *r = err(ptrace(PTRACE_GETSIGINFO, pid, 0, &si));
+  printf("GETSIGINFO: %s, signo %s, code %d\n", r, sigabbrev_np(si.si_signo), si.si_code);
+  errno = 0;
+  long word = ptrace(PTRACE_PEEKDATA, pid, &target_word, 0);
+  printf("PEEKDATA: %ld (%s)\n", word, errno ? strerrorname_np(errno) : "ok");
+  printf("POKEDATA: %s\n", err(ptrace(PTRACE_POKEDATA, pid, &target_word, (void *)5678)));
+  errno = 0;
+  ptrace(PTRACE_PEEKDATA, pid, (void *)16, 0);
+  printf("PEEKDATA at 16: %s\n", errno ? strerrorname_np(errno) : "ok");
+  struct user_regs_struct regs;
+  printf("GETREGS: %s\n", err(ptrace(PTRACE_GETREGS, pid, 0, &regs)));
+  errno = 0;
+  long rsp = ptrace(PTRACE_PEEKUSER, pid, offsetof(struct user, regs.rsp), 0);
+  printf("PEEKUSER rsp matches GETREGS: %d\n", errno == 0 && (unsigned long)rsp == regs.rsp);
+  errno = 0;
+  long dr = ptrace(PTRACE_PEEKUSER, pid, offsetof(struct user, u_debugreg), 0);
+  printf("PEEKUSER debug register 0: %ld (%s)\n", dr, errno ? strerrorname_np(errno) : "ok");
+  errno = 0;
+  ptrace(PTRACE_PEEKUSER, pid, 3, 0);
+  printf("PEEKUSER misaligned: %s\n", errno ? strerrorname_np(errno) : "ok");
+  errno = 0;
+  ptrace(PTRACE_PEEKUSER, pid, offsetof(struct user, u_debugreg) + 10 * 8, 0); // the kernel's sizeof(struct user)
+  printf("PEEKUSER past struct user: %s\n", errno ? strerrorname_np(errno) : "ok");
+  printf("SETREGS unchanged: %s\n", err(ptrace(PTRACE_SETREGS, pid, 0, &regs)));
+  struct user_regs_struct bad = regs;
+  bad.cs = 0x10;
+  printf("SETREGS with a kernel cs: %s\n", err(ptrace(PTRACE_SETREGS, pid, 0, &bad)));
+  bad = regs;
+  bad.fs_base = 0xffff800000000000ul;
+  printf("SETREGS with a kernel fs_base: %s\n", err(ptrace(PTRACE_SETREGS, pid, 0, &bad)));
+  unsigned long mask;
+  printf("GETSIGMASK: %s\n", err(ptrace(PTRACE_GETSIGMASK, pid, 8, &mask)));
+  printf("GETSIGMASK, size 4: %s\n", err(ptrace(PTRACE_GETSIGMASK, pid, 4, &mask)));
+  printf("SETOPTIONS, unknown: %s\n", err(ptrace(PTRACE_SETOPTIONS, pid, 0, 0x8000)));
+  printf("CONT with signal 65: %s\n", err(ptrace(PTRACE_CONT, pid, 0, 65)));
+  printf("INTERRUPT, not seized: %s\n", err(ptrace(PTRACE_INTERRUPT, pid, 0, 0)));
+  // Each resumed tracee prints before it stops again: the tracer prints after its wait.
+  r = err(ptrace(PTRACE_CONT, pid, 0, 0));
+  waitpid(pid, &status, 0);
+  printf("CONT, SIGUSR2 suppressed: %s\n", r);
+  show_status("second stop", status);
+  r = err(ptrace(PTRACE_CONT, pid, 0, SIGUSR1));
+  waitpid(pid, &status, 0);
+  printf("CONT with SIGUSR1 for it: %s\n", r);
+  show_status("after execve", status);
+  r = err(ptrace(PTRACE_GETSIGINFO, pid, 0, &si));
+  printf("GETSIGINFO: %s, signo %s, code %d\n", r, sigabbrev_np(si.si_signo), si.si_code);
+  r = err(ptrace(PTRACE_CONT, pid, 0, 0));
+  waitpid(pid, &status, 0);
+  printf("CONT: %s\n", r);
+  show_status("end", status);
+  printf("PEEKDATA of a reaped tracee: %s\n", err(ptrace(PTRACE_PEEKDATA, pid, &target_word, 0)));
+}
+
+// ---- PTRACE_ATTACH to each thread of another process (LeakSanitizer's way) -------------------
+
+static volatile int spin_stop;
+
+static void *spinner(void *arg) {
+  (void)arg;
+  while (!spin_stop) {
+  }
+  return NULL;
+}
+
+static void *sleeper(void *arg) {
+  (void)arg;
+  while (!spin_stop) usleep(1000);
+  return NULL;
+}
+
+static void attach_threads(void) {
+  printf("-- PTRACE_ATTACH to each thread\n");
+  int ready[2];
+  pipe(ready);
+  pid_t pid = fork();
+  if (pid == 0) {
+    pthread_t a, b;
+    pthread_create(&a, NULL, spinner, NULL);
+    pthread_create(&b, NULL, sleeper, NULL);
+    write(ready[1], "x", 1);
+    sleep(1);
+    spin_stop = 1;
+    pthread_join(a, NULL);
+    pthread_join(b, NULL);
+    _exit(0);
+  }
+  char c;
+  read(ready[0], &c, 1);
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/task", pid);
+  // Attach to every thread the task directory lists, as LeakSanitizer's ThreadLister does.
+  int attached = 0, stopped = 0, regs_ok = 0, fp_ok = 0;
+  int dir = open(path, O_RDONLY | O_DIRECTORY);
+  char buf[4096];
+  long n = syscall(SYS_getdents64, dir, buf, sizeof buf);
+  close(dir);
+  pid_t all[8];
+  int count = 0;
+  for (long off = 0; off < n;) {
+    struct { unsigned long ino; long off; unsigned short reclen; unsigned char type; char name[]; } *d = (void *)(buf + off);
+    if (d->name[0] != '.' && count < 8) all[count++] = atoi(d->name);
+    off += d->reclen;
+  }
+  for (int i = 0; i < count; i++) {
+    if (ptrace(PTRACE_ATTACH, all[i], 0, 0) == 0) attached++;
+    int status;
+    for (;;) {
+      if (waitpid(all[i], &status, __WALL) < 0) break;
+      if (WIFSTOPPED(status) && WSTOPSIG(status) != SIGSTOP) {
+        ptrace(PTRACE_CONT, all[i], 0, WSTOPSIG(status));
+        continue;
+      }
+      if (WIFSTOPPED(status)) stopped++;
+      break;
+    }
+    struct user_regs_struct regs;
+    struct iovec io = {&regs, sizeof regs};
+    if (ptrace(PTRACE_GETREGSET, all[i], NT_PRSTATUS, &io) == 0 && io.iov_len == sizeof regs && regs.rsp != 0) regs_ok++;
+    char fp[1024];
+    struct iovec fio = {fp, sizeof fp};
+    if (ptrace(PTRACE_GETREGSET, all[i], NT_PRFPREG, &fio) == 0 && fio.iov_len == 512) fp_ok++;
+  }
+  printf("threads: %d, attached %d, stopped %d, NT_PRSTATUS %d, NT_PRFPREG %d\n", count, attached, stopped, regs_ok, fp_ok);
+  struct user_regs_struct regs;
+  struct iovec io = {&regs, 12};
+  printf("GETREGSET, length not whole words: %s\n", err(ptrace(PTRACE_GETREGSET, all[0], NT_PRSTATUS, &io)));
+  io.iov_len = sizeof regs;
+  printf("GETREGSET, unknown set: %s\n", err(ptrace(PTRACE_GETREGSET, all[0], 0x4711, &io)));
+  printf("ATTACH again: %s\n", err(ptrace(PTRACE_ATTACH, all[0], 0, 0)));
+  int detached = 0;
+  for (int i = 0; i < count; i++) detached += ptrace(PTRACE_DETACH, all[i], 0, 0) == 0;
+  printf("detached %d\n", detached);
+  printf("DETACH again: %s\n", err(ptrace(PTRACE_DETACH, all[0], 0, 0)));
+  int status;
+  waitpid(pid, &status, 0);
+  show_status("the process", status);
+}
+
+// ---- PTRACE_SEIZE ------------------------------------------------------------------------
+
+static void seize(void) {
+  printf("-- PTRACE_SEIZE\n");
+  int go[2];
+  pipe(go);
+  pid_t pid = fork();
+  if (pid == 0) {
+    char c;
+    read(go[0], &c, 1); // interrupted by PTRACE_INTERRUPT, then restarted
+    execl("/proc/self/exe", "ptrace", "exec-check", NULL);
+    _exit(99);
+  }
+  printf("SEIZE with an address: %s\n", err(ptrace(PTRACE_SEIZE, pid, 8, 0)));
+  printf("SEIZE with unknown options: %s\n", err(ptrace(PTRACE_SEIZE, pid, 0, 0x8000)));
+  printf("SEIZE: %s\n", err(ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_TRACEEXEC)));
+  usleep(20000);
+  printf("GETREGS while it waits: %s\n", err(ptrace(PTRACE_GETREGS, pid, 0, 0)));
+  printf("INTERRUPT: %s\n", err(ptrace(PTRACE_INTERRUPT, pid, 0, 0)));
+  int status;
+  waitpid(pid, &status, 0);
+  show_status("interrupted", status);
+  printf("CONT: %s\n", err(ptrace(PTRACE_CONT, pid, 0, 0)));
+  write(go[1], "x", 1);
+  waitpid(pid, &status, 0);
+  show_status("exec event", status);
+  unsigned long msg = 0;
+  const char *r = err(ptrace(PTRACE_GETEVENTMSG, pid, 0, &msg));
+  printf("GETEVENTMSG: %s, the same tid %d\n", r, msg == (unsigned long)pid);
+  r = err(ptrace(PTRACE_DETACH, pid, 0, 0));
+  waitpid(pid, &status, 0);
+  printf("DETACH: %s\n", r);
+  show_status("end", status);
+}
+
+// ---- errors and a tracee's end --------------------------------------------------------------
+
+static void errors(void) {
+  printf("-- errors\n");
+  printf("ATTACH to itself: %s\n", err(ptrace(PTRACE_ATTACH, getpid(), 0, 0)));
+  printf("ATTACH to no one: %s\n", err(ptrace(PTRACE_ATTACH, 99999, 0, 0)));
+  printf("GETREGS of an untraced process: %s\n", err(ptrace(PTRACE_GETREGS, getppid(), 0, 0)));
+  pid_t pid = fork();
+  if (pid == 0) {
+    pause();
+    _exit(0);
+  }
+  printf("ATTACH: %s\n", err(ptrace(PTRACE_ATTACH, pid, 0, 0)));
+  int status;
+  waitpid(pid, &status, 0);
+  show_status("stopped", status);
+  // A stop signal: first a signal-delivery-stop, then, passed on, the group stop.
+  printf("CONT: %s\n", err(ptrace(PTRACE_CONT, pid, 0, 0)));
+  kill(pid, SIGTSTP);
+  waitpid(pid, &status, 0);
+  show_status("SIGTSTP's delivery", status);
+  siginfo_t si;
+  printf("GETSIGINFO: %s\n", err(ptrace(PTRACE_GETSIGINFO, pid, 0, &si)));
+  printf("CONT with SIGTSTP: %s\n", err(ptrace(PTRACE_CONT, pid, 0, SIGTSTP)));
+  waitpid(pid, &status, 0);
+  show_status("group stop", status);
+  printf("GETSIGINFO in a group stop: %s\n", err(ptrace(PTRACE_GETSIGINFO, pid, 0, &si)));
+  printf("unknown request: %s\n", err(ptrace(0x4711, pid, 0, 0)));
+  printf("GETREGS to a bad address: %s\n", err(ptrace(PTRACE_GETREGS, pid, 0, (void *)16)));
+  printf("KILL: %s\n", err(ptrace(PTRACE_KILL, pid, 0, 0)));
+  waitpid(pid, &status, 0);
+  show_status("killed", status);
+}
+
+int main(int argc, char **argv) {
+  if (argc > 1) {
+    printf("child: exec'd, word %ld\n", target_word);
+    return 5;
+  }
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  clone_vm();
+  traceme();
+  attach_threads();
+  seize();
+  errors();
+  return 0;
+}
