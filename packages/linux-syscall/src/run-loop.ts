@@ -8,8 +8,9 @@
 import { markProgress, progressEpoch } from '@rvisor/async-executor';
 import {
   ERESTARTNOHAND, ERESTARTNOINTR, ERESTARTSYS, ERESTART_RESTARTBLOCK, Errno, SA_RESTART, SIG_DFL, SIG_IGN,
-  Signo, defaultAction, eventStop, groupStop, hasDeliverable, isKernelError, setupFrame, sigbit, signalStop, takeDeliverable,
-  type Kernel, type LinuxThread, type SigInfo,
+  Signo, defaultAction, eventStop, exitStop, groupStop, hasDeliverable, isKernelError, setupFrame, sigbit, signalStop, syscallStop,
+  takeDeliverable,
+  type Kernel, type LinuxThread, type PtraceStop, type SigInfo,
 } from '@rvisor/linux-object';
 import { Reg, StopKind, type Platform, type Registers, type StopEvent } from '@rvisor/zircon-object';
 import { SyscallContext } from './context.js';
@@ -71,7 +72,8 @@ interface TraceeResumption {
   kernel: Kernel;
   thread: LinuxThread;
   signal: SigInfo | null;
-  atSyscall: boolean;
+  /** The stop it leaves. */
+  stop: PtraceStop;
 }
 
 /**
@@ -119,8 +121,8 @@ export class KernelRunner {
 
   /** Let `kernel`'s tracer resume its tracees through this loop. */
   #serveTracees(kernel: Kernel): void {
-    kernel.resumeTraced = (thread, signal, atSyscall) => {
-      this.#resumedTracees.push({ kernel, thread, signal, atSyscall });
+    kernel.resumeTraced = (thread, signal, stop) => {
+      this.#resumedTracees.push({ kernel, thread, signal, stop });
       markProgress();
     };
   }
@@ -272,16 +274,48 @@ export class KernelRunner {
     return GO_ON;
   }
 
-  /** Tracees let go by their tracer: deliver what is due (a stop may come again at once), then resume. */
+  /**
+   * Tracees let go by their tracer: from a syscall-enter-stop the call runs (as the tracer left
+   * the registers: orig_rax -1 skips it, leaving rax); from the exit event the host makes the exit;
+   * from other stops what is due is delivered (a stop may come again at once). Then they resume.
+   */
   #resumeTracees(): void {
     for (const r of this.#resumedTracees.splice(0)) {
-      const { kernel, thread } = r;
+      const { kernel, thread, stop } = r;
       if (!kernel.threadsByHostTid.has(thread.hostTid)) continue;
-      const regs = this.#deliver(kernel, thread, thread.savedRegs, r.atSyscall, r.signal);
-      if (this.#parked(kernel, thread, regs)) continue;
+      const saved = thread.savedRegs;
+      let regs: Registers | null | undefined;
+      if (stop.exiting) {
+        regs = saved;
+      } else if (stop.syscall !== 'enter') {
+        saved[Reg.orig_rax] = NO_SYSCALL; // shown as the call at a syscall stop; never to be restarted by the host
+        regs = this.#deliver(kernel, thread, saved, stop.atSyscall, r.signal);
+      } else if (saved[Reg.orig_rax] === NO_SYSCALL) {
+        regs = this.#finishSyscall(kernel, this.#context(kernel, thread, saved), saved[Reg.rax]);
+      } else {
+        regs = this.#syscall(kernel, thread, saved);
+        if (regs === null) regs = saved; // the host makes the call (exit), with the tracer's registers
+      }
+      if (regs === undefined || this.#parked(kernel, thread, regs)) continue;
       this.#platform.resumeAndWait(thread.hostTid, regs, 0, 0);
       thread.running = true;
     }
+  }
+
+  /**
+   * A thread resumed with PTRACE_SYSCALL makes a syscall: it stops for its tracer before the call
+   * runs. A notified call is answered first (with anything: the answer is overwritten) to have the
+   * thread stop just past its syscall instruction with all its registers, as a traced call's does.
+   */
+  #syscallEntryStop(kernel: Kernel, thread: LinuxThread, regs: Registers): void {
+    const nr = regs[Reg.orig_rax];
+    const fetched = this.#platform.fetchRegisters(thread.hostTid, 0n);
+    if (fetched < 0) return; // gone
+    if (fetched > 0 && regs !== this.#platform.regs) regs.set(this.#platform.regs);
+    regs[Reg.orig_rax] = nr;
+    regs[Reg.rax] = BigInt.asUintN(64, BigInt(-Errno.ENOSYS)); // as Linux shows a call not yet made
+    syscallStop(kernel, thread, 'enter');
+    this.#parked(kernel, thread, regs);
   }
 
   /** Host fds the kernel watches may be ready, or a deadline passed. */
@@ -303,6 +337,10 @@ export class KernelRunner {
   #onSyscall(kernel: Kernel, thread: LinuxThread, regs: Registers): void {
     if (thread.exiting) {
       kernel.endThread(thread, regs); // another thread is in execve
+      return;
+    }
+    if (thread.ptrace !== null && thread.ptrace.syscallStops) {
+      this.#syscallEntryStop(kernel, thread, regs);
       return;
     }
     // The handler may resume other threads (SIGCONT), which rewrites `ev`: use the thread's tid.
@@ -371,9 +409,32 @@ export class KernelRunner {
         });
       return undefined;
     }
-    if (strace) this.#trace(thread, nr, args!, ctx.passthrough && (nr === SYS.exit || nr === SYS.exit_group) ? undefined : result, execLine);
+    if (ctx.passthrough && thread.ptrace !== null && thread.ptrace.exitStopDue && nr !== SYS.exit && nr !== SYS.exit_group) {
+      result = this.#makeHostCall(kernel, ctx); // its tracer stops it as the call returns
+    }
+    const exits = ctx.passthrough && (nr === SYS.exit || nr === SYS.exit_group);
+    if (strace) this.#trace(thread, nr, args!, exits ? undefined : result, execLine);
+    if (exits && thread.ptrace !== null && exitStop(kernel, thread, thread.process.waitStatus)) {
+      this.#parked(kernel, thread, regs);
+      return undefined; // its tracer lets it go on, and the host then makes the exit
+    }
     if (ctx.passthrough) return null;
     return this.#finishSyscall(kernel, ctx, result);
+  }
+
+  /**
+   * Make a call the handler left to the host (a passthrough) now, by injection, for a result the
+   * kernel returns itself: a traced thread's syscall-exit-stop must come after the call.
+   */
+  #makeHostCall(kernel: Kernel, ctx: SyscallContext): bigint {
+    const regs = ctx.regs;
+    const call = { nr: ctx.nr, args: [regs[Reg.rdi], regs[Reg.rsi], regs[Reg.rdx], regs[Reg.r10], regs[Reg.r8], regs[Reg.r9]] };
+    ctx.passthrough = false;
+    try {
+      return this.#platform.inject(ctx.thread.hostTid, regs, [call])[0]!;
+    } finally {
+      kernel.hostCallMade(ctx.thread); // what the call unmapped may be freed now
+    }
   }
 
   /** Complete a syscall with `result` and deliver what signals are due; the registers to resume with. */
@@ -387,7 +448,8 @@ export class KernelRunner {
     // Memory the process maps moved meanwhile (a tmpfs file it maps grew): remap it before it
     // runs, unless it is being killed (an execve that failed past its point of no return).
     const remap = thread.process.vmar.pendingHostOps !== 0 && thread.process.exit === null;
-    const event = thread.ptrace !== null && thread.ptrace.pendingEvent !== 0;
+    const tracing = thread.ptrace;
+    const event = tracing !== null && (tracing.pendingEvent !== 0 || tracing.exitStopDue);
     // The common case, without a BigInt: a number, nothing to deliver and no restart.
     if (typeof result === 'number' && !remap && !isRestartErrno(-result) && !hasDeliverable(thread) && !event) {
       ctx.setReturn(result);
@@ -423,12 +485,7 @@ export class KernelRunner {
    */
   #deliver(kernel: Kernel, thread: LinuxThread, regs: Registers, atSyscall: boolean, injected: SigInfo | null = null): Registers {
     const tracing = thread.ptrace;
-    if (tracing !== null && tracing.pendingEvent !== 0) {
-      // An event stop (execve's) comes before any signal, as Linux's ptrace_event.
-      eventStop(kernel, thread, tracing.pendingEvent, atSyscall);
-      tracing.pendingEvent = 0;
-      return regs;
-    }
+    if (tracing !== null && injected === null && this.#traceStop(kernel, thread, regs, atSyscall)) return regs;
     if (injected === null && !hasDeliverable(thread) && !(atSyscall && isRestart(regs[Reg.rax]))) return regs;
     const proc = thread.process;
     for (let info = injected ?? takeDeliverable(thread); info; info = takeDeliverable(thread)) {
@@ -459,6 +516,23 @@ export class KernelRunner {
     }
     if (atSyscall) this.#restartOrEintr(thread, regs, true, true);
     return regs;
+  }
+
+  /**
+   * The stops a traced thread makes on its way back to guest code before any signal, in Linux's
+   * order: an event (exec, fork, PTRACE_INTERRUPT), then the syscall-exit-stop. True if it stopped.
+   */
+  #traceStop(kernel: Kernel, thread: LinuxThread, regs: Registers, atSyscall: boolean): boolean {
+    const tracing = thread.ptrace!;
+    if (tracing.pendingEvent !== 0) {
+      eventStop(kernel, thread, tracing.pendingEvent, atSyscall);
+      tracing.pendingEvent = 0;
+      return true;
+    }
+    if (!atSyscall || !tracing.exitStopDue) return false;
+    regs[Reg.orig_rax] = BigInt(contextOf(thread)?.lastNr ?? 0); // the call, as the exit stop shows it
+    syscallStop(kernel, thread, 'exit');
+    return true;
   }
 
   /** Apply Linux's restart rules to an interrupted syscall's result in `regs`. */
@@ -602,7 +676,15 @@ export class KernelRunner {
     if (!FAULT_SIGNALS.has(signal)) return true;
     const proc = thread.process;
     const act = proc.sigaction(signal);
-    if (act.handler === SIG_DFL || act.handler === SIG_IGN || (thread.signalMask & sigbit(signal)) !== 0n) {
+    const forced = act.handler === SIG_IGN || (thread.signalMask & sigbit(signal)) !== 0n;
+    if (thread.ptrace !== null) {
+      // A tracee's fault (a breakpoint's SIGTRAP, a step's) goes to its tracer first, forced as
+      // Linux's force_sig_info: unblocked, and fatal if it was blocked or ignored.
+      if (forced) {
+        proc.sigactions.delete(signal);
+        thread.signalMask &= ~sigbit(signal);
+      }
+    } else if (forced || act.handler === SIG_DFL) {
       kernel.killProcess(proc, signal);
       return false;
     }

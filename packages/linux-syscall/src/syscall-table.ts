@@ -239,7 +239,7 @@ export const syscallTable = buildTable<SyscallContext>({
   init_module: stub(-Errno.EPERM, HOST_ONLY),
   finit_module: stub(-Errno.EPERM, HOST_ONLY),
   delete_module: stub(-Errno.EPERM, HOST_ONLY),
-  ptrace: partial(ptrace.sysPtrace, 'tracees within the container: attach, seize, signal-delivery and exec stops, registers, memory, siginfo and masks; no syscall stops, single steps, fork events or PTRACE_LISTEN (EIO)'),
+  ptrace: partial(ptrace.sysPtrace, 'tracees within the container (strace, gdb, LeakSanitizer): signal, group, syscall and event stops, registers, memory, single steps; no hardware watchpoints (DR7 stays 0), NT_X86_XSTATE, PTRACE_PEEKSIGINFO or PTRACE_SYSEMU'),
   process_vm_readv: stub(-Errno.EPERM, 'guests may not read other processes'),
   process_vm_writev: stub(-Errno.EPERM, 'guests may not write other processes'),
   mount: stub(-Errno.EPERM, 'host mounts are never reachable; tmpfs and proc inside: next milestone'),

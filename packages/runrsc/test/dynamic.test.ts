@@ -9,7 +9,7 @@ import { ROOTFS } from './paths.js';
 
 // Dynamically linked programs from the host, copied with the libraries ldd lists into a copy of
 // the demo rootfs: the kernel's loader maps the program and ld-linux, which maps the rest.
-const PROGRAMS = ['/bin/bash', '/bin/ls', '/usr/bin/sort', '/usr/bin/sha256sum', '/usr/bin/sqlite3'].filter(existsSync);
+const PROGRAMS = ['/bin/bash', '/bin/ls', '/usr/bin/sort', '/usr/bin/sha256sum', '/usr/bin/sqlite3', '/usr/bin/strace'].filter(existsSync);
 
 let rootfs: string;
 
@@ -57,6 +57,52 @@ describe('dynamic programs from the host (native vs sandbox)', () => {
       expect(native.status).toBe(0);
     });
   }
+});
+
+// strace traces with ptrace (PTRACE_SEIZE, syscall stops, the exec, fork and exit events) and reads
+// its tracees' memory with process_vm_readv or PTRACE_PEEKDATA: here all of it is the kernel's.
+// Pids and addresses differ, and so may the environment's size: those are masked.
+describe('strace (native vs sandbox)', () => {
+  // Calls whose order does not depend on how the two processes take turns.
+  const strace = ['/usr/bin/strace', '-f', '-qq', '-e', 'trace=execve,write,exit_group'];
+  const normalized = (out: string) => out.replace(/\[pid +\d+\]/g, '[pid]').replace(/0x[0-9a-f]+/g, 'ADDR').replace(/\/\* \d+ vars? \*\//g, '');
+  for (const [name, args] of [
+    ['follows a shell and its child', ['/bin/bash', '-c', 'echo hi; /bin/ls /tmp']],
+    ['shows a failed call and an exit status', ['/bin/bash', '-c', 'echo hi > /nonexistent/file; exit 3']],
+  ] as const) {
+    it.skipIf(!existsSync('/usr/bin/strace'))(name, () => {
+      const native = runNatively([...strace, ...args], { rootfs });
+      const sandbox = runInSandbox([...strace, ...args], { rootfs });
+      expect(native.stderr).toContain('execve(');
+      expect(normalized(sandbox.stderr)).toBe(normalized(native.stderr));
+      expect(sandbox.stdout).toBe(native.stdout);
+      expect(sandbox.status).toBe(native.status);
+    });
+  }
+});
+
+// gdb inserts breakpoints by writing int3 into the program's read-only text (PTRACE_POKEDATA: the
+// page gets its own copy), steps with the trap flag, and reads registers and memory. It runs from
+// the host's /usr, mounted read-only (it needs its Python). Lines that depend on where the source
+// is found, on pids and on warnings are left out of the comparison.
+describe('gdb (native vs sandbox)', () => {
+  const gdb = '/usr/bin/gdb';
+  const script = ['-q', '-batch', '-ex', 'break add', '-ex', 'run', '-ex', 'bt', '-ex', 'print a', '-ex', 'next', '-ex', 'print a + b',
+    '-ex', 'continue', '-ex', 'delete', '-ex', 'continue'];
+  const shown = (out: string) => out.split('\n')
+    .filter((line) => /^(Breakpoint|#\d|\$\d|\[Inferior|sum )/.test(line))
+    .map((line) => line.replace(/process \d+/, 'process N'));
+  it.skipIf(!existsSync(gdb))('breaks, shows the stack and a variable, steps and continues', () => {
+    const dir = join(rootfs, 'tmp');
+    execFileSync('gcc', ['-g', '-O0', '-o', 'debuggee', fileURLToPath(new URL('./programs/debuggee.c', import.meta.url))], { cwd: dir });
+    const native = spawnSync(gdb, [...script, join(dir, 'debuggee')], { encoding: 'utf8', cwd: '/', env: {} });
+    const sandbox = runInSandbox([gdb, ...script, '/tmp/debuggee'], {
+      rootfs, runOptions: ['-v', '/usr:/usr:ro', '-v', '/lib:/lib:ro', '-v', '/lib64:/lib64:ro'],
+    });
+    expect(shown(native.stdout).length).toBeGreaterThan(8);
+    expect(shown(sandbox.stdout)).toEqual(shown(native.stdout));
+    expect(sandbox.status).toBe(native.status);
+  });
 });
 
 // AddressSanitizer maps 14 TiB of shadow memory (MAP_NORESERVE) and a 2 TiB PROT_NONE gap at

@@ -700,6 +700,50 @@ export class Vmar extends KObject implements VmoMapper {
     }
   }
 
+  /**
+   * A debugger's read (ptrace's PEEKDATA, Linux's FOLL_FORCE): any mapping's memory, whatever its
+   * protection; memory not made yet in a demand reservation reads as zeros. PageFaultError where
+   * nothing is mapped, or only reserved address space is.
+   */
+  peek(addr: number, len: number): Uint8Array {
+    const out = new Uint8Array(len);
+    for (let at = 0; at < len;) {
+      const a = addr + at;
+      const m = Number.isSafeInteger(a) ? this.#find(a) : undefined;
+      if (m === undefined || (m.vmo === null && !m.demand)) throw new PageFaultError(a, 'read');
+      const n = Math.min(len - at, m.end - a);
+      if (m.vmo !== null) out.set(m.vmo.read(m.offset + (a - m.start), n), at);
+      at += n;
+    }
+    return out;
+  }
+
+  /**
+   * A debugger's write (ptrace's POKEDATA, FOLL_FORCE): into private memory whatever its
+   * protection, a breakpoint into a program's text say. The pages of a copy-on-write mapping get
+   * their own copy first (a host op), so the file's other mappings are untouched; shared mappings
+   * must be writable. PageFaultError where that is not so.
+   */
+  poke(addr: number, bytes: Uint8Array): void {
+    for (let at = 0; at < bytes.length;) {
+      const a = addr + at;
+      let m = Number.isSafeInteger(a) ? this.#findForAccess(a, Prot.READ | Prot.WRITE | Prot.EXEC) : undefined;
+      if (m === undefined || m.vmo === null || (m.shared && (m.prot & Prot.WRITE) === 0)) throw new PageFaultError(a, 'write');
+      const n = Math.min(bytes.length - at, m.end - a);
+      if (m.cow) {
+        // Only the pages written leave the shared copy.
+        const start = Math.floor(a / PAGE_SIZE) * PAGE_SIZE;
+        const end = Math.min(m.end, Math.ceil((a + n) / PAGE_SIZE) * PAGE_SIZE);
+        this.#splitAt(Math.max(start, m.start));
+        this.#splitAt(end);
+        m = this.#find(a)!;
+        this.#unshare(m);
+      }
+      m.vmo!.write(m.offset + (a - m.start), bytes.subarray(at, at + n));
+      at += n;
+    }
+  }
+
   readU8(addr: number): number {
     return this.#load(addr, 1).getUint8(0);
   }

@@ -37,6 +37,8 @@ export interface InitialStack {
   readonly envStart: number;
   /** End of the environment strings (`mm->env_end`). */
   readonly envEnd: number;
+  /** The auxiliary vector as written, AT_NULL included (/proc/<pid>/auxv): a view into `bytes`. */
+  readonly auxv: Uint8Array;
 }
 
 /** Linux's MAX_ARG_STRLEN: 32 pages per string. */
@@ -133,6 +135,7 @@ export function buildInitialStack(options: InitialStackOptions): InitialStack {
   at += 8; // argv's NULL
   for (let i = argc; i < argc + envc; i++, at += 8) setWord(view, at, addrs[i]);
   at += 8; // envp's NULL
+  const auxvAt = at;
   for (let i = 0; i < auxv.length; i++) {
     const type = auxv[i][0];
     if (type === AuxType.AT_NULL) continue;
@@ -150,7 +153,7 @@ export function buildInitialStack(options: InitialStackOptions): InitialStack {
   for (let i = 0; i < argc + envc; i++) bytes.set(strings[i], addrs[i] - sp);
   bytes.set(platform, platformAddr - sp);
   bytes.set(options.random16, randomAddr - sp);
-  return { bytes, sp, argStart, argEnd, envStart, envEnd };
+  return { bytes, sp, argStart, argEnd, envStart, envEnd, auxv: bytes.subarray(auxvAt, at + 16) };
 }
 
 /** Writes a 64-bit little-endian word; numbers (addresses, below 2^53) without BigInt arithmetic. */

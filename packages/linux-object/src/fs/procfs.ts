@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { MappingInfo } from '@rvisor/zircon-object';
+import { bytesToString, type MappingInfo } from '@rvisor/zircon-object';
 import { allCpus, cpuList, cpuMask } from '../abi/cpus.js';
 import { isPrivateAnonymous } from '../abi/mman.js';
 import { devMajor, devMinor, makedev } from '../abi/mode.js';
@@ -396,6 +396,7 @@ export class ProcFs implements FileSystem {
       ['comm', () => this.#file(`${base}/comm`, () => `${commOf(proc())}\n`)],
       ['cmdline', () => this.#file(`${base}/cmdline`, () => nulTerminated(proc().argv))],
       ['environ', () => this.#file(`${base}/environ`, () => nulTerminated(proc().envp), 0o400)],
+      ['auxv', () => this.#file(`${base}/auxv`, () => bytesToString(proc().auxv), 0o400)],
       ['io', () => this.#file(`${base}/io`, () => ioText(proc().ioCounts()), 0o400)],
       ['exe', () => this.#magicLink(`${base}/exe`, () => {
         const exe = proc().exe;
@@ -470,7 +471,7 @@ export class ProcFs implements FileSystem {
     this.#forget((path) => path.startsWith(prefix) && !threads.has(Number(firstComponent(path, prefix.length))));
   }
 
-  /** /proc/<pid>/task/<tid>: the thread's own stat, status and comm. */
+  /** /proc/<pid>/task/<tid>: the thread's own stat, status, comm and io, and its process's maps. */
   #threadDir(pid: number, tid: number): GeneratedDir {
     const base = `/${pid}/task/${tid}`;
     const thread = (): LinuxThread => {
@@ -483,6 +484,7 @@ export class ProcFs implements FileSystem {
       ['status', this.#file(`${base}/status`, () => this.#pidStatus(this.#process(pid), thread()))],
       ['comm', this.#file(`${base}/comm`, () => `${threadComm(thread())}\n`)],
       ['io', this.#file(`${base}/io`, () => ioText(thread().io), 0o400)],
+      ['maps', this.#file(`${base}/maps`, () => (thread(), this.#maps(this.#process(pid))))],
     ]);
   }
 

@@ -299,6 +299,7 @@ function replaceImage(
     proc.brkStart = proc.brk = mainLayout.brk;
     proc.argv = argv;
     proc.envp = envp;
+    proc.auxv = initial.auxv.slice();
     proc.exe = prog.path;
     if (euid !== cred.euid || egid !== cred.egid || euid !== cred.fsuid || egid !== cred.fsgid) proc.effectiveIdsChanged();
     // The saved and file system ids follow the effective ones at every execve, as Linux's.

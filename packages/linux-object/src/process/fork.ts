@@ -86,6 +86,7 @@ export function fork(kernel: Kernel, thread: LinuxThread, regs: Registers, optio
   child.brkStart = parent.brkStart;
   child.brk = parent.brk;
   child.argv = parent.argv;
+  child.auxv = parent.auxv;
   child.envp = parent.envp;
   child.exe = parent.exe;
   child.personality = parent.personality;

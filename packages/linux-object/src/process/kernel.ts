@@ -32,7 +32,7 @@ import {
   CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, SA_NOCLDSTOP, SA_NOCLDWAIT, SIG_IGN, SI_USER,
   defaultAction, sendSignal, type SigInfo,
 } from './signals.js';
-import { traceeGone, tracerGone } from './ptrace.js';
+import { groupContinued, traceeGone, tracerGone, type PtraceStop } from './ptrace.js';
 import { Signo } from '../abi/signal.js';
 
 const SYS_EXIT = 60;
@@ -123,10 +123,10 @@ export class Kernel {
   /** Threads that stopped while frozen, with their registers saved; resumed by {@link thaw}. */
   readonly frozenThreads: LinuxThread[] = [];
   /**
-   * Let a tracee stopped for its tracer go on (the run loop's): `signal` is delivered first, and
-   * at a syscall's return the restart rules apply then.
+   * Let a tracee stopped for its tracer go on (the run loop's): from a syscall-enter-stop its call
+   * runs; otherwise `signal` is delivered first, and at a syscall's return the restart rules apply.
    */
-  resumeTraced: ((thread: LinuxThread, signal: SigInfo | null, atSyscall: boolean) => void) | null = null;
+  resumeTraced: ((thread: LinuxThread, signal: SigInfo | null, stop: PtraceStop) => void) | null = null;
   /** Told when a process has exited (its last thread is gone), after its parent was told. */
   onProcessDied: ((proc: LinuxProcess) => void) | null = null;
   #nextPid = 1;
@@ -373,6 +373,7 @@ export class Kernel {
   continueProcess(proc: LinuxProcess): void {
     proc.stopped = false;
     proc.jobReport = { kind: 'continued', signal: Signo.SIGCONT };
+    groupContinued(this, proc);
     for (const t of proc.parked.splice(0)) {
       if (!this.threadsByHostTid.has(t.hostTid)) continue;
       this.platform.resumeAndWait(t.hostTid, t.savedRegs, 0, 0);

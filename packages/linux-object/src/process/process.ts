@@ -137,6 +137,8 @@ export class LinuxProcess {
   /** argv/envp of the current image (for /proc and ps). */
   argv: string[] = [];
   envp: string[] = [];
+  /** The current image's auxiliary vector, as its stack got it (/proc/<pid>/auxv). */
+  auxv: Uint8Array = new Uint8Array(16);
   /** Absolute path of the current executable. */
   exe = '';
   /** personality(2)'s execution domain and flags, reported and inherited (none of them changes how programs run here). */

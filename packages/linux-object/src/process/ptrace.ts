@@ -19,6 +19,12 @@ import {
 
 export const PTRACE_O_TRACESYSGOOD = 0x1;
 export const PTRACE_O_TRACEEXEC = 0x10;
+export const PTRACE_O_TRACEEXIT = 0x40;
+export const PTRACE_EVENT_EXIT = 6;
+export const PTRACE_EVENT_FORK = 1;
+export const PTRACE_EVENT_VFORK = 2;
+export const PTRACE_EVENT_CLONE = 3;
+export const PTRACE_EVENT_STOP = 128;
 export const PTRACE_O_EXITKILL = 0x10_0000;
 /** Every option Linux knows (PTRACE_O_MASK). */
 export const PTRACE_O_MASK = 0x30_00ff;
@@ -32,12 +38,18 @@ export interface PtraceStop {
   readonly status: number;
   /** Whether it is a signal-delivery-stop: only those take a signal from the tracer's resume. */
   readonly signal: boolean;
+  /** A syscall-enter-stop (the call runs when the tracee goes on) or syscall-exit-stop. */
+  readonly syscall?: 'enter' | 'exit';
+  /** The exit event's stop: the host makes the exit the thread stopped in when it goes on. */
+  readonly exiting?: boolean;
   /** Its siginfo (PTRACE_GETSIGINFO): the signal's, or an event's; null in a group-stop. */
   info: SigInfo | null;
   /** Whether the stop came as a syscall returned: its restart is decided when the tracee goes on. */
   readonly atSyscall: boolean;
   /** Whether the tracer's wait has collected it. */
   reported: boolean;
+  /** PTRACE_LISTEN: it stays in its group stop, its tracer told again when the group stop ends. */
+  listening?: boolean;
 }
 
 /** A thread's tracing: who traces it and how, and the stop it is in. */
@@ -50,6 +62,17 @@ export class Tracing {
   eventMessage = 0;
   /** An event stop's wait status, made as the thread next returns to guest code (0: none). */
   pendingEvent = 0;
+  /** Resumed with PTRACE_SYSCALL: it stops at its next syscall's entry and exit. */
+  syscallStops = false;
+  /** It made a syscall-enter-stop: the call's exit makes the exit stop. */
+  exitStopDue = false;
+  /** Resumed with PTRACE_SINGLESTEP: its trap flag is the tracer's, cleared at the next resume. */
+  stepping = false;
+  /**
+   * Its debug registers, as the tracer wrote them (PTRACE_POKEUSER): kept and read back, but no
+   * hardware breakpoint is armed, so DR7 may only be 0.
+   */
+  readonly debugRegs = new BigUint64Array(8);
 
   constructor(
     readonly tracer: LinuxProcess,
@@ -62,23 +85,23 @@ export class Tracing {
 
 /**
  * Make `tracer` trace `thread`: seized (PTRACE_SEIZE) or not (PTRACE_ATTACH, PTRACE_TRACEME), and
- * stopped with a SIGSTOP (PTRACE_ATTACH's), as Linux's does; a thread already held by a group
- * stop reports that stop at once.
+ * stopped with a SIGSTOP (PTRACE_ATTACH's), as Linux's does. A thread already held by a group
+ * stop reports that stop at once, either way.
  */
 export function attach(
   kernel: Kernel, tracer: LinuxProcess, thread: LinuxThread, how: { seize: boolean; stop: boolean; options: number },
 ): void {
   thread.ptrace = new Tracing(tracer, how.seize, how.options);
   tracer.tracees.add(thread);
-  if (!how.stop) return;
-  const info: SigInfo = { signo: Signo.SIGSTOP, code: SI_KERNEL };
-  const parked = thread.process.parked.indexOf(thread);
+  const proc = thread.process;
+  const parked = proc.parked.indexOf(thread);
   if (parked >= 0) {
-    thread.process.parked.splice(parked, 1);
-    enterStop(kernel, thread, { status: (Signo.SIGSTOP << 8) | 0x7f, signal: true, info, atSyscall: false, reported: false });
+    proc.parked.splice(parked, 1);
+    groupStop(kernel, thread, proc.stopSignal); // in a group stop: its tracer sees it at once
     return;
   }
-  thread.pending.add(info);
+  if (!how.stop) return;
+  thread.pending.add({ signo: Signo.SIGSTOP, code: SI_KERNEL });
   wakeForSignal(kernel, thread);
 }
 
@@ -112,26 +135,80 @@ export function eventStop(kernel: Kernel, thread: LinuxThread, status: number, a
   enterStop(kernel, thread, { status, signal: false, info, atSyscall, reported: false });
 }
 
-/** A traced thread's part in its process's group stop (job control), reported to its tracer. */
+/**
+ * A syscall-enter-stop or syscall-exit-stop: SIGTRAP, with 0x80 under PTRACE_O_TRACESYSGOOD. The
+ * caller has set the registers as Linux shows them there (orig_rax the call, rax -ENOSYS at entry
+ * and the result at exit).
+ */
+export function syscallStop(kernel: Kernel, thread: LinuxThread, which: 'enter' | 'exit'): void {
+  const tracing = thread.ptrace!;
+  const trap = Signo.SIGTRAP | ((tracing.options & PTRACE_O_TRACESYSGOOD) !== 0 ? 0x80 : 0);
+  const info: SigInfo = { signo: Signo.SIGTRAP, code: trap, pid: thread.tid, uid: thread.process.cred.uid };
+  tracing.exitStopDue = which === 'enter';
+  enterStop(kernel, thread, { status: (trap << 8) | 0x7f, signal: false, syscall: which, info, atSyscall: which === 'exit', reported: false });
+}
+
+/**
+ * A traced thread with PTRACE_O_TRACEEXIT is about to exit (`status` as wait shows it): it stops
+ * first, alive, its status the event's message. False if it does not stop.
+ */
+export function exitStop(kernel: Kernel, thread: LinuxThread, status: number): boolean {
+  const tracing = thread.ptrace;
+  if (tracing === null || (tracing.options & PTRACE_O_TRACEEXIT) === 0) return false;
+  tracing.eventMessage = status;
+  const code = Signo.SIGTRAP | (PTRACE_EVENT_EXIT << 8);
+  const info: SigInfo = { signo: Signo.SIGTRAP, code, pid: thread.tid, uid: thread.process.cred.uid };
+  enterStop(kernel, thread, { status: (code << 8) | 0x7f, signal: false, exiting: true, info, atSyscall: false, reported: false });
+  return true;
+}
+
+/**
+ * A traced thread's part in its process's group stop (job control), reported to its tracer: as
+ * PTRACE_EVENT_STOP with the stop signal when seized.
+ */
 export function groupStop(kernel: Kernel, thread: LinuxThread, signal: number): void {
-  enterStop(kernel, thread, { status: (signal << 8) | 0x7f, signal: false, info: null, atSyscall: false, reported: false });
+  if (!thread.ptrace!.seized) {
+    enterStop(kernel, thread, { status: (signal << 8) | 0x7f, signal: false, info: null, atSyscall: false, reported: false });
+    return;
+  }
+  const code = signal | (PTRACE_EVENT_STOP << 8);
+  const info: SigInfo = { signo: signal, code, pid: thread.tid, uid: thread.process.cred.uid };
+  enterStop(kernel, thread, { status: (code << 8) | 0x7f, signal: false, info, atSyscall: false, reported: false });
+}
+
+/**
+ * The group stop of `proc` ended (SIGCONT): each of its tracees that listens (PTRACE_LISTEN) stops
+ * again, with PTRACE_EVENT_STOP and SIGTRAP, for its tracer to see.
+ */
+export function groupContinued(kernel: Kernel, proc: LinuxProcess): void {
+  for (const thread of proc.threads.values()) {
+    const stop = thread.ptrace?.stop;
+    if (stop?.listening) eventStop(kernel, thread, ((Signo.SIGTRAP | (PTRACE_EVENT_STOP << 8)) << 8) | 0x7f, stop.atSyscall);
+  }
 }
 
 /**
  * Let a stopped tracee go on. `signal` (0: none) is delivered in place of the one it stopped for,
  * with that one's siginfo if it is the same signal, as Linux's ptrace_signal; other stops ignore it.
  */
-export function resumeTracee(kernel: Kernel, thread: LinuxThread, signal: number): void {
+export function resumeTracee(kernel: Kernel, thread: LinuxThread, signal: number, syscallStops = false): void {
   const tracing = thread.ptrace;
   const stop = tracing?.stop ?? null;
-  if (tracing) tracing.stop = null;
+  if (tracing) {
+    tracing.stop = null;
+    tracing.syscallStops = syscallStops;
+    if (!syscallStops) tracing.exitStopDue = false; // PTRACE_CONT from a syscall-enter-stop: no exit stop
+  }
   if (stop === null) return;
   let info: SigInfo | null = null;
   if (signal !== 0 && stop.signal) {
     const tracer = tracing!.tracer;
     info = stop.info?.signo === signal ? stop.info : { signo: signal, code: 0, pid: tracer.pid, uid: tracer.cred.uid };
+  } else if (signal !== 0 && stop.syscall !== undefined) {
+    // Sent, as Linux's ptrace_report_syscall does with a syscall-stop's signal.
+    thread.pending.add({ signo: signal, code: SI_KERNEL });
   }
-  kernel.resumeTraced?.(thread, info, stop.atSyscall);
+  kernel.resumeTraced?.(thread, info, stop);
 }
 
 /** End the tracing of `thread` (PTRACE_DETACH, or its tracer's end); a stopped tracee goes on with `signal`. */
@@ -139,8 +216,10 @@ export function detach(kernel: Kernel, thread: LinuxThread, signal: number): voi
   const tracing = thread.ptrace;
   if (!tracing) return;
   tracing.tracer.tracees.delete(thread);
-  const stopped = tracing.stop !== null;
-  if (stopped) resumeTracee(kernel, thread, signal);
+  thread.ptrace = null;
+  if (tracing.stop === null) return;
+  thread.ptrace = tracing; // for resumeTracee, which reads the stop
+  resumeTracee(kernel, thread, signal);
   thread.ptrace = null;
 }
 
@@ -193,4 +272,25 @@ export function execDone(thread: LinuxThread): void {
   } else if (!tracing.seized) {
     thread.pending.add({ signo: Signo.SIGTRAP, code: 0, pid: thread.process.pid, uid: thread.process.cred.uid });
   }
+}
+
+/**
+ * A traced thread made a new process or thread (`event`: PTRACE_EVENT_FORK, _VFORK or _CLONE).
+ * With the matching PTRACE_O_TRACE* option, or CLONE_PTRACE, the child is traced too, by the same
+ * tracer with the same options, and starts with a stop (PTRACE_EVENT_STOP if seized, else a
+ * SIGSTOP); with the option, the parent makes the event stop on its way back, its message the
+ * child's id. CLONE_UNTRACED keeps the child untraced.
+ */
+export function childCreated(parent: LinuxThread, child: LinuxThread, event: number, how: { untraced: boolean; ptrace: boolean }): void {
+  const tracing = parent.ptrace;
+  if (tracing === null || how.untraced) return;
+  const reported = (tracing.options & (1 << event)) !== 0;
+  if (!reported && !how.ptrace) return;
+  child.ptrace = new Tracing(tracing.tracer, tracing.seized, tracing.options);
+  tracing.tracer.tracees.add(child);
+  if (tracing.seized) child.ptrace.pendingEvent = ((Signo.SIGTRAP | (PTRACE_EVENT_STOP << 8)) << 8) | 0x7f;
+  else child.pending.add({ signo: Signo.SIGSTOP, code: SI_KERNEL });
+  if (!reported) return;
+  tracing.pendingEvent = ((Signo.SIGTRAP | (event << 8)) << 8) | 0x7f;
+  tracing.eventMessage = child.tid;
 }

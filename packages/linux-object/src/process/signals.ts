@@ -273,7 +273,7 @@ export function sendSignal(kernel: Kernel, proc: LinuxProcess, info: SigInfo, th
   const blocked = (t: LinuxThread) => (t.signalMask & sigbit(sig)) !== 0n;
   const threads = thread ? [thread] : [...proc.threads.values()];
   // A tracer sees every signal but SIGKILL at its delivery, ignored or fatal (Linux's sig_ignored).
-  const traced = threads.some((t) => t.ptrace !== null);
+  const traced = anyTraced(threads);
   if (jobControl(kernel, proc, sig, threads, traced)) return true;
   if (!traced && isIgnored(proc, sig) && !threads.every(blocked)) return true;
   const act = proc.sigaction(sig);
@@ -295,6 +295,11 @@ export function sendSignal(kernel: Kernel, proc: LinuxProcess, info: SigInfo, th
   const target = threads.find((t) => !blocked(t)) ?? threads.find((t) => (t.sigwaitSet & sigbit(sig)) !== 0n);
   if (target) wakeForSignal(kernel, target);
   return true;
+}
+
+function anyTraced(threads: LinuxThread[]): boolean {
+  for (const t of threads) if (t.ptrace !== null) return true;
+  return false;
 }
 
 /** Make `thread` notice a pending signal: interrupt its blocked syscall or stop it if running. */

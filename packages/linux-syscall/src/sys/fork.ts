@@ -9,7 +9,7 @@ import {
   CLONE_UNTRACED, CLONE_VFORK, CLONE_VM, WCONTINUED, WEXITED, WNOHANG,
   WNOWAIT, WUNTRACED, __WALL, __WCLONE, __WNOTHREAD,
   CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, CLD_TRAPPED, Errno, KernelError, Signo, cloneThread,
-  NO_USAGE, O_NONBLOCK, addUsage, defaultAction, fork, type LinuxProcess, type LinuxThread, type Usage,
+  NO_USAGE, O_NONBLOCK, PTRACE_EVENT_CLONE, PTRACE_EVENT_FORK, PTRACE_EVENT_VFORK, addUsage, childCreated, defaultAction, fork, type LinuxProcess, type LinuxThread, type Usage,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 import { installPidFd, pidFdOf } from './pidfd.js';
@@ -23,8 +23,15 @@ const SUPPORTED_CLONE = 0xff | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND
 /** Implements Linux syscall fork(2). */
 export function sysFork(ctx: SyscallContext) {
   ctx.kernel.checkTaskLimit();
-  return withSiblingsHeld(ctx, () => fork(ctx.kernel, ctx.thread, ctx.regs).process.pid);
+  return withSiblingsHeld(ctx, () => {
+    const child = fork(ctx.kernel, ctx.thread, ctx.regs);
+    childCreated(ctx.thread, child, PTRACE_EVENT_FORK, NOT_UNTRACED);
+    return child.process.pid;
+  });
 }
+
+/** clone flags that decide whether a traced parent's child is traced: none given. */
+const NOT_UNTRACED = { untraced: false, ptrace: false };
 
 /**
  * Run `copy` (a fork that copies memory) with the caller's sibling threads out of guest code, so
@@ -45,8 +52,9 @@ function withSiblingsHeld<T>(ctx: SyscallContext, copy: () => T): T | Promise<T>
  */
 export function sysVfork(ctx: SyscallContext) {
   ctx.kernel.checkTaskLimit();
-  const child = fork(ctx.kernel, ctx.thread, ctx.regs, { shareMemory: true }).process;
-  return waitVfork(ctx, child);
+  const child = fork(ctx.kernel, ctx.thread, ctx.regs, { shareMemory: true });
+  childCreated(ctx.thread, child, PTRACE_EVENT_VFORK, NOT_UNTRACED);
+  return waitVfork(ctx, child.process);
 }
 
 /** The flags pthread_create passes: a thread sharing everything. */
@@ -132,6 +140,8 @@ function cloneWith(ctx: SyscallContext, args: CloneArgs) {
     if (flags & CLONE_CHILD_SETTID) child.process.memory.writeU32(args.childTid, pid);
     if (flags & CLONE_CHILD_CLEARTID) child.clearChildTid = args.childTid;
     if (flags & CLONE_PIDFD) ctx.mem.writeU32(args.pidfd, installPidFd(ctx, child.process));
+    const event = vfork ? PTRACE_EVENT_VFORK : (flags & 0xff) !== Signo.SIGCHLD ? PTRACE_EVENT_CLONE : PTRACE_EVENT_FORK;
+    childCreated(ctx.thread, child, event, tracedBy(flags));
     return child;
   };
   const finish = (child: LinuxThread) => (vfork ? waitVfork(ctx, child.process) : child.process.pid);
@@ -157,7 +167,13 @@ function newThread(ctx: SyscallContext, args: CloneArgs): number {
   if (flags & CLONE_CHILD_SETTID) ctx.mem.writeU32(args.childTid, child.tid);
   if (flags & CLONE_CHILD_CLEARTID) child.clearChildTid = args.childTid;
   if (flags & CLONE_SYSVSEM) ctx.kernel.sysvSem.shareUndoList(ctx.process.pid); // what kcmp's KCMP_SYSVSEM sees
+  childCreated(ctx.thread, child, PTRACE_EVENT_CLONE, tracedBy(flags));
   return child.tid;
+}
+
+/** What clone's flags say of tracing the child of a traced caller. */
+function tracedBy(flags: number): { untraced: boolean; ptrace: boolean } {
+  return { untraced: (flags & CLONE_UNTRACED) !== 0, ptrace: (flags & CLONE_PTRACE) !== 0 };
 }
 
 /**

@@ -4,14 +4,13 @@
  * registers are those the kernel keeps for it while it is stopped, its memory is read and written
  * through its address space, and its stops are the kernel's (linux-object's process/ptrace.ts).
  *
- * Not here yet: syscall stops (PTRACE_SYSCALL), single steps, fork and clone events, group-stop
- * listening (PTRACE_LISTEN), PTRACE_PEEKSIGINFO, PTRACE_GET_SYSCALL_INFO and the extended FPU state
- * regset: each answers EIO, or EINVAL for the regset, as Linux does for what it does not know.
+ * Not here yet: the vfork-done event, PTRACE_PEEKSIGINFO and the extended FPU state regset: each answers EIO, or EINVAL for the
+ * regset, as Linux does for what it does not know.
  *
  * @module
  */
 import {
-  Errno, KernelError, PTRACE_O_MASK, SIGINFO_SIZE, Signo, UNBLOCKABLE, attach, detach, encodeSigInfo,
+  Errno, KernelError, PTRACE_EVENT_STOP, PTRACE_O_MASK, SIGINFO_SIZE, Signo, UNBLOCKABLE, attach, detach, encodeSigInfo, groupContinued,
   mayInspect, resumeTracee, sendSignal, wakeForSignal, type LinuxThread, type SigInfo,
 } from '@rvisor/linux-object';
 import { REG_COUNT, Reg } from '@rvisor/zircon-object';
@@ -26,12 +25,14 @@ const PTRACE_POKEDATA = 5;
 const PTRACE_POKEUSR = 6;
 const PTRACE_CONT = 7;
 const PTRACE_KILL = 8;
+const PTRACE_SINGLESTEP = 9;
 const PTRACE_GETREGS = 12;
 const PTRACE_SETREGS = 13;
 const PTRACE_GETFPREGS = 14;
 const PTRACE_SETFPREGS = 15;
 const PTRACE_ATTACH = 16;
 const PTRACE_DETACH = 17;
+const PTRACE_SYSCALL = 24;
 const PTRACE_SETOPTIONS = 0x4200;
 const PTRACE_GETEVENTMSG = 0x4201;
 const PTRACE_GETSIGINFO = 0x4202;
@@ -40,9 +41,14 @@ const PTRACE_GETREGSET = 0x4204;
 const PTRACE_SETREGSET = 0x4205;
 const PTRACE_SEIZE = 0x4206;
 const PTRACE_INTERRUPT = 0x4207;
+const PTRACE_LISTEN = 0x4208;
 const PTRACE_GETSIGMASK = 0x420a;
 const PTRACE_SETSIGMASK = 0x420b;
-const PTRACE_EVENT_STOP = 128;
+const PTRACE_GET_SYSCALL_INFO = 0x420e;
+const PTRACE_SYSCALL_INFO_NONE = 0;
+const PTRACE_SYSCALL_INFO_ENTRY = 1;
+const PTRACE_SYSCALL_INFO_EXIT = 2;
+const AUDIT_ARCH_X86_64 = 0xc000_003e;
 
 /** GETREGSET's register sets: the general registers and the FPU's (fxsave) area. */
 const NT_PRSTATUS = 1;
@@ -54,6 +60,7 @@ const USER_SIZE = 928;
 const USER_DEBUGREG = 848;
 /** The eflags bits a tracer may change (Linux's FLAG_MASK). */
 const FLAG_MASK = 0x44dd5n;
+const EFLAGS_TF = 0x100n;
 const TASK_SIZE_MAX = 0x7fff_ffff_f000n;
 
 /** Implements Linux syscall ptrace(2) (request, pid, addr, data). */
@@ -70,8 +77,9 @@ export function sysPtrace(ctx: SyscallContext): number {
     return 0;
   }
   if (request === PTRACE_INTERRUPT) return interrupt(ctx, target);
-  // The other requests need the tracee stopped for this tracer (Linux's ptrace_check_attach).
-  if (tracing.stop === null) throw new KernelError(Errno.ESRCH);
+  // The other requests need the tracee stopped for this tracer, not listening (ptrace_check_attach).
+  if (tracing.stop === null || tracing.stop.listening) throw new KernelError(Errno.ESRCH);
+  if (request === PTRACE_LISTEN) return listen(ctx, target);
   return stoppedRequest(ctx, target, request);
 }
 
@@ -95,15 +103,47 @@ function attachTo(ctx: SyscallContext, target: LinuxThread, seize: boolean): num
   return 0;
 }
 
-/** PTRACE_INTERRUPT: a seized tracee that runs or waits stops with PTRACE_EVENT_STOP. */
+/**
+ * PTRACE_INTERRUPT: a seized tracee that runs or waits stops with PTRACE_EVENT_STOP; one that
+ * listens stops again, as it is.
+ */
 function interrupt(ctx: SyscallContext, target: LinuxThread): number {
   const tracing = target.ptrace!;
   if (!tracing.seized) throw new KernelError(Errno.EIO);
-  if (tracing.stop === null && tracing.pendingEvent === 0) {
+  const stop = tracing.stop;
+  if (stop?.listening) {
+    stop.listening = false;
+    stop.reported = false;
+    tracing.tracer.childEvents.wakeAll();
+  } else if (stop === null && tracing.pendingEvent === 0) {
     tracing.pendingEvent = ((Signo.SIGTRAP | (PTRACE_EVENT_STOP << 8)) << 8) | 0x7f;
     wakeForSignal(ctx.kernel, target);
   }
   return 0;
+}
+
+/**
+ * PTRACE_LISTEN: a seized tracee in an event stop (a group stop's) stays stopped, but no longer for
+ * requests; its tracer's wait sees it again when the group stop ends (or at once if it has).
+ */
+function listen(ctx: SyscallContext, target: LinuxThread): number {
+  const tracing = target.ptrace!;
+  const stop = tracing.stop!;
+  if (!tracing.seized || stop.info === null || stop.info.code >> 8 !== PTRACE_EVENT_STOP) throw new KernelError(Errno.EIO);
+  stop.listening = true;
+  if (!target.process.stopped) groupContinued(ctx.kernel, target.process);
+  return 0;
+}
+
+/**
+ * Single-step the tracee from its resume on (its trap flag set: the host traps after one
+ * instruction, and that SIGTRAP stops it for its tracer), or stop a single step.
+ */
+function step(target: LinuxThread, on: boolean): void {
+  const tracing = target.ptrace!;
+  if (on) target.savedRegs[Reg.eflags] |= EFLAGS_TF;
+  else if (tracing.stepping) target.savedRegs[Reg.eflags] &= ~EFLAGS_TF;
+  tracing.stepping = on;
 }
 
 /** A signal number for a resume (0: none); EIO past the last signal, as Linux's valid_signal. */
@@ -120,34 +160,43 @@ function stoppedRequest(ctx: SyscallContext, target: LinuxThread, request: numbe
   switch (request) {
     case PTRACE_PEEKTEXT:
     case PTRACE_PEEKDATA: {
-      let word: bigint;
+      let word: Uint8Array;
       try {
-        word = target.process.memory.readU64(Number(addr));
+        word = target.process.vmar.peek(Number(addr), 8);
       } catch {
         throw new KernelError(Errno.EIO);
       }
-      ctx.mem.writeU64(Number(data), word);
+      ctx.mem.write(Number(data), word);
       return 0;
     }
     case PTRACE_POKETEXT:
-    case PTRACE_POKEDATA:
-      // Writable memory only: a breakpoint in read-only text would need a private copy of its page.
+    case PTRACE_POKEDATA: {
+      const word = new Uint8Array(8);
+      new DataView(word.buffer).setBigUint64(0, data, true);
+      const vmar = target.process.vmar;
       try {
-        target.process.memory.writeU64(Number(addr), data);
+        vmar.poke(Number(addr), word);
       } catch {
         throw new KernelError(Errno.EIO);
       }
+      // A page given its own copy (a breakpoint in text) is mapped before the tracee runs again.
+      if (vmar.pendingHostOps !== 0) ctx.kernel.syncMemory(target, target.savedRegs);
       return 0;
+    }
     case PTRACE_PEEKUSR: {
       if ((addr & 7n) !== 0n || addr >= BigInt(USER_SIZE)) throw new KernelError(Errno.EIO);
       const at = Number(addr);
-      ctx.mem.writeU64(Number(data), at < REGS_SIZE ? regs[at / 8]! : 0n);
+      const debugReg = (at - USER_DEBUGREG) / 8;
+      ctx.mem.writeU64(Number(data), at < REGS_SIZE ? regs[at / 8]! : debugReg >= 0 && debugReg < 8 ? tracing.debugRegs[debugReg]! : 0n);
       return 0;
     }
-    case PTRACE_POKEUSR:
-      if ((addr & 7n) !== 0n || addr >= BigInt(REGS_SIZE)) throw new KernelError(Errno.EIO); // no debug registers
-      setRegister(regs, Number(addr) / 8, data);
+    case PTRACE_POKEUSR: {
+      if ((addr & 7n) !== 0n) throw new KernelError(Errno.EIO);
+      const at = Number(addr);
+      if (at < REGS_SIZE) setRegister(regs, at / 8, data);
+      else setDebugRegister(tracing.debugRegs, (at - USER_DEBUGREG) / 8, data);
       return 0;
+    }
     case PTRACE_GETREGS:
       ctx.mem.write(Number(data), new Uint8Array(regs.buffer, regs.byteOffset, REGS_SIZE).slice());
       return 0;
@@ -191,11 +240,21 @@ function stoppedRequest(ctx: SyscallContext, target: LinuxThread, request: numbe
       target.signalMask = ctx.mem.readU64(Number(data)) & ~UNBLOCKABLE;
       return 0;
     case PTRACE_CONT:
-      resumeTracee(ctx.kernel, target, resumeSignal(data));
+    case PTRACE_SYSCALL:
+    case PTRACE_SINGLESTEP: {
+      const signal = resumeSignal(data);
+      step(target, request === PTRACE_SINGLESTEP);
+      resumeTracee(ctx.kernel, target, signal, request === PTRACE_SYSCALL);
       return 0;
-    case PTRACE_DETACH:
-      detach(ctx.kernel, target, resumeSignal(data));
+    }
+    case PTRACE_GET_SYSCALL_INFO:
+      return syscallInfo(ctx, target, Number(addr), Number(data));
+    case PTRACE_DETACH: {
+      const signal = resumeSignal(data);
+      step(target, false);
+      detach(ctx.kernel, target, signal);
       return 0;
+    }
     default:
       throw new KernelError(Errno.EIO);
   }
@@ -211,6 +270,35 @@ function decodeSigInfo(bytes: Uint8Array): SigInfo {
     signo: v.getInt32(0, true), errno: v.getInt32(4, true), code: v.getInt32(8, true),
     pid: v.getInt32(16, true), uid: v.getInt32(20, true), value: v.getBigUint64(24, true),
   };
+}
+
+/**
+ * PTRACE_GET_SYSCALL_INFO: what the tracee's syscall-stop is about (its call and arguments at
+ * entry, its result at exit; nothing at other stops), `size` bytes of it at `addr`. Returns the
+ * whole struct's size.
+ */
+function syscallInfo(ctx: SyscallContext, target: LinuxThread, size: number, addr: number): number {
+  const regs = target.savedRegs;
+  const which = target.ptrace!.stop!.syscall;
+  const info = new Uint8Array(80);
+  const v = new DataView(info.buffer);
+  v.setUint8(0, which === 'enter' ? PTRACE_SYSCALL_INFO_ENTRY : which === 'exit' ? PTRACE_SYSCALL_INFO_EXIT : PTRACE_SYSCALL_INFO_NONE);
+  v.setUint32(4, AUDIT_ARCH_X86_64, true);
+  v.setBigUint64(8, regs[Reg.rip]!, true);
+  v.setBigUint64(16, regs[Reg.rsp]!, true);
+  let length = 24;
+  if (which === 'enter') {
+    v.setBigUint64(24, regs[Reg.orig_rax]!, true);
+    [Reg.rdi, Reg.rsi, Reg.rdx, Reg.r10, Reg.r8, Reg.r9].forEach((r, i) => v.setBigUint64(32 + 8 * i, regs[r]!, true));
+    length = 80;
+  } else if (which === 'exit') {
+    const rval = BigInt.asIntN(64, regs[Reg.rax]!);
+    v.setBigInt64(24, rval, true);
+    v.setUint8(32, rval < 0n && rval >= -4095n ? 1 : 0);
+    length = 33;
+  }
+  if (size > 0) ctx.mem.write(addr, info.subarray(0, Math.min(size, length)));
+  return length;
 }
 
 /** The tracee's FPU state, as fxsave lays it out. */
@@ -245,6 +333,17 @@ function regset(ctx: SyscallContext, target: LinuxThread, type: number, iovAddr:
   }
   ctx.mem.writeU64(iovAddr + 8, BigInt(n));
   return 0;
+}
+
+/**
+ * A debug register, as POKEUSER writes it: DR0–DR3 must hold user addresses and DR6 is kept; DR7,
+ * which would arm them, may only be 0 (no hardware breakpoints here: a debugger falls back to
+ * software watchpoints). DR4, DR5 and what lies outside the debug registers: EIO.
+ */
+function setDebugRegister(debugRegs: BigUint64Array, i: number, value: bigint): void {
+  const ok = (i >= 0 && i < 4 && value < TASK_SIZE_MAX) || i === 6 || (i === 7 && value === 0n);
+  if (!ok) throw new KernelError(Errno.EIO);
+  debugRegs[i] = value;
 }
 
 /** SETREGS and a NT_PRSTATUS SETREGSET: the registers given, each checked as POKEUSR checks it. */

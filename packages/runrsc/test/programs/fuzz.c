@@ -45,7 +45,7 @@ static int skipped(long nr) {
     case SYS_flock: case SYS_fcntl: case SYS_sendfile: case SYS_splice: case SYS_tee:
     case SYS_vmsplice: case SYS_copy_file_range: case SYS_write: case SYS_writev: case SYS_pwrite64:
     case SYS_pwritev: case SYS_pwritev2: case SYS_sendto: case SYS_sendmsg: case SYS_sendmmsg:
-    case SYS_recvmmsg: case SYS_sched_yield: case SYS_setsid: case SYS_setpgid: case SYS_ptrace:
+    case SYS_recvmmsg: case SYS_sched_yield: case SYS_setsid: case SYS_setpgid:
       return 1;
   }
   return 0;

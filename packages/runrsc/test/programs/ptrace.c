@@ -4,7 +4,9 @@
 // siginfo, PEEKDATA/POKEDATA, PEEKUSER, GETREGS/SETREGS, a signal suppressed or swapped at
 // PTRACE_CONT, and the SIGTRAP after execve; PTRACE_ATTACH to every thread of another process and
 // GETREGSET, as LeakSanitizer stops the world; PTRACE_SEIZE with PTRACE_INTERRUPT and the exec
-// event; a stop signal's delivery and group stop; and the errors of each request.
+// event; PTRACE_SYSCALL's stops, PTRACE_GET_SYSCALL_INFO, a call skipped and a result changed,
+// the fork and exit events; a breakpoint poked into the text and a single step; a stop signal's
+// delivery and group stop; and each request's errors.
 #define _GNU_SOURCE
 #include <elf.h>
 #include <errno.h>
@@ -278,6 +280,156 @@ static void seize(void) {
   show_status("end", status);
 }
 
+// ---- PTRACE_SYSCALL: syscall stops, and the fork and exit events -----------------------------
+
+/**
+ * The next stop of `pid`, shown; for a syscall stop, what PTRACE_GET_SYSCALL_INFO says of it (the
+ * result only if `result`: a pid differs from Linux's).
+ */
+static int next_stop(pid_t pid, const char *what, int result) {
+  int status;
+  if (waitpid(pid, &status, __WALL) < 0) {
+    printf("%s: %s\n", what, strerrorname_np(errno));
+    return -1;
+  }
+  if (WIFSTOPPED(status) && WSTOPSIG(status) == (SIGTRAP | 0x80)) {
+    struct __ptrace_syscall_info info;
+    long size = ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof info, &info);
+    if (info.op == PTRACE_SYSCALL_INFO_ENTRY) {
+      printf("%s: syscall entry (size %ld), call %llu\n", what, size, info.entry.nr);
+    } else if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
+      printf("%s: syscall exit (size %ld), result %lld, error %d\n", what, size, result ? info.exit.rval : 0, info.exit.is_error);
+    } else {
+      printf("%s: syscall stop, op %d\n", what, info.op);
+    }
+  } else {
+    show_status(what, status);
+  }
+  return status;
+}
+
+static void syscall_stops(void) {
+  printf("-- PTRACE_SYSCALL\n");
+  pid_t pid = fork();
+  if (pid == 0) {
+    ptrace(PTRACE_TRACEME, 0, 0, 0);
+    raise(SIGSTOP);
+    syscall(SYS_getppid);
+    long skipped = syscall(SYS_getuid);
+    long changed = syscall(SYS_getpid);
+    pid_t child = fork();
+    if (child == 0) _exit(7);
+    waitpid(child, NULL, 0);
+    printf("child: skipped call %ld, changed result %ld\n", skipped, changed);
+    fflush(stdout);
+    _exit(4);
+  }
+  int status;
+  waitpid(pid, &status, 0);
+  show_status("stopped itself", status);
+  long options = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEEXIT;
+  printf("SETOPTIONS: %s\n", err(ptrace(PTRACE_SETOPTIONS, pid, 0, options)));
+  struct __ptrace_syscall_info info;
+  printf("GET_SYSCALL_INFO outside a syscall: %ld\n", ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof info, &info));
+  ptrace(PTRACE_SYSCALL, pid, 0, 0);
+  next_stop(pid, "getppid", 0);
+  ptrace(PTRACE_SYSCALL, pid, 0, 0);
+  next_stop(pid, "getppid", 0);
+  ptrace(PTRACE_SYSCALL, pid, 0, 0);
+  next_stop(pid, "getuid", 1);
+  struct user_regs_struct regs;
+  ptrace(PTRACE_GETREGS, pid, 0, &regs);
+  printf("at entry: rax %lld, orig_rax %llu\n", (long long)regs.rax, regs.orig_rax);
+  regs.orig_rax = -1; // skip it
+  ptrace(PTRACE_SETREGS, pid, 0, &regs);
+  ptrace(PTRACE_SYSCALL, pid, 0, 0);
+  next_stop(pid, "getuid skipped", 1);
+  ptrace(PTRACE_SYSCALL, pid, 0, 0);
+  next_stop(pid, "getpid", 0);
+  ptrace(PTRACE_SYSCALL, pid, 0, 0);
+  next_stop(pid, "getpid", 0);
+  ptrace(PTRACE_GETREGS, pid, 0, &regs);
+  regs.rax = 4242;
+  ptrace(PTRACE_SETREGS, pid, 0, &regs);
+  // On to fork: its entry, its event (the child's pid), its exit, and the child's first stop.
+  ptrace(PTRACE_SYSCALL, pid, 0, 0);
+  next_stop(pid, "fork", 1);
+  ptrace(PTRACE_SYSCALL, pid, 0, 0);
+  next_stop(pid, "fork", 1);
+  unsigned long child = 0;
+  ptrace(PTRACE_GETEVENTMSG, pid, 0, &child);
+  next_stop(child, "the new child", 1);
+  printf("the new child is traced: %s\n", err(ptrace(PTRACE_GETREGS, child, 0, &regs)));
+  ptrace(PTRACE_CONT, child, 0, 0);
+  next_stop(child, "the new child's exit", 1);
+  ptrace(PTRACE_CONT, child, 0, 0);
+  next_stop(child, "the new child", 1);
+  ptrace(PTRACE_SYSCALL, pid, 0, 0);
+  next_stop(pid, "fork", 0);
+  // Its child's exit came meanwhile: SIGCHLD, passed on; then its own exit.
+  printf("CONT: %s\n", err(ptrace(PTRACE_CONT, pid, 0, 0)));
+  next_stop(pid, "after fork", 1);
+  ptrace(PTRACE_CONT, pid, 0, SIGCHLD);
+  next_stop(pid, "exit event", 1);
+  unsigned long msg = 0;
+  ptrace(PTRACE_GETEVENTMSG, pid, 0, &msg);
+  printf("its message: status %#lx\n", msg);
+  ptrace(PTRACE_CONT, pid, 0, 0);
+  next_stop(pid, "end", 1);
+}
+
+// ---- a breakpoint in the text, and a single step ------------------------------------------
+
+__attribute__((noinline)) static int bp_target(int x) { return x * 3 + 1; }
+static int (*volatile bp_call)(int) = bp_target;
+
+static void breakpoints(void) {
+  printf("-- breakpoints and single steps\n");
+  pid_t pid = fork();
+  if (pid == 0) {
+    ptrace(PTRACE_TRACEME, 0, 0, 0);
+    raise(SIGSTOP);
+    int r = bp_call(4);
+    printf("child: bp_target(4) = %d\n", r);
+    fflush(stdout);
+    _exit(0);
+  }
+  int status;
+  waitpid(pid, &status, 0);
+  unsigned long addr = (unsigned long)bp_target;
+  long ours = *(volatile long *)addr;
+  errno = 0;
+  long orig = ptrace(PTRACE_PEEKTEXT, pid, addr, 0);
+  printf("PEEKTEXT of the text: %s, as ours: %d\n", errno ? strerrorname_np(errno) : "ok", orig == ours);
+  printf("POKETEXT of an int3: %s\n", err(ptrace(PTRACE_POKETEXT, pid, addr, (orig & ~0xffL) | 0xcc)));
+  printf("our text unchanged: %d\n", *(volatile long *)addr == ours);
+  long poked = ptrace(PTRACE_PEEKTEXT, pid, addr, 0);
+  printf("its text now: int3 %d\n", (poked & 0xff) == 0xcc);
+  ptrace(PTRACE_CONT, pid, 0, 0);
+  waitpid(pid, &status, 0);
+  show_status("breakpoint", status);
+  siginfo_t si;
+  ptrace(PTRACE_GETSIGINFO, pid, 0, &si);
+  printf("its siginfo: code %#x\n", si.si_code);
+  struct user_regs_struct regs;
+  ptrace(PTRACE_GETREGS, pid, 0, &regs);
+  printf("rip just past the int3: %d\n", regs.rip == addr + 1);
+  ptrace(PTRACE_POKETEXT, pid, addr, orig);
+  regs.rip = addr;
+  ptrace(PTRACE_SETREGS, pid, 0, &regs);
+  printf("SINGLESTEP: %s\n", err(ptrace(PTRACE_SINGLESTEP, pid, 0, 0)));
+  waitpid(pid, &status, 0);
+  show_status("step", status);
+  ptrace(PTRACE_GETSIGINFO, pid, 0, &si);
+  printf("its siginfo: code %#x\n", si.si_code);
+  ptrace(PTRACE_GETREGS, pid, 0, &regs);
+  printf("one instruction on: %d\n", regs.rip > addr && regs.rip < addr + 16);
+  long r = ptrace(PTRACE_CONT, pid, 0, 0);
+  waitpid(pid, &status, 0);
+  printf("CONT: %s\n", err(r));
+  show_status("end", status);
+}
+
 // ---- errors and a tracee's end --------------------------------------------------------------
 
 static void errors(void) {
@@ -322,6 +474,8 @@ int main(int argc, char **argv) {
   traceme();
   attach_threads();
   seize();
+  syscall_stops();
+  breakpoints();
   errors();
   return 0;
 }

@@ -15,6 +15,9 @@ pub const REG_COUNT: usize = 27;
 pub const ORIG_RAX: usize = 15;
 pub const RAX: usize = 10;
 const RIP: usize = 16;
+const EFLAGS: usize = 18;
+/// eflags' trap flag: a guest's debugger single-steps with it.
+const EFLAGS_TF: u64 = 0x100;
 const R12: usize = 3;
 const R9: usize = 8;
 const ARG_REGS: [usize; 6] = [14, 13, 12, 7, 9, 8]; // rdi, rsi, rdx, r10, r8, r9
@@ -789,6 +792,7 @@ impl Tracer {
         }
         self.watcher.disarm();
         let mut r = *regs;
+        r[EFLAGS] &= !EFLAGS_TF; // the calls run in one go, not an instruction per stop
         if !matches!(self.threads.get(tid), Some(Stop::Seccomp | Stop::Injected)) {
             // Enter the loop at its syscall, as the marker, and wait for that call's stop.
             r[RIP] = BATCH_SYSCALL;
