@@ -20,6 +20,7 @@ export type { PmemAllocatorOptions } from './pmem-allocator.js';
 export { Vmo } from './vmo.js';
 export type { VmoBacking, VmoCreateOptions, VmoOrigin, VmoResizeResult, VmoSource } from './vmo.js';
 export { Vmar, Prot, HostSyscall, RESERVED_CHUNK } from './vmar.js';
+export { Sharers } from './sharers.js';
 export type { VmarOptions, MapOptions, MappingInfo, ReserveOptions, AddressRange } from './vmar.js';
 export { bytesToString, stringToBytes, stringBytesInto, utf8ByteString } from './byte-string.js';
 export { FakePlatform, FakePhysicalMemory } from './fake-platform.js';

@@ -73,13 +73,13 @@ describe('Process and Thread', () => {
     const job = Job.createRoot();
     const vmar = newVmar();
     const first = new Process(job, 'a', { vmar });
-    vmar.share();
+    vmar.sharers.add();
     const second = new Process(job, 'b', { vmar });
     const vmo = Vmo.create(alloc, 8192);
     vmar.map({ vmo, len: 8192, prot: 3 });
     vmo.close();
     first.exit(0);
-    expect(vmar.shared).toBe(false);
+    expect(vmar.sharers.many).toBe(false);
     expect(vmar.mappings()).toHaveLength(1);
     expect(vmar.pendingHostOps).toBe(1); // only the map: the survivor's host mappings stay
     second.exit(0);

@@ -197,7 +197,7 @@ export class Process extends KObject {
     this.#retcode = retcode;
     for (const t of this.#threads) t.kill();
     this.handles.clear();
-    if (this.vmar.leave()) this.vmar.unmapAll(); // not while another process shares it
+    if (this.vmar.sharers.leave()) this.vmar.unmapAll(); // not while another process shares it
     this.job.removeProcess(this);
     this.signalChange(0, Signal.TASK_TERMINATED);
   }

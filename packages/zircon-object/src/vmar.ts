@@ -7,6 +7,7 @@ import { bytesToString } from './byte-string.js';
 import type { InjectedSyscall } from './platform.js';
 import { KObject } from './object.js';
 import { PAGE_SIZE } from './platform.js';
+import { Sharers } from './sharers.js';
 import { isPageAligned, pageRoundUp } from './pmem-allocator.js';
 import { PageFaultError, ZxError, ZxStatus } from './status.js';
 import type { MovedFrames, Vmo, VmoMapper } from './vmo.js';
@@ -225,8 +226,8 @@ export class Vmar extends KObject implements VmoMapper {
   readonly #demandMemory: ((len: number) => Vmo) | undefined;
   /** That work for ops taken and not yet reported made. */
   #afterMade: (() => void)[] = [];
-  /** The processes using this address space (more than one after a clone with CLONE_VM alone). */
-  #users = 1;
+  /** The processes using this address space: more than one after a clone with CLONE_VM alone. */
+  readonly sharers = new Sharers();
 
   constructor(options: VmarOptions) {
     super('root');
@@ -242,22 +243,6 @@ export class Vmar extends KObject implements VmoMapper {
       .sort((a, b) => a.start - b.start);
     this.mmapBase = options.mmapBase ?? base + size;
     this.#demandMemory = options.demandMemory;
-  }
-
-  /** One more process uses this address space as its own (Linux's clone with CLONE_VM, no CLONE_THREAD). */
-  share(): void {
-    this.#users++;
-  }
-
-  /** Whether more than one process uses it. */
-  get shared(): boolean {
-    return this.#users > 1;
-  }
-
-  /** A process that used it is gone; true if it was the last, whose exit may then unmap it. */
-  leave(): boolean {
-    this.#users = Math.max(0, this.#users - 1);
-    return this.#users === 0;
   }
 
   /** The end of the address space. */

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { Sharers } from '@rvisor/zircon-object';
 import { O_CLOEXEC } from '../abi/fcntl.js';
 import { dirNotifyClosed } from './dnotify.js';
 import { fileClosed } from './inotify.js';
@@ -62,8 +63,8 @@ export const DEFAULT_NOFILE = 1024;
 export class FdTable {
   #slots: (Slot | undefined)[] = [];
   #limit: number;
-  /** The processes using this table (more than one after a clone with CLONE_FILES and no CLONE_THREAD). */
-  #users = 1;
+  /** The processes using this table: more than one after a clone with CLONE_FILES and no CLONE_THREAD. */
+  readonly sharers = new Sharers();
 
   constructor(limit = DEFAULT_NOFILE) {
     this.#limit = limit;
@@ -217,22 +218,6 @@ export class FdTable {
       if (slot !== undefined) this.close(fd);
     });
     this.#slots = [];
-  }
-
-  /** One more process uses this table as its own (clone with CLONE_FILES, no CLONE_THREAD). */
-  share(): void {
-    this.#users++;
-  }
-
-  /** Whether more than one process uses it (execve and CLOSE_RANGE_UNSHARE then take a copy). */
-  get shared(): boolean {
-    return this.#users > 1;
-  }
-
-  /** A process that used it is gone or took a copy; true if it was the last, who closes the fds. */
-  leave(): boolean {
-    this.#users = Math.max(0, this.#users - 1);
-    return this.#users === 0;
   }
 
   /** A copy for a child process (fork without CLONE_FILES): same files, same flags. */

@@ -227,7 +227,7 @@ function replaceImage(
 ): void {
   const proc = thread.process;
   // A new image needs an address space of its own, and the host process shares its host one.
-  if (proc.vmar.shared) throw new KernelError(Errno.ENOSYS, 'execve in a process that shares its memory (clone with CLONE_VM)');
+  if (proc.vmar.sharers.many) throw new KernelError(Errno.ENOSYS, 'execve in a process that shares its memory (clone with CLONE_VM)');
   const mainImage = prog.loaded.image;
   const mainBias = mainImage.type === 'dyn' ? PIE_BASE : 0;
   const mainLayout = layoutElf(mainImage, mainBias);

@@ -55,8 +55,8 @@ export function fork(kernel: Kernel, thread: LinuxThread, regs: Registers, optio
   const parent = thread.process;
   const same = options.sameMemory === true;
   const vmar = same ? parent.vmar : kernel.newVmar();
-  const letGo = () => (same ? vmar.leave() : vmar.destroy());
-  if (same) vmar.share();
+  const letGo = () => (same ? vmar.sharers.leave() : vmar.destroy());
+  if (same) vmar.sharers.add();
   else {
     try {
       // The snapshot, taken while the parent is stopped; the host clone below gives the child the
@@ -75,7 +75,7 @@ export function fork(kernel: Kernel, thread: LinuxThread, regs: Registers, optio
     throw new KernelError(Number(-res) as Errno, 'host clone failed');
   }
   const zxProcess = new Process(kernel.rootJob, parent.zx.name, { vmar });
-  if (options.shareFiles) parent.fds.share();
+  if (options.shareFiles) parent.fds.sharers.add();
   const fds = options.shareFiles ? parent.fds : parent.fds.fork();
   const child = new LinuxProcess(zxProcess, kernel.allocatePid(), parent, fds, options.shareFs ? parent.fs : parent.fs.fork(), {
     ...parent.cred,

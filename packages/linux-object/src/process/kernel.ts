@@ -507,7 +507,7 @@ export class Kernel {
   /** Release a process that has exited: its memory, fds and file system references. */
   releaseProcess(proc: LinuxProcess): void {
     // What another process shares (clone with CLONE_VM or CLONE_FILES) stays whole for it.
-    if (!proc.vmar.shared) proc.vmar.destroy();
-    if (proc.fds.leave()) proc.fds.closeAll();
+    if (!proc.vmar.sharers.many) proc.vmar.destroy();
+    if (proc.fds.sharers.leave()) proc.fds.closeAll();
   }
 }

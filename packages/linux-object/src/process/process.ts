@@ -247,9 +247,9 @@ export class LinuxProcess {
 
   /** Take a copy of an fd table shared with another process (execve, CLOSE_RANGE_UNSHARE). */
   unshareFiles(): void {
-    if (!this.fds.shared) return;
+    if (!this.fds.sharers.many) return;
     const own = this.fds.fork();
-    this.fds.leave();
+    this.fds.sharers.leave();
     this.fds = own;
   }
 
