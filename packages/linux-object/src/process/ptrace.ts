@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { CLONE_PTRACE, CLONE_UNTRACED } from '../abi/process.js';
 import { Signo } from '../abi/signal.js';
 import type { Kernel } from './kernel.js';
 import type { LinuxProcess, LinuxThread } from './process.js';
@@ -225,6 +226,7 @@ export function detach(kernel: Kernel, thread: LinuxThread, signal: number): voi
 
 /** The tracer is gone: its tracees are let go, or killed with PTRACE_O_EXITKILL. */
 export function tracerGone(kernel: Kernel, tracer: LinuxProcess): void {
+  if (tracer.tracees.size === 0) return;
   for (const thread of [...tracer.tracees]) {
     const tracing = thread.ptrace;
     tracer.tracees.delete(thread);
@@ -279,13 +281,13 @@ export function execDone(thread: LinuxThread): void {
  * With the matching PTRACE_O_TRACE* option, or CLONE_PTRACE, the child is traced too, by the same
  * tracer with the same options, and starts with a stop (PTRACE_EVENT_STOP if seized, else a
  * SIGSTOP); with the option, the parent makes the event stop on its way back, its message the
- * child's id. CLONE_UNTRACED keeps the child untraced.
+ * child's id. CLONE_UNTRACED in `cloneFlags` keeps the child untraced.
  */
-export function childCreated(parent: LinuxThread, child: LinuxThread, event: number, how: { untraced: boolean; ptrace: boolean }): void {
+export function childCreated(parent: LinuxThread, child: LinuxThread, event: number, cloneFlags: number): void {
   const tracing = parent.ptrace;
-  if (tracing === null || how.untraced) return;
+  if (tracing === null || (cloneFlags & CLONE_UNTRACED) !== 0) return;
   const reported = (tracing.options & (1 << event)) !== 0;
-  if (!reported && !how.ptrace) return;
+  if (!reported && (cloneFlags & CLONE_PTRACE) === 0) return;
   child.ptrace = new Tracing(tracing.tracer, tracing.seized, tracing.options);
   tracing.tracer.tracees.add(child);
   if (tracing.seized) child.ptrace.pendingEvent = ((Signo.SIGTRAP | (PTRACE_EVENT_STOP << 8)) << 8) | 0x7f;

@@ -25,13 +25,10 @@ export function sysFork(ctx: SyscallContext) {
   ctx.kernel.checkTaskLimit();
   return withSiblingsHeld(ctx, () => {
     const child = fork(ctx.kernel, ctx.thread, ctx.regs);
-    childCreated(ctx.thread, child, PTRACE_EVENT_FORK, NOT_UNTRACED);
+    childCreated(ctx.thread, child, PTRACE_EVENT_FORK, 0);
     return child.process.pid;
   });
 }
-
-/** clone flags that decide whether a traced parent's child is traced: none given. */
-const NOT_UNTRACED = { untraced: false, ptrace: false };
 
 /**
  * Run `copy` (a fork that copies memory) with the caller's sibling threads out of guest code, so
@@ -53,7 +50,7 @@ function withSiblingsHeld<T>(ctx: SyscallContext, copy: () => T): T | Promise<T>
 export function sysVfork(ctx: SyscallContext) {
   ctx.kernel.checkTaskLimit();
   const child = fork(ctx.kernel, ctx.thread, ctx.regs, { shareMemory: true });
-  childCreated(ctx.thread, child, PTRACE_EVENT_VFORK, NOT_UNTRACED);
+  childCreated(ctx.thread, child, PTRACE_EVENT_VFORK, 0);
   return waitVfork(ctx, child.process);
 }
 
@@ -141,7 +138,7 @@ function cloneWith(ctx: SyscallContext, args: CloneArgs) {
     if (flags & CLONE_CHILD_CLEARTID) child.clearChildTid = args.childTid;
     if (flags & CLONE_PIDFD) ctx.mem.writeU32(args.pidfd, installPidFd(ctx, child.process));
     const event = vfork ? PTRACE_EVENT_VFORK : (flags & 0xff) !== Signo.SIGCHLD ? PTRACE_EVENT_CLONE : PTRACE_EVENT_FORK;
-    childCreated(ctx.thread, child, event, tracedBy(flags));
+    childCreated(ctx.thread, child, event, flags);
     return child;
   };
   const finish = (child: LinuxThread) => (vfork ? waitVfork(ctx, child.process) : child.process.pid);
@@ -167,13 +164,8 @@ function newThread(ctx: SyscallContext, args: CloneArgs): number {
   if (flags & CLONE_CHILD_SETTID) ctx.mem.writeU32(args.childTid, child.tid);
   if (flags & CLONE_CHILD_CLEARTID) child.clearChildTid = args.childTid;
   if (flags & CLONE_SYSVSEM) ctx.kernel.sysvSem.shareUndoList(ctx.process.pid); // what kcmp's KCMP_SYSVSEM sees
-  childCreated(ctx.thread, child, PTRACE_EVENT_CLONE, tracedBy(flags));
+  childCreated(ctx.thread, child, PTRACE_EVENT_CLONE, flags);
   return child.tid;
-}
-
-/** What clone's flags say of tracing the child of a traced caller. */
-function tracedBy(flags: number): { untraced: boolean; ptrace: boolean } {
-  return { untraced: (flags & CLONE_UNTRACED) !== 0, ptrace: (flags & CLONE_PTRACE) !== 0 };
 }
 
 /**
@@ -202,9 +194,11 @@ function selected(parent: LinuxProcess, pid: number, options: number): LinuxProc
     && ((options & __WALL) !== 0 || (c.exitSignal !== Signo.SIGCHLD) === clone));
 }
 
+const NO_TRACEES: readonly LinuxThread[] = [];
+
 /** The threads `tracer` traces that `pid` selects (whatever their exit signal). */
-function selectedTracees(tracer: LinuxProcess, pid: number): LinuxThread[] {
-  if (tracer.tracees.size === 0) return [];
+function selectedTracees(tracer: LinuxProcess, pid: number): readonly LinuxThread[] {
+  if (tracer.tracees.size === 0) return NO_TRACEES;
   return [...tracer.tracees].filter((t) => selects(tracer, pid, t.tid, t.process.pgid));
 }
 
@@ -265,7 +259,7 @@ function childEvent(ctx: SyscallContext, pid: number, options: number, wantExite
  * A tracee's stop not yet collected (reported whatever WUNTRACED says, as Linux's), or the exit
  * of a tracee that is gone, which the wait then forgets unless WNOWAIT.
  */
-function traceeEvent(tracer: LinuxProcess, tracees: LinuxThread[], keep: boolean, wantExited: boolean): ChildEvent | null {
+function traceeEvent(tracer: LinuxProcess, tracees: readonly LinuxThread[], keep: boolean, wantExited: boolean): ChildEvent | null {
   for (const t of tracees) {
     const tracing = t.ptrace!;
     const uid = t.process.cred.uid;
