@@ -32,6 +32,7 @@ import * as seccomp from './sys/seccomp.js';
 import * as mqueue from './sys/mqueue.js';
 import * as kcmp from './sys/kcmp.js';
 import * as ptrace from './sys/ptrace.js';
+import * as processVm from './sys/process-vm.js';
 import { buildTable, partial, stub, supported } from './table/index.js';
 import { eventsSyscalls } from './families/events.js';
 import { fsWriteSyscalls } from './families/fs-write.js';
@@ -240,8 +241,8 @@ export const syscallTable = buildTable<SyscallContext>({
   finit_module: stub(-Errno.EPERM, HOST_ONLY),
   delete_module: stub(-Errno.EPERM, HOST_ONLY),
   ptrace: partial(ptrace.sysPtrace, 'tracees within the container (strace, gdb, LeakSanitizer): signal, group, syscall and event stops, registers, memory, single steps; no hardware watchpoints (DR7 stays 0), NT_X86_XSTATE, PTRACE_PEEKSIGINFO or PTRACE_SYSEMU'),
-  process_vm_readv: stub(-Errno.EPERM, 'guests may not read other processes'),
-  process_vm_writev: stub(-Errno.EPERM, 'guests may not write other processes'),
+  process_vm_readv: supported(processVm.sysProcessVmReadv),
+  process_vm_writev: supported(processVm.sysProcessVmWritev),
   mount: stub(-Errno.EPERM, 'host mounts are never reachable; tmpfs and proc inside: next milestone'),
   umount2: stub(-Errno.EPERM, 'see mount'),
   pivot_root: stub(-Errno.EPERM, HOST_ONLY),

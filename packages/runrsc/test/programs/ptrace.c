@@ -6,7 +6,7 @@
 // GETREGSET, as LeakSanitizer stops the world; PTRACE_SEIZE with PTRACE_INTERRUPT and the exec
 // event; PTRACE_SYSCALL's stops, PTRACE_GET_SYSCALL_INFO, a call skipped and a result changed,
 // the fork and exit events; a breakpoint poked into the text and a single step; a stop signal's
-// delivery and group stop; and each request's errors.
+// delivery and group stop; each request's errors; and process_vm_readv/writev.
 #define _GNU_SOURCE
 #include <elf.h>
 #include <errno.h>
@@ -430,6 +430,55 @@ static void breakpoints(void) {
   show_status("end", status);
 }
 
+// ---- process_vm_readv and process_vm_writev ------------------------------------------------
+
+static char vm_text[64] = "in the child";
+
+static void process_vm(void) {
+  printf("-- process_vm_readv/writev\n");
+  int go[2], done[2];
+  pipe(go);
+  pipe(done);
+  pid_t pid = fork();
+  if (pid == 0) {
+    char c;
+    strcpy(vm_text, "the child's own words");
+    write(done[1], "x", 1);
+    read(go[0], &c, 1);
+    printf("child: now \"%s\"\n", vm_text);
+    fflush(stdout);
+    _exit(0);
+  }
+  char c;
+  read(done[0], &c, 1);
+  char a[8] = {0}, b[64] = {0};
+  struct iovec local[2] = {{a, 7}, {b, sizeof b - 1}};
+  struct iovec remote[1] = {{vm_text, sizeof vm_text}};
+  long n = process_vm_readv(pid, local, 2, remote, 1, 0);
+  printf("readv: %ld, \"%s\" + \"%s\"\n", n, a, b);
+  char words[] = "written by the parent";
+  struct iovec src[1] = {{words, sizeof words}};
+  struct iovec dst[1] = {{vm_text, sizeof vm_text}};
+  printf("writev: %ld\n", process_vm_writev(pid, src, 1, dst, 1, 0));
+  // The second remote buffer is not mapped: what the first held is copied.
+  struct iovec partial[2] = {{vm_text, 4}, {(void *)4096, 8}};
+  struct iovec big[1] = {{b, sizeof b}};
+  printf("readv, second remote buffer unmapped: %ld\n", process_vm_readv(pid, big, 1, partial, 2, 0));
+  struct iovec bad[1] = {{(void *)4096, 8}};
+  printf("readv, remote buffer unmapped: %s\n", err(process_vm_readv(pid, big, 1, bad, 1, 0)));
+  struct iovec text[1] = {{(void *)bp_target, 8}};
+  printf("writev into its text: %s\n", err(process_vm_writev(pid, src, 1, text, 1, 0)));
+  printf("readv, flags: %s\n", err(process_vm_readv(pid, big, 1, remote, 1, 1)));
+  printf("readv, nothing to copy: %ld\n", process_vm_readv(99999, big, 0, remote, 1, 0));
+  printf("readv, no such process: %s\n", err(process_vm_readv(99999, big, 1, remote, 1, 0)));
+  printf("readv, 1025 iovecs: %s\n", err(process_vm_readv(pid, big, 1025, remote, 1, 0)));
+  printf("readv, bad iovec array: %s\n", err(process_vm_readv(pid, (void *)16, 1, remote, 1, 0)));
+  write(go[1], "x", 1);
+  int status;
+  waitpid(pid, &status, 0);
+  show_status("end", status);
+}
+
 // ---- errors and a tracee's end --------------------------------------------------------------
 
 static void errors(void) {
@@ -476,6 +525,7 @@ int main(int argc, char **argv) {
   seize();
   syscall_stops();
   breakpoints();
+  process_vm();
   errors();
   return 0;
 }
