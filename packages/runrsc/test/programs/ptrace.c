@@ -6,7 +6,7 @@
 // GETREGSET, as LeakSanitizer stops the world; PTRACE_SEIZE with PTRACE_INTERRUPT and the exec
 // event; PTRACE_SYSCALL's stops, PTRACE_GET_SYSCALL_INFO, a call skipped and a result changed,
 // the fork and exit events; a breakpoint poked into the text and a single step; a stop signal's
-// delivery and group stop; each request's errors; and process_vm_readv/writev.
+// delivery and group stop; a tracer's end; each request's errors; and process_vm_readv/writev.
 #define _GNU_SOURCE
 #include <elf.h>
 #include <errno.h>
@@ -479,6 +479,44 @@ static void process_vm(void) {
   show_status("end", status);
 }
 
+// ---- a tracer's end ------------------------------------------------------------------------
+
+/** A tracer (a child of ours) seizes `tracee`, stops it and exits without detaching. */
+static void tracer_ends(pid_t tracee, long options) {
+  pid_t tracer = fork();
+  if (tracer == 0) {
+    ptrace(PTRACE_SEIZE, tracee, 0, options);
+    ptrace(PTRACE_INTERRUPT, tracee, 0, 0);
+    int status;
+    waitpid(tracee, &status, __WALL);
+    _exit(WIFSTOPPED(status) ? 0 : 1);
+  }
+  int status;
+  waitpid(tracer, &status, 0);
+  show_status("the tracer", status);
+}
+
+static void tracer_end(void) {
+  printf("-- a tracer's end\n");
+  for (int kill_on_exit = 0; kill_on_exit < 2; kill_on_exit++) {
+    int go[2];
+    pipe(go);
+    pid_t tracee = fork();
+    if (tracee == 0) {
+      char c;
+      read(go[0], &c, 1);
+      _exit(6);
+    }
+    tracer_ends(tracee, kill_on_exit ? PTRACE_O_EXITKILL : 0);
+    write(go[1], "x", 1);
+    int status;
+    waitpid(tracee, &status, 0);
+    show_status(kill_on_exit ? "its tracee, with PTRACE_O_EXITKILL" : "its tracee, let go", status);
+    close(go[0]);
+    close(go[1]);
+  }
+}
+
 // ---- errors and a tracee's end --------------------------------------------------------------
 
 static void errors(void) {
@@ -526,6 +564,7 @@ int main(int argc, char **argv) {
   syscall_stops();
   breakpoints();
   process_vm();
+  tracer_end();
   errors();
   return 0;
 }
