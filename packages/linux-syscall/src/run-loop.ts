@@ -67,7 +67,7 @@ interface Completion {
   result: number | bigint;
 }
 
-/** A tracee its tracer let go on: what is delivered first, and whether it stopped as a syscall returned. */
+/** A tracee its tracer let go on: the stop it leaves, and the signal to deliver first (the tracer's). */
 interface TraceeResumption {
   kernel: Kernel;
   thread: LinuxThread;
@@ -286,7 +286,8 @@ export class KernelRunner {
       const saved = thread.savedRegs;
       let regs: Registers | null | undefined;
       if (stop.exiting) {
-        regs = saved;
+        this.#injectExit(thread, saved);
+        continue;
       } else if (stop.syscall !== 'enter') {
         saved[Reg.orig_rax] = NO_SYSCALL; // shown as the call at a syscall stop; never to be restarted by the host
         regs = this.#deliver(kernel, thread, saved, stop.atSyscall, r.signal);
@@ -294,11 +295,27 @@ export class KernelRunner {
         regs = this.#finishSyscall(kernel, this.#context(kernel, thread, saved), saved[Reg.rax]);
       } else {
         regs = this.#syscall(kernel, thread, saved);
-        if (regs === null) regs = saved; // the host makes the call (exit), with the tracer's registers
+        if (regs === null) {
+          this.#injectExit(thread, saved);
+          continue;
+        }
       }
       if (regs === undefined || this.#parked(kernel, thread, regs)) continue;
       this.#platform.resumeAndWait(thread.hostTid, regs, 0, 0);
       thread.running = true;
+    }
+  }
+
+  /**
+   * Make the exit or exit_group in `regs` (a tracee's, after its syscall-enter-stop or exit event)
+   * in the host, injected: a notified call's thread has already gone past its syscall instruction.
+   */
+  #injectExit(thread: LinuxThread, regs: Registers): void {
+    const call = { nr: Number(regs[Reg.orig_rax]), args: [regs[Reg.rdi], 0, 0, 0, 0, 0] };
+    try {
+      this.#platform.inject(thread.hostTid, regs, [call]);
+    } catch {
+      // expected: the host thread exited; its exit comes through the platform's wait
     }
   }
 
