@@ -27,6 +27,7 @@ import type { FdTable } from './fd-table.js';
 import type { FileSystem, INode, StatFs } from './inode.js';
 import { DELETED, MappedNames, stillNamed } from './mapped-names.js';
 import type { OpenFile } from './open-file.js';
+import { ProcessMemoryFile } from './proc-mem.js';
 import type { Mount, PathRef } from './path-ref.js';
 import { randomUuid, sysctls, type Sysctl } from './sysctl.js';
 import { UnixSocket } from './unix-socket.js';
@@ -397,6 +398,7 @@ export class ProcFs implements FileSystem {
       ['cmdline', () => this.#file(`${base}/cmdline`, () => nulTerminated(proc().argv))],
       ['environ', () => this.#file(`${base}/environ`, () => nulTerminated(proc().envp), 0o400)],
       ['auxv', () => this.#file(`${base}/auxv`, () => bytesToString(proc().auxv), 0o400)],
+      ['mem', () => this.#node(`${base}/mem`, (ino) => new ProcessMemoryFile(this, ino, proc, this.#current))],
       ['io', () => this.#file(`${base}/io`, () => ioText(proc().ioCounts()), 0o400)],
       ['exe', () => this.#magicLink(`${base}/exe`, () => {
         const exe = proc().exe;
@@ -471,7 +473,7 @@ export class ProcFs implements FileSystem {
     this.#forget((path) => path.startsWith(prefix) && !threads.has(Number(firstComponent(path, prefix.length))));
   }
 
-  /** /proc/<pid>/task/<tid>: the thread's own stat, status, comm and io, and its process's maps. */
+  /** /proc/<pid>/task/<tid>: the thread's own stat, status, comm and io, and its process's maps and mem. */
   #threadDir(pid: number, tid: number): GeneratedDir {
     const base = `/${pid}/task/${tid}`;
     const thread = (): LinuxThread => {
@@ -485,6 +487,7 @@ export class ProcFs implements FileSystem {
       ['comm', this.#file(`${base}/comm`, () => `${threadComm(thread())}\n`)],
       ['io', this.#file(`${base}/io`, () => ioText(thread().io), 0o400)],
       ['maps', this.#file(`${base}/maps`, () => (thread(), this.#maps(this.#process(pid))))],
+      ['mem', this.#node(`${base}/mem`, (ino) => new ProcessMemoryFile(this, ino, () => (thread(), this.#process(pid)), this.#current))],
     ]);
   }
 

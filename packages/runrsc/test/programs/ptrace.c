@@ -6,7 +6,8 @@
 // GETREGSET, as LeakSanitizer stops the world; PTRACE_SEIZE with PTRACE_INTERRUPT and the exec
 // event; PTRACE_SYSCALL's stops, PTRACE_GET_SYSCALL_INFO, a call skipped and a result changed,
 // the fork and exit events; a breakpoint poked into the text and a single step; a stop signal's
-// delivery and group stop; a tracer's end; each request's errors; and process_vm_readv/writev.
+// delivery and group stop; a tracer's end; each request's errors; process_vm_readv/writev and
+// /proc/<pid>/mem.
 #define _GNU_SOURCE
 #include <elf.h>
 #include <errno.h>
@@ -473,6 +474,27 @@ static void process_vm(void) {
   printf("readv, no such process: %s\n", err(process_vm_readv(99999, big, 1, remote, 1, 0)));
   printf("readv, 1025 iovecs: %s\n", err(process_vm_readv(pid, big, 1025, remote, 1, 0)));
   printf("readv, bad iovec array: %s\n", err(process_vm_readv(pid, (void *)16, 1, remote, 1, 0)));
+  // The same through /proc/<pid>/mem, which forces its way: its text can be written too.
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/mem", pid);
+  int mem = open(path, O_RDWR);
+  printf("open %s: %s\n", "/proc/<pid>/mem", mem >= 0 ? "ok" : strerrorname_np(errno));
+  memset(b, 0, sizeof b);
+  printf("pread: %ld, \"%s\"\n", (long)pread(mem, b, 21, (off_t)(unsigned long)vm_text), b);
+  printf("pwrite: %ld\n", (long)pwrite(mem, "through mem", 12, (off_t)(unsigned long)vm_text));
+  unsigned long addr = (unsigned long)bp_target;
+  long ours = *(volatile long *)addr, its = 0;
+  long got = pread(mem, &its, 8, (off_t)addr);
+  printf("pread of its text: %ld, as ours: %d\n", got, its == ours);
+  unsigned char int3 = 0xcc;
+  got = pwrite(mem, &int3, 1, (off_t)addr);
+  printf("pwrite into its text: %ld, ours unchanged: %d\n", got, *(volatile long *)addr == ours);
+  got = pread(mem, &its, 8, (off_t)addr);
+  printf("its text now: int3 %d\n", got == 8 && (its & 0xff) == 0xcc);
+  pwrite(mem, &ours, 1, (off_t)addr);
+  printf("pread, unmapped: %s\n", err(pread(mem, b, 8, 4096)));
+  printf("lseek, SEEK_END: %s\n", err(lseek(mem, 0, SEEK_END)));
+  close(mem);
   write(go[1], "x", 1);
   int status;
   waitpid(pid, &status, 0);
