@@ -286,7 +286,7 @@ export class KernelRunner {
       const saved = thread.savedRegs;
       let regs: Registers | null | undefined;
       if (stop.exiting) {
-        this.#injectExit(thread, saved);
+        this.#hostExit(kernel, thread, saved);
         continue;
       } else if (stop.syscall !== 'enter') {
         saved[Reg.orig_rax] = NO_SYSCALL; // shown as the call at a syscall stop; never to be restarted by the host
@@ -296,7 +296,7 @@ export class KernelRunner {
       } else {
         regs = this.#syscall(kernel, thread, saved);
         if (regs === null) {
-          this.#injectExit(thread, saved);
+          this.#hostExit(kernel, thread, saved);
           continue;
         }
       }
@@ -307,15 +307,24 @@ export class KernelRunner {
   }
 
   /**
-   * Make the exit or exit_group in `regs` (a tracee's, after its syscall-enter-stop or exit event)
-   * in the host, injected: a notified call's thread has already gone past its syscall instruction.
+   * Let the host make the exit or exit_group a tracee stopped in (at its syscall-enter-stop or exit
+   * event): resumed at its syscall. A thread past its syscall instruction (a notified call its
+   * tracer turned into an exit) ends by an injected exit if it is not a leader with threads left,
+   * else with its process: waiting for a leader's own exit would wait for its threads.
    */
-  #injectExit(thread: LinuxThread, regs: Registers): void {
-    const call = { nr: Number(regs[Reg.orig_rax]), args: [regs[Reg.rdi], 0, 0, 0, 0, 0] };
-    try {
-      this.#platform.inject(thread.hostTid, regs, [call]);
-    } catch {
-      // expected: the host thread exited; its exit comes through the platform's wait
+  #hostExit(kernel: Kernel, thread: LinuxThread, regs: Registers): void {
+    const proc = thread.process;
+    if (thread.ptrace?.pastSyscall !== true) {
+      this.#platform.resumeAndWait(thread.hostTid, regs, 0, 0);
+      thread.running = true;
+    } else if (Number(regs[Reg.orig_rax]) === SYS.exit && (thread.tid !== proc.pid || proc.threads.size === 1)) {
+      try {
+        this.#platform.inject(thread.hostTid, regs, [{ nr: SYS.exit, args: [regs[Reg.rdi], 0, 0, 0, 0, 0] }]);
+      } catch {
+        // expected: the host thread exited; its exit comes through the platform's wait
+      }
+    } else {
+      kernel.killProcess(proc, Signo.SIGKILL); // its status is the one its exit call recorded
     }
   }
 
@@ -329,6 +338,7 @@ export class KernelRunner {
     const fetched = this.#platform.fetchRegisters(thread.hostTid, 0n);
     if (fetched < 0) return; // gone
     if (fetched > 0 && regs !== this.#platform.regs) regs.set(this.#platform.regs);
+    thread.ptrace!.pastSyscall = fetched > 0;
     regs[Reg.orig_rax] = nr;
     regs[Reg.rax] = BigInt.asUintN(64, BigInt(-Errno.ENOSYS)); // as Linux shows a call not yet made
     syscallStop(kernel, thread, 'enter');
@@ -356,9 +366,13 @@ export class KernelRunner {
       kernel.endThread(thread, regs); // another thread is in execve
       return;
     }
-    if (thread.ptrace !== null && thread.ptrace.syscallStops) {
-      this.#syscallEntryStop(kernel, thread, regs);
-      return;
+    const tracing = thread.ptrace;
+    if (tracing !== null) {
+      tracing.pastSyscall = false; // a new call, at its seccomp stop or notification
+      if (tracing.syscallStops) {
+        this.#syscallEntryStop(kernel, thread, regs);
+        return;
+      }
     }
     // The handler may resume other threads (SIGCONT), which rewrites `ev`: use the thread's tid.
     const r = this.#syscall(kernel, thread, regs);
@@ -395,6 +409,7 @@ export class KernelRunner {
     // A successful execve replaces the memory its arguments point into: read them before.
     const execLine = strace && (nr === SYS.execve || nr === SYS.execveat) ? this.#format(thread, nr, args!, 0) : undefined;
     let result: number | bigint | Promise<number | bigint>;
+    kernel.caller = thread;
     try {
       // A thread with seccomp filters of its own: their verdict comes first (sys/seccomp.ts).
       const verdict = thread.seccomp === null ? undefined : seccompVerdict(ctx, thread.seccomp);

@@ -220,7 +220,7 @@ export interface DevFsOptions {
   kernel?: Kernel;
   /**
    * The process making the current syscall (whose controlling terminal /dev/tty is). Default:
-   * the process of the thread at the platform's last stop, as procfs's /proc/self.
+   * the process of the kernel's calling thread, as procfs's /proc/self.
    */
   current?: () => LinuxProcess | undefined;
 }
@@ -252,7 +252,7 @@ export class DevFs implements FileSystem {
     const kernel = options.kernel;
     this.#kernel = kernel;
     this.#current = options.current
-      ?? (() => (kernel ? kernel.threadsByHostTid.get(kernel.platform.event.tid)?.process : undefined));
+      ?? (() => kernel?.callingThread()?.process);
     for (const d of MEMORY_DEVICES) {
       const device = memoryDevices[d.device];
       this.addDevice(d.name, 1, d.minor, 0o666, (node, flags, path) =>

@@ -42,7 +42,7 @@ export const PROC_SUPER_MAGIC = 0x9fa0;
 export interface ProcFsOptions {
   /**
    * The process making the current syscall (what /proc/self names). Default: the process of
-   * the thread at the platform's last stop, which is the caller while a handler resolves a path.
+   * the kernel's calling thread (`Kernel.callingThread`).
    */
   current?: () => LinuxProcess | undefined;
   /** The kernel release uname reports (for /proc/version and /proc/sys/kernel/osrelease). */
@@ -206,7 +206,7 @@ export class ProcFs implements FileSystem {
   constructor(kernel: Kernel, options: ProcFsOptions = {}) {
     this.#kernel = kernel;
     this.#current = options.current
-      ?? (() => kernel.threadsByHostTid.get(kernel.platform.event.tid)?.process);
+      ?? (() => kernel.callingThread()?.process);
     this.#release = options.release ?? KERNEL_RELEASE;
     this.#sysctls = sysctls(kernel, this.#release, randomUuid());
     this.dev = options.dev ?? makedev(0, 22);
@@ -300,9 +300,9 @@ export class ProcFs implements FileSystem {
       })],
       ['thread-self', this.#link('/thread-self', () => {
         const proc = this.#current();
-        const thread = this.#kernel.threadsByHostTid.get(this.#kernel.platform.event.tid);
+        const thread = this.#kernel.callingThread();
         if (proc === undefined) throw new KernelError(Errno.ENOENT);
-        // The calling thread when the platform's last stop was one of this process's, else its main thread.
+        // The calling thread when it is one of this process's, else its main thread.
         return `${proc.pid}/task/${thread?.process === proc ? thread.tid : proc.pid}`;
       })],
       ['mounts', this.#link('/mounts', () => 'self/mounts')],
@@ -532,7 +532,7 @@ export class ProcFs implements FileSystem {
   #threadState(thread: LinuxThread): [string, string] {
     const proc = thread.process;
     if (proc.dead || proc.stopped) return processState(proc, undefined);
-    const reading = proc === this.#current() && thread.hostTid === this.#kernel.platform.event.tid;
+    const reading = proc === this.#current() && thread === this.#kernel.callingThread();
     return thread.running || reading ? ['R', 'running'] : ['S', 'sleeping'];
   }
 

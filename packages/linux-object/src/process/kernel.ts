@@ -127,6 +127,17 @@ export class Kernel {
    * runs; otherwise `signal` is delivered first, and at a syscall's return the restart rules apply.
    */
   resumeTraced: ((thread: LinuxThread, signal: SigInfo | null, stop: PtraceStop) => void) | null = null;
+  /**
+   * The thread whose syscall is being answered, set by the run loop before each handler: not
+   * always the thread at the platform's last stop (a tracee's call runs when its tracer resumes it).
+   */
+  caller: LinuxThread | null = null;
+
+  /** The calling thread (what /proc/self, /proc/thread-self and /dev/tty mean). */
+  callingThread(): LinuxThread | undefined {
+    return this.caller ?? this.threadsByHostTid.get(this.platform.event.tid);
+  }
+
   /** Told when a process has exited (its last thread is gone), after its parent was told. */
   onProcessDied: ((proc: LinuxProcess) => void) | null = null;
   #nextPid = 1;

@@ -67,6 +67,11 @@ export class Tracing {
   syscallStops = false;
   /** It made a syscall-enter-stop: the call's exit makes the exit stop. */
   exitStopDue = false;
+  /**
+   * Its current call came on the notification path and stopped at entry: its host thread is past
+   * the syscall instruction, so the host can no longer make the call itself.
+   */
+  pastSyscall = false;
   /** Resumed with PTRACE_SINGLESTEP: its trap flag is the tracer's, cleared at the next resume. */
   stepping = false;
   /**

@@ -501,6 +501,51 @@ static void process_vm(void) {
   show_status("end", status);
 }
 
+// ---- exit_group with a thread left blocked, under syscall stops ---------------------------------
+
+static void *blocked(void *arg) {
+  (void)arg;
+  for (;;) pause();
+  return NULL;
+}
+
+static void exit_with_threads(void) {
+  printf("-- exit_group with a thread blocked\n");
+  pid_t pid = fork();
+  if (pid == 0) {
+    ptrace(PTRACE_TRACEME, 0, 0, 0);
+    raise(SIGSTOP);
+    pthread_t t;
+    pthread_create(&t, NULL, blocked, NULL);
+    usleep(50000);
+    syscall(SYS_exit_group, 3);
+  }
+  int status;
+  waitpid(pid, &status, 0);
+  ptrace(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXIT);
+  ptrace(PTRACE_SYSCALL, pid, 0, 0);
+  int exit_events = 0, exited = 0, leader_code = -1;
+  unsigned long leader_msg = 0;
+  for (;;) {
+    pid_t who = waitpid(-1, &status, __WALL);
+    if (who < 0) break;
+    if (WIFEXITED(status) || WIFSIGNALED(status)) {
+      exited++;
+      if (who == pid) leader_code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+      continue;
+    }
+    if (status >> 16 == PTRACE_EVENT_EXIT) {
+      exit_events++;
+      if (who == pid) ptrace(PTRACE_GETEVENTMSG, pid, 0, &leader_msg);
+    }
+    int sig = WSTOPSIG(status);
+    int pass = (status >> 16) == 0 && sig != SIGSTOP && sig != SIGTRAP && sig != (SIGTRAP | 0x80) ? sig : 0;
+    ptrace(PTRACE_SYSCALL, who, 0, pass);
+  }
+  printf("the leader's exit event: %d, its message %#lx\n", exit_events > 0, leader_msg);
+  printf("exits collected: %d, the leader's code %d\n", exited, leader_code);
+}
+
 // ---- a tracer's end ------------------------------------------------------------------------
 
 /** A tracer (a child of ours) seizes `tracee`, stops it and exits without detaching. */
@@ -586,6 +631,7 @@ int main(int argc, char **argv) {
   syscall_stops();
   breakpoints();
   process_vm();
+  exit_with_threads();
   tracer_end();
   errors();
   return 0;
