@@ -1,7 +1,7 @@
 /**
  * ptrace(2)'s tracing relationship between a tracer process and the threads it traces: attaching,
- * the stops a tracee makes for its tracer (signal-delivery-stops, and the exec event), resuming
- * and detaching, and what happens when either side is gone. The requests themselves are
+ * the stops a tracee makes for its tracer (signal-delivery, group, syscall and event stops),
+ * resuming and detaching, and what happens when either side is gone. The requests themselves are
  * linux-syscall's (sys/ptrace.ts); the run loop makes the stops.
  *
  * The tracer is a process, not one of its threads: any of its threads may wait for and command
@@ -21,15 +21,16 @@ import {
 export const PTRACE_O_TRACESYSGOOD = 0x1;
 export const PTRACE_O_TRACEEXEC = 0x10;
 export const PTRACE_O_TRACEEXIT = 0x40;
-export const PTRACE_EVENT_EXIT = 6;
-export const PTRACE_EVENT_FORK = 1;
-export const PTRACE_EVENT_VFORK = 2;
-export const PTRACE_EVENT_CLONE = 3;
-export const PTRACE_EVENT_STOP = 128;
 export const PTRACE_O_EXITKILL = 0x10_0000;
 /** Every option Linux knows (PTRACE_O_MASK). */
 export const PTRACE_O_MASK = 0x30_00ff;
+/** Events, in a stop's status above the signal; PTRACE_O_TRACEFORK and the like are 1 << event. */
+export const PTRACE_EVENT_FORK = 1;
+export const PTRACE_EVENT_VFORK = 2;
+export const PTRACE_EVENT_CLONE = 3;
 export const PTRACE_EVENT_EXEC = 4;
+export const PTRACE_EVENT_EXIT = 6;
+export const PTRACE_EVENT_STOP = 128;
 /** si_code of the SIGCHLD a tracer gets for a tracee's stop. */
 export const CLD_TRAPPED = 4;
 
@@ -59,7 +60,7 @@ export class Tracing {
   stop: PtraceStop | null = null;
   /** Its wait status once it is gone, until the tracer's wait collects it. */
   exitStatus: number | null = null;
-  /** A PTRACE_GETEVENTMSG's answer: the exec event's former thread id. */
+  /** PTRACE_GETEVENTMSG's answer: a new child's id, the exec event's former thread id, an exit's status. */
   eventMessage = 0;
   /** An event stop's wait status, made as the thread next returns to guest code (0: none). */
   pendingEvent = 0;
