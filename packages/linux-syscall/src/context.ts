@@ -30,6 +30,11 @@ export class SyscallContext implements Interruptible {
   /** The number of the thread's last syscall (to restart it after a signal). */
   lastNr = 0;
   /**
+   * Set while the call runs after its tracer saw it at a seccomp event: the filters check it again,
+   * and SECCOMP_RET_TRACE then lets it through (Linux's recheck_after_trace).
+   */
+  seccompTraced = false;
+  /**
    * How an interrupted sleep goes on if the run loop restarts it as restart_syscall
    * (`sys/restart.ts`); null when nothing is left to restart.
    */

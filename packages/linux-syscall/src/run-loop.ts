@@ -8,7 +8,8 @@
 import { markProgress, progressEpoch } from '@rvisor/async-executor';
 import {
   ERESTARTNOHAND, ERESTARTNOINTR, ERESTARTSYS, ERESTART_RESTARTBLOCK, Errno, SA_RESTART, SIG_DFL, SIG_IGN,
-  Signo, defaultAction, eventStop, exitStop, groupStop, hasDeliverable, isKernelError, setupFrame, sigbit, signalStop, syscallStop,
+  Signo, defaultAction, eventStop, exitStop, groupStop, hasDeliverable, isKernelError, seccompStop, setupFrame, sigbit, signalStop,
+  syscallStop,
   takeDeliverable,
   type Kernel, type LinuxThread, type PtraceStop, type SigInfo,
 } from '@rvisor/linux-object';
@@ -16,7 +17,7 @@ import { Reg, StopKind, type Platform, type Registers, type StopEvent } from '@r
 import { SyscallContext } from './context.js';
 import { SYS } from './generated/numbers.js';
 import { formatCall, straceMemory } from './strace/index.js';
-import { seccompVerdict } from './sys/seccomp.js';
+import { TRACER_FIRST, seccompVerdict } from './sys/seccomp.js';
 import { syscallTable } from './syscall-table.js';
 import { createUnknownSyscall, type SyscallLogger } from './table/index.js';
 import type { SyscallArgs } from './table/types.js';
@@ -294,7 +295,10 @@ export class KernelRunner {
       } else if (saved[Reg.orig_rax] === NO_SYSCALL) {
         regs = this.#finishSyscall(kernel, this.#context(kernel, thread, saved), saved[Reg.rax]);
       } else {
+        const ctx = this.#context(kernel, thread, saved);
+        ctx.seccompTraced = stop.seccomp === true;
         regs = this.#syscall(kernel, thread, saved);
+        ctx.seccompTraced = false;
         if (regs === null) {
           this.#hostExit(kernel, thread, saved);
           continue;
@@ -329,11 +333,12 @@ export class KernelRunner {
   }
 
   /**
-   * A thread resumed with PTRACE_SYSCALL makes a syscall: it stops for its tracer before the call
-   * runs. A notified call is answered first (with anything: the answer is overwritten) to have the
-   * thread stop just past its syscall instruction with all its registers, as a traced call's does.
+   * A thread stops for its tracer before its call runs: resumed with PTRACE_SYSCALL, or at a
+   * filter's SECCOMP_RET_TRACE (`seccomp`). A notified call is answered first (with anything: the
+   * answer is overwritten) to have the thread stop just past its syscall instruction with all its
+   * registers, as a traced call's does.
    */
-  #syscallEntryStop(kernel: Kernel, thread: LinuxThread, regs: Registers): void {
+  #stopBeforeCall(kernel: Kernel, thread: LinuxThread, regs: Registers, seccomp: boolean): void {
     const nr = regs[Reg.orig_rax];
     const fetched = this.#platform.fetchRegisters(thread.hostTid, 0n);
     if (fetched < 0) return; // gone
@@ -341,7 +346,8 @@ export class KernelRunner {
     thread.ptrace!.pastSyscall = fetched > 0;
     regs[Reg.orig_rax] = nr;
     regs[Reg.rax] = BigInt.asUintN(64, BigInt(-Errno.ENOSYS)); // as Linux shows a call not yet made
-    syscallStop(kernel, thread, 'enter');
+    if (seccomp) seccompStop(kernel, thread, thread.ptrace!.eventMessage);
+    else syscallStop(kernel, thread, 'enter');
     this.#parked(kernel, thread, regs);
   }
 
@@ -370,7 +376,7 @@ export class KernelRunner {
     if (tracing !== null) {
       tracing.pastSyscall = false; // a new call, at its seccomp stop or notification
       if (tracing.syscallStops) {
-        this.#syscallEntryStop(kernel, thread, regs);
+        this.#stopBeforeCall(kernel, thread, regs, false);
         return;
       }
     }
@@ -414,6 +420,10 @@ export class KernelRunner {
       // A thread with seccomp filters of its own: their verdict comes first (sys/seccomp.ts).
       const verdict = thread.seccomp === null ? undefined : seccompVerdict(ctx, thread.seccomp);
       if (verdict === null) return undefined; // the thread has ended
+      if (verdict === TRACER_FIRST) {
+        this.#stopBeforeCall(kernel, thread, regs, true);
+        return undefined;
+      }
       result = verdict ?? (entry ? entry.handler(ctx) : this.#unknown(nr));
     } catch (err) {
       result = errnoOf(err, this.#log);

@@ -21,6 +21,7 @@ import {
 export const PTRACE_O_TRACESYSGOOD = 0x1;
 export const PTRACE_O_TRACEEXEC = 0x10;
 export const PTRACE_O_TRACEEXIT = 0x40;
+export const PTRACE_O_TRACESECCOMP = 0x80;
 export const PTRACE_O_EXITKILL = 0x10_0000;
 /** Every option Linux knows (PTRACE_O_MASK). */
 export const PTRACE_O_MASK = 0x30_00ff;
@@ -30,6 +31,7 @@ export const PTRACE_EVENT_VFORK = 2;
 export const PTRACE_EVENT_CLONE = 3;
 export const PTRACE_EVENT_EXEC = 4;
 export const PTRACE_EVENT_EXIT = 6;
+export const PTRACE_EVENT_SECCOMP = 7;
 export const PTRACE_EVENT_STOP = 128;
 /** si_code of the SIGCHLD a tracer gets for a tracee's stop. */
 export const CLD_TRAPPED = 4;
@@ -40,8 +42,13 @@ export interface PtraceStop {
   readonly status: number;
   /** Whether it is a signal-delivery-stop: only those take a signal from the tracer's resume. */
   readonly signal: boolean;
-  /** A syscall-enter-stop (the call runs when the tracee goes on) or syscall-exit-stop. */
+  /**
+   * A syscall-enter-stop or seccomp event ('enter': the call runs when the tracee goes on, as its
+   * registers then say) or syscall-exit-stop.
+   */
   readonly syscall?: 'enter' | 'exit';
+  /** The seccomp event's stop (PTRACE_GET_SYSCALL_INFO's SECCOMP op). */
+  readonly seccomp?: boolean;
   /** The exit event's stop: the host makes the exit the thread stopped in when it goes on. */
   readonly exiting?: boolean;
   /** Its siginfo (PTRACE_GETSIGINFO): the signal's, or an event's; null in a group-stop. */
@@ -167,6 +174,19 @@ export function exitStop(kernel: Kernel, thread: LinuxThread, status: number): b
   const info: SigInfo = { signo: Signo.SIGTRAP, code, pid: thread.tid, uid: thread.process.cred.uid };
   enterStop(kernel, thread, { status: (code << 8) | 0x7f, signal: false, exiting: true, info, atSyscall: false, reported: false });
   return true;
+}
+
+/**
+ * A filter's SECCOMP_RET_TRACE for a tracee whose tracer asked for PTRACE_O_TRACESECCOMP: it stops
+ * before the call, the filter's 16 bits of data the event's message. The caller has set the
+ * registers as at a syscall-enter-stop.
+ */
+export function seccompStop(kernel: Kernel, thread: LinuxThread, data: number): void {
+  const tracing = thread.ptrace!;
+  tracing.eventMessage = data;
+  const code = Signo.SIGTRAP | (PTRACE_EVENT_SECCOMP << 8);
+  const info: SigInfo = { signo: Signo.SIGTRAP, code, pid: thread.tid, uid: thread.process.cred.uid };
+  enterStop(kernel, thread, { status: (code << 8) | 0x7f, signal: false, syscall: 'enter', seccomp: true, info, atSyscall: false, reported: false });
 }
 
 /**

@@ -48,6 +48,7 @@ const PTRACE_GET_SYSCALL_INFO = 0x420e;
 const PTRACE_SYSCALL_INFO_NONE = 0;
 const PTRACE_SYSCALL_INFO_ENTRY = 1;
 const PTRACE_SYSCALL_INFO_EXIT = 2;
+const PTRACE_SYSCALL_INFO_SECCOMP = 3;
 const AUDIT_ARCH_X86_64 = 0xc000_003e;
 
 /** GETREGSET's register sets: the general registers and the FPU's (fxsave) area. */
@@ -274,15 +275,19 @@ function decodeSigInfo(bytes: Uint8Array): SigInfo {
 
 /**
  * PTRACE_GET_SYSCALL_INFO: what the tracee's syscall-stop is about (its call and arguments at
- * entry, its result at exit; nothing at other stops), `size` bytes of it at `addr`. Returns the
+ * entry and at a seccomp event, with the filter's data there; its result at exit; nothing at
+ * other stops), `size` bytes of it at `addr`. Returns the
  * whole struct's size.
  */
 function syscallInfo(ctx: SyscallContext, target: LinuxThread, size: number, addr: number): number {
   const regs = target.savedRegs;
-  const which = target.ptrace!.stop!.syscall;
-  const info = new Uint8Array(80);
+  const stop = target.ptrace!.stop!;
+  const which = stop.syscall;
+  const info = new Uint8Array(88);
   const v = new DataView(info.buffer);
-  v.setUint8(0, which === 'enter' ? PTRACE_SYSCALL_INFO_ENTRY : which === 'exit' ? PTRACE_SYSCALL_INFO_EXIT : PTRACE_SYSCALL_INFO_NONE);
+  const op = stop.seccomp ? PTRACE_SYSCALL_INFO_SECCOMP : which === 'enter' ? PTRACE_SYSCALL_INFO_ENTRY
+    : which === 'exit' ? PTRACE_SYSCALL_INFO_EXIT : PTRACE_SYSCALL_INFO_NONE;
+  v.setUint8(0, op);
   v.setUint32(4, AUDIT_ARCH_X86_64, true);
   v.setBigUint64(8, regs[Reg.rip]!, true);
   v.setBigUint64(16, regs[Reg.rsp]!, true);
@@ -291,6 +296,10 @@ function syscallInfo(ctx: SyscallContext, target: LinuxThread, size: number, add
     v.setBigUint64(24, regs[Reg.orig_rax]!, true);
     [Reg.rdi, Reg.rsi, Reg.rdx, Reg.r10, Reg.r8, Reg.r9].forEach((r, i) => v.setBigUint64(32 + 8 * i, regs[r]!, true));
     length = 80;
+    if (stop.seccomp) {
+      v.setUint32(80, target.ptrace!.eventMessage, true); // ret_data
+      length = 84;
+    }
   } else if (which === 'exit') {
     const rval = BigInt.asIntN(64, regs[Reg.rax]!);
     v.setBigInt64(24, rval, true);

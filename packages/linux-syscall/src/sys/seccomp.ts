@@ -1,16 +1,17 @@
 /**
  * seccomp(2) and prctl's PR_SET_SECCOMP: a thread's own filters (linux-object's process/seccomp.ts
  * checks and runs them), and what their verdict does to each call the thread makes, as Linux's
- * kernel/seccomp.c. No listener fds (SECCOMP_FILTER_FLAG_NEW_LISTENER is EINVAL), and no tracer
- * (guests cannot ptrace), so SECCOMP_RET_USER_NOTIF and SECCOMP_RET_TRACE answer ENOSYS, as Linux
- * does with neither.
+ * kernel/seccomp.c. No listener fds (SECCOMP_FILTER_FLAG_NEW_LISTENER is EINVAL), so
+ * SECCOMP_RET_USER_NOTIF answers ENOSYS, as Linux does without one. SECCOMP_RET_TRACE stops the
+ * call for a tracer that asked for PTRACE_O_TRACESECCOMP, and answers ENOSYS without one.
  *
  * @module
  */
 import {
   AUDIT_ARCH_X86_64, BPF_MAXINSNS, CAP_SYS_ADMIN, Errno, KernelError, SECCOMP_ACTIONS, SECCOMP_MODE_FILTER, SECCOMP_MODE_STRICT,
   SECCOMP_RET_ACTION_FULL, SECCOMP_RET_ALLOW, SECCOMP_RET_DATA, SECCOMP_RET_ERRNO, SECCOMP_RET_KILL_THREAD, SECCOMP_RET_LOG,
-  SECCOMP_RET_TRACE, SECCOMP_RET_TRAP, SECCOMP_RET_USER_NOTIF, SIG_DFL, SIG_IGN, STRICT_SYSCALLS, Signo, compileFilter,
+  PTRACE_O_TRACESECCOMP, SECCOMP_RET_TRACE, SECCOMP_RET_TRAP, SECCOMP_RET_USER_NOTIF, SIG_DFL, SIG_IGN, STRICT_SYSCALLS, Signo,
+  compileFilter,
   hasCap, hasFilter, runFilters, sigbit, type SeccompState,
 } from '@rvisor/linux-object';
 import { Reg } from '@rvisor/zircon-object';
@@ -126,14 +127,18 @@ function seccompData(ctx: SyscallContext): Uint32Array {
   return data;
 }
 
+/** seccompVerdict's answer for a call its tracer sees first (a PTRACE_EVENT_SECCOMP stop). */
+export const TRACER_FIRST = 'tracer first';
+
 /**
  * What the thread's seccomp `state` makes of the call in `ctx`, before any handler sees it:
  * undefined to make the call; a number to answer it with instead (SECCOMP_RET_ERRNO's errno,
  * ENOSYS, or for SECCOMP_RET_TRAP the call's own number, as Linux rolls rax back, with SIGSYS
- * pending); null when the calling thread has ended (a kill of one thread of several). A kill of
+ * pending); null when the calling thread has ended (a kill of one thread of several);
+ * TRACER_FIRST when it stops for its tracer (the filter's data is the event's message). A kill of
  * the process answers 0: the host ends it before it runs again.
  */
-export function seccompVerdict(ctx: SyscallContext, state: SeccompState): number | null | undefined {
+export function seccompVerdict(ctx: SyscallContext, state: SeccompState): number | null | undefined | typeof TRACER_FIRST {
   const nr = ctx.nr;
   if (state.mode === SECCOMP_MODE_STRICT) return STRICT_SYSCALLS.has(nr) ? undefined : kill(ctx, Signo.SIGKILL, true);
   const verdict = runFilters(state.filter!, seccompData(ctx));
@@ -144,7 +149,13 @@ export function seccompVerdict(ctx: SyscallContext, state: SeccompState): number
       return undefined;
     case SECCOMP_RET_ERRNO:
       return -Math.min(reason, MAX_ERRNO);
-    case SECCOMP_RET_TRACE:
+    case SECCOMP_RET_TRACE: {
+      if (ctx.seccompTraced) return undefined; // its tracer has seen it: let through (recheck_after_trace)
+      const tracing = ctx.thread.ptrace;
+      if (tracing === null || (tracing.options & PTRACE_O_TRACESECCOMP) === 0) return -Errno.ENOSYS;
+      tracing.eventMessage = reason;
+      return TRACER_FIRST;
+    }
     case SECCOMP_RET_USER_NOTIF:
       return -Errno.ENOSYS;
     case SECCOMP_RET_TRAP:

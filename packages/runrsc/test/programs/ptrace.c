@@ -7,9 +7,12 @@
 // event; PTRACE_SYSCALL's stops, PTRACE_GET_SYSCALL_INFO, a call skipped and a result changed,
 // the fork and exit events; a breakpoint poked into the text and a single step; a stop signal's
 // delivery and group stop; a tracer's end; each request's errors; process_vm_readv/writev and
-// /proc/<pid>/mem.
+// /proc/<pid>/mem; PTRACE_EVENT_SECCOMP.
 #define _GNU_SOURCE
 #include <elf.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -501,6 +504,58 @@ static void process_vm(void) {
   show_status("end", status);
 }
 
+// ---- a filter's SECCOMP_RET_TRACE ------------------------------------------------------------
+
+static void seccomp_event(void) {
+  printf("-- PTRACE_EVENT_SECCOMP\n");
+  pid_t pid = fork();
+  if (pid == 0) {
+    pid_t parent = getppid();
+    ptrace(PTRACE_TRACEME, 0, 0, 0);
+    raise(SIGSTOP);
+    struct sock_filter code[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getppid, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE | 0x42),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = {sizeof code / sizeof code[0], code};
+    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+    long first = syscall(SYS_getppid);
+    long second = syscall(SYS_getppid);
+    errno = 0;
+    long third = syscall(SYS_getppid);
+    printf("child: let through %d, skipped %ld, without the option %s\n", first == parent, second, third < 0 ? strerrorname_np(errno) : "ok");
+    fflush(stdout);
+    _exit(0);
+  }
+  int status;
+  waitpid(pid, &status, 0);
+  ptrace(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_TRACESECCOMP);
+  ptrace(PTRACE_CONT, pid, 0, 0);
+  waitpid(pid, &status, 0);
+  show_status("first getppid", status);
+  unsigned long msg = 0;
+  ptrace(PTRACE_GETEVENTMSG, pid, 0, &msg);
+  struct __ptrace_syscall_info info;
+  long size = ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof info, &info);
+  printf("its message %#lx; GET_SYSCALL_INFO: op %d, size %ld, call %llu, data %#x\n", msg, info.op, size, info.seccomp.nr, info.seccomp.ret_data);
+  ptrace(PTRACE_CONT, pid, 0, 0);
+  waitpid(pid, &status, 0);
+  show_status("second getppid", status);
+  struct user_regs_struct regs;
+  ptrace(PTRACE_GETREGS, pid, 0, &regs);
+  regs.orig_rax = -1;
+  regs.rax = 777;
+  ptrace(PTRACE_SETREGS, pid, 0, &regs);
+  ptrace(PTRACE_SETOPTIONS, pid, 0, 0);
+  long r = ptrace(PTRACE_CONT, pid, 0, 0);
+  waitpid(pid, &status, 0);
+  printf("CONT: %s\n", err(r));
+  show_status("end", status);
+}
+
 // ---- exit_group with a thread left blocked, under syscall stops ---------------------------------
 
 static void *blocked(void *arg) {
@@ -637,6 +692,7 @@ int main(int argc, char **argv) {
   syscall_stops();
   breakpoints();
   process_vm();
+  seccomp_event();
   exit_with_threads();
   tracer_end();
   errors();
