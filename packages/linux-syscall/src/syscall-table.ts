@@ -240,7 +240,7 @@ export const syscallTable = buildTable<SyscallContext>({
   init_module: stub(-Errno.EPERM, HOST_ONLY),
   finit_module: stub(-Errno.EPERM, HOST_ONLY),
   delete_module: stub(-Errno.EPERM, HOST_ONLY),
-  ptrace: partial(ptrace.sysPtrace, 'tracees within the container (strace, gdb, LeakSanitizer): signal, group, syscall and event stops, registers, memory, single steps; no hardware watchpoints (DR7 stays 0), NT_X86_XSTATE, PTRACE_PEEKSIGINFO or PTRACE_SYSEMU'),
+  ptrace: partial(ptrace.sysPtrace, 'tracees within the container (strace, gdb, LeakSanitizer): signal, group, syscall and event stops, registers, memory, single steps; no hardware watchpoints (DR7 stays 0), PTRACE_PEEKSIGINFO or PTRACE_SYSEMU'),
   process_vm_readv: supported(processVm.sysProcessVmReadv),
   process_vm_writev: supported(processVm.sysProcessVmWritev),
   mount: stub(-Errno.EPERM, 'host mounts are never reachable; tmpfs and proc inside: next milestone'),

@@ -26,6 +26,7 @@ export interface NativeBinding {
   kill(tid: number): number;
   interrupt(tid: number, signal: number): number;
   fpregs(tid: number, buf: Uint8Array, set: number): number;
+  regset(tid: number, nt: number, buf: Uint8Array, set: number): number;
   watch(fd: number, events: number): number;
   unwatch(fd: number): number;
   shutdown(): void;

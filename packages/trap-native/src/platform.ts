@@ -269,6 +269,10 @@ export class TrapPlatform {
     if (r < 0) throw new Error(`cannot write the FPU state of guest ${tid}: errno ${-r}`);
   }
 
+  regset(tid: number, nt: number, buf: Uint8Array, set: boolean): number {
+    return this.#native.regset(tid, nt, buf, set ? 1 : 0);
+  }
+
   saveRegisters(regs: BigUint64Array, into?: BigUint64Array): BigUint64Array {
     const out = into ?? new BigUint64Array(REG_COUNT);
     out.set(regs);

@@ -164,6 +164,11 @@ export class FakePlatform implements Platform {
     this.fpregs.set(tid, buf.slice(0, 512));
   }
 
+  /** No register set beyond the FPU's here. */
+  regset(): number {
+    return -22; // EINVAL, as Linux for a set it does not know
+  }
+
   saveRegisters(regs: Registers, into?: Registers): Registers {
     const out = into ?? new BigUint64Array(REG_COUNT);
     out.set(regs);

@@ -207,6 +207,11 @@ export interface Platform {
   getFpregs(tid: number, buf: Uint8Array): void;
   /** Write a stopped thread's FPU/SSE state (512 bytes, fxsave layout). */
   setFpregs(tid: number, buf: Uint8Array): void;
+  /**
+   * Read (`set` false) or write register set `nt` (an NT_* type, NT_X86_XSTATE for a guest's
+   * debugger) of a stopped thread, in `buf`: the bytes the set took or gave, or -errno.
+   */
+  regset(tid: number, nt: number, buf: Uint8Array, set: boolean): number;
   /** Copy a register view (to keep it while the thread stays stopped). */
   saveRegisters(regs: Registers, into?: Registers): Registers;
 }

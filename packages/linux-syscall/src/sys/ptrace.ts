@@ -1,11 +1,12 @@
 /**
  * ptrace(2) within the container: a guest traces other guest threads, as LeakSanitizer does to
- * stop the world and read its threads' registers, and as debuggers start to. The tracee's
- * registers are those the kernel keeps for it while it is stopped, its memory is read and written
- * through its address space, and its stops are the kernel's (linux-object's process/ptrace.ts).
+ * stop the world and read its threads' registers, and as strace and gdb do. The tracee's
+ * registers are those the kernel keeps for it while it is stopped (its FPU and extended state
+ * its host thread's), its memory is read and written through its address space, and its stops are
+ * the kernel's (linux-object's process/ptrace.ts).
  *
- * Not here yet: the vfork-done event, PTRACE_PEEKSIGINFO and the extended FPU state regset: each answers EIO, or EINVAL for the
- * regset, as Linux does for what it does not know.
+ * Not here yet: the vfork-done event, PTRACE_PEEKSIGINFO and PTRACE_SYSEMU answer EIO, as Linux
+ * does for what it does not know; hardware breakpoints (DR7 stays 0).
  *
  * @module
  */
@@ -54,6 +55,8 @@ const AUDIT_ARCH_X86_64 = 0xc000_003e;
 /** GETREGSET's register sets: the general registers and the FPU's (fxsave) area. */
 const NT_PRSTATUS = 1;
 const NT_PRFPREG = 2;
+const NT_X86_XSTATE = 0x202;
+const XSTATE_MAX = 64 * 1024;
 const REGS_SIZE = REG_COUNT * 8;
 const FPREGS_SIZE = 512;
 /** The kernel's `struct user`: its size, and where its debug registers are (PEEKUSR reads them as 0). */
@@ -324,6 +327,7 @@ function fpRegisters(ctx: SyscallContext, target: LinuxThread): Uint8Array {
 function regset(ctx: SyscallContext, target: LinuxThread, type: number, iovAddr: number, set: boolean): number {
   const base = Number(ctx.mem.readU64(iovAddr));
   const len = Number(ctx.mem.readU64(iovAddr + 8));
+  if (type === NT_X86_XSTATE) return extendedState(ctx, target, base, len, iovAddr, set);
   const size = type === NT_PRSTATUS ? REGS_SIZE : type === NT_PRFPREG ? FPREGS_SIZE : 0;
   if (size === 0 || len % 8 !== 0) throw new KernelError(Errno.EINVAL);
   const n = Math.min(len, size);
@@ -340,6 +344,20 @@ function regset(ctx: SyscallContext, target: LinuxThread, type: number, iovAddr:
     const all = type === NT_PRSTATUS ? new Uint8Array(regs.buffer, regs.byteOffset, REGS_SIZE) : fpRegisters(ctx, target);
     ctx.mem.write(base, all.slice(0, n));
   }
+  ctx.mem.writeU64(iovAddr + 8, BigInt(n));
+  return 0;
+}
+
+/**
+ * NT_X86_XSTATE: the thread's XSAVE area (AVX and later registers), which is the host thread's as
+ * the guest runs on the CPU itself; the host checks what a write holds. At most 64 KiB a call.
+ */
+function extendedState(ctx: SyscallContext, target: LinuxThread, base: number, len: number, iovAddr: number, set: boolean): number {
+  if (len % 8 !== 0) throw new KernelError(Errno.EINVAL);
+  const buf = set ? ctx.mem.read(base, Math.min(len, XSTATE_MAX)) : new Uint8Array(Math.min(len, XSTATE_MAX));
+  const n = ctx.kernel.platform.regset(target.hostTid, NT_X86_XSTATE, buf, set);
+  if (n < 0) throw new KernelError(-n as Errno);
+  if (!set) ctx.mem.write(base, buf.subarray(0, n));
   ctx.mem.writeU64(iovAddr + 8, BigInt(n));
   return 0;
 }

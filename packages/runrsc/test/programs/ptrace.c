@@ -202,7 +202,7 @@ static void attach_threads(void) {
   char path[64];
   snprintf(path, sizeof path, "/proc/%d/task", pid);
   // Attach to every thread the task directory lists, as LeakSanitizer's ThreadLister does.
-  int attached = 0, stopped = 0, regs_ok = 0, fp_ok = 0;
+  int attached = 0, stopped = 0, regs_ok = 0, fp_ok = 0, xstate_ok = 0;
   int dir = open(path, O_RDONLY | O_DIRECTORY);
   char buf[4096];
   long n = syscall(SYS_getdents64, dir, buf, sizeof buf);
@@ -232,8 +232,12 @@ static void attach_threads(void) {
     char fp[1024];
     struct iovec fio = {fp, sizeof fp};
     if (ptrace(PTRACE_GETREGSET, all[i], NT_PRFPREG, &fio) == 0 && fio.iov_len == 512) fp_ok++;
+    static char xsave[16384] __attribute__((aligned(64)));
+    struct iovec xio = {xsave, sizeof xsave};
+    if (ptrace(PTRACE_GETREGSET, all[i], NT_X86_XSTATE, &xio) == 0 && xio.iov_len >= 576) xstate_ok++;
   }
-  printf("threads: %d, attached %d, stopped %d, NT_PRSTATUS %d, NT_PRFPREG %d\n", count, attached, stopped, regs_ok, fp_ok);
+  printf("threads: %d, attached %d, stopped %d, NT_PRSTATUS %d, NT_PRFPREG %d, NT_X86_XSTATE %d\n", count, attached, stopped, regs_ok,
+         fp_ok, xstate_ok);
   struct user_regs_struct regs;
   struct iovec io = {&regs, 12};
   printf("GETREGSET, length not whole words: %s\n", err(ptrace(PTRACE_GETREGSET, all[0], NT_PRSTATUS, &io)));

@@ -341,6 +341,16 @@ unsafe extern "C" fn fpregs(env: napi_env, info: napi_callback_info) -> napi_val
     napi::num(env, t.fpregs(a.i32(0), buf, set) as f64)
 }
 
+/// regset(tid, nt, buf, set): read or write register set `nt` of a stopped thread; the bytes it
+/// took or gave, or -errno.
+unsafe extern "C" fn regset(env: napi_env, info: napi_callback_info) -> napi_value {
+    let a = Args::get(env, info);
+    let t = require!(tracer(), env, NOT_INITIALISED);
+    let buf = require!(a.bytes(2), env, "regset: buf must be a Uint8Array");
+    let set = a.i32(3) != 0;
+    napi::num(env, t.regset(a.i32(0), a.i32(1), buf, set) as f64)
+}
+
 unsafe extern "C" fn watch(env: napi_env, info: napi_callback_info) -> napi_value {
     let a = Args::get(env, info);
     let t = require!(tracer(), env, NOT_INITIALISED);
@@ -362,7 +372,7 @@ unsafe extern "C" fn shutdown(env: napi_env, _info: napi_callback_info) -> napi_
 
 #[no_mangle]
 pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_value) -> napi_value {
-    let fns: [(&str, napi::napi_callback); 56] = [
+    let fns: [(&str, napi::napi_callback); 57] = [
         ("init", init),
         ("repin", repin),
         ("allowedCpu", allowed_cpu),
@@ -379,6 +389,7 @@ pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_va
         ("kill", kill),
         ("interrupt", interrupt),
         ("fpregs", fpregs),
+        ("regset", regset),
         ("watch", watch),
         ("unwatch", unwatch),
         ("shutdown", shutdown),

@@ -861,6 +861,15 @@ impl Tracer {
         check(unsafe { ptrace(req, tid, 0, buf.as_mut_ptr() as usize) })
     }
 
+    /// Read (`set` false) or write register set `nt` (an NT_* note type: NT_X86_XSTATE for a
+    /// guest's debugger) of a stopped thread; returns the bytes the set took or gave.
+    pub fn regset(&mut self, tid: i32, nt: i32, buf: &mut [u8], set: bool) -> i64 {
+        let mut iov = libc::iovec { iov_base: buf.as_mut_ptr() as *mut c_void, iov_len: buf.len() };
+        let req = if set { libc::PTRACE_SETREGSET } else { libc::PTRACE_GETREGSET };
+        let r = check(unsafe { ptrace(req, tid, nt as usize, &mut iov as *mut libc::iovec as usize) });
+        if r < 0 { r } else { iov.iov_len as i64 }
+    }
+
     pub fn watch(&mut self, fd: i32, events: u32) -> i64 {
         let mut ev = libc::epoll_event { events, u64: fd as u64 };
         let r = unsafe { libc::epoll_ctl(self.epoll_fd, libc::EPOLL_CTL_ADD, fd, &mut ev) };
