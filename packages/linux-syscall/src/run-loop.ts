@@ -11,7 +11,7 @@ import {
   Signo, defaultAction, eventStop, exitStop, groupStop, hasDeliverable, isKernelError, seccompStop, setupFrame, sigbit, signalStop,
   syscallStop,
   takeDeliverable,
-  type Kernel, type LinuxThread, type PtraceStop, type SigInfo,
+  PTRACE_O_TRACEEXIT, wakeForSignal, type Kernel, type LinuxProcess, type LinuxThread, type PtraceStop, type SigInfo,
 } from '@rvisor/linux-object';
 import { Reg, StopKind, type Platform, type Registers, type StopEvent } from '@rvisor/zircon-object';
 import { SyscallContext } from './context.js';
@@ -104,6 +104,11 @@ export class KernelRunner {
   readonly #unknown: (nr: number) => number;
   readonly #ready: Completion[] = [];
   readonly #resumedTracees: TraceeResumption[] = [];
+  /**
+   * Group exits waiting for traced threads to make their exit events first, by process: those
+   * threads, and the thread whose exit_group the host makes once they are let go.
+   */
+  readonly #groupExits = new Map<LinuxProcess, { waiting: Set<LinuxThread>; exiter: LinuxThread | null }>();
   #pending = 0;
   #epoch = 0;
   #drains = 0;
@@ -286,7 +291,10 @@ export class KernelRunner {
       if (!kernel.threadsByHostTid.has(thread.hostTid)) continue;
       const saved = thread.savedRegs;
       let regs: Registers | null | undefined;
-      if (stop.exiting) {
+      if (stop.byGroupExit) {
+        this.#exitEventMade(kernel, thread); // it ends with its process, and never runs again
+        continue;
+      } else if (stop.exiting) {
         this.#hostExit(kernel, thread, saved);
         continue;
       } else if (stop.syscall !== 'enter') {
@@ -318,6 +326,7 @@ export class KernelRunner {
    */
   #hostExit(kernel: Kernel, thread: LinuxThread, regs: Registers): void {
     const proc = thread.process;
+    if (this.#heldForExitEvents(thread, regs)) return;
     if (thread.ptrace?.pastSyscall !== true) {
       this.#platform.resumeAndWait(thread.hostTid, regs, 0, 0);
       thread.running = true;
@@ -330,6 +339,50 @@ export class KernelRunner {
     } else {
       kernel.killProcess(proc, Signo.SIGKILL); // its status is the one its exit call recorded
     }
+  }
+
+  /**
+   * exit_group by `thread`: its process's other traced threads with PTRACE_O_TRACEEXIT make their
+   * exit events before the host ends them all, as Linux's group exit makes each thread's. A thread
+   * in a stop or held makes it at once; one that runs or waits is made to stop and makes it there.
+   */
+  #exitEventsFirst(kernel: Kernel, thread: LinuxThread): void {
+    const proc = thread.process;
+    const waiting = new Set<LinuxThread>();
+    for (const t of proc.threads.values()) {
+      const tracing = t.ptrace;
+      if (t === thread || tracing === null || (tracing.options & PTRACE_O_TRACEEXIT) === 0) continue;
+      waiting.add(t);
+      const held = [proc.parked, proc.forkHeld, kernel.frozenThreads].find((list) => list.includes(t));
+      if (held) held.splice(held.indexOf(t), 1);
+      if (tracing.stop !== null || held) exitStop(kernel, t, proc.waitStatus, true);
+      else {
+        tracing.exitEventDue = true;
+        wakeForSignal(kernel, t);
+      }
+    }
+    if (waiting.size > 0) this.#groupExits.set(proc, { waiting, exiter: null });
+  }
+
+  /** Whether `thread`'s exit_group waits for its process's threads' exit events (its registers kept). */
+  #heldForExitEvents(thread: LinuxThread, regs: Registers): boolean {
+    const group = this.#groupExits.get(thread.process);
+    if (group === undefined || group.waiting.size === 0) return false;
+    if (regs !== thread.savedRegs) thread.savedRegs.set(regs);
+    group.exiter = thread;
+    return true;
+  }
+
+  /**
+   * A thread its group exit ends was let go from its exit event, or is gone: the last one lets the
+   * exit_group be made.
+   */
+  #exitEventMade(kernel: Kernel, thread: LinuxThread): void {
+    const group = this.#groupExits.get(thread.process);
+    if (group === undefined || !group.waiting.delete(thread)) return;
+    if (group.waiting.size > 0 || group.exiter === null) return;
+    this.#groupExits.delete(thread.process);
+    this.#hostExit(kernel, group.exiter, group.exiter.savedRegs);
   }
 
   /**
@@ -456,10 +509,12 @@ export class KernelRunner {
     }
     const exits = ctx.passthrough && (nr === SYS.exit || nr === SYS.exit_group);
     if (strace) this.#trace(thread, nr, args!, exits ? undefined : result, execLine);
+    if (exits && nr === SYS.exit_group && thread.process.threads.size > 1) this.#exitEventsFirst(kernel, thread);
     if (exits && thread.ptrace !== null && exitStop(kernel, thread, thread.process.waitStatus)) {
       this.#parked(kernel, thread, regs);
       return undefined; // its tracer lets it go on, and the host then makes the exit
     }
+    if (exits && this.#heldForExitEvents(thread, regs)) return undefined;
     if (ctx.passthrough) return null;
     return this.#finishSyscall(kernel, ctx, result);
   }
@@ -491,7 +546,7 @@ export class KernelRunner {
     // runs, unless it is being killed (an execve that failed past its point of no return).
     const remap = thread.process.vmar.pendingHostOps !== 0 && thread.process.exit === null;
     const tracing = thread.ptrace;
-    const event = tracing !== null && (tracing.pendingEvent !== 0 || tracing.exitStopDue);
+    const event = tracing !== null && (tracing.pendingEvent !== 0 || tracing.exitStopDue || tracing.exitEventDue);
     // The common case, without a BigInt: a number, nothing to deliver and no restart.
     if (typeof result === 'number' && !remap && !isRestartErrno(-result) && !hasDeliverable(thread) && !event) {
       ctx.setReturn(result);
@@ -566,6 +621,11 @@ export class KernelRunner {
    */
   #traceStop(kernel: Kernel, thread: LinuxThread, regs: Registers, atSyscall: boolean): boolean {
     const tracing = thread.ptrace!;
+    if (tracing.exitEventDue) {
+      if (exitStop(kernel, thread, thread.process.waitStatus, true)) return true;
+      tracing.exitEventDue = false; // its tracer dropped PTRACE_O_TRACEEXIT meanwhile
+      this.#exitEventMade(kernel, thread);
+    }
     if (tracing.pendingEvent !== 0) {
       eventStop(kernel, thread, tracing.pendingEvent, atSyscall);
       tracing.pendingEvent = 0;
@@ -652,7 +712,9 @@ export class KernelRunner {
     const thread = kernel.reapHostThread(ev.tid, ev.signal ? ev.signal & 0x7f : (ev.status & 0xff) << 8);
     if (!thread) return;
     const proc = thread.process;
+    if (this.#groupExits.size > 0) this.#exitEventMade(kernel, thread); // gone before its exit event
     if (proc.threads.size > 0) return;
+    this.#groupExits.delete(proc);
     proc.exit ??= ev.signal ? { code: 0, signal: ev.signal } : { code: ev.status, signal: 0 };
     // The last thread's exit reports the whole host process's time.
     proc.usage = {

@@ -49,8 +49,12 @@ export interface PtraceStop {
   readonly syscall?: 'enter' | 'exit';
   /** The seccomp event's stop (PTRACE_GET_SYSCALL_INFO's SECCOMP op). */
   readonly seccomp?: boolean;
-  /** The exit event's stop: the host makes the exit the thread stopped in when it goes on. */
+  /**
+   * The exit event's stop: the host makes the exit the thread stopped in when it goes on, or, for
+   * a thread its process's group exit ends (`byGroupExit`), the exit_group of the thread that made it.
+   */
   readonly exiting?: boolean;
+  readonly byGroupExit?: boolean;
   /** Its siginfo (PTRACE_GETSIGINFO): the signal's, or an event's; null in a group-stop. */
   info: SigInfo | null;
   /** Whether the stop came as a syscall returned: its restart is decided when the tracee goes on. */
@@ -80,6 +84,8 @@ export class Tracing {
    * the syscall instruction, so the host can no longer make the call itself.
    */
   pastSyscall = false;
+  /** Its process's group exit ends it: it makes its exit event at its next stop. */
+  exitEventDue = false;
   /** Resumed with PTRACE_SINGLESTEP: its trap flag is the tracer's, cleared at the next resume. */
   stepping = false;
   /**
@@ -163,16 +169,18 @@ export function syscallStop(kernel: Kernel, thread: LinuxThread, which: 'enter' 
 }
 
 /**
- * A traced thread with PTRACE_O_TRACEEXIT is about to exit (`status` as wait shows it): it stops
- * first, alive, its status the event's message. False if it does not stop.
+ * A traced thread with PTRACE_O_TRACEEXIT is about to exit (`status` as wait shows it), by its own
+ * exit or exit_group, or by its process's group exit (`byGroupExit`): it stops first, alive, its
+ * status the event's message. False if it does not stop.
  */
-export function exitStop(kernel: Kernel, thread: LinuxThread, status: number): boolean {
+export function exitStop(kernel: Kernel, thread: LinuxThread, status: number, byGroupExit = false): boolean {
   const tracing = thread.ptrace;
   if (tracing === null || (tracing.options & PTRACE_O_TRACEEXIT) === 0) return false;
   tracing.eventMessage = status;
+  tracing.exitEventDue = false;
   const code = Signo.SIGTRAP | (PTRACE_EVENT_EXIT << 8);
   const info: SigInfo = { signo: Signo.SIGTRAP, code, pid: thread.tid, uid: thread.process.cred.uid };
-  enterStop(kernel, thread, { status: (code << 8) | 0x7f, signal: false, exiting: true, info, atSyscall: false, reported: false });
+  enterStop(kernel, thread, { status: (code << 8) | 0x7f, signal: false, exiting: true, byGroupExit, info, atSyscall: false, reported: false });
   return true;
 }
 
@@ -244,11 +252,20 @@ export function detach(kernel: Kernel, thread: LinuxThread, signal: number): voi
   if (!tracing) return;
   tracing.tracer.tracees.delete(thread);
   thread.ptrace = null;
-  if (tracing.stop === null) return;
+  if (tracing.stop === null) {
+    // One its process's group exit waits for counts as having made its exit event.
+    if (tracing.exitEventDue) kernel.resumeTraced?.(thread, null, GROUP_EXIT_LET_GO);
+    return;
+  }
   thread.ptrace = tracing; // for resumeTracee, which reads the stop
   resumeTracee(kernel, thread, signal);
   thread.ptrace = null;
 }
+
+/** What a group exit sees of a thread let go before it made its exit event. */
+const GROUP_EXIT_LET_GO: PtraceStop = {
+  status: 0, signal: false, exiting: true, byGroupExit: true, info: null, atSyscall: false, reported: true,
+};
 
 /** The tracer is gone: its tracees are let go, or killed with PTRACE_O_EXITKILL. */
 export function tracerGone(kernel: Kernel, tracer: LinuxProcess): void {

@@ -607,9 +607,8 @@ static void exit_with_threads(void) {
     int pass = (status >> 16) == 0 && sig != SIGSTOP && sig != SIGTRAP && sig != (SIGTRAP | 0x80) ? sig : 0;
     ptrace(PTRACE_SYSCALL, who, 0, pass);
   }
-  // Linux also stops the blocked thread at an exit event as the group exit kills it; the sandbox
-  // does not yet (docs/processes.md), so only the leader's is compared.
-  printf("the leader's exit event: %d, its message %#lx\n", exit_events > 0, leader_msg);
+  // The blocked thread too stops at an exit event as the group exit ends it.
+  printf("exit events: %d, the leader's message %#lx\n", exit_events, leader_msg);
   printf("exits collected: %d, the leader's code %d\n", exited, leader_code);
 }
 
