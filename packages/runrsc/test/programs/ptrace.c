@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include <elf.h>
 #include <linux/filter.h>
+#include <linux/close_range.h>
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
 #include <errno.h>
@@ -58,6 +59,19 @@ static int vm_child(void *arg) {
 
 static void on_usr1(int sig) { (void)sig; usr1 = 1; }
 
+/**
+ * A CLONE_FILES child (its own memory): with `arg`, it takes its own fd table and opens a file
+ * there as fd 900; then it execs.
+ */
+static int files_child(void *arg) {
+  if (arg != NULL) {
+    syscall(SYS_close_range, 1000, 1000, CLOSE_RANGE_UNSHARE);
+    dup2(open("/etc/passwd", O_RDONLY), 900);
+  }
+  execl("/proc/self/exe", "ptrace", "exec-check", NULL);
+  return 99;
+}
+
 static void clone_vm(void) {
   printf("-- clone with CLONE_VM\n");
   char *stack = malloc(1 << 16);
@@ -82,6 +96,19 @@ static void clone_vm(void) {
   printf("exit signal 0, waitpid __WALL: %s\n", r == pid ? "the child" : err(r));
   printf("its fd, without CLONE_FILES: %s\n", fcntl(child_fd, F_GETFD) >= 0 ? "open here too" : "not here");
   printf("CLONE_SIGHAND without CLONE_VM: %s\n", err(clone(vm_child, stack + (1 << 16), CLONE_SIGHAND | SIGCHLD, NULL)));
+
+  // A shared fd table stays shared until a process takes its own copy: close_range's
+  // CLOSE_RANGE_UNSHARE, or execve (whose close-on-exec fds close in its copy only).
+  int keep = open("/etc/passwd", O_RDONLY | O_CLOEXEC);
+  pid = clone(files_child, stack + (1 << 16), CLONE_FILES | SIGCHLD, "unshare");
+  waitpid(pid, &status, 0);
+  show_status("a CLONE_FILES child that unshares, then execs", status);
+  printf("its fd after close_range(CLOSE_RANGE_UNSHARE): %s\n", fcntl(900, F_GETFD) >= 0 ? "open here too" : "not here");
+  pid = clone(files_child, stack + (1 << 16), CLONE_FILES | SIGCHLD, NULL);
+  waitpid(pid, &status, 0);
+  show_status("a CLONE_FILES child that execs", status);
+  printf("our close-on-exec fd after its execve: %s\n", fcntl(keep, F_GETFD) >= 0 ? "still open" : "closed");
+  close(keep);
   free(stack);
 }
 
