@@ -15,9 +15,8 @@ export {
 export type { CapabilitySets, ExecCapabilities, FileCapabilities, UidTriple } from './capabilities.js';
 export { mayInspect } from './ptrace-access.js';
 export {
-  CLD_TRAPPED, PTRACE_EVENT_CLONE, PTRACE_EVENT_EXEC, PTRACE_EVENT_FORK, PTRACE_EVENT_STOP, PTRACE_EVENT_VFORK,
-  PTRACE_O_EXITKILL, PTRACE_O_MASK, PTRACE_O_TRACEEXEC, PTRACE_O_TRACEEXIT, PTRACE_O_TRACESECCOMP, PTRACE_O_TRACESYSGOOD, Tracing,
-  attach, childCreated, detach, eventStop, exitStop, groupContinued, groupStop, resumeTracee, seccompStop, signalStop, syscallStop,
+  Tracing, attach, childCreated, detach, eventStop, exitStop, groupContinued, groupStop, resumeTracee, seccompStop, signalStop,
+  syscallStop,
 } from './ptrace.js';
 export type { PtraceStop } from './ptrace.js';
 export { ImageCache, KeptFiles, LoadedImage, IMAGE_CACHE_BYTES, IMAGE_SETTLED_MS } from './image-cache.js';

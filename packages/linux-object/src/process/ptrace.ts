@@ -11,30 +11,16 @@
  * @module
  */
 import { CLONE_PTRACE, CLONE_UNTRACED } from '../abi/process.js';
+import {
+  CLD_TRAPPED, PTRACE_EVENT_EXIT, PTRACE_EVENT_EXEC, PTRACE_EVENT_SECCOMP, PTRACE_EVENT_STOP, PTRACE_O_EXITKILL,
+  PTRACE_O_TRACEEXEC, PTRACE_O_TRACEEXIT, PTRACE_O_TRACESYSGOOD,
+} from '../abi/ptrace.js';
 import { Signo } from '../abi/signal.js';
 import type { Kernel } from './kernel.js';
 import type { LinuxProcess, LinuxThread } from './process.js';
 import {
   CLD_EXITED, CLD_KILLED, SA_NOCLDSTOP, SIG_IGN, SI_KERNEL, sendSignal, wakeForSignal, type SigInfo,
 } from './signals.js';
-
-export const PTRACE_O_TRACESYSGOOD = 0x1;
-export const PTRACE_O_TRACEEXEC = 0x10;
-export const PTRACE_O_TRACEEXIT = 0x40;
-export const PTRACE_O_TRACESECCOMP = 0x80;
-export const PTRACE_O_EXITKILL = 0x10_0000;
-/** Every option Linux knows (PTRACE_O_MASK). */
-export const PTRACE_O_MASK = 0x30_00ff;
-/** Events, in a stop's status above the signal; PTRACE_O_TRACEFORK and the like are 1 << event. */
-export const PTRACE_EVENT_FORK = 1;
-export const PTRACE_EVENT_VFORK = 2;
-export const PTRACE_EVENT_CLONE = 3;
-export const PTRACE_EVENT_EXEC = 4;
-export const PTRACE_EVENT_EXIT = 6;
-export const PTRACE_EVENT_SECCOMP = 7;
-export const PTRACE_EVENT_STOP = 128;
-/** si_code of the SIGCHLD a tracer gets for a tracee's stop. */
-export const CLD_TRAPPED = 4;
 
 /** A stop a tracee is in, for its tracer. */
 export interface PtraceStop {

@@ -38,7 +38,7 @@ import {
 import {
   ACCESS_AT_FLAGS,
   ACCESS_MODE_BITS,
-  ARCH_PRCTL_CODES,
+  ARCH_PRCTL_CODES, PTRACE_REQUESTS,
   AT_FLAGS,
   CLOCK_IDS,
   CLOEXEC_NONBLOCK_FLAGS,
@@ -162,6 +162,7 @@ export const SIGNATURES: Partial<Record<SyscallName, Signature>> = {
   readlink: sig(str, bufOut, ulong),
   readlinkat: sig(dirfd, str, bufOut, ulong),
   arch_prctl: sig(oneOf(ARCH_PRCTL_CODES), hex),
+  ptrace: sig(oneOf(PTRACE_REQUESTS), int, hex, hex),
   set_tid_address: sig(ptr),
   set_robust_list: sig(ptr, ulong),
   clock_gettime: sig(oneOf(CLOCK_IDS), timespecOut),
