@@ -106,9 +106,10 @@ export class KernelRunner {
   readonly #resumedTracees: TraceeResumption[] = [];
   /**
    * Group exits waiting for traced threads to make their exit events first, by process: those
-   * threads, and the thread whose exit_group the host makes once they are let go.
+   * threads, and what ends the process once they are let go: the thread whose exit_group the host
+   * makes, or (a fatal signal) a kill.
    */
-  readonly #groupExits = new Map<LinuxProcess, { waiting: Set<LinuxThread>; exiter: LinuxThread | null }>();
+  readonly #groupExits = new Map<LinuxProcess, { waiting: Set<LinuxThread>; exiter: LinuxThread | null; kill: number }>();
   #pending = 0;
   #epoch = 0;
   #drains = 0;
@@ -342,26 +343,29 @@ export class KernelRunner {
   }
 
   /**
-   * exit_group by `thread`: its process's other traced threads with PTRACE_O_TRACEEXIT make their
-   * exit events before the host ends them all, as Linux's group exit makes each thread's. A thread
-   * in a stop or held makes it at once; one that runs or waits is made to stop and makes it there.
+   * A group exit of `thread`'s process, by its exit_group (`kill` 0) or by fatal signal `kill`:
+   * the process's traced threads with PTRACE_O_TRACEEXIT (but the exit_group's caller, which makes
+   * its own) make their exit events before the host ends them all, as each thread a group exit
+   * ends makes one on Linux. A thread in the kernel, in a stop or held makes it at once; one that
+   * runs or waits is made to stop and makes it there. False if no thread has one to make.
    */
-  #exitEventsFirst(kernel: Kernel, thread: LinuxThread): void {
+  #exitEventsFirst(kernel: Kernel, thread: LinuxThread, kill = 0): boolean {
     const proc = thread.process;
     const waiting = new Set<LinuxThread>();
     for (const t of proc.threads.values()) {
       const tracing = t.ptrace;
-      if (t === thread || tracing === null || (tracing.options & PTRACE_O_TRACEEXIT) === 0) continue;
+      if ((t === thread && kill === 0) || tracing === null || (tracing.options & PTRACE_O_TRACEEXIT) === 0) continue;
       waiting.add(t);
       const held = [proc.parked, proc.forkHeld, kernel.frozenThreads].find((list) => list.includes(t));
       if (held) held.splice(held.indexOf(t), 1);
-      if (tracing.stop !== null || held) exitStop(kernel, t, proc.waitStatus, true);
+      if (t === thread || tracing.stop !== null || held) exitStop(kernel, t, proc.waitStatus, true);
       else {
         tracing.exitEventDue = true;
         wakeForSignal(kernel, t);
       }
     }
-    if (waiting.size > 0) this.#groupExits.set(proc, { waiting, exiter: null });
+    if (waiting.size > 0) this.#groupExits.set(proc, { waiting, exiter: null, kill });
+    return waiting.size > 0;
   }
 
   /** Whether `thread`'s exit_group waits for its process's threads' exit events (its registers kept). */
@@ -379,8 +383,13 @@ export class KernelRunner {
    */
   #exitEventMade(kernel: Kernel, thread: LinuxThread): void {
     const group = this.#groupExits.get(thread.process);
-    if (group === undefined || !group.waiting.delete(thread)) return;
-    if (group.waiting.size > 0 || group.exiter === null) return;
+    if (group === undefined || !group.waiting.delete(thread) || group.waiting.size > 0) return;
+    if (group.kill !== 0) {
+      this.#groupExits.delete(thread.process);
+      kernel.killProcess(thread.process, group.kill);
+      return;
+    }
+    if (group.exiter === null) return;
     this.#groupExits.delete(thread.process);
     this.#hostExit(kernel, group.exiter, group.exiter.savedRegs);
   }
@@ -601,7 +610,9 @@ export class KernelRunner {
       if (act.handler === SIG_DFL) {
         const d = defaultAction(info.signo);
         if (d === 'terminate' || d === 'core') {
-          kernel.killProcess(proc, info.signo);
+          // Traced threads make their exit events first; the kill comes once they are let go.
+          proc.exit ??= { code: 0, signal: info.signo };
+          if (!this.#exitEventsFirst(kernel, thread, info.signo)) kernel.killProcess(proc, info.signo);
           return regs;
         }
         if (d === 'stop') kernel.stopProcess(proc, info.signo); // it was blocked when sent
@@ -709,7 +720,10 @@ export class KernelRunner {
     const found = this.#lookup(ev.tid);
     if (!found) return;
     const [kernel] = found;
-    const thread = kernel.reapHostThread(ev.tid, ev.signal ? ev.signal & 0x7f : (ev.status & 0xff) << 8);
+    // A thread its process's group exit ended reports the group's status, not the host's kill.
+    const ended = kernel.threadsByHostTid.get(ev.tid)?.process;
+    const status = ended?.exit ? ended.waitStatus : ev.signal ? ev.signal & 0x7f : (ev.status & 0xff) << 8;
+    const thread = kernel.reapHostThread(ev.tid, status);
     if (!thread) return;
     const proc = thread.process;
     if (this.#groupExits.size > 0) this.#exitEventMade(kernel, thread); // gone before its exit event

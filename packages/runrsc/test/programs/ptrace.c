@@ -595,8 +595,9 @@ static void *blocked(void *arg) {
   return NULL;
 }
 
-static void exit_with_threads(void) {
-  printf("-- exit_group with a thread blocked\n");
+/** exit_group, or with `by_signal` a fatal SIGTERM, in a traced process with a thread blocked. */
+static void exit_with_threads(int by_signal) {
+  printf("-- %s with a thread blocked\n", by_signal ? "SIGTERM" : "exit_group");
   pid_t pid = fork();
   if (pid == 0) {
     ptrace(PTRACE_TRACEME, 0, 0, 0);
@@ -610,20 +611,23 @@ static void exit_with_threads(void) {
     if (n > 0) self[n] = 0;
     printf("child: /proc/self is itself: %d\n", atoi(self) == getpid());
     fflush(stdout);
+    if (by_signal) raise(SIGTERM);
     syscall(SYS_exit_group, 3);
   }
   int status;
   waitpid(pid, &status, 0);
   ptrace(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXIT);
   ptrace(PTRACE_SYSCALL, pid, 0, 0);
-  int exit_events = 0, exited = 0, leader_code = -1;
+  int exit_events = 0, exited = 0, leader_code = -1, thread_code = -1;
   unsigned long leader_msg = 0;
   for (;;) {
     pid_t who = waitpid(-1, &status, __WALL);
     if (who < 0) break;
     if (WIFEXITED(status) || WIFSIGNALED(status)) {
       exited++;
-      if (who == pid) leader_code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+      int code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+      if (who == pid) leader_code = code;
+      else thread_code = code;
       continue;
     }
     if (status >> 16 == PTRACE_EVENT_EXIT) {
@@ -636,7 +640,7 @@ static void exit_with_threads(void) {
   }
   // The blocked thread too stops at an exit event as the group exit ends it.
   printf("exit events: %d, the leader's message %#lx\n", exit_events, leader_msg);
-  printf("exits collected: %d, the leader's code %d\n", exited, leader_code);
+  printf("exits collected: %d, the leader's code %d, the thread's %d\n", exited, leader_code, thread_code);
 }
 
 // ---- a tracer's end ------------------------------------------------------------------------
@@ -725,7 +729,8 @@ int main(int argc, char **argv) {
   breakpoints();
   process_vm();
   seccomp_event();
-  exit_with_threads();
+  exit_with_threads(0);
+  exit_with_threads(1);
   tracer_end();
   errors();
   return 0;
