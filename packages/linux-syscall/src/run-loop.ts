@@ -73,7 +73,6 @@ interface TraceeResumption {
   kernel: Kernel;
   thread: LinuxThread;
   signal: SigInfo | null;
-  /** The stop it leaves. */
   stop: PtraceStop;
 }
 
@@ -534,7 +533,7 @@ export class KernelRunner {
    */
   #makeHostCall(kernel: Kernel, ctx: SyscallContext): bigint {
     const regs = ctx.regs;
-    const call = { nr: ctx.nr, args: [regs[Reg.rdi], regs[Reg.rsi], regs[Reg.rdx], regs[Reg.r10], regs[Reg.r8], regs[Reg.r9]] };
+    const call = { nr: ctx.nr, args: this.#args(regs) };
     ctx.passthrough = false;
     try {
       return this.#platform.inject(ctx.thread.hostTid, regs, [call])[0]!;
@@ -719,13 +718,10 @@ export class KernelRunner {
   #exited(ev: StopEvent): void {
     const found = this.#lookup(ev.tid);
     if (!found) return;
-    const [kernel] = found;
-    // A thread its process's group exit ended reports the group's status, not the host's kill.
-    const ended = kernel.threadsByHostTid.get(ev.tid)?.process;
-    const status = ended?.exit ? ended.waitStatus : ev.signal ? ev.signal & 0x7f : (ev.status & 0xff) << 8;
-    const thread = kernel.reapHostThread(ev.tid, status);
-    if (!thread) return;
+    const [kernel, thread] = found;
     const proc = thread.process;
+    // A thread its process's group exit ended reports the group's status, not the host's kill.
+    kernel.reapHostThread(ev.tid, proc.exit ? proc.waitStatus : ev.signal ? ev.signal & 0x7f : (ev.status & 0xff) << 8);
     if (this.#groupExits.size > 0) this.#exitEventMade(kernel, thread); // gone before its exit event
     if (proc.threads.size > 0) return;
     this.#groupExits.delete(proc);

@@ -26,15 +26,12 @@ const TRACED_NO_EVENT = CLONE_UNTRACED | CLONE_PTRACE;
 /** How a forked child starts. */
 export interface ForkOptions {
   /**
-   * Share the parent's memory instead of copying it, until the child execs or exits (vfork, and
-   * clone with CLONE_VM | CLONE_VFORK): the host clone already maps the same pmem frames.
+   * The child's memory: a copy of the parent's (the default); 'borrowed', the parent's until the
+   * child execs or exits (vfork, and clone with CLONE_VM | CLONE_VFORK: the host clone already maps
+   * the same pmem frames); or 'same', the parent's address space itself, for good (clone with
+   * CLONE_VM alone: the host clone shares the host's too, so a mapping either makes is both's).
    */
-  shareMemory?: boolean;
-  /**
-   * Use the parent's address space itself, for good (clone with CLONE_VM and without CLONE_VFORK
-   * or CLONE_THREAD): the host clone shares the host's too, so a mapping either makes is both's.
-   */
-  sameMemory?: boolean;
+  memory?: 'copy' | 'borrowed' | 'same';
   /** Share the parent's fd table (CLONE_FILES), its root, cwd and umask (CLONE_FS), its signal handlers (CLONE_SIGHAND). */
   shareFiles?: boolean;
   shareFs?: boolean;
@@ -53,7 +50,7 @@ export interface ForkOptions {
  */
 export function fork(kernel: Kernel, thread: LinuxThread, regs: Registers, options: ForkOptions = {}): LinuxThread {
   const parent = thread.process;
-  const same = options.sameMemory === true;
+  const same = options.memory === 'same';
   const vmar = same ? parent.vmar : kernel.newVmar();
   const letGo = () => (same ? vmar.sharers.leave() : vmar.destroy());
   if (same) vmar.sharers.add();
@@ -61,7 +58,7 @@ export function fork(kernel: Kernel, thread: LinuxThread, regs: Registers, optio
     try {
       // The snapshot, taken while the parent is stopped; the host clone below gives the child the
       // parent's host mappings, so only its copies need mapping at its first stop.
-      parent.vmar.fork(vmar, { hostInherits: true, share: options.shareMemory });
+      parent.vmar.fork(vmar, { hostInherits: true, share: options.memory === 'borrowed' });
     } catch (err) {
       letGo();
       if (err instanceof ZxError && err.status === ZxStatus.ERR_NO_MEMORY) throw new KernelError(Errno.ENOMEM);

@@ -15,7 +15,7 @@ export {
 export type { CapabilitySets, ExecCapabilities, FileCapabilities, UidTriple } from './capabilities.js';
 export { mayInspect } from './ptrace-access.js';
 export {
-  Tracing, attach, childCreated, detach, eventStop, exitStop, groupContinued, groupStop, resumeTracee, seccompStop, signalStop,
+  Tracing, attach, childCreated, detach, eventStatus, eventStop, exitStop, groupContinued, groupStop, resumeTracee, seccompStop, signalStop,
   syscallStop,
 } from './ptrace.js';
 export type { PtraceStop } from './ptrace.js';
@@ -29,7 +29,7 @@ export {
   SIG_DFL, SIG_IGN, SA_NOCLDSTOP, SA_NOCLDWAIT, SA_SIGINFO, SA_RESTORER, SA_ONSTACK, SA_RESTART,
   SA_NODEFER, SA_RESETHAND, ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK,
   SI_USER, SI_TKILL, SI_TIMER, SI_KERNEL, CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_STOPPED, CLD_CONTINUED, SIGACTION_SIZE, SIGINFO_SIZE, SS_ONSTACK,
-  SS_DISABLE, UNBLOCKABLE, DEFAULT_ACTION, decodeSigAction, encodeSigAction, defaultAction, sigbit,
+  SS_DISABLE, UNBLOCKABLE, DEFAULT_ACTION, decodeSigAction, encodeSigAction, defaultAction, exitCode, sigbit,
   encodeSigInfo, sendSignal, wakeForSignal, takeDeliverable, hasDeliverable, setupFrame, sigreturn,
 } from './signals.js';
 export type { SigAction, SigInfo, DefaultAction, AltStack } from './signals.js';

@@ -29,8 +29,7 @@ import { ImageCache, KeptFiles } from './image-cache.js';
 import { VdsoImage } from './vdso.js';
 import { LoopbackNetwork } from '../net/loopback.js';
 import {
-  CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, SA_NOCLDSTOP, SA_NOCLDWAIT, SIG_IGN, SI_USER,
-  defaultAction, sendSignal, type SigInfo,
+  CLD_CONTINUED, CLD_STOPPED, SA_NOCLDSTOP, SA_NOCLDWAIT, SIG_IGN, SI_USER, exitCode, sendSignal, type SigInfo,
 } from './signals.js';
 import { groupContinued, traceeGone, tracerGone, type PtraceStop } from './ptrace.js';
 import { Signo } from '../abi/signal.js';
@@ -319,7 +318,7 @@ export class Kernel {
       if (!ignored && proc.exitSignal !== 0) {
         sendSignal(this, parent, {
           signo: proc.exitSignal,
-          code: exit.signal ? (defaultAction(exit.signal) === 'core' ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED,
+          code: exitCode(exit.signal),
           pid: proc.pid,
           uid: proc.cred.uid,
           status: exit.signal || exit.code,

@@ -19,7 +19,7 @@ import { Signo } from '../abi/signal.js';
 import type { Kernel } from './kernel.js';
 import type { LinuxProcess, LinuxThread } from './process.js';
 import {
-  CLD_EXITED, CLD_KILLED, SA_NOCLDSTOP, SIG_IGN, SI_KERNEL, sendSignal, wakeForSignal, type SigInfo,
+  SA_NOCLDSTOP, SIG_IGN, SI_KERNEL, exitCode, sendSignal, wakeForSignal, type SigInfo,
 } from './signals.js';
 
 /** A stop a tracee is in, for its tracer. */
@@ -132,13 +132,21 @@ export function signalStop(kernel: Kernel, thread: LinuxThread, info: SigInfo, a
   enterStop(kernel, thread, { status: (info.signo << 8) | 0x7f, signal: true, info, atSyscall, reported: false });
 }
 
+/** wait's status word for event `event`'s stop: SIGTRAP, with the event above it. */
+export function eventStatus(event: number): number {
+  return ((Signo.SIGTRAP | (event << 8)) << 8) | 0x7f;
+}
+
+/** What marks a stop besides its status: what the tracee does when it goes on. */
+type StopMarks = Pick<PtraceStop, 'syscall' | 'seccomp' | 'exiting' | 'byGroupExit'>;
+
 /**
- * An event stop (SIGTRAP with the event in the status's third byte), whose siginfo carries the
- * status as its code, as Linux's ptrace_do_notify.
+ * A SIGTRAP stop with wait status `status` (an event's, or a syscall-stop's), whose siginfo
+ * carries the status as its code, as Linux's ptrace_do_notify.
  */
-export function eventStop(kernel: Kernel, thread: LinuxThread, status: number, atSyscall: boolean): void {
+export function eventStop(kernel: Kernel, thread: LinuxThread, status: number, atSyscall: boolean, kind: StopMarks = {}): void {
   const info: SigInfo = { signo: Signo.SIGTRAP, code: status >> 8, pid: thread.tid, uid: thread.process.cred.uid };
-  enterStop(kernel, thread, { status, signal: false, info, atSyscall, reported: false });
+  enterStop(kernel, thread, { status, signal: false, info, atSyscall, reported: false, ...kind });
 }
 
 /**
@@ -149,9 +157,8 @@ export function eventStop(kernel: Kernel, thread: LinuxThread, status: number, a
 export function syscallStop(kernel: Kernel, thread: LinuxThread, which: 'enter' | 'exit'): void {
   const tracing = thread.ptrace!;
   const trap = Signo.SIGTRAP | ((tracing.options & PTRACE_O_TRACESYSGOOD) !== 0 ? 0x80 : 0);
-  const info: SigInfo = { signo: Signo.SIGTRAP, code: trap, pid: thread.tid, uid: thread.process.cred.uid };
   tracing.exitStopDue = which === 'enter';
-  enterStop(kernel, thread, { status: (trap << 8) | 0x7f, signal: false, syscall: which, info, atSyscall: which === 'exit', reported: false });
+  eventStop(kernel, thread, (trap << 8) | 0x7f, which === 'exit', { syscall: which });
 }
 
 /**
@@ -164,9 +171,7 @@ export function exitStop(kernel: Kernel, thread: LinuxThread, status: number, by
   if (tracing === null || (tracing.options & PTRACE_O_TRACEEXIT) === 0) return false;
   tracing.eventMessage = status;
   tracing.exitEventDue = false;
-  const code = Signo.SIGTRAP | (PTRACE_EVENT_EXIT << 8);
-  const info: SigInfo = { signo: Signo.SIGTRAP, code, pid: thread.tid, uid: thread.process.cred.uid };
-  enterStop(kernel, thread, { status: (code << 8) | 0x7f, signal: false, exiting: true, byGroupExit, info, atSyscall: false, reported: false });
+  eventStop(kernel, thread, eventStatus(PTRACE_EVENT_EXIT), false, { exiting: true, byGroupExit });
   return true;
 }
 
@@ -176,11 +181,8 @@ export function exitStop(kernel: Kernel, thread: LinuxThread, status: number, by
  * registers as at a syscall-enter-stop.
  */
 export function seccompStop(kernel: Kernel, thread: LinuxThread, data: number): void {
-  const tracing = thread.ptrace!;
-  tracing.eventMessage = data;
-  const code = Signo.SIGTRAP | (PTRACE_EVENT_SECCOMP << 8);
-  const info: SigInfo = { signo: Signo.SIGTRAP, code, pid: thread.tid, uid: thread.process.cred.uid };
-  enterStop(kernel, thread, { status: (code << 8) | 0x7f, signal: false, syscall: 'enter', seccomp: true, info, atSyscall: false, reported: false });
+  thread.ptrace!.eventMessage = data;
+  eventStop(kernel, thread, eventStatus(PTRACE_EVENT_SECCOMP), false, { syscall: 'enter', seccomp: true });
 }
 
 /**
@@ -204,7 +206,7 @@ export function groupStop(kernel: Kernel, thread: LinuxThread, signal: number): 
 export function groupContinued(kernel: Kernel, proc: LinuxProcess): void {
   for (const thread of proc.threads.values()) {
     const stop = thread.ptrace?.stop;
-    if (stop?.listening) eventStop(kernel, thread, ((Signo.SIGTRAP | (PTRACE_EVENT_STOP << 8)) << 8) | 0x7f, stop.atSyscall);
+    if (stop?.listening) eventStop(kernel, thread, eventStatus(PTRACE_EVENT_STOP), stop.atSyscall);
   }
 }
 
@@ -214,16 +216,19 @@ export function groupContinued(kernel: Kernel, proc: LinuxProcess): void {
  */
 export function resumeTracee(kernel: Kernel, thread: LinuxThread, signal: number, syscallStops = false): void {
   const tracing = thread.ptrace;
-  const stop = tracing?.stop ?? null;
-  if (tracing) {
-    tracing.stop = null;
-    tracing.syscallStops = syscallStops;
-    if (!syscallStops) tracing.exitStopDue = false; // PTRACE_CONT from a syscall-enter-stop: no exit stop
-  }
+  if (tracing !== null) release(kernel, thread, tracing, signal, syscallStops);
+}
+
+/** resumeTracee for `tracing`, which detach has already taken from the thread. */
+function release(kernel: Kernel, thread: LinuxThread, tracing: Tracing, signal: number, syscallStops: boolean): void {
+  const stop = tracing.stop;
+  tracing.stop = null;
+  tracing.syscallStops = syscallStops;
+  if (!syscallStops) tracing.exitStopDue = false; // PTRACE_CONT from a syscall-enter-stop: no exit stop
   if (stop === null) return;
   let info: SigInfo | null = null;
   if (signal !== 0 && stop.signal) {
-    const tracer = tracing!.tracer;
+    const tracer = tracing.tracer;
     info = stop.info?.signo === signal ? stop.info : { signo: signal, code: 0, pid: tracer.pid, uid: tracer.cred.uid };
   } else if (signal !== 0 && stop.syscall !== undefined) {
     // Sent, as Linux's ptrace_report_syscall does with a syscall-stop's signal.
@@ -238,14 +243,9 @@ export function detach(kernel: Kernel, thread: LinuxThread, signal: number): voi
   if (!tracing) return;
   tracing.tracer.tracees.delete(thread);
   thread.ptrace = null;
-  if (tracing.stop === null) {
-    // One its process's group exit waits for counts as having made its exit event.
-    if (tracing.exitEventDue) kernel.resumeTraced?.(thread, null, GROUP_EXIT_LET_GO);
-    return;
-  }
-  thread.ptrace = tracing; // for resumeTracee, which reads the stop
-  resumeTracee(kernel, thread, signal);
-  thread.ptrace = null;
+  // One its process's group exit waits for counts as having made its exit event.
+  if (tracing.stop === null && tracing.exitEventDue) kernel.resumeTraced?.(thread, null, GROUP_EXIT_LET_GO);
+  else release(kernel, thread, tracing, signal, false);
 }
 
 /** What a group exit sees of a thread let go before it made its exit event. */
@@ -286,7 +286,7 @@ export function traceeGone(kernel: Kernel, thread: LinuxThread, status: number):
   if (act.handler === SIG_IGN) return;
   const signal = status & 0x7f;
   sendSignal(kernel, tracer, {
-    signo: Signo.SIGCHLD, code: signal ? CLD_KILLED : CLD_EXITED, pid: thread.tid, uid: thread.process.cred.uid, status: signal || (status >> 8) & 0xff,
+    signo: Signo.SIGCHLD, code: exitCode(signal), pid: thread.tid, uid: thread.process.cred.uid, status: signal || (status >> 8) & 0xff,
   });
 }
 
@@ -299,7 +299,7 @@ export function execDone(thread: LinuxThread): void {
   if (tracing === null) return;
   if ((tracing.options & PTRACE_O_TRACEEXEC) !== 0) {
     tracing.eventMessage = thread.tid;
-    tracing.pendingEvent = ((Signo.SIGTRAP | (PTRACE_EVENT_EXEC << 8)) << 8) | 0x7f;
+    tracing.pendingEvent = eventStatus(PTRACE_EVENT_EXEC);
   } else if (!tracing.seized) {
     thread.pending.add({ signo: Signo.SIGTRAP, code: 0, pid: thread.process.pid, uid: thread.process.cred.uid });
   }
@@ -319,9 +319,9 @@ export function childCreated(parent: LinuxThread, child: LinuxThread, event: num
   if (!reported && (cloneFlags & CLONE_PTRACE) === 0) return;
   child.ptrace = new Tracing(tracing.tracer, tracing.seized, tracing.options);
   tracing.tracer.tracees.add(child);
-  if (tracing.seized) child.ptrace.pendingEvent = ((Signo.SIGTRAP | (PTRACE_EVENT_STOP << 8)) << 8) | 0x7f;
+  if (tracing.seized) child.ptrace.pendingEvent = eventStatus(PTRACE_EVENT_STOP);
   else child.pending.add({ signo: Signo.SIGSTOP, code: SI_KERNEL });
   if (!reported) return;
-  tracing.pendingEvent = ((Signo.SIGTRAP | (event << 8)) << 8) | 0x7f;
+  tracing.pendingEvent = eventStatus(event);
   tracing.eventMessage = child.tid;
 }

@@ -91,6 +91,12 @@ export function defaultAction(sig: number): DefaultAction {
   return 'terminate';
 }
 
+/** The si_code of a SIGCHLD (and waitid) for an exit by `signal` (0: an exit call). */
+export function exitCode(signal: number): number {
+  if (signal === 0) return CLD_EXITED;
+  return defaultAction(signal) === 'core' ? CLD_DUMPED : CLD_KILLED;
+}
+
 /** The bit of `sig` in a sigset. */
 export const sigbit = (sig: number): bigint => 1n << BigInt(sig - 1);
 /** Signals no mask can block. */

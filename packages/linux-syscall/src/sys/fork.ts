@@ -8,8 +8,9 @@ import {
   CLONE_DETACHED, CLONE_IO, CLONE_PIDFD, CLONE_PTRACE, CLONE_SETTLS, CLONE_SIGHAND, CLONE_SYSVSEM, CLONE_THREAD,
   CLONE_UNTRACED, CLONE_VFORK, CLONE_VM, WCONTINUED, WEXITED, WNOHANG,
   WNOWAIT, WUNTRACED, __WALL, __WCLONE, __WNOTHREAD,
-  CLD_CONTINUED, CLD_DUMPED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, CLD_TRAPPED, Errno, KernelError, Signo, cloneThread,
-  NO_USAGE, O_NONBLOCK, PTRACE_EVENT_CLONE, PTRACE_EVENT_FORK, PTRACE_EVENT_VFORK, addUsage, childCreated, defaultAction, fork, type LinuxProcess, type LinuxThread, type Usage,
+  CLD_CONTINUED, CLD_STOPPED, CLD_TRAPPED, Errno, KernelError, Signo, cloneThread, NO_USAGE, O_NONBLOCK,
+  PTRACE_EVENT_CLONE, PTRACE_EVENT_FORK, PTRACE_EVENT_VFORK, addUsage, childCreated, exitCode, fork,
+  type LinuxProcess, type LinuxThread, type Usage,
 } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 import { installPidFd, pidFdOf } from './pidfd.js';
@@ -49,7 +50,7 @@ function withSiblingsHeld<T>(ctx: SyscallContext, copy: () => T): T | Promise<T>
  */
 export function sysVfork(ctx: SyscallContext) {
   ctx.kernel.checkTaskLimit();
-  const child = fork(ctx.kernel, ctx.thread, ctx.regs, { shareMemory: true });
+  const child = fork(ctx.kernel, ctx.thread, ctx.regs, { memory: 'borrowed' });
   childCreated(ctx.thread, child, PTRACE_EVENT_VFORK, 0);
   return waitVfork(ctx, child.process);
 }
@@ -123,8 +124,7 @@ function cloneWith(ctx: SyscallContext, args: CloneArgs) {
   const vfork = (flags & CLONE_VFORK) !== 0;
   const start = (): LinuxThread => {
     const child = fork(ctx.kernel, ctx.thread, ctx.regs, {
-      shareMemory: sharesMemory && vfork,
-      sameMemory: sharesMemory && !vfork,
+      memory: !sharesMemory ? 'copy' : vfork ? 'borrowed' : 'same',
       shareFiles: (flags & CLONE_FILES) !== 0,
       shareFs: (flags & CLONE_FS) !== 0,
       shareSignalHandlers: (flags & CLONE_SIGHAND) !== 0,
@@ -237,7 +237,7 @@ function childEvent(ctx: SyscallContext, pid: number, options: number, wantExite
         ctx.process.childrenUsage = addUsage(ctx.process.childrenUsage, usage);
       }
       const exit = child.exit ?? { code: 0, signal: 0 };
-      const code = exit.signal ? (defaultAction(exit.signal) === 'core' ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED;
+      const code = exitCode(exit.signal);
       return { pid: child.pid, uid: child.cred.uid, status: child.waitStatus, code, info: exit.signal || exit.code, usage };
     }
     const report = child.jobReport;
@@ -271,7 +271,7 @@ function traceeEvent(tracer: LinuxProcess, tracees: readonly LinuxThread[], keep
         t.ptrace = null;
       }
       const signal = status & 0x7f;
-      return { pid: t.tid, uid, status, code: signal ? CLD_KILLED : CLD_EXITED, info: signal || status >> 8, usage: NO_USAGE };
+      return { pid: t.tid, uid, status, code: exitCode(signal), info: signal || status >> 8, usage: NO_USAGE };
     }
     const stop = tracing.stop;
     if (stop === null || stop.reported) continue;

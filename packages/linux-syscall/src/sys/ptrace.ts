@@ -13,7 +13,7 @@
 import {
   PTRACE_TRACEME, PTRACE_PEEKTEXT, PTRACE_PEEKDATA, PTRACE_PEEKUSR, PTRACE_POKETEXT, PTRACE_POKEDATA, PTRACE_POKEUSR, PTRACE_CONT, PTRACE_KILL, PTRACE_SINGLESTEP, PTRACE_GETREGS, PTRACE_SETREGS, PTRACE_GETFPREGS, PTRACE_SETFPREGS, PTRACE_ATTACH, PTRACE_DETACH, PTRACE_SYSCALL, PTRACE_SETOPTIONS, PTRACE_GETEVENTMSG, PTRACE_GETSIGINFO, PTRACE_SETSIGINFO, PTRACE_GETREGSET, PTRACE_SETREGSET, PTRACE_SEIZE, PTRACE_INTERRUPT, PTRACE_LISTEN, PTRACE_GETSIGMASK, PTRACE_SETSIGMASK, PTRACE_GET_SYSCALL_INFO,
   Errno, KernelError, PTRACE_EVENT_STOP, PTRACE_O_MASK, SIGINFO_SIZE, Signo, UNBLOCKABLE, attach, detach, encodeSigInfo, groupContinued,
-  mayInspect, resumeTracee, sendSignal, wakeForSignal, type LinuxThread, type SigInfo,
+  eventStatus, mayInspect, resumeTracee, sendSignal, wakeForSignal, type LinuxThread, type SigInfo,
 } from '@rvisor/linux-object';
 import { REG_COUNT, Reg } from '@rvisor/zircon-object';
 import type { SyscallContext } from '../context.js';
@@ -92,7 +92,7 @@ function interrupt(ctx: SyscallContext, target: LinuxThread): number {
     stop.reported = false;
     tracing.tracer.childEvents.wakeAll();
   } else if (stop === null && tracing.pendingEvent === 0) {
-    tracing.pendingEvent = ((Signo.SIGTRAP | (PTRACE_EVENT_STOP << 8)) << 8) | 0x7f;
+    tracing.pendingEvent = eventStatus(PTRACE_EVENT_STOP);
     wakeForSignal(ctx.kernel, target);
   }
   return 0;
