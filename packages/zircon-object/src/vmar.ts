@@ -622,21 +622,37 @@ export class Vmar extends KObject implements VmoMapper {
    * The pending ops with what `unmapAll` removed unmapped first, less what needs no host call: an
    * old mapping that a new one maps again the same way stays (and that mmap goes), and the parts
    * new mappings cover are replaced by their mmaps (MAP_FIXED) without being unmapped first.
+   * What is left to unmap goes in as few munmaps as the kept mappings and the reserved ranges
+   * allow: each is an injected syscall (one ptrace stop), and unmapping a hole costs the host
+   * nothing, while what the new mappings cover in between is mapped again after.
    */
   #withReplacedUnmapped(): HostOp[] {
     const ops = this.#ops;
     const kept = new Set<HostOp>();
     const unmaps: HostOp[] = [];
+    let run: { start: number; end: number } | undefined; // the munmap being extended; #replaced is in address order
+    const flush = () => {
+      if (run) unmaps.push({ kind: 'munmap', addr: run.start, len: run.end - run.start });
+      run = undefined;
+    };
     for (const old of this.#replaced) {
       const first = ops.find((op) => op.addr < old.end && old.start < op.addr + op.len);
       if (first?.kind === 'mmap' && first.addr === old.start && first.len === old.end - old.start && first.off === old.off && first.prot === old.prot) {
         kept.add(first);
+        flush();
         continue;
       }
       let uncovered: AddressRange[] = [{ start: old.start, end: old.end }];
       for (const op of ops) if (op.kind === 'mmap' || op.kind === 'reserve') uncovered = subtract(uncovered, op.addr, op.addr + op.len);
-      for (const r of uncovered) unmaps.push({ kind: 'munmap', addr: r.start, len: r.end - r.start });
+      for (const r of uncovered) {
+        if (run && !this.overlapsReserved(run.end, r.start)) run.end = r.end;
+        else {
+          flush();
+          run = { start: r.start, end: r.end };
+        }
+      }
     }
+    flush();
     return [...unmaps, ...ops.filter((op) => !kept.has(op))];
   }
 
