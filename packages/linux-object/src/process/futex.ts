@@ -1,6 +1,9 @@
 /**
- * Futexes: wait queues keyed by the physical (pmem) address of a 32-bit word, so threads of one
- * process and processes sharing memory meet on the same key, and private copies never do.
+ * Futexes: wait queues keyed as Linux keys them. A word in shared memory (MAP_SHARED, System V
+ * shm) by its physical (pmem) address, so processes sharing it meet on one key; a word in private
+ * memory by its address space and virtual address, so the threads of a process meet on it whatever
+ * memory lies under it (a copy-on-write copy made between a wait and its wake moves the word), and
+ * a forked child, whose memory is a copy, never meets its parent there.
  *
  * @module
  */
@@ -8,11 +11,17 @@ import { markProgress, type TimerQueue } from '@rvisor/async-executor';
 import { Errno, KernelError } from '../errno.js';
 import type { LinuxProcess } from './process.js';
 
+/** Where a futex word's waiters queue: a queue map (the shared one, or an address space's) and the word's key in it. */
+export interface FutexKey {
+  readonly queues: Map<number, Waiter[]>;
+  readonly offset: number;
+}
+
 /** FUTEX_BITSET_MATCH_ANY: what plain WAIT and WAKE use. */
 export const FUTEX_BITSET_ANY = 0xffff_ffff;
 
-interface Waiter {
-  key: number;
+export interface Waiter {
+  key: FutexKey;
   bitset: number;
   wake: () => void;
 }
@@ -22,23 +31,30 @@ export type FutexWaitResult = 'woken' | 'timeout';
 
 /** The futex wait queues of a kernel. */
 export class Futexes {
-  readonly #queues = new Map<number, Waiter[]>();
+  /** Words in shared memory, by physical address. */
+  readonly #shared = new Map<number, Waiter[]>();
+  /** Words in private memory, per address space (a process's VMAR, shared by its threads), by address. */
+  readonly #private = new WeakMap<object, Map<number, Waiter[]>>();
 
   constructor(private readonly timers: TimerQueue) {}
 
   /** The key of the futex word at `addr` in `proc`: EINVAL if unaligned, EFAULT if unmapped. */
-  key(proc: LinuxProcess, addr: number): number {
+  key(proc: LinuxProcess, addr: number): FutexKey {
     if (addr % 4 !== 0) throw new KernelError(Errno.EINVAL);
-    const m = proc.vmar.mappingAt(addr);
+    const vmar = proc.vmar;
+    const m = vmar.mappingAt(addr);
     if (!m || m.vmo === null) throw new KernelError(Errno.EFAULT); // unmapped, or reserved address space
-    return m.vmo.pmemOffset + m.offset + (addr - m.start);
+    if (m.shared) return { queues: this.#shared, offset: m.vmo.pmemOffset + m.offset + (addr - m.start) };
+    let queues = this.#private.get(vmar);
+    if (!queues) this.#private.set(vmar, (queues = new Map()));
+    return { queues, offset: addr };
   }
 
   /**
    * Sleep on `key` until woken with an overlapping bitset, until `deadline` (monotonic ns), or
    * until `signal` aborts (the rejection carries its reason).
    */
-  wait(key: number, bitset: number, deadline: bigint | null, signal?: AbortSignal): Promise<FutexWaitResult> {
+  wait(key: FutexKey, bitset: number, deadline: bigint | null, signal?: AbortSignal): Promise<FutexWaitResult> {
     return new Promise<FutexWaitResult>((resolve, reject) => {
       const timer = deadline === null ? undefined : this.timers.add(deadline, () => done('timeout'));
       const onAbort = () => {
@@ -58,15 +74,15 @@ export class Futexes {
         return;
       }
       signal?.addEventListener('abort', onAbort, { once: true });
-      const q = this.#queues.get(key);
+      const q = key.queues.get(key.offset);
       if (q) q.push(waiter);
-      else this.#queues.set(key, [waiter]);
+      else key.queues.set(key.offset, [waiter]);
     });
   }
 
   /** Wake up to `n` waiters on `key` whose bitset overlaps `bitset`; returns how many. */
-  wake(key: number, n: number, bitset = FUTEX_BITSET_ANY): number {
-    const q = this.#queues.get(key);
+  wake(key: FutexKey, n: number, bitset = FUTEX_BITSET_ANY): number {
+    const q = key.queues.get(key.offset);
     if (!q) return 0;
     let woken = 0;
     for (const w of [...q]) {
@@ -80,24 +96,25 @@ export class Futexes {
   }
 
   /** Wake up to `n` waiters on `from`, move up to `m` of the rest to `to`; returns both counts summed. */
-  requeue(from: number, n: number, to: number, m: number): number {
+  requeue(from: FutexKey, n: number, to: FutexKey, m: number): number {
     const woken = this.wake(from, n);
-    const q = this.#queues.get(from);
+    const q = from.queues.get(from.offset);
     if (!q || m <= 0) return woken;
     const moved = q.splice(0, m);
     for (const w of moved) w.key = to;
-    if (q.length === 0) this.#queues.delete(from);
-    const dest = this.#queues.get(to);
+    if (q.length === 0) from.queues.delete(from.offset);
+    const dest = to.queues.get(to.offset);
     if (dest) dest.push(...moved);
-    else this.#queues.set(to, moved);
+    else to.queues.set(to.offset, moved);
     return woken + moved.length;
   }
 
   #remove(w: Waiter): void {
-    const q = this.#queues.get(w.key);
+    const { queues, offset } = w.key;
+    const q = queues.get(offset);
     if (!q) return;
     const i = q.indexOf(w);
     if (i >= 0) q.splice(i, 1);
-    if (q.length === 0) this.#queues.delete(w.key);
+    if (q.length === 0) queues.delete(offset);
   }
 }

@@ -33,7 +33,7 @@ export {
   encodeSigInfo, sendSignal, wakeForSignal, takeDeliverable, hasDeliverable, setupFrame, sigreturn,
 } from './signals.js';
 export type { SigAction, SigInfo, DefaultAction, AltStack } from './signals.js';
-export { Futexes, FUTEX_BITSET_ANY } from './futex.js';
+export { Futexes, FUTEX_BITSET_ANY, type FutexKey } from './futex.js';
 export type { FutexWaitResult } from './futex.js';
 export { PosixTimer, type TimerTarget } from './posix-timer.js';
 export { IntervalTimer, monotonicTimerClock, type TimerClock } from './interval-timer.js';

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { CLOCK_MONOTONIC, CLOCK_REALTIME, Errno, FUTEX_BITSET_ANY, KernelError } from '@rvisor/linux-object';
+import { CLOCK_MONOTONIC, CLOCK_REALTIME, Errno, FUTEX_BITSET_ANY, KernelError, type FutexKey } from '@rvisor/linux-object';
 import type { SyscallContext } from '../context.js';
 import { clockNow } from './time.js';
 import { readTimespec } from './timespec.js';
@@ -30,7 +30,7 @@ function deadlineOf(ctx: SyscallContext, cmd: number, realtime: boolean): bigint
   return now + (t - clockNowNs);
 }
 
-async function wait(ctx: SyscallContext, key: number, bitset: number, deadline: bigint | null): Promise<number> {
+async function wait(ctx: SyscallContext, key: FutexKey, bitset: number, deadline: bigint | null): Promise<number> {
   const how = await ctx.kernel.futexes.wait(key, bitset, deadline, ctx.interruption());
   return how === 'timeout' ? -Errno.ETIMEDOUT : 0;
 }
