@@ -16,6 +16,14 @@ function wordsOf(regs: Registers): Uint32Array {
   return new Uint32Array(regs.buffer, regs.byteOffset, regs.length * 2);
 }
 
+/**
+ * The syscall context the run loop keeps on `thread` once it has made a syscall: on the thread, as
+ * its `ext`, not in a WeakMap (`LinuxThread.ext` says why).
+ */
+export function contextOf(thread: LinuxThread): SyscallContext | undefined {
+  return thread.ext as SyscallContext | undefined;
+}
+
 /** The per-thread syscall context (reused for every syscall of the thread). */
 export class SyscallContext implements Interruptible {
   #regs: Registers;
@@ -29,6 +37,8 @@ export class SyscallContext implements Interruptible {
   passthrough = false;
   /** The number of the thread's last syscall (to restart it after a signal). */
   lastNr = 0;
+  /** The call the thread waits in, while its handler's promise is pending; 0 otherwise. */
+  blockedIn = 0;
   /**
    * Set while the call runs after its tracer saw it at a seccomp event: the filters check it again,
    * and SECCOMP_RET_TRACE then lets it through (Linux's recheck_after_trace).

@@ -14,7 +14,7 @@ import {
   PTRACE_O_TRACEEXIT, wakeForSignal, type Kernel, type LinuxProcess, type LinuxThread, type PtraceStop, type SigInfo,
 } from '@rvisor/linux-object';
 import { Reg, StopKind, type Platform, type Registers, type StopEvent } from '@rvisor/zircon-object';
-import { SyscallContext } from './context.js';
+import { SyscallContext, contextOf } from './context.js';
 import { SYS } from './generated/numbers.js';
 import { formatCall, straceMemory } from './strace/index.js';
 import { TRACER_FIRST, seccompVerdict } from './sys/seccomp.js';
@@ -74,14 +74,6 @@ interface TraceeResumption {
   thread: LinuxThread;
   signal: SigInfo | null;
   stop: PtraceStop;
-}
-
-/**
- * The syscall context the run loop keeps on `thread` once it has made a syscall: on the thread, as
- * its `ext`, not in a WeakMap (`LinuxThread.ext` says why).
- */
-function contextOf(thread: LinuxThread): SyscallContext | undefined {
-  return thread.ext as SyscallContext | undefined;
 }
 
 /** Turn what a handler threw into -errno; anything but a KernelError is a kernel bug, logged. */
@@ -495,6 +487,7 @@ export class KernelRunner {
       kernel.platform.saveRegisters(regs, thread.savedRegs);
       ctx.regs = thread.savedRegs;
       thread.voluntarySwitches++; // it waits, as a Linux task that sleeps in a syscall
+      ctx.blockedIn = nr;
       this.#pending++;
       markProgress(); // it may settle without any wake-up: drain before the next blocking wait
       result
@@ -507,6 +500,7 @@ export class KernelRunner {
         })
         .then((res) => {
           this.#pending--;
+          ctx.blockedIn = 0;
           if (strace) this.#trace(thread, nr, args!, res, execLine);
           this.#ready.push({ kernel, thread, result: res });
         });
@@ -571,16 +565,19 @@ export class KernelRunner {
     }
     regs[Reg.rax] = rax;
     regs[Reg.orig_rax] = NO_SYSCALL;
-    if (remap) {
-      try {
-        kernel.syncMemory(thread, regs);
-      } catch (err) {
-        // syncMemory has killed it: its exit comes through the platform.
-        this.#log.warn(`cannot remap the memory of process ${thread.process.pid}: ${(err as Error).message}`);
-        thread.process.exit ??= { code: 0, signal: 9 };
-      }
-    }
+    if (remap) this.#remap(kernel, thread, regs);
     return more ? this.#deliver(kernel, thread, regs, true) : regs;
+  }
+
+  /** Make the thread's pending host ops before it runs on. */
+  #remap(kernel: Kernel, thread: LinuxThread, regs: Registers): void {
+    try {
+      kernel.syncMemory(thread, regs);
+    } catch (err) {
+      // syncMemory has killed it: its exit comes through the platform.
+      this.#log.warn(`cannot remap the memory of process ${thread.process.pid}: ${(err as Error).message}`);
+      thread.process.exit ??= { code: 0, signal: 9 };
+    }
   }
 
   /**
@@ -619,6 +616,8 @@ export class KernelRunner {
       }
       if (atSyscall) this.#restartOrEintr(thread, regs, (act.flags & SA_RESTART) !== 0);
       setupFrame(kernel, thread, regs, info, act);
+      // The frame went to memory a fork left shared copy-on-write: the host maps the copy first.
+      if (proc.vmar.pendingHostOps !== 0) this.#remap(kernel, thread, regs);
       return regs;
     }
     if (atSyscall) this.#restartOrEintr(thread, regs, true, true);

@@ -19,7 +19,7 @@ export { PmemAllocator, MemoryAccount, pageRoundUp, isPageAligned, RECYCLE_MAX }
 export type { PmemAllocatorOptions } from './pmem-allocator.js';
 export { Vmo } from './vmo.js';
 export type { VmoBacking, VmoCreateOptions, VmoOrigin, VmoResizeResult, VmoSource } from './vmo.js';
-export { Vmar, Prot, HostSyscall, RESERVED_CHUNK } from './vmar.js';
+export { Vmar, Prot, HostSyscall, RESERVED_CHUNK, LAZY_COPY_MIN } from './vmar.js';
 export { Sharers } from './sharers.js';
 export type { VmarOptions, MapOptions, MappingInfo, ReserveOptions, AddressRange } from './vmar.js';
 export { bytesToString, stringToBytes, stringBytesInto, utf8ByteString } from './byte-string.js';

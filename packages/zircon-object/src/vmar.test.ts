@@ -3,7 +3,7 @@ import { FakePhysicalMemory } from './fake-platform.js';
 import { PmemAllocator } from './pmem-allocator.js';
 import { PageFaultError, ZxError, ZxStatus } from './status.js';
 import { Vmo } from './vmo.js';
-import { Prot, Vmar } from './vmar.js';
+import { LAZY_COPY_MIN, Prot, Vmar } from './vmar.js';
 
 const P = 4096;
 const BASE = 0x10000;
@@ -588,16 +588,90 @@ describe('Vmar fork', () => {
     expect(vmar.mappings().map((m) => m.vmo)).toEqual(vmos);
   });
 
-  it('maps copy-on-write only read-only private mappings', () => {
+  it('maps copy-on-write only private mappings, and never writable on the host', () => {
     const { alloc, vmar } = setup();
     const vmo = Vmo.create(alloc, P);
-    expect(status(() => vmar.map({ vmo, len: P, prot: RW, addr: 0x40000, fixed: true, copyOnWrite: true }))).toBe(ZxStatus.ERR_INVALID_ARGS);
     expect(status(() => vmar.map({ vmo, len: P, prot: Prot.READ, shared: true, copyOnWrite: true }))).toBe(ZxStatus.ERR_INVALID_ARGS);
+    vmar.map({ vmo, len: P, prot: RW, addr: 0x50000, fixed: true, copyOnWrite: true });
+    expect(vmar.takeHostOps()).toEqual([{ nr: 9, args: [0x50000, P, Prot.READ, 0x11, FD, vmo.pmemOffset] }]);
     vmo.write(0, new Uint8Array([3]));
     vmar.map({ vmo, len: P, prot: Prot.READ, addr: 0x40000, fixed: true, copyOnWrite: true });
     vmar.discardPrivate(0x40000, P);
     expect(vmo.read(0, 1)[0]).toBe(3); // the VMO others map is left alone
     expect(vmar.mappings()[0].vmo).not.toBe(vmo);
+  });
+
+  it('shares large writable memory copy-on-write with lazyExcept: the first write copies it, or takes it back once alone', () => {
+    const { alloc, vmar } = setup();
+    const big = LAZY_COPY_MIN;
+    const heap = Vmo.create(alloc, big);
+    const stack = Vmo.create(alloc, big);
+    vmar.map({ vmo: heap, len: big, prot: RW, addr: 0x100000, fixed: true });
+    vmar.map({ vmo: stack, len: big, prot: RW, addr: 0x200000, fixed: true });
+    heap.close();
+    stack.close();
+    vmar.write(0x100000, new Uint8Array([1]));
+    vmar.takeHostOps();
+    const child = new Vmar({ base: BASE, size: SIZE, pmemGuestFd: FD });
+    vmar.fork(child, { hostInherits: true, lazyExcept: 0x200000 + 64 }); // the stack pointer's mapping is copied now
+    // The parent's host mapping turns read-only before the host fork, which inherits it.
+    expect(vmar.takeHostOps()).toEqual([{ nr: 10, args: [0x100000, big, Prot.READ] }]);
+    vmar.hostOpsMade();
+    expect(child.takeHostOps()).toEqual([{ nr: 9, args: [0x200000, big, RW, 0x11, FD, child.mappingAt(0x200000)!.vmo!.pmemOffset] }]);
+    expect(child.mappingAt(0x100000)!.vmo).toBe(vmar.mappingAt(0x100000)!.vmo);
+    expect(child.mappingAt(0x100000)!.prot).toBe(RW); // what the guest sees is unchanged
+    // The child's write fault: it gets a copy, the parent's memory is untouched.
+    expect(child.commitOnFault(0x100000)).toBe(true);
+    const copy = child.mappingAt(0x100000)!.vmo!;
+    expect(copy).not.toBe(vmar.mappingAt(0x100000)!.vmo);
+    expect(child.takeHostOps()).toEqual([{ nr: 9, args: [0x100000, big, RW, 0x11, FD, copy.pmemOffset] }]);
+    child.hostOpsMade(); // until the host has remapped it, the child can still reach the shared memory
+    child.write(0x100000, new Uint8Array([2]));
+    expect(vmar.read(0x100000, 1)[0]).toBe(1);
+    // The parent is alone with its memory now: a write takes it back without a copy.
+    const own = vmar.mappingAt(0x100000)!.vmo;
+    expect(vmar.commitOnFault(0x100010)).toBe(true);
+    expect(vmar.mappingAt(0x100000)!.vmo).toBe(own);
+    expect(vmar.takeHostOps()).toEqual([{ nr: 10, args: [0x100000, big, RW] }]);
+    expect(vmar.commitOnFault(0x100010)).toBe(false); // a real fault now
+  });
+
+  it('gives the kernel\'s writes into copy-on-write memory their own copy first', () => {
+    const { alloc, vmar } = setup();
+    const heap = Vmo.create(alloc, LAZY_COPY_MIN);
+    vmar.map({ vmo: heap, len: LAZY_COPY_MIN, prot: RW, addr: 0x100000, fixed: true });
+    heap.close();
+    vmar.takeHostOps();
+    const child = new Vmar({ base: BASE, size: SIZE, pmemGuestFd: FD });
+    vmar.fork(child, { hostInherits: true, lazyExcept: 0 });
+    vmar.takeHostOps();
+    child.writeU32(0x100004, 7); // a syscall's result
+    expect(child.readU32(0x100004)).toBe(7);
+    expect(vmar.readU32(0x100004)).toBe(0);
+    expect(child.takeHostOps()).toHaveLength(1); // the copy is mapped before the child runs on
+    child.hostOpsMade();
+    vmar.view(0x100000, 4, 'write')![0] = 9; // alone now: taken back
+    expect(child.readU32(0x100000)).toBe(0);
+    expect(vmar.takeHostOps()).toEqual([{ nr: 10, args: [0x100000, LAZY_COPY_MIN, RW] }]);
+  });
+
+  it('makes memory an earlier fork left copy-on-write its own before a vfork borrows it', () => {
+    const { alloc, vmar } = setup();
+    const heap = Vmo.create(alloc, LAZY_COPY_MIN);
+    vmar.map({ vmo: heap, len: LAZY_COPY_MIN, prot: RW, addr: 0x100000, fixed: true });
+    heap.close();
+    vmar.takeHostOps();
+    const child = new Vmar({ base: BASE, size: SIZE, pmemGuestFd: FD });
+    vmar.fork(child, { hostInherits: true, lazyExcept: 0 });
+    vmar.takeHostOps();
+    const borrower = new Vmar({ base: BASE, size: SIZE, pmemGuestFd: FD });
+    vmar.fork(borrower, { hostInherits: true, share: true });
+    const own = vmar.mappingAt(0x100000)!;
+    expect(own.vmo).not.toBe(child.mappingAt(0x100000)!.vmo);
+    expect(borrower.mappingAt(0x100000)!.vmo).toBe(own.vmo);
+    borrower.writeU32(0x100000, 5); // the vfork child's write reaches its parent
+    expect(vmar.readU32(0x100000)).toBe(5);
+    expect(child.readU32(0x100000)).toBe(0);
   });
 
   it('zeroes private memory in place when nothing shares it', () => {

@@ -151,6 +151,18 @@ interface Mapping {
  */
 export const RESERVED_CHUNK = 2 ** 20;
 
+/**
+ * Writable private mappings at least this long are shared copy-on-write by a fork given
+ * `lazyExcept`; shorter ones are copied at once, which costs less than the fault a first write
+ * would (the copy skips the pages never touched).
+ */
+export const LAZY_COPY_MIN = 256 * 1024;
+
+/** The protection the host maps `m` with: a copy-on-write mapping is never writable there. */
+function hostProt(m: { prot: number; cow: boolean }): number {
+  return m.cow ? m.prot & ~Prot.WRITE : m.prot;
+}
+
 type HostOp =
   | { kind: 'mmap'; addr: number; len: number; prot: number; off: number }
   | { kind: 'munmap'; addr: number; len: number }
@@ -261,9 +273,7 @@ export class Vmar extends KObject implements VmoMapper {
     const cow = options.copyOnWrite === true;
     const maxProt = options.maxProt ?? ALL_PROT;
     if ((prot & ~maxProt) !== 0) throw new ZxError(ZxStatus.ERR_ACCESS_DENIED, 'beyond the mapping\'s maximum protection');
-    if (cow && (shared || (prot & Prot.WRITE) !== 0)) {
-      throw new ZxError(ZxStatus.ERR_INVALID_ARGS, 'copy-on-write needs a read-only private mapping');
-    }
+    if (cow && shared) throw new ZxError(ZxStatus.ERR_INVALID_ARGS, 'copy-on-write needs a private mapping');
     if (!isPageAligned(vmoOffset)) throw new ZxError(ZxStatus.ERR_INVALID_ARGS, 'unaligned vmo offset');
     if (vmoOffset + len > vmo.size) throw new ZxError(ZxStatus.ERR_OUT_OF_RANGE, 'mapping past the end of the vmo');
 
@@ -273,7 +283,7 @@ export class Vmar extends KObject implements VmoMapper {
     vmo.attach(this);
     // Every mapping has the same fields, in the same order: one hidden class for V8.
     this.#insert({ start: addr, end: addr + len, prot, vmo, offset: vmoOffset, shared, name, cow, maxProt, sealed: options.sealed === true, demand: false });
-    this.#emit({ kind: 'mmap', addr, len, prot, off: vmo.pmemOffset + vmoOffset });
+    this.#emit({ kind: 'mmap', addr, len, prot: cow ? prot & ~Prot.WRITE : prot, off: vmo.pmemOffset + vmoOffset });
     return addr;
   }
 
@@ -375,6 +385,10 @@ export class Vmar extends KObject implements VmoMapper {
    */
   commitOnFault(addr: number): boolean {
     const m = this.#find(addr);
+    if (m !== undefined && m.cow && (m.prot & Prot.WRITE) !== 0) {
+      this.#unshare(m); // a write to memory a fork left shared: the host maps it read-only
+      return true;
+    }
     if (m === undefined || m.vmo !== null || !m.demand || m.prot === Prot.NONE) return false;
     this.#commit(m, addr);
     return true;
@@ -397,6 +411,7 @@ export class Vmar extends KObject implements VmoMapper {
   /** The mapping at `addr` for a kernel access needing `need`, its memory made first in a demand reservation (undefined if none can be). */
   #findForAccess(addr: number, need: number): Mapping | undefined {
     const m = this.#find(addr);
+    if (m !== undefined && m.cow && (need & m.prot & Prot.WRITE) !== 0) this.#unshare(m); // the kernel writes for the guest
     if (m === undefined || m.vmo !== null || !m.demand || (m.prot & need) === 0) return m;
     try {
       this.#commit(m, addr);
@@ -459,10 +474,19 @@ export class Vmar extends KObject implements VmoMapper {
     this.#mergeAround(first, i);
   }
 
-  /** Give a copy-on-write mapping its own copy of its memory (the host remaps it). */
+  /**
+   * Give a copy-on-write mapping its own copy of its memory (the host remaps it); or, when no one
+   * else holds that memory any more (the other side of a fork has exec'd or exited), take it as it
+   * is (the host makes it writable again, if the mapping is).
+   */
   #unshare(m: Mapping): void {
     if (!m.cow || m.vmo === null) return;
     const len = m.end - m.start;
+    if (m.vmo.mappedOnlyBy(this)) {
+      m.cow = false;
+      if ((m.prot & Prot.WRITE) !== 0) this.#emit({ kind: 'mprotect', addr: m.start, len, prot: m.prot });
+      return;
+    }
     const copy = m.vmo.createChildCopy(m.offset, len);
     copy.attach(this);
     copy.close(); // the mapping's reference is the one that stays
@@ -478,7 +502,7 @@ export class Vmar extends KObject implements VmoMapper {
     const deferred = this.#ops.length === 0 && this.#replaced.length === 0;
     for (const m of this.#maps) {
       // A reservation is never "the same pmem" as a new mapping (off -1): it is unmapped or covered.
-      if (deferred) this.#replaced.push({ start: m.start, end: m.end, off: m.vmo === null ? -1 : m.vmo.pmemOffset + m.offset, prot: m.prot });
+      if (deferred) this.#replaced.push({ start: m.start, end: m.end, off: m.vmo === null ? -1 : m.vmo.pmemOffset + m.offset, prot: hostProt(m) });
       else this.#emit({ kind: 'munmap', addr: m.start, len: m.end - m.start });
       this.#releaseLater(m.vmo);
     }
@@ -530,24 +554,40 @@ export class Vmar extends KObject implements VmoMapper {
    * later makes it writable (`protect`) or discards it (`discardPrivate`) copies it first; other
    * private ones get an eager copy of their VMO range.
    *
-   * With `hostInherits`, `into`'s host process is a host fork of this one's, made with none of this
-   * VMAR's host ops pending: it already maps the shared VMOs where they are, so only the copies
-   * get host ops. (With ops pending, everything is mapped again.)
+   * With `lazyExcept` (an address: the forking thread's stack pointer), writable private mappings
+   * of at least {@link LAZY_COPY_MIN} bytes that do not hold it are shared copy-on-write as well:
+   * the host maps them read-only on both sides (an mprotect here, before the host fork), and the
+   * first write, the guest's (a fault, `commitOnFault`) or the kernel's for it, gives the writer
+   * its copy; or, once the other side has exec'd or exited, gives it the memory back without one.
+   * A child that execs at once (a shell's or Node's spawn) copies nothing.
+   *
+   * With `hostInherits`, `into`'s host process is a host fork of this one's, made after the host
+   * ops this VMAR has pending once this returns, and with none pending before: it already maps the
+   * shared VMOs where they are, so only the copies get host ops. (With ops pending before, everything is mapped again.)
    *
    * With `share` (vfork, clone with CLONE_VM | CLONE_VFORK), nothing is copied: `into` maps every
    * VMO of this VMAR where it is, so each side sees the other's writes until `into` is emptied
-   * (the child's execve or exit).
+   * (the child's execve or exit). Memory an earlier fork left copy-on-write is made this VMAR's own
+   * first, so that the child's writes reach it.
    */
-  fork(into: Vmar, options: { hostInherits?: boolean; share?: boolean } = {}): void {
+  fork(into: Vmar, options: { hostInherits?: boolean; share?: boolean; lazyExcept?: number } = {}): void {
     const inherited = options.hostInherits === true && this.pendingHostOps === 0;
-    const share = options.share === true;
+    const { share = false, lazyExcept } = options;
     for (const m of this.#maps) {
       const len = m.end - m.start;
       if (m.vmo === null) {
         if (inherited) into.#insert({ ...m }); // the host fork has it too
         else into.reserve({ len, addr: m.start, fixed: true, name: m.name, sealed: m.sealed, prot: m.prot, demand: m.demand });
-      } else if (share || m.shared || (m.prot & Prot.WRITE) === 0) {
-        if (!share && !m.shared) m.cow = true;
+        continue;
+      }
+      const writable = (m.prot & Prot.WRITE) !== 0;
+      if (share && writable) this.#unshare(m);
+      const lazy = !share && !m.shared && writable && lazyExcept !== undefined && len >= LAZY_COPY_MIN && (lazyExcept < m.start || lazyExcept >= m.end);
+      if (share || m.shared || !writable || lazy) {
+        if (!share && !m.shared) {
+          if (writable && !m.cow) this.#emit({ kind: 'mprotect', addr: m.start, len, prot: m.prot & ~Prot.WRITE });
+          m.cow = true;
+        }
         if (inherited) {
           m.vmo.attach(into);
           into.#insert({ ...m });
@@ -659,7 +699,7 @@ export class Vmar extends KObject implements VmoMapper {
   /** Remap every mapping of `vmo`, which moved in pmem; its old frames go after the next take. */
   onVmoMoved(vmo: Vmo, oldFrames: MovedFrames): void {
     for (const m of this.#maps) {
-      if (m.vmo === vmo) this.#emit({ kind: 'mmap', addr: m.start, len: m.end - m.start, prot: m.prot, off: vmo.pmemOffset + m.offset });
+      if (m.vmo === vmo) this.#emit({ kind: 'mmap', addr: m.start, len: m.end - m.start, prot: hostProt(m), off: vmo.pmemOffset + m.offset });
     }
     this.#afterTake.push(() => oldFrames.done());
   }
@@ -797,7 +837,8 @@ export class Vmar extends KObject implements VmoMapper {
     const m = this.#find(addr);
     if (m === undefined || addr + len > m.end) return undefined;
     if ((m.prot & (access === 'read' ? Prot.READ : Prot.WRITE)) === 0 || m.vmo === null) return undefined; // segments makes demand memory
-    return m.vmo.view(m.offset + (addr - m.start), len);
+    if (m.cow && access === 'write') this.#unshare(m);
+    return m.vmo!.view(m.offset + (addr - m.start), len);
   }
 
   /**

@@ -461,6 +461,11 @@ export class Vmo extends KObject {
     this.release();
   }
 
+  /** Whether every reference to this VMO is a mapping of `mapper`'s: no one else can see its memory. */
+  mappedOnlyBy(mapper: VmoMapper): boolean {
+    return this.#mappers.size === 1 && this.#mappers.get(mapper) === this.#refs;
+  }
+
   /** @internal A mapper added a mapping of this VMO (takes a reference). */
   attach(mapper: VmoMapper): void {
     this.retain();

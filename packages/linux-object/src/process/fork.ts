@@ -32,6 +32,12 @@ export interface ForkOptions {
    * CLONE_VM alone: the host clone shares the host's too, so a mapping either makes is both's).
    */
   memory?: 'copy' | 'borrowed' | 'same';
+  /**
+   * With 'copy': share the large writable memory copy-on-write instead of copying it now
+   * (`Vmar.fork`'s `lazyExcept`). Only when no other thread of the process waits in a call that
+   * may hold views of its memory, whose later writes would reach the child.
+   */
+  lazyCopies?: boolean;
   /** Share the parent's fd table (CLONE_FILES), its root, cwd and umask (CLONE_FS), its signal handlers (CLONE_SIGHAND). */
   shareFiles?: boolean;
   shareFs?: boolean;
@@ -58,7 +64,11 @@ export function fork(kernel: Kernel, thread: LinuxThread, regs: Registers, optio
     try {
       // The snapshot, taken while the parent is stopped; the host clone below gives the child the
       // parent's host mappings, so only its copies need mapping at its first stop.
-      parent.vmar.fork(vmar, { hostInherits: true, share: options.memory === 'borrowed' });
+      const lazyExcept = options.lazyCopies && options.memory !== 'borrowed' ? Number(regs[Reg.rsp]) : undefined;
+      parent.vmar.fork(vmar, { hostInherits: true, share: options.memory === 'borrowed', lazyExcept });
+      // What the fork left pending (copy-on-write's write protection) is made before the host
+      // clone, which inherits it.
+      kernel.syncMemory(thread, regs);
     } catch (err) {
       letGo();
       if (err instanceof ZxError && err.status === ZxStatus.ERR_NO_MEMORY) throw new KernelError(Errno.ENOMEM);

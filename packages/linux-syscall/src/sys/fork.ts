@@ -12,7 +12,8 @@ import {
   PTRACE_EVENT_CLONE, PTRACE_EVENT_FORK, PTRACE_EVENT_VFORK, addUsage, childCreated, exitCode, fork,
   type LinuxProcess, type LinuxThread, type Usage,
 } from '@rvisor/linux-object';
-import type { SyscallContext } from '../context.js';
+import { contextOf, type SyscallContext } from '../context.js';
+import { SYS } from '../generated/numbers.js';
 import { installPidFd, pidFdOf } from './pidfd.js';
 import { encodeRusage } from './time.js';
 
@@ -21,11 +22,32 @@ const SUPPORTED_CLONE = 0xff | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND
   | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_DETACHED | CLONE_UNTRACED | CLONE_CHILD_SETTID | CLONE_IO;
 
 
+/**
+ * The calls a thread may wait in while its process forks with memory shared copy-on-write: they
+ * write the caller's memory, if at all, only once they end, through the address space as it is
+ * then. Others (a read, say) may hold views of the memory they will fill, and a fork meanwhile
+ * copies the memory at once, or what they write later would reach the child too.
+ */
+const WAITS_WITHOUT_VIEWS = new Set<number>([
+  SYS.futex, SYS.nanosleep, SYS.clock_nanosleep, SYS.pause, SYS.rt_sigsuspend, SYS.wait4, SYS.waitid,
+  SYS.epoll_wait, SYS.epoll_pwait, SYS.epoll_pwait2,
+]);
+
+/** Whether the caller's process may fork with its large writable memory shared copy-on-write. */
+function mayCopyLazily(ctx: SyscallContext): boolean {
+  if (ctx.process.vmar.sharers.many) return false;
+  for (const t of ctx.process.threads.values()) {
+    const waiting = t === ctx.thread ? 0 : contextOf(t)?.blockedIn ?? 0;
+    if (waiting !== 0 && !WAITS_WITHOUT_VIEWS.has(waiting)) return false;
+  }
+  return true;
+}
+
 /** Implements Linux syscall fork(2). */
 export function sysFork(ctx: SyscallContext) {
   ctx.kernel.checkTaskLimit();
   return withSiblingsHeld(ctx, () => {
-    const child = fork(ctx.kernel, ctx.thread, ctx.regs);
+    const child = fork(ctx.kernel, ctx.thread, ctx.regs, { lazyCopies: mayCopyLazily(ctx) });
     childCreated(ctx.thread, child, PTRACE_EVENT_FORK, 0);
     return child.process.pid;
   });
@@ -125,6 +147,7 @@ function cloneWith(ctx: SyscallContext, args: CloneArgs) {
   const start = (): LinuxThread => {
     const child = fork(ctx.kernel, ctx.thread, ctx.regs, {
       memory: !sharesMemory ? 'copy' : vfork ? 'borrowed' : 'same',
+      lazyCopies: !sharesMemory && mayCopyLazily(ctx),
       shareFiles: (flags & CLONE_FILES) !== 0,
       shareFs: (flags & CLONE_FS) !== 0,
       shareSignalHandlers: (flags & CLONE_SIGHAND) !== 0,

@@ -2,8 +2,9 @@
  * Memory: mmap/munmap/mprotect, fixed and no-replace mappings, mremap, madvise, brk, mincore,
  * what fork shares or copies, mappings of a file (read-only ones share the file's kept bytes in
  * the sandbox: writes must stay in the writer's copy), and shared mappings of memfds, /dev/shm files
- * and files on disk, which are the file's own pages, and memfd seals. Printed line by line for a
- * native-vs-sandbox comparison.
+ * and files on disk, which are the file's own pages, and memfd seals; large memory a fork shares
+ * copy-on-write in the sandbox (each side's writes, the kernel's, a signal frame, a futex wait
+ * across the copy, a vfork after it). Printed line by line for a native-vs-sandbox comparison.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -448,6 +449,129 @@ static void locking(long page) {
   munmap(p + 3 * page, page);
 }
 
+static pthread_mutex_t *cow_lock;
+static pthread_cond_t *cow_cond;
+static int *cow_flag;
+
+static void *cow_waiter(void *arg) {
+  (void)arg;
+  pthread_mutex_lock(cow_lock);
+  while (!*cow_flag) pthread_cond_wait(cow_cond, cow_lock);
+  pthread_mutex_unlock(cow_lock);
+  return NULL;
+}
+
+static volatile int on_alt_stack;
+static void on_usr1(int sig) {
+  char here;
+  (void)sig;
+  on_alt_stack = (long)&here & 1 ? 2 : 1; // touches the stack the handler runs on
+}
+
+/** Memory large enough for the sandbox's fork to share it copy-on-write (1 MiB and more). */
+static void fork_copies(long page) {
+  size_t len = 1 << 20;
+  char *region = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  char *heap = malloc(4 << 20);
+  memset(region, 1, len);
+  memset(heap, 1, 4 << 20);
+  int to_child[2], to_parent[2];
+  if (pipe(to_child) || pipe(to_parent)) printf("pipe failed\n");
+  pid_t child = fork();
+  if (child == 0) {
+    region[0] = 2;
+    heap[(4 << 20) - 1] = 2;
+    char go;
+    if (read(to_child[0], &go, 1) != 1) _exit(1);
+    // What the parent wrote after the fork is not the child's; a read() the kernel fills is.
+    if (read(to_child[0], region + page, 3) != 3) _exit(1);
+    char out[8] = {region[0], region[5], region[page], heap[0], heap[(4 << 20) - 1], heap[100]};
+    if (write(to_parent[1], out, sizeof out) != sizeof out) _exit(1);
+    _exit(0);
+  }
+  region[5] = 3; // while the child still shares it
+  heap[100] = 3;
+  if (write(to_child[1], "gxyz", 4) != 4) printf("write failed\n");
+  char seen[8];
+  if (read(to_parent[0], seen, sizeof seen) != sizeof seen) printf("read failed\n");
+  waitpid(child, NULL, 0);
+  printf("fork copy, child saw: %d %d %c %d %d %d\n", seen[0], seen[1], seen[2], seen[3], seen[4], seen[5]);
+  printf("fork copy, parent has: %d %d %d %d %d %d\n", region[0], region[5], region[page], heap[0], heap[(4 << 20) - 1], heap[100]);
+
+  // The parent alone again: its writes land, and a second fork's child sees them.
+  region[7] = 4;
+  child = fork();
+  if (child == 0) _exit(region[7] == 4 && region[5] == 3 ? 0 : 1);
+  int status;
+  waitpid(child, &status, 0);
+  printf("second fork sees the parent's writes: %s\n", WEXITSTATUS(status) == 0 ? "yes" : "no");
+
+  // madvise(DONTNEED) in the child zeroes only its copy; mprotect there leaves the parent alone.
+  child = fork();
+  if (child == 0) {
+    madvise(region, len, MADV_DONTNEED);
+    mprotect(region + page, page, PROT_READ);
+    _exit(region[0] == 0 && region[page] == 0 ? 0 : 1);
+  }
+  waitpid(child, &status, 0);
+  region[page] = 5; // still writable here
+  printf("child's DONTNEED: %s, parent keeps %d %d\n", WEXITSTATUS(status) == 0 ? "zeros" : "not zeros", region[0], region[page]);
+
+  // A signal frame on an alternate stack the fork shared.
+  child = fork();
+  if (child == 0) {
+    stack_t ss = {.ss_sp = region, .ss_size = len, .ss_flags = 0};
+    struct sigaction sa = {.sa_handler = on_usr1, .sa_flags = SA_ONSTACK};
+    sigaltstack(&ss, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
+    raise(SIGUSR1);
+    _exit(on_alt_stack != 0 && region[0] == 1 ? 0 : 1);
+  }
+  waitpid(child, &status, 0);
+  printf("signal on a shared alternate stack: %s\n", WIFEXITED(status) && WEXITSTATUS(status) == 0 ? "handled" : "failed");
+
+  // A thread waits on a condition variable in shared memory; the fork's copy moves the word under
+  // it before the main thread signals.
+  cow_lock = (pthread_mutex_t *)(region + 2 * page);
+  cow_cond = (pthread_cond_t *)(region + 3 * page);
+  cow_flag = (int *)(region + 4 * page);
+  pthread_mutex_init(cow_lock, NULL);
+  pthread_cond_init(cow_cond, NULL);
+  *cow_flag = 0;
+  pthread_t waiter;
+  pthread_create(&waiter, NULL, cow_waiter, NULL);
+  usleep(20000);
+  child = fork();
+  if (child == 0) {
+    usleep(50000);
+    _exit(0);
+  }
+  pthread_mutex_lock(cow_lock);
+  *cow_flag = 1;
+  pthread_cond_signal(cow_cond);
+  pthread_mutex_unlock(cow_lock);
+  pthread_join(waiter, NULL);
+  waitpid(child, NULL, 0);
+  printf("condition variable across a fork's copy: woken\n");
+
+  // vfork borrows the memory: the child's writes reach the parent, even where a fork left it shared.
+  child = fork();
+  if (child == 0) {
+    usleep(50000);
+    _exit(0);
+  }
+  pid_t borrower = vfork();
+  if (borrower == 0) {
+    region[9] = 9;
+    _exit(0);
+  }
+  waitpid(borrower, NULL, 0);
+  waitpid(child, NULL, 0);
+  printf("vfork child's write: %d\n", region[9]);
+  free(heap);
+  munmap(region, len);
+}
+
 int main(void) {
   long page = sysconf(_SC_PAGESIZE);
   setvbuf(stdout, NULL, _IONBF, 0);
@@ -544,5 +668,6 @@ int main(void) {
   memfd_seals(page);
   reservations(page);
   locking(page);
+  fork_copies(page);
   return 0;
 }
