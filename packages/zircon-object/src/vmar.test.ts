@@ -636,6 +636,32 @@ describe('Vmar fork', () => {
     expect(vmar.commitOnFault(0x100010)).toBe(false); // a real fault now
   });
 
+  it('takes back every mapping a fork left shared once the other side is gone, at the first write', () => {
+    const { alloc, vmar } = setup();
+    for (const addr of [0x100000, 0x140000, 0x300000]) {
+      const vmo = Vmo.create(alloc, LAZY_COPY_MIN);
+      vmar.map({ vmo, len: LAZY_COPY_MIN, prot: RW, addr, fixed: true });
+      vmo.close();
+    }
+    vmar.takeHostOps();
+    const child = new Vmar({ base: BASE, size: SIZE, pmemGuestFd: FD });
+    vmar.fork(child, { hostInherits: true, lazyExcept: 0 });
+    expect(vmar.takeHostOps()).toEqual([
+      { nr: 10, args: [0x100000, 2 * LAZY_COPY_MIN, Prot.READ] },
+      { nr: 10, args: [0x300000, LAZY_COPY_MIN, Prot.READ] },
+    ]);
+    vmar.hostOpsMade();
+    child.unmapAll(); // its execve
+    child.takeHostOps();
+    child.hostOpsMade();
+    expect(vmar.commitOnFault(0x300000)).toBe(true);
+    expect(vmar.takeHostOps()).toEqual([
+      { nr: 10, args: [0x100000, 2 * LAZY_COPY_MIN, RW] },
+      { nr: 10, args: [0x300000, LAZY_COPY_MIN, RW] },
+    ]);
+    expect(vmar.commitOnFault(0x100000)).toBe(false);
+  });
+
   it('gives the kernel\'s writes into copy-on-write memory their own copy first', () => {
     const { alloc, vmar } = setup();
     const heap = Vmo.create(alloc, LAZY_COPY_MIN);
