@@ -15,7 +15,8 @@ const OVER_NATIVE = {
   mkdir: 'most of a pair, natively too, is rmdir waiting for the disk (a synchronous discard); the kernel adds the round trips after its host mkdirat, fstatat (the new directory\'s identity) and unlinkat, and the row swings with the disk from run to run',
 };
 
-const FORK = 'proot lets fork run on the host; here the kernel injects the host fork and maps copies of the parent\'s writable memory in the child';
+const FORK = 'proot lets fork run on the host; here the kernel injects the host fork and maps copies of the parent\'s small writable mappings in the child';
+const FORK_HEAP = 'proot lets fork run on the host; here the kernel injects the host fork, write-protects the heap on the host (one mprotect), and the child\'s write and the parent\'s first one after are faults that copy a 256 KiB chunk and take the rest back (docs/processes.md, "fork")';
 const THREAD = 'proot lets clone run on the host; here a create and join is ~10 traps, an injected clone and ~29 context switches';
 const EXECVE = 'proot only rewrites execve\'s path; here the kernel maps the image and every start-up call of the new program is a trap';
 const COLD = '; and these rounds are the kernel\'s first, run while V8 compiles its hot functions on the same CPU (the "after … untimed rounds" rows, and the warm sandbox\'s, are the same work once warm)';
@@ -35,6 +36,7 @@ const BEHIND_PROOT = {
   execve: `${EXECVE}${COLD}`,
   'execve-dynamic': `${EXECVE}${COLD}`,
   'fork-warm': FORK,
+  'fork-heap': `${FORK_HEAP}${COLD}`,
   'thread-warm': THREAD,
   'execve-warm': EXECVE,
   'execve-dynamic-warm': EXECVE,
@@ -50,6 +52,7 @@ const WARM_BEHIND_PROOT = {
   'tar-gzip': 'proot lets read, write and fork run on the host; here every call is a trap',
   cc: 'proot lets mmap, brk, read, write and vfork run on the host; here each of a compile\'s ~660 syscalls is a trap, and its three programs start through the kernel\'s execve',
   'cc-j2': CC_J2,
+  'fork-heap': FORK_HEAP,
 };
 
 /** `x ÷ base` as "1.23×". */

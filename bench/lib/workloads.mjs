@@ -38,6 +38,7 @@ export const WORKLOADS = [
   { key: 'pingpong', group: 'ipc', title: 'pipe ping-pong (1-byte round trip)', unit: 'us', n: 20000, floor: false, argv: fileLoop('pingpong') },
   { key: 'pipe', group: 'ipc', title: 'pipe throughput, 64 KiB writes child → parent', unit: 'MB/s', bytes: 65536, n: 32768, floor: false, argv: fileLoop('pipe') },
   { key: 'fork', group: 'process', title: 'fork + _exit + waitpid', unit: 'us', n: 200, floor: false, sandboxWarmUp: 15, argv: (n) => ['/bench/proc-loop', 'fork', String(n)] },
+  { key: 'fork-heap', group: 'process', title: 'fork + _exit + waitpid with 64 MiB of heap (the child writes a byte of it, the parent one per MiB after)', unit: 'us', n: 100, floor: false, sandboxWarmUp: 5, argv: (n) => ['/bench/proc-loop', '--heap', '64', 'fork', String(n)] },
   { key: 'thread', group: 'process', title: 'pthread_create + pthread_join', unit: 'us', n: 1000, floor: false, sandboxWarmUp: 5, argv: (n) => ['/bench/proc-loop', 'thread', String(n)] },
   { key: 'execve', group: 'process', title: 'fork + execve + waitpid', unit: 'us', n: 200, floor: false, sandboxWarmUp: 10, argv: (n) => ['/bench/proc-loop', 'execve', String(n)] },
   { key: 'execve-dynamic', group: 'process', title: 'fork + execve of a dynamic program + waitpid', unit: 'us', n: 200, floor: false, sandboxWarmUp: 10, argv: (n) => ['/bench/proc-loop', 'execve', String(n), '/bench/noop-dynamic'] },

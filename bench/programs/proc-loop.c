@@ -8,9 +8,12 @@
  *   mmap ns_per_call 3456.7
  *   thread ns_per_call 12345.6
  *
- * Usage: proc-loop [--warm W] fork|execve|mmap|thread [N] [PROGRAM]   (N default 200). With --warm,
- * W rounds run first, untimed: a JIT-compiled kernel reaches its steady speed only after some
- * thousands of rounds. Static, so it runs on the host and in a rootfs.
+ * Usage: proc-loop [--warm W] [--heap MB] fork|execve|mmap|thread [N] [PROGRAM]   (N default 200).
+ * With --warm, W rounds run first, untimed: a JIT-compiled kernel reaches its steady speed only
+ * after some thousands of rounds. With --heap, the process first fills MB MiB of heap, as a
+ * language runtime's is; each fork's child then writes a byte of it and the parent, once the child
+ * is reaped, a byte in each of its MiB, as a runtime that spawns a program goes on. Static, so it
+ * runs on the host and in a rootfs.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -29,6 +32,9 @@ static double now_ns(void) {
 
 static void *returns(void *arg) { return arg; }
 
+static char *heap;
+static long heap_mib;
+
 /* N rounds of `op`; returns 0, or 1 when one failed. */
 static int rounds(const char *op, long n, char **noop) {
   for (long i = 0; i < n; i++) {
@@ -44,6 +50,7 @@ static int rounds(const char *op, long n, char **noop) {
       pid_t c = fork();
       if (c == 0) {
         if (strcmp(op, "execve") == 0) execv(noop[0], noop);
+        if (heap) heap[i % (heap_mib << 20)]++;
         _exit(0);
       }
       int st;
@@ -51,6 +58,7 @@ static int rounds(const char *op, long n, char **noop) {
         fprintf(stderr, "proc-loop: child failed\n");
         return 1;
       }
+      for (long m = 0; m < heap_mib; m++) heap[(m << 20) + i % 4096]++;
     }
   }
   return 0;
@@ -65,9 +73,17 @@ int main(int argc, char **argv) {
     argc -= 2;
     argv += 2;
   }
+  if (argc > 2 && strcmp(argv[1], "--heap") == 0) {
+    heap_mib = atol(argv[2]);
+    argc -= 2;
+    argv += 2;
+    heap = malloc(heap_mib << 20);
+    if (heap == NULL) return 1;
+    memset(heap, 1, heap_mib << 20);
+  }
   const char *op = argc > 1 ? argv[1] : "";
   if (strcmp(op, "fork") != 0 && strcmp(op, "execve") != 0 && strcmp(op, "mmap") != 0 && strcmp(op, "thread") != 0) {
-    fprintf(stderr, "usage: proc-loop [--warm W] fork|execve|mmap|thread [N] [PROGRAM]\n");
+    fprintf(stderr, "usage: proc-loop [--warm W] [--heap MB] fork|execve|mmap|thread [N] [PROGRAM]\n");
     return 2;
   }
   long n = argc > 2 ? atol(argv[2]) : 200;

@@ -636,6 +636,29 @@ describe('Vmar fork', () => {
     expect(vmar.commitOnFault(0x100010)).toBe(false); // a real fault now
   });
 
+  it('copies only the chunk a write lands in, and each chunk a kernel write spans', () => {
+    const { alloc, vmar } = setup();
+    const C = LAZY_COPY_MIN;
+    const vmo = Vmo.create(alloc, 4 * C);
+    vmar.map({ vmo, len: 4 * C, prot: RW, addr: 0x100000, fixed: true });
+    vmo.close();
+    vmar.takeHostOps();
+    const child = new Vmar({ base: BASE, size: SIZE, pmemGuestFd: FD });
+    vmar.fork(child, { hostInherits: true, lazyExcept: 0 });
+    vmar.takeHostOps();
+    expect(child.commitOnFault(0x100000 + 2 * C + 8)).toBe(true);
+    expect(child.mappings().map((m) => [m.start - 0x100000, m.end - m.start, m.vmo === vmo])).toEqual([
+      [0, 2 * C, true], [2 * C, C, false], [3 * C, C, true],
+    ]);
+    const copy = child.mappingAt(0x100000 + 2 * C)!.vmo!;
+    expect(child.takeHostOps()).toEqual([{ nr: 9, args: [0x100000 + 2 * C, C, RW, 0x11, FD, copy.pmemOffset] }]);
+    child.hostOpsMade();
+    child.write(0x100000 + C - 2, new Uint8Array([5, 6, 7, 8])); // across the first two chunks
+    expect(child.mappings().map((m) => m.vmo === vmo)).toEqual([false, false, false, true]);
+    expect(child.read(0x100000 + C - 2, 4)).toEqual(new Uint8Array([5, 6, 7, 8]));
+    expect(vmar.read(0x100000 + C - 2, 4)).toEqual(new Uint8Array(4));
+  });
+
   it('takes back every mapping a fork left shared once the other side is gone, at the first write', () => {
     const { alloc, vmar } = setup();
     for (const addr of [0x100000, 0x140000, 0x300000]) {

@@ -386,7 +386,7 @@ export class Vmar extends KObject implements VmoMapper {
   commitOnFault(addr: number): boolean {
     const m = this.#find(addr);
     if (m !== undefined && m.cow && (m.prot & Prot.WRITE) !== 0) {
-      this.#unshare(m); // a write to memory a fork left shared: the host maps it read-only
+      this.#unshareAt(m, addr); // a write to memory a fork left shared: the host maps it read-only
       return true;
     }
     if (m === undefined || m.vmo !== null || !m.demand || m.prot === Prot.NONE) return false;
@@ -410,8 +410,11 @@ export class Vmar extends KObject implements VmoMapper {
 
   /** The mapping at `addr` for a kernel access needing `need`, its memory made first in a demand reservation (undefined if none can be). */
   #findForAccess(addr: number, need: number): Mapping | undefined {
-    const m = this.#find(addr);
-    if (m !== undefined && m.cow && (need & m.prot & Prot.WRITE) !== 0) this.#unshare(m); // the kernel writes for the guest
+    let m = this.#find(addr);
+    if (m !== undefined && m.cow && (need & m.prot & Prot.WRITE) !== 0) {
+      this.#unshareAt(m, addr); // the kernel writes for the guest
+      m = this.#find(addr);
+    }
     if (m === undefined || m.vmo !== null || !m.demand || (m.prot & need) === 0) return m;
     try {
       this.#commit(m, addr);
@@ -498,6 +501,22 @@ export class Vmar extends KObject implements VmoMapper {
     m.offset = 0;
     m.cow = false;
     this.#emit({ kind: 'mmap', addr: m.start, len, prot: m.prot, off: copy.pmemOffset });
+  }
+
+  /**
+   * A write at `addr` into copy-on-write mapping `m`: the chunk of at most {@link LAZY_COPY_MIN}
+   * bytes around it gets its own copy (the rest stays shared), or everything, once no one else
+   * holds the memory.
+   */
+  #unshareAt(m: Mapping, addr: number): void {
+    if (m.vmo !== null && !m.vmo.mappedOnlyBy(this)) {
+      const chunk = Math.floor(addr / LAZY_COPY_MIN) * LAZY_COPY_MIN;
+      const end = Math.min(m.end, chunk + LAZY_COPY_MIN); // before the first split shortens m
+      this.#splitAt(Math.max(m.start, chunk));
+      this.#splitAt(end);
+      m = this.#find(addr)!;
+    }
+    this.#unshare(m);
   }
 
   /** End the copy-on-write of `m`, whose memory no one else holds: the host lets it write again. */
@@ -846,8 +865,11 @@ export class Vmar extends KObject implements VmoMapper {
     const m = this.#find(addr);
     if (m === undefined || addr + len > m.end) return undefined;
     if ((m.prot & (access === 'read' ? Prot.READ : Prot.WRITE)) === 0 || m.vmo === null) return undefined; // segments makes demand memory
-    if (m.cow && access === 'write') this.#unshare(m);
-    return m.vmo!.view(m.offset + (addr - m.start), len);
+    if (m.cow && access === 'write') {
+      this.#unshareAt(m, addr);
+      return this.view(addr, len, access); // undefined past the chunk copied: segments copies each
+    }
+    return m.vmo.view(m.offset + (addr - m.start), len);
   }
 
   /**
