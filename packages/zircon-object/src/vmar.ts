@@ -411,16 +411,18 @@ export class Vmar extends KObject implements VmoMapper {
     this.#emit({ kind: 'mmap', addr: start, len: end - start, prot, off: vmo.pmemOffset });
   }
 
-  /** The mapping at `addr` for a kernel access needing `need`, its memory made first in a demand reservation (undefined if none can be). */
+  /**
+   * The mapping at `addr` for a kernel access needing `need`: its memory made first in a demand
+   * reservation, its chunk copied first for a write where a fork shares it (undefined when there
+   * is no memory for either: the access faults).
+   */
   #findForAccess(addr: number, need: number): Mapping | undefined {
-    let m = this.#find(addr);
-    if (m !== undefined && m.cow && (need & m.prot & Prot.WRITE) !== 0) {
-      this.#unshareAt(m, addr); // the kernel writes for the guest
-      m = this.#find(addr);
-    }
-    if (m === undefined || m.vmo !== null || !m.demand || (m.prot & need) === 0) return m;
+    const m = this.#find(addr);
+    const copy = m !== undefined && m.cow && (need & m.prot & Prot.WRITE) !== 0; // the kernel writes for the guest
+    if (m === undefined || (!copy && (m.vmo !== null || !m.demand || (m.prot & need) === 0))) return m;
     try {
-      this.#commit(m, addr);
+      if (copy) this.#unshareAt(m, addr);
+      else this.#commit(m, addr);
     } catch (err) {
       if (err instanceof ZxError && err.status === ZxStatus.ERR_NO_MEMORY) return undefined; // the access faults
       throw err;
@@ -871,10 +873,7 @@ export class Vmar extends KObject implements VmoMapper {
     const m = this.#find(addr);
     if (m === undefined || addr + len > m.end) return undefined;
     if ((m.prot & (access === 'read' ? Prot.READ : Prot.WRITE)) === 0 || m.vmo === null) return undefined; // segments makes demand memory
-    if (m.cow && access === 'write') {
-      this.#unshareAt(m, addr);
-      return this.view(addr, len, access); // undefined past the chunk copied: segments copies each
-    }
+    if (m.cow && access === 'write') return undefined; // shared by a fork: segments copies it first
     return m.vmo.view(m.offset + (addr - m.start), len);
   }
 
