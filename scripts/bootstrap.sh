@@ -10,7 +10,7 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
 
 PNPM_VERSION=12.4.2
-DEBIAN_PACKAGES=(build-essential pkg-config librust-libc-dev busybox-static strace gdb proot musl-tools util-linux procps sqlite3 tmux)
+DEBIAN_PACKAGES=(build-essential pkg-config librust-libc-dev busybox-static strace gdb python3 proot musl-tools util-linux procps sqlite3 tmux)
 
 SETUP_NAME=bootstrap
 ROOT_WHY='apt-get, ptrace and seccomp need it'

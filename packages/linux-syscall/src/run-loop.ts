@@ -750,25 +750,27 @@ export class KernelRunner {
   }
 
   /**
-   * A fault in memory made on first touch (a MAP_NORESERVE reservation, `Vmar.commitOnFault`): make
-   * it and resume the thread, which runs the faulting instruction again. With no memory left the
-   * process is killed, as Linux's OOM killer would. A first fault where private memory is now (a
-   * sibling thread's touch made it after this one faulted) is retried too, once. False for any
-   * other fault.
+   * A fault in memory made on first touch (a MAP_NORESERVE reservation) or shared copy-on-write by
+   * a fork (`Vmar.commitOnFault`): make or copy it and resume the thread, which runs the faulting
+   * instruction again. With no memory left the process is killed, as Linux's OOM killer would. A
+   * fault where writable private memory is now (a sibling thread's touch made or copied it after
+   * this one faulted) is retried too, again only if the host's mappings have changed since the
+   * last retry there. False for any other fault.
    */
   #demandFault(kernel: Kernel, thread: LinuxThread, regs: Registers, addr: bigint): boolean {
     const vmar = thread.process.vmar;
     const at = Number(addr);
     try {
       if (!vmar.commitOnFault(at)) {
-        // The thread may have faulted before another thread's touch made this memory: once.
+        // The thread may have faulted before another thread's touch made or copied this memory.
         const m = vmar.mappingAt(at);
         const made = m !== undefined && m.vmo !== null && m.prot !== 0 && !m.shared;
-        if (!made || thread.faultRetried === at) {
+        if (!made || (thread.faultRetried === at && thread.faultRetriedChanges === vmar.hostChanges)) {
           thread.faultRetried = -1;
           return false;
         }
         thread.faultRetried = at;
+        thread.faultRetriedChanges = vmar.hostChanges;
       }
       kernel.syncMemory(thread, regs);
     } catch (err) {

@@ -241,6 +241,7 @@ export class Vmar extends KObject implements VmoMapper {
   readonly #demandMemory: ((len: number) => Vmo) | undefined;
   /** That work for ops taken and not yet reported made. */
   #afterMade: (() => void)[] = [];
+  #hostChanges = 0;
   /** The processes using this address space: more than one after a clone with CLONE_VM alone. */
   readonly sharers = new Sharers();
 
@@ -648,6 +649,7 @@ export class Vmar extends KObject implements VmoMapper {
   takeHostOps(): InjectedSyscall[] {
     const ops = this.#replaced.length > 0 ? this.#withReplacedUnmapped() : this.#ops;
     const calls = ops.map((op) => this.#toSyscall(op));
+    if (calls.length > 0) this.#hostChanges++;
     this.#ops = [];
     this.#replaced = [];
     if (this.#afterTake.length > 0) {
@@ -687,6 +689,14 @@ export class Vmar extends KObject implements VmoMapper {
   /** Number of mappings (the host's VMAs for them are at most as many, and a few more). */
   get mappingCount(): number {
     return this.#maps.length;
+  }
+
+  /**
+   * How many times host ops have been taken: a guest fault from before the last change may be
+   * stale (the host maps that memory now), one from after it is not.
+   */
+  get hostChanges(): number {
+    return this.#hostChanges;
   }
 
   /** Number of pending host syscalls (at most; some of `unmapAll`'s may prove unneeded). */

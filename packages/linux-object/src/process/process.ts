@@ -362,10 +362,12 @@ export class LinuxThread {
   /** Its seccomp mode and filters (null: none), which its children share and execve keeps. */
   seccomp: SeccompState | null = null;
   /**
-   * The address of its last fault that the run loop let it retry (-1: none): a fault in memory
-   * another thread's touch made meanwhile is retried once, a second one there is real.
+   * The address of its last fault that the run loop let it retry (-1: none), and the VMAR's
+   * `hostChanges` then: a fault in memory another thread's touch made, or copied, meanwhile is
+   * retried; a second one there with the host's mappings unchanged since is real.
    */
   faultRetried = -1;
+  faultRetriedChanges = 0;
   /** Its tracing (ptrace), or null when no process traces it. */
   ptrace: Tracing | null = null;
   /** Set while the thread runs guest code (so a signal must make it stop). */

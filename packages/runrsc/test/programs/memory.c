@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <pthread.h>
@@ -461,6 +462,18 @@ static void *cow_waiter(void *arg) {
   return NULL;
 }
 
+static void *word_writer(void *arg) {
+  volatile long *words = arg;
+  pthread_mutex_t *lock = (pthread_mutex_t *)(words + 8);
+  while (words[0] >= 0) {
+    usleep(100);
+    pthread_mutex_lock(lock); // the word both threads write, as CPython's GIL
+    words[3]++;
+    pthread_mutex_unlock(lock);
+  }
+  return NULL;
+}
+
 static volatile int on_alt_stack;
 static void on_usr1(int sig) {
   char here;
@@ -553,6 +566,27 @@ static void fork_copies(long page) {
   pthread_join(waiter, NULL);
   waitpid(child, NULL, 0);
   printf("condition variable across a fork's copy: woken\n");
+
+  // A thread that sleeps and takes a lock the forking thread takes too: its write can fault
+  // before the forking thread's own write there copies the memory, fork after fork.
+  static volatile long words[1 << 17]; // 1 MiB
+  pthread_t writer;
+  pthread_mutex_t *lock = (pthread_mutex_t *)(words + 8);
+  words[0] = 0;
+  pthread_mutex_init(lock, NULL);
+  pthread_create(&writer, NULL, word_writer, (void *)words);
+  for (int i = 0; i < 100; i++) {
+    child = fork();
+    if (child == 0) _exit(words[1] == 0 ? 0 : 1);
+    pthread_mutex_lock(lock);
+    words[2]++;
+    pthread_mutex_unlock(lock);
+    waitpid(child, NULL, 0);
+    usleep(100);
+  }
+  words[0] = -1;
+  pthread_join(writer, NULL);
+  printf("a thread's writes across 100 forks: done, %ld\n", words[2]);
 
   // vfork borrows the memory: the child's writes reach the parent, even where a fork left it shared.
   child = fork();
