@@ -18,6 +18,19 @@ function setup() {
   return { alloc, vmar };
 }
 
+/** A VMAR with LAZY_COPY_MIN bytes of heap at 0x100000, forked (the heap shared copy-on-write), its host ops taken. */
+function forkedHeap() {
+  const { alloc, vmar } = setup();
+  const heap = Vmo.create(alloc, LAZY_COPY_MIN);
+  vmar.map({ vmo: heap, len: LAZY_COPY_MIN, prot: RW, addr: 0x100000, fixed: true });
+  heap.close();
+  vmar.takeHostOps();
+  const child = new Vmar({ base: BASE, size: SIZE, pmemGuestFd: FD });
+  vmar.fork(child, { hostInherits: true, lazyExcept: 0 });
+  vmar.takeHostOps();
+  return { vmar, child };
+}
+
 function status(fn: () => unknown): number | undefined {
   try {
     fn();
@@ -686,14 +699,7 @@ describe('Vmar fork', () => {
   });
 
   it('gives the kernel\'s writes into copy-on-write memory their own copy first', () => {
-    const { alloc, vmar } = setup();
-    const heap = Vmo.create(alloc, LAZY_COPY_MIN);
-    vmar.map({ vmo: heap, len: LAZY_COPY_MIN, prot: RW, addr: 0x100000, fixed: true });
-    heap.close();
-    vmar.takeHostOps();
-    const child = new Vmar({ base: BASE, size: SIZE, pmemGuestFd: FD });
-    vmar.fork(child, { hostInherits: true, lazyExcept: 0 });
-    vmar.takeHostOps();
+    const { vmar, child } = forkedHeap();
     child.writeU32(0x100004, 7); // a syscall's result
     expect(child.readU32(0x100004)).toBe(7);
     expect(vmar.readU32(0x100004)).toBe(0);
@@ -706,14 +712,7 @@ describe('Vmar fork', () => {
   });
 
   it('makes memory an earlier fork left copy-on-write its own before a vfork borrows it', () => {
-    const { alloc, vmar } = setup();
-    const heap = Vmo.create(alloc, LAZY_COPY_MIN);
-    vmar.map({ vmo: heap, len: LAZY_COPY_MIN, prot: RW, addr: 0x100000, fixed: true });
-    heap.close();
-    vmar.takeHostOps();
-    const child = new Vmar({ base: BASE, size: SIZE, pmemGuestFd: FD });
-    vmar.fork(child, { hostInherits: true, lazyExcept: 0 });
-    vmar.takeHostOps();
+    const { vmar, child } = forkedHeap();
     const borrower = new Vmar({ base: BASE, size: SIZE, pmemGuestFd: FD });
     vmar.fork(borrower, { hostInherits: true, share: true });
     const own = vmar.mappingAt(0x100000)!;
