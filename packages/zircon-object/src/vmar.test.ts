@@ -711,6 +711,29 @@ describe('Vmar fork', () => {
     expect(vmar.takeHostOps()).toEqual([{ nr: 10, args: [0x100000, LAZY_COPY_MIN, RW] }]);
   });
 
+  it('says when the one pending op is a given mprotect, not merely one op', () => {
+    const { alloc, vmar } = setup();
+    const data = Vmo.create(alloc, LAZY_COPY_MIN);
+    const text = Vmo.create(alloc, P);
+    vmar.map({ vmo: data, len: LAZY_COPY_MIN, prot: RW, addr: 0x100000, fixed: true });
+    vmar.map({ vmo: text, len: P, prot: Prot.READ, addr: 0x100000 + LAZY_COPY_MIN, fixed: true });
+    data.close();
+    text.close();
+    vmar.protect(0x100000 + LAZY_COPY_MIN, P, Prot.READ);
+    expect(vmar.pendsOnlyMprotect(0x100000 + LAZY_COPY_MIN, P, Prot.READ)).toBe(false); // the mmaps too
+    vmar.takeHostOps();
+    const child = new Vmar({ base: BASE, size: SIZE, pmemGuestFd: FD });
+    vmar.fork(child, { hostInherits: true, lazyExcept: 0 });
+    vmar.takeHostOps();
+    child.destroy(); // the child is gone: making the text writable takes the data back too
+    vmar.protect(0x100000 + LAZY_COPY_MIN, P, RW);
+    expect(vmar.pendingHostOps).toBe(1); // one op, but the guest's mprotect would not make it all
+    expect(vmar.pendsOnlyMprotect(0x100000 + LAZY_COPY_MIN, P, RW)).toBe(false);
+    expect(vmar.takeHostOps()).toEqual([{ nr: 10, args: [0x100000, LAZY_COPY_MIN + P, RW] }]);
+    vmar.protect(0x100000 + LAZY_COPY_MIN, P, Prot.READ);
+    expect(vmar.pendsOnlyMprotect(0x100000 + LAZY_COPY_MIN, P, Prot.READ)).toBe(true);
+  });
+
   it('makes memory an earlier fork left copy-on-write its own before a vfork borrows it', () => {
     const { vmar, child } = forkedHeap();
     const borrower = new Vmar({ base: BASE, size: SIZE, pmemGuestFd: FD });

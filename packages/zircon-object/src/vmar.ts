@@ -699,6 +699,15 @@ export class Vmar extends KObject implements VmoMapper {
     return this.#hostChanges;
   }
 
+  /**
+   * Whether the one pending host op is mprotect(addr, len, prot): a guest's own mprotect may then
+   * stand for it. (A count is not enough: memory taken back from a fork can coalesce with it.)
+   */
+  pendsOnlyMprotect(addr: number, len: number, prot: number): boolean {
+    const op = this.#ops[0];
+    return this.#ops.length === 1 && this.#replaced.length === 0 && op!.kind === 'mprotect' && op!.addr === addr && op!.len === len && op!.prot === prot;
+  }
+
   /** Number of pending host syscalls (at most; some of `unmapAll`'s may prove unneeded). */
   get pendingHostOps(): number {
     return this.#ops.length + this.#replaced.length;

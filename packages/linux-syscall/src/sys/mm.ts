@@ -379,7 +379,7 @@ export function sysMprotect(ctx: SyscallContext) {
   }
   // The one host op is the guest's own call (no copy to map, nothing else pending, prot bits the
   // host takes as they are): the host makes it as made.
-  if (pending === 0 && vmar.pendingHostOps === 1 && prot === (prot & PROT_MASK) && !vmar.holdsReservation(addr, addr + pageUp(len))
+  if (pending === 0 && vmar.pendsOnlyMprotect(addr, pageUp(len), prot) && !vmar.holdsReservation(addr, addr + pageUp(len))
     && mayPassThrough(ctx)) {
     passThrough(ctx);
     return 0;
