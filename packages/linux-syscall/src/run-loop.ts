@@ -305,6 +305,9 @@ export class KernelRunner {
         }
       }
       if (regs === undefined || this.#parked(kernel, thread, regs)) continue;
+      // Its tracer may have written memory a fork shares (process_vm_writev, /proc/<pid>/mem):
+      // the copy is mapped before it runs.
+      if (thread.process.vmar.pendingHostOps !== 0) this.#remap(kernel, thread, regs);
       this.#platform.resumeAndWait(thread.hostTid, regs, 0, 0);
       thread.running = true;
     }

@@ -468,6 +468,8 @@ static void breakpoints(void) {
 // ---- process_vm_readv and process_vm_writev ------------------------------------------------
 
 static char vm_text[64] = "in the child";
+/* Large enough that a fork shares it copy-on-write in the sandbox: a remote write gives the target its own copy. */
+static char vm_big[1 << 20];
 
 static void process_vm(void) {
   printf("-- process_vm_readv/writev\n");
@@ -480,7 +482,7 @@ static void process_vm(void) {
     strcpy(vm_text, "the child's own words");
     write(done[1], "x", 1);
     read(go[0], &c, 1);
-    printf("child: now \"%s\"\n", vm_text);
+    printf("child: now \"%s\", and \"%s\"\n", vm_text, vm_big + 300000);
     fflush(stdout);
     _exit(0);
   }
@@ -495,6 +497,9 @@ static void process_vm(void) {
   struct iovec src[1] = {{words, sizeof words}};
   struct iovec dst[1] = {{vm_text, sizeof vm_text}};
   printf("writev: %ld\n", process_vm_writev(pid, src, 1, dst, 1, 0));
+  struct iovec shared[1] = {{vm_big + 300000, sizeof words}};
+  long into_shared = process_vm_writev(pid, src, 1, shared, 1, 0);
+  printf("writev into memory both had at the fork: %ld, ours unchanged: %d\n", into_shared, vm_big[300000] == 0);
   // The second remote buffer is not mapped: what the first held is copied.
   struct iovec partial[2] = {{vm_text, 4}, {(void *)4096, 8}};
   struct iovec big[1] = {{b, sizeof b}};
