@@ -64,7 +64,7 @@ export function fork(kernel: Kernel, thread: LinuxThread, regs: Registers, optio
     try {
       // The snapshot, taken while the parent is stopped; the host clone below gives the child the
       // parent's host mappings, so only its copies need mapping at its first stop.
-      const lazyExcept = options.lazyCopies && options.memory !== 'borrowed' ? Number(regs[Reg.rsp]) : undefined;
+      const lazyExcept = options.lazyCopies ? Number(regs[Reg.rsp]) : undefined; // the caller's stack is copied now
       parent.vmar.fork(vmar, { hostInherits: true, share: options.memory === 'borrowed', lazyExcept });
       // What the fork left pending (copy-on-write's write protection) is made before the host
       // clone, which inherits it.

@@ -567,8 +567,9 @@ static void fork_copies(long page) {
   waitpid(child, NULL, 0);
   printf("condition variable across a fork's copy: woken\n");
 
-  // A thread that sleeps and takes a lock the forking thread takes too: its write can fault
-  // before the forking thread's own write there copies the memory, fork after fork.
+  // A thread that sleeps and takes a lock the forking thread takes too, fork after fork: the lock
+  // word lives in memory each fork shares (dynamic.test.ts's CPython pool is the case that once
+  // killed such a thread, whose fault came in before the forking thread's copy).
   static volatile long words[1 << 17]; // 1 MiB
   pthread_t writer;
   pthread_mutex_t *lock = (pthread_mutex_t *)(words + 8);
